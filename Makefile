@@ -1,0 +1,47 @@
+# Kizuna: the two commands of the README are `make demo` and `make check`.
+# Everything else here is what those two are made of.
+
+BUILD ?= build
+KIZUNA = $(BUILD)/kizuna
+DEMO_DB ?= var/kizuna.db
+DEMO_LISTEN ?= 127.0.0.1:8470
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build demo check unit sanitize integration fuzz bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=debugoptimized
+
+build: deps $(BUILD)/build.ninja
+	@ninja -C $(BUILD)
+
+# Builds, creates var/kizuna.db with the fictitious demo directory (recreated on every
+# run: demo data is disposable) and serves it until Ctrl-C.
+demo: build
+	@mkdir -p var
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@$(KIZUNA) demo --db $(DEMO_DB) --log-level warn > var/demo-init.txt
+	@echo "Kizuna demo: http://$(DEMO_LISTEN)/api/v1/health"
+	@echo "Admin API key: $$(tail -n 1 var/demo-init.txt)"
+	@echo "Try: curl -H \"Authorization: Bearer $$(tail -n 1 var/demo-init.txt)\" 'http://$(DEMO_LISTEN)/api/v1/contacts?state=JP'"
+	@echo "Stop with Ctrl-C."
+	@exec $(KIZUNA) serve --db $(DEMO_DB) --listen $(DEMO_LISTEN)
+
+# Every test: unit (plain and under ASan+UBSan), integration against the real server,
+# fuzz targets replaying their corpora. Ends with one summary line.
+check: deps
+	@scripts/check
+
+fuzz: deps
+	@scripts/fuzz $(FUZZ_SECONDS)
+
+bench: build
+	@scripts/bench
+
+clean:
+	rm -rf $(BUILD) build-san build-fuzz var

@@ -1,0 +1,55 @@
+/* The command line: a table of subcommands, each with its table of options. Every
+ * option can also come from a KIZUNA_* environment variable; --help is generated from
+ * the tables. Subcommands are thin: they parse, call service/ or engine/, print. */
+#ifndef KZ_CLI_H
+#define KZ_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct kz_opt {
+    const char *name;    /* "db" for --db */
+    const char *arg;     /* "FILE"; NULL for a switch */
+    const char *def;     /* default value, or NULL */
+    const char *help;
+} kz_opt;
+
+enum { KZ_MAX_OPTS = 32 };
+
+typedef struct kz_args {
+    const struct kz_cmd *cmd;
+    const char *values[KZ_MAX_OPTS];  /* per option of cmd, after flags, env, defaults */
+    char **rest;                      /* positional arguments */
+    int nrest;
+} kz_args;
+
+typedef struct kz_cmd {
+    const char *name;        /* "serve", "audit verify" */
+    const char *usage;       /* "[options] FILE..." */
+    const char *summary;     /* one line */
+    const char *details;     /* paragraph for --help, may be NULL */
+    const kz_opt *opts;      /* ends with {0} */
+    int (*run)(const kz_args *a);
+    int min_rest, max_rest;  /* positional argument count; max -1 = any */
+} kz_cmd;
+
+/* The value of option name (NULL when unset; "1" for a given switch). */
+const char *kz_arg(const kz_args *a, const char *name);
+
+/* Parses an option as an unsigned number in [min, max]; prints an error and returns -1
+ * when it is not one. */
+long long kz_arg_num(const kz_args *a, const char *name, long long min, long long max);
+
+/* Prints "kizuna CMD: message" on stderr and returns the exit status 2 (usage) or 1. */
+int kz_cli_usage_error(const kz_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int kz_cli_error(const kz_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Subcommands (one file each). */
+extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_verify,
+    kz_cmd_routes, kz_cmd_demo;
+
+/* Option shared by every command that opens a database. */
+#define KZ_OPT_DB {"db", "FILE", NULL, "the Kizuna database file"}
+#define KZ_OPT_LOG {"log-level", "LEVEL", "info", "debug, info, warn or error (logs are JSON lines on stderr)"}
+
+#endif

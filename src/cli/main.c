@@ -1,0 +1,226 @@
+/* kizuna: entry point. Finds the subcommand in the table, resolves its options from
+ * flags, KIZUNA_* environment variables and defaults, and runs it. */
+#include "cli/cli.h"
+
+#include "crypto/crypto.h"
+#include "util/log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const kz_cmd *const commands[] = {
+    &kz_cmd_init, &kz_cmd_serve, &kz_cmd_demo, &kz_cmd_audit_verify, &kz_cmd_routes,
+    &kz_cmd_version,
+};
+enum { NCOMMANDS = sizeof commands / sizeof *commands };
+
+static int opt_count(const kz_cmd *c)
+{
+    int n = 0;
+    while (c->opts && c->opts[n].name)
+        n++;
+    return n;
+}
+
+static int opt_index(const kz_cmd *c, const char *name, size_t len)
+{
+    for (int i = 0; c->opts && c->opts[i].name; i++)
+        if (strlen(c->opts[i].name) == len && strncmp(c->opts[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+const char *kz_arg(const kz_args *a, const char *name)
+{
+    int i = opt_index(a->cmd, name, strlen(name));
+    return i < 0 ? NULL : a->values[i];
+}
+
+static void vreport(const kz_args *a, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "kizuna %s: ", a->cmd->name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int kz_cli_usage_error(const kz_args *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(a, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "(see kizuna %s --help)\n", a->cmd->name);
+    return 2;
+}
+
+int kz_cli_error(const kz_args *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(a, fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+long long kz_arg_num(const kz_args *a, const char *name, long long min, long long max)
+{
+    const char *v = kz_arg(a, name);
+    if (!v)
+        return min;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || *end || end == v || n < min || n > max) {
+        kz_cli_usage_error(a, "--%s must be a number from %lld to %lld", name, min, max);
+        return -1;
+    }
+    return n;
+}
+
+/* "log-level" -> "KIZUNA_LOG_LEVEL" */
+static void env_name(const char *opt, char *out, size_t size)
+{
+    size_t o = (size_t)snprintf(out, size, "KIZUNA_");
+    for (; *opt && o + 1 < size; opt++)
+        out[o++] = *opt == '-' ? '_' : (char)toupper((unsigned char)*opt);
+    out[o] = '\0';
+}
+
+static void help(const kz_cmd *c, FILE *f)
+{
+    fprintf(f, "Usage: kizuna %s %s\n\n%s\n", c->name, c->usage, c->summary);
+    if (c->details)
+        fprintf(f, "\n%s\n", c->details);
+    fprintf(f, "\nOptions:\n");
+    for (int i = 0; c->opts && c->opts[i].name; i++) {
+        const kz_opt *o = &c->opts[i];
+        char left[64], env[64];
+        snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        env_name(o->name, env, sizeof env);
+        fprintf(f, "  %-26s %s", left, o->help);
+        if (o->def)
+            fprintf(f, " (default %s)", o->def);
+        fprintf(f, " [env %s]\n", env);
+    }
+    fprintf(f, "  %-26s %s\n", "-h, --help", "show this help");
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: kizuna COMMAND [options]\n\n"
+               "Kizuna: points of contact, incident sharing and requests between states.\n\n"
+               "Commands:\n");
+    for (int i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f, "\nRun 'kizuna COMMAND --help' for a command's options.\n");
+}
+
+/* Longest command name that matches the first words of argv. */
+static const kz_cmd *find_command(int argc, char **argv, int *words)
+{
+    const kz_cmd *best = NULL;
+    for (int i = 0; i < NCOMMANDS; i++) {
+        const char *name = commands[i]->name;
+        int w = 0;
+        const char *p = name;
+        bool ok = true;
+        while (ok && *p) {
+            size_t len = strcspn(p, " ");
+            ok = 1 + w < argc && strlen(argv[1 + w]) == len && strncmp(argv[1 + w], p, len) == 0;
+            p += len;
+            p += *p == ' ';
+            w++;
+        }
+        if (ok && (!best || w > *words)) {
+            best = commands[i];
+            *words = w;
+        }
+    }
+    return best;
+}
+
+static int parse(const kz_cmd *c, int argc, char **argv, kz_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->cmd = c;
+    a->rest = calloc((size_t)argc + 1, sizeof *a->rest);
+    if (!a->rest)
+        return 1;
+    bool only_positional = false;
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (only_positional || s[0] != '-' || strcmp(s, "-") == 0) {
+            a->rest[a->nrest++] = argv[i];
+            continue;
+        }
+        if (strcmp(s, "--") == 0) {
+            only_positional = true;
+            continue;
+        }
+        if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+            help(c, stdout);
+            exit(0);
+        }
+        const char *name = s + 2, *eq = strchr(name, '=');
+        int k = s[1] == '-' ? opt_index(c, name, eq ? (size_t)(eq - name) : strlen(name)) : -1;
+        if (k < 0)
+            return kz_cli_usage_error(a, "unknown option %s", s);
+        if (!c->opts[k].arg)
+            a->values[k] = "1";
+        else if (eq)
+            a->values[k] = eq + 1;
+        else if (i + 1 < argc)
+            a->values[k] = argv[++i];
+        else
+            return kz_cli_usage_error(a, "%s needs a value (%s)", s, c->opts[k].arg);
+    }
+    for (int k = 0; k < opt_count(c); k++) {
+        char env[64];
+        env_name(c->opts[k].name, env, sizeof env);
+        if (!a->values[k])
+            a->values[k] = getenv(env);
+        if (!a->values[k])
+            a->values[k] = c->opts[k].def;
+    }
+    if (a->nrest < c->min_rest || (c->max_rest >= 0 && a->nrest > c->max_rest))
+        return kz_cli_usage_error(a, "expected %s", c->usage);
+    const char *lvl = kz_arg(a, "log-level");
+    if (lvl) {
+        int l = kz_log_level_parse(lvl);
+        if (l < 0)
+            return kz_cli_usage_error(a, "--log-level must be debug, info, warn or error");
+        kz_log_set_level((kz_log_level)l);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        argv[1] = (char *)"version";
+    int words = 0;
+    const kz_cmd *c = find_command(argc, argv, &words);
+    if (!c) {
+        fprintf(stderr, "kizuna: unknown command '%s'\n\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    if (kz_crypto_init() != 0) {
+        fprintf(stderr, "kizuna: libsodium failed to initialize\n");
+        return 1;
+    }
+    kz_args a;
+    int rc = parse(c, argc - 1 - words, argv + 1 + words, &a);
+    if (!rc)
+        rc = c->run(&a);
+    free(a.rest);
+    return rc;
+}

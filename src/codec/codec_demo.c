@@ -1,0 +1,87 @@
+/* Demo data file decoding: the same field tables and validators as the API, so the
+ * demo cannot hold what the API would refuse. */
+#include "codec/demo.h"
+
+#include "codec/json_fields.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+static kz_rc load_contact(json_t *jc, kz_arena *a, kz_demo_contact *dc, kz_err *err)
+{
+    json_t *copy = json_copy(jc);
+    if (!copy)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    json_t *ans = json_object_get(copy, "answer_after_minutes");
+    dc->answer_after_minutes = json_is_integer(ans) ? json_integer_value(ans) : -1;
+    json_object_del(copy, "answer_after_minutes");
+    /* the organization's id is known only once it is created; the loader fills it in */
+    json_object_set_new(copy, "organization", json_string("00000000-0000-4000-8000-000000000000"));
+    kz_rc rc = kz_json_decode(copy, &kz_contact_schema, &dc->contact, KZ_DECODE_CREATE, a, NULL, err);
+    json_decref(copy);
+    return rc;
+}
+
+static kz_rc load_org(json_t *jo, kz_arena *a, kz_demo_org *d, kz_err *err)
+{
+    json_t *contacts = json_object_get(jo, "contacts");
+    json_t *copy = json_copy(jo);
+    if (!copy)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    json_object_del(copy, "contacts");
+    kz_rc rc = kz_json_decode(copy, &kz_org_schema, &d->org, KZ_DECODE_CREATE, a, NULL, err);
+    json_decref(copy);
+    d->n_contacts = json_array_size(contacts);
+    d->contacts = kz_arena_calloc(a, d->n_contacts ? d->n_contacts : 1, sizeof *d->contacts);
+    if (!rc && !d->contacts)
+        rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    for (size_t i = 0; !rc && i < d->n_contacts; i++) {
+        rc = load_contact(json_array_get(contacts, i), a, &d->contacts[i], err);
+        if (rc) {
+            char at[40];
+            snprintf(at, sizeof at, "contacts[%zu].", i);
+            kz_err_prefix(err, at);
+        }
+    }
+    return rc;
+}
+
+kz_rc kz_demo_load(const char *path, kz_arena *a, kz_demo_data *out, kz_err *err)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return kz_fail(err, KZ_EIO, NULL, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    kz_rc rc = KZ_OK;
+    const char *org_name = NULL, *state = NULL, *role = NULL;
+    json_int_t days = 7, deadline = 48, every = 0;
+    json_t *orgs = NULL;
+    if (json_unpack_ex(root, &je, 0, "{s:{s:s, s:s}, s?{s?I, s?I}, s?{s?s, s?I}, s:o}", "node",
+                       "org_name", &org_name, "state", &state, "check", "days_ago", &days,
+                       "deadline_hours", &deadline, "schedule", "role", &role, "every_days",
+                       &every, "organizations", &orgs) != 0 || !json_is_array(orgs)) {
+        rc = kz_fail(err, KZ_EINVAL, NULL, "%s: %s", path, je.text);
+        goto done;
+    }
+    out->node_org_name = kz_arena_strdup(a, org_name);
+    out->node_state = kz_arena_strdup(a, state);
+    out->schedule_role = kz_arena_strdup(a, role);
+    out->check_days_ago = days;
+    out->check_deadline_hours = deadline;
+    out->schedule_every_days = every;
+    out->n_orgs = json_array_size(orgs);
+    out->orgs = kz_arena_calloc(a, out->n_orgs ? out->n_orgs : 1, sizeof *out->orgs);
+    if (!out->orgs)
+        rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    for (size_t i = 0; !rc && i < out->n_orgs; i++) {
+        rc = load_org(json_array_get(orgs, i), a, &out->orgs[i], err);
+        if (rc) {
+            char at[40];
+            snprintf(at, sizeof at, "organizations[%zu].", i);
+            kz_err_prefix(err, at);
+        }
+    }
+done:
+    json_decref(root);
+    return rc;
+}

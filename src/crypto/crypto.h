@@ -1,0 +1,78 @@
+/* Everything cryptographic, behind libsodium: random tokens and ids, hashes for
+ * stored secrets, keyed MACs and (for the signed record) ed25519 signatures.
+ * Only this module includes sodium.h. All functions are thread-safe after kz_crypto_init. */
+#ifndef KZ_CRYPTO_H
+#define KZ_CRYPTO_H
+
+#include "util/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    KZ_TOKEN_BYTES = 32,        /* 256-bit secrets: API keys, answer tokens */
+    KZ_TOKEN_TEXT = 44,         /* base64url without padding (43) + NUL */
+    KZ_HASH_BYTES = 32,
+    KZ_HASH_HEX = 65,           /* 64 hex digits + NUL */
+    KZ_UUID_TEXT = 37,
+    KZ_SIGN_PK_BYTES = 32,
+    KZ_SIGN_SK_BYTES = 64,
+    KZ_SIGNATURE_BYTES = 64,
+};
+
+/* Must be called once before any other function here. KZ_EINTERNAL if libsodium fails. */
+kz_rc kz_crypto_init(void);
+
+void kz_random_bytes(void *buf, size_t n);
+
+/* Uniform random integer in [0, upper). */
+uint32_t kz_random_below(uint32_t upper);
+
+/* A new 256-bit secret as base64url text ("kz_" is not added: callers add prefixes). */
+void kz_token_new(char out[KZ_TOKEN_TEXT]);
+
+/* Random RFC 4122 version-4 UUID in lowercase text. */
+void kz_uuid4(char out[KZ_UUID_TEXT]);
+
+/* BLAKE2b-256 of data as lowercase hex. Used to store high-entropy secrets (API keys,
+ * tokens): they need no slow password hash, only a one-way function. */
+void kz_hash_hex(const void *data, size_t n, char out[KZ_HASH_HEX]);
+
+/* SHA-256 (for interoperable digests: attachments, the audit chain). */
+void kz_sha256(const void *data, size_t n, unsigned char out[KZ_HASH_BYTES]);
+void kz_sha256_hex(const void *data, size_t n, char out[KZ_HASH_HEX]);
+
+/* Incremental SHA-256 for data that arrives in pieces. */
+typedef struct kz_sha256_ctx {
+    unsigned char opaque[128] __attribute__((aligned(16)));
+} kz_sha256_ctx;
+void kz_sha256_init(kz_sha256_ctx *c);
+void kz_sha256_update(kz_sha256_ctx *c, const void *data, size_t n);
+void kz_sha256_final_hex(kz_sha256_ctx *c, char out[KZ_HASH_HEX]);
+
+/* HMAC-SHA-256 of data under a 32-byte key. */
+void kz_hmac(const unsigned char key[KZ_TOKEN_BYTES], const void *data, size_t n,
+             unsigned char out[KZ_HASH_BYTES]);
+
+/* Constant-time comparison of two equal-length buffers. */
+bool kz_ct_equal(const void *a, const void *b, size_t n);
+
+/* Wipes a secret from memory in a way the compiler cannot remove. */
+void kz_wipe(void *p, size_t n);
+
+/* Hex and base64url helpers. kz_hex_decode returns the number of bytes or -1. */
+void kz_hex_encode(const unsigned char *in, size_t n, char *out /* 2n+1 */);
+long kz_hex_decode(const char *hex, unsigned char *out, size_t max);
+void kz_b64url_encode(const unsigned char *in, size_t n, char *out, size_t out_size);
+/* Standard base64 (with padding) into out; 0, or -1 when malformed or too long. */
+int kz_b64_decode(const char *in, unsigned char *out, size_t max, size_t *len);
+
+/* ed25519: new key pair, detached signature, verification. */
+void kz_sign_keypair(unsigned char pk[KZ_SIGN_PK_BYTES], unsigned char sk[KZ_SIGN_SK_BYTES]);
+void kz_sign(const unsigned char sk[KZ_SIGN_SK_BYTES], const void *msg, size_t n,
+             unsigned char sig[KZ_SIGNATURE_BYTES]);
+bool kz_sign_verify(const unsigned char pk[KZ_SIGN_PK_BYTES], const void *msg, size_t n,
+                    const unsigned char sig[KZ_SIGNATURE_BYTES]);
+
+#endif

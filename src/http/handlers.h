@@ -1,0 +1,48 @@
+/* Every endpoint handler, grouped by resource; routes.c maps paths to them. */
+#ifndef KZ_HTTP_HANDLERS_H
+#define KZ_HTTP_HANDLERS_H
+
+#include "http/req.h"
+
+/* http_meta.c */
+kz_rc kz_h_health(kz_req *r);
+kz_rc kz_h_states(kz_req *r);
+kz_rc kz_h_state_get(kz_req *r);
+kz_rc kz_h_node(kz_req *r);
+kz_rc kz_h_audit_list(kz_req *r);
+kz_rc kz_h_audit_verify(kz_req *r);
+kz_rc kz_h_test_clock(kz_req *r);
+
+/* http_orgs.c */
+kz_rc kz_h_org_create(kz_req *r);
+kz_rc kz_h_org_get(kz_req *r);
+kz_rc kz_h_org_update(kz_req *r);
+kz_rc kz_h_org_delete(kz_req *r);
+kz_rc kz_h_org_list(kz_req *r);
+
+/* http_keys.c */
+kz_rc kz_h_key_create(kz_req *r);
+kz_rc kz_h_key_get(kz_req *r);
+kz_rc kz_h_key_list(kz_req *r);
+kz_rc kz_h_key_revoke(kz_req *r);
+
+/* http_contacts.c */
+kz_rc kz_h_contact_create(kz_req *r);
+kz_rc kz_h_contact_get(kz_req *r);
+kz_rc kz_h_contact_update(kz_req *r);
+kz_rc kz_h_contact_delete(kz_req *r);
+kz_rc kz_h_contact_list(kz_req *r);
+
+/* http_checks.c */
+kz_rc kz_h_check_create(kz_req *r);
+kz_rc kz_h_check_get(kz_req *r);
+kz_rc kz_h_check_list(kz_req *r);
+kz_rc kz_h_check_answer(kz_req *r);
+kz_rc kz_h_check_acknowledge(kz_req *r);
+kz_rc kz_h_check_stats(kz_req *r);
+kz_rc kz_h_schedule_create(kz_req *r);
+kz_rc kz_h_schedule_get(kz_req *r);
+kz_rc kz_h_schedule_list(kz_req *r);
+kz_rc kz_h_schedule_delete(kz_req *r);
+
+#endif

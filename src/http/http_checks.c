@@ -1,0 +1,184 @@
+/* /api/v1/checks, /api/v1/check-schedules and /api/v1/stats/checks: communication
+ * checks ("ping tests") of the directory. */
+#include "http/handlers.h"
+
+#include "codec/json_fields.h"
+#include "service/checks.h"
+
+static json_t *target_json(const kz_check_target *t)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    kz_json_set_str(o, "contact", t->contact);
+    kz_json_set_str(o, "full_name", t->full_name);
+    kz_json_set_str(o, "organization", t->organization);
+    kz_json_set_str(o, "state", t->state);
+    kz_json_set_str(o, "role", kz_enum_name(&kz_contact_role_enum, t->role));
+    kz_json_set_time(o, "sent", t->sent);
+    kz_json_set_time(o, "answered_at", t->answered);
+    json_object_set_new(o, "answered", json_boolean(t->answered != 0));
+    json_object_set_new(o, "seconds_to_answer",
+                        t->answered ? json_real((double)(t->answered - t->sent) / 1000.0) : json_null());
+    json_object_set_new(o, "late", json_boolean(t->late));
+    kz_json_set_str(o, "via", t->via);
+    if (t->answer_url)
+        kz_json_set_str(o, "answer_url", t->answer_url);
+    return o;
+}
+
+static json_t *view_json(const kz_check_view *v)
+{
+    json_t *o = kz_json_encode(&kz_check_schema, &v->check);
+    json_t *arr = json_array();
+    size_t answered = 0;
+    for (size_t i = 0; o && arr && i < v->n; i++) {
+        json_array_append_new(arr, target_json(&v->targets[i]));
+        answered += v->targets[i].answered != 0;
+    }
+    if (!o || !arr) {
+        json_decref(o);
+        json_decref(arr);
+        return NULL;
+    }
+    json_object_set_new(o, "contacts", arr);
+    json_object_set_new(o, "invited", json_integer((json_int_t)v->n));
+    json_object_set_new(o, "answered", json_integer((json_int_t)answered));
+    return o;
+}
+
+kz_rc kz_h_check_create(kz_req *r)
+{
+    json_t *body;
+    kz_check k = {0};
+    kz_check_view v;
+    kz_rc rc = kz_req_body_object(r, &body);
+    if (!rc)
+        rc = kz_json_decode(body, &kz_check_schema, &k, KZ_DECODE_CREATE, &r->arena, NULL, &r->err);
+    if (!rc)
+        rc = kz_svc_check_create(&r->call, &k, &v);
+    return rc ? rc : kz_reply(r, 201, view_json(&v));
+}
+
+kz_rc kz_h_check_get(kz_req *r)
+{
+    kz_check_view v;
+    kz_rc rc = kz_svc_check_get(&r->call, r->params[0], &v);
+    return rc ? rc : kz_reply(r, 200, view_json(&v));
+}
+
+kz_rc kz_h_check_list(kz_req *r)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    kz_page pg;
+    kz_check_page page;
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = kz_req_page(r, &pg);
+    if (!rc) rc = kz_svc_check_list(&r->call, &pg, &page);
+    if (rc)
+        return rc;
+    json_t *items = kz_json_encode_array(&kz_check_schema, page.items, page.n, sizeof *page.items);
+    return kz_reply(r, 200, kz_page_json(items, page.next));
+}
+
+static json_t *answer_json(const kz_check_answer *a)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    kz_json_set_str(o, "check", a->check);
+    kz_json_set_str(o, "contact", a->contact);
+    kz_json_set_time(o, "answered_at", a->answered);
+    json_object_set_new(o, "seconds_to_answer", json_real((double)(a->answered - a->sent) / 1000.0));
+    json_object_set_new(o, "late", json_boolean(a->late));
+    return o;
+}
+
+kz_rc kz_h_check_answer(kz_req *r)
+{
+    kz_check_answer a;
+    kz_rc rc = kz_svc_check_answer(&r->call, r->params[0], &a);
+    return rc ? rc : kz_reply(r, 200, answer_json(&a));
+}
+
+kz_rc kz_h_check_acknowledge(kz_req *r)
+{
+    json_t *body;
+    kz_check_answer a;
+    kz_rc rc = kz_req_body_object(r, &body);
+    json_t *contact = body ? json_object_get(body, "contact") : NULL;
+    if (!rc && (json_object_size(body) != 1 || !json_is_string(contact)))
+        rc = kz_fail(&r->err, KZ_EINVAL, "contact", "the body must be {\"contact\": contact id}");
+    if (!rc)
+        rc = kz_svc_check_acknowledge(&r->call, r->params[0], json_string_value(contact), &a);
+    return rc ? rc : kz_reply(r, 200, answer_json(&a));
+}
+
+kz_rc kz_h_check_stats(kz_req *r)
+{
+    static const char *const allowed[] = {"since", NULL};
+    kz_time since = 0;
+    kz_check_stat *st;
+    size_t n;
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = kz_req_query_time(r, "since", &since);
+    if (!rc) rc = kz_svc_check_stats(&r->call, since, &st, &n);
+    if (rc)
+        return rc;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++) {
+        json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:f}", "state", st[i].state, "contacts",
+                              (json_int_t)st[i].contacts, "answered", (json_int_t)st[i].answered,
+                              "late", (json_int_t)st[i].late, "answer_rate", st[i].answer_rate);
+        if (o) {
+            json_object_set_new(o, "median_seconds", st[i].median_seconds >= 0 ? json_real(st[i].median_seconds) : json_null());
+            json_object_set_new(o, "p90_seconds", st[i].p90_seconds >= 0 ? json_real(st[i].p90_seconds) : json_null());
+        }
+        json_array_append_new(arr, o);
+    }
+    json_t *out = json_object();
+    if (out) {
+        kz_json_set_time(out, "since", since);
+        json_object_set_new(out, "states", arr);
+    }
+    return kz_reply(r, 200, out);
+}
+
+kz_rc kz_h_schedule_create(kz_req *r)
+{
+    json_t *body;
+    kz_check_schedule s = {0};
+    kz_rc rc = kz_req_body_object(r, &body);
+    if (!rc)
+        rc = kz_json_decode(body, &kz_check_schedule_schema, &s, KZ_DECODE_CREATE, &r->arena, NULL, &r->err);
+    if (!rc)
+        rc = kz_svc_schedule_create(&r->call, &s);
+    return rc ? rc : kz_reply(r, 201, kz_json_encode(&kz_check_schedule_schema, &s));
+}
+
+kz_rc kz_h_schedule_get(kz_req *r)
+{
+    kz_check_schedule s;
+    kz_rc rc = kz_svc_schedule_get(&r->call, r->params[0], &s);
+    return rc ? rc : kz_reply(r, 200, kz_json_encode(&kz_check_schedule_schema, &s));
+}
+
+kz_rc kz_h_schedule_list(kz_req *r)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    kz_page pg;
+    kz_schedule_page page;
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = kz_req_page(r, &pg);
+    if (!rc) rc = kz_svc_schedule_list(&r->call, &pg, &page);
+    if (rc)
+        return rc;
+    json_t *items = kz_json_encode_array(&kz_check_schedule_schema, page.items, page.n, sizeof *page.items);
+    return kz_reply(r, 200, kz_page_json(items, page.next));
+}
+
+kz_rc kz_h_schedule_delete(kz_req *r)
+{
+    kz_rc rc = kz_svc_schedule_delete(&r->call, r->params[0]);
+    return rc ? rc : kz_reply(r, 204, json_null());
+}

@@ -1,0 +1,84 @@
+/* Reply and query helpers shared by the handlers. */
+#include "http/req.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+kz_rc kz_reply(kz_req *r, int status, json_t *body)
+{
+    if (!body)
+        return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+    json_decref(r->reply);
+    r->reply = body;
+    r->status = status;
+    return KZ_OK;
+}
+
+kz_rc kz_reply_header(kz_req *r, const char *name, const char *value)
+{
+    if (r->n_headers == KZ_MAX_REPLY_HEADERS || !value)
+        return kz_fail(&r->err, KZ_EINTERNAL, NULL, "too many reply headers");
+    r->headers[r->n_headers][0] = name;
+    r->headers[r->n_headers][1] = value;
+    r->n_headers++;
+    return KZ_OK;
+}
+
+kz_rc kz_req_body_object(kz_req *r, json_t **out)
+{
+    if (!r->json)
+        return kz_fail(&r->err, KZ_EINVAL, "", "a JSON object body is required");
+    if (!json_is_object(r->json))
+        return kz_fail(&r->err, KZ_EINVAL, "", "the body must be a JSON object");
+    *out = r->json;
+    return KZ_OK;
+}
+
+kz_rc kz_req_page(kz_req *r, kz_page *pg)
+{
+    pg->cursor = kz_req_query(r, "cursor");
+    pg->limit = KZ_LIST_DEFAULT;
+    const char *l = kz_req_query(r, "limit");
+    if (l) {
+        char *end;
+        errno = 0;
+        long v = strtol(l, &end, 10);
+        if (errno || *end || end == l || v < 1 || v > KZ_LIST_MAX)
+            return kz_fail(&r->err, KZ_EINVAL, "limit", "limit must be an integer from 1 to %d", KZ_LIST_MAX);
+        pg->limit = v;
+    }
+    return KZ_OK;
+}
+
+kz_rc kz_req_query_checked(kz_req *r, const char *name, kz_check_fn check, const char **out)
+{
+    const char *v = kz_req_query(r, name);
+    *out = NULL;
+    if (!v)
+        return KZ_OK;
+    if (!v[0] || strlen(v) > 256)
+        return kz_fail(&r->err, KZ_EINVAL, name, "%s must be 1 to 256 characters", name);
+    if (check) {
+        kz_rc rc = check(v, name, &r->err);
+        if (rc)
+            return rc;
+    }
+    *out = v;
+    return KZ_OK;
+}
+
+kz_rc kz_req_query_time(kz_req *r, const char *name, kz_time *out)
+{
+    const char *v = kz_req_query(r, name);
+    if (v && kz_time_parse(v, out))
+        return kz_fail(&r->err, KZ_EINVAL, name, "%s must be an RFC 3339 time or a date (2026-01-31)", name);
+    return KZ_OK;
+}
+
+json_t *kz_page_json(json_t *items, const char *next)
+{
+    if (!items)
+        return NULL;
+    return json_pack("{s:o, s:s?}", "items", items, "next", next && next[0] ? next : NULL);
+}

@@ -1,0 +1,140 @@
+/* Request dispatch: match the path against the route table, authenticate a bearer
+ * (or Basic, for TAXII clients) key if one is given, decode the JSON body, call the
+ * handler, and map any failure to {"error": {code, message, field}}. Authorization
+ * itself is decided in service/, never here. */
+#include "http/router.h"
+
+#include "crypto/crypto.h"
+#include "service/directory.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Matches path against pattern, capturing {name} segments into params. */
+static bool match(const char *pattern, const char *path, const char **params, kz_arena *a)
+{
+    int np = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *pe = strchr(p, '}');
+            const char *se = strchr(s, '/');
+            size_t n = se ? (size_t)(se - s) : strlen(s);
+            if (!pe || n == 0 || np == KZ_MAX_PATH_PARAMS)
+                return false;
+            if (params && !(params[np] = kz_arena_strndup(a, s, n)))
+                return false;
+            np++;
+            p = pe + 1;
+            s += n;
+            continue;
+        }
+        if (*p++ != *s++)
+            return false;
+    }
+    return *p == '\0' && (*s == '\0' || (s[0] == '/' && s[1] == '\0'));
+}
+
+void kz_router_fail(kz_req *r, kz_rc rc)
+{
+    if (r->err.rc != rc || !r->err.msg[0])
+        kz_fail(&r->err, rc, r->err.field[0] ? r->err.field : NULL, NULL);
+    json_t *e = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", kz_rc_code(rc), "message",
+                          r->err.msg, "field", r->err.field[0] ? r->err.field : NULL);
+    json_decref(r->reply);
+    r->reply = e;
+    r->raw = NULL;
+    r->content_type = "application/json";
+    r->status = kz_rc_http_status(rc);
+    if (rc == KZ_EUNAUTH)
+        kz_reply_header(r, "WWW-Authenticate", "Bearer realm=\"kizuna\"");
+    if (r->status >= 500)
+        kz_log(KZ_LOG_ERROR, "http.error", KZ_S("request_id", r->request_id),
+               KZ_S("route", r->route), KZ_S("error", r->err.msg));
+}
+
+/* The API key from "Authorization: Bearer KEY" or "Basic base64(user:KEY)". NULL when
+ * there is no Authorization header; "" when it is malformed. */
+static const char *credentials(kz_req *r)
+{
+    const char *h = kz_req_header(r, "Authorization");
+    if (!h)
+        return NULL;
+    if (strncasecmp(h, "Bearer ", 7) == 0)
+        return h + 7;
+    if (strncasecmp(h, "Basic ", 6) == 0) {
+        unsigned char raw[256];
+        size_t len = 0;
+        if (kz_b64_decode(h + 6, raw, sizeof raw - 1, &len))
+            return "";
+        raw[len] = '\0';
+        char *colon = strchr((char *)raw, ':');
+        char *key = colon ? kz_arena_strdup(&r->arena, colon + 1) : NULL;
+        kz_wipe(raw, sizeof raw);
+        return key ? key : "";
+    }
+    return "";
+}
+
+static kz_rc prepare(kz_node *node, kz_req *r, const kz_route *rt)
+{
+    kz_rc rc = kz_call_init(&r->call, node, &r->arena, &r->err);
+    if (rc)
+        return rc;
+    r->call.request_id = r->request_id;
+    const char *key = credentials(r);
+    if (key && (rc = kz_svc_authenticate(&r->call, key)))
+        return rc;
+    if (r->body_too_big)
+        return kz_fail(&r->err, KZ_ETOOBIG, "", "the request body is larger than %zu bytes", r->body.max);
+    if (!(rt->flags & KZ_ROUTE_JSON_BODY) || (rt->flags & KZ_ROUTE_RAW_BODY))
+        return KZ_OK;
+    const char *ct = kz_req_header(r, "Content-Type");
+    if (ct && strncasecmp(ct, "application/json", 16) != 0)
+        return kz_fail(&r->err, KZ_EMEDIA, "", "send the body as application/json");
+    if (r->body.len == 0)
+        return KZ_OK;
+    json_error_t je;
+    r->json = json_loadb(r->body.p, r->body.len, JSON_REJECT_DUPLICATES, &je);
+    if (!r->json)
+        return kz_fail(&r->err, KZ_EINVAL, "", "malformed JSON at line %d, column %d: %s", je.line,
+                       je.column, je.text);
+    return KZ_OK;
+}
+
+void kz_router_dispatch(kz_node *node, kz_req *r)
+{
+    const kz_route *found = NULL;
+    char allow[128] = "";
+    for (const kz_route *rt = kz_routes; rt->method; rt++) {
+        if (!match(rt->pattern, r->path, NULL, NULL))
+            continue;
+        if (strcmp(rt->method, r->method) == 0) {
+            found = rt;
+            break;
+        }
+        size_t n = strlen(allow);
+        snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", rt->method);
+    }
+    if (!found) {
+        if (allow[0]) {
+            kz_router_fail(r, kz_fail(&r->err, KZ_EMETHOD, NULL, "%s is not allowed here; use %s", r->method, allow));
+            kz_reply_header(r, "Allow", kz_arena_strdup(&r->arena, allow));
+        } else {
+            kz_router_fail(r, kz_fail(&r->err, KZ_ENOTFOUND, NULL, "no such endpoint"));
+        }
+        return;
+    }
+    r->route = found->pattern;
+    match(found->pattern, r->path, r->params, &r->arena);
+    kz_rc rc = prepare(node, r, found);
+    if (!rc)
+        rc = found->handler(r);
+    if (rc) {
+        if (r->call.db)
+            kz_db_rollback(r->call.db); /* never leave a transaction open on the thread */
+        kz_router_fail(r, rc);
+    }
+}

@@ -1,0 +1,47 @@
+/* The route table: every endpoint of the API in one place. Order matters only where
+ * two patterns could match the same path (the first wins). */
+#include "http/handlers.h"
+#include "http/router.h"
+
+#define J KZ_ROUTE_JSON_BODY
+#define V1 "/api/v1"
+
+const kz_route kz_routes[] = {
+    {"GET", V1 "/health", kz_h_health, 0, "liveness and version; no key needed"},
+    {"GET", V1 "/node", kz_h_node, 0, "this node's organization and versions"},
+    {"GET", V1 "/states", kz_h_states, 0, "ISO 3166-1 states (reference data)"},
+    {"GET", V1 "/states/{code}", kz_h_state_get, 0, "one state"},
+
+    {"POST", V1 "/organizations", kz_h_org_create, J, "create an organization (admin)"},
+    {"GET", V1 "/organizations", kz_h_org_list, 0, "list organizations: state, kind, q"},
+    {"GET", V1 "/organizations/{id}", kz_h_org_get, 0, "one organization"},
+    {"PATCH", V1 "/organizations/{id}", kz_h_org_update, J, "change an organization (admin)"},
+    {"DELETE", V1 "/organizations/{id}", kz_h_org_delete, 0, "delete an organization without contacts or keys (admin)"},
+
+    {"POST", V1 "/keys", kz_h_key_create, J, "create an API key; the secret is in this reply only (admin)"},
+    {"GET", V1 "/keys", kz_h_key_list, 0, "list keys without secrets: organization (admin)"},
+    {"GET", V1 "/keys/{id}", kz_h_key_get, 0, "one key (admin)"},
+    {"DELETE", V1 "/keys/{id}", kz_h_key_revoke, 0, "revoke a key (admin)"},
+
+    {"POST", V1 "/contacts", kz_h_contact_create, J, "create a contact (analyst of its organization, admin)"},
+    {"GET", V1 "/contacts", kz_h_contact_list, 0, "list contacts: state, role, organization, q"},
+    {"GET", V1 "/contacts/{id}", kz_h_contact_get, 0, "one contact"},
+    {"PATCH", V1 "/contacts/{id}", kz_h_contact_update, J, "change a contact (analyst of its organization, admin)"},
+    {"DELETE", V1 "/contacts/{id}", kz_h_contact_delete, 0, "delete a contact (analyst of its organization, admin)"},
+
+    {"POST", V1 "/checks", kz_h_check_create, J, "start a communication check (analyst, admin)"},
+    {"GET", V1 "/checks", kz_h_check_list, 0, "list checks"},
+    {"POST", V1 "/checks/answer/{token}", kz_h_check_answer, 0, "answer an invitation; no key needed"},
+    {"GET", V1 "/checks/{id}", kz_h_check_get, 0, "a check with each invitation's state"},
+    {"POST", V1 "/checks/{id}/acknowledge", kz_h_check_acknowledge, J, "answer for a contact of the caller's organization"},
+    {"GET", V1 "/stats/checks", kz_h_check_stats, 0, "answer rate, median and p90 time per state: since"},
+    {"POST", V1 "/check-schedules", kz_h_schedule_create, J, "repeat a check every n days (analyst, admin)"},
+    {"GET", V1 "/check-schedules", kz_h_schedule_list, 0, "list check schedules"},
+    {"GET", V1 "/check-schedules/{id}", kz_h_schedule_get, 0, "one check schedule"},
+    {"DELETE", V1 "/check-schedules/{id}", kz_h_schedule_delete, 0, "stop a check schedule (its organization, admin)"},
+
+    {"GET", V1 "/audit", kz_h_audit_list, 0, "the audit chain (admin)"},
+    {"GET", V1 "/audit/verify", kz_h_audit_verify, 0, "verify the audit chain (admin)"},
+    {"POST", V1 "/test/clock", kz_h_test_clock, J, "move the clock (only with serve --test-clock; admin)"},
+    {0},
+};

@@ -1,0 +1,309 @@
+/* libmicrohttpd adapter: the only file that includes microhttpd.h. It collects the
+ * request body under a ceiling, hands complete requests to the router, serializes the
+ * reply, writes one access-log line per request and counts requests in flight for a
+ * graceful stop. */
+#include "http/server.h"
+
+#include "http/req.h"
+#include "http/router.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct kz_server {
+    struct MHD_Daemon *d;
+    kz_node *node;
+    kz_server_opts opts;
+    atomic_int inflight;
+    atomic_uint_fast64_t seq;
+};
+
+kz_node *kz_server_node(kz_server *s) { return s->node; }
+
+const char *kz_server_lib_version(void) { return MHD_get_version(); }
+
+/* ---- accessors for handlers ---------------------------------------------------- */
+
+const char *kz_req_header(kz_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *kz_req_query(kz_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+typedef struct query_scan {
+    const char *const *allowed;
+    const char *bad;
+} query_scan;
+
+static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    query_scan *q = cls;
+    for (const char *const *a = q->allowed; *a; a++)
+        if (strcmp(*a, key) == 0)
+            return MHD_YES;
+    q->bad = key;
+    return MHD_NO;
+}
+
+kz_rc kz_req_query_only(kz_req *r, const char *const *allowed)
+{
+    query_scan q = {allowed, NULL};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_arg, &q);
+    if (q.bad)
+        return kz_fail(&r->err, KZ_EINVAL, q.bad, "unknown query parameter '%.64s'", q.bad);
+    return KZ_OK;
+}
+
+/* ---- request lifecycle ----------------------------------------------------------- */
+
+static kz_req *req_new(kz_server *s, struct MHD_Connection *conn, const char *url, const char *method)
+{
+    kz_req *r = kz_calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->srv = s;
+    r->conn = conn;
+    r->started = kz_now_ms();
+    kz_arena_init(&r->arena);
+    kz_buf_init(&r->body, s->opts.max_body);
+    r->path = kz_arena_strdup(&r->arena, url);
+    r->method = kz_arena_strdup(&r->arena, method);
+    r->status = 500;
+    r->content_type = "application/json";
+    uint64_t n = atomic_fetch_add(&s->seq, 1);
+    unsigned char rnd[4];
+    kz_random_bytes(rnd, sizeof rnd);
+    snprintf(r->request_id, sizeof r->request_id, "%02x%02x%02x%02x-%llx", rnd[0], rnd[1], rnd[2],
+             rnd[3], (unsigned long long)n);
+    if (!r->path || !r->method) {
+        kz_arena_free(&r->arena);
+        kz_free(r);
+        return NULL;
+    }
+    atomic_fetch_add(&s->inflight, 1);
+    return r;
+}
+
+static void req_free(kz_req *r)
+{
+    json_decref(r->json);
+    json_decref(r->reply);
+    kz_buf_free(&r->body);
+    kz_arena_free(&r->arena);
+    kz_free(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    (void)toe;
+    kz_server *s = cls;
+    kz_req *r = *con_cls;
+    if (!r)
+        return;
+    req_free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+static void access_log(kz_req *r)
+{
+    kz_log(KZ_LOG_INFO, "http.request", KZ_S("request_id", r->request_id), KZ_S("method", r->method),
+           KZ_S("route", r->route ? r->route : "-"), KZ_I("status", r->status),
+           KZ_I("ms", kz_now_ms() - r->started), KZ_S("key", r->call.who.key_id));
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, kz_req *r)
+{
+    struct MHD_Response *resp;
+    if (r->reply && r->status != 204) {
+        char *text = json_dumps(r->reply, JSON_COMPACT | JSON_REAL_PRECISION(12));
+        if (!text)
+            return MHD_NO;
+        size_t len = strlen(text);
+        resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
+    } else {
+        resp = MHD_create_response_from_buffer(r->raw_len, r->raw ? r->raw : (char *)"",
+                                               MHD_RESPMEM_MUST_COPY);
+    }
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", r->content_type);
+    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    for (int i = 0; i < r->n_headers; i++)
+        MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    access_log(r);
+    return ret;
+}
+
+/* A request announcing a body over the ceiling is refused before it is read. */
+static bool announced_too_big(struct MHD_Connection *conn, size_t max)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl)
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long n = strtoull(cl, &end, 10);
+    return errno || *end || n > max;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    kz_server *s = cls;
+    kz_req *r = *con_cls;
+    if (!r) {
+        r = req_new(s, conn, url, method);
+        if (!r)
+            return MHD_NO;
+        *con_cls = r;
+        if (announced_too_big(conn, s->opts.max_body)) {
+            kz_router_fail(r, kz_fail(&r->err, KZ_ETOOBIG, "", "the request body is larger than %zu bytes",
+                                      s->opts.max_body));
+            return send_reply(conn, r);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!r->body_too_big && kz_buf_append(&r->body, upload, *upload_size) != KZ_OK)
+            r->body_too_big = true;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->status != 500 || r->reply)  /* already answered (413 above) */
+        return MHD_YES;
+    kz_router_dispatch(s->node, r);
+    return send_reply(conn, r);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    kz_log(KZ_LOG_WARN, "http.server", KZ_S("message", msg));
+}
+
+/* "host:port" or "[v6]:port" into a socket address. */
+static kz_rc parse_listen(const char *listen, struct sockaddr_storage *ss, kz_err *err)
+{
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host)
+        return kz_fail(err, KZ_EINVAL, "listen", "listen must be HOST:PORT, e.g. 127.0.0.1:8470");
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    char *end;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (errno || *end || end == colon + 1 || port < 0 || port > 65535)
+        return kz_fail(err, KZ_EINVAL, "listen", "bad port in '%s'", listen);
+    memset(ss, 0, sizeof *ss);
+    size_t hl = strlen(host);
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+        host[hl - 1] = '\0';
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1)
+            return KZ_OK;
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        if (strcmp(host, "localhost") == 0)
+            snprintf(host, sizeof host, "127.0.0.1");
+        if (inet_pton(AF_INET, host, &a4->sin_addr) == 1)
+            return KZ_OK;
+    }
+    return kz_fail(err, KZ_EINVAL, "listen", "'%s' is not an IP address to listen on", host);
+}
+
+kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out, kz_err *err)
+{
+    struct sockaddr_storage ss;
+    kz_rc rc = parse_listen(opts->listen, &ss, err);
+    if (rc)
+        return rc;
+    kz_server *s = kz_calloc(1, sizeof *s);
+    if (!s)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    s->node = node;
+    s->opts = *opts;
+    if (!s->opts.threads) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        s->opts.threads = cores > 2 ? (unsigned)cores * 2 : 4;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_THREAD_POOL_SIZE, s->opts.threads,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+                            MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_END);
+    if (!s->d) {
+        kz_free(s);
+        return kz_fail(err, KZ_EIO, "listen", "cannot listen on %s (in use, or not an address of this machine)",
+                       opts->listen);
+    }
+    *out = s;
+    return KZ_OK;
+}
+
+unsigned kz_server_port(const kz_server *s)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    return info ? info->port : 0;
+}
+
+void kz_server_stop(kz_server *s)
+{
+    if (!s)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    kz_time until = kz_now_ms() + s->opts.grace_ms;
+    while (atomic_load(&s->inflight) > 0 && kz_now_ms() < until) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    int left = atomic_load(&s->inflight);
+    MHD_stop_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    kz_log(KZ_LOG_INFO, "http.stopped", KZ_I("unfinished", left));
+    kz_free(s);
+}

@@ -1,0 +1,77 @@
+/* One HTTP request as the handlers see it: method, path parameters, query, JSON body,
+ * the service call context (with the authenticated viewer), and the reply being built.
+ * Handlers never include microhttpd.h; server.c is the only adapter to libmicrohttpd. */
+#ifndef KZ_HTTP_REQ_H
+#define KZ_HTTP_REQ_H
+
+#include "model/field.h"
+#include "model/page.h"
+#include "service/call.h"
+#include "util/buf.h"
+#include "util/clock.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+enum { KZ_MAX_PATH_PARAMS = 4, KZ_MAX_REPLY_HEADERS = 6 };
+
+typedef struct kz_server kz_server;
+
+typedef struct kz_req {
+    kz_server *srv;
+    void *conn;                          /* struct MHD_Connection * (server.c only) */
+    const char *method;
+    const char *path;
+    const char *route;                   /* the matched pattern, for logs */
+    char request_id[24];
+    kz_time started;
+
+    kz_arena arena;                      /* freed when the request completes */
+    kz_buf body;
+    bool body_too_big;
+    json_t *json;                        /* parsed body, or NULL */
+    const char *params[KZ_MAX_PATH_PARAMS];
+
+    kz_call call;
+    kz_err err;
+
+    /* the reply */
+    int status;
+    json_t *reply;                       /* owned; serialized by the server */
+    const char *content_type;            /* default application/json */
+    char *raw;                           /* or a raw body (arena memory) */
+    size_t raw_len;
+    const char *headers[KZ_MAX_REPLY_HEADERS][2];
+    int n_headers;
+} kz_req;
+
+typedef kz_rc (*kz_handler)(kz_req *r);
+
+/* Request accessors (server.c). */
+const char *kz_req_header(kz_req *r, const char *name);
+const char *kz_req_query(kz_req *r, const char *name);
+
+/* KZ_EINVAL naming the first query parameter not in allowed (NULL-terminated). */
+kz_rc kz_req_query_only(kz_req *r, const char *const *allowed);
+
+/* Reply helpers: they take ownership of body. Return KZ_OK so handlers can
+ * `return kz_reply(r, 200, obj);`. */
+kz_rc kz_reply(kz_req *r, int status, json_t *body);
+kz_rc kz_reply_header(kz_req *r, const char *name, const char *value);  /* value in arena */
+
+/* The body as a JSON object; KZ_EINVAL when missing or not an object. */
+kz_rc kz_req_body_object(kz_req *r, json_t **out);
+
+/* Query parameters shared by list endpoints: limit (1..1000, default 50) and cursor. */
+kz_rc kz_req_page(kz_req *r, kz_page *pg);
+
+/* A query parameter checked by a validator (e.g. kz_check_country); NULL when absent. */
+kz_rc kz_req_query_checked(kz_req *r, const char *name, kz_check_fn check, const char **out);
+
+/* A time query parameter (RFC 3339); *out untouched when absent. */
+kz_rc kz_req_query_time(kz_req *r, const char *name, kz_time *out);
+
+/* {"items": [...], "next": cursor or null}, steals items. */
+json_t *kz_page_json(json_t *items, const char *next);
+
+#endif

@@ -1,0 +1,31 @@
+/* Routing: the table of every endpoint (routes.c) and the dispatch that matches a
+ * request to its handler, authenticates the caller and turns failures into JSON errors. */
+#ifndef KZ_HTTP_ROUTER_H
+#define KZ_HTTP_ROUTER_H
+
+#include "http/req.h"
+#include "service/node.h"
+
+enum {
+    KZ_ROUTE_JSON_BODY = 1 << 0,  /* the body must be a JSON object */
+    KZ_ROUTE_RAW_BODY = 1 << 1,   /* the handler reads the body itself (other media types) */
+};
+
+typedef struct kz_route {
+    const char *method;
+    const char *pattern;          /* "/api/v1/contacts/{id}" */
+    kz_handler handler;
+    unsigned flags;
+    const char *summary;          /* one line for docs and `kizuna routes` */
+} kz_route;
+
+/* The route table, ending with a zeroed entry. */
+extern const kz_route kz_routes[];
+
+/* Handles r completely: on return r->status and r->reply are set. */
+void kz_router_dispatch(kz_node *node, kz_req *r);
+
+/* Sets r's reply to the JSON error for rc and r->err. */
+void kz_router_fail(kz_req *r, kz_rc rc);
+
+#endif

@@ -1,0 +1,24 @@
+/* The TLP 2.0 visibility decision. */
+#include "service/policy_tlp.h"
+
+#include <string.h>
+
+static bool same_org(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
+bool kz_tlp_visible(const kz_viewer *v, const kz_tlp_subject *o)
+{
+    if (o->tlp == KZ_TLP_CLEAR)
+        return true;
+    if (!v->key_id || !v->org)
+        return false;
+    if (o->tlp == KZ_TLP_GREEN)
+        return true;
+    if (o->tlp < KZ_TLP_CLEAR || o->tlp > KZ_TLP_RED)
+        return false; /* unknown label: fail closed */
+    if (same_org(v->org, o->source_org))
+        return true;
+    for (size_t i = 0; i < o->n_recipients; i++)
+        if (same_org(v->org, o->recipients[i]))
+            return true;
+    return false;
+}

@@ -1,0 +1,317 @@
+/* Opening the database, per-thread connections, the statement cache, transactions and
+ * the meta table. Connections are opened lazily per thread (SQLite connections must not
+ * be used by two threads at once) and all share one WAL-mode file. */
+#include "store/store.h"
+
+#include "store/migrations.h"
+#include "store/store_internal.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct kz_store {
+    char *path;
+    pthread_key_t tls;
+    pthread_mutex_t lock;   /* guards conns */
+    kz_db *conns;
+    bool memory;
+};
+
+const char *kz_store_path(const kz_store *st) { return st->path; }
+
+const char *kz_store_engine_version(void) { return sqlite3_libversion(); }
+
+static void db_free(kz_db *db)
+{
+    for (int i = 0; i < KZ_STMT_CACHE; i++)
+        sqlite3_finalize(db->cache[i].stmt);
+    sqlite3_close_v2(db->h);
+    kz_free(db);
+}
+
+static void unlink_conn(kz_store *st, kz_db *db)
+{
+    pthread_mutex_lock(&st->lock);
+    for (kz_db **pp = &st->conns; *pp; pp = &(*pp)->next) {
+        if (*pp == db) {
+            *pp = db->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&st->lock);
+}
+
+/* pthread key destructor: a thread that used the store has exited. */
+static void thread_gone(void *p)
+{
+    kz_db *db = p;
+    unlink_conn(db->owner, db);
+    db_free(db);
+}
+
+static kz_rc exec(sqlite3 *h, const char *sql, kz_err *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        int primary = rc & 0xFF;
+        kz_rc krc = primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT ? KZ_ECORRUPT : KZ_ESTORE;
+        kz_fail(err, krc, "db", "%s%s", krc == KZ_ECORRUPT ? "not a Kizuna database: " : "",
+                msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return krc;
+    }
+    return KZ_OK;
+}
+
+static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
+{
+    kz_db *db = kz_calloc(1, sizeof *db);
+    if (!db)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    db->owner = st;
+    int rc = sqlite3_open_v2(st->path, &db->h, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        kz_fail(err, KZ_ESTORE, NULL, "cannot open database %s: %s", st->path,
+                db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+        db_free(db);
+        return KZ_ESTORE;
+    }
+    sqlite3_extended_result_codes(db->h, 1);
+    sqlite3_busy_timeout(db->h, 10000);
+    kz_rc krc = exec(db->h,
+                     "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+                     "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;",
+                     err);
+    if (!krc && !st->memory)
+        krc = exec(db->h, "PRAGMA journal_mode = WAL;", err);
+    if (krc) {
+        db_free(db);
+        return krc;
+    }
+    *out = db;
+    return KZ_OK;
+}
+
+static void register_conn(kz_store *st, kz_db *db)
+{
+    pthread_mutex_lock(&st->lock);
+    db->next = st->conns;
+    st->conns = db;
+    pthread_mutex_unlock(&st->lock);
+    pthread_setspecific(st->tls, db);
+}
+
+kz_db *kz_store_db(kz_store *st, kz_err *err)
+{
+    kz_db *db = pthread_getspecific(st->tls);
+    if (db)
+        return db;
+    if (st->memory) {
+        kz_fail(err, KZ_ESTORE, NULL, "an in-memory store has one connection only");
+        return NULL;
+    }
+    if (db_open(st, SQLITE_OPEN_READWRITE, &db, err))
+        return NULL;
+    register_conn(st, db);
+    return db;
+}
+
+int kz_store_schema_version(void) { return kz__migration_count(); }
+
+static kz_rc check_new(const char *path, unsigned flags, kz_err *err)
+{
+    struct stat sb;
+    if ((flags & KZ_STORE_MUST_BE_NEW) && stat(path, &sb) == 0 && sb.st_size > 0)
+        return kz_fail(err, KZ_ECONFLICT, "db", "%s already exists; refusing to overwrite it", path);
+    if (!(flags & KZ_STORE_CREATE) && strcmp(path, ":memory:") != 0 && stat(path, &sb) != 0)
+        return kz_fail(err, KZ_ENOTFOUND, "db", "no database at %s (create one with kizuna init --db %s)",
+                       path, path);
+    return KZ_OK;
+}
+
+kz_rc kz_store_open(const char *path, unsigned flags, kz_store **out, kz_err *err)
+{
+    kz_rc rc = check_new(path, flags, err);
+    if (rc)
+        return rc;
+    kz_store *st = kz_calloc(1, sizeof *st);
+    if (!st || !(st->path = kz_strdup(path))) {
+        kz_free(st);
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    }
+    st->memory = strcmp(path, ":memory:") == 0;
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_key_create(&st->tls, thread_gone);
+    kz_db *db = NULL;
+    int oflags = SQLITE_OPEN_READWRITE | ((flags & KZ_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+    rc = db_open(st, oflags, &db, err);
+    if (!rc) {
+        register_conn(st, db);
+        rc = kz__migrate(db, err);
+    }
+    if (rc) {
+        kz_store_close(st);
+        return rc;
+    }
+    *out = st;
+    return KZ_OK;
+}
+
+void kz_store_close(kz_store *st)
+{
+    if (!st)
+        return;
+    pthread_setspecific(st->tls, NULL);
+    pthread_key_delete(st->tls);
+    kz_db *db = st->conns;
+    while (db) {
+        kz_db *next = db->next;
+        db_free(db);
+        db = next;
+    }
+    pthread_mutex_destroy(&st->lock);
+    kz_free(st->path);
+    kz_free(st);
+}
+
+/* ---- statement cache ---------------------------------------------------------- */
+
+static sqlite3_stmt *cached(kz_db *db, const void *key, unsigned variant, const char *sql,
+                            kz__sql_builder build, kz_err *err)
+{
+    uintptr_t h = ((uintptr_t)key >> 4) * 2654435761u + variant * 40503u;
+    for (unsigned probe = 0; probe < KZ_STMT_CACHE; probe++) {
+        unsigned i = (unsigned)((h + probe) % KZ_STMT_CACHE);
+        if (db->cache[i].key == key && db->cache[i].variant == variant) {
+            sqlite3_stmt *s = db->cache[i].stmt;
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            return s;
+        }
+        if (db->cache[i].key)
+            continue;
+        char buf[4096];
+        const char *text = sql ? sql : build(variant - 1, buf, sizeof buf); /* see kz__stmt_variant */
+        sqlite3_stmt *s = NULL;
+        int rc = sqlite3_prepare_v3(db->h, text, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+        if (rc != SQLITE_OK) {
+            kz_fail(err, KZ_ESTORE, NULL, "prepare failed: %s", sqlite3_errmsg(db->h));
+            kz_log(KZ_LOG_ERROR, "store.prepare", KZ_S("error", sqlite3_errmsg(db->h)));
+            return NULL;
+        }
+        kz_log(KZ_LOG_DEBUG, "store.prepare", KZ_S("sql", text));
+        db->cache[i].key = key;
+        db->cache[i].variant = variant;
+        db->cache[i].stmt = s;
+        return s;
+    }
+    kz_fail(err, KZ_EINTERNAL, NULL, "statement cache full");
+    return NULL;
+}
+
+sqlite3_stmt *kz__stmt(kz_db *db, const char *sql, kz_err *err)
+{
+    return cached(db, sql, 0, sql, NULL, err);
+}
+
+sqlite3_stmt *kz__stmt_variant(kz_db *db, const void *key, unsigned variant,
+                               kz__sql_builder build, kz_err *err)
+{
+    /* variant 0 is kept for plain statements, whose key is their own text */
+    return cached(db, key, variant + 1, NULL, build, err);
+}
+
+void kz__done(sqlite3_stmt *s)
+{
+    if (s)
+        sqlite3_reset(s);
+}
+
+kz_rc kz__sqlerr(kz_db *db, int rc, kz_err *err)
+{
+    int primary = rc & 0xFF;
+    if (primary == SQLITE_CONSTRAINT)
+        return kz_fail(err, KZ_ECONFLICT, NULL, "conflicts with existing data (%s)", sqlite3_errmsg(db->h));
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+        return kz_fail(err, KZ_ESTORE, NULL, "database busy, try again");
+    if (primary == SQLITE_NOMEM)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+        return kz_fail(err, KZ_ECORRUPT, "db", "the database file is damaged or not a Kizuna database");
+    kz_log(KZ_LOG_ERROR, "store.error", KZ_I("code", rc), KZ_S("error", sqlite3_errmsg(db->h)));
+    return kz_fail(err, KZ_ESTORE, NULL, "database error: %s", sqlite3_errstr(rc));
+}
+
+kz_rc kz__exec_stmt(kz_db *db, sqlite3_stmt *s, kz_err *err)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
+/* ---- transactions ------------------------------------------------------------- */
+
+kz_rc kz_db_begin(kz_db *db, bool write, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
+    return s ? kz__exec_stmt(db, s, err) : KZ_ESTORE;
+}
+
+kz_rc kz_db_commit(kz_db *db, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "COMMIT", err);
+    kz_rc rc = s ? kz__exec_stmt(db, s, err) : KZ_ESTORE;
+    if (rc)
+        kz_db_rollback(db);
+    return rc;
+}
+
+void kz_db_rollback(kz_db *db)
+{
+    if (!sqlite3_get_autocommit(db->h))
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- meta --------------------------------------------------------------------- */
+
+kz_rc kz_store_meta_get(kz_db *db, const char *key, void *buf, size_t size, size_t *len, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT value FROM meta WHERE key = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    kz_rc out = KZ_OK;
+    if (rc == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        if (n > size)
+            out = kz_fail(err, KZ_ETOOBIG, key, "meta value %s too large", key);
+        else {
+            memcpy(buf, sqlite3_column_blob(s, 0), n);
+            *len = n;
+        }
+    } else if (rc == SQLITE_DONE) {
+        out = kz_fail(err, KZ_ENOTFOUND, key, "no %s in this database", key);
+    } else {
+        out = kz__sqlerr(db, rc, err);
+    }
+    kz__done(s);
+    return out;
+}
+
+kz_rc kz_store_meta_put(kz_db *db, const char *key, const void *val, size_t len, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+                                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_STATIC);
+    return kz__exec_stmt(db, s, err);
+}

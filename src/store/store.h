@@ -1,0 +1,54 @@
+/* The SQLite store: opening a database file, schema migrations, one connection per
+ * thread, cached prepared statements and transactions. Only store_*.c include sqlite3.h;
+ * the rest of Kizuna sees kz_store (the file, shared by all threads) and kz_db (the
+ * calling thread's connection). */
+#ifndef KZ_STORE_H
+#define KZ_STORE_H
+
+#include "util/error.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct kz_store kz_store;
+typedef struct kz_db kz_db;
+
+enum {
+    KZ_STORE_CREATE = 1 << 0,   /* create the file if missing (kizuna init) */
+    KZ_STORE_MUST_BE_NEW = 1 << 1,  /* refuse an existing database */
+};
+
+/* Opens (and with KZ_STORE_CREATE creates) the database at path and brings its schema
+ * up to date, applying pending migrations in order. A database written by a newer
+ * Kizuna is refused with KZ_EVERSION. ":memory:" gives a private in-memory database
+ * (one connection only; for unit tests). Caller closes with kz_store_close. */
+kz_rc kz_store_open(const char *path, unsigned flags, kz_store **out, kz_err *err);
+
+/* Closes every connection of the store. No thread may use the store afterwards. */
+void kz_store_close(kz_store *st);
+
+/* The calling thread's connection, opened on first use and closed at thread exit or
+ * kz_store_close. NULL (with err) when the file cannot be opened. Not to be shared
+ * between threads. */
+kz_db *kz_store_db(kz_store *st, kz_err *err);
+
+/* Schema version of this binary and of the open database. */
+int kz_store_schema_version(void);
+
+/* Transactions. kz_db_begin(db, true) takes the write lock at once (BEGIN IMMEDIATE)
+ * so that a read-modify-write never fails half way. */
+kz_rc kz_db_begin(kz_db *db, bool write, kz_err *err);
+kz_rc kz_db_commit(kz_db *db, kz_err *err);
+void kz_db_rollback(kz_db *db);
+
+/* Node settings and secrets kept in the meta table. */
+kz_rc kz_store_meta_get(kz_db *db, const char *key, void *buf, size_t size, size_t *len, kz_err *err);
+kz_rc kz_store_meta_put(kz_db *db, const char *key, const void *val, size_t len, kz_err *err);
+
+/* Version of the SQLite library in use. */
+const char *kz_store_engine_version(void);
+
+/* The store's path, as given to kz_store_open. */
+const char *kz_store_path(const kz_store *st);
+
+#endif

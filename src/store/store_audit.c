@@ -1,0 +1,198 @@
+/* The hash-chained audit log. Each entry's hash covers the previous entry's hash and a
+ * length-prefixed serialization of its own fields, so changing, inserting or removing
+ * any entry breaks every later link; the head (last seq and hash) is kept in meta so
+ * that removing entries from the end is caught too. */
+#include "store/audit.h"
+
+#include "crypto/crypto.h"
+#include "store/store_page.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char genesis[65] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+static void put_field(kz_sha256_ctx *c, const char *v)
+{
+    char len[24];
+    if (!v) {
+        kz_sha256_update(c, "-,", 2);
+        return;
+    }
+    size_t n = strlen(v);
+    int k = snprintf(len, sizeof len, "%zu:", n);
+    kz_sha256_update(c, len, (size_t)k);
+    kz_sha256_update(c, v, n);
+    kz_sha256_update(c, ",", 1);
+}
+
+static void entry_hash(const kz_audit_event *ev, char out[65])
+{
+    char num[2][24];
+    snprintf(num[0], sizeof num[0], "%" PRId64, ev->seq);
+    snprintf(num[1], sizeof num[1], "%" PRId64, ev->at);
+    kz_sha256_ctx c;
+    kz_sha256_init(&c);
+    put_field(&c, "kizuna-audit-1");
+    put_field(&c, ev->prev_hash);
+    put_field(&c, num[0]);
+    put_field(&c, num[1]);
+    put_field(&c, ev->actor_key);
+    put_field(&c, ev->actor_org);
+    put_field(&c, ev->action);
+    put_field(&c, ev->object_type);
+    put_field(&c, ev->object_id);
+    put_field(&c, ev->request_id);
+    put_field(&c, ev->detail);
+    kz_sha256_final_hex(&c, out);
+}
+
+static kz_rc read_head(kz_db *db, int64_t *seq, char hash[65], kz_err *err)
+{
+    char buf[128];
+    size_t len = 0;
+    kz_err e2;
+    kz_rc rc = kz_store_meta_get(db, "audit_head", buf, sizeof buf - 1, &len, &e2);
+    if (rc == KZ_ENOTFOUND) {
+        *seq = 0;
+        memcpy(hash, genesis, 65);
+        return KZ_OK;
+    }
+    if (rc)
+        return kz_fail(err, rc, NULL, "%s", e2.msg);
+    buf[len] = '\0';
+    if (sscanf(buf, "%" SCNd64 " %64s", seq, hash) != 2)
+        return kz_fail(err, KZ_ECORRUPT, "audit", "the recorded head of the audit chain is unreadable");
+    return KZ_OK;
+}
+
+kz_rc kz_store_audit_append(kz_db *db, kz_audit_event *ev, kz_err *err)
+{
+    kz_rc rc = read_head(db, &ev->seq, ev->prev_hash, err);
+    if (rc)
+        return rc;
+    ev->seq++;
+    if (!ev->at)
+        ev->at = kz_now_ms();
+    entry_hash(ev, ev->hash);
+    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO audit (seq, at, actor_key, actor_org, action,"
+                                   " object_type, object_id, request_id, detail, prev_hash, hash)"
+                                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_int64(s, 1, ev->seq);
+    sqlite3_bind_int64(s, 2, ev->at);
+    kz__bind_text(s, 3, ev->actor_key);
+    kz__bind_text(s, 4, ev->actor_org);
+    kz__bind_text(s, 5, ev->action);
+    kz__bind_text(s, 6, ev->object_type);
+    kz__bind_text(s, 7, ev->object_id);
+    kz__bind_text(s, 8, ev->request_id);
+    kz__bind_text(s, 9, ev->detail);
+    kz__bind_text(s, 10, ev->prev_hash);
+    kz__bind_text(s, 11, ev->hash);
+    rc = kz__exec_stmt(db, s, err);
+    if (rc)
+        return rc;
+    char head[128];
+    int n = snprintf(head, sizeof head, "%" PRId64 " %s", ev->seq, ev->hash);
+    return kz_store_meta_put(db, "audit_head", head, (size_t)n, err);
+}
+
+#define AUDIT_COLS "seq, at, actor_key, actor_org, action, object_type, object_id, request_id, detail, prev_hash, hash"
+
+static int read_event_at(sqlite3_stmt *s, int b, kz_audit_event *ev, kz_arena *a)
+{
+    ev->seq = sqlite3_column_int64(s, b + 0);
+    ev->at = sqlite3_column_int64(s, b + 1);
+    ev->actor_key = kz__col_text(s, b + 2, a);
+    ev->actor_org = kz__col_text(s, b + 3, a);
+    ev->action = kz__col_text(s, b + 4, a);
+    ev->object_type = kz__col_text(s, b + 5, a);
+    ev->object_id = kz__col_text(s, b + 6, a);
+    ev->request_id = kz__col_text(s, b + 7, a);
+    ev->detail = kz__col_text(s, b + 8, a);
+    const unsigned char *p = sqlite3_column_text(s, b + 9), *h = sqlite3_column_text(s, b + 10);
+    snprintf(ev->prev_hash, sizeof ev->prev_hash, "%s", p ? (const char *)p : "");
+    snprintf(ev->hash, sizeof ev->hash, "%s", h ? (const char *)h : "");
+    return ev->action ? 0 : -1;
+}
+
+static int read_event(sqlite3_stmt *s, void *item, kz_arena *a) { return read_event_at(s, 0, item, a); }
+
+/* For pages, whose first column is the row number. */
+static int read_event_shifted(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    return read_event_at(s, 1, item, a);
+}
+
+static kz_rc bad(kz_audit_report *r, int64_t seq, kz_err *err, const char *why)
+{
+    r->first_bad = seq;
+    snprintf(r->reason, sizeof r->reason, "%s", why);
+    return kz_fail(err, KZ_ECORRUPT, "audit", "audit entry %lld: %s", (long long)seq, why);
+}
+
+kz_rc kz_store_audit_verify(kz_db *db, kz_audit_report *r, kz_err *err)
+{
+    memset(r, 0, sizeof *r);
+    int64_t head_seq;
+    char head_hash[65];
+    kz_rc rc = read_head(db, &head_seq, head_hash, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = kz__stmt(db, "SELECT " AUDIT_COLS " FROM audit ORDER BY seq", err);
+    if (!s)
+        return KZ_ESTORE;
+    char prev[65];
+    memcpy(prev, genesis, sizeof prev);
+    kz_arena a;
+    kz_arena_init(&a);
+    int step;
+    rc = KZ_OK;
+    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        kz_audit_event ev;
+        char want[65];
+        if (read_event(s, &ev, &a)) {
+            rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
+            break;
+        }
+        int64_t expect = r->entries + 1;
+        if (ev.seq != expect)
+            rc = bad(r, expect, err, "missing (the sequence jumps)");
+        else if (strcmp(ev.prev_hash, prev) != 0)
+            rc = bad(r, ev.seq, err, "does not link to the entry before it");
+        else {
+            entry_hash(&ev, want);
+            if (strcmp(want, ev.hash) != 0)
+                rc = bad(r, ev.seq, err, "its content was changed after it was written");
+        }
+        memcpy(prev, ev.hash, sizeof prev);
+        r->entries++;
+        kz_arena_free(&a);
+    }
+    kz__done(s);
+    kz_arena_free(&a);
+    if (rc)
+        return rc;
+    if (step != SQLITE_DONE)
+        return kz__sqlerr(db, step, err);
+    if (r->entries != head_seq || strcmp(prev, head_hash) != 0)
+        return bad(r, r->entries + 1 <= head_seq ? r->entries + 1 : head_seq, err,
+                   "the chain ends before its recorded head (entries were removed)");
+    return KZ_OK;
+}
+
+kz_rc kz_store_audit_list(kz_db *db, const kz_page *pg, kz_arena *a, kz_audit_page *out, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT seq, " AUDIT_COLS " FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2", err);
+    if (!s)
+        return KZ_ESTORE;
+    void *items = NULL;
+    kz_rc rc = kz__page_run(db, s, pg, sizeof(kz_audit_event), read_event_shifted, a, &items,
+                            &out->n, out->next, err);
+    out->items = items;
+    return rc;
+}

@@ -1,0 +1,66 @@
+/* Shared by the store_*.c files only: the connection struct, the statement cache and
+ * the table-driven bind/read helpers. */
+#ifndef KZ_STORE_INTERNAL_H
+#define KZ_STORE_INTERNAL_H
+
+#include "model/field.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/clock.h"
+
+#include <sqlite3.h>
+
+enum { KZ_STMT_CACHE = 256 };
+
+struct kz_db {
+    sqlite3 *h;
+    kz_store *owner;
+    struct kz_db *next;  /* in the store's list of open connections */
+    struct {
+        const void *key;
+        unsigned variant;
+        sqlite3_stmt *stmt;
+    } cache[KZ_STMT_CACHE];
+};
+
+/* A prepared statement for sql, cached on this connection, reset and with bindings
+ * cleared. NULL with err on a prepare error (a programming error in the SQL text). */
+sqlite3_stmt *kz__stmt(kz_db *db, const char *sql, kz_err *err);
+
+/* Same, for SQL composed from static fragments: key identifies the query, variant the
+ * combination of fragments; build is called once per connection to produce the text
+ * (into a buffer the callee owns until it returns). */
+typedef const char *(*kz__sql_builder)(unsigned variant, char *buf, size_t size);
+sqlite3_stmt *kz__stmt_variant(kz_db *db, const void *key, unsigned variant,
+                               kz__sql_builder build, kz_err *err);
+
+/* Resets a statement after use so it holds no read snapshot. Always call it. */
+void kz__done(sqlite3_stmt *s);
+
+/* Turns a SQLite result into a kz_rc, filling err; constraint failures become
+ * KZ_ECONFLICT. */
+kz_rc kz__sqlerr(kz_db *db, int rc, kz_err *err);
+
+/* Binds every stored field of obj, in schema order, from parameter `first`; returns the
+ * next free parameter index, or -1 on error. */
+int kz__bind_fields(sqlite3_stmt *s, int first, const kz_schema *sc, const void *obj);
+
+/* Reads every stored field of obj from columns starting at `first`, in schema order,
+ * copying strings into a. Returns the next column index, or -1 on ENOMEM. */
+int kz__read_fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, kz_arena *a);
+
+/* Binds a text parameter; NULL binds SQL NULL. */
+int kz__bind_text(sqlite3_stmt *s, int i, const char *v);
+
+/* Copies a text column into the arena (NULL for SQL NULL). */
+char *kz__col_text(sqlite3_stmt *s, int col, kz_arena *a);
+
+/* Runs a statement that returns no rows (INSERT/UPDATE/DELETE) and resets it. */
+kz_rc kz__exec_stmt(kz_db *db, sqlite3_stmt *s, kz_err *err);
+
+/* Cursor pagination: encodes the last row number as an opaque token, and decodes it
+ * (KZ_EINVAL naming "cursor" on anything not produced by kz__cursor_encode). */
+void kz__cursor_encode(int64_t n, char out[32]);
+kz_rc kz__cursor_decode(const char *cursor, int64_t *n, kz_err *err);
+
+#endif

@@ -1,0 +1,156 @@
+/* The schema, as an ordered list of migrations. Never edit a migration that has
+ * shipped: append a new one. Each runs in one transaction with user_version bumped. */
+#include "store/migrations.h"
+
+#include "store/store_internal.h"
+#include "util/log.h"
+
+#include <stdio.h>
+
+typedef struct migration {
+    const char *name;
+    const char *sql;
+} migration;
+
+static const migration migrations[] = {
+    {"foundation: meta, organizations, keys, contacts, checks, audit",
+     "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
+
+     "CREATE TABLE organizations ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  name TEXT NOT NULL, state TEXT NOT NULL, kind TEXT NOT NULL,"
+     "  website TEXT, description TEXT);"
+     "CREATE INDEX organizations_state ON organizations(state, n);"
+
+     "CREATE TABLE api_keys ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  organization TEXT NOT NULL REFERENCES organizations(id),"
+     "  role TEXT NOT NULL, label TEXT, prefix TEXT NOT NULL,"
+     "  last_used INTEGER, revoked INTEGER, hash TEXT NOT NULL UNIQUE);"
+     "CREATE INDEX api_keys_org ON api_keys(organization, n);"
+
+     "CREATE TABLE contacts ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  organization TEXT NOT NULL REFERENCES organizations(id),"
+     "  state TEXT NOT NULL, full_name TEXT NOT NULL, position TEXT, role TEXT NOT NULL,"
+     "  email TEXT, phone TEXT, languages TEXT, hours TEXT, timezone TEXT,"
+     "  public_key TEXT, verified_at INTEGER);"
+     "CREATE INDEX contacts_state ON contacts(state, n);"
+     "CREATE INDEX contacts_org ON contacts(organization, n);"
+     "CREATE INDEX contacts_role ON contacts(role, n);"
+     /* Free-text search: one FTS5 row per contact (rowid = contacts.n), kept in step by
+      * triggers, including the organization's name so that q=CERT finds its people. */
+     "CREATE VIRTUAL TABLE contacts_fts USING fts5(full_name, position, email, phone, org_name,"
+     "  tokenize = 'unicode61 remove_diacritics 2');"
+     "CREATE TRIGGER contacts_fts_ins AFTER INSERT ON contacts BEGIN"
+     "  INSERT INTO contacts_fts(rowid, full_name, position, email, phone, org_name)"
+     "  VALUES (new.n, new.full_name, new.position, new.email, new.phone,"
+     "          (SELECT name FROM organizations WHERE id = new.organization));"
+     "END;"
+     "CREATE TRIGGER contacts_fts_upd AFTER UPDATE ON contacts BEGIN"
+     "  DELETE FROM contacts_fts WHERE rowid = old.n;"
+     "  INSERT INTO contacts_fts(rowid, full_name, position, email, phone, org_name)"
+     "  VALUES (new.n, new.full_name, new.position, new.email, new.phone,"
+     "          (SELECT name FROM organizations WHERE id = new.organization));"
+     "END;"
+     "CREATE TRIGGER contacts_fts_del AFTER DELETE ON contacts BEGIN"
+     "  DELETE FROM contacts_fts WHERE rowid = old.n;"
+     "END;"
+     /* An organization's state and name are copied into its contacts. */
+     "CREATE TRIGGER organizations_propagate AFTER UPDATE OF state, name ON organizations BEGIN"
+     "  UPDATE contacts SET state = new.state WHERE organization = new.id;"
+     "END;"
+
+     "CREATE TABLE check_schedules ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  organization TEXT NOT NULL REFERENCES organizations(id),"
+     "  state TEXT, role TEXT, contacts TEXT, every_days INTEGER NOT NULL,"
+     "  deadline_hours INTEGER NOT NULL, next_run INTEGER NOT NULL, last_run INTEGER,"
+     "  deleted INTEGER);"
+     "CREATE INDEX check_schedules_due ON check_schedules(next_run) WHERE deleted IS NULL;"
+
+     "CREATE TABLE checks ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  organization TEXT NOT NULL REFERENCES organizations(id),"
+     "  schedule TEXT REFERENCES check_schedules(id),"
+     "  deadline INTEGER NOT NULL, state TEXT, role TEXT);"
+     "CREATE INDEX checks_created ON checks(created);"
+     /* One row per invited contact. state and organization are copied at sending time so
+      * that the statistics stay true when the directory changes later. */
+     "CREATE TABLE check_targets ("
+     "  check_n INTEGER NOT NULL REFERENCES checks(n),"
+     "  contact TEXT NOT NULL, organization TEXT NOT NULL, state TEXT NOT NULL,"
+     "  role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
+     "  sent INTEGER NOT NULL, answered INTEGER, late INTEGER NOT NULL DEFAULT 0, via TEXT,"
+     "  PRIMARY KEY (check_n, contact)) WITHOUT ROWID;"
+     "CREATE INDEX check_targets_contact ON check_targets(contact);"
+
+     /* The audit chain: append-only (the triggers refuse edits through SQL; the hash
+      * chain reveals edits made around them). */
+     "CREATE TABLE audit ("
+     "  seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor_key TEXT, actor_org TEXT,"
+     "  action TEXT NOT NULL, object_type TEXT NOT NULL, object_id TEXT,"
+     "  request_id TEXT, detail TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+     "  SELECT RAISE(ABORT, 'the audit chain is append-only');"
+     "END;"
+     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+     "  SELECT RAISE(ABORT, 'the audit chain is append-only');"
+     "END;"},
+};
+
+enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };
+
+int kz__migration_count(void) { return MIGRATIONS; }
+
+static int user_version(kz_db *db)
+{
+    sqlite3_stmt *s = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static kz_rc apply(kz_db *db, int index, kz_err *err)
+{
+    char *msg = NULL;
+    char bump[64];
+    snprintf(bump, sizeof bump, "PRAGMA user_version = %d", index + 1);
+    if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db->h, migrations[index].sql, NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db->h, bump, NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db->h, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+        kz_fail(err, KZ_ESTORE, "db", "migration %d (%s) failed: %s", index + 1,
+                migrations[index].name, msg ? msg : "?");
+        sqlite3_free(msg);
+        kz_db_rollback(db);
+        return KZ_ESTORE;
+    }
+    kz_log(KZ_LOG_INFO, "store.migrated", KZ_I("version", index + 1), KZ_S("name", migrations[index].name));
+    return KZ_OK;
+}
+
+kz_rc kz__migrate(kz_db *db, kz_err *err)
+{
+    int have = user_version(db);
+    if (have < 0)
+        return kz_fail(err, KZ_ECORRUPT, "db", "not a SQLite database: %s", sqlite3_errmsg(db->h));
+    if (have > MIGRATIONS)
+        return kz_fail(err, KZ_EVERSION, "db",
+                       "the database has schema version %d but this kizuna knows only up to %d; "
+                       "use a newer kizuna", have, MIGRATIONS);
+    for (int i = have; i < MIGRATIONS; i++) {
+        kz_rc rc = apply(db, i, err);
+        if (rc)
+            return rc;
+    }
+    return KZ_OK;
+}

@@ -1,0 +1,93 @@
+/* Cursor-paginated list execution and free-text query normalization. */
+#include "store/store_page.h"
+
+#include <stdio.h>
+#include <string.h>
+
+kz_rc kz__page_run(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_size,
+                   kz__row_reader read, kz_arena *a, void **items, size_t *n,
+                   char next[KZ_CURSOR_TEXT], kz_err *err)
+{
+    int64_t after = 0;
+    int64_t limit = pg->limit > 0 && pg->limit <= KZ_LIST_MAX ? pg->limit : KZ_LIST_DEFAULT;
+    next[0] = '\0';
+    *n = 0;
+    if (pg->cursor && pg->cursor[0]) {
+        kz_rc rc = kz__cursor_decode(pg->cursor, &after, err);
+        if (rc) {
+            kz__done(s);
+            return rc;
+        }
+    }
+    sqlite3_bind_int64(s, 1, after);
+    sqlite3_bind_int64(s, 2, limit + 1);
+    char *out = kz_arena_calloc(a, (size_t)limit, item_size);
+    if (!out) {
+        kz__done(s);
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    }
+    int rc;
+    int64_t last = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if ((int64_t)*n == limit) {
+            kz__cursor_encode(last, next);
+            break;
+        }
+        last = sqlite3_column_int64(s, 0);
+        if (read(s, out + *n * item_size, a)) {
+            kz__done(s);
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        }
+        (*n)++;
+    }
+    kz__done(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return kz__sqlerr(db, rc, err);
+    *items = out;
+    return KZ_OK;
+}
+
+static int word_char(unsigned char c) { return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+
+char *kz__fts_query(const char *q, kz_arena *a)
+{
+    size_t len = strlen(q);
+    char *out = kz_arena_alloc(a, len * 2 + 8);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        while (i < len && !word_char((unsigned char)q[i]))
+            i++;
+        size_t start = i;
+        while (i < len && word_char((unsigned char)q[i]))
+            i++;
+        if (i == start)
+            break;
+        if (o)
+            out[o++] = ' ';
+        out[o++] = '"';
+        memcpy(out + o, q + start, i - start);
+        o += i - start;
+        out[o++] = '"';
+        out[o++] = '*';
+    }
+    out[o] = '\0';
+    return o ? out : NULL;
+}
+
+const char *kz__compose(char *buf, size_t size, const char *head, const char *const *frags,
+                        unsigned mask, const char *tail)
+{
+    size_t o = 0;
+    int n = snprintf(buf, size, "%s", head);
+    o = n > 0 ? (size_t)n : 0;
+    for (unsigned i = 0; mask >> i; i++)
+        if ((mask >> i) & 1u && o < size) {
+            n = snprintf(buf + o, size - o, " AND %s", frags[i]);
+            o += n > 0 ? (size_t)n : 0;
+        }
+    if (o < size)
+        snprintf(buf + o, size - o, " %s", tail);
+    return buf;
+}

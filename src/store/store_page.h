@@ -1,0 +1,29 @@
+/* Shared by the list functions of store_*.c: runs a prepared list statement whose
+ * last two parameters are (after row number, limit) and collects a page. */
+#ifndef KZ_STORE_PAGE_H
+#define KZ_STORE_PAGE_H
+
+#include "store/directory.h"
+#include "store/store_internal.h"
+
+/* Reads one row of the statement into item (arena memory). Returns 0 or -1 (ENOMEM). */
+typedef int (*kz__row_reader)(sqlite3_stmt *s, void *item, kz_arena *a);
+
+/* Binds ?1 (rows after this n) and ?2 (limit + 1) from pg, steps s, reads up to limit
+ * rows of item_size bytes with read, sets next when more rows exist. The first column
+ * of every row must be the row number n. Resets s. */
+kz_rc kz__page_run(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_size,
+                   kz__row_reader read, kz_arena *a, void **items, size_t *n,
+                   char next[KZ_CURSOR_TEXT], kz_err *err);
+
+/* Normalizes a free-text query into an FTS5 query of quoted prefix terms
+ * ("tok1"* "tok2"*) in arena memory, or NULL when q holds no searchable word. */
+char *kz__fts_query(const char *q, kz_arena *a);
+
+
+
+/* Writes head, then " AND frag" for every bit of mask (frags[i] for bit i), then tail.
+ * Fragments are static SQL with numbered parameters only; no input reaches the text. */
+const char *kz__compose(char *buf, size_t size, const char *head, const char *const *frags,
+                        unsigned mask, const char *tail);
+#endif

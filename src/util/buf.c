@@ -1,0 +1,85 @@
+/* Growable byte buffer with a ceiling. */
+#include "util/buf.h"
+
+#include "util/alloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void kz_buf_init(kz_buf *b, size_t max)
+{
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->max = max;
+}
+
+void kz_buf_free(kz_buf *b)
+{
+    kz_free(b->p);
+    kz_buf_init(b, b->max);
+}
+
+void kz_buf_reset(kz_buf *b)
+{
+    b->len = 0;
+    if (b->p)
+        b->p[0] = '\0';
+}
+
+static kz_rc reserve(kz_buf *b, size_t extra)
+{
+    if (extra > b->max - b->len || b->len > b->max)
+        return KZ_ETOOBIG;
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return KZ_OK;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    char *p = kz_realloc(b->p, cap);
+    if (!p)
+        return KZ_ENOMEM;
+    b->p = p;
+    b->cap = cap;
+    return KZ_OK;
+}
+
+kz_rc kz_buf_append(kz_buf *b, const void *data, size_t n)
+{
+    kz_rc rc = reserve(b, n);
+    if (rc)
+        return rc;
+    if (n)
+        memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return KZ_OK;
+}
+
+kz_rc kz_buf_puts(kz_buf *b, const char *s) { return kz_buf_append(b, s, strlen(s)); }
+
+kz_rc kz_buf_printf(kz_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return KZ_EINTERNAL;
+    kz_rc rc = reserve(b, (size_t)n);
+    if (rc)
+        return rc;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return KZ_OK;
+}
+
+char *kz_buf_steal(kz_buf *b)
+{
+    char *p = b->p;
+    kz_buf_init(b, b->max);
+    return p;
+}

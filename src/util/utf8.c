@@ -1,0 +1,61 @@
+/* UTF-8 validation (RFC 3629) and the text checks for API string fields. */
+#include "util/utf8.h"
+
+size_t kz_utf8_seq_len(const unsigned char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned min;
+    unsigned cp;
+    if ((c & 0xE0) == 0xC0) {
+        len = 2, min = 0x80, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3, min = 0x800, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+size_t kz_utf8_count(const char *s, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; count++) {
+        size_t len = kz_utf8_seq_len((const unsigned char *)s + i, n - i);
+        if (!len)
+            return (size_t)-1;
+        i += len;
+    }
+    return count;
+}
+
+bool kz_text_ok(const char *s, size_t n, bool multiline)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7F) {
+            if (!(multiline && (c == '\n' || c == '\r' || c == '\t')))
+                return false;
+        }
+        size_t len = kz_utf8_seq_len((const unsigned char *)s + i, n - i);
+        if (!len)
+            return false;
+        i += len;
+    }
+    return true;
+}

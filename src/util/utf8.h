@@ -1,0 +1,19 @@
+/* UTF-8 validation and the text rules applied to every string field of the API. */
+#ifndef KZ_UTIL_UTF8_H
+#define KZ_UTIL_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Length of the well-formed UTF-8 sequence at s (1..4), or 0 when it is malformed,
+ * overlong, a surrogate, above U+10FFFF or cut off by n. */
+size_t kz_utf8_seq_len(const unsigned char *s, size_t n);
+
+/* Number of code points in s if s is valid UTF-8, else (size_t)-1. */
+size_t kz_utf8_count(const char *s, size_t n);
+
+/* True when s is valid UTF-8 without control characters (TAB, CR and LF are allowed
+ * only when multiline). */
+bool kz_text_ok(const char *s, size_t n, bool multiline);
+
+#endif

@@ -1,0 +1,140 @@
+/* Unit tests of store/: migrations and version refusal, CRUD and filtered, paginated
+ * lists of the directory, free-text search, cursors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "store/directory.h"
+
+#include <sqlite3.h>
+
+static void newer_database_is_refused(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    kz_node *node = NULL;
+    kz_err err;
+    assert_int_equal(kz_node_open(f->path, &node, &err), KZ_EVERSION);
+    assert_non_null(strstr(err.msg, "999"));
+    assert_null(node);
+    assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+    sqlite3_exec(h, "PRAGMA user_version = 1", NULL, NULL, NULL);
+    sqlite3_close(h);
+    kz_fixture_free(f);
+}
+
+static void missing_and_foreign_files_are_refused(void **state)
+{
+    (void)state;
+    kz_node *node = NULL;
+    kz_err err;
+    assert_int_equal(kz_node_open("/nonexistent/k.db", &node, &err), KZ_ENOTFOUND);
+    FILE *fp = fopen("/tmp/kz-unit-garbage.db", "w");
+    fputs("this is not a database, just text that goes on for a while..............", fp);
+    fclose(fp);
+    assert_int_equal(kz_node_open("/tmp/kz-unit-garbage.db", &node, &err), KZ_ECORRUPT);
+    unlink("/tmp/kz-unit-garbage.db");
+    kz_node_setup setup = {"x", "JP"};
+    char key[KZ_KEY_TEXT];
+    kz_fixture *f = kz_fixture_new();
+    assert_int_equal(kz_node_create(f->path, &setup, key, sizeof key, &err), KZ_ECONFLICT);
+    kz_fixture_free(f);
+}
+
+static void contacts_filter_and_paginate(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_org *jp = kz_fixture_org(f, "JPCERT (test)", "JP");
+    kz_org *fr = kz_fixture_org(f, "CERT-FR (test)", "FR");
+    for (int i = 0; i < 7; i++) {
+        char *name = kz_arena_printf(&f->arena, "Person %d", i);
+        kz_fixture_contact(f, i < 5 ? jp->id : fr->id, name, i % 2 ? KZ_CONTACT_TECHNICAL : KZ_CONTACT_CSIRT);
+    }
+    kz_contact_filter flt = {.state = "JP"};
+    kz_page pg = {NULL, 2};
+    kz_contact_page page;
+    size_t seen = 0;
+    char cursor[KZ_CURSOR_TEXT];
+    do {
+        assert_int_equal(kz_svc_contact_list(&f->call, &flt, &pg, &page), KZ_OK);
+        for (size_t i = 0; i < page.n; i++)
+            assert_string_equal(page.items[i].state, "JP");
+        seen += page.n;
+        memcpy(cursor, page.next, sizeof cursor);
+        pg.cursor = cursor;
+    } while (page.next[0]);
+    assert_int_equal(seen, 5);
+
+    kz_contact_filter byrole = {.state = "JP", .role = "technical"};
+    pg = (kz_page){NULL, 50};
+    assert_int_equal(kz_svc_contact_list(&f->call, &byrole, &pg, &page), KZ_OK);
+    assert_int_equal(page.n, 2);
+
+    kz_contact_filter text = {.q = "cert-fr"};
+    assert_int_equal(kz_svc_contact_list(&f->call, &text, &pg, &page), KZ_OK);
+    assert_int_equal(page.n, 2); /* the organization's name is searched too */
+
+    kz_contact_filter prefix = {.q = "Pers"};
+    assert_int_equal(kz_svc_contact_list(&f->call, &prefix, &pg, &page), KZ_OK);
+    assert_int_equal(page.n, 7);
+
+    pg.cursor = "v1.bogus";
+    assert_int_equal(kz_svc_contact_list(&f->call, &flt, &pg, &page), KZ_EINVAL);
+    assert_string_equal(f->err.field, "cursor");
+    kz_fixture_free(f);
+}
+
+static void organization_state_change_moves_its_contacts(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_org *o = kz_fixture_org(f, "Moving CSIRT", "JP");
+    kz_contact *c = kz_fixture_contact(f, o->id, "Mover", KZ_CONTACT_CSIRT);
+    kz_org changed = *o;
+    changed.state = (char *)"KR";
+    changed.modified = kz_now_ms();
+    assert_int_equal(kz_store_org_update(f->call.db, &changed, &f->err), KZ_OK);
+    kz_contact got;
+    assert_int_equal(kz_svc_contact_get(&f->call, c->id, &got), KZ_OK);
+    assert_string_equal(got.state, "KR");
+    assert_int_equal(kz_svc_org_delete(&f->call, o->id), KZ_ECONFLICT);
+    kz_fixture_free(f);
+}
+
+static void cursor_round_trips(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_org *o = kz_fixture_org(f, "Paging CSIRT", "JP");
+    for (int i = 0; i < 3; i++)
+        kz_fixture_contact(f, o->id, "P", KZ_CONTACT_CSIRT);
+    kz_contact_filter all = {0};
+    kz_page pg = {NULL, 1};
+    kz_contact_page p1, p2;
+    assert_int_equal(kz_svc_contact_list(&f->call, &all, &pg, &p1), KZ_OK);
+    assert_int_equal(strncmp(p1.next, "v1.", 3), 0);
+    pg.cursor = p1.next;
+    assert_int_equal(kz_svc_contact_list(&f->call, &all, &pg, &p2), KZ_OK);
+    assert_int_equal(p2.n, 1);
+    assert_string_not_equal(p1.items[0].id, p2.items[0].id);
+    kz_fixture_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(newer_database_is_refused),
+        cmocka_unit_test(missing_and_foreign_files_are_refused),
+        cmocka_unit_test(contacts_filter_and_paginate),
+        cmocka_unit_test(organization_state_change_moves_its_contacts),
+        cmocka_unit_test(cursor_round_trips),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,157 @@
+/* Unit tests of util/: arena, bounded buffers, clock and RFC 3339, UTF-8 rules, JSON
+ * text escaping, error codes and allocation failure injection. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "util/alloc.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/json_text.h"
+#include "util/utf8.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static void arena_allocates_aligned_and_frees(void **state)
+{
+    (void)state;
+    kz_arena a;
+    kz_arena_init(&a);
+    for (int i = 1; i < 2000; i++) {
+        char *p = kz_arena_alloc(&a, (size_t)i);
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % _Alignof(max_align_t), 0);
+        memset(p, 0xAB, (size_t)i);
+    }
+    char *big = kz_arena_alloc(&a, 5u << 20);
+    assert_non_null(big);
+    assert_string_equal(kz_arena_printf(&a, "%s-%d", "kz", 42), "kz-42");
+    assert_string_equal(kz_arena_strndup(&a, "abcdef", 3), "abc");
+    assert_null(kz_arena_strdup(&a, NULL));
+    kz_arena_free(&a);
+    assert_null(a.head);
+}
+
+static void buf_refuses_to_pass_its_ceiling(void **state)
+{
+    (void)state;
+    kz_buf b;
+    kz_buf_init(&b, 10);
+    assert_int_equal(kz_buf_puts(&b, "0123456789"), KZ_OK);
+    assert_int_equal(kz_buf_puts(&b, "x"), KZ_ETOOBIG);
+    assert_int_equal(b.len, 10);
+    assert_string_equal(b.p, "0123456789");
+    kz_buf_reset(&b);
+    assert_int_equal(kz_buf_printf(&b, "%05d", 42), KZ_OK);
+    assert_string_equal(b.p, "00042");
+    char *s = kz_buf_steal(&b);
+    assert_string_equal(s, "00042");
+    assert_null(b.p);
+    kz_free(s);
+    kz_buf_free(&b);
+}
+
+static void alloc_failure_is_reported_not_crashed(void **state)
+{
+    (void)state;
+    kz_buf b;
+    kz_buf_init(&b, 1 << 20);
+    kz_alloc_fail_after(0);
+    assert_int_equal(kz_buf_puts(&b, "hello"), KZ_ENOMEM);
+    kz_arena a;
+    kz_arena_init(&a);
+    assert_null(kz_arena_alloc(&a, 16));
+    kz_alloc_fail_after(-1);
+    assert_int_equal(kz_buf_puts(&b, "hello"), KZ_OK);
+    kz_buf_free(&b);
+}
+
+static void time_round_trips_rfc3339(void **state)
+{
+    (void)state;
+    kz_time t;
+    char out[40];
+    assert_int_equal(kz_time_parse("2026-11-25T21:21:13.123Z", &t), KZ_OK);
+    assert_int_equal(t, 1795641673123LL);
+    assert_string_equal(kz_time_format(t, out, sizeof out), "2026-11-25T21:21:13.123Z");
+    assert_int_equal(kz_time_parse("2026-11-26T06:21:13.123+09:00", &t), KZ_OK);
+    assert_int_equal(t, 1795641673123LL);
+    assert_int_equal(kz_time_parse("1970-01-01", &t), KZ_OK);
+    assert_int_equal(t, 0);
+    assert_int_equal(kz_time_parse("2024-02-29T00:00:00Z", &t), KZ_OK);
+    const char *bad[] = {"2023-02-29", "2026-13-01", "2026-11-25T25:00:00Z", "2026-11-25T10:00:00",
+                         "2026-11-25T10:00:00Zjunk", "26-11-25", "", "2026-11-25T10:00:00.Z"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(kz_time_parse(bad[i], &t), KZ_EINVAL);
+}
+
+static void clock_moves_for_tests(void **state)
+{
+    (void)state;
+    kz_time before = kz_now_ms();
+    kz_clock_advance(3600 * 1000);
+    assert_true(kz_now_ms() >= before + 3600 * 1000);
+    kz_clock_advance(-3600 * 1000);
+    assert_true(kz_now_ms() < before + 3600 * 1000);
+}
+
+static void utf8_rules(void **state)
+{
+    (void)state;
+    assert_true(kz_text_ok("東京 CSIRT", strlen("東京 CSIRT"), false));
+    assert_false(kz_text_ok("a\nb", 3, false));
+    assert_true(kz_text_ok("a\nb", 3, true));
+    assert_false(kz_text_ok("\xC0\xAF", 2, true));         /* overlong */
+    assert_false(kz_text_ok("\xED\xA0\x80", 3, true));     /* surrogate */
+    assert_false(kz_text_ok("\xF4\x90\x80\x80", 4, true)); /* above U+10FFFF */
+    assert_false(kz_text_ok("\xE6\x9D", 2, true));         /* cut off */
+    assert_int_equal(kz_utf8_count("東京", strlen("東京")), 2);
+}
+
+static void json_text_escapes_everything(void **state)
+{
+    (void)state;
+    kz_buf b;
+    kz_buf_init(&b, 1024);
+    kz_json_text_strn(&b, "q\"\\\n\x01\xFF東", 9);
+    assert_string_equal(b.p, "\"q\\\"\\\\\\n\\u0001\xEF\xBF\xBD東\"");
+    kz_buf_reset(&b);
+    kz_json_text_str(&b, NULL);
+    assert_string_equal(b.p, "null");
+    kz_buf_free(&b);
+}
+
+static void error_table_is_complete(void **state)
+{
+    (void)state;
+    for (int rc = 0; rc < KZ_RC_COUNT; rc++) {
+        assert_non_null(kz_rc_code((kz_rc)rc));
+        assert_true(kz_rc_http_status((kz_rc)rc) >= 200);
+    }
+    assert_int_equal(kz_rc_http_status(KZ_EINVAL), 400);
+    assert_int_equal(kz_rc_http_status(KZ_EUNAUTH), 401);
+    assert_int_equal(kz_rc_http_status(KZ_EFORBIDDEN), 403);
+    assert_int_equal(kz_rc_http_status(KZ_ETOOBIG), 413);
+    kz_err e;
+    assert_int_equal(kz_fail(&e, KZ_EINVAL, "email", "bad %s", "address"), KZ_EINVAL);
+    assert_string_equal(e.field, "email");
+    assert_string_equal(e.msg, "bad address");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(arena_allocates_aligned_and_frees),
+        cmocka_unit_test(buf_refuses_to_pass_its_ceiling),
+        cmocka_unit_test(alloc_failure_is_reported_not_crashed),
+        cmocka_unit_test(time_round_trips_rfc3339),
+        cmocka_unit_test(clock_moves_for_tests),
+        cmocka_unit_test(utf8_rules),
+        cmocka_unit_test(json_text_escapes_everything),
+        cmocka_unit_test(error_table_is_complete),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
