@@ -1,0 +1,184 @@
+"""Integration test harness: every test gets a real `kizuna serve` process on a free
+loopback port with its own fresh SQLite file, and real HTTP clients (requests).
+
+    def test_something(server):
+        r = server.admin.post("/contacts", {...})
+        assert r.status_code == 201, r.text
+
+The server runs with --test-clock (POST /api/v1/test/clock moves time) and a one-second
+scheduler. At teardown it is stopped with SIGTERM and must exit 0.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+KIZUNA = os.environ.get("KIZUNA_BIN", str(ROOT / "build" / "kizuna"))
+SHARED = ROOT.parent / "shared"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_kizuna(*args, check=True, env=None, input=None):
+    """Runs the kizuna binary; returns the CompletedProcess (text mode)."""
+    return subprocess.run([KIZUNA, *map(str, args)], capture_output=True, text=True,
+                          check=check, env=env, input=input, timeout=300)
+
+
+class Client:
+    """An HTTP client for /api/v1 holding one API key (or none)."""
+
+    def __init__(self, base, key=None, org=None, role=None):
+        self.base = base
+        self.key = key
+        self.org = org
+        self.role = role
+        self.s = requests.Session()
+        if key:
+            self.s.headers["Authorization"] = f"Bearer {key}"
+
+    def url(self, path):
+        return path if path.startswith("http") else f"{self.base}/api/v1{path}"
+
+    def get(self, path, params=None, **kw):
+        return self.s.get(self.url(path), params=params, timeout=30, **kw)
+
+    def post(self, path, body=None, **kw):
+        if body is not None:
+            kw["json"] = body
+        return self.s.post(self.url(path), timeout=30, **kw)
+
+    def patch(self, path, body, **kw):
+        return self.s.patch(self.url(path), json=body, timeout=30, **kw)
+
+    def delete(self, path, **kw):
+        return self.s.delete(self.url(path), timeout=30, **kw)
+
+
+class Server:
+    """A kizuna server process with a fresh database under tmp."""
+
+    def __init__(self, tmp, extra_args=(), env=None):
+        self.tmp = Path(tmp)
+        self.db = self.tmp / "kizuna.db"
+        out = run_kizuna("init", "--db", self.db, "--org-name", "Test node operator", "--state", "JP")
+        self.admin_key = out.stdout.strip().splitlines()[-1]
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = self.tmp / "server.log"
+        self.env = dict(os.environ, **(env or {}))
+        self.args = ["serve", "--db", str(self.db), "--listen", f"127.0.0.1:{self.port}",
+                     "--test-clock", "--scheduler-interval", "1", *extra_args]
+        self.start()
+        self.admin = Client(self.base, self.admin_key, role="admin")
+        self.admin.org = self.admin.get("/node").json()["organization"]
+        self.anon = Client(self.base)
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([KIZUNA, *self.args], stdout=self.log, stderr=self.log, env=self.env)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                if requests.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"kizuna serve exited: {self.log_path.read_text()}")
+            time.sleep(0.05)
+        raise RuntimeError("kizuna serve did not come up")
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stops the server; returns its exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+    def log_events(self):
+        """The server's JSON log lines, parsed."""
+        out = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            line = line.strip()
+            if line.startswith("{"):
+                out.append(json.loads(line))
+        return out
+
+    def advance(self, seconds):
+        """Moves the server's clock forward (and wakes its scheduler)."""
+        r = self.admin.post("/test/clock", {"advance_seconds": int(seconds)})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    # builders -------------------------------------------------------------------
+
+    def org(self, name="Test CSIRT", state="JP", kind="national-csirt", **kw):
+        r = self.admin.post("/organizations", {"name": name, "state": state, "kind": kind, **kw})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def client(self, org_id, role="analyst"):
+        """A new API key of the given organization and role, as a Client."""
+        r = self.admin.post("/keys", {"organization": org_id, "role": role})
+        assert r.status_code == 201, r.text
+        return Client(self.base, r.json()["key"], org=org_id, role=role)
+
+    def contact(self, org_id, full_name="Test Person", role="csirt", client=None, **kw):
+        body = {"organization": org_id, "full_name": full_name, "role": role,
+                "email": kw.pop("email", "poc@csirt.jp.example"), **kw}
+        r = (client or self.admin).post("/contacts", body)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = Server(tmp_path)
+    yield s
+    assert s.stop() == 0, "the server must exit 0 on SIGTERM"
+
+
+@pytest.fixture
+def make_server(tmp_path):
+    """For tests that need special server options: make_server(extra_args=[...])."""
+    made = []
+
+    def make(extra_args=(), env=None, sub="s"):
+        d = tmp_path / f"{sub}{len(made)}"
+        d.mkdir()
+        s = Server(d, extra_args, env)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.stop()
+
+
+def assert_error(r, status, field=None, code=None):
+    """Checks a JSON error reply: status, and the field it names."""
+    assert r.status_code == status, f"{r.status_code} {r.text}"
+    body = r.json()
+    assert "error" in body and body["error"]["message"], body
+    if field is not None:
+        assert body["error"]["field"] == field, body
+    if code is not None:
+        assert body["error"]["code"] == code, body
+    return body["error"]
