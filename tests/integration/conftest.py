@@ -49,7 +49,11 @@ class Client:
             self.s.headers["Authorization"] = f"Bearer {key}"
 
     def url(self, path):
-        return path if path.startswith("http") else f"{self.base}/api/v1{path}"
+        if path.startswith("http"):
+            return path
+        if path.startswith("/api/") or path.startswith("/taxii2/"):
+            return f"{self.base}{path}"
+        return f"{self.base}/api/v1{path}"
 
     def get(self, path, params=None, **kw):
         return self.s.get(self.url(path), params=params, timeout=30, **kw)

@@ -1,0 +1,129 @@
+"""Bad input: a 4xx naming the field, nothing written, the server stays up."""
+import json
+
+import pytest
+import requests
+
+from conftest import assert_error
+
+GOOD = {"full_name": "Ok Person", "role": "csirt", "email": "ok@csirt.jp.example"}
+
+
+def count_contacts(server):
+    return len(server.admin.get("/contacts", {"limit": 1000}).json()["items"])
+
+
+def audit_length(server):
+    return len(server.admin.get("/audit", {"limit": 1000}).json()["items"])
+
+
+@pytest.mark.parametrize("patch, field", [
+    ({"nickname": "x"}, "nickname"),
+    ({"id": "6a7027a6-5610-4035-9248-7404031bf1f6"}, "id"),
+    ({"created": "2026-01-01T00:00:00Z"}, "created"),
+    ({"full_name": 42}, "full_name"),
+    ({"full_name": ""}, "full_name"),
+    ({"full_name": "x" * 201}, "full_name"),
+    ({"role": "boss"}, "role"),
+    ({"role": None}, "role"),
+    ({"email": "not-an-address"}, "email"),
+    ({"phone": "call me"}, "phone"),
+    ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+    ({"timezone": "../../../etc/passwd"}, "timezone"),
+    ({"languages": "ja"}, "languages"),
+    ({"languages": ["ja", "klingon"]}, "languages[1]"),
+    ({"hours": "whenever"}, "hours"),
+    ({"verified_at": "last tuesday"}, "verified_at"),
+    ({"position": "line\nbreak"}, "position"),
+    ({"organization": "6a7027a6-5610-4035-9248-7404031bf1f6"}, "organization"),
+    ({"organization": "not-an-id"}, "organization"),
+])
+def test_bad_contact_fields(server, patch, field):
+    org = server.org()
+    before, audit_before = count_contacts(server), audit_length(server)
+    body = {"organization": org["id"], **GOOD, **patch}
+    err = assert_error(server.admin.post("/contacts", body), 400, field)
+    assert field.split("[")[0] in err["message"] or err["message"]
+    assert count_contacts(server) == before
+    assert audit_length(server) == audit_before
+
+
+@pytest.mark.parametrize("missing", ["organization", "full_name", "role"])
+def test_missing_required_fields(server, missing):
+    org = server.org()
+    body = {"organization": org["id"], **GOOD}
+    del body[missing]
+    assert_error(server.admin.post("/contacts", body), 400, missing)
+
+
+def test_email_or_phone_required(server):
+    org = server.org()
+    assert_error(server.admin.post("/contacts", {"organization": org["id"], "full_name": "N", "role": "csirt"}), 400, "email")
+
+
+def test_bad_organizations(server):
+    assert_error(server.admin.post("/organizations", {"name": "X", "state": "XX", "kind": "other"}), 400, "state")
+    assert_error(server.admin.post("/organizations", {"name": "X", "state": "jp", "kind": "other"}), 400, "state")
+    assert_error(server.admin.post("/organizations", {"name": "X", "state": "JP", "kind": "club"}), 400, "kind")
+    assert_error(server.admin.post("/organizations", {"name": "X", "state": "JP", "kind": "other",
+                                                      "website": "javascript:alert(1)"}), 400, "website")
+
+
+@pytest.mark.parametrize("raw, status", [
+    (b'{"full_name": "x",', 400),
+    (b'{"a": 1, "a": 2}', 400),
+    (b'[1, 2, 3]', 400),
+    (b'"just a string"', 400),
+    (b'\xff\xfe\x00garbage', 400),
+    (b'', 400),
+])
+def test_malformed_bodies(server, raw, status):
+    r = requests.post(server.admin.url("/contacts"), data=raw, timeout=10,
+                      headers={"Authorization": f"Bearer {server.admin_key}", "Content-Type": "application/json"})
+    assert_error(r, status)
+    assert server.anon.get("/health").status_code == 200
+
+
+def test_malformed_json_says_where(server):
+    r = requests.post(server.admin.url("/organizations"), data=b'{\n  "name": "x",\n  "state": JP\n}',
+                      headers={"Authorization": f"Bearer {server.admin_key}", "Content-Type": "application/json"},
+                      timeout=10)
+    err = assert_error(r, 400)
+    assert "line 3" in err["message"]
+
+
+def test_wrong_media_type(server):
+    r = requests.post(server.admin.url("/organizations"), data="name=x",
+                      headers={"Authorization": f"Bearer {server.admin_key}",
+                               "Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+    assert_error(r, 415)
+
+
+def test_body_over_the_limit(server):
+    org = server.org()
+    big = {"organization": org["id"], **GOOD, "public_key": "A" * (1024 * 1024 + 10)}
+    r = server.admin.post("/contacts", big)
+    assert_error(r, 413)
+    # also when the length is not announced up front (chunked upload)
+    def chunks():
+        yield json.dumps({"organization": org["id"], **GOOD})[:-1].encode() + b', "public_key": "'
+        for _ in range(1100):
+            yield b"B" * 1024
+        yield b'"}'
+    r = requests.post(server.admin.url("/contacts"), data=chunks(), timeout=30,
+                      headers={"Authorization": f"Bearer {server.admin_key}", "Content-Type": "application/json"})
+    assert_error(r, 413)
+    assert count_contacts(server) == 0
+    assert server.anon.get("/health").status_code == 200
+
+
+def test_public_key_over_its_own_limit(server):
+    org = server.org()
+    assert_error(server.admin.post("/contacts", {"organization": org["id"], **GOOD, "public_key": "k" * 16001}), 400, "public_key")
+
+
+def test_smaller_body_limit_is_configurable(make_server):
+    s = make_server(["--max-body", "2048"])
+    org = s.org()
+    assert_error(s.admin.post("/contacts", {"organization": org["id"], **GOOD, "position": "p" * 180,
+                                            "public_key": "x" * 3000}), 413)
