@@ -1,6 +1,7 @@
 /* kizuna serve: run the HTTP API and the scheduler until SIGINT or SIGTERM. */
 #include "cli/cli.h"
 
+#include "http/cache.h"
 #include "http/server.h"
 #include "service/scheduler.h"
 #include "util/log.h"
@@ -60,6 +61,7 @@ static int run(const kz_args *a)
     if (kz_node_open(db, &node, &err))
         return kz_cli_error(a, "%s", err.msg);
     node->test_clock = kz_arg(a, "test-clock") != NULL;
+    kz_cache_enable(kz_arg(a, "no-response-cache") == NULL);
     kz_server_opts so = {
         .listen = kz_arg(a, "listen"),
         .threads = (unsigned)threads,
@@ -78,6 +80,7 @@ static const kz_opt opts[] = {
     {"max-body", "BYTES", "1048576", "largest request body accepted"},
     {"scheduler-interval", "SECONDS", "30", "how often recurring checks and other duties run"},
     {"grace", "SECONDS", "10", "on SIGINT/SIGTERM, how long to let in-flight requests finish"},
+    {"no-response-cache", NULL, NULL, "always run directory queries, never reuse an answer"},
     {"test-clock", NULL, NULL, "let admins move the clock (POST /api/v1/test/clock); tests only"},
     KZ_OPT_LOG,
     {0},

@@ -1,6 +1,7 @@
 /* Table-driven JSON decoding and encoding of resource structs (jansson). */
 #include "codec/json_fields.h"
 
+#include "util/json_text.h"
 #include "util/utf8.h"
 
 #include <stdint.h>
@@ -215,17 +216,79 @@ json_t *kz_json_encode(const kz_schema *s, const void *obj)
     return o;
 }
 
-json_t *kz_json_encode_array(const kz_schema *s, const void *items, size_t n, size_t item_size)
+static kz_rc write_value(kz_buf *b, const kz_field *f, const void *p)
 {
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < n; i++) {
-        json_t *o = kz_json_encode(s, (const char *)items + i * item_size);
-        if (!o || json_array_append_new(arr, o)) {
-            json_decref(arr);
-            return NULL;
-        }
+    char tmp[40];
+    switch (f->type) {
+    case KZ_FT_STR:
+    case KZ_FT_TEXT: return kz_json_text_str(b, *(char *const *)p);
+    case KZ_FT_ENUM: return kz_json_text_str(b, kz_enum_name(f->en, *(const int *)p));
+    case KZ_FT_INT: return kz_buf_printf(b, "%lld", (long long)*(const int64_t *)p);
+    case KZ_FT_BOOL: return kz_buf_puts(b, *(const bool *)p ? "true" : "false");
+    case KZ_FT_TIME: {
+        kz_time t = *(const kz_time *)p;
+        return t ? kz_json_text_str(b, kz_time_format(t, tmp, sizeof tmp)) : kz_buf_puts(b, "null");
     }
-    return arr;
+    case KZ_FT_STRLIST: {
+        const kz_strlist *l = p;
+        kz_rc rc = kz_buf_puts(b, "[");
+        for (size_t i = 0; !rc && i < l->n; i++) {
+            if (i)
+                rc = kz_buf_puts(b, ",");
+            if (!rc)
+                rc = kz_json_text_str(b, l->v[i]);
+        }
+        return rc ? rc : kz_buf_puts(b, "]");
+    }
+    }
+    return kz_buf_puts(b, "null");
+}
+
+kz_rc kz_json_write(kz_buf *b, const kz_schema *s, const void *obj)
+{
+    kz_rc rc = kz_buf_puts(b, "{");
+    bool first = true;
+    for (size_t i = 0; !rc && i < s->count; i++) {
+        const kz_field *f = &s->fields[i];
+        if (f->flags & KZ_FF_WRITEONLY)
+            continue;
+        /* field names are plain identifiers: no escaping needed */
+        size_t nl = strlen(f->name);
+        rc = kz_buf_reserve(b, nl + 4);
+        if (!rc) {
+            char *o = b->p + b->len;
+            if (!first)
+                *o++ = ',';
+            *o++ = '"';
+            memcpy(o, f->name, nl);
+            o += nl;
+            *o++ = '"';
+            *o++ = ':';
+            b->len = (size_t)(o - b->p);
+            b->p[b->len] = '\0';
+        }
+        first = false;
+        if (!rc)
+            rc = write_value(b, f, KZ_FIELD_PTR(obj, f));
+    }
+    return rc ? rc : kz_buf_puts(b, "}");
+}
+
+kz_rc kz_json_write_page(kz_buf *b, const kz_schema *s, const void *items, size_t n,
+                         size_t item_size, const char *next)
+{
+    kz_rc rc = kz_buf_puts(b, "{\"items\":[");
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (i)
+            rc = kz_buf_puts(b, ",");
+        if (!rc)
+            rc = kz_json_write(b, s, (const char *)items + i * item_size);
+    }
+    if (!rc)
+        rc = kz_buf_puts(b, "],\"next\":");
+    if (!rc)
+        rc = next && next[0] ? kz_json_text_str(b, next) : kz_buf_puts(b, "null");
+    return rc ? rc : kz_buf_puts(b, "}");
 }
 
 kz_rc kz_json_apply_patch(void *obj, void *patch, kz_err *err)

@@ -77,8 +77,7 @@ kz_rc kz_h_check_list(kz_req *r)
     if (!rc) rc = kz_svc_check_list(&r->call, &pg, &page);
     if (rc)
         return rc;
-    json_t *items = kz_json_encode_array(&kz_check_schema, page.items, page.n, sizeof *page.items);
-    return kz_reply(r, 200, kz_page_json(items, page.next));
+    return kz_reply_page(r, &kz_check_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 
 static json_t *answer_json(const kz_check_answer *a)
@@ -173,8 +172,7 @@ kz_rc kz_h_schedule_list(kz_req *r)
     if (!rc) rc = kz_svc_schedule_list(&r->call, &pg, &page);
     if (rc)
         return rc;
-    json_t *items = kz_json_encode_array(&kz_check_schedule_schema, page.items, page.n, sizeof *page.items);
-    return kz_reply(r, 200, kz_page_json(items, page.next));
+    return kz_reply_page(r, &kz_check_schedule_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 
 kz_rc kz_h_schedule_delete(kz_req *r)

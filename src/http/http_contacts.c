@@ -58,6 +58,5 @@ kz_rc kz_h_contact_list(kz_req *r)
     if (!rc) rc = kz_svc_contact_list(&r->call, &f, &pg, &page);
     if (rc)
         return rc;
-    json_t *items = kz_json_encode_array(&kz_contact_schema, page.items, page.n, sizeof *page.items);
-    return kz_reply(r, 200, kz_page_json(items, page.next));
+    return kz_reply_page(r, &kz_contact_schema, page.items, page.n, sizeof *page.items, page.next);
 }

@@ -44,8 +44,7 @@ kz_rc kz_h_key_list(kz_req *r)
     if (!rc) rc = kz_svc_key_list(&r->call, org, &pg, &page);
     if (rc)
         return rc;
-    json_t *items = kz_json_encode_array(&kz_apikey_schema, page.items, page.n, sizeof *page.items);
-    return kz_reply(r, 200, kz_page_json(items, page.next));
+    return kz_reply_page(r, &kz_apikey_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 
 kz_rc kz_h_key_revoke(kz_req *r)

@@ -63,6 +63,5 @@ kz_rc kz_h_org_list(kz_req *r)
     if (!rc) rc = kz_svc_org_list(&r->call, &f, &pg, &page);
     if (rc)
         return rc;
-    json_t *items = kz_json_encode_array(&kz_org_schema, page.items, page.n, sizeof *page.items);
-    return kz_reply(r, 200, kz_page_json(items, page.next));
+    return kz_reply_page(r, &kz_org_schema, page.items, page.n, sizeof *page.items, page.next);
 }

@@ -1,6 +1,8 @@
 /* Reply and query helpers shared by the handlers. */
 #include "http/req.h"
 
+#include "codec/json_fields.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,4 +83,22 @@ json_t *kz_page_json(json_t *items, const char *next)
     if (!items)
         return NULL;
     return json_pack("{s:o, s:s?}", "items", items, "next", next && next[0] ? next : NULL);
+}
+
+kz_rc kz_reply_page(kz_req *r, const kz_schema *s, const void *items, size_t n, size_t item_size,
+                    const char *next)
+{
+    kz_buf b;
+    kz_buf_init(&b, (size_t)1 << 30);
+    kz_rc rc = kz_json_write_page(&b, s, items, n, item_size, next);
+    if (rc) {
+        kz_buf_free(&b);
+        return kz_fail(&r->err, rc, NULL, NULL);
+    }
+    r->raw_len = b.len;
+    r->raw_heap = kz_buf_steal(&b);
+    json_decref(r->reply);
+    r->reply = NULL;
+    r->status = 200;
+    return KZ_OK;
 }

@@ -5,7 +5,9 @@
 #include "http/router.h"
 
 #include "crypto/crypto.h"
+#include "http/cache.h"
 #include "service/directory.h"
+#include "util/alloc.h"
 #include "util/log.h"
 
 #include <stdio.h>
@@ -46,6 +48,10 @@ void kz_router_fail(kz_req *r, kz_rc rc)
     json_decref(r->reply);
     r->reply = e;
     r->raw = NULL;
+    kz_free(r->raw_heap);
+    r->raw_heap = NULL;
+    kz_cache_release(r->cached);
+    r->cached = NULL;
     r->content_type = "application/json";
     r->status = kz_rc_http_status(rc);
     if (rc == KZ_EUNAUTH)
@@ -104,6 +110,23 @@ static kz_rc prepare(kz_node *node, kz_req *r, const kz_route *rt)
     return KZ_OK;
 }
 
+/* Serves a cacheable GET from the cache, or runs it and keeps its body. The generation
+ * is read before the handler runs, so a write racing with it can only make the entry
+ * stale under an old generation that nobody asks for again. */
+static kz_rc cached_handler(kz_req *r, const kz_route *rt)
+{
+    char *key = kz_req_cache_key(r);
+    uint64_t gen = kz_store_generation(r->call.db);
+    if (key && (r->cached = kz_cache_get(key, gen))) {
+        r->status = 200;
+        return kz_reply_header(r, "X-Kizuna-Cache", "hit");
+    }
+    kz_rc rc = rt->handler(r);
+    if (!rc && key && r->status == 200 && r->raw_heap)
+        kz_cache_put(key, gen, r->raw_heap, r->raw_len);
+    return rc;
+}
+
 void kz_router_dispatch(kz_node *node, kz_req *r)
 {
     const kz_route *found = NULL;
@@ -130,7 +153,9 @@ void kz_router_dispatch(kz_node *node, kz_req *r)
     r->route = found->pattern;
     match(found->pattern, r->path, r->params, &r->arena);
     kz_rc rc = prepare(node, r, found);
-    if (!rc)
+    if (!rc && (found->flags & KZ_ROUTE_CACHE) && r->call.who.key_id)
+        rc = cached_handler(r, found);
+    else if (!rc)
         rc = found->handler(r);
     if (rc) {
         if (r->call.db)

@@ -4,6 +4,7 @@
 #include "http/router.h"
 
 #define J KZ_ROUTE_JSON_BODY
+#define C KZ_ROUTE_CACHE
 #define V1 "/api/v1"
 
 const kz_route kz_routes[] = {
@@ -13,7 +14,7 @@ const kz_route kz_routes[] = {
     {"GET", V1 "/states/{code}", kz_h_state_get, 0, "one state"},
 
     {"POST", V1 "/organizations", kz_h_org_create, J, "create an organization (admin)"},
-    {"GET", V1 "/organizations", kz_h_org_list, 0, "list organizations: state, kind, q"},
+    {"GET", V1 "/organizations", kz_h_org_list, C, "list organizations: state, kind, q"},
     {"GET", V1 "/organizations/{id}", kz_h_org_get, 0, "one organization"},
     {"PATCH", V1 "/organizations/{id}", kz_h_org_update, J, "change an organization (admin)"},
     {"DELETE", V1 "/organizations/{id}", kz_h_org_delete, 0, "delete an organization without contacts or keys (admin)"},
@@ -24,7 +25,7 @@ const kz_route kz_routes[] = {
     {"DELETE", V1 "/keys/{id}", kz_h_key_revoke, 0, "revoke a key (admin)"},
 
     {"POST", V1 "/contacts", kz_h_contact_create, J, "create a contact (analyst of its organization, admin)"},
-    {"GET", V1 "/contacts", kz_h_contact_list, 0, "list contacts: state, role, organization, q"},
+    {"GET", V1 "/contacts", kz_h_contact_list, C, "list contacts: state, role, organization, q"},
     {"GET", V1 "/contacts/{id}", kz_h_contact_get, 0, "one contact"},
     {"PATCH", V1 "/contacts/{id}", kz_h_contact_update, J, "change a contact (analyst of its organization, admin)"},
     {"DELETE", V1 "/contacts/{id}", kz_h_contact_delete, 0, "delete a contact (analyst of its organization, admin)"},

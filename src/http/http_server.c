@@ -4,6 +4,7 @@
  * graceful stop. */
 #include "http/server.h"
 
+#include "http/cache.h"
 #include "http/req.h"
 #include "http/router.h"
 #include "util/alloc.h"
@@ -62,6 +63,34 @@ static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_NO;
 }
 
+typedef struct key_build {
+    kz_buf buf;
+    bool bad;
+} key_build;
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    key_build *k = cls;
+    value = value ? value : "";
+    if (kz_buf_printf(&k->buf, "&%zu:%s=%zu:%s", strlen(key), key, strlen(value), value))
+        k->bad = true;
+    return k->bad ? MHD_NO : MHD_YES;
+}
+
+char *kz_req_cache_key(kz_req *r)
+{
+    key_build k = {.bad = false};
+    kz_buf_init(&k.buf, 480);
+    if (kz_buf_puts(&k.buf, r->path))
+        k.bad = true;
+    if (!k.bad)
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &k);
+    char *key = k.bad ? NULL : kz_arena_strdup(&r->arena, k.buf.p);
+    kz_buf_free(&k.buf);
+    return key;
+}
+
 kz_rc kz_req_query_only(kz_req *r, const char *const *allowed)
 {
     query_scan q = {allowed, NULL};
@@ -105,6 +134,8 @@ static void req_free(kz_req *r)
 {
     json_decref(r->json);
     json_decref(r->reply);
+    kz_free(r->raw_heap);
+    kz_cache_release(r->cached);
     kz_buf_free(&r->body);
     kz_arena_free(&r->arena);
     kz_free(r);
@@ -140,6 +171,13 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, kz_req *r)
             return MHD_NO;
         size_t len = strlen(text);
         resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
+    } else if (r->cached) {
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(r->cached->len, r->cached->data,
+                                                                       kz_cache_release, r->cached);
+        r->cached = NULL; /* the response holds the reference now */
+    } else if (r->raw_heap) {
+        resp = MHD_create_response_from_buffer_with_free_callback(r->raw_len, r->raw_heap, kz_free);
+        r->raw_heap = NULL; /* the response owns it now */
     } else {
         resp = MHD_create_response_from_buffer(r->raw_len, r->raw ? r->raw : (char *)"",
                                                MHD_RESPMEM_MUST_COPY);

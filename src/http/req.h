@@ -39,8 +39,10 @@ typedef struct kz_req {
     int status;
     json_t *reply;                       /* owned; serialized by the server */
     const char *content_type;            /* default application/json */
-    char *raw;                           /* or a raw body (arena memory) */
+    char *raw;                           /* or a raw body: arena or static memory */
     size_t raw_len;
+    char *raw_heap;                      /* or a raw body from kz_malloc, handed to the server */
+    struct kz_cached_body *cached;       /* or a cached body (one reference held) */
     const char *headers[KZ_MAX_REPLY_HEADERS][2];
     int n_headers;
 } kz_req;
@@ -51,6 +53,10 @@ typedef kz_rc (*kz_handler)(kz_req *r);
 const char *kz_req_header(kz_req *r, const char *name);
 const char *kz_req_query(kz_req *r, const char *name);
 
+/* The query as an unambiguous cache key: path, then each parameter length-prefixed, in
+ * order. NULL when it does not fit. Arena memory. */
+char *kz_req_cache_key(kz_req *r);
+
 /* KZ_EINVAL naming the first query parameter not in allowed (NULL-terminated). */
 kz_rc kz_req_query_only(kz_req *r, const char *const *allowed);
 
@@ -58,6 +64,10 @@ kz_rc kz_req_query_only(kz_req *r, const char *const *allowed);
  * `return kz_reply(r, 200, obj);`. */
 kz_rc kz_reply(kz_req *r, int status, json_t *body);
 kz_rc kz_reply_header(kz_req *r, const char *name, const char *value);  /* value in arena */
+
+/* A page of schema objects as the reply, written directly (see kz_json_write_page). */
+kz_rc kz_reply_page(kz_req *r, const kz_schema *s, const void *items, size_t n, size_t item_size,
+                    const char *next);
 
 /* The body as a JSON object; KZ_EINVAL when missing or not an object. */
 kz_rc kz_req_body_object(kz_req *r, json_t **out);

@@ -9,6 +9,8 @@
 enum {
     KZ_ROUTE_JSON_BODY = 1 << 0,  /* the body must be a JSON object */
     KZ_ROUTE_RAW_BODY = 1 << 1,   /* the handler reads the body itself (other media types) */
+    KZ_ROUTE_CACHE = 1 << 2,      /* GET whose answer is the same for every authenticated
+                                     caller: served from the response cache (http/cache.h) */
 };
 
 typedef struct kz_route {

@@ -9,6 +9,7 @@
 #include "util/log.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct kz_store {
     pthread_mutex_t lock;   /* guards conns */
     kz_db *conns;
     bool memory;
+    atomic_uint_fast64_t generation;  /* see kz_store_generation */
 };
 
 const char *kz_store_path(const kz_store *st) { return st->path; }
@@ -180,6 +182,8 @@ void kz_store_close(kz_store *st)
     kz_free(st);
 }
 
+static void bump(kz_db *db) { atomic_fetch_add(&db->owner->generation, 1); }
+
 /* ---- statement cache ---------------------------------------------------------- */
 
 static sqlite3_stmt *cached(kz_db *db, const void *key, unsigned variant, const char *sql,
@@ -248,10 +252,24 @@ kz_rc kz__sqlerr(kz_db *db, int rc, kz_err *err)
     return kz_fail(err, KZ_ESTORE, NULL, "database error: %s", sqlite3_errstr(rc));
 }
 
+uint64_t kz_store_generation(kz_db *db)
+{
+    sqlite3_stmt *s = kz__stmt(db, "PRAGMA data_version", NULL);
+    int64_t v = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    kz__done(s);
+    if (v < 0 || v != db->data_version) {
+        db->data_version = v;
+        bump(db); /* another connection committed (or we cannot tell): assume a change */
+    }
+    return atomic_load(&db->owner->generation);
+}
+
 kz_rc kz__exec_stmt(kz_db *db, sqlite3_stmt *s, kz_err *err)
 {
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
+    if (!sqlite3_stmt_readonly(s))
+        bump(db); /* again at COMMIT: readers between the two must not cache */
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? KZ_OK : kz__sqlerr(db, rc, err);
 }
 
@@ -269,6 +287,7 @@ kz_rc kz_db_commit(kz_db *db, kz_err *err)
     kz_rc rc = s ? kz__exec_stmt(db, s, err) : KZ_ESTORE;
     if (rc)
         kz_db_rollback(db);
+    bump(db);
     return rc;
 }
 

@@ -41,6 +41,12 @@ kz_rc kz_db_begin(kz_db *db, bool write, kz_err *err);
 kz_rc kz_db_commit(kz_db *db, kz_err *err);
 void kz_db_rollback(kz_db *db);
 
+/* A number that changes whenever the database may have changed: every write through
+ * this process bumps it, and commits by other connections or processes are seen
+ * through SQLite's data_version. Equal numbers mean equal data, so responses computed
+ * from the database can be reused while it stays the same. */
+uint64_t kz_store_generation(kz_db *db);
+
 /* Node settings and secrets kept in the meta table. */
 kz_rc kz_store_meta_get(kz_db *db, const char *key, void *buf, size_t size, size_t *len, kz_err *err);
 kz_rc kz_store_meta_put(kz_db *db, const char *key, const void *val, size_t len, kz_err *err);

@@ -102,8 +102,11 @@ int kz__read_fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, 
         const kz_field *f = &sc->fields[k];
         if (f->flags & KZ_FF_NOSTORE)
             continue;
-        /* The SQL lists columns in schema order; a mismatch is a programming error. */
+#ifdef KZ_CHECK_COLUMNS
+        /* The SQL lists columns in schema order; a mismatch is a programming error.
+         * Checked in the sanitizer builds of make check, not on the hot path. */
         assert(strcmp(sqlite3_column_name(s, col), f->name) == 0);
+#endif
         void *p = KZ_FIELD_PTR(obj, f);
         bool null = sqlite3_column_type(s, col) == SQLITE_NULL;
         switch (f->type) {

@@ -16,6 +16,7 @@ struct kz_db {
     sqlite3 *h;
     kz_store *owner;
     struct kz_db *next;  /* in the store's list of open connections */
+    int64_t data_version; /* last PRAGMA data_version seen on this connection */
     struct {
         const void *key;
         unsigned variant;

@@ -27,13 +27,18 @@ void kz_buf_reset(kz_buf *b)
         b->p[0] = '\0';
 }
 
-static kz_rc reserve(kz_buf *b, size_t extra)
+static kz_rc grow(kz_buf *b, size_t need);
+
+static inline kz_rc reserve(kz_buf *b, size_t extra)
 {
     if (extra > b->max - b->len || b->len > b->max)
         return KZ_ETOOBIG;
     size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return KZ_OK;
+    return need <= b->cap ? KZ_OK : grow(b, need);
+}
+
+static kz_rc grow(kz_buf *b, size_t need)
+{
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
         cap *= 2;
@@ -44,6 +49,8 @@ static kz_rc reserve(kz_buf *b, size_t extra)
     b->cap = cap;
     return KZ_OK;
 }
+
+kz_rc kz_buf_reserve(kz_buf *b, size_t n) { return reserve(b, n); }
 
 kz_rc kz_buf_append(kz_buf *b, const void *data, size_t n)
 {

@@ -26,6 +26,10 @@ kz_rc kz_buf_append(kz_buf *b, const void *data, size_t n);
 kz_rc kz_buf_puts(kz_buf *b, const char *s);
 kz_rc kz_buf_printf(kz_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Makes room for n more bytes (plus the NUL) without changing the length, so callers
+ * can write into p + len directly. Same errors as kz_buf_append. */
+kz_rc kz_buf_reserve(kz_buf *b, size_t n);
+
 /* Sets the length to 0, keeping the memory. */
 void kz_buf_reset(kz_buf *b);
 

@@ -29,19 +29,61 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+/* y-m-d from days since 1970-01-01 (H. Hinnant's civil_from_days). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static char *put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10 % 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+/* Written by hand rather than with gmtime_r and snprintf: list responses format
+ * thousands of timestamps a second. */
 char *kz_time_format(kz_time t, char *out, size_t size)
 {
-    int64_t ms = t % 1000;
-    int64_t secs = t / 1000;
-    if (ms < 0) {
-        ms += 1000;
-        secs -= 1;
+    int64_t days = t / 86400000, rem = t % 86400000;
+    if (rem < 0) {
+        rem += 86400000;
+        days--;
     }
-    time_t tt = (time_t)secs;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
+    int64_t y;
+    unsigned m, d, ms = (unsigned)(rem % 1000), secs = (unsigned)(rem / 1000);
+    civil_from_days(days, &y, &m, &d);
+    if (size < 25 || y < 0 || y > 9999) {
+        snprintf(out, size, "%s", size >= 25 ? "0000-01-01T00:00:00.000Z" : "");
+        return out;
+    }
+    char *p = out;
+    p = put2(p, (unsigned)(y / 100));
+    p = put2(p, (unsigned)(y % 100));
+    *p++ = '-';
+    p = put2(p, m);
+    *p++ = '-';
+    p = put2(p, d);
+    *p++ = 'T';
+    p = put2(p, secs / 3600);
+    *p++ = ':';
+    p = put2(p, secs / 60 % 60);
+    *p++ = ':';
+    p = put2(p, secs % 60);
+    *p++ = '.';
+    *p++ = (char)('0' + ms / 100);
+    p = put2(p, ms % 100);
+    *p++ = 'Z';
+    *p = '\0';
     return out;
 }
 

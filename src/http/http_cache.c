@@ -1,0 +1,77 @@
+/* The response cache: a fixed table of slots, each holding one key and a refcounted
+ * body. A slot is replaced when its key maps there again with a newer generation. */
+#include "http/cache.h"
+
+#include "util/alloc.h"
+
+#include <pthread.h>
+#include <string.h>
+
+enum { SLOTS = 256, MAX_BODY = 1 << 20, MAX_KEY = 512 };
+
+static struct {
+    pthread_mutex_t lock;
+    bool disabled;
+    struct {
+        char key[MAX_KEY];
+        uint64_t generation;
+        kz_cached_body *body;
+    } slot[SLOTS];
+} cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+void kz_cache_enable(bool on) { cache.disabled = !on; }
+
+static unsigned slot_of(const char *key)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h % SLOTS;
+}
+
+void kz_cache_release(void *p)
+{
+    kz_cached_body *b = p;
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+        kz_free(b);
+}
+
+kz_cached_body *kz_cache_get(const char *key, uint64_t generation)
+{
+    if (cache.disabled || strlen(key) >= MAX_KEY)
+        return NULL;
+    unsigned i = slot_of(key);
+    kz_cached_body *b = NULL;
+    pthread_mutex_lock(&cache.lock);
+    if (cache.slot[i].body && cache.slot[i].generation == generation && strcmp(cache.slot[i].key, key) == 0) {
+        b = cache.slot[i].body;
+        atomic_fetch_add(&b->refs, 1);
+    }
+    pthread_mutex_unlock(&cache.lock);
+    return b;
+}
+
+void kz_cache_put(const char *key, uint64_t generation, const char *data, size_t len)
+{
+    if (cache.disabled || len > MAX_BODY || strlen(key) >= MAX_KEY)
+        return;
+    kz_cached_body *b = kz_malloc(sizeof *b + len);
+    if (!b)
+        return;
+    atomic_init(&b->refs, 1); /* the cache's own reference */
+    b->len = len;
+    memcpy(b->data, data, len);
+    unsigned i = slot_of(key);
+    kz_cached_body *old = NULL;
+    pthread_mutex_lock(&cache.lock);
+    if (!cache.slot[i].body || cache.slot[i].generation <= generation) {
+        old = cache.slot[i].body;
+        memcpy(cache.slot[i].key, key, strlen(key) + 1);
+        cache.slot[i].generation = generation;
+        cache.slot[i].body = b;
+        b = NULL;
+    }
+    pthread_mutex_unlock(&cache.lock);
+    kz_cache_release(old);
+    kz_cache_release(b);
+}
