@@ -304,6 +304,7 @@ kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_THREAD_POOL_SIZE, s->opts.threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -311,7 +312,6 @@ kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
                             MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                             MHD_OPTION_END);
     if (!s->d) {
         kz_free(s);

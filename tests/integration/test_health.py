@@ -101,3 +101,24 @@ def test_logs_are_json_lines_without_secrets(server):
     assert all({"ts", "level", "event"} <= set(e) for e in events)
     assert server.admin_key not in text and c.key not in text and token not in text
     assert "poc@csirt.jp.example" not in text
+
+
+def test_every_command_is_in_the_man_page_and_every_route_in_the_api_doc():
+    from conftest import ROOT
+    usage = run_kizuna("--help").stdout
+    block = usage.split("Commands:")[1].split("\n\n")[0]
+    commands = []
+    for line in block.splitlines():
+        words = line.split()
+        # command names are the first one or two words before the summary's double space
+        name = line.strip().split("  ")[0]
+        if name:
+            commands.append(name)
+    man = (ROOT / "docs" / "man" / "kizuna.1").read_text()
+    for name in commands:
+        assert f".SS kizuna {name.replace('-', chr(92) + '-')}" in man, name
+    api = (ROOT / "docs" / "API.md").read_text()
+    for line in run_kizuna("routes").stdout.splitlines():
+        method, pattern = line.split()[:2]
+        short = pattern.replace("/api/v1", "")
+        assert short in api or pattern in api, pattern
