@@ -20,6 +20,10 @@ kz_rc kz_svc_key_create(kz_call *c, kz_apikey *k, char key_out[KZ_KEY_TEXT])
         rc = kz_fail(c->err, KZ_EINVAL, "organization", "no organization %s", k->organization);
     else if (rc)
         rc = kz_fail(c->err, rc, NULL, "%s", e2.msg);
+    /* An admin manages the whole node, so only the operator's own people may be one. */
+    if (!rc && k->role == KZ_ROLE_ADMIN && strcmp(k->organization, c->node->org_id) != 0)
+        rc = kz_fail(c->err, KZ_EINVAL, "role",
+                     "admin keys belong to the node operator's organization; give analyst or viewer");
     char token[KZ_TOKEN_TEXT], hash[KZ_HASH_HEX];
     if (!rc) {
         kz_token_new(token);

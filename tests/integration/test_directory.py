@@ -41,6 +41,15 @@ def test_keys_are_shown_once_and_stored_as_hashes(server):
     assert server.admin.get(f"/keys/{kid}").json()["revoked"]
 
 
+def test_only_the_operator_organization_gets_admin_keys(server):
+    org = server.org()
+    assert_error(server.admin.post("/keys", {"organization": org["id"], "role": "admin"}), 400, "role")
+    r = server.admin.post("/keys", {"organization": server.admin.org, "role": "admin"})
+    assert r.status_code == 201
+    assert_error(server.admin.post("/keys", {"organization": "6a7027a6-5610-4035-9248-7404031bf1f6",
+                                             "role": "viewer"}), 400, "organization")
+
+
 def test_missing_or_wrong_key_is_401(server):
     assert_error(server.anon.get("/contacts"), 401)
     from conftest import Client

@@ -60,7 +60,11 @@ def test_settings_come_from_environment(tmp_path):
     assert (tmp_path / "env.db").exists()
 
 
-def test_sigterm_lets_inflight_requests_finish(server):
+import pytest
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_stop_signals_let_inflight_requests_finish(server, sig):
     # a slow request: a large body trickled in while the server is told to stop
     results = {}
 
@@ -80,7 +84,7 @@ def test_sigterm_lets_inflight_requests_finish(server):
     t = threading.Thread(target=slow_post)
     t.start()
     time.sleep(0.4)
-    server.proc.send_signal(signal.SIGTERM)
+    server.proc.send_signal(sig)
     t.join(timeout=30)
     assert server.proc.wait(timeout=30) == 0
     assert results.get("status") == 201, results
