@@ -4,6 +4,8 @@
 #ifndef KZ_CLI_H
 #define KZ_CLI_H
 
+#include "util/error.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -46,7 +48,15 @@ int kz_cli_error(const kz_args *a, const char *fmt, ...) __attribute__((format(p
 
 /* Subcommands (one file each). */
 extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_verify,
-    kz_cmd_routes, kz_cmd_demo;
+    kz_cmd_routes, kz_cmd_demo, kz_cmd_geo, kz_cmd_geodata_build, kz_cmd_geodata_info;
+
+/* The routing database of --table (default: the project's data/geo.kzg, built from the
+ * installed routing data on first use). Shared by geo and route. */
+struct kz_geodb;
+kz_rc kz_cli_geodb_open(const kz_args *a, struct kz_geodb **db, kz_err *err);
+
+/* Prints the data's attribution after results: on stdout at a terminal, else stderr. */
+void kz_cli_geo_footer(struct kz_geodb *db);
 
 /* Option shared by every command that opens a database. */
 #define KZ_OPT_DB {"db", "FILE", NULL, "the Kizuna database file"}

@@ -1,0 +1,428 @@
+/* Geo table: validation of an image, the lookups (single and batched), and the slot that
+ * shares one table between threads and swaps in a new one without readers locking.
+ *
+ * Lookup structure (DXR-like): a direct index on the top 16 bits of the address finds
+ * either the answer of the whole /16 or a short sorted run of range starts within it,
+ * searched without branches. The IPv4 part of a routing table with ~500k ranges is
+ * ~4 MB, so it stays in the last-level cache; the batch functions overlap the misses. */
+#include "engine/geo.h"
+
+#include "engine/geo_format.h"
+#include "util/alloc.h"
+#include "util/checksum.h"
+
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct kz_geo_table {
+    const uint8_t *base;
+    size_t size;
+    const kz__geo_header *h;
+    const kz__geo_rec *recs;
+    uint32_t nrecords;
+    const char *pool;
+    const uint64_t *idx4;
+    const uint16_t *key4;
+    const uint32_t *rec4;
+    const uint64_t *idx6;
+    const uint64_t *key6;  /* pairs: high, low */
+    const uint32_t *rec6;
+    const char *info;
+    void (*release)(void *ctx, const void *p, size_t n);
+    void *ctx;
+};
+
+/* --- Validation ---------------------------------------------------------------------- */
+
+static kz_rc bad(kz_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static kz_rc bad(kz_err *err, const char *fmt, ...)
+{
+    char why[240];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    return kz_fail(err, KZ_ECORRUPT, NULL, "geo table: %s", why);
+}
+
+static kz_rc check_span(const kz__geo_header *h, size_t n, int sec, uint64_t want, const char *name,
+                        kz_err *err)
+{
+    const kz__geo_span *s = &h->sec[sec];
+    if (s->off % KZ__GEO_ALIGN || s->off < sizeof *h || s->off > n || s->len > n - s->off)
+        return bad(err, "%s section at %llu (+%llu) lies outside the file", name,
+                   (unsigned long long)s->off, (unsigned long long)s->len);
+    if (want != UINT64_MAX && s->len != want)
+        return bad(err, "%s section has %llu bytes, the header implies %llu", name,
+                   (unsigned long long)s->len, (unsigned long long)want);
+    return KZ_OK;
+}
+
+/* Checks one family's index and runs: every /16 has a run or a single record; runs tile
+ * the entries in bucket order; keys ascend within a run from the bucket start; record
+ * ids are in range. Afterwards lookups need no bounds checks. */
+static kz_rc check_index(const kz_geo_table *t, int fam, kz_err *err)
+{
+    const uint64_t *idx = fam == 4 ? t->idx4 : t->idx6;
+    const uint32_t *recs = fam == 4 ? t->rec4 : t->rec6;
+    uint64_t entries = fam == 4 ? t->h->v4_entries : t->h->v6_entries;
+    const char *name = fam == 4 ? "IPv4" : "IPv6";
+    uint64_t next = 0;
+    for (uint32_t b = 0; b < KZ__GEO_BUCKETS; b++) {
+        uint64_t cnt = idx[b] >> 32, v = (uint32_t)idx[b];
+        if (cnt == 0 || cnt > KZ__GEO_MAX_RUN)
+            return bad(err, "%s index entry %u has a run of %llu ranges", name, b,
+                       (unsigned long long)cnt);
+        if (cnt == 1) {
+            if (v >= t->nrecords)
+                return bad(err, "%s index entry %u names record %llu", name, b,
+                           (unsigned long long)v);
+            continue;
+        }
+        if (v != next || cnt > entries - next)
+            return bad(err, "%s run of /16 %u starts at entry %llu out of place", name, b,
+                       (unsigned long long)v);
+        next += cnt;
+        for (uint64_t i = v; i < v + cnt; i++) {
+            if (recs[i] >= t->nrecords)
+                return bad(err, "%s entry %llu names record %u", name,
+                           (unsigned long long)i, recs[i]);
+            if (fam == 4) {
+                if (i == v ? t->key4[i] != 0 : t->key4[i] <= t->key4[i - 1])
+                    return bad(err, "%s entry %llu of /16 %u is out of order", name,
+                               (unsigned long long)i, b);
+            } else {
+                uint64_t hi = t->key6[2 * i], lo = t->key6[2 * i + 1];
+                bool ok = i == v ? hi == (uint64_t)b << 48 && lo == 0
+                                 : hi >> 48 == b && (hi > t->key6[2 * i - 2] ||
+                                                     (hi == t->key6[2 * i - 2] && lo > t->key6[2 * i - 1]));
+                if (!ok)
+                    return bad(err, "%s entry %llu of /16 %u is out of order", name,
+                               (unsigned long long)i, b);
+            }
+        }
+    }
+    if (next != entries)
+        return bad(err, "%s has %llu entries, its index uses %llu", name,
+                   (unsigned long long)entries, (unsigned long long)next);
+    return KZ_OK;
+}
+
+static kz_rc check_records(const kz_geo_table *t, uint64_t pool_len, kz_err *err)
+{
+    for (uint32_t i = 0; i < t->nrecords; i++) {
+        const kz__geo_rec *r = &t->recs[i];
+        bool cc_ok = (r->cc[0] == 0 && r->cc[1] == 0) ||
+                     (r->cc[0] >= 'A' && r->cc[0] <= 'Z' && r->cc[1] >= 'A' && r->cc[1] <= 'Z');
+        if (r->org >= pool_len || !cc_ok)
+            return bad(err, "record %u is malformed", i);
+    }
+    const kz__geo_rec *z = &t->recs[0];
+    if (z->asn || z->org || z->cc[0])
+        return kz_fail(err, KZ_ECORRUPT, NULL, "geo table: record 0 is not the empty answer");
+    return KZ_OK;
+}
+
+kz_rc kz_geo_table_open(const void *p, size_t n, void (*release)(void *, const void *, size_t),
+                        void *ctx, kz_geo_table **out, kz_err *err)
+{
+    *out = NULL;
+    kz__geo_header h;
+    if (n < sizeof h)
+        return kz_fail(err, KZ_ECORRUPT, NULL, "geo table: %zu bytes is too short for a header", n);
+    if ((uintptr_t)p % 8)
+        return kz_fail(err, KZ_EINVAL, NULL, "geo table: image is not 8-byte aligned");
+    memcpy(&h, p, sizeof h);
+    if (memcmp(h.magic, KZ__GEO_MAGIC, sizeof h.magic) != 0)
+        return kz_fail(err, KZ_ECORRUPT, NULL, "not a Kizuna geo table (bad magic)");
+    if (h.bom != KZ__GEO_BOM)
+        return kz_fail(err, KZ_ECORRUPT, NULL, "geo table: built for another byte order");
+    if (h.version > KZ__GEO_VERSION)
+        return kz_fail(err, KZ_EVERSION, NULL,
+                       "geo table: format version %u is newer than this kizuna (%d); rebuild it "
+                       "with kizuna geodata build", h.version, KZ__GEO_VERSION);
+    if (h.version != KZ__GEO_VERSION || h.header_size != sizeof h)
+        return kz_fail(err, KZ_ECORRUPT, NULL, "geo table: unknown version %u", h.version);
+    if (h.file_size != n)
+        return kz_fail(err, KZ_ECORRUPT, NULL,
+                       "geo table: truncated or padded: header says %llu bytes, file has %zu",
+                       (unsigned long long)h.file_size, n);
+    uint32_t want = h.crc;
+    h.crc = 0;
+    uint32_t crc = kz_crc32(0, &h, sizeof h);
+    crc = kz_crc32(crc, (const uint8_t *)p + sizeof h, n - sizeof h);
+    if (crc != want)
+        return kz_fail(err, KZ_ECORRUPT, NULL,
+                       "geo table: checksum mismatch (stored %08x, computed %08x): the file "
+                       "is damaged", want, crc);
+    if (h.nrecords == 0)
+        return kz_fail(err, KZ_ECORRUPT, NULL, "geo table: no records");
+
+    kz_rc rc;
+    if ((rc = check_span(&h, n, KZ__GEO_RECORDS, (uint64_t)h.nrecords * sizeof(kz__geo_rec), "records", err)) ||
+        (rc = check_span(&h, n, KZ__GEO_POOL, UINT64_MAX, "names", err)) ||
+        (rc = check_span(&h, n, KZ__GEO_V4_INDEX, KZ__GEO_BUCKETS * 8ull, "IPv4 index", err)) ||
+        (rc = check_span(&h, n, KZ__GEO_V4_KEYS, h.v4_entries * 2ull, "IPv4 keys", err)) ||
+        (rc = check_span(&h, n, KZ__GEO_V4_RECS, h.v4_entries * 4ull, "IPv4 records", err)) ||
+        (rc = check_span(&h, n, KZ__GEO_V6_INDEX, KZ__GEO_BUCKETS * 8ull, "IPv6 index", err)) ||
+        (rc = check_span(&h, n, KZ__GEO_V6_KEYS, h.v6_entries * 16ull, "IPv6 keys", err)) ||
+        (rc = check_span(&h, n, KZ__GEO_V6_RECS, h.v6_entries * 4ull, "IPv6 records", err)) ||
+        (rc = check_span(&h, n, KZ__GEO_INFO, UINT64_MAX, "info", err)))
+        return rc;
+    const uint8_t *b = p;
+    const kz__geo_span *s = h.sec;
+    uint64_t pool_len = s[KZ__GEO_POOL].len, info_len = s[KZ__GEO_INFO].len;
+    if (pool_len == 0 || b[s[KZ__GEO_POOL].off] != 0 || b[s[KZ__GEO_POOL].off + pool_len - 1] != 0)
+        return kz_fail(err, KZ_ECORRUPT, NULL, "geo table: the names section is not terminated");
+    if (info_len == 0 || b[s[KZ__GEO_INFO].off + info_len - 1] != 0)
+        return kz_fail(err, KZ_ECORRUPT, NULL, "geo table: the info section is not terminated");
+
+    kz_geo_table *t = kz_calloc(1, sizeof *t);
+    if (!t)
+        return kz_fail(err, KZ_ENOMEM, NULL, "out of memory");
+    t->base = b;
+    t->size = n;
+    t->h = p;
+    t->recs = (const void *)(b + s[KZ__GEO_RECORDS].off);
+    t->nrecords = h.nrecords;
+    t->pool = (const char *)b + s[KZ__GEO_POOL].off;
+    t->idx4 = (const void *)(b + s[KZ__GEO_V4_INDEX].off);
+    t->key4 = (const void *)(b + s[KZ__GEO_V4_KEYS].off);
+    t->rec4 = (const void *)(b + s[KZ__GEO_V4_RECS].off);
+    t->idx6 = (const void *)(b + s[KZ__GEO_V6_INDEX].off);
+    t->key6 = (const void *)(b + s[KZ__GEO_V6_KEYS].off);
+    t->rec6 = (const void *)(b + s[KZ__GEO_V6_RECS].off);
+    t->info = (const char *)b + s[KZ__GEO_INFO].off;
+    if ((rc = check_records(t, pool_len, err)) || (rc = check_index(t, 4, err)) ||
+        (rc = check_index(t, 6, err))) {
+        kz_free(t);
+        return rc;
+    }
+    t->release = release;
+    t->ctx = ctx;
+    *out = t;
+    return KZ_OK;
+}
+
+void kz_geo_table_free(kz_geo_table *t)
+{
+    if (!t)
+        return;
+    if (t->release)
+        t->release(t->ctx, t->base, t->size);
+    kz_free(t);
+}
+
+void kz_geo_table_info(const kz_geo_table *t, kz_geo_info *out)
+{
+    out->version = t->h->version;
+    out->built = t->h->built;
+    out->records = t->nrecords;
+    out->v4_ranges = t->h->v4_ranges;
+    out->v6_ranges = t->h->v6_ranges;
+    out->bytes = t->size;
+    out->sources = t->info;
+}
+
+void kz_geo_record(const kz_geo_table *t, uint32_t id, kz_geo_answer *out)
+{
+    const kz__geo_rec *r = &t->recs[id < t->nrecords ? id : 0];
+    out->asn = r->asn;
+    out->org = t->pool + r->org;
+    out->cc[0] = r->cc[0];
+    out->cc[1] = r->cc[1];
+    out->cc[2] = '\0';
+}
+
+uint32_t kz_geo_record_asn(const kz_geo_table *t, uint32_t id)
+{
+    return t->recs[id < t->nrecords ? id : 0].asn;
+}
+
+/* --- Lookups ------------------------------------------------------------------------- */
+
+/* Index of the last key <= x in k[0..n), n >= 1 and k[0] <= x: a binary search whose
+ * loop has no data-dependent branch (the compare becomes a conditional move). */
+static inline uint32_t search16(const uint16_t *k, uint32_t n, uint16_t x)
+{
+    const uint16_t *p = k;
+    while (n > 1) {
+        uint32_t half = n / 2;
+        p = p[half] <= x ? p + half : p;
+        n -= half;
+    }
+    return (uint32_t)(p - k);
+}
+
+static inline uint32_t search128(const uint64_t *k, uint32_t n, uint64_t hi, uint64_t lo)
+{
+    const uint64_t *p = k;
+    while (n > 1) {
+        uint32_t half = n / 2;
+        const uint64_t *m = p + 2 * half;
+        bool le = m[0] < hi || (m[0] == hi && m[1] <= lo);
+        p = le ? m : p;
+        n -= half;
+    }
+    return (uint32_t)((p - k) / 2);
+}
+
+uint32_t kz_geo_find4(const kz_geo_table *t, uint32_t ip)
+{
+    uint64_t e = t->idx4[ip >> 16];
+    uint32_t v = (uint32_t)e, n = (uint32_t)(e >> 32);
+    if (n == 1)
+        return v;
+    return t->rec4[v + search16(t->key4 + v, n, (uint16_t)ip)];
+}
+
+static inline uint64_t load_be64(const uint8_t *p)
+{
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | p[i];
+    return x;
+}
+
+uint32_t kz_geo_find6(const kz_geo_table *t, const uint8_t ip[16])
+{
+    uint64_t hi = load_be64(ip), lo = load_be64(ip + 8);
+    uint64_t e = t->idx6[hi >> 48];
+    uint32_t v = (uint32_t)e, n = (uint32_t)(e >> 32);
+    if (n == 1)
+        return v;
+    return t->rec6[v + search128(t->key6 + 2 * (size_t)v, n, hi, lo)];
+}
+
+/* Lookups interleaved in groups: every stage issues the loads of the whole group before
+ * any of them is needed, so up to GROUP cache misses are in flight at once instead of
+ * one. Stage 1 touches the index, stage 2 the run's keys (both ends, which covers short
+ * runs entirely), stage 3 searches and touches the record id, stage 4 reads it. */
+enum { GROUP = 16 };
+
+void kz_geo_find4_batch(const kz_geo_table *t, const uint32_t *ips, uint32_t *out, size_t n)
+{
+    size_t i = 0;
+    for (; i + GROUP <= n; i += GROUP) {
+        uint64_t e[GROUP];
+        uint32_t pos[GROUP];
+        const uint32_t *ip = ips + i;
+        for (int j = 0; j < GROUP; j++)
+            __builtin_prefetch(&t->idx4[ip[j] >> 16]);
+        for (int j = 0; j < GROUP; j++) {
+            e[j] = t->idx4[ip[j] >> 16];
+            uint32_t v = (uint32_t)e[j], c = (uint32_t)(e[j] >> 32);
+            if (c > 1) {
+                __builtin_prefetch(&t->key4[v]);
+                __builtin_prefetch(&t->key4[v + c - 1]);
+            }
+        }
+        for (int j = 0; j < GROUP; j++) {
+            uint32_t v = (uint32_t)e[j], c = (uint32_t)(e[j] >> 32);
+            if (c > 1) {
+                pos[j] = v + search16(t->key4 + v, c, (uint16_t)ip[j]);
+                __builtin_prefetch(&t->rec4[pos[j]]);
+            }
+        }
+        for (int j = 0; j < GROUP; j++)
+            out[i + j] = (e[j] >> 32) == 1 ? (uint32_t)e[j] : t->rec4[pos[j]];
+    }
+    for (; i < n; i++)
+        out[i] = kz_geo_find4(t, ips[i]);
+}
+
+void kz_geo_find6_batch(const kz_geo_table *t, const uint8_t (*ips)[16], uint32_t *out, size_t n)
+{
+    size_t i = 0;
+    for (; i + GROUP <= n; i += GROUP) {
+        uint64_t e[GROUP], hi[GROUP], lo[GROUP];
+        uint32_t pos[GROUP];
+        for (int j = 0; j < GROUP; j++) {
+            hi[j] = load_be64(ips[i + j]);
+            lo[j] = load_be64(ips[i + j] + 8);
+            __builtin_prefetch(&t->idx6[hi[j] >> 48]);
+        }
+        for (int j = 0; j < GROUP; j++) {
+            e[j] = t->idx6[hi[j] >> 48];
+            uint32_t v = (uint32_t)e[j], c = (uint32_t)(e[j] >> 32);
+            if (c > 1)
+                __builtin_prefetch(&t->key6[2 * ((size_t)v + c / 2)]);
+        }
+        for (int j = 0; j < GROUP; j++) {
+            uint32_t v = (uint32_t)e[j], c = (uint32_t)(e[j] >> 32);
+            if (c > 1) {
+                pos[j] = v + search128(t->key6 + 2 * (size_t)v, c, hi[j], lo[j]);
+                __builtin_prefetch(&t->rec6[pos[j]]);
+            }
+        }
+        for (int j = 0; j < GROUP; j++)
+            out[i + j] = (e[j] >> 32) == 1 ? (uint32_t)e[j] : t->rec6[pos[j]];
+    }
+    for (; i < n; i++)
+        out[i] = kz_geo_find6(t, ips[i]);
+}
+
+/* --- Slot: one current table, many readers, atomic swaps ------------------------------
+ * Two slots and a pin count per slot. A reader pins the current slot and then checks
+ * that it is still current (otherwise it unpins and retries), so a writer that sees a
+ * slot's pin count at zero after making the other slot current knows that no reader
+ * can reach the table in it any more. A reader that pinned a slot on a stale reading
+ * of `cur` only ever delays the writer: it rechecks before it dereferences. */
+
+void kz_geo_slot_init(kz_geo_slot *s)
+{
+    s->table[0] = s->table[1] = NULL;
+    atomic_init(&s->pins[0], 0);
+    atomic_init(&s->pins[1], 0);
+    atomic_init(&s->cur, 0);
+    atomic_flag_clear(&s->writing);
+}
+
+static void pause_briefly(void)
+{
+    struct timespec ts = {0, 100000};
+    nanosleep(&ts, NULL);
+}
+
+void kz_geo_slot_swap(kz_geo_slot *s, kz_geo_table *t)
+{
+    while (atomic_flag_test_and_set(&s->writing))
+        pause_briefly();
+    int old = atomic_load(&s->cur), next = 1 - old;
+    while (atomic_load(&s->pins[next]) != 0)  /* only readers about to retry */
+        pause_briefly();
+    s->table[next] = t;
+    atomic_store(&s->cur, next);
+    while (atomic_load(&s->pins[old]) != 0)   /* readers still using the old table */
+        pause_briefly();
+    kz_geo_table_free(s->table[old]);
+    s->table[old] = NULL;
+    atomic_flag_clear(&s->writing);
+}
+
+const kz_geo_table *kz_geo_slot_acquire(kz_geo_slot *s, int *pin)
+{
+    for (;;) {
+        int i = atomic_load(&s->cur);
+        atomic_fetch_add(&s->pins[i], 1);
+        if (atomic_load(&s->cur) == i) {
+            *pin = i;
+            return s->table[i];
+        }
+        atomic_fetch_sub(&s->pins[i], 1);
+        sched_yield();
+    }
+}
+
+void kz_geo_slot_release(kz_geo_slot *s, int pin) { atomic_fetch_sub(&s->pins[pin], 1); }
+
+void kz_geo_slot_destroy(kz_geo_slot *s)
+{
+    kz_geo_table_free(s->table[0]);
+    kz_geo_table_free(s->table[1]);
+    s->table[0] = s->table[1] = NULL;
+}

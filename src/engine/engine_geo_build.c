@@ -1,0 +1,529 @@
+/* Geo table builder: collects the ranges of the AS and country layers, resolves overlaps
+ * within each layer, overlays the two, numbers the distinct answers and lays out the
+ * table image of engine/geo_format.h. Runs once per `kizuna geodata build`; clarity
+ * over speed, but linear after one sort per layer. */
+#include "engine/geo.h"
+
+#include "engine/geo_format.h"
+#include "util/alloc.h"
+#include "util/checksum.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct brange {
+    kz_u128 first, last;
+    uint32_t val;  /* AS layer: AS-pair id + 1; country layer: cc[0] << 8 | cc[1] */
+    uint32_t seq;  /* insertion order: later wins on equal starts */
+} brange;
+
+typedef struct bvec {
+    brange *p;
+    size_t n, cap;
+} bvec;
+
+/* A breakpoint: from pos up to the next breakpoint's pos, the answer is val. */
+typedef struct bpoint {
+    kz_u128 pos;
+    uint32_t val;
+} bpoint;
+
+typedef struct pvec {
+    bpoint *p;
+    size_t n, cap;
+} pvec;
+
+/* Open-addressing map from nonzero 64-bit keys to 32-bit values. */
+typedef struct u64map {
+    uint64_t *keys;
+    uint32_t *vals;
+    size_t cap, n;  /* cap is a power of two */
+} u64map;
+
+struct kz_geo_builder {
+    bvec ranges[2][2];  /* [layer][family 4 = 0, 6 = 1] */
+    uint32_t seq;
+    char *pool;         /* organization names, NUL-terminated; offset 0 is "" */
+    size_t pool_len, pool_cap;
+    uint64_t *name_hash;  /* string set over the pool: hash and offset + 1 per slot */
+    uint32_t *name_off;
+    size_t name_cap, name_n;
+    u64map pair_ids;    /* (asn << 32 | name offset) + 1 -> AS-pair id */
+    struct aspair {
+        uint32_t asn, org;
+    } *pairs;
+    size_t npairs, pairs_cap;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *q = kz_realloc(*p, c * elem);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+/* Looks key up; when absent and val_if_new is not UINT32_MAX, inserts it. Returns the
+ * value, UINT32_MAX when absent (or out of memory on insert: *oom set). */
+static uint32_t map_get(u64map *m, uint64_t key, uint32_t val_if_new, bool *oom)
+{
+    if (m->n * 2 >= m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        uint64_t *keys = kz_calloc(cap, sizeof *keys);
+        uint32_t *vals = kz_calloc(cap, sizeof *vals);
+        if (!keys || !vals) {
+            kz_free(keys);
+            kz_free(vals);
+            *oom = true;
+            return UINT32_MAX;
+        }
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->keys[i])
+                continue;
+            size_t j = mix64(m->keys[i]) & (cap - 1);
+            while (keys[j])
+                j = (j + 1) & (cap - 1);
+            keys[j] = m->keys[i];
+            vals[j] = m->vals[i];
+        }
+        kz_free(m->keys);
+        kz_free(m->vals);
+        m->keys = keys;
+        m->vals = vals;
+        m->cap = cap;
+    }
+    size_t j = mix64(key) & (m->cap - 1);
+    while (m->keys[j]) {
+        if (m->keys[j] == key)
+            return m->vals[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    if (val_if_new == UINT32_MAX)
+        return UINT32_MAX;
+    m->keys[j] = key;
+    m->vals[j] = val_if_new;
+    m->n++;
+    return val_if_new;
+}
+
+static void map_free(u64map *m)
+{
+    kz_free(m->keys);
+    kz_free(m->vals);
+}
+
+kz_geo_builder *kz_geo_builder_new(void)
+{
+    kz_geo_builder *b = kz_calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->pool = kz_malloc(4096);
+    if (!b->pool) {
+        kz_free(b);
+        return NULL;
+    }
+    b->pool_cap = 4096;
+    b->pool[0] = '\0';
+    b->pool_len = 1;
+    return b;
+}
+
+void kz_geo_builder_free(kz_geo_builder *b)
+{
+    if (!b)
+        return;
+    for (int l = 0; l < 2; l++)
+        for (int f = 0; f < 2; f++)
+            kz_free(b->ranges[l][f].p);
+    kz_free(b->pool);
+    kz_free(b->name_hash);
+    kz_free(b->name_off);
+    map_free(&b->pair_ids);
+    kz_free(b->pairs);
+    kz_free(b);
+}
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+    return mix64(h ^ n);
+}
+
+/* The pool offset of the name s[0..n), adding it when new; UINT32_MAX when out of
+ * memory or when the pool would pass 4 GB. */
+static uint32_t intern(kz_geo_builder *b, const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (b->name_n * 2 >= b->name_cap) {
+        size_t cap = b->name_cap ? b->name_cap * 2 : 1024;
+        uint64_t *hs = kz_calloc(cap, sizeof *hs);
+        uint32_t *os = kz_calloc(cap, sizeof *os);
+        if (!hs || !os) {
+            kz_free(hs);
+            kz_free(os);
+            return UINT32_MAX;
+        }
+        for (size_t i = 0; i < b->name_cap; i++) {
+            if (!b->name_off[i])
+                continue;
+            size_t j = b->name_hash[i] & (cap - 1);
+            while (os[j])
+                j = (j + 1) & (cap - 1);
+            hs[j] = b->name_hash[i];
+            os[j] = b->name_off[i];
+        }
+        kz_free(b->name_hash);
+        kz_free(b->name_off);
+        b->name_hash = hs;
+        b->name_off = os;
+        b->name_cap = cap;
+    }
+    uint64_t h = hash_bytes(s, n);
+    size_t j = h & (b->name_cap - 1);
+    while (b->name_off[j]) {
+        const char *have = b->pool + b->name_off[j] - 1;
+        if (b->name_hash[j] == h && strncmp(have, s, n) == 0 && have[n] == '\0')
+            return b->name_off[j] - 1;
+        j = (j + 1) & (b->name_cap - 1);
+    }
+    if (b->pool_len + n + 1 >= UINT32_MAX ||
+        !grow((void **)&b->pool, &b->pool_cap, b->pool_len + n + 1, 1))
+        return UINT32_MAX;
+    uint32_t off = (uint32_t)b->pool_len;
+    memcpy(b->pool + off, s, n);
+    b->pool[off + n] = '\0';
+    b->pool_len += n + 1;
+    b->name_hash[j] = h;
+    b->name_off[j] = off + 1;
+    b->name_n++;
+    return off;
+}
+
+kz_rc kz_geo_builder_add(kz_geo_builder *b, kz_geo_layer layer, const kz_geo_range *r, kz_err *err)
+{
+    if (r->family != 4 && r->family != 6)
+        return kz_fail(err, KZ_EINVAL, "family", "family must be 4 or 6");
+    if (r->first > r->last)
+        return kz_fail(err, KZ_EINVAL, "range", "the range ends before it starts");
+    if (r->family == 4 && r->last > 0xffffffffu)
+        return kz_fail(err, KZ_EINVAL, "range", "an IPv4 range must end below 2^32");
+    brange x = {r->first, r->last, 0, b->seq++};
+    if (layer == KZ_GEO_LAYER_COUNTRY) {
+        if (r->cc[0] < 'A' || r->cc[0] > 'Z' || r->cc[1] < 'A' || r->cc[1] > 'Z')
+            return kz_fail(err, KZ_EINVAL, "country", "a country code is two letters A-Z");
+        x.val = (uint32_t)(unsigned char)r->cc[0] << 8 | (unsigned char)r->cc[1];
+    } else {
+        size_t n = r->org ? r->org_len : 0;
+        if (n && memchr(r->org, '\0', n))
+            return kz_fail(err, KZ_EINVAL, "organization", "an organization name holds a NUL byte");
+        uint32_t org = intern(b, r->org, n);
+        if (org == UINT32_MAX)
+            return kz_fail(err, KZ_ENOMEM, NULL, "out of memory");
+        bool oom = false;
+        uint64_t key = (uint64_t)r->asn << 32 | org;
+        if (!grow((void **)&b->pairs, &b->pairs_cap, b->npairs + 1, sizeof *b->pairs))
+            return kz_fail(err, KZ_ENOMEM, NULL, "out of memory");
+        uint32_t id = map_get(&b->pair_ids, key + 1, (uint32_t)b->npairs, &oom);
+        if (oom)
+            return kz_fail(err, KZ_ENOMEM, NULL, "out of memory");
+        if (id == b->npairs)
+            b->pairs[b->npairs++] = (struct aspair){r->asn, org};
+        x.val = id + 1;
+    }
+    bvec *v = &b->ranges[layer][r->family == 6];
+    if (!grow((void **)&v->p, &v->cap, v->n + 1, sizeof *v->p))
+        return kz_fail(err, KZ_ENOMEM, NULL, "out of memory");
+    v->p[v->n++] = x;
+    return KZ_OK;
+}
+
+/* --- Layer resolution ------------------------------------------------------------------ */
+
+static int cmp_range(const void *a, const void *b)
+{
+    const brange *x = a, *y = b;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Appends a breakpoint, keeping positions strictly ascending and neighbours' answers
+ * different: a point at the same position replaces the last one (whose segment would
+ * be empty), and a point with the answer already in force adds nothing. */
+static bool push_point(pvec *v, kz_u128 pos, uint32_t val)
+{
+    if (v->n && v->p[v->n - 1].pos == pos)
+        v->n--;
+    if (v->n && v->p[v->n - 1].val == val)
+        return true;
+    if (!grow((void **)&v->p, &v->cap, v->n + 1, sizeof *v->p))
+        return false;
+    v->p[v->n++] = (bpoint){pos, val};
+    return true;
+}
+
+/* Turns a layer's ranges into breakpoints covering [0, max]: from each range's start to
+ * its end, the covering range with the latest start (then the latest added) answers;
+ * where none covers, 0. The stack holds the open ranges in start order, so its top is
+ * the winner once ranges that ended are popped. */
+static bool resolve(bvec *v, kz_u128 max, pvec *out)
+{
+    qsort(v->p, v->n, sizeof *v->p, cmp_range);
+    size_t *stack = kz_malloc((v->n + 1) * sizeof *stack);
+    if (!stack)
+        return false;
+    size_t depth = 0;
+    kz_u128 cur = 0;  /* first position not yet described */
+    bool done = false, ok = push_point(out, 0, 0);
+    for (size_t i = 0; ok && i <= v->n && !done; i++) {
+        bool last = i == v->n;
+        kz_u128 limit = last ? max : v->p[i].first;  /* describe [cur, limit) (or [cur, max]) */
+        while (depth && ok) {
+            const brange *top = &v->p[stack[depth - 1]];
+            if (top->last < cur) {
+                depth--;
+                continue;
+            }
+            if (!last && cur >= limit)
+                break;
+            kz_u128 end = top->last;
+            if (!last && end >= limit)
+                end = limit - 1;
+            ok = push_point(out, cur, top->val);
+            if (end == max) {
+                done = true;
+                break;
+            }
+            cur = end + 1;
+            if (end == top->last)
+                depth--;
+        }
+        if (!ok || done)
+            break;
+        if (cur < limit || (last && cur <= max && depth == 0)) {
+            ok = push_point(out, cur, 0);
+            cur = limit;
+        }
+        if (!last)
+            stack[depth++] = i;
+    }
+    kz_free(stack);
+    return ok;
+}
+
+/* Overlays the AS and country breakpoints into answer breakpoints. */
+typedef struct recset {
+    u64map map;        /* (as-pair id + 1) << 16 | cc -> record id */
+    kz__geo_rec *recs;
+    size_t n, cap;
+} recset;
+
+static uint32_t record_id(kz_geo_builder *b, recset *rs, uint32_t as, uint32_t cc, bool *oom)
+{
+    if (as == 0 && cc == 0)
+        return 0;
+    uint64_t key = (uint64_t)as << 16 | cc;
+    uint32_t id = map_get(&rs->map, key, (uint32_t)rs->n, oom);
+    if (*oom || id != rs->n)
+        return id;
+    if (!grow((void **)&rs->recs, &rs->cap, rs->n + 1, sizeof *rs->recs)) {
+        *oom = true;
+        return UINT32_MAX;
+    }
+    kz__geo_rec *r = &rs->recs[rs->n++];
+    memset(r, 0, sizeof *r);
+    if (as) {
+        r->asn = b->pairs[as - 1].asn;
+        r->org = b->pairs[as - 1].org;
+    }
+    r->cc[0] = (char)(cc >> 8);
+    r->cc[1] = (char)(cc & 0xff);
+    return id;
+}
+
+static bool overlay(kz_geo_builder *b, recset *rs, const pvec *as, const pvec *cc, pvec *out)
+{
+    size_t i = 0, j = 0;
+    uint32_t a = 0, c = 0;
+    bool oom = false;
+    while (i < as->n || j < cc->n) {
+        kz_u128 pos;
+        if (j >= cc->n || (i < as->n && as->p[i].pos <= cc->p[j].pos))
+            pos = as->p[i].pos;
+        else
+            pos = cc->p[j].pos;
+        while (i < as->n && as->p[i].pos == pos)
+            a = as->p[i++].val;
+        while (j < cc->n && cc->p[j].pos == pos)
+            c = cc->p[j++].val;
+        uint32_t id = record_id(b, rs, a, c, &oom);
+        if (oom || !push_point(out, pos, id))
+            return false;
+    }
+    return true;
+}
+
+/* --- Image layout ------------------------------------------------------------------- */
+
+typedef struct family_out {
+    uint64_t index[KZ__GEO_BUCKETS];
+    size_t entries, ranges;
+} family_out;
+
+/* Fills the index of one family and, when keys is not NULL, its keys and recs. With
+ * keys NULL it only counts the entries. shift = family bits - 16. */
+static void lay_out(const pvec *bp, int shift, family_out *fo, void *keys, uint32_t *recs)
+{
+    size_t k = 0, e = 0;
+    fo->ranges = 0;
+    for (size_t i = 0; i < bp->n; i++)
+        fo->ranges += bp->p[i].val != 0;
+    for (uint64_t bucket = 0; bucket < KZ__GEO_BUCKETS; bucket++) {
+        kz_u128 start = (kz_u128)bucket << shift;
+        kz_u128 end = start + (((kz_u128)1 << shift) - 1);
+        while (k + 1 < bp->n && bp->p[k + 1].pos <= start)
+            k++;
+        size_t last = k;
+        while (last + 1 < bp->n && bp->p[last + 1].pos <= end)
+            last++;
+        if (last == k) {
+            fo->index[bucket] = 1ull << 32 | bp->p[k].val;
+            continue;
+        }
+        size_t cnt = last - k + 1;
+        fo->index[bucket] = (uint64_t)cnt << 32 | e;
+        for (size_t m = k; keys && m <= last; m++, e++) {
+            kz_u128 pos = m == k ? start : bp->p[m].pos;
+            if (shift == 16) {
+                ((uint16_t *)keys)[e] = (uint16_t)pos;
+            } else {
+                ((uint64_t *)keys)[2 * e] = (uint64_t)(pos >> 64);
+                ((uint64_t *)keys)[2 * e + 1] = (uint64_t)pos;
+            }
+            recs[e] = bp->p[m].val;
+        }
+        if (!keys)
+            e += cnt;
+        k = last;
+    }
+    fo->entries = e;
+}
+
+static size_t align_up(size_t n) { return (n + KZ__GEO_ALIGN - 1) & ~(size_t)(KZ__GEO_ALIGN - 1); }
+
+kz_rc kz_geo_builder_finish(kz_geo_builder *b, const char *sources, int64_t built, void **out,
+                            size_t *out_len, kz_err *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    kz_rc rc = KZ_OK;
+    recset rs = {0};
+    pvec layer[2][2] = {{{0}}}, ans[2] = {{0}};
+    family_out *fo = kz_calloc(2, sizeof *fo);
+    const kz_u128 max[2] = {0xffffffffu, ~(kz_u128)0};
+    bool oom = !fo;
+    if (!oom && grow((void **)&rs.recs, &rs.cap, 1, sizeof *rs.recs)) {
+        memset(rs.recs, 0, sizeof *rs.recs);
+        rs.n = 1;
+    } else {
+        oom = true;
+    }
+    for (int f = 0; f < 2 && !oom; f++) {
+        oom = !resolve(&b->ranges[KZ_GEO_LAYER_AS][f], max[f], &layer[0][f]) ||
+              !resolve(&b->ranges[KZ_GEO_LAYER_COUNTRY][f], max[f], &layer[1][f]) ||
+              !overlay(b, &rs, &layer[0][f], &layer[1][f], &ans[f]);
+        if (!oom)
+            lay_out(&ans[f], f ? 112 : 16, &fo[f], NULL, NULL);
+    }
+    if (oom) {
+        rc = kz_fail(err, KZ_ENOMEM, NULL, "out of memory while building the geo table");
+        goto done;
+    }
+    if (fo[0].entries > UINT32_MAX || fo[1].entries > UINT32_MAX || rs.n > UINT32_MAX) {
+        rc = kz_fail(err, KZ_ETOOBIG, NULL, "too many ranges for one geo table");
+        goto done;
+    }
+
+    kz__geo_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, KZ__GEO_MAGIC, sizeof h.magic);
+    h.version = KZ__GEO_VERSION;
+    h.bom = KZ__GEO_BOM;
+    h.header_size = sizeof h;
+    h.built = built;
+    h.nrecords = (uint32_t)rs.n;
+    h.v4_entries = (uint32_t)fo[0].entries;
+    h.v6_entries = (uint32_t)fo[1].entries;
+    h.v4_ranges = (uint32_t)fo[0].ranges;
+    h.v6_ranges = (uint32_t)fo[1].ranges;
+    if (!sources)
+        sources = "";
+    const uint64_t lens[KZ__GEO_NSECTIONS] = {
+        [KZ__GEO_RECORDS] = rs.n * sizeof(kz__geo_rec),
+        [KZ__GEO_POOL] = b->pool_len,
+        [KZ__GEO_V4_INDEX] = KZ__GEO_BUCKETS * 8,
+        [KZ__GEO_V4_KEYS] = fo[0].entries * 2,
+        [KZ__GEO_V4_RECS] = fo[0].entries * 4,
+        [KZ__GEO_V6_INDEX] = KZ__GEO_BUCKETS * 8,
+        [KZ__GEO_V6_KEYS] = fo[1].entries * 16,
+        [KZ__GEO_V6_RECS] = fo[1].entries * 4,
+        [KZ__GEO_INFO] = strlen(sources) + 1,
+    };
+    size_t off = align_up(sizeof h);
+    for (int s = 0; s < KZ__GEO_NSECTIONS; s++) {
+        h.sec[s].off = off;
+        h.sec[s].len = lens[s];
+        off = align_up(off + lens[s]);
+    }
+    h.file_size = off;
+    uint8_t *img = kz_calloc(1, off);  /* zeroed: padding is deterministic */
+    if (!img) {
+        rc = kz_fail(err, KZ_ENOMEM, NULL, "out of memory for a %zu-byte geo table", off);
+        goto done;
+    }
+    memcpy(img + h.sec[KZ__GEO_RECORDS].off, rs.recs, lens[KZ__GEO_RECORDS]);
+    memcpy(img + h.sec[KZ__GEO_POOL].off, b->pool, b->pool_len);
+    for (int f = 0; f < 2; f++) {
+        int ki = f ? KZ__GEO_V6_KEYS : KZ__GEO_V4_KEYS;
+        lay_out(&ans[f], f ? 112 : 16, &fo[f], img + h.sec[ki].off,
+                (uint32_t *)(img + h.sec[ki + 1].off));
+        memcpy(img + h.sec[f ? KZ__GEO_V6_INDEX : KZ__GEO_V4_INDEX].off, fo[f].index,
+               sizeof fo[f].index);
+    }
+    memcpy(img + h.sec[KZ__GEO_INFO].off, sources, lens[KZ__GEO_INFO]);
+    memcpy(img, &h, sizeof h);
+    h.crc = kz_crc32(0, img, off);
+    memcpy(img, &h, sizeof h);
+    *out = img;
+    *out_len = off;
+done:
+    for (int f = 0; f < 2; f++) {
+        kz_free(layer[0][f].p);
+        kz_free(layer[1][f].p);
+        kz_free(ans[f].p);
+    }
+    map_free(&rs.map);
+    kz_free(rs.recs);
+    kz_free(fo);
+    return rc;
+}

@@ -1,0 +1,70 @@
+/* The geo table file format (version 1), shared by the builder and the loader only.
+ *
+ * Little-endian, one header followed by sections, each at a 64-byte aligned offset:
+ *
+ *   header      magic "KZGEO\r\n\032", version, byte-order mark, sizes, CRC-32 of the
+ *               whole file (computed with the crc field zero), section offsets
+ *   records     kz__geo_rec[nrecords]; record 0 is the empty answer
+ *   pool        NUL-terminated organization names; offset 0 is ""
+ *   v4 index    uint64[65536], one per /16: (count << 32) | value. count 1: value is the
+ *               record id of the whole /16; count > 1: value is the first entry of the
+ *               /16's run in the v4 keys/recs arrays, whose first key is 0
+ *   v4 keys     uint16[]: low 16 bits of the first address of each range, ascending
+ *               within a run
+ *   v4 recs     uint32[]: record id of each range
+ *   v6 index    uint64[65536], one per top 16 bits, same encoding
+ *   v6 keys     uint64[2 * n]: (high 64 bits, low 64 bits) of each range's first
+ *               address, ascending within a run; the run's first key is the bucket start
+ *   v6 recs     uint32[]
+ *   info        NUL-terminated text: the attribution and sources the table was built from
+ *
+ * A range runs from its key to the next key of its run (or to the end of the bucket).
+ * The loader checks all of this before the first lookup. */
+#ifndef KZ_ENGINE_GEO_FORMAT_H
+#define KZ_ENGINE_GEO_FORMAT_H
+
+#include <stdint.h>
+
+#define KZ__GEO_MAGIC "KZGEO\r\n\032"
+enum {
+    KZ__GEO_VERSION = 1,
+    KZ__GEO_BOM = 0x0A0B0C0D,
+    KZ__GEO_ALIGN = 64,
+    KZ__GEO_BUCKETS = 65536,
+    KZ__GEO_MAX_RUN = 65536,  /* a /16 of IPv4 holds at most this many ranges */
+};
+
+enum kz__geo_section {
+    KZ__GEO_RECORDS, KZ__GEO_POOL, KZ__GEO_V4_INDEX, KZ__GEO_V4_KEYS, KZ__GEO_V4_RECS,
+    KZ__GEO_V6_INDEX, KZ__GEO_V6_KEYS, KZ__GEO_V6_RECS, KZ__GEO_INFO, KZ__GEO_NSECTIONS
+};
+
+typedef struct kz__geo_span {
+    uint64_t off, len;  /* bytes from the start of the file */
+} kz__geo_span;
+
+typedef struct kz__geo_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t bom;         /* KZ__GEO_BOM as written by the builder's machine */
+    uint32_t header_size; /* sizeof(kz__geo_header) */
+    uint32_t crc;         /* CRC-32 (zlib polynomial) of the file with this field zero */
+    uint64_t file_size;
+    int64_t built;        /* unix seconds */
+    uint32_t nrecords;
+    uint32_t v4_entries;  /* length of v4 keys and v4 recs */
+    uint32_t v6_entries;
+    uint32_t v4_ranges;   /* distinct ranges (for information) */
+    uint32_t v6_ranges;
+    uint32_t reserved;
+    kz__geo_span sec[KZ__GEO_NSECTIONS];
+} kz__geo_header;
+
+typedef struct kz__geo_rec {
+    uint32_t asn;
+    uint32_t org;   /* offset of the NUL-terminated name in the pool */
+    char cc[2];     /* two uppercase ASCII letters, or two NULs */
+    uint16_t reserved;
+} kz__geo_rec;
+
+#endif
