@@ -25,11 +25,9 @@ struct kz_geo_table {
     uint32_t nrecords;
     const char *pool;
     const uint64_t *idx4;
-    const uint16_t *key4;
-    const uint32_t *rec4;
+    const uint64_t *runs4;  /* 8-byte units, as the index counts */
     const uint64_t *idx6;
-    const uint64_t *key6;  /* pairs: high, low */
-    const uint32_t *rec6;
+    const uint64_t *runs6;
     const char *info;
     void (*release)(void *ctx, const void *p, size_t n);
     void *ctx;
@@ -63,15 +61,16 @@ static kz_rc check_span(const kz__geo_header *h, size_t n, int sec, uint64_t wan
 }
 
 /* Checks one family's index and runs: every /16 has a run or a single record; runs tile
- * the entries in bucket order; keys ascend within a run from the bucket start; record
- * ids are in range. Afterwards lookups need no bounds checks. */
-static kz_rc check_index(const kz_geo_table *t, int fam, kz_err *err)
+ * the runs section in bucket order; keys ascend within a run from the bucket start;
+ * record ids are in range. Afterwards lookups need no bounds checks. */
+static kz_rc check_index(const kz_geo_table *t, int fam, uint64_t runs_len, kz_err *err)
 {
     const uint64_t *idx = fam == 4 ? t->idx4 : t->idx6;
-    const uint32_t *recs = fam == 4 ? t->rec4 : t->rec6;
+    const uint64_t *runs = fam == 4 ? t->runs4 : t->runs6;
     uint64_t entries = fam == 4 ? t->h->v4_entries : t->h->v6_entries;
+    unsigned ksize = fam == 4 ? 2 : 16;
     const char *name = fam == 4 ? "IPv4" : "IPv6";
-    uint64_t next = 0;
+    uint64_t next = 0, seen = 0;  /* next run's offset in 8-byte units; ranges so far */
     for (uint32_t b = 0; b < KZ__GEO_BUCKETS; b++) {
         uint64_t cnt = idx[b] >> 32, v = (uint32_t)idx[b];
         if (cnt == 0 || cnt > KZ__GEO_MAX_RUN)
@@ -83,32 +82,35 @@ static kz_rc check_index(const kz_geo_table *t, int fam, kz_err *err)
                            (unsigned long long)v);
             continue;
         }
-        if (v != next || cnt > entries - next)
-            return bad(err, "%s run of /16 %u starts at entry %llu out of place", name, b,
+        uint64_t size = kz__geo_run_bytes(cnt, ksize);
+        if (v != next || size > runs_len - next * 8)
+            return bad(err, "%s run of /16 %u at %llu is out of place", name, b,
                        (unsigned long long)v);
-        next += cnt;
-        for (uint64_t i = v; i < v + cnt; i++) {
-            if (recs[i] >= t->nrecords)
-                return bad(err, "%s entry %llu names record %u", name,
-                           (unsigned long long)i, recs[i]);
+        next += size / 8;
+        seen += cnt;
+        const uint64_t *run = runs + v;
+        const uint32_t *ids = (const uint32_t *)(run + ((cnt * ksize + 7) / 8));
+        for (uint64_t i = 0; i < cnt; i++) {
+            if (ids[i] >= t->nrecords)
+                return bad(err, "%s run of /16 %u names record %u", name, b, ids[i]);
+            bool ok;
             if (fam == 4) {
-                if (i == v ? t->key4[i] != 0 : t->key4[i] <= t->key4[i - 1])
-                    return bad(err, "%s entry %llu of /16 %u is out of order", name,
-                               (unsigned long long)i, b);
+                const uint16_t *k = (const uint16_t *)run;
+                ok = i == 0 ? k[0] == 0 : k[i] > k[i - 1];
             } else {
-                uint64_t hi = t->key6[2 * i], lo = t->key6[2 * i + 1];
-                bool ok = i == v ? hi == (uint64_t)b << 48 && lo == 0
-                                 : hi >> 48 == b && (hi > t->key6[2 * i - 2] ||
-                                                     (hi == t->key6[2 * i - 2] && lo > t->key6[2 * i - 1]));
-                if (!ok)
-                    return bad(err, "%s entry %llu of /16 %u is out of order", name,
-                               (unsigned long long)i, b);
+                const uint64_t *k = run;
+                uint64_t hi = k[2 * i], lo = k[2 * i + 1];
+                ok = i == 0 ? hi == (uint64_t)b << 48 && lo == 0
+                            : hi >> 48 == b && (hi > k[2 * i - 2] || (hi == k[2 * i - 2] && lo > k[2 * i - 1]));
             }
+            if (!ok)
+                return bad(err, "%s range %llu of /16 %u is out of order", name,
+                           (unsigned long long)i, b);
         }
     }
-    if (next != entries)
-        return bad(err, "%s has %llu entries, its index uses %llu", name,
-                   (unsigned long long)entries, (unsigned long long)next);
+    if (next * 8 != runs_len || seen != entries)
+        return bad(err, "%s runs hold %llu bytes, the index uses %llu", name,
+                   (unsigned long long)runs_len, (unsigned long long)next * 8);
     return KZ_OK;
 }
 
@@ -166,11 +168,9 @@ kz_rc kz_geo_table_open(const void *p, size_t n, void (*release)(void *, const v
     if ((rc = check_span(&h, n, KZ__GEO_RECORDS, (uint64_t)h.nrecords * sizeof(kz__geo_rec), "records", err)) ||
         (rc = check_span(&h, n, KZ__GEO_POOL, UINT64_MAX, "names", err)) ||
         (rc = check_span(&h, n, KZ__GEO_V4_INDEX, KZ__GEO_BUCKETS * 8ull, "IPv4 index", err)) ||
-        (rc = check_span(&h, n, KZ__GEO_V4_KEYS, h.v4_entries * 2ull, "IPv4 keys", err)) ||
-        (rc = check_span(&h, n, KZ__GEO_V4_RECS, h.v4_entries * 4ull, "IPv4 records", err)) ||
+        (rc = check_span(&h, n, KZ__GEO_V4_RUNS, UINT64_MAX, "IPv4 runs", err)) ||
         (rc = check_span(&h, n, KZ__GEO_V6_INDEX, KZ__GEO_BUCKETS * 8ull, "IPv6 index", err)) ||
-        (rc = check_span(&h, n, KZ__GEO_V6_KEYS, h.v6_entries * 16ull, "IPv6 keys", err)) ||
-        (rc = check_span(&h, n, KZ__GEO_V6_RECS, h.v6_entries * 4ull, "IPv6 records", err)) ||
+        (rc = check_span(&h, n, KZ__GEO_V6_RUNS, UINT64_MAX, "IPv6 runs", err)) ||
         (rc = check_span(&h, n, KZ__GEO_INFO, UINT64_MAX, "info", err)))
         return rc;
     const uint8_t *b = p;
@@ -191,14 +191,13 @@ kz_rc kz_geo_table_open(const void *p, size_t n, void (*release)(void *, const v
     t->nrecords = h.nrecords;
     t->pool = (const char *)b + s[KZ__GEO_POOL].off;
     t->idx4 = (const void *)(b + s[KZ__GEO_V4_INDEX].off);
-    t->key4 = (const void *)(b + s[KZ__GEO_V4_KEYS].off);
-    t->rec4 = (const void *)(b + s[KZ__GEO_V4_RECS].off);
+    t->runs4 = (const void *)(b + s[KZ__GEO_V4_RUNS].off);
     t->idx6 = (const void *)(b + s[KZ__GEO_V6_INDEX].off);
-    t->key6 = (const void *)(b + s[KZ__GEO_V6_KEYS].off);
-    t->rec6 = (const void *)(b + s[KZ__GEO_V6_RECS].off);
+    t->runs6 = (const void *)(b + s[KZ__GEO_V6_RUNS].off);
     t->info = (const char *)b + s[KZ__GEO_INFO].off;
-    if ((rc = check_records(t, pool_len, err)) || (rc = check_index(t, 4, err)) ||
-        (rc = check_index(t, 6, err))) {
+    if ((rc = check_records(t, pool_len, err)) ||
+        (rc = check_index(t, 4, s[KZ__GEO_V4_RUNS].len, err)) ||
+        (rc = check_index(t, 6, s[KZ__GEO_V6_RUNS].len, err))) {
         kz_free(t);
         return rc;
     }
@@ -271,13 +270,25 @@ static inline uint32_t search128(const uint64_t *k, uint32_t n, uint64_t hi, uin
     return (uint32_t)((p - k) / 2);
 }
 
+/* The record ids of a run follow its keys, each part padded to 8 bytes. */
+static inline const uint32_t *run_ids4(const uint64_t *run, uint32_t n)
+{
+    return (const uint32_t *)(run + (2 * (size_t)n + 7) / 8);
+}
+
+static inline const uint32_t *run_ids6(const uint64_t *run, uint32_t n)
+{
+    return (const uint32_t *)(run + 2 * (size_t)n);
+}
+
 uint32_t kz_geo_find4(const kz_geo_table *t, uint32_t ip)
 {
     uint64_t e = t->idx4[ip >> 16];
     uint32_t v = (uint32_t)e, n = (uint32_t)(e >> 32);
     if (n == 1)
         return v;
-    return t->rec4[v + search16(t->key4 + v, n, (uint16_t)ip)];
+    const uint64_t *run = t->runs4 + v;
+    return run_ids4(run, n)[search16((const uint16_t *)run, n, (uint16_t)ip)];
 }
 
 static inline uint64_t load_be64(const uint8_t *p)
@@ -295,44 +306,74 @@ uint32_t kz_geo_find6(const kz_geo_table *t, const uint8_t ip[16])
     uint32_t v = (uint32_t)e, n = (uint32_t)(e >> 32);
     if (n == 1)
         return v;
-    return t->rec6[v + search128(t->key6 + 2 * (size_t)v, n, hi, lo)];
+    const uint64_t *run = t->runs6 + v;
+    return run_ids6(run, n)[search128(run, n, hi, lo)];
 }
 
 /* Lookups interleaved in groups: every stage issues the loads of the whole group before
  * any of them is needed, so up to GROUP cache misses are in flight at once instead of
- * one. Stage 1 touches the index, stage 2 the run's keys (both ends, which covers short
- * runs entirely), stage 3 searches and touches the record id, stage 4 reads it. */
+ * one. Stage 1 touches the index; stage 2 the run (its first and last line, which
+ * cover a short run's keys and ids); stage 3 searches. */
 enum { GROUP = 16 };
+
+static inline void group4(const kz_geo_table *t, const uint32_t *ip, uint32_t *out)
+{
+    uint64_t e[GROUP];
+    for (int j = 0; j < GROUP; j++)
+        __builtin_prefetch(&t->idx4[ip[j] >> 16]);
+    for (int j = 0; j < GROUP; j++) {
+        e[j] = t->idx4[ip[j] >> 16];
+        uint32_t v = (uint32_t)e[j], c = (uint32_t)(e[j] >> 32);
+        if (c > 1) {
+            __builtin_prefetch(t->runs4 + v);
+            __builtin_prefetch(run_ids4(t->runs4 + v, c) + c - 1);
+        }
+    }
+    for (int j = 0; j < GROUP; j++) {
+        uint32_t v = (uint32_t)e[j], c = (uint32_t)(e[j] >> 32);
+        if (c == 1) {
+            out[j] = v;
+        } else {
+            const uint64_t *run = t->runs4 + v;
+            out[j] = run_ids4(run, c)[search16((const uint16_t *)run, c, (uint16_t)ip[j])];
+        }
+    }
+}
 
 void kz_geo_find4_batch(const kz_geo_table *t, const uint32_t *ips, uint32_t *out, size_t n)
 {
     size_t i = 0;
-    for (; i + GROUP <= n; i += GROUP) {
-        uint64_t e[GROUP];
-        uint32_t pos[GROUP];
-        const uint32_t *ip = ips + i;
-        for (int j = 0; j < GROUP; j++)
-            __builtin_prefetch(&t->idx4[ip[j] >> 16]);
-        for (int j = 0; j < GROUP; j++) {
-            e[j] = t->idx4[ip[j] >> 16];
-            uint32_t v = (uint32_t)e[j], c = (uint32_t)(e[j] >> 32);
-            if (c > 1) {
-                __builtin_prefetch(&t->key4[v]);
-                __builtin_prefetch(&t->key4[v + c - 1]);
-            }
-        }
-        for (int j = 0; j < GROUP; j++) {
-            uint32_t v = (uint32_t)e[j], c = (uint32_t)(e[j] >> 32);
-            if (c > 1) {
-                pos[j] = v + search16(t->key4 + v, c, (uint16_t)ip[j]);
-                __builtin_prefetch(&t->rec4[pos[j]]);
-            }
-        }
-        for (int j = 0; j < GROUP; j++)
-            out[i + j] = (e[j] >> 32) == 1 ? (uint32_t)e[j] : t->rec4[pos[j]];
-    }
+    for (; i + GROUP <= n; i += GROUP)
+        group4(t, ips + i, out + i);
     for (; i < n; i++)
         out[i] = kz_geo_find4(t, ips[i]);
+}
+
+static inline void fill(const kz_geo_table *t, uint32_t id, kz_geo_answer *a)
+{
+    const kz__geo_rec *r = &t->recs[id];
+    a->asn = r->asn;
+    a->org = t->pool + r->org;
+    a->cc[0] = r->cc[0];
+    a->cc[1] = r->cc[1];
+    a->cc[2] = '\0';
+}
+
+/* As kz_geo_find4_batch, with one more stage that fetches the group's records before
+ * filling the answers. */
+void kz_geo_lookup4_batch(const kz_geo_table *t, const uint32_t *ips, kz_geo_answer *out, size_t n)
+{
+    uint32_t id[GROUP];
+    size_t i = 0;
+    for (; i + GROUP <= n; i += GROUP) {
+        group4(t, ips + i, id);
+        for (int j = 0; j < GROUP; j++)
+            __builtin_prefetch(&t->recs[id[j]]);
+        for (int j = 0; j < GROUP; j++)
+            fill(t, id[j], &out[i + j]);
+    }
+    for (; i < n; i++)
+        fill(t, kz_geo_find4(t, ips[i]), &out[i]);
 }
 
 void kz_geo_find6_batch(const kz_geo_table *t, const uint8_t (*ips)[16], uint32_t *out, size_t n)
@@ -340,7 +381,6 @@ void kz_geo_find6_batch(const kz_geo_table *t, const uint8_t (*ips)[16], uint32_
     size_t i = 0;
     for (; i + GROUP <= n; i += GROUP) {
         uint64_t e[GROUP], hi[GROUP], lo[GROUP];
-        uint32_t pos[GROUP];
         for (int j = 0; j < GROUP; j++) {
             hi[j] = load_be64(ips[i + j]);
             lo[j] = load_be64(ips[i + j] + 8);
@@ -350,17 +390,17 @@ void kz_geo_find6_batch(const kz_geo_table *t, const uint8_t (*ips)[16], uint32_
             e[j] = t->idx6[hi[j] >> 48];
             uint32_t v = (uint32_t)e[j], c = (uint32_t)(e[j] >> 32);
             if (c > 1)
-                __builtin_prefetch(&t->key6[2 * ((size_t)v + c / 2)]);
+                __builtin_prefetch(t->runs6 + v + 2 * (size_t)(c / 2));
         }
         for (int j = 0; j < GROUP; j++) {
             uint32_t v = (uint32_t)e[j], c = (uint32_t)(e[j] >> 32);
-            if (c > 1) {
-                pos[j] = v + search128(t->key6 + 2 * (size_t)v, c, hi[j], lo[j]);
-                __builtin_prefetch(&t->rec6[pos[j]]);
+            if (c == 1) {
+                out[i + j] = v;
+            } else {
+                const uint64_t *run = t->runs6 + v;
+                out[i + j] = run_ids6(run, c)[search128(run, c, hi[j], lo[j])];
             }
         }
-        for (int j = 0; j < GROUP; j++)
-            out[i + j] = (e[j] >> 32) == 1 ? (uint32_t)e[j] : t->rec6[pos[j]];
     }
     for (; i < n; i++)
         out[i] = kz_geo_find6(t, ips[i]);

@@ -387,15 +387,16 @@ static bool overlay(kz_geo_builder *b, recset *rs, const pvec *as, const pvec *c
 
 typedef struct family_out {
     uint64_t index[KZ__GEO_BUCKETS];
-    size_t entries, ranges;
+    size_t entries, ranges, run_bytes;
 } family_out;
 
-/* Fills the index of one family and, when keys is not NULL, its keys and recs. With
- * keys NULL it only counts the entries. shift = family bits - 16. */
-static void lay_out(const pvec *bp, int shift, family_out *fo, void *keys, uint32_t *recs)
+/* Fills the index of one family and, when runs is not NULL, its runs (zeroed memory of
+ * fo->run_bytes bytes, from a first call with runs NULL that only measures). */
+static void lay_out(const pvec *bp, int shift, family_out *fo, uint8_t *runs)
 {
-    size_t k = 0, e = 0;
-    fo->ranges = 0;
+    unsigned ksize = shift == 16 ? 2 : 16;
+    size_t k = 0, off = 0;
+    fo->ranges = fo->entries = 0;
     for (size_t i = 0; i < bp->n; i++)
         fo->ranges += bp->p[i].val != 0;
     for (uint64_t bucket = 0; bucket < KZ__GEO_BUCKETS; bucket++) {
@@ -411,22 +412,26 @@ static void lay_out(const pvec *bp, int shift, family_out *fo, void *keys, uint3
             continue;
         }
         size_t cnt = last - k + 1;
-        fo->index[bucket] = (uint64_t)cnt << 32 | e;
-        for (size_t m = k; keys && m <= last; m++, e++) {
-            kz_u128 pos = m == k ? start : bp->p[m].pos;
-            if (shift == 16) {
-                ((uint16_t *)keys)[e] = (uint16_t)pos;
-            } else {
-                ((uint64_t *)keys)[2 * e] = (uint64_t)(pos >> 64);
-                ((uint64_t *)keys)[2 * e + 1] = (uint64_t)pos;
+        fo->index[bucket] = (uint64_t)cnt << 32 | (off / 8);
+        if (runs) {
+            uint8_t *run = runs + off;
+            uint32_t *ids = (uint32_t *)(run + ((cnt * ksize + 7) & ~(size_t)7));
+            for (size_t m = 0; m < cnt; m++) {
+                kz_u128 pos = m == 0 ? start : bp->p[k + m].pos;
+                if (ksize == 2) {
+                    ((uint16_t *)run)[m] = (uint16_t)pos;
+                } else {
+                    ((uint64_t *)run)[2 * m] = (uint64_t)(pos >> 64);
+                    ((uint64_t *)run)[2 * m + 1] = (uint64_t)pos;
+                }
+                ids[m] = bp->p[k + m].val;
             }
-            recs[e] = bp->p[m].val;
         }
-        if (!keys)
-            e += cnt;
+        off += kz__geo_run_bytes(cnt, ksize);
+        fo->entries += cnt;
         k = last;
     }
-    fo->entries = e;
+    fo->run_bytes = off;
 }
 
 static size_t align_up(size_t n) { return (n + KZ__GEO_ALIGN - 1) & ~(size_t)(KZ__GEO_ALIGN - 1); }
@@ -453,13 +458,14 @@ kz_rc kz_geo_builder_finish(kz_geo_builder *b, const char *sources, int64_t buil
               !resolve(&b->ranges[KZ_GEO_LAYER_COUNTRY][f], max[f], &layer[1][f]) ||
               !overlay(b, &rs, &layer[0][f], &layer[1][f], &ans[f]);
         if (!oom)
-            lay_out(&ans[f], f ? 112 : 16, &fo[f], NULL, NULL);
+            lay_out(&ans[f], f ? 112 : 16, &fo[f], NULL);
     }
     if (oom) {
         rc = kz_fail(err, KZ_ENOMEM, NULL, "out of memory while building the geo table");
         goto done;
     }
-    if (fo[0].entries > UINT32_MAX || fo[1].entries > UINT32_MAX || rs.n > UINT32_MAX) {
+    if (fo[0].entries > UINT32_MAX || fo[1].entries > UINT32_MAX || rs.n > UINT32_MAX ||
+        fo[0].run_bytes / 8 > UINT32_MAX || fo[1].run_bytes / 8 > UINT32_MAX) {
         rc = kz_fail(err, KZ_ETOOBIG, NULL, "too many ranges for one geo table");
         goto done;
     }
@@ -482,11 +488,9 @@ kz_rc kz_geo_builder_finish(kz_geo_builder *b, const char *sources, int64_t buil
         [KZ__GEO_RECORDS] = rs.n * sizeof(kz__geo_rec),
         [KZ__GEO_POOL] = b->pool_len,
         [KZ__GEO_V4_INDEX] = KZ__GEO_BUCKETS * 8,
-        [KZ__GEO_V4_KEYS] = fo[0].entries * 2,
-        [KZ__GEO_V4_RECS] = fo[0].entries * 4,
+        [KZ__GEO_V4_RUNS] = fo[0].run_bytes,
         [KZ__GEO_V6_INDEX] = KZ__GEO_BUCKETS * 8,
-        [KZ__GEO_V6_KEYS] = fo[1].entries * 16,
-        [KZ__GEO_V6_RECS] = fo[1].entries * 4,
+        [KZ__GEO_V6_RUNS] = fo[1].run_bytes,
         [KZ__GEO_INFO] = strlen(sources) + 1,
     };
     size_t off = align_up(sizeof h);
@@ -504,9 +508,7 @@ kz_rc kz_geo_builder_finish(kz_geo_builder *b, const char *sources, int64_t buil
     memcpy(img + h.sec[KZ__GEO_RECORDS].off, rs.recs, lens[KZ__GEO_RECORDS]);
     memcpy(img + h.sec[KZ__GEO_POOL].off, b->pool, b->pool_len);
     for (int f = 0; f < 2; f++) {
-        int ki = f ? KZ__GEO_V6_KEYS : KZ__GEO_V4_KEYS;
-        lay_out(&ans[f], f ? 112 : 16, &fo[f], img + h.sec[ki].off,
-                (uint32_t *)(img + h.sec[ki + 1].off));
+        lay_out(&ans[f], f ? 112 : 16, &fo[f], img + h.sec[f ? KZ__GEO_V6_RUNS : KZ__GEO_V4_RUNS].off);
         memcpy(img + h.sec[f ? KZ__GEO_V6_INDEX : KZ__GEO_V4_INDEX].off, fo[f].index,
                sizeof fo[f].index);
     }

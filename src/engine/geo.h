@@ -67,6 +67,9 @@ uint32_t kz_geo_find6(const kz_geo_table *t, const uint8_t ip6[16]);
 void kz_geo_find4_batch(const kz_geo_table *t, const uint32_t *ips, uint32_t *out, size_t n);
 void kz_geo_find6_batch(const kz_geo_table *t, const uint8_t (*ips)[16], uint32_t *out, size_t n);
 
+/* Batch lookups straight to answers (the record fetches overlapped as well). */
+void kz_geo_lookup4_batch(const kz_geo_table *t, const uint32_t *ips, kz_geo_answer *out, size_t n);
+
 /* The answer of a record id returned by a find function of the same table. */
 void kz_geo_record(const kz_geo_table *t, uint32_t id, kz_geo_answer *out);
 uint32_t kz_geo_record_asn(const kz_geo_table *t, uint32_t id);

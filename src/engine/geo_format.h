@@ -7,15 +7,17 @@
  *   records     kz__geo_rec[nrecords]; record 0 is the empty answer
  *   pool        NUL-terminated organization names; offset 0 is ""
  *   v4 index    uint64[65536], one per /16: (count << 32) | value. count 1: value is the
- *               record id of the whole /16; count > 1: value is the first entry of the
- *               /16's run in the v4 keys/recs arrays, whose first key is 0
- *   v4 keys     uint16[]: low 16 bits of the first address of each range, ascending
- *               within a run
- *   v4 recs     uint32[]: record id of each range
+ *               record id of the whole /16; count > 1: value is the offset, in 8-byte
+ *               units, of the /16's run in the v4 runs section
+ *   v4 runs     per /16 with more than one range, in bucket order, one run of count
+ *               ranges: uint16 keys[count] (the low 16 bits of each range's first
+ *               address, ascending, the first 0), zero-padded to 8 bytes, then uint32
+ *               record ids[count], zero-padded to 8 bytes. Keys and ids of a short run
+ *               share a cache line, so a lookup costs the index line, the run and the
+ *               record.
  *   v6 index    uint64[65536], one per top 16 bits, same encoding
- *   v6 keys     uint64[2 * n]: (high 64 bits, low 64 bits) of each range's first
- *               address, ascending within a run; the run's first key is the bucket start
- *   v6 recs     uint32[]
+ *   v6 runs     the same with keys of two uint64 (high and low 64 bits of the first
+ *               address; the first key is the bucket's first address)
  *   info        NUL-terminated text: the attribution and sources the table was built from
  *
  * A range runs from its key to the next key of its run (or to the end of the bucket).
@@ -35,8 +37,8 @@ enum {
 };
 
 enum kz__geo_section {
-    KZ__GEO_RECORDS, KZ__GEO_POOL, KZ__GEO_V4_INDEX, KZ__GEO_V4_KEYS, KZ__GEO_V4_RECS,
-    KZ__GEO_V6_INDEX, KZ__GEO_V6_KEYS, KZ__GEO_V6_RECS, KZ__GEO_INFO, KZ__GEO_NSECTIONS
+    KZ__GEO_RECORDS, KZ__GEO_POOL, KZ__GEO_V4_INDEX, KZ__GEO_V4_RUNS, KZ__GEO_V6_INDEX,
+    KZ__GEO_V6_RUNS, KZ__GEO_INFO, KZ__GEO_NSECTIONS
 };
 
 typedef struct kz__geo_span {
@@ -52,7 +54,7 @@ typedef struct kz__geo_header {
     uint64_t file_size;
     int64_t built;        /* unix seconds */
     uint32_t nrecords;
-    uint32_t v4_entries;  /* length of v4 keys and v4 recs */
+    uint32_t v4_entries;  /* ranges in all v4 runs together */
     uint32_t v6_entries;
     uint32_t v4_ranges;   /* distinct ranges (for information) */
     uint32_t v6_ranges;
@@ -66,5 +68,11 @@ typedef struct kz__geo_rec {
     char cc[2];     /* two uppercase ASCII letters, or two NULs */
     uint16_t reserved;
 } kz__geo_rec;
+
+/* Bytes of a run of n ranges whose keys are key_size bytes. */
+static inline uint64_t kz__geo_run_bytes(uint64_t n, unsigned key_size)
+{
+    return ((n * key_size + 7) & ~7ull) + ((n * 4 + 7) & ~7ull);
+}
 
 #endif
