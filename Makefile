@@ -17,8 +17,10 @@ deps:
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) --buildtype=debugoptimized
 
+# The routing table is compiled from the routing data installed by npm (scripts/install-deps).
 build: deps $(BUILD)/build.ninja
 	@ninja -C $(BUILD)
+	@[ -f data/geo.kzg ] || $(KIZUNA) geodata build
 
 # Builds, creates var/kizuna.db with the fictitious demo directory (recreated on every
 # run: demo data is disposable) and serves it until Ctrl-C.

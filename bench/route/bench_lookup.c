@@ -233,6 +233,8 @@ int main(int argc, char **argv)
     printf("IPv6 inside the data's ranges (answers of all %zu equal; %zu with an AS)\n", n, covered);
     row("libmaxminddb MMDB_lookup_sockaddr+get_value", n, mm6, 0);
     row("kizuna kz_geo_find6_batch", n, batch6, mm6);
+    printf("table memory: %.1f MB mapped: IPv4 index and runs %.1f MB, IPv6 %.1f MB, answers %.1f MB\n",
+           info.bytes / 1e6, info.v4_bytes / 1e6, info.v6_bytes / 1e6, info.answer_bytes / 1e6);
     printf("RESULT ipv4_mps=%.1f ipv4_ratio=%.1f ipv6_mps=%.1f ipv6_ratio=%.1f\n", n / batch4 / 1e6,
            mm4 / batch4, n / batch6 / 1e6, mm6 / batch6);
     MMDB_close(&db);

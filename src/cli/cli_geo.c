@@ -272,9 +272,10 @@ static int run_info(const kz_args *a)
         time_t t = (time_t)gi.built;
         struct tm tm;
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-        printf("table: %s\nformat version: %u\nbuilt: %s\nbytes: %zu\nIPv4 ranges: %u\n"
-               "IPv6 ranges: %u\ndistinct answers: %u\n%s",
-               path, gi.version, when, gi.bytes, gi.v4_ranges, gi.v6_ranges, gi.records, gi.sources);
+        printf("table: %s\nformat version: %u\nbuilt: %s\nbytes: %zu (IPv4 %zu, IPv6 %zu, answers "
+               "%zu)\nIPv4 ranges: %u\nIPv6 ranges: %u\ndistinct answers: %u\n%s",
+               path, gi.version, when, gi.bytes, gi.v4_bytes, gi.v6_bytes, gi.answer_bytes,
+               gi.v4_ranges, gi.v6_ranges, gi.records, gi.sources);
     }
     kz_geodb_close(db);
     return 0;

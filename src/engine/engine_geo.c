@@ -224,6 +224,10 @@ void kz_geo_table_info(const kz_geo_table *t, kz_geo_info *out)
     out->v4_ranges = t->h->v4_ranges;
     out->v6_ranges = t->h->v6_ranges;
     out->bytes = t->size;
+    const kz__geo_span *sec = t->h->sec;
+    out->v4_bytes = sec[KZ__GEO_V4_INDEX].len + sec[KZ__GEO_V4_RUNS].len;
+    out->v6_bytes = sec[KZ__GEO_V6_INDEX].len + sec[KZ__GEO_V6_RUNS].len;
+    out->answer_bytes = sec[KZ__GEO_RECORDS].len + sec[KZ__GEO_POOL].len;
     out->sources = t->info;
 }
 

@@ -51,6 +51,7 @@ typedef struct kz_geo_info {
     uint32_t records;       /* distinct (asn, org, country) answers, with the empty one */
     uint32_t v4_ranges, v6_ranges;
     size_t bytes;           /* size of the image */
+    size_t v4_bytes, v6_bytes, answer_bytes;  /* index + runs of each family; records + names */
     const char *sources;    /* attribution and source list, NUL-terminated, in the table */
 } kz_geo_info;
 
