@@ -288,7 +288,8 @@ static bool push_point(pvec *v, kz_u128 pos, uint32_t val)
  * the winner once ranges that ended are popped. */
 static bool resolve(bvec *v, kz_u128 max, pvec *out)
 {
-    qsort(v->p, v->n, sizeof *v->p, cmp_range);
+    if (v->n)
+        qsort(v->p, v->n, sizeof *v->p, cmp_range);
     size_t *stack = kz_malloc((v->n + 1) * sizeof *stack);
     if (!stack)
         return false;
