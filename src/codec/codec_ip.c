@@ -1,47 +1,22 @@
-/* IP address text: a hand-written IPv4 parser (the hot path of `kizuna route`) and
- * inet_pton for IPv6. */
+/* IP addresses as routed: the strict parsers of indicator normalization, as 32-bit and
+ * 128-bit values, with IPv4-mapped IPv6 addresses folded to IPv4. */
 #include "codec/ip.h"
+
+#include "codec/indicator_norm.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
-static bool parse4(const char *s, size_t n, uint32_t *out)
-{
-    uint32_t v = 0;
-    size_t i = 0;
-    for (int part = 0; part < 4; part++) {
-        if (part) {
-            if (i >= n || s[i] != '.')
-                return false;
-            i++;
-        }
-        size_t start = i;
-        uint32_t x = 0;
-        while (i < n && i - start < 3 && s[i] >= '0' && s[i] <= '9')
-            x = x * 10 + (uint32_t)(s[i++] - '0');
-        if (i == start || x > 255 || (s[start] == '0' && i - start > 1))
-            return false;
-        v = v << 8 | x;
-    }
-    if (i != n)
-        return false;
-    *out = v;
-    return true;
-}
-
 bool kz_ip_parse_exact(const char *s, size_t n, kz_ip *out)
 {
-    if (n >= 7 && n <= 15 && parse4(s, n, &out->v4)) {
+    unsigned char b[4];
+    if (n <= 15 && kz_ipv4_parse(s, n, b)) {
         out->family = 4;
+        out->v4 = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
         return true;
     }
-    char buf[64];
-    if (n < 2 || n >= sizeof buf || !memchr(s, ':', n))
-        return false;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    if (inet_pton(AF_INET6, buf, out->v6) != 1)
+    if (!memchr(s, ':', n) || !kz_ipv6_parse(s, n, out->v6))
         return false;
     out->family = 6;
     return true;
