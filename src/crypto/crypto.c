@@ -119,3 +119,8 @@ bool kz_sign_verify(const unsigned char pk[KZ_SIGN_PK_BYTES], const void *msg, s
 {
     return crypto_sign_verify_detached(sig, msg, n, pk) == 0;
 }
+
+void kz_sign_public_key(const unsigned char sk[KZ_SIGN_SK_BYTES], unsigned char pk[KZ_SIGN_PK_BYTES])
+{
+    crypto_sign_ed25519_sk_to_pk(pk, sk);
+}

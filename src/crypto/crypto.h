@@ -74,5 +74,7 @@ void kz_sign(const unsigned char sk[KZ_SIGN_SK_BYTES], const void *msg, size_t n
              unsigned char sig[KZ_SIGNATURE_BYTES]);
 bool kz_sign_verify(const unsigned char pk[KZ_SIGN_PK_BYTES], const void *msg, size_t n,
                     const unsigned char sig[KZ_SIGNATURE_BYTES]);
+/* The public half of a secret key made by kz_sign_keypair. */
+void kz_sign_public_key(const unsigned char sk[KZ_SIGN_SK_BYTES], unsigned char pk[KZ_SIGN_PK_BYTES]);
 
 #endif

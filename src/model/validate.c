@@ -76,6 +76,21 @@ static bool host_ok(const char *s, size_t n)
     return labels >= 2;
 }
 
+kz_rc kz_check_hostname(const char *v, const char *field, kz_err *err)
+{
+    size_t n = strlen(v);
+    if (n && v[n - 1] == '.')
+        n--; /* the root label of a fully qualified name */
+    size_t tld = n;
+    while (tld && v[tld - 1] != '.')
+        tld--;
+    bool numeric_tld = tld < n;
+    for (size_t i = tld; i < n; i++)
+        numeric_tld = numeric_tld && isdigit((unsigned char)v[i]);
+    /* an all-numeric top-level label is an address typed wrong, not a name (RFC 3696) */
+    return host_ok(v, n) && !numeric_tld ? KZ_OK : kz_fail(err, KZ_EINVAL, field, "not a DNS host name");
+}
+
 kz_rc kz_check_email(const char *v, const char *field, kz_err *err)
 {
     const char *at = strrchr(v, '@');

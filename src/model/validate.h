@@ -7,6 +7,7 @@
 
 kz_rc kz_check_country(const char *v, const char *field, kz_err *err);   /* ISO 3166-1 alpha-2 */
 kz_rc kz_check_timezone(const char *v, const char *field, kz_err *err);  /* IANA tz name */
+kz_rc kz_check_hostname(const char *v, const char *field, kz_err *err); /* two labels or more, ASCII */
 kz_rc kz_check_email(const char *v, const char *field, kz_err *err);
 kz_rc kz_check_phone(const char *v, const char *field, kz_err *err);     /* E.164-like */
 kz_rc kz_check_web_url(const char *v, const char *field, kz_err *err);   /* http(s)://host/... */

@@ -12,6 +12,8 @@ typedef struct kz_node {
     kz_store *store;
     char org_id[KZ_UUID_TEXT];            /* the node operator's organization */
     unsigned char secret[KZ_TOKEN_BYTES]; /* derives one-time tokens; never leaves the node */
+    unsigned char sign_sk[KZ_SIGN_SK_BYTES]; /* ed25519: signs the request record */
+    unsigned char sign_pk[KZ_SIGN_PK_BYTES]; /* published at GET /api/v1/node */
     bool test_clock;                      /* allow tests to move the clock */
     char public_url[256];                 /* base URL shown in links, no trailing slash */
 } kz_node;
@@ -22,13 +24,13 @@ typedef struct kz_node_setup {
     const char *state;
 } kz_node_setup;
 
-/* Creates a new database at path with the node's organization, secret and one admin
- * key. The key's secret is written to key_out (shown once, never stored). */
+/* Creates a new database at path with the node's organization, secret, ed25519 signing
+ * key and one admin key. The key's secret is written to key_out (shown once, never stored). */
 kz_rc kz_node_create(const char *path, const kz_node_setup *setup, char *key_out, size_t key_size,
                      kz_err *err);
 
-/* Opens an existing node database (migrating it if older). Caller closes with
- * kz_node_close. */
+/* Opens an existing node database (migrating it if older; a database made before
+ * nodes had a signing key gets one now). Caller closes with kz_node_close. */
 kz_rc kz_node_open(const char *path, kz_node **out, kz_err *err);
 void kz_node_close(kz_node *node);
 

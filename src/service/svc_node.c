@@ -1,13 +1,54 @@
 /* Creating and opening a node: the database, the operator's organization, the node
- * secret and the first admin key. */
+ * secret, the node's ed25519 signing key and the first admin key. */
 #include "service/node.h"
 
 #include "service/call.h"
 #include "service/directory.h"
+#include "store/audit.h"
 #include "util/alloc.h"
 
 #include <stdio.h>
 #include <string.h>
+
+static const char sign_key_meta[] = "node_sign_key";
+
+/* A new signing key, stored inside the caller's write transaction; the audit chain
+ * records its public half so that a record signed by it can be traced to the node. */
+static kz_rc new_sign_key(kz_db *db, kz_node *node, const char *actor, kz_err *err)
+{
+    kz_sign_keypair(node->sign_pk, node->sign_sk);
+    kz_rc rc = kz_store_meta_put(db, sign_key_meta, node->sign_sk, sizeof node->sign_sk, err);
+    char pk[2 * KZ_SIGN_PK_BYTES + 1];
+    kz_hex_encode(node->sign_pk, sizeof node->sign_pk, pk);
+    kz_audit_event ev = {.actor_key = actor, .actor_org = node->org_id, .action = "node.signing_key",
+                         .object_type = "node", .object_id = node->org_id, .detail = pk};
+    return rc ? rc : kz_store_audit_append(db, &ev, err);
+}
+
+/* Reads the signing key; a database from before signing keys gets one, once (the write
+ * lock makes two processes opening it at the same time agree on one key). */
+static kz_rc load_sign_key(kz_db *db, kz_node *node, kz_err *err)
+{
+    size_t len = 0;
+    kz_rc rc = kz_store_meta_get(db, sign_key_meta, node->sign_sk, sizeof node->sign_sk, &len, err);
+    if (rc == KZ_ENOTFOUND) {
+        if ((rc = kz_db_begin(db, true, err)))
+            return rc;
+        rc = kz_store_meta_get(db, sign_key_meta, node->sign_sk, sizeof node->sign_sk, &len, err);
+        if (rc == KZ_ENOTFOUND) {
+            rc = new_sign_key(db, node, "kizuna", err);
+            len = sizeof node->sign_sk;
+        }
+        rc = rc ? rc : kz_db_commit(db, err);
+        if (rc)
+            kz_db_rollback(db);
+    }
+    if (!rc && len != sizeof node->sign_sk)
+        rc = kz_fail(err, KZ_ECORRUPT, "db", "the node signing key has the wrong size");
+    if (!rc)
+        kz_sign_public_key(node->sign_sk, node->sign_pk);
+    return rc;
+}
 
 static kz_rc load(kz_node *node, kz_err *err)
 {
@@ -24,7 +65,7 @@ static kz_rc load(kz_node *node, kz_err *err)
         return kz_fail(err, KZ_ECORRUPT, "db", "this database was not made by kizuna init");
     if (!rc)
         node->org_id[len] = '\0';
-    return rc;
+    return rc ? rc : load_sign_key(db, node, err);
 }
 
 kz_rc kz_node_open(const char *path, kz_node **out, kz_err *err)
@@ -49,6 +90,7 @@ void kz_node_close(kz_node *node)
         return;
     kz_store_close(node->store);
     kz_wipe(node->secret, sizeof node->secret);
+    kz_wipe(node->sign_sk, sizeof node->sign_sk);
     kz_free(node);
 }
 
@@ -73,6 +115,8 @@ static kz_rc create_operator(kz_call *c, const kz_node_setup *setup)
         rc = kz_store_meta_put(c->db, "node_org", org.id, strlen(org.id), c->err);
     if (!rc)
         rc = kz_store_meta_put(c->db, "node_secret", c->node->secret, sizeof c->node->secret, c->err);
+    if (!rc)
+        rc = new_sign_key(c->db, c->node, c->actor, c->err);
     if (!rc)
         rc = kz_audit(c, "node.init", "organization", org.id, NULL);
     return rc;
@@ -101,6 +145,7 @@ kz_rc kz_node_create(const char *path, const kz_node_setup *setup, char *key_out
     }
     kz_arena_free(&a);
     kz_wipe(node.secret, sizeof node.secret);
+    kz_wipe(node.sign_sk, sizeof node.sign_sk);
     kz_store_close(node.store);
     return rc;
 }

@@ -334,3 +334,12 @@ kz_rc kz_store_meta_put(kz_db *db, const char *key, const void *val, size_t len,
     sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_STATIC);
     return kz__exec_stmt(db, s, err);
 }
+
+kz_rc kz_store_meta_delete(kz_db *db, const char *key, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "DELETE FROM meta WHERE key = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    return kz__exec_stmt(db, s, err);
+}

@@ -50,6 +50,8 @@ uint64_t kz_store_generation(kz_db *db);
 /* Node settings and secrets kept in the meta table. */
 kz_rc kz_store_meta_get(kz_db *db, const char *key, void *buf, size_t size, size_t *len, kz_err *err);
 kz_rc kz_store_meta_put(kz_db *db, const char *key, const void *val, size_t len, kz_err *err);
+/* Removes key (no error when it was not there). */
+kz_rc kz_store_meta_delete(kz_db *db, const char *key, kz_err *err);
 
 /* Version of the SQLite library in use. */
 const char *kz_store_engine_version(void);

@@ -133,3 +133,30 @@ kz_rc kz_store_contact_ids(kz_db *db, const char *state, const char *role, size_
     kz__done(s);
     return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
 }
+
+kz_rc kz_store_contacts_by_role(kz_db *db, const char *state, const char *role, const char *prefer,
+                                size_t max, kz_arena *a, kz_contact **items, size_t *n, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " CONTACT_COLS " FROM contacts WHERE state = ?1 AND role = ?2"
+                                   " ORDER BY organization IS ?3 DESC, n LIMIT ?4", err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_text(s, 1, state);
+    kz__bind_text(s, 2, role);
+    kz__bind_text(s, 3, prefer);
+    sqlite3_bind_int64(s, 4, (sqlite3_int64)max);
+    *n = 0;
+    *items = kz_arena_calloc(a, max ? max : 1, sizeof **items);
+    if (!*items) {
+        kz__done(s);
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    }
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (read_contact(s, &(*items)[(*n)++], a)) {
+            kz__done(s);
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        }
+    kz__done(s);
+    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+}

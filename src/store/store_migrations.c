@@ -102,6 +102,74 @@ static const migration migrations[] = {
      "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
      "  SELECT RAISE(ABORT, 'the audit chain is append-only');"
      "END;"},
+
+    {"requests between states: requests, links, signed entries, attachments, mail outbox",
+     /* Columns in the order of kz_request_schema (model/request.c), then the
+      * scheduler's own bookkeeping. */
+     "CREATE TABLE requests ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, created INTEGER NOT NULL,"
+     "  kind TEXT NOT NULL,"
+     "  from_organization TEXT NOT NULL REFERENCES organizations(id), from_state TEXT NOT NULL,"
+     "  from_contact TEXT,"
+     "  to_organization TEXT NOT NULL REFERENCES organizations(id), to_state TEXT NOT NULL,"
+     "  to_contact TEXT, urgency TEXT NOT NULL, tlp TEXT NOT NULL, subject TEXT NOT NULL,"
+     "  description TEXT NOT NULL, norm TEXT,"
+     "  sector TEXT, incident_class TEXT, impact TEXT, assistance_requested TEXT,"
+     "  actions_taken TEXT, window_start INTEGER, window_end INTEGER,"
+     "  activity TEXT, sources TEXT, evidence TEXT, action_requested TEXT, responsibility TEXT,"
+     "  share_responsibility INTEGER NOT NULL DEFAULT 0,"
+     "  authority TEXT, offence TEXT, facts TEXT, stored_data TEXT, data_relevance TEXT,"
+     "  custodian TEXT, necessity TEXT, mla_intent INTEGER NOT NULL DEFAULT 0,"
+     "  preservation_days INTEGER NOT NULL DEFAULT 0, questions TEXT,"
+     "  modified INTEGER NOT NULL, status TEXT NOT NULL, sent_at INTEGER, responded_at INTEGER,"
+     "  acknowledged_at INTEGER, answered_at INTEGER, closed_at INTEGER, ack_due INTEGER,"
+     "  answer_due INTEGER, preserve_until INTEGER, escalation_level INTEGER NOT NULL DEFAULT 0,"
+     "  escalation_role TEXT, entries INTEGER NOT NULL DEFAULT 0, head_hash TEXT,"
+     "  next_escalation INTEGER, answer_warned INTEGER NOT NULL DEFAULT 0,"
+     "  preserve_warned INTEGER NOT NULL DEFAULT 0);"
+     "CREATE INDEX requests_from ON requests(from_organization, n);"
+     "CREATE INDEX requests_to ON requests(to_organization, n);"
+     "CREATE INDEX requests_escalation ON requests(next_escalation) WHERE next_escalation IS NOT NULL;"
+     "CREATE INDEX requests_open ON requests(status, answer_due);"
+
+     /* Linked incidents and indicators, by id: validated against their stores. */
+     "CREATE TABLE request_links ("
+     "  request_n INTEGER NOT NULL REFERENCES requests(n), type TEXT NOT NULL, ref TEXT NOT NULL,"
+     "  pos INTEGER NOT NULL, PRIMARY KEY (request_n, type, ref)) WITHOUT ROWID;"
+     "CREATE INDEX request_links_ref ON request_links(type, ref);"
+
+     /* The signed record: one entry per transition, message, escalation or warning.
+      * body is the canonical JSON that was hashed and signed; append-only like the
+      * audit chain. */
+     "CREATE TABLE request_entries ("
+     "  request_n INTEGER NOT NULL REFERENCES requests(n), seq INTEGER NOT NULL,"
+     "  at INTEGER NOT NULL, actor_org TEXT, action TEXT NOT NULL, body TEXT NOT NULL,"
+     "  hash TEXT NOT NULL, signature TEXT NOT NULL, PRIMARY KEY (request_n, seq)) WITHOUT ROWID;"
+     "CREATE TRIGGER request_entries_no_update BEFORE UPDATE ON request_entries BEGIN"
+     "  SELECT RAISE(ABORT, 'the request record is append-only');"
+     "END;"
+     "CREATE TRIGGER request_entries_no_delete BEFORE DELETE ON request_entries BEGIN"
+     "  SELECT RAISE(ABORT, 'the request record is append-only');"
+     "END;"
+
+     "CREATE TABLE request_attachments ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  request_n INTEGER NOT NULL REFERENCES requests(n), entry_seq INTEGER NOT NULL,"
+     "  name TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,"
+     "  sha256 TEXT NOT NULL, content BLOB NOT NULL);"
+     "CREATE INDEX request_attachments_request ON request_attachments(request_n, n);"
+
+     /* Mail notices: written in the transaction of the change they report, delivered
+      * by the scheduler; a notice is never lost and, but for a crash in the instant
+      * between the SMTP server's acceptance and the commit, never sent twice. */
+     "CREATE TABLE outbox ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, created INTEGER NOT NULL,"
+     "  kind TEXT NOT NULL, request TEXT, check_id TEXT, contact TEXT, address TEXT,"
+     "  language TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,"
+     "  status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL,"
+     "  last_error TEXT, sent_at INTEGER);"
+     "CREATE INDEX outbox_due ON outbox(next_attempt) WHERE status = 'pending';"
+     "CREATE INDEX outbox_request ON outbox(request, n);"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

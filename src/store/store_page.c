@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-kz_rc kz__page_run(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_size,
-                   kz__row_reader read, kz_arena *a, void **items, size_t *n,
-                   char next[KZ_CURSOR_TEXT], kz_err *err)
+kz_rc kz__page_run_if(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_size,
+                      kz__row_reader read, kz__row_keep keep, void *keep_ctx, kz_arena *a,
+                      void **items, size_t *n, char next[KZ_CURSOR_TEXT], kz_err *err)
 {
     int64_t after = 0;
     int64_t limit = pg->limit > 0 && pg->limit <= KZ_LIST_MAX ? pg->limit : KZ_LIST_DEFAULT;
@@ -20,7 +20,7 @@ kz_rc kz__page_run(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_si
         }
     }
     sqlite3_bind_int64(s, 1, after);
-    sqlite3_bind_int64(s, 2, limit + 1);
+    sqlite3_bind_int64(s, 2, keep ? -1 : limit + 1);
     char *out = kz_arena_calloc(a, (size_t)limit, item_size);
     if (!out) {
         kz__done(s);
@@ -29,6 +29,8 @@ kz_rc kz__page_run(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_si
     int rc;
     int64_t last = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (keep && !keep(s, keep_ctx))
+            continue;
         if ((int64_t)*n == limit) {
             kz__cursor_encode(last, next);
             break;
@@ -45,6 +47,13 @@ kz_rc kz__page_run(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_si
         return kz__sqlerr(db, rc, err);
     *items = out;
     return KZ_OK;
+}
+
+kz_rc kz__page_run(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_size,
+                   kz__row_reader read, kz_arena *a, void **items, size_t *n,
+                   char next[KZ_CURSOR_TEXT], kz_err *err)
+{
+    return kz__page_run_if(db, s, pg, item_size, read, NULL, NULL, a, items, n, next, err);
 }
 
 static int word_char(unsigned char c) { return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }

@@ -16,6 +16,16 @@ kz_rc kz__page_run(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_si
                    kz__row_reader read, kz_arena *a, void **items, size_t *n,
                    char next[KZ_CURSOR_TEXT], kz_err *err);
 
+/* Decides from the raw row (before it is read) whether it belongs on the page. */
+typedef bool (*kz__row_keep)(sqlite3_stmt *s, void *ctx);
+
+/* Like kz__page_run, for lists filtered row by row outside SQL (visibility): rows that
+ * keep rejects are skipped unread, ?2 is bound to -1 (no SQL limit) and the scan goes on
+ * until limit rows are kept and one more kept row shows that a next page exists. */
+kz_rc kz__page_run_if(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_size,
+                      kz__row_reader read, kz__row_keep keep, void *keep_ctx, kz_arena *a,
+                      void **items, size_t *n, char next[KZ_CURSOR_TEXT], kz_err *err);
+
 /* Normalizes a free-text query into an FTS5 query of quoted prefix terms
  * ("tok1"* "tok2"*) in arena memory, or NULL when q holds no searchable word. */
 char *kz__fts_query(const char *q, kz_arena *a);
