@@ -45,4 +45,19 @@ kz_rc kz_h_schedule_get(kz_req *r);
 kz_rc kz_h_schedule_list(kz_req *r);
 kz_rc kz_h_schedule_delete(kz_req *r);
 
+/* http_requests.c */
+kz_rc kz_h_request_kinds(kz_req *r);
+kz_rc kz_h_request_create(kz_req *r);
+kz_rc kz_h_request_list(kz_req *r);
+kz_rc kz_h_request_get(kz_req *r);
+kz_rc kz_h_request_update(kz_req *r);
+kz_rc kz_h_request_move(kz_req *r);
+kz_rc kz_h_request_message(kz_req *r);
+kz_rc kz_h_request_attachment(kz_req *r);
+kz_rc kz_h_request_record(kz_req *r);
+
+/* http_settings.c */
+kz_rc kz_h_settings_get(kz_req *r);
+kz_rc kz_h_settings_update(kz_req *r);
+
 #endif

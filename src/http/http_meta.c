@@ -3,6 +3,7 @@
 #include "http/handlers.h"
 
 #include "codec/json_fields.h"
+#include "crypto/crypto.h"
 #include "kz_config.h"
 #include "model/states.h"
 #include "service/audit.h"
@@ -41,8 +42,11 @@ kz_rc kz_h_state_get(kz_req *r)
 kz_rc kz_h_node(kz_req *r)
 {
     kz_node *node = r->call.node;
-    return kz_reply(r, 200, json_pack("{s:s, s:s, s:i}", "organization", node->org_id, "version",
-                                      KZ_VERSION, "schema_version", kz_store_schema_version()));
+    char pk[2 * KZ_SIGN_PK_BYTES + 1];
+    kz_hex_encode(node->sign_pk, sizeof node->sign_pk, pk);
+    return kz_reply(r, 200, json_pack("{s:s, s:s, s:i, s:{s:s, s:s}}", "organization", node->org_id, "version",
+                                      KZ_VERSION, "schema_version", kz_store_schema_version(),
+                                      "signing_key", "algorithm", "ed25519", "public_key", pk));
 }
 
 kz_rc kz_h_audit_list(kz_req *r)

@@ -41,6 +41,19 @@ const kz_route kz_routes[] = {
     {"GET", V1 "/check-schedules/{id}", kz_h_schedule_get, 0, "one check schedule"},
     {"DELETE", V1 "/check-schedules/{id}", kz_h_schedule_delete, 0, "stop a check schedule (its organization, admin)"},
 
+    {"GET", V1 "/request-kinds", kz_h_request_kinds, 0, "request kinds as form templates, urgencies with deadlines, norms, the workflow"},
+    {"POST", V1 "/requests", kz_h_request_create, J, "create a draft request from the caller's organization (analyst, admin)"},
+    {"GET", V1 "/requests", kz_h_request_list, 0, "list requests the caller may see: box, status, kind, urgency, overdue, state"},
+    {"GET", V1 "/requests/{id}", kz_h_request_get, 0, "a request with its signed thread, attachments and the caller's moves"},
+    {"PATCH", V1 "/requests/{id}", kz_h_request_update, J, "change a draft (its sender)"},
+    {"POST", V1 "/requests/{id}/messages", kz_h_request_message, J, "add a message with attachments to the thread (either side)"},
+    {"GET", V1 "/requests/{id}/record", kz_h_request_record, 0, "the signed record: format=json (default) or html"},
+    {"GET", V1 "/requests/{id}/attachments/{att}", kz_h_request_attachment, 0, "download an attachment"},
+    {"POST", V1 "/requests/{id}/{move}", kz_h_request_move, J, "send, acknowledge, start, answer, decline, withdraw or close, with an optional message"},
+
+    {"GET", V1 "/settings", kz_h_settings_get, 0, "node settings with their values and defaults"},
+    {"PATCH", V1 "/settings", kz_h_settings_update, J, "change node settings, null restores a default (admin)"},
+
     {"GET", V1 "/audit", kz_h_audit_list, 0, "the audit chain (admin)"},
     {"GET", V1 "/audit/verify", kz_h_audit_verify, 0, "verify the audit chain (admin)"},
     {"POST", V1 "/test/clock", kz_h_test_clock, J, "move the clock (only with serve --test-clock; admin)"},

@@ -1,0 +1,168 @@
+/* kizuna request export and kizuna request verify: the signed record of a request out
+ * of a node's database, and its offline check by anyone who holds the file. */
+#include "cli/cli.h"
+
+#include "codec/record.h"
+#include "model/validate.h"
+#include "service/requests.h"
+#include "util/alloc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { RECORD_MAX = 256 << 20 };
+
+/* Writes n bytes to path through a temporary file and a rename, so that a reader never
+ * sees half a record; "-" or NULL is stdout. */
+static int write_out(const kz_args *a, const char *path, const char *data, size_t n)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return fwrite(data, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : kz_cli_error(a, "cannot write stdout");
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return kz_cli_usage_error(a, "--output path too long");
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return kz_cli_error(a, "cannot create %s: %s", tmp, strerror(errno));
+    bool ok = fwrite(data, 1, n, f) == n;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return kz_cli_error(a, "cannot write %s: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+static int run_export(const kz_args *a)
+{
+    const char *db = kz_arg(a, "db"), *format = kz_arg(a, "format"), *as = kz_arg(a, "as");
+    const char *id = a->rest[0];
+    kz_err err;
+    kz_err_clear(&err);
+    if (!db)
+        return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
+    if (strcmp(format, "json") && strcmp(format, "html"))
+        return kz_cli_usage_error(a, "--format must be json or html");
+    if (kz_check_uuid(id, "ID", &err))
+        return kz_cli_usage_error(a, "'%s' is not a request id", id);
+    if (as && kz_check_uuid(as, "as", &err))
+        return kz_cli_usage_error(a, "--as must be an organization id");
+    kz_node *node = NULL;
+    if (kz_node_open(db, &node, &err))
+        return kz_cli_error(a, "%s", err.msg);
+    kz_arena ar;
+    kz_arena_init(&ar);
+    kz_call c;
+    kz_buf out;
+    kz_buf_init(&out, RECORD_MAX);
+    kz_rc rc = kz_call_init_system(&c, node, "cli", &ar, &err);
+    if (!rc && as)
+        c.who.org = as;  /* the operator exports as one of the two sides */
+    if (!rc)
+        rc = kz_svc_request_export(&c, id, strcmp(format, "html") == 0 ? KZ_RECORD_HTML : KZ_RECORD_JSON, &out);
+    int status = rc ? kz_cli_error(a, "%s%s", err.msg,
+                                   rc == KZ_ENOTFOUND && !as ? " (or it is not visible to the node's own "
+                                                               "organization: give --as ORG, one of its sides)" : "")
+                    : write_out(a, kz_arg(a, "output"), out.p, out.len);
+    kz_buf_free(&out);
+    kz_arena_free(&ar);
+    kz_node_close(node);
+    return status;
+}
+
+/* Reads a whole file (or stdin for "-") up to RECORD_MAX bytes. */
+static char *slurp(const char *path, size_t *len, kz_err *err)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        kz_fail(err, KZ_EIO, "FILE", "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    kz_buf b;
+    kz_buf_init(&b, RECORD_MAX);
+    char chunk[65536];
+    size_t n;
+    kz_rc rc = KZ_OK;
+    while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = kz_buf_append(&b, chunk, n);
+    if (!rc && ferror(f))
+        rc = kz_fail(err, KZ_EIO, "FILE", "cannot read %s", path);
+    else if (rc)
+        kz_fail(err, rc, "FILE", "%s is larger than %d MiB", path, RECORD_MAX >> 20);
+    if (f != stdin)
+        fclose(f);
+    if (rc) {
+        kz_buf_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    return b.p ? kz_buf_steal(&b) : kz_strdup("");
+}
+
+static int run_verify(const kz_args *a)
+{
+    const char *path = a->rest[0];
+    kz_err err;
+    kz_err_clear(&err);
+    size_t len = 0;
+    char *text = slurp(path, &len, &err);
+    if (!text)
+        return kz_cli_error(a, "%s", err.msg);
+    kz_record_report rep;
+    kz_rc rc = kz_record_verify(text, len, kz_arg(a, "public-key"), &rep, &err);
+    kz_free(text);
+    if (rc == KZ_OK) {
+        printf("record intact: request %s, %lld entries, status %s, signed by ed25519 key %s\n", rep.request,
+               (long long)rep.entries, rep.status, rep.public_key);
+        return 0;
+    }
+    if (rc == KZ_ECORRUPT) {
+        if (rep.first_bad)
+            printf("record TAMPERED: entry %lld: %s (%lld entries verified before it)\n", (long long)rep.first_bad,
+                   rep.reason, (long long)rep.entries);
+        else
+            printf("record TAMPERED: %s (%lld entries verified)\n", rep.reason, (long long)rep.entries);
+        return 1;
+    }
+    fprintf(stderr, "kizuna %s: %s: %s%s%s\n", a->cmd->name, path, err.field[0] ? err.field : "",
+            err.field[0] ? ": " : "", err.msg);
+    return 2;
+}
+
+static const kz_opt export_opts[] = {
+    KZ_OPT_DB,
+    {"output", "FILE", NULL, "write the record here instead of stdout (replaced atomically)"},
+    {"format", "FORMAT", "json", "json (the signed record) or html (a printable page of it)"},
+    {"as", "ORG", NULL, "export as this organization (one of the request's sides); default the node's own"},
+    KZ_OPT_LOG,
+    {0},
+};
+
+static const kz_opt verify_opts[] = {
+    {"public-key", "HEX", NULL, "the node's ed25519 public key (GET /api/v1/node); default the key named in the file"},
+    {0},
+};
+
+const kz_cmd kz_cmd_request_export = {
+    "request export", "ID --db FILE [--output FILE] [--format json|html]",
+    "write the signed record of a request",
+    "Writes the request, every entry of its record with its SHA-256 hash and the node's\n"
+    "ed25519 signature, and a seal signed now that counts the entries. The record can be\n"
+    "shown to a third party as proof that the request was sent, received and answered;\n"
+    "they check it with kizuna request verify. The request must be visible to the\n"
+    "exporting organization under its TLP label (--as picks one of its two sides).",
+    export_opts, run_export, 1, 1,
+};
+
+const kz_cmd kz_cmd_request_verify = {
+    "request verify", "FILE [--public-key HEX]", "check a request record offline",
+    "Checks every entry's hash, its link to the entry before and its signature, the seal,\n"
+    "and that the request summary agrees with the signed entries. Needs no database and\n"
+    "no network. Exits 0 when intact, 1 naming the first tampered entry, 2 when FILE is\n"
+    "not a record. FILE - reads stdin.",
+    verify_opts, run_verify, 1, 1,
+};

@@ -1,0 +1,369 @@
+/* The signed record as JSON: canonical entry text, content snapshots, the exported
+ * document with its seal, and offline verification (see codec/record.h for the form). */
+#include "codec/record_json.h"
+
+#include "codec/json_fields.h"
+#include "crypto/crypto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { CANON_FLAGS = JSON_COMPACT | JSON_SORT_KEYS };
+
+/* Dumps obj canonically into the arena. */
+static char *canonical(const json_t *obj, kz_arena *a)
+{
+    char *text = json_dumps(obj, CANON_FLAGS);
+    if (!text)
+        return NULL;
+    char *out = kz_arena_strdup(a, text);
+    free(text);
+    return out;
+}
+
+static int set_str(json_t *o, const char *key, const char *v)
+{
+    return v ? json_object_set_new(o, key, json_string(v)) : 0;
+}
+
+/* Whether the content field key belongs to requests of r's kind. */
+static bool applies(const kz_request *r, const char *key)
+{
+    const kz_request_template *t = r->kind >= 0 && r->kind < KZ_REQ_KIND_COUNT ? &kz_request_templates[r->kind] : NULL;
+    return kz_template_find(&kz_request_common, key) || (t && kz_template_find(t, key)) ||
+           strcmp(key, "id") == 0 || strcmp(key, "created") == 0 || strncmp(key, "from_", 5) == 0 ||
+           strcmp(key, "to_state") == 0;
+}
+
+json_t *kz_request_json(const kz_request *r, const char *from_org_name, const char *to_org_name)
+{
+    json_t *o = kz_json_encode(&kz_request_schema, r);
+    for (size_t i = 0; o && i < kz_request_content_schema.count; i++) {
+        const char *key = kz_request_content_schema.fields[i].name;
+        if (!applies(r, key))
+            json_object_del(o, key);
+    }
+    if (o && ((from_org_name && json_object_set_new(o, "from_organization_name", json_string(from_org_name))) ||
+              (to_org_name && json_object_set_new(o, "to_organization_name", json_string(to_org_name))))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+json_t *kz_request_content_json(const kz_request *r)
+{
+    json_t *o = kz_json_encode(&kz_request_content_schema, r);
+    if (!o)
+        return NULL;
+    const char *key;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(o, tmp, key, v) {
+        bool empty = json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) ||
+                     (json_is_false(v) && strcmp(key, "mla_intent") != 0);
+        bool private_ = !r->share_responsibility && strcmp(key, "responsibility") == 0;
+        if (!applies(r, key) || empty || private_)
+            json_object_del(o, key);
+    }
+    return o;
+}
+
+char *kz_record_entry_text(const kz_record_entry_in *e, kz_arena *a)
+{
+    json_t *o = json_object();
+    json_t *atts = NULL;
+    char at[40];
+    int bad = !o;
+    if (!bad) {
+        bad |= json_object_set_new(o, "v", json_integer(1));
+        bad |= set_str(o, "request", e->request);
+        bad |= json_object_set_new(o, "seq", json_integer(e->seq));
+        bad |= set_str(o, "at", kz_time_format(e->at, at, sizeof at));
+        bad |= set_str(o, "organization", e->organization);
+        bad |= set_str(o, "actor", e->actor);
+        bad |= set_str(o, "action", e->action);
+        if (e->from >= 0)
+            bad |= set_str(o, "from", kz_enum_name(&kz_request_status_enum, e->from));
+        if (e->to >= 0)
+            bad |= set_str(o, "to", kz_enum_name(&kz_request_status_enum, e->to));
+        bad |= set_str(o, "message", e->message);
+        bad |= set_str(o, "contact", e->contact);
+        bad |= set_str(o, "note", e->note);
+        bad |= set_str(o, "prev", e->prev);
+    }
+    if (!bad && e->n_attachments) {
+        bad |= !(atts = json_array());
+        for (size_t i = 0; !bad && i < e->n_attachments; i++) {
+            const kz_attachment *t = &e->attachments[i];
+            bad |= json_array_append_new(atts, json_pack("{s:s, s:s, s:s, s:I, s:s}", "id", t->id, "name",
+                                                         t->name, "media_type", t->media_type, "size",
+                                                         (json_int_t)t->size, "sha256", t->sha256));
+        }
+        bad |= json_object_set(o, "attachments", atts);
+    }
+    if (!bad && e->content)
+        bad |= json_object_set_new(o, "content", kz_request_content_json(e->content));
+    char *text = bad ? NULL : canonical(o, a);
+    json_decref(atts);
+    json_decref(o);
+    return text;
+}
+
+json_t *kz_record_entry_json(const kz_request_entry *e)
+{
+    json_t *o = json_loads(e->body, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        o = json_pack("{s:I, s:s?, s:b}", "seq", (json_int_t)e->seq, "action", e->action, "unreadable", 1);
+        if (!o)
+            return NULL;
+    }
+    if (json_object_set_new(o, "hash", json_string(e->hash)) ||
+        json_object_set_new(o, "signature", json_string(e->signature))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ---- the document ------------------------------------------------------------------------ */
+
+static int hex_key(json_t *o, const char *key, const unsigned char *k, size_t n)
+{
+    char hex[2 * 64 + 1];
+    kz_hex_encode(k, n, hex);
+    return json_object_set_new(o, key, json_string(hex));
+}
+
+static json_t *document(const kz_record_source *d)
+{
+    char when[40];
+    json_t *request = kz_request_json(d->request, d->from_org_name, d->to_org_name);
+    json_t *entries = json_array();
+    json_t *node = json_pack("{s:s, s:s?, s:s?, s:s}", "organization", d->node_org, "name",
+                             d->node_org_name, "state", d->node_state, "algorithm", "ed25519");
+    json_t *seal = json_pack("{s:s, s:I, s:s, s:s, s:s?}", "request", d->request->id, "entries",
+                             (json_int_t)d->n_entries, "head",
+                             d->n_entries ? d->entries[d->n_entries - 1].hash : KZ_RECORD_GENESIS,
+                             "exported_at", kz_time_format(d->exported_at, when, sizeof when),
+                             "exported_for", d->exported_for);
+    int bad = !request || !entries || !node || !seal || hex_key(node, "public_key", d->public_key, KZ_SIGN_PK_BYTES);
+    for (size_t i = 0; !bad && i < d->n_entries; i++)
+        bad |= json_array_append_new(entries, kz_record_entry_json(&d->entries[i]));
+    char *text = bad ? NULL : json_dumps(seal, CANON_FLAGS);
+    if (text) {
+        unsigned char sig[KZ_SIGNATURE_BYTES];
+        kz_sign(d->secret_key, text, strlen(text), sig);
+        free(text);
+        bad |= hex_key(seal, "signature", sig, sizeof sig);
+    } else {
+        bad = 1;
+    }
+    json_t *doc = bad ? NULL
+                      : json_pack("{s:s, s:i, s:O, s:O, s:O, s:O}", "format", KZ_RECORD_FORMAT, "version", 1,
+                                  "node", node, "request", request, "entries", entries, "seal", seal);
+    json_decref(request);
+    json_decref(entries);
+    json_decref(node);
+    json_decref(seal);
+    return doc;
+}
+
+kz_rc kz_record_export(const kz_record_source *src, kz_record_format fmt, kz_buf *out, kz_err *err)
+{
+    json_t *doc = document(src);
+    if (!doc)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    kz_rc rc;
+    if (fmt == KZ_RECORD_HTML) {
+        rc = kz_record_html(doc, out, err);
+    } else {
+        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+        rc = !text ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : kz_buf_puts(out, text);
+        if (!rc)
+            rc = kz_buf_puts(out, "\n");
+        if (rc && text)
+            kz_fail(err, rc, NULL, "the record is larger than the output limit");
+        free(text);
+    }
+    json_decref(doc);
+    return rc;
+}
+
+/* ---- verification ------------------------------------------------------------------------- */
+
+static kz_rc tampered(kz_record_report *rep, int64_t seq, kz_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static kz_rc tampered(kz_record_report *rep, int64_t seq, kz_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rep->reason, sizeof rep->reason, fmt, ap);
+    va_end(ap);
+    rep->first_bad = seq;
+    if (seq)
+        return kz_fail(err, KZ_ECORRUPT, "entries", "entry %lld: %s", (long long)seq, rep->reason);
+    return kz_fail(err, KZ_ECORRUPT, "seal", "%s", rep->reason);
+}
+
+static const char *str_of(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* Decodes a 64-hex-digit signature or 32-byte key; false when it is not one. */
+static bool unhex(const char *hex, unsigned char *out, size_t n)
+{
+    return hex && strlen(hex) == 2 * n && kz_hex_decode(hex, out, n) == (long)n;
+}
+
+/* Canonical text of o without its "hash" and "signature" (or "signature" only). */
+static char *signed_text(const json_t *o, bool has_hash, kz_arena *a)
+{
+    json_t *copy = json_copy((json_t *)o);
+    if (!copy)
+        return NULL;
+    if (has_hash)
+        json_object_del(copy, "hash");
+    json_object_del(copy, "signature");
+    char *text = canonical(copy, a);
+    json_decref(copy);
+    return text;
+}
+
+static kz_rc verify_entries(const json_t *entries, const unsigned char *pk, kz_record_report *rep,
+                            const json_t **content, char head[KZ_HASH_HEX], kz_arena *a, kz_err *err)
+{
+    snprintf(head, KZ_HASH_HEX, "%s", KZ_RECORD_GENESIS);
+    for (size_t i = 0; i < json_array_size(entries); i++) {
+        const json_t *e = json_array_get(entries, i);
+        int64_t seq = (int64_t)i + 1;
+        unsigned char sig[KZ_SIGNATURE_BYTES];
+        char want[KZ_HASH_HEX];
+        if (!json_is_object(e))
+            return tampered(rep, seq, err, "not a JSON object");
+        const char *hash = str_of(e, "hash"), *signature = str_of(e, "signature");
+        if (!hash || !unhex(signature, sig, sizeof sig))
+            return tampered(rep, seq, err, "no hash, or no valid signature");
+        const json_t *jseq = json_object_get(e, "seq");
+        if (!json_is_integer(jseq) || json_integer_value(jseq) != seq)
+            return tampered(rep, seq, err, "missing or out of order (expected seq %lld here)", (long long)seq);
+        const char *req = str_of(e, "request");
+        if (!req || strcmp(req, rep->request) != 0)
+            return tampered(rep, seq, err, "belongs to another request");
+        const char *prev = str_of(e, "prev");
+        if (!prev || strcmp(prev, head) != 0)
+            return tampered(rep, seq, err, "does not link to the entry before it (an entry was removed, inserted or reordered)");
+        char *text = signed_text(e, true, a);
+        if (!text)
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        kz_sha256_hex(text, strlen(text), want);
+        if (strcmp(want, hash) != 0)
+            return tampered(rep, seq, err, "content changed after it was signed");
+        if (!kz_sign_verify(pk, text, strlen(text), sig))
+            return tampered(rep, seq, err, "the signature does not verify with the node key");
+        const char *to = str_of(e, "to");
+        if (to)
+            snprintf(rep->status, sizeof rep->status, "%s", to);
+        if (json_is_object(json_object_get(e, "content")))
+            *content = json_object_get(e, "content");
+        snprintf(head, KZ_HASH_HEX, "%s", hash);
+        rep->entries = seq;
+    }
+    return KZ_OK;
+}
+
+static kz_rc verify_seal(const json_t *seal, const unsigned char *pk, const char *head,
+                         kz_record_report *rep, kz_arena *a, kz_err *err)
+{
+    unsigned char sig[KZ_SIGNATURE_BYTES];
+    if (!json_is_object(seal) || !unhex(str_of(seal, "signature"), sig, sizeof sig))
+        return tampered(rep, 0, err, "the record has no signed seal");
+    char *text = signed_text(seal, false, a);
+    if (!text)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    if (!kz_sign_verify(pk, text, strlen(text), sig))
+        return tampered(rep, 0, err, "the seal's signature does not verify with the node key");
+    const json_t *n = json_object_get(seal, "entries");
+    const char *sealed_head = str_of(seal, "head"), *req = str_of(seal, "request");
+    if (!json_is_integer(n) || !sealed_head || !req || strcmp(req, rep->request) != 0)
+        return tampered(rep, 0, err, "the seal does not describe this request");
+    if (json_integer_value(n) > rep->entries)
+        return tampered(rep, rep->entries + 1, err, "missing: the seal counts %lld entries, the record holds %lld",
+                        (long long)json_integer_value(n), (long long)rep->entries);
+    if (json_integer_value(n) != rep->entries || strcmp(sealed_head, head) != 0)
+        return tampered(rep, json_integer_value(n) + 1, err,
+                        "added after the record was sealed (the seal counts %lld entries)",
+                        (long long)json_integer_value(n));
+    return KZ_OK;
+}
+
+/* The request summary must say what the signed entries say. */
+static kz_rc verify_summary(const json_t *req, const json_t *content, kz_record_report *rep, kz_err *err)
+{
+    const char *status = str_of(req, "status");
+    if (!status || strcmp(status, rep->status) != 0)
+        return tampered(rep, 0, err, "the request summary says status %s but the signed entries lead to %s",
+                        status ? status : "(none)", rep->status);
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)content, key, v) {
+        if (!json_equal(json_object_get(req, key), (json_t *)v))
+            return tampered(rep, 0, err, "the request summary's %.64s differs from the signed content", key);
+    }
+    return KZ_OK;
+}
+
+kz_rc kz_record_verify(const char *text, size_t n, const char *public_key_hex,
+                       kz_record_report *rep, kz_err *err)
+{
+    memset(rep, 0, sizeof *rep);
+    unsigned char pk[KZ_SIGN_PK_BYTES], given[KZ_SIGN_PK_BYTES];
+    if (public_key_hex && !unhex(public_key_hex, given, sizeof given))
+        return kz_fail(err, KZ_EINVAL, "public_key", "the public key must be 64 hexadecimal digits");
+    json_error_t je;
+    json_t *doc = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
+    if (!doc)
+        return kz_fail(err, KZ_EINVAL, "", "not JSON: line %d, column %d: %s", je.line, je.column, je.text);
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_rc rc = KZ_OK;
+    const json_t *entries = json_object_get(doc, "entries"), *req = json_object_get(doc, "request");
+    const char *format = str_of(doc, "format"), *file_key = str_of(json_object_get(doc, "node"), "public_key");
+    const char *id = str_of(req, "id");
+    if (!json_is_object(doc) || !format || strcmp(format, KZ_RECORD_FORMAT) != 0 ||
+        json_integer_value(json_object_get(doc, "version")) != 1)
+        rc = kz_fail(err, KZ_EINVAL, "format", "not a Kizuna request record (format %s, version 1)", KZ_RECORD_FORMAT);
+    else if (!json_is_array(entries) || json_array_size(entries) == 0 || !json_is_object(req) || !id)
+        rc = kz_fail(err, KZ_EINVAL, "entries", "the record has no request or no entries");
+    else if (!unhex(file_key, pk, sizeof pk) && !public_key_hex)
+        rc = kz_fail(err, KZ_EINVAL, "node.public_key", "the record names no valid public key; give one");
+    if (!rc) {
+        snprintf(rep->request, sizeof rep->request, "%s", id);
+        if (public_key_hex) {
+            if (file_key && strcmp(file_key, public_key_hex) != 0) {
+                snprintf(rep->public_key, sizeof rep->public_key, "%s", public_key_hex);
+                rc = tampered(rep, 0, err, "the record names key %.64s, not the key given", file_key);
+            }
+            memcpy(pk, given, sizeof pk);
+        }
+        kz_hex_encode(pk, sizeof pk, rep->public_key);
+    }
+    const json_t *content = NULL;
+    char head[KZ_HASH_HEX];
+    if (!rc)
+        rc = verify_entries(entries, pk, rep, &content, head, &a, err);
+    if (!rc)
+        rc = verify_seal(json_object_get(doc, "seal"), pk, head, rep, &a, err);
+    if (!rc && !content)
+        rc = tampered(rep, 0, err, "no entry holds the request's content");
+    if (!rc)
+        rc = verify_summary(req, content, rep, err);
+    kz_arena_free(&a);
+    json_decref(doc);
+    return rc;
+}

@@ -1,0 +1,82 @@
+/* The signed record of a request, as text: the canonical JSON of each entry (what is
+ * hashed and signed), the content snapshot of a request, the exported record document
+ * (JSON, and a printable HTML page made from it) and its offline verification.
+ *
+ * Canonical form: the entry as one JSON object, keys sorted by byte order, no
+ * whitespace, UTF-8, only strings, integers, booleans, arrays and objects (no reals),
+ * as jansson writes it with JSON_COMPACT | JSON_SORT_KEYS. hash = SHA-256 of those
+ * bytes (hex); signature = ed25519 over the same bytes by the node's key (hex). Each
+ * entry names the hash of the one before it ("prev"; 64 zeros for the first), so the
+ * entries of one request form a chain; the export ends with a signed seal naming the
+ * number of entries and the last hash, so that a record cut short is caught too. */
+#ifndef KZ_CODEC_RECORD_H
+#define KZ_CODEC_RECORD_H
+
+#include "model/request.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+#define KZ_RECORD_FORMAT "kizuna-request-record"
+#define KZ_RECORD_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* What one entry says. Strings may be NULL when they do not apply. */
+typedef struct kz_record_entry_in {
+    const char *request;        /* the request's id */
+    int64_t seq;
+    kz_time at;
+    const char *organization;   /* the acting organization */
+    const char *actor;          /* API key id, "scheduler" or "cli" */
+    const char *action;
+    int from, to;               /* kz_request_status, -1 when the entry moves nothing */
+    const char *message;
+    const kz_attachment *attachments;
+    size_t n_attachments;
+    const kz_request *content;  /* create and edit: the request's content */
+    const char *contact;        /* escalations and warnings: the contact notified */
+    const char *note;           /* escalations and warnings: what happened, in words */
+    const char *prev;           /* hash of the entry before, or KZ_RECORD_GENESIS */
+} kz_record_entry_in;
+
+/* The canonical text of e, in a. NULL when out of memory. */
+char *kz_record_entry_text(const kz_record_entry_in *e, kz_arena *a);
+
+/* Everything an export is made of. */
+typedef struct kz_record_source {
+    const char *node_org, *node_org_name, *node_state;
+    const unsigned char *public_key;   /* KZ_SIGN_PK_BYTES */
+    const unsigned char *secret_key;   /* signs the seal; never written */
+    const kz_request *request;         /* as its reader may see it */
+    const char *from_org_name, *to_org_name;
+    const kz_request_entry *entries;
+    size_t n_entries;
+    const char *exported_for;          /* the organization the export was made for */
+    kz_time exported_at;
+} kz_record_source;
+
+typedef enum kz_record_format { KZ_RECORD_JSON, KZ_RECORD_HTML } kz_record_format;
+
+/* Writes the record document (JSON: format, node with its public key, the request,
+ * every entry with hash and signature, and the seal signed now) or the printable page
+ * made from it. */
+kz_rc kz_record_export(const kz_record_source *src, kz_record_format fmt, kz_buf *out, kz_err *err);
+
+/* The result of checking a record. */
+typedef struct kz_record_report {
+    int64_t entries;            /* entries read */
+    int64_t first_bad;          /* seq of the first entry that fails, 0 when none does */
+    char reason[240];           /* why it fails, "" when intact */
+    char request[40];
+    char status[24];            /* the status the signed entries lead to */
+    char public_key[72];        /* hex of the key the record was checked against */
+} kz_record_report;
+
+/* Checks a record document offline: every entry's hash, link and signature, the seal,
+ * and that the request summary agrees with the signed entries. public_key_hex (may be
+ * NULL) is the node key the caller trusts; without it the key named in the file is
+ * used. KZ_OK when intact; KZ_ECORRUPT with rep->reason (and rep->first_bad when one
+ * entry is to blame) when not; KZ_EINVAL when text is not a record at all (err names
+ * the line and column or the field). */
+kz_rc kz_record_verify(const char *text, size_t n, const char *public_key_hex,
+                       kz_record_report *rep, kz_err *err);
+
+#endif
