@@ -116,9 +116,9 @@ static kz_rc create_operator(kz_call *c, const kz_node_setup *setup)
     if (!rc)
         rc = kz_store_meta_put(c->db, "node_secret", c->node->secret, sizeof c->node->secret, c->err);
     if (!rc)
-        rc = new_sign_key(c->db, c->node, c->actor, c->err);
-    if (!rc)
         rc = kz_audit(c, "node.init", "organization", org.id, NULL);
+    if (!rc)
+        rc = new_sign_key(c->db, c->node, c->actor, c->err);
     return rc;
 }
 

@@ -15,9 +15,9 @@ def test_every_change_is_audited_with_the_request_id(server):
     server.admin.delete(f"/contacts/{r.json()['id']}")
     entries = server.admin.get("/audit", {"limit": 100}).json()["items"]
     actions = [e["action"] for e in entries]
-    assert actions[:2] == ["node.init", "key.create"]
-    assert actions[2:] == ["organization.create", "contact.create", "contact.update", "contact.delete"]
-    create = entries[3]
+    assert actions[:3] == ["node.init", "node.signing_key", "key.create"]
+    assert actions[3:] == ["organization.create", "contact.create", "contact.update", "contact.delete"]
+    create = entries[4]
     assert create["request_id"] == rid and create["object_id"] == r.json()["id"]
     assert create["actor_org"] == server.admin.org and create["actor_key"]
     assert all(e["prev_hash"] == p["hash"] for p, e in zip(entries, entries[1:]))
