@@ -118,20 +118,7 @@ kz_rc kz_store_contact_ids(kz_db *db, const char *state, const char *role, size_
     kz__bind_text(s, 1, state);
     kz__bind_text(s, 2, role);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
-    out->n = 0;
-    out->v = kz_arena_calloc(a, max ? max : 1, sizeof *out->v);
-    if (!out->v) {
-        kz__done(s);
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    }
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if (!(out->v[out->n++] = kz__col_text(s, 0, a))) {
-            kz__done(s);
-            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-        }
-    kz__done(s);
-    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+    return kz__collect_text(db, s, max, a, out, err);
 }
 
 kz_rc kz_store_contacts_by_role(kz_db *db, const char *state, const char *role, const char *prefer,

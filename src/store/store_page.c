@@ -56,6 +56,25 @@ kz_rc kz__page_run(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_si
     return kz__page_run_if(db, s, pg, item_size, read, NULL, NULL, a, items, n, next, err);
 }
 
+kz_rc kz__collect_text(kz_db *db, sqlite3_stmt *s, size_t max, kz_arena *a, kz_strlist *out,
+                       kz_err *err)
+{
+    out->n = 0;
+    out->v = kz_arena_calloc(a, max ? max : 1, sizeof *out->v);
+    if (!out->v) {
+        kz__done(s);
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    }
+    int rc = SQLITE_DONE;
+    while (out->n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (!(out->v[out->n++] = kz__col_text(s, 0, a))) {
+            kz__done(s);
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        }
+    kz__done(s);
+    return out->n == max || rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
 static int word_char(unsigned char c) { return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
 
 char *kz__fts_query(const char *q, kz_arena *a)

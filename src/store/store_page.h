@@ -26,6 +26,11 @@ kz_rc kz__page_run_if(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item
                       kz__row_reader read, kz__row_keep keep, void *keep_ctx, kz_arena *a,
                       void **items, size_t *n, char next[KZ_CURSOR_TEXT], kz_err *err);
 
+/* Steps a bound statement and collects column 0 of each row as text (arena), at most
+ * max rows. Resets s. */
+kz_rc kz__collect_text(kz_db *db, sqlite3_stmt *s, size_t max, kz_arena *a, kz_strlist *out,
+                       kz_err *err);
+
 /* Normalizes a free-text query into an FTS5 query of quoted prefix terms
  * ("tok1"* "tok2"*) in arena memory, or NULL when q holds no searchable word. */
 char *kz__fts_query(const char *q, kz_arena *a);

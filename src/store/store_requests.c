@@ -367,20 +367,7 @@ static kz_rc collect_ids(kz_db *db, sqlite3_stmt *s, kz_time now, size_t max, kz
 {
     sqlite3_bind_int64(s, 1, now);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
-    out->n = 0;
-    out->v = kz_arena_calloc(a, max ? max : 1, sizeof *out->v);
-    if (!out->v) {
-        kz__done(s);
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    }
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if (!(out->v[out->n++] = kz__col_text(s, 0, a))) {
-            kz__done(s);
-            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-        }
-    kz__done(s);
-    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+    return kz__collect_text(db, s, max, a, out, err);
 }
 
 kz_rc kz_store_request_escalations_due(kz_db *db, kz_time now, size_t max, kz_arena *a,
