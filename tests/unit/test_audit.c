@@ -53,7 +53,7 @@ static void intact_chain_verifies(void **state)
     kz_fixture *f = with_history();
     kz_audit_report r;
     assert_int_equal(verify(f, &r), KZ_OK);
-    assert_int_equal(r.entries, 5); /* node.init, key.create, 2 orgs, 1 contact */
+    assert_int_equal(r.entries, 6); /* node.init, node.signing_key, key.create, 2 orgs, 1 contact */
     assert_int_equal(r.first_bad, 0);
     kz_fixture_free(f);
 }
@@ -96,10 +96,10 @@ static void removed_tail_is_caught(void **state)
 {
     (void)state;
     kz_fixture *f = with_history();
-    sql(f->path, "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 5");
+    sql(f->path, "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 6");
     kz_audit_report r;
     assert_int_equal(verify(f, &r), KZ_ECORRUPT);
-    assert_int_equal(r.first_bad, 5);
+    assert_int_equal(r.first_bad, 6);
     kz_fixture_free(f);
 }
 
