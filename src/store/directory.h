@@ -50,6 +50,8 @@ kz_rc kz_store_key_get(kz_db *db, const char *id, kz_arena *a, kz_apikey *out, k
 /* The unrevoked key whose secret hashes to hash_hex; KZ_ENOTFOUND otherwise. */
 kz_rc kz_store_key_by_hash(kz_db *db, const char *hash_hex, kz_arena *a, kz_apikey *out, kz_err *err);
 kz_rc kz_store_key_revoke(kz_db *db, const char *id, kz_time when, kz_err *err);
+/* Records a use of the key; skipped (KZ_ESTORE) rather than waiting when the database
+ * is locked by a writer. */
 kz_rc kz_store_key_touch(kz_db *db, const char *id, kz_time when, kz_err *err);
 /* organization NULL lists every key. */
 kz_rc kz_store_key_list(kz_db *db, const char *organization, const kz_page *pg, kz_arena *a,

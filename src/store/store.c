@@ -85,7 +85,7 @@ static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
         return KZ_ESTORE;
     }
     sqlite3_extended_result_codes(db->h, 1);
-    sqlite3_busy_timeout(db->h, 10000);
+    sqlite3_busy_timeout(db->h, KZ_BUSY_TIMEOUT_MS);
     kz_rc krc = exec(db->h,
                      "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
                      "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;",

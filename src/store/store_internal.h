@@ -10,7 +10,7 @@
 
 #include <sqlite3.h>
 
-enum { KZ_STMT_CACHE = 256 };
+enum { KZ_STMT_CACHE = 256, KZ_BUSY_TIMEOUT_MS = 10000 };
 
 struct kz_db {
     sqlite3 *h;
