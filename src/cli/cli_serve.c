@@ -43,9 +43,10 @@ static int run(const kz_args *a)
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
     long long threads = kz_arg_num(a, "threads", 0, 256);
     long long max_body = kz_arg_num(a, "max-body", 1024, 1LL << 30);
+    long long max_bulk = kz_arg_num(a, "max-bulk-body", 1024, 1LL << 30);
     long long sched = kz_arg_num(a, "scheduler-interval", 1, 86400);
     long long grace = kz_arg_num(a, "grace", 0, 600);
-    if (threads < 0 || max_body < 0 || sched < 0 || grace < 0)
+    if (threads < 0 || max_body < 0 || max_bulk < 0 || sched < 0 || grace < 0)
         return 2;
     /* Block the stop signals before any thread starts, so that only sigwait sees them;
      * ignore SIGPIPE from clients that hang up. */
@@ -62,10 +63,12 @@ static int run(const kz_args *a)
         return kz_cli_error(a, "%s", err.msg);
     node->test_clock = kz_arg(a, "test-clock") != NULL;
     kz_cache_enable(kz_arg(a, "no-response-cache") == NULL);
+    node->public_clear = kz_arg(a, "public") != NULL;
     kz_server_opts so = {
         .listen = kz_arg(a, "listen"),
         .threads = (unsigned)threads,
         .max_body = (size_t)max_body,
+        .max_bulk_body = (size_t)max_bulk,
         .grace_ms = (unsigned)grace * 1000,
     };
     int rc = serve(a, node, &so, (unsigned)sched * 1000);
@@ -78,6 +81,8 @@ static const kz_opt opts[] = {
     {"listen", "HOST:PORT", "127.0.0.1:8470", "address to serve on ([::1]:PORT for IPv6)"},
     {"threads", "N", "0", "worker threads; 0 = two per core, at least 4"},
     {"max-body", "BYTES", "1048576", "largest request body accepted"},
+    {"max-bulk-body", "BYTES", "33554432", "largest body of a bulk upload (POST /indicators/bulk)"},
+    {"public", NULL, NULL, "let callers without a key read TLP:CLEAR incidents and indicators"},
     {"scheduler-interval", "SECONDS", "30", "how often recurring checks and other duties run"},
     {"grace", "SECONDS", "10", "on SIGINT/SIGTERM, how long to let in-flight requests finish"},
     {"no-response-cache", NULL, NULL, "always run directory queries, never reuse an answer"},

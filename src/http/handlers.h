@@ -60,4 +60,25 @@ kz_rc kz_h_request_record(kz_req *r);
 kz_rc kz_h_settings_get(kz_req *r);
 kz_rc kz_h_settings_update(kz_req *r);
 
+/* http_incidents.c */
+kz_rc kz_h_incident_create(kz_req *r);
+kz_rc kz_h_incident_get(kz_req *r);
+kz_rc kz_h_incident_update(kz_req *r);
+kz_rc kz_h_incident_list(kz_req *r);
+kz_rc kz_h_incident_indicators(kz_req *r);
+kz_rc kz_h_incident_stats(kz_req *r);
+kz_rc kz_h_timeline_add(kz_req *r);
+kz_rc kz_h_taxonomies(kz_req *r);
+
+/* http_indicators.c */
+kz_rc kz_h_indicator_create(kz_req *r);
+kz_rc kz_h_indicator_bulk(kz_req *r);
+kz_rc kz_h_indicator_get(kz_req *r);
+kz_rc kz_h_indicator_update(kz_req *r);
+kz_rc kz_h_indicator_list(kz_req *r);
+kz_rc kz_h_indicator_stats(kz_req *r);
+kz_rc kz_h_indicator_sightings(kz_req *r);
+kz_rc kz_h_sighting_create(kz_req *r);
+kz_rc kz_h_sighting_list(kz_req *r);
+
 #endif

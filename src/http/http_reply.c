@@ -70,6 +70,17 @@ kz_rc kz_req_query_checked(kz_req *r, const char *name, kz_check_fn check, const
     return KZ_OK;
 }
 
+kz_rc kz_req_query_enum(kz_req *r, const char *name, const kz_enum *e, const char **out)
+{
+    *out = kz_req_query(r, name);
+    if (!*out || kz_enum_parse(e, *out) >= 0)
+        return KZ_OK;
+    char list[256];
+    kz_enum_list(e, list, sizeof list);
+    *out = NULL;
+    return kz_fail(&r->err, KZ_EINVAL, name, "%s must be %s", name, list);
+}
+
 kz_rc kz_req_query_time(kz_req *r, const char *name, kz_time *out)
 {
     const char *v = kz_req_query(r, name);

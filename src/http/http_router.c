@@ -127,6 +127,14 @@ static kz_rc cached_handler(kz_req *r, const kz_route *rt)
     return rc;
 }
 
+size_t kz_router_body_max(const char *method, const char *path, size_t normal, size_t bulk)
+{
+    for (const kz_route *rt = kz_routes; rt->method; rt++)
+        if (strcmp(rt->method, method) == 0 && match(rt->pattern, path, NULL, NULL))
+            return (rt->flags & KZ_ROUTE_BULK_BODY) && bulk > normal ? bulk : normal;
+    return normal;
+}
+
 void kz_router_dispatch(kz_node *node, kz_req *r)
 {
     const kz_route *found = NULL;

@@ -5,6 +5,7 @@
 
 #define J KZ_ROUTE_JSON_BODY
 #define C KZ_ROUTE_CACHE
+#define B KZ_ROUTE_BULK_BODY
 #define V1 "/api/v1"
 
 const kz_route kz_routes[] = {
@@ -53,6 +54,25 @@ const kz_route kz_routes[] = {
 
     {"GET", V1 "/settings", kz_h_settings_get, 0, "node settings with their values and defaults"},
     {"PATCH", V1 "/settings", kz_h_settings_update, J, "change node settings, null restores a default (admin)"},
+
+    {"GET", V1 "/taxonomies", kz_h_taxonomies, 0, "RSIT classes and types, NIS2 sectors and impacts; no key needed"},
+    {"POST", V1 "/incidents", kz_h_incident_create, J, "report an incident (analyst, admin)"},
+    {"GET", V1 "/incidents", kz_h_incident_list, 0, "incidents the caller may see: rsit_class, rsit_type, sector, state, status, impact, organization, tlp, q, since, until"},
+    {"GET", V1 "/incidents/{id}", kz_h_incident_get, 0, "one incident with its timeline"},
+    {"PATCH", V1 "/incidents/{id}", kz_h_incident_update, J, "change an incident (its organization's analysts, admin)"},
+    {"POST", V1 "/incidents/{id}/timeline", kz_h_timeline_add, J, "add a note to an incident's timeline (analyst, admin)"},
+    {"GET", V1 "/incidents/{id}/indicators", kz_h_incident_indicators, 0, "the indicators linked to an incident"},
+    {"GET", V1 "/stats/incidents", kz_h_incident_stats, 0, "visible incidents counted by status, class, type, sector, impact and tlp"},
+
+    {"POST", V1 "/indicators/bulk", kz_h_indicator_bulk, J | B, "up to 10,000 indicators, all or nothing (analyst, admin)"},
+    {"POST", V1 "/indicators", kz_h_indicator_create, J, "share an indicator, merged per (type, value, source) (analyst, admin)"},
+    {"GET", V1 "/indicators", kz_h_indicator_list, 0, "indicators the caller may see: q, type, tlp, source, incident, since, until, active"},
+    {"GET", V1 "/indicators/{id}", kz_h_indicator_get, 0, "one indicator"},
+    {"PATCH", V1 "/indicators/{id}", kz_h_indicator_update, J, "change an indicator (its source's analysts, admin)"},
+    {"GET", V1 "/indicators/{id}/sightings", kz_h_indicator_sightings, 0, "sightings of an indicator summed per observer: since, until"},
+    {"GET", V1 "/stats/indicators", kz_h_indicator_stats, 0, "visible indicators counted by type and tlp"},
+    {"POST", V1 "/sightings", kz_h_sighting_create, J, "report that an indicator was seen (analyst, admin)"},
+    {"GET", V1 "/sightings", kz_h_sighting_list, 0, "sightings summed per indicator: observer, since, until"},
 
     {"GET", V1 "/audit", kz_h_audit_list, 0, "the audit chain (admin)"},
     {"GET", V1 "/audit/verify", kz_h_audit_verify, 0, "verify the audit chain (admin)"},

@@ -111,7 +111,7 @@ static kz_req *req_new(kz_server *s, struct MHD_Connection *conn, const char *ur
     r->conn = conn;
     r->started = kz_now_ms();
     kz_arena_init(&r->arena);
-    kz_buf_init(&r->body, s->opts.max_body);
+    kz_buf_init(&r->body, kz_router_body_max(method, url, s->opts.max_body, s->opts.max_bulk_body));
     r->path = kz_arena_strdup(&r->arena, url);
     r->method = kz_arena_strdup(&r->arena, method);
     r->status = 500;
@@ -220,9 +220,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r)
             return MHD_NO;
         *con_cls = r;
-        if (announced_too_big(conn, s->opts.max_body)) {
+        if (announced_too_big(conn, r->body.max)) {
             kz_router_fail(r, kz_fail(&r->err, KZ_ETOOBIG, "", "the request body is larger than %zu bytes",
-                                      s->opts.max_body));
+                                      r->body.max));
             return send_reply(conn, r);
         }
         return MHD_YES;

@@ -78,6 +78,9 @@ kz_rc kz_req_page(kz_req *r, kz_page *pg);
 /* A query parameter checked by a validator (e.g. kz_check_country); NULL when absent. */
 kz_rc kz_req_query_checked(kz_req *r, const char *name, kz_check_fn check, const char **out);
 
+/* A query parameter that must be one of e's wire names; NULL when absent. */
+kz_rc kz_req_query_enum(kz_req *r, const char *name, const kz_enum *e, const char **out);
+
 /* A time query parameter (RFC 3339); *out untouched when absent. */
 kz_rc kz_req_query_time(kz_req *r, const char *name, kz_time *out);
 

@@ -11,6 +11,7 @@ enum {
     KZ_ROUTE_RAW_BODY = 1 << 1,   /* the handler reads the body itself (other media types) */
     KZ_ROUTE_CACHE = 1 << 2,      /* GET whose answer is the same for every authenticated
                                      caller: served from the response cache (http/cache.h) */
+    KZ_ROUTE_BULK_BODY = 1 << 3,  /* bulk uploads: the body may grow to the bulk ceiling */
 };
 
 typedef struct kz_route {
@@ -23,6 +24,9 @@ typedef struct kz_route {
 
 /* The route table, ending with a zeroed entry. */
 extern const kz_route kz_routes[];
+
+/* The body ceiling of a request: bulk when its route is KZ_ROUTE_BULK_BODY, else normal. */
+size_t kz_router_body_max(const char *method, const char *path, size_t normal, size_t bulk);
 
 /* Handles r completely: on return r->status and r->reply are set. */
 void kz_router_dispatch(kz_node *node, kz_req *r);

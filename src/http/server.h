@@ -13,6 +13,7 @@ typedef struct kz_server_opts {
     const char *listen;        /* "127.0.0.1:8470", "[::1]:8470", "0.0.0.0:0" */
     unsigned threads;          /* worker threads (0 = two per core, at least 4) */
     size_t max_body;           /* request body ceiling in bytes */
+    size_t max_bulk_body;      /* ceiling of bulk routes (KZ_ROUTE_BULK_BODY) */
     unsigned grace_ms;         /* how long stop waits for in-flight requests */
 } kz_server_opts;
 

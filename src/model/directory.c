@@ -22,6 +22,7 @@ static const kz_field org_fields[] = {
     F(kz_org, kind, KZ_FT_ENUM, KZ_FF_REQUIRED, 0, &kz_org_kind_enum, NULL),
     F(kz_org, website, KZ_FT_STR, 0, 500, NULL, kz_check_web_url),
     F(kz_org, description, KZ_FT_TEXT, 0, 4000, NULL, NULL),
+    F(kz_org, client, KZ_FT_BOOL, 0, 0, NULL, NULL),
 };
 SCHEMA(kz_org_schema, "organization", org_fields);
 

@@ -18,6 +18,8 @@ typedef struct kz_org {
     int kind;           /* kz_org_kind */
     char *website;
     char *description;
+    bool client;        /* a client of the node's organization: may receive AMBER objects
+                           whose source allows it (see service/policy_tlp.h) */
 } kz_org;
 extern const kz_schema kz_org_schema;
 

@@ -5,19 +5,13 @@
 #define KZ_SERVICE_CALL_H
 
 #include "model/enums.h"
+#include "model/tlp.h"
 #include "service/node.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/error.h"
 
 #include <stdbool.h>
-
-/* Who is calling. key_id NULL = anonymous (no or unknown credentials). */
-typedef struct kz_viewer {
-    const char *key_id;
-    const char *org;      /* the key's organization */
-    int role;             /* kz_key_role, or -1 when anonymous */
-} kz_viewer;
 
 typedef struct kz_call {
     kz_node *node;

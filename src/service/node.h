@@ -15,6 +15,8 @@ typedef struct kz_node {
     unsigned char sign_sk[KZ_SIGN_SK_BYTES]; /* ed25519: signs the request record */
     unsigned char sign_pk[KZ_SIGN_PK_BYTES]; /* published at GET /api/v1/node */
     bool test_clock;                      /* allow tests to move the clock */
+    bool public_clear;                    /* callers without a key may read TLP:CLEAR
+                                             incidents and indicators (serve --public) */
     char public_url[256];                 /* base URL shown in links, no trailing slash */
 } kz_node;
 

@@ -82,9 +82,14 @@ kz_rc kz_svc_authenticate(kz_call *c, const char *secret)
         return kz_fail(c->err, KZ_EUNAUTH, NULL, "unknown or revoked API key");
     if (rc)
         return kz_fail(c->err, rc, NULL, "%s", e2.msg);
+    kz_org org;
+    rc = kz_store_org_get(c->db, k.organization, c->arena, &org, &e2);
+    if (rc)
+        return kz_fail(c->err, rc, NULL, "%s", e2.msg);
     c->who.key_id = k.id;
     c->who.org = k.organization;
     c->who.role = k.role;
+    c->who.client_of = org.client ? c->node->org_id : NULL;
     kz_time now = kz_now_ms();
     if (now - k.last_used > TOUCH_EVERY_MS)
         kz_store_key_touch(c->db, k.id, now, &e2);  /* best effort: a busy db must not refuse reads */

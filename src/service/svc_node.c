@@ -5,6 +5,7 @@
 #include "service/call.h"
 #include "service/directory.h"
 #include "store/audit.h"
+#include "service/policy_tlp.h"
 #include "util/alloc.h"
 
 #include <stdio.h>
@@ -73,6 +74,7 @@ kz_rc kz_node_open(const char *path, kz_node **out, kz_err *err)
     kz_node *node = kz_calloc(1, sizeof *node);
     if (!node)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    kz_store_set_visibility(kz_tlp_visible);
     kz_rc rc = kz_store_open(path, 0, &node->store, err);
     if (!rc)
         rc = load(node, err);
@@ -128,6 +130,7 @@ kz_rc kz_node_create(const char *path, const kz_node_setup *setup, char *key_out
     if (key_size < KZ_KEY_TEXT)
         return kz_fail(err, KZ_EINTERNAL, NULL, "key buffer too small");
     kz_node node = {0};
+    kz_store_set_visibility(kz_tlp_visible);
     kz_rc rc = kz_store_open(path, KZ_STORE_CREATE | KZ_STORE_MUST_BE_NEW, &node.store, err);
     if (rc)
         return rc;

@@ -92,6 +92,8 @@ static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
                      err);
     if (!krc && !st->memory)
         krc = exec(db->h, "PRAGMA journal_mode = WAL;", err);
+    if (!krc && kz__register_functions(db->h) != SQLITE_OK)
+        krc = kz_fail(err, KZ_ESTORE, NULL, "cannot register SQL functions: %s", sqlite3_errmsg(db->h));
     if (krc) {
         db_free(db);
         return krc;

@@ -5,6 +5,7 @@
 #ifndef KZ_STORE_H
 #define KZ_STORE_H
 
+#include "model/tlp.h"
 #include "util/error.h"
 
 #include <stdbool.h>
@@ -52,6 +53,18 @@ kz_rc kz_store_meta_get(kz_db *db, const char *key, void *buf, size_t size, size
 kz_rc kz_store_meta_put(kz_db *db, const char *key, const void *val, size_t len, kz_err *err);
 /* Removes key (no error when it was not there). */
 kz_rc kz_store_meta_delete(kz_db *db, const char *key, kz_err *err);
+
+/* The TLP decision as the store's SQL sees it. store/ never decides visibility: the
+ * service layer installs its policy function (kz_tlp_visible) here, and every
+ * connection then has the SQL function
+ *     kz_visible(?viewer, tlp, source, recipients, allow_clients)
+ * that calls it, so that list, count and statistics queries filter rows with the very
+ * same function as a single get. ?viewer is bound with kz__bind_viewer; tlp is the
+ * label's wire name, recipients newline-joined organization ids. Without a policy
+ * installed, or with an unbound viewer, kz_visible is false for every row (fail
+ * closed). Call once, before the first kz_store_open of the process. */
+typedef bool (*kz_store_visible_fn)(const kz_viewer *v, const kz_tlp_subject *o);
+void kz_store_set_visibility(kz_store_visible_fn fn);
 
 /* Version of the SQLite library in use. */
 const char *kz_store_engine_version(void);

@@ -95,6 +95,11 @@ static int read_list(sqlite3_stmt *s, int col, kz_strlist *l, kz_arena *a)
     return 0;
 }
 
+int kz__col_list(sqlite3_stmt *s, int col, kz_strlist *out, kz_arena *a)
+{
+    return read_list(s, col, out, a);
+}
+
 int kz__read_fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, kz_arena *a)
 {
     int col = first;

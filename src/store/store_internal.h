@@ -56,8 +56,18 @@ int kz__bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Copies a text column into the arena (NULL for SQL NULL). */
 char *kz__col_text(sqlite3_stmt *s, int col, kz_arena *a);
 
+/* Reads a newline-joined text column as a list (empty for NULL). 0, or -1 on ENOMEM. */
+int kz__col_list(sqlite3_stmt *s, int col, kz_strlist *out, kz_arena *a);
+
 /* Runs a statement that returns no rows (INSERT/UPDATE/DELETE) and resets it. */
 kz_rc kz__exec_stmt(kz_db *db, sqlite3_stmt *s, kz_err *err);
+
+/* Registers Kizuna's SQL functions (kz_visible) on a new connection (store_tlp.c). */
+int kz__register_functions(sqlite3 *h);
+
+/* Binds the viewer whose TLP view kz_visible applies (a pointer, never text: SQL cannot
+ * forge one). v must outlive the statement's execution. */
+int kz__bind_viewer(sqlite3_stmt *s, int i, const kz_viewer *v);
 
 /* Cursor pagination: encodes the last row number as an opaque token, and decodes it
  * (KZ_EINVAL naming "cursor" on anything not produced by kz__cursor_encode). */

@@ -170,6 +170,67 @@ static const migration migrations[] = {
      "  last_error TEXT, sent_at INTEGER);"
      "CREATE INDEX outbox_due ON outbox(next_attempt) WHERE status = 'pending';"
      "CREATE INDEX outbox_request ON outbox(request, n);"},
+
+    {"sharing: incidents, timeline, indicators, sightings; client organizations",
+     /* AMBER "with clients" (service/policy_tlp.h): the organizations that are clients of
+      * the node's own organization. */
+     "ALTER TABLE organizations ADD COLUMN client INTEGER NOT NULL DEFAULT 0;"
+
+     /* Every shareable table ends with the same TLP columns (tlp, recipients,
+      * allow_clients) next to its source column, which is what kz_visible() reads. */
+     "CREATE TABLE incidents ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  organization TEXT NOT NULL REFERENCES organizations(id),"
+     "  title TEXT NOT NULL, description TEXT, rsit_class TEXT NOT NULL, rsit_type TEXT NOT NULL,"
+     "  sector TEXT, states TEXT, impact TEXT, status TEXT NOT NULL, occurred INTEGER NOT NULL,"
+     "  tlp TEXT NOT NULL, recipients TEXT, allow_clients INTEGER NOT NULL);"
+     "CREATE INDEX incidents_occurred ON incidents(occurred);"
+     "CREATE VIRTUAL TABLE incidents_fts USING fts5(title, description,"
+     "  tokenize = 'unicode61 remove_diacritics 2');"
+     "CREATE TRIGGER incidents_fts_ins AFTER INSERT ON incidents BEGIN"
+     "  INSERT INTO incidents_fts(rowid, title, description) VALUES (new.n, new.title, new.description);"
+     "END;"
+     "CREATE TRIGGER incidents_fts_upd AFTER UPDATE OF title, description ON incidents BEGIN"
+     "  DELETE FROM incidents_fts WHERE rowid = old.n;"
+     "  INSERT INTO incidents_fts(rowid, title, description) VALUES (new.n, new.title, new.description);"
+     "END;"
+
+     "CREATE TABLE incident_timeline ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  incident TEXT NOT NULL REFERENCES incidents(id), at INTEGER NOT NULL, kind TEXT NOT NULL,"
+     "  organization TEXT NOT NULL, text TEXT NOT NULL);"
+     "CREATE INDEX incident_timeline_incident ON incident_timeline(incident, at, n);"
+
+     /* Deduplicated per (type, value, source); the unique index also serves lookups by
+      * value (with type IN (...) so that SQLite uses it without a type). */
+     "CREATE TABLE indicators ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  type TEXT NOT NULL, value TEXT NOT NULL,"
+     "  source TEXT NOT NULL REFERENCES organizations(id), registrable TEXT,"
+     "  tlp TEXT NOT NULL, recipients TEXT, allow_clients INTEGER NOT NULL,"
+     "  confidence INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+     "  valid_until INTEGER, description TEXT,"
+     "  UNIQUE (type, value, source));"
+     "CREATE INDEX indicators_registrable ON indicators(registrable) WHERE registrable IS NOT NULL;"
+
+     "CREATE TABLE indicator_incidents ("
+     "  indicator TEXT NOT NULL REFERENCES indicators(id),"
+     "  incident TEXT NOT NULL REFERENCES incidents(id),"
+     "  PRIMARY KEY (indicator, incident)) WITHOUT ROWID;"
+     "CREATE INDEX indicator_incidents_incident ON indicator_incidents(incident, indicator);"
+
+     "CREATE TABLE sightings ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  indicator TEXT NOT NULL REFERENCES indicators(id),"
+     "  observer TEXT NOT NULL REFERENCES organizations(id),"
+     "  count INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+     "  tlp TEXT NOT NULL, recipients TEXT, allow_clients INTEGER NOT NULL,"
+     "  UNIQUE (indicator, observer, first_seen, last_seen));"
+     "CREATE INDEX sightings_observer ON sightings(observer, indicator);"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

@@ -2,11 +2,11 @@
 #include "store/directory.h"
 #include "store/store_page.h"
 
-#define ORG_COLS "id, created, modified, name, state, kind, website, description"
+#define ORG_COLS "id, created, modified, name, state, kind, website, description, client"
 
 kz_rc kz_store_org_insert(kz_db *db, const kz_org *o, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO organizations (" ORG_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err);
+    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO organizations (" ORG_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", err);
     if (!s)
         return KZ_ESTORE;
     if (kz__bind_fields(s, 1, &kz_org_schema, o) < 0)
@@ -16,7 +16,7 @@ kz_rc kz_store_org_insert(kz_db *db, const kz_org *o, kz_err *err)
 
 kz_rc kz_store_org_update(kz_db *db, const kz_org *o, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "UPDATE organizations SET (" ORG_COLS ") = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) WHERE id = ?1", err);
+    sqlite3_stmt *s = kz__stmt(db, "UPDATE organizations SET (" ORG_COLS ") = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) WHERE id = ?1", err);
     if (!s)
         return KZ_ESTORE;
     if (kz__bind_fields(s, 1, &kz_org_schema, o) < 0)

@@ -1,6 +1,8 @@
 /* Cursor-paginated list execution and free-text query normalization. */
 #include "store/store_page.h"
 
+#include "store/sharing.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -73,6 +75,39 @@ kz_rc kz__collect_text(kz_db *db, sqlite3_stmt *s, size_t max, kz_arena *a, kz_s
         }
     kz__done(s);
     return out->n == max || rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
+kz_rc kz__counts_run(kz_db *db, sqlite3_stmt *s, kz_arena *a, kz_counts *out, kz_err *err)
+{
+    size_t cap = 16;
+    out->n = 0;
+    out->total = 0;
+    out->v = kz_arena_calloc(a, cap, sizeof *out->v);
+    int rc = SQLITE_NOMEM;
+    while (out->v && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            kz_count *bigger = kz_arena_calloc(a, cap * 2, sizeof *bigger);
+            if (!bigger) {
+                out->v = NULL;
+                break;
+            }
+            memcpy(bigger, out->v, cap * sizeof *bigger);
+            out->v = bigger;
+            cap *= 2;
+        }
+        kz_count *c = &out->v[out->n++];
+        c->key = kz__col_text(s, 0, a);
+        if (!c->key && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+            out->v = NULL;
+            break;
+        }
+        c->n = sqlite3_column_int64(s, 1);
+        out->total += c->n;
+    }
+    kz__done(s);
+    if (!out->v)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
 }
 
 static int word_char(unsigned char c) { return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }

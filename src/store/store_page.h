@@ -31,11 +31,14 @@ kz_rc kz__page_run_if(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item
 kz_rc kz__collect_text(kz_db *db, sqlite3_stmt *s, size_t max, kz_arena *a, kz_strlist *out,
                        kz_err *err);
 
+/* Steps a statement whose rows are (key text, count) into out (arena memory), summing
+ * the total. Resets s. */
+struct kz_counts;
+kz_rc kz__counts_run(kz_db *db, sqlite3_stmt *s, kz_arena *a, struct kz_counts *out, kz_err *err);
+
 /* Normalizes a free-text query into an FTS5 query of quoted prefix terms
  * ("tok1"* "tok2"*) in arena memory, or NULL when q holds no searchable word. */
 char *kz__fts_query(const char *q, kz_arena *a);
-
-
 
 /* Writes head, then " AND frag" for every bit of mask (frags[i] for bit i), then tail.
  * Fragments are static SQL with numbered parameters only; no input reaches the text. */

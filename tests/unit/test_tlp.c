@@ -6,7 +6,7 @@
 
 #include "service/policy_tlp.h"
 
-enum rel { SOURCE, RECIPIENT, OTHER_MEMBER, OTHER_ADMIN, ANONYMOUS, NREL };
+enum rel { SOURCE, RECIPIENT, OTHER_MEMBER, OTHER_ADMIN, CLIENT, ANONYMOUS, NREL };
 
 static kz_viewer viewer(enum rel r)
 {
@@ -15,6 +15,8 @@ static kz_viewer viewer(enum rel r)
     case RECIPIENT: return (kz_viewer){"k2", "org-recipient", KZ_ROLE_VIEWER};
     case OTHER_MEMBER: return (kz_viewer){"k3", "org-other", KZ_ROLE_ANALYST};
     case OTHER_ADMIN: return (kz_viewer){"k4", "org-node", KZ_ROLE_ADMIN};
+    /* a client of the node, whose organization (org-recipient here) received the object */
+    case CLIENT: return (kz_viewer){"k5", "org-client", KZ_ROLE_ANALYST, "org-recipient"};
     default: return (kz_viewer){NULL, NULL, -1};
     }
 }
@@ -24,27 +26,54 @@ static void matrix(void **state)
     (void)state;
     /* expected[label][relation] */
     static const int expected[5][NREL] = {
-        [KZ_TLP_CLEAR] = {1, 1, 1, 1, 1},
-        [KZ_TLP_GREEN] = {1, 1, 1, 1, 0},
-        [KZ_TLP_AMBER] = {1, 1, 0, 0, 0},
-        [KZ_TLP_AMBER_STRICT] = {1, 1, 0, 0, 0},
-        [KZ_TLP_RED] = {1, 1, 0, 0, 0},
+        [KZ_TLP_CLEAR] = {1, 1, 1, 1, 1, 1},
+        [KZ_TLP_GREEN] = {1, 1, 1, 1, 1, 0},
+        [KZ_TLP_AMBER] = {1, 1, 0, 0, 0, 0},
+        [KZ_TLP_AMBER_STRICT] = {1, 1, 0, 0, 0, 0},
+        [KZ_TLP_RED] = {1, 1, 0, 0, 0, 0},
     };
     const char *recipients[] = {"org-recipient"};
     for (int t = KZ_TLP_CLEAR; t <= KZ_TLP_RED; t++)
         for (int r = 0; r < NREL; r++) {
             kz_viewer v = viewer((enum rel)r);
-            kz_tlp_subject o = {t, "org-source", recipients, 1};
+            kz_tlp_subject o = {t, "org-source", recipients, 1, false};
             if (kz_tlp_visible(&v, &o) != expected[t][r])
                 fail_msg("tlp %d relation %d", t, r);
         }
+}
+
+/* AMBER "with clients": only when the source allows it, only for AMBER, and only for
+ * clients of an organization that is itself the source or a recipient. */
+static void amber_reaches_clients_only_when_the_source_allows(void **state)
+{
+    (void)state;
+    const char *recipients[] = {"org-recipient"};
+    kz_viewer client = viewer(CLIENT);
+    kz_viewer stranger = {"k6", "org-client", KZ_ROLE_ADMIN, "org-elsewhere"};
+    kz_viewer other = viewer(OTHER_MEMBER);
+    for (int t = KZ_TLP_CLEAR; t <= KZ_TLP_RED; t++) {
+        kz_tlp_subject o = {t, "org-source", recipients, 1, true};
+        assert_int_equal(kz_tlp_visible(&client, &o), t <= KZ_TLP_AMBER);
+        assert_int_equal(kz_tlp_visible(&stranger, &o), t <= KZ_TLP_GREEN);
+        assert_int_equal(kz_tlp_visible(&other, &o), t <= KZ_TLP_GREEN);
+    }
+    /* the client's organization may be the source itself */
+    kz_viewer src_client = {"k7", "org-client", KZ_ROLE_VIEWER, "org-source"};
+    kz_tlp_subject own = {KZ_TLP_AMBER, "org-source", NULL, 0, true};
+    assert_true(kz_tlp_visible(&src_client, &own));
+    own.allow_clients = false;
+    assert_false(kz_tlp_visible(&src_client, &own));
+    /* an anonymous viewer never counts as a client */
+    kz_viewer anon_client = {NULL, NULL, -1, "org-source"};
+    own.allow_clients = true;
+    assert_false(kz_tlp_visible(&anon_client, &own));
 }
 
 static void without_recipients_only_the_source_sees_above_green(void **state)
 {
     (void)state;
     for (int t = KZ_TLP_AMBER; t <= KZ_TLP_RED; t++) {
-        kz_tlp_subject o = {t, "org-source", NULL, 0};
+        kz_tlp_subject o = {t, "org-source", NULL, 0, false};
         kz_viewer src = viewer(SOURCE), rec = viewer(RECIPIENT);
         assert_true(kz_tlp_visible(&src, &o));
         assert_false(kz_tlp_visible(&rec, &o));
@@ -55,7 +84,7 @@ static void unknown_labels_fail_closed(void **state)
 {
     (void)state;
     kz_viewer v = viewer(OTHER_MEMBER);
-    kz_tlp_subject o = {17, "org-other", NULL, 0};
+    kz_tlp_subject o = {17, "org-other", NULL, 0, true};
     assert_false(kz_tlp_visible(&v, &o));
     o.tlp = -1;
     assert_false(kz_tlp_visible(&v, &o));
@@ -66,6 +95,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(matrix),
         cmocka_unit_test(without_recipients_only_the_source_sees_above_green),
+        cmocka_unit_test(amber_reaches_clients_only_when_the_source_allows),
         cmocka_unit_test(unknown_labels_fail_closed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

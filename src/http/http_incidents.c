@@ -1,0 +1,178 @@
+/* /api/v1/incidents (with their timelines and indicators), /api/v1/stats/incidents and
+ * /api/v1/taxonomies, the vocabularies incidents are classified with. */
+#include "http/handlers.h"
+
+#include "codec/json_fields.h"
+#include "http/http_sharing.h"
+#include "model/taxonomy.h"
+#include "model/validate.h"
+#include "service/sharing.h"
+
+#include <string.h>
+
+static json_t *timeline_json(const kz_timeline_entry *items, size_t n)
+{
+    return kz_json_encode_array(&kz_timeline_schema, items, n, sizeof *items);
+}
+
+kz_rc kz_h_incident_create(kz_req *r)
+{
+    json_t *body;
+    kz_incident o = {0};
+    kz_rc rc = kz_req_body_object(r, &body);
+    if (!rc)
+        rc = kz_json_decode(body, &kz_incident_schema, &o, KZ_DECODE_CREATE, &r->arena, NULL, &r->err);
+    if (!rc)
+        rc = kz_svc_incident_create(&r->call, &o);
+    return rc ? rc : kz_reply(r, 201, kz_json_encode(&kz_incident_schema, &o));
+}
+
+kz_rc kz_h_incident_get(kz_req *r)
+{
+    kz_incident o;
+    kz_timeline_entry *tl = NULL;
+    size_t n = 0;
+    kz_rc rc = kz_svc_incident_get(&r->call, r->params[0], &o);
+    if (!rc)
+        rc = kz_svc_timeline_list(&r->call, o.id, &tl, &n);
+    if (rc)
+        return rc;
+    json_t *j = kz_json_encode(&kz_incident_schema, &o);
+    if (j && json_object_set_new(j, "timeline", timeline_json(tl, n)))
+        return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+    return kz_reply(r, 200, j);
+}
+
+kz_rc kz_h_incident_update(kz_req *r)
+{
+    json_t *body;
+    kz_incident o;
+    kz_rc rc = kz_req_body_object(r, &body);
+    kz_json_patch patch = {body, &kz_incident_schema, &r->arena};
+    if (!rc)
+        rc = kz_svc_incident_update(&r->call, r->params[0], kz_json_apply_patch, &patch, &o);
+    return rc ? rc : kz_reply(r, 200, kz_json_encode(&kz_incident_schema, &o));
+}
+
+/* The filters shared by the list and the statistics. */
+static kz_rc incident_filter(kz_req *r, kz_incident_filter *f)
+{
+    kz_rc rc = KZ_OK;
+    if (!rc) rc = kz_req_query_checked(r, "rsit_class", kz_check_rsit_class, &f->rsit_class);
+    if (!rc) rc = kz_req_query_checked(r, "rsit_type", kz_check_rsit_type, &f->rsit_type);
+    if (!rc) rc = kz_req_query_checked(r, "sector", kz_check_nis2_sector, &f->sector);
+    if (!rc) rc = kz_req_query_checked(r, "state", kz_check_country, &f->state);
+    if (!rc) rc = kz_req_query_checked(r, "impact", kz_check_impact, &f->impact);
+    if (!rc) rc = kz_req_query_checked(r, "organization", kz_check_uuid, &f->organization);
+    if (!rc) rc = kz_req_query_enum(r, "status", &kz_incident_status_enum, &f->status);
+    if (!rc) rc = kz_req_query_enum(r, "tlp", &kz_tlp_enum, &f->tlp);
+    if (!rc) rc = kz_req_query_checked(r, "q", NULL, &f->q);
+    if (!rc) rc = kz_req_query_time(r, "since", &f->since);
+    if (!rc) rc = kz_req_query_time(r, "until", &f->until);
+    return rc;
+}
+
+#define INCIDENT_FILTERS "rsit_class", "rsit_type", "sector", "state", "impact", "organization", \
+    "status", "tlp", "q", "since", "until"
+
+kz_rc kz_h_incident_list(kz_req *r)
+{
+    static const char *const allowed[] = {INCIDENT_FILTERS, "limit", "cursor", NULL};
+    kz_incident_filter f = {0};
+    kz_page pg;
+    kz_incident_page page;
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = incident_filter(r, &f);
+    if (!rc) rc = kz_req_page(r, &pg);
+    if (!rc) rc = kz_svc_incident_list(&r->call, &f, &pg, &page);
+    if (rc)
+        return rc;
+    json_t *items = kz_json_encode_array(&kz_incident_schema, page.items, page.n, sizeof *page.items);
+    return kz_reply(r, 200, kz_page_json(items, page.next));
+}
+
+kz_rc kz_h_timeline_add(kz_req *r)
+{
+    json_t *body;
+    kz_timeline_entry e = {0};
+    kz_rc rc = kz_req_body_object(r, &body);
+    if (!rc)
+        rc = kz_json_decode(body, &kz_timeline_schema, &e, KZ_DECODE_CREATE, &r->arena, NULL, &r->err);
+    if (!rc)
+        rc = kz_svc_timeline_add(&r->call, r->params[0], &e);
+    return rc ? rc : kz_reply(r, 201, kz_json_encode(&kz_timeline_schema, &e));
+}
+
+kz_rc kz_h_incident_indicators(kz_req *r)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    kz_incident o;
+    kz_indicator_filter f = {0};
+    kz_page pg;
+    kz_indicator_page page;
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = kz_req_page(r, &pg);
+    if (!rc) rc = kz_svc_incident_get(&r->call, r->params[0], &o);
+    if (!rc) f.incident = o.id;
+    if (!rc) rc = kz_svc_indicator_list(&r->call, &f, &pg, &page);
+    if (rc)
+        return rc;
+    json_t *items = kz_json_encode_array(&kz_indicator_schema, page.items, page.n, sizeof *page.items);
+    return kz_reply(r, 200, kz_page_json(items, page.next));
+}
+
+kz_rc kz_h_incident_stats(kz_req *r)
+{
+    static const char *const allowed[] = {INCIDENT_FILTERS, NULL};
+    kz_incident_filter f = {0};
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc)
+        rc = incident_filter(r, &f);
+    if (rc)
+        return rc;
+    json_t *by = json_object();
+    int64_t total = 0;
+    for (int d = 0; by && d < KZ_INCIDENT_DIMS; d++) {
+        kz_counts counts;
+        if ((rc = kz_svc_incident_counts(&r->call, &f, (kz_incident_dim)d, &counts))) {
+            json_decref(by);
+            return rc;
+        }
+        total = counts.total;
+        json_object_set_new(by, kz_incident_dim_names[d], kz_counts_json(&counts));
+    }
+    return kz_reply(r, 200, by ? json_pack("{s:I, s:o}", "total", (json_int_t)total, "by", by) : NULL);
+}
+
+/* ---- taxonomies ------------------------------------------------------------------- */
+
+static json_t *term_json(const kz_term *t)
+{
+    return json_pack("{s:s, s:s, s:s}", "value", t->value, "name", t->name, "description", t->description);
+}
+
+static json_t *vocab_json(const kz_vocab *v, const char *parent)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < v->count; i++)
+        if (!parent || (v->terms[i].parent && strcmp(v->terms[i].parent, parent) == 0))
+            json_array_append_new(arr, term_json(&v->terms[i]));
+    return arr;
+}
+
+kz_rc kz_h_taxonomies(kz_req *r)
+{
+    json_t *classes = json_array();
+    for (size_t i = 0; classes && i < kz_rsit_classes.count; i++) {
+        const kz_term *t = &kz_rsit_classes.terms[i];
+        json_t *c = term_json(t);
+        if (c)
+            json_object_set_new(c, "types", vocab_json(&kz_rsit_types, t->value));
+        json_array_append_new(classes, c);
+    }
+    json_t *o = json_pack("{s:{s:s, s:o}, s:{s:s, s:o, s:o}}",
+                          "rsit", "source", kz_rsit_classes.source, "classes", classes,
+                          "nis2", "source", kz_nis2_sectors.source, "sectors",
+                          vocab_json(&kz_nis2_sectors, NULL), "impacts", vocab_json(&kz_nis2_impacts, NULL));
+    return kz_reply(r, 200, o);
+}

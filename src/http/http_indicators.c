@@ -1,0 +1,256 @@
+/* /api/v1/indicators (single and bulk), /api/v1/sightings and /api/v1/stats/indicators. */
+#include "http/handlers.h"
+
+#include "codec/json_fields.h"
+#include "http/http_sharing.h"
+#include "model/validate.h"
+#include "service/sharing.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const kz_enum kz_ind_type_enum;
+
+json_t *kz_counts_json(const kz_counts *c)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < c->n; i++)
+        json_object_set_new(o, c->v[i].key ? c->v[i].key : "none", json_integer((json_int_t)c->v[i].n));
+    return o;
+}
+
+static json_t *indicator_json(const kz_indicator *o) { return kz_json_encode(&kz_indicator_schema, o); }
+
+kz_rc kz_h_indicator_create(kz_req *r)
+{
+    json_t *body;
+    kz_indicator o = {0};
+    kz_fieldset given = 0;
+    kz_upsert result = KZ_UPSERT_CREATED;
+    kz_rc rc = kz_req_body_object(r, &body);
+    if (!rc)
+        rc = kz_json_decode(body, &kz_indicator_schema, &o, KZ_DECODE_CREATE, &r->arena, &given, &r->err);
+    if (!rc)
+        rc = kz_svc_indicator_create(&r->call, &o, kz_indicator_given(given), &result);
+    if (rc)
+        return rc;
+    json_t *j = indicator_json(&o);
+    if (j)
+        json_object_set_new(j, "result", json_string(kz_enum_name(&kz_upsert_enum, (int)result)));
+    return kz_reply(r, result == KZ_UPSERT_CREATED ? 201 : 200, j);
+}
+
+static json_t *item_error_json(size_t index, const kz_err *e)
+{
+    return json_pack("{s:I, s:s, s:s, s:s}", "index", (json_int_t)index, "code", kz_rc_code(e->rc),
+                     "field", e->field, "message", e->msg);
+}
+
+/* 400 (or the first failure's status) with the first error and every failed item. */
+static kz_rc reply_item_errors(kz_req *r, kz_rc first, const kz_item_error *errors, size_t n)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < n; i++)
+        json_array_append_new(items, item_error_json(errors[i].index, &errors[i].err));
+    json_t *o = json_pack("{s:{s:s, s:s, s:s}, s:o}", "error", "code", kz_rc_code(first), "message",
+                          r->err.msg, "field", r->err.field, "items", items);
+    return kz_reply(r, kz_rc_http_status(first), o);
+}
+
+kz_rc kz_h_indicator_bulk(kz_req *r)
+{
+    json_t *body;
+    kz_rc rc = kz_req_body_object(r, &body);
+    if (rc)
+        return rc;
+    json_t *arr = json_object_get(body, "items");
+    if (json_object_size(body) != 1 || !json_is_array(arr))
+        return kz_fail(&r->err, KZ_EINVAL, "items", "the body must be {\"items\": [indicator, ...]}");
+    size_t n = json_array_size(arr);
+    if (n == 0 || n > KZ_BULK_MAX)
+        return kz_fail(&r->err, KZ_EINVAL, "items", "items must hold 1 to %d indicators", KZ_BULK_MAX);
+    kz_indicator *items = kz_arena_calloc(&r->arena, n, sizeof *items);
+    unsigned *given = kz_arena_calloc(&r->arena, n, sizeof *given);
+    kz_item_error *errors = kz_arena_calloc(&r->arena, KZ_BULK_ERRORS_MAX, sizeof *errors);
+    if (!items || !given || !errors)
+        return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+    /* every item is decoded before anything is checked, so that all syntax errors are
+     * reported at once */
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        kz_err e;
+        kz_fieldset fs = 0;
+        kz_err_clear(&e);
+        if (kz_json_decode(json_array_get(arr, i), &kz_indicator_schema, &items[i], KZ_DECODE_CREATE,
+                           &r->arena, &fs, &e)) {
+            char prefix[32];
+            snprintf(prefix, sizeof prefix, "items[%zu]%s", i, e.field[0] ? "." : "");
+            kz_err_prefix(&e, prefix);
+            if (bad == 0)
+                r->err = e;
+            if (bad < KZ_BULK_ERRORS_MAX)
+                errors[bad] = (kz_item_error){i, e};
+            bad++;
+            continue;
+        }
+        given[i] = kz_indicator_given(fs);
+    }
+    if (bad)
+        return reply_item_errors(r, KZ_EINVAL, errors, bad < KZ_BULK_ERRORS_MAX ? bad : KZ_BULK_ERRORS_MAX);
+    kz_bulk_report rep;
+    rc = kz_svc_indicator_bulk(&r->call, items, given, n, &rep);
+    if (rc && rep.n_errors)
+        return reply_item_errors(r, rc, rep.errors, rep.n_errors);
+    if (rc)
+        return rc;
+    json_t *out = json_array();
+    for (size_t i = 0; out && i < n; i++)
+        json_array_append_new(out, json_pack("{s:I, s:s, s:s}", "index", (json_int_t)i, "id", rep.ids[i],
+                                             "result", kz_enum_name(&kz_upsert_enum, (int)rep.results[i])));
+    return kz_reply(r, 200, out ? json_pack("{s:I, s:I, s:I, s:o}", "created", (json_int_t)rep.created,
+                                            "merged", (json_int_t)rep.merged, "unchanged",
+                                            (json_int_t)rep.unchanged, "items", out) : NULL);
+}
+
+kz_rc kz_h_indicator_get(kz_req *r)
+{
+    kz_indicator o;
+    kz_rc rc = kz_svc_indicator_get(&r->call, r->params[0], &o);
+    return rc ? rc : kz_reply(r, 200, indicator_json(&o));
+}
+
+kz_rc kz_h_indicator_update(kz_req *r)
+{
+    json_t *body;
+    kz_indicator o;
+    kz_rc rc = kz_req_body_object(r, &body);
+    kz_json_patch patch = {body, &kz_indicator_schema, &r->arena};
+    if (!rc)
+        rc = kz_svc_indicator_update(&r->call, r->params[0], kz_json_apply_patch, &patch, &o);
+    return rc ? rc : kz_reply(r, 200, indicator_json(&o));
+}
+
+#define INDICATOR_FILTERS "q", "type", "tlp", "source", "incident", "since", "until", "active"
+
+static kz_rc indicator_filter(kz_req *r, kz_indicator_filter *f)
+{
+    const char *active = NULL;
+    kz_rc rc = KZ_OK;
+    if (!rc) rc = kz_req_query_checked(r, "q", NULL, &f->q);
+    if (!rc) rc = kz_req_query_enum(r, "type", &kz_ind_type_enum, &f->type);
+    if (!rc) rc = kz_req_query_enum(r, "tlp", &kz_tlp_enum, &f->tlp);
+    if (!rc) rc = kz_req_query_checked(r, "source", kz_check_uuid, &f->source);
+    if (!rc) rc = kz_req_query_checked(r, "incident", kz_check_uuid, &f->incident);
+    if (!rc) rc = kz_req_query_time(r, "since", &f->since);
+    if (!rc) rc = kz_req_query_time(r, "until", &f->until);
+    if (!rc) rc = kz_req_query_checked(r, "active", NULL, &active);
+    if (!rc && active) {
+        if (strcmp(active, "true") != 0 && strcmp(active, "false") != 0)
+            return kz_fail(&r->err, KZ_EINVAL, "active", "active must be true or false");
+        f->active_at = strcmp(active, "true") == 0 ? kz_now_ms() : 0;
+    }
+    return rc;
+}
+
+kz_rc kz_h_indicator_list(kz_req *r)
+{
+    static const char *const allowed[] = {INDICATOR_FILTERS, "limit", "cursor", NULL};
+    kz_indicator_filter f = {0};
+    kz_page pg;
+    kz_indicator_page page;
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = indicator_filter(r, &f);
+    if (!rc) rc = kz_req_page(r, &pg);
+    if (!rc) rc = kz_svc_indicator_list(&r->call, &f, &pg, &page);
+    if (rc)
+        return rc;
+    json_t *items = kz_json_encode_array(&kz_indicator_schema, page.items, page.n, sizeof *page.items);
+    return kz_reply(r, 200, kz_page_json(items, page.next));
+}
+
+kz_rc kz_h_indicator_stats(kz_req *r)
+{
+    static const char *const allowed[] = {INDICATOR_FILTERS, NULL};
+    kz_indicator_filter f = {0};
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc)
+        rc = indicator_filter(r, &f);
+    if (rc)
+        return rc;
+    json_t *by = json_object();
+    int64_t total = 0;
+    for (int d = 0; by && d < KZ_INDICATOR_DIMS; d++) {
+        kz_counts counts;
+        if ((rc = kz_svc_indicator_counts(&r->call, &f, (kz_indicator_dim)d, &counts))) {
+            json_decref(by);
+            return rc;
+        }
+        total = counts.total;
+        json_object_set_new(by, kz_indicator_dim_names[d], kz_counts_json(&counts));
+    }
+    return kz_reply(r, 200, by ? json_pack("{s:I, s:o}", "total", (json_int_t)total, "by", by) : NULL);
+}
+
+/* ---- sightings --------------------------------------------------------------------- */
+
+kz_rc kz_h_sighting_create(kz_req *r)
+{
+    json_t *body;
+    kz_sighting s = {.tlp = KZ_TLP_AMBER, .count = 1};  /* defaults, kept when not given */
+    kz_upsert result = KZ_UPSERT_CREATED;
+    kz_rc rc = kz_req_body_object(r, &body);
+    if (!rc)
+        rc = kz_json_decode(body, &kz_sighting_schema, &s, KZ_DECODE_CREATE, &r->arena, NULL, &r->err);
+    if (!rc)
+        rc = kz_svc_sighting_add(&r->call, &s, &result);
+    if (rc)
+        return rc;
+    json_t *j = kz_json_encode(&kz_sighting_schema, &s);
+    if (j)
+        json_object_set_new(j, "result", json_string(kz_enum_name(&kz_upsert_enum, (int)result)));
+    return kz_reply(r, result == KZ_UPSERT_CREATED ? 201 : 200, j);
+}
+
+static kz_rc time_range(kz_req *r, kz_time *since, kz_time *until)
+{
+    *since = *until = 0;
+    kz_rc rc = kz_req_query_time(r, "since", since);
+    return rc ? rc : kz_req_query_time(r, "until", until);
+}
+
+kz_rc kz_h_indicator_sightings(kz_req *r)
+{
+    static const char *const allowed[] = {"since", "until", NULL};
+    kz_time since, until;
+    kz_sighting_sum *items, total;
+    size_t n;
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = time_range(r, &since, &until);
+    if (!rc) rc = kz_svc_sighting_sums_by_observer(&r->call, r->params[0], since, until, &items, &n, &total);
+    if (rc)
+        return rc;
+    json_t *observers = kz_json_encode_array(&kz_sighting_sum_schema, items, n, sizeof *items);
+    json_t *t = kz_json_encode(&kz_sighting_sum_schema, &total);
+    if (t)
+        json_object_del(t, "observer");
+    return kz_reply(r, 200, json_pack("{s:s, s:o?, s:o?}", "indicator", total.indicator, "total", t,
+                                      "observers", observers));
+}
+
+kz_rc kz_h_sighting_list(kz_req *r)
+{
+    static const char *const allowed[] = {"observer", "since", "until", "limit", "cursor", NULL};
+    const char *observer = NULL;
+    kz_time since, until;
+    kz_page pg;
+    kz_sighting_sum_page page;
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = kz_req_query_checked(r, "observer", kz_check_uuid, &observer);
+    if (!rc) rc = time_range(r, &since, &until);
+    if (!rc) rc = kz_req_page(r, &pg);
+    if (!rc) rc = kz_svc_sighting_sums_by_indicator(&r->call, observer, since, until, &pg, &page);
+    if (rc)
+        return rc;
+    json_t *items = kz_json_encode_array(&kz_sighting_sum_schema, page.items, page.n, sizeof *page.items);
+    return kz_reply(r, 200, kz_page_json(items, page.next));
+}

@@ -1,0 +1,342 @@
+/* Indicators in SQLite: one upsert statement that deduplicates per (type, value,
+ * source) and writes nothing when a report adds nothing new (so re-importing a feed
+ * changes nothing), links to incidents, and the viewer-filtered lists, counts and the
+ * streaming walk the exporters and the telemetry matcher use. */
+#include "store/sharing.h"
+#include "store/store_page.h"
+
+#include "model/enums.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const kz_enum kz_ind_type_enum;
+
+#define INDICATOR_COLS                                                                     \
+    "id, created, modified, type, value, source, registrable, tlp, recipients,"           \
+    " allow_clients, confidence, first_seen, last_seen, valid_until, description"
+#define INDICATOR_VISIBLE "kz_visible(?3, tlp, source, recipients, allow_clients)"
+/* The incidents of the row's indicator that the viewer (?3) may see. */
+#define INDICATOR_INCIDENTS                                                                \
+    "(SELECT group_concat(l.incident, char(10)) FROM indicator_incidents l"               \
+    " JOIN incidents i ON i.id = l.incident WHERE l.indicator = indicators.id"           \
+    " AND kz_visible(?3, i.tlp, i.organization, i.recipients, i.allow_clients)) AS incidents"
+
+const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS] = {
+    [KZ_INDICATOR_BY_TYPE] = "type", [KZ_INDICATOR_BY_TLP] = "tlp",
+};
+
+/* ?16 holds the KZ_GIVEN_* bits. The SET list applies the given fields; the WHERE
+ * clause lets the update happen only when one of them would change the row. */
+static const char upsert_sql[] =
+    "INSERT INTO indicators (" INDICATOR_COLS ")"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+    " ON CONFLICT (type, value, source) DO UPDATE SET"
+    " (modified, tlp, recipients, allow_clients, confidence, first_seen, last_seen, valid_until,"
+    "  description) = (excluded.modified,"
+    "  iif(?16 & 1, excluded.tlp, tlp),"
+    "  iif(?16 & 2, excluded.recipients, recipients),"
+    "  iif(?16 & 4, excluded.allow_clients, allow_clients),"
+    "  iif(?16 & 8, excluded.confidence, confidence),"
+    "  iif(?16 & 16, min(first_seen, excluded.first_seen), first_seen),"
+    "  iif(?16 & 32, max(last_seen, excluded.last_seen), last_seen),"
+    "  iif(?16 & 64, excluded.valid_until, valid_until),"
+    "  iif(?16 & 128, excluded.description, description))"
+    " WHERE NOT (iif(?16 & 1, tlp IS excluded.tlp, 1)"
+    "  AND iif(?16 & 2, recipients IS excluded.recipients, 1)"
+    "  AND iif(?16 & 4, allow_clients IS excluded.allow_clients, 1)"
+    "  AND iif(?16 & 8, confidence IS excluded.confidence, 1)"
+    "  AND iif(?16 & 16, first_seen <= excluded.first_seen, 1)"
+    "  AND iif(?16 & 32, last_seen >= excluded.last_seen, 1)"
+    "  AND iif(?16 & 64, valid_until IS excluded.valid_until, 1)"
+    "  AND iif(?16 & 128, description IS excluded.description, 1))"
+    " RETURNING id";
+
+static kz_rc find_id(kz_db *db, const kz_indicator *o, char id_out[37], kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT id FROM indicators WHERE type = ?1 AND value = ?2 AND source = ?3", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, kz_enum_name(&kz_ind_type_enum, o->type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, o->value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, o->source, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    kz_rc r = KZ_OK;
+    if (rc == SQLITE_ROW)
+        snprintf(id_out, 37, "%s", (const char *)sqlite3_column_text(s, 0));
+    else
+        r = rc == SQLITE_DONE ? kz_fail(err, KZ_EINTERNAL, NULL, "indicator vanished during upsert")
+                              : kz__sqlerr(db, rc, err);
+    kz__done(s);
+    return r;
+}
+
+kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given, kz_upsert *result,
+                                char id_out[37], kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, upsert_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    if (kz__bind_fields(s, 1, &kz_indicator_schema, o) < 0) {
+        kz__done(s);
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    }
+    sqlite3_bind_int(s, 16, (int)given);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(s, 0);
+        *result = id && strcmp(id, o->id) == 0 ? KZ_UPSERT_CREATED : KZ_UPSERT_MERGED;
+        if (id_out)
+            snprintf(id_out, 37, "%s", id ? id : "");
+        rc = sqlite3_step(s);
+    } else if (rc == SQLITE_DONE) {
+        *result = KZ_UPSERT_UNCHANGED;
+    }
+    kz__done(s);
+    if (rc != SQLITE_DONE)
+        return kz__sqlerr(db, rc, err);
+    return *result == KZ_UPSERT_UNCHANGED && id_out ? find_id(db, o, id_out, err) : KZ_OK;
+}
+
+kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "UPDATE indicators SET (" INDICATOR_COLS ") ="
+                                   " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                                   " WHERE id = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    if (kz__bind_fields(s, 1, &kz_indicator_schema, o) < 0) {
+        kz__done(s);
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    }
+    return kz__exec_stmt(db, s, err);
+}
+
+kz_rc kz_store_indicator_link(kz_db *db, const char *indicator, const char *incident, bool *added,
+                              kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "INSERT OR IGNORE INTO indicator_incidents (indicator, incident) VALUES (?1, ?2)", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, indicator, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, incident, -1, SQLITE_TRANSIENT);
+    kz_rc rc = kz__exec_stmt(db, s, err);
+    if (added)
+        *added = !rc && sqlite3_changes(db->h) > 0;
+    return rc;
+}
+
+kz_rc kz_store_indicator_set_links(kz_db *db, const kz_viewer *v, const char *indicator,
+                                   const kz_strlist *list, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "DELETE FROM indicator_incidents WHERE indicator = ?1 AND incident IN"
+                                   " (SELECT id FROM incidents"
+                                   "  WHERE kz_visible(?2, tlp, organization, recipients, allow_clients))", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, indicator, -1, SQLITE_TRANSIENT);
+    kz__bind_viewer(s, 2, v);
+    kz_rc rc = kz__exec_stmt(db, s, err);
+    for (size_t i = 0; !rc && i < list->n; i++)
+        rc = kz_store_indicator_link(db, indicator, list->v[i], NULL, err);
+    return rc;
+}
+
+/* Row layout of every indicator read: n, the stored columns, then the incidents. */
+static int read_indicator(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    kz_indicator *o = item;
+    int col = kz__read_fields(s, 1, &kz_indicator_schema, o, a);
+    return col < 0 ? -1 : kz__col_list(s, col, &o->incidents, a);
+}
+
+kz_rc kz_store_indicator_get(kz_db *db, const kz_viewer *v, const char *id, kz_arena *a,
+                             kz_indicator *out, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " INDICATOR_COLS ", " INDICATOR_INCIDENTS
+                                   " FROM indicators WHERE id = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    kz__bind_viewer(s, 3, v);
+    int rc = sqlite3_step(s);
+    kz_rc r = KZ_OK;
+    if (rc == SQLITE_ROW)
+        r = read_indicator(s, out, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
+    else if (rc == SQLITE_DONE)
+        r = kz_fail(err, KZ_ENOTFOUND, "indicator", "no indicator %.40s", id);
+    else
+        r = kz__sqlerr(db, rc, err);
+    kz__done(s);
+    return r;
+}
+
+/* Filter fragments with fixed parameter numbers (?1 after, ?2 limit, ?3 viewer). A
+ * value prefix is searched through the (type, value, source) index, hence the list of
+ * every type in front of the range. */
+enum { X_TYPE, X_TLP, X_SOURCE, X_INCIDENT, X_Q, X_SINCE, X_UNTIL, X_ACTIVE, X_FRAG_BITS };
+static const char *const indicator_frags[] = {
+    [X_TYPE] = "type = ?4",
+    [X_TLP] = "tlp = ?5",
+    [X_SOURCE] = "source = ?6",
+    [X_INCIDENT] = "id IN (SELECT indicator FROM indicator_incidents WHERE incident = ?7)",
+    [X_Q] = NULL, /* composed in with_types() */
+    [X_SINCE] = "last_seen >= ?11",
+    [X_UNTIL] = "last_seen < ?12",
+    [X_ACTIVE] = "(valid_until IS NULL OR valid_until > ?13)",
+};
+
+/* The q fragment: "((type IN ('ipv4', ...) AND value >= ?8 AND value < ?9) OR
+ * registrable = ?10)", the type names coming from the normalizer's static table. */
+static const char *q_fragment(char *buf, size_t size)
+{
+    size_t o = (size_t)snprintf(buf, size, "((type IN (");
+    for (int i = 0; i < kz_ind_type_enum.count && o < size; i++)
+        o += (size_t)snprintf(buf + o, size - o, "%s'%s'", i ? ", " : "", kz_ind_type_enum.values[i]);
+    if (o < size)
+        snprintf(buf + o, size - o, ") AND value >= ?8 AND value < ?9) OR registrable = ?10)");
+    return buf;
+}
+
+static const char *compose(char *buf, size_t size, const char *head, unsigned mask, const char *tail)
+{
+    const char *frags[X_FRAG_BITS];
+    char q[512];
+    memcpy(frags, indicator_frags, sizeof frags);
+    frags[X_Q] = q_fragment(q, sizeof q);
+    return kz__compose(buf, size, head, frags, mask, tail);
+}
+
+/* Bound values of one filter, kept alive until the statement has run. */
+typedef struct ind_binding {
+    char *q_end;     /* q followed by 0xFF: above every UTF-8 string starting with q */
+    char *q_lower;   /* q in ASCII lower case, for the registrable domain */
+} ind_binding;
+
+static unsigned indicator_mask(const kz_indicator_filter *f)
+{
+    return (f->type ? 1u << X_TYPE : 0) | (f->tlp ? 1u << X_TLP : 0) | (f->source ? 1u << X_SOURCE : 0) |
+           (f->incident ? 1u << X_INCIDENT : 0) | (f->q ? 1u << X_Q : 0) |
+           (f->since ? 1u << X_SINCE : 0) | (f->until ? 1u << X_UNTIL : 0) |
+           (f->active_at ? 1u << X_ACTIVE : 0);
+}
+
+static kz_rc indicator_bind(sqlite3_stmt *s, const kz_viewer *v, const kz_indicator_filter *f,
+                            kz_arena *a, kz_err *err)
+{
+    kz__bind_viewer(s, 3, v);
+    kz__bind_text(s, 4, f->type);
+    kz__bind_text(s, 5, f->tlp);
+    kz__bind_text(s, 6, f->source);
+    kz__bind_text(s, 7, f->incident);
+    if (f->q) {
+        size_t n = strlen(f->q);
+        char *end = kz_arena_alloc(a, n + 2), *lower = kz_arena_strdup(a, f->q);
+        if (!end || !lower)
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        memcpy(end, f->q, n);
+        end[n] = (char)0xFF;
+        end[n + 1] = '\0';
+        for (char *p = lower; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p + 32);
+        sqlite3_bind_text(s, 8, f->q, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 9, end, (int)n + 1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 10, lower, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int64(s, 11, f->since);
+    sqlite3_bind_int64(s, 12, f->until);
+    sqlite3_bind_int64(s, 13, f->active_at);
+    return KZ_OK;
+}
+
+static const char indicator_list_key;
+
+static const char *indicator_list_sql(unsigned mask, char *buf, size_t size)
+{
+    return compose(buf, size, "SELECT n, " INDICATOR_COLS ", " INDICATOR_INCIDENTS
+                   " FROM indicators WHERE n > ?1 AND " INDICATOR_VISIBLE, mask, "ORDER BY n LIMIT ?2");
+}
+
+kz_rc kz_store_indicator_list(kz_db *db, const kz_viewer *v, const kz_indicator_filter *f,
+                              const kz_page *pg, kz_arena *a, kz_indicator_page *out, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt_variant(db, &indicator_list_key, indicator_mask(f), indicator_list_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    kz_rc rc = indicator_bind(s, v, f, a, err);
+    if (rc) {
+        kz__done(s);
+        return rc;
+    }
+    void *items = NULL;
+    rc = kz__page_run(db, s, pg, sizeof(kz_indicator), read_indicator, a, &items, &out->n, out->next, err);
+    out->items = items;
+    return rc;
+}
+
+static const char indicator_counts_key;
+
+static const char *indicator_counts_sql(unsigned variant, char *buf, size_t size)
+{
+    char head[256];
+    snprintf(head, sizeof head, "SELECT %s, count(*) FROM indicators WHERE " INDICATOR_VISIBLE,
+             kz_indicator_dim_names[variant >> X_FRAG_BITS]);
+    return compose(buf, size, head, variant & ((1u << X_FRAG_BITS) - 1), "GROUP BY 1 ORDER BY 2 DESC, 1");
+}
+
+kz_rc kz_store_indicator_counts(kz_db *db, const kz_viewer *v, const kz_indicator_filter *f,
+                                kz_indicator_dim by, kz_arena *a, kz_counts *out, kz_err *err)
+{
+    unsigned variant = indicator_mask(f) | (unsigned)by << X_FRAG_BITS;
+    sqlite3_stmt *s = kz__stmt_variant(db, &indicator_counts_key, variant, indicator_counts_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    kz_rc rc = indicator_bind(s, v, f, a, err);
+    if (rc) {
+        kz__done(s);
+        return rc;
+    }
+    return kz__counts_run(db, s, a, out, err);
+}
+
+static const char indicator_each_key;
+
+static const char *indicator_each_sql(unsigned mask, char *buf, size_t size)
+{
+    return compose(buf, size, "SELECT n, " INDICATOR_COLS ", " INDICATOR_INCIDENTS
+                   " FROM indicators WHERE " INDICATOR_VISIBLE, mask, "ORDER BY n");
+}
+
+enum { EACH_ARENA_ROWS = 256 };
+
+kz_rc kz_store_indicator_each(kz_db *db, const kz_viewer *v, const kz_indicator_filter *f,
+                              kz_indicator_fn fn, void *ctx, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt_variant(db, &indicator_each_key, indicator_mask(f), indicator_each_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    kz_arena binds, rows;
+    kz_arena_init(&binds);
+    kz_arena_init(&rows);
+    kz_rc out = indicator_bind(s, v, f, &binds, err);
+    int rc = SQLITE_DONE;
+    for (size_t i = 1; !out && (rc = sqlite3_step(s)) == SQLITE_ROW; i++) {
+        kz_indicator o;
+        if (read_indicator(s, &o, &rows)) {
+            out = kz_fail(err, KZ_ENOMEM, NULL, NULL);
+            break;
+        }
+        out = fn(&o, ctx);
+        if (i % EACH_ARENA_ROWS == 0) {  /* constant memory however many rows */
+            kz_arena_free(&rows);
+            kz_arena_init(&rows);
+        }
+    }
+    kz__done(s);
+    kz_arena_free(&rows);
+    kz_arena_free(&binds);
+    if (!out && rc != SQLITE_DONE)
+        out = kz__sqlerr(db, rc, err);
+    return out;
+}
