@@ -12,7 +12,7 @@
 
 static json_t *timeline_json(const kz_timeline_entry *items, size_t n)
 {
-    return kz_json_encode_array(&kz_timeline_schema, items, n, sizeof *items);
+    return kz_json_array_of(&kz_timeline_schema, items, n, sizeof *items);
 }
 
 kz_rc kz_h_incident_create(kz_req *r)
@@ -87,8 +87,7 @@ kz_rc kz_h_incident_list(kz_req *r)
     if (!rc) rc = kz_svc_incident_list(&r->call, &f, &pg, &page);
     if (rc)
         return rc;
-    json_t *items = kz_json_encode_array(&kz_incident_schema, page.items, page.n, sizeof *page.items);
-    return kz_reply(r, 200, kz_page_json(items, page.next));
+    return kz_reply_page(r, &kz_incident_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 
 kz_rc kz_h_timeline_add(kz_req *r)
@@ -117,8 +116,7 @@ kz_rc kz_h_incident_indicators(kz_req *r)
     if (!rc) rc = kz_svc_indicator_list(&r->call, &f, &pg, &page);
     if (rc)
         return rc;
-    json_t *items = kz_json_encode_array(&kz_indicator_schema, page.items, page.n, sizeof *page.items);
-    return kz_reply(r, 200, kz_page_json(items, page.next));
+    return kz_reply_page(r, &kz_indicator_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 
 kz_rc kz_h_incident_stats(kz_req *r)

@@ -15,8 +15,19 @@ json_t *kz_counts_json(const kz_counts *c)
 {
     json_t *o = json_object();
     for (size_t i = 0; o && i < c->n; i++)
-        json_object_set_new(o, c->v[i].key ? c->v[i].key : "none", json_integer((json_int_t)c->v[i].n));
+        json_object_set_new(o, c->v[i].key ? c->v[i].key : "unset", json_integer((json_int_t)c->v[i].n));
     return o;
+}
+
+json_t *kz_json_array_of(const kz_schema *s, const void *items, size_t n, size_t item_size)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++)
+        if (json_array_append_new(arr, kz_json_encode(s, (const char *)items + i * item_size))) {
+            json_decref(arr);
+            return NULL;
+        }
+    return arr;
 }
 
 static json_t *indicator_json(const kz_indicator *o) { return kz_json_encode(&kz_indicator_schema, o); }
@@ -164,8 +175,7 @@ kz_rc kz_h_indicator_list(kz_req *r)
     if (!rc) rc = kz_svc_indicator_list(&r->call, &f, &pg, &page);
     if (rc)
         return rc;
-    json_t *items = kz_json_encode_array(&kz_indicator_schema, page.items, page.n, sizeof *page.items);
-    return kz_reply(r, 200, kz_page_json(items, page.next));
+    return kz_reply_page(r, &kz_indicator_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 
 kz_rc kz_h_indicator_stats(kz_req *r)
@@ -229,7 +239,7 @@ kz_rc kz_h_indicator_sightings(kz_req *r)
     if (!rc) rc = kz_svc_sighting_sums_by_observer(&r->call, r->params[0], since, until, &items, &n, &total);
     if (rc)
         return rc;
-    json_t *observers = kz_json_encode_array(&kz_sighting_sum_schema, items, n, sizeof *items);
+    json_t *observers = kz_json_array_of(&kz_sighting_sum_schema, items, n, sizeof *items);
     json_t *t = kz_json_encode(&kz_sighting_sum_schema, &total);
     if (t)
         json_object_del(t, "observer");
@@ -251,6 +261,5 @@ kz_rc kz_h_sighting_list(kz_req *r)
     if (!rc) rc = kz_svc_sighting_sums_by_indicator(&r->call, observer, since, until, &pg, &page);
     if (rc)
         return rc;
-    json_t *items = kz_json_encode_array(&kz_sighting_sum_schema, page.items, page.n, sizeof *page.items);
-    return kz_reply(r, 200, kz_page_json(items, page.next));
+    return kz_reply_page(r, &kz_sighting_sum_schema, page.items, page.n, sizeof *page.items, page.next);
 }

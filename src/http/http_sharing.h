@@ -8,7 +8,11 @@
 #include <jansson.h>
 
 /* {"value": count, ...} in the order of c (largest first); rows without a value are
- * counted under "none". New reference, NULL on ENOMEM. */
+ * counted under "unset". New reference, NULL on ENOMEM. */
 json_t *kz_counts_json(const kz_counts *c);
+
+/* A JSON array of n structs of schema s laid out item_size bytes apart (for arrays
+ * nested in a reply; whole pages go through kz_reply_page). New reference or NULL. */
+json_t *kz_json_array_of(const kz_schema *s, const void *items, size_t n, size_t item_size);
 
 #endif

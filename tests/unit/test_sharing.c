@@ -1,0 +1,388 @@
+/* Unit tests of incident and indicator sharing on a real SQLite file: taxonomy rules,
+ * deduplication and merging of indicators, all-or-nothing bulk writes, the SQL function
+ * kz_visible agreeing with kz_tlp_visible, counts over visible rows only, sightings and
+ * their sums, and the streaming walk. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "codec/indicator_norm.h"
+#include "helpers.h"
+#include "model/taxonomy.h"
+#include "service/policy_tlp.h"
+#include "service/sharing.h"
+
+enum { HOUR_MS = 60 * 60 * 1000 };
+
+static kz_indicator ind(int type, const char *value, int tlp)
+{
+    return (kz_indicator){.type = type, .value = (char *)value, .tlp = tlp};
+}
+
+static kz_strlist one(kz_fixture *f, const char *id)
+{
+    char **v = kz_arena_calloc(&f->arena, 1, sizeof *v);
+    v[0] = (char *)id;
+    return (kz_strlist){v, 1};
+}
+
+static void taxonomies_come_from_the_reference_files(void **state)
+{
+    (void)state;
+    const kz_term *t = kz_vocab_find(&kz_rsit_types, "phishing");
+    assert_non_null(t);
+    assert_string_equal(t->parent, "fraud");
+    assert_non_null(kz_vocab_find(&kz_rsit_classes, "intrusion-attempts"));
+    assert_non_null(kz_vocab_find(&kz_nis2_sectors, "health"));
+    assert_non_null(kz_vocab_find(&kz_nis2_impacts, "red"));
+    assert_null(kz_vocab_find(&kz_rsit_types, "fraud")); /* a class is not a type */
+    assert_true(kz_rsit_types.count >= 30);
+    assert_int_equal(kz_nis2_sectors.count, 18);
+    kz_err err;
+    assert_int_equal(kz_check_nis2_sector("healthcare", "sector", &err), KZ_EINVAL);
+    assert_string_equal(err.field, "sector");
+    assert_non_null(strstr(err.msg, "NIS2 sector"));
+}
+
+static void incident_class_follows_its_type(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_incident o = {.title = (char *)"Phishing wave", .rsit_type = (char *)"phishing", .tlp = KZ_TLP_GREEN};
+    assert_int_equal(kz_svc_incident_create(&f->call, &o), KZ_OK);
+    assert_string_equal(o.rsit_class, "fraud");
+    assert_int_equal(o.status, KZ_INCIDENT_OPEN);
+    assert_true(o.occurred > 0);
+    assert_string_equal(o.organization, f->node->org_id);
+
+    kz_incident bad = {.title = (char *)"x", .rsit_type = (char *)"phishing",
+                       .rsit_class = (char *)"availability", .tlp = KZ_TLP_GREEN};
+    assert_int_equal(kz_svc_incident_create(&f->call, &bad), KZ_EINVAL);
+    assert_string_equal(f->err.field, "rsit_type");
+
+    kz_incident unknown_recipient = {.title = (char *)"x", .rsit_type = (char *)"ddos", .tlp = KZ_TLP_RED,
+                                     .recipients = one(f, "6f0c3e8e-3b2c-4f7e-9a59-1c1d2e3f4a5b")};
+    assert_int_equal(kz_svc_incident_create(&f->call, &unknown_recipient), KZ_EINVAL);
+    assert_string_equal(f->err.field, "recipients[0]");
+
+    /* a status change lands in the timeline, after the "created" entry */
+    kz_timeline_entry *tl;
+    size_t n;
+    assert_int_equal(kz_svc_timeline_list(&f->call, o.id, &tl, &n), KZ_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(tl[0].kind, KZ_TIMELINE_CREATED);
+    kz_fixture_free(f);
+}
+
+static void indicators_merge_per_type_value_and_source(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_org *other = kz_fixture_org(f, "Other CSIRT", "SG");
+    kz_upsert res;
+    kz_indicator a = ind(KZ_IND_DOMAIN, "WWW.Example.COM.", KZ_TLP_GREEN);
+    assert_int_equal(kz_svc_indicator_create(&f->call, &a, KZ_GIVEN_TLP, &res), KZ_OK);
+    assert_int_equal(res, KZ_UPSERT_CREATED);
+    assert_string_equal(a.value, "www.example.com");
+    assert_string_equal(a.registrable, "example.com");
+    assert_int_equal(a.confidence, KZ_CONFIDENCE_DEFAULT);
+    char *first_id = a.id;
+    kz_time seen = a.first_seen;
+
+    /* the same report again changes nothing, not even modified */
+    kz_clock_advance(HOUR_MS);
+    kz_indicator b = ind(KZ_IND_DOMAIN, "www.example.com", KZ_TLP_GREEN);
+    assert_int_equal(kz_svc_indicator_create(&f->call, &b, KZ_GIVEN_TLP, &res), KZ_OK);
+    assert_int_equal(res, KZ_UPSERT_UNCHANGED);
+    assert_string_equal(b.id, first_id);
+    assert_int_equal(b.modified, a.modified);
+
+    /* a later sighting widens last_seen only; an earlier first_seen widens first_seen */
+    kz_indicator c = ind(KZ_IND_DOMAIN, "www.example.com", KZ_TLP_GREEN);
+    c.last_seen = seen + 2 * HOUR_MS;
+    c.first_seen = seen - HOUR_MS;
+    c.confidence = 90;
+    assert_int_equal(kz_svc_indicator_create(&f->call, &c,
+                                             KZ_GIVEN_TLP | KZ_GIVEN_FIRST_SEEN | KZ_GIVEN_LAST_SEEN | KZ_GIVEN_CONFIDENCE,
+                                             &res), KZ_OK);
+    assert_int_equal(res, KZ_UPSERT_MERGED);
+    assert_string_equal(c.id, first_id);
+    assert_int_equal(c.first_seen, seen - HOUR_MS);
+    assert_int_equal(c.last_seen, seen + 2 * HOUR_MS);
+    assert_int_equal(c.confidence, 90);
+    /* an older report does not move last_seen back */
+    kz_indicator d = ind(KZ_IND_DOMAIN, "www.example.com", KZ_TLP_GREEN);
+    d.last_seen = d.first_seen = seen;
+    assert_int_equal(kz_svc_indicator_create(&f->call, &d, KZ_GIVEN_TLP | KZ_GIVEN_FIRST_SEEN | KZ_GIVEN_LAST_SEEN,
+                                             &res), KZ_OK);
+    assert_int_equal(res, KZ_UPSERT_UNCHANGED);
+
+    /* another source is another indicator */
+    kz_call as_other = kz_fixture_as(f, other->id, KZ_ROLE_ANALYST);
+    kz_indicator e = ind(KZ_IND_DOMAIN, "www.example.com", KZ_TLP_GREEN);
+    assert_int_equal(kz_svc_indicator_create(&as_other, &e, KZ_GIVEN_TLP, &res), KZ_OK);
+    assert_int_equal(res, KZ_UPSERT_CREATED);
+    assert_string_not_equal(e.id, first_id);
+    /* and an analyst cannot speak for a source that is not theirs */
+    kz_indicator g = ind(KZ_IND_DOMAIN, "evil.example", KZ_TLP_GREEN);
+    g.source = f->node->org_id;
+    assert_int_equal(kz_svc_indicator_create(&as_other, &g, KZ_GIVEN_TLP, &res), KZ_EFORBIDDEN);
+
+    /* invalid values are refused with the field */
+    kz_indicator h = ind(KZ_IND_IPV4, "10.0.0.256", KZ_TLP_GREEN);
+    assert_int_equal(kz_svc_indicator_create(&f->call, &h, KZ_GIVEN_TLP, &res), KZ_EINVAL);
+    assert_string_equal(f->err.field, "value");
+    kz_fixture_free(f);
+}
+
+static void bulk_is_all_or_nothing_with_every_error(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_indicator items[4] = {
+        ind(KZ_IND_IPV4, "192.0.2.1", KZ_TLP_GREEN), ind(KZ_IND_SHA1, "xyz", KZ_TLP_GREEN),
+        ind(KZ_IND_CIDR, "192.0.2.77/24", KZ_TLP_GREEN), ind(KZ_IND_ASN, "ASX", KZ_TLP_GREEN),
+    };
+    unsigned given[4] = {KZ_GIVEN_TLP, KZ_GIVEN_TLP, KZ_GIVEN_TLP, KZ_GIVEN_TLP};
+    kz_bulk_report rep;
+    assert_int_equal(kz_svc_indicator_bulk(&f->call, items, given, 4, &rep), KZ_EINVAL);
+    assert_int_equal(rep.n_errors, 2);
+    assert_int_equal(rep.errors[0].index, 1);
+    assert_string_equal(rep.errors[0].err.field, "items[1].value");
+    assert_int_equal(rep.errors[1].index, 3);
+    assert_string_equal(f->err.field, "items[1].value");
+    kz_counts counts;
+    kz_indicator_filter all = {0};
+    assert_int_equal(kz_svc_indicator_counts(&f->call, &all, KZ_INDICATOR_BY_TYPE, &counts), KZ_OK);
+    assert_int_equal(counts.total, 0);
+
+    kz_indicator good[3] = {
+        ind(KZ_IND_IPV4, "192.0.2.1", KZ_TLP_GREEN), ind(KZ_IND_CIDR, "192.0.2.77/24", KZ_TLP_GREEN),
+        ind(KZ_IND_IPV4, "192.0.2.1", KZ_TLP_GREEN),
+    };
+    assert_int_equal(kz_svc_indicator_bulk(&f->call, good, given, 3, &rep), KZ_OK);
+    assert_int_equal(rep.created, 2);
+    assert_int_equal(rep.unchanged, 1);
+    assert_string_equal(rep.ids[0], rep.ids[2]);
+    assert_int_equal(kz_svc_indicator_counts(&f->call, &all, KZ_INDICATOR_BY_TYPE, &counts), KZ_OK);
+    assert_int_equal(counts.total, 2);
+    kz_indicator got;
+    assert_int_equal(kz_svc_indicator_get(&f->call, rep.ids[1], &got), KZ_OK);
+    assert_string_equal(got.value, "192.0.2.0/24");
+    kz_fixture_free(f);
+}
+
+/* Every label, seen by the source, a recipient and a stranger: get (kz_tlp_visible in
+ * C) and list and count (kz_visible in SQL) agree with the policy function. */
+static void sql_and_c_visibility_agree(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_org *src = kz_fixture_org(f, "Source", "JP");
+    kz_org *rec = kz_fixture_org(f, "Recipient", "SG");
+    kz_org *other = kz_fixture_org(f, "Stranger", "FR");
+    kz_call as_src = kz_fixture_as(f, src->id, KZ_ROLE_ANALYST);
+    char *ids[5];
+    for (int t = KZ_TLP_CLEAR; t <= KZ_TLP_RED; t++) {
+        kz_indicator o = ind(KZ_IND_IPV4, kz_arena_printf(&f->arena, "203.0.113.%d", t + 1), t);
+        o.recipients = one(f, rec->id);
+        kz_upsert res;
+        assert_int_equal(kz_svc_indicator_create(&as_src, &o, KZ_GIVEN_TLP | KZ_GIVEN_RECIPIENTS, &res), KZ_OK);
+        ids[t] = o.id;
+    }
+    const char *orgs[] = {src->id, rec->id, other->id, NULL};
+    for (int v = 0; v < 4; v++) {
+        kz_call c = kz_fixture_as(f, orgs[v], KZ_ROLE_VIEWER);
+        if (!orgs[v]) {
+            c.who = (kz_viewer){NULL, NULL, -1, NULL};
+            f->node->public_clear = true;
+        }
+        kz_indicator_page page;
+        kz_page pg = {NULL, 100};
+        kz_indicator_filter all = {0};
+        assert_int_equal(kz_svc_indicator_list(&c, &all, &pg, &page), KZ_OK);
+        kz_counts counts;
+        assert_int_equal(kz_svc_indicator_counts(&c, &all, KZ_INDICATOR_BY_TLP, &counts), KZ_OK);
+        size_t expect = 0;
+        for (int t = KZ_TLP_CLEAR; t <= KZ_TLP_RED; t++) {
+            kz_indicator got;
+            kz_rc rc = kz_svc_indicator_get(&c, ids[t], &got);
+            kz_tlp_subject subj = {t, src->id, (const char *const *)&rec->id, 1, false};
+            bool visible = kz_tlp_visible(&c.who, &subj);
+            assert_int_equal(rc, visible ? KZ_OK : KZ_ENOTFOUND);
+            bool listed = false;
+            for (size_t i = 0; i < page.n; i++)
+                listed |= strcmp(page.items[i].id, ids[t]) == 0;
+            assert_int_equal(listed, visible);
+            expect += visible;
+        }
+        assert_int_equal(page.n, expect);
+        assert_int_equal(counts.total, (int64_t)expect);
+        f->node->public_clear = false;
+    }
+    /* without a key and without a public node there is nothing to read at all */
+    kz_call anon = f->call;
+    anon.who = (kz_viewer){NULL, NULL, -1, NULL};
+    kz_indicator got;
+    assert_int_equal(kz_svc_indicator_get(&anon, ids[KZ_TLP_CLEAR], &got), KZ_EUNAUTH);
+    kz_fixture_free(f);
+}
+
+static void no_policy_installed_means_nothing_visible(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_indicator o = ind(KZ_IND_MD5, "d41d8cd98f00b204e9800998ecf8427e", KZ_TLP_CLEAR);
+    kz_upsert res;
+    assert_int_equal(kz_svc_indicator_create(&f->call, &o, KZ_GIVEN_TLP, &res), KZ_OK);
+    kz_store_set_visibility(NULL);
+    kz_indicator_page page;
+    kz_page pg = {NULL, 10};
+    kz_indicator_filter all = {0};
+    assert_int_equal(kz_store_indicator_list(f->call.db, &f->call.who, &all, &pg, &f->arena, &page, &f->err), KZ_OK);
+    assert_int_equal(page.n, 0);
+    kz_store_set_visibility(kz_tlp_visible);
+    assert_int_equal(kz_store_indicator_list(f->call.db, &f->call.who, &all, &pg, &f->arena, &page, &f->err), KZ_OK);
+    assert_int_equal(page.n, 1);
+    /* an unbound viewer fails closed too */
+    assert_int_equal(kz_store_indicator_list(f->call.db, NULL, &all, &pg, &f->arena, &page, &f->err), KZ_OK);
+    assert_int_equal(page.n, 0);
+    kz_fixture_free(f);
+}
+
+static void sightings_reach_the_source_and_sum_per_observer(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_org *obs = kz_fixture_org(f, "Observer", "VN");
+    kz_org *other = kz_fixture_org(f, "Other", "KR");
+    kz_indicator o = ind(KZ_IND_URL, "http://bad.example/x", KZ_TLP_GREEN);
+    kz_upsert res;
+    assert_int_equal(kz_svc_indicator_create(&f->call, &o, KZ_GIVEN_TLP, &res), KZ_OK);
+
+    kz_call as_obs = kz_fixture_as(f, obs->id, KZ_ROLE_ANALYST);
+    kz_time t0 = kz_now_ms();
+    kz_sighting s = {.indicator = o.id, .count = 3, .tlp = KZ_TLP_AMBER, .first_seen = t0, .last_seen = t0 + HOUR_MS};
+    assert_int_equal(kz_svc_sighting_add(&as_obs, &s, &res), KZ_OK);
+    assert_int_equal(res, KZ_UPSERT_CREATED);
+    assert_string_equal(s.observer, obs->id);
+    assert_int_equal(s.recipients.n, 1);
+    assert_string_equal(s.recipients.v[0], f->node->org_id); /* the indicator's source */
+    /* the same period again replaces the count */
+    kz_sighting again = {.indicator = o.id, .count = 4, .tlp = KZ_TLP_AMBER, .first_seen = t0, .last_seen = t0 + HOUR_MS};
+    assert_int_equal(kz_svc_sighting_add(&as_obs, &again, &res), KZ_OK);
+    assert_int_equal(res, KZ_UPSERT_MERGED);
+    kz_sighting later = {.indicator = o.id, .count = 10, .tlp = KZ_TLP_AMBER,
+                         .first_seen = t0 + 2 * HOUR_MS, .last_seen = t0 + 3 * HOUR_MS};
+    assert_int_equal(kz_svc_sightings_record(&as_obs, &later, 1, NULL), KZ_OK);
+
+    kz_sighting_sum *sums, total;
+    size_t n;
+    /* the source sees both reports; a stranger sees none (AMBER), yet may see the indicator */
+    assert_int_equal(kz_svc_sighting_sums_by_observer(&f->call, o.id, 0, 0, &sums, &n, &total), KZ_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(total.count, 14);
+    assert_int_equal(total.reports, 2);
+    assert_int_equal(total.first_seen, t0);
+    assert_int_equal(total.last_seen, t0 + 3 * HOUR_MS);
+    kz_call as_other = kz_fixture_as(f, other->id, KZ_ROLE_VIEWER);
+    assert_int_equal(kz_svc_sighting_sums_by_observer(&as_other, o.id, 0, 0, &sums, &n, &total), KZ_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(total.count, 0);
+    /* a time window keeps the reports that overlap it */
+    assert_int_equal(kz_svc_sighting_sums_by_observer(&f->call, o.id, t0 + 2 * HOUR_MS, 0, &sums, &n, &total), KZ_OK);
+    assert_int_equal(total.count, 10);
+
+    kz_sighting_sum_page page;
+    kz_page pg = {NULL, 10};
+    assert_int_equal(kz_svc_sighting_sums_by_indicator(&as_obs, obs->id, 0, 0, &pg, &page), KZ_OK);
+    assert_int_equal(page.n, 1);
+    assert_int_equal(page.items[0].count, 14);
+
+    /* bad reports: unknown indicator, zero count, reversed times */
+    kz_sighting bad = {.indicator = (char *)"6f0c3e8e-3b2c-4f7e-9a59-1c1d2e3f4a5b", .count = 1, .tlp = KZ_TLP_GREEN};
+    assert_int_equal(kz_svc_sighting_add(&as_obs, &bad, &res), KZ_EINVAL);
+    assert_string_equal(f->err.field, "indicator");
+    kz_sighting zero = {.indicator = o.id, .count = 0, .tlp = KZ_TLP_GREEN};
+    assert_int_equal(kz_svc_sighting_add(&as_obs, &zero, &res), KZ_EINVAL);
+    assert_string_equal(f->err.field, "count");
+    kz_sighting batch[2] = {{.indicator = o.id, .count = 1, .tlp = KZ_TLP_GREEN},
+                            {.indicator = o.id, .count = 1, .tlp = KZ_TLP_GREEN, .first_seen = t0 + 5, .last_seen = t0}};
+    size_t failed = 99;
+    assert_int_equal(kz_svc_sightings_record(&as_obs, batch, 2, &failed), KZ_EINVAL);
+    assert_int_equal(failed, 1);
+    kz_fixture_free(f);
+}
+
+typedef struct walk {
+    size_t n;
+    int64_t last_n;
+} walk;
+
+static kz_rc count_row(const kz_indicator *o, void *ctx)
+{
+    walk *w = ctx;
+    w->n++;
+    assert_non_null(o->value);
+    return KZ_OK;
+}
+
+static kz_rc stop_at_three(const kz_indicator *o, void *ctx)
+{
+    (void)o;
+    walk *w = ctx;
+    return ++w->n == 3 ? KZ_ECONFLICT : KZ_OK;
+}
+
+static void each_walks_visible_active_rows(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_ind_batch b;
+    assert_int_equal(kz_ind_batch_begin(&f->call, &b, "indicator.import"), KZ_OK);
+    kz_time now = kz_now_ms();
+    for (int i = 0; i < 1000; i++) {
+        kz_arena scratch;
+        kz_arena_init(&scratch);
+        kz_indicator o = ind(KZ_IND_IPV4, kz_arena_printf(&scratch, "10.%d.%d.1", i / 250, i % 250), KZ_TLP_GREEN);
+        unsigned given = KZ_GIVEN_TLP;
+        if (i % 2) { /* half of them expired an hour ago */
+            o.valid_until = now - HOUR_MS;
+            given |= KZ_GIVEN_VALID_UNTIL;
+        }
+        kz_upsert res;
+        assert_int_equal(kz_ind_batch_check(&b, &o, given, &scratch, &f->err), KZ_OK);
+        assert_int_equal(kz_ind_batch_put(&b, &o, given, &res, NULL, &f->err), KZ_OK);
+        kz_arena_free(&scratch);
+    }
+    assert_int_equal(kz_ind_batch_end(&b, KZ_OK), KZ_OK);
+    assert_int_equal(b.created, 1000);
+
+    walk w = {0};
+    kz_indicator_filter all = {0}, active = {.active_at = now};
+    assert_int_equal(kz_svc_indicator_each(&f->call, &all, count_row, &w), KZ_OK);
+    assert_int_equal(w.n, 1000);
+    w.n = 0;
+    assert_int_equal(kz_svc_indicator_each(&f->call, &active, count_row, &w), KZ_OK);
+    assert_int_equal(w.n, 500);
+    w.n = 0;
+    assert_int_equal(kz_svc_indicator_each(&f->call, &all, stop_at_three, &w), KZ_ECONFLICT);
+    assert_int_equal(w.n, 3);
+    kz_fixture_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(taxonomies_come_from_the_reference_files),
+        cmocka_unit_test(incident_class_follows_its_type),
+        cmocka_unit_test(indicators_merge_per_type_value_and_source),
+        cmocka_unit_test(bulk_is_all_or_nothing_with_every_error),
+        cmocka_unit_test(sql_and_c_visibility_agree),
+        cmocka_unit_test(no_policy_installed_means_nothing_visible),
+        cmocka_unit_test(sightings_reach_the_source_and_sum_per_observer),
+        cmocka_unit_test(each_walks_visible_active_rows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
