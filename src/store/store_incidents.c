@@ -51,16 +51,7 @@ kz_rc kz_store_incident_get(kz_db *db, const char *id, kz_arena *a, kz_incident 
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    kz_rc r = KZ_OK;
-    if (rc == SQLITE_ROW)
-        r = read_incident(s, out, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
-    else if (rc == SQLITE_DONE)
-        r = kz_fail(err, KZ_ENOTFOUND, "incident", "no incident %.40s", id);
-    else
-        r = kz__sqlerr(db, rc, err);
-    kz__done(s);
-    return r;
+    return kz__get_row(db, s, read_incident, out, a, "incident", id, err);
 }
 
 /* Filter fragments; the parameter numbers are fixed so one binding serves every

@@ -82,20 +82,8 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     }
     sqlite3_bind_int(s, 16, (int)given);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(s, 0);
-        *result = id && strcmp(id, o->id) == 0 ? KZ_UPSERT_CREATED : KZ_UPSERT_MERGED;
-        if (id_out)
-            snprintf(id_out, 37, "%s", id ? id : "");
-        rc = sqlite3_step(s);
-    } else if (rc == SQLITE_DONE) {
-        *result = KZ_UPSERT_UNCHANGED;
-    }
-    kz__done(s);
-    if (rc != SQLITE_DONE)
-        return kz__sqlerr(db, rc, err);
-    return *result == KZ_UPSERT_UNCHANGED && id_out ? find_id(db, o, id_out, err) : KZ_OK;
+    kz_rc rc = kz__upsert_run(db, s, o->id, result, id_out, err);
+    return !rc && *result == KZ_UPSERT_UNCHANGED && id_out ? find_id(db, o, id_out, err) : rc;
 }
 
 kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err)
@@ -159,16 +147,7 @@ kz_rc kz_store_indicator_get(kz_db *db, const kz_viewer *v, const char *id, kz_a
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
     kz__bind_viewer(s, 3, v);
-    int rc = sqlite3_step(s);
-    kz_rc r = KZ_OK;
-    if (rc == SQLITE_ROW)
-        r = read_indicator(s, out, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
-    else if (rc == SQLITE_DONE)
-        r = kz_fail(err, KZ_ENOTFOUND, "indicator", "no indicator %.40s", id);
-    else
-        r = kz__sqlerr(db, rc, err);
-    kz__done(s);
-    return r;
+    return kz__get_row(db, s, read_indicator, out, a, "indicator", id, err);
 }
 
 /* Filter fragments with fixed parameter numbers (?1 after, ?2 limit, ?3 viewer). A

@@ -77,6 +77,39 @@ kz_rc kz__collect_text(kz_db *db, sqlite3_stmt *s, size_t max, kz_arena *a, kz_s
     return out->n == max || rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
 }
 
+kz_rc kz__get_row(kz_db *db, sqlite3_stmt *s, kz__row_reader read, void *out, kz_arena *a,
+                  const char *what, const char *id, kz_err *err)
+{
+    int rc = sqlite3_step(s);
+    kz_rc r = KZ_OK;
+    if (rc == SQLITE_ROW)
+        r = read(s, out, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
+    else if (rc == SQLITE_DONE)
+        r = kz_fail(err, KZ_ENOTFOUND, what, "no %s %.40s", what, id);
+    else
+        r = kz__sqlerr(db, rc, err);
+    kz__done(s);
+    return r;
+}
+
+kz_rc kz__upsert_run(kz_db *db, sqlite3_stmt *s, const char *new_id, kz_upsert *result, char id_out[37],
+                     kz_err *err)
+{
+    int rc = sqlite3_step(s);
+    *result = KZ_UPSERT_UNCHANGED;
+    if (id_out)
+        id_out[0] = '\0';
+    if (rc == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(s, 0);
+        *result = id && strcmp(id, new_id) == 0 ? KZ_UPSERT_CREATED : KZ_UPSERT_MERGED;
+        if (id_out)
+            snprintf(id_out, 37, "%s", id ? id : "");
+        rc = sqlite3_step(s);
+    }
+    kz__done(s);
+    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
 kz_rc kz__counts_run(kz_db *db, sqlite3_stmt *s, kz_arena *a, kz_counts *out, kz_err *err)
 {
     size_t cap = 16;

@@ -3,6 +3,7 @@
 #ifndef KZ_STORE_PAGE_H
 #define KZ_STORE_PAGE_H
 
+#include "model/sharing.h"
 #include "store/directory.h"
 #include "store/store_internal.h"
 
@@ -30,6 +31,19 @@ kz_rc kz__page_run_if(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item
  * max rows. Resets s. */
 kz_rc kz__collect_text(kz_db *db, sqlite3_stmt *s, size_t max, kz_arena *a, kz_strlist *out,
                        kz_err *err);
+
+/* Steps s (parameters bound) for one row and reads it into out with read, which gets
+ * the statement with the row number in column 0. KZ_ENOTFOUND, naming field `what`
+ * ("no incident ID"), when there is no row. Resets s. */
+kz_rc kz__get_row(kz_db *db, sqlite3_stmt *s, kz__row_reader read, void *out, kz_arena *a,
+                  const char *what, const char *id, kz_err *err);
+
+/* Steps an INSERT ... ON CONFLICT DO UPDATE ... WHERE changed RETURNING id statement:
+ * *result is created when the returned id is new_id, merged for another id, unchanged
+ * when no row came back (the WHERE clause found nothing to change). id_out, when not
+ * NULL, receives the returned id ("" when unchanged). Resets s. */
+kz_rc kz__upsert_run(kz_db *db, sqlite3_stmt *s, const char *new_id, kz_upsert *result, char id_out[37],
+                     kz_err *err);
 
 /* Steps a statement whose rows are (key text, count) into out (arena memory), summing
  * the total. Resets s. */

@@ -4,7 +4,6 @@
 #include "store/store_page.h"
 
 #include <stdio.h>
-
 #include <string.h>
 
 #define SIGHTING_COLS                                                                      \
@@ -28,18 +27,9 @@ kz_rc kz_store_sighting_upsert(kz_db *db, const kz_sighting *o, kz_upsert *resul
         kz__done(s);
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     }
-    int rc = sqlite3_step(s);
-    *result = KZ_UPSERT_UNCHANGED;
-    if (rc == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(s, 0);
-        *result = id && strcmp(id, o->id) == 0 ? KZ_UPSERT_CREATED : KZ_UPSERT_MERGED;
-        if (id_out)
-            snprintf(id_out, 37, "%s", id ? id : "");
-        rc = sqlite3_step(s);
-    }
-    kz__done(s);
-    if (rc != SQLITE_DONE)
-        return kz__sqlerr(db, rc, err);
+    kz_rc r = kz__upsert_run(db, s, o->id, result, id_out, err);
+    if (r)
+        return r;
     if (*result != KZ_UPSERT_UNCHANGED || !id_out)
         return KZ_OK;
     s = kz__stmt(db, "SELECT id FROM sightings WHERE indicator = ?1 AND observer = ?2"
@@ -50,11 +40,16 @@ kz_rc kz_store_sighting_upsert(kz_db *db, const kz_sighting *o, kz_upsert *resul
     sqlite3_bind_text(s, 2, o->observer, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, o->first_seen);
     sqlite3_bind_int64(s, 4, o->last_seen);
-    rc = sqlite3_step(s);
+    int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         snprintf(id_out, 37, "%s", (const char *)sqlite3_column_text(s, 0));
     kz__done(s);
     return rc == SQLITE_ROW ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
+static int read_sighting(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    return kz__read_fields(s, 1, &kz_sighting_schema, item, a) < 0 ? -1 : 0;
 }
 
 kz_rc kz_store_sighting_get(kz_db *db, const char *id, kz_arena *a, kz_sighting *out, kz_err *err)
@@ -63,16 +58,7 @@ kz_rc kz_store_sighting_get(kz_db *db, const char *id, kz_arena *a, kz_sighting 
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    kz_rc r = KZ_OK;
-    if (rc == SQLITE_ROW)
-        r = kz__read_fields(s, 1, &kz_sighting_schema, out, a) < 0 ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
-    else if (rc == SQLITE_DONE)
-        r = kz_fail(err, KZ_ENOTFOUND, "sighting", "no sighting %.40s", id);
-    else
-        r = kz__sqlerr(db, rc, err);
-    kz__done(s);
-    return r;
+    return kz__get_row(db, s, read_sighting, out, a, "sighting", id, err);
 }
 
 /* Both the report and its indicator must be visible to the viewer (?3); [since, until)
