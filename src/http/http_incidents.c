@@ -119,6 +119,11 @@ kz_rc kz_h_incident_indicators(kz_req *r)
     return kz_reply_page(r, &kz_indicator_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 
+static kz_rc count_incidents(kz_call *c, const void *f, int dim, kz_counts *out)
+{
+    return kz_svc_incident_counts(c, f, (kz_incident_dim)dim, out);
+}
+
 kz_rc kz_h_incident_stats(kz_req *r)
 {
     static const char *const allowed[] = {INCIDENT_FILTERS, NULL};
@@ -128,18 +133,7 @@ kz_rc kz_h_incident_stats(kz_req *r)
         rc = incident_filter(r, &f);
     if (rc)
         return rc;
-    json_t *by = json_object();
-    int64_t total = 0;
-    for (int d = 0; by && d < KZ_INCIDENT_DIMS; d++) {
-        kz_counts counts;
-        if ((rc = kz_svc_incident_counts(&r->call, &f, (kz_incident_dim)d, &counts))) {
-            json_decref(by);
-            return rc;
-        }
-        total = counts.total;
-        json_object_set_new(by, kz_incident_dim_names[d], kz_counts_json(&counts));
-    }
-    return kz_reply(r, 200, by ? json_pack("{s:I, s:o}", "total", (json_int_t)total, "by", by) : NULL);
+    return kz_reply_counts(r, kz_incident_dim_names, KZ_INCIDENT_DIMS, count_incidents, &f);
 }
 
 /* ---- taxonomies ------------------------------------------------------------------- */

@@ -30,6 +30,23 @@ json_t *kz_json_array_of(const kz_schema *s, const void *items, size_t n, size_t
     return arr;
 }
 
+kz_rc kz_reply_counts(kz_req *r, const char *const *names, int n, kz_count_fn count, const void *filter)
+{
+    json_t *by = json_object();
+    int64_t total = 0;
+    for (int d = 0; by && d < n; d++) {
+        kz_counts counts;
+        kz_rc rc = count(&r->call, filter, d, &counts);
+        if (rc) {
+            json_decref(by);
+            return rc;
+        }
+        total = counts.total;
+        json_object_set_new(by, names[d], kz_counts_json(&counts));
+    }
+    return kz_reply(r, 200, by ? json_pack("{s:I, s:o}", "total", (json_int_t)total, "by", by) : NULL);
+}
+
 static json_t *indicator_json(const kz_indicator *o) { return kz_json_encode(&kz_indicator_schema, o); }
 
 kz_rc kz_h_indicator_create(kz_req *r)
@@ -178,6 +195,11 @@ kz_rc kz_h_indicator_list(kz_req *r)
     return kz_reply_page(r, &kz_indicator_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 
+static kz_rc count_indicators(kz_call *c, const void *f, int dim, kz_counts *out)
+{
+    return kz_svc_indicator_counts(c, f, (kz_indicator_dim)dim, out);
+}
+
 kz_rc kz_h_indicator_stats(kz_req *r)
 {
     static const char *const allowed[] = {INDICATOR_FILTERS, NULL};
@@ -187,18 +209,7 @@ kz_rc kz_h_indicator_stats(kz_req *r)
         rc = indicator_filter(r, &f);
     if (rc)
         return rc;
-    json_t *by = json_object();
-    int64_t total = 0;
-    for (int d = 0; by && d < KZ_INDICATOR_DIMS; d++) {
-        kz_counts counts;
-        if ((rc = kz_svc_indicator_counts(&r->call, &f, (kz_indicator_dim)d, &counts))) {
-            json_decref(by);
-            return rc;
-        }
-        total = counts.total;
-        json_object_set_new(by, kz_indicator_dim_names[d], kz_counts_json(&counts));
-    }
-    return kz_reply(r, 200, by ? json_pack("{s:I, s:o}", "total", (json_int_t)total, "by", by) : NULL);
+    return kz_reply_counts(r, kz_indicator_dim_names, KZ_INDICATOR_DIMS, count_indicators, &f);
 }
 
 /* ---- sightings --------------------------------------------------------------------- */

@@ -11,6 +11,13 @@
  * counted under "unset". New reference, NULL on ENOMEM. */
 json_t *kz_counts_json(const kz_counts *c);
 
+/* Replies {"total": n, "by": {dim: counts, ...}} with one count(c, filter, d) per
+ * dimension d of names[0..n). */
+struct kz_req;
+struct kz_call;
+typedef kz_rc (*kz_count_fn)(struct kz_call *c, const void *filter, int dim, kz_counts *out);
+kz_rc kz_reply_counts(struct kz_req *r, const char *const *names, int n, kz_count_fn count, const void *filter);
+
 /* A JSON array of n structs of schema s laid out item_size bytes apart (for arrays
  * nested in a reply; whole pages go through kz_reply_page). New reference or NULL. */
 json_t *kz_json_array_of(const kz_schema *s, const void *items, size_t n, size_t item_size);
