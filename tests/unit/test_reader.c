@@ -1,0 +1,389 @@
+/* Unit tests of util/reader: lines, numbers and offsets against a straightforward
+ * split of the same bytes (random texts, tiny blocks so every boundary case happens),
+ * over-long lines skipped in bounded memory, gzip (single and multi-member, truncated,
+ * corrupt, trailing garbage), pipes, and the block interface used by worker threads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "util/reader.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static char tmpdir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/kz-reader-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *write_file(const char *name, const void *data, size_t n)
+{
+    static char path[128];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    fclose(f);
+    return path;
+}
+
+/* gzip of data[0..n) as `members` concatenated members, into a malloc'd buffer. */
+static unsigned char *gzip_of(const char *data, size_t n, int members, size_t *out_len)
+{
+    size_t cap = n + 1024 * (size_t)members + 64, len = 0;
+    unsigned char *out = malloc(cap);
+    assert_non_null(out);
+    size_t per = members ? n / (size_t)members : n;
+    for (int m = 0; m < members; m++) {
+        size_t from = per * (size_t)m, to = m == members - 1 ? n : per * (size_t)(m + 1);
+        z_stream z;
+        memset(&z, 0, sizeof z);
+        assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+                         Z_OK);
+        z.next_in = (unsigned char *)data + from;
+        z.avail_in = (uInt)(to - from);
+        z.next_out = out + len;
+        z.avail_out = (uInt)(cap - len);
+        assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+        len = cap - z.avail_out;
+        deflateEnd(&z);
+    }
+    *out_len = len;
+    return out;
+}
+
+/* Reference: split text the obvious way and compare with what the reader gives. */
+static void expect_lines(const char *path, const char *text, size_t n, size_t block,
+                         size_t max_line)
+{
+    kz_reader *r;
+    kz_err err;
+    assert_int_equal(kz_reader_open(path, block, max_line, &r, &err), KZ_OK);
+    size_t start = 0;
+    uint64_t no = 0;
+    kz_line ln;
+    while (start < n) {
+        const char *nl = memchr(text + start, '\n', n - start);
+        size_t end = nl ? (size_t)(nl - text) : n;
+        size_t len = end - start;
+        bool too_long = len > max_line;  /* counted with the '\r' */
+        if (!too_long && len && text[end - 1] == '\r')
+            len--;
+        assert_int_equal(kz_reader_next(r, &ln, &err), 1);
+        no++;
+        assert_int_equal(ln.no, no);
+        assert_int_equal(ln.offset, start);
+        assert_int_equal(ln.len, len);
+        if (too_long) {
+            assert_true(ln.too_long);
+            assert_null(ln.p);
+        } else {
+            assert_false(ln.too_long);
+            assert_memory_equal(ln.p, text + start, len);
+        }
+        start = end + 1;
+    }
+    assert_int_equal(kz_reader_next(r, &ln, &err), 0);
+    assert_int_equal(kz_reader_next(r, &ln, &err), 0);
+    assert_int_equal(kz_reader_bytes_out(r), n);
+    kz_reader_close(r);
+}
+
+static void small_cases(void **state)
+{
+    (void)state;
+    static const char *texts[] = {
+        "", "\n", "\n\n", "a", "a\n", "a\nb", "a\r\nb\r\n", "\r\n", "one\ntwo\n\nfour\n",
+        "with\0nul\n", "exactly-16-bytes\nx\n", "seventeen-bytes!!\nshort\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        size_t n = i == 9 ? 9 : strlen(texts[i]);
+        const char *path = write_file("small", texts[i], n);
+        for (size_t block = 64; block <= 4096; block *= 4)
+            expect_lines(path, texts[i], n, block, 16);
+    }
+}
+
+static void random_texts_match_a_plain_split(void **state)
+{
+    (void)state;
+    srand(42);
+    for (int round = 0; round < 60; round++) {
+        size_t n = (size_t)(rand() % 20000);
+        char *text = malloc(n + 1);
+        for (size_t i = 0; i < n; i++) {
+            int k = rand() % 100;
+            /* mostly short lines, sometimes very long ones, CRs and binary bytes */
+            text[i] = k < 4   ? '\n'
+                      : k < 5 ? '\r'
+                      : k < 6 ? (char)(rand() % 256)
+                              : (char)('a' + k % 26);
+            if (rand() % 3000 == 0)
+                for (size_t j = 0; j < 900 && i + 1 < n; j++)
+                    text[++i] = 'L';
+        }
+        const char *path = write_file("random", text, n);
+        size_t block = (size_t)(64 + rand() % 1024), max_line = 1 + (size_t)rand() % (block / 2);
+        expect_lines(path, text, n, block, max_line);
+        size_t gz_len;
+        unsigned char *gz = gzip_of(text, n, 1 + round % 3, &gz_len);
+        path = write_file("random.gz", gz, gz_len);
+        expect_lines(path, text, n, block, max_line);
+        free(gz);
+        free(text);
+    }
+}
+
+static void huge_line_is_skipped_in_bounded_memory(void **state)
+{
+    (void)state;
+    /* 3 MB without a newline between two short lines, read with 4 KiB blocks. */
+    size_t big = 3u << 20, n = big + 20;
+    char *text = malloc(n);
+    memcpy(text, "first\n", 6);
+    memset(text + 6, 'x', big);
+    memcpy(text + 6 + big, "\nsecond\nthird", 13);
+    n = 6 + big + 13;
+    const char *path = write_file("huge", text, n);
+    kz_reader *r;
+    kz_err err;
+    assert_int_equal(kz_reader_open(path, 4096, 100, &r, &err), KZ_OK);
+    kz_line ln;
+    assert_int_equal(kz_reader_next(r, &ln, &err), 1);
+    assert_int_equal(ln.len, 5);
+    assert_int_equal(kz_reader_next(r, &ln, &err), 1);
+    assert_true(ln.too_long);
+    assert_int_equal(ln.no, 2);
+    assert_int_equal(ln.len, big);
+    assert_int_equal(ln.offset, 6);
+    assert_int_equal(kz_reader_next(r, &ln, &err), 1);
+    assert_int_equal(ln.no, 3);
+    assert_int_equal(ln.offset, 6 + big + 1);
+    assert_memory_equal(ln.p, "second", 6);
+    assert_int_equal(kz_reader_next(r, &ln, &err), 1);
+    assert_memory_equal(ln.p, "third", 5);
+    assert_int_equal(kz_reader_next(r, &ln, &err), 0);
+    kz_reader_close(r);
+    /* the same line at the very end of the input, without a newline */
+    path = write_file("huge-end", text, 6 + big);
+    assert_int_equal(kz_reader_open(path, 4096, 100, &r, &err), KZ_OK);
+    assert_int_equal(kz_reader_next(r, &ln, &err), 1);
+    assert_int_equal(kz_reader_next(r, &ln, &err), 1);
+    assert_true(ln.too_long);
+    assert_int_equal(ln.len, big);
+    assert_int_equal(kz_reader_next(r, &ln, &err), 0);
+    kz_reader_close(r);
+    free(text);
+}
+
+static void truncated_gzip_is_an_error_with_its_offset(void **state)
+{
+    (void)state;
+    char text[4000];
+    size_t n = 0;
+    for (int i = 0; n + 40 < sizeof text; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "line %d of the log\n", i);
+    size_t gz_len;
+    unsigned char *gz = gzip_of(text, n, 1, &gz_len);
+    /* cut the 8-byte trailer and a little of the data */
+    const char *path = write_file("trunc.gz", gz, gz_len - 20);
+    kz_reader *r;
+    kz_err err;
+    assert_int_equal(kz_reader_open(path, 1024, 200, &r, &err), KZ_OK);
+    kz_line ln;
+    int rc;
+    size_t lines = 0, bytes = 0;
+    while ((rc = kz_reader_next(r, &ln, &err)) == 1) {
+        assert_memory_equal(ln.p, text + bytes, ln.len);  /* every delivered line is whole */
+        assert_int_equal(text[bytes + ln.len], '\n');
+        bytes += ln.len + 1;
+        lines++;
+    }
+    assert_int_equal(rc, -1);
+    assert_int_equal(err.rc, KZ_ECORRUPT);
+    assert_non_null(strstr(err.msg, "truncated gzip"));
+    char at[64];
+    snprintf(at, sizeof at, "at byte %zu", gz_len - 20);
+    assert_non_null(strstr(err.msg, at));
+    assert_true(lines > 0);
+    assert_int_equal(kz_reader_next(r, &ln, &err), -1);  /* the error sticks */
+    kz_reader_close(r);
+
+    /* corrupt data inside the stream */
+    gz[gz_len / 2] ^= 0x55;
+    gz[gz_len / 2 + 1] ^= 0xAA;
+    path = write_file("corrupt.gz", gz, gz_len);
+    assert_int_equal(kz_reader_open(path, 1024, 200, &r, &err), KZ_OK);
+    while ((rc = kz_reader_next(r, &ln, &err)) == 1)
+        ;
+    assert_int_equal(rc, -1);
+    assert_int_equal(err.rc, KZ_ECORRUPT);
+    kz_reader_close(r);
+    gz[gz_len / 2] ^= 0x55;
+    gz[gz_len / 2 + 1] ^= 0xAA;
+
+    /* garbage after a complete stream */
+    unsigned char *more = malloc(gz_len + 5);
+    memcpy(more, gz, gz_len);
+    memcpy(more + gz_len, "junk\n", 5);
+    path = write_file("trailing.gz", more, gz_len + 5);
+    assert_int_equal(kz_reader_open(path, 1024, 200, &r, &err), KZ_OK);
+    lines = 0;
+    while ((rc = kz_reader_next(r, &ln, &err)) == 1)
+        lines++;
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err.msg, "not gzip"));
+    assert_true(lines > 0);
+    assert_true(kz_reader_gzip(r));
+    kz_reader_close(r);
+    free(more);
+    free(gz);
+}
+
+static void block_interface_covers_the_input(void **state)
+{
+    (void)state;
+    char text[30000];
+    size_t n = 0;
+    int i = 0;
+    while (n + 60 < sizeof text) {
+        if (i % 97 == 5) {  /* an over-long line now and then */
+            memset(text + n, 'z', 300);
+            n += 300;
+            text[n++] = '\n';
+        } else {
+            n += (size_t)snprintf(text + n, sizeof text - n, "%d,192.0.2.%d,example.com\n", i,
+                                  i % 256);
+        }
+        i++;
+    }
+    const char *path = write_file("blocks", text, n);
+    kz_reader *r;
+    kz_err err;
+    assert_int_equal(kz_reader_open(path, 256, 100, &r, &err), KZ_OK);
+    assert_int_equal(kz_reader_size(r), (int64_t)n);
+    kz_block b;
+    assert_int_equal(kz_block_init(&b, r), KZ_OK);
+    uint64_t seq = 0, lines = 0, too_long = 0, expect_off = 0;
+    int got;
+    while ((got = kz_reader_block(r, &b, &err)) == 1) {
+        assert_int_equal(b.seq, seq++);
+        assert_int_equal(b.offset, expect_off);
+        if (b.skipped)
+            expect_off += b.skipped + 1;
+        else
+            expect_off += b.len;
+        size_t pos = 0;
+        kz_line ln;
+        while (kz_lines_next(&b, &pos, &ln)) {
+            lines++;
+            too_long += ln.too_long;
+        }
+    }
+    assert_int_equal(got, 0);
+    assert_int_equal(lines, (uint64_t)i);
+    assert_int_equal(too_long, (uint64_t)((i + 91) / 97));
+    assert_int_equal(expect_off, n);
+    assert_int_equal(kz_reader_bytes_in(r), n);
+    kz_block_free(&b);
+    kz_reader_close(r);
+}
+
+struct feeder {
+    int fd;
+    const char *data;
+    size_t n;
+};
+
+static void *feed(void *arg)
+{
+    struct feeder *f = arg;
+    for (size_t off = 0; off < f->n;) {
+        size_t k = f->n - off < 777 ? f->n - off : 777;  /* dribble in odd pieces */
+        ssize_t w = write(f->fd, f->data + off, k);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    close(f->fd);
+    return NULL;
+}
+
+static void reads_a_pipe(void **state)
+{
+    (void)state;
+    char text[50000];
+    size_t n = 0;
+    for (int i = 0; n + 40 < sizeof text; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "piped line %d\n", i);
+    size_t gz_len;
+    unsigned char *gz = gzip_of(text, n, 2, &gz_len);
+    for (int gzip = 0; gzip < 2; gzip++) {
+        int fds[2];
+        assert_int_equal(pipe(fds), 0);
+        struct feeder f = {fds[1], gzip ? (const char *)gz : text, gzip ? gz_len : n};
+        pthread_t t;
+        pthread_create(&t, NULL, feed, &f);
+        kz_reader *r;
+        kz_err err;
+        assert_int_equal(kz_reader_open_fd(fds[0], "stdin", 0, 0, &r, &err), KZ_OK);
+        assert_int_equal(kz_reader_size(r), -1);
+        kz_line ln;
+        size_t bytes = 0;
+        while (kz_reader_next(r, &ln, &err) == 1) {
+            assert_memory_equal(ln.p, text + bytes, ln.len);
+            bytes += ln.len + 1;
+        }
+        assert_int_equal(bytes, n);
+        assert_int_equal(kz_reader_gzip(r), gzip);
+        kz_reader_close(r);
+        pthread_join(t, NULL);
+        close(fds[0]);
+    }
+    free(gz);
+}
+
+static void open_errors_name_the_file(void **state)
+{
+    (void)state;
+    kz_reader *r;
+    kz_err err;
+    assert_int_equal(kz_reader_open("/nonexistent/telemetry.log", 0, 0, &r, &err), KZ_EIO);
+    assert_non_null(strstr(err.msg, "/nonexistent/telemetry.log"));
+    assert_int_equal(kz_reader_open(tmpdir, 0, 0, &r, &err), KZ_EIO);
+    assert_non_null(strstr(err.msg, "directory"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(small_cases),
+        cmocka_unit_test(random_texts_match_a_plain_split),
+        cmocka_unit_test(huge_line_is_skipped_in_bounded_memory),
+        cmocka_unit_test(truncated_gzip_is_an_error_with_its_offset),
+        cmocka_unit_test(block_interface_covers_the_input),
+        cmocka_unit_test(reads_a_pipe),
+        cmocka_unit_test(open_errors_name_the_file),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
