@@ -3,6 +3,7 @@
 
 #include "http/cache.h"
 #include "http/server.h"
+#include "model/validate.h"
 #include "service/scheduler.h"
 #include "util/log.h"
 
@@ -36,6 +37,49 @@ static int serve(const kz_args *a, kz_node *node, const kz_server_opts *so, unsi
     return 0;
 }
 
+/* Copies one option into a fixed field; false when it does not fit. */
+static bool copy_opt(char *dst, size_t size, const char *v)
+{
+    return (size_t)snprintf(dst, size, "%s", v ? v : "") < size;
+}
+
+/* --public-url and the --smtp-* options into the node. Prints the error and returns 2
+ * (usage), else 0. Mail stays off without --smtp-url: notices then wait in the outbox. */
+static int mail_options(const kz_args *a, kz_node *node, const char *listen)
+{
+    const char *pub = kz_arg(a, "public-url");
+    char def[300];
+    if (!pub) {
+        snprintf(def, sizeof def, "http://%s", listen);
+        pub = def;
+    }
+    if ((strncmp(pub, "http://", 7) && strncmp(pub, "https://", 8)) || !copy_opt(node->public_url, sizeof node->public_url, pub))
+        return kz_cli_usage_error(a, "--public-url must be an http(s) URL of at most 255 characters");
+    size_t n = strlen(node->public_url);
+    while (n && node->public_url[n - 1] == '/')
+        node->public_url[--n] = '\0';
+    kz_mail_config *m = &node->mail;
+    const char *url = kz_arg(a, "smtp-url");
+    if (!url)
+        return 0;
+    if (strncmp(url, "smtp://", 7) && strncmp(url, "smtps://", 8))
+        return kz_cli_usage_error(a, "--smtp-url must be smtp://HOST[:PORT] or smtps://HOST[:PORT]");
+    kz_err err;
+    if (!copy_opt(m->from, sizeof m->from, kz_arg(a, "smtp-from")) || kz_check_email(m->from, "smtp-from", &err))
+        return kz_cli_usage_error(a, "--smtp-from must be an e-mail address");
+    m->tls = kz_mail_tls_parse(kz_arg(a, "smtp-tls"));
+    if (m->tls < 0)
+        return kz_cli_usage_error(a, "--smtp-tls must be none, try or required");
+    long long timeout = kz_arg_num(a, "smtp-timeout", 1, 600);
+    if (timeout < 0)
+        return 2;
+    m->timeout_s = (long)timeout;
+    if (!copy_opt(m->url, sizeof m->url, url) || !copy_opt(m->user, sizeof m->user, kz_arg(a, "smtp-user")) ||
+        !copy_opt(m->password, sizeof m->password, kz_arg(a, "smtp-password")))
+        return kz_cli_usage_error(a, "an --smtp-* value is too long");
+    return 0;
+}
+
 static int run(const kz_args *a)
 {
     const char *db = kz_arg(a, "db");
@@ -62,6 +106,8 @@ static int run(const kz_args *a)
     if (kz_node_open(db, &node, &err))
         return kz_cli_error(a, "%s", err.msg);
     node->test_clock = kz_arg(a, "test-clock") != NULL;
+    if (mail_options(a, node, kz_arg(a, "listen")))
+        return 2;
     kz_cache_enable(kz_arg(a, "no-response-cache") == NULL);
     node->public_clear = kz_arg(a, "public") != NULL;
     kz_server_opts so = {
@@ -87,6 +133,13 @@ static const kz_opt opts[] = {
     {"grace", "SECONDS", "10", "on SIGINT/SIGTERM, how long to let in-flight requests finish"},
     {"no-response-cache", NULL, NULL, "always run directory queries, never reuse an answer"},
     {"test-clock", NULL, NULL, "let admins move the clock (POST /api/v1/test/clock); tests only"},
+    {"public-url", "URL", NULL, "the server's address as people reach it, for links in mail (default http://LISTEN)"},
+    {"smtp-url", "URL", NULL, "send notices through this SMTP server: smtp://HOST:PORT or smtps://HOST:PORT (mail is off without it)"},
+    {"smtp-from", "ADDRESS", "kizuna@localhost.localdomain", "sender address of notices"},
+    {"smtp-user", "NAME", NULL, "SMTP user name, when the server wants a login"},
+    {"smtp-password", "SECRET", NULL, "SMTP password (give it in the environment, not on the command line)"},
+    {"smtp-tls", "MODE", "try", "STARTTLS on smtp://: none, try or required (smtps:// is always TLS)"},
+    {"smtp-timeout", "SECONDS", "60", "longest SMTP conversation for one notice"},
     KZ_OPT_LOG,
     {0},
 };

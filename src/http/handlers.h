@@ -38,6 +38,7 @@ kz_rc kz_h_check_create(kz_req *r);
 kz_rc kz_h_check_get(kz_req *r);
 kz_rc kz_h_check_list(kz_req *r);
 kz_rc kz_h_check_answer(kz_req *r);
+kz_rc kz_h_check_answer_page(kz_req *r);
 kz_rc kz_h_check_acknowledge(kz_req *r);
 kz_rc kz_h_check_stats(kz_req *r);
 kz_rc kz_h_schedule_create(kz_req *r);

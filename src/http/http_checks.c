@@ -3,7 +3,10 @@
 #include "http/handlers.h"
 
 #include "codec/json_fields.h"
+#include "model/notice.h"
 #include "service/checks.h"
+
+#include <string.h>
 
 static json_t *target_json(const kz_check_target *t)
 {
@@ -42,6 +45,12 @@ static json_t *view_json(const kz_check_view *v)
         return NULL;
     }
     json_object_set_new(o, "contacts", arr);
+    if (v->notices) {
+        json_t *notices = json_array();
+        for (size_t i = 0; notices && i < v->n_notices; i++)
+            json_array_append_new(notices, kz_json_encode(&kz_notice_schema, &v->notices[i]));
+        json_object_set_new(o, "notices", notices);
+    }
     json_object_set_new(o, "invited", json_integer((json_int_t)v->n));
     json_object_set_new(o, "answered", json_integer((json_int_t)answered));
     return o;
@@ -93,11 +102,53 @@ static json_t *answer_json(const kz_check_answer *a)
     return o;
 }
 
+/* A page for people, in English and Japanese, so that a link in a mail works in a
+ * browser. */
+static kz_rc reply_page(kz_req *r, int status, const char *body_en, const char *body_ja)
+{
+    char *html = kz_arena_printf(&r->arena,
+        "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><meta name=viewport "
+        "content=\"width=device-width\"><title>Kizuna</title><style>body{font:13pt/1.5 system-ui,"
+        "sans-serif;max-width:36em;margin:3em auto;padding:0 1em}button{font-size:13pt;"
+        "padding:.4em 1.4em}</style></head><body>%s<hr><div lang=ja>%s</div></body></html>\n",
+        body_en, body_ja);
+    if (!html)
+        return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+    r->status = status;
+    r->content_type = "text/html; charset=utf-8";
+    r->raw = html;
+    r->raw_len = strlen(html);
+    return KZ_OK;
+}
+
+/* GET of an answer link (what a mail client opens) changes nothing: mail scanners fetch
+ * links on their own. It shows a button that answers with POST. */
+kz_rc kz_h_check_answer_page(kz_req *r)
+{
+    static const char form[] = "<form method=post><button type=submit>%s</button></form>";
+    char *en = kz_arena_printf(&r->arena, "<h1>Communication check</h1><p>Please confirm that this "
+                               "message reached you.</p>%s", form);
+    char *ja = kz_arena_printf(&r->arena, "<h1>連絡確認</h1><p>このお知らせが届いたことを確認してください。</p>%s", form);
+    en = en ? kz_arena_printf(&r->arena, en, "Confirm") : NULL;
+    ja = ja ? kz_arena_printf(&r->arena, ja, "確認") : NULL;
+    return en && ja ? reply_page(r, 200, en, ja) : kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+}
+
 kz_rc kz_h_check_answer(kz_req *r)
 {
     kz_check_answer a;
     kz_rc rc = kz_svc_check_answer(&r->call, r->params[0], &a);
-    return rc ? rc : kz_reply(r, 200, answer_json(&a));
+    const char *ct = kz_req_header(r, "Content-Type");
+    if (!ct || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+        return rc ? rc : kz_reply(r, 200, answer_json(&a));
+    /* the form of kz_h_check_answer_page: answer a person */
+    if (rc == KZ_OK || rc == KZ_ECONFLICT)
+        return reply_page(r, 200, "<h1>Thank you</h1><p>Your answer is recorded.</p>",
+                          "<h1>ありがとうございました</h1><p>確認を記録しました。</p>");
+    if (rc == KZ_ENOTFOUND)
+        return reply_page(r, 404, "<h1>Unknown link</h1><p>This link is not valid.</p>",
+                          "<h1>無効なリンク</h1><p>このリンクは無効です。</p>");
+    return rc;
 }
 
 kz_rc kz_h_check_acknowledge(kz_req *r)

@@ -6,6 +6,7 @@
 #include "codec/json_fields.h"
 #include "codec/record_json.h"
 #include "crypto/crypto.h"
+#include "model/notice.h"
 #include "model/validate.h"
 #include "service/requests.h"
 #include "service/settings.h"
@@ -203,6 +204,10 @@ static json_t *view_json(const kz_request_view *v)
     json_object_set_new(o, "moves", moves_json(v->moves));
     json_object_set_new(o, "thread", thread);
     json_object_set_new(o, "attachments", atts);
+    json_t *notices = json_array();
+    for (size_t i = 0; notices && i < v->n_notices; i++)
+        json_array_append_new(notices, kz_json_encode(&kz_notice_schema, &v->notices[i]));
+    json_object_set_new(o, "notices", notices);
     return o;
 }
 

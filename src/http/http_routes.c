@@ -33,7 +33,8 @@ const kz_route kz_routes[] = {
 
     {"POST", V1 "/checks", kz_h_check_create, J, "start a communication check (analyst, admin)"},
     {"GET", V1 "/checks", kz_h_check_list, 0, "list checks"},
-    {"POST", V1 "/checks/answer/{token}", kz_h_check_answer, 0, "answer an invitation; no key needed"},
+    {"GET", V1 "/checks/answer/{token}", kz_h_check_answer_page, 0, "the page a mailed answer link opens (changes nothing)"},
+    {"POST", V1 "/checks/answer/{token}", kz_h_check_answer, 0, "answer an invitation; no key needed (a form post gets a page)"},
     {"GET", V1 "/checks/{id}", kz_h_check_get, 0, "a check with each invitation's state"},
     {"POST", V1 "/checks/{id}/acknowledge", kz_h_check_acknowledge, J, "answer for a contact of the caller's organization"},
     {"GET", V1 "/stats/checks", kz_h_check_stats, 0, "answer rate, median and p90 time per state: since"},

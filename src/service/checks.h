@@ -12,6 +12,8 @@ typedef struct kz_check_view {
     kz_check check;
     kz_check_target *targets;
     size_t n;
+    struct kz_notice *notices;   /* the invitation mails, for admins and the check's owner */
+    size_t n_notices;
 } kz_check_view;
 
 /* Starts a check for in->contacts, or for every contact matching in->state / in->role.
@@ -23,6 +25,10 @@ kz_rc kz_svc_check_create(kz_call *c, kz_check *in, kz_check_view *out);
  * that started it. Any member. */
 kz_rc kz_svc_check_get(kz_call *c, const char *id, kz_check_view *out);
 kz_rc kz_svc_check_list(kz_call *c, const kz_page *pg, kz_check_page *out);
+
+/* The absolute answer link of one invitation (node public URL + the derived token), in
+ * c's arena. For the mail that carries it; never stored. */
+char *kz_check_answer_link(kz_call *c, const char *check_id, const char *contact_id);
 
 /* Answers by one-time token; no key needed. Late after the deadline. */
 kz_rc kz_svc_check_answer(kz_call *c, const char *token, kz_check_answer *out);

@@ -4,6 +4,7 @@
 #define KZ_SERVICE_NODE_H
 
 #include "crypto/crypto.h"
+#include "mail/mail.h"
 #include "store/store.h"
 
 #include <stdbool.h>
@@ -18,6 +19,7 @@ typedef struct kz_node {
     bool public_clear;                    /* callers without a key may read TLP:CLEAR
                                              incidents and indicators (serve --public) */
     char public_url[256];                 /* base URL shown in links, no trailing slash */
+    kz_mail_config mail;                  /* the SMTP server of notices; url "" = mail off */
 } kz_node;
 
 /* What kizuna init needs to create a node. */

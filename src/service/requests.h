@@ -41,6 +41,8 @@ typedef struct kz_request_view {
     size_t n_entries;
     kz_attachment *attachments;  /* without content */
     size_t n_attachments;
+    struct kz_notice *notices;   /* the mail notices about it and how their delivery went */
+    size_t n_notices;
 } kz_request_view;
 
 /* May v see a request with this label and these sides? The one rule for every read of

@@ -34,4 +34,25 @@ typedef struct kz__entry {
  * the entry, in c's arena. */
 kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_request_entry *out);
 
+/* The acknowledgement (answer false) or answer period of r's urgency, in ms (node
+ * settings). */
+kz_time kz__request_period(kz_call *c, const kz_request *r, bool answer);
+
+/* The escalation order of r's kind, as contact roles (node settings), in c's arena. */
+size_t kz__request_order(kz_call *c, const kz_request *r, int roles[4]);
+
+/* The point of contact of one side of r: the request's own contact for that side,
+ * else the organization's first contact with an e-mail address in the escalation
+ * order's roles, then in any role. *out NULL when the organization has none. */
+kz_rc kz__request_party_contact(kz_call *c, const kz_request *r, int side, kz_contact **out);
+
+/* Writes a notice of kind ("request.new", ...) about r to contact into the outbox
+ * (see service/notify.h), with r's fields, the message and the note as values, in the
+ * contact's language. */
+kz_rc kz__request_notify(kz_call *c, const kz_request *r, const char *kind, const kz_contact *to,
+                         const char *message, const char *note);
+
+/* The notices a move sends: to the other side's point of contact. */
+kz_rc kz__request_notify_move(kz_call *c, kz_request *r, int move, const char *message);
+
 #endif

@@ -5,6 +5,8 @@
 #include "service/checks.h"
 
 #include "crypto/crypto.h"
+#include "service/notify.h"
+#include "service/scheduler.h"
 #include "store/directory.h"
 
 #include <stdio.h>
@@ -29,6 +31,31 @@ static char *answer_url(kz_call *c, const char *check_id, const char *contact_id
     return kz_arena_printf(c->arena, "/api/v1/checks/answer/%s", token);
 }
 
+char *kz_check_answer_link(kz_call *c, const char *check_id, const char *contact_id)
+{
+    char token[KZ_TOKEN_TEXT];
+    answer_token(c->node, check_id, contact_id, token);
+    char *link = kz_arena_printf(c->arena, "%s/api/v1/checks/answer/%s", c->node->public_url, token);
+    kz_wipe(token, sizeof token);
+    return link;
+}
+
+/* The invitation mail to one contact; its answer link is added at delivery. */
+static kz_rc invite(kz_call *c, const kz_check *k, const char *org_name, const char *contact_id)
+{
+    kz_contact ct;
+    kz_rc rc = kz_store_contact_get(c->db, contact_id, c->arena, &ct, c->err);
+    if (rc)
+        return rc;
+    char deadline[40];
+    kz_notify_var vars[] = {
+        {"org", org_name},
+        {"contact", ct.full_name},
+        {"deadline", kz_notify_time(k->deadline, deadline, sizeof deadline)},
+    };
+    return kz_notify(c, "check.invitation", &ct, NULL, k->id, vars, sizeof vars / sizeof *vars);
+}
+
 static bool may_see_links(const kz_call *c, const kz_check *k)
 {
     return kz_is_admin(c) || (c->who.org && k->organization && strcmp(c->who.org, k->organization) == 0);
@@ -36,6 +63,8 @@ static bool may_see_links(const kz_call *c, const kz_check *k)
 
 static kz_rc load_view(kz_call *c, const char *id, kz_check_view *out)
 {
+    out->notices = NULL;
+    out->n_notices = 0;
     kz_rc rc = kz_store_check_get(c->db, id, c->arena, &out->check, c->err);
     if (!rc)
         rc = kz_store_check_targets(c->db, id, c->arena, &out->targets, &out->n, c->err);
@@ -44,7 +73,7 @@ static kz_rc load_view(kz_call *c, const char *id, kz_check_view *out)
     for (size_t i = 0; i < out->n; i++)
         if (!(out->targets[i].answer_url = answer_url(c, id, out->targets[i].contact)))
             return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
-    return KZ_OK;
+    return kz_notices_about(c, NULL, id, &out->notices, &out->n_notices);
 }
 
 /* The contacts a check goes to: the explicit list, or those matching the filter. */
@@ -75,6 +104,10 @@ static kz_rc start_check(kz_call *c, kz_check *k, const kz_strlist *contacts, in
     k->organization = (char *)c->who.org;
     k->deadline = now + (deadline_hours ? deadline_hours : KZ_CHECK_DEFAULT_DEADLINE_HOURS) * HOUR_MS;
     kz_rc rc = kz_store_check_insert(c->db, k, c->err);
+    kz_org org;
+    kz_err e2;
+    const char *org_name = !rc && kz_store_org_get(c->db, k->organization, c->arena, &org, &e2) == KZ_OK
+                               ? org.name : k->organization;
     for (size_t i = 0; !rc && i < contacts->n; i++) {
         char token[KZ_TOKEN_TEXT], hash[KZ_HASH_HEX];
         answer_token(c->node, k->id, contacts->v[i], token);
@@ -82,6 +115,8 @@ static kz_rc start_check(kz_call *c, kz_check *k, const kz_strlist *contacts, in
         rc = kz_store_check_add_target(c->db, k->id, contacts->v[i], hash, now, c->err);
         if (rc == KZ_ECONFLICT)
             rc = kz_fail(c->err, KZ_EINVAL, "contacts", "contact %s is listed twice", contacts->v[i]);
+        if (!rc)
+            rc = invite(c, k, org_name, contacts->v[i]);
     }
     if (!rc) {
         char detail[32];
@@ -123,6 +158,8 @@ kz_rc kz_svc_check_create(kz_call *c, kz_check *in, kz_check_view *out)
     if (!rc)
         rc = start_check(c, in, &targets, in->deadline_hours);
     rc = kz_tx_end(c, rc);
+    if (!rc)
+        kz_scheduler_wake(); /* mail the invitations now */
     return rc ? rc : load_view(c, in->id, out);
 }
 

@@ -93,6 +93,7 @@ void kz_node_close(kz_node *node)
     kz_store_close(node->store);
     kz_wipe(node->secret, sizeof node->secret);
     kz_wipe(node->sign_sk, sizeof node->sign_sk);
+    kz_wipe(&node->mail, sizeof node->mail);
     kz_free(node);
 }
 

@@ -2,7 +2,9 @@
  * attachments, reads under the visibility rule. */
 #include "service/requests_internal.h"
 
+#include "service/notify.h"
 #include "service/policy_tlp.h"
+#include "service/scheduler.h"
 #include "service/settings.h"
 #include "util/utf8.h"
 
@@ -268,6 +270,8 @@ kz_rc kz_svc_request_get(kz_call *c, const char *id, kz_request_view *out)
     }
     if (!rc)
         rc = kz_store_attachments(c->db, id, c->arena, &out->attachments, &out->n_attachments, c->err);
+    if (!rc)
+        rc = kz_notices_about(c, id, NULL, &out->notices, &out->n_notices);
     kz_rtx_end(c);
     return rc;
 }
@@ -320,18 +324,12 @@ static const char *move_list(kz_call *c, unsigned set)
 /* Sets the timestamps and deadlines that a move brings. */
 static void apply_move(kz_call *c, kz_request *r, const kz_transition *t, kz_time now)
 {
-    static const char *const ack_setting[KZ_URG_COUNT] = {
-        "requests.acknowledge_hours.critical", "requests.acknowledge_hours.high",
-        "requests.acknowledge_hours.normal", "requests.acknowledge_hours.low"};
-    static const char *const answer_setting[KZ_URG_COUNT] = {
-        "requests.answer_hours.critical", "requests.answer_hours.high",
-        "requests.answer_hours.normal", "requests.answer_hours.low"};
     r->status = t->to;
     switch (t->move) {
     case KZ_MV_SEND:
         r->sent_at = now;
-        r->ack_due = now + kz_setting_int(c, ack_setting[r->urgency]) * KZ__HOUR_MS;
-        r->answer_due = now + kz_setting_int(c, answer_setting[r->urgency]) * KZ__HOUR_MS;
+        r->ack_due = now + kz__request_period(c, r, false);
+        r->answer_due = now + kz__request_period(c, r, true);
         break;
     case KZ_MV_ACKNOWLEDGE:
         r->acknowledged_at = r->responded_at = now;
@@ -391,6 +389,8 @@ kz_rc kz_svc_request_move(kz_call *c, const char *id, int move, const kz_request
         rc = kz__request_record(c, out, &e, NULL);
     }
     if (!rc)
+        rc = kz__request_notify_move(c, out, move, post ? post->message : NULL);
+    if (!rc)
         rc = kz_store_request_update(c->db, out, c->err);
     if (!rc)
         rc = kz_store_request_set_escalation(c->db, id, out->status == KZ_RS_SENT ? out->ack_due : 0, c->err);
@@ -398,6 +398,7 @@ kz_rc kz_svc_request_move(kz_call *c, const char *id, int move, const kz_request
     if (!rc) {
         out->overdue = kz_request_is_overdue(out, now);
         kz__request_redact(c, out);
+        kz_scheduler_wake(); /* deliver the notices now */
     }
     return rc;
 }
@@ -422,7 +423,16 @@ kz_rc kz_svc_request_message(kz_call *c, const char *id, const kz_request_post *
     kz__entry e = {.action = "message", .from = -1, .to = -1, .post = post, .at = kz_now_ms()};
     if (!rc)
         rc = kz__request_record(c, &r, &e, out);
+    kz_contact *other = NULL;
+    if (!rc)
+        rc = kz__request_party_contact(c, &r, kz__request_side(c, &r) == KZ_SIDE_SENDER ? KZ_SIDE_RECIPIENT
+                                                                                         : KZ_SIDE_SENDER, &other);
+    if (!rc)
+        rc = kz__request_notify(c, &r, "request.message", other, post->message, NULL);
     if (!rc)
         rc = kz_store_request_update(c->db, &r, c->err);
-    return kz_tx_end(c, rc);
+    rc = kz_tx_end(c, rc);
+    if (!rc)
+        kz_scheduler_wake();
+    return rc;
 }

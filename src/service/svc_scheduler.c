@@ -4,6 +4,8 @@
 
 #include "service/call.h"
 #include "service/checks.h"
+#include "service/notify.h"
+#include "service/requests.h"
 #include "util/log.h"
 
 #include <pthread.h>
@@ -22,6 +24,9 @@ static const struct {
     kz_duty_fn fn;
 } duties[] = {
     {"check_schedules", run_check_schedules},
+    {"request_escalations", kz_svc_request_escalate_due},
+    {"request_warnings", kz_svc_request_warn_due},
+    {"mail_outbox", kz_svc_outbox_deliver},  /* last: sends what the duties above wrote */
 };
 
 static struct {

@@ -176,6 +176,76 @@ def make_server(tmp_path):
         s.stop()
 
 
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on a free loopback port that keeps every message it
+    accepts. `refuse` makes it answer the next RCPT with an SMTP error instead:
+    mailbox.refuse = ["451 4.3.0 try again later"] * 2 fails twice, then accepts."""
+
+    def __init__(self, port=None):
+        from aiosmtpd.controller import Controller
+        import threading
+        self.messages = []         # email.message.EmailMessage, in arrival order
+        self.refuse = []
+        self.refused = 0
+        self.lock = threading.Lock()
+        self.port = port or free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        self.url = f"smtp://127.0.0.1:{self.port}"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            if self.refuse:
+                self.refused += 1
+                return self.refuse.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        msg.envelope_to = list(envelope.rcpt_tos)
+        msg.raw = envelope.content
+        with self.lock:
+            self.messages.append(msg)
+        return "250 Message accepted for delivery"
+
+    def wait(self, n, timeout=15):
+        """Waits until at least n messages arrived; returns them all."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                if len(self.messages) >= n:
+                    return list(self.messages)
+            time.sleep(0.05)
+        raise AssertionError(f"expected {n} messages, got {len(self.messages)}: "
+                             f"{[m['Subject'] for m in self.messages]}")
+
+    def to(self, address):
+        with self.lock:
+            return [m for m in self.messages if address in m.envelope_to]
+
+    def stop(self):
+        self.controller.stop()
+
+
+@pytest.fixture
+def mailbox():
+    m = Mailbox()
+    yield m
+    m.stop()
+
+
+@pytest.fixture
+def mail_server(tmp_path, mailbox):
+    """A server that delivers its notices to `mailbox`."""
+    s = Server(tmp_path, ["--smtp-url", mailbox.url, "--smtp-from", "kizuna@node.jp.example",
+                          "--public-url", "https://kizuna.jp.example/"])
+    yield s
+    assert s.stop() == 0, "the server must exit 0 on SIGTERM"
+
+
 def assert_error(r, status, field=None, code=None):
     """Checks a JSON error reply: status, and the field it names."""
     assert r.status_code == status, f"{r.status_code} {r.text}"
