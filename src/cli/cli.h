@@ -49,7 +49,7 @@ int kz_cli_error(const kz_args *a, const char *fmt, ...) __attribute__((format(p
 /* Subcommands (one file each). */
 extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_verify,
     kz_cmd_routes, kz_cmd_demo, kz_cmd_geo, kz_cmd_geodata_build, kz_cmd_geodata_info,
-    kz_cmd_request_export, kz_cmd_request_verify;
+    kz_cmd_request_export, kz_cmd_request_verify, kz_cmd_route;
 
 /* The routing database of --table (default: the project's data/geo.kzg, built from the
  * installed routing data on first use). Shared by geo and route. */

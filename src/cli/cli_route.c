@@ -1,0 +1,337 @@
+/* kizuna route: events (CSV or JSON lines, any size, plain or gzip) to the networks and
+ * states they come from. Streams the input, looks addresses up in batches, tallies per
+ * country and AS, and prints a summary table or JSON. */
+#include "cli/cli.h"
+
+#include "codec/events.h"
+#include "service/route.h"
+#include "util/progress.h"
+#include "util/reader.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { BATCH = 4096 };
+
+typedef enum fmt { FMT_AUTO, FMT_CSV, FMT_JSON } fmt;
+
+typedef struct route_run {
+    const kz_args *a;
+    kz_geodb *db;
+    kz_route *tally;
+    bool skip_bad, resolve;
+    fmt format;
+    const char *map_spec;
+    bool no_header;
+    kz_ip ips[BATCH];
+    kz_geo_hit hits[BATCH];
+    size_t n;
+    uint64_t lines, bad, blank;
+    char first_bad[600];
+    char *scratch;  /* KZ_READER_MAX_LINE bytes */
+    kz_progress *progress;
+    uint64_t bytes_before;  /* input bytes of the files already read */
+} route_run;
+
+static kz_rc flush(route_run *r)
+{
+    kz_geo_reader rd;
+    kz_geodb_begin(r->db, &rd);
+    kz_geodb_lookup(&rd, r->ips, r->n, r->hits);
+    kz_rc rc = kz_route_add(r->tally, r->ips, r->hits, r->n);
+    kz_geodb_end(&rd);
+    r->n = 0;
+    return rc;
+}
+
+static fmt guess_format(const char *path, const kz_line *first)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot && strcmp(dot, ".gz") == 0) {  /* events.jsonl.gz */
+        const char *p = dot;
+        while (p > path && p[-1] != '.')
+            p--;
+        dot = p > path ? p - 1 : NULL;
+    }
+    if (dot && (strncmp(dot, ".jsonl", 6) == 0 || strncmp(dot, ".ndjson", 7) == 0 ||
+                strncmp(dot, ".json", 5) == 0))
+        return FMT_JSON;
+    if (dot && (strncmp(dot, ".csv", 4) == 0))
+        return FMT_CSV;
+    for (size_t i = 0; first && i < first->len; i++)
+        if (first->p[i] != ' ' && first->p[i] != '\t')
+            return first->p[i] == '{' ? FMT_JSON : FMT_CSV;
+    return FMT_CSV;
+}
+
+/* Reports a bad line: counted with --skip-bad, else the error that stops the command. */
+static int bad_line(route_run *r, const char *path, uint64_t no, const kz_err *e)
+{
+    if (r->skip_bad) {
+        if (!r->bad++)
+            snprintf(r->first_bad, sizeof r->first_bad, "%s:%llu: %s", path, (unsigned long long)no, e->msg);
+        return 0;
+    }
+    kz_progress_done(r->progress);
+    r->progress = NULL;
+    kz_cli_error(r->a, "%s:%llu: %s%s", path, (unsigned long long)no, e->msg,
+                 " (--skip-bad counts and skips such lines)");
+    return 1;
+}
+
+static int route_file(route_run *r, const char *path)
+{
+    kz_err err;
+    kz_reader *rd;
+    if (kz_reader_open(path, 0, 0, &rd, &err))
+        return kz_cli_error(r->a, "%s", err.msg);
+    kz_event_map map;
+    kz_event_map_json_default(&map);
+    if (r->map_spec && kz_event_map_parse(r->map_spec, &map, &err)) {
+        kz_reader_close(rd);
+        return kz_cli_usage_error(r->a, "--map: %s", err.msg);
+    }
+    fmt f = r->format;
+    int status = 0, got;
+    kz_line line;
+    bool first = true;
+    while (!status && (got = kz_reader_next(rd, &line, &err)) == 1) {
+        r->lines++;
+        if ((r->lines & 0xffff) == 0)
+            kz_progress_update(r->progress, r->bytes_before + kz_reader_bytes_in(rd));
+        if (line.too_long) {
+            kz_err e;
+            kz_fail(&e, KZ_ETOOBIG, NULL, "the line is longer than %d bytes", KZ_READER_MAX_LINE);
+            status = bad_line(r, path, line.no, &e);
+            continue;
+        }
+        if (first) {
+            first = false;
+            if (f == FMT_AUTO)
+                f = guess_format(path, &line);
+            if (f == FMT_CSV) {
+                bool header = !r->no_header;
+                if (kz_event_map_csv(&map, line.p, line.len, header, r->scratch, &err)) {
+                    status = kz_cli_error(r->a, "%s:1: %s", path, err.msg);
+                    break;
+                }
+                if (header)
+                    continue;
+            }
+        }
+        size_t k = 0;
+        while (k < line.len && (line.p[k] == ' ' || line.p[k] == '\t' || line.p[k] == '\r'))
+            k++;
+        if (k == line.len) {
+            r->blank++;
+            continue;
+        }
+        kz_event ev;
+        kz_rc rc = f == FMT_JSON ? kz_event_parse_json(&map, line.p, line.len, r->scratch, &ev, &err)
+                                 : kz_event_parse_csv(&map, line.p, line.len, r->scratch, &ev, &err);
+        char host[KZ_EVENT_HOST_MAX];
+        size_t hlen;
+        kz_event_origin origin;
+        if (!rc)
+            rc = kz_event_origin_of(&ev, &r->ips[r->n], host, &hlen, &origin, &err);
+        if (rc) {
+            status = bad_line(r, path, line.no, &err);
+            continue;
+        }
+        if (origin == KZ_ORIGIN_HOST) {
+            if (!r->resolve || !kz_route_resolve(r->tally, host, &r->ips[r->n])) {
+                kz_route_add_unresolved(r->tally);
+                continue;
+            }
+            kz_route_add_resolved(r->tally);
+        }
+        if (++r->n == BATCH && flush(r))
+            status = kz_cli_error(r->a, "out of memory");
+    }
+    if (!status && got < 0)
+        status = kz_cli_error(r->a, "%s", err.msg);
+    r->bytes_before += kz_reader_bytes_in(rd);
+    kz_reader_close(rd);
+    return status;
+}
+
+static void print_count(FILE *f, uint64_t n, int width)
+{
+    char buf[32];
+    fprintf(f, "%*s", width, kz_fmt_count(n, buf, sizeof buf));
+}
+
+static void print_table(const route_run *r, const kz_route_summary *s, int top)
+{
+    printf("%llu lines: %llu events with an address in %llu distinct addresses",
+           (unsigned long long)r->lines, (unsigned long long)s->events, (unsigned long long)s->addresses);
+    if (s->resolved)
+        printf(" (%llu from resolved host names)", (unsigned long long)s->resolved);
+    if (s->unresolved)
+        printf("; %llu with only a host name, not resolved%s", (unsigned long long)s->unresolved,
+               r->resolve ? "" : " (use --resolve)");
+    if (r->bad)
+        printf("; %llu bad lines skipped (first: %s)", (unsigned long long)r->bad, r->first_bad);
+    printf("\n\n%-4s %-28s %12s %7s %12s\n", "CC", "STATE", "EVENTS", "SHARE", "ADDRESSES");
+    for (size_t i = 0; i < s->ncountries; i++) {
+        const kz_route_country *c = &s->countries[i];
+        printf("%-4s %-28.28s ", c->cc[0] ? c->cc : "--", c->name);
+        print_count(stdout, c->events, 12);
+        printf(" %6.1f%% ", s->events ? 100.0 * (double)c->events / (double)s->events : 0.0);
+        print_count(stdout, c->addresses, 12);
+        printf("\n");
+        for (size_t k = 0; c->cc[0] && k < c->nasns && (int)k < top; k++) {
+            const kz_route_asn *x = &c->asns[k];
+            char as[16];
+            snprintf(as, sizeof as, "AS%u", x->asn);
+            printf("  %-10s %-21.21s ", x->asn ? as : "-", x->asn ? x->org : "(no AS in the data)");
+            print_count(stdout, x->events, 12);
+            printf(" %6.1f%% ", c->events ? 100.0 * (double)x->events / (double)c->events : 0.0);
+            print_count(stdout, x->addresses, 12);
+            printf("\n");
+        }
+        if (c->cc[0] && c->nasns > (size_t)top)
+            printf("  ... %zu more ASNs\n", c->nasns - (size_t)top);
+    }
+    printf("\n");
+}
+
+static int print_json(const route_run *r, const kz_route_summary *s, int top)
+{
+    json_t *o = json_object(), *cs = json_array();
+    json_object_set_new(o, "lines", json_integer((json_int_t)r->lines));
+    json_object_set_new(o, "events", json_integer((json_int_t)s->events));
+    json_object_set_new(o, "addresses", json_integer((json_int_t)s->addresses));
+    json_object_set_new(o, "resolved", json_integer((json_int_t)s->resolved));
+    json_object_set_new(o, "unresolved", json_integer((json_int_t)s->unresolved));
+    json_object_set_new(o, "bad_lines", json_integer((json_int_t)r->bad));
+    for (size_t i = 0; i < s->ncountries; i++) {
+        const kz_route_country *c = &s->countries[i];
+        json_t *jc = json_object(), *as = json_array();
+        json_object_set_new(jc, "country", c->cc[0] ? json_string(c->cc) : json_null());
+        json_object_set_new(jc, "name", json_string(c->name));
+        json_object_set_new(jc, "events", json_integer((json_int_t)c->events));
+        json_object_set_new(jc, "addresses", json_integer((json_int_t)c->addresses));
+        json_object_set_new(jc, "asn_count", json_integer((json_int_t)c->nasns));
+        for (size_t k = 0; k < c->nasns && (int)k < top; k++) {
+            const kz_route_asn *x = &c->asns[k];
+            json_t *ja = json_object();
+            json_object_set_new(ja, "asn", x->asn ? json_integer(x->asn) : json_null());
+            json_object_set_new(ja, "org", x->asn ? json_string(x->org) : json_null());
+            json_object_set_new(ja, "events", json_integer((json_int_t)x->events));
+            json_object_set_new(ja, "addresses", json_integer((json_int_t)x->addresses));
+            json_array_append_new(as, ja);
+        }
+        json_object_set_new(jc, "top_asns", as);
+        json_array_append_new(cs, jc);
+    }
+    json_object_set_new(o, "countries", cs);
+    const char *att = kz_geodb_attribution(r->db);
+    json_object_set_new(o, "attribution", json_stringn(att, strcspn(att, "\n")));
+    int rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    fputc('\n', stdout);
+    json_decref(o);
+    return rc ? 1 : 0;
+}
+
+static int run(const kz_args *a)
+{
+    long long top = kz_arg_num(a, "top", 0, 1000000);
+    if (top < 0)
+        return 2;
+    const char *format = kz_arg(a, "format");
+    fmt f = FMT_AUTO;
+    if (strcmp(format, "csv") == 0)
+        f = FMT_CSV;
+    else if (strcmp(format, "jsonl") == 0)
+        f = FMT_JSON;
+    else if (strcmp(format, "auto") != 0)
+        return kz_cli_usage_error(a, "--format must be auto, csv or jsonl");
+    route_run *r = calloc(1, sizeof *r);
+    if (!r || !(r->scratch = malloc(KZ_READER_MAX_LINE + 1))) {
+        free(r);
+        return kz_cli_error(a, "out of memory");
+    }
+    r->a = a;
+    r->format = f;
+    r->map_spec = kz_arg(a, "map");
+    r->no_header = kz_arg(a, "no-header") != NULL;
+    r->skip_bad = kz_arg(a, "skip-bad") != NULL;
+    r->resolve = kz_arg(a, "resolve") != NULL;
+    int status = 0;
+    kz_err err;
+    if (kz_cli_geodb_open(a, &r->db, &err))
+        status = kz_cli_error(a, "%s", err.msg);
+    if (!status && !(r->tally = kz_route_new()))
+        status = kz_cli_error(a, "out of memory");
+    int64_t total = 0;
+    static char *const stdin_only[] = {(char *)"-"};
+    char *const *files = a->nrest ? a->rest : stdin_only;
+    int nfiles = a->nrest ? a->nrest : 1;
+    for (int i = 0; i < nfiles; i++) {
+        struct stat st;
+        if (strcmp(files[i], "-") != 0 && stat(files[i], &st) == 0 && total >= 0)
+            total += st.st_size;
+        else
+            total = -1;
+    }
+    if (!status)
+        r->progress = kz_progress_new(STDERR_FILENO, "routing", NULL, total);
+    for (int i = 0; !status && i < nfiles; i++)
+        status = route_file(r, files[i]);
+    if (!status && r->n && flush(r))
+        status = kz_cli_error(a, "out of memory");
+    kz_progress_done(r->progress);
+    if (!status) {
+        kz_arena ar;
+        kz_arena_init(&ar);
+        kz_route_summary s;
+        if (kz_route_summarize(r->tally, &ar, &s))
+            status = kz_cli_error(a, "out of memory");
+        else if (kz_arg(a, "json"))
+            status = print_json(r, &s, (int)top);
+        else
+            print_table(r, &s, (int)top);
+        fflush(stdout);
+        if (!status && !kz_arg(a, "json"))
+            kz_cli_geo_footer(r->db);
+        kz_arena_free(&ar);
+    }
+    kz_route_free(r->tally);
+    kz_geodb_close(r->db);
+    free(r->scratch);
+    free(r);
+    return status;
+}
+
+static const kz_opt opts[] = {
+    {"format", "FMT", "auto", "auto, csv or jsonl (auto: by the file name, else by the first line)"},
+    {"map", "ROLE=NAME,...", NULL,
+     "where the fields are: roles ip, url, domain, resolved; NAME is a CSV header name, a "
+     "1-based column or a JSON field (dotted for nested)"},
+    {"no-header", NULL, NULL, "the CSV has no header line (columns by number; ip=1 by default)"},
+    {"resolve", NULL, NULL, "resolve host names that come without an address (DNS; off by default)"},
+    {"json", NULL, NULL, "print the summary as JSON"},
+    {"top", "N", "5", "ASNs shown per country"},
+    {"skip-bad", NULL, NULL, "count and skip malformed lines instead of stopping at the first"},
+    {"table", "FILE", NULL, "geo table (or a MaxMind .mmdb); default data/geo.kzg of the project"},
+    KZ_OPT_LOG,
+    {0},
+};
+
+const kz_cmd kz_cmd_route = {
+    "route", "[options] [FILE...]",
+    "group events by the country and network they come from",
+    "Reads events from the files (or standard input; plain or gzip), one per line: CSV\n"
+    "with a header, or JSON lines. Each event routes by its ip field, else by the address\n"
+    "its domain or URL resolved to (a resolved field), else by its URL's or domain's host\n"
+    "when that is an address; a host name alone is resolved only with --resolve. Prints,\n"
+    "per country (the state responsible for the network), the events, their share, the\n"
+    "distinct addresses and the top ASNs. A malformed line stops the command with its\n"
+    "file, line and column, unless --skip-bad. Columns and fields named ip, src_ip,\n"
+    "source_ip, url, domain, host, resolved_ip... are found without --map.",
+    opts, run, 0, -1,
+};
