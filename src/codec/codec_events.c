@@ -254,8 +254,10 @@ kz_rc kz_event_origin_of(const kz_event *ev, kz_ip *ip, char *host, size_t *host
         if (!n)
             continue;
         if (r == KZ_EV_RESOLVED) {  /* "a;b" or "a b" lists: the first address */
-            size_t first = strcspn(p, ";, ");
-            n = first < n ? first : n;
+            size_t first = 0;
+            while (first < n && p[first] != ';' && p[first] != ',' && p[first] != ' ')
+                first++;
+            n = first;
         }
         if (!kz_ip_parse(p, n, ip)) {
             show(p, n, what, sizeof what);
