@@ -47,7 +47,8 @@ static bool is_native(const char *path)
         return true;  /* let the native open report the error */
     size_t got = fread(magic, 1, sizeof magic, f);
     fclose(f);
-    return got == sizeof magic && memcmp(magic, KZ__GEO_MAGIC, sizeof magic) == 0;
+    /* too short for either: the native loader says so */
+    return got < sizeof magic || memcmp(magic, KZ__GEO_MAGIC, sizeof magic) == 0;
 }
 
 kz_rc kz_geodb_open(const char *path, kz_geodb **out, kz_err *err)
