@@ -4,7 +4,10 @@
 #include "cli/cli.h"
 
 #include "codec/events.h"
+#include "model/request.h"
+#include "service/node.h"
 #include "service/route.h"
+#include "util/buf.h"
 #include "util/progress.h"
 #include "util/reader.h"
 
@@ -22,12 +25,13 @@ typedef struct route_run {
     const kz_args *a;
     kz_geodb *db;
     kz_route *tally;
-    bool skip_bad, resolve;
+    bool skip_bad, resolve, want_times;
     fmt format;
     const char *map_spec;
     bool no_header;
     kz_ip ips[BATCH];
     kz_geo_hit hits[BATCH];
+    kz_time times[BATCH];
     size_t n;
     uint64_t lines, bad, blank;
     char first_bad[600];
@@ -41,7 +45,7 @@ static kz_rc flush(route_run *r)
     kz_geo_reader rd;
     kz_geodb_begin(r->db, &rd);
     kz_geodb_lookup(&rd, r->ips, r->n, r->hits);
-    kz_rc rc = kz_route_add(r->tally, r->ips, r->hits, r->n);
+    kz_rc rc = kz_route_add(r->tally, r->ips, r->hits, r->times, r->n);
     kz_geodb_end(&rd);
     r->n = 0;
     return rc;
@@ -148,6 +152,7 @@ static int route_file(route_run *r, const char *path)
             }
             kz_route_add_resolved(r->tally);
         }
+        r->times[r->n] = r->want_times ? kz_event_time(&ev) : 0;
         if (++r->n == BATCH && flush(r))
             status = kz_cli_error(r->a, "out of memory");
     }
@@ -199,7 +204,45 @@ static void print_table(const route_run *r, const kz_route_summary *s, int top)
     printf("\n");
 }
 
-static int print_json(const route_run *r, const kz_route_summary *s, int top)
+typedef struct notices {
+    kz_route_notice *v;
+    size_t n;
+    bool wanted;  /* --db was given */
+} notices;
+
+static void print_notices(const notices *nt)
+{
+    for (size_t i = 0; i < nt->n; i++) {
+        const kz_route_notice *x = &nt->v[i];
+        if (x->request_id)
+            printf("%-4s draft mitigation request %s to %s (%s point of contact)\n", x->cc,
+                   x->request_id, x->contact_name, x->contact_role);
+        else
+            printf("%-4s no request: %s\n", x->cc, x->skipped);
+    }
+    if (nt->n)
+        printf("Review and send the drafts: GET /api/v1/requests?box=outbox&status=draft\n\n");
+}
+
+static json_t *notices_json(const notices *nt)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < nt->n; i++) {
+        const kz_route_notice *x = &nt->v[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "country", json_string(x->cc));
+        json_object_set_new(o, "events", json_integer((json_int_t)x->events));
+        json_object_set_new(o, "request", x->request_id ? json_string(x->request_id) : json_null());
+        json_object_set_new(o, "organization", x->organization ? json_string(x->organization) : json_null());
+        json_object_set_new(o, "contact", x->contact_name ? json_string(x->contact_name) : json_null());
+        json_object_set_new(o, "contact_role", x->contact_role ? json_string(x->contact_role) : json_null());
+        json_object_set_new(o, "skipped", x->skipped ? json_string(x->skipped) : json_null());
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static int print_json(const route_run *r, const kz_route_summary *s, int top, const notices *nt)
 {
     json_t *o = json_object(), *cs = json_array();
     json_object_set_new(o, "lines", json_integer((json_int_t)r->lines));
@@ -229,12 +272,70 @@ static int print_json(const route_run *r, const kz_route_summary *s, int top)
         json_array_append_new(cs, jc);
     }
     json_object_set_new(o, "countries", cs);
+    if (nt->wanted)
+        json_object_set_new(o, "requests", notices_json(nt));
     const char *att = kz_geodb_attribution(r->db);
     json_object_set_new(o, "attribution", json_stringn(att, strcspn(att, "\n")));
     int rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     fputc('\n', stdout);
     json_decref(o);
     return rc ? 1 : 0;
+}
+
+/* --db: one draft per responsible state through the requests workflow. */
+static int notify(const kz_args *a, route_run *r, const kz_route_summary *s, kz_arena *ar, notices *nt)
+{
+    kz_route_notify o = {0};
+    o.tlp = kz_enum_parse(&kz_tlp_enum, kz_arg(a, "tlp"));
+    if (o.tlp < 0)
+        return kz_cli_usage_error(a, "--tlp must be clear, green, amber, amber+strict or red");
+    o.urgency = kz_enum_parse(&kz_urgency_enum, kz_arg(a, "urgency"));
+    if (o.urgency < 0)
+        return kz_cli_usage_error(a, "--urgency must be critical, high, normal or low");
+    long long min = kz_arg_num(a, "min-events", 1, (long long)1 << 62);
+    if (min < 0)
+        return 2;
+    o.min_events = (uint64_t)min;
+    const char *acts = kz_arg(a, "action");
+    char *copy = kz_arena_strdup(ar, acts);
+    o.actions.v = kz_arena_calloc(ar, 8, sizeof *o.actions.v);
+    if (!copy || !o.actions.v)
+        return kz_cli_error(a, "out of memory");
+    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (kz_enum_parse(&kz_mitigation_action_enum, t) < 0 || o.actions.n == 5)
+            return kz_cli_usage_error(a, "--action: \"%s\" is not one of stop, block, sinkhole, "
+                                         "notify-network-owner, preserve-evidence (up to five)", t);
+        o.actions.v[o.actions.n++] = t;
+    }
+    kz_buf in;
+    kz_buf_init(&in, 2000);
+    for (int i = 0; i < (a->nrest ? a->nrest : 1); i++)
+        kz_buf_printf(&in, "%s%s", i ? ", " : "", a->nrest ? a->rest[i] : "standard input");
+    o.inputs = kz_arena_strdup(ar, in.p ? in.p : "");
+    kz_buf_free(&in);
+    o.activity = kz_arg(a, "activity");
+    if (!o.activity)
+        o.activity = kz_arena_printf(ar, "Malicious activity recorded in %s.", o.inputs);
+    const char *att = kz_geodb_attribution(r->db);
+    o.attribution = kz_arena_strndup(ar, att, strcspn(att, "\n"));
+
+    kz_err err;
+    kz_node *node = NULL;
+    if (kz_node_open(kz_arg(a, "db"), &node, &err))
+        return kz_cli_error(a, "%s", err.msg);
+    kz_call c;
+    kz_rc rc = kz_call_init_system(&c, node, "cli", ar, &err);
+    nt->wanted = true;
+    if (!rc)
+        rc = kz_svc_route_notify(&c, r->tally, s, &o, &nt->v, &nt->n);
+    kz_node_close(node);
+    if (rc) {
+        int done = 0;
+        for (size_t i = 0; i < nt->n; i++)
+            done += nt->v[i].request_id != NULL;
+        return kz_cli_error(a, "creating the drafts failed after %d of them: %s", done, err.msg);
+    }
+    return 0;
 }
 
 static int run(const kz_args *a)
@@ -265,7 +366,9 @@ static int run(const kz_args *a)
     kz_err err;
     if (kz_cli_geodb_open(a, &r->db, &err))
         status = kz_cli_error(a, "%s", err.msg);
-    if (!status && !(r->tally = kz_route_new()))
+    bool with_db = kz_arg(a, "db") != NULL;
+    r->want_times = with_db;
+    if (!status && !(r->tally = kz_route_new(with_db)))
         status = kz_cli_error(a, "out of memory");
     int64_t total = 0;
     static char *const stdin_only[] = {(char *)"-"};
@@ -289,12 +392,19 @@ static int run(const kz_args *a)
         kz_arena ar;
         kz_arena_init(&ar);
         kz_route_summary s;
+        notices nt = {0};
         if (kz_route_summarize(r->tally, &ar, &s))
             status = kz_cli_error(a, "out of memory");
+        if (!status && with_db)
+            status = notify(a, r, &s, &ar, &nt);
+        if (status)
+            ;
         else if (kz_arg(a, "json"))
-            status = print_json(r, &s, (int)top);
-        else
+            status = print_json(r, &s, (int)top, &nt);
+        else {
             print_table(r, &s, (int)top);
+            print_notices(&nt);
+        }
         fflush(stdout);
         if (!status && !kz_arg(a, "json"))
             kz_cli_geo_footer(r->db);
@@ -318,6 +428,13 @@ static const kz_opt opts[] = {
     {"top", "N", "5", "ASNs shown per country"},
     {"skip-bad", NULL, NULL, "count and skip malformed lines instead of stopping at the first"},
     {"table", "FILE", NULL, "geo table (or a MaxMind .mmdb); default data/geo.kzg of the project"},
+    {"db", "FILE", NULL, "create one draft mitigation request per state in this Kizuna database"},
+    {"tlp", "LABEL", "amber", "--db: TLP of the drafts (clear, green, amber, amber+strict, red)"},
+    {"urgency", "LEVEL", "normal", "--db: critical, high, normal or low"},
+    {"activity", "TEXT", NULL, "--db: what was observed (default: names the input files)"},
+    {"action", "LIST", "stop,notify-network-owner",
+     "--db: actions asked: stop, block, sinkhole, notify-network-owner, preserve-evidence"},
+    {"min-events", "N", "1", "--db: states with fewer events get no draft"},
     KZ_OPT_LOG,
     {0},
 };
@@ -332,6 +449,12 @@ const kz_cmd kz_cmd_route = {
     "per country (the state responsible for the network), the events, their share, the\n"
     "distinct addresses and the top ASNs. A malformed line stops the command with its\n"
     "file, line and column, unless --skip-bad. Columns and fields named ip, src_ip,\n"
-    "source_ip, url, domain, host, resolved_ip... are found without --map.",
+    "source_ip, url, domain, host, resolved_ip, time... are found without --map.\n"
+    "With --db, creates in that database one draft mitigation request (norm c) per\n"
+    "responsible state, from the node's organization to the state's CSIRT (else\n"
+    "technical) point of contact in the directory, with the ASNs and addresses as\n"
+    "sources and every address with its event count attached; review and send them\n"
+    "through the requests API. States without such a contact are listed, not skipped\n"
+    "silently. The input is read completely before any draft is written.",
     opts, run, 0, -1,
 };

@@ -2,6 +2,7 @@
 #include "codec/events.h"
 
 #include "codec/indicator_norm.h"
+#include "util/clock.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const kz_event_role_names[KZ_EV_ROLES] = {"ip", "url", "domain", "resolved"};
+const char *const kz_event_role_names[KZ_EV_ROLES] = {"ip", "url", "domain", "resolved", "time"};
 
 /* Column and field names recognized without a map, per role. */
 static const char *const aliases[KZ_EV_ROLES][8] = {
@@ -17,6 +18,7 @@ static const char *const aliases[KZ_EV_ROLES][8] = {
     {"url", "uri", "request_url", NULL},
     {"domain", "host", "hostname", "fqdn", "query", NULL},
     {"resolved_ip", "resolved", "answer", NULL},
+    {"time", "timestamp", "@timestamp", "ts", "date", "datetime", NULL},
 };
 
 static const char *const json_defaults[KZ_EV_ROLES][4] = {
@@ -24,6 +26,7 @@ static const char *const json_defaults[KZ_EV_ROLES][4] = {
     {"url", "request_url", "url.full", NULL},
     {"domain", "host", "hostname", "query"},
     {"resolved_ip", "resolved", "answer", NULL},
+    {"time", "timestamp", "@timestamp", "ts"},
 };
 
 static void map_clear(kz_event_map *map)
@@ -49,7 +52,7 @@ kz_rc kz_event_map_parse(const char *spec, kz_event_map *map, kz_err *err)
         if (role < 0)
             return kz_fail(err, KZ_EINVAL, "map",
                            "\"%.*s\": expected ROLE=NAME with ROLE one of ip, url, domain, "
-                           "resolved", (int)len, p);
+                           "resolved, time", (int)len, p);
         const char *name = eq + 1;
         size_t nlen = len - (size_t)(name - p);
         if (nlen == 0 || nlen >= KZ_EVENT_NAME_MAX)
@@ -310,4 +313,24 @@ kz_rc kz_event_origin_of(const kz_event *ev, kz_ip *ip, char *host, size_t *host
         return KZ_OK;
     }
     return kz_fail(err, KZ_EINVAL, "ip", "the event has no ip, url or domain");
+}
+
+int64_t kz_event_time(const kz_event *ev)
+{
+    const char *p = ev->f[KZ_EV_TIME];
+    size_t n = ev->n[KZ_EV_TIME];
+    trim(&p, &n);
+    if (n == 0 || n > 64)
+        return 0;
+    char buf[65];
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    kz_time t;
+    if (kz_time_parse(buf, &t) == KZ_OK)
+        return t;
+    char *end;
+    double secs = strtod(buf, &end);  /* Unix seconds, as many logs write them */
+    if (end != buf && !*end && buf[0] >= '0' && buf[0] <= '9' && secs > 0 && secs < 1e11)
+        return (int64_t)(secs * 1000);
+    return 0;
 }

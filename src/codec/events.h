@@ -19,6 +19,7 @@ typedef enum kz_event_role {
     KZ_EV_URL,       /* a URL; its host may be an address */
     KZ_EV_DOMAIN,    /* a host name (or an address) */
     KZ_EV_RESOLVED,  /* the address the URL's or domain's host resolved to */
+    KZ_EV_TIME,      /* when: RFC 3339 or Unix seconds (other forms are ignored) */
     KZ_EV_ROLES
 } kz_event_role;
 
@@ -33,8 +34,8 @@ typedef struct kz_event_map {
     bool explicit_;  /* given by the user, not detected */
 } kz_event_map;
 
-/* Parses a map "ip=src_ip,url=4,domain=host" (roles ip, url, domain, resolved; a name
- * or a 1-based column number). KZ_EINVAL naming the part that is wrong. */
+/* Parses a map "ip=src_ip,url=4,domain=host" (roles ip, url, domain, resolved, time; a
+ * name or a 1-based column number). KZ_EINVAL naming the part that is wrong. */
 kz_rc kz_event_map_parse(const char *spec, kz_event_map *map, kz_err *err);
 
 /* The default JSON map: for each role its usual field names (ip, src_ip, source.ip...). */
@@ -77,7 +78,10 @@ enum { KZ_EVENT_HOST_MAX = 256 };
 kz_rc kz_event_origin_of(const kz_event *ev, kz_ip *ip, char *host, size_t *host_len,
                          kz_event_origin *origin, kz_err *err);
 
-/* Wire names of the roles: "ip", "url", "domain", "resolved". */
+/* The event's time in ms since the epoch, or 0 when it has none in a known form. */
+int64_t kz_event_time(const kz_event *ev);
+
+/* Wire names of the roles: "ip", "url", "domain", "resolved", "time". */
 extern const char *const kz_event_role_names[KZ_EV_ROLES];
 
 #endif

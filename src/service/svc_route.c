@@ -14,20 +14,25 @@
 typedef struct group {
     uint64_t key;  /* cc << 32 | asn, + 1 */
     uint64_t events, addresses;
+    kz_time first, last;  /* of the events with a time; 0 when none */
     char *org;
 } group;
 
-/* Open-addressing sets; slot 0 means empty, so stored values are biased. */
+/* Open-addressing sets of the addresses seen; slot 0 means empty, so the one address
+ * that would store as 0 is kept aside (index cap). With detail, parallel arrays keep
+ * each address's event count and group (for the per-state lists of kizuna route --db). */
 typedef struct set4 {
-    uint32_t *slot;  /* address + 1; 255.255.255.255 is kept aside */
+    uint32_t *slot;  /* address + 1 */
     size_t cap, n;
-    bool has_max;
+    bool has_max;    /* 255.255.255.255 */
+    uint32_t *cnt, *grp;  /* detail: cap + 1 entries, the last for the kept-aside one */
 } set4;
 
 typedef struct set6 {
-    uint64_t (*slot)[2];  /* high, low; the all-zero address is kept aside */
+    uint64_t (*slot)[2];  /* high, low */
     size_t cap, n;
-    bool has_zero;
+    bool has_zero;   /* :: */
+    uint32_t *cnt, *grp;
 } set6;
 
 typedef struct host_entry {
@@ -37,6 +42,7 @@ typedef struct host_entry {
 } host_entry;
 
 struct kz_route {
+    bool detail;
     group *groups;
     size_t ngroups, groups_cap;
     uint32_t *gslot;  /* group index + 1 */
@@ -58,7 +64,13 @@ static uint64_t mix(uint64_t x)
     return x;
 }
 
-kz_route *kz_route_new(void) { return kz_calloc(1, sizeof(kz_route)); }
+kz_route *kz_route_new(bool detail)
+{
+    kz_route *r = kz_calloc(1, sizeof(kz_route));
+    if (r)
+        r->detail = detail;
+    return r;
+}
 
 void kz_route_free(kz_route *r)
 {
@@ -69,7 +81,11 @@ void kz_route_free(kz_route *r)
     kz_free(r->groups);
     kz_free(r->gslot);
     kz_free(r->s4.slot);
+    kz_free(r->s4.cnt);
+    kz_free(r->s4.grp);
     kz_free(r->s6.slot);
+    kz_free(r->s6.cnt);
+    kz_free(r->s6.grp);
     for (size_t i = 0; i < r->hcap; i++)
         kz_free(r->hosts[i].name);
     kz_free(r->hosts);
@@ -78,12 +94,32 @@ void kz_route_free(kz_route *r)
 
 /* --- Distinct addresses ------------------------------------------------------------ */
 
-static bool set4_grow(set4 *s)
+/* New detail arrays of cap + 1 entries, moving the kept-aside entry to the end. */
+static bool detail_alloc(uint32_t **cnt, uint32_t **grp, size_t cap, const uint32_t *oc,
+                         const uint32_t *og, size_t ocap)
+{
+    *cnt = kz_calloc(cap + 1, sizeof **cnt);
+    *grp = kz_calloc(cap + 1, sizeof **grp);
+    if (!*cnt || !*grp) {
+        kz_free(*cnt);
+        kz_free(*grp);
+        return false;
+    }
+    if (oc) {
+        (*cnt)[cap] = oc[ocap];
+        (*grp)[cap] = og[ocap];
+    }
+    return true;
+}
+
+static bool set4_grow(set4 *s, bool detail)
 {
     size_t cap = s->cap ? s->cap * 2 : 1 << 16;
-    uint32_t *slot = kz_calloc(cap, sizeof *slot);
-    if (!slot)
+    uint32_t *slot = kz_calloc(cap, sizeof *slot), *cnt = NULL, *grp = NULL;
+    if (!slot || (detail && !detail_alloc(&cnt, &grp, cap, s->cnt, s->grp, s->cap))) {
+        kz_free(slot);
         return false;
+    }
     for (size_t i = 0; i < s->cap; i++) {
         uint32_t v = s->slot[i];
         if (!v)
@@ -92,43 +128,59 @@ static bool set4_grow(set4 *s)
         while (slot[j])
             j = (j + 1) & (cap - 1);
         slot[j] = v;
+        if (detail) {
+            cnt[j] = s->cnt[i];
+            grp[j] = s->grp[i];
+        }
     }
     kz_free(s->slot);
+    kz_free(s->cnt);
+    kz_free(s->grp);
     s->slot = slot;
+    s->cnt = cnt;
+    s->grp = grp;
     s->cap = cap;
     return true;
 }
 
-/* 1 when new, 0 when seen before, -1 when out of memory. */
-static int set4_add(set4 *s, uint32_t ip)
+/* Finds or adds ip: *at receives its slot (cap for the kept-aside address). Returns 1
+ * when new, 0 when seen before, -1 when out of memory. */
+static int set4_add(set4 *s, uint32_t ip, bool detail, size_t *at)
 {
+    if ((s->n + 1) * 2 > s->cap && !set4_grow(s, detail))
+        return -1;
     if (ip == UINT32_MAX) {
         bool was = s->has_max;
         s->has_max = true;
+        *at = s->cap;
         return !was;
     }
-    if ((s->n + 1) * 2 > s->cap && !set4_grow(s))
-        return -1;
     uint32_t v = ip + 1;
     size_t j = mix(v) & (s->cap - 1);
     while (s->slot[j]) {
-        if (s->slot[j] == v)
+        if (s->slot[j] == v) {
+            *at = j;
             return 0;
+        }
         j = (j + 1) & (s->cap - 1);
     }
     s->slot[j] = v;
     s->n++;
+    *at = j;
     return 1;
 }
 
 static uint64_t hash6(uint64_t hi, uint64_t lo) { return mix(hi ^ mix(lo)); }
 
-static bool set6_grow(set6 *s)
+static bool set6_grow(set6 *s, bool detail)
 {
     size_t cap = s->cap ? s->cap * 2 : 1 << 12;
     uint64_t(*slot)[2] = kz_calloc(cap, sizeof *slot);
-    if (!slot)
+    uint32_t *cnt = NULL, *grp = NULL;
+    if (!slot || (detail && !detail_alloc(&cnt, &grp, cap, s->cnt, s->grp, s->cap))) {
+        kz_free(slot);
         return false;
+    }
     for (size_t i = 0; i < s->cap; i++) {
         if (!s->slot[i][0] && !s->slot[i][1])
             continue;
@@ -137,36 +189,48 @@ static bool set6_grow(set6 *s)
             j = (j + 1) & (cap - 1);
         slot[j][0] = s->slot[i][0];
         slot[j][1] = s->slot[i][1];
+        if (detail) {
+            cnt[j] = s->cnt[i];
+            grp[j] = s->grp[i];
+        }
     }
     kz_free(s->slot);
+    kz_free(s->cnt);
+    kz_free(s->grp);
     s->slot = slot;
+    s->cnt = cnt;
+    s->grp = grp;
     s->cap = cap;
     return true;
 }
 
-static int set6_add(set6 *s, const uint8_t ip[16])
+static int set6_add(set6 *s, const uint8_t ip[16], bool detail, size_t *at)
 {
     uint64_t hi = 0, lo = 0;
     for (int i = 0; i < 8; i++) {
         hi = hi << 8 | ip[i];
         lo = lo << 8 | ip[8 + i];
     }
+    if ((s->n + 1) * 2 > s->cap && !set6_grow(s, detail))
+        return -1;
     if (!hi && !lo) {
         bool was = s->has_zero;
         s->has_zero = true;
+        *at = s->cap;
         return !was;
     }
-    if ((s->n + 1) * 2 > s->cap && !set6_grow(s))
-        return -1;
     size_t j = hash6(hi, lo) & (s->cap - 1);
     while (s->slot[j][0] || s->slot[j][1]) {
-        if (s->slot[j][0] == hi && s->slot[j][1] == lo)
+        if (s->slot[j][0] == hi && s->slot[j][1] == lo) {
+            *at = j;
             return 0;
+        }
         j = (j + 1) & (s->cap - 1);
     }
     s->slot[j][0] = hi;
     s->slot[j][1] = lo;
     s->n++;
+    *at = j;
     return 1;
 }
 
@@ -218,15 +282,30 @@ static group *group_of(kz_route *r, const kz_geo_hit *h)
     return g;
 }
 
-kz_rc kz_route_add(kz_route *r, const kz_ip *ips, const kz_geo_hit *hits, size_t n)
+kz_rc kz_route_add(kz_route *r, const kz_ip *ips, const kz_geo_hit *hits, const kz_time *times,
+                   size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         group *g = group_of(r, &hits[i]);
-        int fresh = !g ? -1 : ips[i].family == 4 ? set4_add(&r->s4, ips[i].v4) : set6_add(&r->s6, ips[i].v6);
+        size_t at;
+        int fresh = !g ? -1
+                  : ips[i].family == 4 ? set4_add(&r->s4, ips[i].v4, r->detail, &at)
+                                       : set6_add(&r->s6, ips[i].v6, r->detail, &at);
         if (fresh < 0)
             return KZ_ENOMEM;
         g->events++;
         g->addresses += (uint64_t)fresh;
+        kz_time t = times ? times[i] : 0;
+        if (t) {
+            g->first = !g->first || t < g->first ? t : g->first;
+            g->last = t > g->last ? t : g->last;
+        }
+        if (r->detail) {
+            uint32_t *cnt = ips[i].family == 4 ? r->s4.cnt : r->s6.cnt;
+            uint32_t *grp = ips[i].family == 4 ? r->s4.grp : r->s6.grp;
+            cnt[at] += cnt[at] < UINT32_MAX;
+            grp[at] = (uint32_t)(g - r->groups);
+        }
     }
     return KZ_OK;
 }
@@ -364,6 +443,10 @@ kz_rc kz_route_summarize(kz_route *r, kz_arena *a, kz_route_summary *out)
             x->addresses = gs[k]->addresses;
             c->events += x->events;
             c->addresses += x->addresses;
+            if (gs[k]->first && (!c->first || gs[k]->first < c->first))
+                c->first = gs[k]->first;
+            if (gs[k]->last > c->last)
+                c->last = gs[k]->last;
         }
         qsort(c->asns, c->nasns, sizeof *c->asns, by_events);
         out->events += c->events;
@@ -373,5 +456,74 @@ kz_rc kz_route_summarize(kz_route *r, kz_arena *a, kz_route_summary *out)
     qsort(cs, nc, sizeof *cs, by_country);
     out->countries = cs;
     out->ncountries = nc;
+    return KZ_OK;
+}
+
+/* --- Per-state address lists (detail mode) ---------------------------------------- */
+
+static int by_addr_events(const void *a, const void *b)
+{
+    const kz_route_addr *x = a, *y = b;
+    if (x->events != y->events)
+        return x->events > y->events ? -1 : 1;
+    return strcmp(x->text, y->text);
+}
+
+static kz_rc add_addr(kz_route *r, kz_arena *a, const kz_ip *ip, uint32_t cnt, uint32_t grp,
+                      uint64_t ccv, kz_route_addr *items, size_t *n)
+{
+    const group *g = &r->groups[grp];
+    if ((g->key - 1) >> 32 != ccv)
+        return KZ_OK;
+    char text[64];
+    kz_route_addr *x = &items[(*n)++];
+    x->text = kz_arena_strdup(a, kz_ip_format(ip, text, sizeof text));
+    x->asn = (uint32_t)(g->key - 1);
+    x->org = g->org;
+    x->events = cnt;
+    return x->text ? KZ_OK : KZ_ENOMEM;
+}
+
+kz_rc kz_route_addresses(kz_route *r, const char *cc, kz_arena *a, kz_route_addr **items, size_t *n)
+{
+    *items = NULL;
+    *n = 0;
+    if (!r->detail)
+        return KZ_ECONFLICT;
+    uint64_t ccv = cc[0] ? (uint64_t)((unsigned char)cc[0] << 8 | (unsigned char)cc[1]) : 0;
+    size_t total = r->s4.n + r->s6.n + 2;
+    kz_route_addr *v = kz_arena_calloc(a, total, sizeof *v);
+    if (!v)
+        return KZ_ENOMEM;
+    kz_rc rc = KZ_OK;
+    kz_ip ip = {.family = 4};
+    for (size_t i = 0; !rc && i < r->s4.cap; i++) {
+        if (!r->s4.slot[i])
+            continue;
+        ip.v4 = r->s4.slot[i] - 1;
+        rc = add_addr(r, a, &ip, r->s4.cnt[i], r->s4.grp[i], ccv, v, n);
+    }
+    if (!rc && r->s4.has_max) {
+        ip.v4 = UINT32_MAX;
+        rc = add_addr(r, a, &ip, r->s4.cnt[r->s4.cap], r->s4.grp[r->s4.cap], ccv, v, n);
+    }
+    ip.family = 6;
+    for (size_t i = 0; !rc && i < r->s6.cap; i++) {
+        if (!r->s6.slot[i][0] && !r->s6.slot[i][1])
+            continue;
+        for (int b = 0; b < 8; b++) {
+            ip.v6[b] = (uint8_t)(r->s6.slot[i][0] >> (56 - 8 * b));
+            ip.v6[8 + b] = (uint8_t)(r->s6.slot[i][1] >> (56 - 8 * b));
+        }
+        rc = add_addr(r, a, &ip, r->s6.cnt[i], r->s6.grp[i], ccv, v, n);
+    }
+    if (!rc && r->s6.has_zero) {
+        memset(ip.v6, 0, 16);
+        rc = add_addr(r, a, &ip, r->s6.cnt[r->s6.cap], r->s6.grp[r->s6.cap], ccv, v, n);
+    }
+    if (rc)
+        return rc;
+    qsort(v, *n, sizeof *v, by_addr_events);
+    *items = v;
     return KZ_OK;
 }

@@ -197,3 +197,69 @@ def test_route_bad_lines_stop_or_are_counted(table, tmp_path):
     nocol.write_text("a,b\n1,2\n")
     r = route(table, nocol, check=False)
     assert r.returncode == 1 and "no ip, url or domain column" in r.stderr
+
+
+# --- kizuna route --db: drafts for the responsible states ---------------------------
+
+def org_with_contact(server, name, state, role):
+    r = server.admin.post("/organizations", {"name": name, "state": state, "kind": "national-csirt"})
+    assert r.status_code == 201, r.text
+    org = r.json()["id"]
+    if role:
+        r = server.admin.post("/contacts", {"organization": org, "full_name": f"{state} duty officer",
+                                            "role": role, "email": f"duty@{state.lower()}.example"})
+        assert r.status_code == 201, r.text
+    return org
+
+
+def test_route_db_creates_one_draft_per_state(server, tmp_path):
+    au = org_with_contact(server, "AU CERT", "AU", "csirt")
+    us = org_with_contact(server, "US team", "US", "technical")
+    org_with_contact(server, "NL ministry", "NL", "diplomatic")  # no CSIRT or technical contact
+    ev = tmp_path / "events.csv"
+    ev.write_text("time,src_ip\n2026-11-01T10:00:00Z,1.1.1.1\n2026-11-02T10:00:00Z,1.1.1.1\n"
+                  "2026-11-02T11:00:00Z,1.0.0.7\n2026-11-03T09:30:00Z,8.8.8.8\n"
+                  "2026-11-03T10:00:00Z,133.11.0.1\n2026-11-03T10:00:00Z,193.0.0.1\n")
+    table = ROOT / "data" / "geo.kzg"
+    r = subprocess.run([KIZUNA, "route", "--db", str(server.db), "--tlp", "amber+strict",
+                        "--urgency", "high", "--activity", "SSH brute force against our hospitals",
+                        "--json", str(ev)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    by_cc = {x["country"]: x for x in doc["requests"]}
+    answers = geo(table, "1.1.1.1", "1.0.0.7", "8.8.8.8", "133.11.0.1", "193.0.0.1")
+    assert {a[2] for a in answers.values()} == {"AU", "US", "JP", "NL"}
+    assert by_cc["JP"]["request"] is None and "own state" in by_cc["JP"]["skipped"]  # the node is JP
+    assert by_cc["NL"]["request"] is None and "no CSIRT or technical" in by_cc["NL"]["skipped"]
+    assert by_cc["AU"]["contact_role"] == "csirt" and by_cc["US"]["contact_role"] == "technical"
+
+    drafts = server.admin.get("/requests", {"box": "outbox", "status": "draft"}).json()["items"]
+    assert sorted(d["to_state"] for d in drafts) == ["AU", "US"]
+    req = server.admin.get(f"/requests/{by_cc['AU']['request']}").json()
+    assert req["kind"] == "mitigation" and req["to_organization"] == au
+    assert req["tlp"] == "amber+strict" and req["urgency"] == "high" and req["status"] == "draft"
+    assert req["activity"] == "SSH brute force against our hospitals"
+    au_addrs = [a for a, v in answers.items() if v[2] == "AU"]
+    au_times = sorted(line.split(",")[0] for line in ev.read_text().splitlines()[1:]
+                      if line.split(",")[1] in au_addrs)
+    assert req["window_start"] == au_times[0].replace("Z", ".000Z")
+    assert req["window_end"] == au_times[-1].replace("Z", ".000Z")
+    au_asns = {"AS" + v[0] for a, v in answers.items() if v[2] == "AU"}
+    assert set(req["sources"]) == au_asns | set(au_addrs)
+    assert "CC BY 4.0" in req["description"]
+    att = req["attachments"][0]
+    assert att["name"] == "events-AU.csv"
+    body = server.admin.get(f"/requests/{req['id']}/attachments/{att['id']}").text
+    rows = {line.split(",")[0]: line.split(",")[-1] for line in body.splitlines()[1:]}
+    assert rows["1.1.1.1"] == "2" and rows["1.0.0.7"] == "1"
+    assert body.splitlines()[0] == "address,asn,as_org,events"
+    us_req = server.admin.get(f"/requests/{by_cc['US']['request']}").json()
+    assert us_req["to_organization"] == us and "AS15169" in us_req["sources"]
+
+    # bad input writes nothing: the line error comes before any draft
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,src_ip\n2026-11-01T10:00:00Z,1.1.1.1\nx,999.1.1.1\n")
+    r = subprocess.run([KIZUNA, "route", "--db", str(server.db), str(bad)], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 1 and "bad.csv:3" in r.stderr
+    assert len(server.admin.get("/requests", {"box": "outbox"}).json()["items"]) == 2
