@@ -171,15 +171,16 @@ static void print_count(FILE *f, uint64_t n, int width)
 
 static void print_table(const route_run *r, const kz_route_summary *s, int top)
 {
-    printf("%llu lines: %llu events with an address in %llu distinct addresses",
-           (unsigned long long)r->lines, (unsigned long long)s->events, (unsigned long long)s->addresses);
+    char a[32], b[32], d[32];
+    printf("%s lines: %s events with an address in %s distinct addresses", kz_fmt_count(r->lines, a, sizeof a),
+           kz_fmt_count(s->events, b, sizeof b), kz_fmt_count(s->addresses, d, sizeof d));
     if (s->resolved)
-        printf(" (%llu from resolved host names)", (unsigned long long)s->resolved);
+        printf(" (%s from resolved host names)", kz_fmt_count(s->resolved, a, sizeof a));
     if (s->unresolved)
-        printf("; %llu with only a host name, not resolved%s", (unsigned long long)s->unresolved,
+        printf("; %s with only a host name, not resolved%s", kz_fmt_count(s->unresolved, a, sizeof a),
                r->resolve ? "" : " (use --resolve)");
     if (r->bad)
-        printf("; %llu bad lines skipped (first: %s)", (unsigned long long)r->bad, r->first_bad);
+        printf("; %s bad lines skipped (first: %s)", kz_fmt_count(r->bad, a, sizeof a), r->first_bad);
     printf("\n\n%-4s %-28s %12s %7s %12s\n", "CC", "STATE", "EVENTS", "SHARE", "ADDRESSES");
     for (size_t i = 0; i < s->ncountries; i++) {
         const kz_route_country *c = &s->countries[i];
