@@ -55,16 +55,6 @@ struct kz_geo_builder {
     size_t npairs, pairs_cap;
 };
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
 static bool grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
@@ -97,7 +87,7 @@ static uint32_t map_get(u64map *m, uint64_t key, uint32_t val_if_new, bool *oom)
         for (size_t i = 0; i < m->cap; i++) {
             if (!m->keys[i])
                 continue;
-            size_t j = mix64(m->keys[i]) & (cap - 1);
+            size_t j = kz_hash_mix64(m->keys[i]) & (cap - 1);
             while (keys[j])
                 j = (j + 1) & (cap - 1);
             keys[j] = m->keys[i];
@@ -109,7 +99,7 @@ static uint32_t map_get(u64map *m, uint64_t key, uint32_t val_if_new, bool *oom)
         m->vals = vals;
         m->cap = cap;
     }
-    size_t j = mix64(key) & (m->cap - 1);
+    size_t j = kz_hash_mix64(key) & (m->cap - 1);
     while (m->keys[j]) {
         if (m->keys[j] == key)
             return m->vals[j];
@@ -160,14 +150,6 @@ void kz_geo_builder_free(kz_geo_builder *b)
     kz_free(b);
 }
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-    return mix64(h ^ n);
-}
-
 /* The pool offset of the name s[0..n), adding it when new; UINT32_MAX when out of
  * memory or when the pool would pass 4 GB. */
 static uint32_t intern(kz_geo_builder *b, const char *s, size_t n)
@@ -198,7 +180,7 @@ static uint32_t intern(kz_geo_builder *b, const char *s, size_t n)
         b->name_off = os;
         b->name_cap = cap;
     }
-    uint64_t h = hash_bytes(s, n);
+    uint64_t h = kz_hash_bytes(s, n);
     size_t j = h & (b->name_cap - 1);
     while (b->name_off[j]) {
         const char *have = b->pool + b->name_off[j] - 1;

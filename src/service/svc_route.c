@@ -5,6 +5,7 @@
 
 #include "model/states.h"
 #include "util/alloc.h"
+#include "util/checksum.h"
 
 #include <netdb.h>
 #include <stdlib.h>
@@ -53,16 +54,6 @@ struct kz_route {
     host_entry *hosts;  /* resolution cache */
     size_t hcap, hn;
 };
-
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
 
 kz_route *kz_route_new(bool detail)
 {
@@ -124,7 +115,7 @@ static bool set4_grow(set4 *s, bool detail)
         uint32_t v = s->slot[i];
         if (!v)
             continue;
-        size_t j = mix(v) & (cap - 1);
+        size_t j = kz_hash_mix64(v) & (cap - 1);
         while (slot[j])
             j = (j + 1) & (cap - 1);
         slot[j] = v;
@@ -156,7 +147,7 @@ static int set4_add(set4 *s, uint32_t ip, bool detail, size_t *at)
         return !was;
     }
     uint32_t v = ip + 1;
-    size_t j = mix(v) & (s->cap - 1);
+    size_t j = kz_hash_mix64(v) & (s->cap - 1);
     while (s->slot[j]) {
         if (s->slot[j] == v) {
             *at = j;
@@ -170,7 +161,7 @@ static int set4_add(set4 *s, uint32_t ip, bool detail, size_t *at)
     return 1;
 }
 
-static uint64_t hash6(uint64_t hi, uint64_t lo) { return mix(hi ^ mix(lo)); }
+static uint64_t hash6(uint64_t hi, uint64_t lo) { return kz_hash_mix64(hi ^ kz_hash_mix64(lo)); }
 
 static bool set6_grow(set6 *s, bool detail)
 {
@@ -242,7 +233,7 @@ static bool groups_rehash(kz_route *r, size_t cap)
     if (!slot)
         return false;
     for (size_t g = 0; g < r->ngroups; g++) {
-        size_t j = mix(r->groups[g].key) & (cap - 1);
+        size_t j = kz_hash_mix64(r->groups[g].key) & (cap - 1);
         while (slot[j])
             j = (j + 1) & (cap - 1);
         slot[j] = (uint32_t)g + 1;
@@ -258,7 +249,7 @@ static group *group_of(kz_route *r, const kz_geo_hit *h)
     uint64_t key = ((uint64_t)((unsigned char)h->cc[0] << 8 | (unsigned char)h->cc[1]) << 32 | h->asn) + 1;
     if ((r->ngroups + 1) * 2 > r->gcap && !groups_rehash(r, r->gcap ? r->gcap * 2 : 1024))
         return NULL;
-    size_t j = mix(key) & (r->gcap - 1);
+    size_t j = kz_hash_mix64(key) & (r->gcap - 1);
     while (r->gslot[j]) {
         group *g = &r->groups[r->gslot[j] - 1];
         if (g->key == key)
@@ -338,14 +329,6 @@ static bool lookup_host(const char *host, kz_ip *ip)
     return ok;
 }
 
-static uint64_t hash_name(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    return mix(h);
-}
-
 bool kz_route_resolve(kz_route *r, const char *host, kz_ip *ip)
 {
     if ((r->hn + 1) * 2 > r->hcap) {
@@ -356,7 +339,7 @@ bool kz_route_resolve(kz_route *r, const char *host, kz_ip *ip)
         for (size_t i = 0; i < r->hcap; i++) {
             if (!r->hosts[i].name)
                 continue;
-            size_t j = hash_name(r->hosts[i].name) & (cap - 1);
+            size_t j = kz_hash_bytes(r->hosts[i].name, strlen(r->hosts[i].name)) & (cap - 1);
             while (h[j].name)
                 j = (j + 1) & (cap - 1);
             h[j] = r->hosts[i];
@@ -365,7 +348,7 @@ bool kz_route_resolve(kz_route *r, const char *host, kz_ip *ip)
         r->hosts = h;
         r->hcap = cap;
     }
-    size_t j = hash_name(host) & (r->hcap - 1);
+    size_t j = kz_hash_bytes(host, strlen(host)) & (r->hcap - 1);
     while (r->hosts[j].name) {
         if (strcmp(r->hosts[j].name, host) == 0) {
             *ip = r->hosts[j].ip;

@@ -1,5 +1,6 @@
-/* Checksums of file images (the geo table's header carries one). zlib's CRC-32: fast
- * (several GB/s), standard, and already a dependency of Kizuna. */
+/* Checksums of file images (the geo table's header carries one: zlib's CRC-32, fast,
+ * standard and already a dependency of Kizuna) and the hash functions of the in-memory
+ * hash tables. */
 #ifndef KZ_UTIL_CHECKSUM_H
 #define KZ_UTIL_CHECKSUM_H
 
@@ -8,5 +9,27 @@
 
 /* CRC-32 (the zlib/PNG polynomial) of p[0..n), continuing from crc (start with 0). */
 uint32_t kz_crc32(uint32_t crc, const void *p, size_t n);
+
+/* A 64-bit finalizer (MurmurHash3's fmix64): spreads every input bit over the result, so
+ * that the low bits index open-addressing tables well. */
+static inline uint64_t kz_hash_mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* FNV-1a of p[0..n), finalized with kz_hash_mix64. */
+static inline uint64_t kz_hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 0x100000001b3ULL;
+    return kz_hash_mix64(h ^ n);
+}
 
 #endif
