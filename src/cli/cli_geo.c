@@ -79,12 +79,14 @@ kz_rc kz_cli_geodb_open(const kz_args *a, kz_geodb **db, kz_err *err)
     char path[4096];
     table_path(a, path, sizeof path);
     kz_rc rc = kz_geodb_open(path, db, err);
-    if (rc != KZ_ENOTFOUND || kz_arg(a, "table"))
+    if ((rc != KZ_ENOTFOUND && rc != KZ_EVERSION) || kz_arg(a, "table"))
         return rc;
-    /* First use: compile the default table from the installed routing data. */
+    /* First use, or a table of another format version: the default table is derived
+     * data, compiled again from the installed routing data. */
     char root[2048];
     project_root(root, sizeof root);
-    fprintf(stderr, "kizuna: building the geo table %s from the routing data (once)\n", path);
+    fprintf(stderr, "kizuna: building the geo table %s from the routing data (%s)\n", path,
+            rc == KZ_ENOTFOUND ? "once" : "its format changed");
     kz_geodata_report rep;
     if ((rc = build_default(root, path, false, &rep, err)))
         return rc;

@@ -27,6 +27,8 @@ struct kz_geo_table {
     const uint64_t *idx4;
     const uint64_t *runs4;  /* 8-byte units, as the index counts */
     const uint64_t *idx6;
+    const uint64_t *nodes6;
+    uint32_t nnodes6;
     const uint64_t *runs6;
     const char *info;
     void (*release)(void *ctx, const void *p, size_t n);
@@ -60,58 +62,105 @@ static kz_rc check_span(const kz__geo_header *h, size_t n, int sec, uint64_t wan
     return KZ_OK;
 }
 
-/* Checks one family's index and runs: every /16 has a run or a single record; runs tile
- * the runs section in bucket order; keys ascend within a run from the bucket start;
- * record ids are in range. Afterwards lookups need no bounds checks. */
+/* The walk over one family's index, its nodes and its runs. */
+typedef struct walk {
+    const kz_geo_table *t;
+    int fam;
+    unsigned ksize;
+    const char *name;
+    const uint64_t *runs;
+    uint64_t runs_len;
+    uint64_t next, seen;  /* the next run's offset in 8-byte units; ranges so far */
+    uint32_t bucket;      /* the /16 being checked, for messages */
+    uint8_t *visited;     /* per v6 node */
+    uint64_t nvisited;
+} walk;
+
+static bool key6_le(const uint64_t *a, const uint64_t *b) { return a[0] < b[0] || (a[0] == b[0] && a[1] <= b[1]); }
+
+/* Checks one entry that covers [prefix, prefix + 2^bits): a record, a run (in its place
+ * in the runs section, its keys ascending from the prefix's first address and inside
+ * the prefix) or, for IPv6, a node not seen before whose 256 entries cover the parts. */
+static kz_rc check_entry(walk *w, uint64_t e, kz_u128 prefix, int bits, int depth, kz_err *err)
+{
+    uint64_t cnt = e >> 32, v = (uint32_t)e;
+    const kz_geo_table *t = w->t;
+    if (cnt == 0) {
+        if (w->fam == 4 || depth >= KZ__GEO_MAX_DEPTH || v >= t->nnodes6 || w->visited[v])
+            return bad(err, "%s index entry %u has a run of 0 ranges or a node out of place", w->name,
+                       w->bucket);
+        w->visited[v] = 1;
+        w->nvisited++;
+        for (unsigned c = 0; c < KZ__GEO_NODE; c++) {
+            kz_rc rc = check_entry(w, t->nodes6[v * KZ__GEO_NODE + c], prefix + ((kz_u128)c << (bits - 8)),
+                                   bits - 8, depth + 1, err);
+            if (rc)
+                return rc;
+        }
+        return KZ_OK;
+    }
+    if (cnt > KZ__GEO_MAX_RUN)
+        return bad(err, "%s index entry %u has a run of %llu ranges", w->name, w->bucket,
+                   (unsigned long long)cnt);
+    if (cnt == 1) {
+        if (v >= t->nrecords)
+            return bad(err, "%s index entry %u names record %llu", w->name, w->bucket,
+                       (unsigned long long)v);
+        return KZ_OK;
+    }
+    uint64_t size = kz__geo_run_bytes(cnt, w->ksize);
+    if (v != w->next || size > w->runs_len - w->next * 8)
+        return bad(err, "%s run of /16 %u at %llu is out of place", w->name, w->bucket,
+                   (unsigned long long)v);
+    w->next += size / 8;
+    w->seen += cnt;
+    const uint64_t *run = w->runs + v;
+    const uint32_t *ids = (const uint32_t *)(run + ((cnt * w->ksize + 7) / 8));
+    uint64_t first[2] = {(uint64_t)(prefix >> 64), (uint64_t)prefix};
+    kz_u128 end = prefix + (((kz_u128)1 << bits) - 1);
+    uint64_t last[2] = {(uint64_t)(end >> 64), (uint64_t)end};
+    for (uint64_t i = 0; i < cnt; i++) {
+        if (ids[i] >= t->nrecords)
+            return bad(err, "%s run of /16 %u names record %u", w->name, w->bucket, ids[i]);
+        bool ok;
+        if (w->fam == 4) {
+            const uint16_t *k = (const uint16_t *)run;
+            ok = i == 0 ? k[0] == 0 : k[i] > k[i - 1];
+        } else {
+            const uint64_t *k = run + 2 * i;
+            ok = i == 0 ? k[0] == first[0] && k[1] == first[1]
+                        : !key6_le(k, k - 2) && key6_le(k, last);
+        }
+        if (!ok)
+            return bad(err, "%s range %llu of /16 %u is out of order", w->name, (unsigned long long)i,
+                       w->bucket);
+    }
+    return KZ_OK;
+}
+
+/* Checks one family's index, nodes and runs. Afterwards lookups need no bounds checks. */
 static kz_rc check_index(const kz_geo_table *t, int fam, uint64_t runs_len, kz_err *err)
 {
+    walk w = {t, fam, fam == 4 ? 2 : 16, fam == 4 ? "IPv4" : "IPv6", fam == 4 ? t->runs4 : t->runs6,
+              runs_len, 0, 0, 0, NULL, 0};
+    if (fam == 6 && t->nnodes6 && !(w.visited = kz_calloc(t->nnodes6, 1)))
+        return kz_fail(err, KZ_ENOMEM, NULL, "out of memory");
     const uint64_t *idx = fam == 4 ? t->idx4 : t->idx6;
-    const uint64_t *runs = fam == 4 ? t->runs4 : t->runs6;
     uint64_t entries = fam == 4 ? t->h->v4_entries : t->h->v6_entries;
-    unsigned ksize = fam == 4 ? 2 : 16;
-    const char *name = fam == 4 ? "IPv4" : "IPv6";
-    uint64_t next = 0, seen = 0;  /* next run's offset in 8-byte units; ranges so far */
-    for (uint32_t b = 0; b < KZ__GEO_BUCKETS; b++) {
-        uint64_t cnt = idx[b] >> 32, v = (uint32_t)idx[b];
-        if (cnt == 0 || cnt > KZ__GEO_MAX_RUN)
-            return bad(err, "%s index entry %u has a run of %llu ranges", name, b,
-                       (unsigned long long)cnt);
-        if (cnt == 1) {
-            if (v >= t->nrecords)
-                return bad(err, "%s index entry %u names record %llu", name, b,
-                           (unsigned long long)v);
-            continue;
-        }
-        uint64_t size = kz__geo_run_bytes(cnt, ksize);
-        if (v != next || size > runs_len - next * 8)
-            return bad(err, "%s run of /16 %u at %llu is out of place", name, b,
-                       (unsigned long long)v);
-        next += size / 8;
-        seen += cnt;
-        const uint64_t *run = runs + v;
-        const uint32_t *ids = (const uint32_t *)(run + ((cnt * ksize + 7) / 8));
-        for (uint64_t i = 0; i < cnt; i++) {
-            if (ids[i] >= t->nrecords)
-                return bad(err, "%s run of /16 %u names record %u", name, b, ids[i]);
-            bool ok;
-            if (fam == 4) {
-                const uint16_t *k = (const uint16_t *)run;
-                ok = i == 0 ? k[0] == 0 : k[i] > k[i - 1];
-            } else {
-                const uint64_t *k = run;
-                uint64_t hi = k[2 * i], lo = k[2 * i + 1];
-                ok = i == 0 ? hi == (uint64_t)b << 48 && lo == 0
-                            : hi >> 48 == b && (hi > k[2 * i - 2] || (hi == k[2 * i - 2] && lo > k[2 * i - 1]));
-            }
-            if (!ok)
-                return bad(err, "%s range %llu of /16 %u is out of order", name,
-                           (unsigned long long)i, b);
-        }
+    kz_rc rc = KZ_OK;
+    for (uint32_t b = 0; !rc && b < KZ__GEO_BUCKETS; b++) {
+        w.bucket = b;
+        kz_u128 prefix = fam == 4 ? (kz_u128)b << 16 : (kz_u128)b << 112;
+        rc = check_entry(&w, idx[b], prefix, fam == 4 ? 16 : 112, 0, err);
     }
-    if (next * 8 != runs_len || seen != entries)
-        return bad(err, "%s runs hold %llu bytes, the index uses %llu", name,
-                   (unsigned long long)runs_len, (unsigned long long)next * 8);
-    return KZ_OK;
+    kz_free(w.visited);
+    if (!rc && (w.next * 8 != runs_len || w.seen != entries))
+        rc = bad(err, "%s runs hold %llu bytes, the index uses %llu", w.name,
+                 (unsigned long long)runs_len, (unsigned long long)w.next * 8);
+    if (!rc && fam == 6 && w.nvisited != t->nnodes6)
+        rc = bad(err, "IPv6 has %u nodes, the index reaches %llu", t->nnodes6,
+                 (unsigned long long)w.nvisited);
+    return rc;
 }
 
 static kz_rc check_records(const kz_geo_table *t, uint64_t pool_len, kz_err *err)
@@ -143,12 +192,12 @@ kz_rc kz_geo_table_open(const void *p, size_t n, void (*release)(void *, const v
         return kz_fail(err, KZ_ECORRUPT, NULL, "not a Kizuna geo table (bad magic)");
     if (h.bom != KZ__GEO_BOM)
         return kz_fail(err, KZ_ECORRUPT, NULL, "geo table: built for another byte order");
-    if (h.version > KZ__GEO_VERSION)
+    if (h.version != KZ__GEO_VERSION)
         return kz_fail(err, KZ_EVERSION, NULL,
-                       "geo table: format version %u is newer than this kizuna (%d); rebuild it "
+                       "geo table: format version %u, this kizuna reads version %d; rebuild it "
                        "with kizuna geodata build", h.version, KZ__GEO_VERSION);
-    if (h.version != KZ__GEO_VERSION || h.header_size != sizeof h)
-        return kz_fail(err, KZ_ECORRUPT, NULL, "geo table: unknown version %u", h.version);
+    if (h.header_size != sizeof h)
+        return kz_fail(err, KZ_ECORRUPT, NULL, "geo table: header of %u bytes", h.header_size);
     if (h.file_size != n)
         return kz_fail(err, KZ_ECORRUPT, NULL,
                        "geo table: truncated or padded: header says %llu bytes, file has %zu",
@@ -170,6 +219,7 @@ kz_rc kz_geo_table_open(const void *p, size_t n, void (*release)(void *, const v
         (rc = check_span(&h, n, KZ__GEO_V4_INDEX, KZ__GEO_BUCKETS * 8ull, "IPv4 index", err)) ||
         (rc = check_span(&h, n, KZ__GEO_V4_RUNS, UINT64_MAX, "IPv4 runs", err)) ||
         (rc = check_span(&h, n, KZ__GEO_V6_INDEX, KZ__GEO_BUCKETS * 8ull, "IPv6 index", err)) ||
+        (rc = check_span(&h, n, KZ__GEO_V6_NODES, h.v6_nodes * (uint64_t)KZ__GEO_NODE * 8, "IPv6 nodes", err)) ||
         (rc = check_span(&h, n, KZ__GEO_V6_RUNS, UINT64_MAX, "IPv6 runs", err)) ||
         (rc = check_span(&h, n, KZ__GEO_INFO, UINT64_MAX, "info", err)))
         return rc;
@@ -193,6 +243,8 @@ kz_rc kz_geo_table_open(const void *p, size_t n, void (*release)(void *, const v
     t->idx4 = (const void *)(b + s[KZ__GEO_V4_INDEX].off);
     t->runs4 = (const void *)(b + s[KZ__GEO_V4_RUNS].off);
     t->idx6 = (const void *)(b + s[KZ__GEO_V6_INDEX].off);
+    t->nodes6 = (const void *)(b + s[KZ__GEO_V6_NODES].off);
+    t->nnodes6 = h.v6_nodes;
     t->runs6 = (const void *)(b + s[KZ__GEO_V6_RUNS].off);
     t->info = (const char *)b + s[KZ__GEO_INFO].off;
     if ((rc = check_records(t, pool_len, err)) ||
@@ -226,7 +278,7 @@ void kz_geo_table_info(const kz_geo_table *t, kz_geo_info *out)
     out->bytes = t->size;
     const kz__geo_span *sec = t->h->sec;
     out->v4_bytes = sec[KZ__GEO_V4_INDEX].len + sec[KZ__GEO_V4_RUNS].len;
-    out->v6_bytes = sec[KZ__GEO_V6_INDEX].len + sec[KZ__GEO_V6_RUNS].len;
+    out->v6_bytes = sec[KZ__GEO_V6_INDEX].len + sec[KZ__GEO_V6_NODES].len + sec[KZ__GEO_V6_RUNS].len;
     out->answer_bytes = sec[KZ__GEO_RECORDS].len + sec[KZ__GEO_POOL].len;
     out->sources = t->info;
 }
@@ -303,10 +355,19 @@ static inline uint64_t load_be64(const uint8_t *p)
     return x;
 }
 
+/* Follows nodes from the /16's entry down to a record or a run. The loader checked
+ * that a path holds at most KZ__GEO_MAX_DEPTH nodes, so byte stays below 16. */
+static inline uint64_t descend6(const kz_geo_table *t, uint64_t e, const uint8_t ip[16])
+{
+    for (int byte = 2; (e >> 32) == 0; byte++)
+        e = t->nodes6[(size_t)(uint32_t)e * KZ__GEO_NODE + ip[byte]];
+    return e;
+}
+
 uint32_t kz_geo_find6(const kz_geo_table *t, const uint8_t ip[16])
 {
     uint64_t hi = load_be64(ip), lo = load_be64(ip + 8);
-    uint64_t e = t->idx6[hi >> 48];
+    uint64_t e = descend6(t, t->idx6[hi >> 48], ip);
     uint32_t v = (uint32_t)e, n = (uint32_t)(e >> 32);
     if (n == 1)
         return v;
@@ -392,9 +453,16 @@ void kz_geo_find6_batch(const kz_geo_table *t, const uint8_t (*ips)[16], uint32_
         }
         for (int j = 0; j < GROUP; j++) {
             e[j] = t->idx6[hi[j] >> 48];
+            if ((e[j] >> 32) == 0)
+                __builtin_prefetch(&t->nodes6[(size_t)(uint32_t)e[j] * KZ__GEO_NODE + ips[i + j][2]]);
+        }
+        for (int j = 0; j < GROUP; j++) {
+            e[j] = descend6(t, e[j], ips[i + j]);
             uint32_t v = (uint32_t)e[j], c = (uint32_t)(e[j] >> 32);
-            if (c > 1)
-                __builtin_prefetch(t->runs6 + v + 2 * (size_t)(c / 2));
+            if (c > 1) {
+                __builtin_prefetch(t->runs6 + v);
+                __builtin_prefetch(t->runs6 + v + 2 * (size_t)c);
+            }
         }
         for (int j = 0; j < GROUP; j++) {
             uint32_t v = (uint32_t)e[j], c = (uint32_t)(e[j] >> 32);

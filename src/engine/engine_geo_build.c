@@ -370,51 +370,78 @@ static bool overlay(kz_geo_builder *b, recset *rs, const pvec *as, const pvec *c
 
 typedef struct family_out {
     uint64_t index[KZ__GEO_BUCKETS];
-    size_t entries, ranges, run_bytes;
+    size_t entries, ranges, run_bytes, nodes;
 } family_out;
 
-/* Fills the index of one family and, when runs is not NULL, its runs (zeroed memory of
- * fo->run_bytes bytes, from a first call with runs NULL that only measures). */
-static void lay_out(const pvec *bp, int shift, family_out *fo, uint8_t *runs)
+/* Lays out one family: runs, and for IPv6 the nodes that split long runs. Called once
+ * with runs and nodes NULL to measure, then with zeroed memory of the measured sizes
+ * to fill; both calls make the same decisions in the same order. */
+typedef struct layout {
+    const pvec *bp;
+    unsigned ksize;
+    bool split;
+    size_t k;        /* the breakpoint in force at the current position */
+    size_t off;      /* bytes of runs so far */
+    size_t entries;
+    size_t nnodes;
+    uint8_t *runs;
+    uint64_t *nodes;
+} layout;
+
+/* The entry for the addresses [start, start + 2^bits). */
+static uint64_t cell(layout *L, kz_u128 start, int bits, int depth)
 {
-    unsigned ksize = shift == 16 ? 2 : 16;
-    size_t k = 0, off = 0;
-    fo->ranges = fo->entries = 0;
+    const bpoint *bp = L->bp->p;
+    size_t n = L->bp->n;
+    kz_u128 end = start + (((kz_u128)1 << bits) - 1);
+    while (L->k + 1 < n && bp[L->k + 1].pos <= start)
+        L->k++;
+    size_t k = L->k, last = k;
+    while (last + 1 < n && bp[last + 1].pos <= end)
+        last++;
+    if (last == k)
+        return 1ull << 32 | bp[k].val;
+    size_t cnt = last - k + 1;
+    if (L->split && cnt > KZ__GEO_SPLIT && depth < KZ__GEO_MAX_DEPTH && bits >= 8) {
+        size_t node = L->nnodes++;
+        for (unsigned c = 0; c < KZ__GEO_NODE; c++) {
+            uint64_t e = cell(L, start + ((kz_u128)c << (bits - 8)), bits - 8, depth + 1);
+            if (L->nodes)
+                L->nodes[node * KZ__GEO_NODE + c] = e;
+        }
+        return (uint64_t)node;  /* count 0: a node */
+    }
+    uint64_t entry = (uint64_t)cnt << 32 | (L->off / 8);
+    if (L->runs) {
+        uint8_t *run = L->runs + L->off;
+        uint32_t *ids = (uint32_t *)(run + ((cnt * L->ksize + 7) & ~(size_t)7));
+        for (size_t m = 0; m < cnt; m++) {
+            kz_u128 pos = m == 0 ? start : bp[k + m].pos;
+            if (L->ksize == 2) {
+                ((uint16_t *)run)[m] = (uint16_t)pos;
+            } else {
+                ((uint64_t *)run)[2 * m] = (uint64_t)(pos >> 64);
+                ((uint64_t *)run)[2 * m + 1] = (uint64_t)pos;
+            }
+            ids[m] = bp[k + m].val;
+        }
+    }
+    L->off += kz__geo_run_bytes(cnt, L->ksize);
+    L->entries += cnt;
+    return entry;
+}
+
+static void lay_out(const pvec *bp, int shift, family_out *fo, uint8_t *runs, uint64_t *nodes)
+{
+    layout L = {bp, shift == 16 ? 2 : 16, shift != 16, 0, 0, 0, 0, runs, nodes};
+    fo->ranges = 0;
     for (size_t i = 0; i < bp->n; i++)
         fo->ranges += bp->p[i].val != 0;
-    for (uint64_t bucket = 0; bucket < KZ__GEO_BUCKETS; bucket++) {
-        kz_u128 start = (kz_u128)bucket << shift;
-        kz_u128 end = start + (((kz_u128)1 << shift) - 1);
-        while (k + 1 < bp->n && bp->p[k + 1].pos <= start)
-            k++;
-        size_t last = k;
-        while (last + 1 < bp->n && bp->p[last + 1].pos <= end)
-            last++;
-        if (last == k) {
-            fo->index[bucket] = 1ull << 32 | bp->p[k].val;
-            continue;
-        }
-        size_t cnt = last - k + 1;
-        fo->index[bucket] = (uint64_t)cnt << 32 | (off / 8);
-        if (runs) {
-            uint8_t *run = runs + off;
-            uint32_t *ids = (uint32_t *)(run + ((cnt * ksize + 7) & ~(size_t)7));
-            for (size_t m = 0; m < cnt; m++) {
-                kz_u128 pos = m == 0 ? start : bp->p[k + m].pos;
-                if (ksize == 2) {
-                    ((uint16_t *)run)[m] = (uint16_t)pos;
-                } else {
-                    ((uint64_t *)run)[2 * m] = (uint64_t)(pos >> 64);
-                    ((uint64_t *)run)[2 * m + 1] = (uint64_t)pos;
-                }
-                ids[m] = bp->p[k + m].val;
-            }
-        }
-        off += kz__geo_run_bytes(cnt, ksize);
-        fo->entries += cnt;
-        k = last;
-    }
-    fo->run_bytes = off;
+    for (uint64_t bucket = 0; bucket < KZ__GEO_BUCKETS; bucket++)
+        fo->index[bucket] = cell(&L, (kz_u128)bucket << shift, shift, 0);
+    fo->entries = L.entries;
+    fo->run_bytes = L.off;
+    fo->nodes = L.nnodes;
 }
 
 static size_t align_up(size_t n) { return (n + KZ__GEO_ALIGN - 1) & ~(size_t)(KZ__GEO_ALIGN - 1); }
@@ -441,14 +468,14 @@ kz_rc kz_geo_builder_finish(kz_geo_builder *b, const char *sources, int64_t buil
               !resolve(&b->ranges[KZ_GEO_LAYER_COUNTRY][f], max[f], &layer[1][f]) ||
               !overlay(b, &rs, &layer[0][f], &layer[1][f], &ans[f]);
         if (!oom)
-            lay_out(&ans[f], f ? 112 : 16, &fo[f], NULL);
+            lay_out(&ans[f], f ? 112 : 16, &fo[f], NULL, NULL);
     }
     if (oom) {
         rc = kz_fail(err, KZ_ENOMEM, NULL, "out of memory while building the geo table");
         goto done;
     }
     if (fo[0].entries > UINT32_MAX || fo[1].entries > UINT32_MAX || rs.n > UINT32_MAX ||
-        fo[0].run_bytes / 8 > UINT32_MAX || fo[1].run_bytes / 8 > UINT32_MAX) {
+        fo[0].run_bytes / 8 > UINT32_MAX || fo[1].run_bytes / 8 > UINT32_MAX || fo[1].nodes > UINT32_MAX / 2) {
         rc = kz_fail(err, KZ_ETOOBIG, NULL, "too many ranges for one geo table");
         goto done;
     }
@@ -465,6 +492,7 @@ kz_rc kz_geo_builder_finish(kz_geo_builder *b, const char *sources, int64_t buil
     h.v6_entries = (uint32_t)fo[1].entries;
     h.v4_ranges = (uint32_t)fo[0].ranges;
     h.v6_ranges = (uint32_t)fo[1].ranges;
+    h.v6_nodes = (uint32_t)fo[1].nodes;
     if (!sources)
         sources = "";
     const uint64_t lens[KZ__GEO_NSECTIONS] = {
@@ -473,6 +501,7 @@ kz_rc kz_geo_builder_finish(kz_geo_builder *b, const char *sources, int64_t buil
         [KZ__GEO_V4_INDEX] = KZ__GEO_BUCKETS * 8,
         [KZ__GEO_V4_RUNS] = fo[0].run_bytes,
         [KZ__GEO_V6_INDEX] = KZ__GEO_BUCKETS * 8,
+        [KZ__GEO_V6_NODES] = fo[1].nodes * KZ__GEO_NODE * 8,
         [KZ__GEO_V6_RUNS] = fo[1].run_bytes,
         [KZ__GEO_INFO] = strlen(sources) + 1,
     };
@@ -491,7 +520,8 @@ kz_rc kz_geo_builder_finish(kz_geo_builder *b, const char *sources, int64_t buil
     memcpy(img + h.sec[KZ__GEO_RECORDS].off, rs.recs, lens[KZ__GEO_RECORDS]);
     memcpy(img + h.sec[KZ__GEO_POOL].off, b->pool, b->pool_len);
     for (int f = 0; f < 2; f++) {
-        lay_out(&ans[f], f ? 112 : 16, &fo[f], img + h.sec[f ? KZ__GEO_V6_RUNS : KZ__GEO_V4_RUNS].off);
+        lay_out(&ans[f], f ? 112 : 16, &fo[f], img + h.sec[f ? KZ__GEO_V6_RUNS : KZ__GEO_V4_RUNS].off,
+                f ? (uint64_t *)(img + h.sec[KZ__GEO_V6_NODES].off) : NULL);
         memcpy(img + h.sec[f ? KZ__GEO_V6_INDEX : KZ__GEO_V4_INDEX].off, fo[f].index,
                sizeof fo[f].index);
     }

@@ -1,4 +1,4 @@
-/* The geo table file format (version 1), shared by the builder and the loader only.
+/* The geo table file format (version 2), shared by the builder and the loader only.
  *
  * Little-endian, one header followed by sections, each at a 64-byte aligned offset:
  *
@@ -15,9 +15,17 @@
  *               record ids[count], zero-padded to 8 bytes. Keys and ids of a short run
  *               share a cache line, so a lookup costs the index line, the run and the
  *               record.
- *   v6 index    uint64[65536], one per top 16 bits, same encoding
- *   v6 runs     the same with keys of two uint64 (high and low 64 bits of the first
- *               address; the first key is the bucket's first address)
+ *   v6 index    uint64[65536], one per top 16 bits, same encoding, and one more: count
+ *               0 means value is a node of the v6 nodes section
+ *   v6 nodes    uint64[256] per node: the entries of the 256 parts of the node's
+ *               prefix, split on the next 8 bits of the address, same encoding. The
+ *               announced IPv6 space crowds into a few /16s (2001::/16 alone holds tens
+ *               of thousands of ranges); nodes split those until a run is short.
+ *               Nodes are numbered in depth-first order, so a child's number is above
+ *               its parent's; a path holds at most 14 nodes (down to the last byte).
+ *   v6 runs     the same as v4 runs with keys of two uint64 (high and low 64 bits of
+ *               the first address; the first key is the first address of the run's
+ *               prefix), in depth-first order
  *   info        NUL-terminated text: the attribution and sources the table was built from
  *
  * A range runs from its key to the next key of its run (or to the end of the bucket).
@@ -29,16 +37,19 @@
 
 #define KZ__GEO_MAGIC "KZGEO\r\n\032"
 enum {
-    KZ__GEO_VERSION = 1,
+    KZ__GEO_VERSION = 2,
     KZ__GEO_BOM = 0x0A0B0C0D,
     KZ__GEO_ALIGN = 64,
     KZ__GEO_BUCKETS = 65536,
     KZ__GEO_MAX_RUN = 65536,  /* a /16 of IPv4 holds at most this many ranges */
+    KZ__GEO_NODE = 256,       /* entries of a v6 node */
+    KZ__GEO_MAX_DEPTH = 14,   /* nodes on a path: bytes 2 to 15 of the address */
+    KZ__GEO_SPLIT = 24,       /* the builder splits a v6 run longer than this */
 };
 
 enum kz__geo_section {
     KZ__GEO_RECORDS, KZ__GEO_POOL, KZ__GEO_V4_INDEX, KZ__GEO_V4_RUNS, KZ__GEO_V6_INDEX,
-    KZ__GEO_V6_RUNS, KZ__GEO_INFO, KZ__GEO_NSECTIONS
+    KZ__GEO_V6_NODES, KZ__GEO_V6_RUNS, KZ__GEO_INFO, KZ__GEO_NSECTIONS
 };
 
 typedef struct kz__geo_span {
@@ -58,7 +69,7 @@ typedef struct kz__geo_header {
     uint32_t v6_entries;
     uint32_t v4_ranges;   /* distinct ranges (for information) */
     uint32_t v6_ranges;
-    uint32_t reserved;
+    uint32_t v6_nodes;
     kz__geo_span sec[KZ__GEO_NSECTIONS];
 } kz__geo_header;
 
