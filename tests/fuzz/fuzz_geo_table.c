@@ -39,6 +39,13 @@ static void make_pristine(void)
         memcpy(g.cc, r[i].cc, 2);
         kz_geo_builder_add(b, (kz_geo_layer)r[i].layer, &g, &err);
     }
+    /* enough IPv6 ranges in one /16 that the builder splits them into nodes */
+    for (unsigned i = 0; i < 40; i++) {
+        kz_geo_range g = {.family = 6, .asn = 64500 + i % 5, .org = "many", .org_len = 4};
+        g.first = (kz_u128)(0x2a02000000000000ull | (uint64_t)(i * 37 % 256) << 32 | (uint64_t)i << 16) << 64;
+        g.last = g.first + ((kz_u128)1 << 70);
+        kz_geo_builder_add(b, KZ_GEO_LAYER_AS, &g, &err);
+    }
     if (kz_geo_builder_finish(b, "fuzz\n", 0, &pristine, &pristine_len, &err))
         abort();
     kz_geo_builder_free(b);
@@ -61,9 +68,10 @@ static void exercise(const uint8_t *img, size_t n)
     uint8_t ip6[16][16];
     memset(ip6, 0, sizeof ip6);
     for (int i = 0; i < 16; i++) {
-        ip6[i][0] = (uint8_t)(0x20 + i);
-        ip6[i][1] = 0x01;
-        ip6[i][2] = 0x02;
+        ip6[i][0] = (uint8_t)(0x20 + i % 2 * 10);  /* 2001:02.. and 2a02:... */
+        ip6[i][1] = (uint8_t)(i % 2 ? 0x02 : 0x01);
+        ip6[i][2] = (uint8_t)(i * 37);
+        ip6[i][3] = (uint8_t)i;
         ip6[i][15] = (uint8_t)i;
     }
     kz_geo_find6_batch(t, (const uint8_t(*)[16])ip6, ids, 16);
