@@ -34,16 +34,68 @@ void kz_token_new(char out[KZ_TOKEN_TEXT])
     sodium_memzero(raw, sizeof raw);
 }
 
+/* Randomness for ids, drawn from the system in blocks: one getrandom() per 64 ids
+ * instead of one each, which bulk imports feel. Ids are unique, not secret. */
+static void id_random(unsigned char *out, size_t n)
+{
+    static _Thread_local unsigned char pool[1024];
+    static _Thread_local size_t left;
+    if (left < n) {
+        randombytes_buf(pool, sizeof pool);
+        left = sizeof pool;
+    }
+    memcpy(out, pool + sizeof pool - left, n);
+    left -= n;
+}
+
+/* 8-4-4-4-12 lowercase hex of b, with the version and variant bits set. */
+static void uuid_text(unsigned char b[16], unsigned version, char out[KZ_UUID_TEXT])
+{
+    static const char hex[] = "0123456789abcdef";
+    b[6] = (unsigned char)((b[6] & 0x0F) | (version << 4));
+    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 15];
+    }
+    *o = '\0';
+}
+
 void kz_uuid4(char out[KZ_UUID_TEXT])
 {
     unsigned char b[16];
-    randombytes_buf(b, sizeof b);
-    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-    snprintf(out, KZ_UUID_TEXT,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    id_random(b, sizeof b);
+    uuid_text(b, 4, out);
+}
+
+void kz_uuid7(char out[KZ_UUID_TEXT], int64_t unix_ms)
+{
+    /* RFC 9562 6.2 method 1: rand_a is a 12-bit counter within one millisecond, started
+     * at a random value below 2048; past 4095 the time moves on by one. So the ids of one
+     * thread strictly increase, however many come per millisecond. */
+    static _Thread_local uint64_t last_ms;
+    static _Thread_local unsigned seq;
+    unsigned char b[16];
+    id_random(b + 6, sizeof b - 6);
+    uint64_t t = unix_ms > 0 ? (uint64_t)unix_ms : 0;
+    if (t <= last_ms) {
+        t = last_ms;
+        if (++seq > 0xFFF) {
+            t++;
+            seq = 0;
+        }
+    } else {
+        seq = ((unsigned)b[6] << 8 | b[7]) & 0x7FF;
+    }
+    last_ms = t;
+    b[6] = (unsigned char)(seq >> 8);
+    b[7] = (unsigned char)(seq & 0xFF);
+    for (int i = 5; i >= 0; i--, t >>= 8)
+        b[i] = (unsigned char)(t & 0xFF);
+    uuid_text(b, 7, out);
 }
 
 void kz_hex_encode(const unsigned char *in, size_t n, char *out)

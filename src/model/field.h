@@ -61,6 +61,11 @@ typedef uint64_t kz_fieldset;
 /* Checks that every KZ_FF_REQUIRED field is in `given`, naming the first missing one. */
 kz_rc kz_schema_require(const kz_schema *s, kz_fieldset given, kz_err *err);
 
+/* Replaces every string and list of obj (all fields of s) by copies in a, so that obj
+ * no longer points into memory someone else may free. 0, or -1 on ENOMEM. */
+struct kz_arena;
+int kz_schema_own(const kz_schema *s, void *obj, struct kz_arena *a);
+
 /* Member access by descriptor. */
 #define KZ_FIELD_PTR(obj, f) ((void *)((char *)(obj) + (f)->offset))
 

@@ -4,9 +4,14 @@
 #include "service/sharing_internal.h"
 
 #include "codec/indicator_norm.h"
+#include "util/alloc.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+enum { DESCRIPTION_MAX = 4000 };  /* as in the field table */
 
 /* ---- the batch ------------------------------------------------------------------- */
 
@@ -93,6 +98,12 @@ kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_ar
         return kz_fail(err, KZ_EINVAL, "value", "value is required");
     if (o->tlp < KZ_TLP_CLEAR || o->tlp > KZ_TLP_RED)
         return kz_fail(err, KZ_EINVAL, "tlp", "unknown TLP label");
+    if (o->description) {
+        size_t n = strlen(o->description);
+        if (!kz_text_ok(o->description, n, true) || kz_utf8_count(o->description, n) > DESCRIPTION_MAX)
+            return kz_fail(err, KZ_EINVAL, "description",
+                           "description must be UTF-8 text of at most %d characters", DESCRIPTION_MAX);
+    }
     kz_norm norm;
     kz_rc rc = kz_indicator_normalize((kz_ind_type)o->type, o->value, strlen(o->value), scratch, "value",
                                       &norm, err);
@@ -117,7 +128,7 @@ kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_ar
     char *id = kz_arena_alloc(scratch, KZ_UUID_TEXT);
     if (!id)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    kz_uuid4(id);
+    kz_uuid7(id, b->now);  /* time-ordered: bulk inserts append to the id index */
     o->id = id;
     o->created = o->modified = b->now;
     return KZ_OK;
@@ -151,9 +162,73 @@ kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, k
     return KZ_OK;
 }
 
+struct kz_ind_queued {
+    kz_indicator o;
+    unsigned given;
+    size_t seq;
+};
+
+enum { QUEUE_CHUNK = 32768 };
+
+static int by_key(const void *x, const void *y)
+{
+    const kz_ind_queued *a = x, *b = y;
+    if (a->o.type != b->o.type)
+        return a->o.type < b->o.type ? -1 : 1;
+    int c = strcmp(a->o.value, b->o.value);
+    if (c)
+        return c;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static kz_rc flush_queue(kz_ind_batch *b, kz_err *err)
+{
+    qsort(b->queue, b->queued, sizeof *b->queue, by_key);
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < b->queued; i++) {
+        kz_upsert res;
+        rc = kz_ind_batch_put(b, &b->queue[i].o, b->queue[i].given, &res, NULL, err);
+    }
+    b->queued = 0;
+    kz_arena_free(&b->queue_arena);
+    kz_arena_init(&b->queue_arena);
+    return rc;
+}
+
+kz_rc kz_ind_batch_queue(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_err *err)
+{
+    if (!b->queue) {
+        if (!(b->queue = kz_malloc(QUEUE_CHUNK * sizeof *b->queue)))
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        b->queue_cap = QUEUE_CHUNK;
+        kz_arena_init(&b->queue_arena);
+        /* the indexes a bulk write grows should stay in memory while it runs */
+        kz_store_cache_kib(b->c->db, KZ_STORE_BULK_CACHE_KIB, err);
+    }
+    kz_ind_queued *q = &b->queue[b->queued];
+    q->o = *o;
+    q->given = given;
+    q->seq = b->created + b->merged + b->unchanged + b->queued;
+    if (kz_schema_own(&kz_indicator_schema, &q->o, &b->queue_arena))
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    return ++b->queued == b->queue_cap ? flush_queue(b, err) : KZ_OK;
+}
+
 kz_rc kz_ind_batch_end(kz_ind_batch *b, kz_rc rc)
 {
     kz_call *c = b->c;
+    if (!rc && b->queued)
+        rc = flush_queue(b, c->err);
+    if (b->queue) {
+        kz_free(b->queue);
+        b->queue = NULL;
+        kz_arena_free(&b->queue_arena);
+        kz_store_cache_kib(c->db, KZ_STORE_CACHE_KIB, NULL);
+    }
+    if (!rc && b->dry_run) {
+        kz_tx_end(c, KZ_ECONFLICT);  /* roll back: nothing was written */
+        return KZ_OK;
+    }
     if (!rc && (b->created || b->merged)) {
         char detail[160];
         snprintf(detail, sizeof detail, "{\"created\":%zu,\"merged\":%zu,\"unchanged\":%zu,\"links\":%zu}",

@@ -71,6 +71,13 @@ static kz_rc exec(sqlite3 *h, const char *sql, kz_err *err)
     return KZ_OK;
 }
 
+kz_rc kz_store_cache_kib(kz_db *db, int kib, kz_err *err)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", kib > 0 ? kib : KZ_STORE_CACHE_KIB);
+    return exec(db->h, sql, err);
+}
+
 static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
 {
     kz_db *db = kz_calloc(1, sizeof *db);
@@ -87,9 +94,10 @@ static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
     sqlite3_extended_result_codes(db->h, 1);
     sqlite3_busy_timeout(db->h, KZ_BUSY_TIMEOUT_MS);
     kz_rc krc = exec(db->h,
-                     "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
-                     "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;",
+                     "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
                      err);
+    if (!krc)
+        krc = kz_store_cache_kib(db, KZ_STORE_CACHE_KIB, err);
     if (!krc && !st->memory)
         krc = exec(db->h, "PRAGMA journal_mode = WAL;", err);
     if (!krc && kz__register_functions(db->h) != SQLITE_OK)

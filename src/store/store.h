@@ -48,6 +48,11 @@ void kz_db_rollback(kz_db *db);
  * from the database can be reused while it stays the same. */
 uint64_t kz_store_generation(kz_db *db);
 
+/* Sets this connection's page cache to kib KiB: bulk writers (kizuna import) raise it for
+ * their transaction, so that the indexes they grow stay in memory, and set it back. */
+kz_rc kz_store_cache_kib(kz_db *db, int kib, kz_err *err);
+enum { KZ_STORE_CACHE_KIB = 16000, KZ_STORE_BULK_CACHE_KIB = 128 * 1024 };
+
 /* Node settings and secrets kept in the meta table. */
 kz_rc kz_store_meta_get(kz_db *db, const char *key, void *buf, size_t size, size_t *len, kz_err *err);
 kz_rc kz_store_meta_put(kz_db *db, const char *key, const void *val, size_t len, kz_err *err);

@@ -54,7 +54,11 @@ int kz__bind_fields(sqlite3_stmt *s, int first, const kz_schema *sc, const void 
         int rc;
         switch (f->type) {
         case KZ_FT_STR:
-        case KZ_FT_TEXT: rc = kz__bind_text(s, i, *(char *const *)p); break;
+        case KZ_FT_TEXT: {
+            const char *v = *(char *const *)p;  /* not copied: see kz__bind_fields */
+            rc = v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
+            break;
+        }
         case KZ_FT_ENUM: rc = sqlite3_bind_text(s, i, kz_enum_name(f->en, *(const int *)p), -1, SQLITE_STATIC); break;
         case KZ_FT_INT: rc = sqlite3_bind_int64(s, i, *(const int64_t *)p); break;
         case KZ_FT_BOOL: rc = sqlite3_bind_int(s, i, *(const bool *)p); break;

@@ -28,29 +28,28 @@ const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS] = {
 
 /* ?16 holds the KZ_GIVEN_* bits. The SET list applies the given fields; the WHERE
  * clause lets the update happen only when one of them would change the row. */
-static const char upsert_sql[] =
-    "INSERT INTO indicators (" INDICATOR_COLS ")"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
-    " ON CONFLICT (type, value, source) DO UPDATE SET"
-    " (modified, tlp, recipients, allow_clients, confidence, first_seen, last_seen, valid_until,"
-    "  description) = (excluded.modified,"
-    "  iif(?16 & 1, excluded.tlp, tlp),"
-    "  iif(?16 & 2, excluded.recipients, recipients),"
-    "  iif(?16 & 4, excluded.allow_clients, allow_clients),"
-    "  iif(?16 & 8, excluded.confidence, confidence),"
-    "  iif(?16 & 16, min(first_seen, excluded.first_seen), first_seen),"
-    "  iif(?16 & 32, max(last_seen, excluded.last_seen), last_seen),"
-    "  iif(?16 & 64, excluded.valid_until, valid_until),"
-    "  iif(?16 & 128, excluded.description, description))"
-    " WHERE NOT (iif(?16 & 1, tlp IS excluded.tlp, 1)"
-    "  AND iif(?16 & 2, recipients IS excluded.recipients, 1)"
-    "  AND iif(?16 & 4, allow_clients IS excluded.allow_clients, 1)"
-    "  AND iif(?16 & 8, confidence IS excluded.confidence, 1)"
-    "  AND iif(?16 & 16, first_seen <= excluded.first_seen, 1)"
-    "  AND iif(?16 & 32, last_seen >= excluded.last_seen, 1)"
-    "  AND iif(?16 & 64, valid_until IS excluded.valid_until, 1)"
+#define UPSERT_SQL                                                                         \
+    "INSERT INTO indicators (" INDICATOR_COLS ")"                                          \
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"           \
+    " ON CONFLICT (type, value, source) DO UPDATE SET"                                     \
+    " (modified, tlp, recipients, allow_clients, confidence, first_seen, last_seen, valid_until," \
+    "  description) = (excluded.modified,"                                                 \
+    "  iif(?16 & 1, excluded.tlp, tlp),"                                                   \
+    "  iif(?16 & 2, excluded.recipients, recipients),"                                     \
+    "  iif(?16 & 4, excluded.allow_clients, allow_clients),"                               \
+    "  iif(?16 & 8, excluded.confidence, confidence),"                                     \
+    "  iif(?16 & 16, min(first_seen, excluded.first_seen), first_seen),"                   \
+    "  iif(?16 & 32, max(last_seen, excluded.last_seen), last_seen),"                      \
+    "  iif(?16 & 64, excluded.valid_until, valid_until),"                                  \
+    "  iif(?16 & 128, excluded.description, description))"                                 \
+    " WHERE NOT (iif(?16 & 1, tlp IS excluded.tlp, 1)"                                     \
+    "  AND iif(?16 & 2, recipients IS excluded.recipients, 1)"                             \
+    "  AND iif(?16 & 4, allow_clients IS excluded.allow_clients, 1)"                       \
+    "  AND iif(?16 & 8, confidence IS excluded.confidence, 1)"                             \
+    "  AND iif(?16 & 16, first_seen <= excluded.first_seen, 1)"                            \
+    "  AND iif(?16 & 32, last_seen >= excluded.last_seen, 1)"                              \
+    "  AND iif(?16 & 64, valid_until IS excluded.valid_until, 1)"                          \
     "  AND iif(?16 & 128, description IS excluded.description, 1))"
-    " RETURNING id";
 
 static kz_rc find_id(kz_db *db, const kz_indicator *o, char id_out[37], kz_err *err)
 {
@@ -74,7 +73,10 @@ static kz_rc find_id(kz_db *db, const kz_indicator *o, char id_out[37], kz_err *
 kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given, kz_upsert *result,
                                 char id_out[37], kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, upsert_sql, err);
+    /* When the caller needs the id, RETURNING gives it; otherwise (an import) the
+     * cheaper statement without it, read through changes() and the last rowid: only an
+     * insertion moves the rowid, an update keeps it. */
+    sqlite3_stmt *s = kz__stmt(db, id_out ? UPSERT_SQL " RETURNING id" : UPSERT_SQL, err);
     if (!s)
         return KZ_ESTORE;
     if (kz__bind_fields(s, 1, &kz_indicator_schema, o) < 0) {
@@ -82,8 +84,16 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     }
     sqlite3_bind_int(s, 16, (int)given);
-    kz_rc rc = kz__upsert_run(db, s, o->id, result, id_out, err);
-    return !rc && *result == KZ_UPSERT_UNCHANGED && id_out ? find_id(db, o, id_out, err) : rc;
+    if (id_out) {
+        kz_rc rc = kz__upsert_run(db, s, o->id, result, id_out, err);
+        return !rc && *result == KZ_UPSERT_UNCHANGED ? find_id(db, o, id_out, err) : rc;
+    }
+    sqlite3_int64 last = sqlite3_last_insert_rowid(db->h);
+    kz_rc rc = kz__exec_stmt(db, s, err);
+    if (!rc)
+        *result = sqlite3_changes(db->h) == 0 ? KZ_UPSERT_UNCHANGED
+                  : sqlite3_last_insert_rowid(db->h) != last ? KZ_UPSERT_CREATED : KZ_UPSERT_MERGED;
+    return rc;
 }
 
 kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err)

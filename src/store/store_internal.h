@@ -43,7 +43,9 @@ void kz__done(sqlite3_stmt *s);
 kz_rc kz__sqlerr(kz_db *db, int rc, kz_err *err);
 
 /* Binds every stored field of obj, in schema order, from parameter `first`; returns the
- * next free parameter index, or -1 on error. */
+ * next free parameter index, or -1 on error. Strings are bound without a copy: obj's
+ * strings must stay as they are until the statement has run (every caller binds and
+ * steps in one go), which spares a malloc and a copy per string on bulk writes. */
 int kz__bind_fields(sqlite3_stmt *s, int first, const kz_schema *sc, const void *obj);
 
 /* Reads every stored field of obj from columns starting at `first`, in schema order,
