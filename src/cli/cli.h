@@ -46,10 +46,25 @@ long long kz_arg_num(const kz_args *a, const char *name, long long min, long lon
 int kz_cli_usage_error(const kz_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kz_cli_error(const kz_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The call context of a sharing command: opens the node of --db and acts as the node
+ * itself, or, with --key, as that key's organization and role. Returns 0, or the exit
+ * status after printing the error. The caller initialized ar, frees it and closes
+ * *node. (cli_import.c) */
+struct kz_node;
+struct kz_arena;
+struct kz_call;
+struct kz_err;
+int kz_cli_call(const kz_args *a, struct kz_node **node, struct kz_arena *ar, struct kz_err *err,
+                struct kz_call *c);
+
+/* Option opt as a comma-separated list of ids, in ar; 0 or the exit status. */
+struct kz_strlist;
+int kz_cli_id_list(const kz_args *a, const char *opt, struct kz_arena *ar, struct kz_strlist *out);
+
 /* Subcommands (one file each). */
 extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_verify,
     kz_cmd_routes, kz_cmd_demo, kz_cmd_geo, kz_cmd_geodata_build, kz_cmd_geodata_info,
-    kz_cmd_request_export, kz_cmd_request_verify, kz_cmd_route;
+    kz_cmd_request_export, kz_cmd_request_verify, kz_cmd_route, kz_cmd_import_csv, kz_cmd_export;
 
 /* The routing database of --table (default: the project's data/geo.kzg, built from the
  * installed routing data on first use). Shared by geo and route. */

@@ -4,6 +4,7 @@
 #ifndef KZ_CODEC_JSON_FIELDS_H
 #define KZ_CODEC_JSON_FIELDS_H
 
+#include "codec/json_write.h"
 #include "model/field.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -28,14 +29,6 @@ kz_rc kz_json_decode(const json_t *obj, const kz_schema *s, void *out, kz_decode
  * times are null. Returns a new reference (caller json_decref's it), NULL on ENOMEM. */
 json_t *kz_json_encode(const kz_schema *s, const void *obj);
 
-/* The same JSON as kz_json_encode, written straight into b as compact text: lists are
- * answered this way because building jansson trees for thousands of fields per request
- * costs more than the query itself. KZ_ENOMEM/KZ_ETOOBIG from the buffer. */
-kz_rc kz_json_write(kz_buf *b, const kz_schema *s, const void *obj);
-
-/* {"items": [objects...], "next": cursor or null} written into b. */
-kz_rc kz_json_write_page(kz_buf *b, const kz_schema *s, const void *items, size_t n,
-                         size_t item_size, const char *next);
 
 /* A PATCH body applied to a stored object (a kz_apply_fn for service update calls). */
 typedef struct kz_json_patch {
