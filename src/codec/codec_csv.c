@@ -163,7 +163,10 @@ kz_rc kz_csv_put(kz_buf *b, const char *s, size_t n, char sep)
 {
     if (!s || n == 0)
         return KZ_OK;
-    bool quote = s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t';
+    /* quoted too: a field that starts like a comment line or a byte order mark, which a
+     * reader could otherwise take for one when the field comes first on a line */
+    bool quote = s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t' || s[0] == '#' ||
+                 (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0);
     for (size_t i = 0; !quote && i < n; i++)
         quote = s[i] == sep || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
     if (!quote)

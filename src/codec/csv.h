@@ -69,7 +69,8 @@ int kz_csv_reader_line(kz_csv_reader *p, const char *line, size_t len, uint64_t 
 int kz_csv_reader_end(kz_csv_reader *p, kz_err *err);
 
 /* Appends s[0..n) as one CSV field, quoted when it holds the separator, a quote, a line
- * break or leading or trailing blanks. NULL or empty appends an empty field. */
+ * break or leading or trailing blanks, or starts with '#' or a byte order mark. NULL
+ * or empty appends an empty field. */
 kz_rc kz_csv_put(kz_buf *b, const char *s, size_t n, char sep);
 
 /* A header line of the schema's field names, and one object as a line under it: enums

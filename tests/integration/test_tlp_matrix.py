@@ -1,7 +1,7 @@
 """TLP 2.0 on every read path, as a matrix: role (viewer, analyst, admin) x label (clear,
 green, amber, amber+strict, red) x relation of the viewer's organization to the object
 (source, recipient, other member, client of the node, anonymous) x read path (get, list,
-search, incident links, counts, sightings, export). Each cell asserts exactly which
+search, incident links, counts, sightings, and kizuna export json and csv). Each cell asserts exactly which
 objects the viewer sees, and that counts and sums say no more than the lists.
 
 The node's own organization holds the admin key, so its relation changes with the data
@@ -161,6 +161,16 @@ def test_matrix(world, tmp_path):
             assert r.status_code == (200 if o[4] in want_ind else 404), who
             if r.status_code == 200:
                 assert r.json()["total"]["count"] == 1, who
+
+        # export: kizuna export with the viewer's key writes exactly what it may see
+        # (without a key the CLI acts as the node, which the admin rows already cover)
+        if c.key:
+            out = json.loads(run_kizuna("export", "json", "--db", s.db, "--what", "all", "--key", c.key).stdout)
+            assert {i["id"] for i in out["incidents"]} == want_inc, who
+            assert {i["id"] for i in out["indicators"]} == want_ind, who
+            assert all(set(i["incidents"]) <= want_inc for i in out["indicators"]), who
+            lines = run_kizuna("export", "csv", "--db", s.db, "--key", c.key).stdout.splitlines()
+            assert {row["id"] for row in csv.DictReader(lines)} == want_ind, who
 
 
 def test_without_public_anonymous_callers_read_nothing(server):
