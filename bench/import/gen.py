@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Writes N distinct indicators of mixed types as CSV (type,value,tlp) to stdout, already
-in Kizuna's canonical form, so that a plain import of the same rows holds the same
+in Kizuna's canonical form (IPv6 compressed as RFC 5952 says, by Python's ipaddress), so that a plain import of the same rows holds the same
 (type, value) pairs as Kizuna's indicators table. Deterministic (seeded).
 
     gen.py N > rows.csv
 """
 import hashlib
+import ipaddress
 import random
 import sys
 
@@ -23,9 +24,8 @@ for i in range(n):
     h = hashlib.sha256(i.to_bytes(8, "little")).hexdigest()
     if k == "ipv4":
         v = f"{1 + i % 223}.{(i >> 8) % 256}.{(i >> 16) % 256}.{i % 251}"
-        # i % 100 in the ipv4 band and the shifts keep values distinct; checked below
     elif k == "ipv6":
-        v = f"2001:db8:{i >> 16:x}:{i & 0xffff:x}::{rnd.randrange(1, 0xffff):x}"
+        v = str(ipaddress.IPv6Address(f"2001:db8:{i >> 16:x}:{i & 0xffff:x}::{rnd.randrange(1, 0xffff):x}"))
     elif k == "domain":
         v = f"{rnd.choice(words)}-{h[:10]}.{rnd.choice(tlds)}"
     elif k == "url":
