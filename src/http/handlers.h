@@ -56,6 +56,7 @@ kz_rc kz_h_request_move(kz_req *r);
 kz_rc kz_h_request_message(kz_req *r);
 kz_rc kz_h_request_attachment(kz_req *r);
 kz_rc kz_h_request_record(kz_req *r);
+kz_rc kz_h_request_stats(kz_req *r);
 
 /* http_settings.c */
 kz_rc kz_h_settings_get(kz_req *r);

@@ -7,6 +7,7 @@
 #include "codec/record_json.h"
 #include "crypto/crypto.h"
 #include "model/notice.h"
+#include "model/taxonomy.h"
 #include "model/validate.h"
 #include "service/requests.h"
 #include "service/settings.h"
@@ -34,13 +35,19 @@ static json_t *template_field_json(const kz_template_field *tf)
         return NULL;
     const kz_field *f = &kz_request_content_schema.fields[i];
     const kz_enum *values = f->en ? f->en : tf->values;
-    const char *type = f->type == KZ_FT_STR && values ? "enum" : type_names[f->type];
+    const char *type = f->type == KZ_FT_STR && (values || tf->vocab) ? "enum" : type_names[f->type];
     json_t *o = json_pack("{s:s, s:s, s:b, s:s}", "name", tf->name, "type", type, "required", tf->required,
                           "help", tf->help);
     if (!o)
         return NULL;
     if (values)
         json_object_set_new(o, "values", enum_json(values));
+    if (tf->vocab) {
+        json_t *terms = json_array();
+        for (size_t t = 0; terms && t < tf->vocab->count; t++)
+            json_array_append_new(terms, json_string(tf->vocab->terms[t].value));
+        json_object_set_new(o, "values", terms);
+    }
     if (f->max)
         json_object_set_new(o, f->type == KZ_FT_STRLIST ? "max_items" : f->type == KZ_FT_INT ? "max" : "max_length",
                             json_integer((json_int_t)f->max));
@@ -432,4 +439,41 @@ kz_rc kz_h_request_record(kz_req *r)
     }
     kz_buf_free(&b);
     return rc;
+}
+
+kz_rc kz_h_request_stats(kz_req *r)
+{
+    static const char *const allowed[] = {"box", "since", NULL};
+    const char *box = NULL;
+    kz_time since = 0;
+    kz_request_stat *st;
+    size_t n;
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = kz_req_query_checked(r, "box", NULL, &box);
+    if (!rc && box && strcmp(box, "inbox") && strcmp(box, "outbox"))
+        rc = kz_fail(&r->err, KZ_EINVAL, "box", "box must be inbox or outbox");
+    if (!rc) rc = kz_req_query_time(r, "since", &since);
+    if (!rc) rc = kz_svc_request_stats(&r->call, box, since, &st, &n);
+    if (rc)
+        return rc;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++) {
+        json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "state", st[i].state, "sent",
+                              (json_int_t)st[i].sent, "acknowledged", (json_int_t)st[i].acknowledged,
+                              "acknowledged_in_time", (json_int_t)st[i].acknowledged_in_time, "due",
+                              (json_int_t)st[i].due, "answered", (json_int_t)st[i].answered, "open",
+                              (json_int_t)st[i].open, "overdue", (json_int_t)st[i].overdue);
+        if (o) {
+            json_object_set_new(o, "in_time_share", st[i].in_time_share >= 0 ? json_real(st[i].in_time_share) : json_null());
+            json_object_set_new(o, "median_seconds_to_acknowledge",
+                                st[i].median_ack_seconds >= 0 ? json_real(st[i].median_ack_seconds) : json_null());
+            json_object_set_new(o, "median_seconds_to_answer",
+                                st[i].median_answer_seconds >= 0 ? json_real(st[i].median_answer_seconds) : json_null());
+        }
+        json_array_append_new(arr, o);
+    }
+    json_t *out = json_pack("{s:s?, s:o}", "box", box, "states", arr);
+    if (out)
+        kz_json_set_time(out, "since", since);
+    return kz_reply(r, 200, out);
 }

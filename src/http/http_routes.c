@@ -53,6 +53,8 @@ const kz_route kz_routes[] = {
     {"GET", V1 "/requests/{id}/attachments/{att}", kz_h_request_attachment, 0, "download an attachment"},
     {"POST", V1 "/requests/{id}/{move}", kz_h_request_move, J, "send, acknowledge, start, answer, decline, withdraw or close, with an optional message"},
 
+    {"GET", V1 "/stats/requests", kz_h_request_stats, 0, "per counterpart state: share acknowledged in time, median times to acknowledge and answer, open, overdue: box, since"},
+
     {"GET", V1 "/settings", kz_h_settings_get, 0, "node settings with their values and defaults"},
     {"PATCH", V1 "/settings", kz_h_settings_update, J, "change node settings, null restores a default (admin)"},
 

@@ -2,6 +2,7 @@
  * a request may invoke and the transition table of the workflow. */
 #include "model/request.h"
 
+#include "model/taxonomy.h"
 #include "model/validate.h"
 
 #include <arpa/inet.h>
@@ -22,13 +23,6 @@ KZ_ENUM(kz_request_status_enum, "request status", "draft", "sent", "acknowledged
 KZ_ENUM(kz_request_move_enum, "move", "send", "acknowledge", "start", "answer", "decline", "withdraw",
         "close");
 KZ_ENUM(kz_request_side_enum, "side", "sender", "recipient", "none");
-KZ_ENUM(kz_nis2_sector_enum, "NIS2 sector", "energy", "transport", "banking", "financial", "health",
-        "drinking-water", "waste-water", "digital-infrastructure", "ict-services",
-        "public-administration", "space", "courier", "waste-management", "chemical", "food",
-        "manufacturing", "digital-providers", "research");
-KZ_ENUM(kz_rsit_class_enum, "RSIT incident class", "abusive-content", "malicious-code",
-        "information-gathering", "intrusion-attempts", "intrusions", "availability",
-        "information-content-security", "fraud", "vulnerable", "other", "test");
 KZ_ENUM(kz_state_responsibility_enum, "state-responsibility assessment", "state-prohibited",
         "state-prohibited-but-inadequate", "state-ignored", "state-encouraged", "state-shaped",
         "state-coordinated", "state-ordered", "state-rogue-conducted", "state-executed",
@@ -51,8 +45,6 @@ static kz_rc in_enum(const kz_enum *e, const char *v, const char *field, kz_err 
 
 #define ENUM_CHECK(fn, e)                                                                  \
     static kz_rc fn(const char *v, const char *field, kz_err *err) { return in_enum(&e, v, field, err); }
-ENUM_CHECK(check_sector, kz_nis2_sector_enum)
-ENUM_CHECK(check_rsit, kz_rsit_class_enum)
 ENUM_CHECK(check_responsibility, kz_state_responsibility_enum)
 ENUM_CHECK(check_assistance, kz_assistance_enum)
 ENUM_CHECK(check_action, kz_mitigation_action_enum)
@@ -119,8 +111,8 @@ static const kz_field request_fields[] = {
     F(norm, KZ_FT_STR, 0, 32, NULL, kz_check_norm),
     F(incidents, KZ_FT_STRLIST, KZ_FF_NOSTORE, 100, NULL, kz_check_uuid),
     F(indicators, KZ_FT_STRLIST, KZ_FF_NOSTORE, 1000, NULL, kz_check_uuid),
-    F(sector, KZ_FT_STR, 0, 64, NULL, check_sector),
-    F(incident_class, KZ_FT_STR, 0, 64, NULL, check_rsit),
+    F(sector, KZ_FT_STR, 0, 64, NULL, kz_check_nis2_sector),
+    F(incident_class, KZ_FT_STR, 0, 64, NULL, kz_check_rsit_class),
     F(impact, KZ_FT_TEXT, 0, 4000, NULL, NULL),
     F(assistance_requested, KZ_FT_STRLIST, 0, 7, NULL, check_assistance),
     F(actions_taken, KZ_FT_TEXT, 0, 8000, NULL, NULL),
@@ -175,7 +167,8 @@ bool kz_request_is_overdue(const kz_request *r, kz_time now)
 
 /* ---- templates ----------------------------------------------------------------------- */
 
-#define T(nm, req, vals, help) {#nm, req, vals, help}
+#define T(nm, req, vals, help) {#nm, req, vals, NULL, help}
+#define TV(nm, req, vocab, help) {#nm, req, NULL, vocab, help}
 
 static const kz_template_field common_fields[] = {
     T(kind, true, &kz_request_kind_enum, "assistance, mitigation, preservation or information"),
@@ -192,8 +185,8 @@ static const kz_template_field common_fields[] = {
 };
 
 static const kz_template_field assistance_fields[] = {
-    T(sector, true, &kz_nis2_sector_enum, "the critical-infrastructure sector under attack (NIS2 sector list)"),
-    T(incident_class, true, &kz_rsit_class_enum, "incident classification (RSIT class)"),
+    TV(sector, true, &kz_nis2_sectors, "the critical-infrastructure sector under attack (NIS2 sector list)"),
+    TV(incident_class, true, &kz_rsit_classes, "incident classification (RSIT class)"),
     T(impact, true, NULL, "current impact: services stopped, people affected"),
     T(assistance_requested, true, &kz_assistance_enum, "what is asked, one or more"),
     T(actions_taken, false, NULL, "what has been done so far"),
@@ -208,7 +201,7 @@ static const kz_template_field mitigation_fields[] = {
     T(sources, true, NULL, "addresses, networks (CIDR), AS numbers (AS64500) and domains in the recipient's territory"),
     T(evidence, false, NULL, "logs and sightings that show the activity"),
     T(action_requested, true, &kz_mitigation_action_enum, "the action asked, one or more"),
-    T(sector, false, &kz_nis2_sector_enum, "the sector affected, if critical infrastructure is hit"),
+    TV(sector, false, &kz_nis2_sectors, "the sector affected, if critical infrastructure is hit"),
     T(responsibility, false, &kz_state_responsibility_enum, "the sender's state-responsibility assessment; kept with the sender unless share_responsibility is true"),
     T(share_responsibility, false, NULL, "true to show the assessment to the recipient"),
 };

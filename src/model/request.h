@@ -40,10 +40,8 @@ extern const kz_enum kz_request_move_enum;
 typedef enum kz_request_side { KZ_SIDE_SENDER, KZ_SIDE_RECIPIENT, KZ_SIDE_NONE } kz_request_side;
 extern const kz_enum kz_request_side_enum;
 
-/* Vocabularies of kind-specific fields (wire names from the MISP taxonomies shipped in
- * the reference data: nis2, rsit, state-responsibility). */
-extern const kz_enum kz_nis2_sector_enum;          /* nis2:impact-sectors-impacted */
-extern const kz_enum kz_rsit_class_enum;           /* rsit predicates */
+/* Vocabularies of kind-specific fields. Sectors and incident classes are the shared
+ * taxonomies of model/taxonomy.h (NIS2, RSIT). */
 extern const kz_enum kz_state_responsibility_enum; /* state-responsibility predicates */
 extern const kz_enum kz_assistance_enum;           /* what an assistance request asks for */
 extern const kz_enum kz_mitigation_action_enum;    /* what a mitigation request asks for */
@@ -146,10 +144,13 @@ enum {
 };
 
 /* One field of a kind's form. */
+struct kz_vocab;
+
 typedef struct kz_template_field {
     const char *name;           /* a field of kz_request_schema */
     bool required;
     const kz_enum *values;      /* closed vocabulary of a string or list field, or NULL */
+    const struct kz_vocab *vocab; /* or a taxonomy (model/taxonomy.h), or NULL */
     const char *help;
 } kz_template_field;
 

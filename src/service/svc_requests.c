@@ -2,8 +2,10 @@
  * attachments, reads under the visibility rule. */
 #include "service/requests_internal.h"
 
+#include "codec/indicator_norm.h"
 #include "service/notify.h"
 #include "service/policy_tlp.h"
+#include "service/sharing.h"
 #include "service/scheduler.h"
 #include "service/settings.h"
 #include "util/utf8.h"
@@ -163,9 +165,51 @@ static kz_rc resolve_parties(kz_call *c, kz_request *r)
     return KZ_OK;
 }
 
+/* Linked incidents and indicators must exist and be visible to both sides under their
+ * own TLP labels: the sender cannot probe for what it may not see, and the request
+ * never points the recipient at what it may not see. */
+static kz_rc check_links(kz_call *c, const kz_request *r)
+{
+    kz_viewer recipient = {"request-recipient", r->to_organization, KZ_ROLE_VIEWER, NULL};
+    kz_err *saved = c->err, e2;
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < r->incidents.n + r->indicators.n; i++) {
+        bool inc = i < r->incidents.n;
+        const char *id = inc ? r->incidents.v[i] : r->indicators.v[i - r->incidents.n];
+        size_t k = inc ? i : i - r->incidents.n;
+        kz_tlp_subject subj;
+        c->err = &e2; /* the sharing service names its own fields */
+        if (inc) {
+            kz_incident o;
+            rc = kz_svc_incident_get(c, id, &o);
+            if (!rc)
+                subj = kz_incident_subject(&o);
+        } else {
+            kz_indicator o;
+            rc = kz_svc_indicator_get(c, id, &o);
+            if (!rc)
+                subj = kz_indicator_subject(&o);
+        }
+        c->err = saved;
+        char field[40];
+        snprintf(field, sizeof field, "%s[%zu]", inc ? "incidents" : "indicators", k);
+        if (rc == KZ_ENOTFOUND)
+            return kz_fail(c->err, KZ_EINVAL, field, "no %s %.40s", inc ? "incident" : "indicator", id);
+        if (rc)
+            return kz_fail(c->err, rc, field, "%s", e2.msg);
+        if (!kz_tlp_visible(&recipient, &subj))
+            return kz_fail(c->err, KZ_EINVAL, field,
+                           "the recipient may not see %s %.40s under its TLP label; share it with them first",
+                           inc ? "incident" : "indicator", id);
+    }
+    return KZ_OK;
+}
+
 static kz_rc store_links(kz_call *c, const kz_request *r)
 {
-    kz_rc rc = kz_store_request_links_set(c->db, r->id, "incident", &r->incidents, c->err);
+    kz_rc rc = check_links(c, r);
+    if (!rc)
+        rc = kz_store_request_links_set(c->db, r->id, "incident", &r->incidents, c->err);
     if (rc == KZ_ECONFLICT)
         return kz_fail(c->err, KZ_EINVAL, "incidents", "incidents lists an id twice");
     if (!rc)
@@ -173,6 +217,35 @@ static kz_rc store_links(kz_call *c, const kz_request *r)
     if (rc == KZ_ECONFLICT)
         return kz_fail(c->err, KZ_EINVAL, "indicators", "indicators lists an id twice");
     return rc;
+}
+
+/* Mitigation sources in the canonical form every importer and the matcher use
+ * (codec/indicator_norm.h): 192.0.2.7/24 becomes 192.0.2.0/24, domains lose case and
+ * trailing dots, AS numbers read AS64500. Duplicates after normalization are dropped. */
+static kz_rc normalize_sources(kz_call *c, kz_request *r)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < r->sources.n; i++) {
+        const char *v = r->sources.v[i];
+        kz_ind_type type = (v[0] == 'A' || v[0] == 'a') && (v[1] == 'S' || v[1] == 's') ? KZ_IND_ASN
+                           : strchr(v, '/')                                             ? KZ_IND_CIDR
+                           : strchr(v, ':')                                             ? KZ_IND_IPV6
+                           : strspn(v, "0123456789.") == strlen(v)                      ? KZ_IND_IPV4
+                                                                                        : KZ_IND_DOMAIN;
+        char field[32];
+        snprintf(field, sizeof field, "sources[%zu]", i);
+        kz_norm n;
+        kz_rc rc = kz_indicator_normalize(type, v, strlen(v), c->arena, field, &n, c->err);
+        if (rc)
+            return rc;
+        bool dup = false;
+        for (size_t k = 0; k < kept; k++)
+            dup |= strcmp(r->sources.v[k], n.value) == 0;
+        if (!dup)
+            r->sources.v[kept++] = n.value;
+    }
+    r->sources.n = kept;
+    return KZ_OK;
 }
 
 /* ---- drafts ----------------------------------------------------------------------------- */
@@ -197,6 +270,8 @@ kz_rc kz_svc_request_create(kz_call *c, kz_request *r, const kz_request_post *po
     kz_rc rc = kz_authz_role(c, KZ_ROLE_ANALYST);
     if (!rc)
         rc = kz_request_check_template(r, c->err);
+    if (!rc)
+        rc = normalize_sources(c, r);
     if (!rc)
         rc = check_post(c, post);
     if (rc || (rc = kz_tx_begin(c)))
@@ -234,6 +309,8 @@ kz_rc kz_svc_request_update(kz_call *c, const char *id, kz_apply_fn apply, void 
         rc = apply(out, ctx, c->err);
     if (!rc)
         rc = kz_request_check_template(out, c->err);
+    if (!rc)
+        rc = normalize_sources(c, out);
     if (!rc)
         rc = resolve_parties(c, out);
     if (!rc)
@@ -381,6 +458,8 @@ kz_rc kz_svc_request_move(kz_call *c, const char *id, int move, const kz_request
         rc = kz_fail(c->err, KZ_EINVAL, "message", "%s needs a message (%s)", kz_enum_name(&kz_request_move_enum, move),
                      move == KZ_MV_DECLINE ? "the reason" : "the answer");
     kz_time now = kz_now_ms();
+    if (!rc && move == KZ_MV_SEND)
+        rc = check_links(c, out); /* sharing may have changed since the draft was written */
     if (!rc) {
         int from = out->status;
         apply_move(c, out, t, now);

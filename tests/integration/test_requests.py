@@ -390,3 +390,84 @@ def test_settings_are_a_table_admins_change(server):
     assert {u["urgency"]: u for u in kinds["urgencies"]}["critical"]["acknowledge_hours"] == 1
     r = server.admin.patch("/settings", {"requests.acknowledge_hours.critical": None})
     assert {s["name"]: s for s in r.json()["settings"]}["requests.acknowledge_hours.critical"]["value"] == 2
+
+
+def test_linked_incidents_and_indicators_must_be_visible_to_both_sides(pair):
+    def incident(client, **kw):
+        r = client.post("/incidents", {"title": "Ransomware at a hospital", "rsit_type": "malware-distribution", **kw})
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    shared = incident(pair.a, tlp="amber", recipients=[pair.sg["id"]])
+    ours = incident(pair.a, tlp="amber")                     # the sender's alone
+    theirs = incident(pair.c, tlp="red")                     # France's, invisible to Japan
+    r = pair.a.post("/indicators", {"type": "ipv4", "value": "203.0.113.7", "tlp": "green"})
+    assert r.status_code == 201, r.text
+    ind = r.json()["id"]
+    d = pair.draft("mitigation", incidents=[shared], indicators=[ind])
+    assert d["incidents"] == [shared] and d["indicators"] == [ind]
+    assert pair.b.get(f"/incidents/{shared}").status_code == 200
+    e = assert_error(pair.a.patch(f"/requests/{d['id']}", {"incidents": [shared, ours]}), 400, field="incidents[1]")
+    assert "recipient" in e["message"]
+    e = assert_error(pair.a.patch(f"/requests/{d['id']}", {"incidents": [theirs]}), 400, field="incidents[0]")
+    assert e["message"] == f"no incident {theirs}"           # the same as for an id that does not exist
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert assert_error(pair.a.patch(f"/requests/{d['id']}", {"incidents": [missing]}), 400,
+                        field="incidents[0]")["message"] == f"no incident {missing}"
+    assert_error(pair.a.patch(f"/requests/{d['id']}", {"indicators": [missing]}), 400, field="indicators[0]")
+
+
+def test_mitigation_sources_are_kept_in_canonical_form(pair):
+    d = pair.draft("mitigation", sources=["192.0.2.77/24", "Login-Bank.EXAMPLE.", "as64500", "192.0.2.0/24",
+                                          "2001:DB8::1"])
+    assert d["sources"] == ["192.0.2.0/24", "login-bank.example", "AS64500", "2001:db8::1"]
+    assert d["thread"][0]["content"]["sources"] == d["sources"]
+
+
+def test_statistics_per_counterpart_state_count_only_what_the_caller_sees(pair):
+    s = pair.server
+    r1 = pair.sent(tlp="green")["id"]
+    r2 = pair.sent()["id"]
+    r3 = pair.sent(urgency="normal")["id"]
+    to_fr = pair.a.post("/requests", {"kind": "information", "to_organization": pair.fr["id"], "urgency": "high",
+                                      "tlp": "red", "subject": "s", "description": "d", **KINDS["information"]}).json()["id"]
+    pair.a.post(f"/requests/{to_fr}/send")
+    # a RED request between Singapore and France: Japan must never count it
+    sg_fr = pair.b.post("/requests", {"kind": "information", "to_organization": pair.fr["id"], "urgency": "low",
+                                      "tlp": "red", "subject": "s", "description": "d", **KINDS["information"]}).json()["id"]
+    pair.b.post(f"/requests/{sg_fr}/send")
+    s.advance(3600)
+    assert pair.b.post(f"/requests/{r1}/acknowledge").status_code == 200      # after 1 h: in time
+    assert pair.c.post(f"/requests/{to_fr}/acknowledge").status_code == 200
+    s.advance(2 * 3600)
+    assert pair.b.post(f"/requests/{r2}/acknowledge").status_code == 200      # after 3 h: late
+    assert pair.b.post(f"/requests/{r1}/answer", {"message": "done"}).status_code == 200
+
+    def by_state(client, **params):
+        r = client.get("/stats/requests", params)
+        assert r.status_code == 200, r.text
+        return {x["state"]: x for x in r.json()["states"]}
+
+    out = by_state(pair.a, box="outbox")
+    assert set(out) == {"SG", "FR"}
+    sg = out["SG"]
+    assert (sg["sent"], sg["acknowledged"], sg["acknowledged_in_time"], sg["due"]) == (3, 2, 1, 2)
+    assert sg["in_time_share"] == 0.5
+    assert abs(sg["median_seconds_to_acknowledge"] - 2 * 3600) < 5     # 1 h and 3 h
+    assert sg["answered"] == 1 and abs(sg["median_seconds_to_answer"] - 3 * 3600) < 5
+    assert sg["open"] == 2 and sg["overdue"] == 0
+    assert out["FR"]["sent"] == 1 and out["FR"]["in_time_share"] == 1.0
+    s.advance(25 * 3600)             # r2's answer (24 h) and r3's acknowledgement (24 h) are late now
+    sg = by_state(pair.a, box="outbox")["SG"]
+    assert sg["overdue"] == 2 and sg["due"] == 3 and sg["in_time_share"] == pytest.approx(1 / 3)
+
+    # Singapore's inbox counts by sender state; France counts the RED request from Singapore
+    assert by_state(pair.b, box="inbox")["JP"]["sent"] == 3
+    assert set(by_state(pair.c, box="inbox")) == {"JP", "SG"}
+    # Japan and the node's admin never count the RED request between the two others
+    assert by_state(pair.a)["FR"]["sent"] == 1
+    seen_by_admin = by_state(s.admin)
+    assert set(seen_by_admin) == {"SG"} and seen_by_admin["SG"]["sent"] == 1     # the GREEN one
+    assert_error(pair.a.get("/stats/requests", {"box": "all"}), 400, field="box")
+    assert_error(pair.a.get("/stats/requests", {"since": "yesterday"}), 400, field="since")
+    assert by_state(pair.a, box="outbox", since="2100-01-01") == {}
