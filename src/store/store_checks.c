@@ -52,16 +52,7 @@ kz_rc kz_store_check_get(kz_db *db, const char *id, kz_arena *a, kz_check *out, 
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    kz_rc r = KZ_OK;
-    if (rc == SQLITE_ROW)
-        r = read_check(s, out, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
-    else if (rc == SQLITE_DONE)
-        r = kz_fail(err, KZ_ENOTFOUND, "check", "no check %.40s", id);
-    else
-        r = kz__sqlerr(db, rc, err);
-    kz__done(s);
-    return r;
+    return kz__get_row(db, s, read_check, out, a, "check", id, err);
 }
 
 kz_rc kz_store_check_list(kz_db *db, const kz_page *pg, kz_arena *a, kz_check_page *out, kz_err *err)
@@ -266,16 +257,7 @@ kz_rc kz_store_schedule_get(kz_db *db, const char *id, kz_arena *a, kz_check_sch
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    kz_rc r = KZ_OK;
-    if (rc == SQLITE_ROW)
-        r = read_schedule(s, out, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
-    else if (rc == SQLITE_DONE)
-        r = kz_fail(err, KZ_ENOTFOUND, "schedule", "no check schedule %.40s", id);
-    else
-        r = kz__sqlerr(db, rc, err);
-    kz__done(s);
-    return r;
+    return kz__get_row(db, s, read_schedule, out, a, "schedule", id, err);
 }
 
 kz_rc kz_store_schedule_list(kz_db *db, const kz_page *pg, kz_arena *a, kz_schedule_page *out, kz_err *err)

@@ -39,16 +39,7 @@ kz_rc kz_store_contact_get(kz_db *db, const char *id, kz_arena *a, kz_contact *o
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    kz_rc r = KZ_OK;
-    if (rc == SQLITE_ROW)
-        r = read_contact(s, out, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
-    else if (rc == SQLITE_DONE)
-        r = kz_fail(err, KZ_ENOTFOUND, "contact", "no contact %.40s", id);
-    else
-        r = kz__sqlerr(db, rc, err);
-    kz__done(s);
-    return r;
+    return kz__get_row(db, s, read_contact, out, a, "contact", id, err);
 }
 
 kz_rc kz_store_contact_delete(kz_db *db, const char *id, kz_err *err)

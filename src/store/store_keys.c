@@ -21,34 +21,26 @@ static int read_key(sqlite3_stmt *s, void *item, kz_arena *a)
     return kz__read_fields(s, 1, &kz_apikey_schema, item, a) < 0 ? -1 : 0;
 }
 
-static kz_rc get_one(kz_db *db, const char *sql, const char *arg, kz_arena *a, kz_apikey *out,
-                     kz_err *err)
+/* shown: what the not-found message names (never the hash of a secret) */
+static kz_rc get_one(kz_db *db, const char *sql, const char *arg, const char *shown, kz_arena *a,
+                     kz_apikey *out, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, sql, err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    kz_rc r = KZ_OK;
-    if (rc == SQLITE_ROW)
-        r = read_key(s, out, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
-    else if (rc == SQLITE_DONE)
-        r = kz_fail(err, KZ_ENOTFOUND, "key", "no such key");
-    else
-        r = kz__sqlerr(db, rc, err);
-    kz__done(s);
-    return r;
+    return kz__get_row(db, s, read_key, out, a, "key", shown, err);
 }
 
 kz_rc kz_store_key_get(kz_db *db, const char *id, kz_arena *a, kz_apikey *out, kz_err *err)
 {
-    return get_one(db, "SELECT n, " KEY_COLS " FROM api_keys WHERE id = ?1", id, a, out, err);
+    return get_one(db, "SELECT n, " KEY_COLS " FROM api_keys WHERE id = ?1", id, id, a, out, err);
 }
 
 kz_rc kz_store_key_by_hash(kz_db *db, const char *hash_hex, kz_arena *a, kz_apikey *out, kz_err *err)
 {
     return get_one(db, "SELECT n, " KEY_COLS " FROM api_keys WHERE hash = ?1 AND revoked IS NULL",
-                   hash_hex, a, out, err);
+                   hash_hex, "(by secret)", a, out, err);
 }
 
 static kz_rc set_time(kz_db *db, const char *sql, const char *id, kz_time when, kz_err *err)

@@ -35,16 +35,7 @@ kz_rc kz_store_org_get(kz_db *db, const char *id, kz_arena *a, kz_org *out, kz_e
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    kz_rc out_rc = KZ_OK;
-    if (rc == SQLITE_ROW)
-        out_rc = read_org(s, out, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
-    else if (rc == SQLITE_DONE)
-        out_rc = kz_fail(err, KZ_ENOTFOUND, "organization", "no organization %.40s", id);
-    else
-        out_rc = kz__sqlerr(db, rc, err);
-    kz__done(s);
-    return out_rc;
+    return kz__get_row(db, s, read_org, out, a, "organization", id, err);
 }
 
 kz_rc kz_store_org_delete(kz_db *db, const char *id, kz_err *err)
