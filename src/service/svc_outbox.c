@@ -29,9 +29,13 @@ static kz_rc settle(kz_call *c, const kz_notice *n, int status, kz_time sent_at,
     if (rc)
         return rc;
     rc = kz_store_notice_settle(c->db, n->id, status, sent_at, error, c->err);
-    if (!rc && status != KZ_NS_PENDING)
+    if (!rc && status != KZ_NS_PENDING) {
+        /* A notice about a request is recorded against the request, so that the audit
+         * listing shows it only to those who may see the request. */
+        const char *detail = kz_arena_printf(c->arena, "%s %s", n->kind, n->id);
         rc = kz_audit(c, status == KZ_NS_SENT ? "notice.sent" : status == KZ_NS_EXPIRED ? "notice.expire" : "notice.fail",
-                      "notice", n->id, n->kind);
+                      n->request ? "request" : "notice", n->request ? n->request : n->id, detail);
+    }
     return kz_tx_end(c, rc);
 }
 

@@ -270,6 +270,20 @@ def test_red_never_shows_outside_the_two_sides(pair):
     assert_error(pair.c.post(f"/requests/{green['id']}/messages", {"message": "me too"}), 403)
     for side in (pair.a, pair.b):
         assert {i["id"] for i in side.get("/requests").json()["items"]} == {red["id"], green["id"]}
+    # not in the node admin's audit listing either, while the chain still verifies whole
+    audit = pair.server.admin.get("/audit", {"limit": 1000}).json()["items"]
+    assert not any(red["id"] in json.dumps(e) for e in audit)
+    assert any(e["object_id"] == green["id"] for e in audit)
+    assert pair.server.admin.get("/audit/verify").json()["intact"] is True
+
+
+def test_red_incidents_stay_out_of_the_admin_audit_listing(pair):
+    r = pair.a.post("/incidents", {"title": "Ransomware at a hospital", "rsit_class": "malicious-code",
+                                   "rsit_type": "infected-system", "tlp": "red",
+                                   "recipients": [pair.sg["id"]]})
+    assert r.status_code == 201, r.text
+    audit = pair.server.admin.get("/audit", {"limit": 1000}).json()["items"]
+    assert not any(e["object_id"] == r.json()["id"] for e in audit)
 
 
 def test_the_sender_keeps_its_responsibility_assessment_unless_shared(pair):
