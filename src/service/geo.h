@@ -41,8 +41,11 @@ kz_rc kz_geodb_open(const char *path, kz_geodb **out, kz_err *err);
 void kz_geodb_close(kz_geodb *db);
 
 /* Re-reads the file the database was opened from and swaps it in atomically: readers
- * that began before keep the old table until they end. On failure the current table
- * stays. KZ_ECONFLICT for .mmdb databases (libmaxminddb has no shared reload). */
+ * that begin afterwards see the new table at once, readers that began before keep the
+ * old one until they end, and the call returns once they have (so never reload from a
+ * thread that is itself inside kz_geodb_begin/end). On failure the current table stays.
+ * Replace the file by renaming a new one over it (kz_write_file_atomic): the old
+ * mapping stays valid. KZ_ECONFLICT for .mmdb databases (no shared reload). */
 kz_rc kz_geodb_reload(kz_geodb *db, kz_err *err);
 
 /* "kizuna" or "mmdb". */

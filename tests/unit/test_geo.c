@@ -12,6 +12,8 @@
 #include "codec/ip.h"
 #include "engine/geo.h"
 #include "engine/geo_format.h"
+#include "service/geo.h"
+#include "util/mapfile.h"
 #include "util/alloc.h"
 #include "util/checksum.h"
 
@@ -19,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static uint64_t rng = 88172645463325252ULL;
 
@@ -439,6 +443,91 @@ static void slot_swaps_under_readers(void **state)
     free(st);
 }
 
+/* --- The service: a table file reloaded under a pinned reader --- */
+
+static void write_table(const char *path, uint32_t asn)
+{
+    ref_range r[] = {{4, 0, 0x01000000, 0x01FFFFFF, asn, "x", ""}};
+    void *img;
+    kz_geo_table *t = build(r, 1, &img);
+    kz_geo_info info;
+    kz_geo_table_info(t, &info);
+    kz_err err;
+    assert_int_equal(kz_write_file_atomic(path, img, info.bytes, &err), KZ_OK);
+    kz_geo_table_free(t);
+    kz_free(img);
+}
+
+typedef struct reload_job {
+    kz_geodb *db;
+    atomic_int done;
+    kz_rc rc;
+} reload_job;
+
+static void *reload_thread(void *arg)
+{
+    reload_job *j = arg;
+    kz_err err;
+    j->rc = kz_geodb_reload(j->db, &err);
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+
+static void geodb_reloads_while_a_reader_holds_the_old_table(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/kz-geo-XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/t.kzg", dir);
+    write_table(path, 100);
+    kz_geodb *db;
+    kz_err err;
+    assert_int_equal(kz_geodb_open(path, &db, &err), KZ_OK);
+    assert_string_equal(kz_geodb_kind(db), "kizuna");
+    kz_ip ip = {4, 0x01020304, {0}};
+    kz_geo_hit old, now;
+    kz_geo_reader r1;
+    kz_geodb_begin(db, &r1);
+    kz_geodb_lookup(&r1, &ip, 1, &old);
+    write_table(path, 200);
+    /* another thread reloads: it swaps the new table in at once, and frees the old one
+     * only when this reader ends */
+    reload_job job = {db, 0, KZ_EINTERNAL};
+    pthread_t th;
+    pthread_create(&th, NULL, reload_thread, &job);
+    kz_geo_reader r2;
+    do {
+        kz_geodb_begin(db, &r2);
+        kz_geodb_lookup(&r2, &ip, 1, &now);
+        kz_geodb_end(&r2);
+    } while (now.asn != 200);
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    assert_int_equal(atomic_load(&job.done), 0);  /* waits for r1 */
+    kz_geo_hit again;
+    kz_geodb_lookup(&r1, &ip, 1, &again);
+    assert_int_equal(old.asn, 100);
+    assert_int_equal(again.asn, 100);  /* r1 still reads the table it began with */
+    assert_string_equal(again.org, "x");
+    kz_geodb_end(&r1);
+    pthread_join(th, NULL);
+    assert_int_equal(job.rc, KZ_OK);
+    /* a damaged file does not replace the good table */
+    FILE *f = fopen(path, "r+b");
+    fseek(f, 300, SEEK_SET);
+    fputc(0x55, f);
+    fclose(f);
+    assert_int_equal(kz_geodb_reload(db, &err), KZ_ECORRUPT);
+    assert_non_null(strstr(err.msg, path));
+    kz_geodb_begin(db, &r1);
+    kz_geodb_lookup(&r1, &ip, 1, &now);
+    kz_geodb_end(&r1);
+    assert_int_equal(now.asn, 200);
+    kz_geodb_close(db);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* --- Parsers --- */
 
 static void csv_splits_quotes_and_reports_columns(void **state)
@@ -539,6 +628,7 @@ int main(void)
         cmocka_unit_test(corrupt_tables_are_refused_with_a_reason),
         cmocka_unit_test(builder_reports_allocation_failure),
         cmocka_unit_test(slot_swaps_under_readers),
+        cmocka_unit_test(geodb_reloads_while_a_reader_holds_the_old_table),
         cmocka_unit_test(csv_splits_quotes_and_reports_columns),
         cmocka_unit_test(ip_parser_is_strict),
         cmocka_unit_test(range_lines_parse_and_name_the_field),
