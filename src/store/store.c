@@ -285,26 +285,44 @@ kz_rc kz__exec_stmt(kz_db *db, sqlite3_stmt *s, kz_err *err)
 
 /* ---- transactions ------------------------------------------------------------- */
 
+/* A transaction begun while another is open on the connection is a savepoint inside
+ * it, so that a use case can run inside a larger one (an import writing incidents,
+ * indicators and sightings in one transaction) and still undo only its own writes
+ * when it fails. */
 kz_rc kz_db_begin(kz_db *db, bool write, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
-    return s ? kz__exec_stmt(db, s, err) : KZ_ESTORE;
+    const char *sql = db->depth ? "SAVEPOINT kz_nested" : write ? "BEGIN IMMEDIATE" : "BEGIN";
+    sqlite3_stmt *s = kz__stmt(db, sql, err);
+    kz_rc rc = s ? kz__exec_stmt(db, s, err) : KZ_ESTORE;
+    if (!rc)
+        db->depth++;
+    return rc;
 }
 
 kz_rc kz_db_commit(kz_db *db, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "COMMIT", err);
+    sqlite3_stmt *s = kz__stmt(db, db->depth > 1 ? "RELEASE kz_nested" : "COMMIT", err);
     kz_rc rc = s ? kz__exec_stmt(db, s, err) : KZ_ESTORE;
-    if (rc)
+    if (rc) {
         kz_db_rollback(db);
+        return rc;
+    }
+    if (db->depth > 0)
+        db->depth--;
     bump(db);
     return rc;
 }
 
 void kz_db_rollback(kz_db *db)
 {
+    if (db->depth > 1) {
+        sqlite3_exec(db->h, "ROLLBACK TO kz_nested; RELEASE kz_nested", NULL, NULL, NULL);
+        db->depth--;
+        return;
+    }
     if (!sqlite3_get_autocommit(db->h))
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    db->depth = 0;
 }
 
 /* ---- meta --------------------------------------------------------------------- */

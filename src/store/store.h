@@ -37,7 +37,8 @@ kz_db *kz_store_db(kz_store *st, kz_err *err);
 int kz_store_schema_version(void);
 
 /* Transactions. kz_db_begin(db, true) takes the write lock at once (BEGIN IMMEDIATE)
- * so that a read-modify-write never fails half way. */
+ * so that a read-modify-write never fails half way. Inside an open transaction they
+ * nest as savepoints: commit releases and rollback undoes the innermost level only. */
 kz_rc kz_db_begin(kz_db *db, bool write, kz_err *err);
 kz_rc kz_db_commit(kz_db *db, kz_err *err);
 void kz_db_rollback(kz_db *db);

@@ -17,6 +17,7 @@ struct kz_db {
     kz_store *owner;
     struct kz_db *next;  /* in the store's list of open connections */
     int64_t data_version; /* last PRAGMA data_version seen on this connection */
+    int depth;            /* open transaction levels: 1 = BEGIN, more = savepoints */
     struct {
         const void *key;
         unsigned variant;

@@ -1,0 +1,261 @@
+/* Unit tests of the STIX 2.1 codec: the pattern parser (every operator, qualifier and
+ * literal of the grammar, and the errors it reports with their column), the mapping of
+ * single-observable patterns to Kizuna indicators and back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "codec/indicator_norm.h"
+#include "codec/stix_pattern.h"
+
+#include <string.h>
+
+static kz_sp_node *parse(kz_arena *a, const char *p, kz_err *err)
+{
+    kz_sp_node *root = NULL;
+    kz_err_clear(err);
+    kz_rc rc = kz_stix_pattern_parse(p, strlen(p), a, &root, err);
+    if (rc)
+        return NULL;
+    assert_non_null(root);
+    return root;
+}
+
+static void patterns_of_the_specification_parse(void **state)
+{
+    (void)state;
+    /* from STIX 2.1 part 9 and the reference examples */
+    static const char *const ok[] = {
+        "[ipv4-addr:value = '198.51.100.7']",
+        "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
+        "[file:hashes.MD5 = '79054025255fb1a26e4bc422aef54eb4']",
+        "[email-message:from_ref.value MATCHES '.+\\\\@example\\\\.com$' AND email-message:body_multipart[*].body_raw_ref.name MATCHES '^Final Report.+\\\\.exe$']",
+        "[ipv4-addr:value = '203.0.113.1' OR ipv4-addr:value = '203.0.113.2']",
+        "[file:size IN (1, 2, 3)]",
+        "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value ISSUBSET '198.51.100.0/24']",
+        "[domain-name:value = 'example.com'] FOLLOWEDBY [url:value = 'http://example.com/x'] WITHIN 300 SECONDS",
+        "([file:name = 'foo.dll'] AND [win-registry-key:key = 'HKEY_LOCAL_MACHINE\\\\foo\\\\bar']) OR [process:name = 'fooproc' OR process:name = 'procfoo']",
+        "[file:hashes.'SHA-256' = 'x'] REPEATS 5 TIMES WITHIN 1800 SECONDS",
+        "[x509-certificate:issuer = 'CN=WEBMAIL' AND x509-certificate:serial_number = '4c:0b:1d:19:74:86:a7:66:b4:1a:bf:40:27:21:76:28']",
+        "[ipv4-addr:value = '198.51.100.1/32'] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00Z'",
+        "[artifact:mime_type = 'application/vnd.tcpdump.pcap' AND artifact:payload_bin MATCHES '\\\\xd4\\\\xc3\\\\xb2\\\\xa1\\\\x02\\\\x00\\\\x04\\\\x00']",
+        "[file:content_ref.payload_bin = b'aGVsbG8='] AND [file:x = h'00ff']",
+        "[user-account:account_type = 'unix' AND user-account:user_id = '1007' AND user-account:account_login = 'Peter' AND user-account:is_privileged = true]",
+        "[file:created > t'2016-01-01T00:00:00.123Z' AND file:size <= 1024 AND file:ratio >= -0.5]",
+        "[x-custom-object:x_prop NOT = 'a' AND EXISTS x-custom-object:other]",
+        "[file:name NOT LIKE 'a%'] /* a comment */ // and a line comment",
+        "[windows-registry-key:values[0].name = 'x' AND windows-registry-key:values[-1].data != 'y']",
+        "[url:value <> 'http://a']",
+    };
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_err err;
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        kz_sp_node *root = parse(&a, ok[i], &err);
+        if (!root)
+            fail_msg("%s: %s", ok[i], err.msg);
+    }
+    kz_arena_free(&a);
+}
+
+static void the_tree_has_the_grammar_precedence(void **state)
+{
+    (void)state;
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_err err;
+    /* FOLLOWEDBY binds loosest, then OR, then AND */
+    kz_sp_node *r = parse(&a, "[a:b = 1] AND [c:d = 2] OR [e:f = 3] FOLLOWEDBY [g:h = 4]", &err);
+    assert_non_null(r);
+    assert_int_equal(r->kind, KZ_SP_FOLLOWEDBY);
+    assert_int_equal(r->a->kind, KZ_SP_OBS_OR);
+    assert_int_equal(r->a->a->kind, KZ_SP_OBS_AND);
+    assert_int_equal(r->b->kind, KZ_SP_OBSERVATION);
+
+    r = parse(&a, "[a:b = 1 OR a:c = 2 AND a:d = 3]", &err);
+    assert_int_equal(r->a->kind, KZ_SP_OR);
+    assert_int_equal(r->a->b->kind, KZ_SP_AND);
+
+    r = parse(&a, "[file:hashes.'SHA-256' = 'ab\\'c\\\\d'] REPEATS 2 TIMES WITHIN 10.5 SECONDS", &err);
+    assert_int_equal(r->kind, KZ_SP_WITHIN);
+    assert_true(r->within == 10.5);
+    assert_int_equal(r->a->kind, KZ_SP_REPEATS);
+    assert_int_equal(r->a->repeats, 2);
+    const kz_sp_node *t = r->a->a->a;
+    assert_int_equal(t->kind, KZ_SP_TEST);
+    assert_string_equal(t->path.type, "file");
+    assert_int_equal(t->path.n, 2);
+    assert_string_equal(t->path.steps[0].key, "hashes");
+    assert_string_equal(t->path.steps[1].key, "SHA-256");
+    assert_string_equal(t->value.s, "ab'c\\d");
+
+    r = parse(&a, "[x:list[*].v IN ('a', 2, 3.5, true, t'2020-01-01T00:00:00Z')]", &err);
+    t = r->a;
+    assert_int_equal(t->op, KZ_SP_IN);
+    assert_true(t->path.steps[1].any);
+    assert_int_equal(t->value.n, 5);
+    assert_int_equal(t->value.items[1].kind, KZ_SPL_INT);
+    assert_int_equal(t->value.items[2].kind, KZ_SPL_FLOAT);
+    assert_int_equal(t->value.items[3].kind, KZ_SPL_BOOL);
+    assert_int_equal(t->value.items[4].kind, KZ_SPL_TIME);
+    assert_int_equal(t->value.items[4].t, 1577836800000LL);
+    kz_arena_free(&a);
+}
+
+static void errors_name_the_column(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *pattern;
+        const char *column;
+    } bad[] = {
+        {"", "column 1:"},
+        {"ipv4-addr:value = '1.2.3.4'", "column 1:"},
+        {"[ipv4-addr:value = '1.2.3.4'", "column 29:"},
+        {"[ipv4-addr:value = '1.2.3.4]", "column 20:"},          /* unterminated string */
+        {"[ipv4-addr:value == ]", "column 21:"},
+        {"[ipv4-addr:value > true]", "column 20:"},              /* booleans are not ordered */
+        {"[ipv4-addr value = 'x']", "column 12:"},
+        {"[ipv4-addr:val-ue = 'x']", "column 12:"},              /* properties have no hyphen */
+        {"[a:b = 'x'] WITHIN -5 SECONDS", "column 20:"},
+        {"[a:b = 'x'] WITHIN 5 MINUTES", "column 22:"},
+        {"[a:b = 'x'] REPEATS 2 TIMES REPEATS 3 TIMES", "column 29:"},
+        {"[a:b = 'x'] START t'2020-01-02T00:00:00Z' STOP t'2020-01-01T00:00:00Z'", "column 13:"},
+        {"[a:b = t'2020-13-01T00:00:00Z']", "column 8:"},
+        {"[a:b = h'abc']", "column 8:"},
+        {"[a:b = b'abc']", "column 8:"},
+        {"[a:b = 'a\\x']", "column 10:"},                        /* only \' and \\ */
+        {"[a:b = 007]", "column 8:"},
+        {"[a:b = 1] AND", "column 14:"},
+        {"[a:b = 1] [c:d = 2]", "column 11:"},
+        {"[a:b[x] = 1]", "column 6:"},
+        {"[a:b = 99999999999999999999]", "column 8:"},
+        {"[a:b = 1] /* open", "column 11:"},
+        {"[a:b ! 1]", "column 6:"},
+    };
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_err err;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        kz_sp_node *root = NULL;
+        kz_err_clear(&err);
+        kz_rc rc = kz_stix_pattern_parse(bad[i].pattern, strlen(bad[i].pattern), &a, &root, &err);
+        if (rc != KZ_EINVAL || !strstr(err.msg, bad[i].column))
+            fail_msg("'%s': rc %d, %s (wanted %s)", bad[i].pattern, rc, err.msg, bad[i].column);
+        assert_string_equal(err.field, "pattern");
+    }
+    /* nesting has a ceiling, so a hostile pattern cannot exhaust the stack */
+    char deep[400];
+    memset(deep, '(', 200);
+    memcpy(deep + 200, "[a:b = 1]", 10);
+    assert_int_equal(kz_stix_pattern_parse(deep, strlen(deep), &a, &(kz_sp_node *){0}, &err), KZ_EINVAL);
+    assert_non_null(strstr(err.msg, "nested too deeply"));
+    kz_arena_free(&a);
+}
+
+static void single_observables_become_indicators(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *pattern;
+        int type;
+        const char *value;
+    } cases[] = {
+        {"[ipv4-addr:value = '198.51.100.7']", KZ_IND_IPV4, "198.51.100.7"},
+        {"[ipv4-addr:value = '198.51.100.0/24']", KZ_IND_CIDR, "198.51.100.0/24"},
+        {"[ipv6-addr:value = '2001:db8::1']", KZ_IND_IPV6, "2001:db8::1"},
+        {"[ipv6-addr:value = '2001:db8::/32']", KZ_IND_CIDR, "2001:db8::/32"},
+        {"[domain-name:value = 'example.org']", KZ_IND_DOMAIN, "example.org"},
+        {"[url:value == 'http://example.org/it\\'s']", KZ_IND_URL, "http://example.org/it's"},
+        {"[email-addr:value = 'a@example.org']", KZ_IND_EMAIL, "a@example.org"},
+        {"[email-message:from_ref.value = 'a@example.org']", KZ_IND_EMAIL, "a@example.org"},
+        {"[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']", KZ_IND_MD5, "d41d8cd98f00b204e9800998ecf8427e"},
+        {"[file:hashes.'SHA-1' = 'da39a3ee5e6b4b0d3255bfef95601890afd80709']", KZ_IND_SHA1,
+         "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+        {"[file:hashes.'SHA-256' = 'ab']", KZ_IND_SHA256, "ab"},
+        {"[file:hashes.sha256 = 'ab']", KZ_IND_SHA256, "ab"},
+        {"[autonomous-system:number = 64500]", KZ_IND_ASN, "64500"},
+    };
+    static const char *const not_one[] = {
+        "[ipv4-addr:value = '1.2.3.4' OR ipv4-addr:value = '1.2.3.5']",
+        "[ipv4-addr:value != '1.2.3.4']",
+        "[ipv4-addr:value NOT = '1.2.3.4']",
+        "[ipv4-addr:value = '1.2.3.4'] WITHIN 5 SECONDS",
+        "[ipv4-addr:value = '1.2.3.4'] AND [url:value = 'x']",
+        "[ipv4-addr:value ISSUBSET '1.2.3.0/24']",
+        "[file:hashes.'SHA-512' = 'ab']",
+        "[file:name = 'a.exe']",
+        "[autonomous-system:number = '64500']",
+        "[autonomous-system:number = -1]",
+        "[url:value = 'http://a\\\\b'] FOLLOWEDBY [url:value = 'x']",
+    };
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_err err;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        kz_sp_node *root = parse(&a, cases[i].pattern, &err);
+        int type = -1;
+        const char *value = NULL;
+        if (!root || !kz_stix_pattern_indicator(root, &a, &type, &value))
+            fail_msg("%s is one indicator", cases[i].pattern);
+        assert_int_equal(type, cases[i].type);
+        assert_string_equal(value, cases[i].value);
+    }
+    for (size_t i = 0; i < sizeof not_one / sizeof *not_one; i++) {
+        kz_sp_node *root = parse(&a, not_one[i], &err);
+        int type;
+        const char *value;
+        assert_non_null(root);
+        if (kz_stix_pattern_indicator(root, &a, &type, &value))
+            fail_msg("%s is not one indicator", not_one[i]);
+    }
+    kz_arena_free(&a);
+}
+
+static void written_patterns_parse_back(void **state)
+{
+    (void)state;
+    static const struct {
+        int type;
+        const char *value, *pattern;
+    } cases[] = {
+        {KZ_IND_IPV4, "198.51.100.7", "[ipv4-addr:value = '198.51.100.7']"},
+        {KZ_IND_CIDR, "2001:db8::/32", "[ipv6-addr:value = '2001:db8::/32']"},
+        {KZ_IND_CIDR, "10.0.0.0/8", "[ipv4-addr:value = '10.0.0.0/8']"},
+        {KZ_IND_URL, "http://a.example/it's\\x", "[url:value = 'http://a.example/it\\'s\\\\x']"},
+        {KZ_IND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+         "[file:hashes.'SHA-1' = 'da39a3ee5e6b4b0d3255bfef95601890afd80709']"},
+        {KZ_IND_ASN, "AS64500", "[autonomous-system:number = 64500]"},
+    };
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_err err;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        kz_buf b;
+        kz_buf_init(&b, 1 << 16);
+        assert_int_equal(kz_stix_pattern_write(&b, cases[i].type, cases[i].value), KZ_OK);
+        assert_string_equal(b.p, cases[i].pattern);
+        kz_sp_node *root = parse(&a, b.p, &err);
+        int type;
+        const char *value;
+        assert_true(kz_stix_pattern_indicator(root, &a, &type, &value));
+        assert_int_equal(type, cases[i].type);
+        if (type != KZ_IND_ASN)
+            assert_string_equal(value, cases[i].value);
+        kz_buf_free(&b);
+    }
+    kz_arena_free(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(patterns_of_the_specification_parse),
+        cmocka_unit_test(the_tree_has_the_grammar_precedence),
+        cmocka_unit_test(errors_name_the_column),
+        cmocka_unit_test(single_observables_become_indicators),
+        cmocka_unit_test(written_patterns_parse_back),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
