@@ -1,14 +1,17 @@
 /* Unit tests of the STIX 2.1 codec: the pattern parser (every operator, qualifier and
  * literal of the grammar, and the errors it reports with their column), the mapping of
- * single-observable patterns to Kizuna indicators and back. */
+ * single-observable patterns to Kizuna indicators and back; the streaming JSON scanner
+ * that splits bundles, whatever the chunk boundaries. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
 #include "codec/indicator_norm.h"
+#include "codec/json_stream.h"
 #include "codec/stix_pattern.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static kz_sp_node *parse(kz_arena *a, const char *p, kz_err *err)
@@ -248,6 +251,112 @@ static void written_patterns_parse_back(void **state)
     kz_arena_free(&a);
 }
 
+/* ---- streaming JSON ------------------------------------------------------------------ */
+
+typedef struct captured {
+    char text[8][256];
+    char path[8][64];
+    int n;
+} captured;
+
+static bool select_objects(void *ctx, const kz_jpath *p)
+{
+    (void)ctx;
+    return p->depth == 2 && !p->levels[0].array && strcmp(p->levels[0].key, "objects") == 0 && p->levels[1].array;
+}
+
+static kz_rc collect(void *ctx, const kz_jpath *p, const char *text, size_t len, uint64_t offset)
+{
+    (void)offset;
+    captured *c = ctx;
+    assert_true(c->n < 8);
+    assert_int_equal(strlen(text), len);
+    snprintf(c->text[c->n], sizeof c->text[0], "%s", text);
+    kz_jpath_format(p, c->path[c->n], sizeof c->path[0]);
+    c->n++;
+    return KZ_OK;
+}
+
+static kz_rc scan(const char *doc, size_t chunk, captured *c, kz_err *err)
+{
+    memset(c, 0, sizeof *c);
+    kz_jstream *s = kz_jstream_new(1 << 10, select_objects, collect, c);
+    size_t n = strlen(doc);
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < n; i += chunk)
+        rc = kz_jstream_feed(s, doc + i, i + chunk > n ? n - i : chunk, err);
+    if (!rc)
+        rc = kz_jstream_end(s, err);
+    kz_jstream_free(s);
+    return rc;
+}
+
+static void stream_splits_bundles_at_any_chunk_size(void **state)
+{
+    (void)state;
+    const char *doc = "{\"type\": \"bundle\", \"id\": \"bundle--1\", \"objects\": [\n"
+                      "  {\"type\": \"x\", \"a\": [1, -2.5e+3, true, null, {\"k\": \"v\\\"\\u00e9\"}]},\n"
+                      "  {\"type\": \"y\", \"n\": 0},\n"
+                      "  \"not an object\", 42\n"
+                      "], \"more\": {\"objects\": [{\"nested\": 1}]}}";
+    for (size_t chunk = 1; chunk <= strlen(doc); chunk++) {
+        captured c;
+        kz_err err;
+        if (scan(doc, chunk, &c, &err))
+            fail_msg("chunk %zu: %s", chunk, err.msg);
+        assert_int_equal(c.n, 4);
+        assert_string_equal(c.text[0], "{\"type\": \"x\", \"a\": [1, -2.5e+3, true, null, {\"k\": \"v\\\"\\u00e9\"}]}");
+        assert_string_equal(c.text[1], "{\"type\": \"y\", \"n\": 0}");
+        assert_string_equal(c.text[2], "\"not an object\"");
+        assert_string_equal(c.text[3], "42");
+        assert_string_equal(c.path[1], "objects[1]");
+    }
+}
+
+static void stream_rejects_bad_json_with_line_and_column(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *doc, *where;
+    } bad[] = {
+        {"", "the document is empty"},
+        {"{\"objects\": [1, 2,]}", "column 19"},
+        {"{\"objects\": [01]}", "column 15"},
+        {"{\"objects\": [1.]}", "column 16"},
+        {"{\"objects\": [tru]}", "column 17"},
+        {"{\"objects\": [\"a\\x\"]}", "column 17"},
+        {"{\"objects\": [\"a\n\"]}", "control character"},
+        {"{\"objects\":\n [}", "line 2, column 3"},
+        {"{\"objects\": []} x", "data after the end"},
+        {"{\"objects\": [", "ends in the middle"},
+        {"{\"objects\" [1]}", "expected ':'"},
+        {"{1: 2}", "expected a string key"},
+        {"[1}", "'}' closes an array"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        captured c;
+        kz_err err;
+        kz_err_clear(&err);
+        kz_rc rc = scan(bad[i].doc, 3, &c, &err);
+        if (rc != KZ_EINVAL || !strstr(err.msg, bad[i].where))
+            fail_msg("'%s': rc %d, %s (wanted %s)", bad[i].doc, rc, err.msg, bad[i].where);
+    }
+    /* nesting ceiling, and a selected value over its ceiling */
+    char deep[600];
+    memset(deep, '[', 300);
+    deep[300] = '\0';
+    captured c;
+    kz_err err;
+    assert_int_equal(scan(deep, 64, &c, &err), KZ_EINVAL);
+    assert_non_null(strstr(err.msg, "nested too deeply"));
+    char big[2200] = "{\"objects\": [\"";
+    memset(big + strlen(big), 'a', 2000);
+    big[2014] = '\0';
+    strcat(big, "\"]}");
+    assert_int_equal(scan(big, 100, &c, &err), KZ_ETOOBIG);
+    assert_string_equal(err.field, "objects[0]");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +365,8 @@ int main(void)
         cmocka_unit_test(errors_name_the_column),
         cmocka_unit_test(single_observables_become_indicators),
         cmocka_unit_test(written_patterns_parse_back),
+        cmocka_unit_test(stream_splits_bundles_at_any_chunk_size),
+        cmocka_unit_test(stream_rejects_bad_json_with_line_and_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
