@@ -45,6 +45,8 @@ struct kz_jstream {
     size_t cap_depth;       /* depth of the container holding the captured value */
     uint64_t cap_offset;
     kz_buf cap;
+    kz_buf doc;             /* the whole document, while it fits (keep_document) */
+    bool keep_doc, doc_overflow;
 
     uint64_t offset, line, col;
     kz_err failed;          /* the first error, repeated afterwards */
@@ -74,11 +76,28 @@ void kz_jstream_free(kz_jstream *s)
     if (!s)
         return;
     kz_buf_free(&s->cap);
+    kz_buf_free(&s->doc);
     kz_free(s->levels);
     kz_free(s);
 }
 
 uint64_t kz_jstream_offset(const kz_jstream *s) { return s->offset; }
+
+kz_rc kz_jstream_keep_document(kz_jstream *s, size_t max)
+{
+    kz_buf_init(&s->doc, max);
+    s->keep_doc = true;
+    return KZ_OK;
+}
+
+bool kz_jstream_document(const kz_jstream *s, const char **text, size_t *len)
+{
+    if (!s->keep_doc || s->doc_overflow || !s->done)
+        return false;
+    *text = s->doc.p ? s->doc.p : "";
+    *len = s->doc.len;
+    return true;
+}
 
 char *kz_jpath_format(const kz_jpath *path, char *out, size_t size)
 {
@@ -225,6 +244,10 @@ kz_rc kz_jstream_feed(kz_jstream *s, const char *p, size_t n, kz_err *err)
     }
     size_t mark = 0;  /* p[mark..i) not yet copied into a capture */
     kz_rc rc = KZ_OK;
+    if (s->keep_doc && !s->doc_overflow && kz_buf_append(&s->doc, p, n)) {
+        s->doc_overflow = true;
+        kz_buf_free(&s->doc);
+    }
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
         s->col++;

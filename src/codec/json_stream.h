@@ -64,6 +64,14 @@ kz_rc kz_jstream_feed(kz_jstream *s, const char *p, size_t n, kz_err *err);
 /* The input ended: KZ_EINVAL unless exactly one complete value was read. */
 kz_rc kz_jstream_end(kz_jstream *s, kz_err *err);
 
+/* Also keeps the text of the whole document while it is at most max bytes, for
+ * inputs that may be either one large container or one small object (a STIX bundle or
+ * a single STIX object). Call before the first feed. */
+kz_rc kz_jstream_keep_document(kz_jstream *s, size_t max);
+
+/* After kz_jstream_end: the whole document when it was kept and fit; false otherwise. */
+bool kz_jstream_document(const kz_jstream *s, const char **text, size_t *len);
+
 /* Bytes scanned so far. */
 uint64_t kz_jstream_offset(const kz_jstream *s);
 
