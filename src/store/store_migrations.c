@@ -231,6 +231,25 @@ static const migration migrations[] = {
      "  tlp TEXT NOT NULL, recipients TEXT, allow_clients INTEGER NOT NULL,"
      "  UNIQUE (indicator, observer, first_seen, last_seen));"
      "CREATE INDEX sightings_observer ON sightings(observer, indicator);"},
+
+    {"stix and taxii: kept objects, imported ids, status resources",
+     /* STIX objects kept as they came, one row per version and source; shared under TLP
+      * with the same columns as every shareable table. added is the TAXII date_added. */
+     "CREATE TABLE stix_objects ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  type TEXT NOT NULL, version TEXT NOT NULL, spec_version TEXT NOT NULL, added INTEGER NOT NULL,"
+     "  source TEXT NOT NULL REFERENCES organizations(id),"
+     "  tlp TEXT NOT NULL, recipients TEXT, allow_clients INTEGER NOT NULL, json TEXT NOT NULL,"
+     "  UNIQUE (id, version, source));"
+     "CREATE INDEX stix_objects_added ON stix_objects(added, n);"
+     /* Where the STIX id of an imported object landed: an indicator, incident or
+      * sighting of Kizuna, so that references in later objects and re-imports resolve. */
+     "CREATE TABLE stix_refs ("
+     "  stix_id TEXT PRIMARY KEY, kind TEXT NOT NULL, kz_id TEXT NOT NULL, version TEXT) WITHOUT ROWID;"
+     "CREATE TABLE taxii_status ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, created INTEGER NOT NULL,"
+     "  organization TEXT, body TEXT NOT NULL);"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

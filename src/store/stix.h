@@ -1,0 +1,79 @@
+/* Persistence for STIX and TAXII: the objects kept verbatim (model/stix.h), where the
+ * STIX ids of imported objects landed in Kizuna, TAXII status resources, and the one
+ * query that lists a TAXII collection: every object of one TLP label that the viewer
+ * may see (indicators, incidents, sightings and kept objects), in the order they were
+ * added, filtered inside SQL with kz_visible like every other list. */
+#ifndef KZ_STORE_STIX_H
+#define KZ_STORE_STIX_H
+
+#include "model/stix.h"
+#include "store/store.h"
+#include "util/arena.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---- kept objects ------------------------------------------------------------------- */
+
+/* Inserts o unless the same (id, version, source) is stored; *added says which. */
+kz_rc kz_store_stix_put(kz_db *db, const kz_stix_object *o, bool *added, kz_err *err);
+
+/* Calls fn for each kept object v may see (of label tlp when tlp >= 0), in the order
+ * they were added, in constant memory (the object lives until fn returns). */
+typedef kz_rc (*kz_stix_object_fn)(const kz_stix_object *o, void *ctx);
+kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_object_fn fn, void *ctx, kz_err *err);
+
+/* ---- where imported ids went -------------------------------------------------------- */
+
+/* kind: 'i' indicator, 'r' incident, 's' sighting. */
+kz_rc kz_store_stix_ref_put(kz_db *db, const char *stix_id, char kind, const char *kz_id, const char *version,
+                            kz_err *err);
+/* KZ_ENOTFOUND when the STIX id was never imported. version may be NULL. */
+kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_id[37], char version[64],
+                            kz_err *err);
+
+/* ---- TAXII ---------------------------------------------------------------------------- */
+
+enum { KZ_TAXII_VERSION_LAST, KZ_TAXII_VERSION_FIRST, KZ_TAXII_VERSION_ALL, KZ_TAXII_VERSION_AT };
+
+typedef struct kz_taxii_filter {
+    int tlp;                     /* the collection's label */
+    kz_time added_after;         /* exclusive; 0 = from the start */
+    const char *ids;             /* JSON array of STIX ids, or NULL for any */
+    const char *types;           /* JSON array of STIX types, or NULL for any */
+    const char *spec_versions;   /* JSON array ("2.1"), or NULL for any */
+    int version_mode;            /* KZ_TAXII_VERSION_* */
+    const char *versions;        /* KZ_TAXII_VERSION_AT: JSON array of times in ms */
+    struct {                     /* start after this row (a page's next) */
+        kz_time added;
+        char kind;
+        int64_t n;
+    } after;
+    int64_t limit;
+} kz_taxii_filter;
+
+/* One entry of a collection: kind 'i' indicator, 'r' incident (as a report), 's'
+ * sighting, 'x' kept object (with its text). */
+typedef struct kz_taxii_row {
+    char kind;
+    int64_t n;
+    char *id;                    /* the STIX id */
+    char *kz_id;                 /* the Kizuna id ('i', 'r', 's') */
+    kz_time added, modified;
+    char *version;               /* 'x': as written */
+    char *spec_version;
+    char *json;                  /* 'x' */
+} kz_taxii_row;
+
+/* Up to f->limit rows; *more when further rows follow. Arena memory. */
+kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *f, kz_arena *a,
+                          kz_taxii_row **rows, size_t *n, bool *more, kz_err *err);
+
+/* Status resources of TAXII POSTs: the JSON body as answered, readable by the
+ * organization that posted. */
+kz_rc kz_store_taxii_status_put(kz_db *db, const char *id, kz_time created, const char *org, const char *body,
+                                kz_err *err);
+/* KZ_ENOTFOUND when there is no such status or it belongs to another organization. */
+kz_rc kz_store_taxii_status_get(kz_db *db, const char *id, const char *org, kz_arena *a, char **body, kz_err *err);
+
+#endif
