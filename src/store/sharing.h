@@ -127,4 +127,9 @@ kz_rc kz_store_sighting_sums_by_indicator(kz_db *db, const kz_viewer *v, const c
                                           kz_time since, kz_time until, const kz_page *pg,
                                           kz_arena *a, kz_sighting_sum_page *out, kz_err *err);
 
+/* Calls fn for every sighting report v may see of an indicator v may see, in creation
+ * order, in constant memory (the report lives until fn returns). For exporters. */
+typedef kz_rc (*kz_sighting_fn)(const kz_sighting *o, void *ctx);
+kz_rc kz_store_sighting_each(kz_db *db, const kz_viewer *v, kz_sighting_fn fn, void *ctx, kz_err *err);
+
 #endif

@@ -20,8 +20,8 @@ kz_rc kz_store_stix_put(kz_db *db, const kz_stix_object *o, bool *added, kz_err 
 
 /* Calls fn for each kept object v may see (of label tlp when tlp >= 0), in the order
  * they were added, in constant memory (the object lives until fn returns). */
-typedef kz_rc (*kz_stix_object_fn)(const kz_stix_object *o, void *ctx);
-kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_object_fn fn, void *ctx, kz_err *err);
+typedef kz_rc (*kz_stix_kept_fn)(const kz_stix_object *o, void *ctx);
+kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_kept_fn fn, void *ctx, kz_err *err);
 
 /* ---- where imported ids went -------------------------------------------------------- */
 

@@ -159,3 +159,37 @@ kz_rc kz_store_sighting_sums_by_indicator(kz_db *db, const kz_viewer *v, const c
     out->items = items;
     return rc;
 }
+
+/* ---- the walk of exporters (STIX) ------------------------------------------------- */
+
+kz_rc kz_store_sighting_each(kz_db *db, const kz_viewer *v, kz_sighting_fn fn, void *ctx, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " SIGHTING_COLS " FROM sightings"
+                                   " WHERE kz_visible(?1, tlp, observer, recipients, allow_clients)"
+                                   " AND indicator IN (SELECT id FROM indicators"
+                                   "  WHERE kz_visible(?1, tlp, source, recipients, allow_clients)) ORDER BY n", err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_viewer(s, 1, v);
+    kz_arena rows;
+    kz_arena_init(&rows);
+    kz_rc out = KZ_OK;
+    int rc = SQLITE_DONE;
+    for (size_t i = 1; !out && (rc = sqlite3_step(s)) == SQLITE_ROW; i++) {
+        kz_sighting o;
+        if (read_sighting(s, &o, &rows)) {
+            out = kz_fail(err, KZ_ENOMEM, NULL, NULL);
+            break;
+        }
+        out = fn(&o, ctx);
+        if (i % 256 == 0) {  /* constant memory however many rows */
+            kz_arena_free(&rows);
+            kz_arena_init(&rows);
+        }
+    }
+    kz__done(s);
+    kz_arena_free(&rows);
+    if (!out && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        out = kz__sqlerr(db, rc, err);
+    return out;
+}

@@ -30,7 +30,7 @@ kz_rc kz_store_stix_put(kz_db *db, const kz_stix_object *o, bool *added, kz_err 
 
 enum { EACH_ARENA_ROWS = 256 };
 
-kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_object_fn fn, void *ctx, kz_err *err)
+kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_kept_fn fn, void *ctx, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT " STIX_COLS " FROM stix_objects"
                                    " WHERE (?2 IS NULL OR tlp = ?2)"
