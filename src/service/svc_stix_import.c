@@ -211,9 +211,12 @@ static bool resolve_indicator(import *im, const char *stix_id, char out[37])
 
 static kz_rc keep_object(import *im, const kz_stix_obj *obj)
 {
+    /* an object without timestamps (an observable, immutable) has one version: "" here,
+     * its date added over TAXII */
     kz_stix_object row = {
-        .id = (char *)obj->id, .created = obj->created, .modified = obj->modified, .type = (char *)obj->type,
-        .version = (char *)(obj->version ? obj->version : ""), .spec_version = (char *)obj->spec_version,
+        .id = (char *)obj->id, .created = obj->created, .modified = obj->modified ? obj->modified : im->now,
+        .type = (char *)obj->type, .version = (char *)(obj->version ? obj->version : ""),
+        .spec_version = (char *)obj->spec_version,
         .added = im->now, .source = (char *)source_of(im, obj), .tlp = tlp_of(im, obj),
         .allow_clients = obj->allow_clients || im->o->allow_clients, .json = (char *)obj->json,
     };

@@ -234,10 +234,11 @@ static const migration migrations[] = {
 
     {"stix and taxii: kept objects, imported ids, status resources",
      /* STIX objects kept as they came, one row per version and source; shared under TLP
-      * with the same columns as every shareable table. added is the TAXII date_added. */
+      * with the same columns as every shareable table. added is the TAXII date_added;
+      * observables, which have no created or modified, are versioned by it. */
      "CREATE TABLE stix_objects ("
      "  n INTEGER PRIMARY KEY, id TEXT NOT NULL,"
-     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  created INTEGER, modified INTEGER NOT NULL,"
      "  type TEXT NOT NULL, version TEXT NOT NULL, spec_version TEXT NOT NULL, added INTEGER NOT NULL,"
      "  source TEXT NOT NULL REFERENCES organizations(id),"
      "  tlp TEXT NOT NULL, recipients TEXT, allow_clients INTEGER NOT NULL, json TEXT NOT NULL,"

@@ -21,7 +21,10 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 KIZUNA = os.environ.get("KIZUNA_BIN", str(ROOT / "build" / "kizuna"))
-SHARED = ROOT.parent / "shared"
+# shared/ sits beside the clone (CI, /work/main); a worktree one level deeper finds it
+# further up, or KIZUNA_SHARED names it.
+SHARED = Path(os.environ.get("KIZUNA_SHARED") or next(
+    (p / "shared" for p in ROOT.parents if (p / "shared" / "reference").is_dir()), ROOT.parent / "shared"))
 
 
 def free_port():

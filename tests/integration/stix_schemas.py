@@ -1,0 +1,44 @@
+"""STIX 2.1 validation against the OASIS JSON schemas in shared/reference/stix2.1/schemas,
+with every $ref resolved locally (no network), using Debian's python3-jsonschema."""
+import json
+from pathlib import Path
+
+import jsonschema
+
+from conftest import SHARED
+
+SCHEMAS = SHARED / "reference" / "stix2.1" / "schemas"
+
+
+def _store():
+    store = {}
+    for p in SCHEMAS.rglob("*.json"):
+        s = json.loads(p.read_text())
+        store[s["$id"]] = s
+        # the same schema under its https spelling, which some $refs use
+        store[s["$id"].replace("http://", "https://", 1)] = s
+    return store
+
+
+_STORE = _store()
+_BUNDLE = json.loads((SCHEMAS / "common" / "bundle.json").read_text())
+_RESOLVER = jsonschema.RefResolver(base_uri=_BUNDLE["$id"], referrer=_BUNDLE, store=_STORE)
+_VALIDATOR = jsonschema.Draft202012Validator(_BUNDLE, resolver=_RESOLVER)
+
+
+def bundle_errors(bundle):
+    """Every schema violation of a bundle, as readable strings (empty when valid)."""
+    out = []
+    for e in _VALIDATOR.iter_errors(bundle):
+        where = "/".join(str(p) for p in e.absolute_path)
+        # oneOf/anyOf failures hide the real cause in their context
+        causes = sorted((c for c in e.context or []), key=lambda c: len(list(c.absolute_path)), reverse=True)
+        detail = f" ({causes[0].message[:200]})" if causes else ""
+        out.append(f"{where}: {e.message[:300]}{detail}")
+    return out
+
+
+def object_errors(obj):
+    """The violations of one object, checked inside a minimal bundle."""
+    return bundle_errors({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000000",
+                          "objects": [obj]})
