@@ -155,6 +155,19 @@ static const char *own_org(import *im, const char *identity)
     return NULL;
 }
 
+/* An admin importing for another organization acts as that organization, so that the
+ * use cases see (and check visibility) as the organization the object belongs to.
+ * Returns the caller's own organization for act_end. */
+static const char *act_as(import *im, const char *org)
+{
+    const char *own = im->c->who.org;
+    if (org && kz_is_admin(im->c))
+        im->c->who.org = org;
+    return own;
+}
+
+static void act_end(import *im, const char *own) { im->c->who.org = own; }
+
 static const char *source_of(import *im, const kz_stix_obj *obj)
 {
     const char *s = own_org(im, obj->created_by);
@@ -249,28 +262,26 @@ static kz_rc put_indicator(import *im, const kz_stix_obj *obj)
     kz_rc rc = recipients_of(im, obj, &ind.recipients);
     if (rc)
         return rc;
-    /* incidents of this bundle that listed it before it came */
-    size_t n = 0;
-    for (pending_link *p = smap_get(&im->links, obj->id); p; p = p->next)
-        n++;
-    if (n) {
-        ind.incidents.v = kz_arena_calloc(&im->obj, n, sizeof *ind.incidents.v);
-        if (!ind.incidents.v)
-            return KZ_ENOMEM;
-        for (pending_link *p = smap_get(&im->links, obj->id); p; p = p->next)
-            ind.incidents.v[ind.incidents.n++] = (char *)p->incident;
-    }
     kz_err e;
     kz_err_clear(&e);
     if ((rc = kz_ind_batch_check(&im->b, &ind, given, &im->obj, &e)))
         return reject(im, obj, NULL, rc, &e);
     kz_upsert res;
     char id[37];
-    size_t links = im->b.links;
     if ((rc = kz_ind_batch_put(&im->b, &ind, given, &res, id, im->c->err)) ||
         (rc = kz_store_stix_ref_put(im->c->db, obj->id, 'i', id, obj->version, im->c->err)))
         return rc;
-    im->rep->links += im->b.links - links;
+    /* incidents of this import that listed it before it came (created here, for an
+     * organization the caller acts for, so linked whatever the caller's own view) */
+    for (pending_link *p = smap_get(&im->links, obj->id); p; p = p->next) {
+        bool added = false;
+        if ((rc = kz_store_indicator_link(im->c->db, id, p->incident, &added, im->c->err)))
+            return rc;
+        if (added) {
+            im->rep->links++;
+            im->changed = true;
+        }
+    }
     outcome(im, obj->id, obj->version, KZ_STIX_ACCEPTED, NULL);
     return KZ_OK;
 }
@@ -342,6 +353,7 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
     kz_err *saved = c->err;
     kz_err_clear(&e);
     c->err = &e;
+    const char *own = act_as(im, inc.organization);
     if (!known) {
         rc = kz_svc_incident_create(c, &inc);
         if (!rc) {
@@ -356,6 +368,7 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
         if (!rc)
             im->rep->incidents_updated++;
     }
+    act_end(im, own);
     c->err = saved;
     if (rc)
         return reject(im, obj, NULL, rc, &e);
@@ -374,7 +387,9 @@ static kz_rc record_sighting(import *im, const kz_stix_obj *obj, kz_sighting *s,
     kz_upsert res;
     kz_err_clear(&e);
     c->err = &e;
+    const char *own = act_as(im, s->observer);
     kz_rc rc = kz_svc_sighting_add(c, s, &res);
+    act_end(im, own);
     c->err = saved;
     *done = !rc;
     if (rc)
@@ -425,7 +440,9 @@ static kz_rc match_observed(import *im, const kz_stix_obj *obj)
         kz_indicator_page page;
         kz_err *saved = c->err;
         c->err = &e;
+        const char *own = act_as(im, own_org(im, obj->created_by));
         kz_rc rc = kz_svc_indicator_list(c, &f, &pg, &page);
+        act_end(im, own);
         c->err = saved;
         if (rc)
             return fatal(rc) ? rc : KZ_OK;
