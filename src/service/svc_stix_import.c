@@ -350,6 +350,17 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
     char kind, id[37], version[64];
     kz_err e;
     bool known = kz_store_stix_ref_get(c->db, obj->id, &kind, id, version, &e) == KZ_OK && kind == 'r';
+    const char *native = kz_stix_uuid(obj->id, "report");
+    kz_incident stored;
+    kz_tlp_subject subj;
+    if (!known && native && kz_store_incident_get(c->db, native, &im->obj, &stored, &e) == KZ_OK &&
+        (subj = kz_incident_subject(&stored), kz_tlp_visible(&c->who, &subj))) {
+        /* one of Kizuna's own reports coming back (an export imported again): the same
+         * incident, unchanged unless the report is newer */
+        known = true;
+        snprintf(id, sizeof id, "%s", stored.id);
+        snprintf(version, sizeof version, "%s", stored.modified >= obj->modified && obj->version ? obj->version : "");
+    }
     kz_err *saved = c->err;
     kz_err_clear(&e);
     c->err = &e;

@@ -9,6 +9,8 @@
 
 #include "codec/indicator_norm.h"
 #include "codec/json_stream.h"
+#include "helpers.h"
+#include "service/stix.h"
 #include "codec/stix_pattern.h"
 
 #include <stdio.h>
@@ -357,6 +359,126 @@ static void stream_rejects_bad_json_with_line_and_column(void **state)
     assert_string_equal(err.field, "objects[0]");
 }
 
+/* ---- import and export on a real node ------------------------------------------------ */
+
+typedef struct memsrc {
+    const char *p;
+    size_t n, at;
+} memsrc;
+
+static kz_rc mem_read(void *ctx, char *buf, size_t cap, size_t *got, kz_err *err)
+{
+    (void)err;
+    memsrc *m = ctx;
+    size_t k = m->n - m->at < cap ? m->n - m->at : cap;
+    if (k > 7)
+        k = 7;  /* small reads: objects straddle every boundary */
+    memcpy(buf, m->p + m->at, k);
+    m->at += k;
+    *got = k;
+    return KZ_OK;
+}
+
+static kz_rc to_buf(void *ctx, const void *p, size_t n, kz_err *err)
+{
+    (void)err;
+    return kz_buf_append(ctx, p, n);
+}
+
+static const char bundle[] =
+    "{\"type\":\"bundle\",\"id\":\"bundle--6e1c6e4b-1a7f-4d0e-9d5b-2f4c6f1c2a10\",\"objects\":["
+    "{\"type\":\"report\",\"spec_version\":\"2.1\",\"id\":\"report--1e1c6e4b-1a7f-4d0e-9d5b-2f4c6f1c2a10\","
+    "\"created\":\"2026-01-01T00:00:00.000Z\",\"modified\":\"2026-01-01T00:00:00.000Z\",\"name\":\"Wave\","
+    "\"published\":\"2026-01-01T00:00:00Z\",\"object_refs\":[\"indicator--2e1c6e4b-1a7f-4d0e-9d5b-2f4c6f1c2a10\"],"
+    "\"x_kizuna_incident\":{\"rsit_type\":\"phishing\",\"sector\":\"health\"}},"
+    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--2e1c6e4b-1a7f-4d0e-9d5b-2f4c6f1c2a10\","
+    "\"created\":\"2026-01-01T00:00:00.000Z\",\"modified\":\"2026-01-01T00:00:00.000Z\","
+    "\"pattern\":\"[url:value = 'HTTP://Phish.Example:80/a/../login']\",\"pattern_type\":\"stix\","
+    "\"valid_from\":\"2026-01-01T00:00:00Z\",\"object_marking_refs\":[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"]},"
+    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--3e1c6e4b-1a7f-4d0e-9d5b-2f4c6f1c2a10\","
+    "\"created\":\"2026-01-01T00:00:00.000Z\",\"modified\":\"2026-01-01T00:00:00.000Z\","
+    "\"pattern\":\"[file:name = 'a.exe']\",\"pattern_type\":\"stix\",\"valid_from\":\"2026-01-01T00:00:00Z\"},"
+    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--4e1c6e4b-1a7f-4d0e-9d5b-2f4c6f1c2a10\","
+    "\"created\":\"2026-01-01T00:00:00.000Z\",\"modified\":\"2026-01-01T00:00:00.000Z\","
+    "\"pattern\":\"[ipv4-addr:value = '1.2.3']\",\"pattern_type\":\"stix\",\"valid_from\":\"2026-01-01T00:00:00Z\"},"
+    "{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\","
+    "\"created\":\"2022-10-01T00:00:00.000Z\",\"name\":\"TLP:GREEN\"}"
+    "]}";
+
+static void import_then_export_on_a_node(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_stix_import_opts o = {.tlp = KZ_TLP_AMBER, .min_tlp = -1};
+    kz_stix_import_report r;
+    memsrc m = {bundle, strlen(bundle), 0};
+    kz_byte_source src = {mem_read, &m};
+    assert_int_equal(kz_svc_stix_import(&f->call, &src, &o, &r), KZ_OK);
+    assert_int_equal(r.objects, 5);
+    assert_int_equal(r.accepted, 3);  /* report, url indicator, TLP marking */
+    assert_int_equal(r.kept, 1);      /* the file-name pattern */
+    assert_int_equal(r.rejected, 1);  /* 1.2.3 is no address */
+    assert_int_equal(r.indicators_created, 1);
+    assert_int_equal(r.incidents_created, 1);
+    assert_int_equal(r.links, 1);     /* the report named the indicator before it came */
+    assert_string_equal(r.bundle, "bundle--6e1c6e4b-1a7f-4d0e-9d5b-2f4c6f1c2a10");
+
+    kz_indicator_page page;
+    kz_page pg = {NULL, 10};
+    assert_int_equal(kz_svc_indicator_list(&f->call, &(kz_indicator_filter){0}, &pg, &page), KZ_OK);
+    assert_int_equal(page.n, 1);
+    assert_string_equal(page.items[0].value, "http://phish.example/login");
+    assert_int_equal(page.items[0].tlp, KZ_TLP_GREEN);
+    assert_int_equal(page.items[0].incidents.n, 1);
+
+    /* the same bundle again changes nothing */
+    m.at = 0;
+    assert_int_equal(kz_svc_stix_import(&f->call, &src, &o, &r), KZ_OK);
+    assert_int_equal(r.indicators_unchanged, 1);
+    assert_int_equal(r.incidents_unchanged, 1);
+    assert_int_equal(r.kept_new + r.links + r.indicators_created + r.indicators_merged, 0);
+
+    kz_buf out;
+    kz_buf_init(&out, 1 << 20);
+    kz_stix_export_opts eo = {.indicators = true, .incidents = true, .kept = true, .out = {to_buf, &out}};
+    kz_stix_export_report er;
+    assert_int_equal(kz_svc_stix_export(&f->call, &eo, &er), KZ_OK);
+    assert_int_equal(er.indicators, 1);
+    assert_int_equal(er.incidents, 1);
+    assert_int_equal(er.kept, 1);
+    assert_int_equal(er.markings, 2);  /* green (indicator), amber (incident, kept) */
+    assert_non_null(strstr(out.p, "\"pattern\":\"[url:value = 'http://phish.example/login']\""));
+    assert_non_null(strstr(out.p, "[file:name = 'a.exe']"));
+
+    /* and the export imports back into the same node without changing anything */
+    m = (memsrc){out.p, out.len, 0};
+    assert_int_equal(kz_svc_stix_import(&f->call, &src, &o, &r), KZ_OK);
+    assert_int_equal(r.rejected, 0);
+    assert_int_equal(r.indicators_created + r.incidents_created, 0);
+    kz_buf_free(&out);
+    kz_fixture_free(f);
+}
+
+static void nested_transactions_undo_only_their_own_writes(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_call *c = &f->call;
+    assert_int_equal(kz_tx_begin(c), KZ_OK);
+    kz_incident keep = {.title = (char *)"kept", .rsit_type = (char *)"phishing", .tlp = KZ_TLP_GREEN};
+    assert_int_equal(kz_svc_incident_create(c, &keep), KZ_OK);  /* a savepoint, released */
+    kz_incident bad = {.title = (char *)"bad", .rsit_type = (char *)"phishing", .tlp = KZ_TLP_GREEN,
+                       .recipients = {(char *[]){(char *)"00000000-0000-4000-8000-000000000000"}, 1}};
+    assert_int_equal(kz_svc_incident_create(c, &bad), KZ_EINVAL);  /* rolled back to its savepoint */
+    assert_int_equal(kz_tx_end(c, KZ_OK), KZ_OK);
+    kz_incident_page page;
+    kz_page pg = {NULL, 10};
+    assert_int_equal(kz_svc_incident_list(c, &(kz_incident_filter){0}, &pg, &page), KZ_OK);
+    assert_int_equal(page.n, 1);
+    assert_string_equal(page.items[0].title, "kept");
+    kz_fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +489,8 @@ int main(void)
         cmocka_unit_test(written_patterns_parse_back),
         cmocka_unit_test(stream_splits_bundles_at_any_chunk_size),
         cmocka_unit_test(stream_rejects_bad_json_with_line_and_column),
+        cmocka_unit_test(import_then_export_on_a_node),
+        cmocka_unit_test(nested_transactions_undo_only_their_own_writes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
