@@ -83,4 +83,17 @@ kz_rc kz_h_indicator_sightings(kz_req *r);
 kz_rc kz_h_sighting_create(kz_req *r);
 kz_rc kz_h_sighting_list(kz_req *r);
 
+/* http_taxii.c */
+kz_rc kz_h_taxii_discovery(kz_req *r);
+kz_rc kz_h_taxii_root(kz_req *r);
+kz_rc kz_h_taxii_collections(kz_req *r);
+kz_rc kz_h_taxii_collection(kz_req *r);
+kz_rc kz_h_taxii_objects(kz_req *r);
+kz_rc kz_h_taxii_add(kz_req *r);
+kz_rc kz_h_taxii_manifest(kz_req *r);
+kz_rc kz_h_taxii_versions(kz_req *r);
+kz_rc kz_h_taxii_status(kz_req *r);
+/* Turns the error reply of a request under /taxii2/ into a TAXII error message. */
+void kz_taxii_fail(kz_req *r, kz_rc rc);
+
 #endif

@@ -4,6 +4,8 @@
  * itself is decided in service/, never here. */
 #include "http/router.h"
 
+#include "http/handlers.h"
+
 #include "crypto/crypto.h"
 #include "http/cache.h"
 #include "service/directory.h"
@@ -56,6 +58,8 @@ void kz_router_fail(kz_req *r, kz_rc rc)
     r->status = kz_rc_http_status(rc);
     if (rc == KZ_EUNAUTH)
         kz_reply_header(r, "WWW-Authenticate", "Bearer realm=\"kizuna\"");
+    if (strncmp(r->path, "/taxii2/", 8) == 0 || strcmp(r->path, "/taxii2") == 0)
+        kz_taxii_fail(r, rc);  /* TAXII clients expect TAXII error messages */
     if (r->status >= 500)
         kz_log(KZ_LOG_ERROR, "http.error", KZ_S("request_id", r->request_id),
                KZ_S("route", r->route), KZ_S("error", r->err.msg));

@@ -6,6 +6,7 @@
 #define J KZ_ROUTE_JSON_BODY
 #define C KZ_ROUTE_CACHE
 #define B KZ_ROUTE_BULK_BODY
+#define R KZ_ROUTE_RAW_BODY
 #define V1 "/api/v1"
 
 const kz_route kz_routes[] = {
@@ -80,5 +81,17 @@ const kz_route kz_routes[] = {
     {"GET", V1 "/audit", kz_h_audit_list, 0, "the audit chain (admin)"},
     {"GET", V1 "/audit/verify", kz_h_audit_verify, 0, "verify the audit chain (admin)"},
     {"POST", V1 "/test/clock", kz_h_test_clock, J, "move the clock (only with serve --test-clock; admin)"},
+
+    /* TAXII 2.1 (http_taxii.c): one API root, one collection per TLP label */
+    {"GET", "/taxii2", kz_h_taxii_discovery, 0, "TAXII 2.1 discovery"},
+    {"GET", "/taxii2/api", kz_h_taxii_root, 0, "TAXII API root"},
+    {"GET", "/taxii2/api/collections", kz_h_taxii_collections, 0, "TAXII collections the caller may read (one per TLP label)"},
+    {"GET", "/taxii2/api/collections/{id}", kz_h_taxii_collection, 0, "one TAXII collection"},
+    {"GET", "/taxii2/api/collections/{id}/objects", kz_h_taxii_objects, 0, "objects: added_after, limit, next, match[id|type|version|spec_version]"},
+    {"POST", "/taxii2/api/collections/{id}/objects", kz_h_taxii_add, R | B, "add an envelope of STIX objects; answers a status (analyst, admin)"},
+    {"GET", "/taxii2/api/collections/{id}/objects/{oid}", kz_h_taxii_objects, 0, "one object (its versions: match[version])"},
+    {"GET", "/taxii2/api/collections/{id}/objects/{oid}/versions", kz_h_taxii_versions, 0, "the versions of one object"},
+    {"GET", "/taxii2/api/collections/{id}/manifest", kz_h_taxii_manifest, 0, "manifest: the same filters as objects"},
+    {"GET", "/taxii2/api/status/{id}", kz_h_taxii_status, 0, "the status of an earlier POST (its organization)"},
     {0},
 };

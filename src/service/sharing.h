@@ -30,7 +30,8 @@
 
 /* ---- incidents ------------------------------------------------------------------- */
 
-/* o->organization defaults to the caller's; rsit_class defaults to rsit_type's class;
+/* o->id defaults to a new id (an importer may pass the id the incident has elsewhere,
+ * when no incident has it yet); o->organization defaults to the caller's; rsit_class defaults to rsit_type's class;
  * status to open; occurred to now. A "created" entry starts the timeline. */
 kz_rc kz_svc_incident_create(kz_call *c, kz_incident *o);
 kz_rc kz_svc_incident_get(kz_call *c, const char *id, kz_incident *out);
@@ -74,7 +75,8 @@ typedef struct kz_ind_batch {
 
 /* Authorizes (analyst) and opens the write transaction. */
 kz_rc kz_ind_batch_begin(kz_call *c, kz_ind_batch *b, const char *action);
-/* Normalizes o->value for o->type, defaults source (the caller's organization), id and
+/* Normalizes o->value for o->type, defaults source (the caller's organization), id (when
+ * NULL: an importer may pass one that no indicator has yet) and
  * the seen times, and checks the source may be written by the caller, that recipients
  * exist and that linked incidents exist and are visible. On error err names the field
  * of the indicator ("value", "recipients[1]", "incidents[0]"). */

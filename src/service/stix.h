@@ -112,4 +112,8 @@ typedef struct kz_taxii_page {
 kz_rc kz_svc_taxii_list(kz_call *c, const kz_taxii_collection *col, kz_taxii_filter *f, bool with_objects,
                         kz_taxii_page *out);
 
+/* Status resources of POSTs: saved for the caller's organization, read back by it. */
+kz_rc kz_svc_taxii_status_save(kz_call *c, const char *id, kz_time created, const char *body);
+kz_rc kz_svc_taxii_status_get(kz_call *c, const char *id, char **body);
+
 #endif

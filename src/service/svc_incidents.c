@@ -119,7 +119,7 @@ kz_rc kz_svc_incident_create(kz_call *c, kz_incident *o)
         o->organization = (char *)org;
         rc = check_incident(c, o, NULL);
     }
-    if (!rc && !(o->id = kz_new_id(c)))
+    if (!rc && !o->id && !(o->id = kz_new_id(c)))  /* importers may keep an id from elsewhere */
         rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     if (!rc) {
         o->created = o->modified = kz_now_ms();

@@ -53,7 +53,7 @@ static kz_rc prepare(kz_call *c, kz_sighting *s, kz_time now, kz_err *err)
         s->recipients.n++;
     }
     s->indicator = ind.id;
-    if (!(s->id = kz_new_id(c)))
+    if (!s->id && !(s->id = kz_new_id(c)))  /* importers may keep an id from elsewhere */
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     s->created = s->modified = now;
     return KZ_OK;

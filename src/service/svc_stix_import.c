@@ -222,6 +222,29 @@ static bool resolve_indicator(import *im, const char *stix_id, char out[37])
     return true;
 }
 
+/* The UUID of a STIX id when no Kizuna object of that kind has it yet, so that what
+ * came in keeps its id (a TAXII client finds it again under the id it sent); NULL to let
+ * the use case pick a new one. */
+static char *free_id(import *im, const char *stix_id, const char *type, char kind)
+{
+    const char *u = kz_stix_uuid(stix_id, type);
+    kz_err e;
+    kz_rc rc = KZ_ENOTFOUND;
+    if (!u)
+        return NULL;
+    if (kind == 'i') {
+        kz_indicator o;
+        rc = kz_store_indicator_get(im->c->db, NULL, u, &im->obj, &o, &e);
+    } else if (kind == 'r') {
+        kz_incident o;
+        rc = kz_store_incident_get(im->c->db, u, &im->obj, &o, &e);
+    } else {
+        kz_sighting o;
+        rc = kz_store_sighting_get(im->c->db, u, &im->obj, &o, &e);
+    }
+    return rc == KZ_ENOTFOUND ? kz_arena_strdup(&im->obj, u) : NULL;
+}
+
 static kz_rc keep_object(import *im, const kz_stix_obj *obj)
 {
     /* an object without timestamps (an observable, immutable) has one version: "" here,
@@ -250,7 +273,7 @@ static kz_rc keep_object(import *im, const kz_stix_obj *obj)
 static kz_rc put_indicator(import *im, const kz_stix_obj *obj)
 {
     kz_indicator ind = {
-        .type = obj->ind_type, .value = (char *)obj->value, .source = (char *)source_of(im, obj),
+        .id = free_id(im, obj->id, "indicator", 'i'), .type = obj->ind_type, .value = (char *)obj->value, .source = (char *)source_of(im, obj),
         .tlp = tlp_of(im, obj), .allow_clients = obj->allow_clients || im->o->allow_clients,
         .confidence = obj->confidence, .description = (char *)obj->description,
         .first_seen = obj->valid_from, .valid_until = obj->revoked ? obj->modified : obj->valid_until,
@@ -366,6 +389,7 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
     c->err = &e;
     const char *own = act_as(im, inc.organization);
     if (!known) {
+        inc.id = free_id(im, obj->id, obj->type, 'r');
         rc = kz_svc_incident_create(c, &inc);
         if (!rc) {
             snprintf(id, sizeof id, "%s", inc.id);
@@ -416,7 +440,7 @@ static kz_rc put_sighting(import *im, const kz_stix_obj *obj, const char *indica
 {
     const char *observer = obj->where_sighted.n ? own_org(im, obj->where_sighted.v[0]) : NULL;
     kz_sighting s = {
-        .indicator = (char *)indicator, .observer = (char *)(observer ? observer : source_of(im, obj)),
+        .id = free_id(im, obj->id, "sighting", 's'), .indicator = (char *)indicator, .observer = (char *)(observer ? observer : source_of(im, obj)),
         .count = obj->count < 0 ? 1 : obj->count, .first_seen = obj->first_seen ? obj->first_seen : obj->created,
         .tlp = tlp_of(im, obj), .allow_clients = obj->allow_clients || im->o->allow_clients,
     };

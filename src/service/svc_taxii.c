@@ -121,3 +121,18 @@ kz_rc kz_svc_taxii_list(kz_call *c, const kz_taxii_collection *col, kz_taxii_fil
     out->n = kept;
     return rc;
 }
+
+kz_rc kz_svc_taxii_status_save(kz_call *c, const char *id, kz_time created, const char *body)
+{
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_ANALYST);
+    if (rc || (rc = kz_tx_begin(c)))
+        return rc;
+    rc = kz_store_taxii_status_put(c->db, id, created, c->who.org, body, c->err);
+    return kz_tx_end(c, rc);
+}
+
+kz_rc kz_svc_taxii_status_get(kz_call *c, const char *id, char **body)
+{
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_VIEWER);
+    return rc ? rc : kz_store_taxii_status_get(c->db, id, c->who.org, c->arena, body, c->err);
+}
