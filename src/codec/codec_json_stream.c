@@ -181,6 +181,18 @@ static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c ==
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
+/* One more byte of the key being read, as written between the quotes. */
+static void key_byte(kz_jstream *s, char c)
+{
+    kz_jlevel *l = &s->levels[s->depth - 1];
+    if (s->key_len < KZ_JSTREAM_KEY) {
+        l->key[s->key_len++] = c;
+        l->key[s->key_len] = '\0';
+    } else {
+        l->key_long = true;
+    }
+}
+
 static kz_rc push(kz_jstream *s, bool array, kz_err *err)
 {
     if (s->depth == KZ_JSTREAM_DEPTH)
@@ -272,15 +284,8 @@ kz_rc kz_jstream_feed(kz_jstream *s, const char *p, size_t n, kz_err *err)
             } else if ((unsigned char)c < 0x20) {
                 return bad(s, err, "control character in a string");
             }
-            if (s->in_key) {
-                kz_jlevel *l = &s->levels[s->depth - 1];
-                if (s->key_len < KZ_JSTREAM_KEY) {
-                    l->key[s->key_len++] = c;
-                    l->key[s->key_len] = '\0';
-                } else {
-                    l->key_long = true;
-                }
-            }
+            if (s->in_key)
+                key_byte(s, c);
             break;
         case S_STR_ESC:
             if (c == 'u') {
@@ -291,15 +296,8 @@ kz_rc kz_jstream_feed(kz_jstream *s, const char *p, size_t n, kz_err *err)
             } else {
                 return bad(s, err, "invalid escape in a string");
             }
-            if (s->in_key) {
-                kz_jlevel *l = &s->levels[s->depth - 1];
-                if (s->key_len < KZ_JSTREAM_KEY) {
-                    l->key[s->key_len++] = c;
-                    l->key[s->key_len] = '\0';
-                } else {
-                    l->key_long = true;
-                }
-            }
+            if (s->in_key)
+                key_byte(s, c);
             break;
         case S_STR_U:
             if (!is_hex(c))

@@ -539,6 +539,19 @@ static bool enter(parser *ps)
     return true;
 }
 
+/* One level of left-associative binary operators: sub (op sub)*. */
+typedef kz_sp_node *(*level_fn)(parser *ps);
+
+static kz_sp_node *binary(parser *ps, tok_kind op, kz_sp_kind kind, level_fn sub)
+{
+    kz_sp_node *left = sub(ps);
+    while (left && ps->t.kind == op) {
+        kz_sp_node *right = next(ps) ? sub(ps) : NULL;
+        left = right ? node(ps, kind, left, right) : NULL;
+    }
+    return left;
+}
+
 static kz_sp_node *comparison_or(parser *ps);
 
 static kz_sp_node *prop_test(parser *ps)
@@ -595,25 +608,9 @@ static kz_sp_node *prop_test(parser *ps)
     return ok ? nd : NULL;
 }
 
-static kz_sp_node *comparison_and(parser *ps)
-{
-    kz_sp_node *left = prop_test(ps);
-    while (left && ps->t.kind == T_AND) {
-        kz_sp_node *right = next(ps) ? prop_test(ps) : NULL;
-        left = right ? node(ps, KZ_SP_AND, left, right) : NULL;
-    }
-    return left;
-}
+static kz_sp_node *comparison_and(parser *ps) { return binary(ps, T_AND, KZ_SP_AND, prop_test); }
 
-static kz_sp_node *comparison_or(parser *ps)
-{
-    kz_sp_node *left = comparison_and(ps);
-    while (left && ps->t.kind == T_OR) {
-        kz_sp_node *right = next(ps) ? comparison_and(ps) : NULL;
-        left = right ? node(ps, KZ_SP_OR, left, right) : NULL;
-    }
-    return left;
-}
+static kz_sp_node *comparison_or(parser *ps) { return binary(ps, T_OR, KZ_SP_OR, comparison_and); }
 
 static kz_sp_node *observation_followedby(parser *ps);
 
@@ -704,35 +701,11 @@ static kz_sp_node *observation(parser *ps)
     return obs ? qualifiers(ps, obs) : NULL;
 }
 
-static kz_sp_node *observation_and(parser *ps)
-{
-    kz_sp_node *left = observation(ps);
-    while (left && ps->t.kind == T_AND) {
-        kz_sp_node *right = next(ps) ? observation(ps) : NULL;
-        left = right ? node(ps, KZ_SP_OBS_AND, left, right) : NULL;
-    }
-    return left;
-}
+static kz_sp_node *observation_and(parser *ps) { return binary(ps, T_AND, KZ_SP_OBS_AND, observation); }
 
-static kz_sp_node *observation_or(parser *ps)
-{
-    kz_sp_node *left = observation_and(ps);
-    while (left && ps->t.kind == T_OR) {
-        kz_sp_node *right = next(ps) ? observation_and(ps) : NULL;
-        left = right ? node(ps, KZ_SP_OBS_OR, left, right) : NULL;
-    }
-    return left;
-}
+static kz_sp_node *observation_or(parser *ps) { return binary(ps, T_OR, KZ_SP_OBS_OR, observation_and); }
 
-static kz_sp_node *observation_followedby(parser *ps)
-{
-    kz_sp_node *left = observation_or(ps);
-    while (left && ps->t.kind == T_FOLLOWEDBY) {
-        kz_sp_node *right = next(ps) ? observation_or(ps) : NULL;
-        left = right ? node(ps, KZ_SP_FOLLOWEDBY, left, right) : NULL;
-    }
-    return left;
-}
+static kz_sp_node *observation_followedby(parser *ps) { return binary(ps, T_FOLLOWEDBY, KZ_SP_FOLLOWEDBY, observation_or); }
 
 kz_rc kz_stix_pattern_parse(const char *p, size_t n, kz_arena *a, kz_sp_node **out, kz_err *err)
 {
