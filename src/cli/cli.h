@@ -68,7 +68,7 @@ extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_veri
     kz_cmd_request_export, kz_cmd_request_verify, kz_cmd_route;
     kz_cmd_request_export, kz_cmd_request_verify;
 /* STIX and MISP (cli_stix.c, cli_misp.c) */
-extern const kz_cmd kz_cmd_import_stix, kz_cmd_export_stix;
+extern const kz_cmd kz_cmd_import_stix, kz_cmd_export_stix, kz_cmd_import_misp;
 
 /* The routing database of --table (default: the project's data/geo.kzg, built from the
  * installed routing data on first use). Shared by geo and route. */

@@ -5,10 +5,12 @@
 #include "model/validate.h"
 #include "service/directory.h"
 #include "service/node.h"
+#include "util/alloc.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int kz_cli_session_open(const kz_args *a, kz_cli_session *s)
 {
@@ -91,10 +93,60 @@ int kz_cli_sharing_filters(const kz_args *a, kz_indicator_filter *ind, kz_incide
     return 0;
 }
 
+/* ---- progress ----------------------------------------------------------------------- */
+
+struct kz_cli_progress {
+    const char *label, *noun;
+    kz_time start, drawn;
+    bool shown;
+};
+
+kz_cli_progress *kz_cli_progress_new(const char *label, const char *noun)
+{
+    if (!isatty(STDERR_FILENO))
+        return NULL;
+    kz_cli_progress *p = kz_calloc(1, sizeof *p);
+    if (p) {
+        p->label = label;
+        p->noun = noun;
+        p->start = kz_now_ms();
+    }
+    return p;
+}
+
+void kz_cli_progress_update(kz_cli_progress *p, uint64_t done)
+{
+    kz_time now = kz_now_ms();
+    if (!p || now - p->drawn < 100)
+        return;
+    double secs = (double)(now - p->start) / 1000.0;
+    fprintf(stderr, "\r%s %llu %s, %.0f/s\033[K", p->label, (unsigned long long)done, p->noun,
+            secs > 0 ? (double)done / secs : 0.0);
+    p->drawn = now;
+    p->shown = true;
+}
+
+void kz_cli_progress_clear(kz_cli_progress *p)
+{
+    if (p && p->shown) {
+        fputs("\r\033[K", stderr);
+        p->shown = false;
+        p->drawn = 0;
+    }
+}
+
+void kz_cli_progress_done(kz_cli_progress *p)
+{
+    kz_cli_progress_clear(p);
+    kz_free(p);
+}
+
+/* ---- input ---------------------------------------------------------------------------- */
+
 int kz_cli_input_open(const kz_args *a, const char *path, const char *label, kz_cli_input *in)
 {
-    (void)label;
     memset(in, 0, sizeof *in);
+    in->progress = kz_cli_progress_new(label, "bytes");
     in->path = path;
     in->total = -1;
     in->is_stdin = strcmp(path, "-") == 0;
@@ -114,6 +166,7 @@ kz_rc kz_cli_input_read(void *ctx, char *buf, size_t cap, size_t *got, kz_err *e
     if (*got == 0 && ferror(in->f))
         return kz_fail(err, KZ_EIO, "", "cannot read %s: %s", in->path, strerror(errno));
     in->done += *got;
+    kz_cli_progress_update(in->progress, in->done);
     return KZ_OK;
 }
 
@@ -122,4 +175,6 @@ void kz_cli_input_close(kz_cli_input *in)
     if (in->f && !in->is_stdin)
         fclose(in->f);
     in->f = NULL;
+    kz_cli_progress_done(in->progress);
+    in->progress = NULL;
 }

@@ -50,12 +50,20 @@ typedef struct kz_cli_input {
     const char *path;
     uint64_t done;
     int64_t total;
-    struct kz_progress *progress;
+    struct kz_cli_progress *progress;
 } kz_cli_input;
 
 int kz_cli_input_open(const kz_args *a, const char *path, const char *label, kz_cli_input *in);
 /* A kz_byte_source read function. */
 kz_rc kz_cli_input_read(void *ctx, char *buf, size_t cap, size_t *got, kz_err *err);
 void kz_cli_input_close(kz_cli_input *in);
+
+/* A progress line on stderr while it is a terminal (nothing otherwise): "label n noun,
+ * r/s", redrawn at most ten times a second. Every function accepts NULL. */
+typedef struct kz_cli_progress kz_cli_progress;
+kz_cli_progress *kz_cli_progress_new(const char *label, const char *noun);
+void kz_cli_progress_update(kz_cli_progress *p, uint64_t done);
+void kz_cli_progress_clear(kz_cli_progress *p);   /* before printing something else */
+void kz_cli_progress_done(kz_cli_progress *p);
 
 #endif

@@ -17,6 +17,7 @@ static const kz_cmd *const commands[] = {
     &kz_cmd_geodata_info, &kz_cmd_route, &kz_cmd_import_csv, &kz_cmd_export, &kz_cmd_version,
     &kz_cmd_geodata_info, &kz_cmd_route, &kz_cmd_version,
     &kz_cmd_geodata_info, &kz_cmd_import_stix, &kz_cmd_export_stix, &kz_cmd_version,
+    &kz_cmd_geodata_info, &kz_cmd_import_stix, &kz_cmd_import_misp, &kz_cmd_export_stix, &kz_cmd_version,
 };
 enum { NCOMMANDS = sizeof commands / sizeof *commands };
 

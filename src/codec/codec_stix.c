@@ -8,6 +8,7 @@
 #include "codec/json_stream.h"
 #include "codec/stix_pattern.h"
 #include "model/tlp.h"
+#include "util/alloc.h"
 #include "util/utf8.h"
 
 #include <jansson.h>
@@ -418,7 +419,7 @@ kz_rc kz_stix_decode(const char *text, size_t len, kz_arena *a, kz_stix_obj *out
     out->tlp = out->marking_tlp = -1;
     out->confidence = out->count = -1;
     json_error_t je;
-    json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!o)
         return kz_fail(err, KZ_EINVAL, "", "malformed JSON at column %d: %s", je.column, je.text);
     dec d = {o, a, err};
@@ -556,10 +557,10 @@ kz_rc kz_stix_read(const kz_byte_source *src, kz_stix_object_fn fn, void *ctx, k
     memset(doc, 0, sizeof *doc);
     reader r = {.fn = fn, .ctx = ctx, .doc = doc, .err = err};
     kz_jstream *s = kz_jstream_new(KZ_STIX_OBJECT_MAX, select_value, take_value, &r);
-    char *buf = malloc(1 << 16);
+    char *buf = kz_malloc(1 << 16);
     if (!s || !buf) {
         kz_jstream_free(s);
-        free(buf);
+        kz_free(buf);
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     }
     kz_jstream_keep_document(s, KZ_STIX_OBJECT_MAX);
@@ -588,6 +589,6 @@ kz_rc kz_stix_read(const kz_byte_source *src, kz_stix_object_fn fn, void *ctx, k
         }
     }
     kz_jstream_free(s);
-    free(buf);
+    kz_free(buf);
     return rc;
 }

@@ -1,0 +1,73 @@
+/* kz_fetch on libcurl's easy interface. */
+#include "util/fetch.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+typedef struct sink {
+    FILE *out;
+    uint64_t got, max;
+    bool too_big;
+} sink;
+
+static size_t write_cb(char *p, size_t size, size_t n, void *ctx)
+{
+    sink *s = ctx;
+    size_t len = size * n;
+    if (s->got + len > s->max) {
+        s->too_big = true;
+        return 0;  /* makes libcurl stop with CURLE_WRITE_ERROR */
+    }
+    s->got += len;
+    return fwrite(p, 1, len, s->out);
+}
+
+kz_rc kz_fetch(const char *url, FILE *out, uint64_t max, kz_err *err)
+{
+    pthread_once(&once, global_init);
+    CURL *h = curl_easy_init();
+    if (!h)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    sink s = {out, 0, max, false};
+    char errbuf[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);   /* give up on a stalled transfer */
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");   /* gzip and deflate when offered */
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "kizuna");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(h);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(h);
+    if (s.too_big)
+        return kz_fail(err, KZ_ETOOBIG, NULL, "%s is larger than %llu bytes", url, (unsigned long long)max);
+    if (rc != CURLE_OK)
+        return kz_fail(err, KZ_EIO, NULL, "cannot fetch %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    if (status == 404)
+        return kz_fail(err, KZ_ENOTFOUND, NULL, "%s: not found (404)", url);
+    if (status != 200)
+        return kz_fail(err, KZ_EIO, NULL, "%s answered HTTP %ld", url, status);
+    if (fflush(out) != 0)
+        return kz_fail(err, KZ_EIO, NULL, "cannot write what %s sent", url);
+    return KZ_OK;
+}
