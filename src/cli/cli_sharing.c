@@ -6,6 +6,7 @@
 #include "service/directory.h"
 #include "service/node.h"
 #include "util/alloc.h"
+#include "util/progress.h"
 
 #include <errno.h>
 #include <string.h>
@@ -93,60 +94,28 @@ int kz_cli_sharing_filters(const kz_args *a, kz_indicator_filter *ind, kz_incide
     return 0;
 }
 
-/* ---- progress ----------------------------------------------------------------------- */
-
-struct kz_cli_progress {
-    const char *label, *noun;
-    kz_time start, drawn;
-    bool shown;
-};
+/* ---- progress: util/progress.h, and a way to print between two drawings ---------- */
 
 kz_cli_progress *kz_cli_progress_new(const char *label, const char *noun)
 {
-    if (!isatty(STDERR_FILENO))
-        return NULL;
-    kz_cli_progress *p = kz_calloc(1, sizeof *p);
-    if (p) {
-        p->label = label;
-        p->noun = noun;
-        p->start = kz_now_ms();
-    }
-    return p;
+    return (kz_cli_progress *)kz_progress_new(STDERR_FILENO, label, noun, -1);
 }
 
-void kz_cli_progress_update(kz_cli_progress *p, uint64_t done)
-{
-    kz_time now = kz_now_ms();
-    if (!p || now - p->drawn < 100)
-        return;
-    double secs = (double)(now - p->start) / 1000.0;
-    fprintf(stderr, "\r%s %llu %s, %.0f/s\033[K", p->label, (unsigned long long)done, p->noun,
-            secs > 0 ? (double)done / secs : 0.0);
-    p->drawn = now;
-    p->shown = true;
-}
+void kz_cli_progress_update(kz_cli_progress *p, uint64_t done) { kz_progress_update((kz_progress *)p, done); }
 
 void kz_cli_progress_clear(kz_cli_progress *p)
 {
-    if (p && p->shown) {
+    if (p)  /* a terminal: the next drawing puts the line back */
         fputs("\r\033[K", stderr);
-        p->shown = false;
-        p->drawn = 0;
-    }
 }
 
-void kz_cli_progress_done(kz_cli_progress *p)
-{
-    kz_cli_progress_clear(p);
-    kz_free(p);
-}
+void kz_cli_progress_done(kz_cli_progress *p) { kz_progress_done((kz_progress *)p); }
 
 /* ---- input ---------------------------------------------------------------------------- */
 
 int kz_cli_input_open(const kz_args *a, const char *path, const char *label, kz_cli_input *in)
 {
     memset(in, 0, sizeof *in);
-    in->progress = kz_cli_progress_new(label, "bytes");
     in->path = path;
     in->total = -1;
     in->is_stdin = strcmp(path, "-") == 0;
@@ -156,6 +125,7 @@ int kz_cli_input_open(const kz_args *a, const char *path, const char *label, kz_
     struct stat st;
     if (fstat(fileno(in->f), &st) == 0 && S_ISREG(st.st_mode))
         in->total = st.st_size;
+    in->progress = (kz_cli_progress *)kz_progress_new(STDERR_FILENO, label, NULL, in->total);
     return 0;
 }
 

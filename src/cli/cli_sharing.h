@@ -58,8 +58,8 @@ int kz_cli_input_open(const kz_args *a, const char *path, const char *label, kz_
 kz_rc kz_cli_input_read(void *ctx, char *buf, size_t cap, size_t *got, kz_err *err);
 void kz_cli_input_close(kz_cli_input *in);
 
-/* A progress line on stderr while it is a terminal (nothing otherwise): "label n noun,
- * r/s", redrawn at most ten times a second. Every function accepts NULL. */
+/* util/progress.h counting things (noun), and clear to print a line between two
+ * drawings. Every function accepts NULL (what new gives off a terminal). */
 typedef struct kz_cli_progress kz_cli_progress;
 kz_cli_progress *kz_cli_progress_new(const char *label, const char *noun);
 void kz_cli_progress_update(kz_cli_progress *p, uint64_t done);
