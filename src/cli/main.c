@@ -18,6 +18,8 @@ static const kz_cmd *const commands[] = {
     &kz_cmd_geodata_info, &kz_cmd_route, &kz_cmd_version,
     &kz_cmd_geodata_info, &kz_cmd_import_stix, &kz_cmd_export_stix, &kz_cmd_version,
     &kz_cmd_geodata_info, &kz_cmd_import_stix, &kz_cmd_import_misp, &kz_cmd_export_stix, &kz_cmd_version,
+    &kz_cmd_geodata_info, &kz_cmd_route, &kz_cmd_import_stix, &kz_cmd_import_misp, &kz_cmd_export_stix,
+    &kz_cmd_version,
 };
 enum { NCOMMANDS = sizeof commands / sizeof *commands };
 
