@@ -65,9 +65,8 @@ int kz_cli_id_list(const kz_args *a, const char *opt, struct kz_arena *ar, struc
 extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_verify,
     kz_cmd_routes, kz_cmd_demo, kz_cmd_geo, kz_cmd_geodata_build, kz_cmd_geodata_info,
     kz_cmd_request_export, kz_cmd_request_verify, kz_cmd_route, kz_cmd_import_csv, kz_cmd_export;
-    kz_cmd_request_export, kz_cmd_request_verify, kz_cmd_route;
 /* STIX and MISP (cli_stix.c, cli_misp.c) */
-extern const kz_cmd kz_cmd_import_stix, kz_cmd_export_stix, kz_cmd_import_misp;
+extern const kz_cmd kz_cmd_import_stix, kz_cmd_import_misp;
 
 /* The routing database of --table (default: the project's data/geo.kzg, built from the
  * installed routing data on first use). Shared by geo and route. */

@@ -153,10 +153,11 @@ static const kz_opt opts[] = {
 };
 
 const kz_cmd kz_cmd_export = {
-    "export", "--db FILE [options] csv|json", "export incidents or indicators the caller may see",
+    "export", "--db FILE [options] csv|json|stix", "export incidents or indicators the caller may see",
     "Writes every indicator (or incident) that the caller may see under TLP and that\n"
     "matches the filters, in one consistent snapshot and constant memory. csv: a header\n"
     "of field names, then one line per object (import csv reads it back without --map).\n"
-    "json: {\"indicators\": [...]} with the objects as the API shows them.",
+    "json: {\"indicators\": [...]} with the objects as the API shows them.\n"
+    "stix: a STIX 2.1 bundle (--what all adds the STIX objects kept by import stix).",
     opts, run, 1, 1,
 };

@@ -123,7 +123,7 @@ static int run_import(const kz_args *a)
     if ((o.tlp = kz_enum_parse(&kz_tlp_enum, kz_arg(a, "tlp"))) < 0)
         status = kz_cli_usage_error(a, "--tlp must be clear, green, amber, amber+strict or red");
     if (!status)
-        status = kz_cli_org_ids(a, "recipients", &s.arena, &o.recipients);
+        status = kz_cli_id_list(a, "recipients", &s.arena, &o.recipients);
     o.source = kz_arg(a, "source");
     if (!status && o.source && kz_check_uuid(o.source, "source", &s.err))
         status = kz_cli_usage_error(a, "--source must be an organization id");

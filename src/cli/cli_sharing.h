@@ -1,6 +1,5 @@
-/* Shared by the commands that read or write shared objects (import and export of STIX
- * and MISP): the call context, option parsing of ids and filters, and input from a file
- * or stdin with a progress line. */
+/* Shared by kizuna import stix and import misp: the call context, input from a file or
+ * stdin with a progress line. */
 #ifndef KZ_CLI_SHARING_H
 #define KZ_CLI_SHARING_H
 
@@ -13,19 +12,7 @@
 /* Acting as an API key's organization and role instead of the node itself. */
 #define KZ_OPT_KEY {"key", "KEY", NULL, "act as this API key's organization and role (default: the node itself)"}
 
-/* The filters of GET /indicators and GET /incidents. */
-#define KZ_OPT_SHARING_FILTERS                                                              \
-    {"type", "TYPE", NULL, "indicators of this type only"},                                \
-    {"tlp", "LABEL", NULL, "objects of this TLP label only"},                              \
-    {"source", "ORG", NULL, "indicators of this source organization only"},                \
-    {"incident", "ID", NULL, "indicators linked to this incident only"},                   \
-    {"q", "TEXT", NULL, "indicators whose value starts with TEXT (or of that registrable domain); "\
-                        "incidents whose title or description holds the words"},           \
-    {"since", "TIME", NULL, "seen (indicators) or occurred (incidents) at or after TIME"},  \
-    {"until", "TIME", NULL, "seen or occurred before TIME"},                               \
-    {"active", NULL, NULL, "indicators not expired now only"}
-
-/* A node opened from --db with a call acting as the node (or as --key). */
+/* kz_cli_call (cli.h) with what it needs kept together. */
 typedef struct kz_cli_session {
     kz_node *node;
     kz_arena arena;
@@ -36,12 +23,6 @@ typedef struct kz_cli_session {
 /* 0, or the exit status after printing the error. Close it either way. */
 int kz_cli_session_open(const kz_args *a, kz_cli_session *s);
 void kz_cli_session_close(kz_cli_session *s);
-
-/* Option opt as a comma-separated list of organization ids (in arena memory). */
-int kz_cli_org_ids(const kz_args *a, const char *opt, kz_arena *ar, kz_strlist *out);
-
-/* The filter options into both filters; 0 or the exit status. */
-int kz_cli_sharing_filters(const kz_args *a, kz_indicator_filter *ind, kz_incident_filter *inc);
 
 /* A file or stdin ("-") read in blocks, with a progress line on a terminal. */
 typedef struct kz_cli_input {

@@ -1,20 +1,15 @@
-/* kizuna import stix and kizuna export stix: STIX 2.1 bundles in and out of a node's
- * database, as the node itself or as the organization of an API key (--key), with the
- * same TLP view and filters as the API. */
+/* kizuna import stix: STIX 2.1 bundles into a node's database, as the node itself or as
+ * the organization of an API key (--key). (kizuna export stix is a row of the export
+ * formats, service/export.h.) */
 #include "cli/cli.h"
 
 #include "cli/cli_sharing.h"
-#include "codec/indicator_norm.h"
 #include "model/validate.h"
 #include "service/stix.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-/* ---- import ------------------------------------------------------------------------- */
 
 typedef struct listing {
     bool quiet;
@@ -44,7 +39,7 @@ static int run_import(const kz_args *a)
     if ((o.tlp = kz_enum_parse(&kz_tlp_enum, tlp)) < 0)
         status = kz_cli_usage_error(a, "--tlp must be clear, green, amber, amber+strict or red");
     if (!status)
-        status = kz_cli_org_ids(a, "recipients", &s.arena, &o.recipients);
+        status = kz_cli_id_list(a, "recipients", &s.arena, &o.recipients);
     o.source = kz_arg(a, "source");
     if (!status && o.source && kz_check_uuid(o.source, "source", &s.err))
         status = kz_cli_usage_error(a, "--source must be an organization id");
@@ -104,93 +99,4 @@ const kz_cmd kz_cmd_import_stix = {
     "kept as it is and returned by export stix and TAXII. Each rejected object is listed with its id and\n"
     "the reason; the rest is imported in one transaction. Importing the same bundle again changes nothing.",
     import_opts, run_import, 1, 1,
-};
-
-/* ---- export ------------------------------------------------------------------------- */
-
-static kz_rc write_fd(void *ctx, const void *p, size_t n, kz_err *err)
-{
-    int fd = *(int *)ctx;
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return kz_fail(err, KZ_EIO, "output", "cannot write: %s", strerror(errno));
-        c += w;
-        n -= (size_t)w;
-    }
-    return KZ_OK;
-}
-
-static int run_export(const kz_args *a)
-{
-    kz_cli_session s;
-    kz_stix_export_opts o = {.indicators = true, .incidents = true, .kept = true};
-    int status = kz_cli_session_open(a, &s);
-    if (status)
-        return status;
-    const char *what = kz_arg(a, "what");
-    if (strcmp(what, "indicators") == 0)
-        o.incidents = o.kept = false;
-    else if (strcmp(what, "incidents") == 0)
-        o.indicators = o.kept = false;
-    else if (strcmp(what, "all") != 0)
-        status = kz_cli_usage_error(a, "--what must be indicators, incidents or all");
-    if (!status)
-        status = kz_cli_sharing_filters(a, &o.indicator_filter, &o.incident_filter);
-    const char *path = kz_arg(a, "output");
-    int fd = STDOUT_FILENO;
-    char tmp[4096] = "";
-    if (!status && path && strcmp(path, "-") != 0) {
-        if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
-            status = kz_cli_usage_error(a, "--output path too long");
-        else if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
-            status = kz_cli_error(a, "cannot create %s: %s", tmp, strerror(errno));
-    }
-    if (status) {
-        kz_cli_session_close(&s);
-        return status;
-    }
-    o.out = (kz_stix_sink){write_fd, &fd};
-    kz_stix_export_report r;
-    kz_rc rc = kz_svc_stix_export(&s.call, &o, &r);
-    if (tmp[0]) {
-        if (close(fd) != 0 && !rc)
-            rc = kz_fail(&s.err, KZ_EIO, "output", "cannot write %s: %s", path, strerror(errno));
-        if (!rc && rename(tmp, path) != 0)
-            rc = kz_fail(&s.err, KZ_EIO, "output", "cannot write %s: %s", path, strerror(errno));
-        if (rc)
-            unlink(tmp);
-    }
-    if (rc)
-        status = kz_cli_error(a, "%s", s.err.msg);
-    else
-        fprintf(stderr,
-                "exported %llu indicators, %llu incidents, %llu sightings, %llu kept objects, %llu identities, "
-                "%llu markings (%llu bytes)\n",
-                (unsigned long long)r.indicators, (unsigned long long)r.incidents, (unsigned long long)r.sightings,
-                (unsigned long long)r.kept, (unsigned long long)r.identities, (unsigned long long)r.markings,
-                (unsigned long long)r.bytes);
-    kz_cli_session_close(&s);
-    return status;
-}
-
-static const kz_opt export_opts[] = {
-    KZ_OPT_DB,
-    KZ_OPT_KEY,
-    {"output", "FILE", "-", "where the bundle goes (written to a temporary file, then renamed)"},
-    {"what", "WHAT", "all", "indicators, incidents or all (all adds the kept STIX objects)"},
-    KZ_OPT_SHARING_FILTERS,
-    KZ_OPT_LOG,
-    {0},
-};
-
-const kz_cmd kz_cmd_export_stix = {
-    "export stix", "[options]", "export a STIX 2.1 bundle of what the caller may see",
-    "Indicators, incidents (as reports), sightings and the kept STIX objects, with the identities of the\n"
-    "organizations they name and the TLP 2.0 marking definitions they use. --key exports what that key's\n"
-    "organization may see (its TLP view); without it the node's own organization's view is used.",
-    export_opts, run_export, 0, 0,
 };

@@ -10,6 +10,7 @@
 #include "model/enums.h"
 #include "util/json_text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum { PATTERN_SCRATCH = 512 };
@@ -31,10 +32,21 @@ static kz_rc put_str(kz_buf *b, const char *key, const char *s)
     return rc ? rc : kz_json_text_str(b, s);
 }
 
+/* fmt with one %s for the STIX id of a Kizuna object of type (kz_stix_uuid_out). */
+static kz_rc put_ref(kz_buf *b, const char *fmt, const char *type, const char *id)
+{
+    char u[37], ref[320];
+    kz_stix_uuid_out(id, u);
+    snprintf(ref, sizeof ref, "%s--%s", type, u);
+    return kz_buf_printf(b, fmt, ref);
+}
+
 /* {"type":"<type>","spec_version":"2.1","id":"<type>--<id>","created":..,"modified":.. */
 static kz_rc head(kz_buf *b, const char *type, const char *id, kz_time created, kz_time modified)
 {
-    kz_rc rc = kz_buf_printf(b, "{\"type\":\"%s\",\"spec_version\":\"2.1\",\"id\":\"%s--%s\"", type, type, id);
+    kz_rc rc = kz_buf_printf(b, "{\"type\":\"%s\",\"spec_version\":\"2.1\"", type);
+    if (!rc)
+        rc = put_ref(b, ",\"id\":\"%s\"", type, id);
     if (!rc)
         rc = put_time(b, "created", created);
     return rc ? rc : put_time(b, "modified", modified < created ? created : modified);
@@ -146,7 +158,7 @@ kz_rc kz_stix_write_incident(kz_buf *b, const kz_incident *o, const char *const 
     if (!rc)
         rc = kz_buf_printf(b, ",\"object_refs\":[\"identity--%s\"", o->organization);
     for (size_t i = 0; !rc && i < n; i++)
-        rc = kz_buf_printf(b, ",\"indicator--%s\"", indicators[i]);
+        rc = put_ref(b, ",\"%s\"", "indicator", indicators[i]);
     if (!rc)
         rc = kz_buf_puts(b, "],\"x_kizuna_incident\":{\"rsit_class\":");
     if (!rc)
@@ -176,8 +188,9 @@ kz_rc kz_stix_write_sighting(kz_buf *b, const kz_sighting *s)
     if (!rc)
         rc = sharing(b, s->observer, s->tlp, &s->recipients, s->allow_clients);
     if (!rc)
-        rc = kz_buf_printf(b, ",\"sighting_of_ref\":\"indicator--%s\",\"where_sighted_refs\":[\"identity--%s\"]",
-                           s->indicator, s->observer);
+        rc = put_ref(b, ",\"sighting_of_ref\":\"%s\"", "indicator", s->indicator);
+    if (!rc)
+        rc = put_ref(b, ",\"where_sighted_refs\":[\"%s\"]", "identity", s->observer);
     if (!rc)
         rc = kz_buf_printf(b, ",\"count\":%lld", (long long)(s->count > 999999999 ? 999999999 : s->count));
     if (!rc && s->first_seen)

@@ -28,6 +28,7 @@
 #define KZ_SERVICE_STIX_H
 
 #include "codec/stix.h"
+#include "service/export.h"
 #include "service/sharing.h"
 #include "store/stix.h"
 
@@ -67,17 +68,11 @@ typedef struct kz_stix_import_report {
 kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_import_opts *o,
                          kz_stix_import_report *rep);
 
-/* Where export output goes. */
-typedef struct kz_stix_sink {
-    kz_rc (*write)(void *ctx, const void *p, size_t n, kz_err *err);
-    void *ctx;
-} kz_stix_sink;
-
 typedef struct kz_stix_export_opts {
     bool indicators, incidents, kept;   /* what to include; sightings go with indicators */
     kz_indicator_filter indicator_filter;
     kz_incident_filter incident_filter;
-    kz_stix_sink out;
+    kz_sink out;
 } kz_stix_export_opts;
 
 typedef struct kz_stix_export_report {
@@ -85,6 +80,10 @@ typedef struct kz_stix_export_report {
 } kz_stix_export_report;
 
 kz_rc kz_svc_stix_export(kz_call *c, const kz_stix_export_opts *o, kz_stix_export_report *rep);
+
+/* The "stix" row of kizuna export's formats (export.h): indicators (and their
+ * sightings), incidents, or all of them with the kept STIX objects. */
+kz_rc kz_stix_export_format(kz_call *c, const kz_export_opts *o, kz_export_report *rep);
 
 /* ---- TAXII -------------------------------------------------------------------------- */
 

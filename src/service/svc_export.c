@@ -2,6 +2,8 @@
  * bounded buffer flushed to the sink, from the caller's TLP view only. */
 #include "service/export.h"
 
+#include "service/stix.h"
+
 #include "codec/csv.h"
 #include "codec/json_write.h"
 
@@ -150,6 +152,7 @@ static kz_rc json_run(kz_call *c, const kz_export_opts *opts, kz_export_report *
 const kz_export_format kz_export_formats[] = {
     {"csv", "one line per object under a header of field names (kizuna import csv reads it back)", csv_run},
     {"json", "one JSON document: {\"indicators\": [...]} as the API writes them", json_run},
+    {"stix", "one STIX 2.1 bundle with identities and TLP markings; --what all adds the kept STIX objects", kz_stix_export_format},
     {0},
 };
 

@@ -125,16 +125,11 @@ kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_ar
         return kz_fail(err, KZ_EINVAL, "first_seen", "first_seen is later than last_seen");
     if ((rc = check_source(b, o, err)) || (rc = check_links(b, o, err)))
         return rc;
-    char *id = kz_arena_alloc(scratch, KZ_UUID_TEXT);
-    if (!id)
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    kz_uuid7(id, b->now);  /* time-ordered: bulk inserts append to the id index */
-    o->id = id;
     if (!o->id) {  /* an importer may keep the id the indicator had elsewhere */
         char *id = kz_arena_alloc(scratch, KZ_UUID_TEXT);
         if (!id)
             return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-        kz_uuid4(id);
+        kz_uuid7(id, b->now);  /* time-ordered: bulk inserts append to the id index */
         o->id = id;
     }
     o->created = o->modified = b->now;

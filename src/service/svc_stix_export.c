@@ -233,3 +233,16 @@ kz_rc kz_svc_stix_export(kz_call *c, const kz_stix_export_opts *o, kz_stix_expor
     kz_buf_free(&ex.b);
     return rc;
 }
+
+kz_rc kz_stix_export_format(kz_call *c, const kz_export_opts *o, kz_export_report *rep)
+{
+    kz_stix_export_opts so = {
+        .indicators = o->what != KZ_EXPORT_INCIDENTS, .incidents = o->what != KZ_EXPORT_INDICATORS,
+        .kept = o->what == KZ_EXPORT_ALL, .indicator_filter = o->indicators, .incident_filter = o->incidents,
+        .out = o->out,
+    };
+    kz_stix_export_report r;
+    kz_rc rc = kz_svc_stix_export(c, &so, &r);
+    *rep = (kz_export_report){r.indicators, r.incidents, r.bytes};
+    return rc;
+}

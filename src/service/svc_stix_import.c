@@ -210,10 +210,10 @@ static bool resolve_indicator(import *im, const char *stix_id, char out[37])
     if (kz_store_stix_ref_get(im->c->db, stix_id, &kind, out, NULL, &e) == KZ_OK)
         return kind == 'i';
     const char *u = kz_stix_uuid(stix_id, "indicator");
-    if (!u)
-        return false;
+    char alt[37];
     kz_indicator ind;
-    if (kz_store_indicator_get(im->c->db, NULL, u, &im->obj, &ind, &e))
+    if (!u || (kz_store_indicator_get(im->c->db, NULL, u, &im->obj, &ind, &e) &&
+               (!kz_stix_uuid_alt(u, alt) || kz_store_indicator_get(im->c->db, NULL, alt, &im->obj, &ind, &e))))
         return false;
     kz_tlp_subject subj = kz_indicator_subject(&ind);
     if (!kz_tlp_visible(&im->c->who, &subj))
@@ -225,24 +225,31 @@ static bool resolve_indicator(import *im, const char *stix_id, char out[37])
 /* The UUID of a STIX id when no Kizuna object of that kind has it yet, so that what
  * came in keeps its id (a TAXII client finds it again under the id it sent); NULL to let
  * the use case pick a new one. */
+static bool id_taken(import *im, const char *id, char kind)
+{
+    kz_err e;
+    kz_rc rc;
+    if (kind == 'i') {
+        kz_indicator o;
+        rc = kz_store_indicator_get(im->c->db, NULL, id, &im->obj, &o, &e);
+    } else if (kind == 'r') {
+        kz_incident o;
+        rc = kz_store_incident_get(im->c->db, id, &im->obj, &o, &e);
+    } else {
+        kz_sighting o;
+        rc = kz_store_sighting_get(im->c->db, id, &im->obj, &o, &e);
+    }
+    return rc != KZ_ENOTFOUND;
+}
+
 static char *free_id(import *im, const char *stix_id, const char *type, char kind)
 {
     const char *u = kz_stix_uuid(stix_id, type);
-    kz_err e;
-    kz_rc rc = KZ_ENOTFOUND;
-    if (!u)
+    char alt[37];
+    /* the version-7 id it may stand for must be free too, or both would export alike */
+    if (!u || id_taken(im, u, kind) || (kz_stix_uuid_alt(u, alt) && id_taken(im, alt, kind)))
         return NULL;
-    if (kind == 'i') {
-        kz_indicator o;
-        rc = kz_store_indicator_get(im->c->db, NULL, u, &im->obj, &o, &e);
-    } else if (kind == 'r') {
-        kz_incident o;
-        rc = kz_store_incident_get(im->c->db, u, &im->obj, &o, &e);
-    } else {
-        kz_sighting o;
-        rc = kz_store_sighting_get(im->c->db, u, &im->obj, &o, &e);
-    }
-    return rc == KZ_ENOTFOUND ? kz_arena_strdup(&im->obj, u) : NULL;
+    return kz_arena_strdup(&im->obj, u);
 }
 
 static kz_rc keep_object(import *im, const kz_stix_obj *obj)

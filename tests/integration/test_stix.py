@@ -41,6 +41,8 @@ def counts(out):
 
 
 def export(server, *args):
+    if "--what" not in args:
+        args = ("--what", "all", *args)
     r = run_kizuna("export", "stix", "--db", server.db, "--log-level", "warn", *args)
     bundle = json.loads(r.stdout)
     assert bundle["type"] == "bundle"
@@ -175,7 +177,8 @@ def test_export_validates_and_carries_tlp_2_markings(server, tmp_path):
     r = run_kizuna("import", "stix", "--db", second / "k.db", "--log-level", "warn", out)
     c = counts(r.stdout)
     assert c["rejected"] == 0 and c["objects"] == len(bundle["objects"]), r.stdout
-    again = json.loads(run_kizuna("export", "stix", "--db", second / "k.db", "--log-level", "warn").stdout)
+    again = json.loads(run_kizuna("export", "stix", "--db", second / "k.db", "--what", "all",
+                                  "--log-level", "warn").stdout)
     assert sorted(o["pattern"] for o in again["objects"] if o["type"] == "indicator") == patterns
     assert_valid(again)
 
