@@ -200,10 +200,9 @@ static int run_geo(const kz_args *a)
     return status;
 }
 
-#define OPT_TABLE {"table", "FILE", NULL, "geo table (or a MaxMind .mmdb); default data/geo.kzg of the project"}
 
 static const kz_opt geo_opts[] = {
-    OPT_TABLE,
+    KZ_OPT_TABLE,
     {"skip-bad", NULL, NULL, "skip (and count) input that is not an IP address instead of stopping"},
     KZ_OPT_LOG,
     {0},
@@ -283,7 +282,7 @@ static int run_info(const kz_args *a)
     return 0;
 }
 
-static const kz_opt info_opts[] = {OPT_TABLE, KZ_OPT_LOG, {0}};
+static const kz_opt info_opts[] = {KZ_OPT_TABLE, KZ_OPT_LOG, {0}};
 
 const kz_cmd kz_cmd_geodata_info = {
     "geodata info", "[options]", "show what a geo table holds and where its data comes from",

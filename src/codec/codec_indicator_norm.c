@@ -54,7 +54,7 @@ static void trim(const char **s, size_t *n)
 /* A byte for a message: the character itself when printable ASCII, else \xHH. */
 static const char *show_byte(unsigned char c, char buf[8])
 {
-    if (c > 0x20 && c < 0x7F)
+    if (c >= 0x20 && c < 0x7F)
         snprintf(buf, 8, "'%c'", c);
     else
         snprintf(buf, 8, "\\x%02X", c);
@@ -103,24 +103,36 @@ static bool ipv4_parse(const char *s, size_t n, unsigned char out[4], char *why,
 
 bool kz_ipv4_parse(const char *s, size_t n, unsigned char out[4])
 {
-    /* The fast path of the matcher: no message. */
-    size_t i = 0;
+    /* The matcher's hot path: every line has addresses. Straight-line digit handling,
+     * no message. */
+    if (n < 7 || n > 15)
+        return false;
+    const char *p = s, *end = s + n;
     for (int k = 0; k < 4; k++) {
-        if (k) {
-            if (i >= n || s[i] != '.')
-                return false;
-            i++;
-        }
-        size_t start = i;
-        unsigned v = 0;
-        while (i < n && i - start < 4 && is_digit(s[i]))
-            v = v * 10 + (unsigned)(s[i++] - '0');
-        size_t len = i - start;
-        if (len == 0 || len > 3 || v > 255 || (len > 1 && s[start] == '0'))
+        if (p >= end)
             return false;
+        unsigned v = (unsigned)(unsigned char)*p - '0';
+        if (v > 9)
+            return false;
+        p++;
+        if (p < end && (unsigned)(unsigned char)*p - '0' <= 9) {
+            if (v == 0)
+                return false;  /* a leading zero */
+            v = v * 10 + ((unsigned)(unsigned char)*p++ - '0');
+            if (p < end && (unsigned)(unsigned char)*p - '0' <= 9) {
+                v = v * 10 + ((unsigned)(unsigned char)*p++ - '0');
+                if (v > 255)
+                    return false;
+            }
+        }
         out[k] = (unsigned char)v;
+        if (k < 3) {
+            if (p >= end || *p != '.')
+                return false;
+            p++;
+        }
     }
-    return i == n;
+    return p == end;
 }
 
 bool kz_ipv6_parse(const char *s, size_t n, unsigned char out[16])

@@ -72,6 +72,9 @@ kz_rc kz_h_incident_stats(kz_req *r);
 kz_rc kz_h_timeline_add(kz_req *r);
 kz_rc kz_h_taxonomies(kz_req *r);
 
+/* telemetry matching (http_victims.c) */
+kz_rc kz_h_victim_stats(kz_req *r);
+
 /* http_indicators.c */
 kz_rc kz_h_indicator_create(kz_req *r);
 kz_rc kz_h_indicator_bulk(kz_req *r);

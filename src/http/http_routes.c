@@ -75,6 +75,7 @@ const kz_route kz_routes[] = {
     {"PATCH", V1 "/indicators/{id}", kz_h_indicator_update, J, "change an indicator (its source's analysts, admin)"},
     {"GET", V1 "/indicators/{id}/sightings", kz_h_indicator_sightings, 0, "sightings of an indicator summed per observer: since, until"},
     {"GET", V1 "/stats/indicators", kz_h_indicator_stats, 0, "visible indicators counted by type and tlp"},
+    {"GET", V1 "/stats/victims", kz_h_victim_stats, 0, "distinct victims of matched indicators: period, by, since, until, format"},
     {"POST", V1 "/sightings", kz_h_sighting_create, J, "report that an indicator was seen (analyst, admin)"},
     {"GET", V1 "/sightings", kz_h_sighting_list, 0, "sightings summed per indicator: observer, since, until"},
 

@@ -251,6 +251,18 @@ static const migration migrations[] = {
      "CREATE TABLE taxii_status ("
      "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, created INTEGER NOT NULL,"
      "  organization TEXT, body TEXT NOT NULL);"},
+
+    {"telemetry matching: the victims behind sightings",
+     /* One row per (observer, day, indicator, victim) the matcher saw. The victim is a
+      * keyed hash (HMAC with the node secret) of the address or user name: distinct
+      * victims can be counted over any period without keeping who they are. Rows stay
+      * with the observing organization (kz_visible as RED from that source). */
+     "CREATE TABLE match_victims ("
+     "  observer TEXT NOT NULL REFERENCES organizations(id),"
+     "  day INTEGER NOT NULL,"
+     "  indicator TEXT NOT NULL REFERENCES indicators(id),"
+     "  victim BLOB NOT NULL,"
+     "  PRIMARY KEY (observer, day, indicator, victim)) WITHOUT ROWID;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

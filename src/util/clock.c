@@ -18,8 +18,7 @@ kz_time kz_now_ms(void)
 
 int64_t kz_clock_advance(int64_t ms) { return atomic_fetch_add(&offset_ms, ms) + ms; }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t kz_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -29,8 +28,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-/* y-m-d from days since 1970-01-01 (H. Hinnant's civil_from_days). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void kz_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -61,7 +59,7 @@ char *kz_time_format(kz_time t, char *out, size_t size)
     }
     int64_t y;
     unsigned m, d, ms = (unsigned)(rem % 1000), secs = (unsigned)(rem / 1000);
-    civil_from_days(days, &y, &m, &d);
+    kz_civil_from_days(days, &y, &m, &d);
     if (size < 25 || y < 0 || y > 9999) {
         snprintf(out, size, "%s", size >= 25 ? "0000-01-01T00:00:00.000Z" : "");
         return out;
@@ -152,7 +150,26 @@ kz_rc kz_time_parse(const char *s, kz_time *out)
     }
     if (se == 60)
         se = 59; /* leap second: clamp, as most systems do */
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off_min * 60;
+    int64_t secs = kz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off_min * 60;
     *out = secs * 1000 + frac_ms;
     return KZ_OK;
+}
+
+int64_t kz_day_of(kz_time t)
+{
+    return t / 86400000 - (t % 86400000 < 0);
+}
+
+void kz_day_format(int64_t day, char out[11])
+{
+    int64_t y;
+    unsigned m, d;
+    kz_civil_from_days(day, &y, &m, &d);
+    unsigned yy = y < 0 ? 0 : y > 9999 ? 9999 : (unsigned)y;
+    char *p = put2(put2(out, yy / 100), yy % 100);
+    *p++ = '-';
+    p = put2(p, m);
+    *p++ = '-';
+    p = put2(p, d);
+    *p = '\0';
 }

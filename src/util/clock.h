@@ -25,4 +25,13 @@ char *kz_time_format(kz_time t, char *out, size_t size);
  * KZ_EINVAL on anything else. */
 kz_rc kz_time_parse(const char *s, kz_time *out);
 
+/* The proleptic Gregorian calendar in days since 1970-01-01 (H. Hinnant's algorithms):
+ * days of y-m-d, and y-m-d of a day. */
+int64_t kz_days_from_civil(int64_t y, int m, int d);
+void kz_civil_from_days(int64_t day, int64_t *y, unsigned *m, unsigned *d);
+
+/* The UTC day (days since 1970-01-01) of a time, and its "YYYY-MM-DD". */
+int64_t kz_day_of(kz_time t);
+void kz_day_format(int64_t day, char out[11]);
+
 #endif

@@ -318,6 +318,15 @@ int kz_reader_block(kz_reader *r, kz_block *b, kz_err *err)
             *err = r->error;
         return -1;
     }
+    if (b->cap != r->block_size) {
+        char *d = kz_realloc(b->data, r->block_size);
+        if (!d) {
+            kz_fail(err, KZ_ENOMEM, "input", NULL);
+            return -1;
+        }
+        b->data = d;
+        b->cap = r->block_size;
+    }
     b->seq = r->seq++;
     b->skipped = 0;
     b->len = 0;

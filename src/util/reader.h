@@ -77,7 +77,8 @@ kz_rc kz_block_init(kz_block *b, const kz_reader *r);
 void kz_block_free(kz_block *b);
 
 /* Fills b with the next block: 1 when filled, 0 at the end, -1 on an error (as for
- * kz_reader_next). Do not mix with kz_reader_next on the same reader. */
+ * kz_reader_next). A zeroed b gets its memory here (free it with kz_block_free). Do not
+ * mix with kz_reader_next on the same reader. */
 int kz_reader_block(kz_reader *r, kz_block *b, kz_err *err);
 
 /* Walks the lines of a block: set *pos to 0 first; each call gives the next line and

@@ -324,6 +324,8 @@ static void helpers_for_the_matcher(void **state)
     assert_false(kz_ipv4_parse("203.0.113.9x", 12, a4));
     assert_false(kz_ipv4_parse("203.0.113", 9, a4));
     assert_false(kz_ipv4_parse("", 0, a4));
+    assert_false(kz_ipv4_parse("111.222.3.", 10, a4));  /* found by fuzzing: no read past n */
+    assert_false(kz_ipv4_parse("1.2.3.4.5", 9, a4));
     assert_true(kz_ipv6_parse("::1", 3, a6));
     assert_false(kz_ipv6_parse("::1", 1, a6));
     assert_false(kz_ipv6_parse("::1x", 4, a6));

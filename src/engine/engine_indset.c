@@ -1,0 +1,735 @@
+/* The compiled indicator set (see indset.h): building, compiling into flat arrays, and
+ * the lookups of string-valued indicators through one open-addressing hash table. */
+#include "engine/engine_internal.h"
+
+#include "util/alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What a hash table key stands for; mixed into the hash so kinds never collide. */
+enum key_kind { K_DOMAIN = 1, K_URL, K_URLHOST, K_EMAIL, K_HASH };
+
+#define HOST_REF 0x80000000u  /* marks a slot that refers to hosts[], not to a record */
+
+typedef struct slot {
+    uint32_t tag;   /* 0: empty; else the upper hash bits, never 0 */
+    uint32_t ref;   /* a record (run head), or for K_URLHOST an index into hosts */
+} slot;
+
+/* The hosts of URL indicators, with the prefix indicators on each. */
+typedef struct url_host {
+    uint32_t off;      /* into pool: the host inside some URL value */
+    uint16_t len;
+    uint32_t first, n; /* into pfx: run heads of prefix URL indicators on this host */
+} url_host;
+
+struct kz_indset {
+    uint32_t n;
+    kz__rec *recs;
+    char *pool;
+    size_t pool_len;
+    size_t per_type[KZ_IND_TYPE_COUNT];
+    slot *slots;
+    uint32_t mask;
+    uint64_t *bloom;        /* a blocked Bloom filter over the table's keys: 512-bit blocks */
+    uint32_t bloom_mask;    /* blocks - 1 */
+    uint8_t dom_min_labels; /* fewest labels of a domain indicator: shorter suffixes are skipped */
+    url_host *hosts;
+    uint32_t n_hosts;
+    uint32_t *pfx;
+    uint32_t n_pfx;
+    kz__prefix_table v4, v6;
+    uint32_t *asn, *asn_rec;  /* AS numbers sorted, with their run heads */
+    uint32_t n_asn;
+};
+
+/* ---- building ------------------------------------------------------------------- */
+
+typedef struct brec {
+    uint32_t value_off, id_off, value_len;
+    uint32_t host_off;   /* url: host position inside the value */
+    uint16_t host_len;
+    uint8_t type, prefix, plen, family;
+    unsigned char addr[16];
+    uint64_t hash;
+} brec;
+
+struct kz_indset_builder {
+    brec *recs;
+    size_t n, cap;
+    char *pool;
+    size_t pool_len, pool_cap;
+};
+
+kz_indset_builder *kz_indset_builder_new(void) { return kz_calloc(1, sizeof(kz_indset_builder)); }
+
+size_t kz_indset_builder_count(const kz_indset_builder *b) { return b->n; }
+
+void kz_indset_builder_free(kz_indset_builder *b)
+{
+    if (!b)
+        return;
+    kz_free(b->recs);
+    kz_free(b->pool);
+    kz_free(b);
+}
+
+static bool pool_add(char **pool, size_t *len, size_t *cap, const void *s, size_t n, uint32_t *off)
+{
+    if (*len + n + 1 > UINT32_MAX)
+        return false;
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 4096;
+        while (c < *len + n + 1)
+            c *= 2;
+        char *p = kz_realloc(*pool, c);
+        if (!p)
+            return false;
+        *pool = p;
+        *cap = c;
+    }
+    memcpy(*pool + *len, s, n);
+    (*pool)[*len + n] = '\0';
+    *off = (uint32_t)*len;
+    *len += n + 1;
+    return true;
+}
+
+kz_rc kz_indset_add(kz_indset_builder *b, kz_ind_type type, const kz_norm *nm, const char *id,
+                    kz_err *err)
+{
+    if (b->n >= (size_t)INT32_MAX)
+        return kz_fail(err, KZ_ETOOBIG, "indicators", "more than 2^31 indicators");
+    size_t vlen = strlen(nm->value);
+    if (vlen > UINT16_MAX)
+        return kz_fail(err, KZ_ETOOBIG, "value", "an indicator value over 65535 bytes");
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1024;
+        brec *r = kz_realloc(b->recs, cap * sizeof *r);
+        if (!r)
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        b->recs = r;
+        b->cap = cap;
+    }
+    brec *r = &b->recs[b->n];
+    memset(r, 0, sizeof *r);
+    r->type = (uint8_t)type;
+    r->value_len = (uint32_t)vlen;
+    r->prefix = nm->prefix;
+    r->family = (uint8_t)nm->family;
+    r->plen = (uint8_t)nm->prefix_len;
+    memcpy(r->addr, nm->addr, sizeof r->addr);
+    r->id_off = KZ__NONE;
+    if (!pool_add(&b->pool, &b->pool_len, &b->pool_cap, nm->value, vlen, &r->value_off) ||
+        (id && !pool_add(&b->pool, &b->pool_len, &b->pool_cap, id, strlen(id), &r->id_off)))
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    if (type == KZ_IND_URL && nm->host) {
+        const char *h = strstr(nm->value, nm->host);  /* the host follows "scheme://" */
+        r->host_off = h ? (uint32_t)(h - nm->value) : 0;
+        r->host_len = (uint16_t)strlen(nm->host);
+    }
+    b->n++;
+    return KZ_OK;
+}
+
+/* ---- hashing -------------------------------------------------------------------- */
+
+/* ASCII lowercase without a branch: host names are compared and hashed in any case. */
+static inline unsigned char lower(unsigned char c) { return (unsigned char)(c + (((unsigned)c - 'A' < 26u) << 5)); }
+
+#define FNV_PRIME 0x100000001b3ull
+
+/* The text hash is the same for every kind (so that the walk over a host name's suffixes
+ * also gives the hash of the whole name for the URL-host table); the kind is mixed in
+ * when the hash picks a slot. */
+static uint64_t seed_of(enum key_kind k)
+{
+    (void)k;
+    return 0xcbf29ce484222325ull;
+}
+
+static uint64_t slot_hash(enum key_kind k, uint64_t h) { return h + (uint64_t)k * 0x9E3779B97F4A7C15ull; }
+
+/* Hashes right to left (so that domain suffixes share the work), lowercasing when ci. */
+static uint64_t hash_rev(enum key_kind k, const char *s, size_t n, bool ci)
+{
+    uint64_t h = seed_of(k);
+    for (size_t i = n; i > 0; i--)
+        h = (h ^ (ci ? lower((unsigned char)s[i - 1]) : (unsigned char)s[i - 1])) * FNV_PRIME;
+    return h;
+}
+
+static uint64_t fmix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+}
+
+static bool eq_ci(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (lower((unsigned char)a[i]) != (unsigned char)b[i])
+            return false;
+    return true;
+}
+
+/* The text a slot's key was made from. */
+static const char *key_text(const kz_indset *s, enum key_kind k, uint32_t ref, size_t *len)
+{
+    if (k == K_URLHOST) {
+        *len = s->hosts[ref & ~HOST_REF].len;
+        return s->pool + s->hosts[ref & ~HOST_REF].off;
+    }
+    const kz__rec *r = &s->recs[ref];
+    *len = r->value_len;
+    return s->pool + r->value_off;
+}
+
+static enum key_kind kind_of(const kz_indset *s, uint32_t ref)
+{
+    if (ref & HOST_REF)
+        return K_URLHOST;
+    switch ((kz_ind_type)s->recs[ref].type) {
+    case KZ_IND_DOMAIN:
+        return K_DOMAIN;
+    case KZ_IND_URL:
+        return K_URL;
+    case KZ_IND_EMAIL:
+        return K_EMAIL;
+    default:
+        return K_HASH;
+    }
+}
+
+/* The filter in front of the table: most lookups are misses, and the filter (about 12
+ * bits per key, one cache line per lookup) answers them without touching the table. */
+static inline const uint64_t *bloom_block(const kz_indset *s, uint64_t m)
+{
+    return s->bloom + ((m >> 40) & s->bloom_mask) * 8;
+}
+
+static inline uint64_t bloom_bits(uint64_t m, int k)
+{
+    uint64_t x = m * 0x9E3779B97F4A7C15ull;
+    return (x >> (64 - 9 * (k + 1))) & 511;
+}
+
+static bool bloom_maybe(const kz_indset *s, uint64_t m)
+{
+    const uint64_t *b = bloom_block(s, m);
+    for (int k = 0; k < 4; k++) {
+        uint64_t bit = bloom_bits(m, k);
+        if (!(b[bit >> 6] >> (bit & 63) & 1))
+            return false;
+    }
+    return true;
+}
+
+static void bloom_add(kz_indset *s, uint64_t m)
+{
+    uint64_t *b = (uint64_t *)bloom_block(s, m);
+    for (int k = 0; k < 4; k++) {
+        uint64_t bit = bloom_bits(m, k);
+        b[bit >> 6] |= 1ull << (bit & 63);
+    }
+}
+
+/* Finds key (kind k, text s[0..n) with hash h) in the table; KZ__NONE when absent. */
+static uint32_t probe(const kz_indset *s, enum key_kind k, uint64_t h, const char *t, size_t n,
+                      bool ci)
+{
+    if (!s->slots)
+        return KZ__NONE;
+    uint64_t m = fmix(slot_hash(k, h));
+    if (!bloom_maybe(s, m))
+        return KZ__NONE;
+    uint32_t tag = (uint32_t)(m >> 32) | 1u;
+    for (uint32_t i = (uint32_t)m & s->mask;; i = (i + 1) & s->mask) {
+        const slot *sl = &s->slots[i];
+        if (sl->tag == 0)
+            return KZ__NONE;
+        if (sl->tag != tag)
+            continue;
+        if (kind_of(s, sl->ref) != k)
+            continue;
+        size_t len;
+        const char *key = key_text(s, k, sl->ref, &len);
+        if (len == n && (ci ? eq_ci(t, key, n) : memcmp(t, key, n) == 0))
+            return k == K_URLHOST ? sl->ref & ~HOST_REF : sl->ref;
+    }
+}
+
+static void insert(kz_indset *s, enum key_kind k, uint64_t h, uint32_t ref)
+{
+    uint64_t m = fmix(slot_hash(k, h));
+    uint32_t tag = (uint32_t)(m >> 32) | 1u;
+    uint32_t i = (uint32_t)m & s->mask;
+    bloom_add(s, m);
+    while (s->slots[i].tag)
+        i = (i + 1) & s->mask;
+    s->slots[i].tag = tag;
+    s->slots[i].ref = ref;
+}
+
+/* ---- compiling ------------------------------------------------------------------ */
+
+static int brec_cmp(const void *a, const void *b, void *pool)
+{
+    const brec *x = a, *y = b;
+    const char *g_pool = pool;
+    if (x->type != y->type)
+        return x->type < y->type ? -1 : 1;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    if (x->value_len != y->value_len)
+        return x->value_len < y->value_len ? -1 : 1;
+    int c = memcmp(g_pool + x->value_off, g_pool + y->value_off, x->value_len);
+    if (c)
+        return c;
+    return x->value_off < y->value_off ? -1 : x->value_off > y->value_off;  /* stable */
+}
+
+static bool same_value(const kz_indset_builder *b, const brec *x, const brec *y)
+{
+    return x->type == y->type && x->hash == y->hash && x->value_len == y->value_len &&
+           memcmp(b->pool + x->value_off, b->pool + y->value_off, x->value_len) == 0;
+}
+
+/* A UUID in canonical text into 16 bytes. */
+static bool uuid_parse(const char *s, size_t n, unsigned char out[16])
+{
+    static const int dash[] = {8, 13, 18, 23};
+    if (n != 36)
+        return false;
+    int k = 0;
+    for (size_t i = 0, d = 0; i < 36; i++) {
+        if (d < 4 && (int)i == dash[d]) {
+            if (s[i] != '-')
+                return false;
+            d++;
+            continue;
+        }
+        int hv = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : -1;
+        if (hv < 0)
+            return false;
+        if (k % 2 == 0)
+            out[k / 2] = (unsigned char)(hv << 4);
+        else
+            out[k / 2] |= (unsigned char)hv;
+        k++;
+    }
+    return true;
+}
+
+kz_rc kz_indset_compile(kz_indset_builder *b, kz_indset **out, kz_err *err)
+{
+    kz_rc rc = KZ_ENOMEM;
+    kz_indset *s = kz_calloc(1, sizeof *s);
+    kz__pfx *p4 = NULL, *p6 = NULL;
+    if (!s)
+        goto fail;
+    s->n = (uint32_t)b->n;
+    for (size_t i = 0; i < b->n; i++) {
+        brec *r = &b->recs[i];
+        r->hash = hash_rev(K_DOMAIN, b->pool + r->value_off, r->value_len, false);
+    }
+    if (b->n > 1)
+        qsort_r(b->recs, b->n, sizeof *b->recs, brec_cmp, b->pool);
+
+    /* Records and a compact pool: one copy of each value, ids as 16 bytes when UUIDs. */
+    s->recs = kz_malloc((b->n ? b->n : 1) * sizeof *s->recs);
+    if (!s->recs)
+        goto fail;
+    size_t pool_cap = 0;
+    size_t n_keys = 0, n_v4 = 0, n_v6 = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const brec *r = &b->recs[i];
+        kz__rec *o = &s->recs[i];
+        o->type = r->type;
+        o->value_len = (uint16_t)r->value_len;
+        o->flags = r->prefix ? KZ__PREFIX : 0;
+        s->per_type[r->type]++;
+        bool head = i == 0 || !same_value(b, r, &b->recs[i - 1]);
+        if (head) {
+            if (!pool_add(&s->pool, &s->pool_len, &pool_cap, b->pool + r->value_off, r->value_len,
+                          &o->value_off))
+                goto fail;
+            if (r->family == 4)
+                n_v4++;
+            else if (r->family == 6)
+                n_v6++;
+            else
+                n_keys += r->type == KZ_IND_URL ? 2 : 1;
+        } else {
+            o->value_off = s->recs[i - 1].value_off;
+        }
+        o->id_off = KZ__NONE;
+        if (r->id_off != KZ__NONE) {
+            const char *id = b->pool + r->id_off;
+            size_t idn = strlen(id);
+            unsigned char u[16];
+            bool stix = idn == 47 && memcmp(id, "indicator--", 11) == 0;
+            if ((stix && uuid_parse(id + 11, 36, u)) || uuid_parse(id, idn, u)) {
+                o->flags |= stix ? KZ__ID_STIX : KZ__ID_UUID;
+                if (!pool_add(&s->pool, &s->pool_len, &pool_cap, u, 16, &o->id_off))
+                    goto fail;
+            } else if (!pool_add(&s->pool, &s->pool_len, &pool_cap, id, idn, &o->id_off)) {
+                goto fail;
+            }
+        }
+    }
+    /* Shrink the pool to what it holds. */
+    if (s->pool_len && pool_cap > s->pool_len) {
+        char *p = kz_realloc(s->pool, s->pool_len);
+        if (p)
+            s->pool = p;
+    }
+
+    /* The hash table: the run heads of string types, and the hosts of URL indicators. */
+    size_t size = 16;
+    while (size < n_keys + n_keys / 2 + 1)
+        size *= 2;
+    s->mask = (uint32_t)(size - 1);
+    s->slots = kz_calloc(size, sizeof *s->slots);
+    size_t blocks = 1;
+    while (blocks * 512 < n_keys * 12)
+        blocks *= 2;
+    s->bloom_mask = (uint32_t)(blocks - 1);
+    s->bloom = kz_calloc(blocks * 8, sizeof *s->bloom);
+    if (!s->bloom)
+        goto fail;
+    s->dom_min_labels = 255;
+    s->hosts = kz_malloc((n_keys ? n_keys : 1) * sizeof *s->hosts);
+    s->pfx = kz_malloc((n_keys ? n_keys : 1) * sizeof *s->pfx);
+    p4 = kz_malloc((n_v4 ? n_v4 : 1) * sizeof *p4);
+    p6 = kz_malloc((n_v6 ? n_v6 : 1) * sizeof *p6);
+    if (!s->slots || !s->hosts || !s->pfx || !p4 || !p6)
+        goto fail;
+    size_t i4 = 0, i6 = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const brec *r = &b->recs[i];
+        if (i && same_value(b, r, &b->recs[i - 1]))
+            continue;
+        const kz__rec *o = &s->recs[i];
+        if (r->family) {
+            kz__pfx *p = r->family == 4 ? &p4[i4++] : &p6[i6++];
+            int bits = r->family == 4 ? 32 : 128;
+            unsigned __int128 a = 0;
+            for (int k = 0; k < bits / 8; k++)
+                a = a << 8 | r->addr[k];
+            unsigned __int128 host = r->plen >= bits ? 0
+                                     : r->plen == 0 && bits == 128
+                                         ? ~(unsigned __int128)0
+                                         : (((unsigned __int128)1 << (bits - r->plen)) - 1);
+            p->start = a & ~host;
+            p->end = p->start | host;
+            p->rec = (uint32_t)i;
+            p->plen = r->plen;
+            p->exact = r->type != KZ_IND_CIDR;
+            continue;
+        }
+        const char *v = s->pool + o->value_off;
+        switch ((kz_ind_type)r->type) {
+        case KZ_IND_DOMAIN: {
+            insert(s, K_DOMAIN, hash_rev(K_DOMAIN, v, r->value_len, false), (uint32_t)i);
+            unsigned labels = 1;
+            for (size_t k = 0; k < r->value_len; k++)
+                labels += v[k] == '.';
+            if (labels < s->dom_min_labels)
+                s->dom_min_labels = (uint8_t)(labels > 255 ? 255 : labels);
+            break;
+        }
+        case KZ_IND_EMAIL:
+            insert(s, K_EMAIL, hash_rev(K_EMAIL, v, r->value_len, false), (uint32_t)i);
+            break;
+        case KZ_IND_MD5:
+        case KZ_IND_SHA1:
+        case KZ_IND_SHA256:
+            insert(s, K_HASH, hash_rev(K_HASH, v, r->value_len, false), (uint32_t)i);
+            break;
+        case KZ_IND_URL: {
+            if (!r->prefix)
+                insert(s, K_URL, hash_rev(K_URL, v, r->value_len, false), (uint32_t)i);
+            uint32_t hk = probe(s, K_URLHOST, hash_rev(K_URLHOST, v + r->host_off, r->host_len, false),
+                                v + r->host_off, r->host_len, false);
+            if (hk == KZ__NONE) {
+                hk = s->n_hosts++;
+                s->hosts[hk] = (url_host){o->value_off + r->host_off, r->host_len, 0, 0};
+                insert(s, K_URLHOST, hash_rev(K_URLHOST, v + r->host_off, r->host_len, false), hk | HOST_REF);
+            }
+            if (r->prefix)
+                s->hosts[hk].n++;  /* counted now, placed below */
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    /* Prefix URL indicators grouped by host: offsets from the counts, then placement. */
+    uint32_t at = 0;
+    for (uint32_t h = 0; h < s->n_hosts; h++) {
+        s->hosts[h].first = at;
+        at += s->hosts[h].n;
+        s->hosts[h].n = 0;
+    }
+    s->n_pfx = at;
+    for (size_t i = 0; i < b->n; i++) {
+        const brec *r = &b->recs[i];
+        if (r->type != KZ_IND_URL || !r->prefix || (i && same_value(b, r, &b->recs[i - 1])))
+            continue;
+        const char *v = s->pool + s->recs[i].value_off;
+        uint32_t hk = probe(s, K_URLHOST, hash_rev(K_URLHOST, v + r->host_off, r->host_len, false),
+                            v + r->host_off, r->host_len, false);
+        url_host *uh = &s->hosts[hk];
+        s->pfx[uh->first + uh->n++] = (uint32_t)i;
+    }
+    /* AS numbers: a sorted array (records are sorted by value text, not by number) */
+    size_t n_as = 0;
+    for (size_t i = 0; i < b->n; i++)
+        n_as += b->recs[i].type == KZ_IND_ASN && (i == 0 || !same_value(b, &b->recs[i], &b->recs[i - 1]));
+    if (n_as) {
+        s->asn = kz_malloc(n_as * sizeof *s->asn);
+        s->asn_rec = kz_malloc(n_as * sizeof *s->asn_rec);
+        if (!s->asn || !s->asn_rec)
+            goto fail;
+        for (size_t i = 0; i < b->n; i++) {
+            const brec *r = &b->recs[i];
+            if (r->type != KZ_IND_ASN || (i && same_value(b, r, &b->recs[i - 1])))
+                continue;
+            uint32_t v = (uint32_t)strtoul(s->pool + s->recs[i].value_off + 2, NULL, 10);
+            size_t k = s->n_asn++;
+            while (k > 0 && s->asn[k - 1] > v) {  /* insertion: AS indicators are few */
+                s->asn[k] = s->asn[k - 1];
+                s->asn_rec[k] = s->asn_rec[k - 1];
+                k--;
+            }
+            s->asn[k] = v;
+            s->asn_rec[k] = (uint32_t)i;
+        }
+    }
+    if (kz__prefix_build(&s->v4, p4, i4, false) != KZ_OK ||
+        kz__prefix_build(&s->v6, p6, i6, true) != KZ_OK)
+        goto fail;
+    kz_free(p4);
+    kz_free(p6);
+    kz_indset_builder_free(b);
+    *out = s;
+    return KZ_OK;
+fail:
+    kz_free(p4);
+    kz_free(p6);
+    kz_indset_free(s);
+    kz_indset_builder_free(b);
+    return kz_fail(err, rc, NULL, "cannot compile the indicator set: out of memory");
+}
+
+void kz_indset_free(kz_indset *s)
+{
+    if (!s)
+        return;
+    kz_free(s->recs);
+    kz_free(s->pool);
+    kz_free(s->slots);
+    kz_free(s->bloom);
+    kz_free(s->hosts);
+    kz_free(s->pfx);
+    kz__prefix_free(&s->v4);
+    kz__prefix_free(&s->v6);
+    kz_free(s->asn);
+    kz_free(s->asn_rec);
+    kz_free(s);
+}
+
+size_t kz_indset_count(const kz_indset *s) { return s->n; }
+
+size_t kz_indset_count_type(const kz_indset *s, kz_ind_type t)
+{
+    return (unsigned)t < KZ_IND_TYPE_COUNT ? s->per_type[t] : 0;
+}
+
+bool kz_indset_has(const kz_indset *s, kz_ind_type t) { return kz_indset_count_type(s, t) > 0; }
+
+size_t kz_indset_bytes(const kz_indset *s)
+{
+    return sizeof *s + (size_t)s->n * sizeof *s->recs + s->pool_len +
+           (s->slots ? ((size_t)s->mask + 1) * sizeof *s->slots : 0) +
+           (s->bloom ? ((size_t)s->bloom_mask + 1) * 64 : 0) +
+           (size_t)s->n_hosts * sizeof *s->hosts + (size_t)s->n_pfx * sizeof *s->pfx +
+           kz__prefix_bytes(&s->v4) + kz__prefix_bytes(&s->v6) +
+           (size_t)s->n_asn * (sizeof *s->asn + sizeof *s->asn_rec);
+}
+
+static void format_uuid(const unsigned char *u, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    size_t o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hx[u[i] >> 4];
+        out[o++] = hx[u[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+void kz_indset_get(const kz_indset *s, uint32_t i, kz_ind_info *out, char idbuf[48])
+{
+    const kz__rec *r = &s->recs[i];
+    out->type = (kz_ind_type)r->type;
+    out->value = s->pool + r->value_off;
+    out->value_len = r->value_len;
+    out->id = NULL;
+    if (r->id_off == KZ__NONE)
+        return;
+    if (r->flags & KZ__ID_STIX) {
+        memcpy(idbuf, "indicator--", 11);
+        format_uuid((const unsigned char *)s->pool + r->id_off, idbuf + 11);
+        out->id = idbuf;
+    } else if (r->flags & KZ__ID_UUID) {
+        format_uuid((const unsigned char *)s->pool + r->id_off, idbuf);
+        out->id = idbuf;
+    } else {
+        out->id = s->pool + r->id_off;
+    }
+}
+
+/* ---- lookups -------------------------------------------------------------------- */
+
+static kz_run run_at(const kz_indset *s, uint32_t head)
+{
+    if (head == KZ__NONE)
+        return (kz_run){0, 0};
+    uint32_t n = 1;
+    const kz__rec *h = &s->recs[head];
+    while (head + n < s->n && s->recs[head + n].value_off == h->value_off &&
+           s->recs[head + n].type == h->type)
+        n++;
+    return (kz_run){head, n};
+}
+
+kz_run kz_indset_ipv4(const kz_indset *s, const unsigned char a[4])
+{
+    uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+    return run_at(s, kz__prefix_v4(&s->v4, v));
+}
+
+kz_run kz_indset_ipv6(const kz_indset *s, const unsigned char a[16])
+{
+    if (s->v6.n == 0)
+        return (kz_run){0, 0};
+    uint64_t hi = 0, lo = 0;
+    for (int i = 0; i < 8; i++) {
+        hi = hi << 8 | a[i];
+        lo = lo << 8 | a[8 + i];
+    }
+    return run_at(s, kz__prefix_v6(&s->v6, hi, lo));
+}
+
+int kz_indset_domain(const kz_indset *s, const char *host, size_t n, kz_run_cb hit, void *ctx,
+                     bool *on_url_host)
+{
+    if (on_url_host)
+        *on_url_host = false;
+    if (n && host[n - 1] == '.')
+        n--;
+    if (!s->per_type[KZ_IND_DOMAIN]) {
+        if (on_url_host)
+            *on_url_host = kz_indset_url_host(s, host, n);
+        return 0;
+    }
+    int found = 0;
+    unsigned labels = 1;  /* of the suffix after host[i - 1] */
+    uint64_t h = seed_of(K_DOMAIN);
+    for (size_t i = n; i > 0; i--) {
+        if (host[i - 1] == '.' && i < n) {
+            if (labels >= s->dom_min_labels) {
+                uint32_t r = probe(s, K_DOMAIN, h, host + i, n - i, true);
+                if (r != KZ__NONE) {
+                    hit(ctx, run_at(s, r));
+                    found++;
+                }
+            }
+            labels++;
+        }
+        h = (h ^ lower((unsigned char)host[i - 1])) * FNV_PRIME;
+    }
+    if (n && labels >= s->dom_min_labels) {
+        uint32_t r = probe(s, K_DOMAIN, h, host, n, true);
+        if (r != KZ__NONE) {
+            hit(ctx, run_at(s, r));
+            found++;
+        }
+    }
+    if (on_url_host && s->n_hosts && n)
+        *on_url_host = probe(s, K_URLHOST, h, host, n, true) != KZ__NONE;
+    return found;
+}
+
+bool kz_indset_url_host(const kz_indset *s, const char *host, size_t n)
+{
+    if (!s->n_hosts)
+        return false;
+    return probe(s, K_URLHOST, hash_rev(K_URLHOST, host, n, true), host, n, true) != KZ__NONE;
+}
+
+int kz_indset_url(const kz_indset *s, const char *url, size_t n, size_t host_off, size_t host_len,
+                  kz_run_cb hit, void *ctx)
+{
+    if (!s->n_hosts)
+        return 0;
+    int found = 0;
+    uint32_t r = probe(s, K_URL, hash_rev(K_URL, url, n, false), url, n, false);
+    if (r != KZ__NONE) {
+        hit(ctx, run_at(s, r));
+        found++;
+    }
+    const char *host = url + host_off;
+    uint32_t hk = probe(s, K_URLHOST, hash_rev(K_URLHOST, host, host_len, false), host, host_len,
+                        false);
+    if (hk == KZ__NONE)
+        return found;
+    const url_host *uh = &s->hosts[hk];
+    for (uint32_t k = 0; k < uh->n; k++) {
+        const kz__rec *p = &s->recs[s->pfx[uh->first + k]];
+        size_t plen = (size_t)p->value_len - 1;  /* without the '*' */
+        if (n >= plen && memcmp(url, s->pool + p->value_off, plen) == 0) {
+            hit(ctx, run_at(s, s->pfx[uh->first + k]));
+            found++;
+        }
+    }
+    return found;
+}
+
+kz_run kz_indset_email(const kz_indset *s, const char *v, size_t n)
+{
+    if (!s->per_type[KZ_IND_EMAIL])
+        return (kz_run){0, 0};
+    return run_at(s, probe(s, K_EMAIL, hash_rev(K_EMAIL, v, n, false), v, n, false));
+}
+
+kz_run kz_indset_hash(const kz_indset *s, const char *hex, size_t n)
+{
+    kz_ind_type t = n == 32 ? KZ_IND_MD5 : n == 40 ? KZ_IND_SHA1 : n == 64 ? KZ_IND_SHA256 : KZ_IND_TYPE_COUNT;
+    if (t == KZ_IND_TYPE_COUNT || !s->per_type[t])
+        return (kz_run){0, 0};
+    return run_at(s, probe(s, K_HASH, hash_rev(K_HASH, hex, n, true), hex, n, true));
+}
+
+kz_run kz_indset_asn(const kz_indset *s, uint32_t asn)
+{
+    size_t lo = 0, hi = s->n_asn;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->asn[mid] < asn)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n_asn && s->asn[lo] == asn ? run_at(s, s->asn_rec[lo]) : (kz_run){0, 0};
+}

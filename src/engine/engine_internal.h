@@ -1,0 +1,52 @@
+/* Shared between the files of engine/: the layout of the compiled indicator set. */
+#ifndef KZ_ENGINE_INTERNAL_H
+#define KZ_ENGINE_INTERNAL_H
+
+#include "engine/indset.h"
+
+#include <stdint.h>
+
+#define KZ__NONE UINT32_MAX
+
+/* One indicator, 12 bytes. Records are sorted by type, then value, so that indicators
+ * with the same value are consecutive (a run) and share one copy of the value. */
+typedef struct kz__rec {
+    uint32_t value_off;  /* into pool, NUL-terminated */
+    uint32_t id_off;     /* into pool, or KZ__NONE */
+    uint16_t value_len;
+    uint8_t type;
+    uint8_t flags;       /* KZ__PREFIX, KZ__ID_* */
+} kz__rec;
+
+enum {
+    KZ__PREFIX = 1,      /* url prefix indicator */
+    KZ__ID_UUID = 2,     /* id stored as 16 bytes: a UUID */
+    KZ__ID_STIX = 4,     /* id stored as 16 bytes: "indicator--" + UUID */
+};
+
+/* Disjoint address intervals of one family: interval i runs from start[i] up to the
+ * next start, and matches the run headed by rec[i] (KZ__NONE: nothing). */
+typedef struct kz__prefix_table {
+    uint32_t n;
+    uint32_t *rec;
+    uint32_t *v4;        /* IPv4 starts */
+    uint64_t *hi, *lo;   /* IPv6 starts */
+    uint64_t *bits;      /* IPv4: one bit per /24 that any prefix touches, or NULL */
+    uint32_t *index;     /* IPv4: first interval of each top-16-bit block (65537), or NULL */
+} kz__prefix_table;
+
+/* An address prefix as collected at build time (IPv4 in the low 32 bits). */
+typedef struct kz__pfx {
+    unsigned __int128 start, end;
+    uint32_t rec;
+    uint8_t plen, exact;  /* exact: from an ipv4/ipv6 indicator, preferred on a tie */
+} kz__pfx;
+
+/* Builds t from p[0..n) (reordered). v6 selects the family. KZ_ENOMEM on failure. */
+kz_rc kz__prefix_build(kz__prefix_table *t, kz__pfx *p, size_t n, bool v6);
+void kz__prefix_free(kz__prefix_table *t);
+size_t kz__prefix_bytes(const kz__prefix_table *t);
+uint32_t kz__prefix_v4(const kz__prefix_table *t, uint32_t a);
+uint32_t kz__prefix_v6(const kz__prefix_table *t, uint64_t hi, uint64_t lo);
+
+#endif

@@ -1,0 +1,287 @@
+/* Matching observed values by kind (see match.h): the light clean-up of values as logs
+ * write them (ports, brackets, mailto:, trailing dots), then the lookups. The costly
+ * step, canonicalizing a URL, runs only when a URL indicator has the URL's host. */
+#include "engine/match.h"
+
+#include <string.h>
+#include <strings.h>
+
+typedef struct mctx {
+    const kz_indset *s;
+    const kz_logfield *f;
+    kz_match_cb cb;
+    kz_match_ip_cb ip_cb;
+    void *ctx;
+    const char *obs;
+    size_t obs_len;
+    int hits;
+} mctx;
+
+static void report(mctx *m, kz_run r)
+{
+    if (r.n == 0)
+        return;
+    m->cb(m->ctx, m->f, r, m->obs, m->obs_len);
+    m->hits++;
+}
+
+static void report_cb(void *ctx, kz_run r) { report(ctx, r); }
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Byte classes for the one-pass scans of host names and URL authorities. */
+enum { C_END = 1, C_COLON = 2, C_AT = 4, C_BRACKET = 8, C_ODD = 16 };
+static const unsigned char cls[256] = {
+    ['/'] = C_END, ['?'] = C_END, ['#'] = C_END, [':'] = C_COLON, ['@'] = C_AT,
+    ['['] = C_BRACKET, [']'] = C_BRACKET, ['%'] = C_ODD,
+#define ODD8(b) [b] = C_ODD, [b + 1] = C_ODD, [b + 2] = C_ODD, [b + 3] = C_ODD, \
+                [b + 4] = C_ODD, [b + 5] = C_ODD, [b + 6] = C_ODD, [b + 7] = C_ODD
+    ODD8(0x80), ODD8(0x88), ODD8(0x90), ODD8(0x98), ODD8(0xA0), ODD8(0xA8), ODD8(0xB0), ODD8(0xB8),
+    ODD8(0xC0), ODD8(0xC8), ODD8(0xD0), ODD8(0xD8), ODD8(0xE0), ODD8(0xE8), ODD8(0xF0), ODD8(0xF8),
+#undef ODD8
+};
+
+static void match_v4(mctx *m, const unsigned char a[4], const char *v, size_t n)
+{
+    m->obs = v;
+    m->obs_len = n;
+    report(m, kz_indset_ipv4(m->s, a));
+    if (m->ip_cb)
+        m->ip_cb(m->ctx, m->f, a, 4, v, n);
+}
+
+static void match_ip(mctx *m, const char *v, size_t n)
+{
+    if (n && v[0] == '[') {
+        const char *close = memchr(v, ']', n);
+        if (!close)
+            return;
+        n = (size_t)(close - v - 1);
+        v++;
+    } else {
+        const char *c = memchr(v, ':', n);
+        if (c && !memchr(c + 1, ':', n - (size_t)(c + 1 - v)))
+            n = (size_t)(c - v);  /* one colon: "192.0.2.1:443" */
+    }
+    unsigned char a[16];
+    if (kz_ipv4_parse(v, n, a)) {
+        match_v4(m, a, v, n);
+        return;
+    }
+    const char *pct = memchr(v, '%', n);  /* a zone: "fe80::1%eth0" */
+    if (pct)
+        n = (size_t)(pct - v);
+    if (n > 1 && kz_ipv6_parse(v, n, a)) {
+        m->obs = v;
+        m->obs_len = n;
+        kz_run r = kz_indset_ipv6(m->s, a);
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+        bool is_mapped = memcmp(a, mapped, 12) == 0;
+        if (r.n == 0 && is_mapped)
+            r = kz_indset_ipv4(m->s, a + 12);
+        report(m, r);
+        if (m->ip_cb)
+            m->ip_cb(m->ctx, m->f, is_mapped ? a + 12 : a, is_mapped ? 4 : 6, v, n);
+    }
+}
+
+static bool ascii_name(const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)v[i] >= 0x80 || v[i] == '%')
+            return false;
+    return true;
+}
+
+/* A bare host name or IPv4 address (no port, no path); odd: it has bytes outside ASCII
+ * or a '%', which need canonicalizing. When url_host is not NULL it tells whether some
+ * URL indicator is on this host. */
+static void match_name(mctx *m, kz_match_scratch *sc, const char *v, size_t n, bool odd,
+                       bool *url_host)
+{
+    unsigned char a[4];
+    if (n && (unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, a)) {
+        match_v4(m, a, v, n);
+        if (url_host)
+            *url_host = kz_indset_url_host(m->s, v, n);
+        return;
+    }
+    m->obs = v;
+    m->obs_len = n;
+    if (!odd) {
+        kz_indset_domain(m->s, v, n, report_cb, m, url_host);
+        return;
+    }
+    size_t len;
+    if (kz_domain_canon(v, n, sc->text, sizeof sc->text, &len, "host", NULL) == KZ_OK)
+        kz_indset_domain(m->s, sc->text, len, report_cb, m, NULL);
+    if (url_host)
+        *url_host = true;  /* unusual names go the long way, through canonicalization */
+}
+
+/* A host as logs write it (a port, a path, brackets allowed). */
+static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
+{
+    if (n == 0)
+        return;
+    if (v[0] == '[') {
+        match_ip(m, v, n);
+        return;
+    }
+    size_t colon = n;
+    unsigned seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = cls[(unsigned char)v[i]];
+        if (!c)
+            continue;
+        if (c & C_END) {
+            n = i;  /* "host/path" */
+            break;
+        }
+        if (c & C_COLON) {
+            if (colon < n) {
+                match_ip(m, v, n);  /* two colons or more: IPv6 */
+                return;
+            }
+            colon = i;
+        }
+        seen |= c;
+    }
+    if (colon < n)
+        n = colon;
+    match_name(m, sc, v, n, (seen & C_ODD) != 0, NULL);
+}
+
+static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
+{
+    const char *sep = NULL;  /* "scheme://": the ':' comes early */
+    for (size_t i = 1; i + 2 < n && i < 32; i++)
+        if (v[i] == ':') {
+            if (v[i + 1] == '/' && v[i + 2] == '/')
+                sep = v + i;
+            break;
+        }
+    if (!sep)
+        return;
+    /* one pass over the authority: its end, the last '@' and the port's ':' */
+    const char *auth = sep + 3, *end = v + n, *host = auth, *colon = NULL, *ae = auth;
+    bool bracket = false;
+    unsigned seen = 0;
+    for (; ae < end; ae++) {
+        unsigned c = cls[(unsigned char)*ae];
+        if (!c)
+            continue;
+        if (c & C_END)
+            break;
+        if (c & C_AT) {
+            host = ae + 1;
+            colon = NULL;
+            bracket = false;
+            seen = 0;
+        } else if (c & C_BRACKET) {
+            bracket = *ae == '[' && ae == host;
+        } else if ((c & C_COLON) && !bracket) {
+            colon = ae;
+        }
+        seen |= c;
+    }
+    const char *he = colon ? colon : ae;
+    size_t hn = (size_t)(he - host);
+    if (hn == 0)
+        return;
+    bool url_host = true;
+    if (host[0] == '[')
+        match_ip(m, host, hn);  /* the URL-host table holds the bracketed text: canonicalize */
+    else
+        match_name(m, sc, host, hn, (seen & C_ODD) != 0, &url_host);
+    if (!url_host)
+        return;  /* no URL indicator on this host: no need to canonicalize */
+    size_t len, hoff, hlen;
+    if (kz_url_canon(v, n, sc->url, sizeof sc->url, &len, &hoff, &hlen, "url", NULL) != KZ_OK)
+        return;
+    m->obs = v;
+    m->obs_len = n;
+    kz_indset_url(m->s, sc->url, len, hoff, hlen, report_cb, m);
+}
+
+static void match_email(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
+{
+    if (n && v[0] == '<' && v[n - 1] == '>')
+        v++, n -= 2;
+    if (n > 7 && strncasecmp(v, "mailto:", 7) == 0)
+        v += 7, n -= 7;
+    const char *at = NULL;
+    for (size_t i = n; i > 0; i--)
+        if (v[i - 1] == '@') {
+            at = v + i - 1;
+            break;
+        }
+    if (!at || at == v || at == v + n - 1)
+        return;
+    size_t ln = (size_t)(at - v), dn = n - ln - 1;
+    const char *d = at + 1;
+    if (kz_indset_has(m->s, KZ_IND_EMAIL) && ln + 1 + KZ_DOMAIN_MAX + 2 < sizeof sc->text) {
+        memcpy(sc->text, v, ln + 1);
+        size_t len;
+        char *out = sc->text + ln + 1;
+        bool ok = true;
+        if (ascii_name(d, dn)) {
+            size_t k = dn;
+            if (k && d[k - 1] == '.')
+                k--;
+            if (k > KZ_DOMAIN_MAX)
+                ok = false;
+            for (size_t i = 0; ok && i < k; i++)
+                out[i] = (char)(d[i] >= 'A' && d[i] <= 'Z' ? d[i] + 32 : d[i]);
+            len = k;
+        } else {
+            ok = kz_domain_canon(d, dn, out, KZ_DOMAIN_MAX + 2, &len, "email", NULL) == KZ_OK;
+        }
+        if (ok) {
+            m->obs = v;
+            m->obs_len = n;
+            report(m, kz_indset_email(m->s, sc->text, ln + 1 + len));
+        }
+    }
+    match_host(m, sc, d, dn);
+}
+
+static void match_hash(mctx *m, const char *v, size_t n)
+{
+    if (n != 32 && n != 40 && n != 64)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i];
+        if (!(is_digit(c) || ((c | 32) >= 'a' && (c | 32) <= 'f')))
+            return;
+    }
+    m->obs = v;
+    m->obs_len = n;
+    report(m, kz_indset_hash(m->s, v, n));
+}
+
+int kz_match_field(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *f, kz_match_cb cb,
+                   kz_match_ip_cb ip_cb, void *ctx)
+{
+    mctx m = {.s = s, .f = f, .cb = cb, .ip_cb = ip_cb, .ctx = ctx};
+    switch (f->kind) {
+    case KZ_OBS_IP:
+        match_ip(&m, f->v, f->len);
+        break;
+    case KZ_OBS_HOST:
+        match_host(&m, sc, f->v, f->len);
+        break;
+    case KZ_OBS_URL:
+        match_url(&m, sc, f->v, f->len);
+        break;
+    case KZ_OBS_EMAIL:
+        match_email(&m, sc, f->v, f->len);
+        break;
+    case KZ_OBS_HASH:
+        match_hash(&m, f->v, f->len);
+        break;
+    default:
+        break;
+    }
+    return m.hits;
+}

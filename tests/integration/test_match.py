@@ -1,0 +1,364 @@
+"""kizuna match and kizuna stats victims, end to end.
+
+The correctness test plants matches of every kind in logs of every format (subdomains,
+CIDR containment and nesting, URL normalization cases, IPv6 written several ways, IDN
+host names, gzip) among benign lines, and checks that `kizuna match` finds exactly the
+planted matches and the same as an independent implementation (match_reference.py).
+Then the database path: indicators under TLP, sightings and victims written back, the
+victim statistics on the CLI and over HTTP; and bad input, which is counted and never
+crashes."""
+import gzip
+import json
+import random
+import subprocess
+
+import pytest
+
+import match_reference as ref
+from conftest import KIZUNA, assert_error, run_kizuna
+
+INDICATORS = """type,value,id
+ipv4,198.51.100.7,i-ip
+ipv4,203.0.113.9,i-ip2
+cidr,192.0.2.128/25,i-net
+cidr,100.64.0.0/10,i-cgn
+cidr,100.64.1.0/24,i-cgn-small
+ipv6,2001:db8::bad,i-v6
+cidr,2001:db8:cafe::/48,i-v6net
+domain,evil.example,i-dom
+domain,bücher.example,i-idn
+domain,sub.other.example,i-sub
+url,HTTP://Phish.Example:80/login.php?a=1,i-url
+url,https://kit.example/dl/*,i-pfx
+email,boss@mail.evil-corp.example,i-mail
+md5,D41D8CD98F00B204E9800998ECF8427E,i-md5
+sha256,e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,i-sha
+"""
+
+# (the observed value as a log writes it, the canonical indicator it must match)
+PLANTS = {
+    "ip": [("198.51.100.7", "198.51.100.7"), ("192.0.2.200", "192.0.2.128/25"),
+           ("100.64.1.5", "100.64.1.0/24"), ("100.100.0.1", "100.64.0.0/10"),
+           ("[2001:db8::bad]:443", "2001:db8::bad"), ("2001:DB8:0000:0000:0000:0000:0000:0BAD", "2001:db8::bad"),
+           ("2001:db8:cafe:1::9", "2001:db8:cafe::/48"), ("::ffff:203.0.113.9", "203.0.113.9")],
+    "host": [("login.EVIL.example.", "evil.example"), ("evil.example", "evil.example"),
+             ("www.bücher.example", "xn--bcher-kva.example"), ("cdn.xn--bcher-kva.example", "xn--bcher-kva.example"),
+             ("a.b.sub.other.example", "sub.other.example"), ("evil.example:8443", "evil.example")],
+    "url": [("HTTP://PHISH.example:80/./login.php?a=1", "http://phish.example/login.php?a=1"),
+            ("http://phish.example/x/../login.php?%61=1", "http://phish.example/login.php?a=1"),
+            ("https://kit.example/dl/x.exe", "https://kit.example/dl/*"),
+            ("https://kit.example:443/dl/../dl/%78.exe", "https://kit.example/dl/*"),
+            ("http://files.evil.example/a.zip", "evil.example")],
+}
+BENIGN_HOSTS = ["www.benign.example", "other.example", "notevil.example", "kit.example", "phish.example"]
+BENIGN_URLS = ["http://phish.example/login.php?a=2", "https://kit.example/download/x.exe",
+               "http://www.benign.example/index.html", "https://kit.example/dl"]
+
+
+def benign_ip(rng):
+    return "172.16.%d.%d" % (rng.randint(0, 255), rng.randint(1, 254))
+
+
+def write_logs(tmp, rng):
+    """Writes one log per format with plants at random lines; returns {file: {(line, value)}}."""
+    planted = {}
+
+    def plant_lines(n, kinds):
+        lines = {}
+        for no in sorted(rng.sample(range(1, n + 1), n // 10)):
+            kind = rng.choice(kinds)
+            lines[no] = (kind,) + rng.choice(PLANTS[kind])
+        return lines
+
+    # Squid: client (ip), URL (url, or host for CONNECT), peer (ip)
+    n = 400
+    plants = plant_lines(n, ["ip", "host", "url"])
+    out, truth = [], set()
+    for no in range(1, n + 1):
+        client, method, url, peer = benign_ip(rng), "GET", rng.choice(BENIGN_URLS), benign_ip(rng)
+        if no in plants:
+            kind, obs, want = plants[no]
+            if kind == "ip":
+                peer = obs[1:obs.index("]")] if obs.startswith("[") else obs  # Squid logs no port
+            elif kind == "host":
+                method, url = "CONNECT", obs
+            else:
+                url = obs
+            truth.add((no, want))
+        out.append("%d.%03d %5d %s TCP_MISS/200 %d %s %s - HIER_DIRECT/%s text/html" % (
+            1767225600 + no, no % 1000, rng.randint(1, 999), client, rng.randint(100, 9999), method, url, peer))
+    (tmp / "access.log").write_text("\n".join(out) + "\n")
+    planted["access.log"] = truth
+
+    # JSON lines, gzip: nested fields, arrays, emails, hashes
+    n = 300
+    plants = plant_lines(n, ["ip", "host", "url"])
+    out, truth = [], set()
+    for no in range(1, n + 1):
+        rec = {"ts": "2026-01-%02dT10:00:00Z" % (1 + no % 28), "src": {"ip": benign_ip(rng)},
+               "event": {"host": rng.choice(BENIGN_HOSTS), "tags": ["proxy", "allowed"]}, "bytes": no}
+        if no in plants:
+            kind, obs, want = plants[no]
+            rec["event"]["dst"] = [obs] if kind != "url" else {"url": obs}
+            truth.add((no, want))
+        if no % 50 == 7:
+            rec["mail"] = {"from": "<boss@MAIL.Evil-Corp.example>"}
+            truth.add((no, "boss@mail.evil-corp.example"))
+        if no % 50 == 9:
+            rec["file"] = {"md5": "D41D8CD98F00B204E9800998ECF8427E", "name": "x.bin"}
+            truth.add((no, "d41d8cd98f00b204e9800998ecf8427e"))
+        out.append(json.dumps(rec, ensure_ascii=no % 2 == 0))
+    with gzip.open(tmp / "events.json.gz", "wt") as f:
+        f.write("\n".join(out) + "\n")
+    planted["events.json.gz"] = truth
+
+    # Zeek dns.log then http.log, concatenated (a second header mid-file)
+    head = ("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t%s\n"
+            "#fields\t%s\n#types\t%s\n")
+    lines, truth = [], set()
+    lines += (head % ("dns", "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tquery\tanswers",
+                      "time\tstring\taddr\tport\taddr\tport\tstring\tvector[string]")).splitlines()
+    for i in range(200):
+        q, ans = rng.choice(BENIGN_HOSTS), benign_ip(rng)
+        if i % 9 == 4:
+            kind, obs, want = rng.choice([("host",) + p for p in PLANTS["host"] if ":" not in p[0]])
+            q = obs
+            truth.add((len(lines) + 1, want))
+        if i % 13 == 5:
+            ans = ans + ",198.51.100.7"
+            truth.add((len(lines) + 1, "198.51.100.7"))
+        lines.append("%d.5\tC%d\t%s\t5353\t172.31.0.53\t53\t%s\t%s" % (1767225600 + i, i, benign_ip(rng), q, ans))
+    lines.append("#close\t2026-01-01-00-00-00")
+    lines += (head % ("http", "ts\tuid\tid.orig_h\tid.resp_h\thost\turi\tuser_agent",
+                      "time\tstring\taddr\taddr\tstring\tstring\tstring")).splitlines()
+    for i in range(200):
+        host, uri, resp = "www.benign.example", "/index.html", benign_ip(rng)
+        if i % 7 == 3:
+            host, uri = "PHISH.example", "/./login.php?a=1"
+            truth.add((len(lines) + 1, "http://phish.example/login.php?a=1"))
+        if i % 11 == 6:
+            resp = "192.0.2.129"
+            truth.add((len(lines) + 1, "192.0.2.128/25"))
+        lines.append("%d.1\tH%d\t%s\t%s\t%s\t%s\tcurl/8.0" % (1767225600 + i, i, benign_ip(rng), resp, host, uri))
+    (tmp / "zeek.log").write_text("\n".join(lines) + "\n")
+    planted["zeek.log"] = truth
+
+    # plain text: syslog-like lines
+    n = 200
+    plants = plant_lines(n, ["ip", "host", "url"])
+    out, truth = [], set()
+    for no in range(1, n + 1):
+        words = ["Jan", "1", "00:00:%02d" % (no % 60), "host", "app[%d]:" % no, "request", "from",
+                 benign_ip(rng), "to", rng.choice(BENIGN_HOSTS), "version", "1.2.3", "ok"]
+        if no in plants:
+            kind, obs, want = plants[no]
+            words.insert(9, "peer=" + obs if kind != "url" else '"%s"' % obs)
+            truth.add((no, want))
+        out.append(" ".join(words))
+    (tmp / "syslog.txt").write_text("\n".join(out) + "\n")
+    planted["syslog.txt"] = truth
+    return planted
+
+
+def kizuna_hits(stdout):
+    got = {}
+    for line in stdout.splitlines():
+        m = json.loads(line)
+        got.setdefault(m["file"].rsplit("/", 1)[-1], set()).add((m["line"], m["indicator"]["value"]))
+    return got
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_exactly_the_planted_matches_and_the_reference_agrees(tmp_path, seed):
+    rng = random.Random(seed)
+    (tmp_path / "ind.csv").write_text(INDICATORS)
+    planted = write_logs(tmp_path, rng)
+    files = ["access.log", "events.json.gz", "zeek.log", "syslog.txt"]
+    r = run_kizuna("match", "--indicators", tmp_path / "ind.csv", "--threads", "2", "--max-line", "4096",
+                   "--summary", "json", *[tmp_path / f for f in files])
+    got = kizuna_hits(r.stdout)
+    summary = json.loads(r.stderr.strip().splitlines()[-1])
+    assert summary["files"] == 4 and summary["malformed"] == 0 and summary["failed_files"] == 0
+    ind = ref.load_indicators(tmp_path / "ind.csv")
+    for f, fmt in zip(files, ["squid", "json", "zeek", "text"]):
+        reference = ref.match_file(tmp_path / f, fmt, ind)
+        assert got.get(f, set()) == planted[f], f
+        assert reference == planted[f], f
+    assert summary["matches"] == sum(len(v) for v in planted.values())
+
+
+def test_csv_with_a_column_map(tmp_path):
+    rng = random.Random(3)
+    (tmp_path / "ind.csv").write_text(INDICATORS)
+    rows, truth = ["time,user,dst,domain,bytes"], set()
+    for no in range(2, 202):
+        dst, dom = benign_ip(rng), rng.choice(BENIGN_HOSTS)
+        if no % 5 == 0:
+            dst, want = rng.choice(PLANTS["ip"])
+            truth.add((no, want))
+        if no % 7 == 0:
+            dom, want = rng.choice([p for p in PLANTS["host"] if ":" not in p[0]])
+            truth.add((no, want))
+        rows.append('2026-01-01T00:00:%02dZ,"user %d",%s,%s,%d' % (no % 60, no, dst, dom, no))
+    (tmp_path / "flows.csv").write_text("\n".join(rows) + "\n")
+    truth = {(no, v) for no, v in truth}
+    r = run_kizuna("match", "--indicators", tmp_path / "ind.csv", "--format", "csv", "--header",
+                   "--fields", "dst:ip,domain:host", "--victim-field", "user", tmp_path / "flows.csv")
+    hits = [json.loads(line) for line in r.stdout.splitlines()]
+    reference = ref.match_file(tmp_path / "flows.csv", "csv", ref.load_indicators(tmp_path / "ind.csv"),
+                               fields=[("dst", "ip"), ("domain", "host")])
+    assert {(h["line"], h["indicator"]["value"]) for h in hits} == reference
+    assert reference
+    h = hits[0]
+    assert h["victim"] == "user %d" % h["line"] and h["victim_field"] == "user"
+    assert h["ts"].startswith("2026-01-01T00:00:")
+    assert h["indicator"]["id"].startswith("i-")
+
+
+def test_bad_input_is_counted_never_a_crash(tmp_path):
+    (tmp_path / "ind.csv").write_text(INDICATORS)
+    good = "1767225600.000 1 10.0.0.1 TCP_MISS/200 1 GET http://evil.example/ - HIER_DIRECT/198.51.100.7 -\n"
+    rng = random.Random(4)
+    garbage = bytes(rng.getrandbits(8) for _ in range(5000)).replace(b"\n", b"")
+    data = (good.encode() + garbage + b"\n" + b"x" * 100000 + b"\n" + good.encode().replace(b"evil", b"\xff\xfeevil")
+            + good.encode() * 3)
+    (tmp_path / "bad.log").write_bytes(data)
+    whole = gzip.compress(good.encode() * 2000)
+    (tmp_path / "cut.log.gz").write_bytes(whole[:len(whole) // 2])
+    r = run_kizuna("match", "--indicators", tmp_path / "ind.csv", "--format", "squid", "--max-line", "65536",
+                   "--summary", "json", tmp_path / "bad.log", tmp_path / "cut.log.gz", check=False)
+    assert r.returncode == 1, r.stderr  # an input was cut short
+    summary = json.loads(r.stderr.strip().splitlines()[-1])
+    assert summary["too_long"] == 1
+    assert summary["malformed"] == 1
+    assert summary["invalid_utf8"] >= 2
+    assert summary["failed_files"] == 1
+    assert "bad.log:3: line of 100000 bytes, over the 65536-byte limit: skipped" in r.stderr
+    assert "bad.log:2: not a squid line: skipped" in r.stderr
+    assert "cut.log.gz: truncated gzip input" in r.stderr
+    hits = [json.loads(line) for line in r.stdout.splitlines()]
+    lines_bad = sorted({h["line"] for h in hits if h["file"].endswith("bad.log")})
+    assert lines_bad == [1, 4, 5, 6, 7]  # line 4 is not UTF-8 but still matched through its peer
+    cut = [h for h in hits if h["file"].endswith("cut.log.gz")]
+    assert 0 < len(cut) < 4000  # the whole lines before the cut
+
+
+def test_cli_errors(tmp_path):
+    (tmp_path / "ind.csv").write_text("type,value\nipv4,198.51.100.7\ndomain,exa mple.com\nmutex,x\nipv4\n")
+    (tmp_path / "a.log").write_text("x\n")
+    r = run_kizuna("match", "--indicators", tmp_path / "ind.csv", tmp_path / "a.log", check=False)
+    assert r.returncode == 1
+    assert "ind.csv:3: value: the host name contains ' ', not allowed in a host name" in r.stderr
+    assert "ind.csv:4: type: unknown type" in r.stderr
+    assert "ind.csv:5: an indicator line is type,value or type,value,id" in r.stderr
+    assert "3 bad indicator lines" in r.stderr
+    assert r.stdout == ""
+    r = run_kizuna("match", tmp_path / "a.log", check=False)
+    assert r.returncode == 2 and "--indicators FILE or --db FILE" in r.stderr
+    r = run_kizuna("match", "--indicators", tmp_path / "ind.csv", "--format", "xml", check=False)
+    assert r.returncode == 2
+    (tmp_path / "ok.csv").write_text("ipv4,198.51.100.7\n")
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n")
+    r = run_kizuna("match", "--indicators", tmp_path / "ok.csv", "--format", "csv", "--header",
+                   "--fields", "nosuch:ip", tmp_path / "t.csv", check=False)
+    assert r.returncode == 1 and 'no column "nosuch" in the header' in r.stderr
+    r = run_kizuna("match", "--indicators", tmp_path / "ok.csv", tmp_path / "missing.log", check=False)
+    assert r.returncode == 1 and "missing.log: No such file or directory" in r.stderr
+
+
+def test_stdin_and_help():
+    r = subprocess.run([KIZUNA, "match", "--help"], capture_output=True, text=True, check=True)
+    assert "--indicators FILE" in r.stdout and "KIZUNA_FORMAT" in r.stdout
+    r = subprocess.run([KIZUNA, "stats", "victims", "--help"], capture_output=True, text=True, check=True)
+    assert "--period PERIOD" in r.stdout
+
+
+# ---- the database path -----------------------------------------------------------------
+
+
+def test_match_db_records_sightings_and_victims(server, tmp_path):
+    a = server.admin
+    other = server.org("Other CSIRT", "FR")
+    other_analyst = server.client(other["id"], "analyst")
+    phish = a.post("/incidents", {"title": "Bank phishing", "rsit_type": "phishing", "sector": "banking",
+                                  "tlp": "amber"}).json()
+    mal = a.post("/incidents", {"title": "Loader", "rsit_type": "malware-distribution", "sector": "health",
+                                "tlp": "amber"}).json()
+    d = a.post("/indicators", {"type": "domain", "value": "phish.example", "tlp": "green",
+                               "incidents": [phish["id"]]}).json()
+    ip = a.post("/indicators", {"type": "ipv4", "value": "198.51.100.66", "tlp": "amber",
+                                "incidents": [mal["id"]]}).json()
+    expired = a.post("/indicators", {"type": "domain", "value": "old.example", "tlp": "green",
+                                     "valid_until": "2020-01-01T00:00:00Z"})
+    assert expired.status_code == 201, expired.text
+    # the other organization keeps this one to itself: the node's own organization never sees it
+    r = other_analyst.post("/indicators", {"type": "domain", "value": "good.example", "tlp": "red"})
+    assert r.status_code == 201, r.text
+    analyst = server.client(server.admin.org, "analyst")
+
+    def line(day, client, url, peer="192.0.2.1"):
+        return "%d.000 1 %s TCP_MISS/200 1 GET %s - HIER_DIRECT/%s -" % (1767225600 + 86400 * day, client, url, peer)
+
+    log = [line(0, "10.0.0.1", "http://login.phish.example/"), line(0, "10.0.0.2", "http://phish.example/"),
+           line(40, "10.0.0.1", "http://phish.example/b"), line(40, "10.0.0.3", "http://phish.example/b"),
+           line(41, "10.0.0.4", "http://good.example/", "198.51.100.66"), line(42, "10.0.0.5", "http://old.example/"),
+           line(43, "10.0.0.6", "http://good.example/")]
+    (tmp_path / "proxy.log").write_text("\n".join(log) + "\n")
+    r = run_kizuna("match", "--db", server.db, "--key", analyst.key, "--summary", "json", tmp_path / "proxy.log")
+    summary = json.loads(r.stderr.strip().splitlines()[-1])
+    assert summary["indicators"] == 2  # visible and unexpired only
+    assert summary["matches"] == 5
+    assert summary["sightings"] == 3 and summary["victims_added"] == 5
+    hits = [json.loads(x) for x in r.stdout.splitlines()]
+    assert {h["indicator"]["id"] for h in hits} == {d["id"], ip["id"]}
+
+    s = a.get("/indicators/%s/sightings" % d["id"]).json()
+    assert s["total"]["count"] == 4 and s["total"]["reports"] == 2  # two days
+    r = a.get("/stats/victims", params={"period": "month", "by": "class"})
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    by = {(x["period"], x["group"]): x for x in rows}
+    assert by[("2026-01", "fraud")]["victims"] == 2
+    assert by[("2026-02", "fraud")]["victims"] == 2
+    assert by[("2026-02", "fraud")]["previous"] == 2 and by[("2026-02", "fraud")]["change_pct"] == 0.0
+    assert by[("2026-02", "malicious-code")]["victims"] == 1
+    assert by[("2026-02", "malicious-code")]["previous"] is None
+    total = a.get("/stats/victims", params={"period": "month"}).json()["rows"]
+    assert [(x["period"], x["victims"], x["change_pct"]) for x in total] == [("2026-01", 2, None), ("2026-02", 3, 50.0)]
+    # the same on the command line, as JSON and as a chart
+    cli = run_kizuna("stats", "victims", "--db", server.db, "--key", analyst.key, "--by", "class",
+                     "--format", "json", "--svg", tmp_path / "v.svg")
+    assert json.loads(cli.stdout) == r.json()
+    svg = (tmp_path / "v.svg").read_text()
+    assert svg.startswith("<svg") and "fraud" in svg and "2026-02" in svg and "<script" not in svg
+    r = a.get("/stats/victims", params={"format": "svg", "by": "sector"})
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/svg+xml" and "banking" in r.text
+    table = run_kizuna("stats", "victims", "--db", server.db, "--key", analyst.key, "--period", "quarter")
+    assert table.stdout.splitlines()[1].split() == ["2026-Q1", "4", "-", "-"]  # 10.0.0.1 to .4
+    # matching the same log again adds nothing
+    r = run_kizuna("match", "--db", server.db, "--key", analyst.key, "--summary", "json", "--count",
+                   tmp_path / "proxy.log")
+    assert json.loads(r.stderr.strip().splitlines()[-1])["victims_added"] == 0
+    assert r.stdout == ""
+    # another organization sees none of the victims; bad parameters name themselves
+    assert other_analyst.get("/stats/victims").json()["rows"] == []
+    assert_error(a.get("/stats/victims", params={"period": "fortnight"}), 400, "period")
+    assert_error(a.get("/stats/victims", params={"since": "yesterday"}), 400, "since")
+    assert_error(a.get("/stats/victims", params={"color": "red"}), 400, "color")
+    assert server.anon.get("/stats/victims").status_code == 401
+    # the write-back is audited
+    audit = a.get("/audit").json()["items"]
+    assert any(e["action"] == "match.victims" for e in audit)
+    assert any(e["action"] == "sighting.record" for e in audit)
+
+
+def test_viewer_key_may_not_write_back(server, tmp_path):
+    viewer = server.client(server.admin.org, "viewer")
+    server.admin.post("/indicators", {"type": "domain", "value": "phish.example", "tlp": "green"})
+    (tmp_path / "p.log").write_text("1767225600.0 1 10.0.0.1 TCP_MISS/200 1 GET http://phish.example/ - HIER_NONE/- -\n")
+    r = run_kizuna("match", "--db", server.db, "--key", viewer.key, tmp_path / "p.log", check=False)
+    assert r.returncode == 1 and "role" in r.stderr
+    r = run_kizuna("match", "--db", server.db, "--key", viewer.key, "--dry-run", tmp_path / "p.log")
+    assert json.loads(r.stdout.splitlines()[0])["indicator"]["value"] == "phish.example"
+    r = run_kizuna("match", "--db", server.db, "--key", "kz_not-a-key", tmp_path / "p.log", check=False)
+    assert r.returncode == 1 and "unknown or revoked API key" in r.stderr

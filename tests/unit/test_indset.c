@@ -1,0 +1,371 @@
+/* Unit tests of engine/indset: longest-prefix match against a brute-force scan of the
+ * same random prefixes (both families, with and without the IPv4 bitmap), domain suffix
+ * walks, URL exact and prefix, e-mail and hashes, runs of indicators sharing a value,
+ * ids kept as binary UUIDs, and allocation failure while compiling. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "engine/indset.h"
+#include "util/alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static kz_arena arena;
+
+static void add(kz_indset_builder *b, kz_ind_type t, const char *v, const char *id)
+{
+    kz_norm nm;
+    kz_err err;
+    if (kz_indicator_normalize(t, v, strlen(v), &arena, "value", &nm, &err) != KZ_OK)
+        fail_msg("%s: %s", v, err.msg);
+    assert_int_equal(kz_indset_add(b, t, &nm, id, &err), KZ_OK);
+}
+
+static kz_indset *compile(kz_indset_builder *b)
+{
+    kz_indset *s;
+    kz_err err;
+    assert_int_equal(kz_indset_compile(b, &s, &err), KZ_OK);
+    return s;
+}
+
+static const char *value_of(const kz_indset *s, kz_run r)
+{
+    if (r.n == 0)
+        return NULL;
+    kz_ind_info info;
+    char idbuf[48];
+    kz_indset_get(s, r.first, &info, idbuf);
+    return info.value;
+}
+
+static const char *v4(const kz_indset *s, const char *ip)
+{
+    unsigned char a[4];
+    assert_true(kz_ipv4_parse(ip, strlen(ip), a));
+    return value_of(s, kz_indset_ipv4(s, a));
+}
+
+static const char *v6(const kz_indset *s, const char *ip)
+{
+    unsigned char a[16];
+    assert_true(kz_ipv6_parse(ip, strlen(ip), a));
+    return value_of(s, kz_indset_ipv6(s, a));
+}
+
+static void longest_prefix_wins(void **state)
+{
+    (void)state;
+    kz_arena_init(&arena);
+    kz_indset_builder *b = kz_indset_builder_new();
+    add(b, KZ_IND_CIDR, "10.0.0.0/8", NULL);
+    add(b, KZ_IND_CIDR, "10.1.0.0/16", NULL);
+    add(b, KZ_IND_IPV4, "10.1.2.3", NULL);
+    add(b, KZ_IND_CIDR, "10.1.2.3/32", NULL);  /* same prefix as the address: the address wins */
+    add(b, KZ_IND_CIDR, "10.255.255.255/32", NULL);
+    add(b, KZ_IND_CIDR, "255.255.255.0/24", NULL);
+    add(b, KZ_IND_CIDR, "2001:db8::/32", NULL);
+    add(b, KZ_IND_CIDR, "2001:db8:1::/48", NULL);
+    add(b, KZ_IND_IPV6, "2001:db8:1::7", NULL);
+    add(b, KZ_IND_CIDR, "ffff:ffff:ffff:ffff::/64", NULL);
+    kz_indset *s = compile(b);
+    assert_string_equal(v4(s, "10.1.2.3"), "10.1.2.3");
+    assert_string_equal(v4(s, "10.1.2.4"), "10.1.0.0/16");
+    assert_string_equal(v4(s, "10.1.255.255"), "10.1.0.0/16");
+    assert_string_equal(v4(s, "10.2.0.0"), "10.0.0.0/8");
+    assert_string_equal(v4(s, "10.0.0.0"), "10.0.0.0/8");
+    assert_string_equal(v4(s, "10.255.255.254"), "10.0.0.0/8");
+    assert_string_equal(v4(s, "10.255.255.255"), "10.255.255.255/32");
+    assert_null(v4(s, "11.0.0.0"));
+    assert_null(v4(s, "9.255.255.255"));
+    assert_null(v4(s, "0.0.0.0"));
+    assert_string_equal(v4(s, "255.255.255.255"), "255.255.255.0/24");
+    assert_string_equal(v6(s, "2001:db8:1::7"), "2001:db8:1::7");
+    assert_string_equal(v6(s, "2001:db8:1::8"), "2001:db8:1::/48");
+    assert_string_equal(v6(s, "2001:db8:2::"), "2001:db8::/32");
+    assert_null(v6(s, "2001:db9::"));
+    assert_null(v6(s, "::"));
+    assert_string_equal(v6(s, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), "ffff:ffff:ffff:ffff::/64");
+    assert_int_equal(kz_indset_count(s), 10);
+    assert_int_equal(kz_indset_count_type(s, KZ_IND_CIDR), 8);
+    kz_indset_free(s);
+    kz_arena_free(&arena);
+}
+
+/* Brute force: the longest prefix among p[0..n) containing a, or -1. */
+typedef struct bp {
+    unsigned char addr[16];
+    int plen, fam;
+} bp;
+
+static bool contains(const bp *p, const unsigned char *a)
+{
+    int full = p->plen / 8, rest = p->plen % 8;
+    if (memcmp(p->addr, a, (size_t)full) != 0)
+        return false;
+    return rest == 0 || ((p->addr[full] ^ a[full]) & (0xFF << (8 - rest))) == 0;
+}
+
+static void random_prefixes_agree_with_brute_force(void **state)
+{
+    (void)state;
+    srand(7);
+    for (int round = 0; round < 4; round++) {
+        kz_arena_init(&arena);
+        int n = round < 2 ? 300 : 6000;  /* the larger sets use the IPv4 bitmap and index */
+        bp *p = calloc((size_t)n, sizeof *p);
+        kz_indset_builder *b = kz_indset_builder_new();
+        for (int i = 0; i < n; i++) {
+            p[i].fam = round % 2 ? 6 : 4;
+            int bytes = p[i].fam == 4 ? 4 : 16;
+            /* few distinct top bytes, so that prefixes nest often */
+            for (int k = 0; k < bytes; k++)
+                p[i].addr[k] = (unsigned char)(k < 2 ? rand() % 3 : rand());
+            p[i].plen = rand() % (bytes * 8 + 1);
+            if (rand() % 3 == 0)
+                p[i].plen = bytes * 8;
+            char text[64], ip[48];
+            if (p[i].fam == 4)
+                snprintf(ip, sizeof ip, "%u.%u.%u.%u", p[i].addr[0], p[i].addr[1], p[i].addr[2], p[i].addr[3]);
+            else
+                kz_ipv6_format(p[i].addr, ip);
+            snprintf(text, sizeof text, "%s/%d", ip, p[i].plen);
+            kz_norm nm;
+            kz_err err;
+            assert_int_equal(kz_indicator_normalize(KZ_IND_CIDR, text, strlen(text), &arena, "v", &nm, &err), KZ_OK);
+            memcpy(p[i].addr, nm.addr, 16);  /* masked */
+            assert_int_equal(kz_indset_add(b, KZ_IND_CIDR, &nm, NULL, &err), KZ_OK);
+        }
+        kz_indset *s = compile(b);
+        for (int q = 0; q < 20000; q++) {
+            unsigned char a[16];
+            int bytes = round % 2 ? 16 : 4;
+            for (int k = 0; k < bytes; k++)
+                a[k] = (unsigned char)(k < 2 ? rand() % 3 : rand());
+            if (q % 4 == 0) {  /* often right at a prefix boundary */
+                const bp *x = &p[rand() % n];
+                memcpy(a, x->addr, 16);
+                if (q % 8 == 0)
+                    for (int k = x->plen; k < bytes * 8; k++)
+                        a[k / 8] |= (unsigned char)(0x80 >> (k % 8));
+            }
+            int best = -1;
+            for (int i = 0; i < n; i++)
+                if (contains(&p[i], a) && (best < 0 || p[i].plen > p[best].plen))
+                    best = i;
+            kz_run r = bytes == 4 ? kz_indset_ipv4(s, a) : kz_indset_ipv6(s, a);
+            if (best < 0) {
+                assert_int_equal(r.n, 0);
+            } else {
+                assert_true(r.n > 0);
+                kz_ind_info info;
+                char idbuf[48];
+                kz_indset_get(s, r.first, &info, idbuf);
+                char want[64], ip[48];
+                if (bytes == 4)
+                    snprintf(ip, sizeof ip, "%u.%u.%u.%u", p[best].addr[0], p[best].addr[1], p[best].addr[2], p[best].addr[3]);
+                else
+                    kz_ipv6_format(p[best].addr, ip);
+                snprintf(want, sizeof want, "%s/%d", ip, p[best].plen);
+                assert_string_equal(info.value, want);
+            }
+        }
+        kz_indset_free(s);
+        free(p);
+        kz_arena_free(&arena);
+    }
+}
+
+typedef struct hits {
+    char values[8][128];
+    int n;
+    const kz_indset *s;
+} hits;
+
+static void collect(void *ctx, kz_run r)
+{
+    hits *h = ctx;
+    kz_ind_info info;
+    char idbuf[48];
+    kz_indset_get(h->s, r.first, &info, idbuf);
+    snprintf(h->values[h->n++], sizeof h->values[0], "%s", info.value);
+}
+
+static void domains_match_every_parent(void **state)
+{
+    (void)state;
+    kz_arena_init(&arena);
+    kz_indset_builder *b = kz_indset_builder_new();
+    add(b, KZ_IND_DOMAIN, "evil.example", NULL);
+    add(b, KZ_IND_DOMAIN, "login.evil.example", NULL);
+    add(b, KZ_IND_DOMAIN, "bücher.example", NULL);
+    add(b, KZ_IND_DOMAIN, "zip", NULL);
+    kz_indset *s = compile(b);
+    hits h = {.s = s};
+    assert_int_equal(kz_indset_domain(s, "a.b.LOGIN.Evil.Example.", 23, collect, &h, NULL), 2);
+    assert_string_equal(h.values[0], "evil.example");
+    assert_string_equal(h.values[1], "login.evil.example");
+    h.n = 0;
+    assert_int_equal(kz_indset_domain(s, "evil.example", 12, collect, &h, NULL), 1);
+    h.n = 0;
+    assert_int_equal(kz_indset_domain(s, "notevil.example", 15, collect, &h, NULL), 0);
+    assert_int_equal(kz_indset_domain(s, "example", 7, collect, &h, NULL), 0);
+    assert_int_equal(kz_indset_domain(s, "evil.example.com", 16, collect, &h, NULL), 0);
+    assert_int_equal(kz_indset_domain(s, "www.xn--bcher-kva.example", 25, collect, &h, NULL), 1);
+    h.n = 0;
+    assert_int_equal(kz_indset_domain(s, "files.zip", 9, collect, &h, NULL), 1);
+    assert_string_equal(h.values[0], "zip");
+    assert_int_equal(kz_indset_domain(s, "", 0, collect, &h, NULL), 0);
+    assert_int_equal(kz_indset_domain(s, ".", 1, collect, &h, NULL), 0);
+    kz_indset_free(s);
+    kz_arena_free(&arena);
+}
+
+static void urls_exact_and_prefix(void **state)
+{
+    (void)state;
+    kz_arena_init(&arena);
+    kz_indset_builder *b = kz_indset_builder_new();
+    add(b, KZ_IND_URL, "http://evil.example/login.php", NULL);
+    add(b, KZ_IND_URL, "http://evil.example/kit/*", NULL);
+    add(b, KZ_IND_URL, "http://evil.example/*", NULL);
+    add(b, KZ_IND_URL, "https://other.example:8443/a?b=c", NULL);
+    kz_indset *s = compile(b);
+    assert_true(kz_indset_url_host(s, "EVIL.example", 12));
+    assert_false(kz_indset_url_host(s, "good.example", 12));
+    hits h = {.s = s};
+    const char *u = "http://evil.example/kit/x.js";
+    assert_int_equal(kz_indset_url(s, u, strlen(u), 7, 12, collect, &h), 2);
+    h.n = 0;
+    u = "http://evil.example/login.php";
+    assert_int_equal(kz_indset_url(s, u, strlen(u), 7, 12, collect, &h), 2);  /* exact, and the host-wide prefix */
+    assert_string_equal(h.values[0], "http://evil.example/login.php");
+    h.n = 0;
+    u = "https://evil.example/login.php";  /* another scheme: no prefix applies */
+    assert_int_equal(kz_indset_url(s, u, strlen(u), 8, 12, collect, &h), 0);
+    u = "https://other.example:8443/a?b=c";
+    assert_int_equal(kz_indset_url(s, u, strlen(u), 8, 13, collect, &h), 1);
+    u = "https://other.example:8443/a?b=cd";
+    h.n = 0;
+    assert_int_equal(kz_indset_url(s, u, strlen(u), 8, 13, collect, &h), 0);
+    kz_indset_free(s);
+    kz_arena_free(&arena);
+}
+
+static void exact_types_and_runs(void **state)
+{
+    (void)state;
+    kz_arena_init(&arena);
+    kz_indset_builder *b = kz_indset_builder_new();
+    add(b, KZ_IND_EMAIL, "Phish@Evil.Example", "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab");
+    add(b, KZ_IND_MD5, "D41D8CD98F00B204E9800998ECF8427E", "indicator--1f2e3d4c-5b6a-4978-8a9b-abcdefabcdef");
+    add(b, KZ_IND_SHA256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "feed-42");
+    /* the same domain from three sources: one run of three */
+    add(b, KZ_IND_DOMAIN, "shared.example", "a");
+    add(b, KZ_IND_DOMAIN, "other.example", "x");
+    add(b, KZ_IND_DOMAIN, "SHARED.example", "b");
+    add(b, KZ_IND_DOMAIN, "shared.example.", "c");
+    kz_indset *s = compile(b);
+    kz_ind_info info;
+    char idbuf[48];
+    kz_run r = kz_indset_email(s, "Phish@evil.example", 18);
+    assert_int_equal(r.n, 1);
+    kz_indset_get(s, r.first, &info, idbuf);
+    assert_string_equal(info.id, "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab");
+    assert_int_equal(kz_indset_email(s, "phish@evil.example", 18).n, 0);  /* local part is exact */
+    r = kz_indset_hash(s, "d41d8cd98f00b204e9800998ECF8427E", 32);
+    assert_int_equal(r.n, 1);
+    kz_indset_get(s, r.first, &info, idbuf);
+    assert_int_equal(info.type, KZ_IND_MD5);
+    assert_string_equal(info.id, "indicator--1f2e3d4c-5b6a-4978-8a9b-abcdefabcdef");
+    r = kz_indset_hash(s, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 64);
+    kz_indset_get(s, r.first, &info, idbuf);
+    assert_string_equal(info.id, "feed-42");
+    assert_int_equal(kz_indset_hash(s, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4", 40).n, 0);
+    hits h = {.s = s};
+    assert_int_equal(kz_indset_domain(s, "www.shared.example", 18, collect, &h, NULL), 1);
+    unsigned char a[4] = {1, 2, 3, 4};
+    assert_int_equal(kz_indset_ipv4(s, a).n, 0);  /* no address indicators at all */
+    size_t seen = 0;
+    for (uint32_t i = 0; i < kz_indset_count(s); i++) {
+        kz_indset_get(s, i, &info, idbuf);
+        if (strcmp(info.value, "shared.example") == 0)
+            seen++;
+    }
+    assert_int_equal(seen, 3);
+    assert_true(kz_indset_bytes(s) > 0);
+    kz_indset_free(s);
+    kz_arena_free(&arena);
+}
+
+static void runs_report_every_source(void **state)
+{
+    (void)state;
+    kz_arena_init(&arena);
+    kz_indset_builder *b = kz_indset_builder_new();
+    add(b, KZ_IND_IPV4, "198.51.100.7", "one");
+    add(b, KZ_IND_IPV4, "198.51.100.8", "other");
+    add(b, KZ_IND_IPV4, "198.51.100.7", "two");
+    kz_indset *s = compile(b);
+    unsigned char a[4] = {198, 51, 100, 7};
+    kz_run r = kz_indset_ipv4(s, a);
+    assert_int_equal(r.n, 2);
+    kz_ind_info x, y;
+    char b1[48], b2[48];
+    kz_indset_get(s, r.first, &x, b1);
+    kz_indset_get(s, r.first + 1, &y, b2);
+    assert_string_equal(x.value, "198.51.100.7");
+    assert_string_equal(y.value, "198.51.100.7");
+    assert_true((strcmp(x.id, "one") == 0 && strcmp(y.id, "two") == 0) ||
+                (strcmp(x.id, "two") == 0 && strcmp(y.id, "one") == 0));
+    kz_indset_free(s);
+    kz_arena_free(&arena);
+}
+
+static void empty_set_and_allocation_failure(void **state)
+{
+    (void)state;
+    kz_arena_init(&arena);
+    kz_indset *s = compile(kz_indset_builder_new());
+    unsigned char a[16] = {0};
+    assert_int_equal(kz_indset_ipv4(s, a).n, 0);
+    assert_int_equal(kz_indset_ipv6(s, a).n, 0);
+    assert_int_equal(kz_indset_domain(s, "a.b", 3, NULL, NULL, NULL), 0);
+    assert_false(kz_indset_url_host(s, "a.b", 3));
+    assert_int_equal(kz_indset_email(s, "a@b", 3).n, 0);
+    kz_indset_free(s);
+    for (long k = 0; k < 40; k++) {
+        kz_indset_builder *b = kz_indset_builder_new();
+        add(b, KZ_IND_DOMAIN, "a.example", NULL);
+        add(b, KZ_IND_URL, "http://a.example/x*", NULL);
+        add(b, KZ_IND_CIDR, "10.0.0.0/8", NULL);
+        add(b, KZ_IND_IPV6, "2001:db8::1", "id");
+        kz_err err;
+        kz_alloc_fail_after(k);
+        kz_rc rc = kz_indset_compile(b, &s, &err);
+        kz_alloc_fail_after(-1);
+        if (rc == KZ_OK)
+            kz_indset_free(s);
+        else
+            assert_int_equal(rc, KZ_ENOMEM);
+    }
+    kz_arena_free(&arena);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(longest_prefix_wins),
+        cmocka_unit_test(random_prefixes_agree_with_brute_force),
+        cmocka_unit_test(domains_match_every_parent),
+        cmocka_unit_test(urls_exact_and_prefix),
+        cmocka_unit_test(exact_types_and_runs),
+        cmocka_unit_test(runs_report_every_source),
+        cmocka_unit_test(empty_set_and_allocation_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,257 @@
+/* Unit tests of codec/logfmt: each log format parsed into fields (names, kinds, values),
+ * timestamps and victims; format detection; a Zeek header changing mid-file across
+ * blocks; CSV quoting and column maps; JSON escapes, nesting and arrays; the text
+ * extractor; and the rejection of lines that do not parse. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "codec/logfmt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct fixture {
+    kz_logfmt *f;
+    kz_logctx *c;
+    kz_record rec;
+} fixture;
+
+static void setup_fmt(fixture *x, kz_log_format format, const char *fields, bool header,
+                      const char *head)
+{
+    kz_logfmt_opts o = {.format = format, .fields = fields, .header = header, .max_line = 4096};
+    kz_err err;
+    assert_int_equal(kz_logfmt_new(&o, &x->f, &err), KZ_OK);
+    if (kz_logfmt_prepare(x->f, head, strlen(head), &err) != KZ_OK)
+        fail_msg("prepare: %s", err.msg);
+    x->c = kz_logctx_new(x->f);
+    assert_non_null(x->c);
+}
+
+static void teardown_fmt(fixture *x)
+{
+    kz_logctx_free(x->c);
+    kz_logfmt_free(x->f);
+}
+
+static int parse(fixture *x, const char *line, bool first)
+{
+    return kz_logfmt_parse(x->f, x->c, line, strlen(line), 0, first, &x->rec);
+}
+
+/* "name=kind:value|..." of the parsed fields, for compact assertions. */
+static const char *fields_of(const kz_record *r)
+{
+    static char out[2048];
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = 0; i < r->n && o < sizeof out; i++)
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s%.*s=%s:%.*s", i ? "|" : "",
+                              (int)r->f[i].name_len, r->f[i].name,
+                              kz_enum_name(&kz_obs_kind_enum, (int)r->f[i].kind), (int)r->f[i].len,
+                              r->f[i].v);
+    return out;
+}
+
+static void squid_lines(void **state)
+{
+    (void)state;
+    fixture x;
+    const char *l1 = "1700000000.123    150 10.0.0.5 TCP_MISS/200 1234 GET http://www.evil.example/x - "
+                     "HIER_DIRECT/203.0.113.9 text/html";
+    setup_fmt(&x, KZ_FMT_AUTO, NULL, false, l1);
+    assert_int_equal(kz_logfmt_format(x.f), KZ_FMT_SQUID);
+    assert_int_equal(parse(&x, l1, true), 1);
+    assert_string_equal(fields_of(&x.rec), "client=ip:10.0.0.5|url=url:http://www.evil.example/x|"
+                                           "peer=host:203.0.113.9");
+    assert_memory_equal(x.rec.ts, "1700000000.123", x.rec.ts_len);
+    assert_memory_equal(x.rec.victim, "10.0.0.5", x.rec.victim_len);
+    /* an authenticated user is the victim; CONNECT carries host:port */
+    assert_int_equal(parse(&x, "1700000001.5 3 10.0.0.6 TCP_TUNNEL/200 9 CONNECT login.evil.example:443 "
+                               "alice HIER_DIRECT/198.51.100.7 -", false), 1);
+    assert_string_equal(fields_of(&x.rec), "client=ip:10.0.0.6|url=host:login.evil.example:443|"
+                                           "peer=host:198.51.100.7");
+    assert_int_equal(x.rec.victim_len, 5);
+    assert_memory_equal(x.rec.victim, "alice", 5);
+    /* no peer */
+    assert_int_equal(parse(&x, "1700000002.0 1 10.0.0.7 TCP_DENIED/403 0 GET http://x.example/ - HIER_NONE/- -",
+                           false), 1);
+    assert_int_equal(x.rec.n, 2);
+    assert_int_equal(parse(&x, "not a squid line at all", false), -1);
+    assert_int_equal(parse(&x, "1700000000.1 1 2 3", false), -1);
+    assert_int_equal(parse(&x, "", false), 0);
+    teardown_fmt(&x);
+}
+
+static void json_lines(void **state)
+{
+    (void)state;
+    fixture x;
+    setup_fmt(&x, KZ_FMT_AUTO, NULL, false, "{\"ts\":1}\n");
+    assert_int_equal(kz_logfmt_format(x.f), KZ_FMT_JSON);
+    const char *l = "{\"@timestamp\":\"2026-11-25T10:00:00Z\",\"source\":{\"ip\":\"10.1.2.3\",\"port\":51000},"
+                    "\"dns\":{\"question\":{\"name\":\"A.Evil.Example.\"},\"answers\":[\"203.0.113.9\","
+                    "\"2001:db8::1\"]},\"user\":{\"name\":\"bob\"},\"msg\":\"hello world\","
+                    "\"ok\":true,\"n\":null,\"esc\":\"http:\\/\\/evil.example\\/\\u00e9\"}";
+    assert_int_equal(parse(&x, l, false), 1);
+    assert_string_equal(fields_of(&x.rec),
+                        "source.ip=ip:10.1.2.3|"
+                        "dns.question.name=host:A.Evil.Example.|dns.answers=ip:203.0.113.9|"
+                        "dns.answers=ip:2001:db8::1|esc=url:http://evil.example/\xC3\xA9");
+    assert_memory_equal(x.rec.ts, "2026-11-25T10:00:00Z", x.rec.ts_len);
+    assert_int_equal(x.rec.victim_len, 3);  /* user.name wins over source.ip */
+    assert_memory_equal(x.rec.victim, "bob", 3);
+    assert_memory_equal(x.rec.victim_field, "user.name", x.rec.victim_field_len);
+    /* surrogate pairs, and what is not JSON */
+    assert_int_equal(parse(&x, "{\"h\":\"\\ud83d\\ude00.example\"}", false), 1);
+    assert_int_equal(parse(&x, "{\"h\":\"\\ud83d\"}", false), -1);
+    assert_int_equal(parse(&x, "{\"a\":1", false), -1);
+    assert_int_equal(parse(&x, "{\"a\":1} trailing", false), -1);
+    assert_int_equal(parse(&x, "[1,2]", false), -1);
+    assert_int_equal(parse(&x, "{\"a\":\"\x01\"}", false), -1);
+    assert_int_equal(parse(&x, "   ", false), 0);
+    /* nesting deeper than 32 levels is refused, not recursed into */
+    char deep[512] = "";
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "{\"a\":");
+    strcat(deep, "1");
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "}");
+    assert_int_equal(parse(&x, deep, false), -1);
+    teardown_fmt(&x);
+
+    /* named fields with kinds: only those, as said */
+    setup_fmt(&x, KZ_FMT_JSON, "query:host,note:text", false, "");
+    assert_int_equal(parse(&x, "{\"query\":\"evil.example\",\"ip\":\"10.0.0.1\",\"note\":\"see "
+                               "http://phish.example/a and 198.51.100.7.\"}", false), 1);
+    assert_string_equal(fields_of(&x.rec), "query=host:evil.example|note=url:http://phish.example/a|"
+                                           "note=ip:198.51.100.7");
+    teardown_fmt(&x);
+}
+
+static void csv_and_tsv(void **state)
+{
+    (void)state;
+    fixture x;
+    const char *head = "time,client,host,note\n";
+    setup_fmt(&x, KZ_FMT_CSV, "host:host,client:ip", true, head);
+    assert_int_equal(parse(&x, "time,client,host,note", true), 0);  /* the header */
+    assert_int_equal(parse(&x, "2026-01-02T03:04:05Z,10.0.0.9,\"evil.example\",\"say \"\"hi\"\"\"", false), 1);
+    assert_string_equal(fields_of(&x.rec), "client=ip:10.0.0.9|host=host:evil.example");
+    assert_memory_equal(x.rec.ts, "2026-01-02T03:04:05Z", x.rec.ts_len);
+    assert_memory_equal(x.rec.victim, "10.0.0.9", x.rec.victim_len);
+    assert_int_equal(parse(&x, "1,2,\"unclosed", false), -1);
+    teardown_fmt(&x);
+
+    /* by column number, without a header; every column by shape when none are named */
+    setup_fmt(&x, KZ_FMT_TSV, NULL, false, "");
+    assert_int_equal(parse(&x, "a\t192.0.2.1\twww.evil.example\tfoo", false), 1);
+    assert_string_equal(fields_of(&x.rec), "2=ip:192.0.2.1|3=host:www.evil.example");
+    teardown_fmt(&x);
+    setup_fmt(&x, KZ_FMT_CSV, "3:url", false, "");
+    assert_int_equal(parse(&x, "x,y,http://evil.example/,z", false), 1);
+    assert_string_equal(fields_of(&x.rec), "3=url:http://evil.example/");
+    teardown_fmt(&x);
+
+    /* a column the header lacks is an error before any line is read */
+    kz_logfmt_opts o = {.format = KZ_FMT_CSV, .fields = "nosuch", .header = true};
+    kz_logfmt *f;
+    kz_err err;
+    assert_int_equal(kz_logfmt_new(&o, &f, &err), KZ_OK);
+    assert_int_equal(kz_logfmt_prepare(f, head, strlen(head), &err), KZ_EINVAL);
+    assert_string_equal(err.field, "fields");
+    kz_logfmt_free(f);
+    o.fields = "host:colour";
+    assert_int_equal(kz_logfmt_new(&o, &f, &err), KZ_EINVAL);
+    assert_non_null(strstr(err.msg, "unknown kind"));
+}
+
+static const char zeek_conn_head[] =
+    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n"
+    "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n"
+    "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\n";
+
+static void zeek_logs(void **state)
+{
+    (void)state;
+    fixture x;
+    setup_fmt(&x, KZ_FMT_AUTO, NULL, false, zeek_conn_head);
+    assert_int_equal(kz_logfmt_format(x.f), KZ_FMT_ZEEK);
+    const void *st;
+    assert_int_equal(kz_logfmt_scan_block(x.f, 0, zeek_conn_head, strlen(zeek_conn_head), &st), KZ_OK);
+    kz_logctx_block(x.c, 1, NULL);  /* a later block: the header state in effect */
+    assert_int_equal(parse(&x, "1700000000.5\tCx1\t10.0.0.1\t5000\t203.0.113.9\t443\ttcp", false), 1);
+    assert_string_equal(fields_of(&x.rec), "id.orig_h=ip:10.0.0.1|id.resp_h=ip:203.0.113.9");
+    assert_memory_equal(x.rec.victim, "10.0.0.1", x.rec.victim_len);
+    assert_memory_equal(x.rec.ts, "1700000000.5", x.rec.ts_len);
+    assert_int_equal(parse(&x, "1700000000.5\tCx1\t10.0.0.1", false), -1);  /* columns missing */
+
+    /* a dns.log header further on: a new state from that line, for the rest of the file */
+    const char *dns =
+        "#fields\tts\tuid\tid.orig_h\tquery\tanswers\n#types\ttime\tstring\taddr\tstring\tvector[string]\n"
+        "1700000001.0\tCx2\t10.0.0.2\tWWW.Evil.Example\t203.0.113.9,evil-cdn.example\n";
+    assert_int_equal(kz_logfmt_scan_block(x.f, 2, dns, strlen(dns), &st), KZ_OK);
+    kz_logctx_block(x.c, 2, st);
+    const char *fields_line = dns, *types_line = strchr(dns, '\n') + 1;
+    const char *data = strchr(types_line, '\n') + 1;
+    assert_int_equal(kz_logfmt_parse(x.f, x.c, fields_line, (size_t)(strchr(dns, '\n') - dns), 0,
+                                     false, &x.rec), 0);
+    assert_int_equal(kz_logfmt_parse(x.f, x.c, types_line, (size_t)(data - 1 - types_line),
+                                     (size_t)(types_line - dns), false, &x.rec), 0);
+    assert_int_equal(kz_logfmt_parse(x.f, x.c, data, strlen(data) - 1, (size_t)(data - dns), false,
+                                     &x.rec), 1);
+    assert_string_equal(fields_of(&x.rec), "id.orig_h=ip:10.0.0.2|query=host:WWW.Evil.Example|"
+                                           "answers=ip:203.0.113.9|answers=host:evil-cdn.example");
+    /* the next block starts with the dns header in effect */
+    assert_int_equal(kz_logfmt_scan_block(x.f, 3, "x", 1, &st), KZ_OK);
+    kz_logctx_block(x.c, 3, st);
+    assert_int_equal(parse(&x, "1700000002.0\tCx3\t10.0.0.3\tevil.example\t-", false), 1);
+    assert_string_equal(fields_of(&x.rec), "id.orig_h=ip:10.0.0.3|query=host:evil.example");
+    teardown_fmt(&x);
+
+    /* http.log: host and uri make the URL */
+    const char *http = "#fields\tts\tid.orig_h\thost\turi\treferrer\n"
+                       "#types\ttime\taddr\tstring\tstring\tstring\n";
+    setup_fmt(&x, KZ_FMT_ZEEK, NULL, false, http);
+    assert_int_equal(kz_logfmt_scan_block(x.f, 0, http, strlen(http), &st), KZ_OK);
+    kz_logctx_block(x.c, 1, NULL);
+    assert_int_equal(parse(&x, "1.0\t10.0.0.4\tevil.example:8080\t/kit/x.php?a=1\thttp://ref.example/", false), 1);
+    assert_string_equal(fields_of(&x.rec), "id.orig_h=ip:10.0.0.4|host=host:evil.example:8080|"
+                                           "referrer=url:http://ref.example/|"
+                                           "host+uri=url:http://evil.example:8080/kit/x.php?a=1");
+    teardown_fmt(&x);
+}
+
+static void text_extraction(void **state)
+{
+    (void)state;
+    fixture x;
+    setup_fmt(&x, KZ_FMT_TEXT, NULL, false, "");
+    assert_int_equal(parse(&x, "Nov 25 sshd[123]: Failed password for root from 198.51.100.7 port 22", false), 1);
+    assert_string_equal(fields_of(&x.rec), "text=ip:198.51.100.7");
+    assert_int_equal(parse(&x, "src=10.0.0.1:51000 dst=[2001:db8::1]:443 host=Login.Evil.Example. "
+                               "url=\"https://evil.example/a?b=c&d=e\" from <phish@evil.example>, "
+                               "md5 D41D8CD98F00B204E9800998ECF8427E (see http://x.example/a).", false), 1);
+    assert_string_equal(fields_of(&x.rec),
+                        "text=ip:10.0.0.1:51000|text=ip:2001:db8::1|text=host:Login.Evil.Example|"
+                        "text=url:https://evil.example/a?b=c&d=e|text=email:phish@evil.example|"
+                        "text=hash:D41D8CD98F00B204E9800998ECF8427E|text=url:http://x.example/a");
+    /* version numbers, times and plain words are not candidates */
+    assert_int_equal(parse(&x, "version 1.2.3 at 12:34:56 took 3.5 s", false), 1);
+    assert_string_equal(fields_of(&x.rec), "text=ip:12:34:56");  /* a candidate; no address matches it */
+    teardown_fmt(&x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(squid_lines),
+        cmocka_unit_test(json_lines),
+        cmocka_unit_test(csv_and_tsv),
+        cmocka_unit_test(zeek_logs),
+        cmocka_unit_test(text_extraction),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,393 @@
+/* Unit tests of the matcher: engine/match (each kind of observed value as logs write
+ * it) and the pipeline of service/match (worker threads over small blocks, matches in
+ * input order with the right line numbers, gzip, several inputs, bad input counted). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "engine/match.h"
+#include "service/match.h"
+#include "util/alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static kz_indset *set;
+static char dir[64];
+
+static const char *const indicators[][2] = {
+    {"ipv4", "203.0.113.9"},       {"cidr", "198.51.100.0/24"},   {"ipv6", "2001:db8::bad"},
+    {"cidr", "2001:db8:ff::/48"},  {"domain", "evil.example"},    {"domain", "bücher.example"},
+    {"url", "http://phish.example/login*"}, {"url", "https://kit.example/a/b.php?x=1"},
+    {"email", "Boss@Evil.Example"}, {"md5", "d41d8cd98f00b204e9800998ecf8427e"},
+    {"sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+};
+
+static int setup(void **state)
+{
+    (void)state;
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_indset_builder *b = kz_indset_builder_new();
+    for (size_t i = 0; i < sizeof indicators / sizeof *indicators; i++) {
+        kz_norm nm;
+        kz_err err;
+        kz_ind_type t = (kz_ind_type)kz_enum_parse(&kz_ind_type_enum, indicators[i][0]);
+        if (kz_indicator_normalize(t, indicators[i][1], strlen(indicators[i][1]), &a, "v", &nm, &err) ||
+            kz_indset_add(b, t, &nm, NULL, &err))
+            return -1;
+    }
+    kz_err err;
+    kz_rc rc = kz_indset_compile(b, &set, &err);
+    kz_arena_free(&a);
+    snprintf(dir, sizeof dir, "/tmp/kz-match-XXXXXX");
+    return rc || !mkdtemp(dir) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    kz_indset_free(set);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+typedef struct got {
+    char v[16][160];
+    int n;
+} got;
+
+static void collect(void *ctx, const kz_logfield *f, kz_run r, const char *obs, size_t obs_len)
+{
+    (void)f;
+    got *g = ctx;
+    kz_ind_info info;
+    char idbuf[48];
+    kz_indset_get(set, r.first, &info, idbuf);
+    if (g->n < 16)
+        snprintf(g->v[g->n++], sizeof g->v[0], "%s<-%.*s", info.value, (int)obs_len, obs);
+}
+
+/* What a value of a kind matches, as "indicator<-observed;...". */
+static const char *match(kz_obs_kind kind, const char *v)
+{
+    static char out[2048];
+    static kz_match_scratch sc;
+    got g = {.n = 0};
+    kz_logfield f = {.name = "f", .name_len = 1, .v = v, .len = strlen(v), .kind = kind};
+    kz_match_field(set, &sc, &f, collect, NULL, &g);
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = 0; i < g.n; i++)
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s%s", i ? ";" : "", g.v[i]);
+    return out;
+}
+
+static void values_as_logs_write_them(void **state)
+{
+    (void)state;
+    /* addresses: ports, brackets, IPv6 forms, IPv4-mapped, zones, CIDR containment */
+    assert_string_equal(match(KZ_OBS_IP, "203.0.113.9"), "203.0.113.9<-203.0.113.9");
+    assert_string_equal(match(KZ_OBS_IP, "203.0.113.9:443"), "203.0.113.9<-203.0.113.9");
+    assert_string_equal(match(KZ_OBS_IP, "198.51.100.250"), "198.51.100.0/24<-198.51.100.250");
+    assert_string_equal(match(KZ_OBS_IP, "2001:DB8:0:0:0:0:0:BAD"), "2001:db8::bad<-2001:DB8:0:0:0:0:0:BAD");
+    assert_string_equal(match(KZ_OBS_IP, "[2001:db8::bad]:8443"), "2001:db8::bad<-2001:db8::bad");
+    assert_string_equal(match(KZ_OBS_IP, "2001:db8:ff:1::7"), "2001:db8:ff::/48<-2001:db8:ff:1::7");
+    assert_string_equal(match(KZ_OBS_IP, "::ffff:203.0.113.9"), "203.0.113.9<-::ffff:203.0.113.9");
+    assert_string_equal(match(KZ_OBS_IP, "fe80::1%eth0"), "");
+    assert_string_equal(match(KZ_OBS_IP, "203.0.113.90"), "");
+    assert_string_equal(match(KZ_OBS_IP, "203.0.113"), "");
+    /* host names: every parent, any case, trailing dot, port, IDN, address literals */
+    assert_string_equal(match(KZ_OBS_HOST, "a.b.EVIL.example."), "evil.example<-a.b.EVIL.example.");
+    assert_string_equal(match(KZ_OBS_HOST, "evil.example:443"), "evil.example<-evil.example");
+    assert_string_equal(match(KZ_OBS_HOST, "notevil.example"), "");
+    assert_string_equal(match(KZ_OBS_HOST, "www.BÜCHER.example"), "xn--bcher-kva.example<-www.BÜCHER.example");
+    assert_string_equal(match(KZ_OBS_HOST, "www.xn--bcher-kva.example"),
+                        "xn--bcher-kva.example<-www.xn--bcher-kva.example");
+    assert_string_equal(match(KZ_OBS_HOST, "203.0.113.9"), "203.0.113.9<-203.0.113.9");
+    assert_string_equal(match(KZ_OBS_HOST, "[2001:db8::bad]:443"), "2001:db8::bad<-2001:db8::bad");
+    /* URLs: the host as a host; the URL canonicalized as on import */
+    assert_string_equal(match(KZ_OBS_URL, "http://www.evil.example/x"), "evil.example<-www.evil.example");
+    assert_string_equal(match(KZ_OBS_URL, "HTTP://PHISH.example:80/./login.php?u=1"),
+                        "http://phish.example/login*<-HTTP://PHISH.example:80/./login.php?u=1");
+    assert_string_equal(match(KZ_OBS_URL, "http://phish.example/%6Cogin"),
+                        "http://phish.example/login*<-http://phish.example/%6Cogin");
+    assert_string_equal(match(KZ_OBS_URL, "http://phish.example/logout"), "");
+    assert_string_equal(match(KZ_OBS_URL, "https://phish.example/login"), "");
+    assert_string_equal(match(KZ_OBS_URL, "https://kit.example:443/a/c/../b.php?x=1#top"),
+                        "https://kit.example/a/b.php?x=1<-https://kit.example:443/a/c/../b.php?x=1#top");
+    assert_string_equal(match(KZ_OBS_URL, "https://kit.example/a/b.php?x=2"), "");
+    assert_string_equal(match(KZ_OBS_URL, "http://good.example@evil.example/"), "evil.example<-evil.example");
+    assert_string_equal(match(KZ_OBS_URL, "http://203.0.113.9:8080/"), "203.0.113.9<-203.0.113.9");
+    assert_string_equal(match(KZ_OBS_URL, "not a url"), "");
+    /* e-mail: the domain lowercased, the local part exact; the domain as a host too */
+    assert_string_equal(match(KZ_OBS_EMAIL, "<Boss@EVIL.example>"),
+                        "Boss@evil.example<-Boss@EVIL.example;evil.example<-EVIL.example");
+    assert_string_equal(match(KZ_OBS_EMAIL, "mailto:boss@evil.example"), "evil.example<-evil.example");
+    /* hashes in any case */
+    assert_string_equal(match(KZ_OBS_HASH, "D41D8CD98F00B204E9800998ECF8427E"),
+                        "d41d8cd98f00b204e9800998ecf8427e<-D41D8CD98F00B204E9800998ECF8427E");
+    assert_string_equal(match(KZ_OBS_HASH, "d41d8cd98f00b204e9800998ecf8427"), "");
+}
+
+/* ---- the pipeline --------------------------------------------------------------- */
+
+typedef struct hits {
+    char (*v)[200];
+    size_t n, cap;
+    uint64_t last_line;
+    bool ordered;
+} hits;
+
+static kz_rc sink(void *ctx, const kz_match_hit *h)
+{
+    hits *x = ctx;
+    if (h->line < x->last_line)
+        x->ordered = false;
+    x->last_line = h->line;
+    if (x->n == x->cap) {
+        x->cap = x->cap ? x->cap * 2 : 64;
+        x->v = realloc(x->v, x->cap * sizeof *x->v);
+    }
+    kz_ind_info info;
+    char idbuf[48];
+    kz_indset_get(set, h->ind, &info, idbuf);
+    snprintf(x->v[x->n++], sizeof x->v[0], "%s:%llu:%s:%.*s", h->file, (unsigned long long)h->line,
+             info.value, (int)h->victim_len, h->victim ? h->victim : "");
+    return KZ_OK;
+}
+
+static const char *path_of(const char *name)
+{
+    static char p[4][128];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
+    return p[k];
+}
+
+static void write_file(const char *path, const char *data, size_t n, bool gzip, size_t cut)
+{
+    if (!gzip) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, 1, n, f), n);
+        fclose(f);
+        return;
+    }
+    size_t cap = compressBound((uLong)n) + 64;
+    unsigned char *out = malloc(cap);
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (unsigned char *)data;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t len = cap - z.avail_out - cut;
+    deflateEnd(&z);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(out, 1, len, f), len);
+    fclose(f);
+    free(out);
+}
+
+/* A Squid log of `lines` lines; every 97th goes to an indicator. */
+static char *squid_log(int lines, size_t *len)
+{
+    size_t cap = (size_t)lines * 160 + 1;
+    char *s = malloc(cap);
+    size_t o = 0;
+    for (int i = 1; i <= lines; i++) {
+        const char *peer = i % 97 == 0 ? "203.0.113.9" : "192.0.2.1";
+        const char *host = i % 97 == 50 ? "cdn.evil.example" : "www.benign.test";
+        o += (size_t)snprintf(s + o, cap - o,
+                              "17000%05d.%03d %5d 10.0.%d.%d TCP_MISS/200 100 GET http://%s/p%d - "
+                              "HIER_DIRECT/%s text/html\n",
+                              i, i % 1000, i, i / 250 % 250, i % 250, host, i, peer);
+    }
+    *len = o;
+    return s;
+}
+
+static kz_match_opts opts(char *const *inputs, int n)
+{
+    kz_match_opts o = {.inputs = inputs, .n_inputs = n, .threads = 3, .block_size = 4096,
+                       .max_line = 1024, .warn = NULL, .max_warnings = 0};
+    o.fmt.format = KZ_FMT_AUTO;
+    return o;
+}
+
+static void pipeline_keeps_order_and_lines(void **state)
+{
+    (void)state;
+    size_t len;
+    char *log = squid_log(5000, &len);
+    write_file(path_of("a.log"), log, len, false, 0);
+    write_file(path_of("a.log.gz"), log, len, true, 0);
+    char *inputs[] = {(char *)path_of("a.log"), (char *)path_of("a.log.gz"), (char *)path_of("missing.log")};
+    kz_match_opts o = opts(inputs, 3);
+    hits x = {.ordered = true};
+    kz_match_stats st;
+    kz_err err;
+    assert_int_equal(kz_match_run(set, &o, sink, &x, &st, &err), KZ_OK);
+    assert_int_equal(st.files, 3);
+    assert_int_equal(st.failed_files, 1);
+    assert_int_equal(st.lines, 10000);
+    assert_int_equal(st.bytes, 2 * len);
+    /* 51 peers and 52 hosts per file */
+    assert_int_equal(st.matches, 2 * (5000 / 97 + (5000 + 47) / 97));
+    assert_int_equal(x.n, st.matches);
+    assert_int_equal(st.matched_lines, st.matches);
+    /* in input order within each file, with the right line numbers and victims */
+    size_t k = 0;
+    for (int f = 0; f < 2; f++) {
+        uint64_t last = 0;
+        for (int i = 1; i <= 5000; i++) {
+            if (i % 97 != 0 && i % 97 != 50)
+                continue;
+            char want[200];
+            snprintf(want, sizeof want, "%s:%d:%s:10.0.%d.%d", inputs[f], i,
+                     i % 97 == 0 ? "203.0.113.9" : "evil.example", i / 250 % 250, i % 250);
+            assert_string_equal(x.v[k], want);
+            assert_true((uint64_t)i > last);
+            last = (uint64_t)i;
+            k++;
+        }
+    }
+    assert_int_equal(k, x.n);
+    free(x.v);
+    free(log);
+}
+
+static void bad_input_is_counted(void **state)
+{
+    (void)state;
+    size_t len;
+    char *log = squid_log(3000, &len);
+    /* garbage, an over-long line, invalid UTF-8 and NUL bytes among good lines */
+    size_t extra = 4000;
+    char *bad = malloc(len + extra);
+    size_t o = 0;
+    static const char garbage[] = "\xff\xfe binary \x00\x01 garbage\n";
+    static const char broken[] =
+        "1700000000.1 1 10.9.9.9 TCP_MISS/200 1 GET http://evil.example/\xc3\x28 - HIER_NONE/- -\n";
+    memcpy(bad, garbage, sizeof garbage - 1);
+    o += sizeof garbage - 1;
+    memset(bad + o, 'A', 2000);
+    o += 2000;
+    bad[o++] = '\n';
+    memcpy(bad + o, broken, sizeof broken - 1);
+    o += sizeof broken - 1;
+    memcpy(bad + o, log, len);
+    o += len;
+    write_file(path_of("bad.log"), bad, o, false, 0);
+    /* the same, gzip, cut before its end: the lines before the cut are still matched */
+    write_file(path_of("cut.log.gz"), bad, o, true, 300);
+    char *inputs[] = {(char *)path_of("bad.log"), (char *)path_of("cut.log.gz")};
+    kz_match_opts o2 = opts(inputs, 1);
+    o2.fmt.format = KZ_FMT_SQUID;
+    hits x = {.ordered = true};
+    kz_match_stats st;
+    kz_err err;
+    assert_int_equal(kz_match_run(set, &o2, sink, &x, &st, &err), KZ_OK);
+    assert_int_equal(st.lines, 3003);
+    assert_int_equal(st.malformed, 1);
+    assert_int_equal(st.too_long, 1);
+    assert_int_equal(st.invalid_utf8, 2);   /* the garbage line and the broken URL */
+    assert_int_equal(st.failed_files, 0);
+    assert_true(x.ordered);
+    /* the matches of the line with invalid UTF-8 are still found: line 3 */
+    char want[128];
+    snprintf(want, sizeof want, "%s:3:evil.example:10.9.9.9", inputs[0]);
+    assert_string_equal(x.v[0], want);
+    size_t whole = x.n;
+    free(x.v);
+
+    o2.inputs = inputs + 1;
+    hits y = {.ordered = true};
+    assert_int_equal(kz_match_run(set, &o2, sink, &y, &st, &err), KZ_OK);
+    assert_int_equal(st.failed_files, 1);
+    assert_true(st.lines > 2000 && st.lines < 3003);  /* what came before the cut */
+    assert_true(y.n > 0 && y.n <= whole);
+    assert_true(y.ordered);
+    free(y.v);
+    free(bad);
+    free(log);
+}
+
+static void stdin_and_time_parsing(void **state)
+{
+    (void)state;
+    assert_int_equal(kz_match_parse_time("1700000000.123", 14), 1700000000123LL);
+    assert_int_equal(kz_match_parse_time("1700000000", 10), 1700000000000LL);
+    assert_int_equal(kz_match_parse_time("1700000000123", 13), 1700000000123LL);
+    assert_int_equal(kz_match_parse_time("2023-11-14T22:13:20Z", 20), 1700000000000LL);
+    assert_int_equal(kz_match_parse_time("yesterday", 9), 0);
+    assert_int_equal(kz_match_parse_time("17000.00.1", 10), 0);
+    assert_int_equal(kz_match_parse_time(NULL, 0), 0);
+    /* JSON lines from a pipe on stdin */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    const char *text = "{\"ts\":\"2026-01-01T00:00:00Z\",\"client_ip\":\"10.1.1.1\",\"q\":\"x.evil.example\"}\n"
+                       "{\"ts\":\"2026-01-01T00:00:01Z\",\"client_ip\":\"10.1.1.2\",\"q\":\"good.example\"}\n";
+    assert_int_equal(write(fds[1], text, strlen(text)), (ssize_t)strlen(text));
+    close(fds[1]);
+    int saved = dup(0);
+    dup2(fds[0], 0);
+    close(fds[0]);
+    char *inputs[] = {"-"};
+    kz_match_opts o = opts(inputs, 1);
+    hits x = {.ordered = true};
+    kz_match_stats st;
+    kz_err err;
+    kz_rc rc = kz_match_run(set, &o, sink, &x, &st, &err);
+    dup2(saved, 0);
+    close(saved);
+    assert_int_equal(rc, KZ_OK);
+    assert_int_equal(x.n, 1);
+    assert_string_equal(x.v[0], "-:1:evil.example:10.1.1.1");
+    free(x.v);
+}
+
+static void output_is_one_json_line(void **state)
+{
+    (void)state;
+    kz_match_hit h = {.file = "a \"log\"", .line = 7, .ts = "1700000000.5", .ts_len = 12,
+                      .time = 1700000000500LL, .field = "url", .field_len = 3,
+                      .observed = "www.evil.example", .observed_len = 16, .victim = "10.0.0.1",
+                      .victim_len = 8, .victim_field = "client", .victim_field_len = 6};
+    for (uint32_t i = 0; i < kz_indset_count(set); i++) {
+        kz_ind_info info;
+        char idbuf[48];
+        kz_indset_get(set, i, &info, idbuf);
+        if (strcmp(info.value, "evil.example") == 0)
+            h.ind = i;
+    }
+    kz_buf b;
+    kz_buf_init(&b, 1 << 16);
+    assert_int_equal(kz_match_hit_json(set, &h, &b), KZ_OK);
+    assert_string_equal(b.p, "{\"file\":\"a \\\"log\\\"\",\"line\":7,\"ts\":\"2023-11-14T22:13:20.500Z\","
+                             "\"field\":\"url\",\"observed\":\"www.evil.example\",\"indicator\":{\"id\":null,"
+                             "\"type\":\"domain\",\"value\":\"evil.example\"},\"victim\":\"10.0.0.1\","
+                             "\"victim_field\":\"client\"}");
+    kz_buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(values_as_logs_write_them),
+        cmocka_unit_test(pipeline_keeps_order_and_lines),
+        cmocka_unit_test(bad_input_is_counted),
+        cmocka_unit_test(stdin_and_time_parsing),
+        cmocka_unit_test(output_is_one_json_line),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
