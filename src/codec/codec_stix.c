@@ -175,37 +175,6 @@ static kz_rc strings(dec *d, const char *key, size_t max, kz_strlist *out)
     return kz_json_strlist(v, key, max, KZ_STIX_ID_MAX, NULL, d->a, out, d->err);
 }
 
-/* s cut to at most max code points, control characters other than newlines and tabs
- * (all of them when single_line) turned into spaces, so that a long or odd name from
- * another tool still fits Kizuna's field rules. */
-static char *tidy(kz_arena *a, const char *s, size_t max, bool single_line)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s), o = 0, cps = 0;
-    char *out = kz_arena_alloc(a, n + 1);
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n && cps < max;) {
-        size_t k = kz_utf8_seq_len((const unsigned char *)s + i, n - i);
-        if (k == 0) {  /* invalid byte: U+FFFD would grow the text; a '?' does not */
-            out[o++] = '?';
-            i++;
-        } else if (k == 1 && ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)) {
-            bool keep = !single_line && (s[i] == '\n' || s[i] == '\t' || s[i] == '\r');
-            out[o++] = keep ? s[i] : ' ';
-            i++;
-        } else {
-            memcpy(out + o, s + i, k);
-            o += k;
-            i += k;
-        }
-        cps++;
-    }
-    out[o] = '\0';
-    return out;
-}
-
 /* The most restrictive TLP label among the markings, -1 without one. */
 static kz_rc markings(dec *d, int *tlp)
 {
@@ -271,7 +240,7 @@ static kz_rc indicator(dec *d, kz_stix_obj *o)
     if ((rc = kz_stix_pattern_parse(pattern, strlen(pattern), d->a, &root, d->err)))
         return rc;
     o->single = kz_stix_pattern_indicator(root, d->a, &o->ind_type, &o->value);
-    o->description = tidy(d->a, o->description, 4000, false);
+    o->description = kz_text_fit(d->a, o->description, 4000, false);
     return KZ_OK;
 }
 
@@ -302,10 +271,10 @@ static kz_rc incident(dec *d, kz_stix_obj *o)
     o->classified = json_object_get(in, "rsit_type") != NULL;
     if (!o->classified)
         json_object_set_new(in, "rsit_type", json_string("undetermined"));
-    const char *title = tidy(d->a, name ? name : "Grouping", 300, true);
+    const char *title = kz_text_fit(d->a, name ? name : "Grouping", 300, true);
     json_object_set_new(in, "title", json_string(title && title[0] ? title : "Untitled"));
     if (description)
-        json_object_set_new(in, "description", json_string(tidy(d->a, description, 20000, false)));
+        json_object_set_new(in, "description", json_string(kz_text_fit(d->a, description, 20000, false)));
     json_object_set_new(in, "tlp", json_string("clear"));  /* required by the table; set by the importer */
     memset(&o->incident, 0, sizeof o->incident);
     rc = kz_json_decode(in, &kz_incident_schema, &o->incident, KZ_DECODE_CREATE, d->a, NULL, d->err);

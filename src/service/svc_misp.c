@@ -7,6 +7,7 @@
 #include "model/taxonomy.h"
 #include "model/validate.h"
 #include "service/sharing_internal.h"
+#include "service/stix_internal.h"
 #include "store/stix.h"
 #include "util/utf8.h"
 
@@ -31,11 +32,9 @@ typedef struct misp_import {
     bool changed;
 } misp_import;
 
-static bool fatal(kz_rc rc) { return rc == KZ_ENOMEM || rc == KZ_ESTORE || rc == KZ_EINTERNAL || rc == KZ_ECORRUPT; }
-
 static kz_rc reject(misp_import *im, const char *where, kz_rc rc, const kz_err *e)
 {
-    if (fatal(rc)) {
+    if (kz__import_fatal(rc)) {
         if (e != im->c->err)
             *im->c->err = *e;
         return rc;
@@ -43,29 +42,6 @@ static kz_rc reject(misp_import *im, const char *where, kz_rc rc, const kz_err *
     if (im->o->on_reject)
         im->o->on_reject(im->o->ctx, im->file, where, e);
     return KZ_OK;
-}
-
-/* The text cut to max code points on a character boundary, control characters (but
- * newlines when multiline) as spaces. */
-static char *fit(kz_arena *a, const char *s, size_t max, bool multiline)
-{
-    size_t n = strlen(s), o = 0, cps = 0;
-    char *out = kz_arena_alloc(a, n + 1);
-    for (size_t i = 0; out && i < n && cps < max; cps++) {
-        size_t k = kz_utf8_seq_len((const unsigned char *)s + i, n - i);
-        if (k <= 1) {
-            unsigned char ch = (unsigned char)s[i];
-            out[o++] = k == 0 ? '?' : ch < 0x20 && !(multiline && (ch == '\n' || ch == '\t')) ? ' ' : (char)ch;
-            i++;
-        } else {
-            memcpy(out + o, s + i, k);
-            o += k;
-            i += k;
-        }
-    }
-    if (out)
-        out[o] = '\0';
-    return out;
 }
 
 static int label(int tag_tlp, int distribution, int fallback)
@@ -76,22 +52,6 @@ static int label(int tag_tlp, int distribution, int fallback)
     return d >= 0 ? d : fallback;
 }
 
-/* kz_apply_fn: a newer version of the event replaces the incident's fields. */
-static kz_rc apply_event(void *target, void *ctx, kz_err *err)
-{
-    (void)err;
-    kz_incident *t = target;
-    const kz_incident *src = ctx;
-    t->title = src->title;
-    t->description = src->description;
-    t->rsit_class = src->rsit_class;
-    t->rsit_type = src->rsit_type;
-    t->occurred = src->occurred;
-    t->tlp = src->tlp;
-    t->recipients = src->recipients;
-    return KZ_OK;
-}
-
 static kz_rc on_event(void *ctx, const kz_misp_event *ev)
 {
     misp_import *im = ctx;
@@ -100,7 +60,7 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
     im->event_tlp = label(ev->tlp, ev->distribution, im->o->tlp);
     const kz_term *rsit = ev->rsit_type ? kz_vocab_find(&kz_rsit_types, ev->rsit_type) : NULL;
     kz_incident inc = {
-        .title = fit(&im->event, ev->info && ev->info[0] ? ev->info : "MISP event", 300, false),
+        .title = kz_text_fit(&im->event, ev->info && ev->info[0] ? ev->info : "MISP event", 300, false),
         .description = kz_arena_printf(&im->event, "MISP event %s%s%s", ev->uuid, ev->orgc ? " by " : "",
                                        ev->orgc ? ev->orgc : ""),
         .rsit_type = (char *)(rsit ? rsit->value : "undetermined"),
@@ -133,8 +93,16 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
     } else if (strcmp(version, now_version) == 0) {
         im->rep->events_unchanged++;
     } else {
-        kz_incident out;
-        if (!(rc = kz_svc_incident_update(c, id, apply_event, &inc, &out))) {
+        kz_incident out, stored;
+        /* MISP says nothing of status, sector, states or impact: the stored ones stay */
+        if (!(rc = kz_svc_incident_get(c, id, &stored))) {
+            inc.status = stored.status;
+            inc.sector = stored.sector;
+            inc.states = stored.states;
+            inc.impact = stored.impact;
+            inc.allow_clients = stored.allow_clients;
+        }
+        if (!rc && !(rc = kz_svc_incident_update(c, id, kz__apply_imported_incident, &inc, &out))) {
             im->rep->events_updated++;
             im->changed = true;
         }
@@ -175,7 +143,7 @@ static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *wh
     if (ind.first_seen > ind.last_seen)
         ind.last_seen = ind.first_seen;
     if (at->category || at->comment)
-        ind.description = fit(&im->obj, kz_arena_printf(&im->obj, "%s%s%s", at->category ? at->category : "",
+        ind.description = kz_text_fit(&im->obj, kz_arena_printf(&im->obj, "%s%s%s", at->category ? at->category : "",
                                                         at->category && at->comment && at->comment[0] ? ": " : "",
                                                         at->comment ? at->comment : ""), 4000, true);
     /* the description and the seen times describe the first report; a value repeated
@@ -228,7 +196,7 @@ static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
         rc = kz_misp_read_event(&in, &sink, &e);
         im->feed->close(im->feed->ctx, in.src.ctx);
     }
-    if (rc && !fatal(rc)) {  /* a file that cannot be read or parsed: reported, skipped */
+    if (rc && !kz__import_fatal(rc)) {  /* a file that cannot be read or parsed: reported, skipped */
         if (!e.rc)
             e = *im->c->err;
         im->rep->events_failed++;

@@ -9,6 +9,7 @@
 
 #include "codec/indicator_norm.h"
 #include "service/sharing_internal.h"
+#include "service/stix_internal.h"
 #include "util/alloc.h"
 
 #include <stdio.h>
@@ -117,12 +118,9 @@ static void outcome(import *im, const char *id, const char *version, kz_stix_out
         im->o->on_object(im->o->ctx, id, version, what, why);
 }
 
-/* Errors of the store or of memory stop the import; the others reject one object. */
-static bool fatal(kz_rc rc) { return rc == KZ_ENOMEM || rc == KZ_ESTORE || rc == KZ_EINTERNAL || rc == KZ_ECORRUPT; }
-
 static kz_rc reject(import *im, const kz_stix_obj *obj, const char *where, kz_rc rc, const kz_err *why)
 {
-    if (fatal(rc)) {
+    if (kz__import_fatal(rc)) {
         *im->c->err = *why;
         return rc;
     }
@@ -268,7 +266,7 @@ static kz_rc keep_object(import *im, const kz_stix_obj *obj)
     if (!rc)
         rc = kz_store_stix_put(im->c->db, &row, &added, im->c->err);
     if (rc)
-        return fatal(rc) ? rc : reject(im, obj, NULL, rc, im->c->err);
+        return kz__import_fatal(rc) ? rc : reject(im, obj, NULL, rc, im->c->err);
     if (added) {
         im->rep->kept_new++;
         im->changed = true;
@@ -316,8 +314,7 @@ static kz_rc put_indicator(import *im, const kz_stix_obj *obj)
     return KZ_OK;
 }
 
-/* kz_apply_fn: an imported report replaces what an earlier version said. */
-static kz_rc apply_incident(void *target, void *ctx, kz_err *err)
+kz_rc kz__apply_imported_incident(void *target, void *ctx, kz_err *err)
 {
     (void)err;
     kz_incident *t = target;
@@ -336,6 +333,8 @@ static kz_rc apply_incident(void *target, void *ctx, kz_err *err)
     t->allow_clients = src->allow_clients;
     return KZ_OK;
 }
+
+bool kz__import_fatal(kz_rc rc) { return rc == KZ_ENOMEM || rc == KZ_ESTORE || rc == KZ_EINTERNAL || rc == KZ_ECORRUPT; }
 
 static kz_rc link_refs(import *im, const kz_stix_obj *obj, const char *incident)
 {
@@ -406,7 +405,7 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
         im->rep->incidents_unchanged++;
     } else {
         kz_incident out;
-        rc = kz_svc_incident_update(c, id, apply_incident, &inc, &out);
+        rc = kz_svc_incident_update(c, id, kz__apply_imported_incident, &inc, &out);
         if (!rc)
             im->rep->incidents_updated++;
     }
@@ -487,7 +486,7 @@ static kz_rc match_observed(import *im, const kz_stix_obj *obj)
         act_end(im, own);
         c->err = saved;
         if (rc)
-            return fatal(rc) ? rc : KZ_OK;
+            return kz__import_fatal(rc) ? rc : KZ_OK;
         for (size_t k = 0; k < page.n; k++) {
             if (strcmp(page.items[k].value, norm.value) != 0)
                 continue;

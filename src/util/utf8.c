@@ -1,6 +1,10 @@
 /* UTF-8 validation (RFC 3629) and the text checks for API string fields. */
 #include "util/utf8.h"
 
+#include "util/arena.h"
+
+#include <string.h>
+
 size_t kz_utf8_seq_len(const unsigned char *s, size_t n)
 {
     if (n == 0)
@@ -58,4 +62,28 @@ bool kz_text_ok(const char *s, size_t n, bool multiline)
         i += len;
     }
     return true;
+}
+
+char *kz_text_fit(kz_arena *a, const char *s, size_t max, bool multiline)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s), o = 0, cps = 0;
+    char *out = kz_arena_alloc(a, n + 1);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n && cps < max; cps++) {
+        size_t k = kz_utf8_seq_len((const unsigned char *)s + i, n - i);
+        if (k <= 1) {  /* '?' for an invalid byte: U+FFFD would grow the text */
+            unsigned char c = (unsigned char)s[i++];
+            bool keep = multiline && (c == '\n' || c == '\t');
+            out[o++] = k == 0 ? '?' : (c < 0x20 || c == 0x7F) && !keep ? ' ' : (char)c;
+        } else {
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+        }
+    }
+    out[o] = '\0';
+    return out;
 }

@@ -16,4 +16,10 @@ size_t kz_utf8_count(const char *s, size_t n);
  * only when multiline). */
 bool kz_text_ok(const char *s, size_t n, bool multiline);
 
+/* s cut to at most max code points on a character boundary, invalid bytes as '?' and
+ * control characters as spaces (but TAB and LF when multiline), so that text from
+ * another tool fits Kizuna's field rules. In a; NULL in gives NULL out (and on ENOMEM). */
+struct kz_arena;
+char *kz_text_fit(struct kz_arena *a, const char *s, size_t max, bool multiline);
+
 #endif

@@ -121,3 +121,19 @@ def test_tlp_default_dry_run_and_bad_feeds(server, tmp_path):
     # a feed without a manifest fails as a whole, writing nothing
     r = run_kizuna("import", "misp", "--db", server.db, "--log-level", "warn", tmp_path, check=False)
     assert r.returncode == 1 and "manifest.json" in r.stderr, r.stderr
+
+
+def test_a_newer_event_updates_its_incident_and_keeps_local_status(server, tmp_path):
+    feed = tmp_path / "feed"
+    shutil.copytree(FEED, feed)
+    import_misp(server, feed)
+    assert server.admin.patch(f"/incidents/{EVENT1}", {"status": "contained"}).status_code == 200
+    path = feed / f"{EVENT1}.json"
+    text = path.read_text().replace('"timestamp": "1772380800", "publish_timestamp"',
+                                    '"timestamp": "1772990000", "publish_timestamp"')
+    text = text.replace('"info": "Phishing wave against hospitals"', '"info": "Phishing wave against hospitals (update)"')
+    path.write_text(text)
+    r = import_misp(server, feed)
+    assert "3 events: 0 created, 1 updated, 1 unchanged, 1 failed" in r.stdout, r.stdout
+    inc = server.admin.get(f"/incidents/{EVENT1}").json()
+    assert inc["title"] == "Phishing wave against hospitals (update)" and inc["status"] == "contained"
