@@ -70,27 +70,9 @@ const char *kz_stix_uuid(const char *id, const char *type)
     return id + n + 2;
 }
 
-void kz_stix_uuid_out(const char *kz_id, char out[37])
-{
-    snprintf(out, 37, "%s", kz_id);
-    if (strlen(out) == 36 && out[14] == '7')
-        out[14] = '4';
-}
-
-bool kz_stix_uuid_alt(const char *uuid, char out[37])
-{
-    if (strlen(uuid) != 36 || uuid[14] != '4')
-        return false;
-    snprintf(out, 37, "%s", uuid);
-    out[14] = '7';
-    return true;
-}
-
 char *kz_stix_id(kz_arena *a, const char *type, const char *id)
 {
-    char u[37];
-    kz_stix_uuid_out(id, u);
-    return kz_arena_printf(a, "%s--%s", type, u);
+    return kz_arena_printf(a, "%s--%s", type, id);
 }
 
 /* The grammar of STIX type names (core.json): lowercase words joined by hyphens. */

@@ -32,12 +32,11 @@ static kz_rc put_str(kz_buf *b, const char *key, const char *s)
     return rc ? rc : kz_json_text_str(b, s);
 }
 
-/* fmt with one %s for the STIX id of a Kizuna object of type (kz_stix_uuid_out). */
+/* fmt with one %s for the STIX id of a Kizuna object of type. */
 static kz_rc put_ref(kz_buf *b, const char *fmt, const char *type, const char *id)
 {
-    char u[37], ref[320];
-    kz_stix_uuid_out(id, u);
-    snprintf(ref, sizeof ref, "%s--%s", type, u);
+    char ref[320];
+    snprintf(ref, sizeof ref, "%s--%s", type, id);
     return kz_buf_printf(b, fmt, ref);
 }
 

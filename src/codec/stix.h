@@ -156,16 +156,8 @@ kz_rc kz_stix_write_sighting(kz_buf *b, const kz_sighting *s);
 /* '{"type":"bundle","id":"bundle--<uuid>","objects":[' with a new random id. */
 kz_rc kz_stix_write_bundle_head(kz_buf *b);
 
-/* Kizuna ids are UUIDs of version 4, or 7 (indicators: time-ordered, so that bulk
- * writes append to the index); STIX identifiers must be version 4 (or 5). A version-7
- * id is written with its version digit as 4 (its other 122 bits unchanged), and reading
- * one back tries both. kz_stix_uuid_out: the UUID to write for a Kizuna id (out gets
- * at least 37 bytes). kz_stix_uuid_alt: for a version-4 UUID, the version-7 id it may
- * stand for; false for any other. */
-void kz_stix_uuid_out(const char *kz_id, char out[37]);
-bool kz_stix_uuid_alt(const char *uuid, char out[37]);
-
-/* The STIX id of a Kizuna object: "indicator--<id>" (the UUID as kz_stix_uuid_out). */
+/* The STIX id of a Kizuna object: "indicator--<id>". Kizuna ids are UUIDs that STIX
+ * accepts as they are (see kz_uuid_ordered for the time-ordered indicator ids). */
 char *kz_stix_id(kz_arena *a, const char *type, const char *id);
 
 /* The Kizuna id inside a STIX id of the given type ("indicator--<uuid>" -> "<uuid>"),

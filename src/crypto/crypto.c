@@ -71,7 +71,7 @@ void kz_uuid4(char out[KZ_UUID_TEXT])
     uuid_text(b, 4, out);
 }
 
-void kz_uuid7(char out[KZ_UUID_TEXT], int64_t unix_ms)
+void kz_uuid_ordered(char out[KZ_UUID_TEXT], int64_t unix_ms)
 {
     /* RFC 9562 6.2 method 1: rand_a is a 12-bit counter within one millisecond, started
      * at a random value below 2048; past 4095 the time moves on by one. So the ids of one
@@ -95,7 +95,7 @@ void kz_uuid7(char out[KZ_UUID_TEXT], int64_t unix_ms)
     b[7] = (unsigned char)(seq & 0xFF);
     for (int i = 5; i >= 0; i--, t >>= 8)
         b[i] = (unsigned char)(t & 0xFF);
-    uuid_text(b, 7, out);
+    uuid_text(b, 4, out); /* see crypto.h: the version-7 layout, marked 4 for STIX */
 }
 
 void kz_hex_encode(const unsigned char *in, size_t n, char *out)

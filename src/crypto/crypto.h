@@ -35,10 +35,12 @@ void kz_token_new(char out[KZ_TOKEN_TEXT]);
 /* Random RFC 4122 version-4 UUID in lowercase text. */
 void kz_uuid4(char out[KZ_UUID_TEXT]);
 
-/* RFC 9562 version-7 UUID: the Unix time in ms (48 bits), a 12-bit counter, 62 random
- * bits. The ids one thread makes strictly increase, so a table that receives them in
- * bulk appends to its id index instead of inserting all over it. */
-void kz_uuid7(char out[KZ_UUID_TEXT], int64_t unix_ms);
+/* A time-ordered UUID: the Unix time in ms (48 bits), a 12-bit counter, 62 random bits,
+ * as RFC 9562 lays out version 7, so that the ids one thread makes strictly increase and
+ * a table receiving them in bulk appends to its id index instead of inserting all over
+ * it. Its version digit says 4: STIX 2.1 identifiers (and many validators) accept only
+ * versions 1 to 5, and these ids are exported as they are. */
+void kz_uuid_ordered(char out[KZ_UUID_TEXT], int64_t unix_ms);
 
 /* BLAKE2b-256 of data as lowercase hex. Used to store high-entropy secrets (API keys,
  * tokens): they need no slow password hash, only a one-way function. */

@@ -129,7 +129,7 @@ kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_ar
         char *id = kz_arena_alloc(scratch, KZ_UUID_TEXT);
         if (!id)
             return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-        kz_uuid7(id, b->now);  /* time-ordered: bulk inserts append to the id index */
+        kz_uuid_ordered(id, b->now);  /* time-ordered: bulk inserts append to the id index */
         o->id = id;
     }
     o->created = o->modified = b->now;

@@ -208,10 +208,8 @@ static bool resolve_indicator(import *im, const char *stix_id, char out[37])
     if (kz_store_stix_ref_get(im->c->db, stix_id, &kind, out, NULL, &e) == KZ_OK)
         return kind == 'i';
     const char *u = kz_stix_uuid(stix_id, "indicator");
-    char alt[37];
     kz_indicator ind;
-    if (!u || (kz_store_indicator_get(im->c->db, NULL, u, &im->obj, &ind, &e) &&
-               (!kz_stix_uuid_alt(u, alt) || kz_store_indicator_get(im->c->db, NULL, alt, &im->obj, &ind, &e))))
+    if (!u || kz_store_indicator_get(im->c->db, NULL, u, &im->obj, &ind, &e))
         return false;
     kz_tlp_subject subj = kz_indicator_subject(&ind);
     if (!kz_tlp_visible(&im->c->who, &subj))
@@ -243,9 +241,7 @@ static bool id_taken(import *im, const char *id, char kind)
 static char *free_id(import *im, const char *stix_id, const char *type, char kind)
 {
     const char *u = kz_stix_uuid(stix_id, type);
-    char alt[37];
-    /* the version-7 id it may stand for must be free too, or both would export alike */
-    if (!u || id_taken(im, u, kind) || (kz_stix_uuid_alt(u, alt) && id_taken(im, alt, kind)))
+    if (!u || id_taken(im, u, kind))
         return NULL;
     return kz_arena_strdup(&im->obj, u);
 }

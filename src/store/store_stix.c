@@ -106,19 +106,17 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
 
 /* ?1 label, ?2 viewer, ?3 added after, ?4 ids, ?5 types, ?6 spec versions, ?7 limit,
  * ?8 version mode, ?9 versions, ?10-?12 the row to start after. */
-/* The STIX form of a Kizuna id (codec/stix.h kz_stix_uuid_out: version 7 written as 4). */
-#define STIX_UUID "iif(substr(id, 15, 1) = '7', substr(id, 1, 14) || '4' || substr(id, 16), id)"
 
 static const char taxii_sql[] =
     "SELECT k, n, id, kz_id, added, modified, version, spec_version, json FROM ("
-    " SELECT 'i' AS k, n, 'indicator--' || " STIX_UUID " AS id, id AS kz_id, modified AS added, modified,"
+    " SELECT 'i' AS k, n, 'indicator--' || id AS id, id AS kz_id, modified AS added, modified,"
     "  NULL AS version, '2.1' AS spec_version, NULL AS json, 'indicator' AS type"
     "  FROM indicators WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients)"
     " UNION ALL"
-    " SELECT 'r', n, 'report--' || " STIX_UUID ", id, modified, modified, NULL, '2.1', NULL, 'report'"
+    " SELECT 'r', n, 'report--' || id, id, modified, modified, NULL, '2.1', NULL, 'report'"
     "  FROM incidents WHERE tlp = ?1 AND kz_visible(?2, tlp, organization, recipients, allow_clients)"
     " UNION ALL"
-    " SELECT 's', n, 'sighting--' || " STIX_UUID ", id, modified, modified, NULL, '2.1', NULL, 'sighting'"
+    " SELECT 's', n, 'sighting--' || id, id, modified, modified, NULL, '2.1', NULL, 'sighting'"
     "  FROM sightings WHERE tlp = ?1 AND kz_visible(?2, tlp, observer, recipients, allow_clients)"
     " UNION ALL"
     " SELECT 'x', n, id, NULL, added, modified, version, spec_version, json, type"
