@@ -234,7 +234,7 @@ out:
 }
 
 static const kz_opt match_opts[] = {
-    {"indicators", "FILE", NULL, "indicators to match: lines of type,value[,id]"},
+    {"indicators", "FILE", NULL, "indicators to match: lines of type,value[,id], or a STIX 2.1 bundle"},
     KZ_OPT_DB,
     {"key", "KEY", NULL, "with --db: match what this API key may see (default: the node's own organization)"},
     {"format", "FORMAT", "auto", "auto, json, csv, tsv, zeek, squid or text"},

@@ -2,7 +2,10 @@
  *   - an indicator file: one "type,value" or "type,value,id" per line (CSV quoting
  *     allowed; '#' comments, blank lines and a "type,value" header skipped), every value
  *     normalized as on import; bad lines are reported with their number and field, and
- *     the load fails after reading them all
+ *     the load fails after reading them all. Or a STIX 2.1 bundle (a file whose first
+ *     character is '{'): its indicators whose pattern names one observable, unless
+ *     revoked or expired, read with issue 3's STIX codec (codec/stix.h); objects that do
+ *     not decode are reported with their position and fail the load the same way
  *   - the database: the indicators the caller may see under TLP that have not expired
  *   - the recorder: a match sink (kz_match_sink) that sums matches of database
  *     indicators per indicator and day into sighting reports (first and last seen are
@@ -19,6 +22,7 @@
 
 typedef struct kz_ind_load_report {
     uint64_t lines, added, bad;
+    uint64_t skipped;   /* STIX: revoked, expired, or patterns that are not one observable */
 } kz_ind_load_report;
 
 kz_rc kz_match_load_file(kz_indset_builder *b, const char *path, FILE *warn, int max_warnings,

@@ -5,11 +5,13 @@
 #include "service/match_sources.h"
 
 #include "codec/csv.h"
+#include "codec/stix.h"
 #include "service/sharing.h"
 #include "service/victims.h"
 #include "util/alloc.h"
 #include "util/reader.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,9 +27,108 @@ static void warn_line(FILE *warn, int *shown, int max, const char *path, uint64_
     (*shown)++;
 }
 
+/* ---- STIX bundles ----------------------------------------------------------------- */
+
+typedef struct stix_load {
+    kz_indset_builder *b;
+    kz_ind_load_report *rep;
+    kz_arena a;
+    FILE *warn;
+    int shown, max;
+    const char *path;
+    kz_time now;
+    kz_err *err;
+} stix_load;
+
+static kz_rc file_read(void *ctx, char *buf, size_t cap, size_t *got, kz_err *err)
+{
+    FILE *f = ctx;
+    *got = fread(buf, 1, cap, f);
+    if (*got == 0 && ferror(f))
+        return kz_fail(err, KZ_EIO, "indicators", "read failed");
+    return KZ_OK;
+}
+
+static kz_rc stix_object(void *ctx, const char *json, size_t len, const char *where)
+{
+    stix_load *l = ctx;
+    kz_stix_obj o;
+    kz_err e;
+    kz_arena_free(&l->a);
+    kz_arena_init(&l->a);
+    l->rep->lines++;
+    if (kz_stix_decode(json, len, &l->a, &o, &e) != KZ_OK) {
+        l->rep->bad++;
+        if (l->warn && l->shown++ < l->max)
+            fprintf(l->warn, "%s: %s: %s%s%s\n", l->path, where, e.field, *e.field ? ": " : "", e.msg);
+        return KZ_OK;
+    }
+    if (o.kind != KZ_STIX_INDICATOR)
+        return KZ_OK;  /* identities, markings, reports: nothing to match */
+    if (o.revoked || (o.valid_until && o.valid_until <= l->now) || !o.single) {
+        l->rep->skipped++;  /* revoked, expired, or a pattern that is not one observable */
+        return KZ_OK;
+    }
+    kz_norm nm;
+    if (kz_indicator_normalize((kz_ind_type)o.ind_type, o.value, strlen(o.value), &l->a, "value", &nm,
+                               &e) != KZ_OK) {
+        l->rep->bad++;
+        if (l->warn && l->shown++ < l->max)
+            fprintf(l->warn, "%s: %s (%s): pattern: %s\n", l->path, where, o.id, e.msg);
+        return KZ_OK;
+    }
+    kz_rc rc = kz_indset_add(l->b, (kz_ind_type)o.ind_type, &nm, o.id, l->err);
+    if (!rc)
+        l->rep->added++;
+    return rc;
+}
+
+static kz_rc load_stix(kz_indset_builder *b, const char *path, FILE *in, FILE *warn,
+                       int max_warnings, kz_ind_load_report *rep, kz_err *err)
+{
+    stix_load l = {.b = b, .rep = rep, .warn = warn, .max = max_warnings, .path = path,
+                   .now = kz_now_ms(), .err = err};
+    kz_arena_init(&l.a);
+    kz_byte_source src = {file_read, in};
+    kz_stix_doc doc;
+    kz_err e;
+    kz_err_clear(&e);
+    kz_rc rc = kz_stix_read(&src, stix_object, &l, &doc, &e);
+    kz_arena_free(&l.a);
+    if (rc && e.rc)  /* the document itself (err holds what stix_object failed with) */
+        return kz_fail(err, rc, "indicators", "%s: %s", path, e.msg);
+    if (!rc && rep->bad)
+        rc = kz_fail(err, KZ_EINVAL, "indicators", "%s: %llu bad STIX object%s", path,
+                     (unsigned long long)rep->bad, rep->bad == 1 ? "" : "s");
+    return rc;
+}
+
+/* The first byte that is not blank: '{' opens a STIX bundle. */
+static int first_byte(FILE *f)
+{
+    int c;
+    while ((c = getc(f)) != EOF && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
+        ;
+    if (c != EOF)
+        ungetc(c, f);
+    return c;
+}
+
 kz_rc kz_match_load_file(kz_indset_builder *b, const char *path, FILE *warn, int max_warnings,
                          kz_ind_load_report *rep, kz_err *err)
 {
+    if (strcmp(path, "-") != 0) {
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            return kz_fail(err, KZ_EIO, "indicators", "%s: %s", path, strerror(errno));
+        kz_rc rc = KZ_OK;
+        bool stix = first_byte(f) == '{';
+        if (stix)
+            rc = load_stix(b, path, f, warn, max_warnings, rep, err);
+        fclose(f);
+        if (stix)
+            return rc;
+    }
     kz_reader *r;
     kz_rc rc = kz_reader_open(path, 0, 64 * 1024, &r, err);
     if (rc)
@@ -54,12 +155,6 @@ kz_rc kz_match_load_file(kz_indset_builder *b, const char *path, FILE *warn, int
             i++;
         if (i == ln.len || ln.p[i] == '#')
             continue;
-        if (first && ln.p[0] == '{') {
-            rc = kz_fail(err, KZ_EINVAL, "indicators",
-                         "%s: a STIX bundle: import it with `kizuna import stix` and match with --db",
-                         path);
-            break;
-        }
         kz_csv_field f[4];
         int nf;
         kz_err e;

@@ -266,6 +266,39 @@ def test_cli_errors(tmp_path):
     assert r.returncode == 1 and "missing.log: No such file or directory" in r.stderr
 
 
+def test_stix_bundle_as_indicator_file(tmp_path):
+    def ind(n, pattern, **kw):
+        return dict({"type": "indicator", "spec_version": "2.1", "id": "indicator--%08d-5b6a-4978-8a9b-abcdefabcdef" % n,
+                     "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z", "pattern": pattern,
+                     "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"}, **kw)
+    bundle = {"type": "bundle", "id": "bundle--6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab", "objects": [
+        ind(1, "[domain-name:value = 'Evil.Example']"),
+        ind(2, "[ipv4-addr:value = '203.0.113.0/24']"),
+        ind(3, "[url:value = 'HTTP://phish.example:80/a/../login']"),
+        ind(4, "[domain-name:value = 'old.example']", valid_until="2021-01-01T00:00:00Z",
+            created="2020-01-01T00:00:00Z", modified="2020-01-01T00:00:00Z", valid_from="2020-01-01T00:00:00Z"),
+        ind(5, "[domain-name:value = 'revoked.example']", revoked=True),
+        ind(6, "[file:name = 'x.exe'] OR [process:name = 'y']"),
+        {"type": "identity", "spec_version": "2.1", "id": "identity--5f2e3d4c-5b6a-4978-8a9b-abcdefabcdef",
+         "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z", "name": "CSIRT",
+         "identity_class": "organization"}]}
+    (tmp_path / "feed.json").write_text(json.dumps(bundle, indent=1))
+    log = ["1767225600.%d 1 10.0.0.%d TCP_MISS/200 1 GET %s - HIER_DIRECT/%s -" % (i, i, u, p) for i, (u, p) in enumerate([
+        ("http://www.evil.example/", "192.0.2.1"), ("http://good.example/", "203.0.113.77"),
+        ("http://phish.example/login", "192.0.2.1"), ("http://old.example/", "192.0.2.1"),
+        ("http://revoked.example/", "192.0.2.1")], 1)]
+    (tmp_path / "s.log").write_text("\n".join(log) + "\n")
+    r = run_kizuna("match", "--indicators", tmp_path / "feed.json", "--summary", "json", tmp_path / "s.log")
+    hits = [(h["line"], h["indicator"]["id"][:19]) for h in map(json.loads, r.stdout.splitlines())]
+    assert hits == [(1, "indicator--00000001"), (2, "indicator--00000002"), (3, "indicator--00000003")]
+    assert json.loads(r.stderr.strip().splitlines()[-1])["indicators"] == 3
+    bundle["objects"].append({"type": "indicator", "id": "indicator--nope"})
+    (tmp_path / "bad.json").write_text(json.dumps(bundle))
+    r = run_kizuna("match", "--indicators", tmp_path / "bad.json", tmp_path / "s.log", check=False)
+    assert r.returncode == 1 and "objects[7]" in r.stderr and "1 bad STIX object" in r.stderr
+    assert r.stdout == ""
+
+
 def test_stdin_and_help():
     r = subprocess.run([KIZUNA, "match", "--help"], capture_output=True, text=True, check=True)
     assert "--indicators FILE" in r.stdout and "KIZUNA_FORMAT" in r.stdout
