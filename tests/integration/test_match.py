@@ -395,3 +395,29 @@ def test_viewer_key_may_not_write_back(server, tmp_path):
     assert json.loads(r.stdout.splitlines()[0])["indicator"]["value"] == "phish.example"
     r = run_kizuna("match", "--db", server.db, "--key", "kz_not-a-key", tmp_path / "p.log", check=False)
     assert r.returncode == 1 and "unknown or revoked API key" in r.stderr
+
+
+# ---- AS indicators, through the routing data of `kizuna geo` -------------------------------
+
+
+def test_as_indicators_match_through_the_routing_data(tmp_path):
+    table = tmp_path / "geo.kzg"
+    run_kizuna("geodata", "build", "--table", table)  # the real routing data installed by npm
+    ips = ["1.1.1.1", "1.0.0.1", "8.8.8.8", "2606:4700:4700::1111", "9.9.9.9", "10.1.2.3"]
+    asn_of = {line.split("\t")[0]: line.split("\t")[1]
+              for line in run_kizuna("geo", "--table", table, *ips).stdout.splitlines()}
+    target = asn_of["1.1.1.1"]
+    assert target.isdigit()
+    (tmp_path / "ind.csv").write_text("asn,AS%s,as-1\nipv4,9.9.9.9,ip-1\n" % target)
+    log = ["1767225600.%d 1 10.0.0.%d TCP_MISS/200 1 GET http://x.example/ - HIER_DIRECT/%s -" % (i, i, ip)
+           for i, ip in enumerate(ips, 1)]
+    (tmp_path / "s.log").write_text("\n".join(log) + "\n")
+    r = run_kizuna("match", "--indicators", tmp_path / "ind.csv", "--table", table, tmp_path / "s.log")
+    got = sorted((h["observed"], h["indicator"]["value"]) for h in map(json.loads, r.stdout.splitlines()))
+    want = sorted([(ip, "AS" + target) for ip in ips if asn_of[ip] == target] + [("9.9.9.9", "9.9.9.9")])
+    assert got == want and len(want) >= 3
+    assert "CC BY 4.0" in r.stderr  # the data's attribution comes with the answers
+    # without routing data, AS indicators are refused rather than silently not matched
+    r = run_kizuna("match", "--indicators", tmp_path / "ind.csv", "--table", tmp_path / "none.kzg",
+                   tmp_path / "s.log", check=False)
+    assert r.returncode == 1 and "AS indicators need the routing data" in r.stderr
