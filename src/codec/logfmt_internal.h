@@ -7,6 +7,9 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* One entry of --fields: a name (or a 1-based column number) and how to match it. */
 typedef struct kz__fieldspec {
@@ -90,25 +93,45 @@ static inline const char *kz__find(const char *p, const char *end, char c)
  * sep count as one and empty fields are dropped (Squid pads columns with spaces). Finds
  * the separators eight bytes at a time and stops once max fields are complete. Returns
  * the number of fields. */
+/* A bit per byte of s[i..i+16) that equals sep (bytes past n never do). */
+static inline uint32_t kz__sep_mask16(const char *s, size_t i, size_t n, char sep)
+{
+#ifdef __SSE2__
+    __m128i w;
+    if (n - i >= 16) {
+        w = _mm_loadu_si128((const __m128i *)(s + i));
+    } else {
+        char tmp[16];
+        memset(tmp, sep ^ 1, sizeof tmp);
+        memcpy(tmp, s + i, n - i);
+        w = _mm_loadu_si128((const __m128i *)tmp);
+    }
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(w, _mm_set1_epi8(sep)));
+#else
+    const uint64_t ones = 0x0101010101010101ull, low7 = 0x7F7F7F7F7F7F7F7Full;
+    const uint64_t pat = ones * (unsigned char)sep;
+    uint32_t m = 0;
+    for (size_t h = 0; h < 16; h += 8) {
+        uint64_t w = ~pat;  /* padding that is never the separator */
+        if (i + h < n)
+            memcpy(&w, s + i + h, n - i - h >= 8 ? 8 : n - i - h);
+        uint64_t x = w ^ pat;
+        uint64_t z = ~(((x & low7) + low7) | x | low7);  /* 0x80 exactly where x has a 0 byte */
+        m |= (uint32_t)(((z >> 7) * 0x0102040810204080ull) >> 56) << h;
+    }
+    return m;
+#endif
+}
+
 static inline int kz__split(const char *s, size_t n, char sep, bool collapse, const char **v,
                             size_t *len, int max)
 {
-    const uint64_t ones = 0x0101010101010101ull, low7 = 0x7F7F7F7F7F7F7F7Full;
-    const uint64_t pat = ones * (unsigned char)sep;
     int k = 0;
     size_t fs = 0;  /* where the current field starts */
-    for (size_t i = 0; i < n && k < max; i += 8) {
-        uint64_t w;
-        if (n - i >= 8) {
-            memcpy(&w, s + i, 8);
-        } else {
-            w = ~pat;  /* padding that is never the separator */
-            memcpy(&w, s + i, n - i);
-        }
-        uint64_t x = w ^ pat;
-        uint64_t z = ~(((x & low7) + low7) | x | low7);  /* 0x80 exactly where x has a 0 byte */
+    for (size_t i = 0; i < n && k < max; i += 16) {
+        uint32_t z = kz__sep_mask16(s, i, n, sep);
         while (z) {
-            size_t p = i + ((size_t)__builtin_ctzll(z) >> 3);
+            size_t p = i + (size_t)__builtin_ctz(z);
             z &= z - 1;
             if (p > fs || !collapse) {
                 v[k] = s + fs;
