@@ -631,8 +631,10 @@ kz_run kz_indset_ipv6(const kz_indset *s, const unsigned char a[16])
     return run_at(s, kz__prefix_v6(&s->v6, hi, lo));
 }
 
-int kz_indset_domain(const kz_indset *s, const char *host, size_t n, kz_run_cb hit, void *ctx,
-                     bool *on_url_host)
+/* The suffix walk; ci: the name may have capitals (each byte is lowered as it is
+ * hashed and compared), else it is known to be lowercase already. */
+static int domain_walk(const kz_indset *s, const char *host, size_t n, kz_run_cb hit, void *ctx,
+                       bool *on_url_host, bool ci)
 {
     if (on_url_host)
         *on_url_host = false;
@@ -647,9 +649,10 @@ int kz_indset_domain(const kz_indset *s, const char *host, size_t n, kz_run_cb h
     unsigned labels = 1;  /* of the suffix after host[i - 1] */
     uint64_t h = seed_of(K_DOMAIN);
     for (size_t i = n; i > 0; i--) {
-        if (host[i - 1] == '.' && i < n) {
+        unsigned char c = (unsigned char)host[i - 1];
+        if (c == '.' && i < n) {
             if (labels >= s->dom_min_labels) {
-                uint32_t r = probe(s, K_DOMAIN, h, host + i, n - i, true);
+                uint32_t r = probe(s, K_DOMAIN, h, host + i, n - i, ci);
                 if (r != KZ__NONE) {
                     hit(ctx, run_at(s, r));
                     found++;
@@ -657,18 +660,30 @@ int kz_indset_domain(const kz_indset *s, const char *host, size_t n, kz_run_cb h
             }
             labels++;
         }
-        h = (h ^ lower((unsigned char)host[i - 1])) * FNV_PRIME;
+        h = (h ^ (ci ? lower(c) : c)) * FNV_PRIME;
     }
     if (n && labels >= s->dom_min_labels) {
-        uint32_t r = probe(s, K_DOMAIN, h, host, n, true);
+        uint32_t r = probe(s, K_DOMAIN, h, host, n, ci);
         if (r != KZ__NONE) {
             hit(ctx, run_at(s, r));
             found++;
         }
     }
     if (on_url_host && s->n_hosts && n)
-        *on_url_host = probe(s, K_URLHOST, h, host, n, true) != KZ__NONE;
+        *on_url_host = probe(s, K_URLHOST, h, host, n, ci) != KZ__NONE;
     return found;
+}
+
+int kz_indset_domain(const kz_indset *s, const char *host, size_t n, kz_run_cb hit, void *ctx,
+                     bool *on_url_host)
+{
+    return domain_walk(s, host, n, hit, ctx, on_url_host, true);
+}
+
+int kz_indset_domain_lc(const kz_indset *s, const char *host, size_t n, kz_run_cb hit, void *ctx,
+                        bool *on_url_host)
+{
+    return domain_walk(s, host, n, hit, ctx, on_url_host, false);
 }
 
 bool kz_indset_url_host(const kz_indset *s, const char *host, size_t n)

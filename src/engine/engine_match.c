@@ -30,10 +30,16 @@ static void report_cb(void *ctx, kz_run r) { report(ctx, r); }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* Byte classes for the one-pass scans of host names and URL authorities. */
-enum { C_END = 1, C_COLON = 2, C_AT = 4, C_BRACKET = 8, C_ODD = 16 };
+enum { C_END = 1, C_COLON = 2, C_AT = 4, C_BRACKET = 8, C_ODD = 16, C_UPPER = 32 };
 static const unsigned char cls[256] = {
     ['/'] = C_END, ['?'] = C_END, ['#'] = C_END, [':'] = C_COLON, ['@'] = C_AT,
     ['['] = C_BRACKET, [']'] = C_BRACKET, ['%'] = C_ODD,
+    ['A'] = C_UPPER, ['B'] = C_UPPER, ['C'] = C_UPPER, ['D'] = C_UPPER, ['E'] = C_UPPER,
+    ['F'] = C_UPPER, ['G'] = C_UPPER, ['H'] = C_UPPER, ['I'] = C_UPPER, ['J'] = C_UPPER,
+    ['K'] = C_UPPER, ['L'] = C_UPPER, ['M'] = C_UPPER, ['N'] = C_UPPER, ['O'] = C_UPPER,
+    ['P'] = C_UPPER, ['Q'] = C_UPPER, ['R'] = C_UPPER, ['S'] = C_UPPER, ['T'] = C_UPPER,
+    ['U'] = C_UPPER, ['V'] = C_UPPER, ['W'] = C_UPPER, ['X'] = C_UPPER, ['Y'] = C_UPPER,
+    ['Z'] = C_UPPER,
 #define ODD8(b) [b] = C_ODD, [b + 1] = C_ODD, [b + 2] = C_ODD, [b + 3] = C_ODD, \
                 [b + 4] = C_ODD, [b + 5] = C_ODD, [b + 6] = C_ODD, [b + 7] = C_ODD
     ODD8(0x80), ODD8(0x88), ODD8(0x90), ODD8(0x98), ODD8(0xA0), ODD8(0xA8), ODD8(0xB0), ODD8(0xB8),
@@ -93,10 +99,10 @@ static bool ascii_name(const char *v, size_t n)
     return true;
 }
 
-/* A bare host name or IPv4 address (no port, no path); odd: it has bytes outside ASCII
- * or a '%', which need canonicalizing. When url_host is not NULL it tells whether some
+/* A bare host name or IPv4 address (no port, no path); seen: the byte classes found in
+ * it (C_ODD: bytes outside ASCII or a '%', which need canonicalizing; C_UPPER). When url_host is not NULL it tells whether some
  * URL indicator is on this host. */
-static void match_name(mctx *m, kz_match_scratch *sc, const char *v, size_t n, bool odd,
+static void match_name(mctx *m, kz_match_scratch *sc, const char *v, size_t n, unsigned seen,
                        bool *url_host)
 {
     unsigned char a[4];
@@ -108,8 +114,11 @@ static void match_name(mctx *m, kz_match_scratch *sc, const char *v, size_t n, b
     }
     m->obs = v;
     m->obs_len = n;
-    if (!odd) {
-        kz_indset_domain(m->s, v, n, report_cb, m, url_host);
+    if (!(seen & C_ODD)) {
+        if (seen & C_UPPER)
+            kz_indset_domain(m->s, v, n, report_cb, m, url_host);
+        else
+            kz_indset_domain_lc(m->s, v, n, report_cb, m, url_host);
         return;
     }
     size_t len;
@@ -149,7 +158,7 @@ static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
     }
     if (colon < n)
         n = colon;
-    match_name(m, sc, v, n, (seen & C_ODD) != 0, NULL);
+    match_name(m, sc, v, n, seen, NULL);
 }
 
 static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
@@ -193,7 +202,7 @@ static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
     if (host[0] == '[')
         match_ip(m, host, hn);  /* the URL-host table holds the bracketed text: canonicalize */
     else
-        match_name(m, sc, host, hn, (seen & C_ODD) != 0, &url_host);
+        match_name(m, sc, host, hn, seen, &url_host);
     if (!url_host)
         return;  /* no URL indicator on this host: no need to canonicalize */
     size_t len, hoff, hlen;
