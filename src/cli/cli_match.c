@@ -107,6 +107,8 @@ static int open_call(const kz_args *a, kz_node **node, kz_call *c, kz_arena *ar,
     return 0;
 }
 
+static void loading(void *ctx, uint64_t added) { kz_progress_update(ctx, added); }
+
 static int run_match(const kz_args *a)
 {
     const char *ind_file = kz_arg(a, "indicators"), *db = kz_arg(a, "db");
@@ -163,8 +165,8 @@ static int run_match(const kz_args *a)
         status = kz_cli_error(a, "out of memory");
         goto out;
     }
-    kz_ind_load_report rep = {0};
     kz_progress *pg = kz_progress_new(STDERR_FILENO, "loading", "indicators", -1);
+    kz_ind_load_report rep = {.progress = loading, .progress_ctx = pg};
     kz_rc rc = ind_file ? kz_match_load_file(b, ind_file, stderr, 20, &rep, &err) : KZ_OK;
     if (!rc && db)
         rc = kz_match_load_db(&c, b, &rep);

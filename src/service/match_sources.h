@@ -23,6 +23,9 @@
 typedef struct kz_ind_load_report {
     uint64_t lines, added, bad;
     uint64_t skipped;   /* STIX: revoked, expired, or patterns that are not one observable */
+    /* optional: told the number added now and then (for a progress line) */
+    void (*progress)(void *ctx, uint64_t added);
+    void *progress_ctx;
 } kz_ind_load_report;
 
 kz_rc kz_match_load_file(kz_indset_builder *b, const char *path, FILE *warn, int max_warnings,

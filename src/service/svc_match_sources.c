@@ -27,6 +27,13 @@ static void warn_line(FILE *warn, int *shown, int max, const char *path, uint64_
     (*shown)++;
 }
 
+/* Counts one more indicator added, and tells the progress callback now and then. */
+static void added_one(kz_ind_load_report *rep)
+{
+    if (++rep->added % 16384 == 0 && rep->progress)
+        rep->progress(rep->progress_ctx, rep->added);
+}
+
 /* ---- STIX bundles ----------------------------------------------------------------- */
 
 typedef struct stix_load {
@@ -79,7 +86,7 @@ static kz_rc stix_object(void *ctx, const char *json, size_t len, const char *wh
     }
     kz_rc rc = kz_indset_add(l->b, (kz_ind_type)o.ind_type, &nm, o.id, l->err);
     if (!rc)
-        l->rep->added++;
+        added_one(l->rep);
     return rc;
 }
 
@@ -194,7 +201,7 @@ kz_rc kz_match_load_file(kz_indset_builder *b, const char *path, FILE *warn, int
         char *id = nf == 3 && f[2].n ? kz_arena_strndup(&a, f[2].p, f[2].n) : NULL;
         if ((rc = kz_indset_add(b, (kz_ind_type)t, &nm, id, err)))
             break;
-        rep->added++;
+        added_one(rep);
         if (a.total > (8u << 20)) {
             kz_arena_free(&a);
             kz_arena_init(&a);
@@ -239,7 +246,7 @@ static kz_rc add_stored(const kz_indicator *o, void *ctx)
     kz_rc rc = kz_indset_add(l->b, (kz_ind_type)o->type, &nm, o->id, l->err);
     if (rc)
         return rc;
-    l->rep->added++;
+    added_one(l->rep);
     if (l->a.total > (8u << 20)) {
         kz_arena_free(&l->a);
         kz_arena_init(&l->a);
