@@ -80,6 +80,7 @@ def main():
                 {"ipv4": ips, "cidr": cidrs, "ipv6": ip6s, "domain": domains, "url": urls,
                  "email": emails}.get(kind, hashes).append(v)
 
+    ip_set = set(ips)
     benign_hosts = ["%s%d.%s.test" % (rng.choice(["www", "cdn", "api", "img", "static"]), i,
                                       label(rng, 5, 9)) for i in range(5000)]
     methods = ["GET"] * 8 + ["POST", "HEAD"]
@@ -105,8 +106,11 @@ def main():
                 if kind == 0:
                     peer = rng.choice(ips)
                 elif kind == 1:
-                    c = rng.choice(cidrs)
-                    peer = c.split("/")[0][:-1] + str(rng.randint(1, 254))
+                    while True:  # inside the prefix, and not an address indicator itself
+                        c = rng.choice(cidrs)
+                        peer = c.split("/")[0][:-1] + str(rng.randint(1, 254))
+                        if peer not in ip_set:
+                            break
                 elif kind == 2:
                     d = rng.choice(domains)
                     sub = rng.choice(["", "www.", "login.", "a.b."])
