@@ -106,10 +106,10 @@ def main():
                 if kind == 0:
                     peer = rng.choice(ips)
                 elif kind == 1:
-                    while True:  # inside the prefix, and not an address indicator itself
+                    while True:  # inside the prefix, and holding no address indicator as text
                         c = rng.choice(cidrs)
                         peer = c.split("/")[0][:-1] + str(rng.randint(1, 254))
-                        if peer not in ip_set:
+                        if not any(peer[:k] in ip_set for k in range(7, len(peer) + 1)):
                             break
                 elif kind == 2:
                     d = rng.choice(domains)
