@@ -50,6 +50,8 @@ kz_rc kz_demo_load(const char *path, kz_arena *a, kz_demo_data *out, kz_err *err
 {
     json_error_t je;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root && je.line < 1) /* the file itself could not be read */
+        return kz_fail(err, KZ_EIO, NULL, "%s: %s", path, je.text);
     if (!root)
         return kz_fail(err, KZ_EIO, NULL, "%s:%d:%d: %s", path, je.line, je.column, je.text);
     kz_rc rc = KZ_OK;

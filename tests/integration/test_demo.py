@@ -1,0 +1,53 @@
+"""`kizuna demo` (what `make demo` runs): the demo directory, its finished communication
+check and the admin key on the last line, served as the README's tour expects."""
+import json
+import subprocess
+import time
+
+import requests
+
+from conftest import KIZUNA, ROOT, Client, free_port, run_kizuna
+
+DATA = ROOT / "demo" / "directory.json"
+
+
+def test_demo_database_serves_the_tour(tmp_path):
+    db = tmp_path / "demo.db"
+    out = run_kizuna("demo", "--db", db, "--data", DATA)
+    key = out.stdout.strip().splitlines()[-1]
+    assert key.startswith("kz_"), out.stdout
+    data = json.loads(DATA.read_text())
+    port = free_port()
+    proc = subprocess.Popen([KIZUNA, "serve", "--db", str(db), "--listen", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        c = Client(f"http://127.0.0.1:{port}", key)
+        for _ in range(300):
+            try:
+                if c.get("/health").status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        orgs = c.get("/organizations", {"limit": 500}).json()["items"]
+        assert {o["name"] for o in orgs} >= {o["name"] for o in data["organizations"]}
+        jp = c.get("/contacts", {"state": "JP"}).json()["items"]
+        want_jp = [p for o in data["organizations"] if o["state"] == "JP" for p in o["contacts"]]
+        assert len(jp) == len(want_jp) > 0
+        rows = c.get("/stats/checks").json()["states"]
+        contacts = [p for o in data["organizations"] for p in o["contacts"]]
+        assert sum(r["contacts"] for r in rows) == len(contacts)
+        answering = [p for p in contacts if p.get("answer_after_minutes") is not None]
+        assert sum(r["answered"] for r in rows) == len(answering)
+        assert all(r["median_seconds"] is not None for r in rows if r["answered"]), rows
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+    assert run_kizuna("audit", "verify", "--db", db).returncode == 0
+
+
+def test_demo_names_a_missing_data_file(tmp_path):
+    r = run_kizuna("demo", "--db", tmp_path / "d.db", "--data", tmp_path / "nope.json", check=False)
+    assert r.returncode != 0
+    assert "nope.json: unable to open" in r.stderr, r.stderr
+    assert ":-1" not in r.stderr
