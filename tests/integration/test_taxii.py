@@ -4,6 +4,7 @@ collections per TLP label, objects with every filter and pagination, manifests,
 versions, POSTed envelopes and their status resources, media types (406, 415), HTTP
 Basic and Bearer authentication, and TLP deciding what each organization is served."""
 import base64
+import json
 import uuid
 
 import requests
@@ -37,7 +38,6 @@ class Taxii:
         return self.s.get(self.base + path, params=params, timeout=30)
 
     def post(self, path, body):
-        import json
         return self.s.post(self.base + path, data=json.dumps(body), headers={"Content-Type": TAXII}, timeout=30)
 
     def collections(self):
@@ -259,3 +259,59 @@ def test_tlp_decides_what_each_organization_is_served(server):
         Taxii(server.base, ka.key).collections()["TLP:RED"]["id"]).json()["objects"]][0]
     tc = Taxii(server.base, kc.key)
     assert_taxii_error(tc.get(f"/taxii2/api/collections/{tc.collections()['TLP:RED']['id']}/objects/{red['id']}/"), 404)
+
+
+def test_the_url_forms_and_checks_of_the_oasis_client_library(server):
+    """The OASIS client library (taxii2-client, PyPI only, so not installable here) joins
+    the discovery's API roots onto the discovery URL, adds a slash to every endpoint,
+    finds a POST's status at urljoin(collection, "../../status/ID") without the slash,
+    omits `limit` when it is 0, accepts a response whose Content-Type holds every token
+    of its Accept, and refuses resources missing the fields it requires or whose status
+    counts do not add up. The same walk here, on the same rules."""
+    from urllib.parse import urljoin
+
+    c = Taxii(server.base, server.admin_key)
+
+    def get(url, **params):
+        r = c.s.get(url, params=params, timeout=30)
+        assert r.status_code == 200, (url, r.text)
+        got = r.headers["Content-Type"].replace(" ", "").split(";")
+        assert got[0] == "application/taxii+json" and all(t in got for t in TAXII.split(";")), got
+        return r.json()
+
+    disc_url = server.base + "/taxii2/"
+    disc = get(disc_url)
+    assert disc["title"]
+    root = urljoin(disc_url, disc["api_roots"][0]).rstrip("/") + "/"
+    info = get(root)
+    assert info["title"] and info["versions"] and info["max_content_length"] is not None
+    cols = get(root + "collections/")["collections"]
+    for col in cols:
+        assert col["id"] and col["title"] and col["can_read"] is not None and col["can_write"] is not None
+    green = next(col for col in cols if col["title"] == "TLP:GREEN")
+    col_url = root + "collections/" + green["id"] + "/"
+    assert green["id"] in col_url and get(col_url)["id"] == green["id"]
+
+    sent = [ind(f"client{i}.example.net", "green") for i in range(3)] + [obj("indicator", "broken", "green")]
+    r = c.s.post(col_url + "objects/", data=json.dumps({"objects": sent}).encode(),
+                 headers={"Content-Type": TAXII}, timeout=30)
+    assert r.status_code == 202, r.text
+    st = r.json()
+    for k in ("id", "status", "total_count", "success_count", "failure_count", "pending_count"):
+        assert st[k] is not None, k
+    for k, n in (("successes", "success_count"), ("failures", "failure_count"), ("pendings", "pending_count")):
+        assert not st.get(k) or len(st[k]) == st[n], (k, st)
+    assert st["success_count"] + st["failure_count"] + st["pending_count"] == st["total_count"] == 4
+    assert (st["success_count"], st["failure_count"]) == (3, 1)
+    assert get(urljoin(col_url, "../../status/" + st["id"]))["id"] == st["id"]
+    assert get(root + "status/" + st["id"] + "/")["status"] == "complete"
+
+    first = get(col_url + "objects/", limit=2)
+    assert len(first["objects"]) == 2 and first["more"] is True and first["next"]
+    rest = get(col_url + "objects/", limit=2, next=first["next"])
+    ids = {o["id"] for o in first["objects"] + rest["objects"]}
+    assert {o["id"] for o in sent[:3]} <= ids
+    one = sent[0]["id"]
+    assert [o["id"] for o in get(col_url + "objects/" + one + "/")["objects"]] == [one]
+    assert get(col_url + "objects/" + one + "/versions/")["versions"]
+    assert {o["id"] for o in get(col_url + "manifest/")["objects"]} >= {o["id"] for o in sent[:3]}
