@@ -39,6 +39,36 @@ def run_kizuna(*args, check=True, env=None, input=None):
                           check=check, env=env, input=input, timeout=300)
 
 
+def stderr_on_a_terminal(args, first, rest, pause=0.5):
+    """Runs kizuna with stderr on a pseudo-terminal and stdin from a pipe that gets
+    `first`, then nothing for `pause` seconds, then `rest` (so a progress line, drawn
+    100 ms after the start at the earliest, is due while the command still runs, however
+    fast the machine). Returns (exit status, everything the terminal was sent)."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    p = subprocess.Popen([KIZUNA, *map(str, args)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=slave)
+    os.close(slave)
+    p.stdin.write(first)
+    p.stdin.flush()
+    time.sleep(pause)
+    p.stdin.write(rest)
+    p.stdin.close()
+    seen = b""
+    while select.select([master], [], [], 30)[0]:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the other side closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    status = p.wait(timeout=60)
+    os.close(master)
+    return status, seen
+
+
 class Client:
     """An HTTP client for /api/v1 holding one API key (or none)."""
 

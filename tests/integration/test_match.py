@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 import match_reference as ref
-from conftest import KIZUNA, assert_error, run_kizuna
+from conftest import KIZUNA, assert_error, run_kizuna, stderr_on_a_terminal
 
 INDICATORS = """type,value,id
 ipv4,198.51.100.7,i-ip
@@ -421,3 +421,16 @@ def test_as_indicators_match_through_the_routing_data(tmp_path):
     r = run_kizuna("match", "--indicators", tmp_path / "ind.csv", "--table", tmp_path / "none.kzg",
                    tmp_path / "s.log", check=False)
     assert r.returncode == 1 and "AS indicators need the routing data" in r.stderr
+
+
+def test_match_shows_progress_only_on_a_terminal(tmp_path):
+    inds = tmp_path / "ind.csv"
+    inds.write_text("type,value\ndomain,evil.example\n")
+    line = "1767225600.120 30 10.1.2.3 TCP_MISS/200 512 GET http://www.benign.test/index.html - HIER_DIRECT/192.0.2.8 text/html\n"
+    part = (line * (9 * 1024 * 1024 // len(line))).encode()
+    args = ["match", "--indicators", inds, "--format", "squid", "--count"]
+    quiet = subprocess.run([KIZUNA, *map(str, args)], input=part, capture_output=True, timeout=120)
+    assert quiet.returncode == 0 and b"matching" not in quiet.stderr
+    status, seen = stderr_on_a_terminal(args, part, part)
+    assert status == 0
+    assert b"matching" in seen

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import KIZUNA, ROOT, run_kizuna
+from conftest import KIZUNA, ROOT, run_kizuna, stderr_on_a_terminal
 
 DATA = ROOT / "node_modules" / "@ip-location-db"
 AS4 = DATA / "asn" / "asn-ipv4.csv"
@@ -263,3 +263,15 @@ def test_route_db_creates_one_draft_per_state(server, tmp_path):
                        text=True, timeout=120)
     assert r.returncode == 1 and "bad.csv:3" in r.stderr
     assert len(server.admin.get("/requests", {"box": "outbox"}).json()["items"]) == 2
+
+
+def test_route_shows_progress_only_on_a_terminal(table):
+    body = "".join(f"1.{i % 250}.{i // 250 % 250}.{i % 199 + 1}\n" for i in range(150000))
+    quiet = route(table, "--format", "csv", "--no-header", "-", input=body)
+    assert "routing" not in quiet.stderr
+    half = body.encode()[: len(body) // 2]
+    cut = half.rfind(b"\n") + 1
+    status, seen = stderr_on_a_terminal(["route", "--table", table, "--format", "csv", "--no-header", "-"],
+                                        body.encode()[:cut], body.encode()[cut:])
+    assert status == 0
+    assert b"routing" in seen
