@@ -8,6 +8,9 @@ import jsonschema
 from conftest import SHARED
 
 SCHEMAS = SHARED / "reference" / "stix2.1" / "schemas"
+if not SCHEMAS.is_dir():
+    raise RuntimeError(f"the STIX 2.1 schemas are not at {SCHEMAS}: the tests expect shared/reference "
+                       "beside the clone (or in a folder above it); KIZUNA_SHARED=DIR names another place")
 
 
 def _store():
