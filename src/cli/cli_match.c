@@ -83,8 +83,8 @@ static void print_summary(const kz_args *a, const kz_match_stats *st, const kz_i
                 (unsigned long long)st->failed_files);
     fprintf(stderr, "\n");
     if (recorded)
-        fprintf(stderr, "  recorded %zu sighting reports and %zu new victim rows%s\n", rr->sightings,
-                rr->victims_added,
+        fprintf(stderr, "  recorded %zu sighting report%s and %zu new victim row%s%s\n", rr->sightings,
+                rr->sightings == 1 ? "" : "s", rr->victims_added, rr->victims_added == 1 ? "" : "s",
                 rr->skipped_no_id ? " (matches of file indicators are not recorded)" : "");
 }
 
