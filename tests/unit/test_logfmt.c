@@ -113,12 +113,14 @@ static void json_lines(void **state)
     assert_int_equal(parse(&x, "{\"a\":\"\x01\"}", false), -1);
     assert_int_equal(parse(&x, "   ", false), 0);
     /* nesting deeper than 32 levels is refused, not recursed into */
-    char deep[512] = "";
+    char deep[512];
+    size_t n = 0;
     for (int i = 0; i < 40; i++)
-        strcat(deep, "{\"a\":");
-    strcat(deep, "1");
+        n += (size_t)snprintf(deep + n, sizeof deep - n, "{\"a\":");
+    n += (size_t)snprintf(deep + n, sizeof deep - n, "1");
     for (int i = 0; i < 40; i++)
-        strcat(deep, "}");
+        n += (size_t)snprintf(deep + n, sizeof deep - n, "}");
+    assert_true(n < sizeof deep);
     assert_int_equal(parse(&x, deep, false), -1);
     teardown_fmt(&x);
 
