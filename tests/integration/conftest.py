@@ -69,6 +69,21 @@ def stderr_on_a_terminal(args, first, rest, pause=0.5):
     return status, seen
 
 
+def wait_until_serving(base, proc, log_path=None):
+    """Waits (15 s at most) until the kizuna server process proc answers /health at base."""
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        try:
+            if requests.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(f"kizuna serve exited: {log_path.read_text() if log_path else proc.returncode}")
+        time.sleep(0.05)
+    raise RuntimeError("kizuna serve did not come up")
+
+
 class Client:
     """An HTTP client for /api/v1 holding one API key (or none)."""
 
@@ -125,17 +140,7 @@ class Server:
     def start(self):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([KIZUNA, *self.args], stdout=self.log, stderr=self.log, env=self.env)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            try:
-                if requests.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"kizuna serve exited: {self.log_path.read_text()}")
-            time.sleep(0.05)
-        raise RuntimeError("kizuna serve did not come up")
+        wait_until_serving(self.base, self.proc, self.log_path)
 
     def stop(self, sig=signal.SIGTERM):
         """Stops the server; returns its exit status."""

@@ -2,11 +2,8 @@
 check and the admin key on the last line, served as the README's tour expects."""
 import json
 import subprocess
-import time
 
-import requests
-
-from conftest import KIZUNA, ROOT, Client, free_port, run_kizuna
+from conftest import KIZUNA, ROOT, Client, free_port, run_kizuna, wait_until_serving
 
 DATA = ROOT / "demo" / "directory.json"
 
@@ -22,13 +19,7 @@ def test_demo_database_serves_the_tour(tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         c = Client(f"http://127.0.0.1:{port}", key)
-        for _ in range(300):
-            try:
-                if c.get("/health").status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.05)
+        wait_until_serving(c.base, proc)
         orgs = c.get("/organizations", {"limit": 500}).json()["items"]
         assert {o["name"] for o in orgs} >= {o["name"] for o in data["organizations"]}
         jp = c.get("/contacts", {"state": "JP"}).json()["items"]
