@@ -3,7 +3,6 @@
 #include "cli/cli.h"
 
 #include "cli/cli_sharing.h"
-#include "model/validate.h"
 #include "service/misp.h"
 #include "util/fetch.h"
 
@@ -120,13 +119,7 @@ static int run_import(const kz_args *a)
         kz_cli_session_close(&s);
         return status;
     }
-    if ((o.tlp = kz_enum_parse(&kz_tlp_enum, kz_arg(a, "tlp"))) < 0)
-        status = kz_cli_usage_error(a, "--tlp must be clear, green, amber, amber+strict or red");
-    if (!status)
-        status = kz_cli_id_list(a, "recipients", &s.arena, &o.recipients);
-    o.source = kz_arg(a, "source");
-    if (!status && o.source && kz_check_uuid(o.source, "source", &s.err))
-        status = kz_cli_usage_error(a, "--source must be an organization id");
+    status = kz_cli_sharing_args(a, &s, &o.tlp, &o.recipients, &o.source);
     o.dry_run = kz_arg(a, "dry-run") != NULL;
     const char *where = a->rest[0];
     feed fd = {.url = strncmp(where, "http://", 7) == 0 || strncmp(where, "https://", 8) == 0};

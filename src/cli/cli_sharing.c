@@ -1,6 +1,7 @@
 /* Helpers of the sharing commands (cli_sharing.h). */
 #include "cli/cli_sharing.h"
 
+#include "model/validate.h"
 #include "service/node.h"
 #include "util/alloc.h"
 #include "util/progress.h"
@@ -9,6 +10,20 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+int kz_cli_sharing_args(const kz_args *a, kz_cli_session *s, int *tlp, struct kz_strlist *recipients,
+                        const char **source)
+{
+    if ((*tlp = kz_enum_parse(&kz_tlp_enum, kz_arg(a, "tlp"))) < 0)
+        return kz_cli_usage_error(a, "--tlp must be clear, green, amber, amber+strict or red");
+    int status = kz_cli_id_list(a, "recipients", &s->arena, recipients);
+    if (status)
+        return status;
+    *source = kz_arg(a, "source");
+    if (*source && kz_check_uuid(*source, "source", &s->err))
+        return kz_cli_usage_error(a, "--source must be an organization id");
+    return 0;
+}
 
 int kz_cli_session_open(const kz_args *a, kz_cli_session *s)
 {

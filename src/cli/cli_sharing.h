@@ -24,6 +24,12 @@ typedef struct kz_cli_session {
 int kz_cli_session_open(const kz_args *a, kz_cli_session *s);
 void kz_cli_session_close(kz_cli_session *s);
 
+/* The sharing options of an import — --tlp (default amber), --recipients, --source —
+ * parsed and checked into *tlp, *recipients (strings in s->arena) and *source. Returns
+ * 0, or the exit status after printing the usage error. */
+int kz_cli_sharing_args(const kz_args *a, kz_cli_session *s, int *tlp, struct kz_strlist *recipients,
+                        const char **source);
+
 /* A file or stdin ("-") read in blocks, with a progress line on a terminal. */
 typedef struct kz_cli_input {
     FILE *f;

@@ -4,7 +4,6 @@
 #include "cli/cli.h"
 
 #include "cli/cli_sharing.h"
-#include "model/validate.h"
 #include "service/stix.h"
 
 #include <stdio.h>
@@ -35,14 +34,7 @@ static int run_import(const kz_args *a)
     int status = kz_cli_session_open(a, &s);
     if (status)
         return status;
-    const char *tlp = kz_arg(a, "tlp");
-    if ((o.tlp = kz_enum_parse(&kz_tlp_enum, tlp)) < 0)
-        status = kz_cli_usage_error(a, "--tlp must be clear, green, amber, amber+strict or red");
-    if (!status)
-        status = kz_cli_id_list(a, "recipients", &s.arena, &o.recipients);
-    o.source = kz_arg(a, "source");
-    if (!status && o.source && kz_check_uuid(o.source, "source", &s.err))
-        status = kz_cli_usage_error(a, "--source must be an organization id");
+    status = kz_cli_sharing_args(a, &s, &o.tlp, &o.recipients, &o.source);
     o.allow_clients = kz_arg(a, "allow-clients") != NULL;
     o.dry_run = kz_arg(a, "dry-run") != NULL;
     o.on_object = print_outcome;

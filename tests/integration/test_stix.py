@@ -5,6 +5,7 @@ are named with their reason, and exports show each organization only what TLP le
 see."""
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -280,3 +281,24 @@ def test_dry_run_and_bare_objects_and_stdin(server, tmp_path):
                    input=json.dumps(one))
     items = server.admin.get("/indicators").json()["items"]
     assert [(i["value"], i["tlp"]) for i in items] == [("2001:db8::7", "red")]
+
+
+@pytest.mark.parametrize("command", ["stix", "misp"])
+@pytest.mark.parametrize("option,value,message", [
+    ("--tlp", "bogus", "--tlp must be clear, green, amber, amber+strict or red"),
+    ("--source", "nope", "--source must be an organization id"),
+    ("--recipients", "nope", "--recipients: 'nope' is not an id"),
+])
+def test_bad_sharing_options_are_usage_errors_and_write_nothing(server, tmp_path, command, option, value, message):
+    bundle = tmp_path / "one.json"
+    bundle.write_text(json.dumps({"type": "bundle", "id": sid("bundle"), "objects": [{
+        "type": "indicator", "spec_version": "2.1", "id": sid("indicator"),
+        "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+        "pattern": "[ipv4-addr:value = '198.51.100.9']", "pattern_type": "stix",
+        "valid_from": "2026-01-01T00:00:00Z"}]}))
+    before = server.admin.get("/audit/verify").json()["entries"]
+    feed = bundle if command == "stix" else Path(__file__).parent / "data" / "misp"  # both would import
+    r = run_kizuna("import", command, "--db", server.db, option, value, feed, check=False)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert server.admin.get("/indicators").json()["items"] == []
+    assert server.admin.get("/audit/verify").json()["entries"] == before
