@@ -1,7 +1,7 @@
 /* kizuna audit verify: check the audit chain of a database offline. */
 #include "cli/cli.h"
 
-#include "service/audit.h"
+#include "service/core/audit.h"
 
 static int run(const kz_args *a)
 {

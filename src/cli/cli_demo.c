@@ -6,9 +6,11 @@
 
 #include "codec/demo.h"
 #include "crypto/crypto.h"
-#include "service/checks.h"
-#include "service/directory.h"
-#include "service/node.h"
+#include "service/directory/checks.h"
+#include "service/directory/orgs.h"
+#include "service/directory/contacts.h"
+#include "service/directory/keys.h"
+#include "service/core/node.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /* kizuna export FORMAT: what a caller may see, with the API's filters, as CSV or JSON
- * (the formats are the table of service/export.h). */
+ * (the formats are the table of service/sharing/export.h). */
 #include "cli/cli.h"
 
 #include "codec/indicator_csv.h"
 #include "model/taxonomy.h"
 #include "model/validate.h"
-#include "service/export.h"
+#include "service/sharing/export.h"
 #include "util/clock.h"
 
 #include <errno.h>

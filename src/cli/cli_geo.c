@@ -2,7 +2,7 @@
  * table and the table's compilation from the routing data installed by npm. */
 #include "cli/cli.h"
 
-#include "service/geo.h"
+#include "service/routing/geo.h"
 
 #include <errno.h>
 #include <libgen.h>

@@ -4,8 +4,8 @@
 #include "cli/cli.h"
 
 #include "model/validate.h"
-#include "service/directory.h"
-#include "service/import.h"
+#include "service/directory/keys.h"
+#include "service/sharing/import.h"
 #include "util/clock.h"
 
 #include <stdio.h>

@@ -3,8 +3,8 @@
 
 #include "crypto/crypto.h"
 #include "model/validate.h"
-#include "service/directory.h"
-#include "service/node.h"
+#include "service/directory/keys.h"
+#include "service/core/node.h"
 
 #include <string.h>
 

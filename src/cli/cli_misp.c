@@ -3,7 +3,7 @@
 #include "cli/cli.h"
 
 #include "cli/cli_sharing.h"
-#include "service/misp.h"
+#include "service/stix/misp.h"
 #include "util/fetch.h"
 
 #include <errno.h>

@@ -4,7 +4,7 @@
 
 #include "codec/record.h"
 #include "model/validate.h"
-#include "service/requests.h"
+#include "service/requests/requests.h"
 #include "util/alloc.h"
 
 #include <errno.h>

@@ -5,8 +5,8 @@
 
 #include "codec/events.h"
 #include "model/request.h"
-#include "service/node.h"
-#include "service/route.h"
+#include "service/core/node.h"
+#include "service/routing/route.h"
 #include "util/buf.h"
 #include "util/progress.h"
 #include "util/reader.h"

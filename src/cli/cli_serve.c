@@ -4,7 +4,7 @@
 #include "http/cache.h"
 #include "http/server.h"
 #include "model/validate.h"
-#include "service/scheduler.h"
+#include "service/core/scheduler.h"
 #include "util/log.h"
 
 #include <pthread.h>

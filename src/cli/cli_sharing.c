@@ -2,7 +2,7 @@
 #include "cli/cli_sharing.h"
 
 #include "model/validate.h"
-#include "service/node.h"
+#include "service/core/node.h"
 #include "util/alloc.h"
 #include "util/progress.h"
 

@@ -4,7 +4,7 @@
 #define KZ_CLI_SHARING_H
 
 #include "cli/cli.h"
-#include "service/call.h"
+#include "service/core/call.h"
 #include "store/sharing.h"
 
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* kizuna import stix: STIX 2.1 bundles into a node's database, as the node itself or as
  * the organization of an API key (--key). (kizuna export stix is a row of the export
- * formats, service/export.h.) */
+ * formats, service/sharing/export.h.) */
 #include "cli/cli.h"
 
 #include "cli/cli_sharing.h"
-#include "service/stix.h"
+#include "service/stix/stix_import.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * a bounds check. Lookups allocate nothing and are safe from any number of threads.
  *
  * The engine does no I/O: callers hand it bytes (a mapping or a buffer) and say how to
- * release them. service/geo.h opens files, builds from source files and reloads. */
+ * release them. service/routing/geo.h opens files, builds from source files and reloads. */
 #ifndef KZ_ENGINE_GEO_H
 #define KZ_ENGINE_GEO_H
 

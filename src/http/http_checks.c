@@ -4,7 +4,7 @@
 
 #include "codec/json_fields.h"
 #include "model/notice.h"
-#include "service/checks.h"
+#include "service/directory/checks.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
 
 #include "codec/json_fields.h"
 #include "model/validate.h"
-#include "service/directory.h"
+#include "service/directory/contacts.h"
 
 static json_t *contact_json(const kz_contact *c) { return kz_json_encode(&kz_contact_schema, c); }
 

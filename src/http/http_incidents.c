@@ -6,7 +6,8 @@
 #include "http/http_sharing.h"
 #include "model/taxonomy.h"
 #include "model/validate.h"
-#include "service/sharing.h"
+#include "service/sharing/incidents.h"
+#include "service/sharing/indicators.h"
 
 #include <string.h>
 

@@ -4,7 +4,8 @@
 #include "codec/json_fields.h"
 #include "http/http_sharing.h"
 #include "model/validate.h"
-#include "service/sharing.h"
+#include "service/sharing/indicators.h"
+#include "service/sharing/sightings.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 #include "codec/json_fields.h"
 #include "crypto/crypto.h"
 #include "model/validate.h"
-#include "service/directory.h"
+#include "service/directory/keys.h"
 
 kz_rc kz_h_key_create(kz_req *r)
 {

@@ -6,8 +6,8 @@
 #include "crypto/crypto.h"
 #include "kz_config.h"
 #include "model/states.h"
-#include "service/audit.h"
-#include "service/scheduler.h"
+#include "service/core/audit.h"
+#include "service/core/scheduler.h"
 
 #include <string.h>
 

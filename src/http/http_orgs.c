@@ -3,7 +3,7 @@
 
 #include "codec/json_fields.h"
 #include "model/validate.h"
-#include "service/directory.h"
+#include "service/directory/orgs.h"
 
 static json_t *org_json(const kz_org *o) { return kz_json_encode(&kz_org_schema, o); }
 

@@ -9,8 +9,8 @@
 #include "model/notice.h"
 #include "model/taxonomy.h"
 #include "model/validate.h"
-#include "service/requests.h"
-#include "service/settings.h"
+#include "service/requests/requests.h"
+#include "service/core/settings.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -8,7 +8,7 @@
 
 #include "crypto/crypto.h"
 #include "http/cache.h"
-#include "service/directory.h"
+#include "service/directory/keys.h"
 #include "util/alloc.h"
 #include "util/log.h"
 

@@ -1,7 +1,7 @@
 /* /api/v1/settings: the node's settings table with current values; admins change them. */
 #include "http/handlers.h"
 
-#include "service/settings.h"
+#include "service/core/settings.h"
 
 #include <stdlib.h>
 #include <string.h>

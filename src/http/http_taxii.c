@@ -1,5 +1,5 @@
 /* TAXII 2.1 under /taxii2/: discovery, one API root (/taxii2/api/), its collections (one
- * per TLP label, service/stix.h), their objects, manifests and versions, POSTed envelopes
+ * per TLP label, service/stix/taxii.h), their objects, manifests and versions, POSTed envelopes
  * answered with status resources. Media type application/taxii+json;version=2.1 both
  * ways (406 and 415 otherwise), errors as TAXII error messages, HTTP Basic (the API key
  * as password) or Bearer. Pages are written as text: the objects are STIX text already. */
@@ -7,7 +7,8 @@
 
 #include "http/router.h"
 #include "crypto/crypto.h"
-#include "service/stix.h"
+#include "service/stix/stix_import.h"
+#include "service/stix/taxii.h"
 #include "util/alloc.h"
 #include "util/json_text.h"
 

@@ -4,7 +4,7 @@
 #include "http/handlers.h"
 
 #include "codec/victims_json.h"
-#include "service/victims.h"
+#include "service/telemetry/victims.h"
 
 #include <string.h>
 

@@ -6,7 +6,7 @@
 
 #include "model/field.h"
 #include "model/page.h"
-#include "service/call.h"
+#include "service/core/call.h"
 #include "util/buf.h"
 #include "util/clock.h"
 

@@ -4,7 +4,7 @@
 #define KZ_HTTP_ROUTER_H
 
 #include "http/req.h"
-#include "service/node.h"
+#include "service/core/node.h"
 
 enum {
     KZ_ROUTE_JSON_BODY = 1 << 0,  /* the body must be a JSON object */

@@ -3,7 +3,7 @@
 #ifndef KZ_HTTP_SERVER_H
 #define KZ_HTTP_SERVER_H
 
-#include "service/node.h"
+#include "service/core/node.h"
 
 #include <stddef.h>
 

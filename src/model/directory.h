@@ -19,7 +19,7 @@ typedef struct kz_org {
     char *website;
     char *description;
     bool client;        /* a client of the node's organization: may receive AMBER objects
-                           whose source allows it (see service/policy_tlp.h) */
+                           whose source allows it (see service/core/tlp.h) */
 } kz_org;
 extern const kz_schema kz_org_schema;
 

@@ -1,7 +1,7 @@
 /* The two nouns of the TLP 2.0 decision: who is looking (a viewer) and what the policy
  * needs to know about the object looked at (a subject). They live in model/ so that
  * the store can carry them to its SQL function kz_visible without knowing the policy,
- * which is service/policy_tlp.h's alone. */
+ * which is service/core/tlp.h's alone. */
 #ifndef KZ_MODEL_TLP_H
 #define KZ_MODEL_TLP_H
 

@@ -172,7 +172,7 @@ static const migration migrations[] = {
      "CREATE INDEX outbox_request ON outbox(request, n);"},
 
     {"sharing: incidents, timeline, indicators, sightings; client organizations",
-     /* AMBER "with clients" (service/policy_tlp.h): the organizations that are clients of
+     /* AMBER "with clients" (service/core/tlp.h): the organizations that are clients of
       * the node's own organization. */
      "ALTER TABLE organizations ADD COLUMN client INTEGER NOT NULL DEFAULT 0;"
 

@@ -4,8 +4,10 @@
 #define KZ_TEST_HELPERS_H
 
 #include "crypto/crypto.h"
-#include "service/directory.h"
-#include "service/node.h"
+#include "service/directory/orgs.h"
+#include "service/directory/contacts.h"
+#include "service/directory/keys.h"
+#include "service/core/node.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "service/audit.h"
+#include "service/core/audit.h"
 
 #include <sqlite3.h>
 

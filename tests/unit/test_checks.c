@@ -6,8 +6,8 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "service/checks.h"
-#include "service/scheduler.h"
+#include "service/directory/checks.h"
+#include "service/core/scheduler.h"
 
 enum { MIN_MS = 60 * 1000, HOUR_MS = 60 * MIN_MS, DAY_MS = 24 * HOUR_MS };
 

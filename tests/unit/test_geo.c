@@ -12,7 +12,7 @@
 #include "codec/ip.h"
 #include "engine/geo.h"
 #include "engine/geo_format.h"
-#include "service/geo.h"
+#include "service/routing/geo.h"
 #include "util/mapfile.h"
 #include "util/alloc.h"
 #include "util/checksum.h"

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "engine/match.h"
-#include "service/match.h"
+#include "service/telemetry/match.h"
 #include "util/alloc.h"
 
 #include <stdio.h>

@@ -8,9 +8,9 @@
 
 #include "codec/record.h"
 #include "helpers.h"
-#include "service/audit.h"
-#include "service/requests.h"
-#include "service/settings.h"
+#include "service/core/audit.h"
+#include "service/requests/requests.h"
+#include "service/core/settings.h"
 #include "store/requests.h"
 
 enum { HOUR_MS = 3600 * 1000 };

@@ -10,8 +10,8 @@
 #include "helpers.h"
 
 #include "codec/events.h"
-#include "service/requests.h"
-#include "service/route.h"
+#include "service/requests/requests.h"
+#include "service/routing/route.h"
 
 #include <string.h>
 

@@ -10,8 +10,10 @@
 #include "codec/indicator_norm.h"
 #include "helpers.h"
 #include "model/taxonomy.h"
-#include "service/policy_tlp.h"
-#include "service/sharing.h"
+#include "service/core/tlp.h"
+#include "service/sharing/incidents.h"
+#include "service/sharing/indicators.h"
+#include "service/sharing/sightings.h"
 
 enum { HOUR_MS = 60 * 60 * 1000 };
 

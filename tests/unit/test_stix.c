@@ -10,7 +10,8 @@
 #include "codec/indicator_norm.h"
 #include "codec/json_stream.h"
 #include "helpers.h"
-#include "service/stix.h"
+#include "service/stix/stix_import.h"
+#include "service/stix/stix_export.h"
 #include "codec/stix_pattern.h"
 
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "service/policy_tlp.h"
+#include "service/core/tlp.h"
 
 enum rel { SOURCE, RECIPIENT, OTHER_MEMBER, OTHER_ADMIN, CLIENT, ANONYMOUS, NREL };
 

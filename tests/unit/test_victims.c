@@ -11,9 +11,11 @@
 #include "codec/chart_svg.h"
 #include "codec/victims_json.h"
 #include "helpers.h"
-#include "service/match_sources.h"
-#include "service/sharing.h"
-#include "service/victims.h"
+#include "service/telemetry/match_sources.h"
+#include "service/sharing/incidents.h"
+#include "service/sharing/indicators.h"
+#include "service/sharing/sightings.h"
+#include "service/telemetry/victims.h"
 
 #include <math.h>
 

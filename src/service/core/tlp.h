@@ -1,0 +1,31 @@
+/* TLP 2.0: the one function that decides whether a viewer may see an object. Every
+ * read path (API, TAXII, export, statistics, notifications, match output, UI) asks it,
+ * directly or through the store's SQL function kz_visible bound to it (see
+ * kz_store_set_visibility in store/store.h); nothing else decides. */
+#ifndef KZ_SERVICE_TLP_H
+#define KZ_SERVICE_TLP_H
+
+#include "model/tlp.h"
+#include "service/core/call.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* CLEAR: anyone, even anonymous (whether anonymous callers reach a read path at all is
+ * the node's choice: kz_node.public_clear).
+ * GREEN: any authenticated member of the community.
+ * AMBER: the source organization and the named recipient organizations; and, when the
+ *   source allows it (allow_clients), the node's own clients, provided the node's
+ *   organization is itself the source or a recipient. This is TLP 2.0's "recipients may
+ *   share with their organization and its clients" made explicit: the clients are the
+ *   organizations an admin marked as clients of the node (organizations.client), and
+ *   the source opts in per object, so nothing flows to clients by default.
+ * AMBER+STRICT: the source and the recipient organizations only (allow_clients ignored).
+ * RED: the source and the named recipient organizations only.
+ * An object without recipients therefore stays with its source above GREEN.
+ * Node admins get no exception: a RED object is invisible to them unless their
+ * organization is the source or named. Unknown labels fail closed.
+ * Pure function of its arguments; thread-safe. */
+bool kz_tlp_visible(const kz_viewer *v, const kz_tlp_subject *o);
+
+#endif

@@ -1,0 +1,92 @@
+/* Use cases of indicators: one, a bulk request, and the batch every importer writes
+ * through (svc_indicators.c); the sharing rules they follow are in sharing.h. */
+#ifndef KZ_SERVICE_INDICATORS_H
+#define KZ_SERVICE_INDICATORS_H
+
+#include "service/core/call.h"
+#include "store/sharing.h"
+
+/* A batch of indicator writes in one transaction: the bulk API, kizuna import and the
+ * other importers. check validates and normalizes one indicator without writing (so
+ * that a caller can check everything before writing anything); put writes one checked
+ * indicator; end audits the batch as one event and commits (rc KZ_OK) or rolls back.
+ * Memory: check allocates the normalized value and new id in `scratch`, which must
+ * live until put returns; the batch itself allocates nothing per indicator. */
+typedef struct kz_ind_queued kz_ind_queued;
+
+typedef struct kz_ind_batch {
+    kz_call *c;
+    const char *action;          /* audit action, e.g. "indicator.bulk" */
+    kz_time now;
+    size_t created, merged, unchanged, links;
+    struct {                     /* ids of organizations and incidents already checked */
+        char id[37];
+        char kind;               /* 'o' organization, 'i' incident */
+    } seen[64];
+    size_t n_seen;
+    bool dry_run;                /* end writes everything, counts it, then rolls back */
+    kz_ind_queued *queue;        /* kz_ind_batch_queue: checked, not yet written */
+    size_t queued, queue_cap;
+    kz_arena queue_arena;
+} kz_ind_batch;
+
+/* Authorizes (analyst) and opens the write transaction. */
+kz_rc kz_ind_batch_begin(kz_call *c, kz_ind_batch *b, const char *action);
+/* Normalizes o->value for o->type, defaults source (the caller's organization), id (when
+ * NULL: an importer may pass one that no indicator has yet) and
+ * the seen times, and checks the source may be written by the caller, that recipients
+ * exist and that linked incidents exist and are visible. On error err names the field
+ * of the indicator ("value", "recipients[1]", "incidents[0]"). */
+kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_arena *scratch, kz_err *err);
+/* Writes o (checked) as kz_store_indicator_upsert does, and its incident links. */
+kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_upsert *result,
+                       char id_out[37], kz_err *err);
+/* For importers, instead of put: keeps a copy of o (checked) and writes the queued
+ * indicators in chunks, each sorted by (type, value) with equal keys in the order they
+ * came, which gives the same result as writing them one by one but turns the random
+ * inserts into the unique index into nearly sequential ones. Memory: one chunk. */
+kz_rc kz_ind_batch_queue(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_err *err);
+
+/* Writes what is still queued, audits "<action>" with the counts when something
+ * changed, then commits when rc is KZ_OK (and not dry_run); rolls back otherwise.
+ * Returns the final result (KZ_OK for a dry run that found nothing wrong). */
+kz_rc kz_ind_batch_end(kz_ind_batch *b, kz_rc rc);
+
+/* One indicator (POST /indicators): created, merged into the same (type, value, source)
+ * or unchanged; out is the stored indicator as the caller sees it. */
+kz_rc kz_svc_indicator_create(kz_call *c, kz_indicator *o, unsigned given, kz_upsert *result);
+
+/* One failed item of a bulk request. */
+typedef struct kz_item_error {
+    size_t index;
+    kz_err err;
+} kz_item_error;
+
+enum { KZ_BULK_ERRORS_MAX = 100 };
+
+typedef struct kz_bulk_report {
+    kz_upsert *results;          /* per item (arena), when the batch was written */
+    char (*ids)[37];
+    size_t created, merged, unchanged;
+    kz_item_error *errors;       /* when rejected: the first KZ_BULK_ERRORS_MAX failures */
+    size_t n_errors;
+} kz_bulk_report;
+
+/* Up to KZ_BULK_MAX indicators, all or nothing: every item is checked first; if any
+ * fails, nothing is written, the call returns KZ_EINVAL and report lists the failures
+ * (c->err holds the first, its field prefixed with "items[i]."). */
+kz_rc kz_svc_indicator_bulk(kz_call *c, kz_indicator *items, const unsigned *given, size_t n,
+                            kz_bulk_report *report);
+
+kz_rc kz_svc_indicator_get(kz_call *c, const char *id, kz_indicator *out);
+/* Changes tlp, recipients, allow_clients, confidence, times, description and incident
+ * links (only links to incidents the caller may see). Source organization or admin. */
+kz_rc kz_svc_indicator_update(kz_call *c, const char *id, kz_apply_fn apply, void *ctx, kz_indicator *out);
+kz_rc kz_svc_indicator_list(kz_call *c, const kz_indicator_filter *f, const kz_page *pg,
+                            kz_indicator_page *out);
+kz_rc kz_svc_indicator_counts(kz_call *c, const kz_indicator_filter *f, kz_indicator_dim by, kz_counts *out);
+/* Streams every indicator the caller may see matching f to fn, in one read snapshot
+ * and constant memory (see kz_store_indicator_each). */
+kz_rc kz_svc_indicator_each(kz_call *c, const kz_indicator_filter *f, kz_indicator_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,400 @@
+/* Indicators: normalized on the way in (codec/indicator_norm.h), deduplicated per
+ * (type, value, source), linked to incidents, written one at a time, in bulk or by an
+ * importer through the same batch, and read only as kz_tlp_visible allows. */
+#include "service/sharing/sharing.h"
+#include "service/sharing/incidents.h"
+#include "service/sharing/indicators.h"
+
+#include "codec/indicator_norm.h"
+#include "util/alloc.h"
+#include "util/utf8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { DESCRIPTION_MAX = 4000 };  /* as in the field table */
+
+/* ---- the batch ------------------------------------------------------------------- */
+
+static bool seen(const kz_ind_batch *b, char kind, const char *id)
+{
+    for (size_t i = 0; i < b->n_seen; i++)
+        if (b->seen[i].kind == kind && strcmp(b->seen[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+static void remember(kz_ind_batch *b, char kind, const char *id)
+{
+    if (b->n_seen < sizeof b->seen / sizeof *b->seen && strlen(id) < sizeof b->seen[0].id) {
+        snprintf(b->seen[b->n_seen].id, sizeof b->seen[0].id, "%s", id);
+        b->seen[b->n_seen++].kind = kind;
+    }
+}
+
+static kz_rc item_field(kz_err *err, kz_rc rc, const char *field, size_t i)
+{
+    snprintf(err->field, sizeof err->field, "%s[%zu]", field, i);
+    return rc;
+}
+
+kz_rc kz_ind_batch_begin(kz_call *c, kz_ind_batch *b, const char *action)
+{
+    memset(b, 0, sizeof *b);
+    b->c = c;
+    b->action = action;
+    b->now = kz_now_ms();
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_ANALYST);
+    return rc ? rc : kz_tx_begin(c);
+}
+
+static kz_rc check_source(kz_ind_batch *b, kz_indicator *o, kz_err *err)
+{
+    if (!o->source) {
+        o->source = (char *)b->c->who.org;
+        return o->source ? KZ_OK : kz_fail(err, KZ_EUNAUTH, NULL, "an API key is required");
+    }
+    if (seen(b, 's', o->source))
+        return KZ_OK;
+    const char *src = NULL;
+    kz_rc rc = kz__acting_org(b->c, o->source, "source", &src, err);
+    if (!rc)
+        remember(b, 's', o->source);
+    return rc;
+}
+
+static kz_rc check_links(kz_ind_batch *b, const kz_indicator *o, kz_err *err)
+{
+    kz_call *c = b->c;
+    for (size_t i = 0; i < o->recipients.n; i++) {
+        const char *id = o->recipients.v[i];
+        if (seen(b, 'o', id))
+            continue;
+        kz_strlist one = {(char **)&o->recipients.v[i], 1};
+        kz_rc rc = kz__check_orgs(c, &one, "recipients", err);
+        if (rc)
+            return item_field(err, rc, "recipients", i);
+        remember(b, 'o', id);
+    }
+    for (size_t i = 0; i < o->incidents.n; i++) {
+        const char *id = o->incidents.v[i];
+        if (seen(b, 'i', id))
+            continue;
+        kz_incident inc;
+        kz_rc rc = kz__visible_incident(c, id, &inc, err);
+        if (rc == KZ_ENOTFOUND)
+            rc = kz_fail(err, KZ_EINVAL, NULL, "no incident %.40s", id);
+        if (rc)
+            return item_field(err, rc, "incidents", i);
+        remember(b, 'i', id);
+    }
+    return KZ_OK;
+}
+
+kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_arena *scratch, kz_err *err)
+{
+    if (o->type < 0 || o->type >= KZ_IND_TYPE_COUNT)
+        return kz_fail(err, KZ_EINVAL, "type", "unknown indicator type");
+    if (!o->value || !o->value[0])
+        return kz_fail(err, KZ_EINVAL, "value", "value is required");
+    if (o->tlp < KZ_TLP_CLEAR || o->tlp > KZ_TLP_RED)
+        return kz_fail(err, KZ_EINVAL, "tlp", "unknown TLP label");
+    if (o->description) {
+        size_t n = strlen(o->description);
+        if (!kz_text_ok(o->description, n, true) || kz_utf8_count(o->description, n) > DESCRIPTION_MAX)
+            return kz_fail(err, KZ_EINVAL, "description",
+                           "description must be UTF-8 text of at most %d characters", DESCRIPTION_MAX);
+    }
+    kz_norm norm;
+    kz_rc rc = kz_indicator_normalize((kz_ind_type)o->type, o->value, strlen(o->value), scratch, "value",
+                                      &norm, err);
+    if (rc)
+        return rc;
+    o->value = norm.value;
+    o->registrable = norm.registrable;
+    if (!(given & KZ_GIVEN_CONFIDENCE))
+        o->confidence = KZ_CONFIDENCE_DEFAULT;
+    if (o->confidence < 0 || o->confidence > 100)
+        return kz_fail(err, KZ_EINVAL, "confidence", "confidence must be from 0 to 100");
+    /* Defaults apply to a new indicator only; a merge ignores what was not given. */
+    bool first = given & KZ_GIVEN_FIRST_SEEN, last = given & KZ_GIVEN_LAST_SEEN;
+    if (!first)
+        o->first_seen = last ? o->last_seen : b->now;
+    if (!last)
+        o->last_seen = first ? o->first_seen : b->now;
+    if (o->first_seen > o->last_seen)
+        return kz_fail(err, KZ_EINVAL, "first_seen", "first_seen is later than last_seen");
+    if ((rc = check_source(b, o, err)) || (rc = check_links(b, o, err)))
+        return rc;
+    if (!o->id) {  /* an importer may keep the id the indicator had elsewhere */
+        char *id = kz_arena_alloc(scratch, KZ_UUID_TEXT);
+        if (!id)
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        kz_uuid_ordered(id, b->now);  /* time-ordered: bulk inserts append to the id index */
+        o->id = id;
+    }
+    o->created = o->modified = b->now;
+    return KZ_OK;
+}
+
+kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_upsert *result,
+                       char id_out[37], kz_err *err)
+{
+    char id[KZ_UUID_TEXT];
+    bool need_id = id_out || o->incidents.n;
+    kz_rc rc = kz_store_indicator_upsert(b->c->db, o, given, result, need_id ? id : NULL, err);
+    for (size_t i = 0; !rc && i < o->incidents.n; i++) {
+        bool added = false;
+        rc = kz_store_indicator_link(b->c->db, id, o->incidents.v[i], &added, err);
+        if (added) {
+            b->links++;
+            if (*result == KZ_UPSERT_UNCHANGED)
+                *result = KZ_UPSERT_MERGED;
+        }
+    }
+    if (rc)
+        return rc;
+    if (id_out)
+        memcpy(id_out, id, sizeof id);
+    if (*result == KZ_UPSERT_CREATED)
+        b->created++;
+    else if (*result == KZ_UPSERT_MERGED)
+        b->merged++;
+    else
+        b->unchanged++;
+    return KZ_OK;
+}
+
+struct kz_ind_queued {
+    kz_indicator o;
+    unsigned given;
+    size_t seq;
+};
+
+enum { QUEUE_CHUNK = 32768 };
+
+static int by_key(const void *x, const void *y)
+{
+    const kz_ind_queued *a = x, *b = y;
+    if (a->o.type != b->o.type)
+        return a->o.type < b->o.type ? -1 : 1;
+    int c = strcmp(a->o.value, b->o.value);
+    if (c)
+        return c;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static kz_rc flush_queue(kz_ind_batch *b, kz_err *err)
+{
+    qsort(b->queue, b->queued, sizeof *b->queue, by_key);
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < b->queued; i++) {
+        kz_upsert res;
+        rc = kz_ind_batch_put(b, &b->queue[i].o, b->queue[i].given, &res, NULL, err);
+    }
+    b->queued = 0;
+    kz_arena_free(&b->queue_arena);
+    kz_arena_init(&b->queue_arena);
+    return rc;
+}
+
+kz_rc kz_ind_batch_queue(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_err *err)
+{
+    if (!b->queue) {
+        if (!(b->queue = kz_malloc(QUEUE_CHUNK * sizeof *b->queue)))
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        b->queue_cap = QUEUE_CHUNK;
+        kz_arena_init(&b->queue_arena);
+        /* the indexes a bulk write grows should stay in memory while it runs */
+        kz_store_cache_kib(b->c->db, KZ_STORE_BULK_CACHE_KIB, err);
+    }
+    kz_ind_queued *q = &b->queue[b->queued];
+    q->o = *o;
+    q->given = given;
+    q->seq = b->created + b->merged + b->unchanged + b->queued;
+    if (kz_schema_own(&kz_indicator_schema, &q->o, &b->queue_arena))
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    return ++b->queued == b->queue_cap ? flush_queue(b, err) : KZ_OK;
+}
+
+kz_rc kz_ind_batch_end(kz_ind_batch *b, kz_rc rc)
+{
+    kz_call *c = b->c;
+    if (!rc && b->queued)
+        rc = flush_queue(b, c->err);
+    if (b->queue) {
+        kz_free(b->queue);
+        b->queue = NULL;
+        kz_arena_free(&b->queue_arena);
+        kz_store_cache_kib(c->db, KZ_STORE_CACHE_KIB, NULL);
+    }
+    if (!rc && b->dry_run) {
+        kz_tx_end(c, KZ_ECONFLICT);  /* roll back: nothing was written */
+        return KZ_OK;
+    }
+    if (!rc && (b->created || b->merged)) {
+        char detail[160];
+        snprintf(detail, sizeof detail, "{\"created\":%zu,\"merged\":%zu,\"unchanged\":%zu,\"links\":%zu}",
+                 b->created, b->merged, b->unchanged, b->links);
+        rc = kz_audit(c, b->action, "indicator", NULL, detail);
+    }
+    return kz_tx_end(c, rc);
+}
+
+/* ---- use cases ------------------------------------------------------------------- */
+
+static kz_rc visible_indicator(kz_call *c, const char *id, kz_indicator *out)
+{
+    kz_rc rc = kz_store_indicator_get(c->db, &c->who, id, c->arena, out, c->err);
+    if (rc)
+        return rc;
+    kz_tlp_subject subj = kz_indicator_subject(out);
+    if (!kz_tlp_visible(&c->who, &subj))
+        return kz_fail(c->err, KZ_ENOTFOUND, "indicator", "no indicator %.40s", id);
+    return KZ_OK;
+}
+
+kz_rc kz_svc_indicator_create(kz_call *c, kz_indicator *o, unsigned given, kz_upsert *result)
+{
+    kz_ind_batch b;
+    char id[KZ_UUID_TEXT] = "";
+    kz_rc rc = kz_ind_batch_begin(c, &b, "indicator.create");
+    if (rc)
+        return rc;
+    rc = kz_ind_batch_check(&b, o, given, c->arena, c->err);
+    if (!rc)
+        rc = kz_ind_batch_put(&b, o, given, result, id, c->err);
+    if (!rc && *result == KZ_UPSERT_MERGED)
+        b.action = "indicator.merge";
+    rc = kz_ind_batch_end(&b, rc);
+    /* the writer acts for the source, so it is shown what it wrote whatever the label */
+    return rc ? rc : kz_store_indicator_get(c->db, &c->who, id, c->arena, o, c->err);
+}
+
+/* "value" -> "items[3].value" (truncated to the slot). */
+static void prefix_item(kz_err *e, size_t i)
+{
+    char field[sizeof e->field];
+    int k = snprintf(field, sizeof field, "items[%zu]%s", i, e->field[0] ? "." : "");
+    size_t used = k > 0 && (size_t)k < sizeof field ? (size_t)k : 0;
+    size_t rest = strnlen(e->field, sizeof e->field - 1);
+    if (used + rest >= sizeof field)
+        rest = sizeof field - 1 - used;
+    memcpy(field + used, e->field, rest);
+    field[used + rest] = '\0';
+    memcpy(e->field, field, sizeof field);
+}
+
+kz_rc kz_svc_indicator_bulk(kz_call *c, kz_indicator *items, const unsigned *given, size_t n,
+                            kz_bulk_report *report)
+{
+    memset(report, 0, sizeof *report);
+    if (n == 0)
+        return kz_fail(c->err, KZ_EINVAL, "items", "items must not be empty");
+    if (n > KZ_BULK_MAX)
+        return kz_fail(c->err, KZ_EINVAL, "items", "at most %d indicators in one request", KZ_BULK_MAX);
+    report->errors = kz_arena_calloc(c->arena, n < KZ_BULK_ERRORS_MAX ? n : KZ_BULK_ERRORS_MAX,
+                                     sizeof *report->errors);
+    report->results = kz_arena_calloc(c->arena, n, sizeof *report->results);
+    report->ids = kz_arena_calloc(c->arena, n, sizeof *report->ids);
+    if (!report->errors || !report->results || !report->ids)
+        return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    kz_ind_batch b;
+    kz_rc rc = kz_ind_batch_begin(c, &b, "indicator.bulk"), first = KZ_OK;
+    if (rc)
+        return rc;
+    /* Check everything first, so that one bad item writes nothing and every bad item
+     * is reported. */
+    for (size_t i = 0; i < n; i++) {
+        kz_err e;
+        kz_err_clear(&e);
+        kz_rc r = kz_ind_batch_check(&b, &items[i], given[i], c->arena, &e);
+        if (r == KZ_ENOMEM || r == KZ_ESTORE || r == KZ_EINTERNAL) {
+            *c->err = e;
+            return kz_ind_batch_end(&b, r);
+        }
+        if (!r)
+            continue;
+        prefix_item(&e, i);
+        if (!first) {
+            first = r;
+            *c->err = e;
+        }
+        if (report->n_errors < KZ_BULK_ERRORS_MAX)
+            report->errors[report->n_errors++] = (kz_item_error){i, e};
+    }
+    if (first)
+        return kz_ind_batch_end(&b, first);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = kz_ind_batch_put(&b, &items[i], given[i], &report->results[i], report->ids[i], c->err);
+    report->created = b.created;
+    report->merged = b.merged;
+    report->unchanged = b.unchanged;
+    return kz_ind_batch_end(&b, rc);
+}
+
+kz_rc kz_svc_indicator_get(kz_call *c, const char *id, kz_indicator *out)
+{
+    kz_rc rc = kz__sharing_read(c);
+    return rc ? rc : visible_indicator(c, id, out);
+}
+
+kz_rc kz_svc_indicator_update(kz_call *c, const char *id, kz_apply_fn apply, void *ctx, kz_indicator *out)
+{
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_ANALYST);
+    if (rc || (rc = kz_tx_begin(c)))
+        return rc;
+    kz_indicator before = {0};
+    rc = visible_indicator(c, id, out);
+    if (!rc)
+        rc = kz_authz_org(c, out->source, NULL);
+    if (!rc) {
+        before = *out;
+        rc = apply(out, ctx, c->err);
+    }
+    bool relink = out->incidents.v != before.incidents.v || out->incidents.n != before.incidents.n;
+    if (!rc && out->first_seen > out->last_seen)
+        rc = kz_fail(c->err, KZ_EINVAL, "first_seen", "first_seen is later than last_seen");
+    if (!rc) {
+        kz_ind_batch b = {.c = c};  /* only for its checks of recipients and incidents */
+        kz_indicator links = *out;
+        if (!relink)
+            links.incidents.n = 0;
+        rc = check_links(&b, &links, c->err);
+    }
+    if (!rc) {
+        out->modified = kz_now_ms();
+        rc = kz_store_indicator_update(c->db, out, c->err);
+    }
+    if (!rc && relink)
+        rc = kz_store_indicator_set_links(c->db, &c->who, id, &out->incidents, c->err);
+    if (!rc)
+        rc = kz_audit(c, "indicator.update", "indicator", id, NULL);
+    if (!rc)
+        rc = kz_store_indicator_get(c->db, &c->who, id, c->arena, out, c->err);
+    return kz_tx_end(c, rc);
+}
+
+kz_rc kz_svc_indicator_list(kz_call *c, const kz_indicator_filter *f, const kz_page *pg,
+                            kz_indicator_page *out)
+{
+    kz_rc rc = kz__sharing_read(c);
+    return rc ? rc : kz_store_indicator_list(c->db, &c->who, f, pg, c->arena, out, c->err);
+}
+
+kz_rc kz_svc_indicator_counts(kz_call *c, const kz_indicator_filter *f, kz_indicator_dim by, kz_counts *out)
+{
+    kz_rc rc = kz__sharing_read(c);
+    return rc ? rc : kz_store_indicator_counts(c->db, &c->who, f, by, c->arena, out, c->err);
+}
+
+kz_rc kz_svc_indicator_each(kz_call *c, const kz_indicator_filter *f, kz_indicator_fn fn, void *ctx)
+{
+    kz_rc rc = kz__sharing_read(c);
+    if (rc || (rc = kz_rtx_begin(c)))
+        return rc;
+    rc = kz_store_indicator_each(c->db, &c->who, f, fn, ctx, c->err);
+    kz_rtx_end(c);
+    return rc;
+}

@@ -1,0 +1,119 @@
+/* Sightings: an organization reports that it saw an indicator (by hand, or the
+ * telemetry matcher for it), shared under TLP with the indicator's source always among
+ * the recipients; read back as sums per observer and per indicator. */
+#include "service/sharing/sharing.h"
+#include "service/sharing/indicators.h"
+#include "service/sharing/sightings.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Checks and completes one report inside the caller's write transaction. */
+static kz_rc prepare(kz_call *c, kz_sighting *s, kz_time now, kz_err *err)
+{
+    kz_indicator ind;
+    kz_rc rc = kz_store_indicator_get(c->db, NULL, s->indicator, c->arena, &ind, err);
+    if (!rc) {
+        kz_tlp_subject subj = kz_indicator_subject(&ind);
+        if (!kz_tlp_visible(&c->who, &subj))
+            rc = KZ_ENOTFOUND;
+    }
+    if (rc == KZ_ENOTFOUND)
+        return kz_fail(err, KZ_EINVAL, "indicator", "no indicator %.40s", s->indicator);
+    if (rc)
+        return rc;
+    const char *observer = NULL;
+    if ((rc = kz__acting_org(c, s->observer, "observer", &observer, err)))
+        return rc;
+    s->observer = (char *)observer;
+    if (s->count < 1)
+        return kz_fail(err, KZ_EINVAL, "count", "count must be at least 1");
+    if (s->tlp < KZ_TLP_CLEAR || s->tlp > KZ_TLP_RED)
+        return kz_fail(err, KZ_EINVAL, "tlp", "unknown TLP label");
+    if (!s->first_seen)
+        s->first_seen = s->last_seen ? s->last_seen : now;
+    if (!s->last_seen)
+        s->last_seen = s->first_seen > now ? s->first_seen : now;
+    if (s->first_seen > s->last_seen)
+        return kz_fail(err, KZ_EINVAL, "first_seen", "first_seen is later than last_seen");
+    if ((rc = kz__check_orgs(c, &s->recipients, "recipients", err)))
+        return rc;
+    /* the source of the indicator always learns that it was seen */
+    bool named = strcmp(ind.source, s->observer) == 0;
+    for (size_t i = 0; !named && i < s->recipients.n; i++)
+        named = strcmp(ind.source, s->recipients.v[i]) == 0;
+    if (!named) {
+        if (s->recipients.n >= KZ_RECIPIENTS_MAX)
+            return kz_fail(err, KZ_EINVAL, "recipients", "too many recipients");
+        char **v = kz_arena_calloc(c->arena, s->recipients.n + 1, sizeof *v);
+        if (!v)
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        if (s->recipients.n)
+            memcpy(v, s->recipients.v, s->recipients.n * sizeof *v);
+        v[s->recipients.n] = ind.source;
+        s->recipients.v = v;
+        s->recipients.n++;
+    }
+    s->indicator = ind.id;
+    if (!s->id && !(s->id = kz_new_id(c)))  /* importers may keep an id from elsewhere */
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    s->created = s->modified = now;
+    return KZ_OK;
+}
+
+kz_rc kz_svc_sighting_add(kz_call *c, kz_sighting *s, kz_upsert *result)
+{
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_ANALYST);
+    if (rc || (rc = kz_tx_begin(c)))
+        return rc;
+    char id[KZ_UUID_TEXT] = "";
+    rc = prepare(c, s, kz_now_ms(), c->err);
+    if (!rc)
+        rc = kz_store_sighting_upsert(c->db, s, result, id, c->err);
+    if (!rc && *result != KZ_UPSERT_UNCHANGED)
+        rc = kz_audit(c, "sighting.add", "indicator", s->indicator, id);
+    if (!rc)
+        rc = kz_store_sighting_get(c->db, id, c->arena, s, c->err);
+    return kz_tx_end(c, rc);
+}
+
+kz_rc kz_svc_sightings_record(kz_call *c, kz_sighting *items, size_t n, size_t *failed)
+{
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_ANALYST);
+    if (rc || (rc = kz_tx_begin(c)))
+        return rc;
+    kz_time now = kz_now_ms();
+    size_t changed = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        kz_upsert res;
+        rc = prepare(c, &items[i], now, c->err);
+        if (!rc)
+            rc = kz_store_sighting_upsert(c->db, &items[i], &res, NULL, c->err);
+        if (rc && failed)
+            *failed = i;
+        changed += !rc && res != KZ_UPSERT_UNCHANGED;
+    }
+    if (!rc && changed) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "{\"reports\":%zu,\"changed\":%zu}", n, changed);
+        rc = kz_audit(c, "sighting.record", "sighting", NULL, detail);
+    }
+    return kz_tx_end(c, rc);
+}
+
+kz_rc kz_svc_sighting_sums_by_observer(kz_call *c, const char *indicator, kz_time since, kz_time until,
+                                       kz_sighting_sum **items, size_t *n, kz_sighting_sum *total)
+{
+    kz_indicator ind;
+    kz_rc rc = kz_svc_indicator_get(c, indicator, &ind);
+    return rc ? rc : kz_store_sighting_sums_by_observer(c->db, &c->who, ind.id, since, until, c->arena,
+                                                        items, n, total, c->err);
+}
+
+kz_rc kz_svc_sighting_sums_by_indicator(kz_call *c, const char *observer, kz_time since, kz_time until,
+                                        const kz_page *pg, kz_sighting_sum_page *out)
+{
+    kz_rc rc = kz__sharing_read(c);
+    return rc ? rc : kz_store_sighting_sums_by_indicator(c->db, &c->who, observer, since, until, pg,
+                                                         c->arena, out, c->err);
+}

@@ -1,0 +1,48 @@
+/* MISP feed import (kizuna import misp): every event of a feed's manifest becomes an
+ * incident, its attributes of types Kizuna has become indicators linked to it; MISP TLP
+ * tags (on the attribute, else the event) decide the TLP label, else the distribution
+ * level, else the import's default. Attributes of other types are counted and skipped;
+ * attributes whose value is not valid for their type are rejected, each reported with
+ * its file and position. Everything in one transaction, in memory bounded by the
+ * largest attribute; re-importing the same feed changes nothing. Analyst or admin. */
+#ifndef KZ_SERVICE_MISP_H
+#define KZ_SERVICE_MISP_H
+
+#include "codec/misp.h"
+#include "service/sharing/incidents.h"
+
+/* Where the feed's files come from (a directory, or a URL fetched file by file). */
+typedef struct kz_misp_feed {
+    /* Opens manifest.json. */
+    kz_rc (*manifest)(void *ctx, kz_byte_source *out, kz_err *err);
+    /* Opens <uuid>.json for two passes. */
+    kz_rc (*event)(void *ctx, const char *uuid, kz_misp_input *out, kz_err *err);
+    /* Closes what manifest or event opened. */
+    void (*close)(void *ctx, void *src_ctx);
+    void *ctx;
+} kz_misp_feed;
+
+typedef struct kz_misp_import_opts {
+    int tlp;                     /* for events and attributes that say nothing */
+    kz_strlist recipients;
+    const char *source;          /* acting organization; NULL: the caller's */
+    bool dry_run;
+    /* each rejected attribute or event: the file, the position in it, the error */
+    void (*on_reject)(void *ctx, const char *file, const char *where, const kz_err *e);
+    /* after each event: events done so far */
+    void (*on_progress)(void *ctx, uint64_t events);
+    void *ctx;
+} kz_misp_import_opts;
+
+typedef struct kz_misp_import_report {
+    uint64_t events, events_created, events_updated, events_unchanged, events_failed;
+    uint64_t attributes, indicators_created, indicators_merged, indicators_unchanged;
+    uint64_t skipped;            /* types Kizuna has no indicator for, and deleted ones */
+    uint64_t rejected;           /* values that are not valid for their type */
+    uint64_t links;
+} kz_misp_import_report;
+
+kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_import_opts *o,
+                         kz_misp_import_report *rep);
+
+#endif

@@ -1,0 +1,72 @@
+/* STIX 2.1 in (svc_stix_import.c).
+ *
+ * Import (kizuna import stix, TAXII POST): a bundle streamed object by object into one
+ * write transaction. Each object is accepted (it became, or matched, a Kizuna object),
+ * kept (stored verbatim, returned on export and over TAXII) or rejected (reported with
+ * its id and the reason; nothing of it is written):
+ *   indicator      one supported observable -> a Kizuna indicator (deduplicated per
+ *                  type, value and source); any other pattern -> kept
+ *   report, grouping -> an incident; object_refs to indicators become links
+ *   sighting       of an indicator Kizuna has -> a sighting; of anything else -> kept
+ *   identity       of an organization of the directory -> accepted; else kept
+ *   marking-definition  TLP -> accepted; else kept
+ *   observed-data  kept; each of its observables that equals an indicator the caller
+ *                  may see is recorded as a sighting of that indicator
+ *   anything else  kept
+ * The TLP of an object is the most restrictive TLP marking it names, else the import's
+ * default. The source is the object's created_by_ref organization when the caller may
+ * act for it, else the importing organization. Re-importing the same bundle changes
+ * nothing. Analyst or admin. */
+#ifndef KZ_SERVICE_STIX_IMPORT_H
+#define KZ_SERVICE_STIX_IMPORT_H
+
+#include "codec/stix.h"
+#include "service/sharing/incidents.h"
+#include "service/sharing/indicators.h"
+#include "store/stix.h"
+
+/* What happened to one object. */
+typedef enum kz_stix_outcome { KZ_STIX_ACCEPTED, KZ_STIX_KEPT, KZ_STIX_REJECTED } kz_stix_outcome;
+
+/* Told about each object: its id (or "objects[i]" when it has none), its version (may
+ * be NULL), the outcome and, when rejected, why (field and reason). */
+typedef void (*kz_stix_outcome_fn)(void *ctx, const char *id, const char *version, kz_stix_outcome outcome,
+                                   const kz_err *why);
+
+typedef struct kz_stix_import_opts {
+    int tlp;                     /* for objects without a TLP marking */
+    int min_tlp;                 /* no object is stored below this label (TAXII: the
+                                    collection's); -1 none */
+    kz_strlist recipients;       /* added to every object */
+    bool allow_clients;
+    const char *source;          /* acting organization; NULL: the caller's */
+    bool dry_run;                /* check and count, write nothing */
+    kz_stix_outcome_fn on_object;
+    void *ctx;
+} kz_stix_import_opts;
+
+typedef struct kz_stix_import_report {
+    uint64_t objects, accepted, kept, rejected;
+    uint64_t indicators_created, indicators_merged, indicators_unchanged;
+    uint64_t incidents_created, incidents_updated, incidents_unchanged;
+    uint64_t sightings, links;
+    uint64_t kept_new;           /* kept objects (versions) not stored before */
+    uint64_t bytes;
+    char bundle[KZ_STIX_ID_MAX + 1];
+} kz_stix_import_report;
+
+/* Imports the bundle (or single object) read from src. KZ_EINVAL for a document that
+ * is not JSON or not STIX (c->err has the line and column); rejected objects do not
+ * fail the import. */
+kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_import_opts *o,
+                         kz_stix_import_report *rep);
+
+/* For the STIX, TAXII and MISP siblings. */
+/* kz_apply_fn: an imported object (report, MISP event) replaces what an earlier
+ * version of it said: the classification and sharing fields of ctx (a kz_incident). */
+kz_rc kz__apply_imported_incident(void *target, void *ctx, kz_err *err);
+
+/* Errors of the store or of memory stop an import; the others reject one object. */
+bool kz__import_fatal(kz_rc rc);
+
+#endif

@@ -1,0 +1,265 @@
+/* MISP feed import: the manifest streamed, each event file read in two passes
+ * (codec/misp.h), events into incidents through their use case (nested as savepoints),
+ * attributes into indicators through the one kz_ind_batch of the import. */
+#include "service/stix/misp.h"
+
+#include "codec/indicator_norm.h"
+#include "model/taxonomy.h"
+#include "model/validate.h"
+#include "service/sharing/sharing.h"
+#include "service/sharing/incidents.h"
+#include "service/sharing/indicators.h"
+#include "service/stix/stix_import.h"
+#include "store/stix.h"
+#include "util/utf8.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { ARENA_ATTRIBUTES = 256 };
+
+typedef struct misp_import {
+    kz_call *c;
+    const kz_misp_feed *feed;
+    const kz_misp_import_opts *o;
+    kz_misp_import_report *rep;
+    kz_ind_batch b;
+    const char *acting;
+    kz_arena *caller_arena;
+    kz_arena obj;                /* per attribute (released every few hundred) */
+    kz_arena event;              /* per event */
+    char file[64];               /* "<uuid>.json" being read */
+    char incident[37];           /* the current event's incident, "" when it failed */
+    int event_tlp;
+    bool changed;
+} misp_import;
+
+static kz_rc reject(misp_import *im, const char *where, kz_rc rc, const kz_err *e)
+{
+    if (kz__import_fatal(rc)) {
+        if (e != im->c->err)
+            *im->c->err = *e;
+        return rc;
+    }
+    if (im->o->on_reject)
+        im->o->on_reject(im->o->ctx, im->file, where, e);
+    return KZ_OK;
+}
+
+static int label(int tag_tlp, int distribution, int fallback)
+{
+    if (tag_tlp >= 0)
+        return tag_tlp;
+    int d = kz_misp_distribution_tlp(distribution);
+    return d >= 0 ? d : fallback;
+}
+
+static kz_rc on_event(void *ctx, const kz_misp_event *ev)
+{
+    misp_import *im = ctx;
+    kz_call *c = im->c;
+    im->incident[0] = '\0';
+    im->event_tlp = label(ev->tlp, ev->distribution, im->o->tlp);
+    const kz_term *rsit = ev->rsit_type ? kz_vocab_find(&kz_rsit_types, ev->rsit_type) : NULL;
+    kz_incident inc = {
+        .title = kz_text_fit(&im->event, ev->info && ev->info[0] ? ev->info : "MISP event", 300, false),
+        .description = kz_arena_printf(&im->event, "MISP event %s%s%s", ev->uuid, ev->orgc ? " by " : "",
+                                       ev->orgc ? ev->orgc : ""),
+        .rsit_type = (char *)(rsit ? rsit->value : "undetermined"),
+        .occurred = ev->date ? ev->date : ev->timestamp,
+        .tlp = im->event_tlp, .recipients = im->o->recipients, .organization = (char *)im->acting,
+    };
+    if (!inc.title || !inc.description)
+        return KZ_ENOMEM;
+    if (inc.description && strlen(inc.description) > 20000)
+        inc.description[20000] = '\0';
+    char key[80], kind, id[37], version[64], now_version[32];
+    snprintf(key, sizeof key, "misp-event:%s", ev->uuid);
+    snprintf(now_version, sizeof now_version, "%lld", (long long)ev->timestamp);
+    kz_err e;
+    bool known = kz_store_stix_ref_get(c->db, key, &kind, id, version, &e) == KZ_OK && kind == 'r';
+    kz_err *saved = c->err;
+    kz_err_clear(&e);
+    c->err = &e;
+    kz_rc rc = KZ_OK;
+    if (!known) {
+        kz_incident taken;  /* the event's uuid becomes the incident's id when free */
+        kz_err e2;
+        if (kz_check_uuid(ev->uuid, "uuid", &e2) == KZ_OK && kz_store_incident_get(c->db, ev->uuid, &im->event, &taken, &e2) == KZ_ENOTFOUND)
+            inc.id = (char *)ev->uuid;
+        if (!(rc = kz_svc_incident_create(c, &inc))) {
+            snprintf(id, sizeof id, "%s", inc.id);
+            im->rep->events_created++;
+            im->changed = true;
+        }
+    } else if (strcmp(version, now_version) == 0) {
+        im->rep->events_unchanged++;
+    } else {
+        kz_incident out, stored;
+        /* MISP says nothing of status, sector, states or impact: the stored ones stay */
+        if (!(rc = kz_svc_incident_get(c, id, &stored))) {
+            inc.status = stored.status;
+            inc.sector = stored.sector;
+            inc.states = stored.states;
+            inc.impact = stored.impact;
+            inc.allow_clients = stored.allow_clients;
+        }
+        if (!rc && !(rc = kz_svc_incident_update(c, id, kz__apply_imported_incident, &inc, &out))) {
+            im->rep->events_updated++;
+            im->changed = true;
+        }
+    }
+    c->err = saved;
+    if (rc) {
+        im->rep->events_failed++;
+        return reject(im, "Event", rc, &e);
+    }
+    snprintf(im->incident, sizeof im->incident, "%s", id);
+    return kz_store_stix_ref_put(c->db, key, 'r', id, now_version, c->err);
+}
+
+static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *where, const kz_err *bad)
+{
+    misp_import *im = ctx;
+    im->rep->attributes++;
+    if (im->rep->attributes % ARENA_ATTRIBUTES == 0) {
+        kz_arena_free(&im->obj);
+        kz_arena_init(&im->obj);
+    }
+    if (bad) {
+        im->rep->rejected++;
+        return reject(im, where, bad->rc, bad);
+    }
+    const char *value;
+    int type = at->deleted ? -1 : kz_misp_ind_type(at->type, at->value, &im->obj, &value);
+    if (type < 0) {
+        im->rep->skipped++;
+        return KZ_OK;
+    }
+    kz_time seen = at->timestamp;
+    kz_indicator ind = {
+        .type = type, .value = (char *)value, .tlp = label(at->tlp, at->distribution, im->event_tlp),
+        .recipients = im->o->recipients, .source = (char *)im->acting,
+        .first_seen = at->first_seen ? at->first_seen : seen, .last_seen = at->last_seen ? at->last_seen : seen,
+    };
+    if (ind.first_seen > ind.last_seen)
+        ind.last_seen = ind.first_seen;
+    if (at->category || at->comment)
+        ind.description = kz_text_fit(&im->obj, kz_arena_printf(&im->obj, "%s%s%s", at->category ? at->category : "",
+                                                        at->category && at->comment && at->comment[0] ? ": " : "",
+                                                        at->comment ? at->comment : ""), 4000, true);
+    /* the description and the seen times describe the first report; a value repeated
+     * in the feed only widens the seen times, so a re-import finds nothing to change */
+    unsigned given = KZ_GIVEN_TLP | KZ_GIVEN_RECIPIENTS | (ind.first_seen ? KZ_GIVEN_FIRST_SEEN : 0) |
+                     (ind.last_seen ? KZ_GIVEN_LAST_SEEN : 0);
+    kz_indicator taken;
+    kz_err e;
+    if (at->uuid && kz_check_uuid(at->uuid, "uuid", &e) == KZ_OK &&
+        kz_store_indicator_get(im->c->db, NULL, at->uuid, &im->obj, &taken, &e) == KZ_ENOTFOUND)
+        ind.id = kz_arena_strdup(&im->obj, at->uuid);
+    kz_err_clear(&e);
+    kz_rc rc = kz_ind_batch_check(&im->b, &ind, given, &im->obj, &e);
+    if (rc) {
+        im->rep->rejected++;
+        char w[160];
+        snprintf(w, sizeof w, "%s (%s)", where, at->uuid ? at->uuid : at->type);
+        return reject(im, w, rc, &e);
+    }
+    kz_upsert res;
+    char id[37];
+    if ((rc = kz_ind_batch_put(&im->b, &ind, given, &res, id, im->c->err)))
+        return rc;
+    if (im->incident[0]) {
+        bool added = false;
+        if ((rc = kz_store_indicator_link(im->c->db, id, im->incident, &added, im->c->err)))
+            return rc;
+        if (added) {
+            im->rep->links++;
+            im->changed = true;
+        }
+    }
+    return KZ_OK;
+}
+
+static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
+{
+    (void)timestamp;
+    misp_import *im = ctx;
+    snprintf(im->file, sizeof im->file, "%.40s.json", uuid);
+    kz_arena_free(&im->event);
+    kz_arena_init(&im->event);
+    kz_misp_input in;
+    kz_err e;
+    kz_err_clear(&e);
+    im->rep->events++;
+    kz_rc rc = im->feed->event(im->feed->ctx, uuid, &in, &e);
+    if (!rc) {
+        kz_misp_sink sink = {on_event, on_attribute, im};
+        rc = kz_misp_read_event(&in, &sink, &e);
+        im->feed->close(im->feed->ctx, in.src.ctx);
+    }
+    if (rc && !kz__import_fatal(rc)) {  /* a file that cannot be read or parsed: reported, skipped */
+        if (!e.rc)
+            e = *im->c->err;
+        im->rep->events_failed++;
+        rc = reject(im, "", rc, &e);
+    } else if (rc && e.rc && im->c->err->rc != rc) {
+        *im->c->err = e;
+    }
+    if (!rc && im->o->on_progress)
+        im->o->on_progress(im->o->ctx, im->rep->events);
+    return rc;
+}
+
+kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_import_opts *o,
+                         kz_misp_import_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    misp_import im = {.c = c, .feed = feed, .o = o, .rep = rep, .caller_arena = c->arena};
+    kz_rc rc = kz_ind_batch_begin(c, &im.b, "indicator.import");
+    if (rc)
+        return rc;
+    kz_arena_init(&im.obj);
+    kz_arena_init(&im.event);
+    c->arena = &im.obj;
+    const char *acting = NULL;
+    rc = kz__acting_org(c, o->source, "source", &acting, c->err);
+    im.acting = acting;
+    /* an admin importing for another organization acts as it, so the use cases see the
+     * feed's incidents as their organization does */
+    const char *own = c->who.org;
+    if (!rc && kz_is_admin(c))
+        c->who.org = acting;
+    kz_byte_source man = {NULL, NULL};
+    if (!rc)
+        rc = feed->manifest(feed->ctx, &man, c->err);
+    if (!rc) {
+        snprintf(im.file, sizeof im.file, "manifest.json");
+        rc = kz_misp_read_manifest(&man, one_event, &im, c->err);
+        if (rc && !strstr(c->err->msg, ".json"))
+            kz_fail(c->err, rc, c->err->field, "%s: %.280s", im.file, c->err->msg);
+        feed->close(feed->ctx, man.ctx);
+    }
+    c->arena = im.caller_arena;
+    c->who.org = own;
+    rep->indicators_created = im.b.created;
+    rep->indicators_merged = im.b.merged;
+    rep->indicators_unchanged = im.b.unchanged;
+    if (!rc && (im.changed || im.b.created || im.b.merged)) {
+        char detail[256];
+        snprintf(detail, sizeof detail,
+                 "{\"events\":%llu,\"created\":%llu,\"updated\":%llu,\"attributes\":%llu,\"skipped\":%llu,"
+                 "\"rejected\":%llu,\"links\":%llu}",
+                 (unsigned long long)rep->events, (unsigned long long)rep->events_created,
+                 (unsigned long long)rep->events_updated, (unsigned long long)rep->attributes,
+                 (unsigned long long)rep->skipped, (unsigned long long)rep->rejected, (unsigned long long)rep->links);
+        rc = kz_audit(c, "misp.import", "feed", NULL, detail);
+    }
+    if (!rc && o->dry_run)
+        kz_ind_batch_end(&im.b, KZ_ECONFLICT);  /* roll everything back */
+    else
+        rc = kz_ind_batch_end(&im.b, rc);
+    kz_arena_free(&im.obj);
+    kz_arena_free(&im.event);
+    return rc;
+}

@@ -1,0 +1,250 @@
+/* STIX 2.1 export: one bundle of what the caller may see, written as text into a buffer
+ * that is flushed to the sink every megabyte, inside one read snapshot. Indicators come
+ * through kz_svc_indicator_each (constant memory), incidents page by page, then the
+ * sightings and the kept objects; the identities of the organizations named and the TLP
+ * marking definitions used close the bundle. */
+#include "service/stix/stix_export.h"
+
+#include "service/directory/orgs.h"
+#include "service/sharing/sharing.h"
+#include "service/sharing/incidents.h"
+#include "service/sharing/indicators.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { FLUSH_AT = 1 << 20, MAX_ORGS = 4096, INCIDENT_PAGE = 200 };
+
+typedef struct export {
+    kz_call *c;
+    const kz_stix_export_opts *o;
+    kz_stix_export_report *rep;
+    kz_buf b;
+    bool first;
+    bool tlp_used[5];
+    char (*orgs)[37];        /* organizations named, for their identities */
+    size_t n_orgs;
+    kz_err *err;
+} export;
+
+static kz_rc flush(export *ex, bool force)
+{
+    if (!force && ex->b.len < FLUSH_AT)
+        return KZ_OK;
+    kz_rc rc = ex->b.len ? ex->o->out.write(ex->o->out.ctx, ex->b.p, ex->b.len, ex->err) : KZ_OK;
+    ex->rep->bytes += ex->b.len;
+    kz_buf_reset(&ex->b);
+    return rc;
+}
+
+/* The separator before the next object. */
+static kz_rc next(export *ex)
+{
+    kz_rc rc = ex->first ? KZ_OK : kz_buf_puts(&ex->b, ",");
+    ex->first = false;
+    return rc;
+}
+
+static void name_org(export *ex, const char *org)
+{
+    if (!org)
+        return;
+    for (size_t i = 0; i < ex->n_orgs; i++)
+        if (strcmp(ex->orgs[i], org) == 0)
+            return;
+    if (ex->n_orgs < MAX_ORGS)
+        snprintf(ex->orgs[ex->n_orgs++], 37, "%s", org);
+}
+
+static void use_tlp(export *ex, int tlp)
+{
+    if (tlp >= KZ_TLP_CLEAR && tlp <= KZ_TLP_RED)
+        ex->tlp_used[tlp] = true;
+}
+
+static kz_rc done(export *ex, kz_rc rc)
+{
+    if (rc == KZ_ENOMEM || rc == KZ_ETOOBIG)
+        return kz_fail(ex->err, rc, NULL, "%s", kz_strerror(rc));
+    return rc ? rc : flush(ex, false);
+}
+
+static kz_rc put_indicator(const kz_indicator *o, void *ctx)
+{
+    export *ex = ctx;
+    kz_rc rc = next(ex);
+    if (!rc)
+        rc = kz_stix_write_indicator(&ex->b, o);
+    name_org(ex, o->source);
+    use_tlp(ex, o->tlp);
+    ex->rep->indicators++;
+    return done(ex, rc);
+}
+
+static kz_rc put_sighting(const kz_sighting *s, void *ctx)
+{
+    export *ex = ctx;
+    kz_rc rc = next(ex);
+    if (!rc)
+        rc = kz_stix_write_sighting(&ex->b, s);
+    name_org(ex, s->observer);
+    use_tlp(ex, s->tlp);
+    ex->rep->sightings++;
+    return done(ex, rc);
+}
+
+static kz_rc put_kept(const kz_stix_object *o, void *ctx)
+{
+    export *ex = ctx;
+    kz_rc rc = next(ex);
+    if (!rc)
+        rc = kz_buf_puts(&ex->b, o->json);
+    ex->rep->kept++;
+    return done(ex, rc);
+}
+
+/* Collects the ids of the indicators linked to one incident. */
+typedef struct linked {
+    char **ids;
+    size_t n, cap;
+    kz_arena *a;
+} linked;
+
+static kz_rc collect_linked(const kz_indicator *o, void *ctx)
+{
+    linked *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = kz_arena_calloc(l->a, cap, sizeof *v);
+        if (!v)
+            return KZ_ENOMEM;
+        if (l->n)
+            memcpy(v, l->ids, l->n * sizeof *v);
+        l->ids = v;
+        l->cap = cap;
+    }
+    return (l->ids[l->n++] = kz_arena_strdup(l->a, o->id)) ? KZ_OK : KZ_ENOMEM;
+}
+
+kz_rc kz__stix_write_incident(kz_call *c, kz_buf *b, const kz_incident *o, kz_arena *a)
+{
+    linked l = {.a = a};
+    kz_indicator_filter f = {.incident = o->id};
+    kz_rc rc = kz_store_indicator_each(c->db, &c->who, &f, collect_linked, &l, c->err);
+    return rc ? rc : kz_stix_write_incident(b, o, (const char *const *)l.ids, l.n);
+}
+
+static kz_rc put_incidents(export *ex)
+{
+    kz_call *c = ex->c;
+    kz_page pg = {NULL, INCIDENT_PAGE};
+    char cursor[KZ_CURSOR_TEXT] = "";
+    kz_arena *caller = c->arena;
+    kz_rc rc = KZ_OK;
+    do {
+        kz_arena page_arena;
+        kz_arena_init(&page_arena);
+        c->arena = &page_arena;  /* one page at a time in memory */
+        kz_incident_page page;
+        pg.cursor = cursor[0] ? cursor : NULL;
+        rc = kz_svc_incident_list(c, &ex->o->incident_filter, &pg, &page);
+        for (size_t i = 0; !rc && i < page.n; i++) {
+            const kz_incident *o = &page.items[i];
+            if (!(rc = next(ex)))
+                rc = kz__stix_write_incident(c, &ex->b, o, &page_arena);
+            name_org(ex, o->organization);
+            use_tlp(ex, o->tlp);
+            ex->rep->incidents++;
+            rc = done(ex, rc);
+        }
+        if (!rc)
+            snprintf(cursor, sizeof cursor, "%s", page.next);
+        c->arena = caller;
+        kz_arena_free(&page_arena);
+    } while (!rc && cursor[0]);
+    return rc;
+}
+
+/* The identities of the organizations named, as far as the caller may read the
+ * directory (callers without a key may not: their bundle names them by id only). */
+static kz_rc put_identities(export *ex)
+{
+    kz_call *c = ex->c;
+    kz_err e, *saved = c->err;
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < ex->n_orgs; i++) {
+        kz_org org;
+        c->err = &e;
+        kz_rc got = kz_svc_org_get(c, ex->orgs[i], &org);
+        c->err = saved;
+        if (got)
+            continue;
+        if (!(rc = next(ex)))
+            rc = kz_stix_write_identity(&ex->b, &org);
+        ex->rep->identities++;
+        rc = done(ex, rc);
+    }
+    return rc;
+}
+
+static bool filtered(const kz_indicator_filter *f)
+{
+    return f->type || f->tlp || f->source || f->incident || f->q || f->since || f->until || f->active_at;
+}
+
+kz_rc kz_svc_stix_export(kz_call *c, const kz_stix_export_opts *o, kz_stix_export_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    export ex = {.c = c, .o = o, .rep = rep, .first = true, .err = c->err};
+    kz_rc rc = kz__sharing_read(c);
+    if (rc)
+        return rc;
+    ex.orgs = kz_arena_calloc(c->arena, MAX_ORGS, sizeof *ex.orgs);
+    if (!ex.orgs)
+        return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    kz_buf_init(&ex.b, (size_t)FLUSH_AT * 64);
+    if ((rc = kz_rtx_begin(c))) {
+        kz_buf_free(&ex.b);
+        return rc;
+    }
+    rc = kz_stix_write_bundle_head(&ex.b);
+    if (!rc && o->indicators)
+        rc = kz_svc_indicator_each(c, &o->indicator_filter, put_indicator, &ex);
+    /* sightings of the exported indicators: all of them when nothing narrows the export */
+    if (!rc && o->indicators && !filtered(&o->indicator_filter))
+        rc = kz_store_sighting_each(c->db, &c->who, put_sighting, &ex, c->err);
+    if (!rc && o->incidents)
+        rc = put_incidents(&ex);
+    if (!rc && o->kept)
+        rc = kz_store_stix_each(c->db, &c->who, -1, put_kept, &ex, c->err);
+    if (!rc)
+        rc = put_identities(&ex);
+    for (int t = 0; !rc && t < 5; t++) {
+        if (!ex.tlp_used[t])
+            continue;
+        if (!(rc = next(&ex)))
+            rc = kz_stix_write_marking(&ex.b, t);
+        rep->markings++;
+        rc = done(&ex, rc);
+    }
+    if (!rc)
+        rc = kz_buf_puts(&ex.b, "]}\n");
+    if (!rc)
+        rc = flush(&ex, true);
+    kz_rtx_end(c);
+    kz_buf_free(&ex.b);
+    return rc;
+}
+
+kz_rc kz_stix_export_format(kz_call *c, const kz_export_opts *o, kz_export_report *rep)
+{
+    kz_stix_export_opts so = {
+        .indicators = o->what != KZ_EXPORT_INCIDENTS, .incidents = o->what != KZ_EXPORT_INDICATORS,
+        .kept = o->what == KZ_EXPORT_ALL, .indicator_filter = o->indicators, .incident_filter = o->incidents,
+        .out = o->out,
+    };
+    kz_stix_export_report r;
+    kz_rc rc = kz_svc_stix_export(c, &so, &r);
+    *rep = (kz_export_report){r.indicators, r.incidents, r.bytes};
+    return rc;
+}

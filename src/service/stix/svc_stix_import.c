@@ -1,0 +1,702 @@
+/* STIX 2.1 import: the bundle is read object by object (codec/stix.h) inside one write
+ * transaction; indicators go through the same kz_ind_batch as every importer, incidents
+ * and sightings through their own use cases (nested as savepoints, so a rejected object
+ * undoes only itself), everything else into the kept-object store. References that
+ * point forward in the bundle (a report listing indicators that come later, a sighting
+ * before its indicator, observed data before its observables) are resolved when their
+ * target arrives or at the end. */
+#include "service/stix/stix_import.h"
+
+#include "codec/indicator_norm.h"
+#include "service/sharing/sharing.h"
+#include "store/directory.h"
+#include "service/sharing/incidents.h"
+#include "service/sharing/indicators.h"
+#include "service/sharing/sightings.h"
+#include "util/alloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- a string map for ids, in arena memory ----------------------------------------- */
+
+typedef struct entry {
+    const char *key;
+    void *value;
+} entry;
+
+typedef struct smap {
+    entry *v;
+    size_t cap, n;
+} smap;
+
+static uint64_t hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+    return h;
+}
+
+static entry *smap_slot(const smap *m, const char *key)
+{
+    for (size_t i = hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
+        if (!m->v[i].key || strcmp(m->v[i].key, key) == 0)
+            return &m->v[i];
+}
+
+static void *smap_get(const smap *m, const char *key)
+{
+    if (!m->n)
+        return NULL;
+    entry *e = smap_slot(m, key);
+    return e->key ? e->value : NULL;
+}
+
+/* Sets key (copied into a) to value. KZ_ENOMEM when out of memory. */
+static kz_rc smap_put(smap *m, kz_arena *a, const char *key, void *value)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        smap bigger = {kz_calloc(m->cap ? m->cap * 2 : 64, sizeof(entry)), m->cap ? m->cap * 2 : 64, 0};
+        if (!bigger.v)
+            return KZ_ENOMEM;
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->v[i].key) {
+                *smap_slot(&bigger, m->v[i].key) = m->v[i];
+                bigger.n++;
+            }
+        kz_free(m->v);
+        *m = bigger;
+    }
+    entry *e = smap_slot(m, key);
+    if (!e->key) {
+        if (!(e->key = kz_arena_strdup(a, key)))
+            return KZ_ENOMEM;
+        m->n++;
+    }
+    e->value = value;
+    return KZ_OK;
+}
+
+/* ---- the import ------------------------------------------------------------------- */
+
+/* An incident waiting for an indicator that comes later in the bundle. */
+typedef struct pending_link {
+    const char *incident;
+    struct pending_link *next;
+} pending_link;
+
+/* A sighting or observed data resolved at the end: the decoded object, deep-copied. */
+typedef struct deferred {
+    kz_stix_obj obj;
+    struct deferred *next;
+} deferred;
+
+typedef struct import {
+    kz_call *c;
+    const kz_stix_import_opts *o;
+    kz_stix_import_report *rep;
+    kz_ind_batch b;
+    const char *acting;      /* the importing organization */
+    kz_arena *caller_arena;
+    kz_arena obj;            /* per object */
+    kz_arena keep;           /* for the whole import */
+    smap links;              /* STIX indicator id -> pending_link list */
+    smap scos;               /* STIX observable id -> kz_stix_observable */
+    smap orgs;               /* organization id -> (void *)1 exists, (void *)2 does not */
+    deferred *later, **later_tail;
+    bool changed;
+    kz_time now;
+} import;
+
+static void outcome(import *im, const char *id, const char *version, kz_stix_outcome what, const kz_err *why)
+{
+    if (what == KZ_STIX_ACCEPTED)
+        im->rep->accepted++;
+    else if (what == KZ_STIX_KEPT)
+        im->rep->kept++;
+    else
+        im->rep->rejected++;
+    if (im->o->on_object)
+        im->o->on_object(im->o->ctx, id, version, what, why);
+}
+
+static kz_rc reject(import *im, const kz_stix_obj *obj, const char *where, kz_rc rc, const kz_err *why)
+{
+    if (kz__import_fatal(rc)) {
+        *im->c->err = *why;
+        return rc;
+    }
+    outcome(im, obj && obj->id ? obj->id : where, obj ? obj->version : NULL, KZ_STIX_REJECTED, why);
+    return KZ_OK;
+}
+
+static bool org_exists(import *im, const char *id)
+{
+    void *known = smap_get(&im->orgs, id);
+    if (known)
+        return known == (void *)1;
+    kz_org org;
+    kz_err e;
+    bool exists = kz_store_org_get(im->c->db, id, &im->obj, &org, &e) == KZ_OK;
+    if (smap_put(&im->orgs, &im->keep, id, exists ? (void *)1 : (void *)2))
+        return false;
+    return exists;
+}
+
+/* The organization of an identity id when it is in the directory and the caller may
+ * act for it. */
+static const char *own_org(import *im, const char *identity)
+{
+    const char *u = identity ? kz_stix_uuid(identity, "identity") : NULL;
+    if (!u || !org_exists(im, u))
+        return NULL;
+    if (kz_is_admin(im->c) || (im->c->who.org && strcmp(u, im->c->who.org) == 0))
+        return u;
+    return NULL;
+}
+
+/* An admin importing for another organization acts as that organization, so that the
+ * use cases see (and check visibility) as the organization the object belongs to.
+ * Returns the caller's own organization for act_end. */
+static const char *act_as(import *im, const char *org)
+{
+    const char *own = im->c->who.org;
+    if (org && kz_is_admin(im->c))
+        im->c->who.org = org;
+    return own;
+}
+
+static void act_end(import *im, const char *own) { im->c->who.org = own; }
+
+static const char *source_of(import *im, const kz_stix_obj *obj)
+{
+    const char *s = own_org(im, obj->created_by);
+    return s ? s : im->acting;
+}
+
+static int tlp_of(import *im, const kz_stix_obj *obj)
+{
+    int t = obj->tlp >= 0 ? obj->tlp : im->o->tlp;
+    return t < im->o->min_tlp ? im->o->min_tlp : t;
+}
+
+/* The import's recipients and the object's own, those in the directory only. */
+static kz_rc recipients_of(import *im, const kz_stix_obj *obj, kz_strlist *out)
+{
+    size_t max = im->o->recipients.n + obj->recipients.n;
+    memset(out, 0, sizeof *out);
+    if (!max)
+        return KZ_OK;
+    out->v = kz_arena_calloc(&im->obj, max, sizeof *out->v);
+    if (!out->v)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < max && out->n < KZ_RECIPIENTS_MAX; i++) {
+        char *id = i < im->o->recipients.n ? im->o->recipients.v[i] : obj->recipients.v[i - im->o->recipients.n];
+        bool dup = false;
+        for (size_t k = 0; k < out->n && !dup; k++)
+            dup = strcmp(out->v[k], id) == 0;
+        if (!dup && org_exists(im, id))
+            out->v[out->n++] = id;
+    }
+    return KZ_OK;
+}
+
+/* The Kizuna indicator a STIX indicator id stands for: imported before, or one of
+ * Kizuna's own ("indicator--<id>") that the caller may see. */
+static bool resolve_indicator(import *im, const char *stix_id, char out[37])
+{
+    char kind;
+    kz_err e;
+    if (kz_store_stix_ref_get(im->c->db, stix_id, &kind, out, NULL, &e) == KZ_OK)
+        return kind == 'i';
+    const char *u = kz_stix_uuid(stix_id, "indicator");
+    kz_indicator ind;
+    if (!u || kz_store_indicator_get(im->c->db, NULL, u, &im->obj, &ind, &e))
+        return false;
+    kz_tlp_subject subj = kz_indicator_subject(&ind);
+    if (!kz_tlp_visible(&im->c->who, &subj))
+        return false;
+    snprintf(out, 37, "%s", ind.id);
+    return true;
+}
+
+/* The UUID of a STIX id when no Kizuna object of that kind has it yet, so that what
+ * came in keeps its id (a TAXII client finds it again under the id it sent); NULL to let
+ * the use case pick a new one. */
+static bool id_taken(import *im, const char *id, char kind)
+{
+    kz_err e;
+    kz_rc rc;
+    if (kind == 'i') {
+        kz_indicator o;
+        rc = kz_store_indicator_get(im->c->db, NULL, id, &im->obj, &o, &e);
+    } else if (kind == 'r') {
+        kz_incident o;
+        rc = kz_store_incident_get(im->c->db, id, &im->obj, &o, &e);
+    } else {
+        kz_sighting o;
+        rc = kz_store_sighting_get(im->c->db, id, &im->obj, &o, &e);
+    }
+    return rc != KZ_ENOTFOUND;
+}
+
+static char *free_id(import *im, const char *stix_id, const char *type, char kind)
+{
+    const char *u = kz_stix_uuid(stix_id, type);
+    if (!u || id_taken(im, u, kind))
+        return NULL;
+    return kz_arena_strdup(&im->obj, u);
+}
+
+static kz_rc keep_object(import *im, const kz_stix_obj *obj)
+{
+    /* an object without timestamps (an observable, immutable) has one version: "" here,
+     * its date added over TAXII */
+    kz_stix_object row = {
+        .id = (char *)obj->id, .created = obj->created, .modified = obj->modified ? obj->modified : im->now,
+        .type = (char *)obj->type, .version = (char *)(obj->version ? obj->version : ""),
+        .spec_version = (char *)obj->spec_version,
+        .added = im->now, .source = (char *)source_of(im, obj), .tlp = tlp_of(im, obj),
+        .allow_clients = obj->allow_clients || im->o->allow_clients, .json = (char *)obj->json,
+    };
+    kz_rc rc = recipients_of(im, obj, &row.recipients);
+    bool added = false;
+    if (!rc)
+        rc = kz_store_stix_put(im->c->db, &row, &added, im->c->err);
+    if (rc)
+        return kz__import_fatal(rc) ? rc : reject(im, obj, NULL, rc, im->c->err);
+    if (added) {
+        im->rep->kept_new++;
+        im->changed = true;
+    }
+    outcome(im, obj->id, obj->version, KZ_STIX_KEPT, NULL);
+    return KZ_OK;
+}
+
+static kz_rc put_indicator(import *im, const kz_stix_obj *obj)
+{
+    kz_indicator ind = {
+        .id = free_id(im, obj->id, "indicator", 'i'), .type = obj->ind_type, .value = (char *)obj->value, .source = (char *)source_of(im, obj),
+        .tlp = tlp_of(im, obj), .allow_clients = obj->allow_clients || im->o->allow_clients,
+        .confidence = obj->confidence, .description = (char *)obj->description,
+        .first_seen = obj->valid_from, .valid_until = obj->revoked ? obj->modified : obj->valid_until,
+    };
+    ind.last_seen = obj->last_seen > ind.first_seen ? obj->last_seen : ind.first_seen;
+    unsigned given = KZ_GIVEN_TLP | KZ_GIVEN_RECIPIENTS | KZ_GIVEN_ALLOW_CLIENTS | KZ_GIVEN_FIRST_SEEN |
+                     KZ_GIVEN_LAST_SEEN | (obj->confidence >= 0 ? KZ_GIVEN_CONFIDENCE : 0) |
+                     (ind.valid_until ? KZ_GIVEN_VALID_UNTIL : 0) | (obj->description ? KZ_GIVEN_DESCRIPTION : 0);
+    kz_rc rc = recipients_of(im, obj, &ind.recipients);
+    if (rc)
+        return rc;
+    kz_err e;
+    kz_err_clear(&e);
+    if ((rc = kz_ind_batch_check(&im->b, &ind, given, &im->obj, &e)))
+        return reject(im, obj, NULL, rc, &e);
+    kz_upsert res;
+    char id[37];
+    if ((rc = kz_ind_batch_put(&im->b, &ind, given, &res, id, im->c->err)) ||
+        (rc = kz_store_stix_ref_put(im->c->db, obj->id, 'i', id, obj->version, im->c->err)))
+        return rc;
+    /* incidents of this import that listed it before it came (created here, for an
+     * organization the caller acts for, so linked whatever the caller's own view) */
+    for (pending_link *p = smap_get(&im->links, obj->id); p; p = p->next) {
+        bool added = false;
+        if ((rc = kz_store_indicator_link(im->c->db, id, p->incident, &added, im->c->err)))
+            return rc;
+        if (added) {
+            im->rep->links++;
+            im->changed = true;
+        }
+    }
+    outcome(im, obj->id, obj->version, KZ_STIX_ACCEPTED, NULL);
+    return KZ_OK;
+}
+
+kz_rc kz__apply_imported_incident(void *target, void *ctx, kz_err *err)
+{
+    (void)err;
+    kz_incident *t = target;
+    const kz_incident *src = ctx;
+    t->title = src->title;
+    t->description = src->description;
+    t->rsit_class = src->rsit_class;
+    t->rsit_type = src->rsit_type;
+    t->sector = src->sector;
+    t->states = src->states;
+    t->impact = src->impact;
+    t->status = src->status;
+    t->occurred = src->occurred;
+    t->tlp = src->tlp;
+    t->recipients = src->recipients;
+    t->allow_clients = src->allow_clients;
+    return KZ_OK;
+}
+
+bool kz__import_fatal(kz_rc rc) { return rc == KZ_ENOMEM || rc == KZ_ESTORE || rc == KZ_EINTERNAL || rc == KZ_ECORRUPT; }
+
+static kz_rc link_refs(import *im, const kz_stix_obj *obj, const char *incident)
+{
+    for (size_t i = 0; i < obj->refs.n; i++) {
+        const char *ref = obj->refs.v[i];
+        if (strncmp(ref, "indicator--", 11) != 0)
+            continue;
+        char ind[37];
+        kz_rc rc;
+        if (resolve_indicator(im, ref, ind)) {
+            bool added = false;
+            if ((rc = kz_store_indicator_link(im->c->db, ind, incident, &added, im->c->err)))
+                return rc;
+            if (added) {
+                im->rep->links++;
+                im->changed = true;
+            }
+            continue;
+        }
+        pending_link *p = kz_arena_alloc(&im->keep, sizeof *p);
+        const char *inc = kz_arena_strdup(&im->keep, incident);
+        if (!p || !inc)
+            return KZ_ENOMEM;
+        p->incident = inc;
+        p->next = smap_get(&im->links, ref);
+        if ((rc = smap_put(&im->links, &im->keep, ref, p)))
+            return rc;
+    }
+    return KZ_OK;
+}
+
+static kz_rc put_incident(import *im, const kz_stix_obj *obj)
+{
+    kz_call *c = im->c;
+    kz_incident inc = obj->incident;
+    inc.organization = (char *)source_of(im, obj);
+    inc.tlp = tlp_of(im, obj);
+    inc.allow_clients = obj->allow_clients || im->o->allow_clients;
+    kz_rc rc = recipients_of(im, obj, &inc.recipients);
+    if (rc)
+        return rc;
+    char kind, id[37], version[64];
+    kz_err e;
+    bool known = kz_store_stix_ref_get(c->db, obj->id, &kind, id, version, &e) == KZ_OK && kind == 'r';
+    const char *native = kz_stix_uuid(obj->id, "report");
+    kz_incident stored;
+    kz_tlp_subject subj;
+    if (!known && native && kz_store_incident_get(c->db, native, &im->obj, &stored, &e) == KZ_OK &&
+        (subj = kz_incident_subject(&stored), kz_tlp_visible(&c->who, &subj))) {
+        /* one of Kizuna's own reports coming back (an export imported again): the same
+         * incident, unchanged unless the report is newer */
+        known = true;
+        snprintf(id, sizeof id, "%s", stored.id);
+        snprintf(version, sizeof version, "%s", stored.modified >= obj->modified && obj->version ? obj->version : "");
+    }
+    kz_err *saved = c->err;
+    kz_err_clear(&e);
+    c->err = &e;
+    const char *own = act_as(im, inc.organization);
+    if (!known) {
+        inc.id = free_id(im, obj->id, obj->type, 'r');
+        rc = kz_svc_incident_create(c, &inc);
+        if (!rc) {
+            snprintf(id, sizeof id, "%s", inc.id);
+            im->rep->incidents_created++;
+        }
+    } else if (obj->version && strcmp(version, obj->version) == 0) {
+        im->rep->incidents_unchanged++;
+    } else {
+        kz_incident out;
+        rc = kz_svc_incident_update(c, id, kz__apply_imported_incident, &inc, &out);
+        if (!rc)
+            im->rep->incidents_updated++;
+    }
+    act_end(im, own);
+    c->err = saved;
+    if (rc)
+        return reject(im, obj, NULL, rc, &e);
+    im->changed |= !known || strcmp(version, obj->version ? obj->version : "") != 0;
+    if ((rc = kz_store_stix_ref_put(c->db, obj->id, 'r', id, obj->version, c->err)) || (rc = link_refs(im, obj, id)))
+        return rc;
+    outcome(im, obj->id, obj->version, KZ_STIX_ACCEPTED, NULL);
+    return KZ_OK;
+}
+
+/* Records one sighting report through the use case; rejects the object on its errors. */
+static kz_rc record_sighting(import *im, const kz_stix_obj *obj, kz_sighting *s, bool *done)
+{
+    kz_call *c = im->c;
+    kz_err e, *saved = c->err;
+    kz_upsert res;
+    kz_err_clear(&e);
+    c->err = &e;
+    const char *own = act_as(im, s->observer);
+    kz_rc rc = kz_svc_sighting_add(c, s, &res);
+    act_end(im, own);
+    c->err = saved;
+    *done = !rc;
+    if (rc)
+        return reject(im, obj, NULL, rc, &e);
+    if (res != KZ_UPSERT_UNCHANGED) {
+        im->rep->sightings++;
+        im->changed = true;
+    }
+    return KZ_OK;
+}
+
+static kz_rc put_sighting(import *im, const kz_stix_obj *obj, const char *indicator)
+{
+    const char *observer = obj->where_sighted.n ? own_org(im, obj->where_sighted.v[0]) : NULL;
+    kz_sighting s = {
+        .id = free_id(im, obj->id, "sighting", 's'), .indicator = (char *)indicator, .observer = (char *)(observer ? observer : source_of(im, obj)),
+        .count = obj->count < 0 ? 1 : obj->count, .first_seen = obj->first_seen ? obj->first_seen : obj->created,
+        .tlp = tlp_of(im, obj), .allow_clients = obj->allow_clients || im->o->allow_clients,
+    };
+    s.last_seen = obj->seen_until ? obj->seen_until : s.first_seen;
+    kz_rc rc = recipients_of(im, obj, &s.recipients);
+    bool done;
+    if (rc || (rc = record_sighting(im, obj, &s, &done)) || !done)
+        return rc;
+    if ((rc = kz_store_stix_ref_put(im->c->db, obj->id, 's', s.id, obj->version, im->c->err)))
+        return rc;
+    outcome(im, obj->id, obj->version, KZ_STIX_ACCEPTED, NULL);
+    return KZ_OK;
+}
+
+/* Observed data: kept, and each observable equal to an indicator the caller may see is
+ * a sighting of it (the observer: the object's creator when the caller may act for it). */
+static kz_rc match_observed(import *im, const kz_stix_obj *obj)
+{
+    kz_call *c = im->c;
+    size_t n = obj->n_observables + obj->refs.n;
+    for (size_t i = 0; i < n; i++) {
+        const kz_stix_observable *ob = i < obj->n_observables ? &obj->observables[i]
+                                                              : smap_get(&im->scos, obj->refs.v[i - obj->n_observables]);
+        if (!ob)
+            continue;
+        kz_norm norm;
+        kz_err e;
+        if (kz_indicator_normalize((kz_ind_type)ob->type, ob->value, strlen(ob->value), &im->obj, "value", &norm, &e))
+            continue;
+        kz_indicator_filter f = {.type = kz_enum_name(&kz_ind_type_enum, ob->type), .q = norm.value};
+        kz_page pg = {NULL, 100};
+        kz_indicator_page page;
+        kz_err *saved = c->err;
+        c->err = &e;
+        const char *own = act_as(im, own_org(im, obj->created_by));
+        kz_rc rc = kz_svc_indicator_list(c, &f, &pg, &page);
+        act_end(im, own);
+        c->err = saved;
+        if (rc)
+            return kz__import_fatal(rc) ? rc : KZ_OK;
+        for (size_t k = 0; k < page.n; k++) {
+            if (strcmp(page.items[k].value, norm.value) != 0)
+                continue;
+            const char *observer = own_org(im, obj->created_by);
+            kz_sighting s = {
+                .indicator = page.items[k].id, .observer = (char *)(observer ? observer : im->acting),
+                .count = obj->number_observed, .first_seen = obj->first_seen, .last_seen = obj->seen_until,
+                .tlp = tlp_of(im, obj), .allow_clients = obj->allow_clients || im->o->allow_clients,
+            };
+            bool done;
+            if ((rc = recipients_of(im, obj, &s.recipients)) || (rc = record_sighting(im, obj, &s, &done)))
+                return rc;
+            if (!done)
+                return KZ_OK;  /* rejected, reported once */
+        }
+    }
+    return KZ_OK;
+}
+
+/* ---- deep copies for deferred objects ---------------------------------------------- */
+
+static const char *dup(import *im, const char *s, bool *ok)
+{
+    if (!s)
+        return NULL;
+    char *d = kz_arena_strdup(&im->keep, s);
+    *ok &= d != NULL;
+    return d;
+}
+
+static kz_strlist dup_list(import *im, const kz_strlist *l, bool *ok)
+{
+    kz_strlist out = {NULL, 0};
+    if (!l->n)
+        return out;
+    out.v = kz_arena_calloc(&im->keep, l->n, sizeof *out.v);
+    *ok &= out.v != NULL;
+    for (size_t i = 0; out.v && i < l->n; i++)
+        out.v[out.n++] = (char *)dup(im, l->v[i], ok);
+    return out;
+}
+
+static kz_rc defer(import *im, const kz_stix_obj *obj)
+{
+    bool ok = true;
+    deferred *d = kz_arena_calloc(&im->keep, 1, sizeof *d);
+    if (!d)
+        return KZ_ENOMEM;
+    d->obj = *obj;
+    kz_stix_obj *o = &d->obj;
+    o->type = dup(im, obj->type, &ok);
+    o->id = dup(im, obj->id, &ok);
+    o->spec_version = dup(im, obj->spec_version, &ok);
+    o->created_by = dup(im, obj->created_by, &ok);
+    o->version = dup(im, obj->version, &ok);
+    o->json = dup(im, obj->json, &ok);
+    o->recipients = dup_list(im, &obj->recipients, &ok);
+    o->sighting_of = dup(im, obj->sighting_of, &ok);
+    o->where_sighted = dup_list(im, &obj->where_sighted, &ok);
+    o->refs = dup_list(im, &obj->refs, &ok);
+    o->observed_data.n = 0;
+    if (obj->n_observables) {
+        o->observables = kz_arena_calloc(&im->keep, obj->n_observables, sizeof *o->observables);
+        ok &= o->observables != NULL;
+        for (size_t i = 0; o->observables && i < obj->n_observables; i++)
+            o->observables[i] = (kz_stix_observable){obj->observables[i].type, dup(im, obj->observables[i].value, &ok)};
+    }
+    if (!ok)
+        return KZ_ENOMEM;
+    *im->later_tail = d;
+    im->later_tail = &d->next;
+    return KZ_OK;
+}
+
+/* ---- one object ---------------------------------------------------------------------- */
+
+static kz_rc one(import *im, const char *json, size_t len, const char *where)
+{
+    kz_stix_obj obj;
+    kz_err e;
+    kz_err_clear(&e);
+    im->rep->objects++;
+    kz_rc rc = kz_stix_decode(json, len, &im->obj, &obj, &e);
+    if (rc) {
+        /* name the object even when it failed to decode, if its id is readable */
+        return reject(im, obj.id ? &obj : NULL, where[0] ? where : "the document", rc, &e);
+    }
+    char ind[37];
+    switch (obj.kind) {
+    case KZ_STIX_INDICATOR:
+        return obj.single && strcmp(obj.pattern_type, "stix") == 0 ? put_indicator(im, &obj) : keep_object(im, &obj);
+    case KZ_STIX_INCIDENT:
+        return put_incident(im, &obj);
+    case KZ_STIX_SIGHTING:
+        if (resolve_indicator(im, obj.sighting_of, ind))
+            return obj.count == 0 ? keep_object(im, &obj) : put_sighting(im, &obj, ind);
+        return strncmp(obj.sighting_of, "indicator--", 11) == 0 ? defer(im, &obj) : keep_object(im, &obj);
+    case KZ_STIX_IDENTITY: {
+        const char *u = kz_stix_uuid(obj.id, "identity");
+        if (u && org_exists(im, u)) {
+            outcome(im, obj.id, obj.version, KZ_STIX_ACCEPTED, NULL);
+            return KZ_OK;
+        }
+        return keep_object(im, &obj);
+    }
+    case KZ_STIX_MARKING:
+        if (obj.marking_tlp >= 0) {
+            outcome(im, obj.id, obj.version, KZ_STIX_ACCEPTED, NULL);
+            return KZ_OK;
+        }
+        return keep_object(im, &obj);
+    case KZ_STIX_OBSERVED:
+        if ((rc = keep_object(im, &obj)))
+            return rc;
+        return defer(im, &obj);
+    case KZ_STIX_OTHER:
+        if (obj.single) {  /* an observable that observed data may refer to */
+            kz_stix_observable *ob = kz_arena_alloc(&im->keep, sizeof *ob);
+            const char *value = kz_arena_strdup(&im->keep, obj.value);
+            if (!ob || !value)
+                return KZ_ENOMEM;
+            *ob = (kz_stix_observable){obj.ind_type, value};
+            if ((rc = smap_put(&im->scos, &im->keep, obj.id, ob)))
+                return rc;
+        }
+        return keep_object(im, &obj);
+    }
+    return KZ_OK;
+}
+
+enum { ARENA_OBJECTS = 64 };
+
+static kz_rc on_object(void *ctx, const char *json, size_t len, const char *where)
+{
+    import *im = ctx;
+    if (im->rep->objects % ARENA_OBJECTS == 0) {  /* constant memory however long the bundle */
+        kz_arena_free(&im->obj);
+        kz_arena_init(&im->obj);
+    }
+    kz_rc rc = one(im, json, len, where);
+    if (rc && !im->c->err->rc)
+        kz_fail(im->c->err, rc, NULL, NULL);
+    return rc;
+}
+
+static kz_rc finish_deferred(import *im)
+{
+    for (deferred *d = im->later; d; d = d->next) {
+        kz_arena_free(&im->obj);
+        kz_arena_init(&im->obj);
+        kz_rc rc;
+        char ind[37];
+        if (d->obj.kind == KZ_STIX_OBSERVED)
+            rc = match_observed(im, &d->obj);
+        else if (resolve_indicator(im, d->obj.sighting_of, ind))
+            rc = d->obj.count == 0 ? keep_object(im, &d->obj) : put_sighting(im, &d->obj, ind);
+        else
+            rc = keep_object(im, &d->obj);  /* a sighting of an indicator Kizuna does not have */
+        if (rc)
+            return rc;
+    }
+    return KZ_OK;
+}
+
+kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_import_opts *o,
+                         kz_stix_import_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    import im = {.c = c, .o = o, .rep = rep, .caller_arena = c->arena, .now = kz_now_ms()};
+    im.later_tail = &im.later;
+    kz_rc rc = kz_ind_batch_begin(c, &im.b, "indicator.import");
+    if (rc)
+        return rc;
+    kz_arena_init(&im.obj);
+    kz_arena_init(&im.keep);
+    c->arena = &im.obj;
+    const char *acting = NULL;
+    rc = kz__acting_org(c, o->source, "source", &acting, c->err);
+    im.acting = acting;
+    kz_stix_doc doc;
+    if (!rc)
+        rc = kz_stix_read(src, on_object, &im, &doc, c->err);
+    if (!rc)
+        rc = finish_deferred(&im);
+    rep->bytes = doc.bytes;
+    snprintf(rep->bundle, sizeof rep->bundle, "%s", doc.id);
+    rep->indicators_created = im.b.created;
+    rep->indicators_merged = im.b.merged;
+    rep->indicators_unchanged = im.b.unchanged;
+    if (!rc && (im.changed || im.b.created || im.b.merged)) {
+        char detail[320];
+        snprintf(detail, sizeof detail,
+                 "{\"objects\":%llu,\"accepted\":%llu,\"kept\":%llu,\"rejected\":%llu,\"kept_new\":%llu,"
+                 "\"incidents_created\":%llu,\"incidents_updated\":%llu,\"sightings\":%llu,\"links\":%llu}",
+                 (unsigned long long)rep->objects, (unsigned long long)rep->accepted, (unsigned long long)rep->kept,
+                 (unsigned long long)rep->rejected, (unsigned long long)rep->kept_new,
+                 (unsigned long long)rep->incidents_created, (unsigned long long)rep->incidents_updated,
+                 (unsigned long long)rep->sightings, (unsigned long long)rep->links);
+        c->arena = im.caller_arena;
+        rc = kz_audit(c, "stix.import", "bundle", doc.id[0] ? doc.id : NULL, detail);
+    }
+    c->arena = im.caller_arena;
+    if (!rc && o->dry_run) {
+        kz_ind_batch_end(&im.b, KZ_ECONFLICT);  /* roll everything back */
+    } else {
+        rc = kz_ind_batch_end(&im.b, rc);
+    }
+    kz_free(im.links.v);
+    kz_free(im.scos.v);
+    kz_free(im.orgs.v);
+    kz_arena_free(&im.obj);
+    kz_arena_free(&im.keep);
+    return rc;
+}
