@@ -107,6 +107,7 @@ static int options(const kz_args *a, kz_arena *ar, kz_import_csv_opts *o)
     o->no_header = kz_arg(a, "no-header") != NULL;
     o->skip_invalid = kz_arg(a, "skip-invalid") != NULL;
     o->dry_run = kz_arg(a, "dry-run") != NULL;
+    o->allow_declassify = kz_arg(a, "allow-declassify") != NULL;
     if ((rc = one_char(a, "delimiter", &o->delim)) || (rc = one_char(a, "comment", &o->comment)))
         return rc;
     return 0;
@@ -167,6 +168,7 @@ static const kz_opt opts[] = {
     {"comment", "C", NULL, "skip lines starting with this character (e.g. '#')"},
     {"skip-invalid", NULL, NULL, "skip bad records (each reported on stderr) instead of importing nothing"},
     {"dry-run", NULL, NULL, "check the whole feed, write nothing"},
+    {"allow-declassify", NULL, NULL, "let a merge lower the label or widen the recipients of your own organization's indicators (audited)"},
     {"key", "KEY", NULL, "import as this API key's organization and role (default: the node itself)"},
     KZ_OPT_LOG,
     {0},

@@ -121,6 +121,7 @@ static int run_import(const kz_args *a)
     }
     status = kz_cli_sharing_args(a, &s, &o.tlp, &o.recipients, &o.source);
     o.dry_run = kz_arg(a, "dry-run") != NULL;
+    o.allow_declassify = kz_arg(a, "allow-declassify") != NULL;
     const char *where = a->rest[0];
     feed fd = {.url = strncmp(where, "http://", 7) == 0 || strncmp(where, "https://", 8) == 0};
     size_t n = strlen(where);
@@ -161,6 +162,7 @@ static const kz_opt import_opts[] = {
     {"recipients", "IDS", NULL, "organization ids (comma-separated) named as recipients of everything"},
     {"source", "ORG", NULL, "the sharing organization (admins; default: the key's or the node's)"},
     {"dry-run", NULL, NULL, "check and count everything, write nothing"},
+    {"allow-declassify", NULL, NULL, "let a merge lower the label or widen the recipients of your own organization's indicators and incidents (audited)"},
     {"quiet", NULL, NULL, "do not list rejected attributes"},
     KZ_OPT_LOG,
     {0},

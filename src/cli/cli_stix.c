@@ -37,6 +37,7 @@ static int run_import(const kz_args *a)
     status = kz_cli_sharing_args(a, &s, &o.tlp, &o.recipients, &o.source);
     o.allow_clients = kz_arg(a, "allow-clients") != NULL;
     o.dry_run = kz_arg(a, "dry-run") != NULL;
+    o.allow_declassify = kz_arg(a, "allow-declassify") != NULL;
     o.on_object = print_outcome;
     o.ctx = &l;
     kz_cli_input in;
@@ -78,6 +79,7 @@ static const kz_opt import_opts[] = {
     {"allow-clients", NULL, NULL, "AMBER objects may reach the node's clients"},
     {"source", "ORG", NULL, "the sharing organization (admins; default: the key's or the node's)"},
     {"dry-run", NULL, NULL, "check and count everything, write nothing"},
+    {"allow-declassify", NULL, NULL, "let a merge lower the label or widen the recipients of your own organization's indicators and incidents (audited)"},
     {"quiet", NULL, NULL, "do not list rejected objects"},
     KZ_OPT_LOG,
     {0},

@@ -157,7 +157,31 @@ static kz_rc strings(dec *d, const char *key, size_t max, kz_strlist *out)
     return kz_json_strlist(v, key, max, KZ_STIX_ID_MAX, NULL, d->a, out, d->err);
 }
 
-/* The most restrictive TLP label among the markings, -1 without one. */
+/* The TLP labels of granular markings raise *tlp: Kizuna shares an object whole, so a
+ * part marked more restrictively than the object makes the whole object that
+ * restrictive (docs/ARCHITECTURE.md, STIX). */
+static kz_rc granular(dec *d, int *tlp)
+{
+    json_t *v = json_object_get(d->o, "granular_markings");
+    if (!v)
+        return KZ_OK;
+    if (!json_is_array(v) || json_array_size(v) > 256)
+        return bad(d, "granular_markings", "granular_markings must be a list of at most 256 markings");
+    size_t i;
+    json_t *m;
+    json_array_foreach(v, i, m) {
+        json_t *ref = json_is_object(m) ? json_object_get(m, "marking_ref") : NULL;
+        if (!json_is_object(m) || (ref && !json_is_string(ref)))
+            return bad(d, "granular_markings", "each granular marking must be an object with a string marking_ref");
+        int t = ref ? kz_stix_tlp_of_marking(json_string_value(ref)) : -1;
+        if (t > *tlp)
+            *tlp = t;
+    }
+    return KZ_OK;
+}
+
+/* The most restrictive TLP label among the markings, object and granular, -1 without
+ * one. */
 static kz_rc markings(dec *d, int *tlp)
 {
     kz_strlist refs;
@@ -168,7 +192,7 @@ static kz_rc markings(dec *d, int *tlp)
         if (t > *tlp)
             *tlp = t;
     }
-    return rc;
+    return rc ? rc : granular(d, tlp);
 }
 
 static kz_rc recipients(dec *d, kz_strlist *out)

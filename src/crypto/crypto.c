@@ -176,3 +176,47 @@ void kz_sign_public_key(const unsigned char sk[KZ_SIGN_SK_BYTES], unsigned char 
 {
     crypto_sign_ed25519_sk_to_pk(pk, sk);
 }
+
+/* ---- cursors ------------------------------------------------------------------------ */
+
+static unsigned char cursor_key[crypto_generichash_KEYBYTES];
+
+void kz_cursor_key(const unsigned char secret[KZ_TOKEN_BYTES])
+{
+    static const char label[] = "kizuna cursor key v1";
+    crypto_generichash(cursor_key, sizeof cursor_key, (const unsigned char *)label, sizeof label - 1, secret,
+                       KZ_TOKEN_BYTES);
+}
+
+static uint32_t feistel(int round, uint32_t half)
+{
+    unsigned char in[5] = {(unsigned char)round, (unsigned char)(half >> 24), (unsigned char)(half >> 16),
+                           (unsigned char)(half >> 8), (unsigned char)half};
+    unsigned char out[crypto_generichash_BYTES_MIN];
+    crypto_generichash(out, sizeof out, in, sizeof in, cursor_key, sizeof cursor_key);
+    return (uint32_t)out[0] << 24 | (uint32_t)out[1] << 16 | (uint32_t)out[2] << 8 | out[3];
+}
+
+enum { CURSOR_ROUNDS = 4 };
+
+uint64_t kz_cursor_seal(uint64_t row)
+{
+    uint32_t l = (uint32_t)(row >> 32), r = (uint32_t)row;
+    for (int i = 0; i < CURSOR_ROUNDS; i++) {
+        uint32_t t = l ^ feistel(i, r);
+        l = r;
+        r = t;
+    }
+    return (uint64_t)l << 32 | r;
+}
+
+uint64_t kz_cursor_open(uint64_t sealed)
+{
+    uint32_t l = (uint32_t)(sealed >> 32), r = (uint32_t)sealed;
+    for (int i = CURSOR_ROUNDS - 1; i >= 0; i--) {
+        uint32_t t = r ^ feistel(i, l);
+        r = l;
+        l = t;
+    }
+    return (uint64_t)l << 32 | r;
+}

@@ -68,6 +68,15 @@ bool kz_ct_equal(const void *a, const void *b, size_t n);
 /* Wipes a secret from memory in a way the compiler cannot remove. */
 void kz_wipe(void *p, size_t n);
 
+/* Cursors (list pages, TAXII next) carry a row number, which must not tell a reader
+ * how many rows it may not see lie between two pages: it is passed through a keyed
+ * 64-bit permutation (a four-round Feistel network over BLAKE2b), so a cursor reveals
+ * nothing without the key. kz_cursor_key derives the process-wide key from the node
+ * secret (call once, before serving); until then the key is all zero. */
+void kz_cursor_key(const unsigned char secret[KZ_TOKEN_BYTES]);
+uint64_t kz_cursor_seal(uint64_t row);
+uint64_t kz_cursor_open(uint64_t sealed);
+
 /* Hex and base64url helpers. kz_hex_decode returns the number of bytes or -1. */
 void kz_hex_encode(const unsigned char *in, size_t n, char *out /* 2n+1 */);
 long kz_hex_decode(const char *hex, unsigned char *out, size_t max);

@@ -50,17 +50,36 @@ kz_rc kz_reply_counts(kz_req *r, const char *const *names, int n, kz_count_fn co
 
 static json_t *indicator_json(const kz_indicator *o) { return kz_json_encode(&kz_indicator_schema, o); }
 
+/* "declassify": true lets a merge lower the label or widen the recipients of the
+ * caller's own organization's indicator (service/sharing/sharing.h); not a stored
+ * field, so it is taken out of the object before the field table reads it. */
+static kz_rc take_declassify(json_t *o, unsigned *given, kz_err *err)
+{
+    json_t *v = json_object_get(o, "declassify");
+    if (!v)
+        return KZ_OK;
+    if (!json_is_boolean(v))
+        return kz_fail(err, KZ_EINVAL, "declassify", "declassify must be true or false");
+    if (json_is_true(v))
+        *given |= KZ_GIVEN_DECLASSIFY;
+    json_object_del(o, "declassify");
+    return KZ_OK;
+}
+
 kz_rc kz_h_indicator_create(kz_req *r)
 {
     json_t *body;
     kz_indicator o = {0};
     kz_fieldset given = 0;
     kz_upsert result = KZ_UPSERT_CREATED;
+    unsigned declassify = 0;
     kz_rc rc = kz_req_body_object(r, &body);
+    if (!rc)
+        rc = take_declassify(body, &declassify, &r->err);
     if (!rc)
         rc = kz_json_decode(body, &kz_indicator_schema, &o, KZ_DECODE_CREATE, &r->arena, &given, &r->err);
     if (!rc)
-        rc = kz_svc_indicator_create(&r->call, &o, kz_indicator_given(given), &result);
+        rc = kz_svc_indicator_create(&r->call, &o, kz_indicator_given(given) | declassify, &result);
     if (rc)
         return rc;
     json_t *j = indicator_json(&o);
@@ -109,9 +128,11 @@ kz_rc kz_h_indicator_bulk(kz_req *r)
     for (size_t i = 0; i < n; i++) {
         kz_err e;
         kz_fieldset fs = 0;
+        unsigned declassify = 0;
         kz_err_clear(&e);
-        if (kz_json_decode(json_array_get(arr, i), &kz_indicator_schema, &items[i], KZ_DECODE_CREATE,
-                           &r->arena, &fs, &e)) {
+        json_t *item = json_array_get(arr, i);
+        if ((json_is_object(item) && take_declassify(item, &declassify, &e)) ||
+            kz_json_decode(item, &kz_indicator_schema, &items[i], KZ_DECODE_CREATE, &r->arena, &fs, &e)) {
             char prefix[32];
             snprintf(prefix, sizeof prefix, "items[%zu]%s", i, e.field[0] ? "." : "");
             kz_err_prefix(&e, prefix);
@@ -122,7 +143,7 @@ kz_rc kz_h_indicator_bulk(kz_req *r)
             bad++;
             continue;
         }
-        given[i] = kz_indicator_given(fs);
+        given[i] = kz_indicator_given(fs) | declassify;
     }
     if (bad)
         return reply_item_errors(r, KZ_EINVAL, errors, bad < KZ_BULK_ERRORS_MAX ? bad : KZ_BULK_ERRORS_MAX);

@@ -284,17 +284,24 @@ static kz_rc match_version(kz_req *r, kz_taxii_filter *f)
     return f->versions ? KZ_OK : kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
 }
 
-/* next: "<added ms>-<kind>-<row>", as written by write_next. */
+/* next: "<added ms>-<kind>-<sealed row>", as written by page_head: the row number
+ * through the cursor permutation (crypto.h), so that it does not count the rows the
+ * caller may not see. */
 static kz_rc next_param(kz_req *r, kz_taxii_filter *f)
 {
     const char *v = kz_req_query(r, "next");
     if (!v)
         return KZ_OK;
     char kind;
-    long long added, n;
+    long long added;
+    unsigned long long sealed;
     int used = 0;
-    if (sscanf(v, "%lld-%c-%lld%n", &added, &kind, &n, &used) != 3 || (size_t)used != strlen(v) || added < 0 ||
-        n < 0 || !strchr("irsx", kind))
+    if (sscanf(v, "%lld-%c-%16llx%n", &added, &kind, &sealed, &used) != 3 || (size_t)used != strlen(v) ||
+        added < 0 || !strchr("irsx", kind))
+        return kz_fail(&r->err, KZ_EINVAL, "next", "next must be a value from a previous page");
+    uint64_t row = kz_cursor_open(sealed);
+    long long n = (long long)row;
+    if (row > INT64_MAX)
         return kz_fail(&r->err, KZ_EINVAL, "next", "next must be a value from a previous page");
     f->after.added = added;
     f->after.kind = kind;
@@ -363,7 +370,8 @@ static kz_rc page_head(kz_buf *b, const kz_taxii_page *p, const char *key)
     kz_rc rc = kz_buf_printf(b, "{\"more\":%s", p->more ? "true" : "false");
     if (!rc && p->more && p->n) {
         const kz_taxii_row *last = &p->rows[p->n - 1];
-        rc = kz_buf_printf(b, ",\"next\":\"%lld-%c-%lld\"", (long long)last->added, last->kind, (long long)last->n);
+        rc = kz_buf_printf(b, ",\"next\":\"%lld-%c-%016llx\"", (long long)last->added, last->kind,
+                           (unsigned long long)kz_cursor_seal((uint64_t)last->n));
     }
     if (!rc && p->n)
         rc = kz_buf_printf(b, ",\"%s\":[", key);

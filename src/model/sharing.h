@@ -96,6 +96,9 @@ enum {
     KZ_GIVEN_VALID_UNTIL = 1 << 6,
     KZ_GIVEN_DESCRIPTION = 1 << 7,
     KZ_GIVEN_ALL = (1 << 8) - 1,
+    /* Not a field: the writer asks that a merge may lower the label or widen the
+     * recipients of its own organization's indicator (service/sharing/sharing.h). */
+    KZ_GIVEN_DECLASSIFY = 1 << 8,
 };
 
 /* The KZ_GIVEN_* bits of the fields set in a decoded indicator (kz_json_decode's

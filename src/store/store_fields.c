@@ -143,17 +143,17 @@ int kz__read_fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, 
     return col;
 }
 
-/* Cursors are "v1." + base64url(8-byte big-endian row number XOR a fixed mask): opaque
- * to clients, cheap to check, and unguessable enough that nobody builds on them. */
-static const uint64_t cursor_mask = 0x6b697a756e613121ULL;
-
+/* Cursors are "v2." + base64url(8-byte big-endian row number through the keyed
+ * permutation of crypto.h): the row number of the last row a page showed, which a
+ * reader cannot recover, so that two cursors do not tell how many rows it may not see
+ * lie between them. */
 void kz__cursor_encode(int64_t n, char out[32])
 {
-    uint64_t v = (uint64_t)n ^ cursor_mask;
+    uint64_t v = kz_cursor_seal((uint64_t)n);
     unsigned char b[8];
     for (int i = 7; i >= 0; i--, v >>= 8)
         b[i] = (unsigned char)(v & 0xFF);
-    memcpy(out, "v1.", 3);
+    memcpy(out, "v2.", 3);
     kz_b64url_encode(b, sizeof b, out + 3, 29);
 }
 
@@ -170,7 +170,7 @@ static int b64url_val(char c)
 kz_rc kz__cursor_decode(const char *cursor, int64_t *n, kz_err *err)
 {
     /* 8 bytes = 11 base64 characters without padding */
-    if (strlen(cursor) != 14 || strncmp(cursor, "v1.", 3) != 0)
+    if (strlen(cursor) != 14 || strncmp(cursor, "v2.", 3) != 0)
         return kz_fail(err, KZ_EINVAL, "cursor", "not a cursor returned by this server");
     uint64_t bits = 0;
     for (int i = 3; i < 14; i++) {
@@ -180,7 +180,7 @@ kz_rc kz__cursor_decode(const char *cursor, int64_t *n, kz_err *err)
             return kz_fail(err, KZ_EINVAL, "cursor", "not a cursor returned by this server");
         bits = i == 13 ? (bits << 4) | (uint64_t)(v >> 2) : (bits << 6) | (uint64_t)v;
     }
-    uint64_t v = bits ^ cursor_mask;
+    uint64_t v = kz_cursor_open(bits);
     if (v > INT64_MAX)
         return kz_fail(err, KZ_EINVAL, "cursor", "not a cursor returned by this server");
     *n = (int64_t)v;

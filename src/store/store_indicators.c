@@ -51,6 +51,8 @@ const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS] = {
     "  AND iif(?16 & 64, valid_until IS excluded.valid_until, 1)"                          \
     "  AND iif(?16 & 128, description IS excluded.description, 1))"
 
+static int read_indicator(sqlite3_stmt *s, void *item, kz_arena *a);
+
 static kz_rc find_id(kz_db *db, const kz_indicator *o, char id_out[37], kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT id FROM indicators WHERE type = ?1 AND value = ?2 AND source = ?3", err);
@@ -94,6 +96,18 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
         *result = sqlite3_changes(db->h) == 0 ? KZ_UPSERT_UNCHANGED
                   : sqlite3_last_insert_rowid(db->h) != last ? KZ_UPSERT_CREATED : KZ_UPSERT_MERGED;
     return rc;
+}
+
+kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_indicator *out, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " INDICATOR_COLS ", NULL FROM indicators"
+                                   " WHERE type = ?1 AND value = ?2 AND source = ?3", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, kz_enum_name(&kz_ind_type_enum, o->type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, o->value, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, o->source, -1, SQLITE_TRANSIENT);
+    return kz__get_row(db, s, read_indicator, out, a, "indicator", o->value, err);
 }
 
 kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err)
@@ -168,7 +182,10 @@ static const char *const indicator_frags[] = {
     [X_TYPE] = "type = ?4",
     [X_TLP] = "tlp = ?5",
     [X_SOURCE] = "source = ?6",
-    [X_INCIDENT] = "id IN (SELECT indicator FROM indicator_incidents WHERE incident = ?7)",
+    /* linked to the incident only when the viewer may see it: a hidden incident filters
+     * like one that does not exist */
+    [X_INCIDENT] = "id IN (SELECT l.indicator FROM indicator_incidents l JOIN incidents i ON i.id = l.incident"
+                   " WHERE l.incident = ?7 AND kz_visible(?3, i.tlp, i.organization, i.recipients, i.allow_clients))",
     [X_Q] = NULL, /* composed in with_types() */
     [X_SINCE] = "last_seen >= ?11",
     [X_UNTIL] = "last_seen < ?12",

@@ -118,6 +118,7 @@ static const char taxii_sql[] =
     " UNION ALL"
     " SELECT 's', n, 'sighting--' || id, id, modified, modified, NULL, '2.1', NULL, 'sighting'"
     "  FROM sightings WHERE tlp = ?1 AND kz_visible(?2, tlp, observer, recipients, allow_clients)"
+    "  AND indicator IN (SELECT id FROM indicators WHERE kz_visible(?2, tlp, source, recipients, allow_clients))"
     " UNION ALL"
     " SELECT 'x', n, id, NULL, added, modified, version, spec_version, json, type"
     "  FROM stix_objects o WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients)"

@@ -117,9 +117,29 @@ static void hmac_depends_on_key(void **state)
     assert_true(kz_ct_equal(m1, m2, 32));
 }
 
+/* Cursors: a permutation (every row comes back), keyed (another key, other cursors),
+ * and neighbouring rows give unrelated cursors (the gap between two pages is hidden). */
+static void cursors_are_a_keyed_permutation(void **state)
+{
+    (void)state;
+    unsigned char k1[KZ_TOKEN_BYTES] = {1}, k2[KZ_TOKEN_BYTES] = {2};
+    kz_cursor_key(k1);
+    uint64_t a = kz_cursor_seal(1000), b = kz_cursor_seal(1001), far = kz_cursor_seal(5000);
+    for (uint64_t n = 0; n < 2000; n += 7)
+        assert_true(kz_cursor_open(kz_cursor_seal(n)) == n);
+    assert_true(kz_cursor_open(kz_cursor_seal(UINT64_MAX)) == UINT64_MAX);
+    assert_true(a != 1000 && b != 1001);
+    assert_true(b - a != 1 && far - a != 4000);
+    kz_cursor_key(k2);
+    assert_true(kz_cursor_seal(1000) != a);
+    kz_cursor_key(k1);
+    assert_true(kz_cursor_seal(1000) == a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cursors_are_a_keyed_permutation),
         cmocka_unit_test(tokens_are_256_bit_and_distinct),
         cmocka_unit_test(uuids_are_version_4),
         cmocka_unit_test(ordered_uuids_sort_by_time),

@@ -90,9 +90,55 @@ static void unknown_labels_fail_closed(void **state)
     assert_false(kz_tlp_visible(&v, &o));
 }
 
+static kz_tlp_subject with(int tlp, const char *const *recipients, size_t n, bool clients)
+{
+    return (kz_tlp_subject){tlp, "org-source", recipients, n, clients};
+}
+
+/* A change narrows when nobody new may see the object: a higher label, fewer
+ * recipients, no clients added; anything else is a declassification. */
+static void narrowing_and_declassifying(void **state)
+{
+    (void)state;
+    static const char *const r1[] = {"org-recipient"}, *const r2[] = {"org-recipient", "org-other"};
+    kz_tlp_subject clear = with(KZ_TLP_CLEAR, NULL, 0, false), green = with(KZ_TLP_GREEN, NULL, 0, false),
+                   amber1 = with(KZ_TLP_AMBER, r1, 1, false), amber2 = with(KZ_TLP_AMBER, r2, 2, false),
+                   amber1c = with(KZ_TLP_AMBER, r1, 1, true), red1 = with(KZ_TLP_RED, r1, 1, false),
+                   red2 = with(KZ_TLP_RED, r2, 2, false);
+    assert_true(kz_tlp_narrows(&clear, &green));
+    assert_false(kz_tlp_narrows(&green, &clear));
+    assert_false(kz_tlp_narrows(&amber1, &clear));
+    assert_false(kz_tlp_narrows(&amber1, &green));
+    assert_true(kz_tlp_narrows(&green, &red2));
+    assert_true(kz_tlp_narrows(&amber2, &amber1));
+    assert_false(kz_tlp_narrows(&amber1, &amber2));
+    assert_true(kz_tlp_narrows(&amber1, &red1));
+    assert_false(kz_tlp_narrows(&amber1, &red2));  /* a stricter label, but a new recipient */
+    assert_false(kz_tlp_narrows(&amber1, &amber1c));
+    assert_true(kz_tlp_narrows(&amber1c, &amber1));
+    assert_true(kz_tlp_narrows(&amber1c, &red1));
+    assert_true(kz_tlp_narrows(&red1, &red1));
+}
+
+/* The source sees the whole list; a recipient only itself; anyone else nothing. */
+static void recipients_are_shown_to_the_source_only(void **state)
+{
+    (void)state;
+    static const char *const r2[] = {"org-recipient", "org-other"};
+    kz_tlp_subject o = with(KZ_TLP_GREEN, r2, 2, false);
+    const char *shown[2];
+    kz_viewer source = viewer(SOURCE), recipient = viewer(RECIPIENT), admin = viewer(OTHER_ADMIN);
+    assert_int_equal(kz_tlp_recipients_shown(&source, &o, shown), 2);
+    assert_int_equal(kz_tlp_recipients_shown(&recipient, &o, shown), 1);
+    assert_string_equal(shown[0], "org-recipient");
+    assert_int_equal(kz_tlp_recipients_shown(&admin, &o, shown), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(narrowing_and_declassifying),
+        cmocka_unit_test(recipients_are_shown_to_the_source_only),
         cmocka_unit_test(matrix),
         cmocka_unit_test(without_recipients_only_the_source_sees_above_green),
         cmocka_unit_test(amber_reaches_clients_only_when_the_source_allows),

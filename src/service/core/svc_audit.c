@@ -8,6 +8,7 @@
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool incident_visible(kz_call *c, const char *id)
@@ -55,17 +56,66 @@ static bool entry_visible(kz_call *c, const kz_audit_event *e)
     return true;
 }
 
+/* Keeps the entries of part the caller may see at the end of out (room for all). */
+static void keep_visible(kz_call *c, const kz_audit_page *part, kz_audit_event *out, size_t *kept)
+{
+    for (size_t i = 0; i < part->n; i++)
+        if (entry_visible(c, &part->items[i]))
+            out[(*kept)++] = part->items[i];
+}
+
+/* Is any entry after cursor one the caller may see? */
+static kz_rc any_visible_after(kz_call *c, const char *cursor, bool *any)
+{
+    char at[KZ_CURSOR_TEXT];
+    snprintf(at, sizeof at, "%s", cursor);
+    *any = false;
+    for (;;) {
+        kz_page p = {at, KZ_LIST_DEFAULT};
+        kz_audit_page part;
+        kz_rc rc = kz_store_audit_list(c->db, &p, c->arena, &part, c->err);
+        for (size_t i = 0; !rc && i < part.n && !*any; i++)
+            *any = entry_visible(c, &part.items[i]);
+        if (rc || *any || !part.next[0])
+            return rc;
+        snprintf(at, sizeof at, "%s", part.next);
+    }
+}
+
+/* Pages are filled with visible entries (reading on past hidden ones), and a next
+ * cursor is given only when a visible entry follows, so neither a page's length nor
+ * an empty last page tells that hidden entries exist. */
 kz_rc kz_svc_audit_list(kz_call *c, const kz_page *pg, kz_audit_page *out)
 {
     kz_rc rc = kz_authz_role(c, KZ_ROLE_ADMIN);
-    if (rc || (rc = kz_store_audit_list(c->db, pg, c->arena, out, c->err)))
+    if (rc)
         return rc;
+    int64_t limit = pg->limit > 0 && pg->limit <= KZ_LIST_MAX ? pg->limit : KZ_LIST_DEFAULT;
+    kz_audit_event *items = kz_arena_calloc(c->arena, (size_t)limit, sizeof *items);
+    if (!items)
+        return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    char at[KZ_CURSOR_TEXT];
+    snprintf(at, sizeof at, "%s", pg->cursor ? pg->cursor : "");
     size_t kept = 0;
-    for (size_t i = 0; i < out->n; i++)
-        if (entry_visible(c, &out->items[i]))
-            out->items[kept++] = out->items[i];
+    bool more = false;
+    while (!rc) {
+        kz_page p = {at, limit - (int64_t)kept};
+        kz_audit_page part;
+        if ((rc = kz_store_audit_list(c->db, &p, c->arena, &part, c->err)))
+            break;
+        keep_visible(c, &part, items, &kept);
+        if (!part.next[0])
+            break;
+        snprintf(at, sizeof at, "%s", part.next);
+        if ((int64_t)kept == limit) {
+            rc = any_visible_after(c, at, &more);
+            break;
+        }
+    }
+    out->items = items;
     out->n = kept;
-    return KZ_OK;
+    snprintf(out->next, sizeof out->next, "%s", more ? at : "");
+    return rc;
 }
 
 kz_rc kz_svc_audit_verify(kz_call *c, kz_audit_report *report)

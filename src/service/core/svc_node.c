@@ -64,8 +64,10 @@ static kz_rc load(kz_node *node, kz_err *err)
         rc = kz_store_meta_get(db, "node_org", node->org_id, sizeof node->org_id - 1, &len, err);
     if (rc == KZ_ENOTFOUND)
         return kz_fail(err, KZ_ECORRUPT, "db", "this database was not made by kizuna init");
-    if (!rc)
+    if (!rc) {
         node->org_id[len] = '\0';
+        kz_cursor_key(node->secret);  /* list cursors and TAXII next (crypto.h) */
+    }
     return rc ? rc : load_sign_key(db, node, err);
 }
 

@@ -30,3 +30,37 @@ bool kz_tlp_visible(const kz_viewer *v, const kz_tlp_subject *o)
         return true;
     return o->tlp == KZ_TLP_AMBER && o->allow_clients && v->client_of && involved(v->client_of, o);
 }
+
+static bool named(const char *org, const kz_tlp_subject *o)
+{
+    for (size_t i = 0; i < o->n_recipients; i++)
+        if (same_org(org, o->recipients[i]))
+            return true;
+    return false;
+}
+
+static bool admits_clients(const kz_tlp_subject *o) { return o->tlp == KZ_TLP_AMBER && o->allow_clients; }
+
+bool kz_tlp_narrows(const kz_tlp_subject *before, const kz_tlp_subject *after)
+{
+    if (after->tlp < KZ_TLP_CLEAR || after->tlp > KZ_TLP_RED)
+        return true; /* unknown label: visible to nobody */
+    if (before->tlp < KZ_TLP_CLEAR || before->tlp > KZ_TLP_RED)
+        return false;
+    if (after->tlp <= KZ_TLP_GREEN || before->tlp <= KZ_TLP_GREEN)
+        return after->tlp >= before->tlp; /* CLEAR: anyone; GREEN: every member */
+    for (size_t i = 0; i < after->n_recipients; i++)
+        if (!same_org(after->recipients[i], before->source_org) && !named(after->recipients[i], before))
+            return false;
+    return !admits_clients(after) || admits_clients(before);
+}
+
+size_t kz_tlp_recipients_shown(const kz_viewer *v, const kz_tlp_subject *o, const char **shown)
+{
+    size_t n = 0;
+    bool source = v->org && same_org(v->org, o->source_org);
+    for (size_t i = 0; i < o->n_recipients; i++)
+        if (source || (v->org && same_org(v->org, o->recipients[i])))
+            shown[n++] = o->recipients[i];
+    return n;
+}

@@ -28,4 +28,18 @@
  * Pure function of its arguments; thread-safe. */
 bool kz_tlp_visible(const kz_viewer *v, const kz_tlp_subject *o);
 
+/* Does changing an object's sharing from `before` to `after` (same source) show it to
+ * nobody who could not see it before? True when after is at least as strict: a
+ * stricter or equal label, no recipient that before did not name once before was above
+ * GREEN, no clients that before did not admit. A write that would make this false
+ * lowers the label or widens the recipients: a declassification (sharing.h).
+ * Pure function of its arguments; thread-safe. */
+bool kz_tlp_narrows(const kz_tlp_subject *before, const kz_tlp_subject *after);
+
+/* Which of o's recipients a viewer who may see o is shown: all of them to the source
+ * organization; to anyone else only itself, when it is named (TLP 2.0 shares the
+ * object, not the list of who else holds it). Fills shown (room for o->n_recipients)
+ * and returns how many. Pure; thread-safe. */
+size_t kz_tlp_recipients_shown(const kz_viewer *v, const kz_tlp_subject *o, const char **shown);
+
 #endif

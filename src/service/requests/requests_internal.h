@@ -14,8 +14,10 @@ kz_rc kz__request_load(kz_call *c, const char *id, kz_request *r);
 /* The caller's side of r. */
 int kz__request_side(const kz_call *c, const kz_request *r);
 
-/* Removes what the caller's side may not see (the sender's unshared assessment). */
-void kz__request_redact(const kz_call *c, kz_request *r);
+/* Removes what the caller's side may not see: the sender's unshared assessment, and
+ * the ids of linked incidents and indicators the caller may not see under their own
+ * TLP labels (a GREEN request does not show every member its AMBER links). */
+void kz__request_redact(kz_call *c, kz_request *r);
 
 /* What one record entry says; see codec/record.h. */
 typedef struct kz__entry {

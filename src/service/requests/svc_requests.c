@@ -7,6 +7,7 @@
 #include "service/core/tlp.h"
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
+#include "service/sharing/sharing.h"
 #include "service/core/scheduler.h"
 #include "service/core/settings.h"
 #include "util/utf8.h"
@@ -52,10 +53,30 @@ int kz__request_side(const kz_call *c, const kz_request *r)
     return KZ_SIDE_NONE;
 }
 
-void kz__request_redact(const kz_call *c, kz_request *r)
+/* Keeps the ids of list the caller may see (incidents when inc, else indicators). */
+static void keep_visible_links(kz_call *c, kz_strlist *list, bool inc)
+{
+    kz_err scratch, *saved = c->err; /* a hidden link is not an error of the read */
+    c->err = &scratch;
+    size_t kept = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        kz_incident oi;
+        kz_indicator od;
+        bool ok = inc ? kz__visible_incident(c, list->v[i], &oi, &scratch) == KZ_OK
+                      : kz__visible_indicator(c, list->v[i], &od) == KZ_OK;
+        if (ok)
+            list->v[kept++] = list->v[i];
+    }
+    list->n = kept;
+    c->err = saved;
+}
+
+void kz__request_redact(kz_call *c, kz_request *r)
 {
     if (!r->share_responsibility && kz__request_side(c, r) != KZ_SIDE_SENDER)
         r->responsibility = NULL;
+    keep_visible_links(c, &r->incidents, true);
+    keep_visible_links(c, &r->indicators, false);
 }
 
 /* ---- input checks ------------------------------------------------------------------------ */
@@ -182,12 +203,16 @@ static kz_rc check_links(kz_call *c, const kz_request *r)
         c->err = &e2; /* the sharing service names its own fields */
         if (inc) {
             kz_incident o;
-            rc = kz_svc_incident_get(c, id, &o);
+            rc = kz__sharing_read(c);
+            if (!rc)
+                rc = kz__visible_incident(c, id, &o, c->err);
             if (!rc)
                 subj = kz_incident_subject(&o);
         } else {
             kz_indicator o;
-            rc = kz_svc_indicator_get(c, id, &o);
+            rc = kz__sharing_read(c);
+            if (!rc)
+                rc = kz__visible_indicator(c, id, &o);
             if (!rc)
                 subj = kz_indicator_subject(&o);
         }

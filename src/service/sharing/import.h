@@ -26,6 +26,7 @@ typedef struct kz_import_csv_opts {
     kz_csv_defaults defaults;    /* what the columns do not say */
     bool skip_invalid;           /* refuse bad records one by one instead of everything */
     bool dry_run;                /* check everything, write nothing */
+    bool allow_declassify;       /* merges may lower/widen the caller's own (sharing.h) */
     kz_import_reject_fn on_reject;
     void *ctx;
     int progress_fd;             /* a progress line there when it is a terminal; -1 none */

@@ -23,6 +23,14 @@ kz_rc kz_svc_timeline_add(kz_call *c, const char *incident, kz_timeline_entry *e
 /* The timeline of an incident the caller may see, oldest first (at most 1000 entries). */
 kz_rc kz_svc_timeline_list(kz_call *c, const char *incident, kz_timeline_entry **items, size_t *n);
 
+/* For importers writing a report or event again over incident id, which the caller
+ * may see (kz__hidden is false): inc's sharing becomes what kz__merge_sharing leaves
+ * of the stored and the imported sharing (the stricter, unless the caller's
+ * organization is the source and declassify is set), then kz_svc_incident_update
+ * applies inc with apply. */
+kz_rc kz__incident_reimport(kz_call *c, const char *id, kz_incident *inc, bool declassify, kz_apply_fn apply,
+                            kz_incident *out);
+
 /* For the sharing and STIX siblings: The incident, if the caller may see it; otherwise KZ_ENOTFOUND as if it did not
  * exist. */
 kz_rc kz__visible_incident(kz_call *c, const char *id, kz_incident *out, kz_err *err);

@@ -25,6 +25,12 @@ typedef struct kz_ind_batch {
     } seen[64];
     size_t n_seen;
     bool dry_run;                /* end writes everything, counts it, then rolls back */
+    bool allow_declassify;       /* every put may lower/widen its own organization's
+                                    indicators, as KZ_GIVEN_DECLASSIFY (sharing.h) */
+    bool hidden_last;            /* the last put met an indicator the caller may not
+                                    see: answered as created, nothing written */
+    kz_arena find_arena;         /* the stored indicators put compares with */
+    size_t finds;
     kz_ind_queued *queue;        /* kz_ind_batch_queue: checked, not yet written */
     size_t queued, queue_cap;
     kz_arena queue_arena;
@@ -38,7 +44,12 @@ kz_rc kz_ind_batch_begin(kz_call *c, kz_ind_batch *b, const char *action);
  * exist and that linked incidents exist and are visible. On error err names the field
  * of the indicator ("value", "recipients[1]", "incidents[0]"). */
 kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_arena *scratch, kz_err *err);
-/* Writes o (checked) as kz_store_indicator_upsert does, and its incident links. */
+/* Writes o (checked) as kz_store_indicator_upsert does, and its incident links,
+ * following the write rules of sharing.h: an indicator with the same (type, value,
+ * source) that the caller may not see is left as it is and the put answers as for a
+ * new one (created, o's own id, its links counted); a merge keeps the stricter sharing
+ * unless the caller's organization is the source and KZ_GIVEN_DECLASSIFY (or the
+ * batch's allow_declassify) is set, and a declassification is audited. */
 kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_upsert *result,
                        char id_out[37], kz_err *err);
 /* For importers, instead of put: keeps a copy of o (checked) and writes the queued
@@ -53,7 +64,8 @@ kz_rc kz_ind_batch_queue(kz_ind_batch *b, const kz_indicator *o, unsigned given,
 kz_rc kz_ind_batch_end(kz_ind_batch *b, kz_rc rc);
 
 /* One indicator (POST /indicators): created, merged into the same (type, value, source)
- * or unchanged; out is the stored indicator as the caller sees it. */
+ * or unchanged; o becomes the stored indicator as the caller sees it (what it wrote,
+ * when the stored one is hidden from it: sharing.h). */
 kz_rc kz_svc_indicator_create(kz_call *c, kz_indicator *o, unsigned given, kz_upsert *result);
 
 /* One failed item of a bulk request. */
@@ -78,7 +90,11 @@ typedef struct kz_bulk_report {
 kz_rc kz_svc_indicator_bulk(kz_call *c, kz_indicator *items, const unsigned *given, size_t n,
                             kz_bulk_report *report);
 
+/* Reads show recipients as sharing.h says (kz__show_indicator). */
 kz_rc kz_svc_indicator_get(kz_call *c, const char *id, kz_indicator *out);
+/* For the sharing siblings and requests: the indicator with all its recipients, if the
+ * caller may see it; otherwise KZ_ENOTFOUND as if it did not exist. */
+kz_rc kz__visible_indicator(kz_call *c, const char *id, kz_indicator *out);
 /* Changes tlp, recipients, allow_clients, confidence, times, description and incident
  * links (only links to incidents the caller may see). Source organization or admin. */
 kz_rc kz_svc_indicator_update(kz_call *c, const char *id, kz_apply_fn apply, void *ctx, kz_indicator *out);

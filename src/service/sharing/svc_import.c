@@ -133,6 +133,7 @@ kz_rc kz_svc_import_csv(kz_call *c, const kz_import_csv_opts *o, kz_import_repor
     kz_progress *pg = o->progress_fd >= 0 ? kz_progress_new(o->progress_fd, "importing", NULL, kz_reader_size(rd))
                                           : NULL;
     im.batch.dry_run = o->dry_run;
+    im.batch.allow_declassify = o->allow_declassify;
     rc = run(&im, rd, pg);
     rc = kz_ind_batch_end(&im.batch, rc);  /* writes the last chunk too */
     kz_progress_done(pg);

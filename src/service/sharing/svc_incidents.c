@@ -86,13 +86,17 @@ kz_rc kz_svc_incident_create(kz_call *c, kz_incident *o)
         rc = kz_store_incident_get(c->db, o->id, c->arena, o, c->err);
     if (!rc)
         rc = kz_audit(c, "incident.create", "incident", o->id, kz_enum_name(&kz_tlp_enum, o->tlp));
+    if (!rc)
+        kz__show_incident(c, o);
     return kz_tx_end(c, rc);
 }
 
 kz_rc kz_svc_incident_get(kz_call *c, const char *id, kz_incident *out)
 {
     kz_rc rc = kz__sharing_read(c);
-    return rc ? rc : kz__visible_incident(c, id, out, c->err);
+    if (!rc && !(rc = kz__visible_incident(c, id, out, c->err)))
+        kz__show_incident(c, out);
+    return rc;
 }
 
 kz_rc kz_svc_incident_update(kz_call *c, const char *id, kz_apply_fn apply, void *ctx, kz_incident *out)
@@ -120,17 +124,28 @@ kz_rc kz_svc_incident_update(kz_call *c, const char *id, kz_apply_fn apply, void
                                        kz_enum_name(&kz_incident_status_enum, before.status),
                                        kz_enum_name(&kz_incident_status_enum, out->status)),
                        NULL);
+    kz_tlp_subject was = kz_incident_subject(&before), now = kz_incident_subject(out);
+    if (!rc && !kz_tlp_narrows(&was, &now))  /* explicit, by the source alone (sharing.h) */
+        rc = kz__may_reshare(c, &was, &now, "tlp");
+    if (!rc && !kz_tlp_narrows(&was, &now))
+        rc = kz__audit_declassify(c, "incident", id, &was, &now);
     if (!rc)
         rc = kz_store_incident_get(c->db, id, c->arena, out, c->err);
     if (!rc)
         rc = kz_audit(c, "incident.update", "incident", id, NULL);
+    if (!rc)
+        kz__show_incident(c, out);
     return kz_tx_end(c, rc);
 }
 
 kz_rc kz_svc_incident_list(kz_call *c, const kz_incident_filter *f, const kz_page *pg, kz_incident_page *out)
 {
     kz_rc rc = kz__sharing_read(c);
-    return rc ? rc : kz_store_incident_list(c->db, &c->who, f, pg, c->arena, out, c->err);
+    if (!rc)
+        rc = kz_store_incident_list(c->db, &c->who, f, pg, c->arena, out, c->err);
+    for (size_t i = 0; !rc && i < out->n; i++)
+        kz__show_incident(c, &out->items[i]);
+    return rc;
 }
 
 kz_rc kz_svc_incident_counts(kz_call *c, const kz_incident_filter *f, kz_incident_dim by, kz_counts *out)
@@ -160,4 +175,19 @@ kz_rc kz_svc_timeline_list(kz_call *c, const char *incident, kz_timeline_entry *
     if (!rc)
         rc = kz__visible_incident(c, incident, &o, c->err);
     return rc ? rc : kz_store_timeline_list(c->db, o.id, TIMELINE_MAX, c->arena, items, n, c->err);
+}
+
+kz_rc kz__incident_reimport(kz_call *c, const char *id, kz_incident *inc, bool declassify, kz_apply_fn apply,
+                            kz_incident *out)
+{
+    kz_incident stored;
+    kz_rc rc = kz__visible_incident(c, id, &stored, c->err);
+    if (rc)
+        return rc;
+    kz_tlp_subject before = kz_incident_subject(&stored), want = kz_incident_subject(inc), after;
+    kz__merge_sharing(kz__write_target(c, &before), declassify, &before, &want, &after);
+    inc->tlp = after.tlp;
+    inc->recipients = (kz_strlist){(char **)after.recipients, after.n_recipients};
+    inc->allow_clients = after.allow_clients;
+    return kz_svc_incident_update(c, id, apply, inc, out);
 }

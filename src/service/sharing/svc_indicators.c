@@ -45,6 +45,7 @@ kz_rc kz_ind_batch_begin(kz_call *c, kz_ind_batch *b, const char *action)
     b->c = c;
     b->action = action;
     b->now = kz_now_ms();
+    kz_arena_init(&b->find_arena);
     kz_rc rc = kz_authz_role(c, KZ_ROLE_ANALYST);
     return rc ? rc : kz_tx_begin(c);
 }
@@ -138,12 +139,84 @@ kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_ar
     return KZ_OK;
 }
 
+static void count(kz_ind_batch *b, kz_upsert result)
+{
+    if (result == KZ_UPSERT_CREATED)
+        b->created++;
+    else if (result == KZ_UPSERT_MERGED)
+        b->merged++;
+    else
+        b->unchanged++;
+}
+
+/* The stored indicator o would merge into; KZ_ENOTFOUND when none. */
+static kz_rc find_stored(kz_ind_batch *b, const kz_indicator *o, kz_indicator *stored, kz_err *err)
+{
+    if (++b->finds % 256 == 0) {  /* constant memory however long the import */
+        kz_arena_free(&b->find_arena);
+        kz_arena_init(&b->find_arena);
+    }
+    kz_err e;
+    kz_rc rc = kz_store_indicator_find(b->c->db, o, &b->find_arena, stored, &e);
+    return rc && rc != KZ_ENOTFOUND ? kz_fail(err, rc, NULL, "%s", e.msg) : rc;
+}
+
+/* A stored indicator the caller may not see: answered as a new one, left alone. */
+static kz_rc put_hidden(kz_ind_batch *b, const kz_indicator *o, const kz_indicator *stored, kz_upsert *result,
+                        char id_out[37], kz_err *err)
+{
+    kz_err *saved = b->c->err;
+    b->c->err = err;
+    kz_rc rc = kz__audit_withheld(b->c, "indicator", stored->id);
+    b->c->err = saved;
+    if (rc)
+        return rc;
+    *result = KZ_UPSERT_CREATED;
+    b->links += o->incidents.n;
+    if (id_out)
+        snprintf(id_out, 37, "%s", o->id);
+    count(b, *result);
+    return KZ_OK;
+}
+
+/* The sharing o asks for, the stored fields standing in for those not given. */
+static kz_tlp_subject wanted(const kz_indicator *o, unsigned given, const kz_indicator *stored)
+{
+    const kz_indicator *r = given & KZ_GIVEN_RECIPIENTS ? o : stored;
+    return (kz_tlp_subject){
+        .tlp = given & KZ_GIVEN_TLP ? o->tlp : stored->tlp, .source_org = stored->source,
+        .recipients = (const char *const *)r->recipients.v, .n_recipients = r->recipients.n,
+        .allow_clients = given & KZ_GIVEN_ALLOW_CLIENTS ? o->allow_clients : stored->allow_clients,
+    };
+}
+
 kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_upsert *result,
                        char id_out[37], kz_err *err)
 {
+    kz_indicator stored, w = *o;
+    kz_tlp_subject before, after;
+    kz_rc rc = find_stored(b, o, &stored, err);
+    if (rc && rc != KZ_ENOTFOUND)
+        return rc;
+    if (!rc)
+        before = kz_indicator_subject(&stored);
+    kz_write_target t = kz__write_target(b->c, rc ? NULL : &before);
+    b->hidden_last = t == KZ_WRITE_HIDDEN;
+    if (t == KZ_WRITE_HIDDEN)
+        return put_hidden(b, o, &stored, result, id_out, err);
+    bool declassified = false;
+    if (t != KZ_WRITE_NEW) {
+        kz_tlp_subject want = wanted(o, given, &stored);
+        declassified = kz__merge_sharing(t, (given & KZ_GIVEN_DECLASSIFY) || b->allow_declassify, &before,
+                                         &want, &after);
+        w.tlp = after.tlp;
+        w.recipients = (kz_strlist){(char **)after.recipients, after.n_recipients};
+        w.allow_clients = after.allow_clients;
+        given |= KZ_GIVEN_TLP | KZ_GIVEN_RECIPIENTS | KZ_GIVEN_ALLOW_CLIENTS;
+    }
     char id[KZ_UUID_TEXT];
-    bool need_id = id_out || o->incidents.n;
-    kz_rc rc = kz_store_indicator_upsert(b->c->db, o, given, result, need_id ? id : NULL, err);
+    bool need_id = id_out || o->incidents.n || declassified;
+    rc = kz_store_indicator_upsert(b->c->db, &w, given & KZ_GIVEN_ALL, result, need_id ? id : NULL, err);
     for (size_t i = 0; !rc && i < o->incidents.n; i++) {
         bool added = false;
         rc = kz_store_indicator_link(b->c->db, id, o->incidents.v[i], &added, err);
@@ -153,16 +226,17 @@ kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, k
                 *result = KZ_UPSERT_MERGED;
         }
     }
+    if (!rc && declassified && *result != KZ_UPSERT_UNCHANGED) {
+        kz_err *saved = b->c->err;
+        b->c->err = err;
+        rc = kz__audit_declassify(b->c, "indicator", id, &before, &after);
+        b->c->err = saved;
+    }
     if (rc)
         return rc;
     if (id_out)
         memcpy(id_out, id, sizeof id);
-    if (*result == KZ_UPSERT_CREATED)
-        b->created++;
-    else if (*result == KZ_UPSERT_MERGED)
-        b->merged++;
-    else
-        b->unchanged++;
+    count(b, *result);
     return KZ_OK;
 }
 
@@ -223,6 +297,7 @@ kz_rc kz_ind_batch_end(kz_ind_batch *b, kz_rc rc)
     kz_call *c = b->c;
     if (!rc && b->queued)
         rc = flush_queue(b, c->err);
+    kz_arena_free(&b->find_arena);
     if (b->queue) {
         kz_free(b->queue);
         b->queue = NULL;
@@ -244,7 +319,7 @@ kz_rc kz_ind_batch_end(kz_ind_batch *b, kz_rc rc)
 
 /* ---- use cases ------------------------------------------------------------------- */
 
-static kz_rc visible_indicator(kz_call *c, const char *id, kz_indicator *out)
+kz_rc kz__visible_indicator(kz_call *c, const char *id, kz_indicator *out)
 {
     kz_rc rc = kz_store_indicator_get(c->db, &c->who, id, c->arena, out, c->err);
     if (rc)
@@ -268,8 +343,13 @@ kz_rc kz_svc_indicator_create(kz_call *c, kz_indicator *o, unsigned given, kz_up
     if (!rc && *result == KZ_UPSERT_MERGED)
         b.action = "indicator.merge";
     rc = kz_ind_batch_end(&b, rc);
-    /* the writer acts for the source, so it is shown what it wrote whatever the label */
-    return rc ? rc : kz_store_indicator_get(c->db, &c->who, id, c->arena, o, c->err);
+    /* the writer acts for the source, so it is shown what it wrote whatever the label;
+     * over an indicator hidden from it, only what it wrote (sharing.h, rule 1) */
+    if (!rc && !b.hidden_last)
+        rc = kz_store_indicator_get(c->db, &c->who, id, c->arena, o, c->err);
+    if (!rc)
+        kz__show_indicator(c, o);
+    return rc;
 }
 
 /* "value" -> "items[3].value" (truncated to the slot). */
@@ -337,7 +417,9 @@ kz_rc kz_svc_indicator_bulk(kz_call *c, kz_indicator *items, const unsigned *giv
 kz_rc kz_svc_indicator_get(kz_call *c, const char *id, kz_indicator *out)
 {
     kz_rc rc = kz__sharing_read(c);
-    return rc ? rc : visible_indicator(c, id, out);
+    if (!rc && !(rc = kz__visible_indicator(c, id, out)))
+        kz__show_indicator(c, out);
+    return rc;
 }
 
 kz_rc kz_svc_indicator_update(kz_call *c, const char *id, kz_apply_fn apply, void *ctx, kz_indicator *out)
@@ -346,7 +428,7 @@ kz_rc kz_svc_indicator_update(kz_call *c, const char *id, kz_apply_fn apply, voi
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
     kz_indicator before = {0};
-    rc = visible_indicator(c, id, out);
+    rc = kz__visible_indicator(c, id, out);
     if (!rc)
         rc = kz_authz_org(c, out->source, NULL);
     if (!rc) {
@@ -369,10 +451,17 @@ kz_rc kz_svc_indicator_update(kz_call *c, const char *id, kz_apply_fn apply, voi
     }
     if (!rc && relink)
         rc = kz_store_indicator_set_links(c->db, &c->who, id, &out->incidents, c->err);
+    kz_tlp_subject was = kz_indicator_subject(&before), now = kz_indicator_subject(out);
+    if (!rc && !kz_tlp_narrows(&was, &now))  /* explicit, by the source alone (sharing.h) */
+        rc = kz__may_reshare(c, &was, &now, "tlp");
+    if (!rc && !kz_tlp_narrows(&was, &now))
+        rc = kz__audit_declassify(c, "indicator", id, &was, &now);
     if (!rc)
         rc = kz_audit(c, "indicator.update", "indicator", id, NULL);
     if (!rc)
         rc = kz_store_indicator_get(c->db, &c->who, id, c->arena, out, c->err);
+    if (!rc)
+        kz__show_indicator(c, out);
     return kz_tx_end(c, rc);
 }
 
@@ -380,7 +469,11 @@ kz_rc kz_svc_indicator_list(kz_call *c, const kz_indicator_filter *f, const kz_p
                             kz_indicator_page *out)
 {
     kz_rc rc = kz__sharing_read(c);
-    return rc ? rc : kz_store_indicator_list(c->db, &c->who, f, pg, c->arena, out, c->err);
+    if (!rc)
+        rc = kz_store_indicator_list(c->db, &c->who, f, pg, c->arena, out, c->err);
+    for (size_t i = 0; !rc && i < out->n; i++)
+        kz__show_indicator(c, &out->items[i]);
+    return rc;
 }
 
 kz_rc kz_svc_indicator_counts(kz_call *c, const kz_indicator_filter *f, kz_indicator_dim by, kz_counts *out)
@@ -389,12 +482,28 @@ kz_rc kz_svc_indicator_counts(kz_call *c, const kz_indicator_filter *f, kz_indic
     return rc ? rc : kz_store_indicator_counts(c->db, &c->who, f, by, c->arena, out, c->err);
 }
 
+/* Each indicator of a walk, as the caller is shown it. */
+typedef struct shown_walk {
+    const kz_call *c;
+    kz_indicator_fn fn;
+    void *ctx;
+} shown_walk;
+
+static kz_rc show_one(const kz_indicator *o, void *ctx)
+{
+    shown_walk *w = ctx;
+    kz_indicator shown = *o;
+    kz__show_indicator(w->c, &shown);
+    return w->fn(&shown, w->ctx);
+}
+
 kz_rc kz_svc_indicator_each(kz_call *c, const kz_indicator_filter *f, kz_indicator_fn fn, void *ctx)
 {
     kz_rc rc = kz__sharing_read(c);
     if (rc || (rc = kz_rtx_begin(c)))
         return rc;
-    rc = kz_store_indicator_each(c->db, &c->who, f, fn, ctx, c->err);
+    shown_walk w = {c, fn, ctx};
+    rc = kz_store_indicator_each(c->db, &c->who, f, show_one, &w, c->err);
     kz_rtx_end(c);
     return rc;
 }

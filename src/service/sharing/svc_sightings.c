@@ -30,6 +30,10 @@ static kz_rc prepare(kz_call *c, kz_sighting *s, kz_time now, kz_err *err)
         return kz_fail(err, KZ_EINVAL, "count", "count must be at least 1");
     if (s->tlp < KZ_TLP_CLEAR || s->tlp > KZ_TLP_RED)
         return kz_fail(err, KZ_EINVAL, "tlp", "unknown TLP label");
+    /* a sighting tells of its indicator, so it is never shared more widely: at least the
+     * indicator's label (the stricter one wins, as in every merge: sharing.h) */
+    if (s->tlp < ind.tlp)
+        s->tlp = ind.tlp;
     if (!s->first_seen)
         s->first_seen = s->last_seen ? s->last_seen : now;
     if (!s->last_seen)
@@ -74,6 +78,8 @@ kz_rc kz_svc_sighting_add(kz_call *c, kz_sighting *s, kz_upsert *result)
         rc = kz_audit(c, "sighting.add", "indicator", s->indicator, id);
     if (!rc)
         rc = kz_store_sighting_get(c->db, id, c->arena, s, c->err);
+    if (!rc)
+        kz__show_sighting(c, s);
     return kz_tx_end(c, rc);
 }
 

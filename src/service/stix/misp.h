@@ -27,6 +27,7 @@ typedef struct kz_misp_import_opts {
     kz_strlist recipients;
     const char *source;          /* acting organization; NULL: the caller's */
     bool dry_run;
+    bool allow_declassify;       /* merges may lower/widen the caller's own (sharing.h) */
     /* each rejected attribute or event: the file, the position in it, the error */
     void (*on_reject)(void *ctx, const char *file, const char *where, const kz_err *e);
     /* after each event: events done so far */

@@ -41,6 +41,7 @@ typedef struct kz_stix_import_opts {
     bool allow_clients;
     const char *source;          /* acting organization; NULL: the caller's */
     bool dry_run;                /* check and count, write nothing */
+    bool allow_declassify;       /* merges may lower/widen the caller's own (sharing.h) */
     kz_stix_outcome_fn on_object;
     void *ctx;
 } kz_stix_import_opts;

@@ -46,12 +46,14 @@ static kz_rc reject(misp_import *im, const char *where, kz_rc rc, const kz_err *
     return KZ_OK;
 }
 
+static int stricter(int a, int b) { return a > b ? a : b; }
+
+/* The most restrictive of a tlp tag and a distribution (each -1 when absent), or
+ * fallback when neither says anything. */
 static int label(int tag_tlp, int distribution, int fallback)
 {
-    if (tag_tlp >= 0)
-        return tag_tlp;
-    int d = kz_misp_distribution_tlp(distribution);
-    return d >= 0 ? d : fallback;
+    int l = stricter(tag_tlp, kz_misp_distribution_tlp(distribution));
+    return l >= 0 ? l : fallback;
 }
 
 static kz_rc on_event(void *ctx, const kz_misp_event *ev)
@@ -78,6 +80,8 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
     snprintf(now_version, sizeof now_version, "%lld", (long long)ev->timestamp);
     kz_err e;
     bool known = kz_store_stix_ref_get(c->db, key, &kind, id, version, &e) == KZ_OK && kind == 'r';
+    bool hidden = known && kz__hidden(c, 'r', id);  /* another's hidden event: as if new */
+    known &= !hidden;
     kz_err *saved = c->err;
     kz_err_clear(&e);
     c->err = &e;
@@ -104,7 +108,8 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
             inc.impact = stored.impact;
             inc.allow_clients = stored.allow_clients;
         }
-        if (!rc && !(rc = kz_svc_incident_update(c, id, kz__apply_imported_incident, &inc, &out))) {
+        if (!rc && !(rc = kz__incident_reimport(c, id, &inc, im->o->allow_declassify, kz__apply_imported_incident,
+                                                 &out))) {
             im->rep->events_updated++;
             im->changed = true;
         }
@@ -115,7 +120,7 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
         return reject(im, "Event", rc, &e);
     }
     snprintf(im->incident, sizeof im->incident, "%s", id);
-    return kz_store_stix_ref_put(c->db, key, 'r', id, now_version, c->err);
+    return hidden ? KZ_OK : kz_store_stix_ref_put(c->db, key, 'r', id, now_version, c->err);
 }
 
 static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *where, const kz_err *bad)
@@ -138,7 +143,9 @@ static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *wh
     }
     kz_time seen = at->timestamp;
     kz_indicator ind = {
-        .type = type, .value = (char *)value, .tlp = label(at->tlp, at->distribution, im->event_tlp),
+        /* the event's label bounds every attribute: an attribute may be stricter, never
+         * lower (its own distribution does not undo a tlp:red event) */
+        .type = type, .value = (char *)value, .tlp = stricter(label(at->tlp, at->distribution, -1), im->event_tlp),
         .recipients = im->o->recipients, .source = (char *)im->acting,
         .first_seen = at->first_seen ? at->first_seen : seen, .last_seen = at->last_seen ? at->last_seen : seen,
     };
@@ -219,6 +226,7 @@ kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_imp
     kz_rc rc = kz_ind_batch_begin(c, &im.b, "indicator.import");
     if (rc)
         return rc;
+    im.b.allow_declassify = o->allow_declassify;
     kz_arena_init(&im.obj);
     kz_arena_init(&im.event);
     c->arena = &im.obj;

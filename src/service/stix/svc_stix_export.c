@@ -84,9 +84,11 @@ static kz_rc put_indicator(const kz_indicator *o, void *ctx)
 static kz_rc put_sighting(const kz_sighting *s, void *ctx)
 {
     export *ex = ctx;
+    kz_sighting shown = *s;  /* its recipients as the caller is shown them (sharing.h) */
+    kz__show_sighting(ex->c, &shown);
     kz_rc rc = next(ex);
     if (!rc)
-        rc = kz_stix_write_sighting(&ex->b, s);
+        rc = kz_stix_write_sighting(&ex->b, &shown);
     name_org(ex, s->observer);
     use_tlp(ex, s->tlp);
     ex->rep->sightings++;

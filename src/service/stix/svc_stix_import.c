@@ -104,6 +104,7 @@ typedef struct import {
     smap links;              /* STIX indicator id -> pending_link list */
     smap scos;               /* STIX observable id -> kz_stix_observable */
     smap orgs;               /* organization id -> (void *)1 exists, (void *)2 does not */
+    smap written;            /* STIX indicator id -> the Kizuna id this import wrote it to */
     deferred *later, **later_tail;
     bool changed;
     kz_time now;
@@ -202,14 +203,20 @@ static kz_rc recipients_of(import *im, const kz_stix_obj *obj, kz_strlist *out)
     return KZ_OK;
 }
 
-/* The Kizuna indicator a STIX indicator id stands for: imported before, or one of
- * Kizuna's own ("indicator--<id>") that the caller may see. */
+/* The Kizuna indicator a STIX indicator id stands for: written by this import,
+ * imported before, or one of Kizuna's own ("indicator--<id>"), in both cases one the
+ * caller may see (sharing.h: a hidden one is as if it did not exist). */
 static bool resolve_indicator(import *im, const char *stix_id, char out[37])
 {
     char kind;
     kz_err e;
+    const char *mine = smap_get(&im->written, stix_id);
+    if (mine) {
+        snprintf(out, 37, "%s", mine);
+        return true;
+    }
     if (kz_store_stix_ref_get(im->c->db, stix_id, &kind, out, NULL, &e) == KZ_OK)
-        return kind == 'i';
+        return kind == 'i' && !kz__hidden(im->c, 'i', out);
     const char *u = kz_stix_uuid(stix_id, "indicator");
     kz_indicator ind;
     if (!u || kz_store_indicator_get(im->c->db, NULL, u, &im->obj, &ind, &e))
@@ -247,6 +254,17 @@ static char *free_id(import *im, const char *stix_id, const char *type, char kin
     if (!u || id_taken(im, u, kind))
         return NULL;
     return kz_arena_strdup(&im->obj, u);
+}
+
+/* Remembers where a STIX id landed, unless it already names an object the caller may
+ * not see: that mapping stays its owner's. */
+static kz_rc put_ref(import *im, const char *stix_id, char kind, const char *id, const char *version)
+{
+    char k, old[37];
+    kz_err e;
+    if (kz_store_stix_ref_get(im->c->db, stix_id, &k, old, NULL, &e) == KZ_OK && kz__hidden(im->c, k, old))
+        return KZ_OK;
+    return kz_store_stix_ref_put(im->c->db, stix_id, kind, id, version, im->c->err);
 }
 
 static kz_rc keep_object(import *im, const kz_stix_obj *obj)
@@ -295,13 +313,22 @@ static kz_rc put_indicator(import *im, const kz_stix_obj *obj)
         return reject(im, obj, NULL, rc, &e);
     kz_upsert res;
     char id[37];
-    if ((rc = kz_ind_batch_put(&im->b, &ind, given, &res, id, im->c->err)) ||
-        (rc = kz_store_stix_ref_put(im->c->db, obj->id, 'i', id, obj->version, im->c->err)))
+    if ((rc = kz_ind_batch_put(&im->b, &ind, given, &res, id, im->c->err)))
+        return rc;
+    bool hidden = im->b.hidden_last;  /* answered as new, nothing written (sharing.h) */
+    char *mine = hidden ? NULL : kz_arena_strdup(&im->keep, id);
+    if (!hidden && (!mine || smap_put(&im->written, &im->keep, obj->id, mine)))
+        return KZ_ENOMEM;
+    if (!hidden && (rc = put_ref(im, obj->id, 'i', id, obj->version)))
         return rc;
     /* incidents of this import that listed it before it came (created here, for an
      * organization the caller acts for, so linked whatever the caller's own view) */
     for (pending_link *p = smap_get(&im->links, obj->id); p; p = p->next) {
         bool added = false;
+        if (hidden) {  /* counted as for a new indicator, not written */
+            im->rep->links++;
+            continue;
+        }
         if ((rc = kz_store_indicator_link(im->c->db, id, p->incident, &added, im->c->err)))
             return rc;
         if (added) {
@@ -377,7 +404,8 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
         return rc;
     char kind, id[37], version[64];
     kz_err e;
-    bool known = kz_store_stix_ref_get(c->db, obj->id, &kind, id, version, &e) == KZ_OK && kind == 'r';
+    bool known = kz_store_stix_ref_get(c->db, obj->id, &kind, id, version, &e) == KZ_OK && kind == 'r' &&
+                 !kz__hidden(c, 'r', id);  /* another's hidden report: as if never imported */
     const char *native = kz_stix_uuid(obj->id, "report");
     kz_incident stored;
     kz_tlp_subject subj;
@@ -392,7 +420,6 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
     kz_err *saved = c->err;
     kz_err_clear(&e);
     c->err = &e;
-    const char *own = act_as(im, inc.organization);
     if (!known) {
         inc.id = free_id(im, obj->id, obj->type, 'r');
         rc = kz_svc_incident_create(c, &inc);
@@ -404,16 +431,15 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
         im->rep->incidents_unchanged++;
     } else {
         kz_incident out;
-        rc = kz_svc_incident_update(c, id, kz__apply_imported_incident, &inc, &out);
+        rc = kz__incident_reimport(c, id, &inc, im->o->allow_declassify, kz__apply_imported_incident, &out);
         if (!rc)
             im->rep->incidents_updated++;
     }
-    act_end(im, own);
     c->err = saved;
     if (rc)
         return reject(im, obj, NULL, rc, &e);
     im->changed |= !known || strcmp(version, obj->version ? obj->version : "") != 0;
-    if ((rc = kz_store_stix_ref_put(c->db, obj->id, 'r', id, obj->version, c->err)) || (rc = link_refs(im, obj, id)))
+    if ((rc = put_ref(im, obj->id, 'r', id, obj->version)) || (rc = link_refs(im, obj, id)))
         return rc;
     outcome(im, obj->id, obj->version, KZ_STIX_ACCEPTED, NULL);
     return KZ_OK;
@@ -454,7 +480,7 @@ static kz_rc put_sighting(import *im, const kz_stix_obj *obj, const char *indica
     bool done;
     if (rc || (rc = record_sighting(im, obj, &s, &done)) || !done)
         return rc;
-    if ((rc = kz_store_stix_ref_put(im->c->db, obj->id, 's', s.id, obj->version, im->c->err)))
+    if ((rc = put_ref(im, obj->id, 's', s.id, obj->version)))
         return rc;
     outcome(im, obj->id, obj->version, KZ_STIX_ACCEPTED, NULL);
     return KZ_OK;
@@ -479,10 +505,8 @@ static kz_rc match_observed(import *im, const kz_stix_obj *obj)
         kz_page pg = {NULL, 100};
         kz_indicator_page page;
         kz_err *saved = c->err;
-        c->err = &e;
-        const char *own = act_as(im, own_org(im, obj->created_by));
+        c->err = &e;  /* as the caller sees them, whoever created the observed data */
         kz_rc rc = kz_svc_indicator_list(c, &f, &pg, &page);
-        act_end(im, own);
         c->err = saved;
         if (rc)
             return kz__import_fatal(rc) ? rc : KZ_OK;
@@ -659,6 +683,7 @@ kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_im
     kz_rc rc = kz_ind_batch_begin(c, &im.b, "indicator.import");
     if (rc)
         return rc;
+    im.b.allow_declassify = o->allow_declassify;
     kz_arena_init(&im.obj);
     kz_arena_init(&im.keep);
     c->arena = &im.obj;
@@ -696,6 +721,7 @@ kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_im
     kz_free(im.links.v);
     kz_free(im.scos.v);
     kz_free(im.orgs.v);
+    kz_free(im.written.v);
     kz_arena_free(&im.obj);
     kz_arena_free(&im.keep);
     return rc;

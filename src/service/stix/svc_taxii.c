@@ -66,22 +66,29 @@ static kz_rc render(kz_call *c, const kz_taxii_row *r, char **text)
         kz_indicator o;
         if (!kz_store_indicator_get(c->db, &c->who, r->kz_id, c->arena, &o, &e)) {
             kz_tlp_subject s = kz_indicator_subject(&o);
-            if ((visible = kz_tlp_visible(&c->who, &s)))
+            if ((visible = kz_tlp_visible(&c->who, &s))) {
+                kz__show_indicator(c, &o);
                 rc = kz_stix_write_indicator(&b, &o);
+            }
         }
     } else if (r->kind == 'r') {
         kz_incident o;
         if (!kz_store_incident_get(c->db, r->kz_id, c->arena, &o, &e)) {
             kz_tlp_subject s = kz_incident_subject(&o);
-            if ((visible = kz_tlp_visible(&c->who, &s)))
+            if ((visible = kz_tlp_visible(&c->who, &s))) {
+                kz__show_incident(c, &o);
                 rc = kz__stix_write_incident(c, &b, &o, c->arena);
+            }
         }
     } else if (r->kind == 's') {
         kz_sighting o;
         if (!kz_store_sighting_get(c->db, r->kz_id, c->arena, &o, &e)) {
             kz_tlp_subject s = kz_sighting_subject(&o);
-            if ((visible = kz_tlp_visible(&c->who, &s)))
+            /* a sighting shows its indicator: only to those who may see that too */
+            if ((visible = kz_tlp_visible(&c->who, &s) && !kz__hidden(c, 'i', o.indicator))) {
+                kz__show_sighting(c, &o);
                 rc = kz_stix_write_sighting(&b, &o);
+            }
         }
     }
     if (!rc && visible && !(*text = kz_arena_strndup(c->arena, b.p, b.len)))
