@@ -53,11 +53,34 @@ json_t *kz_request_json(const kz_request *r, const char *from_org_name, const ch
     return o;
 }
 
+/* Linked incidents and indicators are named in the signed content by "sha256:" and the
+ * SHA-256 of their id: the record, which every reader of the request sees, shows no
+ * reader the id of an object it may not see under that object's own TLP label, while
+ * the two sides (who see the links in the request) can check each one by hashing it. */
+static int commit_ids(json_t *o, const char *key)
+{
+    json_t *ids = json_object_get(o, key);
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) {
+        if (!json_is_string(v))
+            continue;
+        char hex[KZ_HASH_HEX], text[8 + KZ_HASH_HEX];
+        kz_sha256_hex(json_string_value(v), json_string_length(v), hex);
+        snprintf(text, sizeof text, "sha256:%s", hex);
+        if (json_array_set_new(ids, i, json_string(text)))
+            return -1;
+    }
+    return 0;
+}
+
 json_t *kz_request_content_json(const kz_request *r)
 {
     json_t *o = kz_json_encode(&kz_request_content_schema, r);
-    if (!o)
+    if (!o || commit_ids(o, "incidents") || commit_ids(o, "indicators")) {
+        json_decref(o);
         return NULL;
+    }
     const char *key;
     json_t *v;
     void *tmp;

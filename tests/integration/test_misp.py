@@ -2,7 +2,7 @@
 written in the format MISP publishes: manifest.json and one <uuid>.json per event) from a
 directory and from a URL served on loopback. Events become incidents, attributes of
 Kizuna's types indicators linked to them, with TLP from tags, then distribution, then
---tlp; other types are counted and skipped; bad values and files are reported with the
+--tlp, an attribute never below its event; other types are counted and skipped; bad values and files are reported with the
 file and position; a re-import changes nothing."""
 import functools
 import http.server
@@ -38,7 +38,8 @@ def expected_indicators():
         ("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "clear"),
         ("md5", "d41d8cd98f00b204e9800998ecf8427e", "clear"),
         ("sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709", "amber+strict"),  # distribution 0
-        ("domain", "green-anyway.example", "green"),  # its own distribution 1
+        # its own distribution 1 does not undo the event's organization-only distribution
+        ("domain", "green-anyway.example", "amber+strict"),
     }
 
 

@@ -30,6 +30,8 @@ typedef struct misp_import {
     kz_arena event;              /* per event */
     char file[64];               /* "<uuid>.json" being read */
     char incident[37];           /* the current event's incident, "" when it failed */
+    bool withheld;               /* the current event's incident is hidden from the caller:
+                                    answered as created, nothing written (sharing.h) */
     int event_tlp;
     bool changed;
 } misp_import;
@@ -48,12 +50,13 @@ static kz_rc reject(misp_import *im, const char *where, kz_rc rc, const kz_err *
 
 static int stricter(int a, int b) { return a > b ? a : b; }
 
-/* The most restrictive of a tlp tag and a distribution (each -1 when absent), or
- * fallback when neither says anything. */
+/* A tlp tag (-1 when absent), else the distribution, else fallback. */
 static int label(int tag_tlp, int distribution, int fallback)
 {
-    int l = stricter(tag_tlp, kz_misp_distribution_tlp(distribution));
-    return l >= 0 ? l : fallback;
+    if (tag_tlp >= 0)
+        return tag_tlp;
+    int d = kz_misp_distribution_tlp(distribution);
+    return d >= 0 ? d : fallback;
 }
 
 static kz_rc on_event(void *ctx, const kz_misp_event *ev)
@@ -61,6 +64,7 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
     misp_import *im = ctx;
     kz_call *c = im->c;
     im->incident[0] = '\0';
+    im->withheld = false;
     im->event_tlp = label(ev->tlp, ev->distribution, im->o->tlp);
     const kz_term *rsit = ev->rsit_type ? kz_vocab_find(&kz_rsit_types, ev->rsit_type) : NULL;
     kz_incident inc = {
@@ -80,8 +84,14 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
     snprintf(now_version, sizeof now_version, "%lld", (long long)ev->timestamp);
     kz_err e;
     bool known = kz_store_stix_ref_get(c->db, key, &kind, id, version, &e) == KZ_OK && kind == 'r';
-    bool hidden = known && kz__hidden(c, 'r', id);  /* another's hidden event: as if new */
-    known &= !hidden;
+    if (known && kz__hidden(c, 'r', id)) {
+        /* another organization's event the caller may not see: answered as a new one,
+         * nothing written, its attributes' links counted as for a new one (sharing.h) */
+        im->rep->events_created++;
+        im->changed = true;
+        im->withheld = true;
+        return kz__audit_withheld(c, "incident", id);
+    }
     kz_err *saved = c->err;
     kz_err_clear(&e);
     c->err = &e;
@@ -120,7 +130,7 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
         return reject(im, "Event", rc, &e);
     }
     snprintf(im->incident, sizeof im->incident, "%s", id);
-    return hidden ? KZ_OK : kz_store_stix_ref_put(c->db, key, 'r', id, now_version, c->err);
+    return kz_store_stix_ref_put(c->db, key, 'r', id, now_version, c->err);
 }
 
 static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *where, const kz_err *bad)
@@ -176,7 +186,10 @@ static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *wh
     char id[37];
     if ((rc = kz_ind_batch_put(&im->b, &ind, given, &res, id, im->c->err)))
         return rc;
-    if (im->incident[0]) {
+    if (im->withheld || (im->incident[0] && im->b.hidden_last)) {
+        im->rep->links++;  /* as for a new incident or indicator; not written */
+        im->changed = true;
+    } else if (im->incident[0]) {
         bool added = false;
         if ((rc = kz_store_indicator_link(im->c->db, id, im->incident, &added, im->c->err)))
             return rc;
@@ -233,11 +246,6 @@ kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_imp
     const char *acting = NULL;
     rc = kz__acting_org(c, o->source, "source", &acting, c->err);
     im.acting = acting;
-    /* an admin importing for another organization acts as it, so the use cases see the
-     * feed's incidents as their organization does */
-    const char *own = c->who.org;
-    if (!rc && kz_is_admin(c))
-        c->who.org = acting;
     kz_byte_source man = {NULL, NULL};
     if (!rc)
         rc = feed->manifest(feed->ctx, &man, c->err);
@@ -249,7 +257,6 @@ kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_imp
         feed->close(feed->ctx, man.ctx);
     }
     c->arena = im.caller_arena;
-    c->who.org = own;
     rep->indicators_created = im.b.created;
     rep->indicators_merged = im.b.merged;
     rep->indicators_unchanged = im.b.unchanged;

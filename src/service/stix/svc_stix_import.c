@@ -105,6 +105,7 @@ typedef struct import {
     smap scos;               /* STIX observable id -> kz_stix_observable */
     smap orgs;               /* organization id -> (void *)1 exists, (void *)2 does not */
     smap written;            /* STIX indicator id -> the Kizuna id this import wrote it to */
+    smap written_values;     /* "<type>:<value>" -> the same, for observed data */
     deferred *later, **later_tail;
     bool changed;
     kz_time now;
@@ -317,7 +318,9 @@ static kz_rc put_indicator(import *im, const kz_stix_obj *obj)
         return rc;
     bool hidden = im->b.hidden_last;  /* answered as new, nothing written (sharing.h) */
     char *mine = hidden ? NULL : kz_arena_strdup(&im->keep, id);
-    if (!hidden && (!mine || smap_put(&im->written, &im->keep, obj->id, mine)))
+    const char *key = hidden ? NULL : kz_arena_printf(&im->obj, "%d:%s", ind.type, ind.value);
+    if (!hidden && (!mine || !key || smap_put(&im->written, &im->keep, obj->id, mine) ||
+                    smap_put(&im->written_values, &im->keep, key, mine)))
         return KZ_ENOMEM;
     if (!hidden && (rc = put_ref(im, obj->id, 'i', id, obj->version)))
         return rc;
@@ -325,7 +328,7 @@ static kz_rc put_indicator(import *im, const kz_stix_obj *obj)
      * organization the caller acts for, so linked whatever the caller's own view) */
     for (pending_link *p = smap_get(&im->links, obj->id); p; p = p->next) {
         bool added = false;
-        if (hidden) {  /* counted as for a new indicator, not written */
+        if (hidden || !p->incident) {  /* counted as for a new one, not written */
             im->rep->links++;
             continue;
         }
@@ -362,6 +365,8 @@ kz_rc kz__apply_imported_incident(void *target, void *ctx, kz_err *err)
 
 bool kz__import_fatal(kz_rc rc) { return rc == KZ_ENOMEM || rc == KZ_ESTORE || rc == KZ_EINTERNAL || rc == KZ_ECORRUPT; }
 
+/* Links the indicators a report lists to incident; incident NULL (a withheld report):
+ * counts the links as for a new incident and writes nothing. */
 static kz_rc link_refs(import *im, const kz_stix_obj *obj, const char *incident)
 {
     for (size_t i = 0; i < obj->refs.n; i++) {
@@ -371,8 +376,8 @@ static kz_rc link_refs(import *im, const kz_stix_obj *obj, const char *incident)
         char ind[37];
         kz_rc rc;
         if (resolve_indicator(im, ref, ind)) {
-            bool added = false;
-            if ((rc = kz_store_indicator_link(im->c->db, ind, incident, &added, im->c->err)))
+            bool added = !incident;
+            if (incident && (rc = kz_store_indicator_link(im->c->db, ind, incident, &added, im->c->err)))
                 return rc;
             if (added) {
                 im->rep->links++;
@@ -381,8 +386,8 @@ static kz_rc link_refs(import *im, const kz_stix_obj *obj, const char *incident)
             continue;
         }
         pending_link *p = kz_arena_alloc(&im->keep, sizeof *p);
-        const char *inc = kz_arena_strdup(&im->keep, incident);
-        if (!p || !inc)
+        const char *inc = incident ? kz_arena_strdup(&im->keep, incident) : NULL;
+        if (!p || (incident && !inc))
             return KZ_ENOMEM;
         p->incident = inc;
         p->next = smap_get(&im->links, ref);
@@ -404,8 +409,17 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
         return rc;
     char kind, id[37], version[64];
     kz_err e;
-    bool known = kz_store_stix_ref_get(c->db, obj->id, &kind, id, version, &e) == KZ_OK && kind == 'r' &&
-                 !kz__hidden(c, 'r', id);  /* another's hidden report: as if never imported */
+    bool known = kz_store_stix_ref_get(c->db, obj->id, &kind, id, version, &e) == KZ_OK && kind == 'r';
+    if (known && kz__hidden(c, 'r', id)) {
+        /* another organization's report the caller may not see: answered as a new one,
+         * nothing written (sharing.h) */
+        im->rep->incidents_created++;
+        im->changed = true;
+        if ((rc = kz__audit_withheld(c, "incident", id)) || (rc = link_refs(im, obj, NULL)))
+            return rc;
+        outcome(im, obj->id, obj->version, KZ_STIX_ACCEPTED, NULL);
+        return KZ_OK;
+    }
     const char *native = kz_stix_uuid(obj->id, "report");
     kz_incident stored;
     kz_tlp_subject subj;
@@ -486,8 +500,22 @@ static kz_rc put_sighting(import *im, const kz_stix_obj *obj, const char *indica
     return KZ_OK;
 }
 
-/* Observed data: kept, and each observable equal to an indicator the caller may see is
- * a sighting of it (the observer: the object's creator when the caller may act for it). */
+/* One sighting of indicator from observed data. */
+static kz_rc sight_observed(import *im, const kz_stix_obj *obj, const char *indicator, bool *done)
+{
+    const char *observer = own_org(im, obj->created_by);
+    kz_sighting s = {
+        .indicator = (char *)indicator, .observer = (char *)(observer ? observer : im->acting),
+        .count = obj->number_observed, .first_seen = obj->first_seen, .last_seen = obj->seen_until,
+        .tlp = tlp_of(im, obj), .allow_clients = obj->allow_clients || im->o->allow_clients,
+    };
+    kz_rc rc = recipients_of(im, obj, &s.recipients);
+    return rc ? rc : record_sighting(im, obj, &s, done);
+}
+
+/* Observed data: kept, and each observable equal to an indicator the caller may see (or
+ * that this import wrote) is a sighting of it (the observer: the object's creator when
+ * the caller may act for it). */
 static kz_rc match_observed(import *im, const kz_stix_obj *obj)
 {
     kz_call *c = im->c;
@@ -510,21 +538,21 @@ static kz_rc match_observed(import *im, const kz_stix_obj *obj)
         c->err = saved;
         if (rc)
             return kz__import_fatal(rc) ? rc : KZ_OK;
-        for (size_t k = 0; k < page.n; k++) {
+        /* what the caller sees, and what this import itself wrote (for whichever
+         * organization it acts for) */
+        const char *mine = smap_get(&im->written_values, kz_arena_printf(&im->obj, "%d:%s", ob->type, norm.value));
+        bool done = true;
+        for (size_t k = 0; !rc && done && k < page.n; k++) {
             if (strcmp(page.items[k].value, norm.value) != 0)
                 continue;
-            const char *observer = own_org(im, obj->created_by);
-            kz_sighting s = {
-                .indicator = page.items[k].id, .observer = (char *)(observer ? observer : im->acting),
-                .count = obj->number_observed, .first_seen = obj->first_seen, .last_seen = obj->seen_until,
-                .tlp = tlp_of(im, obj), .allow_clients = obj->allow_clients || im->o->allow_clients,
-            };
-            bool done;
-            if ((rc = recipients_of(im, obj, &s.recipients)) || (rc = record_sighting(im, obj, &s, &done)))
-                return rc;
-            if (!done)
-                return KZ_OK;  /* rejected, reported once */
+            if (mine && strcmp(mine, page.items[k].id) == 0)
+                mine = NULL;
+            rc = sight_observed(im, obj, page.items[k].id, &done);
         }
+        if (!rc && done && mine)
+            rc = sight_observed(im, obj, mine, &done);
+        if (rc || !done)
+            return rc;  /* a rejection is reported once */
     }
     return KZ_OK;
 }
@@ -722,6 +750,7 @@ kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_im
     kz_free(im.scos.v);
     kz_free(im.orgs.v);
     kz_free(im.written.v);
+    kz_free(im.written_values.v);
     kz_arena_free(&im.obj);
     kz_arena_free(&im.keep);
     return rc;
