@@ -567,3 +567,69 @@ def test_9_recipients_are_shown_whole_only_to_the_source(world):
     # a GREEN object: a member who is not named learns nothing of the list
     g = w.indicator(w.b, w.fresh("green-named"), "green", [w.R])
     assert w.t.get(f"/indicators/{g['id']}").json()["recipients"] == []
+
+
+def test_7_a_whole_bundle_around_a_hidden_indicator_answers_as_around_a_new_one(world, tmp_path):
+    """A report listing it, a sighting of it and observed data equal to it: for an
+    indicator the importer may not see, every count is the one for a new indicator."""
+    w = world
+    red = w.indicator(w.b, w.fresh("red"), "red", [w.R])
+    before = w.reads(red["id"])
+    sums_before = w.b.get(f"/indicators/{red['id']}/sightings").json()
+
+    def bundle(value):
+        ind = stix_indicator(value, "green", creator=w.B)
+        ident = f"identity--{w.B}"
+        sco = {"type": "domain-name", "spec_version": "2.1", "id": f"domain-name--{uuid.uuid4()}", "value": value}
+        objects = [
+            stix_report(f"report--{uuid.uuid4()}", "around it", [ind["id"]], "green", w.B),
+            {"type": "sighting", "spec_version": "2.1", "id": f"sighting--{uuid.uuid4()}", "created": T0,
+             "modified": T0, "sighting_of_ref": ind["id"], "count": 4, "first_seen": "2026-01-06T00:00:00Z",
+             "last_seen": "2026-01-06T09:00:00Z", "where_sighted_refs": [ident],
+             "object_marking_refs": [TLP2["green"]]},
+            ind, sco,
+            {"type": "observed-data", "spec_version": "2.1", "id": f"observed-data--{uuid.uuid4()}",
+             "created": T0, "modified": T0, "first_observed": "2026-01-07T00:00:00Z",
+             "last_observed": "2026-01-07T01:00:00Z", "number_observed": 2, "object_refs": [sco["id"]],
+             "created_by_ref": ident, "object_marking_refs": [TLP2["green"]]},
+        ]
+        f = tmp_path / "around.json"
+        f.write_text(json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}))
+        r = run_kizuna("import", "stix", "--db", w.s.db, "--log-level", "warn", "--source", w.B, f, check=False)
+        return r.returncode, r.stdout, r.stderr
+
+    hidden, new = bundle(red["value"]), bundle(w.fresh("new"))
+    assert hidden == new and hidden[0] == 0, (hidden, new)
+    assert "1 links, 2 sightings recorded" in new[1], new
+    assert w.reads(red["id"]) == before
+    assert w.b.get(f"/indicators/{red['id']}/sightings").json() == sums_before
+
+
+def test_sightings_and_request_links_answer_hidden_as_nonexistent(world):
+    w = world
+    red = w.indicator(w.b, w.fresh("red"), "red", [w.R])
+    red_inc = w.b.post("/incidents", {"title": "RED case", "rsit_type": "phishing", "tlp": "red"}).json()
+    nothing = str(uuid.uuid4())
+
+    def same(a, b, hidden_id):
+        assert a.status_code == b.status_code, (a.text, b.text)
+        assert a.text.replace(hidden_id, "ID") == b.text.replace(nothing, "ID")
+
+    for actor, observer in ((w.s.admin, w.B), (w.t, None)):
+        body = {"count": 1, "tlp": "green", **({"observer": observer} if observer else {})}
+        same(actor.post("/sightings", {**body, "indicator": red["id"]}),
+             actor.post("/sightings", {**body, "indicator": nothing}), red["id"])
+        for field, hidden_id in (("incidents", red_inc["id"]), ("indicators", red["id"])):
+            req = {"kind": "information", "to_organization": w.R, "urgency": "high", "tlp": "green",
+                   "subject": "s", "description": "d", "questions": "q"}
+            same(actor.post("/requests", {**req, field: [hidden_id]}),
+                 actor.post("/requests", {**req, field: [nothing]}), hidden_id)
+        # a note on a hidden incident's timeline, and a PATCH of it
+        same(actor.post(f"/incidents/{red_inc['id']}/timeline", {"text": "x"}),
+             actor.post(f"/incidents/{nothing}/timeline", {"text": "x"}), red_inc["id"])
+        same(actor.patch(f"/incidents/{red_inc['id']}", {"tlp": "clear"}),
+             actor.patch(f"/incidents/{nothing}", {"tlp": "clear"}), red_inc["id"])
+        same(actor.patch(f"/indicators/{red['id']}", {"tlp": "clear"}),
+             actor.patch(f"/indicators/{nothing}", {"tlp": "clear"}), red["id"])
+    assert w.b.get(f"/indicators/{red['id']}/sightings").json()["total"]["count"] == 0
+    assert w.b.get(f"/incidents/{red_inc['id']}").json()["tlp"] == "red"

@@ -104,7 +104,8 @@ typedef struct import {
     smap links;              /* STIX indicator id -> pending_link list */
     smap scos;               /* STIX observable id -> kz_stix_observable */
     smap orgs;               /* organization id -> (void *)1 exists, (void *)2 does not */
-    smap written;            /* STIX indicator id -> the Kizuna id this import wrote it to */
+    smap written;            /* STIX indicator id -> the Kizuna id this import wrote it to
+                                ("" when the write was withheld: sharing.h) */
     smap written_values;     /* "<type>:<value>" -> the same, for observed data */
     deferred *later, **later_tail;
     bool changed;
@@ -316,11 +317,13 @@ static kz_rc put_indicator(import *im, const kz_stix_obj *obj)
     char id[37];
     if ((rc = kz_ind_batch_put(&im->b, &ind, given, &res, id, im->c->err)))
         return rc;
-    bool hidden = im->b.hidden_last;  /* answered as new, nothing written (sharing.h) */
-    char *mine = hidden ? NULL : kz_arena_strdup(&im->keep, id);
-    const char *key = hidden ? NULL : kz_arena_printf(&im->obj, "%d:%s", ind.type, ind.value);
-    if (!hidden && (!mine || !key || smap_put(&im->written, &im->keep, obj->id, mine) ||
-                    smap_put(&im->written_values, &im->keep, key, mine)))
+    /* hidden: answered as new, nothing written (sharing.h); what refers to it later in
+     * the bundle is counted as for a new indicator and written nowhere either */
+    bool hidden = im->b.hidden_last;
+    char *mine = kz_arena_strdup(&im->keep, hidden ? "" : id);
+    const char *key = kz_arena_printf(&im->obj, "%d:%s", ind.type, ind.value);
+    if (!mine || !key || smap_put(&im->written, &im->keep, obj->id, mine) ||
+        smap_put(&im->written_values, &im->keep, key, mine))
         return KZ_ENOMEM;
     if (!hidden && (rc = put_ref(im, obj->id, 'i', id, obj->version)))
         return rc;
@@ -376,8 +379,8 @@ static kz_rc link_refs(import *im, const kz_stix_obj *obj, const char *incident)
         char ind[37];
         kz_rc rc;
         if (resolve_indicator(im, ref, ind)) {
-            bool added = !incident;
-            if (incident && (rc = kz_store_indicator_link(im->c->db, ind, incident, &added, im->c->err)))
+            bool added = !incident || !ind[0];  /* withheld, one side or the other */
+            if (!added && (rc = kz_store_indicator_link(im->c->db, ind, incident, &added, im->c->err)))
                 return rc;
             if (added) {
                 im->rep->links++;
@@ -463,6 +466,12 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
 static kz_rc record_sighting(import *im, const kz_stix_obj *obj, kz_sighting *s, bool *done)
 {
     kz_call *c = im->c;
+    if (!s->indicator[0]) {  /* of an indicator whose write was withheld: counted only */
+        im->rep->sightings++;
+        im->changed = true;
+        *done = true;
+        return KZ_OK;
+    }
     kz_err e, *saved = c->err;
     kz_upsert res;
     kz_err_clear(&e);
@@ -494,7 +503,7 @@ static kz_rc put_sighting(import *im, const kz_stix_obj *obj, const char *indica
     bool done;
     if (rc || (rc = record_sighting(im, obj, &s, &done)) || !done)
         return rc;
-    if ((rc = put_ref(im, obj->id, 's', s.id, obj->version)))
+    if (indicator[0] && (rc = put_ref(im, obj->id, 's', s.id, obj->version)))
         return rc;
     outcome(im, obj->id, obj->version, KZ_STIX_ACCEPTED, NULL);
     return KZ_OK;
