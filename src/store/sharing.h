@@ -82,8 +82,9 @@ extern const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS];
  * receives the stored indicator's id. o's value must be normalized already. */
 kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given, kz_upsert *result,
                                 char id_out[37], kz_err *err);
-/* The stored indicator with o's (type, value, source), without its incidents;
- * KZ_ENOTFOUND when there is none. o's value must be normalized. */
+/* Of the stored indicator with o's (type, value, source): its id, source, tlp,
+ * recipients and allow_clients (the other fields zero); KZ_ENOTFOUND when there is
+ * none. o's value must be normalized. For the write rules of the sharing service. */
 kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_indicator *out, kz_err *err);
 /* Rewrites every stored field of o (found by id). */
 kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err);

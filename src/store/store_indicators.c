@@ -51,8 +51,6 @@ const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS] = {
     "  AND iif(?16 & 64, valid_until IS excluded.valid_until, 1)"                          \
     "  AND iif(?16 & 128, description IS excluded.description, 1))"
 
-static int read_indicator(sqlite3_stmt *s, void *item, kz_arena *a);
-
 static kz_rc find_id(kz_db *db, const kz_indicator *o, char id_out[37], kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT id FROM indicators WHERE type = ?1 AND value = ?2 AND source = ?3", err);
@@ -98,16 +96,28 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
     return rc;
 }
 
+/* Only what the write rules need: id, source and the sharing fields. */
+static int read_sharing(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    kz_indicator *o = item;
+    memset(o, 0, sizeof *o);
+    o->id = kz__col_text(s, 0, a);
+    o->source = kz__col_text(s, 1, a);
+    o->tlp = kz_enum_parse(&kz_tlp_enum, (const char *)sqlite3_column_text(s, 2));
+    o->allow_clients = sqlite3_column_int(s, 4) != 0;
+    return !o->id || !o->source || kz__col_list(s, 3, &o->recipients, a) ? -1 : 0;
+}
+
 kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_indicator *out, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " INDICATOR_COLS ", NULL FROM indicators"
+    sqlite3_stmt *s = kz__stmt(db, "SELECT id, source, tlp, recipients, allow_clients FROM indicators"
                                    " WHERE type = ?1 AND value = ?2 AND source = ?3", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, kz_enum_name(&kz_ind_type_enum, o->type), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, o->value, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, o->source, -1, SQLITE_TRANSIENT);
-    return kz__get_row(db, s, read_indicator, out, a, "indicator", o->value, err);
+    sqlite3_bind_text(s, 2, o->value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, o->source, -1, SQLITE_STATIC);
+    return kz__get_row(db, s, read_sharing, out, a, "indicator", o->value, err);
 }
 
 kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err)
