@@ -109,6 +109,13 @@ typedef struct kz_stix_obj {
     int64_t number_observed;
 } kz_stix_obj;
 
+/* A kept object's JSON as a reader is shown it: its x_kizuna_recipients, when it has
+ * them, replaced by the identities of the n organization ids in shown (the property
+ * removed when n is 0), the rest as it was. *out is json itself when nothing changes,
+ * else a copy in a. KZ_ENOMEM, or KZ_EINVAL when json does not parse. */
+kz_rc kz_stix_with_recipients(const char *json, const char *const *shown, size_t n, kz_arena *a,
+                              const char **out);
+
 /* Decodes one object from its JSON text. KZ_EINVAL with the offending property in
  * err->field and the reason when it is not a usable STIX object (no type or id, an id
  * that does not match its type, a bad timestamp, an indicator whose STIX pattern does

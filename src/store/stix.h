@@ -63,6 +63,8 @@ typedef struct kz_taxii_row {
     char *version;               /* 'x': as written */
     char *spec_version;
     char *json;                  /* 'x' */
+    char *source;                /* 'x': its source organization and recipients */
+    kz_strlist recipients;
 } kz_taxii_row;
 
 /* Up to f->limit rows; *more when further rows follow. Arena memory. */

@@ -108,19 +108,19 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
  * ?8 version mode, ?9 versions, ?10-?12 the row to start after. */
 
 static const char taxii_sql[] =
-    "SELECT k, n, id, kz_id, added, modified, version, spec_version, json FROM ("
+    "SELECT k, n, id, kz_id, added, modified, version, spec_version, json, src, rcp FROM ("
     " SELECT 'i' AS k, n, 'indicator--' || id AS id, id AS kz_id, modified AS added, modified,"
-    "  NULL AS version, '2.1' AS spec_version, NULL AS json, 'indicator' AS type"
+    "  NULL AS version, '2.1' AS spec_version, NULL AS json, 'indicator' AS type, NULL AS src, NULL AS rcp"
     "  FROM indicators WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients)"
     " UNION ALL"
-    " SELECT 'r', n, 'report--' || id, id, modified, modified, NULL, '2.1', NULL, 'report'"
+    " SELECT 'r', n, 'report--' || id, id, modified, modified, NULL, '2.1', NULL, 'report', NULL, NULL"
     "  FROM incidents WHERE tlp = ?1 AND kz_visible(?2, tlp, organization, recipients, allow_clients)"
     " UNION ALL"
-    " SELECT 's', n, 'sighting--' || id, id, modified, modified, NULL, '2.1', NULL, 'sighting'"
+    " SELECT 's', n, 'sighting--' || id, id, modified, modified, NULL, '2.1', NULL, 'sighting', NULL, NULL"
     "  FROM sightings WHERE tlp = ?1 AND kz_visible(?2, tlp, observer, recipients, allow_clients)"
     "  AND indicator IN (SELECT id FROM indicators WHERE kz_visible(?2, tlp, source, recipients, allow_clients))"
     " UNION ALL"
-    " SELECT 'x', n, id, NULL, added, modified, version, spec_version, json, type"
+    " SELECT 'x', n, id, NULL, added, modified, version, spec_version, json, type, source, recipients"
     "  FROM stix_objects o WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients)"
     "  AND (?8 >= 2 OR modified = (SELECT iif(?8 = 1, min(p.modified), max(p.modified)) FROM stix_objects p"
     "   WHERE p.id = o.id AND p.tlp = ?1 AND kz_visible(?2, p.tlp, p.source, p.recipients, p.allow_clients)))"
@@ -176,7 +176,8 @@ kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *
         r->version = kz__col_text(s, 6, a);
         r->spec_version = kz__col_text(s, 7, a);
         r->json = kz__col_text(s, 8, a);
-        if (!r->id || !r->spec_version || (r->kind == 'x' && !r->json)) {
+        r->source = kz__col_text(s, 9, a);
+        if (!r->id || !r->spec_version || (r->kind == 'x' && !r->json) || kz__col_list(s, 10, &r->recipients, a)) {
             kz__done(s);
             return kz_fail(err, KZ_ENOMEM, NULL, NULL);
         }

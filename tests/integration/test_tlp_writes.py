@@ -633,3 +633,23 @@ def test_sightings_and_request_links_answer_hidden_as_nonexistent(world):
              actor.patch(f"/indicators/{nothing}", {"tlp": "clear"}), red["id"])
     assert w.b.get(f"/indicators/{red['id']}/sightings").json()["total"]["count"] == 0
     assert w.b.get(f"/incidents/{red_inc['id']}").json()["tlp"] == "red"
+
+
+def test_9_kept_objects_show_their_recipients_as_indicators_do(world):
+    w = world
+    t = Taxii(w.s.base, w.b.key)
+    kept = {"type": "campaign", "spec_version": "2.1", "id": f"campaign--{uuid.uuid4()}", "created": T0,
+            "modified": T0, "name": "Quiet wave", "object_marking_refs": [TLP2["amber"]],
+            "created_by_ref": f"identity--{w.B}",
+            "x_kizuna_recipients": [f"identity--{w.R}", f"identity--{w.N}"]}
+    r = t.post(f"/taxii2/api/collections/{t.collection('TLP:AMBER')}/objects/", {"objects": [kept]})
+    assert r.json()["success_count"] == 1, r.text
+    for key, me in ((w.r.key, w.R), (w.s.admin_key, w.N)):
+        got = [x for x in Taxii(w.s.base, key).all_objects("TLP:AMBER") if x["id"] == kept["id"]]
+        assert got and got[0]["x_kizuna_recipients"] == [f"identity--{me}"] and got[0]["name"] == "Quiet wave", got
+    mine = [x for x in t.all_objects("TLP:AMBER") if x["id"] == kept["id"]]
+    assert sorted(mine[0]["x_kizuna_recipients"]) == sorted([f"identity--{w.R}", f"identity--{w.N}"])
+    out = json.loads(run_kizuna("export", "stix", "--db", w.s.db, "--key", w.r.key, "--what", "all",
+                                "--log-level", "warn").stdout)
+    got = [x for x in out["objects"] if x["id"] == kept["id"]]
+    assert got and got[0]["x_kizuna_recipients"] == [f"identity--{w.R}"], got

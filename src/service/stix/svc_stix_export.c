@@ -98,9 +98,12 @@ static kz_rc put_sighting(const kz_sighting *s, void *ctx)
 static kz_rc put_kept(const kz_stix_object *o, void *ctx)
 {
     export *ex = ctx;
-    kz_rc rc = next(ex);
+    const char *json;  /* its recipients as the caller is shown them (sharing.h) */
+    kz_rc rc = kz__show_kept(ex->c, o->source, &o->recipients, o->json, &json);
     if (!rc)
-        rc = kz_buf_puts(&ex->b, o->json);
+        rc = next(ex);
+    if (!rc)
+        rc = kz_buf_puts(&ex->b, json);
     ex->rep->kept++;
     return done(ex, rc);
 }

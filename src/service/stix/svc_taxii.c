@@ -58,9 +58,11 @@ static kz_rc render(kz_call *c, const kz_taxii_row *r, char **text)
     kz_rc rc = KZ_OK;
     bool visible = false;
     *text = NULL;
-    if (r->kind == 'x') {
-        *text = r->json;
-        return KZ_OK;
+    if (r->kind == 'x') {  /* its recipients as the caller is shown them (sharing.h) */
+        const char *shown;
+        rc = kz__show_kept(c, r->source, &r->recipients, r->json, &shown);
+        *text = (char *)shown;
+        return rc ? kz_fail(c->err, rc, NULL, "%s", kz_strerror(rc)) : KZ_OK;
     }
     if (r->kind == 'i') {
         kz_indicator o;
