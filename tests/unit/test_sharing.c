@@ -138,6 +138,41 @@ static void indicators_merge_per_type_value_and_source(void **state)
     kz_fixture_free(f);
 }
 
+/* The write rules (service/sharing/sharing.h): a merge never lowers implicitly, the
+ * source may ask for it, and a hidden stored indicator is answered as a new one and
+ * left alone. */
+static void merges_keep_the_stricter_label_and_hide_what_they_may_not_see(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_org *other = kz_fixture_org(f, "Owner CSIRT", "SG");
+    kz_call owner = kz_fixture_as(f, other->id, KZ_ROLE_ANALYST);
+    kz_upsert res;
+    kz_indicator a = ind(KZ_IND_DOMAIN, "amber.example", KZ_TLP_AMBER);
+    assert_int_equal(kz_svc_indicator_create(&owner, &a, KZ_GIVEN_TLP, &res), KZ_OK);
+    char *id = a.id;
+    /* the same source, a lower label, no request to lower: the label stays */
+    kz_indicator b = ind(KZ_IND_DOMAIN, "amber.example", KZ_TLP_CLEAR);
+    assert_int_equal(kz_svc_indicator_create(&owner, &b, KZ_GIVEN_TLP, &res), KZ_OK);
+    assert_int_equal(res, KZ_UPSERT_UNCHANGED);
+    assert_int_equal(b.tlp, KZ_TLP_AMBER);
+    /* the node admin writing for the owner: hidden, answered as created, nothing written */
+    kz_indicator c = ind(KZ_IND_DOMAIN, "amber.example", KZ_TLP_CLEAR);
+    c.source = other->id;
+    assert_int_equal(kz_svc_indicator_create(&f->call, &c, KZ_GIVEN_TLP | KZ_GIVEN_DECLASSIFY, &res), KZ_OK);
+    assert_int_equal(res, KZ_UPSERT_CREATED);
+    assert_string_not_equal(c.id, id);
+    kz_indicator got;
+    assert_int_equal(kz_svc_indicator_get(&owner, id, &got), KZ_OK);
+    assert_int_equal(got.tlp, KZ_TLP_AMBER);
+    /* the source asking in so many words */
+    kz_indicator d = ind(KZ_IND_DOMAIN, "amber.example", KZ_TLP_CLEAR);
+    assert_int_equal(kz_svc_indicator_create(&owner, &d, KZ_GIVEN_TLP | KZ_GIVEN_DECLASSIFY, &res), KZ_OK);
+    assert_int_equal(res, KZ_UPSERT_MERGED);
+    assert_int_equal(d.tlp, KZ_TLP_CLEAR);
+    kz_fixture_free(f);
+}
+
 static void bulk_is_all_or_nothing_with_every_error(void **state)
 {
     (void)state;
@@ -380,6 +415,7 @@ int main(void)
         cmocka_unit_test(taxonomies_come_from_the_reference_files),
         cmocka_unit_test(incident_class_follows_its_type),
         cmocka_unit_test(indicators_merge_per_type_value_and_source),
+        cmocka_unit_test(merges_keep_the_stricter_label_and_hide_what_they_may_not_see),
         cmocka_unit_test(bulk_is_all_or_nothing_with_every_error),
         cmocka_unit_test(sql_and_c_visibility_agree),
         cmocka_unit_test(no_policy_installed_means_nothing_visible),
