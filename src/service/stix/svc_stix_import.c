@@ -159,8 +159,10 @@ static const char *own_org(import *im, const char *identity)
     return NULL;
 }
 
-/* An admin importing for another organization acts as that organization, so that the
- * use cases see (and check visibility) as the organization the object belongs to.
+/* An admin recording a sighting for another organization acts as that organization,
+ * so that the sighting use case checks the indicator as its observer sees it. Only
+ * for sightings, whose indicator was resolved before as the caller sees it (or as this
+ * import wrote it): every other decision is made as the caller (sharing.h).
  * Returns the caller's own organization for act_end. */
 static const char *act_as(import *im, const char *org)
 {
