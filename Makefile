@@ -26,7 +26,7 @@ build: deps $(BUILD)/build.ninja
 # run: demo data is disposable) and serves it until Ctrl-C.
 demo: build
 	@mkdir -p var
-	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).key
 	@$(KIZUNA) demo --db $(DEMO_DB) --log-level warn > var/demo-init.txt
 	@echo "Kizuna demo: http://$(DEMO_LISTEN)/api/v1/health"
 	@echo "Admin API key: $$(tail -n 1 var/demo-init.txt)"

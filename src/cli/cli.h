@@ -57,12 +57,18 @@ struct kz_err;
 int kz_cli_call(const kz_args *a, struct kz_node **node, struct kz_arena *ar, struct kz_err *err,
                 struct kz_call *c);
 
+/* Opens the node of database db with the key file of --key-file (KIZUNA_KEY_FILE; default
+ * "<db>.key"): kz_node_open_keys with flags. The caller prints err and closes *node.
+ * (cli_init.c) */
+kz_rc kz_cli_open_node(const kz_args *a, const char *db, unsigned flags, struct kz_node **node,
+                       struct kz_err *err);
+
 /* Option opt as a comma-separated list of ids, in ar; 0 or the exit status. */
 struct kz_strlist;
 int kz_cli_id_list(const kz_args *a, const char *opt, struct kz_arena *ar, struct kz_strlist *out);
 
 /* Subcommands (one file each). */
-extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_verify,
+extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_verify, kz_cmd_audit_head,
     kz_cmd_routes, kz_cmd_demo, kz_cmd_geo, kz_cmd_geodata_build, kz_cmd_geodata_info,
     kz_cmd_request_export, kz_cmd_request_verify, kz_cmd_route, kz_cmd_import_csv, kz_cmd_export,
     kz_cmd_match, kz_cmd_stats_victims;
@@ -79,6 +85,7 @@ void kz_cli_geo_footer(struct kz_geodb *db);
 
 /* Option shared by every command that opens a database. */
 #define KZ_OPT_DB {"db", "FILE", NULL, "the Kizuna database file"}
+#define KZ_OPT_KEY_FILE {"key-file", "FILE", NULL, "the node's key file (its secrets, mode 0600); default DB.key beside the database"}
 #define KZ_OPT_TABLE {"table", "FILE", NULL, "geo table (or a MaxMind .mmdb); default data/geo.kzg of the project"}
 #define KZ_OPT_LOG {"log-level", "LEVEL", "info", "debug, info, warn or error (logs are JSON lines on stderr)"}
 

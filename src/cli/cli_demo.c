@@ -74,14 +74,14 @@ static int seed(const kz_args *a, const char *db, kz_demo_data *d, kz_arena *ar)
 {
     kz_err err;
     char key[KZ_KEY_TEXT];
-    kz_node_setup setup = {d->node_org_name, d->node_state};
+    kz_node_setup setup = {d->node_org_name, d->node_state, kz_arg(a, "key-file")};
     int64_t back = (d->check_days_ago + 1) * DAY_MS;
     kz_clock_advance(-back);
     if (kz_node_create(db, &setup, key, sizeof key, &err))
         return kz_cli_error(a, "%s", err.msg);
     kz_node *node = NULL;
     kz_call c;
-    kz_rc rc = kz_node_open(db, &node, &err);
+    kz_rc rc = kz_cli_open_node(a, db, 0, &node, &err);
     if (!rc)
         rc = kz_call_init_system(&c, node, "cli", ar, &err);
     size_t total = 0;
@@ -131,6 +131,7 @@ static int run(const kz_args *a)
 
 static const kz_opt opts[] = {
     KZ_OPT_DB,
+    KZ_OPT_KEY_FILE,
     {"data", "FILE", "demo/directory.json", "the demo directory to load"},
     KZ_OPT_LOG,
     {0},

@@ -128,6 +128,7 @@ static int run(const kz_args *a)
 
 static const kz_opt opts[] = {
     KZ_OPT_DB,
+    KZ_OPT_KEY_FILE,
     {"what", "KIND", "indicators", "indicators, incidents, or all (JSON only)"},
     {"output", "FILE", NULL, "write there instead of standard output (removed again on failure)"},
     {"key", "KEY", NULL, "export what this API key's organization may see (default: what the node's own "

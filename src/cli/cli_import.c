@@ -19,7 +19,7 @@ int kz_cli_call(const kz_args *a, kz_node **node, kz_arena *ar, kz_err *err, kz_
     const char *db = kz_arg(a, "db");
     if (!db)
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
-    if (kz_node_open(db, node, err))
+    if (kz_cli_open_node(a, db, 0, node, err))
         return kz_cli_error(a, "%s", err->msg);
     const char *key = kz_arg(a, "key");
     kz_rc rc = key ? kz_call_init(c, *node, ar, err) : kz_call_init_system(c, *node, "cli", ar, err);
@@ -153,6 +153,7 @@ static int run(const kz_args *a)
 
 static const kz_opt opts[] = {
     KZ_OPT_DB,
+    KZ_OPT_KEY_FILE,
     {"map", "COL=FIELD,...", NULL, "which column feeds which field (type, value, tlp, confidence, first_seen, "
                                    "last_seen, valid_until, description); COL is a header name or a 1-based "
                                    "number; without it the header must name the fields"},

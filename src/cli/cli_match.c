@@ -91,7 +91,7 @@ static void print_summary(const kz_args *a, const kz_match_stats *st, const kz_i
 /* Opens the database and makes the call as the --key's holder, or as the node itself. */
 static int open_call(const kz_args *a, kz_node **node, kz_call *c, kz_arena *ar, kz_err *err)
 {
-    if (kz_node_open(kz_arg(a, "db"), node, err))
+    if (kz_cli_open_node(a, kz_arg(a, "db"), 0, node, err))
         return kz_cli_error(a, "%s", err->msg);
     const char *key = kz_arg(a, "key");
     kz_rc rc = key ? kz_call_init(c, *node, ar, err) : kz_call_init_system(c, *node, "cli", ar, err);
@@ -238,6 +238,7 @@ out:
 static const kz_opt match_opts[] = {
     {"indicators", "FILE", NULL, "indicators to match: lines of type,value[,id], or a STIX 2.1 bundle"},
     KZ_OPT_DB,
+    KZ_OPT_KEY_FILE,
     {"key", "KEY", NULL, "with --db: match what this API key may see (default: the node's own organization)"},
     {"format", "FORMAT", "auto", "auto, json, csv, tsv, zeek, squid or text"},
     {"fields", "LIST", NULL, "json/csv/tsv: the fields to match, name[:kind],... (kinds ip, host, url, email, hash, auto, text)"},
@@ -388,6 +389,7 @@ static int run_victims(const kz_args *a)
 
 static const kz_opt victims_opts[] = {
     KZ_OPT_DB,
+    KZ_OPT_KEY_FILE,
     {"key", "KEY", NULL, "count what this API key may see (default: the node's own organization)"},
     {"period", "PERIOD", "month", "day, week, month, quarter, half-year or year"},
     {"by", "GROUP", "total", "total, class (incident), sector (incident), source or type (indicator)"},

@@ -157,6 +157,7 @@ static int run_import(const kz_args *a)
 
 static const kz_opt import_opts[] = {
     KZ_OPT_DB,
+    KZ_OPT_KEY_FILE,
     KZ_OPT_KEY,
     {"tlp", "LABEL", "amber", "TLP of events and attributes without a TLP tag or distribution level"},
     {"recipients", "IDS", NULL, "organization ids (comma-separated) named as recipients of everything"},

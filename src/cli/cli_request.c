@@ -52,7 +52,7 @@ static int run_export(const kz_args *a)
     if (as && kz_check_uuid(as, "as", &err))
         return kz_cli_usage_error(a, "--as must be an organization id");
     kz_node *node = NULL;
-    if (kz_node_open(db, &node, &err))
+    if (kz_cli_open_node(a, db, 0, &node, &err))
         return kz_cli_error(a, "%s", err.msg);
     kz_arena ar;
     kz_arena_init(&ar);
@@ -135,6 +135,7 @@ static int run_verify(const kz_args *a)
 
 static const kz_opt export_opts[] = {
     KZ_OPT_DB,
+    KZ_OPT_KEY_FILE,
     {"output", "FILE", NULL, "write the record here instead of stdout (replaced atomically)"},
     {"format", "FORMAT", "json", "json (the signed record) or html (a printable page of it)"},
     {"as", "ORG", NULL, "export as this organization (one of the request's sides); default the node's own"},

@@ -322,7 +322,7 @@ static int notify(const kz_args *a, route_run *r, const kz_route_summary *s, kz_
 
     kz_err err;
     kz_node *node = NULL;
-    if (kz_node_open(kz_arg(a, "db"), &node, &err))
+    if (kz_cli_open_node(a, kz_arg(a, "db"), 0, &node, &err))
         return kz_cli_error(a, "%s", err.msg);
     kz_call c;
     kz_rc rc = kz_call_init_system(&c, node, "cli", ar, &err);
@@ -430,6 +430,7 @@ static const kz_opt opts[] = {
     {"skip-bad", NULL, NULL, "count and skip malformed lines instead of stopping at the first"},
     {"table", "FILE", NULL, "geo table (or a MaxMind .mmdb); default data/geo.kzg of the project"},
     {"db", "FILE", NULL, "create one draft mitigation request per state in this Kizuna database"},
+    KZ_OPT_KEY_FILE,
     {"tlp", "LABEL", "amber", "--db: TLP of the drafts (clear, green, amber, amber+strict, red)"},
     {"urgency", "LEVEL", "normal", "--db: critical, high, normal or low"},
     {"activity", "TEXT", NULL, "--db: what was observed (default: names the input files)"},

@@ -101,9 +101,12 @@ static int run(const kz_args *a)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    const char *sync = kz_arg(a, "synchronous");
+    if (strcmp(sync, "full") != 0 && strcmp(sync, "normal") != 0)
+        return kz_cli_usage_error(a, "--synchronous must be full or normal");
     kz_err err;
     kz_node *node = NULL;
-    if (kz_node_open(db, &node, &err))
+    if (kz_cli_open_node(a, db, strcmp(sync, "normal") == 0 ? KZ_NODE_SYNC_NORMAL : 0, &node, &err))
         return kz_cli_error(a, "%s", err.msg);
     node->test_clock = kz_arg(a, "test-clock") != NULL;
     if (mail_options(a, node, kz_arg(a, "listen")))
@@ -124,6 +127,7 @@ static int run(const kz_args *a)
 
 static const kz_opt opts[] = {
     KZ_OPT_DB,
+    KZ_OPT_KEY_FILE,
     {"listen", "HOST:PORT", "127.0.0.1:8470", "address to serve on ([::1]:PORT for IPv6)"},
     {"threads", "N", "0", "worker threads; 0 = two per core, at least 4"},
     {"max-body", "BYTES", "1048576", "largest request body accepted"},
@@ -132,6 +136,8 @@ static const kz_opt opts[] = {
     {"scheduler-interval", "SECONDS", "30", "how often recurring checks and other duties run"},
     {"grace", "SECONDS", "10", "on SIGINT/SIGTERM, how long to let in-flight requests finish"},
     {"no-response-cache", NULL, NULL, "always run directory queries, never reuse an answer"},
+    {"synchronous", "MODE", "full", "full: every acknowledged write is on disk before the answer; normal: faster, "
+                                    "but the last writes may be lost on power loss (benchmarks, throwaway nodes)"},
     {"test-clock", NULL, NULL, "let admins move the clock (POST /api/v1/test/clock); tests only"},
     {"public-url", "URL", NULL, "the server's address as people reach it, for links in mail (default http://LISTEN)"},
     {"smtp-url", "URL", NULL, "send notices through this SMTP server: smtp://HOST:PORT or smtps://HOST:PORT (mail is off without it)"},

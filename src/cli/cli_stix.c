@@ -73,6 +73,7 @@ static int run_import(const kz_args *a)
 
 static const kz_opt import_opts[] = {
     KZ_OPT_DB,
+    KZ_OPT_KEY_FILE,
     KZ_OPT_KEY,
     {"tlp", "LABEL", "amber", "TLP of objects that carry no TLP marking"},
     {"recipients", "IDS", NULL, "organization ids (comma-separated) added as recipients of every object"},

@@ -220,3 +220,17 @@ uint64_t kz_cursor_open(uint64_t sealed)
     }
     return (uint64_t)l << 32 | r;
 }
+
+void kz_key_fingerprint(const unsigned char pk[KZ_SIGN_PK_BYTES], char out[KZ_HASH_HEX])
+{
+    kz_sha256_hex(pk, KZ_SIGN_PK_BYTES, out);
+}
+
+bool kz_sign_key_check(const unsigned char sk[KZ_SIGN_SK_BYTES])
+{
+    unsigned char pk[KZ_SIGN_PK_BYTES], again[KZ_SIGN_SK_BYTES];
+    crypto_sign_seed_keypair(pk, again, sk); /* the seed is the first 32 bytes */
+    bool ok = sodium_memcmp(again, sk, sizeof again) == 0;
+    sodium_memzero(again, sizeof again);
+    return ok;
+}

@@ -71,8 +71,9 @@ void kz_wipe(void *p, size_t n);
 /* Cursors (list pages, TAXII next) carry a row number, which must not tell a reader
  * how many rows it may not see lie between two pages: it is passed through a keyed
  * 64-bit permutation (a four-round Feistel network over BLAKE2b), so a cursor reveals
- * nothing without the key. kz_cursor_key derives the process-wide key from the node
- * secret (call once, before serving); until then the key is all zero. */
+ * nothing without the key. kz_cursor_key derives the process-wide key from a node
+ * secret, the answer key of its key file (call once, before serving); until then the
+ * key is all zero. */
 void kz_cursor_key(const unsigned char secret[KZ_TOKEN_BYTES]);
 uint64_t kz_cursor_seal(uint64_t row);
 uint64_t kz_cursor_open(uint64_t sealed);
@@ -92,5 +93,13 @@ bool kz_sign_verify(const unsigned char pk[KZ_SIGN_PK_BYTES], const void *msg, s
                     const unsigned char sig[KZ_SIGNATURE_BYTES]);
 /* The public half of a secret key made by kz_sign_keypair. */
 void kz_sign_public_key(const unsigned char sk[KZ_SIGN_SK_BYTES], unsigned char pk[KZ_SIGN_PK_BYTES]);
+
+/* Whether sk is a whole ed25519 secret key: its stored public half is the one its seed
+ * gives (a damaged key file is caught before it signs anything). */
+bool kz_sign_key_check(const unsigned char sk[KZ_SIGN_SK_BYTES]);
+
+/* The fingerprint people compare to recognise a public key: SHA-256 of its 32 bytes, as
+ * 64 lowercase hex digits (sha256sum of the raw key gives the same). */
+void kz_key_fingerprint(const unsigned char pk[KZ_SIGN_PK_BYTES], char out[KZ_HASH_HEX]);
 
 #endif

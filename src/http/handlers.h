@@ -11,6 +11,7 @@ kz_rc kz_h_state_get(kz_req *r);
 kz_rc kz_h_node(kz_req *r);
 kz_rc kz_h_audit_list(kz_req *r);
 kz_rc kz_h_audit_verify(kz_req *r);
+kz_rc kz_h_audit_head(kz_req *r);
 kz_rc kz_h_test_clock(kz_req *r);
 
 /* http_orgs.c */

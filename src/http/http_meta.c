@@ -2,6 +2,7 @@
  * (only when the server runs with --test-clock) moving the clock for tests. */
 #include "http/handlers.h"
 
+#include "codec/audit_head.h"
 #include "codec/json_fields.h"
 #include "crypto/crypto.h"
 #include "kz_config.h"
@@ -42,11 +43,12 @@ kz_rc kz_h_state_get(kz_req *r)
 kz_rc kz_h_node(kz_req *r)
 {
     kz_node *node = r->call.node;
-    char pk[2 * KZ_SIGN_PK_BYTES + 1];
+    char pk[2 * KZ_SIGN_PK_BYTES + 1], fp[KZ_HASH_HEX];
     kz_hex_encode(node->sign_pk, sizeof node->sign_pk, pk);
-    return kz_reply(r, 200, json_pack("{s:s, s:s, s:i, s:{s:s, s:s}}", "organization", node->org_id, "version",
+    kz_key_fingerprint(node->sign_pk, fp);
+    return kz_reply(r, 200, json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:s}}", "organization", node->org_id, "version",
                                       KZ_VERSION, "schema_version", kz_store_schema_version(),
-                                      "signing_key", "algorithm", "ed25519", "public_key", pk));
+                                      "signing_key", "algorithm", "ed25519", "public_key", pk, "fingerprint", fp));
 }
 
 kz_rc kz_h_audit_list(kz_req *r)
@@ -62,11 +64,11 @@ kz_rc kz_h_audit_list(kz_req *r)
     json_t *items = json_array();
     for (size_t i = 0; items && i < page.n; i++) {
         const kz_audit_event *e = &page.items[i];
-        json_t *o = json_pack("{s:I, s:s?, s:s?, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s}", "seq",
+        json_t *o = json_pack("{s:I, s:s?, s:s?, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s?}", "seq",
                               (json_int_t)e->seq, "actor_key", e->actor_key, "actor_org", e->actor_org,
                               "action", e->action, "object_type", e->object_type, "object_id",
                               e->object_id, "request_id", e->request_id, "detail", e->detail,
-                              "prev_hash", e->prev_hash, "hash", e->hash);
+                              "prev_hash", e->prev_hash, "hash", e->hash, "signature", e->sig[0] ? e->sig : NULL);
         if (o)
             kz_json_set_time(o, "at", e->at);
         json_array_append_new(items, o);
@@ -83,6 +85,13 @@ kz_rc kz_h_audit_verify(kz_req *r)
     return kz_reply(r, 200, json_pack("{s:b, s:I, s:I, s:s}", "intact", rc == KZ_OK, "entries",
                                       (json_int_t)rep.entries, "first_bad", (json_int_t)rep.first_bad,
                                       "reason", rep.reason));
+}
+
+kz_rc kz_h_audit_head(kz_req *r)
+{
+    kz_audit_head h;
+    kz_rc rc = kz_svc_audit_head(&r->call, &h);
+    return rc ? rc : kz_reply(r, 200, kz_audit_head_json(&h));
 }
 
 kz_rc kz_h_test_clock(kz_req *r)

@@ -81,6 +81,7 @@ const kz_route kz_routes[] = {
 
     {"GET", V1 "/audit", kz_h_audit_list, 0, "the audit chain (admin)"},
     {"GET", V1 "/audit/verify", kz_h_audit_verify, 0, "verify the audit chain (admin)"},
+    {"GET", V1 "/audit/head", kz_h_audit_head, 0, "the signed head of the audit chain, for a third party to keep (admin)"},
     {"POST", V1 "/test/clock", kz_h_test_clock, J, "move the clock (only with serve --test-clock; admin)"},
 
     /* TAXII 2.1 (http_taxii.c): one API root, one collection per TLP label */

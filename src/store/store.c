@@ -21,10 +21,16 @@ struct kz_store {
     pthread_mutex_t lock;   /* guards conns */
     kz_db *conns;
     bool memory;
+    bool sync_normal;       /* KZ_STORE_SYNC_NORMAL */
+    const unsigned char *signer; /* see kz_store_set_signer */
     atomic_uint_fast64_t generation;  /* see kz_store_generation */
 };
 
 const char *kz_store_path(const kz_store *st) { return st->path; }
+
+void kz_store_set_signer(kz_store *st, const unsigned char *sk) { st->signer = sk; }
+
+const unsigned char *kz__store_signer(const kz_db *db) { return db->owner->signer; }
 
 const char *kz_store_engine_version(void) { return sqlite3_libversion(); }
 
@@ -93,8 +99,10 @@ static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
     }
     sqlite3_extended_result_codes(db->h, 1);
     sqlite3_busy_timeout(db->h, KZ_BUSY_TIMEOUT_MS);
-    kz_rc krc = exec(db->h,
-                     "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+    kz_rc krc = exec(db->h, st->sync_normal ? "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+                                              " PRAGMA temp_store = MEMORY;"
+                                            : "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"
+                                              " PRAGMA temp_store = MEMORY;",
                      err);
     if (!krc)
         krc = kz_store_cache_kib(db, KZ_STORE_CACHE_KIB, err);
@@ -158,6 +166,7 @@ kz_rc kz_store_open(const char *path, unsigned flags, kz_store **out, kz_err *er
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     }
     st->memory = strcmp(path, ":memory:") == 0;
+    st->sync_normal = (flags & KZ_STORE_SYNC_NORMAL) != 0;
     pthread_mutex_init(&st->lock, NULL);
     pthread_key_create(&st->tls, thread_gone);
     kz_db *db = NULL;
@@ -370,4 +379,18 @@ kz_rc kz_store_meta_delete(kz_db *db, const char *key, kz_err *err)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     return kz__exec_stmt(db, s, err);
+}
+
+kz_rc kz_store_meta_forget(kz_db *db, const char *const *keys, size_t n, kz_err *err)
+{
+    kz_rc rc = exec(db->h, "PRAGMA secure_delete = ON", err);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = kz_store_meta_delete(db, keys[i], err);
+    kz_rc off = exec(db->h, "PRAGMA secure_delete = OFF", rc ? NULL : err);
+    return rc ? rc : off;
+}
+
+kz_rc kz_store_scrub_wal(kz_db *db, kz_err *err)
+{
+    return exec(db->h, "PRAGMA wal_checkpoint(TRUNCATE)", err);
 }

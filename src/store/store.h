@@ -17,7 +17,14 @@ typedef struct kz_db kz_db;
 enum {
     KZ_STORE_CREATE = 1 << 0,   /* create the file if missing (kizuna init) */
     KZ_STORE_MUST_BE_NEW = 1 << 1,  /* refuse an existing database */
+    KZ_STORE_SYNC_NORMAL = 1 << 2,  /* synchronous=NORMAL instead of FULL (see below) */
 };
+
+/* Durability: every connection runs synchronous=FULL in WAL mode, so a committed write
+ * (an acknowledged API call) has reached the disk and survives power loss or an OS
+ * crash. KZ_STORE_SYNC_NORMAL (serve --synchronous normal, for benchmarks and throwaway
+ * nodes) syncs only at checkpoints: the last commits before a crash may be lost. A bulk
+ * import is one transaction, so it pays one sync whatever the mode. */
 
 /* Opens (and with KZ_STORE_CREATE creates) the database at path and brings its schema
  * up to date, applying pending migrations in order. A database written by a newer
@@ -54,11 +61,24 @@ uint64_t kz_store_generation(kz_db *db);
 kz_rc kz_store_cache_kib(kz_db *db, int kib, kz_err *err);
 enum { KZ_STORE_CACHE_KIB = 16000, KZ_STORE_BULK_CACHE_KIB = 128 * 1024 };
 
-/* Node settings and secrets kept in the meta table. */
+/* Node settings kept in the meta table (never the node's secrets: they live in the key
+ * file, crypto/keyfile.h). */
 kz_rc kz_store_meta_get(kz_db *db, const char *key, void *buf, size_t size, size_t *len, kz_err *err);
 kz_rc kz_store_meta_put(kz_db *db, const char *key, const void *val, size_t len, kz_err *err);
 /* Removes key (no error when it was not there). */
 kz_rc kz_store_meta_delete(kz_db *db, const char *key, kz_err *err);
+
+/* Removes keys from meta with SQLite's secure_delete on, so that the freed bytes are
+ * overwritten, inside the caller's write transaction. After the commit,
+ * kz_store_scrub_wal empties the write-ahead log (a truncating checkpoint), where older
+ * copies of the page could remain. Both for taking secrets out of an old database. */
+kz_rc kz_store_meta_forget(kz_db *db, const char *const *keys, size_t n, kz_err *err);
+kz_rc kz_store_scrub_wal(kz_db *db, kz_err *err);
+
+/* The ed25519 secret key that signs each new audit entry (store_audit.c). The store
+ * keeps the pointer, not a copy: sk must outlive the store. NULL (the default) means
+ * the node was opened without its keys, and appending to the audit chain fails. */
+void kz_store_set_signer(kz_store *st, const unsigned char *sk);
 
 /* The TLP decision as the store's SQL sees it. store/ never decides visibility: the
  * service layer installs its policy function (kz_tlp_visible) here, and every

@@ -1,7 +1,13 @@
-/* The hash-chained audit log. Each entry's hash covers the previous entry's hash and a
- * length-prefixed serialization of its own fields, so changing, inserting or removing
- * any entry breaks every later link; the head (last seq and hash) is kept in meta so
- * that removing entries from the end is caught too. */
+/* The hash-chained, signed audit log. Each entry's hash covers the previous entry's hash
+ * and a length-prefixed serialization of its own fields, so changing, inserting or
+ * removing any entry breaks every later link; the head (last seq and hash) is kept in
+ * meta so that removing entries from the end is caught too. Each entry is also signed
+ * with the node's ed25519 key (which lives in the key file, not in the database), so
+ * that recomputing the hashes after an edit is not enough: without the key, a rewritten
+ * chain fails verification against the node's public key. Signing every entry rather
+ * than periodic checkpoints leaves no unsigned tail and names the first forged entry;
+ * it costs one signature (tens of microseconds) per write transaction's event, small
+ * beside the commit's sync. */
 #include "store/audit.h"
 
 #include "crypto/crypto.h"
@@ -49,6 +55,39 @@ static void entry_hash(const kz_audit_event *ev, char out[65])
     kz_sha256_final_hex(&c, out);
 }
 
+static void signed_text(int64_t seq, const char *hash, char out[128])
+{
+    snprintf(out, 128, KZ_AUDIT_SIGNED_FMT, (long long)seq, hash);
+}
+
+static kz_rc sign_entry(kz_db *db, kz_audit_event *ev, kz_err *err)
+{
+    const unsigned char *sk = kz__store_signer(db);
+    if (!sk)
+        return kz_fail(err, KZ_EINTERNAL, "audit", "the node was opened without its key file: it cannot write");
+    char text[128];
+    unsigned char sig[KZ_SIGNATURE_BYTES];
+    signed_text(ev->seq, ev->hash, text);
+    kz_sign(sk, text, strlen(text), sig);
+    kz_hex_encode(sig, sizeof sig, ev->sig);
+    return KZ_OK;
+}
+
+static bool sig_ok(const unsigned char *pk, int64_t seq, const char *hash, const char *sig_hex)
+{
+    unsigned char sig[KZ_SIGNATURE_BYTES];
+    char text[128];
+    if (strlen(sig_hex) != 2 * KZ_SIGNATURE_BYTES || kz_hex_decode(sig_hex, sig, sizeof sig) != (long)sizeof sig)
+        return false;
+    signed_text(seq, hash, text);
+    return kz_sign_verify(pk, text, strlen(text), sig);
+}
+
+bool kz_audit_head_signature_ok(const kz_audit_head *h, const unsigned char *pk)
+{
+    return sig_ok(pk, h->seq, h->hash, h->sig);
+}
+
 static kz_rc read_head(kz_db *db, int64_t *seq, char hash[65], kz_err *err)
 {
     char buf[128];
@@ -77,9 +116,11 @@ kz_rc kz_store_audit_append(kz_db *db, kz_audit_event *ev, kz_err *err)
     if (!ev->at)
         ev->at = kz_now_ms();
     entry_hash(ev, ev->hash);
+    if ((rc = sign_entry(db, ev, err)))
+        return rc;
     sqlite3_stmt *s = kz__stmt(db, "INSERT INTO audit (seq, at, actor_key, actor_org, action,"
-                                   " object_type, object_id, request_id, detail, prev_hash, hash)"
-                                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", err);
+                                   " object_type, object_id, request_id, detail, prev_hash, hash, sig)"
+                                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_int64(s, 1, ev->seq);
@@ -93,6 +134,7 @@ kz_rc kz_store_audit_append(kz_db *db, kz_audit_event *ev, kz_err *err)
     kz__bind_text(s, 9, ev->detail);
     kz__bind_text(s, 10, ev->prev_hash);
     kz__bind_text(s, 11, ev->hash);
+    kz__bind_text(s, 12, ev->sig);
     rc = kz__exec_stmt(db, s, err);
     if (rc)
         return rc;
@@ -101,7 +143,7 @@ kz_rc kz_store_audit_append(kz_db *db, kz_audit_event *ev, kz_err *err)
     return kz_store_meta_put(db, "audit_head", head, (size_t)n, err);
 }
 
-#define AUDIT_COLS "seq, at, actor_key, actor_org, action, object_type, object_id, request_id, detail, prev_hash, hash"
+#define AUDIT_COLS "seq, at, actor_key, actor_org, action, object_type, object_id, request_id, detail, prev_hash, hash, sig"
 
 static int read_event_at(sqlite3_stmt *s, int b, kz_audit_event *ev, kz_arena *a)
 {
@@ -115,8 +157,10 @@ static int read_event_at(sqlite3_stmt *s, int b, kz_audit_event *ev, kz_arena *a
     ev->request_id = kz__col_text(s, b + 7, a);
     ev->detail = kz__col_text(s, b + 8, a);
     const unsigned char *p = sqlite3_column_text(s, b + 9), *h = sqlite3_column_text(s, b + 10);
+    const unsigned char *g = sqlite3_column_text(s, b + 11);
     snprintf(ev->prev_hash, sizeof ev->prev_hash, "%s", p ? (const char *)p : "");
     snprintf(ev->hash, sizeof ev->hash, "%s", h ? (const char *)h : "");
+    snprintf(ev->sig, sizeof ev->sig, "%s", g ? (const char *)g : "");
     return ev->action ? 0 : -1;
 }
 
@@ -135,9 +179,34 @@ static kz_rc bad(kz_audit_report *r, int64_t seq, kz_err *err, const char *why)
     return kz_fail(err, KZ_ECORRUPT, "audit", "audit entry %lld: %s", (long long)seq, why);
 }
 
-kz_rc kz_store_audit_verify(kz_db *db, kz_audit_report *r, kz_err *err)
+/* The checks of one entry after its hash: its signature (when a key is given) and the
+ * exported head it must match. NULL when it passes, else the reason. */
+static const char *check_entry(const kz_audit_event *ev, const unsigned char *pk, const kz_audit_head *pinned,
+                               bool *signed_seen, kz_audit_report *r)
+{
+    if (pk && !ev->sig[0]) {
+        if (*signed_seen)
+            return "it is unsigned though entries before it are signed (its signature was removed)";
+        r->unsigned_before++;
+    } else if (pk) {
+        if (!sig_ok(pk, ev->seq, ev->hash, ev->sig))
+            return "its signature does not verify with the node key (it was rewritten, or signed by "
+                   "another key)";
+        *signed_seen = true;
+    }
+    if (pinned && ev->seq == pinned->seq) {
+        if (strcmp(ev->hash, pinned->hash) != 0)
+            return "it differs from the exported head: the chain was rewritten up to the head";
+        r->head_checked = true;
+    }
+    return NULL;
+}
+
+kz_rc kz_store_audit_verify(kz_db *db, const unsigned char *pk, const kz_audit_head *pinned,
+                            kz_audit_report *r, kz_err *err)
 {
     memset(r, 0, sizeof *r);
+    r->signatures = pk != NULL;
     int64_t head_seq;
     char head_hash[65];
     kz_rc rc = read_head(db, &head_seq, head_hash, err);
@@ -151,10 +220,12 @@ kz_rc kz_store_audit_verify(kz_db *db, kz_audit_report *r, kz_err *err)
     kz_arena a;
     kz_arena_init(&a);
     int step;
+    bool signed_seen = false;
     rc = KZ_OK;
     while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
         kz_audit_event ev;
         char want[65];
+        const char *why;
         if (read_event(s, &ev, &a)) {
             rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
             break;
@@ -164,11 +235,10 @@ kz_rc kz_store_audit_verify(kz_db *db, kz_audit_report *r, kz_err *err)
             rc = bad(r, expect, err, "missing (the sequence jumps)");
         else if (strcmp(ev.prev_hash, prev) != 0)
             rc = bad(r, ev.seq, err, "does not link to the entry before it");
-        else {
-            entry_hash(&ev, want);
-            if (strcmp(want, ev.hash) != 0)
-                rc = bad(r, ev.seq, err, "its content was changed after it was written");
-        }
+        else if (entry_hash(&ev, want), strcmp(want, ev.hash) != 0)
+            rc = bad(r, ev.seq, err, "its content was changed after it was written");
+        else if ((why = check_entry(&ev, pk, pinned, &signed_seen, r)))
+            rc = bad(r, ev.seq, err, why);
         memcpy(prev, ev.hash, sizeof prev);
         r->entries++;
         kz_arena_free(&a);
@@ -179,10 +249,33 @@ kz_rc kz_store_audit_verify(kz_db *db, kz_audit_report *r, kz_err *err)
         return rc;
     if (step != SQLITE_DONE)
         return kz__sqlerr(db, step, err);
+    if (pinned && pinned->seq > r->entries)
+        return bad(r, r->entries + 1, err, "missing: the exported head counts more entries (removed after it was exported)");
     if (r->entries != head_seq || strcmp(prev, head_hash) != 0)
         return bad(r, r->entries + 1 <= head_seq ? r->entries + 1 : head_seq, err,
                    "the chain ends before its recorded head (entries were removed)");
+    if (pk && r->entries && !signed_seen)
+        return bad(r, r->entries, err, "no entry of the chain is signed");
     return KZ_OK;
+}
+
+kz_rc kz_store_audit_head(kz_db *db, kz_audit_head *h, kz_err *err)
+{
+    memset(h, 0, sizeof *h);
+    memcpy(h->hash, genesis, sizeof h->hash);
+    sqlite3_stmt *s = kz__stmt(db, "SELECT seq, at, hash, sig FROM audit ORDER BY seq DESC LIMIT 1", err);
+    if (!s)
+        return KZ_ESTORE;
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        const unsigned char *hash = sqlite3_column_text(s, 2), *sig = sqlite3_column_text(s, 3);
+        h->seq = sqlite3_column_int64(s, 0);
+        h->at = sqlite3_column_int64(s, 1);
+        snprintf(h->hash, sizeof h->hash, "%s", hash ? (const char *)hash : "");
+        snprintf(h->sig, sizeof h->sig, "%s", sig ? (const char *)sig : "");
+    }
+    kz__done(s);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, step, err);
 }
 
 kz_rc kz_store_audit_list(kz_db *db, const kz_page *pg, kz_arena *a, kz_audit_page *out, kz_err *err)

@@ -25,6 +25,9 @@ struct kz_db {
     } cache[KZ_STMT_CACHE];
 };
 
+/* The audit signing key of db's store, or NULL (kz_store_set_signer). */
+const unsigned char *kz__store_signer(const kz_db *db);
+
 /* A prepared statement for sql, cached on this connection, reset and with bindings
  * cleared. NULL with err on a prepare error (a programming error in the SQL text). */
 sqlite3_stmt *kz__stmt(kz_db *db, const char *sql, kz_err *err);

@@ -63,10 +63,10 @@ def test_audit_verify_cli_names_the_entry(tmp_path):
     shutil.copy(db, copy)
     shutil.copy(db, removed)
     tamper(copy, "DROP TRIGGER audit_no_update; UPDATE audit SET object_id = 'forged' WHERE seq = 4;")
-    r = run_kizuna("audit", "verify", "--db", copy, check=False)
+    r = run_kizuna("audit", "verify", "--db", copy, "--key-file", f"{db}.key", check=False)
     assert r.returncode != 0 and "entry 4" in r.stderr, r.stderr
     tamper(removed, "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 2;")
-    r = run_kizuna("audit", "verify", "--db", removed, check=False)
+    r = run_kizuna("audit", "verify", "--db", removed, "--key-file", f"{db}.key", check=False)
     assert r.returncode != 0 and "entry 2" in r.stderr, r.stderr
     assert run_kizuna("audit", "verify", "--db", db).returncode == 0
 

@@ -391,24 +391,6 @@ static void bad_input_writes_nothing(void **state)
     world_free(w);
 }
 
-static void a_database_without_a_signing_key_gets_one_once(void **state)
-{
-    (void)state;
-    kz_fixture *f = kz_fixture_new();
-    unsigned char pk[KZ_SIGN_PK_BYTES];
-    memcpy(pk, f->node->sign_pk, sizeof pk);
-    /* as if made before signing keys existed */
-    assert_int_equal(kz_store_meta_delete(f->call.db, "node_sign_key", &f->err), KZ_OK);
-    kz_node *n2 = NULL, *n3 = NULL;
-    assert_int_equal(kz_node_open(f->path, &n2, &f->err), KZ_OK);
-    assert_memory_not_equal(n2->sign_pk, pk, sizeof pk);
-    assert_int_equal(kz_node_open(f->path, &n3, &f->err), KZ_OK);
-    assert_memory_equal(n2->sign_pk, n3->sign_pk, sizeof pk);
-    kz_node_close(n2);
-    kz_node_close(n3);
-    kz_fixture_free(f);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -421,7 +403,6 @@ int main(void)
         cmocka_unit_test(red_requests_stay_between_the_two_sides),
         cmocka_unit_test(overdue_is_judged_now_and_filterable),
         cmocka_unit_test(bad_input_writes_nothing),
-        cmocka_unit_test(a_database_without_a_signing_key_gets_one_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,9 +12,12 @@
 typedef struct kz_node {
     kz_store *store;
     char org_id[KZ_UUID_TEXT];            /* the node operator's organization */
-    unsigned char secret[KZ_TOKEN_BYTES]; /* derives one-time tokens; never leaves the node */
-    unsigned char sign_sk[KZ_SIGN_SK_BYTES]; /* ed25519: signs the request record */
+    /* The secrets, read from the node's key file (never stored in the database): */
+    unsigned char answer_key[KZ_TOKEN_BYTES]; /* HMAC: derives check answer tokens */
+    unsigned char victim_key[KZ_TOKEN_BYTES]; /* HMAC: keyed hashes of victims */
+    unsigned char sign_sk[KZ_SIGN_SK_BYTES]; /* ed25519: signs the audit chain and records */
     unsigned char sign_pk[KZ_SIGN_PK_BYTES]; /* published at GET /api/v1/node */
+    bool has_keys;                        /* false when opened with KZ_NODE_PUBLIC_ONLY */
     bool test_clock;                      /* allow tests to move the clock */
     bool public_clear;                    /* callers without a key may read TLP:CLEAR
                                              incidents and indicators (serve --public) */
@@ -26,16 +29,34 @@ typedef struct kz_node {
 typedef struct kz_node_setup {
     const char *org_name;
     const char *state;
+    const char *key_file;   /* where the node's secrets go; NULL = "<db>.key" */
 } kz_node_setup;
 
-/* Creates a new database at path with the node's organization, secret, ed25519 signing
- * key and one admin key. The key's secret is written to key_out (shown once, never stored). */
+/* Creates a new database at path with the node's organization and one admin key, and
+ * the node's key file (mode 0600; its signing key, answer-token key and victim-hashing
+ * key) — refusing when either exists. The admin key's secret is written to key_out
+ * (shown once, never stored). */
 kz_rc kz_node_create(const char *path, const kz_node_setup *setup, char *key_out, size_t key_size,
                      kz_err *err);
 
-/* Opens an existing node database (migrating it if older; a database made before
- * nodes had a signing key gets one now). Caller closes with kz_node_close. */
+/* Opens an existing node database and its key file (kz_node_open_keys with the default
+ * key file "<db>.key"). */
 kz_rc kz_node_open(const char *path, kz_node **out, kz_err *err);
+
+enum {
+    KZ_NODE_PUBLIC_ONLY = 1 << 0, /* no key file: for checking a copy of the database
+                                     against a public key given; nothing can be written */
+    KZ_NODE_SYNC_NORMAL = 1 << 1, /* the store's KZ_STORE_SYNC_NORMAL */
+};
+
+/* Opens the database at path, migrating an older schema, and reads the node's secrets
+ * from key_file (NULL = "<db>.key"). The key file must exist, be private to its owner
+ * (no group or other permission bits) and belong to this database's node; otherwise
+ * the error says which and how to fix it. A database from before key files (secrets in
+ * its meta table) has them moved out: the key file is created, the rows deleted with
+ * secure_delete and the write-ahead log emptied, and the move is audited. Caller closes
+ * with kz_node_close. */
+kz_rc kz_node_open_keys(const char *path, const char *key_file, unsigned flags, kz_node **out, kz_err *err);
 void kz_node_close(kz_node *node);
 
 #endif

@@ -120,10 +120,40 @@ kz_rc kz_svc_audit_list(kz_call *c, const kz_page *pg, kz_audit_page *out)
 
 kz_rc kz_svc_audit_verify(kz_call *c, kz_audit_report *report)
 {
+    return kz_svc_audit_verify_with(c, NULL, NULL, report);
+}
+
+kz_rc kz_svc_audit_verify_with(kz_call *c, const unsigned char *pk, const kz_audit_head *pinned,
+                               kz_audit_report *report)
+{
+    memset(report, 0, sizeof *report);
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_ADMIN);
+    if (rc)
+        return rc;
+    if (!pk && !c->node->has_keys)
+        return kz_fail(c->err, KZ_EINVAL, "public-key", "give the node's public key: a key read from the "
+                       "database itself would prove nothing");
+    if (!pk)
+        pk = c->node->sign_pk;
+    if (pinned && !kz_audit_head_signature_ok(pinned, pk)) {
+        snprintf(report->reason, sizeof report->reason, "the exported head's signature does not verify with the node key");
+        return kz_fail(c->err, KZ_ECORRUPT, "head", "%s", report->reason);
+    }
+    if ((rc = kz_rtx_begin(c)))
+        return rc;
+    rc = kz_store_audit_verify(c->db, pk, pinned, report, c->err);
+    kz_rtx_end(c);
+    return rc;
+}
+
+kz_rc kz_svc_audit_head(kz_call *c, kz_audit_head *head)
+{
     kz_rc rc = kz_authz_role(c, KZ_ROLE_ADMIN);
     if (rc || (rc = kz_rtx_begin(c)))
         return rc;
-    rc = kz_store_audit_verify(c->db, report, c->err);
+    rc = kz_store_audit_head(c->db, head, c->err);
     kz_rtx_end(c);
+    kz_hex_encode(c->node->sign_pk, KZ_SIGN_PK_BYTES, head->public_key);
+    snprintf(head->node, sizeof head->node, "%s", c->node->org_id);
     return rc;
 }

@@ -1,5 +1,5 @@
 /* Communication checks. Each invitation carries a one-time answer token derived from
- * the node secret (HMAC of check and contact ids), so the link can be shown again to
+ * the node's answer key (HMAC of check and contact ids; the key is in the key file), so the link can be shown again to
  * the check's owner and mailed later without the token ever being stored: the store
  * keeps only its hash. */
 #include "service/directory/checks.h"
@@ -20,7 +20,7 @@ static void answer_token(const kz_node *node, const char *check_id, const char *
     char msg[128];
     int n = snprintf(msg, sizeof msg, "check-answer:%s:%s", check_id, contact_id);
     unsigned char mac[KZ_HASH_BYTES];
-    kz_hmac(node->secret, msg, (size_t)n, mac);
+    kz_hmac(node->answer_key, msg, (size_t)n, mac);
     kz_b64url_encode(mac, sizeof mac, out, KZ_TOKEN_TEXT);
 }
 

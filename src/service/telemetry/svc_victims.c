@@ -11,13 +11,12 @@
 void kz_victim_key(const kz_node *node, const char *v, size_t n,
                    unsigned char out[KZ_VICTIM_KEY_BYTES])
 {
-    /* a key of its own, derived from the node secret, so that these hashes can never
-     * be confused with any other use of the secret */
-    unsigned char key[KZ_HASH_BYTES], mac[KZ_HASH_BYTES];
-    kz_hmac(node->secret, "kizuna victim key v1", 20, key);
-    kz_hmac(key, v, n, mac);
+    /* a key of its own, kept in the key file (never in the database), so that these
+     * hashes can never be confused with any other use of a secret, and a copy of the
+     * database cannot be searched for a victim's address */
+    unsigned char mac[KZ_HASH_BYTES];
+    kz_hmac(node->victim_key, v, n, mac);
     memcpy(out, mac, KZ_VICTIM_KEY_BYTES);
-    kz_wipe(key, sizeof key);
 }
 
 kz_rc kz_svc_victims_record(kz_call *c, const kz_victim_row *rows, size_t n, size_t *added)

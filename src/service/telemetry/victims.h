@@ -15,7 +15,7 @@
 #include "store/victims.h"
 #include "util/clock.h"
 
-/* The keyed hash of a victim key under the node's secret. */
+/* The keyed hash of a victim key under the node's victim key (from its key file). */
 void kz_victim_key(const kz_node *node, const char *v, size_t n,
                    unsigned char out[KZ_VICTIM_KEY_BYTES]);
 
