@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include "codec/record.h"
+#include "crypto/crypto.h"
 #include "model/validate.h"
 #include "service/requests/requests.h"
 #include "util/alloc.h"
@@ -116,8 +117,23 @@ static int run_verify(const kz_args *a)
     kz_rc rc = kz_record_verify(text, len, kz_arg(a, "public-key"), &rep, &err);
     kz_free(text);
     if (rc == KZ_OK) {
-        printf("record intact: request %s, %lld entries, status %s, signed by ed25519 key %s\n", rep.request,
-               (long long)rep.entries, rep.status, rep.public_key);
+        unsigned char pk[KZ_SIGN_PK_BYTES];
+        char fp[KZ_HASH_HEX];
+        kz_hex_decode(rep.public_key, pk, sizeof pk);
+        kz_key_fingerprint(pk, fp);
+        if (rep.key_given)
+            printf("record intact: request %s, %lld entries, status %s, signed by ed25519 key %s (fingerprint %s), "
+                   "the key given\n", rep.request, (long long)rep.entries, rep.status, rep.public_key, fp);
+        else
+            printf("record consistent, NOT authenticated: request %s, %lld entries, status %s.\n"
+                   "Only its internal consistency was checked: its signatures verify with the key the file itself\n"
+                   "names (%s), which whoever wrote the file chose. Compare its fingerprint\n"
+                   "  %s\n"
+                   "with the node's (GET /api/v1/node), or give the node's key with --public-key HEX.\n",
+                   rep.request, (long long)rep.entries, rep.status, rep.public_key, fp);
+        if (rep.version < 2)
+            printf("This is a version 1 record: its summary (dates, overdue, escalation level, names) is not "
+                   "covered by its seal, only its status and content are checked against the entries.\n");
         return 0;
     }
     if (rc == KZ_ECORRUPT) {
@@ -144,7 +160,8 @@ static const kz_opt export_opts[] = {
 };
 
 static const kz_opt verify_opts[] = {
-    {"public-key", "HEX", NULL, "the node's ed25519 public key (GET /api/v1/node); default the key named in the file"},
+    {"public-key", "HEX", NULL, "the node's ed25519 public key (GET /api/v1/node); without it only the record's "
+                                "internal consistency is checked, against the key the file names"},
     {0},
 };
 
@@ -161,9 +178,12 @@ const kz_cmd kz_cmd_request_export = {
 
 const kz_cmd kz_cmd_request_verify = {
     "request verify", "FILE [--public-key HEX]", "check a request record offline",
-    "Checks every entry's hash, its link to the entry before and its signature, the seal,\n"
-    "and that the request summary agrees with the signed entries. Needs no database and\n"
-    "no network. Exits 0 when intact, 1 naming the first tampered entry, 2 when FILE is\n"
-    "not a record. FILE - reads stdin.",
+    "Checks every entry's hash, its link to the entry before and its signature, the seal\n"
+    "(which also covers the request summary and the node's name, so every field the\n"
+    "record and its printable page show), and that the summary agrees with the signed\n"
+    "entries. Needs no database and no network. Without --public-key it checks only\n"
+    "internal consistency and says so, printing the fingerprint of the key the file names\n"
+    "to compare. Exits 0 when intact (or consistent), 1 naming the first tampered entry, 2\n"
+    "when FILE is not a record. FILE - reads stdin.",
     verify_opts, run_verify, 1, 1,
 };

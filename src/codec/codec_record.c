@@ -161,6 +161,17 @@ static int hex_key(json_t *o, const char *key, const unsigned char *k, size_t n)
     return json_object_set_new(o, key, json_string(hex));
 }
 
+/* SHA-256 (hex) of o's canonical text, as seal[key]. Non-zero on ENOMEM. */
+static int seal_digest(json_t *seal, const char *key, const json_t *o)
+{
+    char *text = json_dumps(o, CANON_FLAGS), hex[KZ_HASH_HEX];
+    if (!text)
+        return 1;
+    kz_sha256_hex(text, strlen(text), hex);
+    free(text);
+    return json_object_set_new(seal, key, json_string(hex));
+}
+
 static json_t *document(const kz_record_source *d)
 {
     char when[40];
@@ -174,6 +185,8 @@ static json_t *document(const kz_record_source *d)
                              "exported_at", kz_time_format(d->exported_at, when, sizeof when),
                              "exported_for", d->exported_for);
     int bad = !request || !entries || !node || !seal || hex_key(node, "public_key", d->public_key, KZ_SIGN_PK_BYTES);
+    /* the seal covers the summary and the node too: everything the page shows */
+    bad = bad || seal_digest(seal, "summary_sha256", request) || seal_digest(seal, "node_sha256", node);
     for (size_t i = 0; !bad && i < d->n_entries; i++)
         bad |= json_array_append_new(entries, kz_record_entry_json(&d->entries[i]));
     char *text = bad ? NULL : json_dumps(seal, CANON_FLAGS);
@@ -186,7 +199,7 @@ static json_t *document(const kz_record_source *d)
         bad = 1;
     }
     json_t *doc = bad ? NULL
-                      : json_pack("{s:s, s:i, s:O, s:O, s:O, s:O}", "format", KZ_RECORD_FORMAT, "version", 1,
+                      : json_pack("{s:s, s:i, s:O, s:O, s:O, s:O}", "format", KZ_RECORD_FORMAT, "version", 2,
                                   "node", node, "request", request, "entries", entries, "seal", seal);
     json_decref(request);
     json_decref(entries);
@@ -325,6 +338,31 @@ static kz_rc verify_seal(const json_t *seal, const unsigned char *pk, const char
     return KZ_OK;
 }
 
+/* Version 2: the summary and the node object must be the ones the seal's digests name. */
+static kz_rc verify_digests(const json_t *doc, const json_t *seal, kz_record_report *rep, kz_err *err)
+{
+    static const struct {
+        const char *part, *key, *what;
+    } parts[] = {
+        {"request", "summary_sha256", "the request summary (its dates, overdue, escalation level, organization "
+                                      "names or any other field) was changed after the record was sealed"},
+        {"node", "node_sha256", "the node's name, state or key in the record were changed after it was sealed"},
+    };
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        const char *want = str_of(seal, parts[i].key);
+        char *text = json_dumps(json_object_get(doc, parts[i].part), CANON_FLAGS), hex[KZ_HASH_HEX];
+        if (!text)
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        kz_sha256_hex(text, strlen(text), hex);
+        free(text);
+        if (!want)
+            return tampered(rep, 0, err, "the seal names no %s digest", parts[i].part);
+        if (strcmp(want, hex) != 0)
+            return tampered(rep, 0, err, "%s", parts[i].what);
+    }
+    return KZ_OK;
+}
+
 /* The request summary must say what the signed entries say. */
 static kz_rc verify_summary(const json_t *req, const json_t *content, kz_record_report *rep, kz_err *err)
 {
@@ -358,15 +396,17 @@ kz_rc kz_record_verify(const char *text, size_t n, const char *public_key_hex,
     const json_t *entries = json_object_get(doc, "entries"), *req = json_object_get(doc, "request");
     const char *format = str_of(doc, "format"), *file_key = str_of(json_object_get(doc, "node"), "public_key");
     const char *id = str_of(req, "id");
-    if (!json_is_object(doc) || !format || strcmp(format, KZ_RECORD_FORMAT) != 0 ||
-        json_integer_value(json_object_get(doc, "version")) != 1)
-        rc = kz_fail(err, KZ_EINVAL, "format", "not a Kizuna request record (format %s, version 1)", KZ_RECORD_FORMAT);
+    json_int_t version = json_integer_value(json_object_get(doc, "version"));
+    if (!json_is_object(doc) || !format || strcmp(format, KZ_RECORD_FORMAT) != 0 || version < 1 || version > 2)
+        rc = kz_fail(err, KZ_EINVAL, "format", "not a Kizuna request record (format %s, version 1 or 2)", KZ_RECORD_FORMAT);
     else if (!json_is_array(entries) || json_array_size(entries) == 0 || !json_is_object(req) || !id)
         rc = kz_fail(err, KZ_EINVAL, "entries", "the record has no request or no entries");
     else if (!unhex(file_key, pk, sizeof pk) && !public_key_hex)
         rc = kz_fail(err, KZ_EINVAL, "node.public_key", "the record names no valid public key; give one");
     if (!rc) {
         snprintf(rep->request, sizeof rep->request, "%s", id);
+        rep->version = (int)version;
+        rep->key_given = public_key_hex != NULL;
         if (public_key_hex) {
             if (file_key && strcmp(file_key, public_key_hex) != 0) {
                 snprintf(rep->public_key, sizeof rep->public_key, "%s", public_key_hex);
@@ -386,6 +426,8 @@ kz_rc kz_record_verify(const char *text, size_t n, const char *public_key_hex,
         rc = tampered(rep, 0, err, "no entry holds the request's content");
     if (!rc)
         rc = verify_summary(req, content, rep, err);
+    if (!rc && version >= 2)  /* after the summary check, which can name the field */
+        rc = verify_digests(doc, json_object_get(doc, "seal"), rep, err);
     kz_arena_free(&a);
     json_decref(doc);
     return rc;

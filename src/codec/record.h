@@ -8,7 +8,13 @@
  * bytes (hex); signature = ed25519 over the same bytes by the node's key (hex). Each
  * entry names the hash of the one before it ("prev"; 64 zeros for the first), so the
  * entries of one request form a chain; the export ends with a signed seal naming the
- * number of entries and the last hash, so that a record cut short is caught too. */
+ * number of entries and the last hash, so that a record cut short is caught too.
+ * Version 2: the seal also names the SHA-256 of the canonical text of the document's
+ * "request" summary (summary_sha256) and of its "node" object (node_sha256), so that
+ * every field the record and its printable page show (dates, overdue, escalation level,
+ * organization and node names) is covered by the seal's signature. Version 1 records
+ * (whose summary only had to agree with the entries' status and content) still verify,
+ * reported as such. */
 #ifndef KZ_CODEC_RECORD_H
 #define KZ_CODEC_RECORD_H
 
@@ -68,10 +74,14 @@ typedef struct kz_record_report {
     char request[40];
     char status[24];            /* the status the signed entries lead to */
     char public_key[72];        /* hex of the key the record was checked against */
+    int version;                /* the record's format version */
+    bool key_given;             /* checked against a key the caller trusts; false: only
+                                   against the key the file names (internal consistency) */
 } kz_record_report;
 
-/* Checks a record document offline: every entry's hash, link and signature, the seal,
- * and that the request summary agrees with the signed entries. public_key_hex (may be
+/* Checks a record document offline: every entry's hash, link and signature, the seal
+ * (with the digests of the summary and node objects in version 2), and that the
+ * request summary agrees with the signed entries. public_key_hex (may be
  * NULL) is the node key the caller trusts; without it the key named in the file is
  * used. KZ_OK when intact; KZ_ECORRUPT with rep->reason (and rep->first_bad when one
  * entry is to blame) when not; KZ_EINVAL when text is not a record at all (err names
