@@ -7,6 +7,7 @@
 
 #include "helpers.h"
 #include "store/directory.h"
+#include "store/store_internal.h"
 
 #include <sqlite3.h>
 
@@ -127,6 +128,36 @@ static void cursor_round_trips(void **state)
     kz_fixture_free(f);
 }
 
+static int synchronous(kz_store *st)
+{
+    kz_err err;
+    kz_db *db = kz_store_db(st, &err);
+    sqlite3_stmt *s = NULL;
+    int v = -1;
+    if (db && sqlite3_prepare_v2(db->h, "PRAGMA synchronous", -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* An acknowledged write must survive power loss: FULL on every connection (2), NORMAL (1)
+ * only when asked for. */
+static void connections_sync_every_commit_unless_asked(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_store *st;
+    kz_err err;
+    assert_int_equal(kz_store_open(f->path, 0, &st, &err), KZ_OK);
+    assert_int_equal(synchronous(st), 2);
+    kz_store_close(st);
+    assert_int_equal(kz_store_open(f->path, KZ_STORE_SYNC_NORMAL, &st, &err), KZ_OK);
+    assert_int_equal(synchronous(st), 1);
+    kz_store_close(st);
+    assert_int_equal(synchronous(f->node->store), 2);
+    kz_fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +166,7 @@ int main(void)
         cmocka_unit_test(contacts_filter_and_paginate),
         cmocka_unit_test(organization_state_change_moves_its_contacts),
         cmocka_unit_test(cursor_round_trips),
+        cmocka_unit_test(connections_sync_every_commit_unless_asked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
