@@ -392,5 +392,11 @@ kz_rc kz_store_meta_forget(kz_db *db, const char *const *keys, size_t n, kz_err 
 
 kz_rc kz_store_scrub_wal(kz_db *db, kz_err *err)
 {
-    return exec(db->h, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db->h, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &s, NULL);
+    bool busy = rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
+    if (rc == SQLITE_OK && (rc = sqlite3_finalize(s)) == SQLITE_OK && !busy)
+        return KZ_OK;
+    return kz_fail(err, KZ_ESTORE, "db", "the write-ahead log could not be emptied%s",
+                   busy ? ": another connection is reading" : "");
 }

@@ -473,14 +473,16 @@ def test_a_copy_of_the_database_without_the_key_file_gives_away_no_secret(server
     assert r.returncode == 1 and "no key file" in r.stderr, r.stderr
 
 
-def make_legacy(db):
+def make_legacy(db, sign_key=True):
     """Turns a database into one from before key files (schema 5): the secrets back in
-    meta, no public key row, no signature column, and no key file."""
+    meta (without sign_key, from before signing keys too), no public key row, no
+    signature column, and no key file."""
     key_file = f"{db}.key"
     keys = read_keys(key_file)
     con = sqlite3.connect(db)
     con.execute("INSERT INTO meta VALUES ('node_secret', ?)", (keys["answer-key"],))
-    con.execute("INSERT INTO meta VALUES ('node_sign_key', ?)", (keys["sign-key"],))
+    if sign_key:
+        con.execute("INSERT INTO meta VALUES ('node_sign_key', ?)", (keys["sign-key"],))
     con.execute("DELETE FROM meta WHERE key = 'node_sign_pk'")
     con.execute("ALTER TABLE audit DROP COLUMN sig")
     con.execute("PRAGMA user_version = 5")
@@ -527,3 +529,21 @@ def test_synchronous_mode_is_full_unless_asked(tmp_path):
     r = start(db, "--synchronous", "off")
     assert r.returncode == 2 and "--synchronous must be full or normal" in r.stderr
     assert "synchronous" in run_kizuna("serve", "--help").stdout
+
+
+def test_an_old_database_without_a_signing_key_gets_one_once(tmp_path):
+    s = Server(tmp_path)
+    s.stop()
+    old = make_legacy(s.db, sign_key=False)
+    # two processes open it at once: they agree on one new key and one key file
+    procs = [subprocess.Popen([KIZUNA, "audit", "head", "--db", str(s.db)], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True) for _ in range(2)]
+    heads = [json.loads(p.communicate(timeout=60)[0]) for p in procs]
+    keys = read_keys(f"{s.db}.key")
+    assert keys["answer-key"] == old["answer-key"] and keys["sign-key"] != old["sign-key"]
+    assert heads[0]["public_key"] == heads[1]["public_key"] == keys["sign-key"][32:].hex()
+    con = sqlite3.connect(s.db)
+    actions = [a for (a,) in con.execute("SELECT action FROM audit ORDER BY seq")]
+    con.close()
+    assert actions[-2:] == ["node.signing_key", "node.keys_moved"] and actions.count("node.keys_moved") == 1
+    assert verify(s.db).returncode == 0

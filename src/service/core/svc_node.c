@@ -110,8 +110,14 @@ static kz_rc move_keys_out(kz_db *db, kz_node *node, const char *path, kz_err *e
 {
     kz_keyset k;
     bool found = false, had_sign = true;
-    kz_rc rc = kz_db_begin(db, true, err);
-    if (rc)
+    unsigned char probe[KZ_TOKEN_BYTES];
+    size_t len = 0;
+    kz_err e2;
+    kz_rc rc = kz_store_meta_get(db, legacy_secret, probe, sizeof probe, &len, &e2);
+    kz_wipe(probe, sizeof probe);
+    if (rc == KZ_ENOTFOUND)
+        return KZ_OK; /* the usual case: nothing to move, no write lock taken */
+    if ((rc = kz_db_begin(db, true, err)))
         return rc;
     rc = legacy_keys(db, node, &k, &found, &had_sign, err);
     if (!rc && found)
@@ -134,7 +140,6 @@ static kz_rc move_keys_out(kz_db *db, kz_node *node, const char *path, kz_err *e
         kz_db_rollback(db);
         return rc;
     }
-    kz_err e2;
     if (found && kz_store_scrub_wal(db, &e2))
         kz_log(KZ_LOG_WARN, "node.keys_moved", KZ_S("wal", "not emptied: another process reads the database"));
     else if (found)
@@ -198,7 +203,9 @@ static kz_rc load(kz_node *node, const char *path, unsigned flags, kz_err *err)
         public_only(db, node);
         return KZ_OK;
     }
-    return (rc = move_keys_out(db, node, path, err)) || node->has_keys ? rc : read_keys(db, node, path, err);
+    if ((rc = move_keys_out(db, node, path, err)) || node->has_keys)
+        return rc; /* an old database whose keys were just moved, or the error */
+    return read_keys(db, node, path, err);
 }
 
 kz_rc kz_node_open_keys(const char *path, const char *key_file, unsigned flags, kz_node **out, kz_err *err)
