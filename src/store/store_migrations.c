@@ -5,6 +5,7 @@
 #include "store/store_internal.h"
 #include "util/log.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct migration {
@@ -292,17 +293,25 @@ static kz_rc apply(kz_db *db, int index, kz_err *err)
     char *msg = NULL;
     char bump[64];
     snprintf(bump, sizeof bump, "PRAGMA user_version = %d", index + 1);
-    if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(db->h, migrations[index].sql, NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(db->h, bump, NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(db->h, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+    int rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+    /* another process opening the same old database may have applied it while this one
+     * waited for the write lock: look again under the lock */
+    bool done = rc == SQLITE_OK && user_version(db) > index;
+    if (rc == SQLITE_OK && !done)
+        rc = sqlite3_exec(db->h, migrations[index].sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK && !done)
+        rc = sqlite3_exec(db->h, bump, NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
         kz_fail(err, KZ_ESTORE, "db", "migration %d (%s) failed: %s", index + 1,
-                migrations[index].name, msg ? msg : "?");
+                migrations[index].name, msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         kz_db_rollback(db);
         return KZ_ESTORE;
     }
-    kz_log(KZ_LOG_INFO, "store.migrated", KZ_I("version", index + 1), KZ_S("name", migrations[index].name));
+    if (!done)
+        kz_log(KZ_LOG_INFO, "store.migrated", KZ_I("version", index + 1), KZ_S("name", migrations[index].name));
     return KZ_OK;
 }
 
