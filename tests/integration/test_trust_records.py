@@ -112,7 +112,9 @@ def history(tmp_path):
     org = s.org()
     for i in range(4):
         s.contact(org["id"], f"Person {i}", email=f"p{i}@csirt.jp.example")
-    pk = s.admin.get("/node").json()["signing_key"]["public_key"]
+    node = s.admin.get("/node").json()["signing_key"]
+    pk = node["public_key"]
+    assert node["fingerprint"] == hashlib.sha256(bytes.fromhex(pk)).hexdigest()
     assert s.stop() == 0
     return s, pk
 
