@@ -549,3 +549,18 @@ def test_an_old_database_without_a_signing_key_gets_one_once(tmp_path):
     con.close()
     assert actions[-2:] == ["node.signing_key", "node.keys_moved"] and actions.count("node.keys_moved") == 1
     assert verify(s.db).returncode == 0
+
+
+def test_a_version_1_record_says_what_its_seal_does_not_cover(tmp_path):
+    # a record exported before the seal covered the summary (the fuzz corpus keeps one)
+    from conftest import ROOT
+    v1 = ROOT / "tests" / "fuzz" / "corpus" / "fuzz_record_verify" / "answered"
+    doc = json.loads(v1.read_text())
+    assert doc["version"] == 1 and "summary_sha256" not in doc["seal"]
+    r = request_verify(v1, "--public-key", doc["node"]["public_key"])
+    assert r.returncode == 0 and r.stdout.startswith("record intact"), r.stdout
+    assert "version 1 record: its summary (dates, overdue, escalation level, names) is not covered" in r.stdout
+    # its status is still checked against the signed entries
+    doc["request"]["status"] = "closed"
+    (tmp_path / "v1.json").write_text(json.dumps(doc, ensure_ascii=False))
+    assert request_verify(tmp_path / "v1.json").returncode == 1
