@@ -126,10 +126,12 @@ static int run_verify(const kz_args *a)
                    "the key given\n", rep.request, (long long)rep.entries, rep.status, rep.public_key, fp);
         else
             printf("record consistent, NOT authenticated: request %s, %lld entries, status %s.\n"
-                   "Only its internal consistency was checked: its signatures verify with the key the file itself\n"
-                   "names (%s), which whoever wrote the file chose. Compare its fingerprint\n"
-                   "  %s\n"
-                   "with the node's (GET /api/v1/node), or give the node's key with --public-key HEX.\n",
+                   "Only its internal consistency was checked: its signatures verify with the key the file\n"
+                   "itself names, which whoever wrote the file chose:\n"
+                   "  public key   %s\n"
+                   "  fingerprint  %s\n"
+                   "Compare the fingerprint with the node's (GET /api/v1/node), or give the node's key\n"
+                   "with --public-key HEX.\n",
                    rep.request, (long long)rep.entries, rep.status, rep.public_key, fp);
         if (rep.version < 2)
             printf("This is a version 1 record: its summary (dates, overdue, escalation level, names) is not "
