@@ -381,6 +381,10 @@ def test_init_makes_a_private_key_file_and_keeps_no_secret_in_the_database(tmp_p
     again = run_kizuna("init", "--db", tmp_path / "m.db", "--key-file", key_file, check=False)
     assert again.returncode == 1 and "refusing to overwrite" in again.stderr
     assert not (tmp_path / "m.db").exists()
+    # a key file that cannot be written leaves no database behind either
+    bad = run_kizuna("init", "--db", tmp_path / "p.db", "--key-file", tmp_path / "no" / "such" / "dir", check=False)
+    assert bad.returncode == 1 and "cannot create the key file" in bad.stderr, bad.stderr
+    assert not (tmp_path / "p.db").exists() and run_kizuna("init", "--db", tmp_path / "p.db").returncode == 0
     # elsewhere, by option or environment
     run_kizuna("init", "--db", tmp_path / "o.db", "--key-file", tmp_path / "o-keys")
     env = dict(os.environ, KIZUNA_KEY_FILE=str(tmp_path / "o-keys"))

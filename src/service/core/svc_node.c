@@ -276,6 +276,17 @@ static kz_rc create_operator(kz_call *c, const kz_node_setup *setup, const char 
     return rc;
 }
 
+/* Removes a database kz_node_create made and could not finish (it was new or empty). */
+static void remove_new_db(const char *path)
+{
+    static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+        char p[PATH_MAX_ + 16];
+        snprintf(p, sizeof p, "%s%s", path, ext[i]);
+        unlink(p);
+    }
+}
+
 kz_rc kz_node_create(const char *path, const kz_node_setup *setup, char *key_out, size_t key_size,
                      kz_err *err)
 {
@@ -303,14 +314,17 @@ kz_rc kz_node_create(const char *path, const kz_node_setup *setup, char *key_out
         wrote_keys = rc == KZ_OK;
         rc = kz_tx_end(&c, rc);
     }
-    if (rc && wrote_keys)
-        unlink(kpath); /* the database did not commit: its keys must not outlive it */
     if (!rc) {
         kz_apikey k = {.organization = node.org_id, .role = KZ_ROLE_ADMIN, .label = (char *)"created by kizuna init"};
         rc = kz_svc_key_create(&c, &k, key_out);
     }
     kz_arena_free(&a);
     kz_store_close(node.store);
+    if (rc) { /* e.g. the key file's folder does not exist: leave nothing behind */
+        if (wrote_keys)
+            unlink(kpath);
+        remove_new_db(path);
+    }
     kz_wipe(node.answer_key, sizeof node.answer_key);
     kz_wipe(node.victim_key, sizeof node.victim_key);
     kz_wipe(node.sign_sk, sizeof node.sign_sk);
