@@ -116,6 +116,13 @@ char *kz_record_entry_text(const kz_record_entry_in *e, kz_arena *a)
         bad |= set_str(o, "contact", e->contact);
         bad |= set_str(o, "note", e->note);
         bad |= set_str(o, "prev", e->prev);
+        const struct {
+            const char *key;
+            kz_time t;
+        } due[] = {{"ack_due", e->ack_due}, {"answer_due", e->answer_due}, {"preserve_until", e->preserve_until}};
+        for (size_t i = 0; i < sizeof due / sizeof *due; i++)
+            if (due[i].t)
+                bad |= set_str(o, due[i].key, kz_time_format(due[i].t, at, sizeof at));
     }
     if (!bad && e->n_attachments) {
         bad |= !(atts = json_array());
@@ -363,6 +370,61 @@ static kz_rc verify_digests(const json_t *doc, const json_t *seal, kz_record_rep
     return KZ_OK;
 }
 
+/* Summary fields the signed entries determine: the value of key in the first entry of
+ * action (its time, or a deadline it recorded). */
+static const struct {
+    const char *field, *action, *key;
+} derived[] = {
+    {"sent_at", "send", "at"},
+    {"acknowledged_at", "acknowledge", "at"},
+    {"answered_at", "answer", "at"},
+    {"ack_due", "send", "ack_due"},
+    {"answer_due", "send", "answer_due"},
+    {"preserve_until", "acknowledge", "preserve_until"},
+};
+
+static const json_t *first_entry(const json_t *entries, const char *action, size_t *seq)
+{
+    for (size_t i = 0; i < json_array_size(entries); i++) {
+        const char *a = str_of(json_array_get(entries, i), "action");
+        if (a && strcmp(a, action) == 0) {
+            *seq = i + 1;
+            return json_array_get(entries, i);
+        }
+    }
+    return NULL;
+}
+
+/* The summary must hold what the signed entries determine (where it shows the field). */
+static kz_rc verify_derived(const json_t *req, const json_t *entries, kz_record_report *rep, kz_err *err)
+{
+    for (size_t i = 0; i < sizeof derived / sizeof *derived; i++) {
+        const json_t *shown = json_object_get(req, derived[i].field);
+        size_t seq = 0;
+        const json_t *e = first_entry(entries, derived[i].action, &seq);
+        const json_t *want = e ? json_object_get(e, derived[i].key) : NULL;
+        if (!shown || (e && !want))
+            continue; /* not shown to this reader, or an entry from before deadlines were recorded */
+        if (want && !json_equal((json_t *)shown, (json_t *)want))
+            return tampered(rep, 0, err, "the request summary's %s is not what signed entry %zu (%s) says",
+                            derived[i].field, seq, derived[i].action);
+        if (!want && !json_is_null(shown))
+            return tampered(rep, 0, err, "the request summary has a %s, but no signed entry is a %s",
+                            derived[i].field, derived[i].action);
+    }
+    const json_t *level = json_object_get(req, "escalation_level");
+    json_int_t escalations = 0;
+    for (size_t i = 0; i < json_array_size(entries); i++) {
+        const json_t *e = json_array_get(entries, i);
+        const char *a = str_of(e, "action");
+        escalations += a && strcmp(a, "escalate") == 0 && str_of(e, "contact");
+    }
+    if (level && json_integer_value(level) != escalations)
+        return tampered(rep, 0, err, "the request summary's escalation_level is %lld but the signed entries record "
+                        "%lld escalations", (long long)json_integer_value(level), (long long)escalations);
+    return KZ_OK;
+}
+
 /* The request summary must say what the signed entries say. */
 static kz_rc verify_summary(const json_t *req, const json_t *content, kz_record_report *rep, kz_err *err)
 {
@@ -426,6 +488,8 @@ kz_rc kz_record_verify(const char *text, size_t n, const char *public_key_hex,
         rc = tampered(rep, 0, err, "no entry holds the request's content");
     if (!rc)
         rc = verify_summary(req, content, rep, err);
+    if (!rc)
+        rc = verify_derived(req, entries, rep, err);
     if (!rc && version >= 2)  /* after the summary check, which can name the field */
         rc = verify_digests(doc, json_object_get(doc, "seal"), rep, err);
     kz_arena_free(&a);

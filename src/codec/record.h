@@ -14,7 +14,12 @@
  * every field the record and its printable page show (dates, overdue, escalation level,
  * organization and node names) is covered by the seal's signature. Version 1 records
  * (whose summary only had to agree with the entries' status and content) still verify,
- * reported as such. */
+ * reported as such. Verification also derives from the signed entries what they
+ * determine — sent_at, acknowledged_at, answered_at (the time of the move's entry),
+ * ack_due, answer_due, preserve_until (written into the send and acknowledge entries),
+ * escalation_level (the escalations that reached a contact) — and names the summary
+ * field that disagrees, so a summary falsified in the database before a genuine export
+ * is caught too. */
 #ifndef KZ_CODEC_RECORD_H
 #define KZ_CODEC_RECORD_H
 
@@ -41,6 +46,8 @@ typedef struct kz_record_entry_in {
     const char *contact;        /* escalations and warnings: the contact notified */
     const char *note;           /* escalations and warnings: what happened, in words */
     const char *prev;           /* hash of the entry before, or KZ_RECORD_GENESIS */
+    kz_time ack_due, answer_due, preserve_until; /* deadlines the entry's move set, 0 when
+                                   none: so that verification derives them from it */
 } kz_record_entry_in;
 
 /* The canonical text of e, in a. NULL when out of memory. */

@@ -280,18 +280,24 @@ def request_verify(path, *args):
     return run_kizuna("request", "verify", path, *args, check=False)
 
 
-@pytest.mark.parametrize("path,value", [
-    (("request", "acknowledged_at"), "2026-01-01T00:00:00.000Z"),
-    (("request", "ack_due"), "2099-01-01T00:00:00.000Z"),
-    (("request", "answered_at"), None),
-    (("request", "overdue"), True),
-    (("request", "escalation_level"), 7),
-    (("request", "from_organization_name"), "Someone else"),
-    (("request", "to_organization_name"), "Another CSIRT"),
-    (("node", "name"), "A forged node"),
-    (("node", "state"), "FR"),
+DERIVED = "is not what signed entry"   # named from the entries that determine it
+SEALED = "sealed"                      # caught by the seal's digest
+
+
+@pytest.mark.parametrize("path,value,caught", [
+    (("request", "acknowledged_at"), "2026-01-01T00:00:00.000Z", DERIVED),
+    (("request", "ack_due"), "2099-01-01T00:00:00.000Z", DERIVED),
+    (("request", "answer_due"), "2099-01-01T00:00:00.000Z", DERIVED),
+    (("request", "sent_at"), "2026-01-01T00:00:00.000Z", DERIVED),
+    (("request", "answered_at"), "2026-01-01T00:00:00.000Z", DERIVED),
+    (("request", "escalation_level"), 7, "escalation_level is 7"),
+    (("request", "overdue"), True, SEALED),
+    (("request", "from_organization_name"), "Someone else", SEALED),
+    (("request", "to_organization_name"), "Another CSIRT", SEALED),
+    (("node", "name"), "A forged node", SEALED),
+    (("node", "state"), "FR", SEALED),
 ])
-def test_every_field_of_the_record_is_sealed(record, tmp_path, path, value):
+def test_every_field_of_the_record_is_sealed(record, tmp_path, path, value, caught):
     out, pair, pk = record
     doc = json.loads(out.read_text())
     assert request_verify(out, "--public-key", pk).returncode == 0
@@ -303,7 +309,9 @@ def test_every_field_of_the_record_is_sealed(record, tmp_path, path, value):
     bad.write_text(json.dumps(doc, ensure_ascii=False))
     for args in ((), ("--public-key", pk)):
         r = request_verify(bad, *args)
-        assert r.returncode == 1 and "TAMPERED" in r.stdout and "sealed" in r.stdout, r.stdout
+        assert r.returncode == 1 and "TAMPERED" in r.stdout and caught in r.stdout, r.stdout
+        if caught == DERIVED:
+            assert f"summary's {key} " in r.stdout
 
 
 def test_the_escalated_record_shows_what_is_sealed(record):
@@ -314,6 +322,38 @@ def test_the_escalated_record_shows_what_is_sealed(record):
     canon = lambda o: json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert doc["seal"]["summary_sha256"] == hashlib.sha256(canon(doc["request"])).hexdigest()
     assert doc["seal"]["node_sha256"] == hashlib.sha256(canon(doc["node"])).hexdigest()
+
+
+def test_a_summary_falsified_in_the_database_before_a_genuine_export_is_caught(record, tmp_path):
+    """An insider with write access to the database file but not to the key file moves
+    the acknowledgement into the deadline and clears the escalation; the node then
+    exports and seals the falsified row in good faith. The signed entries, written when
+    it happened, still tell."""
+    out, pair, pk = record
+    doc = json.loads(out.read_text())
+    rid = doc["request"]["id"]
+    server = pair.server
+    server.stop()
+
+    def falsify(sql):
+        con = sqlite3.connect(server.db)
+        con.execute(sql, (rid,))
+        con.commit()
+        con.close()
+        forged = tmp_path / "forged.json"
+        run_kizuna("request", "export", rid, "--db", server.db, "--output", forged, "--as", pair.jp["id"])
+        return request_verify(forged, "--public-key", pk)
+
+    con = sqlite3.connect(server.db)
+    (ack, level) = con.execute("SELECT acknowledged_at, escalation_level FROM requests WHERE id = ?", (rid,)).fetchone()
+    con.close()
+    assert level >= 1
+    r = falsify("UPDATE requests SET acknowledged_at = sent_at + 60000 WHERE id = ?")
+    assert r.returncode == 1 and "summary's acknowledged_at is not what signed entry" in r.stdout, r.stdout
+    r = falsify(f"UPDATE requests SET acknowledged_at = {ack}, escalation_level = 0 WHERE id = ?")
+    assert r.returncode == 1 and "escalation_level is 0" in r.stdout, r.stdout
+    r = falsify(f"UPDATE requests SET escalation_level = {level} WHERE id = ?")
+    assert r.returncode == 0 and r.stdout.startswith("record intact"), r.stdout
 
 
 def resign(doc, sk):
@@ -341,7 +381,7 @@ def test_a_record_resigned_with_another_key_is_not_authenticated(record, tmp_pat
     out, pair, pk = record
     forger = Ed25519PrivateKey.generate()
     doc = json.loads(out.read_text())
-    doc["request"]["answered_at"] = None
+    doc["request"]["to_organization_name"] = "Someone else"
     doc = resign(doc, forger)
     bad = tmp_path / "resigned.json"
     bad.write_text(json.dumps(doc, ensure_ascii=False))

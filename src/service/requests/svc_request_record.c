@@ -43,6 +43,10 @@ kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_reque
         .contact = e->contact,
         .note = e->note,
         .prev = r->head_hash ? r->head_hash : KZ_RECORD_GENESIS,
+        /* the deadlines a move set travel in its signed entry (codec/record.h) */
+        .ack_due = e->to == KZ_RS_SENT ? r->ack_due : 0,
+        .answer_due = e->to == KZ_RS_SENT ? r->answer_due : 0,
+        .preserve_until = e->to == KZ_RS_ACKNOWLEDGED ? r->preserve_until : 0,
     };
     char hash[KZ_HASH_HEX], sig_hex[2 * KZ_SIGNATURE_BYTES + 1];
     unsigned char sig[KZ_SIGNATURE_BYTES];
