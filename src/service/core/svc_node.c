@@ -103,26 +103,16 @@ static kz_rc keep_in_file(const char *path, const kz_keyset *k, kz_err *err)
 
 static const char *const legacy_meta[] = {legacy_secret, legacy_sign};
 
-/* A database from before key files: its secrets go into the key file, leave the
- * database (secure_delete, then an emptied WAL) and the move is audited. Done in one
- * write transaction, so two processes opening it at once agree. */
-static kz_rc move_keys_out(kz_db *db, kz_node *node, const char *path, kz_err *err)
+/* Inside the write transaction of move_keys_out: *found is false when another process
+ * moved the secrets first. */
+static kz_rc move_in_tx(kz_db *db, kz_node *node, const char *path, bool *found, kz_err *err)
 {
     kz_keyset k;
-    bool found = false, had_sign = true;
-    unsigned char probe[KZ_TOKEN_BYTES];
-    size_t len = 0;
-    kz_err e2;
-    kz_rc rc = kz_store_meta_get(db, legacy_secret, probe, sizeof probe, &len, &e2);
-    kz_wipe(probe, sizeof probe);
-    if (rc == KZ_ENOTFOUND)
-        return KZ_OK; /* the usual case: nothing to move, no write lock taken */
-    if ((rc = kz_db_begin(db, true, err)))
-        return rc;
-    rc = legacy_keys(db, node, &k, &found, &had_sign, err);
-    if (!rc && found)
+    bool had_sign = true;
+    kz_rc rc = legacy_keys(db, node, &k, found, &had_sign, err);
+    if (!rc && *found)
         rc = keep_in_file(path, &k, err);
-    if (!rc && found) {
+    if (!rc && *found) {
         take_keys(node, &k);
         rc = kz_store_meta_forget(db, legacy_meta, 2, err);
         kz_audit_event ev = {.actor_key = "kizuna", .actor_org = node->org_id, .action = "node.keys_moved",
@@ -135,6 +125,25 @@ static kz_rc move_keys_out(kz_db *db, kz_node *node, const char *path, kz_err *e
             rc = kz_store_audit_append(db, &ev, err);
     }
     kz_wipe(&k, sizeof k);
+    return rc;
+}
+
+/* A database from before key files: its secrets go into the key file, leave the
+ * database (secure_delete, then an emptied WAL) and the move is audited. Done in one
+ * write transaction, so two processes opening it at once agree. */
+static kz_rc move_keys_out(kz_db *db, kz_node *node, const char *path, kz_err *err)
+{
+    unsigned char probe[KZ_TOKEN_BYTES];
+    size_t len = 0;
+    kz_err e2;
+    bool found = false;
+    kz_rc rc = kz_store_meta_get(db, legacy_secret, probe, sizeof probe, &len, &e2);
+    kz_wipe(probe, sizeof probe);
+    if (rc == KZ_ENOTFOUND)
+        return KZ_OK; /* the usual case: nothing to move, no write lock taken */
+    if ((rc = kz_db_begin(db, true, err)))
+        return rc;
+    rc = move_in_tx(db, node, path, &found, err);
     rc = rc ? rc : kz_db_commit(db, err);
     if (rc) {
         kz_db_rollback(db);
