@@ -27,10 +27,10 @@ import subprocess
 import time
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from conftest import KIZUNA, Server, free_port, run_kizuna
+from conftest import KIZUNA, ROOT, Server, free_port, run_kizuna, wait_until_serving
 from test_requests import Pair
 
 GENESIS = "0" * 64
@@ -219,7 +219,6 @@ def test_head_export_catches_rewrites_even_by_the_key_holder(history, tmp_path):
     assert head["public_key_fingerprint"] == hashlib.sha256(bytes.fromhex(pk)).hexdigest()
     assert head["signed_text"] == f"kizuna-audit-1:{head['seq']}:{head['hash']}"
     # a third party checks the head with the public key alone
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     Ed25519PublicKey.from_public_bytes(bytes.fromhex(pk)).verify(bytes.fromhex(head["signature"]),
                                                                  head["signed_text"].encode())
     n = head["seq"]
@@ -450,12 +449,10 @@ def test_the_server_refuses_to_start_without_its_private_key_file(tmp_path):
     for cmd in (["audit", "head"], ["export", "csv"]):
         r = run_kizuna(*cmd, "--db", db, check=False)
         assert r.returncode == 1 and "no key file at" in r.stderr, (cmd, r.stderr)
-    s = Server.__new__(Server)  # the moved key file, named: the server starts
-    port = free_port()
+    port = free_port()  # the moved key file, named: the server starts
     p = subprocess.Popen([KIZUNA, "serve", "--db", str(db), "--key-file", str(moved), "--listen",
                           f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        from conftest import wait_until_serving
         wait_until_serving(f"http://127.0.0.1:{port}", p)
     finally:
         p.terminate()
@@ -597,7 +594,6 @@ def test_an_old_database_without_a_signing_key_gets_one_once(tmp_path):
 
 def test_a_version_1_record_says_what_its_seal_does_not_cover(tmp_path):
     # a record exported before the seal covered the summary (the fuzz corpus keeps one)
-    from conftest import ROOT
     v1 = ROOT / "tests" / "fuzz" / "corpus" / "fuzz_record_verify" / "answered"
     doc = json.loads(v1.read_text())
     assert doc["version"] == 1 and "summary_sha256" not in doc["seal"]
