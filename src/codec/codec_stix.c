@@ -485,14 +485,9 @@ kz_rc kz_stix_decode(const char *text, size_t len, kz_arena *a, kz_stix_obj *out
             out->single = true;
         }
     }
-    if (!rc) {
-        char *compact = json_dumps(o, JSON_COMPACT);
-        if (!compact || !(out->json = kz_arena_strdup(a, compact)))
-            rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
-        else
-            out->json_len = strlen(out->json);
-        free(compact);
-    }
+    /* the text as written (numbers are not re-printed), without the blanks */
+    if (!rc && !(out->json = kz_stix_squeeze(a, text, len, &out->json_len)))
+        rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
 done:
     json_decref(o);
     return rc;
@@ -584,39 +579,4 @@ kz_rc kz_stix_read(const kz_byte_source *src, kz_stix_object_fn fn, void *ctx, k
     kz_jstream_free(s);
     kz_free(buf);
     return rc;
-}
-
-kz_rc kz_stix_with_recipients(const char *json, const char *const *shown, size_t n, kz_arena *a,
-                              const char **out)
-{
-    *out = json;
-    if (!strstr(json, "\"x_kizuna_recipients\""))
-        return KZ_OK;
-    json_t *o = json_loads(json, JSON_DECODE_ANY, NULL);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return KZ_EINVAL;
-    }
-    int bad = 0;
-    if (n) {
-        json_t *ids = json_array();
-        for (size_t i = 0; ids && !bad && i < n; i++) {
-            char id[16 + KZ_STIX_ID_MAX];
-            snprintf(id, sizeof id, "identity--%s", shown[i]);
-            bad = json_array_append_new(ids, json_string(id));
-        }
-        if (bad || !ids) {
-            json_decref(ids);
-            bad = 1;
-        } else {
-            bad = json_object_set_new(o, "x_kizuna_recipients", ids);  /* takes ids */
-        }
-    } else {
-        json_object_del(o, "x_kizuna_recipients");
-    }
-    char *text = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    *out = text ? kz_arena_strdup(a, text) : NULL;
-    free(text);
-    return *out ? KZ_OK : KZ_ENOMEM;
 }

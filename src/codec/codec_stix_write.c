@@ -104,6 +104,8 @@ kz_rc kz_stix_write_indicator(kz_buf *b, const kz_indicator *o)
         rc = put_str(b, "name", o->value);
     if (!rc)
         rc = put_str(b, "description", o->description);
+    if (!rc)  /* what Kizuna shares is indicators of malicious activity */
+        rc = kz_buf_puts(b, ",\"indicator_types\":[\"malicious-activity\"]");
     if (!rc)
         rc = kz_buf_puts(b, ",\"pattern\":");
     if (!rc) {

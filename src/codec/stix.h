@@ -1,6 +1,6 @@
 /* STIX 2.1 objects <-> Kizuna. Reading: a bundle (or one bare object), streamed from
  * any byte source, decoded object by object into kz_stix_obj (with the object's compact
- * JSON kept for the objects Kizuna stores verbatim). Writing: Kizuna's incidents,
+ * text kept, as written, for the objects Kizuna stores). Writing: Kizuna's incidents,
  * indicators, sightings and organizations, and the TLP 2.0 marking definitions, as STIX
  * 2.1 JSON text appended to a buffer, without building trees, so that exporting a
  * quarter of a million indicators takes a fraction of a second.
@@ -31,6 +31,9 @@ enum {
     KZ_STIX_OBJECT_MAX = 16 << 20,   /* bytes of one object in a bundle */
     KZ_STIX_ID_MAX = 300,            /* "type--uuid" of a type of up to 250 characters */
 };
+
+/* When the TLP 2.0 marking definitions were created: 2022-10-01T00:00:00.000Z. */
+#define KZ_STIX_TLP2_CREATED ((int64_t)1664582400000)
 
 /* The TLP 2.0 marking definitions (OASIS TLP 2.0 extension
  * extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d), indexed by kz_tlp. */
@@ -70,7 +73,7 @@ typedef struct kz_stix_obj {
     int tlp;                     /* from object_marking_refs, -1 when none names TLP */
     kz_strlist recipients;       /* x_kizuna_recipients as organization ids */
     bool allow_clients;
-    const char *json;            /* the object as compact JSON text */
+    const char *json;            /* the object's text as it came, squeezed of blanks */
     size_t json_len;
 
     /* indicator */
@@ -108,13 +111,6 @@ typedef struct kz_stix_obj {
     size_t n_observables;
     int64_t number_observed;
 } kz_stix_obj;
-
-/* A kept object's JSON as a reader is shown it: its x_kizuna_recipients, when it has
- * them, replaced by the identities of the n organization ids in shown (the property
- * removed when n is 0), the rest as it was. *out is json itself when nothing changes,
- * else a copy in a. KZ_ENOMEM, or KZ_EINVAL when json does not parse. */
-kz_rc kz_stix_with_recipients(const char *json, const char *const *shown, size_t n, kz_arena *a,
-                              const char **out);
 
 /* Decodes one object from its JSON text. KZ_EINVAL with the offending property in
  * err->field and the reason when it is not a usable STIX object (no type or id, an id
@@ -159,6 +155,25 @@ kz_rc kz_stix_write_indicator(kz_buf *b, const kz_indicator *o);
  * organization's identity. */
 kz_rc kz_stix_write_incident(kz_buf *b, const kz_incident *o, const char *const *indicators, size_t n);
 kz_rc kz_stix_write_sighting(kz_buf *b, const kz_sighting *s);
+
+/* A kept STIX object's text (codec_stix_kept.c) with the sharing Kizuna applies to it:
+ * object_marking_refs, x_kizuna_recipients (organization ids) and x_kizuna_allow_clients
+ * are replaced when they say something else than tlp, recipients and allow_clients (the
+ * non-TLP marking refs stay); otherwise, and for a text that is not a compact object,
+ * the text as it is. *markings (may be NULL): kz_stix_marking_bit of every TLP marking
+ * the written object refers to. KZ_ENOMEM/KZ_ETOOBIG from the buffer. */
+kz_rc kz_stix_write_kept(kz_buf *b, const char *json, int tlp, const kz_strlist *recipients, bool allow_clients,
+                         unsigned *markings);
+
+/* 1 << label for the TLP 2.0 marking definitions, 1 << (5 + i) for the TLP 1.0 ones
+ * (white, green, amber, red); 0 for any other id. */
+unsigned kz_stix_marking_bit(const char *id);
+/* Appends the marking definition of a bit number (0-8) of kz_stix_marking_bit. */
+kz_rc kz_stix_write_marking_bit(kz_buf *b, unsigned bit);
+
+/* The JSON text without the blanks between tokens, NUL-terminated, in a; everything else
+ * (numbers, strings, the order of keys) byte for byte. NULL when out of memory. */
+char *kz_stix_squeeze(kz_arena *a, const char *text, size_t len, size_t *out_len);
 
 /* '{"type":"bundle","id":"bundle--<uuid>","objects":[' with a new random id. */
 kz_rc kz_stix_write_bundle_head(kz_buf *b);

@@ -32,6 +32,8 @@ struct kz_server {
 
 kz_node *kz_server_node(kz_server *s) { return s->node; }
 
+const kz_server_opts *kz_server_options(const kz_server *s) { return &s->opts; }
+
 const char *kz_server_lib_version(void) { return MHD_get_version(); }
 
 /* ---- accessors for handlers ---------------------------------------------------- */

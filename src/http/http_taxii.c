@@ -6,6 +6,7 @@
 #include "http/handlers.h"
 
 #include "http/router.h"
+#include "http/server.h"
 #include "crypto/crypto.h"
 #include "service/stix/stix_import.h"
 #include "service/stix/taxii.h"
@@ -152,11 +153,12 @@ kz_rc kz_h_taxii_root(kz_req *r)
     kz_rc rc = negotiate(r);
     if (rc)
         return rc;
+    /* what the server enforces on a POST of objects (--max-bulk-body) */
+    const kz_server_opts *so = kz_server_options(r->srv);
+    size_t max = kz_router_body_max("POST", API_ROOT "collections/x/objects", so->max_body, so->max_bulk_body);
     return reply_json(r, 200, json_pack("{s:s, s:s, s:[s], s:I}", "title", "Kizuna sharing",
                                         "description", "One collection per TLP 2.0 label",
-                                        "versions", TAXII_TYPE, "max_content_length",
-                                        (json_int_t)kz_router_body_max("POST", API_ROOT "collections/x/objects/",
-                                                                       r->body.max, r->body.max)));
+                                        "versions", TAXII_TYPE, "max_content_length", (json_int_t)max));
 }
 
 static json_t *collection_json(const kz_taxii_collection *c)
@@ -229,18 +231,33 @@ static kz_rc match_list(kz_req *r, const char *name, bool (*ok)(const char *, si
     return KZ_OK;
 }
 
-static bool stix_id_ok(const char *p, size_t n)
-{
-    const char *dd = memchr(p, '-', n);
-    return dd && dd > p && (size_t)(dd - p) + 38 == n && dd[1] == '-';
-}
-
 static bool type_ok(const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '-'))
             return false;
     return n >= 3;
+}
+
+/* "type--UUID", where the type may itself hold single hyphens (attack-pattern,
+ * x-mitre-tactic): the type ends at the only "--". */
+static bool stix_id_ok(const char *p, size_t n)
+{
+    if (n < 38 + 3)
+        return false;
+    size_t t = n - 38;
+    if (p[t] != '-' || p[t + 1] != '-' || !type_ok(p, t) || !(p[0] >= 'a' && p[0] <= 'z') || p[t - 1] == '-')
+        return false;
+    for (size_t i = 0; i + 1 < t; i++)
+        if (p[i] == '-' && p[i + 1] == '-')
+            return false;
+    for (size_t i = t + 2; i < n; i++) {
+        bool dash = i - (t + 2) == 8 || i - (t + 2) == 13 || i - (t + 2) == 18 || i - (t + 2) == 23;
+        char c = p[i];
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return false;
+    }
+    return true;
 }
 
 static bool spec_ok(const char *p, size_t n) { return (n == 3 && (!strncmp(p, "2.1", 3) || !strncmp(p, "2.0", 3))); }
@@ -284,24 +301,76 @@ static kz_rc match_version(kz_req *r, kz_taxii_filter *f)
     return f->versions ? KZ_OK : kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
 }
 
-/* next: "<added ms>-<kind>-<sealed row>", as written by page_head: the row number
- * through the cursor permutation (crypto.h), so that it does not count the rows the
- * caller may not see. */
+/* ---- date_added: microseconds ------------------------------------------------------ */
+
+/* RFC 3339 with six fractional digits. */
+static char *timestamp_us(kz_req *r, int64_t us)
+{
+    char ts[40];
+    int64_t ms = us / 1000;
+    kz_time_format(ms, ts, sizeof ts);
+    size_t n = strlen(ts);
+    if (n && ts[n - 1] == 'Z')
+        snprintf(ts + n - 1, sizeof ts - (n - 1), "%03dZ", (int)(us % 1000));
+    return kz_arena_strdup(&r->arena, ts);
+}
+
+/* added_after: a time; its fractional digits past the millisecond count too. */
+static kz_rc added_after_param(kz_req *r, int64_t *out)
+{
+    const char *v = kz_req_query(r, "added_after");
+    kz_time ms;
+    *out = 0;
+    if (!v)
+        return KZ_OK;
+    if (kz_time_parse(v, &ms) || ms < 0)
+        return kz_fail(&r->err, KZ_EINVAL, "added_after", "added_after must be an RFC 3339 time");
+    int us = 0;
+    const char *dot = strchr(v, '.');
+    for (int i = 0; dot && i < 6; i++) {
+        char c = dot[1 + i];
+        if (c < '0' || c > '9')
+            dot = NULL;
+        else if (i >= 3)
+            us = us * 10 + (c - '0');
+    }
+    *out = ms * 1000 + (dot ? us : 0);
+    return KZ_OK;
+}
+
+/* ---- next: "<added us>-<kind>-<sealed row>-<tag>": the row number through the cursor
+ * permutation (crypto.h), so that it does not count the rows the caller may not see,
+ * and a MAC under the node secret, so that a value this server did not write is
+ * refused ------------------------------------------------------------------------------ */
+
+static void next_tag(kz_req *r, int64_t added, char kind, int64_t n, char tag[17])
+{
+    char text[80];
+    unsigned char mac[KZ_HASH_BYTES];
+    int len = snprintf(text, sizeof text, "taxii-next:%lld-%c-%lld", (long long)added, kind, (long long)n);
+    kz_hmac(r->call.node->secret, text, (size_t)len, mac);
+    for (int i = 0; i < 8; i++)
+        snprintf(tag + 2 * i, 3, "%02x", mac[i]);
+}
+
 static kz_rc next_param(kz_req *r, kz_taxii_filter *f)
 {
     const char *v = kz_req_query(r, "next");
     if (!v)
         return KZ_OK;
-    char kind;
+    char kind, tag[17], want[17];
     long long added;
     unsigned long long sealed;
     int used = 0;
-    if (sscanf(v, "%lld-%c-%16llx%n", &added, &kind, &sealed, &used) != 3 || (size_t)used != strlen(v) ||
-        added < 0 || !strchr("irsx", kind))
+    errno = 0;
+    if (strlen(v) > 80 || sscanf(v, "%lld-%c-%16llx-%16[0-9a-f]%n", &added, &kind, &sealed, tag, &used) != 4 ||
+        errno || (size_t)used != strlen(v) || added < 0 || !strchr("irsxmo", kind))
         return kz_fail(&r->err, KZ_EINVAL, "next", "next must be a value from a previous page");
     uint64_t row = kz_cursor_open(sealed);
     long long n = (long long)row;
-    if (row > INT64_MAX)
+    if (row <= INT64_MAX)
+        next_tag(r, added, kind, n, want);
+    if (row > INT64_MAX || strlen(tag) != 16 || !kz_ct_equal(tag, want, 16))
         return kz_fail(&r->err, KZ_EINVAL, "next", "next must be a value from a previous page");
     f->after.added = added;
     f->after.kind = kind;
@@ -309,7 +378,7 @@ static kz_rc next_param(kz_req *r, kz_taxii_filter *f)
     return KZ_OK;
 }
 
-static kz_rc list_filter(kz_req *r, kz_taxii_filter *f, bool objects)
+static kz_rc list_filter(kz_req *r, kz_taxii_filter *f)
 {
     static const char *const allowed[] = {"added_after", "limit", "next", "match[id]", "match[type]",
                                           "match[version]", "match[spec_version]", NULL};
@@ -317,7 +386,7 @@ static kz_rc list_filter(kz_req *r, kz_taxii_filter *f, bool objects)
     f->limit = TAXII_LIMIT_DEFAULT;
     kz_rc rc = kz_req_query_only(r, allowed);
     if (!rc)
-        rc = kz_req_query_time(r, "added_after", &f->added_after);
+        rc = added_after_param(r, &f->added_after);
     const char *l = kz_req_query(r, "limit");
     if (!rc && l) {
         char *end;
@@ -327,7 +396,7 @@ static kz_rc list_filter(kz_req *r, kz_taxii_filter *f, bool objects)
             return kz_fail(&r->err, KZ_EINVAL, "limit", "limit must be a positive integer");
         f->limit = v > TAXII_LIMIT_MAX ? TAXII_LIMIT_MAX : v;  /* the server may give fewer */
     }
-    if (!rc && objects)
+    if (!rc)  /* the manifest and the versions honour every filter of the objects */
         rc = match_list(r, "match[id]", stix_id_ok, &f->ids);
     if (!rc)
         rc = match_list(r, "match[type]", type_ok, &f->types);
@@ -348,30 +417,33 @@ static char *timestamp(kz_req *r, kz_time t)
     return kz_arena_strdup(&r->arena, kz_time_format(t, ts, sizeof ts));
 }
 
-/* The version of a row as TAXII shows it: the object's modified, or its date added. */
+/* The version of a row as TAXII shows it: the object's modified as written, or the
+ * time it was stored (an object without created or modified). */
 static const char *row_version(kz_req *r, const kz_taxii_row *row)
 {
     if (row->kind == 'x' && row->version && row->version[0])
         return row->version;
-    return timestamp(r, row->kind == 'x' && !(row->version && row->version[0]) ? row->added : row->modified);
+    return timestamp(r, row->modified);  /* an observable's: when it came (the import's time) */
 }
 
 static kz_rc page_headers(kz_req *r, const kz_taxii_page *p)
 {
     if (!p->n)
         return KZ_OK;
-    kz_rc rc = kz_reply_header(r, "X-TAXII-Date-Added-First", timestamp(r, p->rows[0].added));
-    return rc ? rc : kz_reply_header(r, "X-TAXII-Date-Added-Last", timestamp(r, p->rows[p->n - 1].added));
+    kz_rc rc = kz_reply_header(r, "X-TAXII-Date-Added-First", timestamp_us(r, p->rows[0].added));
+    return rc ? rc : kz_reply_header(r, "X-TAXII-Date-Added-Last", timestamp_us(r, p->rows[p->n - 1].added));
 }
 
 /* {"more": b, "next": "...", "<key>": [ ... */
-static kz_rc page_head(kz_buf *b, const kz_taxii_page *p, const char *key)
+static kz_rc page_head(kz_req *r, kz_buf *b, const kz_taxii_page *p, const char *key)
 {
     kz_rc rc = kz_buf_printf(b, "{\"more\":%s", p->more ? "true" : "false");
     if (!rc && p->more && p->n) {
         const kz_taxii_row *last = &p->rows[p->n - 1];
-        rc = kz_buf_printf(b, ",\"next\":\"%lld-%c-%016llx\"", (long long)last->added, last->kind,
-                           (unsigned long long)kz_cursor_seal((uint64_t)last->n));
+        char tag[17];
+        next_tag(r, last->added, last->kind, last->n, tag);
+        rc = kz_buf_printf(b, ",\"next\":\"%lld-%c-%016llx-%s\"", (long long)last->added, last->kind,
+                           (unsigned long long)kz_cursor_seal((uint64_t)last->n), tag);
     }
     if (!rc && p->n)
         rc = kz_buf_printf(b, ",\"%s\":[", key);
@@ -400,7 +472,7 @@ static kz_rc collection_page(kz_req *r, kz_taxii_filter *f, bool objects, kz_tax
     if (!rc && !col->can_read)
         rc = kz_fail(&r->err, KZ_EFORBIDDEN, NULL, "this collection cannot be read");
     if (!rc)
-        rc = list_filter(r, f, objects);
+        rc = list_filter(r, f);
     if (!rc && r->params[1]) {  /* one object: match[id] is the path's */
         if (!stix_id_ok(r->params[1], strlen(r->params[1])))
             return kz_fail(&r->err, KZ_ENOTFOUND, "id", "no object %.80s", r->params[1]);
@@ -427,7 +499,7 @@ kz_rc kz_h_taxii_objects(kz_req *r)
         return kz_fail(&r->err, KZ_ENOTFOUND, "id", "no object %.80s in this collection", r->params[1]);
     kz_buf b;
     kz_buf_init(&b, (size_t)1 << 30);
-    rc = page_head(&b, &p, "objects");
+    rc = page_head(r, &b, &p, "objects");
     for (size_t i = 0; !rc && i < p.n; i++) {
         if (i)
             rc = kz_buf_puts(&b, ",");
@@ -447,13 +519,13 @@ kz_rc kz_h_taxii_manifest(kz_req *r)
         return rc;
     kz_buf b;
     kz_buf_init(&b, (size_t)1 << 30);
-    rc = page_head(&b, &p, "objects");
+    rc = page_head(r, &b, &p, "objects");
     for (size_t i = 0; !rc && i < p.n; i++) {
         rc = kz_buf_printf(&b, "%s{\"id\":", i ? "," : "");
         if (!rc)
             rc = kz_json_text_str(&b, p.rows[i].id);
         if (!rc)
-            rc = kz_buf_printf(&b, ",\"date_added\":\"%s\",\"version\":", timestamp(r, p.rows[i].added));
+            rc = kz_buf_printf(&b, ",\"date_added\":\"%s\",\"version\":", timestamp_us(r, p.rows[i].added));
         if (!rc)
             rc = kz_json_text_str(&b, row_version(r, &p.rows[i]));
         if (!rc)
@@ -480,7 +552,7 @@ kz_rc kz_h_taxii_versions(kz_req *r)
         return kz_fail(&r->err, KZ_ENOTFOUND, "id", "no object %.80s in this collection", r->params[1]);
     kz_buf b;
     kz_buf_init(&b, (size_t)1 << 30);
-    rc = page_head(&b, &p, "versions");
+    rc = page_head(r, &b, &p, "versions");
     for (size_t i = 0; !rc && i < p.n; i++) {
         if (i)
             rc = kz_buf_puts(&b, ",");
@@ -495,18 +567,21 @@ kz_rc kz_h_taxii_versions(kz_req *r)
 typedef struct status {
     json_t *successes, *failures;
     size_t total;
+    const char *requested;       /* the request's time, RFC 3339 */
 } status;
 
 static void record(void *ctx, const char *id, const char *version, kz_stix_outcome what, const kz_err *why)
 {
     status *s = ctx;
     s->total++;
+    if (!version)  /* an object without created or modified: the request's time */
+        version = s->requested;
     if (what == KZ_STIX_REJECTED) {
         char msg[sizeof why->field + sizeof why->msg + 4];
         snprintf(msg, sizeof msg, "%s%s%s", why->field, why->field[0] ? ": " : "", why->msg);
-        json_array_append_new(s->failures, json_pack("{s:s, s:s?, s:s}", "id", id, "version", version, "message", msg));
+        json_array_append_new(s->failures, json_pack("{s:s, s:s, s:s}", "id", id, "version", version, "message", msg));
     } else {
-        json_array_append_new(s->successes, json_pack("{s:s, s:s?}", "id", id, "version", version));
+        json_array_append_new(s->successes, json_pack("{s:s, s:s}", "id", id, "version", version));
     }
 }
 
@@ -540,12 +615,12 @@ kz_rc kz_h_taxii_add(kz_req *r)
     if (!col.can_write)
         return kz_fail(&r->err, r->call.who.key_id ? KZ_EFORBIDDEN : KZ_EUNAUTH, NULL,
                        "adding objects needs an analyst or admin key");
-    status st = {json_array(), json_array(), 0};
+    kz_time requested = kz_now_ms();
+    status st = {json_array(), json_array(), 0, timestamp(r, requested)};
     kz_stix_import_opts o = {.tlp = col.tlp, .min_tlp = col.tlp, .on_object = record, .ctx = &st};
     kz_stix_import_report rep;
     body_src src = {&r->body, 0};
     kz_byte_source bs = {body_read, &src};
-    kz_time requested = kz_now_ms();
     if (!st.successes || !st.failures)
         rc = kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
     if (!rc)

@@ -31,4 +31,7 @@ const char *kz_server_lib_version(void);
 /* The node the server serves (for handlers). */
 kz_node *kz_server_node(kz_server *s);
 
+/* The options it runs with (for handlers that advertise its limits). */
+const kz_server_opts *kz_server_options(const kz_server *s);
+
 #endif

@@ -21,6 +21,10 @@ static const kz_field stix_object_fields[] = {
     F(kz_stix_object, recipients, KZ_FT_STRLIST, KZ_FF_READONLY, 256, NULL, kz_check_uuid),
     F(kz_stix_object, allow_clients, KZ_FT_BOOL, KZ_FF_READONLY, 0, NULL, NULL),
     F(kz_stix_object, json, KZ_FT_TEXT, KZ_FF_READONLY, 16 << 20, NULL, NULL),
+    F(kz_stix_object, kz_kind, KZ_FT_STR, KZ_FF_READONLY, 1, NULL, NULL),
+    F(kz_stix_object, kz_id, KZ_FT_STR, KZ_FF_READONLY, 36, NULL, NULL),
+    F(kz_stix_object, replaces, KZ_FT_BOOL, KZ_FF_READONLY, 0, NULL, NULL),
+    F(kz_stix_object, created_by, KZ_FT_STR, KZ_FF_READONLY, 300, NULL, NULL),
 };
 const kz_schema kz_stix_object_schema = {"stix object", stix_object_fields,
                                          sizeof stix_object_fields / sizeof *stix_object_fields};

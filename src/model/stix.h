@@ -3,7 +3,8 @@
  * observed data, identities of organizations outside the directory and marking
  * definitions other than TLP. One row per version of an object and per source
  * organization, shared under TLP like every other shareable object, returned on export
- * and over TAXII. */
+ * and over TAXII. Imported indicators, reports, groupings and sightings keep their text
+ * here too, one row per version, beside the native object they became. */
 #ifndef KZ_MODEL_STIX_H
 #define KZ_MODEL_STIX_H
 
@@ -24,7 +25,12 @@ typedef struct kz_stix_object {
     int tlp;                 /* kz_tlp */
     kz_strlist recipients;
     bool allow_clients;
-    char *json;              /* the object, compact JSON */
+    char *json;              /* the object as it came, without the blanks between tokens */
+    char *kz_kind;           /* "i", "r", "s": the text of an imported indicator, incident
+                                or sighting (its sharing is the native object's); NULL kept */
+    char *kz_id;             /* that native object */
+    bool replaces;           /* served instead of Kizuna's rendering of kz_id */
+    char *created_by;        /* created_by_ref as written, or NULL */
 } kz_stix_object;
 extern const kz_schema kz_stix_object_schema;
 

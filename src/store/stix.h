@@ -19,9 +19,27 @@
 kz_rc kz_store_stix_put(kz_db *db, const kz_stix_object *o, bool *added, kz_err *err);
 
 /* Calls fn for each kept object v may see (of label tlp when tlp >= 0), in the order
- * they were added, in constant memory (the object lives until fn returns). */
+ * they were added, in constant memory (the object lives until fn returns). The texts of
+ * imported native objects are not among them (kz_store_stix_native_each). */
 typedef kz_rc (*kz_stix_kept_fn)(const kz_stix_object *o, void *ctx);
 kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_kept_fn fn, void *ctx, kz_err *err);
+
+/* Calls fn for each stored STIX text (every version, in the order added) of the native
+ * object kz_id of kind ('i', 'r', 's') that v may see, or of every native object of
+ * that kind when kz_id is NULL; the row's sharing is the native object's. */
+kz_rc kz_store_stix_native_each(kz_db *db, const kz_viewer *v, char kind, const char *kz_id, kz_stix_kept_fn fn,
+                                void *ctx, kz_err *err);
+
+/* The native objects that have stored STIX texts, sorted by key (kind then id: "i<uuid>"),
+ * and whether one of the texts stands in place of Kizuna's rendering. Arena memory. */
+typedef struct kz_stix_native {
+    char key[40];
+    bool replaced;
+} kz_stix_native;
+kz_rc kz_store_stix_natives(kz_db *db, kz_arena *a, kz_stix_native **out, size_t *n, kz_err *err);
+
+/* Whether any text is stored under this STIX id. */
+kz_rc kz_store_stix_known(kz_db *db, const char *stix_id, bool *known, kz_err *err);
 
 /* ---- where imported ids went -------------------------------------------------------- */
 
@@ -38,33 +56,40 @@ enum { KZ_TAXII_VERSION_LAST, KZ_TAXII_VERSION_FIRST, KZ_TAXII_VERSION_ALL, KZ_T
 
 typedef struct kz_taxii_filter {
     int tlp;                     /* the collection's label */
-    kz_time added_after;         /* exclusive; 0 = from the start */
+    int64_t added_after;         /* date_added in microseconds, exclusive; 0 = from the start */
     const char *ids;             /* JSON array of STIX ids, or NULL for any */
     const char *types;           /* JSON array of STIX types, or NULL for any */
     const char *spec_versions;   /* JSON array ("2.1"), or NULL for any */
     int version_mode;            /* KZ_TAXII_VERSION_* */
     const char *versions;        /* KZ_TAXII_VERSION_AT: JSON array of times in ms */
     struct {                     /* start after this row (a page's next) */
-        kz_time added;
+        int64_t added;
         char kind;
         int64_t n;
     } after;
     int64_t limit;
+    const char *marking_id;      /* the label's marking definition, served with the objects */
+    kz_time marking_created;
 } kz_taxii_filter;
 
 /* One entry of a collection: kind 'i' indicator, 'r' incident (as a report), 's'
- * sighting, 'x' kept object (with its text). */
+ * sighting, 'x' stored text (kept object, or an imported native object's version),
+ * 'o' organization (as an identity), 'm' the label's marking definition. */
 typedef struct kz_taxii_row {
     char kind;
     int64_t n;
     char *id;                    /* the STIX id */
     char *kz_id;                 /* the Kizuna id ('i', 'r', 's') */
-    kz_time added, modified;
+    int64_t added;               /* date_added in microseconds, strictly increasing */
+    kz_time modified;
     char *version;               /* 'x': as written */
     char *spec_version;
     char *json;                  /* 'x' */
-    char *source;                /* 'x': its source organization and recipients */
+    char *source;                /* the source organization, the sharing the row is
+                                    served under and its recipients */
+    int tlp;
     kz_strlist recipients;
+    bool allow_clients;
 } kz_taxii_row;
 
 /* Up to f->limit rows; *more when further rows follow. Arena memory. */

@@ -310,8 +310,12 @@ kz_rc kz_db_begin(kz_db *db, bool write, kz_err *err)
 
 kz_rc kz_db_commit(kz_db *db, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, db->depth > 1 ? "RELEASE kz_nested" : "COMMIT", err);
-    kz_rc rc = s ? kz__exec_stmt(db, s, err) : KZ_ESTORE;
+    kz_rc rc = KZ_OK;
+    if (db->depth <= 1 && sqlite3_txn_state(db->h, "main") == SQLITE_TXN_WRITE)
+        rc = kz__stix_date_added(db, err);  /* what this transaction added, dated for TAXII */
+    sqlite3_stmt *s = rc ? NULL : kz__stmt(db, db->depth > 1 ? "RELEASE kz_nested" : "COMMIT", err);
+    if (!rc)
+        rc = s ? kz__exec_stmt(db, s, err) : KZ_ESTORE;
     if (rc) {
         kz_db_rollback(db);
         return rc;

@@ -27,7 +27,8 @@ const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS] = {
 };
 
 /* ?16 holds the KZ_GIVEN_* bits. The SET list applies the given fields; the WHERE
- * clause lets the update happen only when one of them would change the row. */
+ * clause lets the update happen only when one of them would change the row. A changed
+ * row is dated again for TAXII when the transaction commits (date_added -1). */
 #define UPSERT_SQL                                                                         \
     "INSERT INTO indicators (" INDICATOR_COLS ")"                                          \
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"           \
@@ -41,7 +42,7 @@ const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS] = {
     "  iif(?16 & 16, min(first_seen, excluded.first_seen), first_seen),"                   \
     "  iif(?16 & 32, max(last_seen, excluded.last_seen), last_seen),"                      \
     "  iif(?16 & 64, excluded.valid_until, valid_until),"                                  \
-    "  iif(?16 & 128, excluded.description, description))"                                 \
+    "  iif(?16 & 128, excluded.description, description)), date_added = -1"                \
     " WHERE NOT (iif(?16 & 1, tlp IS excluded.tlp, 1)"                                     \
     "  AND iif(?16 & 2, recipients IS excluded.recipients, 1)"                             \
     "  AND iif(?16 & 4, allow_clients IS excluded.allow_clients, 1)"                       \
@@ -123,8 +124,8 @@ kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_
 kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "UPDATE indicators SET (" INDICATOR_COLS ") ="
-                                   " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
-                                   " WHERE id = ?1", err);
+                                   " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15),"
+                                   " date_added = -1 WHERE id = ?1", err);
     if (!s)
         return KZ_ESTORE;
     if (kz__bind_fields(s, 1, &kz_indicator_schema, o) < 0) {

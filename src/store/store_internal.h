@@ -39,6 +39,10 @@ typedef const char *(*kz__sql_builder)(unsigned variant, char *buf, size_t size)
 sqlite3_stmt *kz__stmt_variant(kz_db *db, const void *key, unsigned variant,
                                kz__sql_builder build, kz_err *err);
 
+/* Gives the rows inserted by the open write transaction their TAXII date_added
+ * (store_stix.c); called by kz_db_commit before the outermost COMMIT. */
+kz_rc kz__stix_date_added(kz_db *db, kz_err *err);
+
 /* Resets a statement after use so it holds no read snapshot. Always call it. */
 void kz__done(sqlite3_stmt *s);
 

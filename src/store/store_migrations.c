@@ -13,6 +13,14 @@ typedef struct migration {
     const char *sql;
 } migration;
 
+/* A change of modified dates the row again (migration 7): the next tick of taxii_clock
+ * (4 us), or modified in microseconds when later. */
+#define DATE_ADDED_TRIGGER(table)                                                          \
+    "CREATE TRIGGER " table "_date_added AFTER UPDATE OF modified ON " table " BEGIN"       \
+    "  UPDATE taxii_clock SET us = max(us + 4, new.modified * 1000);"                       \
+    "  UPDATE " table " SET date_added = (SELECT us FROM taxii_clock) WHERE n = new.n;"     \
+    "END;"
+
 static const migration migrations[] = {
     {"foundation: meta, organizations, keys, contacts, checks, audit",
      "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
@@ -271,6 +279,77 @@ static const migration migrations[] = {
       * them covers them through the chain (store_audit.c). The node's secrets leave
       * meta for the key file when the node is next opened (svc_node.c). */
      "ALTER TABLE audit ADD COLUMN sig TEXT;"},
+
+    {"stix fidelity: the STIX text of imported native objects; strictly increasing date_added",
+     /* A kept row may back a native object (kz_kind 'i' indicator, 'r' incident, 's'
+      * sighting; kz_id): one row per version of an imported indicator, report, grouping
+      * or sighting, its text as it came. It is shared as its native object is (the view
+      * stix_shared below); replaces: its STIX id is the native object's own, so it is
+      * served instead of Kizuna's rendering of it. created_by: its created_by_ref. */
+     "ALTER TABLE stix_objects ADD COLUMN kz_kind TEXT;"
+     "ALTER TABLE stix_objects ADD COLUMN kz_id TEXT;"
+     "ALTER TABLE stix_objects ADD COLUMN replaces INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE stix_objects ADD COLUMN created_by TEXT;"
+     "ALTER TABLE stix_objects ADD COLUMN kz_n INTEGER;"  /* the native object's row */
+     "CREATE INDEX stix_objects_native ON stix_objects(kz_kind, kz_id) WHERE kz_kind IS NOT NULL;"
+     /* TAXII date_added, in microseconds, strictly increasing over every shareable row
+      * (so that a client paging by added_after misses nothing), ticks 4 us apart (room
+      * just before each row for the identity and marking definition a collection
+      * serves with its first object that refers to them). Rows inserted by one
+      * transaction are dated when it commits, without being written again
+      * (kz__stix_date_added): one taxii_epochs row per table says that the rows from
+      * first_n on are dated base, base + 4, ... in row order (rows are never deleted,
+      * so row numbers only grow); taxii_clock holds the last tick given and the last
+      * row dated per table (*_n). A row whose modified changes is dated again, in
+      * its date_added column (which wins over its epoch): incidents and sightings at
+      * once (the triggers), indicators at commit. Existing rows
+      * are dated in that column, in (time, table, row) order. */
+     "CREATE TABLE taxii_epochs (t TEXT NOT NULL, first_n INTEGER NOT NULL, base INTEGER NOT NULL,"
+     "  PRIMARY KEY (t, first_n)) WITHOUT ROWID;"
+     "ALTER TABLE indicators ADD COLUMN date_added INTEGER;"
+     "ALTER TABLE incidents ADD COLUMN date_added INTEGER;"
+     "ALTER TABLE sightings ADD COLUMN date_added INTEGER;"
+     "ALTER TABLE stix_objects ADD COLUMN date_added INTEGER;"
+     "CREATE TEMP TABLE taxii_backfill AS"
+     " WITH r(t, n, m) AS (SELECT 'i', n, modified FROM indicators UNION ALL SELECT 'r', n, modified FROM incidents"
+     "  UNION ALL SELECT 's', n, modified FROM sightings UNION ALL SELECT 'x', n, added FROM stix_objects),"
+     " k AS (SELECT t, n, m, row_number() OVER (ORDER BY m, t, n) AS rk FROM r)"
+     " SELECT t, n, 4 * rk + max(m * 1000 - 4 * rk) OVER (ORDER BY m, t, n ROWS UNBOUNDED PRECEDING) AS us FROM k;"
+     "UPDATE indicators SET date_added = b.us FROM taxii_backfill b WHERE b.t = 'i' AND b.n = indicators.n;"
+     "UPDATE incidents SET date_added = b.us FROM taxii_backfill b WHERE b.t = 'r' AND b.n = incidents.n;"
+     "UPDATE sightings SET date_added = b.us FROM taxii_backfill b WHERE b.t = 's' AND b.n = sightings.n;"
+     "UPDATE stix_objects SET date_added = b.us FROM taxii_backfill b WHERE b.t = 'x' AND b.n = stix_objects.n;"
+     "CREATE TABLE taxii_clock (one INTEGER PRIMARY KEY CHECK (one = 1), us INTEGER NOT NULL,"
+     "  i_n INTEGER NOT NULL, r_n INTEGER NOT NULL, s_n INTEGER NOT NULL, x_n INTEGER NOT NULL);"
+     "INSERT INTO taxii_clock VALUES (1, coalesce((SELECT max(us) FROM taxii_backfill), 0),"
+     "  coalesce((SELECT max(n) FROM indicators), 0), coalesce((SELECT max(n) FROM incidents), 0),"
+     "  coalesce((SELECT max(n) FROM sightings), 0), coalesce((SELECT max(n) FROM stix_objects), 0));"
+     "DROP TABLE taxii_backfill;"
+     /* indicators, written in bulk, are marked -1 by their writes instead (a trigger
+      * costs each execution of the upsert), and dated at commit */
+     "CREATE INDEX indicators_redate ON indicators(n) WHERE date_added = -1;"
+     DATE_ADDED_TRIGGER("incidents")
+     DATE_ADDED_TRIGGER("sightings")
+     /* what a TAXII collection reads of every row, so that listing reads no text and
+      * meets the native objects in their row order */
+     "CREATE INDEX stix_objects_listing ON stix_objects(kz_n, kz_kind, id, modified, version, spec_version, type,"
+     "  tlp, source, recipients, allow_clients, kz_id, replaces, created_by, date_added);"
+     "CREATE VIEW stix_shared AS SELECT o.n, o.id, o.created, o.modified, o.type, o.version,"
+     "  o.spec_version, o.added, coalesce(o.date_added, (SELECT e.base + 4 * (o.n - e.first_n)"
+     "   FROM taxii_epochs e WHERE e.t = 'x' AND e.first_n <= o.n ORDER BY e.first_n DESC LIMIT 1)) AS date_added,"
+     "  o.json, o.kz_kind, o.kz_id, o.replaces, o.created_by,"
+     "  CASE o.kz_kind WHEN 'i' THEN i.tlp WHEN 'r' THEN r.tlp WHEN 's' THEN s.tlp ELSE o.tlp END AS tlp,"
+     "  CASE o.kz_kind WHEN 'i' THEN i.source WHEN 'r' THEN r.organization WHEN 's' THEN s.observer"
+     "   ELSE o.source END AS source,"
+     "  CASE o.kz_kind WHEN 'i' THEN i.recipients WHEN 'r' THEN r.recipients WHEN 's' THEN s.recipients"
+     "   ELSE o.recipients END AS recipients,"
+     "  CASE o.kz_kind WHEN 'i' THEN i.allow_clients WHEN 'r' THEN r.allow_clients"
+     "   WHEN 's' THEN s.allow_clients ELSE o.allow_clients END AS allow_clients"
+     " FROM stix_objects o"
+     " LEFT JOIN indicators i ON o.kz_kind = 'i' AND i.n = o.kz_n AND i.id = o.kz_id"
+     " LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"
+     " LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"
+     " WHERE o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

@@ -4,18 +4,23 @@
 
 #include "model/enums.h"
 #include "store/store_internal.h"
+#include "util/clock.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define STIX_COLS                                                                          \
     "id, created, modified, type, version, spec_version, added, source, tlp, recipients,"  \
-    " allow_clients, json"
+    " allow_clients, json, kz_kind, kz_id, replaces, created_by"
 
 kz_rc kz_store_stix_put(kz_db *db, const kz_stix_object *o, bool *added, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO stix_objects (" STIX_COLS ")"
-                                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    /* kz_n: the row of the native object (?13 kind, ?14 id), written before its text */
+    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO stix_objects (" STIX_COLS ", kz_n)"
+                                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+                                   " CASE ?13 WHEN 'i' THEN (SELECT n FROM indicators WHERE id = ?14)"
+                                   " WHEN 'r' THEN (SELECT n FROM incidents WHERE id = ?14)"
+                                   " WHEN 's' THEN (SELECT n FROM sightings WHERE id = ?14) END)"
                                    " ON CONFLICT (id, version, source) DO NOTHING", err);
     if (!s)
         return KZ_ESTORE;
@@ -30,15 +35,9 @@ kz_rc kz_store_stix_put(kz_db *db, const kz_stix_object *o, bool *added, kz_err 
 
 enum { EACH_ARENA_ROWS = 256 };
 
-kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_kept_fn fn, void *ctx, kz_err *err)
+/* Steps s (bound by the caller) and calls fn for each row, in constant memory. */
+static kz_rc each_row(kz_db *db, sqlite3_stmt *s, kz_stix_kept_fn fn, void *ctx, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT " STIX_COLS " FROM stix_objects"
-                                   " WHERE (?2 IS NULL OR tlp = ?2)"
-                                   " AND kz_visible(?1, tlp, source, recipients, allow_clients) ORDER BY added, n", err);
-    if (!s)
-        return KZ_ESTORE;
-    kz__bind_viewer(s, 1, v);
-    kz__bind_text(s, 2, tlp >= 0 ? kz_enum_name(&kz_tlp_enum, tlp) : NULL);
     kz_arena rows;
     kz_arena_init(&rows);
     kz_rc out = KZ_OK;
@@ -60,6 +59,87 @@ kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_kept_fn
     if (!out && rc != SQLITE_DONE && rc != SQLITE_ROW)
         out = kz__sqlerr(db, rc, err);
     return out;
+}
+
+kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_kept_fn fn, void *ctx, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT " STIX_COLS " FROM stix_shared"
+                                   " WHERE kz_kind IS NULL AND (?2 IS NULL OR tlp = ?2)"
+                                   " AND kz_visible(?1, tlp, source, recipients, allow_clients) ORDER BY added, n", err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_viewer(s, 1, v);
+    kz__bind_text(s, 2, tlp >= 0 ? kz_enum_name(&kz_tlp_enum, tlp) : NULL);
+    return each_row(db, s, fn, ctx, err);
+}
+
+/* A sighting's text only with its indicator visible to the viewer (?1), as sightings. */
+#define SIGHTED_VISIBLE                                                                    \
+    " AND (kz_kind != 's' OR kz_id IN (SELECT g.id FROM sightings g JOIN indicators vi ON vi.id = g.indicator" \
+    " WHERE kz_visible(?1, vi.tlp, vi.source, vi.recipients, vi.allow_clients)))"
+
+kz_rc kz_store_stix_native_each(kz_db *db, const kz_viewer *v, char kind, const char *kz_id, kz_stix_kept_fn fn,
+                                void *ctx, kz_err *err)
+{
+    sqlite3_stmt *s = kz_id ? kz__stmt(db, "SELECT " STIX_COLS " FROM stix_shared WHERE kz_kind = ?2 AND kz_id = ?3"
+                                           " AND kz_visible(?1, tlp, source, recipients, allow_clients)"
+                                           SIGHTED_VISIBLE " ORDER BY added, n", err)
+                            : kz__stmt(db, "SELECT " STIX_COLS " FROM stix_shared WHERE kz_kind = ?2"
+                                           " AND kz_visible(?1, tlp, source, recipients, allow_clients)"
+                                           SIGHTED_VISIBLE " ORDER BY added, n", err);
+    if (!s)
+        return KZ_ESTORE;
+    char k[2] = {kind, '\0'};
+    kz__bind_viewer(s, 1, v);
+    sqlite3_bind_text(s, 2, k, 1, SQLITE_TRANSIENT);
+    if (kz_id)
+        sqlite3_bind_text(s, 3, kz_id, -1, SQLITE_TRANSIENT);
+    return each_row(db, s, fn, ctx, err);
+}
+
+kz_rc kz_store_stix_natives(kz_db *db, kz_arena *a, kz_stix_native **out, size_t *n, kz_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = kz__stmt(db, "SELECT kz_kind || kz_id, max(replaces) FROM stix_objects WHERE kz_kind IS NOT NULL"
+                                   " GROUP BY kz_kind, kz_id ORDER BY kz_kind || kz_id", err);
+    if (!s)
+        return KZ_ESTORE;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t c2 = cap ? cap * 2 : 256;
+            kz_stix_native *v = kz_arena_calloc(a, c2, sizeof *v);
+            if (!v) {
+                kz__done(s);
+                return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+            }
+            if (*n)
+                memcpy(v, *out, *n * sizeof *v);
+            *out = v;
+            cap = c2;
+        }
+        kz_stix_native *e = &(*out)[*n];
+        const char *key = (const char *)sqlite3_column_text(s, 0);
+        snprintf(e->key, sizeof e->key, "%s", key ? key : "");
+        e->replaced = sqlite3_column_int(s, 1) != 0;
+        (*n)++;
+    }
+    kz__done(s);
+    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
+kz_rc kz_store_stix_known(kz_db *db, const char *stix_id, bool *known, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT 1 FROM stix_objects WHERE id = ?1 LIMIT 1", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    *known = rc == SQLITE_ROW;
+    kz__done(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
 }
 
 kz_rc kz_store_stix_ref_put(kz_db *db, const char *stix_id, char kind, const char *kz_id, const char *version,
@@ -104,33 +184,104 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
     return out;
 }
 
-/* ?1 label, ?2 viewer, ?3 added after, ?4 ids, ?5 types, ?6 spec versions, ?7 limit,
- * ?8 version mode, ?9 versions, ?10-?12 the row to start after. */
+/* ?1 label, ?2 viewer, ?3 added after (us), ?4 ids, ?5 types, ?6 spec versions, ?7 limit,
+ * ?8 version mode, ?9 versions, ?10-?12 the row to start after, ?13 the label's marking
+ * definition id, ?14 its created time.
+ *
+ * A native object whose imported STIX text stands in its place (replaces) is served as
+ * that text, each of its versions a kept row read through stix_shared, which gives it
+ * the native's sharing. The collection also holds what its objects refer to: the
+ * organizations of the directory that are their sources or creators, as identities
+ * ('o'), and the label's marking definition ('m'), each dated just before the first
+ * object that refers to it (object dates are 4 us apart), so that date_added stays
+ * strictly increasing and a client paging by it meets them before that object. */
 
+/* The date_added of a row of table (alias X): its own, else from its epoch. */
+#define DATE_ADDED(t, x)                                                                   \
+    "coalesce(" x ".date_added, (SELECT e.base + 4 * (" x ".n - e.first_n) FROM taxii_epochs e"     \
+    " WHERE e.t = '" t "' AND e.first_n <= " x ".n ORDER BY e.first_n DESC LIMIT 1))"
+
+#define NOT_REPLACED(kind, table)                                                          \
+    " AND NOT EXISTS (SELECT 1 FROM stix_objects x INDEXED BY stix_objects_listing WHERE x.kz_n = " table ".n" \
+    " AND x.kz_kind = '" kind "' AND x.replaces)"
+
+#define INDICATORS_OF_LABEL                                                                \
+    " FROM indicators WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients)" \
+    NOT_REPLACED("i", "indicators")
+#define INCIDENTS_OF_LABEL                                                                 \
+    " FROM incidents WHERE tlp = ?1 AND kz_visible(?2, tlp, organization, recipients, allow_clients)" \
+    NOT_REPLACED("r", "incidents")
+#define SIGHTINGS_OF_LABEL                                                                 \
+    " FROM sightings WHERE tlp = ?1 AND kz_visible(?2, tlp, observer, recipients, allow_clients)" \
+    " AND indicator IN (SELECT id FROM indicators WHERE kz_visible(?2, tlp, source, recipients, allow_clients))" \
+    NOT_REPLACED("s", "sightings")
+/* stix_shared, read through the listing index (no text, native rows in order); the
+ * sharing of a native object's text is the native object's. */
+#define TEXTS_OF_LABEL                                                                     \
+    " FROM (SELECT o.n, o.id, o.modified, o.version, o.spec_version, o.type, o.created_by,"   \
+    "  " DATE_ADDED("x", "o") " AS date_added,"                                               \
+    "  CASE o.kz_kind WHEN 'i' THEN i.tlp WHEN 'r' THEN r.tlp WHEN 's' THEN s.tlp ELSE o.tlp END AS tlp," \
+    "  CASE o.kz_kind WHEN 'i' THEN i.source WHEN 'r' THEN r.organization WHEN 's' THEN s.observer"     \
+    "   ELSE o.source END AS source,"                                                          \
+    "  CASE o.kz_kind WHEN 'i' THEN i.recipients WHEN 'r' THEN r.recipients WHEN 's' THEN s.recipients" \
+    "   ELSE o.recipients END AS recipients,"                                                  \
+    "  CASE o.kz_kind WHEN 'i' THEN i.allow_clients WHEN 'r' THEN r.allow_clients"              \
+    "   WHEN 's' THEN s.allow_clients ELSE o.allow_clients END AS allow_clients"                \
+    "  FROM stix_objects o INDEXED BY stix_objects_listing"                                    \
+    "  LEFT JOIN indicators i ON o.kz_kind = 'i' AND i.n = o.kz_n AND i.id = o.kz_id"            \
+    "  LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"             \
+    "  LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"             \
+    "  WHERE (o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL) AND (o.kz_kind IS NOT 's'"   \
+    "   OR s.indicator IN (SELECT id FROM indicators WHERE kz_visible(?2, tlp, source, recipients, allow_clients)))) t" \
+    " WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients)"
+
+/* For a text of an id stored in several versions, whether it is the last (first) one the
+ * viewer may see in the label; other texts are both. */
+#define VERSION_IS(agg)                                                                    \
+    "iif(t.id IN (SELECT id FROM multi), t.modified = (SELECT " agg "(p.modified) FROM stix_shared p"  \
+    " WHERE p.id = t.id AND p.tlp = ?1 AND kz_visible(?2, p.tlp, p.source, p.recipients, p.allow_clients)), 1)"
+
+/* Every object of the label the viewer may see, read once: the page and the first
+ * object naming each organization both come from it. The texts are joined back for
+ * the page's rows only. */
 static const char taxii_sql[] =
-    "SELECT k, n, id, kz_id, added, modified, version, spec_version, json, src, rcp FROM ("
-    " SELECT 'i' AS k, n, 'indicator--' || id AS id, id AS kz_id, modified AS added, modified,"
-    "  NULL AS version, '2.1' AS spec_version, NULL AS json, 'indicator' AS type, NULL AS src, NULL AS rcp"
-    "  FROM indicators WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients)"
+    "WITH multi(id) AS MATERIALIZED (SELECT id FROM stix_objects GROUP BY id HAVING count(*) > 1),"
+    " objs AS MATERIALIZED ("
+    " SELECT 'i' AS k, n, 'indicator--' || id AS id, id AS kz_id, " DATE_ADDED("i", "indicators") " AS added,"
+    "  modified, NULL AS version, '2.1' AS spec_version, 'indicator' AS type, tlp, recipients, allow_clients,"
+    "  source AS org, NULL AS creator, 1 AS latest, 1 AS earliest" INDICATORS_OF_LABEL
     " UNION ALL"
-    " SELECT 'r', n, 'report--' || id, id, modified, modified, NULL, '2.1', NULL, 'report', NULL, NULL"
-    "  FROM incidents WHERE tlp = ?1 AND kz_visible(?2, tlp, organization, recipients, allow_clients)"
+    " SELECT 'r', n, 'report--' || id, id, " DATE_ADDED("r", "incidents") ", modified, NULL, '2.1', 'report',"
+    "  tlp, recipients, allow_clients, organization, NULL, 1, 1" INCIDENTS_OF_LABEL
     " UNION ALL"
-    " SELECT 's', n, 'sighting--' || id, id, modified, modified, NULL, '2.1', NULL, 'sighting', NULL, NULL"
-    "  FROM sightings WHERE tlp = ?1 AND kz_visible(?2, tlp, observer, recipients, allow_clients)"
-    "  AND indicator IN (SELECT id FROM indicators WHERE kz_visible(?2, tlp, source, recipients, allow_clients))"
+    " SELECT 's', n, 'sighting--' || id, id, " DATE_ADDED("s", "sightings") ", modified, NULL, '2.1', 'sighting',"
+    "  tlp, recipients, allow_clients, observer, NULL, 1, 1" SIGHTINGS_OF_LABEL
     " UNION ALL"
-    " SELECT 'x', n, id, NULL, added, modified, version, spec_version, json, type, source, recipients"
-    "  FROM stix_objects o WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients)"
-    "  AND (?8 >= 2 OR modified = (SELECT iif(?8 = 1, min(p.modified), max(p.modified)) FROM stix_objects p"
-    "   WHERE p.id = o.id AND p.tlp = ?1 AND kz_visible(?2, p.tlp, p.source, p.recipients, p.allow_clients)))"
-    ") WHERE added > ?3"
+    " SELECT 'x', n, id, NULL, date_added, modified, version, spec_version, type, tlp, recipients, allow_clients,"
+    "  source, iif(created_by LIKE 'identity--%', substr(created_by, 11), NULL),"
+    "  " VERSION_IS("max") ", " VERSION_IS("min") TEXTS_OF_LABEL "),"
+    " firsts(org, added) AS (SELECT org, min(added) FROM"
+    "  (SELECT org, added FROM objs UNION ALL SELECT creator, added FROM objs WHERE creator IS NOT NULL)"
+    "  GROUP BY org),"
+    " page AS (SELECT * FROM ("
+    "  SELECT k, n, id, kz_id, added, modified, version, spec_version, type, tlp, recipients, allow_clients, org"
+    "   FROM objs WHERE ?8 >= 2 OR iif(?8 = 1, earliest, latest)"
+    "  UNION ALL"
+    "  SELECT 'o', g.n, 'identity--' || g.id, g.id, f.added - 2, g.modified, NULL, '2.1', 'identity', NULL, NULL, 0,"
+    "   NULL"
+    "   FROM firsts f JOIN organizations g ON g.id = f.org"
+    "  UNION ALL"
+    "  SELECT 'm', 0, ?13, NULL, min(added) - 1, ?14, NULL, '2.1', 'marking-definition', NULL, NULL, 0, NULL"
+    "   FROM firsts HAVING count(*) > 0"
+    " ) WHERE added > ?3"
     " AND (?4 IS NULL OR id IN (SELECT value FROM json_each(?4)))"
     " AND (?5 IS NULL OR type IN (SELECT value FROM json_each(?5)))"
     " AND (?6 IS NULL OR spec_version IN (SELECT value FROM json_each(?6)))"
     " AND (?8 != 3 OR modified IN (SELECT value FROM json_each(?9)))"
     " AND (added, k, n) > (?10, ?11, ?12)"
-    " ORDER BY added, k, n LIMIT ?7";
+    " ORDER BY added, k, n LIMIT ?7)"
+    "SELECT p.k, p.n, p.id, p.kz_id, p.added, p.modified, p.version, p.spec_version, j.json, p.tlp, p.recipients,"
+    " p.allow_clients, p.org FROM page p LEFT JOIN stix_objects j ON p.k = 'x' AND j.n = p.n ORDER BY p.added, p.k, p.n";
 
 kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *f, kz_arena *a,
                           kz_taxii_row **rows, size_t *n, bool *more, kz_err *err)
@@ -154,6 +305,8 @@ kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *
     sqlite3_bind_int64(s, 10, f->after.kind ? f->after.added : -1);
     sqlite3_bind_text(s, 11, k, f->after.kind ? 1 : 0, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 12, f->after.kind ? f->after.n : -1);
+    sqlite3_bind_text(s, 13, f->marking_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 14, f->marking_created);
     kz_taxii_row *out = kz_arena_calloc(a, (size_t)f->limit, sizeof *out);
     if (!out) {
         kz__done(s);
@@ -176,7 +329,10 @@ kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *
         r->version = kz__col_text(s, 6, a);
         r->spec_version = kz__col_text(s, 7, a);
         r->json = kz__col_text(s, 8, a);
-        r->source = kz__col_text(s, 9, a);
+        const char *tlp = (const char *)sqlite3_column_text(s, 9);
+        r->tlp = tlp ? kz_enum_parse(&kz_tlp_enum, tlp) : f->tlp;
+        r->allow_clients = sqlite3_column_int(s, 11) != 0;
+        r->source = kz__col_text(s, 12, a);
         if (!r->id || !r->spec_version || (r->kind == 'x' && !r->json) || kz__col_list(s, 10, &r->recipients, a)) {
             kz__done(s);
             return kz_fail(err, KZ_ENOMEM, NULL, NULL);
@@ -218,4 +374,67 @@ kz_rc kz_store_taxii_status_get(kz_db *db, const char *id, const char *org, kz_a
         out = rc == SQLITE_DONE ? kz_fail(err, KZ_ENOTFOUND, "status", "no status %.40s", id) : kz__sqlerr(db, rc, err);
     kz__done(s);
     return out;
+}
+
+/* ---- date_added ---------------------------------------------------------------------- */
+
+/* Dates the rows inserted into one table since its last dated row (?1 now, in us): an
+ * epoch starting at the next tick after the clock (or now when later), and the clock
+ * moved past the last of them. Nothing when the table has no new rows. */
+#define EPOCH(t, table, last)                                                              \
+    "INSERT INTO taxii_epochs (t, first_n, base) SELECT '" t "', c." last " + 1, max(c.us + 4, ?1)" \
+    " FROM taxii_clock c WHERE EXISTS (SELECT 1 FROM " table " WHERE n > c." last ")",      \
+    "UPDATE taxii_clock SET us = (SELECT e.base FROM taxii_epochs e WHERE e.t = '" t "'"      \
+    " AND e.first_n = taxii_clock." last " + 1) + 4 * ((SELECT max(n) FROM " table ") - " last " - 1)," \
+    " " last " = (SELECT max(n) FROM " table ")"                                            \
+    " WHERE EXISTS (SELECT 1 FROM " table " WHERE n > taxii_clock." last ")"
+
+/* Indicators changed by this transaction (date_added -1), dated in row order from the
+ * next tick (or ?1 now when later); the clock then moves past the last of them. */
+static kz_rc redate_indicators(kz_db *db, int64_t now_us, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "UPDATE indicators SET date_added = (SELECT max(us + 4, ?1) FROM taxii_clock)"
+                                   " + 4 * (r.rk - 1) FROM (SELECT n, row_number() OVER (ORDER BY n) AS rk"
+                                   " FROM indicators WHERE date_added = -1) r WHERE indicators.n = r.n"
+                                   " RETURNING date_added", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_int64(s, 1, now_us);
+    int64_t last = -1;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (sqlite3_column_int64(s, 0) > last)
+            last = sqlite3_column_int64(s, 0);
+    kz__done(s);
+    if (rc != SQLITE_DONE)
+        return kz__sqlerr(db, rc, err);
+    if (last < 0)
+        return KZ_OK;
+    if (!(s = kz__stmt(db, "UPDATE taxii_clock SET us = max(us, ?1)", err)))
+        return KZ_ESTORE;
+    sqlite3_bind_int64(s, 1, last);
+    return kz__exec_stmt(db, s, err);
+}
+
+kz_rc kz__stix_date_added(kz_db *db, kz_err *err)
+{
+    static const char *const sql[] = {
+        EPOCH("i", "indicators", "i_n"), EPOCH("r", "incidents", "r_n"),
+        EPOCH("s", "sightings", "s_n"), EPOCH("x", "stix_objects", "x_n"),
+    };
+    int64_t now_us = kz_now_ms() * 1000;
+    kz_rc rc0 = redate_indicators(db, now_us, err);
+    if (rc0)
+        return rc0;
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+        sqlite3_stmt *s = kz__stmt(db, sql[i], err);
+        if (!s)
+            return KZ_ESTORE;
+        if (i % 2 == 0)
+            sqlite3_bind_int64(s, 1, now_us);
+        kz_rc rc = kz__exec_stmt(db, s, err);
+        if (rc)
+            return rc;
+    }
+    return KZ_OK;
 }

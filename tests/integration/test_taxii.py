@@ -56,6 +56,12 @@ def sid(t):
     return f"{t}--{uuid.uuid4()}"
 
 
+def shared(objects):
+    """The objects of a page without the identities and the marking definition that a
+    collection serves with the objects that refer to them."""
+    return [o for o in objects if o["type"] not in ("identity", "marking-definition")]
+
+
 def obj(t, name, tlp=None, modified="2026-02-01T10:00:00.000Z", **kw):
     o = {"type": t, "spec_version": "2.1", "id": sid(t), "created": "2026-02-01T10:00:00.000Z",
          "modified": modified, "name": name, **kw}
@@ -154,11 +160,14 @@ def test_post_envelope_then_read_it_back(server):
 
     # everything accepted is served back, valid STIX, green
     page = analyst.objects(green).json()
-    served = {o["id"]: o for o in page["objects"]}
+    served = {o["id"]: o for o in shared(page["objects"])}
     assert len(served) == 4 and page["more"] is False
     assert not bundle_errors({"type": "bundle", "id": sid("bundle"), "objects": page["objects"]})
-    names = sorted(o["name"] for o in page["objects"])
+    names = sorted(o["name"] for o in shared(page["objects"]))
     assert names == ["Dropper", "Wave", "a.example", "b.example"]
+    # with what they refer to: the organization's identity and the TLP:GREEN definition
+    extra = {o["id"] for o in page["objects"]} - set(served)
+    assert extra == {f"identity--{org['id']}", TLP2["green"]}, extra
     for o in page["objects"]:
         if o["type"] == "indicator":  # Kizuna's own indicators: marked green
             assert o["object_marking_refs"] == [TLP2["green"]]
@@ -189,7 +198,9 @@ def test_filters_pagination_manifest_and_versions(server):
             break
         assert "next" in body
         params = {"limit": 2, "next": body["next"]}
-    assert pages == 3 and len(seen) == 6 and len(set(seen)) == 6  # last version of the campaign only
+    # last version of the campaign only, with the organization's identity and TLP:GREEN
+    assert pages == 4 and len(seen) == 8 and len(set(seen)) == 8
+    assert seen[:2] == [f"identity--{org['id']}", TLP2["green"]]
     # added_after: only what was added after the first batch
     last_of_first = c.objects(green, **{"match[type]": "indicator"}).headers["X-TAXII-Date-Added-Last"]
     later = c.objects(green, added_after=last_of_first).json()["objects"]
@@ -202,7 +213,7 @@ def test_filters_pagination_manifest_and_versions(server):
     assert sorted(o["name"] for o in c.objects(green, **{"match[id]": ids}).json()["objects"]) == \
         ["p0.example", "p1.example"]
     assert "objects" not in c.objects(green, **{"match[spec_version]": "2.0"}).json()
-    assert len(c.objects(green, **{"match[spec_version]": "2.1"}).json()["objects"]) == 6
+    assert len(c.objects(green, **{"match[spec_version]": "2.1"}).json()["objects"]) == 8
     both = c.objects(green, **{"match[id]": camp["id"], "match[version]": "all"}).json()["objects"]
     assert [o["modified"] for o in both] == ["2026-02-01T10:00:00.000Z", "2026-02-02T10:00:00.000Z"]
     firstv = c.objects(green, **{"match[id]": camp["id"], "match[version]": "first"}).json()["objects"]
@@ -218,7 +229,7 @@ def test_filters_pagination_manifest_and_versions(server):
     assert_taxii_error(c.get(f"/taxii2/api/collections/{green}/objects/{sid('campaign')}/"), 404)
     m = c.get(f"/taxii2/api/collections/{green}/manifest/", limit=100)
     entries = m.json()["objects"]
-    assert len(entries) == 6 and all(e["media_type"] == "application/stix+json;version=2.1" for e in entries)
+    assert len(entries) == 8 and all(e["media_type"] == "application/stix+json;version=2.1" for e in entries)
     assert {e["id"] for e in entries} == set(seen)
     assert m.headers["X-TAXII-Date-Added-Last"] == entries[-1]["date_added"]
     # bad parameters
@@ -247,7 +258,7 @@ def test_tlp_decides_what_each_organization_is_served(server):
         served[name] = {}
         for title, col in cols.items():
             body = t.objects(col["id"]).json()
-            served[name][title] = sorted(o["name"] for o in body.get("objects", []))
+            served[name][title] = sorted(o["name"] for o in shared(body.get("objects", [])))
     assert served["a"]["TLP:AMBER"] == ["amber-a.example", "amber-b.example"]
     assert served["a"]["TLP:RED"] == ["red-b.example"]
     assert served["b"]["TLP:AMBER"] == ["amber-b.example"] and served["b"]["TLP:RED"] == ["red-b.example"]
@@ -255,8 +266,8 @@ def test_tlp_decides_what_each_organization_is_served(server):
     for name in "abc":
         assert served[name]["TLP:GREEN"] == ["green.example"]
     # an object the caller may not see is not found, even by id
-    red = [o for o in Taxii(server.base, ka.key).objects(
-        Taxii(server.base, ka.key).collections()["TLP:RED"]["id"]).json()["objects"]][0]
+    red = shared(Taxii(server.base, ka.key).objects(
+        Taxii(server.base, ka.key).collections()["TLP:RED"]["id"]).json()["objects"])[0]
     tc = Taxii(server.base, kc.key)
     assert_taxii_error(tc.get(f"/taxii2/api/collections/{tc.collections()['TLP:RED']['id']}/objects/{red['id']}/"), 404)
 
@@ -308,8 +319,10 @@ def test_the_url_forms_and_checks_of_the_oasis_client_library(server):
 
     first = get(col_url + "objects/", limit=2)
     assert len(first["objects"]) == 2 and first["more"] is True and first["next"]
-    rest = get(col_url + "objects/", limit=2, next=first["next"])
-    ids = {o["id"] for o in first["objects"] + rest["objects"]}
+    ids, page = {o["id"] for o in first["objects"]}, first
+    while page["more"]:
+        page = get(col_url + "objects/", limit=2, next=page["next"])
+        ids |= {o["id"] for o in page["objects"]}
     assert {o["id"] for o in sent[:3]} <= ids
     one = sent[0]["id"]
     assert [o["id"] for o in get(col_url + "objects/" + one + "/")["objects"]] == [one]

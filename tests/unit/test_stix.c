@@ -447,7 +447,13 @@ static void import_then_export_on_a_node(void **state)
     assert_int_equal(er.incidents, 1);
     assert_int_equal(er.kept, 1);
     assert_int_equal(er.markings, 2);  /* green (indicator), amber (incident, kept) */
-    assert_non_null(strstr(out.p, "\"pattern\":\"[url:value = 'http://phish.example/login']\""));
+    /* imported objects are exported as they came (the pattern as written, not Kizuna's
+     * canonical value), marked with the label they are shared under, once each */
+    const char *url = strstr(out.p, "\"pattern\":\"[url:value = 'HTTP://Phish.Example:80/a/../login']\"");
+    assert_non_null(url);
+    assert_null(strstr(url + strlen("\"pattern\":\"[url"), "[url:value"));
+    assert_non_null(strstr(out.p, "\"x_kizuna_incident\":{\"rsit_type\":\"phishing\",\"sector\":\"health\"},"
+                                  "\"object_marking_refs\":[\"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421\"]}"));
     assert_non_null(strstr(out.p, "[file:name = 'a.exe']"));
 
     /* and the export imports back into the same node without changing anything */
@@ -479,6 +485,49 @@ static void nested_transactions_undo_only_their_own_writes(void **state)
     kz_fixture_free(f);
 }
 
+/* Kept text: blanks go, everything else stays as written; the sharing is replaced only
+ * when it says something else, the other marking refs staying. */
+static void kept_text_is_served_as_written_with_its_sharing(void **state)
+{
+    (void)state;
+    kz_arena a;
+    kz_arena_init(&a);
+    static const char in[] = "{ \"type\": \"location\", \"latitude\": 39.108889,\n  \"name\": \"a  b\\\" c\",\n"
+                             "  \"object_marking_refs\": [\"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da\","
+                             " \"marking-definition--182edb05-2a37-451c-a424-a5f6b26c7c32\"] }";
+    size_t n;
+    char *text = kz_stix_squeeze(&a, in, strlen(in), &n);
+    assert_string_equal(text, "{\"type\":\"location\",\"latitude\":39.108889,\"name\":\"a  b\\\" c\","
+                              "\"object_marking_refs\":[\"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da\","
+                              "\"marking-definition--182edb05-2a37-451c-a424-a5f6b26c7c32\"]}");
+    assert_int_equal(n, strlen(text));
+    kz_buf b;
+    kz_buf_init(&b, 1 << 20);
+    kz_strlist none = {NULL, 0};
+    unsigned bits = 0;
+    /* green: TLP 1.0 green says it already, so the text is as it is */
+    assert_int_equal(kz_stix_write_kept(&b, text, KZ_TLP_GREEN, &none, false, &bits), KZ_OK);
+    assert_string_equal(b.p, text);
+    assert_int_equal(bits, 1u << 6);
+    /* amber: the TLP ref becomes amber's, the statement stays, the rest is byte for byte */
+    kz_buf_reset(&b);
+    char *rec[] = {(char *)"0b8a0b8a-0000-4000-8000-000000000001"};
+    kz_strlist one = {rec, 1};
+    assert_int_equal(kz_stix_write_kept(&b, text, KZ_TLP_AMBER, &one, true, &bits), KZ_OK);
+    assert_string_equal(b.p, "{\"type\":\"location\",\"latitude\":39.108889,\"name\":\"a  b\\\" c\","
+                             "\"object_marking_refs\":[\"marking-definition--182edb05-2a37-451c-a424-a5f6b26c7c32\","
+                             "\"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421\"],"
+                             "\"x_kizuna_recipients\":[\"identity--0b8a0b8a-0000-4000-8000-000000000001\"],"
+                             "\"x_kizuna_allow_clients\":true}");
+    assert_int_equal(bits, 1u << KZ_TLP_AMBER);
+    /* what is not an object is served as it is */
+    kz_buf_reset(&b);
+    assert_int_equal(kz_stix_write_kept(&b, "[1]", KZ_TLP_RED, &none, false, NULL), KZ_OK);
+    assert_string_equal(b.p, "[1]");
+    kz_buf_free(&b);
+    kz_arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +540,7 @@ int main(void)
         cmocka_unit_test(stream_rejects_bad_json_with_line_and_column),
         cmocka_unit_test(import_then_export_on_a_node),
         cmocka_unit_test(nested_transactions_undo_only_their_own_writes),
+        cmocka_unit_test(kept_text_is_served_as_written_with_its_sharing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,10 +100,6 @@ bool kz__hidden(kz_call *c, char kind, const char *id);
 /* Replaces *recipients of an object (source, label) with what the caller is shown of
  * them (kz_tlp_recipients_shown); in place, the array keeps its owner. */
 void kz__show_recipients(const kz_call *c, const char *source, int tlp, bool allow_clients, kz_strlist *recipients);
-/* A kept STIX object's JSON with its x_kizuna_recipients as the caller is shown them
- * (json itself when unchanged, else a copy in c->arena). */
-kz_rc kz__show_kept(const kz_call *c, const char *source, const kz_strlist *recipients, const char *json,
-                    const char **out);
 void kz__show_indicator(const kz_call *c, kz_indicator *o);
 void kz__show_incident(const kz_call *c, kz_incident *o);
 void kz__show_sighting(const kz_call *c, kz_sighting *o);

@@ -5,7 +5,6 @@
 #include "store/directory.h"
 #include "store/sharing.h"
 
-#include "codec/stix.h"
 #include "model/enums.h"
 
 #include <stdio.h>
@@ -158,15 +157,4 @@ bool kz__hidden(kz_call *c, char kind, const char *id)
     else
         return false;
     return !kz_tlp_visible(&c->who, &subj);
-}
-
-kz_rc kz__show_kept(const kz_call *c, const char *source, const kz_strlist *recipients, const char *json,
-                    const char **out)
-{
-    const char *shown[KZ_RECIPIENTS_MAX];
-    size_t all = recipients->n < KZ_RECIPIENTS_MAX ? recipients->n : KZ_RECIPIENTS_MAX;
-    kz_tlp_subject o = {KZ_TLP_RED, source, (const char *const *)recipients->v, all, false};
-    size_t n = kz_tlp_recipients_shown(&c->who, &o, shown);
-    *out = json;
-    return n == all && n == recipients->n ? KZ_OK : kz_stix_with_recipients(json, shown, n, c->arena, out);
 }

@@ -10,9 +10,11 @@
  *   sighting       of an indicator Kizuna has -> a sighting; of anything else -> kept
  *   identity       of an organization of the directory -> accepted; else kept
  *   marking-definition  TLP -> accepted; else kept
- *   observed-data  kept; each of its observables that equals an indicator the caller
- *                  may see is recorded as a sighting of that indicator
+ *   observed-data  kept (only a sighting says an indicator was seen)
  *   anything else  kept
+ * Every accepted indicator, report, grouping and sighting also keeps its text, one row
+ * per version, served in place of Kizuna's rendering (docs/ARCHITECTURE.md, "What came
+ * in goes out"), unless it is one of Kizuna's own objects coming back.
  * The TLP of an object is the most restrictive TLP marking it names, else the import's
  * default. The source is the object's created_by_ref organization when the caller may
  * act for it, else the importing organization. Re-importing the same bundle changes

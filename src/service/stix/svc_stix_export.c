@@ -2,7 +2,9 @@
  * that is flushed to the sink every megabyte, inside one read snapshot. Indicators come
  * through kz_svc_indicator_each (constant memory), incidents page by page, then the
  * sightings and the kept objects; the identities of the organizations named and the TLP
- * marking definitions used close the bundle. */
+ * marking definitions used close the bundle. A native object imported from STIX is
+ * written as the texts it came in (every version), in place of Kizuna's rendering when
+ * one has its id; texts carry the sharing of their native object. */
 #include "service/stix/stix_export.h"
 
 #include "service/directory/orgs.h"
@@ -11,6 +13,7 @@
 #include "service/sharing/indicators.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { FLUSH_AT = 1 << 20, MAX_ORGS = 4096, INCIDENT_PAGE = 200 };
@@ -24,6 +27,10 @@ typedef struct export {
     bool tlp_used[5];
     char (*orgs)[37];        /* organizations named, for their identities */
     size_t n_orgs;
+    unsigned markings;       /* kz_stix_marking_bit of the TLP markings referred to */
+    kz_stix_native *natives; /* native objects with imported texts, sorted */
+    size_t n_natives;
+    bool texts_apart;        /* the texts of indicators and sightings in passes of their own */
     kz_err *err;
 } export;
 
@@ -69,11 +76,51 @@ static kz_rc done(export *ex, kz_rc rc)
     return rc ? rc : flush(ex, false);
 }
 
+/* A stored text (kept, or an imported native object's version) under the sharing it
+ * is exported with, naming its creator's identity and noting its markings. */
+static kz_rc put_text(const kz_stix_object *o, void *ctx)
+{
+    export *ex = ctx;
+    unsigned bits = 0;
+    kz_strlist shown = o->recipients;  /* its recipients as the caller is shown them (sharing.h) */
+    kz__show_recipients(ex->c, o->source, o->tlp, o->allow_clients, &shown);
+    kz_rc rc = next(ex);
+    if (!rc)
+        rc = kz_stix_write_kept(&ex->b, o->json, o->tlp, &shown, o->allow_clients, &bits);
+    ex->markings |= bits;
+    const char *creator = o->created_by ? kz_stix_uuid(o->created_by, "identity") : NULL;
+    name_org(ex, creator);
+    return done(ex, rc);
+}
+
+static kz_rc put_kept(const kz_stix_object *o, void *ctx)
+{
+    export *ex = ctx;
+    ex->rep->kept++;
+    return put_text(o, ctx);
+}
+
+static int native_cmp(const void *key, const void *e) { return strcmp(key, ((const kz_stix_native *)e)->key); }
+
+/* Writes the imported texts of a native object, if it has any; *replaced when one of
+ * them stands in place of Kizuna's rendering. */
+static kz_rc put_native_texts(export *ex, char kind, const char *id, bool *replaced)
+{
+    char key[40];
+    snprintf(key, sizeof key, "%c%s", kind, id);
+    const kz_stix_native *n = ex->n_natives ? bsearch(key, ex->natives, ex->n_natives, sizeof *n, native_cmp) : NULL;
+    *replaced = n && n->replaced;
+    if (!n || (ex->texts_apart && kind != 'r'))
+        return KZ_OK;
+    return kz_store_stix_native_each(ex->c->db, &ex->c->who, kind, id, put_text, ex, ex->err);
+}
+
 static kz_rc put_indicator(const kz_indicator *o, void *ctx)
 {
     export *ex = ctx;
-    kz_rc rc = next(ex);
-    if (!rc)
+    bool replaced;
+    kz_rc rc = put_native_texts(ex, 'i', o->id, &replaced);
+    if (!rc && !replaced && !(rc = next(ex)))
         rc = kz_stix_write_indicator(&ex->b, o);
     name_org(ex, o->source);
     use_tlp(ex, o->tlp);
@@ -86,25 +133,13 @@ static kz_rc put_sighting(const kz_sighting *s, void *ctx)
     export *ex = ctx;
     kz_sighting shown = *s;  /* its recipients as the caller is shown them (sharing.h) */
     kz__show_sighting(ex->c, &shown);
-    kz_rc rc = next(ex);
-    if (!rc)
+    bool replaced;
+    kz_rc rc = put_native_texts(ex, 's', s->id, &replaced);
+    if (!rc && !replaced && !(rc = next(ex)))
         rc = kz_stix_write_sighting(&ex->b, &shown);
     name_org(ex, s->observer);
     use_tlp(ex, s->tlp);
     ex->rep->sightings++;
-    return done(ex, rc);
-}
-
-static kz_rc put_kept(const kz_stix_object *o, void *ctx)
-{
-    export *ex = ctx;
-    const char *json;  /* its recipients as the caller is shown them (sharing.h) */
-    kz_rc rc = kz__show_kept(ex->c, o->source, &o->recipients, o->json, &json);
-    if (!rc)
-        rc = next(ex);
-    if (!rc)
-        rc = kz_buf_puts(&ex->b, json);
-    ex->rep->kept++;
     return done(ex, rc);
 }
 
@@ -155,7 +190,9 @@ static kz_rc put_incidents(export *ex)
         rc = kz_svc_incident_list(c, &ex->o->incident_filter, &pg, &page);
         for (size_t i = 0; !rc && i < page.n; i++) {
             const kz_incident *o = &page.items[i];
-            if (!(rc = next(ex)))
+            bool replaced;
+            rc = put_native_texts(ex, 'r', o->id, &replaced);
+            if (!rc && !replaced && !(rc = next(ex)))
                 rc = kz__stix_write_incident(c, &ex->b, o, &page_arena);
             name_org(ex, o->organization);
             use_tlp(ex, o->tlp);
@@ -212,23 +249,34 @@ kz_rc kz_svc_stix_export(kz_call *c, const kz_stix_export_opts *o, kz_stix_expor
         kz_buf_free(&ex.b);
         return rc;
     }
-    rc = kz_stix_write_bundle_head(&ex.b);
+    rc = kz_store_stix_natives(c->db, c->arena, &ex.natives, &ex.n_natives, c->err);
+    if (!rc)
+        rc = kz_stix_write_bundle_head(&ex.b);
+    /* unfiltered, the imported texts of indicators and sightings are read in one pass
+     * each instead of one lookup per object */
+    ex.texts_apart = !filtered(&o->indicator_filter);
     if (!rc && o->indicators)
         rc = kz_svc_indicator_each(c, &o->indicator_filter, put_indicator, &ex);
+    if (!rc && o->indicators && ex.texts_apart)
+        rc = kz_store_stix_native_each(c->db, &c->who, 'i', NULL, put_text, &ex, c->err);
     /* sightings of the exported indicators: all of them when nothing narrows the export */
     if (!rc && o->indicators && !filtered(&o->indicator_filter))
         rc = kz_store_sighting_each(c->db, &c->who, put_sighting, &ex, c->err);
+    if (!rc && o->indicators && ex.texts_apart)
+        rc = kz_store_stix_native_each(c->db, &c->who, 's', NULL, put_text, &ex, c->err);
     if (!rc && o->incidents)
         rc = put_incidents(&ex);
     if (!rc && o->kept)
         rc = kz_store_stix_each(c->db, &c->who, -1, put_kept, &ex, c->err);
     if (!rc)
         rc = put_identities(&ex);
-    for (int t = 0; !rc && t < 5; t++) {
-        if (!ex.tlp_used[t])
+    for (int t = 0; t < 5; t++)
+        ex.markings |= ex.tlp_used[t] ? 1u << t : 0;
+    for (unsigned bit = 0; !rc && bit < 9; bit++) {  /* every TLP definition referred to */
+        if (!(ex.markings & (1u << bit)))
             continue;
         if (!(rc = next(&ex)))
-            rc = kz_stix_write_marking(&ex.b, t);
+            rc = kz_stix_write_marking_bit(&ex.b, bit);
         rep->markings++;
         rc = done(&ex, rc);
     }

@@ -86,7 +86,7 @@ typedef struct pending_link {
     struct pending_link *next;
 } pending_link;
 
-/* A sighting or observed data resolved at the end: the decoded object, deep-copied. */
+/* A sighting resolved at the end: the decoded object, deep-copied. */
 typedef struct deferred {
     kz_stix_obj obj;
     struct deferred *next;
@@ -102,11 +102,9 @@ typedef struct import {
     kz_arena obj;            /* per object */
     kz_arena keep;           /* for the whole import */
     smap links;              /* STIX indicator id -> pending_link list */
-    smap scos;               /* STIX observable id -> kz_stix_observable */
     smap orgs;               /* organization id -> (void *)1 exists, (void *)2 does not */
     smap written;            /* STIX indicator id -> the Kizuna id this import wrote it to
                                 ("" when the write was withheld: sharing.h) */
-    smap written_values;     /* "<type>:<value>" -> the same, for observed data */
     deferred *later, **later_tail;
     bool changed;
     kz_time now;
@@ -114,6 +112,9 @@ typedef struct import {
 
 static void outcome(import *im, const char *id, const char *version, kz_stix_outcome what, const kz_err *why)
 {
+    char now[40];
+    if (!version)  /* an object without created or modified is versioned by when it came */
+        version = kz_time_format(im->now, now, sizeof now);
     if (what == KZ_STIX_ACCEPTED)
         im->rep->accepted++;
     else if (what == KZ_STIX_KEPT)
@@ -271,29 +272,56 @@ static kz_rc put_ref(import *im, const char *stix_id, char kind, const char *id,
     return kz_store_stix_ref_put(im->c->db, stix_id, kind, id, version, im->c->err);
 }
 
-static kz_rc keep_object(import *im, const kz_stix_obj *obj)
+/* Stores one version of obj's text: a kept object (native NULL), or the text of the
+ * native object it became (kind 'i', 'r', 's' and its id), so that nothing it came with
+ * is lost and its id and every version can be fetched again. *added: a new version. */
+static kz_rc store_text(import *im, const kz_stix_obj *obj, char kind, const char *native, bool *added)
 {
     /* an object without timestamps (an observable, immutable) has one version: "" here,
      * its date added over TAXII */
+    char k[2] = {kind, '\0'};
+    const char *dd = strstr(obj->id, "--");
     kz_stix_object row = {
         .id = (char *)obj->id, .created = obj->created, .modified = obj->modified ? obj->modified : im->now,
         .type = (char *)obj->type, .version = (char *)(obj->version ? obj->version : ""),
         .spec_version = (char *)obj->spec_version,
         .added = im->now, .source = (char *)source_of(im, obj), .tlp = tlp_of(im, obj),
         .allow_clients = obj->allow_clients || im->o->allow_clients, .json = (char *)obj->json,
+        .kz_kind = native ? k : NULL, .kz_id = (char *)native,
+        .replaces = native && dd && strcmp(dd + 2, native) == 0, .created_by = (char *)obj->created_by,
     };
     kz_rc rc = recipients_of(im, obj, &row.recipients);
-    bool added = false;
+    *added = false;
     if (!rc)
-        rc = kz_store_stix_put(im->c->db, &row, &added, im->c->err);
+        rc = kz_store_stix_put(im->c->db, &row, added, im->c->err);
+    if (!rc && *added)
+        im->changed = true;
+    return rc;
+}
+
+static kz_rc keep_object(import *im, const kz_stix_obj *obj)
+{
+    bool added;
+    kz_rc rc = store_text(im, obj, 0, NULL, &added);
     if (rc)
         return kz__import_fatal(rc) ? rc : reject(im, obj, NULL, rc, im->c->err);
-    if (added) {
+    if (added)
         im->rep->kept_new++;
-        im->changed = true;
-    }
     outcome(im, obj->id, obj->version, KZ_STIX_KEPT, NULL);
     return KZ_OK;
+}
+
+/* Whether obj is one of Kizuna's own objects coming back (an export imported again): its
+ * id names the native object uuid of this kind, which no imported text stands for. Such
+ * an object is Kizuna's rendering, so its text is not stored. */
+static bool own_object(import *im, const kz_stix_obj *obj, const char *type, char kind)
+{
+    const char *u = kz_stix_uuid(obj->id, type);
+    bool known = false;
+    kz_err e;
+    if (!u || !id_taken(im, u, kind))
+        return false;
+    return kz_store_stix_known(im->c->db, obj->id, &known, &e) == KZ_OK && !known;
 }
 
 static kz_rc put_indicator(import *im, const kz_stix_obj *obj)
@@ -317,17 +345,17 @@ static kz_rc put_indicator(import *im, const kz_stix_obj *obj)
         return reject(im, obj, NULL, rc, &e);
     kz_upsert res;
     char id[37];
+    bool back = own_object(im, obj, "indicator", 'i'), stored;
     if ((rc = kz_ind_batch_put(&im->b, &ind, given, &res, id, im->c->err)))
         return rc;
     /* hidden: answered as new, nothing written (sharing.h); what refers to it later in
      * the bundle is counted as for a new indicator and written nowhere either */
     bool hidden = im->b.hidden_last;
     char *mine = kz_arena_strdup(&im->keep, hidden ? "" : id);
-    const char *key = kz_arena_printf(&im->obj, "%d:%s", ind.type, ind.value);
-    if (!mine || !key || smap_put(&im->written, &im->keep, obj->id, mine) ||
-        smap_put(&im->written_values, &im->keep, key, mine))
+    if (!mine || smap_put(&im->written, &im->keep, obj->id, mine))
         return KZ_ENOMEM;
-    if (!hidden && (rc = put_ref(im, obj->id, 'i', id, obj->version)))
+    if (!hidden && ((rc = put_ref(im, obj->id, 'i', id, obj->version)) ||
+                    (!back && (rc = store_text(im, obj, 'i', id, &stored)))))
         return rc;
     /* incidents of this import that listed it before it came (created here, for an
      * organization the caller acts for, so linked whatever the caller's own view) */
@@ -426,13 +454,14 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
         return KZ_OK;
     }
     const char *native = kz_stix_uuid(obj->id, "report");
+    bool back = false;  /* one of Kizuna's own reports */
     kz_incident stored;
     kz_tlp_subject subj;
     if (!known && native && kz_store_incident_get(c->db, native, &im->obj, &stored, &e) == KZ_OK &&
         (subj = kz_incident_subject(&stored), kz_tlp_visible(&c->who, &subj))) {
         /* one of Kizuna's own reports coming back (an export imported again): the same
          * incident, unchanged unless the report is newer */
-        known = true;
+        known = back = true;
         snprintf(id, sizeof id, "%s", stored.id);
         snprintf(version, sizeof version, "%s", stored.modified >= obj->modified && obj->version ? obj->version : "");
     }
@@ -458,7 +487,9 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
     if (rc)
         return reject(im, obj, NULL, rc, &e);
     im->changed |= !known || strcmp(version, obj->version ? obj->version : "") != 0;
-    if ((rc = put_ref(im, obj->id, 'r', id, obj->version)) || (rc = link_refs(im, obj, id)))
+    bool text_new;
+    if ((rc = put_ref(im, obj->id, 'r', id, obj->version)) || (rc = link_refs(im, obj, id)) ||
+        (!back && (rc = store_text(im, obj, 'r', id, &text_new))))
         return rc;
     outcome(im, obj->id, obj->version, KZ_STIX_ACCEPTED, NULL);
     return KZ_OK;
@@ -502,69 +533,13 @@ static kz_rc put_sighting(import *im, const kz_stix_obj *obj, const char *indica
     };
     s.last_seen = obj->seen_until ? obj->seen_until : s.first_seen;
     kz_rc rc = recipients_of(im, obj, &s.recipients);
-    bool done;
+    bool done, back = own_object(im, obj, "sighting", 's'), stored;
     if (rc || (rc = record_sighting(im, obj, &s, &done)) || !done)
         return rc;
-    if (indicator[0] && (rc = put_ref(im, obj->id, 's', s.id, obj->version)))
+    if (indicator[0] && ((rc = put_ref(im, obj->id, 's', s.id, obj->version)) ||
+                         (!back && (rc = store_text(im, obj, 's', s.id, &stored)))))
         return rc;
     outcome(im, obj->id, obj->version, KZ_STIX_ACCEPTED, NULL);
-    return KZ_OK;
-}
-
-/* One sighting of indicator from observed data. */
-static kz_rc sight_observed(import *im, const kz_stix_obj *obj, const char *indicator, bool *done)
-{
-    const char *observer = own_org(im, obj->created_by);
-    kz_sighting s = {
-        .indicator = (char *)indicator, .observer = (char *)(observer ? observer : im->acting),
-        .count = obj->number_observed, .first_seen = obj->first_seen, .last_seen = obj->seen_until,
-        .tlp = tlp_of(im, obj), .allow_clients = obj->allow_clients || im->o->allow_clients,
-    };
-    kz_rc rc = recipients_of(im, obj, &s.recipients);
-    return rc ? rc : record_sighting(im, obj, &s, done);
-}
-
-/* Observed data: kept, and each observable equal to an indicator the caller may see (or
- * that this import wrote) is a sighting of it (the observer: the object's creator when
- * the caller may act for it). */
-static kz_rc match_observed(import *im, const kz_stix_obj *obj)
-{
-    kz_call *c = im->c;
-    size_t n = obj->n_observables + obj->refs.n;
-    for (size_t i = 0; i < n; i++) {
-        const kz_stix_observable *ob = i < obj->n_observables ? &obj->observables[i]
-                                                              : smap_get(&im->scos, obj->refs.v[i - obj->n_observables]);
-        if (!ob)
-            continue;
-        kz_norm norm;
-        kz_err e;
-        if (kz_indicator_normalize((kz_ind_type)ob->type, ob->value, strlen(ob->value), &im->obj, "value", &norm, &e))
-            continue;
-        kz_indicator_filter f = {.type = kz_enum_name(&kz_ind_type_enum, ob->type), .q = norm.value};
-        kz_page pg = {NULL, 100};
-        kz_indicator_page page;
-        kz_err *saved = c->err;
-        c->err = &e;  /* as the caller sees them, whoever created the observed data */
-        kz_rc rc = kz_svc_indicator_list(c, &f, &pg, &page);
-        c->err = saved;
-        if (rc)
-            return kz__import_fatal(rc) ? rc : KZ_OK;
-        /* what the caller sees, and what this import itself wrote (for whichever
-         * organization it acts for) */
-        const char *mine = smap_get(&im->written_values, kz_arena_printf(&im->obj, "%d:%s", ob->type, norm.value));
-        bool done = true;
-        for (size_t k = 0; !rc && done && k < page.n; k++) {
-            if (strcmp(page.items[k].value, norm.value) != 0)
-                continue;
-            if (mine && strcmp(mine, page.items[k].id) == 0)
-                mine = NULL;
-            rc = sight_observed(im, obj, page.items[k].id, &done);
-        }
-        if (!rc && done && mine)
-            rc = sight_observed(im, obj, mine, &done);
-        if (rc || !done)
-            return rc;  /* a rejection is reported once */
-    }
     return KZ_OK;
 }
 
@@ -660,20 +635,8 @@ static kz_rc one(import *im, const char *json, size_t len, const char *where)
             return KZ_OK;
         }
         return keep_object(im, &obj);
-    case KZ_STIX_OBSERVED:
-        if ((rc = keep_object(im, &obj)))
-            return rc;
-        return defer(im, &obj);
+    case KZ_STIX_OBSERVED:  /* what was observed, not a sighting: only a sighting says so */
     case KZ_STIX_OTHER:
-        if (obj.single) {  /* an observable that observed data may refer to */
-            kz_stix_observable *ob = kz_arena_alloc(&im->keep, sizeof *ob);
-            const char *value = kz_arena_strdup(&im->keep, obj.value);
-            if (!ob || !value)
-                return KZ_ENOMEM;
-            *ob = (kz_stix_observable){obj.ind_type, value};
-            if ((rc = smap_put(&im->scos, &im->keep, obj.id, ob)))
-                return rc;
-        }
         return keep_object(im, &obj);
     }
     return KZ_OK;
@@ -701,9 +664,7 @@ static kz_rc finish_deferred(import *im)
         kz_arena_init(&im->obj);
         kz_rc rc;
         char ind[37];
-        if (d->obj.kind == KZ_STIX_OBSERVED)
-            rc = match_observed(im, &d->obj);
-        else if (resolve_indicator(im, d->obj.sighting_of, ind))
+        if (resolve_indicator(im, d->obj.sighting_of, ind))
             rc = d->obj.count == 0 ? keep_object(im, &d->obj) : put_sighting(im, &d->obj, ind);
         else
             rc = keep_object(im, &d->obj);  /* a sighting of an indicator Kizuna does not have */
@@ -758,10 +719,8 @@ kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_im
         rc = kz_ind_batch_end(&im.b, rc);
     }
     kz_free(im.links.v);
-    kz_free(im.scos.v);
     kz_free(im.orgs.v);
     kz_free(im.written.v);
-    kz_free(im.written_values.v);
     kz_arena_free(&im.obj);
     kz_arena_free(&im.keep);
     return rc;

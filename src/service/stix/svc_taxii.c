@@ -1,9 +1,13 @@
 /* TAXII 2.1 collections: one per TLP label, holding the indicators, incidents (as
- * reports), sightings and kept STIX objects of that label. Pages come from the store's
+ * reports), sightings and kept STIX objects of that label, with the identities of the
+ * organizations they name and the label's marking definition. Pages come from the store's
  * collection query, which filters with kz_visible; every native object is read again
- * and asked of kz_tlp_visible before its STIX text is written. */
+ * and asked of kz_tlp_visible before its STIX text is written. Stored texts (kept
+ * objects, and imported native objects as they came) are written with the sharing the
+ * row is served under. */
 #include "service/stix/taxii.h"
 
+#include "service/directory/orgs.h"
 #include "service/sharing/sharing.h"
 #include "service/stix/stix_export.h"
 
@@ -58,13 +62,13 @@ static kz_rc render(kz_call *c, const kz_taxii_row *r, char **text)
     kz_rc rc = KZ_OK;
     bool visible = false;
     *text = NULL;
-    if (r->kind == 'x') {  /* its recipients as the caller is shown them (sharing.h) */
-        const char *shown;
-        rc = kz__show_kept(c, r->source, &r->recipients, r->json, &shown);
-        *text = (char *)shown;
-        return rc ? kz_fail(c->err, rc, NULL, "%s", kz_strerror(rc)) : KZ_OK;
-    }
-    if (r->kind == 'i') {
+    if (r->kind == 'x') {  /* kept or imported text, under the sharing it is served with,
+                              its recipients as the caller is shown them (sharing.h) */
+        kz_strlist shown = r->recipients;
+        kz__show_recipients(c, r->source, r->tlp, r->allow_clients, &shown);
+        rc = kz_stix_write_kept(&b, r->json, r->tlp, &shown, r->allow_clients, NULL);
+        visible = true;
+    } else if (r->kind == 'i') {
         kz_indicator o;
         if (!kz_store_indicator_get(c->db, &c->who, r->kz_id, c->arena, &o, &e)) {
             kz_tlp_subject s = kz_indicator_subject(&o);
@@ -82,6 +86,16 @@ static kz_rc render(kz_call *c, const kz_taxii_row *r, char **text)
                 rc = kz__stix_write_incident(c, &b, &o, c->arena);
             }
         }
+    } else if (r->kind == 'm') {
+        rc = kz_stix_write_marking(&b, r->tlp);
+        visible = true;
+    } else if (r->kind == 'o') {  /* as far as the caller may read the directory */
+        kz_org o;
+        kz_err *saved = c->err;
+        c->err = &e;
+        if ((visible = kz_svc_org_get(c, r->kz_id, &o) == KZ_OK))
+            rc = kz_stix_write_identity(&b, &o);
+        c->err = saved;
     } else if (r->kind == 's') {
         kz_sighting o;
         if (!kz_store_sighting_get(c->db, r->kz_id, c->arena, &o, &e)) {
@@ -107,6 +121,8 @@ kz_rc kz_svc_taxii_list(kz_call *c, const kz_taxii_collection *col, kz_taxii_fil
     if (rc)
         return rc;
     f->tlp = col->tlp;
+    f->marking_id = kz_stix_tlp_marking[col->tlp];
+    f->marking_created = KZ_STIX_TLP2_CREATED;
     if ((rc = kz_rtx_begin(c)))
         return rc;
     kz_taxii_row *rows;
