@@ -340,7 +340,7 @@ static kz_rc added_after_param(kz_req *r, int64_t *out)
 
 /* ---- next: "<added us>-<kind>-<sealed row>-<tag>": the row number through the cursor
  * permutation (crypto.h), so that it does not count the rows the caller may not see,
- * and a MAC under the node secret, so that a value this server did not write is
+ * and a MAC under the node's answer key, so that a value this server did not write is
  * refused ------------------------------------------------------------------------------ */
 
 static void next_tag(kz_req *r, int64_t added, char kind, int64_t n, char tag[17])
@@ -348,7 +348,7 @@ static void next_tag(kz_req *r, int64_t added, char kind, int64_t n, char tag[17
     char text[80];
     unsigned char mac[KZ_HASH_BYTES];
     int len = snprintf(text, sizeof text, "taxii-next:%lld-%c-%lld", (long long)added, kind, (long long)n);
-    kz_hmac(r->call.node->secret, text, (size_t)len, mac);
+    kz_hmac(r->call.node->answer_key, text, (size_t)len, mac);  /* keyed apart by the "taxii-next:" prefix */
     for (int i = 0; i < 8; i++)
         snprintf(tag + 2 * i, 3, "%02x", mac[i]);
 }
