@@ -516,6 +516,18 @@ def test_a_copy_of_the_database_without_the_key_file_gives_away_no_secret(server
     assert r.returncode == 1 and "no key file" in r.stderr, r.stderr
 
 
+def undo_stix_fidelity(con):
+    """What the migration after schema 6 added (the STIX texts of native objects, TAXII
+    date_added), taken out again."""
+    con.executescript("DROP VIEW stix_shared; DROP TRIGGER incidents_date_added; DROP TRIGGER sightings_date_added;"
+                      "DROP INDEX indicators_redate; DROP INDEX stix_objects_native; DROP INDEX stix_objects_listing;"
+                      "DROP TABLE taxii_clock; DROP TABLE taxii_epochs;")
+    for table, cols in (("stix_objects", ("kz_kind", "kz_id", "replaces", "created_by", "kz_n", "date_added")),
+                        ("indicators", ("date_added",)), ("incidents", ("date_added",)), ("sightings", ("date_added",))):
+        for col in cols:
+            con.execute(f"ALTER TABLE {table} DROP COLUMN {col}")
+
+
 def make_legacy(db, sign_key=True):
     """Turns a database into one from before key files (schema 5): the secrets back in
     meta (without sign_key, from before signing keys too), no public key row, no
@@ -528,6 +540,7 @@ def make_legacy(db, sign_key=True):
         con.execute("INSERT INTO meta VALUES ('node_sign_key', ?)", (keys["sign-key"],))
     con.execute("DELETE FROM meta WHERE key = 'node_sign_pk'")
     con.execute("ALTER TABLE audit DROP COLUMN sig")
+    undo_stix_fidelity(con)
     con.execute("PRAGMA user_version = 5")
     con.commit()
     con.close()
