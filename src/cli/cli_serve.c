@@ -3,6 +3,7 @@
 
 #include "http/cache.h"
 #include "http/server.h"
+#include "kz_config.h"
 #include "model/validate.h"
 #include "service/core/scheduler.h"
 #include "util/log.h"
@@ -119,6 +120,8 @@ static int run(const kz_args *a)
         .max_body = (size_t)max_body,
         .max_bulk_body = (size_t)max_bulk,
         .grace_ms = (unsigned)grace * 1000,
+        .web_root = kz_arg(a, "web-root"),
+        .vendor_root = kz_arg(a, "vendor-root"),
     };
     int rc = serve(a, node, &so, (unsigned)sched * 1000);
     kz_node_close(node);
@@ -132,6 +135,8 @@ static const kz_opt opts[] = {
     {"threads", "N", "0", "worker threads; 0 = two per core, at least 4"},
     {"max-body", "BYTES", "1048576", "largest request body accepted"},
     {"max-bulk-body", "BYTES", "33554432", "largest body of a bulk upload (POST /indicators/bulk)"},
+    {"web-root", "DIR", KZ_WEB_ROOT, "the web interface's files, served at /"},
+    {"vendor-root", "DIR", KZ_VENDOR_ROOT, "node_modules holding the UI's npm packages, served under /vendor/"},
     {"public", NULL, NULL, "let callers without a key read TLP:CLEAR incidents and indicators"},
     {"scheduler-interval", "SECONDS", "30", "how often recurring checks and other duties run"},
     {"grace", "SECONDS", "10", "on SIGINT/SIGTERM, how long to let in-flight requests finish"},
@@ -152,7 +157,7 @@ static const kz_opt opts[] = {
 
 const kz_cmd kz_cmd_serve = {
     "serve", "--db FILE [options]", "serve the HTTP API (and run scheduled duties)",
-    "Serves the API under /api/v1 until SIGINT or SIGTERM, then stops accepting connections,\n"
+    "Serves the web interface at /, the API under /api/v1 until SIGINT or SIGTERM, then stops accepting connections,\n"
     "lets requests in flight finish and exits 0. Logs one JSON line per request on stderr.",
     opts, run, 0, 0,
 };

@@ -7,6 +7,7 @@
 #include "http/cache.h"
 #include "http/req.h"
 #include "http/router.h"
+#include "http/static.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
@@ -164,6 +165,22 @@ static void access_log(kz_req *r)
            KZ_I("ms", kz_now_ms() - r->started), KZ_S("key", r->call.who.key_id));
 }
 
+/* Every answer forbids framing, sniffing and referrers. The UI and JSON get the strict
+ * policy (no inline script or style); the few HTML pages of the API itself (the check
+ * answer page, the printable record) carry their style inline and run no script. */
+static const char csp_strict[] = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+static const char csp_api_page[] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                                   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+static void add_security_headers(struct MHD_Response *resp, const kz_req *r)
+{
+    bool api_page = strncmp(r->content_type, "text/html", 9) == 0 && !(r->route && strcmp(r->route, "static") == 0);
+    MHD_add_response_header(resp, "Content-Security-Policy", api_page ? csp_api_page : csp_strict);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *conn, kz_req *r)
 {
     struct MHD_Response *resp;
@@ -188,8 +205,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, kz_req *r)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type", r->content_type);
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-store");
+    add_security_headers(resp, r);
     for (int i = 0; i < r->n_headers; i++)
         MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
@@ -237,7 +254,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->status != 500 || r->reply)  /* already answered (413 above) */
         return MHD_YES;
-    kz_router_dispatch(s->node, r);
+    if (kz_static_claims(r->method, r->path))
+        kz_static_serve(r, s->opts.web_root, s->opts.vendor_root);
+    else
+        kz_router_dispatch(s->node, r);
     return send_reply(conn, r);
 }
 

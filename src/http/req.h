@@ -39,6 +39,7 @@ typedef struct kz_req {
     int status;
     json_t *reply;                       /* owned; serialized by the server */
     const char *content_type;            /* default application/json */
+    const char *cache_control;           /* default no-store */
     char *raw;                           /* or a raw body: arena or static memory */
     size_t raw_len;
     char *raw_heap;                      /* or a raw body from kz_malloc, handed to the server */

@@ -15,6 +15,8 @@ typedef struct kz_server_opts {
     size_t max_body;           /* request body ceiling in bytes */
     size_t max_bulk_body;      /* ceiling of bulk routes (KZ_ROUTE_BULK_BODY) */
     unsigned grace_ms;         /* how long stop waits for in-flight requests */
+    const char *web_root;      /* the web interface's files (served at /) */
+    const char *vendor_root;   /* node_modules: npm packages served under /vendor/ */
 } kz_server_opts;
 
 kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out, kz_err *err);
