@@ -151,6 +151,20 @@ void kz_hmac(const unsigned char key[KZ_TOKEN_BYTES], const void *data, size_t n
     crypto_auth_hmacsha256(out, data, n, key);
 }
 
+kz_rc kz_password_hash(const char *password, char out[KZ_PWHASH_TEXT])
+{
+    _Static_assert(KZ_PWHASH_TEXT == crypto_pwhash_STRBYTES, "password hash size");
+    if (crypto_pwhash_str_alg(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return KZ_ENOMEM;
+    return KZ_OK;
+}
+
+bool kz_password_verify(const char *stored, const char *password)
+{
+    return stored && crypto_pwhash_str_verify(stored, password, strlen(password)) == 0;
+}
+
 bool kz_ct_equal(const void *a, const void *b, size_t n) { return sodium_memcmp(a, b, n) == 0; }
 
 void kz_wipe(void *p, size_t n) { sodium_memzero(p, n); }

@@ -65,6 +65,15 @@ void kz_hmac(const unsigned char key[KZ_TOKEN_BYTES], const void *data, size_t n
 /* Constant-time comparison of two equal-length buffers. */
 bool kz_ct_equal(const void *a, const void *b, size_t n);
 
+/* Passwords: Argon2id (crypto_pwhash_str) at libsodium's interactive limits, as a
+ * self-describing string of at most KZ_PWHASH_TEXT bytes (algorithm, cost and salt in
+ * it, so the limits can rise later without breaking stored hashes). KZ_ENOMEM when the
+ * memory for the hash cannot be had. */
+enum { KZ_PWHASH_TEXT = 128 };
+kz_rc kz_password_hash(const char *password, char out[KZ_PWHASH_TEXT]);
+/* True when password matches the stored string (constant work for any password). */
+bool kz_password_verify(const char *stored, const char *password);
+
 /* Wipes a secret from memory in a way the compiler cannot remove. */
 void kz_wipe(void *p, size_t n);
 

@@ -3,6 +3,8 @@
 #define KZ_HTTP_HANDLERS_H
 
 #include "http/req.h"
+#include "http/server.h"
+#include "store/users.h"
 
 /* http_meta.c */
 kz_rc kz_h_health(kz_req *r);
@@ -86,6 +88,35 @@ kz_rc kz_h_indicator_stats(kz_req *r);
 kz_rc kz_h_indicator_sightings(kz_req *r);
 kz_rc kz_h_sighting_create(kz_req *r);
 kz_rc kz_h_sighting_list(kz_req *r);
+
+/* http_users.c: admins manage the users of the web interface */
+kz_rc kz_h_user_create(kz_req *r);
+kz_rc kz_h_user_get(kz_req *r);
+kz_rc kz_h_user_list(kz_req *r);
+kz_rc kz_h_user_update(kz_req *r);
+kz_rc kz_h_user_delete(kz_req *r);
+kz_rc kz_h_user_reset(kz_req *r);
+/* A user as JSON (new reference, NULL on ENOMEM); never any secret. */
+json_t *kz_user_json(const kz_user *u);
+
+/* One string member of a JSON body: where it goes and whether it must be there. */
+typedef struct kz_body_field {
+    const char *name;
+    const char **out;
+    bool required;
+} kz_body_field;
+/* Reads the body's members into fields (strings in the body's memory); KZ_EINVAL naming
+ * an unknown member, a non-string, or a missing required one. */
+kz_rc kz_req_body_strings(kz_req *r, const kz_body_field *fields, size_t n);
+
+/* http_session.c: the web interface's sign-in and second factor */
+kz_rc kz_h_session_create(kz_req *r);
+kz_rc kz_h_session_get(kz_req *r);
+kz_rc kz_h_session_update(kz_req *r);
+kz_rc kz_h_session_delete(kz_req *r);
+kz_rc kz_h_totp_begin(kz_req *r);
+kz_rc kz_h_totp_confirm(kz_req *r);
+kz_rc kz_h_password_set(kz_req *r);
 
 /* http_taxii.c */
 kz_rc kz_h_taxii_discovery(kz_req *r);

@@ -1,5 +1,6 @@
 /* Request dispatch: match the path against the route table, authenticate a bearer
- * (or Basic, for TAXII clients) key if one is given, decode the JSON body, call the
+ * (or Basic, for TAXII clients) key if one is given, else the web interface's session
+ * cookie (with its CSRF check), decode the JSON body, call the
  * handler, and map any failure to {"error": {code, message, field}}. Authorization
  * itself is decided in service/, never here. */
 #include "http/router.h"
@@ -88,6 +89,43 @@ static const char *credentials(kz_req *r)
     return "";
 }
 
+static bool state_changing(const char *method)
+{
+    static const char *const safe[] = {"GET", "HEAD", "OPTIONS"};
+    for (size_t i = 0; i < sizeof safe / sizeof *safe; i++)
+        if (strcmp(method, safe[i]) == 0)
+            return false;
+    return true;
+}
+
+/* The session cookie, when there is one: a valid session makes the request act as its
+ * user; an unknown or ended one leaves it anonymous. A state-changing request signed
+ * in this way must prove with X-CSRF-Token that the page itself sent it. */
+static kz_rc session(kz_req *r)
+{
+    const char *token = kz_req_cookie(r, "kz_session");
+    if (!token)
+        return KZ_OK;
+    kz_session *s = kz_arena_calloc(&r->arena, 1, sizeof *s);
+    if (!s)
+        return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+    kz_rc rc = kz_svc_session_resume(&r->call, token, s);
+    if (rc == KZ_EUNAUTH) {
+        kz_err_clear(&r->err);
+        return KZ_OK;
+    }
+    if (rc)
+        return rc;
+    r->session = s;
+    const char *csrf = kz_req_header(r, "X-CSRF-Token");
+    if (state_changing(r->method) &&
+        (!csrf || strlen(csrf) != strlen(s->csrf) || !kz_ct_equal(csrf, s->csrf, strlen(s->csrf))))
+        return kz_fail(&r->err, KZ_EFORBIDDEN, "X-CSRF-Token",
+                       "a change made with the session cookie needs the X-CSRF-Token header "
+                       "(the csrf value of GET /api/v1/session)");
+    return KZ_OK;
+}
+
 static kz_rc prepare(kz_node *node, kz_req *r, const kz_route *rt)
 {
     kz_rc rc = kz_call_init(&r->call, node, &r->arena, &r->err);
@@ -96,6 +134,8 @@ static kz_rc prepare(kz_node *node, kz_req *r, const kz_route *rt)
     r->call.request_id = r->request_id;
     const char *key = credentials(r);
     if (key && (rc = kz_svc_authenticate(&r->call, key)))
+        return rc;
+    if (!key && !(rt->flags & KZ_ROUTE_NO_SESSION) && (rc = session(r)))
         return rc;
     if (r->body_too_big)
         return kz_fail(&r->err, KZ_ETOOBIG, "", "the request body is larger than %zu bytes", r->body.max);

@@ -7,6 +7,7 @@
 #define C KZ_ROUTE_CACHE
 #define B KZ_ROUTE_BULK_BODY
 #define R KZ_ROUTE_RAW_BODY
+#define NS KZ_ROUTE_NO_SESSION
 #define V1 "/api/v1"
 
 const kz_route kz_routes[] = {
@@ -35,7 +36,7 @@ const kz_route kz_routes[] = {
     {"POST", V1 "/checks", kz_h_check_create, J, "start a communication check (analyst, admin)"},
     {"GET", V1 "/checks", kz_h_check_list, 0, "list checks"},
     {"GET", V1 "/checks/answer/{token}", kz_h_check_answer_page, 0, "the page a mailed answer link opens (changes nothing)"},
-    {"POST", V1 "/checks/answer/{token}", kz_h_check_answer, 0, "answer an invitation; no key needed (a form post gets a page)"},
+    {"POST", V1 "/checks/answer/{token}", kz_h_check_answer, NS, "answer an invitation; no key needed (a form post gets a page)"},
     {"GET", V1 "/checks/{id}", kz_h_check_get, 0, "a check with each invitation's state"},
     {"POST", V1 "/checks/{id}/acknowledge", kz_h_check_acknowledge, J, "answer for a contact of the caller's organization"},
     {"GET", V1 "/stats/checks", kz_h_check_stats, 0, "answer rate, median and p90 time per state: since"},
@@ -78,6 +79,20 @@ const kz_route kz_routes[] = {
     {"GET", V1 "/stats/victims", kz_h_victim_stats, 0, "distinct victims of matched indicators: period, by, since, until, format"},
     {"POST", V1 "/sightings", kz_h_sighting_create, J, "report that an indicator was seen (analyst, admin)"},
     {"GET", V1 "/sightings", kz_h_sighting_list, 0, "sightings summed per indicator: observer, since, until"},
+
+    {"POST", V1 "/session", kz_h_session_create, J | NS, "sign in to the web interface: email, password, totp; sets the session cookie"},
+    {"GET", V1 "/session", kz_h_session_get, 0, "who is signed in, with the CSRF token of the session"},
+    {"PATCH", V1 "/session", kz_h_session_update, J, "change one's own language and time_zone"},
+    {"DELETE", V1 "/session", kz_h_session_delete, 0, "sign out"},
+    {"POST", V1 "/session/totp", kz_h_totp_begin, 0, "start enrolling a TOTP second factor: a new secret"},
+    {"POST", V1 "/session/totp/confirm", kz_h_totp_confirm, J, "turn the second factor on with a code; answers 10 recovery codes"},
+    {"POST", V1 "/password", kz_h_password_set, J | NS, "set a password from a one-time link: token, password"},
+    {"POST", V1 "/users", kz_h_user_create, J, "create a user; answers the one-time link to set the password (admin)"},
+    {"GET", V1 "/users", kz_h_user_list, 0, "list users: organization (admin)"},
+    {"GET", V1 "/users/{id}", kz_h_user_get, 0, "one user (admin)"},
+    {"PATCH", V1 "/users/{id}", kz_h_user_update, J, "change a user: name, organization, role, language, time_zone, disabled (admin)"},
+    {"DELETE", V1 "/users/{id}", kz_h_user_delete, 0, "delete a user (admin)"},
+    {"POST", V1 "/users/{id}/reset", kz_h_user_reset, 0, "forgotten password or lost second factor: clears both, answers a new link (admin)"},
 
     {"GET", V1 "/audit", kz_h_audit_list, 0, "the audit chain (admin)"},
     {"GET", V1 "/audit/verify", kz_h_audit_verify, 0, "verify the audit chain (admin)"},

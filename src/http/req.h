@@ -7,6 +7,7 @@
 #include "model/field.h"
 #include "model/page.h"
 #include "service/core/call.h"
+#include "service/directory/sessions.h"
 #include "util/buf.h"
 #include "util/clock.h"
 
@@ -34,6 +35,7 @@ typedef struct kz_req {
 
     kz_call call;
     kz_err err;
+    kz_session *session;                 /* when signed in by the session cookie */
 
     /* the reply */
     int status;
@@ -53,6 +55,9 @@ typedef kz_rc (*kz_handler)(kz_req *r);
 /* Request accessors (server.c). */
 const char *kz_req_header(kz_req *r, const char *name);
 const char *kz_req_query(kz_req *r, const char *name);
+const char *kz_req_cookie(kz_req *r, const char *name);
+/* The client's IP address as text (arena), or NULL. */
+const char *kz_req_client_address(kz_req *r);
 
 /* The query as an unambiguous cache key: path, then each parameter length-prefixed, in
  * order. NULL when it does not fit. Arena memory. */

@@ -12,6 +12,8 @@ enum {
     KZ_ROUTE_CACHE = 1 << 2,      /* GET whose answer is the same for every authenticated
                                      caller: served from the response cache (http/cache.h) */
     KZ_ROUTE_BULK_BODY = 1 << 3,  /* bulk uploads: the body may grow to the bulk ceiling */
+    KZ_ROUTE_NO_SESSION = 1 << 4, /* the session cookie is not looked at (sign-in, links
+                                     and forms whose token is the credential) */
 };
 
 typedef struct kz_route {

@@ -350,6 +350,34 @@ static const migration migrations[] = {
      " LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"
      " LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"
      " WHERE o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL;"},
+
+    {"user accounts: users, sessions, one-time links, recovery codes, failed sign-ins",
+     /* People who sign in to the web interface; API keys stay for machines. Secrets are
+      * stored as hashes only: Argon2id for passwords, BLAKE2b for random tokens. The
+      * TOTP secret must be readable to check codes, so it is kept as it is. */
+     "CREATE TABLE users ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  email TEXT NOT NULL UNIQUE COLLATE NOCASE, name TEXT NOT NULL,"
+     "  organization TEXT NOT NULL REFERENCES organizations(id),"
+     "  role TEXT NOT NULL, language TEXT NOT NULL, time_zone TEXT NOT NULL,"
+     "  password_hash TEXT, totp_secret TEXT, totp_pending TEXT, totp_last_step INTEGER NOT NULL DEFAULT 0,"
+     "  disabled INTEGER);"
+     "CREATE INDEX users_org ON users(organization, n);"
+     "CREATE TABLE user_sessions ("
+     "  token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+     "  created INTEGER NOT NULL, last_seen INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE INDEX user_sessions_user ON user_sessions(user_id);"
+     "CREATE TABLE user_links ("
+     "  token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+     "  expires INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE INDEX user_links_user ON user_links(user_id);"
+     "CREATE TABLE user_recovery_codes ("
+     "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, code_hash TEXT NOT NULL,"
+     "  PRIMARY KEY (user_id, code_hash)) WITHOUT ROWID;"
+     /* subject: "account:<lower-case e-mail>" or "address:<client IP>" */
+     "CREATE TABLE signin_failures ("
+     "  subject TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_failure INTEGER NOT NULL) WITHOUT ROWID;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

@@ -27,6 +27,7 @@ static const struct {
     [KZ_EVERSION] = {"unsupported version", "version", 409},
     [KZ_ECORRUPT] = {"corrupt or tampered data", "corrupt", 422},
     [KZ_EINTERNAL] = {"internal error", "internal", 500},
+    [KZ_ETOOMANY] = {"too many attempts", "too_many_requests", 429},
 };
 
 kz_rc kz_fail(kz_err *err, kz_rc rc, const char *field, const char *fmt, ...)

@@ -23,6 +23,7 @@ typedef enum kz_rc {
     KZ_EVERSION,     /* a database or file from a newer version */
     KZ_ECORRUPT,     /* a file or chain that fails its checks */
     KZ_EINTERNAL,
+    KZ_ETOOMANY,     /* too many attempts: wait (sign-in slow-down) */
     KZ_RC_COUNT
 } kz_rc;
 

@@ -47,6 +47,10 @@ static const kz_setting settings[] = {
      "wait before the first retry of a failed notice; doubles on every attempt, up to six hours"},
     {"mail.max_age_hours", KZ_SET_INT, "72", 1, 8760, "hours",
      "a notice not delivered this long after it was written is marked expired instead of sent"},
+    {"sessions.idle_minutes", KZ_SET_INT, "60", 1, 10080, "minutes",
+     "a web interface session ends when it has not been used for this long"},
+    {"sessions.absolute_hours", KZ_SET_INT, "12", 1, 720, "hours",
+     "a web interface session ends this long after sign-in, used or not"},
 };
 enum { N_SETTINGS = sizeof settings / sizeof *settings };
 
