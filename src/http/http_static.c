@@ -61,9 +61,7 @@ bool kz_static_claims(const char *method, const char *path)
     return path[0] == '/';
 }
 
-/* A relative path is acceptable when every segment is non-empty, does not start with a
- * dot (no "..", ".", hidden files) and holds no backslash. */
-static bool safe_relative(const char *rel)
+bool kz_static_path_safe(const char *rel)
 {
     if (!rel[0])
         return false;
@@ -88,7 +86,7 @@ typedef struct found {
 static bool open_inside(const char *root, const char *rel, found *f)
 {
     char want[PATH_MAX], real_root[PATH_MAX], real_file[PATH_MAX];
-    if (!safe_relative(rel) || (size_t)snprintf(want, sizeof want, "%s/%s", root, rel) >= sizeof want)
+    if (!kz_static_path_safe(rel) || (size_t)snprintf(want, sizeof want, "%s/%s", root, rel) >= sizeof want)
         return false;
     if (!realpath(root, real_root) || !realpath(want, real_file))
         return false;
@@ -181,7 +179,7 @@ static kz_rc serve(kz_req *r, const char *web_root, const char *vendor_root)
     if (*rel && open_inside(web_root, rel, &f))
         return answer(r, &f, rel);
     /* Dot segments and hidden files are refused, not answered with the UI. */
-    if (*rel && !safe_relative(rel) && strstr(r->path, "/."))
+    if (*rel && !kz_static_path_safe(rel) && strstr(r->path, "/."))
         return kz_fail(&r->err, KZ_ENOTFOUND, NULL, "no such file");
     if (open_inside(web_root, "index.html", &f))
         return answer(r, &f, "index.html");

@@ -17,6 +17,10 @@ bool kz_static_claims(const char *method, const char *path);
  * ETag, or a JSON 404. */
 void kz_static_serve(kz_req *r, const char *web_root, const char *vendor_root);
 
+/* True when rel (a URL path without its leading '/') may name a file: every segment
+ * non-empty, none starting with a dot (no "..", ".", hidden files), no backslash. */
+bool kz_static_path_safe(const char *rel);
+
 /* The npm packages served under /vendor/, NULL-terminated. */
 extern const char *const kz_static_vendor_packages[];
 
