@@ -11,6 +11,7 @@
 #include "service/directory/contacts.h"
 #include "service/directory/keys.h"
 #include "service/core/node.h"
+#include "service/directory/users.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,69 @@ static kz_rc run_check(kz_call *c, kz_demo_data *d, answer *ans, size_t n_ans, k
     return rc;
 }
 
+/* The e-mail domain of an organization's first contact with an address, or NULL. */
+static const char *org_domain(const kz_demo_org *o)
+{
+    for (size_t j = 0; j < o->n_contacts; j++) {
+        const char *at = o->contacts[j].contact.email ? strchr(o->contacts[j].contact.email, '@') : NULL;
+        if (at)
+            return at + 1;
+    }
+    return NULL;
+}
+
+/* One demo user: created, its password set directly (no link), printed on stdout. */
+typedef struct demo_password {
+    const char *text;
+    char hash[KZ_PWHASH_TEXT];
+} demo_password;
+
+static kz_rc demo_user(kz_call *c, const char *email, const char *org_id, const char *org_name, int role,
+                       const char *state, const char *time_zone, const demo_password *pw)
+{
+    kz_user u = {.email = email, .name = "Demo User", .organization = org_id, .role = role,
+                 .language = strcmp(state, "JP") == 0 ? "ja" : "en", .time_zone = time_zone ? time_zone : "UTC"};
+    char *link = NULL;
+    kz_rc rc = kz_svc_user_create(c, &u, "http://127.0.0.1:8470", &link);
+    if (!rc)
+        rc = kz_svc_user_password_now(c, u.id, pw->hash);
+    if (!rc)
+        printf("demo user: %s %s (%s, %s)\n", email, pw->text, kz_enum_name(&kz_key_role_enum, role), org_name);
+    return rc;
+}
+
+/* One user per demo organization (analyst) and an admin of the node's own, all with
+ * one password made for this database (demo data only: real users get a link). */
+static kz_rc demo_users(kz_call *c, kz_demo_data *d, kz_arena *ar)
+{
+    char token[KZ_TOKEN_TEXT];
+    kz_token_new(token);
+    demo_password *password = kz_arena_calloc(ar, 1, sizeof *password);
+    if (password && (!(password->text = kz_arena_printf(ar, "demo-%.16s", token)) ||
+                     kz_password_hash(password->text, password->hash)))
+        password = NULL;
+    const char *node_domain = "kizuna.example";
+    for (size_t i = 0; i < d->n_orgs; i++)
+        if (strcmp(d->orgs[i].org.state, d->node_state) == 0 && org_domain(&d->orgs[i])) {
+            node_domain = org_domain(&d->orgs[i]);
+            break;
+        }
+    char *admin = kz_arena_printf(ar, "admin@%s", node_domain);
+    if (!password || !admin)
+        return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    kz_rc rc = demo_user(c, admin, c->node->org_id, d->node_org_name, KZ_ROLE_ADMIN, d->node_state,
+                         strcmp(d->node_state, "JP") == 0 ? "Asia/Tokyo" : NULL, password);
+    for (size_t i = 0; !rc && i < d->n_orgs; i++) {
+        kz_demo_org *o = &d->orgs[i];
+        const char *domain = org_domain(o);
+        char *email = domain ? kz_arena_printf(ar, "demo@%s", domain) : kz_arena_printf(ar, "demo%zu@kizuna.example", i + 1);
+        const char *tz = o->n_contacts ? o->contacts[0].contact.timezone : NULL;
+        rc = email ? demo_user(c, email, o->org.id, o->org.name, KZ_ROLE_ANALYST, o->org.state, tz, password)
+                   : kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    }
+    return rc;
+}
+
 static int seed(const kz_args *a, const char *db, kz_demo_data *d, kz_arena *ar)
 {
     kz_err err;
@@ -103,6 +167,8 @@ static int seed(const kz_args *a, const char *db, kz_demo_data *d, kz_arena *ar)
                                .next_run = kz_now_ms() + (d->schedule_every_days - d->check_days_ago) * DAY_MS};
         rc = kz_svc_schedule_create(&c, &s);
     }
+    if (!rc)
+        rc = demo_users(&c, d, ar);
     kz_node_close(node);
     if (rc)
         return kz_cli_error(a, "%s%s%s", err.field[0] ? err.field : "", err.field[0] ? ": " : "", err.msg);
@@ -141,6 +207,7 @@ const kz_cmd kz_cmd_demo = {
     "demo", "--db FILE [--data FILE]", "create a database with fictitious demo data",
     "Like init, then loads the demo directory (states, organizations, contacts at .example\n"
     "domains) and a communication check sent a week ago with its answers, so that the\n"
-    "statistics are not empty. Prints the admin API key last.",
+    "statistics are not empty, and one user of the web interface per organization\n"
+    "(\"demo user: EMAIL PASSWORD (ROLE, ORGANIZATION)\" lines). Prints the admin API key last.",
     opts, run, 0, 0,
 };

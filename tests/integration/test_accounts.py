@@ -487,3 +487,36 @@ def test_cli_user_add_refuses_bad_input(server, args, message):
 def test_cli_user_reset_of_an_unknown_address(server):
     r = run_kizuna("user", "reset", "--db", server.db, "--email", "nobody@csirt.example", check=False)
     assert r.returncode == 1 and "no user" in r.stderr
+
+
+# ---- the demo ------------------------------------------------------------------------
+
+def test_demo_gives_every_organization_a_user_who_can_sign_in(tmp_path):
+    import json
+    import subprocess
+    from conftest import KIZUNA, ROOT, Client, free_port, wait_until_serving
+    db = tmp_path / "demo.db"
+    out = run_kizuna("demo", "--db", db, "--data", ROOT / "demo" / "directory.json").stdout.strip().splitlines()
+    assert out[-1].startswith("kz_")  # the admin key stays the last line (make demo reads it)
+    users = [line.split()[2:4] for line in out if line.startswith("demo user: ")]
+    data = json.loads((ROOT / "demo" / "directory.json").read_text())
+    assert len(users) == len(data["organizations"]) + 1  # and an admin of the node's own
+    assert len({email for email, _ in users}) == len(users)
+    port = free_port()
+    proc = subprocess.Popen([KIZUNA, "serve", "--db", str(db), "--listen", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_serving(base, proc)
+        admin = Client(base, out[-1])
+        orgs = {o["id"]: o["name"] for o in admin.get("/organizations", {"limit": 500}).json()["items"]}
+        for email, password in (users[0], users[1], users[-1]):
+            r = requests.post(f"{base}/api/v1/session", json={"email": email, "password": password}, timeout=30)
+            assert r.status_code == 200, r.text
+            assert r.json()["user"]["organization"] in orgs
+        first = requests.post(f"{base}/api/v1/session", json={"email": users[0][0], "password": users[0][1]},
+                              timeout=30).json()["user"]
+        assert first["role"] == "admin" and first["language"] == "ja" and first["time_zone"] == "Asia/Tokyo"
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0

@@ -206,16 +206,12 @@ kz_rc kz_svc_password_set(kz_call *c, const char *token, const char *password, k
     return kz_tx_end(c, rc);
 }
 
-kz_rc kz_svc_user_password_now(kz_call *c, const char *id, const char *password)
+kz_rc kz_svc_user_password_now(kz_call *c, const char *id, const char *pwhash)
 {
-    char pw[KZ_PWHASH_TEXT];
     kz_rc rc = kz_authz_role(c, KZ_ROLE_ADMIN);
-    if (!rc)
-        rc = hash_password(c, password, pw);
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
-    rc = store_password(c, id, pw);
-    kz_wipe(pw, sizeof pw);
+    rc = store_password(c, id, pwhash);
     if (!rc)
         rc = kz_audit(c, "user.password_set", "user", id, NULL);
     return kz_tx_end(c, rc);

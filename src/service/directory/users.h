@@ -43,8 +43,9 @@ kz_rc kz_svc_user_reset(kz_call *c, const char *id_or_email, const char *base_ur
  * KZ_ENOTFOUND naming "token". */
 kz_rc kz_svc_password_set(kz_call *c, const char *token, const char *password, kz_user *out);
 
-/* Sets a password directly, without a link (the demo only). System calls. */
-kz_rc kz_svc_user_password_now(kz_call *c, const char *id, const char *password);
+/* Sets a password directly from its Argon2id string (kz_password_hash), without a
+ * link: the demo only, which gives many users one password hashed once. Admins. */
+kz_rc kz_svc_user_password_now(kz_call *c, const char *id, const char *pwhash);
 
 /* Checks the rules of a new password: KZ_EINVAL naming "password". */
 kz_rc kz_password_check(const char *password, kz_err *err);
