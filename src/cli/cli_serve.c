@@ -1,6 +1,7 @@
 /* kizuna serve: run the HTTP API and the scheduler until SIGINT or SIGTERM. */
 #include "cli/cli.h"
 
+#include "codec/ip.h"
 #include "http/cache.h"
 #include "http/server.h"
 #include "kz_config.h"
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int serve(const kz_args *a, kz_node *node, const kz_server_opts *so, unsigned sched_ms)
 {
@@ -112,6 +114,16 @@ static int run(const kz_args *a)
     node->test_clock = kz_arg(a, "test-clock") != NULL;
     if (mail_options(a, node, kz_arg(a, "listen")))
         return 2;
+    const char *proxy = kz_arg(a, "trusted-proxy");
+    kz_ip ip;
+    if (proxy && !kz_ip_parse_exact(proxy, strlen(proxy), &ip)) {
+        kz_node_close(node);
+        return kz_cli_usage_error(a, "--trusted-proxy must be an IP address");
+    }
+    char index[4096];
+    snprintf(index, sizeof index, "%s/index.html", kz_arg(a, "web-root"));
+    if (access(index, R_OK) != 0)
+        kz_log(KZ_LOG_WARN, "http.no_web_interface", KZ_S("web_root", kz_arg(a, "web-root")));
     kz_cache_enable(kz_arg(a, "no-response-cache") == NULL);
     node->public_clear = kz_arg(a, "public") != NULL;
     kz_server_opts so = {
@@ -122,6 +134,7 @@ static int run(const kz_args *a)
         .grace_ms = (unsigned)grace * 1000,
         .web_root = kz_arg(a, "web-root"),
         .vendor_root = kz_arg(a, "vendor-root"),
+        .trusted_proxy = kz_arg(a, "trusted-proxy"),
     };
     int rc = serve(a, node, &so, (unsigned)sched * 1000);
     kz_node_close(node);
@@ -137,6 +150,7 @@ static const kz_opt opts[] = {
     {"max-bulk-body", "BYTES", "33554432", "largest body of a bulk upload (POST /indicators/bulk)"},
     {"web-root", "DIR", KZ_WEB_ROOT, "the web interface's files, served at /"},
     {"vendor-root", "DIR", KZ_VENDOR_ROOT, "node_modules holding the UI's npm packages, served under /vendor/"},
+    {"trusted-proxy", "IP", NULL, "a reverse proxy in front of the node: its X-Forwarded-For names the client (sign-in slow-down per address)"},
     {"public", NULL, NULL, "let callers without a key read TLP:CLEAR incidents and indicators"},
     {"scheduler-interval", "SECONDS", "30", "how often recurring checks and other duties run"},
     {"grace", "SECONDS", "10", "on SIGINT/SIGTERM, how long to let in-flight requests finish"},

@@ -65,7 +65,21 @@ const char *kz_req_client_address(kz_req *r)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof text);
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, text, sizeof text);
-    return text[0] ? kz_arena_strdup(&r->arena, text) : NULL;
+    if (!text[0])
+        return NULL;
+    /* Behind the trusted reverse proxy the client is the last address it appended. */
+    const char *xff = r->srv->opts.trusted_proxy && strcmp(text, r->srv->opts.trusted_proxy) == 0
+                          ? kz_req_header(r, "X-Forwarded-For")
+                          : NULL;
+    if (xff) {
+        const char *last = strrchr(xff, ',');
+        last = last ? last + 1 : xff;
+        last += strspn(last, " \t");
+        size_t n = strcspn(last, " \t");
+        if (n > 0 && n < INET6_ADDRSTRLEN)
+            return kz_arena_strndup(&r->arena, last, n);
+    }
+    return kz_arena_strdup(&r->arena, text);
 }
 
 typedef struct query_scan {

@@ -165,6 +165,8 @@ static bool vendor_path(const char *path, const char **pkg, size_t *pkg_len, con
 static kz_rc serve(kz_req *r, const char *web_root, const char *vendor_root)
 {
     found f;
+    if (!web_root || !vendor_root)
+        return kz_fail(&r->err, KZ_ENOTFOUND, NULL, "no web interface is served here");
     if (strncmp(r->path, "/vendor/", 8) == 0) {
         const char *pkg, *rel;
         size_t n;

@@ -17,6 +17,8 @@ typedef struct kz_server_opts {
     unsigned grace_ms;         /* how long stop waits for in-flight requests */
     const char *web_root;      /* the web interface's files (served at /) */
     const char *vendor_root;   /* node_modules: npm packages served under /vendor/ */
+    const char *trusted_proxy; /* a reverse proxy's IP: its X-Forwarded-For names the
+                                  client (for the sign-in slow-down); NULL = none */
 } kz_server_opts;
 
 kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out, kz_err *err);

@@ -309,6 +309,36 @@ def test_failed_sign_ins_slow_down_per_address(server):
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
 
 
+def test_behind_a_trusted_proxy_the_slow_down_counts_the_forwarded_client(make_server):
+    s = make_server(extra_args=["--trusted-proxy", "127.0.0.1"])
+    new_user(s, "aiko@csirt.example")
+
+    def attempt(client, email, password="wrong password!"):
+        return requests.post(f"{s.base}/api/v1/session", json={"email": email, "password": password},
+                             headers={"X-Forwarded-For": f"203.0.113.9, {client}"}, timeout=30)
+    for i in range(10):
+        assert attempt("192.0.2.1", f"guess{i}@csirt.example").status_code == 401
+    assert attempt("192.0.2.1", "aiko@csirt.example", PASSWORD).status_code == 429
+    assert attempt("192.0.2.2", "aiko@csirt.example", PASSWORD).status_code == 200
+
+
+def test_forwarded_for_is_ignored_without_a_trusted_proxy(server):
+    for i in range(10):
+        r = requests.post(f"{server.base}/api/v1/session", json={"email": f"g{i}@x.example", "password": "wrong!"},
+                          headers={"X-Forwarded-For": f"192.0.2.{i}"}, timeout=30)
+        assert r.status_code == 401
+    r = requests.post(f"{server.base}/api/v1/session", json={"email": "other@x.example", "password": "wrong!"},
+                      headers={"X-Forwarded-For": "192.0.2.200"}, timeout=30)
+    assert r.status_code == 429
+
+
+def test_serve_refuses_a_trusted_proxy_that_is_no_address(tmp_path):
+    db = tmp_path / "k.db"
+    run_kizuna("init", "--db", db)
+    r = run_kizuna("serve", "--db", db, "--trusted-proxy", "proxy.example", "--listen", "127.0.0.1:0", check=False)
+    assert r.returncode == 2 and "--trusted-proxy" in r.stderr
+
+
 # ---- expiry -------------------------------------------------------------------------
 
 def test_idle_sessions_expire(server):
