@@ -144,3 +144,18 @@ def test_head_answers_headers_without_body(site):
     r = requests.head(site.base + "/js/app.js", timeout=10)
     assert r.status_code == 200 and r.content == b""
     assert r.headers["Content-Type"] == "text/javascript; charset=utf-8"
+
+
+def test_the_api_pages_with_inline_style_get_a_policy_without_script(server):
+    """The check answer page renders its own inline style: it gets default-src 'none'
+    with only inline style allowed (no script at all), and is still not framable."""
+    org = server.org()
+    contact = server.contact(org["id"])
+    r = server.admin.post("/checks", {"contacts": [contact["id"]]})
+    url = r.json()["contacts"][0]["answer_url"]
+    page = requests.get(server.base + "/api/v1/checks/answer/" + url.rsplit("/", 1)[1], timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "style-src 'unsafe-inline'" in csp and "script" not in csp
+    assert "frame-ancestors 'none'" in csp and "form-action 'self'" in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
