@@ -396,3 +396,30 @@ kz_rc kz_store_failures_clear(kz_db *db, const char *subject, kz_err *err)
 {
     return exec_text(db, "DELETE FROM signin_failures WHERE subject = ?1", subject, err);
 }
+
+kz_rc kz_store_users_purge(kz_db *db, kz_time now, kz_time idle_before, kz_time failures_before, int64_t *n,
+                           kz_err *err)
+{
+    const struct {
+        const char *sql;
+        kz_time a, b;
+    } purges[] = {
+        {"DELETE FROM user_sessions WHERE expires <= ?1 OR last_seen < ?2", now, idle_before},
+        {"DELETE FROM user_links WHERE expires <= ?1", now, 0},
+        {"DELETE FROM signin_failures WHERE last_failure < ?1", failures_before, 0},
+    };
+    *n = 0;
+    for (size_t i = 0; i < sizeof purges / sizeof *purges; i++) {
+        sqlite3_stmt *s = kz__stmt(db, purges[i].sql, err);
+        if (!s)
+            return KZ_ESTORE;
+        sqlite3_bind_int64(s, 1, purges[i].a);
+        if (sqlite3_bind_parameter_count(s) > 1)
+            sqlite3_bind_int64(s, 2, purges[i].b);
+        kz_rc rc = kz__exec_stmt(db, s, err);
+        if (rc)
+            return rc;
+        *n += sqlite3_changes(db->h);
+    }
+    return KZ_OK;
+}

@@ -82,6 +82,12 @@ kz_rc kz_store_session_touch(kz_db *db, const char *hash, kz_time now, kz_err *e
 kz_rc kz_store_session_delete(kz_db *db, const char *hash, kz_err *err);
 kz_rc kz_store_sessions_end_user(kz_db *db, const char *user_id, kz_err *err);
 
+/* Deletes sessions ended by now (absolute end, or unused since before idle_before),
+ * expired links and failure counters last touched before failures_before; *n is the
+ * number of rows deleted. */
+kz_rc kz_store_users_purge(kz_db *db, kz_time now, kz_time idle_before, kz_time failures_before, int64_t *n,
+                           kz_err *err);
+
 /* Failed sign-ins per subject ("account:..." or "address:..."). get gives 0 failures
  * for an unknown subject. */
 kz_rc kz_store_failures_get(kz_db *db, const char *subject, int64_t *failures, kz_time *last, kz_err *err);

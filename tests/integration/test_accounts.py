@@ -368,6 +368,30 @@ def test_sessions_end_at_the_absolute_expiry_however_busy(server):
     assert b.get("/session").status_code == 401
 
 
+def test_the_scheduler_deletes_ended_sessions_and_expired_links(server):
+    import sqlite3
+    assert server.admin.patch("/settings", {"sessions.idle_minutes": 1}).status_code == 200
+    new_user(server, "aiko@csirt.example")
+    server.admin.post("/users", {"email": "later@csirt.example", "name": "L", "organization": server.admin.org,
+                                 "role": "viewer"})
+    b = Browser(server)
+    b.sign_in("aiko@csirt.example")
+
+    def rows():
+        db = sqlite3.connect(server.db)
+        try:
+            return [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("user_sessions", "user_links")]
+        finally:
+            db.close()
+    assert rows() == [1, 1]
+    server.advance(24 * 3600 + 60)  # wakes the scheduler (one-second interval here)
+    deadline = time.time() + 15
+    while rows() != [0, 0] and time.time() < deadline:
+        time.sleep(0.1)
+    assert rows() == [0, 0]
+    assert "session.purge" in audit_actions(server)
+
+
 # ---- TOTP -----------------------------------------------------------------------------
 
 def enrol(server, b):

@@ -4,6 +4,7 @@
 
 #include "service/core/call.h"
 #include "service/directory/checks.h"
+#include "service/directory/sessions.h"
 #include "service/core/notify.h"
 #include "service/core/outbox.h"
 #include "service/requests/requests.h"
@@ -27,6 +28,7 @@ static const struct {
     {"check_schedules", run_check_schedules},
     {"request_escalations", kz_svc_request_escalate_due},
     {"request_warnings", kz_svc_request_warn_due},
+    {"session_purge", kz_svc_sessions_purge},
     {"mail_outbox", kz_svc_outbox_deliver},  /* last: sends what the duties above wrote */
 };
 

@@ -51,6 +51,10 @@ kz_rc kz_svc_totp_begin(kz_call *c, const kz_session *s, char secret[KZ_TOTP_SEC
  * now and codes receives 10 recovery codes (shown once, stored as hashes). */
 kz_rc kz_svc_totp_confirm(kz_call *c, kz_session *s, const char *code, char codes[KZ_RECOVERY_CODES][KZ_RECOVERY_TEXT]);
 
+/* Scheduler duty: deletes ended sessions, expired links and forgotten failure counters
+ * (audited as one event when anything went). The number of rows, or -1 with c->err. */
+long kz_svc_sessions_purge(kz_call *c);
+
 /* The CSRF token of a session token (HMAC under the node's secret, so it needs no
  * storage and a stolen database does not reveal it). */
 void kz_session_csrf(const kz_node *node, const char *token, char out[KZ_TOKEN_TEXT]);

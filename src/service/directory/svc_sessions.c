@@ -315,6 +315,20 @@ kz_rc kz_svc_session_update(kz_call *c, kz_session *s, const char *language, con
     return kz_tx_end(c, rc);
 }
 
+long kz_svc_sessions_purge(kz_call *c)
+{
+    kz_time now = kz_now_ms();
+    int64_t idle_ms = kz_setting_int(c, "sessions.idle_minutes") * 60 * 1000, n = 0;
+    kz_rc rc = kz_tx_begin(c);
+    if (!rc)
+        rc = kz_store_users_purge(c->db, now, now - idle_ms, now - FAILURES_FORGOTTEN_MS, &n, c->err);
+    char detail[48];
+    snprintf(detail, sizeof detail, "%lld ended or expired rows", (long long)n);
+    if (!rc && n > 0)
+        rc = kz_audit(c, "session.purge", "session", NULL, detail);
+    return kz_tx_end(c, rc) ? -1 : (long)n;
+}
+
 /* ---- the second factor --------------------------------------------------------- */
 
 /* Percent-encodes v for a URI (RFC 3986 unreserved characters pass). Arena. */
