@@ -99,14 +99,16 @@ kz_rc kz_h_user_reset(kz_req *r);
 /* A user as JSON (new reference, NULL on ENOMEM); never any secret. */
 json_t *kz_user_json(const kz_user *u);
 
-/* One string member of a JSON body: where it goes and whether it must be there. */
+/* One member of a JSON body: a string into out, or (when boolean is set) true/false
+ * into *boolean as 1/0; and whether it must be there. */
 typedef struct kz_body_field {
     const char *name;
     const char **out;
     bool required;
+    int *boolean;
 } kz_body_field;
 /* Reads the body's members into fields (strings in the body's memory); KZ_EINVAL naming
- * an unknown member, a non-string, or a missing required one. */
+ * an unknown member, one of the wrong type, or a missing required one. */
 kz_rc kz_req_body_strings(kz_req *r, const kz_body_field *fields, size_t n);
 
 /* http_session.c: the web interface's sign-in and second factor */

@@ -24,12 +24,18 @@ kz_rc kz_req_body_strings(kz_req *r, const kz_body_field *fields, size_t n)
             return kz_fail(&r->err, KZ_EINVAL, key, "unknown field '%.64s'", key);
         if (json_is_null(v) && !fields[i].required)
             continue;
+        if (fields[i].boolean) {
+            if (!json_is_boolean(v))
+                return kz_fail(&r->err, KZ_EINVAL, key, "%s must be true or false", fields[i].name);
+            *fields[i].boolean = json_is_true(v);
+            continue;
+        }
         if (!json_is_string(v))
             return kz_fail(&r->err, KZ_EINVAL, key, "%s must be a string", fields[i].name);
         *fields[i].out = json_string_value(v);
     }
     for (size_t i = 0; i < n; i++)
-        if (fields[i].required && !*fields[i].out)
+        if (fields[i].required && !fields[i].boolean && !*fields[i].out)
             return kz_fail(&r->err, KZ_EINVAL, fields[i].name, "%s is required", fields[i].name);
     return KZ_OK;
 }
@@ -120,29 +126,15 @@ kz_rc kz_h_user_update(kz_req *r)
 {
     kz_user_patch p = {.role = -1, .disabled = -1};
     const char *role = NULL;
-    json_t *body, *dis;
-    kz_rc rc = kz_req_body_object(r, &body);
-    if (rc)
-        return rc;
-    /* "disabled" is the one boolean; the rest are strings */
-    if ((dis = json_object_get(body, "disabled"))) {
-        if (!json_is_boolean(dis))
-            return kz_fail(&r->err, KZ_EINVAL, "disabled", "disabled must be true or false");
-        p.disabled = json_is_true(dis);
-        json_incref(dis);
-        json_object_del(body, "disabled");
-    }
     const kz_body_field fields[] = {
-        {"name", &p.name, false},         {"organization", &p.organization, false}, {"role", &role, false},
-        {"language", &p.language, false}, {"time_zone", &p.time_zone, false},
+        {"name", &p.name, false, NULL},         {"organization", &p.organization, false, NULL},
+        {"role", &role, false, NULL},           {"language", &p.language, false, NULL},
+        {"time_zone", &p.time_zone, false, NULL}, {"disabled", NULL, false, &p.disabled},
     };
-    rc = kz_req_body_strings(r, fields, sizeof fields / sizeof *fields);
-    if (dis) {
-        json_object_set_new(body, "disabled", dis);
-    }
+    kz_user u;
+    kz_rc rc = kz_req_body_strings(r, fields, sizeof fields / sizeof *fields);
     if (!rc)
         rc = parse_role(r, role, &p.role);
-    kz_user u;
     if (!rc)
         rc = kz_svc_user_update(&r->call, r->params[0], &p, &u);
     return rc ? rc : kz_reply(r, 200, kz_user_json(&u));
