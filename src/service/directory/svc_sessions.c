@@ -117,9 +117,10 @@ static void make_dummy(void)
  * or its password does not exist, so that neither answers faster. */
 static bool password_ok(const kz_user_secrets *sec, const char *password)
 {
+    /* made on the first sign-in of any kind, so that its cost marks no answer */
+    pthread_once(&dummy_once, make_dummy);
     if (sec && sec->password_hash)
         return kz_password_verify(sec->password_hash, password);
-    pthread_once(&dummy_once, make_dummy);
     kz_password_verify(dummy_hash, password);
     return false;
 }
@@ -247,34 +248,54 @@ kz_rc kz_svc_session_create(kz_call *c, const kz_signin *in, kz_session *out, in
     return kz_tx_end(c, open_session(c, &subj, out));
 }
 
-kz_rc kz_svc_session_resume(kz_call *c, const char *token, kz_session *out)
+/* The session of hash, its user, the idle setting and the user's organization, read
+ * in one read transaction (one snapshot, and the file locks taken once). */
+static kz_rc load_session(kz_call *c, const char *hash, kz_session *out, kz_session_row *row, kz_org *org)
 {
     static const char gone[] = "the session has ended; sign in again";
+    kz_err e2;
+    kz_rc rc = kz_rtx_begin(c);
+    if (rc)
+        return rc;
+    rc = kz_store_session_get(c->db, hash, c->arena, row, &out->user, &e2);
+    if (rc)
+        rc = kz_fail(c->err, rc == KZ_ENOTFOUND ? KZ_EUNAUTH : rc, NULL, "%s", rc == KZ_ENOTFOUND ? gone : e2.msg);
+    if (!rc) {
+        fill_times(c, out, row->last_seen, row->expires);
+        if (kz_now_ms() >= out->idle_expires_at || out->user.disabled)
+            rc = kz_fail(c->err, KZ_EUNAUTH, NULL, gone);
+    }
+    if (!rc && (rc = kz_store_org_get(c->db, out->user.organization, c->arena, org, &e2)))
+        rc = kz_fail(c->err, rc, NULL, "%s", e2.msg);
+    kz_rtx_end(c);
+    return rc;
+}
+
+kz_rc kz_svc_session_resume(kz_call *c, const char *token, kz_session *out)
+{
     size_t n = strlen(token);
+    memset(out, 0, sizeof *out);
     if (n < 16 || n >= KZ_TOKEN_TEXT)
-        return kz_fail(c->err, KZ_EUNAUTH, NULL, gone);
+        return kz_fail(c->err, KZ_EUNAUTH, NULL, "the session has ended; sign in again");
     char hash[KZ_HASH_HEX];
     kz_hash_hex(token, n, hash);
     kz_session_row row;
-    kz_err e2;
-    memset(out, 0, sizeof *out);
-    kz_rc rc = kz_store_session_get(c->db, hash, c->arena, &row, &out->user, &e2);
-    if (rc)
-        return kz_fail(c->err, rc == KZ_ENOTFOUND ? KZ_EUNAUTH : rc, NULL, "%s", rc == KZ_ENOTFOUND ? gone : e2.msg);
-    kz_time now = kz_now_ms();
-    fill_times(c, out, row.last_seen, row.expires);
-    if (now >= out->idle_expires_at || out->user.disabled)
-        return kz_fail(c->err, KZ_EUNAUTH, NULL, gone);
     kz_org org;
-    if ((rc = kz_store_org_get(c->db, out->user.organization, c->arena, &org, &e2)))
-        return kz_fail(c->err, rc, NULL, "%s", e2.msg);
+    kz_rc rc = load_session(c, hash, out, &row, &org);
+    if (rc)
+        return rc;
     snprintf(out->token, sizeof out->token, "%s", token);
     kz_session_csrf(c->node, token, out->csrf);
     /* Touching is what keeps the session alive; often enough for the shortest idle
      * setting, rarely enough not to write on every request. */
+    kz_time now = kz_now_ms();
     int64_t every = out->idle_seconds * 1000 / 10 < 60000 ? out->idle_seconds * 1000 / 10 : 60000;
-    if (now - row.last_seen >= every && !kz_store_session_touch(c->db, hash, now, &e2))
-        fill_times(c, out, now, row.expires);
+    kz_err e2;
+    if (now - row.last_seen >= every && !kz_store_session_touch(c->db, hash, now, &e2)) {
+        out->idle_expires_at = now + out->idle_seconds * 1000;
+        if (out->idle_expires_at > out->expires_at)
+            out->idle_expires_at = out->expires_at;
+    }
     c->who.key_id = kz_arena_printf(c->arena, "user:%s", out->user.id);
     c->who.org = out->user.organization;
     c->who.role = out->user.role;
