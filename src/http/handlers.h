@@ -116,6 +116,7 @@ kz_rc kz_h_session_create(kz_req *r);
 kz_rc kz_h_session_get(kz_req *r);
 kz_rc kz_h_session_update(kz_req *r);
 kz_rc kz_h_session_delete(kz_req *r);
+kz_rc kz_h_session_password(kz_req *r);
 kz_rc kz_h_totp_begin(kz_req *r);
 kz_rc kz_h_totp_confirm(kz_req *r);
 kz_rc kz_h_password_set(kz_req *r);

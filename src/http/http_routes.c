@@ -84,6 +84,7 @@ const kz_route kz_routes[] = {
     {"GET", V1 "/session", kz_h_session_get, 0, "who is signed in, with the CSRF token of the session"},
     {"PATCH", V1 "/session", kz_h_session_update, J, "change one's own language and time_zone"},
     {"DELETE", V1 "/session", kz_h_session_delete, 0, "sign out"},
+    {"POST", V1 "/session/password", kz_h_session_password, J, "change one's own password: current_password, password; other sessions end"},
     {"POST", V1 "/session/totp", kz_h_totp_begin, 0, "start enrolling a TOTP second factor: a new secret"},
     {"POST", V1 "/session/totp/confirm", kz_h_totp_confirm, J, "turn the second factor on with a code; answers 10 recovery codes"},
     {"POST", V1 "/password", kz_h_password_set, J | NS, "set a password from a one-time link: token, password"},

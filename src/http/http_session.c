@@ -94,6 +94,21 @@ kz_rc kz_h_session_delete(kz_req *r)
     return rc ? rc : kz_reply(r, 204, json_null());
 }
 
+kz_rc kz_h_session_password(kz_req *r)
+{
+    const char *current = NULL, *password = NULL;
+    const kz_body_field fields[] = {{"current_password", &current, true, NULL}, {"password", &password, true, NULL}};
+    int64_t retry = 0;
+    kz_rc rc = need_session(r);
+    if (!rc)
+        rc = kz_req_body_strings(r, fields, sizeof fields / sizeof *fields);
+    if (!rc)
+        rc = kz_svc_session_password(&r->call, r->session, current, password, &retry);
+    if (rc == KZ_ETOOMANY)
+        kz_reply_header(r, "Retry-After", kz_arena_printf(&r->arena, "%lld", (long long)retry));
+    return rc ? rc : kz_reply(r, 204, json_null());
+}
+
 kz_rc kz_h_totp_begin(kz_req *r)
 {
     char secret[KZ_TOTP_SECRET_TEXT], *uri = NULL;

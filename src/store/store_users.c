@@ -359,9 +359,14 @@ kz_rc kz_store_session_delete(kz_db *db, const char *hash, kz_err *err)
     return exec_text(db, "DELETE FROM user_sessions WHERE token_hash = ?1", hash, err);
 }
 
-kz_rc kz_store_sessions_end_user(kz_db *db, const char *user_id, kz_err *err)
+kz_rc kz_store_sessions_end_user(kz_db *db, const char *user_id, const char *keep_hash, kz_err *err)
 {
-    return exec_text(db, "DELETE FROM user_sessions WHERE user_id = ?1", user_id, err);
+    sqlite3_stmt *s = kz__stmt(db, "DELETE FROM user_sessions WHERE user_id = ?1 AND token_hash IS NOT ?2", err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_text(s, 1, user_id);
+    kz__bind_text(s, 2, keep_hash);
+    return kz__exec_stmt(db, s, err);
 }
 
 kz_rc kz_store_failures_get(kz_db *db, const char *subject, int64_t *failures, kz_time *last, kz_err *err)

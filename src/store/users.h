@@ -80,7 +80,8 @@ kz_rc kz_store_session_get(kz_db *db, const char *hash, kz_arena *a, kz_session_
 /* Best effort on the read path: skipped when a writer holds the lock. */
 kz_rc kz_store_session_touch(kz_db *db, const char *hash, kz_time now, kz_err *err);
 kz_rc kz_store_session_delete(kz_db *db, const char *hash, kz_err *err);
-kz_rc kz_store_sessions_end_user(kz_db *db, const char *user_id, kz_err *err);
+/* Ends every session of the user but the one of keep_hash (NULL: all). */
+kz_rc kz_store_sessions_end_user(kz_db *db, const char *user_id, const char *keep_hash, kz_err *err);
 
 /* Deletes sessions ended by now (absolute end, or unused since before idle_before),
  * expired links and failure counters last touched before failures_before; *n is the

@@ -276,6 +276,33 @@ def test_users_change_their_own_language_and_time_zone(server):
     assert role.status_code == 400 and role.json()["error"]["field"] == "role"
 
 
+def test_users_change_their_own_password_and_other_sessions_end(server):
+    new_user(server, "aiko@csirt.example")
+    here, elsewhere = Browser(server), Browser(server)
+    here.sign_in("aiko@csirt.example")
+    elsewhere.sign_in("aiko@csirt.example")
+    new = PASSWORD + " staple"
+    no_csrf = here.send("POST", "/session/password", {"current_password": PASSWORD, "password": new}, csrf=False)
+    assert no_csrf.status_code == 403
+    wrong = here.send("POST", "/session/password", {"current_password": "not it at all", "password": new})
+    assert wrong.status_code == 400 and wrong.json()["error"]["field"] == "current_password"
+    short = here.send("POST", "/session/password", {"current_password": PASSWORD, "password": "short"})
+    assert short.status_code == 400 and short.json()["error"]["field"] == "password"
+    assert Browser(server).sign_in("aiko@csirt.example").status_code == 200  # nothing changed yet
+    ok = here.send("POST", "/session/password", {"current_password": PASSWORD, "password": new})
+    assert ok.status_code == 204, ok.text
+    assert here.get("/session").status_code == 200       # this session goes on
+    assert elsewhere.get("/session").status_code == 401  # the others end
+    assert Browser(server).sign_in("aiko@csirt.example").status_code == 401
+    assert Browser(server).sign_in("aiko@csirt.example", new).status_code == 200
+    assert "user.password_change" in audit_actions(server)
+    # guessing the current password through a stolen session slows down like sign-in
+    for _ in range(3):
+        here.send("POST", "/session/password", {"current_password": "guess guess!", "password": new + "x"})
+    r = here.send("POST", "/session/password", {"current_password": new, "password": new + "x"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+
+
 # ---- slow-down ----------------------------------------------------------------------
 
 def test_failed_sign_ins_slow_down_per_account(server):

@@ -43,6 +43,13 @@ kz_rc kz_svc_session_end(kz_call *c, const kz_session *s);
 /* The signed-in user changes their own language and/or time zone (NULL = unchanged). */
 kz_rc kz_svc_session_update(kz_call *c, kz_session *s, const char *language, const char *time_zone);
 
+/* The signed-in user changes their password: current must be right (a wrong one counts
+ * as a failed sign-in of the account: KZ_EINVAL naming "current_password", or
+ * KZ_ETOOMANY with *retry_after while it must wait); the new one follows the rules
+ * (KZ_EINVAL naming "password"). Every other session of the user ends. Audited. */
+kz_rc kz_svc_session_password(kz_call *c, const kz_session *s, const char *current, const char *password,
+                              int64_t *retry_after);
+
 /* Starts TOTP enrolment: a new secret (base32) and its otpauth:// URI (arena), kept
  * pending until confirmed. KZ_ECONFLICT when the second factor is on already. */
 kz_rc kz_svc_totp_begin(kz_call *c, const kz_session *s, char secret[KZ_TOTP_SECRET_TEXT], char **uri);

@@ -350,6 +350,45 @@ long kz_svc_sessions_purge(kz_call *c)
     return kz_tx_end(c, rc) ? -1 : (long)n;
 }
 
+kz_rc kz_svc_session_password(kz_call *c, const kz_session *s, const char *current, const char *password,
+                              int64_t *retry_after)
+{
+    kz_signin in = {s->user.email, current, NULL, NULL};
+    subjects subj;
+    kz_user_secrets sec;
+    kz_user u;
+    char pw[KZ_PWHASH_TEXT], hash[KZ_HASH_HEX];
+    *retry_after = 0;
+    kz_rc rc = kz_password_check(password, c->err);
+    if (!rc && (!current || !current[0]))
+        rc = kz_fail(c->err, KZ_EINVAL, "current_password", "current_password is required");
+    if (rc || (rc = make_subjects(c, &in, &subj)))
+        return rc;
+    subj.name[1] = subj.name[0]; /* the account only: the session is the user's already */
+    if ((rc = longest_wait(c, &subj, retry_after)))
+        return rc;
+    if (*retry_after > 0)
+        return record_failure(c, &subj, s->user.id, "throttled",
+                              kz_fail(c->err, KZ_ETOOMANY, "current_password",
+                                      "too many wrong passwords; try again in %lld seconds", (long long)*retry_after));
+    if ((rc = kz_store_user_get(c->db, s->user.id, c->arena, &u, &sec, c->err)))
+        return rc;
+    if (!password_ok(&sec, current))
+        return record_failure(c, &subj, s->user.id, "password change",
+                              kz_fail(c->err, KZ_EINVAL, "current_password", "the current password is wrong"));
+    if (kz_password_hash(password, pw))
+        return kz_fail(c->err, KZ_ENOMEM, NULL, "not enough memory to hash the password");
+    kz_hash_hex(s->token, strlen(s->token), hash);
+    if (!(rc = kz_tx_begin(c)))
+        rc = kz_store_user_set_password(c->db, s->user.id, pw, kz_now_ms(), c->err);
+    kz_wipe(pw, sizeof pw);
+    if (!rc)
+        rc = kz_store_sessions_end_user(c->db, s->user.id, hash, c->err);
+    if (!rc)
+        rc = kz_audit(c, "user.password_change", "user", s->user.id, NULL);
+    return kz_tx_end(c, rc);
+}
+
 /* ---- the second factor --------------------------------------------------------- */
 
 /* Percent-encodes v for a URI (RFC 3986 unreserved characters pass). Arena. */

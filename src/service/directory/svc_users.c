@@ -125,7 +125,7 @@ kz_rc kz_svc_user_update(kz_call *c, const char *id, const kz_user_patch *p, kz_
     if (!rc)
         rc = kz_store_user_update(c->db, out, c->err);
     if (!rc && out->disabled)
-        rc = kz_store_sessions_end_user(c->db, id, c->err);
+        rc = kz_store_sessions_end_user(c->db, id, NULL, c->err);
     if (!rc)
         rc = kz_audit(c, "user.update", "user", id, out->disabled ? "disabled" : NULL);
     return kz_tx_end(c, rc);
@@ -158,7 +158,7 @@ kz_rc kz_svc_user_reset(kz_call *c, const char *id_or_email, const char *base_ur
     if (!rc)
         rc = kz_store_recovery_replace(c->db, out->id, NULL, 0, c->err);
     if (!rc)
-        rc = kz_store_sessions_end_user(c->db, out->id, c->err);
+        rc = kz_store_sessions_end_user(c->db, out->id, NULL, c->err);
     if (!rc)
         rc = new_link(c, out->id, base_url, link);
     if (!rc) {
@@ -173,7 +173,7 @@ kz_rc kz_svc_user_reset(kz_call *c, const char *id_or_email, const char *base_ur
 static kz_rc store_password(kz_call *c, const char *id, const char *hash)
 {
     kz_rc rc = kz_store_user_set_password(c->db, id, hash, kz_now_ms(), c->err);
-    return rc ? rc : kz_store_sessions_end_user(c->db, id, c->err);
+    return rc ? rc : kz_store_sessions_end_user(c->db, id, NULL, c->err);
 }
 
 static kz_rc hash_password(kz_call *c, const char *password, char hash[KZ_PWHASH_TEXT])
