@@ -137,7 +137,7 @@ static kz_rc answer(kz_req *r, found *f, const char *path)
     r->cache_control = "no-cache";
     if (!rc)
         rc = kz_reply_header(r, "ETag", etag);
-    if (!rc && inm && strstr(inm, etag)) {
+    if (!rc && inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
         r->status = 304;
     } else if (!rc && !(rc = read_body(r, f))) {
         r->status = 200;

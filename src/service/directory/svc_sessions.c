@@ -227,9 +227,10 @@ kz_rc kz_svc_session_create(kz_call *c, const kz_signin *in, kz_session *out, in
     rc = kz_store_user_by_email(c->db, in->email, c->arena, &out->user, &sec, &e2);
     if (rc && rc != KZ_ENOTFOUND)
         return kz_fail(c->err, rc, NULL, "%s", e2.msg);
-    bool known = rc == KZ_OK;
-    if (!password_ok(known ? &sec : NULL, in->password) || out->user.disabled)
-        return record_failure(c, &subj, known ? out->user.id : NULL, known ? "password" : "unknown account",
+    bool known = rc == KZ_OK, right = password_ok(known ? &sec : NULL, in->password);
+    if (!right || out->user.disabled)
+        return record_failure(c, &subj, known ? out->user.id : NULL,
+                              !known ? "unknown account" : !right ? "password" : "disabled account",
                               kz_fail(c->err, KZ_EUNAUTH, NULL, wrong_credentials));
     if (sec.totp_secret && !in->totp)
         return kz_fail(c->err, KZ_EUNAUTH, "totp",
