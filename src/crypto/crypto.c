@@ -165,6 +165,19 @@ bool kz_password_verify(const char *stored, const char *password)
     return stored && crypto_pwhash_str_verify(stored, password, strlen(password)) == 0;
 }
 
+void kz_seal(const unsigned char key[KZ_TOKEN_BYTES], const void *in, size_t n, unsigned char *out)
+{
+    _Static_assert(KZ_SEAL_OVERHEAD == crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES, "seal size");
+    randombytes_buf(out, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(out + crypto_secretbox_NONCEBYTES, in, n, out, key);
+}
+
+bool kz_unseal(const unsigned char key[KZ_TOKEN_BYTES], const unsigned char *in, size_t n, void *out)
+{
+    return n >= KZ_SEAL_OVERHEAD && crypto_secretbox_open_easy(out, in + crypto_secretbox_NONCEBYTES,
+                                                               n - crypto_secretbox_NONCEBYTES, in, key) == 0;
+}
+
 bool kz_ct_equal(const void *a, const void *b, size_t n) { return sodium_memcmp(a, b, n) == 0; }
 
 void kz_wipe(void *p, size_t n) { sodium_memzero(p, n); }

@@ -74,6 +74,14 @@ kz_rc kz_password_hash(const char *password, char out[KZ_PWHASH_TEXT]);
 /* True when password matches the stored string (constant work for any password). */
 bool kz_password_verify(const char *stored, const char *password);
 
+/* Authenticated encryption of small secrets kept in the database (XSalsa20-Poly1305,
+ * a random nonce in front): out needs n + KZ_SEAL_OVERHEAD bytes. kz_unseal writes
+ * n - KZ_SEAL_OVERHEAD bytes and returns false when the box was changed, is too short
+ * or was sealed under another key. */
+enum { KZ_SEAL_OVERHEAD = 40 };
+void kz_seal(const unsigned char key[KZ_TOKEN_BYTES], const void *in, size_t n, unsigned char *out);
+bool kz_unseal(const unsigned char key[KZ_TOKEN_BYTES], const unsigned char *in, size_t n, void *out);
+
 /* Wipes a secret from memory in a way the compiler cannot remove. */
 void kz_wipe(void *p, size_t n);
 

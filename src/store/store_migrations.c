@@ -354,7 +354,8 @@ static const migration migrations[] = {
     {"user accounts: users, sessions, one-time links, recovery codes, failed sign-ins",
      /* People who sign in to the web interface; API keys stay for machines. Secrets are
       * stored as hashes only: Argon2id for passwords, BLAKE2b for random tokens. The
-      * TOTP secret must be readable to check codes, so it is kept as it is. */
+      * TOTP secret must be readable to check codes: it is sealed under a key derived
+      * from the key file's (svc_sessions.c). */
      "CREATE TABLE users ("
      "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
      "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"

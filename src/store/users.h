@@ -28,8 +28,8 @@ typedef struct kz_user {
 /* What sign-in needs besides the user; arena strings, NULL when not set. */
 typedef struct kz_user_secrets {
     const char *password_hash;
-    const char *totp_secret;   /* base32, when the second factor is on */
-    const char *totp_pending;  /* base32, during enrolment */
+    const char *totp_secret;   /* sealed (hex), when the second factor is on */
+    const char *totp_pending;  /* sealed (hex), during enrolment */
     int64_t totp_last_step;    /* the last step whose code was accepted (no replay) */
 } kz_user_secrets;
 

@@ -448,6 +448,12 @@ def test_totp_enrolment_and_sign_in_with_a_code(server):
     b.sign_in("aiko@csirt.example")
     secret, _ = enrol(server, b)
     assert b.send("POST", "/session/totp").status_code == 409  # on already
+    import sqlite3
+    db = sqlite3.connect(server.db)
+    (stored,) = db.execute("SELECT totp_secret FROM users WHERE email = 'aiko@csirt.example'").fetchone()
+    db.close()
+    raw = base64.b32decode(secret).hex()
+    assert stored and secret not in stored.upper() and raw not in stored  # sealed, not kept as it is
     c = Browser(server)
     missing = c.sign_in("aiko@csirt.example")
     assert missing.status_code == 401 and missing.json()["error"]["field"] == "totp"

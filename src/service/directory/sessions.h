@@ -62,8 +62,8 @@ kz_rc kz_svc_totp_confirm(kz_call *c, kz_session *s, const char *code, char code
  * (audited as one event when anything went). The number of rows, or -1 with c->err. */
 long kz_svc_sessions_purge(kz_call *c);
 
-/* The CSRF token of a session token (HMAC under the node's secret, so it needs no
- * storage and a stolen database does not reveal it). */
+/* The CSRF token of a session token (HMAC under the node's token key from its key
+ * file, so it needs no storage and a copy of the database does not reveal it). */
 void kz_session_csrf(const kz_node *node, const char *token, char out[KZ_TOKEN_TEXT]);
 
 #endif

@@ -125,6 +125,37 @@ static bool password_ok(const kz_user_secrets *sec, const char *password)
     return false;
 }
 
+/* TOTP secrets are kept in the database sealed under a key derived from the node's
+ * token key (in the key file), so that a copy of the database alone cannot produce
+ * codes. Stored as hex of nonce, box. */
+enum { SEALED_HEX = 2 * (KZ_TOTP_SECRET_BYTES + KZ_SEAL_OVERHEAD) + 1 };
+
+static void totp_key(const kz_node *node, unsigned char key[KZ_TOKEN_BYTES])
+{
+    static const char label[] = "kizuna totp key v1";
+    kz_hmac(node->answer_key, label, sizeof label - 1, key);
+}
+
+static void seal_totp(const kz_node *node, const unsigned char raw[KZ_TOTP_SECRET_BYTES], char out[SEALED_HEX])
+{
+    unsigned char key[KZ_TOKEN_BYTES], box[KZ_TOTP_SECRET_BYTES + KZ_SEAL_OVERHEAD];
+    totp_key(node, key);
+    kz_seal(key, raw, KZ_TOTP_SECRET_BYTES, box);
+    kz_hex_encode(box, sizeof box, out);
+    kz_wipe(key, sizeof key);
+}
+
+/* The raw secret of a stored one; false when it does not open (another node's key). */
+static bool open_totp(const kz_node *node, const char *stored, unsigned char raw[KZ_TOTP_SECRET_BYTES])
+{
+    unsigned char key[KZ_TOKEN_BYTES], box[KZ_TOTP_SECRET_BYTES + KZ_SEAL_OVERHEAD];
+    long n = stored ? kz_hex_decode(stored, box, sizeof box) : -1;
+    totp_key(node, key);
+    bool ok = n == (long)sizeof box && kz_unseal(key, box, sizeof box, raw);
+    kz_wipe(key, sizeof key);
+    return ok;
+}
+
 /* A recovery code as stored: lower case without separators, hashed with the user id. */
 static void recovery_hash(const char *user_id, const char *code, char out[KZ_HASH_HEX])
 {
@@ -142,10 +173,10 @@ static void recovery_hash(const char *user_id, const char *code, char out[KZ_HAS
  * step accepted once) or a recovery code (deleted when used). */
 static kz_rc second_factor(kz_call *c, const kz_user *u, const kz_user_secrets *sec, const char *code)
 {
-    unsigned char key[KZ_TOTP_SECRET_BYTES + 8];
+    unsigned char key[KZ_TOTP_SECRET_BYTES];
     if (strlen(code) == KZ_TOTP_DIGITS && strspn(code, "0123456789") == KZ_TOTP_DIGITS) {
-        long n = kz_base32_decode(sec->totp_secret, key, sizeof key);
-        uint64_t step = n > 0 ? kz_totp_check(key, (size_t)n, code, kz_now_ms() / 1000) : 0;
+        bool opened = open_totp(c->node, sec->totp_secret, key);
+        uint64_t step = opened ? kz_totp_check(key, sizeof key, code, kz_now_ms() / 1000) : 0;
         kz_wipe(key, sizeof key);
         if (!step)
             return kz_fail(c->err, KZ_EUNAUTH, "totp", "the code is wrong or too old; check the device's clock");
@@ -164,10 +195,12 @@ static kz_rc second_factor(kz_call *c, const kz_user *u, const kz_user_secrets *
 
 void kz_session_csrf(const kz_node *node, const char *token, char out[KZ_TOKEN_TEXT])
 {
-    char msg[KZ_TOKEN_TEXT + 8];
+    /* The node's token key (answer tokens use it too); the "session-csrf:" prefix keeps
+     * the two kinds of message apart, as "check-answer:" does on the other side. */
+    char msg[KZ_TOKEN_TEXT + 16];
     unsigned char mac[KZ_HASH_BYTES];
-    int n = snprintf(msg, sizeof msg, "csrf:%s", token);
-    kz_hmac(node->secret, msg, (size_t)n, mac);
+    int n = snprintf(msg, sizeof msg, "session-csrf:%s", token);
+    kz_hmac(node->answer_key, msg, (size_t)n, mac);
     kz_b64url_encode(mac, sizeof mac, out, KZ_TOKEN_TEXT);
     kz_wipe(mac, sizeof mac);
 }
@@ -414,8 +447,10 @@ kz_rc kz_svc_totp_begin(kz_call *c, const kz_session *s, char secret[KZ_TOTP_SEC
         return kz_fail(c->err, KZ_ECONFLICT, NULL,
                        "the second factor is on already; an administrator's reset turns it off");
     unsigned char key[KZ_TOTP_SECRET_BYTES];
+    char sealed[SEALED_HEX];
     kz_random_bytes(key, sizeof key);
     kz_base32_encode(key, sizeof key, secret, KZ_TOTP_SECRET_TEXT);
+    seal_totp(c->node, key, sealed);
     kz_wipe(key, sizeof key);
     char *email = uri_escape(c->arena, s->user.email);
     *uri = email ? kz_arena_printf(c->arena,
@@ -426,7 +461,7 @@ kz_rc kz_svc_totp_begin(kz_call *c, const kz_session *s, char secret[KZ_TOTP_SEC
         return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     kz_rc rc = kz_tx_begin(c);
     if (!rc)
-        rc = kz_store_user_set_totp(c->db, s->user.id, NULL, secret, kz_now_ms(), c->err);
+        rc = kz_store_user_set_totp(c->db, s->user.id, NULL, sealed, kz_now_ms(), c->err);
     if (!rc)
         rc = kz_audit(c, "user.totp_begin", "user", s->user.id, NULL);
     return kz_tx_end(c, rc);
@@ -448,7 +483,7 @@ static void new_recovery_code(char out[KZ_RECOVERY_TEXT])
 /* Checks code against the pending secret; the accepted step, or 0 with the error. */
 static uint64_t check_pending(kz_call *c, const kz_user_secrets *sec, const char *code)
 {
-    unsigned char key[KZ_TOTP_SECRET_BYTES + 8];
+    unsigned char key[KZ_TOTP_SECRET_BYTES];
     if (sec->totp_secret) {
         kz_fail(c->err, KZ_ECONFLICT, NULL, "the second factor is on already");
         return 0;
@@ -457,8 +492,8 @@ static uint64_t check_pending(kz_call *c, const kz_user_secrets *sec, const char
         kz_fail(c->err, KZ_ECONFLICT, NULL, "start the enrolment first: POST /api/v1/session/totp");
         return 0;
     }
-    long n = kz_base32_decode(sec->totp_pending, key, sizeof key);
-    uint64_t step = n > 0 && code ? kz_totp_check(key, (size_t)n, code, kz_now_ms() / 1000) : 0;
+    bool opened = open_totp(c->node, sec->totp_pending, key);
+    uint64_t step = opened && code ? kz_totp_check(key, sizeof key, code, kz_now_ms() / 1000) : 0;
     kz_wipe(key, sizeof key);
     if (!step)
         kz_fail(c->err, KZ_EINVAL, "code", "the code does not match; enter the 6 digits the app shows now");
