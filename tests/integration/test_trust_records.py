@@ -541,6 +541,9 @@ def make_legacy(db, sign_key=True):
     con.execute("DELETE FROM meta WHERE key = 'node_sign_pk'")
     con.execute("ALTER TABLE audit DROP COLUMN sig")
     undo_stix_fidelity(con)
+    # and nothing of the later migrations (schema 8: the web interface's user accounts)
+    for table in ("user_recovery_codes", "user_links", "user_sessions", "signin_failures", "users"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute("PRAGMA user_version = 5")
     con.commit()
     con.close()
