@@ -13,6 +13,7 @@
 #include "util/utf8.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 static void arena_allocates_aligned_and_frees(void **state)
@@ -111,6 +112,34 @@ static void utf8_rules(void **state)
     assert_int_equal(kz_utf8_count("東京", strlen("東京")), 2);
 }
 
+/* Every bidirectional control is found, nothing else is: U+202E would make
+ * "Invoice\u202Etxt.exe" read "Invoiceexe.txt" in a mail or a page. */
+static void utf8_bidirectional_controls(void **state)
+{
+    (void)state;
+    static const unsigned bidi[] = {0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+                                    0x2066, 0x2067, 0x2068, 0x2069};
+    for (size_t i = 0; i < sizeof bidi / sizeof *bidi; i++) {
+        char s[16];
+        unsigned cp = bidi[i];
+        int n = cp < 0x800 ? snprintf(s, sizeof s, "a%c%cb", 0xC0 | (cp >> 6), 0x80 | (cp & 0x3F))
+                           : snprintf(s, sizeof s, "a%c%c%cb", 0xE0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3F),
+                                      0x80 | (cp & 0x3F));
+        assert_int_equal(kz_text_bidi(s, (size_t)n), cp);
+        kz_arena a;
+        kz_arena_init(&a);
+        assert_string_equal(kz_text_fit(&a, s, 100, false), "ab");  /* dropped from imported text */
+        kz_arena_free(&a);
+    }
+    /* neighbours and ordinary right-to-left text are not controls */
+    assert_int_equal(kz_text_bidi("\xE2\x80\x8D", 3), 0);             /* U+200D zero-width joiner */
+    assert_int_equal(kz_text_bidi("\xE2\x80\xA9", 3), 0);             /* U+2029 */
+    assert_int_equal(kz_text_bidi("\xE2\x81\xA5\xE2\x81\xAA", 6), 0); /* U+2065, U+206A */
+    assert_int_equal(kz_text_bidi("\xD8\xA7\xD9\x84\xD8\xB9", 6), 0); /* Arabic letters */
+    assert_int_equal(kz_text_bidi("\xD8\x9B", 2), 0);                  /* U+061B Arabic semicolon */
+    assert_int_equal(kz_text_bidi("東京 CSIRT", strlen("東京 CSIRT")), 0);
+}
+
 static void json_text_escapes_everything(void **state)
 {
     (void)state;
@@ -150,6 +179,7 @@ int main(void)
         cmocka_unit_test(time_round_trips_rfc3339),
         cmocka_unit_test(clock_moves_for_tests),
         cmocka_unit_test(utf8_rules),
+        cmocka_unit_test(utf8_bidirectional_controls),
         cmocka_unit_test(json_text_escapes_everything),
         cmocka_unit_test(error_table_is_complete),
     };
