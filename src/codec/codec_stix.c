@@ -456,6 +456,7 @@ kz_rc kz_stix_decode(const char *text, size_t len, kz_arena *a, kz_stix_obj *out
     }
     out->revoked = json_is_true(json_object_get(o, "revoked"));
     out->allow_clients = json_is_true(json_object_get(o, "x_kizuna_allow_clients"));
+    out->context_only = json_is_true(json_object_get(o, "x_kizuna_context_only"));
 
     if (strcmp(type, "indicator") == 0) {
         out->kind = KZ_STIX_INDICATOR;

@@ -138,6 +138,8 @@ kz_rc kz_stix_write_indicator(kz_buf *b, const kz_indicator *o)
         rc = kz_buf_printf(b, ",\"confidence\":%d", (int)o->confidence);
     if (!rc && o->last_seen)
         rc = put_time(b, "x_kizuna_last_seen", o->last_seen);
+    if (!rc && o->context_only)  /* MISP's to_ids false: context, not for detection */
+        rc = kz_buf_puts(b, ",\"x_kizuna_context_only\":true");
     return rc ? rc : kz_buf_puts(b, "}");
 }
 

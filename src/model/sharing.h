@@ -80,6 +80,7 @@ typedef struct kz_indicator {
     kz_time valid_until;     /* 0 = does not expire */
     char *description;
     kz_strlist incidents;    /* linked incident ids (only those the viewer may see) */
+    bool context_only;       /* shared as context (MISP's to_ids false): never matched */
 } kz_indicator;
 extern const kz_schema kz_indicator_schema;
 
@@ -99,6 +100,7 @@ enum {
     /* Not a field: the writer asks that a merge may lower the label or widen the
      * recipients of its own organization's indicator (service/sharing/sharing.h). */
     KZ_GIVEN_DECLASSIFY = 1 << 8,
+    KZ_GIVEN_CONTEXT_ONLY = 1 << 9, /* context_only stays only if every report says so */
 };
 
 /* The KZ_GIVEN_* bits of the fields set in a decoded indicator (kz_json_decode's

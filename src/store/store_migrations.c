@@ -350,6 +350,8 @@ static const migration migrations[] = {
      " LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"
      " LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"
      " WHERE o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL;"},
+    {"indicators shared as context only (MISP to_ids false), never matched",
+     "ALTER TABLE indicators ADD COLUMN context_only INTEGER NOT NULL DEFAULT 0;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

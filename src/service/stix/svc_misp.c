@@ -158,6 +158,7 @@ static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *wh
         .type = type, .value = (char *)value, .tlp = stricter(label(at->tlp, at->distribution, -1), im->event_tlp),
         .recipients = im->o->recipients, .source = (char *)im->acting,
         .first_seen = at->first_seen ? at->first_seen : seen, .last_seen = at->last_seen ? at->last_seen : seen,
+        .context_only = !at->to_ids,  /* "not for detection": kept as context, never matched */
     };
     if (ind.first_seen > ind.last_seen)
         ind.last_seen = ind.first_seen;
@@ -167,8 +168,8 @@ static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *wh
                                                         at->comment ? at->comment : ""), 4000, true);
     /* the description and the seen times describe the first report; a value repeated
      * in the feed only widens the seen times, so a re-import finds nothing to change */
-    unsigned given = KZ_GIVEN_TLP | KZ_GIVEN_RECIPIENTS | (ind.first_seen ? KZ_GIVEN_FIRST_SEEN : 0) |
-                     (ind.last_seen ? KZ_GIVEN_LAST_SEEN : 0);
+    unsigned given = KZ_GIVEN_TLP | KZ_GIVEN_RECIPIENTS | KZ_GIVEN_CONTEXT_ONLY |
+                     (ind.first_seen ? KZ_GIVEN_FIRST_SEEN : 0) | (ind.last_seen ? KZ_GIVEN_LAST_SEEN : 0);
     kz_indicator taken;
     kz_err e;
     if (at->uuid && kz_check_uuid(at->uuid, "uuid", &e) == KZ_OK &&

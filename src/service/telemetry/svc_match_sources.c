@@ -257,7 +257,8 @@ static kz_rc add_stored(const kz_indicator *o, void *ctx)
 
 kz_rc kz_match_load_db(kz_call *c, kz_indset_builder *b, kz_ind_load_report *rep)
 {
-    kz_indicator_filter f = {.active_at = kz_now_ms()};
+    /* context (MISP's to_ids false) is shared to be read, never to raise sightings */
+    kz_indicator_filter f = {.active_at = kz_now_ms(), .detect_only = true};
     db_load l = {.b = b, .rep = rep, .err = c->err};
     kz_arena_init(&l.a);
     kz_rc rc = kz_svc_indicator_each(c, &f, add_stored, &l);
