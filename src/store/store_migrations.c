@@ -350,8 +350,12 @@ static const migration migrations[] = {
      " LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"
      " LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"
      " WHERE o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL;"},
-    {"indicators shared as context only (MISP to_ids false), never matched",
-     "ALTER TABLE indicators ADD COLUMN context_only INTEGER NOT NULL DEFAULT 0;"},
+    {"MISP feeds: indicators shared as context only (to_ids false), validators of fetched files",
+     /* context_only: shared to be read, never matched (svc_match_sources.c) */
+     "ALTER TABLE indicators ADD COLUMN context_only INTEGER NOT NULL DEFAULT 0;"
+     /* the ETag and Last-Modified of each feed file fetched by URL, for conditional GETs */
+     "CREATE TABLE feed_validators ("
+     "  url TEXT PRIMARY KEY, etag TEXT NOT NULL, last_modified TEXT NOT NULL) WITHOUT ROWID;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

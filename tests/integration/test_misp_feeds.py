@@ -92,3 +92,117 @@ def test_not_for_detection_is_context_that_is_never_matched(server, tmp_path):
     ind = by_value(server)["kit.example"]
     r = server.admin.patch(f"/indicators/{ind['id']}", {"context_only": True})
     assert r.status_code == 200 and r.json()["context_only"] is True, r.text
+
+
+class CountingFeedServer:
+    """A real HTTP server on loopback serving a feed directory with ETag and
+    Last-Modified, answering 304 to If-None-Match / If-Modified-Since as a web server
+    does, and counting what was asked and how it was answered."""
+
+    def __init__(self, root, etags=True):
+        self.root, self.etags = root, etags
+        self.log = []  # (path, status, if-none-match, if-modified-since)
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                path = outer.root / self.path.lstrip("/")
+                inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+                if not path.is_file():
+                    outer.log.append((self.path, 404, inm, ims))
+                    self.send_error(404)
+                    return
+                body = path.read_bytes()
+                etag = '"%08x"' % (hash(body) & 0xFFFFFFFF)
+                modified = "Sun, 01 Mar 2026 16:00:%02d GMT" % (len(body) % 60)
+                fresh = (inm == etag) if (outer.etags and inm) else (ims == modified if ims else False)
+                outer.log.append((self.path, 304 if fresh else 200, inm, ims))
+                self.send_response(304 if fresh else 200)
+                if outer.etags:
+                    self.send_header("ETag", etag)
+                self.send_header("Last-Modified", modified)
+                if not fresh:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if not fresh:
+                    self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+
+    def take(self):
+        got, self.log = self.log, []
+        return sorted((p, s) for p, s, _, _ in got), got
+
+    def stop(self):
+        self.httpd.shutdown()
+
+
+EV1 = "7c1e2d3c-0a1b-4c2d-8e3f-4a5b6c7d8e11"
+EV2 = "7c1e2d3c-0a1b-4c2d-8e3f-4a5b6c7d8e12"
+
+
+def two_events(ts2=TS):
+    return {EV1: {"info": "One", "Attribute": [attribute(0x11, "domain", "one.example")]},
+            EV2: {"info": "Two", "timestamp": str(ts2), "Attribute": [attribute(0x12, "domain", "two.example")]}}
+
+
+@pytest.fixture
+def feed_server(tmp_path):
+    servers = []
+
+    def make(**kw):
+        s = CountingFeedServer(tmp_path / "www", **kw)
+        servers.append(s)
+        return s
+    yield make
+    for s in servers:
+        s.stop()
+
+
+def test_a_feed_import_fetches_only_what_changed(server, tmp_path, feed_server):
+    write_feed(tmp_path / "www", two_events())
+    web = feed_server()
+    r = import_misp(server, web.url)
+    assert "2 events: 2 created, 0 updated, 0 unchanged, 0 failed; 0 not read again" in r.stdout, r.stdout
+    asked, _ = web.take()
+    assert asked == [(f"/{EV1}.json", 200), (f"/{EV2}.json", 200), ("/manifest.json", 200)]
+
+    # nothing changed: one conditional request for the manifest, answered 304, and nothing else
+    before = len(server.admin.get("/audit", params={"limit": 1000}).json()["items"])
+    r = import_misp(server, web.url)
+    assert "manifest has not changed since the last import (HTTP 304): nothing fetched" in r.stdout, r.stdout
+    asked, raw = web.take()
+    assert asked == [("/manifest.json", 304)] and raw[0][2] and raw[0][3], raw  # ETag and date sent back
+    assert len(server.admin.get("/audit", params={"limit": 1000}).json()["items"]) == before
+
+    # the second event changed (and the manifest with it): only that event is fetched
+    write_feed(tmp_path / "www", two_events(ts2=TS + 3600))
+    r = import_misp(server, web.url)
+    assert "2 events: 0 created, 1 updated, 1 unchanged, 0 failed; 1 not read again" in r.stdout, r.stdout
+    asked, _ = web.take()
+    assert asked == [(f"/{EV2}.json", 200), ("/manifest.json", 200)]
+
+
+def test_without_manifest_timestamps_the_files_validators_decide(server, tmp_path, feed_server):
+    root = write_feed(tmp_path / "www", two_events())
+    manifest = json.loads((root / "manifest.json").read_text())
+    for entry in manifest.values():
+        del entry["timestamp"]
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    web = feed_server(etags=False)  # Last-Modified only, as many static servers send
+    import_misp(server, web.url)
+    web.take()
+    (root / "manifest.json").write_text(json.dumps(manifest, indent=1))  # a new manifest, the same events
+    r = import_misp(server, web.url)
+    assert "2 events: 0 created, 0 updated, 2 unchanged, 0 failed; 2 not read again" in r.stdout, r.stdout
+    asked, raw = web.take()
+    assert asked == [(f"/{EV1}.json", 304), (f"/{EV2}.json", 304), ("/manifest.json", 200)]
+    assert all(ims and not inm for _, _, inm, ims in raw if _ != "/manifest.json"), raw
+    # a directory feed has no validators: unchanged events are still not read again
+    r = import_misp(server, root)
+    assert "2 events: 0 created, 0 updated, 2 unchanged, 0 failed" in r.stdout, r.stdout

@@ -10,6 +10,7 @@
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
 #include "service/stix/stix_import.h"
+#include "store/feeds.h"
 #include "store/stix.h"
 #include "util/utf8.h"
 
@@ -202,9 +203,34 @@ static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *wh
     return KZ_OK;
 }
 
+/* The event imported last has the manifest's timestamp: nothing to read. */
+static bool unchanged_in_manifest(misp_import *im, const char *uuid, kz_time timestamp)
+{
+    char key[80], kind, id[37], version[64], now_version[32];
+    kz_err e;
+    snprintf(key, sizeof key, "misp-event:%s", uuid);
+    snprintf(now_version, sizeof now_version, "%lld", (long long)timestamp);
+    return timestamp && kz_store_stix_ref_get(im->c->db, key, &kind, id, version, &e) == KZ_OK && kind == 'r' &&
+           strcmp(version, now_version) == 0;
+}
+
+/* The validators of a file of a fetched feed (none for a directory). */
+static kz_rc validators_of(misp_import *im, const char *file, kz_fetch_validators *v, char *url, size_t size)
+{
+    memset(v, 0, sizeof *v);
+    if (!im->feed->url)
+        return KZ_OK;
+    snprintf(url, size, "%s%s", im->feed->url, file);
+    return kz_store_feed_validators_get(im->c->db, url, v, im->c->err);
+}
+
+static kz_rc keep_validators(misp_import *im, const char *url, const kz_fetch_validators *v)
+{
+    return im->feed->url ? kz_store_feed_validators_put(im->c->db, url, v, im->c->err) : KZ_OK;
+}
+
 static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
 {
-    (void)timestamp;
     misp_import *im = ctx;
     snprintf(im->file, sizeof im->file, "%.40s.json", uuid);
     kz_arena_free(&im->event);
@@ -213,11 +239,27 @@ static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
     kz_err e;
     kz_err_clear(&e);
     im->rep->events++;
-    kz_rc rc = im->feed->event(im->feed->ctx, uuid, &in, &e);
+    char url[4096];
+    kz_fetch_validators v;
+    kz_rc rc = KZ_OK;
+    if (unchanged_in_manifest(im, uuid, timestamp)) {
+        im->rep->events_unchanged++;
+        im->rep->events_not_fetched++;
+        goto done;
+    }
+    if ((rc = validators_of(im, im->file, &v, url, sizeof url)))
+        return rc;
+    if (!(rc = im->feed->event(im->feed->ctx, uuid, &v, &in, &e)) && v.not_modified) {
+        im->rep->events_unchanged++;
+        im->rep->events_not_fetched++;
+        goto done;
+    }
     if (!rc) {
         kz_misp_sink sink = {on_event, on_attribute, im};
         rc = kz_misp_read_event(&in, &sink, &e);
         im->feed->close(im->feed->ctx, in.src.ctx);
+        if (!rc)
+            rc = keep_validators(im, url, &v);
     }
     if (rc && !kz__import_fatal(rc)) {  /* a file that cannot be read or parsed: reported, skipped */
         if (!e.rc)
@@ -227,6 +269,7 @@ static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
     } else if (rc && e.rc && im->c->err->rc != rc) {
         *im->c->err = e;
     }
+done:
     if (!rc && im->o->on_progress)
         im->o->on_progress(im->o->ctx, im->rep->events);
     return rc;
@@ -248,14 +291,22 @@ kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_imp
     rc = kz__acting_org(c, o->source, "source", &acting, c->err);
     im.acting = acting;
     kz_byte_source man = {NULL, NULL};
+    char url[4096];
+    kz_fetch_validators v;
     if (!rc)
-        rc = feed->manifest(feed->ctx, &man, c->err);
-    if (!rc) {
+        rc = validators_of(&im, "manifest.json", &v, url, sizeof url);
+    if (!rc)
+        rc = feed->manifest(feed->ctx, &v, &man, c->err);
+    if (!rc && v.not_modified) {
+        rep->manifest_unchanged = true;
+    } else if (!rc) {
         snprintf(im.file, sizeof im.file, "manifest.json");
         rc = kz_misp_read_manifest(&man, one_event, &im, c->err);
         if (rc && !strstr(c->err->msg, ".json"))
             kz_fail(c->err, rc, c->err->field, "%s: %.280s", im.file, c->err->msg);
         feed->close(feed->ctx, man.ctx);
+        if (!rc)
+            rc = keep_validators(&im, url, &v);
     }
     c->arena = im.caller_arena;
     rep->indicators_created = im.b.created;
