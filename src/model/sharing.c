@@ -44,6 +44,7 @@ static const kz_field incident_fields[] = {
     F(kz_incident, status, KZ_FT_ENUM, 0, 0, &kz_incident_status_enum, NULL),
     F(kz_incident, occurred, KZ_FT_TIME, 0, 0, NULL, NULL),
     SHARING(kz_incident, KZ_FF_REQUIRED),
+    F(kz_incident, labels, KZ_FT_STRLIST, 0, KZ_LABELS_MAX, NULL, NULL),
 };
 SCHEMA(kz_incident_schema, "incident", incident_fields);
 
@@ -70,6 +71,7 @@ static const kz_field indicator_fields[] = {
     F(kz_indicator, valid_until, KZ_FT_TIME, 0, 0, NULL, NULL),
     F(kz_indicator, description, KZ_FT_TEXT, 0, 4000, NULL, NULL),
     F(kz_indicator, context_only, KZ_FT_BOOL, 0, 0, NULL, NULL),
+    F(kz_indicator, labels, KZ_FT_STRLIST, 0, KZ_LABELS_MAX, NULL, NULL),
     F(kz_indicator, incidents, KZ_FT_STRLIST, KZ_FF_NOSTORE, 100, NULL, kz_check_uuid),
 };
 SCHEMA(kz_indicator_schema, "indicator", indicator_fields);

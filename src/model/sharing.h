@@ -28,6 +28,7 @@ enum {
     KZ_RECIPIENTS_MAX = 256,    /* organizations named on one object */
     KZ_BULK_MAX = 10000,        /* indicators in one bulk request */
     KZ_CONFIDENCE_DEFAULT = 50,
+    KZ_LABELS_MAX = 100,        /* labels on one incident or indicator */
 };
 
 typedef struct kz_incident {
@@ -46,6 +47,7 @@ typedef struct kz_incident {
     int tlp;                 /* kz_tlp */
     kz_strlist recipients;   /* organization ids */
     bool allow_clients;
+    kz_strlist labels;       /* free tags (a MISP event's non-TLP tags, threat level, analysis) */
 } kz_incident;
 extern const kz_schema kz_incident_schema;
 
@@ -81,6 +83,7 @@ typedef struct kz_indicator {
     char *description;
     kz_strlist incidents;    /* linked incident ids (only those the viewer may see) */
     bool context_only;       /* shared as context (MISP's to_ids false): never matched */
+    kz_strlist labels;       /* free tags (a MISP attribute's non-TLP tags); as first reported */
 } kz_indicator;
 extern const kz_schema kz_indicator_schema;
 

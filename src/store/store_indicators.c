@@ -14,7 +14,7 @@ extern const kz_enum kz_ind_type_enum;
 
 #define INDICATOR_COLS                                                                     \
     "id, created, modified, type, value, source, registrable, tlp, recipients,"           \
-    " allow_clients, confidence, first_seen, last_seen, valid_until, description, context_only"
+    " allow_clients, confidence, first_seen, last_seen, valid_until, description, context_only, labels"
 #define INDICATOR_VISIBLE "kz_visible(?3, tlp, source, recipients, allow_clients)"
 /* The incidents of the row's indicator that the viewer (?3) may see. */
 #define INDICATOR_INCIDENTS                                                                \
@@ -26,34 +26,35 @@ const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS] = {
     [KZ_INDICATOR_BY_TYPE] = "type", [KZ_INDICATOR_BY_TLP] = "tlp",
 };
 
-/* ?17 holds the KZ_GIVEN_* bits. The SET list applies the given fields; the WHERE
+/* ?18 holds the KZ_GIVEN_* bits. The SET list applies the given fields; the WHERE
  * clause lets the update happen only when one of them would change the row. A changed
  * row is dated again for TAXII when the transaction commits (date_added -1). A value
- * any report gives for detection is matched (context_only only while all say so). */
+ * any report gives for detection is matched (context_only only while all say so);
+ * labels are those of the first report. */
 #define UPSERT_SQL                                                                         \
     "INSERT INTO indicators (" INDICATOR_COLS ")"                                          \
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"      \
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)" \
     " ON CONFLICT (type, value, source) DO UPDATE SET"                                     \
     " (modified, tlp, recipients, allow_clients, confidence, first_seen, last_seen, valid_until," \
     "  description, context_only) = (excluded.modified,"                                   \
-    "  iif(?17 & 1, excluded.tlp, tlp),"                                                   \
-    "  iif(?17 & 2, excluded.recipients, recipients),"                                     \
-    "  iif(?17 & 4, excluded.allow_clients, allow_clients),"                               \
-    "  iif(?17 & 8, excluded.confidence, confidence),"                                     \
-    "  iif(?17 & 16, min(first_seen, excluded.first_seen), first_seen),"                   \
-    "  iif(?17 & 32, max(last_seen, excluded.last_seen), last_seen),"                      \
-    "  iif(?17 & 64, excluded.valid_until, valid_until),"                                  \
-    "  iif(?17 & 128, excluded.description, description),"                                 \
-    "  iif(?17 & 512, context_only AND excluded.context_only, context_only)), date_added = -1" \
-    " WHERE NOT (iif(?17 & 1, tlp IS excluded.tlp, 1)"                                     \
-    "  AND iif(?17 & 2, recipients IS excluded.recipients, 1)"                             \
-    "  AND iif(?17 & 4, allow_clients IS excluded.allow_clients, 1)"                       \
-    "  AND iif(?17 & 8, confidence IS excluded.confidence, 1)"                             \
-    "  AND iif(?17 & 16, first_seen <= excluded.first_seen, 1)"                            \
-    "  AND iif(?17 & 32, last_seen >= excluded.last_seen, 1)"                              \
-    "  AND iif(?17 & 64, valid_until IS excluded.valid_until, 1)"                          \
-    "  AND iif(?17 & 128, description IS excluded.description, 1)"                         \
-    "  AND iif(?17 & 512, NOT context_only OR excluded.context_only, 1))"
+    "  iif(?18 & 1, excluded.tlp, tlp),"                                                   \
+    "  iif(?18 & 2, excluded.recipients, recipients),"                                     \
+    "  iif(?18 & 4, excluded.allow_clients, allow_clients),"                               \
+    "  iif(?18 & 8, excluded.confidence, confidence),"                                     \
+    "  iif(?18 & 16, min(first_seen, excluded.first_seen), first_seen),"                   \
+    "  iif(?18 & 32, max(last_seen, excluded.last_seen), last_seen),"                      \
+    "  iif(?18 & 64, excluded.valid_until, valid_until),"                                  \
+    "  iif(?18 & 128, excluded.description, description),"                                 \
+    "  iif(?18 & 512, context_only AND excluded.context_only, context_only)), date_added = -1" \
+    " WHERE NOT (iif(?18 & 1, tlp IS excluded.tlp, 1)"                                     \
+    "  AND iif(?18 & 2, recipients IS excluded.recipients, 1)"                             \
+    "  AND iif(?18 & 4, allow_clients IS excluded.allow_clients, 1)"                       \
+    "  AND iif(?18 & 8, confidence IS excluded.confidence, 1)"                             \
+    "  AND iif(?18 & 16, first_seen <= excluded.first_seen, 1)"                            \
+    "  AND iif(?18 & 32, last_seen >= excluded.last_seen, 1)"                              \
+    "  AND iif(?18 & 64, valid_until IS excluded.valid_until, 1)"                          \
+    "  AND iif(?18 & 128, description IS excluded.description, 1)"                         \
+    "  AND iif(?18 & 512, NOT context_only OR excluded.context_only, 1))"
 
 static kz_rc find_id(kz_db *db, const kz_indicator *o, char id_out[37], kz_err *err)
 {
@@ -87,7 +88,7 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
         kz__done(s);
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     }
-    sqlite3_bind_int(s, 17, (int)given);
+    sqlite3_bind_int(s, 18, (int)given);
     if (id_out) {
         kz_rc rc = kz__upsert_run(db, s, o->id, result, id_out, err);
         return !rc && *result == KZ_UPSERT_UNCHANGED ? find_id(db, o, id_out, err) : rc;
@@ -127,7 +128,7 @@ kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_
 kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "UPDATE indicators SET (" INDICATOR_COLS ") ="
-                                   " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16),"
+                                   " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17),"
                                    " date_added = -1 WHERE id = ?1", err);
     if (!s)
         return KZ_ESTORE;

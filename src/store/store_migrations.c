@@ -350,12 +350,15 @@ static const migration migrations[] = {
      " LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"
      " LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"
      " WHERE o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL;"},
-    {"MISP feeds: indicators shared as context only (to_ids false), validators of fetched files",
+    {"MISP feeds: context-only indicators (to_ids false), validators of fetched files, labels",
      /* context_only: shared to be read, never matched (svc_match_sources.c) */
      "ALTER TABLE indicators ADD COLUMN context_only INTEGER NOT NULL DEFAULT 0;"
      /* the ETag and Last-Modified of each feed file fetched by URL, for conditional GETs */
      "CREATE TABLE feed_validators ("
-     "  url TEXT PRIMARY KEY, etag TEXT NOT NULL, last_modified TEXT NOT NULL) WITHOUT ROWID;"},
+     "  url TEXT PRIMARY KEY, etag TEXT NOT NULL, last_modified TEXT NOT NULL) WITHOUT ROWID;"
+     /* free tags: MISP's non-TLP tags, an event's threat level and analysis */
+     "ALTER TABLE incidents ADD COLUMN labels TEXT;"
+     "ALTER TABLE indicators ADD COLUMN labels TEXT;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

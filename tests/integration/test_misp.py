@@ -31,6 +31,7 @@ def expected_indicators():
         ("ipv4", "198.51.100.7", "clear"),
         ("ipv6", "2001:db8::5", "clear"),
         ("domain", "evil.example", "clear"),
+        ("ipv4", "198.51.100.9", "clear"),            # domain|ip: the address too
         ("domain", "c2.evil.example", "clear"),
         ("email", "billing@evil.example", "clear"),
         ("asn", "AS64500", "clear"),
@@ -45,8 +46,8 @@ def expected_indicators():
 
 def check_feed_imported(server, out, err):
     assert "3 events: 2 created, 0 updated, 0 unchanged, 1 failed" in out, out
-    assert "19 attributes: 12 indicators created, 1 merged, 0 unchanged; 4 skipped" in out, out
-    assert "2 rejected; 12 links" in out, out
+    assert "19 attributes: 13 indicators created, 1 merged, 0 unchanged; 4 skipped" in out, out
+    assert "2 rejected; 13 links" in out, out
     assert (f"rejected {EVENT1}.json Event.Attribute[10] (6a000000-0000-4000-8000-00000000000b): value: "
             "is not an IPv4 address") in err, err
     assert f"rejected {EVENT1}.json Event.Attribute[13]: type: an attribute needs a type" in err, err
@@ -65,7 +66,7 @@ def check_feed_imported(server, out, err):
     assert incidents[EVENT1]["title"] == "Phishing wave against hospitals"
     assert incidents[EVENT2]["tlp"] == "amber+strict" and incidents[EVENT2]["rsit_type"] == "undetermined"
     linked = server.admin.get(f"/incidents/{EVENT1}/indicators", params={"limit": 100}).json()["items"]
-    assert len(linked) == 10
+    assert len(linked) == 11
 
 
 def test_feed_from_a_directory_then_again(server):

@@ -206,3 +206,67 @@ def test_without_manifest_timestamps_the_files_validators_decide(server, tmp_pat
     # a directory feed has no validators: unchanged events are still not read again
     r = import_misp(server, root)
     assert "2 events: 0 created, 0 updated, 2 unchanged, 0 failed" in r.stdout, r.stdout
+
+
+def test_urls_without_scheme_composites_tags_threat_level_and_analysis(server, tmp_path):
+    ev2 = "7c1e2d3c-0a1b-4c2d-8e3f-4a5b6c7d8e22"
+    feed = write_feed(tmp_path / "feed", {
+        EVENT: {"info": "Invoice phishing", "threat_level_id": "1", "analysis": "2",
+                "Tag": [{"name": "tlp:green"}, {"name": "circl:incident-classification=\"phishing\""},
+                        {"name": "osint:source-type=\"blog-post\""}, {"name": "Phishing kit"}],
+                "Attribute": [
+                    attribute(1, "url", "www.Invoice-Portal.example/pay/../login"),
+                    attribute(2, "filename|sha256", "invoice.pdf.exe|" + "AB" * 32, category="Payload delivery"),
+                    attribute(3, "ip-dst|port", "198.51.100.44|8443"),
+                    attribute(4, "domain|ip", "c2.invoice-portal.example|2001:db8::44"),
+                    attribute(5, "domain", "kill.example", Tag=[{"name": "kill-chain:Delivery"}, {"name": "tlp:amber"}]),
+                ]},
+        ev2: {"info": "Form injection", "threat_level_id": 3, "analysis": 0,
+              "Tag": [{"name": "circl:incident-classification=\"XSS\""}],
+              "Attribute": [attribute(6, "domain", "xss.example")]},
+    })
+    import_misp(server, feed)
+    got = by_value(server)
+    # a URL without a scheme is http, normalized as every URL
+    assert "http://www.invoice-portal.example/login" in got
+    # the other part of a composite is kept: the file name, the port, the domain's address
+    h = got["ab" * 32]
+    assert h["type"] == "sha256" and "invoice.pdf.exe" in h["description"], h
+    assert h["description"] == "Payload delivery; filename|sha256 invoice.pdf.exe|" + "AB" * 32, h
+    assert "|8443" in got["198.51.100.44"]["description"]
+    assert got["c2.invoice-portal.example"]["type"] == "domain" and got["2001:db8::44"]["type"] == "ipv6"
+    assert "c2.invoice-portal.example|2001:db8::44" in got["2001:db8::44"]["description"]
+    linked = server.admin.get(f"/incidents/{EVENT}/indicators", params={"limit": 100}).json()["items"]
+    assert {i["value"] for i in linked} >= {"c2.invoice-portal.example", "2001:db8::44"}
+    # an attribute's tags other than TLP are its labels
+    assert got["kill.example"]["labels"] == ["kill-chain:Delivery"] and got["kill.example"]["tlp"] == "amber"
+    assert got["xss.example"]["labels"] == []
+    # the event's classifying tag sets the class; its other tags, threat level and analysis are labels
+    inc = server.admin.get(f"/incidents/{EVENT}").json()
+    assert inc["rsit_type"] == "phishing" and inc["rsit_class"] == "fraud", inc
+    assert inc["labels"] == ["osint:source-type=\"blog-post\"", "Phishing kit", "misp:threat-level=\"high\"",
+                             "misp:analysis=\"completed\""], inc
+    other = server.admin.get(f"/incidents/{ev2}").json()
+    assert other["rsit_type"] == "undetermined"  # XSS names no one RSIT type: kept as a label
+    assert other["labels"] == ["circl:incident-classification=\"XSS\"", "misp:threat-level=\"low\"",
+                               "misp:analysis=\"initial\""], other
+    # STIX carries them as labels
+    bundle = json.loads(run_kizuna("export", "stix", "--db", server.db, "--what", "all").stdout)
+    report = next(o for o in bundle["objects"] if o["type"] == "report" and o["id"] == f"report--{EVENT}")
+    assert report["labels"] == inc["labels"]
+    kill = next(o for o in bundle["objects"] if o["type"] == "indicator" and o["name"] == "kill.example")
+    assert kill["labels"] == ["kill-chain:Delivery"]
+    # a changed event replaces its labels
+    root = tmp_path / "feed"
+    e = json.loads((root / f"{EVENT}.json").read_text())
+    e["Event"]["timestamp"] = str(TS + 60)
+    e["Event"]["analysis"] = "1"
+    e["Event"]["Tag"] = [{"name": "tlp:green"}]
+    (root / f"{EVENT}.json").write_text(json.dumps(e))
+    m = json.loads((root / "manifest.json").read_text())
+    m[EVENT]["timestamp"] = TS + 60
+    (root / "manifest.json").write_text(json.dumps(m))
+    r = import_misp(server, root)
+    assert "1 updated" in r.stdout, r.stdout
+    assert server.admin.get(f"/incidents/{EVENT}").json()["labels"] == ["misp:threat-level=\"high\"",
+                                                                       "misp:analysis=\"ongoing\""]
