@@ -10,11 +10,14 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/json_text.h"
+#include "util/tz.h"
 #include "util/utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void arena_allocates_aligned_and_frees(void **state)
 {
@@ -140,6 +143,47 @@ static void utf8_bidirectional_controls(void **state)
     assert_int_equal(kz_text_bidi("東京 CSIRT", strlen("東京 CSIRT")), 0);
 }
 
+/* kz_tz_at against the C library's own reading of the same files (TZ set in this
+ * single-threaded test), over a century: before the first transition, across DST
+ * changes, and past 2037 where fat files end and the POSIX rule of the footer speaks. */
+static void time_zones_agree_with_the_c_library(void **state)
+{
+    (void)state;
+    static const char *const zones[] = {"Asia/Tokyo", "Europe/Berlin", "America/New_York", "Australia/Sydney",
+                                        "Pacific/Auckland", "America/Sao_Paulo", "Asia/Kolkata", "Europe/Dublin",
+                                        "Africa/Casablanca", "Pacific/Chatham", "UTC", "America/St_Johns"};
+    char *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
+        setenv("TZ", zones[z], 1);
+        tzset();
+        for (int64_t s = -2000000000LL; s < 4200000000LL; s += 7776000 + 3607) {
+            kz_tz_local l;
+            kz_err err;
+            assert_int_equal(kz_tz_at(zones[z], s * 1000, &l, &err), KZ_OK);
+            time_t t = (time_t)s;
+            struct tm tm;
+            localtime_r(&t, &tm);
+            if (l.utoff != tm.tm_gmtoff || strcmp(l.abbr, tm.tm_zone) != 0)
+                fail_msg("%s at %lld: %d %s, the C library says %ld %s", zones[z], (long long)s, l.utoff, l.abbr,
+                         tm.tm_gmtoff, tm.tm_zone);
+        }
+    }
+    saved ? setenv("TZ", saved, 1) : unsetenv("TZ");
+    free(saved);
+    tzset();
+    char out[64];
+    assert_string_equal(kz_tz_format(1764105660000LL, "Asia/Tokyo", out, sizeof out), "2025-11-26 06:21 JST (UTC+09:00)");
+    assert_string_equal(kz_tz_format(1764105660000LL, "America/St_Johns", out, sizeof out),
+                        "2025-11-25 17:51 NST (UTC-03:30)");
+    assert_string_equal(kz_tz_format(1764105660000LL, "Asia/Dubai", out, sizeof out), "2025-11-26 01:21 (UTC+04:00)");
+    assert_string_equal(kz_tz_format(1764105660000LL, NULL, out, sizeof out), "2025-11-25 21:21 UTC");
+    assert_string_equal(kz_tz_format(1764105660000LL, "Mars/Olympus", out, sizeof out), "2025-11-25 21:21 UTC");
+    kz_tz_local l;
+    kz_err err;
+    assert_int_equal(kz_tz_at("../../etc/passwd", 0, &l, &err), KZ_EINVAL);
+    assert_int_equal(kz_tz_at("Mars/Olympus", 0, &l, &err), KZ_ENOTFOUND);
+}
+
 static void json_text_escapes_everything(void **state)
 {
     (void)state;
@@ -180,6 +224,7 @@ int main(void)
         cmocka_unit_test(clock_moves_for_tests),
         cmocka_unit_test(utf8_rules),
         cmocka_unit_test(utf8_bidirectional_controls),
+        cmocka_unit_test(time_zones_agree_with_the_c_library),
         cmocka_unit_test(json_text_escapes_everything),
         cmocka_unit_test(error_table_is_complete),
     };
