@@ -253,6 +253,13 @@ kz_rc kz_tz_at(const char *zone, kz_time t, kz_tz_local *out, kz_err *err)
         kz_free(buf);
         return rc;
     }
+    bool ok = kz_tz_at_tzif(buf, len, t, out);
+    kz_free(buf);
+    return ok ? KZ_OK : kz_fail(err, KZ_ECORRUPT, "timezone", "the zone file of %s is not TZif", zone);
+}
+
+bool kz_tz_at_tzif(const unsigned char *buf, size_t len, kz_time t, kz_tz_local *out)
+{
     tzif z = {buf, len};
     int64_t s = t / 1000 - (t % 1000 < 0);
     size_t next = 0;
@@ -272,8 +279,7 @@ kz_rc kz_tz_at(const char *zone, kz_time t, kz_tz_local *out, kz_err *err)
             }
         }
     }
-    kz_free(buf);
-    return ok ? KZ_OK : kz_fail(err, KZ_ECORRUPT, "timezone", "the zone file of %s is not TZif", zone);
+    return ok;
 }
 
 char *kz_tz_format(kz_time t, const char *zone, char *out, size_t size)

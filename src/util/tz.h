@@ -24,6 +24,10 @@ typedef struct kz_tz_local {
  * file that is not TZif. Thread-safe; reads the file on each call. */
 kz_rc kz_tz_at(const char *zone, kz_time t, kz_tz_local *out, kz_err *err);
 
+/* The same on a TZif image in memory (what kz_tz_at reads; for the fuzz target): false
+ * when p[0..n) is not TZif. */
+bool kz_tz_at_tzif(const unsigned char *p, size_t n, kz_time t, kz_tz_local *out);
+
 /* t as "2026-11-26 06:21 JST (UTC+09:00)" in zone into out (at least 48 bytes), or as
  * "2026-11-25 21:21 UTC" when zone is NULL, empty or unusable. "" for t = 0. */
 char *kz_tz_format(kz_time t, const char *zone, char *out, size_t size);
