@@ -56,9 +56,10 @@ static const char *rule_name(const char *p, char *out, size_t size)
     return n >= 3 ? p : NULL;
 }
 
-/* [+-]hh[:mm[:ss]] as seconds. */
+/* [+-]hh[:mm[:ss]] as seconds; hours up to 167 (RFC 8536 section 3.3.1). */
 static const char *rule_time(const char *p, long *out)
 {
+    static const long max[3] = {167, 59, 59};
     int sign = *p == '-' ? -1 : 1;
     if (*p == '-' || *p == '+')
         p++;
@@ -66,15 +67,26 @@ static const char *rule_time(const char *p, long *out)
     for (int i = 0; i < 3; i++) {
         if (*p < '0' || *p > '9')
             return i ? p : NULL;
-        char *end;
-        parts[i] = strtol(p, &end, 10);
-        p = end;
+        for (int digits = 0; *p >= '0' && *p <= '9'; p++)
+            if (++digits > 3 || (parts[i] = parts[i] * 10 + (*p - '0')) > max[i])
+                return NULL;
         if (*p != ':')
             break;
         p++;
     }
     *out = sign * (parts[0] * 3600 + parts[1] * 60 + parts[2]);
     return p;
+}
+
+/* A small decimal number (at most two digits), or -1. */
+static long small_num(const char *p, char **end)
+{
+    long n = 0;
+    int digits = 0;
+    for (; *p >= '0' && *p <= '9' && digits < 3; p++, digits++)
+        n = n * 10 + (*p - '0');
+    *end = (char *)p;
+    return digits == 0 || digits > 2 ? -1 : n;
 }
 
 /* Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil). */
@@ -105,13 +117,13 @@ static const char *rule_when(const char *p, rule_date *r)
     char *end;
     if (*p++ != ',' || *p++ != 'M')
         return NULL;  /* the Jn and n forms are not in the tz database's files */
-    r->m = (int)strtol(p, &end, 10);
+    r->m = (int)small_num(p, &end);
     if (*end != '.')
         return NULL;
-    r->w = (int)strtol(end + 1, &end, 10);
+    r->w = (int)small_num(end + 1, &end);
     if (*end != '.')
         return NULL;
-    r->d = (int)strtol(end + 1, &end, 10);
+    r->d = (int)small_num(end + 1, &end);
     p = end;
     r->at = 7200;
     if (*p == '/' && !(p = rule_time(p + 1, &r->at)))
