@@ -81,6 +81,10 @@ def test_not_for_detection_is_context_that_is_never_matched(server, tmp_path):
     for value, ind in got.items():
         total = server.admin.get(f"/indicators/{ind['id']}/sightings").json()["total"]["count"]
         assert total == (1 if value == "kit.example" else 0), (value, total)
+    # the exported bundle, matched without a database, leaves the context out too
+    (tmp_path / "bundle.json").write_text(json.dumps(bundle))
+    r = run_kizuna("match", "--indicators", tmp_path / "bundle.json", "--summary", "json", tmp_path / "proxy.log")
+    assert [json.loads(x)["indicator"]["value"] for x in r.stdout.splitlines()] == ["kit.example"], r.stdout
     # a later report of the same value for detection makes it matched; context alone never undoes that
     feed2 = write_feed(tmp_path / "feed2", {"7c1e2d3c-0a1b-4c2d-8e3f-4a5b6c7d8e02": {"info": "Same lookup, now bad",
                                             "Attribute": [attribute(9, "domain", "geoip-lookup.example")]}})

@@ -73,8 +73,8 @@ static kz_rc stix_object(void *ctx, const char *json, size_t len, const char *wh
     }
     if (o.kind != KZ_STIX_INDICATOR)
         return KZ_OK;  /* identities, markings, reports: nothing to match */
-    if (o.revoked || (o.valid_until && o.valid_until <= l->now) || !o.single) {
-        l->rep->skipped++;  /* revoked, expired, or a pattern that is not one observable */
+    if (o.revoked || (o.valid_until && o.valid_until <= l->now) || !o.single || o.context_only) {
+        l->rep->skipped++;  /* revoked, expired, a pattern that is not one observable, or context */
         return KZ_OK;
     }
     kz_norm nm;
