@@ -99,11 +99,11 @@ enum {
     KZ_GIVEN_LAST_SEEN = 1 << 5,    /* last_seen becomes the later of the two */
     KZ_GIVEN_VALID_UNTIL = 1 << 6,
     KZ_GIVEN_DESCRIPTION = 1 << 7,
-    KZ_GIVEN_ALL = (1 << 8) - 1,
+    KZ_GIVEN_CONTEXT_ONLY = 1 << 9, /* context_only stays only if every report says so */
+    KZ_GIVEN_ALL = ((1 << 8) - 1) | KZ_GIVEN_CONTEXT_ONLY,  /* every bit that is a field */
     /* Not a field: the writer asks that a merge may lower the label or widen the
      * recipients of its own organization's indicator (service/sharing/sharing.h). */
     KZ_GIVEN_DECLASSIFY = 1 << 8,
-    KZ_GIVEN_CONTEXT_ONLY = 1 << 9, /* context_only stays only if every report says so */
 };
 
 /* The KZ_GIVEN_* bits of the fields set in a decoded indicator (kz_json_decode's
