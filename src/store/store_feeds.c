@@ -1,5 +1,6 @@
-/* The HTTP validators of fetched feed files in SQLite (feed_validators, one row per
- * URL), read before and written after each conditional GET of an import. */
+/* What feed imports saw, in SQLite (feed_seen, one row per organization and item): an
+ * event's version or a fetched file's HTTP validators, read before and written after
+ * each item of an import. */
 #include "store/feeds.h"
 
 #include "store/store_internal.h"
@@ -7,36 +8,42 @@
 #include <stdio.h>
 #include <string.h>
 
-kz_rc kz_store_feed_validators_get(kz_db *db, const char *url, kz_fetch_validators *v, kz_err *err)
+static void copy(char *dst, size_t size, const unsigned char *src)
 {
-    memset(v, 0, sizeof *v);
-    sqlite3_stmt *s = kz__stmt(db, "SELECT etag, last_modified FROM feed_validators WHERE url = ?1", err);
+    snprintf(dst, size, "%s", src ? (const char *)src : "");
+}
+
+kz_rc kz_store_feed_seen_get(kz_db *db, const char *source, const char *item, kz_feed_seen *out, kz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = kz__stmt(db, "SELECT version, etag, last_modified FROM feed_seen WHERE source = ?1 AND item = ?2",
+                               err);
     if (!s)
         return KZ_ESTORE;
-    sqlite3_bind_text(s, 1, url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, item, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        const char *e = (const char *)sqlite3_column_text(s, 0), *m = (const char *)sqlite3_column_text(s, 1);
-        snprintf(v->etag, sizeof v->etag, "%s", e ? e : "");
-        snprintf(v->last_modified, sizeof v->last_modified, "%s", m ? m : "");
+        copy(out->version, sizeof out->version, sqlite3_column_text(s, 0));
+        copy(out->v.etag, sizeof out->v.etag, sqlite3_column_text(s, 1));
+        copy(out->v.last_modified, sizeof out->v.last_modified, sqlite3_column_text(s, 2));
     }
     kz__done(s);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
 }
 
-kz_rc kz_store_feed_validators_put(kz_db *db, const char *url, const kz_fetch_validators *v, kz_err *err)
+kz_rc kz_store_feed_seen_put(kz_db *db, const char *source, const char *item, const kz_feed_seen *seen, kz_err *err)
 {
-    bool none = !v->etag[0] && !v->last_modified[0];
-    sqlite3_stmt *s = kz__stmt(db, none ? "DELETE FROM feed_validators WHERE url = ?1"
-                                        : "INSERT INTO feed_validators (url, etag, last_modified) VALUES (?1, ?2, ?3)"
-                                          " ON CONFLICT (url) DO UPDATE SET (etag, last_modified) ="
-                                          " (excluded.etag, excluded.last_modified)", err);
+    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO feed_seen (source, item, version, etag, last_modified)"
+                                   " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source, item) DO UPDATE SET"
+                                   " (version, etag, last_modified) = (excluded.version, excluded.etag,"
+                                   " excluded.last_modified)", err);
     if (!s)
         return KZ_ESTORE;
-    sqlite3_bind_text(s, 1, url, -1, SQLITE_STATIC);
-    if (!none) {
-        sqlite3_bind_text(s, 2, v->etag, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, v->last_modified, -1, SQLITE_STATIC);
-    }
+    sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, item, -1, SQLITE_STATIC);
+    kz__bind_text(s, 3, seen->version[0] ? seen->version : NULL);
+    kz__bind_text(s, 4, seen->v.etag[0] ? seen->v.etag : NULL);
+    kz__bind_text(s, 5, seen->v.last_modified[0] ? seen->v.last_modified : NULL);
     return kz__exec_stmt(db, s, err);
 }

@@ -350,12 +350,15 @@ static const migration migrations[] = {
      " LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"
      " LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"
      " WHERE o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL;"},
-    {"MISP feeds: context-only indicators (to_ids false), validators of fetched files, labels",
+    {"MISP feeds: context-only indicators (to_ids false), what each import saw, labels",
      /* context_only: shared to be read, never matched (svc_match_sources.c) */
      "ALTER TABLE indicators ADD COLUMN context_only INTEGER NOT NULL DEFAULT 0;"
-     /* the ETag and Last-Modified of each feed file fetched by URL, for conditional GETs */
-     "CREATE TABLE feed_validators ("
-     "  url TEXT PRIMARY KEY, etag TEXT NOT NULL, last_modified TEXT NOT NULL) WITHOUT ROWID;"
+     /* per importing organization and item (an event, a fetched file's URL): the event's
+      * version imported last, the file's ETag and Last-Modified for conditional GETs */
+     "CREATE TABLE feed_seen ("
+     "  source TEXT NOT NULL REFERENCES organizations(id), item TEXT NOT NULL,"
+     "  version TEXT, etag TEXT, last_modified TEXT,"
+     "  PRIMARY KEY (source, item)) WITHOUT ROWID;"
      /* free tags: MISP's non-TLP tags, an event's threat level and analysis */
      "ALTER TABLE incidents ADD COLUMN labels TEXT;"
      "ALTER TABLE indicators ADD COLUMN labels TEXT;"},

@@ -191,6 +191,17 @@ def test_a_feed_import_fetches_only_what_changed(server, tmp_path, feed_server):
     asked, _ = web.take()
     assert asked == [(f"/{EV2}.json", 200), ("/manifest.json", 200)]
 
+    # what one organization imported says nothing of another's: it reads the whole feed
+    other = server.org("Other CSIRT", "FR")
+    r = import_misp(server, web.url, "--source", other["id"])
+    assert "2 events: 0 created, 0 updated, 2 unchanged, 0 failed; 0 not read again" in r.stdout, r.stdout
+    assert "2 indicators created" in r.stdout, r.stdout
+    asked, raw = web.take()
+    assert asked == [(f"/{EV1}.json", 200), (f"/{EV2}.json", 200), ("/manifest.json", 200)]
+    assert not any(inm or ims for _, _, inm, ims in raw), raw
+    r = import_misp(server, web.url, "--source", other["id"])
+    assert "nothing fetched" in r.stdout and web.take()[0] == [("/manifest.json", 304)]
+
 
 def test_without_manifest_timestamps_the_files_validators_decide(server, tmp_path, feed_server):
     root = write_feed(tmp_path / "www", two_events())

@@ -5,8 +5,9 @@
  * attributes whose value is not valid for their type are rejected, each reported with
  * its file and position. Everything in one transaction, in memory bounded by the
  * largest attribute; re-importing the same feed changes nothing, and an event whose
- * manifest timestamp is the one imported last is not read again (nor fetched), nor is a
- * file the server says has not changed. Analyst or admin. */
+ * manifest timestamp is the one the acting organization imported last is not read
+ * again (nor fetched), nor is a file the server says has not changed since its last
+ * import (store/feeds.h). Analyst or admin. */
 #ifndef KZ_SERVICE_MISP_H
 #define KZ_SERVICE_MISP_H
 
@@ -28,7 +29,7 @@ typedef struct kz_misp_feed {
     void (*close)(void *ctx, void *src_ctx);
     void *ctx;
     const char *url;             /* the base URL of a fetched feed (validators are kept
-                                  * per file URL), NULL for a directory */
+                                  * per organization and file URL), NULL for a directory */
 } kz_misp_feed;
 
 typedef struct kz_misp_import_opts {

@@ -263,30 +263,23 @@ static kz_rc put_linked(misp_import *im, kz_indicator *ind, unsigned given, cons
     return KZ_OK;
 }
 
-/* The event imported last has the manifest's timestamp: nothing to read. */
-static bool unchanged_in_manifest(misp_import *im, const char *uuid, kz_time timestamp)
+/* What the acting organization's imports saw of an item of the feed. */
+static kz_rc seen_of(misp_import *im, const char *item, kz_feed_seen *seen)
 {
-    char key[80], kind, id[37], version[64], now_version[32];
+    return kz_store_feed_seen_get(im->c->db, im->acting, item, seen, im->c->err);
+}
+
+/* The event this organization imported last has the manifest's timestamp, and its
+ * incident is still there for it to see: nothing to read. */
+static bool unchanged_in_manifest(misp_import *im, const char *uuid, kz_time timestamp, const kz_feed_seen *seen)
+{
+    char key[80], kind, id[37], now_version[32];
     kz_err e;
     snprintf(key, sizeof key, "misp-event:%s", uuid);
     snprintf(now_version, sizeof now_version, "%lld", (long long)timestamp);
-    return timestamp && kz_store_stix_ref_get(im->c->db, key, &kind, id, version, &e) == KZ_OK && kind == 'r' &&
-           strcmp(version, now_version) == 0;
-}
-
-/* The validators of a file of a fetched feed (none for a directory). */
-static kz_rc validators_of(misp_import *im, const char *file, kz_fetch_validators *v, char *url, size_t size)
-{
-    memset(v, 0, sizeof *v);
-    if (!im->feed->url)
-        return KZ_OK;
-    snprintf(url, size, "%s%s", im->feed->url, file);
-    return kz_store_feed_validators_get(im->c->db, url, v, im->c->err);
-}
-
-static kz_rc keep_validators(misp_import *im, const char *url, const kz_fetch_validators *v)
-{
-    return im->feed->url ? kz_store_feed_validators_put(im->c->db, url, v, im->c->err) : KZ_OK;
+    return timestamp && strcmp(seen->version, now_version) == 0 &&
+           kz_store_stix_ref_get(im->c->db, key, &kind, id, NULL, &e) == KZ_OK && kind == 'r' &&
+           !kz__hidden(im->c, 'r', id);
 }
 
 static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
@@ -299,17 +292,22 @@ static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
     kz_err e;
     kz_err_clear(&e);
     im->rep->events++;
-    char url[4096];
-    kz_fetch_validators v;
-    kz_rc rc = KZ_OK;
-    if (unchanged_in_manifest(im, uuid, timestamp)) {
+    char item[80];
+    snprintf(item, sizeof item, "misp-event:%.40s", uuid);
+    kz_feed_seen seen;
+    kz_rc rc = seen_of(im, item, &seen);
+    if (rc)
+        return rc;
+    if (unchanged_in_manifest(im, uuid, timestamp, &seen)) {
         im->rep->events_unchanged++;
         im->rep->events_not_fetched++;
         goto done;
     }
-    if ((rc = validators_of(im, im->file, &v, url, sizeof url)))
-        return rc;
-    if (!(rc = im->feed->event(im->feed->ctx, uuid, &v, &in, &e)) && v.not_modified) {
+    if (!im->feed->url)  /* validators only mean something for a fetched file */
+        memset(&seen.v, 0, sizeof seen.v);
+    im->incident[0] = '\0';
+    im->withheld = false;
+    if (!(rc = im->feed->event(im->feed->ctx, uuid, &seen.v, &in, &e)) && seen.v.not_modified) {
         im->rep->events_unchanged++;
         im->rep->events_not_fetched++;
         goto done;
@@ -318,8 +316,12 @@ static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
         kz_misp_sink sink = {on_event, on_attribute, im};
         rc = kz_misp_read_event(&in, &sink, &e);
         im->feed->close(im->feed->ctx, in.src.ctx);
-        if (!rc)
-            rc = keep_validators(im, url, &v);
+        /* read and imported (not failed, not withheld): the next import may skip it */
+        snprintf(seen.version, sizeof seen.version, "%lld", (long long)timestamp);
+        if (!timestamp)
+            seen.version[0] = '\0';
+        if (!rc && im->incident[0] && !im->withheld)
+            rc = kz_store_feed_seen_put(im->c->db, im->acting, item, &seen, im->c->err);
     }
     if (rc && !kz__import_fatal(rc)) {  /* a file that cannot be read or parsed: reported, skipped */
         if (!e.rc)
@@ -352,12 +354,13 @@ kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_imp
     im.acting = acting;
     kz_byte_source man = {NULL, NULL};
     char url[4096];
-    kz_fetch_validators v;
+    kz_feed_seen v = {.version = ""};
+    snprintf(url, sizeof url, "%s%s", feed->url ? feed->url : "", "manifest.json");
+    if (!rc && feed->url)
+        rc = seen_of(&im, url, &v);
     if (!rc)
-        rc = validators_of(&im, "manifest.json", &v, url, sizeof url);
-    if (!rc)
-        rc = feed->manifest(feed->ctx, &v, &man, c->err);
-    if (!rc && v.not_modified) {
+        rc = feed->manifest(feed->ctx, &v.v, &man, c->err);
+    if (!rc && v.v.not_modified) {
         rep->manifest_unchanged = true;
     } else if (!rc) {
         snprintf(im.file, sizeof im.file, "manifest.json");
@@ -365,8 +368,8 @@ kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_imp
         if (rc && !strstr(c->err->msg, ".json"))
             kz_fail(c->err, rc, c->err->field, "%s: %.280s", im.file, c->err->msg);
         feed->close(feed->ctx, man.ctx);
-        if (!rc)
-            rc = keep_validators(&im, url, &v);
+        if (!rc && feed->url)
+            rc = kz_store_feed_seen_put(c->db, im.acting, url, &v, c->err);
     }
     c->arena = im.caller_arena;
     rep->indicators_created = im.b.created;
