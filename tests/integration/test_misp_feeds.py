@@ -61,6 +61,7 @@ def test_not_for_detection_is_context_that_is_never_matched(server, tmp_path):
     r = run_kizuna("export", "stix", "--db", server.db, "--what", "indicators")
     bundle = json.loads(r.stdout)
     flags = {o["name"]: o.get("x_kizuna_context_only", False) for o in bundle["objects"] if o["type"] == "indicator"}
+    assert all(o["x_kizuna_context_only"] is True for o in bundle["objects"] if "x_kizuna_context_only" in o)
     assert flags == {"kit.example": False, "geoip-lookup.example": True,
                      "https://cdn.example/bootstrap.min.css": True, "198.51.100.23": True}, flags
 
@@ -285,3 +286,9 @@ def test_urls_without_scheme_composites_tags_threat_level_and_analysis(server, t
     assert "1 updated" in r.stdout, r.stdout
     assert server.admin.get(f"/incidents/{EVENT}").json()["labels"] == ["misp:threat-level=\"high\"",
                                                                        "misp:analysis=\"ongoing\""]
+    # and what is written is valid STIX 2.1 (the OASIS schemas, from shared/reference)
+    try:
+        from stix_schemas import bundle_errors
+    except RuntimeError as e:
+        pytest.skip(str(e))
+    assert bundle_errors(bundle) == []
