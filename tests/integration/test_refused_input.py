@@ -74,6 +74,11 @@ def test_punycode_that_does_not_decode_is_no_domain(server):
     assert server.admin.get("/indicators").json()["items"] == []
     ok = server.admin.post("/indicators", {"type": "domain", "value": "XN--Bcher-KVA.example", "tlp": "green"})
     assert ok.status_code == 201 and ok.json()["value"] == "xn--bcher-kva.example", ok.text
+    # nor is it a host name anywhere else: a website, an e-mail address
+    assert_error(server.admin.post("/organizations", {**ORG, "website": "https://xn--zz.com/"}), 400, field="website")
+    org = server.org()
+    assert_error(server.admin.post("/contacts", {"organization": org["id"], "full_name": "Zz", "role": "csirt",
+                                                 "email": "duty@xn--zz.com"}), 400, field="email")
 
 
 BIDI = ["\u202e", "\u202a", "\u202b", "\u202c", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e",
