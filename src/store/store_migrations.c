@@ -350,6 +350,7 @@ static const migration migrations[] = {
      " LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"
      " LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"
      " WHERE o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL;"},
+
     {"MISP feeds: context-only indicators (to_ids false), what each import saw, labels",
      /* context_only: shared to be read, never matched (svc_match_sources.c) */
      "ALTER TABLE indicators ADD COLUMN context_only INTEGER NOT NULL DEFAULT 0;"
