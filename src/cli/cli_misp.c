@@ -34,9 +34,11 @@ static kz_rc file_rewind(void *ctx, kz_err *err)
     return KZ_OK;
 }
 
-/* name within the feed, opened (a directory) or fetched into a temporary file (a URL). */
-static kz_rc open_file(feed *fd, const char *name, FILE **out, kz_err *err)
+/* name within the feed, opened (a directory) or fetched into a temporary file (a URL)
+ * when it changed since v's copy: *out stays NULL when the server says it did not. */
+static kz_rc open_file(feed *fd, const char *name, kz_fetch_validators *v, FILE **out, kz_err *err)
 {
+    *out = NULL;
     char path[4096];
     if (snprintf(path, sizeof path, "%s%s", fd->base, name) >= (int)sizeof path)
         return kz_fail(err, KZ_EINVAL, "", "path too long");
@@ -48,10 +50,10 @@ static kz_rc open_file(feed *fd, const char *name, FILE **out, kz_err *err)
     FILE *tmp = tmpfile();
     if (!tmp)
         return kz_fail(err, KZ_EIO, "", "cannot create a temporary file: %s", strerror(errno));
-    kz_rc rc = kz_fetch(path, tmp, FEED_FILE_MAX, err);
-    if (!rc && fseek(tmp, 0, SEEK_SET) != 0)
+    kz_rc rc = kz_fetch_if(path, tmp, FEED_FILE_MAX, v, err);
+    if (!rc && !v->not_modified && fseek(tmp, 0, SEEK_SET) != 0)
         rc = kz_fail(err, KZ_EIO, "", "cannot read back %s", path);
-    if (rc) {
+    if (rc || v->not_modified) {
         fclose(tmp);
         return rc;
     }
@@ -59,21 +61,21 @@ static kz_rc open_file(feed *fd, const char *name, FILE **out, kz_err *err)
     return KZ_OK;
 }
 
-static kz_rc open_manifest(void *ctx, kz_byte_source *out, kz_err *err)
+static kz_rc open_manifest(void *ctx, kz_fetch_validators *v, kz_byte_source *out, kz_err *err)
 {
     FILE *f;
-    kz_rc rc = open_file(ctx, "manifest.json", &f, err);
+    kz_rc rc = open_file(ctx, "manifest.json", v, &f, err);
     if (!rc)
         *out = (kz_byte_source){file_read, f};
     return rc;
 }
 
-static kz_rc open_event(void *ctx, const char *uuid, kz_misp_input *out, kz_err *err)
+static kz_rc open_event(void *ctx, const char *uuid, kz_fetch_validators *v, kz_misp_input *out, kz_err *err)
 {
     char name[64];
     FILE *f;
     snprintf(name, sizeof name, "%.40s.json", uuid);
-    kz_rc rc = open_file(ctx, name, &f, err);
+    kz_rc rc = open_file(ctx, name, v, &f, err);
     if (!rc)
         *out = (kz_misp_input){{file_read, f}, file_rewind};
     return rc;
@@ -130,7 +132,7 @@ static int run_import(const kz_args *a)
         kz_cli_session_close(&s);
         return status ? status : kz_cli_error(a, "out of memory");
     }
-    kz_misp_feed f = {open_manifest, open_event, close_file, &fd};
+    kz_misp_feed f = {open_manifest, open_event, close_file, &fd, fd.url ? fd.base : NULL};
     kz_misp_import_report r;
     l.progress = kz_cli_progress_new("importing MISP feed", "events");
     kz_rc rc = kz_svc_misp_import(&s.call, &f, &o, &r);
@@ -138,13 +140,17 @@ static int run_import(const kz_args *a)
     if (rc) {
         status = kz_cli_error(a, "%s: %s%s%s", where, s.err.field[0] ? s.err.field : "", s.err.field[0] ? ": " : "",
                               s.err.msg);
+    } else if (r.manifest_unchanged) {
+        printf("%sthe feed's manifest has not changed since the last import (HTTP 304): nothing fetched\n",
+               o.dry_run ? "dry run, nothing written: " : "");
     } else {
-        printf("%s%llu events: %llu created, %llu updated, %llu unchanged, %llu failed\n"
+        printf("%s%llu events: %llu created, %llu updated, %llu unchanged, %llu failed; %llu not read again\n"
                "%llu attributes: %llu indicators created, %llu merged, %llu unchanged; %llu skipped (types "
                "Kizuna has no indicator for, or deleted), %llu rejected; %llu links\n",
                o.dry_run ? "dry run, nothing written: " : "", (unsigned long long)r.events,
                (unsigned long long)r.events_created, (unsigned long long)r.events_updated,
                (unsigned long long)r.events_unchanged, (unsigned long long)r.events_failed,
+               (unsigned long long)r.events_not_fetched,
                (unsigned long long)r.attributes, (unsigned long long)r.indicators_created,
                (unsigned long long)r.indicators_merged, (unsigned long long)r.indicators_unchanged,
                (unsigned long long)r.skipped, (unsigned long long)r.rejected, (unsigned long long)r.links);
@@ -175,6 +181,8 @@ const kz_cmd kz_cmd_import_misp = {
     "url, email, md5, sha1, sha256, filename|hash, AS, and their |port and |ip forms) become indicators\n"
     "linked to it; other types are counted and skipped. The TLP comes from tlp: tags (the attribute's,\n"
     "else the event's), else the distribution level (0: amber+strict; 1-3: green; 4: amber), else --tlp.\n"
-    "A URL is fetched file by file. Importing the same feed again changes nothing.",
+    "A URL is fetched file by file. Importing the same feed again changes nothing: events whose manifest\n"
+    "timestamp is the one imported last are not read again, and a URL feed is asked with the ETag and\n"
+    "Last-Modified of the copy imported last, so an unchanged file is not downloaded again.",
     import_opts, run_import, 1, 1,
 };

@@ -120,6 +120,44 @@ static void usage(FILE *f)
     fprintf(f, "\nRun 'kizuna COMMAND --help' for a command's options.\n");
 }
 
+/* What the second word of the commands whose first word is `word` names, for messages
+ * ("kizuna import: unknown format 'cvs'"). */
+static const char *second_word_is(const char *word)
+{
+    return strcmp(word, "import") == 0 ? "format" : "subcommand";
+}
+
+/* Commands whose name starts with the word `word` and more: their count. */
+static int group_size(const char *word)
+{
+    int n = 0;
+    size_t len = strlen(word);
+    for (int i = 0; i < NCOMMANDS; i++)
+        n += strncmp(commands[i]->name, word, len) == 0 && commands[i]->name[len] == ' ';
+    return n;
+}
+
+/* argv[1] is the first word of several commands (import, audit, request, ...) and what
+ * follows names none of them: the group's commands (on stdout and 0 for --help, on
+ * stderr and 2 otherwise), naming what was not found. */
+static int group_usage(int argc, char **argv)
+{
+    const char *word = argv[1], *next = argc > 2 ? argv[2] : NULL;
+    bool asked = next && (strcmp(next, "--help") == 0 || strcmp(next, "-h") == 0 || strcmp(next, "help") == 0);
+    FILE *f = asked ? stdout : stderr;
+    if (!next)
+        fprintf(f, "kizuna %s: which %s?\n\n", word, second_word_is(word));
+    else if (!asked)
+        fprintf(f, "kizuna %s: unknown %s '%s'\n\n", word, second_word_is(word), next);
+    fprintf(f, "Usage: kizuna %s %s [options]\n\n", word, strcmp(word, "import") == 0 ? "FORMAT" : "SUBCOMMAND");
+    size_t len = strlen(word);
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strncmp(commands[i]->name, word, len) == 0 && commands[i]->name[len] == ' ')
+            fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f, "\nRun 'kizuna %s %s --help' for its options.\n", word, strcmp(word, "import") == 0 ? "FORMAT" : "SUBCOMMAND");
+    return asked ? 0 : 2;
+}
+
 /* Longest command name that matches the first words of argv. */
 static const kz_cmd *find_command(int argc, char **argv, int *words)
 {
@@ -210,6 +248,8 @@ int main(int argc, char **argv)
         argv[1] = (char *)"version";
     int words = 0;
     const kz_cmd *c = find_command(argc, argv, &words);
+    if (!c && group_size(argv[1]) > 0)
+        return group_usage(argc, argv);
     if (!c) {
         fprintf(stderr, "kizuna: unknown command '%s'\n\n", argv[1]);
         usage(stderr);

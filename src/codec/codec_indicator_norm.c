@@ -260,6 +260,22 @@ static bool domain_check(const char *d, size_t n, char *why, size_t wn)
     return true;
 }
 
+/* A-labels ("xn--...") must decode: "xn--zz.com" is no name at all. Decoding is all
+ * that is asked, not IDNA2008 validity, so that names registered before it (such as
+ * emoji domains) stay indicators. Rare, so the allocation of libidn2 does not matter. */
+static bool punycode_ok(const char *d, char *why, size_t wn)
+{
+    if (!strstr(d, "xn--"))
+        return true;
+    char *u = NULL;
+    int rc = idn2_to_unicode_8z8z(d, &u, 0);
+    idn2_free(u);
+    if (rc == IDN2_OK)
+        return true;
+    snprintf(why, wn, "has an xn-- label that is not valid punycode (%s)", idn2_strerror(rc));
+    return false;
+}
+
 /* Canonical host name into out; why gets the reason on failure. */
 static kz_rc domain_canon(const char *s, size_t n, char *out, size_t cap, size_t *len, char *why,
                           size_t wn)
@@ -320,7 +336,7 @@ static kz_rc domain_canon(const char *s, size_t n, char *out, size_t cap, size_t
     if (m && out[m - 1] == '.')
         m--;  /* the root label: "example.com." is "example.com" */
     out[m] = '\0';
-    if (!domain_check(out, m, why, wn))
+    if (!domain_check(out, m, why, wn) || !punycode_ok(out, why, wn))
         return KZ_EINVAL;
     *len = m;
     return KZ_OK;
@@ -805,11 +821,38 @@ static kz_rc domain_norm(const char *s, size_t n, kz_arena *a, const char *field
     return set_registrable(out, out->value, a, field, err);
 }
 
+/* "mailto:..." or "urn:...": a scheme and ':' before any '/', not followed by a port. */
+static bool has_scheme(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+        i++;
+    if (i == 0 || i == n || s[i] != ':')
+        return false;
+    size_t k = i + 1;
+    while (k < n && is_digit(s[k]))
+        k++;
+    return !(k > i + 1 && (k == n || s[k] == '/'));  /* "example.com:8080/x" is a host and port */
+}
+
 static kz_rc url_norm(const char *s, size_t n, kz_arena *a, const char *field, kz_norm *out,
                       kz_err *err)
 {
     if (n > KZ_URL_MAX)
         return kz_fail(err, KZ_ETOOBIG, field, "the URL is longer than %d characters", KZ_URL_MAX);
+    /* Without a scheme (MISP's url type allows "www.example.com/path"), the web's: http.
+     * Only here, for indicators; an observed value without one is no URL to the matcher. */
+    if (n && !memmem(s, n, "://", 3) && !has_scheme(s, n) &&
+        (is_alpha(s[0]) || is_digit(s[0]) || (unsigned char)s[0] >= 0x80)) {
+        char *with = kz_arena_alloc(a, n + 8);
+        if (!with)
+            return kz_fail(err, KZ_ENOMEM, field, NULL);
+        memcpy(with, "http://", 7);
+        memcpy(with + 7, s, n);
+        with[n + 7] = '\0';
+        s = with;
+        n += 7;
+    }
     /* The fragment goes first, so that a '*' before it is the prefix mark too. */
     const char *hash = memchr(s, '#', n);
     if (hash)

@@ -19,6 +19,10 @@ static kz_rc decode_string(const json_t *v, const kz_field *f, kz_arena *a, char
     if (strlen(s) != n || !kz_text_ok(s, n, f->type == KZ_FT_TEXT))
         return kz_fail(err, KZ_EINVAL, f->name, "%s contains control characters or invalid UTF-8",
                        f->name);
+    unsigned bidi = kz_text_bidi(s, n);
+    if (bidi)
+        return kz_fail(err, KZ_EINVAL, f->name, "%s contains the bidirectional control U+%04X, which could "
+                       "disguise the text", f->name, bidi);
     size_t cps = kz_utf8_count(s, n);
     if (f->max && cps > f->max)
         return kz_fail(err, KZ_EINVAL, f->name, "%s is longer than %zu characters", f->name, f->max);

@@ -122,7 +122,7 @@ static kz_rc bad(kz_jstream *s, kz_err *err, const char *what)
     return KZ_EINVAL;
 }
 
-static kz_jpath path_of(const kz_jstream *s) { return (kz_jpath){s->levels, s->depth}; }
+static kz_jpath path_of(const kz_jstream *s) { return (kz_jpath){s->levels, s->depth, 0}; }
 
 /* The bytes p[from..to) belong to the captured value. */
 static kz_rc keep(kz_jstream *s, const char *p, size_t from, size_t to, kz_err *err)
@@ -143,12 +143,13 @@ static kz_rc keep(kz_jstream *s, const char *p, size_t from, size_t to, kz_err *
 }
 
 /* A value starts at the current path: capture it when selected. */
-static void value_starts(kz_jstream *s, uint64_t at)
+static void value_starts(kz_jstream *s, uint64_t at, char first)
 {
     s->started = true;
     if (s->capturing || s->depth == 0 || !s->select)
         return;
     kz_jpath path = path_of(s);
+    path.first = first;
     if (s->select(s->ctx, &path)) {
         s->capturing = true;
         s->cap_depth = s->depth;
@@ -340,7 +341,7 @@ kz_rc kz_jstream_feed(kz_jstream *s, const char *p, size_t n, kz_err *err)
             if (s->done)
                 return bad(s, err, "data after the end of the document");
             if (!s->capturing) {
-                value_starts(s, s->offset + i);
+                value_starts(s, s->offset + i, c);
                 mark = i;
             }
             if (c == '{') {

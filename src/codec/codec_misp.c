@@ -3,8 +3,11 @@
 
 #include "codec/indicator_norm.h"
 #include "codec/json_stream.h"
+#include "model/sharing.h"
+#include "model/taxonomy.h"
 #include "model/tlp.h"
 #include "util/alloc.h"
+#include "util/utf8.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -12,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { OBJECT_MAX = 16 << 20, READ_BLOCK = 1 << 16 };
+enum { OBJECT_MAX = 16 << 20, READ_BLOCK = 1 << 16, LABEL_MAX = 256 };
 
 /* ---- vocabularies ------------------------------------------------------------------- */
 
@@ -39,6 +42,27 @@ int kz_misp_distribution_tlp(int d)
     case 4: return KZ_TLP_AMBER;
     default: return -1;
     }
+}
+
+const char *kz_misp_threat_level_name(int t)
+{
+    static const char *const names[] = {NULL, "high", "medium", "low", "undefined"};
+    return t >= 1 && t <= 4 ? names[t] : NULL;
+}
+
+const char *kz_misp_analysis_name(int a)
+{
+    static const char *const names[] = {"initial", "ongoing", "completed"};
+    return a >= 0 && a <= 2 ? names[a] : NULL;
+}
+
+int kz_misp_ind_type2(const char *t, const char *value, const char **part)
+{
+    const char *bar = t && value && strcmp(t, "domain|ip") == 0 ? strrchr(value, '|') : NULL;
+    if (!bar || !bar[1])
+        return -1;
+    *part = bar + 1;
+    return strchr(*part, ':') ? KZ_IND_IPV6 : KZ_IND_IPV4;
 }
 
 /* The part of a composite value ("a|b") at index 0 or 1. */
@@ -132,26 +156,31 @@ static kz_time jtime(json_t *o, const char *key)
     return 0;
 }
 
-/* TLP and RSIT from a Tag array: the most restrictive TLP tag; the first rsit: tag whose
- * value (rsit:class="type") names a type. */
-static void tags(json_t *arr, kz_arena *a, int *tlp, const char **rsit)
+/* TLP, RSIT and labels from a Tag array: the most restrictive TLP tag; (rsit not NULL)
+ * the first tag that names an RSIT type (model/taxonomy.h); every other tag a label, as
+ * fit for a text field. */
+static void tags(json_t *arr, kz_arena *a, int *tlp, const char **rsit, kz_strlist *labels)
 {
     size_t i;
     json_t *t;
     *tlp = -1;
     if (rsit)
         *rsit = NULL;
+    labels->n = 0;
+    labels->v = json_array_size(arr) ? kz_arena_calloc(a, json_array_size(arr), sizeof *labels->v) : NULL;
     json_array_foreach(arr, i, t) {
         const char *name = json_string_value(json_object_get(t, "name"));
-        if (!name)
+        if (!name || !name[0])
             continue;
         int l = kz_misp_tlp_tag(name);
         if (l > *tlp)
             *tlp = l;
-        const char *q = rsit && !*rsit && strncasecmp(name, "rsit:", 5) == 0 ? strchr(name, '"') : NULL;
-        const char *end = q ? strchr(q + 1, '"') : NULL;
-        if (end && end > q + 1)
-            *rsit = kz_arena_strndup(a, q + 1, (size_t)(end - q - 1));
+        const char *type = rsit && !*rsit ? kz_rsit_type_of_tag(name) : NULL;
+        if (type)
+            *rsit = type;
+        else if (l < 0 && labels->v && labels->n < KZ_LABELS_MAX)
+            if ((labels->v[labels->n] = kz_text_fit(a, name, LABEL_MAX, false)) && labels->v[labels->n][0])
+                labels->n++;
     }
 }
 
@@ -183,7 +212,7 @@ static bool select_event(void *ctx, const kz_jpath *p)
     if (r->pass == 1)
         return p->depth == 2 && (key_is(l, "uuid") || key_is(l, "info") || key_is(l, "date") ||
                                  key_is(l, "timestamp") || key_is(l, "distribution") || key_is(l, "Orgc") ||
-                                 key_is(l, "Tag"));
+                                 key_is(l, "Tag") || key_is(l, "threat_level_id") || key_is(l, "analysis"));
     return p->depth == 3 && (key_is(l, "Attribute") || key_is(l, "Object")) && p->levels[2].array;
 }
 
@@ -207,7 +236,11 @@ static kz_rc event_member(ev_reader *r, const char *key, json_t *v)
     else if (strcmp(key, "Orgc") == 0)
         ev->orgc = jstr(v, "name", &r->ev_arena);
     else if (strcmp(key, "Tag") == 0)
-        tags(v, &r->ev_arena, &ev->tlp, &ev->rsit_type);
+        tags(v, &r->ev_arena, &ev->tlp, &ev->rsit_type, &ev->labels);
+    else if (strcmp(key, "threat_level_id") == 0)
+        ev->threat_level = jnum(wrap, key, &n) && n >= 1 && n <= 4 ? (int)n : 0;
+    else if (strcmp(key, "analysis") == 0)
+        ev->analysis = jnum(wrap, key, &n) && n >= 0 && n <= 2 ? (int)n : -1;
     json_decref(wrap);
     return KZ_OK;
 }
@@ -234,7 +267,7 @@ static kz_rc one_attribute(ev_reader *r, json_t *o, const char *object, const ch
         at.timestamp = jtime(o, "timestamp");
         at.first_seen = jtime(o, "first_seen");
         at.last_seen = jtime(o, "last_seen");
-        tags(json_object_get(o, "Tag"), &a, &at.tlp, NULL);
+        tags(json_object_get(o, "Tag"), &a, &at.tlp, NULL, &at.labels);
         if (!at.type)
             kz_fail(&bad, KZ_EINVAL, "type", "an attribute needs a type");
         else if (!at.value)
@@ -298,7 +331,7 @@ static kz_rc scan(const kz_byte_source *src, kz_jstream *s, char *buf, kz_err *e
 kz_rc kz_misp_read_event(const kz_misp_input *in, const kz_misp_sink *sink, kz_err *err)
 {
     ev_reader r = {.sink = sink, .err = err, .pass = 1};
-    r.ev.distribution = r.ev.tlp = -1;
+    r.ev.distribution = r.ev.tlp = r.ev.analysis = -1;
     kz_arena_init(&r.ev_arena);
     char *buf = kz_malloc(READ_BLOCK);
     kz_jstream *s = kz_jstream_new(OBJECT_MAX, select_event, take_event, &r);

@@ -456,6 +456,7 @@ kz_rc kz_stix_decode(const char *text, size_t len, kz_arena *a, kz_stix_obj *out
     }
     out->revoked = json_is_true(json_object_get(o, "revoked"));
     out->allow_clients = json_is_true(json_object_get(o, "x_kizuna_allow_clients"));
+    out->context_only = json_is_true(json_object_get(o, "x_kizuna_context_only"));
 
     if (strcmp(type, "indicator") == 0) {
         out->kind = KZ_STIX_INDICATOR;
@@ -495,13 +496,42 @@ done:
 
 /* ---- a whole document --------------------------------------------------------------- */
 
+enum { TOP_KEYS = 256 };  /* top-level members checked for duplicates */
+
 typedef struct reader {
     kz_stix_object_fn fn;
     void *ctx;
     kz_stix_doc *doc;
     bool top_type_seen, top_is_bundle, objects_seen;
+    char keys[TOP_KEYS][KZ_JSTREAM_KEY + 1];  /* the top-level keys seen, for duplicates */
+    size_t nkeys;
+    bool unchecked;              /* a key too long or too many to check */
+    bool objects_not_array;
+    kz_err bad;                  /* a bundle or envelope of the wrong shape: set once */
     kz_err *err;
 } reader;
+
+/* A member of the top-level object: refused when its key came before (jansson's
+ * JSON_REJECT_DUPLICATES for a document that is never parsed whole), or when objects is
+ * not an array. Only the first problem is kept; after it nothing more is handed out. */
+static void top_member(reader *r, const kz_jpath *p)
+{
+    const kz_jlevel *l = &p->levels[0];
+    if (r->bad.rc || l->array)
+        return;
+    if (strcmp(l->key, "objects") == 0 && !l->key_long && p->first != '[')
+        r->objects_not_array = true;  /* fine in observed-data: refused in a bundle at the end */
+    if (l->key_long || r->nkeys == TOP_KEYS) {  /* fine in one object, which jansson checks */
+        r->unchecked = true;
+        return;
+    }
+    for (size_t i = 0; i < r->nkeys; i++)
+        if (strcmp(r->keys[i], l->key) == 0) {
+            kz_fail(&r->bad, KZ_EINVAL, l->key, "duplicate key '%s' at the top level", l->key);
+            return;
+        }
+    memcpy(r->keys[r->nkeys++], l->key, sizeof r->keys[0]);
+}
 
 static bool top_key(const kz_jpath *p, const char *key)
 {
@@ -511,6 +541,10 @@ static bool top_key(const kz_jpath *p, const char *key)
 static bool select_value(void *ctx, const kz_jpath *p)
 {
     reader *r = ctx;
+    if (p->depth == 1)
+        top_member(r, p);
+    if (r->bad.rc)
+        return false;
     if (top_key(p, "type") || top_key(p, "id"))
         return true;
     if (top_key(p, "objects"))
@@ -523,6 +557,10 @@ static kz_rc take_value(void *ctx, const kz_jpath *p, const char *text, size_t l
 {
     (void)offset;
     reader *r = ctx;
+    if (r->bad.rc) {
+        *r->err = r->bad;
+        return r->bad.rc;
+    }
     if (p->depth == 1) {
         bool is_type = strcmp(p->levels[0].key, "type") == 0;
         if (is_type) {
@@ -563,8 +601,15 @@ kz_rc kz_stix_read(const kz_byte_source *src, kz_stix_object_fn fn, void *ctx, k
     }
     if (!rc)
         rc = kz_jstream_end(s, err);
+    if (!rc && r.bad.rc)
+        *err = r.bad, rc = r.bad.rc;
     if (!rc) {
         doc->bundle = r.top_is_bundle || (!r.top_type_seen && r.objects_seen);
+        if (doc->bundle && r.objects_not_array)
+            rc = kz_fail(err, KZ_EINVAL, "objects", "objects must be an array of STIX objects");
+        else if (doc->bundle && r.unchecked)
+            rc = kz_fail(err, KZ_EINVAL, "", "a bundle or envelope has at most %d top-level members, each key "
+                         "of at most %d bytes", TOP_KEYS, KZ_JSTREAM_KEY);
         const char *text;
         size_t len;
         if (!doc->bundle && !r.top_type_seen)

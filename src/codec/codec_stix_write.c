@@ -32,6 +32,16 @@ static kz_rc put_str(kz_buf *b, const char *key, const char *s)
     return rc ? rc : kz_json_text_str(b, s);
 }
 
+/* ,"labels":["...",...] when there are labels (STIX's common property) */
+static kz_rc put_labels(kz_buf *b, const kz_strlist *l)
+{
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < l->n; i++)
+        if (!(rc = kz_buf_puts(b, i ? "," : ",\"labels\":[")))
+            rc = kz_json_text_str(b, l->v[i]);
+    return rc || !l->n ? rc : kz_buf_puts(b, "]");
+}
+
 /* fmt with one %s for the STIX id of a Kizuna object of type. */
 static kz_rc put_ref(kz_buf *b, const char *fmt, const char *type, const char *id)
 {
@@ -107,6 +117,8 @@ kz_rc kz_stix_write_indicator(kz_buf *b, const kz_indicator *o)
     if (!rc)  /* what Kizuna shares is indicators of malicious activity */
         rc = kz_buf_puts(b, ",\"indicator_types\":[\"malicious-activity\"]");
     if (!rc)
+        rc = put_labels(b, &o->labels);
+    if (!rc)
         rc = kz_buf_puts(b, ",\"pattern\":");
     if (!rc) {
         /* the pattern is written into a scratch buffer, then escaped as a JSON string */
@@ -138,6 +150,8 @@ kz_rc kz_stix_write_indicator(kz_buf *b, const kz_indicator *o)
         rc = kz_buf_printf(b, ",\"confidence\":%d", (int)o->confidence);
     if (!rc && o->last_seen)
         rc = put_time(b, "x_kizuna_last_seen", o->last_seen);
+    if (!rc && o->context_only)  /* MISP's to_ids false: context, not for detection */
+        rc = kz_buf_puts(b, ",\"x_kizuna_context_only\":true");
     return rc ? rc : kz_buf_puts(b, "}");
 }
 
@@ -150,6 +164,8 @@ kz_rc kz_stix_write_incident(kz_buf *b, const kz_incident *o, const char *const 
         rc = put_str(b, "name", o->title);
     if (!rc)
         rc = put_str(b, "description", o->description);
+    if (!rc)
+        rc = put_labels(b, &o->labels);
     if (!rc)
         rc = kz_buf_puts(b, ",\"report_types\":[\"threat-report\"]");
     if (!rc)

@@ -47,7 +47,8 @@ typedef struct kz_norm {
  *           default port dropped, dot-segments removed, percent-encoding normalized
  *           (unreserved decoded, the rest uppercase hex, disallowed bytes encoded), empty
  *           path "/", fragment dropped (it never reaches a server, so never a log);
- *           a '*' at the end (before the fragment, if any) makes a prefix indicator
+ *           a '*' at the end (before the fragment, if any) makes a prefix indicator;
+ *           a URL without a scheme ("www.example.com/path", as MISP allows) is http://
  *   email   local part kept as written, domain as a domain
  *   md5, sha1, sha256   32, 40, 64 hex digits, lowercase
  *   asn     "AS64500", "as64500", "64500" or asdot "AS1.10" -> "AS64500"; 1..4294967295 */

@@ -39,6 +39,8 @@ typedef struct kz_jlevel {
 typedef struct kz_jpath {
     const kz_jlevel *levels;        /* levels[0] is the top-level container */
     size_t depth;                   /* number of levels: 1 for a member of the top value */
+    char first;                     /* for select: the first byte of the value that starts
+                                     * ('{', '[', '"', '-', a digit, 't', 'f' or 'n') */
 } kz_jpath;
 
 /* Asked when a value starts at path: true to capture it whole. */

@@ -23,8 +23,17 @@ typedef struct kz_misp_event {
     kz_time timestamp;          /* last change; the version of the event */
     int distribution;           /* 0..5 as written, -1 when absent */
     int tlp;                    /* from its tlp: tags, -1 when none */
-    const char *rsit_type;      /* from an rsit: tag, NULL when none */
+    const char *rsit_type;      /* from the first tag with an RSIT type (rsit:, ecsirt:,
+                                 * circl:incident-classification), NULL when none */
+    kz_strlist labels;          /* its other tags, as written (at most KZ_LABELS_MAX) */
+    int threat_level;           /* threat_level_id: 1 high, 2 medium, 3 low, 4 undefined; 0 absent */
+    int analysis;               /* 0 initial, 1 ongoing, 2 completed; -1 absent */
 } kz_misp_event;
+
+/* "high", "medium", "low", "undefined" for a threat_level_id; "initial", "ongoing",
+ * "completed" for an analysis; NULL for anything else. */
+const char *kz_misp_threat_level_name(int threat_level);
+const char *kz_misp_analysis_name(int analysis);
 
 typedef struct kz_misp_attribute {
     const char *uuid;
@@ -36,6 +45,7 @@ typedef struct kz_misp_attribute {
     bool to_ids, deleted;
     int distribution;           /* 0..5, 5 = as the event, -1 when absent */
     int tlp;                    /* from its own tlp: tags, -1 when none */
+    kz_strlist labels;          /* its other tags, as written */
     kz_time timestamp, first_seen, last_seen;
 } kz_misp_attribute;
 
@@ -52,6 +62,11 @@ int kz_misp_distribution_tlp(int distribution);
  * the indicator ("filename|sha256" -> sha256 and the part after '|'; "ip-dst" ->
  * ipv4, ipv6 or cidr by the value). -1 when Kizuna has no such type. */
 int kz_misp_ind_type(const char *misp_type, const char *value, kz_arena *a, const char **part);
+
+/* The second indicator of a composite type whose both parts are indicators ("domain|ip"
+ * -> the address after '|', its type ipv4 or ipv6), or -1 (every other type: the other
+ * part, a file name or a port, is no indicator). */
+int kz_misp_ind_type2(const char *misp_type, const char *value, const char **part);
 
 /* A byte source that can start again from the beginning (for the two passes). */
 typedef struct kz_misp_input {

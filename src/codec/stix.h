@@ -85,6 +85,7 @@ typedef struct kz_stix_obj {
     kz_time valid_from, valid_until;
     kz_time last_seen;           /* x_kizuna_last_seen, 0 when absent */
     int64_t confidence;          /* -1 when absent */
+    bool context_only;           /* x_kizuna_context_only: shared as context, not matched */
 
     /* incident (report, grouping) */
     kz_incident incident;        /* title, description, classification; tlp and the

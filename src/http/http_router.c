@@ -126,6 +126,23 @@ static kz_rc session(kz_req *r)
     return KZ_OK;
 }
 
+/* "application/json", any case, alone or with parameters ("; charset=utf-8"): not
+ * "application/jsonx" nor "application/json-seq". */
+static bool is_json_media(const char *ct)
+{
+    static const char type[] = "application/json";
+    if (!ct)
+        return false;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (strncasecmp(ct, type, sizeof type - 1) != 0)
+        return false;
+    ct += sizeof type - 1;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    return *ct == '\0' || *ct == ';';
+}
+
 static kz_rc prepare(kz_node *node, kz_req *r, const kz_route *rt)
 {
     kz_rc rc = kz_call_init(&r->call, node, &r->arena, &r->err);
@@ -141,9 +158,10 @@ static kz_rc prepare(kz_node *node, kz_req *r, const kz_route *rt)
         return kz_fail(&r->err, KZ_ETOOBIG, "", "the request body is larger than %zu bytes", r->body.max);
     if (!(rt->flags & KZ_ROUTE_JSON_BODY) || (rt->flags & KZ_ROUTE_RAW_BODY))
         return KZ_OK;
+    /* a body needs its media type said; an empty body may go without one */
     const char *ct = kz_req_header(r, "Content-Type");
-    if (ct && strncasecmp(ct, "application/json", 16) != 0)
-        return kz_fail(&r->err, KZ_EMEDIA, "", "send the body as application/json");
+    if ((ct || r->body.len) && !is_json_media(ct))
+        return kz_fail(&r->err, KZ_EMEDIA, "Content-Type", "send the body as application/json");
     if (r->body.len == 0)
         return KZ_OK;
     json_error_t je;

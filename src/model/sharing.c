@@ -44,6 +44,7 @@ static const kz_field incident_fields[] = {
     F(kz_incident, status, KZ_FT_ENUM, 0, 0, &kz_incident_status_enum, NULL),
     F(kz_incident, occurred, KZ_FT_TIME, 0, 0, NULL, NULL),
     SHARING(kz_incident, KZ_FF_REQUIRED),
+    F(kz_incident, labels, KZ_FT_STRLIST, 0, KZ_LABELS_MAX, NULL, NULL),
 };
 SCHEMA(kz_incident_schema, "incident", incident_fields);
 
@@ -69,6 +70,8 @@ static const kz_field indicator_fields[] = {
     F(kz_indicator, last_seen, KZ_FT_TIME, 0, 0, NULL, NULL),
     F(kz_indicator, valid_until, KZ_FT_TIME, 0, 0, NULL, NULL),
     F(kz_indicator, description, KZ_FT_TEXT, 0, 4000, NULL, NULL),
+    F(kz_indicator, context_only, KZ_FT_BOOL, 0, 0, NULL, NULL),
+    F(kz_indicator, labels, KZ_FT_STRLIST, 0, KZ_LABELS_MAX, NULL, NULL),
     F(kz_indicator, incidents, KZ_FT_STRLIST, KZ_FF_NOSTORE, 100, NULL, kz_check_uuid),
 };
 SCHEMA(kz_indicator_schema, "indicator", indicator_fields);
@@ -104,6 +107,7 @@ unsigned kz_indicator_given(kz_fieldset fields)
         {"allow_clients", KZ_GIVEN_ALLOW_CLIENTS}, {"confidence", KZ_GIVEN_CONFIDENCE},
         {"first_seen", KZ_GIVEN_FIRST_SEEN}, {"last_seen", KZ_GIVEN_LAST_SEEN},
         {"valid_until", KZ_GIVEN_VALID_UNTIL}, {"description", KZ_GIVEN_DESCRIPTION},
+        {"context_only", KZ_GIVEN_CONTEXT_ONLY},
     };
     unsigned bits = 0;
     for (size_t i = 0; i < sizeof map / sizeof *map; i++) {

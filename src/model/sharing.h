@@ -28,6 +28,7 @@ enum {
     KZ_RECIPIENTS_MAX = 256,    /* organizations named on one object */
     KZ_BULK_MAX = 10000,        /* indicators in one bulk request */
     KZ_CONFIDENCE_DEFAULT = 50,
+    KZ_LABELS_MAX = 100,        /* labels on one incident or indicator */
 };
 
 typedef struct kz_incident {
@@ -46,6 +47,7 @@ typedef struct kz_incident {
     int tlp;                 /* kz_tlp */
     kz_strlist recipients;   /* organization ids */
     bool allow_clients;
+    kz_strlist labels;       /* free tags (a MISP event's non-TLP tags, threat level, analysis) */
 } kz_incident;
 extern const kz_schema kz_incident_schema;
 
@@ -80,6 +82,8 @@ typedef struct kz_indicator {
     kz_time valid_until;     /* 0 = does not expire */
     char *description;
     kz_strlist incidents;    /* linked incident ids (only those the viewer may see) */
+    bool context_only;       /* shared as context (MISP's to_ids false): never matched */
+    kz_strlist labels;       /* free tags (a MISP attribute's non-TLP tags); as first reported */
 } kz_indicator;
 extern const kz_schema kz_indicator_schema;
 
@@ -95,7 +99,8 @@ enum {
     KZ_GIVEN_LAST_SEEN = 1 << 5,    /* last_seen becomes the later of the two */
     KZ_GIVEN_VALID_UNTIL = 1 << 6,
     KZ_GIVEN_DESCRIPTION = 1 << 7,
-    KZ_GIVEN_ALL = (1 << 8) - 1,
+    KZ_GIVEN_CONTEXT_ONLY = 1 << 9, /* context_only stays only if every report says so */
+    KZ_GIVEN_ALL = ((1 << 8) - 1) | KZ_GIVEN_CONTEXT_ONLY,  /* every bit that is a field */
     /* Not a field: the writer asks that a merge may lower the label or widen the
      * recipients of its own organization's indicator (service/sharing/sharing.h). */
     KZ_GIVEN_DECLASSIFY = 1 << 8,

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model/taxonomy_tables.inc"
 
@@ -12,6 +13,47 @@ const kz_term *kz_vocab_find(const kz_vocab *v, const char *value)
     for (size_t i = 0; value && i < v->count; i++)
         if (strcmp(v->terms[i].value, value) == 0)
             return &v->terms[i];
+    return NULL;
+}
+
+/* The CIRCL incident classifications with an RSIT type; XSS, sql-injection, fastflux
+ * and scam name no one class and stay labels. */
+static const struct {
+    const char *circl, *rsit;
+} circl_rsit[] = {
+    {"spam", "spam"}, {"system-compromise", "system-compromise"}, {"scan", "scanner"},
+    {"denial-of-service", "dos"}, {"copyright-issue", "copyright"}, {"phishing", "phishing"},
+    {"malware", "infected-system"}, {"vulnerability", "vulnerable-system"}, {"information-leak", "data-leak"},
+    {"cryptojacking", "unauthorised-use-of-resources"}, {"locker", "infected-system"},
+    {"screenlocker", "infected-system"}, {"wiper", "data-loss"},
+};
+
+/* The value between the quotes of ns:predicate="value", in buf; NULL when not that shape. */
+static const char *tag_value(const char *tag, char *buf, size_t size)
+{
+    const char *q = strchr(tag, '"');
+    const char *end = q ? strchr(q + 1, '"') : NULL;
+    if (!end || end == q + 1 || (size_t)(end - q - 1) >= size || end[1] != '\0' || q[-1] != '=')
+        return NULL;
+    memcpy(buf, q + 1, (size_t)(end - q - 1));
+    buf[end - q - 1] = '\0';
+    return buf;
+}
+
+const char *kz_rsit_type_of_tag(const char *tag)
+{
+    char buf[80];
+    const char *v = tag ? tag_value(tag, buf, sizeof buf) : NULL;
+    if (!v)
+        return NULL;
+    if (strncasecmp(tag, "rsit:", 5) == 0 || strncasecmp(tag, "ecsirt:", 7) == 0) {
+        const kz_term *t = kz_vocab_find(&kz_rsit_types, v);
+        return t ? t->value : NULL;
+    }
+    if (strncasecmp(tag, "circl:incident-classification=", 30) == 0)
+        for (size_t i = 0; i < sizeof circl_rsit / sizeof *circl_rsit; i++)
+            if (strcasecmp(v, circl_rsit[i].circl) == 0)
+                return circl_rsit[i].rsit;
     return NULL;
 }
 

@@ -27,6 +27,12 @@ extern const kz_vocab kz_rsit_classes, kz_rsit_types, kz_nis2_sectors, kz_nis2_i
 /* The term with this value, or NULL. */
 const kz_term *kz_vocab_find(const kz_vocab *v, const char *value);
 
+/* The RSIT type a MISP machine tag classifies an incident as, or NULL: namespace:predicate=
+ * "value" where the namespace is rsit or ecsirt (whose values are RSIT's) and the value
+ * an RSIT type, or circl:incident-classification through a table of the CIRCL taxonomy's
+ * values that have an RSIT equivalent (phishing, scan, denial-of-service, ...). */
+const char *kz_rsit_type_of_tag(const char *tag);
+
 /* Validators for field tables (kz_check_fn): the value must be a term of the vocabulary;
  * the error names a few valid values. */
 kz_rc kz_check_rsit_class(const char *v, const char *field, kz_err *err);

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,6 +50,52 @@ kz_rc kz_check_timezone(const char *v, const char *field, kz_err *err)
     return kz_fail(err, KZ_EINVAL, field, "'%.64s' is not an IANA time zone (e.g. Asia/Tokyo)", v);
 }
 
+/* An A-label's part after "xn--" decodes as punycode (RFC 3492 section 6.2) to code
+ * points that exist: "xn--zz" does not. Only decodability is checked here; the indicator
+ * normalizer applies IDNA itself (codec/indicator_norm.h). */
+static bool punycode_ok(const char *s, size_t n)
+{
+    enum { BASE = 36u, TMIN = 1u, TMAX = 26u, SKEW = 38u, DAMP = 700u };
+    const uint32_t max = 0x7FFFFFFF;
+    size_t b = 0;
+    for (size_t k = 0; k < n; k++)
+        if (s[k] == '-')
+            b = k;
+    uint32_t code = 128, i = 0, bias = 72, out = (uint32_t)b;
+    for (size_t in = b ? b + 1 : 0; in < n;) {
+        uint32_t old = i, w = 1;
+        for (uint32_t k = BASE;; k += BASE) {
+            if (in >= n)
+                return false;
+            char c = (char)tolower((unsigned char)s[in++]);
+            uint32_t digit = c >= 'a' && c <= 'z' ? (uint32_t)(c - 'a') : c >= '0' && c <= '9' ? (uint32_t)(c - '0' + 26) : BASE;
+            if (digit >= BASE || digit > (max - i) / w)
+                return false;
+            i += digit * w;
+            uint32_t t = k <= bias ? TMIN : k >= bias + TMAX ? TMAX : k - bias;
+            if (digit < t)
+                break;
+            if (w > max / (BASE - t))
+                return false;
+            w *= BASE - t;
+        }
+        out++;
+        uint32_t delta = old == 0 ? (i - old) / DAMP : (i - old) / 2;  /* adapt */
+        delta += delta / out;
+        for (bias = 0; delta > ((BASE - TMIN) * TMAX) / 2; bias += BASE)
+            delta /= BASE - TMIN;
+        bias += (BASE - TMIN + 1) * delta / (delta + SKEW);
+        if (i / out > max - code)
+            return false;
+        code += i / out;
+        i %= out;
+        if (code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+            return false;
+        i++;
+    }
+    return out > b;  /* something was encoded */
+}
+
 static bool label_ok(const char *s, size_t n)
 {
     if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
@@ -56,7 +103,9 @@ static bool label_ok(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)s[i]) && s[i] != '-')
             return false;
-    return true;
+    bool ace = n > 4 && tolower((unsigned char)s[0]) == 'x' && tolower((unsigned char)s[1]) == 'n' && s[2] == '-' &&
+               s[3] == '-';
+    return !ace || punycode_ok(s + 4, n - 4);
 }
 
 /* A DNS host name with at least two labels, ASCII (IDNs in punycode). */

@@ -71,6 +71,7 @@ typedef struct kz_indicator_filter {
     const char *q;            /* value starts with q, or registrable domain is q */
     kz_time since, until;     /* last_seen in [since, until) */
     kz_time active_at;        /* valid at this time (valid_until unset or later); 0 = any */
+    bool detect_only;         /* leave out indicators shared as context only (the matcher) */
 } kz_indicator_filter;
 
 typedef enum kz_indicator_dim { KZ_INDICATOR_BY_TYPE, KZ_INDICATOR_BY_TLP, KZ_INDICATOR_DIMS } kz_indicator_dim;

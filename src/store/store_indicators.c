@@ -14,7 +14,7 @@ extern const kz_enum kz_ind_type_enum;
 
 #define INDICATOR_COLS                                                                     \
     "id, created, modified, type, value, source, registrable, tlp, recipients,"           \
-    " allow_clients, confidence, first_seen, last_seen, valid_until, description"
+    " allow_clients, confidence, first_seen, last_seen, valid_until, description, context_only, labels"
 #define INDICATOR_VISIBLE "kz_visible(?3, tlp, source, recipients, allow_clients)"
 /* The incidents of the row's indicator that the viewer (?3) may see. */
 #define INDICATOR_INCIDENTS                                                                \
@@ -26,31 +26,35 @@ const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS] = {
     [KZ_INDICATOR_BY_TYPE] = "type", [KZ_INDICATOR_BY_TLP] = "tlp",
 };
 
-/* ?16 holds the KZ_GIVEN_* bits. The SET list applies the given fields; the WHERE
+/* ?18 holds the KZ_GIVEN_* bits. The SET list applies the given fields; the WHERE
  * clause lets the update happen only when one of them would change the row. A changed
- * row is dated again for TAXII when the transaction commits (date_added -1). */
+ * row is dated again for TAXII when the transaction commits (date_added -1). A value
+ * any report gives for detection is matched (context_only only while all say so);
+ * labels are those of the first report. */
 #define UPSERT_SQL                                                                         \
     "INSERT INTO indicators (" INDICATOR_COLS ")"                                          \
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"           \
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)" \
     " ON CONFLICT (type, value, source) DO UPDATE SET"                                     \
     " (modified, tlp, recipients, allow_clients, confidence, first_seen, last_seen, valid_until," \
-    "  description) = (excluded.modified,"                                                 \
-    "  iif(?16 & 1, excluded.tlp, tlp),"                                                   \
-    "  iif(?16 & 2, excluded.recipients, recipients),"                                     \
-    "  iif(?16 & 4, excluded.allow_clients, allow_clients),"                               \
-    "  iif(?16 & 8, excluded.confidence, confidence),"                                     \
-    "  iif(?16 & 16, min(first_seen, excluded.first_seen), first_seen),"                   \
-    "  iif(?16 & 32, max(last_seen, excluded.last_seen), last_seen),"                      \
-    "  iif(?16 & 64, excluded.valid_until, valid_until),"                                  \
-    "  iif(?16 & 128, excluded.description, description)), date_added = -1"                \
-    " WHERE NOT (iif(?16 & 1, tlp IS excluded.tlp, 1)"                                     \
-    "  AND iif(?16 & 2, recipients IS excluded.recipients, 1)"                             \
-    "  AND iif(?16 & 4, allow_clients IS excluded.allow_clients, 1)"                       \
-    "  AND iif(?16 & 8, confidence IS excluded.confidence, 1)"                             \
-    "  AND iif(?16 & 16, first_seen <= excluded.first_seen, 1)"                            \
-    "  AND iif(?16 & 32, last_seen >= excluded.last_seen, 1)"                              \
-    "  AND iif(?16 & 64, valid_until IS excluded.valid_until, 1)"                          \
-    "  AND iif(?16 & 128, description IS excluded.description, 1))"
+    "  description, context_only) = (excluded.modified,"                                   \
+    "  iif(?18 & 1, excluded.tlp, tlp),"                                                   \
+    "  iif(?18 & 2, excluded.recipients, recipients),"                                     \
+    "  iif(?18 & 4, excluded.allow_clients, allow_clients),"                               \
+    "  iif(?18 & 8, excluded.confidence, confidence),"                                     \
+    "  iif(?18 & 16, min(first_seen, excluded.first_seen), first_seen),"                   \
+    "  iif(?18 & 32, max(last_seen, excluded.last_seen), last_seen),"                      \
+    "  iif(?18 & 64, excluded.valid_until, valid_until),"                                  \
+    "  iif(?18 & 128, excluded.description, description),"                                 \
+    "  iif(?18 & 512, context_only AND excluded.context_only, context_only)), date_added = -1" \
+    " WHERE NOT (iif(?18 & 1, tlp IS excluded.tlp, 1)"                                     \
+    "  AND iif(?18 & 2, recipients IS excluded.recipients, 1)"                             \
+    "  AND iif(?18 & 4, allow_clients IS excluded.allow_clients, 1)"                       \
+    "  AND iif(?18 & 8, confidence IS excluded.confidence, 1)"                             \
+    "  AND iif(?18 & 16, first_seen <= excluded.first_seen, 1)"                            \
+    "  AND iif(?18 & 32, last_seen >= excluded.last_seen, 1)"                              \
+    "  AND iif(?18 & 64, valid_until IS excluded.valid_until, 1)"                          \
+    "  AND iif(?18 & 128, description IS excluded.description, 1)"                         \
+    "  AND iif(?18 & 512, NOT context_only OR excluded.context_only, 1))"
 
 static kz_rc find_id(kz_db *db, const kz_indicator *o, char id_out[37], kz_err *err)
 {
@@ -84,7 +88,7 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
         kz__done(s);
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     }
-    sqlite3_bind_int(s, 16, (int)given);
+    sqlite3_bind_int(s, 18, (int)given);
     if (id_out) {
         kz_rc rc = kz__upsert_run(db, s, o->id, result, id_out, err);
         return !rc && *result == KZ_UPSERT_UNCHANGED ? find_id(db, o, id_out, err) : rc;
@@ -124,7 +128,7 @@ kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_
 kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "UPDATE indicators SET (" INDICATOR_COLS ") ="
-                                   " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15),"
+                                   " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17),"
                                    " date_added = -1 WHERE id = ?1", err);
     if (!s)
         return KZ_ESTORE;
@@ -188,7 +192,7 @@ kz_rc kz_store_indicator_get(kz_db *db, const kz_viewer *v, const char *id, kz_a
 /* Filter fragments with fixed parameter numbers (?1 after, ?2 limit, ?3 viewer). A
  * value prefix is searched through the (type, value, source) index, hence the list of
  * every type in front of the range. */
-enum { X_TYPE, X_TLP, X_SOURCE, X_INCIDENT, X_Q, X_SINCE, X_UNTIL, X_ACTIVE, X_FRAG_BITS };
+enum { X_TYPE, X_TLP, X_SOURCE, X_INCIDENT, X_Q, X_SINCE, X_UNTIL, X_ACTIVE, X_DETECT, X_FRAG_BITS };
 static const char *const indicator_frags[] = {
     [X_TYPE] = "type = ?4",
     [X_TLP] = "tlp = ?5",
@@ -201,6 +205,7 @@ static const char *const indicator_frags[] = {
     [X_SINCE] = "last_seen >= ?11",
     [X_UNTIL] = "last_seen < ?12",
     [X_ACTIVE] = "(valid_until IS NULL OR valid_until > ?13)",
+    [X_DETECT] = "context_only = 0",
 };
 
 /* The q fragment: "((type IN ('ipv4', ...) AND value >= ?8 AND value < ?9) OR
@@ -235,7 +240,7 @@ static unsigned indicator_mask(const kz_indicator_filter *f)
     return (f->type ? 1u << X_TYPE : 0) | (f->tlp ? 1u << X_TLP : 0) | (f->source ? 1u << X_SOURCE : 0) |
            (f->incident ? 1u << X_INCIDENT : 0) | (f->q ? 1u << X_Q : 0) |
            (f->since ? 1u << X_SINCE : 0) | (f->until ? 1u << X_UNTIL : 0) |
-           (f->active_at ? 1u << X_ACTIVE : 0);
+           (f->active_at ? 1u << X_ACTIVE : 0) | (f->detect_only ? 1u << X_DETECT : 0);
 }
 
 static kz_rc indicator_bind(sqlite3_stmt *s, const kz_viewer *v, const kz_indicator_filter *f,

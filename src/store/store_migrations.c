@@ -379,6 +379,18 @@ static const migration migrations[] = {
      /* subject: "account:<lower-case e-mail>" or "address:<client IP>" */
      "CREATE TABLE signin_failures ("
      "  subject TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_failure INTEGER NOT NULL) WITHOUT ROWID;"},
+    {"MISP feeds: context-only indicators (to_ids false), what each import saw, labels",
+     /* context_only: shared to be read, never matched (svc_match_sources.c) */
+     "ALTER TABLE indicators ADD COLUMN context_only INTEGER NOT NULL DEFAULT 0;"
+     /* per importing organization and item (an event, a fetched file's URL): the event's
+      * version imported last, the file's ETag and Last-Modified for conditional GETs */
+     "CREATE TABLE feed_seen ("
+     "  source TEXT NOT NULL REFERENCES organizations(id), item TEXT NOT NULL,"
+     "  version TEXT, etag TEXT, last_modified TEXT,"
+     "  PRIMARY KEY (source, item)) WITHOUT ROWID;"
+     /* free tags: MISP's non-TLP tags, an event's threat level and analysis */
+     "ALTER TABLE incidents ADD COLUMN labels TEXT;"
+     "ALTER TABLE indicators ADD COLUMN labels TEXT;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

@@ -4,7 +4,9 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -28,12 +30,61 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ctx)
     return fwrite(p, 1, len, s->out);
 }
 
+/* A response header line; the validators of the final response are kept (a redirect's
+ * headers come first and are replaced by a later status line). */
+static size_t header_cb(char *p, size_t size, size_t n, void *ctx)
+{
+    kz_fetch_validators *v = ctx;
+    size_t len = size * n;
+    static const struct {
+        const char *name;
+        size_t offset;
+    } kept[] = {{"etag:", offsetof(kz_fetch_validators, etag)},
+                {"last-modified:", offsetof(kz_fetch_validators, last_modified)}};
+    if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {  /* a new response begins */
+        v->etag[0] = v->last_modified[0] = '\0';
+        return len;
+    }
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+        size_t k = strlen(kept[i].name);
+        if (len <= k || strncasecmp(p, kept[i].name, k) != 0)
+            continue;
+        const char *b = p + k, *e = p + len;
+        while (b < e && (*b == ' ' || *b == '\t'))
+            b++;
+        while (e > b && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        char *dst = (char *)v + kept[i].offset;
+        bool one_line = !memchr(b, '\r', (size_t)(e - b)) && !memchr(b, '\n', (size_t)(e - b));
+        size_t m = one_line && (size_t)(e - b) < KZ_FETCH_VALIDATOR_MAX ? (size_t)(e - b) : 0;
+        memcpy(dst, b, m);
+        dst[m] = '\0';
+    }
+    return len;
+}
+
 kz_rc kz_fetch(const char *url, FILE *out, uint64_t max, kz_err *err)
+{
+    return kz_fetch_if(url, out, max, NULL, err);
+}
+
+kz_rc kz_fetch_if(const char *url, FILE *out, uint64_t max, kz_fetch_validators *v, kz_err *err)
 {
     pthread_once(&once, global_init);
     CURL *h = curl_easy_init();
     if (!h)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    struct curl_slist *ask = NULL;
+    char line[KZ_FETCH_VALIDATOR_MAX + 32];
+    if (v && v->etag[0]) {
+        snprintf(line, sizeof line, "If-None-Match: %s", v->etag);
+        ask = curl_slist_append(ask, line);
+    }
+    if (v && v->last_modified[0]) {
+        snprintf(line, sizeof line, "If-Modified-Since: %s", v->last_modified);
+        ask = curl_slist_append(ask, line);
+    }
+    kz_fetch_validators got = {.etag = "", .last_modified = "", .not_modified = false};
     sink s = {out, 0, max, false};
     char errbuf[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(h, CURLOPT_URL, url);
@@ -55,10 +106,19 @@ kz_rc kz_fetch(const char *url, FILE *out, uint64_t max, kz_err *err)
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");   /* gzip and deflate when offered */
     curl_easy_setopt(h, CURLOPT_USERAGENT, "kizuna");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (ask)
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, ask);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &got);
     CURLcode rc = curl_easy_perform(h);
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(h);
+    curl_slist_free_all(ask);
+    if (v && rc == CURLE_OK && status == 304) {
+        v->not_modified = true;
+        return KZ_OK;
+    }
     if (s.too_big)
         return kz_fail(err, KZ_ETOOBIG, NULL, "%s is larger than %llu bytes", url, (unsigned long long)max);
     if (rc != CURLE_OK)
@@ -69,5 +129,7 @@ kz_rc kz_fetch(const char *url, FILE *out, uint64_t max, kz_err *err)
         return kz_fail(err, KZ_EIO, NULL, "%s answered HTTP %ld", url, status);
     if (fflush(out) != 0)
         return kz_fail(err, KZ_EIO, NULL, "cannot write what %s sent", url);
+    if (v)
+        *v = got;
     return KZ_OK;
 }

@@ -64,6 +64,32 @@ bool kz_text_ok(const char *s, size_t n, bool multiline)
     return true;
 }
 
+/* The code point of the 2- or 3-byte sequence at s (already checked well formed). */
+static unsigned code_point(const unsigned char *s, size_t len)
+{
+    return len == 2 ? (unsigned)(s[0] & 0x1F) << 6 | (s[1] & 0x3F)
+                    : (unsigned)(s[0] & 0x0F) << 12 | (unsigned)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+}
+
+static bool is_bidi(unsigned cp)
+{
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+unsigned kz_text_bidi(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t len = kz_utf8_seq_len((const unsigned char *)s + i, n - i);
+        if (!len)
+            return 0;
+        if ((len == 2 || len == 3) && is_bidi(code_point((const unsigned char *)s + i, len)))
+            return code_point((const unsigned char *)s + i, len);
+        i += len;
+    }
+    return 0;
+}
+
 char *kz_text_fit(kz_arena *a, const char *s, size_t max, bool multiline)
 {
     if (!s)
@@ -78,6 +104,8 @@ char *kz_text_fit(kz_arena *a, const char *s, size_t max, bool multiline)
             unsigned char c = (unsigned char)s[i++];
             bool keep = multiline && (c == '\n' || c == '\t');
             out[o++] = k == 0 ? '?' : (c < 0x20 || c == 0x7F) && !keep ? ' ' : (char)c;
+        } else if ((k == 2 || k == 3) && is_bidi(code_point((const unsigned char *)s + i, k))) {
+            i += k;
         } else {
             memcpy(out + o, s + i, k);
             o += k;

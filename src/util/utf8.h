@@ -16,8 +16,15 @@ size_t kz_utf8_count(const char *s, size_t n);
  * only when multiline). */
 bool kz_text_ok(const char *s, size_t n, bool multiline);
 
+/* The first bidirectional control character in s (valid UTF-8), or 0: U+061C, U+200E,
+ * U+200F, U+202A..U+202E, U+2066..U+2069. They reorder the text shown around them, so
+ * that a title in a mail or a page could read as something else ("Trojan Source").
+ * Free text of the API refuses them (codec/json_fields.h); kz_text_fit drops them. */
+unsigned kz_text_bidi(const char *s, size_t n);
+
 /* s cut to at most max code points on a character boundary, invalid bytes as '?' and
- * control characters as spaces (but TAB and LF when multiline), so that text from
+ * control characters as spaces (but TAB and LF when multiline), bidirectional controls
+ * dropped, so that text from
  * another tool fits Kizuna's field rules. In a; NULL in gives NULL out (and on ENOMEM). */
 struct kz_arena;
 char *kz_text_fit(struct kz_arena *a, const char *s, size_t max, bool multiline);

@@ -1,7 +1,8 @@
 /* Fuzz target: MISP feed files. The first byte chooses a manifest or an event file; the
  * rest is read with the streaming readers (both passes for an event), every attribute's
- * type is mapped as the importer maps it. Any crash, leak or sanitizer report is a bug,
- * and so is an attribute callback before the event callback. */
+ * type is mapped as the importer maps it (both parts of a composite). Any crash, leak or
+ * sanitizer report is a bug, and so are an attribute callback before the event callback
+ * and an empty label. */
 #include "codec/misp.h"
 
 #include <stdint.h>
@@ -58,6 +59,12 @@ static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *wh
         int t = kz_misp_ind_type(at->type, at->value, &a, &part);
         if (t >= 0 && !part)
             abort();
+        const char *second = NULL;
+        if (kz_misp_ind_type2(at->type, at->value, &second) >= 0 && (!second || !second[0]))
+            abort();
+        for (size_t i = 0; i < at->labels.n; i++)
+            if (!at->labels.v[i] || !at->labels.v[i][0])
+                abort();
         kz_arena_free(&a);
     }
     return KZ_OK;

@@ -31,6 +31,7 @@ def expected_indicators():
         ("ipv4", "198.51.100.7", "clear"),
         ("ipv6", "2001:db8::5", "clear"),
         ("domain", "evil.example", "clear"),
+        ("ipv4", "198.51.100.9", "clear"),            # domain|ip: the address too
         ("domain", "c2.evil.example", "clear"),
         ("email", "billing@evil.example", "clear"),
         ("asn", "AS64500", "clear"),
@@ -45,8 +46,8 @@ def expected_indicators():
 
 def check_feed_imported(server, out, err):
     assert "3 events: 2 created, 0 updated, 0 unchanged, 1 failed" in out, out
-    assert "19 attributes: 12 indicators created, 1 merged, 0 unchanged; 4 skipped" in out, out
-    assert "2 rejected; 12 links" in out, out
+    assert "19 attributes: 13 indicators created, 1 merged, 0 unchanged; 4 skipped" in out, out
+    assert "2 rejected; 13 links" in out, out
     assert (f"rejected {EVENT1}.json Event.Attribute[10] (6a000000-0000-4000-8000-00000000000b): value: "
             "is not an IPv4 address") in err, err
     assert f"rejected {EVENT1}.json Event.Attribute[13]: type: an attribute needs a type" in err, err
@@ -65,7 +66,7 @@ def check_feed_imported(server, out, err):
     assert incidents[EVENT1]["title"] == "Phishing wave against hospitals"
     assert incidents[EVENT2]["tlp"] == "amber+strict" and incidents[EVENT2]["rsit_type"] == "undetermined"
     linked = server.admin.get(f"/incidents/{EVENT1}/indicators", params={"limit": 100}).json()["items"]
-    assert len(linked) == 10
+    assert len(linked) == 11
 
 
 def test_feed_from_a_directory_then_again(server):
@@ -73,8 +74,9 @@ def test_feed_from_a_directory_then_again(server):
     check_feed_imported(server, r.stdout, r.stderr)
     before = server.admin.get("/audit", params={"limit": 1000}).json()["items"]
     r = import_misp(server, FEED)
-    assert "3 events: 0 created, 0 updated, 2 unchanged, 1 failed" in r.stdout, r.stdout
-    assert "0 indicators created, 0 merged, 13 unchanged" in r.stdout and "0 links" in r.stdout, r.stdout
+    # the manifest's timestamps say both events are unchanged: neither file is read again
+    assert "3 events: 0 created, 0 updated, 2 unchanged, 1 failed; 2 not read again" in r.stdout, r.stdout
+    assert "0 attributes: 0 indicators created, 0 merged, 0 unchanged" in r.stdout and "0 links" in r.stdout, r.stdout
     after = server.admin.get("/audit", params={"limit": 1000}).json()["items"]
     assert len(after) == len(before), "a re-import must change (and audit) nothing"
 
@@ -134,6 +136,9 @@ def test_a_newer_event_updates_its_incident_and_keeps_local_status(server, tmp_p
                                     '"timestamp": "1772990000", "publish_timestamp"')
     text = text.replace('"info": "Phishing wave against hospitals"', '"info": "Phishing wave against hospitals (update)"')
     path.write_text(text)
+    # MISP moves the manifest's timestamp with the event's
+    manifest = feed / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"timestamp": 1772380800', '"timestamp": 1772990000'))
     r = import_misp(server, feed)
     assert "3 events: 0 created, 1 updated, 1 unchanged, 1 failed" in r.stdout, r.stdout
     inc = server.admin.get(f"/incidents/{EVENT1}").json()

@@ -528,6 +528,14 @@ def undo_stix_fidelity(con):
             con.execute(f"ALTER TABLE {table} DROP COLUMN {col}")
 
 
+def undo_misp_feeds(con):
+    """What the MISP feeds migration (after STIX fidelity) added, taken out again."""
+    con.execute("DROP TABLE feed_seen")
+    for table, cols in (("indicators", ("context_only", "labels")), ("incidents", ("labels",))):
+        for col in cols:
+            con.execute(f"ALTER TABLE {table} DROP COLUMN {col}")
+
+
 def make_legacy(db, sign_key=True):
     """Turns a database into one from before key files (schema 5): the secrets back in
     meta (without sign_key, from before signing keys too), no public key row, no
@@ -540,6 +548,7 @@ def make_legacy(db, sign_key=True):
         con.execute("INSERT INTO meta VALUES ('node_sign_key', ?)", (keys["sign-key"],))
     con.execute("DELETE FROM meta WHERE key = 'node_sign_pk'")
     con.execute("ALTER TABLE audit DROP COLUMN sig")
+    undo_misp_feeds(con)
     undo_stix_fidelity(con)
     # and nothing of the later migrations (schema 8: the web interface's user accounts)
     for table in ("user_recovery_codes", "user_links", "user_sessions", "signin_failures", "users"):

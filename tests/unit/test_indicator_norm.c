@@ -83,6 +83,12 @@ static const ncase cases[] = {
     {KZ_IND_DOMAIN, "例え.テスト", "xn--r8jz45g.xn--zckzah", NULL},
     {KZ_IND_DOMAIN, "日本。jp", "xn--wgv71a.jp", NULL},      /* ideographic full stop */
     {KZ_IND_DOMAIN, "xn--bcher-kva.example", "xn--bcher-kva.example", NULL},
+    {KZ_IND_DOMAIN, "XN--Bcher-KVA.example", "xn--bcher-kva.example", NULL},
+    {KZ_IND_DOMAIN, "xn--ls8h.la", "xn--ls8h.la", NULL},  /* decodes (an emoji): kept */
+    {KZ_IND_DOMAIN, "xn--zz.com", NULL, "not valid punycode"},
+    {KZ_IND_DOMAIN, "www.xn--zz.example", NULL, "not valid punycode"},
+    {KZ_IND_URL, "http://xn--zz.com/a", NULL, "not valid punycode"},
+    {KZ_IND_EMAIL, "a@xn--zz.com", NULL, "not valid punycode"},
     {KZ_IND_DOMAIN, "_dmarc.example.com", "_dmarc.example.com", NULL},
     {KZ_IND_DOMAIN, "a-b.example", "a-b.example", NULL},
     {KZ_IND_DOMAIN, "localhost", "localhost", NULL},
@@ -134,7 +140,11 @@ static const ncase cases[] = {
     {KZ_IND_URL, "HTTP://EXAMPLE.com/a/../b/*", "http://example.com/b/*", NULL},
     {KZ_IND_URL, "HTX://p:4/./b/..///../b/../..*#b", "htx://p:4/*", NULL},  /* found by fuzzing */
     {KZ_IND_URL, "http://example.com/a*b", "http://example.com/a*b", NULL},
-    {KZ_IND_URL, "example.com/path", NULL, "scheme"},
+    {KZ_IND_URL, "example.com/path", "http://example.com/path", NULL},  /* MISP's url type allows it */
+    {KZ_IND_URL, "WWW.Example.com:80/a/../b", "http://www.example.com/b", NULL},
+    {KZ_IND_URL, "Bücher.example", "http://xn--bcher-kva.example/", NULL},
+    {KZ_IND_URL, "example.com:8080/x", "http://example.com:8080/x", NULL},
+    {KZ_IND_URL, "/relative/path", NULL, "scheme"},
     {KZ_IND_URL, "1http://example.com/", NULL, "scheme"},
     {KZ_IND_URL, "mailto:a@example.com", NULL, "authority"},
     {KZ_IND_URL, "http:///path", NULL, "no host"},

@@ -47,6 +47,50 @@ static void taxonomies_come_from_the_reference_files(void **state)
     assert_non_null(strstr(err.msg, "NIS2 sector"));
 }
 
+/* MISP tags that classify: rsit: and ecsirt: name RSIT types, circl: goes through its
+ * table, whose every answer must be an RSIT type; anything else is no classification. */
+static void misp_tags_map_to_rsit_types(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *tag, *type;
+    } cases[] = {
+        {"rsit:fraud=\"phishing\"", "phishing"},
+        {"ecsirt:malicious-code=\"malware-distribution\"", "malware-distribution"},
+        {"circl:incident-classification=\"phishing\"", "phishing"},
+        {"circl:incident-classification=\"scan\"", "scanner"},
+        {"circl:incident-classification=\"denial-of-service\"", "dos"},
+        {"circl:incident-classification=\"malware\"", "infected-system"},
+        {"circl:incident-classification=\"information-leak\"", "data-leak"},
+        {"circl:incident-classification=\"wiper\"", "data-loss"},
+        {"circl:incident-classification=\"XSS\"", NULL},     /* no one RSIT type: a label */
+        {"circl:topic=\"finance\"", NULL},
+        {"rsit:fraud=\"not-a-type\"", NULL},
+        {"rsit:fraud", NULL},
+        {"tlp:amber", NULL},
+        {"osint:source-type=\"blog-post\"", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *got = kz_rsit_type_of_tag(cases[i].tag);
+        if (cases[i].type) {
+            assert_non_null(got);
+            assert_string_equal(got, cases[i].type);
+        } else {
+            assert_null(got);
+        }
+        assert_true(!got || kz_vocab_find(&kz_rsit_types, got));
+    }
+    /* every value of the CIRCL table is an RSIT type */
+    static const char *const circl[] = {"spam", "system-compromise", "scan", "denial-of-service", "copyright-issue",
+                                        "phishing", "malware", "vulnerability", "information-leak", "cryptojacking",
+                                        "locker", "screenlocker", "wiper"};
+    for (size_t i = 0; i < sizeof circl / sizeof *circl; i++) {
+        char tag[96];
+        snprintf(tag, sizeof tag, "circl:incident-classification=\"%s\"", circl[i]);
+        assert_non_null(kz_vocab_find(&kz_rsit_types, kz_rsit_type_of_tag(tag)));
+    }
+}
+
 static void incident_class_follows_its_type(void **state)
 {
     (void)state;
@@ -413,6 +457,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(taxonomies_come_from_the_reference_files),
+        cmocka_unit_test(misp_tags_map_to_rsit_types),
         cmocka_unit_test(incident_class_follows_its_type),
         cmocka_unit_test(indicators_merge_per_type_value_and_source),
         cmocka_unit_test(merges_keep_the_stricter_label_and_hide_what_they_may_not_see),

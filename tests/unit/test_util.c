@@ -10,10 +10,14 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/json_text.h"
+#include "util/tz.h"
 #include "util/utf8.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void arena_allocates_aligned_and_frees(void **state)
 {
@@ -111,6 +115,75 @@ static void utf8_rules(void **state)
     assert_int_equal(kz_utf8_count("東京", strlen("東京")), 2);
 }
 
+/* Every bidirectional control is found, nothing else is: U+202E would make
+ * "Invoice\u202Etxt.exe" read "Invoiceexe.txt" in a mail or a page. */
+static void utf8_bidirectional_controls(void **state)
+{
+    (void)state;
+    static const unsigned bidi[] = {0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+                                    0x2066, 0x2067, 0x2068, 0x2069};
+    for (size_t i = 0; i < sizeof bidi / sizeof *bidi; i++) {
+        char s[16];
+        unsigned cp = bidi[i];
+        int n = cp < 0x800 ? snprintf(s, sizeof s, "a%c%cb", 0xC0 | (cp >> 6), 0x80 | (cp & 0x3F))
+                           : snprintf(s, sizeof s, "a%c%c%cb", 0xE0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3F),
+                                      0x80 | (cp & 0x3F));
+        assert_int_equal(kz_text_bidi(s, (size_t)n), cp);
+        kz_arena a;
+        kz_arena_init(&a);
+        assert_string_equal(kz_text_fit(&a, s, 100, false), "ab");  /* dropped from imported text */
+        kz_arena_free(&a);
+    }
+    /* neighbours and ordinary right-to-left text are not controls */
+    assert_int_equal(kz_text_bidi("\xE2\x80\x8D", 3), 0);             /* U+200D zero-width joiner */
+    assert_int_equal(kz_text_bidi("\xE2\x80\xA9", 3), 0);             /* U+2029 */
+    assert_int_equal(kz_text_bidi("\xE2\x81\xA5\xE2\x81\xAA", 6), 0); /* U+2065, U+206A */
+    assert_int_equal(kz_text_bidi("\xD8\xA7\xD9\x84\xD8\xB9", 6), 0); /* Arabic letters */
+    assert_int_equal(kz_text_bidi("\xD8\x9B", 2), 0);                  /* U+061B Arabic semicolon */
+    assert_int_equal(kz_text_bidi("東京 CSIRT", strlen("東京 CSIRT")), 0);
+}
+
+/* kz_tz_at against the C library's own reading of the same files (TZ set in this
+ * single-threaded test), over a century: before the first transition, across DST
+ * changes, and past 2037 where fat files end and the POSIX rule of the footer speaks. */
+static void time_zones_agree_with_the_c_library(void **state)
+{
+    (void)state;
+    static const char *const zones[] = {"Asia/Tokyo", "Europe/Berlin", "America/New_York", "Australia/Sydney",
+                                        "Pacific/Auckland", "America/Sao_Paulo", "Asia/Kolkata", "Europe/Dublin",
+                                        "Africa/Casablanca", "Pacific/Chatham", "UTC", "America/St_Johns"};
+    char *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
+        setenv("TZ", zones[z], 1);
+        tzset();
+        for (int64_t s = -2000000000LL; s < 4200000000LL; s += 7776000 + 3607) {
+            kz_tz_local l;
+            kz_err err;
+            assert_int_equal(kz_tz_at(zones[z], s * 1000, &l, &err), KZ_OK);
+            time_t t = (time_t)s;
+            struct tm tm;
+            localtime_r(&t, &tm);
+            if (l.utoff != tm.tm_gmtoff || strcmp(l.abbr, tm.tm_zone) != 0)
+                fail_msg("%s at %lld: %d %s, the C library says %ld %s", zones[z], (long long)s, l.utoff, l.abbr,
+                         tm.tm_gmtoff, tm.tm_zone);
+        }
+    }
+    saved ? setenv("TZ", saved, 1) : unsetenv("TZ");
+    free(saved);
+    tzset();
+    char out[64];
+    assert_string_equal(kz_tz_format(1764105660000LL, "Asia/Tokyo", out, sizeof out), "2025-11-26 06:21 JST (UTC+09:00)");
+    assert_string_equal(kz_tz_format(1764105660000LL, "America/St_Johns", out, sizeof out),
+                        "2025-11-25 17:51 NST (UTC-03:30)");
+    assert_string_equal(kz_tz_format(1764105660000LL, "Asia/Dubai", out, sizeof out), "2025-11-26 01:21 (UTC+04:00)");
+    assert_string_equal(kz_tz_format(1764105660000LL, NULL, out, sizeof out), "2025-11-25 21:21 UTC");
+    assert_string_equal(kz_tz_format(1764105660000LL, "Mars/Olympus", out, sizeof out), "2025-11-25 21:21 UTC");
+    kz_tz_local l;
+    kz_err err;
+    assert_int_equal(kz_tz_at("../../etc/passwd", 0, &l, &err), KZ_EINVAL);
+    assert_int_equal(kz_tz_at("Mars/Olympus", 0, &l, &err), KZ_ENOTFOUND);
+}
+
 static void json_text_escapes_everything(void **state)
 {
     (void)state;
@@ -150,6 +223,8 @@ int main(void)
         cmocka_unit_test(time_round_trips_rfc3339),
         cmocka_unit_test(clock_moves_for_tests),
         cmocka_unit_test(utf8_rules),
+        cmocka_unit_test(utf8_bidirectional_controls),
+        cmocka_unit_test(time_zones_agree_with_the_c_library),
         cmocka_unit_test(json_text_escapes_everything),
         cmocka_unit_test(error_table_is_complete),
     };

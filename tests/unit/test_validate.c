@@ -39,6 +39,13 @@ static void validators_accept_and_refuse(void **state)
         {kz_check_hours, "Mon-Fri 9-5", 0}, {kz_check_hours, "Mon-Xyz 09:00-17:00", 0},
         {kz_check_hours, "25:00-26:00", 0}, {kz_check_contact_role, "law-enforcement-24x7", 1},
         {kz_check_contact_role, "boss", 0},
+        /* A-labels must decode (RFC 3492): xn--zz is no name at all */
+        {kz_check_hostname, "xn--bcher-kva.example", 1}, {kz_check_hostname, "XN--BCHER-KVA.example", 1},
+        {kz_check_hostname, "xn--r8jz45g.xn--zckzah", 1}, {kz_check_hostname, "xn--ls8h.la", 1},
+        {kz_check_hostname, "xn--zz.com", 0}, {kz_check_hostname, "www.xn--zz.com", 0},
+        {kz_check_hostname, "xn--a.com", 1}, {kz_check_email, "a@xn--zz.example", 0},
+        {kz_check_web_url, "https://xn--zz.example/", 0}, {kz_check_web_url, "https://xn--bcher-kva.example/", 1},
+        {kz_check_hostname, "xn--99999999999999.com", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         kz_err err;

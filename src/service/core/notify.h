@@ -30,8 +30,17 @@ const char *kz_notify_language(const char *kind, const kz_contact *contact);
 kz_rc kz_notify(kz_call *c, const char *kind, const kz_contact *contact, const char *request_id,
                 const char *check_id, const kz_notify_var *vars, size_t n_vars);
 
+/* "1 event", "2 events": n and the noun in the number English gives it, in a (NULL when
+ * out of memory). Japanese counts need no plural: "{n}件". */
+char *kz_notify_count(kz_arena *a, uint64_t n, const char *one, const char *many);
+
 /* "2026-11-25 21:21 UTC" into out (at least 24 bytes); "" for 0. */
 char *kz_notify_time(kz_time t, char *out, size_t size);
+
+/* t as the recipient reads it: in the contact's time zone with its offset, "2026-11-26
+ * 06:21 JST (UTC+09:00)" (util/tz.h), or in UTC when the contact has none. out: at least
+ * 48 bytes. */
+char *kz_notify_time_for(kz_time t, const kz_contact *contact, char *out, size_t size);
 
 /* Notices about a request or a check (one of the two ids), oldest first. The caller
  * has checked that its caller may see that request or check. */

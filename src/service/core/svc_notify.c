@@ -5,6 +5,7 @@
 #include "service/core/notify.h"
 
 #include "util/buf.h"
+#include "util/tz.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -117,6 +118,16 @@ const char *kz_notify_language(const char *kind, const kz_contact *contact)
         if (find(kind, contact->languages.v[i]))
             return find(kind, contact->languages.v[i])->lang;
     return "en";
+}
+
+char *kz_notify_time_for(kz_time t, const kz_contact *contact, char *out, size_t size)
+{
+    return kz_tz_format(t, contact ? contact->timezone : NULL, out, size);
+}
+
+char *kz_notify_count(kz_arena *a, uint64_t n, const char *one, const char *many)
+{
+    return kz_arena_printf(a, "%llu %s", (unsigned long long)n, n == 1 ? one : many);
 }
 
 char *kz_notify_time(kz_time t, char *out, size_t size)

@@ -47,11 +47,11 @@ static kz_rc invite(kz_call *c, const kz_check *k, const char *org_name, const c
     kz_rc rc = kz_store_contact_get(c->db, contact_id, c->arena, &ct, c->err);
     if (rc)
         return rc;
-    char deadline[40];
+    char deadline[64];
     kz_notify_var vars[] = {
         {"org", org_name},
         {"contact", ct.full_name},
-        {"deadline", kz_notify_time(k->deadline, deadline, sizeof deadline)},
+        {"deadline", kz_notify_time_for(k->deadline, &ct, deadline, sizeof deadline)},
     };
     return kz_notify(c, "check.invitation", &ct, NULL, k->id, vars, sizeof vars / sizeof *vars);
 }

@@ -120,7 +120,7 @@ kz_rc kz__request_notify(kz_call *c, const kz_request *r, const char *kind, cons
                          const char *message, const char *note)
 {
     bool ja = strcmp(kz_notify_language(kind, to), "ja") == 0;
-    char ack[40], ans[40], pres[40], at[40], tlp[24];
+    char ack[64], ans[64], pres[64], at[64], tlp[24];
     int k = r->kind >= 0 && r->kind < KZ_REQ_KIND_COUNT ? r->kind : 0;
     int u = r->urgency >= 0 && r->urgency < KZ_URG_COUNT ? r->urgency : KZ_URG_NORMAL;
     snprintf(tlp, sizeof tlp, "TLP:%s", kz_enum_name(&kz_tlp_enum, r->tlp));
@@ -140,10 +140,11 @@ kz_rc kz__request_notify(kz_call *c, const kz_request *r, const char *kind, cons
         {"from_state", r->from_state},
         {"to_org", org_name(c, r->to_organization)},
         {"to_state", r->to_state},
-        {"ack_due", kz_notify_time(r->ack_due, ack, sizeof ack)},
-        {"answer_due", kz_notify_time(r->answer_due, ans, sizeof ans)},
-        {"preserve_until", kz_notify_time(r->preserve_until, pres, sizeof pres)},
-        {"at", kz_notify_time(kz_now_ms(), at, sizeof at)},
+        /* times as the recipient reads them: in the contact's time zone, with the offset */
+        {"ack_due", kz_notify_time_for(r->ack_due, to, ack, sizeof ack)},
+        {"answer_due", kz_notify_time_for(r->answer_due, to, ans, sizeof ans)},
+        {"preserve_until", kz_notify_time_for(r->preserve_until, to, pres, sizeof pres)},
+        {"at", kz_notify_time_for(kz_now_ms(), to, at, sizeof at)},
         {"message", msg ? msg : ""},
         {"note", note ? note : ""},
         {"role", role < 0 ? "" : ja ? role_ja[role] : kz_contact_role_enum.values[role]},

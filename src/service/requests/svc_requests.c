@@ -2,6 +2,7 @@
  * attachments, reads under the visibility rule. */
 #include "service/requests/requests_internal.h"
 
+#include "codec/indicator_csv.h"
 #include "codec/indicator_norm.h"
 #include "service/core/notify.h"
 #include "service/core/tlp.h"
@@ -110,6 +111,9 @@ static kz_rc check_post(kz_call *c, const kz_request_post *post)
         size_t n = strlen(m), cps = kz_utf8_count(m, n);
         if (!kz_text_ok(m, n, true))
             return kz_fail(c->err, KZ_EINVAL, "message", "message contains control characters or invalid UTF-8");
+        if (kz_text_bidi(m, n))  /* the rule of every free-text field (codec/json_fields.h) */
+            return kz_fail(c->err, KZ_EINVAL, "message", "message contains the bidirectional control U+%04X, "
+                           "which could disguise the text", kz_text_bidi(m, n));
         if (cps > KZ_MESSAGE_MAX)
             return kz_fail(c->err, KZ_EINVAL, "message", "message is longer than %d characters", KZ_MESSAGE_MAX);
     }
@@ -122,9 +126,10 @@ static kz_rc check_post(kz_call *c, const kz_request_post *post)
         char field[48];
         snprintf(field, sizeof field, "attachments[%zu].name", i);
         size_t nl = t->name ? strlen(t->name) : 0;
-        if (!nl || !kz_text_ok(t->name, nl, false) || kz_utf8_count(t->name, nl) > 200 ||
+        if (!nl || !kz_text_ok(t->name, nl, false) || kz_text_bidi(t->name, nl) || kz_utf8_count(t->name, nl) > 200 ||
             strpbrk(t->name, "/\\") || strcmp(t->name, ".") == 0 || strcmp(t->name, "..") == 0)
-            return kz_fail(c->err, KZ_EINVAL, field, "an attachment needs a file name of 1 to 200 characters without / or \\");
+            return kz_fail(c->err, KZ_EINVAL, field, "an attachment needs a file name of 1 to 200 characters without / or \\ "
+                           "or bidirectional controls");
         snprintf(field, sizeof field, "attachments[%zu].media_type", i);
         if (t->media_type && !media_type_ok(t->media_type))
             return kz_fail(c->err, KZ_EINVAL, field, "media_type must look like type/subtype (text/plain)");
@@ -253,11 +258,8 @@ static kz_rc normalize_sources(kz_call *c, kz_request *r)
     size_t kept = 0;
     for (size_t i = 0; i < r->sources.n; i++) {
         const char *v = r->sources.v[i];
-        kz_ind_type type = (v[0] == 'A' || v[0] == 'a') && (v[1] == 'S' || v[1] == 's') ? KZ_IND_ASN
-                           : strchr(v, '/')                                             ? KZ_IND_CIDR
-                           : strchr(v, ':')                                             ? KZ_IND_IPV6
-                           : strspn(v, "0123456789.") == strlen(v)                      ? KZ_IND_IPV4
-                                                                                        : KZ_IND_DOMAIN;
+        /* the one guess of every importer ("assets.example.com" is a domain, not AS) */
+        kz_ind_type type = (kz_ind_type)kz_ind_type_detect(v, strlen(v));
         char field[32];
         snprintf(field, sizeof field, "sources[%zu]", i);
         kz_norm n;

@@ -7,6 +7,7 @@
 
 #include "model/states.h"
 #include "service/requests/requests.h"
+#include "service/core/notify.h"
 #include "service/core/settings.h"
 #include "store/directory.h"
 #include "util/buf.h"
@@ -102,8 +103,10 @@ static kz_rc notify_state(kz_call *c, kz_route *r, const kz_route_country *k,
     q.to_contact = to->id;
     q.urgency = o->urgency;
     q.tlp = o->tlp;
-    q.subject = kz_arena_printf(c->arena, "Malicious activity from networks in %s: %llu events from %llu addresses",
-                                k->name, (unsigned long long)k->events, (unsigned long long)k->addresses);
+    kz_arena *a = c->arena;
+    q.subject = kz_arena_printf(a, "Malicious activity from networks in %s: %s from %s", k->name,
+                                kz_notify_count(a, k->events, "event", "events"),
+                                kz_notify_count(a, k->addresses, "address", "addresses"));
     if (q.subject && strlen(q.subject) > 200)
         q.subject[200] = '\0';
     q.activity = (char *)o->activity;
@@ -138,21 +141,27 @@ static kz_rc notify_state(kz_call *c, kz_route *r, const kz_route_country *k,
     kz_buf_printf(&d, "Our monitoring shows malicious activity coming from networks registered in %s", k->name);
     if (k->first)
         kz_buf_printf(&d, ", observed from %s to %s", when(c, k->first), when(c, k->last));
-    kz_buf_printf(&d, ": %llu events from %llu distinct addresses in %zu networks.\n\nActivity: %s\n\n"
-                      "The networks with the most events:\n",
-                  (unsigned long long)k->events, (unsigned long long)k->addresses, k->nasns, o->activity);
+    kz_buf_printf(&d, ": %s from %s in %s.\n\nActivity: %s\n\n%s\n", kz_notify_count(a, k->events, "event", "events"),
+                  kz_notify_count(a, k->addresses, "distinct address", "distinct addresses"),
+                  kz_notify_count(a, k->nasns, "network", "networks"), o->activity,
+                  k->nasns == 1 ? "The network:" : "The networks with the most events:");
     for (size_t i = 0; i < k->nasns && i < 10; i++)
-        kz_buf_printf(&d, "- AS%u %s: %llu events from %llu addresses\n", k->asns[i].asn, k->asns[i].org,
-                      (unsigned long long)k->asns[i].events, (unsigned long long)k->asns[i].addresses);
-    kz_buf_printf(&d, "\nThe attached %s lists %zu of the %zu addresses with their event counts%s. "
+        kz_buf_printf(&d, "- AS%u %s: %s from %s\n", k->asns[i].asn, k->asns[i].org,
+                      kz_notify_count(a, k->asns[i].events, "event", "events"),
+                      kz_notify_count(a, k->asns[i].addresses, "address", "addresses"));
+    const char *listed_what = rows < naddrs ? kz_arena_printf(a, "%zu of the %s with their event counts (the busiest "
+                                                                 "ones; the rest did not fit)", rows,
+                                                              kz_notify_count(a, naddrs, "address", "addresses"))
+                              : naddrs == 1 ? "the address with its event count"
+                                            : kz_arena_printf(a, "all %zu addresses with their event counts", naddrs);
+    kz_buf_printf(&d, "\nThe attached file lists %s. "
                       "We ask your help, under norm (c) of the UN framework of responsible state "
                       "behaviour, to have this activity stopped.\n\nRouting: %s.\n",
-                  "file", rows, naddrs, rows < naddrs ? " (the busiest ones; the rest did not fit)" : "",
-                  o->attribution);
+                  listed_what ? listed_what : "the addresses", o->attribution);
     q.description = kz_arena_strndup(c->arena, d.p ? d.p : "", d.len);
     kz_buf_free(&d);
-    q.evidence = kz_arena_printf(c->arena, "Counted by kizuna route from %s; %zu addresses with event counts attached.",
-                                 o->inputs, rows);
+    q.evidence = kz_arena_printf(c->arena, "Counted by kizuna route from %s; %s with event counts attached.",
+                                 o->inputs, kz_notify_count(a, rows, "address", "addresses"));
 
     kz_attachment att = {
         .name = kz_arena_printf(c->arena, "events-%s.csv", k->cc),

@@ -4,22 +4,32 @@
  * level, else the import's default. Attributes of other types are counted and skipped;
  * attributes whose value is not valid for their type are rejected, each reported with
  * its file and position. Everything in one transaction, in memory bounded by the
- * largest attribute; re-importing the same feed changes nothing. Analyst or admin. */
+ * largest attribute; re-importing the same feed changes nothing, and an event whose
+ * manifest timestamp is the one the acting organization imported last is not read
+ * again (nor fetched), nor is a file the server says has not changed since its last
+ * import (store/feeds.h). Analyst or admin. */
 #ifndef KZ_SERVICE_MISP_H
 #define KZ_SERVICE_MISP_H
 
 #include "codec/misp.h"
 #include "service/sharing/incidents.h"
+#include "util/fetch.h"
 
-/* Where the feed's files come from (a directory, or a URL fetched file by file). */
+/* Where the feed's files come from (a directory, or a URL fetched file by file). v
+ * holds the validators of the copy imported last (empty strings when none): a fetch
+ * asks with them, sets v->not_modified (and opens nothing) when the server says the
+ * file is unchanged, and otherwise leaves the new copy's validators in v. A directory
+ * leaves v as it is. */
 typedef struct kz_misp_feed {
     /* Opens manifest.json. */
-    kz_rc (*manifest)(void *ctx, kz_byte_source *out, kz_err *err);
+    kz_rc (*manifest)(void *ctx, kz_fetch_validators *v, kz_byte_source *out, kz_err *err);
     /* Opens <uuid>.json for two passes. */
-    kz_rc (*event)(void *ctx, const char *uuid, kz_misp_input *out, kz_err *err);
+    kz_rc (*event)(void *ctx, const char *uuid, kz_fetch_validators *v, kz_misp_input *out, kz_err *err);
     /* Closes what manifest or event opened. */
     void (*close)(void *ctx, void *src_ctx);
     void *ctx;
+    const char *url;             /* the base URL of a fetched feed (validators are kept
+                                  * per organization and file URL), NULL for a directory */
 } kz_misp_feed;
 
 typedef struct kz_misp_import_opts {
@@ -36,7 +46,10 @@ typedef struct kz_misp_import_opts {
 } kz_misp_import_opts;
 
 typedef struct kz_misp_import_report {
+    bool manifest_unchanged;     /* the server said so (HTTP 304): nothing else was read */
     uint64_t events, events_created, events_updated, events_unchanged, events_failed;
+    uint64_t events_not_fetched; /* of the unchanged: skipped on the manifest's timestamp
+                                  * or the file's validators, without reading the file */
     uint64_t attributes, indicators_created, indicators_merged, indicators_unchanged;
     uint64_t skipped;            /* types Kizuna has no indicator for, and deleted ones */
     uint64_t rejected;           /* values that are not valid for their type */

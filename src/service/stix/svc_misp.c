@@ -10,6 +10,7 @@
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
 #include "service/stix/stix_import.h"
+#include "store/feeds.h"
 #include "store/stix.h"
 #include "util/utf8.h"
 
@@ -59,6 +60,32 @@ static int label(int tag_tlp, int distribution, int fallback)
     return d >= 0 ? d : fallback;
 }
 
+/* The event's tags that are neither TLP nor its classification, then its threat level
+ * and analysis as MISP names them: misp:threat-level="high", misp:analysis="completed". */
+static kz_strlist event_labels(kz_arena *a, const kz_misp_event *ev)
+{
+    kz_strlist l = {kz_arena_calloc(a, ev->labels.n + 2, sizeof *l.v), 0};
+    const char *threat = kz_misp_threat_level_name(ev->threat_level), *analysis = kz_misp_analysis_name(ev->analysis);
+    for (size_t i = 0; l.v && i < ev->labels.n && l.n < KZ_LABELS_MAX; i++)
+        l.v[l.n++] = ev->labels.v[i];
+    if (l.v && threat && l.n < KZ_LABELS_MAX)
+        l.v[l.n++] = kz_arena_printf(a, "misp:threat-level=\"%s\"", threat);
+    if (l.v && analysis && l.n < KZ_LABELS_MAX)
+        l.v[l.n++] = kz_arena_printf(a, "misp:analysis=\"%s\"", analysis);
+    for (size_t i = 0; i < l.n; i++)
+        if (!l.v[i])
+            return (kz_strlist){NULL, 0};
+    return l;
+}
+
+/* A changed event replaces what the imported incident came with, its labels too. */
+static kz_rc apply_event(void *target, void *ctx, kz_err *err)
+{
+    kz_rc rc = kz__apply_imported_incident(target, ctx, err);
+    ((kz_incident *)target)->labels = ((const kz_incident *)ctx)->labels;
+    return rc;
+}
+
 static kz_rc on_event(void *ctx, const kz_misp_event *ev)
 {
     misp_import *im = ctx;
@@ -75,7 +102,8 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
         .occurred = ev->date ? ev->date : ev->timestamp,
         .tlp = im->event_tlp, .recipients = im->o->recipients, .organization = (char *)im->acting,
     };
-    if (!inc.title || !inc.description)
+    inc.labels = event_labels(&im->event, ev);
+    if (!inc.title || !inc.description || (ev->labels.n && !inc.labels.v))
         return KZ_ENOMEM;
     if (inc.description && strlen(inc.description) > 20000)
         inc.description[20000] = '\0';
@@ -118,8 +146,7 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
             inc.impact = stored.impact;
             inc.allow_clients = stored.allow_clients;
         }
-        if (!rc && !(rc = kz__incident_reimport(c, id, &inc, im->o->allow_declassify, kz__apply_imported_incident,
-                                                 &out))) {
+        if (!rc && !(rc = kz__incident_reimport(c, id, &inc, im->o->allow_declassify, apply_event, &out))) {
             im->rep->events_updated++;
             im->changed = true;
         }
@@ -132,6 +159,24 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
     snprintf(im->incident, sizeof im->incident, "%s", id);
     return kz_store_stix_ref_put(c->db, key, 'r', id, now_version, c->err);
 }
+
+/* "category: comment", and a composite type's whole value, whose other part (a file
+ * name, a port, a domain's address) is no field of the indicator: "Payload delivery;
+ * filename|sha256 invoice.pdf.exe|e3b0...". NULL when there is nothing to say. */
+static char *describe(misp_import *im, const kz_misp_attribute *at)
+{
+    bool composite = strchr(at->type, '|') || strcmp(at->type, "malware-sample") == 0;
+    const char *cat = at->category ? at->category : "", *com = at->comment ? at->comment : "";
+    if (!cat[0] && !com[0] && !composite)
+        return NULL;
+    char *d = kz_arena_printf(&im->obj, "%s%s%s%s%s%s%s", cat, cat[0] && com[0] ? ": " : "", com,
+                              composite && (cat[0] || com[0]) ? "; " : "", composite ? at->type : "",
+                              composite ? " " : "", composite ? at->value : "");
+    return kz_text_fit(&im->obj, d, 4000, true);
+}
+
+static kz_rc put_linked(misp_import *im, kz_indicator *ind, unsigned given, const kz_misp_attribute *at,
+                        const char *where);
 
 static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *where, const kz_err *bad)
 {
@@ -158,24 +203,41 @@ static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *wh
         .type = type, .value = (char *)value, .tlp = stricter(label(at->tlp, at->distribution, -1), im->event_tlp),
         .recipients = im->o->recipients, .source = (char *)im->acting,
         .first_seen = at->first_seen ? at->first_seen : seen, .last_seen = at->last_seen ? at->last_seen : seen,
+        .context_only = !at->to_ids,  /* "not for detection": kept as context, never matched */
     };
     if (ind.first_seen > ind.last_seen)
         ind.last_seen = ind.first_seen;
-    if (at->category || at->comment)
-        ind.description = kz_text_fit(&im->obj, kz_arena_printf(&im->obj, "%s%s%s", at->category ? at->category : "",
-                                                        at->category && at->comment && at->comment[0] ? ": " : "",
-                                                        at->comment ? at->comment : ""), 4000, true);
-    /* the description and the seen times describe the first report; a value repeated
-     * in the feed only widens the seen times, so a re-import finds nothing to change */
-    unsigned given = KZ_GIVEN_TLP | KZ_GIVEN_RECIPIENTS | (ind.first_seen ? KZ_GIVEN_FIRST_SEEN : 0) |
-                     (ind.last_seen ? KZ_GIVEN_LAST_SEEN : 0);
+    ind.labels = at->labels;
+    ind.description = describe(im, at);
+    /* the description, the labels and the seen times describe the first report; a value
+     * repeated in the feed only widens the seen times, so a re-import finds nothing to
+     * change */
+    unsigned given = KZ_GIVEN_TLP | KZ_GIVEN_RECIPIENTS | KZ_GIVEN_CONTEXT_ONLY |
+                     (ind.first_seen ? KZ_GIVEN_FIRST_SEEN : 0) | (ind.last_seen ? KZ_GIVEN_LAST_SEEN : 0);
     kz_indicator taken;
     kz_err e;
     if (at->uuid && kz_check_uuid(at->uuid, "uuid", &e) == KZ_OK &&
         kz_store_indicator_get(im->c->db, NULL, at->uuid, &im->obj, &taken, &e) == KZ_ENOTFOUND)
         ind.id = kz_arena_strdup(&im->obj, at->uuid);
+    kz_rc rc = put_linked(im, &ind, given, at, where);
+    /* domain|ip: the address is an indicator too, linked to the same incident */
+    const char *second;
+    if (!rc && (ind.type = kz_misp_ind_type2(at->type, at->value, &second)) >= 0) {
+        ind.value = (char *)second;
+        ind.id = NULL;
+        rc = put_linked(im, &ind, given, at, where);
+    }
+    return rc;
+}
+
+/* One indicator of an attribute checked, written and linked to the event's incident;
+ * a value not valid for its type is reported and skipped. */
+static kz_rc put_linked(misp_import *im, kz_indicator *ind, unsigned given, const kz_misp_attribute *at,
+                        const char *where)
+{
+    kz_err e;
     kz_err_clear(&e);
-    kz_rc rc = kz_ind_batch_check(&im->b, &ind, given, &im->obj, &e);
+    kz_rc rc = kz_ind_batch_check(&im->b, ind, given, &im->obj, &e);
     if (rc) {
         im->rep->rejected++;
         char w[160];
@@ -184,7 +246,7 @@ static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *wh
     }
     kz_upsert res;
     char id[37];
-    if ((rc = kz_ind_batch_put(&im->b, &ind, given, &res, id, im->c->err)))
+    if ((rc = kz_ind_batch_put(&im->b, ind, given, &res, id, im->c->err)))
         return rc;
     if (im->withheld || (im->incident[0] && im->b.hidden_last)) {
         im->rep->links++;  /* as for a new incident or indicator; not written */
@@ -201,9 +263,27 @@ static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *wh
     return KZ_OK;
 }
 
+/* What the acting organization's imports saw of an item of the feed. */
+static kz_rc seen_of(misp_import *im, const char *item, kz_feed_seen *seen)
+{
+    return kz_store_feed_seen_get(im->c->db, im->acting, item, seen, im->c->err);
+}
+
+/* The event this organization imported last has the manifest's timestamp, and its
+ * incident is still there for it to see: nothing to read. */
+static bool unchanged_in_manifest(misp_import *im, const char *uuid, kz_time timestamp, const kz_feed_seen *seen)
+{
+    char key[80], kind, id[37], now_version[32];
+    kz_err e;
+    snprintf(key, sizeof key, "misp-event:%s", uuid);
+    snprintf(now_version, sizeof now_version, "%lld", (long long)timestamp);
+    return timestamp && strcmp(seen->version, now_version) == 0 &&
+           kz_store_stix_ref_get(im->c->db, key, &kind, id, NULL, &e) == KZ_OK && kind == 'r' &&
+           !kz__hidden(im->c, 'r', id);
+}
+
 static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
 {
-    (void)timestamp;
     misp_import *im = ctx;
     snprintf(im->file, sizeof im->file, "%.40s.json", uuid);
     kz_arena_free(&im->event);
@@ -212,11 +292,36 @@ static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
     kz_err e;
     kz_err_clear(&e);
     im->rep->events++;
-    kz_rc rc = im->feed->event(im->feed->ctx, uuid, &in, &e);
+    char item[80];
+    snprintf(item, sizeof item, "misp-event:%.40s", uuid);
+    kz_feed_seen seen;
+    kz_rc rc = seen_of(im, item, &seen);
+    if (rc)
+        return rc;
+    if (unchanged_in_manifest(im, uuid, timestamp, &seen)) {
+        im->rep->events_unchanged++;
+        im->rep->events_not_fetched++;
+        goto done;
+    }
+    if (!im->feed->url)  /* validators only mean something for a fetched file */
+        memset(&seen.v, 0, sizeof seen.v);
+    im->incident[0] = '\0';
+    im->withheld = false;
+    if (!(rc = im->feed->event(im->feed->ctx, uuid, &seen.v, &in, &e)) && seen.v.not_modified) {
+        im->rep->events_unchanged++;
+        im->rep->events_not_fetched++;
+        goto done;
+    }
     if (!rc) {
         kz_misp_sink sink = {on_event, on_attribute, im};
         rc = kz_misp_read_event(&in, &sink, &e);
         im->feed->close(im->feed->ctx, in.src.ctx);
+        /* read and imported (not failed, not withheld): the next import may skip it */
+        snprintf(seen.version, sizeof seen.version, "%lld", (long long)timestamp);
+        if (!timestamp)
+            seen.version[0] = '\0';
+        if (!rc && im->incident[0] && !im->withheld)
+            rc = kz_store_feed_seen_put(im->c->db, im->acting, item, &seen, im->c->err);
     }
     if (rc && !kz__import_fatal(rc)) {  /* a file that cannot be read or parsed: reported, skipped */
         if (!e.rc)
@@ -226,6 +331,7 @@ static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
     } else if (rc && e.rc && im->c->err->rc != rc) {
         *im->c->err = e;
     }
+done:
     if (!rc && im->o->on_progress)
         im->o->on_progress(im->o->ctx, im->rep->events);
     return rc;
@@ -247,14 +353,23 @@ kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_imp
     rc = kz__acting_org(c, o->source, "source", &acting, c->err);
     im.acting = acting;
     kz_byte_source man = {NULL, NULL};
+    char url[4096];
+    kz_feed_seen v = {.version = ""};
+    snprintf(url, sizeof url, "%s%s", feed->url ? feed->url : "", "manifest.json");
+    if (!rc && feed->url)
+        rc = seen_of(&im, url, &v);
     if (!rc)
-        rc = feed->manifest(feed->ctx, &man, c->err);
-    if (!rc) {
+        rc = feed->manifest(feed->ctx, &v.v, &man, c->err);
+    if (!rc && v.v.not_modified) {
+        rep->manifest_unchanged = true;
+    } else if (!rc) {
         snprintf(im.file, sizeof im.file, "manifest.json");
         rc = kz_misp_read_manifest(&man, one_event, &im, c->err);
         if (rc && !strstr(c->err->msg, ".json"))
             kz_fail(c->err, rc, c->err->field, "%s: %.280s", im.file, c->err->msg);
         feed->close(feed->ctx, man.ctx);
+        if (!rc && feed->url)
+            rc = kz_store_feed_seen_put(c->db, im.acting, url, &v, c->err);
     }
     c->arena = im.caller_arena;
     rep->indicators_created = im.b.created;

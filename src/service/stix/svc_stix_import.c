@@ -331,11 +331,13 @@ static kz_rc put_indicator(import *im, const kz_stix_obj *obj)
         .tlp = tlp_of(im, obj), .allow_clients = obj->allow_clients || im->o->allow_clients,
         .confidence = obj->confidence, .description = (char *)obj->description,
         .first_seen = obj->valid_from, .valid_until = obj->revoked ? obj->modified : obj->valid_until,
+        .context_only = obj->context_only,
     };
     ind.last_seen = obj->last_seen > ind.first_seen ? obj->last_seen : ind.first_seen;
     unsigned given = KZ_GIVEN_TLP | KZ_GIVEN_RECIPIENTS | KZ_GIVEN_ALLOW_CLIENTS | KZ_GIVEN_FIRST_SEEN |
                      KZ_GIVEN_LAST_SEEN | (obj->confidence >= 0 ? KZ_GIVEN_CONFIDENCE : 0) |
-                     (ind.valid_until ? KZ_GIVEN_VALID_UNTIL : 0) | (obj->description ? KZ_GIVEN_DESCRIPTION : 0);
+                     (ind.valid_until ? KZ_GIVEN_VALID_UNTIL : 0) | (obj->description ? KZ_GIVEN_DESCRIPTION : 0) |
+                     KZ_GIVEN_CONTEXT_ONLY;
     kz_rc rc = recipients_of(im, obj, &ind.recipients);
     if (rc)
         return rc;

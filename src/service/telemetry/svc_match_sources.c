@@ -73,8 +73,8 @@ static kz_rc stix_object(void *ctx, const char *json, size_t len, const char *wh
     }
     if (o.kind != KZ_STIX_INDICATOR)
         return KZ_OK;  /* identities, markings, reports: nothing to match */
-    if (o.revoked || (o.valid_until && o.valid_until <= l->now) || !o.single) {
-        l->rep->skipped++;  /* revoked, expired, or a pattern that is not one observable */
+    if (o.revoked || (o.valid_until && o.valid_until <= l->now) || !o.single || o.context_only) {
+        l->rep->skipped++;  /* revoked, expired, a pattern that is not one observable, or context */
         return KZ_OK;
     }
     kz_norm nm;
@@ -257,7 +257,8 @@ static kz_rc add_stored(const kz_indicator *o, void *ctx)
 
 kz_rc kz_match_load_db(kz_call *c, kz_indset_builder *b, kz_ind_load_report *rep)
 {
-    kz_indicator_filter f = {.active_at = kz_now_ms()};
+    /* context (MISP's to_ids false) is shared to be read, never to raise sightings */
+    kz_indicator_filter f = {.active_at = kz_now_ms(), .detect_only = true};
     db_load l = {.b = b, .rep = rep, .err = c->err};
     kz_arena_init(&l.a);
     kz_rc rc = kz_svc_indicator_each(c, &f, add_stored, &l);
