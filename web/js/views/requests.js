@@ -217,7 +217,7 @@ function kindField(f, error) {
     const label = tv("reqfield", f.name);
     const hint = f.help;
     const common = { name: f.name, label, required: f.required, error, hint };
-    if (f.type === "enum") return html`<${Field} ...${common} options=${[{ value: "", label: t("list.choose") }, ...f.values.map((v) => ({ value: v, label: v }))]} />`;
+    if (f.type === "enum") return html`<${Field} ...${common} options=${[{ value: "", label: t("list.choose") }, ...f.values.map((v) => ({ value: v, label: tv(f.name, v) }))]} />`;
     if (f.type === "list" && f.values) {
         return html`<fieldset class="field" aria-describedby=${`f-${f.name}-hint`}>
             <legend>${label}</legend>
