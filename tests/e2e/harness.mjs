@@ -101,7 +101,7 @@ export class Server {
 
 export async function launch() {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-deps`);
-    return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+    return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"], downloadsPath: tmpdir() });
 }
 
 /* A page that fails the test on any script error or CSP violation it reports. */

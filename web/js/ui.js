@@ -106,13 +106,13 @@ export function Loading() {
 export function formValues(form) {
     const out = {};
     for (const el of form.elements) {
-        if (!el.name || el.disabled) continue;
+        if (!el.name || el.disabled || el.type === "file") continue;
         if (el.type === "checkbox") {
             if (el.value === "true") out[el.name] = el.checked;
             else if (el.checked) (out[el.name] = out[el.name] || []).push(el.value);
         } else if (el.type === "radio") {
             if (el.checked) out[el.name] = el.value;
-        } else if (el.multiple) {
+        } else if (el.type === "select-multiple") {
             const v = [...el.selectedOptions].map((o) => o.value);
             if (v.length) out[el.name] = v;
         } else if (el.value !== "") {
