@@ -1,16 +1,16 @@
 // The world the browser tests work in: three organizations of three states, a user and
 // an API key of each, contacts, an AMBER incident the first shares with the second only,
-// and a sent request between the two.
+// and a sent request between the two. Users sign in with sessions, as in a browser.
 import { msg } from "./harness.mjs";
 
 export async function seed(server) {
     const a = { org: { id: server.nodeOrg, name: "Test node operator", state: "JP" } };
     const b = { org: await server.org("CSIRT of Singapore (test)", "SG") };
     const c = { org: await server.org("CERT of Korea (test)", "KR") };
-    for (const [x, name] of [[a, "Aiko Tanaka"], [b, "Bao Lim"], [c, "Chul Park"]]) {
+    for (const [x, name, language] of [[a, "Aiko Tanaka", "ja"], [b, "Bao Lim", "en"], [c, "Chul Park", "en"]]) {
         x.key = await server.key(x.org.id, "analyst");
-        x.user = { id: x.org.id, email: `${name.split(" ")[0].toLowerCase()}@example.org`, name, organization: x.org.id,
-            role: "analyst", language: "en", time_zone: "Asia/Tokyo", totp_enabled: false, key: x.key };
+        x.user = await makeUser(server, { email: `${name.split(" ")[0].toLowerCase()}@example.org`, name,
+            organization: x.org.id, role: "analyst", language, time_zone: "Asia/Tokyo" });
     }
     const contact = await server.api("POST", "/contacts", { organization: b.org.id, full_name: "Siew Ling Tan", role: "technical",
         email: "ir@csirt.sg.example", phone: "+65 6555 0100", hours: "Mon-Fri 09:00-18:00", timezone: "Asia/Singapore",
@@ -28,14 +28,29 @@ export async function seed(server) {
     return { a, b, c, contact, incident, request };
 }
 
-/* Signs the page in as user. TEMPORARY until the session endpoints are merged: the
-   page's API calls carry the user's organization key and GET /session answers the user. */
-export async function signIn(page, server, user) {
-    await page.context().setExtraHTTPHeaders({ Authorization: `Bearer ${user.key}` });
-    await page.context().route("**/api/v1/session", (route) => route.fulfill({
-        status: 200, contentType: "application/json",
-        body: JSON.stringify({ user, csrf: "test", expires_at: null }),
-    }));
+export const PASSWORD = "correct horse battery staple";
+
+/* A user with the password PASSWORD, set through the one-time link as a person would. */
+export async function makeUser(server, fields) {
+    const u = await server.api("POST", "/users", fields);
+    const token = new URL(u.set_password_link).searchParams.get("token");
+    const r = await fetch(`${server.base}/api/v1/password`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token, password: PASSWORD }),
+    });
+    if (!r.ok) throw new Error(`setting the password: ${r.status} ${await r.text()}`);
+    return { ...u, password: PASSWORD };
+}
+
+/* Gives the page's browser context the session cookie of user (the sign-in screen
+   itself is tested in test_sign_in.mjs). */
+export async function signIn(page, server, user, lang) {
+    const request = page.context().request;
+    const r = await request.post(`${server.base}/api/v1/session`, { data: { email: user.email, password: user.password } });
+    if (!r.ok()) throw new Error(`signing in ${user.email}: ${r.status()} ${await r.text()}`);
+    if (lang) {
+        const p = await request.patch(`${server.base}/api/v1/session`, { data: { language: lang }, headers: { "X-CSRF-Token": (await r.json()).csrf } });
+        if (!p.ok()) throw new Error(`language ${lang}: ${p.status()} ${await p.text()}`);
+    }
 }
 
 export { msg };

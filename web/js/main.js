@@ -2,7 +2,7 @@
 // view for the current URL (routes below). Views that need no session are marked public.
 import { html, render, Component } from "./lib.js";
 import { t, setLanguage, setTimeZone, language, LANGUAGES } from "./i18n.js";
-import { get, del, setCsrf } from "./api.js";
+import { get, del, patch, setCsrf } from "./api.js";
 import { startRouter, onNavigate, match, navigate } from "./router.js";
 import { SignIn, SetPassword } from "./views/signin.js";
 import { MyWork } from "./views/home.js";
@@ -50,9 +50,11 @@ class App extends Component {
         this.setState({ ready: true });
     }
 
+    /* The language is the signed-in user's setting; before sign-in, the one last chosen
+       in this browser, else the browser's. */
     async applyUser(user) {
         const chosen = localStorage.getItem(LANGUAGE_KEY);
-        const lang = chosen || (user && user.language) || (navigator.language.startsWith("ja") ? "ja" : "en");
+        const lang = (user && user.language) || chosen || (navigator.language.startsWith("ja") ? "ja" : "en");
         setTimeZone(user && user.time_zone);
         await setLanguage(lang);
         this.setState({ user });
@@ -77,9 +79,19 @@ class App extends Component {
     };
 
     changeLanguage = async (e) => {
-        localStorage.setItem(LANGUAGE_KEY, e.target.value);
-        await setLanguage(e.target.value);
-        this.setState({});
+        const lang = e.target.value;
+        localStorage.setItem(LANGUAGE_KEY, lang);
+        let user = this.state.user;
+        if (user) {
+            try {
+                user = (await patch("/session", { language: lang })).user;
+            } catch (err) {
+                user = { ...user, language: lang }; /* this page still follows the choice */
+            }
+        }
+        await setLanguage(lang);
+        this.setState({ user });
+        document.getElementById("language").focus();
     };
 
     render(_, { ready, user }) {
