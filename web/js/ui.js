@@ -46,7 +46,8 @@ export function fieldError(error, name) {
 }
 
 /* A labelled control; `error` (an ApiError naming this field) is shown beside it and
-   tied to it with aria-describedby. */
+   tied to it with aria-describedby. `value` is the initial value only (default* props):
+   drawing the form again, say with an error, keeps what the person typed. */
 export function Field({ name, label, type = "text", error, value, options, required, hint, autocomplete, rows, multiple }) {
     const id = `f-${name.replace(/[^\w-]/g, "-")}`;
     const err = fieldError(error, name);
@@ -55,14 +56,14 @@ export function Field({ name, label, type = "text", error, value, options, requi
     let control;
     if (options) {
         control = html`<select ...${common} multiple=${multiple}>
-            ${options.map((o) => html`<option value=${o.value} selected=${multiple ? (value || []).includes(o.value) : o.value === (value ?? "")}>${o.label}</option>`)}
+            ${options.map((o) => html`<option value=${o.value} defaultSelected=${multiple ? (value || []).includes(o.value) : o.value === (value ?? "")}>${o.label}</option>`)}
         </select>`;
     } else if (type === "textarea") {
-        control = html`<textarea ...${common} rows=${rows || 4}>${value ?? ""}</textarea>`;
+        control = html`<textarea ...${common} rows=${rows || 4} defaultValue=${value ?? ""}></textarea>`;
     } else if (type === "checkbox") {
-        control = html`<input ...${common} type="checkbox" value="true" checked=${!!value} />`;
+        control = html`<input ...${common} type="checkbox" value="true" defaultChecked=${!!value} />`;
     } else {
-        control = html`<input ...${common} type=${type} value=${value ?? ""} autocomplete=${autocomplete} />`;
+        control = html`<input ...${common} type=${type} defaultValue=${value ?? ""} autocomplete=${autocomplete} />`;
     }
     return html`<div class=${`field${type === "checkbox" ? " check" : ""}`}>
         <label for=${id}>${label}</label>

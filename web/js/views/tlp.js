@@ -14,7 +14,7 @@ export class TlpPicker extends Component {
         return html`<fieldset class="field tlp-picker" aria-describedby=${err ? "f-tlp-error" : undefined}>
             <legend>${t("tlp.label")}</legend>
             ${TLPS.map((l) => html`<div class="check">
-                <input type="radio" id=${`f-tlp-${l}`} name="tlp" value=${l} checked=${l === value}
+                <input type="radio" id=${`f-tlp-${l}`} name="tlp" value=${l} defaultChecked=${l === value}
                     aria-describedby=${`f-tlp-${l}-help`} />
                 <label for=${`f-tlp-${l}`}><span class=${`tlp tlp-${l.replace("+", "-")}`}>${tv("tlp", l)}</span></label>
                 <span class="hint" id=${`f-tlp-${l}-help`}>${t(`tlp.help.${l}`)}</span>
