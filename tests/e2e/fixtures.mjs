@@ -12,6 +12,8 @@ export async function seed(server) {
         x.user = await makeUser(server, { email: `${name.split(" ")[0].toLowerCase()}@example.org`, name,
             organization: x.org.id, role: "analyst", language, time_zone: "Asia/Tokyo" });
     }
+    const admin = await makeUser(server, { email: "admin@example.org", name: "Node Admin", organization: a.org.id,
+        role: "admin", language: "en", time_zone: "UTC" });
     const contact = await server.api("POST", "/contacts", { organization: b.org.id, full_name: "Siew Ling Tan", role: "technical",
         email: "ir@csirt.sg.example", phone: "+65 6555 0100", hours: "Mon-Fri 09:00-18:00", timezone: "Asia/Singapore",
         languages: ["en"] });
@@ -25,7 +27,8 @@ export async function seed(server) {
         tlp: "amber", subject: "Who runs 203.0.113.7?", description: "Seen in the port ransomware.", questions: "Who is the hosting provider?",
         incidents: [incident.id] }, a.key);
     await server.api("POST", `/requests/${request.id}/send`, {}, a.key);
-    return { a, b, c, contact, incident, request };
+    const check = await server.api("POST", "/checks", { state: "SG", deadline_hours: 24 }, a.key);
+    return { a, b, c, admin, contact, incident, request, check };
 }
 
 export const PASSWORD = "correct horse battery staple";

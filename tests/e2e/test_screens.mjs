@@ -32,6 +32,15 @@ const SCREENS = [
     ["indicators", () => "/indicators", true],
     ["directory", () => "/directory?state=SG", true],
     ["contact", () => `/directory/${world.contact.id}`, true],
+    ["new contact", () => "/directory/new", true],
+    ["checks", () => "/checks", true],
+    ["check", () => `/checks/${world.check.id}`, true],
+    ["new check", () => "/checks/new", true],
+    ["statistics", () => "/statistics?box=outbox", true],
+    ["users", () => "/admin/users", "admin"],
+    ["keys", () => "/admin/keys", "admin"],
+    ["settings", () => "/admin/settings", "admin"],
+    ["audit chain", () => "/admin/audit", "admin"],
     ["unknown page", () => "/no/such/page", true],
 ];
 
@@ -39,14 +48,14 @@ for (const lang of ["en", "ja"]) {
     for (const [name, url, signedIn] of SCREENS) {
         test(`${name} renders in ${lang} with every message and no WCAG 2.2 A/AA violation`, async () => {
             const page = await newPage(browser, server, { lang });
-            if (signedIn) await signIn(page, server, world.b.user, lang);
+            if (signedIn) await signIn(page, server, signedIn === "admin" ? world.admin : world.b.user, lang);
             await page.goto(url());
             await page.getByRole("heading", { level: 1 }).waitFor();
             await page.waitForFunction(() => !document.querySelector("[role=status]")?.textContent.match(/Loading|読み込んで/));
             assert.equal(await page.locator("html").getAttribute("lang"), lang);
             assert.equal(await page.getByRole("heading", { level: 1 }).count(), 1, "one h1 per page");
             assert.equal(await missingMessages(page), "", "no message missing");
-            assert.ok(await page.getByLabel(msg(lang, "nav.language"), { exact: true }).isVisible(), "the language switch is on every page");
+            assert.ok(await page.getByRole("banner").getByLabel(msg(lang, "nav.language"), { exact: true }).isVisible(), "the language switch is on every page");
             if (signedIn) assert.equal(await page.getByRole("navigation", { name: msg(lang, "nav.main") }).count(), 1);
             assert.deepEqual(await axe(page), []);
             assert.deepEqual(page.problems, []);

@@ -8,7 +8,10 @@ import { SignIn, SetPassword } from "./views/signin.js";
 import { MyWork } from "./views/home.js";
 import { RequestList, RequestPage, RequestNew } from "./views/requests.js";
 import { IncidentList, IncidentPage, IncidentNew, IndicatorList } from "./views/incidents.js";
-import { Directory, ContactPage } from "./views/directory.js";
+import { Directory, ContactPage, ContactNew } from "./views/directory.js";
+import { CheckList, CheckNew, CheckPage } from "./views/checks.js";
+import { Statistics } from "./views/stats.js";
+import { AdminUsers, AdminKeys, AdminSettings, AdminAudit } from "./views/admin.js";
 import { NotFound } from "./views/notfound.js";
 
 const ROUTES = [
@@ -23,10 +26,20 @@ const ROUTES = [
     { path: "/incidents/:id", view: IncidentPage, nav: "incidents" },
     { path: "/indicators", view: IndicatorList, nav: "indicators" },
     { path: "/directory", view: Directory, nav: "directory" },
+    { path: "/directory/new", view: ContactNew, nav: "directory" },
     { path: "/directory/:id", view: ContactPage, nav: "directory" },
+    { path: "/checks", view: CheckList, nav: "checks" },
+    { path: "/checks/new", view: CheckNew, nav: "checks" },
+    { path: "/checks/:id", view: CheckPage, nav: "checks" },
+    { path: "/statistics", view: Statistics, nav: "statistics" },
+    { path: "/admin", view: AdminUsers, nav: "admin" },
+    { path: "/admin/users", view: AdminUsers, nav: "admin" },
+    { path: "/admin/keys", view: AdminKeys, nav: "admin" },
+    { path: "/admin/settings", view: AdminSettings, nav: "admin" },
+    { path: "/admin/audit", view: AdminAudit, nav: "admin" },
 ];
-const NAV = [["home", "/"], ["requests", "/requests"], ["incidents", "/incidents"],
-    ["indicators", "/indicators"], ["directory", "/directory"]];
+const NAV = [["home", "/"], ["requests", "/requests"], ["incidents", "/incidents"], ["indicators", "/indicators"],
+    ["directory", "/directory"], ["checks", "/checks"], ["statistics", "/statistics"], ["admin", "/admin/users", "admin"]];
 const LANGUAGE_KEY = "kizuna.language";
 
 class App extends Component {
@@ -110,7 +123,7 @@ class App extends Component {
             <header class="top">
                 <span class="brand">${t("app.name")}</span>
                 ${user ? html`<nav aria-label=${t("nav.main")}>
-                    <ul>${NAV.map(([name, href]) => html`<li><a href=${href}
+                    <ul>${NAV.filter((n) => !n[2] || user.role === n[2]).map(([name, href]) => html`<li><a href=${href}
                         aria-current=${route.nav === name ? "page" : undefined}>${t(`nav.${name}`)}</a></li>`)}</ul>
                 </nav>` : null}
                 <div class="tools">

@@ -1,12 +1,12 @@
 // The points-of-contact directory: search and filters in the URL, one page at a time,
 // and a contact's card with the contact's local time now and whether that is inside the
 // contact's working hours.
-import { html, Component } from "../lib.js";
+import { html, Component, createRef } from "../lib.js";
 import { t, tv, formatClock, formatTime } from "../i18n.js";
-import { get, query } from "../api.js";
+import { get, post, query } from "../api.js";
 import { navigate, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
-import { Heading, Field, formValues, options, Pager, Loading, errorText } from "../ui.js";
+import { Heading, Field, FormError, focusError, formValues, options, Pager, Loading, errorText } from "../ui.js";
 
 const ROLES = ["diplomatic", "technical", "law-enforcement-24x7", "csirt"];
 const FILTERS = ["q", "state", "role", "organization", "cursor"];
@@ -67,6 +67,7 @@ export class Directory extends Component {
         const orgOptions = orgs ? [...orgs.values()].sort((a, b) => a.name.localeCompare(b.name)).map((o) => ({ value: o.id, label: o.name })) : [];
         return html`
             <${Heading} text=${t("directory.title")} />
+            <p><a class="button" href="/directory/new">${t("directory.new")}</a></p>
             <form class="filters" role="search" onSubmit=${this.filter} aria-label=${t("list.filters")}>
                 <${Field} name="q" type="search" label=${t("list.search")} value=${q.get("q")} hint=${t("directory.q_hint")} />
                 <${Field} name="state" label=${t("contact.state")} value=${q.get("state")} hint=${t("form.state_hint")} />
@@ -130,5 +131,60 @@ export class ContactPage extends Component {
             <dl class="facts">${facts.map(([k, v]) => html`<dt>${t(k)}</dt><dd>${v}</dd>`)}</dl>
             ${c.public_key ? html`<h2>${t("contact.public_key")}</h2><pre>${c.public_key}</pre>` : null}
             <p><a href=${`/directory?organization=${c.organization}`}>${t("contact.colleagues")}</a></p>`;
+    }
+}
+
+/* A new contact: of the user's own organization (analysts), of any (admins). */
+export class ContactNew extends Component {
+    constructor() {
+        super();
+        this.state = { orgs: null, error: null, loadError: null, busy: false };
+        this.form = createRef();
+    }
+
+    async componentDidMount() {
+        try {
+            this.setState({ orgs: await organizations() });
+        } catch (loadError) {
+            this.setState({ loadError });
+        }
+    }
+
+    submit = async (e) => {
+        e.preventDefault();
+        const v = formValues(this.form.current);
+        if (v.languages) v.languages = v.languages.split(/[\s,]+/).filter(Boolean);
+        if (!v.organization) v.organization = this.props.user.organization;
+        this.setState({ busy: true, error: null });
+        try {
+            const c = await post("/contacts", v);
+            navigate(`/directory/${c.id}`);
+        } catch (error) {
+            this.setState({ busy: false, error });
+            focusError(this.form.current, error);
+        }
+    };
+
+    render({ user }, { orgs, error, loadError, busy }) {
+        if (loadError) return html`<${Heading} text=${t("directory.new")} /><p class="error" role="alert">${errorText(loadError)}</p>`;
+        if (!orgs) return html`<${Loading} />`;
+        const names = ["organization", "full_name", "role", "email", "phone", "position", "languages", "hours", "timezone"];
+        return html`
+            <${Heading} text=${t("directory.new")} />
+            <form ref=${this.form} onSubmit=${this.submit} novalidate>
+                ${user.role === "admin" ? html`<${Field} name="organization" label=${t("contact.organization")} required=${true} error=${error}
+                    value=${user.organization} options=${[...orgs.values()].sort((a, b) => a.name.localeCompare(b.name)).map((o) => ({ value: o.id, label: o.name }))} />`
+                    : html`<p>${t("directory.new_for", { organization: orgName(orgs, user.organization) })}</p>`}
+                <${Field} name="full_name" label=${t("contact.name")} required=${true} error=${error} autocomplete="off" />
+                <${Field} name="role" label=${t("contact.role")} required=${true} error=${error} options=${options("role", ROLES, t("list.choose"))} />
+                <${Field} name="email" type="email" label=${t("contact.email")} error=${error} hint=${t("directory.email_or_phone")} />
+                <${Field} name="phone" type="tel" label=${t("contact.phone")} error=${error} hint=${t("directory.phone_hint")} />
+                <${Field} name="position" label=${t("contact.position")} error=${error} />
+                <${Field} name="languages" label=${t("contact.languages")} error=${error} hint=${t("directory.languages_hint")} />
+                <${Field} name="hours" label=${t("contact.hours")} error=${error} hint=${t("directory.hours_hint")} />
+                <${Field} name="timezone" label=${t("contact.timezone")} error=${error} hint=${t("admin.time_zone_hint")} />
+                <${FormError} error=${error} fields=${names} />
+                <button type="submit" disabled=${busy}>${t("directory.create")}</button>
+            </form>`;
     }
 }

@@ -50,10 +50,18 @@ export class MyWork extends Component {
         this.setState({ orgs });
         const [boxes, reqError] = await settle(Promise.all([get("/requests?box=inbox&limit=200"), get("/requests?box=outbox&limit=200")]));
         this.setState({ reqError, requests: boxes ? { inbox: boxes[0].items, outbox: boxes[1].items } : null });
-        const [checks, checkError] = await settle(get("/checks?limit=20"));
-        this.setState({ checkError, checks: checks ? checks.items.filter((c) => new Date(c.deadline) > new Date()) : null });
+        const [checks, checkError] = await settle(this.checksToAnswer());
+        this.setState({ checkError, checks });
         const [inc, incError] = await settle(get("/incidents?limit=10"));
         this.setState({ incError, incidents: inc ? inc.items : null });
+    }
+
+    /* Invitations of open checks to my organization's contacts that are not answered yet. */
+    async checksToAnswer() {
+        const open = (await get("/checks?limit=50")).items.filter((c) => new Date(c.deadline) > new Date());
+        const details = await Promise.all(open.map((c) => get(`/checks/${c.id}`)));
+        return details.flatMap((c) => c.contacts.filter((x) => x.organization === this.props.user.organization && !x.answered)
+            .map((x) => ({ check: c, invitation: x })));
     }
 
     render({ user }, { requests, reqError, checks, checkError, incidents, incError, orgs }) {
@@ -78,7 +86,8 @@ export class MyWork extends Component {
                 </table>
             <//>
             <${Section} title="home.checks" error=${checkError} items=${checks} empty="home.checks_none">
-                <ul>${(checks || []).map((c) => html`<li>${t("home.check_item", { deadline: formatTime(c.deadline), from: orgName(orgs, c.organization) })}</li>`)}</ul>
+                <ul>${(checks || []).map(({ check, invitation }) => html`<li><a href=${`/checks/${check.id}`}>${t("home.check_item",
+                    { name: invitation.full_name, deadline: formatTime(check.deadline), from: orgName(orgs, check.organization) })}</a></li>`)}</ul>
             <//>
             <${Section} title="home.escalations" error=${reqError} items=${escalated} empty="home.escalations_none">
                 <ul>${(escalated || []).map((r) => html`<li><a href=${`/requests/${r.id}`}>${r.subject}</a>
