@@ -200,3 +200,30 @@ test("a state-changing call with the session cookie but no CSRF token is refused
     assert.deepEqual(result, { without: 403, field: "X-CSRF-Token", wrong: 403, listed: 0, with: 201 });
     await page.context().close();
 });
+
+test("the Language switch on the page changes <html lang> and is kept as the user's setting; times follow the user's zone", async () => {
+    await server.api("POST", "/incidents", { title: "Defacement of a city portal", rsit_type: "phishing", tlp: "green",
+        occurred: "2026-03-01T12:00:00Z" });
+    const u = await user({ language: "en", time_zone: "America/New_York" });
+    const page = await newPage(browser, server, { lang: "en", timezoneId: "Asia/Tokyo" });
+    await signIn(page, server, u);
+    await page.goto("/incidents");
+    await page.getByRole("heading", { level: 1, name: msg("en", "incidents.title") }).waitFor();
+    const row = page.getByRole("row").filter({ hasText: "Defacement of a city portal" });
+    assert.ok((await row.innerText()).includes("1 Mar 2026, 07:00"), "12:00 UTC is 07:00 in New York, not 21:00 in Tokyo");
+
+    await page.getByRole("banner").getByLabel("Language").selectOption({ label: "日本語" });
+    await page.getByRole("heading", { level: 1, name: msg("ja", "incidents.title") }).waitFor();
+    assert.equal(await page.locator("html").getAttribute("lang"), "ja");
+    assert.ok(await page.getByRole("banner").getByLabel("言語").evaluate((el) => el === document.activeElement), "focus stays on the switch");
+    assert.ok((await row.innerText()).includes("2026/03/01 7:00"), await row.innerText());
+
+    // The choice is the user's, kept by the server: another browser signs in in Japanese.
+    const other = await newPage(browser, server, { lang: "en" });
+    await other.goto("/sign-in");
+    await fillSignIn(other, "en", u.email, PASSWORD);
+    await other.getByRole("heading", { level: 1, name: msg("ja", "home.title") }).waitFor();
+    assert.equal(await other.locator("html").getAttribute("lang"), "ja");
+    await page.context().close();
+    await other.context().close();
+});

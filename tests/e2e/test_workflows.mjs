@@ -158,3 +158,21 @@ test("an admin creates a key shown once, revokes it, and verifies the audit chai
     await page.getByRole("status").filter({ hasText: /^The chain is intact: \d+ entries\.$/ }).waitFor();
     await page.context().close();
 });
+
+test("a contact's card tells the contact's local time now and whether it is inside working hours", async () => {
+    const page = await pageOf(world.a.user, "en");
+    await page.goto("/directory?q=Siew");
+    await page.getByRole("link", { name: "Siew Ling Tan" }).click();
+    await page.getByRole("heading", { level: 1, name: "Siew Ling Tan" }).waitFor();
+    const now = new Date();
+    const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Singapore" }).format(now);
+    const local = await page.getByRole("definition").filter({ hasText: /SGT|GMT\+8/ }).innerText();
+    const [h, m] = clock.split(":").map(Number);
+    const [gh, gm] = /(\d{2}):(\d{2})/.exec(local).slice(1).map(Number);
+    assert.ok(Math.abs((gh * 60 + gm) - (h * 60 + m)) <= 1 || Math.abs((gh * 60 + gm) - (h * 60 + m)) >= 1439, `${local} vs ${clock}`);
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: "Asia/Singapore", weekday: "short", hour: "2-digit", hourCycle: "h23" })
+        .formatToParts(now).map((p) => [p.type, p.value]));
+    const inside = !["Sat", "Sun"].includes(parts.weekday) && Number(parts.hour) >= 9 && Number(parts.hour) < 18;
+    await page.getByText(msg("en", inside ? "contact.in_hours" : "contact.out_of_hours"), { exact: true }).waitFor();
+    await page.context().close();
+});
