@@ -94,6 +94,36 @@ test("an information request from creation to the verified record, by two organi
     const record = JSON.parse(readFileSync(file, "utf8"));
     assert.ok(JSON.stringify(record).includes("ログを確認しています。"));
     assert.match(kizuna("request", "verify", file), /^record intact: .* 6 entries, status closed/);
+
+    // The page checks the same record itself, and catches each kind of tampering.
+    await a.getByRole("button", { name: msg("en", "record.verify") }).click();
+    await a.getByRole("status").filter({ hasText: msg("en", "record.intact", { entries: 6, status: msg("en", "status.closed") }) }).waitFor();
+    const key = (await server.api("GET", "/node")).signing_key.public_key;
+    const results = await a.evaluate(async ({ record, key }) => {
+        const { verifyRecord } = await import("/js/record.js");
+        const copy = () => JSON.parse(JSON.stringify(record));
+        const changed = copy();
+        changed.entries[3].message = changed.entries[3].message.replace("確認", "削除");
+        const removed = copy();
+        removed.entries.splice(2, 1);
+        const resealed = copy();
+        resealed.request.status = "answered";
+        const otherKey = copy();
+        return {
+            intact: await verifyRecord(copy(), key),
+            changed: await verifyRecord(changed, key),
+            removed: await verifyRecord(removed, key),
+            summary: await verifyRecord(resealed, key),
+            key: await verifyRecord(otherKey, key.replace(/^./, (c) => (c === "0" ? "1" : "0"))),
+        };
+    }, { record, key });
+    assert.deepEqual(results, {
+        intact: { ok: true, entries: 6, status: "closed" },
+        changed: { ok: false, seq: 4, reason: "hash" },
+        removed: { ok: false, seq: 3, reason: "entry" },
+        summary: { ok: false, seq: 0, reason: "summary" },
+        key: { ok: false, seq: 0, reason: "key" },
+    });
     await a.context().close();
     await b.context().close();
 });

@@ -9,6 +9,7 @@ import { navigate, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Tlp, Pager, Loading, errorText } from "../ui.js";
 import { TlpPicker } from "./tlp.js";
+import { verifyRecord } from "../record.js";
 
 const FILTERS = ["box", "status", "kind", "urgency", "overdue", "state", "cursor"];
 const STATUSES = ["draft", "sent", "acknowledged", "in-progress", "answered", "closed", "declined", "withdrawn"];
@@ -121,10 +122,27 @@ function showValue(name, v) {
 export class RequestPage extends Component {
     constructor() {
         super();
-        this.state = { r: null, error: null, actionError: null, busy: false, notice: null };
+        this.state = { r: null, error: null, actionError: null, busy: false, notice: null, verified: null };
         this.form = createRef();
         this.status = createRef();
+        this.verifiedRef = createRef();
     }
+
+    /* Fetches the signed record and checks it here, against the node's key. */
+    verify = async () => {
+        let verified;
+        try {
+            const [doc, node] = await Promise.all([get(`/requests/${this.state.r.id}/record?format=json`), get("/node")]);
+            const v = await verifyRecord(doc, node.signing_key.public_key);
+            verified = v.ok ? { ok: true, text: t("record.intact", { entries: v.entries, status: tv("status", v.status) }) }
+                : { ok: false, text: v.seq ? t("record.bad_entry", { seq: v.seq, reason: t(`record.reason.${v.reason}`) })
+                    : t("record.bad", { reason: t(`record.reason.${v.reason}`) }) };
+        } catch (err) {
+            verified = { ok: false, text: errorText(err) };
+        }
+        this.setState({ verified });
+        this.verifiedRef.current && this.verifiedRef.current.focus();
+    };
 
     componentDidMount() {
         this.load();
@@ -158,7 +176,7 @@ export class RequestPage extends Component {
         }
     }
 
-    render(_, { r, error, actionError, busy, notice }) {
+    render(_, { r, error, actionError, busy, notice, verified }) {
         if (error) return html`<${Heading} text=${t("request.title")} /><p class="error" role="alert">${errorText(error)}</p>`;
         if (!r) return html`<${Loading} />`;
         const extra = Object.keys(r).filter((k) => !COMMON.has(k));
@@ -209,6 +227,8 @@ export class RequestPage extends Component {
                     <li><a href=${`/api/v1/requests/${r.id}/record?format=json`} download=${`request-${r.id}.json`}>${t("request.record_json")}</a></li>
                     <li><a href=${`/api/v1/requests/${r.id}/record?format=html`} target="_blank" rel="noopener">${t("request.record_html")}</a></li>
                 </ul>
+                <p><button type="button" onClick=${this.verify}>${t("record.verify")}</button></p>
+                <p role="status" tabindex="-1" ref=${this.verifiedRef} class=${verified ? (verified.ok ? "ok" : "error") : ""}>${verified ? verified.text : ""}</p>
             </section>`;
     }
 }
