@@ -176,3 +176,31 @@ test("a contact's card tells the contact's local time now and whether it is insi
     await page.getByText(msg("en", inside ? "contact.in_hours" : "contact.out_of_hours"), { exact: true }).waitFor();
     await page.context().close();
 });
+
+test("indicators pasted one per line: a bad line's error is shown in place and nothing is shared, then all are", async () => {
+    const page = await pageOf(world.a.user, "ja");
+    await page.goto(`/incidents/${world.incident.id}`);
+    await page.getByRole("link", { name: msg("ja", "indicators.paste") }).click();
+    await page.getByRole("heading", { level: 1, name: msg("ja", "indicators.paste") }).waitFor();
+    const box = page.getByLabel(msg("ja", "indicators.paste_label"));
+    await box.fill("198.51.100.7\nhttp://Evil.Example:80/a/../login\n\n999.1.1.1\nAS64500");
+    await page.getByRole("radio", { name: msg("ja", "tlp.green") }).check();
+    await page.getByRole("button", { name: msg("ja", "indicators.share") }).click();
+    const error = page.locator("#f-values-error");
+    await error.waitFor();
+    assert.equal(await box.getAttribute("aria-invalid"), "true");
+    assert.ok(await box.evaluate((el) => el === document.activeElement));
+    const text = await error.innerText();
+    assert.ok(text.includes(msg("ja", "indicators.paste_refused", { n: 1 })), text);
+    assert.match(text, /4 行目（999\.1\.1\.1）: /, "the line number counts the empty line too");
+    assert.equal((await server.api("GET", "/indicators?q=198.51.100.7", undefined, world.a.key)).items.length, 0, "nothing shared");
+
+    await box.fill("198.51.100.7\nhttp://Evil.Example:80/a/../login\n\n203.0.113.0/24\nAS64500");
+    await page.getByRole("button", { name: msg("ja", "indicators.share") }).click();
+    await page.getByRole("status").filter({ hasText: msg("ja", "indicators.pasted", { created: 4, merged: 0, unchanged: 0 }) }).waitFor();
+    const linked = await server.api("GET", `/indicators?incident=${world.incident.id}`, undefined, world.a.key);
+    const values = linked.items.map((i) => `${i.type} ${i.value} ${i.tlp}`).sort();
+    for (const want of ["ipv4 198.51.100.7 green", "url http://evil.example/login green", "cidr 203.0.113.0/24 green", "asn AS64500 green"])
+        assert.ok(values.includes(want), `${want} in ${values}`);
+    await page.context().close();
+});

@@ -7,7 +7,7 @@ import { startRouter, onNavigate, match, navigate } from "./router.js";
 import { SignIn, SetPassword } from "./views/signin.js";
 import { MyWork } from "./views/home.js";
 import { RequestList, RequestPage, RequestNew } from "./views/requests.js";
-import { IncidentList, IncidentPage, IncidentNew, IndicatorList } from "./views/incidents.js";
+import { IncidentList, IncidentPage, IncidentNew, IndicatorList, IndicatorNew } from "./views/incidents.js";
 import { Directory, ContactPage, ContactNew } from "./views/directory.js";
 import { CheckList, CheckNew, CheckPage } from "./views/checks.js";
 import { Statistics } from "./views/stats.js";
@@ -25,6 +25,7 @@ const ROUTES = [
     { path: "/incidents/new", view: IncidentNew, nav: "incidents" },
     { path: "/incidents/:id", view: IncidentPage, nav: "incidents" },
     { path: "/indicators", view: IndicatorList, nav: "indicators" },
+    { path: "/indicators/new", view: IndicatorNew, nav: "indicators" },
     { path: "/directory", view: Directory, nav: "directory" },
     { path: "/directory/new", view: ContactNew, nav: "directory" },
     { path: "/directory/:id", view: ContactPage, nav: "directory" },

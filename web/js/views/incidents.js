@@ -95,6 +95,7 @@ export class IndicatorList extends ListPage {
     render({ query: q }, { page, error, orgs }) {
         return html`
             <${Heading} text=${t("indicators.title")} />
+            <p><a class="button" href=${q.get("incident") ? `/indicators/new?incident=${q.get("incident")}` : "/indicators/new"}>${t("indicators.paste")}</a></p>
             <form class="filters" onSubmit=${this.filter} aria-label=${t("list.filters")}>
                 <${Field} name="q" type="search" label=${t("list.search")} value=${q.get("q")} hint=${t("indicators.q_hint")} />
                 <${Field} name="type" label=${t("indicator.type")} value=${q.get("type")} options=${options("itype", TYPES, t("list.any"))} />
@@ -182,6 +183,7 @@ export class IncidentPage extends Component {
                     <tbody>${items.map((x) => html`<tr><td><code>${x.value}</code></td><td>${tv("itype", x.type)}</td><td><${Tlp} tlp=${x.tlp} /></td></tr>`)}</tbody></table>
                     ${indicators.next ? html`<p><a href=${`/indicators?incident=${i.id}`}>${t("incident.all_indicators")}</a></p>` : null}`
                     : html`<p>${t("list.empty")}</p>`}
+                <p><a href=${`/indicators/new?incident=${i.id}`}>${t("indicators.paste")}</a></p>
             </section>`;
     }
 }
@@ -239,5 +241,107 @@ export class IncidentNew extends Component {
                 <${FormError} error=${error} fields=${names} />
                 <button type="submit" disabled=${busy}>${t("incidents.create")}</button>
             </form>`;
+    }
+}
+
+/* The indicator type a pasted value looks like; the server checks the value itself. */
+export function detectType(v) {
+    if (/^AS\d+$/i.test(v)) return "asn";
+    if (/^[0-9a-f]{32}$/i.test(v)) return "md5";
+    if (/^[0-9a-f]{40}$/i.test(v)) return "sha1";
+    if (/^[0-9a-f]{64}$/i.test(v)) return "sha256";
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return "url";
+    if (/^[^@\s]+@[^@\s]+$/.test(v)) return "email";
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(v)) return "ipv4";
+    if (/^[0-9a-f:.]*:[0-9a-f:.]*$/i.test(v)) return "ipv6";
+    if (/^[0-9a-f:.]+\/\d{1,3}$/i.test(v)) return "cidr";
+    return "domain";
+}
+
+/* Many indicators pasted at once, one per line, sent as one all-or-nothing bulk call;
+   a refused line's error is shown in place, under the box, with its line number. */
+export class IndicatorNew extends Component {
+    constructor() {
+        super();
+        this.state = { orgs: null, error: null, lineErrors: [], done: null, busy: false, preview: [] };
+        this.form = createRef();
+        this.result = createRef();
+    }
+
+    async componentDidMount() {
+        try {
+            this.setState({ orgs: await organizations() });
+        } catch (error) {
+            this.setState({ error });
+        }
+    }
+
+    lines(text) {
+        return String(text || "").split("\n").map((l, i) => ({ line: i + 1, value: l.trim() })).filter((l) => l.value);
+    }
+
+    preview = (e) => {
+        this.setState({ preview: this.lines(e.target.value).slice(0, 200).map((l) => ({ ...l, type: detectType(l.value) })) });
+    };
+
+    submit = async (e) => {
+        e.preventDefault();
+        const v = formValues(this.form.current);
+        const lines = this.lines(v.values);
+        const incident = this.props.query.get("incident");
+        const common = { tlp: v.tlp, allow_clients: !!v.allow_clients };
+        if (v.recipients) common.recipients = v.recipients;
+        if (v.confidence) common.confidence = Number(v.confidence);
+        if (incident) common.incidents = [incident];
+        this.setState({ busy: true, error: null, lineErrors: [], done: null });
+        try {
+            if (!lines.length) throw new ApiErrorLike("values", t("indicators.paste_empty"));
+            const r = await post("/indicators/bulk", { items: lines.map((l) => ({ type: detectType(l.value), value: l.value, ...common })) });
+            this.setState({ busy: false, done: r });
+            this.result.current && this.result.current.focus();
+        } catch (error) {
+            const items = (error.body && error.body.items) || [];
+            const lineErrors = items.map((it) => ({ line: lines[it.index] ? lines[it.index].line : it.index + 1,
+                value: lines[it.index] ? lines[it.index].value : "", message: it.message }));
+            const shown = lineErrors.length ? { ...error, field: "values", message: t("indicators.paste_refused", { n: lineErrors.length }) } : error;
+            this.setState({ busy: false, error: shown, lineErrors });
+            focusError(this.form.current, shown);
+        }
+    };
+
+    render({ query: q }, { orgs, error, lineErrors, done, busy, preview }) {
+        if (!orgs) return error ? html`<${Heading} text=${t("indicators.paste")} /><p class="error" role="alert">${errorText(error)}</p>` : html`<${Loading} />`;
+        const incident = q.get("incident");
+        return html`
+            <${Heading} text=${t("indicators.paste")} />
+            ${incident ? html`<p>${t("indicators.for_incident")} <a href=${`/incidents/${incident}`}>${incident}</a></p>` : null}
+            <form ref=${this.form} onSubmit=${this.submit} novalidate>
+                <div class="field">
+                    <label for="f-values">${t("indicators.paste_label")}</label>
+                    <textarea id="f-values" name="values" rows="10" onInput=${this.preview}
+                        aria-invalid=${error && error.field === "values" ? "true" : undefined}
+                        aria-describedby=${`f-values-hint${error && error.field === "values" ? " f-values-error" : ""}`}></textarea>
+                    <p class="hint" id="f-values-hint">${t("indicators.paste_hint")}</p>
+                    ${error && error.field === "values" ? html`<div class="error" id="f-values-error"><p>${errorText(error)}</p>
+                        ${lineErrors.length ? html`<ul>${lineErrors.map((l) => html`<li>${t("indicators.line_error", { line: l.line, value: l.value, message: l.message })}</li>`)}</ul>` : null}</div>` : null}
+                </div>
+                ${preview.length ? html`<details><summary>${t("indicators.detected", { n: preview.length })}</summary>
+                    <ul>${preview.map((l) => html`<li>${t("indicators.detected_line", { line: l.line, type: tv("itype", l.type), value: l.value })}</li>`)}</ul></details>` : null}
+                <${Field} name="confidence" type="number" label=${t("indicator.confidence")} value="50" error=${error} hint=${t("indicators.confidence_hint")} />
+                <${TlpPicker} error=${error} value="amber" recipients=${true} orgs=${orgs} />
+                <${FormError} error=${error} fields=${["values", "confidence", "tlp", "recipients"]} />
+                <p role="status" tabindex="-1" ref=${this.result}>${done ? t("indicators.pasted", { created: done.created, merged: done.merged, unchanged: done.unchanged }) : ""}</p>
+                ${done ? html`<p><a href=${incident ? `/indicators?incident=${incident}` : "/indicators"}>${t("indicators.title")}</a></p>` : null}
+                <button type="submit" disabled=${busy}>${t("indicators.share")}</button>
+            </form>`;
+    }
+}
+
+/* A form-level error made in the page (no call was made). */
+class ApiErrorLike extends Error {
+    constructor(field, message) {
+        super(message);
+        this.status = 400;
+        this.field = field;
     }
 }
