@@ -59,6 +59,7 @@ for (const lang of ["en", "ja"]) {
         await page.getByRole("link", { name: msg(lang, "nav.home") }).click();
         await page.getByRole("heading", { level: 1, name: msg(lang, "home.title") }).waitFor();
         assert.equal(await page.locator("html").getAttribute("lang"), lang);
+        assert.equal(await page.evaluate(() => document.activeElement.tagName), "H1", "focus moves to the new page's heading");
 
         await page.getByRole("button", { name: msg(lang, "nav.sign_out") }).click();
         await page.getByRole("heading", { level: 1, name: msg(lang, "signin.title") }).waitFor();

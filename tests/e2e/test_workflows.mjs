@@ -204,3 +204,19 @@ test("indicators pasted one per line: a bad line's error is shown in place and n
         assert.ok(values.includes(want), `${want} in ${values}`);
     await page.context().close();
 });
+
+test("the reporting organization changes an incident's status; the timeline records it; others get no form", async () => {
+    const page = await pageOf(world.a.user);
+    await page.goto(`/incidents/${world.incident.id}`);
+    await page.getByRole("heading", { level: 1, name: world.incident.title }).waitFor();
+    await page.getByLabel(msg("en", "incident.status")).selectOption({ label: msg("en", "istatus.contained") });
+    await page.getByRole("button", { name: msg("en", "incident.save") }).click();
+    await page.getByRole("status").filter({ hasText: msg("en", "incident.saved") }).waitFor();
+    await page.getByRole("listitem").filter({ hasText: msg("en", "tlkind.status") }).first().waitFor();
+    assert.equal((await server.api("GET", `/incidents/${world.incident.id}`, undefined, world.a.key)).status, "contained");
+    const b = await pageOf(world.b.user);
+    await b.goto(`/incidents/${world.incident.id}`);
+    await b.getByRole("heading", { level: 1, name: world.incident.title }).waitFor();
+    assert.equal(await b.getByRole("button", { name: msg("en", "incident.save") }).count(), 0);
+    for (const p of [page, b]) await p.context().close();
+});

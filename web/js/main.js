@@ -4,6 +4,7 @@ import { html, render, Component } from "./lib.js";
 import { t, setLanguage, setTimeZone, language, LANGUAGES } from "./i18n.js";
 import { get, del, patch, setCsrf } from "./api.js";
 import { startRouter, onNavigate, match, navigate } from "./router.js";
+import { focusPolicy } from "./ui.js";
 import { SignIn, SetPassword } from "./views/signin.js";
 import { MyWork } from "./views/home.js";
 import { RequestList, RequestPage, RequestNew } from "./views/requests.js";
@@ -104,8 +105,8 @@ class App extends Component {
             }
         }
         await setLanguage(lang);
-        this.setState({ user });
-        document.getElementById("language").focus();
+        focusPolicy.keep = true;
+        this.setState({ user }, () => document.getElementById("language").focus());
     };
 
     render(_, { ready, user }) {

@@ -4,16 +4,19 @@ import { html, Component, createRef } from "./lib.js";
 import { t, tv } from "./i18n.js";
 import { withQuery } from "./router.js";
 
-/* The page's one h1; it takes focus when the page is drawn so a screen reader starts there. */
+/* Set when the next view drawn must leave focus where it is (the language switch). */
+export const focusPolicy = { keep: false };
+
+/* The page's one h1; it takes focus when the view is drawn, so that after following a
+   link a keyboard or screen-reader user starts at the new page's heading. */
 export class Heading extends Component {
     constructor() {
         super();
         this.ref = createRef();
     }
     componentDidMount() {
-        const active = document.activeElement;
-        if (!active || active === document.body || !document.contains(active) || this.props.focus)
-            this.ref.current && this.ref.current.focus();
+        if (focusPolicy.keep) focusPolicy.keep = false;
+        else if (this.ref.current) this.ref.current.focus();
         document.title = `${this.props.text} — Kizuna`;
     }
     componentDidUpdate() {

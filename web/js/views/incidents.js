@@ -2,7 +2,7 @@
 // with its timeline and linked indicators, reporting an incident with the TLP picker.
 import { html, Component, createRef } from "../lib.js";
 import { t, tv, formatTime } from "../i18n.js";
-import { get, post, query } from "../api.js";
+import { get, post, patch, query } from "../api.js";
 import { navigate, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Tlp, Pager, Loading, errorText } from "../ui.js";
@@ -120,9 +120,24 @@ export class IndicatorList extends ListPage {
 export class IncidentPage extends Component {
     constructor() {
         super();
-        this.state = { i: null, indicators: null, error: null, noteError: null, orgs: null, busy: false };
+        this.state = { i: null, indicators: null, error: null, noteError: null, editError: null, saved: false, orgs: null, busy: false };
         this.form = createRef();
+        this.edit = createRef();
     }
+
+    save = async (e) => {
+        e.preventDefault();
+        const v = formValues(this.edit.current);
+        this.setState({ busy: true, editError: null, saved: false });
+        try {
+            await patch(`/incidents/${this.state.i.id}`, { status: v.status, impact: v.impact || null });
+            await this.load();
+            this.setState({ busy: false, saved: true });
+        } catch (editError) {
+            this.setState({ busy: false, editError });
+            focusError(this.edit.current, editError);
+        }
+    };
 
     componentDidMount() {
         this.load();
@@ -153,7 +168,7 @@ export class IncidentPage extends Component {
         }
     };
 
-    render(_, { i, indicators, error, noteError, orgs, busy }) {
+    render({ user }, { i, indicators, error, noteError, editError, saved, orgs, busy }) {
         if (error) return html`<${Heading} text=${t("incident.title")} /><p class="error" role="alert">${errorText(error)}</p>`;
         if (!i) return html`<${Loading} />`;
         const facts = [["incident.organization", orgName(orgs, i.organization)], ["incident.status", tv("istatus", i.status)],
@@ -166,6 +181,17 @@ export class IncidentPage extends Component {
             <${Heading} text=${i.title} />
             <dl class="facts">${facts.map(([k, v]) => html`<dt>${t(k)}</dt><dd>${v}</dd>`)}</dl>
             ${i.description ? html`<p class="text">${i.description}</p>` : null}
+            ${user.role !== "viewer" && (user.role === "admin" || user.organization === i.organization) ? html`
+            <section aria-labelledby="h-edit">
+                <h2 id="h-edit">${t("incident.edit")}</h2>
+                <form ref=${this.edit} onSubmit=${this.save} novalidate class="filters">
+                    <${Field} name="status" label=${t("incident.status")} value=${i.status} error=${editError} options=${options("istatus", STATUSES)} />
+                    <${Field} name="impact" label=${t("incident.impact")} value=${i.impact || ""} error=${editError} options=${options("impact", IMPACTS, t("list.none"))} />
+                    <button type="submit" disabled=${busy}>${t("incident.save")}</button>
+                </form>
+                <${FormError} error=${editError} fields=${["status", "impact"]} />
+                ${saved ? html`<p role="status">${t("incident.saved")}</p>` : null}
+            </section>` : null}
             <section aria-labelledby="h-timeline">
                 <h2 id="h-timeline">${t("incident.timeline")}</h2>
                 <ol class="thread">${(i.timeline || []).map((e) => html`<li><time datetime=${e.at}>${formatTime(e.at)}</time>

@@ -36,7 +36,7 @@ export class SignIn extends Component {
         const shown = wrong ? null : error;
         if (totp) {
             return html`<section class="narrow">
-                <${Heading} text=${t("signin.totp_title")} focus=${true} />
+                <${Heading} text=${t("signin.totp_title")} />
                 <p>${t("signin.totp_text")}</p>
                 <form ref=${this.form} onSubmit=${this.submit} novalidate>
                     <${Field} name="totp" label=${t("signin.totp")} autocomplete="one-time-code" required=${true}
@@ -89,7 +89,7 @@ export class SetPassword extends Component {
     render(_, { error, done, busy }) {
         if (done) {
             return html`<section class="narrow">
-                <${Heading} text=${t("password.done_title")} focus=${true} />
+                <${Heading} text=${t("password.done_title")} />
                 <p role="status">${t("password.done")}</p>
                 <p><a href="/sign-in">${t("signin.title")}</a></p>
             </section>`;
