@@ -93,12 +93,12 @@ test("an information request from creation to the verified record, by two organi
     writeFileSync(file, readFileSync(await download.path()));
     const record = JSON.parse(readFileSync(file, "utf8"));
     assert.ok(JSON.stringify(record).includes("ログを確認しています。"));
-    assert.match(kizuna("request", "verify", file), /^record intact: .* 6 entries, status closed/);
+    const key = (await server.api("GET", "/node")).signing_key.public_key;
+    assert.match(kizuna("request", "verify", file, "--public-key", key), /^record intact: .* 6 entries, status closed/);
 
     // The page checks the same record itself, and catches each kind of tampering.
     await a.getByRole("button", { name: msg("en", "record.verify") }).click();
     await a.getByRole("status").filter({ hasText: msg("en", "record.intact", { entries: 6, status: msg("en", "status.closed") }) }).waitFor();
-    const key = (await server.api("GET", "/node")).signing_key.public_key;
     const results = await a.evaluate(async ({ record, key }) => {
         const { verifyRecord } = await import("/js/record.js");
         const copy = () => JSON.parse(JSON.stringify(record));
@@ -109,12 +109,18 @@ test("an information request from creation to the verified record, by two organi
         const resealed = copy();
         resealed.request.status = "answered";
         const otherKey = copy();
+        const renamed = copy();
+        renamed.node.name = "Someone else";
+        const redated = copy();
+        redated.request.sent_at = "2020-01-01T00:00:00.000Z";
         return {
             intact: await verifyRecord(copy(), key),
             changed: await verifyRecord(changed, key),
             removed: await verifyRecord(removed, key),
             summary: await verifyRecord(resealed, key),
             key: await verifyRecord(otherKey, key.replace(/^./, (c) => (c === "0" ? "1" : "0"))),
+            renamed: await verifyRecord(renamed, key),
+            redated: await verifyRecord(redated, key),
         };
     }, { record, key });
     assert.deepEqual(results, {
@@ -123,7 +129,10 @@ test("an information request from creation to the verified record, by two organi
         removed: { ok: false, seq: 3, reason: "entry" },
         summary: { ok: false, seq: 0, reason: "summary" },
         key: { ok: false, seq: 0, reason: "key" },
+        renamed: { ok: false, seq: 0, reason: "seal" },
+        redated: { ok: false, seq: 0, reason: "summary" },
     });
+    assert.equal(record.version, 2);
     await a.context().close();
     await b.context().close();
 });

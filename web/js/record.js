@@ -1,7 +1,8 @@
 // Checks a request's signed record in the browser, as `kizuna request verify` does
 // (src/codec/codec_record.c): each entry's SHA-256 over its canonical JSON, its link to
-// the entry before, its ed25519 signature by the node key, the signed seal, and that
-// the summary agrees with the signed entries. WebCrypto does the hashing and signatures.
+// the entry before, its ed25519 signature by the node key, the signed seal, that the
+// summary agrees with the signed entries and what they determine, and (version 2) the
+// seal's digests of the summary and node objects. WebCrypto hashes and checks signatures.
 const GENESIS = "0".repeat(64);
 
 /* One string as jansson writes it (JSON_COMPACT): only ", \ and control characters are
@@ -55,12 +56,27 @@ function equal(a, b) {
     return canonical(a ?? null) === canonical(b ?? null);
 }
 
+/* Summary fields the signed entries determine: [field, the first entry of action, its key]. */
+const DERIVED = [["sent_at", "send", "at"], ["acknowledged_at", "acknowledge", "at"], ["answered_at", "answer", "at"],
+    ["ack_due", "send", "ack_due"], ["answer_due", "send", "answer_due"], ["preserve_until", "acknowledge", "preserve_until"]];
+
+function derivedAgree(req, entries) {
+    for (const [field, action, key] of DERIVED) {
+        if (!(field in req)) continue;
+        const e = entries.find((x) => x.action === action);
+        if (e && !(key in e)) continue;
+        if (e ? !equal(req[field], e[key]) : req[field] !== null) return false;
+    }
+    const escalations = entries.filter((e) => e.action === "escalate" && typeof e.contact === "string").length;
+    return !("escalation_level" in req) || req.escalation_level === escalations;
+}
+
 /* {ok: true, entries, status} or {ok: false, seq (0: the record as a whole), reason}.
    trustedKey: the node's public key (hex) from GET /node. */
 export async function verifyRecord(doc, trustedKey) {
     const fail = (seq, reason) => ({ ok: false, seq, reason });
     if (!crypto.subtle) return fail(0, "unsupported");
-    if (!doc || doc.format !== "kizuna-request-record" || doc.version !== 1 || !Array.isArray(doc.entries) || !doc.request)
+    if (!doc || doc.format !== "kizuna-request-record" || ![1, 2].includes(doc.version) || !Array.isArray(doc.entries) || !doc.request)
         return fail(0, "format");
     if (doc.node?.public_key !== trustedKey) return fail(0, "key");
     const key = await crypto.subtle.importKey("raw", unhex(trustedKey, 32), { name: "Ed25519" }, false, ["verify"]);
@@ -84,5 +100,12 @@ export async function verifyRecord(doc, trustedKey) {
     if (seal.request !== doc.request.id || seal.entries !== doc.entries.length || seal.head !== head) return fail(0, "seal");
     if (!content || doc.request.status !== status) return fail(0, "summary");
     for (const [k, v] of Object.entries(content)) if (!equal(doc.request[k], v)) return fail(0, "summary");
+    if (!derivedAgree(doc.request, doc.entries)) return fail(0, "summary");
+    if (doc.version >= 2) {
+        for (const [part, key] of [["request", "summary_sha256"], ["node", "node_sha256"]]) {
+            const digest = hex(await crypto.subtle.digest("SHA-256", enc.encode(canonical(doc[part]))));
+            if (seal[key] !== digest) return fail(0, part === "request" ? "summary" : "seal");
+        }
+    }
     return { ok: true, entries: doc.entries.length, status };
 }
