@@ -7,7 +7,7 @@ DEMO_DB ?= var/kizuna.db
 DEMO_LISTEN ?= 127.0.0.1:8470
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build demo check unit sanitize integration fuzz bench clean
+.PHONY: all deps build demo check unit sanitize integration fuzz bench clean e2e
 
 all: build
 
@@ -39,6 +39,10 @@ demo: build
 # fuzz targets replaying their corpora. Ends with one summary line.
 check: deps
 	@scripts/check
+
+# The web interface's browser tests alone (also part of check).
+e2e: build
+	@KIZUNA_BIN=$(KIZUNA) node --test --test-reporter=spec tests/e2e/test_*.mjs
 
 fuzz: deps
 	@scripts/fuzz $(FUZZ_SECONDS)
