@@ -17,6 +17,13 @@ export function navigate(url, { replace = false } = {}) {
 }
 
 /* The current path with the given query parameters changed (empty ones removed). */
+/* The values of the names given that the query string holds: the filters of a view. */
+export function pick(q, names) {
+    const out = {};
+    for (const n of names) if (q.get(n)) out[n] = q.get(n);
+    return out;
+}
+
 export function withQuery(changes) {
     const q = new URLSearchParams(location.search);
     for (const [k, v] of Object.entries(changes)) {

@@ -4,7 +4,7 @@
 import { html, Component, createRef } from "../lib.js";
 import { t, tv, formatClock, formatTime } from "../i18n.js";
 import { get, post, query } from "../api.js";
-import { navigate, withQuery } from "../router.js";
+import { navigate, pick, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Pager, Loading, errorText } from "../ui.js";
 
@@ -45,8 +45,7 @@ export class Directory extends Component {
     }
 
     async componentDidMount() {
-        const q = {};
-        for (const n of FILTERS) if (this.props.query.get(n)) q[n] = this.props.query.get(n);
+        const q = pick(this.props.query, FILTERS);
         try {
             const [page, orgs] = await Promise.all([get(`/contacts${query({ ...q, limit: 50 })}`), organizations()]);
             this.setState({ page, orgs });

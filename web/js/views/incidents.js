@@ -3,7 +3,7 @@
 import { html, Component, createRef } from "../lib.js";
 import { t, tv, formatTime } from "../i18n.js";
 import { get, post, patch, query } from "../api.js";
-import { navigate, withQuery } from "../router.js";
+import { navigate, pick, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Tlp, Pager, Loading, errorText } from "../ui.js";
 import { TlpPicker, TLPS } from "./tlp.js";
@@ -16,12 +16,6 @@ let taxonomies = null;
 function taxonomy() {
     if (!taxonomies) taxonomies = get("/taxonomies").catch((e) => { taxonomies = null; throw e; });
     return taxonomies;
-}
-
-function pick(q, names) {
-    const out = {};
-    for (const n of names) if (q.get(n)) out[n] = q.get(n);
-    return out;
 }
 
 /* A list page: fetches one page with the filters of the URL. */

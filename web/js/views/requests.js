@@ -5,7 +5,7 @@
 import { html, Component, createRef } from "../lib.js";
 import { t, tv, formatTime, formatRelative } from "../i18n.js";
 import { get, post, query } from "../api.js";
-import { navigate, withQuery } from "../router.js";
+import { navigate, pick, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Tlp, Pager, Loading, errorText } from "../ui.js";
 import { TlpPicker } from "./tlp.js";
@@ -15,12 +15,6 @@ const FILTERS = ["box", "status", "kind", "urgency", "overdue", "state", "cursor
 const STATUSES = ["draft", "sent", "acknowledged", "in-progress", "answered", "closed", "declined", "withdrawn"];
 const KINDS = ["assistance", "mitigation", "preservation", "information"];
 const URGENCIES = ["critical", "high", "normal", "low"];
-
-function pick(q, names) {
-    const out = {};
-    for (const n of names) if (q.get(n)) out[n] = q.get(n);
-    return out;
-}
 
 export class RequestList extends Component {
     constructor() {
