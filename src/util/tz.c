@@ -4,6 +4,7 @@
 #include "util/tz.h"
 
 #include "util/alloc.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -88,17 +89,6 @@ static long small_num(const char *p, char **end)
     return digits == 0 || digits > 2 ? -1 : n;
 }
 
-/* Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static int days_in_month(int64_t y, int m)
 {
     static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -133,7 +123,7 @@ static const char *rule_when(const char *p, rule_date *r)
 /* The UTC second at which rule date r happens in year y, local offset off. */
 static int64_t rule_instant(const rule_date *r, int64_t y, long off)
 {
-    int64_t first = days_from_civil(y, r->m, 1);
+    int64_t first = kz_days_from_civil(y, r->m, 1);
     int dow = (int)(((first % 7) + 11) % 7);  /* 1970-01-01 was a Thursday (4) */
     int day = 1 + (r->d - dow + 7) % 7 + (r->w - 1) * 7;
     while (day > days_in_month(y, r->m))
