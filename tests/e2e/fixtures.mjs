@@ -1,7 +1,7 @@
 // The world the browser tests work in: three organizations of three states, a user and
 // an API key of each, contacts, an AMBER incident the first shares with the second only,
 // and a sent request between the two. Users sign in with sessions, as in a browser.
-import { msg } from "./harness.mjs";
+import { msg, newPage } from "./harness.mjs";
 
 export async function seed(server) {
     const a = { org: { id: server.nodeOrg, name: "Test node operator", state: "JP" } };
@@ -54,6 +54,13 @@ export async function signIn(page, server, user, lang) {
         const p = await request.patch(`${server.base}/api/v1/session`, { data: { language: lang }, headers: { "X-CSRF-Token": (await r.json()).csrf } });
         if (!p.ok()) throw new Error(`language ${lang}: ${p.status()} ${await p.text()}`);
     }
+}
+
+/* A new page in its own browser context, signed in as user, in lang. */
+export async function signedInPage(browser, server, user, lang = "en") {
+    const page = await newPage(browser, server, { lang });
+    await signIn(page, server, user, lang);
+    return page;
 }
 
 export { msg };

@@ -6,8 +6,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { Server, launch, newPage, msg, kizuna } from "./harness.mjs";
-import { signIn, seed } from "./fixtures.mjs";
+import { Server, launch, msg, kizuna } from "./harness.mjs";
+import { signedInPage, seed } from "./fixtures.mjs";
 
 let server, browser, world;
 
@@ -22,11 +22,7 @@ after(async () => {
     assert.equal(await server.stop(), 0);
 });
 
-async function pageOf(who, lang = "en") {
-    const page = await newPage(browser, server, { lang });
-    await signIn(page, server, world[who].user, lang);
-    return page;
-}
+const pageOf = (who, lang) => signedInPage(browser, server, world[who].user, lang);
 
 async function move(page, lang, name) {
     await page.getByRole("button", { name: msg(lang, `move.${name}`), exact: true }).click();

@@ -5,8 +5,8 @@
 // chain verified.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Server, launch, newPage, msg } from "./harness.mjs";
-import { signIn, seed } from "./fixtures.mjs";
+import { Server, launch, msg } from "./harness.mjs";
+import { signedInPage, seed } from "./fixtures.mjs";
 
 let server, browser, world;
 
@@ -21,11 +21,7 @@ after(async () => {
     assert.equal(await server.stop(), 0);
 });
 
-async function pageOf(user, lang = "en") {
-    const page = await newPage(browser, server, { lang });
-    await signIn(page, server, user, lang);
-    return page;
-}
+const pageOf = (user, lang) => signedInPage(browser, server, user, lang);
 
 /* Presses Tab until the focused element has the accessible name `name` (at most 60 times). */
 async function tabTo(page, name) {
