@@ -25,6 +25,11 @@ KIZUNA = os.environ.get("KIZUNA_BIN", str(ROOT / "build" / "kizuna"))
 # further up, or KIZUNA_SHARED names it.
 SHARED = Path(os.environ.get("KIZUNA_SHARED") or next(
     (p / "shared" for p in ROOT.parents if (p / "shared" / "reference").is_dir()), ROOT.parent / "shared"))
+# A clone found without shared/ (someone who found the repository) skips, saying why, the
+# tests that read the reference data; with shared/ present they run.
+NO_SHARED = (f"no shared/reference at {SHARED / 'reference'} (put shared/ beside the clone, "
+             "or name it with KIZUNA_SHARED=DIR)")
+needs_shared = pytest.mark.skipif(not (SHARED / "reference").is_dir(), reason=NO_SHARED)
 
 
 def free_port():

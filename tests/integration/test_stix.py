@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED, run_kizuna
+from conftest import SHARED, needs_shared, run_kizuna
 from stix_schemas import bundle_errors
 
 STIX = SHARED / "reference" / "stix2.1"
@@ -83,6 +83,7 @@ EXAMPLES = {
 }
 
 
+@needs_shared
 def test_every_reference_example_imports_with_known_counts(server):
     for rel, want in EXAMPLES.items():
         r = import_stix(server, STIX / rel)
@@ -106,6 +107,7 @@ def test_every_reference_example_imports_with_known_counts(server):
     assert_valid(export(server))
 
 
+@needs_shared
 def test_every_interop_file_is_handled_without_a_crash(server):
     # the interop directory holds the interop profile's JSON schemas, not STIX content:
     # core.json has a top-level "type" (of JSON schema) and is read as one object that

@@ -8,7 +8,7 @@ import copy
 import json
 import uuid
 
-from conftest import run_kizuna
+from conftest import needs_shared, run_kizuna
 from stix_schemas import bundle_errors
 from test_taxii import TAXII, TLP2, Taxii, assert_taxii_error, shared
 
@@ -360,6 +360,7 @@ def test_an_indicator_edited_through_the_api_is_served_with_its_new_sharing(serv
     assert "objects" not in kb.objects(amber).json()
 
 
+@needs_shared
 def test_the_reference_reports_come_back_whole(server):
     """APT1 and Poison Ivy (the STIX 2.1 reference reports): every object and every
     reference of their reports comes back from the export as it went in, marked with the
