@@ -453,6 +453,29 @@ static void each_walks_visible_active_rows(void **state)
     kz_fixture_free(f);
 }
 
+static kz_rc apply_nothing(void *o, void *ctx, kz_err *err)
+{
+    (void)o, (void)ctx, (void)err;
+    return KZ_OK;
+}
+
+/* An update of an id that does not exist fails before anything is read into out, so out
+ * may hold anything (here a byte pattern that is no valid bool): the update must not read
+ * it (UBSan's bool check catches such a read in the sanitized build). */
+static void updates_of_a_missing_object_read_nothing_of_out(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    const char *missing = "6f0c3e8e-3b2c-4f7e-9a59-1c1d2e3f4a5b";
+    kz_incident inc;
+    memset(&inc, 0xA5, sizeof inc);
+    assert_int_equal(kz_svc_incident_update(&f->call, missing, apply_nothing, NULL, &inc), KZ_ENOTFOUND);
+    kz_indicator o;
+    memset(&o, 0xA5, sizeof o);
+    assert_int_equal(kz_svc_indicator_update(&f->call, missing, apply_nothing, NULL, &o), KZ_ENOTFOUND);
+    kz_fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +489,7 @@ int main(void)
         cmocka_unit_test(no_policy_installed_means_nothing_visible),
         cmocka_unit_test(sightings_reach_the_source_and_sum_per_observer),
         cmocka_unit_test(each_walks_visible_active_rows),
+        cmocka_unit_test(updates_of_a_missing_object_read_nothing_of_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

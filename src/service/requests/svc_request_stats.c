@@ -98,7 +98,7 @@ kz_rc kz_svc_request_stats(kz_call *c, const char *box, kz_time since, kz_reques
     if (!rc && (!ack || !ans || !*items))
         rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     *n = 0;
-    if (!rc)
+    if (!rc && x.n)  /* no row: x.rows is NULL, which qsort may not be given */
         qsort(x.rows, x.n, sizeof *x.rows, by_state);
     for (size_t i = 0; !rc && i < x.n;) {
         kz_request_stat *s = &(*items)[(*n)++];

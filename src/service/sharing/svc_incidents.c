@@ -104,14 +104,13 @@ kz_rc kz_svc_incident_update(kz_call *c, const char *id, kz_apply_fn apply, void
     kz_rc rc = kz_authz_role(c, KZ_ROLE_ANALYST);
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
-    kz_incident before = {0};
     rc = kz__visible_incident(c, id, out, c->err);
     if (!rc)
         rc = kz_authz_org(c, out->organization, NULL);
-    if (!rc) {
-        before = *out;
-        rc = apply(out, ctx, c->err);
-    }
+    if (rc)  /* out was not read: nothing below may look at it */
+        return kz_tx_end(c, rc);
+    kz_incident before = *out;
+    rc = apply(out, ctx, c->err);
     if (!rc)
         rc = check_incident(c, out, &before);
     if (!rc) {

@@ -427,14 +427,13 @@ kz_rc kz_svc_indicator_update(kz_call *c, const char *id, kz_apply_fn apply, voi
     kz_rc rc = kz_authz_role(c, KZ_ROLE_ANALYST);
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
-    kz_indicator before = {0};
     rc = kz__visible_indicator(c, id, out);
     if (!rc)
         rc = kz_authz_org(c, out->source, NULL);
-    if (!rc) {
-        before = *out;
-        rc = apply(out, ctx, c->err);
-    }
+    if (rc)  /* out was not read: nothing below may look at it */
+        return kz_tx_end(c, rc);
+    kz_indicator before = *out;
+    rc = apply(out, ctx, c->err);
     bool relink = out->incidents.v != before.incidents.v || out->incidents.n != before.incidents.n;
     if (!rc && out->first_seen > out->last_seen)
         rc = kz_fail(c->err, KZ_EINVAL, "first_seen", "first_seen is later than last_seen");
