@@ -17,33 +17,33 @@ def audit_length(server):
     return len(server.admin.get("/audit", {"limit": 1000}).json()["items"])
 
 
-@pytest.mark.parametrize("patch, field", [
-    ({"nickname": "x"}, "nickname"),
-    ({"id": "6a7027a6-5610-4035-9248-7404031bf1f6"}, "id"),
-    ({"created": "2026-01-01T00:00:00Z"}, "created"),
-    ({"full_name": 42}, "full_name"),
-    ({"full_name": ""}, "full_name"),
-    ({"full_name": "x" * 201}, "full_name"),
-    ({"role": "boss"}, "role"),
-    ({"role": None}, "role"),
-    ({"email": "not-an-address"}, "email"),
-    ({"phone": "call me"}, "phone"),
-    ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
-    ({"timezone": "../../../etc/passwd"}, "timezone"),
-    ({"languages": "ja"}, "languages"),
-    ({"languages": ["ja", "klingon"]}, "languages[1]"),
-    ({"hours": "whenever"}, "hours"),
-    ({"verified_at": "last tuesday"}, "verified_at"),
-    ({"position": "line\nbreak"}, "position"),
-    ({"organization": "6a7027a6-5610-4035-9248-7404031bf1f6"}, "organization"),
-    ({"organization": "not-an-id"}, "organization"),
+@pytest.mark.parametrize("patch, field, says", [
+    ({"nickname": "x"}, "nickname", "unknown field 'nickname'"),
+    ({"id": "6a7027a6-5610-4035-9248-7404031bf1f6"}, "id", "set by the server"),
+    ({"created": "2026-01-01T00:00:00Z"}, "created", "set by the server"),
+    ({"full_name": 42}, "full_name", "must be a string"),
+    ({"full_name": ""}, "full_name", "must not be empty"),
+    ({"full_name": "x" * 201}, "full_name", "longer than 200"),
+    ({"role": "boss"}, "role", "must be diplomatic"),
+    ({"role": None}, "role", "must not be null"),
+    ({"email": "not-an-address"}, "email", "not a valid e-mail address"),
+    ({"phone": "call me"}, "phone", "phone number"),
+    ({"timezone": "Mars/Olympus_Mons"}, "timezone", "'Mars/Olympus_Mons' is not an IANA time zone"),
+    ({"timezone": "../../../etc/passwd"}, "timezone", "is not an IANA time zone"),
+    ({"languages": "ja"}, "languages", "array of strings"),
+    ({"languages": ["ja", "klingon"]}, "languages[1]", "'klingon' is not an ISO 639-1"),
+    ({"hours": "whenever"}, "hours", "working hours must look like"),
+    ({"verified_at": "last tuesday"}, "verified_at", "RFC 3339"),
+    ({"position": "line\nbreak"}, "position", "control characters"),
+    ({"organization": "6a7027a6-5610-4035-9248-7404031bf1f6"}, "organization", "no organization 6a7027a6"),
+    ({"organization": "not-an-id"}, "organization", "not an id"),
 ])
-def test_bad_contact_fields(server, patch, field):
+def test_bad_contact_fields(server, patch, field, says):
     org = server.org()
     before, audit_before = count_contacts(server), audit_length(server)
     body = {"organization": org["id"], **GOOD, **patch}
     err = assert_error(server.admin.post("/contacts", body), 400, field)
-    assert field.split("[")[0] in err["message"] or err["message"]
+    assert says in err["message"], err  # the message says what is wrong, not only where
     assert count_contacts(server) == before
     assert audit_length(server) == audit_before
 
