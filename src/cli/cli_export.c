@@ -22,7 +22,7 @@ static kz_rc file_write(void *ctx, const void *p, size_t n, kz_err *err)
     return KZ_OK;
 }
 
-static int checked(const kz_args *a, const char *opt, kz_check_fn check, const char **out)
+static int checked(const kz_args *a, const char *opt, kz_valid_fn check, const char **out)
 {
     kz_err e;
     *out = kz_arg(a, opt);
@@ -62,14 +62,14 @@ static int filters(const kz_args *a, kz_export_opts *o)
     int rc = 0;
     if (!rc) rc = enum_opt(a, "tlp", &kz_tlp_enum, &tlp);
     if (!rc) rc = enum_opt(a, "type", &kz_ind_type_enum, &fi->type);
-    if (!rc) rc = checked(a, "source", kz_check_uuid, &fi->source);
-    if (!rc) rc = checked(a, "incident", kz_check_uuid, &fi->incident);
-    if (!rc) rc = checked(a, "rsit-class", kz_check_rsit_class, &fc->rsit_class);
-    if (!rc) rc = checked(a, "rsit-type", kz_check_rsit_type, &fc->rsit_type);
-    if (!rc) rc = checked(a, "sector", kz_check_nis2_sector, &fc->sector);
-    if (!rc) rc = checked(a, "state", kz_check_country, &fc->state);
-    if (!rc) rc = checked(a, "impact", kz_check_impact, &fc->impact);
-    if (!rc) rc = checked(a, "organization", kz_check_uuid, &fc->organization);
+    if (!rc) rc = checked(a, "source", kz_valid_uuid, &fi->source);
+    if (!rc) rc = checked(a, "incident", kz_valid_uuid, &fi->incident);
+    if (!rc) rc = checked(a, "rsit-class", kz_valid_rsit_class, &fc->rsit_class);
+    if (!rc) rc = checked(a, "rsit-type", kz_valid_rsit_type, &fc->rsit_type);
+    if (!rc) rc = checked(a, "sector", kz_valid_nis2_sector, &fc->sector);
+    if (!rc) rc = checked(a, "state", kz_valid_country, &fc->state);
+    if (!rc) rc = checked(a, "impact", kz_valid_impact, &fc->impact);
+    if (!rc) rc = checked(a, "organization", kz_valid_uuid, &fc->organization);
     if (!rc) rc = enum_opt(a, "status", &kz_incident_status_enum, &fc->status);
     if (!rc) rc = time_opt(a, "since", &fi->since);
     if (!rc) rc = time_opt(a, "until", &fi->until);

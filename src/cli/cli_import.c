@@ -50,7 +50,7 @@ int kz_cli_id_list(const kz_args *a, const char *opt, kz_arena *ar, kz_strlist *
         return kz_cli_error(a, "out of memory");
     for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
         kz_err e;
-        if (kz_check_uuid(tok, opt, &e))
+        if (kz_valid_uuid(tok, opt, &e))
             return kz_cli_usage_error(a, "--%s: '%s' is not an id", opt, tok);
         out->v[out->n++] = tok;
     }
@@ -101,7 +101,7 @@ static int options(const kz_args *a, kz_arena *ar, kz_import_csv_opts *o)
     d->allow_clients = kz_arg(a, "allow-clients") != NULL;
     d->source = kz_arg(a, "source");
     kz_err e;
-    if (d->source && kz_check_uuid(d->source, "source", &e))
+    if (d->source && kz_valid_uuid(d->source, "source", &e))
         return kz_cli_usage_error(a, "--source must be an organization id");
     o->map = kz_arg(a, "map");
     o->no_header = kz_arg(a, "no-header") != NULL;

@@ -23,7 +23,7 @@ static int run(const kz_args *a)
     kz_err_clear(&err);
     if (!db)
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
-    if (kz_check_country(setup.state, "state", &err))
+    if (kz_valid_country(setup.state, "state", &err))
         return kz_cli_usage_error(a, "--state: %s", err.msg);
     if (!setup.org_name[0] || strlen(setup.org_name) > 200)
         return kz_cli_usage_error(a, "--org-name must be 1 to 200 characters");

@@ -2,7 +2,7 @@
  * from a directory, or fetched file by file from a URL into temporary files. */
 #include "cli/cli.h"
 
-#include "cli/cli_sharing.h"
+#include "cli/cli_session.h"
 #include "service/stix/misp.h"
 #include "util/fetch.h"
 

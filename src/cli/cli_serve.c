@@ -68,7 +68,7 @@ static int mail_options(const kz_args *a, kz_node *node, const char *listen)
     if (strncmp(url, "smtp://", 7) && strncmp(url, "smtps://", 8))
         return kz_cli_usage_error(a, "--smtp-url must be smtp://HOST[:PORT] or smtps://HOST[:PORT]");
     kz_err err;
-    if (!copy_opt(m->from, sizeof m->from, kz_arg(a, "smtp-from")) || kz_check_email(m->from, "smtp-from", &err))
+    if (!copy_opt(m->from, sizeof m->from, kz_arg(a, "smtp-from")) || kz_valid_email(m->from, "smtp-from", &err))
         return kz_cli_usage_error(a, "--smtp-from must be an e-mail address");
     m->tls = kz_mail_tls_parse(kz_arg(a, "smtp-tls"));
     if (m->tls < 0)

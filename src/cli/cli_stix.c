@@ -3,7 +3,7 @@
  * formats, service/sharing/export.h.) */
 #include "cli/cli.h"
 
-#include "cli/cli_sharing.h"
+#include "cli/cli_session.h"
 #include "service/stix/stix_import.h"
 
 #include <stdio.h>

@@ -34,7 +34,7 @@ static const char *base_url(const kz_args *a, kz_arena *ar)
 static const char *organization(kz_call *c, const char *v)
 {
     kz_err e2;
-    if (kz_check_uuid(v, "organization", &e2) == KZ_OK)
+    if (kz_valid_uuid(v, "organization", &e2) == KZ_OK)
         return v;
     kz_org_filter f = {.q = v};
     kz_page pg = {.limit = 100};

@@ -21,7 +21,7 @@ static int run_version(const kz_args *a)
 static int run_routes(const kz_args *a)
 {
     (void)a;
-    for (const kz_route *r = kz_routes; r->method; r++)
+    for (const kz_endpoint *r = kz_endpoints; r->method; r++)
         printf("%-7s %-40s %s\n", r->method, r->pattern, r->summary);
     return 0;
 }

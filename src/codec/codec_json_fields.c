@@ -42,7 +42,7 @@ static kz_rc decode_string(const json_t *v, const kz_field *f, kz_arena *a, char
 }
 
 kz_rc kz_json_strlist(const json_t *arr, const char *field, size_t max_items, size_t max_len,
-                      kz_check_fn check, kz_arena *a, kz_strlist *out, kz_err *err)
+                      kz_valid_fn check, kz_arena *a, kz_strlist *out, kz_err *err)
 {
     if (!json_is_array(arr))
         return kz_fail(err, KZ_EINVAL, field, "%s must be an array of strings", field);

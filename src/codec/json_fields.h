@@ -45,7 +45,7 @@ int kz_json_set_time(json_t *o, const char *key, kz_time t);
 /* Decodes a JSON array of strings, each checked with check (may be NULL) and at most
  * max_len code points; at most max_items items. */
 kz_rc kz_json_strlist(const json_t *arr, const char *field, size_t max_items, size_t max_len,
-                      kz_check_fn check, kz_arena *a, kz_strlist *out, kz_err *err);
+                      kz_valid_fn check, kz_arena *a, kz_strlist *out, kz_err *err);
 
 /* Prepends prefix to err->field ("items[3]." + "value"). */
 void kz_err_prefix(kz_err *err, const char *prefix);

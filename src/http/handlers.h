@@ -1,4 +1,4 @@
-/* Every endpoint handler, grouped by resource; routes.c maps paths to them. */
+/* Every endpoint handler, grouped by resource; http_endpoints.c maps paths to them. */
 #ifndef KZ_HTTP_HANDLERS_H
 #define KZ_HTTP_HANDLERS_H
 

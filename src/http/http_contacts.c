@@ -50,9 +50,9 @@ kz_rc kz_h_contact_list(kz_req *r)
     kz_page pg;
     kz_contact_page page;
     kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc) rc = kz_req_query_checked(r, "state", kz_check_country, &f.state);
-    if (!rc) rc = kz_req_query_checked(r, "role", kz_check_contact_role, &f.role);
-    if (!rc) rc = kz_req_query_checked(r, "organization", kz_check_uuid, &f.organization);
+    if (!rc) rc = kz_req_query_checked(r, "state", kz_valid_country, &f.state);
+    if (!rc) rc = kz_req_query_checked(r, "role", kz_valid_contact_role, &f.role);
+    if (!rc) rc = kz_req_query_checked(r, "organization", kz_valid_uuid, &f.organization);
     if (!rc) rc = kz_req_query_checked(r, "q", NULL, &f.q);
     if (!rc) rc = kz_req_page(r, &pg);
     if (!rc) rc = kz_svc_contact_list(&r->call, &f, &pg, &page);

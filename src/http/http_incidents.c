@@ -59,12 +59,12 @@ kz_rc kz_h_incident_update(kz_req *r)
 static kz_rc incident_filter(kz_req *r, kz_incident_filter *f)
 {
     kz_rc rc = KZ_OK;
-    if (!rc) rc = kz_req_query_checked(r, "rsit_class", kz_check_rsit_class, &f->rsit_class);
-    if (!rc) rc = kz_req_query_checked(r, "rsit_type", kz_check_rsit_type, &f->rsit_type);
-    if (!rc) rc = kz_req_query_checked(r, "sector", kz_check_nis2_sector, &f->sector);
-    if (!rc) rc = kz_req_query_checked(r, "state", kz_check_country, &f->state);
-    if (!rc) rc = kz_req_query_checked(r, "impact", kz_check_impact, &f->impact);
-    if (!rc) rc = kz_req_query_checked(r, "organization", kz_check_uuid, &f->organization);
+    if (!rc) rc = kz_req_query_checked(r, "rsit_class", kz_valid_rsit_class, &f->rsit_class);
+    if (!rc) rc = kz_req_query_checked(r, "rsit_type", kz_valid_rsit_type, &f->rsit_type);
+    if (!rc) rc = kz_req_query_checked(r, "sector", kz_valid_nis2_sector, &f->sector);
+    if (!rc) rc = kz_req_query_checked(r, "state", kz_valid_country, &f->state);
+    if (!rc) rc = kz_req_query_checked(r, "impact", kz_valid_impact, &f->impact);
+    if (!rc) rc = kz_req_query_checked(r, "organization", kz_valid_uuid, &f->organization);
     if (!rc) rc = kz_req_query_enum(r, "status", &kz_incident_status_enum, &f->status);
     if (!rc) rc = kz_req_query_enum(r, "tlp", &kz_tlp_enum, &f->tlp);
     if (!rc) rc = kz_req_query_checked(r, "q", NULL, &f->q);

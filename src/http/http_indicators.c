@@ -189,8 +189,8 @@ static kz_rc indicator_filter(kz_req *r, kz_indicator_filter *f)
     if (!rc) rc = kz_req_query_checked(r, "q", NULL, &f->q);
     if (!rc) rc = kz_req_query_enum(r, "type", &kz_ind_type_enum, &f->type);
     if (!rc) rc = kz_req_query_enum(r, "tlp", &kz_tlp_enum, &f->tlp);
-    if (!rc) rc = kz_req_query_checked(r, "source", kz_check_uuid, &f->source);
-    if (!rc) rc = kz_req_query_checked(r, "incident", kz_check_uuid, &f->incident);
+    if (!rc) rc = kz_req_query_checked(r, "source", kz_valid_uuid, &f->source);
+    if (!rc) rc = kz_req_query_checked(r, "incident", kz_valid_uuid, &f->incident);
     if (!rc) rc = kz_req_query_time(r, "since", &f->since);
     if (!rc) rc = kz_req_query_time(r, "until", &f->until);
     if (!rc) rc = kz_req_query_checked(r, "active", NULL, &active);
@@ -288,7 +288,7 @@ kz_rc kz_h_sighting_list(kz_req *r)
     kz_page pg;
     kz_sighting_sum_page page;
     kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc) rc = kz_req_query_checked(r, "observer", kz_check_uuid, &observer);
+    if (!rc) rc = kz_req_query_checked(r, "observer", kz_valid_uuid, &observer);
     if (!rc) rc = time_range(r, &since, &until);
     if (!rc) rc = kz_req_page(r, &pg);
     if (!rc) rc = kz_svc_sighting_sums_by_indicator(&r->call, observer, since, until, &pg, &page);

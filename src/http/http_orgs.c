@@ -56,7 +56,7 @@ kz_rc kz_h_org_list(kz_req *r)
     kz_page pg;
     kz_org_page page;
     kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc) rc = kz_req_query_checked(r, "state", kz_check_country, &f.state);
+    if (!rc) rc = kz_req_query_checked(r, "state", kz_valid_country, &f.state);
     if (!rc) rc = kz_req_query_checked(r, "kind", check_kind, &f.kind);
     if (!rc) rc = kz_req_query_checked(r, "q", NULL, &f.q);
     if (!rc) rc = kz_req_page(r, &pg);

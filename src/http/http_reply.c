@@ -53,7 +53,7 @@ kz_rc kz_req_page(kz_req *r, kz_page *pg)
     return KZ_OK;
 }
 
-kz_rc kz_req_query_checked(kz_req *r, const char *name, kz_check_fn check, const char **out)
+kz_rc kz_req_query_checked(kz_req *r, const char *name, kz_valid_fn check, const char **out)
 {
     const char *v = kz_req_query(r, name);
     *out = NULL;

@@ -316,7 +316,7 @@ kz_rc kz_h_request_list(kz_req *r)
     if (!rc) rc = kz_req_query_checked(r, "overdue", NULL, &overdue);
     if (!rc && overdue && strcmp(overdue, "true") && strcmp(overdue, "false"))
         rc = kz_fail(&r->err, KZ_EINVAL, "overdue", "overdue must be true or false");
-    if (!rc) rc = kz_req_query_checked(r, "state", kz_check_country, &f.state);
+    if (!rc) rc = kz_req_query_checked(r, "state", kz_valid_country, &f.state);
     if (!rc) rc = kz_req_page(r, &pg);
     if (rc)
         return rc;

@@ -1,4 +1,4 @@
-/* Request dispatch: match the path against the route table, authenticate a bearer
+/* Request dispatch: match the path against the endpoint table, authenticate a bearer
  * (or Basic, for TAXII clients) key if one is given, else the web interface's session
  * cookie (with its CSRF check), decode the JSON body, call the
  * handler, and map any failure to {"error": {code, message, field}}. Authorization
@@ -63,7 +63,7 @@ void kz_router_fail(kz_req *r, kz_rc rc)
         kz_taxii_fail(r, rc);  /* TAXII clients expect TAXII error messages */
     if (r->status >= 500)
         kz_log(KZ_LOG_ERROR, "http.error", KZ_S("request_id", r->request_id),
-               KZ_S("route", r->route), KZ_S("error", r->err.msg));
+               KZ_S("endpoint", r->endpoint), KZ_S("error", r->err.msg));
 }
 
 /* The API key from "Authorization: Bearer KEY" or "Basic base64(user:KEY)". NULL when
@@ -143,7 +143,7 @@ static bool is_json_media(const char *ct)
     return *ct == '\0' || *ct == ';';
 }
 
-static kz_rc prepare(kz_node *node, kz_req *r, const kz_route *rt)
+static kz_rc prepare(kz_node *node, kz_req *r, const kz_endpoint *rt)
 {
     kz_rc rc = kz_call_init(&r->call, node, &r->arena, &r->err);
     if (rc)
@@ -152,11 +152,11 @@ static kz_rc prepare(kz_node *node, kz_req *r, const kz_route *rt)
     const char *key = credentials(r);
     if (key && (rc = kz_svc_authenticate(&r->call, key)))
         return rc;
-    if (!key && !(rt->flags & KZ_ROUTE_NO_SESSION) && (rc = session(r)))
+    if (!key && !(rt->flags & KZ_ENDPOINT_NO_SESSION) && (rc = session(r)))
         return rc;
     if (r->body_too_big)
         return kz_fail(&r->err, KZ_ETOOBIG, "", "the request body is larger than %zu bytes", r->body.max);
-    if (!(rt->flags & KZ_ROUTE_JSON_BODY) || (rt->flags & KZ_ROUTE_RAW_BODY))
+    if (!(rt->flags & KZ_ENDPOINT_JSON_BODY) || (rt->flags & KZ_ENDPOINT_RAW_BODY))
         return KZ_OK;
     /* a body needs its media type said; an empty body may go without one */
     const char *ct = kz_req_header(r, "Content-Type");
@@ -175,7 +175,7 @@ static kz_rc prepare(kz_node *node, kz_req *r, const kz_route *rt)
 /* Serves a cacheable GET from the cache, or runs it and keeps its body. The generation
  * is read before the handler runs, so a write racing with it can only make the entry
  * stale under an old generation that nobody asks for again. */
-static kz_rc cached_handler(kz_req *r, const kz_route *rt)
+static kz_rc cached_handler(kz_req *r, const kz_endpoint *rt)
 {
     char *key = kz_req_cache_key(r);
     uint64_t gen = kz_store_generation(r->call.db);
@@ -191,17 +191,17 @@ static kz_rc cached_handler(kz_req *r, const kz_route *rt)
 
 size_t kz_router_body_max(const char *method, const char *path, size_t normal, size_t bulk)
 {
-    for (const kz_route *rt = kz_routes; rt->method; rt++)
+    for (const kz_endpoint *rt = kz_endpoints; rt->method; rt++)
         if (strcmp(rt->method, method) == 0 && match(rt->pattern, path, NULL, NULL))
-            return (rt->flags & KZ_ROUTE_BULK_BODY) && bulk > normal ? bulk : normal;
+            return (rt->flags & KZ_ENDPOINT_BULK_BODY) && bulk > normal ? bulk : normal;
     return normal;
 }
 
 void kz_router_dispatch(kz_node *node, kz_req *r)
 {
-    const kz_route *found = NULL;
+    const kz_endpoint *found = NULL;
     char allow[128] = "";
-    for (const kz_route *rt = kz_routes; rt->method; rt++) {
+    for (const kz_endpoint *rt = kz_endpoints; rt->method; rt++) {
         if (!match(rt->pattern, r->path, NULL, NULL))
             continue;
         if (strcmp(rt->method, r->method) == 0) {
@@ -220,10 +220,10 @@ void kz_router_dispatch(kz_node *node, kz_req *r)
         }
         return;
     }
-    r->route = found->pattern;
+    r->endpoint = found->pattern;
     match(found->pattern, r->path, r->params, &r->arena);
     kz_rc rc = prepare(node, r, found);
-    if (!rc && (found->flags & KZ_ROUTE_CACHE) && r->call.who.key_id)
+    if (!rc && (found->flags & KZ_ENDPOINT_CACHE) && r->call.who.key_id)
         rc = cached_handler(r, found);
     else if (!rc)
         rc = found->handler(r);

@@ -194,7 +194,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void access_log(kz_req *r)
 {
     kz_log(KZ_LOG_INFO, "http.request", KZ_S("request_id", r->request_id), KZ_S("method", r->method),
-           KZ_S("route", r->route ? r->route : "-"), KZ_I("status", r->status),
+           KZ_S("endpoint", r->endpoint ? r->endpoint : "-"), KZ_I("status", r->status),
            KZ_I("ms", kz_now_ms() - r->started), KZ_S("key", r->call.who.key_id));
 }
 
@@ -207,7 +207,7 @@ static const char csp_api_page[] = "default-src 'none'; style-src 'unsafe-inline
 
 static void add_security_headers(struct MHD_Response *resp, const kz_req *r)
 {
-    bool api_page = strncmp(r->content_type, "text/html", 9) == 0 && !(r->route && strcmp(r->route, "static") == 0);
+    bool api_page = strncmp(r->content_type, "text/html", 9) == 0 && !(r->endpoint && strcmp(r->endpoint, "static") == 0);
     MHD_add_response_header(resp, "Content-Security-Policy", api_page ? csp_api_page : csp_strict);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");

@@ -132,7 +132,7 @@ static kz_rc answer(kz_req *r, found *f, const char *path)
                                       (unsigned long long)f->st.st_mtim.tv_nsec);
     kz_rc rc = etag ? KZ_OK : kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
     const char *inm = kz_req_header(r, "If-None-Match");
-    r->route = "static";
+    r->endpoint = "static";
     r->content_type = media_type(path);
     r->cache_control = "no-cache";
     if (!rc)

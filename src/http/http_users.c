@@ -106,7 +106,7 @@ kz_rc kz_h_user_list(kz_req *r)
     kz_page pg;
     kz_user_page page;
     kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc) rc = kz_req_query_checked(r, "organization", kz_check_uuid, &org);
+    if (!rc) rc = kz_req_query_checked(r, "organization", kz_valid_uuid, &org);
     if (!rc) rc = kz_req_page(r, &pg);
     if (!rc) rc = kz_svc_user_list(&r->call, org, &pg, &page);
     if (rc)

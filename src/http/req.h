@@ -23,7 +23,7 @@ typedef struct kz_req {
     void *conn;                          /* struct MHD_Connection * (server.c only) */
     const char *method;
     const char *path;
-    const char *route;                   /* the matched pattern, for logs */
+    const char *endpoint;                /* the matched pattern, for logs */
     char request_id[24];
     kz_time started;
 
@@ -81,8 +81,8 @@ kz_rc kz_req_body_object(kz_req *r, json_t **out);
 /* Query parameters shared by list endpoints: limit (1..1000, default 50) and cursor. */
 kz_rc kz_req_page(kz_req *r, kz_page *pg);
 
-/* A query parameter checked by a validator (e.g. kz_check_country); NULL when absent. */
-kz_rc kz_req_query_checked(kz_req *r, const char *name, kz_check_fn check, const char **out);
+/* A query parameter checked by a validator (e.g. kz_valid_country); NULL when absent. */
+kz_rc kz_req_query_checked(kz_req *r, const char *name, kz_valid_fn check, const char **out);
 
 /* A query parameter that must be one of e's wire names; NULL when absent. */
 kz_rc kz_req_query_enum(kz_req *r, const char *name, const kz_enum *e, const char **out);

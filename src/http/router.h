@@ -1,4 +1,4 @@
-/* Routing: the table of every endpoint (routes.c) and the dispatch that matches a
+/* The endpoint table (http_endpoints.c) and the dispatch that matches a
  * request to its handler, authenticates the caller and turns failures into JSON errors. */
 #ifndef KZ_HTTP_ROUTER_H
 #define KZ_HTTP_ROUTER_H
@@ -7,27 +7,27 @@
 #include "service/core/node.h"
 
 enum {
-    KZ_ROUTE_JSON_BODY = 1 << 0,  /* the body must be a JSON object */
-    KZ_ROUTE_RAW_BODY = 1 << 1,   /* the handler reads the body itself (other media types) */
-    KZ_ROUTE_CACHE = 1 << 2,      /* GET whose answer is the same for every authenticated
+    KZ_ENDPOINT_JSON_BODY = 1 << 0,  /* the body must be a JSON object */
+    KZ_ENDPOINT_RAW_BODY = 1 << 1,   /* the handler reads the body itself (other media types) */
+    KZ_ENDPOINT_CACHE = 1 << 2,      /* GET whose answer is the same for every authenticated
                                      caller: served from the response cache (http/cache.h) */
-    KZ_ROUTE_BULK_BODY = 1 << 3,  /* bulk uploads: the body may grow to the bulk ceiling */
-    KZ_ROUTE_NO_SESSION = 1 << 4, /* the session cookie is not looked at (sign-in, links
+    KZ_ENDPOINT_BULK_BODY = 1 << 3,  /* bulk uploads: the body may grow to the bulk ceiling */
+    KZ_ENDPOINT_NO_SESSION = 1 << 4, /* the session cookie is not looked at (sign-in, links
                                      and forms whose token is the credential) */
 };
 
-typedef struct kz_route {
+typedef struct kz_endpoint {
     const char *method;
     const char *pattern;          /* "/api/v1/contacts/{id}" */
     kz_handler handler;
     unsigned flags;
     const char *summary;          /* one line for docs and `kizuna routes` */
-} kz_route;
+} kz_endpoint;
 
-/* The route table, ending with a zeroed entry. */
-extern const kz_route kz_routes[];
+/* The endpoint table, ending with a zeroed entry. */
+extern const kz_endpoint kz_endpoints[];
 
-/* The body ceiling of a request: bulk when its route is KZ_ROUTE_BULK_BODY, else normal. */
+/* The body ceiling of a request: bulk when its endpoint is KZ_ENDPOINT_BULK_BODY, else normal. */
 size_t kz_router_body_max(const char *method, const char *path, size_t normal, size_t bulk);
 
 /* Handles r completely: on return r->status and r->reply are set. */

@@ -1,4 +1,4 @@
-/* The HTTP server: libmicrohttpd with a thread pool, serving the routes of routes.c.
+/* The HTTP server: libmicrohttpd with a thread pool, serving the endpoints of http_endpoints.c.
  * Stopping is graceful: no new connections, in-flight requests finish, then exit. */
 #ifndef KZ_HTTP_SERVER_H
 #define KZ_HTTP_SERVER_H
@@ -13,7 +13,7 @@ typedef struct kz_server_opts {
     const char *listen;        /* "127.0.0.1:8470", "[::1]:8470", "0.0.0.0:0" */
     unsigned threads;          /* worker threads (0 = two per core, at least 4) */
     size_t max_body;           /* request body ceiling in bytes */
-    size_t max_bulk_body;      /* ceiling of bulk routes (KZ_ROUTE_BULK_BODY) */
+    size_t max_bulk_body;      /* ceiling of bulk endpoints (KZ_ENDPOINT_BULK_BODY) */
     unsigned grace_ms;         /* how long stop waits for in-flight requests */
     const char *web_root;      /* the web interface's files (served at /) */
     const char *vendor_root;   /* node_modules: npm packages served under /vendor/ */

@@ -109,8 +109,8 @@ static kz_rc display_name(kz_buf *b, const char *name)
 
 kz_rc kz_mail_compose(const kz_mail_message *m, kz_buf *out, kz_err *err)
 {
-    const char *bad = kz_check_email(m->from, "from", NULL) ? "from"
-                      : kz_check_email(m->to, "to", NULL) ? "to"
+    const char *bad = kz_valid_email(m->from, "from", NULL) ? "from"
+                      : kz_valid_email(m->to, "to", NULL) ? "to"
                       : !one_line(m->subject) || !kz_text_ok(m->subject, strlen(m->subject), false) ? "subject"
                       : !one_line(m->message_id) || !plain_ascii(m->message_id) ? "message_id"
                       : m->from_name && (!one_line(m->from_name) || !kz_text_ok(m->from_name, strlen(m->from_name), false)) ? "from_name"

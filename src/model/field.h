@@ -34,7 +34,7 @@ enum {
     KZ_FF_WRITEONLY = 1 << 4,  /* accepted on input, never encoded in output */
 };
 
-typedef kz_rc (*kz_check_fn)(const char *value, const char *field, kz_err *err);
+typedef kz_rc (*kz_valid_fn)(const char *value, const char *field, kz_err *err);
 
 typedef struct kz_field {
     const char *name;
@@ -43,7 +43,7 @@ typedef struct kz_field {
     unsigned flags;
     size_t max;               /* code points for strings, items for lists, max for INT */
     const kz_enum *en;        /* KZ_FT_ENUM */
-    kz_check_fn check;        /* extra rule for strings and list items, may be NULL */
+    kz_valid_fn check;        /* extra rule for strings and list items, may be NULL */
 } kz_field;
 
 typedef struct kz_schema {

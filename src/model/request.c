@@ -80,7 +80,7 @@ static kz_rc check_source(const char *v, const char *field, kz_err *err)
         if (!errno && *end == '\0' && asn <= 4294967295UL)
             return KZ_OK;
     }
-    if (!slash && kz_check_hostname(v, field, NULL) == KZ_OK)
+    if (!slash && kz_valid_hostname(v, field, NULL) == KZ_OK)
         return KZ_OK;
     return kz_fail(err, KZ_EINVAL, field,
                    "'%.64s' is not an IP address, CIDR network, AS number (AS64500) or domain", v);
@@ -100,19 +100,19 @@ static const kz_field request_fields[] = {
     F(kind, KZ_FT_ENUM, KZ_FF_REQUIRED | KZ_FF_IMMUTABLE, 0, &kz_request_kind_enum, NULL),
     F(from_organization, KZ_FT_STR, RO, 36, NULL, NULL),
     F(from_state, KZ_FT_STR, RO, 2, NULL, NULL),
-    F(from_contact, KZ_FT_STR, 0, 36, NULL, kz_check_uuid),
-    F(to_organization, KZ_FT_STR, KZ_FF_REQUIRED, 36, NULL, kz_check_uuid),
+    F(from_contact, KZ_FT_STR, 0, 36, NULL, kz_valid_uuid),
+    F(to_organization, KZ_FT_STR, KZ_FF_REQUIRED, 36, NULL, kz_valid_uuid),
     F(to_state, KZ_FT_STR, RO, 2, NULL, NULL),
-    F(to_contact, KZ_FT_STR, 0, 36, NULL, kz_check_uuid),
+    F(to_contact, KZ_FT_STR, 0, 36, NULL, kz_valid_uuid),
     F(urgency, KZ_FT_ENUM, KZ_FF_REQUIRED, 0, &kz_urgency_enum, NULL),
     F(tlp, KZ_FT_ENUM, KZ_FF_REQUIRED, 0, &kz_tlp_enum, NULL),
     F(subject, KZ_FT_STR, KZ_FF_REQUIRED, 200, NULL, NULL),
     F(description, KZ_FT_TEXT, KZ_FF_REQUIRED, 20000, NULL, NULL),
-    F(norm, KZ_FT_STR, 0, 32, NULL, kz_check_norm),
-    F(incidents, KZ_FT_STRLIST, KZ_FF_NOSTORE, 100, NULL, kz_check_uuid),
-    F(indicators, KZ_FT_STRLIST, KZ_FF_NOSTORE, 1000, NULL, kz_check_uuid),
-    F(sector, KZ_FT_STR, 0, 64, NULL, kz_check_nis2_sector),
-    F(incident_class, KZ_FT_STR, 0, 64, NULL, kz_check_rsit_class),
+    F(norm, KZ_FT_STR, 0, 32, NULL, kz_valid_norm),
+    F(incidents, KZ_FT_STRLIST, KZ_FF_NOSTORE, 100, NULL, kz_valid_uuid),
+    F(indicators, KZ_FT_STRLIST, KZ_FF_NOSTORE, 1000, NULL, kz_valid_uuid),
+    F(sector, KZ_FT_STR, 0, 64, NULL, kz_valid_nis2_sector),
+    F(incident_class, KZ_FT_STR, 0, 64, NULL, kz_valid_rsit_class),
     F(impact, KZ_FT_TEXT, 0, 4000, NULL, NULL),
     F(assistance_requested, KZ_FT_STRLIST, 0, 7, NULL, check_assistance),
     F(actions_taken, KZ_FT_TEXT, 0, 8000, NULL, NULL),
@@ -336,7 +336,7 @@ const kz_norm_ref *kz_norm_refs(size_t *n)
     return norms;
 }
 
-kz_rc kz_check_norm(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_norm(const char *v, const char *field, kz_err *err)
 {
     for (size_t i = 0; i < sizeof norms / sizeof *norms; i++)
         if (strcmp(norms[i].id, v) == 0)

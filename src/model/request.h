@@ -186,7 +186,7 @@ typedef struct kz_norm_ref {
     const char *summary;
 } kz_norm_ref;
 const kz_norm_ref *kz_norm_refs(size_t *n);
-kz_rc kz_check_norm(const char *v, const char *field, kz_err *err);
+kz_rc kz_valid_norm(const char *v, const char *field, kz_err *err);
 
 /* The state machine: one row per allowed move. */
 typedef struct kz_transition {

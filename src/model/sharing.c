@@ -18,7 +18,7 @@ extern const kz_enum kz_ind_type_enum;
     F(st, modified, KZ_FT_TIME, KZ_FF_READONLY, 0, NULL, NULL)
 #define SHARING(st, tlp_flags)                                                             \
     F(st, tlp, KZ_FT_ENUM, tlp_flags, 0, &kz_tlp_enum, NULL),                              \
-    F(st, recipients, KZ_FT_STRLIST, 0, KZ_RECIPIENTS_MAX, NULL, kz_check_uuid),           \
+    F(st, recipients, KZ_FT_STRLIST, 0, KZ_RECIPIENTS_MAX, NULL, kz_valid_uuid),           \
     F(st, allow_clients, KZ_FT_BOOL, 0, 0, NULL, NULL)
 #define SCHEMA(var, label, table) \
     const kz_schema var = {label, table, sizeof table / sizeof *table}
@@ -33,14 +33,14 @@ KZ_ENUM(kz_timeline_kind_enum, "timeline entry kind", "note", "status", "created
 
 static const kz_field incident_fields[] = {
     COMMON(kz_incident),
-    F(kz_incident, organization, KZ_FT_STR, KZ_FF_IMMUTABLE, 36, NULL, kz_check_uuid),
+    F(kz_incident, organization, KZ_FT_STR, KZ_FF_IMMUTABLE, 36, NULL, kz_valid_uuid),
     F(kz_incident, title, KZ_FT_STR, KZ_FF_REQUIRED, 300, NULL, NULL),
     F(kz_incident, description, KZ_FT_TEXT, 0, 20000, NULL, NULL),
-    F(kz_incident, rsit_class, KZ_FT_STR, 0, 64, NULL, kz_check_rsit_class),
-    F(kz_incident, rsit_type, KZ_FT_STR, KZ_FF_REQUIRED, 64, NULL, kz_check_rsit_type),
-    F(kz_incident, sector, KZ_FT_STR, 0, 64, NULL, kz_check_nis2_sector),
-    F(kz_incident, states, KZ_FT_STRLIST, 0, 250, NULL, kz_check_country),
-    F(kz_incident, impact, KZ_FT_STR, 0, 16, NULL, kz_check_impact),
+    F(kz_incident, rsit_class, KZ_FT_STR, 0, 64, NULL, kz_valid_rsit_class),
+    F(kz_incident, rsit_type, KZ_FT_STR, KZ_FF_REQUIRED, 64, NULL, kz_valid_rsit_type),
+    F(kz_incident, sector, KZ_FT_STR, 0, 64, NULL, kz_valid_nis2_sector),
+    F(kz_incident, states, KZ_FT_STRLIST, 0, 250, NULL, kz_valid_country),
+    F(kz_incident, impact, KZ_FT_STR, 0, 16, NULL, kz_valid_impact),
     F(kz_incident, status, KZ_FT_ENUM, 0, 0, &kz_incident_status_enum, NULL),
     F(kz_incident, occurred, KZ_FT_TIME, 0, 0, NULL, NULL),
     SHARING(kz_incident, KZ_FF_REQUIRED),
@@ -62,7 +62,7 @@ static const kz_field indicator_fields[] = {
     COMMON(kz_indicator),
     F(kz_indicator, type, KZ_FT_ENUM, KZ_FF_REQUIRED | KZ_FF_IMMUTABLE, 0, &kz_ind_type_enum, NULL),
     F(kz_indicator, value, KZ_FT_STR, KZ_FF_REQUIRED | KZ_FF_IMMUTABLE, 8192, NULL, NULL),
-    F(kz_indicator, source, KZ_FT_STR, KZ_FF_IMMUTABLE, 36, NULL, kz_check_uuid),
+    F(kz_indicator, source, KZ_FT_STR, KZ_FF_IMMUTABLE, 36, NULL, kz_valid_uuid),
     F(kz_indicator, registrable, KZ_FT_STR, KZ_FF_READONLY, 253, NULL, NULL),
     SHARING(kz_indicator, KZ_FF_REQUIRED),
     F(kz_indicator, confidence, KZ_FT_INT, 0, 100, NULL, NULL),
@@ -72,14 +72,14 @@ static const kz_field indicator_fields[] = {
     F(kz_indicator, description, KZ_FT_TEXT, 0, 4000, NULL, NULL),
     F(kz_indicator, context_only, KZ_FT_BOOL, 0, 0, NULL, NULL),
     F(kz_indicator, labels, KZ_FT_STRLIST, 0, KZ_LABELS_MAX, NULL, NULL),
-    F(kz_indicator, incidents, KZ_FT_STRLIST, KZ_FF_NOSTORE, 100, NULL, kz_check_uuid),
+    F(kz_indicator, incidents, KZ_FT_STRLIST, KZ_FF_NOSTORE, 100, NULL, kz_valid_uuid),
 };
 SCHEMA(kz_indicator_schema, "indicator", indicator_fields);
 
 static const kz_field sighting_fields[] = {
     COMMON(kz_sighting),
-    F(kz_sighting, indicator, KZ_FT_STR, KZ_FF_REQUIRED | KZ_FF_IMMUTABLE, 36, NULL, kz_check_uuid),
-    F(kz_sighting, observer, KZ_FT_STR, KZ_FF_IMMUTABLE, 36, NULL, kz_check_uuid),
+    F(kz_sighting, indicator, KZ_FT_STR, KZ_FF_REQUIRED | KZ_FF_IMMUTABLE, 36, NULL, kz_valid_uuid),
+    F(kz_sighting, observer, KZ_FT_STR, KZ_FF_IMMUTABLE, 36, NULL, kz_valid_uuid),
     F(kz_sighting, count, KZ_FT_INT, 0, 1000000000000, NULL, NULL),
     F(kz_sighting, first_seen, KZ_FT_TIME, 0, 0, NULL, NULL),
     F(kz_sighting, last_seen, KZ_FT_TIME, 0, 0, NULL, NULL),

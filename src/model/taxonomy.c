@@ -69,22 +69,22 @@ static kz_rc check(const kz_vocab *v, const char *value, const char *field, kz_e
                    some, v->count > 5 ? ", ..." : "");
 }
 
-kz_rc kz_check_rsit_class(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_rsit_class(const char *v, const char *field, kz_err *err)
 {
     return check(&kz_rsit_classes, v, field, err);
 }
 
-kz_rc kz_check_rsit_type(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_rsit_type(const char *v, const char *field, kz_err *err)
 {
     return check(&kz_rsit_types, v, field, err);
 }
 
-kz_rc kz_check_nis2_sector(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_nis2_sector(const char *v, const char *field, kz_err *err)
 {
     return check(&kz_nis2_sectors, v, field, err);
 }
 
-kz_rc kz_check_impact(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_impact(const char *v, const char *field, kz_err *err)
 {
     return check(&kz_nis2_impacts, v, field, err);
 }

@@ -33,11 +33,11 @@ const kz_term *kz_vocab_find(const kz_vocab *v, const char *value);
  * values that have an RSIT equivalent (phishing, scan, denial-of-service, ...). */
 const char *kz_rsit_type_of_tag(const char *tag);
 
-/* Validators for field tables (kz_check_fn): the value must be a term of the vocabulary;
+/* Validators for field tables (kz_valid_fn): the value must be a term of the vocabulary;
  * the error names a few valid values. */
-kz_rc kz_check_rsit_class(const char *v, const char *field, kz_err *err);
-kz_rc kz_check_rsit_type(const char *v, const char *field, kz_err *err);
-kz_rc kz_check_nis2_sector(const char *v, const char *field, kz_err *err);
-kz_rc kz_check_impact(const char *v, const char *field, kz_err *err);
+kz_rc kz_valid_rsit_class(const char *v, const char *field, kz_err *err);
+kz_rc kz_valid_rsit_type(const char *v, const char *field, kz_err *err);
+kz_rc kz_valid_nis2_sector(const char *v, const char *field, kz_err *err);
+kz_rc kz_valid_impact(const char *v, const char *field, kz_err *err);
 
 #endif

@@ -16,7 +16,7 @@ static const char *zoneinfo_dir = "/usr/share/zoneinfo";
 
 void kz_set_zoneinfo_dir(const char *dir) { zoneinfo_dir = dir; }
 
-kz_rc kz_check_country(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_country(const char *v, const char *field, kz_err *err)
 {
     if (kz_state_find(v))
         return KZ_OK;
@@ -38,7 +38,7 @@ static bool tz_name_shape(const char *v)
     return strncmp(v, "posix/", 6) != 0 && strncmp(v, "right/", 6) != 0;
 }
 
-kz_rc kz_check_timezone(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_timezone(const char *v, const char *field, kz_err *err)
 {
     char path[256];
     struct stat st;
@@ -125,7 +125,7 @@ static bool host_ok(const char *s, size_t n)
     return labels >= 2;
 }
 
-kz_rc kz_check_hostname(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_hostname(const char *v, const char *field, kz_err *err)
 {
     size_t n = strlen(v);
     if (n && v[n - 1] == '.')
@@ -140,7 +140,7 @@ kz_rc kz_check_hostname(const char *v, const char *field, kz_err *err)
     return host_ok(v, n) && !numeric_tld ? KZ_OK : kz_fail(err, KZ_EINVAL, field, "not a DNS host name");
 }
 
-kz_rc kz_check_email(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_email(const char *v, const char *field, kz_err *err)
 {
     const char *at = strrchr(v, '@');
     size_t local = at ? (size_t)(at - v) : 0;
@@ -156,7 +156,7 @@ kz_rc kz_check_email(const char *v, const char *field, kz_err *err)
 
 /* "+81 3 1234 5678", "+1-202-555-0100": a leading +, then 7 to 15 digits with
  * spaces, dashes, dots or parentheses between them. */
-kz_rc kz_check_phone(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_phone(const char *v, const char *field, kz_err *err)
 {
     int digits = 0;
     bool ok = v[0] == '+';
@@ -172,7 +172,7 @@ kz_rc kz_check_phone(const char *v, const char *field, kz_err *err)
                    "not an international phone number (+, country code, 7-15 digits)");
 }
 
-kz_rc kz_check_web_url(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_web_url(const char *v, const char *field, kz_err *err)
 {
     const char *rest = NULL;
     if (strncmp(v, "https://", 8) == 0)
@@ -190,14 +190,14 @@ bad:
     return kz_fail(err, KZ_EINVAL, field, "not an http(s) URL with a host name");
 }
 
-kz_rc kz_check_language(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_language(const char *v, const char *field, kz_err *err)
 {
     if (kz_language_known(v))
         return KZ_OK;
     return kz_fail(err, KZ_EINVAL, field, "'%.16s' is not an ISO 639-1 language code (e.g. ja, en)", v);
 }
 
-kz_rc kz_check_uuid(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_uuid(const char *v, const char *field, kz_err *err)
 {
     static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
     bool ok = strlen(v) == sizeof shape - 1;
@@ -223,7 +223,7 @@ static int day_index(const char *p)
 }
 
 /* "24/7", "09:00-17:30", or a day range then a time range: "Mon-Fri 09:00-17:30". */
-kz_rc kz_check_hours(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_hours(const char *v, const char *field, kz_err *err)
 {
     const char *p = v;
     if (strcmp(v, "24/7") == 0)
@@ -244,7 +244,7 @@ bad:
     return kz_fail(err, KZ_EINVAL, field, "working hours must look like 'Mon-Fri 09:00-17:30', '09:00-17:30' or '24/7'");
 }
 
-kz_rc kz_check_contact_role(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_contact_role(const char *v, const char *field, kz_err *err)
 {
     if (kz_enum_parse(&kz_contact_role_enum, v) >= 0)
         return KZ_OK;

@@ -354,7 +354,7 @@ kz_rc kz_svc_session_update(kz_call *c, kz_session *s, const char *language, con
     kz_rc rc = KZ_OK;
     if (language && kz_enum_parse(&kz_user_language_enum, language) < 0)
         return kz_fail(c->err, KZ_EINVAL, "language", "language must be en or ja");
-    if (time_zone && (rc = kz_check_timezone(time_zone, "time_zone", c->err)))
+    if (time_zone && (rc = kz_valid_timezone(time_zone, "time_zone", c->err)))
         return rc;
     if ((rc = kz_tx_begin(c)))
         return rc;

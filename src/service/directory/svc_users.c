@@ -36,7 +36,7 @@ static kz_rc check_user(kz_call *c, const kz_user *u)
         return kz_fail(c->err, KZ_EINVAL, "role", "role must be admin, analyst or viewer");
     if (kz_enum_parse(&kz_user_language_enum, u->language) < 0)
         return kz_fail(c->err, KZ_EINVAL, "language", "language must be en or ja");
-    if ((rc = kz_check_timezone(u->time_zone, "time_zone", c->err)))
+    if ((rc = kz_valid_timezone(u->time_zone, "time_zone", c->err)))
         return rc;
     kz_org org;
     kz_err e2;
@@ -74,7 +74,7 @@ kz_rc kz_svc_user_create(kz_call *c, kz_user *u, const char *base_url, char **li
         u->language = "en";
     if (!u->time_zone)
         u->time_zone = "UTC";
-    if (!u->email || (rc = kz_check_email(u->email, "email", c->err)))
+    if (!u->email || (rc = kz_valid_email(u->email, "email", c->err)))
         return rc ? rc : kz_fail(c->err, KZ_EINVAL, "email", "email is required");
     if ((rc = kz_tx_begin(c)))
         return rc;

@@ -127,7 +127,7 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
     if (!known) {
         kz_incident taken;  /* the event's uuid becomes the incident's id when free */
         kz_err e2;
-        if (kz_check_uuid(ev->uuid, "uuid", &e2) == KZ_OK && kz_store_incident_get(c->db, ev->uuid, &im->event, &taken, &e2) == KZ_ENOTFOUND)
+        if (kz_valid_uuid(ev->uuid, "uuid", &e2) == KZ_OK && kz_store_incident_get(c->db, ev->uuid, &im->event, &taken, &e2) == KZ_ENOTFOUND)
             inc.id = (char *)ev->uuid;
         if (!(rc = kz_svc_incident_create(c, &inc))) {
             snprintf(id, sizeof id, "%s", inc.id);
@@ -216,7 +216,7 @@ static kz_rc on_attribute(void *ctx, const kz_misp_attribute *at, const char *wh
                      (ind.first_seen ? KZ_GIVEN_FIRST_SEEN : 0) | (ind.last_seen ? KZ_GIVEN_LAST_SEEN : 0);
     kz_indicator taken;
     kz_err e;
-    if (at->uuid && kz_check_uuid(at->uuid, "uuid", &e) == KZ_OK &&
+    if (at->uuid && kz_valid_uuid(at->uuid, "uuid", &e) == KZ_OK &&
         kz_store_indicator_get(im->c->db, NULL, at->uuid, &im->obj, &taken, &e) == KZ_ENOTFOUND)
         ind.id = kz_arena_strdup(&im->obj, at->uuid);
     kz_rc rc = put_linked(im, &ind, given, at, where);

@@ -1,16 +1,16 @@
-/* The route table: every endpoint of the API in one place. Order matters only where
+/* The endpoint table: every endpoint of the API in one place. Order matters only where
  * two patterns could match the same path (the first wins). */
 #include "http/handlers.h"
 #include "http/router.h"
 
-#define J KZ_ROUTE_JSON_BODY
-#define C KZ_ROUTE_CACHE
-#define B KZ_ROUTE_BULK_BODY
-#define R KZ_ROUTE_RAW_BODY
-#define NS KZ_ROUTE_NO_SESSION
+#define J KZ_ENDPOINT_JSON_BODY
+#define C KZ_ENDPOINT_CACHE
+#define B KZ_ENDPOINT_BULK_BODY
+#define R KZ_ENDPOINT_RAW_BODY
+#define NS KZ_ENDPOINT_NO_SESSION
 #define V1 "/api/v1"
 
-const kz_route kz_routes[] = {
+const kz_endpoint kz_endpoints[] = {
     {"GET", V1 "/health", kz_h_health, 0, "liveness and version; no key needed"},
     {"GET", V1 "/node", kz_h_node, 0, "this node's organization and versions"},
     {"GET", V1 "/states", kz_h_states, 0, "ISO 3166-1 states (reference data)"},

@@ -1,7 +1,8 @@
-/* Shared by kizuna import stix and import misp: the call context, input from a file or
- * stdin with a progress line. */
-#ifndef KZ_CLI_SHARING_H
-#define KZ_CLI_SHARING_H
+/* The CLI's session helpers, shared by kizuna import stix and import misp: a session
+ * (node, arena and call context), their sharing options, input from a file or stdin with
+ * a progress line. */
+#ifndef KZ_CLI_SESSION_H
+#define KZ_CLI_SESSION_H
 
 #include "cli/cli.h"
 #include "service/core/call.h"

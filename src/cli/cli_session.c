@@ -1,5 +1,5 @@
-/* Helpers of the sharing commands (cli_sharing.h). */
-#include "cli/cli_sharing.h"
+/* The CLI's session, sharing-option, input and progress helpers (cli_session.h). */
+#include "cli/cli_session.h"
 
 #include "model/validate.h"
 #include "service/core/node.h"
@@ -20,7 +20,7 @@ int kz_cli_sharing_args(const kz_args *a, kz_cli_session *s, int *tlp, struct kz
     if (status)
         return status;
     *source = kz_arg(a, "source");
-    if (*source && kz_check_uuid(*source, "source", &s->err))
+    if (*source && kz_valid_uuid(*source, "source", &s->err))
         return kz_cli_usage_error(a, "--source must be an organization id");
     return 0;
 }
