@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include "service/routing/geo.h"
+#include "util/alloc.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -161,7 +162,7 @@ static int run_geo(const kz_args *a)
     kz_geodb *db;
     if (kz_cli_geodb_open(a, &db, &err))
         return kz_cli_error(a, "%s", err.msg);
-    geo_out *o = calloc(1, sizeof *o);
+    geo_out *o = kz_calloc(1, sizeof *o);
     if (!o) {
         kz_geodb_close(db);
         return kz_cli_error(a, "out of memory");
@@ -187,7 +188,7 @@ static int run_geo(const kz_args *a)
             if (!add_ip(a, o, db, line, (size_t)len, "line", no, &bad))
                 status = 1;
         }
-        free(line);
+        kz_free_libc(line);  /* getline's buffer */
     }
     if (!status)
         flush_batch(db, o);
@@ -195,7 +196,7 @@ static int run_geo(const kz_args *a)
     if (bad)
         fprintf(stderr, "kizuna geo: skipped %llu input lines that are not IP addresses\n", bad);
     kz_cli_geo_footer(db);
-    free(o);
+    kz_free(o);
     kz_geodb_close(db);
     return status;
 }

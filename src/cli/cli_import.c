@@ -48,7 +48,9 @@ int kz_cli_id_list(const kz_args *a, const char *opt, kz_arena *ar, kz_strlist *
     char *copy = kz_arena_strdup(ar, v);
     if (!out->v || !copy)
         return kz_cli_error(a, "out of memory");
-    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+    for (char *rest = copy, *tok; (tok = strsep(&rest, ",")) != NULL;) {
+        if (!*tok)
+            continue;  /* an empty item between two commas is no id */
         kz_err e;
         if (kz_valid_uuid(tok, opt, &e))
             return kz_cli_usage_error(a, "--%s: '%s' is not an id", opt, tok);

@@ -315,7 +315,7 @@ static void print_stats(const char *format, const kz_victim_query *q, const kz_v
         char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
         if (text)
             printf("%s\n", text);
-        free(text);
+        kz_free_libc(text);
         json_decref(j);
         return;
     }

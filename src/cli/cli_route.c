@@ -10,6 +10,7 @@
 #include "util/buf.h"
 #include "util/progress.h"
 #include "util/reader.h"
+#include "util/alloc.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -352,9 +353,9 @@ static int run(const kz_args *a)
         f = FMT_JSON;
     else if (strcmp(format, "auto") != 0)
         return kz_cli_usage_error(a, "--format must be auto, csv or jsonl");
-    route_run *r = calloc(1, sizeof *r);
-    if (!r || !(r->scratch = malloc(KZ_READER_MAX_LINE + 1))) {
-        free(r);
+    route_run *r = kz_calloc(1, sizeof *r);
+    if (!r || !(r->scratch = kz_malloc(KZ_READER_MAX_LINE + 1))) {
+        kz_free(r);
         return kz_cli_error(a, "out of memory");
     }
     r->a = a;
@@ -413,8 +414,8 @@ static int run(const kz_args *a)
     }
     kz_route_free(r->tally);
     kz_geodb_close(r->db);
-    free(r->scratch);
-    free(r);
+    kz_free(r->scratch);
+    kz_free(r);
     return status;
 }
 

@@ -4,6 +4,7 @@
 
 #include "crypto/crypto.h"
 #include "util/log.h"
+#include "util/alloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -186,7 +187,7 @@ static int parse(const kz_cmd *c, int argc, char **argv, kz_args *a)
 {
     memset(a, 0, sizeof *a);
     a->cmd = c;
-    a->rest = calloc((size_t)argc + 1, sizeof *a->rest);
+    a->rest = kz_calloc((size_t)argc + 1, sizeof *a->rest);
     if (!a->rest)
         return 1;
     bool only_positional = false;
@@ -263,6 +264,6 @@ int main(int argc, char **argv)
     int rc = parse(c, argc - 1 - words, argv + 1 + words, &a);
     if (!rc)
         rc = c->run(&a);
-    free(a.rest);
+    kz_free(a.rest);
     return rc;
 }

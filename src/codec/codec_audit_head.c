@@ -2,6 +2,7 @@
 #include "codec/audit_head.h"
 
 #include "crypto/crypto.h"
+#include "util/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ kz_rc kz_audit_head_write(const kz_audit_head *h, kz_buf *out, kz_err *err)
     kz_rc rc = text ? kz_buf_puts(out, text) : KZ_ENOMEM;
     if (!rc)
         rc = kz_buf_puts(out, "\n");
-    free(text);
+    kz_free_libc(text);
     return rc ? kz_fail(err, rc, NULL, NULL) : KZ_OK;
 }
 

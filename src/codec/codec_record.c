@@ -4,6 +4,7 @@
 
 #include "codec/json_fields.h"
 #include "crypto/crypto.h"
+#include "util/alloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@ static char *canonical(const json_t *obj, kz_arena *a)
     if (!text)
         return NULL;
     char *out = kz_arena_strdup(a, text);
-    free(text);
+    kz_free_libc(text);
     return out;
 }
 
@@ -175,7 +176,7 @@ static int seal_digest(json_t *seal, const char *key, const json_t *o)
     if (!text)
         return 1;
     kz_sha256_hex(text, strlen(text), hex);
-    free(text);
+    kz_free_libc(text);
     return json_object_set_new(seal, key, json_string(hex));
 }
 
@@ -200,7 +201,7 @@ static json_t *document(const kz_record_source *d)
     if (text) {
         unsigned char sig[KZ_SIGNATURE_BYTES];
         kz_sign(d->secret_key, text, strlen(text), sig);
-        free(text);
+        kz_free_libc(text);
         bad |= hex_key(seal, "signature", sig, sizeof sig);
     } else {
         bad = 1;
@@ -230,7 +231,7 @@ kz_rc kz_record_export(const kz_record_source *src, kz_record_format fmt, kz_buf
             rc = kz_buf_puts(out, "\n");
         if (rc && text)
             kz_fail(err, rc, NULL, "the record is larger than the output limit");
-        free(text);
+        kz_free_libc(text);
     }
     json_decref(doc);
     return rc;
@@ -361,7 +362,7 @@ static kz_rc verify_digests(const json_t *doc, const json_t *seal, kz_record_rep
         if (!text)
             return kz_fail(err, KZ_ENOMEM, NULL, NULL);
         kz_sha256_hex(text, strlen(text), hex);
-        free(text);
+        kz_free_libc(text);
         if (!want)
             return tampered(rep, 0, err, "the seal names no %s digest", parts[i].part);
         if (strcmp(want, hex) != 0)

@@ -2,6 +2,7 @@
  * the page shows exactly what the signed JSON holds. Everything is escaped; the page
  * has no scripts and no external resources. */
 #include "codec/record_json.h"
+#include "util/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ static kz_rc value(kz_buf *b, const json_t *v)
     }
     char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     kz_rc rc = text ? esc(b, text) : KZ_ENOMEM;
-    free(text);
+    kz_free_libc(text);
     return rc;
 }
 

@@ -224,10 +224,10 @@ static kz_rc match_list(kz_req *r, const char *name, bool (*ok)(const char *, si
     char *text = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
     if (!text || !(*out = kz_arena_strdup(&r->arena, text))) {
-        free(text);
+        kz_free_libc(text);
         return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
     }
-    free(text);
+    kz_free_libc(text);
     return KZ_OK;
 }
 
@@ -297,7 +297,7 @@ static kz_rc match_version(kz_req *r, kz_taxii_filter *f)
     json_decref(arr);
     f->version_mode = KZ_TAXII_VERSION_AT;
     f->versions = text ? kz_arena_strdup(&r->arena, text) : NULL;
-    free(text);
+    kz_free_libc(text);
     return f->versions ? KZ_OK : kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
 }
 
@@ -480,7 +480,7 @@ static kz_rc collection_page(kz_req *r, kz_taxii_filter *f, bool objects, kz_tax
         char *text = one ? json_dumps(one, JSON_COMPACT) : NULL;
         json_decref(one);
         f->ids = text ? kz_arena_strdup(&r->arena, text) : NULL;
-        free(text);
+        kz_free_libc(text);
         if (!f->ids)
             return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
     }
@@ -642,7 +642,7 @@ kz_rc kz_h_taxii_add(kz_req *r)
         rc = kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
     if (!rc)
         rc = kz_svc_taxii_status_save(&r->call, id, requested, text);
-    free(text);
+    kz_free_libc(text);
     if (rc) {
         json_decref(body);
         return rc;

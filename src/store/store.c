@@ -69,9 +69,9 @@ static kz_rc exec(sqlite3 *h, const char *sql, kz_err *err)
     if (rc != SQLITE_OK) {
         int primary = rc & 0xFF;
         kz_rc krc = primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT ? KZ_ECORRUPT : KZ_ESTORE;
-        kz_fail(err, krc, "db", "%s%s", krc == KZ_ECORRUPT ? "not a Kizuna database: " : "",
-                msg ? msg : sqlite3_errstr(rc));
-        sqlite3_free(msg);
+        kz_log(KZ_LOG_ERROR, "store.exec", KZ_I("code", rc), KZ_S("error", msg ? msg : sqlite3_errstr(rc)));
+        sqlite3_free(msg);  /* SQLite's words go to the log only: err can reach a client */
+        kz_fail(err, krc, "db", "%s", krc == KZ_ECORRUPT ? "not a Kizuna database" : "database error");
         return krc;
     }
     return KZ_OK;
@@ -92,8 +92,9 @@ static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
     db->owner = st;
     int rc = sqlite3_open_v2(st->path, &db->h, oflags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        kz_fail(err, KZ_ESTORE, NULL, "cannot open database %s: %s", st->path,
-                db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+        kz_log(KZ_LOG_ERROR, "store.open", KZ_S("path", st->path), KZ_I("code", rc),
+               KZ_S("error", db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc)));
+        kz_fail(err, KZ_ESTORE, NULL, "cannot open database %s (the log says why)", st->path);
         db_free(db);
         return KZ_ESTORE;
     }
@@ -109,7 +110,7 @@ static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
     if (!krc && !st->memory)
         krc = exec(db->h, "PRAGMA journal_mode = WAL;", err);
     if (!krc && kz__register_functions(db->h) != SQLITE_OK)
-        krc = kz_fail(err, KZ_ESTORE, NULL, "cannot register SQL functions: %s", sqlite3_errmsg(db->h));
+        krc = kz__sqlerr(db, SQLITE_ERROR, err);
     if (krc) {
         db_free(db);
         return krc;
@@ -224,8 +225,8 @@ static sqlite3_stmt *cached(kz_db *db, const void *key, unsigned variant, const 
         sqlite3_stmt *s = NULL;
         int rc = sqlite3_prepare_v3(db->h, text, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
         if (rc != SQLITE_OK) {
-            kz_fail(err, KZ_ESTORE, NULL, "prepare failed: %s", sqlite3_errmsg(db->h));
             kz_log(KZ_LOG_ERROR, "store.prepare", KZ_S("error", sqlite3_errmsg(db->h)));
+            kz_fail(err, KZ_ESTORE, NULL, "a statement could not be prepared (the log says which)");
             return NULL;
         }
         kz_log(KZ_LOG_DEBUG, "store.prepare", KZ_S("sql", text));
@@ -259,8 +260,10 @@ void kz__done(sqlite3_stmt *s)
 kz_rc kz__sqlerr(kz_db *db, int rc, kz_err *err)
 {
     int primary = rc & 0xFF;
-    if (primary == SQLITE_CONSTRAINT)
-        return kz_fail(err, KZ_ECONFLICT, NULL, "conflicts with existing data (%s)", sqlite3_errmsg(db->h));
+    if (primary == SQLITE_CONSTRAINT) {  /* SQLite's text names tables and columns: log only */
+        kz_log(KZ_LOG_INFO, "store.constraint", KZ_I("code", rc), KZ_S("error", sqlite3_errmsg(db->h)));
+        return kz_fail(err, KZ_ECONFLICT, NULL, "conflicts with existing data");
+    }
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
         return kz_fail(err, KZ_ESTORE, NULL, "database busy, try again");
     if (primary == SQLITE_NOMEM)
@@ -268,7 +271,7 @@ kz_rc kz__sqlerr(kz_db *db, int rc, kz_err *err)
     if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
         return kz_fail(err, KZ_ECORRUPT, "db", "the database file is damaged or not a Kizuna database");
     kz_log(KZ_LOG_ERROR, "store.error", KZ_I("code", rc), KZ_S("error", sqlite3_errmsg(db->h)));
-    return kz_fail(err, KZ_ESTORE, NULL, "database error: %s", sqlite3_errstr(rc));
+    return kz_fail(err, KZ_ESTORE, NULL, "database error (code %d; the log says more)", rc);
 }
 
 uint64_t kz_store_generation(kz_db *db)

@@ -424,9 +424,11 @@ static kz_rc apply(kz_db *db, int index, kz_err *err)
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        kz_fail(err, KZ_ESTORE, "db", "migration %d (%s) failed: %s", index + 1,
-                migrations[index].name, msg ? msg : sqlite3_errstr(rc));
-        sqlite3_free(msg);
+        kz_log(KZ_LOG_ERROR, "store.migration", KZ_I("version", index + 1), KZ_I("code", rc),
+               KZ_S("error", msg ? msg : sqlite3_errstr(rc)));
+        sqlite3_free(msg);  /* SQLite's words go to the log only: err can reach a client */
+        kz_fail(err, KZ_ESTORE, "db", "migration %d (%s) failed (the log says why)", index + 1,
+                migrations[index].name);
         kz_db_rollback(db);
         return KZ_ESTORE;
     }
@@ -439,7 +441,7 @@ kz_rc kz__migrate(kz_db *db, kz_err *err)
 {
     int have = user_version(db);
     if (have < 0)
-        return kz_fail(err, KZ_ECORRUPT, "db", "not a SQLite database: %s", sqlite3_errmsg(db->h));
+        return kz__sqlerr(db, SQLITE_NOTADB, err);
     if (have > MIGRATIONS)
         return kz_fail(err, KZ_EVERSION, "db",
                        "the database has schema version %d but this kizuna knows only up to %d; "

@@ -43,3 +43,5 @@ char *kz_strndup(const char *s, size_t n)
 char *kz_strdup(const char *s) { return kz_strndup(s, strlen(s)); }
 
 void kz_free(void *p) { free(p); }
+
+void kz_free_libc(void *p) { free(p); }

@@ -252,7 +252,7 @@ static kz_rc read_file(kz_geo_builder *b, const char *path, bool skip_bad, uint6
     if (rc == KZ_ENOMEM)
         rc = kz_fail(err, KZ_ENOMEM, NULL, "out of memory");
     rep->bytes_in += done;
-    free(line);  /* getline's buffer comes from libc */
+    kz_free_libc(line);  /* getline's buffer comes from libc */
     fclose(f);
     return rc;
 }
@@ -306,7 +306,7 @@ kz_rc kz_geodata_build(const char *const *paths, size_t n, const char *attributi
     size_t len = 0;
     if (!rc)
         rc = kz_geo_builder_finish(b, info, (int64_t)time(NULL), &img, &len, err);
-    free(info);  /* open_memstream's buffer comes from libc */
+    kz_free_libc(info);  /* open_memstream's buffer comes from libc */
     kz_geo_builder_free(b);
     kz_geo_table *t = NULL;
     if (!rc)  /* never write what would not load */
