@@ -42,6 +42,7 @@ const char *kz_arg(const kz_args *a, const char *name)
     return i < 0 ? NULL : a->values[i];
 }
 
+static void vreport(const kz_args *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vreport(const kz_args *a, const char *fmt, va_list ap)
 {
     fprintf(stderr, "kizuna %s: ", a->cmd->name);

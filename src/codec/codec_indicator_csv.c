@@ -5,6 +5,7 @@
 #include "codec/indicator_norm.h"
 #include "model/enums.h"
 
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,11 +237,17 @@ void kz_csv_map_field(const kz_csv_map *m, kz_err *err)
     }
 }
 
-static kz_rc col_fail(kz_err *err, const kz_csv_map *m, kz_csv_target t, const char *fmt, const char *v)
+static kz_rc col_fail(kz_err *err, const kz_csv_map *m, kz_csv_target t, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static kz_rc col_fail(kz_err *err, const kz_csv_map *m, kz_csv_target t, const char *fmt, ...)
 {
-    char field[96];
+    char field[96], msg[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     column_name(m, t, field, sizeof field);
-    kz_fail(err, KZ_EINVAL, field, fmt, v);
+    kz_fail(err, KZ_EINVAL, field, "%s", msg);
     return KZ_EINVAL;
 }
 

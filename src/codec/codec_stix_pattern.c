@@ -5,6 +5,7 @@
 
 #include "codec/indicator_norm.h"
 
+#include <stdarg.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -52,11 +53,15 @@ typedef struct parser {
     bool failed;
 } parser;
 
-static bool fail(parser *ps, size_t col, const char *fmt, const char *what)
+static bool fail(parser *ps, size_t col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool fail(parser *ps, size_t col, const char *fmt, ...)
 {
     if (!ps->failed) {
         char msg[200];
-        snprintf(msg, sizeof msg, fmt, what);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
         kz_fail(ps->err, KZ_EINVAL, "pattern", "pattern column %zu: %s", col, msg);
         ps->failed = true;
     }

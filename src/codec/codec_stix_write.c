@@ -42,12 +42,10 @@ static kz_rc put_labels(kz_buf *b, const kz_strlist *l)
     return rc || !l->n ? rc : kz_buf_puts(b, "]");
 }
 
-/* fmt with one %s for the STIX id of a Kizuna object of type. */
-static kz_rc put_ref(kz_buf *b, const char *fmt, const char *type, const char *id)
+/* The STIX id of a Kizuna object of type, between before and after. */
+static kz_rc put_ref(kz_buf *b, const char *before, const char *type, const char *id, const char *after)
 {
-    char ref[320];
-    snprintf(ref, sizeof ref, "%s--%s", type, id);
-    return kz_buf_printf(b, fmt, ref);
+    return kz_buf_printf(b, "%s%s--%s%s", before, type, id, after);
 }
 
 /* {"type":"<type>","spec_version":"2.1","id":"<type>--<id>","created":..,"modified":.. */
@@ -55,7 +53,7 @@ static kz_rc head(kz_buf *b, const char *type, const char *id, kz_time created, 
 {
     kz_rc rc = kz_buf_printf(b, "{\"type\":\"%s\",\"spec_version\":\"2.1\"", type);
     if (!rc)
-        rc = put_ref(b, ",\"id\":\"%s\"", type, id);
+        rc = put_ref(b, ",\"id\":\"", type, id, "\"");
     if (!rc)
         rc = put_time(b, "created", created);
     return rc ? rc : put_time(b, "modified", modified < created ? created : modified);
@@ -175,7 +173,7 @@ kz_rc kz_stix_write_incident(kz_buf *b, const kz_incident *o, const char *const 
     if (!rc)
         rc = kz_buf_printf(b, ",\"object_refs\":[\"identity--%s\"", o->organization);
     for (size_t i = 0; !rc && i < n; i++)
-        rc = put_ref(b, ",\"%s\"", "indicator", indicators[i]);
+        rc = put_ref(b, ",\"", "indicator", indicators[i], "\"");
     if (!rc)
         rc = kz_buf_puts(b, "],\"x_kizuna_incident\":{\"rsit_class\":");
     if (!rc)
@@ -205,9 +203,9 @@ kz_rc kz_stix_write_sighting(kz_buf *b, const kz_sighting *s)
     if (!rc)
         rc = sharing(b, s->observer, s->tlp, &s->recipients, s->allow_clients);
     if (!rc)
-        rc = put_ref(b, ",\"sighting_of_ref\":\"%s\"", "indicator", s->indicator);
+        rc = put_ref(b, ",\"sighting_of_ref\":\"", "indicator", s->indicator, "\"");
     if (!rc)
-        rc = put_ref(b, ",\"where_sighted_refs\":[\"%s\"]", "identity", s->observer);
+        rc = put_ref(b, ",\"where_sighted_refs\":[\"", "identity", s->observer, "\"]");
     if (!rc)
         rc = kz_buf_printf(b, ",\"count\":%lld", (long long)(s->count > 999999999 ? 999999999 : s->count));
     if (!rc && s->first_seen)

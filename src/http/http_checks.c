@@ -125,12 +125,12 @@ static kz_rc reply_page(kz_req *r, int status, const char *body_en, const char *
  * links on their own. It shows a button that answers with POST. */
 kz_rc kz_h_check_answer_page(kz_req *r)
 {
-    static const char form[] = "<form method=post><button type=submit>%s</button></form>";
+#define ANSWER_FORM "<form method=post><button type=submit>%s</button></form>"
     char *en = kz_arena_printf(&r->arena, "<h1>Communication check</h1><p>Please confirm that this "
-                               "message reached you.</p>%s", form);
-    char *ja = kz_arena_printf(&r->arena, "<h1>連絡確認</h1><p>このお知らせが届いたことを確認してください。</p>%s", form);
-    en = en ? kz_arena_printf(&r->arena, en, "Confirm") : NULL;
-    ja = ja ? kz_arena_printf(&r->arena, ja, "確認") : NULL;
+                               "message reached you.</p>" ANSWER_FORM, "Confirm");
+    char *ja = kz_arena_printf(&r->arena, "<h1>連絡確認</h1><p>このお知らせが届いたことを確認してください。</p>"
+                               ANSWER_FORM, "確認");
+#undef ANSWER_FORM
     return en && ja ? reply_page(r, 200, en, ja) : kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
 }
 

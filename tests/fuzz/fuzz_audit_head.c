@@ -1,6 +1,7 @@
 /* Fuzz target: the exported audit head (kizuna audit verify --head reads files kept by
  * third parties). Any crash, leak or sanitizer report is a bug; so is a head accepted
  * with a hash, signature or key that is not hex of its length. */
+#include "fuzz_target.h"
 #include "codec/audit_head.h"
 
 #include <stdint.h>

@@ -4,6 +4,7 @@
  * map), the others become indicators whose values are normalized. Every record is
  * also written back with kz_csv_put and read again, which must give the same fields.
  * Any crash, leak, sanitizer report or failed round trip is a bug. */
+#include "fuzz_target.h"
 #include "codec/csv.h"
 #include "codec/indicator_csv.h"
 #include "codec/indicator_norm.h"

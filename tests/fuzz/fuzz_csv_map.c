@@ -2,6 +2,7 @@
  * meets in cells. Input: "SPEC\nHEADER\nCELL..." — the spec is parsed and resolved
  * against the header (split as CSV), and every further line is tried as a time, a TLP
  * label, a type name and a value whose type is guessed. */
+#include "fuzz_target.h"
 #include "codec/csv.h"
 #include "codec/indicator_csv.h"
 

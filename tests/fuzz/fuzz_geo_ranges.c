@@ -1,6 +1,7 @@
 /* Fuzz target: the range-file line parser of the routing data (and the CSV splitter
  * under it). The first byte picks the number family (none, 4 or 6); the rest is a line.
  * A parsed range must be well-formed. */
+#include "fuzz_target.h"
 #include "codec/geo_ranges.h"
 
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * patches applied to a small valid table, after which the checksum is recomputed, so
  * that the structural validation behind the checksum is what gets fuzzed. Whatever
  * opens must answer lookups without reading out of bounds. */
+#include "fuzz_target.h"
 #include "engine/geo.h"
 #include "engine/geo_format.h"
 #include "util/alloc.h"

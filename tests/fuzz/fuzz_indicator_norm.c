@@ -2,6 +2,7 @@
  * rest is the value. Whatever is accepted must be canonical already: normalizing the
  * result again must give the same text (idempotence), and the buffer-level URL and
  * host functions must never write past a small buffer. */
+#include "fuzz_target.h"
 #include "codec/indicator_norm.h"
 
 #include <stdint.h>

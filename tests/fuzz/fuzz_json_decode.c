@@ -1,6 +1,7 @@
 /* Fuzz target: request body decoding. The first byte picks a resource schema and the
  * create/update mode; the rest is parsed as the JSON body and decoded into the struct,
  * then encoded back. Any crash, leak or sanitizer report is a bug. */
+#include "fuzz_target.h"
 #include "codec/json_fields.h"
 #include "model/directory.h"
 

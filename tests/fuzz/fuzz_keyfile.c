@@ -1,6 +1,7 @@
 /* Fuzz target: the node key file's parser (a key file may be damaged or hand-edited).
  * Any crash, leak or sanitizer report is a bug; so is a key set accepted with a signing
  * key whose halves disagree. */
+#include "fuzz_target.h"
 #include "crypto/keyfile.h"
 
 #include <stdint.h>

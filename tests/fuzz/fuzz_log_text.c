@@ -1,4 +1,5 @@
 /* Fuzz target: the text log format (see fuzz_log.h). */
+#include "fuzz_target.h"
 #include "fuzz_log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,6 +3,7 @@
  * type is mapped as the importer maps it (both parts of a composite). Any crash, leak or
  * sanitizer report is a bug, and so are an attribute callback before the event callback
  * and an empty label. */
+#include "fuzz_target.h"
 #include "codec/misp.h"
 
 #include <stdint.h>

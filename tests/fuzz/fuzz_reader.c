@@ -2,6 +2,7 @@
  * line ceiling; the rest is the input, plain or gzip (seeds include gzip files). The
  * lines handed out must add up to the text read, whatever the input: binary, broken
  * gzip, over-long lines. */
+#include "fuzz_target.h"
 #include "util/reader.h"
 
 #include <stdint.h>

@@ -2,6 +2,7 @@
  * files from anyone), and the printable page made from any JSON document. Any crash,
  * leak or sanitizer report is a bug; so is a record that verifies with a signature the
  * fuzzer could not have made (the seeds' key signed nothing the fuzzer invents). */
+#include "fuzz_target.h"
 #include "codec/record_json.h"
 
 #include <stdint.h>

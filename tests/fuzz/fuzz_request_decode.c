@@ -2,6 +2,7 @@
  * parsed as JSON, decoded into a request by the content field table, checked against
  * its kind's template, then written out as the record's canonical entry text (the
  * content snapshot) and as the API's JSON. Any crash, leak or sanitizer report is a bug. */
+#include "fuzz_target.h"
 #include "codec/json_fields.h"
 #include "codec/record_json.h"
 

@@ -1,6 +1,7 @@
 /* Fuzz target: the event-line parsers of `kizuna route`. The first byte picks CSV or
  * JSON lines and a column map; the rest is the line, parsed and then resolved to the
  * address or host name it routes by (URL and domain parsing included). */
+#include "fuzz_target.h"
 #include "codec/events.h"
 
 #include <stdlib.h>

@@ -2,6 +2,7 @@
  * schema (incident, indicator, sighting, timeline entry) and create or update mode;
  * the rest is the JSON body. What decodes is written back as JSON text and as a CSV
  * line, and the CSV line must read back as one record with one field per column. */
+#include "fuzz_target.h"
 #include "codec/csv.h"
 #include "codec/json_fields.h"
 #include "model/sharing.h"

@@ -4,6 +4,7 @@
  * its kept text served under a label. The
  * same input fed in one piece must give the same number of objects. Any crash, leak,
  * sanitizer report or disagreement is a bug. */
+#include "fuzz_target.h"
 #include "codec/stix.h"
 
 #include <stdint.h>

@@ -5,6 +5,7 @@
  * be valid JSON saying exactly that sharing and otherwise the same as the input, and
  * writing it again must change nothing. Any crash, leak, sanitizer report or
  * disagreement is a bug. */
+#include "fuzz_target.h"
 #include "codec/stix.h"
 
 #include <jansson.h>

@@ -2,6 +2,7 @@
  * and names one indicator, the indicator is written back as a pattern, which must parse
  * again to the same type and value. Any crash, leak, sanitizer report or a pattern that
  * does not survive the round trip is a bug. */
+#include "fuzz_target.h"
 #include "codec/stix_pattern.h"
 
 #include <stdint.h>

@@ -2,6 +2,7 @@
  * as util/tz.h reads them from the zone database. The first 8 bytes choose the instant;
  * the rest is the file. Any crash, sanitizer report, or an abbreviation that is not
  * NUL-terminated within its buffer is a bug. */
+#include "fuzz_target.h"
 #include "util/tz.h"
 
 #include <stdint.h>

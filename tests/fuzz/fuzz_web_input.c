@@ -2,6 +2,7 @@
  * URL paths of static files (kz_static_path_safe), base32 TOTP secrets and sign-in
  * codes. A path accepted must hold no dot segment; base32 must round-trip any bytes;
  * a code check must never crash on any text. Any crash or sanitizer report is a bug. */
+#include "fuzz_target.h"
 #include "crypto/totp.h"
 #include "http/static.h"
 
