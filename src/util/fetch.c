@@ -1,4 +1,4 @@
-/* kz_fetch on libcurl's easy interface. */
+/* kz_fetch and kz_fetch_smtp on libcurl's easy interface: the one file including curl.h. */
 #include "util/fetch.h"
 
 #include <curl/curl.h>
@@ -9,8 +9,18 @@
 #include <strings.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
 
-static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void global_init(void) { global_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+/* libcurl initialized once per process, whichever transfer comes first. */
+static kz_rc curl_ready(kz_err *err)
+{
+    pthread_once(&once, global_init);
+    if (global_rc != CURLE_OK)
+        return kz_fail(err, KZ_EINTERNAL, NULL, "libcurl did not initialize: %s", curl_easy_strerror(global_rc));
+    return KZ_OK;
+}
 
 typedef struct sink {
     FILE *out;
@@ -70,7 +80,9 @@ kz_rc kz_fetch(const char *url, FILE *out, uint64_t max, kz_err *err)
 
 kz_rc kz_fetch_if(const char *url, FILE *out, uint64_t max, kz_fetch_validators *v, kz_err *err)
 {
-    pthread_once(&once, global_init);
+    kz_rc krc = curl_ready(err);
+    if (krc)
+        return krc;
     CURL *h = curl_easy_init();
     if (!h)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
@@ -132,4 +144,62 @@ kz_rc kz_fetch_if(const char *url, FILE *out, uint64_t max, kz_fetch_validators 
     if (v)
         *v = got;
     return KZ_OK;
+}
+
+typedef struct upload {
+    const char *p;
+    size_t left;
+} upload;
+
+static size_t read_cb(char *buf, size_t size, size_t nitems, void *arg)
+{
+    upload *u = arg;
+    size_t n = size * nitems < u->left ? size * nitems : u->left;
+    memcpy(buf, u->p, n);
+    u->p += n;
+    u->left -= n;
+    return n;
+}
+
+/* One easy handle per message (mail goes out a few messages a minute), so no connection
+ * state outlives a call. */
+kz_rc kz_fetch_smtp(const kz_smtp_submission *s, long *reply, kz_err *err)
+{
+    *reply = 0;
+    kz_rc krc = curl_ready(err);
+    if (krc)
+        return krc;
+    CURL *h = curl_easy_init();
+    if (!h)
+        return kz_fail(err, KZ_ENOMEM, NULL, "cannot start an SMTP session");
+    char errbuf[CURL_ERROR_SIZE] = "", sender[300], rcpt_addr[300];
+    snprintf(sender, sizeof sender, "<%s>", s->from);
+    snprintf(rcpt_addr, sizeof rcpt_addr, "<%s>", s->to);
+    struct curl_slist *rcpt = curl_slist_append(NULL, rcpt_addr);
+    upload u = {s->message, s->len};
+    static const curl_usessl tls[] = {CURLUSESSL_NONE, CURLUSESSL_TRY, CURLUSESSL_ALL};
+    curl_easy_setopt(h, CURLOPT_URL, s->url);
+    curl_easy_setopt(h, CURLOPT_MAIL_FROM, sender);
+    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
+    curl_easy_setopt(h, CURLOPT_READDATA, &u);
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->len);
+    curl_easy_setopt(h, CURLOPT_USE_SSL, (long)tls[s->tls >= 0 && s->tls <= 2 ? s->tls : 0]);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, s->timeout_s > 0 ? s->timeout_s : 60L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    if (s->user[0]) {
+        curl_easy_setopt(h, CURLOPT_USERNAME, s->user);
+        curl_easy_setopt(h, CURLOPT_PASSWORD, s->password);
+    }
+    CURLcode rc = rcpt ? curl_easy_perform(h) : CURLE_OUT_OF_MEMORY;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, reply);
+    if (rc != CURLE_OK)
+        kz_fail(err, KZ_EIO, NULL, "SMTP %ld: %s", *reply, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    curl_slist_free_all(rcpt);
+    curl_easy_cleanup(h);
+    return rc == CURLE_OK ? KZ_OK : KZ_EIO;
 }

@@ -1,6 +1,7 @@
-/* HTTP(S) GET of a whole resource into a file, for feeds given by URL (MISP). libcurl
- * lives behind this module only. Only http and https, redirects followed within them (at
- * most 5), a connect timeout of 30 s and a ceiling on the size. */
+/* Network transfers through libcurl, which lives behind this module only (one
+ * curl_global_init): HTTP(S) GET of a whole resource into a file, for feeds given by URL
+ * (MISP) — only http and https, redirects followed within them (at most 5), a connect
+ * timeout of 30 s and a ceiling on the size — and SMTP submission for mail/. */
 #ifndef KZ_UTIL_FETCH_H
 #define KZ_UTIL_FETCH_H
 
@@ -30,5 +31,20 @@ typedef struct kz_fetch_validators {
  * If-Modified-Since. On 304 v->not_modified is set and nothing is written to out; on
  * 200 v gets the new response's validators. */
 kz_rc kz_fetch_if(const char *url, FILE *out, uint64_t max, kz_fetch_validators *v, kz_err *err);
+
+/* One message submitted over SMTP (smtp:// or smtps://, nothing else). */
+typedef struct kz_smtp_submission {
+    const char *url;
+    const char *user, *password;   /* user "" = no authentication */
+    int tls;                       /* STARTTLS on smtp://: 0 none, 1 try, 2 required */
+    long timeout_s;                /* the whole transaction; <= 0 means 60 */
+    const char *from, *to;         /* envelope addresses */
+    const char *message;           /* the whole message, len bytes */
+    size_t len;
+} kz_smtp_submission;
+
+/* Sends s. KZ_OK when the server took it; else KZ_EIO (KZ_ENOMEM, KZ_EINTERNAL) with
+ * the reason in err and *reply the server's last reply code (0 if it gave none). */
+kz_rc kz_fetch_smtp(const kz_smtp_submission *s, long *reply, kz_err *err);
 
 #endif
