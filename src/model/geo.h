@@ -24,4 +24,12 @@ typedef struct kz_geo_range {
     char cc[2];                 /* country layer: two uppercase letters */
 } kz_geo_range;
 
+/* An answer as stored: org is org_len bytes (not NUL-terminated for .mmdb files). */
+typedef struct kz_geo_hit {
+    uint32_t asn;
+    char cc[3];        /* "" when unknown */
+    const char *org;
+    size_t org_len;
+} kz_geo_hit;
+
 #endif

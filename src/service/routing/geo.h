@@ -26,13 +26,6 @@
 
 typedef struct kz_geodb kz_geodb;
 
-/* An answer as stored: org is org_len bytes (not NUL-terminated for .mmdb files). */
-typedef struct kz_geo_hit {
-    uint32_t asn;
-    char cc[3];        /* "" when unknown */
-    const char *org;
-    size_t org_len;
-} kz_geo_hit;
 
 /* Opens path: a Kizuna geo table (validated; KZ_ECORRUPT or KZ_EVERSION say why it was
  * refused) or, when the file is a MaxMind DB, through libmaxminddb. KZ_ENOTFOUND when

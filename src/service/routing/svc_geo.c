@@ -4,7 +4,7 @@
 
 #include "codec/geo_ranges.h"
 #include "engine/geo_format.h"
-#include "service/routing/geo_mmdb.h"
+#include "codec/geo_mmdb.h"
 #include "util/alloc.h"
 #include "util/mapfile.h"
 
@@ -19,7 +19,7 @@
 struct kz_geodb {
     char *path;
     kz_geo_slot slot;  /* native tables */
-    kz__mmdb *mmdb;    /* or a MaxMind DB */
+    kz_mmdb *mmdb;    /* or a MaxMind DB */
 };
 
 static kz_rc open_table(const char *path, kz_geo_table **out, kz_err *err)
@@ -70,7 +70,7 @@ kz_rc kz_geodb_open(const char *path, kz_geodb **out, kz_err *err)
         if (!rc)
             kz_geo_slot_swap(&db->slot, t);
     } else {
-        rc = kz__mmdb_open(path, &db->mmdb, err);
+        rc = kz_mmdb_open(path, &db->mmdb, err);
     }
     if (rc) {
         kz_geodb_close(db);
@@ -85,7 +85,7 @@ void kz_geodb_close(kz_geodb *db)
     if (!db)
         return;
     kz_geo_slot_destroy(&db->slot);
-    kz__mmdb_close(db->mmdb);
+    kz_mmdb_close(db->mmdb);
     kz_free(db->path);
     kz_free(db);
 }
@@ -106,7 +106,7 @@ const char *kz_geodb_kind(const kz_geodb *db) { return db->mmdb ? "mmdb" : "kizu
 const char *kz_geodb_attribution(const kz_geodb *db)
 {
     if (db->mmdb)
-        return kz__mmdb_attribution(db->mmdb);
+        return kz_mmdb_attribution(db->mmdb);
     /* The table's info text starts with its attribution line; the slot's table is
      * pinned by the caller's reader or the process is single-threaded here. */
     kz_geo_slot *s = (kz_geo_slot *)&db->slot;
@@ -157,7 +157,7 @@ void kz_geodb_lookup(kz_geo_reader *r, const kz_ip *ips, size_t n, kz_geo_hit *o
 {
     if (!r->table) {
         for (size_t i = 0; i < n; i++)
-            kz__mmdb_lookup(r->db->mmdb, &ips[i], &out[i]);
+            kz_mmdb_lookup(r->db->mmdb, &ips[i], &out[i]);
         return;
     }
     /* Batches of one family at a time through the prefetching lookups. */

@@ -1,7 +1,7 @@
 /* MaxMind DB backend through libmaxminddb. Field names tried, in order: the GeoLite2-ASN
  * ones (autonomous_system_number, autonomous_system_organization), country_code (the
  * ip-location-db files) and country.iso_code (GeoLite2-Country/City). */
-#include "service/routing/geo_mmdb.h"
+#include "codec/geo_mmdb.h"
 
 #include "util/alloc.h"
 
@@ -10,15 +10,15 @@
 #include <stdio.h>
 #include <string.h>
 
-struct kz__mmdb {
+struct kz_mmdb {
     MMDB_s db;
     char attribution[512];
 };
 
-kz_rc kz__mmdb_open(const char *path, kz__mmdb **out, kz_err *err)
+kz_rc kz_mmdb_open(const char *path, kz_mmdb **out, kz_err *err)
 {
     *out = NULL;
-    kz__mmdb *m = kz_calloc(1, sizeof *m);
+    kz_mmdb *m = kz_calloc(1, sizeof *m);
     if (!m)
         return kz_fail(err, KZ_ENOMEM, NULL, "out of memory");
     int rc = MMDB_open(path, MMDB_MODE_MMAP, &m->db);
@@ -38,7 +38,7 @@ kz_rc kz__mmdb_open(const char *path, kz__mmdb **out, kz_err *err)
     return KZ_OK;
 }
 
-void kz__mmdb_close(kz__mmdb *m)
+void kz_mmdb_close(kz_mmdb *m)
 {
     if (!m)
         return;
@@ -46,14 +46,14 @@ void kz__mmdb_close(kz__mmdb *m)
     kz_free(m);
 }
 
-const char *kz__mmdb_attribution(const kz__mmdb *m) { return m->attribution; }
+const char *kz_mmdb_attribution(const kz_mmdb *m) { return m->attribution; }
 
 static bool get(MMDB_entry_s *e, MMDB_entry_data_s *d, uint32_t type, const char *const *path)
 {
     return MMDB_aget_value(e, d, path) == MMDB_SUCCESS && d->has_data && d->type == type;
 }
 
-void kz__mmdb_lookup(const kz__mmdb *m, const kz_ip *ip, kz_geo_hit *out)
+void kz_mmdb_lookup(const kz_mmdb *m, const kz_ip *ip, kz_geo_hit *out)
 {
     memset(out, 0, sizeof *out);
     out->org = "";
