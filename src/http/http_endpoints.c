@@ -61,12 +61,14 @@ const kz_endpoint kz_endpoints[] = {
     {"PATCH", V1 "/settings", kz_h_settings_update, J, "change node settings, null restores a default (admin)"},
 
     {"GET", V1 "/taxonomies", kz_h_taxonomies, 0, "RSIT classes and types, NIS2 sectors and impacts; no key needed"},
+    {"POST", V1 "/tlp/audience", kz_h_audience_draft, J, "who will see this: the organizations the TLP policy lets see an object shared as tlp, recipients, allow_clients by organization (default the caller's), before it is saved"},
     {"POST", V1 "/incidents", kz_h_incident_create, J, "report an incident (analyst, admin)"},
     {"GET", V1 "/incidents", kz_h_incident_list, 0, "incidents the caller may see: rsit_class, rsit_type, sector, state, status, impact, organization, tlp, q, since, until"},
     {"GET", V1 "/incidents/{id}", kz_h_incident_get, 0, "one incident with its timeline"},
     {"PATCH", V1 "/incidents/{id}", kz_h_incident_update, J, "change an incident (its organization's analysts, admin)"},
     {"POST", V1 "/incidents/{id}/timeline", kz_h_timeline_add, J, "add a note to an incident's timeline (analyst, admin)"},
     {"GET", V1 "/incidents/{id}/indicators", kz_h_incident_indicators, 0, "the indicators linked to an incident"},
+    {"GET", V1 "/incidents/{id}/audience", kz_h_incident_audience, 0, "the organizations the TLP policy lets see an incident (as far as the caller is shown its recipients)"},
     {"GET", V1 "/stats/incidents", kz_h_incident_stats, 0, "visible incidents counted by status, class, type, sector, impact and tlp"},
 
     {"POST", V1 "/indicators/bulk", kz_h_indicator_bulk, J | B, "up to 10,000 indicators, all or nothing (analyst, admin)"},
@@ -74,6 +76,7 @@ const kz_endpoint kz_endpoints[] = {
     {"GET", V1 "/indicators", kz_h_indicator_list, 0, "indicators the caller may see: q, type, tlp, source, incident, since, until, active"},
     {"GET", V1 "/indicators/{id}", kz_h_indicator_get, 0, "one indicator"},
     {"PATCH", V1 "/indicators/{id}", kz_h_indicator_update, J, "change an indicator (its source's analysts, admin)"},
+    {"GET", V1 "/indicators/{id}/audience", kz_h_indicator_audience, 0, "the organizations the TLP policy lets see an indicator (as far as the caller is shown its recipients)"},
     {"GET", V1 "/indicators/{id}/sightings", kz_h_indicator_sightings, 0, "sightings of an indicator summed per observer: since, until"},
     {"GET", V1 "/stats/indicators", kz_h_indicator_stats, 0, "visible indicators counted by type and tlp"},
     {"GET", V1 "/stats/victims", kz_h_victim_stats, 0, "distinct victims of matched indicators: period, by, since, until, format"},

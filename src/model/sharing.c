@@ -48,6 +48,12 @@ static const kz_field incident_fields[] = {
 };
 SCHEMA(kz_incident_schema, "incident", incident_fields);
 
+static const kz_field sharing_draft_fields[] = {
+    F(kz_sharing_draft, organization, KZ_FT_STR, 0, 36, NULL, kz_check_uuid),
+    SHARING(kz_sharing_draft, KZ_FF_REQUIRED),
+};
+SCHEMA(kz_sharing_draft_schema, "sharing", sharing_draft_fields);
+
 static const kz_field timeline_fields[] = {
     COMMON(kz_timeline_entry),
     F(kz_timeline_entry, incident, KZ_FT_STR, KZ_FF_READONLY, 36, NULL, NULL),
@@ -125,3 +131,4 @@ unsigned kz_indicator_given(kz_fieldset fields)
 kz_tlp_subject kz_incident_subject(const kz_incident *o) { return SUBJECT(o, o->organization); }
 kz_tlp_subject kz_indicator_subject(const kz_indicator *o) { return SUBJECT(o, o->source); }
 kz_tlp_subject kz_sighting_subject(const kz_sighting *o) { return SUBJECT(o, o->observer); }
+kz_tlp_subject kz_draft_subject(const kz_sharing_draft *o) { return SUBJECT(o, o->organization); }

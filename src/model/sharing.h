@@ -137,10 +137,22 @@ typedef struct kz_sighting_sum {
 } kz_sighting_sum;
 extern const kz_schema kz_sighting_sum_schema;
 
+/* The sharing of an object not yet written, as a form holds it before saving ("who
+ * will see this", service/sharing/audience.h): organization is the source (NULL: the
+ * caller's own). */
+typedef struct kz_sharing_draft {
+    char *organization;
+    int tlp;                 /* kz_tlp */
+    kz_strlist recipients;
+    bool allow_clients;
+} kz_sharing_draft;
+extern const kz_schema kz_sharing_draft_schema;
+
 /* The TLP fields of each shareable object, for kz_tlp_visible. recipients point into
  * the object. */
 kz_tlp_subject kz_incident_subject(const kz_incident *o);
 kz_tlp_subject kz_indicator_subject(const kz_indicator *o);
 kz_tlp_subject kz_sighting_subject(const kz_sighting *o);
+kz_tlp_subject kz_draft_subject(const kz_sharing_draft *o);
 
 #endif
