@@ -257,7 +257,7 @@ export class IncidentNew extends Component {
                 <${Field} name="impact" label=${t("incident.impact")} error=${error} options=${options("impact", IMPACTS, t("list.none"))} />
                 <${Field} name="states" label=${t("incident.state")} error=${error} hint=${t("form.states_hint")} />
                 <${Field} name="occurred" type="datetime-local" label=${t("incident.occurred")} error=${error} />
-                <${TlpPicker} error=${error} value="amber" recipients=${true} orgs=${orgs} />
+                <${TlpPicker} error=${error} value="amber" recipients=${true} orgs=${orgs} audience=${true} />
                 <${FormError} error=${error} fields=${names} />
                 <button type="submit" disabled=${busy}>${t("incidents.create")}</button>
             </form>`;
@@ -348,7 +348,7 @@ export class IndicatorNew extends Component {
                 ${preview.length ? html`<details><summary>${t("indicators.detected", { n: preview.length })}</summary>
                     <ul>${preview.map((l) => html`<li>${t("indicators.detected_line", { line: l.line, type: tv("itype", l.type), value: l.value })}</li>`)}</ul></details>` : null}
                 <${Field} name="confidence" type="number" label=${t("indicator.confidence")} value="50" error=${error} hint=${t("indicators.confidence_hint")} />
-                <${TlpPicker} error=${error} value="amber" recipients=${true} orgs=${orgs} />
+                <${TlpPicker} error=${error} value="amber" recipients=${true} orgs=${orgs} audience=${true} />
                 <${FormError} error=${error} fields=${["values", "confidence", "tlp", "recipients"]} />
                 <p role="status" tabindex="-1" ref=${this.result}>${done ? t("indicators.pasted", { created: done.created, merged: done.merged, unchanged: done.unchanged }) : ""}</p>
                 ${done ? html`<p><a href=${incident ? `/indicators?incident=${incident}` : "/indicators"}>${t("indicators.title")}</a></p>` : null}

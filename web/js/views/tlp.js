@@ -1,17 +1,71 @@
 // The TLP 2.0 picker used by every sharing form: the five labels as a radio group with
-// what each means, and (for shared objects) the recipient organizations and whether the
-// node's clients may see AMBER.
-import { html, Component } from "../lib.js";
+// what each means, and (for shared objects) the recipient organizations, whether the
+// node's clients may see AMBER, and "who will see this": the organizations the server's
+// policy would let see the object as the form stands, asked of POST /tlp/audience on
+// every change (the page never decides this itself).
+import { html, Component, createRef } from "../lib.js";
 import { t, tv } from "../i18n.js";
+import { post } from "../api.js";
 import { errorText } from "../ui.js";
 
 export const TLPS = ["clear", "green", "amber", "amber+strict", "red"];
 
+/* The sharing the picker's controls hold now, as the API takes it. */
+function sharingOf(fieldset) {
+    const checked = fieldset.querySelector("input[name=tlp]:checked");
+    const select = fieldset.querySelector("select[name=recipients]");
+    const clients = fieldset.querySelector("input[name=allow_clients]");
+    return {
+        tlp: checked ? checked.value : "",
+        recipients: select ? [...select.selectedOptions].map((o) => o.value) : [],
+        allow_clients: !!(clients && clients.checked),
+    };
+}
+
+/* The answer of POST /tlp/audience, in words and as a list of organizations. */
+function Audience({ audience, error }) {
+    if (error) return html`<p class="error">${errorText(error)}</p>`;
+    if (!audience) return null;
+    const n = audience.count;
+    if (audience.anyone) return html`<p>${t("tlp.audience_anyone", { n })}</p>`;
+    if (audience.tlp === "green") return html`<p>${t("tlp.audience_members", { n })}</p>`;
+    return html`<p>${t("tlp.audience_named", { n })}</p>
+        <ul aria-label=${t("tlp.audience")}>${audience.organizations.map((o) => html`<li>${t("tlp.audience_org",
+            { organization: o.name, state: o.state, why: tv("audience", o.why) })}</li>`)}</ul>`;
+}
+
 export class TlpPicker extends Component {
-    render({ error, value, recipients, orgs }) {
+    constructor() {
+        super();
+        this.state = { audience: null, audienceError: null };
+        this.fieldset = createRef();
+        this.asked = 0;
+    }
+
+    componentDidMount() {
+        if (this.props.audience) this.ask();
+    }
+
+    /* Asks the server who would see the form's sharing; a late answer to an earlier
+       question is dropped. */
+    ask = async () => {
+        if (!this.props.audience || !this.fieldset.current) return;
+        const n = ++this.asked;
+        const body = sharingOf(this.fieldset.current);
+        if (this.props.organization) body.organization = this.props.organization;
+        try {
+            const audience = await post("/tlp/audience", body);
+            if (n === this.asked) this.setState({ audience, audienceError: null });
+        } catch (audienceError) {
+            if (n === this.asked) this.setState({ audience: null, audienceError });
+        }
+    };
+
+    render({ error, value, recipients, orgs, audience: wanted }, { audience, audienceError }) {
         const err = error && error.field === "tlp" ? error : null;
         const rerr = error && error.field && error.field.startsWith("recipients") ? error : null;
-        return html`<fieldset class="field tlp-picker" aria-describedby=${err ? "f-tlp-error" : undefined}>
+        return html`<fieldset class="field tlp-picker" ref=${this.fieldset} onChange=${this.ask}
+                aria-describedby=${err ? "f-tlp-error" : undefined}>
             <legend>${t("tlp.label")}</legend>
             ${TLPS.map((l) => html`<div class="check">
                 <input type="radio" id=${`f-tlp-${l}`} name="tlp" value=${l} defaultChecked=${l === value}
@@ -34,6 +88,10 @@ export class TlpPicker extends Component {
                     <input type="checkbox" id="f-allow_clients" name="allow_clients" value="true" />
                     <label for="f-allow_clients">${t("tlp.allow_clients")}</label>
                 </div>` : null}
+            ${wanted ? html`<section class="audience" aria-labelledby="h-audience">
+                <h2 id="h-audience">${t("tlp.audience")}</h2>
+                <div aria-live="polite"><${Audience} audience=${audience} error=${audienceError} /></div>
+            </section>` : null}
         </fieldset>`;
     }
 }
