@@ -9,7 +9,8 @@ import { SignIn, SetPassword } from "./views/signin.js";
 import { MyWork } from "./views/home.js";
 import { RequestList, RequestPage, RequestNew } from "./views/requests.js";
 import { IncidentList, IncidentPage, IncidentNew, IndicatorList, IndicatorNew } from "./views/incidents.js";
-import { Directory, ContactPage, ContactNew } from "./views/directory.js";
+import { Directory, ContactPage, ContactNew, ContactEdit } from "./views/directory.js";
+import { OrgList, OrgNew, OrgEdit } from "./views/organizations.js";
 import { CheckList, CheckNew, CheckPage } from "./views/checks.js";
 import { Statistics } from "./views/stats.js";
 import { AdminUsers, AdminKeys, AdminSettings, AdminAudit } from "./views/admin.js";
@@ -30,6 +31,10 @@ const ROUTES = [
     { path: "/directory", view: Directory, nav: "directory" },
     { path: "/directory/new", view: ContactNew, nav: "directory" },
     { path: "/directory/:id", view: ContactPage, nav: "directory" },
+    { path: "/directory/:id/edit", view: ContactEdit, nav: "directory" },
+    { path: "/organizations", view: OrgList, nav: "directory" },
+    { path: "/organizations/new", view: OrgNew, nav: "directory" },
+    { path: "/organizations/:id", view: OrgEdit, nav: "directory" },
     { path: "/checks", view: CheckList, nav: "checks" },
     { path: "/checks/new", view: CheckNew, nav: "checks" },
     { path: "/checks/:id", view: CheckPage, nav: "checks" },

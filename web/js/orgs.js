@@ -23,6 +23,11 @@ export function organizations() {
     return pending;
 }
 
+/* After an organization was created or changed: the next organizations() fetches again. */
+export function forgetOrganizations() {
+    pending = null;
+}
+
 export function orgName(map, id) {
     const o = map && map.get(id);
     return o ? o.name : id || "";

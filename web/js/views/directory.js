@@ -3,7 +3,7 @@
 // contact's working hours.
 import { html, Component, createRef } from "../lib.js";
 import { t, tv, formatClock, formatTime } from "../i18n.js";
-import { get, post, query } from "../api.js";
+import { get, post, patch, query } from "../api.js";
 import { navigate, pick, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Pager, Loading, errorText } from "../ui.js";
@@ -66,7 +66,8 @@ export class Directory extends Component {
         const orgOptions = orgs ? [...orgs.values()].sort((a, b) => a.name.localeCompare(b.name)).map((o) => ({ value: o.id, label: o.name })) : [];
         return html`
             <${Heading} text=${t("directory.title")} />
-            <p><a class="button" href="/directory/new">${t("directory.new")}</a></p>
+            <p><a class="button" href="/directory/new">${t("directory.new")}</a>
+                ${" "}<a href="/organizations">${t("orgs.title")}</a></p>
             <form class="filters" role="search" onSubmit=${this.filter} aria-label=${t("list.filters")}>
                 <${Field} name="q" type="search" label=${t("list.search")} value=${q.get("q")} hint=${t("directory.q_hint")} />
                 <${Field} name="state" label=${t("contact.state")} value=${q.get("state")} hint=${t("form.state_hint")} />
@@ -107,7 +108,7 @@ export class ContactPage extends Component {
         }
     }
 
-    render(_, { c, error, orgs }) {
+    render({ user }, { c, error, orgs }) {
         if (error) return html`<${Heading} text=${t("contact.title")} /><p class="error" role="alert">${errorText(error)}</p>`;
         if (!c) return html`<${Loading} />`;
         const now = new Date();
@@ -129,8 +130,32 @@ export class ContactPage extends Component {
             <p class=${inside ? "ok" : "warn"}>${inside === null ? t("contact.hours_unknown") : inside ? t("contact.in_hours") : t("contact.out_of_hours")}</p>
             <dl class="facts">${facts.map(([k, v]) => html`<dt>${t(k)}</dt><dd>${v}</dd>`)}</dl>
             ${c.public_key ? html`<h2>${t("contact.public_key")}</h2><pre>${c.public_key}</pre>` : null}
+            ${user.role === "admin" || (user.role === "analyst" && user.organization === c.organization)
+                ? html`<p><a class="button" href=${`/directory/${c.id}/edit`}>${t("directory.edit")}</a></p>` : null}
             <p><a href=${`/directory?organization=${c.organization}`}>${t("contact.colleagues")}</a></p>`;
     }
+}
+
+const CONTACT_FIELDS = ["full_name", "role", "email", "phone", "position", "languages", "hours", "timezone"];
+
+/* The form's values as the API takes them: languages as a list. */
+function contactValues(form) {
+    const v = formValues(form);
+    if (v.languages) v.languages = v.languages.split(/[\s,]+/).filter(Boolean);
+    return v;
+}
+
+/* The fields of a contact, shared by creating and editing (`c`: the stored contact). */
+function ContactFields({ c = {}, error }) {
+    return html`
+        <${Field} name="full_name" label=${t("contact.name")} required=${true} error=${error} autocomplete="off" value=${c.full_name} />
+        <${Field} name="role" label=${t("contact.role")} required=${true} error=${error} value=${c.role} options=${options("role", ROLES, t("list.choose"))} />
+        <${Field} name="email" type="email" label=${t("contact.email")} error=${error} value=${c.email} hint=${t("directory.email_or_phone")} />
+        <${Field} name="phone" type="tel" label=${t("contact.phone")} error=${error} value=${c.phone} hint=${t("directory.phone_hint")} />
+        <${Field} name="position" label=${t("contact.position")} error=${error} value=${c.position} />
+        <${Field} name="languages" label=${t("contact.languages")} error=${error} value=${(c.languages || []).join(", ")} hint=${t("directory.languages_hint")} />
+        <${Field} name="hours" label=${t("contact.hours")} error=${error} value=${c.hours} hint=${t("directory.hours_hint")} />
+        <${Field} name="timezone" label=${t("contact.timezone")} error=${error} value=${c.timezone} hint=${t("admin.time_zone_hint")} />`;
 }
 
 /* A new contact: of the user's own organization (analysts), of any (admins). */
@@ -151,8 +176,7 @@ export class ContactNew extends Component {
 
     submit = async (e) => {
         e.preventDefault();
-        const v = formValues(this.form.current);
-        if (v.languages) v.languages = v.languages.split(/[\s,]+/).filter(Boolean);
+        const v = contactValues(this.form.current);
         if (!v.organization) v.organization = this.props.user.organization;
         this.setState({ busy: true, error: null });
         try {
@@ -167,23 +191,73 @@ export class ContactNew extends Component {
     render({ user }, { orgs, error, loadError, busy }) {
         if (loadError) return html`<${Heading} text=${t("directory.new")} /><p class="error" role="alert">${errorText(loadError)}</p>`;
         if (!orgs) return html`<${Loading} />`;
-        const names = ["organization", "full_name", "role", "email", "phone", "position", "languages", "hours", "timezone"];
         return html`
             <${Heading} text=${t("directory.new")} />
             <form ref=${this.form} onSubmit=${this.submit} novalidate>
                 ${user.role === "admin" ? html`<${Field} name="organization" label=${t("contact.organization")} required=${true} error=${error}
                     value=${user.organization} options=${[...orgs.values()].sort((a, b) => a.name.localeCompare(b.name)).map((o) => ({ value: o.id, label: o.name }))} />`
                     : html`<p>${t("directory.new_for", { organization: orgName(orgs, user.organization) })}</p>`}
-                <${Field} name="full_name" label=${t("contact.name")} required=${true} error=${error} autocomplete="off" />
-                <${Field} name="role" label=${t("contact.role")} required=${true} error=${error} options=${options("role", ROLES, t("list.choose"))} />
-                <${Field} name="email" type="email" label=${t("contact.email")} error=${error} hint=${t("directory.email_or_phone")} />
-                <${Field} name="phone" type="tel" label=${t("contact.phone")} error=${error} hint=${t("directory.phone_hint")} />
-                <${Field} name="position" label=${t("contact.position")} error=${error} />
-                <${Field} name="languages" label=${t("contact.languages")} error=${error} hint=${t("directory.languages_hint")} />
-                <${Field} name="hours" label=${t("contact.hours")} error=${error} hint=${t("directory.hours_hint")} />
-                <${Field} name="timezone" label=${t("contact.timezone")} error=${error} hint=${t("admin.time_zone_hint")} />
-                <${FormError} error=${error} fields=${names} />
+                <${ContactFields} error=${error} />
+                <${FormError} error=${error} fields=${["organization", ...CONTACT_FIELDS]} />
                 <button type="submit" disabled=${busy}>${t("directory.create")}</button>
             </form>`;
+    }
+}
+
+/* What an edit form changes of the stored object `before`: each field of `names` whose
+   value differs, an emptied one as null (the API's PATCH clears it). */
+export function changedFields(values, before, names) {
+    const out = {};
+    for (const n of names) {
+        const now = values[n] ?? null;
+        const was = Array.isArray(before[n]) && !before[n].length ? null : before[n] ?? null;
+        if (JSON.stringify(now) !== JSON.stringify(was)) out[n] = Array.isArray(was) && now === null ? [] : now;
+    }
+    return out;
+}
+
+/* Editing a contact: analysts of its organization and admins may; anyone else gets the
+   API's refusal where the form is, and nothing changes. */
+export class ContactEdit extends Component {
+    constructor() {
+        super();
+        this.state = { c: null, orgs: null, error: null, loadError: null, busy: false };
+        this.form = createRef();
+    }
+
+    async componentDidMount() {
+        try {
+            const [c, orgs] = await Promise.all([get(`/contacts/${encodeURIComponent(this.props.params.id)}`), organizations()]);
+            this.setState({ c, orgs });
+        } catch (loadError) {
+            this.setState({ loadError });
+        }
+    }
+
+    submit = async (e) => {
+        e.preventDefault();
+        const { c } = this.state;
+        this.setState({ busy: true, error: null });
+        try {
+            await patch(`/contacts/${c.id}`, changedFields(contactValues(this.form.current), c, CONTACT_FIELDS));
+            navigate(`/directory/${c.id}`);
+        } catch (error) {
+            this.setState({ busy: false, error });
+            focusError(this.form.current, error);
+        }
+    };
+
+    render(_, { c, orgs, error, loadError, busy }) {
+        if (loadError) return html`<${Heading} text=${t("directory.edit")} /><p class="error" role="alert">${errorText(loadError)}</p>`;
+        if (!c) return html`<${Loading} />`;
+        return html`
+            <${Heading} text=${t("directory.edit_title", { name: c.full_name })} />
+            <p>${t("directory.new_for", { organization: orgName(orgs, c.organization) })}</p>
+            <form ref=${this.form} onSubmit=${this.submit} novalidate>
+                <${ContactFields} c=${c} error=${error} />
+                <${FormError} error=${error} fields=${CONTACT_FIELDS} />
+                <button type="submit" disabled=${busy}>${t("directory.save")}</button>
+            </form>
+            <p><a href=${`/directory/${c.id}`}>${t("directory.back_to_card")}</a></p>`;
     }
 }
