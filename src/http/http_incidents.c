@@ -91,6 +91,15 @@ kz_rc kz_h_incident_list(kz_req *r)
     return kz_reply_page(r, &kz_incident_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 
+kz_rc kz_h_incident_export(kz_req *r)
+{
+    static const char *const allowed[] = {INCIDENT_FILTERS, "format", NULL};
+    kz_export_opts o = {.what = KZ_EXPORT_INCIDENTS};
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = incident_filter(r, &o.incidents);
+    return rc ? rc : kz_reply_export(r, &o, "incidents");
+}
+
 kz_rc kz_h_timeline_add(kz_req *r)
 {
     json_t *body;

@@ -217,6 +217,15 @@ kz_rc kz_h_indicator_list(kz_req *r)
     return kz_reply_page(r, &kz_indicator_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 
+kz_rc kz_h_indicator_export(kz_req *r)
+{
+    static const char *const allowed[] = {INDICATOR_FILTERS, "format", NULL};
+    kz_export_opts o = {.what = KZ_EXPORT_INDICATORS};
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = indicator_filter(r, &o.indicators);
+    return rc ? rc : kz_reply_export(r, &o, "indicators");
+}
+
 static kz_rc count_indicators(kz_call *c, const void *f, int dim, kz_counts *out)
 {
     return kz_svc_indicator_counts(c, f, (kz_indicator_dim)dim, out);

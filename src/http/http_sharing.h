@@ -3,7 +3,10 @@
 #ifndef KZ_HTTP_SHARING_H
 #define KZ_HTTP_SHARING_H
 
+#include "codec/stix.h"
+#include "service/sharing/export.h"
 #include "store/sharing.h"
+#include "util/buf.h"
 
 #include <jansson.h>
 
@@ -21,5 +24,18 @@ kz_rc kz_reply_counts(struct kz_req *r, const char *const *names, int n, kz_coun
 /* A JSON array of n structs of schema s laid out item_size bytes apart (for arrays
  * nested in a reply; whole pages go through kz_reply_page). New reference or NULL. */
 json_t *kz_json_array_of(const kz_schema *s, const void *items, size_t n, size_t item_size);
+
+/* The request body as a kz_byte_source, read from the start (s: the reading state,
+ * owned by the caller, living as long as the source is used). */
+typedef struct kz_body_src {
+    const kz_buf *b;
+    size_t at;
+} kz_body_src;
+kz_byte_source kz_body_source(kz_body_src *s, const kz_buf *b);
+
+/* Runs the export format named by the query's "format" (csv, json, stix) over o's
+ * filters into the reply, as an attachment named kizuna-<what>.<ext>. KZ_EINVAL naming
+ * "format" for an unknown one. */
+kz_rc kz_reply_export(struct kz_req *r, kz_export_opts *o, const char *what);
 
 #endif

@@ -4,6 +4,7 @@
  * ways (406 and 415 otherwise), errors as TAXII error messages, HTTP Basic (the API key
  * as password) or Bearer. Pages are written as text: the objects are STIX text already. */
 #include "http/handlers.h"
+#include "http/http_sharing.h"
 
 #include "http/router.h"
 #include "http/server.h"
@@ -585,22 +586,6 @@ static void record(void *ctx, const char *id, const char *version, kz_stix_outco
     }
 }
 
-typedef struct body_src {
-    const kz_buf *b;
-    size_t at;
-} body_src;
-
-static kz_rc body_read(void *ctx, char *buf, size_t cap, size_t *got, kz_err *err)
-{
-    (void)err;
-    body_src *s = ctx;
-    size_t left = s->b->len - s->at;
-    *got = left < cap ? left : cap;
-    memcpy(buf, s->b->p + s->at, *got);
-    s->at += *got;
-    return KZ_OK;
-}
-
 kz_rc kz_h_taxii_add(kz_req *r)
 {
     kz_taxii_collection col;
@@ -619,8 +604,8 @@ kz_rc kz_h_taxii_add(kz_req *r)
     status st = {json_array(), json_array(), 0, timestamp(r, requested)};
     kz_stix_import_opts o = {.tlp = col.tlp, .min_tlp = col.tlp, .on_object = record, .ctx = &st};
     kz_stix_import_report rep;
-    body_src src = {&r->body, 0};
-    kz_byte_source bs = {body_read, &src};
+    kz_body_src src;
+    kz_byte_source bs = kz_body_source(&src, &r->body);
     if (!st.successes || !st.failures)
         rc = kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
     if (!rc)

@@ -20,6 +20,8 @@ typedef void (*kz_import_reject_fn)(void *ctx, const char *file, uint64_t line, 
 
 typedef struct kz_import_csv_opts {
     const char *path;            /* a file, gzip or not, or "-" for stdin */
+    int fd;                      /* > 0: read this open descriptor (left open) instead of
+                                    opening path, which then only names the input */
     const char *map;             /* "col=field,..."; NULL: the header names the fields */
     bool no_header;              /* the first line is data; columns by number only */
     char delim, comment;         /* 0: ',' and none */

@@ -122,7 +122,8 @@ kz_rc kz_svc_import_csv(kz_call *c, const kz_import_csv_opts *o, kz_import_repor
         im.have_map = true;
     }
     kz_reader *rd = NULL;
-    if ((rc = kz_reader_open(o->path, 0, 0, &rd, &e)))
+    rc = o->fd > 0 ? kz_reader_open_fd(o->fd, o->path, 0, 0, &rd, &e) : kz_reader_open(o->path, 0, 0, &rd, &e);
+    if (rc)
         return kz_fail(c->err, rc, NULL, "%s", e.msg);
     if ((rc = kz_ind_batch_begin(c, &im.batch, "indicator.import"))) {
         kz_reader_close(rd);
