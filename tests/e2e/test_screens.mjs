@@ -30,6 +30,7 @@ const SCREENS = [
     ["incident", () => `/incidents/${world.incident.id}`, true],
     ["new incident", () => "/incidents/new", true],
     ["indicators", () => "/indicators", true],
+    ["import a file", () => "/import", true],
     ["share indicators", () => `/indicators/new?incident=${world.incident.id}`, true],
     ["directory", () => "/directory?state=SG", true],
     ["contact", () => `/directory/${world.contact.id}`, true],

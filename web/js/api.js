@@ -52,3 +52,28 @@ export function query(params) {
     const s = q.toString();
     return s ? `?${s}` : "";
 }
+
+/* Sends file as the raw body of POST path, telling onProgress(sent, total) as the upload
+   goes (fetch cannot); resolves with the JSON answer, rejects with an ApiError. */
+export function upload(path, file, onProgress) {
+    return new Promise((resolve, reject) => {
+        const x = new XMLHttpRequest();
+        x.open("POST", `/api/v1${path}`);
+        x.setRequestHeader("Accept", "application/json");
+        x.setRequestHeader("Content-Type", "application/octet-stream");
+        if (session.csrf) x.setRequestHeader("X-CSRF-Token", session.csrf);
+        x.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+        x.onload = () => {
+            let json = null;
+            try {
+                json = x.responseText ? JSON.parse(x.responseText) : null;
+            } catch (e) {
+                json = null;
+            }
+            if (x.status >= 200 && x.status < 300) resolve(json);
+            else reject(new ApiError(x.status, json, x.getResponseHeader("Retry-After")));
+        };
+        x.onerror = () => reject(new ApiError(0, null, null));
+        x.send(file);
+    });
+}

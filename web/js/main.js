@@ -11,6 +11,7 @@ import { RequestList, RequestPage, RequestNew } from "./views/requests.js";
 import { IncidentList, IncidentPage, IncidentNew, IndicatorList, IndicatorNew } from "./views/incidents.js";
 import { Directory, ContactPage, ContactNew, ContactEdit } from "./views/directory.js";
 import { OrgList, OrgNew, OrgEdit } from "./views/organizations.js";
+import { ImportPage } from "./views/files.js";
 import { CheckList, CheckNew, CheckPage } from "./views/checks.js";
 import { Statistics } from "./views/stats.js";
 import { AdminUsers, AdminKeys, AdminSettings, AdminAudit } from "./views/admin.js";
@@ -28,6 +29,7 @@ const ROUTES = [
     { path: "/incidents/:id", view: IncidentPage, nav: "incidents" },
     { path: "/indicators", view: IndicatorList, nav: "indicators" },
     { path: "/indicators/new", view: IndicatorNew, nav: "indicators" },
+    { path: "/import", view: ImportPage, nav: "indicators" },
     { path: "/directory", view: Directory, nav: "directory" },
     { path: "/directory/new", view: ContactNew, nav: "directory" },
     { path: "/directory/:id", view: ContactPage, nav: "directory" },

@@ -7,6 +7,7 @@ import { navigate, pick, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Tlp, Pager, Loading, errorText } from "../ui.js";
 import { TlpPicker, TLPS } from "./tlp.js";
+import { Downloads } from "./files.js";
 
 const STATUSES = ["open", "contained", "resolved", "closed"];
 const IMPACTS = ["white", "green", "yellow", "red"];
@@ -59,7 +60,8 @@ export class IncidentList extends ListPage {
         const sectors = tax ? tax.nis2.sectors.map((s) => s.value) : [];
         return html`
             <${Heading} text=${t("incidents.title")} />
-            <p><a class="button" href="/incidents/new">${t("incidents.new")}</a></p>
+            <p><a class="button" href="/incidents/new">${t("incidents.new")}</a> <a href="/import">${t("import.title")}</a></p>
+            <${Downloads} endpoint="/incidents" filters=${pick(q, this.filters.filter((n) => n !== "cursor"))} />
             <form class="filters" onSubmit=${this.filter} aria-label=${t("list.filters")}>
                 <${Field} name="q" type="search" label=${t("list.search")} value=${q.get("q")} />
                 <${Field} name="status" label=${t("incident.status")} value=${q.get("status")} options=${options("istatus", STATUSES, t("list.any"))} />
@@ -89,7 +91,9 @@ export class IndicatorList extends ListPage {
     render({ query: q }, { page, error, orgs }) {
         return html`
             <${Heading} text=${t("indicators.title")} />
-            <p><a class="button" href=${q.get("incident") ? `/indicators/new?incident=${q.get("incident")}` : "/indicators/new"}>${t("indicators.paste")}</a></p>
+            <p><a class="button" href=${q.get("incident") ? `/indicators/new?incident=${q.get("incident")}` : "/indicators/new"}>${t("indicators.paste")}</a>
+                ${" "}<a href="/import">${t("import.title")}</a></p>
+            <${Downloads} endpoint="/indicators" filters=${pick(q, this.filters.filter((n) => n !== "cursor"))} />
             <form class="filters" onSubmit=${this.filter} aria-label=${t("list.filters")}>
                 <${Field} name="q" type="search" label=${t("list.search")} value=${q.get("q")} hint=${t("indicators.q_hint")} />
                 <${Field} name="type" label=${t("indicator.type")} value=${q.get("type")} options=${options("itype", TYPES, t("list.any"))} />
