@@ -42,7 +42,8 @@ export function kizuna(...args) {
 
 /* A kizuna server on a fresh database; stop() ends it (SIGTERM) and removes the files. */
 export class Server {
-    static async start() {
+    /* args: more `kizuna serve` options; "{base}" in one stands for the server's URL. */
+    static async start({ args = [] } = {}) {
         const s = new Server();
         s.dir = mkdtempSync(path.join(tmpdir(), "kizuna-e2e-"));
         s.db = path.join(s.dir, "kizuna.db");
@@ -52,7 +53,8 @@ export class Server {
         s.base = `http://127.0.0.1:${s.port}`;
         s.log = [];
         s.proc = spawn(KIZUNA, ["serve", "--db", s.db, "--listen", `127.0.0.1:${s.port}`, "--test-clock",
-            "--scheduler-interval", "1", "--log-level", "warn"], { stdio: ["ignore", "pipe", "pipe"] });
+            "--scheduler-interval", "1", "--log-level", "warn", ...args.map((a) => a.replace("{base}", s.base))],
+            { stdio: ["ignore", "pipe", "pipe"] });
         s.proc.stdout.on("data", (d) => s.log.push(String(d)));
         s.proc.stderr.on("data", (d) => s.log.push(String(d)));
         for (let i = 0; i < 300; i++) {

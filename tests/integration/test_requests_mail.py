@@ -3,6 +3,7 @@ paths that write them: a request's moves, escalation when an acknowledgement is
 overdue, deadline and preservation warnings, communication-check invitations. Delivery
 goes through the persistent outbox: retries with backoff, permanent refusals, and a
 server killed and restarted neither loses nor duplicates a notice."""
+import re
 import signal
 import sqlite3
 import time
@@ -83,7 +84,7 @@ def test_each_move_mails_the_other_side_in_its_language(mail_server, mailbox):
     assert new["Auto-Submitted"] == "auto-generated"
     body = text(new)
     assert "受領確認の期限" in body and "Please call us." in body
-    assert f"https://kizuna.jp.example/api/v1/requests/{rid}" in body
+    assert f"https://kizuna.jp.example/requests/{rid}" in body
     assert new["Message-ID"].endswith("@node.jp.example>")
 
     w.b.post(f"/requests/{rid}/acknowledge")
@@ -215,6 +216,39 @@ def test_old_notices_expire_instead_of_going_out_late(tmp_path):
         assert s.stop() == 0
         if mailbox:
             mailbox.stop()
+
+
+def test_every_link_in_a_request_notice_opens_the_request_in_the_web_interface(mail_server, mailbox):
+    """The recipient of a notice works in a browser: each link goes to the web
+    interface's page of that request (which signs the reader in first), never to the
+    JSON API, whatever the notice (new, acknowledged, message, answered, declined,
+    withdrawn, escalated, overdue)."""
+    s = mail_server
+    w = World(s)
+    answered = w.sent()["id"]
+    w.b.post(f"/requests/{answered}/acknowledge")
+    w.b.post(f"/requests/{answered}/messages", {"message": "Which hospital?"})
+    w.b.post(f"/requests/{answered}/answer", {"message": "Done."})
+    declined = w.sent(urgency="normal")["id"]
+    w.b.post(f"/requests/{declined}/decline", {"message": "Not ours."})
+    withdrawn = w.sent(urgency="normal")["id"]
+    w.a.post(f"/requests/{withdrawn}/withdraw", {"message": "Solved."})
+    escalated = w.sent()["id"]
+    mailbox.wait(9)
+    s.advance(2 * HOUR + 1)
+    got = mailbox.wait(11)
+    for m in got:
+        rid = m["X-Kizuna-Reference"]
+        links = re.findall(r"https?://\S+", text(m))
+        assert links and set(links) == {f"https://kizuna.jp.example/requests/{rid}"}, (m["Subject"], links)
+    assert {answered, declined, withdrawn, escalated} == {m["X-Kizuna-Reference"] for m in got}
+    kinds = {n["kind"] for rid in (answered, declined, withdrawn, escalated) for n in notices(w.a, rid)}
+    assert kinds == {"request.new", "request.acknowledged", "request.message", "request.answered", "request.declined",
+                     "request.withdrawn", "request.escalated", "request.overdue"}
+    # the link's path is the web interface's page, for a reader not signed in yet
+    page = requests.get(f"{s.base}/requests/{answered}", timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert '<script type="module" src="/js/main.js">' in page.text
 
 
 def test_unacknowledged_requests_escalate_along_the_order(mail_server, mailbox):

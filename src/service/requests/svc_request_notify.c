@@ -149,7 +149,8 @@ kz_rc kz__request_notify(kz_call *c, const kz_request *r, const char *kind, cons
         {"note", note ? note : ""},
         {"role", role < 0 ? "" : ja ? role_ja[role] : kz_contact_role_enum.values[role]},
         {"author", org_name(c, c->who.org)},
-        {"link", kz_arena_printf(c->arena, "%s/api/v1/requests/%s", c->node->public_url, r->id)},
+        /* the web interface's page of the request, which signs the reader in first */
+        {"link", kz_arena_printf(c->arena, "%s/requests/%s", c->node->public_url, r->id)},
     };
     return kz_notify(c, kind, to, r->id, NULL, vars, sizeof vars / sizeof *vars);
 }
