@@ -29,7 +29,8 @@ demo: build
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).key
 	@$(KIZUNA) demo --db $(DEMO_DB) --log-level warn > var/demo-init.txt
 	@echo "Kizuna demo: http://$(DEMO_LISTEN)/ (API: http://$(DEMO_LISTEN)/api/v1/health)"
-	@grep -m 1 '^demo user: ' var/demo-init.txt | awk '{print "Sign in as " $$3 " with the password " $$4 " (" $$5 "; one user per organization in var/demo-init.txt)"}'
+	@grep -m 1 '^demo user: .*(analyst' var/demo-init.txt | awk '{print "Sign in as " $$3 " with the password " $$4 " (requests wait on its My work; one user per organization in var/demo-init.txt)"}'
+	@grep -m 1 '^demo user: .*(admin' var/demo-init.txt | awk '{print "Administration: sign in as " $$3 " with the same password"}'
 	@echo "Admin API key: $$(tail -n 1 var/demo-init.txt)"
 	@echo "Try: curl -H \"Authorization: Bearer $$(tail -n 1 var/demo-init.txt)\" 'http://$(DEMO_LISTEN)/api/v1/contacts?state=JP'"
 	@echo "Stop with Ctrl-C."

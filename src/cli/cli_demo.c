@@ -1,5 +1,5 @@
-/* kizuna demo: create a database filled with the fictitious demo directory and one
- * finished communication check. The whole history is written as if it had happened
+/* kizuna demo: create a database filled with the fictitious demo directory, one
+ * finished communication check and a few open requests between states. The whole history is written as if it had happened
  * over the last days (the clock is moved back, then forward answer by answer), so
  * that the check statistics and the audit chain look like real use. */
 #include "cli/cli.h"
@@ -12,11 +12,12 @@
 #include "service/directory/keys.h"
 #include "service/core/node.h"
 #include "service/directory/users.h"
+#include "service/requests/requests.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { MINUTE_MS = 60 * 1000, DAY_MS = 24 * 60 * MINUTE_MS };
+enum { MINUTE_MS = 60 * 1000, HOUR_MS = 60 * MINUTE_MS, DAY_MS = 24 * HOUR_MS };
 
 typedef struct answer {
     const char *contact;
@@ -134,6 +135,53 @@ static kz_rc demo_users(kz_call *c, kz_demo_data *d, kz_arena *ar)
     return rc;
 }
 
+static const char *org_named(const kz_demo_data *d, const char *name)
+{
+    for (size_t i = 0; i < d->n_orgs; i++)
+        if (strcmp(d->orgs[i].org.name, name) == 0)
+            return d->orgs[i].org.id;
+    return NULL;
+}
+
+/* The moves the recipient makes; the sender makes the others. */
+static bool recipient_moves(int move)
+{
+    return move == KZ_MV_ACKNOWLEDGE || move == KZ_MV_START || move == KZ_MV_ANSWER || move == KZ_MV_DECLINE;
+}
+
+/* One demo request, created and moved by each side in turn (the call acts as the
+ * organization whose move it is), as if sent q->hours_ago. */
+static kz_rc demo_request(kz_call *c, const kz_demo_data *d, kz_demo_request *q)
+{
+    const char *from = org_named(d, q->from), *to = org_named(d, q->to);
+    if (!from || !to)
+        return kz_fail(c->err, KZ_EINVAL, "requests", "no demo organization called %s", from ? q->to : q->from);
+    q->request.to_organization = (char *)to;
+    kz_clock_advance(-q->hours_ago * HOUR_MS);
+    c->who.org = from;
+    kz_rc rc = kz_svc_request_create(c, &q->request, NULL);
+    for (size_t m = 0; !rc && m < q->n_moves; m++) {
+        kz_request_post post = {m == 0 ? q->message : NULL, NULL, 0};
+        kz_request out;
+        unsigned allowed;
+        kz_clock_advance(10 * MINUTE_MS);
+        c->who.org = recipient_moves(q->moves[m]) ? to : from;
+        rc = kz_svc_request_move(c, q->request.id, q->moves[m], &post, &out, &allowed);
+    }
+    kz_clock_advance(-kz_clock_advance(0));
+    return rc;
+}
+
+static kz_rc demo_requests(kz_call *c, kz_demo_data *d)
+{
+    const char *node_org = c->who.org;
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < d->n_requests; i++)
+        rc = demo_request(c, d, &d->requests[i]);
+    c->who.org = node_org;
+    return rc;
+}
+
 static int seed(const kz_args *a, const char *db, kz_demo_data *d, kz_arena *ar)
 {
     kz_err err;
@@ -169,11 +217,13 @@ static int seed(const kz_args *a, const char *db, kz_demo_data *d, kz_arena *ar)
     }
     if (!rc)
         rc = demo_users(&c, d, ar);
+    if (!rc)
+        rc = demo_requests(&c, d);
     kz_node_close(node);
     if (rc)
         return kz_cli_error(a, "%s%s%s", err.field[0] ? err.field : "", err.field[0] ? ": " : "", err.msg);
-    printf("Created demo database %s: %zu organizations, %zu contacts, one finished check.\n", db,
-           d->n_orgs, ids.n);
+    printf("Created demo database %s: %zu organizations, %zu contacts, one finished check, %zu open requests.\n",
+           db, d->n_orgs, ids.n, d->n_requests);
     printf("The admin API key follows; it is shown only this once:\n%s\n", key);
     kz_wipe(key, sizeof key);
     return 0;
@@ -207,7 +257,8 @@ const kz_cmd kz_cmd_demo = {
     "demo", "--db FILE [--data FILE]", "create a database with fictitious demo data",
     "Like init, then loads the demo directory (states, organizations, contacts at .example\n"
     "domains) and a communication check sent a week ago with its answers, so that the\n"
-    "statistics are not empty, and one user of the web interface per organization\n"
+    "statistics are not empty, a few open requests between states (so that My work is\n"
+    "not empty), and one user of the web interface per organization\n"
     "(\"demo user: EMAIL PASSWORD (ROLE, ORGANIZATION)\" lines). Prints the admin API key last.",
     opts, run, 0, 0,
 };

@@ -46,6 +46,40 @@ static kz_rc load_org(json_t *jo, kz_arena *a, kz_demo_org *d, kz_err *err)
     return rc;
 }
 
+static kz_rc load_request(json_t *jr, kz_arena *a, kz_demo_request *d, kz_err *err)
+{
+    const char *from = NULL, *to = NULL, *message = NULL;
+    json_int_t hours = 0;
+    json_t *moves = NULL, *body = NULL;
+    json_error_t je;
+    if (json_unpack_ex(jr, &je, JSON_STRICT, "{s:s, s:s, s:o, s:o, s?s, s?I}", "from", &from, "to", &to, "moves",
+                       &moves, "request", &body, "message", &message, "hours_ago", &hours) != 0 ||
+        !json_is_array(moves) || !json_is_object(body))
+        return kz_fail(err, KZ_EINVAL, NULL, "%s", je.text[0] ? je.text : "moves must be a list, request an object");
+    if (json_array_size(moves) > KZ_DEMO_MOVES_MAX)
+        return kz_fail(err, KZ_EINVAL, "moves", "at most %d moves", KZ_DEMO_MOVES_MAX);
+    d->from = kz_arena_strdup(a, from);
+    d->to = kz_arena_strdup(a, to);
+    d->message = message ? kz_arena_strdup(a, message) : NULL;
+    d->hours_ago = hours;
+    for (size_t i = 0; i < json_array_size(moves); i++) {
+        const char *m = json_string_value(json_array_get(moves, i));
+        if ((d->moves[i] = m ? kz_enum_parse(&kz_request_move_enum, m) : -1) < 0)
+            return kz_fail(err, KZ_EINVAL, "moves", "moves[%zu] is not a move of a request", i);
+        d->n_moves++;
+    }
+    json_t *copy = json_copy(body);
+    if (!copy)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    /* the recipient's id is known only once it is created; the loader fills it in */
+    json_object_set_new(copy, "to_organization", json_string("00000000-0000-4000-8000-000000000000"));
+    kz_rc rc = kz_json_decode(copy, &kz_request_schema, &d->request, KZ_DECODE_CREATE, a, NULL, err);
+    json_decref(copy);
+    if (rc)
+        kz_err_prefix(err, "request.");
+    return rc;
+}
+
 kz_rc kz_demo_load(const char *path, kz_arena *a, kz_demo_data *out, kz_err *err)
 {
     json_error_t je;
@@ -57,11 +91,12 @@ kz_rc kz_demo_load(const char *path, kz_arena *a, kz_demo_data *out, kz_err *err
     kz_rc rc = KZ_OK;
     const char *org_name = NULL, *state = NULL, *role = NULL;
     json_int_t days = 7, deadline = 48, every = 0;
-    json_t *orgs = NULL;
-    if (json_unpack_ex(root, &je, 0, "{s:{s:s, s:s}, s?{s?I, s?I}, s?{s?s, s?I}, s:o}", "node",
+    json_t *orgs = NULL, *requests = NULL;
+    if (json_unpack_ex(root, &je, 0, "{s:{s:s, s:s}, s?{s?I, s?I}, s?{s?s, s?I}, s:o, s?o}", "node",
                        "org_name", &org_name, "state", &state, "check", "days_ago", &days,
                        "deadline_hours", &deadline, "schedule", "role", &role, "every_days",
-                       &every, "organizations", &orgs) != 0 || !json_is_array(orgs)) {
+                       &every, "organizations", &orgs, "requests", &requests) != 0 || !json_is_array(orgs) ||
+        (requests && !json_is_array(requests))) {
         rc = kz_fail(err, KZ_EINVAL, NULL, "%s: %s", path, je.text);
         goto done;
     }
@@ -80,6 +115,18 @@ kz_rc kz_demo_load(const char *path, kz_arena *a, kz_demo_data *out, kz_err *err
         if (rc) {
             char at[40];
             snprintf(at, sizeof at, "organizations[%zu].", i);
+            kz_err_prefix(err, at);
+        }
+    }
+    out->n_requests = json_array_size(requests);
+    out->requests = kz_arena_calloc(a, out->n_requests ? out->n_requests : 1, sizeof *out->requests);
+    if (!rc && !out->requests)
+        rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    for (size_t i = 0; !rc && i < out->n_requests; i++) {
+        rc = load_request(json_array_get(requests, i), a, &out->requests[i], err);
+        if (rc) {
+            char at[40];
+            snprintf(at, sizeof at, "requests[%zu].", i);
             kz_err_prefix(err, at);
         }
     }

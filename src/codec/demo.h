@@ -3,6 +3,7 @@
 #define KZ_CODEC_DEMO_H
 
 #include "model/directory.h"
+#include "model/request.h"
 #include "util/arena.h"
 
 typedef struct kz_demo_contact {
@@ -16,6 +17,20 @@ typedef struct kz_demo_org {
     size_t n_contacts;
 } kz_demo_org;
 
+enum { KZ_DEMO_MOVES_MAX = 4 };
+
+/* A request between two organizations of the demo directory, sent hours_ago and moved
+ * along `moves` (kz_request_move, each made by the side it belongs to), so that "My
+ * work" has something waiting. */
+typedef struct kz_demo_request {
+    const char *from, *to;          /* organization names of the demo directory */
+    kz_request request;             /* to_organization is filled in by the loader */
+    const char *message;            /* sent with the request; may be NULL */
+    int moves[KZ_DEMO_MOVES_MAX];
+    size_t n_moves;
+    int64_t hours_ago;
+} kz_demo_request;
+
 typedef struct kz_demo_data {
     const char *node_org_name, *node_state;
     int64_t check_days_ago, check_deadline_hours;
@@ -23,6 +38,8 @@ typedef struct kz_demo_data {
     int64_t schedule_every_days;
     kz_demo_org *orgs;
     size_t n_orgs;
+    kz_demo_request *requests;
+    size_t n_requests;
 } kz_demo_data;
 
 /* Parses path; everything lands in a. KZ_EINVAL naming the organization/contact and

@@ -3,6 +3,8 @@ check and the admin key on the last line, served as the README's tour expects.""
 import json
 import subprocess
 
+import requests
+
 from conftest import KIZUNA, ROOT, Client, free_port, run_kizuna, wait_until_serving
 
 DATA = ROOT / "demo" / "directory.json"
@@ -31,6 +33,22 @@ def test_demo_database_serves_the_tour(tmp_path):
         answering = [p for p in contacts if p.get("answer_after_minutes") is not None]
         assert sum(r["answered"] for r in rows) == len(answering)
         assert all(r["median_seconds"] is not None for r in rows if r["answered"]), rows
+        # My work is not empty: the Japanese CSIRT's demo user has requests waiting
+        users = [line.split() for line in out.stdout.splitlines() if line.startswith("demo user: ")]
+        email, password = next((u[2], u[3]) for u in users if u[2] == "demo@csirt.jp.example")
+        web = requests.Session()
+        signed = web.post(f"{c.base}/api/v1/session", json={"email": email, "password": password}, timeout=10)
+        assert signed.status_code == 200, signed.text
+        inbox = web.get(f"{c.base}/api/v1/requests", params={"box": "inbox"}, timeout=10).json()["items"]
+        outbox = web.get(f"{c.base}/api/v1/requests", params={"box": "outbox"}, timeout=10).json()["items"]
+        want = data["requests"]
+        jp = "National CSIRT of Japan (fictitious)"
+        assert sorted(r["subject"] for r in inbox) == sorted(q["request"]["subject"] for q in want if q["to"] == jp)
+        assert sorted(r["subject"] for r in outbox) == sorted(q["request"]["subject"] for q in want if q["from"] == jp)
+        assert {r["status"] for r in inbox + outbox} <= {"sent", "acknowledged"}, "every demo request is open"
+        assert any(r["status"] == "acknowledged" for r in inbox) and any(r["status"] == "sent" for r in inbox)
+        assert all("acknowledge" in web.get(f"{c.base}/api/v1/requests/{r['id']}", timeout=10).json()["moves"]
+                   for r in inbox if r["status"] == "sent"), "they wait for the Japanese CSIRT's move"
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0
