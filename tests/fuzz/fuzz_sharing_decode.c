@@ -1,5 +1,6 @@
 /* Fuzz target: request bodies of the sharing endpoints. The first byte picks the
- * schema (incident, indicator, sighting, timeline entry) and create or update mode;
+ * schema (incident, indicator, sighting, timeline entry, the sharing of a draft asked
+ * about by POST /tlp/audience) and create or update mode;
  * the rest is the JSON body. What decodes is written back as JSON text and as a CSV
  * line, and the CSV line must read back as one record with one field per column. */
 #include "fuzz_target.h"
@@ -13,6 +14,7 @@
 
 static const kz_schema *const schemas[] = {
     &kz_incident_schema, &kz_indicator_schema, &kz_sighting_schema, &kz_timeline_schema,
+    &kz_sharing_draft_schema,
 };
 
 static size_t columns(const kz_schema *s)
@@ -27,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    const kz_schema *s = schemas[data[0] % (sizeof schemas / sizeof *schemas)];
+    const kz_schema *s = schemas[(data[0] & 0x7f) % (sizeof schemas / sizeof *schemas)];
     kz_decode_mode mode = (data[0] & 0x80) ? KZ_DECODE_UPDATE : KZ_DECODE_CREATE;
     json_t *j = json_loadb((const char *)data + 1, size - 1, JSON_REJECT_DUPLICATES, NULL);
     if (!j)
@@ -37,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         kz_indicator ind;
         kz_sighting sig;
         kz_timeline_entry tl;
+        kz_sharing_draft draft;
     } obj;
     memset(&obj, 0, sizeof obj);
     kz_arena a;
