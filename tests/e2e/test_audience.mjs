@@ -66,6 +66,10 @@ for (const lang of ["en", "ja"]) {
         const stored = await server.api("GET", `/incidents/${id}/audience`, undefined, a.key);
         assert.deepEqual(stored.organizations.map((o) => o.id).sort(), [a.org.id, c.org.id].sort());
         await assert.rejects(server.api("GET", `/incidents/${id}`, undefined, b.key), /404/);
+        const shown = page.getByRole("list", { name: msg(lang, "incident.audience") });
+        await shown.waitFor();
+        assert.deepEqual((await shown.getByRole("listitem").allTextContents()).sort(),
+            [line(lang, a.org, "source"), line(lang, c.org, "recipient")].sort(), "the saved incident's page says who sees it");
         assert.equal(await missingMessages(page), "");
         assert.deepEqual(page.problems, []);
         await page.context().close();

@@ -6,7 +6,7 @@ import { get, post, patch, query } from "../api.js";
 import { navigate, pick, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Tlp, Pager, Loading, errorText } from "../ui.js";
-import { TlpPicker, TLPS } from "./tlp.js";
+import { TlpPicker, TLPS, Audience } from "./tlp.js";
 import { Downloads } from "./files.js";
 
 const STATUSES = ["open", "contained", "resolved", "closed"];
@@ -118,7 +118,8 @@ export class IndicatorList extends ListPage {
 export class IncidentPage extends Component {
     constructor() {
         super();
-        this.state = { i: null, indicators: null, error: null, noteError: null, editError: null, saved: false, orgs: null, busy: false };
+        this.state = { i: null, indicators: null, error: null, noteError: null, editError: null, saved: false, orgs: null, busy: false,
+            audience: null, audienceError: null };
         this.form = createRef();
         this.edit = createRef();
     }
@@ -148,6 +149,12 @@ export class IncidentPage extends Component {
             this.setState({ i, indicators, orgs });
         } catch (error) {
             this.setState({ error });
+            return;
+        }
+        try {
+            this.setState({ audience: await get(`/incidents/${id}/audience`), audienceError: null });
+        } catch (audienceError) {
+            this.setState({ audienceError });
         }
     }
 
@@ -166,7 +173,7 @@ export class IncidentPage extends Component {
         }
     };
 
-    render({ user }, { i, indicators, error, noteError, editError, saved, orgs, busy }) {
+    render({ user }, { i, indicators, error, noteError, editError, saved, orgs, busy, audience, audienceError }) {
         if (error) return html`<${Heading} text=${t("incident.title")} /><p class="error" role="alert">${errorText(error)}</p>`;
         if (!i) return html`<${Loading} />`;
         const facts = [["incident.organization", orgName(orgs, i.organization)], ["incident.status", tv("istatus", i.status)],
@@ -179,6 +186,10 @@ export class IncidentPage extends Component {
             <${Heading} text=${i.title} />
             <dl class="facts">${facts.map(([k, v]) => html`<dt>${t(k)}</dt><dd>${v}</dd>`)}</dl>
             ${i.description ? html`<p class="text">${i.description}</p>` : null}
+            <section aria-labelledby="h-audience">
+                <h2 id="h-audience">${t("incident.audience")}</h2>
+                <${Audience} audience=${audience} error=${audienceError} label=${t("incident.audience")} />
+            </section>
             ${user.role !== "viewer" && (user.role === "admin" || user.organization === i.organization) ? html`
             <section aria-labelledby="h-edit">
                 <h2 id="h-edit">${t("incident.edit")}</h2>

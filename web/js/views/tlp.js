@@ -22,15 +22,15 @@ function sharingOf(fieldset) {
     };
 }
 
-/* The answer of POST /tlp/audience, in words and as a list of organizations. */
-function Audience({ audience, error }) {
+/* The answer of POST /tlp/audience (or GET …/audience), in words and as a list. */
+export function Audience({ audience, error, label = t("tlp.audience") }) {
     if (error) return html`<p class="error">${errorText(error)}</p>`;
     if (!audience) return null;
     const n = audience.count;
     if (audience.anyone) return html`<p>${t("tlp.audience_anyone", { n })}</p>`;
     if (audience.tlp === "green") return html`<p>${t("tlp.audience_members", { n })}</p>`;
     return html`<p>${t("tlp.audience_named", { n })}</p>
-        <ul aria-label=${t("tlp.audience")}>${audience.organizations.map((o) => html`<li>${t("tlp.audience_org",
+        <ul aria-label=${label}>${audience.organizations.map((o) => html`<li>${t("tlp.audience_org",
             { organization: o.name, state: o.state, why: tv("audience", o.why) })}</li>`)}</ul>`;
 }
 
