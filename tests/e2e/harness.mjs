@@ -42,12 +42,15 @@ export function kizuna(...args) {
 
 /* A kizuna server on a fresh database; stop() ends it (SIGTERM) and removes the files. */
 export class Server {
-    /* args: more `kizuna serve` options; "{base}" in one stands for the server's URL. */
-    static async start({ args = [] } = {}) {
+    /* args: more `kizuna serve` options; "{base}" in one stands for the server's URL.
+       demo: the database of `kizuna demo` (its output in s.initOutput) instead of init. */
+    static async start({ args = [], demo = false } = {}) {
         const s = new Server();
         s.dir = mkdtempSync(path.join(tmpdir(), "kizuna-e2e-"));
         s.db = path.join(s.dir, "kizuna.db");
-        const out = kizuna("init", "--db", s.db, "--org-name", "Test node operator", "--state", "JP");
+        const out = demo ? kizuna("demo", "--db", s.db, "--data", path.join(ROOT, "demo/directory.json"), "--log-level", "warn")
+            : kizuna("init", "--db", s.db, "--org-name", "Test node operator", "--state", "JP");
+        s.initOutput = out;
         s.adminKey = out.trim().split("\n").pop();
         s.port = await freePort();
         s.base = `http://127.0.0.1:${s.port}`;
