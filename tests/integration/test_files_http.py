@@ -106,3 +106,20 @@ def test_exports_are_what_the_caller_may_see(world):
     assert inc["id"]
     assert_error(keys["S"].get("/indicators/export", {"format": "pdf"}), 400, "format")
     assert_error(keys["S"].get("/indicators/export", {"format": "csv", "type": "nope"}), 400, "type")
+
+
+def test_an_upload_with_the_session_cookie_needs_the_csrf_token(world):
+    from test_accounts import Browser, new_user
+    s, orgs, keys = world
+    new_user(s, "uploader@jp.example", org=orgs["S"], role="analyst")
+    b = Browser(s)
+    assert b.sign_in("uploader@jp.example").status_code == 200
+    url = b.url("/indicators/import?format=csv&tlp=green")
+    refused = b.s.post(url, data=FEED.encode(), timeout=30)
+    assert_error(refused, 403, "X-CSRF-Token")
+    assert keys["S"].get("/indicators", {"q": "upload.example"}).json()["items"] == []
+    done = b.s.post(url, data=FEED.encode(), headers={"X-CSRF-Token": b.csrf}, timeout=30)
+    assert done.status_code == 200 and done.json()["created"] == 3, done.text
+    # a download is a plain GET: the cookie alone
+    got = b.get("/indicators/export", params={"format": "csv", "type": "domain", "q": "upload.example"})
+    assert got.status_code == 200 and "upload.example" in got.text
