@@ -75,7 +75,7 @@ test("a STIX bundle is imported in Japanese; the refused object is listed", asyn
     const page = await signedInPage(browser, server, b.user, "ja");
     await page.goto("/import");
     await page.getByLabel(msg("ja", "import.file")).setInputFiles({ name: "bundle.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(bundle)) });
-    await page.getByLabel(msg("ja", "import.format")).selectOption("stix");
+    assert.equal(await page.getByLabel(msg("ja", "import.format")).inputValue(), "stix", "a .json file is taken for STIX");
     await page.getByRole("radio", { name: msg("ja", "tlp.green") }).check();
     await page.getByRole("button", { name: msg("ja", "import.submit") }).click();
     const refused = page.getByRole("list", { name: msg("ja", "import.rejected_list") });

@@ -33,6 +33,13 @@ export class ImportPage extends Component {
         }
     }
 
+    /* A .json file is most likely a STIX bundle: the format follows the file chosen. */
+    chosen = (e) => {
+        const f = e.target.files[0];
+        const select = this.form.current && this.form.current.querySelector("select[name=format]");
+        if (f && select) select.value = /\.json(\.gz)?$/i.test(f.name) ? "stix" : "csv";
+    };
+
     submit = async (e) => {
         e.preventDefault();
         const form = this.form.current;
@@ -76,7 +83,7 @@ export class ImportPage extends Component {
             <form ref=${this.form} onSubmit=${this.submit} novalidate>
                 <div class="field">
                     <label for="f-file">${t("import.file")}</label>
-                    <input type="file" id="f-file" name="file" accept=".csv,.txt,.json,.gz" aria-invalid=${ferr ? "true" : undefined}
+                    <input type="file" id="f-file" name="file" accept=".csv,.txt,.json,.gz" onChange=${this.chosen} aria-invalid=${ferr ? "true" : undefined}
                         aria-describedby=${`f-file-hint${ferr ? " f-file-error" : ""}`} />
                     <p class="hint" id="f-file-hint">${t("import.file_hint")}</p>
                     ${ferr ? html`<p class="error" id="f-file-error">${errorText(error)}</p>` : null}
