@@ -69,7 +69,7 @@ static kz_rc id_list(kz_req *r, const char *name, kz_strlist *out)
         end = strchr(p, ',');
         if (end)
             *end++ = '\0';
-        kz_rc rc = kz_check_uuid(p, name, &r->err);
+        kz_rc rc = kz_valid_uuid(p, name, &r->err);
         if (rc)
             return rc;
         out->v[out->n++] = p;

@@ -49,7 +49,7 @@ static const kz_field incident_fields[] = {
 SCHEMA(kz_incident_schema, "incident", incident_fields);
 
 static const kz_field sharing_draft_fields[] = {
-    F(kz_sharing_draft, organization, KZ_FT_STR, 0, 36, NULL, kz_check_uuid),
+    F(kz_sharing_draft, organization, KZ_FT_STR, 0, 36, NULL, kz_valid_uuid),
     SHARING(kz_sharing_draft, KZ_FF_REQUIRED),
 };
 SCHEMA(kz_sharing_draft_schema, "sharing", sharing_draft_fields);
