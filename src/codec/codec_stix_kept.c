@@ -303,6 +303,23 @@ static kz_rc put_markings(kz_buf *b, const member *m, size_t n, int tlp, unsigne
     return rc;
 }
 
+void kz_stix_each_marking_ref(const char *json, void (*fn)(void *ctx, const char *id), void *ctx)
+{
+    size_t n;
+    member found[MEMBERS_MAX];
+    if (!members(json, strlen(json), found, &n))
+        return;
+    json_t *refs = parse(find(found, n, "object_marking_refs"));
+    size_t i;
+    json_t *v;
+    json_array_foreach(refs, i, v) {
+        const char *id = json_string_value(v);
+        if (id)
+            fn(ctx, id);
+    }
+    json_decref(refs);
+}
+
 kz_rc kz_stix_write_kept(kz_buf *b, const char *json, int tlp, const kz_strlist *recipients, bool allow_clients,
                          unsigned *markings)
 {

@@ -219,5 +219,5 @@ kz_rc kz_stix_write_bundle_head(kz_buf *b)
 {
     char id[KZ_UUID_TEXT];
     kz_uuid4(id);
-    return kz_buf_printf(b, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", id);
+    return kz_buf_printf(b, "{\"type\":\"bundle\",\"id\":\"bundle--%s\"", id);
 }

@@ -166,6 +166,11 @@ kz_rc kz_stix_write_sighting(kz_buf *b, const kz_sighting *s);
 kz_rc kz_stix_write_kept(kz_buf *b, const char *json, int tlp, const kz_strlist *recipients, bool allow_clients,
                          unsigned *markings);
 
+/* Calls fn for each marking definition id a kept text's object_marking_refs names, TLP
+ * or not, in the order written; nothing for a text that is not a compact object or has
+ * no such refs. The id lives until fn returns. */
+void kz_stix_each_marking_ref(const char *json, void (*fn)(void *ctx, const char *id), void *ctx);
+
 /* 1 << label for the TLP 2.0 marking definitions, 1 << (5 + i) for the TLP 1.0 ones
  * (white, green, amber, red); 0 for any other id. */
 unsigned kz_stix_marking_bit(const char *id);
@@ -176,7 +181,8 @@ kz_rc kz_stix_write_marking_bit(kz_buf *b, unsigned bit);
  * (numbers, strings, the order of keys) byte for byte. NULL when out of memory. */
 char *kz_stix_squeeze(kz_arena *a, const char *text, size_t len, size_t *out_len);
 
-/* '{"type":"bundle","id":"bundle--<uuid>","objects":[' with a new random id. */
+/* '{"type":"bundle","id":"bundle--<uuid>"' with a new random id; the caller writes
+ * ',"objects":[...]' only when there is an object (an empty list is not allowed). */
 kz_rc kz_stix_write_bundle_head(kz_buf *b);
 
 /* The STIX id of a Kizuna object: "indicator--<id>". Kizuna ids are UUIDs that STIX

@@ -365,7 +365,7 @@ static kz_rc next_param(kz_req *r, kz_taxii_filter *f)
     int used = 0;
     errno = 0;
     if (strlen(v) > 80 || sscanf(v, "%lld-%c-%16llx-%16[0-9a-f]%n", &added, &kind, &sealed, tag, &used) != 4 ||
-        errno || (size_t)used != strlen(v) || added < 0 || !strchr("irsxmo", kind))
+        errno || (size_t)used != strlen(v) || added < 0 || !strchr("irsxmok", kind))
         return kz_fail(&r->err, KZ_EINVAL, "next", "next must be a value from a previous page");
     uint64_t row = kz_cursor_open(sealed);
     long long n = (long long)row;
@@ -422,7 +422,7 @@ static char *timestamp(kz_req *r, kz_time t)
  * time it was stored (an object without created or modified). */
 static const char *row_version(kz_req *r, const kz_taxii_row *row)
 {
-    if (row->kind == 'x' && row->version && row->version[0])
+    if ((row->kind == 'x' || row->kind == 'k') && row->version && row->version[0])
         return row->version;
     return timestamp(r, row->modified);  /* an observable's: when it came (the import's time) */
 }

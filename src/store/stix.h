@@ -24,6 +24,12 @@ kz_rc kz_store_stix_put(kz_db *db, const kz_stix_object *o, bool *added, kz_err 
 typedef kz_rc (*kz_stix_kept_fn)(const kz_stix_object *o, void *ctx);
 kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_kept_fn fn, void *ctx, kz_err *err);
 
+/* Calls fn for each version of the kept identity or marking definition stix_id (the
+ * first text stored of each version, whatever its source), oldest first. No viewer: it
+ * is for what a served object refers to (created_by_ref, object_marking_refs), which is
+ * served with that object (svc_stix_export.c); the caller has asked kz_visible of it. */
+kz_rc kz_store_stix_referred_each(kz_db *db, const char *stix_id, kz_stix_kept_fn fn, void *ctx, kz_err *err);
+
 /* Calls fn for each stored STIX text (every version, in the order added) of the native
  * object kz_id of kind ('i', 'r', 's') that v may see, or of every native object of
  * that kind when kz_id is NULL; the row's sharing is the native object's. */
@@ -74,7 +80,9 @@ typedef struct kz_taxii_filter {
 
 /* One entry of a collection: kind 'i' indicator, 'r' incident (as a report), 's'
  * sighting, 'x' stored text (kept object, or an imported native object's version),
- * 'o' organization (as an identity), 'm' the label's marking definition. */
+ * 'o' organization (as an identity), 'k' a kept identity or marking definition that
+ * an object of the page's label the viewer may see refers to (its text served as kept),
+ * 'm' the label's marking definition. */
 typedef struct kz_taxii_row {
     char kind;
     int64_t n;
@@ -82,9 +90,9 @@ typedef struct kz_taxii_row {
     char *kz_id;                 /* the Kizuna id ('i', 'r', 's') */
     int64_t added;               /* date_added in microseconds, strictly increasing */
     kz_time modified;
-    char *version;               /* 'x': as written */
+    char *version;               /* 'x', 'k': as written */
     char *spec_version;
-    char *json;                  /* 'x' */
+    char *json;                  /* 'x', 'k' */
     char *source;                /* the source organization, the sharing the row is
                                     served under and its recipients */
     int tlp;

@@ -61,15 +61,35 @@ static kz_rc each_row(kz_db *db, sqlite3_stmt *s, kz_stix_kept_fn fn, void *ctx,
     return out;
 }
 
+/* A kept version stored under several sources is served once: its first text the viewer
+ * (?1) may see. */
+#define FIRST_OF_VERSION                                                                   \
+    " AND n = (SELECT min(d.n) FROM stix_shared d WHERE d.id = stix_shared.id"               \
+    " AND d.version = stix_shared.version AND d.kz_kind IS NULL"                              \
+    " AND kz_visible(?1, d.tlp, d.source, d.recipients, d.allow_clients))"
+
 kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_kept_fn fn, void *ctx, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT " STIX_COLS " FROM stix_shared"
                                    " WHERE kz_kind IS NULL AND (?2 IS NULL OR tlp = ?2)"
-                                   " AND kz_visible(?1, tlp, source, recipients, allow_clients) ORDER BY added, n", err);
+                                   " AND kz_visible(?1, tlp, source, recipients, allow_clients)"
+                                   FIRST_OF_VERSION " ORDER BY added, n", err);
     if (!s)
         return KZ_ESTORE;
     kz__bind_viewer(s, 1, v);
     kz__bind_text(s, 2, tlp >= 0 ? kz_enum_name(&kz_tlp_enum, tlp) : NULL);
+    return each_row(db, s, fn, ctx, err);
+}
+
+kz_rc kz_store_stix_referred_each(kz_db *db, const char *stix_id, kz_stix_kept_fn fn, void *ctx, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT " STIX_COLS " FROM stix_objects WHERE n IN"
+                                   " (SELECT min(n) FROM stix_objects WHERE id = ?1 AND kz_kind IS NULL"
+                                   " AND type IN ('identity', 'marking-definition') GROUP BY version)"
+                                   " ORDER BY modified, n", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_TRANSIENT);
     return each_row(db, s, fn, ctx, err);
 }
 
@@ -192,9 +212,12 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
  * that text, each of its versions a kept row read through stix_shared, which gives it
  * the native's sharing. The collection also holds what its objects refer to: the
  * organizations of the directory that are their sources or creators, as identities
- * ('o'), and the label's marking definition ('m'), each dated just before the first
- * object that refers to it (object dates are 4 us apart), so that date_added stays
- * strictly increasing and a client paging by it meets them before that object. */
+ * ('o'), the kept identities and marking definitions they name as created_by_ref or in
+ * object_marking_refs ('k': served with the objects that refer to them, to whoever may
+ * see one of those, as kept), and the label's marking definition ('m'), each dated just
+ * before the first object that refers to it (object dates are 4 us apart), so that
+ * date_added stays strictly increasing and a client paging by it meets them before that
+ * object. One (id, version) stored under several sources is listed once. */
 
 /* The date_added of a row of table (alias X): its own, else from its epoch. */
 #define DATE_ADDED(t, x)                                                                   \
@@ -263,9 +286,24 @@ static const char taxii_sql[] =
     " firsts(org, added) AS (SELECT org, min(added) FROM"
     "  (SELECT org, added FROM objs UNION ALL SELECT creator, added FROM objs WHERE creator IS NOT NULL)"
     "  GROUP BY org),"
+    " marks(id, added) AS (SELECT m.value, min(o.added) FROM objs o JOIN stix_objects j ON j.n = o.n,"
+    "  json_each(j.json, '$.object_marking_refs') m"
+    "  WHERE o.k = 'x' AND instr(j.json, '\"object_marking_refs\"') GROUP BY m.value),"
+    " refd(id, added) AS (SELECT 'identity--' || org, added FROM firsts UNION ALL SELECT id, added FROM marks),"
+    " kept_refs AS MATERIALIZED (SELECT min(j.n) AS n, r.added - 3 AS added, j.id, j.modified, j.version,"
+    "  j.spec_version, j.type FROM refd r JOIN stix_objects j ON j.id = r.id"
+    "  WHERE j.kz_kind IS NULL AND j.type IN ('identity', 'marking-definition')"
+    "  AND r.id NOT IN (SELECT id FROM objs WHERE k = 'x')"
+    "  AND r.id NOT IN (SELECT 'identity--' || id FROM organizations) GROUP BY j.id, j.version),"
     " page AS (SELECT * FROM ("
     "  SELECT k, n, id, kz_id, added, modified, version, spec_version, type, tlp, recipients, allow_clients, org"
-    "   FROM objs WHERE ?8 >= 2 OR iif(?8 = 1, earliest, latest)"
+    "   FROM objs o1 WHERE (?8 >= 2 OR iif(?8 = 1, earliest, latest))"
+    "   AND (k != 'x' OR id NOT IN (SELECT id FROM multi) OR n = (SELECT min(d.n) FROM objs d"
+    "    WHERE d.k = 'x' AND d.id = o1.id AND d.version IS o1.version))"
+    "  UNION ALL"
+    "  SELECT 'k', n, id, NULL, added, modified, version, spec_version, type, NULL, NULL, 0, NULL"
+    "   FROM kept_refs r1 WHERE ?8 >= 2 OR modified = (SELECT iif(?8 = 1, min(q.modified), max(q.modified))"
+    "    FROM kept_refs q WHERE q.id = r1.id)"
     "  UNION ALL"
     "  SELECT 'o', g.n, 'identity--' || g.id, g.id, f.added - 2, g.modified, NULL, '2.1', 'identity', NULL, NULL, 0,"
     "   NULL"
@@ -281,7 +319,8 @@ static const char taxii_sql[] =
     " AND (added, k, n) > (?10, ?11, ?12)"
     " ORDER BY added, k, n LIMIT ?7)"
     "SELECT p.k, p.n, p.id, p.kz_id, p.added, p.modified, p.version, p.spec_version, j.json, p.tlp, p.recipients,"
-    " p.allow_clients, p.org FROM page p LEFT JOIN stix_objects j ON p.k = 'x' AND j.n = p.n ORDER BY p.added, p.k, p.n";
+    " p.allow_clients, p.org FROM page p LEFT JOIN stix_objects j ON p.k IN ('x', 'k') AND j.n = p.n"
+    " ORDER BY p.added, p.k, p.n";
 
 kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *f, kz_arena *a,
                           kz_taxii_row **rows, size_t *n, bool *more, kz_err *err)
@@ -333,7 +372,7 @@ kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *
         r->tlp = tlp ? kz_enum_parse(&kz_tlp_enum, tlp) : f->tlp;
         r->allow_clients = sqlite3_column_int(s, 11) != 0;
         r->source = kz__col_text(s, 12, a);
-        if (!r->id || !r->spec_version || (r->kind == 'x' && !r->json) || kz__col_list(s, 10, &r->recipients, a)) {
+        if (!r->id || !r->spec_version || ((r->kind == 'x' || r->kind == 'k') && !r->json) || kz__col_list(s, 10, &r->recipients, a)) {
             kz__done(s);
             return kz_fail(err, KZ_ENOMEM, NULL, NULL);
         }

@@ -1,8 +1,9 @@
 /* STIX 2.1 export: one bundle of what the caller may see, written as text into a buffer
  * that is flushed to the sink every megabyte, inside one read snapshot. Indicators come
  * through kz_svc_indicator_each (constant memory), incidents page by page, then the
- * sightings and the kept objects; the identities of the organizations named and the TLP
- * marking definitions used close the bundle. A native object imported from STIX is
+ * sightings and the kept objects; the identities of the organizations named, the kept
+ * identities and marking definitions the objects written refer to, and the TLP marking
+ * definitions used close the bundle. A native object imported from STIX is
  * written as the texts it came in (every version), in place of Kizuna's rendering when
  * one has its id; texts carry the sharing of their native object. */
 #include "service/stix/stix_export.h"
@@ -16,7 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { FLUSH_AT = 1 << 20, MAX_ORGS = 4096, INCIDENT_PAGE = 200 };
+enum { FLUSH_AT = 1 << 20, MAX_ORGS = 4096, MAX_REFS = 4096, INCIDENT_PAGE = 200 };
+
+/* An identity or marking definition an object written refers to (created_by_ref,
+ * object_marking_refs); written: it is in the bundle already. */
+typedef struct referred {
+    char id[KZ_STIX_ID_MAX + 1];
+    bool written;
+} referred;
 
 typedef struct export {
     kz_call *c;
@@ -28,6 +36,8 @@ typedef struct export {
     char (*orgs)[37];        /* organizations named, for their identities */
     size_t n_orgs;
     unsigned markings;       /* kz_stix_marking_bit of the TLP markings referred to */
+    referred *refs;
+    size_t n_refs;
     kz_stix_native *natives; /* native objects with imported texts, sorted */
     size_t n_natives;
     bool texts_apart;        /* the texts of indicators and sightings in passes of their own */
@@ -44,10 +54,11 @@ static kz_rc flush(export *ex, bool force)
     return rc;
 }
 
-/* The separator before the next object. */
+/* The separator before the next object; before the first, the bundle's objects (which,
+ * when present, must not be empty: STIX 2.1 section 8). */
 static kz_rc next(export *ex)
 {
-    kz_rc rc = ex->first ? KZ_OK : kz_buf_puts(&ex->b, ",");
+    kz_rc rc = kz_buf_puts(&ex->b, ex->first ? ",\"objects\":[" : ",");
     ex->first = false;
     return rc;
 }
@@ -61,6 +72,31 @@ static void name_org(export *ex, const char *org)
             return;
     if (ex->n_orgs < MAX_ORGS)
         snprintf(ex->orgs[ex->n_orgs++], 37, "%s", org);
+}
+
+/* Notes an id an object written refers to, or (written) one the bundle holds. */
+static void refer(export *ex, const char *id, bool written)
+{
+    for (size_t i = 0; i < ex->n_refs; i++)
+        if (strcmp(ex->refs[i].id, id) == 0) {
+            ex->refs[i].written |= written;
+            return;
+        }
+    if (ex->n_refs < MAX_REFS && strlen(id) <= KZ_STIX_ID_MAX) {
+        snprintf(ex->refs[ex->n_refs].id, sizeof ex->refs->id, "%s", id);
+        ex->refs[ex->n_refs++].written = written;
+    }
+}
+
+/* A marking ref of a text written: TLP ones by their bit, the others to be served. */
+static void refer_marking(void *ctx, const char *id)
+{
+    export *ex = ctx;
+    unsigned bit = kz_stix_marking_bit(id);
+    if (bit)
+        ex->markings |= bit;
+    else
+        refer(ex, id, false);
 }
 
 static void use_tlp(export *ex, int tlp)
@@ -90,6 +126,9 @@ static kz_rc put_text(const kz_stix_object *o, void *ctx)
     ex->markings |= bits;
     const char *creator = o->created_by ? kz_stix_uuid(o->created_by, "identity") : NULL;
     name_org(ex, creator);
+    if (o->created_by)
+        refer(ex, o->created_by, false);
+    kz_stix_each_marking_ref(o->json, refer_marking, ex);
     return done(ex, rc);
 }
 
@@ -97,7 +136,34 @@ static kz_rc put_kept(const kz_stix_object *o, void *ctx)
 {
     export *ex = ctx;
     ex->rep->kept++;
+    if (strcmp(o->type, "identity") == 0 || strcmp(o->type, "marking-definition") == 0)
+        refer(ex, o->id, true);
     return put_text(o, ctx);
+}
+
+/* A version of a kept identity or marking definition that an object written refers to:
+ * as kept, since it is served with that object (the caller may see the object). */
+static kz_rc put_referred_text(const kz_stix_object *o, void *ctx)
+{
+    export *ex = ctx;
+    kz_rc rc = next(ex);
+    if (!rc)
+        rc = kz_buf_puts(&ex->b, o->json);
+    kz_stix_each_marking_ref(o->json, refer_marking, ex);
+    ex->rep->kept++;
+    return done(ex, rc);
+}
+
+/* The kept identities and marking definitions referred to that are not written yet;
+ * the ones they refer to in turn are not followed (TAXII serves the same). */
+static kz_rc put_referred(export *ex)
+{
+    kz_rc rc = KZ_OK;
+    size_t n = ex->n_refs;
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!ex->refs[i].written)
+            rc = kz_store_stix_referred_each(ex->c->db, ex->refs[i].id, put_referred_text, ex, ex->err);
+    return rc;
 }
 
 static int native_cmp(const void *key, const void *e) { return strcmp(key, ((const kz_stix_native *)e)->key); }
@@ -221,6 +287,9 @@ static kz_rc put_identities(export *ex)
         c->err = saved;
         if (got)
             continue;
+        char id[KZ_STIX_ID_MAX + 1];
+        snprintf(id, sizeof id, "identity--%s", ex->orgs[i]);
+        refer(ex, id, true);
         if (!(rc = next(ex)))
             rc = kz_stix_write_identity(&ex->b, &org);
         ex->rep->identities++;
@@ -242,7 +311,8 @@ kz_rc kz_svc_stix_export(kz_call *c, const kz_stix_export_opts *o, kz_stix_expor
     if (rc)
         return rc;
     ex.orgs = kz_arena_calloc(c->arena, MAX_ORGS, sizeof *ex.orgs);
-    if (!ex.orgs)
+    ex.refs = kz_arena_calloc(c->arena, MAX_REFS, sizeof *ex.refs);
+    if (!ex.orgs || !ex.refs)
         return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     kz_buf_init(&ex.b, (size_t)FLUSH_AT * 64);
     if ((rc = kz_rtx_begin(c))) {
@@ -270,6 +340,8 @@ kz_rc kz_svc_stix_export(kz_call *c, const kz_stix_export_opts *o, kz_stix_expor
         rc = kz_store_stix_each(c->db, &c->who, -1, put_kept, &ex, c->err);
     if (!rc)
         rc = put_identities(&ex);
+    if (!rc)
+        rc = put_referred(&ex);
     for (int t = 0; t < 5; t++)
         ex.markings |= ex.tlp_used[t] ? 1u << t : 0;
     for (unsigned bit = 0; !rc && bit < 9; bit++) {  /* every TLP definition referred to */
@@ -281,7 +353,7 @@ kz_rc kz_svc_stix_export(kz_call *c, const kz_stix_export_opts *o, kz_stix_expor
         rc = done(&ex, rc);
     }
     if (!rc)
-        rc = kz_buf_puts(&ex.b, "]}\n");
+        rc = kz_buf_puts(&ex.b, ex.first ? "}\n" : "]}\n");
     if (!rc)
         rc = flush(&ex, true);
     kz_rtx_end(c);

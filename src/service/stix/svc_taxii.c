@@ -68,6 +68,9 @@ static kz_rc render(kz_call *c, const kz_taxii_row *r, char **text)
         kz__show_recipients(c, r->source, r->tlp, r->allow_clients, &shown);
         rc = kz_stix_write_kept(&b, r->json, r->tlp, &shown, r->allow_clients, NULL);
         visible = true;
+    } else if (r->kind == 'k') {  /* what an object served to the caller refers to: as kept */
+        rc = kz_buf_puts(&b, r->json);
+        visible = true;
     } else if (r->kind == 'i') {
         kz_indicator o;
         if (!kz_store_indicator_get(c->db, &c->who, r->kz_id, c->arena, &o, &e)) {

@@ -1,0 +1,155 @@
+"""What an exported object refers to is exported with it (issue 11, point 5): a kept
+identity named as created_by_ref and a custom (statement) marking definition named in
+object_marking_refs are served, byte for byte as kept, to every reader who is served an
+object that refers to them (TAXII collections and `kizuna export stix`), and to nobody
+else: their own sharing (the import's AMBER default, to the importer alone) does not
+hide them from a recipient of the object, and a reader who may not see the object does
+not get them, until something it may see refers to them too. One (id, version) kept
+under two sources is listed once."""
+import json
+import uuid
+
+from conftest import run_kizuna
+from stix_schemas import SCHEMAS, bundle_errors
+from test_taxii import TLP2, Taxii
+
+T0 = "2025-03-01T08:00:00.000Z"
+
+
+def sid(t):
+    return f"{t}--{uuid.uuid4()}"
+
+
+def compact(o):
+    """A kept text as Kizuna keeps it: the object as written, without blanks between tokens."""
+    return json.dumps(o, separators=(",", ":"))
+
+
+def import_bundle(server, tmp_path, key, objects, name):
+    p = tmp_path / name
+    p.write_text(json.dumps({"type": "bundle", "id": sid("bundle"), "objects": objects}, indent=2))
+    r = run_kizuna("import", "stix", "--db", server.db, "--log-level", "warn", "--key", key, p, check=False)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def export_text(server, key):
+    r = run_kizuna("export", "stix", "--db", server.db, "--log-level", "warn", "--what", "all", "--key", key)
+    bundle = json.loads(r.stdout)
+    if SCHEMAS.is_dir():  # validated where the reference schemas are (they are not in a bare clone)
+        assert not bundle_errors(bundle), bundle_errors(bundle)[:5]
+    return r.stdout, bundle
+
+
+def collection(c, label):
+    """The raw text and the objects of a whole TAXII collection, as one reader gets it."""
+    col = c.collections()[label]["id"]
+    r = c.objects(col, limit=1000)
+    assert r.json().get("more") is False
+    return col, r.text, r.json().get("objects", [])
+
+
+def ids(objects):
+    return sorted(o["id"] for o in objects)
+
+
+def parties(server):
+    a = server.org("CSIRT Source", "FR")
+    b = server.org("CSIRT Recipient", "DE")
+    c = server.org("CSIRT Outsider", "IT")
+    return [(o, server.client(o["id"])) for o in (a, b, c)]
+
+
+def referring_bundle(recipient):
+    """An analyst's identity that is no organization of the directory, a statement
+    marking, and an AMBER attack pattern for one recipient that names both."""
+    author = {"type": "identity", "spec_version": "2.1", "id": sid("identity"), "created": T0, "modified": T0,
+              "name": "A. Analyst (not in the directory)", "identity_class": "individual"}
+    statement = {"type": "marking-definition", "spec_version": "2.1", "id": sid("marking-definition"),
+                 "created": "2017-06-01T00:00:00.000Z", "definition_type": "statement",
+                 "definition": {"statement": "Copyright 2025, A. Analyst."}}
+    pattern = {"type": "attack-pattern", "spec_version": "2.1", "id": sid("attack-pattern"), "created": T0,
+               "modified": T0, "name": "Spearphishing Link", "created_by_ref": author["id"],
+               "object_marking_refs": [TLP2["amber"], statement["id"]],
+               "x_kizuna_recipients": [f"identity--{recipient['id']}"]}
+    return author, statement, pattern
+
+
+def test_referred_identity_and_statement_go_with_the_object_and_only_with_it(server, tmp_path):
+    (a, ka), (b, kb), (c, kc) = parties(server)
+    author, statement, pattern = referring_bundle(b)
+    out = import_bundle(server, tmp_path, ka.key, [author, statement, pattern], "refs.json")
+    assert "3 objects: 0 accepted, 3 kept, 0 rejected" in out, out
+
+    # the recipient: the object and what it refers to, as kept
+    text, bundle = export_text(server, kb.key)
+    for o in (pattern, author, statement):
+        assert compact(o) in text, (o["id"], text)
+    assert ids(o for o in bundle["objects"] if o["id"] in (author["id"], statement["id"])) == \
+        sorted([author["id"], statement["id"]])  # each once
+    tb = Taxii(server.base, kb.key)
+    col, text, objects = collection(tb, "TLP:AMBER")
+    for o in (pattern, author, statement):
+        assert compact(o) in text, (o["id"], text)
+    assert [i for i in ids(objects) if i in (author["id"], statement["id"])] == sorted([author["id"], statement["id"]])
+    refs = {r for o in objects for r in o.get("object_marking_refs", []) + [o.get("created_by_ref")] if r}
+    assert refs <= {o["id"] for o in objects}, refs - {o["id"] for o in objects}
+    # by id and in the manifest, like every object of the collection
+    got = tb.get(f"/taxii2/api/collections/{col}/objects/{author['id']}/")
+    assert got.status_code == 200 and got.json()["objects"] == [author], got.text
+    manifest = tb.get(f"/taxii2/api/collections/{col}/manifest/").json()["objects"]
+    assert {author["id"], statement["id"]} <= {e["id"] for e in manifest}
+    # nothing of it in a collection where no object refers to them
+    _, _, green = collection(tb, "TLP:GREEN")
+    assert not {author["id"], statement["id"]} & {o["id"] for o in green}
+
+    # the outsider may not see the object: nor what it refers to
+    text, bundle = export_text(server, kc.key)
+    assert "objects" not in bundle, text  # nothing to show: no objects list (it may not be empty)
+    for o in (pattern, author, statement):
+        assert o["id"] not in text, o["id"]
+    tc = Taxii(server.base, kc.key)
+    for label in ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER"):
+        col, text, _ = collection(tc, label)
+        assert author["id"] not in text and statement["id"] not in text, label
+    r = tc.get(f"/taxii2/api/collections/{col}/objects/{author['id']}/")
+    assert r.status_code == 404, r.text
+
+    # something the outsider may see names the identity: now it gets the identity, as
+    # kept, and still not the statement that only the hidden object names
+    malware = {"type": "malware", "spec_version": "2.1", "id": sid("malware"), "created": T0, "modified": T0,
+            "name": "Example Loader", "is_family": True, "created_by_ref": author["id"],
+            "object_marking_refs": [TLP2["green"]]}
+    import_bundle(server, tmp_path, ka.key, [malware], "malware.json")
+    text, bundle = export_text(server, kc.key)
+    assert compact(malware) in text and compact(author) in text, text
+    assert statement["id"] not in text and pattern["id"] not in text
+    _, text, objects = collection(tc, "TLP:GREEN")
+    assert compact(malware) in text and compact(author) in text, text
+    assert statement["id"] not in text
+    _, text, _ = collection(tc, "TLP:AMBER")
+    assert author["id"] not in text and statement["id"] not in text
+
+    # the importer sees all of it, each object once
+    text, bundle = export_text(server, ka.key)
+    assert sorted(i for i in ids(bundle["objects"]) if i in (author["id"], statement["id"], pattern["id"])) == \
+        sorted([author["id"], statement["id"], pattern["id"]])
+
+
+def test_one_version_kept_under_two_sources_is_listed_once(server, tmp_path):
+    (a, ka), (b, kb), _ = parties(server)
+    shared_obj = {"type": "malware", "spec_version": "2.1", "id": sid("malware"), "created": T0,
+                  "modified": T0, "name": "Example Loader", "is_family": True, "object_marking_refs": [TLP2["green"]]}
+    for k, name in ((ka, "a.json"), (kb, "b.json")):
+        import_bundle(server, tmp_path, k.key, [shared_obj], name)
+    reader = server.org("CSIRT Reader", "ES")
+    kr = server.client(reader["id"])
+    t = Taxii(server.base, kr.key)
+    col, text, objects = collection(t, "TLP:GREEN")
+    assert [o["id"] for o in objects].count(shared_obj["id"]) == 1, text
+    man = t.get(f"/taxii2/api/collections/{col}/manifest/", **{"match[version]": "all"}).json()["objects"]
+    assert [e["id"] for e in man].count(shared_obj["id"]) == 1
+    got = t.get(f"/taxii2/api/collections/{col}/objects/{shared_obj['id']}/", **{"match[version]": "all"})
+    assert got.json()["objects"] == [shared_obj], got.text
+    _, bundle = export_text(server, kr.key)
+    assert [o["id"] for o in bundle["objects"]].count(shared_obj["id"]) == 1
