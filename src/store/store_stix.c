@@ -61,12 +61,17 @@ static kz_rc each_row(kz_db *db, sqlite3_stmt *s, kz_stix_kept_fn fn, void *ctx,
     return out;
 }
 
-/* A kept version stored under several sources is served once: its first text the viewer
- * (?1) may see. */
+/* A sighting's text only with its indicator visible to the viewer (?1), as sightings. */
+#define SIGHTED_VISIBLE                                                                    \
+    " AND (kz_kind IS NOT 's' OR kz_id IN (SELECT g.id FROM sightings g JOIN indicators vi ON vi.id = g.indicator" \
+    " WHERE kz_visible(?1, vi.tlp, vi.source, vi.recipients, vi.allow_clients)))"
+
+/* A version stored under several sources (kept, or texts of natives of one kind) is
+ * served once: its first text the viewer (?1) may see. */
 #define FIRST_OF_VERSION                                                                   \
-    " AND n = (SELECT min(d.n) FROM stix_shared d WHERE d.id = stix_shared.id"               \
-    " AND d.version = stix_shared.version AND d.kz_kind IS NULL"                              \
-    " AND kz_visible(?1, d.tlp, d.source, d.recipients, d.allow_clients))"
+    " AND n = (SELECT min(n) FROM stix_shared d WHERE d.id = stix_shared.id"                 \
+    " AND d.version = stix_shared.version AND d.kz_kind IS stix_shared.kz_kind"               \
+    " AND kz_visible(?1, d.tlp, d.source, d.recipients, d.allow_clients)" SIGHTED_VISIBLE ")"
 
 kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_kept_fn fn, void *ctx, kz_err *err)
 {
@@ -93,10 +98,6 @@ kz_rc kz_store_stix_referred_each(kz_db *db, const char *stix_id, kz_stix_kept_f
     return each_row(db, s, fn, ctx, err);
 }
 
-/* A sighting's text only with its indicator visible to the viewer (?1), as sightings. */
-#define SIGHTED_VISIBLE                                                                    \
-    " AND (kz_kind != 's' OR kz_id IN (SELECT g.id FROM sightings g JOIN indicators vi ON vi.id = g.indicator" \
-    " WHERE kz_visible(?1, vi.tlp, vi.source, vi.recipients, vi.allow_clients)))"
 
 kz_rc kz_store_stix_native_each(kz_db *db, const kz_viewer *v, char kind, const char *kz_id, kz_stix_kept_fn fn,
                                 void *ctx, kz_err *err)
@@ -106,7 +107,7 @@ kz_rc kz_store_stix_native_each(kz_db *db, const kz_viewer *v, char kind, const 
                                            SIGHTED_VISIBLE " ORDER BY added, n", err)
                             : kz__stmt(db, "SELECT " STIX_COLS " FROM stix_shared WHERE kz_kind = ?2"
                                            " AND kz_visible(?1, tlp, source, recipients, allow_clients)"
-                                           SIGHTED_VISIBLE " ORDER BY added, n", err);
+                                           SIGHTED_VISIBLE FIRST_OF_VERSION " ORDER BY added, n", err);
     if (!s)
         return KZ_ESTORE;
     char k[2] = {kind, '\0'};

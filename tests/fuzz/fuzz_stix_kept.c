@@ -3,7 +3,8 @@
  * as the importer does and written with that sharing. When the input is a JSON object
  * (without duplicate keys), the squeezed text must mean the same, the written object must
  * be valid JSON saying exactly that sharing and otherwise the same as the input, and
- * writing it again must change nothing. Any crash, leak, sanitizer report or
+ * writing it again must change nothing; the marking refs listed must be the input's.
+ * Any crash, leak, sanitizer report or
  * disagreement is a bug. */
 #include "fuzz_target.h"
 #include "codec/stix.h"
@@ -50,6 +51,22 @@ static void check(json_t *in, const char *out, int tlp, const kz_strlist *rec, b
     json_decref(o);
 }
 
+/* Each id kz_stix_each_marking_ref hands out is the next string of the input's refs. */
+typedef struct refs_walk {
+    json_t *refs;
+    size_t at;
+} refs_walk;
+
+static void next_ref(void *ctx, const char *id)
+{
+    refs_walk *w = ctx;
+    json_t *v;
+    while ((v = json_array_get(w->refs, w->at++)) && !json_is_string(v))
+        ;
+    if (!v || strcmp(json_string_value(v), id) != 0)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 1 << 16)
@@ -69,6 +86,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!json_equal(in, sq))
             abort();
         json_decref(sq);
+    }
+    if (json_is_object(in) && strlen(text) == n) {  /* the marking refs as written */
+        refs_walk w = {json_object_get(in, "object_marking_refs"), 0};
+        if (json_is_array(w.refs))
+            kz_stix_each_marking_ref(text, next_ref, &w);
     }
     if (strlen(text) == n) {  /* a NUL in the input ends what the writer sees */
         kz_buf b, again;

@@ -140,16 +140,22 @@ def test_one_version_kept_under_two_sources_is_listed_once(server, tmp_path):
     (a, ka), (b, kb), _ = parties(server)
     shared_obj = {"type": "malware", "spec_version": "2.1", "id": sid("malware"), "created": T0,
                   "modified": T0, "name": "Example Loader", "is_family": True, "object_marking_refs": [TLP2["green"]]}
+    indicator = {"type": "indicator", "spec_version": "2.1", "id": sid("indicator"), "created": T0, "modified": T0,
+                 "pattern": "[ipv4-addr:value = '198.51.100.9']", "pattern_type": "stix", "valid_from": T0,
+                 "indicator_types": ["malicious-activity"], "object_marking_refs": [TLP2["green"]]}
     for k, name in ((ka, "a.json"), (kb, "b.json")):
-        import_bundle(server, tmp_path, k.key, [shared_obj], name)
+        import_bundle(server, tmp_path, k.key, [shared_obj, indicator], name)
     reader = server.org("CSIRT Reader", "ES")
     kr = server.client(reader["id"])
     t = Taxii(server.base, kr.key)
     col, text, objects = collection(t, "TLP:GREEN")
-    assert [o["id"] for o in objects].count(shared_obj["id"]) == 1, text
     man = t.get(f"/taxii2/api/collections/{col}/manifest/", **{"match[version]": "all"}).json()["objects"]
-    assert [e["id"] for e in man].count(shared_obj["id"]) == 1
-    got = t.get(f"/taxii2/api/collections/{col}/objects/{shared_obj['id']}/", **{"match[version]": "all"})
-    assert got.json()["objects"] == [shared_obj], got.text
     _, bundle = export_text(server, kr.key)
-    assert [o["id"] for o in bundle["objects"]].count(shared_obj["id"]) == 1
+    for o in (shared_obj, indicator):  # kept, and the text of a native indicator
+        assert [g["id"] for g in objects].count(o["id"]) == 1, text
+        assert [e["id"] for e in man].count(o["id"]) == 1
+        got = t.get(f"/taxii2/api/collections/{col}/objects/{o['id']}/", **{"match[version]": "all"})
+        assert got.json()["objects"] == [o], got.text
+        assert [g for g in bundle["objects"] if g["id"] == o["id"]] == [o]
+    # the second organization's indicator is its own object of Kizuna, under its own id
+    assert len([g for g in bundle["objects"] if g["type"] == "indicator"]) == 2

@@ -487,6 +487,18 @@ static void nested_transactions_undo_only_their_own_writes(void **state)
 
 /* Kept text: blanks go, everything else stays as written; the sharing is replaced only
  * when it says something else, the other marking refs staying. */
+typedef struct marks_seen {
+    char id[4][KZ_STIX_ID_MAX + 1];
+    size_t n;
+} marks_seen;
+
+static void see_mark(void *ctx, const char *id)
+{
+    marks_seen *m = ctx;
+    if (m->n < 4)
+        snprintf(m->id[m->n++], sizeof m->id[0], "%s", id);
+}
+
 static void kept_text_is_served_as_written_with_its_sharing(void **state)
 {
     (void)state;
@@ -520,6 +532,15 @@ static void kept_text_is_served_as_written_with_its_sharing(void **state)
                              "\"x_kizuna_recipients\":[\"identity--0b8a0b8a-0000-4000-8000-000000000001\"],"
                              "\"x_kizuna_allow_clients\":true}");
     assert_int_equal(bits, 1u << KZ_TLP_AMBER);
+    /* its marking refs, TLP or not, as written; none for what is not an object */
+    marks_seen seen = {0};
+    kz_stix_each_marking_ref(text, see_mark, &seen);
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.id[0], "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da");
+    assert_string_equal(seen.id[1], "marking-definition--182edb05-2a37-451c-a424-a5f6b26c7c32");
+    kz_stix_each_marking_ref("[\"marking-definition--x\"]", see_mark, &seen);
+    kz_stix_each_marking_ref("{\"type\":\"identity\"}", see_mark, &seen);
+    assert_int_equal(seen.n, 2);
     /* what is not an object is served as it is */
     kz_buf_reset(&b);
     assert_int_equal(kz_stix_write_kept(&b, "[1]", KZ_TLP_RED, &none, false, NULL), KZ_OK);
