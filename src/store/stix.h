@@ -24,11 +24,12 @@ kz_rc kz_store_stix_put(kz_db *db, const kz_stix_object *o, bool *added, kz_err 
 typedef kz_rc (*kz_stix_kept_fn)(const kz_stix_object *o, void *ctx);
 kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_kept_fn fn, void *ctx, kz_err *err);
 
-/* Calls fn for each version of the kept identity or marking definition stix_id (the
- * first text stored of each version, whatever its source), oldest first. No viewer: it
- * is for what a served object refers to (created_by_ref, object_marking_refs), which is
- * served with that object (svc_stix_export.c); the caller has asked kz_visible of it. */
-kz_rc kz_store_stix_referred_each(kz_db *db, const char *stix_id, kz_stix_kept_fn fn, void *ctx, kz_err *err);
+/* Calls fn for each version of the kept identity or marking definition stix_id that
+ * source keeps, oldest first. No viewer: it is for what a served object of that source
+ * refers to (created_by_ref, object_marking_refs), which is served with that object
+ * (svc_stix_export.c); the caller has asked kz_visible of the object. */
+kz_rc kz_store_stix_referred_each(kz_db *db, const char *stix_id, const char *source, kz_stix_kept_fn fn, void *ctx,
+                                  kz_err *err);
 
 /* Calls fn for each stored STIX text (every version, in the order added) of the native
  * object kz_id of kind ('i', 'r', 's') that v may see, or of every native object of

@@ -391,6 +391,14 @@ static const migration migrations[] = {
      /* free tags: MISP's non-TLP tags, an event's threat level and analysis */
      "ALTER TABLE incidents ADD COLUMN labels TEXT;"
      "ALTER TABLE indicators ADD COLUMN labels TEXT;"},
+    {"stix references: each text's object_marking_refs beside it, for TAXII to read without the text",
+     /* a collection serves the kept marking definitions its texts name (store_stix.c) */
+     "ALTER TABLE stix_objects ADD COLUMN marking_refs TEXT;"
+     "UPDATE stix_objects SET marking_refs = json_extract(json, '$.object_marking_refs')"
+     " WHERE instr(json, '\"object_marking_refs\"');"
+     "DROP INDEX stix_objects_listing;"
+     "CREATE INDEX stix_objects_listing ON stix_objects(kz_n, kz_kind, id, modified, version, spec_version, type,"
+     "  tlp, source, recipients, allow_clients, kz_id, replaces, created_by, date_added, marking_refs);"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

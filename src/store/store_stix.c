@@ -16,11 +16,14 @@
 kz_rc kz_store_stix_put(kz_db *db, const kz_stix_object *o, bool *added, kz_err *err)
 {
     /* kz_n: the row of the native object (?13 kind, ?14 id), written before its text */
-    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO stix_objects (" STIX_COLS ", kz_n)"
+    /* marking_refs: the text's own (?12), for TAXII to read without the text */
+    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO stix_objects (" STIX_COLS ", kz_n, marking_refs)"
                                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
                                    " CASE ?13 WHEN 'i' THEN (SELECT n FROM indicators WHERE id = ?14)"
                                    " WHEN 'r' THEN (SELECT n FROM incidents WHERE id = ?14)"
-                                   " WHEN 's' THEN (SELECT n FROM sightings WHERE id = ?14) END)"
+                                   " WHEN 's' THEN (SELECT n FROM sightings WHERE id = ?14) END,"
+                                   " iif(instr(?12, '\"object_marking_refs\"'),"
+                                   " json_extract(?12, '$.object_marking_refs'), NULL))"
                                    " ON CONFLICT (id, version, source) DO NOTHING", err);
     if (!s)
         return KZ_ESTORE;
@@ -86,15 +89,16 @@ kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_kept_fn
     return each_row(db, s, fn, ctx, err);
 }
 
-kz_rc kz_store_stix_referred_each(kz_db *db, const char *stix_id, kz_stix_kept_fn fn, void *ctx, kz_err *err)
+kz_rc kz_store_stix_referred_each(kz_db *db, const char *stix_id, const char *source, kz_stix_kept_fn fn, void *ctx,
+                                  kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT " STIX_COLS " FROM stix_objects WHERE n IN"
-                                   " (SELECT min(n) FROM stix_objects WHERE id = ?1 AND kz_kind IS NULL"
-                                   " AND type IN ('identity', 'marking-definition') GROUP BY version)"
+    sqlite3_stmt *s = kz__stmt(db, "SELECT " STIX_COLS " FROM stix_objects WHERE id = ?1 AND source = ?2"
+                                   " AND kz_kind IS NULL AND type IN ('identity', 'marking-definition')"
                                    " ORDER BY modified, n", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, source, -1, SQLITE_TRANSIENT);
     return each_row(db, s, fn, ctx, err);
 }
 
@@ -215,7 +219,8 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
  * organizations of the directory that are their sources or creators, as identities
  * ('o'), the kept identities and marking definitions they name as created_by_ref or in
  * object_marking_refs ('k': served with the objects that refer to them, to whoever may
- * see one of those, as kept), and the label's marking definition ('m'), each dated just
+ * see one of those, as kept; only texts kept under a referring object's source, so that
+ * no organization's text is shown through another's objects), and the label's marking definition ('m'), each dated just
  * before the first object that refers to it (object dates are 4 us apart), so that
  * date_added stays strictly increasing and a client paging by it meets them before that
  * object. One (id, version) stored under several sources is listed once. */
@@ -242,7 +247,7 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
 /* stix_shared, read through the listing index (no text, native rows in order); the
  * sharing of a native object's text is the native object's. */
 #define TEXTS_OF_LABEL                                                                     \
-    " FROM (SELECT o.n, o.id, o.modified, o.version, o.spec_version, o.type, o.created_by,"   \
+    " FROM (SELECT o.n, o.id, o.modified, o.version, o.spec_version, o.type, o.created_by, o.marking_refs," \
     "  " DATE_ADDED("x", "o") " AS date_added,"                                               \
     "  CASE o.kz_kind WHEN 'i' THEN i.tlp WHEN 'r' THEN r.tlp WHEN 's' THEN s.tlp ELSE o.tlp END AS tlp," \
     "  CASE o.kz_kind WHEN 'i' THEN i.source WHEN 'r' THEN r.organization WHEN 's' THEN s.observer"     \
@@ -273,26 +278,24 @@ static const char taxii_sql[] =
     " objs AS MATERIALIZED ("
     " SELECT 'i' AS k, n, 'indicator--' || id AS id, id AS kz_id, " DATE_ADDED("i", "indicators") " AS added,"
     "  modified, NULL AS version, '2.1' AS spec_version, 'indicator' AS type, tlp, recipients, allow_clients,"
-    "  source AS org, NULL AS creator, 1 AS latest, 1 AS earliest" INDICATORS_OF_LABEL
+    "  source AS org, NULL AS creator, NULL AS marks, 1 AS latest, 1 AS earliest" INDICATORS_OF_LABEL
     " UNION ALL"
     " SELECT 'r', n, 'report--' || id, id, " DATE_ADDED("r", "incidents") ", modified, NULL, '2.1', 'report',"
-    "  tlp, recipients, allow_clients, organization, NULL, 1, 1" INCIDENTS_OF_LABEL
+    "  tlp, recipients, allow_clients, organization, NULL, NULL, 1, 1" INCIDENTS_OF_LABEL
     " UNION ALL"
     " SELECT 's', n, 'sighting--' || id, id, " DATE_ADDED("s", "sightings") ", modified, NULL, '2.1', 'sighting',"
-    "  tlp, recipients, allow_clients, observer, NULL, 1, 1" SIGHTINGS_OF_LABEL
+    "  tlp, recipients, allow_clients, observer, NULL, NULL, 1, 1" SIGHTINGS_OF_LABEL
     " UNION ALL"
     " SELECT 'x', n, id, NULL, date_added, modified, version, spec_version, type, tlp, recipients, allow_clients,"
-    "  source, iif(created_by LIKE 'identity--%', substr(created_by, 11), NULL),"
+    "  source, iif(created_by LIKE 'identity--%', substr(created_by, 11), NULL), marking_refs,"
     "  " VERSION_IS("max") ", " VERSION_IS("min") TEXTS_OF_LABEL "),"
     " firsts(org, added) AS (SELECT org, min(added) FROM"
     "  (SELECT org, added FROM objs UNION ALL SELECT creator, added FROM objs WHERE creator IS NOT NULL)"
     "  GROUP BY org),"
-    " marks(id, added) AS (SELECT m.value, min(o.added) FROM objs o JOIN stix_objects j ON j.n = o.n,"
-    "  json_each(j.json, '$.object_marking_refs') m"
-    "  WHERE o.k = 'x' AND instr(j.json, '\"object_marking_refs\"') GROUP BY m.value),"
-    " refd(id, added) AS (SELECT 'identity--' || org, added FROM firsts UNION ALL SELECT id, added FROM marks),"
-    " kept_refs AS MATERIALIZED (SELECT min(j.n) AS n, r.added - 3 AS added, j.id, j.modified, j.version,"
-    "  j.spec_version, j.type FROM refd r JOIN stix_objects j ON j.id = r.id"
+    " refd(id, source, added) AS (SELECT 'identity--' || creator, org, added FROM objs WHERE creator IS NOT NULL"
+    "  UNION ALL SELECT m.value, o.org, o.added FROM objs o, json_each(o.marks) m WHERE o.marks IS NOT NULL),"
+    " kept_refs AS MATERIALIZED (SELECT min(j.n) AS n, min(r.added) - 3 AS added, j.id, j.modified, j.version,"
+    "  j.spec_version, j.type FROM refd r JOIN stix_objects j ON j.id = r.id AND j.source = r.source"
     "  WHERE j.kz_kind IS NULL AND j.type IN ('identity', 'marking-definition')"
     "  AND r.id NOT IN (SELECT id FROM objs WHERE k = 'x')"
     "  AND r.id NOT IN (SELECT 'identity--' || id FROM organizations) GROUP BY j.id, j.version),"

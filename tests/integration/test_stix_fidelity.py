@@ -121,6 +121,14 @@ def test_a_realistic_bundle_comes_back_as_it_went_in(server):
     for o in versions:
         r = c.get(f"{base}/{o['id']}/", **{"match[version]": o["modified"]})
         assert r.status_code == 200 and r.json()["objects"] == [o], (o["id"], o["modified"], r.text)
+    # Get Object Versions for every type, hyphenated ones (attack-pattern, x-mitre-tactic,
+    # course-of-action, marking-definition, ...) too
+    for o in latest:
+        want = sorted({version_of(s) for s in sent if s["id"] == o["id"]} - {None})
+        r = c.get(f"{base}/{o['id']}/versions/")
+        assert r.status_code == 200, (o["id"], r.text)
+        if want:  # an observable's version is when it came
+            assert r.json()["versions"] == want, (o["id"], r.text)
     ind = versions[2]
     v = c.get(f"{base}/{ind['id']}/versions/").json()["versions"]
     assert v == ["2025-03-01T08:00:00.000Z", "2025-05-01T08:00:00.000Z", "2025-06-01T08:00:00.000Z"]

@@ -4,8 +4,9 @@ object_marking_refs are served, byte for byte as kept, to every reader who is se
 object that refers to them (TAXII collections and `kizuna export stix`), and to nobody
 else: their own sharing (the import's AMBER default, to the importer alone) does not
 hide them from a recipient of the object, and a reader who may not see the object does
-not get them, until something it may see refers to them too. One (id, version) kept
-under two sources is listed once."""
+not get them, until something it may see refers to them too. What another organization
+kept under the same ids is never served through the source's objects. One (id, version)
+kept under two sources is listed once."""
 import json
 import uuid
 
@@ -78,6 +79,11 @@ def referring_bundle(recipient):
 def test_referred_identity_and_statement_go_with_the_object_and_only_with_it(server, tmp_path):
     (a, ka), (b, kb), (c, kc) = parties(server)
     author, statement, pattern = referring_bundle(b)
+    # the outsider kept a text of its own under the same ids first: the recipient is
+    # served the source's texts, never the outsider's through the source's object
+    spoofs = [dict(author, name="Spoofed by the outsider"),
+              dict(statement, definition={"statement": "Spoofed by the outsider"})]
+    import_bundle(server, tmp_path, kc.key, spoofs, "spoof.json")
     out = import_bundle(server, tmp_path, ka.key, [author, statement, pattern], "refs.json")
     assert "3 objects: 0 accepted, 3 kept, 0 rejected" in out, out
 
@@ -85,12 +91,14 @@ def test_referred_identity_and_statement_go_with_the_object_and_only_with_it(ser
     text, bundle = export_text(server, kb.key)
     for o in (pattern, author, statement):
         assert compact(o) in text, (o["id"], text)
+    assert "Spoofed" not in text
     assert ids(o for o in bundle["objects"] if o["id"] in (author["id"], statement["id"])) == \
         sorted([author["id"], statement["id"]])  # each once
     tb = Taxii(server.base, kb.key)
     col, text, objects = collection(tb, "TLP:AMBER")
     for o in (pattern, author, statement):
         assert compact(o) in text, (o["id"], text)
+    assert "Spoofed" not in text
     assert [i for i in ids(objects) if i in (author["id"], statement["id"])] == sorted([author["id"], statement["id"]])
     refs = {r for o in objects for r in o.get("object_marking_refs", []) + [o.get("created_by_ref")] if r}
     assert refs <= {o["id"] for o in objects}, refs - {o["id"] for o in objects}
@@ -105,29 +113,39 @@ def test_referred_identity_and_statement_go_with_the_object_and_only_with_it(ser
 
     # the outsider may not see the object: nor what it refers to
     text, bundle = export_text(server, kc.key)
-    assert "objects" not in bundle, text  # nothing to show: no objects list (it may not be empty)
-    for o in (pattern, author, statement):
-        assert o["id"] not in text, o["id"]
+    assert pattern["id"] not in text and compact(author) not in text and compact(statement) not in text, text
     tc = Taxii(server.base, kc.key)
     for label in ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER"):
         col, text, _ = collection(tc, label)
-        assert author["id"] not in text and statement["id"] not in text, label
+        assert compact(author) not in text and compact(statement) not in text, label
     r = tc.get(f"/taxii2/api/collections/{col}/objects/{author['id']}/")
+    assert r.status_code == 200 and "Spoofed" in r.text, r.text  # its own text, only
+
+    # a reader the object is hidden from, with nothing of its own: nothing at all
+    other = server.org("CSIRT Bystander", "PL")
+    ko = server.client(other["id"])
+    text, bundle = export_text(server, ko.key)
+    assert "objects" not in bundle, text  # nothing to show: no objects list (it may not be empty)
+    to = Taxii(server.base, ko.key)
+    for label in ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER"):
+        col, text, _ = collection(to, label)
+        assert author["id"] not in text and statement["id"] not in text, label
+    r = to.get(f"/taxii2/api/collections/{col}/objects/{author['id']}/")
     assert r.status_code == 404, r.text
 
-    # something the outsider may see names the identity: now it gets the identity, as
+    # something the bystander may see names the identity: now it gets the identity, as
     # kept, and still not the statement that only the hidden object names
     malware = {"type": "malware", "spec_version": "2.1", "id": sid("malware"), "created": T0, "modified": T0,
             "name": "Example Loader", "is_family": True, "created_by_ref": author["id"],
             "object_marking_refs": [TLP2["green"]]}
     import_bundle(server, tmp_path, ka.key, [malware], "malware.json")
-    text, bundle = export_text(server, kc.key)
+    text, bundle = export_text(server, ko.key)
     assert compact(malware) in text and compact(author) in text, text
     assert statement["id"] not in text and pattern["id"] not in text
-    _, text, objects = collection(tc, "TLP:GREEN")
+    _, text, objects = collection(to, "TLP:GREEN")
     assert compact(malware) in text and compact(author) in text, text
     assert statement["id"] not in text
-    _, text, _ = collection(tc, "TLP:AMBER")
+    _, text, _ = collection(to, "TLP:AMBER")
     assert author["id"] not in text and statement["id"] not in text
 
     # the importer sees all of it, each object once

@@ -522,7 +522,9 @@ def undo_stix_fidelity(con):
     con.executescript("DROP VIEW stix_shared; DROP TRIGGER incidents_date_added; DROP TRIGGER sightings_date_added;"
                       "DROP INDEX indicators_redate; DROP INDEX stix_objects_native; DROP INDEX stix_objects_listing;"
                       "DROP TABLE taxii_clock; DROP TABLE taxii_epochs;")
-    for table, cols in (("stix_objects", ("kz_kind", "kz_id", "replaces", "created_by", "kz_n", "date_added")),
+    # (and what the STIX references migration after MISP feeds added to its table)
+    for table, cols in (("stix_objects", ("kz_kind", "kz_id", "replaces", "created_by", "kz_n", "date_added",
+                                          "marking_refs")),
                         ("indicators", ("date_added",)), ("incidents", ("date_added",)), ("sightings", ("date_added",))):
         for col in cols:
             con.execute(f"ALTER TABLE {table} DROP COLUMN {col}")

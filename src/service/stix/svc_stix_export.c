@@ -19,10 +19,13 @@
 
 enum { FLUSH_AT = 1 << 20, MAX_ORGS = 4096, MAX_REFS = 4096, INCIDENT_PAGE = 200 };
 
-/* An identity or marking definition an object written refers to (created_by_ref,
- * object_marking_refs); written: it is in the bundle already. */
+/* An identity or marking definition an object of source written refers to
+ * (created_by_ref, object_marking_refs); written: it is in the bundle already. Served
+ * only as that source keeps it, so that no organization's text is shown through the
+ * objects of another. */
 typedef struct referred {
     char id[KZ_STIX_ID_MAX + 1];
+    char source[37];
     bool written;
 } referred;
 
@@ -38,6 +41,7 @@ typedef struct export {
     unsigned markings;       /* kz_stix_marking_bit of the TLP markings referred to */
     referred *refs;
     size_t n_refs;
+    const char *source;      /* of the text being written, for the refs it names */
     kz_stix_native *natives; /* native objects with imported texts, sorted */
     size_t n_natives;
     bool texts_apart;        /* the texts of indicators and sightings in passes of their own */
@@ -74,17 +78,32 @@ static void name_org(export *ex, const char *org)
         snprintf(ex->orgs[ex->n_orgs++], 37, "%s", org);
 }
 
-/* Notes an id an object written refers to, or (written) one the bundle holds. */
-static void refer(export *ex, const char *id, bool written)
+/* Whether the bundle holds id already. */
+static bool written(const export *ex, const char *id)
 {
     for (size_t i = 0; i < ex->n_refs; i++)
-        if (strcmp(ex->refs[i].id, id) == 0) {
-            ex->refs[i].written |= written;
-            return;
-        }
-    if (ex->n_refs < MAX_REFS && strlen(id) <= KZ_STIX_ID_MAX) {
-        snprintf(ex->refs[ex->n_refs].id, sizeof ex->refs->id, "%s", id);
-        ex->refs[ex->n_refs++].written = written;
+        if (ex->refs[i].written && strcmp(ex->refs[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+/* Notes an id an object of source written refers to, or (source NULL) one the bundle
+ * holds. */
+static void refer(export *ex, const char *id, const char *source)
+{
+    bool known = false;
+    for (size_t i = 0; i < ex->n_refs; i++) {
+        referred *r = &ex->refs[i];
+        if (strcmp(r->id, id) != 0)
+            continue;
+        r->written |= !source;
+        known |= !source || strcmp(r->source, source) == 0;
+    }
+    if (!known && ex->n_refs < MAX_REFS && strlen(id) <= KZ_STIX_ID_MAX) {
+        referred *r = &ex->refs[ex->n_refs++];
+        snprintf(r->id, sizeof r->id, "%s", id);
+        snprintf(r->source, sizeof r->source, "%s", source ? source : "");
+        r->written = !source;
     }
 }
 
@@ -96,7 +115,7 @@ static void refer_marking(void *ctx, const char *id)
     if (bit)
         ex->markings |= bit;
     else
-        refer(ex, id, false);
+        refer(ex, id, ex->source);
 }
 
 static void use_tlp(export *ex, int tlp)
@@ -126,8 +145,9 @@ static kz_rc put_text(const kz_stix_object *o, void *ctx)
     ex->markings |= bits;
     const char *creator = o->created_by ? kz_stix_uuid(o->created_by, "identity") : NULL;
     name_org(ex, creator);
+    ex->source = o->source;
     if (o->created_by)
-        refer(ex, o->created_by, false);
+        refer(ex, o->created_by, o->source);
     kz_stix_each_marking_ref(o->json, refer_marking, ex);
     return done(ex, rc);
 }
@@ -137,7 +157,7 @@ static kz_rc put_kept(const kz_stix_object *o, void *ctx)
     export *ex = ctx;
     ex->rep->kept++;
     if (strcmp(o->type, "identity") == 0 || strcmp(o->type, "marking-definition") == 0)
-        refer(ex, o->id, true);
+        refer(ex, o->id, NULL);
     return put_text(o, ctx);
 }
 
@@ -149,6 +169,7 @@ static kz_rc put_referred_text(const kz_stix_object *o, void *ctx)
     kz_rc rc = next(ex);
     if (!rc)
         rc = kz_buf_puts(&ex->b, o->json);
+    ex->source = o->source;
     kz_stix_each_marking_ref(o->json, refer_marking, ex);
     ex->rep->kept++;
     return done(ex, rc);
@@ -160,9 +181,14 @@ static kz_rc put_referred(export *ex)
 {
     kz_rc rc = KZ_OK;
     size_t n = ex->n_refs;
-    for (size_t i = 0; !rc && i < n; i++)
-        if (!ex->refs[i].written)
-            rc = kz_store_stix_referred_each(ex->c->db, ex->refs[i].id, put_referred_text, ex, ex->err);
+    for (size_t i = 0; !rc && i < n; i++) {
+        referred *r = &ex->refs[i];
+        if (r->written || written(ex, r->id))
+            continue;
+        uint64_t before = ex->rep->kept;
+        rc = kz_store_stix_referred_each(ex->c->db, r->id, r->source, put_referred_text, ex, ex->err);
+        r->written = ex->rep->kept > before;
+    }
     return rc;
 }
 
@@ -289,7 +315,7 @@ static kz_rc put_identities(export *ex)
             continue;
         char id[KZ_STIX_ID_MAX + 1];
         snprintf(id, sizeof id, "identity--%s", ex->orgs[i]);
-        refer(ex, id, true);
+        refer(ex, id, NULL);
         if (!(rc = next(ex)))
             rc = kz_stix_write_identity(&ex->b, &org);
         ex->rep->identities++;
