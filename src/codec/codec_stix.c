@@ -48,6 +48,20 @@ int kz_stix_tlp_of_marking(const char *id)
     return -1;
 }
 
+kz_rc kz_stix_markings_above(kz_buf *b, int tlp)
+{
+    kz_rc rc = kz_buf_puts(b, "[");
+    bool first = true;
+    for (int i = tlp + 1; !rc && i < 5; i++, first = false)
+        rc = kz_buf_printf(b, "%s\"%s\"", first ? "" : ",", kz_stix_tlp_marking[i]);
+    for (size_t i = 0; !rc && i < sizeof tlp1 / sizeof *tlp1; i++)
+        if (tlp1[i].tlp > tlp) {
+            rc = kz_buf_printf(b, "%s\"%s\"", first ? "" : ",", tlp1[i].id);
+            first = false;
+        }
+    return rc ? rc : kz_buf_puts(b, "]");
+}
+
 /* ---- ids ---------------------------------------------------------------------------- */
 
 static bool uuid_shape(const char *u)

@@ -320,6 +320,20 @@ void kz_stix_each_marking_ref(const char *json, void (*fn)(void *ctx, const char
     json_decref(refs);
 }
 
+static void most_restrictive(void *ctx, const char *id)
+{
+    int *tlp = ctx, t = kz_stix_tlp_of_marking(id);
+    if (t > *tlp)
+        *tlp = t;
+}
+
+int kz_stix_text_tlp(const char *json)
+{
+    int tlp = -1;
+    kz_stix_each_marking_ref(json, most_restrictive, &tlp);
+    return tlp;
+}
+
 kz_rc kz_stix_write_kept(kz_buf *b, const char *json, int tlp, const kz_strlist *recipients, bool allow_clients,
                          unsigned *markings)
 {

@@ -43,6 +43,10 @@ extern const char *const kz_stix_tlp_marking[5];
  * 1.0 ids (TLP:WHITE read as CLEAR); -1 for any other id. */
 int kz_stix_tlp_of_marking(const char *id);
 
+/* Appends a JSON array of the TLP marking definition ids (2.0 and 1.0) of labels more
+ * restrictive than tlp. KZ_ENOMEM/KZ_ETOOBIG from the buffer. */
+kz_rc kz_stix_markings_above(kz_buf *b, int tlp);
+
 /* ---- reading ------------------------------------------------------------------------ */
 
 typedef enum kz_stix_kind {
@@ -170,6 +174,9 @@ kz_rc kz_stix_write_kept(kz_buf *b, const char *json, int tlp, const kz_strlist 
  * or not, in the order written; nothing for a text that is not a compact object or has
  * no such refs. The id lives until fn returns. */
 void kz_stix_each_marking_ref(const char *json, void (*fn)(void *ctx, const char *id), void *ctx);
+
+/* The most restrictive TLP label a text's object_marking_refs name itself, -1 none. */
+int kz_stix_text_tlp(const char *json);
 
 /* 1 << label for the TLP 2.0 marking definitions, 1 << (5 + i) for the TLP 1.0 ones
  * (white, green, amber, red); 0 for any other id. */

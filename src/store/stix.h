@@ -77,6 +77,9 @@ typedef struct kz_taxii_filter {
     int64_t limit;
     const char *marking_id;      /* the label's marking definition, served with the objects */
     kz_time marking_created;
+    const char *markings_above;  /* JSON array of the TLP marking ids above the label: a
+                                    kept text that names one itself is not served by
+                                    reference in the label's collection */
 } kz_taxii_filter;
 
 /* One entry of a collection: kind 'i' indicator, 'r' incident (as a report), 's'

@@ -211,7 +211,7 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
 
 /* ?1 label, ?2 viewer, ?3 added after (us), ?4 ids, ?5 types, ?6 spec versions, ?7 limit,
  * ?8 version mode, ?9 versions, ?10-?12 the row to start after, ?13 the label's marking
- * definition id, ?14 its created time.
+ * definition id, ?14 its created time, ?15 the TLP marking ids above the label.
  *
  * A native object whose imported STIX text stands in its place (replaces) is served as
  * that text, each of its versions a kept row read through stix_shared, which gives it
@@ -220,7 +220,8 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
  * ('o'), the kept identities and marking definitions they name as created_by_ref or in
  * object_marking_refs ('k': served with the objects that refer to them, to whoever may
  * see one of those, as kept; only texts kept under a referring object's source, so that
- * no organization's text is shown through another's objects), and the label's marking definition ('m'), each dated just
+ * no organization's text is shown through another's objects, and none that names a TLP
+ * label of its own above the collection's), and the label's marking definition ('m'), each dated just
  * before the first object that refers to it (object dates are 4 us apart), so that
  * date_added stays strictly increasing and a client paging by it meets them before that
  * object. One (id, version) stored under several sources is listed once. */
@@ -264,6 +265,14 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
     "   OR s.indicator IN (SELECT id FROM indicators WHERE kz_visible(?2, tlp, source, recipients, allow_clients)))) t" \
     " WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients)"
 
+/* The date_added of a kept text an object of the collection refers to (kept_refs r1):
+ * its own when it was stored with or after the first object that refers to it (its own
+ * is unique, and no client paged past it before it was served), else just before that
+ * object (3 us: the organizations' identities take 2, the label's marking 1). */
+#define KEPT_REF_ADDED                                                                     \
+    "(SELECT iif(own >= (SELECT max(e.base) FROM taxii_epochs e WHERE e.t = 'x' AND e.base <= r1.first)," \
+    " own, r1.first - 3) FROM (SELECT " DATE_ADDED("x", "q") " AS own FROM stix_objects q WHERE q.n = r1.n))"
+
 /* For a text of an id stored in several versions, whether it is the last (first) one the
  * viewer may see in the label; other texts are both. */
 #define VERSION_IS(agg)                                                                    \
@@ -294,9 +303,10 @@ static const char taxii_sql[] =
     "  GROUP BY org),"
     " refd(id, source, added) AS (SELECT 'identity--' || creator, org, added FROM objs WHERE creator IS NOT NULL"
     "  UNION ALL SELECT m.value, o.org, o.added FROM objs o, json_each(o.marks) m WHERE o.marks IS NOT NULL),"
-    " kept_refs AS MATERIALIZED (SELECT min(j.n) AS n, min(r.added) - 3 AS added, j.id, j.modified, j.version,"
+    " kept_refs AS MATERIALIZED (SELECT min(j.n) AS n, min(r.added) AS first, j.id, j.modified, j.version,"
     "  j.spec_version, j.type FROM refd r JOIN stix_objects j ON j.id = r.id AND j.source = r.source"
     "  WHERE j.kz_kind IS NULL AND j.type IN ('identity', 'marking-definition')"
+    "  AND NOT EXISTS (SELECT 1 FROM json_each(j.marking_refs) m WHERE m.value IN (SELECT value FROM json_each(?15)))"
     "  AND r.id NOT IN (SELECT id FROM objs WHERE k = 'x')"
     "  AND r.id NOT IN (SELECT 'identity--' || id FROM organizations) GROUP BY j.id, j.version),"
     " page AS (SELECT * FROM ("
@@ -305,7 +315,7 @@ static const char taxii_sql[] =
     "   AND (k != 'x' OR id NOT IN (SELECT id FROM multi) OR n = (SELECT min(d.n) FROM objs d"
     "    WHERE d.k = 'x' AND d.id = o1.id AND d.version IS o1.version))"
     "  UNION ALL"
-    "  SELECT 'k', n, id, NULL, added, modified, version, spec_version, type, NULL, NULL, 0, NULL"
+    "  SELECT 'k', n, id, NULL, " KEPT_REF_ADDED ", modified, version, spec_version, type, NULL, NULL, 0, NULL"
     "   FROM kept_refs r1 WHERE ?8 >= 2 OR modified = (SELECT iif(?8 = 1, min(q.modified), max(q.modified))"
     "    FROM kept_refs q WHERE q.id = r1.id)"
     "  UNION ALL"
@@ -350,6 +360,7 @@ kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *
     sqlite3_bind_int64(s, 12, f->after.kind ? f->after.n : -1);
     sqlite3_bind_text(s, 13, f->marking_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 14, f->marking_created);
+    kz__bind_text(s, 15, f->markings_above);
     kz_taxii_row *out = kz_arena_calloc(a, (size_t)f->limit, sizeof *out);
     if (!out) {
         kz__done(s);

@@ -107,6 +107,18 @@ def test_referred_identity_and_statement_go_with_the_object_and_only_with_it(ser
     assert got.status_code == 200 and got.json()["objects"] == [author], got.text
     manifest = tb.get(f"/taxii2/api/collections/{col}/manifest/").json()["objects"]
     assert {author["id"], statement["id"]} <= {e["id"] for e in manifest}
+    # paging one object at a time, by next and by date added, meets each of them once
+    for how in ("next", "added_after"):
+        seen, params = [], {"limit": 1}
+        for _ in range(20):
+            r = tb.objects(col, **params)
+            page = r.json()
+            seen += [o["id"] for o in page.get("objects", [])]
+            if not page.get("more"):
+                break
+            params = {"limit": 1, **({"next": page["next"]} if how == "next" else
+                                     {"added_after": r.headers["X-TAXII-Date-Added-Last"]})}
+        assert seen == [o["id"] for o in objects], (how, seen)
     # nothing of it in a collection where no object refers to them
     _, _, green = collection(tb, "TLP:GREEN")
     assert not {author["id"], statement["id"]} & {o["id"] for o in green}
@@ -138,7 +150,13 @@ def test_referred_identity_and_statement_go_with_the_object_and_only_with_it(ser
     malware = {"type": "malware", "spec_version": "2.1", "id": sid("malware"), "created": T0, "modified": T0,
             "name": "Example Loader", "is_family": True, "created_by_ref": author["id"],
             "object_marking_refs": [TLP2["green"]]}
+    before = max(e["date_added"] for e in manifest)
     import_bundle(server, tmp_path, ka.key, [malware], "malware.json")
+    # a client that pages by date added meets it after what it had: it is dated as it
+    # came to this reader (with the malware), not when it was stored
+    green = to.collections()["TLP:GREEN"]["id"]
+    later = to.get(f"/taxii2/api/collections/{green}/manifest/", added_after=before).json()["objects"]
+    assert author["id"] in [e["id"] for e in later], later
     text, bundle = export_text(server, ko.key)
     assert compact(malware) in text and compact(author) in text, text
     assert statement["id"] not in text and pattern["id"] not in text
@@ -177,3 +195,23 @@ def test_one_version_kept_under_two_sources_is_listed_once(server, tmp_path):
         assert [g for g in bundle["objects"] if g["id"] == o["id"]] == [o]
     # the second organization's indicator is its own object of Kizuna, under its own id
     assert len([g for g in bundle["objects"] if g["type"] == "indicator"]) == 2
+
+
+def test_a_referred_object_marked_above_the_referring_one_is_not_served_with_it(server, tmp_path):
+    (a, ka), (b, kb), _ = parties(server)
+    secret = {"type": "identity", "spec_version": "2.1", "id": sid("identity"), "created": T0, "modified": T0,
+              "name": "Informant", "identity_class": "individual", "object_marking_refs": [TLP2["red"]]}
+    loader = {"type": "malware", "spec_version": "2.1", "id": sid("malware"), "created": T0, "modified": T0,
+              "name": "Example Loader", "is_family": True, "created_by_ref": secret["id"],
+              "object_marking_refs": [TLP2["green"]]}
+    import_bundle(server, tmp_path, ka.key, [secret, loader], "red.json")
+    text, _ = export_text(server, kb.key)
+    assert compact(loader) in text and secret["id"] in text and "Informant" not in text, text
+    t = Taxii(server.base, kb.key)
+    _, text, _ = collection(t, "TLP:GREEN")
+    assert compact(loader) in text and "Informant" not in text, text
+    # its source has it, where its own label puts it
+    text, _ = export_text(server, ka.key)
+    assert "Informant" in text
+    _, text, _ = collection(Taxii(server.base, ka.key), "TLP:RED")
+    assert "Informant" in text

@@ -22,10 +22,11 @@ enum { FLUSH_AT = 1 << 20, MAX_ORGS = 4096, MAX_REFS = 4096, INCIDENT_PAGE = 200
 /* An identity or marking definition an object of source written refers to
  * (created_by_ref, object_marking_refs); written: it is in the bundle already. Served
  * only as that source keeps it, so that no organization's text is shown through the
- * objects of another. */
+ * objects of another, and not when it names a TLP label of its own above tlp. */
 typedef struct referred {
     char id[KZ_STIX_ID_MAX + 1];
     char source[37];
+    int tlp;                 /* the least restrictive label of the objects referring */
     bool written;
 } referred;
 
@@ -42,6 +43,7 @@ typedef struct export {
     referred *refs;
     size_t n_refs;
     const char *source;      /* of the text being written, for the refs it names */
+    int tlp;                 /* the label it is written under */
     kz_stix_native *natives; /* native objects with imported texts, sorted */
     size_t n_natives;
     bool texts_apart;        /* the texts of indicators and sightings in passes of their own */
@@ -87,9 +89,9 @@ static bool written(const export *ex, const char *id)
     return false;
 }
 
-/* Notes an id an object of source written refers to, or (source NULL) one the bundle
- * holds. */
-static void refer(export *ex, const char *id, const char *source)
+/* Notes an id an object of source written under label tlp refers to, or (source NULL)
+ * one the bundle holds. */
+static void refer(export *ex, const char *id, const char *source, int tlp)
 {
     bool known = false;
     for (size_t i = 0; i < ex->n_refs; i++) {
@@ -97,12 +99,17 @@ static void refer(export *ex, const char *id, const char *source)
         if (strcmp(r->id, id) != 0)
             continue;
         r->written |= !source;
-        known |= !source || strcmp(r->source, source) == 0;
+        if (source && strcmp(r->source, source) == 0) {
+            r->tlp = tlp < r->tlp ? tlp : r->tlp;
+            known = true;
+        }
+        known |= !source;
     }
     if (!known && ex->n_refs < MAX_REFS && strlen(id) <= KZ_STIX_ID_MAX) {
         referred *r = &ex->refs[ex->n_refs++];
         snprintf(r->id, sizeof r->id, "%s", id);
         snprintf(r->source, sizeof r->source, "%s", source ? source : "");
+        r->tlp = tlp;
         r->written = !source;
     }
 }
@@ -115,7 +122,7 @@ static void refer_marking(void *ctx, const char *id)
     if (bit)
         ex->markings |= bit;
     else
-        refer(ex, id, ex->source);
+        refer(ex, id, ex->source, ex->tlp);
 }
 
 static void use_tlp(export *ex, int tlp)
@@ -146,8 +153,9 @@ static kz_rc put_text(const kz_stix_object *o, void *ctx)
     const char *creator = o->created_by ? kz_stix_uuid(o->created_by, "identity") : NULL;
     name_org(ex, creator);
     ex->source = o->source;
+    ex->tlp = o->tlp;
     if (o->created_by)
-        refer(ex, o->created_by, o->source);
+        refer(ex, o->created_by, o->source, o->tlp);
     kz_stix_each_marking_ref(o->json, refer_marking, ex);
     return done(ex, rc);
 }
@@ -157,7 +165,7 @@ static kz_rc put_kept(const kz_stix_object *o, void *ctx)
     export *ex = ctx;
     ex->rep->kept++;
     if (strcmp(o->type, "identity") == 0 || strcmp(o->type, "marking-definition") == 0)
-        refer(ex, o->id, NULL);
+        refer(ex, o->id, NULL, -1);
     return put_text(o, ctx);
 }
 
@@ -166,11 +174,13 @@ static kz_rc put_kept(const kz_stix_object *o, void *ctx)
 static kz_rc put_referred_text(const kz_stix_object *o, void *ctx)
 {
     export *ex = ctx;
+    if (kz_stix_text_tlp(o->json) > ex->tlp)  /* its own TLP says not to these readers */
+        return KZ_OK;
     kz_rc rc = next(ex);
     if (!rc)
         rc = kz_buf_puts(&ex->b, o->json);
     ex->source = o->source;
-    kz_stix_each_marking_ref(o->json, refer_marking, ex);
+    kz_stix_each_marking_ref(o->json, refer_marking, ex);  /* its TLP ones only: not followed */
     ex->rep->kept++;
     return done(ex, rc);
 }
@@ -186,6 +196,7 @@ static kz_rc put_referred(export *ex)
         if (r->written || written(ex, r->id))
             continue;
         uint64_t before = ex->rep->kept;
+        ex->tlp = r->tlp;
         rc = kz_store_stix_referred_each(ex->c->db, r->id, r->source, put_referred_text, ex, ex->err);
         r->written = ex->rep->kept > before;
     }
@@ -315,7 +326,7 @@ static kz_rc put_identities(export *ex)
             continue;
         char id[KZ_STIX_ID_MAX + 1];
         snprintf(id, sizeof id, "identity--%s", ex->orgs[i]);
-        refer(ex, id, NULL);
+        refer(ex, id, NULL, -1);
         if (!(rc = next(ex)))
             rc = kz_stix_write_identity(&ex->b, &org);
         ex->rep->identities++;

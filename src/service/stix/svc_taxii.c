@@ -126,6 +126,14 @@ kz_rc kz_svc_taxii_list(kz_call *c, const kz_taxii_collection *col, kz_taxii_fil
     f->tlp = col->tlp;
     f->marking_id = kz_stix_tlp_marking[col->tlp];
     f->marking_created = KZ_STIX_TLP2_CREATED;
+    kz_buf above;
+    kz_buf_init(&above, 4096);
+    if ((rc = kz_stix_markings_above(&above, col->tlp)) ||
+        !(f->markings_above = kz_arena_strndup(c->arena, above.p, above.len)))
+        rc = kz_fail(c->err, rc ? rc : KZ_ENOMEM, NULL, NULL);
+    kz_buf_free(&above);
+    if (rc)
+        return rc;
     if ((rc = kz_rtx_begin(c)))
         return rc;
     kz_taxii_row *rows;
