@@ -541,6 +541,18 @@ static void kept_text_is_served_as_written_with_its_sharing(void **state)
     kz_stix_each_marking_ref("[\"marking-definition--x\"]", see_mark, &seen);
     kz_stix_each_marking_ref("{\"type\":\"identity\"}", see_mark, &seen);
     assert_int_equal(seen.n, 2);
+    assert_int_equal(kz_stix_text_tlp(text), KZ_TLP_GREEN);  /* TLP 1.0 green; the statement is none */
+    assert_int_equal(kz_stix_text_tlp("{\"type\":\"identity\"}"), -1);
+    kz_buf above;
+    kz_buf_init(&above, 4096);
+    assert_int_equal(kz_stix_markings_above(&above, KZ_TLP_AMBER), KZ_OK);
+    assert_string_equal(above.p, "[\"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003\","
+                                 "\"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1\","
+                                 "\"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed\"]");
+    kz_buf_reset(&above);
+    assert_int_equal(kz_stix_markings_above(&above, KZ_TLP_RED), KZ_OK);
+    assert_string_equal(above.p, "[]");
+    kz_buf_free(&above);
     /* what is not an object is served as it is */
     kz_buf_reset(&b);
     assert_int_equal(kz_stix_write_kept(&b, "[1]", KZ_TLP_RED, &none, false, NULL), KZ_OK);
