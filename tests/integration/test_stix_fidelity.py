@@ -325,6 +325,8 @@ def test_kept_objects_keep_their_tlp_marking_and_exports_name_what_they_refer_to
     # Kizuna's own indicators say what type of indicator they are
     own = [o for o in bundle["objects"] if o["type"] == "indicator" and o.get("name") == "own.example"]
     assert own and own[0]["indicator_types"] == ["malicious-activity"]
+    served = [o for o in c.objects(cols["TLP:GREEN"]["id"], **{"match[id]": own[0]["id"]}).json()["objects"]]
+    assert served == own, served  # and so over TAXII
     assert out[bare["id"]][0]["object_marking_refs"] == [TLP2["amber"]]
 
     # round trip through a second node: the same objects again
