@@ -298,8 +298,10 @@ static const char taxii_sql[] =
     " SELECT 'x', n, id, NULL, date_added, modified, version, spec_version, type, tlp, recipients, allow_clients,"
     "  source, iif(created_by LIKE 'identity--%', substr(created_by, 11), NULL), marking_refs,"
     "  " VERSION_IS("max") ", " VERSION_IS("min") TEXTS_OF_LABEL "),"
-    " firsts(org, added) AS (SELECT org, min(added) FROM"
-    "  (SELECT org, added FROM objs UNION ALL SELECT creator, added FROM objs WHERE creator IS NOT NULL)"
+    /* a creator that is not the source is dated 1 us before the source, so that the two
+     * organizations an object names do not share a date */
+    " firsts(org, added) AS (SELECT org, min(added) FROM (SELECT org, added FROM objs"
+    "  UNION ALL SELECT creator, added - 1 FROM objs WHERE creator IS NOT NULL AND creator IS NOT org)"
     "  GROUP BY org),"
     " refd(id, source, added) AS (SELECT 'identity--' || creator, org, added FROM objs WHERE creator IS NOT NULL"
     "  UNION ALL SELECT m.value, o.org, o.added FROM objs o, json_each(o.marks) m WHERE o.marks IS NOT NULL),"
@@ -324,7 +326,7 @@ static const char taxii_sql[] =
     "   FROM firsts f JOIN organizations g ON g.id = f.org"
     "  UNION ALL"
     "  SELECT 'm', 0, ?13, NULL, min(added) - 1, ?14, NULL, '2.1', 'marking-definition', NULL, NULL, 0, NULL"
-    "   FROM firsts HAVING count(*) > 0"
+    "   FROM objs HAVING count(*) > 0"
     " ) WHERE added > ?3"
     " AND (?4 IS NULL OR id IN (SELECT value FROM json_each(?4)))"
     " AND (?5 IS NULL OR type IN (SELECT value FROM json_each(?5)))"

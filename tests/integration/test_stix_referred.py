@@ -215,3 +215,26 @@ def test_a_referred_object_marked_above_the_referring_one_is_not_served_with_it(
     assert "Informant" in text
     _, text, _ = collection(Taxii(server.base, ka.key), "TLP:RED")
     assert "Informant" in text
+
+
+def test_two_organizations_one_object_names_have_dates_of_their_own(server, tmp_path):
+    (a, ka), (b, kb), _ = parties(server)
+    # the source's analyst may not act for b: a is the source, b the creator it names
+    sent = [{"type": "malware", "spec_version": "2.1", "id": sid("malware"), "created": T0, "modified": T0,
+             "name": f"Loader {i}", "is_family": True, "created_by_ref": f"identity--{b['id']}",
+             "object_marking_refs": [TLP2["green"]]} for i in range(3)]
+    import_bundle(server, tmp_path, ka.key, sent, "creator.json")
+    t = Taxii(server.base, kb.key)
+    col, _, objects = collection(t, "TLP:GREEN")
+    assert {f"identity--{a['id']}", f"identity--{b['id']}"} <= {o["id"] for o in objects}
+    man = t.get(f"/taxii2/api/collections/{col}/manifest/").json()["objects"]
+    added = [e["date_added"] for e in man]
+    assert added == sorted(added) and len(set(added)) == len(added), man
+    seen, params = [], {"limit": 1}
+    for _ in range(20):
+        r = t.objects(col, **params)
+        seen += [o["id"] for o in r.json().get("objects", [])]
+        if not r.json().get("more"):
+            break
+        params = {"limit": 1, "added_after": r.headers["X-TAXII-Date-Added-Last"]}
+    assert seen == [o["id"] for o in objects]
