@@ -309,9 +309,11 @@ def test_kept_objects_keep_their_tlp_marking_and_exports_name_what_they_refer_to
     api = server.client(org["id"])
     assert api.post("/indicators", {"type": "domain", "value": "own.example", "tlp": "green"}).status_code == 201
 
-    bundle = json.loads(run_kizuna("export", "stix", "--db", server.db, "--what", "all", "--key", key,
-                                   "--log-level", "warn").stdout)
+    text = run_kizuna("export", "stix", "--db", server.db, "--what", "all", "--key", key, "--log-level", "warn").stdout
+    bundle = json.loads(text)
     assert not schema_errors(bundle["objects"]), schema_errors(bundle["objects"])[:5]
+    # numbers as written (a float parsed back would not tell 39.108889 from 39.108888999999998)
+    assert '"latitude":39.108889,' in text and '"precision":10.5,' in text
     out = {}
     for o in bundle["objects"]:
         out.setdefault(o["id"], []).append(o)
