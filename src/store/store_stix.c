@@ -389,7 +389,8 @@ kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *
         r->tlp = tlp ? kz_enum_parse(&kz_tlp_enum, tlp) : f->tlp;
         r->allow_clients = sqlite3_column_int(s, 11) != 0;
         r->source = kz__col_text(s, 12, a);
-        if (!r->id || !r->spec_version || ((r->kind == 'x' || r->kind == 'k') && !r->json) || kz__col_list(s, 10, &r->recipients, a)) {
+        bool text = r->kind == 'x' || r->kind == 'k';
+        if (!r->id || !r->spec_version || (text && !r->json) || kz__col_list(s, 10, &r->recipients, a)) {
             kz__done(s);
             return kz_fail(err, KZ_ENOMEM, NULL, NULL);
         }
