@@ -48,6 +48,14 @@ int kz_stix_tlp_of_marking(const char *id)
     return -1;
 }
 
+const char *kz_stix_tlp1_marking(int tlp)
+{
+    for (size_t i = 0; i < sizeof tlp1 / sizeof *tlp1; i++)
+        if (tlp1[i].tlp == tlp)
+            return tlp1[i].id;
+    return NULL;
+}
+
 kz_rc kz_stix_markings_above(kz_buf *b, int tlp)
 {
     kz_rc rc = kz_buf_puts(b, "[");

@@ -34,6 +34,8 @@ enum {
 
 /* When the TLP 2.0 marking definitions were created: 2022-10-01T00:00:00.000Z. */
 #define KZ_STIX_TLP2_CREATED ((int64_t)1664582400000)
+/* When the TLP 1.0 ones were: 2017-01-20T00:00:00.000Z. */
+#define KZ_STIX_TLP1_CREATED ((int64_t)1484870400000)
 
 /* The TLP 2.0 marking definitions (OASIS TLP 2.0 extension
  * extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d), indexed by kz_tlp. */
@@ -42,6 +44,10 @@ extern const char *const kz_stix_tlp_marking[5];
 /* The label a marking definition id stands for: the TLP 2.0 ids and the STIX 2.1 TLP
  * 1.0 ids (TLP:WHITE read as CLEAR); -1 for any other id. */
 int kz_stix_tlp_of_marking(const char *id);
+
+/* The TLP 1.0 marking definition id of a label (TLP:WHITE for CLEAR), NULL for
+ * AMBER+STRICT, which TLP 1.0 has not. */
+const char *kz_stix_tlp1_marking(int tlp);
 
 /* Appends a JSON array of the TLP marking definition ids (2.0 and 1.0) of labels more
  * restrictive than tlp. KZ_ENOMEM/KZ_ETOOBIG from the buffer. */

@@ -77,6 +77,9 @@ typedef struct kz_taxii_filter {
     int64_t limit;
     const char *marking_id;      /* the label's marking definition, served with the objects */
     kz_time marking_created;
+    const char *marking1_id;     /* the label's TLP 1.0 definition, served when a text
+                                    names it (NULL: none) */
+    kz_time marking1_created;
     const char *markings_above;  /* JSON array of the TLP marking ids above the label: a
                                     kept text that names one itself is not served by
                                     reference in the label's collection */
@@ -86,7 +89,8 @@ typedef struct kz_taxii_filter {
  * sighting, 'x' stored text (kept object, or an imported native object's version),
  * 'o' organization (as an identity), 'k' a kept identity or marking definition that
  * an object of the page's label the viewer may see refers to (its text served as kept),
- * 'm' the label's marking definition. */
+ * 'm' the label's marking definition (n 0), or its TLP 1.0 one (n 1) where a text names
+ * that. */
 typedef struct kz_taxii_row {
     char kind;
     int64_t n;

@@ -211,7 +211,8 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
 
 /* ?1 label, ?2 viewer, ?3 added after (us), ?4 ids, ?5 types, ?6 spec versions, ?7 limit,
  * ?8 version mode, ?9 versions, ?10-?12 the row to start after, ?13 the label's marking
- * definition id, ?14 its created time, ?15 the TLP marking ids above the label.
+ * definition id, ?14 its created time, ?15 the TLP marking ids above the label, ?16 and
+ * ?17 the label's TLP 1.0 definition and its created time.
  *
  * A native object whose imported STIX text stands in its place (replaces) is served as
  * that text, each of its versions a kept row read through stix_shared, which gives it
@@ -327,6 +328,11 @@ static const char taxii_sql[] =
     "  UNION ALL"
     "  SELECT 'm', 0, ?13, NULL, min(added) - 1, ?14, NULL, '2.1', 'marking-definition', NULL, NULL, 0, NULL"
     "   FROM objs HAVING count(*) > 0"
+    "  UNION ALL"  /* the label's TLP 1.0 definition, where a text names it (as it is kept) */
+    "  SELECT 'm', 1, ?16, NULL, iif(first = (SELECT min(added) FROM objs), first - 4, first - 1), ?17, NULL, '2.1',"
+    "   'marking-definition', NULL, NULL, 0, NULL"
+    "   FROM (SELECT min(o.added) AS first FROM objs o, json_each(o.marks) m WHERE o.marks IS NOT NULL"
+    "   AND m.value = ?16) WHERE first IS NOT NULL"
     " ) WHERE added > ?3"
     " AND (?4 IS NULL OR id IN (SELECT value FROM json_each(?4)))"
     " AND (?5 IS NULL OR type IN (SELECT value FROM json_each(?5)))"
@@ -363,6 +369,8 @@ kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *
     sqlite3_bind_text(s, 13, f->marking_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 14, f->marking_created);
     kz__bind_text(s, 15, f->markings_above);
+    kz__bind_text(s, 16, f->marking1_id);
+    sqlite3_bind_int64(s, 17, f->marking1_created);
     kz_taxii_row *out = kz_arena_calloc(a, (size_t)f->limit, sizeof *out);
     if (!out) {
         kz__done(s);

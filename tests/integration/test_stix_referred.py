@@ -238,3 +238,36 @@ def test_two_organizations_one_object_names_have_dates_of_their_own(server, tmp_
             break
         params = {"limit": 1, "added_after": r.headers["X-TAXII-Date-Added-Last"]}
     assert seen == [o["id"] for o in objects]
+
+
+TLP1_GREEN = {"type": "marking-definition", "spec_version": "2.1",
+              "id": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", "created": "2017-01-20T00:00:00.000Z",
+              "definition_type": "tlp", "name": "TLP:GREEN", "definition": {"tlp": "green"}}
+
+
+def test_a_collection_serves_the_tlp_1_definition_its_texts_name(server):
+    org = server.org("CSIRT TLP1", "NL")
+    c = Taxii(server.base, server.client(org["id"]).key)
+    col = c.collections()["TLP:GREEN"]["id"]
+    plain = {"type": "malware", "spec_version": "2.1", "id": sid("malware"), "created": T0, "modified": T0,
+             "name": "Plain", "is_family": True, "object_marking_refs": [TLP2["green"]]}
+    old_style = dict(plain, id=sid("malware"), name="Old style", object_marking_refs=[TLP1_GREEN["id"]])
+    for sent in ([plain], [old_style, dict(old_style, id=sid("malware"), name="Again")]):
+        r = c.post(f"/taxii2/api/collections/{col}/objects/", {"objects": sent})
+        assert r.status_code == 202 and r.json()["failure_count"] == 0, r.text
+    _, text, objects = collection(c, "TLP:GREEN")
+    assert [o for o in objects if o["id"] == TLP1_GREEN["id"]] == [TLP1_GREEN]
+    assert compact(old_style) in text  # kept as it came, naming TLP 1.0
+    refs = {r for o in objects for r in o.get("object_marking_refs", []) + [o.get("created_by_ref")] if r}
+    assert refs <= {o["id"] for o in objects}, refs - {o["id"] for o in objects}
+    man = c.get(f"/taxii2/api/collections/{col}/manifest/").json()["objects"]
+    added = [e["date_added"] for e in man]
+    assert added == sorted(added) and len(set(added)) == len(added), man
+    assert c.get(f"/taxii2/api/collections/{col}/objects/{TLP1_GREEN['id']}/").json()["objects"] == [TLP1_GREEN]
+    # a client that had everything before the old-style objects came gets it after
+    first_two = [e for e in man if e["id"] in (plain["id"], f"identity--{org['id']}", TLP2["green"])]
+    later = c.get(f"/taxii2/api/collections/{col}/manifest/",
+                  added_after=max(e["date_added"] for e in first_two)).json()["objects"]
+    assert TLP1_GREEN["id"] in [e["id"] for e in later]
+    # nowhere else: the AMBER collection has no text that names it
+    assert "objects" not in c.objects(c.collections()["TLP:AMBER"]["id"]).json()

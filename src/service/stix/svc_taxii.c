@@ -52,6 +52,15 @@ kz_rc kz_svc_taxii_collection(kz_call *c, const char *id, kz_taxii_collection *o
     return kz_fail(c->err, KZ_ENOTFOUND, "collection", "no collection %.40s", id);
 }
 
+/* The number of the one bit set in a kz_stix_marking_bit (99 for none). */
+static unsigned bit_number(unsigned bit)
+{
+    for (unsigned i = 0; i < 9; i++)
+        if (bit == 1u << i)
+            return i;
+    return 99;
+}
+
 /* The STIX text of one row, or NULL when the object is no longer visible (it changed
  * between the query and the read). */
 static kz_rc render(kz_call *c, const kz_taxii_row *r, char **text)
@@ -90,7 +99,8 @@ static kz_rc render(kz_call *c, const kz_taxii_row *r, char **text)
             }
         }
     } else if (r->kind == 'm') {
-        rc = kz_stix_write_marking(&b, r->tlp);
+        rc = r->n ? kz_stix_write_marking_bit(&b, bit_number(kz_stix_marking_bit(r->id)))
+                  : kz_stix_write_marking(&b, r->tlp);
         visible = true;
     } else if (r->kind == 'o') {  /* as far as the caller may read the directory */
         kz_org o;
@@ -126,6 +136,8 @@ kz_rc kz_svc_taxii_list(kz_call *c, const kz_taxii_collection *col, kz_taxii_fil
     f->tlp = col->tlp;
     f->marking_id = kz_stix_tlp_marking[col->tlp];
     f->marking_created = KZ_STIX_TLP2_CREATED;
+    f->marking1_id = kz_stix_tlp1_marking(col->tlp);
+    f->marking1_created = KZ_STIX_TLP1_CREATED;
     kz_buf above;
     kz_buf_init(&above, 4096);
     if ((rc = kz_stix_markings_above(&above, col->tlp)) ||
