@@ -7,6 +7,7 @@
 #include "util/error.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef struct kz_opt {
@@ -85,10 +86,16 @@ kz_rc kz_cli_geodb_open(const kz_args *a, struct kz_geodb **db, kz_err *err);
 /* Prints the data's attribution after results: on stdout at a terminal, else stderr. */
 void kz_cli_geo_footer(struct kz_geodb *db);
 
+/* The end of an import that failed after committing the first `committed` of its
+ * records (objects, events: unit) in chunks, or none of the `records` read: prints msg
+ * and what landed; returns the exit status 1. (cli_import.c) */
+int kz_cli_import_failed(const kz_args *a, const char *msg, const char *unit, uint64_t records, uint64_t committed);
+
 /* Option shared by every command that opens a database. */
 #define KZ_OPT_DB {"db", "FILE", NULL, "the Kizuna database file"}
 #define KZ_OPT_KEY_FILE {"key-file", "FILE", NULL, "the node's key file (its secrets, mode 0600); default DB.key beside the database"}
 #define KZ_OPT_TABLE {"table", "FILE", NULL, "geo table (or a MaxMind .mmdb); default data/geo.kzg of the project"}
+#define KZ_OPT_CHUNK {"chunk", "N", "10000", "commit every N records (objects), each chunk its own transaction, so that the server's API writes get through; 0: one transaction, all or nothing"}
 #define KZ_OPT_LOG {"log-level", "LEVEL", "info", "debug, info, warn or error (logs are JSON lines on stderr)"}
 
 #endif

@@ -265,7 +265,7 @@ kz_rc kz__sqlerr(kz_db *db, int rc, kz_err *err)
         return kz_fail(err, KZ_ECONFLICT, NULL, "conflicts with existing data");
     }
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-        return kz_fail(err, KZ_ESTORE, NULL, "database busy, try again");
+        return kz_fail(err, KZ_EBUSY, NULL, "the database is busy (a long import?), try again shortly");
     if (primary == SQLITE_NOMEM)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
