@@ -77,6 +77,8 @@ extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_veri
 extern const kz_cmd kz_cmd_import_stix, kz_cmd_import_misp;
 /* Users of the web interface (cli_user.c) */
 extern const kz_cmd kz_cmd_user_add, kz_cmd_user_reset;
+/* Operations (cli_key.c, cli_backup.c) */
+extern const kz_cmd kz_cmd_key_create, kz_cmd_backup, kz_cmd_restore;
 
 /* The routing database of --table (default: the project's data/geo.kzg, built from the
  * installed routing data on first use). Shared by geo and route. */
@@ -90,6 +92,17 @@ void kz_cli_geo_footer(struct kz_geodb *db);
  * records (objects, events: unit) in chunks, or none of the `records` read: prints msg
  * and what landed; returns the exit status 1. (cli_import.c) */
 int kz_cli_import_failed(const kz_args *a, const char *msg, const char *unit, uint64_t records, uint64_t committed);
+
+/* The organization an --organization value names: an id, or an organization's exact
+ * name; v itself when none matches (the use case then says so). (cli_user.c) */
+const char *kz_cli_organization(struct kz_call *c, const char *v);
+
+/* --config FILE / KIZUNA_CONFIG: fills values[k] (per option of a->cmd; strings in ar)
+ * from the configuration file at path, checking every key against the options tables
+ * of all commands. 0, or the exit status after "FILE:LINE:COLUMN: reason". (cli_config.c) */
+struct kz_arena;
+int kz_cli_config_load(const kz_args *a, const kz_cmd *const *all, int nall, const char *path, const char **values,
+                       struct kz_arena *ar);
 
 /* Option shared by every command that opens a database. */
 #define KZ_OPT_DB {"db", "FILE", NULL, "the Kizuna database file"}

@@ -6,6 +6,7 @@
 #include "http/server.h"
 #include "kz_config.h"
 #include "model/validate.h"
+#include "service/core/backup.h"
 #include "service/core/scheduler.h"
 #include "util/log.h"
 
@@ -25,6 +26,8 @@ static int serve(const kz_args *a, kz_node *node, const kz_server_opts *so, unsi
         kz_server_stop(srv);
         return kz_cli_error(a, "%s", err.msg);
     }
+    if (kz_node_serving(node, true, &err))  /* audit verify tells a copy made without -wal */
+        kz_log(KZ_LOG_WARN, "node.serving_mark", KZ_S("error", err.msg));
     unsigned port = kz_server_port(srv);
     kz_log(KZ_LOG_INFO, "http.listening", KZ_S("listen", so->listen), KZ_I("port", port),
            KZ_B("test_clock", node->test_clock));
@@ -37,6 +40,7 @@ static int serve(const kz_args *a, kz_node *node, const kz_server_opts *so, unsi
     kz_log(KZ_LOG_INFO, "http.stopping", KZ_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
     kz_server_stop(srv);
     kz_scheduler_stop();
+    kz_node_serving(node, false, NULL);
     return 0;
 }
 

@@ -30,8 +30,7 @@ static const char *base_url(const kz_args *a, kz_arena *ar)
     return out;
 }
 
-/* The organization of --organization: an id, or an organization's exact name. */
-static const char *organization(kz_call *c, const char *v)
+const char *kz_cli_organization(kz_call *c, const char *v)
 {
     kz_err e2;
     if (kz_valid_uuid(v, "organization", &e2) == KZ_OK)
@@ -87,7 +86,7 @@ static int add(const kz_args *a, kz_call *c, const char *base)
     kz_user u = {
         .email = kz_arg(a, "email"),
         .name = kz_arg(a, "name"),
-        .organization = organization(c, kz_arg(a, "organization")),
+        .organization = kz_cli_organization(c, kz_arg(a, "organization")),
         .role = kz_enum_parse(&kz_key_role_enum, role),
         .language = kz_arg(a, "language"),
         .time_zone = kz_arg(a, "time-zone"),

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 struct kz_store {
     char *path;
@@ -406,4 +408,86 @@ kz_rc kz_store_scrub_wal(kz_db *db, kz_err *err)
         return KZ_OK;
     return kz_fail(err, KZ_ESTORE, "db", "the write-ahead log could not be emptied%s",
                    busy ? ": another connection is reading" : "");
+}
+
+/* ---- copies of the file ------------------------------------------------------- */
+
+kz_rc kz_store_integrity(kz_db *db, kz_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &s, NULL);
+    const unsigned char *first = rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+    kz_rc out = first && strcmp((const char *)first, "ok") == 0
+                    ? KZ_OK
+                    : kz_fail(err, KZ_ECORRUPT, "db", "the database fails SQLite's integrity check: %.200s",
+                              first ? (const char *)first : sqlite3_errmsg(db->h));
+    sqlite3_finalize(s);
+    return out;
+}
+
+bool kz_store_has_wal(const char *path)
+{
+    char wal[4200];
+    struct stat sb;
+    return (size_t)snprintf(wal, sizeof wal, "%s-wal", path) < sizeof wal && stat(wal, &sb) == 0 && sb.st_size > 0;
+}
+
+static const char serving_meta[] = "serving";
+
+kz_rc kz_store_mark_serving(kz_db *db, bool on, kz_err *err)
+{
+    if (!on)
+        return kz_store_meta_delete(db, serving_meta, err);
+    char since[32];
+    int n = snprintf(since, sizeof since, "%lld", (long long)time(NULL));
+    kz_rc rc = kz_store_meta_put(db, serving_meta, since, (size_t)n, err);
+    /* into the main file now, so that a copy of it alone shows the mark */
+    if (!rc)
+        sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return rc;
+}
+
+bool kz_store_marked_serving(kz_db *db)
+{
+    char buf[32];
+    size_t len = 0;
+    return kz_store_meta_get(db, serving_meta, buf, sizeof buf, &len, NULL) == KZ_OK;
+}
+
+/* Copies every page of db into the new file at dest, retrying while a writer holds a
+ * lock, and clears the serving mark in the copy (it is complete: no -wal needed). */
+static kz_rc copy_pages(kz_db *db, sqlite3 *to, kz_err *err)
+{
+    sqlite3_backup *b = sqlite3_backup_init(to, "main", db->h, "main");
+    if (!b)
+        return kz_fail(err, KZ_ESTORE, "output", "cannot start the backup: %s", sqlite3_errmsg(to));
+    int rc;
+    while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        sqlite3_sleep(50);
+    int fin = sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE || fin != SQLITE_OK)
+        return kz_fail(err, KZ_ESTORE, "output", "the backup failed: %s", sqlite3_errstr(rc != SQLITE_DONE ? rc : fin));
+    char *msg = NULL;
+    if (sqlite3_exec(to, "PRAGMA journal_mode = DELETE; DELETE FROM meta WHERE key = 'serving';", NULL, NULL, &msg)) {
+        kz_fail(err, KZ_ESTORE, "output", "cannot finish the copy: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return KZ_ESTORE;
+    }
+    return KZ_OK;
+}
+
+kz_rc kz_store_backup(kz_db *db, const char *dest, kz_err *err)
+{
+    struct stat sb;
+    if (stat(dest, &sb) == 0)
+        return kz_fail(err, KZ_ECONFLICT, "output", "%s already exists; refusing to overwrite it", dest);
+    sqlite3 *to = NULL;
+    int rc = sqlite3_open_v2(dest, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    kz_rc out = rc == SQLITE_OK ? copy_pages(db, to, err)
+                                : kz_fail(err, KZ_EIO, "output", "cannot create %s: %s", dest, sqlite3_errstr(rc));
+    if (sqlite3_close(to) != SQLITE_OK && !out)
+        out = kz_fail(err, KZ_EIO, "output", "cannot close %s", dest);
+    if (out && rc == SQLITE_OK)
+        unlink(dest);
+    return out;
 }

@@ -92,6 +92,22 @@ void kz_store_set_signer(kz_store *st, const unsigned char *sk);
 typedef bool (*kz_store_visible_fn)(const kz_viewer *v, const kz_tlp_subject *o);
 void kz_store_set_visibility(kz_store_visible_fn fn);
 
+/* Copies of the database file. kz_store_backup writes a consistent copy of db (SQLite's
+ * online backup: other connections and processes keep reading and writing) to the new
+ * file dest, complete in itself (no -wal beside it) — KZ_ECONFLICT when dest exists.
+ * kz_store_integrity runs SQLite's integrity check (KZ_ECORRUPT naming the first
+ * problem). kz_store_has_wal: whether a non-empty "<path>-wal" lies beside path. */
+kz_rc kz_store_backup(kz_db *db, const char *dest, kz_err *err);
+kz_rc kz_store_integrity(kz_db *db, kz_err *err);
+bool kz_store_has_wal(const char *path);
+
+/* The serving mark: a meta row that kizuna serve sets on start (and checkpoints into
+ * the main file at once) and removes on a clean stop. A copy of the main file made
+ * without its -wal file while a server ran carries it, which tells audit verify that
+ * the newest writes (and audit entries) may be missing from the copy. Backups clear it. */
+kz_rc kz_store_mark_serving(kz_db *db, bool on, kz_err *err);
+bool kz_store_marked_serving(kz_db *db);
+
 /* Version of the SQLite library in use. */
 const char *kz_store_engine_version(void);
 
