@@ -20,14 +20,18 @@ static int serve(const kz_args *a, kz_node *node, const kz_server_opts *so, unsi
 {
     kz_err err;
     kz_server *srv = NULL;
-    if (kz_server_start(node, so, &srv, &err))
+    /* before any other thread reads, so that the mark reaches the main file at once:
+       audit verify tells by it a copy made without the -wal file */
+    if (kz_node_serving(node, true, &err))
+        kz_log(KZ_LOG_WARN, "node.serving_mark", KZ_S("error", err.msg));
+    if (kz_server_start(node, so, &srv, &err)) {
+        kz_node_serving(node, false, NULL);
         return kz_cli_error(a, "%s", err.msg);
+    }
     if (kz_scheduler_start(node, sched_ms, &err)) {
         kz_server_stop(srv);
         return kz_cli_error(a, "%s", err.msg);
     }
-    if (kz_node_serving(node, true, &err))  /* audit verify tells a copy made without -wal */
-        kz_log(KZ_LOG_WARN, "node.serving_mark", KZ_S("error", err.msg));
     unsigned port = kz_server_port(srv);
     kz_log(KZ_LOG_INFO, "http.listening", KZ_S("listen", so->listen), KZ_I("port", port),
            KZ_B("test_clock", node->test_clock));
