@@ -24,7 +24,7 @@ enum {
  * (an acknowledged API call) has reached the disk and survives power loss or an OS
  * crash. KZ_STORE_SYNC_NORMAL (serve --synchronous normal, for benchmarks and throwaway
  * nodes) syncs only at checkpoints: the last commits before a crash may be lost. A bulk
- * import is one transaction, so it pays one sync whatever the mode. */
+ * write pays one sync per transaction (an import: per chunk) whatever the mode. */
 
 /* Opens (and with KZ_STORE_CREATE creates) the database at path and brings its schema
  * up to date, applying pending migrations in order. A database written by a newer

@@ -1,5 +1,5 @@
 /* Feed import: a file (or stdin) streamed record by record into indicators through one
- * kz_ind_batch, in one transaction, in constant memory. CSV here; the STIX and MISP
+ * kz_ind_batch, committed in chunks (or in one transaction), in constant memory. CSV here; the STIX and MISP
  * importers sit beside it with the same report and the same batch. */
 #ifndef KZ_SERVICE_IMPORT_H
 #define KZ_SERVICE_IMPORT_H

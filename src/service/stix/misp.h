@@ -3,7 +3,8 @@
  * tags (on the attribute, else the event) decide the TLP label, else the distribution
  * level, else the import's default. Attributes of other types are counted and skipped;
  * attributes whose value is not valid for their type are rejected, each reported with
- * its file and position. Everything in one transaction, in memory bounded by the
+ * its file and position. Committed in chunks of o->chunk events and attributes (each
+ * with its "misp.import" event; 0: everything in one transaction), in memory bounded by the
  * largest attribute; re-importing the same feed changes nothing, and an event whose
  * manifest timestamp is the one the acting organization imported last is not read
  * again (nor fetched), nor is a file the server says has not changed since its last

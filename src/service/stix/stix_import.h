@@ -1,7 +1,7 @@
 /* STIX 2.1 in (svc_stix_import.c).
  *
  * Import (kizuna import stix, TAXII POST): a bundle streamed object by object into one
- * write transaction. Each object is accepted (it became, or matched, a Kizuna object),
+ * write transaction (kizuna import: one per chunk). Each object is accepted (it became, or matched, a Kizuna object),
  * kept (stored verbatim, returned on export and over TAXII) or rejected (reported with
  * its id and the reason; nothing of it is written):
  *   indicator      one supported observable -> a Kizuna indicator (deduplicated per

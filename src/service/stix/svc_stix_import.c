@@ -1,5 +1,5 @@
-/* STIX 2.1 import: the bundle is read object by object (codec/stix.h) inside one write
- * transaction; indicators go through the same kz_ind_batch as every importer, incidents
+/* STIX 2.1 import: the bundle is read object by object (codec/stix.h) inside a write
+ * transaction (one per chunk of objects, or one in all); indicators go through the same kz_ind_batch as every importer, incidents
  * and sightings through their own use cases (nested as savepoints, so a rejected object
  * undoes only itself), everything else into the kept-object store. References that
  * point forward in the bundle (a report listing indicators that come later, a sighting
