@@ -124,7 +124,8 @@ static void usage(FILE *f)
                "Commands:\n");
     for (int i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(f, "\nRun 'kizuna COMMAND --help' for a command's options.\n");
+    fprintf(f, "\nRun 'kizuna COMMAND --help' for a command's options. Each option comes from its flag, else its\n"
+               "KIZUNA_* variable, else the configuration file (--config FILE or KIZUNA_CONFIG), else its default.\n");
 }
 
 /* What the second word of the commands whose first word is `word` names, for messages

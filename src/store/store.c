@@ -454,17 +454,23 @@ bool kz_store_marked_serving(kz_db *db)
     return kz_store_meta_get(db, serving_meta, buf, sizeof buf, &len, NULL) == KZ_OK;
 }
 
+enum { BACKUP_WAIT_MS = 50 };
+
 /* Copies every page of db into the new file at dest, retrying while a writer holds a
- * lock, and clears the serving mark in the copy (it is complete: no -wal needed). */
+ * lock (up to the busy timeout), and clears the serving mark in the copy (it is
+ * complete: no -wal needed). */
 static kz_rc copy_pages(kz_db *db, sqlite3 *to, kz_err *err)
 {
     sqlite3_backup *b = sqlite3_backup_init(to, "main", db->h, "main");
     if (!b)
         return kz_fail(err, KZ_ESTORE, "output", "cannot start the backup: %s", sqlite3_errmsg(to));
-    int rc;
-    while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED)
-        sqlite3_sleep(50);
+    int rc, tries = 0;
+    while (((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) &&
+           ++tries * BACKUP_WAIT_MS < KZ_BUSY_TIMEOUT_MS)
+        sqlite3_sleep(BACKUP_WAIT_MS);
     int fin = sqlite3_backup_finish(b);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return kz_fail(err, KZ_EBUSY, "db", "the database stayed locked; try the backup again");
     if (rc != SQLITE_DONE || fin != SQLITE_OK)
         return kz_fail(err, KZ_ESTORE, "output", "the backup failed: %s", sqlite3_errstr(rc != SQLITE_DONE ? rc : fin));
     char *msg = NULL;

@@ -124,3 +124,21 @@ def test_a_stix_bundle_cut_short_keeps_its_committed_chunks(server, tmp_path):
     r = run_kizuna("import", "stix", "--db", server.db, "--log-level", "warn", "--chunk", "0", q, check=False)
     assert r.returncode == 1 and "were imported" not in r.stderr
     assert total(server) == 20
+
+
+def test_a_misp_feed_commits_after_the_events_that_fill_a_chunk(server, tmp_path):
+    from test_misp_feeds import attribute, write_feed
+    events = {f"7c1e2d3c-0a1b-4c2d-8e3f-0000000000{e:02x}": {
+        "info": f"Event {e}", "Attribute": [attribute(e * 16 + a, "domain", f"m{e}-{a}.chunk.example") for a in range(3)]}
+        for e in range(6)}
+    root = write_feed(tmp_path / "feed", events)
+    args = ["import", "misp", "--db", server.db, "--log-level", "warn", "--chunk", "8", root]
+    r = run_kizuna(*args)
+    assert "6 events: 6 created" in r.stdout, r.stdout
+    assert total(server) == 18
+    # 4 per event (the event and its 3 attributes): a commit after events 2, 4 and 6
+    assert sorted(e["chunk"] for e in audit(server, "misp.import")) == [1, 2, 3]
+    assert sorted(c["chunk"] for c in audit(server, "indicator.import")) == [1, 2, 3]
+    before = len(server.admin.get("/audit", {"limit": 1000}).json()["items"])
+    run_kizuna(*args)  # the same feed again changes (and audits) nothing
+    assert len(server.admin.get("/audit", {"limit": 1000}).json()["items"]) == before
