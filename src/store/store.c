@@ -86,6 +86,24 @@ kz_rc kz_store_cache_kib(kz_db *db, int kib, kz_err *err)
     return exec(db->h, sql, err);
 }
 
+/* sqlite3 busy handler: the n-th retry of a lock; 0 gives up (SQLITE_BUSY). */
+static int poll_lock(void *unused, int n)
+{
+    (void)unused;
+    if ((long long)n * KZ_BUSY_POLL_MS >= KZ_BUSY_TIMEOUT_MS)
+        return 0;
+    sqlite3_sleep(KZ_BUSY_POLL_MS);
+    return 1;
+}
+
+void kz__busy_wait(kz_db *db, bool wait) { sqlite3_busy_handler(db->h, wait ? poll_lock : NULL, NULL); }
+
+void kz_store_yield(kz_db *db)
+{
+    (void)db;
+    sqlite3_sleep(KZ_YIELD_MS);
+}
+
 static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
 {
     kz_db *db = kz_calloc(1, sizeof *db);
@@ -101,7 +119,7 @@ static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
         return KZ_ESTORE;
     }
     sqlite3_extended_result_codes(db->h, 1);
-    sqlite3_busy_timeout(db->h, KZ_BUSY_TIMEOUT_MS);
+    kz__busy_wait(db, true);
     kz_rc krc = exec(db->h, st->sync_normal ? "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
                                               " PRAGMA temp_store = MEMORY;"
                                             : "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"

@@ -50,6 +50,10 @@ kz_rc kz_db_begin(kz_db *db, bool write, kz_err *err);
 kz_rc kz_db_commit(kz_db *db, kz_err *err);
 void kz_db_rollback(kz_db *db);
 
+/* Between two transactions of a long writer (an import's chunks): pauses long enough
+ * for the connections waiting for the write lock to take it (store_internal.h). */
+void kz_store_yield(kz_db *db);
+
 /* A number that changes whenever the database may have changed: every write through
  * this process bumps it, and commits by other connections or processes are seen
  * through SQLite's data_version. Equal numbers mean equal data, so responses computed

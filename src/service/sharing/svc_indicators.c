@@ -330,6 +330,7 @@ kz_rc kz_ind_batch_step(kz_ind_batch *b, uint64_t n)
     b->steps = 0;
     size_t now[4] = {b->created, b->merged, b->unchanged, b->links};
     memcpy(b->at_chunk, now, sizeof now);
+    kz_store_yield(c->db);  /* the API's writers waiting for the lock go first */
     return kz_tx_begin(c);
 }
 
