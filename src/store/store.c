@@ -435,10 +435,13 @@ kz_rc kz_store_integrity(kz_db *db, kz_err *err)
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &s, NULL);
     const unsigned char *first = rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
-    kz_rc out = first && strcmp((const char *)first, "ok") == 0
-                    ? KZ_OK
-                    : kz_fail(err, KZ_ECORRUPT, "db", "the database fails SQLite's integrity check: %.200s",
-                              first ? (const char *)first : sqlite3_errmsg(db->h));
+    kz_rc out = KZ_OK;
+    if (!first || strcmp((const char *)first, "ok") != 0) {
+        kz_log(KZ_LOG_ERROR, "store.integrity", KZ_S("path", db->owner->path),
+               KZ_S("error", first ? (const char *)first : sqlite3_errmsg(db->h)));
+        out = kz_fail(err, KZ_ECORRUPT, "db", "the database fails SQLite's integrity check (its first "
+                                              "finding is in the log, store.integrity)");
+    }
     sqlite3_finalize(s);
     return out;
 }
@@ -480,8 +483,10 @@ enum { BACKUP_WAIT_MS = 50 };
 static kz_rc copy_pages(kz_db *db, sqlite3 *to, kz_err *err)
 {
     sqlite3_backup *b = sqlite3_backup_init(to, "main", db->h, "main");
-    if (!b)
-        return kz_fail(err, KZ_ESTORE, "output", "cannot start the backup: %s", sqlite3_errmsg(to));
+    if (!b) {
+        kz_log(KZ_LOG_ERROR, "store.backup", KZ_S("error", sqlite3_errmsg(to)));
+        return kz_fail(err, KZ_ESTORE, "output", "cannot start the backup (see the log, store.backup)");
+    }
     int rc, tries = 0;
     while (((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) &&
            ++tries * BACKUP_WAIT_MS < KZ_BUSY_TIMEOUT_MS)
@@ -489,15 +494,12 @@ static kz_rc copy_pages(kz_db *db, sqlite3 *to, kz_err *err)
     int fin = sqlite3_backup_finish(b);
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return kz_fail(err, KZ_EBUSY, "db", "the database stayed locked; try the backup again");
-    if (rc != SQLITE_DONE || fin != SQLITE_OK)
-        return kz_fail(err, KZ_ESTORE, "output", "the backup failed: %s", sqlite3_errstr(rc != SQLITE_DONE ? rc : fin));
-    char *msg = NULL;
-    if (sqlite3_exec(to, "PRAGMA journal_mode = DELETE; DELETE FROM meta WHERE key = 'serving';", NULL, NULL, &msg)) {
-        kz_fail(err, KZ_ESTORE, "output", "cannot finish the copy: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        return KZ_ESTORE;
+    if (rc != SQLITE_DONE || fin != SQLITE_OK) {
+        kz_log(KZ_LOG_ERROR, "store.backup", KZ_I("code", rc != SQLITE_DONE ? rc : fin),
+               KZ_S("error", sqlite3_errstr(rc != SQLITE_DONE ? rc : fin)));
+        return kz_fail(err, KZ_ESTORE, "output", "the backup failed (see the log, store.backup)");
     }
-    return KZ_OK;
+    return exec(to, "PRAGMA journal_mode = DELETE; DELETE FROM meta WHERE key = 'serving';", err);
 }
 
 kz_rc kz_store_backup(kz_db *db, const char *dest, kz_err *err)
@@ -507,8 +509,9 @@ kz_rc kz_store_backup(kz_db *db, const char *dest, kz_err *err)
         return kz_fail(err, KZ_ECONFLICT, "output", "%s already exists; refusing to overwrite it", dest);
     sqlite3 *to = NULL;
     int rc = sqlite3_open_v2(dest, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    kz_rc out = rc == SQLITE_OK ? copy_pages(db, to, err)
-                                : kz_fail(err, KZ_EIO, "output", "cannot create %s: %s", dest, sqlite3_errstr(rc));
+    if (rc != SQLITE_OK)
+        kz_log(KZ_LOG_ERROR, "store.backup", KZ_S("path", dest), KZ_S("error", sqlite3_errstr(rc)));
+    kz_rc out = rc == SQLITE_OK ? copy_pages(db, to, err) : kz_fail(err, KZ_EIO, "output", "cannot create %s", dest);
     if (sqlite3_close(to) != SQLITE_OK && !out)
         out = kz_fail(err, KZ_EIO, "output", "cannot close %s", dest);
     if (out && rc == SQLITE_OK)
