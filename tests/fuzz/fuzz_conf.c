@@ -1,6 +1,7 @@
 /* Fuzz target: the configuration file's syntax (util/conf.h; files are hand-written).
  * Any crash, leak or sanitizer report is a bug; so is an entry with an empty or
  * ill-formed key, a position outside the input, or an error without a position. */
+#include "fuzz_target.h"
 #include "util/conf.h"
 
 #include <stdint.h>
