@@ -268,3 +268,20 @@ def test_key_create_gives_an_operator_an_admin_key_back(server):
     assert r.returncode == 1 and "(--role)" in r.stderr, r.stderr
     r = run_kizuna("key", "create", "--db", server.db, "--role", "boss", check=False)
     assert r.returncode == 2 and "--role must be" in r.stderr
+
+
+def test_one_public_url_key_serves_serve_and_user_add(tmp_path):
+    db = tmp_path / "k.db"
+    init(db)
+    conf = tmp_path / "k.conf"
+    conf.write_text(f"db = {db}\npublic-url = https://kizuna.example/\n")
+    r = run_kizuna("user", "add", "--config", conf, "--email", "aiko@csirt.example", "--name", "Aiko",
+                   "--organization", "Kizuna node operator", "--role", "admin")
+    assert "https://kizuna.example/set-password?token=" in r.stdout, r.stdout
+    # KIZUNA_PUBLIC_URL over the file, --base-url over both
+    env = dict(os.environ, KIZUNA_PUBLIC_URL="https://env.example")
+    r = run_kizuna("user", "reset", "--config", conf, "--email", "aiko@csirt.example", env=env)
+    assert "https://env.example/set-password?token=" in r.stdout, r.stdout
+    r = run_kizuna("user", "reset", "--config", conf, "--email", "aiko@csirt.example", "--base-url",
+                   "https://flag.example", env=env)
+    assert "https://flag.example/set-password?token=" in r.stdout, r.stdout
