@@ -305,10 +305,10 @@ static kz_rc audit_counts(kz_ind_batch *b)
     if (!kz_ind_batch_chunk_changed(b))
         return KZ_OK;
     char detail[200], chunk[40] = "";
-    if (b->chunks || b->steps >= b->commit_every)  /* part of a chunked import */
+    if (b->commit_every && (b->chunks || b->steps >= b->commit_every))  /* a chunked import */
         snprintf(chunk, sizeof chunk, ",\"chunk\":%zu", b->chunks + 1);
     snprintf(detail, sizeof detail, "{\"created\":%zu,\"merged\":%zu,\"unchanged\":%zu,\"links\":%zu%s}",
-             created, merged, unchanged, links, b->commit_every ? chunk : "");
+             created, merged, unchanged, links, chunk);
     return kz_audit(b->c, b->action, "indicator", NULL, detail);
 }
 
