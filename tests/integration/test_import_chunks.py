@@ -6,6 +6,7 @@ fails half way keeps the chunks before the failure and says how many records lan
 import json
 import sqlite3
 import subprocess
+import threading
 import uuid
 
 from conftest import KIZUNA, assert_error, run_kizuna
@@ -63,16 +64,29 @@ def test_api_writes_get_through_while_a_long_import_runs(server, tmp_path):
 
 
 def test_a_write_that_cannot_get_the_database_is_503_with_retry_after(server):
+    from test_taxii import Taxii, assert_taxii_error, ind
+    taxii = Taxii(server.base, server.admin_key)
+    green = taxii.collections()["TLP:GREEN"]["id"]
+    answers = {}
+
+    def taxii_post():
+        answers["taxii"] = taxii.post(f"/taxii2/api/collections/{green}/objects/", {"objects": [ind("w.example")]})
+
     other = sqlite3.connect(server.db, timeout=30, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another writer holds the lock past the busy timeout
+    t = threading.Thread(target=taxii_post)
     try:
+        t.start()  # both writes wait side by side
         r = server.admin.post("/organizations", {"name": "Waits", "state": "FR", "kind": "national-csirt"})
+        t.join()
     finally:
         other.execute("ROLLBACK")
         other.close()
     assert_error(r, 503, code="busy")
     assert r.headers["Retry-After"] == "2"
     assert "busy" in r.json()["error"]["message"]
+    body = assert_taxii_error(answers["taxii"], 503)  # a TAXII client gets a TAXII error
+    assert answers["taxii"].headers["Retry-After"] == "2" and body["title"] == "Service unavailable"
     # and the same write once the lock is gone
     again = server.admin.post("/organizations", {"name": "Waits", "state": "FR", "kind": "national-csirt"})
     assert again.status_code == 201, again.text
