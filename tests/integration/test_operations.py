@@ -190,6 +190,11 @@ def test_restore_of_a_backup_without_its_key_file(server, tmp_path):
     r = run_kizuna("restore", "--input", out, "--db", target, "--input-key", server.tmp / "kizuna.db.key",
                    "--log-level", "warn")
     assert "audit chain intact" in r.stdout
+    # the node's own key file still in place beside the new --db: it is used as it is
+    (tmp_path / "u").mkdir()
+    shutil.copy(server.tmp / "kizuna.db.key", tmp_path / "u" / "k.db.key")
+    r = run_kizuna("restore", "--input", out, "--db", tmp_path / "u" / "k.db", "--log-level", "warn")
+    assert "with the key file that was already in place" in r.stdout, r.stdout
     # a key file of another node is refused, and nothing is left
     other = tmp_path / "other.db"
     init(other)
