@@ -7,6 +7,7 @@
 #include "util/error.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef struct kz_opt {
@@ -76,6 +77,8 @@ extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_veri
 extern const kz_cmd kz_cmd_import_stix, kz_cmd_import_misp;
 /* Users of the web interface (cli_user.c) */
 extern const kz_cmd kz_cmd_user_add, kz_cmd_user_reset;
+/* Operations (cli_key.c, cli_backup.c) */
+extern const kz_cmd kz_cmd_key_create, kz_cmd_backup, kz_cmd_restore;
 
 /* The routing database of --table (default: the project's data/geo.kzg, built from the
  * installed routing data on first use). Shared by geo and route. */
@@ -85,10 +88,27 @@ kz_rc kz_cli_geodb_open(const kz_args *a, struct kz_geodb **db, kz_err *err);
 /* Prints the data's attribution after results: on stdout at a terminal, else stderr. */
 void kz_cli_geo_footer(struct kz_geodb *db);
 
+/* The end of an import that failed after committing the first `committed` of its
+ * records (objects, events: unit) in chunks, or none of the `records` read: prints msg
+ * and what landed; returns the exit status 1. (cli_import.c) */
+int kz_cli_import_failed(const kz_args *a, const char *msg, const char *unit, uint64_t records, uint64_t committed);
+
+/* The organization an --organization value names: an id, or an organization's exact
+ * name; v itself when none matches (the use case then says so). (cli_user.c) */
+const char *kz_cli_organization(struct kz_call *c, const char *v);
+
+/* --config FILE / KIZUNA_CONFIG: fills values[k] (per option of a->cmd; strings in ar)
+ * from the configuration file at path, checking every key against the options tables
+ * of all commands. 0, or the exit status after "FILE:LINE:COLUMN: reason". (cli_config.c) */
+struct kz_arena;
+int kz_cli_config_load(const kz_args *a, const kz_cmd *const *all, int nall, const char *path, const char **values,
+                       struct kz_arena *ar);
+
 /* Option shared by every command that opens a database. */
 #define KZ_OPT_DB {"db", "FILE", NULL, "the Kizuna database file"}
 #define KZ_OPT_KEY_FILE {"key-file", "FILE", NULL, "the node's key file (its secrets, mode 0600); default DB.key beside the database"}
 #define KZ_OPT_TABLE {"table", "FILE", NULL, "geo table (or a MaxMind .mmdb); default data/geo.kzg of the project"}
+#define KZ_OPT_CHUNK {"chunk", "N", "10000", "commit every N records (objects), each chunk its own transaction, so that the server's API writes get through; 0: one transaction, all or nothing"}
 #define KZ_OPT_LOG {"log-level", "LEVEL", "info", "debug, info, warn or error (logs are JSON lines on stderr)"}
 
 #endif

@@ -95,11 +95,20 @@ static int run_verify(const kz_args *a)
         return status;
     kz_err err;
     kz_node *node = NULL;
+    bool wal = kz_store_has_wal(db);  /* before opening: the open makes one */
     /* with a key given, the key file is not needed: a copy of the database suffices */
     if (kz_cli_open_node(a, db, given ? KZ_NODE_PUBLIC_ONLY : 0, &node, &err))
         return kz_cli_error(a, "%s%s", err.msg,
                             err.rc == KZ_ENOTFOUND && !given ? " (or check a copy with --public-key HEX)" : "");
-    status = verify(a, node, given ? pk : NULL, head ? &pinned : NULL);
+    kz_db *h = kz_store_db(node->store, &err);
+    if (h && !wal && kz_store_marked_serving(h))
+        status = kz_cli_error(a, "%s carries the mark of a running server but has no -wal file beside it: it is a "
+                                 "copy made without its -wal file (the newest changes and audit entries may be "
+                                 "missing, so the chain cannot be called intact), or its server did not stop "
+                                 "cleanly. Copy a live database with kizuna backup; after a crash, start and stop "
+                                 "the server once.", db);
+    else
+        status = verify(a, node, given ? pk : NULL, head ? &pinned : NULL);
     kz_node_close(node);
     return status;
 }

@@ -59,6 +59,15 @@ int kz_cli_id_list(const kz_args *a, const char *opt, kz_arena *ar, kz_strlist *
     return 0;
 }
 
+int kz_cli_import_failed(const kz_args *a, const char *msg, const char *unit, uint64_t records, uint64_t committed)
+{
+    if (committed)
+        return kz_cli_error(a, "%s (the first %llu %s were imported, in chunks of --chunk; nothing after "
+                               "them was: fix the input and import it again, what landed stays unchanged)",
+                            msg, (unsigned long long)committed, unit);
+    return kz_cli_error(a, "%s%s", msg, records ? " (nothing was imported)" : "");
+}
+
 static void print_reject(void *ctx, const char *file, uint64_t line, const kz_err *e)
 {
     uint64_t *shown = ctx;
@@ -109,6 +118,10 @@ static int options(const kz_args *a, kz_arena *ar, kz_import_csv_opts *o)
     o->no_header = kz_arg(a, "no-header") != NULL;
     o->skip_invalid = kz_arg(a, "skip-invalid") != NULL;
     o->dry_run = kz_arg(a, "dry-run") != NULL;
+    long long chunk = kz_arg_num(a, "chunk", 0, 1LL << 40);
+    if (chunk < 0)
+        return 2;
+    o->chunk = (uint64_t)chunk;
     o->allow_declassify = kz_arg(a, "allow-declassify") != NULL;
     if ((rc = one_char(a, "delimiter", &o->delim)) || (rc = one_char(a, "comment", &o->comment)))
         return rc;
@@ -136,7 +149,7 @@ static int run(const kz_args *a)
     kz_rc rc = status ? KZ_EINVAL : kz_svc_import_csv(&c, &o, &rep);
     double secs = (double)(kz_now_ms() - t0) / 1000.0;
     if (!status && rc)
-        status = kz_cli_error(a, "%s%s", err.msg, rep.records ? " (nothing was imported)" : "");
+        status = kz_cli_import_failed(a, err.msg, "records", rep.records, rep.committed);
     if (!status) {
         if (shown > REJECTS_SHOWN)
             fprintf(stderr, "kizuna import csv: ... and %llu more records skipped\n",
@@ -171,6 +184,7 @@ static const kz_opt opts[] = {
     {"comment", "C", NULL, "skip lines starting with this character (e.g. '#')"},
     {"skip-invalid", NULL, NULL, "skip bad records (each reported on stderr) instead of importing nothing"},
     {"dry-run", NULL, NULL, "check the whole feed, write nothing"},
+    KZ_OPT_CHUNK,
     {"allow-declassify", NULL, NULL, "let a merge lower the label or widen the recipients of your own organization's indicators (audited)"},
     {"key", "KEY", NULL, "import as this API key's organization and role (default: the node itself)"},
     KZ_OPT_LOG,
@@ -179,11 +193,14 @@ static const kz_opt opts[] = {
 
 const kz_cmd kz_cmd_import_csv = {
     "import csv", "--db FILE [options] FILE|-", "import a CSV feed of indicators",
-    "Streams FILE (or standard input; gzip is recognised) into indicators in one transaction,\n"
+    "Streams FILE (or standard input; gzip is recognised) into indicators, committing every\n"
+    "--chunk records (so that the running server's API writes get through between chunks),\n"
     "in constant memory, with a progress line on a terminal. Values are normalized and\n"
     "deduplicated per (type, value, source), so importing the same feed again changes\n"
     "nothing. The first bad record stops the import with FILE:LINE, the column and the\n"
-    "reason, and nothing is written (unless --skip-invalid). Example, a URLhaus list:\n"
+    "reason (unless --skip-invalid): the chunks before it stay imported and the message says\n"
+    "how many records that is; nothing after them is. --chunk 0 keeps the whole file in\n"
+    "one transaction: then nothing at all is written. Example, a URLhaus list:\n"
     "  kizuna import csv --db k.db --comment '#' --no-header --map 3=value,2=first_seen \\\n"
     "      --type url --tlp clear csv.txt",
     opts, run, 1, 1,

@@ -124,6 +124,10 @@ static int run_import(const kz_args *a)
     status = kz_cli_sharing_args(a, &s, &o.tlp, &o.recipients, &o.source);
     o.dry_run = kz_arg(a, "dry-run") != NULL;
     o.allow_declassify = kz_arg(a, "allow-declassify") != NULL;
+    long long chunk = kz_arg_num(a, "chunk", 0, 1LL << 40);
+    if (chunk < 0)
+        status = 2;
+    o.chunk = chunk < 0 ? 0 : (uint64_t)chunk;
     const char *where = a->rest[0];
     feed fd = {.url = strncmp(where, "http://", 7) == 0 || strncmp(where, "https://", 8) == 0};
     size_t n = strlen(where);
@@ -138,8 +142,10 @@ static int run_import(const kz_args *a)
     kz_rc rc = kz_svc_misp_import(&s.call, &f, &o, &r);
     kz_cli_progress_done(l.progress);
     if (rc) {
-        status = kz_cli_error(a, "%s: %s%s%s", where, s.err.field[0] ? s.err.field : "", s.err.field[0] ? ": " : "",
-                              s.err.msg);
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: %s%s%s", where, s.err.field[0] ? s.err.field : "", s.err.field[0] ? ": " : "",
+                 s.err.msg);
+        status = kz_cli_import_failed(a, msg, "events", 0, r.committed);
     } else if (r.manifest_unchanged) {
         printf("%sthe feed's manifest has not changed since the last import (HTTP 304): nothing fetched\n",
                o.dry_run ? "dry run, nothing written: " : "");
@@ -169,6 +175,7 @@ static const kz_opt import_opts[] = {
     {"recipients", "IDS", NULL, "organization ids (comma-separated) named as recipients of everything"},
     {"source", "ORG", NULL, "the sharing organization (admins; default: the key's or the node's)"},
     {"dry-run", NULL, NULL, "check and count everything, write nothing"},
+    KZ_OPT_CHUNK,
     {"allow-declassify", NULL, NULL, "let a merge lower the label or widen the recipients of your own organization's indicators and incidents (audited)"},
     {"quiet", NULL, NULL, "do not list rejected attributes"},
     KZ_OPT_LOG,
@@ -183,6 +190,8 @@ const kz_cmd kz_cmd_import_misp = {
     "else the event's), else the distribution level (0: amber+strict; 1-3: green; 4: amber), else --tlp.\n"
     "A URL is fetched file by file. Importing the same feed again changes nothing: events whose manifest\n"
     "timestamp is the one imported last are not read again, and a URL feed is asked with the ETag and\n"
-    "Last-Modified of the copy imported last, so an unchanged file is not downloaded again.",
+    "Last-Modified of the copy imported last, so an unchanged file is not downloaded again. The import\n"
+    "commits after the event that brings a chunk to --chunk events and attributes, so that the running\n"
+    "server's API writes get through; after a failure the events before it stay imported.",
     import_opts, run_import, 1, 1,
 };

@@ -6,6 +6,7 @@
 #include "http/server.h"
 #include "kz_config.h"
 #include "model/validate.h"
+#include "service/core/backup.h"
 #include "service/core/scheduler.h"
 #include "util/log.h"
 
@@ -19,8 +20,14 @@ static int serve(const kz_args *a, kz_node *node, const kz_server_opts *so, unsi
 {
     kz_err err;
     kz_server *srv = NULL;
-    if (kz_server_start(node, so, &srv, &err))
+    /* before any other thread reads, so that the mark reaches the main file at once:
+       audit verify tells by it a copy made without the -wal file */
+    if (kz_node_serving(node, true, &err))
+        kz_log(KZ_LOG_WARN, "node.serving_mark", KZ_S("error", err.msg));
+    if (kz_server_start(node, so, &srv, &err)) {
+        kz_node_serving(node, false, NULL);
         return kz_cli_error(a, "%s", err.msg);
+    }
     if (kz_scheduler_start(node, sched_ms, &err)) {
         kz_server_stop(srv);
         return kz_cli_error(a, "%s", err.msg);
@@ -37,6 +44,7 @@ static int serve(const kz_args *a, kz_node *node, const kz_server_opts *so, unsi
     kz_log(KZ_LOG_INFO, "http.stopping", KZ_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
     kz_server_stop(srv);
     kz_scheduler_stop();
+    kz_node_serving(node, false, NULL);
     return 0;
 }
 

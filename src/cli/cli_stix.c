@@ -38,6 +38,10 @@ static int run_import(const kz_args *a)
     o.allow_clients = kz_arg(a, "allow-clients") != NULL;
     o.dry_run = kz_arg(a, "dry-run") != NULL;
     o.allow_declassify = kz_arg(a, "allow-declassify") != NULL;
+    long long chunk = kz_arg_num(a, "chunk", 0, 1LL << 40);
+    if (chunk < 0)
+        status = 2;
+    o.chunk = chunk < 0 ? 0 : (uint64_t)chunk;
     o.on_object = print_outcome;
     o.ctx = &l;
     kz_cli_input in;
@@ -52,8 +56,10 @@ static int run_import(const kz_args *a)
     kz_rc rc = kz_svc_stix_import(&s.call, &src, &o, &r);
     kz_cli_input_close(&in);
     if (rc) {
-        status = kz_cli_error(a, "%s: %s%s%s", a->rest[0], s.err.field[0] ? s.err.field : "",
-                              s.err.field[0] ? ": " : "", s.err.msg);
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: %s%s%s", a->rest[0], s.err.field[0] ? s.err.field : "",
+                 s.err.field[0] ? ": " : "", s.err.msg);
+        status = kz_cli_import_failed(a, msg, "objects", 0, r.committed);
     } else {
         printf("%s%llu objects: %llu accepted, %llu kept, %llu rejected\n"
                "indicators: %llu created, %llu merged, %llu unchanged\n"
@@ -80,6 +86,7 @@ static const kz_opt import_opts[] = {
     {"allow-clients", NULL, NULL, "AMBER objects may reach the node's clients"},
     {"source", "ORG", NULL, "the sharing organization (admins; default: the key's or the node's)"},
     {"dry-run", NULL, NULL, "check and count everything, write nothing"},
+    KZ_OPT_CHUNK,
     {"allow-declassify", NULL, NULL, "let a merge lower the label or widen the recipients of your own organization's indicators and incidents (audited)"},
     {"quiet", NULL, NULL, "do not list rejected objects"},
     KZ_OPT_LOG,
@@ -92,6 +99,9 @@ const kz_cmd kz_cmd_import_stix = {
     "email-addr, file hashes MD5/SHA-1/SHA-256, autonomous-system) become Kizuna indicators; reports and\n"
     "groupings become incidents; sightings of known indicators become sightings. Every other object is\n"
     "kept as it is and returned by export stix and TAXII. Each rejected object is listed with its id and\n"
-    "the reason; the rest is imported in one transaction. Importing the same bundle again changes nothing.",
+    "the reason; the rest is imported, committed every --chunk objects so that the running server's API\n"
+    "writes get through (a bundle cut short keeps the chunks before the cut, and the message says how\n"
+    "many objects; --chunk 0: one transaction, nothing written then). Importing the same bundle again\n"
+    "changes nothing.",
     import_opts, run_import, 1, 1,
 };

@@ -14,13 +14,14 @@
 
 static const char default_base[] = "http://127.0.0.1:8470";
 
-/* --base-url, else KIZUNA_PUBLIC_URL (what serve --public-url reads), else the default
- * address of serve; without trailing slashes. Arena. */
+/* --base-url, else --public-url (serve's option of that name, so KIZUNA_PUBLIC_URL and
+ * a public-url key of the configuration file serve both), else the default address of
+ * serve; without trailing slashes. Arena. */
 static const char *base_url(const kz_args *a, kz_arena *ar)
 {
     const char *b = kz_arg(a, "base-url");
     if (!b)
-        b = getenv("KIZUNA_PUBLIC_URL");
+        b = kz_arg(a, "public-url");
     if (!b || !b[0])
         b = default_base;
     char *out = kz_arena_strdup(ar, b);
@@ -30,8 +31,7 @@ static const char *base_url(const kz_args *a, kz_arena *ar)
     return out;
 }
 
-/* The organization of --organization: an id, or an organization's exact name. */
-static const char *organization(kz_call *c, const char *v)
+const char *kz_cli_organization(kz_call *c, const char *v)
 {
     kz_err e2;
     if (kz_valid_uuid(v, "organization", &e2) == KZ_OK)
@@ -87,7 +87,7 @@ static int add(const kz_args *a, kz_call *c, const char *base)
     kz_user u = {
         .email = kz_arg(a, "email"),
         .name = kz_arg(a, "name"),
-        .organization = organization(c, kz_arg(a, "organization")),
+        .organization = kz_cli_organization(c, kz_arg(a, "organization")),
         .role = kz_enum_parse(&kz_key_role_enum, role),
         .language = kz_arg(a, "language"),
         .time_zone = kz_arg(a, "time-zone"),
@@ -115,7 +115,8 @@ static int reset(const kz_args *a, kz_call *c, const char *base)
 static int run_add(const kz_args *a) { return with_node(a, add); }
 static int run_reset(const kz_args *a) { return with_node(a, reset); }
 
-#define OPT_BASE {"base-url", "URL", NULL, "the server's address as people reach it (default $KIZUNA_PUBLIC_URL, else http://127.0.0.1:8470)"}
+#define OPT_BASE {"base-url", "URL", NULL, "the server's address as people reach it (default --public-url, else http://127.0.0.1:8470)"}, \
+    {"public-url", "URL", NULL, "as serve --public-url: the default of --base-url"}
 
 static const kz_opt add_opts[] = {
     KZ_OPT_DB,

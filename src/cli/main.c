@@ -1,10 +1,12 @@
 /* kizuna: entry point. Finds the subcommand in the table, resolves its options from
- * flags, KIZUNA_* environment variables and defaults, and runs it. */
+ * flags, KIZUNA_* environment variables, the configuration file (--config FILE or
+ * KIZUNA_CONFIG, cli_config.c) and defaults, in that order, and runs it. */
 #include "cli/cli.h"
 
 #include "crypto/crypto.h"
-#include "util/log.h"
 #include "util/alloc.h"
+#include "util/arena.h"
+#include "util/log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,7 +18,8 @@ static const kz_cmd *const commands[] = {
     &kz_cmd_init, &kz_cmd_serve, &kz_cmd_demo, &kz_cmd_audit_verify, &kz_cmd_audit_head, &kz_cmd_request_export,
     &kz_cmd_request_verify, &kz_cmd_routes, &kz_cmd_geo, &kz_cmd_geodata_build,
     &kz_cmd_geodata_info, &kz_cmd_route, &kz_cmd_import_csv, &kz_cmd_import_stix, &kz_cmd_import_misp,
-    &kz_cmd_export, &kz_cmd_match, &kz_cmd_stats_victims, &kz_cmd_user_add, &kz_cmd_user_reset, &kz_cmd_version,
+    &kz_cmd_export, &kz_cmd_match, &kz_cmd_stats_victims, &kz_cmd_user_add, &kz_cmd_user_reset,
+    &kz_cmd_key_create, &kz_cmd_backup, &kz_cmd_restore, &kz_cmd_version,
 };
 enum { NCOMMANDS = sizeof commands / sizeof *commands };
 
@@ -109,6 +112,8 @@ static void help(const kz_cmd *c, FILE *f)
             fprintf(f, " (default %s)", o->def);
         fprintf(f, " [env %s]\n", env);
     }
+    fprintf(f, "  %-26s %s [env KIZUNA_CONFIG]\n", "--config FILE",
+            "read options from FILE: key = value, keys as the options above, [command] sections");
     fprintf(f, "  %-26s %s\n", "-h, --help", "show this help");
 }
 
@@ -119,7 +124,8 @@ static void usage(FILE *f)
                "Commands:\n");
     for (int i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(f, "\nRun 'kizuna COMMAND --help' for a command's options.\n");
+    fprintf(f, "\nRun 'kizuna COMMAND --help' for a command's options. Each option comes from its flag, else its\n"
+               "KIZUNA_* variable, else the configuration file (--config FILE or KIZUNA_CONFIG), else its default.\n");
 }
 
 /* What the second word of the commands whose first word is `word` names, for messages
@@ -184,8 +190,9 @@ static const kz_cmd *find_command(int argc, char **argv, int *words)
     return best;
 }
 
-static int parse(const kz_cmd *c, int argc, char **argv, kz_args *a)
+static int parse(const kz_cmd *c, int argc, char **argv, kz_args *a, kz_arena *ar)
 {
+    const char *config = getenv("KIZUNA_CONFIG"), *from_file[KZ_MAX_OPTS] = {0};
     memset(a, 0, sizeof *a);
     a->cmd = c;
     a->rest = kz_calloc((size_t)argc + 1, sizeof *a->rest);
@@ -207,6 +214,12 @@ static int parse(const kz_cmd *c, int argc, char **argv, kz_args *a)
             exit(0);
         }
         const char *name = s + 2, *eq = strchr(name, '=');
+        if (strncmp(s, "--config", 8) == 0 && (s[8] == '\0' || s[8] == '=')) {
+            if (!eq && i + 1 >= argc)
+                return kz_cli_usage_error(a, "--config needs a value (FILE)");
+            config = eq ? eq + 1 : argv[++i];
+            continue;
+        }
         int k = s[1] == '-' ? opt_index(c, name, eq ? (size_t)(eq - name) : strlen(name)) : -1;
         if (k < 0)
             return kz_cli_usage_error(a, "unknown option %s", s);
@@ -219,11 +232,16 @@ static int parse(const kz_cmd *c, int argc, char **argv, kz_args *a)
         else
             return kz_cli_usage_error(a, "%s needs a value (%s)", s, c->opts[k].arg);
     }
+    int status = config && config[0] ? kz_cli_config_load(a, commands, NCOMMANDS, config, from_file, ar) : 0;
+    if (status)
+        return status;
     for (int k = 0; k < opt_count(c); k++) {
         char env[64];
         env_name(c->opts[k].name, env, sizeof env);
         if (!a->values[k])
             a->values[k] = getenv(env);
+        if (!a->values[k])
+            a->values[k] = from_file[k];
         if (!a->values[k])
             a->values[k] = c->opts[k].def;
     }
@@ -262,9 +280,12 @@ int main(int argc, char **argv)
         return 1;
     }
     kz_args a;
-    int rc = parse(c, argc - 1 - words, argv + 1 + words, &a);
+    kz_arena ar;  /* the configuration file's values, for the whole run */
+    kz_arena_init(&ar);
+    int rc = parse(c, argc - 1 - words, argv + 1 + words, &a, &ar);
     if (!rc)
         rc = c->run(&a);
     kz_free(a.rest);
+    kz_arena_free(&ar);
     return rc;
 }

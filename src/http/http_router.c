@@ -42,6 +42,9 @@ static bool match(const char *pattern, const char *path, const char **params, kz
     return *p == '\0' && (*s == '\0' || (s[0] == '/' && s[1] == '\0'));
 }
 
+/* Seconds a client told KZ_EBUSY waits before retrying: about one import chunk. */
+#define KZ_BUSY_RETRY_AFTER "2"
+
 void kz_router_fail(kz_req *r, kz_rc rc)
 {
     if (r->err.rc != rc || !r->err.msg[0])
@@ -59,6 +62,8 @@ void kz_router_fail(kz_req *r, kz_rc rc)
     r->status = kz_rc_http_status(rc);
     if (rc == KZ_EUNAUTH)
         kz_reply_header(r, "WWW-Authenticate", "Bearer realm=\"kizuna\"");
+    if (rc == KZ_EBUSY)  /* an import holds the write lock for one chunk at most */
+        kz_reply_header(r, "Retry-After", KZ_BUSY_RETRY_AFTER);
     if (strncmp(r->path, "/taxii2/", 8) == 0 || strcmp(r->path, "/taxii2") == 0)
         kz_taxii_fail(r, rc);  /* TAXII clients expect TAXII error messages */
     if (r->status >= 500)

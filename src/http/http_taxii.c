@@ -107,7 +107,7 @@ void kz_taxii_fail(kz_req *r, kz_rc rc)
         [KZ_EINVAL] = "Bad request", [KZ_ENOTFOUND] = "Not found", [KZ_EUNAUTH] = "Authentication required",
         [KZ_EFORBIDDEN] = "Forbidden", [KZ_ECONFLICT] = "Conflict", [KZ_ETOOBIG] = "Request too large",
         [KZ_EMETHOD] = "Method not allowed", [KZ_EMEDIA] = "Unsupported media type",
-        [KZ_ENOTACCEPT] = "Not acceptable",
+        [KZ_ENOTACCEPT] = "Not acceptable", [KZ_EBUSY] = "Service unavailable",
     };
     char status[8];
     snprintf(status, sizeof status, "%d", r->status);

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 struct kz_store {
     char *path;
@@ -84,6 +86,24 @@ kz_rc kz_store_cache_kib(kz_db *db, int kib, kz_err *err)
     return exec(db->h, sql, err);
 }
 
+/* sqlite3 busy handler: the n-th retry of a lock; 0 gives up (SQLITE_BUSY). */
+static int poll_lock(void *unused, int n)
+{
+    (void)unused;
+    if ((long long)n * KZ_BUSY_POLL_MS >= KZ_BUSY_TIMEOUT_MS)
+        return 0;
+    sqlite3_sleep(KZ_BUSY_POLL_MS);
+    return 1;
+}
+
+void kz__busy_wait(kz_db *db, bool wait) { sqlite3_busy_handler(db->h, wait ? poll_lock : NULL, NULL); }
+
+void kz_store_yield(kz_db *db)
+{
+    (void)db;
+    sqlite3_sleep(KZ_YIELD_MS);
+}
+
 static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
 {
     kz_db *db = kz_calloc(1, sizeof *db);
@@ -99,7 +119,7 @@ static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
         return KZ_ESTORE;
     }
     sqlite3_extended_result_codes(db->h, 1);
-    sqlite3_busy_timeout(db->h, KZ_BUSY_TIMEOUT_MS);
+    kz__busy_wait(db, true);
     kz_rc krc = exec(db->h, st->sync_normal ? "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
                                               " PRAGMA temp_store = MEMORY;"
                                             : "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"
@@ -265,7 +285,7 @@ kz_rc kz__sqlerr(kz_db *db, int rc, kz_err *err)
         return kz_fail(err, KZ_ECONFLICT, NULL, "conflicts with existing data");
     }
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-        return kz_fail(err, KZ_ESTORE, NULL, "database busy, try again");
+        return kz_fail(err, KZ_EBUSY, NULL, "the database is busy (a long import?), try again shortly");
     if (primary == SQLITE_NOMEM)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
@@ -406,4 +426,95 @@ kz_rc kz_store_scrub_wal(kz_db *db, kz_err *err)
         return KZ_OK;
     return kz_fail(err, KZ_ESTORE, "db", "the write-ahead log could not be emptied%s",
                    busy ? ": another connection is reading" : "");
+}
+
+/* ---- copies of the file ------------------------------------------------------- */
+
+kz_rc kz_store_integrity(kz_db *db, kz_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &s, NULL);
+    const unsigned char *first = rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+    kz_rc out = KZ_OK;
+    if (!first || strcmp((const char *)first, "ok") != 0) {
+        kz_log(KZ_LOG_ERROR, "store.integrity", KZ_S("path", db->owner->path),
+               KZ_S("error", first ? (const char *)first : sqlite3_errmsg(db->h)));
+        out = kz_fail(err, KZ_ECORRUPT, "db", "the database fails SQLite's integrity check (its first "
+                                              "finding is in the log, store.integrity)");
+    }
+    sqlite3_finalize(s);
+    return out;
+}
+
+bool kz_store_has_wal(const char *path)
+{
+    char wal[4200];
+    struct stat sb;
+    return (size_t)snprintf(wal, sizeof wal, "%s-wal", path) < sizeof wal && stat(wal, &sb) == 0 && sb.st_size > 0;
+}
+
+static const char serving_meta[] = "serving";
+
+kz_rc kz_store_mark_serving(kz_db *db, bool on, kz_err *err)
+{
+    if (!on)
+        return kz_store_meta_delete(db, serving_meta, err);
+    char since[32];
+    int n = snprintf(since, sizeof since, "%lld", (long long)time(NULL));
+    kz_rc rc = kz_store_meta_put(db, serving_meta, since, (size_t)n, err);
+    /* into the main file now, so that a copy of it alone shows the mark */
+    if (!rc)
+        sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return rc;
+}
+
+bool kz_store_marked_serving(kz_db *db)
+{
+    char buf[32];
+    size_t len = 0;
+    return kz_store_meta_get(db, serving_meta, buf, sizeof buf, &len, NULL) == KZ_OK;
+}
+
+enum { BACKUP_WAIT_MS = 50 };
+
+/* Copies every page of db into the new file at dest, retrying while a writer holds a
+ * lock (up to the busy timeout), and clears the serving mark in the copy (it is
+ * complete: no -wal needed). */
+static kz_rc copy_pages(kz_db *db, sqlite3 *to, kz_err *err)
+{
+    sqlite3_backup *b = sqlite3_backup_init(to, "main", db->h, "main");
+    if (!b) {
+        kz_log(KZ_LOG_ERROR, "store.backup", KZ_S("error", sqlite3_errmsg(to)));
+        return kz_fail(err, KZ_ESTORE, "output", "cannot start the backup (see the log, store.backup)");
+    }
+    int rc, tries = 0;
+    while (((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) &&
+           ++tries * BACKUP_WAIT_MS < KZ_BUSY_TIMEOUT_MS)
+        sqlite3_sleep(BACKUP_WAIT_MS);
+    int fin = sqlite3_backup_finish(b);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return kz_fail(err, KZ_EBUSY, "db", "the database stayed locked; try the backup again");
+    if (rc != SQLITE_DONE || fin != SQLITE_OK) {
+        kz_log(KZ_LOG_ERROR, "store.backup", KZ_I("code", rc != SQLITE_DONE ? rc : fin),
+               KZ_S("error", sqlite3_errstr(rc != SQLITE_DONE ? rc : fin)));
+        return kz_fail(err, KZ_ESTORE, "output", "the backup failed (see the log, store.backup)");
+    }
+    return exec(to, "PRAGMA journal_mode = DELETE; DELETE FROM meta WHERE key = 'serving';", err);
+}
+
+kz_rc kz_store_backup(kz_db *db, const char *dest, kz_err *err)
+{
+    struct stat sb;
+    if (stat(dest, &sb) == 0)
+        return kz_fail(err, KZ_ECONFLICT, "output", "%s already exists; refusing to overwrite it", dest);
+    sqlite3 *to = NULL;
+    int rc = sqlite3_open_v2(dest, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK)
+        kz_log(KZ_LOG_ERROR, "store.backup", KZ_S("path", dest), KZ_S("error", sqlite3_errstr(rc)));
+    kz_rc out = rc == SQLITE_OK ? copy_pages(db, to, err) : kz_fail(err, KZ_EIO, "output", "cannot create %s", dest);
+    if (sqlite3_close(to) != SQLITE_OK && !out)
+        out = kz_fail(err, KZ_EIO, "output", "cannot close %s", dest);
+    if (out && rc == SQLITE_OK)
+        unlink(dest);
+    return out;
 }

@@ -24,7 +24,7 @@ enum {
  * (an acknowledged API call) has reached the disk and survives power loss or an OS
  * crash. KZ_STORE_SYNC_NORMAL (serve --synchronous normal, for benchmarks and throwaway
  * nodes) syncs only at checkpoints: the last commits before a crash may be lost. A bulk
- * import is one transaction, so it pays one sync whatever the mode. */
+ * write pays one sync per transaction (an import: per chunk) whatever the mode. */
 
 /* Opens (and with KZ_STORE_CREATE creates) the database at path and brings its schema
  * up to date, applying pending migrations in order. A database written by a newer
@@ -49,6 +49,10 @@ int kz_store_schema_version(void);
 kz_rc kz_db_begin(kz_db *db, bool write, kz_err *err);
 kz_rc kz_db_commit(kz_db *db, kz_err *err);
 void kz_db_rollback(kz_db *db);
+
+/* Between two transactions of a long writer (an import's chunks): pauses long enough
+ * for the connections waiting for the write lock to take it (store_internal.h). */
+void kz_store_yield(kz_db *db);
 
 /* A number that changes whenever the database may have changed: every write through
  * this process bumps it, and commits by other connections or processes are seen
@@ -91,6 +95,22 @@ void kz_store_set_signer(kz_store *st, const unsigned char *sk);
  * closed). Call once, before the first kz_store_open of the process. */
 typedef bool (*kz_store_visible_fn)(const kz_viewer *v, const kz_tlp_subject *o);
 void kz_store_set_visibility(kz_store_visible_fn fn);
+
+/* Copies of the database file. kz_store_backup writes a consistent copy of db (SQLite's
+ * online backup: other connections and processes keep reading and writing) to the new
+ * file dest, complete in itself (no -wal beside it) — KZ_ECONFLICT when dest exists.
+ * kz_store_integrity runs SQLite's integrity check (KZ_ECORRUPT naming the first
+ * problem). kz_store_has_wal: whether a non-empty "<path>-wal" lies beside path. */
+kz_rc kz_store_backup(kz_db *db, const char *dest, kz_err *err);
+kz_rc kz_store_integrity(kz_db *db, kz_err *err);
+bool kz_store_has_wal(const char *path);
+
+/* The serving mark: a meta row that kizuna serve sets on start (and checkpoints into
+ * the main file at once) and removes on a clean stop. A copy of the main file made
+ * without its -wal file while a server ran carries it, which tells audit verify that
+ * the newest writes (and audit entries) may be missing from the copy. Backups clear it. */
+kz_rc kz_store_mark_serving(kz_db *db, bool on, kz_err *err);
+bool kz_store_marked_serving(kz_db *db);
 
 /* Version of the SQLite library in use. */
 const char *kz_store_engine_version(void);

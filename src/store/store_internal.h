@@ -10,7 +10,15 @@
 
 #include <sqlite3.h>
 
-enum { KZ_STMT_CACHE = 256, KZ_BUSY_TIMEOUT_MS = 10000 };
+/* A connection that finds the write lock taken polls for it every KZ_BUSY_POLL_MS, up
+ * to KZ_BUSY_TIMEOUT_MS, then fails with KZ_EBUSY. SQLite's own busy_timeout backs off
+ * to 100 ms between tries, so a writer that takes the lock again right after its commit
+ * (an import between chunks) would starve the others; polling often lets them in within
+ * the pause the importer leaves (kz_store_yield). */
+enum { KZ_STMT_CACHE = 256, KZ_BUSY_TIMEOUT_MS = 10000, KZ_BUSY_POLL_MS = 2, KZ_YIELD_MS = 20 };
+
+/* Waits for a busy lock as above (wait true) or not at all (false: best-effort writes). */
+void kz__busy_wait(kz_db *db, bool wait);
 
 struct kz_db {
     sqlite3 *h;

@@ -65,9 +65,9 @@ kz_rc kz_store_key_revoke(kz_db *db, const char *id, kz_time when, kz_err *err)
 kz_rc kz_store_key_touch(kz_db *db, const char *id, kz_time when, kz_err *err)
 {
     /* Best effort on the read path: if a writer holds the lock, skip rather than wait. */
-    sqlite3_busy_timeout(db->h, 0);
+    kz__busy_wait(db, false);
     kz_rc rc = set_time(db, "UPDATE api_keys SET last_used = ?2 WHERE id = ?1", id, when, err);
-    sqlite3_busy_timeout(db->h, KZ_BUSY_TIMEOUT_MS);
+    kz__busy_wait(db, true);
     return rc;
 }
 

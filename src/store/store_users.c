@@ -333,7 +333,7 @@ kz_rc kz_store_session_get(kz_db *db, const char *hash, kz_arena *a, kz_session_
 
 kz_rc kz_store_session_touch(kz_db *db, const char *hash, kz_time now, kz_err *err)
 {
-    sqlite3_busy_timeout(db->h, 0);
+    kz__busy_wait(db, false);
     sqlite3_stmt *s = kz__stmt(db, "UPDATE user_sessions SET last_seen = ?2 WHERE token_hash = ?1", err);
     kz_rc rc = KZ_ESTORE;
     if (s) {
@@ -341,7 +341,7 @@ kz_rc kz_store_session_touch(kz_db *db, const char *hash, kz_time now, kz_err *e
         sqlite3_bind_int64(s, 2, now);
         rc = kz__exec_stmt(db, s, err);
     }
-    sqlite3_busy_timeout(db->h, KZ_BUSY_TIMEOUT_MS);
+    kz__busy_wait(db, true);
     return rc;
 }
 

@@ -28,6 +28,7 @@ static const struct {
     [KZ_ECORRUPT] = {"corrupt or tampered data", "corrupt", 422},
     [KZ_EINTERNAL] = {"internal error", "internal", 500},
     [KZ_ETOOMANY] = {"too many attempts", "too_many_requests", 429},
+    [KZ_EBUSY] = {"the database is busy, try again shortly", "busy", 503},
 };
 
 kz_rc kz_fail(kz_err *err, kz_rc rc, const char *field, const char *fmt, ...)

@@ -24,6 +24,7 @@ typedef enum kz_rc {
     KZ_ECORRUPT,     /* a file or chain that fails its checks */
     KZ_EINTERNAL,
     KZ_ETOOMANY,     /* too many attempts: wait (sign-in slow-down) */
+    KZ_EBUSY,        /* the database is locked by a long writer (an import): retry soon */
     KZ_RC_COUNT
 } kz_rc;
 

@@ -9,6 +9,7 @@
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/conf.h"
 #include "util/json_text.h"
 #include "util/tz.h"
 #include "util/utf8.h"
@@ -208,10 +209,66 @@ static void error_table_is_complete(void **state)
     assert_int_equal(kz_rc_http_status(KZ_EUNAUTH), 401);
     assert_int_equal(kz_rc_http_status(KZ_EFORBIDDEN), 403);
     assert_int_equal(kz_rc_http_status(KZ_ETOOBIG), 413);
+    assert_int_equal(kz_rc_http_status(KZ_EBUSY), 503);
+    assert_string_equal(kz_rc_code(KZ_EBUSY), "busy");
     kz_err e;
     assert_int_equal(kz_fail(&e, KZ_EINVAL, "email", "bad %s", "address"), KZ_EINVAL);
     assert_string_equal(e.field, "email");
     assert_string_equal(e.msg, "bad address");
+}
+
+/* Collects "section|key=value@line:col" for each entry, "[section]@line:col" for headers. */
+static kz_rc collect(void *ctx, const kz_conf_entry *e, kz_err *err)
+{
+    kz_buf *b = ctx;
+    char one[256];
+    if (e->key)
+        snprintf(one, sizeof one, "%s|%s=%s@%u:%u;", e->section, e->key, e->value, e->line, e->value_col);
+    else
+        snprintf(one, sizeof one, "[%s]@%u:%u;", e->section, e->line, e->key_col);
+    if (e->key && strcmp(e->key, "refused") == 0)
+        return kz_fail(err, KZ_EINVAL, "value", "no");
+    return kz_buf_append(b, one, strlen(one));
+}
+
+static void conf_syntax_and_positions(void **state)
+{
+    (void)state;
+    static const char text[] = "\xEF\xBB\xBF# comment\n"
+                               "db = /var/lib/k.db   # trailing\n"
+                               "\n"
+                               "  [import csv]\r\n"
+                               "map = \"a # b \\\"q\\\" \\t\"  # c\n"
+                               "chunk=5\n"
+                               "url = http://x/#frag\n";
+    kz_arena ar;
+    kz_arena_init(&ar);
+    kz_buf b;
+    kz_buf_init(&b, 4096);
+    unsigned line, col;
+    kz_err err;
+    assert_int_equal(kz_conf_parse(text, sizeof text - 1, collect, &b, &ar, &line, &col, &err), KZ_OK);
+    assert_string_equal(b.p, "|db=/var/lib/k.db@2:6;[import csv]@4:3;import csv|map=a # b \"q\" \t@5:7;"
+                             "import csv|chunk=5@6:7;import csv|url=http://x/#frag@7:7;");
+    static const struct {
+        const char *text;
+        unsigned line, col;
+        size_t n;  /* 0: strlen */
+    } bad[] = {
+        {"a = 1\nno equals\n", 2, 4}, {"[x\n", 1, 3}, {"[]\n", 1, 2}, {"[a  b]\n", 1, 4},
+        {"a = \"x\" y\n", 1, 9}, {"a = \"\\z\"\n", 1, 6}, {"a = 1\nrefused = 2\n", 2, 11},
+        {"Key = 1\n", 1, 1}, {"a = \0\n", 1, 5, 6},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        b.len = 0;
+        size_t n = bad[i].n ? bad[i].n : strlen(bad[i].text);
+        assert_int_equal(kz_conf_parse(bad[i].text, n, collect, &b, &ar, &line, &col, &err), KZ_EINVAL);
+        assert_int_equal(line, bad[i].line);
+        assert_int_equal(col, bad[i].col);
+        assert_true(err.msg[0] != '\0');
+    }
+    kz_buf_free(&b);
+    kz_arena_free(&ar);
 }
 
 int main(void)
@@ -227,6 +284,7 @@ int main(void)
         cmocka_unit_test(time_zones_agree_with_the_c_library),
         cmocka_unit_test(json_text_escapes_everything),
         cmocka_unit_test(error_table_is_complete),
+        cmocka_unit_test(conf_syntax_and_positions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,16 @@ typedef struct kz_ind_batch {
     kz_ind_queued *queue;        /* kz_ind_batch_queue: checked, not yet written */
     size_t queued, queue_cap;
     kz_arena queue_arena;
+    /* Chunks (kz_ind_batch_step): 0 keeps the whole batch in one transaction. */
+    uint64_t commit_every;       /* records (objects) per chunk */
+    uint64_t steps;              /* records stepped in the open chunk */
+    uint64_t committed;          /* records of the chunks already committed */
+    size_t chunks;               /* chunks committed */
+    size_t at_chunk[4];          /* created, merged, unchanged, links when the chunk began */
+    /* what the importer audits for a chunk besides the indicators (before its commit);
+       NULL: nothing */
+    kz_rc (*audit_chunk)(void *ctx, size_t chunk);
+    void *chunk_ctx;
 } kz_ind_batch;
 
 /* Authorizes (analyst) and opens the write transaction. */
@@ -58,10 +68,24 @@ kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, k
  * inserts into the unique index into nearly sequential ones. Memory: one chunk. */
 kz_rc kz_ind_batch_queue(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_err *err);
 
-/* Writes what is still queued, audits "<action>" with the counts when something
- * changed, then commits when rc is KZ_OK (and not dry_run); rolls back otherwise.
- * Returns the final result (KZ_OK for a dry run that found nothing wrong). */
+/* For importers, after each record (n of them: an event and its attributes): when
+ * commit_every is set and the open chunk has reached it, writes what is queued, audits
+ * the chunk ("<action>" with its own counts and "chunk": its number, then audit_chunk),
+ * commits and opens the next transaction, so that other writers (the API) get the
+ * database between chunks. Call it only between records (no savepoint open). A failure
+ * later leaves the committed chunks in place: b->committed records. */
+kz_rc kz_ind_batch_step(kz_ind_batch *b, uint64_t n);
+/* Whether the open chunk (the batch, without chunks) created or merged an indicator. */
+bool kz_ind_batch_chunk_changed(const kz_ind_batch *b);
+
+/* Writes what is still queued, audits "<action>" with the counts (of the last chunk,
+ * when there were chunks) when something changed, then commits when rc is KZ_OK (and
+ * not dry_run); rolls back otherwise (the open chunk only). Returns the final result
+ * (KZ_OK for a dry run that found nothing wrong). */
 kz_rc kz_ind_batch_end(kz_ind_batch *b, kz_rc rc);
+
+/* Records per chunk of the importers unless told otherwise (kizuna import --chunk). */
+enum { KZ_IMPORT_CHUNK = 10000 };
 
 /* One indicator (POST /indicators): created, merged into the same (type, value, source)
  * or unchanged; o becomes the stored indicator as the caller sees it (what it wrote,

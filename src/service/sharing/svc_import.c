@@ -36,7 +36,7 @@ static kz_rc located(importer *im, uint64_t line, const kz_err *e)
 /* A bad record: the end of an all-or-nothing import, or one more rejected record. */
 static kz_rc reject(importer *im, uint64_t line, const kz_err *e)
 {
-    if (!im->o->skip_invalid || e->rc == KZ_ENOMEM || e->rc == KZ_ESTORE || e->rc == KZ_EINTERNAL ||
+    if (!im->o->skip_invalid || e->rc == KZ_ENOMEM || e->rc == KZ_ESTORE || e->rc == KZ_EBUSY || e->rc == KZ_EINTERNAL ||
         e->rc == KZ_EFORBIDDEN || e->rc == KZ_EUNAUTH)
         return located(im, line, e);
     im->rep->rejected++;
@@ -72,9 +72,10 @@ static kz_rc record(importer *im, const kz_csv_record *r)
     if (!rc && (rc = kz_ind_batch_check(&im->batch, &o, given, &im->scratch, &e)))
         kz_csv_map_field(&im->map, &e);
     if (rc)
-        return reject(im, r->line, &e);
-    rc = kz_ind_batch_queue(&im->batch, &o, given, &e);
-    return rc ? located(im, r->line, &e) : KZ_OK;
+        rc = reject(im, r->line, &e);
+    else if ((rc = kz_ind_batch_queue(&im->batch, &o, given, &e)))
+        return located(im, r->line, &e);
+    return rc ? rc : kz_ind_batch_step(&im->batch, 1);
 }
 
 static kz_rc run(importer *im, kz_reader *rd, kz_progress *pg)
@@ -135,6 +136,7 @@ kz_rc kz_svc_import_csv(kz_call *c, const kz_import_csv_opts *o, kz_import_repor
                                           : NULL;
     im.batch.dry_run = o->dry_run;
     im.batch.allow_declassify = o->allow_declassify;
+    im.batch.commit_every = o->chunk;
     rc = run(&im, rd, pg);
     rc = kz_ind_batch_end(&im.batch, rc);  /* writes the last chunk too */
     kz_progress_done(pg);
@@ -142,6 +144,7 @@ kz_rc kz_svc_import_csv(kz_call *c, const kz_import_csv_opts *o, kz_import_repor
     rep->merged = im.batch.merged;
     rep->unchanged = im.batch.unchanged;
     rep->bytes = kz_reader_bytes_in(rd);
+    rep->committed = im.batch.committed;
     kz_arena_free(&im.scratch);
     kz_csv_reader_free(&im.csv);
     kz_reader_close(rd);

@@ -292,6 +292,48 @@ kz_rc kz_ind_batch_queue(kz_ind_batch *b, const kz_indicator *o, unsigned given,
     return ++b->queued == b->queue_cap ? flush_queue(b, err) : KZ_OK;
 }
 
+bool kz_ind_batch_chunk_changed(const kz_ind_batch *b)
+{
+    return b->created > b->at_chunk[0] || b->merged > b->at_chunk[1];
+}
+
+/* Audits what the open chunk (or the whole batch, without chunks) changed. */
+static kz_rc audit_counts(kz_ind_batch *b)
+{
+    size_t created = b->created - b->at_chunk[0], merged = b->merged - b->at_chunk[1];
+    size_t unchanged = b->unchanged - b->at_chunk[2], links = b->links - b->at_chunk[3];
+    if (!kz_ind_batch_chunk_changed(b))
+        return KZ_OK;
+    char detail[200], chunk[40] = "";
+    if (b->commit_every && (b->chunks || b->steps >= b->commit_every))  /* a chunked import */
+        snprintf(chunk, sizeof chunk, ",\"chunk\":%zu", b->chunks + 1);
+    snprintf(detail, sizeof detail, "{\"created\":%zu,\"merged\":%zu,\"unchanged\":%zu,\"links\":%zu%s}",
+             created, merged, unchanged, links, chunk);
+    return kz_audit(b->c, b->action, "indicator", NULL, detail);
+}
+
+kz_rc kz_ind_batch_step(kz_ind_batch *b, uint64_t n)
+{
+    b->steps += n;
+    if (!b->commit_every || b->dry_run || b->steps < b->commit_every)
+        return KZ_OK;
+    kz_call *c = b->c;
+    kz_rc rc = b->queued ? flush_queue(b, c->err) : KZ_OK;
+    if (!rc)
+        rc = audit_counts(b);
+    if (!rc && b->audit_chunk)
+        rc = b->audit_chunk(b->chunk_ctx, b->chunks + 1);
+    if ((rc = kz_tx_end(c, rc)))
+        return rc;
+    b->chunks++;
+    b->committed += b->steps;
+    b->steps = 0;
+    size_t now[4] = {b->created, b->merged, b->unchanged, b->links};
+    memcpy(b->at_chunk, now, sizeof now);
+    kz_store_yield(c->db);  /* the API's writers waiting for the lock go first */
+    return kz_tx_begin(c);
+}
+
 kz_rc kz_ind_batch_end(kz_ind_batch *b, kz_rc rc)
 {
     kz_call *c = b->c;
@@ -308,13 +350,12 @@ kz_rc kz_ind_batch_end(kz_ind_batch *b, kz_rc rc)
         kz_tx_end(c, KZ_ECONFLICT);  /* roll back: nothing was written */
         return KZ_OK;
     }
-    if (!rc && (b->created || b->merged)) {
-        char detail[160];
-        snprintf(detail, sizeof detail, "{\"created\":%zu,\"merged\":%zu,\"unchanged\":%zu,\"links\":%zu}",
-                 b->created, b->merged, b->unchanged, b->links);
-        rc = kz_audit(c, b->action, "indicator", NULL, detail);
-    }
-    return kz_tx_end(c, rc);
+    if (!rc)
+        rc = audit_counts(b);
+    rc = kz_tx_end(c, rc);
+    if (!rc && b->steps)
+        b->committed += b->steps;
+    return rc;
 }
 
 /* ---- use cases ------------------------------------------------------------------- */
@@ -390,7 +431,7 @@ kz_rc kz_svc_indicator_bulk(kz_call *c, kz_indicator *items, const unsigned *giv
         kz_err e;
         kz_err_clear(&e);
         kz_rc r = kz_ind_batch_check(&b, &items[i], given[i], c->arena, &e);
-        if (r == KZ_ENOMEM || r == KZ_ESTORE || r == KZ_EINTERNAL) {
+        if (r == KZ_ENOMEM || r == KZ_ESTORE || r == KZ_EBUSY || r == KZ_EINTERNAL) {
             *c->err = e;
             return kz_ind_batch_end(&b, r);
         }

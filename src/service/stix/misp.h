@@ -3,7 +3,8 @@
  * tags (on the attribute, else the event) decide the TLP label, else the distribution
  * level, else the import's default. Attributes of other types are counted and skipped;
  * attributes whose value is not valid for their type are rejected, each reported with
- * its file and position. Everything in one transaction, in memory bounded by the
+ * its file and position. Committed in chunks of o->chunk events and attributes (each
+ * with its "misp.import" event; 0: everything in one transaction), in memory bounded by the
  * largest attribute; re-importing the same feed changes nothing, and an event whose
  * manifest timestamp is the one the acting organization imported last is not read
  * again (nor fetched), nor is a file the server says has not changed since its last
@@ -38,6 +39,8 @@ typedef struct kz_misp_import_opts {
     const char *source;          /* acting organization; NULL: the caller's */
     bool dry_run;
     bool allow_declassify;       /* merges may lower/widen the caller's own (sharing.h) */
+    uint64_t chunk;              /* commit after the event that reaches this many events and
+                                    attributes since the last commit; 0: one transaction */
     /* each rejected attribute or event: the file, the position in it, the error */
     void (*on_reject)(void *ctx, const char *file, const char *where, const kz_err *e);
     /* after each event: events done so far */
@@ -54,6 +57,7 @@ typedef struct kz_misp_import_report {
     uint64_t skipped;            /* types Kizuna has no indicator for, and deleted ones */
     uint64_t rejected;           /* values that are not valid for their type */
     uint64_t links;
+    uint64_t committed;          /* events of the chunks committed (all, on success) */
 } kz_misp_import_report;
 
 kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_import_opts *o,

@@ -1,7 +1,7 @@
 /* STIX 2.1 in (svc_stix_import.c).
  *
  * Import (kizuna import stix, TAXII POST): a bundle streamed object by object into one
- * write transaction. Each object is accepted (it became, or matched, a Kizuna object),
+ * write transaction (kizuna import: one per chunk). Each object is accepted (it became, or matched, a Kizuna object),
  * kept (stored verbatim, returned on export and over TAXII) or rejected (reported with
  * its id and the reason; nothing of it is written):
  *   indicator      one supported observable -> a Kizuna indicator (deduplicated per
@@ -44,6 +44,8 @@ typedef struct kz_stix_import_opts {
     const char *source;          /* acting organization; NULL: the caller's */
     bool dry_run;                /* check and count, write nothing */
     bool allow_declassify;       /* merges may lower/widen the caller's own (sharing.h) */
+    uint64_t chunk;              /* commit every this many objects (kizuna import); 0: the
+                                    whole bundle in one transaction (TAXII) */
     kz_stix_outcome_fn on_object;
     void *ctx;
 } kz_stix_import_opts;
@@ -55,12 +57,15 @@ typedef struct kz_stix_import_report {
     uint64_t sightings, links;
     uint64_t kept_new;           /* kept objects (versions) not stored before */
     uint64_t bytes;
+    uint64_t committed;          /* objects of the chunks committed before a failure */
     char bundle[KZ_STIX_ID_MAX + 1];
 } kz_stix_import_report;
 
 /* Imports the bundle (or single object) read from src. KZ_EINVAL for a document that
  * is not JSON or not STIX (c->err has the line and column); rejected objects do not
- * fail the import. */
+ * fail the import. With o->chunk, every chunk objects are committed (each chunk with
+ * its "indicator.import" and "stix.import" events, "chunk" in their detail): a bundle
+ * cut short then keeps its first rep->committed objects; without, nothing is written. */
 kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_import_opts *o,
                          kz_stix_import_report *rep);
 

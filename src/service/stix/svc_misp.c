@@ -292,6 +292,7 @@ static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
     kz_err e;
     kz_err_clear(&e);
     im->rep->events++;
+    uint64_t attributes_before = im->rep->attributes;
     char item[80];
     snprintf(item, sizeof item, "misp-event:%.40s", uuid);
     kz_feed_seen seen;
@@ -334,7 +335,37 @@ static kz_rc one_event(void *ctx, const char *uuid, kz_time timestamp)
 done:
     if (!rc && im->o->on_progress)
         im->o->on_progress(im->o->ctx, im->rep->events);
+    size_t chunks = im->b.chunks;
+    if (!rc && !(rc = kz_ind_batch_step(&im->b, 1 + im->rep->attributes - attributes_before)) && im->b.chunks > chunks)
+        im->rep->committed = im->rep->events;
     return rc;
+}
+
+/* Audits "misp.import" with the counts so far; chunk: the chunk's number (0: not
+ * chunked, or the last one). */
+static kz_rc audit_import(misp_import *im, size_t chunk)
+{
+    const kz_misp_import_report *rep = im->rep;
+    char detail[300], part[40] = "";
+    if (chunk || im->b.chunks)
+        snprintf(part, sizeof part, ",\"chunk\":%zu", chunk ? chunk : im->b.chunks + 1);
+    snprintf(detail, sizeof detail,
+             "{\"events\":%llu,\"created\":%llu,\"updated\":%llu,\"attributes\":%llu,\"skipped\":%llu,"
+             "\"rejected\":%llu,\"links\":%llu%s}",
+             (unsigned long long)rep->events, (unsigned long long)rep->events_created,
+             (unsigned long long)rep->events_updated, (unsigned long long)rep->attributes,
+             (unsigned long long)rep->skipped, (unsigned long long)rep->rejected, (unsigned long long)rep->links, part);
+    return kz_audit(im->c, "misp.import", "feed", NULL, detail);
+}
+
+/* The chunk's event is audited when the chunk changed something. */
+static kz_rc audit_chunk(void *ctx, size_t chunk)
+{
+    misp_import *im = ctx;
+    if (!im->changed && !kz_ind_batch_chunk_changed(&im->b))
+        return KZ_OK;
+    im->changed = false;
+    return audit_import(im, chunk);
 }
 
 kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_import_opts *o,
@@ -346,6 +377,9 @@ kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_imp
     if (rc)
         return rc;
     im.b.allow_declassify = o->allow_declassify;
+    im.b.commit_every = o->dry_run ? 0 : o->chunk;
+    im.b.audit_chunk = audit_chunk;
+    im.b.chunk_ctx = &im;
     kz_arena_init(&im.obj);
     kz_arena_init(&im.event);
     c->arena = &im.obj;
@@ -375,20 +409,14 @@ kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_imp
     rep->indicators_created = im.b.created;
     rep->indicators_merged = im.b.merged;
     rep->indicators_unchanged = im.b.unchanged;
-    if (!rc && (im.changed || im.b.created || im.b.merged)) {
-        char detail[256];
-        snprintf(detail, sizeof detail,
-                 "{\"events\":%llu,\"created\":%llu,\"updated\":%llu,\"attributes\":%llu,\"skipped\":%llu,"
-                 "\"rejected\":%llu,\"links\":%llu}",
-                 (unsigned long long)rep->events, (unsigned long long)rep->events_created,
-                 (unsigned long long)rep->events_updated, (unsigned long long)rep->attributes,
-                 (unsigned long long)rep->skipped, (unsigned long long)rep->rejected, (unsigned long long)rep->links);
-        rc = kz_audit(c, "misp.import", "feed", NULL, detail);
-    }
+    if (!rc && (im.changed || kz_ind_batch_chunk_changed(&im.b)))
+        rc = audit_import(&im, 0);
     if (!rc && o->dry_run)
         kz_ind_batch_end(&im.b, KZ_ECONFLICT);  /* roll everything back */
     else
         rc = kz_ind_batch_end(&im.b, rc);
+    if (!rc)
+        rep->committed = rep->events;
     kz_arena_free(&im.obj);
     kz_arena_free(&im.event);
     return rc;

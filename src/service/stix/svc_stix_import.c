@@ -1,5 +1,5 @@
-/* STIX 2.1 import: the bundle is read object by object (codec/stix.h) inside one write
- * transaction; indicators go through the same kz_ind_batch as every importer, incidents
+/* STIX 2.1 import: the bundle is read object by object (codec/stix.h) inside a write
+ * transaction (one per chunk of objects, or one in all); indicators go through the same kz_ind_batch as every importer, incidents
  * and sightings through their own use cases (nested as savepoints, so a rejected object
  * undoes only itself), everything else into the kept-object store. References that
  * point forward in the bundle (a report listing indicators that come later, a sighting
@@ -398,7 +398,7 @@ kz_rc kz__apply_imported_incident(void *target, void *ctx, kz_err *err)
     return KZ_OK;
 }
 
-bool kz__import_fatal(kz_rc rc) { return rc == KZ_ENOMEM || rc == KZ_ESTORE || rc == KZ_EINTERNAL || rc == KZ_ECORRUPT; }
+bool kz__import_fatal(kz_rc rc) { return rc == KZ_ENOMEM || rc == KZ_ESTORE || rc == KZ_EBUSY || rc == KZ_EINTERNAL || rc == KZ_ECORRUPT; }
 
 /* Links the indicators a report lists to incident; incident NULL (a withheld report):
  * counts the links as for a new incident and writes nothing. */
@@ -656,7 +656,7 @@ static kz_rc on_object(void *ctx, const char *json, size_t len, const char *wher
     kz_rc rc = one(im, json, len, where);
     if (rc && !im->c->err->rc)
         kz_fail(im->c->err, rc, NULL, NULL);
-    return rc;
+    return rc ? rc : kz_ind_batch_step(&im->b, 1);
 }
 
 static kz_rc finish_deferred(import *im)
@@ -676,6 +676,34 @@ static kz_rc finish_deferred(import *im)
     return KZ_OK;
 }
 
+/* Audits "stix.import" with the counts so far; chunk: the chunk's number (0: not
+ * chunked, or the last one). */
+static kz_rc audit_import(import *im, size_t chunk)
+{
+    const kz_stix_import_report *rep = im->rep;
+    char detail[360], part[40] = "";
+    if (chunk || im->b.chunks)
+        snprintf(part, sizeof part, ",\"chunk\":%zu", chunk ? chunk : im->b.chunks + 1);
+    snprintf(detail, sizeof detail,
+             "{\"objects\":%llu,\"accepted\":%llu,\"kept\":%llu,\"rejected\":%llu,\"kept_new\":%llu,"
+             "\"incidents_created\":%llu,\"incidents_updated\":%llu,\"sightings\":%llu,\"links\":%llu%s}",
+             (unsigned long long)rep->objects, (unsigned long long)rep->accepted, (unsigned long long)rep->kept,
+             (unsigned long long)rep->rejected, (unsigned long long)rep->kept_new,
+             (unsigned long long)rep->incidents_created, (unsigned long long)rep->incidents_updated,
+             (unsigned long long)rep->sightings, (unsigned long long)rep->links, part);
+    return kz_audit(im->c, "stix.import", "bundle", rep->bundle[0] ? rep->bundle : NULL, detail);
+}
+
+/* The chunk's events are audited when the chunk changed something. */
+static kz_rc audit_chunk(void *ctx, size_t chunk)
+{
+    import *im = ctx;
+    if (!im->changed && !kz_ind_batch_chunk_changed(&im->b))
+        return KZ_OK;
+    im->changed = false;
+    return audit_import(im, chunk);
+}
+
 kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_import_opts *o,
                          kz_stix_import_report *rep)
 {
@@ -686,6 +714,9 @@ kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_im
     if (rc)
         return rc;
     im.b.allow_declassify = o->allow_declassify;
+    im.b.commit_every = o->dry_run ? 0 : o->chunk;
+    im.b.audit_chunk = audit_chunk;
+    im.b.chunk_ctx = &im;
     kz_arena_init(&im.obj);
     kz_arena_init(&im.keep);
     c->arena = &im.obj;
@@ -702,24 +733,16 @@ kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_im
     rep->indicators_created = im.b.created;
     rep->indicators_merged = im.b.merged;
     rep->indicators_unchanged = im.b.unchanged;
-    if (!rc && (im.changed || im.b.created || im.b.merged)) {
-        char detail[320];
-        snprintf(detail, sizeof detail,
-                 "{\"objects\":%llu,\"accepted\":%llu,\"kept\":%llu,\"rejected\":%llu,\"kept_new\":%llu,"
-                 "\"incidents_created\":%llu,\"incidents_updated\":%llu,\"sightings\":%llu,\"links\":%llu}",
-                 (unsigned long long)rep->objects, (unsigned long long)rep->accepted, (unsigned long long)rep->kept,
-                 (unsigned long long)rep->rejected, (unsigned long long)rep->kept_new,
-                 (unsigned long long)rep->incidents_created, (unsigned long long)rep->incidents_updated,
-                 (unsigned long long)rep->sightings, (unsigned long long)rep->links);
-        c->arena = im.caller_arena;
-        rc = kz_audit(c, "stix.import", "bundle", doc.id[0] ? doc.id : NULL, detail);
-    }
+    c->arena = im.caller_arena;
+    if (!rc && (im.changed || kz_ind_batch_chunk_changed(&im.b)))
+        rc = audit_import(&im, 0);
     c->arena = im.caller_arena;
     if (!rc && o->dry_run) {
         kz_ind_batch_end(&im.b, KZ_ECONFLICT);  /* roll everything back */
     } else {
         rc = kz_ind_batch_end(&im.b, rc);
     }
+    rep->committed = rc ? im.b.committed : rep->objects;
     kz_free(im.links.v);
     kz_free(im.orgs.v);
     kz_free(im.written.v);
