@@ -171,13 +171,18 @@ static json_t *collection_json(const kz_taxii_collection *c)
         "Shared with the source and the named recipient organizations only",
         "Shared with the named recipients only",
     };
-    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:[s]}", "id", c->id, "title", titles[c->tlp], "description",
-                     what[c->tlp], "can_read", c->can_read, "can_write", c->can_write, "media_types", STIX_TYPE);
+    bool statements = c->tlp < 0;
+    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:[s]}", "id", c->id, "title",
+                     statements ? "Public attribution statements" : titles[c->tlp], "description",
+                     statements ? "Published attribution statements: reports, their other languages, the "
+                                  "co-signers' opinions and the annexes' indicators"
+                                : what[c->tlp],
+                     "can_read", c->can_read, "can_write", c->can_write, "media_types", STIX_TYPE);
 }
 
 kz_rc kz_h_taxii_collections(kz_req *r)
 {
-    kz_taxii_collection cols[5];
+    kz_taxii_collection cols[KZ_TAXII_COLLECTIONS];
     size_t n;
     kz_rc rc = negotiate(r);
     if (!rc)
