@@ -14,7 +14,7 @@
 
 static const kz_cmd *const commands[] = {
     &kz_cmd_init, &kz_cmd_serve, &kz_cmd_demo, &kz_cmd_audit_verify, &kz_cmd_audit_head, &kz_cmd_request_export,
-    &kz_cmd_request_verify, &kz_cmd_routes, &kz_cmd_geo, &kz_cmd_geodata_build,
+    &kz_cmd_request_verify, &kz_cmd_statement_export, &kz_cmd_statement_verify, &kz_cmd_routes, &kz_cmd_geo, &kz_cmd_geodata_build,
     &kz_cmd_geodata_info, &kz_cmd_route, &kz_cmd_import_csv, &kz_cmd_import_stix, &kz_cmd_import_misp,
     &kz_cmd_export, &kz_cmd_match, &kz_cmd_stats_victims, &kz_cmd_user_add, &kz_cmd_user_reset, &kz_cmd_version,
 };
@@ -40,6 +40,13 @@ const char *kz_arg(const kz_args *a, const char *name)
 {
     int i = opt_index(a->cmd, name, strlen(name));
     return i < 0 ? NULL : a->values[i];
+}
+
+const char *const *kz_arg_all(const kz_args *a, const char *name, size_t *n)
+{
+    int i = opt_index(a->cmd, name, strlen(name));
+    *n = i < 0 ? 0 : a->n_given[i] ? (size_t)a->n_given[i] : a->values[i] ? 1 : 0;
+    return i < 0 ? NULL : a->n_given[i] ? a->given[i] : &a->values[i];
 }
 
 static void vreport(const kz_args *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -218,6 +225,10 @@ static int parse(const kz_cmd *c, int argc, char **argv, kz_args *a)
             a->values[k] = argv[++i];
         else
             return kz_cli_usage_error(a, "%s needs a value (%s)", s, c->opts[k].arg);
+        if (c->opts[k].arg && a->n_given[k] == KZ_MAX_REPEATS)
+            return kz_cli_usage_error(a, "%s is given more than %d times", s, KZ_MAX_REPEATS);
+        if (c->opts[k].arg)
+            a->given[k][a->n_given[k]++] = a->values[k];
     }
     for (int k = 0; k < opt_count(c); k++) {
         char env[64];

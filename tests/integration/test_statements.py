@@ -180,3 +180,127 @@ def test_the_embargo_hides_a_scheduled_statement_on_every_read_path_until_its_ti
         seen = read_paths(w, who, sid)
         assert all(seen.values()), (who.org, seen)
     assert w.outsider.get(f"/statements/{sid}").json()["status"] == "published"
+
+
+def published(w, **kw):
+    st = statement(w, **kw)
+    w.drafter.post(f"/statements/{st['id']}/circulate")
+    approve_all(w, st)
+    r = w.drafter.post(f"/statements/{st['id']}/publish")
+    assert r.status_code == 200 and r.json()["status"] == "published", r.text
+    return r.json()
+
+
+def test_the_annex_shows_each_indicator_under_its_own_label(server):
+    w = World(server)
+    st = published(w)
+    mine = w.cosigner.get(f"/statements/{st['id']}").json()
+    theirs = w.outsider.get(f"/statements/{st['id']}").json()
+    assert {a["value"] for a in mine["annex"]} == {"harbour-lights.example", "192.0.2.77"}
+    assert [a["value"] for a in theirs["annex"]] == ["harbour-lights.example"]  # the AMBER one stays
+    assert "actor" not in theirs["signatures"][0]
+    stix = w.outsider.get(f"/statements/{st['id']}/stix").text
+    assert "harbour-lights.example" in stix and "192.0.2.77" not in stix
+    r = w.outsider.get(f"/statements/{st['id']}/export")
+    assert r.status_code == 403 and "annex" in r.json()["error"]["message"], r.text
+
+
+def test_corrections_and_withdrawals_keep_their_ids_and_show_as_such_in_the_feeds(server):
+    w = World(server)
+    first = published(w, annex=[])
+    r = w.drafter.post(f"/statements/{first['id']}/correct", {"title": "Joint statement (corrected)"})
+    assert r.status_code == 201, r.text
+    fix = r.json()
+    assert fix["status"] == "draft" and fix["supersedes"] == first["id"] and fix["id"] != first["id"]
+    assert w.outsider.get(f"/statements/{first['id']}").json()["status"] == "published"  # until the fix is out
+    w.drafter.post(f"/statements/{fix['id']}/circulate")
+    approve_all(w, fix)
+    w.drafter.post(f"/statements/{fix['id']}/publish")
+    old = w.outsider.get(f"/statements/{first['id']}").json()
+    assert old["status"] == "corrected" and old["superseded_by"] == fix["id"]
+    other = published(w, title="A second statement", annex=[])
+    r = w.drafter.post(f"/statements/{other['id']}/withdraw", {})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "reason", r.text
+    r = w.drafter.post(f"/statements/{other['id']}/withdraw", {"reason": "new facts came to light"})
+    assert r.status_code == 200 and r.json()["status"] == "withdrawn" and len(r.json()["withdraw_signature"]) == 128
+
+    feed = w.outsider.get(f"{server.base}/feeds/statements.json")
+    assert feed.headers["Content-Type"].startswith("application/feed+json")
+    feed = feed.json()
+    assert feed["version"] == "https://jsonfeed.org/version/1.1" and feed["title"] and isinstance(feed["items"], list)
+    items = {i["id"]: i for i in feed["items"]}
+    assert set(items) == {f"urn:uuid:{x['id']}" for x in (first, fix, other)}
+    for i in feed["items"]:  # JSON Feed 1.1: id, and content_html or content_text, on every item
+        assert isinstance(i["id"], str) and i["id"] and (i.get("content_text") or i.get("content_html"))
+    assert items[f"urn:uuid:{first['id']}"]["title"].startswith("[Corrected] ")
+    assert f"urn:uuid:{fix['id']}" in items[f"urn:uuid:{first['id']}"]["content_text"]
+    assert items[f"urn:uuid:{other['id']}"]["title"].startswith("[Withdrawn] ")
+    assert "new facts" in items[f"urn:uuid:{other['id']}"]["content_text"]
+
+    atom = w.anonymous.get(f"{server.base}/feeds/statements.atom")
+    assert atom.status_code == 401 or atom.headers["Content-Type"] == "application/atom+xml"
+    atom = w.outsider.get(f"{server.base}/feeds/statements.atom")
+    root = ET.fromstring(atom.content)  # well-formed XML, or this raises
+    assert root.tag == f"{ATOM}feed"
+    for tag in ("id", "title", "updated"):
+        assert root.find(f"{ATOM}{tag}").text
+    entries = {e.find(f"{ATOM}id").text: e for e in root.findall(f"{ATOM}entry")}
+    assert set(entries) == set(items)
+    for e in entries.values():  # RFC 4287: id, title, updated, an author, content or an alternate link
+        assert e.find(f"{ATOM}title").text and e.find(f"{ATOM}updated").text and e.find(f"{ATOM}author") is not None
+    assert entries[f"urn:uuid:{first['id']}"].find(f"{ATOM}title").text.startswith("[Corrected] ")
+
+
+def test_the_stix_bundle_holds_report_languages_opinions_and_annex_and_passes_the_schemas(server):
+    from stix_schemas import bundle_errors, own_schema_errors
+    w = World(server)
+    st = published(w)
+    r = w.cosigner.get(f"/statements/{st['id']}/stix")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/stix+json"), r.text
+    bundle = r.json()
+    by_type = {}
+    for o in bundle["objects"]:
+        by_type.setdefault(o["type"], []).append(o)
+    report = by_type["report"][0]
+    assert report["id"] == f"report--{st['id']}" and report["lang"] == "en"
+    assert by_type["language-content"][0]["contents"]["ja"]["description"].startswith("ハーバーライト")
+    assert {o["created_by_ref"] for o in by_type["opinion"]} == {f"identity--{x['id']}" for x in (w.fr, w.jp, w.de)}
+    assert {o["name"] for o in by_type["indicator"]} == {"harbour-lights.example", "192.0.2.77"}
+    opinions = by_type.pop("opinion")
+    assert bundle_errors({**bundle, "objects": [o for o in bundle["objects"] if o["type"] != "opinion"]}) == []
+    for o in opinions:  # the bundle schema does not list opinion: its own schema checks it
+        assert own_schema_errors(o) == [], o
+    # the ids are permanent: the same bundle the next time
+    again = w.cosigner.get(f"/statements/{st['id']}/stix").json()
+    assert sorted(o["id"] for o in again["objects"]) == sorted(o["id"] for o in bundle["objects"])
+
+
+def test_an_export_verifies_offline_and_a_tampered_one_fails_clearly(server, tmp_path):
+    w = World(server)
+    st = statement(w, annex=[])
+    w.drafter.post(f"/statements/{st['id']}/circulate")
+    w.cosigner.post(f"/statements/{st['id']}/approve", {"content_hash": st["content_hash"]})
+    edited = w.drafter.patch(f"/statements/{st['id']}", {"measures": ["indictments"]}).json()
+    approve_all(w, edited)
+    w.drafter.post(f"/statements/{st['id']}/publish")
+    path = tmp_path / "statement.json"
+    run_kizuna("statement", "export", st["id"], "--db", server.db, "--output", path)
+    key = server.admin.get("/node").json()["signing_key"]["public_key"]
+    r = run_kizuna("statement", "verify", path, "--public-key", "00" * 32, "--public-key", key, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "statement intact" in r.stdout
+    assert "NISC (test) (JP) signed version 1" in r.stdout and "void for the current one" in r.stdout
+    assert "NISC (test) (JP) signed version 2" in r.stdout and "BSI (test) (DE) signed version 2" in r.stdout
+    r = run_kizuna("statement", "verify", path, check=False)
+    assert r.returncode == 0 and "NOT authenticated" in r.stdout, r.stdout
+    r = run_kizuna("statement", "verify", path, "--public-key", "11" * 32, check=False)
+    assert r.returncode == 1 and "does not verify with the trusted key" in r.stdout, r.stdout
+    doc = json.loads(path.read_text())
+    doc["versions"][-1]["content"]["measures"] = ["nothing at all"]
+    bad = tmp_path / "tampered.json"
+    bad.write_text(json.dumps(doc))
+    r = run_kizuna("statement", "verify", bad, "--public-key", key, check=False)
+    assert r.returncode == 1 and "statement TAMPERED: version 2: its content does not match its hash" in r.stdout, r.stdout
+    bad.write_text("{\"format\": \"something else\"}")
+    r = run_kizuna("statement", "verify", bad, check=False)
+    assert r.returncode == 2 and "format" in r.stderr, r.stderr
