@@ -60,6 +60,32 @@ json_t *kz_statement_content_json(const kz_statement_content *c)
     return o;
 }
 
+char *kz_statement_content_seed(const char *incident_id, const char *title, const char *description,
+                                const kz_strlist *norms, const kz_statement_annex *annex, size_t n_annex,
+                                kz_arena *a)
+{
+    kz_statement_content c = {0};
+    kz_statement_text en = {(char *)"en", (char *)(description && *description ? description : title)};
+    char *incidents[] = {(char *)incident_id};
+    c.title = kz_arena_printf(a, "Statement on %s", title);
+    c.texts = &en;
+    c.n_texts = 1;
+    c.incidents = (kz_strlist){incidents, 1};
+    c.norms = *norms;
+    c.annex = (kz_statement_annex *)annex;
+    c.n_annex = n_annex;
+    json_t *o = c.title ? kz_statement_content_json(&c) : NULL;
+    const char *empty[] = {"basis", "measures", "cosigners", "annex", "norms"};
+    for (size_t i = 0; o && i < sizeof empty / sizeof *empty; i++)
+        if (json_array_size(json_object_get(o, empty[i])) == 0)
+            json_object_del(o, empty[i]);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *out = text ? kz_arena_strdup(a, text) : NULL;
+    free(text);
+    json_decref(o);
+    return out;
+}
+
 /* ---- writing ----------------------------------------------------------------------- */
 
 static json_t *statement_json(const kz_statement *st)

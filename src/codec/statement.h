@@ -50,6 +50,12 @@ typedef struct kz_statement_content {
 kz_rc kz_statement_content_build(const char *base, const char *patch, size_t patch_len, kz_arena *a,
                                  kz_statement_content *out, kz_err *err);
 
+/* A draft's content started from an incident (JSON text in a, NULL on ENOMEM): its
+ * title, its description as the English text, its id, the norms and the annex given. */
+char *kz_statement_content_seed(const char *incident_id, const char *title, const char *description,
+                                const kz_strlist *norms, const kz_statement_annex *annex, size_t n_annex,
+                                kz_arena *a);
+
 /* The text of one language (NULL when absent). */
 const char *kz_statement_text_of(const kz_statement_content *c, const char *lang);
 

@@ -51,6 +51,7 @@ kz_rc kz_h_schedule_delete(kz_req *r);
 
 /* http_statements.c */
 kz_rc kz_h_statement_create(kz_req *r);
+kz_rc kz_h_statement_from_incident(kz_req *r);
 kz_rc kz_h_statement_list(kz_req *r);
 kz_rc kz_h_statement_get(kz_req *r);
 kz_rc kz_h_statement_update(kz_req *r);

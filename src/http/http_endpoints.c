@@ -81,6 +81,7 @@ const kz_endpoint kz_endpoints[] = {
     {"POST", V1 "/incidents/{id}/timeline", kz_h_timeline_add, J, "add a note to an incident's timeline (analyst, admin)"},
     {"GET", V1 "/incidents/{id}/indicators", kz_h_incident_indicators, 0, "the indicators linked to an incident"},
     {"GET", V1 "/incidents/{id}/audience", kz_h_incident_audience, 0, "the organizations the TLP policy lets see an incident (as far as the caller is shown its recipients)"},
+    {"POST", V1 "/incidents/{id}/statement", kz_h_statement_from_incident, J, "start a statement draft from an incident: its publishable indicators as the annex, the norms of the requests about it (analyst, admin)"},
     {"GET", V1 "/stats/incidents", kz_h_incident_stats, 0, "visible incidents counted by status, class, type, sector, impact and tlp"},
 
     {"POST", V1 "/indicators/bulk", kz_h_indicator_bulk, J | B, "up to 10,000 indicators, all or nothing (analyst, admin)"},

@@ -84,6 +84,16 @@ kz_rc kz_h_statement_create(kz_req *r)
     return rc ? rc : kz_reply(r, 201, view_json(&v));
 }
 
+kz_rc kz_h_statement_from_incident(kz_req *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    kz_statement_view v;
+    kz_rc rc = r->json ? body_text(r, r->json, &text, &len) : KZ_OK;
+    if (!rc) rc = kz_svc_statement_from_incident(&r->call, r->params[0], text, len, &v);
+    return rc ? rc : kz_reply(r, 201, view_json(&v));
+}
+
 kz_rc kz_h_statement_get(kz_req *r)
 {
     kz_statement_view v;

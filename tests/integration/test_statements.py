@@ -304,3 +304,28 @@ def test_an_export_verifies_offline_and_a_tampered_one_fails_clearly(server, tmp
     bad.write_text("{\"format\": \"something else\"}")
     r = run_kizuna("statement", "verify", bad, check=False)
     assert r.returncode == 2 and "format" in r.stderr, r.stderr
+
+
+def test_a_draft_starts_from_an_incident_with_its_publishable_indicators_and_its_requests_norms(server):
+    w = World(server)
+    inc = w.drafter.post("/incidents", {"title": "Harbour Lights", "description": "Port systems disrupted.",
+                                        "rsit_type": "malware-distribution", "tlp": "green"}).json()
+    for value, tlp in (("lights.example", "clear"), ("198.51.100.9", "green"), ("203.0.113.66", "amber")):
+        r = w.drafter.post("/indicators", {"type": "domain" if "." in value and not value[0].isdigit() else "ipv4",
+                                           "value": value, "tlp": tlp, "incidents": [inc["id"]]})
+        assert r.status_code == 201, r.text
+    r = w.drafter.post("/requests", {"kind": "information", "to_organization": w.jp["id"], "urgency": "high",
+                                     "tlp": "green", "subject": "Harbour Lights", "norm": "h", "description": "Port systems.",
+                                     "questions": "Seen it too?", "incidents": [inc["id"]]})
+    assert r.status_code == 201, r.text
+    r = w.drafter.post(f"/incidents/{inc['id']}/statement", {"cosigners": [w.jp["id"]]})
+    assert r.status_code == 201, r.text
+    st = r.json()
+    assert st["status"] == "draft" and st["title"] == "Statement on Harbour Lights"
+    assert st["text"] == {"en": "Port systems disrupted."} and st["incidents"] == [inc["id"]]
+    assert {(a["value"], a["tlp"]) for a in st["annex"]} == {("lights.example", "clear"), ("198.51.100.9", "green")}
+    assert st["norms"] == ["h"] and st["cosigners"] == [w.jp["id"]]
+    # an incident the caller may not see is answered as one that does not exist
+    hidden = w.outsider.post("/incidents", {"title": "Ours", "rsit_type": "malware-distribution", "tlp": "red"}).json()
+    assert w.drafter.post(f"/incidents/{hidden['id']}/statement").status_code == 404
+    assert w.drafter.post("/incidents/6a7027a6-5610-4035-9248-7404031bf1f6/statement").status_code == 404

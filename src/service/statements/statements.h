@@ -21,6 +21,13 @@ typedef struct kz_statement_filter {
  * (JSON text). */
 kz_rc kz_svc_statement_create(kz_call *c, const char *body, size_t len, kz_statement_view *out);
 
+/* A draft started from an incident the caller may see: its title and description, the
+ * incident linked, its indicators that may be published (TLP:CLEAR and GREEN, each
+ * keeping its label) as the annex, and the norms (a-k) of the requests about it that
+ * the caller may see; patch (JSON text, may be NULL) over that. */
+kz_rc kz_svc_statement_from_incident(kz_call *c, const char *incident, const char *patch, size_t len,
+                                     kz_statement_view *out);
+
 /* Changes the content of a draft, circulating or approved statement (its drafter): a
  * new version; approvals of earlier versions are void, and an approved statement goes
  * back to circulating. A patch that changes nothing makes no version. */

@@ -5,9 +5,12 @@
 
 #include "crypto/crypto.h"
 #include "service/core/tlp.h"
+#include "service/requests/requests.h"
+#include "service/sharing/indicators.h"
 #include "service/sharing/incidents.h"
 #include "service/sharing/sharing.h"
 #include "store/directory.h"
+#include "store/requests.h"
 #include "store/statements.h"
 
 #include <ctype.h>
@@ -16,6 +19,14 @@
 #include <string.h>
 
 static bool same(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
+static bool in_list(const kz_strlist *l, const char *v)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (same(l->v[i], v))
+            return true;
+    return false;
+}
 
 /* The stored statement id, if the caller may see it; the same KZ_ENOTFOUND as for one
  * that does not exist otherwise. */
@@ -156,6 +167,74 @@ kz_rc kz_svc_statement_create(kz_call *c, const char *body, size_t len, kz_state
     return rc ? rc : make_view(c, &st, kz_now_ms(), out);
 }
 
+/* The incident's indicators that may be published, as annex items. */
+static kz_rc publishable_annex(kz_call *c, const char *incident, kz_statement_annex **out, size_t *n)
+{
+    kz_indicator_filter f = {.incident = incident};
+    kz_page pg = {NULL, KZ_STATEMENT_ANNEX_MAX};
+    kz_indicator_page page;
+    kz_rc rc = kz_svc_indicator_list(c, &f, &pg, &page);
+    *n = 0;
+    *out = rc ? NULL : kz_arena_calloc(c->arena, page.n + 1, sizeof **out);
+    if (!rc && !*out)
+        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    for (size_t i = 0; !rc && i < page.n; i++)
+        if (page.items[i].tlp <= KZ_TLP_GREEN)
+            (*out)[(*n)++] = (kz_statement_annex){page.items[i].type, page.items[i].value, page.items[i].tlp,
+                                                  page.items[i].description};
+    return rc;
+}
+
+/* The norms (a-k, each once) of the requests about the incident the caller may see. */
+static kz_rc requests_norms(kz_call *c, const char *incident, kz_strlist *norms)
+{
+    kz_strlist ids = {0};
+    kz_rc rc = kz_store_requests_linking(c->db, "incident", incident, c->arena, &ids, c->err);
+    norms->n = 0;
+    norms->v = rc ? NULL : kz_arena_calloc(c->arena, ids.n + 1, sizeof *norms->v);
+    if (!rc && !norms->v)
+        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    for (size_t i = 0; !rc && i < ids.n; i++) {
+        kz_request_view q;
+        kz_err e2 = {0};
+        kz_err *saved = c->err;
+        c->err = &e2;
+        kz_rc got = kz_svc_request_get(c, ids.v[i], &q);
+        c->err = saved;
+        const char *norm = got ? NULL : q.req.norm;
+        if (norm && !kz_check_statement_norm(norm, "norm", &e2) && !in_list(norms, norm))
+            norms->v[norms->n++] = (char *)norm;
+    }
+    return rc;
+}
+
+kz_rc kz_svc_statement_from_incident(kz_call *c, const char *incident, const char *patch, size_t len,
+                                     kz_statement_view *out)
+{
+    kz_incident inc;
+    kz_statement_annex *annex = NULL;
+    kz_strlist norms = {0};
+    size_t n_annex = 0;
+    kz_statement_content ct;
+    kz_statement st;
+    kz_rc rc = may_write(c);
+    if (!rc)
+        rc = kz__visible_incident(c, incident, &inc, c->err);
+    if (!rc)
+        rc = publishable_annex(c, inc.id, &annex, &n_annex);
+    if (!rc)
+        rc = requests_norms(c, inc.id, &norms);
+    char *seed = rc ? NULL : kz_statement_content_seed(inc.id, inc.title, inc.description, &norms, annex, n_annex,
+                                                       c->arena);
+    if (!rc && !seed)
+        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    if (!rc)
+        rc = kz_statement_content_build(seed, patch ? patch : "{}", patch ? len : 2, c->arena, &ct, c->err);
+    if (!rc && !(rc = kz_tx_begin(c)))
+        rc = kz_tx_end(c, new_statement(c, &ct, NULL, &st));
+    return rc ? rc : make_view(c, &st, kz_now_ms(), out);
+}
+
 static kz_rc update(kz_call *c, const char *id, const char *patch, size_t len, kz_statement *st)
 {
     kz_statement_content ct;
@@ -215,14 +294,6 @@ static bool contains(const char *hay, const char *needle)
         if (i == n)
             return true;
     }
-    return false;
-}
-
-static bool in_list(const kz_strlist *l, const char *v)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (same(l->v[i], v))
-            return true;
     return false;
 }
 
