@@ -84,7 +84,8 @@ int kz_cli_id_list(const kz_args *a, const char *opt, struct kz_arena *ar, struc
 /* Subcommands (one file each). */
 extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_verify, kz_cmd_audit_head,
     kz_cmd_routes, kz_cmd_demo, kz_cmd_geo, kz_cmd_geodata_build, kz_cmd_geodata_info,
-    kz_cmd_request_export, kz_cmd_request_verify, kz_cmd_statement_export, kz_cmd_statement_verify, kz_cmd_route, kz_cmd_import_csv, kz_cmd_export,
+    kz_cmd_request_export, kz_cmd_request_verify, kz_cmd_statement_export, kz_cmd_statement_verify,
+    kz_cmd_route, kz_cmd_import_csv, kz_cmd_export,
     kz_cmd_match, kz_cmd_stats_victims;
 /* STIX and MISP (cli_stix.c, cli_misp.c) */
 extern const kz_cmd kz_cmd_import_stix, kz_cmd_import_misp;

@@ -49,7 +49,8 @@ static void print_check(const kz_statement_check *k)
     printf("  %s %s (%s) signed version %lld (SHA-256 %.16s...) at %s by %s%s\n", k->valid ? "ok  " : "BAD ",
            k->name ? k->name : k->organization, k->state ? k->state : "?", (long long)k->version,
            k->content_hash ? k->content_hash : "?", kz_time_format(k->signed_at, when, sizeof when),
-           k->actor ? k->actor : "?", k->valid && !k->current ? " — an earlier version, void for the current one" : "");
+           k->actor ? k->actor : "?",
+           k->valid && !k->current ? " — an earlier version, void for the current one" : "");
     if (k->problem)
         printf("       %s\n", k->problem);
 }

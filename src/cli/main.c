@@ -12,9 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { NAME_WIDTH = 17 };  /* the longest name ("statement export") keeps two spaces before its summary */
+
 static const kz_cmd *const commands[] = {
     &kz_cmd_init, &kz_cmd_serve, &kz_cmd_demo, &kz_cmd_audit_verify, &kz_cmd_audit_head, &kz_cmd_request_export,
-    &kz_cmd_request_verify, &kz_cmd_statement_export, &kz_cmd_statement_verify, &kz_cmd_routes, &kz_cmd_geo, &kz_cmd_geodata_build,
+    &kz_cmd_request_verify, &kz_cmd_statement_export, &kz_cmd_statement_verify, &kz_cmd_routes,
+    &kz_cmd_geo, &kz_cmd_geodata_build,
     &kz_cmd_geodata_info, &kz_cmd_route, &kz_cmd_import_csv, &kz_cmd_import_stix, &kz_cmd_import_misp,
     &kz_cmd_export, &kz_cmd_match, &kz_cmd_stats_victims, &kz_cmd_user_add, &kz_cmd_user_reset, &kz_cmd_version,
 };
@@ -125,7 +128,7 @@ static void usage(FILE *f)
                "Kizuna: points of contact, incident sharing and requests between states.\n\n"
                "Commands:\n");
     for (int i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
+        fprintf(f, "  %-*s %s\n", NAME_WIDTH, commands[i]->name, commands[i]->summary);
     fprintf(f, "\nRun 'kizuna COMMAND --help' for a command's options.\n");
 }
 
@@ -162,7 +165,7 @@ static int group_usage(int argc, char **argv)
     size_t len = strlen(word);
     for (int i = 0; i < NCOMMANDS; i++)
         if (strncmp(commands[i]->name, word, len) == 0 && commands[i]->name[len] == ' ')
-            fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
+            fprintf(f, "  %-*s %s\n", NAME_WIDTH, commands[i]->name, commands[i]->summary);
     fprintf(f, "\nRun 'kizuna %s %s --help' for its options.\n", word, strcmp(word, "import") == 0 ? "FORMAT" : "SUBCOMMAND");
     return asked ? 0 : 2;
 }

@@ -231,7 +231,8 @@ static char *derived_id(const char *type, const char *statement, const char *see
 static int add_common(json_t *o, const char *type, const char *id, kz_time created, kz_time modified)
 {
     char c[32], m[32];
-    return json_object_set_new(o, "type", json_string(type)) || json_object_set_new(o, "spec_version", json_string("2.1")) ||
+    return json_object_set_new(o, "type", json_string(type)) ||
+           json_object_set_new(o, "spec_version", json_string("2.1")) ||
            json_object_set_new(o, "id", json_string(id)) ||
            json_object_set_new(o, "created", json_string(kz_time_format(created, c, sizeof c))) ||
            json_object_set_new(o, "modified", json_string(kz_time_format(modified, m, sizeof m)));

@@ -250,7 +250,8 @@ static void check_sig(const json_t *g, const json_t *doc, const keys *k, kz_aren
         out->problem = kz_arena_printf(a, "it names version %" PRId64 " with a hash the file does not hold",
                                        out->version);
     else if (!verified(k, kz_statement_sig_text(&sig, a), str_of(g, "signature")))
-        out->problem = "the signature does not verify with the trusted key: the file was changed or signed by another node";
+        out->problem = "the signature does not verify with the trusted key: "
+                       "the file was changed or signed by another node";
     out->valid = !out->problem;
     json_int_t current = json_integer_value(json_object_get(json_object_get(doc, "statement"), "version"));
     out->current = out->version == current;
