@@ -19,6 +19,9 @@ kz_rc kz_store_statement_get(kz_db *db, const char *id, kz_arena *a, kz_statemen
  * each through the visibility rule). Array and strings in a. */
 kz_rc kz_store_statement_all(kz_db *db, kz_arena *a, kz_statement **out, size_t *n, kz_err *err);
 
+/* The ids of the scheduled statements whose publish_at is at or before now; in a. */
+kz_rc kz_store_statements_due(kz_db *db, kz_time now, kz_arena *a, kz_strlist *out, kz_err *err);
+
 kz_rc kz_store_statement_version_insert(kz_db *db, const char *id, const kz_statement_version *v, kz_err *err);
 /* Versions oldest first; in a. */
 kz_rc kz_store_statement_versions(kz_db *db, const char *id, kz_arena *a, kz_statement_version **out,

@@ -87,6 +87,21 @@ kz_rc kz_store_statement_all(kz_db *db, kz_arena *a, kz_statement **out, size_t 
     return s ? read_all(db, s, &kz_statement_schema, sizeof **out, a, (void **)out, n, err) : KZ_ESTORE;
 }
 
+kz_rc kz_store_statements_due(kz_db *db, kz_time now, kz_arena *a, kz_strlist *out, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT group_concat(id, char(10)) FROM (SELECT id FROM statements"
+                                   " WHERE status = 'scheduled' AND publish_at <= ?1 ORDER BY publish_at)", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_int64(s, 1, now);
+    int rc = sqlite3_step(s);
+    int bad = rc == SQLITE_ROW ? kz__col_list(s, 0, out, a) : 0;
+    kz__done(s);
+    if (bad)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    return rc == SQLITE_ROW ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
 kz_rc kz_store_statement_version_insert(kz_db *db, const char *id, const kz_statement_version *v, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "INSERT INTO statement_versions (statement, version, content, content_hash,"

@@ -3,6 +3,7 @@ make them, co-signing by content hash (voided by an edit), the embargo on every 
 path while the clock moves across it, the feeds (JSON Feed, Atom, STIX) and the export
 file verified offline, intact and tampered."""
 import json
+import time
 from datetime import datetime, timedelta, timezone
 import xml.etree.ElementTree as ET
 
@@ -180,6 +181,33 @@ def test_the_embargo_hides_a_scheduled_statement_on_every_read_path_until_its_ti
         seen = read_paths(w, who, sid)
         assert all(seen.values()), (who.org, seen)
     assert w.outsider.get(f"/statements/{sid}").json()["status"] == "published"
+    # and the scheduler records the release in the audit chain
+    assert wait_for(lambda: any(e["action"] == "statement.released" and e["object_id"] == sid
+                                for e in w.server.admin.get("/audit", {"limit": 1000}).json()["items"]))
+
+
+def wait_for(pred, seconds=15):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_scheduled_correction_marks_what_it_corrects_once_its_time_comes(server):
+    w = World(server)
+    first = published(w, annex=[])
+    fix = w.drafter.post(f"/statements/{first['id']}/correct", {"measures": ["corrected measures"]}).json()
+    w.drafter.post(f"/statements/{fix['id']}/circulate")
+    approve_all(w, fix)
+    when = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert w.drafter.post(f"/statements/{fix['id']}/schedule", {"publish_at": when}).status_code == 200
+    assert w.outsider.get(f"/statements/{fix['id']}").status_code == 404
+    server.advance(2 * 3600)
+    assert w.outsider.get(f"/statements/{fix['id']}").json()["status"] == "published"
+    assert wait_for(lambda: w.outsider.get(f"/statements/{first['id']}").json()["status"] == "corrected")
+    assert w.outsider.get(f"/statements/{first['id']}").json()["superseded_by"] == fix["id"]
 
 
 def published(w, **kw):

@@ -66,6 +66,13 @@ kz_rc kz_svc_statement_orgs(kz_call *c, const kz_statement_view *v, size_t n, kz
  * match[id], match[type], the page's start and limit). */
 kz_rc kz_svc_statement_taxii(kz_call *c, kz_taxii_filter *f, bool with_objects, kz_taxii_page *out);
 
+/* Scheduler duty: records each scheduled statement whose publish_at has come as
+ * published (audited "statement.released"), and marks what a released correction
+ * supersedes as corrected. Readers see it published from publish_at on already
+ * (kz_statement_shown); this keeps the stored status and the audit chain in step.
+ * Returns how many, or -1. */
+long kz_svc_statement_release_due(kz_call *c);
+
 /* The export file (codec/statement.h) of a statement the caller may see, in c's arena. */
 kz_rc kz_svc_statement_export(kz_call *c, const char *id, char **text);
 

@@ -434,12 +434,9 @@ static kz_rc do_schedule(kz_call *c, kz_statement *st, const kz_statement_move_i
     return KZ_OK;
 }
 
-static kz_rc do_publish(kz_call *c, kz_statement *st, const kz_statement_move_in *in, kz_time now,
-                        kz_statement *made)
+/* A correction is out: the statement it supersedes becomes corrected, naming it. */
+static kz_rc supersede(kz_call *c, const kz_statement *st, kz_time now)
 {
-    (void)in, (void)made;
-    st->status = KZ_ST_PUBLISHED;
-    st->publish_at = now;
     if (!st->supersedes)
         return KZ_OK;
     kz_statement old;
@@ -451,6 +448,44 @@ static kz_rc do_publish(kz_call *c, kz_statement *st, const kz_statement_move_in
     old.modified = now;
     rc = kz_store_statement_update(c->db, &old, c->err);
     return rc ? rc : kz_audit(c, "statement.corrected", "statement", old.id, st->id);
+}
+
+static kz_rc do_publish(kz_call *c, kz_statement *st, const kz_statement_move_in *in, kz_time now,
+                        kz_statement *made)
+{
+    (void)in, (void)made;
+    st->status = KZ_ST_PUBLISHED;
+    st->publish_at = now;
+    return supersede(c, st, now);
+}
+
+/* One scheduled statement whose time has come, recorded as published. */
+static kz_rc release(kz_call *c, const char *id, kz_time now)
+{
+    kz_statement st;
+    kz_rc rc = kz_store_statement_get(c->db, id, c->arena, &st, c->err);
+    if (rc)
+        return rc;
+    st.status = KZ_ST_PUBLISHED;
+    st.modified = now;
+    rc = kz_store_statement_update(c->db, &st, c->err);
+    if (!rc)
+        rc = supersede(c, &st, now);
+    char detail[48];
+    snprintf(detail, sizeof detail, "version %" PRId64 " scheduled -> published", st.version);
+    return rc ? rc : kz_audit(c, "statement.released", "statement", st.id, detail);
+}
+
+long kz_svc_statement_release_due(kz_call *c)
+{
+    kz_strlist due = {0};
+    kz_time now = kz_now_ms();
+    kz_rc rc = kz_tx_begin(c);
+    if (!rc)
+        rc = kz_store_statements_due(c->db, now, c->arena, &due, c->err);
+    for (size_t i = 0; !rc && i < due.n; i++)
+        rc = release(c, due.v[i], now);
+    return kz_tx_end(c, rc) ? -1 : (long)due.n;
 }
 
 static kz_rc do_correct(kz_call *c, kz_statement *st, const kz_statement_move_in *in, kz_time now,
