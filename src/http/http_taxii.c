@@ -370,7 +370,7 @@ static kz_rc next_param(kz_req *r, kz_taxii_filter *f)
     int used = 0;
     errno = 0;
     if (strlen(v) > 80 || sscanf(v, "%lld-%c-%16llx-%16[0-9a-f]%n", &added, &kind, &sealed, tag, &used) != 4 ||
-        errno || (size_t)used != strlen(v) || added < 0 || !strchr("irsxmo", kind))
+        errno || (size_t)used != strlen(v) || added < 0 || !strchr("irsxmot", kind))
         return kz_fail(&r->err, KZ_EINVAL, "next", "next must be a value from a previous page");
     uint64_t row = kz_cursor_open(sealed);
     long long n = (long long)row;

@@ -74,7 +74,8 @@ typedef struct kz_taxii_filter {
 
 /* One entry of a collection: kind 'i' indicator, 'r' incident (as a report), 's'
  * sighting, 'x' stored text (kept object, or an imported native object's version),
- * 'o' organization (as an identity), 'm' the label's marking definition. */
+ * 'o' organization (as an identity), 'm' the label's marking definition, 't' an object of a
+ * statement (the statements collection, service/statements/statements.h). */
 typedef struct kz_taxii_row {
     char kind;
     int64_t n;

@@ -357,3 +357,31 @@ def test_a_draft_starts_from_an_incident_with_its_publishable_indicators_and_its
     hidden = w.outsider.post("/incidents", {"title": "Ours", "rsit_type": "malware-distribution", "tlp": "red"}).json()
     assert w.drafter.post(f"/incidents/{hidden['id']}/statement").status_code == 404
     assert w.drafter.post("/incidents/6a7027a6-5610-4035-9248-7404031bf1f6/statement").status_code == 404
+
+
+def test_the_taxii_collection_of_statements_filters_pages_and_refuses_writes(server):
+    w = World(server)
+    st = published(w)
+    accept = {"Accept": "application/taxii+json;version=2.1"}
+    base = f"{server.base}/taxii2/api/collections"
+    cols = {c["title"]: c for c in w.outsider.s.get(f"{base}/", headers=accept).json()["collections"]}
+    col = cols["Public attribution statements"]
+    assert col["can_read"] and not col["can_write"]
+    url = f"{base}/{col['id']}"
+    objects = w.outsider.s.get(f"{url}/objects/", headers=accept).json()["objects"]
+    assert f"report--{st['id']}" in {o["id"] for o in objects}
+    assert "192.0.2.77" not in json.dumps(objects)  # the AMBER annex indicator stays with the issuers
+    assert "192.0.2.77" in json.dumps(w.cosigner.s.get(f"{url}/objects/", headers=accept).json()["objects"])
+    reports = w.outsider.s.get(f"{url}/objects/", params={"match[type]": "report"}, headers=accept).json()["objects"]
+    assert [o["type"] for o in reports] == ["report"]
+    one = w.outsider.s.get(f"{url}/objects/report--{st['id']}/", headers=accept).json()["objects"]
+    assert [o["id"] for o in one] == [f"report--{st['id']}"]
+    manifest = w.outsider.s.get(f"{url}/manifest/", headers=accept).json()["objects"]
+    assert len(manifest) == len(objects) and all(m["date_added"] and m["version"] for m in manifest)
+    page = w.outsider.s.get(f"{url}/objects/", params={"limit": 2}, headers=accept).json()
+    assert page["more"] is True and len(page["objects"]) == 2
+    rest = w.outsider.s.get(f"{url}/objects/", params={"next": page["next"]}, headers=accept).json()
+    assert {o["id"] for o in page["objects"]} | {o["id"] for o in rest["objects"]} == {o["id"] for o in objects}
+    r = w.drafter.s.post(f"{url}/objects/", data=json.dumps({"objects": []}),
+                         headers={**accept, "Content-Type": "application/taxii+json;version=2.1"})
+    assert r.status_code == 403, r.text
