@@ -219,11 +219,14 @@ def published(w, **kw):
     return r.json()
 
 
-def test_the_annex_shows_each_indicator_under_its_own_label(server):
+def test_the_annex_shows_each_indicator_under_its_own_label_and_incidents_under_theirs(server):
     w = World(server)
-    st = published(w)
+    inc = w.drafter.post("/incidents", {"title": "Ours alone", "rsit_type": "malware-distribution", "tlp": "amber",
+                                        "recipients": [w.jp["id"]]}).json()
+    st = published(w, incidents=[inc["id"]])
     mine = w.cosigner.get(f"/statements/{st['id']}").json()
     theirs = w.outsider.get(f"/statements/{st['id']}").json()
+    assert mine["incidents"] == [inc["id"]] and theirs["incidents"] == []
     assert {a["value"] for a in mine["annex"]} == {"harbour-lights.example", "192.0.2.77"}
     assert [a["value"] for a in theirs["annex"]] == ["harbour-lights.example"]  # the AMBER one stays
     assert "actor" not in theirs["signatures"][0]

@@ -38,16 +38,26 @@ static kz_rc load(kz_call *c, const char *id, kz_statement *st)
     return rc;
 }
 
-/* Keeps the annex indicators the viewer may see, each under its own label. */
-static void cut_annex(kz_call *c, const kz_statement *st, kz_statement_content *ct)
+/* Keeps what the viewer may see of the content: the annex indicators, each under its
+ * own label, and the incidents, each under its own. True when anything was cut. */
+static bool cut_hidden(kz_call *c, const kz_statement *st, kz_statement_content *ct)
 {
-    size_t k = 0;
+    size_t k = 0, n = ct->n_annex + ct->incidents.n;
     for (size_t i = 0; i < ct->n_annex; i++) {
         kz_tlp_subject subj = kz_statement_annex_subject(st, ct->annex[i].tlp);
         if (kz_tlp_visible(&c->who, &subj))
             ct->annex[k++] = ct->annex[i];
     }
     ct->n_annex = k;
+    k = 0;
+    for (size_t i = 0; i < ct->incidents.n; i++) {
+        kz_incident inc;
+        kz_err ignored;
+        if (kz__visible_incident(c, ct->incidents.v[i], &inc, &ignored) == KZ_OK)
+            ct->incidents.v[k++] = ct->incidents.v[i];
+    }
+    ct->incidents.n = k;
+    return ct->n_annex + ct->incidents.n != n;
 }
 
 static kz_rc make_view(kz_call *c, const kz_statement *st, kz_time now, kz_statement_view *out)
@@ -61,7 +71,7 @@ static kz_rc make_view(kz_call *c, const kz_statement *st, kz_time now, kz_state
         rc = kz_store_statement_sigs(c->db, st->id, c->arena, &out->sigs, &out->n_sigs, c->err);
     if (rc)
         return rc;
-    cut_annex(c, st, &out->content);
+    cut_hidden(c, st, &out->content);
     out->sig_current = kz_arena_calloc(c->arena, out->n_sigs + 1, sizeof *out->sig_current);
     if (!out->sig_current)
         return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
@@ -654,8 +664,8 @@ kz_rc kz_svc_statement_taxii(kz_call *c, kz_taxii_filter *f, bool with_objects, 
 
 /* ---- export ------------------------------------------------------------------------ */
 
-/* May the caller take the whole file? It carries every version's full annex: issuers,
- * and anyone who may see every indicator of every version. */
+/* May the caller take the whole file? It carries every version's whole content: issuers,
+ * and anyone who may see every annex indicator and incident of every version. */
 static kz_rc may_export(kz_call *c, const kz_statement *st, const kz_statement_version *vs, size_t n)
 {
     if (c->who.key_id && kz_statement_issuer(st, c->who.org))
@@ -663,12 +673,10 @@ static kz_rc may_export(kz_call *c, const kz_statement *st, const kz_statement_v
     for (size_t i = 0; i < n; i++) {
         kz_statement_content ct;
         kz_rc rc = kz_statement_content_build(NULL, vs[i].content, strlen(vs[i].content), c->arena, &ct, c->err);
-        size_t all = ct.n_annex;
-        if (!rc)
-            cut_annex(c, st, &ct);
-        if (!rc && ct.n_annex != all)
+        if (!rc && cut_hidden(c, st, &ct))
             rc = kz_fail(c->err, KZ_EFORBIDDEN, "statement",
-                         "the export carries the whole technical annex; only its issuers may take it");
+                         "the export carries the whole technical annex and the incidents; only its issuers may "
+                         "take it");
         if (rc)
             return rc;
     }
