@@ -17,6 +17,7 @@ enum { CANON_FLAGS = JSON_COMPACT | JSON_SORT_KEYS, TITLE_MAX = 500, LINE_MAX_CP
 
 static const char *const known_keys[] = {
     "title", "text", "incidents", "threat_actor", "confidence", "basis", "norms", "measures", "cosigners", "annex",
+    "issuer_texts",
 };
 
 static kz_rc check_text(const json_t *v, const char *field, size_t max, bool multiline, bool required,
@@ -63,22 +64,25 @@ static int cmp_text(const void *x, const void *y)
     return strcmp(((const kz_statement_text *)x)->lang, ((const kz_statement_text *)y)->lang);
 }
 
-static kz_rc decode_texts(const json_t *v, kz_arena *a, kz_statement_content *out, kz_err *err)
+/* An object of texts keyed by language, named `name` in errors ("text", "text.ja"). */
+static kz_rc decode_texts(const json_t *v, const char *name, kz_arena *a, kz_statement_text **texts, size_t *n,
+                          kz_err *err)
 {
+    *n = 0;
     if (!json_is_object(v) || json_object_size(v) == 0)
-        return kz_fail(err, KZ_EINVAL, "text", "must be an object of texts keyed by language, e.g. {\"en\": ...}");
+        return kz_fail(err, KZ_EINVAL, name, "must be an object of texts keyed by language, e.g. {\"en\": ...}");
     if (json_object_size(v) > KZ_STATEMENT_LANGS_MAX)
-        return kz_fail(err, KZ_EINVAL, "text", "more than %d languages", KZ_STATEMENT_LANGS_MAX);
-    out->texts = kz_arena_calloc(a, json_object_size(v), sizeof *out->texts);
-    if (!out->texts)
+        return kz_fail(err, KZ_EINVAL, name, "more than %d languages", KZ_STATEMENT_LANGS_MAX);
+    *texts = kz_arena_calloc(a, json_object_size(v), sizeof **texts);
+    if (!*texts)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     const char *lang;
     const json_t *t;
     json_object_foreach((json_t *)v, lang, t) {
-        char field[48];
-        snprintf(field, sizeof field, "text.%.20s", lang);
+        char field[112];
+        snprintf(field, sizeof field, "%.80s.%.20s", name, lang);
         kz_rc rc = kz_check_language(lang, field, err);
-        kz_statement_text *x = &out->texts[out->n_texts];
+        kz_statement_text *x = &(*texts)[*n];
         if (!rc)
             rc = check_text(t, field, KZ_STATEMENT_TEXT_MAX, true, true, a, &x->text, err);
         if (rc)
@@ -86,9 +90,37 @@ static kz_rc decode_texts(const json_t *v, kz_arena *a, kz_statement_content *ou
         x->lang = kz_arena_strdup(a, lang);
         if (!x->lang)
             return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-        out->n_texts++;
+        (*n)++;
     }
-    qsort(out->texts, out->n_texts, sizeof *out->texts, cmp_text);
+    qsort(*texts, *n, sizeof **texts, cmp_text);
+    return KZ_OK;
+}
+
+/* {"<organization id>": {"en": ...}}: each issuer's own text. */
+static kz_rc decode_issuer_texts(const json_t *v, kz_arena *a, kz_statement_content *out, kz_err *err)
+{
+    if (!v || json_is_null(v))
+        return KZ_OK;
+    if (!json_is_object(v) || json_object_size(v) > KZ_STATEMENT_ISSUERS_MAX + 1)
+        return kz_fail(err, KZ_EINVAL, "issuer_texts", "must be an object of texts keyed by organization id");
+    out->issuer_texts = kz_arena_calloc(a, json_object_size(v) + 1, sizeof *out->issuer_texts);
+    if (!out->issuer_texts)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    const char *org;
+    const json_t *t;
+    json_object_foreach((json_t *)v, org, t) {
+        char field[64];
+        snprintf(field, sizeof field, "issuer_texts.%.40s", org);
+        kz_statement_issuer_text *x = &out->issuer_texts[out->n_issuer_texts];
+        kz_rc rc = kz_check_uuid(org, field, err);
+        if (!rc)
+            rc = decode_texts(t, field, a, &x->texts, &x->n_texts, err);
+        if (!rc && !(x->organization = kz_arena_strdup(a, org)))
+            rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        if (rc)
+            return rc;
+        out->n_issuer_texts++;
+    }
     return KZ_OK;
 }
 
@@ -170,7 +202,7 @@ static kz_rc decode(const json_t *o, kz_arena *a, kz_statement_content *out, kz_
     }
     kz_rc rc = check_text(json_object_get(o, "title"), "title", TITLE_MAX, false, true, a, &out->title, err);
     if (!rc)
-        rc = decode_texts(json_object_get(o, "text"), a, out, err);
+        rc = decode_texts(json_object_get(o, "text"), "text", a, &out->texts, &out->n_texts, err);
     if (!rc)
         rc = check_text(json_object_get(o, "threat_actor"), "threat_actor", TITLE_MAX, false, false, a,
                         &out->threat_actor, err);
@@ -190,6 +222,8 @@ static kz_rc decode(const json_t *o, kz_arena *a, kz_statement_content *out, kz_
         rc = decode_list(o, "cosigners", KZ_STATEMENT_ISSUERS_MAX, 36, kz_check_uuid, a, &out->cosigners, err);
     if (!rc)
         rc = decode_annex(json_object_get(o, "annex"), a, out, err);
+    if (!rc)
+        rc = decode_issuer_texts(json_object_get(o, "issuer_texts"), a, out, err);
     return rc;
 }
 

@@ -324,6 +324,10 @@ static json_t *opinion_json(const kz_statement_view *v, const kz_statement_sig *
     json_object_set_new(o, "authors", json_pack("[s]", org_name(orgs, g->organization)));
     json_object_set_new(o, "object_refs", json_pack("[s]", report_id));
     json_object_set_new(o, "x_kizuna_signature", json_string(g->signature));
+    for (size_t i = 0; i < v->content.n_issuer_texts; i++)  /* the issuer's own text */
+        if (strcmp(v->content.issuer_texts[i].organization, g->organization) == 0)
+            json_object_set_new(o, "x_kizuna_text", kz_statement_texts_json(v->content.issuer_texts[i].texts,
+                                                                            v->content.issuer_texts[i].n_texts));
     json_object_set_new(o, "object_marking_refs", json_pack("[s]", kz_stix_tlp_marking[KZ_TLP_CLEAR]));
     return o;
 }

@@ -32,11 +32,17 @@ static json_t *list_json(const kz_strlist *l)
     return a;
 }
 
+json_t *kz_statement_texts_json(const kz_statement_text *texts, size_t n)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < n; i++)
+        json_object_set_new(o, texts[i].lang, json_string(texts[i].text));
+    return o;
+}
+
 json_t *kz_statement_content_json(const kz_statement_content *c)
 {
-    json_t *o = json_object(), *text = json_object(), *annex = json_array();
-    for (size_t i = 0; text && i < c->n_texts; i++)
-        json_object_set_new(text, c->texts[i].lang, json_string(c->texts[i].text));
+    json_t *o = json_object(), *text = kz_statement_texts_json(c->texts, c->n_texts), *annex = json_array();
     for (size_t i = 0; annex && i < c->n_annex; i++) {
         const kz_statement_annex *x = &c->annex[i];
         json_t *item = json_pack("{s:s, s:s, s:s}", "type", kz_enum_name(&kz_ind_type_enum, x->type), "value",
@@ -57,6 +63,13 @@ json_t *kz_statement_content_json(const kz_statement_content *c)
     json_object_set_new(o, "measures", list_json(&c->measures));
     json_object_set_new(o, "cosigners", list_json(&c->cosigners));
     json_object_set_new(o, "annex", annex);
+    if (c->n_issuer_texts) {
+        json_t *own = json_object();
+        for (size_t i = 0; own && i < c->n_issuer_texts; i++)
+            json_object_set_new(own, c->issuer_texts[i].organization,
+                                kz_statement_texts_json(c->issuer_texts[i].texts, c->issuer_texts[i].n_texts));
+        json_object_set_new(o, "issuer_texts", own);
+    }
     return o;
 }
 

@@ -27,6 +27,13 @@ typedef struct kz_statement_annex {
     char *description;          /* may be NULL */
 } kz_statement_annex;
 
+/* An issuer's own text beside the shared one (each co-signer may keep its own). */
+typedef struct kz_statement_issuer_text {
+    char *organization;
+    kz_statement_text *texts;   /* by language, sorted */
+    size_t n_texts;
+} kz_statement_issuer_text;
+
 typedef struct kz_statement_content {
     char *title;
     kz_statement_text *texts;   /* by language, sorted */
@@ -40,6 +47,8 @@ typedef struct kz_statement_content {
     kz_strlist cosigners;       /* invited organization ids */
     kz_statement_annex *annex;
     size_t n_annex;
+    kz_statement_issuer_text *issuer_texts; /* by organization, as given */
+    size_t n_issuer_texts;
     char *canonical;            /* the object as signed */
 } kz_statement_content;
 
@@ -70,6 +79,9 @@ typedef struct kz_statement_view {
     bool *sig_current;           /* per signature: it approves the current version */
     bool issuer;                 /* the viewer's organization issues it */
 } kz_statement_view;
+
+/* Texts keyed by language as a JSON object. NULL on ENOMEM. */
+json_t *kz_statement_texts_json(const kz_statement_text *texts, size_t n);
 
 /* The content as a JSON object (the annex as cut for the viewer). NULL on ENOMEM. */
 json_t *kz_statement_content_json(const kz_statement_content *c);

@@ -31,6 +31,7 @@ export async function seed(server) {
     const statement = await server.api("POST", "/statements", { title: "Joint statement on the port ransomware",
         text: { en: "We attribute the port ransomware to a fictitious group.", ja: "港湾のランサムウェアを架空のグループによるものと判断します。" },
         confidence: "highly likely", norms: ["f", "h"], cosigners: [b.org.id],
+        issuer_texts: { [b.org.id]: { en: "Singapore adds its own words to the joint text." } },
         annex: [{ type: "domain", value: "lantern.example", tlp: "clear" }] }, a.key);
     await server.api("POST", `/statements/${statement.id}/circulate`, {}, a.key);
     return { a, b, c, admin, contact, incident, request, check, statement };

@@ -388,3 +388,19 @@ def test_the_taxii_collection_of_statements_filters_pages_and_refuses_writes(ser
     r = w.drafter.s.post(f"{url}/objects/", data=json.dumps({"objects": []}),
                          headers={**accept, "Content-Type": "application/taxii+json;version=2.1"})
     assert r.status_code == 403, r.text
+
+
+def test_each_issuer_may_keep_its_own_text_beside_the_shared_one(server):
+    w = World(server)
+    own = {w.jp["id"]: {"ja": "日本政府としての独自の声明です。"}}
+    st = published(w, issuer_texts=own, annex=[])
+    got = w.outsider.get(f"/statements/{st['id']}").json()
+    assert got["issuer_texts"] == own and got["text"]["en"].startswith("We attribute")
+    opinions = [o for o in w.outsider.get(f"/statements/{st['id']}/stix").json()["objects"] if o["type"] == "opinion"]
+    assert [o["x_kizuna_text"] for o in opinions if o["created_by_ref"] == f"identity--{w.jp['id']}"] == [own[w.jp["id"]]]
+    for bad, field in (({w.us["id"]: {"en": "Not ours"}}, f"issuer_texts.{w.us['id']}"),
+                       ({w.jp["id"]: {"xx": "?"}}, f"issuer_texts.{w.jp['id']}.xx"),
+                       ({"not-an-id": {"en": "?"}}, "issuer_texts.not-an-id")):
+        r = w.drafter.post("/statements", {"title": "t", "text": {"en": "x"}, "cosigners": [w.jp["id"]],
+                                           "issuer_texts": bad})
+        assert r.status_code == 400 and r.json()["error"]["field"] == field, r.text

@@ -97,6 +97,14 @@ static kz_rc check_links(kz_call *c, const kz_statement_content *ct, const char 
             rc = KZ_EINVAL;
         }
     }
+    for (size_t i = 0; !rc && i < ct->n_issuer_texts; i++) {
+        const char *org = ct->issuer_texts[i].organization;
+        if (!same(org, drafter) && !in_list(&ct->cosigners, org)) {
+            kz_fail(c->err, KZ_EINVAL, NULL, "%s", "only an issuer (the drafter or a co-signer) keeps its own text");
+            snprintf(c->err->field, sizeof c->err->field, "issuer_texts.%.40s", org);
+            rc = KZ_EINVAL;
+        }
+    }
     for (size_t i = 0; !rc && i < ct->incidents.n; i++) {
         kz_incident inc;
         kz_err e2 = {0};

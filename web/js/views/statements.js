@@ -134,6 +134,9 @@ export class StatementPage extends Component {
                     <tbody>${(s.issuers || []).map((i) => html`<tr><td>${orgName(orgs, i.organization)}</td><td>${tv("srole", i.role)}</td>
                         <td>${i.approved ? t("statement.approved_yes") : t("statement.approved_no")}</td></tr>`)}</tbody></table>
             </section>
+            ${Object.entries(s.issuer_texts || {}).map(([org, texts]) => html`<section aria-label=${t("statement.own_text", { org: orgName(orgs, org) })}>
+                <h3>${t("statement.own_text", { org: orgName(orgs, org) })}</h3>
+                ${Object.entries(texts).map(([lang, text]) => html`<p class="text" lang=${lang}>${text}</p>`)}</section>`)}
             ${(s.annex || []).length ? html`<section aria-labelledby="h-annex">
                 <h2 id="h-annex">${t("statement.annex")}</h2>
                 <table><caption class="visually-hidden">${t("statement.annex")}</caption>
