@@ -254,6 +254,11 @@ def test_corrections_and_withdrawals_keep_their_ids_and_show_as_such_in_the_feed
     assert r.status_code == 400 and r.json()["error"]["field"] == "reason", r.text
     r = w.drafter.post(f"/statements/{other['id']}/withdraw", {"reason": "new facts came to light"})
     assert r.status_code == 200 and r.json()["status"] == "withdrawn" and len(r.json()["withdraw_signature"]) == 128
+    audit = {(e["action"], e["object_id"]) for e in server.admin.get("/audit", {"limit": 1000}).json()["items"]}
+    for action, sid in (("statement.approve", first["id"]), ("statement.publish", first["id"]),
+                        ("statement.correct", first["id"]), ("statement.create", fix["id"]),
+                        ("statement.corrected", first["id"]), ("statement.withdraw", other["id"])):
+        assert (action, sid) in audit, action
 
     feed = w.outsider.get(f"{server.base}/feeds/statements.json")
     assert feed.headers["Content-Type"].startswith("application/feed+json")
