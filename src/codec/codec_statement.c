@@ -17,7 +17,7 @@ enum { CANON_FLAGS = JSON_COMPACT | JSON_SORT_KEYS, TITLE_MAX = 500, LINE_MAX_CP
 
 static const char *const known_keys[] = {
     "title", "text", "incidents", "threat_actor", "confidence", "basis", "norms", "measures", "cosigners", "annex",
-    "issuer_texts",
+    "issuer_texts", "scale",
 };
 
 static kz_rc check_text(const json_t *v, const char *field, size_t max, bool multiline, bool required,
@@ -93,6 +93,42 @@ static kz_rc decode_texts(const json_t *v, const char *name, kz_arena *a, kz_sta
         (*n)++;
     }
     qsort(*texts, *n, sizeof **texts, cmp_text);
+    return KZ_OK;
+}
+
+/* {"victims": n, "first_seen": "YYYY-MM-DD", "last_seen": "YYYY-MM-DD"} */
+static kz_rc decode_scale(const json_t *v, kz_arena *a, kz_statement_content *out, kz_err *err)
+{
+    static const char *const keys[] = {"victims", "first_seen", "last_seen"};
+    if (!v || json_is_null(v))
+        return KZ_OK;
+    if (!json_is_object(v))
+        return kz_fail(err, KZ_EINVAL, "scale", "must be an object: victims, first_seen, last_seen");
+    const char *k;
+    const json_t *x;
+    json_object_foreach((json_t *)v, k, x) {
+        size_t i = 0;
+        while (i < sizeof keys / sizeof *keys && strcmp(keys[i], k) != 0)
+            i++;
+        if (i == sizeof keys / sizeof *keys)
+            return kz_fail(err, KZ_EINVAL, "scale", "unknown field '%.40s' (victims, first_seen, last_seen)", k);
+    }
+    const json_t *n = json_object_get(v, "victims");
+    if (!json_is_integer(n) || json_integer_value(n) < 0 || json_integer_value(n) > 1000000000000LL)
+        return kz_fail(err, KZ_EINVAL, "scale.victims", "a whole number of victims, 0 or more");
+    out->scale.given = true;
+    out->scale.victims = json_integer_value(n);
+    char **days[] = {&out->scale.first_seen, &out->scale.last_seen};
+    for (size_t i = 1; i < sizeof keys / sizeof *keys; i++) {
+        char field[32];
+        kz_time t;
+        snprintf(field, sizeof field, "scale.%s", keys[i]);
+        kz_rc rc = check_text(json_object_get(v, keys[i]), field, 10, false, false, a, days[i - 1], err);
+        if (!rc && *days[i - 1] && (strlen(*days[i - 1]) != 10 || kz_time_parse(*days[i - 1], &t)))
+            rc = kz_fail(err, KZ_EINVAL, field, "a date: YYYY-MM-DD");
+        if (rc)
+            return rc;
+    }
     return KZ_OK;
 }
 
@@ -224,6 +260,8 @@ static kz_rc decode(const json_t *o, kz_arena *a, kz_statement_content *out, kz_
         rc = decode_annex(json_object_get(o, "annex"), a, out, err);
     if (!rc)
         rc = decode_issuer_texts(json_object_get(o, "issuer_texts"), a, out, err);
+    if (!rc)
+        rc = decode_scale(json_object_get(o, "scale"), a, out, err);
     return rc;
 }
 

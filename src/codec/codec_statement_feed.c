@@ -269,6 +269,8 @@ static json_t *report_json(const kz_statement_view *v, const char *id, json_t *r
             json_array_append_new(norms, json_string(v->content.norms.v[i]));
         json_object_set_new(x, "norms", norms);
     }
+    if (x && v->content.scale.given)
+        json_object_set_new(x, "victims", json_integer(v->content.scale.victims));
     if (x && st->superseded_by)
         json_object_set_new(x, "superseded_by", json_string(st->superseded_by));
     if (x && st->supersedes)

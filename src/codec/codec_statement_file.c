@@ -63,6 +63,12 @@ json_t *kz_statement_content_json(const kz_statement_content *c)
     json_object_set_new(o, "measures", list_json(&c->measures));
     json_object_set_new(o, "cosigners", list_json(&c->cosigners));
     json_object_set_new(o, "annex", annex);
+    if (c->scale.given) {
+        json_t *scale = json_pack("{s:I}", "victims", (json_int_t)c->scale.victims);
+        set_str(scale, "first_seen", c->scale.first_seen);
+        set_str(scale, "last_seen", c->scale.last_seen);
+        json_object_set_new(o, "scale", scale);
+    }
     if (c->n_issuer_texts) {
         json_t *own = json_object();
         for (size_t i = 0; own && i < c->n_issuer_texts; i++)
@@ -73,20 +79,27 @@ json_t *kz_statement_content_json(const kz_statement_content *c)
     return o;
 }
 
-char *kz_statement_content_seed(const char *incident_id, const char *title, const char *description,
-                                const kz_strlist *norms, const kz_statement_annex *annex, size_t n_annex,
-                                kz_arena *a)
+char *kz_statement_content_seed(const kz_statement_seed *s, kz_arena *a)
 {
     kz_statement_content c = {0};
-    kz_statement_text en = {(char *)"en", (char *)(description && *description ? description : title)};
-    char *incidents[] = {(char *)incident_id};
-    c.title = kz_arena_printf(a, "Statement on %s", title);
+    kz_statement_text en = {(char *)"en", (char *)(s->description && *s->description ? s->description : s->title)};
+    char *incidents[] = {(char *)s->incident_id};
+    char first[11], last[11];
+    c.title = kz_arena_printf(a, "Statement on %s", s->title);
     c.texts = &en;
     c.n_texts = 1;
     c.incidents = (kz_strlist){incidents, 1};
-    c.norms = *norms;
-    c.annex = (kz_statement_annex *)annex;
-    c.n_annex = n_annex;
+    c.norms = *s->norms;
+    c.annex = (kz_statement_annex *)s->annex;
+    c.n_annex = s->n_annex;
+    if (s->victims > 0) {
+        kz_day_format(s->first_day, first);
+        kz_day_format(s->last_day, last);
+        c.scale.given = true;
+        c.scale.victims = s->victims;
+        c.scale.first_seen = first;
+        c.scale.last_seen = last;
+    }
     json_t *o = c.title ? kz_statement_content_json(&c) : NULL;
     const char *empty[] = {"basis", "measures", "cosigners", "annex", "norms"};
     for (size_t i = 0; o && i < sizeof empty / sizeof *empty; i++)

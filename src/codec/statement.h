@@ -49,6 +49,11 @@ typedef struct kz_statement_content {
     size_t n_annex;
     kz_statement_issuer_text *issuer_texts; /* by organization, as given */
     size_t n_issuer_texts;
+    struct {                    /* the scale: distinct victims and when they were seen */
+        bool given;
+        int64_t victims;
+        char *first_seen, *last_seen;   /* "YYYY-MM-DD", may be NULL */
+    } scale;
     char *canonical;            /* the object as signed */
 } kz_statement_content;
 
@@ -60,10 +65,16 @@ kz_rc kz_statement_content_build(const char *base, const char *patch, size_t pat
                                  kz_statement_content *out, kz_err *err);
 
 /* A draft's content started from an incident (JSON text in a, NULL on ENOMEM): its
- * title, its description as the English text, its id, the norms and the annex given. */
-char *kz_statement_content_seed(const char *incident_id, const char *title, const char *description,
-                                const kz_strlist *norms, const kz_statement_annex *annex, size_t n_annex,
-                                kz_arena *a);
+ * title, its description as the English text, its id, the norms and the annex given,
+ * and the scale when victims were counted (victims > 0; days since 1970-01-01). */
+typedef struct kz_statement_seed {
+    const char *incident_id, *title, *description;
+    const kz_strlist *norms;
+    const kz_statement_annex *annex;
+    size_t n_annex;
+    int64_t victims, first_day, last_day;
+} kz_statement_seed;
+char *kz_statement_content_seed(const kz_statement_seed *s, kz_arena *a);
 
 /* The text of one language (NULL when absent). */
 const char *kz_statement_text_of(const kz_statement_content *c, const char *lang);

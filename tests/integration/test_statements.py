@@ -342,7 +342,7 @@ def test_an_export_verifies_offline_and_a_tampered_one_fails_clearly(server, tmp
     assert r.returncode == 2 and "format" in r.stderr, r.stderr
 
 
-def test_a_draft_starts_from_an_incident_with_its_publishable_indicators_and_its_requests_norms(server):
+def test_a_draft_starts_from_an_incident_with_its_scale_publishable_indicators_and_requests_norms(server, tmp_path):
     w = World(server)
     inc = w.drafter.post("/incidents", {"title": "Harbour Lights", "description": "Port systems disrupted.",
                                         "rsit_type": "malware-distribution", "tlp": "green"}).json()
@@ -354,6 +354,11 @@ def test_a_draft_starts_from_an_incident_with_its_publishable_indicators_and_its
                                      "tlp": "green", "subject": "Harbour Lights", "norm": "h", "description": "Port systems.",
                                      "questions": "Seen it too?", "incidents": [inc["id"]]})
     assert r.status_code == 201, r.text
+    # the drafter's telemetry saw two victims reach the incident's domain (2026-01-01 and -02)
+    log = "".join(f"{t}.0 1 {ip} TCP_MISS/200 1 GET http://lights.example/x - HIER_NONE/- -\n"
+                  for t, ip in ((1767225600, "10.0.0.1"), (1767312000, "10.0.0.2"), (1767312000, "10.0.0.1")))
+    (tmp_path / "proxy.log").write_text(log)
+    run_kizuna("match", "--db", server.db, "--key", w.drafter.key, tmp_path / "proxy.log")
     r = w.drafter.post(f"/incidents/{inc['id']}/statement", {"cosigners": [w.jp["id"]]})
     assert r.status_code == 201, r.text
     st = r.json()
@@ -361,6 +366,11 @@ def test_a_draft_starts_from_an_incident_with_its_publishable_indicators_and_its
     assert st["text"] == {"en": "Port systems disrupted."} and st["incidents"] == [inc["id"]]
     assert {(a["value"], a["tlp"]) for a in st["annex"]} == {("lights.example", "clear"), ("198.51.100.9", "green")}
     assert st["norms"] == ["h"] and st["cosigners"] == [w.jp["id"]]
+    assert st["scale"] == {"victims": 2, "first_seen": "2026-01-01", "last_seen": "2026-01-02"}
+    r = w.drafter.patch(f"/statements/{st['id']}", {"scale": {"victims": -1}})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "scale.victims", r.text
+    r = w.drafter.patch(f"/statements/{st['id']}", {"scale": {"victims": 3, "first_seen": "January"}})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "scale.first_seen", r.text
     # an incident the caller may not see is answered as one that does not exist
     hidden = w.outsider.post("/incidents", {"title": "Ours", "rsit_type": "malware-distribution", "tlp": "red"}).json()
     assert w.drafter.post(f"/incidents/{hidden['id']}/statement").status_code == 404

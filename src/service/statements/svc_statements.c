@@ -11,6 +11,7 @@
 #include "service/sharing/sharing.h"
 #include "store/directory.h"
 #include "store/requests.h"
+#include "store/victims.h"
 #include "store/statements.h"
 
 #include <ctype.h>
@@ -242,8 +243,10 @@ kz_rc kz_svc_statement_from_incident(kz_call *c, const char *incident, const cha
         rc = publishable_annex(c, inc.id, &annex, &n_annex);
     if (!rc)
         rc = requests_norms(c, inc.id, &norms);
-    char *seed = rc ? NULL : kz_statement_content_seed(inc.id, inc.title, inc.description, &norms, annex, n_annex,
-                                                       c->arena);
+    kz_statement_seed sd = {inc.id, inc.title, inc.description, &norms, annex, n_annex, 0, 0, 0};
+    if (!rc)
+        rc = kz_store_incident_victims(c->db, &c->who, inc.id, &sd.victims, &sd.first_day, &sd.last_day, c->err);
+    char *seed = rc ? NULL : kz_statement_content_seed(&sd, c->arena);
     if (!rc && !seed)
         rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     if (!rc)
