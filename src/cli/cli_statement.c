@@ -125,7 +125,8 @@ const kz_cmd kz_cmd_statement_export = {
     "co-signer's ed25519 signature of the version it approved (with the approving user\n"
     "and organization), the signed withdrawal notice if any, and the node's public key,\n"
     "for kizuna statement verify. Before publication only its issuers may export it\n"
-    "(--as picks one); the file carries the whole technical annex.",
+    "(--as picks one); after it, anyone else gets the published version and its\n"
+    "signatures only. The file carries the whole technical annex.",
     export_opts, run_export, 1, 1,
 };
 

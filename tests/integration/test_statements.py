@@ -320,7 +320,7 @@ def test_an_export_verifies_offline_and_a_tampered_one_fails_clearly(server, tmp
     approve_all(w, edited)
     w.drafter.post(f"/statements/{st['id']}/publish")
     path = tmp_path / "statement.json"
-    run_kizuna("statement", "export", st["id"], "--db", server.db, "--output", path)
+    run_kizuna("statement", "export", st["id"], "--db", server.db, "--as", w.fr["id"], "--output", path)
     key = server.admin.get("/node").json()["signing_key"]["public_key"]
     r = run_kizuna("statement", "verify", path, "--public-key", "00" * 32, "--public-key", key, check=False)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -337,6 +337,12 @@ def test_an_export_verifies_offline_and_a_tampered_one_fails_clearly(server, tmp
     bad.write_text(json.dumps(doc))
     r = run_kizuna("statement", "verify", bad, "--public-key", key, check=False)
     assert r.returncode == 1 and "statement TAMPERED: version 2: its content does not match its hash" in r.stdout, r.stdout
+    # someone who is not an issuer takes the published version and its signatures only
+    public = json.loads(w.outsider.get(f"/statements/{st['id']}/export").text)
+    assert [v["version"] for v in public["versions"]] == [2] and {g["version"] for g in public["signatures"]} == {2}
+    (tmp_path / "public.json").write_text(json.dumps(public))
+    r = run_kizuna("statement", "verify", tmp_path / "public.json", "--public-key", key, check=False)
+    assert r.returncode == 0 and "signed version 1" not in r.stdout, r.stdout
     bad.write_text("{\"format\": \"something else\"}")
     r = run_kizuna("statement", "verify", bad, check=False)
     assert r.returncode == 2 and "format" in r.stderr, r.stderr

@@ -675,8 +675,8 @@ kz_rc kz_svc_statement_taxii(kz_call *c, kz_taxii_filter *f, bool with_objects, 
 
 /* ---- export ------------------------------------------------------------------------ */
 
-/* May the caller take the whole file? It carries every version's whole content: issuers,
- * and anyone who may see every annex indicator and incident of every version. */
+/* May the caller take the file? It carries the whole content of the versions in it:
+ * issuers, and anyone who may see every annex indicator and incident of them. */
 static kz_rc may_export(kz_call *c, const kz_statement *st, const kz_statement_version *vs, size_t n)
 {
     if (c->who.key_id && kz_statement_issuer(st, c->who.org))
@@ -694,6 +694,23 @@ static kz_rc may_export(kz_call *c, const kz_statement *st, const kz_statement_v
     return KZ_OK;
 }
 
+/* What a caller who is not an issuer takes: the public version and the signatures of
+ * it; the drafts before it stayed with the issuers. */
+static void public_part(const kz_statement *st, kz_statement_version *vs, size_t *nv, kz_statement_sig *sigs,
+                        size_t *ns)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < *nv; i++)
+        if (vs[i].version == st->version)
+            vs[k++] = vs[i];
+    *nv = k;
+    k = 0;
+    for (size_t i = 0; i < *ns; i++)
+        if (sigs[i].version == st->version)
+            sigs[k++] = sigs[i];
+    *ns = k;
+}
+
 kz_rc kz_svc_statement_export(kz_call *c, const char *id, char **text)
 {
     kz_statement st;
@@ -706,9 +723,11 @@ kz_rc kz_svc_statement_export(kz_call *c, const char *id, char **text)
     if (!rc)
         rc = kz_store_statement_versions(c->db, id, c->arena, &vs, &nv, c->err);
     if (!rc)
-        rc = may_export(c, &st, vs, nv);
-    if (!rc)
         rc = kz_store_statement_sigs(c->db, id, c->arena, &sigs, &ns, c->err);
+    if (!rc && !(c->who.key_id && kz_statement_issuer(&st, c->who.org)))
+        public_part(&st, vs, &nv, sigs, &ns);
+    if (!rc)
+        rc = may_export(c, &st, vs, nv);
     kz_org *orgs = rc ? NULL : kz_arena_calloc(c->arena, st.cosigners.n + 1, sizeof *orgs);
     if (!rc && !orgs)
         rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
