@@ -346,6 +346,10 @@ def test_an_export_verifies_offline_and_a_tampered_one_fails_clearly(server, tmp
     bad.write_text("{\"format\": \"something else\"}")
     r = run_kizuna("statement", "verify", bad, check=False)
     assert r.returncode == 2 and "format" in r.stderr, r.stderr
+    big = tmp_path / "big.json"
+    big.write_text(" " * (16 << 20) + "{}")
+    r = run_kizuna("statement", "verify", big, check=False)
+    assert r.returncode == 2 and "at most 16777216 bytes" in r.stderr, r.stderr
 
 
 def test_a_draft_starts_from_an_incident_with_its_scale_publishable_indicators_and_requests_norms(server, tmp_path):
