@@ -18,9 +18,9 @@ static int run_export(const kz_args *a)
     kz_err_clear(&err);
     if (!db)
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
-    if (kz_check_uuid(id, "ID", &err))
+    if (kz_valid_uuid(id, "ID", &err))
         return kz_cli_usage_error(a, "'%s' is not a statement id", id);
-    if (as && kz_check_uuid(as, "as", &err))
+    if (as && kz_valid_uuid(as, "as", &err))
         return kz_cli_usage_error(a, "--as must be an organization id");
     kz_node *node = NULL;
     if (kz_cli_open_node(a, db, 0, &node, &err))

@@ -3,6 +3,7 @@
 #include "codec/demo.h"
 
 #include "codec/json_fields.h"
+#include "util/alloc.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -169,7 +170,7 @@ kz_rc kz_demo_statement_load(const char *path, const kz_demo_data *d, kz_arena *
         text = json_dumps(body, JSON_COMPACT);
     if (!rc && !(text && (*content = kz_arena_strdup(a, text))))
         rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    free(text);
+    kz_free_libc(text);
     json_decref(ids);
     json_decref(root);
     return rc;

@@ -7,6 +7,7 @@
 #include "codec/json_fields.h"
 #include "model/enums.h"
 #include "model/validate.h"
+#include "util/alloc.h"
 #include "util/utf8.h"
 
 #include <jansson.h>
@@ -81,7 +82,7 @@ static kz_rc decode_texts(const json_t *v, const char *name, kz_arena *a, kz_sta
     json_object_foreach((json_t *)v, lang, t) {
         char field[112];
         snprintf(field, sizeof field, "%.80s.%.20s", name, lang);
-        kz_rc rc = kz_check_language(lang, field, err);
+        kz_rc rc = kz_valid_language(lang, field, err);
         kz_statement_text *x = &(*texts)[*n];
         if (!rc)
             rc = check_text(t, field, KZ_STATEMENT_TEXT_MAX, true, true, a, &x->text, err);
@@ -148,7 +149,7 @@ static kz_rc decode_issuer_texts(const json_t *v, kz_arena *a, kz_statement_cont
         char field[64];
         snprintf(field, sizeof field, "issuer_texts.%.40s", org);
         kz_statement_issuer_text *x = &out->issuer_texts[out->n_issuer_texts];
-        kz_rc rc = kz_check_uuid(org, field, err);
+        kz_rc rc = kz_valid_uuid(org, field, err);
         if (!rc)
             rc = decode_texts(t, field, a, &x->texts, &x->n_texts, err);
         if (!rc && !(x->organization = kz_arena_strdup(a, org)))
@@ -214,7 +215,7 @@ static kz_rc decode_annex(const json_t *v, kz_arena *a, kz_statement_content *ou
     return KZ_OK;
 }
 
-static kz_rc decode_list(const json_t *o, const char *name, size_t max_items, size_t max_len, kz_check_fn check,
+static kz_rc decode_list(const json_t *o, const char *name, size_t max_items, size_t max_len, kz_valid_fn check,
                          kz_arena *a, kz_strlist *out, kz_err *err)
 {
     const json_t *v = json_object_get(o, name);
@@ -247,15 +248,15 @@ static kz_rc decode(const json_t *o, kz_arena *a, kz_statement_content *out, kz_
     if (!rc && out->confidence)
         rc = check_confidence(out->confidence, "confidence", err);
     if (!rc)
-        rc = decode_list(o, "incidents", 100, 36, kz_check_uuid, a, &out->incidents, err);
+        rc = decode_list(o, "incidents", 100, 36, kz_valid_uuid, a, &out->incidents, err);
     if (!rc)
         rc = decode_list(o, "basis", 3, 16, check_basis, a, &out->basis, err);
     if (!rc)
-        rc = decode_list(o, "norms", 11, 32, kz_check_statement_norm, a, &out->norms, err);
+        rc = decode_list(o, "norms", 11, 32, kz_valid_statement_norm, a, &out->norms, err);
     if (!rc)
         rc = decode_list(o, "measures", 100, LINE_MAX_CP, NULL, a, &out->measures, err);
     if (!rc)
-        rc = decode_list(o, "cosigners", KZ_STATEMENT_ISSUERS_MAX, 36, kz_check_uuid, a, &out->cosigners, err);
+        rc = decode_list(o, "cosigners", KZ_STATEMENT_ISSUERS_MAX, 36, kz_valid_uuid, a, &out->cosigners, err);
     if (!rc)
         rc = decode_annex(json_object_get(o, "annex"), a, out, err);
     if (!rc)
@@ -298,7 +299,7 @@ kz_rc kz_statement_content_build(const char *base, const char *patch, size_t pat
     char *text = rc ? NULL : json_dumps(o, CANON_FLAGS);
     if (!rc && !(text && (out->canonical = kz_arena_strdup(a, text))))
         rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    free(text);
+    kz_free_libc(text);
     json_decref(p);
     json_decref(o);
     return rc;

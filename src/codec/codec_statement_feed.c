@@ -100,7 +100,7 @@ static char *dump(json_t *o, size_t flags, kz_arena *a)
 {
     char *text = o ? json_dumps(o, flags) : NULL;
     char *out = text ? kz_arena_strdup(a, text) : NULL;
-    free(text);
+    kz_free_libc(text);
     json_decref(o);
     return out;
 }
@@ -342,7 +342,7 @@ static kz_rc put_tree(kz_buf *b, json_t *o, bool *first)
     kz_rc rc = text ? kz_buf_puts(b, *first ? "" : ",") : KZ_ENOMEM;
     if (!rc)
         rc = kz_buf_puts(b, text);
-    free(text);
+    kz_free_libc(text);
     *first = false;
     return rc;
 }
@@ -434,7 +434,7 @@ kz_rc kz_statement_stix_items(const kz_statement_view *v, const kz_statement_org
         kz_stix_item *it = &(*out)[(*n)++];
         char *one = json_dumps(o, JSON_COMPACT);
         it->text = one ? kz_arena_strdup(a, one) : NULL;
-        free(one);
+        kz_free_libc(one);
         it->id = kz_arena_strdup(a, json_string_value(json_object_get(o, "id")));
         it->type = kz_arena_strdup(a, json_string_value(json_object_get(o, "type")));
         const char *m = json_string_value(json_object_get(o, "modified"));

@@ -6,6 +6,7 @@
 #include "codec/indicator_norm.h"
 #include "crypto/crypto.h"
 #include "model/enums.h"
+#include "util/alloc.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -107,7 +108,7 @@ char *kz_statement_content_seed(const kz_statement_seed *s, kz_arena *a)
             json_object_del(o, empty[i]);
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char *out = text ? kz_arena_strdup(a, text) : NULL;
-    free(text);
+    kz_free_libc(text);
     json_decref(o);
     return out;
 }
@@ -183,7 +184,7 @@ char *kz_statement_export_text(const kz_statement_export *x, kz_arena *a)
                             "issuers", issuers_json(x), "versions", versions_json(x), "signatures", sigs_json(x));
     char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     char *out = text ? kz_arena_strdup(a, text) : NULL;
-    free(text);
+    kz_free_libc(text);
     json_decref(doc);
     return out;
 }
@@ -228,7 +229,7 @@ static const char *check_versions(const json_t *vs, kz_arena *a)
         if (text)
             kz_sha256_hex(text, strlen(text), hex);
         bool ok = text && hash && strcmp(hex, hash) == 0;
-        free(text);
+        kz_free_libc(text);
         if (n <= prev)
             return kz_arena_printf(a, "versions[%zu]: the versions are not numbered 1, 2, ... in order", i);
         if (!ok)

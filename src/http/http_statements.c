@@ -5,6 +5,7 @@
 
 #include "codec/json_fields.h"
 #include "service/statements/statements.h"
+#include "util/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,7 @@ static kz_rc body_text(kz_req *r, const json_t *body, char **text, size_t *len)
         return kz_fail(&r->err, KZ_EINVAL, "", "the body must be a JSON object");
     char *t = json_dumps(body, JSON_COMPACT);
     *text = t ? kz_arena_strdup(&r->arena, t) : NULL;
-    free(t);
+    kz_free_libc(t);
     *len = *text ? strlen(*text) : 0;
     return *text ? KZ_OK : kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
 }
@@ -116,7 +117,7 @@ kz_rc kz_h_statement_update(kz_req *r)
 static kz_rc statement_filter(kz_req *r, kz_statement_filter *f)
 {
     kz_rc rc = kz_req_query_enum(r, "status", &kz_statement_status_enum, &f->status);
-    if (!rc) rc = kz_req_query_checked(r, "norm", kz_check_statement_norm, &f->norm);
+    if (!rc) rc = kz_req_query_checked(r, "norm", kz_valid_statement_norm, &f->norm);
     if (!rc) rc = kz_req_query_checked(r, "organization", NULL, &f->organization);
     if (!rc) rc = kz_req_query_checked(r, "q", NULL, &f->q);
     return rc;

@@ -97,9 +97,9 @@ int kz_statement_shown(const kz_statement *s, kz_time now)
     return s->status;
 }
 
-kz_rc kz_check_statement_norm(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_statement_norm(const char *v, const char *field, kz_err *err)
 {
-    kz_rc rc = kz_check_norm(v, field, err);
+    kz_rc rc = kz_valid_norm(v, field, err);
     if (rc)
         return rc;
     if (strlen(v) != 1)

@@ -100,7 +100,7 @@ int kz_statement_shown(const kz_statement *s, kz_time now);
 
 /* A norm a statement says was breached: one of the eleven letters of A/70/174 (a-k),
  * through the norm validator requests use. */
-kz_rc kz_check_statement_norm(const char *v, const char *field, kz_err *err);
+kz_rc kz_valid_statement_norm(const char *v, const char *field, kz_err *err);
 
 /* The text a co-signer signs: "kizuna-statement-1\n<statement>\n<version>\n<hash>\n
  * <organization>\n<actor>\n<signed_at ms>", into out (arena). And the withdrawal notice:

@@ -4,7 +4,6 @@
 #ifndef KZ_STORE_STATEMENTS_H
 #define KZ_STORE_STATEMENTS_H
 
-#include "codec/statement.h"
 #include "model/statement.h"
 #include "store/store.h"
 #include "util/arena.h"

@@ -221,7 +221,7 @@ static kz_rc requests_norms(kz_call *c, const char *incident, kz_strlist *norms)
         kz_rc got = kz_svc_request_get(c, ids.v[i], &q);
         c->err = saved;
         const char *norm = got ? NULL : q.req.norm;
-        if (norm && !kz_check_statement_norm(norm, "norm", &e2) && !in_list(norms, norm))
+        if (norm && !kz_valid_statement_norm(norm, "norm", &e2) && !in_list(norms, norm))
             norms->v[norms->n++] = (char *)norm;
     }
     return rc;
