@@ -50,6 +50,7 @@ kz_rc kz_h_schedule_list(kz_req *r);
 kz_rc kz_h_schedule_delete(kz_req *r);
 
 /* http_statements.c */
+kz_rc kz_h_statement_vocabulary(kz_req *r);
 kz_rc kz_h_statement_create(kz_req *r);
 kz_rc kz_h_statement_from_incident(kz_req *r);
 kz_rc kz_h_statement_list(kz_req *r);

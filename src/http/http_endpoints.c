@@ -57,6 +57,7 @@ const kz_endpoint kz_endpoints[] = {
 
     {"GET", V1 "/stats/requests", kz_h_request_stats, 0, "per counterpart state: share acknowledged in time, median times to acknowledge and answer, open, overdue: box, since"},
 
+    {"GET", V1 "/statement-vocabulary", kz_h_statement_vocabulary, 0, "the confidence yardstick, the bases and the moves of statements"},
     {"POST", V1 "/statements", kz_h_statement_create, J, "draft a public attribution statement from the caller's organization (analyst, admin)"},
     {"GET", V1 "/statements", kz_h_statement_list, 0, "statements the caller may see (embargoed ones only by their issuers): status, norm, organization, q"},
     {"GET", V1 "/statements/{id}", kz_h_statement_get, 0, "one statement with its issuers and signatures"},

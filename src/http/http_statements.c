@@ -73,6 +73,30 @@ static kz_rc body_text(kz_req *r, const json_t *body, char **text, size_t *len)
     return *text ? KZ_OK : kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
 }
 
+kz_rc kz_h_statement_vocabulary(kz_req *r)
+{
+    size_t n;
+    const kz_confidence_term *y = kz_confidence_yardstick(&n);
+    json_t *conf = json_array(), *basis = json_array(), *moves = json_array();
+    for (size_t i = 0; conf && i < n; i++)
+        json_array_append_new(conf, json_pack("{s:s, s:i, s:i}", "phrase", y[i].phrase, "low", y[i].low, "high",
+                                              y[i].high));
+    for (int i = 0; basis && i < kz_statement_basis_enum.count; i++)
+        json_array_append_new(basis, json_string(kz_statement_basis_enum.values[i]));
+    for (size_t i = 0; moves && i < kz_statement_n_transitions; i++) {
+        const kz_statement_transition *t = &kz_statement_transitions[i];
+        json_t *from = json_array();
+        for (int s = 0; from && s < kz_statement_status_enum.count; s++)
+            if (t->from & (1u << s))
+                json_array_append_new(from, json_string(kz_enum_name(&kz_statement_status_enum, s)));
+        json_array_append_new(moves, json_pack("{s:s, s:o*, s:s, s:s}", "move",
+                                               kz_enum_name(&kz_statement_move_enum, (int)t->move), "from", from,
+                                               "to", kz_enum_name(&kz_statement_status_enum, (int)t->to), "side",
+                                               t->side == KZ_SIDE_DRAFTER ? "drafter" : "issuer"));
+    }
+    return kz_reply(r, 200, json_pack("{s:o*, s:o*, s:o*}", "confidence", conf, "basis", basis, "moves", moves));
+}
+
 kz_rc kz_h_statement_create(kz_req *r)
 {
     json_t *body;

@@ -78,6 +78,11 @@ def test_a_statement_is_drafted_with_its_fields_and_bad_input_names_the_field(se
         assert r.status_code == 400, (bad, r.text)
         assert r.json()["error"]["field"] == field, (bad, r.text)
     assert len(w.drafter.get("/statements").json()["items"]) == 1  # nothing written
+    vocab = w.outsider.get("/statement-vocabulary").json()
+    assert [c["phrase"] for c in vocab["confidence"]][-2:] == ["highly likely", "almost certain"]
+    assert vocab["confidence"][-1] == {"phrase": "almost certain", "low": 95, "high": 100}
+    assert vocab["basis"] == ["technical", "political", "legal"]
+    assert {"move": "approve", "from": ["circulating"], "to": "approved", "side": "issuer"} in vocab["moves"]
     r = w.drafter.post(f"/statements/{st['id']}/schedule", {"publish_at": "tomorrow"})
     assert r.status_code == 400 and r.json()["error"]["field"] == "publish_at", r.text
 
