@@ -149,19 +149,22 @@ static kz_rc statement_filter(kz_req *r, kz_statement_filter *f)
 
 kz_rc kz_h_statement_list(kz_req *r)
 {
-    static const char *const allowed[] = {"status", "norm", "organization", "q", NULL};
+    static const char *const allowed[] = {"status", "norm", "organization", "q", "limit", "cursor", NULL};
     kz_statement_filter f = {0};
     kz_statement_view *v;
+    kz_page pg;
     size_t n;
+    char *next;
     kz_rc rc = kz_req_query_only(r, allowed);
     if (!rc) rc = statement_filter(r, &f);
-    if (!rc) rc = kz_svc_statement_list(&r->call, &f, &v, &n);
+    if (!rc) rc = kz_req_page(r, &pg);
+    if (!rc) rc = kz_svc_statement_page(&r->call, &f, &pg, &v, &n, &next);
     if (rc)
         return rc;
     json_t *items = json_array();
     for (size_t i = 0; items && i < n; i++)
         json_array_append_new(items, view_json(&v[i]));
-    return kz_reply(r, 200, kz_page_json(items, NULL));
+    return kz_reply(r, 200, kz_page_json(items, next));
 }
 
 kz_rc kz_h_statement_stats(kz_req *r)

@@ -434,3 +434,19 @@ def test_each_issuer_may_keep_its_own_text_beside_the_shared_one(server):
         r = w.drafter.post("/statements", {"title": "t", "text": {"en": "x"}, "cosigners": [w.jp["id"]],
                                            "issuer_texts": bad})
         assert r.status_code == 400 and r.json()["error"]["field"] == field, r.text
+
+
+def test_the_list_pages_by_cursor_and_a_statement_added_meanwhile_moves_nobody(server):
+    w = World(server)
+    ids = [statement(w, title=f"Statement {i}", annex=[])["id"] for i in range(5)]
+    first = w.drafter.get("/statements", {"limit": 2}).json()
+    assert [s["id"] for s in first["items"]] == ids[::-1][:2] and first["next"]
+    statement(w, title="Added meanwhile", annex=[])
+    second = w.drafter.get("/statements", {"limit": 2, "cursor": first["next"]}).json()
+    assert [s["id"] for s in second["items"]] == ids[::-1][2:4]
+    last = w.drafter.get("/statements", {"limit": 2, "cursor": second["next"]}).json()
+    assert [s["id"] for s in last["items"]] == [ids[0]] and last["next"] is None
+    r = w.drafter.get("/statements", {"cursor": "not-a-cursor"})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "cursor", r.text
+    r = w.drafter.get("/statements", {"limit": 0})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "limit", r.text

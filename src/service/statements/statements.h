@@ -6,6 +6,7 @@
 #define KZ_SERVICE_STATEMENTS_H
 
 #include "codec/statement.h"
+#include "model/page.h"
 #include "service/core/call.h"
 #include "service/stix/taxii.h"
 
@@ -37,6 +38,13 @@ kz_rc kz_svc_statement_get(kz_call *c, const char *id, kz_statement_view *out);
 
 /* The statements the caller may see, newest first. */
 kz_rc kz_svc_statement_list(kz_call *c, const kz_statement_filter *f, kz_statement_view **out, size_t *n);
+
+/* One page of that list: pg->limit items from pg->cursor (NULL: the newest). The cursor
+ * counts the statements older than the page's end, so statements published meanwhile
+ * do not move a reader's place; *next (c's arena) is NULL on the last page. KZ_EINVAL
+ * naming "cursor" for one this node did not write. */
+kz_rc kz_svc_statement_page(kz_call *c, const kz_statement_filter *f, const kz_page *pg, kz_statement_view **out,
+                            size_t *n, char **next);
 
 /* Per status shown, how many statements the caller may see (counts[kz_statement_status]). */
 kz_rc kz_svc_statement_counts(kz_call *c, const kz_statement_filter *f, int64_t counts[KZ_ST_WITHDRAWN + 1]);

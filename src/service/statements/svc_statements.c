@@ -15,6 +15,7 @@
 #include "store/statements.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,6 +357,32 @@ kz_rc kz_svc_statement_list(kz_call *c, const kz_statement_filter *f, kz_stateme
             (*n)++;
     }
     return rc;
+}
+
+kz_rc kz_svc_statement_page(kz_call *c, const kz_statement_filter *f, const kz_page *pg, kz_statement_view **out,
+                            size_t *n, char **next)
+{
+    kz_statement_view *all;
+    size_t m, start = 0;
+    *next = NULL;
+    kz_rc rc = kz_svc_statement_list(c, f, &all, &m);
+    if (rc)
+        return rc;
+    if (pg->cursor) {
+        unsigned long long sealed;
+        int used = 0;
+        if (strlen(pg->cursor) != 16 || sscanf(pg->cursor, "%16llx%n", &sealed, &used) != 1 || used != 16 ||
+            kz_cursor_open(sealed) > m)
+            return kz_fail(c->err, KZ_EINVAL, "cursor", "cursor must be a value from a previous page");
+        start = m - (size_t)kz_cursor_open(sealed);
+    }
+    size_t take = m - start < (size_t)pg->limit ? m - start : (size_t)pg->limit;
+    *out = all + start;
+    *n = take;
+    if (start + take < m && !(*next = kz_arena_printf(c->arena, "%016llx",
+                                                      (unsigned long long)kz_cursor_seal(m - start - take))))
+        return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    return KZ_OK;
 }
 
 kz_rc kz_svc_statement_counts(kz_call *c, const kz_statement_filter *f, int64_t counts[KZ_ST_WITHDRAWN + 1])

@@ -7,7 +7,7 @@ import { t, tv, formatTime } from "../i18n.js";
 import { get, post } from "../api.js";
 import { navigate, pick, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
-import { Heading, Field, FormError, focusError, formValues, options, Tlp, Loading, errorText } from "../ui.js";
+import { Heading, Field, FormError, focusError, formValues, options, Tlp, Pager, Loading, errorText } from "../ui.js";
 
 const STATUSES = ["draft", "circulating", "approved", "scheduled", "published", "corrected", "withdrawn"];
 const CONFIDENCE = ["remote chance", "highly unlikely", "unlikely", "realistic possibility", "likely", "highly likely", "almost certain"];
@@ -20,8 +20,8 @@ export class StatementList extends Component {
 
     async componentDidMount() {
         try {
-            const q = new URLSearchParams(pick(this.props.query, ["q", "status", "norm"]));
-            const [page, orgs] = await Promise.all([get(`/statements${q.toString() ? `?${q}` : ""}`), organizations()]);
+            const q = new URLSearchParams({ ...pick(this.props.query, ["q", "status", "norm", "cursor"]), limit: 50 });
+            const [page, orgs] = await Promise.all([get(`/statements?${q}`), organizations()]);
             this.setState({ page, orgs });
         } catch (error) {
             this.setState({ error });
@@ -31,7 +31,7 @@ export class StatementList extends Component {
     filter = (e) => {
         e.preventDefault();
         const v = formValues(e.target);
-        navigate(withQuery({ q: v.q || "", status: v.status || "" }));
+        navigate(withQuery({ q: v.q || "", status: v.status || "", cursor: "" }));
     };
 
     render({ query: q }, { page, orgs, error }) {
@@ -48,7 +48,7 @@ export class StatementList extends Component {
                 <td><a href=${`/statements/${s.id}`}>${s.title}</a></td><td>${tv("sstatus", s.status)}</td>
                 <td>${orgName(orgs, s.organization)}</td><td>${(s.cosigners || []).map((c) => orgName(orgs, c)).join(", ") || "—"}</td>
                 <td>${s.publish_at ? html`<time datetime=${s.publish_at}>${formatTime(s.publish_at)}</time>` : "—"}</td>
-            </tr>`)}</tbody></table>`;
+            </tr>`)}</tbody></table><${Pager} next=${page.next} />`;
         return html`
             <${Heading} text=${t("statements.title")} />
             <p><a class="button" href="/statements/new">${t("statements.new")}</a></p>
