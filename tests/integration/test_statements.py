@@ -254,7 +254,7 @@ def test_corrections_and_withdrawals_keep_their_ids_and_show_as_such_in_the_feed
     w.drafter.post(f"/statements/{fix['id']}/publish")
     old = w.outsider.get(f"/statements/{first['id']}").json()
     assert old["status"] == "corrected" and old["superseded_by"] == fix["id"]
-    other = published(w, title="A second statement", annex=[])
+    other = published(w, title="A second statement: R&D <labs> \"quoted\"", annex=[])
     r = w.drafter.post(f"/statements/{other['id']}/withdraw", {})
     assert r.status_code == 400 and r.json()["error"]["field"] == "reason", r.text
     r = w.drafter.post(f"/statements/{other['id']}/withdraw", {"reason": "new facts came to light"})
@@ -290,6 +290,8 @@ def test_corrections_and_withdrawals_keep_their_ids_and_show_as_such_in_the_feed
     for e in entries.values():  # RFC 4287: id, title, updated, an author, content or an alternate link
         assert e.find(f"{ATOM}title").text and e.find(f"{ATOM}updated").text and e.find(f"{ATOM}author") is not None
     assert entries[f"urn:uuid:{first['id']}"].find(f"{ATOM}title").text.startswith("[Corrected] ")
+    assert entries[f"urn:uuid:{other['id']}"].find(f"{ATOM}title").text == \
+        '[Withdrawn] A second statement: R&D <labs> "quoted"'  # escaped in the XML, whole once parsed
 
 
 def test_the_stix_bundle_holds_report_languages_opinions_and_annex_and_passes_the_schemas(server):
