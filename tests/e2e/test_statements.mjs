@@ -65,3 +65,27 @@ test("an organization that is not an issuer does not see a circulating statement
     await page.goto(`/statements/${world.statement.id}`);
     await page.getByRole("alert").waitFor();
 });
+
+test("the drafter corrects a published statement (a new draft) and withdraws it with a reason", async () => {
+    const { a, b } = world;
+    const st = await server.api("POST", "/statements", { title: "Statement to correct", text: { en: "First words." },
+        cosigners: [b.org.id] }, a.key);
+    await server.api("POST", `/statements/${st.id}/circulate`, {}, a.key);
+    for (const k of [a.key, b.key]) await server.api("POST", `/statements/${st.id}/approve`, { content_hash: st.content_hash }, k);
+    await server.api("POST", `/statements/${st.id}/publish`, {}, a.key);
+    const page = await signedInPage(browser, server, a.user, "en");
+    await page.goto(`/statements/${st.id}`);
+    await page.getByRole("heading", { level: 1, name: "Statement to correct" }).waitFor();
+    await page.getByRole("button", { name: msg("en", "smove.correct") }).click();
+    await page.waitForURL((url) => url.pathname.startsWith("/statements/") && !url.pathname.endsWith(st.id));
+    await page.getByRole("button", { name: msg("en", "smove.circulate") }).waitFor();  // a draft again
+    const fix = page.url().split("/").pop();
+    assert.equal((await server.api("GET", `/statements/${fix}`, undefined, a.key)).supersedes, st.id);
+    await page.goto(`/statements/${st.id}`);
+    await page.getByLabel(msg("en", "statement.reason")).fill("The facts changed.");
+    await page.getByRole("button", { name: msg("en", "smove.withdraw") }).click();
+    await page.getByRole("status").filter({ hasText: msg("en", "statement.moved") }).waitFor();
+    const after = await server.api("GET", `/statements/${st.id}`, undefined, a.key);
+    assert.equal(after.status, "withdrawn");
+    assert.equal(after.withdraw_reason, "The facts changed.");
+});

@@ -71,7 +71,7 @@ function movesFor(s, user) {
     if (me && !me.approved && s.status === "circulating") out.push("approve");
     if (drafter && s.status === "approved") out.push("schedule");
     if (drafter && (s.status === "approved" || s.status === "scheduled")) out.push("publish");
-    if (drafter && s.status === "published") out.push("withdraw");
+    if (drafter && s.status === "published") out.push("correct", "withdraw");
     return out;
 }
 
@@ -103,7 +103,11 @@ export class StatementPage extends Component {
         if (mv === "withdraw") body.reason = v.reason || "";
         this.setState({ busy: true, moveError: null, done: false });
         try {
-            await post(`/statements/${this.state.s.id}/${mv}`, body);
+            const made = await post(`/statements/${this.state.s.id}/${mv}`, body);
+            if (mv === "correct") {
+                navigate(`/statements/${made.id}`);  /* the new draft that will supersede this one */
+                return;
+            }
             await this.load();
             this.setState({ busy: false, done: true });
         } catch (moveError) {
