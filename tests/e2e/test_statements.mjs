@@ -1,7 +1,7 @@
 // Public attribution statements through the screens: a co-signer approves the version it
 // reads and the issuers' table says so; the drafter drafts one with the form, a bad
 // norm letter refused beside its field; an organization that is not an issuer does not
-// find the circulating statement.
+// find the circulating statement; the drafter corrects a published one and withdraws it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Server, launch, msg } from "./harness.mjs";
