@@ -17,11 +17,13 @@ typedef struct kz_opt {
     const char *help;
 } kz_opt;
 
-enum { KZ_MAX_OPTS = 32 };
+enum { KZ_MAX_OPTS = 32, KZ_MAX_REPEATS = 16 };
 
 typedef struct kz_args {
     const struct kz_cmd *cmd;
     const char *values[KZ_MAX_OPTS];  /* per option of cmd, after flags, env, defaults */
+    const char *given[KZ_MAX_OPTS][KZ_MAX_REPEATS]; /* every value given by flag, in order */
+    int n_given[KZ_MAX_OPTS];
     char **rest;                      /* positional arguments */
     int nrest;
 } kz_args;
@@ -38,6 +40,18 @@ typedef struct kz_cmd {
 
 /* The value of option name (NULL when unset; "1" for a given switch). */
 const char *kz_arg(const kz_args *a, const char *name);
+
+/* Writes n bytes to path through a temporary file and a rename, so that a reader never
+ * sees half a file; "-" or NULL is stdout. 0, or the exit status after printing why. */
+int kz_cli_write_out(const kz_args *a, const char *path, const char *data, size_t n);
+
+/* Reads a whole file (or stdin for "-") up to 256 MiB; kz_free it. NULL with err. */
+struct kz_err;
+char *kz_cli_slurp(const char *path, size_t *len, struct kz_err *err);
+
+/* Every value of an option given more than once on the command line (--public-key A
+ * --public-key B), in order; *n is 0 when it was not given. */
+const char *const *kz_arg_all(const kz_args *a, const char *name, size_t *n);
 
 /* Parses an option as an unsigned number in [min, max]; prints an error and returns -1
  * when it is not one. */
@@ -71,7 +85,8 @@ int kz_cli_id_list(const kz_args *a, const char *opt, struct kz_arena *ar, struc
 /* Subcommands (one file each). */
 extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_verify, kz_cmd_audit_head,
     kz_cmd_routes, kz_cmd_demo, kz_cmd_geo, kz_cmd_geodata_build, kz_cmd_geodata_info,
-    kz_cmd_request_export, kz_cmd_request_verify, kz_cmd_route, kz_cmd_import_csv, kz_cmd_export,
+    kz_cmd_request_export, kz_cmd_request_verify, kz_cmd_statement_export, kz_cmd_statement_verify,
+    kz_cmd_route, kz_cmd_import_csv, kz_cmd_export,
     kz_cmd_match, kz_cmd_stats_victims;
 /* STIX and MISP (cli_stix.c, cli_misp.c) */
 extern const kz_cmd kz_cmd_import_stix, kz_cmd_import_misp;

@@ -13,9 +13,11 @@
 #include "service/core/node.h"
 #include "service/directory/users.h"
 #include "service/requests/requests.h"
+#include "service/statements/statements.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { MINUTE_MS = 60 * 1000, HOUR_MS = 60 * MINUTE_MS, DAY_MS = 24 * HOUR_MS };
 
@@ -135,14 +137,6 @@ static kz_rc demo_users(kz_call *c, kz_demo_data *d, kz_arena *ar)
     return rc;
 }
 
-static const char *org_named(const kz_demo_data *d, const char *name)
-{
-    for (size_t i = 0; i < d->n_orgs; i++)
-        if (strcmp(d->orgs[i].org.name, name) == 0)
-            return d->orgs[i].org.id;
-    return NULL;
-}
-
 /* The moves the recipient makes; the sender makes the others. */
 static bool recipient_moves(int move)
 {
@@ -153,7 +147,7 @@ static bool recipient_moves(int move)
  * organization whose move it is), as if sent q->hours_ago. */
 static kz_rc demo_request(kz_call *c, const kz_demo_data *d, kz_demo_request *q)
 {
-    const char *from = org_named(d, q->from), *to = org_named(d, q->to);
+    const char *from = kz_demo_org_id(d, q->from), *to = kz_demo_org_id(d, q->to);
     if (!from || !to)
         return kz_fail(c->err, KZ_EINVAL, "requests", "no demo organization called %s", from ? q->to : q->from);
     q->request.to_organization = (char *)to;
@@ -179,6 +173,47 @@ static kz_rc demo_requests(kz_call *c, kz_demo_data *d)
     for (size_t i = 0; !rc && i < d->n_requests; i++)
         rc = demo_request(c, d, &d->requests[i]);
     c->who.org = node_org;
+    return rc;
+}
+
+/* The statement file: --statement, or statement.json beside --data when there is one
+ * (NULL: none). In ar. */
+static const char *statement_path(const kz_args *a, kz_arena *ar)
+{
+    const char *given = kz_arg(a, "statement"), *data = kz_arg(a, "data");
+    if (given)
+        return given;
+    const char *slash = strrchr(data, '/');
+    char *path = kz_arena_printf(ar, "%.*sstatement.json", slash ? (int)(slash - data + 1) : 0, data);
+    return path && access(path, R_OK) == 0 ? path : NULL;
+}
+
+/* One published statement: drafted by one demo organization, approved by it and each
+ * co-signer (as that organization, the node signing), then published. */
+static kz_rc demo_statement(kz_call *c, const kz_demo_data *d, const char *path)
+{
+    const char *drafter, *own = c->who.org;
+    char *content;
+    kz_statement_view v;
+    kz_statement_move_in none = {0};
+    kz_rc rc = kz_demo_statement_load(path, d, c->arena, &drafter, &content, c->err);
+    if (!rc) {
+        c->who.org = drafter;
+        rc = kz_svc_statement_create(c, content, strlen(content), &v);
+    }
+    if (!rc)
+        rc = kz_svc_statement_move(c, v.st.id, KZ_SM_CIRCULATE, &none, &v);
+    kz_statement_move_in approve = {.content_hash = rc ? NULL : v.st.content_hash};
+    for (size_t k = 0; !rc && k <= v.st.cosigners.n; k++) {
+        c->who.org = k ? v.st.cosigners.v[k - 1] : drafter;
+        rc = kz_svc_statement_move(c, v.st.id, KZ_SM_APPROVE, &approve, &v);
+    }
+    c->who.org = drafter;
+    if (!rc)
+        rc = kz_svc_statement_move(c, v.st.id, KZ_SM_PUBLISH, &none, &v);
+    c->who.org = own;
+    if (!rc)
+        printf("demo statement: %s (published, %zu co-signers)\n", v.st.id, v.st.cosigners.n);
     return rc;
 }
 
@@ -219,6 +254,9 @@ static int seed(const kz_args *a, const char *db, kz_demo_data *d, kz_arena *ar)
         rc = demo_users(&c, d, ar);
     if (!rc)
         rc = demo_requests(&c, d);
+    const char *statement = rc ? NULL : statement_path(a, ar);
+    if (statement)
+        rc = demo_statement(&c, d, statement);
     kz_node_close(node);
     if (rc)
         return kz_cli_error(a, "%s%s%s", err.field[0] ? err.field : "", err.field[0] ? ": " : "", err.msg);
@@ -249,6 +287,7 @@ static const kz_opt opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
     {"data", "FILE", "demo/directory.json", "the demo directory to load"},
+    {"statement", "FILE", NULL, "the demo statement (default: statement.json beside --data, when there is one)"},
     KZ_OPT_LOG,
     {0},
 };
@@ -258,7 +297,8 @@ const kz_cmd kz_cmd_demo = {
     "Like init, then loads the demo directory (states, organizations, contacts at .example\n"
     "domains) and a communication check sent a week ago with its answers, so that the\n"
     "statistics are not empty, a few open requests between states (so that My work is\n"
-    "not empty), and one user of the web interface per organization\n"
+    "not empty), one public attribution statement co-signed by three states and\n"
+    "published, and one user of the web interface per organization\n"
     "(\"demo user: EMAIL PASSWORD (ROLE, ORGANIZATION)\" lines). Prints the admin API key last.",
     opts, run, 0, 0,
 };

@@ -16,9 +16,7 @@
 
 enum { RECORD_MAX = 256 << 20 };
 
-/* Writes n bytes to path through a temporary file and a rename, so that a reader never
- * sees half a record; "-" or NULL is stdout. */
-static int write_out(const kz_args *a, const char *path, const char *data, size_t n)
+int kz_cli_write_out(const kz_args *a, const char *path, const char *data, size_t n)
 {
     if (!path || strcmp(path, "-") == 0)
         return fwrite(data, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : kz_cli_error(a, "cannot write stdout");
@@ -68,15 +66,14 @@ static int run_export(const kz_args *a)
     int status = rc ? kz_cli_error(a, "%s%s", err.msg,
                                    rc == KZ_ENOTFOUND && !as ? " (or it is not visible to the node's own "
                                                                "organization: give --as ORG, one of its sides)" : "")
-                    : write_out(a, kz_arg(a, "output"), out.p, out.len);
+                    : kz_cli_write_out(a, kz_arg(a, "output"), out.p, out.len);
     kz_buf_free(&out);
     kz_arena_free(&ar);
     kz_node_close(node);
     return status;
 }
 
-/* Reads a whole file (or stdin for "-") up to RECORD_MAX bytes. */
-static char *slurp(const char *path, size_t *len, kz_err *err)
+char *kz_cli_slurp(const char *path, size_t *len, kz_err *err)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
@@ -110,7 +107,7 @@ static int run_verify(const kz_args *a)
     kz_err err;
     kz_err_clear(&err);
     size_t len = 0;
-    char *text = slurp(path, &len, &err);
+    char *text = kz_cli_slurp(path, &len, &err);
     if (!text)
         return kz_cli_error(a, "%s", err.msg);
     kz_record_report rep;

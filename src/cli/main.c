@@ -14,9 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { NAME_WIDTH = 17 };  /* the longest name ("statement export") keeps two spaces before its summary */
+
 static const kz_cmd *const commands[] = {
     &kz_cmd_init, &kz_cmd_serve, &kz_cmd_demo, &kz_cmd_audit_verify, &kz_cmd_audit_head, &kz_cmd_request_export,
-    &kz_cmd_request_verify, &kz_cmd_routes, &kz_cmd_geo, &kz_cmd_geodata_build,
+    &kz_cmd_request_verify, &kz_cmd_statement_export, &kz_cmd_statement_verify, &kz_cmd_routes,
+    &kz_cmd_geo, &kz_cmd_geodata_build,
     &kz_cmd_geodata_info, &kz_cmd_route, &kz_cmd_import_csv, &kz_cmd_import_stix, &kz_cmd_import_misp,
     &kz_cmd_export, &kz_cmd_match, &kz_cmd_stats_victims, &kz_cmd_user_add, &kz_cmd_user_reset,
     &kz_cmd_key_create, &kz_cmd_backup, &kz_cmd_restore, &kz_cmd_version,
@@ -43,6 +46,13 @@ const char *kz_arg(const kz_args *a, const char *name)
 {
     int i = opt_index(a->cmd, name, strlen(name));
     return i < 0 ? NULL : a->values[i];
+}
+
+const char *const *kz_arg_all(const kz_args *a, const char *name, size_t *n)
+{
+    int i = opt_index(a->cmd, name, strlen(name));
+    *n = i < 0 ? 0 : a->n_given[i] ? (size_t)a->n_given[i] : a->values[i] ? 1 : 0;
+    return i < 0 ? NULL : a->n_given[i] ? a->given[i] : &a->values[i];
 }
 
 static void vreport(const kz_args *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -123,7 +133,7 @@ static void usage(FILE *f)
                "Kizuna: points of contact, incident sharing and requests between states.\n\n"
                "Commands:\n");
     for (int i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
+        fprintf(f, "  %-*s %s\n", NAME_WIDTH, commands[i]->name, commands[i]->summary);
     fprintf(f, "\nRun 'kizuna COMMAND --help' for a command's options. Each option comes from its flag, else its\n"
                "KIZUNA_* variable, else the configuration file (--config FILE or KIZUNA_CONFIG), else its default.\n");
 }
@@ -161,7 +171,7 @@ static int group_usage(int argc, char **argv)
     size_t len = strlen(word);
     for (int i = 0; i < NCOMMANDS; i++)
         if (strncmp(commands[i]->name, word, len) == 0 && commands[i]->name[len] == ' ')
-            fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
+            fprintf(f, "  %-*s %s\n", NAME_WIDTH, commands[i]->name, commands[i]->summary);
     fprintf(f, "\nRun 'kizuna %s %s --help' for its options.\n", word, strcmp(word, "import") == 0 ? "FORMAT" : "SUBCOMMAND");
     return asked ? 0 : 2;
 }
@@ -231,6 +241,10 @@ static int parse(const kz_cmd *c, int argc, char **argv, kz_args *a, kz_arena *a
             a->values[k] = argv[++i];
         else
             return kz_cli_usage_error(a, "%s needs a value (%s)", s, c->opts[k].arg);
+        if (c->opts[k].arg && a->n_given[k] == KZ_MAX_REPEATS)
+            return kz_cli_usage_error(a, "%s is given more than %d times", s, KZ_MAX_REPEATS);
+        if (c->opts[k].arg)
+            a->given[k][a->n_given[k]++] = a->values[k];
     }
     int status = config && config[0] ? kz_cli_config_load(a, commands, NCOMMANDS, config, from_file, ar) : 0;
     if (status)

@@ -3,9 +3,12 @@
 #include "codec/demo.h"
 
 #include "codec/json_fields.h"
+#include "util/alloc.h"
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static kz_rc load_contact(json_t *jc, kz_arena *a, kz_demo_contact *dc, kz_err *err)
 {
@@ -131,6 +134,44 @@ kz_rc kz_demo_load(const char *path, kz_arena *a, kz_demo_data *out, kz_err *err
         }
     }
 done:
+    json_decref(root);
+    return rc;
+}
+
+const char *kz_demo_org_id(const kz_demo_data *d, const char *name)
+{
+    for (size_t i = 0; name && i < d->n_orgs; i++)
+        if (strcmp(d->orgs[i].org.name, name) == 0)
+            return d->orgs[i].org.id;
+    return NULL;
+}
+
+kz_rc kz_demo_statement_load(const char *path, const kz_demo_data *d, kz_arena *a, const char **drafter,
+                             char **content, kz_err *err)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return kz_fail(err, KZ_EIO, NULL, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    json_t *names = json_object_get(root, "cosigners"), *body = json_object_get(root, "content");
+    json_t *ids = json_array();
+    const char *name = json_string_value(json_object_get(root, "drafter"));
+    kz_rc rc = json_is_object(body) && json_is_array(names) && ids ? KZ_OK
+               : kz_fail(err, KZ_EINVAL, NULL, "%s: needs drafter, cosigners and content", path);
+    if (!rc && !(*drafter = kz_demo_org_id(d, name)))
+        rc = kz_fail(err, KZ_EINVAL, "drafter", "%s: no demo organization '%.80s'", path, name ? name : "");
+    for (size_t i = 0; !rc && i < json_array_size(names); i++) {
+        const char *id = kz_demo_org_id(d, json_string_value(json_array_get(names, i)));
+        rc = id ? (json_array_append_new(ids, json_string(id)) ? KZ_ENOMEM : KZ_OK)
+                : kz_fail(err, KZ_EINVAL, "cosigners", "%s: cosigners[%zu] is no demo organization", path, i);
+    }
+    char *text = NULL;
+    if (!rc && !json_object_set(body, "cosigners", ids))
+        text = json_dumps(body, JSON_COMPACT);
+    if (!rc && !(text && (*content = kz_arena_strdup(a, text))))
+        rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    kz_free_libc(text);
+    json_decref(ids);
     json_decref(root);
     return rc;
 }

@@ -46,4 +46,14 @@ typedef struct kz_demo_data {
  * field on bad data, KZ_EIO when the file cannot be read. */
 kz_rc kz_demo_load(const char *path, kz_arena *a, kz_demo_data *out, kz_err *err);
 
+/* The id the demo organization called name was created with, or NULL. */
+const char *kz_demo_org_id(const kz_demo_data *d, const char *name);
+
+/* The demo's statement (demo/statement.json): the drafting organization's id and the
+ * content as JSON text, its co-signers' names turned into the ids d's organizations were
+ * created with. KZ_EINVAL naming an organization that d does not have; KZ_EIO when the
+ * file cannot be read. In a. */
+kz_rc kz_demo_statement_load(const char *path, const kz_demo_data *d, kz_arena *a, const char **drafter,
+                             char **content, kz_err *err);
+
 #endif

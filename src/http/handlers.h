@@ -49,6 +49,20 @@ kz_rc kz_h_schedule_get(kz_req *r);
 kz_rc kz_h_schedule_list(kz_req *r);
 kz_rc kz_h_schedule_delete(kz_req *r);
 
+/* http_statements.c */
+kz_rc kz_h_statement_vocabulary(kz_req *r);
+kz_rc kz_h_statement_create(kz_req *r);
+kz_rc kz_h_statement_from_incident(kz_req *r);
+kz_rc kz_h_statement_list(kz_req *r);
+kz_rc kz_h_statement_get(kz_req *r);
+kz_rc kz_h_statement_update(kz_req *r);
+kz_rc kz_h_statement_move(kz_req *r);
+kz_rc kz_h_statement_export(kz_req *r);
+kz_rc kz_h_statement_stix(kz_req *r);
+kz_rc kz_h_statement_stats(kz_req *r);
+kz_rc kz_h_feed_statements_json(kz_req *r);
+kz_rc kz_h_feed_statements_atom(kz_req *r);
+
 /* http_requests.c */
 kz_rc kz_h_request_kinds(kz_req *r);
 kz_rc kz_h_request_create(kz_req *r);

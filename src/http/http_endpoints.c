@@ -57,6 +57,18 @@ const kz_endpoint kz_endpoints[] = {
 
     {"GET", V1 "/stats/requests", kz_h_request_stats, 0, "per counterpart state: share acknowledged in time, median times to acknowledge and answer, open, overdue: box, since"},
 
+    {"GET", V1 "/statement-vocabulary", kz_h_statement_vocabulary, 0, "the confidence yardstick, the bases and the moves of statements"},
+    {"POST", V1 "/statements", kz_h_statement_create, J, "draft a public attribution statement from the caller's organization (analyst, admin)"},
+    {"GET", V1 "/statements", kz_h_statement_list, 0, "statements the caller may see (embargoed ones only by their issuers): status, norm, organization, q"},
+    {"GET", V1 "/statements/{id}", kz_h_statement_get, 0, "one statement with its issuers and signatures"},
+    {"PATCH", V1 "/statements/{id}", kz_h_statement_update, J, "change a draft, circulating or approved statement: a new version, earlier approvals void (its drafter)"},
+    {"GET", V1 "/statements/{id}/export", kz_h_statement_export, 0, "the statement with every version and signature, for kizuna statement verify"},
+    {"GET", V1 "/statements/{id}/stix", kz_h_statement_stix, 0, "the statement as a STIX 2.1 bundle"},
+    {"POST", V1 "/statements/{id}/{move}", kz_h_statement_move, J, "circulate, approve, schedule, publish, correct or withdraw"},
+    {"GET", V1 "/stats/statements", kz_h_statement_stats, 0, "visible statements counted by status"},
+    {"GET", "/feeds/statements.json", kz_h_feed_statements_json, 0, "published statements as JSON Feed 1.1"},
+    {"GET", "/feeds/statements.atom", kz_h_feed_statements_atom, 0, "published statements as Atom"},
+
     {"GET", V1 "/settings", kz_h_settings_get, 0, "node settings with their values and defaults"},
     {"PATCH", V1 "/settings", kz_h_settings_update, J, "change node settings, null restores a default (admin)"},
 
@@ -70,6 +82,7 @@ const kz_endpoint kz_endpoints[] = {
     {"POST", V1 "/incidents/{id}/timeline", kz_h_timeline_add, J, "add a note to an incident's timeline (analyst, admin)"},
     {"GET", V1 "/incidents/{id}/indicators", kz_h_incident_indicators, 0, "the indicators linked to an incident"},
     {"GET", V1 "/incidents/{id}/audience", kz_h_incident_audience, 0, "the organizations the TLP policy lets see an incident (as far as the caller is shown its recipients)"},
+    {"POST", V1 "/incidents/{id}/statement", kz_h_statement_from_incident, J, "start a statement draft from an incident: its publishable indicators as the annex, the norms of the requests about it (analyst, admin)"},
     {"GET", V1 "/stats/incidents", kz_h_incident_stats, 0, "visible incidents counted by status, class, type, sector, impact and tlp"},
 
     {"POST", V1 "/indicators/bulk", kz_h_indicator_bulk, J | B, "up to 10,000 indicators, all or nothing (analyst, admin)"},

@@ -18,7 +18,7 @@
 enum { STATIC_MAX_BYTES = 16 * 1024 * 1024 };
 
 /* Paths that belong to the API: never a file, never the fallback. */
-static const char *const api_prefixes[] = {"/api", "/taxii2", NULL};
+static const char *const api_prefixes[] = {"/api", "/taxii2", "/feeds", NULL};
 
 const char *const kz_static_vendor_packages[] = {"preact", "htm", NULL};
 

@@ -171,13 +171,18 @@ static json_t *collection_json(const kz_taxii_collection *c)
         "Shared with the source and the named recipient organizations only",
         "Shared with the named recipients only",
     };
-    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:[s]}", "id", c->id, "title", titles[c->tlp], "description",
-                     what[c->tlp], "can_read", c->can_read, "can_write", c->can_write, "media_types", STIX_TYPE);
+    bool statements = c->tlp < 0;
+    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:[s]}", "id", c->id, "title",
+                     statements ? "Public attribution statements" : titles[c->tlp], "description",
+                     statements ? "Published attribution statements: reports, their other languages, the "
+                                  "co-signers' opinions and the annexes' indicators"
+                                : what[c->tlp],
+                     "can_read", c->can_read, "can_write", c->can_write, "media_types", STIX_TYPE);
 }
 
 kz_rc kz_h_taxii_collections(kz_req *r)
 {
-    kz_taxii_collection cols[5];
+    kz_taxii_collection cols[KZ_TAXII_COLLECTIONS];
     size_t n;
     kz_rc rc = negotiate(r);
     if (!rc)
@@ -365,7 +370,7 @@ static kz_rc next_param(kz_req *r, kz_taxii_filter *f)
     int used = 0;
     errno = 0;
     if (strlen(v) > 80 || sscanf(v, "%lld-%c-%16llx-%16[0-9a-f]%n", &added, &kind, &sealed, tag, &used) != 4 ||
-        errno || (size_t)used != strlen(v) || added < 0 || !strchr("irsxmok", kind))
+        errno || (size_t)used != strlen(v) || added < 0 || !strchr("irsxmokt", kind))
         return kz_fail(&r->err, KZ_EINVAL, "next", "next must be a value from a previous page");
     uint64_t row = kz_cursor_open(sealed);
     long long n = (long long)row;

@@ -42,6 +42,11 @@ kz_rc kz_store_request_list(kz_db *db, const kz_request_filter *f, kz_request_vi
                             void *ctx, const kz_page *pg, kz_arena *a, kz_request_page *out,
                             kz_err *err);
 
+/* The ids of the requests linking to ref as a `type` ("incident"), oldest first; in a.
+ * No visibility here: the caller asks kz_request_visible of each. */
+kz_rc kz_store_requests_linking(kz_db *db, const char *type, const char *ref, kz_arena *a, kz_strlist *out,
+                                kz_err *err);
+
 /* Replaces the links of one type ("incident" or "indicator") of a request. */
 kz_rc kz_store_request_links_set(kz_db *db, const char *request_id, const char *type,
                                  const kz_strlist *refs, kz_err *err);

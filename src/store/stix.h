@@ -90,7 +90,8 @@ typedef struct kz_taxii_filter {
  * 'o' organization (as an identity), 'k' a kept identity or marking definition that
  * an object of the page's label the viewer may see refers to (its text served as kept),
  * 'm' the label's marking definition (n 0), or its TLP 1.0 one (n 1) where a text names
- * that. */
+ * that, 't' an object of a statement (the statements collection,
+ * service/statements/statements.h). */
 typedef struct kz_taxii_row {
     char kind;
     int64_t n;

@@ -399,6 +399,28 @@ static const migration migrations[] = {
      "DROP INDEX stix_objects_listing;"
      "CREATE INDEX stix_objects_listing ON stix_objects(kz_n, kz_kind, id, modified, version, spec_version, type,"
      "  tlp, source, recipients, allow_clients, kz_id, replaces, created_by, date_added, marking_refs);"},
+    {"public attribution statements: statements, their versions, co-signers' signatures",
+     /* content: the canonical JSON co-signers sign (codec/statement.h); cosigners
+      * newline-joined organization ids; versions and signatures are append-only */
+     "CREATE TABLE statements ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  organization TEXT NOT NULL REFERENCES organizations(id), status TEXT NOT NULL,"
+     "  version INTEGER NOT NULL, content TEXT NOT NULL, content_hash TEXT NOT NULL, title TEXT NOT NULL,"
+     "  cosigners TEXT, publish_at INTEGER, supersedes TEXT, superseded_by TEXT,"
+     "  withdrawn_at INTEGER, withdraw_reason TEXT, withdraw_signature TEXT);"
+     "CREATE TABLE statement_versions ("
+     "  statement TEXT NOT NULL REFERENCES statements(id), version INTEGER NOT NULL,"
+     "  content TEXT NOT NULL, content_hash TEXT NOT NULL, created INTEGER NOT NULL,"
+     "  PRIMARY KEY (statement, version)) WITHOUT ROWID;"
+     "CREATE TABLE statement_signatures ("
+     "  statement TEXT NOT NULL REFERENCES statements(id), organization TEXT NOT NULL,"
+     "  version INTEGER NOT NULL, content_hash TEXT NOT NULL, signed_at INTEGER NOT NULL,"
+     "  actor TEXT, signature TEXT NOT NULL,"
+     "  PRIMARY KEY (statement, organization, version)) WITHOUT ROWID;"
+     "CREATE TRIGGER statement_versions_append_only BEFORE UPDATE ON statement_versions"
+     "  BEGIN SELECT RAISE(ABORT, 'statement versions are append-only'); END;"
+     "CREATE TRIGGER statement_signatures_append_only BEFORE UPDATE ON statement_signatures"
+     "  BEGIN SELECT RAISE(ABORT, 'statement signatures are append-only'); END;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

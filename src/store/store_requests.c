@@ -432,3 +432,21 @@ kz_rc kz_store_request_facts(kz_db *db, void (*fn)(void *ctx, const kz_request_f
     kz__done(s);
     return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
 }
+
+kz_rc kz_store_requests_linking(kz_db *db, const char *type, const char *ref, kz_arena *a, kz_strlist *out,
+                                kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT group_concat(id, char(10)) FROM (SELECT r.id FROM request_links l"
+                                   " JOIN requests r ON r.n = l.request_n WHERE l.type = ?1 AND l.ref = ?2"
+                                   " ORDER BY r.n)", err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_text(s, 1, type);
+    kz__bind_text(s, 2, ref);
+    int rc = sqlite3_step(s);
+    int bad = rc == SQLITE_ROW ? kz__col_list(s, 0, out, a) : 0;
+    kz__done(s);
+    if (bad)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    return rc == SQLITE_ROW ? KZ_OK : kz__sqlerr(db, rc, err);
+}

@@ -125,3 +125,25 @@ kz_rc kz_store_victim_counts(kz_db *db, const kz_viewer *v, kz_period period, kz
     kz__done(s);
     return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
 }
+
+kz_rc kz_store_incident_victims(kz_db *db, const kz_viewer *v, const char *incident, int64_t *victims,
+                                int64_t *first_day, int64_t *last_day, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT COUNT(DISTINCT v.victim), MIN(v.day), MAX(v.day)"
+                                   " FROM indicator_incidents ii JOIN indicators i ON i.id = ii.indicator"
+                                   " JOIN match_victims v ON v.indicator = i.id"
+                                   " WHERE ii.incident = ?2 AND kz_visible(?1, 'red', v.observer, NULL, 0)"
+                                   " AND kz_visible(?1, i.tlp, i.source, i.recipients, i.allow_clients)", err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_viewer(s, 1, v);
+    kz__bind_text(s, 2, incident);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *victims = sqlite3_column_int64(s, 0);
+        *first_day = sqlite3_column_int64(s, 1);
+        *last_day = sqlite3_column_int64(s, 2);
+    }
+    kz__done(s);
+    return rc == SQLITE_ROW ? KZ_OK : kz__sqlerr(db, rc, err);
+}

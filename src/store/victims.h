@@ -38,4 +38,9 @@ kz_rc kz_store_victim_counts(kz_db *db, const kz_viewer *v, kz_period period, kz
                              int64_t from, int64_t to, kz_arena *a, kz_victim_count **out,
                              size_t *n, kz_err *err);
 
+/* The distinct victims the viewer may count behind the indicators of one incident, and
+ * the first and last day they were seen (0 when none). */
+kz_rc kz_store_incident_victims(kz_db *db, const kz_viewer *v, const char *incident, int64_t *victims,
+                                int64_t *first_day, int64_t *last_day, kz_err *err);
+
 #endif

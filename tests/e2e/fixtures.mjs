@@ -1,6 +1,6 @@
 // The world the browser tests work in: three organizations of three states, a user and
 // an API key of each, contacts, an AMBER incident the first shares with the second only,
-// and a sent request between the two. Users sign in with sessions, as in a browser.
+// a sent request between the two, and a statement the first circulates to the second. Users sign in with sessions, as in a browser.
 import { msg, newPage } from "./harness.mjs";
 
 export async function seed(server) {
@@ -28,7 +28,13 @@ export async function seed(server) {
         incidents: [incident.id] }, a.key);
     await server.api("POST", `/requests/${request.id}/send`, {}, a.key);
     const check = await server.api("POST", "/checks", { state: "SG", deadline_hours: 24 }, a.key);
-    return { a, b, c, admin, contact, incident, request, check };
+    const statement = await server.api("POST", "/statements", { title: "Joint statement on the port ransomware",
+        text: { en: "We attribute the port ransomware to a fictitious group.", ja: "港湾のランサムウェアを架空のグループによるものと判断します。" },
+        confidence: "highly likely", norms: ["f", "h"], cosigners: [b.org.id],
+        issuer_texts: { [b.org.id]: { en: "Singapore adds its own words to the joint text." } },
+        annex: [{ type: "domain", value: "lantern.example", tlp: "clear" }] }, a.key);
+    await server.api("POST", `/statements/${statement.id}/circulate`, {}, a.key);
+    return { a, b, c, admin, contact, incident, request, check, statement };
 }
 
 export const PASSWORD = "correct horse battery staple";

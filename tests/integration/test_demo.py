@@ -49,6 +49,15 @@ def test_demo_database_serves_the_tour(tmp_path):
         assert any(r["status"] == "acknowledged" for r in inbox) and any(r["status"] == "sent" for r in inbox)
         assert all("acknowledge" in web.get(f"{c.base}/api/v1/requests/{r['id']}", timeout=10).json()["moves"]
                    for r in inbox if r["status"] == "sent"), "they wait for the Japanese CSIRT's move"
+        # one published statement, co-signed: every issuer approved the version published
+        demo = json.loads((ROOT / "demo" / "statement.json").read_text())
+        statements = c.get("/statements").json()["items"]
+        assert [s["title"] for s in statements] == [demo["content"]["title"]]
+        st = statements[0]
+        assert st["status"] == "published" and set(st["text"]) == {"en", "ja"}
+        assert len(st["issuers"]) == 1 + len(demo["cosigners"]) and all(i["approved"] for i in st["issuers"])
+        feed = c.get(f"{c.base}/feeds/statements.json").json()
+        assert [i["id"] for i in feed["items"]] == [f"urn:uuid:{st['id']}"]
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0

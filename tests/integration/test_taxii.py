@@ -104,8 +104,9 @@ def test_discovery_root_and_media_types(server):
 def test_authentication_basic_bearer_and_refusals(server):
     org = server.org("CSIRT Basic", "FR")
     analyst = server.client(org["id"])
-    assert len(Taxii(server.base, analyst.key).collections()) == 5
-    assert len(Taxii(server.base, analyst.key, basic=False).collections()) == 5
+    # one per TLP label, and the public attribution statements' own (test_statements.py)
+    assert len(Taxii(server.base, analyst.key).collections()) == 6
+    assert len(Taxii(server.base, analyst.key, basic=False).collections()) == 6
     r = Taxii(server.base).get("/taxii2/api/collections/")
     body = assert_taxii_error(r, 401)
     assert "Basic" in r.headers["WWW-Authenticate"]
@@ -120,7 +121,8 @@ def test_authentication_basic_bearer_and_refusals(server):
 def test_public_node_serves_the_clear_collection_only(make_server):
     s = make_server(extra_args=["--public"])
     cols = Taxii(s.base).collections()
-    assert list(cols) == ["TLP:CLEAR"] and cols["TLP:CLEAR"]["can_write"] is False
+    assert list(cols) == ["TLP:CLEAR", "Public attribution statements"] and cols["TLP:CLEAR"]["can_write"] is False
+    assert cols["Public attribution statements"]["can_write"] is False
 
 
 def test_post_envelope_then_read_it_back(server):

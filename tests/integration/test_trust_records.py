@@ -538,6 +538,12 @@ def undo_misp_feeds(con):
             con.execute(f"ALTER TABLE {table} DROP COLUMN {col}")
 
 
+def undo_statements(con):
+    """What the statements migration (after MISP feeds) added, taken out again."""
+    for table in ("statement_signatures", "statement_versions", "statements"):
+        con.execute(f"DROP TABLE {table}")
+
+
 def make_legacy(db, sign_key=True):
     """Turns a database into one from before key files (schema 5): the secrets back in
     meta (without sign_key, from before signing keys too), no public key row, no
@@ -550,6 +556,7 @@ def make_legacy(db, sign_key=True):
         con.execute("INSERT INTO meta VALUES ('node_sign_key', ?)", (keys["sign-key"],))
     con.execute("DELETE FROM meta WHERE key = 'node_sign_pk'")
     con.execute("ALTER TABLE audit DROP COLUMN sig")
+    undo_statements(con)
     undo_misp_feeds(con)
     undo_stix_fidelity(con)
     # and nothing of the later migrations (schema 8: the web interface's user accounts)

@@ -134,6 +134,38 @@ static void recipients_are_shown_to_the_source_only(void **state)
     assert_int_equal(kz_tlp_recipients_shown(&admin, &o, shown), 0);
 }
 
+/* The embargo of statements: issuers always, everyone else from publish_at on, at once. */
+static void statements_are_embargoed_until_their_time(void **state)
+{
+    (void)state;
+    char *cosigners[] = {"org-recipient"};
+    kz_statement s = {.organization = "org-source", .cosigners = {cosigners, 1}};
+    kz_viewer source = viewer(SOURCE), cosigner = viewer(RECIPIENT), other = viewer(OTHER_MEMBER);
+    kz_viewer admin = viewer(OTHER_ADMIN), anon = viewer(ANONYMOUS), forged = {NULL, "org-source", -1};
+    for (int st = KZ_ST_DRAFT; st <= KZ_ST_WITHDRAWN; st++) {
+        s.status = st;
+        s.publish_at = st == KZ_ST_SCHEDULED ? 1000 : 0;
+        bool public = st >= KZ_ST_PUBLISHED;
+        assert_true(kz_statement_visible(&source, &s, 999));
+        assert_true(kz_statement_visible(&cosigner, &s, 999));
+        assert_int_equal(kz_statement_visible(&other, &s, 999), public);
+        assert_int_equal(kz_statement_visible(&admin, &s, 999), public);  /* no exception for admins */
+        assert_int_equal(kz_statement_visible(&anon, &s, 999), public);
+        assert_int_equal(kz_statement_visible(&forged, &s, 999), public);  /* an org without a key is nobody */
+        /* the moment publish_at comes, a scheduled statement is everyone's */
+        assert_int_equal(kz_statement_visible(&other, &s, 1000), public || st == KZ_ST_SCHEDULED);
+        assert_int_equal(kz_statement_visible(&anon, &s, 1000), public || st == KZ_ST_SCHEDULED);
+    }
+    s.status = KZ_ST_SCHEDULED;
+    s.publish_at = 1000;
+    assert_int_equal(kz_statement_shown(&s, 999), KZ_ST_SCHEDULED);
+    assert_int_equal(kz_statement_shown(&s, 1000), KZ_ST_PUBLISHED);
+    /* the annex: the drafter is the source, the co-signers the recipients */
+    kz_tlp_subject amber = kz_statement_annex_subject(&s, KZ_TLP_AMBER);
+    assert_true(kz_tlp_visible(&cosigner, &amber));
+    assert_false(kz_tlp_visible(&other, &amber));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +175,7 @@ int main(void)
         cmocka_unit_test(without_recipients_only_the_source_sees_above_green),
         cmocka_unit_test(amber_reaches_clients_only_when_the_source_allows),
         cmocka_unit_test(unknown_labels_fail_closed),
+        cmocka_unit_test(statements_are_embargoed_until_their_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@ import { OrgList, OrgNew, OrgEdit } from "./views/organizations.js";
 import { ImportPage } from "./views/files.js";
 import { CheckList, CheckNew, CheckPage } from "./views/checks.js";
 import { Statistics } from "./views/stats.js";
+import { StatementList, StatementPage, StatementNew } from "./views/statements.js";
 import { AdminUsers, AdminKeys, AdminSettings, AdminAudit } from "./views/admin.js";
 import { NotFound } from "./views/notfound.js";
 
@@ -40,6 +41,9 @@ const ROUTES = [
     { path: "/checks", view: CheckList, nav: "checks" },
     { path: "/checks/new", view: CheckNew, nav: "checks" },
     { path: "/checks/:id", view: CheckPage, nav: "checks" },
+    { path: "/statements", view: StatementList, nav: "statements" },
+    { path: "/statements/new", view: StatementNew, nav: "statements" },
+    { path: "/statements/:id", view: StatementPage, nav: "statements" },
     { path: "/statistics", view: Statistics, nav: "statistics" },
     { path: "/admin", view: AdminUsers, nav: "admin" },
     { path: "/admin/users", view: AdminUsers, nav: "admin" },
@@ -48,7 +52,7 @@ const ROUTES = [
     { path: "/admin/audit", view: AdminAudit, nav: "admin" },
 ];
 const NAV = [["home", "/"], ["requests", "/requests"], ["incidents", "/incidents"], ["indicators", "/indicators"],
-    ["directory", "/directory"], ["checks", "/checks"], ["statistics", "/statistics"], ["admin", "/admin/users", "admin"]];
+    ["directory", "/directory"], ["checks", "/checks"], ["statements", "/statements"], ["statistics", "/statistics"], ["admin", "/admin/users", "admin"]];
 const LANGUAGE_KEY = "kizuna.language";
 
 class App extends Component {

@@ -8,6 +8,7 @@
 #include "service/core/notify.h"
 #include "service/core/outbox.h"
 #include "service/requests/requests.h"
+#include "service/statements/statements.h"
 #include "util/log.h"
 
 #include <pthread.h>
@@ -29,6 +30,7 @@ static const struct {
     {"request_escalations", kz_svc_request_escalate_due},
     {"request_warnings", kz_svc_request_warn_due},
     {"session_purge", kz_svc_sessions_purge},
+    {"statement_releases", kz_svc_statement_release_due},
     {"mail_outbox", kz_svc_outbox_deliver},  /* last: sends what the duties above wrote */
 };
 

@@ -1,4 +1,4 @@
-/* The TLP 2.0 visibility decision (rules in tlp.h). */
+/* The TLP 2.0 visibility decision and the embargo of statements (rules in tlp.h). */
 #include "service/core/tlp.h"
 
 #include <string.h>
@@ -63,4 +63,27 @@ size_t kz_tlp_recipients_shown(const kz_viewer *v, const kz_tlp_subject *o, cons
         if (source || (v->org && same_org(v->org, o->recipients[i])))
             shown[n++] = o->recipients[i];
     return n;
+}
+
+bool kz_statement_issuer(const kz_statement *s, const char *org)
+{
+    if (same_org(org, s->organization))
+        return true;
+    for (size_t i = 0; i < s->cosigners.n; i++)
+        if (same_org(org, s->cosigners.v[i]))
+            return true;
+    return false;
+}
+
+bool kz_statement_visible(const kz_viewer *v, const kz_statement *s, kz_time now)
+{
+    if (v->key_id && v->org && kz_statement_issuer(s, v->org))
+        return true;
+    int shown = kz_statement_shown(s, now);
+    return shown == KZ_ST_PUBLISHED || shown == KZ_ST_CORRECTED || shown == KZ_ST_WITHDRAWN;
+}
+
+kz_tlp_subject kz_statement_annex_subject(const kz_statement *s, int tlp)
+{
+    return (kz_tlp_subject){tlp, s->organization, (const char *const *)s->cosigners.v, s->cosigners.n, false};
 }

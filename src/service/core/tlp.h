@@ -5,6 +5,7 @@
 #ifndef KZ_SERVICE_TLP_H
 #define KZ_SERVICE_TLP_H
 
+#include "model/statement.h"
 #include "model/tlp.h"
 #include "service/core/call.h"
 
@@ -41,5 +42,22 @@ bool kz_tlp_narrows(const kz_tlp_subject *before, const kz_tlp_subject *after);
  * object, not the list of who else holds it). Fills shown (room for o->n_recipients)
  * and returns how many. Pure; thread-safe. */
 size_t kz_tlp_recipients_shown(const kz_viewer *v, const kz_tlp_subject *o, const char **shown);
+
+/* Public attribution statements (model/statement.h): may v see statement s at time now?
+ * Its issuers (the drafting organization and the invited co-signers) always; everyone
+ * else, anonymous callers included, only once it is public: published, corrected or
+ * withdrawn, or scheduled with its publish_at come. Until then — the embargo — it is
+ * invisible to them on every read path (API, search, counts, feeds, TAXII, exports),
+ * which all ask this function; at publish_at it appears on all of them at once. Its
+ * annex's indicators are then shown each under its own label (kz_statement_annex_subject).
+ * Pure; thread-safe. */
+bool kz_statement_visible(const kz_viewer *v, const kz_statement *s, kz_time now);
+
+/* Is org one of s's issuers (drafter or co-signer)? */
+bool kz_statement_issuer(const kz_statement *s, const char *org);
+
+/* The TLP subject of an indicator of s's annex labelled tlp: the drafter as source, the
+ * co-signers as recipients. */
+kz_tlp_subject kz_statement_annex_subject(const kz_statement *s, int tlp);
 
 #endif

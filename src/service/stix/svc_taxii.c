@@ -9,6 +9,7 @@
 
 #include "service/directory/orgs.h"
 #include "service/sharing/sharing.h"
+#include "service/statements/statements.h"
 #include "service/stix/stix_export.h"
 
 #include <string.h>
@@ -21,8 +22,9 @@ static const char *const collection_ids[5] = {
     [KZ_TLP_AMBER_STRICT] = "5b0d4c1e-8f6a-4c39-9a51-0c3f2b7d6e04",
     [KZ_TLP_RED] = "5b0d4c1e-8f6a-4c39-9a51-0c3f2b7d6e05",
 };
+static const char statements_id[] = "5b0d4c1e-8f6a-4c39-9a51-0c3f2b7d6e10";
 
-kz_rc kz_svc_taxii_collections(kz_call *c, kz_taxii_collection out[5], size_t *n)
+kz_rc kz_svc_taxii_collections(kz_call *c, kz_taxii_collection out[KZ_TAXII_COLLECTIONS], size_t *n)
 {
     kz_rc rc = kz__sharing_read(c);
     *n = 0;
@@ -34,12 +36,13 @@ kz_rc kz_svc_taxii_collections(kz_call *c, kz_taxii_collection out[5], size_t *n
             break;
         out[(*n)++] = (kz_taxii_collection){collection_ids[t], t, true, member && c->who.role >= KZ_ROLE_ANALYST};
     }
+    out[(*n)++] = (kz_taxii_collection){statements_id, -1, true, false};
     return KZ_OK;
 }
 
 kz_rc kz_svc_taxii_collection(kz_call *c, const char *id, kz_taxii_collection *out)
 {
-    kz_taxii_collection all[5];
+    kz_taxii_collection all[KZ_TAXII_COLLECTIONS];
     size_t n;
     kz_rc rc = kz_svc_taxii_collections(c, all, &n);
     if (rc)
@@ -133,6 +136,8 @@ kz_rc kz_svc_taxii_list(kz_call *c, const kz_taxii_collection *col, kz_taxii_fil
     kz_rc rc = kz__sharing_read(c);
     if (rc)
         return rc;
+    if (col->tlp < 0)
+        return kz_svc_statement_taxii(c, f, with_objects, out);
     f->tlp = col->tlp;
     f->marking_id = kz_stix_tlp_marking[col->tlp];
     f->marking_created = KZ_STIX_TLP2_CREATED;

@@ -1,7 +1,8 @@
 /* The TAXII 2.1 collections built on STIX in and out (svc_taxii.c).
  *
  * TAXII: one collection per TLP label; its objects are the caller's visible indicators,
- * incidents, sightings and kept objects of that label. */
+ * incidents, sightings and kept objects of that label. And one of its own for public
+ * attribution statements (service/statements/statements.h), read-only. */
 #ifndef KZ_SERVICE_TAXII_H
 #define KZ_SERVICE_TAXII_H
 
@@ -10,13 +11,15 @@
 
 /* The collections the caller may read: every label for members, CLEAR only for callers
  * without a key on a node that publishes CLEAR. can_write: analysts and admins. */
+enum { KZ_TAXII_COLLECTIONS = 6 };  /* the five labels, then statements */
+
 typedef struct kz_taxii_collection {
     const char *id;              /* a fixed UUID per label */
-    int tlp;
+    int tlp;                     /* -1 for the statements collection */
     bool can_read, can_write;
 } kz_taxii_collection;
 
-kz_rc kz_svc_taxii_collections(kz_call *c, kz_taxii_collection out[5], size_t *n);
+kz_rc kz_svc_taxii_collections(kz_call *c, kz_taxii_collection out[KZ_TAXII_COLLECTIONS], size_t *n);
 /* The collection with this id, if the caller may read it (KZ_ENOTFOUND otherwise). */
 kz_rc kz_svc_taxii_collection(kz_call *c, const char *id, kz_taxii_collection *out);
 

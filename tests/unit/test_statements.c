@@ -1,0 +1,146 @@
+/* Unit tests of public attribution statements: the canonical content co-signers sign,
+ * the moves and co-signatures on a real node, and the offline verification of an
+ * export, intact and tampered. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "codec/statement.h"
+#include "helpers.h"
+#include "service/statements/statements.h"
+
+static void content_is_canonical_and_patched_key_by_key(void **state)
+{
+    (void)state;
+    kz_arena a;
+    kz_err err;
+    kz_statement_content c;
+    kz_arena_init(&a);
+    const char *body = "{ \"title\": \"T\", \"text\": {\"ja\": \"b\", \"en\": \"a\"} }";
+    assert_int_equal(kz_statement_content_build(NULL, body, strlen(body), &a, &c, &err), KZ_OK);
+    assert_string_equal(c.canonical, "{\"text\":{\"en\":\"a\",\"ja\":\"b\"},\"title\":\"T\"}");
+    assert_string_equal(c.texts[0].lang, "en");
+    const char *patch = "{\"norms\": [\"h\"], \"confidence\": \"likely\"}";
+    assert_int_equal(kz_statement_content_build(c.canonical, patch, strlen(patch), &a, &c, &err), KZ_OK);
+    assert_string_equal(c.canonical,
+                        "{\"confidence\":\"likely\",\"norms\":[\"h\"],\"text\":{\"en\":\"a\",\"ja\":\"b\"},\"title\":\"T\"}");
+    const char *drop = "{\"confidence\": null}";
+    assert_int_equal(kz_statement_content_build(c.canonical, drop, strlen(drop), &a, &c, &err), KZ_OK);
+    assert_null(c.confidence);
+    const char *no_title = "{\"title\": null}";
+    assert_int_equal(kz_statement_content_build(c.canonical, no_title, strlen(no_title), &a, &c, &err), KZ_EINVAL);
+    assert_string_equal(err.field, "title");
+    const char *dup = "{\"title\": \"a\", \"title\": \"b\", \"text\": {\"en\": \"x\"}}";
+    assert_int_equal(kz_statement_content_build(NULL, dup, strlen(dup), &a, &c, &err), KZ_EINVAL);
+    kz_arena_free(&a);
+}
+
+typedef struct world {
+    kz_fixture *f;
+    kz_org *fr, *jp;
+    kz_call a, b;
+} world;
+
+static world make_world(void)
+{
+    world w = {kz_fixture_new()};
+    w.fr = kz_fixture_org(w.f, "Drafter", "FR");
+    w.jp = kz_fixture_org(w.f, "Co-signer", "JP");
+    w.a = kz_fixture_as(w.f, w.fr->id, KZ_ROLE_ANALYST);
+    w.b = kz_fixture_as(w.f, w.jp->id, KZ_ROLE_ANALYST);
+    return w;
+}
+
+/* A circulating statement by fr with jp invited. */
+static kz_statement_view circulating(world *w)
+{
+    char *body = kz_arena_printf(&w->f->arena, "{\"title\":\"T\",\"text\":{\"en\":\"x\"},\"cosigners\":[\"%s\"]}",
+                                 w->jp->id);
+    kz_statement_view v;
+    kz_statement_move_in none = {0};
+    assert_int_equal(kz_svc_statement_create(&w->a, body, strlen(body), &v), KZ_OK);
+    assert_int_equal(kz_svc_statement_move(&w->a, v.st.id, KZ_SM_CIRCULATE, &none, &v), KZ_OK);
+    return v;
+}
+
+static void both_issuers_sign_and_an_edit_voids_their_signatures(void **state)
+{
+    (void)state;
+    world w = make_world();
+    kz_statement_view v = circulating(&w);
+    kz_statement_move_in approve = {.content_hash = v.st.content_hash};
+    assert_int_equal(kz_svc_statement_move(&w.b, v.st.id, KZ_SM_APPROVE, &approve, &v), KZ_OK);
+    assert_int_equal(v.st.status, KZ_ST_CIRCULATING);
+    assert_int_equal(kz_svc_statement_move(&w.a, v.st.id, KZ_SM_APPROVE, &approve, &v), KZ_OK);
+    assert_int_equal(v.st.status, KZ_ST_APPROVED);
+    assert_int_equal(v.n_sigs, 2);
+    assert_true(v.sig_current[0] && v.sig_current[1]);
+    const char *patch = "{\"measures\": [\"m\"]}";
+    assert_int_equal(kz_svc_statement_update(&w.a, v.st.id, patch, strlen(patch), &v), KZ_OK);
+    assert_int_equal(v.st.status, KZ_ST_CIRCULATING);
+    assert_int_equal(v.st.version, 2);
+    assert_false(v.sig_current[0] || v.sig_current[1]);
+    /* the co-signer may not publish, nor approve the version before */
+    kz_statement_move_in none = {0};
+    assert_int_equal(kz_svc_statement_move(&w.b, v.st.id, KZ_SM_PUBLISH, &none, &v), KZ_EFORBIDDEN);
+    assert_int_equal(kz_svc_statement_move(&w.b, v.st.id, KZ_SM_APPROVE, &approve, &v), KZ_ECONFLICT);
+    kz_fixture_free(w.f);
+}
+
+/* Replaces the first occurrence of from in text by to (same length). */
+static void tamper(char *text, const char *from, const char *to)
+{
+    char *p = strstr(text, from);
+    assert_non_null(p);
+    assert_int_equal(strlen(from), strlen(to));
+    memcpy(p, to, strlen(to));
+}
+
+static void an_export_verifies_and_a_tampered_one_does_not(void **state)
+{
+    (void)state;
+    world w = make_world();
+    kz_statement_view v = circulating(&w);
+    kz_statement_move_in approve = {.content_hash = v.st.content_hash}, none = {0};
+    assert_int_equal(kz_svc_statement_move(&w.a, v.st.id, KZ_SM_APPROVE, &approve, &v), KZ_OK);
+    assert_int_equal(kz_svc_statement_move(&w.b, v.st.id, KZ_SM_APPROVE, &approve, &v), KZ_OK);
+    assert_int_equal(kz_svc_statement_move(&w.a, v.st.id, KZ_SM_PUBLISH, &none, &v), KZ_OK);
+    char *text;
+    assert_int_equal(kz_svc_statement_export(&w.a, v.st.id, &text), KZ_OK);
+    char pk[2 * KZ_SIGN_PK_BYTES + 1];
+    kz_hex_encode(w.f->node->sign_pk, KZ_SIGN_PK_BYTES, pk);
+    const char *keys[] = {pk};
+    kz_statement_report rep;
+    kz_err err;
+    kz_arena a;
+    kz_arena_init(&a);
+    assert_int_equal(kz_statement_verify(text, strlen(text), keys, 1, &a, &rep, &err), KZ_OK);
+    assert_true(rep.ok && rep.key_given);
+    assert_int_equal(rep.n_checks, 2);
+    assert_string_equal(rep.checks[0].name, "Drafter");
+    /* the text changed: its hash no longer matches */
+    char *changed = kz_arena_strdup(&a, text);
+    tamper(changed, "\"en\": \"x\"", "\"en\": \"y\"");
+    assert_int_equal(kz_statement_verify(changed, strlen(changed), keys, 1, &a, &rep, &err), KZ_ECORRUPT);
+    assert_non_null(strstr(rep.problem, "does not match its hash"));
+    /* another key: no signature verifies */
+    const char *other[] = {"3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"};
+    assert_int_equal(kz_statement_verify(text, strlen(text), other, 1, &a, &rep, &err), KZ_ECORRUPT);
+    assert_false(rep.checks[0].valid);
+    /* not an export at all */
+    assert_int_equal(kz_statement_verify("{}", 2, NULL, 0, &a, &rep, &err), KZ_EINVAL);
+    assert_string_equal(err.field, "format");
+    kz_arena_free(&a);
+    kz_fixture_free(w.f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(content_is_canonical_and_patched_key_by_key),
+        cmocka_unit_test(both_issuers_sign_and_an_edit_voids_their_signatures),
+        cmocka_unit_test(an_export_verifies_and_a_tampered_one_does_not),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
