@@ -23,8 +23,10 @@ build: deps $(BUILD)/build.ninja
 	@[ -f data/geo.kzg ] || $(KIZUNA) geodata build
 
 # Builds, creates var/kizuna.db with the fictitious demo directory (recreated on every
-# run: demo data is disposable) and serves it until Ctrl-C.
+# run: demo data is disposable) and serves it until Ctrl-C. Checks first that it can
+# serve on DEMO_LISTEN, and wipes nothing when it cannot (the port taken, say).
 demo: build
+	@$(KIZUNA) serve --check --listen $(DEMO_LISTEN) > /dev/null
 	@mkdir -p var
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).key
 	@$(KIZUNA) demo --db $(DEMO_DB) --log-level warn > var/demo-init.txt
