@@ -179,7 +179,7 @@ static const kz_opt opts[] = {
     KZ_OPT_KEY_FILE,
     {"listen", "HOST:PORT", "127.0.0.1:8470", "address to serve on ([::1]:PORT for IPv6); an address other than "
                                               "loopback needs --tls-cert/--tls-key or --insecure-http"},
-    {"tls-cert", "FILE", NULL, "serve HTTPS with this PEM certificate (chain first the node's own); sends HSTS"},
+    {"tls-cert", "FILE", NULL, "serve HTTPS with this PEM certificate (the node's own, then intermediates); sends HSTS"},
     {"tls-key", "FILE", NULL, "the PEM private key of --tls-cert"},
     {"insecure-http", NULL, NULL, "allow plain HTTP on an address other than loopback (a TLS proxy in front ends TLS)"},
     {"check", NULL, NULL, "only check that a server could start (address free, TLS files readable) and exit"},
@@ -215,6 +215,8 @@ static const kz_opt opts[] = {
 const kz_cmd kz_cmd_serve = {
     "serve", "--db FILE [options]", "serve the HTTP API (and run scheduled duties)",
     "Serves the web interface at /, the API under /api/v1 until SIGINT or SIGTERM, then stops accepting connections,\n"
-    "lets requests in flight finish and exits 0. Logs one JSON line per request on stderr.",
+    "lets requests in flight finish and exits 0. Logs one JSON line per request on stderr, and an http.limit line\n"
+    "when --request-timeout, --per-address-connections or --max-connections bites. Refuses a port another server\n"
+    "holds, and plain HTTP on an address other than loopback unless --insecure-http (use --tls-cert/--tls-key).",
     opts, run, 0, 0,
 };
