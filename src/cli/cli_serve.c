@@ -182,7 +182,7 @@ static const kz_opt opts[] = {
     {"tls-cert", "FILE", NULL, "serve HTTPS with this PEM certificate (the node's own, then intermediates); sends HSTS"},
     {"tls-key", "FILE", NULL, "the PEM private key of --tls-cert"},
     {"insecure-http", NULL, NULL, "allow plain HTTP on an address other than loopback (a TLS proxy in front ends TLS)"},
-    {"check", NULL, NULL, "only check that a server could start (address free, TLS files readable) and exit"},
+    {"check", NULL, NULL, "only check that a server could start (address free, TLS key the certificate's) and exit"},
     {"request-timeout", "SECONDS", "60", "a request's headers and body must arrive "
                         "within this, however steadily they trickle; the connection is closed otherwise"},
     {"per-address-connections", "N", "64", "connections one client address may hold "

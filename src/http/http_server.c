@@ -480,6 +480,20 @@ static int bind_listen(const kz_server_opts *o, struct sockaddr_storage *ss, kz_
     return fd;
 }
 
+static const char tls_pair_error[] = "cannot serve TLS on %s: is --tls-key the key of --tls-cert, both PEM?";
+
+/* Whether GnuTLS takes the certificate and key as a pair: a daemon with no socket and
+ * no thread is started with them and stopped again. */
+static bool tls_pair_works(const char *cert, const char *key)
+{
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS, 0, NULL, NULL, on_request, NULL,
+                                            MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+                                            MHD_OPTION_END);
+    if (d)
+        MHD_stop_daemon(d);
+    return d != NULL;
+}
+
 kz_rc kz_server_check(const kz_server_opts *opts, unsigned *port, kz_err *err)
 {
     struct sockaddr_storage ss;
@@ -494,6 +508,8 @@ kz_rc kz_server_check(const kz_server_opts *opts, unsigned *port, kz_err *err)
         rc = read_pem(opts->tls_cert, "tls-cert", &pem[0], &n[0], err);
     if (!rc && opts->tls_key)
         rc = read_pem(opts->tls_key, "tls-key", &pem[1], &n[1], err);
+    if (!rc && pem[0] && !tls_pair_works(pem[0], pem[1]))
+        rc = kz_fail(err, KZ_EINVAL, "tls-key", tls_pair_error, opts->listen);
     for (int i = 0; i < 2; i++)
         if (pem[i]) {
             kz_wipe(pem[i], n[i]);
@@ -584,8 +600,7 @@ kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out
     if (!s->d) {
         close(fd);
         server_free(s);
-        return kz_fail(err, KZ_EIO, "listen", opts->tls_cert ? "cannot serve TLS on %s: is --tls-key the key of "
-                       "--tls-cert, both PEM?" : "cannot serve on %s", opts->listen);
+        return kz_fail(err, KZ_EIO, "listen", opts->tls_cert ? tls_pair_error : "cannot serve on %s", opts->listen);
     }
     *out = s;
     return KZ_OK;

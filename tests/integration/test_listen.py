@@ -190,3 +190,12 @@ def test_bad_tls_files_are_refused_saying_why(node_db, certificate, args, says):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 1, r.stderr
     assert says in r.stderr, r.stderr
+    r = run_kizuna("serve", "--check", "--listen", f"127.0.0.1:{free_port()}", *args, check=False)
+    assert r.returncode == 1, r.stderr
+    assert says in r.stderr, r.stderr
+
+
+def test_check_accepts_a_working_tls_pair_off_loopback(certificate):
+    r = run_kizuna("serve", "--check", "--listen", f"0.0.0.0:{free_port()}", "--tls-cert", certificate / "cert.pem",
+                   "--tls-key", certificate / "key.pem", check=False)
+    assert r.returncode == 0, r.stderr
