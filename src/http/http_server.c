@@ -545,6 +545,8 @@ static kz_rc server_prepare(kz_server *s, struct sockaddr_storage *ss, int *fd, 
         rc = read_pem(s->opts.tls_cert, "tls-cert", &s->tls_cert, &cert_len, err);
     if (!rc && s->opts.tls_key)
         rc = read_pem(s->opts.tls_key, "tls-key", &s->tls_key, &s->tls_key_len, err);
+    if (!rc && s->tls_cert && !tls_pair_works(s->tls_cert, s->tls_key))
+        rc = kz_fail(err, KZ_EINVAL, "tls-key", tls_pair_error, s->opts.listen);
     if (!rc) {
         kz_guard_limits gl = s->opts.guard;
         gl.exempt = s->opts.trusted_proxy;
@@ -597,10 +599,9 @@ kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
                             MHD_OPTION_ARRAY, s->tls_cert ? tls : tls + 2,
                             MHD_OPTION_END);
-    if (!s->d) {
-        close(fd);
+    if (!s->d) { /* libmicrohttpd has closed fd */
         server_free(s);
-        return kz_fail(err, KZ_EIO, "listen", opts->tls_cert ? tls_pair_error : "cannot serve on %s", opts->listen);
+        return kz_fail(err, KZ_EIO, "listen", "cannot serve on %s", opts->listen);
     }
     *out = s;
     return KZ_OK;
