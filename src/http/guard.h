@@ -46,7 +46,9 @@ void kz_guard_stop(kz_guard *g);
 void kz_guard_refuse_all(kz_guard *g);
 
 /* Before a connection from sa is accepted: reserves its place and returns true, or
- * counts the refusal (for the log) and returns false. */
+ * counts the refusal (for the log) and returns false. The place is released by
+ * kz_guard_close (or by kz_guard_open failing); a connection the library admits but then
+ * cannot even start (out of memory) keeps its place taken. */
 bool kz_guard_admit(kz_guard *g, const struct sockaddr *sa);
 
 /* An admitted connection on socket fd starts: its record, owned by the guard until

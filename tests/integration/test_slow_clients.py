@@ -13,7 +13,7 @@ from conftest import run_kizuna
 TRICKLERS = 30       # header tricklers, all from 127.0.0.2
 BODY_TRICKLERS = 2   # complete headers, body one byte at a time, from 127.0.0.3
 PER_ADDRESS = 8
-TIMEOUT_S = 2
+TIMEOUT_S = 4
 GUARD_ARGS = ["--request-timeout", str(TIMEOUT_S), "--per-address-connections", str(PER_ADDRESS),
               "--max-connections", "64"]
 
