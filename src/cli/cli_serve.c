@@ -28,7 +28,7 @@ static int serve(const kz_args *a, kz_node *node, const kz_server_opts *so, unsi
     }
     unsigned port = kz_server_port(srv);
     kz_log(KZ_LOG_INFO, "http.listening", KZ_S("listen", so->listen), KZ_I("port", port),
-           KZ_B("test_clock", node->test_clock));
+           KZ_B("tls", so->tls_cert != NULL), KZ_B("test_clock", node->test_clock));
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -124,8 +124,9 @@ def test_tls_node_answers_https_with_hsts(node_db, certificate):
         r = wait_https(f"https://127.0.0.1:{port}/api/v1/health", proc, str(certificate / "cert.pem"))
         assert r.status_code == 200
         assert r.headers["Strict-Transport-Security"] == "max-age=31536000"
-        assert requests.get(f"https://localhost:{port}/", timeout=10,
-                            verify=str(certificate / "cert.pem")).status_code == 200
+        page = requests.get(f"https://localhost:{port}/", timeout=10, verify=str(certificate / "cert.pem"))
+        assert page.status_code == 200
+        assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
         # Plain HTTP on the TLS port gets no answer.
         with pytest.raises(requests.exceptions.ConnectionError):
             requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=10)
