@@ -113,6 +113,17 @@ def test_make_demo_wipes_nothing_when_the_port_is_taken(tmp_path):
     assert not (tmp_path / "demo.db.key").exists()
 
 
+def test_make_demo_wipes_nothing_when_it_may_not_serve_plain_http_there(tmp_path):
+    db = tmp_path / "demo.db"
+    db.write_bytes(b"kept")
+    r = subprocess.run(["make", "-s", "-C", str(ROOT), "-o", "build", "demo", f"KIZUNA={KIZUNA}",
+                        f"DEMO_DB={db}", f"DEMO_LISTEN=0.0.0.0:{free_port()}"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0
+    assert "refusing plain HTTP" in r.stderr, r.stderr
+    assert db.read_bytes() == b"kept"
+
+
 # ---- 16: TLS, and plain HTTP only on loopback -----------------------------------------
 
 def test_tls_node_answers_https_with_hsts(node_db, certificate):
