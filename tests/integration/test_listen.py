@@ -211,3 +211,23 @@ def test_check_accepts_a_working_tls_pair_off_loopback(certificate):
     r = run_kizuna("serve", "--check", "--listen", f"0.0.0.0:{free_port()}", "--tls-cert", certificate / "cert.pem",
                    "--tls-key", certificate / "key.pem", check=False)
     assert r.returncode == 0, r.stderr
+
+
+def test_a_tls_handshake_that_never_comes_is_cut_off(node_db, certificate):
+    """The request deadline covers the TLS handshake too: a client that connects to a TLS
+    node and never says hello loses its connection after --request-timeout."""
+    import select
+    port = free_port()
+    proc = subprocess.Popen([KIZUNA, "serve", "--db", str(node_db), "--listen", f"127.0.0.1:{port}",
+                             "--tls-cert", str(certificate / "cert.pem"), "--tls-key", str(certificate / "key.pem"),
+                             "--request-timeout", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_https(f"https://127.0.0.1:{port}/api/v1/health", proc, str(certificate / "cert.pem"))
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            assert select.select([s], [], [], 30)[0], "the silent connection outlived 30 s"
+            try:
+                assert s.recv(4096) == b""
+            except ConnectionResetError:
+                pass
+    finally:
+        assert stop(proc) == 0
