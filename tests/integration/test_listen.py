@@ -231,3 +231,16 @@ def test_a_tls_handshake_that_never_comes_is_cut_off(node_db, certificate):
                 pass
     finally:
         assert stop(proc) == 0
+
+
+def test_every_serve_option_is_in_the_man_page_and_the_listening_ones_in_operations():
+    import re
+    options = re.findall(r"^  --([a-z-]+)", run_kizuna("serve", "--help").stdout, re.M)
+    assert {"tls-cert", "tls-key", "insecure-http", "check", "request-timeout", "per-address-connections",
+            "max-connections"} <= set(options)
+    man = (ROOT / "docs" / "man" / "kizuna.1").read_text()
+    assert [o for o in options if "\\-\\-" + o.replace("-", "\\-") not in man] == []
+    ops = (ROOT / "docs" / "OPERATIONS.md").read_text()
+    for o in ("tls-cert", "tls-key", "insecure-http", "check", "request-timeout", "per-address-connections",
+              "max-connections"):
+        assert f"--{o}" in ops, o
