@@ -3,7 +3,6 @@
 
 #include "codec/ip.h"
 #include "http/cache.h"
-#include "http/guard.h"
 #include "http/server.h"
 #include "kz_config.h"
 #include "model/validate.h"
