@@ -113,3 +113,30 @@ def test_limits_that_cannot_work_together_are_refused(tmp_path):
     r = run_kizuna("serve", "--db", tmp_path / "x.db", "--request-timeout", "0", check=False)
     assert r.returncode == 2
     assert "request-timeout" in r.stderr
+
+
+def test_the_total_limit_bites_and_is_logged(make_server):
+    """Three addresses within their own limit still cannot take more than
+    --max-connections places in all; the refusals are logged as the `connections` limit."""
+    server = make_server(["--request-timeout", "30", "--per-address-connections", "4", "--max-connections", "8"])
+    head = b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    socks = [trickler(server.port, f"127.0.0.{a}", head) for a in (2, 3, 4) for _ in range(4)]
+    try:
+        open_socks = set(socks)
+        deadline = time.time() + 20
+        while time.time() < deadline and len(open_socks) > 8:
+            trickle(socks, open_socks)
+            time.sleep(0.2)
+        assert len(open_socks) <= 8
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            bitten = [e for e in server.log_events() if e["event"] == "http.limit" and e["limit"] == "connections"]
+            if bitten:
+                break
+            time.sleep(0.2)
+        assert bitten and bitten[0]["flag"] == "max-connections" and bitten[0]["value"] == 8
+        assert sum(e["connections"] for e in bitten) >= 4
+    finally:
+        for s in socks:
+            s.close()
+    assert server.stop() == 0
