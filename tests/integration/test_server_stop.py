@@ -90,7 +90,7 @@ def test_a_loaded_server_stops_cleanly_every_time(tmp_path):
 
 def test_the_server_never_quiesces():
     """The race is too rare to be caught every run (the binary from before the fix did
-    not abort in 2,100 loaded stops here), so this also checks its cause is gone: with a
+    not abort in 2,400 loaded stops here), so this also checks its cause is gone: with a
     thread pool on epoll, MHD_quiesce_daemon removes the listen socket from the workers'
     epoll sets while they may do the same. The server must not call it at all."""
     imports = subprocess.run(["nm", "-D", "--undefined-only", KIZUNA], capture_output=True, text=True,
