@@ -5,6 +5,8 @@ BUILD ?= build
 KIZUNA = $(BUILD)/kizuna
 DEMO_DB ?= var/kizuna.db
 DEMO_LISTEN ?= 127.0.0.1:8470
+# More `serve` flags for the demo, e.g. DEMO_FLAGS=--insecure-http with DEMO_LISTEN=0.0.0.0:8470
+DEMO_FLAGS ?=
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps build demo check unit sanitize integration fuzz bench clean e2e
@@ -23,8 +25,10 @@ build: deps $(BUILD)/build.ninja
 	@[ -f data/geo.kzg ] || $(KIZUNA) geodata build
 
 # Builds, creates var/kizuna.db with the fictitious demo directory (recreated on every
-# run: demo data is disposable) and serves it until Ctrl-C.
+# run: demo data is disposable) and serves it until Ctrl-C. Checks first that it can
+# serve on DEMO_LISTEN, and wipes nothing when it cannot (the port taken, say).
 demo: build
+	@$(KIZUNA) serve --check --listen $(DEMO_LISTEN) $(DEMO_FLAGS) > /dev/null
 	@mkdir -p var
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).key
 	@$(KIZUNA) demo --db $(DEMO_DB) --log-level warn > var/demo-init.txt
@@ -34,7 +38,7 @@ demo: build
 	@echo "Admin API key: $$(tail -n 1 var/demo-init.txt)"
 	@echo "Try: curl -H \"Authorization: Bearer $$(tail -n 1 var/demo-init.txt)\" 'http://$(DEMO_LISTEN)/api/v1/contacts?state=JP'"
 	@echo "Stop with Ctrl-C."
-	@exec $(KIZUNA) serve --db $(DEMO_DB) --listen $(DEMO_LISTEN)
+	@exec $(KIZUNA) serve --db $(DEMO_DB) --listen $(DEMO_LISTEN) $(DEMO_FLAGS)
 
 # Every test: unit (plain and under ASan+UBSan), integration against the real server,
 # fuzz targets replaying their corpora. Ends with one summary line.

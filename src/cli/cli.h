@@ -17,7 +17,7 @@ typedef struct kz_opt {
     const char *help;
 } kz_opt;
 
-enum { KZ_MAX_OPTS = 32, KZ_MAX_REPEATS = 16 };
+enum { KZ_MAX_OPTS = 48, KZ_MAX_REPEATS = 16 }; /* serve has 30 */
 
 typedef struct kz_args {
     const struct kz_cmd *cmd;

@@ -34,7 +34,7 @@ static int serve(const kz_args *a, kz_node *node, const kz_server_opts *so, unsi
     }
     unsigned port = kz_server_port(srv);
     kz_log(KZ_LOG_INFO, "http.listening", KZ_S("listen", so->listen), KZ_I("port", port),
-           KZ_B("test_clock", node->test_clock));
+           KZ_B("tls", so->tls_cert != NULL), KZ_B("test_clock", node->test_clock));
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -61,7 +61,7 @@ static int mail_options(const kz_args *a, kz_node *node, const char *listen)
     const char *pub = kz_arg(a, "public-url");
     char def[300];
     if (!pub) {
-        snprintf(def, sizeof def, "http://%s", listen);
+        snprintf(def, sizeof def, "%s://%s", kz_arg(a, "tls-cert") ? "https" : "http", listen);
         pub = def;
     }
     if ((strncmp(pub, "http://", 7) && strncmp(pub, "https://", 8)) || !copy_opt(node->public_url, sizeof node->public_url, pub))
@@ -91,8 +91,43 @@ static int mail_options(const kz_args *a, kz_node *node, const char *listen)
     return 0;
 }
 
+/* How the server listens: address, TLS and the guard's limits. 2 (usage, printed) or 0. */
+static int listen_options(const kz_args *a, kz_server_opts *so)
+{
+    long long timeout = kz_arg_num(a, "request-timeout", 1, 3600);
+    long long per_address = kz_arg_num(a, "per-address-connections", 1, 1 << 20);
+    long long max_conns = kz_arg_num(a, "max-connections", 2, 1 << 20);
+    if (timeout < 0 || per_address < 0 || max_conns < 0)
+        return 2;
+    so->listen = kz_arg(a, "listen");
+    so->tls_cert = kz_arg(a, "tls-cert");
+    so->tls_key = kz_arg(a, "tls-key");
+    so->insecure_http = kz_arg(a, "insecure-http") != NULL;
+    so->guard = (kz_guard_limits){(unsigned)timeout, (unsigned)per_address, (unsigned)max_conns, NULL};
+    kz_err err;
+    if (kz_guard_check(&so->guard, &err))
+        return kz_cli_usage_error(a, "%s", err.msg);
+    return 0;
+}
+
+/* --check: could a server start with these options? Binds the address and lets it go. */
+static int check_only(const kz_args *a, const kz_server_opts *so)
+{
+    kz_err err;
+    unsigned port = 0;
+    if (kz_server_check(so, &port, &err))
+        return kz_cli_error(a, "%s", err.msg);
+    printf("%s: port %u is free; a server can start\n", so->listen, port);
+    return 0;
+}
+
 static int run(const kz_args *a)
 {
+    kz_server_opts so = {0};
+    if (listen_options(a, &so))
+        return 2;
+    if (kz_arg(a, "check"))
+        return check_only(a, &so);
     const char *db = kz_arg(a, "db");
     if (!db)
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
@@ -134,16 +169,13 @@ static int run(const kz_args *a)
         kz_log(KZ_LOG_WARN, "http.no_web_interface", KZ_S("web_root", kz_arg(a, "web-root")));
     kz_cache_enable(kz_arg(a, "no-response-cache") == NULL);
     node->public_clear = kz_arg(a, "public") != NULL;
-    kz_server_opts so = {
-        .listen = kz_arg(a, "listen"),
-        .threads = (unsigned)threads,
-        .max_body = (size_t)max_body,
-        .max_bulk_body = (size_t)max_bulk,
-        .grace_ms = (unsigned)grace * 1000,
-        .web_root = kz_arg(a, "web-root"),
-        .vendor_root = kz_arg(a, "vendor-root"),
-        .trusted_proxy = kz_arg(a, "trusted-proxy"),
-    };
+    so.threads = (unsigned)threads;
+    so.max_body = (size_t)max_body;
+    so.max_bulk_body = (size_t)max_bulk;
+    so.grace_ms = (unsigned)grace * 1000;
+    so.web_root = kz_arg(a, "web-root");
+    so.vendor_root = kz_arg(a, "vendor-root");
+    so.trusted_proxy = kz_arg(a, "trusted-proxy");
     int rc = serve(a, node, &so, (unsigned)sched * 1000);
     kz_node_close(node);
     return rc;
@@ -152,7 +184,17 @@ static int run(const kz_args *a)
 static const kz_opt opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
-    {"listen", "HOST:PORT", "127.0.0.1:8470", "address to serve on ([::1]:PORT for IPv6)"},
+    {"listen", "HOST:PORT", "127.0.0.1:8470", "address to serve on ([::1]:PORT for IPv6); an address other than "
+                                              "loopback needs --tls-cert/--tls-key or --insecure-http"},
+    {"tls-cert", "FILE", NULL, "serve HTTPS with this PEM certificate (the node's own, then intermediates); sends HSTS"},
+    {"tls-key", "FILE", NULL, "the PEM private key of --tls-cert"},
+    {"insecure-http", NULL, NULL, "allow plain HTTP on an address other than loopback (a TLS proxy in front ends TLS)"},
+    {"check", NULL, NULL, "only check that a server could start (address free, TLS key the certificate's) and exit"},
+    {"request-timeout", "SECONDS", "60", "a request's headers and body must arrive "
+                        "within this, however steadily they trickle; the connection is closed otherwise"},
+    {"per-address-connections", "N", "64", "connections one client address may hold "
+                                "(not the --trusted-proxy); below --max-connections"},
+    {"max-connections", "N", "4096", "connections in all (lowered to the open-file limit)"},
     {"threads", "N", "0", "worker threads; 0 = two per core, at least 4"},
     {"max-body", "BYTES", "1048576", "largest request body accepted"},
     {"max-bulk-body", "BYTES", "33554432", "largest body of a bulk upload (POST /indicators/bulk)"},
@@ -180,6 +222,8 @@ static const kz_opt opts[] = {
 const kz_cmd kz_cmd_serve = {
     "serve", "--db FILE [options]", "serve the HTTP API (and run scheduled duties)",
     "Serves the web interface at /, the API under /api/v1 until SIGINT or SIGTERM, then stops accepting connections,\n"
-    "lets requests in flight finish and exits 0. Logs one JSON line per request on stderr.",
+    "lets requests in flight finish and exits 0. Logs one JSON line per request on stderr, and an http.limit line\n"
+    "when --request-timeout, --per-address-connections or --max-connections bites. Refuses a port another server\n"
+    "holds, and plain HTTP on an address other than loopback unless --insecure-http (use --tls-cert/--tls-key).",
     opts, run, 0, 0,
 };

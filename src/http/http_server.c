@@ -1,15 +1,19 @@
-/* libmicrohttpd adapter: the only file that includes microhttpd.h. It collects the
- * request body under a ceiling, hands complete requests to the router, serializes the
- * reply, writes one access-log line per request and counts requests in flight for a
- * graceful stop. */
+/* libmicrohttpd adapter: the only file that includes microhttpd.h. It binds the listen
+ * socket itself (refusing a port in use), serves TLS when given a certificate, collects
+ * the request body under a ceiling, hands complete requests to the router, serializes the
+ * reply, writes one access-log line per request, reports connections to the guard
+ * (guard.h) and counts requests in flight for a graceful stop. */
 #include "http/server.h"
 
+#include "crypto/crypto.h"
 #include "http/cache.h"
+#include "http/guard.h"
 #include "http/req.h"
 #include "http/router.h"
 #include "http/static.h"
 #include "util/alloc.h"
 #include "util/log.h"
+#include "util/mapfile.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +31,11 @@ struct kz_server {
     struct MHD_Daemon *d;
     kz_node *node;
     kz_server_opts opts;
+    kz_guard *guard;
+    char *tls_cert, *tls_key; /* PEM text while the daemon runs (the key wiped at stop) */
+    size_t tls_key_len;
+    unsigned port;
+    atomic_bool stopping;
     atomic_int inflight;
     atomic_uint_fast64_t seq;
 };
@@ -177,18 +186,48 @@ static void req_free(kz_req *r)
     kz_free(r);
 }
 
+/* The guard's record of the connection (set when it started). */
+static kz_guard_conn *guard_conn(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     (void)toe;
     kz_server *s = cls;
+    kz_guard_ready(s->guard, guard_conn(conn)); /* the next request's time starts now */
     kz_req *r = *con_cls;
     if (!r)
         return;
     req_free(r);
     *con_cls = NULL;
     atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* Connections pass the guard before they are accepted (and none while stopping)... */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addrlen;
+    kz_server *s = cls;
+    return kz_guard_admit(s->guard, addr) ? MHD_YES : MHD_NO;
+}
+
+/* ...and it keeps a record of each one from its start to its end. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    kz_server *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        kz_guard_close(s->guard, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *a = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    *socket_context = a && fd ? kz_guard_open(s->guard, a->client_addr, fd->connect_fd) : NULL;
 }
 
 static void access_log(kz_req *r)
@@ -212,6 +251,10 @@ static void add_security_headers(struct MHD_Response *resp, const kz_req *r)
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    if (r->srv->tls_cert)
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+    if (atomic_load(&r->srv->stopping)) /* the client reconnects to the next server */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, kz_req *r)
@@ -273,6 +316,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         *con_cls = r;
         if (announced_too_big(conn, r->body.max)) {
+            kz_guard_received(s->guard, guard_conn(conn));
             kz_router_fail(r, kz_fail(&r->err, KZ_ETOOBIG, "", "the request body is larger than %zu bytes",
                                       r->body.max));
             return send_reply(conn, r);
@@ -287,6 +331,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->status != 500 || r->reply)  /* already answered (413 above) */
         return MHD_YES;
+    kz_guard_received(s->guard, guard_conn(conn));
     if (kz_static_claims(r->method, r->path))
         kz_static_serve(r, s->opts.web_root, s->opts.vendor_root);
     else
@@ -342,12 +387,178 @@ static kz_rc parse_listen(const char *listen, struct sockaddr_storage *ss, kz_er
     return kz_fail(err, KZ_EINVAL, "listen", "'%s' is not an IP address to listen on", host);
 }
 
-kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out, kz_err *err)
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+    return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+static unsigned port_of(const struct sockaddr_storage *ss)
+{
+    return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
+                                          : ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+/* Plain HTTP only where no one else can listen in: a loopback address, or an operator who
+ * said that a TLS proxy in front ends TLS. */
+static kz_rc check_transport(const kz_server_opts *o, const struct sockaddr_storage *ss, kz_err *err)
+{
+    if (!o->tls_cert != !o->tls_key)
+        return kz_fail(err, KZ_EINVAL, o->tls_cert ? "tls-key" : "tls-cert",
+                       "TLS needs both --tls-cert FILE and --tls-key FILE");
+    if (o->tls_cert && !MHD_is_feature_supported(MHD_FEATURE_TLS))
+        return kz_fail(err, KZ_EINVAL, "tls-cert", "this libmicrohttpd (%s) was built without TLS",
+                       MHD_get_version());
+    if (!o->tls_cert && !o->insecure_http && !is_loopback(ss))
+        return kz_fail(err, KZ_EINVAL, "listen",
+                       "refusing plain HTTP on %s, which is not a loopback address: give --tls-cert FILE "
+                       "--tls-key FILE, or --insecure-http when a TLS proxy in front of the node ends TLS",
+                       o->listen);
+    return KZ_OK;
+}
+
+/* A PEM file as NUL-terminated text, *out owned by the caller (kz_free; wipe a key). */
+static kz_rc read_pem(const char *path, const char *flag, char **out, size_t *len, kz_err *err)
+{
+    const void *p;
+    size_t n;
+    kz_rc rc = kz_map_file(path, &p, &n, err);
+    if (rc) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        return kz_fail(err, rc, flag, "--%s: %s", flag, why);
+    }
+    *out = n && memchr(p, '\0', n) == NULL ? kz_malloc(n + 1) : NULL;
+    if (*out) {
+        memcpy(*out, p, n);
+        (*out)[n] = '\0';
+        *len = n;
+    }
+    kz_unmap_file(NULL, p, n);
+    if (!*out)
+        return kz_fail(err, KZ_EINVAL, flag, "--%s: %s is empty or not PEM text", flag, path);
+    if (!strstr(*out, "-----BEGIN ")) {
+        kz_wipe(*out, n);
+        kz_free(*out);
+        *out = NULL;
+        return kz_fail(err, KZ_EINVAL, flag, "--%s: %s holds no PEM block (-----BEGIN ...)", flag, path);
+    }
+    return KZ_OK;
+}
+
+/* The listen socket, bound without SO_REUSEPORT: a port another server holds is refused
+ * here, naming it, instead of being shared at random. Returns the socket or -1. */
+static int bind_listen(const kz_server_opts *o, struct sockaddr_storage *ss, kz_err *err)
+{
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int one = 1;
+    if (fd < 0) {
+        kz_fail(err, KZ_EIO, "listen", "cannot open a socket for %s: %s", o->listen, strerror(errno));
+        return -1;
+    }
+    /* SO_REUSEADDR only lets a restarted server bind past old connections in TIME_WAIT;
+     * on Linux it never lets two sockets listen on one port. */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ss->ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    socklen_t len = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+    if (bind(fd, (struct sockaddr *)ss, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EADDRINUSE)
+            kz_fail(err, KZ_EIO, "listen", "port %u is in use on %s: another server listens there (stop it, or "
+                    "choose another --listen)", port_of(ss), o->listen);
+        else
+            kz_fail(err, KZ_EIO, "listen", "cannot listen on %s (port %u): %s", o->listen, port_of(ss),
+                    e == EADDRNOTAVAIL ? "not an address of this machine" : strerror(e));
+        return -1;
+    }
+    len = sizeof *ss;
+    getsockname(fd, (struct sockaddr *)ss, &len);
+    return fd;
+}
+
+static const char tls_pair_error[] = "cannot serve TLS on %s: is --tls-key the key of --tls-cert, both PEM?";
+
+/* Whether GnuTLS takes the certificate and key as a pair: a daemon with no socket and
+ * no thread is started with them and stopped again. */
+static bool tls_pair_works(const char *cert, const char *key)
+{
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS, 0, NULL, NULL, on_request, NULL,
+                                            MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+                                            MHD_OPTION_END);
+    if (d)
+        MHD_stop_daemon(d);
+    return d != NULL;
+}
+
+kz_rc kz_server_check(const kz_server_opts *opts, unsigned *port, kz_err *err)
 {
     struct sockaddr_storage ss;
     kz_rc rc = parse_listen(opts->listen, &ss, err);
+    if (!rc)
+        rc = check_transport(opts, &ss, err);
+    if (!rc)
+        rc = kz_guard_check(&opts->guard, err);
+    char *pem[2] = {NULL, NULL};
+    size_t n[2] = {0, 0};
+    if (!rc && opts->tls_cert)
+        rc = read_pem(opts->tls_cert, "tls-cert", &pem[0], &n[0], err);
+    if (!rc && opts->tls_key)
+        rc = read_pem(opts->tls_key, "tls-key", &pem[1], &n[1], err);
+    if (!rc && pem[0] && !tls_pair_works(pem[0], pem[1]))
+        rc = kz_fail(err, KZ_EINVAL, "tls-key", tls_pair_error, opts->listen);
+    for (int i = 0; i < 2; i++)
+        if (pem[i]) {
+            kz_wipe(pem[i], n[i]);
+            kz_free(pem[i]);
+        }
+    int fd = rc ? -1 : bind_listen(opts, &ss, err);
+    if (fd < 0)
+        return rc ? rc : KZ_EIO;
+    close(fd);
+    *port = port_of(&ss);
+    return KZ_OK;
+}
+
+static void server_free(kz_server *s)
+{
+    kz_guard_stop(s->guard);
+    if (s->tls_key)
+        kz_wipe(s->tls_key, s->tls_key_len);
+    kz_free(s->tls_key);
+    kz_free(s->tls_cert);
+    kz_free(s);
+}
+
+/* Everything kz_server_start needs before the daemon: the checks, the PEM files, the
+ * guard and the bound socket *fd. */
+static kz_rc server_prepare(kz_server *s, struct sockaddr_storage *ss, int *fd, kz_err *err)
+{
+    size_t cert_len;
+    kz_rc rc = parse_listen(s->opts.listen, ss, err);
+    if (!rc)
+        rc = check_transport(&s->opts, ss, err);
+    if (!rc && s->opts.tls_cert)
+        rc = read_pem(s->opts.tls_cert, "tls-cert", &s->tls_cert, &cert_len, err);
+    if (!rc && s->opts.tls_key)
+        rc = read_pem(s->opts.tls_key, "tls-key", &s->tls_key, &s->tls_key_len, err);
+    if (!rc && s->tls_cert && !tls_pair_works(s->tls_cert, s->tls_key))
+        rc = kz_fail(err, KZ_EINVAL, "tls-key", tls_pair_error, s->opts.listen);
+    if (!rc) {
+        kz_guard_limits gl = s->opts.guard;
+        gl.exempt = s->opts.trusted_proxy;
+        rc = kz_guard_start(&gl, &s->guard, err);
+    }
     if (rc)
         return rc;
+    *fd = bind_listen(&s->opts, ss, err);
+    return *fd < 0 ? KZ_EIO : KZ_OK;
+}
+
+kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out, kz_err *err)
+{
     kz_server *s = kz_calloc(1, sizeof *s);
     if (!s)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
@@ -357,48 +568,62 @@ kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         s->opts.threads = cores > 2 ? (unsigned)cores * 2 : 4;
     }
+    struct sockaddr_storage ss;
+    int fd = -1;
+    kz_rc rc = server_prepare(s, &ss, &fd, err);
+    if (rc) {
+        server_free(s);
+        return rc;
+    }
+    s->port = port_of(&ss);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    if (ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+    if (s->tls_cert)
+        flags |= MHD_USE_TLS;
+    /* The guard counts connections exactly; the library's own limit only backs it up
+     * (it divides its limit among the threads of the pool). */
+    unsigned backstop = kz_guard_max_connections(s->guard) + s->opts.threads * 16;
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    s->d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
                             MHD_OPTION_THREAD_POOL_SIZE, s->opts.threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_CONNECTION_LIMIT, backstop,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-                            MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+                            MHD_OPTION_ARRAY, s->tls_cert ? tls : tls + 2,
                             MHD_OPTION_END);
-    if (!s->d) {
-        kz_free(s);
-        return kz_fail(err, KZ_EIO, "listen", "cannot listen on %s (in use, or not an address of this machine)",
-                       opts->listen);
+    if (!s->d) { /* libmicrohttpd has closed fd */
+        server_free(s);
+        return kz_fail(err, KZ_EIO, "listen", "cannot serve on %s", opts->listen);
     }
     *out = s;
     return KZ_OK;
 }
 
-unsigned kz_server_port(const kz_server *s)
-{
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    return info ? info->port : 0;
-}
+unsigned kz_server_port(const kz_server *s) { return s->port; }
 
+/* Stops without MHD_quiesce_daemon: with a thread pool on epoll it races the workers over
+ * the listen socket and aborts the process. New connections are refused by the guard
+ * instead, answers tell clients to close, and the daemon is stopped once, here. */
 void kz_server_stop(kz_server *s)
 {
     if (!s)
         return;
-    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    kz_guard_refuse_all(s->guard);
+    atomic_store(&s->stopping, true);
     kz_time until = kz_now_ms() + s->opts.grace_ms;
     while (atomic_load(&s->inflight) > 0 && kz_now_ms() < until) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     int left = atomic_load(&s->inflight);
-    MHD_stop_daemon(s->d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    MHD_stop_daemon(s->d); /* closes the listen socket too */
     kz_log(KZ_LOG_INFO, "http.stopped", KZ_I("unfinished", left));
-    kz_free(s);
+    server_free(s);
 }

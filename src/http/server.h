@@ -1,8 +1,11 @@
-/* The HTTP server: libmicrohttpd with a thread pool, serving the endpoints of http_endpoints.c.
- * Stopping is graceful: no new connections, in-flight requests finish, then exit. */
+/* The HTTP server: libmicrohttpd with a thread pool, serving the endpoints of http_endpoints.c,
+ * over TLS when given a certificate (plain HTTP only on loopback unless told otherwise),
+ * with the connection guard's limits (guard.h). Stopping is graceful: no new connections,
+ * in-flight requests finish, then exit. */
 #ifndef KZ_HTTP_SERVER_H
 #define KZ_HTTP_SERVER_H
 
+#include "http/guard.h"
 #include "service/core/node.h"
 
 #include <stddef.h>
@@ -18,10 +21,24 @@ typedef struct kz_server_opts {
     const char *web_root;      /* the web interface's files (served at /) */
     const char *vendor_root;   /* node_modules: npm packages served under /vendor/ */
     const char *trusted_proxy; /* a reverse proxy's IP: its X-Forwarded-For names the
-                                  client (for the sign-in slow-down); NULL = none */
+                                  client (for the sign-in slow-down, and exempt from the
+                                  per-address connection limit); NULL = none */
+    const char *tls_cert;      /* PEM certificate (chain) file: serve HTTPS; NULL = HTTP */
+    const char *tls_key;       /* PEM private key file of tls_cert */
+    bool insecure_http;        /* allow plain HTTP on an address other than loopback */
+    kz_guard_limits guard;     /* request deadline and connection limits (exempt unused) */
 } kz_server_opts;
 
+/* Binds opts->listen (never sharing a port with another server: KZ_EIO naming the port
+ * when it is taken), reads the TLS files, starts the guard and the thread pool. KZ_EINVAL
+ * naming the option for plain HTTP on a non-loopback address without insecure_http, a
+ * lone TLS file or limits that cannot work together. *out is released by kz_server_stop. */
 kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out, kz_err *err);
+
+/* Whether kz_server_start could serve with opts, as far as can be told without serving:
+ * the same checks, then binds the address and lets it go again. *port is the port it
+ * bound. Errors as kz_server_start. */
+kz_rc kz_server_check(const kz_server_opts *opts, unsigned *port, kz_err *err);
 
 /* The port actually bound (useful with port 0). */
 unsigned kz_server_port(const kz_server *s);
