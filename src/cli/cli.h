@@ -74,6 +74,8 @@ extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_veri
     kz_cmd_match, kz_cmd_stats_victims;
 /* STIX and MISP (cli_stix.c, cli_misp.c) */
 extern const kz_cmd kz_cmd_import_stix, kz_cmd_import_misp;
+/* The policy library (cli_library.c) */
+extern const kz_cmd kz_cmd_library_export, kz_cmd_library_import;
 /* Users of the web interface (cli_user.c) */
 extern const kz_cmd kz_cmd_user_add, kz_cmd_user_reset;
 

@@ -57,6 +57,16 @@ const kz_endpoint kz_endpoints[] = {
 
     {"GET", V1 "/stats/requests", kz_h_request_stats, 0, "per counterpart state: share acknowledged in time, median times to acknowledge and answer, open, overdue: box, since"},
 
+    {"GET", V1 "/norms", kz_h_norm_list, 0, "the eleven norms of A/70/174 para. 13 with short titles (en, ja) and the 2021 guidance"},
+    {"GET", V1 "/norms/{letter}", kz_h_norm_get, 0, "one norm with the requests and documents that link to it, counted per state and year"},
+    {"POST", V1 "/documents", kz_h_document_create, J | B, "add a document to the policy library, with an optional stored copy (analyst, admin)"},
+    {"GET", V1 "/documents", kz_h_document_list, 0, "latest versions the caller may see: q (EN and JA full text), state, type, status, topic, norm, tlp"},
+    {"GET", V1 "/documents/compare", kz_h_document_compare, 0, "states side by side by topic or norm: states, topic|norm, format=json|csv"},
+    {"GET", V1 "/documents/{id}", kz_h_document_get, 0, "a document, its latest version or version=N"},
+    {"PATCH", V1 "/documents/{id}", kz_h_document_update, J | B, "write the next version of a document (its organization's analysts, admin)"},
+    {"GET", V1 "/documents/{id}/versions", kz_h_document_versions, 0, "the versions of a document, oldest first"},
+    {"GET", V1 "/documents/{id}/file", kz_h_document_file, 0, "the stored copy of the latest version or version=N"},
+
     {"GET", V1 "/settings", kz_h_settings_get, 0, "node settings with their values and defaults"},
     {"PATCH", V1 "/settings", kz_h_settings_update, J, "change node settings, null restores a default (admin)"},
 

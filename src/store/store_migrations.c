@@ -391,6 +391,36 @@ static const migration migrations[] = {
      /* free tags: MISP's non-TLP tags, an event's threat level and analysis */
      "ALTER TABLE incidents ADD COLUMN labels TEXT;"
      "ALTER TABLE indicators ADD COLUMN labels TEXT;"},
+
+    {"policy library: documents (one row per version), stored copies, trigram search",
+     /* Columns in the order of kz_document_schema (model/law.c). A version is never
+      * changed: a new one is a new row (id, version + 1); the triggers keep it so. */
+     "CREATE TABLE documents ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL, version INTEGER NOT NULL,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  organization TEXT NOT NULL REFERENCES organizations(id), state TEXT NOT NULL,"
+     "  issuing_body TEXT, type TEXT NOT NULL, title TEXT NOT NULL, title_en TEXT, summary TEXT,"
+     "  languages TEXT, translation TEXT NOT NULL, status TEXT NOT NULL, adopted TEXT, in_force TEXT,"
+     "  review_due TEXT, source_url TEXT, citation TEXT, topics TEXT, norms TEXT, cbms TEXT,"
+     "  sectors TEXT, amends TEXT, supersedes TEXT, implements TEXT, provenance TEXT NOT NULL,"
+     "  text TEXT, file_name TEXT, file_type TEXT, file_size INTEGER NOT NULL DEFAULT 0,"
+     "  sha256 TEXT, hash TEXT NOT NULL,"
+     "  tlp TEXT NOT NULL, recipients TEXT, allow_clients INTEGER NOT NULL,"
+     "  UNIQUE (id, version));"
+     "CREATE INDEX documents_state ON documents(state, n);"
+     "CREATE TRIGGER documents_no_update BEFORE UPDATE ON documents BEGIN"
+     "  SELECT RAISE(ABORT, 'a document version is never changed: write a new version');"
+     "END;"
+     /* stored copies by content: versions that keep a file share its row */
+     "CREATE TABLE document_files ("
+     "  sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content BLOB NOT NULL) WITHOUT ROWID;"
+     /* trigram: finds a word inside a Japanese sentence, which unicode61 cannot segment */
+     "CREATE VIRTUAL TABLE documents_fts USING fts5(title, title_en, summary, text,"
+     "  tokenize = 'trigram');"
+     "CREATE TRIGGER documents_fts_ins AFTER INSERT ON documents BEGIN"
+     "  INSERT INTO documents_fts(rowid, title, title_en, summary, text)"
+     "  VALUES (new.n, new.title, new.title_en, new.summary, new.text);"
+     "END;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };
