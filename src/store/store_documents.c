@@ -92,8 +92,9 @@ static const char *const document_frags[] = {
     [D_NORM] = IN_LIST("norms", "?8"),
     [D_TLP] = "tlp = ?9",
     [D_MATCH] = "n IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?10)",
-    [D_LIKE] = "n IN (SELECT rowid FROM documents_fts WHERE title LIKE ?11 ESCAPE '\\'"
-               " OR title_en LIKE ?11 ESCAPE '\\' OR summary LIKE ?11 ESCAPE '\\' OR text LIKE ?11 ESCAPE '\\')",
+#define LIKE_Q(col) col " LIKE ?11 ESCAPE '\\'"
+    [D_LIKE] = ("n IN (SELECT rowid FROM documents_fts WHERE " LIKE_Q("title") " OR " LIKE_Q("title_en")
+                " OR " LIKE_Q("summary") " OR " LIKE_Q("text") ")"),
 };
 
 /* The search of q: words of three characters or more as trigram phrases (all must
