@@ -12,6 +12,7 @@
 #include "service/directory/keys.h"
 #include "service/core/node.h"
 #include "service/directory/users.h"
+#include "service/law/documents.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -169,11 +170,17 @@ static int seed(const kz_args *a, const char *db, kz_demo_data *d, kz_arena *ar)
     }
     if (!rc)
         rc = demo_users(&c, d, ar);
+    kz_library_import_report lib = {0};
+    int status = 0;
+    if (!rc && kz_arg(a, "library"))
+        status = kz_cli_library_load(a, &c, kz_arg(a, "library"), 0, ar, &lib);
     kz_node_close(node);
     if (rc)
         return kz_cli_error(a, "%s%s%s", err.field[0] ? err.field : "", err.field[0] ? ": " : "", err.msg);
-    printf("Created demo database %s: %zu organizations, %zu contacts, one finished check.\n", db,
-           d->n_orgs, ids.n);
+    if (status)
+        return status;
+    printf("Created demo database %s: %zu organizations, %zu contacts, one finished check, "
+           "%llu library document versions.\n", db, d->n_orgs, ids.n, (unsigned long long)lib.created);
     printf("The admin API key follows; it is shown only this once:\n%s\n", key);
     kz_wipe(key, sizeof key);
     return 0;
@@ -199,6 +206,7 @@ static const kz_opt opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
     {"data", "FILE", "demo/directory.json", "the demo directory to load"},
+    {"library", "FILE", "demo/library.jsonl", "the demo policy library to load (library import's JSON lines)"},
     KZ_OPT_LOG,
     {0},
 };
@@ -208,6 +216,7 @@ const kz_cmd kz_cmd_demo = {
     "Like init, then loads the demo directory (states, organizations, contacts at .example\n"
     "domains) and a communication check sent a week ago with its answers, so that the\n"
     "statistics are not empty, and one user of the web interface per organization\n"
-    "(\"demo user: EMAIL PASSWORD (ROLE, ORGANIZATION)\" lines). Prints the admin API key last.",
+    "(\"demo user: EMAIL PASSWORD (ROLE, ORGANIZATION)\" lines), and a policy library of fictitious\n"
+    "national documents in English and Japanese. Prints the admin API key last.",
     opts, run, 0, 0,
 };

@@ -164,6 +164,19 @@ static int read_records(const kz_args *a, const char *path, bool csv, kz_arena *
     return status;
 }
 
+int kz_cli_library_load(const kz_args *a, kz_call *c, const char *path, int csv, kz_arena *ar,
+                        kz_library_import_report *rep)
+{
+    records recs = {0};
+    memset(rep, 0, sizeof *rep);
+    int status = read_records(a, path, csv == 1, ar, &recs);
+    if (!status && kz_svc_document_import(c, recs.docs, recs.files, recs.n, rep))
+        status = kz_cli_error(a, "%s:%llu: %s%s%s (nothing imported)", path,
+                              (unsigned long long)(rep->failed < recs.n ? recs.lines[rep->failed] : 0),
+                              c->err->field, c->err->field[0] ? ": " : "", c->err->msg);
+    return status;
+}
+
 static int run_import(const kz_args *a)
 {
     const char *path = a->rest[0];
@@ -175,15 +188,10 @@ static int run_import(const kz_args *a)
     kz_err err;
     kz_call c;
     kz_arena_init(&ar);
-    records recs = {0};
-    int status = read_records(a, path, csv == 1, &ar, &recs);
-    if (!status)
-        status = kz_cli_call(a, &node, &ar, &err, &c);
     kz_library_import_report rep = {0};
-    if (!status && kz_svc_document_import(&c, recs.docs, recs.files, recs.n, &rep))
-        status = kz_cli_error(a, "%s:%llu: %s%s%s (nothing imported)", path,
-                              (unsigned long long)(rep.failed < recs.n ? recs.lines[rep.failed] : 0), err.field,
-                              err.field[0] ? ": " : "", err.msg);
+    int status = kz_cli_call(a, &node, &ar, &err, &c);
+    if (!status)
+        status = kz_cli_library_load(a, &c, path, csv, &ar, &rep);
     if (!status)
         printf("%llu document versions imported, %llu already there\n", (unsigned long long)rep.created,
                (unsigned long long)rep.unchanged);

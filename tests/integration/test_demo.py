@@ -6,11 +6,12 @@ import subprocess
 from conftest import KIZUNA, ROOT, Client, free_port, run_kizuna, wait_until_serving
 
 DATA = ROOT / "demo" / "directory.json"
+LIBRARY = ROOT / "demo" / "library.jsonl"
 
 
 def test_demo_database_serves_the_tour(tmp_path):
     db = tmp_path / "demo.db"
-    out = run_kizuna("demo", "--db", db, "--data", DATA)
+    out = run_kizuna("demo", "--db", db, "--data", DATA, "--library", LIBRARY)
     key = out.stdout.strip().splitlines()[-1]
     assert key.startswith("kz_"), out.stdout
     data = json.loads(DATA.read_text())
@@ -31,6 +32,16 @@ def test_demo_database_serves_the_tour(tmp_path):
         answering = [p for p in contacts if p.get("answer_after_minutes") is not None]
         assert sum(r["answered"] for r in rows) == len(answering)
         assert all(r["median_seconds"] is not None for r in rows if r["answered"]), rows
+        # the policy library: fictitious documents in English and Japanese, linked to the norms
+        lib = [json.loads(x) for x in LIBRARY.read_text(encoding="utf-8").splitlines()]
+        docs = c.get("/documents", {"limit": 100}).json()["items"]
+        assert len(docs) == len({d["id"] for d in lib}) >= 5
+        assert {"ja", "en"} <= {lang for d in docs for lang in d["languages"]} | {"en"}
+        assert any(d["version"] == 2 for d in docs)
+        assert len(c.get("/norms").json()["items"]) == 11
+        h = c.get("/norms/h").json()
+        assert len({d["state"] for d in h["documents"]}) >= 4
+        assert [d["state"] for d in c.get("/documents", {"q": "支援要請"}).json()["items"]] == ["JP"]
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0
