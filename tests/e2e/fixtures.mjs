@@ -28,7 +28,11 @@ export async function seed(server) {
         incidents: [incident.id] }, a.key);
     await server.api("POST", `/requests/${request.id}/send`, {}, a.key);
     const check = await server.api("POST", "/checks", { state: "SG", deadline_hours: 24 }, a.key);
-    return { a, b, c, admin, contact, incident, request, check };
+    const document = await server.api("POST", "/documents", { state: "JP", type: "law", title: "重要インフラのサイバーセキュリティ確保に関する法律（試験）",
+        title_en: "Act on the cybersecurity of critical infrastructure (test)", languages: ["ja"], norms: ["g", "h"], topics: ["legal"],
+        text: "第一条　この法律は、重要インフラ事業者に対策を求める。", file: { name: "act.txt", media_type: "text/plain", content_base64: "5pys5paH" } }, a.key);
+    await server.api("PATCH", `/documents/${document.id}`, { status: "amended" }, a.key);
+    return { a, b, c, admin, contact, incident, request, check, document };
 }
 
 export const PASSWORD = "correct horse battery staple";

@@ -12,6 +12,7 @@ import { IncidentList, IncidentPage, IncidentNew, IndicatorList, IndicatorNew } 
 import { Directory, ContactPage, ContactNew } from "./views/directory.js";
 import { CheckList, CheckNew, CheckPage } from "./views/checks.js";
 import { Statistics } from "./views/stats.js";
+import { NormList, NormPage, Library, LibraryCompare, DocumentPage } from "./views/library.js";
 import { AdminUsers, AdminKeys, AdminSettings, AdminAudit } from "./views/admin.js";
 import { NotFound } from "./views/notfound.js";
 
@@ -34,6 +35,11 @@ const ROUTES = [
     { path: "/checks/new", view: CheckNew, nav: "checks" },
     { path: "/checks/:id", view: CheckPage, nav: "checks" },
     { path: "/statistics", view: Statistics, nav: "statistics" },
+    { path: "/norms", view: NormList, nav: "norms" },
+    { path: "/norms/:letter", view: NormPage, nav: "norms" },
+    { path: "/library", view: Library, nav: "library" },
+    { path: "/library/compare", view: LibraryCompare, nav: "library" },
+    { path: "/library/:id", view: DocumentPage, nav: "library" },
     { path: "/admin", view: AdminUsers, nav: "admin" },
     { path: "/admin/users", view: AdminUsers, nav: "admin" },
     { path: "/admin/keys", view: AdminKeys, nav: "admin" },
@@ -41,7 +47,7 @@ const ROUTES = [
     { path: "/admin/audit", view: AdminAudit, nav: "admin" },
 ];
 const NAV = [["home", "/"], ["requests", "/requests"], ["incidents", "/incidents"], ["indicators", "/indicators"],
-    ["directory", "/directory"], ["checks", "/checks"], ["statistics", "/statistics"], ["admin", "/admin/users", "admin"]];
+    ["directory", "/directory"], ["checks", "/checks"], ["statistics", "/statistics"], ["norms", "/norms"], ["library", "/library"], ["admin", "/admin/users", "admin"]];
 const LANGUAGE_KEY = "kizuna.language";
 
 class App extends Component {
