@@ -48,6 +48,7 @@ extern const kz_enum kz_doc_topic_enum;        /* ITU GCI pillars and the OEWG s
 enum {
     KZ_DOC_FILE_MAX = 4 * 1024 * 1024,  /* bytes of a stored copy */
     KZ_DOC_TEXT_MAX = 1000000,          /* code points of the searchable full text */
+    KZ_DOC_SHORT_WORDS = 3,             /* words under three characters in one search */
 };
 
 /* One version of a document. id is the document's and stays across versions; every

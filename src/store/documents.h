@@ -18,7 +18,8 @@ typedef KZ_PAGE_OF(kz_document) kz_document_page;
  * version only. */
 typedef struct kz_document_filter {
     const char *state, *type, *status, *topic, *norm, *tlp;
-    const char *q;            /* words searched in titles, summary and text (trigram) */
+    const char *q;            /* words searched in titles, summary and text (trigram); KZ_EINVAL
+                                 naming "q" for more than KZ_DOC_SHORT_WORDS short words */
 } kz_document_filter;
 
 kz_rc kz_store_document_insert(kz_db *db, const kz_document *o, kz_err *err);

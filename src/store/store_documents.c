@@ -84,6 +84,10 @@ kz_rc kz_store_document_versions(kz_db *db, const kz_viewer *v, const char *id, 
 
 /* Filter fragments; fixed parameter numbers (?1 after, ?2 limit, ?3 viewer). */
 enum { D_STATE, D_TYPE, D_STATUS, D_TOPIC, D_NORM, D_TLP, D_MATCH, D_LIKE };
+#define LIKE_Q(col, p) col " LIKE " p " ESCAPE '\\'"
+#define LIKE_FRAG(p)                                                                       \
+    ("n IN (SELECT rowid FROM documents_fts WHERE " LIKE_Q("title", p) " OR " LIKE_Q("title_en", p) \
+     " OR " LIKE_Q("summary", p) " OR " LIKE_Q("text", p) ")")
 static const char *const document_frags[] = {
     [D_STATE] = "state = ?4",
     [D_TYPE] = "type = ?5",
@@ -92,23 +96,44 @@ static const char *const document_frags[] = {
     [D_NORM] = IN_LIST("norms", "?8"),
     [D_TLP] = "tlp = ?9",
     [D_MATCH] = "n IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?10)",
-#define LIKE_Q(col) col " LIKE ?11 ESCAPE '\\'"
-    [D_LIKE] = ("n IN (SELECT rowid FROM documents_fts WHERE " LIKE_Q("title") " OR " LIKE_Q("title_en")
-                " OR " LIKE_Q("summary") " OR " LIKE_Q("text") ")"),
+    [D_LIKE] = LIKE_FRAG("?11"),
+    [D_LIKE + 1] = LIKE_FRAG("?12"),
+    [D_LIKE + 2] = LIKE_FRAG("?13"),
 };
 
-/* The search of q: words of three characters or more as trigram phrases (all must
- * occur); a shorter word cannot be found through trigrams, so then the whole of q is
- * looked for as a substring instead (a scan). One of *match, *like is set. */
-static int search_terms(const char *q, kz_arena *a, char **match, char **like)
+/* The words of a query: those of three characters or more as trigram phrases, all of
+ * which must occur (match); a shorter word cannot be found through trigrams, so each
+ * (at most KZ_DOC_SHORT_WORDS) is looked for as a substring instead (like, a scan). */
+typedef struct search_terms {
+    char *match;
+    char *like[KZ_DOC_SHORT_WORDS];
+    int n_like;
+} search_terms;
+
+static char *like_pattern(const char *w, size_t n, kz_arena *a)
+{
+    char *l = kz_arena_alloc(a, n * 2 + 3);
+    if (!l)
+        return NULL;
+    size_t k = 0;
+    l[k++] = '%';
+    for (size_t i = 0; i < n; i++) {
+        if (w[i] == '%' || w[i] == '_' || w[i] == '\\')
+            l[k++] = '\\';
+        l[k++] = w[i];
+    }
+    l[k++] = '%';
+    l[k] = '\0';
+    return l;
+}
+
+static kz_rc split_terms(const char *q, kz_arena *a, search_terms *out, kz_err *err)
 {
     size_t len = strlen(q), o = 0;
     char *m = kz_arena_alloc(a, len * 2 + 8);
-    char *l = kz_arena_alloc(a, len * 2 + 3);
-    if (!m || !l)
-        return -1;
-    *match = *like = NULL;
-    bool short_word = false;
+    if (!m)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    memset(out, 0, sizeof *out);
     for (size_t i = 0; i < len;) {
         while (i < len && (q[i] == ' ' || q[i] == '\t'))
             i++;
@@ -117,7 +142,14 @@ static int search_terms(const char *q, kz_arena *a, char **match, char **like)
             chars += ((unsigned char)q[i] & 0xC0) != 0x80;
         if (i == start)
             break;
-        short_word |= chars < 3;
+        if (chars < 3) {
+            if (out->n_like == KZ_DOC_SHORT_WORDS)
+                return kz_fail(err, KZ_EINVAL, "q", "at most %d words of one or two characters in a search",
+                               KZ_DOC_SHORT_WORDS);
+            if (!(out->like[out->n_like++] = like_pattern(q + start, i - start, a)))
+                return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+            continue;
+        }
         if (o)
             m[o++] = ' ';
         m[o++] = '"';
@@ -129,23 +161,8 @@ static int search_terms(const char *q, kz_arena *a, char **match, char **like)
         m[o++] = '"';
     }
     m[o] = '\0';
-    if (!o)
-        return 0;
-    if (!short_word) {
-        *match = m;
-        return 0;
-    }
-    size_t k = 0;
-    l[k++] = '%';
-    for (size_t i = 0; i < len; i++) {
-        if (q[i] == '%' || q[i] == '_' || q[i] == '\\')
-            l[k++] = '\\';
-        l[k++] = q[i];
-    }
-    l[k++] = '%';
-    l[k] = '\0';
-    *like = l;
-    return 0;
+    out->match = o ? m : NULL;
+    return KZ_OK;
 }
 
 static const char document_list_key;
@@ -159,13 +176,16 @@ static const char *document_list_sql(unsigned mask, char *buf, size_t size)
 kz_rc kz_store_document_list(kz_db *db, const kz_viewer *v, const kz_document_filter *f, const kz_page *pg,
                              kz_arena *a, kz_document_page *out, kz_err *err)
 {
-    char *match = NULL, *like = NULL;
-    if (f->q && search_terms(f->q, a, &match, &like) < 0)
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    search_terms st = {0};
+    kz_rc rc = f->q ? split_terms(f->q, a, &st, err) : KZ_OK;
+    if (rc)
+        return rc;
     unsigned mask = (f->state ? 1u << D_STATE : 0) | (f->type ? 1u << D_TYPE : 0) |
                     (f->status ? 1u << D_STATUS : 0) | (f->topic ? 1u << D_TOPIC : 0) |
                     (f->norm ? 1u << D_NORM : 0) | (f->tlp ? 1u << D_TLP : 0) |
-                    (match ? 1u << D_MATCH : 0) | (like ? 1u << D_LIKE : 0);
+                    (st.match ? 1u << D_MATCH : 0);
+    for (int i = 0; i < st.n_like; i++)
+        mask |= 1u << (D_LIKE + i);
     sqlite3_stmt *s = kz__stmt_variant(db, &document_list_key, mask, document_list_sql, err);
     if (!s)
         return KZ_ESTORE;
@@ -176,10 +196,11 @@ kz_rc kz_store_document_list(kz_db *db, const kz_viewer *v, const kz_document_fi
     kz__bind_text(s, 7, f->topic);
     kz__bind_text(s, 8, f->norm);
     kz__bind_text(s, 9, f->tlp);
-    kz__bind_text(s, 10, match);
-    kz__bind_text(s, 11, like);
+    kz__bind_text(s, 10, st.match);
+    for (int i = 0; i < KZ_DOC_SHORT_WORDS; i++)
+        kz__bind_text(s, 11 + i, st.like[i]);
     void *items = NULL;
-    kz_rc rc = kz__page_run(db, s, pg, sizeof(kz_document), read_document, a, &items, &out->n, out->next, err);
+    rc = kz__page_run(db, s, pg, sizeof(kz_document), read_document, a, &items, &out->n, out->next, err);
     out->items = items;
     return rc;
 }
