@@ -27,10 +27,12 @@ static kz_rc visible_document(kz_call *c, const char *id, int64_t version, kz_do
 {
     kz_err e;
     kz_rc rc = kz_store_document_get(c->db, id, version, c->arena, out, &e);
-    kz_tlp_subject s = doc_subject(out);
-    if (rc == KZ_ENOTFOUND || (!rc && !kz_tlp_visible(&c->who, &s)))
+    if (rc && rc != KZ_ENOTFOUND)
+        return kz_fail(c->err, rc, e.field, "%s", e.msg);
+    kz_tlp_subject s = rc ? (kz_tlp_subject){0} : doc_subject(out);
+    if (rc || !kz_tlp_visible(&c->who, &s))
         return kz_fail(c->err, KZ_ENOTFOUND, "document", "no document %.40s%s", id, version ? " in that version" : "");
-    return rc ? kz_fail(c->err, rc, e.field, "%s", e.msg) : KZ_OK;
+    return KZ_OK;
 }
 
 /* Relations must name other documents the caller may see. */
@@ -212,7 +214,7 @@ kz_rc kz_svc_document_compare(kz_call *c, const char *const *states, size_t n_st
     kz_page pg = {NULL, KZ_LIST_MAX};
     for (size_t i = 0; !rc && i < n_states; i++) {
         kz_document_filter f = {.state = states[i], .topic = topic, .norm = norm};
-        kz_document_page page;
+        kz_document_page page = {0};
         rc = kz_store_document_list(c->db, &c->who, &f, &pg, c->arena, &page, c->err);
         (*out)[i] = (kz_document_column){states[i], page.items, rc ? 0 : page.n};
         for (size_t k = 0; !rc && k < page.n; k++)
