@@ -381,3 +381,18 @@ def test_import_errors_give_line_and_column_and_write_nothing(server, tmp_path):
     csv.writer(buf, lineterminator="\n").writerow(bad)
     stderr = refused("norm.csv", rows[0] + "\n" + buf.getvalue(), "norm.csv:2: norms")
     assert f"column {header.index('norms') + 1} (norms)" in stderr
+
+
+def test_a_public_node_shows_callers_without_a_key_the_clear_library_only(make_server):
+    s = make_server(extra_args=["--public"])
+    jp = s.org("JPCERT/CC", "JP")
+    a = s.client(jp["id"])
+    clear = doc(a, state="JP", title="公開された基本法", norms=["h"])
+    doc(a, state="JP", title="非公開の基本法", norms=["h"], tlp="green")
+    assert [d["id"] for d in s.anon.get("/documents").json()["items"]] == [clear["id"]]
+    assert [d["id"] for d in s.anon.get("/documents", params={"q": "基本法"}).json()["items"]] == [clear["id"]]
+    page = s.anon.get("/norms/h").json()
+    assert [d["id"] for d in page["documents"]] == [clear["id"]]
+    assert page["counts"]["documents"] == [{"state": "JP", "documents": 1}]
+    assert_error(s.anon.post("/documents", {"state": "JP", "type": "law", "title": "x"}), 401)
+    assert s.stop() == 0
