@@ -51,6 +51,13 @@ test("a Japanese word inside a sentence finds the law; the document shows its ve
     const versions = page.getByRole("list").filter({ hasText: msg("en", "document.version_line", { version: 1 }) });
     assert.equal(await versions.getByRole("listitem").count(), 2);
     assert.ok(await page.getByRole("link", { name: msg("en", "document.download", { name: "act.txt" }) }).isVisible());
+    // a regulation that implements the law links to it
+    await page.goto("/library?q=施行規則");
+    await page.getByRole("link", { name: "施行規則（試験）" }).click();
+    await page.getByRole("heading", { level: 1, name: "施行規則（試験）" }).waitFor();
+    assert.equal(await page.getByRole("definition").filter({ hasText: msg("en", "doctranslation.official") }).count(), 1);
+    await page.getByRole("link", { name: world.document.id }).click();
+    await page.getByRole("heading", { level: 1, name: "Act on the cybersecurity of critical infrastructure (test)" }).waitFor();
     await page.goto(`/library/${draft.id}`);
     await page.getByRole("alert").waitFor();
     await page.context().close();

@@ -42,6 +42,7 @@ const SCREENS = [
     ["norm", () => "/norms/h", true],
     ["library", () => "/library?q=重要インフラ", true],
     ["document", () => `/library/${world.document.id}`, true],
+    ["document with relations", () => `/library/${world.regulation.id}`, true],
     ["comparison", () => "/library/compare?states=JP,SG,KR,FR&norm=h", true],
     ["users", () => "/admin/users", "admin"],
     ["keys", () => "/admin/keys", "admin"],

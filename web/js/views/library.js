@@ -12,6 +12,7 @@ const STATUSES = ["draft", "in-progress", "in-force", "amended", "superseded", "
 const TOPICS = ["legal", "technical", "organizational", "capacity-development", "cooperation", "international-law",
     "norms", "cbms", "capacity-building"];
 const LETTERS = "abcdefghijk".split("");
+const RELATIONS = ["amends", "supersedes", "implements"];
 
 const normTitle = (n) => (language() === "ja" ? n.title_ja : n.title);
 const docTitle = (d) => (language() === "en" && d.title_en ? d.title_en : d.title);
@@ -146,6 +147,10 @@ export class DocumentPage extends Loaded {
                     ${row(t("document.adopted"), doc.adopted)}
                     ${row(t("document.in_force"), doc.in_force)}
                     ${row(t("document.citation"), doc.citation)}
+                    ${row(t("document.languages"), doc.languages.join(", "))}
+                    ${row(t("document.translation"), tv("doctranslation", doc.translation))}
+                    ${row(t("document.source_url"), doc.source_url && html`<a href=${doc.source_url} rel="noopener noreferrer">${doc.source_url}</a>`)}
+                    ${RELATIONS.map((r) => row(t(`document.${r}`), doc[r].length && html`${doc[r].map((id) => html`<a href=${`/library/${id}`}>${id}</a> `)}`))}
                     ${row(t("document.norms"), doc.norms.map((l) => t("norms.letter", { letter: l })).join(" "))}
                     ${row(t("document.topics"), doc.topics.map((x) => tv("doctopic", x)).join(", "))}
                     ${row(t("tlp.label"), html`<${Tlp} tlp=${doc.tlp} />`)}
