@@ -75,10 +75,12 @@ static void collect(void *arg, const kz_request_fact *f)
     from->sent++;
     to->received++;
     to->answered += f->answered_at != 0;
+    if (x->n == KZ_LIST_MAX)
+        return;  /* counted above, listed up to the list ceiling */
     if (x->n == x->cap) {
         size_t cap = x->cap ? x->cap * 2 : 64;
         if (cap > KZ_LIST_MAX)
-            return;  /* counted above, listed up to the list ceiling */
+            cap = KZ_LIST_MAX;
         kz_norm_request *p = kz_arena_calloc(x->c->arena, cap, sizeof *p);
         if (!p) {
             x->nomem = true;
