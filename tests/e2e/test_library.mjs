@@ -33,6 +33,13 @@ test("from the norms to a norm's page and its documents, in Japanese", async () 
     const docs = page.getByRole("table", { name: msg("ja", "norms.documents") });
     await docs.getByRole("link", { name: "重要インフラのサイバーセキュリティ確保に関する法律（試験）" }).waitFor();
     assert.equal(await docs.getByRole("link", { name: "国際法に関する立場（草案）" }).count(), 1, "its own AMBER draft");
+    // a request's legal basis leads to the norm's page
+    const rq = await server.api("POST", "/requests", { kind: "assistance", to_organization: world.b.org.id, urgency: "high", tlp: "amber",
+        subject: "Help with a hospital", description: "Ransomware.", sector: "health", incident_class: "availability",
+        impact: "Surgeries postponed.", assistance_requested: ["indicators"] }, world.a.key);
+    await page.goto(`/requests/${rq.id}`);
+    await page.getByRole("link", { name: "(h)" }).click();
+    await page.getByRole("heading", { level: 1, name: "(h) 支援・緩和要請への対応" }).waitFor();
     await page.context().close();
 });
 
