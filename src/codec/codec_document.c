@@ -31,7 +31,7 @@ kz_rc kz_document_hash(const kz_document *o, char out[65], kz_err *err)
     if (!text)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     kz_sha256_hex(text, strlen(text), out);
-    free(text);
+    kz_free_libc(text);
     return KZ_OK;
 }
 
@@ -60,7 +60,7 @@ kz_rc kz_document_jsonl(kz_buf *b, const kz_document *o, const kz_document_blob 
     char *text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     kz_rc rc = text ? kz_buf_puts(b, text) : KZ_ENOMEM;
-    free(text);
+    kz_free_libc(text);
     return rc ? rc : kz_buf_puts(b, "\n");
 }
 
@@ -90,7 +90,7 @@ kz_rc kz_document_csv_row(kz_buf *b, const kz_document *o, const kz_document_blo
 
 /* ---- decoding ----------------------------------------------------------------------- */
 
-static kz_rc carried_str(json_t *obj, const char *name, kz_check_fn check, size_t max, kz_arena *a, char **out,
+static kz_rc carried_str(json_t *obj, const char *name, kz_valid_fn check, size_t max, kz_arena *a, char **out,
                          kz_err *err)
 {
     json_t *v = json_object_get(obj, name);
@@ -162,7 +162,7 @@ static kz_rc from_object(json_t *obj, kz_arena *a, kz_document *o, kz_document_b
     memset(o, 0, sizeof *o);
     kz_document_defaults(o);
     kz_rc rc = KZ_OK;
-    if (!rc) rc = carried_str(obj, "id", kz_check_uuid, 36, a, &o->id, err);
+    if (!rc) rc = carried_str(obj, "id", kz_valid_uuid, 36, a, &o->id, err);
     if (!rc) rc = carried_int(obj, "version", 1, INT32_MAX, &o->version, err);
     if (!rc) rc = carried_time(obj, "created", &o->created, err);
     if (!rc) rc = carried_time(obj, "modified", &o->modified, err);

@@ -217,11 +217,11 @@ kz_rc kz_h_document_list(kz_req *r)
     kz_page pg;
     kz_document_page page;
     kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc) rc = kz_req_query_checked(r, "state", kz_check_doc_issuer, &f.state);
+    if (!rc) rc = kz_req_query_checked(r, "state", kz_valid_doc_issuer, &f.state);
     if (!rc) rc = kz_req_query_enum(r, "type", &kz_doc_type_enum, &f.type);
     if (!rc) rc = kz_req_query_enum(r, "status", &kz_doc_status_enum, &f.status);
-    if (!rc) rc = kz_req_query_checked(r, "topic", kz_check_doc_topic, &f.topic);
-    if (!rc) rc = kz_req_query_checked(r, "norm", kz_check_norm_letter, &f.norm);
+    if (!rc) rc = kz_req_query_checked(r, "topic", kz_valid_doc_topic, &f.topic);
+    if (!rc) rc = kz_req_query_checked(r, "norm", kz_valid_norm_letter, &f.norm);
     if (!rc) rc = kz_req_query_enum(r, "tlp", &kz_tlp_enum, &f.tlp);
     if (!rc) rc = kz_req_query_checked(r, "q", NULL, &f.q);
     if (!rc && f.q && strlen(f.q) > 500)
@@ -251,7 +251,7 @@ static kz_rc state_list(kz_req *r, const char *v, const char ***out, size_t *n)
         char *code = kz_arena_strndup(&r->arena, p, len);
         if (!code)
             return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
-        if (kz_check_doc_issuer(code, "states", &r->err))
+        if (kz_valid_doc_issuer(code, "states", &r->err))
             return KZ_EINVAL;
         (*out)[(*n)++] = code;
         if (!comma)
@@ -312,8 +312,8 @@ kz_rc kz_h_document_compare(kz_req *r)
     if (!rc) rc = kz_req_query_checked(r, "states", NULL, &states);
     if (!rc && !states)
         rc = kz_fail(&r->err, KZ_EINVAL, "states", "states is required: a comma-separated list (JP,FR,DE)");
-    if (!rc) rc = kz_req_query_checked(r, "topic", kz_check_doc_topic, &topic);
-    if (!rc) rc = kz_req_query_checked(r, "norm", kz_check_norm_letter, &norm);
+    if (!rc) rc = kz_req_query_checked(r, "topic", kz_valid_doc_topic, &topic);
+    if (!rc) rc = kz_req_query_checked(r, "norm", kz_valid_norm_letter, &norm);
     if (!rc) rc = kz_req_query_checked(r, "format", NULL, &format);
     if (!rc && format && strcmp(format, "json") && strcmp(format, "csv"))
         rc = kz_fail(&r->err, KZ_EINVAL, "format", "format must be json or csv");

@@ -53,7 +53,7 @@ const kz_norm *kz_norm_find(const char *letter)
     return NULL;
 }
 
-kz_rc kz_check_norm_letter(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_norm_letter(const char *v, const char *field, kz_err *err)
 {
     if (kz_norm_find(v))
         return KZ_OK;
@@ -78,12 +78,12 @@ KZ_ENUM(kz_doc_topic_enum, "topic", "legal", "technical", "organizational", "cap
 /* Intergovernmental organizations that issue documents, beside the states. */
 static const char *const issuers[] = {"EU", "UN", "NATO", "OSCE", "ASEAN", "AU", "OAS", "COE", "G7", "ARF"};
 
-kz_rc kz_check_doc_issuer(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_doc_issuer(const char *v, const char *field, kz_err *err)
 {
     for (size_t i = 0; i < sizeof issuers / sizeof *issuers; i++)
         if (strcmp(v, issuers[i]) == 0)
             return KZ_OK;
-    if (kz_check_country(v, field, NULL) == KZ_OK)
+    if (kz_valid_country(v, field, NULL) == KZ_OK)
         return KZ_OK;
     return kz_fail(err, KZ_EINVAL, field,
                    "'%.16s' is neither an ISO 3166-1 alpha-2 code nor one of EU, UN, NATO, OSCE, ASEAN, AU, "
@@ -101,7 +101,7 @@ static int digits(const char *p, int n)
     return v;
 }
 
-kz_rc kz_check_date(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_date(const char *v, const char *field, kz_err *err)
 {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y = -1, m = -1, d = -1;
@@ -124,7 +124,7 @@ static kz_rc check_slug(const char *v, const char *field, kz_err *err)
     return *v ? KZ_OK : kz_fail(err, KZ_EINVAL, field, "an identifier may not be empty");
 }
 
-kz_rc kz_check_doc_topic(const char *v, const char *field, kz_err *err)
+kz_rc kz_valid_doc_topic(const char *v, const char *field, kz_err *err)
 {
     if (kz_enum_parse(&kz_doc_topic_enum, v) >= 0)
         return KZ_OK;
@@ -143,27 +143,27 @@ static const kz_field document_fields[] = {
     F(created, KZ_FT_TIME, RO, 0, NULL, NULL),
     F(modified, KZ_FT_TIME, RO, 0, NULL, NULL),
     F(organization, KZ_FT_STR, RO, 36, NULL, NULL),
-    F(state, KZ_FT_STR, KZ_FF_REQUIRED, 8, NULL, kz_check_doc_issuer),
+    F(state, KZ_FT_STR, KZ_FF_REQUIRED, 8, NULL, kz_valid_doc_issuer),
     F(issuing_body, KZ_FT_STR, 0, 300, NULL, NULL),
     F(type, KZ_FT_ENUM, KZ_FF_REQUIRED, 0, &kz_doc_type_enum, NULL),
     F(title, KZ_FT_STR, KZ_FF_REQUIRED, 500, NULL, NULL),
     F(title_en, KZ_FT_STR, 0, 500, NULL, NULL),
     F(summary, KZ_FT_TEXT, 0, 8000, NULL, NULL),
-    F(languages, KZ_FT_STRLIST, 0, 20, NULL, kz_check_language),
+    F(languages, KZ_FT_STRLIST, 0, 20, NULL, kz_valid_language),
     F(translation, KZ_FT_ENUM, 0, 0, &kz_doc_translation_enum, NULL),
     F(status, KZ_FT_ENUM, 0, 0, &kz_doc_status_enum, NULL),
-    F(adopted, KZ_FT_STR, 0, 10, NULL, kz_check_date),
-    F(in_force, KZ_FT_STR, 0, 10, NULL, kz_check_date),
-    F(review_due, KZ_FT_STR, 0, 10, NULL, kz_check_date),
-    F(source_url, KZ_FT_STR, 0, 2000, NULL, kz_check_web_url),
+    F(adopted, KZ_FT_STR, 0, 10, NULL, kz_valid_date),
+    F(in_force, KZ_FT_STR, 0, 10, NULL, kz_valid_date),
+    F(review_due, KZ_FT_STR, 0, 10, NULL, kz_valid_date),
+    F(source_url, KZ_FT_STR, 0, 2000, NULL, kz_valid_web_url),
     F(citation, KZ_FT_STR, 0, 300, NULL, NULL),
-    F(topics, KZ_FT_STRLIST, 0, 20, NULL, kz_check_doc_topic),
-    F(norms, KZ_FT_STRLIST, 0, 11, NULL, kz_check_norm_letter),
+    F(topics, KZ_FT_STRLIST, 0, 20, NULL, kz_valid_doc_topic),
+    F(norms, KZ_FT_STRLIST, 0, 11, NULL, kz_valid_norm_letter),
     F(cbms, KZ_FT_STRLIST, 0, 50, NULL, check_slug),
-    F(sectors, KZ_FT_STRLIST, 0, 30, NULL, kz_check_nis2_sector),
-    F(amends, KZ_FT_STRLIST, 0, 50, NULL, kz_check_uuid),
-    F(supersedes, KZ_FT_STRLIST, 0, 50, NULL, kz_check_uuid),
-    F(implements, KZ_FT_STRLIST, 0, 50, NULL, kz_check_uuid),
+    F(sectors, KZ_FT_STRLIST, 0, 30, NULL, kz_valid_nis2_sector),
+    F(amends, KZ_FT_STRLIST, 0, 50, NULL, kz_valid_uuid),
+    F(supersedes, KZ_FT_STRLIST, 0, 50, NULL, kz_valid_uuid),
+    F(implements, KZ_FT_STRLIST, 0, 50, NULL, kz_valid_uuid),
     F(provenance, KZ_FT_ENUM, 0, 0, &kz_doc_provenance_enum, NULL),
     F(text, KZ_FT_TEXT, 0, KZ_DOC_TEXT_MAX, NULL, NULL),
     F(file_name, KZ_FT_STR, RO, 255, NULL, NULL),
@@ -172,7 +172,7 @@ static const kz_field document_fields[] = {
     F(sha256, KZ_FT_STR, RO, 64, NULL, NULL),
     F(hash, KZ_FT_STR, RO, 64, NULL, NULL),
     F(tlp, KZ_FT_ENUM, 0, 0, &kz_tlp_enum, NULL),
-    F(recipients, KZ_FT_STRLIST, 0, 256, NULL, kz_check_uuid),
+    F(recipients, KZ_FT_STRLIST, 0, 256, NULL, kz_valid_uuid),
     F(allow_clients, KZ_FT_BOOL, 0, 0, NULL, NULL),
 };
 const kz_schema kz_document_schema = {"document", document_fields, sizeof document_fields / sizeof *document_fields};

@@ -30,7 +30,7 @@ const kz_norm *kz_norms(size_t *n);
 /* The norm with this letter, or NULL. */
 const kz_norm *kz_norm_find(const char *letter);
 /* Validator: one of the letters a to k. */
-kz_rc kz_check_norm_letter(const char *v, const char *field, kz_err *err);
+kz_rc kz_valid_norm_letter(const char *v, const char *field, kz_err *err);
 
 typedef enum kz_doc_type {
     KZ_DOC_STRATEGY, KZ_DOC_LAW, KZ_DOC_REGULATION, KZ_DOC_POLICY, KZ_DOC_POSITION,
@@ -88,8 +88,8 @@ extern const kz_schema kz_document_schema;
 void kz_document_defaults(kz_document *o);
 
 /* Validators: a calendar date YYYY-MM-DD; a state code or an organization's code. */
-kz_rc kz_check_date(const char *v, const char *field, kz_err *err);
-kz_rc kz_check_doc_issuer(const char *v, const char *field, kz_err *err);
-kz_rc kz_check_doc_topic(const char *v, const char *field, kz_err *err);
+kz_rc kz_valid_date(const char *v, const char *field, kz_err *err);
+kz_rc kz_valid_doc_issuer(const char *v, const char *field, kz_err *err);
+kz_rc kz_valid_doc_topic(const char *v, const char *field, kz_err *err);
 
 #endif

@@ -26,10 +26,10 @@ static void the_norm_table_has_eleven_letters(void **state)
         assert_true(strlen(all[i].text) > 80 && strlen(all[i].title_ja) > 0);
     }
     kz_err e;
-    assert_int_equal(kz_check_norm_letter("h", "norms", &e), KZ_OK);
-    assert_int_equal(kz_check_norm_letter("l", "norms", &e), KZ_EINVAL);
+    assert_int_equal(kz_valid_norm_letter("h", "norms", &e), KZ_OK);
+    assert_int_equal(kz_valid_norm_letter("l", "norms", &e), KZ_EINVAL);
     assert_string_equal(e.field, "norms");
-    assert_int_equal(kz_check_norm_letter("H", "norms", &e), KZ_EINVAL);
+    assert_int_equal(kz_valid_norm_letter("H", "norms", &e), KZ_EINVAL);
     assert_null(kz_norm_find("budapest-29"));
 }
 
@@ -41,14 +41,14 @@ static void dates_and_issuers_are_checked(void **state)
     const char *bad[] = {"2023-02-29", "1900-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "2024-1-01",
                          "2024/01/01", "20240101", "", "2024-01-01T00:00:00Z", "１９９９-01-01"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
-        assert_int_equal(kz_check_date(good[i], "adopted", &e), KZ_OK);
+        assert_int_equal(kz_valid_date(good[i], "adopted", &e), KZ_OK);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        assert_int_equal(kz_check_date(bad[i], "adopted", &e), KZ_EINVAL);
+        assert_int_equal(kz_valid_date(bad[i], "adopted", &e), KZ_EINVAL);
         assert_string_equal(e.field, "adopted");
     }
-    assert_int_equal(kz_check_doc_issuer("JP", "state", &e), KZ_OK);
-    assert_int_equal(kz_check_doc_issuer("EU", "state", &e), KZ_OK);
-    assert_int_equal(kz_check_doc_issuer("XX", "state", &e), KZ_EINVAL);
+    assert_int_equal(kz_valid_doc_issuer("JP", "state", &e), KZ_OK);
+    assert_int_equal(kz_valid_doc_issuer("EU", "state", &e), KZ_OK);
+    assert_int_equal(kz_valid_doc_issuer("XX", "state", &e), KZ_EINVAL);
 }
 
 static void the_hash_leaves_out_the_nodes_bookkeeping(void **state)

@@ -2,7 +2,7 @@
  * links to one of them on this node: the requests that invoke it and the documents of
  * the policy library that address it, each shown only where kz_tlp_visible allows,
  * with counts per state and year over those visible rows only. Attribution
- * statements link to norms by letter the same way (model/law.h kz_check_norm_letter). */
+ * statements link to norms by letter the same way (model/law.h kz_valid_norm_letter). */
 #ifndef KZ_SERVICE_LAW_NORMS_H
 #define KZ_SERVICE_LAW_NORMS_H
 

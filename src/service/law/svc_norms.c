@@ -1,5 +1,5 @@
 /* The norms and what links to them: requests invoking a norm (the request's legal
- * basis, kz_check_norm) and documents addressing it, under TLP, with counts. */
+ * basis, kz_valid_norm) and documents addressing it, under TLP, with counts. */
 #include "service/law/norms.h"
 
 #include "model/request.h"
