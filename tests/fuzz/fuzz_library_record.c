@@ -2,6 +2,7 @@
  * even, one JSON line; odd, CSV text whose first line is the header. What decodes is
  * written back in both formats, and each must decode again to a version with the same
  * content hash (the export and import round trip without loss). */
+#include "fuzz_target.h"
 #include "codec/document.h"
 
 #include <stdint.h>
