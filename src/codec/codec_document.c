@@ -9,6 +9,7 @@
 #include "util/alloc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,4 +283,82 @@ kz_rc kz_document_from_csv(const kz_document_columns *cols, const kz_csv_record 
         }
     }
     return rc;
+}
+
+/* ---- the national survey as a page and as text ----------------------------------------- */
+
+/* The parts and their answers in order: a NULL field stands for the eleven norms. */
+static const struct {
+    const char *heading, *field;
+} survey_parts[] = {
+    {"Part 1. International law: how it applies to the use of ICTs", "international_law"},
+    {"Part 2. The norms of responsible state behaviour (A/70/174, para. 13)", NULL},
+    {"Part 3. Confidence-building measures", "cbms"},
+    {"Part 4. Capacity-building", "capacity_building"},
+};
+
+static const char *survey_field(const kz_survey *s, const char *name)
+{
+    int f = kz_schema_find(&kz_survey_schema, name);
+    return f < 0 ? NULL : *(char *const *)KZ_FIELD_PTR(s, &kz_survey_schema.fields[f]);
+}
+
+typedef kz_rc (*put_fn)(kz_buf *b, const char *heading, int level, const char *answer);
+
+static kz_rc put_html(kz_buf *b, const char *heading, int level, const char *answer)
+{
+    kz_rc rc = kz_buf_printf(b, "<h%d>", level);
+    if (!rc) rc = kz_buf_html(b, heading);
+    if (!rc) rc = kz_buf_printf(b, "</h%d>\n<p>", level);
+    if (!rc) rc = answer ? kz_buf_html(b, answer) : kz_buf_puts(b, "<em>(not answered)</em>");
+    return rc ? rc : kz_buf_puts(b, "</p>\n");
+}
+
+static kz_rc put_text(kz_buf *b, const char *heading, int level, const char *answer)
+{
+    (void)level;
+    kz_rc rc = kz_buf_puts(b, heading);
+    if (!rc) rc = kz_buf_puts(b, "\n");
+    if (!rc && answer) rc = kz_buf_puts(b, answer);
+    return rc ? rc : kz_buf_puts(b, "\n\n");
+}
+
+static kz_rc survey_body(const kz_survey *s, kz_buf *b, put_fn put)
+{
+    kz_rc rc = KZ_OK;
+    size_t n;
+    const kz_norm *norms = kz_norms(&n);
+    for (size_t i = 0; !rc && i < sizeof survey_parts / sizeof *survey_parts; i++) {
+        if (survey_parts[i].field) {
+            rc = put(b, survey_parts[i].heading, 2, survey_field(s, survey_parts[i].field));
+            continue;
+        }
+        rc = put == put_html ? kz_buf_printf(b, "<h2>%s</h2>\n", survey_parts[i].heading) : put(b, survey_parts[i].heading, 2, NULL);
+        for (size_t k = 0; !rc && k < n; k++) {
+            char heading[128];
+            snprintf(heading, sizeof heading, "Norm (%s): %s", norms[k].letter, norms[k].title);
+            rc = put(b, heading, 3, kz_survey_norm(s, norms[k].letter));
+        }
+    }
+    return rc;
+}
+
+kz_rc kz_survey_html(const kz_survey *s, kz_buf *out)
+{
+    kz_rc rc = kz_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+    char title[96];
+    snprintf(title, sizeof title, "National survey of implementation: %s, %s", s->state ? s->state : "",
+             s->period ? s->period : "");
+    if (!rc) rc = kz_buf_html(out, title);
+    if (!rc) rc = kz_buf_puts(out, "</title><style>body{font-family:serif;max-width:42em;margin:2em auto}"
+                                   "p{white-space:pre-wrap}</style></head><body>\n<h1>");
+    if (!rc) rc = kz_buf_html(out, title);
+    if (!rc) rc = kz_buf_printf(out, "</h1>\n<p>Version %lld.</p>\n", (long long)s->version);
+    if (!rc) rc = survey_body(s, out, put_html);
+    return rc ? rc : kz_buf_puts(out, "</body></html>\n");
+}
+
+kz_rc kz_survey_text(const kz_survey *s, kz_buf *out)
+{
+    return survey_body(s, out, put_text);
 }

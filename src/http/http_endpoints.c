@@ -66,6 +66,12 @@ const kz_endpoint kz_endpoints[] = {
     {"PATCH", V1 "/documents/{id}", kz_h_document_update, J | B, "write the next version of a document (its organization's analysts, admin)"},
     {"GET", V1 "/documents/{id}/versions", kz_h_document_versions, 0, "the versions of a document, oldest first"},
     {"GET", V1 "/documents/{id}/file", kz_h_document_file, 0, "the stored copy of the latest version or version=N"},
+    {"POST", V1 "/surveys", kz_h_survey_create, J, "start the national survey of implementation; no answer is mandatory (analyst, admin)"},
+    {"GET", V1 "/surveys", kz_h_survey_list, 0, "the caller's organization's surveys, latest versions"},
+    {"GET", V1 "/surveys/{id}", kz_h_survey_get, 0, "a survey of the caller's organization, its latest version or version=N"},
+    {"PATCH", V1 "/surveys/{id}", kz_h_survey_update, J, "save answers as the next version; drafts are kept (analyst, admin)"},
+    {"GET", V1 "/surveys/{id}/print", kz_h_survey_print, 0, "the survey as a printable HTML page: version=N"},
+    {"POST", V1 "/surveys/{id}/publish", kz_h_survey_publish, 0, "publish the latest version as a TLP:CLEAR library document (analyst, admin)"},
 
     {"GET", V1 "/settings", kz_h_settings_get, 0, "node settings with their values and defaults"},
     {"PATCH", V1 "/settings", kz_h_settings_update, J, "change node settings, null restores a default (admin)"},

@@ -6,6 +6,7 @@
 #include "crypto/crypto.h"
 #include "service/law/documents.h"
 #include "service/law/norms.h"
+#include "service/law/surveys.h"
 #include "http/http_sharing.h"
 
 #include <errno.h>
@@ -169,13 +170,19 @@ static kz_rc version_param(kz_req *r, int64_t *out)
     return KZ_OK;
 }
 
-kz_rc kz_h_document_get(kz_req *r)
+/* A query string of ?version=N at most. */
+static kz_rc version_only(kz_req *r, int64_t *version)
 {
     static const char *const allowed[] = {"version", NULL};
+    kz_rc rc = kz_req_query_only(r, allowed);
+    return rc ? rc : version_param(r, version);
+}
+
+kz_rc kz_h_document_get(kz_req *r)
+{
     int64_t version;
     kz_document o;
-    kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc) rc = version_param(r, &version);
+    kz_rc rc = version_only(r, &version);
     if (!rc) rc = kz_svc_document_get(&r->call, r->params[0], version, &o);
     return rc ? rc : kz_reply(r, 200, kz_json_encode(&kz_document_schema, &o));
 }
@@ -192,13 +199,11 @@ kz_rc kz_h_document_versions(kz_req *r)
 
 kz_rc kz_h_document_file(kz_req *r)
 {
-    static const char *const allowed[] = {"version", NULL};
     int64_t version;
     kz_document o;
     const unsigned char *data = NULL;
     size_t size = 0;
-    kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc) rc = version_param(r, &version);
+    kz_rc rc = version_only(r, &version);
     if (!rc) rc = kz_svc_document_file(&r->call, r->params[0], version, &o, &data, &size);
     if (rc)
         return rc;
@@ -330,4 +335,74 @@ kz_rc kz_h_document_compare(kz_req *r)
                                                               sizeof *cols[i].items)));
     return kz_reply(r, 200, json_pack("{s:s, s:s, s:o}", "by", topic ? "topic" : "norm", "value",
                                       topic ? topic : norm, "states", arr));
+}
+
+/* ---- the national survey -------------------------------------------------------------- */
+
+kz_rc kz_h_survey_create(kz_req *r)
+{
+    json_t *body;
+    kz_survey o = {0};
+    kz_rc rc = kz_req_body_object(r, &body);
+    if (!rc) rc = kz_json_decode(body, &kz_survey_schema, &o, KZ_DECODE_CREATE, &r->arena, NULL, &r->err);
+    if (!rc) rc = kz_svc_survey_create(&r->call, &o);
+    return rc ? rc : kz_reply(r, 201, kz_json_encode(&kz_survey_schema, &o));
+}
+
+kz_rc kz_h_survey_update(kz_req *r)
+{
+    json_t *body;
+    kz_survey o;
+    kz_rc rc = kz_req_body_object(r, &body);
+    kz_json_patch patch = {body, &kz_survey_schema, &r->arena};
+    if (!rc) rc = kz_svc_survey_update(&r->call, r->params[0], kz_json_apply_patch, &patch, &o);
+    return rc ? rc : kz_reply(r, 200, kz_json_encode(&kz_survey_schema, &o));
+}
+
+kz_rc kz_h_survey_get(kz_req *r)
+{
+    int64_t version;
+    kz_survey o;
+    kz_rc rc = version_only(r, &version);
+    if (!rc) rc = kz_svc_survey_get(&r->call, r->params[0], version, &o);
+    return rc ? rc : kz_reply(r, 200, kz_json_encode(&kz_survey_schema, &o));
+}
+
+kz_rc kz_h_survey_list(kz_req *r)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    kz_page pg;
+    kz_survey_page page;
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = kz_req_page(r, &pg);
+    if (!rc) rc = kz_svc_survey_list(&r->call, &pg, &page);
+    return rc ? rc : kz_reply_page(r, &kz_survey_schema, page.items, page.n, sizeof *page.items, page.next);
+}
+
+kz_rc kz_h_survey_print(kz_req *r)
+{
+    int64_t version;
+    kz_survey o;
+    kz_buf b;
+    kz_rc rc = version_only(r, &version);
+    if (!rc) rc = kz_svc_survey_get(&r->call, r->params[0], version, &o);
+    if (rc)
+        return rc;
+    kz_buf_init(&b, 8u << 20);
+    rc = kz_survey_html(&o, &b);
+    r->raw = rc ? NULL : kz_arena_memdup(&r->arena, b.p, b.len + 1);
+    r->raw_len = b.len;
+    kz_buf_free(&b);
+    if (!r->raw)
+        return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+    r->status = 200;
+    r->content_type = "text/html; charset=utf-8";
+    return KZ_OK;
+}
+
+kz_rc kz_h_survey_publish(kz_req *r)
+{
+    kz_document d;
+    kz_rc rc = kz_svc_survey_publish(&r->call, r->params[0], &d);
+    return rc ? rc : kz_reply(r, 201, kz_json_encode(&kz_document_schema, &d));
 }

@@ -65,7 +65,7 @@ kz_rc kz_valid_norm_letter(const char *v, const char *field, kz_err *err)
     const kz_enum var = {label, var##_values, (int)(sizeof var##_values / sizeof *var##_values)}
 
 KZ_ENUM(kz_doc_type_enum, "document type", "strategy", "law", "regulation", "policy",
-        "position-international-law", "un-submission", "cbm-report");
+        "position-international-law", "un-submission", "cbm-report", "national-survey");
 KZ_ENUM(kz_doc_status_enum, "document status", "draft", "in-progress", "in-force", "amended",
         "superseded", "repealed");
 KZ_ENUM(kz_doc_translation_enum, "translation status", "original", "official", "unofficial");
@@ -114,6 +114,12 @@ kz_rc kz_valid_date(const char *v, const char *field, kz_err *err)
     if (y < 1800 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
         return kz_fail(err, KZ_EINVAL, field, "'%.16s' is not a date YYYY-MM-DD", v);
     return KZ_OK;
+}
+
+kz_rc kz_valid_year(const char *v, const char *field, kz_err *err)
+{
+    int y = strlen(v) == 4 ? digits(v, 4) : -1;
+    return y >= 1990 && y <= 2999 ? KZ_OK : kz_fail(err, KZ_EINVAL, field, "'%.16s' is not a year YYYY", v);
 }
 
 static kz_rc check_slug(const char *v, const char *field, kz_err *err)
@@ -183,4 +189,36 @@ void kz_document_defaults(kz_document *o)
     o->status = KZ_DOC_IN_FORCE;
     o->translation = 0;
     o->provenance = 0;
+}
+
+#define S(nm, ty, fl, mx, ck) {#nm, ty, offsetof(kz_survey, nm), fl, mx, NULL, ck}
+#define ANSWER(nm) S(nm, KZ_FT_TEXT, 0, 20000, NULL)
+
+/* The order is the column order of the surveys table. */
+static const kz_field survey_fields[] = {
+    S(id, KZ_FT_STR, RO, 36, NULL),
+    S(version, KZ_FT_INT, RO, INT32_MAX, NULL),
+    S(created, KZ_FT_TIME, RO, 0, NULL),
+    S(modified, KZ_FT_TIME, RO, 0, NULL),
+    S(organization, KZ_FT_STR, RO, 36, NULL),
+    S(state, KZ_FT_STR, 0, 8, kz_valid_doc_issuer),
+    S(period, KZ_FT_STR, 0, 4, kz_valid_year),
+    ANSWER(international_law),
+    ANSWER(norm_a), ANSWER(norm_b), ANSWER(norm_c), ANSWER(norm_d), ANSWER(norm_e), ANSWER(norm_f),
+    ANSWER(norm_g), ANSWER(norm_h), ANSWER(norm_i), ANSWER(norm_j), ANSWER(norm_k),
+    ANSWER(cbms),
+    ANSWER(capacity_building),
+    S(document, KZ_FT_STR, RO, 36, NULL),
+};
+const kz_schema kz_survey_schema = {"survey", survey_fields, sizeof survey_fields / sizeof *survey_fields};
+
+const char *kz_survey_norm(const kz_survey *s, const char *letter)
+{
+    char name[8] = "norm_";
+    if (!kz_norm_find(letter))
+        return NULL;
+    name[5] = letter[0];
+    name[6] = '\0';
+    int f = kz_schema_find(&kz_survey_schema, name);
+    return f < 0 ? NULL : *(char *const *)KZ_FIELD_PTR(s, &kz_survey_schema.fields[f]);
 }

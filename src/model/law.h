@@ -34,7 +34,7 @@ kz_rc kz_valid_norm_letter(const char *v, const char *field, kz_err *err);
 
 typedef enum kz_doc_type {
     KZ_DOC_STRATEGY, KZ_DOC_LAW, KZ_DOC_REGULATION, KZ_DOC_POLICY, KZ_DOC_POSITION,
-    KZ_DOC_UN_SUBMISSION, KZ_DOC_CBM_REPORT
+    KZ_DOC_UN_SUBMISSION, KZ_DOC_CBM_REPORT, KZ_DOC_NATIONAL_SURVEY
 } kz_doc_type;
 extern const kz_enum kz_doc_type_enum;
 typedef enum kz_doc_status {
@@ -84,11 +84,34 @@ typedef struct kz_document {
 } kz_document;
 extern const kz_schema kz_document_schema;
 
+/* The national survey of implementation (UNIDIR, after OEWG report A/75/816): a
+ * state's answers in four parts, international law, the norms (one answer per norm),
+ * CBMs and capacity-building; no answer is mandatory. Kept with its organization only,
+ * as versions (every save is a new one, so drafts stay), until published as a TLP:CLEAR
+ * document of the library. */
+typedef struct kz_survey {
+    char *id;
+    int64_t version;
+    kz_time created, modified;
+    char *organization;          /* the only one that sees it */
+    char *state;
+    char *period;                /* the year it covers, YYYY */
+    char *international_law;
+    char *norm_a, *norm_b, *norm_c, *norm_d, *norm_e, *norm_f, *norm_g, *norm_h, *norm_i, *norm_j, *norm_k;
+    char *cbms;
+    char *capacity_building;
+    char *document;              /* the library document it was published as, once it was */
+} kz_survey;
+extern const kz_schema kz_survey_schema;
+/* The answer about norm letter (a to k), NULL when none. */
+const char *kz_survey_norm(const kz_survey *s, const char *letter);
+
 /* Defaults before a create is decoded over it: TLP:CLEAR, in force, compiled. */
 void kz_document_defaults(kz_document *o);
 
 /* Validators: a calendar date YYYY-MM-DD; a state code or an organization's code. */
 kz_rc kz_valid_date(const char *v, const char *field, kz_err *err);
+kz_rc kz_valid_year(const char *v, const char *field, kz_err *err);
 kz_rc kz_valid_doc_issuer(const char *v, const char *field, kz_err *err);
 kz_rc kz_valid_doc_topic(const char *v, const char *field, kz_err *err);
 

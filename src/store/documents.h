@@ -44,4 +44,14 @@ kz_rc kz_store_document_file_put(kz_db *db, const char *sha256, const void *data
 kz_rc kz_store_document_file_get(kz_db *db, const char *sha256, kz_arena *a, const void **data, size_t *size,
                                  kz_err *err);
 
+/* ---- national surveys (versions as documents; the service decides who sees one) --- */
+
+typedef KZ_PAGE_OF(kz_survey) kz_survey_page;
+kz_rc kz_store_survey_insert(kz_db *db, const kz_survey *o, kz_err *err);
+/* Version `version` of survey id, or its latest when 0. KZ_ENOTFOUND (field "survey"). */
+kz_rc kz_store_survey_get(kz_db *db, const char *id, int64_t version, kz_arena *a, kz_survey *out, kz_err *err);
+/* The latest version of each survey of organization org, in order of writing. */
+kz_rc kz_store_survey_list(kz_db *db, const char *org, const kz_page *pg, kz_arena *a, kz_survey_page *out,
+                           kz_err *err);
+
 #endif

@@ -270,3 +270,54 @@ kz_rc kz_store_document_file_get(kz_db *db, const char *sha256, kz_arena *a, con
     kz__done(s);
     return r;
 }
+
+/* ---- national surveys ----------------------------------------------------------------- */
+
+#define SURVEY_COLS                                                                        \
+    "id, version, created, modified, organization, state, period, international_law, norm_a, norm_b," \
+    " norm_c, norm_d, norm_e, norm_f, norm_g, norm_h, norm_i, norm_j, norm_k, cbms, capacity_building," \
+    " document"
+
+kz_rc kz_store_survey_insert(kz_db *db, const kz_survey *o, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO surveys (" SURVEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+                                   " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)", err);
+    if (!s)
+        return KZ_ESTORE;
+    if (kz__bind_fields(s, 1, &kz_survey_schema, o) < 0) {
+        kz__done(s);
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    }
+    return kz__exec_stmt(db, s, err);
+}
+
+static int read_survey(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    return kz__read_fields(s, 1, &kz_survey_schema, item, a) < 0 ? -1 : 0;
+}
+
+kz_rc kz_store_survey_get(kz_db *db, const char *id, int64_t version, kz_arena *a, kz_survey *out, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " SURVEY_COLS " FROM surveys WHERE id = ?1"
+                                   " AND (?2 = 0 OR version = ?2) ORDER BY version DESC LIMIT 1", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, version);
+    return kz__get_row(db, s, read_survey, out, a, "survey", id, err);
+}
+
+kz_rc kz_store_survey_list(kz_db *db, const char *org, const kz_page *pg, kz_arena *a, kz_survey_page *out,
+                           kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " SURVEY_COLS " FROM surveys WHERE n > ?1 AND organization = ?3"
+                                   " AND NOT EXISTS (SELECT 1 FROM surveys x WHERE x.id = surveys.id"
+                                   " AND x.version > surveys.version) ORDER BY n LIMIT ?2", err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_text(s, 3, org);
+    void *items = NULL;
+    kz_rc rc = kz__page_run(db, s, pg, sizeof(kz_survey), read_survey, a, &items, &out->n, out->next, err);
+    out->items = items;
+    return rc;
+}

@@ -392,7 +392,7 @@ static const migration migrations[] = {
      "ALTER TABLE incidents ADD COLUMN labels TEXT;"
      "ALTER TABLE indicators ADD COLUMN labels TEXT;"},
 
-    {"policy library: documents (one row per version), stored copies, trigram search",
+    {"policy library: documents (one row per version), stored copies, trigram search, surveys",
      /* Columns in the order of kz_document_schema (model/law.c). A version is never
       * changed: a new one is a new row (id, version + 1); the triggers keep it so. */
      "CREATE TABLE documents ("
@@ -420,6 +420,18 @@ static const migration migrations[] = {
      "CREATE TRIGGER documents_fts_ins AFTER INSERT ON documents BEGIN"
      "  INSERT INTO documents_fts(rowid, title, title_en, summary, text)"
      "  VALUES (new.n, new.title, new.title_en, new.summary, new.text);"
+     "END;"
+     /* national surveys of implementation, versions as for documents (kz_survey_schema) */
+     "CREATE TABLE surveys ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL, version INTEGER NOT NULL,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  organization TEXT NOT NULL REFERENCES organizations(id), state TEXT, period TEXT,"
+     "  international_law TEXT, norm_a TEXT, norm_b TEXT, norm_c TEXT, norm_d TEXT, norm_e TEXT,"
+     "  norm_f TEXT, norm_g TEXT, norm_h TEXT, norm_i TEXT, norm_j TEXT, norm_k TEXT, cbms TEXT,"
+     "  capacity_building TEXT, document TEXT, UNIQUE (id, version));"
+     "CREATE INDEX surveys_organization ON surveys(organization, n);"
+     "CREATE TRIGGER surveys_no_update BEFORE UPDATE ON surveys BEGIN"
+     "  SELECT RAISE(ABORT, 'a survey version is never changed: write a new version');"
      "END;"},
 };
 

@@ -396,3 +396,57 @@ def test_a_public_node_shows_callers_without_a_key_the_clear_library_only(make_s
     assert page["counts"]["documents"] == [{"state": "JP", "documents": 1}]
     assert_error(s.anon.post("/documents", {"state": "JP", "type": "law", "title": "x"}), 401)
     assert s.stop() == 0
+
+
+# ---- the national survey of implementation -------------------------------------------------------
+
+def test_the_national_survey_kept_as_drafts_printed_and_published(nodes):
+    a, c, server = nodes.a, nodes.c, nodes.server
+    # no answer is mandatory: an empty survey is a draft of the organization's state and this year
+    r = a.post("/surveys", {})
+    assert r.status_code == 201, r.text
+    s = r.json()
+    assert s["version"] == 1 and s["state"] == "JP" and re.fullmatch(r"20\d\d", s["period"]) and s["document"] is None
+    assert s["norm_h"] is None and s["organization"] == nodes.jp["id"]
+    # answers over time, each save a new version; the drafts stay readable
+    v2 = a.patch(f"/surveys/{s['id']}", {"period": "2026", "international_law": "既存の国際法はサイバー空間に適用される。",
+                                         "norm_h": "24時間の窓口が支援要請に応じる。"}).json()
+    assert v2["version"] == 2
+    v3 = a.patch(f"/surveys/{s['id']}", {"cbms": "Points of contact <updated>", "norm_h": None,
+                                         "norm_j": "A coordinated vulnerability disclosure programme."}).json()
+    assert v3["version"] == 3 and v3["norm_h"] is None and v3["international_law"] == v2["international_law"]
+    assert a.get(f"/surveys/{s['id']}", params={"version": 2}).json()["norm_h"] == "24時間の窓口が支援要請に応じる。"
+    assert [x["version"] for x in a.get("/surveys").json()["items"]] == [3]
+    # another organization sees none of it, nor can it write
+    assert_error(c.get(f"/surveys/{s['id']}"), 404, "survey")
+    assert_error(c.get(f"/surveys/{s['id']}/print"), 404, "survey")
+    assert_error(c.patch(f"/surveys/{s['id']}", {"cbms": "x"}), 404, "survey")
+    assert_error(c.post(f"/surveys/{s['id']}/publish"), 404, "survey")
+    assert c.get("/surveys").json()["items"] == []
+    # bad input names the field and writes nothing
+    assert_error(a.patch(f"/surveys/{s['id']}", {"period": "26"}), 400, "period")
+    assert_error(a.patch(f"/surveys/{s['id']}", {"norm_z": "x"}), 400, "norm_z")
+    assert_error(a.patch(f"/surveys/{s['id']}", {"document": "x"}), 400, "document")
+    assert a.get(f"/surveys/{s['id']}").json()["version"] == 3
+    # the printable page: every part, every norm under its title, the answers escaped
+    page = a.get(f"/surveys/{s['id']}/print")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "Part 1. International law" in page.text and "Part 4. Capacity-building" in page.text
+    assert "Norm (k): Do not harm emergency response teams" in page.text
+    assert "Points of contact &lt;updated&gt;" in page.text and "<updated>" not in page.text
+    # published as a TLP:CLEAR document of the library, which every member finds
+    r = a.post(f"/surveys/{s['id']}/publish")
+    assert r.status_code == 201, r.text
+    d = r.json()
+    assert d["type"] == "national-survey" and d["tlp"] == "clear" and d["state"] == "JP" and d["version"] == 1
+    assert d["norms"] == ["j"] and d["topics"] == ["international-law", "norms", "cbms"]
+    assert d["file_type"] == "text/html" and c.get(f"/documents/{d['id']}/file").text == page.text
+    assert [x["id"] for x in c.get("/documents", params={"q": "国際法はサイバー"}).json()["items"]] == [d["id"]]
+    assert d["id"] in [x["id"] for x in c.get("/norms/j").json()["documents"]]
+    assert a.get(f"/surveys/{s['id']}").json()["document"] == d["id"]
+    # published again after a change: the next version of the same document
+    a.patch(f"/surveys/{s['id']}", {"capacity_building": "Training for ASEAN CSIRTs."})
+    d2 = a.post(f"/surveys/{s['id']}/publish").json()
+    assert d2["id"] == d["id"] and d2["version"] == 2 and "capacity-building" in d2["topics"]
+    actions = [e["action"] for e in server.admin.get("/audit", params={"limit": 1000}).json()["items"]]
+    assert actions.count("survey.publish") == 2 and actions.count("survey.version") == 3

@@ -73,4 +73,17 @@ typedef struct kz_library_import_report {
 kz_rc kz_svc_document_import(kz_call *c, kz_document *docs, const kz_document_blob *files, size_t n,
                              kz_library_import_report *rep);
 
+/* The start of every create of the library (documents, surveys): an analyst (or admin)
+ * writes version 1 for its own organization. KZ_OK with the write transaction open and
+ * the new object's head set (a new id in c->arena, version 1, created and modified
+ * now, the caller's organization); on failure no transaction is left open. */
+kz_rc kz__law_write_begin(kz_call *c, char **id, int64_t *version, kz_time *created, kz_time *modified,
+                          char **org);
+
+/* For the national survey (surveys.h): writes o as the next version of document o->id
+ * when the caller may see one (its created date kept), else as version 1 of a new
+ * document, from the caller's organization. Inside the caller's write transaction; the
+ * caller audits. */
+kz_rc kz__document_put(kz_call *c, kz_document *o, const kz_document_file *file);
+
 #endif

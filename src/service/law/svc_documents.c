@@ -96,20 +96,29 @@ static kz_rc write_version(kz_call *c, kz_document *o, const kz_document_file *f
     return rc ? rc : kz_store_document_insert(c->db, o, c->err);
 }
 
-kz_rc kz_svc_document_create(kz_call *c, kz_document *o, const kz_document_file *file)
+kz_rc kz__law_write_begin(kz_call *c, char **id, int64_t *version, kz_time *created, kz_time *modified,
+                          char **org)
 {
     kz_rc rc = kz_authz_role(c, KZ_ROLE_ANALYST);
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
-    const char *org = NULL;
-    rc = kz__acting_org(c, NULL, "organization", &org, c->err);
-    o->organization = (char *)org;
-    o->version = 1;
-    o->created = o->modified = kz_now_ms();
+    const char *acting = NULL;
+    rc = kz__acting_org(c, NULL, "organization", &acting, c->err);
+    *org = (char *)acting;
+    *version = 1;
+    *created = *modified = kz_now_ms();
+    if (!rc && !(*id = kz_new_id(c)))
+        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    return rc ? kz_tx_end(c, rc) : KZ_OK;
+}
+
+kz_rc kz_svc_document_create(kz_call *c, kz_document *o, const kz_document_file *file)
+{
+    kz_rc rc = kz__law_write_begin(c, &o->id, &o->version, &o->created, &o->modified, &o->organization);
+    if (rc)
+        return rc;
     o->sha256 = o->file_name = o->file_type = NULL;
     o->file_size = 0;
-    if (!rc && !(o->id = kz_new_id(c)))
-        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     if (!rc)
         rc = write_version(c, o, file);
     if (!rc)
@@ -117,6 +126,29 @@ kz_rc kz_svc_document_create(kz_call *c, kz_document *o, const kz_document_file 
     if (!rc)
         show(c, o);
     return kz_tx_end(c, rc);
+}
+
+kz_rc kz__document_put(kz_call *c, kz_document *o, const kz_document_file *file)
+{
+    kz_document latest;
+    kz_err *saved = c->err, scratch;
+    c->err = &scratch;  /* not finding one is not an error here */
+    bool next = o->id && visible_document(c, o->id, 0, &latest) == KZ_OK;
+    c->err = saved;
+    o->organization = (char *)c->who.org;
+    o->modified = kz_now_ms();
+    if (next) {
+        o->version = latest.version + 1;
+        o->created = latest.created;
+        if (o->modified <= latest.modified)
+            o->modified = latest.modified + 1;
+    } else if (!(o->id = kz_new_id(c))) {
+        return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    } else {
+        o->version = 1;
+        o->created = o->modified;
+    }
+    return write_version(c, o, file);
 }
 
 kz_rc kz_svc_document_get(kz_call *c, const char *id, int64_t version, kz_document *out)

@@ -7,7 +7,8 @@ import { get, query } from "../api.js";
 import { navigate, pick, withQuery } from "../router.js";
 import { Heading, Field, options, Tlp, Pager, Loading, errorText, formValues } from "../ui.js";
 
-const TYPES = ["strategy", "law", "regulation", "policy", "position-international-law", "un-submission", "cbm-report"];
+const TYPES = ["strategy", "law", "regulation", "policy", "position-international-law", "un-submission", "cbm-report",
+    "national-survey"];
 const STATUSES = ["draft", "in-progress", "in-force", "amended", "superseded", "repealed"];
 const TOPICS = ["legal", "technical", "organizational", "capacity-development", "cooperation", "international-law",
     "norms", "cbms", "capacity-building"];
