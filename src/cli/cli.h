@@ -90,6 +90,14 @@ extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_veri
     kz_cmd_match, kz_cmd_stats_victims;
 /* STIX and MISP (cli_stix.c, cli_misp.c) */
 extern const kz_cmd kz_cmd_import_stix, kz_cmd_import_misp;
+/* The policy library (cli_library.c) */
+extern const kz_cmd kz_cmd_library_export, kz_cmd_library_import;
+/* Reads the library records of path (csv: 1 CSV, 0 JSON lines) and imports them all or
+ * none as c; 0, or the exit status after printing "path:line: ...". rep says what
+ * was written. Everything read lands in ar. */
+struct kz_library_import_report;
+int kz_cli_library_load(const kz_args *a, struct kz_call *c, const char *path, int csv, struct kz_arena *ar,
+                        struct kz_library_import_report *rep);
 /* Users of the web interface (cli_user.c) */
 extern const kz_cmd kz_cmd_user_add, kz_cmd_user_reset;
 /* Operations (cli_key.c, cli_backup.c) */

@@ -14,6 +14,7 @@
 #include "service/directory/users.h"
 #include "service/requests/requests.h"
 #include "service/statements/statements.h"
+#include "service/law/documents.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -257,11 +258,17 @@ static int seed(const kz_args *a, const char *db, kz_demo_data *d, kz_arena *ar)
     const char *statement = rc ? NULL : statement_path(a, ar);
     if (statement)
         rc = demo_statement(&c, d, statement);
+    kz_library_import_report lib = {0};
+    int status = 0;
+    if (!rc && kz_arg(a, "library"))
+        status = kz_cli_library_load(a, &c, kz_arg(a, "library"), 0, ar, &lib);
     kz_node_close(node);
     if (rc)
         return kz_cli_error(a, "%s%s%s", err.field[0] ? err.field : "", err.field[0] ? ": " : "", err.msg);
-    printf("Created demo database %s: %zu organizations, %zu contacts, one finished check, %zu open requests.\n",
-           db, d->n_orgs, ids.n, d->n_requests);
+    if (status)
+        return status;
+    printf("Created demo database %s: %zu organizations, %zu contacts, one finished check, %zu open requests, "
+           "%llu library document versions.\n", db, d->n_orgs, ids.n, d->n_requests, (unsigned long long)lib.created);
     printf("The admin API key follows; it is shown only this once:\n%s\n", key);
     kz_wipe(key, sizeof key);
     return 0;
@@ -288,6 +295,7 @@ static const kz_opt opts[] = {
     KZ_OPT_KEY_FILE,
     {"data", "FILE", "demo/directory.json", "the demo directory to load"},
     {"statement", "FILE", NULL, "the demo statement (default: statement.json beside --data, when there is one)"},
+    {"library", "FILE", "demo/library.jsonl", "the demo policy library to load (library import's JSON lines)"},
     KZ_OPT_LOG,
     {0},
 };
@@ -298,7 +306,8 @@ const kz_cmd kz_cmd_demo = {
     "domains) and a communication check sent a week ago with its answers, so that the\n"
     "statistics are not empty, a few open requests between states (so that My work is\n"
     "not empty), one public attribution statement co-signed by three states and\n"
-    "published, and one user of the web interface per organization\n"
-    "(\"demo user: EMAIL PASSWORD (ROLE, ORGANIZATION)\" lines). Prints the admin API key last.",
+    "published, one user of the web interface per organization\n"
+    "(\"demo user: EMAIL PASSWORD (ROLE, ORGANIZATION)\" lines), and a policy library of fictitious\n"
+    "national documents in English and Japanese. Prints the admin API key last.",
     opts, run, 0, 0,
 };

@@ -7,21 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static kz_rc esc(kz_buf *b, const char *s)
-{
-    kz_rc rc = KZ_OK;
-    for (const char *p = s ? s : ""; !rc && *p; p++) {
-        switch (*p) {
-        case '&': rc = kz_buf_puts(b, "&amp;"); break;
-        case '<': rc = kz_buf_puts(b, "&lt;"); break;
-        case '>': rc = kz_buf_puts(b, "&gt;"); break;
-        case '"': rc = kz_buf_puts(b, "&quot;"); break;
-        case '\'': rc = kz_buf_puts(b, "&#39;"); break;
-        default: rc = kz_buf_append(b, p, 1); break;
-        }
-    }
-    return rc;
-}
+static kz_rc esc(kz_buf *b, const char *s) { return kz_buf_html(b, s); }
 
 /* A JSON value as text: strings as they are, lists joined, others as JSON. */
 static kz_rc value(kz_buf *b, const json_t *v)

@@ -154,4 +154,21 @@ kz_rc kz_h_taxii_status(kz_req *r);
 /* Turns the error reply of a request under /taxii2/ into a TAXII error message. */
 void kz_taxii_fail(kz_req *r, kz_rc rc);
 
+/* Norms and the policy library (http_law.c) */
+kz_rc kz_h_norm_list(kz_req *r);
+kz_rc kz_h_norm_get(kz_req *r);
+kz_rc kz_h_document_create(kz_req *r);
+kz_rc kz_h_document_list(kz_req *r);
+kz_rc kz_h_document_compare(kz_req *r);
+kz_rc kz_h_document_get(kz_req *r);
+kz_rc kz_h_document_update(kz_req *r);
+kz_rc kz_h_document_versions(kz_req *r);
+kz_rc kz_h_document_file(kz_req *r);
+kz_rc kz_h_survey_create(kz_req *r);
+kz_rc kz_h_survey_list(kz_req *r);
+kz_rc kz_h_survey_get(kz_req *r);
+kz_rc kz_h_survey_update(kz_req *r);
+kz_rc kz_h_survey_print(kz_req *r);
+kz_rc kz_h_survey_publish(kz_req *r);
+
 #endif

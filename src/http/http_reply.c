@@ -113,3 +113,19 @@ kz_rc kz_reply_page(kz_req *r, const kz_schema *s, const void *items, size_t n, 
     r->status = 200;
     return KZ_OK;
 }
+
+/* filename*=UTF-8''... (RFC 6266 / 5987): every byte outside the safe set escaped. */
+char *kz_reply_disposition(kz_arena *a, const char *name)
+{
+    kz_buf b;
+    kz_buf_init(&b, 4096);
+    kz_rc rc = kz_buf_puts(&b, "attachment; filename*=UTF-8''");
+    for (const unsigned char *p = (const unsigned char *)name; !rc && *p; p++) {
+        bool safe = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                    strchr("!#$&+-.^_`|~", *p);
+        rc = safe ? kz_buf_append(&b, p, 1) : kz_buf_printf(&b, "%%%02X", *p);
+    }
+    char *out = rc ? NULL : kz_arena_strdup(a, b.p);
+    kz_buf_free(&b);
+    return out;
+}

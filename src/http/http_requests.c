@@ -385,21 +385,6 @@ kz_rc kz_h_request_message(kz_req *r)
     return kz_reply(r, 201, o);
 }
 
-/* filename*=UTF-8''... (RFC 6266 / 5987): every byte outside the safe set escaped. */
-static char *disposition(kz_arena *a, const char *name)
-{
-    kz_buf b;
-    kz_buf_init(&b, 4096);
-    kz_rc rc = kz_buf_puts(&b, "attachment; filename*=UTF-8''");
-    for (const unsigned char *p = (const unsigned char *)name; !rc && *p; p++) {
-        bool safe = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                    strchr("!#$&+-.^_`|~", *p);
-        rc = safe ? kz_buf_append(&b, p, 1) : kz_buf_printf(&b, "%%%02X", *p);
-    }
-    char *out = rc ? NULL : kz_arena_strdup(a, b.p);
-    kz_buf_free(&b);
-    return out;
-}
 
 kz_rc kz_h_request_attachment(kz_req *r)
 {
@@ -411,7 +396,7 @@ kz_rc kz_h_request_attachment(kz_req *r)
     r->content_type = "application/octet-stream";
     r->raw = (char *)t.data;
     r->raw_len = (size_t)t.size;
-    kz_reply_header(r, "Content-Disposition", disposition(&r->arena, t.name));
+    kz_reply_header(r, "Content-Disposition", kz_reply_disposition(&r->arena, t.name));
     char *digest = kz_arena_printf(&r->arena, "sha-256=%s", t.sha256);
     return kz_reply_header(r, "X-Kizuna-Digest", digest);
 }

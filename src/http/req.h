@@ -93,4 +93,8 @@ kz_rc kz_req_query_time(kz_req *r, const char *name, kz_time *out);
 /* {"items": [...], "next": cursor or null}, steals items. */
 json_t *kz_page_json(json_t *items, const char *next);
 
+/* A Content-Disposition value for a download called name (filename*=UTF-8''...,
+ * RFC 6266 / 5987), in a; NULL on ENOMEM. */
+char *kz_reply_disposition(kz_arena *a, const char *name);
+
 #endif

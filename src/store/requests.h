@@ -101,6 +101,7 @@ typedef struct kz_request_fact {
     int status;
     const char *from_org, *to_org, *from_state, *to_state;
     kz_time sent_at, responded_at, answered_at, closed_at, ack_due, answer_due;
+    const char *id, *subject, *norm;   /* norm may be NULL */
 } kz_request_fact;
 
 /* Calls fn for every request that was sent (drafts excluded), oldest first. */

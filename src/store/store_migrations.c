@@ -421,6 +421,48 @@ static const migration migrations[] = {
      "  BEGIN SELECT RAISE(ABORT, 'statement versions are append-only'); END;"
      "CREATE TRIGGER statement_signatures_append_only BEFORE UPDATE ON statement_signatures"
      "  BEGIN SELECT RAISE(ABORT, 'statement signatures are append-only'); END;"},
+
+    {"policy library: documents (one row per version), stored copies, trigram search, surveys",
+     /* Columns in the order of kz_document_schema (model/law.c). A version is never
+      * changed: a new one is a new row (id, version + 1); the triggers keep it so. */
+     "CREATE TABLE documents ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL, version INTEGER NOT NULL,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  organization TEXT NOT NULL REFERENCES organizations(id), state TEXT NOT NULL,"
+     "  issuing_body TEXT, type TEXT NOT NULL, title TEXT NOT NULL, title_en TEXT, summary TEXT,"
+     "  languages TEXT, translation TEXT NOT NULL, status TEXT NOT NULL, adopted TEXT, in_force TEXT,"
+     "  review_due TEXT, source_url TEXT, citation TEXT, topics TEXT, norms TEXT, cbms TEXT,"
+     "  sectors TEXT, amends TEXT, supersedes TEXT, implements TEXT, provenance TEXT NOT NULL,"
+     "  text TEXT, file_name TEXT, file_type TEXT, file_size INTEGER NOT NULL DEFAULT 0,"
+     "  sha256 TEXT, hash TEXT NOT NULL,"
+     "  tlp TEXT NOT NULL, recipients TEXT, allow_clients INTEGER NOT NULL,"
+     "  UNIQUE (id, version));"
+     "CREATE INDEX documents_state ON documents(state, n);"
+     "CREATE TRIGGER documents_no_update BEFORE UPDATE ON documents BEGIN"
+     "  SELECT RAISE(ABORT, 'a document version is never changed: write a new version');"
+     "END;"
+     /* stored copies by content: versions that keep a file share its row */
+     "CREATE TABLE document_files ("
+     "  sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content BLOB NOT NULL) WITHOUT ROWID;"
+     /* trigram: finds a word inside a Japanese sentence, which unicode61 cannot segment */
+     "CREATE VIRTUAL TABLE documents_fts USING fts5(title, title_en, summary, text,"
+     "  tokenize = 'trigram');"
+     "CREATE TRIGGER documents_fts_ins AFTER INSERT ON documents BEGIN"
+     "  INSERT INTO documents_fts(rowid, title, title_en, summary, text)"
+     "  VALUES (new.n, new.title, new.title_en, new.summary, new.text);"
+     "END;"
+     /* national surveys of implementation, versions as for documents (kz_survey_schema) */
+     "CREATE TABLE surveys ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL, version INTEGER NOT NULL,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  organization TEXT NOT NULL REFERENCES organizations(id), state TEXT, period TEXT,"
+     "  international_law TEXT, norm_a TEXT, norm_b TEXT, norm_c TEXT, norm_d TEXT, norm_e TEXT,"
+     "  norm_f TEXT, norm_g TEXT, norm_h TEXT, norm_i TEXT, norm_j TEXT, norm_k TEXT, cbms TEXT,"
+     "  capacity_building TEXT, document TEXT, UNIQUE (id, version));"
+     "CREATE INDEX surveys_organization ON surveys(organization, n);"
+     "CREATE TRIGGER surveys_no_update BEFORE UPDATE ON surveys BEGIN"
+     "  SELECT RAISE(ABORT, 'a survey version is never changed: write a new version');"
+     "END;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

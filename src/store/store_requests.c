@@ -408,7 +408,7 @@ kz_rc kz_store_request_facts(kz_db *db, void (*fn)(void *ctx, const kz_request_f
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT tlp, status, from_organization, to_organization, from_state,"
                                    " to_state, sent_at, responded_at, answered_at, closed_at, ack_due,"
-                                   " answer_due FROM requests WHERE sent_at IS NOT NULL ORDER BY n", err);
+                                   " answer_due, id, subject, norm FROM requests WHERE sent_at IS NOT NULL ORDER BY n", err);
     if (!s)
         return KZ_ESTORE;
     int rc;
@@ -426,6 +426,9 @@ kz_rc kz_store_request_facts(kz_db *db, void (*fn)(void *ctx, const kz_request_f
             .closed_at = sqlite3_column_int64(s, 9),
             .ack_due = sqlite3_column_int64(s, 10),
             .answer_due = sqlite3_column_int64(s, 11),
+            .id = (const char *)sqlite3_column_text(s, 12),
+            .subject = (const char *)sqlite3_column_text(s, 13),
+            .norm = (const char *)sqlite3_column_text(s, 14),
         };
         fn(ctx, &f);
     }

@@ -90,3 +90,19 @@ char *kz_buf_steal(kz_buf *b)
     kz_buf_init(b, b->max);
     return p;
 }
+
+kz_rc kz_buf_html(kz_buf *b, const char *s)
+{
+    kz_rc rc = KZ_OK;
+    for (const char *p = s ? s : ""; !rc && *p; p++) {
+        switch (*p) {
+        case '&': rc = kz_buf_puts(b, "&amp;"); break;
+        case '<': rc = kz_buf_puts(b, "&lt;"); break;
+        case '>': rc = kz_buf_puts(b, "&gt;"); break;
+        case '"': rc = kz_buf_puts(b, "&quot;"); break;
+        case '\'': rc = kz_buf_puts(b, "&#39;"); break;
+        default: rc = kz_buf_append(b, p, 1); break;
+        }
+    }
+    return rc;
+}

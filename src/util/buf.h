@@ -24,6 +24,8 @@ void kz_buf_free(kz_buf *b);
 /* Appends n bytes. KZ_ETOOBIG past the ceiling, KZ_ENOMEM when allocation fails. */
 kz_rc kz_buf_append(kz_buf *b, const void *data, size_t n);
 kz_rc kz_buf_puts(kz_buf *b, const char *s);
+/* Appends s (NULL: nothing) with & < > " ' as HTML character references. */
+kz_rc kz_buf_html(kz_buf *b, const char *s);
 kz_rc kz_buf_printf(kz_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Makes room for n more bytes (plus the NUL) without changing the length, so callers

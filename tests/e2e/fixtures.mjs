@@ -34,7 +34,13 @@ export async function seed(server) {
         issuer_texts: { [b.org.id]: { en: "Singapore adds its own words to the joint text." } },
         annex: [{ type: "domain", value: "lantern.example", tlp: "clear" }] }, a.key);
     await server.api("POST", `/statements/${statement.id}/circulate`, {}, a.key);
-    return { a, b, c, admin, contact, incident, request, check, statement };
+    const document = await server.api("POST", "/documents", { state: "JP", type: "law", title: "重要インフラのサイバーセキュリティ確保に関する法律（試験）",
+        title_en: "Act on the cybersecurity of critical infrastructure (test)", languages: ["ja"], norms: ["g", "h"], topics: ["legal"],
+        text: "第一条　この法律は、重要インフラ事業者に対策を求める。", file: { name: "act.txt", media_type: "text/plain", content_base64: "5pys5paH" } }, a.key);
+    await server.api("PATCH", `/documents/${document.id}`, { status: "amended" }, a.key);
+    const regulation = await server.api("POST", "/documents", { state: "JP", type: "regulation", title: "施行規則（試験）", implements: [document.id],
+        source_url: "https://www.example.go.jp/rules", translation: "official", languages: ["ja", "en"] }, a.key);
+    return { a, b, c, admin, contact, incident, request, check, statement, document, regulation };
 }
 
 export const PASSWORD = "correct horse battery staple";

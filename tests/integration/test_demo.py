@@ -8,11 +8,12 @@ import requests
 from conftest import KIZUNA, ROOT, Client, free_port, run_kizuna, wait_until_serving
 
 DATA = ROOT / "demo" / "directory.json"
+LIBRARY = ROOT / "demo" / "library.jsonl"
 
 
 def test_demo_database_serves_the_tour(tmp_path):
     db = tmp_path / "demo.db"
-    out = run_kizuna("demo", "--db", db, "--data", DATA)
+    out = run_kizuna("demo", "--db", db, "--data", DATA, "--library", LIBRARY)
     key = out.stdout.strip().splitlines()[-1]
     assert key.startswith("kz_"), out.stdout
     data = json.loads(DATA.read_text())
@@ -58,6 +59,16 @@ def test_demo_database_serves_the_tour(tmp_path):
         assert len(st["issuers"]) == 1 + len(demo["cosigners"]) and all(i["approved"] for i in st["issuers"])
         feed = c.get(f"{c.base}/feeds/statements.json").json()
         assert [i["id"] for i in feed["items"]] == [f"urn:uuid:{st['id']}"]
+        # the policy library: fictitious documents in English and Japanese, linked to the norms
+        lib = [json.loads(x) for x in LIBRARY.read_text(encoding="utf-8").splitlines()]
+        docs = c.get("/documents", {"limit": 100}).json()["items"]
+        assert len(docs) == len({d["id"] for d in lib}) >= 5
+        assert {"ja", "en"} <= {lang for d in docs for lang in d["languages"]} | {"en"}
+        assert any(d["version"] == 2 for d in docs)
+        assert len(c.get("/norms").json()["items"]) == 11
+        h = c.get("/norms/h").json()
+        assert len({d["state"] for d in h["documents"]}) >= 4
+        assert [d["state"] for d in c.get("/documents", {"q": "支援要請"}).json()["items"]] == ["JP"]
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0

@@ -562,6 +562,9 @@ def make_legacy(db, sign_key=True):
     # and nothing of the later migrations (schema 8: the web interface's user accounts)
     for table in ("user_recovery_codes", "user_links", "user_sessions", "signin_failures", "users"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
+    # and the policy library (the last migration, "policy library: documents ...")
+    for table in ("surveys", "documents_fts", "document_files", "documents"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute("PRAGMA user_version = 5")
     con.commit()
     con.close()

@@ -15,6 +15,7 @@ import { ImportPage } from "./views/files.js";
 import { CheckList, CheckNew, CheckPage } from "./views/checks.js";
 import { Statistics } from "./views/stats.js";
 import { StatementList, StatementPage, StatementNew } from "./views/statements.js";
+import { NormList, NormPage, Library, LibraryCompare, DocumentPage } from "./views/library.js";
 import { AdminUsers, AdminKeys, AdminSettings, AdminAudit } from "./views/admin.js";
 import { NotFound } from "./views/notfound.js";
 
@@ -45,6 +46,11 @@ const ROUTES = [
     { path: "/statements/new", view: StatementNew, nav: "statements" },
     { path: "/statements/:id", view: StatementPage, nav: "statements" },
     { path: "/statistics", view: Statistics, nav: "statistics" },
+    { path: "/norms", view: NormList, nav: "norms" },
+    { path: "/norms/:letter", view: NormPage, nav: "norms" },
+    { path: "/library", view: Library, nav: "library" },
+    { path: "/library/compare", view: LibraryCompare, nav: "library" },
+    { path: "/library/:id", view: DocumentPage, nav: "library" },
     { path: "/admin", view: AdminUsers, nav: "admin" },
     { path: "/admin/users", view: AdminUsers, nav: "admin" },
     { path: "/admin/keys", view: AdminKeys, nav: "admin" },
@@ -52,7 +58,7 @@ const ROUTES = [
     { path: "/admin/audit", view: AdminAudit, nav: "admin" },
 ];
 const NAV = [["home", "/"], ["requests", "/requests"], ["incidents", "/incidents"], ["indicators", "/indicators"],
-    ["directory", "/directory"], ["checks", "/checks"], ["statements", "/statements"], ["statistics", "/statistics"], ["admin", "/admin/users", "admin"]];
+    ["directory", "/directory"], ["checks", "/checks"], ["statements", "/statements"], ["statistics", "/statistics"], ["norms", "/norms"], ["library", "/library"], ["admin", "/admin/users", "admin"]];
 const LANGUAGE_KEY = "kizuna.language";
 
 class App extends Component {

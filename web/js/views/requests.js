@@ -107,6 +107,7 @@ function showValue(name, v) {
     if (v === null || v === undefined || v === "") return "—";
     if (TIMES.has(name)) return formatTime(v);
     if (name === "tlp") return html`<${Tlp} tlp=${v} />`;
+    if (name === "norm" && /^[a-k]$/.test(v)) return html`<a href=${`/norms/${v}`}>${t("norms.letter", { letter: v })}</a>`;
     if (["kind", "urgency", "status"].includes(name)) return tv(name, v);
     if (Array.isArray(v)) return v.join(", ");
     if (typeof v === "boolean") return v ? t("common.yes") : t("common.no");
