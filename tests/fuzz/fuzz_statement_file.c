@@ -3,6 +3,7 @@
  * fixed trusted key that signed nothing the fuzzer invents), and the content object
  * every POST and PATCH of /api/v1/statements is built from. Any crash, leak or
  * sanitizer report is a bug; so is a file that verifies with the fixed key. */
+#include "fuzz_target.h"
 #include "codec/statement.h"
 
 #include <stdint.h>

@@ -28,7 +28,13 @@ def total(server):
 
 
 def audit(server, action):
-    items = server.admin.get("/audit", {"limit": 1000}).json()["items"]
+    items, cursor = [], None  # the whole chain: API writes made meanwhile sit between the chunks
+    while True:
+        page = server.admin.get("/audit", {"limit": 1000, **({"cursor": cursor} if cursor else {})}).json()
+        items += page["items"]
+        cursor = page.get("next")
+        if not cursor:
+            break
     return [json.loads(e["detail"]) if isinstance(e.get("detail"), str) else e.get("detail")
             for e in items if e["action"] == action]
 
