@@ -40,10 +40,22 @@ demo: build
 	@echo "Stop with Ctrl-C."
 	@exec $(KIZUNA) serve --db $(DEMO_DB) --listen $(DEMO_LISTEN) $(DEMO_FLAGS)
 
-# Every test: unit (plain and under ASan+UBSan), integration against the real server,
+# Every test: unit and integration (plain and under ASan+UBSan, the server too),
 # fuzz targets replaying their corpora. Ends with one summary line.
 check: deps
 	@scripts/check
+
+# The parts of check alone (scripts/check names them; one piece of code serves both):
+# unit tests on the plain build; integration tests against build/kizuna; unit and
+# integration tests against a build with AddressSanitizer + UndefinedBehaviorSanitizer.
+unit: deps
+	@scripts/check unit
+
+integration: deps
+	@scripts/check integration
+
+sanitize: deps
+	@scripts/check sanitize
 
 # The web interface's browser tests alone (also part of check).
 e2e: build

@@ -159,6 +159,14 @@ class Server:
         self.log.close()
         return self.proc.returncode
 
+    def sanitizer_reports(self):
+        """The AddressSanitizer/UndefinedBehaviorSanitizer reports in the server's log (a
+        server built with them, as `make sanitize` runs it); none from a plain build."""
+        text = self.log_path.read_text(errors="replace")
+        return [line for line in text.splitlines()
+                if "ERROR: AddressSanitizer" in line or "ERROR: LeakSanitizer" in line
+                or ": runtime error: " in line]
+
     def log_events(self):
         """The server's JSON log lines, parsed."""
         out = []
@@ -200,6 +208,7 @@ def server(tmp_path):
     s = Server(tmp_path)
     yield s
     assert s.stop() == 0, "the server must exit 0 on SIGTERM"
+    assert s.sanitizer_reports() == []
 
 
 @pytest.fixture
@@ -217,6 +226,8 @@ def make_server(tmp_path):
     yield make
     for s in made:
         s.stop()
+    for s in made:
+        assert s.sanitizer_reports() == [], s.log_path.read_text(errors="replace")[-4000:]
 
 
 class Mailbox:
@@ -287,6 +298,7 @@ def mail_server(tmp_path, mailbox):
                           "--public-url", "https://kizuna.jp.example/"])
     yield s
     assert s.stop() == 0, "the server must exit 0 on SIGTERM"
+    assert s.sanitizer_reports() == []
 
 
 def assert_error(r, status, field=None, code=None):
