@@ -74,6 +74,9 @@ extern const kz_cmd kz_cmd_init, kz_cmd_serve, kz_cmd_version, kz_cmd_audit_veri
     kz_cmd_match, kz_cmd_stats_victims;
 /* STIX and MISP (cli_stix.c, cli_misp.c) */
 extern const kz_cmd kz_cmd_import_stix, kz_cmd_import_misp;
+/* Federation: the node's identity and its peers (cli_peer.c) */
+extern const kz_cmd kz_cmd_node, kz_cmd_peer_add, kz_cmd_peer_list, kz_cmd_peer_pause, kz_cmd_peer_resume,
+    kz_cmd_peer_remove, kz_cmd_peer_sync;
 /* Users of the web interface (cli_user.c) */
 extern const kz_cmd kz_cmd_user_add, kz_cmd_user_reset;
 

@@ -391,6 +391,93 @@ static const migration migrations[] = {
      /* free tags: MISP's non-TLP tags, an event's threat level and analysis */
      "ALTER TABLE incidents ADD COLUMN labels TEXT;"
      "ALTER TABLE indicators ADD COLUMN labels TEXT;"},
+    {"federation: peers by pinned key, seen nonces, the change log, origins of federated objects",
+     /* a peer node, pinned by the SHA-256 fingerprint of its ed25519 key; cursor_in is
+      * the last seq of its change log applied here, acked_out the last seq of ours it
+      * acknowledged, peer_head its newest seq when last asked */
+     "CREATE TABLE peers ("
+     "  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+     "  created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+     "  url TEXT NOT NULL UNIQUE, fingerprint TEXT NOT NULL UNIQUE, public_key TEXT NOT NULL,"
+     "  node TEXT NOT NULL UNIQUE, name TEXT NOT NULL, state TEXT NOT NULL, status TEXT NOT NULL,"
+     "  cursor_in INTEGER NOT NULL DEFAULT 0, acked_out INTEGER NOT NULL DEFAULT 0,"
+     "  peer_head INTEGER NOT NULL DEFAULT 0, last_success INTEGER,"
+     "  last_error TEXT, last_error_at INTEGER, refused INTEGER NOT NULL DEFAULT 0);"
+     /* messages refused, in either direction, with the reason */
+     "CREATE TABLE peer_refused ("
+     "  n INTEGER PRIMARY KEY, peer TEXT NOT NULL, at INTEGER NOT NULL, direction TEXT NOT NULL,"
+     "  reason TEXT NOT NULL, object TEXT);"
+     "CREATE INDEX peer_refused_peer ON peer_refused(peer, n);"
+     /* nonces seen from each peer, kept past the end of their signature's validity */
+     "CREATE TABLE fed_nonces ("
+     "  peer TEXT NOT NULL, nonce TEXT NOT NULL, expires INTEGER NOT NULL,"
+     "  PRIMARY KEY (peer, nonce)) WITHOUT ROWID;"
+     "CREATE INDEX fed_nonces_expires ON fed_nonces(expires);"
+     /* objects that came from a peer: read-only here, never in this node's own log */
+     "CREATE TABLE fed_origin ("
+     "  kind TEXT NOT NULL, object TEXT NOT NULL, peer TEXT NOT NULL,"
+     "  PRIMARY KEY (kind, object)) WITHOUT ROWID;"
+     /* what each peer was sent, so that a tombstone goes only where the object went */
+     "CREATE TABLE fed_sent ("
+     "  peer TEXT NOT NULL, kind TEXT NOT NULL, object TEXT NOT NULL,"
+     "  PRIMARY KEY (peer, kind, object)) WITHOUT ROWID;"
+     /* this node's change log: every creation, update and deletion of its own
+      * organizations, contacts, incidents and indicators, in commit order */
+     "CREATE TABLE fed_log ("
+     "  seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, object TEXT NOT NULL, op TEXT NOT NULL);"
+     /* what a database had before federation enters the log as it stands */
+     "INSERT INTO fed_log (kind, object, op) SELECT 'organization', id, 'upsert' FROM organizations ORDER BY n;"
+     "INSERT INTO fed_log (kind, object, op) SELECT 'contact', id, 'upsert' FROM contacts ORDER BY n;"
+     "INSERT INTO fed_log (kind, object, op) SELECT 'incident', id, 'upsert' FROM incidents ORDER BY n;"
+     "INSERT INTO fed_log (kind, object, op) SELECT 'indicator', id, 'upsert' FROM indicators ORDER BY n;"
+     "CREATE TRIGGER fed_log_organizations_insert AFTER INSERT ON organizations"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'organization' AND object = new.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('organization', new.id, 'upsert');"
+     "END;"
+     "CREATE TRIGGER fed_log_organizations_update AFTER UPDATE ON organizations"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'organization' AND object = new.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('organization', new.id, 'upsert');"
+     "END;"
+     "CREATE TRIGGER fed_log_organizations_delete AFTER DELETE ON organizations"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'organization' AND object = old.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('organization', old.id, 'delete');"
+     "END;"
+     "CREATE TRIGGER fed_log_contacts_insert AFTER INSERT ON contacts"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'contact' AND object = new.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('contact', new.id, 'upsert');"
+     "END;"
+     "CREATE TRIGGER fed_log_contacts_update AFTER UPDATE ON contacts"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'contact' AND object = new.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('contact', new.id, 'upsert');"
+     "END;"
+     "CREATE TRIGGER fed_log_contacts_delete AFTER DELETE ON contacts"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'contact' AND object = old.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('contact', old.id, 'delete');"
+     "END;"
+     "CREATE TRIGGER fed_log_incidents_insert AFTER INSERT ON incidents"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'incident' AND object = new.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('incident', new.id, 'upsert');"
+     "END;"
+     "CREATE TRIGGER fed_log_incidents_update AFTER UPDATE ON incidents"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'incident' AND object = new.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('incident', new.id, 'upsert');"
+     "END;"
+     "CREATE TRIGGER fed_log_incidents_delete AFTER DELETE ON incidents"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'incident' AND object = old.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('incident', old.id, 'delete');"
+     "END;"
+     "CREATE TRIGGER fed_log_indicators_insert AFTER INSERT ON indicators"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'indicator' AND object = new.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('indicator', new.id, 'upsert');"
+     "END;"
+     "CREATE TRIGGER fed_log_indicators_update AFTER UPDATE ON indicators"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'indicator' AND object = new.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('indicator', new.id, 'upsert');"
+     "END;"
+     "CREATE TRIGGER fed_log_indicators_delete AFTER DELETE ON indicators"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'indicator' AND object = old.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('indicator', old.id, 'delete');"
+     "END;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };
