@@ -71,7 +71,7 @@ def test_pause_resume_and_remove(federation):
     assert r.status_code == 200 and r.json()["status"] == "paused"
     # a paused peer's messages are refused, and the refusal is visible on both sides
     r = jp.admin.post(f"/peers/{federation.peer_ids[(jp.base, cz.base)]}/sync")
-    assert r.status_code == 502 or r.status_code >= 400, r.text
+    assert r.status_code == 502 and r.json()["error"]["code"] == "peer_failed", r.text
     refused = cz.admin.get(f"/peers/{pid}").json()
     assert refused["refused"] >= 1 and "paused" in refused["refusals"][0]["reason"]
     mine = jp.admin.get(f"/peers/{federation.peer_ids[(jp.base, cz.base)]}").json()
@@ -86,3 +86,114 @@ def test_pause_resume_and_remove(federation):
     actions = [e["action"] for e in cz.admin.get("/audit", params={"limit": 1000}).json()["items"]]
     for a in ("peer.add", "peer.pause", "peer.resume", "peer.remove"):
         assert a in actions
+
+
+# ---- what travels ----------------------------------------------------------------
+
+def items(client, path, **params):
+    r = client.get(path, params={"limit": 1000, **params})
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+def test_the_directory_travels_and_federated_objects_are_read_only(federation):
+    jp, cz = federation.jp, federation.cz
+    federation.pair(jp, cz)
+    cert = jp.org("JPCERT/CC", "JP")
+    poc = jp.contact(cert["id"], "Taro Yamada", email="taro@jpcert.example")
+    rep = federation.sync(cz, jp)
+    assert rep["applied"] >= 3 and rep["refused"] == 0  # node org, JPCERT, its contact
+    got = cz.admin.get(f"/contacts/{poc['id']}").json()
+    assert (got["full_name"], got["organization"], got["state"]) == ("Taro Yamada", cert["id"], "JP")
+    assert got["origin"]["name"] == "NISC Japan" and got["origin"]["state"] == "JP"
+    assert cz.admin.get(f"/organizations/{cert['id']}").json()["origin"]["state"] == "JP"
+    assert jp.admin.get(f"/contacts/{poc['id']}").json()["origin"] is None  # its own
+    # read-only at the receiver, with a clear error; nothing changes
+    r = cz.admin.patch(f"/contacts/{poc['id']}", {"full_name": "Changed"})
+    assert r.status_code == 403 and r.json()["error"]["field"] == "origin", r.text
+    assert "NISC Japan" in r.json()["error"]["message"] and "only there" in r.json()["error"]["message"]
+    assert cz.admin.delete(f"/contacts/{poc['id']}").status_code == 403
+    assert cz.admin.patch(f"/organizations/{cert['id']}", {"name": "X"}).status_code == 403
+    assert cz.admin.get(f"/contacts/{poc['id']}").json()["full_name"] == "Taro Yamada"
+    # an update and a deletion at the origin travel
+    assert jp.admin.patch(f"/contacts/{poc['id']}", {"position": "Duty officer"}).status_code == 200
+    federation.sync(cz, jp)
+    assert cz.admin.get(f"/contacts/{poc['id']}").json()["position"] == "Duty officer"
+    assert jp.admin.delete(f"/contacts/{poc['id']}").status_code == 204
+    federation.sync(cz, jp)
+    assert cz.admin.get(f"/contacts/{poc['id']}").status_code == 404
+    # nothing new: one small message
+    rep = federation.sync(cz, jp)
+    assert (rep["messages"], rep["applied"]) == (1, 0) and rep["bytes"] < 200, rep
+    # the cursor acknowledged: nothing waits either way
+    peer = jp.admin.get(f"/peers/{federation.peer_ids[(jp.base, cz.base)]}").json()
+    assert peer["waiting"]["to_peer"] == 0 and peer["last_success"]
+
+
+LABELS = ["clear", "green", "amber", "amber+strict", "red"]
+# recipients named by the source: an organization hosted by the peer, one that is not, both
+RECIPIENTS = ["peer", "not-peer", "both", "none"]
+
+
+def test_tlp_matrix_across_nodes(federation):
+    """Each label x recipients (on the receiving node / not / both / none): exactly which
+    incidents and indicators reach cz (which hosts one recipient) and sg (which hosts
+    none), and which recipient entries they carry."""
+    jp, cz, sg = federation.jp, federation.cz, federation.sg
+    federation.pair(jp, cz)
+    federation.pair(jp, sg)
+    cz_cert = cz.org("CSIRT.CZ", "CZ")
+    jp_source = jp.org("JPCERT/CC", "JP")
+    jp_other = jp.org("JP ministry", "JP")
+    federation.sync(jp, cz)  # jp learns the organizations cz hosts
+    federation.sync(jp, sg)
+    writer = jp.client(jp_source["id"], "analyst")
+    named = {"peer": [cz_cert["id"]], "not-peer": [jp_other["id"]], "both": [cz_cert["id"], jp_other["id"]],
+             "none": []}
+    made = {}
+    for label in LABELS:
+        for rec in RECIPIENTS:
+            if label in ("amber", "amber+strict", "red") and rec == "none":
+                continue  # those labels need recipients
+            inc = writer.post("/incidents", {"title": f"x {label} {rec}", "rsit_type": "phishing", "tlp": label,
+                                             "recipients": named[rec]})
+            assert inc.status_code == 201, inc.text
+            ind = writer.post("/indicators", {"type": "domain", "value": f"{rec}.{label.replace('+', '-')}.example",
+                                              "tlp": label, "recipients": named[rec]})
+            assert ind.status_code == 201, ind.text
+            made[(label, rec)] = (inc.json()["id"], ind.json()["id"])
+    assert federation.sync(cz, jp)["refused"] == 0
+    assert federation.sync(sg, jp)["refused"] == 0
+    readers = {cz.base: cz.client(cz_cert["id"], "viewer"), sg.base: sg.admin}
+    for (label, rec), (inc_id, ind_id) in made.items():
+        for node, hosts_recipient in ((cz, True), (sg, False)):
+            reaches = label in ("clear", "green") or (hosts_recipient and rec in ("peer", "both"))
+            for path in (f"/incidents/{inc_id}", f"/indicators/{ind_id}"):
+                r = readers[node.base].get(path)
+                assert (r.status_code == 200) == reaches, (label, rec, node.base, path, r.text)
+                if reaches:
+                    assert r.json()["tlp"] == label
+                    assert r.json()["origin"]["name"] == "NISC Japan"
+            # what the node holds: only the recipients it hosts, never the rest of the list
+            want = "\n".join([cz_cert["id"]]) if hosts_recipient and rec in ("peer", "both") else None
+            con = sqlite3.connect(node.db)
+            for table, oid in (("incidents", inc_id), ("indicators", ind_id)):
+                row = con.execute(f"SELECT recipients FROM {table} WHERE id = ?", (oid,)).fetchone()
+                assert (row is not None) == reaches, (label, rec, table)
+                if row:
+                    assert (row[0] or None) == want, (label, rec, table, row)
+            con.close()
+    # the recipient at cz sees the red one through the ordinary TLP rules there
+    cz_reader = cz.client(cz_cert["id"], "viewer")
+    red_inc, _ = made[("red", "peer")]
+    assert cz_reader.get(f"/incidents/{red_inc}").status_code == 200
+    cz_other = cz.client(cz.admin.org, "viewer")
+    assert cz_other.get(f"/incidents/{red_inc}").status_code == 404
+    # a narrowing at the origin withdraws the copy: amber for cz becomes amber for jp_other only
+    inc_id, ind_id = made[("amber", "both")]
+    r = writer.patch(f"/incidents/{inc_id}", {"recipients": [jp_other["id"]]})
+    assert r.status_code == 200, r.text
+    federation.sync(cz, jp)
+    assert cz.admin.get(f"/incidents/{inc_id}").status_code == 404
+    # the jp-only objects never reached cz, even as tombstones in its refused list
+    assert cz.admin.get(f"/peers/{federation.peer_ids[(cz.base, jp.base)]}").json()["refused"] == 0

@@ -74,16 +74,16 @@ static kz_rc fetch_identity(kz_call *c, const char *url, const char *fingerprint
     kz_err_clear(&e);
     kz_rc rc = where ? kz_http_call("GET", where, NULL, 0, NULL, 0, &status, &body, NULL, &e) : KZ_ENOMEM;
     if (!rc && status != 200)
-        rc = kz_fail(&e, KZ_EIO, NULL, "%s answered HTTP %ld", where, status);
+        rc = kz_fail(&e, KZ_EPEER, NULL, "%s answered HTTP %ld", where, status);
     if (!rc)
         rc = kz_fed_identity_parse(body.p ? body.p : "", body.len, c->arena, id, &e);
     kz_buf_free(&body);
     if (rc)
-        return kz_fail(c->err, rc == KZ_ENOMEM ? rc : KZ_EIO, "url", "cannot read the peer's identity: %s", e.msg);
+        return kz_fail(c->err, rc == KZ_ENOMEM ? rc : KZ_EPEER, "url", "cannot read the peer's identity: %s", e.msg);
     unsigned char pk[KZ_SIGN_PK_BYTES];
     char got[KZ_HASH_HEX];
     if (strlen(id->public_key) != 64 || kz_hex_decode(id->public_key, pk, sizeof pk) != KZ_SIGN_PK_BYTES)
-        return kz_fail(c->err, KZ_EIO, "url", "the peer's public key is not 32 bytes of hex");
+        return kz_fail(c->err, KZ_EPEER, "url", "the peer's public key is not 32 bytes of hex");
     kz_key_fingerprint(pk, got);  /* what its key is, not what it claims */
     if (strcmp(got, fingerprint) != 0)
         return kz_fail(c->err, KZ_EFORBIDDEN, "fingerprint",

@@ -319,7 +319,7 @@ static kz_rc pull(kz_call *c, const kz_peer *p, kz_fed_batch *b, kz_sync_report 
         rc = kz_http_call("POST", m.target_uri, h, 4, m.body, m.len, &status, &answer, got, c->err);
     }
     if (!rc && status != 200) {
-        rc = kz_fail(c->err, KZ_EIO, "peer", "%s", peer_error(c, status, &answer));
+        rc = kz_fail(c->err, KZ_EPEER, "peer", "%s", peer_error(c, status, &answer));
         if (status == 401 || status == 403) /* the peer refused our message */
             kz_store_peer_refuse(c->db, p->id, "out", c->err->msg, NULL, kz_now_ms(), &(kz_err){0});
     }
@@ -335,6 +335,8 @@ static kz_rc pull(kz_call *c, const kz_peer *p, kz_fed_batch *b, kz_sync_report 
         rc = kz_fail(c->err, KZ_EINVAL, "after", "the answer is not for this node's cursor at %s", p->name);
     rep->messages++;
     rep->bytes += (int64_t)answer.len;
+    if (rc && rc != KZ_ENOMEM && rc != KZ_ESTORE)
+        rc = kz_err_recode(c->err, KZ_EPEER);
     kz_buf_free(&req);
     kz_buf_free(&answer);
     return rc;

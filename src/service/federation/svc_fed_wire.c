@@ -98,7 +98,7 @@ static kz_rc check_fields(kz_call *c, const kz_fed_wire *m, kz_sig_input *in, un
     kz_rc rc = kz_sig_input_parse(m->signature_input, strlen(m->signature_input), in, c->err);
     if (!rc) rc = kz_sig_value_parse(m->signature, strlen(m->signature), in->label, sig, c->err);
     if (rc)
-        return kz_fail(c->err, KZ_EUNAUTH, c->err->field, "%s", c->err->msg);
+        return kz_err_recode(c->err, KZ_EUNAUTH);
     bool request = m->method != NULL;
     const char *const *need = request ? request_components : response_components;
     for (int i = 0; i < (request ? 3 : 2); i++)
@@ -141,7 +141,7 @@ static kz_rc check_signature(kz_call *c, const kz_fed_wire *m, const kz_sig_inpu
         rc = kz_fail(c->err, KZ_EUNAUTH, "Signature", "the signature does not verify with the pinned key of %s", p->name);
     kz_buf_free(&base);
     if (rc && c->err->rc != KZ_EUNAUTH && rc != KZ_EINTERNAL)
-        rc = kz_fail(c->err, KZ_EUNAUTH, c->err->field, "%s", c->err->msg);
+        rc = kz_err_recode(c->err, KZ_EUNAUTH);
     return rc;
 }
 
@@ -174,7 +174,7 @@ kz_rc kz_fed_verify_request(kz_call *c, const kz_fed_wire *m, kz_peer *from, con
         const kz_sig_param *nonce = kz_sig_param_find(&in, "nonce"), *expires = kz_sig_param_find(&in, "expires");
         rc = kz_store_nonce_claim(c->db, from->id, nonce->text, (expires->num + KZ_FED_SKEW_S) * 1000, kz_now_ms(), c->err);
         if (rc == KZ_ECONFLICT)
-            rc = kz_fail(c->err, KZ_EUNAUTH, "nonce", "%s", c->err->msg);
+            rc = kz_err_recode(c->err, KZ_EUNAUTH);
         rc = kz_tx_end(c, rc);
         if (!rc && !(*nonce_out = kz_arena_strdup(c->arena, nonce->text)))
             rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
