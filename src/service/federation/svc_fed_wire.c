@@ -89,8 +89,7 @@ kz_rc kz_fed_sign(kz_call *c, kz_fed_wire *m, const char *nonce)
     return rc;
 }
 
-/* The checks that need no database: the fields, what they cover, the parameters and
- * the clock. */
+/* The checks of the fields alone: their syntax, what they cover, the parameters. */
 static kz_rc check_fields(kz_call *c, const kz_fed_wire *m, kz_sig_input *in, unsigned char sig[64])
 {
     if (!m->signature_input || !m->signature)
@@ -115,6 +114,13 @@ static kz_rc check_fields(kz_call *c, const kz_fed_wire *m, kz_sig_input *in, un
         return kz_fail(c->err, KZ_EUNAUTH, nonce ? "keyid" : "nonce", "the signature needs a nonce and a keyid");
     if (!created || !created->is_int || !expires || !expires->is_int)
         return kz_fail(c->err, KZ_EUNAUTH, "created", "the signature needs created and expires");
+    return KZ_OK;
+}
+
+/* created and expires against this node's clock. */
+static kz_rc check_time(kz_call *c, const kz_sig_input *in)
+{
+    const kz_sig_param *created = kz_sig_param_find(in, "created"), *expires = kz_sig_param_find(in, "expires");
     int64_t now = kz_now_ms() / 1000;
     if (created->num > now + KZ_FED_SKEW_S || created->num < now - KZ_FED_SKEW_S)
         return kz_fail(c->err, KZ_EUNAUTH, "created", "created is more than %d s from this node's clock", KZ_FED_SKEW_S);
@@ -167,9 +173,11 @@ kz_rc kz_fed_verify_request(kz_call *c, const kz_fed_wire *m, kz_peer *from, con
         return rc;
     if (kz_store_peer_by_fingerprint(c->db, keyid->text, c->arena, from, &e))
         return kz_fail(c->err, KZ_EUNAUTH, "keyid", "keyid is not the pinned key of a peer of this node");
-    rc = from->status == KZ_PEER_ACTIVE ? check_signature(c, m, &in, sig, from)
+    rc = from->status == KZ_PEER_ACTIVE ? check_time(c, &in)
                                         : kz_fail(c->err, KZ_EFORBIDDEN, "peer", "this node has paused its peering with %s",
                                                   from->name);
+    if (!rc)
+        rc = check_signature(c, m, &in, sig, from);
     if (!rc && !(rc = kz_tx_begin(c))) {
         const kz_sig_param *nonce = kz_sig_param_find(&in, "nonce"), *expires = kz_sig_param_find(&in, "expires");
         rc = kz_store_nonce_claim(c->db, from->id, nonce->text, (expires->num + KZ_FED_SKEW_S) * 1000, kz_now_ms(), c->err);
@@ -200,5 +208,6 @@ kz_rc kz_fed_verify_response(kz_call *c, const kz_peer *p, const kz_fed_wire *m,
         return kz_fail(c->err, KZ_EUNAUTH, "keyid", "the answer is not signed by the pinned key of %s", p->name);
     if (strcmp(echo->text, nonce) != 0)
         return kz_fail(c->err, KZ_EUNAUTH, "nonce", "the answer does not repeat the nonce of the request");
-    return check_signature(c, m, &in, sig, p);
+    rc = check_time(c, &in);
+    return rc ? rc : check_signature(c, m, &in, sig, p);
 }
