@@ -305,3 +305,79 @@ def test_signed_messages_refused_when_missing_tampered_replayed_expired_or_unpin
     assert peer["refused"] >= 7 and any("replayed" in x for x in reasons) and any("digest" in x for x in reasons)
     # and the real nodes still talk
     assert federation.sync(jp, cz)["refused"] == 0
+
+
+# ---- crashes ---------------------------------------------------------------------
+
+def peer_row(server, peer_id):
+    con = sqlite3.connect(server.db, timeout=30)
+    row = con.execute("SELECT cursor_in, peer_head FROM peers WHERE id = ?", (peer_id,)).fetchone()
+    con.close()
+    return row
+
+
+def kill_during_sync(federation, victim, receiver, sender, pid):
+    """Starts a sync at receiver from sender and SIGKILLs victim once some pages, not all,
+    are applied; restarts it. Returns the receiver's cursor at the kill."""
+    import signal
+    import threading
+    done = threading.Event()
+
+    def run():
+        try:
+            receiver.admin.s.post(receiver.admin.url(f"/peers/{pid}/sync"), timeout=300)
+        except requests.RequestException:
+            pass  # the node died under it
+        done.set()
+
+    start = peer_row(receiver, pid)[0]
+    t = threading.Thread(target=run)
+    t.start()
+    deadline = time.time() + 120
+    killed = False
+    while time.time() < deadline and not done.is_set() and not killed:
+        cursor, head = peer_row(receiver, pid)
+        if cursor > start:
+            victim.proc.send_signal(signal.SIGKILL)
+            killed = True
+        time.sleep(0.005)
+    t.join(timeout=300)
+    assert killed, "the sync ended before a page was applied"
+    victim.proc.wait(timeout=30)
+    t.join()
+    victim.log.close()
+    cursor, head = peer_row(receiver, pid)
+    victim.start()
+    return cursor, head
+
+
+def test_a_node_killed_in_the_middle_of_a_sync_of_10000_changes_loses_and_repeats_nothing(federation):
+    jp, cz = federation.jp, federation.cz
+    federation.pair(jp, cz)
+    federation.sync(jp, cz)  # jp learns whom cz hosts
+    federation.sync(cz, jp)  # and cz jp's directory
+    batch = [{"type": "ipv4", "value": f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", "tlp": "green"}
+             for i in range(10000)]
+    r = jp.admin.post("/indicators/bulk", {"items": batch})
+    assert r.status_code == 200 and r.json()["created"] == 10000, r.text[:300]
+    pid = federation.peer_ids[(cz.base, jp.base)]
+    # the receiver dies between pages
+    cursor, head = kill_during_sync(federation, cz, cz, jp, pid)
+    assert 0 < cursor and (head == 0 or cursor < head), (cursor, head)  # it was in the middle
+    # then the sender dies under the next sync
+    cursor2, _ = kill_during_sync(federation, jp, cz, jp, pid)
+    assert cursor2 >= cursor
+    rep = federation.sync(cz, jp)
+    assert rep["refused"] == 0
+    con = sqlite3.connect(cz.db)
+    got = con.execute("SELECT count(*), count(DISTINCT value), count(DISTINCT id) FROM indicators"
+                      " WHERE source = ?", (jp.admin.org,)).fetchone()
+    origin = con.execute("SELECT count(*) FROM fed_origin WHERE kind = 'indicator'").fetchone()[0]
+    con.close()
+    assert got == (10000, 10000, 10000) and origin == 10000
+    sent = {i["value"] for i in batch}
+    assert {i["value"] for i in items(cz.admin, "/indicators", source=jp.admin.org)} <= sent
+    # the cursor is at the head: nothing waits, nothing is pulled twice
+    cursor, head = peer_row(cz, pid)
+    assert cursor == head
+    assert federation.sync(cz, jp)["applied"] == 0
