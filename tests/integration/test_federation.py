@@ -381,3 +381,24 @@ def test_a_node_killed_in_the_middle_of_a_sync_of_10000_changes_loses_and_repeat
     cursor, head = peer_row(cz, pid)
     assert cursor == head
     assert federation.sync(cz, jp)["applied"] == 0
+
+
+def doc_block(name):
+    from conftest import ROOT
+    text = (ROOT / "docs" / "FEDERATION.md").read_text()
+    start = text.index(f"```{name}\n") + len(name) + 4
+    return text[start:text.index("```", start)].rstrip("\n")
+
+
+def test_the_test_vector_of_docs_federation_md():
+    key = dict(line.split() for line in doc_block("vector-key").splitlines())
+    sk = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key["seed"]))
+    assert fingerprint_of(sk) == key["fingerprint"]
+    headers = dict(line.split(": ", 1) for line in doc_block("vector-headers").splitlines())
+    body = b'{"after":0,"limit":500}'
+    assert headers["Content-Digest"] == digest(body)
+    params = headers["Signature-Input"][len("kz="):]
+    base = signature_base("POST", "https://cz.example/federation/v1/changes", headers["Content-Digest"], params)
+    assert base == doc_block("vector-base")
+    assert params == signature_params(1767225600, 1767225720, "kz-test-vector-1", key["fingerprint"])
+    assert headers["Signature"] == "kz=:" + base64.b64encode(sk.sign(base.encode())).decode() + ":"
