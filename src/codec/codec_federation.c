@@ -3,6 +3,7 @@
 #include "codec/federation.h"
 
 #include "codec/json_fields.h"
+#include "util/alloc.h"
 #include "model/directory.h"
 #include "model/enums.h"
 #include "model/sharing.h"
@@ -49,7 +50,7 @@ kz_rc kz_fed_batch_write(const kz_fed_batch *b, kz_buf *out, kz_err *err)
     if (!text)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     kz_rc rc = kz_buf_puts(out, text);
-    free(text);
+    kz_free_libc(text);
     return rc ? kz_fail(err, rc, NULL, "the batch does not fit") : KZ_OK;
 }
 

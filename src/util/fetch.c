@@ -204,6 +204,7 @@ kz_rc kz_fetch_smtp(const kz_smtp_submission *s, long *reply, kz_err *err)
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(h);
     return rc == CURLE_OK ? KZ_OK : KZ_EIO;
+}
 
 static size_t buf_cb(char *p, size_t size, size_t n, void *ctx)
 {
@@ -244,7 +245,9 @@ kz_rc kz_http_call(const char *method, const char *url, const char *const *heade
                    const void *body, size_t len, long *status, kz_buf *out, kz_http_headers *got,
                    kz_err *err)
 {
-    pthread_once(&once, global_init);
+    kz_rc krc = curl_ready(err);
+    if (krc)
+        return krc;
     CURL *h = curl_easy_init();
     if (!h)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
