@@ -3,6 +3,7 @@
  * input is split at the first two newlines into the three fields. Any crash or sanitizer
  * report is a bug; so is a parsed input whose parameters, written back, do not parse to
  * the same thing, or a signature base without its @signature-params line. */
+#include "fuzz_target.h"
 #include "codec/httpsig.h"
 
 #include <stdint.h>
