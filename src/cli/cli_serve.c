@@ -136,7 +136,8 @@ static int run(const kz_args *a)
     long long max_bulk = kz_arg_num(a, "max-bulk-body", 1024, 1LL << 30);
     long long sched = kz_arg_num(a, "scheduler-interval", 1, 86400);
     long long grace = kz_arg_num(a, "grace", 0, 600);
-    if (threads < 0 || max_body < 0 || max_bulk < 0 || sched < 0 || grace < 0)
+    long long peer_sync = kz_arg_num(a, "peer-sync", 0, 86400);
+    if (threads < 0 || max_body < 0 || max_bulk < 0 || sched < 0 || grace < 0 || peer_sync < 0)
         return 2;
     /* Block the stop signals before any thread starts, so that only sigwait sees them;
      * ignore SIGPIPE from clients that hang up. */
@@ -155,6 +156,7 @@ static int run(const kz_args *a)
     if (kz_cli_open_node(a, db, strcmp(sync, "normal") == 0 ? KZ_NODE_SYNC_NORMAL : 0, &node, &err))
         return kz_cli_error(a, "%s", err.msg);
     node->test_clock = kz_arg(a, "test-clock") != NULL;
+    node->peer_sync_s = (int)peer_sync;
     if (mail_options(a, node, kz_arg(a, "listen")))
         return 2;
     const char *proxy = kz_arg(a, "trusted-proxy");
@@ -203,6 +205,7 @@ static const kz_opt opts[] = {
     {"trusted-proxy", "IP", NULL, "a reverse proxy in front of the node: its X-Forwarded-For names the client (sign-in slow-down per address)"},
     {"public", NULL, NULL, "let callers without a key read TLP:CLEAR incidents and indicators"},
     {"scheduler-interval", "SECONDS", "30", "how often recurring checks and other duties run"},
+    {"peer-sync", "SECONDS", "60", "pull from every active peer this often (0: only when asked, POST /peers/{id}/sync)"},
     {"grace", "SECONDS", "10", "on SIGINT/SIGTERM, how long to let in-flight requests finish"},
     {"no-response-cache", NULL, NULL, "always run directory queries, never reuse an answer"},
     {"synchronous", "MODE", "full", "full: every acknowledged write is on disk before the answer; normal: faster, "

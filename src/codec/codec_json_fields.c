@@ -138,7 +138,7 @@ kz_rc kz_json_decode(const json_t *obj, const kz_schema *s, void *out, kz_decode
         if (i < 0)
             return kz_fail(err, KZ_EINVAL, key, "unknown field '%.64s' for a %s", key, s->name);
         const kz_field *f = &s->fields[i];
-        if (f->flags & KZ_FF_READONLY)
+        if ((f->flags & KZ_FF_READONLY) && mode != KZ_DECODE_REPLICA)
             return kz_fail(err, KZ_EINVAL, key, "%s is set by the server and cannot be given", key);
         if (mode == KZ_DECODE_UPDATE && (f->flags & KZ_FF_IMMUTABLE))
             return kz_fail(err, KZ_EINVAL, key, "%s cannot be changed", key);
@@ -156,7 +156,7 @@ kz_rc kz_json_decode(const json_t *obj, const kz_schema *s, void *out, kz_decode
             return rc;
         seen |= (kz_fieldset)1 << i;
     }
-    if (mode == KZ_DECODE_CREATE) {
+    if (mode != KZ_DECODE_UPDATE) {
         kz_rc rc = kz_schema_require(s, seen, err);
         if (rc)
             return rc;

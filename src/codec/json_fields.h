@@ -16,6 +16,8 @@
 typedef enum kz_decode_mode {
     KZ_DECODE_CREATE,  /* required fields enforced, null means absent */
     KZ_DECODE_UPDATE,  /* PATCH: only given fields change, null clears, immutable refused */
+    KZ_DECODE_REPLICA, /* a whole object as another node stored it: as CREATE, and the
+                          fields its server set (id, times, derived) are taken too */
 } kz_decode_mode;
 
 /* Decodes obj into out (a struct described by s). Strings are copied into a; out keeps

@@ -18,6 +18,11 @@ void kz_b64url_encode(const unsigned char *in, size_t n, char *out, size_t out_s
     sodium_bin2base64(out, out_size, in, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+void kz_b64_encode(const unsigned char *in, size_t n, char *out, size_t out_size)
+{
+    sodium_bin2base64(out, out_size, in, n, sodium_base64_VARIANT_ORIGINAL);
+}
+
 int kz_b64_decode(const char *in, unsigned char *out, size_t max, size_t *len)
 {
     const char *end = NULL;

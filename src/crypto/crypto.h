@@ -99,6 +99,9 @@ uint64_t kz_cursor_open(uint64_t sealed);
 void kz_hex_encode(const unsigned char *in, size_t n, char *out /* 2n+1 */);
 long kz_hex_decode(const char *hex, unsigned char *out, size_t max);
 void kz_b64url_encode(const unsigned char *in, size_t n, char *out, size_t out_size);
+/* Standard base64 with padding (RFC 4648 section 4) of in, NUL-terminated, into out
+ * (size at least 4 * ((n + 2) / 3) + 1). */
+void kz_b64_encode(const unsigned char *in, size_t n, char *out, size_t out_size);
 /* Standard base64 (with padding) into out; 0, or -1 when malformed or too long. */
 int kz_b64_decode(const char *in, unsigned char *out, size_t max, size_t *len);
 /* Standard base64 of in[0..n) into out, which holds kz_b64_encoded_size(n) bytes

@@ -4,6 +4,7 @@
 
 #include "http/req.h"
 #include "http/server.h"
+#include "model/federation.h"
 #include "store/users.h"
 
 /* http_meta.c */
@@ -24,6 +25,15 @@ kz_rc kz_h_org_delete(kz_req *r);
 kz_rc kz_h_org_list(kz_req *r);
 
 /* http_keys.c */
+/* Replies 200 with o and its "origin": the peer node it came from, or null for this
+ * node's own (http_federation.c). Takes o. */
+kz_rc kz_reply_origin(kz_req *r, json_t *o, int kind, const char *id);
+kz_rc kz_h_peer_add(kz_req *r);
+kz_rc kz_h_peer_list(kz_req *r);
+kz_rc kz_h_peer_get(kz_req *r);
+kz_rc kz_h_peer_delete(kz_req *r);
+kz_rc kz_h_peer_action(kz_req *r);
+kz_rc kz_h_fed_changes(kz_req *r);
 kz_rc kz_h_key_create(kz_req *r);
 kz_rc kz_h_key_get(kz_req *r);
 kz_rc kz_h_key_list(kz_req *r);

@@ -23,7 +23,7 @@ kz_rc kz_h_contact_get(kz_req *r)
 {
     kz_contact c;
     kz_rc rc = kz_svc_contact_get(&r->call, r->params[0], &c);
-    return rc ? rc : kz_reply(r, 200, contact_json(&c));
+    return rc ? rc : kz_reply_origin(r, contact_json(&c), KZ_FED_CONTACT, c.id);
 }
 
 kz_rc kz_h_contact_update(kz_req *r)

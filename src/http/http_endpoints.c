@@ -22,6 +22,12 @@ const kz_endpoint kz_endpoints[] = {
     {"PATCH", V1 "/organizations/{id}", kz_h_org_update, J, "change an organization (admin)"},
     {"DELETE", V1 "/organizations/{id}", kz_h_org_delete, 0, "delete an organization without contacts or keys (admin)"},
 
+    {"POST", V1 "/peers", kz_h_peer_add, J, "add a peer node by its URL and pinned key fingerprint (admin)"},
+    {"GET", V1 "/peers", kz_h_peer_list, 0, "the peer nodes: state, last exchange, waiting changes, refusals (admin)"},
+    {"GET", V1 "/peers/{id}", kz_h_peer_get, 0, "one peer node (admin)"},
+    {"DELETE", V1 "/peers/{id}", kz_h_peer_delete, 0, "remove a peer; what it sent stays, read-only (admin)"},
+    {"POST", V1 "/peers/{id}/{action}", kz_h_peer_action, 0, "pause, resume, or sync now: pull what waits at the peer (admin)"},
+
     {"POST", V1 "/keys", kz_h_key_create, J, "create an API key; the secret is in this reply only (admin)"},
     {"GET", V1 "/keys", kz_h_key_list, 0, "list keys without secrets: organization (admin)"},
     {"GET", V1 "/keys/{id}", kz_h_key_get, 0, "one key (admin)"},
@@ -133,6 +139,9 @@ const kz_endpoint kz_endpoints[] = {
     {"GET", V1 "/audit/verify", kz_h_audit_verify, 0, "verify the audit chain (admin)"},
     {"GET", V1 "/audit/head", kz_h_audit_head, 0, "the signed head of the audit chain, for a third party to keep (admin)"},
     {"POST", V1 "/test/clock", kz_h_test_clock, J, "move the clock (only with serve --test-clock; admin)"},
+
+    /* node to node (http_federation.c): the credential is the RFC 9421 signature */
+    {"POST", "/federation/v1/changes", kz_h_fed_changes, R | B | NS, "a signed pull of changes after a cursor (peers only)"},
 
     /* TAXII 2.1 (http_taxii.c): one API root, one collection per TLP label */
     {"GET", "/taxii2", kz_h_taxii_discovery, 0, "TAXII 2.1 discovery"},

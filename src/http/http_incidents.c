@@ -41,7 +41,7 @@ kz_rc kz_h_incident_get(kz_req *r)
     json_t *j = kz_json_encode(&kz_incident_schema, &o);
     if (j && json_object_set_new(j, "timeline", timeline_json(tl, n)))
         return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
-    return kz_reply(r, 200, j);
+    return kz_reply_origin(r, j, KZ_FED_INCIDENT, o.id);
 }
 
 kz_rc kz_h_incident_update(kz_req *r)

@@ -166,7 +166,7 @@ kz_rc kz_h_indicator_get(kz_req *r)
 {
     kz_indicator o;
     kz_rc rc = kz_svc_indicator_get(&r->call, r->params[0], &o);
-    return rc ? rc : kz_reply(r, 200, indicator_json(&o));
+    return rc ? rc : kz_reply_origin(r, indicator_json(&o), KZ_FED_INDICATOR, o.id);
 }
 
 kz_rc kz_h_indicator_update(kz_req *r)

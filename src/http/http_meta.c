@@ -9,6 +9,7 @@
 #include "model/states.h"
 #include "service/core/audit.h"
 #include "service/core/scheduler.h"
+#include "service/federation/federation.h"
 
 #include <string.h>
 
@@ -42,13 +43,14 @@ kz_rc kz_h_state_get(kz_req *r)
 
 kz_rc kz_h_node(kz_req *r)
 {
-    kz_node *node = r->call.node;
-    char pk[2 * KZ_SIGN_PK_BYTES + 1], fp[KZ_HASH_HEX];
-    kz_hex_encode(node->sign_pk, sizeof node->sign_pk, pk);
-    kz_key_fingerprint(node->sign_pk, fp);
-    return kz_reply(r, 200, json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:s}}", "organization", node->org_id, "version",
-                                      KZ_VERSION, "schema_version", kz_store_schema_version(),
-                                      "signing_key", "algorithm", "ed25519", "public_key", pk, "fingerprint", fp));
+    kz_node_identity id;
+    kz_rc rc = kz_svc_node_identity(&r->call, &id);
+    if (rc)
+        return rc;
+    return kz_reply(r, 200, json_pack("{s:s, s:{s:s, s:s}, s:s, s:i, s:{s:s, s:s, s:s}}", "organization", id.node,
+                                      "operator", "name", id.name, "state", id.state, "version", KZ_VERSION,
+                                      "schema_version", kz_store_schema_version(), "signing_key", "algorithm",
+                                      "ed25519", "public_key", id.public_key, "fingerprint", id.fingerprint));
 }
 
 kz_rc kz_h_audit_list(kz_req *r)

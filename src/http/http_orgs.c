@@ -23,7 +23,7 @@ kz_rc kz_h_org_get(kz_req *r)
 {
     kz_org o;
     kz_rc rc = kz_svc_org_get(&r->call, r->params[0], &o);
-    return rc ? rc : kz_reply(r, 200, org_json(&o));
+    return rc ? rc : kz_reply_origin(r, org_json(&o), KZ_FED_ORGANIZATION, o.id);
 }
 
 kz_rc kz_h_org_update(kz_req *r)

@@ -29,7 +29,15 @@ static const struct {
     [KZ_EINTERNAL] = {"internal error", "internal", 500},
     [KZ_ETOOMANY] = {"too many attempts", "too_many_requests", 429},
     [KZ_EBUSY] = {"the database is busy, try again shortly", "busy", 503},
+    [KZ_EPEER] = {"the peer node failed", "peer_failed", 502},
 };
+
+kz_rc kz_err_recode(kz_err *err, kz_rc rc)
+{
+    if (err)
+        err->rc = rc;
+    return rc;
+}
 
 kz_rc kz_fail(kz_err *err, kz_rc rc, const char *field, const char *fmt, ...)
 {

@@ -25,6 +25,7 @@ typedef enum kz_rc {
     KZ_EINTERNAL,
     KZ_ETOOMANY,     /* too many attempts: wait (sign-in slow-down) */
     KZ_EBUSY,        /* the database is locked by a long writer (an import): retry soon */
+    KZ_EPEER,        /* a peer node could not be reached or refused, or its answer failed its checks */
     KZ_RC_COUNT
 } kz_rc;
 
@@ -33,6 +34,10 @@ typedef struct kz_err {
     char field[96];  /* JSON name of the offending field, "" if none */
     char msg[320];   /* human-readable reason, no secrets */
 } kz_err;
+
+/* Keeps err's field and message under another code (a refusal of a peer's message is
+ * KZ_EUNAUTH whatever check failed); returns rc. */
+kz_rc kz_err_recode(kz_err *err, kz_rc rc);
 
 /* Fills err (if not NULL) and returns rc, so callers can write `return kz_fail(...)`.
  * field may be NULL. The message is printf-formatted and truncated to fit. */

@@ -1,6 +1,8 @@
 /* kz_fetch and kz_fetch_smtp on libcurl's easy interface: the one file including curl.h. */
 #include "util/fetch.h"
 
+#include "util/buf.h"
+
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -202,4 +204,89 @@ kz_rc kz_fetch_smtp(const kz_smtp_submission *s, long *reply, kz_err *err)
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(h);
     return rc == CURLE_OK ? KZ_OK : KZ_EIO;
+}
+
+static size_t buf_cb(char *p, size_t size, size_t n, void *ctx)
+{
+    return kz_buf_append(ctx, p, size * n) ? 0 : size * n;
+}
+
+/* Keeps the value of a signature field of the response in got. */
+static size_t sig_header_cb(char *p, size_t size, size_t n, void *ctx)
+{
+    kz_http_headers *got = ctx;
+    size_t len = size * n;
+    static const struct {
+        const char *name;
+        size_t offset, size;
+    } kept[] = {
+        {"content-digest:", offsetof(kz_http_headers, content_digest), sizeof got->content_digest},
+        {"signature-input:", offsetof(kz_http_headers, signature_input), sizeof got->signature_input},
+        {"signature:", offsetof(kz_http_headers, signature), sizeof got->signature},
+    };
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+        size_t k = strlen(kept[i].name);
+        if (len <= k || strncasecmp(p, kept[i].name, k) != 0)
+            continue;
+        const char *b = p + k, *e = p + len;
+        while (b < e && (*b == ' ' || *b == '\t'))
+            b++;
+        while (e > b && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        char *dst = (char *)got + kept[i].offset;
+        size_t m = (size_t)(e - b) < kept[i].size ? (size_t)(e - b) : 0;
+        memcpy(dst, b, m);
+        dst[m] = '\0';
+    }
+    return len;
+}
+
+kz_rc kz_http_call(const char *method, const char *url, const char *const *headers, size_t n_headers,
+                   const void *body, size_t len, long *status, kz_buf *out, kz_http_headers *got,
+                   kz_err *err)
+{
+    kz_rc krc = curl_ready(err);
+    if (krc)
+        return krc;
+    CURL *h = curl_easy_init();
+    if (!h)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    struct curl_slist *list = NULL;
+    for (size_t i = 0; i < n_headers; i++)
+        list = curl_slist_append(list, headers[i]);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "GET") != 0) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? (const char *)body : "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, buf_cb);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    if (got) {
+        memset(got, 0, sizeof *got);
+        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, sig_header_cb);
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, got);
+    }
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 300L);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "kizuna");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(h);
+    *status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    curl_easy_cleanup(h);
+    curl_slist_free_all(list);
+    if (rc == CURLE_WRITE_ERROR)
+        return kz_fail(err, KZ_ETOOBIG, NULL, "%s answered more than %zu bytes", url, out->max);
+    if (rc != CURLE_OK)
+        return kz_fail(err, KZ_EIO, NULL, "cannot reach %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    return KZ_OK;
 }

@@ -47,4 +47,23 @@ typedef struct kz_smtp_submission {
  * the reason in err and *reply the server's last reply code (0 if it gave none). */
 kz_rc kz_fetch_smtp(const kz_smtp_submission *s, long *reply, kz_err *err);
 
+/* The response header fields a signed answer carries (empty when absent or too long). */
+enum { KZ_HTTP_FIELD_MAX = 4100 };
+typedef struct kz_http_headers {
+    char content_digest[256];
+    char signature_input[KZ_HTTP_FIELD_MAX];
+    char signature[256];
+} kz_http_headers;
+
+/* One HTTP request, for node-to-node messages: method, url (http or https; redirects
+ * are not followed, as a signature covers the target), extra header lines ("Name:
+ * value"), the body (may be empty). The status goes to *status, the response body to
+ * out, within its ceiling (KZ_ETOOBIG past it), and the signature fields of the
+ * response to got (may be NULL). KZ_EIO when no answer came (err says why). Any status
+ * is returned as KZ_OK: the caller decides. Thread-safe. */
+struct kz_buf;
+kz_rc kz_http_call(const char *method, const char *url, const char *const *headers, size_t n_headers,
+                   const void *body, size_t len, long *status, struct kz_buf *out, kz_http_headers *got,
+                   kz_err *err);
+
 #endif

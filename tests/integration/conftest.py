@@ -126,10 +126,10 @@ class Client:
 class Server:
     """A kizuna server process with a fresh database under tmp."""
 
-    def __init__(self, tmp, extra_args=(), env=None):
+    def __init__(self, tmp, extra_args=(), env=None, org_name="Test node operator", state="JP"):
         self.tmp = Path(tmp)
         self.db = self.tmp / "kizuna.db"
-        out = run_kizuna("init", "--db", self.db, "--org-name", "Test node operator", "--state", "JP")
+        out = run_kizuna("init", "--db", self.db, "--org-name", org_name, "--state", state)
         self.admin_key = out.stdout.strip().splitlines()[-1]
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -228,6 +228,51 @@ def make_server(tmp_path):
         s.stop()
     for s in made:
         assert s.sanitizer_reports() == [], s.log_path.read_text(errors="replace")[-4000:]
+
+
+@pytest.fixture
+def federation(tmp_path):
+    """Three nodes on loopback ports, each with its own database, that pull from their
+    peers only when asked (--peer-sync 0): federation.jp, .cz, .sg. peer(a, b) makes a
+    peer of b (pinned by b's fingerprint); pair(a, b) both ways; sync(a, b) pulls at a
+    what waits at b."""
+    class Federation:
+        def __init__(self):
+            self.nodes = {}
+            for name, org, state in (("jp", "NISC Japan", "JP"), ("cz", "NUKIB Czechia", "CZ"),
+                                     ("sg", "CSA Singapore", "SG")):
+                d = tmp_path / name
+                d.mkdir()
+                self.nodes[name] = Server(d, ["--peer-sync", "0"], org_name=org, state=state)
+            self.peer_ids = {}
+
+        def __getattr__(self, name):
+            if name in ("jp", "cz", "sg"):
+                return self.nodes[name]
+            raise AttributeError(name)
+
+        def fingerprint(self, s):
+            return s.admin.get("/node").json()["signing_key"]["fingerprint"]
+
+        def peer(self, a, b):
+            r = a.admin.post("/peers", {"url": b.base, "fingerprint": self.fingerprint(b)})
+            assert r.status_code == 201, r.text
+            self.peer_ids[(a.base, b.base)] = r.json()["id"]
+            return r.json()
+
+        def pair(self, a, b):
+            self.peer(a, b)
+            self.peer(b, a)
+
+        def sync(self, a, b):
+            r = a.admin.post(f"/peers/{self.peer_ids[(a.base, b.base)]}/sync")
+            assert r.status_code == 200, r.text
+            return r.json()
+
+    f = Federation()
+    yield f
+    for s in f.nodes.values():
+        assert s.stop() == 0, "the server must exit 0 on SIGTERM"
 
 
 class Mailbox:

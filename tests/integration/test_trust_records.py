@@ -544,6 +544,14 @@ def undo_statements(con):
         con.execute(f"DROP TABLE {table}")
 
 
+def undo_federation(con):
+    """Takes out the federation migration: its triggers, then its tables."""
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fed_log_%'").fetchall():
+        con.execute(f"DROP TRIGGER {name}")
+    for table in ("fed_log", "fed_sent", "fed_origin", "fed_nonces", "peer_refused", "peers"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
 def make_legacy(db, sign_key=True):
     """Turns a database into one from before key files (schema 5): the secrets back in
     meta (without sign_key, from before signing keys too), no public key row, no
@@ -556,6 +564,7 @@ def make_legacy(db, sign_key=True):
         con.execute("INSERT INTO meta VALUES ('node_sign_key', ?)", (keys["sign-key"],))
     con.execute("DELETE FROM meta WHERE key = 'node_sign_pk'")
     con.execute("ALTER TABLE audit DROP COLUMN sig")
+    undo_federation(con)
     undo_statements(con)
     undo_misp_feeds(con)
     undo_stix_fidelity(con)

@@ -21,6 +21,7 @@ typedef struct kz_node {
     bool test_clock;                      /* allow tests to move the clock */
     bool public_clear;                    /* callers without a key may read TLP:CLEAR
                                              incidents and indicators (serve --public) */
+    int peer_sync_s;                      /* pull from peers this often; 0 = on demand */
     char public_url[256];                 /* base URL shown in links, no trailing slash */
     kz_mail_config mail;                  /* the SMTP server of notices; url "" = mail off */
 } kz_node;

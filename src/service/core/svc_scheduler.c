@@ -7,6 +7,7 @@
 #include "service/directory/sessions.h"
 #include "service/core/notify.h"
 #include "service/core/outbox.h"
+#include "service/federation/federation.h"
 #include "service/requests/requests.h"
 #include "service/statements/statements.h"
 #include "util/log.h"
@@ -22,6 +23,17 @@ static long run_check_schedules(kz_call *c)
     return rc ? -1 : (long)ran;
 }
 
+/* Pulls from the peers every --peer-sync seconds (only this thread runs it). */
+static long run_peer_sync(kz_call *c)
+{
+    static kz_time last;
+    kz_time now = kz_now_ms();
+    if (!c->node->peer_sync_s || (last && now - last < (kz_time)c->node->peer_sync_s * 1000))
+        return 0;
+    last = now;
+    return kz_svc_peers_sync_all(c) ? -1 : 1;
+}
+
 static const struct {
     const char *name;
     kz_duty_fn fn;
@@ -31,6 +43,7 @@ static const struct {
     {"request_warnings", kz_svc_request_warn_due},
     {"session_purge", kz_svc_sessions_purge},
     {"statement_releases", kz_svc_statement_release_due},
+    {"peer_sync", run_peer_sync},
     {"mail_outbox", kz_svc_outbox_deliver},  /* last: sends what the duties above wrote */
 };
 

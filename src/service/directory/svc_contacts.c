@@ -1,6 +1,7 @@
 /* Contacts: readable by every member; an organization's analysts manage its own
  * contacts and the node's admins manage all. */
 #include "service/directory/contacts.h"
+#include "service/federation/federation.h"
 
 #include <string.h>
 
@@ -51,6 +52,8 @@ kz_rc kz_svc_contact_update(kz_call *c, const char *id, kz_apply_fn apply, void 
         return rc;
     rc = kz_store_contact_get(c->db, id, c->arena, out, c->err);
     if (!rc)
+        rc = kz_fed_read_only(c, KZ_FED_CONTACT, id);
+    if (!rc)
         rc = kz_authz_org(c, out->organization, NULL);  /* may touch the contact at all */
     if (!rc)
         rc = apply(out, ctx, c->err);
@@ -74,6 +77,8 @@ kz_rc kz_svc_contact_delete(kz_call *c, const char *id)
         return rc;
     kz_contact ct;
     rc = kz_store_contact_get(c->db, id, c->arena, &ct, c->err);
+    if (!rc)
+        rc = kz_fed_read_only(c, KZ_FED_CONTACT, id);
     if (!rc)
         rc = kz_authz_org(c, ct.organization, NULL);
     if (!rc)

@@ -1,5 +1,6 @@
 /* Organizations: readable by every member, written by the node's admins. */
 #include "service/directory/orgs.h"
+#include "service/federation/federation.h"
 
 kz_rc kz_svc_org_create(kz_call *c, kz_org *o)
 {
@@ -31,6 +32,8 @@ kz_rc kz_svc_org_update(kz_call *c, const char *id, kz_apply_fn apply, void *ctx
         return rc;
     rc = kz_store_org_get(c->db, id, c->arena, out, c->err);
     if (!rc)
+        rc = kz_fed_read_only(c, KZ_FED_ORGANIZATION, id);
+    if (!rc)
         rc = apply(out, ctx, c->err);
     if (!rc) {
         out->modified = kz_now_ms();
@@ -46,7 +49,9 @@ kz_rc kz_svc_org_delete(kz_call *c, const char *id)
     kz_rc rc = kz_authz_role(c, KZ_ROLE_ADMIN);
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
-    rc = kz_store_org_delete(c->db, id, c->err);
+    rc = kz_fed_read_only(c, KZ_FED_ORGANIZATION, id);
+    if (!rc)
+        rc = kz_store_org_delete(c->db, id, c->err);
     if (!rc)
         rc = kz_audit(c, "organization.delete", "organization", id, NULL);
     return kz_tx_end(c, rc);

@@ -1,6 +1,7 @@
 /* Incidents: reported by an organization, classified with RSIT and NIS2, shared under
  * TLP, with a timeline that records notes and every status change. */
 #include "service/sharing/incidents.h"
+#include "service/federation/federation.h"
 
 #include "service/sharing/sharing.h"
 
@@ -105,6 +106,8 @@ kz_rc kz_svc_incident_update(kz_call *c, const char *id, kz_apply_fn apply, void
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
     rc = kz__visible_incident(c, id, out, c->err);
+    if (!rc)
+        rc = kz_fed_read_only(c, KZ_FED_INCIDENT, id);
     if (!rc)
         rc = kz_authz_org(c, out->organization, NULL);
     if (rc)  /* out was not read: nothing below may look at it */

@@ -2,6 +2,7 @@
  * (type, value, source), linked to incidents, written one at a time, in bulk or by an
  * importer through the same batch, and read only as kz_tlp_visible allows. */
 #include "service/sharing/sharing.h"
+#include "service/federation/federation.h"
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
 
@@ -469,6 +470,8 @@ kz_rc kz_svc_indicator_update(kz_call *c, const char *id, kz_apply_fn apply, voi
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
     rc = kz__visible_indicator(c, id, out);
+    if (!rc)
+        rc = kz_fed_read_only(c, KZ_FED_INDICATOR, id);
     if (!rc)
         rc = kz_authz_org(c, out->source, NULL);
     if (rc)  /* out was not read: nothing below may look at it */

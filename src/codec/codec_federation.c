@@ -1,0 +1,214 @@
+/* Node-to-node messages as JSON (codec/federation.h), on jansson and the resources'
+ * field tables. */
+#include "codec/federation.h"
+
+#include "codec/json_fields.h"
+#include "util/alloc.h"
+#include "model/directory.h"
+#include "model/enums.h"
+#include "model/sharing.h"
+
+#include <string.h>
+
+static const struct {
+    const kz_schema *schema;
+    size_t size;
+} kinds[KZ_FED_KINDS] = {
+    [KZ_FED_ORGANIZATION] = {&kz_org_schema, sizeof(kz_org)},
+    [KZ_FED_CONTACT] = {&kz_contact_schema, sizeof(kz_contact)},
+    [KZ_FED_INCIDENT] = {&kz_incident_schema, sizeof(kz_incident)},
+    [KZ_FED_INDICATOR] = {&kz_indicator_schema, sizeof(kz_indicator)},
+};
+
+const kz_schema *kz_fed_kind_schema(int kind) { return kind >= 0 && kind < KZ_FED_KINDS ? kinds[kind].schema : NULL; }
+
+size_t kz_fed_kind_size(int kind) { return kind >= 0 && kind < KZ_FED_KINDS ? kinds[kind].size : 0; }
+
+static json_t *change_json(const kz_fed_change *c)
+{
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "seq", (json_int_t)c->seq, "kind",
+                          kz_enum_name(&kz_fed_kind_enum, c->kind), "op", c->deleted ? "delete" : "upsert", "id", c->id);
+    if (o && !c->deleted && json_object_set_new(o, "object", kz_json_encode(kinds[c->kind].schema, c->obj))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+kz_rc kz_fed_batch_write(const kz_fed_batch *b, kz_buf *out, kz_err *err)
+{
+    json_t *arr = json_array();
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "protocol", "kizuna-federation-1", "node", b->node, "after",
+                          (json_int_t)b->after, "last", (json_int_t)b->last, "head", (json_int_t)b->head, "changes", arr);
+    for (size_t i = 0; o && i < b->n; i++)
+        if (json_array_append_new(arr, change_json(&b->items[i]))) {
+            json_decref(o);
+            o = NULL;
+        }
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!text)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    kz_rc rc = kz_buf_puts(out, text);
+    kz_free_libc(text);
+    return rc ? kz_fail(err, rc, NULL, "the batch does not fit") : KZ_OK;
+}
+
+static json_t *load(const char *text, size_t n, const char *what, kz_err *err)
+{
+    json_error_t je;
+    json_t *o = n <= KZ_FED_MESSAGE_MAX ? json_loadb(text, n, JSON_REJECT_DUPLICATES, &je) : NULL;
+    if (!o && n > KZ_FED_MESSAGE_MAX)
+        kz_fail(err, KZ_ETOOBIG, "", "the %s is larger than %d bytes", what, KZ_FED_MESSAGE_MAX);
+    else if (!o)
+        kz_fail(err, KZ_EINVAL, "", "the %s is malformed JSON at line %d, column %d: %s", what, je.line, je.column, je.text);
+    else if (!json_is_object(o)) {
+        json_decref(o);
+        o = NULL;
+        kz_fail(err, KZ_EINVAL, "", "the %s must be a JSON object", what);
+    }
+    return o;
+}
+
+static kz_rc get_int(json_t *o, const char *key, int64_t *out, kz_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return kz_fail(err, KZ_EINVAL, key, "%s must be an integer of at least 0", key);
+    *out = json_integer_value(v);
+    return KZ_OK;
+}
+
+static kz_rc get_str(json_t *o, const char *key, kz_arena *a, const char **out, kz_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 256 ||
+        strlen(json_string_value(v)) != json_string_length(v))
+        return kz_fail(err, KZ_EINVAL, key, "%s must be a string of 1 to 256 bytes", key);
+    *out = kz_arena_strdup(a, json_string_value(v));
+    return *out ? KZ_OK : kz_fail(err, KZ_ENOMEM, key, NULL);
+}
+
+/* The object of an upsert; a fault only marks the change as refused. */
+static kz_rc decode_object(json_t *v, kz_fed_change *c, kz_arena *a)
+{
+    kz_err e;
+    kz_err_clear(&e);
+    c->obj = kz_arena_calloc(a, 1, kinds[c->kind].size);
+    if (!c->obj)
+        return KZ_ENOMEM;
+    kz_rc rc = json_is_object(v) ? kz_json_decode(v, kinds[c->kind].schema, c->obj, KZ_DECODE_REPLICA, a, NULL, &e)
+                                 : kz_fail(&e, KZ_EINVAL, "object", "an upsert needs its object");
+    const char *id = rc ? NULL : *(char **)c->obj; /* every schema starts with its id */
+    if (!rc && (!id || strcmp(id, c->id) != 0))
+        rc = kz_fail(&e, KZ_EINVAL, "id", "the object's id is not the change's id");
+    if (rc == KZ_ENOMEM)
+        return rc;
+    if (rc && !(c->refused = kz_arena_printf(a, "%s %s: %s", kz_enum_name(&kz_fed_kind_enum, c->kind), c->id, e.msg)))
+        return KZ_ENOMEM;
+    return KZ_OK;
+}
+
+static kz_rc parse_change(json_t *v, int64_t prev, int64_t last, kz_arena *a, kz_fed_change *c, kz_err *err)
+{
+    const char *kind, *op;
+    if (!json_is_object(v))
+        return kz_fail(err, KZ_EINVAL, "changes", "each change must be an object");
+    kz_rc rc = get_int(v, "seq", &c->seq, err);
+    if (!rc) rc = get_str(v, "kind", a, &kind, err);
+    if (!rc) rc = get_str(v, "op", a, &op, err);
+    if (!rc) rc = get_str(v, "id", a, &c->id, err);
+    if (rc)
+        return rc;
+    if (c->seq <= prev || c->seq > last)
+        return kz_fail(err, KZ_EINVAL, "seq", "seq %lld is not after %lld and at most last %lld", (long long)c->seq,
+                       (long long)prev, (long long)last);
+    if ((c->kind = kz_enum_parse(&kz_fed_kind_enum, kind)) < 0)
+        return kz_fail(err, KZ_EINVAL, "kind", "unknown kind %.40s", kind);
+    c->deleted = strcmp(op, "delete") == 0;
+    if (!c->deleted && strcmp(op, "upsert") != 0)
+        return kz_fail(err, KZ_EINVAL, "op", "op must be upsert or delete");
+    if (c->deleted)
+        return KZ_OK;
+    return decode_object(json_object_get(v, "object"), c, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
+}
+
+static kz_rc parse_batch(json_t *o, kz_arena *a, kz_fed_batch *out, kz_err *err)
+{
+    const char *protocol;
+    kz_rc rc = get_str(o, "protocol", a, &protocol, err);
+    if (!rc && strcmp(protocol, "kizuna-federation-1") != 0)
+        rc = kz_fail(err, KZ_EINVAL, "protocol", "unknown protocol %.40s", protocol);
+    if (!rc) rc = get_str(o, "node", a, &out->node, err);
+    if (!rc) rc = get_int(o, "after", &out->after, err);
+    if (!rc) rc = get_int(o, "last", &out->last, err);
+    if (!rc) rc = get_int(o, "head", &out->head, err);
+    if (rc)
+        return rc;
+    if (out->last < out->after || out->head < out->last)
+        return kz_fail(err, KZ_EINVAL, "last", "after <= last <= head does not hold");
+    json_t *arr = json_object_get(o, "changes");
+    if (!json_is_array(arr) || json_array_size(arr) > KZ_FED_BATCH_MAX)
+        return kz_fail(err, KZ_EINVAL, "changes", "changes must be an array of at most %d", KZ_FED_BATCH_MAX);
+    out->n = json_array_size(arr);
+    out->items = kz_arena_calloc(a, out->n ? out->n : 1, sizeof *out->items);
+    if (!out->items)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    int64_t prev = out->after;
+    for (size_t i = 0; i < out->n; i++) {
+        if ((rc = parse_change(json_array_get(arr, i), prev, out->last, a, &out->items[i], err)))
+            return rc;
+        prev = out->items[i].seq;
+    }
+    return KZ_OK;
+}
+
+kz_rc kz_fed_batch_parse(const char *text, size_t n, kz_arena *a, kz_fed_batch *out, kz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    json_t *o = load(text, n, "batch", err);
+    if (!o)
+        return err->rc;
+    kz_rc rc = parse_batch(o, a, out, err);
+    json_decref(o);
+    return rc;
+}
+
+kz_rc kz_fed_pull_write(int64_t after, int limit, kz_buf *out)
+{
+    return kz_buf_printf(out, "{\"after\":%lld,\"limit\":%d}", (long long)after, limit);
+}
+
+kz_rc kz_fed_pull_parse(const char *text, size_t n, int64_t *after, int *limit, kz_err *err)
+{
+    json_t *o = load(text, n, "pull", err);
+    if (!o)
+        return err->rc;
+    int64_t lim = 0;
+    kz_rc rc = json_object_size(o) == 2 ? KZ_OK : kz_fail(err, KZ_EINVAL, "", "a pull is {\"after\": N, \"limit\": N}");
+    if (!rc) rc = get_int(o, "after", after, err);
+    if (!rc) rc = get_int(o, "limit", &lim, err);
+    if (!rc && (lim < 1 || lim > KZ_FED_BATCH_MAX))
+        rc = kz_fail(err, KZ_EINVAL, "limit", "limit must be 1 to %d", KZ_FED_BATCH_MAX);
+    *limit = (int)lim;
+    json_decref(o);
+    return rc;
+}
+
+kz_rc kz_fed_identity_parse(const char *text, size_t n, kz_arena *a, kz_fed_identity *out, kz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    json_t *o = load(text, n, "node identity", err);
+    if (!o)
+        return err->rc;
+    json_t *op = json_object_get(o, "operator"), *key = json_object_get(o, "signing_key");
+    kz_rc rc = get_str(o, "organization", a, &out->node, err);
+    if (!rc) rc = json_is_object(op) ? KZ_OK : kz_fail(err, KZ_EINVAL, "operator", "operator must be an object");
+    if (!rc) rc = get_str(op, "name", a, &out->name, err);
+    if (!rc) rc = get_str(op, "state", a, &out->state, err);
+    if (!rc) rc = json_is_object(key) ? KZ_OK : kz_fail(err, KZ_EINVAL, "signing_key", "signing_key must be an object");
+    if (!rc) rc = get_str(key, "public_key", a, &out->public_key, err);
+    if (!rc) rc = get_str(key, "fingerprint", a, &out->fingerprint, err);
+    json_decref(o);
+    return rc;
+}

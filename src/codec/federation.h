@@ -1,0 +1,59 @@
+/* The JSON messages between nodes (docs/FEDERATION.md): a pull (the cursor, which also
+ * acknowledges everything up to it), a batch of changes answered to it, and the
+ * identity a node publishes at /api/v1/node. Objects inside a batch are the resources'
+ * own JSON (their field tables); one that does not decode is marked with the reason,
+ * so the rest of the batch still applies. */
+#ifndef KZ_CODEC_FEDERATION_H
+#define KZ_CODEC_FEDERATION_H
+
+#include "model/federation.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { KZ_FED_BATCH_MAX = 1000, KZ_FED_MESSAGE_MAX = 64 * 1024 * 1024 };
+
+/* One change: an object as it stands now, or its tombstone. */
+typedef struct kz_fed_change {
+    int64_t seq;
+    int kind;             /* kz_fed_kind */
+    bool deleted;
+    const char *id;
+    void *obj;            /* a kz_org, kz_contact, kz_incident or kz_indicator; NULL if deleted */
+    const char *refused;  /* parse side: why obj could not be decoded, else NULL */
+} kz_fed_change;
+
+/* The answer to a pull: changes with after < seq <= last, in order; head is the
+ * sender's newest seq (head == last: nothing more waits). */
+typedef struct kz_fed_batch {
+    const char *node;     /* the sender's node organization */
+    int64_t after, last, head;
+    kz_fed_change *items;
+    size_t n;
+} kz_fed_batch;
+
+/* The field table and struct size of each kind. */
+const kz_schema *kz_fed_kind_schema(int kind);
+size_t kz_fed_kind_size(int kind);
+
+/* Writes b as JSON to out. */
+kz_rc kz_fed_batch_write(const kz_fed_batch *b, kz_buf *out, kz_err *err);
+/* Parses a batch; everything in a. KZ_EINVAL naming the field when the envelope is
+ * wrong (sequence numbers not increasing, beyond last, unknown kinds, past the
+ * limits); an object that does not decode only sets that change's refused. */
+kz_rc kz_fed_batch_parse(const char *text, size_t n, kz_arena *a, kz_fed_batch *out, kz_err *err);
+
+/* The pull request body {"after": N, "limit": N}. */
+kz_rc kz_fed_pull_write(int64_t after, int limit, kz_buf *out);
+kz_rc kz_fed_pull_parse(const char *text, size_t n, int64_t *after, int *limit, kz_err *err);
+
+/* What a node says of itself at /api/v1/node. */
+typedef struct kz_fed_identity {
+    const char *node, *name, *state, *public_key, *fingerprint;
+} kz_fed_identity;
+/* KZ_EINVAL naming the field that is missing or not a string; strings in a. */
+kz_rc kz_fed_identity_parse(const char *text, size_t n, kz_arena *a, kz_fed_identity *out, kz_err *err);
+
+#endif

@@ -1,0 +1,163 @@
+/* /api/v1/peers (admin: the peers of this node, their health, pause, resume, remove,
+ * sync now) and the node-to-node endpoints under /federation/v1/, whose credential is
+ * the RFC 9421 signature of the request, and whose answers are signed too. */
+#include "http/handlers.h"
+
+#include "codec/json_fields.h"
+#include "service/federation/federation.h"
+#include "store/federation.h"
+
+#include <string.h>
+
+static json_t *peer_json(const kz_peer_view *v)
+{
+    json_t *o = kz_json_encode(&kz_peer_schema, &v->peer);
+    json_t *refused = json_array();
+    for (size_t i = 0; refused && i < v->n_refusals; i++) {
+        const kz_peer_refusal *f = &v->refusals[i];
+        json_t *e = json_pack("{s:s, s:s, s:s?}", "direction", f->direction, "reason", f->reason, "object", f->object);
+        if (e)
+            kz_json_set_time(e, "at", f->at);
+        json_array_append_new(refused, e);
+    }
+    if (o) {
+        json_object_set_new(o, "waiting", json_pack("{s:I, s:I}", "to_peer", (json_int_t)v->waiting_out,
+                                                    "from_peer", (json_int_t)v->waiting_in));
+        json_object_set_new(o, "refusals", refused);
+    } else {
+        json_decref(refused);
+    }
+    return o;
+}
+
+kz_rc kz_reply_origin(kz_req *r, json_t *o, int kind, const char *id)
+{
+    kz_fed_origin org;
+    kz_rc rc = kz_svc_fed_origin(&r->call, kind, id, &org);
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    json_t *v = org.federated ? json_pack("{s:s, s:s?, s:s?, s:s?}", "peer", org.peer, "node", org.node, "name", org.name,
+                                          "state", org.state)
+                              : json_null();
+    if (o && json_object_set_new(o, "origin", v)) {
+        json_decref(o);
+        return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+    }
+    return kz_reply(r, 200, o);
+}
+
+kz_rc kz_h_peer_add(kz_req *r)
+{
+    json_t *body;
+    kz_peer_view v;
+    kz_rc rc = kz_req_body_object(r, &body);
+    const char *url = NULL, *fp = NULL;
+    const char *key;
+    json_t *val;
+    json_object_foreach(body, key, val) {
+        const char **slot = strcmp(key, "url") == 0 ? &url : strcmp(key, "fingerprint") == 0 ? &fp : NULL;
+        if (!rc && !slot)
+            rc = kz_fail(&r->err, KZ_EINVAL, key, "unknown field '%.64s' for a peer (url, fingerprint)", key);
+        else if (!rc && !json_is_string(val))
+            rc = kz_fail(&r->err, KZ_EINVAL, key, "%s must be a string", key);
+        else if (!rc)
+            *slot = json_string_value(val);
+    }
+    if (!rc && !fp)
+        rc = kz_fail(&r->err, KZ_EINVAL, "fingerprint", "fingerprint is required: the one `kizuna node` shows on the peer");
+    if (!rc)
+        rc = kz_svc_peer_add(&r->call, url, fp, &v);
+    return rc ? rc : kz_reply(r, 201, peer_json(&v));
+}
+
+kz_rc kz_h_peer_list(kz_req *r)
+{
+    kz_peer_view *items;
+    size_t n;
+    kz_rc rc = kz_svc_peer_list(&r->call, &items, &n);
+    if (rc)
+        return rc;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++)
+        json_array_append_new(arr, peer_json(&items[i]));
+    return kz_reply(r, 200, kz_page_json(arr, NULL));
+}
+
+kz_rc kz_h_peer_get(kz_req *r)
+{
+    kz_peer_view v;
+    kz_rc rc = kz_svc_peer_get(&r->call, r->params[0], &v);
+    return rc ? rc : kz_reply(r, 200, peer_json(&v));
+}
+
+kz_rc kz_h_peer_delete(kz_req *r)
+{
+    kz_rc rc = kz_svc_peer_remove(&r->call, r->params[0]);
+    return rc ? rc : kz_reply(r, 204, json_null());
+}
+
+/* POST /peers/{id}/{action}: pause, resume, sync */
+kz_rc kz_h_peer_action(kz_req *r)
+{
+    const char *id = r->params[0], *action = r->params[1];
+    kz_peer_view v;
+    kz_sync_report rep;
+    kz_rc rc;
+    if (strcmp(action, "pause") == 0 || strcmp(action, "resume") == 0) {
+        rc = kz_svc_peer_set_status(&r->call, id, action[0] == 'p' ? KZ_PEER_PAUSED : KZ_PEER_ACTIVE, &v);
+        return rc ? rc : kz_reply(r, 200, peer_json(&v));
+    }
+    if (strcmp(action, "sync") != 0)
+        return kz_fail(&r->err, KZ_ENOTFOUND, NULL, "no such endpoint (pause, resume or sync)");
+    rc = kz_svc_peer_sync(&r->call, id, &rep);
+    if (rc)
+        return rc;
+    return kz_reply(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:I}", "messages", (json_int_t)rep.messages, "bytes",
+                                      (json_int_t)rep.bytes, "applied", (json_int_t)rep.applied, "refused",
+                                      (json_int_t)rep.refused, "cursor", (json_int_t)rep.cursor));
+}
+
+/* The target URI the sender signed: this node's public URL when it has one (behind TLS
+ * or a proxy), else what the request itself says. */
+static const char *target_uri(kz_req *r)
+{
+    const char *pub = r->call.node->public_url;
+    if (pub[0])
+        return kz_arena_printf(&r->arena, "%s%s", pub, r->path);
+    const char *host = kz_req_header(r, "Host");
+    return host ? kz_arena_printf(&r->arena, "http://%s%s", host, r->path) : NULL;
+}
+
+kz_rc kz_h_fed_changes(kz_req *r)
+{
+    kz_fed_wire in = {.method = r->method, .target_uri = target_uri(r),
+                      .content_digest = kz_req_header(r, "Content-Digest"),
+                      .signature_input = kz_req_header(r, "Signature-Input"),
+                      .signature = kz_req_header(r, "Signature"), .body = r->body.p, .len = r->body.len};
+    kz_peer from;
+    const char *nonce = NULL;
+    if (!in.target_uri)
+        return kz_fail(&r->err, KZ_EINVAL, "Host", "the request has no Host header");
+    kz_rc rc = kz_fed_verify_request(&r->call, &in, &from, &nonce);
+    if (rc)
+        return rc;
+    kz_buf out;
+    kz_buf_init(&out, 64 * 1024 * 1024);
+    rc = kz_svc_fed_changes(&r->call, &from, r->body.p ? r->body.p : "", r->body.len, &out);
+    kz_fed_wire answer = {.status = 200, .body = out.p, .len = out.len};
+    if (!rc)
+        rc = kz_fed_sign(&r->call, &answer, nonce);  /* repeats the request's nonce: bound to it */
+    if (rc) {
+        kz_buf_free(&out);
+        return rc;
+    }
+    r->status = 200;
+    r->content_type = "application/json";
+    r->raw_len = out.len;
+    r->raw_heap = kz_buf_steal(&out);
+    kz_reply_header(r, "Content-Digest", answer.content_digest);
+    kz_reply_header(r, "Signature-Input", answer.signature_input);
+    return kz_reply_header(r, "Signature", answer.signature);
+}

@@ -1,0 +1,45 @@
+/* The nouns of federation: a peer node (pinned by the fingerprint of its ed25519 key)
+ * and the kinds of objects that travel between nodes. Field table order is the column
+ * order of the peers table. */
+#ifndef KZ_MODEL_FEDERATION_H
+#define KZ_MODEL_FEDERATION_H
+
+#include "model/field.h"
+#include "util/clock.h"
+
+#include <stdint.h>
+
+typedef enum kz_peer_status { KZ_PEER_ACTIVE, KZ_PEER_PAUSED } kz_peer_status;
+extern const kz_enum kz_peer_status_enum;
+
+typedef struct kz_peer {
+    char *id;
+    kz_time created, modified;
+    char *url;           /* base URL, http or https, no trailing slash */
+    char *fingerprint;   /* SHA-256 of public_key, hex: what the operators compared */
+    char *public_key;    /* ed25519, hex */
+    char *node;          /* the peer's node organization */
+    char *name;          /* its operator organization's name */
+    char *state;         /* its ISO 3166-1 state */
+    int status;          /* kz_peer_status */
+    int64_t cursor_in;   /* last seq of the peer's change log applied here */
+    int64_t acked_out;   /* last seq of this node's log the peer acknowledged */
+    int64_t peer_head;   /* the peer's newest seq when last asked */
+    kz_time last_success;
+    char *last_error;
+    kz_time last_error_at;
+    int64_t refused;     /* messages refused, both directions */
+} kz_peer;
+extern const kz_schema kz_peer_schema;
+
+/* The kinds of objects in a change log, by wire name. */
+typedef enum kz_fed_kind {
+    KZ_FED_ORGANIZATION,
+    KZ_FED_CONTACT,
+    KZ_FED_INCIDENT,
+    KZ_FED_INDICATOR,
+    KZ_FED_KINDS
+} kz_fed_kind;
+extern const kz_enum kz_fed_kind_enum;
+
+#endif

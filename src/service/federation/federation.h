@@ -1,0 +1,98 @@
+/* Federation: this node and its peers (docs/FEDERATION.md). Peers are pinned by the
+ * fingerprint of their ed25519 key, compared out of band (never trusted on first use);
+ * every node-to-node message is signed (RFC 9421) and checked; each node keeps a log of
+ * changes to its own objects that peers pull from a cursor, filtered for the
+ * organizations each peer hosts by kz_tlp_visible, and checked again on arrival.
+ * Objects that came from a peer keep their origin and are read-only here. */
+#ifndef KZ_SERVICE_FEDERATION_H
+#define KZ_SERVICE_FEDERATION_H
+
+#include "model/federation.h"
+#include "service/core/call.h"
+#include "util/buf.h"
+
+enum {
+    KZ_FED_SKEW_S = 300,      /* a message's created may be this far from our clock */
+    KZ_FED_VALID_S = 120,     /* how long a signature we make is valid */
+    KZ_FED_PAGE = 500,        /* changes asked for per pull */
+};
+
+/* What a node says of itself (GET /api/v1/node, kizuna node). Strings in c->arena. */
+typedef struct kz_node_identity {
+    const char *node, *name, *state;
+    char public_key[2 * KZ_SIGN_PK_BYTES + 1];
+    char fingerprint[KZ_HASH_HEX];
+} kz_node_identity;
+kz_rc kz_svc_node_identity(kz_call *c, kz_node_identity *out);
+
+/* A peer with what GET /api/v1/peers shows beside its row. */
+typedef struct kz_peer_view {
+    kz_peer peer;
+    int64_t waiting_out;  /* entries of this node's log past what the peer acknowledged */
+    int64_t waiting_in;   /* entries of the peer's log past what was applied here */
+    struct kz_peer_refusal *refusals;  /* newest first */
+    size_t n_refusals;
+} kz_peer_view;
+
+/* Adds a peer (admin): fetches url's /api/v1/node and accepts it only when the key it
+ * presents has the given fingerprint (KZ_EFORBIDDEN naming "fingerprint" otherwise).
+ * Audited as peer.add. */
+kz_rc kz_svc_peer_add(kz_call *c, const char *url, const char *fingerprint, kz_peer_view *out);
+kz_rc kz_svc_peer_get(kz_call *c, const char *id, kz_peer_view *out);
+kz_rc kz_svc_peer_list(kz_call *c, kz_peer_view **items, size_t *n);
+/* Pause (nothing pulled from it, its messages refused) or resume; audited. */
+kz_rc kz_svc_peer_set_status(kz_call *c, const char *id, int status, kz_peer_view *out);
+/* Removes a peer (admin); what it sent stays, read-only. Audited. */
+kz_rc kz_svc_peer_remove(kz_call *c, const char *id);
+
+/* What one kz_svc_peer_sync did. */
+typedef struct kz_sync_report {
+    int64_t messages, bytes;  /* pulls made and bytes of their answers */
+    int64_t applied, refused; /* changes */
+    int64_t cursor;           /* the peer's seq applied up to */
+} kz_sync_report;
+/* Pulls every change waiting at the peer, page by page: each page is applied, its
+ * refusals recorded and the cursor moved in one transaction, so a crash at any point
+ * loses or repeats nothing. */
+kz_rc kz_svc_peer_sync(kz_call *c, const char *id, kz_sync_report *rep);
+/* A scheduler duty: kz_svc_peer_sync for every active peer. */
+kz_rc kz_svc_peers_sync_all(kz_call *c);
+
+/* A node-to-node message as it travels: a request (method and target set) or a
+ * response (status set). The three header values are what the signer fills. */
+typedef struct kz_fed_wire {
+    const char *method, *target_uri;
+    int status;
+    const char *content_digest, *signature_input, *signature;
+    const void *body;
+    size_t len;
+} kz_fed_wire;
+
+/* Signs m with the node key (nonce NULL: a fresh one), setting its header values in
+ * c->arena. */
+kz_rc kz_fed_sign(kz_call *c, kz_fed_wire *m, const char *nonce);
+/* Checks an incoming request: signature fields, covered components, alg, tag, the key
+ * being the pinned key of an active peer, created/expires within KZ_FED_SKEW_S of our
+ * clock, the nonce unseen (then remembered), the body's digest and the signature.
+ * KZ_EUNAUTH naming the faulty field otherwise; a refusal of a known peer is recorded
+ * with its reason. *from is the peer and *nonce the request's nonce (strings in
+ * c->arena). */
+kz_rc kz_fed_verify_request(kz_call *c, const kz_fed_wire *m, kz_peer *from, const char **nonce);
+/* Checks the answer m of peer p to a request signed with nonce: signed by p's pinned
+ * key, repeating the nonce, in time, with the body's digest. KZ_EUNAUTH otherwise. */
+kz_rc kz_fed_verify_response(kz_call *c, const kz_peer *p, const kz_fed_wire *m, const char *nonce);
+
+/* Answers a pull from peer (POST /federation/v1/changes): acknowledges its cursor and
+ * writes the next batch to out. */
+kz_rc kz_svc_fed_changes(kz_call *c, const kz_peer *from, const char *body, size_t len, kz_buf *out);
+
+/* The origin of an object: the peer it came from, or found false for this node's own. */
+typedef struct kz_fed_origin {
+    bool federated;
+    const char *peer, *node, *name, *state;
+} kz_fed_origin;
+kz_rc kz_svc_fed_origin(kz_call *c, int kind, const char *id, kz_fed_origin *out);
+/* KZ_EFORBIDDEN, saying where it can be changed, when the object came from a peer. */
+kz_rc kz_fed_read_only(kz_call *c, int kind, const char *id);
+
+#endif

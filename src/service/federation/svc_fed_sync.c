@@ -1,0 +1,391 @@
+/* Sync by sequence numbers. The sending side answers a pull with the changes of its log
+ * after the peer's cursor, each object as it stands now, filtered by kz_tlp_visible for
+ * the organizations the peer hosts (recipient lists cut to those), tombstones only for
+ * what the peer was sent. The receiving side checks every object again (its origin is
+ * the signer, it names only organizations hosted here, one of them may see it), applies
+ * a page and moves its cursor in one transaction, and refuses what fails with the
+ * reason, letting the rest flow. */
+#include "service/federation/federation.h"
+
+#include "codec/federation.h"
+#include "model/directory.h"
+#include "model/enums.h"
+#include "model/sharing.h"
+#include "service/core/tlp.h"
+#include "store/directory.h"
+#include "store/federation.h"
+#include "store/sharing.h"
+#include "util/fetch.h"
+
+#include <string.h>
+
+enum { ANSWER_MAX = KZ_FED_MESSAGE_MAX, ERROR_SHOWN = 300 };
+
+/* ---- the sending side ---- */
+
+/* Loads an object of this node (any TLP: the filter comes after); KZ_ENOTFOUND when it
+ * was deleted since it was logged. */
+static kz_rc load_object(kz_call *c, int kind, const char *id, void **out)
+{
+    static const kz_viewer nobody = {.role = -1};
+    void *o = kz_arena_calloc(c->arena, 1, kz_fed_kind_size(kind));
+    if (!(*out = o))
+        return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    switch (kind) {
+    case KZ_FED_ORGANIZATION: return kz_store_org_get(c->db, id, c->arena, o, c->err);
+    case KZ_FED_CONTACT: return kz_store_contact_get(c->db, id, c->arena, o, c->err);
+    case KZ_FED_INCIDENT: return kz_store_incident_get(c->db, id, c->arena, o, c->err);
+    case KZ_FED_INDICATOR: return kz_store_indicator_get(c->db, &nobody, id, c->arena, o, c->err);
+    default: return kz_fail(c->err, KZ_EINTERNAL, NULL, "unknown kind");
+    }
+}
+
+/* The TLP subject of a shareable object (incidents and indicators). */
+static bool subject_of(int kind, void *o, kz_tlp_subject *s, kz_strlist **recipients)
+{
+    if (kind == KZ_FED_INCIDENT) {
+        kz_incident *i = o;
+        *s = (kz_tlp_subject){i->tlp, i->organization, (const char *const *)i->recipients.v, i->recipients.n,
+                              i->allow_clients};
+        *recipients = &i->recipients;
+        return true;
+    }
+    if (kind == KZ_FED_INDICATOR) {
+        kz_indicator *i = o;
+        *s = (kz_tlp_subject){i->tlp, i->source, (const char *const *)i->recipients.v, i->recipients.n,
+                              i->allow_clients};
+        *recipients = &i->recipients;
+        i->incidents.n = 0;  /* links travel with incidents later, not here */
+        return true;
+    }
+    return false;
+}
+
+/* Whether an organization of `orgs` may see s, by the one policy function. */
+static bool seen_by_any(const kz_strlist *orgs, const kz_tlp_subject *s)
+{
+    for (size_t i = 0; i < orgs->n; i++) {
+        kz_viewer v = {.key_id = "federation", .org = orgs->v[i], .role = KZ_ROLE_VIEWER};
+        if (kz_tlp_visible(&v, s))
+            return true;
+    }
+    return false;
+}
+
+/* Keeps in list only the organizations of orgs (what the peer may learn of it). */
+static void cut_recipients(kz_strlist *list, const kz_strlist *orgs)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < list->n; i++)
+        for (size_t j = 0; j < orgs->n; j++)
+            if (strcmp(list->v[i], orgs->v[j]) == 0) {
+                list->v[n++] = list->v[i];
+                break;
+            }
+    list->n = n;
+}
+
+/* What the peer gets for one log entry: *send false when nothing. */
+static kz_rc outgoing(kz_call *c, const kz_peer *to, const kz_strlist *hosted, const kz_fed_entry *e,
+                      kz_fed_change *ch, bool *send)
+{
+    bool was = false;
+    *ch = (kz_fed_change){.seq = e->seq, .kind = e->kind, .id = e->id, .deleted = e->deleted};
+    kz_rc rc = kz_store_fed_was_sent(c->db, to->id, e->kind, e->id, &was, c->err);
+    if (!rc && !e->deleted) {
+        rc = load_object(c, e->kind, e->id, &ch->obj);
+        if (rc == KZ_ENOTFOUND) { /* deleted since: its own entry follows */
+            kz_err_clear(c->err);
+            *send = false;
+            return KZ_OK;
+        }
+    }
+    kz_tlp_subject s;
+    kz_strlist *recipients = NULL;
+    if (!rc && !e->deleted && subject_of(e->kind, ch->obj, &s, &recipients) && !seen_by_any(hosted, &s)) {
+        ch->deleted = true; /* no longer for the peer: withdrawn if it had it */
+        ch->obj = NULL;
+    }
+    if (!rc && recipients && !ch->deleted)
+        cut_recipients(recipients, hosted);
+    *send = !rc && (!ch->deleted || was);
+    if (*send)
+        rc = kz_store_fed_mark_sent(c->db, to->id, e->kind, e->id, !ch->deleted, c->err);
+    return rc;
+}
+
+kz_rc kz_svc_fed_changes(kz_call *c, const kz_peer *from, const char *body, size_t len, kz_buf *out)
+{
+    int64_t after = 0;
+    int limit = 0;
+    kz_rc rc = kz_fed_pull_parse(body, len, &after, &limit, c->err);
+    if (rc || (rc = kz_tx_begin(c)))
+        return rc;
+    kz_strlist hosted = {0};
+    kz_fed_entry *entries = NULL;
+    size_t n = 0;
+    kz_fed_batch b = {.node = c->node->org_id, .after = after, .last = after};
+    rc = kz_store_peer_acked(c->db, from->id, after, kz_now_ms(), c->err);
+    if (!rc) rc = kz_store_fed_peer_orgs(c->db, from->id, c->arena, &hosted, c->err);
+    if (!rc) rc = kz_store_fed_log(c->db, after, (size_t)limit, c->arena, &entries, &n, &b.head, c->err);
+    if (!rc && after > b.head)
+        rc = kz_fail(c->err, KZ_ECONFLICT, "after", "the cursor %lld is past this node's log (%lld)", (long long)after,
+                     (long long)b.head);
+    if (!rc && !(b.items = kz_arena_calloc(c->arena, n ? n : 1, sizeof *b.items)))
+        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    for (size_t i = 0; !rc && i < n; i++) {
+        bool send = false;
+        rc = outgoing(c, from, &hosted, &entries[i], &b.items[b.n], &send);
+        b.n += send;
+        b.last = entries[i].seq;
+    }
+    if (!rc)
+        rc = kz_fed_batch_write(&b, out, c->err);
+    return kz_tx_end(c, rc);
+}
+
+/* ---- the receiving side ---- */
+
+/* An organization stored here that did not come from a peer. */
+static kz_rc is_local_org(kz_call *c, const char *id, bool *local)
+{
+    char *origin = NULL;
+    kz_rc rc = kz_store_fed_exists(c->db, KZ_FED_ORGANIZATION, id, local, c->err);
+    if (!rc && *local)
+        rc = kz_store_fed_origin(c->db, KZ_FED_ORGANIZATION, id, c->arena, &origin, c->err);
+    *local = *local && !origin;
+    return rc;
+}
+
+/* An organization that came from peer p. */
+static kz_rc is_peer_org(kz_call *c, const kz_peer *p, const char *id, bool *theirs)
+{
+    char *origin = NULL;
+    kz_rc rc = id ? kz_store_fed_origin(c->db, KZ_FED_ORGANIZATION, id, c->arena, &origin, c->err) : KZ_OK;
+    *theirs = origin && strcmp(origin, p->id) == 0;
+    return rc;
+}
+
+/* The receiver's TLP check of a shareable object: its source is the peer's, every
+ * recipient is hosted here, and one organization here may see it. *why when not. */
+static kz_rc check_shared(kz_call *c, const kz_peer *p, int kind, void *obj, const char **why)
+{
+    kz_tlp_subject s;
+    kz_strlist *recipients = NULL;
+    if (!subject_of(kind, obj, &s, &recipients))
+        return kz_fail(c->err, KZ_EINTERNAL, NULL, "not a shareable kind");
+    bool ok = false;
+    kz_rc rc = is_peer_org(c, p, s.source_org, &ok);
+    if (!rc && !ok)
+        *why = "its source is not an organization of the sending node";
+    for (size_t i = 0; !rc && ok && i < recipients->n; i++)
+        if (!(rc = is_local_org(c, recipients->v[i], &ok)) && !ok)
+            *why = "it names a recipient that this node does not host";
+    if (rc || !ok)
+        return rc;
+    kz_viewer node = {.key_id = "federation", .org = c->node->org_id, .role = KZ_ROLE_VIEWER};
+    ok = kz_tlp_visible(&node, &s) || seen_by_any(recipients, &s);
+    if (!ok)
+        *why = "no organization of this node may see it under its TLP";
+    return KZ_OK;
+}
+
+/* The rules of an upsert, before it is written: *why says what is refused. */
+static kz_rc check_upsert(kz_call *c, const kz_peer *p, const kz_fed_change *ch, const char **why)
+{
+    bool ok = true;
+    switch (ch->kind) {
+    case KZ_FED_ORGANIZATION: ((kz_org *)ch->obj)->client = false; return KZ_OK;
+    case KZ_FED_CONTACT: {
+        kz_rc rc = is_peer_org(c, p, ((kz_contact *)ch->obj)->organization, &ok);
+        if (!rc && !ok)
+            *why = "the contact's organization is not one of the sending node";
+        return rc;
+    }
+    default: return check_shared(c, p, ch->kind, ch->obj, why);
+    }
+}
+
+/* Writes an upsert: insert when new here, else update. */
+static kz_rc write_upsert(kz_call *c, const kz_fed_change *ch, bool exists)
+{
+    kz_upsert res;
+    switch (ch->kind) {
+    case KZ_FED_ORGANIZATION:
+        return exists ? kz_store_org_update(c->db, ch->obj, c->err) : kz_store_org_insert(c->db, ch->obj, c->err);
+    case KZ_FED_CONTACT:
+        return exists ? kz_store_contact_update(c->db, ch->obj, c->err) : kz_store_contact_insert(c->db, ch->obj, c->err);
+    case KZ_FED_INCIDENT:
+        return exists ? kz_store_incident_update(c->db, ch->obj, c->err) : kz_store_incident_insert(c->db, ch->obj, c->err);
+    default:
+        return exists ? kz_store_indicator_update(c->db, ch->obj, c->err)
+                      : kz_store_indicator_upsert(c->db, ch->obj, KZ_GIVEN_ALL, &res, NULL, c->err);
+    }
+}
+
+/* Applies one change inside the page's transaction; *why set (and nothing written) when
+ * it is refused. */
+static kz_rc apply_change(kz_call *c, const kz_peer *p, const kz_fed_change *ch, const char **why)
+{
+    char *origin = NULL;
+    bool exists = false;
+    if (ch->refused) {
+        *why = ch->refused;
+        return KZ_OK;
+    }
+    kz_rc rc = kz_store_fed_origin(c->db, ch->kind, ch->id, c->arena, &origin, c->err);
+    if (!rc) rc = kz_store_fed_exists(c->db, ch->kind, ch->id, &exists, c->err);
+    if (rc)
+        return rc;
+    if (origin && strcmp(origin, p->id) != 0)
+        *why = "the object belongs to another node";
+    else if (!origin && exists)
+        *why = "the object is one of this node's own";
+    if (*why)
+        return KZ_OK;
+    if (ch->deleted)
+        return origin ? kz_store_fed_purge(c->db, ch->kind, ch->id, c->err) : KZ_OK;
+    rc = check_upsert(c, p, ch, why);
+    if (rc || *why)
+        return rc;
+    if (!origin && (rc = kz_store_fed_origin_set(c->db, ch->kind, ch->id, p->id, c->err)))
+        return rc;
+    rc = write_upsert(c, ch, exists);
+    if (!rc && !exists && ch->kind == KZ_FED_ORGANIZATION) /* now the peer hosts it: what it may see goes out */
+        rc = kz_store_fed_requeue_for(c->db, ch->id, c->err);
+    return rc;
+}
+
+/* Applies a page of changes, records refusals and moves the cursor, all or nothing. */
+static kz_rc apply_batch(kz_call *c, const kz_peer *p, const kz_fed_batch *b, kz_sync_report *rep)
+{
+    kz_peer now;
+    kz_rc rc = kz_tx_begin(c);
+    if (!rc) rc = kz_store_peer_get(c->db, p->id, c->arena, &now, c->err);
+    if (!rc && now.cursor_in != b->after) /* another sync of this peer got there first */
+        return kz_tx_end(c, kz_fail(c->err, KZ_ECONFLICT, "cursor", "another sync of %s is under way", p->name));
+    for (size_t i = 0; !rc && i < b->n; i++) {
+        const char *why = NULL;
+        rc = kz_db_begin(c->db, true, c->err); /* a savepoint: a refused change leaves nothing */
+        if (!rc)
+            rc = apply_change(c, p, &b->items[i], &why);
+        if (rc == KZ_ECONFLICT || rc == KZ_EINVAL || rc == KZ_ENOTFOUND) { /* the store refused it */
+            why = kz_arena_strdup(c->arena, c->err->msg);
+            rc = KZ_OK;
+        }
+        if (why)
+            kz_db_rollback(c->db);
+        else if (!rc)
+            rc = kz_db_commit(c->db, c->err);
+        if (!rc && why)
+            rc = kz_store_peer_refuse(c->db, p->id, "in", why ? why : "refused", b->items[i].id, kz_now_ms(), c->err);
+        rep->applied += !rc && !why;
+        rep->refused += !rc && why;
+    }
+    if (!rc)
+        rc = kz_store_peer_pulled(c->db, p->id, b->last, b->head, kz_now_ms(), c->err);
+    return kz_tx_end(c, rc);
+}
+
+/* A short reason from the peer's JSON error (or its status). */
+static const char *peer_error(kz_call *c, long status, const kz_buf *body)
+{
+    return kz_arena_printf(c->arena, "the peer answered HTTP %ld: %.*s", status,
+                           (int)(body->len < ERROR_SHOWN ? body->len : ERROR_SHOWN), body->p ? body->p : "");
+}
+
+/* One pull: signed request, checked answer, parsed batch. */
+static kz_rc pull(kz_call *c, const kz_peer *p, kz_fed_batch *b, kz_sync_report *rep)
+{
+    kz_buf req, answer;
+    kz_buf_init(&req, 256);
+    kz_buf_init(&answer, ANSWER_MAX);
+    kz_fed_wire m = {.method = "POST", .target_uri = kz_arena_printf(c->arena, "%s/federation/v1/changes", p->url)};
+    kz_rc rc = kz_fed_pull_write(p->cursor_in, KZ_FED_PAGE, &req);
+    m.body = req.p;
+    m.len = req.len;
+    char nonce[KZ_TOKEN_TEXT];
+    kz_token_new(nonce);
+    if (!rc) rc = kz_fed_sign(c, &m, nonce);
+    long status = 0;
+    kz_http_headers *got = kz_arena_calloc(c->arena, 1, sizeof *got);
+    if (!got)
+        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    if (!rc) {
+        const char *h[] = {"Content-Type: application/json",
+                           kz_arena_printf(c->arena, "Content-Digest: %s", m.content_digest),
+                           kz_arena_printf(c->arena, "Signature-Input: %s", m.signature_input),
+                           kz_arena_printf(c->arena, "Signature: %s", m.signature)};
+        rc = kz_http_call("POST", m.target_uri, h, 4, m.body, m.len, &status, &answer, got, c->err);
+    }
+    if (!rc && status != 200) {
+        rc = kz_fail(c->err, KZ_EPEER, "peer", "%s", peer_error(c, status, &answer));
+        if (status == 401 || status == 403) /* the peer refused our message */
+            kz_store_peer_refuse(c->db, p->id, "out", c->err->msg, NULL, kz_now_ms(), &(kz_err){0});
+    }
+    if (!rc) {
+        kz_fed_wire a = {.status = 200, .content_digest = got->content_digest,
+                         .signature_input = got->signature_input[0] ? got->signature_input : NULL,
+                         .signature = got->signature[0] ? got->signature : NULL,
+                         .body = answer.p ? answer.p : "", .len = answer.len};
+        rc = kz_fed_verify_response(c, p, &a, nonce);
+    }
+    if (!rc) rc = kz_fed_batch_parse(answer.p ? answer.p : "", answer.len, c->arena, b, c->err);
+    if (!rc && (strcmp(b->node, p->node) != 0 || b->after != p->cursor_in))
+        rc = kz_fail(c->err, KZ_EINVAL, "after", "the answer is not for this node's cursor at %s", p->name);
+    rep->messages++;
+    rep->bytes += (int64_t)answer.len;
+    if (rc && rc != KZ_ENOMEM && rc != KZ_ESTORE)
+        rc = kz_err_recode(c->err, KZ_EPEER);
+    kz_buf_free(&req);
+    kz_buf_free(&answer);
+    return rc;
+}
+
+/* Notes a failed exchange on the peer's row (its own transaction). */
+static void note_failure(kz_call *c, const kz_peer *p)
+{
+    kz_err e;
+    kz_err *keep = c->err;
+    const char *why = kz_arena_strdup(c->arena, keep->msg);
+    c->err = &e;
+    if (why && !kz_tx_begin(c))
+        kz_tx_end(c, kz_store_peer_failed(c->db, p->id, why, kz_now_ms(), &e));
+    c->err = keep;
+}
+
+kz_rc kz_svc_peer_sync(kz_call *c, const char *id, kz_sync_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_ADMIN);
+    kz_peer p;
+    for (bool more = !rc; more && !rc;) {
+        kz_fed_batch b;
+        if ((rc = kz_store_peer_get(c->db, id, c->arena, &p, c->err)))
+            break;
+        if (p.status != KZ_PEER_ACTIVE) {
+            rc = kz_fail(c->err, KZ_ECONFLICT, "status", "the peer %s is paused", p.name);
+            break;
+        }
+        rc = pull(c, &p, &b, rep);
+        if (!rc) rc = apply_batch(c, &p, &b, rep);
+        if (rc)
+            note_failure(c, &p);
+        more = !rc && b.last < b.head;
+        rep->cursor = rc ? p.cursor_in : b.last;
+    }
+    return rc;
+}
+
+kz_rc kz_svc_peers_sync_all(kz_call *c)
+{
+    kz_peer *peers = NULL;
+    size_t n = 0;
+    kz_rc rc = kz_store_peer_list(c->db, c->arena, &peers, &n, c->err);
+    for (size_t i = 0; !rc && i < n; i++) {
+        kz_sync_report rep;
+        if (peers[i].status == KZ_PEER_ACTIVE && kz_svc_peer_sync(c, peers[i].id, &rep))
+            kz_err_clear(c->err); /* noted on the peer's row; the others still sync */
+    }
+    return rc;
+}
