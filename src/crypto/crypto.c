@@ -33,11 +33,6 @@ int kz_b64_decode(const char *in, unsigned char *out, size_t max, size_t *len)
 
 size_t kz_b64_encoded_size(size_t n) { return sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL); }
 
-void kz_b64_encode(const unsigned char *in, size_t n, char *out, size_t out_size)
-{
-    sodium_bin2base64(out, out_size, in, n, sodium_base64_VARIANT_ORIGINAL);
-}
-
 void kz_token_new(char out[KZ_TOKEN_TEXT])
 {
     unsigned char raw[KZ_TOKEN_BYTES];

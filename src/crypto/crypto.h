@@ -104,10 +104,8 @@ void kz_b64url_encode(const unsigned char *in, size_t n, char *out, size_t out_s
 void kz_b64_encode(const unsigned char *in, size_t n, char *out, size_t out_size);
 /* Standard base64 (with padding) into out; 0, or -1 when malformed or too long. */
 int kz_b64_decode(const char *in, unsigned char *out, size_t max, size_t *len);
-/* Standard base64 of in[0..n) into out, which holds kz_b64_encoded_size(n) bytes
- * (the text and its NUL). */
+/* The bytes kz_b64_encode needs for n bytes of input (the text and its NUL). */
 size_t kz_b64_encoded_size(size_t n);
-void kz_b64_encode(const unsigned char *in, size_t n, char *out, size_t out_size);
 
 /* ed25519: new key pair, detached signature, verification. */
 void kz_sign_keypair(unsigned char pk[KZ_SIGN_PK_BYTES], unsigned char sk[KZ_SIGN_SK_BYTES]);

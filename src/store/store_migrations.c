@@ -462,6 +462,7 @@ static const migration migrations[] = {
      "CREATE INDEX surveys_organization ON surveys(organization, n);"
      "CREATE TRIGGER surveys_no_update BEFORE UPDATE ON surveys BEGIN"
      "  SELECT RAISE(ABORT, 'a survey version is never changed: write a new version');"
+     "END;"},
     {"federation: peers by pinned key, seen nonces, the change log, origins of federated objects",
      /* a peer node, pinned by the SHA-256 fingerprint of its ed25519 key; cursor_in is
       * the last seq of its change log applied here, acked_out the last seq of ours it
