@@ -100,6 +100,8 @@ static kz_rc carried_str(json_t *obj, const char *name, kz_valid_fn check, size_
     const char *s = json_string_value(v);
     if (!s || strlen(s) > max || strlen(s) != json_string_length(v))
         return kz_fail(err, KZ_EINVAL, name, "%s must be a string of at most %zu bytes", name, max);
+    if (!*s)
+        return KZ_OK; /* "" is not given, as an empty CSV cell: both formats carry the same record */
     if (check && check(s, name, err))
         return KZ_EINVAL;
     return (*out = kz_arena_strdup(a, s)) ? KZ_OK : kz_fail(err, KZ_ENOMEM, NULL, NULL);
