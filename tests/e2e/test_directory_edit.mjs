@@ -41,7 +41,8 @@ test("an analyst edits a contact of its own organization; a bad e-mail is refuse
     await email.fill("duty@csirt.sg.example");
     await page.getByLabel(msg("ja", "contact.phone")).fill("");
     await page.getByRole("button", { name: msg("ja", "directory.save") }).click();
-    await page.getByRole("heading", { level: 1, name: contact.full_name }).waitFor();
+    // exact: the edit page's own heading contains the name too, and is there before the save ends
+    await page.getByRole("heading", { level: 1, name: contact.full_name, exact: true }).waitFor();
     const saved = await server.api("GET", `/contacts/${contact.id}`);
     assert.equal(saved.email, "duty@csirt.sg.example");
     assert.equal(saved.position, "Duty officer");

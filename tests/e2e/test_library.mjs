@@ -27,7 +27,9 @@ test("from the norms to a norm's page and its documents, in Japanese", async () 
     await page.goto("/");
     await page.getByRole("navigation", { name: msg("ja", "nav.main") }).getByRole("link", { name: msg("ja", "nav.norms") }).click();
     await page.getByRole("heading", { level: 1, name: msg("ja", "norms.title") }).waitFor();
-    assert.equal(await page.getByRole("listitem").filter({ hasText: " should " }).count(), 11);
+    const norms = page.getByRole("listitem").filter({ hasText: " should " });
+    await norms.nth(10).waitFor(); // the heading comes before the list has arrived
+    assert.equal(await norms.count(), 11);
     await page.getByRole("link", { name: "(h) 支援・緩和要請への対応" }).click();
     await page.getByRole("heading", { level: 1, name: "(h) 支援・緩和要請への対応" }).waitFor();
     const docs = page.getByRole("table", { name: msg("ja", "norms.documents") });
