@@ -66,10 +66,8 @@ static fmt guess_format(const char *path, const kz_line *first)
         return FMT_JSON;
     if (dot && (strncmp(dot, ".csv", 4) == 0))
         return FMT_CSV;
-    for (size_t i = 0; first && i < first->len; i++)
-        if (first->p[i] != ' ' && first->p[i] != '\t')
-            return first->p[i] == '{' ? FMT_JSON : FMT_CSV;
-    return FMT_CSV;
+    bool header;
+    return first && kz_event_sniff(first->p, first->len, &header) == KZ_SHAPE_JSON ? FMT_JSON : FMT_CSV;
 }
 
 /* Reports a bad line: counted with --skip-bad, else the error that stops the command. */

@@ -21,6 +21,43 @@ static const char *const aliases[KZ_EV_ROLES][8] = {
     {"time", "timestamp", "@timestamp", "ts", "date", "datetime", NULL},
 };
 
+/* Whether name[0..n) is one of the usual column names of any role. */
+static bool is_alias(const char *name, size_t n)
+{
+    for (int r = 0; r < KZ_EV_ROLES; r++)
+        for (int a = 0; aliases[r][a]; a++)
+            if (n == strlen(aliases[r][a]) && strncasecmp(name, aliases[r][a], n) == 0)
+                return true;
+    return false;
+}
+
+kz_event_shape kz_event_sniff(const char *line, size_t n, bool *header)
+{
+    *header = false;
+    size_t i = 0;
+    while (i < n && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    if (i < n && line[i] == '{')
+        return KZ_SHAPE_JSON;
+    char sep = memchr(line, '\t', n) ? '\t' : memchr(line, ',', n) ? ',' : 0;
+    if (!sep)
+        return KZ_SHAPE_OTHER;
+    for (size_t start = 0; start <= n;) {
+        const char *end = memchr(line + start, sep, n - start);
+        size_t stop = end ? (size_t)(end - line) : n, a = start, b = stop;
+        while (a < b && line[a] == ' ')
+            a++;
+        while (b > a && line[b - 1] == ' ')
+            b--;
+        if (b - a >= 2 && line[a] == '"' && line[b - 1] == '"')
+            a++, b--;
+        if (is_alias(line + a, b - a))
+            *header = true;
+        start = stop + 1;
+    }
+    return sep == '\t' ? KZ_SHAPE_TSV : KZ_SHAPE_CSV;
+}
+
 static const char *const json_defaults[KZ_EV_ROLES][4] = {
     {"ip", "src_ip", "source.ip", "client_ip"},
     {"url", "request_url", "url.full", NULL},

@@ -4,6 +4,7 @@
 #include "codec/logfmt_internal.h"
 
 #include "codec/csv.h"
+#include "codec/events.h"
 
 #include "util/alloc.h"
 
@@ -216,15 +217,27 @@ kz_rc kz_logfmt_prepare(kz_logfmt *f, const char *head, size_t n, kz_err *err)
     size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
     if (len && line[len - 1] == '\r')
         len--;
+    bool header;
+    kz_event_shape shape = kz_event_sniff(line, len, &header);
     if (f->format == KZ_FMT_AUTO) {
-        if (len && line[0] == '{')
+        /* CSV and TSV only with a header line: without one, a line of text with a comma
+         * is read better by the text extractor */
+        if (shape == KZ_SHAPE_JSON)
             f->format = KZ_FMT_JSON;
         else if (len >= 8 && (memcmp(line, "#separat", 8) == 0 || memcmp(line, "#fields\t", 8) == 0))
             f->format = KZ_FMT_ZEEK;
         else if (looks_squid(line, len))
             f->format = KZ_FMT_SQUID;
+        else if ((shape == KZ_SHAPE_CSV || shape == KZ_SHAPE_TSV) && header)
+            f->format = shape == KZ_SHAPE_CSV ? KZ_FMT_CSV : KZ_FMT_TSV;
         else
             f->format = KZ_FMT_TEXT;
+        if (f->format == KZ_FMT_CSV || f->format == KZ_FMT_TSV) {
+            f->header = true;
+            f->sep = f->format == KZ_FMT_TSV ? '\t' : ',';
+        }
+    } else if ((f->format == KZ_FMT_CSV || f->format == KZ_FMT_TSV) && !f->header) {
+        f->header = header;  /* --format csv without --header: a header line is still seen */
     }
     if ((f->format == KZ_FMT_CSV || f->format == KZ_FMT_TSV) && f->header && head == line) {
         /* column names from the first line */

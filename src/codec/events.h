@@ -48,6 +48,21 @@ void kz_event_map_json_default(kz_event_map *map);
 kz_rc kz_event_map_csv(kz_event_map *map, const char *header, size_t n, bool has_header,
                        char *scratch, kz_err *err);
 
+/* What a log's first line looks like, for the readers that choose a format from it
+ * (`kizuna route`, `kizuna match`). */
+typedef enum kz_event_shape {
+    KZ_SHAPE_OTHER,  /* none of these */
+    KZ_SHAPE_JSON,   /* a JSON object (first character '{' after blanks) */
+    KZ_SHAPE_CSV,    /* comma-separated, at least two fields */
+    KZ_SHAPE_TSV,    /* tab-separated, at least two fields */
+} kz_event_shape;
+
+/* The shape of a first line (line[0..n), without its newline), and for CSV and TSV
+ * whether it is a header: a header names at least one column by one of the usual names
+ * kz_event_map_csv recognizes (ip, src_ip, url, host, ts...), case-insensitively, quotes
+ * around a name allowed. A tab anywhere makes it TSV. */
+kz_event_shape kz_event_sniff(const char *line, size_t n, bool *header);
+
 /* The fields of one event, pointing into the line or into scratch. */
 typedef struct kz_event {
     const char *f[KZ_EV_ROLES];

@@ -578,6 +578,8 @@ static void format_uuid(const unsigned char *u, char *out)
     out[o] = '\0';
 }
 
+kz_ind_type kz_indset_type(const kz_indset *s, uint32_t i) { return (kz_ind_type)s->recs[i].type; }
+
 void kz_indset_get(const kz_indset *s, uint32_t i, kz_ind_info *out, char idbuf[48])
 {
     const kz__rec *r = &s->recs[i];

@@ -294,3 +294,18 @@ int kz_match_field(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *
     }
     return m.hits;
 }
+
+/* The kind of field an indicator type is written in. */
+static const kz_obs_kind own_kind[KZ_IND_TYPE_COUNT] = {
+    [KZ_IND_IPV4] = KZ_OBS_IP,    [KZ_IND_IPV6] = KZ_OBS_IP,     [KZ_IND_CIDR] = KZ_OBS_IP,
+    [KZ_IND_DOMAIN] = KZ_OBS_HOST, [KZ_IND_URL] = KZ_OBS_URL,    [KZ_IND_EMAIL] = KZ_OBS_EMAIL,
+    [KZ_IND_MD5] = KZ_OBS_HASH,   [KZ_IND_SHA1] = KZ_OBS_HASH,   [KZ_IND_SHA256] = KZ_OBS_HASH,
+    [KZ_IND_ASN] = KZ_OBS_IP,
+};
+
+bool kz_match_prefer(kz_ind_type type, kz_obs_kind held, kz_obs_kind cand)
+{
+    if ((unsigned)type >= KZ_IND_TYPE_COUNT)
+        return false;
+    return cand == own_kind[type] && held != own_kind[type];
+}

@@ -62,6 +62,9 @@ size_t kz_indset_count_type(const kz_indset *s, kz_ind_type t);
  * figure is this divided by kz_indset_count. */
 size_t kz_indset_bytes(const kz_indset *s);
 
+/* The type of indicator number i (0 <= i < count). */
+kz_ind_type kz_indset_type(const kz_indset *s, uint32_t i);
+
 /* Indicator number i (0 <= i < count). idbuf holds the id's text when it is stored in
  * binary (UUIDs); out->id may point into it. */
 void kz_indset_get(const kz_indset *s, uint32_t i, kz_ind_info *out, char idbuf[48]);

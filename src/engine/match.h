@@ -40,4 +40,11 @@ typedef void (*kz_match_ip_cb)(void *ctx, const kz_logfield *f, const unsigned c
 int kz_match_field(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *f, kz_match_cb cb,
                    kz_match_ip_cb ip_cb, void *ctx);
 
+/* The rule for an indicator found in several fields of one line (every format): one
+ * match per (line, indicator), and the field it names is the first whose kind is the
+ * indicator's own (a domain by the host field rather than by the URL it is in), else the
+ * first field it was found in. True when a field of kind cand should take the place of
+ * the one of kind held that names the match so far. */
+bool kz_match_prefer(kz_ind_type type, kz_obs_kind held, kz_obs_kind cand);
+
 #endif

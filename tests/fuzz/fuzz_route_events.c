@@ -1,6 +1,7 @@
 /* Fuzz target: the event-line parsers of `kizuna route`. The first byte picks CSV or
  * JSON lines and a column map; the rest is the line, parsed and then resolved to the
- * address or host name it routes by (URL and domain parsing included). */
+ * address or host name it routes by (URL and domain parsing included); the line also
+ * goes through kz_event_sniff, the first-line detector. */
 #include "fuzz_target.h"
 #include "codec/events.h"
 
@@ -20,6 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = size - 1;
     char *line = malloc(n + 1), *scratch = malloc(n + 1);
     memcpy(line, data + 1, n);
+    /* the first-line detector shared with `kizuna match`: a header only for CSV and TSV */
+    bool header;
+    kz_event_shape shape = kz_event_sniff(line, n, &header);
+    if (header && shape != KZ_SHAPE_CSV && shape != KZ_SHAPE_TSV)
+        abort();
     if (json) {
         if (spec && strchr(spec, '.'))
             kz_event_map_parse(spec, &map, &err);

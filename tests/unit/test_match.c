@@ -380,6 +380,57 @@ static void output_is_one_json_line(void **state)
     kz_buf_free(&b);
 }
 
+/* Records "line:indicator:field" for each match. */
+static kz_rc field_sink(void *ctx, const kz_match_hit *h)
+{
+    hits *x = ctx;
+    if (x->n == x->cap) {
+        x->cap = x->cap ? x->cap * 2 : 64;
+        x->v = realloc(x->v, x->cap * sizeof *x->v);
+    }
+    kz_ind_info info;
+    char idbuf[48];
+    kz_indset_get(set, h->ind, &info, idbuf);
+    snprintf(x->v[x->n++], sizeof x->v[0], "%llu:%s:%.*s", (unsigned long long)h->line, info.value,
+             (int)h->field_len, h->field);
+    return KZ_OK;
+}
+
+/* The rule for a value in several fields of one line: one match per (line, indicator),
+ * named by the field whose kind is the indicator's type, else by the first. */
+static void one_match_per_line_and_indicator(void **state)
+{
+    (void)state;
+    assert_true(kz_match_prefer(KZ_IND_DOMAIN, KZ_OBS_URL, KZ_OBS_HOST));
+    assert_false(kz_match_prefer(KZ_IND_DOMAIN, KZ_OBS_HOST, KZ_OBS_URL));
+    assert_false(kz_match_prefer(KZ_IND_DOMAIN, KZ_OBS_HOST, KZ_OBS_HOST));  /* the first host */
+    assert_false(kz_match_prefer(KZ_IND_DOMAIN, KZ_OBS_URL, KZ_OBS_EMAIL));  /* the first, then */
+    assert_true(kz_match_prefer(KZ_IND_IPV4, KZ_OBS_URL, KZ_OBS_IP));
+    assert_true(kz_match_prefer(KZ_IND_CIDR, KZ_OBS_HOST, KZ_OBS_IP));
+    assert_true(kz_match_prefer(KZ_IND_EMAIL, KZ_OBS_TEXT, KZ_OBS_EMAIL));
+    assert_false(kz_match_prefer(KZ_IND_URL, KZ_OBS_URL, KZ_OBS_HOST));
+    /* through the pipeline, for JSON lines: the URL field comes first, the host field
+     * names the match; twice in URL fields and nowhere as a host: the first URL field */
+    const char log[] =
+        "{\"url\":\"http://a.evil.example/x\",\"host\":\"a.evil.example\",\"dst\":\"203.0.113.9\"}\n"
+        "{\"referer\":\"http://evil.example/\",\"url\":\"http://evil.example/y\"}\n"
+        "{\"host\":\"evil.example\",\"server\":\"b.evil.example\",\"url\":\"http://203.0.113.9/\"}\n";
+    write_file(path_of("rule.jsonl"), log, sizeof log - 1, false, 0);
+    char *inputs[] = {(char *)path_of("rule.jsonl")};
+    kz_match_opts o = opts(inputs, 1);
+    hits x = {0};
+    kz_match_stats st;
+    kz_err err;
+    assert_int_equal(kz_match_run(set, &o, field_sink, &x, &st, &err), KZ_OK);
+    assert_int_equal(x.n, 5);
+    assert_int_equal(st.matches, 5);
+    const char *want[] = {"1:evil.example:host", "1:203.0.113.9:dst", "2:evil.example:referer",
+                          "3:evil.example:host", "3:203.0.113.9:url"};
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(x.v[i], want[i]);
+    free(x.v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +439,7 @@ int main(void)
         cmocka_unit_test(bad_input_is_counted),
         cmocka_unit_test(stdin_and_time_parsing),
         cmocka_unit_test(output_is_one_json_line),
+        cmocka_unit_test(one_match_per_line_and_indicator),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

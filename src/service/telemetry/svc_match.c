@@ -26,6 +26,7 @@ typedef struct mrec {
     uint32_t field, observed, ts, victim, victim_field;  /* offsets into text */
     uint16_t field_len, victim_field_len, ts_len;
     uint32_t observed_len, victim_len;
+    uint8_t field_kind;     /* kz_obs_kind of the field named */
 } mrec;
 
 typedef struct warning {
@@ -97,6 +98,20 @@ static bool text_add(job *j, const char *s, size_t n, uint32_t *off)
     return true;
 }
 
+/* Sets the field and the value that name match m. False when out of memory (noted). */
+static bool name_field(job *j, mrec *m, const kz_logfield *f, const char *obs, size_t obs_len)
+{
+    size_t fl = f->name_len > UINT16_MAX ? UINT16_MAX : f->name_len;
+    if (!text_add(j, f->name, fl, &m->field) || !text_add(j, obs, obs_len, &m->observed)) {
+        j->nomem = true;
+        return false;
+    }
+    m->field_len = (uint16_t)fl;
+    m->observed_len = (uint32_t)obs_len;
+    m->field_kind = (uint8_t)f->kind;
+    return true;
+}
+
 static void on_hit(void *ctx, const kz_logfield *f, kz_run hits, const char *obs, size_t obs_len)
 {
     worker *w = ctx;
@@ -104,16 +119,17 @@ static void on_hit(void *ctx, const kz_logfield *f, kz_run hits, const char *obs
     const kz_record *rec = &w->rec;
     for (uint32_t k = 0; k < hits.n; k++) {
         uint32_t ind = hits.first + k;
-        /* the same indicator through the same field and value twice in a line: once */
-        bool dup = false;
-        for (size_t i = w->line_first_match; i < j->nm && !dup; i++) {
-            const mrec *m = &j->m[i];
-            dup = m->ind == ind && m->field_len == f->name_len && m->observed_len == obs_len &&
-                  memcmp(j->text + m->field, f->name, f->name_len) == 0 &&
-                  memcmp(j->text + m->observed, obs, obs_len) == 0;
-        }
-        if (dup)
+        /* one match per (line, indicator): kz_match_prefer picks the field it names */
+        mrec *held = NULL;
+        for (size_t i = w->line_first_match; i < j->nm && !held; i++)
+            if (j->m[i].ind == ind)
+                held = &j->m[i];
+        if (held) {
+            if (kz_match_prefer(kz_indset_type(w->r->set, ind), (kz_obs_kind)held->field_kind, f->kind) &&
+                !name_field(j, held, f, obs, obs_len))
+                return;
             continue;
+        }
         if (j->nm == j->cap_m) {
             size_t cap = j->cap_m ? j->cap_m * 2 : 256;
             mrec *m = kz_realloc(j->m, cap * sizeof *m);
@@ -128,18 +144,14 @@ static void on_hit(void *ctx, const kz_logfield *f, kz_run hits, const char *obs
         memset(m, 0, sizeof *m);
         m->line = w->line_idx;
         m->ind = ind;
-        size_t fl = f->name_len > UINT16_MAX ? UINT16_MAX : f->name_len;
         size_t tl = rec->ts_len > UINT16_MAX ? UINT16_MAX : rec->ts_len;
         size_t vfl = rec->victim_field_len > UINT16_MAX ? UINT16_MAX : rec->victim_field_len;
-        if (!text_add(j, f->name, fl, &m->field) || !text_add(j, obs, obs_len, &m->observed) ||
-            !text_add(j, rec->ts, rec->ts ? tl : 0, &m->ts) ||
+        if (!name_field(j, m, f, obs, obs_len) || !text_add(j, rec->ts, rec->ts ? tl : 0, &m->ts) ||
             !text_add(j, rec->victim, rec->victim ? rec->victim_len : 0, &m->victim) ||
             !text_add(j, rec->victim_field, rec->victim_field ? vfl : 0, &m->victim_field)) {
             j->nomem = true;
             return;
         }
-        m->field_len = (uint16_t)fl;
-        m->observed_len = (uint32_t)obs_len;
         m->ts_len = rec->ts ? (uint16_t)tl : 0;
         m->victim_len = rec->victim ? (uint32_t)rec->victim_len : 0;
         m->victim_field_len = rec->victim_field ? (uint16_t)vfl : 0;
