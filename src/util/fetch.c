@@ -42,6 +42,23 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ctx)
     return fwrite(p, 1, len, s->out);
 }
 
+/* When the header line p[0..len) is the field `name` (lowercase, with its colon), points
+ * *value at its value without the surrounding blanks and line end and returns its length;
+ * otherwise returns (size_t)-1. Shared by the response-header callbacks below. */
+static size_t header_value(const char *p, size_t len, const char *name, const char **value)
+{
+    size_t k = strlen(name);
+    if (len <= k || strncasecmp(p, name, k) != 0)
+        return (size_t)-1;
+    const char *b = p + k, *e = p + len;
+    while (b < e && (*b == ' ' || *b == '\t'))
+        b++;
+    while (e > b && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    *value = b;
+    return (size_t)(e - b);
+}
+
 /* A response header line; the validators of the final response are kept (a redirect's
  * headers come first and are replaced by a later status line). */
 static size_t header_cb(char *p, size_t size, size_t n, void *ctx)
@@ -58,17 +75,13 @@ static size_t header_cb(char *p, size_t size, size_t n, void *ctx)
         return len;
     }
     for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
-        size_t k = strlen(kept[i].name);
-        if (len <= k || strncasecmp(p, kept[i].name, k) != 0)
+        const char *b;
+        size_t vn = header_value(p, len, kept[i].name, &b);
+        if (vn == (size_t)-1)
             continue;
-        const char *b = p + k, *e = p + len;
-        while (b < e && (*b == ' ' || *b == '\t'))
-            b++;
-        while (e > b && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
-            e--;
         char *dst = (char *)v + kept[i].offset;
-        bool one_line = !memchr(b, '\r', (size_t)(e - b)) && !memchr(b, '\n', (size_t)(e - b));
-        size_t m = one_line && (size_t)(e - b) < KZ_FETCH_VALIDATOR_MAX ? (size_t)(e - b) : 0;
+        bool one_line = !memchr(b, '\r', vn) && !memchr(b, '\n', vn);
+        size_t m = one_line && vn < KZ_FETCH_VALIDATOR_MAX ? vn : 0;
         memcpy(dst, b, m);
         dst[m] = '\0';
     }
@@ -225,16 +238,12 @@ static size_t sig_header_cb(char *p, size_t size, size_t n, void *ctx)
         {"signature:", offsetof(kz_http_headers, signature), sizeof got->signature},
     };
     for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
-        size_t k = strlen(kept[i].name);
-        if (len <= k || strncasecmp(p, kept[i].name, k) != 0)
+        const char *b;
+        size_t vn = header_value(p, len, kept[i].name, &b);
+        if (vn == (size_t)-1)
             continue;
-        const char *b = p + k, *e = p + len;
-        while (b < e && (*b == ' ' || *b == '\t'))
-            b++;
-        while (e > b && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
-            e--;
         char *dst = (char *)got + kept[i].offset;
-        size_t m = (size_t)(e - b) < kept[i].size ? (size_t)(e - b) : 0;
+        size_t m = vn < kept[i].size ? vn : 0;
         memcpy(dst, b, m);
         dst[m] = '\0';
     }
