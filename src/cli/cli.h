@@ -61,10 +61,13 @@ long long kz_arg_num(const kz_args *a, const char *name, long long min, long lon
 int kz_cli_usage_error(const kz_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kz_cli_error(const kz_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The call context of a sharing command: opens the node of --db and acts as the node
- * itself, or, with --key, as that key's organization and role. Returns 0, or the exit
- * status after printing the error. The caller initialized ar, frees it and closes
- * *node. (cli_import.c) */
+/* The one way a command opens its node and makes its call: the node of --db
+ * (KIZUNA_DB; a usage error when not given) with the key file of --key-file, acting as
+ * the node itself, or, when the command has --key and it is given, as that key's
+ * organization and role. The call's memory is ar, its errors go to err. Returns 0, or
+ * the exit status after printing the error (*node is then closed and NULL). The caller
+ * initialized ar, frees it and closes *node; kz_cli_session (cli_session.h) keeps the
+ * four together. (cli_session.c) */
 struct kz_node;
 struct kz_arena;
 struct kz_call;

@@ -88,25 +88,6 @@ static void print_summary(const kz_args *a, const kz_match_stats *st, const kz_i
                 rr->skipped_no_id ? " (matches of file indicators are not recorded)" : "");
 }
 
-/* Opens the database and makes the call as the --key's holder, or as the node itself. */
-static int open_call(const kz_args *a, kz_node **node, kz_call *c, kz_arena *ar, kz_err *err)
-{
-    if (kz_cli_open_node(a, kz_arg(a, "db"), 0, node, err))
-        return kz_cli_error(a, "%s", err->msg);
-    const char *key = kz_arg(a, "key");
-    kz_rc rc = key ? kz_call_init(c, *node, ar, err) : kz_call_init_system(c, *node, "cli", ar, err);
-    if (!rc && key) {
-        rc = kz_svc_authenticate(c, key);
-        c->actor = c->who.key_id;
-    }
-    if (rc) {
-        kz_node_close(*node);
-        *node = NULL;
-        return kz_cli_error(a, "%s", err->msg);
-    }
-    return 0;
-}
-
 static void loading(void *ctx, uint64_t added) { kz_progress_update(ctx, added); }
 
 static int run_match(const kz_args *a)
@@ -158,7 +139,7 @@ static int run_match(const kz_args *a)
     static char outbuf[1 << 16];
     FILE *out = stdout;
 
-    if (db && (status = open_call(a, &node, &c, &ar, &err)))
+    if (db && (status = kz_cli_call(a, &node, &ar, &err, &c)))
         goto out;
     kz_indset_builder *b = kz_indset_builder_new();
     if (!b) {
@@ -356,7 +337,7 @@ static int run_victims(const kz_args *a)
     kz_arena ar;
     kz_arena_init(&ar);
     kz_call c;
-    int status = open_call(a, &node, &c, &ar, &err);
+    int status = kz_cli_call(a, &node, &ar, &err, &c);
     if (status) {
         kz_arena_free(&ar);
         return status;

@@ -1,6 +1,6 @@
 /* kizuna request export and kizuna request verify: the signed record of a request out
  * of a node's database, and its offline check by anyone who holds the file. */
-#include "cli/cli.h"
+#include "cli/cli_session.h"
 
 #include "codec/record.h"
 #include "crypto/crypto.h"
@@ -50,26 +50,21 @@ static int run_export(const kz_args *a)
         return kz_cli_usage_error(a, "'%s' is not a request id", id);
     if (as && kz_valid_uuid(as, "as", &err))
         return kz_cli_usage_error(a, "--as must be an organization id");
-    kz_node *node = NULL;
-    if (kz_cli_open_node(a, db, 0, &node, &err))
-        return kz_cli_error(a, "%s", err.msg);
-    kz_arena ar;
-    kz_arena_init(&ar);
-    kz_call c;
+    kz_cli_session s;
     kz_buf out;
     kz_buf_init(&out, RECORD_MAX);
-    kz_rc rc = kz_call_init_system(&c, node, "cli", &ar, &err);
-    if (!rc && as)
-        c.who.org = as;  /* the operator exports as one of the two sides */
-    if (!rc)
-        rc = kz_svc_request_export(&c, id, strcmp(format, "html") == 0 ? KZ_RECORD_HTML : KZ_RECORD_JSON, &out);
-    int status = rc ? kz_cli_error(a, "%s%s", err.msg,
+    int status = kz_cli_session_open(a, &s);
+    if (!status && as)
+        s.call.who.org = as;  /* the operator exports as one of the two sides */
+    kz_rc rc = status ? KZ_OK : kz_svc_request_export(&s.call, id, strcmp(format, "html") == 0 ? KZ_RECORD_HTML
+                                                                                              : KZ_RECORD_JSON, &out);
+    if (!status)
+        status = rc ? kz_cli_error(a, "%s%s", s.err.msg,
                                    rc == KZ_ENOTFOUND && !as ? " (or it is not visible to the node's own "
                                                                "organization: give --as ORG, one of its sides)" : "")
                     : kz_cli_write_out(a, kz_arg(a, "output"), out.p, out.len);
     kz_buf_free(&out);
-    kz_arena_free(&ar);
-    kz_node_close(node);
+    kz_cli_session_close(&s);
     return status;
 }
 

@@ -321,13 +321,12 @@ static int notify(const kz_args *a, route_run *r, const kz_route_summary *s, kz_
 
     kz_err err;
     kz_node *node = NULL;
-    if (kz_cli_open_node(a, kz_arg(a, "db"), 0, &node, &err))
-        return kz_cli_error(a, "%s", err.msg);
     kz_call c;
-    kz_rc rc = kz_call_init_system(&c, node, "cli", ar, &err);
+    int status = kz_cli_call(a, &node, ar, &err, &c);
+    if (status)
+        return status;
     nt->wanted = true;
-    if (!rc)
-        rc = kz_svc_route_notify(&c, r->tally, s, &o, &nt->v, &nt->n);
+    kz_rc rc = kz_svc_route_notify(&c, r->tally, s, &o, &nt->v, &nt->n);
     kz_node_close(node);
     if (rc) {
         int done = 0;

@@ -1,8 +1,10 @@
-/* The CLI's session, sharing-option, input and progress helpers (cli_session.h). */
+/* The CLI's session, sharing-option, input and progress helpers (cli_session.h), and
+ * kz_cli_call (cli.h), the one way every command opens its node and makes its call. */
 #include "cli/cli_session.h"
 
 #include "model/validate.h"
 #include "service/core/node.h"
+#include "service/directory/keys.h"
 #include "util/alloc.h"
 #include "util/progress.h"
 
@@ -22,6 +24,25 @@ int kz_cli_sharing_args(const kz_args *a, kz_cli_session *s, int *tlp, struct kz
     *source = kz_arg(a, "source");
     if (*source && kz_valid_uuid(*source, "source", &s->err))
         return kz_cli_usage_error(a, "--source must be an organization id");
+    return 0;
+}
+
+int kz_cli_call(const kz_args *a, kz_node **node, kz_arena *ar, kz_err *err, kz_call *c)
+{
+    const char *db = kz_arg(a, "db");
+    if (!db)
+        return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
+    if (kz_cli_open_node(a, db, 0, node, err))
+        return kz_cli_error(a, "%s", err->msg);
+    const char *key = kz_arg(a, "key");
+    kz_rc rc = key ? kz_call_init(c, *node, ar, err) : kz_call_init_system(c, *node, "cli", ar, err);
+    if (!rc && key && (rc = kz_svc_authenticate(c, key)) == KZ_OK)
+        c->actor = c->who.key_id;
+    if (rc) {
+        kz_node_close(*node);
+        *node = NULL;
+        return kz_cli_error(a, "%s", err->msg);
+    }
     return 0;
 }
 

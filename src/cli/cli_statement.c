@@ -1,7 +1,7 @@
 /* kizuna statement export and kizuna statement verify: a public attribution statement
  * with every version and co-signature out of a node's database, and its offline check
  * by anyone who holds the file and the keys they trust. */
-#include "cli/cli.h"
+#include "cli/cli_session.h"
 
 #include "codec/statement.h"
 #include "model/validate.h"
@@ -22,24 +22,18 @@ static int run_export(const kz_args *a)
         return kz_cli_usage_error(a, "'%s' is not a statement id", id);
     if (as && kz_valid_uuid(as, "as", &err))
         return kz_cli_usage_error(a, "--as must be an organization id");
-    kz_node *node = NULL;
-    if (kz_cli_open_node(a, db, 0, &node, &err))
-        return kz_cli_error(a, "%s", err.msg);
-    kz_arena ar;
-    kz_arena_init(&ar);
-    kz_call c;
+    kz_cli_session s;
     char *text = NULL;
-    kz_rc rc = kz_call_init_system(&c, node, "cli", &ar, &err);
-    if (!rc && as)
-        c.who.org = as;  /* the operator exports as one of the issuers */
-    if (!rc)
-        rc = kz_svc_statement_export(&c, id, &text);
-    int status = rc ? kz_cli_error(a, "%s%s", err.msg,
+    int status = kz_cli_session_open(a, &s);
+    if (!status && as)
+        s.call.who.org = as;  /* the operator exports as one of the issuers */
+    kz_rc rc = status ? KZ_OK : kz_svc_statement_export(&s.call, id, &text);
+    if (!status)
+        status = rc ? kz_cli_error(a, "%s%s", s.err.msg,
                                    rc == KZ_ENOTFOUND && !as ? " (or it is not public yet: give --as ORG, one of "
                                                                "its issuers)" : "")
                     : kz_cli_write_out(a, kz_arg(a, "output"), text, strlen(text));
-    kz_arena_free(&ar);
-    kz_node_close(node);
+    kz_cli_session_close(&s);
     return status;
 }
 

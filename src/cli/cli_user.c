@@ -2,7 +2,7 @@
  * after a forgotten password or a lost second factor, by printing a one-time link to
  * set the password (valid 24 hours). This is also how an operator who lost every admin
  * key gets back in: it needs only the database file. */
-#include "cli/cli.h"
+#include "cli/cli_session.h"
 
 #include "model/validate.h"
 #include "service/directory/orgs.h"
@@ -57,17 +57,11 @@ static int with_node(const kz_args *a, user_action act)
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
     if (!kz_arg(a, "email"))
         return kz_cli_usage_error(a, "give the user's e-mail address with --email");
-    kz_err err;
-    kz_node *node = NULL;
-    if (kz_node_open(db, &node, &err))
-        return kz_cli_error(a, "%s", err.msg);
-    kz_arena ar;
-    kz_arena_init(&ar);
-    kz_call c;
-    int status = kz_call_init_system(&c, node, "cli", &ar, &err) ? kz_cli_error(a, "%s", err.msg)
-                                                                 : act(a, &c, base_url(a, &ar));
-    kz_arena_free(&ar);
-    kz_node_close(node);
+    kz_cli_session s;
+    int status = kz_cli_session_open(a, &s);
+    if (!status)
+        status = act(a, &s.call, base_url(a, &s.arena));
+    kz_cli_session_close(&s);
     return status;
 }
 
