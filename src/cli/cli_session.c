@@ -60,6 +60,23 @@ void kz_cli_session_close(kz_cli_session *s)
     s->node = NULL;
 }
 
+/* ---- the rejections of an import ----------------------------------------------------- */
+
+void kz_cli_reject(kz_cli_rejects *l, const char *what, const char *where, const kz_err *e)
+{
+    if (l->quiet || l->shown++ >= KZ_CLI_REJECTS_SHOWN)
+        return;
+    kz_cli_progress_clear(l->progress);
+    fprintf(stderr, "rejected %s%s%s: %s%s%s\n", what, where[0] ? " " : "", where, e->field[0] ? e->field : "",
+            e->field[0] ? ": " : "", e->msg);
+}
+
+void kz_cli_rejects_done(const kz_cli_rejects *l, const char *noun)
+{
+    if (l->shown > KZ_CLI_REJECTS_SHOWN)
+        fprintf(stderr, "(%llu more %s not listed)\n", (unsigned long long)(l->shown - KZ_CLI_REJECTS_SHOWN), noun);
+}
+
 /* ---- progress: util/progress.h, and a way to print between two drawings ---------- */
 
 kz_cli_progress *kz_cli_progress_new(const char *label, const char *noun)

@@ -31,6 +31,19 @@ void kz_cli_session_close(kz_cli_session *s);
 int kz_cli_sharing_args(const kz_args *a, kz_cli_session *s, int *tlp, struct kz_strlist *recipients,
                         const char **source);
 
+/* The objects an import rejected, listed on stderr as "rejected WHAT[ WHERE]: field:
+ * reason": the first KZ_CLI_REJECTS_SHOWN, none with --quiet, the import's progress
+ * line (may be NULL) cleared first. */
+enum { KZ_CLI_REJECTS_SHOWN = 1000 };
+typedef struct kz_cli_rejects {
+    bool quiet;
+    uint64_t shown;  /* rejections seen (with --quiet: none counted) */
+    struct kz_cli_progress *progress;
+} kz_cli_rejects;
+void kz_cli_reject(kz_cli_rejects *l, const char *what, const char *where, const kz_err *e);
+/* After the import's summary: "(N more <noun> not listed)" when some were not shown. */
+void kz_cli_rejects_done(const kz_cli_rejects *l, const char *noun);
+
 /* A file or stdin ("-") read in blocks, with a progress line on a terminal. */
 typedef struct kz_cli_input {
     FILE *f;
