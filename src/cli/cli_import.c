@@ -79,7 +79,7 @@ static int options(const kz_args *a, kz_arena *ar, kz_import_csv_opts *o)
         return kz_cli_usage_error(a, "--type must be an indicator type (ipv4, ipv6, cidr, domain, url, email, "
                                      "md5, sha1, sha256, asn) or auto");
     if (tlp && (d->tlp = kz_tlp_from_name(tlp)) < 0)
-        return kz_cli_usage_error(a, "--tlp must be clear, green, amber, amber+strict or red");
+        return kz_cli_choices_error(a, "tlp");
     d->confidence = kz_arg(a, "confidence") ? kz_arg_num(a, "confidence", 0, 100) : -1;
     if (kz_arg(a, "confidence") && d->confidence < 0)
         return 2;
@@ -153,7 +153,7 @@ static const kz_opt opts[] = {
                                    "last_seen, valid_until, description); COL is a header name or a 1-based "
                                    "number; without it the header must name the fields"},
     {"type", "TYPE", NULL, "the type of every value when no column says (auto: detect each)"},
-    {"tlp", "LABEL", NULL, "the TLP label when no column says"},
+    {"tlp", "LABEL", NULL, "the TLP label when no column says", &kz_tlp_enum},
     {"confidence", "N", NULL, "confidence 0-100 when no column says (default 50 for new indicators)"},
     {"recipients", "ORG,...", NULL, "organization ids the indicators are shared with"},
     {"allow-clients", NULL, NULL, "AMBER: recipients may pass the indicators on to the node's clients"},

@@ -15,9 +15,9 @@ static int run(const kz_args *a)
     const char *db = kz_arg(a, "db"), *role = kz_arg(a, "role");
     if (!db)
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
-    int r = kz_enum_parse(&kz_key_role_enum, role);
+    int r = kz_arg_enum(a, "role");
     if (r < 0)
-        return kz_cli_usage_error(a, "--role must be admin, analyst or viewer");
+        return 2;
     kz_cli_session s;
     char key[KZ_KEY_TEXT];
     int status = kz_cli_session_open(a, &s);
@@ -42,7 +42,7 @@ static const kz_opt opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
     {"organization", "ORG", NULL, "the key's organization: its id or exact name (default the node operator's)"},
-    {"role", "ROLE", "admin", "admin, analyst or viewer"},
+    {"role", "ROLE", "admin", NULL, &kz_key_role_enum},
     {"label", "TEXT", "created by kizuna key create", "what the key is for, shown in the key list"},
     KZ_OPT_LOG,
     {0},

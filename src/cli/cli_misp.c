@@ -159,7 +159,7 @@ static const kz_opt import_opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
     KZ_OPT_KEY,
-    {"tlp", "LABEL", "amber", "TLP of events and attributes without a TLP tag or distribution level"},
+    {"tlp", "LABEL", "amber", "TLP of events and attributes without a TLP tag or distribution level", &kz_tlp_enum},
     {"recipients", "IDS", NULL, "organization ids (comma-separated) named as recipients of everything"},
     {"source", "ORG", NULL, "the sharing organization (admins; default: the key's or the node's)"},
     {"dry-run", NULL, NULL, "check and count everything, write nothing"},

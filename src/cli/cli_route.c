@@ -287,12 +287,10 @@ static int print_json(const route_run *r, const kz_tally_summary *s, int top, co
 static int notify(const kz_args *a, route_run *r, const kz_tally_summary *s, kz_arena *ar, notices *nt)
 {
     kz_route_notify o = {0};
-    o.tlp = kz_enum_parse(&kz_tlp_enum, kz_arg(a, "tlp"));
-    if (o.tlp < 0)
-        return kz_cli_usage_error(a, "--tlp must be clear, green, amber, amber+strict or red");
-    o.urgency = kz_enum_parse(&kz_urgency_enum, kz_arg(a, "urgency"));
-    if (o.urgency < 0)
-        return kz_cli_usage_error(a, "--urgency must be critical, high, normal or low");
+    o.tlp = kz_arg_enum(a, "tlp");
+    o.urgency = o.tlp < 0 ? -1 : kz_arg_enum(a, "urgency");
+    if (o.tlp < 0 || o.urgency < 0)
+        return 2;
     long long min = kz_arg_num(a, "min-events", 1, (long long)1 << 62);
     if (min < 0)
         return 2;
@@ -431,8 +429,8 @@ static const kz_opt opts[] = {
     {"table", "FILE", NULL, "geo table (or a MaxMind .mmdb); default data/geo.kzg of the project"},
     {"db", "FILE", NULL, "create one draft mitigation request per state in this Kizuna database"},
     KZ_OPT_KEY_FILE,
-    {"tlp", "LABEL", "amber", "--db: TLP of the drafts (clear, green, amber, amber+strict, red)"},
-    {"urgency", "LEVEL", "normal", "--db: critical, high, normal or low"},
+    {"tlp", "LABEL", "amber", "--db: TLP of the drafts", &kz_tlp_enum},
+    {"urgency", "LEVEL", "normal", "--db: urgency of the drafts", &kz_urgency_enum},
     {"activity", "TEXT", NULL, "--db: what was observed (default: names the input files)"},
     {"action", "LIST", "stop,notify-network-owner",
      "--db: actions asked: stop, block, sinkhole, notify-network-owner, preserve-evidence"},

@@ -16,8 +16,8 @@
 int kz_cli_sharing_args(const kz_args *a, kz_cli_session *s, int *tlp, struct kz_strlist *recipients,
                         const char **source)
 {
-    if ((*tlp = kz_enum_parse(&kz_tlp_enum, kz_arg(a, "tlp"))) < 0)
-        return kz_cli_usage_error(a, "--tlp must be clear, green, amber, amber+strict or red");
+    if ((*tlp = kz_arg_enum(a, "tlp")) < 0)
+        return 2;
     int status = kz_cli_id_list(a, "recipients", &s->arena, recipients);
     if (status)
         return status;

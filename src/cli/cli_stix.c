@@ -71,7 +71,7 @@ static const kz_opt import_opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
     KZ_OPT_KEY,
-    {"tlp", "LABEL", "amber", "TLP of objects that carry no TLP marking"},
+    {"tlp", "LABEL", "amber", "TLP of objects that carry no TLP marking", &kz_tlp_enum},
     {"recipients", "IDS", NULL, "organization ids (comma-separated) added as recipients of every object"},
     {"allow-clients", NULL, NULL, "AMBER objects may reach the node's clients"},
     {"source", "ORG", NULL, "the sharing organization (admins; default: the key's or the node's)"},

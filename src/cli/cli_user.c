@@ -82,13 +82,13 @@ static int add(const kz_args *a, kz_call *c, const char *base)
         .email = kz_arg(a, "email"),
         .name = kz_arg(a, "name"),
         .organization = kz_cli_organization(c, kz_arg(a, "organization")),
-        .role = kz_enum_parse(&kz_key_role_enum, role),
+        .role = kz_arg_enum(a, "role"),
         .language = kz_arg(a, "language"),
         .time_zone = kz_arg(a, "time-zone"),
     };
     char *link = NULL;
     if (u.role < 0)
-        return kz_cli_usage_error(a, "--role must be admin, analyst or viewer");
+        return 2;
     if (kz_svc_user_create(c, &u, base, &link))
         return fail(a, c->err);
     printf("user %s created; send this one-time link to set the password (valid 24 hours):\n%s\n", u.id, link);
@@ -117,7 +117,7 @@ static const kz_opt add_opts[] = {
     {"email", "ADDRESS", NULL, "the user's e-mail address (signs in with it)"},
     {"name", "NAME", NULL, "the user's name"},
     {"organization", "ORG", NULL, "the user's organization: its id or exact name"},
-    {"role", "ROLE", NULL, "admin, analyst or viewer (as for API keys)"},
+    {"role", "ROLE", NULL, "as for API keys", &kz_key_role_enum},
     {"language", "LANG", "en", "language of the web interface: en or ja"},
     {"time-zone", "ZONE", "UTC", "IANA time zone, e.g. Asia/Tokyo"},
     OPT_BASE,
