@@ -38,33 +38,21 @@ int kz_cli_write_out(const kz_args *a, const char *path, const char *data, size_
 
 static int run_export(const kz_args *a)
 {
-    const char *db = kz_arg(a, "db"), *format = kz_arg(a, "format"), *as = kz_arg(a, "as");
-    const char *id = a->rest[0];
-    kz_err err;
-    kz_err_clear(&err);
-    if (!db)
+    const char *format = kz_arg(a, "format");
+    if (!kz_arg(a, "db"))
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
     if (strcmp(format, "json") && strcmp(format, "html"))
         return kz_cli_usage_error(a, "--format must be json or html");
-    if (kz_valid_uuid(id, "ID", &err))
-        return kz_cli_usage_error(a, "'%s' is not a request id", id);
-    if (as && kz_valid_uuid(as, "as", &err))
-        return kz_cli_usage_error(a, "--as must be an organization id");
-    kz_cli_session s;
+    kz_cli_export x;
     kz_buf out;
     kz_buf_init(&out, RECORD_MAX);
-    int status = kz_cli_session_open(a, &s);
-    if (!status && as)
-        s.call.who.org = as;  /* the operator exports as one of the two sides */
-    kz_rc rc = status ? KZ_OK : kz_svc_request_export(&s.call, id, strcmp(format, "html") == 0 ? KZ_RECORD_HTML
-                                                                                              : KZ_RECORD_JSON, &out);
-    if (!status)
-        status = rc ? kz_cli_error(a, "%s%s", s.err.msg,
-                                   rc == KZ_ENOTFOUND && !as ? " (or it is not visible to the node's own "
-                                                               "organization: give --as ORG, one of its sides)" : "")
-                    : kz_cli_write_out(a, kz_arg(a, "output"), out.p, out.len);
+    int status = kz_cli_export_open(a, "request", &x);
+    kz_rc rc = status ? KZ_OK : kz_svc_request_export(&x.s.call, x.id, strcmp(format, "html") == 0 ? KZ_RECORD_HTML
+                                                                                                  : KZ_RECORD_JSON, &out);
+    status = kz_cli_export_finish(a, &x, status, rc, out.p, out.len,
+                                  " (or it is not visible to the node's own organization: give --as ORG, one of "
+                                  "its sides)");
     kz_buf_free(&out);
-    kz_cli_session_close(&s);
     return status;
 }
 
@@ -138,17 +126,15 @@ static int run_verify(const kz_args *a)
             printf("record TAMPERED: %s (%lld entries verified)\n", rep.reason, (long long)rep.entries);
         return 1;
     }
-    fprintf(stderr, "kizuna %s: %s: %s%s%s\n", a->cmd->name, path, err.field[0] ? err.field : "",
-            err.field[0] ? ": " : "", err.msg);
-    return 2;
+    return kz_cli_file_error(a, path, &err);
 }
 
 static const kz_opt export_opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
-    {"output", "FILE", NULL, "write the record here instead of stdout (replaced atomically)"},
+    KZ_OPT_OUTPUT("record"),
     {"format", "FORMAT", "json", "json (the signed record) or html (a printable page of it)"},
-    {"as", "ORG", NULL, "export as this organization (one of the request's sides); default the node's own"},
+    KZ_OPT_AS("one of the request's sides"),
     KZ_OPT_LOG,
     {0},
 };

@@ -60,6 +60,44 @@ void kz_cli_session_close(kz_cli_session *s)
     s->node = NULL;
 }
 
+/* ---- the exports of signed files and their verification ---------------------------- */
+
+int kz_cli_export_open(const kz_args *a, const char *noun, kz_cli_export *x)
+{
+    kz_err err;
+    memset(x, 0, sizeof *x);
+    x->id = a->rest[0];
+    x->as = kz_arg(a, "as");
+    kz_err_clear(&err);
+    if (!kz_arg(a, "db"))
+        return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
+    if (kz_valid_uuid(x->id, "ID", &err))
+        return kz_cli_usage_error(a, "'%s' is not a %s id", x->id, noun);
+    if (x->as && kz_valid_uuid(x->as, "as", &err))
+        return kz_cli_usage_error(a, "--as must be an organization id");
+    int status = kz_cli_session_open(a, &x->s);
+    if (!status && x->as)
+        x->s.call.who.org = x->as;
+    return status;
+}
+
+int kz_cli_export_finish(const kz_args *a, kz_cli_export *x, int status, kz_rc rc, const char *data, size_t n,
+                         const char *hint)
+{
+    if (!status)
+        status = rc ? kz_cli_error(a, "%s%s", x->s.err.msg, rc == KZ_ENOTFOUND && !x->as ? hint : "")
+                    : kz_cli_write_out(a, kz_arg(a, "output"), data, n);
+    kz_cli_session_close(&x->s);
+    return status;
+}
+
+int kz_cli_file_error(const kz_args *a, const char *path, const kz_err *err)
+{
+    fprintf(stderr, "kizuna %s: %s: %s%s%s\n", a->cmd->name, path, err->field[0] ? err->field : "",
+            err->field[0] ? ": " : "", err->msg);
+    return 2;
+}
+
 /* ---- the rejections of an import ----------------------------------------------------- */
 
 void kz_cli_reject(kz_cli_rejects *l, const char *what, const char *where, const kz_err *e)

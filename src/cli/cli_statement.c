@@ -13,28 +13,12 @@
 
 static int run_export(const kz_args *a)
 {
-    const char *db = kz_arg(a, "db"), *as = kz_arg(a, "as"), *id = a->rest[0];
-    kz_err err;
-    kz_err_clear(&err);
-    if (!db)
-        return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
-    if (kz_valid_uuid(id, "ID", &err))
-        return kz_cli_usage_error(a, "'%s' is not a statement id", id);
-    if (as && kz_valid_uuid(as, "as", &err))
-        return kz_cli_usage_error(a, "--as must be an organization id");
-    kz_cli_session s;
+    kz_cli_export x;
     char *text = NULL;
-    int status = kz_cli_session_open(a, &s);
-    if (!status && as)
-        s.call.who.org = as;  /* the operator exports as one of the issuers */
-    kz_rc rc = status ? KZ_OK : kz_svc_statement_export(&s.call, id, &text);
-    if (!status)
-        status = rc ? kz_cli_error(a, "%s%s", s.err.msg,
-                                   rc == KZ_ENOTFOUND && !as ? " (or it is not public yet: give --as ORG, one of "
-                                                               "its issuers)" : "")
-                    : kz_cli_write_out(a, kz_arg(a, "output"), text, strlen(text));
-    kz_cli_session_close(&s);
-    return status;
+    int status = kz_cli_export_open(a, "statement", &x);
+    kz_rc rc = status ? KZ_OK : kz_svc_statement_export(&x.s.call, x.id, &text);
+    return kz_cli_export_finish(a, &x, status, rc, text, text ? strlen(text) : 0,
+                                " (or it is not public yet: give --as ORG, one of its issuers)");
 }
 
 static void print_check(const kz_statement_check *k)
@@ -89,9 +73,7 @@ static int run_verify(const kz_args *a)
             printf("statement intact: every version matches its hash and every signature verifies\n");
         status = rc ? 1 : 0;
     } else {
-        fprintf(stderr, "kizuna %s: %s: %s%s%s\n", a->cmd->name, path, err.field[0] ? err.field : "",
-                err.field[0] ? ": " : "", err.msg);
-        status = 2;
+        status = kz_cli_file_error(a, path, &err);
     }
     kz_arena_free(&ar);
     return status;
@@ -100,8 +82,8 @@ static int run_verify(const kz_args *a)
 static const kz_opt export_opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
-    {"output", "FILE", NULL, "write the file here instead of stdout (replaced atomically)"},
-    {"as", "ORG", NULL, "export as this organization (one of the issuers); default the node's own"},
+    KZ_OPT_OUTPUT("file"),
+    KZ_OPT_AS("one of the issuers"),
     KZ_OPT_LOG,
     {0},
 };
