@@ -10,11 +10,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct kz_enum;
 typedef struct kz_opt {
     const char *name;    /* "db" for --db */
     const char *arg;     /* "FILE"; NULL for a switch */
     const char *def;     /* default value, or NULL */
-    const char *help;
+    const char *help;    /* may be NULL when choices says it all */
+    /* The values allowed, from the model's enum table (model/enums.h), or NULL: --help
+     * lists them after help, kz_arg_enum parses the value and names them when it is
+     * not one of them. */
+    const struct kz_enum *choices;
 } kz_opt;
 
 enum { KZ_MAX_OPTS = 48, KZ_MAX_REPEATS = 16 }; /* serve has 30 */
@@ -57,14 +62,23 @@ const char *const *kz_arg_all(const kz_args *a, const char *name, size_t *n);
  * when it is not one. */
 long long kz_arg_num(const kz_args *a, const char *name, long long min, long long max);
 
+/* The option's value as an index into its choices (kz_opt.choices); -2 when it has no
+ * value; -1 after printing "--NAME must be a, b or c" when it is not one of them. */
+int kz_arg_enum(const kz_args *a, const char *name);
+/* Prints "--NAME must be a, b or c" from the option's choices; returns 2 (usage). */
+int kz_cli_choices_error(const kz_args *a, const char *name);
+
 /* Prints "kizuna CMD: message" on stderr and returns the exit status 2 (usage) or 1. */
 int kz_cli_usage_error(const kz_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kz_cli_error(const kz_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The call context of a sharing command: opens the node of --db and acts as the node
- * itself, or, with --key, as that key's organization and role. Returns 0, or the exit
- * status after printing the error. The caller initialized ar, frees it and closes
- * *node. (cli_import.c) */
+/* The one way a command opens its node and makes its call: the node of --db
+ * (KIZUNA_DB; a usage error when not given) with the key file of --key-file, acting as
+ * the node itself, or, when the command has --key and it is given, as that key's
+ * organization and role. The call's memory is ar, its errors go to err. Returns 0, or
+ * the exit status after printing the error (*node is then closed and NULL). The caller
+ * initialized ar, frees it and closes *node; kz_cli_session (cli_session.h) keeps the
+ * four together. (cli_session.c) */
 struct kz_node;
 struct kz_arena;
 struct kz_call;

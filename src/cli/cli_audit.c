@@ -1,7 +1,7 @@
 /* kizuna audit verify and kizuna audit head: check the signed audit chain of a database
  * offline (against the node's key file or a public key given), and export its head for
  * a third party to keep. */
-#include "cli/cli.h"
+#include "cli/cli_session.h"
 
 #include "codec/audit_head.h"
 #include "service/core/audit.h"
@@ -118,28 +118,18 @@ static int run_head(const kz_args *a)
     const char *db = kz_arg(a, "db"), *path = kz_arg(a, "output");
     if (!db)
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
-    kz_err err;
-    kz_node *node = NULL;
-    if (kz_cli_open_node(a, db, 0, &node, &err))
-        return kz_cli_error(a, "%s", err.msg);
-    kz_arena ar;
-    kz_arena_init(&ar);
-    kz_call c;
+    kz_cli_session s;
     kz_audit_head h;
     kz_buf out;
     kz_buf_init(&out, HEAD_MAX);
-    kz_rc rc = kz_call_init_system(&c, node, "cli", &ar, &err);
-    if (!rc)
-        rc = kz_svc_audit_head(&c, &h);
-    if (!rc)
-        rc = kz_audit_head_write(&h, &out, &err);
-    int status = rc ? kz_cli_error(a, "%s", err.msg) : 0;
+    int status = kz_cli_session_open(a, &s);
+    if (!status && (kz_svc_audit_head(&s.call, &h) || kz_audit_head_write(&h, &out, &s.err)))
+        status = kz_cli_error(a, "%s", s.err.msg);
     FILE *f = !status && path ? fopen(path, "wb") : stdout;
     if (!status && (!f || fwrite(out.p, 1, out.len, f) != out.len || (f != stdout && fclose(f) != 0)))
         status = kz_cli_error(a, "cannot write %s: %s", path ? path : "stdout", strerror(errno));
     kz_buf_free(&out);
-    kz_arena_free(&ar);
-    kz_node_close(node);
+    kz_cli_session_close(&s);
     return status;
 }
 

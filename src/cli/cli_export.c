@@ -31,15 +31,11 @@ static int checked(const kz_args *a, const char *opt, kz_valid_fn check, const c
     return 0;
 }
 
-static int enum_opt(const kz_args *a, const char *opt, const kz_enum *en, const char **out)
+/* An option of the choices of its table row, as text (NULL when not given). */
+static int enum_opt(const kz_args *a, const char *opt, const char **out)
 {
     *out = kz_arg(a, opt);
-    if (*out && kz_enum_parse(en, *out) < 0) {
-        char list[256];
-        kz_enum_list(en, list, sizeof list);
-        return kz_cli_usage_error(a, "--%s must be %s", opt, list);
-    }
-    return 0;
+    return kz_arg_enum(a, opt) == -1 ? 2 : 0;
 }
 
 static int time_opt(const kz_args *a, const char *opt, kz_time *out)
@@ -60,8 +56,8 @@ static int filters(const kz_args *a, kz_export_opts *o)
         return kz_cli_usage_error(a, "--what must be indicators, incidents or all");
     o->what = (kz_export_what)w;
     int rc = 0;
-    if (!rc) rc = enum_opt(a, "tlp", &kz_tlp_enum, &tlp);
-    if (!rc) rc = enum_opt(a, "type", &kz_ind_type_enum, &fi->type);
+    if (!rc) rc = enum_opt(a, "tlp", &tlp);
+    if (!rc) rc = enum_opt(a, "type", &fi->type);
     if (!rc) rc = checked(a, "source", kz_valid_uuid, &fi->source);
     if (!rc) rc = checked(a, "incident", kz_valid_uuid, &fi->incident);
     if (!rc) rc = checked(a, "rsit-class", kz_valid_rsit_class, &fc->rsit_class);
@@ -70,7 +66,7 @@ static int filters(const kz_args *a, kz_export_opts *o)
     if (!rc) rc = checked(a, "state", kz_valid_country, &fc->state);
     if (!rc) rc = checked(a, "impact", kz_valid_impact, &fc->impact);
     if (!rc) rc = checked(a, "organization", kz_valid_uuid, &fc->organization);
-    if (!rc) rc = enum_opt(a, "status", &kz_incident_status_enum, &fc->status);
+    if (!rc) rc = enum_opt(a, "status", &fc->status);
     if (!rc) rc = time_opt(a, "since", &fi->since);
     if (!rc) rc = time_opt(a, "until", &fi->until);
     if (rc)
@@ -135,8 +131,8 @@ static const kz_opt opts[] = {
                          "organization may see)"},
     {"q", "TEXT", NULL, "indicators: the value starts with TEXT or its registrable domain is TEXT; "
                         "incidents: words of title and description"},
-    {"type", "TYPE", NULL, "indicators of this type"},
-    {"tlp", "LABEL", NULL, "objects with this TLP label"},
+    {"type", "TYPE", NULL, "indicators of this type", &kz_ind_type_enum},
+    {"tlp", "LABEL", NULL, "objects with this TLP label", &kz_tlp_enum},
     {"source", "ORG", NULL, "indicators of this source organization"},
     {"incident", "ID", NULL, "indicators linked to this incident"},
     {"active", NULL, NULL, "indicators not expired"},
@@ -146,7 +142,7 @@ static const kz_opt opts[] = {
     {"rsit-type", "TYPE", NULL, "incidents of this RSIT type"},
     {"sector", "SECTOR", NULL, "incidents in this NIS2 sector"},
     {"state", "CC", NULL, "incidents affecting this state"},
-    {"status", "STATUS", NULL, "incidents in this status"},
+    {"status", "STATUS", NULL, "incidents in this status", &kz_incident_status_enum},
     {"impact", "IMPACT", NULL, "incidents of this impact"},
     {"organization", "ORG", NULL, "incidents reported by this organization"},
     KZ_OPT_LOG,

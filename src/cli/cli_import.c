@@ -1,6 +1,5 @@
 /* kizuna import csv: a CSV feed (URLhaus, PhishTank style lists, or a Kizuna export)
- * into indicators. Also kz_cli_call, the call context of the sharing commands: the
- * node itself, or the organization of the key given with --key. */
+ * into indicators. */
 #include "cli/cli.h"
 
 #include "model/validate.h"
@@ -13,25 +12,6 @@
 #include <unistd.h>
 
 enum { REJECTS_SHOWN = 100 };
-
-int kz_cli_call(const kz_args *a, kz_node **node, kz_arena *ar, kz_err *err, kz_call *c)
-{
-    const char *db = kz_arg(a, "db");
-    if (!db)
-        return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
-    if (kz_cli_open_node(a, db, 0, node, err))
-        return kz_cli_error(a, "%s", err->msg);
-    const char *key = kz_arg(a, "key");
-    kz_rc rc = key ? kz_call_init(c, *node, ar, err) : kz_call_init_system(c, *node, "cli", ar, err);
-    if (!rc && key && (rc = kz_svc_authenticate(c, key)) == KZ_OK)
-        c->actor = c->who.key_id;
-    if (rc) {
-        kz_node_close(*node);
-        *node = NULL;
-        return kz_cli_error(a, "%s", err->msg);
-    }
-    return 0;
-}
 
 /* "id,id,..." into a list in ar, each a UUID. */
 int kz_cli_id_list(const kz_args *a, const char *opt, kz_arena *ar, kz_strlist *out)
@@ -99,7 +79,7 @@ static int options(const kz_args *a, kz_arena *ar, kz_import_csv_opts *o)
         return kz_cli_usage_error(a, "--type must be an indicator type (ipv4, ipv6, cidr, domain, url, email, "
                                      "md5, sha1, sha256, asn) or auto");
     if (tlp && (d->tlp = kz_tlp_from_name(tlp)) < 0)
-        return kz_cli_usage_error(a, "--tlp must be clear, green, amber, amber+strict or red");
+        return kz_cli_choices_error(a, "tlp");
     d->confidence = kz_arg(a, "confidence") ? kz_arg_num(a, "confidence", 0, 100) : -1;
     if (kz_arg(a, "confidence") && d->confidence < 0)
         return 2;
@@ -173,7 +153,7 @@ static const kz_opt opts[] = {
                                    "last_seen, valid_until, description); COL is a header name or a 1-based "
                                    "number; without it the header must name the fields"},
     {"type", "TYPE", NULL, "the type of every value when no column says (auto: detect each)"},
-    {"tlp", "LABEL", NULL, "the TLP label when no column says"},
+    {"tlp", "LABEL", NULL, "the TLP label when no column says", &kz_tlp_enum},
     {"confidence", "N", NULL, "confidence 0-100 when no column says (default 50 for new indicators)"},
     {"recipients", "ORG,...", NULL, "organization ids the indicators are shared with"},
     {"allow-clients", NULL, NULL, "AMBER: recipients may pass the indicators on to the node's clients"},

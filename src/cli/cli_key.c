@@ -1,7 +1,7 @@
 /* kizuna key create: a new API key made on the database file itself, as the node, for
  * an operator who lost every admin key (the API would need one to make another). The
  * secret is printed once; only its hash is stored; the creation is audited. */
-#include "cli/cli.h"
+#include "cli/cli_session.h"
 
 #include "crypto/crypto.h"
 #include "model/enums.h"
@@ -15,35 +15,26 @@ static int run(const kz_args *a)
     const char *db = kz_arg(a, "db"), *role = kz_arg(a, "role");
     if (!db)
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
-    int r = kz_enum_parse(&kz_key_role_enum, role);
+    int r = kz_arg_enum(a, "role");
     if (r < 0)
-        return kz_cli_usage_error(a, "--role must be admin, analyst or viewer");
-    kz_err err;
-    kz_node *node = NULL;
-    if (kz_cli_open_node(a, db, 0, &node, &err))
-        return kz_cli_error(a, "%s", err.msg);
-    kz_arena ar;
-    kz_arena_init(&ar);
-    kz_call c;
+        return 2;
+    kz_cli_session s;
     char key[KZ_KEY_TEXT];
-    kz_rc rc = kz_call_init_system(&c, node, "cli", &ar, &err);
+    int status = kz_cli_session_open(a, &s);
     kz_apikey k = {.role = (kz_key_role)r, .label = (char *)kz_arg(a, "label")};
-    if (!rc) {
+    if (!status) {
         const char *org = kz_arg(a, "organization");
-        k.organization = (char *)(org ? kz_cli_organization(&c, org) : node->org_id);
-        rc = kz_svc_key_create(&c, &k, key);
-    }
-    int status = 0;
-    if (rc) {
-        status = err.field[0] ? kz_cli_error(a, "%s (--%s)", err.msg, err.field) : kz_cli_error(a, "%s", err.msg);
-    } else {
-        printf("Created %s key %s of organization %s (audited as key.create).\n"
-               "The key follows; it is shown only this once:\n%s\n",
-               role, k.id, k.organization, key);
+        k.organization = (char *)(org ? kz_cli_organization(&s.call, org) : s.node->org_id);
+        if (kz_svc_key_create(&s.call, &k, key))
+            status = s.err.field[0] ? kz_cli_error(a, "%s (--%s)", s.err.msg, s.err.field)
+                                    : kz_cli_error(a, "%s", s.err.msg);
+        else
+            printf("Created %s key %s of organization %s (audited as key.create).\n"
+                   "The key follows; it is shown only this once:\n%s\n",
+                   role, k.id, k.organization, key);
         kz_wipe(key, sizeof key);
     }
-    kz_arena_free(&ar);
-    kz_node_close(node);
+    kz_cli_session_close(&s);
     return status;
 }
 
@@ -51,7 +42,7 @@ static const kz_opt opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
     {"organization", "ORG", NULL, "the key's organization: its id or exact name (default the node operator's)"},
-    {"role", "ROLE", "admin", "admin, analyst or viewer"},
+    {"role", "ROLE", "admin", NULL, &kz_key_role_enum},
     {"label", "TEXT", "created by kizuna key create", "what the key is for, shown in the key list"},
     KZ_OPT_LOG,
     {0},

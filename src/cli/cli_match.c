@@ -88,25 +88,6 @@ static void print_summary(const kz_args *a, const kz_match_stats *st, const kz_i
                 rr->skipped_no_id ? " (matches of file indicators are not recorded)" : "");
 }
 
-/* Opens the database and makes the call as the --key's holder, or as the node itself. */
-static int open_call(const kz_args *a, kz_node **node, kz_call *c, kz_arena *ar, kz_err *err)
-{
-    if (kz_cli_open_node(a, kz_arg(a, "db"), 0, node, err))
-        return kz_cli_error(a, "%s", err->msg);
-    const char *key = kz_arg(a, "key");
-    kz_rc rc = key ? kz_call_init(c, *node, ar, err) : kz_call_init_system(c, *node, "cli", ar, err);
-    if (!rc && key) {
-        rc = kz_svc_authenticate(c, key);
-        c->actor = c->who.key_id;
-    }
-    if (rc) {
-        kz_node_close(*node);
-        *node = NULL;
-        return kz_cli_error(a, "%s", err->msg);
-    }
-    return 0;
-}
-
 static void loading(void *ctx, uint64_t added) { kz_progress_update(ctx, added); }
 
 static int run_match(const kz_args *a)
@@ -115,12 +96,10 @@ static int run_match(const kz_args *a)
     if (!ind_file && !db)
         return kz_cli_usage_error(a, "give indicators with --indicators FILE or --db FILE");
     kz_match_opts o = {0};
-    int fmt = kz_enum_parse(&kz_log_format_enum, kz_arg(a, "format"));
-    if (fmt < 0)
-        return kz_cli_usage_error(a, "--format must be auto, json, csv, tsv, zeek, squid or text");
-    int tlp = kz_enum_parse(&kz_tlp_enum, kz_arg(a, "sighting-tlp"));
-    if (tlp < 0)
-        return kz_cli_usage_error(a, "--sighting-tlp must be clear, green, amber, amber+strict or red");
+    int fmt = kz_arg_enum(a, "format");
+    int tlp = fmt < 0 ? -1 : kz_arg_enum(a, "sighting-tlp");
+    if (fmt < 0 || tlp < 0)
+        return 2;
     long long threads = kz_arg_num(a, "threads", 0, 256);
     long long max_line = kz_arg_num(a, "max-line", 256, 64ll << 20);
     if (threads < 0 || max_line < 0)
@@ -158,7 +137,7 @@ static int run_match(const kz_args *a)
     static char outbuf[1 << 16];
     FILE *out = stdout;
 
-    if (db && (status = open_call(a, &node, &c, &ar, &err)))
+    if (db && (status = kz_cli_call(a, &node, &ar, &err, &c)))
         goto out;
     kz_indset_builder *b = kz_indset_builder_new();
     if (!b) {
@@ -240,7 +219,7 @@ static const kz_opt match_opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
     {"key", "KEY", NULL, "with --db: match what this API key may see (default: the node's own organization)"},
-    {"format", "FORMAT", "auto", "auto (csv/tsv when the first line is a header), json, csv, tsv, zeek, squid or text"},
+    {"format", "FORMAT", "auto", "the log format (auto: csv/tsv when the first line is a header)", &kz_log_format_enum},
     {"fields", "LIST", NULL, "json/csv/tsv: the fields to match, name[:kind],... (kinds ip, host, url, email, hash, auto, text)"},
     {"header", NULL, NULL, "csv/tsv: the first line names the columns (also detected)"},
     {"ts-field", "NAME", NULL, "the field holding the time (default: detected by name)"},
@@ -249,7 +228,7 @@ static const kz_opt match_opts[] = {
     {"count", NULL, NULL, "print only the summary, not the matches"},
     {"summary", "FORMAT", "text", "the summary on stderr: text or json"},
     {"dry-run", NULL, NULL, "with --db: record no sightings and no victims"},
-    {"sighting-tlp", "TLP", "amber", "TLP of the sighting reports written back"},
+    {"sighting-tlp", "TLP", "amber", "TLP of the sighting reports written back", &kz_tlp_enum},
     {"threads", "N", "0", "worker threads (0: one per CPU)"},
     {"max-line", "BYTES", "1048576", "longer lines are reported and skipped"},
     KZ_OPT_TABLE,
@@ -337,13 +316,11 @@ static int run_victims(const kz_args *a)
     if (!kz_arg(a, "db"))
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
     kz_victim_query q = {0};
-    int p = kz_enum_parse(&kz_period_enum, kz_arg(a, "period"));
-    int by = kz_enum_parse(&kz_victim_dim_enum, kz_arg(a, "by"));
+    int p = kz_arg_enum(a, "period");
+    int by = p < 0 ? -1 : kz_arg_enum(a, "by");
     const char *format = kz_arg(a, "format");
-    if (p < 0)
-        return kz_cli_usage_error(a, "--period must be day, week, month, quarter, half-year or year");
-    if (by < 0)
-        return kz_cli_usage_error(a, "--by must be total, class, sector, source or type");
+    if (p < 0 || by < 0)
+        return 2;
     if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json"))
         return kz_cli_usage_error(a, "--format must be table, csv or json");
     q.period = (kz_period)p;
@@ -356,7 +333,7 @@ static int run_victims(const kz_args *a)
     kz_arena ar;
     kz_arena_init(&ar);
     kz_call c;
-    int status = open_call(a, &node, &c, &ar, &err);
+    int status = kz_cli_call(a, &node, &ar, &err, &c);
     if (status) {
         kz_arena_free(&ar);
         return status;
@@ -391,8 +368,8 @@ static const kz_opt victims_opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
     {"key", "KEY", NULL, "count what this API key may see (default: the node's own organization)"},
-    {"period", "PERIOD", "month", "day, week, month, quarter, half-year or year"},
-    {"by", "GROUP", "total", "total, class (incident), sector (incident), source or type (indicator)"},
+    {"period", "PERIOD", "month", NULL, &kz_period_enum},
+    {"by", "GROUP", "total", "what the counts are grouped by; class and sector are the incident's, source and type the indicator's", &kz_victim_dim_enum},
     {"since", "DATE", NULL, "first day counted, YYYY-MM-DD"},
     {"until", "DATE", NULL, "day after the last one counted, YYYY-MM-DD"},
     {"format", "FORMAT", "table", "table, csv or json"},

@@ -88,25 +88,14 @@ static void close_file(void *ctx, void *src)
         fclose(src);
 }
 
-typedef struct listing {
-    bool quiet;
-    uint64_t shown;
-    kz_cli_progress *progress;
-} listing;
-
 static void print_reject(void *ctx, const char *file, const char *where, const kz_err *e)
 {
-    listing *l = ctx;
-    if (l->quiet || l->shown++ >= 1000)
-        return;
-    kz_cli_progress_clear(l->progress);
-    fprintf(stderr, "rejected %s%s%s: %s%s%s\n", file, where[0] ? " " : "", where, e->field[0] ? e->field : "",
-            e->field[0] ? ": " : "", e->msg);
+    kz_cli_reject(ctx, file, where, e);
 }
 
 static void show_progress(void *ctx, uint64_t events)
 {
-    listing *l = ctx;
+    kz_cli_rejects *l = ctx;
     kz_cli_progress_update(l->progress, events);
 }
 
@@ -114,7 +103,7 @@ static int run_import(const kz_args *a)
 {
     kz_cli_session s;
     kz_misp_import_opts o = {.tlp = KZ_TLP_AMBER, .on_reject = print_reject, .on_progress = show_progress};
-    listing l = {.quiet = kz_arg(a, "quiet") != NULL};
+    kz_cli_rejects l = {.quiet = kz_arg(a, "quiet") != NULL};
     o.ctx = &l;
     int status = kz_cli_session_open(a, &s);
     if (status) {
@@ -160,8 +149,7 @@ static int run_import(const kz_args *a)
                (unsigned long long)r.attributes, (unsigned long long)r.indicators_created,
                (unsigned long long)r.indicators_merged, (unsigned long long)r.indicators_unchanged,
                (unsigned long long)r.skipped, (unsigned long long)r.rejected, (unsigned long long)r.links);
-        if (l.shown > 1000)
-            fprintf(stderr, "(%llu more rejections not listed)\n", (unsigned long long)(l.shown - 1000));
+        kz_cli_rejects_done(&l, "rejections");
     }
     kz_cli_session_close(&s);
     return status;
@@ -171,7 +159,7 @@ static const kz_opt import_opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
     KZ_OPT_KEY,
-    {"tlp", "LABEL", "amber", "TLP of events and attributes without a TLP tag or distribution level"},
+    {"tlp", "LABEL", "amber", "TLP of events and attributes without a TLP tag or distribution level", &kz_tlp_enum},
     {"recipients", "IDS", NULL, "organization ids (comma-separated) named as recipients of everything"},
     {"source", "ORG", NULL, "the sharing organization (admins; default: the key's or the node's)"},
     {"dry-run", NULL, NULL, "check and count everything, write nothing"},

@@ -1,7 +1,7 @@
 /* kizuna node (this node's identity and key fingerprint, to read to a peer's operator)
  * and kizuna peer add|list|pause|resume|remove|sync: the peers of the node of --db,
  * pinned by the fingerprint their operators gave out of band. */
-#include "cli/cli.h"
+#include "cli/cli_session.h"
 
 #include "model/enums.h"
 #include "service/federation/federation.h"
@@ -18,16 +18,11 @@ static int with_node(const kz_args *a, node_action act)
     const char *db = kz_arg(a, "db");
     if (!db)
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
-    kz_err err;
-    kz_node *node = NULL;
-    if (kz_cli_open_node(a, db, 0, &node, &err))
-        return kz_cli_error(a, "%s", err.msg);
-    kz_arena ar;
-    kz_arena_init(&ar);
-    kz_call c;
-    int status = kz_call_init_system(&c, node, "cli", &ar, &err) ? kz_cli_error(a, "%s", err.msg) : act(a, &c);
-    kz_arena_free(&ar);
-    kz_node_close(node);
+    kz_cli_session s;
+    int status = kz_cli_session_open(a, &s);
+    if (!status)
+        status = act(a, &s.call);
+    kz_cli_session_close(&s);
     return status;
 }
 

@@ -1,6 +1,6 @@
 /* kizuna request export and kizuna request verify: the signed record of a request out
  * of a node's database, and its offline check by anyone who holds the file. */
-#include "cli/cli.h"
+#include "cli/cli_session.h"
 
 #include "codec/record.h"
 #include "crypto/crypto.h"
@@ -38,38 +38,21 @@ int kz_cli_write_out(const kz_args *a, const char *path, const char *data, size_
 
 static int run_export(const kz_args *a)
 {
-    const char *db = kz_arg(a, "db"), *format = kz_arg(a, "format"), *as = kz_arg(a, "as");
-    const char *id = a->rest[0];
-    kz_err err;
-    kz_err_clear(&err);
-    if (!db)
+    const char *format = kz_arg(a, "format");
+    if (!kz_arg(a, "db"))
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
     if (strcmp(format, "json") && strcmp(format, "html"))
         return kz_cli_usage_error(a, "--format must be json or html");
-    if (kz_valid_uuid(id, "ID", &err))
-        return kz_cli_usage_error(a, "'%s' is not a request id", id);
-    if (as && kz_valid_uuid(as, "as", &err))
-        return kz_cli_usage_error(a, "--as must be an organization id");
-    kz_node *node = NULL;
-    if (kz_cli_open_node(a, db, 0, &node, &err))
-        return kz_cli_error(a, "%s", err.msg);
-    kz_arena ar;
-    kz_arena_init(&ar);
-    kz_call c;
+    kz_cli_export x;
     kz_buf out;
     kz_buf_init(&out, RECORD_MAX);
-    kz_rc rc = kz_call_init_system(&c, node, "cli", &ar, &err);
-    if (!rc && as)
-        c.who.org = as;  /* the operator exports as one of the two sides */
-    if (!rc)
-        rc = kz_svc_request_export(&c, id, strcmp(format, "html") == 0 ? KZ_RECORD_HTML : KZ_RECORD_JSON, &out);
-    int status = rc ? kz_cli_error(a, "%s%s", err.msg,
-                                   rc == KZ_ENOTFOUND && !as ? " (or it is not visible to the node's own "
-                                                               "organization: give --as ORG, one of its sides)" : "")
-                    : kz_cli_write_out(a, kz_arg(a, "output"), out.p, out.len);
+    int status = kz_cli_export_open(a, "request", &x);
+    kz_rc rc = status ? KZ_OK : kz_svc_request_export(&x.s.call, x.id, strcmp(format, "html") == 0 ? KZ_RECORD_HTML
+                                                                                                  : KZ_RECORD_JSON, &out);
+    status = kz_cli_export_finish(a, &x, status, rc, out.p, out.len,
+                                  " (or it is not visible to the node's own organization: give --as ORG, one of "
+                                  "its sides)");
     kz_buf_free(&out);
-    kz_arena_free(&ar);
-    kz_node_close(node);
     return status;
 }
 
@@ -143,17 +126,15 @@ static int run_verify(const kz_args *a)
             printf("record TAMPERED: %s (%lld entries verified)\n", rep.reason, (long long)rep.entries);
         return 1;
     }
-    fprintf(stderr, "kizuna %s: %s: %s%s%s\n", a->cmd->name, path, err.field[0] ? err.field : "",
-            err.field[0] ? ": " : "", err.msg);
-    return 2;
+    return kz_cli_file_error(a, path, &err);
 }
 
 static const kz_opt export_opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
-    {"output", "FILE", NULL, "write the record here instead of stdout (replaced atomically)"},
+    KZ_OPT_OUTPUT("record"),
     {"format", "FORMAT", "json", "json (the signed record) or html (a printable page of it)"},
-    {"as", "ORG", NULL, "export as this organization (one of the request's sides); default the node's own"},
+    KZ_OPT_AS("one of the request's sides"),
     KZ_OPT_LOG,
     {0},
 };

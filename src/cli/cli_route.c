@@ -25,7 +25,8 @@ typedef enum fmt { FMT_AUTO, FMT_CSV, FMT_JSON } fmt;
 typedef struct route_run {
     const kz_args *a;
     kz_geodb *db;
-    kz_route *tally;
+    kz_tally *tally;
+    kz_resolver *hosts;  /* with --resolve */
     bool skip_bad, resolve, want_times;
     fmt format;
     const char *map_spec;
@@ -46,7 +47,7 @@ static kz_rc flush(route_run *r)
     kz_geo_reader rd;
     kz_geodb_begin(r->db, &rd);
     kz_geodb_lookup(&rd, r->ips, r->n, r->hits);
-    kz_rc rc = kz_route_add(r->tally, r->ips, r->hits, r->times, r->n);
+    kz_rc rc = kz_tally_add(r->tally, r->ips, r->hits, r->times, r->n);
     kz_geodb_end(&rd);
     r->n = 0;
     return rc;
@@ -145,11 +146,11 @@ static int route_file(route_run *r, const char *path)
             continue;
         }
         if (origin == KZ_ORIGIN_HOST) {
-            if (!r->resolve || !kz_route_resolve(r->tally, host, &r->ips[r->n])) {
-                kz_route_add_unresolved(r->tally);
+            if (!r->resolve || !kz_resolver_lookup(r->hosts, host, &r->ips[r->n])) {
+                kz_tally_add_unresolved(r->tally);
                 continue;
             }
-            kz_route_add_resolved(r->tally);
+            kz_tally_add_resolved(r->tally);
         }
         r->times[r->n] = r->want_times ? kz_event_time(&ev) : 0;
         if (++r->n == BATCH && flush(r))
@@ -168,7 +169,7 @@ static void print_count(FILE *f, uint64_t n, int width)
     fprintf(f, "%*s", width, kz_fmt_count(n, buf, sizeof buf));
 }
 
-static void print_table(const route_run *r, const kz_route_summary *s, int top)
+static void print_table(const route_run *r, const kz_tally_summary *s, int top)
 {
     char a[32], b[32], d[32];
     printf("%s lines: %s events with an address in %s distinct addresses", kz_fmt_count(r->lines, a, sizeof a),
@@ -182,14 +183,14 @@ static void print_table(const route_run *r, const kz_route_summary *s, int top)
         printf("; %s bad lines skipped (first: %s)", kz_fmt_count(r->bad, a, sizeof a), r->first_bad);
     printf("\n\n%-4s %-28s %12s %7s %12s\n", "CC", "STATE", "EVENTS", "SHARE", "ADDRESSES");
     for (size_t i = 0; i < s->ncountries; i++) {
-        const kz_route_country *c = &s->countries[i];
+        const kz_tally_country *c = &s->countries[i];
         printf("%-4s %-28.28s ", c->cc[0] ? c->cc : "--", c->name);
         print_count(stdout, c->events, 12);
         printf(" %6.1f%% ", s->events ? 100.0 * (double)c->events / (double)s->events : 0.0);
         print_count(stdout, c->addresses, 12);
         printf("\n");
         for (size_t k = 0; c->cc[0] && k < c->nasns && (int)k < top; k++) {
-            const kz_route_asn *x = &c->asns[k];
+            const kz_tally_asn *x = &c->asns[k];
             char as[16];
             snprintf(as, sizeof as, "AS%u", x->asn);
             printf("  %-10s %-21.21s ", x->asn ? as : "-", x->asn ? x->org : "(no AS in the data)");
@@ -242,7 +243,7 @@ static json_t *notices_json(const notices *nt)
     return arr;
 }
 
-static int print_json(const route_run *r, const kz_route_summary *s, int top, const notices *nt)
+static int print_json(const route_run *r, const kz_tally_summary *s, int top, const notices *nt)
 {
     json_t *o = json_object(), *cs = json_array();
     json_object_set_new(o, "lines", json_integer((json_int_t)r->lines));
@@ -252,7 +253,7 @@ static int print_json(const route_run *r, const kz_route_summary *s, int top, co
     json_object_set_new(o, "unresolved", json_integer((json_int_t)s->unresolved));
     json_object_set_new(o, "bad_lines", json_integer((json_int_t)r->bad));
     for (size_t i = 0; i < s->ncountries; i++) {
-        const kz_route_country *c = &s->countries[i];
+        const kz_tally_country *c = &s->countries[i];
         json_t *jc = json_object(), *as = json_array();
         json_object_set_new(jc, "country", c->cc[0] ? json_string(c->cc) : json_null());
         json_object_set_new(jc, "name", json_string(c->name));
@@ -260,7 +261,7 @@ static int print_json(const route_run *r, const kz_route_summary *s, int top, co
         json_object_set_new(jc, "addresses", json_integer((json_int_t)c->addresses));
         json_object_set_new(jc, "asn_count", json_integer((json_int_t)c->nasns));
         for (size_t k = 0; k < c->nasns && (int)k < top; k++) {
-            const kz_route_asn *x = &c->asns[k];
+            const kz_tally_asn *x = &c->asns[k];
             json_t *ja = json_object();
             json_object_set_new(ja, "asn", x->asn ? json_integer(x->asn) : json_null());
             json_object_set_new(ja, "org", x->asn ? json_string(x->org) : json_null());
@@ -283,15 +284,13 @@ static int print_json(const route_run *r, const kz_route_summary *s, int top, co
 }
 
 /* --db: one draft per responsible state through the requests workflow. */
-static int notify(const kz_args *a, route_run *r, const kz_route_summary *s, kz_arena *ar, notices *nt)
+static int notify(const kz_args *a, route_run *r, const kz_tally_summary *s, kz_arena *ar, notices *nt)
 {
     kz_route_notify o = {0};
-    o.tlp = kz_enum_parse(&kz_tlp_enum, kz_arg(a, "tlp"));
-    if (o.tlp < 0)
-        return kz_cli_usage_error(a, "--tlp must be clear, green, amber, amber+strict or red");
-    o.urgency = kz_enum_parse(&kz_urgency_enum, kz_arg(a, "urgency"));
-    if (o.urgency < 0)
-        return kz_cli_usage_error(a, "--urgency must be critical, high, normal or low");
+    o.tlp = kz_arg_enum(a, "tlp");
+    o.urgency = o.tlp < 0 ? -1 : kz_arg_enum(a, "urgency");
+    if (o.tlp < 0 || o.urgency < 0)
+        return 2;
     long long min = kz_arg_num(a, "min-events", 1, (long long)1 << 62);
     if (min < 0)
         return 2;
@@ -321,13 +320,12 @@ static int notify(const kz_args *a, route_run *r, const kz_route_summary *s, kz_
 
     kz_err err;
     kz_node *node = NULL;
-    if (kz_cli_open_node(a, kz_arg(a, "db"), 0, &node, &err))
-        return kz_cli_error(a, "%s", err.msg);
     kz_call c;
-    kz_rc rc = kz_call_init_system(&c, node, "cli", ar, &err);
+    int status = kz_cli_call(a, &node, ar, &err, &c);
+    if (status)
+        return status;
     nt->wanted = true;
-    if (!rc)
-        rc = kz_svc_route_notify(&c, r->tally, s, &o, &nt->v, &nt->n);
+    kz_rc rc = kz_svc_route_notify(&c, r->tally, s, &o, &nt->v, &nt->n);
     kz_node_close(node);
     if (rc) {
         int done = 0;
@@ -368,7 +366,7 @@ static int run(const kz_args *a)
         status = kz_cli_error(a, "%s", err.msg);
     bool with_db = kz_arg(a, "db") != NULL;
     r->want_times = with_db;
-    if (!status && !(r->tally = kz_route_new(with_db)))
+    if (!status && (!(r->tally = kz_tally_new(with_db)) || (r->resolve && !(r->hosts = kz_resolver_new()))))
         status = kz_cli_error(a, "out of memory");
     int64_t total = 0;
     static char *const stdin_only[] = {(char *)"-"};
@@ -391,9 +389,9 @@ static int run(const kz_args *a)
     if (!status) {
         kz_arena ar;
         kz_arena_init(&ar);
-        kz_route_summary s;
+        kz_tally_summary s;
         notices nt = {0};
-        if (kz_route_summarize(r->tally, &ar, &s))
+        if (kz_tally_summarize(r->tally, &ar, &s))
             status = kz_cli_error(a, "out of memory");
         if (!status && with_db)
             status = notify(a, r, &s, &ar, &nt);
@@ -410,7 +408,8 @@ static int run(const kz_args *a)
             kz_cli_geo_footer(r->db);
         kz_arena_free(&ar);
     }
-    kz_route_free(r->tally);
+    kz_tally_free(r->tally);
+    kz_resolver_free(r->hosts);
     kz_geodb_close(r->db);
     kz_free(r->scratch);
     kz_free(r);
@@ -430,8 +429,8 @@ static const kz_opt opts[] = {
     {"table", "FILE", NULL, "geo table (or a MaxMind .mmdb); default data/geo.kzg of the project"},
     {"db", "FILE", NULL, "create one draft mitigation request per state in this Kizuna database"},
     KZ_OPT_KEY_FILE,
-    {"tlp", "LABEL", "amber", "--db: TLP of the drafts (clear, green, amber, amber+strict, red)"},
-    {"urgency", "LEVEL", "normal", "--db: critical, high, normal or low"},
+    {"tlp", "LABEL", "amber", "--db: TLP of the drafts", &kz_tlp_enum},
+    {"urgency", "LEVEL", "normal", "--db: urgency of the drafts", &kz_urgency_enum},
     {"activity", "TEXT", NULL, "--db: what was observed (default: names the input files)"},
     {"action", "LIST", "stop,notify-network-owner",
      "--db: actions asked: stop, block, sinkhole, notify-network-owner, preserve-evidence"},

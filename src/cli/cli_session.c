@@ -1,8 +1,10 @@
-/* The CLI's session, sharing-option, input and progress helpers (cli_session.h). */
+/* The CLI's session, sharing-option, input and progress helpers (cli_session.h), and
+ * kz_cli_call (cli.h), the one way every command opens its node and makes its call. */
 #include "cli/cli_session.h"
 
 #include "model/validate.h"
 #include "service/core/node.h"
+#include "service/directory/keys.h"
 #include "util/alloc.h"
 #include "util/progress.h"
 
@@ -14,14 +16,33 @@
 int kz_cli_sharing_args(const kz_args *a, kz_cli_session *s, int *tlp, struct kz_strlist *recipients,
                         const char **source)
 {
-    if ((*tlp = kz_enum_parse(&kz_tlp_enum, kz_arg(a, "tlp"))) < 0)
-        return kz_cli_usage_error(a, "--tlp must be clear, green, amber, amber+strict or red");
+    if ((*tlp = kz_arg_enum(a, "tlp")) < 0)
+        return 2;
     int status = kz_cli_id_list(a, "recipients", &s->arena, recipients);
     if (status)
         return status;
     *source = kz_arg(a, "source");
     if (*source && kz_valid_uuid(*source, "source", &s->err))
         return kz_cli_usage_error(a, "--source must be an organization id");
+    return 0;
+}
+
+int kz_cli_call(const kz_args *a, kz_node **node, kz_arena *ar, kz_err *err, kz_call *c)
+{
+    const char *db = kz_arg(a, "db");
+    if (!db)
+        return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
+    if (kz_cli_open_node(a, db, 0, node, err))
+        return kz_cli_error(a, "%s", err->msg);
+    const char *key = kz_arg(a, "key");
+    kz_rc rc = key ? kz_call_init(c, *node, ar, err) : kz_call_init_system(c, *node, "cli", ar, err);
+    if (!rc && key && (rc = kz_svc_authenticate(c, key)) == KZ_OK)
+        c->actor = c->who.key_id;
+    if (rc) {
+        kz_node_close(*node);
+        *node = NULL;
+        return kz_cli_error(a, "%s", err->msg);
+    }
     return 0;
 }
 
@@ -37,6 +58,61 @@ void kz_cli_session_close(kz_cli_session *s)
     kz_arena_free(&s->arena);
     kz_node_close(s->node);
     s->node = NULL;
+}
+
+/* ---- the exports of signed files and their verification ---------------------------- */
+
+int kz_cli_export_open(const kz_args *a, const char *noun, kz_cli_export *x)
+{
+    kz_err err;
+    memset(x, 0, sizeof *x);
+    x->id = a->rest[0];
+    x->as = kz_arg(a, "as");
+    kz_err_clear(&err);
+    if (!kz_arg(a, "db"))
+        return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
+    if (kz_valid_uuid(x->id, "ID", &err))
+        return kz_cli_usage_error(a, "'%s' is not a %s id", x->id, noun);
+    if (x->as && kz_valid_uuid(x->as, "as", &err))
+        return kz_cli_usage_error(a, "--as must be an organization id");
+    int status = kz_cli_session_open(a, &x->s);
+    if (!status && x->as)
+        x->s.call.who.org = x->as;
+    return status;
+}
+
+int kz_cli_export_finish(const kz_args *a, kz_cli_export *x, int status, kz_rc rc, const char *data, size_t n,
+                         const char *hint)
+{
+    if (!status)
+        status = rc ? kz_cli_error(a, "%s%s", x->s.err.msg, rc == KZ_ENOTFOUND && !x->as ? hint : "")
+                    : kz_cli_write_out(a, kz_arg(a, "output"), data, n);
+    kz_cli_session_close(&x->s);
+    return status;
+}
+
+int kz_cli_file_error(const kz_args *a, const char *path, const kz_err *err)
+{
+    fprintf(stderr, "kizuna %s: %s: %s%s%s\n", a->cmd->name, path, err->field[0] ? err->field : "",
+            err->field[0] ? ": " : "", err->msg);
+    return 2;
+}
+
+/* ---- the rejections of an import ----------------------------------------------------- */
+
+void kz_cli_reject(kz_cli_rejects *l, const char *what, const char *where, const kz_err *e)
+{
+    if (l->quiet || l->shown++ >= KZ_CLI_REJECTS_SHOWN)
+        return;
+    kz_cli_progress_clear(l->progress);
+    fprintf(stderr, "rejected %s%s%s: %s%s%s\n", what, where[0] ? " " : "", where, e->field[0] ? e->field : "",
+            e->field[0] ? ": " : "", e->msg);
+}
+
+void kz_cli_rejects_done(const kz_cli_rejects *l, const char *noun)
+{
+    if (l->shown > KZ_CLI_REJECTS_SHOWN)
+        fprintf(stderr, "(%llu more %s not listed)\n", (unsigned long long)(l->shown - KZ_CLI_REJECTS_SHOWN), noun);
 }
 
 /* ---- progress: util/progress.h, and a way to print between two drawings ---------- */

@@ -1,7 +1,7 @@
 /* kizuna statement export and kizuna statement verify: a public attribution statement
  * with every version and co-signature out of a node's database, and its offline check
  * by anyone who holds the file and the keys they trust. */
-#include "cli/cli.h"
+#include "cli/cli_session.h"
 
 #include "codec/statement.h"
 #include "model/validate.h"
@@ -13,34 +13,12 @@
 
 static int run_export(const kz_args *a)
 {
-    const char *db = kz_arg(a, "db"), *as = kz_arg(a, "as"), *id = a->rest[0];
-    kz_err err;
-    kz_err_clear(&err);
-    if (!db)
-        return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
-    if (kz_valid_uuid(id, "ID", &err))
-        return kz_cli_usage_error(a, "'%s' is not a statement id", id);
-    if (as && kz_valid_uuid(as, "as", &err))
-        return kz_cli_usage_error(a, "--as must be an organization id");
-    kz_node *node = NULL;
-    if (kz_cli_open_node(a, db, 0, &node, &err))
-        return kz_cli_error(a, "%s", err.msg);
-    kz_arena ar;
-    kz_arena_init(&ar);
-    kz_call c;
+    kz_cli_export x;
     char *text = NULL;
-    kz_rc rc = kz_call_init_system(&c, node, "cli", &ar, &err);
-    if (!rc && as)
-        c.who.org = as;  /* the operator exports as one of the issuers */
-    if (!rc)
-        rc = kz_svc_statement_export(&c, id, &text);
-    int status = rc ? kz_cli_error(a, "%s%s", err.msg,
-                                   rc == KZ_ENOTFOUND && !as ? " (or it is not public yet: give --as ORG, one of "
-                                                               "its issuers)" : "")
-                    : kz_cli_write_out(a, kz_arg(a, "output"), text, strlen(text));
-    kz_arena_free(&ar);
-    kz_node_close(node);
-    return status;
+    int status = kz_cli_export_open(a, "statement", &x);
+    kz_rc rc = status ? KZ_OK : kz_svc_statement_export(&x.s.call, x.id, &text);
+    return kz_cli_export_finish(a, &x, status, rc, text, text ? strlen(text) : 0,
+                                " (or it is not public yet: give --as ORG, one of its issuers)");
 }
 
 static void print_check(const kz_statement_check *k)
@@ -95,9 +73,7 @@ static int run_verify(const kz_args *a)
             printf("statement intact: every version matches its hash and every signature verifies\n");
         status = rc ? 1 : 0;
     } else {
-        fprintf(stderr, "kizuna %s: %s: %s%s%s\n", a->cmd->name, path, err.field[0] ? err.field : "",
-                err.field[0] ? ": " : "", err.msg);
-        status = 2;
+        status = kz_cli_file_error(a, path, &err);
     }
     kz_arena_free(&ar);
     return status;
@@ -106,8 +82,8 @@ static int run_verify(const kz_args *a)
 static const kz_opt export_opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
-    {"output", "FILE", NULL, "write the file here instead of stdout (replaced atomically)"},
-    {"as", "ORG", NULL, "export as this organization (one of the issuers); default the node's own"},
+    KZ_OPT_OUTPUT("file"),
+    KZ_OPT_AS("one of the issuers"),
     KZ_OPT_LOG,
     {0},
 };

@@ -10,27 +10,18 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct listing {
-    bool quiet;
-    uint64_t shown;
-} listing;
-
 static void print_outcome(void *ctx, const char *id, const char *version, kz_stix_outcome what, const kz_err *why)
 {
     (void)version;
-    listing *l = ctx;
-    if (what != KZ_STIX_REJECTED || l->quiet)
-        return;
-    if (l->shown++ < 1000)
-        fprintf(stderr, "rejected %s: %s%s%s\n", id, why->field[0] ? why->field : "", why->field[0] ? ": " : "",
-                why->msg);
+    if (what == KZ_STIX_REJECTED)
+        kz_cli_reject(ctx, id, "", why);
 }
 
 static int run_import(const kz_args *a)
 {
     kz_cli_session s;
     kz_stix_import_opts o = {.tlp = KZ_TLP_AMBER, .min_tlp = -1};
-    listing l = {.quiet = kz_arg(a, "quiet") != NULL};
+    kz_cli_rejects l = {.quiet = kz_arg(a, "quiet") != NULL};
     int status = kz_cli_session_open(a, &s);
     if (status)
         return status;
@@ -70,8 +61,7 @@ static int run_import(const kz_args *a)
                (unsigned long long)r.indicators_unchanged, (unsigned long long)r.incidents_created,
                (unsigned long long)r.incidents_updated, (unsigned long long)r.incidents_unchanged,
                (unsigned long long)r.links, (unsigned long long)r.sightings);
-        if (l.shown > 1000)
-            fprintf(stderr, "(%llu more rejected objects not listed)\n", (unsigned long long)(l.shown - 1000));
+        kz_cli_rejects_done(&l, "rejected objects");
     }
     kz_cli_session_close(&s);
     return status;
@@ -81,7 +71,7 @@ static const kz_opt import_opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
     KZ_OPT_KEY,
-    {"tlp", "LABEL", "amber", "TLP of objects that carry no TLP marking"},
+    {"tlp", "LABEL", "amber", "TLP of objects that carry no TLP marking", &kz_tlp_enum},
     {"recipients", "IDS", NULL, "organization ids (comma-separated) added as recipients of every object"},
     {"allow-clients", NULL, NULL, "AMBER objects may reach the node's clients"},
     {"source", "ORG", NULL, "the sharing organization (admins; default: the key's or the node's)"},

@@ -2,7 +2,7 @@
  * after a forgotten password or a lost second factor, by printing a one-time link to
  * set the password (valid 24 hours). This is also how an operator who lost every admin
  * key gets back in: it needs only the database file. */
-#include "cli/cli.h"
+#include "cli/cli_session.h"
 
 #include "model/validate.h"
 #include "service/directory/orgs.h"
@@ -57,17 +57,11 @@ static int with_node(const kz_args *a, user_action act)
         return kz_cli_usage_error(a, "give the database file with --db FILE (or KIZUNA_DB)");
     if (!kz_arg(a, "email"))
         return kz_cli_usage_error(a, "give the user's e-mail address with --email");
-    kz_err err;
-    kz_node *node = NULL;
-    if (kz_node_open(db, &node, &err))
-        return kz_cli_error(a, "%s", err.msg);
-    kz_arena ar;
-    kz_arena_init(&ar);
-    kz_call c;
-    int status = kz_call_init_system(&c, node, "cli", &ar, &err) ? kz_cli_error(a, "%s", err.msg)
-                                                                 : act(a, &c, base_url(a, &ar));
-    kz_arena_free(&ar);
-    kz_node_close(node);
+    kz_cli_session s;
+    int status = kz_cli_session_open(a, &s);
+    if (!status)
+        status = act(a, &s.call, base_url(a, &s.arena));
+    kz_cli_session_close(&s);
     return status;
 }
 
@@ -88,13 +82,13 @@ static int add(const kz_args *a, kz_call *c, const char *base)
         .email = kz_arg(a, "email"),
         .name = kz_arg(a, "name"),
         .organization = kz_cli_organization(c, kz_arg(a, "organization")),
-        .role = kz_enum_parse(&kz_key_role_enum, role),
+        .role = kz_arg_enum(a, "role"),
         .language = kz_arg(a, "language"),
         .time_zone = kz_arg(a, "time-zone"),
     };
     char *link = NULL;
     if (u.role < 0)
-        return kz_cli_usage_error(a, "--role must be admin, analyst or viewer");
+        return 2;
     if (kz_svc_user_create(c, &u, base, &link))
         return fail(a, c->err);
     printf("user %s created; send this one-time link to set the password (valid 24 hours):\n%s\n", u.id, link);
@@ -123,7 +117,7 @@ static const kz_opt add_opts[] = {
     {"email", "ADDRESS", NULL, "the user's e-mail address (signs in with it)"},
     {"name", "NAME", NULL, "the user's name"},
     {"organization", "ORG", NULL, "the user's organization: its id or exact name"},
-    {"role", "ROLE", NULL, "admin, analyst or viewer (as for API keys)"},
+    {"role", "ROLE", NULL, "as for API keys", &kz_key_role_enum},
     {"language", "LANG", "en", "language of the web interface: en or ja"},
     {"time-zone", "ZONE", "UTC", "IANA time zone, e.g. Asia/Tokyo"},
     OPT_BASE,

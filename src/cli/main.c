@@ -4,10 +4,12 @@
 #include "cli/cli.h"
 
 #include "crypto/crypto.h"
+#include "model/enums.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/log.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -99,6 +101,36 @@ long long kz_arg_num(const kz_args *a, const char *name, long long min, long lon
     return n;
 }
 
+/* The choices of option name (which must have them). */
+static const kz_enum *choices_of(const kz_args *a, const char *name, int *index)
+{
+    int i = opt_index(a->cmd, name, strlen(name));
+    const kz_enum *e = i < 0 ? NULL : a->cmd->opts[i].choices;
+    assert(e);
+    *index = i;
+    return e;
+}
+
+int kz_cli_choices_error(const kz_args *a, const char *name)
+{
+    int i;
+    char list[512];
+    kz_enum_list(choices_of(a, name, &i), list, sizeof list);
+    return kz_cli_usage_error(a, "--%s must be %s", name, list);
+}
+
+int kz_arg_enum(const kz_args *a, const char *name)
+{
+    int i;
+    const kz_enum *e = choices_of(a, name, &i);
+    if (!a->values[i])
+        return -2;
+    int v = kz_enum_parse(e, a->values[i]);
+    if (v < 0)
+        kz_cli_choices_error(a, name);
+    return v;
+}
+
 /* "log-level" -> "KIZUNA_LOG_LEVEL" */
 static void env_name(const char *opt, char *out, size_t size)
 {
@@ -119,7 +151,16 @@ static void help(const kz_cmd *c, FILE *f)
         char left[64], env[64];
         snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
         env_name(o->name, env, sizeof env);
-        fprintf(f, "  %-26s %s", left, o->help);
+        if (o->choices) {
+            char list[512];
+            kz_enum_list(o->choices, list, sizeof list);
+            if (o->help)
+                fprintf(f, "  %-26s %s (%s)", left, o->help, list);
+            else
+                fprintf(f, "  %-26s %s", left, list);
+        } else {
+            fprintf(f, "  %-26s %s", left, o->help);
+        }
         if (o->def)
             fprintf(f, " (default %s)", o->def);
         fprintf(f, " [env %s]\n", env);

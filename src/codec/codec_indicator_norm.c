@@ -12,6 +12,7 @@
 #include <idn2.h>
 #include <libpsl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -466,170 +467,222 @@ static unsigned default_port(const char *scheme, size_t n)
     return 0;
 }
 
-static kz_rc url_canon(const char *s, size_t n, char *out, size_t cap, size_t *len,
-                       size_t *host_off, size_t *host_len, char *why, size_t wn)
+/* One URL being canonicalized: the input, the output so far, and the reason of the
+ * first failure (why, wn bytes). */
+typedef struct url_parse {
+    const char *s;
+    size_t n;
+    writer w;
+    char *why;
+    size_t wn;
+    size_t scheme_len;
+} url_parse;
+
+static bool url_fail(url_parse *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool url_fail(url_parse *u, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(u->why, u->wn, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static bool url_no_controls(url_parse *u)
 {
     char b[8];
-    writer w = {out, 0, cap, false};
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7F) {
-            snprintf(why, wn, "contains the control character %s", show_byte(c, b));
-            return KZ_EINVAL;
-        }
+    for (size_t i = 0; i < u->n; i++) {
+        unsigned char c = (unsigned char)u->s[i];
+        if (c < 0x20 || c == 0x7F)
+            return url_fail(u, "contains the control character %s", show_byte(c, b));
     }
-    /* scheme ":" "//" */
-    size_t i = 0;
-    if (n == 0 || !is_alpha(s[0])) {
-        snprintf(why, wn, "needs a scheme such as http://");
-        return KZ_EINVAL;
-    }
+    return true;
+}
+
+/* scheme ":" "//", the scheme lowercased; *at: where the authority starts. */
+static bool url_scheme(url_parse *u, size_t *at)
+{
+    const char *s = u->s;
+    size_t i = 0, n = u->n;
+    if (n == 0 || !is_alpha(s[0]))
+        return url_fail(u, "needs a scheme such as http://");
     while (i < n && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.'))
         i++;
-    if (i >= n || s[i] != ':') {
-        snprintf(why, wn, "needs a scheme such as http://");
-        return KZ_EINVAL;
-    }
-    size_t scheme_len = i;
-    for (size_t k = 0; k < scheme_len; k++)
-        put(&w, lower(s[k]));
-    if (n - i < 3 || s[i + 1] != '/' || s[i + 2] != '/') {
-        snprintf(why, wn, "needs an authority: scheme://host/...");
-        return KZ_EINVAL;
-    }
-    put_n(&w, "://", 3);
-    i += 3;
+    if (i >= n || s[i] != ':')
+        return url_fail(u, "needs a scheme such as http://");
+    u->scheme_len = i;
+    for (size_t k = 0; k < i; k++)
+        put(&u->w, lower(s[k]));
+    if (n - i < 3 || s[i + 1] != '/' || s[i + 2] != '/')
+        return url_fail(u, "needs an authority: scheme://host/...");
+    put_n(&u->w, "://", 3);
+    *at = i + 3;
+    return true;
+}
 
-    /* authority = [ userinfo "@" ] host [ ":" port ] */
-    size_t auth = i, auth_end = i;
-    while (auth_end < n && s[auth_end] != '/' && s[auth_end] != '?' && s[auth_end] != '#')
-        auth_end++;
-    size_t hp = auth;
-    for (size_t k = auth_end; k > auth; k--) {
-        if (s[k - 1] == '@') {
-            if (!pct_normalize(&w, s + auth, k - 1 - auth, C_USERINFO, why, wn))
-                return KZ_EINVAL;
-            put(&w, '@');
-            hp = k;
-            break;
+/* [ userinfo "@" ] of the authority s[auth..end); *host: where the host starts. */
+static bool url_userinfo(url_parse *u, size_t auth, size_t end, size_t *host)
+{
+    *host = auth;
+    for (size_t k = end; k > auth; k--) {
+        if (u->s[k - 1] == '@') {
+            if (!pct_normalize(&u->w, u->s + auth, k - 1 - auth, C_USERINFO, u->why, u->wn))
+                return false;
+            put(&u->w, '@');
+            *host = k;
+            return true;
         }
     }
-    size_t host_end, port_at;
-    size_t hoff = w.len;
-    if (hp < auth_end && s[hp] == '[') {
-        size_t close = hp + 1;
-        while (close < auth_end && s[close] != ']')
-            close++;
-        unsigned char a6[16];
-        if (close == auth_end || !kz_ipv6_parse(s + hp + 1, close - hp - 1, a6)) {
-            snprintf(why, wn, "has a bracketed host that is not an IPv6 address");
-            return KZ_EINVAL;
-        }
-        char t[48];
-        size_t tl = kz_ipv6_format(a6, t);
-        put(&w, '[');
-        put_n(&w, t, tl);
-        put(&w, ']');
-        host_end = close + 1;
-        if (host_end < auth_end && s[host_end] != ':') {
-            snprintf(why, wn, "has text after the bracketed host");
-            return KZ_EINVAL;
-        }
-        port_at = host_end;
-    } else {
-        host_end = hp;
-        while (host_end < auth_end && s[host_end] != ':')
-            host_end++;
-        port_at = host_end;
-        if (host_end == hp) {
-            snprintf(why, wn, "has no host");
-            return KZ_EINVAL;
-        }
-        /* A reg-name may be percent-encoded (RFC 3986 3.2.2): decode, then treat as a name. */
-        char raw[1024];
-        size_t rl = 0;
-        for (size_t k = hp; k < host_end; k++) {
-            if (rl + 1 >= sizeof raw) {
-                snprintf(why, wn, "has a host over %d characters", KZ_DOMAIN_MAX);
-                return KZ_EINVAL;
-            }
-            if (s[k] == '%') {
-                int hi = k + 1 < host_end ? hexval(s[k + 1]) : -1;
-                int lo = k + 2 < host_end ? hexval(s[k + 2]) : -1;
-                if (hi < 0 || lo < 0) {
-                    snprintf(why, wn, "has a '%%' in the host not followed by two hex digits");
-                    return KZ_EINVAL;
-                }
-                raw[rl++] = (char)(hi << 4 | lo);
-                k += 2;
-            } else {
-                raw[rl++] = s[k];
-            }
-        }
-        unsigned char a4[4];
-        if (kz_ipv4_parse(raw, rl, a4)) {
-            put_n(&w, raw, rl);
+    return true;
+}
+
+/* "[" IPv6 "]" at s[hp], in its canonical text; *port_at: just after it. */
+static bool url_ip_literal(url_parse *u, size_t hp, size_t end, size_t *port_at)
+{
+    size_t close = hp + 1;
+    while (close < end && u->s[close] != ']')
+        close++;
+    unsigned char a6[16];
+    if (close == end || !kz_ipv6_parse(u->s + hp + 1, close - hp - 1, a6))
+        return url_fail(u, "has a bracketed host that is not an IPv6 address");
+    char t[48];
+    size_t tl = kz_ipv6_format(a6, t);
+    put(&u->w, '[');
+    put_n(&u->w, t, tl);
+    put(&u->w, ']');
+    *port_at = close + 1;
+    if (*port_at < end && u->s[*port_at] != ':')
+        return url_fail(u, "has text after the bracketed host");
+    return true;
+}
+
+/* A reg-name s[hp..he) with its percent-encoding decoded (RFC 3986 3.2.2) into raw. */
+static bool url_host_decode(url_parse *u, size_t hp, size_t he, char *raw, size_t size, size_t *rl)
+{
+    const char *s = u->s;
+    *rl = 0;
+    for (size_t k = hp; k < he; k++) {
+        if (*rl + 1 >= size)
+            return url_fail(u, "has a host over %d characters", KZ_DOMAIN_MAX);
+        if (s[k] == '%') {
+            int hi = k + 1 < he ? hexval(s[k + 1]) : -1;
+            int lo = k + 2 < he ? hexval(s[k + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return url_fail(u, "has a '%%' in the host not followed by two hex digits");
+            raw[(*rl)++] = (char)(hi << 4 | lo);
+            k += 2;
         } else {
-            char host[KZ_DOMAIN_MAX + 2], hwhy[128];
-            size_t hl;
-            if (domain_canon(raw, rl, host, sizeof host, &hl, hwhy, sizeof hwhy) != KZ_OK) {
-                snprintf(why, wn, "has a host that %s", hwhy);
-                return KZ_EINVAL;
-            }
-            put_n(&w, host, hl);
+            raw[(*rl)++] = s[k];
         }
     }
-    size_t hlen = w.len - hoff;
-    if (port_at < auth_end) {  /* s[port_at] == ':' */
-        size_t k = port_at + 1;
-        unsigned long port = 0;
-        bool digits = false;
-        for (; k < auth_end; k++) {
-            if (!is_digit(s[k])) {
-                snprintf(why, wn, "has a port that is not a number");
-                return KZ_EINVAL;
-            }
-            port = port * 10 + (unsigned long)(s[k] - '0');
-            digits = true;
-            if (port > 65535) {
-                snprintf(why, wn, "has a port over 65535");
-                return KZ_EINVAL;
-            }
-        }
-        if (digits && port != default_port(s, scheme_len)) {
-            char t[8];
-            int tl = snprintf(t, sizeof t, ":%lu", port);
-            put_n(&w, t, (size_t)tl);
-        }
-    }
+    return true;
+}
 
-    /* path, then query; the fragment is left out */
-    size_t p = auth_end, pe = p;
+/* A host name or IPv4 address at s[hp], decoded, then as an address or a canonical
+ * domain; *port_at: just after it. */
+static bool url_reg_name(url_parse *u, size_t hp, size_t end, size_t *port_at)
+{
+    size_t he = hp;
+    while (he < end && u->s[he] != ':')
+        he++;
+    *port_at = he;
+    if (he == hp)
+        return url_fail(u, "has no host");
+    char raw[1024];
+    size_t rl;
+    if (!url_host_decode(u, hp, he, raw, sizeof raw, &rl))
+        return false;
+    unsigned char a4[4];
+    if (kz_ipv4_parse(raw, rl, a4)) {
+        put_n(&u->w, raw, rl);
+        return true;
+    }
+    char host[KZ_DOMAIN_MAX + 2], hwhy[128];
+    size_t hl;
+    if (domain_canon(raw, rl, host, sizeof host, &hl, hwhy, sizeof hwhy) != KZ_OK)
+        return url_fail(u, "has a host that %s", hwhy);
+    put_n(&u->w, host, hl);
+    return true;
+}
+
+/* ":" port at s[at] (when at < end), left out when it is the scheme's default. */
+static bool url_port(url_parse *u, size_t at, size_t end)
+{
+    if (at >= end)  /* else s[at] == ':' */
+        return true;
+    unsigned long port = 0;
+    bool digits = false;
+    for (size_t k = at + 1; k < end; k++) {
+        if (!is_digit(u->s[k]))
+            return url_fail(u, "has a port that is not a number");
+        port = port * 10 + (unsigned long)(u->s[k] - '0');
+        digits = true;
+        if (port > 65535)
+            return url_fail(u, "has a port over 65535");
+    }
+    if (digits && port != default_port(u->s, u->scheme_len)) {
+        char t[8];
+        int tl = snprintf(t, sizeof t, ":%lu", port);
+        put_n(&u->w, t, (size_t)tl);
+    }
+    return true;
+}
+
+/* The path from s[p] (at least "/", dot segments removed), then the query; the
+ * fragment is left out. */
+static bool url_path_query(url_parse *u, size_t p)
+{
+    const char *s = u->s;
+    size_t n = u->n, pe = p;
     while (pe < n && s[pe] != '?' && s[pe] != '#')
         pe++;
-    size_t path_start = w.len;
+    size_t path_start = u->w.len;
     if (pe == p) {
-        put(&w, '/');
+        put(&u->w, '/');
     } else {
-        if (!pct_normalize(&w, s + p, pe - p, C_PATH, why, wn))
-            return KZ_EINVAL;
-        if (!w.over)
-            w.len = path_start + remove_dot_segments(w.p + path_start, w.len - path_start);
+        if (!pct_normalize(&u->w, s + p, pe - p, C_PATH, u->why, u->wn))
+            return false;
+        if (!u->w.over)
+            u->w.len = path_start + remove_dot_segments(u->w.p + path_start, u->w.len - path_start);
     }
     if (pe < n && s[pe] == '?') {
         size_t q = pe + 1, qe = q;
         while (qe < n && s[qe] != '#')
             qe++;
-        put(&w, '?');
-        if (!pct_normalize(&w, s + q, qe - q, C_QUERY, why, wn))
-            return KZ_EINVAL;
+        put(&u->w, '?');
+        if (!pct_normalize(&u->w, s + q, qe - q, C_QUERY, u->why, u->wn))
+            return false;
     }
-    if (w.over || w.len > KZ_URL_MAX) {
+    return true;
+}
+
+/* The phases in order: characters, scheme, authority (userinfo, host, port), path and
+ * query, then the length. */
+static kz_rc url_canon(const char *s, size_t n, char *out, size_t cap, size_t *len,
+                       size_t *host_off, size_t *host_len, char *why, size_t wn)
+{
+    url_parse u = {s, n, {out, 0, cap, false}, why, wn, 0};
+    size_t auth = 0, hp = 0, port_at = 0;
+    if (!url_no_controls(&u) || !url_scheme(&u, &auth))
+        return KZ_EINVAL;
+    size_t auth_end = auth;
+    while (auth_end < n && s[auth_end] != '/' && s[auth_end] != '?' && s[auth_end] != '#')
+        auth_end++;
+    if (!url_userinfo(&u, auth, auth_end, &hp))
+        return KZ_EINVAL;
+    size_t hoff = u.w.len;
+    bool literal = hp < auth_end && s[hp] == '[';
+    if (!(literal ? url_ip_literal(&u, hp, auth_end, &port_at) : url_reg_name(&u, hp, auth_end, &port_at)))
+        return KZ_EINVAL;
+    size_t hlen = u.w.len - hoff;
+    if (!url_port(&u, port_at, auth_end) || !url_path_query(&u, auth_end))
+        return KZ_EINVAL;
+    if (u.w.over || u.w.len > KZ_URL_MAX) {
         snprintf(why, wn, "is longer than %d characters", KZ_URL_MAX);
         return KZ_ETOOBIG;
     }
-    out[w.len] = '\0';
-    *len = w.len;
+    out[u.w.len] = '\0';
+    *len = u.w.len;
     if (host_off)
         *host_off = hoff;
     if (host_len)

@@ -178,12 +178,126 @@ static bool timestamp_ok(const char *p, size_t n)
     return true;
 }
 
+/* ---- the lexer: next() reads one token in phases, each for one kind of token ---- */
+
+/* The operators and punctuation, two-character ones first so the longest matches. */
+static const struct {
+    const char *text;
+    tok_kind kind;
+} operators[] = {
+    {"==", T_EQ}, {"!=", T_NE}, {"<=", T_LE}, {"<>", T_NE}, {">=", T_GE},
+    {"[", T_LBRACK}, {"]", T_RBRACK}, {"(", T_LPAREN}, {")", T_RPAREN}, {":", T_COLON},
+    {",", T_COMMA}, {"*", T_STAR}, {"=", T_EQ}, {"<", T_LT}, {">", T_GT},
+};
+
+/* An operator or punctuation at s[i]: its kind and end, or false when none is. */
+static bool lex_operator(const parser *ps, size_t i, tok_kind *kind, size_t *end)
+{
+    for (size_t k = 0; k < sizeof operators / sizeof *operators; k++) {
+        size_t len = strlen(operators[k].text);
+        if (ps->n - i >= len && memcmp(ps->s + i, operators[k].text, len) == 0) {
+            *kind = operators[k].kind;
+            *end = i + len;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A name at s[i] (letters, digits, '-', '_'): a keyword, or a name with or without a
+ * hyphen. Returns its end. */
+static size_t lex_word(const parser *ps, size_t i, tok_kind *kind)
+{
+    size_t end = i + 1;
+    bool hyphen = false;
+    while (end < ps->n && (is_alpha(ps->s[end]) || is_digit(ps->s[end]) || ps->s[end] == '-')) {
+        hyphen |= ps->s[end] == '-';
+        end++;
+    }
+    *kind = hyphen ? T_IDENT_HYPHEN : T_IDENT;
+    for (size_t k = 0; !hyphen && k < sizeof keywords / sizeof *keywords; k++)
+        if (strlen(keywords[k].word) == end - i && memcmp(keywords[k].word, ps->s + i, end - i) == 0)
+            *kind = keywords[k].kind;
+    return end;
+}
+
+/* Whether a number starts at c, d (a digit, ".5", a sign before either). */
+static bool starts_number(char c, char d)
+{
+    return is_digit(c) || (c == '.' && is_digit(d)) || ((c == '+' || c == '-') && (is_digit(d) || d == '.'));
+}
+
+/* An integer or float at s[i] (col: its column, for the messages). Returns its end, 0
+ * after failing. */
+static size_t lex_number(parser *ps, size_t i, size_t col, tok_kind *kind)
+{
+    size_t k = i + (ps->s[i] == '+' || ps->s[i] == '-');
+    size_t int_start = k;
+    while (k < ps->n && is_digit(ps->s[k]))
+        k++;
+    size_t int_len = k - int_start;
+    if (k < ps->n && ps->s[k] == '.') {
+        size_t frac = ++k;
+        while (k < ps->n && is_digit(ps->s[k]))
+            k++;
+        if (k == frac)
+            return fail(ps, col, "%s", "a number needs digits after the '.'");
+        *kind = T_FLOAT;
+        return k;
+    }
+    if (int_len == 0)
+        return fail(ps, col, "%s", "a number needs digits");
+    if (int_len > 1 && ps->s[int_start] == '0')
+        return fail(ps, col, "%s", "integers have no leading zeros");
+    *kind = T_INT;
+    return k;
+}
+
+/* A character no token starts with. */
+static bool lex_unexpected(parser *ps, char c, size_t col)
+{
+    if (c == '!')
+        return fail(ps, col, "%s", "'!' must be followed by '='");
+    char what[8];
+    snprintf(what, sizeof what, (unsigned char)c >= 0x20 && (unsigned char)c < 0x7F ? "'%c'" : "byte %u",
+             (unsigned char)c >= 0x20 && (unsigned char)c < 0x7F ? c : (unsigned char)c);
+    return fail(ps, col, "unexpected %s", what);
+}
+
+/* The token at s[i]: its kind and end, or false after failing. */
+static bool lex_token(parser *ps, size_t i, size_t col, tok_kind *kind, size_t *end)
+{
+    char c = ps->s[i], d = i + 1 < ps->n ? ps->s[i + 1] : '\0';
+    if (lex_operator(ps, i, kind, end))
+        return true;
+    if (c == '\'') {
+        *kind = T_STRING;
+        return (*end = quoted_end(ps, i, true)) != 0;
+    }
+    if ((c == 't' || c == 'h' || c == 'b') && d == '\'') {
+        *kind = c == 't' ? T_TIME : c == 'h' ? T_HEX : T_BINARY;
+        return (*end = quoted_end(ps, i + 1, false)) != 0;
+    }
+    if (is_alpha(c)) {
+        *end = lex_word(ps, i, kind);
+        return true;
+    }
+    if (starts_number(c, d))
+        return (*end = lex_number(ps, i, col, kind)) != 0;
+    if (c == '.') {
+        *kind = T_DOT;
+        *end = i + 1;
+        return true;
+    }
+    return lex_unexpected(ps, c, col);
+}
+
 static bool next(parser *ps)
 {
     if (ps->failed || !skip_space(ps))
         return false;
     tok *t = &ps->t;
-    size_t i = ps->pos;
+    size_t i = ps->pos, end = i;
     t->p = ps->s + i;
     t->col = i + 1;
     if (i >= ps->n) {
@@ -191,86 +305,8 @@ static bool next(parser *ps)
         t->len = 0;
         return true;
     }
-    char c = ps->s[i], d = i + 1 < ps->n ? ps->s[i + 1] : '\0';
-    size_t end = i + 1;
-    switch (c) {
-    case '[': t->kind = T_LBRACK; break;
-    case ']': t->kind = T_RBRACK; break;
-    case '(': t->kind = T_LPAREN; break;
-    case ')': t->kind = T_RPAREN; break;
-    case ':': t->kind = T_COLON; break;
-    case ',': t->kind = T_COMMA; break;
-    case '*': t->kind = T_STAR; break;
-    case '=': t->kind = T_EQ; end += d == '='; break;
-    case '!':
-        if (d != '=')
-            return fail(ps, t->col, "%s", "'!' must be followed by '='");
-        t->kind = T_NE;
-        end++;
-        break;
-    case '<':
-        t->kind = d == '=' ? T_LE : d == '>' ? T_NE : T_LT;
-        end += d == '=' || d == '>';
-        break;
-    case '>': t->kind = d == '=' ? T_GE : T_GT; end += d == '='; break;
-    case '\'':
-        t->kind = T_STRING;
-        if (!(end = quoted_end(ps, i, true)))
-            return false;
-        break;
-    default:
-        if ((c == 't' || c == 'h' || c == 'b') && d == '\'') {
-            if (!(end = quoted_end(ps, i + 1, false)))
-                return false;
-            t->kind = c == 't' ? T_TIME : c == 'h' ? T_HEX : T_BINARY;
-            break;
-        }
-        if (is_alpha(c)) {
-            bool hyphen = false;
-            while (end < ps->n && (is_alpha(ps->s[end]) || is_digit(ps->s[end]) || ps->s[end] == '-')) {
-                hyphen |= ps->s[end] == '-';
-                end++;
-            }
-            t->kind = hyphen ? T_IDENT_HYPHEN : T_IDENT;
-            for (size_t k = 0; !hyphen && k < sizeof keywords / sizeof *keywords; k++)
-                if (strlen(keywords[k].word) == end - i && memcmp(keywords[k].word, t->p, end - i) == 0)
-                    t->kind = keywords[k].kind;
-            break;
-        }
-        if (is_digit(c) || (c == '.' && is_digit(d)) || ((c == '+' || c == '-') && (is_digit(d) || d == '.'))) {
-            size_t k = i + (c == '+' || c == '-');
-            size_t int_start = k;
-            while (k < ps->n && is_digit(ps->s[k]))
-                k++;
-            size_t int_len = k - int_start;
-            if (k < ps->n && ps->s[k] == '.') {
-                size_t frac = ++k;
-                while (k < ps->n && is_digit(ps->s[k]))
-                    k++;
-                if (k == frac)
-                    return fail(ps, t->col, "%s", "a number needs digits after the '.'");
-                t->kind = T_FLOAT;
-            } else {
-                if (int_len == 0)
-                    return fail(ps, t->col, "%s", "a number needs digits");
-                if (int_len > 1 && ps->s[int_start] == '0')
-                    return fail(ps, t->col, "%s", "integers have no leading zeros");
-                t->kind = T_INT;
-            }
-            end = k;
-            break;
-        }
-        if (c == '.') {
-            t->kind = T_DOT;
-            break;
-        }
-        {
-            char what[8];
-            snprintf(what, sizeof what, (unsigned char)c >= 0x20 && (unsigned char)c < 0x7F ? "'%c'" : "byte %u",
-                     (unsigned char)c >= 0x20 && (unsigned char)c < 0x7F ? c : (unsigned char)c);
-            return fail(ps, t->col, "unexpected %s", what);
-        }
-    }
+    if (!lex_token(ps, i, t->col, &t->kind, &end))
+        return false;
     t->len = end - i;
     ps->pos = end;
     return true;

@@ -3,15 +3,12 @@
 #ifndef KZ_CODEC_IP_H
 #define KZ_CODEC_IP_H
 
+#include "model/ip.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct kz_ip {
-    int family;       /* 4 or 6 */
-    uint32_t v4;      /* family 4: host order */
-    uint8_t v6[16];   /* family 6: network order */
-} kz_ip;
 
 /* Parses s[0..n): dotted-quad IPv4 (no leading zeros, as inet_pton) or IPv6 text
  * (RFC 4291, with an embedded IPv4 tail; no zone). An IPv4-mapped IPv6 address

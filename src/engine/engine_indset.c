@@ -327,27 +327,50 @@ static bool uuid_parse(const char *s, size_t n, unsigned char out[16])
     return true;
 }
 
-kz_rc kz_indset_compile(kz_indset_builder *b, kz_indset **out, kz_err *err)
+/* Whether record i of the sorted builder starts a run of one value. */
+static bool is_head(const kz_indset_builder *b, size_t i)
 {
-    kz_rc rc = KZ_ENOMEM;
-    kz_indset *s = kz_calloc(1, sizeof *s);
-    kz__pfx *p4 = NULL, *p6 = NULL;
-    if (!s)
-        goto fail;
-    s->n = (uint32_t)b->n;
+    return i == 0 || !same_value(b, &b->recs[i], &b->recs[i - 1]);
+}
+
+/* Phase 1: records sorted by (type, value), so that equal values form runs. */
+static void sort_records(kz_indset_builder *b)
+{
     for (size_t i = 0; i < b->n; i++) {
         brec *r = &b->recs[i];
         r->hash = hash_rev(K_DOMAIN, b->pool + r->value_off, r->value_len, false);
     }
     if (b->n > 1)
         qsort_r(b->recs, b->n, sizeof *b->recs, brec_cmp, b->pool);
+}
 
-    /* Records and a compact pool: one copy of each value, ids as 16 bytes when UUIDs. */
+/* How many entries each index of the set will hold. */
+typedef struct index_sizes {
+    size_t keys, v4, v6;
+    size_t pool_cap;
+} index_sizes;
+
+/* The record's id into the pool: 16 bytes when it is a UUID (or a STIX indicator id
+ * around one), else its text. */
+static bool copy_id(kz_indset *s, kz__rec *o, const char *id, size_t *pool_cap)
+{
+    size_t idn = strlen(id);
+    unsigned char u[16];
+    bool stix = idn == 47 && memcmp(id, "indicator--", 11) == 0;
+    if ((stix && uuid_parse(id + 11, 36, u)) || uuid_parse(id, idn, u)) {
+        o->flags |= stix ? KZ__ID_STIX : KZ__ID_UUID;
+        return pool_add(&s->pool, &s->pool_len, pool_cap, u, 16, &o->id_off);
+    }
+    return pool_add(&s->pool, &s->pool_len, pool_cap, id, idn, &o->id_off);
+}
+
+/* Phase 2: the records and a compact pool, one copy of each value; counts what the
+ * indexes will hold. false when out of memory. */
+static bool copy_records(kz_indset *s, const kz_indset_builder *b, index_sizes *z)
+{
     s->recs = kz_malloc((b->n ? b->n : 1) * sizeof *s->recs);
     if (!s->recs)
-        goto fail;
-    size_t pool_cap = 0;
-    size_t n_keys = 0, n_v4 = 0, n_v6 = 0;
+        return false;
     for (size_t i = 0; i < b->n; i++) {
         const brec *r = &b->recs[i];
         kz__rec *o = &s->recs[i];
@@ -355,123 +378,130 @@ kz_rc kz_indset_compile(kz_indset_builder *b, kz_indset **out, kz_err *err)
         o->value_len = (uint16_t)r->value_len;
         o->flags = r->prefix ? KZ__PREFIX : 0;
         s->per_type[r->type]++;
-        bool head = i == 0 || !same_value(b, r, &b->recs[i - 1]);
-        if (head) {
-            if (!pool_add(&s->pool, &s->pool_len, &pool_cap, b->pool + r->value_off, r->value_len,
+        if (is_head(b, i)) {
+            if (!pool_add(&s->pool, &s->pool_len, &z->pool_cap, b->pool + r->value_off, r->value_len,
                           &o->value_off))
-                goto fail;
+                return false;
             if (r->family == 4)
-                n_v4++;
+                z->v4++;
             else if (r->family == 6)
-                n_v6++;
+                z->v6++;
             else
-                n_keys += r->type == KZ_IND_URL ? 2 : 1;
+                z->keys += r->type == KZ_IND_URL ? 2 : 1;
         } else {
             o->value_off = s->recs[i - 1].value_off;
         }
         o->id_off = KZ__NONE;
-        if (r->id_off != KZ__NONE) {
-            const char *id = b->pool + r->id_off;
-            size_t idn = strlen(id);
-            unsigned char u[16];
-            bool stix = idn == 47 && memcmp(id, "indicator--", 11) == 0;
-            if ((stix && uuid_parse(id + 11, 36, u)) || uuid_parse(id, idn, u)) {
-                o->flags |= stix ? KZ__ID_STIX : KZ__ID_UUID;
-                if (!pool_add(&s->pool, &s->pool_len, &pool_cap, u, 16, &o->id_off))
-                    goto fail;
-            } else if (!pool_add(&s->pool, &s->pool_len, &pool_cap, id, idn, &o->id_off)) {
-                goto fail;
-            }
-        }
+        if (r->id_off != KZ__NONE && !copy_id(s, o, b->pool + r->id_off, &z->pool_cap))
+            return false;
     }
-    /* Shrink the pool to what it holds. */
-    if (s->pool_len && pool_cap > s->pool_len) {
+    if (s->pool_len && z->pool_cap > s->pool_len) {  /* shrink the pool to what it holds */
         char *p = kz_realloc(s->pool, s->pool_len);
         if (p)
             s->pool = p;
     }
+    return true;
+}
 
-    /* The hash table: the run heads of string types, and the hosts of URL indicators. */
+/* Phase 3: the empty indexes sized by z: the hash table (run heads of string types and
+ * the hosts of URL indicators) with its Bloom filter, the host and prefix arrays, and
+ * the address prefixes collected before their tables are built (*p4, *p6: the
+ * caller's). false when out of memory. */
+static bool alloc_indexes(kz_indset *s, const index_sizes *z, kz__pfx **p4, kz__pfx **p6)
+{
     size_t size = 16;
-    while (size < n_keys + n_keys / 2 + 1)
+    while (size < z->keys + z->keys / 2 + 1)
         size *= 2;
     s->mask = (uint32_t)(size - 1);
     s->slots = kz_calloc(size, sizeof *s->slots);
     size_t blocks = 1;
-    while (blocks * 512 < n_keys * 12)
+    while (blocks * 512 < z->keys * 12)
         blocks *= 2;
     s->bloom_mask = (uint32_t)(blocks - 1);
     s->bloom = kz_calloc(blocks * 8, sizeof *s->bloom);
-    if (!s->bloom)
-        goto fail;
     s->dom_min_labels = 255;
-    s->hosts = kz_malloc((n_keys ? n_keys : 1) * sizeof *s->hosts);
-    s->pfx = kz_malloc((n_keys ? n_keys : 1) * sizeof *s->pfx);
-    p4 = kz_malloc((n_v4 ? n_v4 : 1) * sizeof *p4);
-    p6 = kz_malloc((n_v6 ? n_v6 : 1) * sizeof *p6);
-    if (!s->slots || !s->hosts || !s->pfx || !p4 || !p6)
-        goto fail;
-    size_t i4 = 0, i6 = 0;
+    s->hosts = kz_malloc((z->keys ? z->keys : 1) * sizeof *s->hosts);
+    s->pfx = kz_malloc((z->keys ? z->keys : 1) * sizeof *s->pfx);
+    *p4 = kz_malloc((z->v4 ? z->v4 : 1) * sizeof **p4);
+    *p6 = kz_malloc((z->v6 ? z->v6 : 1) * sizeof **p6);
+    return s->slots && s->bloom && s->hosts && s->pfx && *p4 && *p6;
+}
+
+/* An address or CIDR record as the prefix [start, end] of its family. */
+static void address_prefix(const brec *r, uint32_t rec, kz__pfx *p)
+{
+    int bits = r->family == 4 ? 32 : 128;
+    unsigned __int128 a = 0;
+    for (int k = 0; k < bits / 8; k++)
+        a = a << 8 | r->addr[k];
+    unsigned __int128 host = r->plen >= bits ? 0
+                             : r->plen == 0 && bits == 128
+                                 ? ~(unsigned __int128)0
+                                 : (((unsigned __int128)1 << (bits - r->plen)) - 1);
+    p->start = a & ~host;
+    p->end = p->start | host;
+    p->rec = rec;
+    p->plen = r->plen;
+    p->exact = r->type != KZ_IND_CIDR;
+}
+
+/* A domain's run head in the hash table; the fewest labels seen so far kept. */
+static void index_domain(kz_indset *s, const char *v, size_t n, uint32_t rec)
+{
+    insert(s, K_DOMAIN, hash_rev(K_DOMAIN, v, n, false), rec);
+    unsigned labels = 1;
+    for (size_t k = 0; k < n; k++)
+        labels += v[k] == '.';
+    if (labels < s->dom_min_labels)
+        s->dom_min_labels = (uint8_t)(labels > 255 ? 255 : labels);
+}
+
+/* A URL's run head (exact URLs only) and its host; prefix URLs are counted on their
+ * host, placed by place_url_prefixes. */
+static void index_url(kz_indset *s, const brec *r, const kz__rec *o, uint32_t rec)
+{
+    const char *v = s->pool + o->value_off;
+    if (!r->prefix)
+        insert(s, K_URL, hash_rev(K_URL, v, r->value_len, false), rec);
+    uint64_t h = hash_rev(K_URLHOST, v + r->host_off, r->host_len, false);
+    uint32_t hk = probe(s, K_URLHOST, h, v + r->host_off, r->host_len, false);
+    if (hk == KZ__NONE) {
+        hk = s->n_hosts++;
+        s->hosts[hk] = (url_host){o->value_off + r->host_off, r->host_len, 0, 0};
+        insert(s, K_URLHOST, h, hk | HOST_REF);
+    }
+    if (r->prefix)
+        s->hosts[hk].n++;
+}
+
+/* Phase 4: each run head into its index: addresses and CIDRs to p4/p6 (*n4, *n6
+ * counting them), string types to the hash table. */
+static void index_records(kz_indset *s, const kz_indset_builder *b, kz__pfx *p4, kz__pfx *p6, size_t *n4,
+                          size_t *n6)
+{
     for (size_t i = 0; i < b->n; i++) {
         const brec *r = &b->recs[i];
-        if (i && same_value(b, r, &b->recs[i - 1]))
+        if (!is_head(b, i))
             continue;
         const kz__rec *o = &s->recs[i];
-        if (r->family) {
-            kz__pfx *p = r->family == 4 ? &p4[i4++] : &p6[i6++];
-            int bits = r->family == 4 ? 32 : 128;
-            unsigned __int128 a = 0;
-            for (int k = 0; k < bits / 8; k++)
-                a = a << 8 | r->addr[k];
-            unsigned __int128 host = r->plen >= bits ? 0
-                                     : r->plen == 0 && bits == 128
-                                         ? ~(unsigned __int128)0
-                                         : (((unsigned __int128)1 << (bits - r->plen)) - 1);
-            p->start = a & ~host;
-            p->end = p->start | host;
-            p->rec = (uint32_t)i;
-            p->plen = r->plen;
-            p->exact = r->type != KZ_IND_CIDR;
-            continue;
-        }
         const char *v = s->pool + o->value_off;
-        switch ((kz_ind_type)r->type) {
-        case KZ_IND_DOMAIN: {
-            insert(s, K_DOMAIN, hash_rev(K_DOMAIN, v, r->value_len, false), (uint32_t)i);
-            unsigned labels = 1;
-            for (size_t k = 0; k < r->value_len; k++)
-                labels += v[k] == '.';
-            if (labels < s->dom_min_labels)
-                s->dom_min_labels = (uint8_t)(labels > 255 ? 255 : labels);
-            break;
-        }
-        case KZ_IND_EMAIL:
+        if (r->family)
+            address_prefix(r, (uint32_t)i, r->family == 4 ? &p4[(*n4)++] : &p6[(*n6)++]);
+        else if (r->type == KZ_IND_DOMAIN)
+            index_domain(s, v, r->value_len, (uint32_t)i);
+        else if (r->type == KZ_IND_EMAIL)
             insert(s, K_EMAIL, hash_rev(K_EMAIL, v, r->value_len, false), (uint32_t)i);
-            break;
-        case KZ_IND_MD5:
-        case KZ_IND_SHA1:
-        case KZ_IND_SHA256:
+        else if (r->type == KZ_IND_MD5 || r->type == KZ_IND_SHA1 || r->type == KZ_IND_SHA256)
             insert(s, K_HASH, hash_rev(K_HASH, v, r->value_len, false), (uint32_t)i);
-            break;
-        case KZ_IND_URL: {
-            if (!r->prefix)
-                insert(s, K_URL, hash_rev(K_URL, v, r->value_len, false), (uint32_t)i);
-            uint32_t hk = probe(s, K_URLHOST, hash_rev(K_URLHOST, v + r->host_off, r->host_len, false),
-                                v + r->host_off, r->host_len, false);
-            if (hk == KZ__NONE) {
-                hk = s->n_hosts++;
-                s->hosts[hk] = (url_host){o->value_off + r->host_off, r->host_len, 0, 0};
-                insert(s, K_URLHOST, hash_rev(K_URLHOST, v + r->host_off, r->host_len, false), hk | HOST_REF);
-            }
-            if (r->prefix)
-                s->hosts[hk].n++;  /* counted now, placed below */
-            break;
-        }
-        default:
-            break;
-        }
+        else if (r->type == KZ_IND_URL)
+            index_url(s, r, o, (uint32_t)i);
     }
-    /* Prefix URL indicators grouped by host: offsets from the counts, then placement. */
+}
+
+/* Phase 5: prefix URL indicators grouped by host: offsets from the counts, then
+ * placement. */
+static void place_url_prefixes(kz_indset *s, const kz_indset_builder *b)
+{
     uint32_t at = 0;
     for (uint32_t h = 0; h < s->n_hosts; h++) {
         s->hosts[h].first = at;
@@ -481,7 +511,7 @@ kz_rc kz_indset_compile(kz_indset_builder *b, kz_indset **out, kz_err *err)
     s->n_pfx = at;
     for (size_t i = 0; i < b->n; i++) {
         const brec *r = &b->recs[i];
-        if (r->type != KZ_IND_URL || !r->prefix || (i && same_value(b, r, &b->recs[i - 1])))
+        if (r->type != KZ_IND_URL || !r->prefix || !is_head(b, i))
             continue;
         const char *v = s->pool + s->recs[i].value_off;
         uint32_t hk = probe(s, K_URLHOST, hash_rev(K_URLHOST, v + r->host_off, r->host_len, false),
@@ -489,44 +519,64 @@ kz_rc kz_indset_compile(kz_indset_builder *b, kz_indset **out, kz_err *err)
         url_host *uh = &s->hosts[hk];
         s->pfx[uh->first + uh->n++] = (uint32_t)i;
     }
-    /* AS numbers: a sorted array (records are sorted by value text, not by number) */
+}
+
+/* Phase 6: AS numbers as a sorted array (records are sorted by value text, not by
+ * number). false when out of memory. */
+static bool index_asns(kz_indset *s, const kz_indset_builder *b)
+{
     size_t n_as = 0;
     for (size_t i = 0; i < b->n; i++)
-        n_as += b->recs[i].type == KZ_IND_ASN && (i == 0 || !same_value(b, &b->recs[i], &b->recs[i - 1]));
-    if (n_as) {
-        s->asn = kz_malloc(n_as * sizeof *s->asn);
-        s->asn_rec = kz_malloc(n_as * sizeof *s->asn_rec);
-        if (!s->asn || !s->asn_rec)
-            goto fail;
-        for (size_t i = 0; i < b->n; i++) {
-            const brec *r = &b->recs[i];
-            if (r->type != KZ_IND_ASN || (i && same_value(b, r, &b->recs[i - 1])))
-                continue;
-            uint32_t v = (uint32_t)strtoul(s->pool + s->recs[i].value_off + 2, NULL, 10);
-            size_t k = s->n_asn++;
-            while (k > 0 && s->asn[k - 1] > v) {  /* insertion: AS indicators are few */
-                s->asn[k] = s->asn[k - 1];
-                s->asn_rec[k] = s->asn_rec[k - 1];
-                k--;
-            }
-            s->asn[k] = v;
-            s->asn_rec[k] = (uint32_t)i;
+        n_as += b->recs[i].type == KZ_IND_ASN && is_head(b, i);
+    if (!n_as)
+        return true;
+    s->asn = kz_malloc(n_as * sizeof *s->asn);
+    s->asn_rec = kz_malloc(n_as * sizeof *s->asn_rec);
+    if (!s->asn || !s->asn_rec)
+        return false;
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->recs[i].type != KZ_IND_ASN || !is_head(b, i))
+            continue;
+        uint32_t v = (uint32_t)strtoul(s->pool + s->recs[i].value_off + 2, NULL, 10);
+        size_t k = s->n_asn++;
+        while (k > 0 && s->asn[k - 1] > v) {  /* insertion: AS indicators are few */
+            s->asn[k] = s->asn[k - 1];
+            s->asn_rec[k] = s->asn_rec[k - 1];
+            k--;
         }
+        s->asn[k] = v;
+        s->asn_rec[k] = (uint32_t)i;
     }
-    if (kz__prefix_build(&s->v4, p4, i4, false) != KZ_OK ||
-        kz__prefix_build(&s->v6, p6, i6, true) != KZ_OK)
-        goto fail;
+    return true;
+}
+
+kz_rc kz_indset_compile(kz_indset_builder *b, kz_indset **out, kz_err *err)
+{
+    kz_indset *s = kz_calloc(1, sizeof *s);
+    kz__pfx *p4 = NULL, *p6 = NULL;
+    index_sizes z = {0};
+    size_t n4 = 0, n6 = 0;
+    bool ok = false;
+    if (s) {
+        s->n = (uint32_t)b->n;
+        sort_records(b);
+        ok = copy_records(s, b, &z) && alloc_indexes(s, &z, &p4, &p6);
+    }
+    if (ok) {
+        index_records(s, b, p4, p6, &n4, &n6);
+        place_url_prefixes(s, b);
+        ok = index_asns(s, b) && kz__prefix_build(&s->v4, p4, n4, false) == KZ_OK &&
+             kz__prefix_build(&s->v6, p6, n6, true) == KZ_OK;
+    }
     kz_free(p4);
     kz_free(p6);
     kz_indset_builder_free(b);
+    if (!ok) {
+        kz_indset_free(s);
+        return kz_fail(err, KZ_ENOMEM, NULL, "cannot compile the indicator set: out of memory");
+    }
     *out = s;
     return KZ_OK;
-fail:
-    kz_free(p4);
-    kz_free(p6);
-    kz_indset_free(s);
-    kz_indset_builder_free(b);
-    return kz_fail(err, rc, NULL, "cannot compile the indicator set: out of memory");
 }
 
 void kz_indset_free(kz_indset *s)

@@ -192,6 +192,8 @@ static const struct { const char *format, *media, *ext; } export_media[] = {
     {"stix", "application/stix+json;version=2.1", "json"},
 };
 
+const char *const kz_export_params[] = {"format", NULL};
+
 kz_rc kz_reply_export(kz_req *r, kz_export_opts *o, const char *what)
 {
     const char *name = kz_req_query(r, "format");

@@ -4,11 +4,13 @@
 
 #include "codec/json_fields.h"
 #include "http/http_sharing.h"
+#include "http/resource.h"
 #include "model/taxonomy.h"
 #include "model/validate.h"
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static json_t *timeline_json(const kz_timeline_entry *items, size_t n)
@@ -16,17 +18,39 @@ static json_t *timeline_json(const kz_timeline_entry *items, size_t n)
     return kz_json_array_of(&kz_timeline_schema, items, n, sizeof *items);
 }
 
-kz_rc kz_h_incident_create(kz_req *r)
-{
-    json_t *body;
-    kz_incident o = {0};
-    kz_rc rc = kz_req_body_object(r, &body);
-    if (!rc)
-        rc = kz_json_decode(body, &kz_incident_schema, &o, KZ_DECODE_CREATE, &r->arena, NULL, &r->err);
-    if (!rc)
-        rc = kz_svc_incident_create(&r->call, &o);
-    return rc ? rc : kz_reply(r, 201, kz_json_encode(&kz_incident_schema, &o));
-}
+/* The filters shared by the list, the export and the statistics, in the order they are
+ * checked. */
+#define F(name, parse, field, check, e) {name, parse, offsetof(kz_incident_filter, field), check, e}
+static const kz_query_filter incident_filters[] = {
+    F("rsit_class", kz_query_text, rsit_class, kz_valid_rsit_class, NULL),
+    F("rsit_type", kz_query_text, rsit_type, kz_valid_rsit_type, NULL),
+    F("sector", kz_query_text, sector, kz_valid_nis2_sector, NULL),
+    F("state", kz_query_text, state, kz_valid_country, NULL),
+    F("impact", kz_query_text, impact, kz_valid_impact, NULL),
+    F("organization", kz_query_text, organization, kz_valid_uuid, NULL),
+    F("status", kz_query_enum, status, NULL, &kz_incident_status_enum),
+    F("tlp", kz_query_enum, tlp, NULL, &kz_tlp_enum),
+    F("q", kz_query_text, q, NULL, NULL),
+    F("since", kz_query_time, since, NULL, NULL),
+    F("until", kz_query_time, until, NULL, NULL),
+};
+#undef F
+static const kz_filter_desc incident_filter = {incident_filters, sizeof incident_filters / sizeof *incident_filters,
+                                               sizeof(kz_incident_filter)};
+
+static kz_rc create(kz_call *c, void *o) { return kz_svc_incident_create(c, o); }
+static kz_rc update(kz_call *c, const char *id, kz_apply_fn f, void *x, void *o) { return kz_svc_incident_update(c, id, f, x, o); }
+KZ_RESOURCE_LIST(list, kz_svc_incident_list, kz_incident_page)
+
+/* get has its own handler: an incident comes with its timeline */
+static const kz_resource incidents = {
+    &kz_incident_schema, sizeof(kz_incident), offsetof(kz_incident, id), KZ_FED_INCIDENT,
+    create, NULL, update, NULL, list, &incident_filter,
+};
+
+kz_rc kz_h_incident_create(kz_req *r) { return kz_h_resource_create(r, &incidents); }
+kz_rc kz_h_incident_update(kz_req *r) { return kz_h_resource_update(r, &incidents); }
+kz_rc kz_h_incident_list(kz_req *r) { return kz_h_resource_list(r, &incidents); }
 
 kz_rc kz_h_incident_get(kz_req *r)
 {
@@ -44,59 +68,10 @@ kz_rc kz_h_incident_get(kz_req *r)
     return kz_reply_origin(r, j, KZ_FED_INCIDENT, o.id);
 }
 
-kz_rc kz_h_incident_update(kz_req *r)
-{
-    json_t *body;
-    kz_incident o;
-    kz_rc rc = kz_req_body_object(r, &body);
-    kz_json_patch patch = {body, &kz_incident_schema, &r->arena};
-    if (!rc)
-        rc = kz_svc_incident_update(&r->call, r->params[0], kz_json_apply_patch, &patch, &o);
-    return rc ? rc : kz_reply(r, 200, kz_json_encode(&kz_incident_schema, &o));
-}
-
-/* The filters shared by the list and the statistics. */
-static kz_rc incident_filter(kz_req *r, kz_incident_filter *f)
-{
-    kz_rc rc = KZ_OK;
-    if (!rc) rc = kz_req_query_checked(r, "rsit_class", kz_valid_rsit_class, &f->rsit_class);
-    if (!rc) rc = kz_req_query_checked(r, "rsit_type", kz_valid_rsit_type, &f->rsit_type);
-    if (!rc) rc = kz_req_query_checked(r, "sector", kz_valid_nis2_sector, &f->sector);
-    if (!rc) rc = kz_req_query_checked(r, "state", kz_valid_country, &f->state);
-    if (!rc) rc = kz_req_query_checked(r, "impact", kz_valid_impact, &f->impact);
-    if (!rc) rc = kz_req_query_checked(r, "organization", kz_valid_uuid, &f->organization);
-    if (!rc) rc = kz_req_query_enum(r, "status", &kz_incident_status_enum, &f->status);
-    if (!rc) rc = kz_req_query_enum(r, "tlp", &kz_tlp_enum, &f->tlp);
-    if (!rc) rc = kz_req_query_checked(r, "q", NULL, &f->q);
-    if (!rc) rc = kz_req_query_time(r, "since", &f->since);
-    if (!rc) rc = kz_req_query_time(r, "until", &f->until);
-    return rc;
-}
-
-#define INCIDENT_FILTERS "rsit_class", "rsit_type", "sector", "state", "impact", "organization", \
-    "status", "tlp", "q", "since", "until"
-
-kz_rc kz_h_incident_list(kz_req *r)
-{
-    static const char *const allowed[] = {INCIDENT_FILTERS, "limit", "cursor", NULL};
-    kz_incident_filter f = {0};
-    kz_page pg;
-    kz_incident_page page;
-    kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc) rc = incident_filter(r, &f);
-    if (!rc) rc = kz_req_page(r, &pg);
-    if (!rc) rc = kz_svc_incident_list(&r->call, &f, &pg, &page);
-    if (rc)
-        return rc;
-    return kz_reply_page(r, &kz_incident_schema, page.items, page.n, sizeof *page.items, page.next);
-}
-
 kz_rc kz_h_incident_export(kz_req *r)
 {
-    static const char *const allowed[] = {INCIDENT_FILTERS, "format", NULL};
     kz_export_opts o = {.what = KZ_EXPORT_INCIDENTS};
-    kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc) rc = incident_filter(r, &o.incidents);
+    kz_rc rc = kz_req_filter(r, &incident_filter, kz_export_params, &o.incidents);
     return rc ? rc : kz_reply_export(r, &o, "incidents");
 }
 
@@ -136,14 +111,8 @@ static kz_rc count_incidents(kz_call *c, const void *f, int dim, kz_counts *out)
 
 kz_rc kz_h_incident_stats(kz_req *r)
 {
-    static const char *const allowed[] = {INCIDENT_FILTERS, NULL};
-    kz_incident_filter f = {0};
-    kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc)
-        rc = incident_filter(r, &f);
-    if (rc)
-        return rc;
-    return kz_reply_counts(r, kz_incident_dim_names, KZ_INCIDENT_DIMS, count_incidents, &f);
+    static const kz_stats_desc d = {&incident_filter, kz_incident_dim_names, KZ_INCIDENT_DIMS, count_incidents};
+    return kz_reply_stats(r, &d);
 }
 
 /* ---- taxonomies ------------------------------------------------------------------- */

@@ -3,10 +3,12 @@
 
 #include "codec/json_fields.h"
 #include "http/http_sharing.h"
+#include "http/resource.h"
 #include "model/validate.h"
 #include "service/sharing/indicators.h"
 #include "service/sharing/sightings.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,24 +33,28 @@ json_t *kz_json_array_of(const kz_schema *s, const void *items, size_t n, size_t
     return arr;
 }
 
-kz_rc kz_reply_counts(kz_req *r, const char *const *names, int n, kz_count_fn count, const void *filter)
+kz_rc kz_reply_stats(kz_req *r, const kz_stats_desc *d)
 {
+    void *filter = kz_arena_calloc(&r->arena, 1, d->filter->size);
+    if (!filter)
+        return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+    kz_rc rc = kz_req_filter(r, d->filter, NULL, filter);
+    if (rc)
+        return rc;
     json_t *by = json_object();
     int64_t total = 0;
-    for (int d = 0; by && d < n; d++) {
+    for (int i = 0; by && i < d->n; i++) {
         kz_counts counts;
-        kz_rc rc = count(&r->call, filter, d, &counts);
+        rc = d->count(&r->call, filter, i, &counts);
         if (rc) {
             json_decref(by);
             return rc;
         }
         total = counts.total;
-        json_object_set_new(by, names[d], kz_counts_json(&counts));
+        json_object_set_new(by, d->names[i], kz_counts_json(&counts));
     }
     return kz_reply(r, 200, by ? json_pack("{s:I, s:o}", "total", (json_int_t)total, "by", by) : NULL);
 }
-
-static json_t *indicator_json(const kz_indicator *o) { return kz_json_encode(&kz_indicator_schema, o); }
 
 /* "declassify": true lets a merge lower the label or widen the recipients of the
  * caller's own organization's indicator (service/sharing/sharing.h); not a stored
@@ -82,7 +88,7 @@ kz_rc kz_h_indicator_create(kz_req *r)
         rc = kz_svc_indicator_create(&r->call, &o, kz_indicator_given(given) | declassify, &result);
     if (rc)
         return rc;
-    json_t *j = indicator_json(&o);
+    json_t *j = kz_json_encode(&kz_indicator_schema, &o);
     if (j)
         json_object_set_new(j, "result", json_string(kz_enum_name(&kz_upsert_enum, (int)result)));
     return kz_reply(r, result == KZ_UPSERT_CREATED ? 201 : 200, j);
@@ -162,67 +168,54 @@ kz_rc kz_h_indicator_bulk(kz_req *r)
                                             (json_int_t)rep.unchanged, "items", out) : NULL);
 }
 
-kz_rc kz_h_indicator_get(kz_req *r)
-{
-    kz_indicator o;
-    kz_rc rc = kz_svc_indicator_get(&r->call, r->params[0], &o);
-    return rc ? rc : kz_reply_origin(r, indicator_json(&o), KZ_FED_INDICATOR, o.id);
-}
-
-kz_rc kz_h_indicator_update(kz_req *r)
-{
-    json_t *body;
-    kz_indicator o;
-    kz_rc rc = kz_req_body_object(r, &body);
-    kz_json_patch patch = {body, &kz_indicator_schema, &r->arena};
-    if (!rc)
-        rc = kz_svc_indicator_update(&r->call, r->params[0], kz_json_apply_patch, &patch, &o);
-    return rc ? rc : kz_reply(r, 200, indicator_json(&o));
-}
-
-#define INDICATOR_FILTERS "q", "type", "tlp", "source", "incident", "since", "until", "active"
-
-static kz_rc indicator_filter(kz_req *r, kz_indicator_filter *f)
+/* "active": true keeps the indicators valid now, false any. */
+static kz_rc query_active(kz_req *r, const kz_query_filter *q, void *slot)
 {
     const char *active = NULL;
-    kz_rc rc = KZ_OK;
-    if (!rc) rc = kz_req_query_checked(r, "q", NULL, &f->q);
-    if (!rc) rc = kz_req_query_enum(r, "type", &kz_ind_type_enum, &f->type);
-    if (!rc) rc = kz_req_query_enum(r, "tlp", &kz_tlp_enum, &f->tlp);
-    if (!rc) rc = kz_req_query_checked(r, "source", kz_valid_uuid, &f->source);
-    if (!rc) rc = kz_req_query_checked(r, "incident", kz_valid_uuid, &f->incident);
-    if (!rc) rc = kz_req_query_time(r, "since", &f->since);
-    if (!rc) rc = kz_req_query_time(r, "until", &f->until);
-    if (!rc) rc = kz_req_query_checked(r, "active", NULL, &active);
-    if (!rc && active) {
-        if (strcmp(active, "true") != 0 && strcmp(active, "false") != 0)
-            return kz_fail(&r->err, KZ_EINVAL, "active", "active must be true or false");
-        f->active_at = strcmp(active, "true") == 0 ? kz_now_ms() : 0;
-    }
-    return rc;
+    kz_rc rc = kz_req_query_checked(r, q->name, NULL, &active);
+    if (rc || !active)
+        return rc;
+    if (strcmp(active, "true") != 0 && strcmp(active, "false") != 0)
+        return kz_fail(&r->err, KZ_EINVAL, "active", "active must be true or false");
+    *(kz_time *)slot = strcmp(active, "true") == 0 ? kz_now_ms() : 0;
+    return KZ_OK;
 }
 
-kz_rc kz_h_indicator_list(kz_req *r)
-{
-    static const char *const allowed[] = {INDICATOR_FILTERS, "limit", "cursor", NULL};
-    kz_indicator_filter f = {0};
-    kz_page pg;
-    kz_indicator_page page;
-    kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc) rc = indicator_filter(r, &f);
-    if (!rc) rc = kz_req_page(r, &pg);
-    if (!rc) rc = kz_svc_indicator_list(&r->call, &f, &pg, &page);
-    if (rc)
-        return rc;
-    return kz_reply_page(r, &kz_indicator_schema, page.items, page.n, sizeof *page.items, page.next);
-}
+/* The filters shared by the list, the export and the statistics, in the order they are
+ * checked. */
+#define F(name, parse, field, check, e) {name, parse, offsetof(kz_indicator_filter, field), check, e}
+static const kz_query_filter indicator_filters[] = {
+    F("q", kz_query_text, q, NULL, NULL),
+    F("type", kz_query_enum, type, NULL, &kz_ind_type_enum),
+    F("tlp", kz_query_enum, tlp, NULL, &kz_tlp_enum),
+    F("source", kz_query_text, source, kz_valid_uuid, NULL),
+    F("incident", kz_query_text, incident, kz_valid_uuid, NULL),
+    F("since", kz_query_time, since, NULL, NULL),
+    F("until", kz_query_time, until, NULL, NULL),
+    F("active", query_active, active_at, NULL, NULL),
+};
+#undef F
+static const kz_filter_desc indicator_filter = {indicator_filters, sizeof indicator_filters / sizeof *indicator_filters,
+                                                sizeof(kz_indicator_filter)};
+
+static kz_rc get(kz_call *c, const char *id, void *o) { return kz_svc_indicator_get(c, id, o); }
+static kz_rc update(kz_call *c, const char *id, kz_apply_fn f, void *x, void *o) { return kz_svc_indicator_update(c, id, f, x, o); }
+KZ_RESOURCE_LIST(list, kz_svc_indicator_list, kz_indicator_page)
+
+/* create has its own handler: "declassify", and merging into a stored indicator */
+static const kz_resource indicators = {
+    &kz_indicator_schema, sizeof(kz_indicator), offsetof(kz_indicator, id), KZ_FED_INDICATOR,
+    NULL, get, update, NULL, list, &indicator_filter,
+};
+
+kz_rc kz_h_indicator_get(kz_req *r) { return kz_h_resource_get(r, &indicators); }
+kz_rc kz_h_indicator_update(kz_req *r) { return kz_h_resource_update(r, &indicators); }
+kz_rc kz_h_indicator_list(kz_req *r) { return kz_h_resource_list(r, &indicators); }
 
 kz_rc kz_h_indicator_export(kz_req *r)
 {
-    static const char *const allowed[] = {INDICATOR_FILTERS, "format", NULL};
     kz_export_opts o = {.what = KZ_EXPORT_INDICATORS};
-    kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc) rc = indicator_filter(r, &o.indicators);
+    kz_rc rc = kz_req_filter(r, &indicator_filter, kz_export_params, &o.indicators);
     return rc ? rc : kz_reply_export(r, &o, "indicators");
 }
 
@@ -233,14 +226,9 @@ static kz_rc count_indicators(kz_call *c, const void *f, int dim, kz_counts *out
 
 kz_rc kz_h_indicator_stats(kz_req *r)
 {
-    static const char *const allowed[] = {INDICATOR_FILTERS, NULL};
-    kz_indicator_filter f = {0};
-    kz_rc rc = kz_req_query_only(r, allowed);
-    if (!rc)
-        rc = indicator_filter(r, &f);
-    if (rc)
-        return rc;
-    return kz_reply_counts(r, kz_indicator_dim_names, KZ_INDICATOR_DIMS, count_indicators, &f);
+    static const kz_stats_desc d = {&indicator_filter, kz_indicator_dim_names, KZ_INDICATOR_DIMS,
+                                    count_indicators};
+    return kz_reply_stats(r, &d);
 }
 
 /* ---- sightings --------------------------------------------------------------------- */

@@ -14,12 +14,23 @@
  * counted under "unset". New reference, NULL on ENOMEM. */
 json_t *kz_counts_json(const kz_counts *c);
 
-/* Replies {"total": n, "by": {dim: counts, ...}} with one count(c, filter, d) per
- * dimension d of names[0..n). */
+/* The statistics of a resource: its filter, and what it is counted by, one
+ * count(c, filter, d, out) per dimension d of names[0..n). */
 struct kz_req;
 struct kz_call;
 typedef kz_rc (*kz_count_fn)(struct kz_call *c, const void *filter, int dim, kz_counts *out);
-kz_rc kz_reply_counts(struct kz_req *r, const char *const *names, int n, kz_count_fn count, const void *filter);
+typedef struct kz_stats_desc {
+    const struct kz_filter_desc *filter;
+    const char *const *names;
+    int n;
+    kz_count_fn count;
+} kz_stats_desc;
+/* Reads d's filter from the query (no other parameter allowed), then replies
+ * {"total": n, "by": {dim: counts, ...}}. */
+kz_rc kz_reply_stats(struct kz_req *r, const kz_stats_desc *d);
+
+/* The query parameters an export takes beside its filter: {"format", NULL}. */
+extern const char *const kz_export_params[];
 
 /* A JSON array of n structs of schema s laid out item_size bytes apart (for arrays
  * nested in a reply; whole pages go through kz_reply_page). New reference or NULL. */

@@ -212,25 +212,12 @@ kz_rc kz_store_document_each(kz_db *db, const kz_viewer *v, int (*fn)(void *ctx,
     if (!s)
         return KZ_ESTORE;
     kz__bind_viewer(s, 3, v);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        kz_arena row;  /* one row at a time: constant memory */
-        kz_arena_init(&row);
-        kz_document o = {0};
-        if (read_document(s, &o, &row) < 0) {
-            kz_arena_free(&row);
-            kz__done(s);
-            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-        }
-        int stop = fn(ctx, &o);
-        kz_arena_free(&row);
-        if (stop) {
-            kz__done(s);
-            return KZ_OK;
-        }
-    }
-    kz__done(s);
-    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+    kz_document o = {0};
+    kz__rows it = kz__rows_begin(db, s, err);
+    int stop = 0;
+    while (!stop && kz__rows_next(&it, read_document, &o))
+        stop = fn(ctx, &o);
+    return kz__rows_end(&it, KZ_OK);
 }
 
 kz_rc kz_store_document_file_put(kz_db *db, const char *sha256, const void *data, size_t size, kz_err *err)

@@ -64,6 +64,22 @@ kz_rc kz_store_peer_list(kz_db *db, kz_arena *a, kz_peer **items, size_t *n, kz_
     return rc;
 }
 
+/* Runs the statements sql[0..n) (up to the first NULL) in turn, each with ?1 = arg;
+ * stops at the first failure. */
+static kz_rc exec_each(kz_db *db, const char *const *sql, size_t n, const char *arg, kz_err *err)
+{
+    for (size_t i = 0; i < n && sql[i]; i++) {
+        sqlite3_stmt *s = kz__stmt(db, sql[i], err);
+        if (!s)
+            return KZ_ESTORE;
+        sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);
+        kz_rc rc = kz__exec_stmt(db, s, err);
+        if (rc)
+            return rc;
+    }
+    return KZ_OK;
+}
+
 /* Runs sql with ?1 = id and the other parameters bound by the caller; KZ_ENOTFOUND
  * naming "peer" when no row changed. */
 static kz_rc peer_change(kz_db *db, sqlite3_stmt *s, const char *id, kz_err *err)
@@ -91,15 +107,9 @@ kz_rc kz_store_peer_delete(kz_db *db, const char *id, kz_err *err)
         "DELETE FROM fed_nonces WHERE peer = ?1", "DELETE FROM fed_sent WHERE peer = ?1",
         "DELETE FROM peer_refused WHERE peer = ?1",
     };
-    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
-        sqlite3_stmt *s = kz__stmt(db, sql[i], err);
-        if (!s)
-            return KZ_ESTORE;
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-        kz_rc rc = kz__exec_stmt(db, s, err);
-        if (rc)
-            return rc;
-    }
+    kz_rc rc = exec_each(db, sql, sizeof sql / sizeof *sql, id, err);
+    if (rc)
+        return rc;
     sqlite3_stmt *s = kz__stmt(db, "DELETE FROM peers WHERE id = ?1", err);
     return s ? peer_change(db, s, id, err) : KZ_ESTORE;
 }
@@ -329,15 +339,9 @@ kz_rc kz_store_fed_purge(kz_db *db, int kind, const char *id, kz_err *err)
 {
     if (kind < 0 || kind >= KZ_FED_KINDS)
         return kz_fail(err, KZ_EINVAL, "kind", "unknown kind");
-    for (size_t i = 0; i < 6 && purge_sql[kind][i]; i++) {
-        sqlite3_stmt *s = kz__stmt(db, purge_sql[kind][i], err);
-        if (!s)
-            return KZ_ESTORE;
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-        kz_rc rc = kz__exec_stmt(db, s, err);
-        if (rc)
-            return rc;
-    }
+    kz_rc rc = exec_each(db, purge_sql[kind], sizeof purge_sql[kind] / sizeof *purge_sql[kind], id, err);
+    if (rc)
+        return rc;
     sqlite3_stmt *s = kz__stmt(db, "DELETE FROM fed_origin WHERE kind = ?1 AND object = ?2", err);
     if (!s)
         return KZ_ESTORE;
@@ -358,16 +362,7 @@ kz_rc kz_store_fed_requeue_for(kz_db *db, const char *org, kz_err *err)
         " AND (tlp IN ('clear', 'green') OR instr(char(10) || recipients || char(10), char(10) || ?1 || char(10)) > 0)"
         " ORDER BY n",
     };
-    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
-        sqlite3_stmt *s = kz__stmt(db, sql[i], err);
-        if (!s)
-            return KZ_ESTORE;
-        sqlite3_bind_text(s, 1, org, -1, SQLITE_TRANSIENT);
-        kz_rc rc = kz__exec_stmt(db, s, err);
-        if (rc)
-            return rc;
-    }
-    return KZ_OK;
+    return exec_each(db, sql, sizeof sql / sizeof *sql, org, err);
 }
 
 kz_rc kz_store_fed_exists(kz_db *db, int kind, const char *id, bool *exists, kz_err *err)

@@ -330,35 +330,20 @@ static const char *indicator_each_sql(unsigned mask, char *buf, size_t size)
                    " FROM indicators WHERE " INDICATOR_VISIBLE, mask, "ORDER BY n");
 }
 
-enum { EACH_ARENA_ROWS = 256 };
-
 kz_rc kz_store_indicator_each(kz_db *db, const kz_viewer *v, const kz_indicator_filter *f,
                               kz_indicator_fn fn, void *ctx, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt_variant(db, &indicator_each_key, indicator_mask(f), indicator_each_sql, err);
     if (!s)
         return KZ_ESTORE;
-    kz_arena binds, rows;
+    kz_arena binds;
     kz_arena_init(&binds);
-    kz_arena_init(&rows);
-    kz_rc out = indicator_bind(s, v, f, &binds, err);
-    int rc = SQLITE_DONE;
-    for (size_t i = 1; !out && (rc = sqlite3_step(s)) == SQLITE_ROW; i++) {
-        kz_indicator o;
-        if (read_indicator(s, &o, &rows)) {
-            out = kz_fail(err, KZ_ENOMEM, NULL, NULL);
-            break;
-        }
-        out = fn(&o, ctx);
-        if (i % EACH_ARENA_ROWS == 0) {  /* constant memory however many rows */
-            kz_arena_free(&rows);
-            kz_arena_init(&rows);
-        }
-    }
-    kz__done(s);
-    kz_arena_free(&rows);
+    kz_indicator o;
+    kz__rows it = kz__rows_begin(db, s, err);
+    kz_rc rc = indicator_bind(s, v, f, &binds, err);
+    while (!rc && kz__rows_next(&it, read_indicator, &o))
+        rc = fn(&o, ctx);
+    rc = kz__rows_end(&it, rc);
     kz_arena_free(&binds);
-    if (!out && rc != SQLITE_DONE)
-        out = kz__sqlerr(db, rc, err);
-    return out;
+    return rc;
 }

@@ -58,6 +58,42 @@ kz_rc kz__page_run(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_si
     return kz__page_run_if(db, s, pg, item_size, read, NULL, NULL, a, items, n, next, err);
 }
 
+kz__rows kz__rows_begin(kz_db *db, sqlite3_stmt *s, kz_err *err)
+{
+    kz__rows it = {db, s, err, {0}, 0, KZ_OK};
+    kz_arena_init(&it.a);
+    return it;
+}
+
+bool kz__rows_next(kz__rows *it, kz__row_reader read, void *item)
+{
+    if (it->rc)
+        return false;
+    if (it->n && it->n % KZ__ROWS_ARENA_ROWS == 0) {
+        kz_arena_free(&it->a);
+        kz_arena_init(&it->a);
+    }
+    int rc = sqlite3_step(it->s);
+    if (rc != SQLITE_ROW) {
+        if (rc != SQLITE_DONE)
+            it->rc = kz__sqlerr(it->db, rc, it->err);
+        return false;
+    }
+    if (read(it->s, item, &it->a) < 0) {
+        it->rc = kz_fail(it->err, KZ_ENOMEM, NULL, NULL);
+        return false;
+    }
+    it->n++;
+    return true;
+}
+
+kz_rc kz__rows_end(kz__rows *it, kz_rc rc)
+{
+    kz__done(it->s);
+    kz_arena_free(&it->a);
+    return rc ? rc : it->rc;
+}
+
 kz_rc kz__collect_text(kz_db *db, sqlite3_stmt *s, size_t max, kz_arena *a, kz_strlist *out,
                        kz_err *err)
 {

@@ -27,6 +27,30 @@ kz_rc kz__page_run_if(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item
                       kz__row_reader read, kz__row_keep keep, void *keep_ctx, kz_arena *a,
                       void **items, size_t *n, char next[KZ_CURSOR_TEXT], kz_err *err);
 
+/* A walk over every row of a bound statement in constant memory however many rows:
+ * the rows' strings live in an arena renewed every KZ__ROWS_ARENA_ROWS rows, so the
+ * caller copies what it keeps longer. Used as
+ *     kz__rows it = kz__rows_begin(db, s, err);
+ *     while (!rc && kz__rows_next(&it, read, &item)) rc = use(&item);
+ *     return kz__rows_end(&it, rc);
+ */
+enum { KZ__ROWS_ARENA_ROWS = 256 };
+typedef struct kz__rows {
+    kz_db *db;
+    sqlite3_stmt *s;
+    kz_err *err;
+    kz_arena a;
+    size_t n;     /* rows read */
+    kz_rc rc;     /* why the walk stopped early: KZ_ENOMEM or the step's error */
+} kz__rows;
+kz__rows kz__rows_begin(kz_db *db, sqlite3_stmt *s, kz_err *err);
+/* Steps to the next row and reads it into item with read (the previous row's strings
+ * may be gone). false at the end, or when the step or the read failed. */
+bool kz__rows_next(kz__rows *it, kz__row_reader read, void *item);
+/* Resets the statement and frees the rows: returns rc when it is an error, else the
+ * walk's own (KZ_OK after the last row). */
+kz_rc kz__rows_end(kz__rows *it, kz_rc rc);
+
 /* Steps a bound statement and collects column 0 of each row as text (arena), at most
  * max rows. Resets s. */
 kz_rc kz__collect_text(kz_db *db, sqlite3_stmt *s, size_t max, kz_arena *a, kz_strlist *out,

@@ -171,25 +171,10 @@ kz_rc kz_store_sighting_each(kz_db *db, const kz_viewer *v, kz_sighting_fn fn, v
     if (!s)
         return KZ_ESTORE;
     kz__bind_viewer(s, 1, v);
-    kz_arena rows;
-    kz_arena_init(&rows);
-    kz_rc out = KZ_OK;
-    int rc = SQLITE_DONE;
-    for (size_t i = 1; !out && (rc = sqlite3_step(s)) == SQLITE_ROW; i++) {
-        kz_sighting o;
-        if (read_sighting(s, &o, &rows)) {
-            out = kz_fail(err, KZ_ENOMEM, NULL, NULL);
-            break;
-        }
-        out = fn(&o, ctx);
-        if (i % 256 == 0) {  /* constant memory however many rows */
-            kz_arena_free(&rows);
-            kz_arena_init(&rows);
-        }
-    }
-    kz__done(s);
-    kz_arena_free(&rows);
-    if (!out && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        out = kz__sqlerr(db, rc, err);
-    return out;
+    kz_sighting o;
+    kz__rows it = kz__rows_begin(db, s, err);
+    kz_rc rc = KZ_OK;
+    while (!rc && kz__rows_next(&it, read_sighting, &o))
+        rc = fn(&o, ctx);
+    return kz__rows_end(&it, rc);
 }

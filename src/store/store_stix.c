@@ -1,6 +1,7 @@
 /* Kept STIX objects, the map of imported STIX ids, TAXII status resources and the
  * collection query of TAXII (store/stix.h). */
 #include "store/stix.h"
+#include "store/store_page.h"
 
 #include "model/enums.h"
 #include "store/store_internal.h"
@@ -36,32 +37,20 @@ kz_rc kz_store_stix_put(kz_db *db, const kz_stix_object *o, bool *added, kz_err 
     return rc;
 }
 
-enum { EACH_ARENA_ROWS = 256 };
+static int read_kept(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    return kz__read_fields(s, 0, &kz_stix_object_schema, item, a) < 0 ? -1 : 0;
+}
 
 /* Steps s (bound by the caller) and calls fn for each row, in constant memory. */
 static kz_rc each_row(kz_db *db, sqlite3_stmt *s, kz_stix_kept_fn fn, void *ctx, kz_err *err)
 {
-    kz_arena rows;
-    kz_arena_init(&rows);
-    kz_rc out = KZ_OK;
-    int rc = SQLITE_DONE;
-    for (size_t i = 1; !out && (rc = sqlite3_step(s)) == SQLITE_ROW; i++) {
-        kz_stix_object o;
-        if (kz__read_fields(s, 0, &kz_stix_object_schema, &o, &rows) < 0) {
-            out = kz_fail(err, KZ_ENOMEM, NULL, NULL);
-            break;
-        }
-        out = fn(&o, ctx);
-        if (i % EACH_ARENA_ROWS == 0) {
-            kz_arena_free(&rows);
-            kz_arena_init(&rows);
-        }
-    }
-    kz__done(s);
-    kz_arena_free(&rows);
-    if (!out && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        out = kz__sqlerr(db, rc, err);
-    return out;
+    kz_stix_object o;
+    kz__rows it = kz__rows_begin(db, s, err);
+    kz_rc rc = KZ_OK;
+    while (!rc && kz__rows_next(&it, read_kept, &o))
+        rc = fn(&o, ctx);
+    return kz__rows_end(&it, rc);
 }
 
 /* A sighting's text only with its indicator visible to the viewer (?1), as sightings. */

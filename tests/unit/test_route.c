@@ -1,7 +1,6 @@
 /* Unit tests of kizuna route's parts: event lines (CSV maps, JSON paths, the origin
- * rules), the tally (distinct addresses across set growth, the kept-aside addresses,
- * groups and their order, time windows, per-state lists) and the drafts for the
- * responsible states on a real node. */
+ * rules) and the drafts for the responsible states on a real node. The tally itself is
+ * tested in test_tally.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,60 +117,6 @@ static kz_geo_hit hit(uint32_t asn, const char *cc, const char *org)
     return h;
 }
 
-static void tally_counts_events_and_distinct_addresses(void **state)
-{
-    (void)state;
-    kz_route *r = kz_route_new(true);
-    enum { N = 150000 };  /* past the first growth of the address set */
-    kz_ip *ips = calloc(N, sizeof *ips);
-    kz_geo_hit *hits = calloc(N, sizeof *hits);
-    kz_time *times = calloc(N, sizeof *times);
-    for (size_t i = 0; i < N; i++) {
-        ips[i].family = 4;
-        ips[i].v4 = (uint32_t)(i % 50000) * 7919u;  /* 50,000 distinct, each 3 times */
-        /* an address always routes the same way (the invariant the tally relies on) */
-        hits[i] = i % 50000 % 3 == 0 ? hit(13335, "AU", "Cloudflare") : hit(2500, "JP", "WIDE");
-        times[i] = 1000 + (kz_time)i;
-    }
-    /* the addresses that cannot be stored in a slot */
-    ips[0].v4 = ips[50000].v4 = ips[100000].v4 = UINT32_MAX;
-    ips[1].family = ips[50001].family = ips[100001].family = 6;
-    memset(ips[1].v6, 0, 16);
-    memset(ips[50001].v6, 0, 16);
-    memset(ips[100001].v6, 0, 16);
-    assert_int_equal(kz_route_add(r, ips, hits, times, N), KZ_OK);
-    assert_int_equal(kz_route_add(r, ips, hits, NULL, 2), KZ_OK);  /* seen again */
-    kz_route_add_unresolved(r);
-    kz_arena a;
-    kz_arena_init(&a);
-    kz_route_summary s;
-    assert_int_equal(kz_route_summarize(r, &a, &s), KZ_OK);
-    assert_int_equal(s.events, N + 2);
-    assert_int_equal(s.unresolved, 1);
-    assert_int_equal(s.ncountries, 2);
-    assert_string_equal(s.countries[0].cc, "JP");  /* most events first */
-    assert_string_equal(s.countries[0].name, "Japan");
-    assert_int_equal(s.countries[0].events + s.countries[1].events, N + 2);
-    /* 50,000 distinct: 49,998 ordinary IPv4, 255.255.255.255 and :: */
-    assert_int_equal(s.addresses, 50000);
-    assert_true(s.countries[1].first == 1000 && s.countries[0].last == 1000 + N - 1);
-    kz_route_addr *v;
-    size_t n;
-    assert_int_equal(kz_route_addresses(r, "AU", &a, &v, &n), KZ_OK);
-    uint64_t sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += v[i].events;
-    assert_int_equal(sum, s.countries[1].events);
-    assert_int_equal(n, s.countries[1].addresses);
-    for (size_t i = 1; i < n; i++)
-        assert_true(v[i - 1].events >= v[i].events);
-    kz_arena_free(&a);
-    kz_route_free(r);
-    free(ips);
-    free(hits);
-    free(times);
-}
-
 static void notify_writes_drafts_for_each_state(void **state)
 {
     (void)state;
@@ -180,15 +125,15 @@ static void notify_writes_drafts_for_each_state(void **state)
     kz_fixture_contact(f, au->id, "AU duty", KZ_CONTACT_CSIRT);
     kz_org *us = kz_fixture_org(f, "US team", "US");
     kz_fixture_contact(f, us->id, "US duty", KZ_CONTACT_TECHNICAL);
-    kz_route *r = kz_route_new(true);
+    kz_tally *r = kz_tally_new(true);
     kz_ip ips[5] = {{4, 0x01010101, {0}}, {4, 0x01010101, {0}}, {4, 0x08080808, {0}}, {4, 0x85000001, {0}},
                     {4, 0xC1000001, {0}}};
     kz_geo_hit hits[5] = {hit(13335, "AU", "Cloudflare, \"Inc.\""), hit(13335, "AU", "Cloudflare, \"Inc.\""),
                           hit(15169, "US", "Google"), hit(2500, "JP", "WIDE"), hit(3333, "NL", "RIPE")};
     kz_time times[5] = {1000, 2000, 3000, 4000, 5000};
-    assert_int_equal(kz_route_add(r, ips, hits, times, 5), KZ_OK);
-    kz_route_summary s;
-    assert_int_equal(kz_route_summarize(r, &f->arena, &s), KZ_OK);
+    assert_int_equal(kz_tally_add(r, ips, hits, times, 5), KZ_OK);
+    kz_tally_summary s;
+    assert_int_equal(kz_tally_summarize(r, &f->arena, &s), KZ_OK);
     char *acts[] = {"stop"};
     kz_route_notify o = {KZ_TLP_AMBER, KZ_URG_NORMAL, "scanning", {acts, 1}, "events.csv", "data: CC BY 4.0", 1};
     kz_route_notice *v;
@@ -224,7 +169,7 @@ static void notify_writes_drafts_for_each_state(void **state)
     anon.who.key_id = NULL;
     anon.who.role = -1;
     assert_int_equal(kz_svc_route_notify(&anon, r, &s, &o, &v, &n), KZ_EUNAUTH);
-    kz_route_free(r);
+    kz_tally_free(r);
     kz_fixture_free(f);
 }
 
@@ -233,7 +178,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(events_route_by_the_documented_field),
         cmocka_unit_test(csv_header_is_recognized_and_maps_checked),
-        cmocka_unit_test(tally_counts_events_and_distinct_addresses),
         cmocka_unit_test(notify_writes_drafts_for_each_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* Unit tests of store/: migrations and version refusal, CRUD and filtered, paginated
- * lists of the directory, free-text search, cursors. */
+ * lists of the directory, free-text search, cursors, the row walk of the _each calls. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 #include "helpers.h"
 #include "store/directory.h"
 #include "store/store_internal.h"
+#include "store/store_page.h"
 
 #include <sqlite3.h>
 
@@ -158,6 +159,89 @@ static void connections_sync_every_commit_unless_asked(void **state)
     kz_fixture_free(f);
 }
 
+/* ---- kz__rows: every row once, in order, in constant memory ---------------------- */
+
+typedef struct numbered {
+    int64_t n;
+    char *text;
+} numbered;
+
+static int read_numbered(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    numbered *o = item;
+    o->n = sqlite3_column_int64(s, 0);
+    o->text = kz_arena_strdup(a, (const char *)sqlite3_column_text(s, 1));
+    return o->text ? 0 : -1;
+}
+
+static int fail_read(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    (void)s, (void)item, (void)a;
+    return -1;
+}
+
+enum { WALK_ROWS = 3 * KZ__ROWS_ARENA_ROWS + 17 };
+
+static sqlite3_stmt *numbers(kz_fixture *f)
+{
+    sqlite3_stmt *s = kz__stmt(f->call.db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c"
+                                            " WHERE x < ?1) SELECT x, 'row ' || x FROM c", &f->err);
+    assert_non_null(s);
+    sqlite3_bind_int(s, 1, WALK_ROWS);
+    return s;
+}
+
+static void rows_walk_every_row_in_bounded_memory(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz__rows it = kz__rows_begin(f->call.db, numbers(f), &f->err);
+    numbered o;
+    int64_t seen = 0;
+    size_t most = 0;
+    char want[32];
+    while (kz__rows_next(&it, read_numbered, &o)) {
+        seen++;
+        assert_int_equal(o.n, seen);
+        snprintf(want, sizeof want, "row %lld", (long long)seen);
+        assert_string_equal(o.text, want);
+        if (it.a.total > most)
+            most = it.a.total;
+    }
+    assert_int_equal(kz__rows_end(&it, KZ_OK), KZ_OK);
+    assert_int_equal(seen, WALK_ROWS);
+    /* the arena never holds more than one round of rows: "row NNN" and its NUL, aligned */
+    assert_true(most <= KZ__ROWS_ARENA_ROWS * 16);
+    assert_true(most > 0);
+    kz_fixture_free(f);
+}
+
+static void rows_walk_stops_on_the_first_failure(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    numbered o;
+    /* the caller stops it: its code comes back, the statement is reset for the next use */
+    kz__rows it = kz__rows_begin(f->call.db, numbers(f), &f->err);
+    kz_rc rc = KZ_OK;
+    int64_t seen = 0;
+    while (!rc && kz__rows_next(&it, read_numbered, &o))
+        rc = ++seen == 300 ? KZ_ECONFLICT : KZ_OK;
+    assert_int_equal(kz__rows_end(&it, rc), KZ_ECONFLICT);
+    assert_int_equal(seen, 300);
+    /* a row that cannot be read */
+    it = kz__rows_begin(f->call.db, numbers(f), &f->err);
+    assert_false(kz__rows_next(&it, fail_read, &o));
+    assert_int_equal(kz__rows_end(&it, KZ_OK), KZ_ENOMEM);
+    /* a step that fails (integer overflow in SQL) */
+    sqlite3_stmt *s = kz__stmt(f->call.db, "SELECT abs(-9223372036854775807 - 1), 'x'", &f->err);
+    assert_non_null(s);
+    it = kz__rows_begin(f->call.db, s, &f->err);
+    assert_false(kz__rows_next(&it, read_numbered, &o));
+    assert_int_not_equal(kz__rows_end(&it, KZ_OK), KZ_OK);
+    kz_fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +251,8 @@ int main(void)
         cmocka_unit_test(organization_state_change_moves_its_contacts),
         cmocka_unit_test(cursor_round_trips),
         cmocka_unit_test(connections_sync_every_commit_unless_asked),
+        cmocka_unit_test(rows_walk_every_row_in_bounded_memory),
+        cmocka_unit_test(rows_walk_stops_on_the_first_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
  * wait in the sender's outbox for a person to review and send. */
 #include "service/routing/route.h"
 
+#include "codec/ip.h"
 #include "model/states.h"
 #include "service/requests/requests.h"
 #include "service/core/notify.h"
@@ -13,9 +14,48 @@
 #include "util/buf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { SOURCES_MAX = 10000 };  /* the request's sources field holds at most this many */
+
+/* One distinct address of a state, as text, with its events. */
+typedef struct state_addr {
+    const char *text;
+    uint32_t asn;
+    const char *org;
+    uint64_t events;
+} state_addr;
+
+static int by_addr_events(const void *a, const void *b)
+{
+    const state_addr *x = a, *y = b;
+    if (x->events != y->events)
+        return x->events > y->events ? -1 : 1;
+    return strcmp(x->text, y->text);
+}
+
+/* The distinct addresses of t routed to country cc, most events first, in c's arena. */
+static kz_rc state_addresses(kz_call *c, kz_tally *t, const char *cc, state_addr **items, size_t *n)
+{
+    kz_tally_addr *v;
+    kz_rc rc = kz_tally_addresses(t, cc, c->arena, &v, n);
+    state_addr *out = rc ? NULL : kz_arena_calloc(c->arena, *n + 1, sizeof *out);
+    if (!rc && !out)
+        rc = KZ_ENOMEM;
+    for (size_t i = 0; !rc && i < *n; i++) {
+        char text[64];
+        out[i] = (state_addr){kz_arena_strdup(c->arena, kz_ip_format(&v[i].ip, text, sizeof text)), v[i].asn,
+                              v[i].org, v[i].events};
+        if (!out[i].text)
+            rc = KZ_ENOMEM;
+    }
+    if (rc)
+        return rc;
+    qsort(out, *n, sizeof *out, by_addr_events);
+    *items = out;
+    return KZ_OK;
+}
 
 /* The state's CSIRT contact, else its technical one. NULL (no error) when it has none. */
 static kz_rc find_contact(kz_call *c, const char *cc, kz_contact **out)
@@ -49,7 +89,7 @@ static void csv_field(kz_buf *b, const char *s)
 
 /* The attachment: address,asn,as_org,events for every address, most events first, cut
  * at max bytes. *rows receives how many addresses it holds. */
-static kz_rc attachment(kz_call *c, const kz_route_addr *v, size_t n, size_t max, kz_buf *b, size_t *rows)
+static kz_rc attachment(kz_call *c, const state_addr *v, size_t n, size_t max, kz_buf *b, size_t *rows)
 {
     kz_buf_init(b, max);
     kz_rc rc = kz_buf_puts(b, "address,asn,as_org,events\n");
@@ -87,12 +127,12 @@ static const char *when(kz_call *c, kz_time t)
 }
 
 /* The request for one state. */
-static kz_rc notify_state(kz_call *c, kz_route *r, const kz_route_country *k,
+static kz_rc notify_state(kz_call *c, kz_tally *t, const kz_tally_country *k,
                           const kz_route_notify *o, const kz_contact *to, kz_route_notice *out)
 {
-    kz_route_addr *addrs;
+    state_addr *addrs;
     size_t naddrs;
-    kz_rc rc = kz_route_addresses(r, k->cc, c->arena, &addrs, &naddrs);
+    kz_rc rc = state_addresses(c, t, k->cc, &addrs, &naddrs);
     if (rc)
         return kz_fail(c->err, rc, NULL, "out of memory");
 
@@ -180,7 +220,7 @@ static kz_rc notify_state(kz_call *c, kz_route *r, const kz_route_country *k,
     return rc;
 }
 
-kz_rc kz_svc_route_notify(kz_call *c, kz_route *r, const kz_route_summary *s, const kz_route_notify *o,
+kz_rc kz_svc_route_notify(kz_call *c, kz_tally *t, const kz_tally_summary *s, const kz_route_notify *o,
                           kz_route_notice **out, size_t *n)
 {
     *out = NULL;
@@ -200,7 +240,7 @@ kz_rc kz_svc_route_notify(kz_call *c, kz_route *r, const kz_route_summary *s, co
     if (!to)
         return kz_fail(c->err, KZ_ENOMEM, NULL, "out of memory");
     for (size_t i = 0; i < s->ncountries && !rc; i++) {
-        const kz_route_country *k = &s->countries[i];
+        const kz_tally_country *k = &s->countries[i];
         kz_route_notice *x = &v[*n];
         if (!k->cc[0] || k->events < o->min_events)
             continue;
@@ -224,12 +264,12 @@ kz_rc kz_svc_route_notify(kz_call *c, kz_route *r, const kz_route_summary *s, co
         x->organization = to[i]->organization;
     }
     for (size_t i = 0, j = 0; !rc && i < s->ncountries; i++) {
-        const kz_route_country *k = &s->countries[i];
+        const kz_tally_country *k = &s->countries[i];
         if (!k->cc[0] || k->events < o->min_events)
             continue;
         kz_route_notice *x = &v[j++];
         if (!x->skipped)
-            rc = notify_state(c, r, k, o, to[i], x);
+            rc = notify_state(c, t, k, o, to[i], x);
     }
     *out = v;
     return rc;
