@@ -75,7 +75,7 @@ const kz_endpoint kz_endpoints[] = {
     {"GET", "/feeds/statements.json", kz_h_feed_statements_json, 0, "published statements as JSON Feed 1.1"},
     {"GET", "/feeds/statements.atom", kz_h_feed_statements_atom, 0, "published statements as Atom"},
     {"GET", V1 "/norms", kz_h_norm_list, 0, "the eleven norms of A/70/174 para. 13 with short titles (en, ja) and the 2021 guidance"},
-    {"GET", V1 "/norms/{letter}", kz_h_norm_get, 0, "one norm with the requests and documents that link to it, counted per state and year"},
+    {"GET", V1 "/norms/{letter}", kz_h_norm_get, 0, "one norm with the requests, incidents and documents that link to it, counted per state and year"},
     {"POST", V1 "/documents", kz_h_document_create, J | B, "add a document to the policy library, with an optional stored copy (analyst, admin)"},
     {"GET", V1 "/documents", kz_h_document_list, 0, "latest versions the caller may see: q (EN and JA full text), state, type, status, topic, norm, tlp"},
     {"GET", V1 "/documents/compare", kz_h_document_compare, 0, "states side by side by topic or norm: states, topic|norm, format=json|csv"},
