@@ -87,6 +87,7 @@ const kz_endpoint kz_endpoints[] = {
     {"GET", V1 "/surveys", kz_h_survey_list, 0, "the caller's organization's surveys, latest versions"},
     {"GET", V1 "/surveys/{id}", kz_h_survey_get, 0, "a survey of the caller's organization, its latest version or version=N"},
     {"PATCH", V1 "/surveys/{id}", kz_h_survey_update, J, "save answers as the next version; drafts are kept (analyst, admin)"},
+    {"GET", V1 "/surveys/{id}/versions", kz_h_survey_versions, 0, "every version of a survey, oldest first: the drafts kept (limit, cursor)"},
     {"GET", V1 "/surveys/{id}/print", kz_h_survey_print, 0, "the survey as a printable HTML page: version=N"},
     {"POST", V1 "/surveys/{id}/publish", kz_h_survey_publish, 0, "publish the latest version as a TLP:CLEAR library document (analyst, admin)"},
 

@@ -404,6 +404,17 @@ kz_rc kz_h_survey_list(kz_req *r)
     return rc ? rc : kz_reply_page(r, &kz_survey_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 
+kz_rc kz_h_survey_versions(kz_req *r)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    kz_page pg;
+    kz_survey_page page;
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = kz_req_page(r, &pg);
+    if (!rc) rc = kz_svc_survey_versions(&r->call, r->params[0], &pg, &page);
+    return rc ? rc : kz_reply_page(r, &kz_survey_schema, page.items, page.n, sizeof *page.items, page.next);
+}
+
 kz_rc kz_h_survey_print(kz_req *r)
 {
     int64_t version;
