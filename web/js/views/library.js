@@ -147,7 +147,7 @@ export class Library extends Loaded {
     render({ query: q }, { data, error }) {
         return html`
             <${Heading} text=${t("library.title")} />
-            <p><a href="/library/compare">${t("library.compare")}</a></p>
+            <p><a href="/library/compare">${t("library.compare")}</a> · <a href="/surveys">${t("survey.list_title")}</a></p>
             <form class="filters" role="search" onSubmit=${this.filter} aria-label=${t("list.filters")}>
                 <${Field} name="q" type="search" label=${t("list.search")} value=${q.get("q")} hint=${t("library.q_hint")} />
                 <${Field} name="state" label=${t("document.state")} value=${q.get("state")} hint=${t("form.state_hint")} />
