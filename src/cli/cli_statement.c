@@ -41,6 +41,7 @@ static void print_report(const kz_statement_report *rep)
         print_check(&rep->checks[i]);
     if (rep->withdrawn)
         printf("  withdrawal notice: %s\n", rep->withdraw_valid ? "signed, valid" : "BAD signature");
+    printf("  summary (status, dates, issuers) and lists: %s\n", rep->sealed ? "sealed by the node, valid" : "NOT sealed validly");
     if (rep->key_given)
         printf("checked against the key(s) given (first fingerprint %s)\n", rep->key_fingerprint);
     else
@@ -70,7 +71,7 @@ static int run_verify(const kz_args *a)
         if (rc == KZ_ECORRUPT)
             printf("statement TAMPERED: %s\n", rep.problem);
         else
-            printf("statement intact: every version matches its hash and every signature verifies\n");
+            printf("statement intact: every version matches its hash, every signature and the seal verify\n");
         status = rc ? 1 : 0;
     } else {
         status = kz_cli_file_error(a, path, &err);

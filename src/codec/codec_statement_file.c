@@ -175,6 +175,32 @@ static json_t *issuers_json(const kz_statement_export *x)
     return a;
 }
 
+/* What the seal signs: the file without its seal, canonical. libc memory (kz_free_libc),
+ * NULL on ENOMEM. */
+static char *seal_text(const json_t *doc)
+{
+    json_t *copy = json_copy((json_t *)doc);
+    if (copy)
+        json_object_del(copy, "seal");
+    char *text = copy ? json_dumps(copy, CANON_FLAGS) : NULL;
+    json_decref(copy);
+    return text;
+}
+
+static int seal(json_t *doc, const unsigned char *sk)
+{
+    char *text = seal_text(doc);
+    if (!text)
+        return -1;
+    unsigned char sig[KZ_SIGNATURE_BYTES];
+    char hex[2 * KZ_SIGNATURE_BYTES + 1];
+    kz_sign(sk, text, strlen(text), sig);
+    kz_free_libc(text);
+    kz_hex_encode(sig, sizeof sig, hex);
+    return json_object_set_new(doc, "seal", json_pack("{s:s, s:s}", "signature", hex, "covers",
+                                                      "this file without its seal, as JSON with sorted keys and no spaces"));
+}
+
 char *kz_statement_export_text(const kz_statement_export *x, kz_arena *a)
 {
     char when[32];
@@ -182,6 +208,10 @@ char *kz_statement_export_text(const kz_statement_export *x, kz_arena *a)
                             "exported", kz_time_format(x->exported, when, sizeof when), "node", "public_key",
                             x->public_key_hex, "fingerprint", x->fingerprint, "statement", statement_json(x->st),
                             "issuers", issuers_json(x), "versions", versions_json(x), "signatures", sigs_json(x));
+    if (doc && seal(doc, x->secret_key)) {
+        json_decref(doc);
+        doc = NULL;
+    }
     char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     char *out = text ? kz_arena_strdup(a, text) : NULL;
     kz_free_libc(text);
@@ -328,6 +358,20 @@ static const char *check_summary(const json_t *doc, const keys *k, kz_arena *a, 
     return rep->withdraw_valid ? NULL : "the withdrawal notice's signature does not verify";
 }
 
+/* The seal against the trusted keys: the summary and the lists as the node wrote them. */
+static const char *check_seal(const json_t *doc, const keys *k, kz_statement_report *rep)
+{
+    const char *sig = str_of(json_object_get(doc, "seal"), "signature");
+    if (!sig)
+        return "the file has no seal: its summary (status, dates, issuers) is not signed";
+    char *text = seal_text(doc);
+    rep->sealed = text && verified(k, text, sig);
+    kz_free_libc(text);
+    return rep->sealed ? NULL
+                       : "its seal does not verify with the trusted key: the summary (status, dates, issuers) "
+                         "or a list of the file was changed, or another node signed it";
+}
+
 kz_rc kz_statement_verify(const char *text, size_t n, const char *const *keys_hex, size_t n_keys, kz_arena *a,
                           kz_statement_report *rep, kz_err *err)
 {
@@ -361,7 +405,8 @@ kz_rc kz_statement_verify(const char *text, size_t n, const char *const *keys_he
     if (!rc) {
         rep->problem = check_versions(vs, a);
         const char *summary = check_summary(doc, &k, a, rep);
-        rep->problem = rep->problem ? rep->problem : summary;
+        const char *sealed = check_seal(doc, &k, rep);
+        rep->problem = rep->problem ? rep->problem : summary ? summary : sealed;
         for (size_t i = 0; i < json_array_size(sigs); i++) {
             kz_statement_check *ck = &rep->checks[rep->n_checks++];
             check_sig(json_array_get(sigs, i), doc, &k, a, ck);

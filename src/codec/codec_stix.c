@@ -290,7 +290,7 @@ static kz_rc incident(dec *d, kz_stix_obj *o)
     json_t *in = json_object();
     if (!in)
         return kz_fail(d->err, KZ_ENOMEM, NULL, NULL);
-    static const char *const copied[] = {"rsit_class", "rsit_type", "sector", "states", "impact", "status", "occurred"};
+    static const char *const copied[] = {"rsit_class", "rsit_type", "sector", "states", "impact", "status", "occurred", "norms"};
     for (size_t i = 0; cls && i < sizeof copied / sizeof *copied; i++) {
         json_t *v = json_object_get(cls, copied[i]);
         if (v)

@@ -190,6 +190,10 @@ kz_rc kz_stix_write_incident(kz_buf *b, const kz_incident *o, const char *const 
         rc = kz_buf_printf(b, "%s\"%s\"", i ? "," : ",\"states\":[", o->states.v[i]);
     if (!rc && o->states.n)
         rc = kz_buf_puts(b, "]");
+    for (size_t i = 0; !rc && i < o->norms.n; i++)  /* letters a..k, checked on the way in */
+        rc = kz_buf_printf(b, "%s\"%s\"", i ? "," : ",\"norms\":[", o->norms.v[i]);
+    if (!rc && o->norms.n)
+        rc = kz_buf_puts(b, "]");
     if (!rc)
         rc = put_str(b, "status", kz_enum_name(&kz_incident_status_enum, o->status));
     if (!rc && o->occurred)

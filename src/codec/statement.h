@@ -114,9 +114,14 @@ typedef struct kz_statement_export {
     const char *public_key_hex; /* the node key that signed */
     const char *fingerprint;
     kz_time exported;
+    const unsigned char *secret_key; /* the node's ed25519 secret key: signs the seal */
 } kz_statement_export;
 
-/* The export file as JSON text (indented), in a. NULL on ENOMEM. */
+/* The export file as JSON text (indented), in a. NULL on ENOMEM. Its "seal" holds the
+ * node's signature over the canonical JSON (sorted keys, compact) of the whole file
+ * without the seal, so that the summary beside the versions — the statement's status,
+ * dates, supersession and withdrawal, the issuers' names and states, the node — is
+ * signed too, and a signature taken out of the file is noticed. */
 char *kz_statement_export_text(const kz_statement_export *x, kz_arena *a);
 
 /* One signature as verification found it. */
@@ -135,6 +140,7 @@ typedef struct kz_statement_report {
     kz_statement_check *checks;
     size_t n_checks;
     bool withdrawn, withdraw_valid;
+    bool sealed;                 /* the seal verifies: nothing in the file was changed */
     const char *key_fingerprint; /* of the key checked against */
     bool key_given;              /* false: checked against the key the file names */
     bool ok;                     /* every version and signature intact */

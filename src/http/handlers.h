@@ -178,6 +178,7 @@ kz_rc kz_h_survey_create(kz_req *r);
 kz_rc kz_h_survey_list(kz_req *r);
 kz_rc kz_h_survey_get(kz_req *r);
 kz_rc kz_h_survey_update(kz_req *r);
+kz_rc kz_h_survey_versions(kz_req *r);
 kz_rc kz_h_survey_print(kz_req *r);
 kz_rc kz_h_survey_publish(kz_req *r);
 

@@ -75,7 +75,7 @@ const kz_endpoint kz_endpoints[] = {
     {"GET", "/feeds/statements.json", kz_h_feed_statements_json, 0, "published statements as JSON Feed 1.1"},
     {"GET", "/feeds/statements.atom", kz_h_feed_statements_atom, 0, "published statements as Atom"},
     {"GET", V1 "/norms", kz_h_norm_list, 0, "the eleven norms of A/70/174 para. 13 with short titles (en, ja) and the 2021 guidance"},
-    {"GET", V1 "/norms/{letter}", kz_h_norm_get, 0, "one norm with the requests and documents that link to it, counted per state and year"},
+    {"GET", V1 "/norms/{letter}", kz_h_norm_get, 0, "one norm with the requests, incidents and documents that link to it, counted per state and year"},
     {"POST", V1 "/documents", kz_h_document_create, J | B, "add a document to the policy library, with an optional stored copy (analyst, admin)"},
     {"GET", V1 "/documents", kz_h_document_list, 0, "latest versions the caller may see: q (EN and JA full text), state, type, status, topic, norm, tlp"},
     {"GET", V1 "/documents/compare", kz_h_document_compare, 0, "states side by side by topic or norm: states, topic|norm, format=json|csv"},
@@ -87,6 +87,7 @@ const kz_endpoint kz_endpoints[] = {
     {"GET", V1 "/surveys", kz_h_survey_list, 0, "the caller's organization's surveys, latest versions"},
     {"GET", V1 "/surveys/{id}", kz_h_survey_get, 0, "a survey of the caller's organization, its latest version or version=N"},
     {"PATCH", V1 "/surveys/{id}", kz_h_survey_update, J, "save answers as the next version; drafts are kept (analyst, admin)"},
+    {"GET", V1 "/surveys/{id}/versions", kz_h_survey_versions, 0, "every version of a survey, oldest first: the drafts kept (limit, cursor)"},
     {"GET", V1 "/surveys/{id}/print", kz_h_survey_print, 0, "the survey as a printable HTML page: version=N"},
     {"POST", V1 "/surveys/{id}/publish", kz_h_survey_publish, 0, "publish the latest version as a TLP:CLEAR library document (analyst, admin)"},
 

@@ -46,8 +46,32 @@ static json_t *requests_json(const kz_norm_links *l)
     return a;
 }
 
+static json_t *incidents_json(const kz_norm_links *l)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < l->n_incidents; i++) {
+        const kz_norm_incident *q = &l->incidents[i];
+        json_t *states = json_array();
+        for (size_t k = 0; states && k < q->states.n; k++)
+            json_array_append_new(states, json_string(q->states.v[k]));
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", q->id, "title", q->title, "status", q->status,
+                              "tlp", q->tlp, "reporter_state", q->reporter_state, "states", states);
+        if (o)
+            kz_json_set_time(o, "occurred", q->occurred);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 static json_t *counts_json(const kz_norm_links *l)
 {
+    json_t *inc = json_array();
+    for (size_t i = 0; inc && i < l->n_incident_counts; i++) {
+        const kz_norm_incident_count *k = &l->incident_counts[i];
+        json_array_append_new(inc, json_pack("{s:s, s:i, s:I, s:I}", "state", k->state, "year", k->year,
+                                             "reported", (json_int_t)k->reported, "affected",
+                                             (json_int_t)k->affected));
+    }
     json_t *req = json_array(), *docs = json_array();
     for (size_t i = 0; req && i < l->n_request_counts; i++) {
         const kz_norm_request_count *k = &l->request_counts[i];
@@ -58,7 +82,7 @@ static json_t *counts_json(const kz_norm_links *l)
     for (size_t i = 0; docs && i < l->n_document_counts; i++)
         json_array_append_new(docs, json_pack("{s:s, s:I}", "state", l->document_counts[i].state, "documents",
                                               (json_int_t)l->document_counts[i].documents));
-    return json_pack("{s:o, s:o}", "requests", req, "documents", docs);
+    return json_pack("{s:o, s:o, s:o}", "requests", req, "documents", docs, "incidents", inc);
 }
 
 kz_rc kz_h_norm_get(kz_req *r)
@@ -74,6 +98,7 @@ kz_rc kz_h_norm_get(kz_req *r)
     json_t *o = norm_json(n);
     if (o) {
         json_object_set_new(o, "requests", requests_json(&l));
+        json_object_set_new(o, "incidents", incidents_json(&l));
         json_object_set_new(o, "documents",
                             kz_json_array_of(&kz_document_schema, l.documents, l.n_documents, sizeof *l.documents));
         json_object_set_new(o, "counts", counts_json(&l));
@@ -376,6 +401,17 @@ kz_rc kz_h_survey_list(kz_req *r)
     kz_rc rc = kz_req_query_only(r, allowed);
     if (!rc) rc = kz_req_page(r, &pg);
     if (!rc) rc = kz_svc_survey_list(&r->call, &pg, &page);
+    return rc ? rc : kz_reply_page(r, &kz_survey_schema, page.items, page.n, sizeof *page.items, page.next);
+}
+
+kz_rc kz_h_survey_versions(kz_req *r)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    kz_page pg;
+    kz_survey_page page;
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = kz_req_page(r, &pg);
+    if (!rc) rc = kz_svc_survey_versions(&r->call, r->params[0], &pg, &page);
     return rc ? rc : kz_reply_page(r, &kz_survey_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 

@@ -2,6 +2,7 @@
  * each table is the column order the store uses, so add new fields at the end. */
 #include "model/sharing.h"
 
+#include "model/law.h"
 #include "model/taxonomy.h"
 #include "model/validate.h"
 
@@ -45,6 +46,7 @@ static const kz_field incident_fields[] = {
     F(kz_incident, occurred, KZ_FT_TIME, 0, 0, NULL, NULL),
     SHARING(kz_incident, KZ_FF_REQUIRED),
     F(kz_incident, labels, KZ_FT_STRLIST, 0, KZ_LABELS_MAX, NULL, NULL),
+    F(kz_incident, norms, KZ_FT_STRLIST, KZ_FF_NOSTORE, 11, NULL, kz_valid_norm_letter),
 };
 SCHEMA(kz_incident_schema, "incident", incident_fields);
 

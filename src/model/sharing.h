@@ -48,6 +48,7 @@ typedef struct kz_incident {
     kz_strlist recipients;   /* organization ids */
     bool allow_clients;
     kz_strlist labels;       /* free tags (a MISP event's non-TLP tags, threat level, analysis) */
+    kz_strlist norms;        /* letters of the A/70/174 norms it concerns (the incident_norms table) */
 } kz_incident;
 extern const kz_schema kz_incident_schema;
 

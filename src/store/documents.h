@@ -50,6 +50,9 @@ typedef KZ_PAGE_OF(kz_survey) kz_survey_page;
 kz_rc kz_store_survey_insert(kz_db *db, const kz_survey *o, kz_err *err);
 /* Version `version` of survey id, or its latest when 0. KZ_ENOTFOUND (field "survey"). */
 kz_rc kz_store_survey_get(kz_db *db, const char *id, int64_t version, kz_arena *a, kz_survey *out, kz_err *err);
+/* Every version of survey id, oldest first, a page at a time. */
+kz_rc kz_store_survey_versions(kz_db *db, const char *id, const kz_page *pg, kz_arena *a, kz_survey_page *out,
+                               kz_err *err);
 /* The latest version of each survey of organization org, in order of writing. */
 kz_rc kz_store_survey_list(kz_db *db, const char *org, const kz_page *pg, kz_arena *a, kz_survey_page *out,
                            kz_err *err);

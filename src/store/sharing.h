@@ -58,6 +58,18 @@ kz_rc kz_store_incident_list(kz_db *db, const kz_viewer *v, const kz_incident_fi
 kz_rc kz_store_incident_counts(kz_db *db, const kz_viewer *v, const kz_incident_filter *f,
                                kz_incident_dim by, kz_arena *a, kz_counts *out, kz_err *err);
 
+/* The few fields a norm's page shows of one incident linked to the norm. Strings point
+ * into the statement and are valid only during the callback; states is newline-joined
+ * (the affected states), reporter_state the reporting organization's state. */
+typedef struct kz_norm_incident_fact {
+    const char *id, *title, *status, *tlp, *reporter_state, *states;
+    kz_time occurred;
+} kz_norm_incident_fact;
+
+/* Calls fn for every incident linked to the norm letter that v may see, newest first. */
+kz_rc kz_store_norm_incidents(kz_db *db, const kz_viewer *v, const char *norm,
+                              void (*fn)(void *ctx, const kz_norm_incident_fact *f), void *ctx, kz_err *err);
+
 kz_rc kz_store_timeline_insert(kz_db *db, const kz_timeline_entry *e, kz_err *err);
 /* The first max entries of an incident's timeline in time order. */
 kz_rc kz_store_timeline_list(kz_db *db, const char *incident, size_t max, kz_arena *a,

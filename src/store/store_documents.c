@@ -294,6 +294,20 @@ kz_rc kz_store_survey_get(kz_db *db, const char *id, int64_t version, kz_arena *
     return kz__get_row(db, s, read_survey, out, a, "survey", id, err);
 }
 
+kz_rc kz_store_survey_versions(kz_db *db, const char *id, const kz_page *pg, kz_arena *a, kz_survey_page *out,
+                               kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " SURVEY_COLS " FROM surveys WHERE n > ?1 AND id = ?3"
+                                   " ORDER BY n LIMIT ?2", err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_text(s, 3, id);
+    void *items = NULL;
+    kz_rc rc = kz__page_run(db, s, pg, sizeof(kz_survey), read_survey, a, &items, &out->n, out->next, err);
+    out->items = items;
+    return rc;
+}
+
 kz_rc kz_store_survey_list(kz_db *db, const char *org, const kz_page *pg, kz_arena *a, kz_survey_page *out,
                            kz_err *err)
 {

@@ -327,6 +327,7 @@ static const char *const purge_sql[KZ_FED_KINDS][6] = {
     [KZ_FED_CONTACT] = {"DELETE FROM contacts WHERE id = ?1"},
     [KZ_FED_INCIDENT] = {"DELETE FROM incident_timeline WHERE incident = ?1",
                          "DELETE FROM indicator_incidents WHERE incident = ?1",
+                         "DELETE FROM incident_norms WHERE incident = ?1",
                          "DELETE FROM incidents_fts WHERE rowid = (SELECT n FROM incidents WHERE id = ?1)",
                          "DELETE FROM incidents WHERE id = ?1"},
     [KZ_FED_INDICATOR] = {"DELETE FROM match_victims WHERE indicator = ?1",

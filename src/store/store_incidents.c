@@ -10,6 +10,10 @@
     " sector, states, impact, status, occurred, tlp, recipients, allow_clients, labels"
 #define INCIDENT_PARAMS "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17"
 #define INCIDENT_VISIBLE "kz_visible(?3, tlp, organization, recipients, allow_clients)"
+/* The norm letters of the row's incident, in letter order, after the stored columns. */
+#define INCIDENT_NORMS                                                                     \
+    "(SELECT group_concat(norm, char(10)) FROM (SELECT norm FROM incident_norms"           \
+    " WHERE incident = incidents.id ORDER BY norm)) AS norms"
 
 const char *const kz_incident_dim_names[KZ_INCIDENT_DIMS] = {
     [KZ_INCIDENT_BY_STATUS] = "status", [KZ_INCIDENT_BY_CLASS] = "rsit_class",
@@ -29,25 +33,48 @@ static kz_rc write_incident(kz_db *db, const char *sql, const kz_incident *o, kz
     return kz__exec_stmt(db, s, err);
 }
 
+/* The incident's norms become exactly o->norms (duplicates kept once). */
+static kz_rc write_norms(kz_db *db, const kz_incident *o, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "DELETE FROM incident_norms WHERE incident = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, o->id, -1, SQLITE_TRANSIENT);
+    kz_rc rc = kz__exec_stmt(db, s, err);
+    for (size_t i = 0; !rc && i < o->norms.n; i++) {
+        if (!(s = kz__stmt(db, "INSERT OR IGNORE INTO incident_norms (incident, norm) VALUES (?1, ?2)", err)))
+            return KZ_ESTORE;
+        sqlite3_bind_text(s, 1, o->id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 2, o->norms.v[i], -1, SQLITE_TRANSIENT);
+        rc = kz__exec_stmt(db, s, err);
+    }
+    return rc;
+}
+
 kz_rc kz_store_incident_insert(kz_db *db, const kz_incident *o, kz_err *err)
 {
-    return write_incident(db, "INSERT INTO incidents (" INCIDENT_COLS ") VALUES (" INCIDENT_PARAMS ")", o, err);
+    kz_rc rc = write_incident(db, "INSERT INTO incidents (" INCIDENT_COLS ") VALUES (" INCIDENT_PARAMS ")", o, err);
+    return rc ? rc : write_norms(db, o, err);
 }
 
 kz_rc kz_store_incident_update(kz_db *db, const kz_incident *o, kz_err *err)
 {
-    return write_incident(db, "UPDATE incidents SET (" INCIDENT_COLS ") = (" INCIDENT_PARAMS ") WHERE id = ?1",
-                          o, err);
+    kz_rc rc = write_incident(db, "UPDATE incidents SET (" INCIDENT_COLS ") = (" INCIDENT_PARAMS ") WHERE id = ?1",
+                              o, err);
+    return rc ? rc : write_norms(db, o, err);
 }
 
+/* Row layout of every incident read: n, the stored columns, then the norms. */
 static int read_incident(sqlite3_stmt *s, void *item, kz_arena *a)
 {
-    return kz__read_fields(s, 1, &kz_incident_schema, item, a) < 0 ? -1 : 0;
+    kz_incident *o = item;
+    int col = kz__read_fields(s, 1, &kz_incident_schema, o, a);
+    return col < 0 ? -1 : kz__col_list(s, col, &o->norms, a);
 }
 
 kz_rc kz_store_incident_get(kz_db *db, const char *id, kz_arena *a, kz_incident *out, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " INCIDENT_COLS " FROM incidents WHERE id = ?1", err);
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " INCIDENT_COLS ", " INCIDENT_NORMS " FROM incidents WHERE id = ?1", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
@@ -101,7 +128,7 @@ static const char incident_list_key;
 
 static const char *incident_list_sql(unsigned mask, char *buf, size_t size)
 {
-    return kz__compose(buf, size, "SELECT n, " INCIDENT_COLS " FROM incidents WHERE n > ?1 AND " INCIDENT_VISIBLE,
+    return kz__compose(buf, size, "SELECT n, " INCIDENT_COLS ", " INCIDENT_NORMS " FROM incidents WHERE n > ?1 AND " INCIDENT_VISIBLE,
                        incident_frags, mask, "ORDER BY n LIMIT ?2");
 }
 
@@ -141,6 +168,35 @@ kz_rc kz_store_incident_counts(kz_db *db, const kz_viewer *v, const kz_incident_
         return KZ_ESTORE;
     incident_bind(s, v, f, fts);
     return kz__counts_run(db, s, a, out, err);
+}
+
+kz_rc kz_store_norm_incidents(kz_db *db, const kz_viewer *v, const char *norm,
+                              void (*fn)(void *ctx, const kz_norm_incident_fact *f), void *ctx, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT i.id, i.title, i.status, i.occurred, i.tlp, o.state, i.states"
+                                   " FROM incident_norms l JOIN incidents i ON i.id = l.incident"
+                                   " LEFT JOIN organizations o ON o.id = i.organization"
+                                   " WHERE l.norm = ?1 AND kz_visible(?2, i.tlp, i.organization, i.recipients,"
+                                   " i.allow_clients) ORDER BY i.n DESC", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, norm, -1, SQLITE_TRANSIENT);
+    kz__bind_viewer(s, 2, v);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        kz_norm_incident_fact f = {
+            .id = (const char *)sqlite3_column_text(s, 0),
+            .title = (const char *)sqlite3_column_text(s, 1),
+            .status = (const char *)sqlite3_column_text(s, 2),
+            .occurred = sqlite3_column_int64(s, 3),
+            .tlp = (const char *)sqlite3_column_text(s, 4),
+            .reporter_state = (const char *)sqlite3_column_text(s, 5),
+            .states = (const char *)sqlite3_column_text(s, 6),
+        };
+        fn(ctx, &f);
+    }
+    kz__done(s);
+    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
 }
 
 /* ---- timeline ------------------------------------------------------------------- */

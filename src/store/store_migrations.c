@@ -550,6 +550,12 @@ static const migration migrations[] = {
      "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'indicator' AND object = old.id) BEGIN"
      "  INSERT INTO fed_log (kind, object, op) VALUES ('indicator', old.id, 'delete');"
      "END;"},
+    {"norms of incidents: the A/70/174 norms each incident concerns",
+     /* norm is a letter a..k (model/law.h); the second index serves a norm's page */
+     "CREATE TABLE incident_norms ("
+     "  incident TEXT NOT NULL REFERENCES incidents(id), norm TEXT NOT NULL,"
+     "  PRIMARY KEY (incident, norm)) WITHOUT ROWID;"
+     "CREATE INDEX incident_norms_norm ON incident_norms(norm, incident);"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

@@ -1,6 +1,7 @@
 // The world the browser tests work in: three organizations of three states, a user and
-// an API key of each, contacts, an AMBER incident the first shares with the second only,
-// a sent request between the two, and a statement the first circulates to the second. Users sign in with sessions, as in a browser.
+// an API key of each, contacts, an AMBER incident (about norm h) the first shares with the second only,
+// a sent request between the two, a statement the first circulates to the second, and a
+// draft national survey of the second. Users sign in with sessions, as in a browser.
 import { msg, newPage } from "./harness.mjs";
 
 export async function seed(server) {
@@ -20,7 +21,7 @@ export async function seed(server) {
     await server.api("POST", "/contacts", { organization: a.org.id, full_name: "Kenji Sato", role: "csirt",
         email: "duty@csirt.jp.example", hours: "24/7", timezone: "Asia/Tokyo", languages: ["ja", "en"] }, a.key);
     const incident = await server.api("POST", "/incidents", { title: "Ransomware at a port operator", rsit_type: "malware-distribution",
-        sector: "transport", states: ["JP"], impact: "yellow", tlp: "amber", recipients: [b.org.id] }, a.key);
+        sector: "transport", states: ["JP"], impact: "yellow", tlp: "amber", recipients: [b.org.id], norms: ["h"] }, a.key);
     await server.api("POST", "/indicators", { type: "domain", value: "evil.example", tlp: "amber", recipients: [b.org.id],
         incidents: [incident.id] }, a.key);
     const request = await server.api("POST", "/requests", { kind: "information", to_organization: b.org.id, urgency: "high",
@@ -40,7 +41,9 @@ export async function seed(server) {
     await server.api("PATCH", `/documents/${document.id}`, { status: "amended" }, a.key);
     const regulation = await server.api("POST", "/documents", { state: "JP", type: "regulation", title: "施行規則（試験）", implements: [document.id],
         source_url: "https://www.example.go.jp/rules", translation: "official", languages: ["ja", "en"] }, a.key);
-    return { a, b, c, admin, contact, incident, request, check, statement, document, regulation };
+    const survey = await server.api("POST", "/surveys", { period: "2026", international_law: "International law applies in cyberspace.",
+        norm_h: "A 24/7 point of contact answers requests for assistance." }, b.key);
+    return { a, b, c, admin, contact, incident, request, check, statement, document, regulation, survey };
 }
 
 export const PASSWORD = "correct horse battery staple";

@@ -4,7 +4,7 @@
 // compared side by side; the AMBER draft of one state stays out of another's screens.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Server, launch, msg } from "./harness.mjs";
+import { Server, launch, msg, axe } from "./harness.mjs";
 import { signedInPage, seed } from "./fixtures.mjs";
 
 let server, browser, world, draft;
@@ -93,4 +93,33 @@ test("states compared side by side by norm, with the CSV one link away", async (
     assert.equal(r.status(), 200);
     assert.match(await r.text(), /^state,document,version/);
     await page.context().close();
+});
+
+test("an incident linked to norms from its page; the norm's page shows it to its audience only", async () => {
+    const page = await signedInPage(browser, server, world.a.user, "en");
+    await page.goto(`/incidents/${world.incident.id}`);
+    await page.getByRole("heading", { level: 1, name: world.incident.title }).waitFor();
+    const boxes = page.getByRole("group", { name: msg("en", "incident.norms") });
+    await boxes.getByRole("checkbox").nth(10).waitFor();
+    assert.equal(await boxes.getByRole("checkbox", { name: "(h) Respond to requests for assistance and mitigation" }).isChecked(), true);
+    await boxes.getByRole("checkbox", { name: "(f) Do not damage critical infrastructure" }).check();
+    await page.getByRole("button", { name: msg("en", "incident.save") }).click();
+    await page.getByRole("status").filter({ hasText: msg("en", "incident.saved") }).waitFor();
+    assert.deepEqual((await server.api("GET", `/incidents/${world.incident.id}`, undefined, world.a.key)).norms, ["f", "h"]);
+    await page.getByRole("definition").getByRole("link", { name: "(f)" }).click();
+    await page.getByRole("heading", { level: 1, name: "(f) Do not damage critical infrastructure" }).waitFor();
+    await page.getByRole("link", { name: world.incident.title }).waitFor();
+    assert.deepEqual(await axe(page), []);
+    await page.context().close();
+    // the AMBER incident's recipient sees and counts it; a third state neither
+    for (const [who, sees] of [[world.b, true], [world.c, false]]) {
+        const p = await signedInPage(browser, server, who.user, "en");
+        await p.goto("/norms/f");
+        await p.getByRole("heading", { level: 2, name: msg("en", "norms.incidents") }).waitFor();
+        await p.getByRole("heading", { level: 2, name: msg("en", "norms.documents") }).waitFor();
+        await p.waitForFunction(() => !document.querySelector("[role=status]"));
+        assert.equal(await p.getByRole("link", { name: world.incident.title }).count(), sees ? 1 : 0, who.org.name);
+        assert.equal(await p.getByRole("table", { name: msg("en", "norms.incident_counts_caption") }).count(), sees ? 1 : 0, who.org.name);
+        await p.context().close();
+    }
 });

@@ -52,6 +52,8 @@ const SCREENS = [
     ["document", () => `/library/${world.document.id}`, true],
     ["document with relations", () => `/library/${world.regulation.id}`, true],
     ["comparison", () => "/library/compare?states=JP,SG,KR,FR&norm=h", true],
+    ["surveys", () => "/surveys", true],
+    ["survey", () => `/surveys/${world.survey.id}`, true],
     ["users", () => "/admin/users", "admin"],
     ["keys", () => "/admin/keys", "admin"],
     ["settings", () => "/admin/settings", "admin"],

@@ -417,9 +417,18 @@ def test_the_national_survey_kept_as_drafts_printed_and_published(nodes):
     assert v3["version"] == 3 and v3["norm_h"] is None and v3["international_law"] == v2["international_law"]
     assert a.get(f"/surveys/{s['id']}", params={"version": 2}).json()["norm_h"] == "24時間の窓口が支援要請に応じる。"
     assert [x["version"] for x in a.get("/surveys").json()["items"]] == [3]
+    # every draft kept, oldest first, a page at a time
+    drafts = a.get(f"/surveys/{s['id']}/versions").json()
+    assert [(x["version"], x["norm_h"]) for x in drafts["items"]] == [(1, None), (2, v2["norm_h"]), (3, None)]
+    first = a.get(f"/surveys/{s['id']}/versions", params={"limit": 2}).json()
+    assert [x["version"] for x in first["items"]] == [1, 2] and first["next"]
+    rest = a.get(f"/surveys/{s['id']}/versions", params={"limit": 2, "cursor": first["next"]}).json()
+    assert [x["version"] for x in rest["items"]] == [3]
+    assert_error(a.get("/surveys/no-such-survey/versions"), 404, "survey")
     # another organization sees none of it, nor can it write
     assert_error(c.get(f"/surveys/{s['id']}"), 404, "survey")
     assert_error(c.get(f"/surveys/{s['id']}/print"), 404, "survey")
+    assert_error(c.get(f"/surveys/{s['id']}/versions"), 404, "survey")
     assert_error(c.patch(f"/surveys/{s['id']}", {"cbms": "x"}), 404, "survey")
     assert_error(c.post(f"/surveys/{s['id']}/publish"), 404, "survey")
     assert c.get("/surveys").json()["items"] == []

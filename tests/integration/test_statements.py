@@ -359,6 +359,42 @@ def test_an_export_verifies_offline_and_a_tampered_one_fails_clearly(server, tmp
     assert r.returncode == 2 and "at most 16777216 bytes" in r.stderr, r.stderr
 
 
+def test_an_export_whose_summary_was_altered_is_rejected(server, tmp_path):
+    w = World(server)
+    st = statement(w, annex=[])
+    w.drafter.post(f"/statements/{st['id']}/circulate")
+    approve_all(w, st)
+    w.drafter.post(f"/statements/{st['id']}/publish")
+    path = tmp_path / "statement.json"
+    run_kizuna("statement", "export", st["id"], "--db", server.db, "--as", w.fr["id"], "--output", path)
+    key = server.admin.get("/node").json()["signing_key"]["public_key"]
+    r = run_kizuna("statement", "verify", path, "--public-key", key, check=False)
+    assert r.returncode == 0 and "and lists: sealed by the node, valid" in r.stdout, r.stdout
+    doc = json.loads(path.read_text())
+    assert doc["statement"]["status"] == "published" and len(doc["seal"]["signature"]) == 128
+    # each change of the summary, or of a list beside the versions, is caught
+    changes = {
+        "status": lambda d: d["statement"].update(status="withdrawn"),
+        "publish_at": lambda d: d["statement"].update(publish_at="2020-01-01T00:00:00.000Z"),
+        "superseded_by": lambda d: d["statement"].update(superseded_by=st["id"]),
+        "issuer name": lambda d: d["issuers"][1].update(name="Someone else"),
+        "issuer state": lambda d: d["issuers"][0].update(state="US"),
+        "signature removed": lambda d: d["signatures"].pop(),
+        "exported": lambda d: d.update(exported="2020-01-01T00:00:00.000Z"),
+        "seal removed": lambda d: d.pop("seal"),
+    }
+    for what, change in changes.items():
+        bad = json.loads(path.read_text())
+        change(bad)
+        (tmp_path / "bad.json").write_text(json.dumps(bad))
+        r = run_kizuna("statement", "verify", tmp_path / "bad.json", "--public-key", key, check=False)
+        assert r.returncode == 1 and "statement TAMPERED" in r.stdout, (what, r.stdout)
+        assert "seal" in r.stdout.split("statement TAMPERED")[1], (what, r.stdout)
+    # a node with another key cannot re-seal an altered file to pass as this node's
+    assert "seal does not verify" in run_kizuna("statement", "verify", path, "--public-key", "11" * 32,
+                                                check=False).stdout
+
+
 def test_a_draft_starts_from_an_incident_with_its_scale_publishable_indicators_and_requests_norms(server, tmp_path):
     w = World(server)
     inc = w.drafter.post("/incidents", {"title": "Harbour Lights", "description": "Port systems disrupted.",

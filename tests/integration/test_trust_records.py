@@ -574,6 +574,8 @@ def make_legacy(db, sign_key=True):
     # and the policy library (the last migration, "policy library: documents ...")
     for table in ("surveys", "documents_fts", "document_files", "documents"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
+    # and the norms of incidents (migration "norms of incidents")
+    con.execute("DROP TABLE IF EXISTS incident_norms")
     con.execute("PRAGMA user_version = 5")
     con.commit()
     con.close()

@@ -16,6 +16,7 @@ import { CheckList, CheckNew, CheckPage } from "./views/checks.js";
 import { Statistics } from "./views/stats.js";
 import { StatementList, StatementPage, StatementNew } from "./views/statements.js";
 import { NormList, NormPage, Library, LibraryCompare, DocumentPage } from "./views/library.js";
+import { SurveyList, SurveyPage } from "./views/surveys.js";
 import { AdminUsers, AdminKeys, AdminSettings, AdminAudit } from "./views/admin.js";
 import { NotFound } from "./views/notfound.js";
 
@@ -51,6 +52,8 @@ const ROUTES = [
     { path: "/library", view: Library, nav: "library" },
     { path: "/library/compare", view: LibraryCompare, nav: "library" },
     { path: "/library/:id", view: DocumentPage, nav: "library" },
+    { path: "/surveys", view: SurveyList, nav: "surveys" },
+    { path: "/surveys/:id", view: SurveyPage, nav: "surveys" },
     { path: "/admin", view: AdminUsers, nav: "admin" },
     { path: "/admin/users", view: AdminUsers, nav: "admin" },
     { path: "/admin/keys", view: AdminKeys, nav: "admin" },
@@ -58,7 +61,7 @@ const ROUTES = [
     { path: "/admin/audit", view: AdminAudit, nav: "admin" },
 ];
 const NAV = [["home", "/"], ["requests", "/requests"], ["incidents", "/incidents"], ["indicators", "/indicators"],
-    ["directory", "/directory"], ["checks", "/checks"], ["statements", "/statements"], ["statistics", "/statistics"], ["norms", "/norms"], ["library", "/library"], ["admin", "/admin/users", "admin"]];
+    ["directory", "/directory"], ["checks", "/checks"], ["statements", "/statements"], ["statistics", "/statistics"], ["norms", "/norms"], ["library", "/library"], ["surveys", "/surveys"], ["admin", "/admin/users", "admin"]];
 const LANGUAGE_KEY = "kizuna.language";
 
 class App extends Component {

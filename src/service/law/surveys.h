@@ -15,6 +15,8 @@ kz_rc kz_svc_survey_create(kz_call *c, kz_survey *o);
 kz_rc kz_svc_survey_get(kz_call *c, const char *id, int64_t version, kz_survey *out);
 /* Applies a change to the latest version and writes it as the next version. */
 kz_rc kz_svc_survey_update(kz_call *c, const char *id, kz_apply_fn apply, void *ctx, kz_survey *out);
+/* Every version of a survey of the caller's organization, oldest first: the drafts. */
+kz_rc kz_svc_survey_versions(kz_call *c, const char *id, const kz_page *pg, kz_survey_page *out);
 /* The caller's organization's surveys, latest versions. */
 kz_rc kz_svc_survey_list(kz_call *c, const kz_page *pg, kz_survey_page *out);
 /* Publishes the latest version: a new document, or the next version of the one it was

@@ -1,5 +1,6 @@
 /* The norms and what links to them: requests invoking a norm (the request's legal
- * basis, kz_valid_norm) and documents addressing it, under TLP, with counts. */
+ * basis, kz_valid_norm), incidents concerning it and documents addressing it, under
+ * TLP, with counts. */
 #include "service/law/norms.h"
 
 #include "model/request.h"
@@ -7,6 +8,7 @@
 #include "service/requests/requests.h"
 #include "service/sharing/sharing.h"
 #include "store/requests.h"
+#include "store/sharing.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,23 @@ typedef struct links_ctx {
     bool nomem;
 } links_ctx;
 
+/* p (n items of size bytes, room for *cap) with room for one more, in the arena; the
+ * same p when it has room, NULL on ENOMEM. */
+static void *grow(kz_arena *a, void *p, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return p;
+    size_t more = *cap ? *cap * 2 : 32;
+    if (more > KZ_LIST_MAX && n < KZ_LIST_MAX)
+        more = KZ_LIST_MAX;
+    void *q = kz_arena_calloc(a, more, size);
+    if (q && n)
+        memcpy(q, p, n * size);
+    if (q)
+        *cap = more;
+    return q;
+}
+
 static int year_of(kz_time t)
 {
     time_t s = (time_t)(t / 1000);
@@ -42,16 +61,8 @@ static kz_norm_request_count *count_row(links_ctx *x, const char *state, int yea
     for (size_t i = 0; i < x->n_counts; i++)
         if (x->counts[i].year == year && strcmp(x->counts[i].state, st) == 0)
             return &x->counts[i];
-    if (x->n_counts == x->cap_counts) {
-        size_t cap = x->cap_counts ? x->cap_counts * 2 : 32;
-        kz_norm_request_count *p = kz_arena_calloc(x->c->arena, cap, sizeof *p);
-        if (!p)
-            return NULL;
-        if (x->n_counts)
-            memcpy(p, x->counts, x->n_counts * sizeof *p);
-        x->counts = p;
-        x->cap_counts = cap;
-    }
+    if (!(x->counts = grow(x->c->arena, x->counts, x->n_counts, &x->cap_counts, sizeof *x->counts)))
+        return NULL;
     kz_norm_request_count *r = &x->counts[x->n_counts++];
     memset(r, 0, sizeof *r);
     memcpy(r->state, st, strlen(st) + 1);
@@ -77,19 +88,9 @@ static void collect(void *arg, const kz_request_fact *f)
     to->answered += f->answered_at != 0;
     if (x->n == KZ_LIST_MAX)
         return;  /* counted above, listed up to the list ceiling */
-    if (x->n == x->cap) {
-        size_t cap = x->cap ? x->cap * 2 : 64;
-        if (cap > KZ_LIST_MAX)
-            cap = KZ_LIST_MAX;
-        kz_norm_request *p = kz_arena_calloc(x->c->arena, cap, sizeof *p);
-        if (!p) {
-            x->nomem = true;
-            return;
-        }
-        if (x->n)
-            memcpy(p, x->req, x->n * sizeof *p);
-        x->req = p;
-        x->cap = cap;
+    if (!(x->req = grow(x->c->arena, x->req, x->n, &x->cap, sizeof *x->req))) {
+        x->nomem = true;
+        return;
     }
     kz_arena *a = x->c->arena;
     kz_norm_request *r = &x->req[x->n++];
@@ -106,6 +107,115 @@ static int by_state_year(const void *a, const void *b)
     const kz_norm_request_count *x = a, *y = b;
     int d = strcmp(x->state, y->state);
     return d ? d : (x->year > y->year) - (x->year < y->year);
+}
+
+/* ---- incidents ------------------------------------------------------------------------ */
+
+typedef struct incidents_ctx {
+    kz_call *c;
+    kz_norm_incident *inc;
+    size_t n, cap;
+    kz_norm_incident_count *counts;
+    size_t n_counts, cap_counts;
+    bool nomem;
+} incidents_ctx;
+
+static kz_norm_incident_count *incident_count_row(incidents_ctx *x, const char *state, int year)
+{
+    const char *st = state && state[0] && strlen(state) < 4 ? state : "??";
+    for (size_t i = 0; i < x->n_counts; i++)
+        if (x->counts[i].year == year && strcmp(x->counts[i].state, st) == 0)
+            return &x->counts[i];
+    if (!(x->counts = grow(x->c->arena, x->counts, x->n_counts, &x->cap_counts, sizeof *x->counts)))
+        return NULL;
+    kz_norm_incident_count *r = &x->counts[x->n_counts++];
+    memset(r, 0, sizeof *r);
+    memcpy(r->state, st, strlen(st) + 1);
+    r->year = year;
+    return r;
+}
+
+/* Counts one affected state of an incident (each state once per incident). */
+static bool count_affected(incidents_ctx *x, const char *states, const char *p, size_t len, int year)
+{
+    char st[4];
+    if (len == 0 || len >= sizeof st)
+        return true;
+    for (const char *q = states; q < p; q += strcspn(q, "\n") + 1)  /* named before: counted */
+        if (strncmp(q, p, len) == 0 && (q[len] == '\n' || q[len] == '\0'))
+            return true;
+    memcpy(st, p, len);
+    st[len] = '\0';
+    kz_norm_incident_count *k = incident_count_row(x, st, year);
+    if (k)
+        k->affected++;
+    return k != NULL;
+}
+
+/* Called for visible incidents only: the store filtered them with kz_visible. */
+static void collect_incident(void *arg, const kz_norm_incident_fact *f)
+{
+    incidents_ctx *x = arg;
+    if (x->nomem)
+        return;
+    int year = year_of(f->occurred);
+    kz_norm_incident_count *rep = incident_count_row(x, f->reporter_state, year);
+    if (!rep) {
+        x->nomem = true;
+        return;
+    }
+    rep->reported++;
+    const char *states = f->states ? f->states : "";
+    for (const char *p = states; *p && !x->nomem; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != '\0'))
+        x->nomem = !count_affected(x, states, p, strcspn(p, "\n"), year);
+    if (x->nomem || x->n == KZ_LIST_MAX)
+        return;  /* counted above, listed up to the list ceiling */
+    if (!(x->inc = grow(x->c->arena, x->inc, x->n, &x->cap, sizeof *x->inc))) {
+        x->nomem = true;
+        return;
+    }
+    kz_arena *a = x->c->arena;
+    kz_norm_incident *r = &x->inc[x->n++];
+    *r = (kz_norm_incident){kz_arena_strdup(a, f->id), kz_arena_strdup(a, f->title ? f->title : ""),
+                            kz_arena_strdup(a, f->status ? f->status : ""), kz_arena_strdup(a, f->tlp ? f->tlp : ""),
+                            kz_arena_strdup(a, f->reporter_state ? f->reporter_state : ""), {NULL, 0}, f->occurred};
+    size_t n = 0;
+    for (const char *p = states; *p; p++)
+        n += *p == '\n';
+    r->states.v = kz_arena_calloc(a, n + 1, sizeof *r->states.v);
+    for (const char *p = states; r->states.v && *p;) {
+        size_t len = strcspn(p, "\n");
+        if (len && !(r->states.v[r->states.n++] = kz_arena_strndup(a, p, len)))
+            break;
+        p += len + (p[len] != '\0');
+    }
+    if (!r->id || !r->title || !r->status || !r->tlp || !r->reporter_state || !r->states.v ||
+        (r->states.n && !r->states.v[r->states.n - 1]))
+        x->nomem = true;
+}
+
+static int by_state_year_incident(const void *a, const void *b)
+{
+    const kz_norm_incident_count *x = a, *y = b;
+    int d = strcmp(x->state, y->state);
+    return d ? d : (x->year > y->year) - (x->year < y->year);
+}
+
+static kz_rc norm_incidents(kz_call *c, const char *letter, kz_norm_links *out)
+{
+    incidents_ctx x = {.c = c};
+    kz_rc rc = kz_store_norm_incidents(c->db, &c->who, letter, collect_incident, &x, c->err);
+    if (!rc && x.nomem)
+        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    if (rc)
+        return rc;
+    if (x.n_counts)
+        qsort(x.counts, x.n_counts, sizeof *x.counts, by_state_year_incident);
+    out->incidents = x.inc;
+    out->n_incidents = x.n;
+    out->incident_counts = x.counts;
+    out->n_incident_counts = x.n_counts;
+    return KZ_OK;
 }
 
 static kz_rc document_counts(kz_call *c, kz_norm_links *out)
@@ -137,6 +247,8 @@ kz_rc kz_svc_norm_links(kz_call *c, const kz_norm *norm, kz_norm_links *out)
     kz_document_page docs = {0};
     if (!rc)
         rc = kz_store_document_list(c->db, &c->who, &f, &pg, c->arena, &docs, c->err);
+    if (!rc)
+        rc = norm_incidents(c, norm->letter, out);
     kz_rtx_end(c);
     if (!rc && x.nomem)
         rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);

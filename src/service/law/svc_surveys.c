@@ -95,6 +95,15 @@ kz_rc kz_svc_survey_update(kz_call *c, const char *id, kz_apply_fn apply, void *
     return kz_tx_end(c, rc);
 }
 
+kz_rc kz_svc_survey_versions(kz_call *c, const char *id, const kz_page *pg, kz_survey_page *out)
+{
+    kz_survey latest;
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_VIEWER);
+    if (!rc)
+        rc = own_survey(c, id, 0, &latest);
+    return rc ? rc : kz_store_survey_versions(c->db, id, pg, c->arena, out, c->err);
+}
+
 kz_rc kz_svc_survey_list(kz_call *c, const kz_page *pg, kz_survey_page *out)
 {
     kz_rc rc = kz_authz_role(c, KZ_ROLE_VIEWER);

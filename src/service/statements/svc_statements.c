@@ -766,7 +766,7 @@ kz_rc kz_svc_statement_export(kz_call *c, const char *id, char **text)
     char pk[2 * KZ_SIGN_PK_BYTES + 1], fp[KZ_HASH_HEX];
     kz_hex_encode(c->node->sign_pk, KZ_SIGN_PK_BYTES, pk);
     kz_key_fingerprint(c->node->sign_pk, fp);
-    kz_statement_export x = {&st, vs, nv, sigs, ns, orgs, st.cosigners.n + 1, pk, fp, kz_now_ms()};
+    kz_statement_export x = {&st, vs, nv, sigs, ns, orgs, st.cosigners.n + 1, pk, fp, kz_now_ms(), c->node->sign_sk};
     *text = kz_statement_export_text(&x, c->arena);
     return *text ? KZ_OK : kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
 }

@@ -395,6 +395,8 @@ kz_rc kz__apply_imported_incident(void *target, void *ctx, kz_err *err)
     t->tlp = src->tlp;
     t->recipients = src->recipients;
     t->allow_clients = src->allow_clients;
+    if (src->norms.n)  /* an import that names no norms keeps those linked here */
+        t->norms = src->norms;
     return KZ_OK;
 }
 

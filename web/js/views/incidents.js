@@ -8,6 +8,7 @@ import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Tlp, Pager, Loading, errorText } from "../ui.js";
 import { TlpPicker, TLPS, Audience } from "./tlp.js";
 import { Downloads } from "./files.js";
+import { norms, NormBoxes, NormLinks } from "./library.js";
 
 const STATUSES = ["open", "contained", "resolved", "closed"];
 const IMPACTS = ["white", "green", "yellow", "red"];
@@ -129,7 +130,7 @@ export class IncidentPage extends Component {
         const v = formValues(this.edit.current);
         this.setState({ busy: true, editError: null, saved: false });
         try {
-            await patch(`/incidents/${this.state.i.id}`, { status: v.status, impact: v.impact || null });
+            await patch(`/incidents/${this.state.i.id}`, { status: v.status, impact: v.impact || null, norms: v.norms || [] });
             await this.load();
             this.setState({ busy: false, saved: true });
         } catch (editError) {
@@ -145,8 +146,9 @@ export class IncidentPage extends Component {
     async load() {
         const id = encodeURIComponent(this.props.params.id);
         try {
-            const [i, indicators, orgs] = await Promise.all([get(`/incidents/${id}`), get(`/incidents/${id}/indicators?limit=50`), organizations()]);
-            this.setState({ i, indicators, orgs });
+            const [i, indicators, orgs, all] = await Promise.all([get(`/incidents/${id}`), get(`/incidents/${id}/indicators?limit=50`),
+                organizations(), norms()]);
+            this.setState({ i, indicators, orgs, all });
         } catch (error) {
             this.setState({ error });
             return;
@@ -173,14 +175,15 @@ export class IncidentPage extends Component {
         }
     };
 
-    render({ user }, { i, indicators, error, noteError, editError, saved, orgs, busy, audience, audienceError }) {
+    render({ user }, { i, indicators, error, noteError, editError, saved, orgs, busy, audience, audienceError, all }) {
         if (error) return html`<${Heading} text=${t("incident.title")} /><p class="error" role="alert">${errorText(error)}</p>`;
         if (!i) return html`<${Loading} />`;
         const facts = [["incident.organization", orgName(orgs, i.organization)], ["incident.status", tv("istatus", i.status)],
             ["incident.type", `${i.rsit_class} / ${i.rsit_type}`], ["incident.sector", i.sector || "—"],
             ["incident.impact", i.impact ? tv("impact", i.impact) : "—"], ["incident.state", (i.states || []).join(", ") || "—"],
             ["incident.occurred", formatTime(i.occurred)], ["tlp.label", html`<${Tlp} tlp=${i.tlp} />`],
-            ["tlp.recipients", (i.recipients || []).map((r) => orgName(orgs, r)).join(", ") || "—"]];
+            ["tlp.recipients", (i.recipients || []).map((r) => orgName(orgs, r)).join(", ") || "—"],
+            ["incident.norms", html`<${NormLinks} letters=${i.norms} />`]];
         const items = indicators ? indicators.items || indicators : [];
         return html`
             <${Heading} text=${i.title} />
@@ -196,9 +199,10 @@ export class IncidentPage extends Component {
                 <form ref=${this.edit} onSubmit=${this.save} novalidate class="filters">
                     <${Field} name="status" label=${t("incident.status")} value=${i.status} error=${editError} options=${options("istatus", STATUSES)} />
                     <${Field} name="impact" label=${t("incident.impact")} value=${i.impact || ""} error=${editError} options=${options("impact", IMPACTS, t("list.none"))} />
+                    <${NormBoxes} all=${all} value=${i.norms || []} error=${editError} />
                     <button type="submit" disabled=${busy}>${t("incident.save")}</button>
                 </form>
-                <${FormError} error=${editError} fields=${["status", "impact"]} />
+                <${FormError} error=${editError} fields=${["status", "impact", "norms", ...(i.norms || []).map((_, k) => `norms[${k}]`)]} />
                 ${saved ? html`<p role="status">${t("incident.saved")}</p>` : null}
             </section>` : null}
             <section aria-labelledby="h-timeline">
@@ -232,8 +236,8 @@ export class IncidentNew extends Component {
 
     async componentDidMount() {
         try {
-            const [tax, orgs] = await Promise.all([taxonomy(), organizations()]);
-            this.setState({ tax, orgs });
+            const [tax, orgs, all] = await Promise.all([taxonomy(), organizations(), norms()]);
+            this.setState({ tax, orgs, all });
         } catch (loadError) {
             this.setState({ loadError });
         }
@@ -255,11 +259,11 @@ export class IncidentNew extends Component {
         }
     };
 
-    render(_, { tax, orgs, error, loadError, busy }) {
+    render(_, { tax, orgs, all, error, loadError, busy }) {
         if (loadError) return html`<${Heading} text=${t("incidents.new")} /><p class="error" role="alert">${errorText(loadError)}</p>`;
         if (!tax) return html`<${Loading} />`;
         const types = tax.rsit.classes.flatMap((c) => c.types.map((x) => ({ value: x.value, label: `${c.name}: ${x.name}` })));
-        const names = ["title", "description", "rsit_type", "sector", "impact", "states", "occurred", "tlp", "recipients"];
+        const names = ["title", "description", "rsit_type", "sector", "impact", "states", "occurred", "tlp", "recipients", "norms"];
         return html`
             <${Heading} text=${t("incidents.new")} />
             <form ref=${this.form} onSubmit=${this.submit} novalidate>
@@ -272,6 +276,7 @@ export class IncidentNew extends Component {
                 <${Field} name="impact" label=${t("incident.impact")} error=${error} options=${options("impact", IMPACTS, t("list.none"))} />
                 <${Field} name="states" label=${t("incident.state")} error=${error} hint=${t("form.states_hint")} />
                 <${Field} name="occurred" type="datetime-local" label=${t("incident.occurred")} error=${error} />
+                <${NormBoxes} all=${all} error=${error} />
                 <${TlpPicker} error=${error} value="amber" recipients=${true} orgs=${orgs} audience=${true} />
                 <${FormError} error=${error} fields=${names} />
                 <button type="submit" disabled=${busy}>${t("incidents.create")}</button>

@@ -39,6 +39,32 @@ class Loaded extends Component {
     }
 }
 
+let catalogue = null;
+/* The eleven norms, fetched once. */
+export function norms() {
+    if (!catalogue) catalogue = get("/norms").then((r) => r.items).catch((e) => { catalogue = null; throw e; });
+    return catalogue;
+}
+
+/* The norms as checkboxes named "norms", for forms that link a thing to norms; an API
+   error about "norms[1]" is an error of this group. */
+export function NormBoxes({ all, value = [], error }) {
+    const err = error && error.field && /^norms(\[\d+\])?$/.test(error.field) ? error : null;
+    return html`<fieldset class="norm-boxes" aria-describedby=${err ? "f-norms-error" : undefined}>
+        <legend>${t("incident.norms")}</legend>
+        ${(all || []).map((n) => html`<div class="field check">
+            <input type="checkbox" id=${`f-norms-${n.letter}`} name="norms" value=${n.letter} defaultChecked=${value.includes(n.letter)} />
+            <label for=${`f-norms-${n.letter}`}>${t("norms.letter", { letter: n.letter })} ${normTitle(n)}</label></div>`)}
+        ${err ? html`<p class="error" id="f-norms-error">${errorText(err)}</p>` : null}
+    </fieldset>`;
+}
+
+/* Links to the norms' pages, "(f) (h)". */
+export function NormLinks({ letters }) {
+    if (!letters || !letters.length) return "—";
+    return letters.map((l, i) => html`${i ? " " : ""}<a href=${`/norms/${l}`}>${t("norms.letter", { letter: l })}</a>`);
+}
+
 export class NormList extends Loaded {
     load = () => get("/norms");
 
@@ -89,6 +115,17 @@ export class NormPage extends Loaded {
                     <a href=${`/requests/${q.id}`}>${q.subject}</a> ${t("norms.request_line", { from: q.from_state, to: q.to_state })}
                     ${" "}${tv("status", q.status)} <time datetime=${q.sent_at}>${formatTime(q.sent_at)}</time></li>`)}</ul>`
                     : html`<p>${t("list.empty")}</p>`}
+                <h2>${t("norms.incidents")}</h2>
+                ${n.counts.incidents.length ? html`<table>
+                    <caption>${t("norms.incident_counts_caption")}</caption>
+                    <thead><tr><th scope="col">${t("document.state")}</th><th scope="col">${t("norms.year")}</th>
+                        <th scope="col">${t("norms.reported")}</th><th scope="col">${t("norms.affected")}</th></tr></thead>
+                    <tbody>${n.counts.incidents.map((k) => html`<tr><td>${k.state}</td><td>${k.year}</td>
+                        <td>${k.reported}</td><td>${k.affected}</td></tr>`)}</tbody></table>` : null}
+                ${n.incidents.length ? html`<ul class="norm-incidents">${n.incidents.map((x) => html`<li>
+                    <a href=${`/incidents/${x.id}`}>${x.title}</a> ${t("norms.incident_line", { state: x.reporter_state, states: x.states.join(", ") || "—" })}
+                    ${" "}${tv("istatus", x.status)} <${Tlp} tlp=${x.tlp} /> <time datetime=${x.occurred}>${formatTime(x.occurred)}</time></li>`)}</ul>`
+                    : html`<p>${t("list.empty")}</p>`}
                 <h2>${t("norms.documents")}</h2>
                 <${DocumentTable} items=${n.documents} caption=${t("norms.documents")} />
                 <p><a href=${`/library/compare?norm=${n.letter}`}>${t("library.compare_norm")}</a></p>`)}`;
@@ -110,7 +147,7 @@ export class Library extends Loaded {
     render({ query: q }, { data, error }) {
         return html`
             <${Heading} text=${t("library.title")} />
-            <p><a href="/library/compare">${t("library.compare")}</a></p>
+            <p><a href="/library/compare">${t("library.compare")}</a> · <a href="/surveys">${t("survey.list_title")}</a></p>
             <form class="filters" role="search" onSubmit=${this.filter} aria-label=${t("list.filters")}>
                 <${Field} name="q" type="search" label=${t("list.search")} value=${q.get("q")} hint=${t("library.q_hint")} />
                 <${Field} name="state" label=${t("document.state")} value=${q.get("state")} hint=${t("form.state_hint")} />
