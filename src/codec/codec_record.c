@@ -117,6 +117,7 @@ char *kz_record_entry_text(const kz_record_entry_in *e, kz_arena *a)
         bad |= set_str(o, "contact", e->contact);
         bad |= set_str(o, "note", e->note);
         bad |= set_str(o, "prev", e->prev);
+        bad |= set_str(o, "to_node", e->to_node);
         const struct {
             const char *key;
             kz_time t;
@@ -158,6 +159,72 @@ json_t *kz_record_entry_json(const kz_request_entry *e)
         return NULL;
     }
     return o;
+}
+
+/* A time member written by kz_record_entry_text; 0 when absent. */
+static kz_rc time_of(const json_t *o, const char *key, kz_time *out, kz_err *err)
+{
+    const json_t *v = json_object_get(o, key);
+    *out = 0;
+    if (!v)
+        return KZ_OK;
+    if (!json_is_string(v) || kz_time_parse(json_string_value(v), out))
+        return kz_fail(err, KZ_EINVAL, key, "%s must be a time", key);
+    return KZ_OK;
+}
+
+/* A string member, copied into a; NULL when absent. */
+static kz_rc entry_str(const json_t *o, const char *key, bool required, kz_arena *a, const char **out, kz_err *err)
+{
+    const json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (!v && !required)
+        return KZ_OK;
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+        return kz_fail(err, KZ_EINVAL, key, "the entry's %s must be a string", key);
+    *out = kz_arena_strdup(a, json_string_value(v));
+    return *out ? KZ_OK : kz_fail(err, KZ_ENOMEM, NULL, NULL);
+}
+
+static kz_rc status_of(const json_t *o, const char *key, int *out, kz_err *err)
+{
+    const json_t *v = json_object_get(o, key);
+    *out = -1;
+    if (v && (!json_is_string(v) || (*out = kz_enum_parse(&kz_request_status_enum, json_string_value(v))) < 0))
+        return kz_fail(err, KZ_EINVAL, key, "the entry's %s must be a request status", key);
+    return KZ_OK;
+}
+
+kz_rc kz_record_entry_read(const char *text, size_t n, kz_arena *a, kz_record_entry_in *out, kz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    json_error_t je;
+    json_t *o = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return kz_fail(err, KZ_EINVAL, "body", "the entry is not a JSON object (line %d, column %d)", je.line, je.column);
+    }
+    const json_t *seq = json_object_get(o, "seq");
+    kz_rc rc = json_is_integer(seq) ? KZ_OK : kz_fail(err, KZ_EINVAL, "seq", "the entry needs its seq");
+    out->seq = rc ? 0 : json_integer_value(seq);
+    if (!rc) rc = entry_str(o, "request", true, a, &out->request, err);
+    if (!rc) rc = entry_str(o, "organization", false, a, &out->organization, err);
+    if (!rc) rc = entry_str(o, "actor", false, a, &out->actor, err);
+    if (!rc) rc = entry_str(o, "action", true, a, &out->action, err);
+    if (!rc) rc = entry_str(o, "message", false, a, &out->message, err);
+    if (!rc) rc = entry_str(o, "contact", false, a, &out->contact, err);
+    if (!rc) rc = entry_str(o, "note", false, a, &out->note, err);
+    if (!rc) rc = entry_str(o, "prev", true, a, &out->prev, err);
+    if (!rc) rc = entry_str(o, "to_node", false, a, &out->to_node, err);
+    if (!rc) rc = status_of(o, "from", &out->from, err);
+    if (!rc) rc = status_of(o, "to", &out->to, err);
+    if (!rc) rc = time_of(o, "at", &out->at, err);
+    if (!rc) rc = time_of(o, "ack_due", &out->ack_due, err);
+    if (!rc) rc = time_of(o, "answer_due", &out->answer_due, err);
+    if (!rc) rc = time_of(o, "preserve_until", &out->preserve_until, err);
+    out->n_attachments = json_array_size(json_object_get(o, "attachments"));
+    json_decref(o);
+    return rc;
 }
 
 /* ---- the document ------------------------------------------------------------------------ */

@@ -114,9 +114,10 @@ kz_rc kz_h_peer_action(kz_req *r)
     rc = kz_svc_peer_sync(&r->call, id, &rep);
     if (rc)
         return rc;
-    return kz_reply(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:I}", "messages", (json_int_t)rep.messages, "bytes",
+    return kz_reply(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "messages", (json_int_t)rep.messages, "bytes",
                                       (json_int_t)rep.bytes, "applied", (json_int_t)rep.applied, "refused",
-                                      (json_int_t)rep.refused, "cursor", (json_int_t)rep.cursor));
+                                      (json_int_t)rep.refused, "pending", (json_int_t)rep.pending, "cursor",
+                                      (json_int_t)rep.cursor));
 }
 
 /* The target URI the sender signed: this node's public URL when it has one (behind TLS

@@ -49,6 +49,7 @@ kz_rc kz_svc_peer_remove(kz_call *c, const char *id);
 typedef struct kz_sync_report {
     int64_t messages, bytes;  /* pulls made and bytes of their answers */
     int64_t applied, refused; /* changes */
+    int64_t pending;          /* changes kept until what they refer to arrives */
     int64_t cursor;           /* the peer's seq applied up to */
 } kz_sync_report;
 /* Pulls every change waiting at the peer, page by page: each page is applied, its

@@ -4,6 +4,7 @@
 
 #include "crypto/crypto.h"
 #include "store/directory.h"
+#include "store/federation.h"
 
 #include <string.h>
 
@@ -24,6 +25,15 @@ kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_reque
             t->media_type = (char *)"application/octet-stream";
         rc = !t->id || !t->sha256 ? kz_fail(c->err, KZ_ENOMEM, NULL, NULL)
                                   : kz_store_attachment_insert(c->db, r->id, t, c->err);
+    }
+    char *remote = NULL;
+    kz_peer peer;
+    if (!rc)
+        rc = kz__request_remote_peer(c, r, &remote);
+    if (!rc && remote && (rc = kz_store_peer_get(c->db, remote, c->arena, &peer, c->err)) == KZ_ENOTFOUND) {
+        kz_err_clear(c->err); /* the peer was removed: its copy no longer follows */
+        remote = NULL;
+        rc = KZ_OK;
     }
     if (rc)
         return rc;
@@ -47,6 +57,8 @@ kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_reque
         .ack_due = e->to == KZ_RS_SENT ? r->ack_due : 0,
         .answer_due = e->to == KZ_RS_SENT ? r->answer_due : 0,
         .preserve_until = e->to == KZ_RS_ACKNOWLEDGED ? r->preserve_until : 0,
+        /* the recipient's node signs its side's entries from here on */
+        .to_node = remote && e->to == KZ_RS_SENT ? peer.public_key : NULL,
     };
     char hash[KZ_HASH_HEX], sig_hex[2 * KZ_SIGNATURE_BYTES + 1];
     unsigned char sig[KZ_SIGNATURE_BYTES];
@@ -59,6 +71,8 @@ kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_reque
     kz_hex_encode(sig, sizeof sig, sig_hex);
     kz_request_entry ent = {seq, e->at, (char *)c->who.org, (char *)e->action, text, hash, sig_hex};
     rc = kz_store_request_entry_append(c->db, r->id, &ent, c->err);
+    if (!rc && remote)  /* the other side's node pulls it */
+        rc = kz_store_fed_log_add(c->db, KZ_FED_REQUEST, r->id, c->err);
     if (rc)
         return rc;
     r->entries = seq;
