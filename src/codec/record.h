@@ -28,6 +28,7 @@
 #include "util/buf.h"
 
 #define KZ_RECORD_FORMAT "kizuna-request-record"
+#define KZ_RECORD_KEYS_MAX 8   /* keys a record is checked against */
 #define KZ_RECORD_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
 /* What one entry says. Strings may be NULL when they do not apply. */
@@ -92,7 +93,8 @@ typedef struct kz_record_report {
     char reason[240];           /* why it fails, "" when intact */
     char request[40];
     char status[24];            /* the status the signed entries lead to */
-    char public_key[72];        /* hex of the key the record was checked against */
+    char public_key[72];        /* hex of the key of the node that exported (and sealed) it */
+    char peer_public_key[72];   /* a request between nodes: the other node's key, else "" */
     int version;                /* the record's format version */
     bool key_given;             /* checked against a key the caller trusts; false: only
                                    against the key the file names (internal consistency) */

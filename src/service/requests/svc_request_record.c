@@ -113,6 +113,12 @@ kz_rc kz_svc_request_export(kz_call *c, const char *id, kz_record_format fmt, kz
     kz_org node_org;
     kz_err e2;
     bool have_node = !rc && kz_store_org_get(c->db, c->node->org_id, c->arena, &node_org, &e2) == KZ_OK;
+    char *remote = NULL;
+    kz_peer peer = {0};
+    if (!rc)
+        rc = kz__request_remote_peer(c, &r, &remote);
+    if (!rc && remote && kz_store_peer_get(c->db, remote, c->arena, &peer, &e2))
+        peer.public_key = NULL; /* a removed peer: its key is given to verify by hand */
     if (!rc) {
         kz__request_redact(c, &r);
         kz_record_source src = {
@@ -128,6 +134,10 @@ kz_rc kz_svc_request_export(kz_call *c, const char *id, kz_record_format fmt, kz
             .n_entries = n,
             .exported_for = c->who.org,
             .exported_at = kz_now_ms(),
+            .peer_public_key = peer.public_key,
+            .peer_node = peer.node,
+            .peer_name = peer.name,
+            .peer_state = peer.state,
         };
         rc = kz_record_export(&src, fmt, out, c->err);
     }
