@@ -8,12 +8,29 @@
 
 #include <string.h>
 
+/* The peer whose node hosts r's other side (*remote NULL when none, or removed). */
+static kz_rc remote_node(kz_call *c, const kz_request *r, kz_peer *peer, char **remote)
+{
+    kz_rc rc = kz__request_remote_peer(c, r, remote);
+    if (!rc && *remote && (rc = kz_store_peer_get(c->db, *remote, c->arena, peer, c->err)) == KZ_ENOTFOUND) {
+        kz_err_clear(c->err); /* the peer was removed: its copy no longer follows */
+        *remote = NULL;
+        rc = KZ_OK;
+    }
+    return rc;
+}
+
 kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_request_entry *out)
 {
     int64_t seq = r->entries + 1;
     kz_attachment *atts = e->post ? e->post->attachments : NULL;
     size_t n_atts = e->post ? e->post->n_attachments : 0;
-    kz_rc rc = KZ_OK;
+    char *remote = NULL;
+    kz_peer peer;
+    kz_rc rc = remote_node(c, r, &peer, &remote);
+    if (!rc && remote && n_atts) /* refused before anything is written: the other node could not follow */
+        rc = kz_fail(c->err, KZ_EINVAL, "attachments", "attachments do not travel to an organization of another "
+                     "node yet; send the files another way and name them in the message");
     for (size_t i = 0; !rc && i < n_atts; i++) {
         kz_attachment *t = &atts[i];
         char hex[KZ_HASH_HEX];
@@ -25,15 +42,6 @@ kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_reque
             t->media_type = (char *)"application/octet-stream";
         rc = !t->id || !t->sha256 ? kz_fail(c->err, KZ_ENOMEM, NULL, NULL)
                                   : kz_store_attachment_insert(c->db, r->id, t, c->err);
-    }
-    char *remote = NULL;
-    kz_peer peer;
-    if (!rc)
-        rc = kz__request_remote_peer(c, r, &remote);
-    if (!rc && remote && (rc = kz_store_peer_get(c->db, remote, c->arena, &peer, c->err)) == KZ_ENOTFOUND) {
-        kz_err_clear(c->err); /* the peer was removed: its copy no longer follows */
-        remote = NULL;
-        rc = KZ_OK;
     }
     if (rc)
         return rc;
