@@ -121,7 +121,7 @@ static kz_rc text_of(json_t *o, const char *key, size_t max, bool optional, kz_a
 {
     json_t *v = json_object_get(o, key);
     *out = NULL;
-    if (!v && optional)
+    if ((!v || json_is_null(v)) && optional) /* as the writer puts an absent one */
         return KZ_OK;
     if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max ||
         strlen(json_string_value(v)) != json_string_length(v))

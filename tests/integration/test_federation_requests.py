@@ -143,6 +143,17 @@ def test_a_request_to_an_organization_of_another_node_played_through_to_closure(
         # the other node's key given as the node's: refused
         swapped = run_kizuna("request", "verify", path, "--public-key", other, "--peer-key", own, check=False)
         assert swapped.returncode == 1
+    # each node mails the contacts it hosts, and only those: the recipient's node told its
+    # point of contact of the new request and the close, the sender's node its own of the
+    # acknowledgement and the answer
+    def notices(server):
+        con = sqlite3.connect(server.db)
+        rows = sorted(con.execute("SELECT kind, address FROM outbox WHERE request = ?", (rid,)).fetchall())
+        con.close()
+        return rows
+    assert notices(cz) == [("request.message", "jana@csirt.cz.example"), ("request.new", "jana@csirt.cz.example")]
+    assert notices(jp) == [("request.acknowledged", "taro@jpcert.example"), ("request.answered", "taro@jpcert.example"),
+                           ("request.message", "taro@jpcert.example")]
     # a node that hosts neither side never receives the request
     settle(states)
     assert sg.admin.get(f"/requests/{rid}").status_code == 404

@@ -37,8 +37,16 @@ kz_rc kz_svc_request_outgoing(kz_call *c, const char *id, const char *peer, kz_f
     kz_rc rc = kz_store_request_get(c->db, id, kz_now_ms(), c->arena, &out->req, c->err);
     if (!rc)
         rc = kz__request_remote_peer(c, &out->req, &remote);
-    /* a draft stays with its sender; a request goes only to the node of its other side */
-    if (rc || !out->req.sent_at || !same(remote, peer))
+    /* a draft stays with its sender; a request goes only to the node of its other side,
+     * when that side may see it (the one rule of kz_request_visible) */
+    const kz_request *r = &out->req;
+    char *to_peer = NULL;
+    if (!rc && remote)
+        rc = org_peer(c, r->to_organization, &to_peer);
+    kz_viewer side = {.key_id = "federation", .org = to_peer ? r->to_organization : r->from_organization,
+                      .role = KZ_ROLE_VIEWER};
+    if (rc || !r->sent_at || !same(remote, peer) || !kz_request_visible(&side, r->tlp, r->from_organization,
+                                                                       r->to_organization, r->sent_at))
         return rc;
     if (!out->req.share_responsibility)
         out->req.responsibility = NULL;
@@ -91,57 +99,74 @@ static int side_of(const kz_request *r, const char *org)
            : same(org, r->to_organization) ? KZ_SIDE_RECIPIENT : KZ_SIDE_NONE;
 }
 
+/* Whether the entry's text, hash and signature are whole and link to head: NULL, or
+ * what is wrong. */
+static const char *chain_fault(const kz_peer *p, const kz_request *r, const kz_request_entry *ent, const char *head,
+                               const kz_record_entry_in *e)
+{
+    char hash[KZ_HASH_HEX];
+    unsigned char pk[KZ_SIGN_PK_BYTES], sig[KZ_SIGNATURE_BYTES];
+    size_t len = strlen(ent->body);
+    kz_sha256_hex(ent->body, len, hash);
+    if (!same(e->request, r->id) || e->seq != ent->seq)
+        return "belongs to another request or place in the record";
+    if (!same(e->prev, head))
+        return "does not follow the last entry of this node's record (a move made at both nodes at once?)";
+    if (!same(hash, ent->hash))
+        return "its hash is not the SHA-256 of its text";
+    if (kz_hex_decode(p->public_key, pk, sizeof pk) != KZ_SIGN_PK_BYTES ||
+        kz_hex_decode(ent->signature, sig, sizeof sig) != KZ_SIGNATURE_BYTES || !kz_sign_verify(pk, ent->body, len, sig))
+        return "its signature does not verify with the pinned key of the sending node";
+    return NULL;
+}
+
+/* Whether the entry is one the sending node may sign in r's status: NULL, or why not.
+ * theirs: the peer that hosts the entry's organization; sender_node: the one that hosts
+ * r's sender. */
+static const char *side_fault(kz_call *c, const kz_peer *p, const kz_request *r, const kz_record_entry_in *e,
+                              const char *theirs, const char *sender_node)
+{
+    char own[2 * KZ_SIGN_PK_BYTES + 1];
+    kz_hex_encode(c->node->sign_pk, KZ_SIGN_PK_BYTES, own);
+    int move = kz_enum_parse(&kz_request_move_enum, e->action);
+    const kz_transition *t = move >= 0 ? kz_transition_find(r->status, move) : NULL;
+    bool draft = strcmp(e->action, "create") == 0 || strcmp(e->action, "edit") == 0;
+    if (!same(theirs, p->id))
+        return "it is made by an organization that the sending node does not host: a node signs only its own "
+               "side's moves";
+    if (same(e->organization, r->from_organization) != same(sender_node, p->id))
+        return "the sender's node signs the sending organization's entries, the recipient's node all others";
+    if (move >= 0 && (!t || t->side != side_of(r, e->organization) || t->to != e->to || e->from != r->status))
+        return "it is not a move that side may make in the request's status";
+    if (move < 0 && e->to >= 0 && !(strcmp(e->action, "create") == 0 && e->seq == 1 && e->to == KZ_RS_DRAFT))
+        return "only a move changes the request's status";
+    if (draft && (side_of(r, e->organization) != KZ_SIDE_SENDER || r->status != KZ_RS_DRAFT))
+        return "only the sender writes a draft";
+    if (move == KZ_MV_SEND && !same(e->to_node, own))
+        return "the request was not sent to this node's key";
+    return e->n_attachments ? "attachments do not travel between nodes yet" : NULL;
+}
+
 /* Checks one new entry of the peer against the head of the record here; *why when it
  * is refused. */
 static kz_rc check_entry(kz_call *c, const kz_peer *p, const kz_request *r, const kz_request_entry *ent,
                          const char *head, kz_record_entry_in *e, const char **why)
 {
     kz_err e2;
-    char hash[KZ_HASH_HEX], own[2 * KZ_SIGN_PK_BYTES + 1];
-    unsigned char pk[KZ_SIGN_PK_BYTES], sig[KZ_SIGNATURE_BYTES];
-    size_t len = strlen(ent->body);
-    char *theirs = NULL;
-    if (kz_record_entry_read(ent->body, len, c->arena, e, &e2)) {
-        *why = kz_arena_printf(c->arena, "entry %lld: %s", (long long)ent->seq, e2.msg);
+    char *theirs = NULL, *sender_node = NULL;
+    if (kz_record_entry_read(ent->body, strlen(ent->body), c->arena, e, &e2)) {
+        *why = kz_arena_printf(c->arena, "request %s, entry %lld: %s", r->id, (long long)ent->seq, e2.msg);
         return KZ_OK;
     }
-    kz_sha256_hex(ent->body, len, hash);
-    kz_hex_encode(c->node->sign_pk, KZ_SIGN_PK_BYTES, own);
     kz_rc rc = org_peer(c, e->organization, &theirs);
-    const kz_transition *t = NULL;
-    int move = kz_enum_parse(&kz_request_move_enum, e->action);
-    if (move >= 0)
-        t = kz_transition_find(r->status, move);
-    const char *bad = NULL;
-    if (rc)
-        return rc;
-    if (!same(e->request, r->id) || e->seq != ent->seq)
-        bad = "belongs to another request or place in the record";
-    else if (!same(e->prev, head))
-        bad = "does not follow the last entry of this node's record (a move made at both nodes at once?)";
-    else if (!same(hash, ent->hash))
-        bad = "its hash is not the SHA-256 of its text";
-    else if (kz_hex_decode(p->public_key, pk, sizeof pk) != KZ_SIGN_PK_BYTES ||
-             kz_hex_decode(ent->signature, sig, sizeof sig) != KZ_SIGNATURE_BYTES ||
-             !kz_sign_verify(pk, ent->body, len, sig))
-        bad = "its signature does not verify with the pinned key of the sending node";
-    else if (!same(theirs, p->id))
-        bad = "it is made by an organization that the sending node does not host: a node signs only its "
-              "own side's moves";
-    else if (move >= 0 && (!t || t->side != side_of(r, e->organization) || t->to != e->to || e->from != r->status))
-        bad = "it is not a move that side may make in the request's status";
-    else if (move < 0 && e->to >= 0 && !(strcmp(e->action, "create") == 0 && ent->seq == 1 && e->to == KZ_RS_DRAFT))
-        bad = "only a move changes the request's status";
-    else if ((strcmp(e->action, "create") == 0 || strcmp(e->action, "edit") == 0) &&
-             (side_of(r, e->organization) != KZ_SIDE_SENDER || r->status != KZ_RS_DRAFT))
-        bad = "only the sender writes a draft";
-    else if (move == KZ_MV_SEND && !same(e->to_node, own))
-        bad = "the request was not sent to this node's key";
-    else if (e->n_attachments)
-        bad = "attachments do not travel between nodes yet";
+    if (!rc)
+        rc = org_peer(c, r->from_organization, &sender_node);
+    const char *bad = rc ? NULL : chain_fault(p, r, ent, head, e);
+    if (!rc && !bad)
+        bad = side_fault(c, p, r, e, theirs, sender_node);
     if (bad)
         *why = kz_arena_printf(c->arena, "request %s, entry %lld: %s", r->id, (long long)ent->seq, bad);
-    return KZ_OK;
+    return rc;
 }
 
 /* The notices a peer's entry sends to this node's side (the other node told its own). */
@@ -197,6 +222,11 @@ static kz_rc check_sides(kz_call *c, const kz_peer *p, const kz_request *r, cons
         *why = "the request's sides are not the ones this node has";
     else if (!r->sent_at)
         *why = "a draft never leaves its sender's node";
+    else if (!kz_request_visible(&(kz_viewer){.key_id = "federation", .org = incoming ? r->to_organization
+                                                                                 : r->from_organization,
+                                              .role = KZ_ROLE_VIEWER},
+                                 r->tlp, r->from_organization, r->to_organization, r->sent_at))
+        *why = "this node's side may not see the request under its TLP label";
     return KZ_OK;
 }
 
