@@ -21,8 +21,9 @@ static json_t *peer_json(const kz_peer_view *v)
         json_array_append_new(refused, e);
     }
     if (o) {
-        json_object_set_new(o, "waiting", json_pack("{s:I, s:I}", "to_peer", (json_int_t)v->waiting_out,
-                                                    "from_peer", (json_int_t)v->waiting_in));
+        json_object_set_new(o, "waiting", json_pack("{s:I, s:I, s:I}", "to_peer", (json_int_t)v->waiting_out,
+                                                    "from_peer", (json_int_t)v->waiting_in, "pending",
+                                                    (json_int_t)v->pending));
         json_object_set_new(o, "refusals", refused);
     } else {
         json_decref(refused);

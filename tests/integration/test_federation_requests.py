@@ -243,9 +243,12 @@ def test_a_sighting_travels_to_the_origin_and_waits_where_its_indicator_has_not_
     rep = states.sync(sg, cz)
     assert rep["pending"] == 1 and rep["refused"] == 0, rep
     assert db_count(sg, "SELECT count(*) FROM sightings") == 0
+    from_cz = f"/peers/{states.peer_ids[(sg.base, cz.base)]}"
+    assert sg.admin.get(from_cz).json()["waiting"]["pending"] == 1
     # the indicator arrives from jp: the sighting that waited for it is applied
     states.sync(sg, jp)
     assert db_count(sg, "SELECT count(*) FROM fed_pending") == 0
+    assert sg.admin.get(from_cz).json()["waiting"]["pending"] == 0
     assert observers(sg.admin, green["id"]) == [(states.czcert["id"], 7)]
     # TLP on both sides: the AMBER sighting (of an indicator sg may not see) never reaches sg
     settle(states)

@@ -30,6 +30,7 @@ typedef struct kz_peer_view {
     kz_peer peer;
     int64_t waiting_out;  /* entries of this node's log past what the peer acknowledged */
     int64_t waiting_in;   /* entries of the peer's log past what was applied here */
+    int64_t pending;      /* changes of the peer kept until what they refer to arrives */
     struct kz_peer_refusal *refusals;  /* newest first */
     size_t n_refusals;
 } kz_peer_view;
