@@ -100,6 +100,10 @@ def test_a_request_to_an_organization_of_another_node_played_through_to_closure(
     # each side moves on its own node; every move travels to the other
     assert b.post(f"/requests/{rid}/acknowledge").json()["status"] == "acknowledged"
     assert b.post(f"/requests/{rid}/messages", {"message": "Looking into it."}).status_code in (200, 201)
+    # files do not travel between nodes yet: refused before anything is written
+    r = b.post(f"/requests/{rid}/messages", {"message": "Logs.", "attachments": [{"name": "a.txt",
+                                                                                "content_base64": "aGk="}]})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "attachments", r.text
     states.sync(jp, cz)
     assert a.get(f"/requests/{rid}").json()["status"] == "acknowledged"
     assert a.post(f"/requests/{rid}/messages", {"message": "Thank you."}).status_code in (200, 201)
