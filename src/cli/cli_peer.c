@@ -110,8 +110,9 @@ static int sync_peer(const kz_args *a, kz_call *c)
     kz_sync_report rep;
     if (kz_svc_peer_sync(c, a->rest[0], &rep))
         return fail(a, c);
-    printf("%lld changes applied, %lld refused, in %lld messages (%lld bytes); cursor %lld.\n", (long long)rep.applied,
-           (long long)rep.refused, (long long)rep.messages, (long long)rep.bytes, (long long)rep.cursor);
+    printf("%lld changes applied, %lld refused, %lld waiting, in %lld messages (%lld bytes); cursor %lld.\n",
+           (long long)rep.applied, (long long)rep.refused, (long long)rep.pending, (long long)rep.messages,
+           (long long)rep.bytes, (long long)rep.cursor);
     return 0;
 }
 

@@ -93,8 +93,19 @@ static int run_verify(const kz_args *a)
     char *text = kz_cli_slurp(path, &len, &err);
     if (!text)
         return kz_cli_error(a, "%s", err.msg);
+    /* --peer-key HEX[,HEX...]: the other nodes' keys (a request between nodes) */
+    const char *peers[KZ_RECORD_KEYS_MAX];
+    char list[KZ_RECORD_KEYS_MAX * 65 + 1] = "";
+    size_t n_peers = 0;
+    snprintf(list, sizeof list, "%s", kz_arg(a, "peer-key") ? kz_arg(a, "peer-key") : "");
+    for (char *p = list; *p && n_peers < KZ_RECORD_KEYS_MAX - 1;) {
+        peers[n_peers++] = p;
+        p += strcspn(p, ",");
+        if (*p)
+            *p++ = '\0';
+    }
     kz_record_report rep;
-    kz_rc rc = kz_record_verify(text, len, kz_arg(a, "public-key"), &rep, &err);
+    kz_rc rc = kz_record_verify_keys(text, len, kz_arg(a, "public-key"), peers, n_peers, &rep, &err);
     kz_free(text);
     if (rc == KZ_OK) {
         unsigned char pk[KZ_SIGN_PK_BYTES];
@@ -113,6 +124,9 @@ static int run_verify(const kz_args *a)
                    "Compare the fingerprint with the node's (GET /api/v1/node), or give the node's key\n"
                    "with --public-key HEX.\n",
                    rep.request, (long long)rep.entries, rep.status, rep.public_key, fp);
+        if (rep.peer_public_key[0])
+            printf("The other side's entries are signed by its node's key %s (%s).\n", rep.peer_public_key,
+                   rep.key_given ? "a key given" : "named by the record, NOT authenticated");
         if (rep.version < 2)
             printf("This is a version 1 record: its summary (dates, overdue, escalation level, names) is not "
                    "covered by its seal, only its status and content are checked against the entries.\n");
@@ -142,6 +156,8 @@ static const kz_opt export_opts[] = {
 static const kz_opt verify_opts[] = {
     {"public-key", "HEX", NULL, "the node's ed25519 public key (GET /api/v1/node); without it only the record's "
                                 "internal consistency is checked, against the key the file names"},
+    {"peer-key", "HEX[,HEX]", NULL, "a request between nodes: the other node's public key, whose node signed "
+                                    "the other side's entries"},
     {0},
 };
 
@@ -157,13 +173,15 @@ const kz_cmd kz_cmd_request_export = {
 };
 
 const kz_cmd kz_cmd_request_verify = {
-    "request verify", "FILE [--public-key HEX]", "check a request record offline",
+    "request verify", "FILE [--public-key HEX] [--peer-key HEX]", "check a request record offline",
     "Checks every entry's hash, its link to the entry before and its signature, the seal\n"
     "(which also covers the request summary and the node's name, so every field the\n"
     "record and its printable page show), and that the summary agrees with the signed\n"
     "entries. Needs no database and no network. Without --public-key it checks only\n"
     "internal consistency and says so, printing the fingerprint of the key the file names\n"
     "to compare. Exits 0 when intact (or consistent), 1 naming the first tampered entry, 2\n"
-    "when FILE is not a record. FILE - reads stdin.",
+    "when FILE is not a record. FILE - reads stdin. A request between two nodes holds\n"
+    "entries signed by each node (its side's moves); give the other node's key with\n"
+    "--peer-key, and either node's export verifies.",
     verify_opts, run_verify, 1, 1,
 };

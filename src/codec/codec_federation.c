@@ -18,17 +18,44 @@ static const struct {
     [KZ_FED_CONTACT] = {&kz_contact_schema, sizeof(kz_contact)},
     [KZ_FED_INCIDENT] = {&kz_incident_schema, sizeof(kz_incident)},
     [KZ_FED_INDICATOR] = {&kz_indicator_schema, sizeof(kz_indicator)},
+    [KZ_FED_SIGHTING] = {&kz_sighting_schema, sizeof(kz_sighting)},
+    [KZ_FED_REQUEST] = {NULL, sizeof(kz_fed_request)},
 };
 
 const kz_schema *kz_fed_kind_schema(int kind) { return kind >= 0 && kind < KZ_FED_KINDS ? kinds[kind].schema : NULL; }
 
 size_t kz_fed_kind_size(int kind) { return kind >= 0 && kind < KZ_FED_KINDS ? kinds[kind].size : 0; }
 
+/* {"id", "request": {...}, "entries": [{"seq", "at", "organization", "action", "body",
+ * "hash", "signature"}, ...]} */
+static json_t *request_json(const kz_fed_request *r)
+{
+    json_t *entries = json_array();
+    json_t *o = json_pack("{s:s, s:o, s:o}", "id", r->id, "request", kz_json_encode(&kz_request_schema, &r->req),
+                          "entries", entries);
+    for (size_t i = 0; o && i < r->n_entries; i++) {
+        const kz_request_entry *e = &r->entries[i];
+        if (json_array_append_new(entries, json_pack("{s:I, s:I, s:s?, s:s, s:s, s:s, s:s}", "seq", (json_int_t)e->seq,
+                                                     "at", (json_int_t)e->at, "organization", e->actor_org, "action",
+                                                     e->action, "body", e->body, "hash", e->hash, "signature",
+                                                     e->signature))) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+static json_t *object_json(int kind, const void *obj)
+{
+    return kind == KZ_FED_REQUEST ? request_json(obj) : kz_json_encode(kinds[kind].schema, obj);
+}
+
 static json_t *change_json(const kz_fed_change *c)
 {
     json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "seq", (json_int_t)c->seq, "kind",
                           kz_enum_name(&kz_fed_kind_enum, c->kind), "op", c->deleted ? "delete" : "upsert", "id", c->id);
-    if (o && !c->deleted && json_object_set_new(o, "object", kz_json_encode(kinds[c->kind].schema, c->obj))) {
+    if (o && !c->deleted && json_object_set_new(o, "object", object_json(c->kind, c->obj))) {
         json_decref(o);
         return NULL;
     }
@@ -89,6 +116,58 @@ static kz_rc get_str(json_t *o, const char *key, kz_arena *a, const char **out, 
     return *out ? KZ_OK : kz_fail(err, KZ_ENOMEM, key, NULL);
 }
 
+/* A string member of at most max bytes without NUL, copied into a. */
+static kz_rc text_of(json_t *o, const char *key, size_t max, bool optional, kz_arena *a, char **out, kz_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if ((!v || json_is_null(v)) && optional) /* as the writer puts an absent one */
+        return KZ_OK;
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max ||
+        strlen(json_string_value(v)) != json_string_length(v))
+        return kz_fail(err, KZ_EINVAL, key, "%s must be a string of 1 to %zu bytes", key, max);
+    *out = kz_arena_strdup(a, json_string_value(v));
+    return *out ? KZ_OK : kz_fail(err, KZ_ENOMEM, NULL, NULL);
+}
+
+static kz_rc decode_entry(json_t *v, int64_t seq, kz_arena *a, kz_request_entry *e, kz_err *err)
+{
+    json_t *jseq = json_object_get(v, "seq"), *at = json_object_get(v, "at");
+    if (!json_is_object(v) || !json_is_integer(jseq) || json_integer_value(jseq) != seq || !json_is_integer(at))
+        return kz_fail(err, KZ_EINVAL, "entries", "entry %lld must be an object with seq %lld and at", (long long)seq,
+                       (long long)seq);
+    e->seq = seq;
+    e->at = json_integer_value(at);
+    kz_rc rc = text_of(v, "organization", 36, true, a, &e->actor_org, err);
+    if (!rc) rc = text_of(v, "action", 40, false, a, &e->action, err);
+    if (!rc) rc = text_of(v, "body", KZ_FED_ENTRY_MAX, false, a, &e->body, err);
+    if (!rc) rc = text_of(v, "hash", 64, false, a, &e->hash, err);
+    if (!rc) rc = text_of(v, "signature", 128, false, a, &e->signature, err);
+    return rc;
+}
+
+static kz_rc decode_request(json_t *v, kz_fed_request *r, kz_arena *a, kz_err *err)
+{
+    json_t *req = json_object_get(v, "request"), *entries = json_object_get(v, "entries");
+    kz_rc rc = text_of(v, "id", 36, false, a, &r->id, err);
+    if (!rc && !json_is_object(req))
+        rc = kz_fail(err, KZ_EINVAL, "request", "a request change needs the request");
+    if (!rc) rc = kz_json_decode(req, &kz_request_schema, &r->req, KZ_DECODE_REPLICA, a, NULL, err);
+    if (!rc && (!r->req.id || strcmp(r->req.id, r->id) != 0))
+        rc = kz_fail(err, KZ_EINVAL, "id", "the request's id is not the change's id");
+    if (!rc && (!json_is_array(entries) || json_array_size(entries) == 0 ||
+                json_array_size(entries) > KZ_FED_ENTRIES_MAX))
+        rc = kz_fail(err, KZ_EINVAL, "entries", "entries must be an array of 1 to %d", KZ_FED_ENTRIES_MAX);
+    if (rc)
+        return rc;
+    r->n_entries = json_array_size(entries);
+    if (!(r->entries = kz_arena_calloc(a, r->n_entries, sizeof *r->entries)))
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    for (size_t i = 0; !rc && i < r->n_entries; i++)
+        rc = decode_entry(json_array_get(entries, i), (int64_t)i + 1, a, &r->entries[i], err);
+    return rc;
+}
+
 /* The object of an upsert; a fault only marks the change as refused. */
 static kz_rc decode_object(json_t *v, kz_fed_change *c, kz_arena *a)
 {
@@ -97,8 +176,9 @@ static kz_rc decode_object(json_t *v, kz_fed_change *c, kz_arena *a)
     c->obj = kz_arena_calloc(a, 1, kinds[c->kind].size);
     if (!c->obj)
         return KZ_ENOMEM;
-    kz_rc rc = json_is_object(v) ? kz_json_decode(v, kinds[c->kind].schema, c->obj, KZ_DECODE_REPLICA, a, NULL, &e)
-                                 : kz_fail(&e, KZ_EINVAL, "object", "an upsert needs its object");
+    kz_rc rc = !json_is_object(v) ? kz_fail(&e, KZ_EINVAL, "object", "an upsert needs its object")
+               : c->kind == KZ_FED_REQUEST ? decode_request(v, c->obj, a, &e)
+               : kz_json_decode(v, kinds[c->kind].schema, c->obj, KZ_DECODE_REPLICA, a, NULL, &e);
     const char *id = rc ? NULL : *(char **)c->obj; /* every schema starts with its id */
     if (!rc && (!id || strcmp(id, c->id) != 0))
         rc = kz_fail(&e, KZ_EINVAL, "id", "the object's id is not the change's id");
@@ -170,6 +250,29 @@ kz_rc kz_fed_batch_parse(const char *text, size_t n, kz_arena *a, kz_fed_batch *
     if (!o)
         return err->rc;
     kz_rc rc = parse_batch(o, a, out, err);
+    json_decref(o);
+    return rc;
+}
+
+kz_rc kz_fed_change_write(const kz_fed_change *c, kz_buf *out, kz_err *err)
+{
+    json_t *o = change_json(c);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!text)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    kz_rc rc = kz_buf_puts(out, text);
+    kz_free_libc(text);
+    return rc ? kz_fail(err, rc, NULL, "the change does not fit") : KZ_OK;
+}
+
+kz_rc kz_fed_change_parse(const char *text, size_t n, kz_arena *a, kz_fed_change *c, kz_err *err)
+{
+    memset(c, 0, sizeof *c);
+    json_t *o = load(text, n, "change", err);
+    if (!o)
+        return err->rc;
+    kz_rc rc = parse_change(o, -1, INT64_MAX, a, c, err);
     json_decref(o);
     return rc;
 }

@@ -117,6 +117,7 @@ char *kz_record_entry_text(const kz_record_entry_in *e, kz_arena *a)
         bad |= set_str(o, "contact", e->contact);
         bad |= set_str(o, "note", e->note);
         bad |= set_str(o, "prev", e->prev);
+        bad |= set_str(o, "to_node", e->to_node);
         const struct {
             const char *key;
             kz_time t;
@@ -160,6 +161,72 @@ json_t *kz_record_entry_json(const kz_request_entry *e)
     return o;
 }
 
+/* A time member written by kz_record_entry_text; 0 when absent. */
+static kz_rc time_of(const json_t *o, const char *key, kz_time *out, kz_err *err)
+{
+    const json_t *v = json_object_get(o, key);
+    *out = 0;
+    if (!v)
+        return KZ_OK;
+    if (!json_is_string(v) || kz_time_parse(json_string_value(v), out))
+        return kz_fail(err, KZ_EINVAL, key, "%s must be a time", key);
+    return KZ_OK;
+}
+
+/* A string member, copied into a; NULL when absent. */
+static kz_rc entry_str(const json_t *o, const char *key, bool required, kz_arena *a, const char **out, kz_err *err)
+{
+    const json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (!v && !required)
+        return KZ_OK;
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+        return kz_fail(err, KZ_EINVAL, key, "the entry's %s must be a string", key);
+    *out = kz_arena_strdup(a, json_string_value(v));
+    return *out ? KZ_OK : kz_fail(err, KZ_ENOMEM, NULL, NULL);
+}
+
+static kz_rc status_of(const json_t *o, const char *key, int *out, kz_err *err)
+{
+    const json_t *v = json_object_get(o, key);
+    *out = -1;
+    if (v && (!json_is_string(v) || (*out = kz_enum_parse(&kz_request_status_enum, json_string_value(v))) < 0))
+        return kz_fail(err, KZ_EINVAL, key, "the entry's %s must be a request status", key);
+    return KZ_OK;
+}
+
+kz_rc kz_record_entry_read(const char *text, size_t n, kz_arena *a, kz_record_entry_in *out, kz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    json_error_t je;
+    json_t *o = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return kz_fail(err, KZ_EINVAL, "body", "the entry is not a JSON object (line %d, column %d)", je.line, je.column);
+    }
+    const json_t *seq = json_object_get(o, "seq");
+    kz_rc rc = json_is_integer(seq) ? KZ_OK : kz_fail(err, KZ_EINVAL, "seq", "the entry needs its seq");
+    out->seq = rc ? 0 : json_integer_value(seq);
+    if (!rc) rc = entry_str(o, "request", true, a, &out->request, err);
+    if (!rc) rc = entry_str(o, "organization", false, a, &out->organization, err);
+    if (!rc) rc = entry_str(o, "actor", false, a, &out->actor, err);
+    if (!rc) rc = entry_str(o, "action", true, a, &out->action, err);
+    if (!rc) rc = entry_str(o, "message", false, a, &out->message, err);
+    if (!rc) rc = entry_str(o, "contact", false, a, &out->contact, err);
+    if (!rc) rc = entry_str(o, "note", false, a, &out->note, err);
+    if (!rc) rc = entry_str(o, "prev", true, a, &out->prev, err);
+    if (!rc) rc = entry_str(o, "to_node", false, a, &out->to_node, err);
+    if (!rc) rc = status_of(o, "from", &out->from, err);
+    if (!rc) rc = status_of(o, "to", &out->to, err);
+    if (!rc) rc = time_of(o, "at", &out->at, err);
+    if (!rc) rc = time_of(o, "ack_due", &out->ack_due, err);
+    if (!rc) rc = time_of(o, "answer_due", &out->answer_due, err);
+    if (!rc) rc = time_of(o, "preserve_until", &out->preserve_until, err);
+    out->n_attachments = json_array_size(json_object_get(o, "attachments"));
+    json_decref(o);
+    return rc;
+}
+
 /* ---- the document ------------------------------------------------------------------------ */
 
 static int hex_key(json_t *o, const char *key, const unsigned char *k, size_t n)
@@ -193,6 +260,10 @@ static json_t *document(const kz_record_source *d)
                              "exported_at", kz_time_format(d->exported_at, when, sizeof when),
                              "exported_for", d->exported_for);
     int bad = !request || !entries || !node || !seal || hex_key(node, "public_key", d->public_key, KZ_SIGN_PK_BYTES);
+    if (!bad && d->peer_public_key) /* the other node of a request between nodes signed the other side's entries */
+        bad |= json_object_set_new(node, "peers", json_pack("[{s:s, s:s?, s:s?, s:s?}]", "public_key", d->peer_public_key,
+                                                            "organization", d->peer_node, "name", d->peer_name,
+                                                            "state", d->peer_state));
     /* the seal covers the summary and the node too: everything the page shows */
     bad = bad || seal_digest(seal, "summary_sha256", request) || seal_digest(seal, "node_sha256", node);
     for (size_t i = 0; !bad && i < d->n_entries; i++)
@@ -279,7 +350,52 @@ static char *signed_text(const json_t *o, bool has_hash, kz_arena *a)
     return text;
 }
 
-static kz_rc verify_entries(const json_t *entries, const unsigned char *pk, kz_record_report *rep,
+/* The keys an entry may verify with and which side's node each belongs to. */
+typedef struct keyset {
+    unsigned char k[KZ_RECORD_KEYS_MAX][KZ_SIGN_PK_BYTES];
+    size_t n;
+    int sender, recipient;  /* index of the sender's and the recipient's node key, -1 unknown */
+    const char *from_org;
+} keyset;
+
+static int key_index(const keyset *ks, const char *hex)
+{
+    unsigned char k[KZ_SIGN_PK_BYTES];
+    if (!unhex(hex, k, sizeof k))
+        return -1;
+    for (size_t i = 0; i < ks->n; i++)
+        if (memcmp(ks->k[i], k, sizeof k) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The signature of one entry with the key of its side's node. */
+static kz_rc check_signer(const json_t *e, const char *text, const unsigned char *sig, int64_t seq, keyset *ks,
+                          kz_record_report *rep, kz_err *err)
+{
+    size_t len = strlen(text);
+    if (ks->sender < 0) /* the first entry is the sender's node's, whichever key it is */
+        for (size_t i = 0; i < ks->n && ks->sender < 0; i++)
+            if (kz_sign_verify(ks->k[i], text, len, sig))
+                ks->sender = (int)i;
+    if (ks->sender < 0)
+        return tampered(rep, seq, err, "the signature does not verify with the node key");
+    const char *org = str_of(e, "organization");
+    bool sender_side = org && ks->from_org && strcmp(org, ks->from_org) == 0;
+    int want = sender_side || ks->recipient < 0 ? ks->sender : ks->recipient;
+    if (!kz_sign_verify(ks->k[want], text, len, sig))
+        return tampered(rep, seq, err, want == ks->sender ? "the signature does not verify with the key of the "
+                                                            "sending organization's node"
+                                                          : "the signature does not verify with the key of the "
+                                                            "recipient's node, which the send entry names");
+    const char *to_node = str_of(e, "to_node");
+    if (to_node && (ks->recipient = key_index(ks, to_node)) < 0)
+        return tampered(rep, seq, err, "the request was sent to the node with key %.64s, which is not among the keys "
+                        "given (or named in the record)", to_node);
+    return KZ_OK;
+}
+
+static kz_rc verify_entries(const json_t *entries, keyset *ks, kz_record_report *rep,
                             const json_t **content, char head[KZ_HASH_HEX], kz_arena *a, kz_err *err)
 {
     snprintf(head, KZ_HASH_HEX, "%s", KZ_RECORD_GENESIS);
@@ -308,8 +424,9 @@ static kz_rc verify_entries(const json_t *entries, const unsigned char *pk, kz_r
         kz_sha256_hex(text, strlen(text), want);
         if (strcmp(want, hash) != 0)
             return tampered(rep, seq, err, "content changed after it was signed");
-        if (!kz_sign_verify(pk, text, strlen(text), sig))
-            return tampered(rep, seq, err, "the signature does not verify with the node key");
+        kz_rc rc = check_signer(e, text, sig, seq, ks, rep, err);
+        if (rc)
+            return rc;
         const char *to = str_of(e, "to");
         if (to)
             snprintf(rep->status, sizeof rep->status, "%s", to);
@@ -442,13 +559,54 @@ static kz_rc verify_summary(const json_t *req, const json_t *content, kz_record_
     return KZ_OK;
 }
 
+/* The keys to check with: those given (the file's node key must be one), or without
+ * any, the ones the file names. */
+static kz_rc load_keys(const json_t *node, const char *given, const char *const *peers, size_t n_peers, keyset *ks,
+                       kz_record_report *rep, kz_err *err)
+{
+    const char *file_key = str_of(node, "public_key");
+    const json_t *named = json_object_get(node, "peers");
+    bool any = given || n_peers;
+    ks->n = 0;
+    ks->sender = ks->recipient = -1;
+    if (any) {
+        if (given && !unhex(given, ks->k[ks->n++], KZ_SIGN_PK_BYTES))
+            return kz_fail(err, KZ_EINVAL, "public_key", "the public key must be 64 hexadecimal digits");
+        for (size_t i = 0; i < n_peers && ks->n < KZ_RECORD_KEYS_MAX; i++)
+            if (!unhex(peers[i], ks->k[ks->n++], KZ_SIGN_PK_BYTES))
+                return kz_fail(err, KZ_EINVAL, "peer_key", "a peer key must be 64 hexadecimal digits");
+    } else {
+        if (!unhex(file_key, ks->k[ks->n++], KZ_SIGN_PK_BYTES))
+            return kz_fail(err, KZ_EINVAL, "node.public_key", "the record names no valid public key; give one");
+        for (size_t i = 0; i < json_array_size(named) && ks->n < KZ_RECORD_KEYS_MAX; i++)
+            if (unhex(str_of(json_array_get(named, i), "public_key"), ks->k[ks->n], KZ_SIGN_PK_BYTES))
+                ks->n++;
+    }
+    rep->key_given = any;
+    int exporter = file_key ? key_index(ks, file_key) : (given ? 0 : -1);
+    if (given && file_key && strcmp(file_key, given) != 0) {
+        snprintf(rep->public_key, sizeof rep->public_key, "%s", given);
+        return tampered(rep, 0, err, "the record names key %.64s, not the key given", file_key);
+    }
+    if (exporter < 0) {
+        snprintf(rep->public_key, sizeof rep->public_key, "%s", file_key ? file_key : "");
+        return tampered(rep, 0, err, "the record names key %.64s, which is not among the keys given",
+                        file_key ? file_key : "(none)");
+    }
+    kz_hex_encode(ks->k[exporter], KZ_SIGN_PK_BYTES, rep->public_key);
+    return KZ_OK;
+}
+
 kz_rc kz_record_verify(const char *text, size_t n, const char *public_key_hex,
                        kz_record_report *rep, kz_err *err)
 {
+    return kz_record_verify_keys(text, n, public_key_hex, NULL, 0, rep, err);
+}
+
+kz_rc kz_record_verify_keys(const char *text, size_t n, const char *public_key_hex, const char *const *peer_keys_hex,
+                            size_t n_peer_keys, kz_record_report *rep, kz_err *err)
+{
     memset(rep, 0, sizeof *rep);
-    unsigned char pk[KZ_SIGN_PK_BYTES], given[KZ_SIGN_PK_BYTES];
-    if (public_key_hex && !unhex(public_key_hex, given, sizeof given))
-        return kz_fail(err, KZ_EINVAL, "public_key", "the public key must be 64 hexadecimal digits");
     json_error_t je;
     json_t *doc = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
     if (!doc)
@@ -456,33 +614,36 @@ kz_rc kz_record_verify(const char *text, size_t n, const char *public_key_hex,
     kz_arena a;
     kz_arena_init(&a);
     kz_rc rc = KZ_OK;
+    keyset *ks = kz_arena_calloc(&a, 1, sizeof *ks);
     const json_t *entries = json_object_get(doc, "entries"), *req = json_object_get(doc, "request");
-    const char *format = str_of(doc, "format"), *file_key = str_of(json_object_get(doc, "node"), "public_key");
+    const char *format = str_of(doc, "format");
     const char *id = str_of(req, "id");
     json_int_t version = json_integer_value(json_object_get(doc, "version"));
-    if (!json_is_object(doc) || !format || strcmp(format, KZ_RECORD_FORMAT) != 0 || version < 1 || version > 2)
+    if (!ks)
+        rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    else if (!json_is_object(doc) || !format || strcmp(format, KZ_RECORD_FORMAT) != 0 || version < 1 || version > 2)
         rc = kz_fail(err, KZ_EINVAL, "format", "not a Kizuna request record (format %s, version 1 or 2)", KZ_RECORD_FORMAT);
     else if (!json_is_array(entries) || json_array_size(entries) == 0 || !json_is_object(req) || !id)
         rc = kz_fail(err, KZ_EINVAL, "entries", "the record has no request or no entries");
-    else if (!unhex(file_key, pk, sizeof pk) && !public_key_hex)
-        rc = kz_fail(err, KZ_EINVAL, "node.public_key", "the record names no valid public key; give one");
     if (!rc) {
         snprintf(rep->request, sizeof rep->request, "%s", id);
         rep->version = (int)version;
-        rep->key_given = public_key_hex != NULL;
-        if (public_key_hex) {
-            if (file_key && strcmp(file_key, public_key_hex) != 0) {
-                snprintf(rep->public_key, sizeof rep->public_key, "%s", public_key_hex);
-                rc = tampered(rep, 0, err, "the record names key %.64s, not the key given", file_key);
-            }
-            memcpy(pk, given, sizeof pk);
-        }
-        kz_hex_encode(pk, sizeof pk, rep->public_key);
+        rc = load_keys(json_object_get(doc, "node"), public_key_hex, peer_keys_hex, n_peer_keys, ks, rep, err);
     }
     const json_t *content = NULL;
     char head[KZ_HASH_HEX];
+    unsigned char pk[KZ_SIGN_PK_BYTES];
+    if (!rc) {
+        ks->from_org = str_of(req, "from_organization");
+        rc = verify_entries(entries, ks, rep, &content, head, &a, err);
+    }
+    if (!rc && ks->recipient >= 0 && ks->recipient != ks->sender) { /* the other node's key, for the report */
+        int exporter = key_index(ks, rep->public_key);
+        kz_hex_encode(ks->k[exporter == ks->sender ? ks->recipient : ks->sender], KZ_SIGN_PK_BYTES,
+                      rep->peer_public_key);
+    }
     if (!rc)
-        rc = verify_entries(entries, pk, rep, &content, head, &a, err);
+        kz_hex_decode(rep->public_key, pk, sizeof pk);
     if (!rc)
         rc = verify_seal(json_object_get(doc, "seal"), pk, head, rep, &a, err);
     if (!rc && !content)

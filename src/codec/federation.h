@@ -7,13 +7,28 @@
 #define KZ_CODEC_FEDERATION_H
 
 #include "model/federation.h"
+#include "model/request.h"
 #include "util/arena.h"
 #include "util/buf.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { KZ_FED_BATCH_MAX = 1000, KZ_FED_MESSAGE_MAX = 64 * 1024 * 1024 };
+enum {
+    KZ_FED_BATCH_MAX = 1000,
+    KZ_FED_MESSAGE_MAX = 64 * 1024 * 1024,
+    KZ_FED_ENTRIES_MAX = 10000,        /* entries of one request's record in a change */
+    KZ_FED_ENTRY_MAX = 1024 * 1024,    /* bytes of one entry's canonical text */
+};
+
+/* A request as it travels (kind "request"): the request as the other side may see it
+ * and every entry of its record, in order, each with the text its node signed. */
+typedef struct kz_fed_request {
+    char *id;                   /* first, as in every kind */
+    kz_request req;
+    kz_request_entry *entries;
+    size_t n_entries;
+} kz_fed_request;
 
 /* One change: an object as it stands now, or its tombstone. */
 typedef struct kz_fed_change {
@@ -21,7 +36,8 @@ typedef struct kz_fed_change {
     int kind;             /* kz_fed_kind */
     bool deleted;
     const char *id;
-    void *obj;            /* a kz_org, kz_contact, kz_incident or kz_indicator; NULL if deleted */
+    void *obj;            /* a kz_org, kz_contact, kz_incident, kz_indicator, kz_sighting or
+                             kz_fed_request; NULL if deleted */
     const char *refused;  /* parse side: why obj could not be decoded, else NULL */
 } kz_fed_change;
 
@@ -34,7 +50,14 @@ typedef struct kz_fed_batch {
     size_t n;
 } kz_fed_batch;
 
-/* The field table and struct size of each kind. */
+/* One change alone, as a pending change is kept (the form of an item of "changes"). */
+kz_rc kz_fed_change_write(const kz_fed_change *c, kz_buf *out, kz_err *err);
+/* KZ_EINVAL naming the field when the envelope is wrong; an object that does not
+ * decode sets c->refused. Everything in a. */
+kz_rc kz_fed_change_parse(const char *text, size_t n, kz_arena *a, kz_fed_change *c, kz_err *err);
+
+/* The field table (NULL for requests, which have their own form) and struct size of
+ * each kind. */
 const kz_schema *kz_fed_kind_schema(int kind);
 size_t kz_fed_kind_size(int kind);
 

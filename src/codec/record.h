@@ -28,6 +28,7 @@
 #include "util/buf.h"
 
 #define KZ_RECORD_FORMAT "kizuna-request-record"
+#define KZ_RECORD_KEYS_MAX 8   /* keys a record is checked against */
 #define KZ_RECORD_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
 /* What one entry says. Strings may be NULL when they do not apply. */
@@ -48,7 +49,16 @@ typedef struct kz_record_entry_in {
     const char *prev;           /* hash of the entry before, or KZ_RECORD_GENESIS */
     kz_time ack_due, answer_due, preserve_until; /* deadlines the entry's move set, 0 when
                                    none: so that verification derives them from it */
+    const char *to_node;        /* the send of a request to an organization of another node:
+                                   the public key (hex) of the node that receives it, whose
+                                   key signs every entry the recipient's side makes from then
+                                   on (docs/FEDERATION.md); NULL otherwise */
 } kz_record_entry_in;
+
+/* Reads back what an entry's canonical text says (content and attachments are not read:
+ * content is NULL, n_attachments their count). Strings in a. KZ_EINVAL naming the field
+ * when the text is not an entry. */
+kz_rc kz_record_entry_read(const char *text, size_t n, kz_arena *a, kz_record_entry_in *out, kz_err *err);
 
 /* The canonical text of e, in a. NULL when out of memory. */
 char *kz_record_entry_text(const kz_record_entry_in *e, kz_arena *a);
@@ -64,6 +74,9 @@ typedef struct kz_record_source {
     size_t n_entries;
     const char *exported_for;          /* the organization the export was made for */
     kz_time exported_at;
+    /* the other node of a request between nodes: its key signed the other side's
+       entries, and the export names it (NULL for a request within this node) */
+    const char *peer_public_key, *peer_node, *peer_name, *peer_state;
 } kz_record_source;
 
 typedef enum kz_record_format { KZ_RECORD_JSON, KZ_RECORD_HTML } kz_record_format;
@@ -80,7 +93,8 @@ typedef struct kz_record_report {
     char reason[240];           /* why it fails, "" when intact */
     char request[40];
     char status[24];            /* the status the signed entries lead to */
-    char public_key[72];        /* hex of the key the record was checked against */
+    char public_key[72];        /* hex of the key of the node that exported (and sealed) it */
+    char peer_public_key[72];   /* a request between nodes: the other node's key, else "" */
     int version;                /* the record's format version */
     bool key_given;             /* checked against a key the caller trusts; false: only
                                    against the key the file names (internal consistency) */
@@ -95,5 +109,15 @@ typedef struct kz_record_report {
  * the line and column or the field). */
 kz_rc kz_record_verify(const char *text, size_t n, const char *public_key_hex,
                        kz_record_report *rep, kz_err *err);
+
+/* The same with the keys of other nodes the caller trusts (peer_keys_hex, n_peer_keys):
+ * a request between two nodes holds entries signed by each. Every entry must verify
+ * with the key of its side's node: the sender's organization's entries with the key
+ * that signed the first entry, the others with the key the send entry names as
+ * to_node (or the first key again for a request within one node). Without any key
+ * given, the keys the file names (node.public_key and signers[].public_key) are used
+ * and rep->key_given is false. */
+kz_rc kz_record_verify_keys(const char *text, size_t n, const char *public_key_hex, const char *const *peer_keys_hex,
+                            size_t n_peer_keys, kz_record_report *rep, kz_err *err);
 
 #endif

@@ -21,8 +21,9 @@ static json_t *peer_json(const kz_peer_view *v)
         json_array_append_new(refused, e);
     }
     if (o) {
-        json_object_set_new(o, "waiting", json_pack("{s:I, s:I}", "to_peer", (json_int_t)v->waiting_out,
-                                                    "from_peer", (json_int_t)v->waiting_in));
+        json_object_set_new(o, "waiting", json_pack("{s:I, s:I, s:I}", "to_peer", (json_int_t)v->waiting_out,
+                                                    "from_peer", (json_int_t)v->waiting_in, "pending",
+                                                    (json_int_t)v->pending));
         json_object_set_new(o, "refusals", refused);
     } else {
         json_decref(refused);
@@ -114,9 +115,10 @@ kz_rc kz_h_peer_action(kz_req *r)
     rc = kz_svc_peer_sync(&r->call, id, &rep);
     if (rc)
         return rc;
-    return kz_reply(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:I}", "messages", (json_int_t)rep.messages, "bytes",
+    return kz_reply(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "messages", (json_int_t)rep.messages, "bytes",
                                       (json_int_t)rep.bytes, "applied", (json_int_t)rep.applied, "refused",
-                                      (json_int_t)rep.refused, "cursor", (json_int_t)rep.cursor));
+                                      (json_int_t)rep.refused, "pending", (json_int_t)rep.pending, "cursor",
+                                      (json_int_t)rep.cursor));
 }
 
 /* The target URI the sender signed: this node's public URL when it has one (behind TLS

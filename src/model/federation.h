@@ -38,6 +38,8 @@ typedef enum kz_fed_kind {
     KZ_FED_CONTACT,
     KZ_FED_INCIDENT,
     KZ_FED_INDICATOR,
+    KZ_FED_SIGHTING,   /* an observer's report of an indicator, written by the observer's node */
+    KZ_FED_REQUEST,    /* a request between states: both sides' nodes append to its record */
     KZ_FED_KINDS
 } kz_fed_kind;
 extern const kz_enum kz_fed_kind_enum;

@@ -76,4 +76,27 @@ kz_rc kz_store_fed_requeue_for(kz_db *db, const char *org, kz_err *err);
 /* Whether an object of kind with id is stored here (from whichever origin). */
 kz_rc kz_store_fed_exists(kz_db *db, int kind, const char *id, bool *exists, kz_err *err);
 
+/* Appends an upsert of an object to this node's log (requests enter it this way, when
+ * an entry signed here is appended: the triggers cannot tell whose entry it is). */
+kz_rc kz_store_fed_log_add(kz_db *db, int kind, const char *id, kz_err *err);
+
+/* A change from peer that waits for the object (wait_kind, wait_object) to arrive;
+ * change is its JSON as it came (codec/federation.h, kz_fed_change_write). */
+typedef struct kz_fed_pending {
+    int kind;
+    const char *object, *peer;
+    int wait_kind;
+    const char *wait_object;
+    const char *change;
+} kz_fed_pending;
+/* Keeps p (a newer change of the same object replaces it). */
+kz_rc kz_store_fed_pending_put(kz_db *db, const kz_fed_pending *p, kz_time now, kz_err *err);
+/* Forgets the pending change of (kind, id), if any. */
+kz_rc kz_store_fed_pending_drop(kz_db *db, int kind, const char *id, kz_err *err);
+/* Up to max pending changes that wait for (wait_kind, wait_id), oldest first; in a. */
+kz_rc kz_store_fed_pending_for(kz_db *db, int wait_kind, const char *wait_id, size_t max, kz_arena *a,
+                               kz_fed_pending **items, size_t *n, kz_err *err);
+/* How many changes from peer are waiting. */
+kz_rc kz_store_fed_pending_count(kz_db *db, const char *peer, int64_t *n, kz_err *err);
+
 #endif

@@ -105,7 +105,7 @@ kz_rc kz_store_peer_delete(kz_db *db, const char *id, kz_err *err)
 {
     static const char *const sql[] = {
         "DELETE FROM fed_nonces WHERE peer = ?1", "DELETE FROM fed_sent WHERE peer = ?1",
-        "DELETE FROM peer_refused WHERE peer = ?1",
+        "DELETE FROM peer_refused WHERE peer = ?1", "DELETE FROM fed_pending WHERE peer = ?1",
     };
     kz_rc rc = exec_each(db, sql, sizeof sql / sizeof *sql, id, err);
     if (rc)
@@ -334,6 +334,8 @@ static const char *const purge_sql[KZ_FED_KINDS][6] = {
                           "DELETE FROM sightings WHERE indicator = ?1",
                           "DELETE FROM indicator_incidents WHERE indicator = ?1",
                           "DELETE FROM indicators WHERE id = ?1"},
+    [KZ_FED_SIGHTING] = {"DELETE FROM sightings WHERE id = ?1"},
+    /* requests are never purged: both sides keep their record */
 };
 
 kz_rc kz_store_fed_purge(kz_db *db, int kind, const char *id, kz_err *err)
@@ -373,6 +375,8 @@ kz_rc kz_store_fed_exists(kz_db *db, int kind, const char *id, bool *exists, kz_
         [KZ_FED_CONTACT] = "SELECT 1 FROM contacts WHERE id = ?1",
         [KZ_FED_INCIDENT] = "SELECT 1 FROM incidents WHERE id = ?1",
         [KZ_FED_INDICATOR] = "SELECT 1 FROM indicators WHERE id = ?1",
+        [KZ_FED_SIGHTING] = "SELECT 1 FROM sightings WHERE id = ?1",
+        [KZ_FED_REQUEST] = "SELECT 1 FROM requests WHERE id = ?1",
     };
     if (kind < 0 || kind >= KZ_FED_KINDS)
         return kz_fail(err, KZ_EINVAL, "kind", "unknown kind");
@@ -384,4 +388,83 @@ kz_rc kz_store_fed_exists(kz_db *db, int kind, const char *id, bool *exists, kz_
     *exists = rc == SQLITE_ROW;
     kz__done(s);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
+kz_rc kz_store_fed_log_add(kz_db *db, int kind, const char *id, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO fed_log (kind, object, op) VALUES (?1, ?2, 'upsert')", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, kind_name(kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, id, -1, SQLITE_TRANSIENT);
+    return kz__exec_stmt(db, s, err);
+}
+
+kz_rc kz_store_fed_pending_put(kz_db *db, const kz_fed_pending *p, kz_time now, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "INSERT OR REPLACE INTO fed_pending (kind, object, peer, wait_kind, wait_object,"
+                                   " change, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, kind_name(p->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, p->object, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, p->peer, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, kind_name(p->wait_kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, p->wait_object, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 6, p->change, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 7, now);
+    return kz__exec_stmt(db, s, err);
+}
+
+kz_rc kz_store_fed_pending_drop(kz_db *db, int kind, const char *id, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "DELETE FROM fed_pending WHERE kind = ?1 AND object = ?2", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, kind_name(kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, id, -1, SQLITE_TRANSIENT);
+    return kz__exec_stmt(db, s, err);
+}
+
+kz_rc kz_store_fed_pending_for(kz_db *db, int wait_kind, const char *wait_id, size_t max, kz_arena *a,
+                               kz_fed_pending **items, size_t *n, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT kind, object, peer, change FROM fed_pending"
+                                   " WHERE wait_kind = ?1 AND wait_object = ?2 ORDER BY at LIMIT ?3", err);
+    if (!s)
+        return KZ_ESTORE;
+    *n = 0;
+    if (!(*items = kz_arena_calloc(a, max ? max : 1, sizeof **items)))
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    sqlite3_bind_text(s, 1, kind_name(wait_kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, wait_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, (int64_t)max);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        kz_fed_pending *p = &(*items)[(*n)++];
+        p->kind = kz_enum_parse(&kz_fed_kind_enum, (const char *)sqlite3_column_text(s, 0));
+        p->object = kz__col_text(s, 1, a);
+        p->peer = kz__col_text(s, 2, a);
+        p->change = kz__col_text(s, 3, a);
+        p->wait_kind = wait_kind;
+        p->wait_object = wait_id;
+        if (!p->object || !p->peer || !p->change) {
+            kz__done(s);
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        }
+    }
+    kz__done(s);
+    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
+kz_rc kz_store_fed_pending_count(kz_db *db, const char *peer, int64_t *n, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT count(*) FROM fed_pending WHERE peer = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, peer, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    kz__done(s);
+    return rc == SQLITE_ROW ? KZ_OK : kz__sqlerr(db, rc, err);
 }

@@ -556,6 +556,30 @@ static const migration migrations[] = {
      "  incident TEXT NOT NULL REFERENCES incidents(id), norm TEXT NOT NULL,"
      "  PRIMARY KEY (incident, norm)) WITHOUT ROWID;"
      "CREATE INDEX incident_norms_norm ON incident_norms(norm, incident);"},
+    {"federation: sightings in the change log, changes waiting for what they refer to",
+     /* this node's own sightings travel as its other objects do; requests enter the log
+      * from the service, when an entry signed here is appended to a federated request */
+     "INSERT INTO fed_log (kind, object, op) SELECT 'sighting', id, 'upsert' FROM sightings"
+     "  WHERE id NOT IN (SELECT object FROM fed_origin WHERE kind = 'sighting') ORDER BY n;"
+     "CREATE TRIGGER fed_log_sightings_insert AFTER INSERT ON sightings"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'sighting' AND object = new.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('sighting', new.id, 'upsert');"
+     "END;"
+     "CREATE TRIGGER fed_log_sightings_update AFTER UPDATE ON sightings"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'sighting' AND object = new.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('sighting', new.id, 'upsert');"
+     "END;"
+     "CREATE TRIGGER fed_log_sightings_delete AFTER DELETE ON sightings"
+     "  WHEN NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'sighting' AND object = old.id) BEGIN"
+     "  INSERT INTO fed_log (kind, object, op) VALUES ('sighting', old.id, 'delete');"
+     "END;"
+     /* a change from a peer that refers to an object not yet here (a sighting of an
+      * indicator that has not arrived), kept as it came until that object arrives */
+     "CREATE TABLE fed_pending ("
+     "  kind TEXT NOT NULL, object TEXT NOT NULL, peer TEXT NOT NULL,"
+     "  wait_kind TEXT NOT NULL, wait_object TEXT NOT NULL, change TEXT NOT NULL, at INTEGER NOT NULL,"
+     "  PRIMARY KEY (kind, object)) WITHOUT ROWID;"
+     "CREATE INDEX fed_pending_wait ON fed_pending(wait_kind, wait_object);"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

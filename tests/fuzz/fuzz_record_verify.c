@@ -13,6 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kz_record_report rep;
     kz_err err;
     kz_record_verify((const char *)data, size, NULL, &rep, &err);
+    /* with the keys given of the two nodes of the two_nodes seed (a request between nodes) */
+    static const char *const peers[] = {"dfdf6a40f51d5de73a7c462643bbf4dadf0f7f1d49da183695886fe0c164e11a"};
+    kz_record_verify_keys((const char *)data, size, "ad4f5e7119ac9b74de706c225983eee90b0e2a56146631132acd372bc0fa665f", peers, 1, &rep, &err);
     json_t *doc = json_loadb((const char *)data, size, 0, NULL);
     if (doc) {
         kz_buf b;

@@ -30,6 +30,7 @@ typedef struct kz_peer_view {
     kz_peer peer;
     int64_t waiting_out;  /* entries of this node's log past what the peer acknowledged */
     int64_t waiting_in;   /* entries of the peer's log past what was applied here */
+    int64_t pending;      /* changes of the peer kept until what they refer to arrives */
     struct kz_peer_refusal *refusals;  /* newest first */
     size_t n_refusals;
 } kz_peer_view;
@@ -49,6 +50,7 @@ kz_rc kz_svc_peer_remove(kz_call *c, const char *id);
 typedef struct kz_sync_report {
     int64_t messages, bytes;  /* pulls made and bytes of their answers */
     int64_t applied, refused; /* changes */
+    int64_t pending;          /* changes kept until what they refer to arrives */
     int64_t cursor;           /* the peer's seq applied up to */
 } kz_sync_report;
 /* Pulls every change waiting at the peer, page by page: each page is applied, its

@@ -34,6 +34,8 @@ static kz_rc view(kz_call *c, const kz_peer *p, kz_peer_view *out)
     kz_rc rc = kz_store_fed_log_waiting(c->db, p->acked_out, &out->waiting_out, c->err);
     out->waiting_in = p->peer_head > p->cursor_in ? p->peer_head - p->cursor_in : 0;
     if (!rc)
+        rc = kz_store_fed_pending_count(c->db, p->id, &out->pending, c->err);
+    if (!rc)
         rc = kz_store_peer_refusals(c->db, p->id, REFUSALS_SHOWN, c->arena, &out->refusals, &out->n_refusals, c->err);
     return rc;
 }

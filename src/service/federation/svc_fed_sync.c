@@ -12,6 +12,7 @@
 #include "model/enums.h"
 #include "model/sharing.h"
 #include "service/core/tlp.h"
+#include "service/requests/requests.h"
 #include "store/directory.h"
 #include "store/federation.h"
 #include "store/sharing.h"
@@ -36,11 +37,12 @@ static kz_rc load_object(kz_call *c, int kind, const char *id, void **out)
     case KZ_FED_CONTACT: return kz_store_contact_get(c->db, id, c->arena, o, c->err);
     case KZ_FED_INCIDENT: return kz_store_incident_get(c->db, id, c->arena, o, c->err);
     case KZ_FED_INDICATOR: return kz_store_indicator_get(c->db, &nobody, id, c->arena, o, c->err);
+    case KZ_FED_SIGHTING: return kz_store_sighting_get(c->db, id, c->arena, o, c->err);
     default: return kz_fail(c->err, KZ_EINTERNAL, NULL, "unknown kind");
     }
 }
 
-/* The TLP subject of a shareable object (incidents and indicators). */
+/* The TLP subject of a shareable object (incidents, indicators and sightings). */
 static bool subject_of(int kind, void *o, kz_tlp_subject *s, kz_strlist **recipients)
 {
     if (kind == KZ_FED_INCIDENT) {
@@ -56,6 +58,12 @@ static bool subject_of(int kind, void *o, kz_tlp_subject *s, kz_strlist **recipi
                               i->allow_clients};
         *recipients = &i->recipients;
         i->incidents.n = 0;  /* links travel with incidents later, not here */
+        return true;
+    }
+    if (kind == KZ_FED_SIGHTING) {
+        kz_sighting *i = o;
+        *s = kz_sighting_subject(i);
+        *recipients = &i->recipients;
         return true;
     }
     return false;
@@ -85,12 +93,45 @@ static void cut_recipients(kz_strlist *list, const kz_strlist *orgs)
     list->n = n;
 }
 
+/* A sighting goes only where its indicator may be seen too: it tells of the indicator. */
+static kz_rc indicator_seen(kz_call *c, const kz_strlist *hosted, const kz_sighting *s, bool *seen)
+{
+    static const kz_viewer nobody = {.role = -1};
+    kz_indicator ind;
+    kz_rc rc = kz_store_indicator_get(c->db, &nobody, s->indicator, c->arena, &ind, c->err);
+    if (rc == KZ_ENOTFOUND) {
+        kz_err_clear(c->err);
+        *seen = false;
+        return KZ_OK;
+    }
+    kz_tlp_subject subj = kz_indicator_subject(&ind);
+    *seen = !rc && seen_by_any(hosted, &subj);
+    return rc;
+}
+
+/* A request's change: only to the node of its other side, never withdrawn. */
+static kz_rc outgoing_request(kz_call *c, const kz_peer *to, const kz_fed_entry *e, kz_fed_change *ch, bool *send)
+{
+    kz_fed_request *r = kz_arena_calloc(c->arena, 1, sizeof *r);
+    if (!(ch->obj = r))
+        return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    kz_rc rc = kz_svc_request_outgoing(c, e->id, to->id, r, send);
+    if (rc == KZ_ENOTFOUND) {
+        kz_err_clear(c->err);
+        *send = false;
+        return KZ_OK;
+    }
+    return rc;
+}
+
 /* What the peer gets for one log entry: *send false when nothing. */
 static kz_rc outgoing(kz_call *c, const kz_peer *to, const kz_strlist *hosted, const kz_fed_entry *e,
                       kz_fed_change *ch, bool *send)
 {
     bool was = false;
     *ch = (kz_fed_change){.seq = e->seq, .kind = e->kind, .id = e->id, .deleted = e->deleted};
+    if (e->kind == KZ_FED_REQUEST)
+        return outgoing_request(c, to, e, ch, send);
     kz_rc rc = kz_store_fed_was_sent(c->db, to->id, e->kind, e->id, &was, c->err);
     if (!rc && !e->deleted) {
         rc = load_object(c, e->kind, e->id, &ch->obj);
@@ -102,7 +143,10 @@ static kz_rc outgoing(kz_call *c, const kz_peer *to, const kz_strlist *hosted, c
     }
     kz_tlp_subject s;
     kz_strlist *recipients = NULL;
-    if (!rc && !e->deleted && subject_of(e->kind, ch->obj, &s, &recipients) && !seen_by_any(hosted, &s)) {
+    bool seen = true;
+    if (!rc && !e->deleted && e->kind == KZ_FED_SIGHTING)
+        rc = indicator_seen(c, hosted, ch->obj, &seen);
+    if (!rc && !e->deleted && subject_of(e->kind, ch->obj, &s, &recipients) && (!seen || !seen_by_any(hosted, &s))) {
         ch->deleted = true; /* no longer for the peer: withdrawn if it had it */
         ch->obj = NULL;
     }
@@ -217,21 +261,92 @@ static kz_rc write_upsert(kz_call *c, const kz_fed_change *ch, bool exists)
         return exists ? kz_store_contact_update(c->db, ch->obj, c->err) : kz_store_contact_insert(c->db, ch->obj, c->err);
     case KZ_FED_INCIDENT:
         return exists ? kz_store_incident_update(c->db, ch->obj, c->err) : kz_store_incident_insert(c->db, ch->obj, c->err);
+    case KZ_FED_SIGHTING: return kz_store_sighting_upsert(c->db, ch->obj, &res, NULL, c->err);
     default:
         return exists ? kz_store_indicator_update(c->db, ch->obj, c->err)
                       : kz_store_indicator_upsert(c->db, ch->obj, KZ_GIVEN_ALL, &res, NULL, c->err);
     }
 }
 
+static kz_rc apply_change(kz_call *c, const kz_peer *p, const kz_fed_change *ch, const char **why, bool *waits);
+
+/* A sighting of an indicator not received yet waits for it (fed_pending), kept as it
+ * came; *waits when it does. */
+static kz_rc wait_if_missing(kz_call *c, const kz_peer *p, const kz_fed_change *ch, bool *waits)
+{
+    const kz_sighting *s = ch->obj;
+    bool here = false;
+    kz_rc rc = ch->kind == KZ_FED_SIGHTING ? kz_store_fed_exists(c->db, KZ_FED_INDICATOR, s->indicator, &here, c->err)
+                                           : KZ_OK;
+    *waits = ch->kind == KZ_FED_SIGHTING && !here;
+    if (rc || !*waits)
+        return rc;
+    kz_buf text;
+    kz_buf_init(&text, KZ_FED_MESSAGE_MAX);
+    rc = kz_fed_change_write(ch, &text, c->err);
+    kz_fed_pending w = {ch->kind, ch->id, p->id, KZ_FED_INDICATOR, s->indicator, text.p};
+    if (!rc)
+        rc = kz_store_fed_pending_put(c->db, &w, kz_now_ms(), c->err);
+    kz_buf_free(&text);
+    return rc;
+}
+
+/* One pending change, now that what it waited for is here: applied in a savepoint of
+ * its own, or refused on its peer's list. */
+static kz_rc apply_one_waiting(kz_call *c, const kz_fed_pending *w)
+{
+    kz_peer q;
+    kz_fed_change ch;
+    kz_err e2;
+    const char *why = NULL;
+    bool waits = false;
+    kz_rc rc = kz_store_fed_pending_drop(c->db, w->kind, w->object, c->err);
+    if (rc || kz_store_peer_get(c->db, w->peer, c->arena, &q, &e2))
+        return rc; /* the peer was removed meanwhile: what it sent is forgotten */
+    if (kz_fed_change_parse(w->change, strlen(w->change), c->arena, &ch, &e2))
+        why = kz_arena_strdup(c->arena, e2.msg);
+    if (!why && !(rc = kz_db_begin(c->db, true, c->err))) {
+        rc = apply_change(c, &q, &ch, &why, &waits);
+        if (rc == KZ_ECONFLICT || rc == KZ_EINVAL || rc == KZ_ENOTFOUND) {
+            why = kz_arena_strdup(c->arena, c->err->msg);
+            rc = KZ_OK;
+        }
+        if (why || rc)
+            kz_db_rollback(c->db);
+        else
+            rc = kz_db_commit(c->db, c->err);
+    }
+    if (!rc && why)
+        rc = kz_store_peer_refuse(c->db, q.id, "in", why, w->object, kz_now_ms(), c->err);
+    return rc;
+}
+
+/* Applies the changes that waited for (kind, id). */
+static kz_rc apply_waiting(kz_call *c, int kind, const char *id)
+{
+    kz_fed_pending *items = NULL;
+    size_t n = 0;
+    kz_rc rc = kz_store_fed_pending_for(c->db, kind, id, KZ_FED_BATCH_MAX, c->arena, &items, &n, c->err);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = apply_one_waiting(c, &items[i]);
+    return rc;
+}
+
 /* Applies one change inside the page's transaction; *why set (and nothing written) when
- * it is refused. */
-static kz_rc apply_change(kz_call *c, const kz_peer *p, const kz_fed_change *ch, const char **why)
+ * it is refused, *waits when it is kept until what it refers to arrives. */
+static kz_rc apply_change(kz_call *c, const kz_peer *p, const kz_fed_change *ch, const char **why, bool *waits)
 {
     char *origin = NULL;
     bool exists = false;
+    *waits = false;
     if (ch->refused) {
         *why = ch->refused;
         return KZ_OK;
+    }
+    if (ch->kind == KZ_FED_REQUEST) { /* two writers: the record decides (svc_request_federation.c) */
+        if (ch->deleted)
+            *why = "a request is never deleted: both sides keep their record";
+        return ch->deleted ? KZ_OK : kz_svc_request_incoming(c, p, ch->obj, why);
     }
     kz_rc rc = kz_store_fed_origin(c->db, ch->kind, ch->id, c->arena, &origin, c->err);
     if (!rc) rc = kz_store_fed_exists(c->db, ch->kind, ch->id, &exists, c->err);
@@ -243,16 +358,22 @@ static kz_rc apply_change(kz_call *c, const kz_peer *p, const kz_fed_change *ch,
         *why = "the object is one of this node's own";
     if (*why)
         return KZ_OK;
-    if (ch->deleted)
-        return origin ? kz_store_fed_purge(c->db, ch->kind, ch->id, c->err) : KZ_OK;
+    if (ch->deleted) {
+        rc = kz_store_fed_pending_drop(c->db, ch->kind, ch->id, c->err);
+        return !rc && origin ? kz_store_fed_purge(c->db, ch->kind, ch->id, c->err) : rc;
+    }
     rc = check_upsert(c, p, ch, why);
-    if (rc || *why)
+    if (!rc && !*why)
+        rc = wait_if_missing(c, p, ch, waits);
+    if (rc || *why || *waits)
         return rc;
     if (!origin && (rc = kz_store_fed_origin_set(c->db, ch->kind, ch->id, p->id, c->err)))
         return rc;
     rc = write_upsert(c, ch, exists);
     if (!rc && !exists && ch->kind == KZ_FED_ORGANIZATION) /* now the peer hosts it: what it may see goes out */
         rc = kz_store_fed_requeue_for(c->db, ch->id, c->err);
+    if (!rc && !exists && ch->kind == KZ_FED_INDICATOR) /* the sightings that waited for it */
+        rc = apply_waiting(c, KZ_FED_INDICATOR, ch->id);
     return rc;
 }
 
@@ -266,9 +387,10 @@ static kz_rc apply_batch(kz_call *c, const kz_peer *p, const kz_fed_batch *b, kz
         return kz_tx_end(c, kz_fail(c->err, KZ_ECONFLICT, "cursor", "another sync of %s is under way", p->name));
     for (size_t i = 0; !rc && i < b->n; i++) {
         const char *why = NULL;
+        bool waits = false;
         rc = kz_db_begin(c->db, true, c->err); /* a savepoint: a refused change leaves nothing */
         if (!rc)
-            rc = apply_change(c, p, &b->items[i], &why);
+            rc = apply_change(c, p, &b->items[i], &why, &waits);
         if (rc == KZ_ECONFLICT || rc == KZ_EINVAL || rc == KZ_ENOTFOUND) { /* the store refused it */
             why = kz_arena_strdup(c->arena, c->err->msg);
             rc = KZ_OK;
@@ -279,8 +401,9 @@ static kz_rc apply_batch(kz_call *c, const kz_peer *p, const kz_fed_batch *b, kz
             rc = kz_db_commit(c->db, c->err);
         if (!rc && why)
             rc = kz_store_peer_refuse(c->db, p->id, "in", why ? why : "refused", b->items[i].id, kz_now_ms(), c->err);
-        rep->applied += !rc && !why;
+        rep->applied += !rc && !why && !waits;
         rep->refused += !rc && why;
+        rep->pending += !rc && waits;
     }
     if (!rc)
         rc = kz_store_peer_pulled(c->db, p->id, b->last, b->head, kz_now_ms(), c->err);

@@ -16,6 +16,7 @@
 #ifndef KZ_SERVICE_REQUESTS_H
 #define KZ_SERVICE_REQUESTS_H
 
+#include "codec/federation.h"
 #include "codec/record.h"
 #include "service/core/call.h"
 #include "service/directory/orgs.h"
@@ -116,6 +117,21 @@ typedef struct kz_request_stat {
  * by recipient state. Any member; a request the caller may not see is never counted. */
 kz_rc kz_svc_request_stats(kz_call *c, const char *box, kz_time since, kz_request_stat **items,
                            size_t *n);
+
+/* ---- between nodes (svc_request_federation.c, docs/FEDERATION.md) --------------------- */
+
+/* What peer is sent for request id: the request as its other side may see it and its
+ * whole record; *send false when the request is a draft or its other side is not
+ * hosted by peer. Called by the federation sync inside its transaction; in c's arena. */
+kz_rc kz_svc_request_outgoing(kz_call *c, const char *id, const char *peer, kz_fed_request *out, bool *send);
+
+/* Applies what peer p sent of a request: the entries this node does not have yet are
+ * appended when each links to the head of the record here, is signed by p's pinned key,
+ * is made by an organization p hosts and is a move that side may make; the request's
+ * state is replayed from them, the moves are audited and this node's side is told by
+ * mail. *why (and nothing written) when the change is refused. Inside the caller's
+ * write transaction. */
+kz_rc kz_svc_request_incoming(kz_call *c, const kz_peer *p, kz_fed_request *in, const char **why);
 
 /* ---- the scheduler's duties (system call contexts) ------------------------------------ */
 

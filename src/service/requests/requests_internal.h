@@ -30,8 +30,13 @@ typedef struct kz__entry {
     kz_time at;
 } kz__entry;
 
+/* The peer (id in c's arena) whose node hosts one side of r, or NULL when both sides
+ * are this node's. */
+kz_rc kz__request_remote_peer(kz_call *c, const kz_request *r, char **peer);
+
 /* Inside the caller's write transaction: stores the post's attachments, appends the
- * signed entry, advances r's entries, head_hash and modified (the caller writes r
+ * signed entry (a send to another node's organization names that node's key, and an
+ * entry of a request between nodes enters the federation log), advances r's entries, head_hash and modified (the caller writes r
  * back) and appends "request.<action>" to the audit chain. out (may be NULL) receives
  * the entry, in c's arena. */
 kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_request_entry *out);

@@ -6,6 +6,7 @@
 
 #include "service/core/notify.h"
 #include "service/core/settings.h"
+#include "store/federation.h"
 
 #include <string.h>
 
@@ -51,13 +52,25 @@ static const char *org_name(kz_call *c, const char *id)
 }
 
 /* 1 when escalated, 0 when there was nothing to do, or a kz_rc's negative. */
+/* Whether r's recipient is hosted by another node, whose scheduler keeps its deadlines. */
+static kz_rc elsewhere(kz_call *c, const kz_request *r, bool *yes)
+{
+    char *peer = NULL;
+    kz_rc rc = kz_store_fed_origin(c->db, KZ_FED_ORGANIZATION, r->to_organization, c->arena, &peer, c->err);
+    *yes = peer != NULL;
+    return rc;
+}
+
 static int escalate(kz_call *c, const char *id, kz_time now)
 {
     kz_request r;
+    bool remote = false;
     kz_rc rc = kz_tx_begin(c);
     if (!rc)
         rc = kz_store_request_get(c->db, id, now, c->arena, &r, c->err);
-    if (!rc && r.status != KZ_RS_SENT) {
+    if (!rc)
+        rc = elsewhere(c, &r, &remote);
+    if (!rc && (r.status != KZ_RS_SENT || remote)) {
         rc = kz_store_request_set_escalation(c->db, id, 0, c->err);
         return kz_tx_end(c, rc) ? -1 : 0;
     }
@@ -117,8 +130,11 @@ static int warn(kz_call *c, const char *id, char which, kz_time now)
     kz_rc rc = kz_tx_begin(c);
     if (!rc)
         rc = kz_store_request_get(c->db, id, now, c->arena, &r, c->err);
-    bool open = !rc && (which == 'p' || r.status == KZ_RS_SENT || r.status == KZ_RS_ACKNOWLEDGED ||
-                        r.status == KZ_RS_IN_PROGRESS);
+    bool remote = false;
+    if (!rc)
+        rc = elsewhere(c, &r, &remote);
+    bool open = !rc && !remote && (which == 'p' || r.status == KZ_RS_SENT || r.status == KZ_RS_ACKNOWLEDGED ||
+                                   r.status == KZ_RS_IN_PROGRESS);
     if (!rc && !open) { /* answered or ended since the query: nothing to warn of */
         rc = kz_store_request_mark_warned(c->db, id, which, c->err);
         return kz_tx_end(c, rc) ? -1 : 0;

@@ -4,6 +4,7 @@
 
 #include "service/core/notify.h"
 #include "service/core/settings.h"
+#include "store/federation.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -119,6 +120,10 @@ static const char *excerpt(kz_arena *a, const char *s, size_t max)
 kz_rc kz__request_notify(kz_call *c, const kz_request *r, const char *kind, const kz_contact *to,
                          const char *message, const char *note)
 {
+    char *elsewhere = NULL;
+    kz_rc rc = to ? kz_store_fed_origin(c->db, KZ_FED_CONTACT, to->id, c->arena, &elsewhere, c->err) : KZ_OK;
+    if (rc || elsewhere)  /* a contact of another node is told by its own node */
+        return rc;
     bool ja = strcmp(kz_notify_language(kind, to), "ja") == 0;
     char ack[64], ans[64], pres[64], at[64], tlp[24];
     int k = r->kind >= 0 && r->kind < KZ_REQ_KIND_COUNT ? r->kind : 0;

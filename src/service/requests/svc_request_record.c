@@ -4,15 +4,33 @@
 
 #include "crypto/crypto.h"
 #include "store/directory.h"
+#include "store/federation.h"
 
 #include <string.h>
+
+/* The peer whose node hosts r's other side (*remote NULL when none, or removed). */
+static kz_rc remote_node(kz_call *c, const kz_request *r, kz_peer *peer, char **remote)
+{
+    kz_rc rc = kz__request_remote_peer(c, r, remote);
+    if (!rc && *remote && (rc = kz_store_peer_get(c->db, *remote, c->arena, peer, c->err)) == KZ_ENOTFOUND) {
+        kz_err_clear(c->err); /* the peer was removed: its copy no longer follows */
+        *remote = NULL;
+        rc = KZ_OK;
+    }
+    return rc;
+}
 
 kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_request_entry *out)
 {
     int64_t seq = r->entries + 1;
     kz_attachment *atts = e->post ? e->post->attachments : NULL;
     size_t n_atts = e->post ? e->post->n_attachments : 0;
-    kz_rc rc = KZ_OK;
+    char *remote = NULL;
+    kz_peer peer;
+    kz_rc rc = remote_node(c, r, &peer, &remote);
+    if (!rc && remote && n_atts) /* refused before anything is written: the other node could not follow */
+        rc = kz_fail(c->err, KZ_EINVAL, "attachments", "attachments do not travel to an organization of another "
+                     "node yet; send the files another way and name them in the message");
     for (size_t i = 0; !rc && i < n_atts; i++) {
         kz_attachment *t = &atts[i];
         char hex[KZ_HASH_HEX];
@@ -47,6 +65,8 @@ kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_reque
         .ack_due = e->to == KZ_RS_SENT ? r->ack_due : 0,
         .answer_due = e->to == KZ_RS_SENT ? r->answer_due : 0,
         .preserve_until = e->to == KZ_RS_ACKNOWLEDGED ? r->preserve_until : 0,
+        /* the recipient's node signs its side's entries from here on */
+        .to_node = remote && e->to == KZ_RS_SENT ? peer.public_key : NULL,
     };
     char hash[KZ_HASH_HEX], sig_hex[2 * KZ_SIGNATURE_BYTES + 1];
     unsigned char sig[KZ_SIGNATURE_BYTES];
@@ -59,6 +79,8 @@ kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_reque
     kz_hex_encode(sig, sizeof sig, sig_hex);
     kz_request_entry ent = {seq, e->at, (char *)c->who.org, (char *)e->action, text, hash, sig_hex};
     rc = kz_store_request_entry_append(c->db, r->id, &ent, c->err);
+    if (!rc && remote)  /* the other side's node pulls it */
+        rc = kz_store_fed_log_add(c->db, KZ_FED_REQUEST, r->id, c->err);
     if (rc)
         return rc;
     r->entries = seq;
@@ -99,6 +121,12 @@ kz_rc kz_svc_request_export(kz_call *c, const char *id, kz_record_format fmt, kz
     kz_org node_org;
     kz_err e2;
     bool have_node = !rc && kz_store_org_get(c->db, c->node->org_id, c->arena, &node_org, &e2) == KZ_OK;
+    char *remote = NULL;
+    kz_peer peer = {0};
+    if (!rc)
+        rc = kz__request_remote_peer(c, &r, &remote);
+    if (!rc && remote && kz_store_peer_get(c->db, remote, c->arena, &peer, &e2))
+        peer.public_key = NULL; /* a removed peer: its key is given to verify by hand */
     if (!rc) {
         kz__request_redact(c, &r);
         kz_record_source src = {
@@ -114,6 +142,10 @@ kz_rc kz_svc_request_export(kz_call *c, const char *id, kz_record_format fmt, kz
             .n_entries = n,
             .exported_for = c->who.org,
             .exported_at = kz_now_ms(),
+            .peer_public_key = peer.public_key,
+            .peer_node = peer.node,
+            .peer_name = peer.name,
+            .peer_state = peer.state,
         };
         rc = kz_record_export(&src, fmt, out, c->err);
     }

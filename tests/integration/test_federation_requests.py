@@ -1,0 +1,266 @@
+"""Requests between states and sightings across real nodes (docs/FEDERATION.md): three
+`kizuna serve` processes on loopback (Japan, the Czech Republic, Singapore), each with its
+own database. A request from an organization of one node to an organization of another
+is played through to closure, each node signing its own side's moves; both records are
+exported and verified offline; a move forged by the wrong node is refused; a sighting
+travels back to the indicator's origin, waits as pending where its indicator has not
+arrived yet, and never reaches a node that TLP does not let see it."""
+import json
+import sqlite3
+
+import pytest
+
+from conftest import run_kizuna
+from test_federation import node_key
+
+
+def items(client, path, **params):
+    r = client.get(path, params=params)
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+def public_key(server):
+    return server.admin.get("/node").json()["signing_key"]["public_key"]
+
+
+@pytest.fixture
+def states(federation):
+    """Every node a peer of every other; JPCERT/CC on jp, CSIRT.CZ on cz, SingCERT on sg,
+    each with a point of contact, and the directory exchanged."""
+    jp, cz, sg = federation.jp, federation.cz, federation.sg
+    for a, b in ((jp, cz), (jp, sg), (cz, sg)):
+        federation.pair(a, b)
+    federation.jpcert = jp.org("JPCERT/CC", "JP")
+    federation.czcert = cz.org("CSIRT.CZ", "CZ")
+    federation.sgcert = sg.org("SingCERT", "SG")
+    jp.contact(federation.jpcert["id"], "Taro Yamada", email="taro@jpcert.example")
+    cz.contact(federation.czcert["id"], "Jana Novakova", email="jana@csirt.cz.example")
+    sg.contact(federation.sgcert["id"], "Wei Ling Tan", email="weiling@singcert.example")
+    settle(federation)
+    return federation
+
+
+def settle(f):
+    """Every node pulls from every peer once."""
+    for a in (f.jp, f.cz, f.sg):
+        for b in (f.jp, f.cz, f.sg):
+            if a is not b:
+                f.sync(a, b)
+
+
+def observers(client, indicator):
+    r = client.get(f"/indicators/{indicator}/sightings")
+    assert r.status_code == 200, r.text
+    return [(s["observer"], s["count"]) for s in r.json()["observers"]]
+
+
+def hashes(client, rid):
+    r = client.get(f"/requests/{rid}")
+    assert r.status_code == 200, r.text
+    return [(e["seq"], e["action"], e["hash"]) for e in r.json()["thread"]]
+
+
+def db_count(server, sql, *args):
+    con = sqlite3.connect(server.db)
+    try:
+        return con.execute(sql, args).fetchone()[0]
+    finally:
+        con.close()
+
+
+def export(server, rid, org, path):
+    run_kizuna("request", "export", rid, "--db", server.db, "--output", path, "--as", org)
+    return json.loads(path.read_text())
+
+
+def test_a_request_to_an_organization_of_another_node_played_through_to_closure(states, tmp_path):
+    jp, cz, sg = states.jp, states.cz, states.sg
+    a = jp.client(states.jpcert["id"])          # the sending side, on jp
+    b = cz.client(states.czcert["id"])          # the receiving side, on cz
+    body = {"kind": "information", "to_organization": states.czcert["id"], "urgency": "high", "tlp": "amber",
+            "subject": "Campaign against hospitals", "description": "Details in full.",
+            "questions": "Which sectors in your state were hit by the same campaign?"}
+    r = a.post("/requests", body)
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    # a draft never leaves its sender's node
+    states.sync(cz, jp)
+    assert cz.admin.get(f"/requests/{rid}").status_code == 404
+    assert a.post(f"/requests/{rid}/send", {"message": "Please acknowledge."}).status_code == 200
+    rep = states.sync(cz, jp)
+    assert rep["applied"] == 1 and rep["refused"] == 0, rep
+    got = b.get(f"/requests/{rid}").json()
+    assert (got["status"], got["side"], got["moves"]) == ("sent", "recipient", ["acknowledge", "decline"])
+    assert got["subject"] == "Campaign against hospitals" and got["from_organization"] == states.jpcert["id"]
+    assert [i["id"] for i in items(b, "/requests", box="inbox", limit=1000)] == [rid]
+    # the deadlines the sender's node set are the ones the recipient's node keeps
+    sent = a.get(f"/requests/{rid}").json()
+    assert (got["sent_at"], got["ack_due"], got["answer_due"]) == (sent["sent_at"], sent["ack_due"], sent["answer_due"])
+    # each side moves on its own node; every move travels to the other
+    assert b.post(f"/requests/{rid}/acknowledge").json()["status"] == "acknowledged"
+    assert b.post(f"/requests/{rid}/messages", {"message": "Looking into it."}).status_code in (200, 201)
+    # files do not travel between nodes yet: refused before anything is written
+    r = b.post(f"/requests/{rid}/messages", {"message": "Logs.", "attachments": [{"name": "a.txt",
+                                                                                "content_base64": "aGk="}]})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "attachments", r.text
+    states.sync(jp, cz)
+    assert a.get(f"/requests/{rid}").json()["status"] == "acknowledged"
+    assert a.post(f"/requests/{rid}/messages", {"message": "Thank you."}).status_code in (200, 201)
+    states.sync(cz, jp)
+    r = b.post(f"/requests/{rid}/answer", {"message": "Health and energy."})
+    assert r.status_code == 200, r.text
+    states.sync(jp, cz)
+    mine = a.get(f"/requests/{rid}").json()
+    assert (mine["status"], mine["moves"]) == ("answered", ["close"])
+    assert a.post(f"/requests/{rid}/close").json()["status"] == "closed"
+    states.sync(cz, jp)
+    assert b.get(f"/requests/{rid}").json()["status"] == "closed"
+    # both records hold the same entries, in the same order
+    left, right = hashes(a, rid), hashes(b, rid)
+    assert left == right
+    assert [x[1] for x in left] == ["create", "send", "acknowledge", "message", "message", "answer", "close"]
+    # each entry is signed by the node of the side that made it
+    jp_key, cz_key = public_key(jp), public_key(cz)
+    entries = a.get(f"/requests/{rid}").json()["thread"]
+    by = {e["seq"]: e["organization"] for e in entries}
+    assert {s for s, o in by.items() if o == states.czcert["id"]} == {3, 4, 6}
+    # the recipient's node was told of the moves in the audit chain, as the sender's was
+    # (read from the database: the API shows a request's events only to its sides' readers)
+    con = sqlite3.connect(cz.db)
+    audit = {row[0] for row in con.execute("SELECT action FROM audit WHERE object_id = ?", (rid,))}
+    con.close()
+    assert {"request.send", "request.acknowledge", "request.close"} <= audit
+    # both exports verify with both keys; with only one key, the other side's entries do not
+    for server, org, own, other in ((jp, states.jpcert["id"], jp_key, cz_key), (cz, states.czcert["id"], cz_key, jp_key)):
+        path = tmp_path / f"{server.port}.json"
+        doc = export(server, rid, org, path)
+        assert [e["hash"] for e in doc["entries"]] == [x[2] for x in left]
+        assert doc["node"]["peers"][0]["public_key"] == other
+        ok = run_kizuna("request", "verify", path, "--public-key", own, "--peer-key", other)
+        assert "record intact" in ok.stdout and "7 entries" in ok.stdout and "status closed" in ok.stdout, ok.stdout
+        alone = run_kizuna("request", "verify", path, "--public-key", own, check=False)
+        assert alone.returncode == 1 and "TAMPERED" in alone.stdout, alone.stdout
+        # the keys the file names: consistent, and it says it is not authenticated
+        loose = run_kizuna("request", "verify", path)
+        assert "NOT authenticated" in loose.stdout and other in loose.stdout
+        # the other node's key given as the node's: refused
+        swapped = run_kizuna("request", "verify", path, "--public-key", other, "--peer-key", own, check=False)
+        assert swapped.returncode == 1
+    # each node mails the contacts it hosts, and only those: the recipient's node told its
+    # point of contact of the new request and the close, the sender's node its own of the
+    # acknowledgement and the answer
+    def notices(server):
+        con = sqlite3.connect(server.db)
+        rows = sorted(con.execute("SELECT kind, address FROM outbox WHERE request = ?", (rid,)).fetchall())
+        con.close()
+        return rows
+    assert notices(cz) == [("request.message", "jana@csirt.cz.example"), ("request.new", "jana@csirt.cz.example")]
+    assert notices(jp) == [("request.acknowledged", "taro@jpcert.example"), ("request.answered", "taro@jpcert.example"),
+                           ("request.message", "taro@jpcert.example")]
+    # a node that hosts neither side never receives the request
+    settle(states)
+    assert sg.admin.get(f"/requests/{rid}").status_code == 404
+    assert db_count(sg, "SELECT count(*) FROM requests") == 0
+
+
+def test_deadlines_and_escalation_run_at_the_recipients_node(states):
+    jp, cz = states.jp, states.cz
+    a = jp.client(states.jpcert["id"])
+    body = {"kind": "information", "to_organization": states.czcert["id"], "urgency": "critical", "tlp": "green",
+            "subject": "Unanswered", "description": "Nobody acknowledges.", "questions": "Anyone there?"}
+    rid = a.post("/requests", body).json()["id"]
+    assert a.post(f"/requests/{rid}/send").status_code == 200
+    states.sync(cz, jp)
+    # both clocks move together (signed messages must be within minutes of the clock)
+    reader = cz.client(states.czcert["id"], "viewer")
+    jp.advance(3 * 3600)  # past the 2 hours of a critical acknowledgement
+    cz.advance(3 * 3600)
+    for _ in range(50):
+        if "escalate" in [x[1] for x in hashes(reader, rid)]:
+            break
+        jp.advance(1)
+        cz.advance(1)
+    cz_entries = hashes(reader, rid)
+    # the sender's node keeps no deadline of the other node's side
+    assert "escalate" not in [x[1] for x in hashes(a, rid)]
+    assert [x[1] for x in cz_entries][:3] == ["create", "send", "escalate"]
+    states.sync(jp, cz)
+    assert hashes(a, rid) == cz_entries
+    esc = next(e for e in a.get(f"/requests/{rid}").json()["thread"] if e["action"] == "escalate")
+    assert esc["organization"] == cz.admin.org  # made by the recipient's node
+
+
+def test_a_move_signed_by_a_node_that_is_not_the_sides_node_is_refused(states):
+    """cz claims a move of the sending side (JPCERT/CC on jp), signed with cz's own key:
+    jp refuses the change with the reason, and its record stays as it was."""
+    jp, cz = states.jp, states.cz
+    a = jp.client(states.jpcert["id"])
+    body = {"kind": "information", "to_organization": states.czcert["id"], "urgency": "normal", "tlp": "amber",
+            "subject": "Forged", "description": "A forged withdrawal.", "questions": "?"}
+    rid = a.post("/requests", body).json()["id"]
+    assert a.post(f"/requests/{rid}/send").status_code == 200
+    states.sync(cz, jp)
+    before = hashes(a, rid)
+    last = cz.client(states.czcert["id"], "viewer").get(f"/requests/{rid}").json()["thread"][-1]
+    text = json.dumps({"v": 1, "request": rid, "seq": last["seq"] + 1, "at": "2026-12-01T00:00:00.000Z",
+                       "organization": states.jpcert["id"], "actor": "forged", "action": "withdraw",
+                       "from": "sent", "to": "withdrawn", "prev": last["hash"]},
+                      sort_keys=True, separators=(",", ":"))
+    import hashlib
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    sig = node_key(cz).sign(text.encode()).hex()
+    con = sqlite3.connect(cz.db)
+    with con:
+        con.execute("INSERT INTO request_entries (request_n, seq, at, actor_org, action, body, hash, signature)"
+                    " SELECT n, ?, 0, ?, 'withdraw', ?, ?, ? FROM requests WHERE id = ?",
+                    (last["seq"] + 1, states.jpcert["id"], text, digest, sig, rid))
+        con.execute("INSERT INTO fed_log (kind, object, op) VALUES ('request', ?, 'upsert')", (rid,))
+    con.close()
+    rep = states.sync(jp, cz)
+    assert rep["refused"] == 1 and rep["applied"] == 0, rep
+    peer = jp.admin.get(f"/peers/{states.peer_ids[(jp.base, cz.base)]}").json()
+    reason = peer["refusals"][0]["reason"]
+    assert "does not host" in reason and rid in reason, reason
+    assert hashes(a, rid) == before and a.get(f"/requests/{rid}").json()["status"] == "sent"
+
+
+PERIOD = {"first_seen": "2026-11-30T00:00:00Z", "last_seen": "2026-11-30T12:00:00Z"}
+
+
+def test_a_sighting_travels_to_the_origin_and_waits_where_its_indicator_has_not_arrived(states):
+    jp, cz, sg = states.jp, states.cz, states.sg
+    writer = jp.client(states.jpcert["id"])
+    green = writer.post("/indicators", {"type": "domain", "value": "c2.green.example", "tlp": "green"}).json()
+    amber = writer.post("/indicators", {"type": "domain", "value": "c2.amber.example", "tlp": "amber",
+                                        "recipients": [states.czcert["id"]]}).json()
+    states.sync(cz, jp)  # cz has both; sg has pulled neither
+    observer = cz.client(states.czcert["id"])
+    for ind, tlp in ((green, "green"), (amber, "amber")):
+        r = observer.post("/sightings", {"indicator": ind["id"], "count": 7, "tlp": tlp, **PERIOD})
+        assert r.status_code in (200, 201), r.text
+    # back to the origin: jp sees both, as sums per observer of its own indicators
+    states.sync(jp, cz)
+    for ind in (green, amber):
+        assert observers(writer, ind["id"]) == [(states.czcert["id"], 7)]
+    # sg pulls cz first: the GREEN sighting's indicator is not there yet, so it waits
+    rep = states.sync(sg, cz)
+    assert rep["pending"] == 1 and rep["refused"] == 0, rep
+    assert db_count(sg, "SELECT count(*) FROM sightings") == 0
+    from_cz = f"/peers/{states.peer_ids[(sg.base, cz.base)]}"
+    assert sg.admin.get(from_cz).json()["waiting"]["pending"] == 1
+    # the indicator arrives from jp: the sighting that waited for it is applied
+    states.sync(sg, jp)
+    assert db_count(sg, "SELECT count(*) FROM fed_pending") == 0
+    assert sg.admin.get(from_cz).json()["waiting"]["pending"] == 0
+    assert observers(sg.admin, green["id"]) == [(states.czcert["id"], 7)]
+    # TLP on both sides: the AMBER sighting (of an indicator sg may not see) never reaches sg
+    settle(states)
+    assert db_count(sg, "SELECT count(*) FROM sightings") == 1
+    assert db_count(sg, "SELECT count(*) FROM indicators WHERE id = ?", amber["id"]) == 0
+    # a federated sighting is not sent on by the node that received it: jp's log holds none
+    assert db_count(jp, "SELECT count(*) FROM fed_log WHERE kind = 'sighting'") == 0
+    # an update of the sighting at its observer travels as well
+    assert observer.post("/sightings", {"indicator": green["id"], "count": 9, "tlp": "green", **PERIOD}).status_code in (200, 201)
+    states.sync(jp, cz)
+    assert observers(writer, green["id"]) == [(states.czcert["id"], 9)]
