@@ -3,6 +3,7 @@
  * the secrets of a database from before key files out into one. */
 #include "service/core/node.h"
 
+#include "codec/json_fields.h"
 #include "crypto/keyfile.h"
 #include "service/core/call.h"
 #include "service/directory/keys.h"
@@ -220,6 +221,7 @@ static kz_rc load(kz_node *node, const char *path, unsigned flags, kz_err *err)
 kz_rc kz_node_open_keys(const char *path, const char *key_file, unsigned flags, kz_node **out, kz_err *err)
 {
     char kpath[PATH_MAX_];
+    kz_json_init();
     kz_rc rc = key_path(path, key_file, kpath, err);
     kz_node *node = rc ? NULL : kz_calloc(1, sizeof *node);
     if (rc || !node)
@@ -301,6 +303,7 @@ kz_rc kz_node_create(const char *path, const kz_node_setup *setup, char *key_out
 {
     if (key_size < KZ_KEY_TEXT)
         return kz_fail(err, KZ_EINTERNAL, NULL, "key buffer too small");
+    kz_json_init();
     char kpath[PATH_MAX_];
     struct stat sb;
     kz_rc rc = key_path(path, setup->key_file, kpath, err);
