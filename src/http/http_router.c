@@ -232,9 +232,7 @@ void kz_router_dispatch(kz_node *node, kz_req *r)
         rc = cached_handler(r, found);
     else if (!rc)
         rc = found->handler(r);
-    if (rc) {
-        if (r->call.db)
-            kz_db_rollback(r->call.db); /* never leave a transaction open on the thread */
+    kz_call_settle(&r->call, found->pattern); /* never leave a transaction open on the thread */
+    if (rc)
         kz_router_fail(r, rc);
-    }
 }

@@ -429,6 +429,14 @@ kz_rc kz_db_commit(kz_db *db, kz_err *err)
     return rc;
 }
 
+bool kz_db_in_transaction(const kz_db *db) { return db->depth > 0 || !sqlite3_get_autocommit(db->h); }
+
+void kz_db_rollback_all(kz_db *db)
+{
+    db->depth = 0;
+    kz_db_rollback(db);
+}
+
 /* Needs no memory (the statements are prepared); logs when SQLite still refuses, and
  * the connection's next kz_db_begin tries again. */
 void kz_db_rollback(kz_db *db)

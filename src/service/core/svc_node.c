@@ -145,11 +145,12 @@ static kz_rc move_keys_out(kz_db *db, kz_node *node, const char *path, kz_err *e
     if ((rc = kz_db_begin(db, true, err)))
         return rc;
     rc = move_in_tx(db, node, path, &found, err);
-    rc = rc ? rc : kz_db_commit(db, err);
-    if (rc) {
+    if (rc)
         kz_db_rollback(db);
+    else
+        rc = kz_db_commit(db, err); /* which rolls back itself when it fails */
+    if (rc)
         return rc;
-    }
     if (found && kz_store_scrub_wal(db, &e2))
         kz_log(KZ_LOG_WARN, "node.keys_moved", KZ_S("wal", "not emptied: another process reads the database"));
     else if (found)

@@ -384,11 +384,12 @@ kz_rc kz_svc_indicator_create(kz_call *c, kz_indicator *o, unsigned given, kz_up
         rc = kz_ind_batch_put(&b, o, given, result, id, c->err);
     if (!rc && *result == KZ_UPSERT_MERGED)
         b.action = "indicator.merge";
-    rc = kz_ind_batch_end(&b, rc);
     /* the writer acts for the source, so it is shown what it wrote whatever the label;
-     * over an indicator hidden from it, only what it wrote (sharing.h, rule 1) */
+     * over an indicator hidden from it, only what it wrote (sharing.h, rule 1). Read
+     * inside the transaction: a call that fails has changed nothing. */
     if (!rc && !b.hidden_last)
         rc = kz_store_indicator_get(c->db, &c->who, id, c->arena, o, c->err);
+    rc = kz_ind_batch_end(&b, rc);
     if (!rc)
         kz__show_indicator(c, o);
     return rc;
