@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,6 +111,34 @@ static long torture(kz_fixture *f, const char *what, call_fn fn, void *ctx)
     }
     fail_msg("%s never succeeded", what);
     return -1;
+}
+
+/* ---- the libraries allocate through util/alloc.c ---------------------------------------- */
+
+static void sqlite_and_jansson_allocate_through_kizuna(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new(); /* a node: both are set up by then */
+    unsigned long n = kz_alloc_count();
+    json_t *o = json_pack("{s:s, s:[i]}", "a", "b", "c", 1);
+    assert_non_null(o);
+    assert_true(kz_alloc_count() > n);
+    json_decref(o);
+    kz_alloc_fail_after(0);
+    o = json_object();
+    kz_alloc_fail_after(-1);
+    assert_null(o);
+
+    n = kz_alloc_count();
+    free(dump(f));
+    assert_true(kz_alloc_count() > n);
+    sqlite3 *h = NULL;
+    kz_alloc_fail_after(0);
+    int rc = sqlite3_open_v2(f->path, &h, SQLITE_OPEN_READONLY, NULL);
+    kz_alloc_fail_after(-1);
+    assert_int_equal(rc, SQLITE_NOMEM);
+    sqlite3_close(h);
+    kz_fixture_free(f);
 }
 
 /* ---- the calls ------------------------------------------------------------------------- */
@@ -331,6 +360,7 @@ static void a_communication_check_fails_cleanly_at_every_allocation(void **state
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sqlite_and_jansson_allocate_through_kizuna),
         cmocka_unit_test(creating_an_indicator_fails_cleanly_at_every_allocation),
         cmocka_unit_test(a_bulk_create_fails_cleanly_at_every_allocation),
         cmocka_unit_test(a_request_and_its_moves_fail_cleanly_at_every_allocation),

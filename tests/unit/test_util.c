@@ -74,6 +74,34 @@ static void alloc_failure_is_reported_not_crashed(void **state)
     kz_buf_free(&b);
 }
 
+/* The counter the hot-path tests read, and the sized blocks SQLite allocates through. */
+static void allocations_are_counted_and_sized_blocks_know_their_size(void **state)
+{
+    (void)state;
+    unsigned long n = kz_alloc_count();
+    void *p = kz_malloc(10);
+    char *s = kz_strdup("x");
+    assert_int_equal(kz_alloc_count() - n, 2);
+    kz_free(p);
+    kz_free(s);
+    unsigned char *z = kz_sized_malloc(13);
+    assert_non_null(z);
+    assert_int_equal((uintptr_t)z % _Alignof(max_align_t), 0);
+    assert_int_equal(kz_sized_size(z), 13);
+    memset(z, 7, 13);
+    z = kz_sized_realloc(z, 4000);
+    assert_int_equal(kz_sized_size(z), 4000);
+    assert_int_equal(z[12], 7);
+    kz_alloc_fail_after(0);
+    assert_null(kz_sized_realloc(z, 8000)); /* and z is untouched */
+    assert_null(kz_sized_malloc(1));
+    kz_alloc_fail_after(-1);
+    assert_int_equal(kz_sized_size(z), 4000);
+    assert_int_equal(kz_alloc_count() - n, 6);
+    kz_sized_free(z);
+    kz_sized_free(NULL);
+}
+
 static void time_round_trips_rfc3339(void **state)
 {
     (void)state;
@@ -277,6 +305,7 @@ int main(void)
         cmocka_unit_test(arena_allocates_aligned_and_frees),
         cmocka_unit_test(buf_refuses_to_pass_its_ceiling),
         cmocka_unit_test(alloc_failure_is_reported_not_crashed),
+        cmocka_unit_test(allocations_are_counted_and_sized_blocks_know_their_size),
         cmocka_unit_test(time_round_trips_rfc3339),
         cmocka_unit_test(clock_moves_for_tests),
         cmocka_unit_test(utf8_rules),
