@@ -47,12 +47,10 @@ static void dump_table(sqlite3 *h, const char *table, FILE *out)
     sqlite3_finalize(s);
 }
 
-/* Every row of every table of the fixture's database, through a connection of its own
- * (so: what is committed). Caller frees with free(). Allocates: call with faults off. */
-static char *dump(kz_fixture *f)
+/* Every row of every table of the database h is open on (its own connection: so, what
+ * is committed). Caller frees with free(). Allocates: call with faults off. */
+static char *dump_with(sqlite3 *h)
 {
-    sqlite3 *h = NULL;
-    assert_int_equal(sqlite3_open_v2(f->path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *s = NULL;
     assert_int_equal(sqlite3_prepare_v2(h, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
                                         -1, &s, NULL), SQLITE_OK);
@@ -63,9 +61,35 @@ static char *dump(kz_fixture *f)
     while (sqlite3_step(s) == SQLITE_ROW)
         dump_table(h, (const char *)sqlite3_column_text(s, 0), out);
     sqlite3_finalize(s);
-    sqlite3_close(h);
     fclose(out);
     return text;
+}
+
+static sqlite3 *watch_open(kz_fixture *f)
+{
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open_v2(f->path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    return h;
+}
+
+static char *dump(kz_fixture *f)
+{
+    sqlite3 *h = watch_open(f);
+    char *text = dump_with(h);
+    sqlite3_close(h);
+    return text;
+}
+
+/* SQLite's data_version on h: it changes when another connection commits, so an equal
+ * number means nothing was committed since the last reading. */
+static long long data_version(sqlite3 *h)
+{
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA data_version", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    long long v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */
@@ -78,7 +102,9 @@ typedef kz_rc (*call_fn)(kz_fixture *f, void *ctx);
  * how many runs failed (so the caller can see the faults were really injected). */
 static long torture(kz_fixture *f, const char *what, call_fn fn, void *ctx)
 {
-    char *before = dump(f);
+    sqlite3 *watch = watch_open(f);
+    char *before = dump_with(watch);
+    long long version = data_version(watch);
     for (long k = 0; k < K_LIMIT; k++) {
         kz_err_clear(&f->err);
         kz_alloc_fail_after(k);
@@ -86,18 +112,21 @@ static long torture(kz_fixture *f, const char *what, call_fn fn, void *ctx)
         kz_alloc_fail_after(-1);
         if (kz_db_in_transaction(f->call.db))
             fail_msg("%s, allocation %ld failing: a transaction was left open (rc %d)", what, k, rc);
+        if (rc < 0 || rc >= KZ_RC_COUNT)
+            fail_msg("%s, allocation %ld failing: %d is no kz_rc", what, k, rc);
         if (rc == KZ_OK) {
-            char *after = dump(f);
+            char *after = dump_with(watch);
             if (strcmp(before, after) == 0)
                 fail_msg("%s succeeded after %ld failures and wrote nothing", what, k);
             free(after);
             free(before);
+            sqlite3_close(watch);
             print_message("%s: %ld allocations failed cleanly, then it succeeded\n", what, k);
             return k;
         }
-        if (rc < 0 || rc >= KZ_RC_COUNT)
-            fail_msg("%s, allocation %ld failing: %d is no kz_rc", what, k, rc);
-        char *after = dump(f);
+        if (data_version(watch) == version)
+            continue;  /* nothing committed: the database is as it was */
+        char *after = dump_with(watch);
         if (strcmp(before, after) != 0 && getenv("KZ_FAULT_DUMP")) {
             FILE *a = fopen("/tmp/kz-fault-before", "w"), *b = fopen("/tmp/kz-fault-after", "w");
             fputs(before, a);
@@ -108,6 +137,7 @@ static long torture(kz_fixture *f, const char *what, call_fn fn, void *ctx)
         if (strcmp(before, after) != 0)
             fail_msg("%s, allocation %ld failing (rc %d, %s): the database changed", what, k, rc, f->err.msg);
         free(after);
+        version = data_version(watch);
     }
     fail_msg("%s never succeeded", what);
     return -1;
