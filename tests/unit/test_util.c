@@ -137,8 +137,10 @@ static void broken_invariants_abort_in_debug_builds(void **state)
     assert_false(aborts(append_to, &b));
     b.len = b.cap;  /* past its own storage */
     assert_true(aborts(append_to, &b));
-    b.len = 1;      /* not terminated where it ends */
+    b.len = 0;
+    b.cap = 0;      /* storage it does not account for */
     assert_true(aborts(append_to, &b));
+    b.cap = 256;
     kz_buf_free(&b);
 
     kz_arena a;
