@@ -55,8 +55,9 @@ static int escalate(kz_call *c, const char *id, kz_time now)
 {
     kz_request r;
     kz_rc rc = kz_tx_begin(c);
-    if (!rc)
-        rc = kz_store_request_get(c->db, id, now, c->arena, &r, c->err);
+    if (rc)
+        return -1;
+    rc = kz_store_request_get(c->db, id, now, c->arena, &r, c->err);
     if (!rc && r.status != KZ_RS_SENT) {
         rc = kz_store_request_set_escalation(c->db, id, 0, c->err);
         return kz_tx_end(c, rc) ? -1 : 0;
@@ -115,8 +116,9 @@ static int warn(kz_call *c, const char *id, char which, kz_time now)
 {
     kz_request r;
     kz_rc rc = kz_tx_begin(c);
-    if (!rc)
-        rc = kz_store_request_get(c->db, id, now, c->arena, &r, c->err);
+    if (rc)
+        return -1;
+    rc = kz_store_request_get(c->db, id, now, c->arena, &r, c->err);
     bool open = !rc && (which == 'p' || r.status == KZ_RS_SENT || r.status == KZ_RS_ACKNOWLEDGED ||
                         r.status == KZ_RS_IN_PROGRESS);
     if (!rc && !open) { /* answered or ended since the query: nothing to warn of */
