@@ -3,6 +3,7 @@
  * KIZUNA_CONFIG, cli_config.c) and defaults, in that order, and runs it. */
 #include "cli/cli.h"
 
+#include "codec/json_fields.h"
 #include "crypto/crypto.h"
 #include "model/enums.h"
 #include "util/alloc.h"
@@ -332,6 +333,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    kz_json_init();
     if (kz_crypto_init() != 0) {
         fprintf(stderr, "kizuna: libsodium failed to initialize\n");
         return 1;

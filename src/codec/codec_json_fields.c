@@ -1,14 +1,22 @@
 /* Table-driven JSON decoding and encoding of resource structs (jansson). */
 #include "codec/json_fields.h"
 
+#include "util/alloc.h"
 #include "util/json_text.h"
 #include "util/utf8.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 enum { LIST_ITEM_MAX = 256 };
+
+static pthread_once_t json_once = PTHREAD_ONCE_INIT;
+
+static void json_setup(void) { json_set_alloc_funcs(kz_malloc, kz_free); }
+
+void kz_json_init(void) { pthread_once(&json_once, json_setup); }
 
 static kz_rc decode_string(const json_t *v, const kz_field *f, kz_arena *a, char **out, kz_err *err)
 {

@@ -13,6 +13,12 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* Makes jansson allocate through util/alloc.c (json_set_alloc_funcs), so that the tests'
+ * allocation faults bite inside it too. Idempotent and thread-safe; call it before other
+ * threads use jansson (main does, and so does opening or creating a node). Blocks jansson
+ * allocated before the first call are plain malloc blocks, which kz_free frees too. */
+void kz_json_init(void);
+
 typedef enum kz_decode_mode {
     KZ_DECODE_CREATE,  /* required fields enforced, null means absent */
     KZ_DECODE_UPDATE,  /* PATCH: only given fields change, null clears, immutable refused */

@@ -3,6 +3,7 @@
 #include "engine/engine_internal.h"
 
 #include "util/alloc.h"
+#include "util/invariant.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,6 +328,63 @@ static bool uuid_parse(const char *s, size_t n, unsigned char out[16])
     return true;
 }
 
+#ifndef NDEBUG
+static void check_prefix_table(const kz__prefix_table *t, bool v6, uint32_t n_recs)
+{
+    for (uint32_t i = 0; i < t->n; i++) {
+        kz_invariant(t->rec[i] == KZ__NONE || t->rec[i] < n_recs);
+        if (i && v6)
+            kz_invariant(t->hi[i - 1] < t->hi[i] || (t->hi[i - 1] == t->hi[i] && t->lo[i - 1] < t->lo[i]));
+        else if (i)
+            kz_invariant(t->v4[i - 1] < t->v4[i]);  /* disjoint intervals, ascending */
+    }
+}
+
+/* What the lookups rely on, once per compile (debug builds): records inside the pool and
+ * counted by type; every slot's key found again by probing from its own hash (the table
+ * is consistent, and never full, so every probe ends); hosts and their prefix runs inside
+ * their arrays; address intervals ascending; AS numbers sorted. */
+static void check_set(const kz_indset *s)
+{
+    size_t total = 0;
+    for (int t = 0; t < KZ_IND_TYPE_COUNT; t++)
+        total += s->per_type[t];
+    kz_invariant(total == s->n);
+    for (uint32_t i = 0; i < s->n; i++) {
+        const kz__rec *r = &s->recs[i];
+        kz_invariant(r->type < KZ_IND_TYPE_COUNT);
+        kz_invariant((size_t)r->value_off + r->value_len <= s->pool_len);
+        kz_invariant(r->id_off == KZ__NONE || r->id_off < s->pool_len);
+    }
+    uint32_t used = 0;
+    for (uint32_t i = 0; i <= s->mask; i++) {
+        const slot *sl = &s->slots[i];
+        if (!sl->tag)
+            continue;
+        used++;
+        uint32_t ref = sl->ref & ~HOST_REF;
+        kz_invariant(sl->ref & HOST_REF ? ref < s->n_hosts : ref < s->n);
+        enum key_kind k = kind_of(s, sl->ref);
+        size_t len;
+        const char *key = key_text(s, k, sl->ref, &len);
+        kz_invariant(probe(s, k, hash_rev(k, key, len, false), key, len, false) == ref);
+    }
+    kz_invariant(used <= s->mask);
+    for (uint32_t h = 0; h < s->n_hosts; h++) {
+        const url_host *uh = &s->hosts[h];
+        kz_invariant((size_t)uh->first + uh->n <= s->n_pfx);
+        for (uint32_t j = 0; j < uh->n; j++) {
+            uint32_t rec = s->pfx[uh->first + j];
+            kz_invariant(rec < s->n && s->recs[rec].type == KZ_IND_URL && (s->recs[rec].flags & KZ__PREFIX));
+        }
+    }
+    for (uint32_t i = 0; i < s->n_asn; i++)
+        kz_invariant(s->asn_rec[i] < s->n && (i == 0 || s->asn[i - 1] <= s->asn[i]));
+    check_prefix_table(&s->v4, false, s->n);
+    check_prefix_table(&s->v6, true, s->n);
+}
+#endif
+
 /* Whether record i of the sorted builder starts a run of one value. */
 static bool is_head(const kz_indset_builder *b, size_t i)
 {
@@ -575,6 +633,9 @@ kz_rc kz_indset_compile(kz_indset_builder *b, kz_indset **out, kz_err *err)
         kz_indset_free(s);
         return kz_fail(err, KZ_ENOMEM, NULL, "cannot compile the indicator set: out of memory");
     }
+#ifndef NDEBUG
+    check_set(s);
+#endif
     *out = s;
     return KZ_OK;
 }

@@ -15,7 +15,22 @@ typedef struct kz_cached_body {
     char data[];
 } kz_cached_body;
 
-/* A body with one reference for the caller, or NULL on a miss. */
+/* A cache key composed in place, without allocating (a hit allocates nothing): the path,
+ * then each query parameter length-prefixed, in order, so that no two queries share a
+ * key. A key that does not fit is no key (the request is then served uncached). */
+enum { KZ_CACHE_KEY_MAX = 480 };
+typedef struct kz_cache_key {
+    char text[KZ_CACHE_KEY_MAX + 1];
+    size_t len;
+    bool bad;
+} kz_cache_key;
+
+void kz_cache_key_init(kz_cache_key *k, const char *path);
+void kz_cache_key_arg(kz_cache_key *k, const char *name, const char *value);
+/* The key's text (inside k), or NULL when it did not fit. */
+const char *kz_cache_key_text(const kz_cache_key *k);
+
+/* A body with one reference for the caller, or NULL on a miss. Allocates nothing. */
 kz_cached_body *kz_cache_get(const char *key, uint64_t generation);
 
 /* Stores a copy of data under key for generation (best effort: skipped when out of

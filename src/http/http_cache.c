@@ -5,6 +5,8 @@
 #include "util/alloc.h"
 
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { SLOTS = 256, MAX_BODY = 1 << 20, MAX_KEY = 512 };
@@ -20,6 +22,38 @@ static struct {
 } cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 void kz_cache_enable(bool on) { cache.disabled = !on; }
+
+/* Appends what snprintf would print for fmt; a key that does not fit turns bad. */
+static void key_printf(kz_cache_key *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void key_printf(kz_cache_key *k, const char *fmt, ...)
+{
+    if (k->bad)
+        return;
+    size_t room = sizeof k->text - k->len;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(k->text + k->len, room, fmt, ap);
+    va_end(ap);
+    if (w < 0 || (size_t)w >= room)
+        k->bad = true;
+    else
+        k->len += (size_t)w;
+}
+
+void kz_cache_key_init(kz_cache_key *k, const char *path)
+{
+    k->len = 0;
+    k->bad = false;
+    key_printf(k, "%s", path);
+}
+
+void kz_cache_key_arg(kz_cache_key *k, const char *name, const char *value)
+{
+    value = value ? value : "";
+    key_printf(k, "&%zu:%s=%zu:%s", strlen(name), name, strlen(value), value);
+}
+
+const char *kz_cache_key_text(const kz_cache_key *k) { return k->bad ? NULL : k->text; }
 
 static unsigned slot_of(const char *key)
 {

@@ -182,7 +182,8 @@ static kz_rc prepare(kz_node *node, kz_req *r, const kz_endpoint *rt)
  * stale under an old generation that nobody asks for again. */
 static kz_rc cached_handler(kz_req *r, const kz_endpoint *rt)
 {
-    char *key = kz_req_cache_key(r);
+    kz_cache_key k;
+    const char *key = kz_req_cache_key(r, &k);
     uint64_t gen = kz_store_generation(r->call.db);
     if (key && (r->cached = kz_cache_get(key, gen))) {
         r->status = 200;
@@ -232,9 +233,7 @@ void kz_router_dispatch(kz_node *node, kz_req *r)
         rc = cached_handler(r, found);
     else if (!rc)
         rc = found->handler(r);
-    if (rc) {
-        if (r->call.db)
-            kz_db_rollback(r->call.db); /* never leave a transaction open on the thread */
+    kz_call_settle(&r->call, found->pattern); /* never leave a transaction open on the thread */
+    if (rc)
         kz_router_fail(r, rc);
-    }
 }

@@ -108,32 +108,19 @@ static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_NO;
 }
 
-typedef struct key_build {
-    kz_buf buf;
-    bool bad;
-} key_build;
-
 static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
     (void)kind;
-    key_build *k = cls;
-    value = value ? value : "";
-    if (kz_buf_printf(&k->buf, "&%zu:%s=%zu:%s", strlen(key), key, strlen(value), value))
-        k->bad = true;
-    return k->bad ? MHD_NO : MHD_YES;
+    kz_cache_key *k = cls;
+    kz_cache_key_arg(k, key, value);
+    return kz_cache_key_text(k) ? MHD_YES : MHD_NO;
 }
 
-char *kz_req_cache_key(kz_req *r)
+const char *kz_req_cache_key(kz_req *r, kz_cache_key *k)
 {
-    key_build k = {.bad = false};
-    kz_buf_init(&k.buf, 480);
-    if (kz_buf_puts(&k.buf, r->path))
-        k.bad = true;
-    if (!k.bad)
-        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &k);
-    char *key = k.bad ? NULL : kz_arena_strdup(&r->arena, k.buf.p);
-    kz_buf_free(&k.buf);
-    return key;
+    kz_cache_key_init(k, r->path);
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, k);
+    return kz_cache_key_text(k);
 }
 
 kz_rc kz_req_query_only(kz_req *r, const char *const *allowed)

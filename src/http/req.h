@@ -4,6 +4,7 @@
 #ifndef KZ_HTTP_REQ_H
 #define KZ_HTTP_REQ_H
 
+#include "http/cache.h"
 #include "model/field.h"
 #include "model/page.h"
 #include "service/core/call.h"
@@ -59,9 +60,9 @@ const char *kz_req_cookie(kz_req *r, const char *name);
 /* The client's IP address as text (arena), or NULL. */
 const char *kz_req_client_address(kz_req *r);
 
-/* The query as an unambiguous cache key: path, then each parameter length-prefixed, in
- * order. NULL when it does not fit. Arena memory. */
-char *kz_req_cache_key(kz_req *r);
+/* The query as an unambiguous cache key (http/cache.h), composed in k without
+ * allocating: its text inside k, or NULL when it does not fit. */
+const char *kz_req_cache_key(kz_req *r, kz_cache_key *k);
 
 /* KZ_EINVAL naming the first query parameter not in allowed (NULL-terminated). */
 kz_rc kz_req_query_only(kz_req *r, const char *const *allowed);

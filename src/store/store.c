@@ -36,8 +36,59 @@ const unsigned char *kz__store_signer(const kz_db *db) { return db->owner->signe
 
 const char *kz_store_engine_version(void) { return sqlite3_libversion(); }
 
+/* ---- SQLite allocates through util/alloc.c --------------------------------------- */
+
+/* So that the tests' allocation faults (kz_alloc_fail_after) bite inside SQLite too. */
+static void *mem_malloc(int n) { return n < 0 ? NULL : kz_sized_malloc((size_t)n); }
+static void mem_free(void *p) { kz_sized_free(p); }
+static void *mem_realloc(void *p, int n) { return n < 0 ? NULL : kz_sized_realloc(p, (size_t)n); }
+static int mem_size(void *p) { return (int)kz_sized_size(p); }
+static int mem_roundup(int n) { return (n + 7) & ~7; }
+static int mem_init(void *unused) { (void)unused; return SQLITE_OK; }
+static void mem_shutdown(void *unused) { (void)unused; }
+
+static const sqlite3_mem_methods kz_sqlite_mem = {
+    mem_malloc, mem_free, mem_realloc, mem_size, mem_roundup, mem_init, mem_shutdown, NULL,
+};
+
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+/* Must run before sqlite3_initialize, which any first open (or sqlite3_sleep,
+ * sqlite3_mprintf...) calls: every way into SQLite goes through kz_store_open first. */
+static void lib_setup(void)
+{
+    int rc = sqlite3_config(SQLITE_CONFIG_MALLOC, &kz_sqlite_mem);
+    if (rc != SQLITE_OK)  /* initialized already: SQLite keeps the C library's malloc */
+        kz_log(KZ_LOG_ERROR, "store.config", KZ_I("code", rc), KZ_S("error", sqlite3_errstr(rc)));
+}
+
+/* ---- connections ------------------------------------------------------------------ */
+
+/* The statements that begin and end transactions, prepared once per connection after
+ * the schema is final (a migration expires statements, and re-preparing allocates):
+ * undoing a transaction then needs no memory, so a rollback cannot fail for the lack
+ * of it and leave the write transaction open for the connection's next BEGIN. */
+enum { TX_BEGIN, TX_BEGIN_WRITE, TX_SAVEPOINT, TX_RELEASE, TX_COMMIT, TX_ROLLBACK, TX_ROLLBACK_TO };
+static const char *const tx_sql[KZ_TX_STMTS] = {
+    [TX_BEGIN] = "BEGIN", [TX_BEGIN_WRITE] = "BEGIN IMMEDIATE", [TX_SAVEPOINT] = "SAVEPOINT kz_nested",
+    [TX_RELEASE] = "RELEASE kz_nested", [TX_COMMIT] = "COMMIT", [TX_ROLLBACK] = "ROLLBACK",
+    [TX_ROLLBACK_TO] = "ROLLBACK TO kz_nested",
+};
+
+static kz_rc prepare_tx(kz_db *db, kz_err *err)
+{
+    for (int i = 0; i < KZ_TX_STMTS; i++) {
+        int rc = sqlite3_prepare_v3(db->h, tx_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->tx[i], NULL);
+        if (rc != SQLITE_OK)
+            return kz__sqlerr(db, rc, err);
+    }
+    return KZ_OK;
+}
+
 static void db_free(kz_db *db)
 {
+    for (int i = 0; i < KZ_TX_STMTS; i++)
+        sqlite3_finalize(db->tx[i]);
     for (int i = 0; i < KZ_STMT_CACHE; i++)
         sqlite3_finalize(db->cache[i].stmt);
     sqlite3_close_v2(db->h);
@@ -159,6 +210,10 @@ kz_db *kz_store_db(kz_store *st, kz_err *err)
     }
     if (db_open(st, SQLITE_OPEN_READWRITE, &db, err))
         return NULL;
+    if (prepare_tx(db, err)) {
+        db_free(db);
+        return NULL;
+    }
     register_conn(st, db);
     return db;
 }
@@ -181,6 +236,7 @@ kz_rc kz_store_open(const char *path, unsigned flags, kz_store **out, kz_err *er
     kz_rc rc = check_new(path, flags, err);
     if (rc)
         return rc;
+    pthread_once(&lib_once, lib_setup);
     kz_store *st = kz_calloc(1, sizeof *st);
     if (!st || !(st->path = kz_strdup(path))) {
         kz_free(st);
@@ -197,6 +253,8 @@ kz_rc kz_store_open(const char *path, unsigned flags, kz_store **out, kz_err *er
         register_conn(st, db);
         rc = kz__migrate(db, err);
     }
+    if (!rc)
+        rc = prepare_tx(db, err);
     if (rc) {
         kz_store_close(st);
         return rc;
@@ -308,6 +366,8 @@ uint64_t kz_store_generation(kz_db *db)
 
 kz_rc kz__exec_stmt(kz_db *db, sqlite3_stmt *s, kz_err *err)
 {
+    if (db->depth > 0 && sqlite3_get_autocommit(db->h)) /* SQLite undid it: write nothing alone */
+        return kz_fail(err, KZ_ESTORE, NULL, "the database undid the open transaction (the log says why)");
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (!sqlite3_stmt_readonly(s))
@@ -317,18 +377,36 @@ kz_rc kz__exec_stmt(kz_db *db, sqlite3_stmt *s, kz_err *err)
 
 /* ---- transactions ------------------------------------------------------------- */
 
+/* Steps one of the prepared transaction statements; a SQLite result code. */
+static int tx_step(kz_db *db, int which)
+{
+    sqlite3_stmt *s = db->tx[which];
+    if (!s)  /* before prepare_tx: only while migrating, which begins its own way */
+        return SQLITE_MISUSE;
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc;
+}
+
 /* A transaction begun while another is open on the connection is a savepoint inside
  * it, so that a use case can run inside a larger one (an import writing incidents,
  * indicators and sightings in one transaction) and still undo only its own writes
- * when it fails. */
+ * when it fails. A transaction that a failed rollback left open is undone first, and
+ * one that SQLite undid by itself (after running out of memory or disk) is not
+ * continued by a savepoint that would write outside it. */
 kz_rc kz_db_begin(kz_db *db, bool write, kz_err *err)
 {
-    const char *sql = db->depth ? "SAVEPOINT kz_nested" : write ? "BEGIN IMMEDIATE" : "BEGIN";
-    sqlite3_stmt *s = kz__stmt(db, sql, err);
-    kz_rc rc = s ? kz__exec_stmt(db, s, err) : KZ_ESTORE;
-    if (!rc)
-        db->depth++;
-    return rc;
+    if (db->depth == 0 && !sqlite3_get_autocommit(db->h))
+        kz_db_rollback(db);
+    if (db->depth == 0 && !sqlite3_get_autocommit(db->h))
+        return kz_fail(err, KZ_ESTORE, NULL, "a transaction left open could not be undone (the log says why)");
+    if (db->depth > 0 && sqlite3_get_autocommit(db->h))
+        return kz_fail(err, KZ_ESTORE, NULL, "the database undid the open transaction (the log says why)");
+    int rc = tx_step(db, db->depth ? TX_SAVEPOINT : write ? TX_BEGIN_WRITE : TX_BEGIN);
+    if (rc != SQLITE_DONE)
+        return kz__sqlerr(db, rc, err);
+    db->depth++;
+    return KZ_OK;
 }
 
 kz_rc kz_db_commit(kz_db *db, kz_err *err)
@@ -336,9 +414,11 @@ kz_rc kz_db_commit(kz_db *db, kz_err *err)
     kz_rc rc = KZ_OK;
     if (db->depth <= 1 && sqlite3_txn_state(db->h, "main") == SQLITE_TXN_WRITE)
         rc = kz__stix_date_added(db, err);  /* what this transaction added, dated for TAXII */
-    sqlite3_stmt *s = rc ? NULL : kz__stmt(db, db->depth > 1 ? "RELEASE kz_nested" : "COMMIT", err);
-    if (!rc)
-        rc = s ? kz__exec_stmt(db, s, err) : KZ_ESTORE;
+    if (!rc && db->depth > 0 && sqlite3_get_autocommit(db->h))
+        rc = kz_fail(err, KZ_ESTORE, NULL, "the database undid the open transaction (the log says why)");
+    int src = rc ? SQLITE_OK : tx_step(db, db->depth > 1 ? TX_RELEASE : TX_COMMIT);
+    if (!rc && src != SQLITE_DONE)
+        rc = kz__sqlerr(db, src, err);
     if (rc) {
         kz_db_rollback(db);
         return rc;
@@ -349,16 +429,35 @@ kz_rc kz_db_commit(kz_db *db, kz_err *err)
     return rc;
 }
 
+bool kz_db_in_transaction(const kz_db *db) { return db->depth > 0 || !sqlite3_get_autocommit(db->h); }
+
+void kz_db_rollback_all(kz_db *db)
+{
+    db->depth = 0;
+    kz_db_rollback(db);
+}
+
+/* Needs no memory (the statements are prepared); logs when SQLite still refuses, and
+ * the connection's next kz_db_begin tries again. */
 void kz_db_rollback(kz_db *db)
 {
+    int rc = SQLITE_DONE;
     if (db->depth > 1) {
-        sqlite3_exec(db->h, "ROLLBACK TO kz_nested; RELEASE kz_nested", NULL, NULL, NULL);
+        if (!sqlite3_get_autocommit(db->h)) {
+            rc = tx_step(db, TX_ROLLBACK_TO);
+            if (rc == SQLITE_DONE)
+                rc = tx_step(db, TX_RELEASE);
+        }
         db->depth--;
-        return;
+    } else {
+        if (!sqlite3_get_autocommit(db->h))
+            rc = db->tx[TX_ROLLBACK] ? tx_step(db, TX_ROLLBACK)
+                                     : sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK
+                                         ? SQLITE_DONE : SQLITE_ERROR;
+        db->depth = 0;
     }
-    if (!sqlite3_get_autocommit(db->h))
-        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-    db->depth = 0;
+    if (rc != SQLITE_DONE)
+        kz_log(KZ_LOG_ERROR, "store.rollback", KZ_I("code", rc), KZ_S("error", sqlite3_errmsg(db->h)));
 }
 
 /* ---- meta --------------------------------------------------------------------- */

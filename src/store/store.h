@@ -49,6 +49,12 @@ int kz_store_schema_version(void);
 kz_rc kz_db_begin(kz_db *db, bool write, kz_err *err);
 kz_rc kz_db_commit(kz_db *db, kz_err *err);
 void kz_db_rollback(kz_db *db);
+/* Whether a transaction is open on db (begun and not ended, or left open by SQLite):
+ * false between two service calls, whatever the first one returned. */
+bool kz_db_in_transaction(const kz_db *db);
+/* Undoes every open level (the transaction and its savepoints), as a boundary does after
+ * a call that left one open; like kz_db_rollback, it needs no memory. */
+void kz_db_rollback_all(kz_db *db);
 
 /* Between two transactions of a long writer (an import's chunks): pauses long enough
  * for the connections waiting for the write lock to take it (store_internal.h). */

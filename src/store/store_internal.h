@@ -15,6 +15,7 @@
  * to 100 ms between tries, so a writer that takes the lock again right after its commit
  * (an import between chunks) would starve the others; polling often lets them in within
  * the pause the importer leaves (kz_store_yield). */
+enum { KZ_TX_STMTS = 7 }; /* the transaction statements prepared at open (store.c) */
 enum { KZ_STMT_CACHE = 256, KZ_BUSY_TIMEOUT_MS = 10000, KZ_BUSY_POLL_MS = 2, KZ_YIELD_MS = 20 };
 
 /* Waits for a busy lock as above (wait true) or not at all (false: best-effort writes). */
@@ -26,6 +27,7 @@ struct kz_db {
     struct kz_db *next;  /* in the store's list of open connections */
     int64_t data_version; /* last PRAGMA data_version seen on this connection */
     int depth;            /* open transaction levels: 1 = BEGIN, more = savepoints */
+    sqlite3_stmt *tx[KZ_TX_STMTS]; /* BEGIN, COMMIT, ROLLBACK...: ending one needs no memory */
     struct {
         const void *key;
         unsigned variant;

@@ -2,6 +2,7 @@
 #include "util/arena.h"
 
 #include "util/alloc.h"
+#include "util/invariant.h"
 
 #include <stdarg.h>
 #include <stdalign.h>
@@ -17,6 +18,28 @@ struct kz_arena_block {
 
 enum { FIRST_BLOCK = 4096, MAX_BLOCK = 1 << 20 };
 
+/* The newest block (the only one still handing out memory) holds what it handed out,
+ * aligned; checked on every allocation, so only the head, in constant time. */
+static inline void check_head(const kz_arena *a)
+{
+    const kz_arena_block *b = a->head;
+    kz_invariant(!b || (b->used <= b->cap && b->used % alignof(max_align_t) == 0));
+    kz_invariant(a->block_size >= FIRST_BLOCK && a->block_size <= 2 * MAX_BLOCK);
+}
+
+#ifndef NDEBUG
+/* Every block as the head was, and total the sum of what they handed out. */
+static void check_all(const kz_arena *a)
+{
+    size_t sum = 0;
+    for (const kz_arena_block *b = a->head; b; b = b->next) {
+        kz_invariant(b->used <= b->cap);
+        sum += b->used;
+    }
+    kz_invariant(sum == a->total);
+}
+#endif
+
 void kz_arena_init(kz_arena *a)
 {
     a->head = NULL;
@@ -26,6 +49,9 @@ void kz_arena_init(kz_arena *a)
 
 void kz_arena_free(kz_arena *a)
 {
+#ifndef NDEBUG
+    check_all(a);
+#endif
     kz_arena_block *b = a->head;
     while (b) {
         kz_arena_block *next = b->next;
@@ -60,6 +86,7 @@ void *kz_arena_alloc(kz_arena *a, size_t n)
     if (n > SIZE_MAX - align)
         return NULL;
     n = (n + align - 1) & ~(align - 1);
+    check_head(a);
     kz_arena_block *b = a->head;
     if (!b || b->cap - b->used < n) {
         b = new_block(a, n);

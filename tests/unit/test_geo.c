@@ -208,6 +208,45 @@ static void random_tables_match_brute_force(void **state)
     free(ans);
 }
 
+/* The hot path allocates nothing: a batch of lookups, IPv4 and IPv6, single and batched,
+ * counted by util/alloc.c, once the table is open. */
+static void lookups_allocate_nothing(void **state)
+{
+    (void)state;
+    enum { PROBES = 1024 };
+    ref_range r[] = {
+        {4, 0, 0x01000000, 0x010000FF, 13335, "Cloudflare", ""},
+        {4, 1, 0x01000000, 0x010003FF, 0, "", "AU"},
+        {6, 0, v6(0x2001020000000000, 0), v6(0x20010200ffffffff, ~0ull), 2500, "WIDE", ""},
+    };
+    void *img;
+    kz_geo_table *t = build(r, 3, &img);
+    static uint32_t ip4[PROBES], ids[PROBES];
+    static uint8_t ip6[PROBES][16];
+    static kz_geo_answer ans[PROBES];
+    for (size_t p = 0; p < PROBES; p++) {
+        ip4[p] = 0x01000000 + (uint32_t)(next_rand() % 0x800);
+        ip6[p][0] = 0x20, ip6[p][1] = 0x01, ip6[p][2] = 0x02, ip6[p][3] = (uint8_t)(p % 2);
+    }
+    unsigned long covered = 0, before = kz_alloc_count();
+    for (int round = 0; round < 4; round++) {
+        kz_geo_find4_batch(t, ip4, ids, PROBES);
+        kz_geo_lookup4_batch(t, ip4, ans, PROBES);
+        for (size_t p = 0; p < PROBES; p++)
+            covered += ans[p].asn == 13335;
+        kz_geo_find6_batch(t, (const uint8_t(*)[16])ip6, ids, PROBES);
+        for (size_t p = 0; p < PROBES; p++) {
+            kz_geo_answer a;
+            kz_geo_record(t, kz_geo_find6(t, ip6[p]), &a);
+            covered += a.asn == 2500;
+        }
+    }
+    assert_int_equal(kz_alloc_count() - before, 0);
+    assert_true(covered > PROBES);  /* the lookups found what the table holds */
+    kz_geo_table_free(t);
+    kz_free(img);
+}
+
 static void *small_image(size_t *len)
 {
     ref_range r[] = {
@@ -625,6 +664,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(builder_follows_overlap_rules),
         cmocka_unit_test(random_tables_match_brute_force),
+        cmocka_unit_test(lookups_allocate_nothing),
         cmocka_unit_test(corrupt_tables_are_refused_with_a_reason),
         cmocka_unit_test(builder_reports_allocation_failure),
         cmocka_unit_test(slot_swaps_under_readers),

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "codec/logfmt.h"
 #include "engine/match.h"
 #include "service/telemetry/match.h"
 #include "util/alloc.h"
@@ -431,6 +432,91 @@ static void one_match_per_line_and_indicator(void **state)
     free(x.v);
 }
 
+/* ---- the hot path allocates nothing per line ---------------------------------------------- */
+
+static void count_hit(void *ctx, const kz_logfield *f, kz_run r, const char *obs, size_t obs_len)
+{
+    (void)f, (void)r, (void)obs, (void)obs_len;
+    ++*(int *)ctx;
+}
+
+static void count_ip(void *ctx, const kz_logfield *f, const unsigned char *a, int family, const char *obs,
+                     size_t obs_len)
+{
+    (void)ctx, (void)f, (void)obs, (void)obs_len;
+    assert_true(family == 4 ? a[0] != 0 || a[3] != 0 : family == 6);
+}
+
+/* One block of lines, as a worker of service/match sees it: scanned, then each line
+ * parsed and each field matched. Returns the hits. */
+static int match_block(kz_logfmt *fmt, kz_logctx *ctx, const char *block, uint64_t seq)
+{
+    static kz_match_scratch sc;
+    static kz_record rec;
+    const void *state;
+    assert_int_equal(kz_logfmt_scan_block(fmt, seq, block, strlen(block), &state), KZ_OK);
+    kz_logctx_block(ctx, seq, state);
+    int found = 0;
+    for (const char *p = block; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (kz_logfmt_parse(fmt, ctx, p, n, (size_t)(p - block), seq == 0 && p == block, &rec) == 1)
+            for (int i = 0; i < rec.n; i++)
+                kz_match_field(set, &sc, &rec.f[i], count_hit, count_ip, &found);
+        p += n + (nl != NULL);
+    }
+    return found;
+}
+
+static void a_block_of_lines_allocates_nothing(void **state)
+{
+    (void)state;
+    static const struct {
+        kz_log_format format;
+        bool header;
+        const char *block;
+    } blocks[] = {
+        {KZ_FMT_JSON, false,
+         "{\"ts\":\"2026-05-01T10:00:00Z\",\"src\":\"192.0.2.10\",\"dst\":\"203.0.113.9\",\"host\":\"a.b.EVIL.example\"}\n"
+         "{\"ts\":\"2026-05-01T10:00:01Z\",\"src\":\"192.0.2.11\",\"url\":\"HTTP://PHISH.example:80/./login.php?u=1\"}\n"
+         "{\"ts\":\"2026-05-01T10:00:02Z\",\"user\":\"x\",\"mail\":{\"from\":\"Boss@EVIL.example\"},\"n\":3}\n"
+         "{\"ts\":\"2026-05-01T10:00:03Z\",\"src\":\"[2001:db8::bad]:443\",\"md5\":\"d41d8cd98f00b204e9800998ecf8427e\"}\n"
+         "{\"ts\":\"2026-05-01T10:00:04Z\",\"src\":\"198.51.100.77\",\"msg\":\"esc\\u0061ped \\\"quote\\\"\"}\n"},
+        {KZ_FMT_CSV, true,
+         "ts,src,dst,url\n"
+         "2026-05-01T10:00:00Z,192.0.2.10,203.0.113.9,https://kit.example:443/a/c/../b.php?x=1#top\n"
+         "2026-05-01T10:00:01Z,192.0.2.11,\"198.51.100.250\",\"http://www.evil.example/x\"\n"},
+        {KZ_FMT_TEXT, false,
+         "May  1 10:00:00 fw kernel: DROP SRC=203.0.113.9 DST=192.0.2.1 host www.evil.example\n"
+         "May  1 10:00:01 mail postfix: from=<Boss@EVIL.example> url http://phish.example/login?a=1\n"
+         "May  1 10:00:02 av: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 quarantined\n"},
+        {KZ_FMT_SQUID, false,
+         "1714557600.123    120 192.0.2.10 TCP_MISS/200 1234 GET http://phish.example/login.php - "
+         "HIER_DIRECT/203.0.113.9 text/html\n"},
+    };
+    for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+        kz_logfmt_opts o = {.format = blocks[b].format, .header = blocks[b].header, .max_line = 4096};
+        kz_logfmt *fmt;
+        kz_err err;
+        assert_int_equal(kz_logfmt_new(&o, &fmt, &err), KZ_OK);
+        assert_int_equal(kz_logfmt_prepare(fmt, blocks[b].block, strlen(blocks[b].block), &err), KZ_OK);
+        kz_logctx *ctx = kz_logctx_new(fmt);
+        assert_non_null(ctx);
+        int warm = match_block(fmt, ctx, blocks[b].block, 0);  /* warm-up: lazily built tables */
+        unsigned long before = kz_alloc_count();
+        int total = 0;
+        for (uint64_t seq = 1; seq <= 50; seq++)
+            total += match_block(fmt, ctx, blocks[b].block, seq);
+        unsigned long made = kz_alloc_count() - before;
+        if (made)
+            fail_msg("%s: %lu allocations for 50 blocks", kz_enum_name(&kz_log_format_enum, (int)o.format), made);
+        assert_true(warm > 0);
+        assert_int_equal(total, 50 * warm);
+        kz_logctx_free(ctx);
+        kz_logfmt_free(fmt);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +526,7 @@ int main(void)
         cmocka_unit_test(stdin_and_time_parsing),
         cmocka_unit_test(output_is_one_json_line),
         cmocka_unit_test(one_match_per_line_and_indicator),
+        cmocka_unit_test(a_block_of_lines_allocates_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static void arena_allocates_aligned_and_frees(void **state)
 {
@@ -72,6 +75,82 @@ static void alloc_failure_is_reported_not_crashed(void **state)
     kz_alloc_fail_after(-1);
     assert_int_equal(kz_buf_puts(&b, "hello"), KZ_OK);
     kz_buf_free(&b);
+}
+
+/* The counter the hot-path tests read, and the sized blocks SQLite allocates through. */
+static void allocations_are_counted_and_sized_blocks_know_their_size(void **state)
+{
+    (void)state;
+    unsigned long n = kz_alloc_count();
+    void *p = kz_malloc(10);
+    char *s = kz_strdup("x");
+    assert_int_equal(kz_alloc_count() - n, 2);
+    kz_free(p);
+    kz_free(s);
+    unsigned char *z = kz_sized_malloc(13);
+    assert_non_null(z);
+    assert_int_equal((uintptr_t)z % _Alignof(max_align_t), 0);
+    assert_int_equal(kz_sized_size(z), 13);
+    memset(z, 7, 13);
+    z = kz_sized_realloc(z, 4000);
+    assert_int_equal(kz_sized_size(z), 4000);
+    assert_int_equal(z[12], 7);
+    kz_alloc_fail_after(0);
+    assert_null(kz_sized_realloc(z, 8000)); /* and z is untouched */
+    assert_null(kz_sized_malloc(1));
+    kz_alloc_fail_after(-1);
+    assert_int_equal(kz_sized_size(z), 4000);
+    assert_int_equal(kz_alloc_count() - n, 6);
+    kz_sized_free(z);
+    kz_sized_free(NULL);
+}
+
+/* Whether fn(arg) aborts (a broken invariant) in a child process. */
+static bool aborts(void (*fn)(void *), void *arg)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        fclose(stderr);  /* the assertion's message is expected */
+        fn(arg);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void append_to(void *p) { kz_buf_append(p, "x", 1); }
+static void alloc_from(void *p) { kz_arena_alloc(p, 8); }
+
+/* The structural invariants are live in the build the tests run (util/invariant.h). */
+static void broken_invariants_abort_in_debug_builds(void **state)
+{
+    (void)state;
+#ifdef NDEBUG
+    skip();
+#endif
+    kz_buf b;
+    kz_buf_init(&b, 64);
+    assert_int_equal(kz_buf_puts(&b, "abc"), KZ_OK);
+    assert_false(aborts(append_to, &b));
+    b.len = b.cap;  /* past its own storage */
+    assert_true(aborts(append_to, &b));
+    b.len = 0;
+    b.cap = 0;      /* storage it does not account for */
+    assert_true(aborts(append_to, &b));
+    b.cap = 256;
+    kz_buf_free(&b);
+
+    kz_arena a;
+    kz_arena_init(&a);
+    assert_non_null(kz_arena_alloc(&a, 8));
+    assert_false(aborts(alloc_from, &a));
+    a.block_size = 1;  /* not a size this arena ever uses */
+    assert_true(aborts(alloc_from, &a));
+    a.block_size = 4096;
+    kz_arena_free(&a);
 }
 
 static void time_round_trips_rfc3339(void **state)
@@ -260,7 +339,7 @@ static void conf_syntax_and_positions(void **state)
         {"Key = 1\n", 1, 1}, {"a = \0\n", 1, 5, 6},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        b.len = 0;
+        kz_buf_reset(&b);
         size_t n = bad[i].n ? bad[i].n : strlen(bad[i].text);
         assert_int_equal(kz_conf_parse(bad[i].text, n, collect, &b, &ar, &line, &col, &err), KZ_EINVAL);
         assert_int_equal(line, bad[i].line);
@@ -277,6 +356,8 @@ int main(void)
         cmocka_unit_test(arena_allocates_aligned_and_frees),
         cmocka_unit_test(buf_refuses_to_pass_its_ceiling),
         cmocka_unit_test(alloc_failure_is_reported_not_crashed),
+        cmocka_unit_test(allocations_are_counted_and_sized_blocks_know_their_size),
+        cmocka_unit_test(broken_invariants_abort_in_debug_builds),
         cmocka_unit_test(time_round_trips_rfc3339),
         cmocka_unit_test(clock_moves_for_tests),
         cmocka_unit_test(utf8_rules),

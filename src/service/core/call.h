@@ -35,6 +35,11 @@ kz_rc kz_call_init_system(kz_call *c, kz_node *node, const char *actor, kz_arena
 kz_rc kz_tx_begin(kz_call *c);
 kz_rc kz_tx_end(kz_call *c, kz_rc rc);
 
+/* At a boundary (the end of an HTTP request, of a scheduler duty): a transaction the
+ * call left open is undone, every level of it, and logged as the bug it is (where names
+ * the call), so that it can never hold the write lock or slip into the next call. */
+void kz_call_settle(kz_call *c, const char *where);
+
 /* Read transactions give list queries one consistent snapshot. */
 kz_rc kz_rtx_begin(kz_call *c);
 void kz_rtx_end(kz_call *c);

@@ -3,6 +3,7 @@
 
 #include "crypto/crypto.h"
 #include "store/audit.h"
+#include "util/log.h"
 
 #include <string.h>
 
@@ -36,6 +37,14 @@ kz_rc kz_tx_end(kz_call *c, kz_rc rc)
         return rc;
     }
     return kz_db_commit(c->db, c->err);
+}
+
+void kz_call_settle(kz_call *c, const char *where)
+{
+    if (!c->db || !kz_db_in_transaction(c->db))
+        return;
+    kz_log(KZ_LOG_ERROR, "call.open_transaction", KZ_S("call", where));
+    kz_db_rollback_all(c->db);
 }
 
 kz_rc kz_rtx_begin(kz_call *c) { return kz_db_begin(c->db, false, c->err); }

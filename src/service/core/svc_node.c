@@ -3,6 +3,7 @@
  * the secrets of a database from before key files out into one. */
 #include "service/core/node.h"
 
+#include "codec/json_fields.h"
 #include "crypto/keyfile.h"
 #include "service/core/call.h"
 #include "service/directory/keys.h"
@@ -144,11 +145,12 @@ static kz_rc move_keys_out(kz_db *db, kz_node *node, const char *path, kz_err *e
     if ((rc = kz_db_begin(db, true, err)))
         return rc;
     rc = move_in_tx(db, node, path, &found, err);
-    rc = rc ? rc : kz_db_commit(db, err);
-    if (rc) {
+    if (rc)
         kz_db_rollback(db);
+    else
+        rc = kz_db_commit(db, err); /* which rolls back itself when it fails */
+    if (rc)
         return rc;
-    }
     if (found && kz_store_scrub_wal(db, &e2))
         kz_log(KZ_LOG_WARN, "node.keys_moved", KZ_S("wal", "not emptied: another process reads the database"));
     else if (found)
@@ -220,6 +222,7 @@ static kz_rc load(kz_node *node, const char *path, unsigned flags, kz_err *err)
 kz_rc kz_node_open_keys(const char *path, const char *key_file, unsigned flags, kz_node **out, kz_err *err)
 {
     char kpath[PATH_MAX_];
+    kz_json_init();
     kz_rc rc = key_path(path, key_file, kpath, err);
     kz_node *node = rc ? NULL : kz_calloc(1, sizeof *node);
     if (rc || !node)
@@ -301,6 +304,7 @@ kz_rc kz_node_create(const char *path, const kz_node_setup *setup, char *key_out
 {
     if (key_size < KZ_KEY_TEXT)
         return kz_fail(err, KZ_EINTERNAL, NULL, "key buffer too small");
+    kz_json_init();
     char kpath[PATH_MAX_];
     struct stat sb;
     kz_rc rc = key_path(path, setup->key_file, kpath, err);

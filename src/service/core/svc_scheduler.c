@@ -66,6 +66,7 @@ void kz_scheduler_run_once(kz_node *node)
         kz_err_clear(&err);
         if (kz_call_init_system(&c, node, "scheduler", &a, &err) == KZ_OK) {
             long done = duties[i].fn(&c);
+            kz_call_settle(&c, duties[i].name);
             if (done < 0)
                 kz_log(KZ_LOG_WARN, "scheduler.failed", KZ_S("duty", duties[i].name), KZ_S("error", err.msg));
             else if (done > 0)

@@ -157,10 +157,12 @@ kz_rc kz_svc_check_create(kz_call *c, kz_check *in, kz_check_view *out)
     }
     if (!rc)
         rc = start_check(c, in, &targets, in->deadline_hours);
+    if (!rc) /* inside the transaction: a call that fails has changed nothing */
+        rc = load_view(c, in->id, out);
     rc = kz_tx_end(c, rc);
     if (!rc)
         kz_scheduler_wake(); /* mail the invitations now */
-    return rc ? rc : load_view(c, in->id, out);
+    return rc;
 }
 
 kz_rc kz_svc_check_get(kz_call *c, const char *id, kz_check_view *out)

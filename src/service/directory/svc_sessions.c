@@ -88,6 +88,8 @@ static kz_rc record_failure(kz_call *c, const subjects *s, const char *user_id, 
 {
     kz_err keep = *c->err;
     kz_rc rc = kz_tx_begin(c);
+    if (rc)
+        return rc;
     kz_time now = kz_now_ms();
     for (int i = 0; !rc && result != KZ_ETOOMANY && i < N_THROTTLES; i++)
         rc = kz_store_failures_add(c->db, s->name[i], now, now - FAILURES_FORGOTTEN_MS, c->err);
@@ -342,8 +344,9 @@ kz_rc kz_svc_session_end(kz_call *c, const kz_session *s)
     char hash[KZ_HASH_HEX];
     kz_hash_hex(s->token, strlen(s->token), hash);
     kz_rc rc = kz_tx_begin(c);
-    if (!rc)
-        rc = kz_store_session_delete(c->db, hash, c->err);
+    if (rc)
+        return rc;
+    rc = kz_store_session_delete(c->db, hash, c->err);
     if (!rc)
         rc = kz_audit(c, "session.delete", "user", s->user.id, NULL);
     return kz_tx_end(c, rc);
@@ -375,8 +378,9 @@ long kz_svc_sessions_purge(kz_call *c)
     kz_time now = kz_now_ms();
     int64_t idle_ms = kz_setting_int(c, "sessions.idle_minutes") * 60 * 1000, n = 0;
     kz_rc rc = kz_tx_begin(c);
-    if (!rc)
-        rc = kz_store_users_purge(c->db, now, now - idle_ms, now - FAILURES_FORGOTTEN_MS, &n, c->err);
+    if (rc)
+        return -1;
+    rc = kz_store_users_purge(c->db, now, now - idle_ms, now - FAILURES_FORGOTTEN_MS, &n, c->err);
     char detail[48];
     snprintf(detail, sizeof detail, "%lld ended or expired rows", (long long)n);
     if (!rc && n > 0)
@@ -460,8 +464,9 @@ kz_rc kz_svc_totp_begin(kz_call *c, const kz_session *s, char secret[KZ_TOTP_SEC
     if (!*uri)
         return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     kz_rc rc = kz_tx_begin(c);
-    if (!rc)
-        rc = kz_store_user_set_totp(c->db, s->user.id, NULL, sealed, kz_now_ms(), c->err);
+    if (rc)
+        return rc;
+    rc = kz_store_user_set_totp(c->db, s->user.id, NULL, sealed, kz_now_ms(), c->err);
     if (!rc)
         rc = kz_audit(c, "user.totp_begin", "user", s->user.id, NULL);
     return kz_tx_end(c, rc);

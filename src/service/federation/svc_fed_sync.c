@@ -382,22 +382,25 @@ static kz_rc apply_batch(kz_call *c, const kz_peer *p, const kz_fed_batch *b, kz
 {
     kz_peer now;
     kz_rc rc = kz_tx_begin(c);
-    if (!rc) rc = kz_store_peer_get(c->db, p->id, c->arena, &now, c->err);
+    if (rc)
+        return rc;
+    rc = kz_store_peer_get(c->db, p->id, c->arena, &now, c->err);
     if (!rc && now.cursor_in != b->after) /* another sync of this peer got there first */
         return kz_tx_end(c, kz_fail(c->err, KZ_ECONFLICT, "cursor", "another sync of %s is under way", p->name));
     for (size_t i = 0; !rc && i < b->n; i++) {
         const char *why = NULL;
         bool waits = false;
         rc = kz_db_begin(c->db, true, c->err); /* a savepoint: a refused change leaves nothing */
-        if (!rc)
-            rc = apply_change(c, p, &b->items[i], &why, &waits);
+        if (rc)
+            break;
+        rc = apply_change(c, p, &b->items[i], &why, &waits);
         if (rc == KZ_ECONFLICT || rc == KZ_EINVAL || rc == KZ_ENOTFOUND) { /* the store refused it */
             why = kz_arena_strdup(c->arena, c->err->msg);
-            rc = KZ_OK;
+            rc = why ? KZ_OK : kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
         }
-        if (why)
+        if (why || rc) /* refused, or failed (out of memory): the savepoint ends either way */
             kz_db_rollback(c->db);
-        else if (!rc)
+        else
             rc = kz_db_commit(c->db, c->err);
         if (!rc && why)
             rc = kz_store_peer_refuse(c->db, p->id, "in", why ? why : "refused", b->items[i].id, kz_now_ms(), c->err);

@@ -183,9 +183,9 @@ kz_rc kz_fed_verify_request(kz_call *c, const kz_fed_wire *m, kz_peer *from, con
         rc = kz_store_nonce_claim(c->db, from->id, nonce->text, (expires->num + KZ_FED_SKEW_S) * 1000, kz_now_ms(), c->err);
         if (rc == KZ_ECONFLICT)
             rc = kz_err_recode(c->err, KZ_EUNAUTH);
-        rc = kz_tx_end(c, rc);
         if (!rc && !(*nonce_out = kz_arena_strdup(c->arena, nonce->text)))
             rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+        rc = kz_tx_end(c, rc);
     }
     if (rc) {
         record_refusal(c, from, c->err->msg);

@@ -66,8 +66,9 @@ static int escalate(kz_call *c, const char *id, kz_time now)
     kz_request r;
     bool remote = false;
     kz_rc rc = kz_tx_begin(c);
-    if (!rc)
-        rc = kz_store_request_get(c->db, id, now, c->arena, &r, c->err);
+    if (rc)
+        return -1;
+    rc = kz_store_request_get(c->db, id, now, c->arena, &r, c->err);
     if (!rc)
         rc = elsewhere(c, &r, &remote);
     if (!rc && (r.status != KZ_RS_SENT || remote)) {
@@ -128,8 +129,9 @@ static int warn(kz_call *c, const char *id, char which, kz_time now)
 {
     kz_request r;
     kz_rc rc = kz_tx_begin(c);
-    if (!rc)
-        rc = kz_store_request_get(c->db, id, now, c->arena, &r, c->err);
+    if (rc)
+        return -1;
+    rc = kz_store_request_get(c->db, id, now, c->arena, &r, c->err);
     bool remote = false;
     if (!rc)
         rc = elsewhere(c, &r, &remote);

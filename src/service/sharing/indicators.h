@@ -44,6 +44,8 @@ typedef struct kz_ind_batch {
        NULL: nothing */
     kz_rc (*audit_chunk)(void *ctx, size_t chunk);
     void *chunk_ctx;
+    bool open;                   /* holds its transaction: end ends it only then, so a
+                                    begin, step or commit that failed ends nothing twice */
 } kz_ind_batch;
 
 /* Authorizes (analyst) and opens the write transaction. */

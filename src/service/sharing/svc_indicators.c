@@ -48,7 +48,10 @@ kz_rc kz_ind_batch_begin(kz_call *c, kz_ind_batch *b, const char *action)
     b->now = kz_now_ms();
     kz_arena_init(&b->find_arena);
     kz_rc rc = kz_authz_role(c, KZ_ROLE_ANALYST);
-    return rc ? rc : kz_tx_begin(c);
+    if (!rc)
+        rc = kz_tx_begin(c);
+    b->open = rc == KZ_OK;
+    return rc;
 }
 
 static kz_rc check_source(kz_ind_batch *b, kz_indicator *o, kz_err *err)
@@ -324,6 +327,7 @@ kz_rc kz_ind_batch_step(kz_ind_batch *b, uint64_t n)
         rc = audit_counts(b);
     if (!rc && b->audit_chunk)
         rc = b->audit_chunk(b->chunk_ctx, b->chunks + 1);
+    b->open = false;
     if ((rc = kz_tx_end(c, rc)))
         return rc;
     b->chunks++;
@@ -332,12 +336,16 @@ kz_rc kz_ind_batch_step(kz_ind_batch *b, uint64_t n)
     size_t now[4] = {b->created, b->merged, b->unchanged, b->links};
     memcpy(b->at_chunk, now, sizeof now);
     kz_store_yield(c->db);  /* the API's writers waiting for the lock go first */
-    return kz_tx_begin(c);
+    rc = kz_tx_begin(c);
+    b->open = rc == KZ_OK;
+    return rc;
 }
 
 kz_rc kz_ind_batch_end(kz_ind_batch *b, kz_rc rc)
 {
     kz_call *c = b->c;
+    if (!rc && !b->open)  /* a failed step's result was not passed on */
+        rc = kz_fail(c->err, KZ_EINTERNAL, NULL, "the batch's transaction is not open");
     if (!rc && b->queued)
         rc = flush_queue(b, c->err);
     kz_arena_free(&b->find_arena);
@@ -347,6 +355,9 @@ kz_rc kz_ind_batch_end(kz_ind_batch *b, kz_rc rc)
         kz_arena_free(&b->queue_arena);
         kz_store_cache_kib(c->db, KZ_STORE_CACHE_KIB, NULL);
     }
+    if (!b->open)  /* begin or a step failed: nothing is open to end */
+        return rc;
+    b->open = false;
     if (!rc && b->dry_run) {
         kz_tx_end(c, KZ_ECONFLICT);  /* roll back: nothing was written */
         return KZ_OK;
@@ -384,11 +395,12 @@ kz_rc kz_svc_indicator_create(kz_call *c, kz_indicator *o, unsigned given, kz_up
         rc = kz_ind_batch_put(&b, o, given, result, id, c->err);
     if (!rc && *result == KZ_UPSERT_MERGED)
         b.action = "indicator.merge";
-    rc = kz_ind_batch_end(&b, rc);
     /* the writer acts for the source, so it is shown what it wrote whatever the label;
-     * over an indicator hidden from it, only what it wrote (sharing.h, rule 1) */
+     * over an indicator hidden from it, only what it wrote (sharing.h, rule 1). Read
+     * inside the transaction: a call that fails has changed nothing. */
     if (!rc && !b.hidden_last)
         rc = kz_store_indicator_get(c->db, &c->who, id, c->arena, o, c->err);
+    rc = kz_ind_batch_end(&b, rc);
     if (!rc)
         kz__show_indicator(c, o);
     return rc;

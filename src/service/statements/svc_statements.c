@@ -182,9 +182,13 @@ kz_rc kz_svc_statement_create(kz_call *c, const char *body, size_t len, kz_state
     kz_rc rc = may_write(c);
     if (!rc)
         rc = kz_statement_content_build(NULL, body, len, c->arena, &ct, c->err);
-    if (!rc && !(rc = kz_tx_begin(c)))
-        rc = kz_tx_end(c, new_statement(c, &ct, NULL, &st));
-    return rc ? rc : make_view(c, &st, kz_now_ms(), out);
+    if (!rc && !(rc = kz_tx_begin(c))) {
+        rc = new_statement(c, &ct, NULL, &st);
+        if (!rc) /* inside the transaction: a call that fails has changed nothing */
+            rc = make_view(c, &st, kz_now_ms(), out);
+        rc = kz_tx_end(c, rc);
+    }
+    return rc;
 }
 
 /* The incident's indicators that may be published, as annex items. */
@@ -252,9 +256,13 @@ kz_rc kz_svc_statement_from_incident(kz_call *c, const char *incident, const cha
         rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     if (!rc)
         rc = kz_statement_content_build(seed, patch ? patch : "{}", patch ? len : 2, c->arena, &ct, c->err);
-    if (!rc && !(rc = kz_tx_begin(c)))
-        rc = kz_tx_end(c, new_statement(c, &ct, NULL, &st));
-    return rc ? rc : make_view(c, &st, kz_now_ms(), out);
+    if (!rc && !(rc = kz_tx_begin(c))) {
+        rc = new_statement(c, &ct, NULL, &st);
+        if (!rc) /* inside the transaction: a call that fails has changed nothing */
+            rc = make_view(c, &st, kz_now_ms(), out);
+        rc = kz_tx_end(c, rc);
+    }
+    return rc;
 }
 
 static kz_rc update(kz_call *c, const char *id, const char *patch, size_t len, kz_statement *st)
@@ -291,9 +299,13 @@ kz_rc kz_svc_statement_update(kz_call *c, const char *id, const char *patch, siz
 {
     kz_statement st;
     kz_rc rc = may_write(c);
-    if (!rc && !(rc = kz_tx_begin(c)))
-        rc = kz_tx_end(c, update(c, id, patch, len, &st));
-    return rc ? rc : make_view(c, &st, kz_now_ms(), out);
+    if (!rc && !(rc = kz_tx_begin(c))) {
+        rc = update(c, id, patch, len, &st);
+        if (!rc) /* inside the transaction: a call that fails has changed nothing */
+            rc = make_view(c, &st, kz_now_ms(), out);
+        rc = kz_tx_end(c, rc);
+    }
+    return rc;
 }
 
 kz_rc kz_svc_statement_get(kz_call *c, const char *id, kz_statement_view *out)
@@ -609,9 +621,13 @@ kz_rc kz_svc_statement_move(kz_call *c, const char *id, kz_statement_move mv, co
 {
     kz_statement st, made = {0};
     kz_rc rc = may_write(c);
-    if (!rc && !(rc = kz_tx_begin(c)))
-        rc = kz_tx_end(c, move(c, id, mv, in, &st, &made));
-    return rc ? rc : make_view(c, made.id ? &made : &st, kz_now_ms(), out);
+    if (!rc && !(rc = kz_tx_begin(c))) {
+        rc = move(c, id, mv, in, &st, &made);
+        if (!rc) /* inside the transaction: a call that fails has changed nothing */
+            rc = make_view(c, made.id ? &made : &st, kz_now_ms(), out);
+        rc = kz_tx_end(c, rc);
+    }
+    return rc;
 }
 
 static bool known_org(const kz_org *orgs, size_t n, const char *id)

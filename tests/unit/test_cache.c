@@ -1,0 +1,84 @@
+/* Unit tests of the response cache of the directory (http/http_cache.c): keys that no two
+ * queries share, entries valid for one store generation only, and a hit (key, generation,
+ * lookup, release) that allocates nothing, against a real SQLite file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "http/cache.h"
+#include "store/store.h"
+#include "util/alloc.h"
+
+#include <string.h>
+
+/* The key of GET /api/v1/contacts?state=SG&q=<q>, as the router composes it. */
+static const char *contacts_key(kz_cache_key *k, const char *q)
+{
+    kz_cache_key_init(k, "/api/v1/contacts");
+    kz_cache_key_arg(k, "state", "SG");
+    kz_cache_key_arg(k, "q", q);
+    return kz_cache_key_text(k);
+}
+
+static void keys_are_unambiguous_and_bounded(void **state)
+{
+    (void)state;
+    kz_cache_key a, b;
+    kz_cache_key_init(&a, "/p");
+    kz_cache_key_arg(&a, "a", "b&c=d");
+    kz_cache_key_init(&b, "/p");
+    kz_cache_key_arg(&b, "a", "b");
+    kz_cache_key_arg(&b, "c", "d");
+    assert_string_equal(kz_cache_key_text(&a), "/p&1:a=5:b&c=d");
+    assert_string_not_equal(kz_cache_key_text(&a), kz_cache_key_text(&b));
+    kz_cache_key_init(&a, "/p");
+    kz_cache_key_arg(&a, "flag", NULL);  /* ?flag with no value */
+    assert_string_equal(kz_cache_key_text(&a), "/p&4:flag=0:");
+    char big[KZ_CACHE_KEY_MAX];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    kz_cache_key_init(&a, "/p");
+    kz_cache_key_arg(&a, "q", big);
+    assert_null(kz_cache_key_text(&a));
+    kz_cache_key_arg(&a, "r", "s");  /* stays too long */
+    assert_null(kz_cache_key_text(&a));
+}
+
+static void a_cached_reply_allocates_nothing(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_db *db = f->call.db;
+    static const char body[] = "{\"items\":[{\"full_name\":\"A\"}],\"next\":null}";
+    kz_cache_key k;
+    uint64_t gen = kz_store_generation(db);
+    kz_cache_put(contacts_key(&k, "poc"), gen, body, sizeof body - 1);
+
+    unsigned long before = kz_alloc_count();
+    for (int i = 0; i < 1000; i++) {
+        const char *key = contacts_key(&k, "poc");
+        kz_cached_body *hit = kz_cache_get(key, kz_store_generation(db));
+        assert_non_null(hit);
+        assert_memory_equal(hit->data, body, hit->len);
+        kz_cache_release(hit);
+    }
+    assert_int_equal(kz_alloc_count() - before, 0);
+
+    /* another query misses; a write makes the entry stale */
+    assert_null(kz_cache_get(contacts_key(&k, "other"), kz_store_generation(db)));
+    kz_fixture_org(f, "Written CSIRT", "SG");
+    assert_true(kz_store_generation(db) != gen);
+    assert_null(kz_cache_get(contacts_key(&k, "poc"), kz_store_generation(db)));
+    kz_fixture_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(keys_are_unambiguous_and_bounded),
+        cmocka_unit_test(a_cached_reply_allocates_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
