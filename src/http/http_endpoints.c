@@ -13,7 +13,8 @@
 const kz_endpoint kz_endpoints[] = {
     {"GET", V1 "/health", kz_h_health, 0, "liveness and version; no key needed"},
     {"GET", V1 "/node", kz_h_node, 0, "this node's organization and versions"},
-    {"POST", V1 "/node/{action}", kz_h_node_key, J, "rotate-key (overlap_seconds) or revoke-key (reason): the node's signing key (admin)"},
+    {"POST", V1 "/node/rotate-key", kz_h_node_key, J, "a new node signing key, the peers told; overlap_seconds (admin)"},
+    {"POST", V1 "/node/revoke-key", kz_h_node_key, J, "revoke the key the last rotation replaced; reason (admin)"},
     {"GET", V1 "/states", kz_h_states, 0, "ISO 3166-1 states (reference data)"},
     {"GET", V1 "/states/{code}", kz_h_state_get, 0, "one state"},
 

@@ -201,10 +201,8 @@ kz_rc kz_h_fed_changes(kz_req *r)
 /* POST /node/rotate-key {"overlap_seconds": N} and /node/revoke-key {"reason": "..."} */
 kz_rc kz_h_node_key(kz_req *r)
 {
-    const char *action = r->params[0];
-    bool rotate = strcmp(action, "rotate-key") == 0;
-    if (!rotate && strcmp(action, "revoke-key") != 0)
-        return kz_fail(&r->err, KZ_ENOTFOUND, NULL, "no such endpoint (rotate-key or revoke-key)");
+    size_t n = strlen(r->path);
+    bool rotate = n >= 10 && strcmp(r->path + n - 10, "rotate-key") == 0;
     json_t *body = NULL, *val;
     kz_rc rc = r->body.len ? kz_req_body_object(r, &body) : KZ_OK;
     int64_t overlap = KZ_FED_OVERLAP_S;

@@ -21,6 +21,7 @@ typedef struct kz_node_key {
     const char *fingerprint, *public_key, *replaced_by, *reason;
     kz_time retired, until, revoked;  /* revoked 0: not revoked */
 } kz_node_key;
+/* Records a replaced key; keys replaced before it are accepted no longer than k->retired. */
 kz_rc kz_store_node_key_retire(kz_db *db, const kz_node_key *k, kz_err *err);
 /* Every replaced key, newest first; in a. */
 kz_rc kz_store_node_keys(kz_db *db, kz_arena *a, kz_node_key **items, size_t *n, kz_err *err);

@@ -43,7 +43,15 @@ kz_rc kz_store_peer_revoke_prev(kz_db *db, const char *id, kz_time when, const c
 
 kz_rc kz_store_node_key_retire(kz_db *db, const kz_node_key *k, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO node_keys (fingerprint, public_key, replaced_by, retired, until)"
+    /* a peer keeps one previous key: those replaced before are no longer accepted */
+    sqlite3_stmt *s = kz__stmt(db, "UPDATE node_keys SET until = min(until, ?1)", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_int64(s, 1, k->retired);
+    kz_rc rc = kz__exec_stmt(db, s, err);
+    if (rc)
+        return rc;
+    s = kz__stmt(db, "INSERT INTO node_keys (fingerprint, public_key, replaced_by, retired, until)"
                                    " VALUES (?1, ?2, ?3, ?4, ?5)", err);
     if (!s)
         return KZ_ESTORE;

@@ -91,7 +91,7 @@ kz_rc kz_store_peer_delete(kz_db *db, const char *id, kz_err *err)
 {
     static const char *const sql[] = {
         "DELETE FROM fed_nonces WHERE peer = ?1", "DELETE FROM fed_sent WHERE peer = ?1",
-        "DELETE FROM peer_refused WHERE peer = ?1",
+        "DELETE FROM peer_refused WHERE peer = ?1", "DELETE FROM fed_key_notices WHERE peer = ?1",
     };
     for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
         sqlite3_stmt *s = kz__stmt(db, sql[i], err);

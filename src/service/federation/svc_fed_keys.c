@@ -264,9 +264,12 @@ static kz_rc post_notice(kz_call *c, const kz_peer *p, const kz_key_notice *k)
                            kz_arena_printf(c->arena, "Signature: %s", m.signature)};
         rc = kz_http_call("POST", m.target_uri, h, 4, m.body, m.len, &status, &answer, got, c->err);
     }
-    if (!rc && status != 200)
+    if (!rc && status != 200) {
         rc = kz_fail(c->err, KZ_EPEER, "peer", "%s answered HTTP %ld: %.300s", p->name, status,
                      answer.p ? answer.p : "");
+        if (status >= 400 && status < 500) /* the peer refused our notice: listed here too */
+            kz_store_peer_refuse(c->db, p->id, "out", c->err->msg, NULL, kz_now_ms(), &(kz_err){0});
+    }
     if (!rc) {
         kz_fed_wire a = {.status = 200, .content_digest = got->content_digest,
                          .signature_input = got->signature_input[0] ? got->signature_input : NULL,
