@@ -8,6 +8,7 @@
 #include "store/federation.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef int (*node_action)(const kz_args *a, kz_call *c);
@@ -60,6 +61,48 @@ static int show_node(const kz_args *a, kz_call *c)
 }
 
 static int run_node(const kz_args *a) { return with_node(a, show_node); }
+
+static void print_told(const kz_key_report *rep)
+{
+    for (size_t i = 0; i < rep->n; i++)
+        printf("    %s (%s): %s\n", rep->told[i].name, rep->told[i].peer,
+               rep->told[i].error ? rep->told[i].error : "told");
+}
+
+static int rotate_key(const kz_args *a, kz_call *c)
+{
+    kz_key_report rep;
+    const char *given = kz_arg(a, "overlap");
+    char *end = NULL;
+    long long overlap = given ? strtoll(given, &end, 10) : KZ_FED_OVERLAP_S;
+    if (given && (end == given || *end))
+        return kz_cli_usage_error(a, "--overlap takes a number of seconds");
+    if (kz_svc_node_rotate_key(c, overlap, &rep))
+        return fail(a, c);
+    char when[40];
+    printf("New key %s\nreplaces    %s\nwhich peers accept until %s. Peers:\n", rep.fingerprint, rep.old_fingerprint,
+           kz_time_format(rep.until, when, sizeof when));
+    print_told(&rep);
+    if (!rep.n)
+        printf("    (none)\n");
+    return 0;
+}
+
+static int revoke_key(const kz_args *a, kz_call *c)
+{
+    kz_key_report rep;
+    if (kz_svc_node_revoke_key(c, kz_arg(a, "reason"), &rep))
+        return fail(a, c);
+    printf("Revoked %s; peers refuse it from now on and accept only %s. Peers:\n", rep.old_fingerprint,
+           rep.fingerprint);
+    print_told(&rep);
+    if (!rep.n)
+        printf("    (none)\n");
+    return 0;
+}
+
+static int run_rotate(const kz_args *a) { return with_node(a, rotate_key); }
+static int run_revoke(const kz_args *a) { return with_node(a, revoke_key); }
 
 static int add(const kz_args *a, kz_call *c)
 {
@@ -137,6 +180,36 @@ const kz_cmd kz_cmd_node = {
     "of a peer node over a second channel (telephone, a signed letter): they give it to\n"
     "`kizuna peer add`, which refuses a node whose key does not have it.",
     node_opts, run_node, 0, 0,
+};
+
+static const kz_opt rotate_opts[] = {
+    KZ_OPT_DB, KZ_OPT_KEY_FILE,
+    {"overlap", "SECONDS", NULL, "how long peers still accept the old key (default 604800, a week; at most 90 days)"},
+    KZ_OPT_LOG, {0},
+};
+static const kz_opt revoke_opts[] = {
+    KZ_OPT_DB, KZ_OPT_KEY_FILE, {"reason", "TEXT", NULL, "why, shown in the peers' refused lists"}, KZ_OPT_LOG, {0},
+};
+
+const kz_cmd kz_cmd_node_rotate_key = {
+    "node rotate-key", "--db FILE [--overlap SECONDS]", "replace the node's signing key, telling every peer",
+    "Makes a new ed25519 signing key and writes it into the key file (the old one stays\n"
+    "there as prev-sign-key until it is revoked, to sign the notices). The audit chain\n"
+    "records the new key in an entry the old key signs. Every peer is sent a rotation\n"
+    "notice signed by the old key that names the new one; peers accept both keys until\n"
+    "the overlap ends, then only the new one. A peer that cannot be reached now is told\n"
+    "before the next sync with it. Run it while `kizuna serve` is stopped (or use POST\n"
+    "/api/v1/node/rotate-key on the running server): a server still holding the old key\n"
+    "refuses to write until restarted. Back up the new key file.",
+    rotate_opts, run_rotate, 0, 0,
+};
+
+const kz_cmd kz_cmd_node_revoke_key = {
+    "node revoke-key", "--db FILE [--reason TEXT]", "revoke the key the last rotation replaced",
+    "Ends the overlap of the last rotation at once: every peer is sent a revocation\n"
+    "notice, signed by the current key, and refuses the old key from then on (its\n"
+    "refused list says why). The old secret leaves the key file. Audited.",
+    revoke_opts, run_revoke, 0, 0,
 };
 
 const kz_cmd kz_cmd_peer_add = {

@@ -315,3 +315,101 @@ kz_rc kz_fed_identity_parse(const char *text, size_t n, kz_arena *a, kz_fed_iden
     json_decref(o);
     return rc;
 }
+
+static const char ROTATION[] = "key-rotation", REVOCATION[] = "key-revocation";
+
+kz_rc kz_fed_key_msg_write(const kz_fed_key_msg *m, kz_buf *out, kz_err *err)
+{
+    json_t *o = m->revocation
+                    ? json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?}", "protocol", "kizuna-federation-1", "type", REVOCATION,
+                                "node", m->node, "fingerprint", m->fingerprint, "revoked", (json_int_t)m->at, "reason",
+                                m->reason)
+                    : json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:I, s:I, s:s}", "protocol",
+                                "kizuna-federation-1", "type", ROTATION, "node", m->node, "old_fingerprint",
+                                m->fingerprint, "new_key", "algorithm", "ed25519", "public_key", m->new_public_key,
+                                "fingerprint", m->new_fingerprint, "valid_from", (json_int_t)m->at, "overlap_until",
+                                (json_int_t)m->until, "proof", m->proof);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (!text)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    kz_rc rc = kz_buf_puts(out, text);
+    kz_free_libc(text);
+    return rc ? kz_fail(err, rc, NULL, NULL) : KZ_OK;
+}
+
+/* Every member of o is one of names (NULL-terminated). */
+static kz_rc only(json_t *o, const char *const *names, kz_err *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v) {
+        size_t i = 0;
+        while (names[i] && strcmp(names[i], key) != 0)
+            i++;
+        if (!names[i])
+            return kz_fail(err, KZ_EINVAL, key, "unknown field '%.64s' in a key message", key);
+    }
+    return KZ_OK;
+}
+
+static kz_rc parse_rotation(json_t *o, kz_arena *a, kz_fed_key_msg *m, kz_err *err)
+{
+    static const char *const names[] = {"protocol", "type", "node", "old_fingerprint", "new_key", "valid_from",
+                                        "overlap_until", "proof", NULL};
+    static const char *const key_names[] = {"algorithm", "public_key", "fingerprint", NULL};
+    json_t *k = json_object_get(o, "new_key");
+    const char *alg = NULL;
+    kz_rc rc = only(o, names, err);
+    if (!rc) rc = get_str(o, "old_fingerprint", a, &m->fingerprint, err);
+    if (!rc) rc = json_is_object(k) ? only(k, key_names, err) : kz_fail(err, KZ_EINVAL, "new_key", "new_key must be an object");
+    if (!rc) rc = get_str(k, "algorithm", a, &alg, err);
+    if (!rc && strcmp(alg, "ed25519") != 0)
+        rc = kz_fail(err, KZ_EINVAL, "algorithm", "the new key must be ed25519");
+    if (!rc) rc = get_str(k, "public_key", a, &m->new_public_key, err);
+    if (!rc) rc = get_str(k, "fingerprint", a, &m->new_fingerprint, err);
+    if (!rc) rc = get_int(o, "valid_from", &m->at, err);
+    if (!rc) rc = get_int(o, "overlap_until", &m->until, err);
+    if (!rc) rc = get_str(o, "proof", a, &m->proof, err);
+    return rc;
+}
+
+static kz_rc parse_revocation(json_t *o, kz_arena *a, kz_fed_key_msg *m, kz_err *err)
+{
+    static const char *const names[] = {"protocol", "type", "node", "fingerprint", "revoked", "reason", NULL};
+    m->revocation = true;
+    kz_rc rc = only(o, names, err);
+    if (!rc) rc = get_str(o, "fingerprint", a, &m->fingerprint, err);
+    if (!rc) rc = get_int(o, "revoked", &m->at, err);
+    if (!rc && json_object_get(o, "reason") && !json_is_null(json_object_get(o, "reason")))
+        rc = get_str(o, "reason", a, &m->reason, err);
+    return rc;
+}
+
+kz_rc kz_fed_key_msg_parse(const char *text, size_t n, kz_arena *a, kz_fed_key_msg *out, kz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    json_t *o = load(text, n, "key message", err);
+    if (!o)
+        return err->rc;
+    const char *proto = NULL, *type = NULL;
+    kz_rc rc = get_str(o, "protocol", a, &proto, err);
+    if (!rc && strcmp(proto, "kizuna-federation-1") != 0)
+        rc = kz_fail(err, KZ_EINVAL, "protocol", "the protocol must be kizuna-federation-1");
+    if (!rc) rc = get_str(o, "type", a, &type, err);
+    if (!rc) rc = get_str(o, "node", a, &out->node, err);
+    if (!rc && strcmp(type, ROTATION) == 0)
+        rc = parse_rotation(o, a, out, err);
+    else if (!rc && strcmp(type, REVOCATION) == 0)
+        rc = parse_revocation(o, a, out, err);
+    else if (!rc)
+        rc = kz_fail(err, KZ_EINVAL, "type", "type must be %s or %s", ROTATION, REVOCATION);
+    json_decref(o);
+    return rc;
+}
+
+kz_rc kz_fed_rotation_proof_text(const kz_fed_key_msg *m, kz_buf *out)
+{
+    return kz_buf_printf(out, "kizuna-key-rotation-1\n%s\n%s\n%s\n%lld", m->node, m->fingerprint,
+                         m->new_fingerprint, (long long)m->until);
+}

@@ -79,4 +79,23 @@ typedef struct kz_fed_identity {
 /* KZ_EINVAL naming the field that is missing or not a string; strings in a. */
 kz_rc kz_fed_identity_parse(const char *text, size_t n, kz_arena *a, kz_fed_identity *out, kz_err *err);
 
+/* A key message (POST /federation/v1/keys, docs/FEDERATION.md "Key rotation"): a
+ * rotation names the new key and the end of the overlap, and carries the new key's
+ * proof (its ed25519 signature, base64, over kz_fed_rotation_proof_text); a
+ * revocation names the replaced key refused from `at` on. Times in seconds. */
+typedef struct kz_fed_key_msg {
+    bool revocation;
+    const char *node;         /* the sender's node organization */
+    const char *fingerprint;  /* the key replaced (rotation) or revoked */
+    const char *new_public_key, *new_fingerprint, *proof;  /* rotation */
+    const char *reason;       /* revocation; may be NULL */
+    int64_t at;               /* rotation: when made; revocation: refused from */
+    int64_t until;            /* rotation: the old key is accepted up to this second */
+} kz_fed_key_msg;
+kz_rc kz_fed_key_msg_write(const kz_fed_key_msg *m, kz_buf *out, kz_err *err);
+/* KZ_EINVAL naming the field that is missing, unknown or of the wrong type; strings in a. */
+kz_rc kz_fed_key_msg_parse(const char *text, size_t n, kz_arena *a, kz_fed_key_msg *out, kz_err *err);
+/* The text the new key signs in a rotation's proof, into out. */
+kz_rc kz_fed_rotation_proof_text(const kz_fed_key_msg *m, kz_buf *out);
+
 #endif

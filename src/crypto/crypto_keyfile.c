@@ -45,6 +45,25 @@ static bool is_uuid(const char *s, size_t n)
     return true;
 }
 
+/* The optional line of the key a rotation replaced (crypto/keyfile.h). */
+static const char prev_name[] = "prev-sign-key";
+
+static kz_rc parse_prev(const char *v, size_t vlen, int lineno, kz_keyset *k, kz_err *err)
+{
+    char hex[2 * KZ_SIGN_SK_BYTES + 1];
+    if (k->has_prev || vlen != 2 * KZ_SIGN_SK_BYTES)
+        return kz_fail(err, KZ_EINVAL, "key-file", "line %d: %s must be %d hex digits, once", lineno, prev_name,
+                       2 * KZ_SIGN_SK_BYTES);
+    memcpy(hex, v, vlen);
+    hex[vlen] = '\0';
+    long got = kz_hex_decode(hex, k->prev_sk, sizeof k->prev_sk);
+    kz_wipe(hex, sizeof hex);
+    if (got != (long)sizeof k->prev_sk || !kz_sign_key_check(k->prev_sk))
+        return kz_fail(err, KZ_EINVAL, "key-file", "line %d: %s is not a whole signing key", lineno, prev_name);
+    k->has_prev = true;
+    return KZ_OK;
+}
+
 /* One "name value" line (without its newline) into k; seen marks the names read. */
 static kz_rc parse_line(const char *p, size_t n, int lineno, kz_keyset *k, unsigned *seen, kz_err *err)
 {
@@ -76,8 +95,10 @@ static kz_rc parse_line(const char *p, size_t n, int lineno, kz_keyset *k, unsig
         *seen |= 1u << i;
         return KZ_OK;
     }
-    return kz_fail(err, KZ_EINVAL, "key-file", "line %d: unknown entry (expected node, sign-key, answer-key "
-                   "or victim-key)", lineno);
+    if (name_len == sizeof prev_name - 1 && memcmp(p, prev_name, name_len) == 0)
+        return parse_prev(v, vlen, lineno, k, err);
+    return kz_fail(err, KZ_EINVAL, "key-file", "line %d: unknown entry (expected node, sign-key, answer-key, "
+                   "victim-key or prev-sign-key)", lineno);
 }
 
 kz_rc kz_keyset_parse(const char *text, size_t n, kz_keyset *k, kz_err *err)
@@ -132,6 +153,15 @@ int kz_keyset_format(const kz_keyset *k, char *out, size_t size)
         o += (size_t)snprintf(out + o, size - o, "%s ", fields[i].name);
         kz_hex_encode((const unsigned char *)k + fields[i].off, fields[i].len, out + o);
         o += 2 * fields[i].len;
+        out[o++] = '\n';
+        out[o] = '\0';
+    }
+    if (k->has_prev) {
+        if (o + sizeof prev_name + 2 * KZ_SIGN_SK_BYTES + 1 >= size)
+            return -1;
+        o += (size_t)snprintf(out + o, size - o, "%s ", prev_name);
+        kz_hex_encode(k->prev_sk, sizeof k->prev_sk, out + o);
+        o += 2 * KZ_SIGN_SK_BYTES;
         out[o++] = '\n';
         out[o] = '\0';
     }
@@ -199,13 +229,11 @@ static void sync_dir(const char *path)
     }
 }
 
-kz_rc kz_keyfile_create(const char *path, const kz_keyset *k, kz_err *err)
+/* Writes k to a new private temporary file beside path, synced; its name into tmp. */
+static kz_rc write_temp(const char *path, const kz_keyset *k, char tmp[4096], kz_err *err)
 {
-    char tmp[4096], text[KZ_KEYFILE_MAX];
-    struct stat sb;
-    if (stat(path, &sb) == 0)
-        return kz_fail(err, KZ_ECONFLICT, "key-file", "%s already exists; refusing to overwrite a key file", path);
-    if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp)
+    char text[KZ_KEYFILE_MAX];
+    if (snprintf(tmp, 4096, "%s.tmpXXXXXX", path) >= 4096)
         return kz_fail(err, KZ_EINVAL, "key-file", "the key file's path is too long");
     int n = kz_keyset_format(k, text, sizeof text);
     int fd = n < 0 ? -1 : mkstemp(tmp); /* mkstemp makes it 0600 */
@@ -222,7 +250,24 @@ kz_rc kz_keyfile_create(const char *path, const kz_keyset *k, kz_err *err)
         rc = KZ_EIO;
         e = errno;
     }
-    if (!rc && link(tmp, path) != 0) {
+    if (rc) {
+        unlink(tmp);
+        return kz_fail(err, rc, "key-file", "cannot write the key file %s: %s", path, strerror(e));
+    }
+    return KZ_OK;
+}
+
+kz_rc kz_keyfile_create(const char *path, const kz_keyset *k, kz_err *err)
+{
+    char tmp[4096];
+    struct stat sb;
+    if (stat(path, &sb) == 0)
+        return kz_fail(err, KZ_ECONFLICT, "key-file", "%s already exists; refusing to overwrite a key file", path);
+    kz_rc rc = write_temp(path, k, tmp, err);
+    if (rc)
+        return rc;
+    int e = 0;
+    if (link(tmp, path) != 0) {
         e = errno;
         rc = e == EEXIST ? KZ_ECONFLICT : KZ_EIO;
     }
@@ -231,6 +276,21 @@ kz_rc kz_keyfile_create(const char *path, const kz_keyset *k, kz_err *err)
         return kz_fail(err, rc, "key-file", "%s already exists; refusing to overwrite a key file", path);
     if (rc)
         return kz_fail(err, rc, "key-file", "cannot write the key file %s: %s", path, strerror(e));
+    sync_dir(path);
+    return KZ_OK;
+}
+
+kz_rc kz_keyfile_replace(const char *path, const kz_keyset *k, kz_err *err)
+{
+    char tmp[4096];
+    kz_rc rc = write_temp(path, k, tmp, err);
+    if (rc)
+        return rc;
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return kz_fail(err, KZ_EIO, "key-file", "cannot replace the key file %s: %s", path, strerror(e));
+    }
     sync_dir(path);
     return KZ_OK;
 }

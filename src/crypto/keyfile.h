@@ -14,6 +14,10 @@ typedef struct kz_keyset {
     unsigned char sign_sk[KZ_SIGN_SK_BYTES];    /* ed25519: audit chain, request records */
     unsigned char answer_key[KZ_TOKEN_BYTES];   /* HMAC: check answer tokens */
     unsigned char victim_key[KZ_TOKEN_BYTES];   /* HMAC: victim addresses and user names */
+    /* After a key rotation, during its overlap: the signing key that sign_sk replaced,
+     * kept only to sign the rotation notice to peers not yet told; dropped on revocation. */
+    bool has_prev;
+    unsigned char prev_sk[KZ_SIGN_SK_BYTES];
 } kz_keyset;
 
 /* Fresh random keys for node (a UUID). */
@@ -37,6 +41,11 @@ kz_rc kz_keyfile_read(const char *path, kz_keyset *k, kz_err *err);
  * appears under its name (a temporary file in the same folder, then a hard link), so a
  * crash never leaves half a key file. KZ_ECONFLICT when path exists. */
 kz_rc kz_keyfile_create(const char *path, const kz_keyset *k, kz_err *err);
+
+/* Replaces the key file at path with k, atomically (a synced temporary file renamed
+ * over it, mode 0600): a crash leaves the old file or the new one, never a mix. Used by
+ * key rotation; the caller wipes k. */
+kz_rc kz_keyfile_replace(const char *path, const kz_keyset *k, kz_err *err);
 
 /* The default key file of a database: "<db>.key". false when it does not fit. */
 bool kz_keyfile_default(const char *db, char *out, size_t size);

@@ -34,6 +34,8 @@ kz_rc kz_h_peer_get(kz_req *r);
 kz_rc kz_h_peer_delete(kz_req *r);
 kz_rc kz_h_peer_action(kz_req *r);
 kz_rc kz_h_fed_changes(kz_req *r);
+kz_rc kz_h_fed_keys(kz_req *r);
+kz_rc kz_h_node_key(kz_req *r);
 kz_rc kz_h_key_create(kz_req *r);
 kz_rc kz_h_key_get(kz_req *r);
 kz_rc kz_h_key_list(kz_req *r);

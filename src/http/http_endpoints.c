@@ -13,6 +13,8 @@
 const kz_endpoint kz_endpoints[] = {
     {"GET", V1 "/health", kz_h_health, 0, "liveness and version; no key needed"},
     {"GET", V1 "/node", kz_h_node, 0, "this node's organization and versions"},
+    {"POST", V1 "/node/rotate-key", kz_h_node_key, J, "a new node signing key, the peers told; overlap_seconds (admin)"},
+    {"POST", V1 "/node/revoke-key", kz_h_node_key, J, "revoke the key the last rotation replaced; reason (admin)"},
     {"GET", V1 "/states", kz_h_states, 0, "ISO 3166-1 states (reference data)"},
     {"GET", V1 "/states/{code}", kz_h_state_get, 0, "one state"},
 
@@ -143,6 +145,7 @@ const kz_endpoint kz_endpoints[] = {
 
     /* node to node (http_federation.c): the credential is the RFC 9421 signature */
     {"POST", "/federation/v1/changes", kz_h_fed_changes, R | B | NS, "a signed pull of changes after a cursor (peers only)"},
+    {"POST", "/federation/v1/keys", kz_h_fed_keys, R | B | NS, "a signed key rotation or revocation notice (peers only)"},
 
     /* TAXII 2.1 (http_taxii.c): one API root, one collection per TLP label */
     {"GET", "/taxii2", kz_h_taxii_discovery, 0, "TAXII 2.1 discovery"},

@@ -5,9 +5,41 @@
 
 #include "codec/json_fields.h"
 #include "service/federation/federation.h"
+#include "store/fed_keys.h"
 #include "store/federation.h"
 
 #include <string.h>
+
+/* Where the peer's key rotation stands: none, overlap (both keys accepted), done (only
+ * the new one), revoked (the old one revoked). */
+static const char *rotation_state(const kz_peer *p)
+{
+    if (!p->prev_fingerprint)
+        return "none";
+    if (p->prev_revoked)
+        return "revoked";
+    return kz_now_ms() <= p->prev_until ? "overlap" : "done";
+}
+
+/* The peer's keys: the pinned one, and the one its last rotation replaced. */
+static json_t *keys_json(const kz_peer *p)
+{
+    json_t *arr = json_array();
+    json_array_append_new(arr, json_pack("{s:s, s:s}", "fingerprint", p->fingerprint, "state", "current"));
+    if (p->prev_fingerprint) {
+        const char *st = rotation_state(p);
+        json_t *k = json_pack("{s:s, s:s, s:s?}", "fingerprint", p->prev_fingerprint, "state",
+                              strcmp(st, "overlap") == 0 ? "overlap" : strcmp(st, "revoked") == 0 ? "revoked" : "retired",
+                              "reason", p->prev_reason);
+        if (k) {
+            kz_json_set_time(k, "until", p->prev_until);
+            if (p->prev_revoked)
+                kz_json_set_time(k, "revoked", p->prev_revoked);
+        }
+        json_array_append_new(arr, k);
+    }
+    return arr;
+}
 
 static json_t *peer_json(const kz_peer_view *v)
 {
@@ -25,6 +57,10 @@ static json_t *peer_json(const kz_peer_view *v)
                                                     "from_peer", (json_int_t)v->waiting_in, "pending",
                                                     (json_int_t)v->pending));
         json_object_set_new(o, "refusals", refused);
+        json_object_set_new(o, "keys", keys_json(&v->peer));
+        json_object_set_new(o, "rotation", json_string(rotation_state(&v->peer)));
+        json_object_set_new(o, "key_notices", json_pack("{s:I, s:s?}", "waiting", (json_int_t)v->notices_waiting,
+                                                        "error", v->notice_error));
     } else {
         json_decref(refused);
     }
@@ -159,6 +195,75 @@ kz_rc kz_h_fed_changes(kz_req *r)
     r->content_type = "application/json";
     r->raw_len = out.len;
     r->raw_heap = kz_buf_steal(&out);
+    kz_reply_header(r, "Content-Digest", answer.content_digest);
+    kz_reply_header(r, "Signature-Input", answer.signature_input);
+    return kz_reply_header(r, "Signature", answer.signature);
+}
+
+/* POST /node/rotate-key {"overlap_seconds": N} and /node/revoke-key {"reason": "..."} */
+kz_rc kz_h_node_key(kz_req *r)
+{
+    size_t n = strlen(r->path);
+    bool rotate = n >= 10 && strcmp(r->path + n - 10, "rotate-key") == 0;
+    json_t *body = NULL, *val;
+    kz_rc rc = r->body.len ? kz_req_body_object(r, &body) : KZ_OK;
+    int64_t overlap = KZ_FED_OVERLAP_S;
+    const char *reason = NULL, *key;
+    const char *want = rotate ? "overlap_seconds" : "reason";
+    json_object_foreach(body, key, val) {
+        if (!rc && strcmp(key, want) != 0)
+            rc = kz_fail(&r->err, KZ_EINVAL, key, "unknown field '%.64s' (%s)", key, want);
+        else if (!rc && rotate && !json_is_integer(val))
+            rc = kz_fail(&r->err, KZ_EINVAL, key, "overlap_seconds must be an integer");
+        else if (!rc && !rotate && !json_is_string(val))
+            rc = kz_fail(&r->err, KZ_EINVAL, key, "reason must be a string");
+        else if (!rc && rotate)
+            overlap = json_integer_value(val);
+        else if (!rc)
+            reason = json_string_value(val);
+    }
+    kz_key_report rep;
+    if (!rc)
+        rc = rotate ? kz_svc_node_rotate_key(&r->call, overlap, &rep) : kz_svc_node_revoke_key(&r->call, reason, &rep);
+    if (rc)
+        return rc;
+    json_t *told = json_array();
+    for (size_t i = 0; told && i < rep.n; i++)
+        json_array_append_new(told, json_pack("{s:s, s:s?, s:b, s:s?}", "peer", rep.told[i].peer, "name",
+                                              rep.told[i].name, "delivered", rep.told[i].error == NULL, "error",
+                                              rep.told[i].error));
+    json_t *o = json_pack("{s:s, s:s, s:o}", rotate ? "old_fingerprint" : "revoked_fingerprint", rep.old_fingerprint,
+                          "fingerprint", rep.fingerprint, "peers", told);
+    if (o)
+        kz_json_set_time(o, rotate ? "overlap_until" : "revoked", rep.until);
+    return kz_reply(r, 200, o);
+}
+
+/* POST /federation/v1/keys: a peer's key rotation or revocation notice. */
+kz_rc kz_h_fed_keys(kz_req *r)
+{
+    kz_fed_wire in = {.method = r->method, .target_uri = target_uri(r),
+                      .content_digest = kz_req_header(r, "Content-Digest"),
+                      .signature_input = kz_req_header(r, "Signature-Input"),
+                      .signature = kz_req_header(r, "Signature"), .body = r->body.p, .len = r->body.len};
+    kz_peer from;
+    const char *nonce = NULL;
+    bool by_prev = false;
+    if (!in.target_uri)
+        return kz_fail(&r->err, KZ_EINVAL, "Host", "the request has no Host header");
+    kz_rc rc = kz_fed_verify_request_key(&r->call, &in, &from, &nonce, &by_prev);
+    if (!rc)
+        rc = kz_svc_fed_key_message(&r->call, &from, by_prev, r->body.p ? r->body.p : "", r->body.len);
+    if (rc)
+        return rc;
+    static const char ok[] = "{\"accepted\":true}";
+    kz_fed_wire answer = {.status = 200, .body = ok, .len = sizeof ok - 1};
+    if ((rc = kz_fed_sign(&r->call, &answer, nonce)))
+        return rc;
+    r->status = 200;
+    r->content_type = "application/json";
+    r->raw_len = answer.len;
+    r->raw = (char *)ok;
     kz_reply_header(r, "Content-Digest", answer.content_digest);
     kz_reply_header(r, "Signature-Input", answer.signature_input);
     return kz_reply_header(r, "Signature", answer.signature);

@@ -10,6 +10,7 @@
 #include "service/core/audit.h"
 #include "service/core/scheduler.h"
 #include "service/federation/federation.h"
+#include "store/fed_keys.h"
 
 #include <string.h>
 
@@ -47,10 +48,27 @@ kz_rc kz_h_node(kz_req *r)
     kz_rc rc = kz_svc_node_identity(&r->call, &id);
     if (rc)
         return rc;
-    return kz_reply(r, 200, json_pack("{s:s, s:{s:s, s:s}, s:s, s:i, s:{s:s, s:s, s:s}}", "organization", id.node,
+    kz_node_key *old = NULL;
+    size_t n = 0;
+    if ((rc = kz_svc_node_old_keys(&r->call, &old, &n)))
+        return rc;
+    json_t *prev = json_array();
+    for (size_t i = 0; prev && i < n; i++) { /* so a peer can tell a rotated key from a stranger's */
+        json_t *k = json_pack("{s:s, s:s, s:s}", "public_key", old[i].public_key, "fingerprint", old[i].fingerprint,
+                              "replaced_by", old[i].replaced_by);
+        if (k) {
+            kz_json_set_time(k, "replaced", old[i].retired);
+            kz_json_set_time(k, "accepted_until", old[i].until);
+            if (old[i].revoked)
+                kz_json_set_time(k, "revoked", old[i].revoked);
+        }
+        json_array_append_new(prev, k);
+    }
+    return kz_reply(r, 200, json_pack("{s:s, s:{s:s, s:s}, s:s, s:i, s:{s:s, s:s, s:s}, s:o}", "organization", id.node,
                                       "operator", "name", id.name, "state", id.state, "version", KZ_VERSION,
                                       "schema_version", kz_store_schema_version(), "signing_key", "algorithm",
-                                      "ed25519", "public_key", id.public_key, "fingerprint", id.fingerprint));
+                                      "ed25519", "public_key", id.public_key, "fingerprint", id.fingerprint,
+                                      "previous_keys", prev));
 }
 
 kz_rc kz_h_audit_list(kz_req *r)

@@ -32,5 +32,11 @@ static const kz_field peer_fields[] = {
     F(kz_peer, last_error, KZ_FT_TEXT, RO, 1000, NULL, NULL),
     F(kz_peer, last_error_at, KZ_FT_TIME, RO, 0, NULL, NULL),
     F(kz_peer, refused, KZ_FT_INT, RO, 0, NULL, NULL),
+    F(kz_peer, prev_fingerprint, KZ_FT_STR, RO, 64, NULL, NULL),
+    F(kz_peer, prev_public_key, KZ_FT_STR, RO, 64, NULL, NULL),
+    F(kz_peer, prev_until, KZ_FT_TIME, RO, 0, NULL, NULL),
+    F(kz_peer, prev_revoked, KZ_FT_TIME, RO, 0, NULL, NULL),
+    F(kz_peer, prev_reason, KZ_FT_TEXT, RO, 500, NULL, NULL),
+    F(kz_peer, rotated, KZ_FT_TIME, RO, 0, NULL, NULL),
 };
 const kz_schema kz_peer_schema = {"peer", peer_fields, sizeof peer_fields / sizeof *peer_fields};

@@ -29,6 +29,15 @@ typedef struct kz_peer {
     char *last_error;
     kz_time last_error_at;
     int64_t refused;     /* messages refused, both directions */
+    /* After the peer rotated its key: the key it replaced, accepted until prev_until
+     * (the overlap) unless revoked earlier (prev_revoked, prev_reason); rotated is when
+     * the rotation arrived. All NULL/0 before any rotation. */
+    char *prev_fingerprint;
+    char *prev_public_key;
+    kz_time prev_until;
+    kz_time prev_revoked;
+    char *prev_reason;
+    kz_time rotated;
 } kz_peer;
 extern const kz_schema kz_peer_schema;
 

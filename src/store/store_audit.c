@@ -60,11 +60,31 @@ static void signed_text(int64_t seq, const char *hash, char out[128])
     snprintf(out, 128, KZ_AUDIT_SIGNED_FMT, (long long)seq, hash);
 }
 
+/* Whether the database still names the signer's key: another process (kizuna node
+ * rotate-key beside a running serve) may have rotated it, and an entry signed by the
+ * old key after the rotation would break the chain. */
+static kz_rc signer_current(kz_db *db, const unsigned char *sk, kz_err *err)
+{
+    unsigned char want[KZ_SIGN_PK_BYTES], have[KZ_SIGN_PK_BYTES];
+    size_t len = 0;
+    kz_err e2;
+    if (kz_store_meta_get(db, "node_sign_pk", want, sizeof want, &len, &e2) || len != sizeof want)
+        return KZ_OK; /* a database from before signing keys: its first key is being made */
+    kz_sign_public_key(sk, have);
+    if (memcmp(want, have, sizeof want) != 0)
+        return kz_fail(err, KZ_ECONFLICT, "key-file", "the node's signing key was rotated by another process: "
+                       "restart this one (kizuna serve) to sign with the new key");
+    return KZ_OK;
+}
+
 static kz_rc sign_entry(kz_db *db, kz_audit_event *ev, kz_err *err)
 {
     const unsigned char *sk = kz__store_signer(db);
     if (!sk)
         return kz_fail(err, KZ_EINTERNAL, "audit", "the node was opened without its key file: it cannot write");
+    kz_rc rc = signer_current(db, sk, err);
+    if (rc)
+        return rc;
     char text[128];
     unsigned char sig[KZ_SIGNATURE_BYTES];
     signed_text(ev->seq, ev->hash, text);
@@ -202,9 +222,56 @@ static const char *check_entry(const kz_audit_event *ev, const unsigned char *pk
     return NULL;
 }
 
+/* A node.key_rotate entry's detail "old=HEX new=HEX ...": the two keys. */
+static bool rotation_keys(const kz_audit_event *ev, unsigned char old[KZ_SIGN_PK_BYTES],
+                          unsigned char next[KZ_SIGN_PK_BYTES])
+{
+    char a[2 * KZ_SIGN_PK_BYTES + 1], b[2 * KZ_SIGN_PK_BYTES + 1];
+    const char *d = ev->detail;
+    if (!ev->action || strcmp(ev->action, "node.key_rotate") != 0 || !d || strlen(d) < 4 + 64 + 5 + 64 ||
+        strncmp(d, "old=", 4) != 0 || strncmp(d + 4 + 64, " new=", 5) != 0)
+        return false;
+    memcpy(a, d + 4, 64);
+    a[64] = '\0';
+    memcpy(b, d + 4 + 64 + 5, 64);
+    b[64] = '\0';
+    return kz_hex_decode(a, old, KZ_SIGN_PK_BYTES) == KZ_SIGN_PK_BYTES &&
+           kz_hex_decode(b, next, KZ_SIGN_PK_BYTES) == KZ_SIGN_PK_BYTES;
+}
+
+/* The key the chain starts with: the old key of its first rotation, else the one given. */
+static kz_rc first_key(kz_db *db, const unsigned char *given, unsigned char out[KZ_SIGN_PK_BYTES], kz_err *err)
+{
+    memcpy(out, given, KZ_SIGN_PK_BYTES);
+    sqlite3_stmt *s = kz__stmt(db, "SELECT action, detail FROM audit WHERE action = 'node.key_rotate'"
+                                   " ORDER BY seq LIMIT 1", err);
+    if (!s)
+        return KZ_ESTORE;
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        kz_audit_event ev = {.action = (const char *)sqlite3_column_text(s, 0),
+                             .detail = (const char *)sqlite3_column_text(s, 1)};
+        unsigned char next[KZ_SIGN_PK_BYTES];
+        rotation_keys(&ev, out, next);
+    }
+    kz__done(s);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, step, err);
+}
+
 kz_rc kz_store_audit_verify(kz_db *db, const unsigned char *pk, const kz_audit_head *pinned,
                             kz_audit_report *r, kz_err *err)
 {
+    /* The entries are checked with the key in force when they were written: each
+     * node.key_rotate entry, signed by the key before, hands over to the next. The key
+     * given must be one of the chain's. */
+    unsigned char key[KZ_SIGN_PK_BYTES];
+    bool given_seen = false;
+    if (pk) {
+        kz_rc rc0 = first_key(db, pk, key, err);
+        if (rc0)
+            return rc0;
+        given_seen = memcmp(key, pk, sizeof key) == 0;
+    }
     memset(r, 0, sizeof *r);
     r->signatures = pk != NULL;
     int64_t head_seq;
@@ -215,6 +282,7 @@ kz_rc kz_store_audit_verify(kz_db *db, const unsigned char *pk, const kz_audit_h
     sqlite3_stmt *s = kz__stmt(db, "SELECT " AUDIT_COLS " FROM audit ORDER BY seq", err);
     if (!s)
         return KZ_ESTORE;
+    const unsigned char *use = pk ? key : NULL;
     char prev[65];
     memcpy(prev, genesis, sizeof prev);
     kz_arena a;
@@ -237,8 +305,13 @@ kz_rc kz_store_audit_verify(kz_db *db, const unsigned char *pk, const kz_audit_h
             rc = bad(r, ev.seq, err, "does not link to the entry before it");
         else if (entry_hash(&ev, want), strcmp(want, ev.hash) != 0)
             rc = bad(r, ev.seq, err, "its content was changed after it was written");
-        else if ((why = check_entry(&ev, pk, pinned, &signed_seen, r)))
+        else if ((why = check_entry(&ev, use, pinned, &signed_seen, r)))
             rc = bad(r, ev.seq, err, why);
+        unsigned char old[KZ_SIGN_PK_BYTES], next[KZ_SIGN_PK_BYTES];
+        if (!rc && use && rotation_keys(&ev, old, next) && memcmp(old, key, sizeof key) == 0) {
+            memcpy(key, next, sizeof key); /* the entries after it are signed by the new key */
+            given_seen = given_seen || memcmp(key, pk, sizeof key) == 0;
+        }
         memcpy(prev, ev.hash, sizeof prev);
         r->entries++;
         kz_arena_free(&a);
@@ -256,6 +329,8 @@ kz_rc kz_store_audit_verify(kz_db *db, const unsigned char *pk, const kz_audit_h
                    "the chain ends before its recorded head (entries were removed)");
     if (pk && r->entries && !signed_seen)
         return bad(r, r->entries, err, "no entry of the chain is signed");
+    if (pk && !given_seen)
+        return bad(r, r->entries, err, "the key given is not one this chain was signed with");
     return KZ_OK;
 }
 

@@ -9,14 +9,15 @@
 
 #define PEER_COLS                                                                          \
     "id, created, modified, url, fingerprint, public_key, node, name, state, status, "     \
-    "cursor_in, acked_out, peer_head, last_success, last_error, last_error_at, refused"
+    "cursor_in, acked_out, peer_head, last_success, last_error, last_error_at, refused, "      \
+    "prev_fingerprint, prev_public_key, prev_until, prev_revoked, prev_reason, rotated"
 
 static const char *kind_name(int kind) { return kz_enum_name(&kz_fed_kind_enum, kind); }
 
 kz_rc kz_store_peer_insert(kz_db *db, const kz_peer *p, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "INSERT INTO peers (" PEER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-                                   " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)", err);
+                                   " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)", err);
     if (!s)
         return KZ_ESTORE;
     if (kz__bind_fields(s, 1, &kz_peer_schema, p) < 0)
@@ -48,7 +49,8 @@ kz_rc kz_store_peer_get(kz_db *db, const char *id, kz_arena *a, kz_peer *out, kz
 
 kz_rc kz_store_peer_by_fingerprint(kz_db *db, const char *fingerprint, kz_arena *a, kz_peer *out, kz_err *err)
 {
-    return peer_by(db, "SELECT n, " PEER_COLS " FROM peers WHERE fingerprint = ?1", fingerprint, a, out, err);
+    return peer_by(db, "SELECT n, " PEER_COLS " FROM peers WHERE fingerprint = ?1 OR prev_fingerprint = ?1"
+                                   " ORDER BY fingerprint = ?1 DESC LIMIT 1", fingerprint, a, out, err);
 }
 
 kz_rc kz_store_peer_list(kz_db *db, kz_arena *a, kz_peer **items, size_t *n, kz_err *err)
@@ -106,6 +108,7 @@ kz_rc kz_store_peer_delete(kz_db *db, const char *id, kz_err *err)
     static const char *const sql[] = {
         "DELETE FROM fed_nonces WHERE peer = ?1", "DELETE FROM fed_sent WHERE peer = ?1",
         "DELETE FROM peer_refused WHERE peer = ?1", "DELETE FROM fed_pending WHERE peer = ?1",
+        "DELETE FROM fed_key_notices WHERE peer = ?1",
     };
     kz_rc rc = exec_each(db, sql, sizeof sql / sizeof *sql, id, err);
     if (rc)

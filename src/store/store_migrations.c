@@ -580,6 +580,27 @@ static const migration migrations[] = {
      "  wait_kind TEXT NOT NULL, wait_object TEXT NOT NULL, change TEXT NOT NULL, at INTEGER NOT NULL,"
      "  PRIMARY KEY (kind, object)) WITHOUT ROWID;"
      "CREATE INDEX fed_pending_wait ON fed_pending(wait_kind, wait_object);"},
+    {"federation keys: a peer's previous key during its rotation's overlap, this node's own"
+     " replaced keys, and the rotation and revocation notices waiting for each peer",
+     /* prev_*: the key the peer's rotation replaced, accepted until prev_until unless
+      * revoked (prev_revoked, with its reason) */
+     "ALTER TABLE peers ADD COLUMN prev_fingerprint TEXT;"
+     "ALTER TABLE peers ADD COLUMN prev_public_key TEXT;"
+     "ALTER TABLE peers ADD COLUMN prev_until INTEGER;"
+     "ALTER TABLE peers ADD COLUMN prev_revoked INTEGER;"
+     "ALTER TABLE peers ADD COLUMN prev_reason TEXT;"
+     "ALTER TABLE peers ADD COLUMN rotated INTEGER;"
+     "CREATE INDEX peers_prev_fingerprint ON peers(prev_fingerprint);"
+     /* keys this node signed with before a rotation (public halves only) */
+     "CREATE TABLE node_keys ("
+     "  fingerprint TEXT PRIMARY KEY, public_key TEXT NOT NULL, replaced_by TEXT NOT NULL,"
+     "  retired INTEGER NOT NULL, until INTEGER NOT NULL, revoked INTEGER, reason TEXT) WITHOUT ROWID;"
+     /* a notice to a peer: its body as signed, delivered when the peer acknowledged it */
+     "CREATE TABLE fed_key_notices ("
+     "  n INTEGER PRIMARY KEY, peer TEXT NOT NULL, kind TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+     "  body TEXT NOT NULL, created INTEGER NOT NULL, delivered INTEGER, attempts INTEGER NOT NULL DEFAULT 0,"
+     "  last_error TEXT);"
+     "CREATE INDEX fed_key_notices_peer ON fed_key_notices(peer, n);"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

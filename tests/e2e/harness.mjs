@@ -43,13 +43,14 @@ export function kizuna(...args) {
 /* A kizuna server on a fresh database; stop() ends it (SIGTERM) and removes the files. */
 export class Server {
     /* args: more `kizuna serve` options; "{base}" in one stands for the server's URL.
-       demo: the database of `kizuna demo` (its output in s.initOutput) instead of init. */
-    static async start({ args = [], demo = false } = {}) {
+       demo: the database of `kizuna demo` (its output in s.initOutput) instead of init.
+       orgName, state: the node operator of init (several nodes of a federation differ). */
+    static async start({ args = [], demo = false, orgName = "Test node operator", state = "JP" } = {}) {
         const s = new Server();
         s.dir = mkdtempSync(path.join(tmpdir(), "kizuna-e2e-"));
         s.db = path.join(s.dir, "kizuna.db");
         const out = demo ? kizuna("demo", "--db", s.db, "--data", path.join(ROOT, "demo/directory.json"), "--log-level", "warn")
-            : kizuna("init", "--db", s.db, "--org-name", "Test node operator", "--state", "JP");
+            : kizuna("init", "--db", s.db, "--org-name", orgName, "--state", state);
         s.initOutput = out;
         s.adminKey = out.trim().split("\n").pop();
         s.port = await freePort();

@@ -545,10 +545,10 @@ def undo_statements(con):
 
 
 def undo_federation(con):
-    """Takes out the federation migrations: their triggers, then their tables."""
+    """Takes out the federation migrations (peers, then keys): triggers, then tables."""
     for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fed_log_%'").fetchall():
         con.execute(f"DROP TRIGGER {name}")
-    for table in ("fed_pending", "fed_log", "fed_sent", "fed_origin", "fed_nonces", "peer_refused", "peers"):
+    for table in ("fed_pending", "fed_key_notices", "node_keys", "fed_log", "fed_sent", "fed_origin", "fed_nonces", "peer_refused", "peers"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 

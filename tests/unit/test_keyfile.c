@@ -11,6 +11,7 @@
 #include "helpers.h"
 #include "crypto/keyfile.h"
 #include "service/core/audit.h"
+#include "service/federation/federation.h"
 
 #include <sys/stat.h>
 
@@ -168,6 +169,72 @@ static void a_node_opened_without_keys_cannot_write(void **state)
     kz_fixture_free(f);
 }
 
+/* A rotation: the key file holds the new key and the old one as prev-sign-key, the node
+ * opens again with both, the audit chain verifies with either key (the rotation entry,
+ * signed by the old key, hands over), another process still holding the old key can no
+ * longer write, and a rotation whose commit never happened leaves the old key. */
+static void the_node_key_rotates_and_the_chain_follows(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    unsigned char old_pk[KZ_SIGN_PK_BYTES];
+    memcpy(old_pk, f->node->sign_pk, sizeof old_pk);
+    kz_node *other = NULL; /* a second process on the same database, opened before */
+    kz_err err;
+    assert_int_equal(kz_node_open(f->path, &other, &err), KZ_OK);
+    kz_key_report rep;
+    assert_int_equal(kz_svc_node_rotate_key(&f->call, -1, &rep), KZ_EINVAL);
+    assert_string_equal(f->err.field, "overlap_seconds");
+    assert_memory_equal(f->node->sign_pk, old_pk, sizeof old_pk); /* refused: nothing changed */
+    assert_int_equal(kz_svc_node_rotate_key(&f->call, 3600, &rep), KZ_OK);
+    assert_memory_not_equal(f->node->sign_pk, old_pk, sizeof old_pk);
+    assert_true(f->node->has_prev);
+    assert_memory_equal(f->node->prev_pk, old_pk, sizeof old_pk);
+    kz_keyset k;
+    char key[128];
+    snprintf(key, sizeof key, "%s.key", f->path);
+    assert_int_equal(kz_keyfile_read(key, &k, &err), KZ_OK);
+    assert_true(k.has_prev);
+    unsigned char pk[KZ_SIGN_PK_BYTES];
+    kz_sign_public_key(k.prev_sk, pk);
+    assert_memory_equal(pk, old_pk, sizeof pk);
+    kz_audit_report r;
+    assert_int_equal(kz_svc_audit_verify_with(&f->call, old_pk, NULL, &r), KZ_OK);
+    assert_int_equal(kz_svc_audit_verify_with(&f->call, f->node->sign_pk, NULL, &r), KZ_OK);
+    unsigned char stranger[KZ_SIGN_PK_BYTES], sk[KZ_SIGN_SK_BYTES];
+    kz_sign_keypair(stranger, sk);
+    assert_int_equal(kz_svc_audit_verify_with(&f->call, stranger, NULL, &r), KZ_ECORRUPT);
+    assert_non_null(strstr(r.reason, "not one this chain was signed with"));
+    /* the other process signs with the old key: it refuses to write */
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_call c;
+    kz_call_init_system(&c, other, "test", &a, &err);
+    kz_org o = {.name = (char *)"After the rotation", .state = (char *)"FR", .kind = KZ_ORG_NATIONAL_CSIRT};
+    assert_int_equal(kz_svc_org_create(&c, &o), KZ_ECONFLICT);
+    assert_non_null(strstr(err.msg, "restart"));
+    kz_arena_free(&a);
+    kz_node_close(other);
+    /* reopened: the new key signs, the old one is kept for the notices */
+    assert_int_equal(kz_node_open(f->path, &other, &err), KZ_OK);
+    assert_memory_equal(other->sign_pk, f->node->sign_pk, KZ_SIGN_PK_BYTES);
+    assert_true(other->has_prev);
+    kz_node_close(other);
+    /* a rotation that wrote its key file but did not commit: the database names the key
+     * that is prev-sign-key there, and the node keeps it */
+    kz_keyset crashed = k;
+    kz_sign_keypair(pk, crashed.sign_sk);
+    memcpy(crashed.prev_sk, k.sign_sk, sizeof crashed.prev_sk);
+    assert_int_equal(kz_keyfile_replace(key, &crashed, &err), KZ_OK);
+    assert_int_equal(kz_node_open(f->path, &other, &err), KZ_OK);
+    assert_memory_equal(other->sign_pk, f->node->sign_pk, KZ_SIGN_PK_BYTES);
+    assert_false(other->has_prev);
+    kz_node_close(other);
+    kz_wipe(&k, sizeof k);
+    kz_wipe(&crashed, sizeof crashed);
+    kz_fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +243,7 @@ int main(void)
         cmocka_unit_test(key_file_is_private_and_never_overwritten),
         cmocka_unit_test(audit_entries_verify_with_the_node_key_only),
         cmocka_unit_test(a_node_opened_without_keys_cannot_write),
+        cmocka_unit_test(the_node_key_rotates_and_the_chain_follows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

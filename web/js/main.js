@@ -8,7 +8,7 @@ import { focusPolicy } from "./ui.js";
 import { SignIn, SetPassword } from "./views/signin.js";
 import { MyWork } from "./views/home.js";
 import { RequestList, RequestPage, RequestNew } from "./views/requests.js";
-import { IncidentList, IncidentPage, IncidentNew, IndicatorList, IndicatorNew } from "./views/incidents.js";
+import { IncidentList, IncidentPage, IncidentNew, IndicatorList, IndicatorNew, IndicatorPage } from "./views/incidents.js";
 import { Directory, ContactPage, ContactNew, ContactEdit } from "./views/directory.js";
 import { OrgList, OrgNew, OrgEdit } from "./views/organizations.js";
 import { ImportPage } from "./views/files.js";
@@ -18,6 +18,7 @@ import { StatementList, StatementPage, StatementNew } from "./views/statements.j
 import { NormList, NormPage, Library, LibraryCompare, DocumentPage } from "./views/library.js";
 import { SurveyList, SurveyPage } from "./views/surveys.js";
 import { AdminUsers, AdminKeys, AdminSettings, AdminAudit } from "./views/admin.js";
+import { AdminPeers } from "./views/peers.js";
 import { NotFound } from "./views/notfound.js";
 
 const ROUTES = [
@@ -32,6 +33,7 @@ const ROUTES = [
     { path: "/incidents/:id", view: IncidentPage, nav: "incidents" },
     { path: "/indicators", view: IndicatorList, nav: "indicators" },
     { path: "/indicators/new", view: IndicatorNew, nav: "indicators" },
+    { path: "/indicators/:id", view: IndicatorPage, nav: "indicators" },
     { path: "/import", view: ImportPage, nav: "indicators" },
     { path: "/directory", view: Directory, nav: "directory" },
     { path: "/directory/new", view: ContactNew, nav: "directory" },
@@ -57,6 +59,7 @@ const ROUTES = [
     { path: "/admin", view: AdminUsers, nav: "admin" },
     { path: "/admin/users", view: AdminUsers, nav: "admin" },
     { path: "/admin/keys", view: AdminKeys, nav: "admin" },
+    { path: "/admin/peers", view: AdminPeers, nav: "admin" },
     { path: "/admin/settings", view: AdminSettings, nav: "admin" },
     { path: "/admin/audit", view: AdminAudit, nav: "admin" },
 ];

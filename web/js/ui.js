@@ -125,3 +125,12 @@ export function formValues(form) {
     }
     return out;
 }
+
+/* Where a federated object came from (its `origin`: the peer node and its state); such
+   an object is read-only here, so views show this instead of their editing controls. */
+export function Origin({ origin }) {
+    if (!origin) return null;
+    return html`<p class="origin" role="note"><strong>${t("origin.label")}</strong>${" "}
+        ${t("origin.from", { name: origin.name || origin.peer, state: origin.state || t("origin.removed") })}${" "}
+        ${t("origin.read_only")}</p>`;
+}

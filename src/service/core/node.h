@@ -17,6 +17,12 @@ typedef struct kz_node {
     unsigned char victim_key[KZ_TOKEN_BYTES]; /* HMAC: keyed hashes of victims */
     unsigned char sign_sk[KZ_SIGN_SK_BYTES]; /* ed25519: signs the audit chain and records */
     unsigned char sign_pk[KZ_SIGN_PK_BYTES]; /* published at GET /api/v1/node */
+    /* During the overlap of a key rotation: the key sign_sk replaced, kept (in the key
+     * file) only to sign the rotation notice to peers not yet told. */
+    bool has_prev;
+    unsigned char prev_sk[KZ_SIGN_SK_BYTES];
+    unsigned char prev_pk[KZ_SIGN_PK_BYTES];
+    char key_file[4096];                  /* where the secrets were read from */
     bool has_keys;                        /* false when opened with KZ_NODE_PUBLIC_ONLY */
     bool test_clock;                      /* allow tests to move the clock */
     bool public_clear;                    /* callers without a key may read TLP:CLEAR
@@ -59,5 +65,24 @@ enum {
  * with kz_node_close. */
 kz_rc kz_node_open_keys(const char *path, const char *key_file, unsigned flags, kz_node **out, kz_err *err);
 void kz_node_close(kz_node *node);
+
+/* Key rotation (service/federation/svc_fed_keys.c drives it). The node is shared by
+ * the server's threads: the keys change only inside the one write transaction, so no
+ * other writer signs meanwhile; a federation signature made at that moment may fail
+ * and is retried.
+ *
+ * kz_node_rotate_keys, inside a write transaction: makes a new signing key, writes the
+ * key file with it and the current key as prev-sign-key (replaced atomically), records
+ * the new public key in the database and signs with it from now on. On failure the
+ * key file and the node's keys are as before. `before` runs once the key file is
+ * written, while the old key still signs (the audit entry naming the new key is signed
+ * by the old one). kz_node_rotate_undo puts back the keys
+ * of before when the transaction does not commit. */
+typedef kz_rc (*kz_node_rotate_hook)(void *ctx, const unsigned char *new_pk);
+kz_rc kz_node_rotate_keys(kz_db *db, kz_node *node, kz_node_rotate_hook before, void *ctx, kz_err *err);
+void kz_node_rotate_undo(kz_node *node);
+/* Forgets the previous key (revocation): rewrites the key file without it and wipes
+ * it from memory. */
+kz_rc kz_node_drop_prev_key(kz_node *node, kz_err *err);
 
 #endif

@@ -37,6 +37,11 @@ static void take_keys(kz_node *node, const kz_keyset *k)
     memcpy(node->answer_key, k->answer_key, sizeof node->answer_key);
     memcpy(node->victim_key, k->victim_key, sizeof node->victim_key);
     kz_sign_public_key(node->sign_sk, node->sign_pk);
+    node->has_prev = k->has_prev;
+    if (k->has_prev) {
+        memcpy(node->prev_sk, k->prev_sk, sizeof node->prev_sk);
+        kz_sign_public_key(node->prev_sk, node->prev_pk);
+    }
     node->has_keys = true;
     kz_store_set_signer(node->store, node->sign_sk);
     kz_cursor_key(node->answer_key); /* list cursors and TAXII next (crypto.h) */
@@ -158,6 +163,17 @@ static kz_rc move_keys_out(kz_db *db, kz_node *node, const char *path, kz_err *e
     return KZ_OK;
 }
 
+/* Whether k is the key file of a rotation whose database commit did not happen: its
+ * previous key is the one the database names. */
+static bool unfinished_rotation(const kz_keyset *k, const unsigned char want[KZ_SIGN_PK_BYTES])
+{
+    unsigned char prev[KZ_SIGN_PK_BYTES];
+    if (!k->has_prev)
+        return false;
+    kz_sign_public_key(k->prev_sk, prev);
+    return memcmp(prev, want, sizeof prev) == 0;
+}
+
 /* Reads the key file and checks it belongs to this database's node. */
 static kz_rc read_keys(kz_db *db, kz_node *node, const char *path, kz_err *err)
 {
@@ -177,10 +193,18 @@ static kz_rc read_keys(kz_db *db, kz_node *node, const char *path, kz_err *err)
                      "node %s", path, k.node, node->org_id);
     else if (kz_store_meta_get(db, pk_meta, want, sizeof want, &len, err) || len != sizeof want)
         rc = kz_fail(err, KZ_ECORRUPT, "db", "the database records no signing key");
-    else if (memcmp(want, have, sizeof want) != 0)
+    else if (memcmp(want, have, sizeof want) != 0 && !unfinished_rotation(&k, want))
         rc = kz_fail(err, KZ_ECONFLICT, "key-file", "the key file %s does not hold this database's signing key", path);
-    if (!rc)
+    if (!rc && memcmp(want, have, sizeof want) != 0) {
+        /* a rotation that wrote the key file but never committed: the old key stays */
+        memcpy(k.sign_sk, k.prev_sk, sizeof k.sign_sk);
+        k.has_prev = false;
+        kz_log(KZ_LOG_WARN, "node.key_rotate", KZ_S("state", "not finished: the node keeps its key of before"));
+    }
+    if (!rc) {
         take_keys(node, &k);
+        snprintf(node->key_file, sizeof node->key_file, "%s", path);
+    }
     kz_wipe(&k, sizeof k);
     return rc;
 }
@@ -239,6 +263,79 @@ kz_rc kz_node_open_keys(const char *path, const char *key_file, unsigned flags, 
     return KZ_OK;
 }
 
+/* The key set the node holds now, to write back into its key file. */
+static void current_keys(const kz_node *node, kz_keyset *k)
+{
+    memset(k, 0, sizeof *k);
+    snprintf(k->node, sizeof k->node, "%s", node->org_id);
+    memcpy(k->sign_sk, node->sign_sk, sizeof k->sign_sk);
+    memcpy(k->answer_key, node->answer_key, sizeof k->answer_key);
+    memcpy(k->victim_key, node->victim_key, sizeof k->victim_key);
+    k->has_prev = node->has_prev;
+    memcpy(k->prev_sk, node->prev_sk, sizeof k->prev_sk);
+}
+
+/* Writes the node's keys as they are in memory back into its key file. */
+static void restore_file(kz_node *node)
+{
+    kz_keyset k;
+    kz_err e;
+    current_keys(node, &k);
+    if (kz_keyfile_replace(node->key_file, &k, &e))
+        kz_log(KZ_LOG_ERROR, "node.key_rotate", KZ_S("key_file", "not restored"), KZ_S("error", e.msg));
+    kz_wipe(&k, sizeof k);
+}
+
+kz_rc kz_node_rotate_keys(kz_db *db, kz_node *node, kz_node_rotate_hook before, void *ctx, kz_err *err)
+{
+    if (!node->has_keys || !node->key_file[0])
+        return kz_fail(err, KZ_EINVAL, "key-file", "the node was opened without its key file");
+    kz_keyset k;
+    unsigned char pk[KZ_SIGN_PK_BYTES];
+    current_keys(node, &k);
+    memcpy(k.prev_sk, node->sign_sk, sizeof k.prev_sk);
+    k.has_prev = true;
+    kz_sign_keypair(pk, k.sign_sk);
+    kz_rc rc = kz_keyfile_replace(node->key_file, &k, err);
+    bool written = !rc;
+    if (!rc) rc = before(ctx, pk);
+    if (!rc) rc = kz_store_meta_put(db, pk_meta, pk, sizeof pk, err);
+    if (rc && written)
+        restore_file(node);
+    if (!rc)
+        take_keys(node, &k);
+    kz_wipe(&k, sizeof k);
+    return rc;
+}
+
+void kz_node_rotate_undo(kz_node *node)
+{
+    if (!node->has_prev)
+        return;
+    kz_keyset k;
+    current_keys(node, &k);
+    memcpy(k.sign_sk, node->prev_sk, sizeof k.sign_sk);
+    k.has_prev = false;
+    take_keys(node, &k);
+    kz_wipe(&k, sizeof k);
+    restore_file(node);
+}
+
+kz_rc kz_node_drop_prev_key(kz_node *node, kz_err *err)
+{
+    kz_keyset k;
+    current_keys(node, &k);
+    k.has_prev = false;
+    memset(k.prev_sk, 0, sizeof k.prev_sk);
+    kz_rc rc = kz_keyfile_replace(node->key_file, &k, err);
+    if (!rc) {
+        node->has_prev = false;
+        kz_wipe(node->prev_sk, sizeof node->prev_sk);
+    }
+    kz_wipe(&k, sizeof k);
+    return rc;
+}
+
 kz_rc kz_node_open(const char *path, kz_node **out, kz_err *err)
 {
     return kz_node_open_keys(path, NULL, 0, out, err);
@@ -252,6 +349,7 @@ void kz_node_close(kz_node *node)
     kz_wipe(node->answer_key, sizeof node->answer_key);
     kz_wipe(node->victim_key, sizeof node->victim_key);
     kz_wipe(node->sign_sk, sizeof node->sign_sk);
+    kz_wipe(node->prev_sk, sizeof node->prev_sk);
     kz_wipe(&node->mail, sizeof node->mail);
     kz_free(node);
 }

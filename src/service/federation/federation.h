@@ -33,6 +33,8 @@ typedef struct kz_peer_view {
     int64_t pending;      /* changes of the peer kept until what they refer to arrives */
     struct kz_peer_refusal *refusals;  /* newest first */
     size_t n_refusals;
+    int64_t notices_waiting;        /* this node's key notices not yet acknowledged by it */
+    const char *notice_error;       /* why the oldest of them was not, or NULL */
 } kz_peer_view;
 
 /* Adds a peer (admin): fetches url's /api/v1/node and accepts it only when the key it
@@ -71,8 +73,11 @@ typedef struct kz_fed_wire {
 } kz_fed_wire;
 
 /* Signs m with the node key (nonce NULL: a fresh one), setting its header values in
- * c->arena. */
+ * c->arena. kz_fed_sign_with signs with the key sk (public half pk) instead: a
+ * rotation notice is signed by the key it replaces. */
 kz_rc kz_fed_sign(kz_call *c, kz_fed_wire *m, const char *nonce);
+kz_rc kz_fed_sign_with(kz_call *c, kz_fed_wire *m, const char *nonce, const unsigned char *sk,
+                       const unsigned char *pk);
 /* Checks an incoming request: signature fields, covered components, alg, tag, the key
  * being the pinned key of an active peer, created/expires within KZ_FED_SKEW_S of our
  * clock, the nonce unseen (then remembered), the body's digest and the signature.
@@ -80,6 +85,10 @@ kz_rc kz_fed_sign(kz_call *c, kz_fed_wire *m, const char *nonce);
  * with its reason. *from is the peer and *nonce the request's nonce (strings in
  * c->arena). */
 kz_rc kz_fed_verify_request(kz_call *c, const kz_fed_wire *m, kz_peer *from, const char **nonce);
+/* The same, saying whether the message was signed by the peer's previous key (accepted
+ * during its rotation's overlap; refused, with the reason recorded, once the overlap
+ * ended or the key was revoked). */
+kz_rc kz_fed_verify_request_key(kz_call *c, const kz_fed_wire *m, kz_peer *from, const char **nonce, bool *by_prev);
 /* Checks the answer m of peer p to a request signed with nonce: signed by p's pinned
  * key, repeating the nonce, in time, with the body's digest. KZ_EUNAUTH otherwise. */
 kz_rc kz_fed_verify_response(kz_call *c, const kz_peer *p, const kz_fed_wire *m, const char *nonce);
@@ -96,5 +105,43 @@ typedef struct kz_fed_origin {
 kz_rc kz_svc_fed_origin(kz_call *c, int kind, const char *id, kz_fed_origin *out);
 /* KZ_EFORBIDDEN, saying where it can be changed, when the object came from a peer. */
 kz_rc kz_fed_read_only(kz_call *c, int kind, const char *id);
+
+/* ---- key rotation (svc_fed_keys.c) ---- */
+
+enum {
+    KZ_FED_OVERLAP_S = 7 * 24 * 3600,       /* default overlap of a rotation */
+    KZ_FED_OVERLAP_MAX_S = 90 * 24 * 3600,  /* the longest a peer accepts */
+};
+
+/* What a rotation or revocation did: the keys, and the notice to each peer. */
+typedef struct kz_key_report {
+    char old_fingerprint[KZ_HASH_HEX], fingerprint[KZ_HASH_HEX];
+    kz_time until;            /* the old key's overlap ends (revocation: it was revoked) */
+    size_t n;                 /* peers told or waiting */
+    struct kz_key_told {
+        const char *peer, *name, *error;  /* error NULL: delivered */
+    } *told;
+} kz_key_report;
+
+/* Makes a new node key (admin): the key file is rewritten with it (the old one kept as
+ * prev-sign-key to sign the notices), the database records the new public key, the
+ * audit chain says so in an entry signed by the old key, and every peer is sent a
+ * rotation notice signed by the old key naming the new one and the end of the overlap
+ * (overlap_s seconds, 0 to KZ_FED_OVERLAP_MAX_S). Notices a peer did not acknowledge
+ * are sent again before each sync with it. */
+kz_rc kz_svc_node_rotate_key(kz_call *c, int64_t overlap_s, kz_key_report *rep);
+/* Revokes the key the last rotation replaced (admin): peers are told (signed by the
+ * current key) to refuse it from now on, its secret leaves the key file. Audited. */
+kz_rc kz_svc_node_revoke_key(kz_call *c, const char *reason, kz_key_report *rep);
+/* Sends peer p this node's key notices it has not acknowledged, in order; each result
+ * is kept on the notice. */
+kz_rc kz_fed_deliver_key_notices(kz_call *c, const kz_peer *p);
+/* Receives a key notice from peer `from` (POST /federation/v1/keys); by_prev as
+ * kz_fed_verify_request_key said. A notice that breaks a rule is refused (KZ_EINVAL
+ * or KZ_EUNAUTH naming the field) and listed with its reason on the peer. */
+kz_rc kz_svc_fed_key_message(kz_call *c, const kz_peer *from, bool by_prev, const char *body, size_t len);
+struct kz_node_key;
+/* The keys this node replaced, newest first (for /api/v1/node). */
+kz_rc kz_svc_node_old_keys(kz_call *c, struct kz_node_key **items, size_t *n);
 
 #endif

@@ -7,6 +7,7 @@
 #include "model/directory.h"
 #include "model/enums.h"
 #include "store/directory.h"
+#include "store/fed_keys.h"
 #include "store/federation.h"
 #include "util/fetch.h"
 
@@ -37,6 +38,12 @@ static kz_rc view(kz_call *c, const kz_peer *p, kz_peer_view *out)
         rc = kz_store_fed_pending_count(c->db, p->id, &out->pending, c->err);
     if (!rc)
         rc = kz_store_peer_refusals(c->db, p->id, REFUSALS_SHOWN, c->arena, &out->refusals, &out->n_refusals, c->err);
+    kz_key_notice *notices = NULL;
+    size_t n = 0;
+    if (!rc)
+        rc = kz_store_key_notices_pending(c->db, p->id, 100, c->arena, &notices, &n, c->err);
+    out->notices_waiting = (int64_t)n;
+    out->notice_error = n ? notices[0].last_error : NULL;
     return rc;
 }
 

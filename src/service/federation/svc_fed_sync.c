@@ -493,6 +493,8 @@ kz_rc kz_svc_peer_sync(kz_call *c, const char *id, kz_sync_report *rep)
             rc = kz_fail(c->err, KZ_ECONFLICT, "status", "the peer %s is paused", p.name);
             break;
         }
+        if (kz_fed_deliver_key_notices(c, &p)) /* kept on the notice; the pull says what follows */
+            kz_err_clear(c->err);
         rc = pull(c, &p, &b, rep);
         if (!rc) rc = apply_batch(c, &p, &b, rep);
         if (rc)

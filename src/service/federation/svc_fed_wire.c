@@ -46,6 +46,12 @@ static kz_rc base_of(const kz_fed_wire *m, const kz_sig_input *in, kz_buf *out, 
 
 kz_rc kz_fed_sign(kz_call *c, kz_fed_wire *m, const char *nonce)
 {
+    return kz_fed_sign_with(c, m, nonce, c->node->sign_sk, c->node->sign_pk);
+}
+
+kz_rc kz_fed_sign_with(kz_call *c, kz_fed_wire *m, const char *nonce, const unsigned char *sk,
+                       const unsigned char *pk)
+{
     bool request = m->method != NULL;
     const char *const *names = request ? request_components : response_components;
     int n = request ? 3 : 2;
@@ -57,7 +63,7 @@ kz_rc kz_fed_sign(kz_call *c, kz_fed_wire *m, const char *nonce)
         kz_token_new(fresh);
         nonce = fresh;
     }
-    kz_key_fingerprint(c->node->sign_pk, fp);
+    kz_key_fingerprint(pk, fp);
     int64_t now = kz_now_ms() / 1000;
     kz_sig_input in;
     memset(&in, 0, sizeof in);
@@ -77,7 +83,7 @@ kz_rc kz_fed_sign(kz_call *c, kz_fed_wire *m, const char *nonce)
     unsigned char sig[KZ_SIGNATURE_BYTES];
     char b64[100];
     if (!rc) {
-        kz_sign(c->node->sign_sk, base.p, base.len, sig);
+        kz_sign(sk, base.p, base.len, sig);
         kz_b64_encode(sig, sizeof sig, b64, sizeof b64);
         rc = kz_buf_puts(&field, "kz=") || kz_sig_params_write(&in, &field) ? kz_fail(c->err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
     }
@@ -162,7 +168,35 @@ static void record_refusal(kz_call *c, const kz_peer *p, const char *reason)
     c->err = keep;
 }
 
+/* A message signed by the peer's previous key: accepted only during the overlap of its
+ * rotation and before a revocation. */
+static kz_rc check_prev(kz_call *c, const kz_peer *p)
+{
+    kz_time now = kz_now_ms();
+    char when[40];
+    if (p->prev_revoked && now >= p->prev_revoked)
+        return kz_fail(c->err, KZ_EUNAUTH, "keyid", "the key %.16s... of %s was revoked at %s (%s): refused",
+                       p->prev_fingerprint, p->name, kz_time_format(p->prev_revoked, when, sizeof when),
+                       p->prev_reason ? p->prev_reason : "no reason given");
+    if (now > p->prev_until)
+        return kz_fail(c->err, KZ_EUNAUTH, "keyid", "the key %.16s... of %s was replaced and its overlap ended at %s: "
+                       "refused", p->prev_fingerprint, p->name, kz_time_format(p->prev_until, when, sizeof when));
+    return KZ_OK;
+}
+
+/* Whether keyid names p's previous key rather than its current one. */
+static bool is_prev(const kz_peer *p, const char *keyid)
+{
+    return p->prev_fingerprint && strcmp(keyid, p->fingerprint) != 0 && strcmp(keyid, p->prev_fingerprint) == 0;
+}
+
 kz_rc kz_fed_verify_request(kz_call *c, const kz_fed_wire *m, kz_peer *from, const char **nonce_out)
+{
+    bool by_prev = false;
+    return kz_fed_verify_request_key(c, m, from, nonce_out, &by_prev);
+}
+
+kz_rc kz_fed_verify_request_key(kz_call *c, const kz_fed_wire *m, kz_peer *from, const char **nonce_out, bool *by_prev)
 {
     kz_sig_input in;
     unsigned char sig[64];
@@ -176,8 +210,14 @@ kz_rc kz_fed_verify_request(kz_call *c, const kz_fed_wire *m, kz_peer *from, con
     rc = from->status == KZ_PEER_ACTIVE ? check_time(c, &in)
                                         : kz_fail(c->err, KZ_EFORBIDDEN, "peer", "this node has paused its peering with %s",
                                                   from->name);
+    *by_prev = is_prev(from, keyid->text);
+    kz_peer key = *from;
+    if (*by_prev)
+        key.public_key = from->prev_public_key;
+    if (!rc && *by_prev)
+        rc = check_prev(c, from);
     if (!rc)
-        rc = check_signature(c, m, &in, sig, from);
+        rc = check_signature(c, m, &in, sig, &key);
     if (!rc && !(rc = kz_tx_begin(c))) {
         const kz_sig_param *nonce = kz_sig_param_find(&in, "nonce"), *expires = kz_sig_param_find(&in, "expires");
         rc = kz_store_nonce_claim(c->db, from->id, nonce->text, (expires->num + KZ_FED_SKEW_S) * 1000, kz_now_ms(), c->err);
@@ -204,10 +244,15 @@ kz_rc kz_fed_verify_response(kz_call *c, const kz_peer *p, const kz_fed_wire *m,
     char fp[KZ_HASH_HEX];
     const kz_sig_param *keyid = kz_sig_param_find(&in, "keyid"), *echo = kz_sig_param_find(&in, "nonce");
     snprintf(fp, sizeof fp, "%s", p->fingerprint);
-    if (strcmp(keyid->text, fp) != 0)
+    bool prev = is_prev(p, keyid->text);
+    if (strcmp(keyid->text, fp) != 0 && !prev)
         return kz_fail(c->err, KZ_EUNAUTH, "keyid", "the answer is not signed by the pinned key of %s", p->name);
     if (strcmp(echo->text, nonce) != 0)
         return kz_fail(c->err, KZ_EUNAUTH, "nonce", "the answer does not repeat the nonce of the request");
-    rc = check_time(c, &in);
-    return rc ? rc : check_signature(c, m, &in, sig, p);
+    kz_peer key = *p;
+    if (prev)
+        key.public_key = p->prev_public_key;
+    rc = prev ? check_prev(c, p) : KZ_OK;
+    if (!rc) rc = check_time(c, &in);
+    return rc ? rc : check_signature(c, m, &in, sig, &key);
 }

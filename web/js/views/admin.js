@@ -1,5 +1,6 @@
 // Administration (node admins): users (the one-time password link shown once), API keys
-// (the secret shown once, revoking), node settings, and the audit chain with "verify".
+// (the secret shown once, revoking), node settings, and the audit chain with "verify";
+// the peer nodes have their own view (peers.js) under the same tabs.
 import { html, Component, createRef } from "../lib.js";
 import { t, tv, formatTime } from "../i18n.js";
 import { get, post, patch, del, query } from "../api.js";
@@ -7,9 +8,9 @@ import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Pager, Loading, errorText } from "../ui.js";
 
 const ROLES = ["admin", "analyst", "viewer"];
-const TABS = [["users", "/admin/users"], ["keys", "/admin/keys"], ["settings", "/admin/settings"], ["audit", "/admin/audit"]];
+const TABS = [["users", "/admin/users"], ["keys", "/admin/keys"], ["peers", "/admin/peers"], ["settings", "/admin/settings"], ["audit", "/admin/audit"]];
 
-function Tabs({ current }) {
+export function Tabs({ current }) {
     return html`<nav class="tabs" aria-label=${t("admin.title")}><ul>
         ${TABS.map(([name, href]) => html`<li><a href=${href} aria-current=${name === current ? "page" : undefined}>${t(`admin.${name}`)}</a></li>`)}
     </ul></nav>`;

@@ -6,7 +6,7 @@ import { t, tv, formatClock, formatTime } from "../i18n.js";
 import { get, post, patch, query } from "../api.js";
 import { navigate, pick, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
-import { Heading, Field, FormError, focusError, formValues, options, Pager, Loading, errorText } from "../ui.js";
+import { Heading, Field, FormError, focusError, formValues, options, Pager, Loading, errorText, Origin } from "../ui.js";
 
 const ROLES = ["diplomatic", "technical", "law-enforcement-24x7", "csirt"];
 const FILTERS = ["q", "state", "role", "organization", "cursor"];
@@ -127,10 +127,11 @@ export class ContactPage extends Component {
             ["contact.verified_at", c.verified_at ? formatTime(c.verified_at) : "—"]];
         return html`
             <${Heading} text=${c.full_name} />
+            <${Origin} origin=${c.origin} />
             <p class=${inside ? "ok" : "warn"}>${inside === null ? t("contact.hours_unknown") : inside ? t("contact.in_hours") : t("contact.out_of_hours")}</p>
             <dl class="facts">${facts.map(([k, v]) => html`<dt>${t(k)}</dt><dd>${v}</dd>`)}</dl>
             ${c.public_key ? html`<h2>${t("contact.public_key")}</h2><pre>${c.public_key}</pre>` : null}
-            ${user.role === "admin" || (user.role === "analyst" && user.organization === c.organization)
+            ${!c.origin && (user.role === "admin" || (user.role === "analyst" && user.organization === c.organization))
                 ? html`<p><a class="button" href=${`/directory/${c.id}/edit`}>${t("directory.edit")}</a></p>` : null}
             <p><a href=${`/directory?organization=${c.organization}`}>${t("contact.colleagues")}</a></p>`;
     }

@@ -5,7 +5,7 @@ import { t, tv, formatTime } from "../i18n.js";
 import { get, post, patch, query } from "../api.js";
 import { navigate, pick, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
-import { Heading, Field, FormError, focusError, formValues, options, Tlp, Pager, Loading, errorText } from "../ui.js";
+import { Heading, Field, FormError, focusError, formValues, options, Tlp, Pager, Loading, errorText, Origin } from "../ui.js";
 import { TlpPicker, TLPS, Audience } from "./tlp.js";
 import { Downloads } from "./files.js";
 import { norms, NormBoxes, NormLinks } from "./library.js";
@@ -85,6 +85,38 @@ export class IncidentList extends ListPage {
     }
 }
 
+/* One indicator: what it is, its TLP and recipients, where it came from. Indicators are
+   changed by sharing them again (IndicatorNew), so this page has no form. */
+export class IndicatorPage extends Component {
+    constructor() {
+        super();
+        this.state = { x: null, orgs: null, error: null };
+    }
+
+    async componentDidMount() {
+        try {
+            const [x, orgs] = await Promise.all([get(`/indicators/${encodeURIComponent(this.props.params.id)}`), organizations()]);
+            this.setState({ x, orgs });
+        } catch (error) {
+            this.setState({ error });
+        }
+    }
+
+    render(_, { x, orgs, error }) {
+        if (error) return html`<${Heading} text=${t("indicator.title")} /><p class="error" role="alert">${errorText(error)}</p>`;
+        if (!x) return html`<${Loading} />`;
+        const facts = [["indicator.type", tv("itype", x.type)], ["indicator.source", orgName(orgs, x.source)],
+            ["tlp.label", html`<${Tlp} tlp=${x.tlp} />`], ["tlp.recipients", (x.recipients || []).map((r) => orgName(orgs, r)).join(", ") || "—"],
+            ["indicator.confidence", String(x.confidence ?? "—")], ["indicator.last_seen", x.last_seen ? formatTime(x.last_seen) : "—"]];
+        return html`
+            <${Heading} text=${x.value} />
+            <${Origin} origin=${x.origin} />
+            <dl class="facts">${facts.map(([k, v]) => html`<dt>${t(k)}</dt><dd>${v}</dd>`)}</dl>
+            ${(x.incidents || []).length ? html`<h2>${t("indicator.incidents")}</h2>
+                <ul>${x.incidents.map((id) => html`<li><a href=${`/incidents/${id}`}><code>${id}</code></a></li>`)}</ul>` : null}`;
+    }
+}
+
 export class IndicatorList extends ListPage {
     endpoint = "/indicators";
     filters = ["q", "type", "tlp", "incident", "active", "cursor"];
@@ -109,7 +141,7 @@ export class IndicatorList extends ListPage {
                     <th scope="col">${t("indicator.source")}</th><th scope="col">${t("tlp.label")}</th>
                     <th scope="col">${t("indicator.confidence")}</th><th scope="col">${t("indicator.last_seen")}</th></tr></thead>
                 <tbody>${page.items.map((i) => html`<tr>
-                    <td><code>${i.value}</code></td><td>${tv("itype", i.type)}</td><td>${orgName(orgs, i.source)}</td>
+                    <td><a href=${`/indicators/${i.id}`}><code>${i.value}</code></a></td><td>${tv("itype", i.type)}</td><td>${orgName(orgs, i.source)}</td>
                     <td><${Tlp} tlp=${i.tlp} /></td><td>${i.confidence}</td>
                     <td><time datetime=${i.last_seen}>${formatTime(i.last_seen)}</time></td>
                 </tr>`)}</tbody></table>`)}`;
@@ -187,13 +219,14 @@ export class IncidentPage extends Component {
         const items = indicators ? indicators.items || indicators : [];
         return html`
             <${Heading} text=${i.title} />
+            <${Origin} origin=${i.origin} />
             <dl class="facts">${facts.map(([k, v]) => html`<dt>${t(k)}</dt><dd>${v}</dd>`)}</dl>
             ${i.description ? html`<p class="text">${i.description}</p>` : null}
             <section aria-labelledby="h-audience">
                 <h2 id="h-audience">${t("incident.audience")}</h2>
                 <${Audience} audience=${audience} error=${audienceError} label=${t("incident.audience")} />
             </section>
-            ${user.role !== "viewer" && (user.role === "admin" || user.organization === i.organization) ? html`
+            ${!i.origin && user.role !== "viewer" && (user.role === "admin" || user.organization === i.organization) ? html`
             <section aria-labelledby="h-edit">
                 <h2 id="h-edit">${t("incident.edit")}</h2>
                 <form ref=${this.edit} onSubmit=${this.save} novalidate class="filters">
@@ -209,20 +242,20 @@ export class IncidentPage extends Component {
                 <h2 id="h-timeline">${t("incident.timeline")}</h2>
                 <ol class="thread">${(i.timeline || []).map((e) => html`<li><time datetime=${e.at}>${formatTime(e.at)}</time>
                     ${" "}<strong>${tv("tlkind", e.kind)}</strong> ${e.text || ""}</li>`)}</ol>
-                <form ref=${this.form} onSubmit=${this.note} novalidate>
+                ${i.origin ? null : html`<form ref=${this.form} onSubmit=${this.note} novalidate>
                     <${Field} name="text" type="textarea" label=${t("incident.note")} required=${true} error=${noteError} />
                     <${FormError} error=${noteError} fields=${["text"]} />
                     <button type="submit" disabled=${busy}>${t("incident.add_note")}</button>
-                </form>
+                </form>`}
             </section>
             <section aria-labelledby="h-indicators">
                 <h2 id="h-indicators">${t("indicators.title")}</h2>
                 ${items.length ? html`<table><caption class="visually-hidden">${t("indicators.title")}</caption>
                     <thead><tr><th scope="col">${t("indicator.value")}</th><th scope="col">${t("indicator.type")}</th><th scope="col">${t("tlp.label")}</th></tr></thead>
-                    <tbody>${items.map((x) => html`<tr><td><code>${x.value}</code></td><td>${tv("itype", x.type)}</td><td><${Tlp} tlp=${x.tlp} /></td></tr>`)}</tbody></table>
+                    <tbody>${items.map((x) => html`<tr><td><a href=${`/indicators/${x.id}`}><code>${x.value}</code></a></td><td>${tv("itype", x.type)}</td><td><${Tlp} tlp=${x.tlp} /></td></tr>`)}</tbody></table>
                     ${indicators.next ? html`<p><a href=${`/indicators?incident=${i.id}`}>${t("incident.all_indicators")}</a></p>` : null}`
                     : html`<p>${t("list.empty")}</p>`}
-                <p><a href=${`/indicators/new?incident=${i.id}`}>${t("indicators.paste")}</a></p>
+                ${i.origin ? null : html`<p><a href=${`/indicators/new?incident=${i.id}`}>${t("indicators.paste")}</a></p>`}
             </section>`;
     }
 }

@@ -6,7 +6,7 @@ import { t, tv } from "../i18n.js";
 import { get, post, patch } from "../api.js";
 import { navigate } from "../router.js";
 import { organizations, forgetOrganizations } from "../orgs.js";
-import { Heading, Field, FormError, focusError, formValues, options, Loading, errorText } from "../ui.js";
+import { Heading, Field, FormError, focusError, formValues, options, Loading, errorText, Origin } from "../ui.js";
 import { changedFields } from "./directory.js";
 
 const KINDS = ["national-csirt", "foreign-ministry", "law-enforcement", "regulator", "operator", "other"];
@@ -99,12 +99,16 @@ class OrgForm extends Component {
         const title = params.id ? (o ? t("orgs.edit_title", { name: o.name }) : t("orgs.edit")) : t("orgs.new");
         if (loadError) return html`<${Heading} text=${title} /><p class="error" role="alert">${errorText(loadError)}</p>`;
         if (params.id && !o) return html`<${Loading} />`;
+        const foreign = !!(o && o.origin); /* from a peer node: read-only here */
         return html`
             <${Heading} text=${title} />
+            <${Origin} origin=${o && o.origin} />
             <form ref=${this.form} onSubmit=${this.submit} novalidate>
-                <${OrgFields} o=${o || { client: false }} error=${error} />
+                <fieldset disabled=${foreign} class="plain"><legend class="visually-hidden">${title}</legend>
+                    <${OrgFields} o=${o || { client: false }} error=${error} />
+                </fieldset>
                 <${FormError} error=${error} fields=${ORG_FIELDS} />
-                <button type="submit" disabled=${busy}>${params.id ? t("orgs.save") : t("orgs.create")}</button>
+                ${foreign ? null : html`<button type="submit" disabled=${busy}>${params.id ? t("orgs.save") : t("orgs.create")}</button>`}
             </form>`;
     }
 }
