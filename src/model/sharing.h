@@ -48,6 +48,7 @@ typedef struct kz_incident {
     kz_strlist recipients;   /* organization ids */
     bool allow_clients;
     kz_strlist labels;       /* free tags (a MISP event's non-TLP tags, threat level, analysis) */
+    char *exercise;          /* the table-top exercise it was made in, NULL for real work */
 } kz_incident;
 extern const kz_schema kz_incident_schema;
 
@@ -84,6 +85,7 @@ typedef struct kz_indicator {
     kz_strlist incidents;    /* linked incident ids (only those the viewer may see) */
     bool context_only;       /* shared as context (MISP's to_ids false): never matched */
     kz_strlist labels;       /* free tags (a MISP attribute's non-TLP tags); as first reported */
+    char *exercise;          /* the table-top exercise it was made in, NULL for real work */
 } kz_indicator;
 extern const kz_schema kz_indicator_schema;
 

@@ -7,9 +7,9 @@
 
 #define INCIDENT_COLS                                                                      \
     "id, created, modified, organization, title, description, rsit_class, rsit_type,"     \
-    " sector, states, impact, status, occurred, tlp, recipients, allow_clients, labels"
-#define INCIDENT_PARAMS "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17"
-#define INCIDENT_VISIBLE "kz_visible(?3, tlp, organization, recipients, allow_clients)"
+    " sector, states, impact, status, occurred, tlp, recipients, allow_clients, labels, exercise"
+#define INCIDENT_PARAMS "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18"
+#define INCIDENT_VISIBLE "kz_visible(?3, tlp, organization, recipients, allow_clients, exercise)"
 
 const char *const kz_incident_dim_names[KZ_INCIDENT_DIMS] = {
     [KZ_INCIDENT_BY_STATUS] = "status", [KZ_INCIDENT_BY_CLASS] = "rsit_class",

@@ -19,18 +19,19 @@
 static bool same(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 
 bool kz_request_visible(const kz_viewer *v, int tlp, const char *from_org, const char *to_org,
-                        kz_time sent_at)
+                        kz_time sent_at, const char *exercise)
 {
     const char *recipients[1] = {to_org};
-    kz_tlp_subject s = {tlp, from_org, recipients, sent_at && to_org ? 1 : 0};
+    kz_tlp_subject s = {tlp, from_org, recipients, sent_at && to_org ? 1 : 0, false, exercise};
     if (!kz_tlp_visible(v, &s))
         return false;
     return sent_at || (v->key_id && same(v->org, from_org));
 }
 
-static bool visible_cb(void *ctx, int tlp, const char *from_org, const char *to_org, kz_time sent_at)
+static bool visible_cb(void *ctx, int tlp, const char *from_org, const char *to_org, kz_time sent_at,
+                       const char *exercise)
 {
-    return kz_request_visible(ctx, tlp, from_org, to_org, sent_at);
+    return kz_request_visible(ctx, tlp, from_org, to_org, sent_at, exercise);
 }
 
 kz_rc kz__request_load(kz_call *c, const char *id, kz_request *r)
@@ -38,7 +39,8 @@ kz_rc kz__request_load(kz_call *c, const char *id, kz_request *r)
     kz_err e2;
     kz_rc rc = kz_store_request_get(c->db, id, kz_now_ms(), c->arena, r, &e2);
     if (rc == KZ_ENOTFOUND ||
-        (!rc && !kz_request_visible(&c->who, r->tlp, r->from_organization, r->to_organization, r->sent_at)))
+        (!rc && !kz_request_visible(&c->who, r->tlp, r->from_organization, r->to_organization, r->sent_at,
+                                     r->exercise)))
         return kz_fail(c->err, KZ_ENOTFOUND, "request", "no request %.40s", id);
     return rc ? kz_fail(c->err, rc, e2.field, "%s", e2.msg) : KZ_OK;
 }
