@@ -70,7 +70,8 @@ extern const kz_schema kz_scn_role_schema;
 
 /* An inject. Exactly one trigger: at_minutes from the start (the default), after
  * inject `after` was delivered, or on_action: the first audit event of that action
- * ("request.acknowledge") by a player on an object of the run; each plus delay_minutes. */
+ * ("request.acknowledge") by a player on a request, incident or check of the run; each
+ * plus delay_minutes. */
 typedef struct kz_inject {
     int64_t n;                   /* 1, 2, ... in the scenario's order */
     int64_t at_minutes;
@@ -84,6 +85,8 @@ typedef struct kz_inject {
     char *title, *title_ja;
     char *text, *text_ja;
     kz_strlist indicators;       /* KZ_INJ_INCIDENT: "type:value" */
+    struct kz_request *request;  /* KZ_INJ_REQUEST: the kind's own fields (model/request.h),
+                                    decoded beside the table ("request" object); NULL */
 } kz_inject;
 extern const kz_schema kz_inject_schema;
 
@@ -119,6 +122,7 @@ typedef struct kz_scenario {
     kz_scn_role *roles;           size_t n_roles;
     kz_inject *injects;           size_t n_injects;
     kz_expectation *expectations; size_t n_expectations;
+    char *body;                   /* the JSON it was decoded from, as a run keeps it */
 } kz_scenario;
 /* The scalar fields of a scenario (the lists are decoded beside them). */
 extern const kz_schema kz_scenario_schema;
@@ -198,5 +202,56 @@ int kz_expect_judge(const kz_expectation *e, int64_t ref_ex, int64_t done_ex, in
 /* Points a result earns out of the expectation's weight: all when met, half when late,
  * none when missed or pending. */
 double kz_expect_points(const kz_expectation *e, int result);
+
+/* ---- the after-action report ---------------------------------------------------------- */
+
+typedef struct kz_expect_score {
+    const kz_expectation *e;
+    int result;                  /* kz_expect_result */
+    int64_t due_ex;              /* exercise ms of the deadline, -1 while its inject has not come */
+    int64_t done_ex;             /* exercise ms when done, -1 */
+    int64_t took_ms;             /* from its reference to done, -1 */
+    bool marked;                 /* an evaluator's mark decided it */
+    const char *note;            /* the evaluator's note */
+    double points;
+} kz_expect_score;
+
+/* The score of a role or an objective. */
+typedef struct kz_group_score {
+    const char *id;
+    const char *title, *title_ja;
+    double points, possible;
+    size_t met, late, missed, pending;
+} kz_group_score;
+
+/* One line of the timeline: an inject delivered or an action of a player. */
+typedef struct kz_timeline_item {
+    int64_t ex_ms;
+    kz_time at;
+    const char *kind;            /* "inject" or "action" */
+    int64_t inject;              /* for injects */
+    const char *title, *title_ja;
+    const char *action;          /* for actions: the audit action */
+    const char *organization;    /* who acted (actions) or to whom it went (injects) */
+    const char *object_type, *object_id;
+    bool early;
+} kz_timeline_item;
+
+/* An observation or corrective action (store/exercises.h kz_exercise_note mirrors it). */
+typedef struct kz_report_note {
+    const char *id, *kind, *text, *owner, *author;
+    kz_time created, due;
+} kz_report_note;
+
+typedef struct kz_exercise_report {
+    const kz_exercise *x;
+    const kz_scenario *scenario;
+    double score;                /* 0..100 */
+    kz_expect_score *scores;     size_t n_scores;
+    kz_group_score *roles;       size_t n_roles;
+    kz_group_score *objectives;  size_t n_objectives;
+    kz_timeline_item *timeline;  size_t n_timeline;
+    kz_report_note *notes;       size_t n_notes;
+} kz_exercise_report;
 
 #endif

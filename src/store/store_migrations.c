@@ -558,6 +558,7 @@ static const migration migrations[] = {
      "ALTER TABLE incidents ADD COLUMN exercise TEXT;"
      "ALTER TABLE indicators ADD COLUMN exercise TEXT;"
      "ALTER TABLE requests ADD COLUMN exercise TEXT;"
+     "ALTER TABLE checks ADD COLUMN exercise TEXT;"
      "CREATE INDEX incidents_exercise ON incidents(exercise) WHERE exercise IS NOT NULL;"
      "CREATE INDEX indicators_exercise ON indicators(exercise) WHERE exercise IS NOT NULL;"
      "CREATE INDEX requests_exercise ON requests(exercise) WHERE exercise IS NOT NULL;"

@@ -11,6 +11,7 @@
 #include "service/sharing/sharing.h"
 #include "service/core/scheduler.h"
 #include "service/core/settings.h"
+#include "service/exercises/exercises.h"
 #include "util/utf8.h"
 
 #include <stdio.h>
@@ -308,6 +309,9 @@ kz_rc kz_svc_request_create(kz_call *c, kz_request *r, const kz_request_post *po
         return rc;
     kz_time now = kz_now_ms();
     rc = resolve_parties(c, r);
+    const char *parties[2] = {r->from_organization, r->to_organization};
+    if (!rc)
+        rc = kz_svc_exercise_claim(c, KZ_XO_REQUEST, NULL, &r->exercise, parties, 2);
     if (!rc && !(r->id = kz_new_id(c)))
         rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     if (!rc) {
