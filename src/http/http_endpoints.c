@@ -152,7 +152,7 @@ const kz_endpoint kz_endpoints[] = {
     {"POST", V1 "/exercises/{id}/marks", kz_h_exercise_mark, J, "an evaluator marks an expectation: expectation, result, note (facilitator)"},
     {"POST", V1 "/exercises/{id}/notes", kz_h_exercise_note, J, "an observation, or a corrective action with owner and due (facilitator)"},
     {"POST", V1 "/exercises/{id}/injects/{n}/trigger", kz_h_exercise_trigger, 0, "deliver inject n now, before its time (facilitator)"},
-    {"POST", V1 "/exercises/{id}/{op}", kz_h_exercise_control, 0, "start, pause, resume or finish; body {speed} optional (facilitator)"},
+    {"POST", V1 "/exercises/{id}/{op}", kz_h_exercise_control, J, "start, pause, resume or finish; body {speed} optional (facilitator)"},
 
     /* node to node (http_federation.c): the credential is the RFC 9421 signature */
     {"POST", "/federation/v1/changes", kz_h_fed_changes, R | B | NS, "a signed pull of changes after a cursor (peers only)"},

@@ -155,7 +155,7 @@ kz_rc kz_h_exercise_control(kz_req *r)
     if (op < 0)
         return kz_fail(&r->err, KZ_ENOTFOUND, NULL, "no such exercise action (start, pause, resume or finish)");
     int64_t speed = 0;
-    if (r->body.len) {
+    if (r->json) {
         json_t *body;
         kz_rc rc = kz_req_body_object(r, &body);
         json_t *sp = rc ? NULL : json_object_get(body, "speed");

@@ -76,7 +76,7 @@ kz_rc kz_store_exercises_running(kz_db *db, size_t max, kz_arena *a, kz_strlist 
 kz_rc kz_store_exercise_player_add(kz_db *db, const char *exercise, const kz_exercise_player *p, kz_err *err);
 kz_rc kz_store_exercise_players(kz_db *db, const char *exercise, kz_arena *a, kz_exercise_player **items,
                                 size_t *n, kz_err *err);
-/* The exercises org plays in (for the viewer: kz_viewer.exercises). */
+/* The exercises org plays in or facilitates (for the viewer: kz_viewer.exercises). */
 kz_rc kz_store_exercises_of_org(kz_db *db, const char *org, kz_arena *a, kz_strlist *out, kz_err *err);
 
 kz_rc kz_store_exercise_segments(kz_db *db, const char *exercise, kz_arena *a, kz_exclock_seg **items,

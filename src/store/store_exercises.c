@@ -215,7 +215,8 @@ kz_rc kz_store_exercise_players(kz_db *db, const char *exercise, kz_arena *a, kz
 
 kz_rc kz_store_exercises_of_org(kz_db *db, const char *org, kz_arena *a, kz_strlist *out, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT DISTINCT exercise FROM exercise_players WHERE organization = ?1", err);
+    sqlite3_stmt *s = kz__stmt(db, "SELECT exercise FROM exercise_players WHERE organization = ?1"
+                                   " UNION SELECT id FROM exercises WHERE organization = ?1", err);
     if (!s)
         return KZ_ESTORE;
     kz__bind_text(s, 1, org);

@@ -126,7 +126,7 @@ static const char *incident_counts_sql(unsigned variant, char *buf, size_t size)
 {
     char head[256];
     const char *col = kz_incident_dim_names[variant >> I_FRAG_BITS];
-    snprintf(head, sizeof head, "SELECT %s, count(*) FROM incidents WHERE " INCIDENT_VISIBLE, col);
+    snprintf(head, sizeof head, "SELECT %s, count(*) FROM incidents WHERE exercise IS NULL AND " INCIDENT_VISIBLE, col);
     return kz__compose(buf, size, head, incident_frags, variant & ((1u << I_FRAG_BITS) - 1),
                        "GROUP BY 1 ORDER BY 2 DESC, 1");
 }

@@ -303,7 +303,7 @@ static const char indicator_counts_key;
 static const char *indicator_counts_sql(unsigned variant, char *buf, size_t size)
 {
     char head[256];
-    snprintf(head, sizeof head, "SELECT %s, count(*) FROM indicators WHERE " INDICATOR_VISIBLE,
+    snprintf(head, sizeof head, "SELECT %s, count(*) FROM indicators WHERE exercise IS NULL AND " INDICATOR_VISIBLE,
              kz_indicator_dim_names[variant >> X_FRAG_BITS]);
     return compose(buf, size, head, variant & ((1u << X_FRAG_BITS) - 1), "GROUP BY 1 ORDER BY 2 DESC, 1");
 }

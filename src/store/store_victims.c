@@ -81,7 +81,7 @@ static const char *counts_sql(unsigned variant, char *buf, size_t size)
              " FROM match_victims v JOIN indicators i ON i.id = v.indicator%s"
              " WHERE kz_visible(?1, 'red', v.observer, NULL, 0)"
              " AND kz_visible(?1, i.tlp, i.source, i.recipients, i.allow_clients, i.exercise)"
-             " AND v.day >= ?2 AND v.day < ?3"
+             " AND i.exercise IS NULL AND v.day >= ?2 AND v.day < ?3"
              " GROUP BY b, g ORDER BY b, g",
              period_sql[p], group_sql[g].expr, group_sql[g].join);
     return buf;

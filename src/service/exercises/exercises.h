@@ -66,8 +66,8 @@ kz_rc kz_svc_exercise_note(kz_call *c, const char *id, kz_exercise_note *note);
  * -1 with c->err. */
 long kz_svc_exercise_deliver_due(kz_call *c);
 
-/* Fills c->who.exercises with the runs c->who.org plays in (called once a caller is
- * authenticated). Best effort: on a store error the viewer plays in none. */
+/* Fills c->who.exercises with the runs c->who.org plays in or facilitates (called once
+ * a caller is authenticated). Best effort: on a store error the viewer plays in none. */
 void kz_svc_exercise_viewer(kz_call *c);
 
 /* For the services that create incidents, indicators, requests: the exercise a new
