@@ -264,3 +264,23 @@ def test_kizuna_exercise_run_rehearses_a_scenario_on_any_node(tmp_path):
     assert injects == [1, 2, 3, 5, 6], "4 waits for an acknowledgement that never came"
     bad = run_kizuna("exercise", "run", "no-such-scenario", "--db", db, check=False)
     assert bad.returncode != 0 and "scenario" in bad.stderr
+
+
+def test_no_peer_node_receives_exercise_material(federation):
+    jp, cz = federation.jp, federation.cz
+    federation.pair(jp, cz)
+    federation.sync(jp, cz)  # jp learns the organizations cz hosts
+    run, players = setup_run(jp)
+    ex = run["id"]
+    assert jp.admin.post(f"/exercises/{ex}/start").status_code == 200
+    partner = role_org(run, "partner-csirt")
+    r = players["victim"].post("/indicators", {"type": "domain", "value": "exercise-only.example",
+                                               "tlp": "clear", "recipients": [partner]})
+    assert r.status_code in (200, 201) and r.json()["exercise"] == ex, r.text
+    r = players["victim"].post("/indicators", {"type": "domain", "value": "real-work.example", "tlp": "clear"})
+    assert r.status_code in (200, 201) and r.json()["exercise"] is None, r.text
+    federation.sync(cz, jp)
+    seen = {i["value"] for i in cz.admin.get("/indicators").json()["items"]}
+    assert "real-work.example" in seen, "the control object travels"
+    assert "exercise-only.example" not in seen and "198.51.100.23" not in seen
+    assert "surgeries" not in json.dumps(cz.admin.get("/incidents").json())
