@@ -262,6 +262,12 @@ def test_kizuna_exercise_run_rehearses_a_scenario_on_any_node(tmp_path):
     assert {e["result"] for e in rep["expectations"]} == {"missed"}
     injects = [t["inject"] for t in rep["timeline"] if t["kind"] == "inject"]
     assert injects == [1, 2, 3, 5, 6], "4 waits for an acknowledgement that never came"
+    # every scenario of the library runs end to end
+    for sid in ("vpn-credentials-leak", "pandemic-phishing-wave", "directory-communication-check"):
+        rep = json.loads(run_kizuna("exercise", "run", sid, "--db", db, "--speed", "10000").stdout)
+        assert rep["exercise"]["scenario"] == sid and rep["exercise"]["status"] == "finished"
+        assert rep["expectations"] and all(e["result"] == "missed" for e in rep["expectations"])
+        assert [t for t in rep["timeline"] if t["kind"] == "inject"], sid
     bad = run_kizuna("exercise", "run", "no-such-scenario", "--db", db, check=False)
     assert bad.returncode != 0 and "scenario" in bad.stderr
 
