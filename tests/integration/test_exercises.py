@@ -290,3 +290,16 @@ def test_no_peer_node_receives_exercise_material(federation):
     assert "real-work.example" in seen, "the control object travels"
     assert "exercise-only.example" not in seen and "198.51.100.23" not in seen
     assert "surgeries" not in json.dumps(cz.admin.get("/incidents").json())
+
+
+def test_mail_about_an_exercise_request_says_it_is_an_exercise(mail_server, mailbox):
+    run, players = setup_run(mail_server)
+    victim = role_org(run, "victim-csirt")
+    mail_server.contact(victim, "Victim duty officer", role="csirt", email="duty@victim.jp.example")
+    ex = run["id"]
+    mail_server.admin.post(f"/exercises/{ex}/start")
+    mail_server.advance(10 * 60)
+    wait_for(lambda: delivered(mail_server, ex, 3), "inject 3")
+    got = wait_for(lambda: mailbox.to("duty@victim.jp.example"), "the request's notice")
+    assert all(m["Subject"] and "[EXERCISE]" in m["Subject"] for m in got), [m["Subject"] for m in got]
+    assert "not a real request" in got[0].get_body(("plain",)).get_content()
