@@ -116,6 +116,27 @@ json_t *kz_exercise_report_json(const kz_exercise_report *r)
 
 /* ---- the page ---------------------------------------------------------------------------- */
 
+/* The page's own words, in both languages. */
+enum { W_EXPECTATIONS, W_EXPECTATION, W_ROLE, W_RESULT, W_TOOK, W_DEADLINE, W_POINTS, W_NOTE, W_SCORE,
+       W_MET, W_LATE, W_MISSED, W_PENDING, W_TIMELINE, W_MINUTE, W_WHAT, W_ORG, W_NOTES, W_KIND, W_TEXT,
+       W_OWNER, W_DUE, W_PER_ROLE, W_PER_OBJECTIVE, W_REPORT, W_INJECT, W_EARLY, W_OF_100, W_COUNT };
+static const char *const words[W_COUNT][2] = {
+    [W_EXPECTATIONS] = {"Expectations", "期待される行動"}, [W_EXPECTATION] = {"Expectation", "期待される行動"},
+    [W_ROLE] = {"Role", "役割"}, [W_RESULT] = {"Result", "結果"}, [W_TOOK] = {"Took (min)", "所要（分）"},
+    [W_DEADLINE] = {"Deadline (min)", "期限（分）"}, [W_POINTS] = {"Points", "得点"}, [W_NOTE] = {"Note", "注記"},
+    [W_SCORE] = {"Score", "スコア"}, [W_MET] = {"Met", "達成"}, [W_LATE] = {"Late", "遅延"},
+    [W_MISSED] = {"Missed", "未達"}, [W_PENDING] = {"Pending", "未確定"}, [W_TIMELINE] = {"Timeline", "時系列"},
+    [W_MINUTE] = {"Minute", "分"}, [W_WHAT] = {"What", "内容"}, [W_ORG] = {"Organization", "組織"},
+    [W_NOTES] = {"Observations and corrective actions", "所見と是正措置"}, [W_KIND] = {"Kind", "種別"},
+    [W_TEXT] = {"Text", "内容"}, [W_OWNER] = {"Owner", "担当"}, [W_DUE] = {"Due", "期日"},
+    [W_PER_ROLE] = {"Per role", "役割別"}, [W_PER_OBJECTIVE] = {"Per objective", "目標別"},
+    [W_REPORT] = {"After-action report", "事後報告"}, [W_INJECT] = {"Inject", "インジェクト"},
+    [W_EARLY] = {"early", "前倒し"}, [W_OF_100] = {"of 100", "/ 100"},
+};
+
+static bool is_ja(const char *lang) { return lang && strcmp(lang, "ja") == 0; }
+static const char *w(const char *lang, int k) { return words[k][is_ja(lang)]; }
+
 static const char *pick(const char *lang, const char *en, const char *ja)
 {
     return lang && strcmp(lang, "ja") == 0 && ja ? ja : en;
@@ -136,8 +157,10 @@ static kz_rc cell_minutes(kz_buf *b, int64_t ms)
 
 static kz_rc scores_table(const kz_exercise_report *r, const char *lang, kz_buf *b)
 {
-    kz_rc rc = kz_buf_puts(b, "<h2>Expectations</h2><table><tr><th>Expectation</th><th>Role</th><th>Result</th>"
-                              "<th>Took (min)</th><th>Deadline (min)</th><th>Points</th><th>Note</th></tr>");
+    kz_rc rc = kz_buf_printf(b, "<h2>%s</h2><table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+                                "<th>%s</th><th>%s</th></tr>", w(lang, W_EXPECTATIONS), w(lang, W_EXPECTATION),
+                             w(lang, W_ROLE), w(lang, W_RESULT), w(lang, W_TOOK), w(lang, W_DEADLINE),
+                             w(lang, W_POINTS), w(lang, W_NOTE));
     for (size_t i = 0; !rc && i < r->n_scores; i++) {
         const kz_expect_score *s = &r->scores[i];
         rc = kz_buf_puts(b, "<tr>");
@@ -147,7 +170,8 @@ static kz_rc scores_table(const kz_exercise_report *r, const char *lang, kz_buf 
             rc = cell(b, s->e->role);
         if (!rc)
             rc = kz_buf_printf(b, "<td class=\"%s\">%s</td>", kz_enum_name(&kz_expect_result_enum, s->result),
-                               kz_enum_name(&kz_expect_result_enum, s->result));
+                               w(lang, s->result == KZ_RES_MET ? W_MET : s->result == KZ_RES_LATE ? W_LATE
+                                       : s->result == KZ_RES_MISSED ? W_MISSED : W_PENDING));
         if (!rc)
             rc = cell_minutes(b, s->took_ms);
         if (!rc)
@@ -162,8 +186,9 @@ static kz_rc scores_table(const kz_exercise_report *r, const char *lang, kz_buf 
 
 static kz_rc groups_table(const char *title, const kz_group_score *g, size_t n, const char *lang, kz_buf *b)
 {
-    kz_rc rc = kz_buf_printf(b, "<h2>%s</h2><table><tr><th></th><th>Score</th><th>Met</th><th>Late</th>"
-                                "<th>Missed</th><th>Pending</th></tr>", title);
+    kz_rc rc = kz_buf_printf(b, "<h2>%s</h2><table><tr><th></th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+                                "<th>%s</th></tr>", title, w(lang, W_SCORE), w(lang, W_MET), w(lang, W_LATE),
+                             w(lang, W_MISSED), w(lang, W_PENDING));
     for (size_t i = 0; !rc && i < n; i++) {
         rc = kz_buf_puts(b, "<tr>");
         if (!rc)
@@ -178,14 +203,16 @@ static kz_rc groups_table(const char *title, const kz_group_score *g, size_t n, 
 
 static kz_rc timeline_table(const kz_exercise_report *r, const char *lang, kz_buf *b)
 {
-    kz_rc rc = kz_buf_puts(b, "<h2>Timeline</h2><table><tr><th>Minute</th><th>What</th><th>Organization</th></tr>");
+    kz_rc rc = kz_buf_printf(b, "<h2>%s</h2><table><tr><th>%s</th><th>%s</th><th>%s</th></tr>", w(lang, W_TIMELINE),
+                             w(lang, W_MINUTE), w(lang, W_WHAT), w(lang, W_ORG));
     for (size_t i = 0; !rc && i < r->n_timeline; i++) {
         const kz_timeline_item *t = &r->timeline[i];
         rc = kz_buf_puts(b, "<tr>");
         if (!rc)
             rc = cell_minutes(b, t->ex_ms);
         if (!rc && t->inject)
-            rc = kz_buf_printf(b, "<td>Inject %lld%s: ", (long long)t->inject, t->early ? " (early)" : "");
+            rc = kz_buf_printf(b, "<td>%s %lld%s%s%s: ", w(lang, W_INJECT), (long long)t->inject,
+                               t->early ? " (" : "", t->early ? w(lang, W_EARLY) : "", t->early ? ")" : "");
         else if (!rc)
             rc = kz_buf_puts(b, "<td>");
         if (!rc)
@@ -200,10 +227,10 @@ static kz_rc timeline_table(const kz_exercise_report *r, const char *lang, kz_bu
     return rc ? rc : kz_buf_puts(b, "</table>");
 }
 
-static kz_rc notes_list(const kz_exercise_report *r, kz_buf *b)
+static kz_rc notes_list(const kz_exercise_report *r, const char *lang, kz_buf *b)
 {
-    kz_rc rc = kz_buf_puts(b, "<h2>Observations and corrective actions</h2><table><tr><th>Kind</th><th>Text</th>"
-                              "<th>Owner</th><th>Due</th></tr>");
+    kz_rc rc = kz_buf_printf(b, "<h2>%s</h2><table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>",
+                             w(lang, W_NOTES), w(lang, W_KIND), w(lang, W_TEXT), w(lang, W_OWNER), w(lang, W_DUE));
     for (size_t i = 0; !rc && i < r->n_notes; i++) {
         char due[32] = "";
         if (r->notes[i].due)
@@ -231,7 +258,7 @@ kz_rc kz_exercise_report_html(const kz_exercise_report *r, const char *lang, kz_
     if (!rc)
         rc = kz_buf_html(b, pick(lang, r->scenario->title, r->scenario->title_ja));
     if (!rc)
-        rc = kz_buf_puts(b, " - after-action report</title><style>body{font-family:sans-serif;margin:2em}"
+        rc = kz_buf_puts(b, "</title><style>body{font-family:sans-serif;margin:2em}"
                             "table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #999;"
                             "padding:.3em .6em;text-align:left}.banner{background:#b00;color:#fff;padding:.5em;"
                             "font-weight:bold}.met{color:#060}.late{color:#a60}.missed{color:#b00}</style></head>"
@@ -239,22 +266,23 @@ kz_rc kz_exercise_report_html(const kz_exercise_report *r, const char *lang, kz_
     if (!rc)
         rc = kz_buf_html(b, banner);
     if (!rc)
-        rc = kz_buf_puts(b, "</p><h1>After-action report: ");
+        rc = kz_buf_printf(b, "</p><h1>%s: ", w(lang, W_REPORT));
     if (!rc)
         rc = kz_buf_html(b, pick(lang, r->scenario->title, r->scenario->title_ja));
     if (!rc)
-        rc = kz_buf_printf(b, "</h1><p>Exercise %s, %s. Score: <strong>%.0f</strong> of 100.</p>",
-                           r->x->id, kz_enum_name(&kz_exercise_status_enum, r->x->status), r->score);
+        rc = kz_buf_printf(b, "</h1><p>%s, %s. %s: <strong>%.0f</strong> %s</p>", r->x->id,
+                           kz_enum_name(&kz_exercise_status_enum, r->x->status), w(lang, W_SCORE), r->score,
+                           w(lang, W_OF_100));
     if (!rc)
         rc = scores_table(r, lang, b);
     if (!rc)
-        rc = groups_table("Per role", r->roles, r->n_roles, lang, b);
+        rc = groups_table(w(lang, W_PER_ROLE), r->roles, r->n_roles, lang, b);
     if (!rc)
-        rc = groups_table("Per objective", r->objectives, r->n_objectives, lang, b);
+        rc = groups_table(w(lang, W_PER_OBJECTIVE), r->objectives, r->n_objectives, lang, b);
     if (!rc)
         rc = timeline_table(r, lang, b);
     if (!rc)
-        rc = notes_list(r, b);
+        rc = notes_list(r, lang, b);
     if (!rc)
         rc = kz_buf_puts(b, "<p class=\"banner\">");
     if (!rc)

@@ -138,6 +138,9 @@ def test_a_run_is_scored_from_what_the_players_did(server):
     page = server.admin.get(f"/exercises/{ex}/report", params={"format": "html", "lang": "ja"})
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert scenario["banner_ja"] in page.text and "<script" not in page.text
+    assert "事後報告" in page.text and scenario["expectations"][0]["title_ja"] in page.text
+    page = server.admin.get(f"/exercises/{ex}/report", params={"format": "html"})
+    assert "After-action report" in page.text and scenario["banner"] in page.text
 
 
 def test_controls_pause_resume_and_trigger(server):
