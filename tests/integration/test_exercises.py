@@ -209,6 +209,9 @@ def test_exercise_objects_never_reach_anyone_outside_the_run(server):
                                                         "tlp": "amber", "exercise": ex,
                                                         "recipients": [outsider.org]}), 400, "recipients")
 
+    # an outsider cannot put material into a run it does not play in
+    assert_error(outsider.post("/indicators", {"type": "domain", "value": "intruder.example", "tlp": "green",
+                                               "exercise": ex}), 400, "exercise")
     assert players["victim"].get(f"/incidents/{incident}").status_code == 200
     assert players["victim"].get(f"/indicators/{clear['id']}").status_code == 200
     assert players["victim"].get(f"/requests/{request}").status_code == 200
