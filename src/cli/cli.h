@@ -119,6 +119,8 @@ extern const kz_cmd kz_cmd_node, kz_cmd_node_rotate_key, kz_cmd_node_revoke_key,
 extern const kz_cmd kz_cmd_user_add, kz_cmd_user_reset;
 /* Operations (cli_key.c, cli_backup.c) */
 extern const kz_cmd kz_cmd_key_create, kz_cmd_backup, kz_cmd_restore;
+/* Table-top exercises (cli_exercise.c) */
+extern const kz_cmd kz_cmd_exercise_run;
 
 /* The routing database of --table (default: the project's data/geo.kzg, built from the
  * installed routing data on first use). Shared by geo and route. */

@@ -17,6 +17,20 @@ kz_rc kz_h_audit_verify(kz_req *r);
 kz_rc kz_h_audit_head(kz_req *r);
 kz_rc kz_h_test_clock(kz_req *r);
 
+/* table-top exercises (http_exercises.c) */
+kz_rc kz_h_scenario_list(kz_req *r);
+kz_rc kz_h_scenario_get(kz_req *r);
+kz_rc kz_h_scenario_create(kz_req *r);
+kz_rc kz_h_exercise_create(kz_req *r);
+kz_rc kz_h_exercise_get(kz_req *r);
+kz_rc kz_h_exercise_list(kz_req *r);
+kz_rc kz_h_exercise_control(kz_req *r);
+kz_rc kz_h_exercise_trigger(kz_req *r);
+kz_rc kz_h_exercise_messages(kz_req *r);
+kz_rc kz_h_exercise_mark(kz_req *r);
+kz_rc kz_h_exercise_note(kz_req *r);
+kz_rc kz_h_exercise_report(kz_req *r);
+
 /* http_orgs.c */
 kz_rc kz_h_org_create(kz_req *r);
 kz_rc kz_h_org_get(kz_req *r);

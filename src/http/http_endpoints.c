@@ -143,6 +143,20 @@ const kz_endpoint kz_endpoints[] = {
     {"GET", V1 "/audit/head", kz_h_audit_head, 0, "the signed head of the audit chain, for a third party to keep (admin)"},
     {"POST", V1 "/test/clock", kz_h_test_clock, J, "move the clock (only with serve --test-clock; admin)"},
 
+    /* table-top exercises (http_exercises.c) */
+    {"GET", V1 "/scenarios", kz_h_scenario_list, 0, "the exercise scenarios: the built-in library (EN, JA), then stored ones"},
+    {"POST", V1 "/scenarios", kz_h_scenario_create, R, "store a scenario (its JSON; analyst, admin)"},
+    {"GET", V1 "/scenarios/{id}", kz_h_scenario_get, 0, "one scenario with its objectives, roles, injects and expectations"},
+    {"POST", V1 "/exercises", kz_h_exercise_create, J, "create a run: scenario, speed, players [{role, organization, user}] (analyst, admin)"},
+    {"GET", V1 "/exercises", kz_h_exercise_list, 0, "the runs the caller facilitates or plays in (admins: all)"},
+    {"GET", V1 "/exercises/{id}", kz_h_exercise_get, 0, "one run: status, exercise clock, players, delivered injects"},
+    {"GET", V1 "/exercises/{id}/messages", kz_h_exercise_messages, 0, "the mail notices and news items delivered to the players"},
+    {"GET", V1 "/exercises/{id}/report", kz_h_exercise_report, 0, "the after-action report: format=json|html, lang=en|ja"},
+    {"POST", V1 "/exercises/{id}/marks", kz_h_exercise_mark, J, "an evaluator marks an expectation: expectation, result, note (facilitator)"},
+    {"POST", V1 "/exercises/{id}/notes", kz_h_exercise_note, J, "an observation, or a corrective action with owner and due (facilitator)"},
+    {"POST", V1 "/exercises/{id}/injects/{n}/trigger", kz_h_exercise_trigger, 0, "deliver inject n now, before its time (facilitator)"},
+    {"POST", V1 "/exercises/{id}/{op}", kz_h_exercise_control, J, "start, pause, resume or finish; body {speed} optional (facilitator)"},
+
     /* node to node (http_federation.c): the credential is the RFC 9421 signature */
     {"POST", "/federation/v1/changes", kz_h_fed_changes, R | B | NS, "a signed pull of changes after a cursor (peers only)"},
     {"POST", "/federation/v1/keys", kz_h_fed_keys, R | B | NS, "a signed key rotation or revocation notice (peers only)"},

@@ -64,6 +64,7 @@ static const kz_field check_fields[] = {
     F(kz_check, deadline_hours, KZ_FT_INT, KZ_FF_NOSTORE | KZ_FF_WRITEONLY, 24 * 365, NULL, NULL),
     F(kz_check, contacts, KZ_FT_STRLIST, KZ_FF_NOSTORE | KZ_FF_WRITEONLY, 10000, NULL, kz_valid_uuid),
     F(kz_check, every_days, KZ_FT_INT, KZ_FF_NOSTORE | KZ_FF_WRITEONLY, 3650, NULL, NULL),
+    F(kz_check, exercise, KZ_FT_STR, KZ_FF_READONLY, 36, NULL, NULL),
 };
 SCHEMA(kz_check_schema, "check", check_fields);
 

@@ -65,6 +65,7 @@ typedef struct kz_check {
     char *role;
     kz_strlist contacts; /* input: explicit contact ids */
     int64_t every_days;  /* input: repeat the check every n days (0 = once) */
+    char *exercise;      /* the table-top exercise that sent it, NULL for real work */
 } kz_check;
 extern const kz_schema kz_check_schema;
 

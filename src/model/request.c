@@ -149,6 +149,7 @@ static const kz_field request_fields[] = {
     F(escalation_role, KZ_FT_STR, RO, 32, NULL, NULL),
     F(entries, KZ_FT_INT, RO, 0, NULL, NULL),
     F(head_hash, KZ_FT_STR, RO, 64, NULL, NULL),
+    F(exercise, KZ_FT_STR, RO, 36, NULL, NULL),
     F(overdue, KZ_FT_BOOL, RO | KZ_FF_NOSTORE, 0, NULL, NULL),
 };
 enum { N_FIELDS = sizeof request_fields / sizeof *request_fields, N_CONTENT = 39 };

@@ -102,6 +102,7 @@ typedef struct kz_request {
     char *escalation_role;      /* role of the contact notified last */
     int64_t entries;            /* entries in the signed record */
     char *head_hash;            /* hash of the last entry */
+    char *exercise;             /* the table-top exercise it belongs to, NULL for real work */
     bool overdue;               /* computed when read */
 } kz_request;
 

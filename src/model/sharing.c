@@ -47,6 +47,7 @@ static const kz_field incident_fields[] = {
     SHARING(kz_incident, KZ_FF_REQUIRED),
     F(kz_incident, labels, KZ_FT_STRLIST, 0, KZ_LABELS_MAX, NULL, NULL),
     F(kz_incident, norms, KZ_FT_STRLIST, KZ_FF_NOSTORE, 11, NULL, kz_valid_norm_letter),
+    F(kz_incident, exercise, KZ_FT_STR, KZ_FF_IMMUTABLE, 36, NULL, kz_valid_uuid),
 };
 SCHEMA(kz_incident_schema, "incident", incident_fields);
 
@@ -80,6 +81,7 @@ static const kz_field indicator_fields[] = {
     F(kz_indicator, description, KZ_FT_TEXT, 0, 4000, NULL, NULL),
     F(kz_indicator, context_only, KZ_FT_BOOL, 0, 0, NULL, NULL),
     F(kz_indicator, labels, KZ_FT_STRLIST, 0, KZ_LABELS_MAX, NULL, NULL),
+    F(kz_indicator, exercise, KZ_FT_STR, KZ_FF_IMMUTABLE, 36, NULL, kz_valid_uuid),
     F(kz_indicator, incidents, KZ_FT_STRLIST, KZ_FF_NOSTORE, 100, NULL, kz_valid_uuid),
 };
 SCHEMA(kz_indicator_schema, "indicator", indicator_fields);
@@ -126,11 +128,11 @@ unsigned kz_indicator_given(kz_fieldset fields)
     return bits;
 }
 
-#define SUBJECT(o, src)                                                                    \
+#define SUBJECT(o, src, ex)                                                                \
     (kz_tlp_subject){(o)->tlp, (src), (const char *const *)(o)->recipients.v,               \
-                     (o)->recipients.n, (o)->allow_clients}
+                     (o)->recipients.n, (o)->allow_clients, (ex)}
 
-kz_tlp_subject kz_incident_subject(const kz_incident *o) { return SUBJECT(o, o->organization); }
-kz_tlp_subject kz_indicator_subject(const kz_indicator *o) { return SUBJECT(o, o->source); }
-kz_tlp_subject kz_sighting_subject(const kz_sighting *o) { return SUBJECT(o, o->observer); }
-kz_tlp_subject kz_draft_subject(const kz_sharing_draft *o) { return SUBJECT(o, o->organization); }
+kz_tlp_subject kz_incident_subject(const kz_incident *o) { return SUBJECT(o, o->organization, o->exercise); }
+kz_tlp_subject kz_indicator_subject(const kz_indicator *o) { return SUBJECT(o, o->source, o->exercise); }
+kz_tlp_subject kz_sighting_subject(const kz_sighting *o) { return SUBJECT(o, o->observer, NULL); }
+kz_tlp_subject kz_draft_subject(const kz_sharing_draft *o) { return SUBJECT(o, o->organization, NULL); }

@@ -49,6 +49,7 @@ typedef struct kz_incident {
     bool allow_clients;
     kz_strlist labels;       /* free tags (a MISP event's non-TLP tags, threat level, analysis) */
     kz_strlist norms;        /* letters of the A/70/174 norms it concerns (the incident_norms table) */
+    char *exercise;          /* the table-top exercise it was made in, NULL for real work */
 } kz_incident;
 extern const kz_schema kz_incident_schema;
 
@@ -85,6 +86,7 @@ typedef struct kz_indicator {
     kz_strlist incidents;    /* linked incident ids (only those the viewer may see) */
     bool context_only;       /* shared as context (MISP's to_ids false): never matched */
     kz_strlist labels;       /* free tags (a MISP attribute's non-TLP tags); as first reported */
+    char *exercise;          /* the table-top exercise it was made in, NULL for real work */
 } kz_indicator;
 extern const kz_schema kz_indicator_schema;
 

@@ -15,6 +15,8 @@ typedef struct kz_viewer {
     int role;               /* kz_key_role, or -1 when anonymous */
     const char *client_of;  /* the node's organization when org is one of its clients
                                (organizations.client), else NULL */
+    const char *const *exercises; /* ids of the exercises org plays in (issue 16) */
+    size_t n_exercises;
 } kz_viewer;
 
 /* What the policy needs to know about an object. */
@@ -25,6 +27,7 @@ typedef struct kz_tlp_subject {
     size_t n_recipients;
     bool allow_clients;                /* AMBER only: the source lets recipients pass it
                                           on to their clients on this node */
+    const char *exercise;              /* the exercise it was made in, NULL for real work */
 } kz_tlp_subject;
 
 #endif

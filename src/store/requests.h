@@ -22,9 +22,9 @@ typedef struct kz_request_filter {
 } kz_request_filter;
 
 /* The service's decision whether the caller may see a request, from the row's TLP
- * label, sides and whether it was ever sent. */
+ * label, sides, whether it was ever sent and the exercise it belongs to (NULL). */
 typedef bool (*kz_request_visible_fn)(void *ctx, int tlp, const char *from_org, const char *to_org,
-                                      kz_time sent_at);
+                                      kz_time sent_at, const char *exercise);
 
 kz_rc kz_store_request_insert(kz_db *db, const kz_request *r, kz_err *err);
 
@@ -104,7 +104,8 @@ typedef struct kz_request_fact {
     const char *id, *subject, *norm;   /* norm may be NULL */
 } kz_request_fact;
 
-/* Calls fn for every request that was sent (drafts excluded), oldest first. */
+/* Calls fn for every request that was sent (drafts and exercise requests excluded:
+ * statistics are of real work), oldest first. */
 kz_rc kz_store_request_facts(kz_db *db, void (*fn)(void *ctx, const kz_request_fact *f), void *ctx,
                              kz_err *err);
 

@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK_COLS "id, created, modified, organization, schedule, deadline, state, role"
+#define CHECK_COLS "id, created, modified, organization, schedule, deadline, state, role, exercise"
 #define SCHED_COLS \
     "id, created, modified, organization, state, role, contacts, every_days, deadline_hours, next_run, last_run"
 
 kz_rc kz_store_check_insert(kz_db *db, const kz_check *c, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO checks (" CHECK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err);
+    sqlite3_stmt *s = kz__stmt(db, "INSERT INTO checks (" CHECK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", err);
     if (!s)
         return KZ_ESTORE;
     if (kz__bind_fields(s, 1, &kz_check_schema, c) < 0)
@@ -57,7 +57,7 @@ kz_rc kz_store_check_get(kz_db *db, const char *id, kz_arena *a, kz_check *out, 
 
 kz_rc kz_store_check_list(kz_db *db, const kz_page *pg, kz_arena *a, kz_check_page *out, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " CHECK_COLS " FROM checks WHERE n > ?1 ORDER BY n LIMIT ?2", err);
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " CHECK_COLS " FROM checks WHERE n > ?1 AND exercise IS NULL ORDER BY n LIMIT ?2", err);
     if (!s)
         return KZ_ESTORE;
     void *items = NULL;
@@ -184,9 +184,9 @@ kz_rc kz_store_check_stats(kz_db *db, kz_time since, kz_arena *a, kz_check_stat 
 {
     sqlite3_stmt *s = kz__stmt(db,
         "SELECT t.state, (t.answered - t.sent) / 1000.0, t.late,"
-        " (SELECT count(*) FROM check_targets x JOIN checks y ON y.n = x.check_n WHERE y.created >= ?1),"
-        " (SELECT count(DISTINCT x.state) FROM check_targets x JOIN checks y ON y.n = x.check_n WHERE y.created >= ?1)"
-        " FROM check_targets t JOIN checks k ON k.n = t.check_n WHERE k.created >= ?1"
+        " (SELECT count(*) FROM check_targets x JOIN checks y ON y.n = x.check_n WHERE y.created >= ?1 AND y.exercise IS NULL),"
+        " (SELECT count(DISTINCT x.state) FROM check_targets x JOIN checks y ON y.n = x.check_n WHERE y.created >= ?1 AND y.exercise IS NULL)"
+        " FROM check_targets t JOIN checks k ON k.n = t.check_n WHERE k.created >= ?1 AND k.exercise IS NULL"
         " ORDER BY t.state, t.answered IS NULL, 2", err);
     if (!s)
         return KZ_ESTORE;

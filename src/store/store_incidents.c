@@ -7,9 +7,9 @@
 
 #define INCIDENT_COLS                                                                      \
     "id, created, modified, organization, title, description, rsit_class, rsit_type,"     \
-    " sector, states, impact, status, occurred, tlp, recipients, allow_clients, labels"
-#define INCIDENT_PARAMS "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17"
-#define INCIDENT_VISIBLE "kz_visible(?3, tlp, organization, recipients, allow_clients)"
+    " sector, states, impact, status, occurred, tlp, recipients, allow_clients, labels, exercise"
+#define INCIDENT_PARAMS "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18"
+#define INCIDENT_VISIBLE "kz_visible(?3, tlp, organization, recipients, allow_clients, exercise)"
 /* The norm letters of the row's incident, in letter order, after the stored columns. */
 #define INCIDENT_NORMS                                                                     \
     "(SELECT group_concat(norm, char(10)) FROM (SELECT norm FROM incident_norms"           \
@@ -153,7 +153,7 @@ static const char *incident_counts_sql(unsigned variant, char *buf, size_t size)
 {
     char head[256];
     const char *col = kz_incident_dim_names[variant >> I_FRAG_BITS];
-    snprintf(head, sizeof head, "SELECT %s, count(*) FROM incidents WHERE " INCIDENT_VISIBLE, col);
+    snprintf(head, sizeof head, "SELECT %s, count(*) FROM incidents WHERE exercise IS NULL AND " INCIDENT_VISIBLE, col);
     return kz__compose(buf, size, head, incident_frags, variant & ((1u << I_FRAG_BITS) - 1),
                        "GROUP BY 1 ORDER BY 2 DESC, 1");
 }
@@ -176,8 +176,8 @@ kz_rc kz_store_norm_incidents(kz_db *db, const kz_viewer *v, const char *norm,
     sqlite3_stmt *s = kz__stmt(db, "SELECT i.id, i.title, i.status, i.occurred, i.tlp, o.state, i.states"
                                    " FROM incident_norms l JOIN incidents i ON i.id = l.incident"
                                    " LEFT JOIN organizations o ON o.id = i.organization"
-                                   " WHERE l.norm = ?1 AND kz_visible(?2, i.tlp, i.organization, i.recipients,"
-                                   " i.allow_clients) ORDER BY i.n DESC", err);
+                                   " WHERE l.norm = ?1 AND i.exercise IS NULL AND kz_visible(?2, i.tlp, i.organization,"
+                                   " i.recipients, i.allow_clients, i.exercise) ORDER BY i.n DESC", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, norm, -1, SQLITE_TRANSIENT);

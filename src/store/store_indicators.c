@@ -14,47 +14,48 @@ extern const kz_enum kz_ind_type_enum;
 
 #define INDICATOR_COLS                                                                     \
     "id, created, modified, type, value, source, registrable, tlp, recipients,"           \
-    " allow_clients, confidence, first_seen, last_seen, valid_until, description, context_only, labels"
-#define INDICATOR_VISIBLE "kz_visible(?3, tlp, source, recipients, allow_clients)"
+    " allow_clients, confidence, first_seen, last_seen, valid_until, description, context_only, labels," \
+    " exercise"
+#define INDICATOR_VISIBLE "kz_visible(?3, tlp, source, recipients, allow_clients, exercise)"
 /* The incidents of the row's indicator that the viewer (?3) may see. */
 #define INDICATOR_INCIDENTS                                                                \
     "(SELECT group_concat(l.incident, char(10)) FROM indicator_incidents l"               \
     " JOIN incidents i ON i.id = l.incident WHERE l.indicator = indicators.id"           \
-    " AND kz_visible(?3, i.tlp, i.organization, i.recipients, i.allow_clients)) AS incidents"
+    " AND kz_visible(?3, i.tlp, i.organization, i.recipients, i.allow_clients, i.exercise)) AS incidents"
 
 const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS] = {
     [KZ_INDICATOR_BY_TYPE] = "type", [KZ_INDICATOR_BY_TLP] = "tlp",
 };
 
-/* ?18 holds the KZ_GIVEN_* bits. The SET list applies the given fields; the WHERE
+/* ?19 holds the KZ_GIVEN_* bits. The SET list applies the given fields; the WHERE
  * clause lets the update happen only when one of them would change the row. A changed
  * row is dated again for TAXII when the transaction commits (date_added -1). A value
  * any report gives for detection is matched (context_only only while all say so);
  * labels are those of the first report. */
 #define UPSERT_SQL                                                                         \
     "INSERT INTO indicators (" INDICATOR_COLS ")"                                          \
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)" \
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)" \
     " ON CONFLICT (type, value, source) DO UPDATE SET"                                     \
     " (modified, tlp, recipients, allow_clients, confidence, first_seen, last_seen, valid_until," \
     "  description, context_only) = (excluded.modified,"                                   \
-    "  iif(?18 & 1, excluded.tlp, tlp),"                                                   \
-    "  iif(?18 & 2, excluded.recipients, recipients),"                                     \
-    "  iif(?18 & 4, excluded.allow_clients, allow_clients),"                               \
-    "  iif(?18 & 8, excluded.confidence, confidence),"                                     \
-    "  iif(?18 & 16, min(first_seen, excluded.first_seen), first_seen),"                   \
-    "  iif(?18 & 32, max(last_seen, excluded.last_seen), last_seen),"                      \
-    "  iif(?18 & 64, excluded.valid_until, valid_until),"                                  \
-    "  iif(?18 & 128, excluded.description, description),"                                 \
-    "  iif(?18 & 512, context_only AND excluded.context_only, context_only)), date_added = -1" \
-    " WHERE NOT (iif(?18 & 1, tlp IS excluded.tlp, 1)"                                     \
-    "  AND iif(?18 & 2, recipients IS excluded.recipients, 1)"                             \
-    "  AND iif(?18 & 4, allow_clients IS excluded.allow_clients, 1)"                       \
-    "  AND iif(?18 & 8, confidence IS excluded.confidence, 1)"                             \
-    "  AND iif(?18 & 16, first_seen <= excluded.first_seen, 1)"                            \
-    "  AND iif(?18 & 32, last_seen >= excluded.last_seen, 1)"                              \
-    "  AND iif(?18 & 64, valid_until IS excluded.valid_until, 1)"                          \
-    "  AND iif(?18 & 128, description IS excluded.description, 1)"                         \
-    "  AND iif(?18 & 512, NOT context_only OR excluded.context_only, 1))"
+    "  iif(?19 & 1, excluded.tlp, tlp),"                                                   \
+    "  iif(?19 & 2, excluded.recipients, recipients),"                                     \
+    "  iif(?19 & 4, excluded.allow_clients, allow_clients),"                               \
+    "  iif(?19 & 8, excluded.confidence, confidence),"                                     \
+    "  iif(?19 & 16, min(first_seen, excluded.first_seen), first_seen),"                   \
+    "  iif(?19 & 32, max(last_seen, excluded.last_seen), last_seen),"                      \
+    "  iif(?19 & 64, excluded.valid_until, valid_until),"                                  \
+    "  iif(?19 & 128, excluded.description, description),"                                 \
+    "  iif(?19 & 512, context_only AND excluded.context_only, context_only)), date_added = -1" \
+    " WHERE NOT (iif(?19 & 1, tlp IS excluded.tlp, 1)"                                     \
+    "  AND iif(?19 & 2, recipients IS excluded.recipients, 1)"                             \
+    "  AND iif(?19 & 4, allow_clients IS excluded.allow_clients, 1)"                       \
+    "  AND iif(?19 & 8, confidence IS excluded.confidence, 1)"                             \
+    "  AND iif(?19 & 16, first_seen <= excluded.first_seen, 1)"                            \
+    "  AND iif(?19 & 32, last_seen >= excluded.last_seen, 1)"                              \
+    "  AND iif(?19 & 64, valid_until IS excluded.valid_until, 1)"                          \
+    "  AND iif(?19 & 128, description IS excluded.description, 1)"                         \
+    "  AND iif(?19 & 512, NOT context_only OR excluded.context_only, 1))"
 
 static kz_rc find_id(kz_db *db, const kz_indicator *o, char id_out[37], kz_err *err)
 {
@@ -88,7 +89,7 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
         kz__done(s);
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     }
-    sqlite3_bind_int(s, 18, (int)given);
+    sqlite3_bind_int(s, 19, (int)given);
     if (id_out) {
         kz_rc rc = kz__upsert_run(db, s, o->id, result, id_out, err);
         return !rc && *result == KZ_UPSERT_UNCHANGED ? find_id(db, o, id_out, err) : rc;
@@ -128,7 +129,7 @@ kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_
 kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "UPDATE indicators SET (" INDICATOR_COLS ") ="
-                                   " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17),"
+                                   " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18),"
                                    " date_added = -1 WHERE id = ?1", err);
     if (!s)
         return KZ_ESTORE;
@@ -158,7 +159,7 @@ kz_rc kz_store_indicator_set_links(kz_db *db, const kz_viewer *v, const char *in
 {
     sqlite3_stmt *s = kz__stmt(db, "DELETE FROM indicator_incidents WHERE indicator = ?1 AND incident IN"
                                    " (SELECT id FROM incidents"
-                                   "  WHERE kz_visible(?2, tlp, organization, recipients, allow_clients))", err);
+                                   "  WHERE kz_visible(?2, tlp, organization, recipients, allow_clients, exercise))", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, indicator, -1, SQLITE_TRANSIENT);
@@ -200,7 +201,7 @@ static const char *const indicator_frags[] = {
     /* linked to the incident only when the viewer may see it: a hidden incident filters
      * like one that does not exist */
     [X_INCIDENT] = "id IN (SELECT l.indicator FROM indicator_incidents l JOIN incidents i ON i.id = l.incident"
-                   " WHERE l.incident = ?7 AND kz_visible(?3, i.tlp, i.organization, i.recipients, i.allow_clients))",
+                   " WHERE l.incident = ?7 AND kz_visible(?3, i.tlp, i.organization, i.recipients, i.allow_clients, i.exercise))",
     [X_Q] = NULL, /* composed in with_types() */
     [X_SINCE] = "last_seen >= ?11",
     [X_UNTIL] = "last_seen < ?12",
@@ -302,7 +303,7 @@ static const char indicator_counts_key;
 static const char *indicator_counts_sql(unsigned variant, char *buf, size_t size)
 {
     char head[256];
-    snprintf(head, sizeof head, "SELECT %s, count(*) FROM indicators WHERE " INDICATOR_VISIBLE,
+    snprintf(head, sizeof head, "SELECT %s, count(*) FROM indicators WHERE exercise IS NULL AND " INDICATOR_VISIBLE,
              kz_indicator_dim_names[variant >> X_FRAG_BITS]);
     return compose(buf, size, head, variant & ((1u << X_FRAG_BITS) - 1), "GROUP BY 1 ORDER BY 2 DESC, 1");
 }

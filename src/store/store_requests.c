@@ -14,11 +14,11 @@
     " share_responsibility, authority, offence, facts, stored_data, data_relevance,"       \
     " custodian, necessity, mla_intent, preservation_days, questions, modified, status,"   \
     " sent_at, responded_at, acknowledged_at, answered_at, closed_at, ack_due, answer_due," \
-    " preserve_until, escalation_level, escalation_role, entries, head_hash"
+    " preserve_until, escalation_level, escalation_role, entries, head_hash, exercise"
 #define REQ_PARAMS                                                                          \
     "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19," \
     " ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36," \
-    " ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49, ?50, ?51"
+    " ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49, ?50, ?51, ?52"
 
 #define OVERDUE_SQL                                                                        \
     "((status = 'sent' AND ack_due < ?9) OR"                                               \
@@ -119,11 +119,11 @@ static const char *const request_frags[] = {
 static const char request_list_key;
 
 /* The first columns after n are what the visibility callback looks at. */
-enum { L_TLP = 1, L_FROM, L_TO, L_SENT, L_FIELDS };
+enum { L_TLP = 1, L_FROM, L_TO, L_SENT, L_EXERCISE, L_FIELDS };
 
 static const char *request_list_sql(unsigned mask, char *buf, size_t size)
 {
-    return kz__compose(buf, size, "SELECT n, tlp, from_organization, to_organization, sent_at, " REQ_COLS
+    return kz__compose(buf, size, "SELECT n, tlp, from_organization, to_organization, sent_at, exercise, " REQ_COLS
                        " FROM requests WHERE n > ?1", request_frags, mask, "ORDER BY n LIMIT ?2");
 }
 
@@ -137,7 +137,8 @@ static bool keep_row(sqlite3_stmt *s, void *p)
     list_ctx *l = p;
     int tlp = kz_enum_parse(&kz_tlp_enum, (const char *)sqlite3_column_text(s, L_TLP));
     return l->visible(l->ctx, tlp, (const char *)sqlite3_column_text(s, L_FROM),
-                      (const char *)sqlite3_column_text(s, L_TO), sqlite3_column_int64(s, L_SENT));
+                      (const char *)sqlite3_column_text(s, L_TO), sqlite3_column_int64(s, L_SENT),
+                      (const char *)sqlite3_column_text(s, L_EXERCISE));
 }
 
 static int read_listed(sqlite3_stmt *s, void *item, kz_arena *a)
@@ -408,7 +409,8 @@ kz_rc kz_store_request_facts(kz_db *db, void (*fn)(void *ctx, const kz_request_f
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT tlp, status, from_organization, to_organization, from_state,"
                                    " to_state, sent_at, responded_at, answered_at, closed_at, ack_due,"
-                                   " answer_due, id, subject, norm FROM requests WHERE sent_at IS NOT NULL ORDER BY n", err);
+                                   " answer_due, id, subject, norm FROM requests WHERE sent_at IS NOT NULL"
+                                   " AND exercise IS NULL ORDER BY n", err);
     if (!s)
         return KZ_ESTORE;
     int rc;

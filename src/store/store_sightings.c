@@ -68,7 +68,7 @@ kz_rc kz_store_sighting_get(kz_db *db, const char *id, kz_arena *a, kz_sighting 
     " max(s.last_seen) AS last_seen"
 #define SUM_WHERE                                                                          \
     " kz_visible(?3, s.tlp, s.observer, s.recipients, s.allow_clients)"                   \
-    " AND kz_visible(?3, i.tlp, i.source, i.recipients, i.allow_clients)"                 \
+    " AND kz_visible(?3, i.tlp, i.source, i.recipients, i.allow_clients, i.exercise)"                 \
     " AND (?4 = 0 OR s.last_seen >= ?4) AND (?5 = 0 OR s.first_seen < ?5)"
 
 static int read_sum(sqlite3_stmt *s, int first, kz_sighting_sum *o, kz_arena *a)
@@ -167,7 +167,7 @@ kz_rc kz_store_sighting_each(kz_db *db, const kz_viewer *v, kz_sighting_fn fn, v
     sqlite3_stmt *s = kz__stmt(db, "SELECT n, " SIGHTING_COLS " FROM sightings"
                                    " WHERE kz_visible(?1, tlp, observer, recipients, allow_clients)"
                                    " AND indicator IN (SELECT id FROM indicators"
-                                   "  WHERE kz_visible(?1, tlp, source, recipients, allow_clients)) ORDER BY n", err);
+                                   "  WHERE kz_visible(?1, tlp, source, recipients, allow_clients, exercise)) ORDER BY n", err);
     if (!s)
         return KZ_ESTORE;
     kz__bind_viewer(s, 1, v);

@@ -56,20 +56,20 @@ static kz_rc each_row(kz_db *db, sqlite3_stmt *s, kz_stix_kept_fn fn, void *ctx,
 /* A sighting's text only with its indicator visible to the viewer (?1), as sightings. */
 #define SIGHTED_VISIBLE                                                                    \
     " AND (kz_kind IS NOT 's' OR kz_id IN (SELECT g.id FROM sightings g JOIN indicators vi ON vi.id = g.indicator" \
-    " WHERE kz_visible(?1, vi.tlp, vi.source, vi.recipients, vi.allow_clients)))"
+    " WHERE kz_visible(?1, vi.tlp, vi.source, vi.recipients, vi.allow_clients, vi.exercise)))"
 
 /* A version stored under several sources (kept, or texts of natives of one kind) is
  * served once: its first text the viewer (?1) may see. */
 #define FIRST_OF_VERSION                                                                   \
     " AND n = (SELECT min(n) FROM stix_shared d WHERE d.id = stix_shared.id"                 \
     " AND d.version = stix_shared.version AND d.kz_kind IS stix_shared.kz_kind"               \
-    " AND kz_visible(?1, d.tlp, d.source, d.recipients, d.allow_clients)" SIGHTED_VISIBLE ")"
+    " AND kz_visible(?1, d.tlp, d.source, d.recipients, d.allow_clients, d.exercise)" SIGHTED_VISIBLE ")"
 
 kz_rc kz_store_stix_each(kz_db *db, const kz_viewer *v, int tlp, kz_stix_kept_fn fn, void *ctx, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT " STIX_COLS " FROM stix_shared"
                                    " WHERE kz_kind IS NULL AND (?2 IS NULL OR tlp = ?2)"
-                                   " AND kz_visible(?1, tlp, source, recipients, allow_clients)"
+                                   " AND kz_visible(?1, tlp, source, recipients, allow_clients, exercise)"
                                    FIRST_OF_VERSION " ORDER BY added, n", err);
     if (!s)
         return KZ_ESTORE;
@@ -96,10 +96,10 @@ kz_rc kz_store_stix_native_each(kz_db *db, const kz_viewer *v, char kind, const 
                                 void *ctx, kz_err *err)
 {
     sqlite3_stmt *s = kz_id ? kz__stmt(db, "SELECT " STIX_COLS " FROM stix_shared WHERE kz_kind = ?2 AND kz_id = ?3"
-                                           " AND kz_visible(?1, tlp, source, recipients, allow_clients)"
+                                           " AND kz_visible(?1, tlp, source, recipients, allow_clients, exercise)"
                                            SIGHTED_VISIBLE " ORDER BY added, n", err)
                             : kz__stmt(db, "SELECT " STIX_COLS " FROM stix_shared WHERE kz_kind = ?2"
-                                           " AND kz_visible(?1, tlp, source, recipients, allow_clients)"
+                                           " AND kz_visible(?1, tlp, source, recipients, allow_clients, exercise)"
                                            SIGHTED_VISIBLE FIRST_OF_VERSION " ORDER BY added, n", err);
     if (!s)
         return KZ_ESTORE;
@@ -226,14 +226,14 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
     " AND x.kz_kind = '" kind "' AND x.replaces)"
 
 #define INDICATORS_OF_LABEL                                                                \
-    " FROM indicators WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients)" \
+    " FROM indicators WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients, exercise)" \
     NOT_REPLACED("i", "indicators")
 #define INCIDENTS_OF_LABEL                                                                 \
-    " FROM incidents WHERE tlp = ?1 AND kz_visible(?2, tlp, organization, recipients, allow_clients)" \
+    " FROM incidents WHERE tlp = ?1 AND kz_visible(?2, tlp, organization, recipients, allow_clients, exercise)" \
     NOT_REPLACED("r", "incidents")
 #define SIGHTINGS_OF_LABEL                                                                 \
     " FROM sightings WHERE tlp = ?1 AND kz_visible(?2, tlp, observer, recipients, allow_clients)" \
-    " AND indicator IN (SELECT id FROM indicators WHERE kz_visible(?2, tlp, source, recipients, allow_clients))" \
+    " AND indicator IN (SELECT id FROM indicators WHERE kz_visible(?2, tlp, source, recipients, allow_clients, exercise))" \
     NOT_REPLACED("s", "sightings")
 /* stix_shared, read through the listing index (no text, native rows in order); the
  * sharing of a native object's text is the native object's. */
@@ -246,14 +246,15 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
     "  CASE o.kz_kind WHEN 'i' THEN i.recipients WHEN 'r' THEN r.recipients WHEN 's' THEN s.recipients" \
     "   ELSE o.recipients END AS recipients,"                                                  \
     "  CASE o.kz_kind WHEN 'i' THEN i.allow_clients WHEN 'r' THEN r.allow_clients"              \
-    "   WHEN 's' THEN s.allow_clients ELSE o.allow_clients END AS allow_clients"                \
+    "   WHEN 's' THEN s.allow_clients ELSE o.allow_clients END AS allow_clients,"               \
+    "  CASE o.kz_kind WHEN 'i' THEN i.exercise WHEN 'r' THEN r.exercise END AS exercise"     \
     "  FROM stix_objects o INDEXED BY stix_objects_listing"                                    \
     "  LEFT JOIN indicators i ON o.kz_kind = 'i' AND i.n = o.kz_n AND i.id = o.kz_id"            \
     "  LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"             \
     "  LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"             \
     "  WHERE (o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL) AND (o.kz_kind IS NOT 's'"   \
-    "   OR s.indicator IN (SELECT id FROM indicators WHERE kz_visible(?2, tlp, source, recipients, allow_clients)))) t" \
-    " WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients)"
+    "   OR s.indicator IN (SELECT id FROM indicators WHERE kz_visible(?2, tlp, source, recipients, allow_clients, exercise)))) t" \
+    " WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients, exercise)"
 
 /* The date_added of a kept text an object of the collection refers to (kept_refs r1):
  * its own when it was stored with or after the first object that refers to it (its own
@@ -267,7 +268,7 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
  * viewer may see in the label; other texts are both. */
 #define VERSION_IS(agg)                                                                    \
     "iif(t.id IN (SELECT id FROM multi), t.modified = (SELECT " agg "(p.modified) FROM stix_shared p"  \
-    " WHERE p.id = t.id AND p.tlp = ?1 AND kz_visible(?2, p.tlp, p.source, p.recipients, p.allow_clients)), 1)"
+    " WHERE p.id = t.id AND p.tlp = ?1 AND kz_visible(?2, p.tlp, p.source, p.recipients, p.allow_clients, p.exercise)), 1)"
 
 /* Every object of the label the viewer may see, read once: the page and the first
  * object naming each organization both come from it. The texts are joined back for

@@ -1,4 +1,4 @@
-/* The SQL side of TLP: kz_visible(viewer, tlp, source, recipients, allow_clients), a
+/* The SQL side of TLP: kz_visible(viewer, tlp, source, recipients, allow_clients[, exercise]), a
  * deterministic-per-statement function that hands the row to the policy function the
  * service layer installed (kz_store_set_visibility). The decision is never made here. */
 #include "store/store_internal.h"
@@ -28,7 +28,6 @@ static int tlp_of(sqlite3_value *v)
 
 static void sql_visible(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    (void)argc;
     kz_store_visible_fn fn = atomic_load(&policy);
     const kz_viewer *v = sqlite3_value_pointer(argv[0], viewer_type);
     if (!fn || !v) {
@@ -39,6 +38,7 @@ static void sql_visible(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         .tlp = tlp_of(argv[1]),
         .source_org = (const char *)sqlite3_value_text(argv[2]),
         .allow_clients = sqlite3_value_int(argv[4]) != 0,
+        .exercise = argc > 5 ? (const char *)sqlite3_value_text(argv[5]) : NULL,
     };
     /* recipients arrive newline-joined; split a copy on the stack */
     const char *list = (const char *)sqlite3_value_text(argv[3]);
@@ -62,8 +62,14 @@ static void sql_visible(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_int(ctx, fn(v, &o));
 }
 
+/* kz_visible(viewer, tlp, source, recipients, allow_clients[, exercise]): the sixth
+ * argument is the exercise column of tables whose rows a run can make (issue 16). */
 int kz__register_functions(sqlite3 *h)
 {
-    return sqlite3_create_function_v2(h, "kz_visible", 5, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
-                                      sql_visible, NULL, NULL, NULL);
+    int rc = sqlite3_create_function_v2(h, "kz_visible", 5, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
+                                        sql_visible, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(h, "kz_visible", 6, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
+                                        sql_visible, NULL, NULL, NULL);
+    return rc;
 }

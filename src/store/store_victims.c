@@ -62,12 +62,12 @@ static const struct {
     [KZ_VICTIMS_BY_CLASS] = {"c.attr",
         " LEFT JOIN (SELECT ii.indicator AS ind, inc.rsit_class AS attr"
         "   FROM indicator_incidents ii JOIN incidents inc ON inc.id = ii.incident"
-        "   WHERE kz_visible(?1, inc.tlp, inc.organization, inc.recipients, inc.allow_clients)"
+        "   WHERE kz_visible(?1, inc.tlp, inc.organization, inc.recipients, inc.allow_clients, inc.exercise)"
         " ) c ON c.ind = i.id"},
     [KZ_VICTIMS_BY_SECTOR] = {"c.attr",
         " LEFT JOIN (SELECT ii.indicator AS ind, inc.sector AS attr"
         "   FROM indicator_incidents ii JOIN incidents inc ON inc.id = ii.incident"
-        "   WHERE kz_visible(?1, inc.tlp, inc.organization, inc.recipients, inc.allow_clients)"
+        "   WHERE kz_visible(?1, inc.tlp, inc.organization, inc.recipients, inc.allow_clients, inc.exercise)"
         " ) c ON c.ind = i.id"},
     [KZ_VICTIMS_BY_SOURCE] = {"o.name", " LEFT JOIN organizations o ON o.id = i.source"},
     [KZ_VICTIMS_BY_TYPE] = {"i.type", ""},
@@ -80,8 +80,8 @@ static const char *counts_sql(unsigned variant, char *buf, size_t size)
              "SELECT %s AS b, %s AS g, COUNT(DISTINCT v.victim)"
              " FROM match_victims v JOIN indicators i ON i.id = v.indicator%s"
              " WHERE kz_visible(?1, 'red', v.observer, NULL, 0)"
-             " AND kz_visible(?1, i.tlp, i.source, i.recipients, i.allow_clients)"
-             " AND v.day >= ?2 AND v.day < ?3"
+             " AND kz_visible(?1, i.tlp, i.source, i.recipients, i.allow_clients, i.exercise)"
+             " AND i.exercise IS NULL AND v.day >= ?2 AND v.day < ?3"
              " GROUP BY b, g ORDER BY b, g",
              period_sql[p], group_sql[g].expr, group_sql[g].join);
     return buf;
@@ -133,7 +133,7 @@ kz_rc kz_store_incident_victims(kz_db *db, const kz_viewer *v, const char *incid
                                    " FROM indicator_incidents ii JOIN indicators i ON i.id = ii.indicator"
                                    " JOIN match_victims v ON v.indicator = i.id"
                                    " WHERE ii.incident = ?2 AND kz_visible(?1, 'red', v.observer, NULL, 0)"
-                                   " AND kz_visible(?1, i.tlp, i.source, i.recipients, i.allow_clients)", err);
+                                   " AND kz_visible(?1, i.tlp, i.source, i.recipients, i.allow_clients, i.exercise)", err);
     if (!s)
         return KZ_ESTORE;
     kz__bind_viewer(s, 1, v);

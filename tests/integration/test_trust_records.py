@@ -552,6 +552,17 @@ def undo_federation(con):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
+def undo_exercises(con):
+    """Takes out the table-top exercises migration: its tables, its indexes, then the
+    exercise columns (after undo_stix_fidelity dropped the view that reads them)."""
+    for table in ("exercise_notes", "exercise_marks", "exercise_injects", "exercise_segments",
+                  "exercise_players", "exercises", "scenarios"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    for table in ("incidents", "indicators", "requests", "checks"):
+        con.execute(f"DROP INDEX IF EXISTS {table}_exercise")
+        con.execute(f"ALTER TABLE {table} DROP COLUMN exercise")
+
+
 def make_legacy(db, sign_key=True):
     """Turns a database into one from before key files (schema 5): the secrets back in
     meta (without sign_key, from before signing keys too), no public key row, no
@@ -568,6 +579,7 @@ def make_legacy(db, sign_key=True):
     undo_statements(con)
     undo_misp_feeds(con)
     undo_stix_fidelity(con)
+    undo_exercises(con)
     # and nothing of the later migrations (schema 8: the web interface's user accounts)
     for table in ("user_recovery_codes", "user_links", "user_sessions", "signin_failures", "users"):
         con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -5,6 +5,7 @@
 #include "service/core/call.h"
 #include "service/directory/checks.h"
 #include "service/directory/sessions.h"
+#include "service/exercises/exercises.h"
 #include "service/core/notify.h"
 #include "service/core/outbox.h"
 #include "service/federation/federation.h"
@@ -43,6 +44,7 @@ static const struct {
     {"request_warnings", kz_svc_request_warn_due},
     {"session_purge", kz_svc_sessions_purge},
     {"statement_releases", kz_svc_statement_release_due},
+    {"exercise_injects", kz_svc_exercise_deliver_due},
     {"peer_sync", run_peer_sync},
     {"mail_outbox", kz_svc_outbox_deliver},  /* last: sends what the duties above wrote */
 };

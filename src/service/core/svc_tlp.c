@@ -16,8 +16,23 @@ static bool involved(const char *org, const kz_tlp_subject *o)
     return false;
 }
 
+/* Does v play in the exercise o was made in (true for real work)? */
+static bool plays(const kz_viewer *v, const kz_tlp_subject *o)
+{
+    if (!o->exercise || !*o->exercise)
+        return true;
+    if (!v->key_id || !v->org)
+        return false;
+    for (size_t i = 0; i < v->n_exercises; i++)
+        if (same_org(o->exercise, v->exercises[i]))
+            return true;
+    return false;
+}
+
 bool kz_tlp_visible(const kz_viewer *v, const kz_tlp_subject *o)
 {
+    if (!plays(v, o))
+        return false;
     if (o->tlp == KZ_TLP_CLEAR)
         return true;
     if (!v->key_id || !v->org)

@@ -26,6 +26,10 @@
  * An object without recipients therefore stays with its source above GREEN.
  * Node admins get no exception: a RED object is invisible to them unless their
  * organization is the source or named. Unknown labels fail closed.
+ * EXERCISE: an object made during a table-top exercise (o->exercise) is seen by the
+ * players of that exercise only (v->exercises), whatever its label, CLEAR included:
+ * outsiders, anonymous callers, peers and node admins who do not play never see it;
+ * among the players the label's rules above apply.
  * Pure function of its arguments; thread-safe. */
 bool kz_tlp_visible(const kz_viewer *v, const kz_tlp_subject *o);
 

@@ -7,6 +7,7 @@
 #include "crypto/crypto.h"
 #include "service/core/notify.h"
 #include "service/core/scheduler.h"
+#include "service/core/tlp.h"
 #include "store/directory.h"
 
 #include <stdio.h>
@@ -66,6 +67,10 @@ static kz_rc load_view(kz_call *c, const char *id, kz_check_view *out)
     out->notices = NULL;
     out->n_notices = 0;
     kz_rc rc = kz_store_check_get(c->db, id, c->arena, &out->check, c->err);
+    /* a check an exercise sent is seen by its players only (tlp.h) */
+    kz_tlp_subject s = {KZ_TLP_GREEN, out->check.organization, NULL, 0, false, out->check.exercise};
+    if (!rc && !kz_tlp_visible(&c->who, &s))
+        rc = kz_fail(c->err, KZ_ENOTFOUND, "check", "no check %.40s", id);
     if (!rc)
         rc = kz_store_check_targets(c->db, id, c->arena, &out->targets, &out->n, c->err);
     if (rc || !may_see_links(c, &out->check))

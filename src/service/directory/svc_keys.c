@@ -1,5 +1,6 @@
 /* API keys: 256-bit random secrets shown once; only their hashes are stored. */
 #include "service/directory/keys.h"
+#include "service/exercises/exercises.h"
 
 #include "crypto/crypto.h"
 
@@ -90,6 +91,7 @@ kz_rc kz_svc_authenticate(kz_call *c, const char *secret)
     c->who.org = k.organization;
     c->who.role = k.role;
     c->who.client_of = org.client ? c->node->org_id : NULL;
+    kz_svc_exercise_viewer(c);
     kz_time now = kz_now_ms();
     if (now - k.last_used > TOUCH_EVERY_MS)
         kz_store_key_touch(c->db, k.id, now, &e2);  /* best effort: a busy db must not refuse reads */

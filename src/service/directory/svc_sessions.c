@@ -9,6 +9,7 @@
 #include "model/validate.h"
 #include "service/core/settings.h"
 #include "service/directory/users.h"
+#include "service/exercises/exercises.h"
 #include "store/directory.h"
 
 #include <ctype.h>
@@ -336,6 +337,7 @@ kz_rc kz_svc_session_resume(kz_call *c, const char *token, kz_session *out)
     c->who.org = out->user.organization;
     c->who.role = out->user.role;
     c->who.client_of = org.client ? c->node->org_id : NULL;
+    kz_svc_exercise_viewer(c);
     return c->who.key_id ? KZ_OK : kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
 }
 

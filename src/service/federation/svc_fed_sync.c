@@ -47,15 +47,13 @@ static bool subject_of(int kind, void *o, kz_tlp_subject *s, kz_strlist **recipi
 {
     if (kind == KZ_FED_INCIDENT) {
         kz_incident *i = o;
-        *s = (kz_tlp_subject){i->tlp, i->organization, (const char *const *)i->recipients.v, i->recipients.n,
-                              i->allow_clients};
+        *s = kz_incident_subject(i);  /* an exercise's stays home: no peer plays in it */
         *recipients = &i->recipients;
         return true;
     }
     if (kind == KZ_FED_INDICATOR) {
         kz_indicator *i = o;
-        *s = (kz_tlp_subject){i->tlp, i->source, (const char *const *)i->recipients.v, i->recipients.n,
-                              i->allow_clients};
+        *s = kz_indicator_subject(i);
         *recipients = &i->recipients;
         i->incidents.n = 0;  /* links travel with incidents later, not here */
         return true;

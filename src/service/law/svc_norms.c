@@ -74,7 +74,7 @@ static void collect(void *arg, const kz_request_fact *f)
 {
     links_ctx *x = arg;
     if (x->nomem || !f->norm || strcmp(f->norm, x->letter) != 0 ||
-        !kz_request_visible(&x->c->who, f->tlp, f->from_org, f->to_org, f->sent_at))
+        !kz_request_visible(&x->c->who, f->tlp, f->from_org, f->to_org, f->sent_at, NULL))
         return;
     int year = year_of(f->sent_at);
     kz_norm_request_count *from = count_row(x, f->from_state, year);

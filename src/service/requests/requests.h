@@ -48,9 +48,9 @@ typedef struct kz_request_view {
 
 /* May v see a request with this label and these sides? The one rule for every read of
  * requests: kz_tlp_visible with from_org as source and to_org as recipient once sent;
- * a draft (sent_at 0) is seen by its sender only. */
+ * a draft (sent_at 0) is seen by its sender only; one of an exercise by its players only. */
 bool kz_request_visible(const kz_viewer *v, int tlp, const char *from_org, const char *to_org,
-                        kz_time sent_at);
+                        kz_time sent_at, const char *exercise);
 
 /* Creates a draft request from the caller's organization (c->who.org) to
  * r->to_organization. The caller fills the content fields of r (model/request.h: kind,

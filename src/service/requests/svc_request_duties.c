@@ -34,7 +34,7 @@ static kz_rc next_contact(kz_call *c, const kz_request *r, kz_contact **out, int
         for (size_t j = 0; j < m; j++) {
             /* a contact outside the recipient organization is told only what it may see */
             kz_viewer v = {"mail", items[j].organization, KZ_ROLE_VIEWER};
-            if (items[j].email && kz_request_visible(&v, r->tlp, r->from_organization, r->to_organization, r->sent_at)) {
+            if (items[j].email && kz_request_visible(&v, r->tlp, r->from_organization, r->to_organization, r->sent_at, r->exercise)) {
                 *out = &items[j];
                 *role = roles[i];
                 return KZ_OK;

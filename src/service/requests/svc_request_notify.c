@@ -133,13 +133,21 @@ kz_rc kz__request_notify(kz_call *c, const kz_request *r, const char *kind, cons
         *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
     int role = r->escalation_role ? kz_enum_parse(&kz_contact_role_enum, r->escalation_role) : -1;
     const char *msg = message ? kz_arena_printf(c->arena, "%s\n%s\n\n", ja ? "メッセージ:" : "Message:", message) : "";
+    /* a request of a table-top exercise says so in every mail about it */
+    const char *mark = ja ? "[演習 EXERCISE]" : "[EXERCISE]";
+    const char *subject = r->exercise ? kz_arena_printf(c->arena, "%s %s", mark, r->subject) : r->subject;
+    const char *description = excerpt(c->arena, r->description, 4000);
+    if (r->exercise)
+        description = kz_arena_printf(c->arena, "%s %s\n\n%s", mark,
+                                      ja ? "演習です。実際の事案ではありません。" : "This is an exercise, not a real request.",
+                                      description ? description : "");
     kz_notify_var vars[] = {
         {"id", r->id},
         {"tlp", tlp},
         {"kind", ja ? kind_ja[k] : kind_en[k]},
         {"urgency", ja ? urgency_ja[u] : urgency_names[u]},
-        {"subject", r->subject},
-        {"description", excerpt(c->arena, r->description, 4000)},
+        {"subject", subject},
+        {"description", description},
         {"norm", norm_title(r->norm)},
         {"from_org", org_name(c, r->from_organization)},
         {"from_state", r->from_state},

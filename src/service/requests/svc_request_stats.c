@@ -29,7 +29,7 @@ static void collect(void *arg, const kz_request_fact *f)
     const char *org = x->c->who.org;
     bool inbox = x->box && strcmp(x->box, "inbox") == 0;
     if (x->nomem || f->sent_at < x->since ||
-        !kz_request_visible(&x->c->who, f->tlp, f->from_org, f->to_org, f->sent_at))
+        !kz_request_visible(&x->c->who, f->tlp, f->from_org, f->to_org, f->sent_at, NULL))
         return;
     if (x->box && !(org && strcmp(inbox ? f->to_org : f->from_org, org) == 0))
         return;

@@ -11,6 +11,7 @@
 #include "service/sharing/sharing.h"
 #include "service/core/scheduler.h"
 #include "service/core/settings.h"
+#include "service/exercises/exercises.h"
 #include "util/utf8.h"
 
 #include <stdio.h>
@@ -19,18 +20,19 @@
 static bool same(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 
 bool kz_request_visible(const kz_viewer *v, int tlp, const char *from_org, const char *to_org,
-                        kz_time sent_at)
+                        kz_time sent_at, const char *exercise)
 {
     const char *recipients[1] = {to_org};
-    kz_tlp_subject s = {tlp, from_org, recipients, sent_at && to_org ? 1 : 0};
+    kz_tlp_subject s = {tlp, from_org, recipients, sent_at && to_org ? 1 : 0, false, exercise};
     if (!kz_tlp_visible(v, &s))
         return false;
     return sent_at || (v->key_id && same(v->org, from_org));
 }
 
-static bool visible_cb(void *ctx, int tlp, const char *from_org, const char *to_org, kz_time sent_at)
+static bool visible_cb(void *ctx, int tlp, const char *from_org, const char *to_org, kz_time sent_at,
+                       const char *exercise)
 {
-    return kz_request_visible(ctx, tlp, from_org, to_org, sent_at);
+    return kz_request_visible(ctx, tlp, from_org, to_org, sent_at, exercise);
 }
 
 kz_rc kz__request_load(kz_call *c, const char *id, kz_request *r)
@@ -38,7 +40,8 @@ kz_rc kz__request_load(kz_call *c, const char *id, kz_request *r)
     kz_err e2;
     kz_rc rc = kz_store_request_get(c->db, id, kz_now_ms(), c->arena, r, &e2);
     if (rc == KZ_ENOTFOUND ||
-        (!rc && !kz_request_visible(&c->who, r->tlp, r->from_organization, r->to_organization, r->sent_at)))
+        (!rc && !kz_request_visible(&c->who, r->tlp, r->from_organization, r->to_organization, r->sent_at,
+                                     r->exercise)))
         return kz_fail(c->err, KZ_ENOTFOUND, "request", "no request %.40s", id);
     return rc ? kz_fail(c->err, rc, e2.field, "%s", e2.msg) : KZ_OK;
 }
@@ -306,6 +309,9 @@ kz_rc kz_svc_request_create(kz_call *c, kz_request *r, const kz_request_post *po
         return rc;
     kz_time now = kz_now_ms();
     rc = resolve_parties(c, r);
+    const char *parties[2] = {r->from_organization, r->to_organization};
+    if (!rc)
+        rc = kz_svc_exercise_claim(c, KZ_XO_REQUEST, NULL, &r->exercise, parties, 2);
     if (!rc && !(r->id = kz_new_id(c)))
         rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     if (!rc) {

@@ -4,6 +4,7 @@
 #include "service/federation/federation.h"
 
 #include "service/sharing/sharing.h"
+#include "service/exercises/exercises.h"
 
 #include "model/taxonomy.h"
 
@@ -73,6 +74,9 @@ kz_rc kz_svc_incident_create(kz_call *c, kz_incident *o)
         o->organization = (char *)org;
         rc = check_incident(c, o, NULL);
     }
+    if (!rc)
+        rc = kz_svc_exercise_claim(c, KZ_XO_INCIDENT, NULL, &o->exercise, (const char *const *)o->recipients.v,
+                                   o->recipients.n);
     if (!rc && !o->id && !(o->id = kz_new_id(c)))  /* importers may keep an id from elsewhere */
         rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     if (!rc) {

@@ -5,6 +5,7 @@
 #include "service/federation/federation.h"
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
+#include "service/exercises/exercises.h"
 
 #include "codec/indicator_norm.h"
 #include "util/alloc.h"
@@ -391,6 +392,9 @@ kz_rc kz_svc_indicator_create(kz_call *c, kz_indicator *o, unsigned given, kz_up
     if (rc)
         return rc;
     rc = kz_ind_batch_check(&b, o, given, c->arena, c->err);
+    if (!rc)
+        rc = kz_svc_exercise_claim(c, KZ_XO_INDICATOR, NULL, &o->exercise, (const char *const *)o->recipients.v,
+                                   o->recipients.n);
     if (!rc)
         rc = kz_ind_batch_put(&b, o, given, result, id, c->err);
     if (!rc && *result == KZ_UPSERT_MERGED)
