@@ -46,7 +46,7 @@ kz_rc kz_svc_request_outgoing(kz_call *c, const char *id, const char *peer, kz_f
     kz_viewer side = {.key_id = "federation", .org = to_peer ? r->to_organization : r->from_organization,
                       .role = KZ_ROLE_VIEWER};
     if (rc || !r->sent_at || !same(remote, peer) || !kz_request_visible(&side, r->tlp, r->from_organization,
-                                                                       r->to_organization, r->sent_at))
+                                                                       r->to_organization, r->sent_at, r->exercise))
         return rc;
     if (!out->req.share_responsibility)
         out->req.responsibility = NULL;
@@ -225,7 +225,7 @@ static kz_rc check_sides(kz_call *c, const kz_peer *p, const kz_request *r, cons
     else if (!kz_request_visible(&(kz_viewer){.key_id = "federation", .org = incoming ? r->to_organization
                                                                                  : r->from_organization,
                                               .role = KZ_ROLE_VIEWER},
-                                 r->tlp, r->from_organization, r->to_organization, r->sent_at))
+                                 r->tlp, r->from_organization, r->to_organization, r->sent_at, r->exercise))
         *why = "this node's side may not see the request under its TLP label";
     return KZ_OK;
 }
