@@ -798,6 +798,8 @@ static kz_rc addr_norm(kz_ind_type type, const char *s, size_t n, kz_arena *a, c
 static kz_rc set_registrable(kz_norm *out, const char *host, kz_arena *a, const char *field,
                              kz_err *err)
 {
+    if (!out->want_registrable)
+        return KZ_OK;
     const char *reg = kz_registrable_domain(host);
     out->registrable = reg ? kz_arena_strdup(a, reg) : NULL;
     if (reg && !out->registrable)
@@ -905,7 +907,7 @@ static kz_rc email_norm(const char *s, size_t n, kz_arena *a, const char *field,
     out->host = out->value ? out->value + ln + 1 : NULL;
     if (!out->value)
         return kz_fail(err, KZ_ENOMEM, field, NULL);
-    const char *reg = kz_registrable_domain(out->host);
+    const char *reg = out->want_registrable ? kz_registrable_domain(out->host) : NULL;
     out->registrable = reg ? (char *)reg : NULL;  /* points into value, which is in a */
     return KZ_OK;
 }
@@ -913,7 +915,14 @@ static kz_rc email_norm(const char *s, size_t n, kz_arena *a, const char *field,
 kz_rc kz_indicator_normalize(kz_ind_type type, const char *in, size_t n, kz_arena *a,
                              const char *field, kz_norm *out, kz_err *err)
 {
+    return kz_indicator_normalize_as(type, in, n, a, field, true, out, err);
+}
+
+kz_rc kz_indicator_normalize_as(kz_ind_type type, const char *in, size_t n, kz_arena *a,
+                                const char *field, bool registrable, kz_norm *out, kz_err *err)
+{
     memset(out, 0, sizeof *out);
+    out->want_registrable = registrable;
     if (!in)
         return kz_fail(err, KZ_EINVAL, field, "is missing");
     trim(&in, &n);
