@@ -246,7 +246,7 @@ def formats(out, n_ind, n_events, seed):
     literal = {f: planted_literal - (planted_url if f == "zeek" else 0) for f in FORMATS}
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump({"lines": n_events, "planted_lines": planted, "planted_literal_lines": literal,
-                   "files": FORMATS, "indicators": ind["n"]}, f)
+                   "planted_noncidr_lines": planted_literal, "files": FORMATS, "indicators": ind["n"]}, f)
 
 
 if __name__ == "__main__":
