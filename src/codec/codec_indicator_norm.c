@@ -739,6 +739,22 @@ static kz_rc asn_norm(const char *s, size_t n, kz_arena *a, const char *field, k
     return out->value ? KZ_OK : kz_fail(err, KZ_ENOMEM, field, NULL);
 }
 
+/* Dotted decimal into text (at least 16 bytes), without printf: loading a million
+ * indicators formats a third of a million addresses. */
+static void ipv4_format(const unsigned char a[4], char *text)
+{
+    size_t o = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (v >= 100)
+            text[o++] = (char)('0' + v / 100);
+        if (v >= 10)
+            text[o++] = (char)('0' + v / 10 % 10);
+        text[o++] = (char)('0' + v % 10);
+        text[o++] = i < 3 ? '.' : '\0';
+    }
+}
+
 static kz_rc addr_norm(kz_ind_type type, const char *s, size_t n, kz_arena *a, const char *field,
                        kz_norm *out, kz_err *err)
 {
@@ -786,8 +802,7 @@ static kz_rc addr_norm(kz_ind_type type, const char *s, size_t n, kz_arena *a, c
     }
     char text[64];
     if (out->family == 4)
-        snprintf(text, sizeof text, "%u.%u.%u.%u", out->addr[0], out->addr[1], out->addr[2],
-                 out->addr[3]);
+        ipv4_format(out->addr, text);
     else
         kz_ipv6_format(out->addr, text);
     out->value = type == KZ_IND_CIDR ? kz_arena_printf(a, "%s/%d", text, out->prefix_len)

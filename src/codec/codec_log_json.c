@@ -236,13 +236,14 @@ static bool number(jp *p)
     const char *start = p->s;
     if (p->s < p->end && *p->s == '-')
         p->s++;
-    bool digits = false;
-    while (p->s < p->end && ((*p->s >= '0' && *p->s <= '9') || *p->s == '.' || *p->s == 'e' ||
-                             *p->s == 'E' || *p->s == '+' || *p->s == '-')) {
-        digits = digits || (*p->s >= '0' && *p->s <= '9');
+    static const unsigned char num[256] = {['0' ... '9'] = 3, ['.'] = 1, ['e'] = 1, ['E'] = 1,
+                                           ['+'] = 1, ['-'] = 1};
+    unsigned digits = 0;
+    while (p->s < p->end && num[(unsigned char)*p->s]) {
+        digits |= num[(unsigned char)*p->s];
         p->s++;
     }
-    if (!digits)
+    if (!(digits & 2))
         return false;
     scalar(p, start, (size_t)(p->s - start), false);
     return true;
