@@ -28,6 +28,16 @@ static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_hex(char c) { return is_digit(c) || ((c | 32) >= 'a' && (c | 32) <= 'f'); }
 
+/* Whether hex digits, dots and colons can be an IPv6 address by their count: eight
+ * groups (seven colons), six and a dotted quad, or fewer with a "::". A time of day
+ * ("22:13:20") is none, and saves the matcher two failed parses. */
+static bool ipv6_groups_ok(const char *s, size_t n, size_t colons, size_t dots)
+{
+    if ((colons == 7 && dots == 0) || (colons == 6 && dots == 3))
+        return true;
+    return colons <= 8 && memmem(s, n, "::", 2) != NULL;  /* "::1:2:3:4:5:6:7" has 8 */
+}
+
 static void classify_slow(const char *s, size_t n, const char *name, size_t name_len,
                           kz_record *rec)
 {
@@ -66,6 +76,8 @@ static void classify_slow(const char *s, size_t n, const char *name, size_t name
     if (other)
         return;
     if (colons >= 2 && dots + colons + hex == n) {
+        if (!ipv6_groups_ok(s, n, colons, dots))
+            return;
         kz__add_field(rec, name, name_len, s, n, KZ_OBS_IP);  /* IPv6, perhaps */
         return;
     }
@@ -155,7 +167,7 @@ static int shape_fast(const char *v, size_t n)
     size_t dots = cnt[B_DOT], colons = cnt[B_COLON], hex = cnt[B_DIGIT] + cnt[B_HEXL];
     size_t letters = cnt[B_HEXL] + cnt[B_ALPHA];
     if (colons >= 2)  /* all hex digits, dots and colons: perhaps IPv6 */
-        return dots + colons + hex == n ? KZ_OBS_IP : KZ_OBS_NONE;
+        return dots + colons + hex == n && ipv6_groups_ok(v, n, colons, dots) ? KZ_OBS_IP : KZ_OBS_NONE;
     if (dots == 0)
         return colons == 0 && hex == n && (n == 32 || n == 40 || n == 64) ? KZ_OBS_HASH : KZ_OBS_NONE;
     if (letters == 0)
