@@ -158,6 +158,13 @@ static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
     }
     if (colon < n)
         n = colon;
+    if (sc->line && n <= sizeof sc->host) {
+        match_name(m, sc, v, n, seen, &sc->host_url);
+        memcpy(sc->host, v, n);
+        sc->host_len = n;
+        sc->host_line = sc->line;
+        return;
+    }
     match_name(m, sc, v, n, seen, NULL);
 }
 
@@ -199,7 +206,9 @@ static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
     if (hn == 0)
         return;
     bool url_host = true;
-    if (host[0] == '[')
+    if (sc->host_line == sc->line && sc->line && sc->host_len == hn && memcmp(sc->host, host, hn) == 0)
+        url_host = sc->host_url;  /* walked for the host field of this line, which names its hits */
+    else if (host[0] == '[')
         match_ip(m, host, hn);  /* the URL-host table holds the bracketed text: canonicalize */
     else
         match_name(m, sc, host, hn, seen, &url_host);
