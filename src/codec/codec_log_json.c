@@ -187,9 +187,18 @@ static const char *path_copy(jp *p)
     return d;
 }
 
+/* The current path for a field name that must outlive the walk: the memo's copy when it
+ * is one of the line's first KZ__MEMO_SLOTS values (no later value of the line takes its
+ * slot), else a copy in the scratch. */
+static const char *name_of(jp *p, const kz__name_info *ni, size_t nth)
+{
+    return nth < KZ__MEMO_SLOTS && p->plen <= KZ__MEMO_NAME ? ni->name : path_copy(p);
+}
+
 static void scalar(jp *p, const char *v, size_t n, bool str)
 {
-    const kz__name_info *ni = kz__name_info_of(p->c, p->nth++, p->path, p->plen);
+    size_t nth = p->nth++;
+    const kz__name_info *ni = kz__name_info_of(p->c, nth, p->path, p->plen);
     int r = ni->ts;
     if (r >= 0 && (!p->rec->ts || r < p->ts_rank)) {
         p->rec->ts = v;
@@ -198,7 +207,7 @@ static void scalar(jp *p, const char *v, size_t n, bool str)
     }
     r = ni->victim;
     if (str && n && r >= 0 && (!p->rec->victim || r < p->victim_rank)) {
-        const char *name = path_copy(p);
+        const char *name = name_of(p, ni, nth);
         if (name) {
             p->rec->victim = v;
             p->rec->victim_len = n;
@@ -212,7 +221,7 @@ static void scalar(jp *p, const char *v, size_t n, bool str)
     int kind = ni->kind;
     if (kind < 0)
         return;
-    const char *name = path_copy(p);
+    const char *name = name_of(p, ni, nth);
     if (!name)
         return;
     if (kind == KZ_OBS_TEXT)
