@@ -17,6 +17,7 @@ typedef struct jp {
     char path[PATH_MAX_LEN];
     size_t plen;
     int depth, ts_rank, victim_rank;
+    size_t nth;  /* values seen in the line so far */
 } jp;
 
 static void ws(jp *p)
@@ -64,12 +65,47 @@ static size_t put_utf8(char *d, unsigned cp)
     return 4;
 }
 
+/* A bit per byte of s[0..16) that ends a run of plain string text: a quote, a
+ * backslash or a control character (bytes past end never do). */
+static inline uint32_t special16(const char *s, const char *end)
+{
+#ifdef __SSE2__
+    __m128i w;
+    if (end - s >= 16) {
+        w = _mm_loadu_si128((const __m128i *)s);
+    } else {
+        char tmp[16];
+        memset(tmp, 'a', sizeof tmp);
+        memcpy(tmp, s, (size_t)(end - s));
+        w = _mm_loadu_si128((const __m128i *)tmp);
+    }
+    __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(w, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+    __m128i q = _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('"')), _mm_cmpeq_epi8(w, _mm_set1_epi8('\\')));
+    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(ctl, q));
+#else
+    uint32_t m = 0;
+    for (int i = 0; i < 16 && s + i < end; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        m |= (uint32_t)(ch == '"' || ch == '\\' || ch < 0x20) << i;
+    }
+    return m;
+#endif
+}
+
 /* At the opening quote: the string's text, pointing into the line when it has no
  * escapes, else unescaped into the scratch. */
 static bool string(jp *p, const char **v, size_t *n)
 {
     const char *start = ++p->s;
-    while (p->s < p->end) {
+    for (;;) {
+        if (p->s >= p->end)
+            return false;
+        uint32_t m = special16(p->s, p->end);
+        if (!m) {
+            p->s += 16;
+            continue;
+        }
+        p->s += __builtin_ctz(m);
         unsigned char ch = (unsigned char)*p->s;
         if (ch == '"') {
             *v = start;
@@ -77,14 +113,10 @@ static bool string(jp *p, const char **v, size_t *n)
             p->s++;
             return true;
         }
-        if (ch == '\\')
-            break;
-        if (ch < 0x20)
-            return false;
-        p->s++;
+        if (ch != '\\')
+            return false;  /* a control character */
+        break;
     }
-    if (p->s >= p->end)
-        return false;
     /* escapes: never longer than the text they come from */
     char *d = kz__scratch(p->c, (size_t)(p->end - start));
     if (!d)
@@ -155,17 +187,27 @@ static const char *path_copy(jp *p)
     return d;
 }
 
+/* The current path for a field name that must outlive the walk: the memo's copy when it
+ * is one of the line's first KZ__MEMO_SLOTS values (no later value of the line takes its
+ * slot), else a copy in the scratch. */
+static const char *name_of(jp *p, const kz__name_info *ni, size_t nth)
+{
+    return nth < KZ__MEMO_SLOTS && p->plen <= KZ__MEMO_NAME ? ni->name : path_copy(p);
+}
+
 static void scalar(jp *p, const char *v, size_t n, bool str)
 {
-    int r = kz__ts_rank(p->f, p->path, p->plen);
+    size_t nth = p->nth++;
+    const kz__name_info *ni = kz__name_info_of(p->c, nth, p->path, p->plen);
+    int r = ni->ts;
     if (r >= 0 && (!p->rec->ts || r < p->ts_rank)) {
         p->rec->ts = v;
         p->rec->ts_len = n;
         p->ts_rank = r;
     }
-    r = kz__victim_rank(p->f, p->path, p->plen);
+    r = ni->victim;
     if (str && n && r >= 0 && (!p->rec->victim || r < p->victim_rank)) {
-        const char *name = path_copy(p);
+        const char *name = name_of(p, ni, nth);
         if (name) {
             p->rec->victim = v;
             p->rec->victim_len = n;
@@ -176,10 +218,10 @@ static void scalar(jp *p, const char *v, size_t n, bool str)
     }
     if (!str || n == 0)
         return;
-    int kind = kz__select(p->f, p->path, p->plen, 0);
+    int kind = ni->kind;
     if (kind < 0)
         return;
-    const char *name = path_copy(p);
+    const char *name = name_of(p, ni, nth);
     if (!name)
         return;
     if (kind == KZ_OBS_TEXT)
@@ -203,13 +245,14 @@ static bool number(jp *p)
     const char *start = p->s;
     if (p->s < p->end && *p->s == '-')
         p->s++;
-    bool digits = false;
-    while (p->s < p->end && ((*p->s >= '0' && *p->s <= '9') || *p->s == '.' || *p->s == 'e' ||
-                             *p->s == 'E' || *p->s == '+' || *p->s == '-')) {
-        digits = digits || (*p->s >= '0' && *p->s <= '9');
+    static const unsigned char num[256] = {['0' ... '9'] = 3, ['.'] = 1, ['e'] = 1, ['E'] = 1,
+                                           ['+'] = 1, ['-'] = 1};
+    unsigned digits = 0;
+    while (p->s < p->end && num[(unsigned char)*p->s]) {
+        digits |= num[(unsigned char)*p->s];
         p->s++;
     }
-    if (!digits)
+    if (!(digits & 2))
         return false;
     scalar(p, start, (size_t)(p->s - start), false);
     return true;

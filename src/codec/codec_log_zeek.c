@@ -309,6 +309,15 @@ static void add_value(const kz__zeek_hdr *h, const kz__zeek_col *col, const char
     }
 }
 
+/* "://" within s[0..n): an absolute target (libc's memmem costs more than the scan). */
+static bool has_scheme_sep(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 3 <= n; i++)
+        if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
+            return true;
+    return false;
+}
+
 int kz__parse_zeek(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, size_t off,
                    kz_record *rec)
 {
@@ -360,7 +369,7 @@ int kz__parse_zeek(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, si
         return -1;  /* fewer columns than the header names */
     if (uri) {
         /* http.log: the request line's target, made absolute with the Host header */
-        if (uri_len > 7 && memmem(uri, uri_len < 16 ? uri_len : 16, "://", 3)) {
+        if (uri_len > 7 && has_scheme_sep(uri, uri_len < 16 ? uri_len : 16)) {
             kz__add_field(rec, "uri", 3, uri, uri_len, KZ_OBS_URL);
         } else if (host && uri[0] == '/') {
             char *u = kz__scratch(c, 7 + host_len + uri_len);

@@ -35,6 +35,31 @@ static int rank_in(const char *const *names, size_t count, const char *name, siz
     return -1;
 }
 
+/* memcmp for the few bytes of a field name, inline. */
+static inline bool same(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+const kz__name_info *kz__name_info_of(kz_logctx *c, size_t hint, const char *name, size_t len)
+{
+    kz__name_info *m = len <= KZ__MEMO_NAME ? &c->memo[hint % KZ__MEMO_SLOTS] : &c->memo[KZ__MEMO_SLOTS];
+    if (m->used && m->len == len && len <= KZ__MEMO_NAME && same(m->name, name, len))
+        return m;
+    m->used = 1;
+    m->len = (uint32_t)len;
+    if (len <= KZ__MEMO_NAME)
+        memcpy(m->name, name, len);
+    m->ts = (int8_t)kz__ts_rank(c->f, name, len);
+    m->victim = (int8_t)kz__victim_rank(c->f, name, len);
+    int kind = kz__select(c->f, name, len, 0);
+    m->kind = (int8_t)(kind < 0 ? -1 : kind);
+    return m;
+}
+
 int kz__ts_rank(const kz_logfmt *f, const char *name, size_t len)
 {
     if (f->ts_field)

@@ -61,13 +61,31 @@ struct kz_logfmt {
     kz__zeek_hdr initial;       /* the defaults, before any header */
 };
 
+/* What the configuration says about one field name: its timestamp and victim ranks
+ * (-1: not one) and its kind by kz__select (-1: not matched). JSON lines repeat the same
+ * few names on every line; a per-thread memo answers them without walking the name
+ * lists again. */
+enum { KZ__MEMO_SLOTS = 64, KZ__MEMO_NAME = 52 };
+typedef struct kz__name_info {
+    int8_t ts, victim, kind;
+    uint8_t used;
+    uint32_t len;
+    char name[KZ__MEMO_NAME];
+} kz__name_info;
+
 struct kz_logctx {
     const kz_logfmt *f;
     char *scratch;
     size_t cap, used;
     uint64_t seq;
     const kz__zeek_hdr *zh;
+    kz__name_info memo[KZ__MEMO_SLOTS + 1];  /* the last one for names too long to keep */
 };
+
+/* The ranks and kind of a field name, from the context's memo (valid until the next
+ * call). hint: where the name comes in its line (the n-th value), which is where the
+ * memo keeps it: lines of one log repeat their names in the same order. */
+const kz__name_info *kz__name_info_of(kz_logctx *c, size_t hint, const char *name, size_t len);
 
 /* The first c in [p, end), or end: eight bytes at a time, for the short distances
  * between separators where a call to memchr costs more than it saves. */

@@ -296,6 +296,39 @@ static int brec_cmp(const void *a, const void *b, void *pool)
     return x->value_off < y->value_off ? -1 : x->value_off > y->value_off;  /* stable */
 }
 
+/* Sorts the records into brec_cmp's order: radix on (type, top 56 bits of the hash),
+ * then brec_cmp within the runs of equal keys (equal values, and rare hash neighbours). */
+static bool sort_recs(kz_indset_builder *b)
+{
+    size_t n = b->n;
+    kz__sortkey *k = kz_malloc(2 * n * sizeof *k);
+    brec *out = kz_malloc(n * sizeof *out);
+    if (!k || !out) {
+        kz_free(k);
+        kz_free(out);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        k[i] = (kz__sortkey){(uint64_t)b->recs[i].type << 56 | b->recs[i].hash >> 8, (uint32_t)i};
+    kz__radix_sort(k, k + n, n);
+    for (size_t i = 1; i < n; i++) {  /* insertion within runs of equal keys */
+        kz__sortkey x = k[i];
+        size_t j = i;
+        while (j > 0 && k[j - 1].key == x.key && brec_cmp(&b->recs[k[j - 1].i], &b->recs[x.i], b->pool) > 0) {
+            k[j] = k[j - 1];
+            j--;
+        }
+        k[j] = x;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = b->recs[k[i].i];
+    kz_free(k);
+    kz_free(b->recs);
+    b->recs = out;
+    b->cap = n;
+    return true;
+}
+
 static bool same_value(const kz_indset_builder *b, const brec *x, const brec *y)
 {
     return x->type == y->type && x->hash == y->hash && x->value_len == y->value_len &&
@@ -391,15 +424,15 @@ static bool is_head(const kz_indset_builder *b, size_t i)
     return i == 0 || !same_value(b, &b->recs[i], &b->recs[i - 1]);
 }
 
-/* Phase 1: records sorted by (type, value), so that equal values form runs. */
-static void sort_records(kz_indset_builder *b)
+/* Phase 1: records sorted by (type, value), so that equal values form runs; false when
+ * out of memory. */
+static bool sort_records(kz_indset_builder *b)
 {
     for (size_t i = 0; i < b->n; i++) {
         brec *r = &b->recs[i];
         r->hash = hash_rev(K_DOMAIN, b->pool + r->value_off, r->value_len, false);
     }
-    if (b->n > 1)
-        qsort_r(b->recs, b->n, sizeof *b->recs, brec_cmp, b->pool);
+    return b->n < 2 || sort_recs(b);
 }
 
 /* How many entries each index of the set will hold. */
@@ -617,8 +650,7 @@ kz_rc kz_indset_compile(kz_indset_builder *b, kz_indset **out, kz_err *err)
     bool ok = false;
     if (s) {
         s->n = (uint32_t)b->n;
-        sort_records(b);
-        ok = copy_records(s, b, &z) && alloc_indexes(s, &z, &p4, &p6);
+        ok = sort_records(b) && copy_records(s, b, &z) && alloc_indexes(s, &z, &p4, &p6);
     }
     if (ok) {
         index_records(s, b, p4, p6, &n4, &n6);

@@ -42,6 +42,15 @@ typedef struct kz__pfx {
     uint8_t plen, exact;  /* exact: from an ipv4/ipv6 indicator, preferred on a tie */
 } kz__pfx;
 
+/* A key and the index of what it sorts. */
+typedef struct kz__sortkey {
+    uint64_t key;
+    uint32_t i;
+} kz__sortkey;
+
+/* Sorts a[0..n) by key, stably (equal keys keep their order); tmp holds n more. */
+void kz__radix_sort(kz__sortkey *a, kz__sortkey *tmp, size_t n);
+
 /* Builds t from p[0..n) (reordered). v6 selects the family. KZ_ENOMEM on failure. */
 kz_rc kz__prefix_build(kz__prefix_table *t, kz__pfx *p, size_t n, bool v6);
 void kz__prefix_free(kz__prefix_table *t);

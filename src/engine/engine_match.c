@@ -15,6 +15,7 @@ typedef struct mctx {
     const char *obs;
     size_t obs_len;
     int hits;
+    bool defer_v4, v4_deferred;  /* match_name: an address's url_host left unasked */
 } mctx;
 
 static void report(mctx *m, kz_run r)
@@ -108,7 +109,9 @@ static void match_name(mctx *m, kz_match_scratch *sc, const char *v, size_t n, u
     unsigned char a[4];
     if (n && (unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, a)) {
         match_v4(m, a, v, n);
-        if (url_host)
+        if (url_host && m->defer_v4)
+            m->v4_deferred = true;
+        else if (url_host)
             *url_host = kz_indset_url_host(m->s, v, n);
         return;
     }
@@ -126,6 +129,19 @@ static void match_name(mctx *m, kz_match_scratch *sc, const char *v, size_t n, u
         kz_indset_domain(m->s, sc->text, len, report_cb, m, NULL);
     if (url_host)
         *url_host = true;  /* unusual names go the long way, through canonicalization */
+}
+
+/* What match_name tells about URL indicators on a name, without its walk. */
+static bool url_host_of(const kz_indset *s, const char *v, size_t n, unsigned seen)
+{
+    unsigned char a[4];
+    if (kz_ipv4_parse(v, n, a))
+        return kz_indset_url_host(s, v, n);
+    if (seen & C_ODD)
+        return true;
+    if (n && v[n - 1] == '.')
+        n--;
+    return n && kz_indset_url_host(s, v, n);
 }
 
 /* A host as logs write it (a port, a path, brackets allowed). */
@@ -158,7 +174,19 @@ static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
     }
     if (colon < n)
         n = colon;
-    match_name(m, sc, v, n, seen, NULL);
+    if (!sc->line) {
+        match_name(m, sc, v, n, seen, NULL);
+        return;
+    }
+    /* remembered for a URL of the line on the same host; whether URL indicators are on
+     * it comes with the walk of a name (one probe more), and is left for later for an
+     * address (its own hash and probe) */
+    m->defer_v4 = true;
+    match_name(m, sc, v, n, seen, &sc->host_url);
+    sc->host_url_known = !m->v4_deferred;
+    sc->host = v;  /* valid until the next line: see kz_match_line */
+    sc->host_len = n;
+    sc->host_line = sc->line;
 }
 
 static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
@@ -199,7 +227,9 @@ static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
     if (hn == 0)
         return;
     bool url_host = true;
-    if (host[0] == '[')
+    if (sc->host_line == sc->line && sc->line && sc->host_len == hn && memcmp(sc->host, host, hn) == 0)
+        url_host = sc->host_url_known ? sc->host_url : url_host_of(m->s, host, hn, seen);  /* the host field of the line has its hits */
+    else if (host[0] == '[')
         match_ip(m, host, hn);  /* the URL-host table holds the bracketed text: canonicalize */
     else
         match_name(m, sc, host, hn, seen, &url_host);

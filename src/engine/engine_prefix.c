@@ -28,6 +28,28 @@ static int pfx_cmp(const void *a, const void *b)
     return 0;
 }
 
+/* IPv4 prefixes into pfx_cmp's order by a radix sort on (start, plen, exact), which
+ * fit in 39 bits. False when out of memory (the caller sorts with qsort instead). */
+static bool sort_v4(kz__pfx *p, size_t n)
+{
+    kz__sortkey *k = kz_malloc(2 * n * sizeof *k);
+    kz__pfx *out = kz_malloc(n * sizeof *out);
+    if (!k || !out) {
+        kz_free(k);
+        kz_free(out);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        k[i] = (kz__sortkey){(uint64_t)p[i].start << 7 | (uint64_t)p[i].plen << 1 | p[i].exact, (uint32_t)i};
+    kz__radix_sort(k, k + n, n);
+    for (size_t i = 0; i < n; i++)
+        out[i] = p[k[i].i];
+    memcpy(p, out, n * sizeof *p);
+    kz_free(k);
+    kz_free(out);
+    return true;
+}
+
 typedef struct sweep {
     u128 *start;
     uint32_t *rec;
@@ -67,7 +89,8 @@ kz_rc kz__prefix_build(kz__prefix_table *t, kz__pfx *p, size_t n, bool v6)
     memset(t, 0, sizeof *t);
     if (n == 0)
         return KZ_OK;
-    qsort(p, n, sizeof *p, pfx_cmp);
+    if (v6 || !sort_v4(p, n))
+        qsort(p, n, sizeof *p, pfx_cmp);
     const u128 top = v6 ? ~(u128)0 : (u128)UINT32_MAX;
     sweep w = {0};
     /* The stack of open prefixes, outermost first; nesting is at most 129 deep. */

@@ -23,7 +23,20 @@
 typedef struct kz_match_scratch {
     char url[KZ_URL_MAX + 16];
     char text[KZ_URL_MAX + 16];
+    /* the host of the line's last host field, so that a URL on the same host (JSON
+     * lines, CSV and Zeek logs carry both) skips the second walk of its name */
+    uint64_t line, host_line;  /* line 0: not remembered (kz_match_line never called) */
+    const char *host;
+    size_t host_len;
+    bool host_url, host_url_known;  /* some URL indicator is on that host; known: asked */
 } kz_match_scratch;
+
+/* Starts a new line for the fields matched next with sc (zero the scratch before the
+ * first line); the values of the line's fields must stay valid until the next call, as
+ * a kz_record's do until the next line is parsed. Optional: it lets a URL field skip the
+ * host walk a host field of the same line did, which cannot change what is reported (one
+ * match per (line, indicator), and kz_match_prefer keeps the host field). */
+static inline void kz_match_line(kz_match_scratch *sc) { sc->line++; }
 
 /* Called for each matching run of indicators: the field, the run, and the observed
  * value as matched (the address without its port, the host, the URL as written). */

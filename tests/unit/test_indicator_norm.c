@@ -372,6 +372,45 @@ static void helpers_for_the_matcher(void **state)
     assert_null(kz_registrable_domain("com"));
 }
 
+/* The matcher's normalization: the same canonical values, without the registrable
+ * domain; IPv4 text formatted by hand as printf would. */
+static void normalized_for_the_matcher(void **state)
+{
+    (void)state;
+    static const char *const lean_cases[][2] = {
+        {"domain", "WWW.Example.CO.UK."}, {"url", "HTTP://Login.Example.com:80/a/../b?x=1#f"},
+        {"email", "Boss@Evil.Example"},   {"ipv4", "0.10.100.255"},
+        {"cidr", "203.0.113.77/24"},      {"ipv6", "2001:DB8::1"},
+        {"sha1", "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"},
+    };
+    kz_arena a;
+    kz_arena_init(&a);
+    for (size_t i = 0; i < sizeof lean_cases / sizeof *lean_cases; i++) {
+        kz_ind_type t = (kz_ind_type)kz_enum_parse(&kz_ind_type_enum, lean_cases[i][0]);
+        kz_norm full, lean;
+        kz_err e;
+        size_t n = strlen(lean_cases[i][1]);
+        assert_int_equal(kz_indicator_normalize(t, lean_cases[i][1], n, &a, "v", &full, &e), KZ_OK);
+        assert_int_equal(kz_indicator_normalize_as(t, lean_cases[i][1], n, &a, "v", false, &lean, &e), KZ_OK);
+        assert_string_equal(lean.value, full.value);
+        assert_null(lean.registrable);
+        assert_int_equal(lean.family, full.family);
+        assert_int_equal(lean.prefix_len, full.prefix_len);
+        assert_memory_equal(lean.addr, full.addr, sizeof lean.addr);
+        if (full.host)
+            assert_string_equal(lean.host, full.host);
+    }
+    kz_norm nm;
+    kz_err e;
+    assert_int_equal(kz_indicator_normalize(KZ_IND_IPV4, "0.10.100.255", 12, &a, "v", &nm, &e), KZ_OK);
+    assert_string_equal(nm.value, "0.10.100.255");
+    assert_int_equal(kz_indicator_normalize(KZ_IND_CIDR, "9.99.199.7/16", 13, &a, "v", &nm, &e), KZ_OK);
+    assert_string_equal(nm.value, "9.99.0.0/16");
+    assert_int_equal(kz_indicator_normalize_as(KZ_IND_DOMAIN, "bad..name", 9, &a, "v", false, &nm, &e),
+                     KZ_EINVAL);  /* the same checks */
+    kz_arena_free(&a);
+}
+
 static void type_names_round_trip(void **state)
 {
     (void)state;
@@ -403,6 +442,7 @@ int main(void)
         cmocka_unit_test(details_of_the_result),
         cmocka_unit_test(url_ceiling_is_enforced),
         cmocka_unit_test(helpers_for_the_matcher),
+        cmocka_unit_test(normalized_for_the_matcher),
         cmocka_unit_test(type_names_round_trip),
         cmocka_unit_test(out_of_memory_is_reported),
     };

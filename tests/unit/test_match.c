@@ -517,6 +517,43 @@ static void a_block_of_lines_allocates_nothing(void **state)
     }
 }
 
+/* A URL on the host a host field of the same line named skips its host walk (the host
+ * field names those hits anyway); a URL on another host, or in the next line, does not. */
+static void url_after_host_in_a_line(void **state)
+{
+    (void)state;
+    kz_match_scratch *sc = kz_calloc(1, sizeof *sc);
+    assert_non_null(sc);
+    static const struct {
+        bool new_line;
+        kz_obs_kind kind;
+        const char *v, *expect;
+    } steps[] = {
+        {true, KZ_OBS_HOST, "www.evil.example", "evil.example<-www.evil.example"},
+        {false, KZ_OBS_URL, "http://www.evil.example/x", ""},  /* the host field has it */
+        {false, KZ_OBS_URL, "http://a.evil.example/x", "evil.example<-a.evil.example"},
+        {true, KZ_OBS_URL, "http://www.evil.example/x", "evil.example<-www.evil.example"},
+        {true, KZ_OBS_HOST, "phish.example", ""},
+        {false, KZ_OBS_URL, "http://phish.example/login.php", "http://phish.example/login*<-http://phish.example/login.php"},
+        {true, KZ_OBS_HOST, "other.example", ""},
+        {false, KZ_OBS_URL, "http://phish.example/login/a", "http://phish.example/login*<-http://phish.example/login/a"},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        if (steps[i].new_line)
+            kz_match_line(sc);
+        got g = {.n = 0};
+        kz_logfield f = {.name = "f", .name_len = 1, .v = steps[i].v, .len = strlen(steps[i].v),
+                         .kind = steps[i].kind};
+        kz_match_field(set, sc, &f, collect, NULL, &g);
+        char out[512] = "";
+        size_t o = 0;
+        for (int k = 0; k < g.n; k++)
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%s", k ? ";" : "", g.v[k]);
+        assert_string_equal(out, steps[i].expect);
+    }
+    kz_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -527,6 +564,7 @@ int main(void)
         cmocka_unit_test(output_is_one_json_line),
         cmocka_unit_test(one_match_per_line_and_indicator),
         cmocka_unit_test(a_block_of_lines_allocates_nothing),
+        cmocka_unit_test(url_after_host_in_a_line),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -228,6 +228,7 @@ static void match_block(worker *w, job *j)
             } else if (got > 0) {
                 j->truncated += w->rec.truncated != 0;
                 w->line_first_match = j->nm;
+                kz_match_line(w->ms);
                 for (int i = 0; i < w->rec.n; i++)
                     kz_match_field(r->set, w->ms, &w->rec.f[i], on_hit, asn ? on_ip : NULL, w);
                 j->matched_lines += j->nm > w->line_first_match;
@@ -522,7 +523,7 @@ kz_rc kz_match_run(const kz_indset *set, const kz_match_opts *o, kz_match_sink s
         goto out;
     }
     for (int i = 0; rc == KZ_OK && i < r.nthreads; i++)
-        if (!(r.w[i].ms = kz_malloc(sizeof *r.w[i].ms)))
+        if (!(r.w[i].ms = kz_calloc(1, sizeof *r.w[i].ms)))
             rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
     for (int i = 0; rc == KZ_OK && i < o->n_inputs; i++)
         rc = scan_file(&r, jobs, o->inputs[i], sink, ctx, st, err);

@@ -78,8 +78,8 @@ static kz_rc stix_object(void *ctx, const char *json, size_t len, const char *wh
         return KZ_OK;
     }
     kz_norm nm;
-    if (kz_indicator_normalize((kz_ind_type)o.ind_type, o.value, strlen(o.value), &l->a, "value", &nm,
-                               &e) != KZ_OK) {
+    if (kz_indicator_normalize_as((kz_ind_type)o.ind_type, o.value, strlen(o.value), &l->a, "value",
+                                  false, &nm, &e) != KZ_OK) {
         l->rep->bad++;
         if (l->warn && l->shown++ < l->max)
             fprintf(l->warn, "%s: %s (%s): pattern: %s\n", l->path, where, o.id, e.msg);
@@ -183,7 +183,9 @@ kz_rc kz_match_load_file(kz_indset_builder *b, const char *path, FILE *warn, int
             continue;
         }
         char type[16];
-        snprintf(type, sizeof type, "%.*s", (int)(f[0].n < sizeof type ? f[0].n : 0), f[0].p);
+        size_t tn = f[0].n < sizeof type ? f[0].n : 0;
+        memcpy(type, f[0].p, tn);
+        type[tn] = '\0';
         int t = kz_enum_parse(&kz_ind_type_enum, type);
         if (t < 0) {
             char list[128], msg[200];
@@ -194,7 +196,7 @@ kz_rc kz_match_load_file(kz_indset_builder *b, const char *path, FILE *warn, int
             continue;
         }
         kz_norm nm;
-        if (kz_indicator_normalize((kz_ind_type)t, f[1].p, f[1].n, &a, "value", &nm, &e) != KZ_OK) {
+        if (kz_indicator_normalize_as((kz_ind_type)t, f[1].p, f[1].n, &a, "value", false, &nm, &e) != KZ_OK) {
             rep->bad++;
             warn_line(warn, &shown, max_warnings, path, ln.no, e.field, e.msg);
             continue;
@@ -239,8 +241,8 @@ static kz_rc add_stored(const kz_indicator *o, void *ctx)
     kz_norm nm;
     kz_err e;
     /* stored values are canonical; normalizing again yields the parsed form */
-    if (kz_indicator_normalize((kz_ind_type)o->type, o->value, strlen(o->value), &l->a, "value", &nm,
-                               &e) != KZ_OK) {
+    if (kz_indicator_normalize_as((kz_ind_type)o->type, o->value, strlen(o->value), &l->a, "value",
+                                  false, &nm, &e) != KZ_OK) {
         l->rep->bad++;
         return KZ_OK;
     }
