@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """An independent verifier of Kizuna request records, written from the format's
-description only (docs/API.md, codec/record.h) with Python's standard library and the
+description only (docs/API.md, codec/requests/record.h) with Python's standard library and the
 cryptography package: what a third party given a record would write. bench/record/run
 times it against `kizuna request verify` and checks both reach the same verdict.
 

@@ -8,7 +8,7 @@
  * IPv4 addresses are uniform over the whole space; IPv6 addresses are drawn uniformly
  * inside ranges of the given range file (uniform IPv6 addresses would almost all fall
  * outside the data and test nothing). Each timing is the best of three runs. */
-#include "codec/geo_ranges.h"
+#include "codec/routing/geo_ranges.h"
 #include "engine/geo.h"
 #include "util/mapfile.h"
 

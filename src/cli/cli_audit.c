@@ -3,7 +3,7 @@
  * a third party to keep. */
 #include "cli/cli_session.h"
 
-#include "codec/audit_head.h"
+#include "codec/core/audit_head.h"
 #include "service/core/audit.h"
 
 #include <errno.h>

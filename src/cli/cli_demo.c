@@ -4,7 +4,7 @@
  * that the check statistics and the audit chain look like real use. */
 #include "cli/cli.h"
 
-#include "codec/demo.h"
+#include "codec/core/demo.h"
 #include "crypto/crypto.h"
 #include "service/directory/checks.h"
 #include "service/directory/orgs.h"

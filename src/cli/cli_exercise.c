@@ -4,7 +4,7 @@
  * finishes it and prints the after-action report (JSON with its score, or HTML). */
 #include "cli/cli.h"
 
-#include "codec/exercise_report.h"
+#include "codec/exercises/exercise_report.h"
 #include "service/exercises/exercise_report.h"
 #include "service/exercises/exercises.h"
 #include "util/alloc.h"

@@ -2,7 +2,7 @@
  * (the formats are the table of service/sharing/export.h). */
 #include "cli/cli.h"
 
-#include "codec/indicator_csv.h"
+#include "codec/sharing/indicator_csv.h"
 #include "model/taxonomy.h"
 #include "model/validate.h"
 #include "service/sharing/export.h"

@@ -2,7 +2,7 @@
  * distinct victims behind the matches per period, as a table, CSV, JSON or an SVG chart. */
 #include "cli/cli.h"
 
-#include "codec/victims_json.h"
+#include "codec/telemetry/victims_json.h"
 #include "util/reader.h"
 #include "service/directory/keys.h"
 #include "service/routing/geo.h"

@@ -5,7 +5,7 @@
 
 #include "model/enums.h"
 #include "service/federation/federation.h"
-#include "store/federation.h"
+#include "store/federation/federation.h"
 
 #include <stdio.h>
 #include <stdlib.h>

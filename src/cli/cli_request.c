@@ -2,7 +2,7 @@
  * of a node's database, and its offline check by anyone who holds the file. */
 #include "cli/cli_session.h"
 
-#include "codec/record.h"
+#include "codec/requests/record.h"
 #include "crypto/crypto.h"
 #include "model/validate.h"
 #include "service/requests/requests.h"

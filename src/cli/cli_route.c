@@ -3,7 +3,7 @@
  * country and AS, and prints a summary table or JSON. */
 #include "cli/cli.h"
 
-#include "codec/events.h"
+#include "codec/routing/events.h"
 #include "model/request.h"
 #include "service/core/node.h"
 #include "service/routing/route.h"

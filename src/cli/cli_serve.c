@@ -1,7 +1,7 @@
 /* kizuna serve: run the HTTP API and the scheduler until SIGINT or SIGTERM. */
 #include "cli/cli.h"
 
-#include "codec/ip.h"
+#include "codec/routing/ip.h"
 #include "http/cache.h"
 #include "http/server.h"
 #include "kz_config.h"

@@ -6,7 +6,7 @@
 
 #include "cli/cli.h"
 #include "service/core/call.h"
-#include "store/sharing.h"
+#include "store/sharing/sharing.h"
 
 #include <stdio.h>
 

@@ -3,7 +3,7 @@
  * by anyone who holds the file and the keys they trust. */
 #include "cli/cli_session.h"
 
-#include "codec/statement.h"
+#include "codec/statements/statement.h"
 #include "model/validate.h"
 #include "service/statements/statements.h"
 #include "util/alloc.h"

@@ -3,7 +3,7 @@
 
 #include "http/router.h"
 #include "kz_config.h"
-#include "store/store.h"
+#include "store/core/store.h"
 
 #include "http/server.h"
 

@@ -3,7 +3,7 @@
  * KIZUNA_CONFIG, cli_config.c) and defaults, in that order, and runs it. */
 #include "cli/cli.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "crypto/crypto.h"
 #include "model/enums.h"
 #include "util/alloc.h"

@@ -17,7 +17,7 @@
 #ifndef KZ_ENGINE_INDSET_H
 #define KZ_ENGINE_INDSET_H
 
-#include "codec/indicator_norm.h"
+#include "codec/sharing/indicator_norm.h"
 #include "util/error.h"
 
 #include <stdbool.h>

@@ -5,7 +5,7 @@
 #include "http/req.h"
 #include "http/server.h"
 #include "model/federation.h"
-#include "store/users.h"
+#include "store/directory/users.h"
 
 /* http_meta.c */
 kz_rc kz_h_health(kz_req *r);

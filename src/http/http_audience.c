@@ -3,7 +3,7 @@
  * answer is kz_tlp_visible's, asked by the service (service/sharing/audience.h). */
 #include "http/handlers.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "model/sharing.h"
 #include "service/sharing/audience.h"
 

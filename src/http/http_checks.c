@@ -2,7 +2,7 @@
  * checks ("ping tests") of the directory. */
 #include "http/handlers.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "model/notice.h"
 #include "service/directory/checks.h"
 

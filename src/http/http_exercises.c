@@ -3,8 +3,8 @@
  * evaluators' marks and notes, the players' messages, and the after-action report. */
 #include "http/handlers.h"
 
-#include "codec/exercise_report.h"
-#include "codec/json_fields.h"
+#include "codec/exercises/exercise_report.h"
+#include "codec/json/json_fields.h"
 #include "service/exercises/exercise_report.h"
 #include "service/exercises/exercises.h"
 #include "service/exercises/scenarios.h"

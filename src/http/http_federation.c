@@ -3,10 +3,10 @@
  * the RFC 9421 signature of the request, and whose answers are signed too. */
 #include "http/handlers.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "service/federation/federation.h"
-#include "store/fed_keys.h"
-#include "store/federation.h"
+#include "store/federation/fed_keys.h"
+#include "store/federation/federation.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * /api/v1/taxonomies, the vocabularies incidents are classified with. */
 #include "http/handlers.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "http/http_sharing.h"
 #include "http/resource.h"
 #include "model/taxonomy.h"

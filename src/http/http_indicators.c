@@ -1,7 +1,7 @@
 /* /api/v1/indicators (single and bulk), /api/v1/sightings and /api/v1/stats/indicators. */
 #include "http/handlers.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "http/http_sharing.h"
 #include "http/resource.h"
 #include "model/validate.h"

@@ -1,7 +1,7 @@
 /* /api/v1/keys: API keys; the secret appears once, in the creation reply. */
 #include "http/handlers.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "crypto/crypto.h"
 #include "model/validate.h"
 #include "service/directory/keys.h"

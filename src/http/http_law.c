@@ -2,7 +2,7 @@
  * (the policy library: versions, stored copies, search, comparison across states). */
 #include "http/handlers.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "crypto/crypto.h"
 #include "service/law/documents.h"
 #include "service/law/norms.h"

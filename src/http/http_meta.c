@@ -2,15 +2,15 @@
  * (only when the server runs with --test-clock) moving the clock for tests. */
 #include "http/handlers.h"
 
-#include "codec/audit_head.h"
-#include "codec/json_fields.h"
+#include "codec/core/audit_head.h"
+#include "codec/json/json_fields.h"
 #include "crypto/crypto.h"
 #include "kz_config.h"
 #include "model/states.h"
 #include "service/core/audit.h"
 #include "service/core/scheduler.h"
 #include "service/federation/federation.h"
-#include "store/fed_keys.h"
+#include "store/federation/fed_keys.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* Reply and query helpers shared by the handlers. */
 #include "http/req.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 
 #include <errno.h>
 #include <stdlib.h>

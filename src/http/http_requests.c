@@ -3,8 +3,8 @@
 #include "http/handlers.h"
 #include "http/router.h"
 
-#include "codec/json_fields.h"
-#include "codec/record_json.h"
+#include "codec/json/json_fields.h"
+#include "codec/requests/record_json.h"
 #include "crypto/crypto.h"
 #include "model/notice.h"
 #include "model/taxonomy.h"

@@ -3,7 +3,7 @@
  * a one-time link. The session token travels only in the HttpOnly cookie. */
 #include "http/handlers.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "crypto/crypto.h"
 #include "service/directory/users.h"
 

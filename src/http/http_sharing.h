@@ -3,9 +3,9 @@
 #ifndef KZ_HTTP_SHARING_H
 #define KZ_HTTP_SHARING_H
 
-#include "codec/stix.h"
+#include "codec/stix/stix.h"
 #include "service/sharing/export.h"
-#include "store/sharing.h"
+#include "store/sharing/sharing.h"
 #include "util/buf.h"
 
 #include <jansson.h>

@@ -3,7 +3,7 @@
  * sees is decided in the service (kz_statement_visible); this file only shapes it. */
 #include "http/handlers.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "service/statements/statements.h"
 #include "util/alloc.h"
 

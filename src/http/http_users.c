@@ -2,7 +2,7 @@
  * a user answers the one-time link to set the password (shown once). */
 #include "http/handlers.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "http/server.h"
 #include "model/validate.h"
 #include "service/directory/users.h"

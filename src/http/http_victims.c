@@ -3,7 +3,7 @@
  * against the previous period; JSON, or an SVG chart with format=svg. */
 #include "http/handlers.h"
 
-#include "codec/victims_json.h"
+#include "codec/telemetry/victims_json.h"
 #include "service/telemetry/victims.h"
 
 #include <string.h>

@@ -4,7 +4,7 @@
 #ifndef KZ_HTTP_RESOURCE_H
 #define KZ_HTTP_RESOURCE_H
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "http/req.h"
 #include "service/core/call.h"
 

@@ -237,7 +237,7 @@ typedef struct kz_timeline_item {
     bool early;
 } kz_timeline_item;
 
-/* An observation or corrective action (store/exercises.h kz_exercise_note mirrors it). */
+/* An observation or corrective action (store/exercises/exercises.h kz_exercise_note mirrors it). */
 typedef struct kz_report_note {
     const char *id, *kind, *text, *owner, *author;
     kz_time created, due;

@@ -1,5 +1,5 @@
 /* Routing data in plain structs: an address range with what the source data says about
- * it. Shared by the range-file parser (codec/geo_ranges.h) and the table builder
+ * it. Shared by the range-file parser (codec/routing/geo_ranges.h) and the table builder
  * (engine/geo.h). */
 #ifndef KZ_MODEL_GEO_H
 #define KZ_MODEL_GEO_H

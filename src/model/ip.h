@@ -1,5 +1,5 @@
 /* An IP address as Kizuna passes it between layers (parsed and formatted by
- * codec/ip.h, counted by engine/tally.h). */
+ * codec/routing/ip.h, counted by engine/tally.h). */
 #ifndef KZ_MODEL_IP_H
 #define KZ_MODEL_IP_H
 

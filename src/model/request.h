@@ -122,7 +122,7 @@ typedef struct kz_attachment {
 } kz_attachment;
 
 /* One entry of a request's signed record as stored: body is the canonical JSON text
- * (codec/record.h) whose SHA-256 is hash and whose ed25519 signature by the node is
+ * (codec/requests/record.h) whose SHA-256 is hash and whose ed25519 signature by the node is
  * signature (hex). */
 typedef struct kz_request_entry {
     int64_t seq;                /* 1, 2, ... within the request */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 /* The wire names of indicator types belong to the normalizer, the one place that says
- * what each type is (codec/indicator_norm.h); the table only points at them. */
+ * what each type is (codec/sharing/indicator_norm.h); the table only points at them. */
 extern const kz_enum kz_ind_type_enum;
 
 #define F(st, nm, ty, fl, mx, en, ck) {#nm, ty, offsetof(st, nm), fl, mx, en, ck}

@@ -67,7 +67,7 @@ typedef struct kz_timeline_entry {
 extern const kz_schema kz_timeline_schema;
 
 /* An indicator, unique per (type, value, source). value is stored normalized
- * (codec/indicator_norm.h); registrable is the registrable domain of a domain, URL or
+ * (codec/sharing/indicator_norm.h); registrable is the registrable domain of a domain, URL or
  * email address. */
 typedef struct kz_indicator {
     char *id;

@@ -1,5 +1,5 @@
 /* Public attribution statements: the nouns. A statement's content (title, text per
- * language, judgement, annex...) is one canonical JSON object (codec/statement.h) whose
+ * language, judgement, annex...) is one canonical JSON object (codec/statements/statement.h) whose
  * SHA-256 co-signers sign; the row keeps the workflow the server runs around it. The
  * vocabularies (the confidence yardstick, the bases) and the moves are tables. */
 #ifndef KZ_MODEL_STATEMENT_H
@@ -60,7 +60,7 @@ typedef struct kz_statement {
     char *organization;         /* the drafting organization */
     int status;                 /* kz_statement_status as stored (see kz_statement_shown) */
     int64_t version;            /* 1 on create, +1 on every change of the content */
-    char *content;              /* canonical JSON text (codec/statement.h) */
+    char *content;              /* canonical JSON text (codec/statements/statement.h) */
     char *content_hash;         /* SHA-256 hex of content */
     char *title;                /* content's title, for lists */
     kz_strlist cosigners;       /* invited organizations (also in content) */

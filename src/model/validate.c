@@ -52,7 +52,7 @@ kz_rc kz_valid_timezone(const char *v, const char *field, kz_err *err)
 
 /* An A-label's part after "xn--" decodes as punycode (RFC 3492 section 6.2) to code
  * points that exist: "xn--zz" does not. Only decodability is checked here; the indicator
- * normalizer applies IDNA itself (codec/indicator_norm.h). */
+ * normalizer applies IDNA itself (codec/sharing/indicator_norm.h). */
 static bool punycode_ok(const char *s, size_t n)
 {
     enum { BASE = 36u, TMIN = 1u, TMAX = 26u, SKEW = 38u, DAMP = 700u };

@@ -19,7 +19,7 @@ bool kz_text_ok(const char *s, size_t n, bool multiline);
 /* The first bidirectional control character in s (valid UTF-8), or 0: U+061C, U+200E,
  * U+200F, U+202A..U+202E, U+2066..U+2069. They reorder the text shown around them, so
  * that a title in a mail or a page could read as something else ("Trojan Source").
- * Free text of the API refuses them (codec/json_fields.h); kz_text_fit drops them. */
+ * Free text of the API refuses them (codec/json/json_fields.h); kz_text_fit drops them. */
 unsigned kz_text_bidi(const char *s, size_t n);
 
 /* s cut to at most max code points on a character boundary, invalid bytes as '?' and

@@ -2,7 +2,7 @@
  * third parties). Any crash, leak or sanitizer report is a bug; so is a head accepted
  * with a hash, signature or key that is not hex of its length. */
 #include "fuzz_target.h"
-#include "codec/audit_head.h"
+#include "codec/core/audit_head.h"
 
 #include <stdint.h>
 #include <stdlib.h>

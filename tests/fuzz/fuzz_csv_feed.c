@@ -5,9 +5,9 @@
  * also written back with kz_csv_put and read again, which must give the same fields.
  * Any crash, leak, sanitizer report or failed round trip is a bug. */
 #include "fuzz_target.h"
-#include "codec/csv.h"
-#include "codec/indicator_csv.h"
-#include "codec/indicator_norm.h"
+#include "codec/sharing/csv.h"
+#include "codec/sharing/indicator_csv.h"
+#include "codec/sharing/indicator_norm.h"
 
 #include <stdint.h>
 #include <stdlib.h>

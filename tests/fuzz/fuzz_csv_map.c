@@ -3,8 +3,8 @@
  * against the header (split as CSV), and every further line is tried as a time, a TLP
  * label, a type name and a value whose type is guessed. */
 #include "fuzz_target.h"
-#include "codec/csv.h"
-#include "codec/indicator_csv.h"
+#include "codec/sharing/csv.h"
+#include "codec/sharing/indicator_csv.h"
 
 #include <stdint.h>
 #include <stdlib.h>

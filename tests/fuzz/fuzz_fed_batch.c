@@ -5,8 +5,8 @@
  * crash or sanitizer report is a bug; so is a change that parses but does not parse
  * again, the same, after it is written back. */
 #include "fuzz_target.h"
-#include "codec/federation.h"
-#include "codec/record.h"
+#include "codec/federation/federation.h"
+#include "codec/requests/record.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * report is a bug; so is a notice accepted whose fields, written back, do not decode to
  * the same notice. */
 #include "fuzz_target.h"
-#include "codec/federation.h"
+#include "codec/federation/federation.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * report is a bug; so is a parsed input whose parameters, written back, do not parse to
  * the same thing, or a signature base without its @signature-params line. */
 #include "fuzz_target.h"
-#include "codec/httpsig.h"
+#include "codec/federation/httpsig.h"
 
 #include <stdint.h>
 #include <stdlib.h>

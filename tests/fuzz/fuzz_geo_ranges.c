@@ -2,7 +2,7 @@
  * under it). The first byte picks the number family (none, 4 or 6); the rest is a line.
  * A parsed range must be well-formed. */
 #include "fuzz_target.h"
-#include "codec/geo_ranges.h"
+#include "codec/routing/geo_ranges.h"
 
 #include <stdlib.h>
 #include <string.h>

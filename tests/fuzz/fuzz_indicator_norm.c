@@ -3,7 +3,7 @@
  * result again must give the same text (idempotence), and the buffer-level URL and
  * host functions must never write past a small buffer. */
 #include "fuzz_target.h"
-#include "codec/indicator_norm.h"
+#include "codec/sharing/indicator_norm.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * create/update mode; the rest is parsed as the JSON body and decoded into the struct,
  * then encoded back. Any crash, leak or sanitizer report is a bug. */
 #include "fuzz_target.h"
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "model/directory.h"
 
 #include <stdint.h>

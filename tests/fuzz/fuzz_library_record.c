@@ -3,7 +3,7 @@
  * written back in both formats, and each must decode again to a version with the same
  * content hash (the export and import round trip without loss). */
 #include "fuzz_target.h"
-#include "codec/document.h"
+#include "codec/law/document.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #ifndef KZ_FUZZ_LOG_H
 #define KZ_FUZZ_LOG_H
 
-#include "codec/logfmt.h"
+#include "codec/telemetry/logfmt.h"
 #include "engine/match.h"
 
 #include <stdint.h>

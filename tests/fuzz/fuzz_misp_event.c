@@ -4,7 +4,7 @@
  * sanitizer report is a bug, and so are an attribute callback before the event callback
  * and an empty label. */
 #include "fuzz_target.h"
-#include "codec/misp.h"
+#include "codec/stix/misp.h"
 
 #include <stdint.h>
 #include <stdlib.h>

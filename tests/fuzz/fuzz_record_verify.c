@@ -3,7 +3,7 @@
  * leak or sanitizer report is a bug; so is a record that verifies with a signature the
  * fuzzer could not have made (the seeds' key signed nothing the fuzzer invents). */
 #include "fuzz_target.h"
-#include "codec/record_json.h"
+#include "codec/requests/record_json.h"
 
 #include <stdint.h>
 #include <stdlib.h>

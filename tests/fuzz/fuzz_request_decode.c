@@ -3,8 +3,8 @@
  * its kind's template, then written out as the record's canonical entry text (the
  * content snapshot) and as the API's JSON. Any crash, leak or sanitizer report is a bug. */
 #include "fuzz_target.h"
-#include "codec/json_fields.h"
-#include "codec/record_json.h"
+#include "codec/json/json_fields.h"
+#include "codec/requests/record_json.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * address or host name it routes by (URL and domain parsing included); the line also
  * goes through kz_event_sniff, the first-line detector. */
 #include "fuzz_target.h"
-#include "codec/events.h"
+#include "codec/routing/events.h"
 
 #include <stdlib.h>
 #include <string.h>

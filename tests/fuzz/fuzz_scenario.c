@@ -1,8 +1,8 @@
-/* Fuzz target: the scenario JSON of POST /api/v1/scenarios (codec/scenario.h). What
+/* Fuzz target: the scenario JSON of POST /api/v1/scenarios (codec/exercises/scenario.h). What
  * decodes must decode again from its canonical text to the same lists, and encode. */
 #include "fuzz_target.h"
-#include "codec/exercise_report.h"
-#include "codec/scenario.h"
+#include "codec/exercises/exercise_report.h"
+#include "codec/exercises/scenario.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,8 +4,8 @@
  * the rest is the JSON body. What decodes is written back as JSON text and as a CSV
  * line, and the CSV line must read back as one record with one field per column. */
 #include "fuzz_target.h"
-#include "codec/csv.h"
-#include "codec/json_fields.h"
+#include "codec/sharing/csv.h"
+#include "codec/json/json_fields.h"
 #include "model/sharing.h"
 
 #include <stdint.h>

@@ -4,7 +4,7 @@
  * every POST and PATCH of /api/v1/statements is built from. Any crash, leak or
  * sanitizer report is a bug; so is a file that verifies with the fixed key. */
 #include "fuzz_target.h"
-#include "codec/statement.h"
+#include "codec/statements/statement.h"
 
 #include <stdint.h>
 #include <stdlib.h>

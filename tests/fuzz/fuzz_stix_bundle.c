@@ -5,7 +5,7 @@
  * same input fed in one piece must give the same number of objects. Any crash, leak,
  * sanitizer report or disagreement is a bug. */
 #include "fuzz_target.h"
-#include "codec/stix.h"
+#include "codec/stix/stix.h"
 
 #include <stdint.h>
 #include <stdlib.h>

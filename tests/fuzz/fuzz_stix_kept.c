@@ -7,7 +7,7 @@
  * Any crash, leak, sanitizer report or
  * disagreement is a bug. */
 #include "fuzz_target.h"
-#include "codec/stix.h"
+#include "codec/stix/stix.h"
 
 #include <jansson.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
  * again to the same type and value. Any crash, leak, sanitizer report or a pattern that
  * does not survive the round trip is a bug. */
 #include "fuzz_target.h"
-#include "codec/stix_pattern.h"
+#include "codec/stix/stix_pattern.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 
 #include "helpers.h"
 #include "http/cache.h"
-#include "store/store.h"
+#include "store/core/store.h"
 #include "util/alloc.h"
 
 #include <string.h>

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "codec/scenario.h"
+#include "codec/exercises/scenario.h"
 #include "service/core/tlp.h"
 #include "service/exercises/exercise_report.h"
 #include "service/exercises/exercises.h"

@@ -8,13 +8,13 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/indicator_norm.h"
+#include "codec/sharing/indicator_norm.h"
 #include "helpers.h"
 #include "service/directory/checks.h"
 #include "service/requests/requests.h"
 #include "service/sharing/indicators.h"
 #include "service/stix/stix_import.h"
-#include "store/store.h"
+#include "store/core/store.h"
 #include "util/alloc.h"
 
 #include <jansson.h>

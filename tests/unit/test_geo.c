@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/csv.h"
-#include "codec/geo_ranges.h"
-#include "codec/ip.h"
+#include "codec/sharing/csv.h"
+#include "codec/routing/geo_ranges.h"
+#include "codec/routing/ip.h"
 #include "engine/geo.h"
 #include "engine/geo_format.h"
 #include "service/routing/geo.h"

@@ -1,4 +1,4 @@
-/* Unit tests of codec/httpsig.h: the RFC 9421 Appendix B.2.6 test vector (ed25519 over
+/* Unit tests of codec/federation/httpsig.h: the RFC 9421 Appendix B.2.6 test vector (ed25519 over
  * a POST request) parsed, its signature base rebuilt byte for byte, its signature made
  * again with the RFC's test key and checked with its public key; the RFC 9530 example
  * digest; and malformed fields refused with the column where they went wrong. */
@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/httpsig.h"
-#include "codec/federation.h"
+#include "codec/federation/httpsig.h"
+#include "codec/federation/federation.h"
 #include "crypto/crypto.h"
 
 #include <stdio.h>

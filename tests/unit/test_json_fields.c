@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "model/directory.h"
 
 #include <string.h>

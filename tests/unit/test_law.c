@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/document.h"
-#include "codec/json_fields.h"
+#include "codec/law/document.h"
+#include "codec/json/json_fields.h"
 #include "helpers.h"
 #include "service/law/documents.h"
 #include "service/law/norms.h"

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/logfmt.h"
+#include "codec/telemetry/logfmt.h"
 
 #include <stdio.h>
 #include <string.h>

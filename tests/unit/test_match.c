@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/logfmt.h"
+#include "codec/telemetry/logfmt.h"
 #include "engine/match.h"
 #include "service/telemetry/match.h"
 #include "util/alloc.h"

@@ -1,4 +1,4 @@
-/* Unit tests of the signed record of a request between two nodes (codec/record.h): the
+/* Unit tests of the signed record of a request between two nodes (codec/requests/record.h): the
  * entries of each side are signed by the key of that side's node, the send entry names
  * the recipient node's key, and verification needs both keys, refusing an entry signed
  * by the node of the other side. */
@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/record.h"
+#include "codec/requests/record.h"
 #include "crypto/crypto.h"
 #include "util/arena.h"
 

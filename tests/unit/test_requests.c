@@ -6,12 +6,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/record.h"
+#include "codec/requests/record.h"
 #include "helpers.h"
 #include "service/core/audit.h"
 #include "service/requests/requests.h"
 #include "service/core/settings.h"
-#include "store/requests.h"
+#include "store/requests/requests.h"
 
 enum { HOUR_MS = 3600 * 1000 };
 

@@ -8,7 +8,7 @@
 
 #include "helpers.h"
 
-#include "codec/events.h"
+#include "codec/routing/events.h"
 #include "service/requests/requests.h"
 #include "service/routing/route.h"
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/indicator_norm.h"
+#include "codec/sharing/indicator_norm.h"
 #include "helpers.h"
 #include "model/taxonomy.h"
 #include "service/core/tlp.h"

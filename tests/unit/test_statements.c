@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/statement.h"
+#include "codec/statements/statement.h"
 #include "helpers.h"
 #include "service/statements/statements.h"
 

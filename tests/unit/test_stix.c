@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/indicator_norm.h"
-#include "codec/json_stream.h"
+#include "codec/sharing/indicator_norm.h"
+#include "codec/json/json_stream.h"
 #include "helpers.h"
 #include "service/stix/stix_import.h"
 #include "service/stix/stix_export.h"
-#include "codec/stix_pattern.h"
+#include "codec/stix/stix_pattern.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -6,9 +6,9 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "store/directory.h"
-#include "store/store_internal.h"
-#include "store/store_page.h"
+#include "store/directory/directory.h"
+#include "store/core/store_internal.h"
+#include "store/core/store_page.h"
 
 #include <sqlite3.h>
 

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "codec/chart_svg.h"
-#include "codec/victims_json.h"
+#include "codec/core/chart_svg.h"
+#include "codec/telemetry/victims_json.h"
 #include "helpers.h"
 #include "service/telemetry/match_sources.h"
 #include "service/sharing/incidents.h"

@@ -1,5 +1,5 @@
 // Checks a request's signed record in the browser, as `kizuna request verify` does
-// (src/codec/codec_record.c): each entry's SHA-256 over its canonical JSON, its link to
+// (src/codec/requests/codec_record.c): each entry's SHA-256 over its canonical JSON, its link to
 // the entry before, its ed25519 signature by the node key, the signed seal, that the
 // summary agrees with the signed entries and what they determine, and (version 2) the
 // seal's digests of the summary and node objects. WebCrypto hashes and checks signatures.

@@ -4,7 +4,7 @@
 #define KZ_SERVICE_AUDIT_H
 
 #include "service/core/call.h"
-#include "store/audit.h"
+#include "store/core/audit.h"
 
 kz_rc kz_svc_audit_list(kz_call *c, const kz_page *pg, kz_audit_page *out);
 

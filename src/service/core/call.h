@@ -7,7 +7,7 @@
 #include "model/enums.h"
 #include "model/tlp.h"
 #include "service/core/node.h"
-#include "store/store.h"
+#include "store/core/store.h"
 #include "util/arena.h"
 #include "util/error.h"
 

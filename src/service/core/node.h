@@ -5,7 +5,7 @@
 
 #include "crypto/crypto.h"
 #include "mail/mail.h"
-#include "store/store.h"
+#include "store/core/store.h"
 
 #include <stdbool.h>
 

@@ -10,7 +10,7 @@
 
 #include "model/directory.h"
 #include "service/core/call.h"
-#include "store/outbox.h"
+#include "store/core/outbox.h"
 
 /* A named value for a template: {name} in the text becomes value. */
 typedef struct kz_notify_var {

@@ -2,7 +2,7 @@
 #include "service/core/call.h"
 
 #include "crypto/crypto.h"
-#include "store/audit.h"
+#include "store/core/audit.h"
 #include "util/log.h"
 
 #include <string.h>

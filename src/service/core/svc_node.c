@@ -3,11 +3,11 @@
  * the secrets of a database from before key files out into one. */
 #include "service/core/node.h"
 
-#include "codec/json_fields.h"
+#include "codec/json/json_fields.h"
 #include "crypto/keyfile.h"
 #include "service/core/call.h"
 #include "service/directory/keys.h"
-#include "store/audit.h"
+#include "store/core/audit.h"
 #include "service/core/tlp.h"
 #include "util/alloc.h"
 #include "util/log.h"

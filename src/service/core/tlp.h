@@ -1,7 +1,7 @@
 /* TLP 2.0: the one function that decides whether a viewer may see an object. Every
  * read path (API, TAXII, export, statistics, notifications, match output, UI) asks it,
  * directly or through the store's SQL function kz_visible bound to it (see
- * kz_store_set_visibility in store/store.h); nothing else decides. */
+ * kz_store_set_visibility in store/core/store.h); nothing else decides. */
 #ifndef KZ_SERVICE_TLP_H
 #define KZ_SERVICE_TLP_H
 

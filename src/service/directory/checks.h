@@ -4,7 +4,7 @@
 #define KZ_SERVICE_CHECKS_H
 
 #include "service/core/call.h"
-#include "store/checks.h"
+#include "store/directory/checks.h"
 
 enum { KZ_CHECK_DEFAULT_DEADLINE_HOURS = 72, KZ_CHECK_MAX_CONTACTS = 10000 };
 

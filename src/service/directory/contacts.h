@@ -4,7 +4,7 @@
 #define KZ_SERVICE_CONTACTS_H
 
 #include "service/core/call.h"
-#include "store/directory.h"
+#include "store/directory/directory.h"
 
 /* Contacts: anyone with a key reads; analysts write their own organization's, admins all. */
 kz_rc kz_svc_contact_create(kz_call *c, kz_contact *ct);

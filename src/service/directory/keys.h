@@ -4,7 +4,7 @@
 #define KZ_SERVICE_KEYS_H
 
 #include "service/core/call.h"
-#include "store/directory.h"
+#include "store/directory/directory.h"
 
 enum { KZ_KEY_TEXT = 64 };
 

@@ -4,7 +4,7 @@
 #define KZ_SERVICE_ORGS_H
 
 #include "service/core/call.h"
-#include "store/directory.h"
+#include "store/directory/directory.h"
 
 /* Organizations: anyone with a key reads; node admins write. */
 kz_rc kz_svc_org_create(kz_call *c, kz_org *o);

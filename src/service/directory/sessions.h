@@ -8,7 +8,7 @@
 
 #include "crypto/totp.h"
 #include "service/core/call.h"
-#include "store/users.h"
+#include "store/directory/users.h"
 
 enum { KZ_RECOVERY_CODES = 10, KZ_RECOVERY_TEXT = 24 };
 

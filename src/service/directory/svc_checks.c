@@ -8,7 +8,7 @@
 #include "service/core/notify.h"
 #include "service/core/scheduler.h"
 #include "service/core/tlp.h"
-#include "store/directory.h"
+#include "store/directory/directory.h"
 
 #include <stdio.h>
 #include <string.h>

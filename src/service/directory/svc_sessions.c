@@ -10,7 +10,7 @@
 #include "service/core/settings.h"
 #include "service/directory/users.h"
 #include "service/exercises/exercises.h"
-#include "store/directory.h"
+#include "store/directory/directory.h"
 
 #include <ctype.h>
 #include <pthread.h>

@@ -5,7 +5,7 @@
 
 #include "crypto/crypto.h"
 #include "model/validate.h"
-#include "store/directory.h"
+#include "store/directory/directory.h"
 
 #include <stdio.h>
 #include <string.h>

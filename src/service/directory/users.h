@@ -5,7 +5,7 @@
 #define KZ_SERVICE_USERS_H
 
 #include "service/core/call.h"
-#include "store/users.h"
+#include "store/directory/users.h"
 
 enum {
     KZ_PASSWORD_MIN_CHARS = 12,

@@ -8,7 +8,7 @@
 
 #include "model/exercise.h"
 #include "service/core/call.h"
-#include "store/exercises.h"
+#include "store/exercises/exercises.h"
 
 /* A run as its facilitator and players see it. */
 typedef struct kz_exercise_view {

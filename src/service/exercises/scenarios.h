@@ -1,5 +1,5 @@
 /* Exercise scenarios: the built-in library (compiled in, EN and JA) and the scenarios
- * organizations write (POST /api/v1/scenarios), decoded and checked by codec/scenario.h. */
+ * organizations write (POST /api/v1/scenarios), decoded and checked by codec/exercises/scenario.h. */
 #ifndef KZ_SERVICE_SCENARIOS_H
 #define KZ_SERVICE_SCENARIOS_H
 

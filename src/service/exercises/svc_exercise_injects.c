@@ -8,7 +8,7 @@
 #include "service/requests/requests.h"
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
-#include "store/directory.h"
+#include "store/directory/directory.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,10 +3,10 @@
  * viewer's runs and the exercise mark other services put on what a run makes. */
 #include "service/exercises/exercises_internal.h"
 
-#include "codec/scenario.h"
+#include "codec/exercises/scenario.h"
 #include "model/directory.h"
 #include "service/exercises/scenarios.h"
-#include "store/directory.h"
+#include "store/directory/directory.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* Scenarios: the compiled-in library and the stored ones (rules in scenarios.h). */
 #include "service/exercises/scenarios.h"
 
-#include "codec/scenario.h"
-#include "store/exercises.h"
+#include "codec/exercises/scenario.h"
+#include "store/exercises/exercises.h"
 
 #include <string.h>
 

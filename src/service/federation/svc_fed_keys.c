@@ -7,9 +7,9 @@
  * overlap ends or a revocation comes, then only the new one. */
 #include "service/federation/federation.h"
 
-#include "codec/federation.h"
-#include "store/fed_keys.h"
-#include "store/federation.h"
+#include "codec/federation/federation.h"
+#include "store/federation/fed_keys.h"
+#include "store/federation/federation.h"
 #include "util/fetch.h"
 #include "util/log.h"
 

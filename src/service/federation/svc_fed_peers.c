@@ -3,12 +3,12 @@
  * federated objects, which are read-only here. */
 #include "service/federation/federation.h"
 
-#include "codec/federation.h"
+#include "codec/federation/federation.h"
 #include "model/directory.h"
 #include "model/enums.h"
-#include "store/directory.h"
-#include "store/fed_keys.h"
-#include "store/federation.h"
+#include "store/directory/directory.h"
+#include "store/federation/fed_keys.h"
+#include "store/federation/federation.h"
 #include "util/fetch.h"
 
 #include <string.h>

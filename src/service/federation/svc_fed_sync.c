@@ -7,15 +7,15 @@
  * reason, letting the rest flow. */
 #include "service/federation/federation.h"
 
-#include "codec/federation.h"
+#include "codec/federation/federation.h"
 #include "model/directory.h"
 #include "model/enums.h"
 #include "model/sharing.h"
 #include "service/core/tlp.h"
 #include "service/requests/requests.h"
-#include "store/directory.h"
-#include "store/federation.h"
-#include "store/sharing.h"
+#include "store/directory/directory.h"
+#include "store/federation/federation.h"
+#include "store/sharing/sharing.h"
 #include "util/fetch.h"
 
 #include <string.h>

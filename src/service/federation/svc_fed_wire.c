@@ -5,8 +5,8 @@
  * alg="ed25519" and a tag naming the protocol and direction. */
 #include "service/federation/federation.h"
 
-#include "codec/httpsig.h"
-#include "store/federation.h"
+#include "codec/federation/httpsig.h"
+#include "store/federation/federation.h"
 #include "util/log.h"
 
 #include <stdio.h>

@@ -15,9 +15,9 @@
 #ifndef KZ_SERVICE_LAW_DOCUMENTS_H
 #define KZ_SERVICE_LAW_DOCUMENTS_H
 
-#include "codec/document.h"
+#include "codec/law/document.h"
 #include "service/core/call.h"
-#include "store/documents.h"
+#include "store/law/documents.h"
 
 /* A stored copy given with a create or update. */
 typedef struct kz_document_file {
@@ -60,7 +60,7 @@ kz_rc kz_svc_document_compare(kz_call *c, const char *const *states, size_t n_st
 typedef int (*kz_document_sink)(void *ctx, const kz_document *o, const kz_document_blob *file);
 kz_rc kz_svc_document_export(kz_call *c, kz_document_sink fn, void *ctx, uint64_t *count);
 
-/* Import: records as decoded from an export (codec/document.h), all or nothing in one
+/* Import: records as decoded from an export (codec/law/document.h), all or nothing in one
  * transaction. A version already stored with the same hash is skipped; with another
  * hash it is KZ_ECONFLICT; a new one must follow the latest stored version. Given
  * hashes are checked against the content (a changed record is refused, naming

@@ -8,7 +8,7 @@
 
 #include "model/law.h"
 #include "service/core/call.h"
-#include "store/documents.h"
+#include "store/law/documents.h"
 
 /* The norm with this letter; KZ_ENOTFOUND naming "letter" for any other. */
 kz_rc kz_svc_norm_get(kz_call *c, const char *letter, const kz_norm **out);

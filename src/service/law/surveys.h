@@ -1,6 +1,6 @@
 /* The national survey of implementation (svc_surveys.c): a state fills it in over time
  * (no answer is mandatory; every save is a new version, so drafts are kept), prints it
- * (codec/document.h kz_survey_html), and publishes it as a TLP:CLEAR document of the
+ * (codec/law/document.h kz_survey_html), and publishes it as a TLP:CLEAR document of the
  * policy library (type national-survey, the printable page as its stored copy, the
  * answers as its searchable text, the answered norms as its norms). A survey is seen by
  * its own organization only (kz_tlp_visible, as AMBER+STRICT without recipients); a

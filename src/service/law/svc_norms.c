@@ -7,8 +7,8 @@
 #include "service/law/documents.h"
 #include "service/requests/requests.h"
 #include "service/sharing/sharing.h"
-#include "store/requests.h"
-#include "store/sharing.h"
+#include "store/requests/requests.h"
+#include "store/sharing/sharing.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 
 #include "service/core/tlp.h"
 #include "service/sharing/sharing.h"
-#include "store/directory.h"
+#include "store/directory/directory.h"
 
 #include <stdio.h>
 #include <string.h>

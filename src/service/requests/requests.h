@@ -16,11 +16,11 @@
 #ifndef KZ_SERVICE_REQUESTS_H
 #define KZ_SERVICE_REQUESTS_H
 
-#include "codec/federation.h"
-#include "codec/record.h"
+#include "codec/federation/federation.h"
+#include "codec/requests/record.h"
 #include "service/core/call.h"
 #include "service/directory/orgs.h"
-#include "store/requests.h"
+#include "store/requests/requests.h"
 
 /* The text and files that go with a move or a message. Attachments are given with
  * name, media_type, data and size; the service fills id, sha256 and entry. */

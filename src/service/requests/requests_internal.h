@@ -19,7 +19,7 @@ int kz__request_side(const kz_call *c, const kz_request *r);
  * TLP labels (a GREEN request does not show every member its AMBER links). */
 void kz__request_redact(kz_call *c, kz_request *r);
 
-/* What one record entry says; see codec/record.h. */
+/* What one record entry says; see codec/requests/record.h. */
 typedef struct kz__entry {
     const char *action;
     int from, to;                   /* statuses, -1 when nothing moves */

@@ -8,7 +8,7 @@
 #include "service/requests/requests_internal.h"
 
 #include "crypto/crypto.h"
-#include "store/federation.h"
+#include "store/federation/federation.h"
 
 #include <string.h>
 

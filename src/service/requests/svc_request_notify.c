@@ -4,7 +4,7 @@
 
 #include "service/core/notify.h"
 #include "service/core/settings.h"
-#include "store/federation.h"
+#include "store/federation/federation.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,8 +3,8 @@
 #include "service/requests/requests_internal.h"
 
 #include "crypto/crypto.h"
-#include "store/directory.h"
-#include "store/federation.h"
+#include "store/directory/directory.h"
+#include "store/federation/federation.h"
 
 #include <string.h>
 
@@ -61,7 +61,7 @@ kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_reque
         .contact = e->contact,
         .note = e->note,
         .prev = r->head_hash ? r->head_hash : KZ_RECORD_GENESIS,
-        /* the deadlines a move set travel in its signed entry (codec/record.h) */
+        /* the deadlines a move set travel in its signed entry (codec/requests/record.h) */
         .ack_due = e->to == KZ_RS_SENT ? r->ack_due : 0,
         .answer_due = e->to == KZ_RS_SENT ? r->answer_due : 0,
         .preserve_until = e->to == KZ_RS_ACKNOWLEDGED ? r->preserve_until : 0,

@@ -2,8 +2,8 @@
  * attachments, reads under the visibility rule. */
 #include "service/requests/requests_internal.h"
 
-#include "codec/indicator_csv.h"
-#include "codec/indicator_norm.h"
+#include "codec/sharing/indicator_csv.h"
+#include "codec/sharing/indicator_norm.h"
 #include "service/core/notify.h"
 #include "service/core/tlp.h"
 #include "service/sharing/incidents.h"
@@ -114,7 +114,7 @@ static kz_rc check_post(kz_call *c, const kz_request_post *post)
         size_t n = strlen(m), cps = kz_utf8_count(m, n);
         if (!kz_text_ok(m, n, true))
             return kz_fail(c->err, KZ_EINVAL, "message", "message contains control characters or invalid UTF-8");
-        if (kz_text_bidi(m, n))  /* the rule of every free-text field (codec/json_fields.h) */
+        if (kz_text_bidi(m, n))  /* the rule of every free-text field (codec/json/json_fields.h) */
             return kz_fail(c->err, KZ_EINVAL, "message", "message contains the bidirectional control U+%04X, "
                            "which could disguise the text", kz_text_bidi(m, n));
         if (cps > KZ_MESSAGE_MAX)
@@ -254,7 +254,7 @@ static kz_rc store_links(kz_call *c, const kz_request *r)
 }
 
 /* Mitigation sources in the canonical form every importer and the matcher use
- * (codec/indicator_norm.h): 192.0.2.7/24 becomes 192.0.2.0/24, domains lose case and
+ * (codec/sharing/indicator_norm.h): 192.0.2.7/24 becomes 192.0.2.0/24, domains lose case and
  * trailing dots, AS numbers read AS64500. Duplicates after normalization are dropped. */
 static kz_rc normalize_sources(kz_call *c, kz_request *r)
 {

@@ -6,7 +6,7 @@
 #ifndef KZ_SERVICE_GEO_H
 #define KZ_SERVICE_GEO_H
 
-#include "codec/ip.h"
+#include "codec/routing/ip.h"
 #include "engine/geo.h"
 #include "util/error.h"
 
@@ -79,7 +79,7 @@ typedef struct kz_geodata_report {
 /* Called now and then with the bytes read so far and the total of all input files. */
 typedef void kz_geodata_progress(void *ctx, uint64_t done, uint64_t total);
 
-/* Reads the range files paths[0..n) (codec/geo_ranges.h; a file whose name says
+/* Reads the range files paths[0..n) (codec/routing/geo_ranges.h; a file whose name says
  * "-num" with "ipv4" or "ipv6" holds numbers), compiles them (engine/geo.h) with the
  * attribution text and writes the table to out_path atomically. A malformed line stops
  * the build with KZ_EINVAL ("FILE:LINE: column C: reason") unless skip_bad, which counts

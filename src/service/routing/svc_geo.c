@@ -2,9 +2,9 @@
  * build of a native table from range files. */
 #include "service/routing/geo.h"
 
-#include "codec/geo_ranges.h"
+#include "codec/routing/geo_ranges.h"
 #include "engine/geo_format.h"
-#include "codec/geo_mmdb.h"
+#include "codec/routing/geo_mmdb.h"
 #include "util/alloc.h"
 #include "util/mapfile.h"
 

@@ -5,12 +5,12 @@
  * wait in the sender's outbox for a person to review and send. */
 #include "service/routing/route.h"
 
-#include "codec/ip.h"
+#include "codec/routing/ip.h"
 #include "model/states.h"
 #include "service/requests/requests.h"
 #include "service/core/notify.h"
 #include "service/core/settings.h"
-#include "store/directory.h"
+#include "store/directory/directory.h"
 #include "util/buf.h"
 
 #include <stdio.h>

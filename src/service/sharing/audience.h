@@ -5,8 +5,8 @@
 #define KZ_SERVICE_AUDIENCE_H
 
 #include "service/core/call.h"
-#include "store/directory.h"
-#include "store/sharing.h"
+#include "store/directory/directory.h"
+#include "store/sharing/sharing.h"
 
 /* Why an organization of the audience sees the object (for display; the decision is
  * kz_tlp_visible's alone). */

@@ -4,7 +4,7 @@
 #ifndef KZ_SERVICE_IMPORT_H
 #define KZ_SERVICE_IMPORT_H
 
-#include "codec/indicator_csv.h"
+#include "codec/sharing/indicator_csv.h"
 #include "service/sharing/indicators.h"
 
 /* What an import did. */

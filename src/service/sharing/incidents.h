@@ -4,7 +4,7 @@
 #define KZ_SERVICE_INCIDENTS_H
 
 #include "service/core/call.h"
-#include "store/sharing.h"
+#include "store/sharing/sharing.h"
 
 /* o->id defaults to a new id (an importer may pass the id the incident has elsewhere,
  * when no incident has it yet); o->organization defaults to the caller's; rsit_class defaults to rsit_type's class;

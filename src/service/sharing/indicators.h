@@ -4,7 +4,7 @@
 #define KZ_SERVICE_INDICATORS_H
 
 #include "service/core/call.h"
-#include "store/sharing.h"
+#include "store/sharing/sharing.h"
 
 /* A batch of indicator writes in one transaction: the bulk API, kizuna import and the
  * other importers. check validates and normalizes one indicator without writing (so

@@ -44,7 +44,7 @@
 
 #include "service/core/call.h"
 #include "service/core/tlp.h"
-#include "store/sharing.h"
+#include "store/sharing/sharing.h"
 
 /* May the caller read shared objects at all? Members always; callers without a key
  * only when the node publishes CLEAR (what they then see is still kz_tlp_visible's). */

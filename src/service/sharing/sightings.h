@@ -4,7 +4,7 @@
 #define KZ_SERVICE_SIGHTINGS_H
 
 #include "service/core/call.h"
-#include "store/sharing.h"
+#include "store/sharing/sharing.h"
 
 /* Records that an indicator the caller may see was seen. observer defaults to the
  * caller's organization; count must be at least 1; first/last_seen default to now; the

@@ -4,8 +4,8 @@
 
 #include "service/stix/stix_export.h"
 
-#include "codec/csv.h"
-#include "codec/json_write.h"
+#include "codec/sharing/csv.h"
+#include "codec/json/json_write.h"
 
 #include <string.h>
 

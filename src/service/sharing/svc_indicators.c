@@ -1,4 +1,4 @@
-/* Indicators: normalized on the way in (codec/indicator_norm.h), deduplicated per
+/* Indicators: normalized on the way in (codec/sharing/indicator_norm.h), deduplicated per
  * (type, value, source), linked to incidents, written one at a time, in bulk or by an
  * importer through the same batch, and read only as kz_tlp_visible allows. */
 #include "service/sharing/sharing.h"
@@ -7,7 +7,7 @@
 #include "service/sharing/indicators.h"
 #include "service/exercises/exercises.h"
 
-#include "codec/indicator_norm.h"
+#include "codec/sharing/indicator_norm.h"
 #include "util/alloc.h"
 #include "util/utf8.h"
 

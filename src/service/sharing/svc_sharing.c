@@ -2,8 +2,8 @@
  * which organizations exist, and for which organization a caller may write. */
 #include "service/sharing/sharing.h"
 
-#include "store/directory.h"
-#include "store/sharing.h"
+#include "store/directory/directory.h"
+#include "store/sharing/sharing.h"
 
 #include "model/enums.h"
 

@@ -5,7 +5,7 @@
 #ifndef KZ_SERVICE_STATEMENTS_H
 #define KZ_SERVICE_STATEMENTS_H
 
-#include "codec/statement.h"
+#include "codec/statements/statement.h"
 #include "model/page.h"
 #include "service/core/call.h"
 #include "service/stix/taxii.h"
@@ -81,7 +81,7 @@ kz_rc kz_svc_statement_taxii(kz_call *c, kz_taxii_filter *f, bool with_objects, 
  * Returns how many, or -1. */
 long kz_svc_statement_release_due(kz_call *c);
 
-/* The export file (codec/statement.h) of a statement the caller may see, in c's arena. */
+/* The export file (codec/statements/statement.h) of a statement the caller may see, in c's arena. */
 kz_rc kz_svc_statement_export(kz_call *c, const char *id, char **text);
 
 #endif

@@ -9,10 +9,10 @@
 #include "service/sharing/indicators.h"
 #include "service/sharing/incidents.h"
 #include "service/sharing/sharing.h"
-#include "store/directory.h"
-#include "store/requests.h"
-#include "store/victims.h"
-#include "store/statements.h"
+#include "store/directory/directory.h"
+#include "store/requests/requests.h"
+#include "store/telemetry/victims.h"
+#include "store/statements/statements.h"
 
 #include <ctype.h>
 #include <stdio.h>

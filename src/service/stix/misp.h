@@ -8,11 +8,11 @@
  * largest attribute; re-importing the same feed changes nothing, and an event whose
  * manifest timestamp is the one the acting organization imported last is not read
  * again (nor fetched), nor is a file the server says has not changed since its last
- * import (store/feeds.h). Analyst or admin. */
+ * import (store/stix/feeds.h). Analyst or admin. */
 #ifndef KZ_SERVICE_MISP_H
 #define KZ_SERVICE_MISP_H
 
-#include "codec/misp.h"
+#include "codec/stix/misp.h"
 #include "service/sharing/incidents.h"
 #include "util/fetch.h"
 

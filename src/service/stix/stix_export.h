@@ -6,11 +6,11 @@
 #ifndef KZ_SERVICE_STIX_EXPORT_H
 #define KZ_SERVICE_STIX_EXPORT_H
 
-#include "codec/stix.h"
+#include "codec/stix/stix.h"
 #include "service/sharing/export.h"
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
-#include "store/stix.h"
+#include "store/stix/stix.h"
 
 typedef struct kz_stix_export_opts {
     bool indicators, incidents, kept;   /* what to include; sightings go with indicators */

@@ -22,10 +22,10 @@
 #ifndef KZ_SERVICE_STIX_IMPORT_H
 #define KZ_SERVICE_STIX_IMPORT_H
 
-#include "codec/stix.h"
+#include "codec/stix/stix.h"
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
-#include "store/stix.h"
+#include "store/stix/stix.h"
 
 /* What happened to one object. */
 typedef enum kz_stix_outcome { KZ_STIX_ACCEPTED, KZ_STIX_KEPT, KZ_STIX_REJECTED } kz_stix_outcome;

@@ -1,17 +1,17 @@
 /* MISP feed import: the manifest streamed, each event file read in two passes
- * (codec/misp.h), events into incidents through their use case (nested as savepoints),
+ * (codec/stix/misp.h), events into incidents through their use case (nested as savepoints),
  * attributes into indicators through the one kz_ind_batch of the import. */
 #include "service/stix/misp.h"
 
-#include "codec/indicator_norm.h"
+#include "codec/sharing/indicator_norm.h"
 #include "model/taxonomy.h"
 #include "model/validate.h"
 #include "service/sharing/sharing.h"
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
 #include "service/stix/stix_import.h"
-#include "store/feeds.h"
-#include "store/stix.h"
+#include "store/stix/feeds.h"
+#include "store/stix/stix.h"
 #include "util/utf8.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* STIX 2.1 import: the bundle is read object by object (codec/stix.h) inside a write
+/* STIX 2.1 import: the bundle is read object by object (codec/stix/stix.h) inside a write
  * transaction (one per chunk of objects, or one in all); indicators go through the same kz_ind_batch as every importer, incidents
  * and sightings through their own use cases (nested as savepoints, so a rejected object
  * undoes only itself), everything else into the kept-object store. References that
@@ -7,9 +7,9 @@
  * target arrives or at the end. */
 #include "service/stix/stix_import.h"
 
-#include "codec/indicator_norm.h"
+#include "codec/sharing/indicator_norm.h"
 #include "service/sharing/sharing.h"
-#include "store/directory.h"
+#include "store/directory/directory.h"
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
 #include "service/sharing/sightings.h"

@@ -7,7 +7,7 @@
 #define KZ_SERVICE_TAXII_H
 
 #include "service/core/call.h"
-#include "store/stix.h"
+#include "store/stix/stix.h"
 
 /* The collections the caller may read: every label for members, CLEAR only for callers
  * without a key on a node that publishes CLEAR. can_write: analysts and admins. */

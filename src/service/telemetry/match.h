@@ -3,14 +3,14 @@
  *
  * The pipeline: the calling thread reads blocks (util/reader: plain or gzip, whole
  * lines) and hands them to worker threads; each worker parses its block's lines with
- * the log format (codec/logfmt.h) and looks every field up (engine/match.h), keeping
+ * the log format (codec/telemetry/logfmt.h) and looks every field up (engine/match.h), keeping
  * its matches with the block; the calling thread takes finished blocks back in order,
  * numbers their lines, calls the sink for each match and reuses the block. Memory is
  * a fixed number of blocks whatever the input size; nothing is allocated per line. */
 #ifndef KZ_SERVICE_MATCH_H
 #define KZ_SERVICE_MATCH_H
 
-#include "codec/logfmt.h"
+#include "codec/telemetry/logfmt.h"
 #include "engine/indset.h"
 #include "util/buf.h"
 #include "util/clock.h"

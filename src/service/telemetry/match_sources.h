@@ -4,7 +4,7 @@
  *     normalized as on import; bad lines are reported with their number and field, and
  *     the load fails after reading them all. Or a STIX 2.1 bundle (a file whose first
  *     character is '{'): its indicators whose pattern names one observable, unless
- *     revoked or expired, read with issue 3's STIX codec (codec/stix.h); objects that do
+ *     revoked or expired, read with issue 3's STIX codec (codec/stix/stix.h); objects that do
  *     not decode are reported with their position and fail the load the same way
  *   - the database: the indicators the caller may see under TLP that have not expired
  *   - the recorder: a match sink (kz_match_sink) that sums matches of database

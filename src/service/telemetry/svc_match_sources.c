@@ -4,8 +4,8 @@
  * victim rows. */
 #include "service/telemetry/match_sources.h"
 
-#include "codec/csv.h"
-#include "codec/stix.h"
+#include "codec/sharing/csv.h"
+#include "codec/stix/stix.h"
 #include "service/sharing/indicators.h"
 #include "service/sharing/sightings.h"
 #include "service/telemetry/victims.h"

@@ -12,7 +12,7 @@
 #define KZ_SERVICE_VICTIMS_H
 
 #include "service/core/call.h"
-#include "store/victims.h"
+#include "store/telemetry/victims.h"
 #include "util/clock.h"
 
 /* The keyed hash of a victim key under the node's victim key (from its key file). */

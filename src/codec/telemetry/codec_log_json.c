@@ -1,0 +1,376 @@
+/* JSON lines: one object per line, scanned in one pass without building a tree (a
+ * tree per line would be an allocation per line). Every string value becomes a field
+ * named by its dotted path ("source.ip", arrays keep their parent's name); the
+ * timestamp and the victim are found by name. Nesting is limited to 32 levels; a line
+ * that is not one well-formed object is rejected. */
+#include "codec/telemetry/logfmt_internal.h"
+
+#include <string.h>
+
+enum { MAX_DEPTH = 32, PATH_MAX_LEN = 512 };
+
+typedef struct jp {
+    const kz_logfmt *f;
+    kz_logctx *c;
+    kz_record *rec;
+    const char *s, *end;
+    char path[PATH_MAX_LEN];
+    size_t plen;
+    int depth, ts_rank, victim_rank;
+    size_t nth;  /* values seen in the line so far */
+} jp;
+
+static void ws(jp *p)
+{
+    while (p->s < p->end && (*p->s == ' ' || *p->s == '\t' || *p->s == '\r' || *p->s == '\n'))
+        p->s++;
+}
+
+static int hex4(const char *s)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char ch = s[i];
+        int d = ch >= '0' && ch <= '9' ? ch - '0'
+                : (ch | 32) >= 'a' && (ch | 32) <= 'f' ? (ch | 32) - 'a' + 10
+                                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+static size_t put_utf8(char *d, unsigned cp)
+{
+    if (cp < 0x80) {
+        d[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        d[0] = (char)(0xC0 | cp >> 6);
+        d[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        d[0] = (char)(0xE0 | cp >> 12);
+        d[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        d[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    d[0] = (char)(0xF0 | cp >> 18);
+    d[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    d[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    d[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* A bit per byte of s[0..16) that ends a run of plain string text: a quote, a
+ * backslash or a control character (bytes past end never do). */
+static inline uint32_t special16(const char *s, const char *end)
+{
+#ifdef __SSE2__
+    __m128i w;
+    if (end - s >= 16) {
+        w = _mm_loadu_si128((const __m128i *)s);
+    } else {
+        char tmp[16];
+        memset(tmp, 'a', sizeof tmp);
+        memcpy(tmp, s, (size_t)(end - s));
+        w = _mm_loadu_si128((const __m128i *)tmp);
+    }
+    __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(w, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+    __m128i q = _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('"')), _mm_cmpeq_epi8(w, _mm_set1_epi8('\\')));
+    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(ctl, q));
+#else
+    uint32_t m = 0;
+    for (int i = 0; i < 16 && s + i < end; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        m |= (uint32_t)(ch == '"' || ch == '\\' || ch < 0x20) << i;
+    }
+    return m;
+#endif
+}
+
+/* At the opening quote: the string's text, pointing into the line when it has no
+ * escapes, else unescaped into the scratch. */
+static bool string(jp *p, const char **v, size_t *n)
+{
+    const char *start = ++p->s;
+    for (;;) {
+        if (p->s >= p->end)
+            return false;
+        uint32_t m = special16(p->s, p->end);
+        if (!m) {
+            p->s += 16;
+            continue;
+        }
+        p->s += __builtin_ctz(m);
+        unsigned char ch = (unsigned char)*p->s;
+        if (ch == '"') {
+            *v = start;
+            *n = (size_t)(p->s - start);
+            p->s++;
+            return true;
+        }
+        if (ch != '\\')
+            return false;  /* a control character */
+        break;
+    }
+    /* escapes: never longer than the text they come from */
+    char *d = kz__scratch(p->c, (size_t)(p->end - start));
+    if (!d)
+        return false;
+    size_t o = (size_t)(p->s - start);
+    memcpy(d, start, o);
+    while (p->s < p->end) {
+        unsigned char ch = (unsigned char)*p->s;
+        if (ch == '"') {
+            p->s++;
+            *v = d;
+            *n = o;
+            p->c->used = (size_t)(d - p->c->scratch) + o;  /* give back what was not used */
+            return true;
+        }
+        if (ch < 0x20)
+            return false;
+        if (ch != '\\') {
+            d[o++] = (char)ch;
+            p->s++;
+            continue;
+        }
+        if (p->end - p->s < 2)
+            return false;
+        char e = p->s[1];
+        p->s += 2;
+        switch (e) {
+        case '"': d[o++] = '"'; break;
+        case '\\': d[o++] = '\\'; break;
+        case '/': d[o++] = '/'; break;
+        case 'b': d[o++] = '\b'; break;
+        case 'f': d[o++] = '\f'; break;
+        case 'n': d[o++] = '\n'; break;
+        case 'r': d[o++] = '\r'; break;
+        case 't': d[o++] = '\t'; break;
+        case 'u': {
+            if (p->end - p->s < 4)
+                return false;
+            int cp = hex4(p->s);
+            p->s += 4;
+            if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+                return false;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (p->end - p->s < 6 || p->s[0] != '\\' || p->s[1] != 'u')
+                    return false;
+                int lo = hex4(p->s + 2);
+                if (lo < 0xDC00 || lo > 0xDFFF)
+                    return false;
+                p->s += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            o += put_utf8(d + o, (unsigned)cp);  /* at most 4 bytes for 6 or 12 read */
+            break;
+        }
+        default:
+            return false;
+        }
+    }
+    return false;
+}
+
+/* A copy of the current path, for names that must outlive the walk. */
+static const char *path_copy(jp *p)
+{
+    char *d = kz__scratch(p->c, p->plen ? p->plen : 1);
+    if (d)
+        memcpy(d, p->path, p->plen);
+    return d;
+}
+
+/* The current path for a field name that must outlive the walk: the memo's copy when it
+ * is one of the line's first KZ__MEMO_SLOTS values (no later value of the line takes its
+ * slot), else a copy in the scratch. */
+static const char *name_of(jp *p, const kz__name_info *ni, size_t nth)
+{
+    return nth < KZ__MEMO_SLOTS && p->plen <= KZ__MEMO_NAME ? ni->name : path_copy(p);
+}
+
+static void scalar(jp *p, const char *v, size_t n, bool str)
+{
+    size_t nth = p->nth++;
+    const kz__name_info *ni = kz__name_info_of(p->c, nth, p->path, p->plen);
+    int r = ni->ts;
+    if (r >= 0 && (!p->rec->ts || r < p->ts_rank)) {
+        p->rec->ts = v;
+        p->rec->ts_len = n;
+        p->ts_rank = r;
+    }
+    r = ni->victim;
+    if (str && n && r >= 0 && (!p->rec->victim || r < p->victim_rank)) {
+        const char *name = name_of(p, ni, nth);
+        if (name) {
+            p->rec->victim = v;
+            p->rec->victim_len = n;
+            p->rec->victim_field = name;
+            p->rec->victim_field_len = p->plen;
+            p->victim_rank = r;
+        }
+    }
+    if (!str || n == 0)
+        return;
+    int kind = ni->kind;
+    if (kind < 0)
+        return;
+    const char *name = name_of(p, ni, nth);
+    if (!name)
+        return;
+    if (kind == KZ_OBS_TEXT)
+        kz_text_extract(v, n, name, p->plen, p->rec);
+    else
+        kz__add_field(p->rec, name, p->plen, v, n, (kz_obs_kind)kind);
+}
+
+static bool value(jp *p);
+
+static bool literal(jp *p, const char *lit, size_t n)
+{
+    if ((size_t)(p->end - p->s) < n || memcmp(p->s, lit, n) != 0)
+        return false;
+    p->s += n;
+    return true;
+}
+
+static bool number(jp *p)
+{
+    const char *start = p->s;
+    if (p->s < p->end && *p->s == '-')
+        p->s++;
+    static const unsigned char num[256] = {['0' ... '9'] = 3, ['.'] = 1, ['e'] = 1, ['E'] = 1,
+                                           ['+'] = 1, ['-'] = 1};
+    unsigned digits = 0;
+    while (p->s < p->end && num[(unsigned char)*p->s]) {
+        digits |= num[(unsigned char)*p->s];
+        p->s++;
+    }
+    if (!(digits & 2))
+        return false;
+    scalar(p, start, (size_t)(p->s - start), false);
+    return true;
+}
+
+/* At '{' or '[': -1 when nested too deep, 0 for an empty container (consumed), else 1. */
+static int open_container(jp *p, char close)
+{
+    if (++p->depth > MAX_DEPTH)
+        return -1;
+    p->s++;
+    ws(p);
+    if (p->s < p->end && *p->s == close) {
+        p->s++;
+        p->depth--;
+        return 0;
+    }
+    return 1;
+}
+
+/* After a member or element: 1 when another follows, 0 at the closing bracket, -1 for
+ * anything else. */
+static int next_or_close(jp *p, char close)
+{
+    ws(p);
+    if (p->s >= p->end)
+        return -1;
+    if (*p->s == ',') {
+        p->s++;
+        return 1;
+    }
+    if (*p->s == close) {
+        p->s++;
+        p->depth--;
+        return 0;
+    }
+    return -1;
+}
+
+static bool object(jp *p)
+{
+    int more = open_container(p, '}');
+    while (more > 0) {
+        ws(p);
+        if (p->s >= p->end || *p->s != '"')
+            return false;
+        const char *k;
+        size_t kn;
+        if (!string(p, &k, &kn))
+            return false;
+        ws(p);
+        if (p->s >= p->end || *p->s != ':')
+            return false;
+        p->s++;
+        size_t saved = p->plen;
+        size_t add = (saved ? 1 : 0) + kn;
+        if (saved + add < sizeof p->path) {
+            if (saved)
+                p->path[p->plen++] = '.';
+            memcpy(p->path + p->plen, k, kn);
+            p->plen += kn;
+        }
+        if (!value(p))
+            return false;
+        p->plen = saved;
+        more = next_or_close(p, '}');
+    }
+    return more == 0;
+}
+
+static bool array(jp *p)
+{
+    int more = open_container(p, ']');
+    while (more > 0) {
+        if (!value(p))
+            return false;
+        more = next_or_close(p, ']');
+    }
+    return more == 0;
+}
+
+static bool value(jp *p)
+{
+    ws(p);
+    if (p->s >= p->end)
+        return false;
+    switch (*p->s) {
+    case '"': {
+        const char *v;
+        size_t n;
+        if (!string(p, &v, &n))
+            return false;
+        scalar(p, v, n, true);
+        return true;
+    }
+    case '{':
+        return object(p);
+    case '[':
+        return array(p);
+    case 't':
+        return literal(p, "true", 4);
+    case 'f':
+        return literal(p, "false", 5);
+    case 'n':
+        return literal(p, "null", 4);
+    default:
+        return number(p);
+    }
+}
+
+int kz__parse_json(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz_record *rec)
+{
+    jp p = {.f = f, .c = c, .rec = rec, .s = s, .end = s + n};
+    ws(&p);
+    if (p.s >= p.end)
+        return 0;
+    if (*p.s != '{' || !object(&p))
+        return -1;
+    ws(&p);
+    return p.s == p.end ? 1 : -1;
+}

@@ -1,0 +1,233 @@
+/* Plain-text extraction: the fallback for logs of any shape and for fields declared
+ * as free text. One pass splits the text into tokens at blanks, quotes and brackets;
+ * a token holding "scheme://" gives a URL (trailing punctuation of prose trimmed), the
+ * rest is split further at '=', ',', ';' and the like, and each piece that has the
+ * shape of an address, a host name, an e-mail address or a hash becomes a candidate.
+ * Candidates are only candidates: the matcher decides. */
+#include "codec/telemetry/logfmt_internal.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* Bytes that end a token: blanks, controls, quotes, angle and curly brackets, pipes. */
+static const unsigned char stop[256] = {
+    [0] = 1, [1] = 1, [2] = 1, [3] = 1, [4] = 1, [5] = 1, [6] = 1, [7] = 1, [8] = 1, [9] = 1,
+    [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1, [15] = 1, [16] = 1, [17] = 1, [18] = 1,
+    [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1, [24] = 1, [25] = 1, [26] = 1, [27] = 1,
+    [28] = 1, [29] = 1, [30] = 1, [31] = 1, [' '] = 1, ['"'] = 1, ['\''] = 1, ['<'] = 1,
+    ['>'] = 1, ['`'] = 1, ['{'] = 1, ['}'] = 1, ['|'] = 1, ['\\'] = 1, ['^'] = 1, [127] = 1,
+};
+
+/* Bytes that split a token that is not a URL into pieces. */
+static const unsigned char split[256] = {
+    ['='] = 1, [','] = 1, [';'] = 1, ['('] = 1, [')'] = 1, ['['] = 1, [']'] = 1, ['!'] = 1,
+    ['?'] = 1, ['&'] = 1, ['*'] = 1, ['$'] = 1, ['#'] = 1,
+};
+
+static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_hex(char c) { return is_digit(c) || ((c | 32) >= 'a' && (c | 32) <= 'f'); }
+
+/* Whether hex digits, dots and colons can be an IPv6 address by their count: eight
+ * groups (seven colons), six and a dotted quad, or fewer with a "::". A time of day
+ * ("22:13:20") is none, and saves the matcher two failed parses. */
+static bool ipv6_groups_ok(const char *s, size_t n, size_t colons, size_t dots)
+{
+    if ((colons == 7 && dots == 0) || (colons == 6 && dots == 3))
+        return true;
+    return colons <= 8 && memmem(s, n, "::", 2) != NULL;  /* "::1:2:3:4:5:6:7" has 8 */
+}
+
+static void classify_slow(const char *s, size_t n, const char *name, size_t name_len,
+                          kz_record *rec)
+{
+    /* trailing and leading punctuation of prose */
+    while (n && (s[n - 1] == '.' || s[n - 1] == ':' || s[n - 1] == '-' || s[n - 1] == '/'))
+        n--;
+    while (n && (s[0] == '.' || s[0] == '-' || s[0] == '/'))
+        s++, n--;
+    if (n < 3)
+        return;
+    const char *at = memchr(s, '@', n);
+    if (at) {
+        if (n > 7 && strncasecmp(s, "mailto:", 7) == 0)
+            s += 7, n -= 7;
+        if (at > s && at < s + n - 3)
+            kz__add_field(rec, name, name_len, s, n, KZ_OBS_EMAIL);
+        return;
+    }
+    const char *slash = memchr(s, '/', n);
+    if (slash)
+        n = (size_t)(slash - s);  /* "host/path", "10.0.0.0/8": the part before */
+    size_t dots = 0, colons = 0, hex = 0, letters = 0, other = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '.')
+            dots++;
+        else if (c == ':')
+            colons++;
+        else if (is_hex(c))
+            hex++, letters += !is_digit(c);
+        else if (is_alpha(c) || (unsigned char)c >= 0x80)
+            letters++;
+        else if (c != '-' && c != '_')
+            other++;
+    }
+    if (other)
+        return;
+    if (colons >= 2 && dots + colons + hex == n) {
+        if (!ipv6_groups_ok(s, n, colons, dots))
+            return;
+        kz__add_field(rec, name, name_len, s, n, KZ_OBS_IP);  /* IPv6, perhaps */
+        return;
+    }
+    if (dots == 0 && colons == 0 && hex == n && (n == 32 || n == 40 || n == 64)) {
+        kz__add_field(rec, name, name_len, s, n, KZ_OBS_HASH);
+        return;
+    }
+    if (dots == 0)
+        return;
+    if (letters == 0) {
+        if (dots == 3 && colons <= 1)
+            kz__add_field(rec, name, name_len, s, n, KZ_OBS_IP);  /* IPv4, perhaps with a port */
+        return;
+    }
+    if (colons <= 1)
+        kz__add_field(rec, name, name_len, s, n, KZ_OBS_HOST);
+}
+
+static int shape_fast(const char *v, size_t n);
+
+static void classify_piece(const char *s, size_t n, const char *name, size_t name_len,
+                           kz_record *rec)
+{
+    int fast = n >= 3 ? shape_fast(s, n) : -1;
+    if (fast < 0)
+        classify_slow(s, n, name, name_len, rec);
+    else if (fast != KZ_OBS_NONE)
+        kz__add_field(rec, name, name_len, s, n, (kz_obs_kind)fast);
+}
+
+static void narrow(const char *s, size_t n, const char *name, size_t name_len, kz_record *rec)
+{
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && split[(unsigned char)s[i]])
+            i++;
+        size_t start = i;
+        while (i < n && !split[(unsigned char)s[i]])
+            i++;
+        if (i > start)
+            classify_piece(s + start, i - start, name, name_len, rec);
+    }
+}
+
+/* Where "scheme://" starts in t[0..n), or n when there is no URL. */
+static size_t url_start(const char *t, size_t n)
+{
+    const char *p = t;
+    while ((p = memchr(p, ':', (size_t)(t + n - p))) != NULL) {
+        if (p + 2 < t + n && p[1] == '/' && p[2] == '/') {
+            const char *b = p;
+            while (b > t && (is_alpha(b[-1]) || is_digit(b[-1]) || b[-1] == '+' || b[-1] == '-' ||
+                             b[-1] == '.'))
+                b--;
+            while (b < p && !is_alpha(*b))
+                b++;  /* a scheme starts with a letter */
+            if (b < p)
+                return (size_t)(b - t);
+        }
+        p++;
+    }
+    return n;
+}
+
+/* The fast path of classify_piece, for values made only of letters, digits, dots,
+ * colons, dashes and underscores, with no punctuation to trim at either end: one pass
+ * counting the byte classes. Returns the kind (KZ_OBS_NONE included), or -1 for any
+ * other value, which goes the long way. (A sixteen-bytes-at-a-time version with SSE2
+ * masks ran more instructions on log values, most of them under 16 bytes.) */
+enum { B_SLOW, B_DIGIT, B_HEXL, B_ALPHA, B_DOT, B_COLON, B_DASH, B_COUNT };
+static const unsigned char shape_cls[256] = {
+    ['0' ... '9'] = B_DIGIT, ['a' ... 'f'] = B_HEXL, ['A' ... 'F'] = B_HEXL,
+    ['g' ... 'z'] = B_ALPHA, ['G' ... 'Z'] = B_ALPHA, [0x80 ... 0xFF] = B_ALPHA,
+    ['.'] = B_DOT, [':'] = B_COLON, ['-'] = B_DASH, ['_'] = B_DASH,
+};
+
+static int shape_fast(const char *v, size_t n)
+{
+    unsigned char a = (unsigned char)v[0], z = (unsigned char)v[n - 1];
+    if (a == '.' || a == '-' || z == '.' || z == ':' || z == '-')
+        return -1;
+    size_t cnt[B_COUNT] = {0};
+    for (size_t i = 0; i < n; i++)
+        cnt[shape_cls[(unsigned char)v[i]]]++;
+    if (cnt[B_SLOW])
+        return -1;
+    size_t dots = cnt[B_DOT], colons = cnt[B_COLON], hex = cnt[B_DIGIT] + cnt[B_HEXL];
+    size_t letters = cnt[B_HEXL] + cnt[B_ALPHA];
+    if (colons >= 2)  /* all hex digits, dots and colons: perhaps IPv6 */
+        return dots + colons + hex == n && ipv6_groups_ok(v, n, colons, dots) ? KZ_OBS_IP : KZ_OBS_NONE;
+    if (dots == 0)
+        return colons == 0 && hex == n && (n == 32 || n == 40 || n == 64) ? KZ_OBS_HASH : KZ_OBS_NONE;
+    if (letters == 0)
+        return dots == 3 ? KZ_OBS_IP : KZ_OBS_NONE;
+    return KZ_OBS_HOST;
+}
+
+kz_obs_kind kz__shape(const char *v, size_t n)
+{
+    if (n < 3 || n > 8192)
+        return KZ_OBS_NONE;
+    int fast = shape_fast(v, n);
+    if (fast >= 0)
+        return (kz_obs_kind)fast;
+    if (memchr(v, ':', n) && url_start(v, n) == 0)
+        return KZ_OBS_URL;
+    if (v[0] == '[') {  /* "[2001:db8::1]:443": the matcher checks the address */
+        const char *close = memchr(v, ']', n);
+        return close && close - v > 2 ? KZ_OBS_IP : KZ_OBS_NONE;
+    }
+    if (v[0] == '<' && v[n - 1] == '>' && memchr(v, '@', n))
+        return KZ_OBS_EMAIL;  /* "<user@example.org>" */
+    kz_record one;
+    one.n = 0;
+    one.truncated = 0;
+    /* a value of one piece: what the extractor would make of it, if it is all of it */
+    size_t i = 0;
+    while (i < n && !stop[(unsigned char)v[i]] && !split[(unsigned char)v[i]])
+        i++;
+    if (i != n)
+        return KZ_OBS_NONE;
+    classify_slow(v, n, "", 0, &one);
+    return one.n == 1 ? one.f[0].kind : KZ_OBS_NONE;
+}
+
+int kz_text_extract(const char *s, size_t n, const char *name, size_t name_len, kz_record *rec)
+{
+    int before = rec->n;
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && stop[(unsigned char)s[i]])
+            i++;
+        size_t start = i;
+        while (i < n && !stop[(unsigned char)s[i]])
+            i++;
+        size_t len = i - start;
+        if (len < 3)
+            continue;
+        const char *t = s + start;
+        size_t u = memchr(t, ':', len) ? url_start(t, len) : len;
+        if (u < len) {
+            size_t ul = len - u;
+            while (ul && strchr(".,;:!?)]'", t[u + ul - 1]))
+                ul--;
+            if (ul > 8)
+                kz__add_field(rec, name, name_len, t + u, ul, KZ_OBS_URL);
+            len = u;
+        }
+        if (len)
+            narrow(t, len, name, name_len, rec);
+    }
+    return rec->n - before;
+}

@@ -1,0 +1,204 @@
+/* Shared by the codec_log_*.c parsers: the configuration and per-thread context. */
+#ifndef KZ_CODEC_LOGFMT_INTERNAL_H
+#define KZ_CODEC_LOGFMT_INTERNAL_H
+
+#include "codec/telemetry/logfmt.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* One entry of --fields: a name (or a 1-based column number) and how to match it. */
+typedef struct kz__fieldspec {
+    char *name;
+    size_t len;
+    int col;           /* csv/tsv: resolved 1-based column, 0 when unknown */
+    kz_obs_kind kind;
+} kz__fieldspec;
+
+/* A Zeek header: separators and columns, immutable once published. */
+typedef struct kz__zeek_col {
+    char *name;
+    size_t len;
+    kz_obs_kind kind;
+    uint8_t list;      /* a set or vector: split on the set separator */
+    uint8_t role;      /* Z_* below */
+} kz__zeek_col;
+
+enum { Z_PLAIN, Z_TS, Z_VICTIM, Z_HOST, Z_URI };
+
+typedef struct kz__zeek_hdr {
+    char sep, set_sep;
+    char empty[32], unset[32];
+    size_t empty_len, unset_len;
+    kz__zeek_col *cols;
+    int ncols;
+    int host_col, uri_col;  /* http.log: combined into a URL; -1 when absent */
+    /* where the header line that made this state is: block seq and offset in it */
+    uint64_t seq;
+    size_t offset;
+    struct kz__zeek_hdr *next;
+} kz__zeek_hdr;
+
+struct kz_logfmt {
+    kz_log_format format;
+    kz__fieldspec *specs;
+    int n_specs;
+    char *ts_field, *victim_field;
+    int ts_col, victim_col;     /* csv/tsv: 1-based, 0 when unknown */
+    bool header;
+    size_t max_line;
+    char sep;                   /* csv ',' or tsv '\t' */
+    char **colnames;            /* csv/tsv header names, ncols of them */
+    size_t *colname_len;
+    int ncols;
+    /* zeek: every header state made so far (newest first), and the current one */
+    pthread_mutex_t lock;
+    kz__zeek_hdr *hdrs, *current;
+    kz__zeek_hdr initial;       /* the defaults, before any header */
+};
+
+/* What the configuration says about one field name: its timestamp and victim ranks
+ * (-1: not one) and its kind by kz__select (-1: not matched). JSON lines repeat the same
+ * few names on every line; a per-thread memo answers them without walking the name
+ * lists again. */
+enum { KZ__MEMO_SLOTS = 64, KZ__MEMO_NAME = 52 };
+typedef struct kz__name_info {
+    int8_t ts, victim, kind;
+    uint8_t used;
+    uint32_t len;
+    char name[KZ__MEMO_NAME];
+} kz__name_info;
+
+struct kz_logctx {
+    const kz_logfmt *f;
+    char *scratch;
+    size_t cap, used;
+    uint64_t seq;
+    const kz__zeek_hdr *zh;
+    kz__name_info memo[KZ__MEMO_SLOTS + 1];  /* the last one for names too long to keep */
+};
+
+/* The ranks and kind of a field name, from the context's memo (valid until the next
+ * call). hint: where the name comes in its line (the n-th value), which is where the
+ * memo keeps it: lines of one log repeat their names in the same order. */
+const kz__name_info *kz__name_info_of(kz_logctx *c, size_t hint, const char *name, size_t len);
+
+/* The first c in [p, end), or end: eight bytes at a time, for the short distances
+ * between separators where a call to memchr costs more than it saves. */
+static inline const char *kz__find(const char *p, const char *end, char c)
+{
+    const uint64_t ones = 0x0101010101010101ull, pat = ones * (unsigned char)c;
+    while (end - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        x ^= pat;
+        /* the lowest flagged byte is exactly the first zero byte (little-endian) */
+        uint64_t t = (x - ones) & ~x & 0x8080808080808080ull;
+        if (t)
+            return p + (__builtin_ctzll(t) >> 3);
+        p += 8;
+    }
+    while (p < end && *p != c)
+        p++;
+    return p;
+}
+
+/* Splits s[0..n) at sep into at most max fields, v[i] and len[i]; with collapse, runs of
+ * sep count as one and empty fields are dropped (Squid pads columns with spaces). Finds
+ * the separators eight bytes at a time and stops once max fields are complete. Returns
+ * the number of fields. */
+/* A bit per byte of s[i..i+16) that equals sep (bytes past n never do). */
+static inline uint32_t kz__sep_mask16(const char *s, size_t i, size_t n, char sep)
+{
+#ifdef __SSE2__
+    __m128i w;
+    if (n - i >= 16) {
+        w = _mm_loadu_si128((const __m128i *)(s + i));
+    } else {
+        char tmp[16];
+        memset(tmp, sep ^ 1, sizeof tmp);
+        memcpy(tmp, s + i, n - i);
+        w = _mm_loadu_si128((const __m128i *)tmp);
+    }
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(w, _mm_set1_epi8(sep)));
+#else
+    const uint64_t ones = 0x0101010101010101ull, low7 = 0x7F7F7F7F7F7F7F7Full;
+    const uint64_t pat = ones * (unsigned char)sep;
+    uint32_t m = 0;
+    for (size_t h = 0; h < 16; h += 8) {
+        uint64_t w = ~pat;  /* padding that is never the separator */
+        if (i + h < n)
+            memcpy(&w, s + i + h, n - i - h >= 8 ? 8 : n - i - h);
+        uint64_t x = w ^ pat;
+        uint64_t z = ~(((x & low7) + low7) | x | low7);  /* 0x80 exactly where x has a 0 byte */
+        m |= (uint32_t)(((z >> 7) * 0x0102040810204080ull) >> 56) << h;
+    }
+    return m;
+#endif
+}
+
+static inline int kz__split(const char *s, size_t n, char sep, bool collapse, const char **v,
+                            size_t *len, int max)
+{
+    int k = 0;
+    size_t fs = 0;  /* where the current field starts */
+    for (size_t i = 0; i < n && k < max; i += 16) {
+        uint32_t z = kz__sep_mask16(s, i, n, sep);
+        while (z) {
+            size_t p = i + (size_t)__builtin_ctz(z);
+            z &= z - 1;
+            if (p > fs || !collapse) {
+                v[k] = s + fs;
+                len[k] = p - fs;
+                if (++k == max)
+                    return k;
+            }
+            fs = p + 1;
+        }
+    }
+    if (k < max && (n > fs || (!collapse && fs <= n))) {
+        v[k] = s + fs;
+        len[k] = n - fs;
+        k++;
+    }
+    return k;
+}
+
+/* Room for n bytes in the context's scratch (reset per line), or NULL when full. */
+char *kz__scratch(kz_logctx *c, size_t n);
+
+/* The kind a value has by its shape alone (a URL, an address, a host name, an e-mail
+ * address, a hash), or KZ_OBS_NONE. */
+kz_obs_kind kz__shape(const char *v, size_t n);
+
+/* Adds a field to rec (sets rec->truncated when full); a KZ_OBS_AUTO field gets the
+ * kind of its shape, or is left out when it has none. */
+void kz__add_field(kz_record *rec, const char *name, size_t name_len, const char *v, size_t len,
+                   kz_obs_kind kind);
+
+/* Which --fields entry names this field: its kind, or -1 when it is not selected. When
+ * no --fields were given every field is selected as KZ_OBS_AUTO. */
+int kz__select(const kz_logfmt *f, const char *name, size_t len, int col);
+
+/* Rank of a name among the timestamp and victim names tried when none is configured:
+ * 0 is best, -1 when it is not one of them. */
+int kz__ts_rank(const kz_logfmt *f, const char *name, size_t len);
+int kz__victim_rank(const kz_logfmt *f, const char *name, size_t len);
+
+int kz__parse_json(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz_record *rec);
+int kz__parse_csv(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, bool first,
+                  kz_record *rec);
+int kz__parse_zeek(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, size_t off,
+                   kz_record *rec);
+int kz__parse_squid(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz_record *rec);
+
+/* Zeek header handling (codec_log_zeek.c). */
+kz_rc kz__zeek_scan(kz_logfmt *f, uint64_t seq, const char *data, size_t n);
+void kz__zeek_free(kz_logfmt *f);
+void kz__zeek_init(kz_logfmt *f);
+
+#endif

@@ -1,0 +1,15 @@
+/* Versioned schema migrations (store_migrations.c). PRAGMA user_version holds the
+ * number of migrations applied. */
+#ifndef KZ_STORE_MIGRATIONS_H
+#define KZ_STORE_MIGRATIONS_H
+
+#include "store/core/store.h"
+
+/* Number of migrations this binary knows. */
+int kz__migration_count(void);
+
+/* Applies every pending migration, each in its own transaction; refuses a database
+ * whose version is newer than this binary with KZ_EVERSION. */
+kz_rc kz__migrate(kz_db *db, kz_err *err);
+
+#endif

@@ -1,0 +1,140 @@
+/* Contacts in SQLite. The contact's state is copied from its organization on every
+ * write, so that the directory's main query (by state) is one index range scan. */
+#include "store/directory/directory.h"
+#include "store/core/store_page.h"
+
+#define CONTACT_COLS                                                                       \
+    "id, created, modified, organization, state, full_name, position, role, email, phone," \
+    " languages, hours, timezone, public_key, verified_at"
+#define CONTACT_PARAMS "?1, ?2, ?3, ?4, (SELECT state FROM organizations WHERE id = ?4), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15"
+
+static kz_rc write_contact(kz_db *db, const char *sql, const kz_contact *c, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    if (kz__bind_fields(s, 1, &kz_contact_schema, c) < 0)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    return kz__exec_stmt(db, s, err);
+}
+
+kz_rc kz_store_contact_insert(kz_db *db, const kz_contact *c, kz_err *err)
+{
+    return write_contact(db, "INSERT INTO contacts (" CONTACT_COLS ") VALUES (" CONTACT_PARAMS ")", c, err);
+}
+
+kz_rc kz_store_contact_update(kz_db *db, const kz_contact *c, kz_err *err)
+{
+    return write_contact(db, "UPDATE contacts SET (" CONTACT_COLS ") = (" CONTACT_PARAMS ") WHERE id = ?1", c, err);
+}
+
+static int read_contact(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    return kz__read_fields(s, 1, &kz_contact_schema, item, a) < 0 ? -1 : 0;
+}
+
+kz_rc kz_store_contact_get(kz_db *db, const char *id, kz_arena *a, kz_contact *out, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " CONTACT_COLS " FROM contacts WHERE id = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    return kz__get_row(db, s, read_contact, out, a, "contact", id, err);
+}
+
+kz_rc kz_store_contact_delete(kz_db *db, const char *id, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "DELETE FROM contacts WHERE id = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    kz_rc rc = kz__exec_stmt(db, s, err);
+    if (!rc && sqlite3_changes(db->h) == 0)
+        rc = kz_fail(err, KZ_ENOTFOUND, "contact", "no contact %.40s", id);
+    return rc;
+}
+
+enum { C_F_STATE, C_F_ROLE, C_F_ORG, C_F_Q };
+static const char *const contact_frags[] = {
+    [C_F_STATE] = "state = ?3",
+    [C_F_ROLE] = "role = ?4",
+    [C_F_ORG] = "organization = ?5",
+    [C_F_Q] = "n IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?6)",
+};
+static const char contact_list_key;
+
+static const char *contact_list_sql(unsigned mask, char *buf, size_t size)
+{
+    return kz__compose(buf, size, "SELECT n, " CONTACT_COLS " FROM contacts WHERE n > ?1",
+                       contact_frags, mask, "ORDER BY n LIMIT ?2");
+}
+
+kz_rc kz_store_contact_list(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
+                            kz_arena *a, kz_contact_page *out, kz_err *err)
+{
+    const char *fts = f->q ? kz__fts_query(f->q, a) : NULL;
+    unsigned mask = (f->state ? 1u << C_F_STATE : 0) | (f->role ? 1u << C_F_ROLE : 0) |
+                    (f->organization ? 1u << C_F_ORG : 0) | (fts ? 1u << C_F_Q : 0);
+    sqlite3_stmt *s = kz__stmt_variant(db, &contact_list_key, mask, contact_list_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_text(s, 3, f->state);
+    kz__bind_text(s, 4, f->role);
+    kz__bind_text(s, 5, f->organization);
+    kz__bind_text(s, 6, fts);
+    void *items = NULL;
+    kz_rc rc = kz__page_run(db, s, pg, sizeof(kz_contact), read_contact, a, &items, &out->n,
+                            out->next, err);
+    out->items = items;
+    return rc;
+}
+
+enum { ID_F_STATE, ID_F_ROLE };
+static const char *const id_frags[] = {[ID_F_STATE] = "state = ?1", [ID_F_ROLE] = "role = ?2"};
+static const char contact_ids_key;
+
+static const char *contact_ids_sql(unsigned mask, char *buf, size_t size)
+{
+    return kz__compose(buf, size, "SELECT id FROM contacts WHERE 1", id_frags, mask,
+                       "ORDER BY n LIMIT ?3");
+}
+
+kz_rc kz_store_contact_ids(kz_db *db, const char *state, const char *role, size_t max,
+                           kz_arena *a, kz_strlist *out, kz_err *err)
+{
+    unsigned mask = (state ? 1u << ID_F_STATE : 0) | (role ? 1u << ID_F_ROLE : 0);
+    sqlite3_stmt *s = kz__stmt_variant(db, &contact_ids_key, mask, contact_ids_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_text(s, 1, state);
+    kz__bind_text(s, 2, role);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+    return kz__collect_text(db, s, max, a, out, err);
+}
+
+kz_rc kz_store_contacts_by_role(kz_db *db, const char *state, const char *role, const char *prefer,
+                                size_t max, kz_arena *a, kz_contact **items, size_t *n, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " CONTACT_COLS " FROM contacts WHERE state = ?1 AND role = ?2"
+                                   " ORDER BY organization IS ?3 DESC, n LIMIT ?4", err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_text(s, 1, state);
+    kz__bind_text(s, 2, role);
+    kz__bind_text(s, 3, prefer);
+    sqlite3_bind_int64(s, 4, (sqlite3_int64)max);
+    *n = 0;
+    *items = kz_arena_calloc(a, max ? max : 1, sizeof **items);
+    if (!*items) {
+        kz__done(s);
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    }
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (read_contact(s, &(*items)[(*n)++], a)) {
+            kz__done(s);
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        }
+    kz__done(s);
+    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+}

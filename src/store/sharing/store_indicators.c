@@ -1,0 +1,350 @@
+/* Indicators in SQLite: one upsert statement that deduplicates per (type, value,
+ * source) and writes nothing when a report adds nothing new (so re-importing a feed
+ * changes nothing), links to incidents, and the viewer-filtered lists, counts and the
+ * streaming walk the exporters and the telemetry matcher use. */
+#include "store/sharing/sharing.h"
+#include "store/core/store_page.h"
+
+#include "model/enums.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const kz_enum kz_ind_type_enum;
+
+#define INDICATOR_COLS                                                                     \
+    "id, created, modified, type, value, source, registrable, tlp, recipients,"           \
+    " allow_clients, confidence, first_seen, last_seen, valid_until, description, context_only, labels," \
+    " exercise"
+#define INDICATOR_VISIBLE "kz_visible(?3, tlp, source, recipients, allow_clients, exercise)"
+/* The incidents of the row's indicator that the viewer (?3) may see. */
+#define INDICATOR_INCIDENTS                                                                \
+    "(SELECT group_concat(l.incident, char(10)) FROM indicator_incidents l"               \
+    " JOIN incidents i ON i.id = l.incident WHERE l.indicator = indicators.id"           \
+    " AND kz_visible(?3, i.tlp, i.organization, i.recipients, i.allow_clients, i.exercise)) AS incidents"
+
+const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS] = {
+    [KZ_INDICATOR_BY_TYPE] = "type", [KZ_INDICATOR_BY_TLP] = "tlp",
+};
+
+/* ?19 holds the KZ_GIVEN_* bits. The SET list applies the given fields; the WHERE
+ * clause lets the update happen only when one of them would change the row. A changed
+ * row is dated again for TAXII when the transaction commits (date_added -1). A value
+ * any report gives for detection is matched (context_only only while all say so);
+ * labels are those of the first report. */
+#define UPSERT_SQL                                                                         \
+    "INSERT INTO indicators (" INDICATOR_COLS ")"                                          \
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)" \
+    " ON CONFLICT (type, value, source) DO UPDATE SET"                                     \
+    " (modified, tlp, recipients, allow_clients, confidence, first_seen, last_seen, valid_until," \
+    "  description, context_only) = (excluded.modified,"                                   \
+    "  iif(?19 & 1, excluded.tlp, tlp),"                                                   \
+    "  iif(?19 & 2, excluded.recipients, recipients),"                                     \
+    "  iif(?19 & 4, excluded.allow_clients, allow_clients),"                               \
+    "  iif(?19 & 8, excluded.confidence, confidence),"                                     \
+    "  iif(?19 & 16, min(first_seen, excluded.first_seen), first_seen),"                   \
+    "  iif(?19 & 32, max(last_seen, excluded.last_seen), last_seen),"                      \
+    "  iif(?19 & 64, excluded.valid_until, valid_until),"                                  \
+    "  iif(?19 & 128, excluded.description, description),"                                 \
+    "  iif(?19 & 512, context_only AND excluded.context_only, context_only)), date_added = -1" \
+    " WHERE NOT (iif(?19 & 1, tlp IS excluded.tlp, 1)"                                     \
+    "  AND iif(?19 & 2, recipients IS excluded.recipients, 1)"                             \
+    "  AND iif(?19 & 4, allow_clients IS excluded.allow_clients, 1)"                       \
+    "  AND iif(?19 & 8, confidence IS excluded.confidence, 1)"                             \
+    "  AND iif(?19 & 16, first_seen <= excluded.first_seen, 1)"                            \
+    "  AND iif(?19 & 32, last_seen >= excluded.last_seen, 1)"                              \
+    "  AND iif(?19 & 64, valid_until IS excluded.valid_until, 1)"                          \
+    "  AND iif(?19 & 128, description IS excluded.description, 1)"                         \
+    "  AND iif(?19 & 512, NOT context_only OR excluded.context_only, 1))"
+
+static kz_rc find_id(kz_db *db, const kz_indicator *o, char id_out[37], kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT id FROM indicators WHERE type = ?1 AND value = ?2 AND source = ?3", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, kz_enum_name(&kz_ind_type_enum, o->type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, o->value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, o->source, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    kz_rc r = KZ_OK;
+    if (rc == SQLITE_ROW)
+        snprintf(id_out, 37, "%s", (const char *)sqlite3_column_text(s, 0));
+    else
+        r = rc == SQLITE_DONE ? kz_fail(err, KZ_EINTERNAL, NULL, "indicator vanished during upsert")
+                              : kz__sqlerr(db, rc, err);
+    kz__done(s);
+    return r;
+}
+
+kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given, kz_upsert *result,
+                                char id_out[37], kz_err *err)
+{
+    /* When the caller needs the id, RETURNING gives it; otherwise (an import) the
+     * cheaper statement without it, read through changes() and the last rowid: only an
+     * insertion moves the rowid, an update keeps it. */
+    sqlite3_stmt *s = kz__stmt(db, id_out ? UPSERT_SQL " RETURNING id" : UPSERT_SQL, err);
+    if (!s)
+        return KZ_ESTORE;
+    if (kz__bind_fields(s, 1, &kz_indicator_schema, o) < 0) {
+        kz__done(s);
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    }
+    sqlite3_bind_int(s, 19, (int)given);
+    if (id_out) {
+        kz_rc rc = kz__upsert_run(db, s, o->id, result, id_out, err);
+        return !rc && *result == KZ_UPSERT_UNCHANGED ? find_id(db, o, id_out, err) : rc;
+    }
+    sqlite3_int64 last = sqlite3_last_insert_rowid(db->h);
+    kz_rc rc = kz__exec_stmt(db, s, err);
+    if (!rc)
+        *result = sqlite3_changes(db->h) == 0 ? KZ_UPSERT_UNCHANGED
+                  : sqlite3_last_insert_rowid(db->h) != last ? KZ_UPSERT_CREATED : KZ_UPSERT_MERGED;
+    return rc;
+}
+
+/* Only what the write rules need: id, source and the sharing fields. */
+static int read_sharing(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    kz_indicator *o = item;
+    memset(o, 0, sizeof *o);
+    o->id = kz__col_text(s, 0, a);
+    o->source = kz__col_text(s, 1, a);
+    o->tlp = kz_enum_parse(&kz_tlp_enum, (const char *)sqlite3_column_text(s, 2));
+    o->allow_clients = sqlite3_column_int(s, 4) != 0;
+    return !o->id || !o->source || kz__col_list(s, 3, &o->recipients, a) ? -1 : 0;
+}
+
+kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_indicator *out, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT id, source, tlp, recipients, allow_clients FROM indicators"
+                                   " WHERE type = ?1 AND value = ?2 AND source = ?3", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, kz_enum_name(&kz_ind_type_enum, o->type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, o->value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, o->source, -1, SQLITE_STATIC);
+    return kz__get_row(db, s, read_sharing, out, a, "indicator", o->value, err);
+}
+
+kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "UPDATE indicators SET (" INDICATOR_COLS ") ="
+                                   " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18),"
+                                   " date_added = -1 WHERE id = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    if (kz__bind_fields(s, 1, &kz_indicator_schema, o) < 0) {
+        kz__done(s);
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    }
+    return kz__exec_stmt(db, s, err);
+}
+
+kz_rc kz_store_indicator_link(kz_db *db, const char *indicator, const char *incident, bool *added,
+                              kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "INSERT OR IGNORE INTO indicator_incidents (indicator, incident) VALUES (?1, ?2)", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, indicator, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, incident, -1, SQLITE_TRANSIENT);
+    kz_rc rc = kz__exec_stmt(db, s, err);
+    if (added)
+        *added = !rc && sqlite3_changes(db->h) > 0;
+    return rc;
+}
+
+kz_rc kz_store_indicator_set_links(kz_db *db, const kz_viewer *v, const char *indicator,
+                                   const kz_strlist *list, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "DELETE FROM indicator_incidents WHERE indicator = ?1 AND incident IN"
+                                   " (SELECT id FROM incidents"
+                                   "  WHERE kz_visible(?2, tlp, organization, recipients, allow_clients, exercise))", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, indicator, -1, SQLITE_TRANSIENT);
+    kz__bind_viewer(s, 2, v);
+    kz_rc rc = kz__exec_stmt(db, s, err);
+    for (size_t i = 0; !rc && i < list->n; i++)
+        rc = kz_store_indicator_link(db, indicator, list->v[i], NULL, err);
+    return rc;
+}
+
+/* Row layout of every indicator read: n, the stored columns, then the incidents. */
+static int read_indicator(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    kz_indicator *o = item;
+    int col = kz__read_fields(s, 1, &kz_indicator_schema, o, a);
+    return col < 0 ? -1 : kz__col_list(s, col, &o->incidents, a);
+}
+
+kz_rc kz_store_indicator_get(kz_db *db, const kz_viewer *v, const char *id, kz_arena *a,
+                             kz_indicator *out, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, " INDICATOR_COLS ", " INDICATOR_INCIDENTS
+                                   " FROM indicators WHERE id = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    kz__bind_viewer(s, 3, v);
+    return kz__get_row(db, s, read_indicator, out, a, "indicator", id, err);
+}
+
+/* Filter fragments with fixed parameter numbers (?1 after, ?2 limit, ?3 viewer). A
+ * value prefix is searched through the (type, value, source) index, hence the list of
+ * every type in front of the range. */
+enum { X_TYPE, X_TLP, X_SOURCE, X_INCIDENT, X_Q, X_SINCE, X_UNTIL, X_ACTIVE, X_DETECT, X_FRAG_BITS };
+static const char *const indicator_frags[] = {
+    [X_TYPE] = "type = ?4",
+    [X_TLP] = "tlp = ?5",
+    [X_SOURCE] = "source = ?6",
+    /* linked to the incident only when the viewer may see it: a hidden incident filters
+     * like one that does not exist */
+    [X_INCIDENT] = "id IN (SELECT l.indicator FROM indicator_incidents l JOIN incidents i ON i.id = l.incident"
+                   " WHERE l.incident = ?7 AND kz_visible(?3, i.tlp, i.organization, i.recipients, i.allow_clients, i.exercise))",
+    [X_Q] = NULL, /* composed in with_types() */
+    [X_SINCE] = "last_seen >= ?11",
+    [X_UNTIL] = "last_seen < ?12",
+    [X_ACTIVE] = "(valid_until IS NULL OR valid_until > ?13)",
+    [X_DETECT] = "context_only = 0",
+};
+
+/* The q fragment: "((type IN ('ipv4', ...) AND value >= ?8 AND value < ?9) OR
+ * registrable = ?10)", the type names coming from the normalizer's static table. */
+static const char *q_fragment(char *buf, size_t size)
+{
+    size_t o = (size_t)snprintf(buf, size, "((type IN (");
+    for (int i = 0; i < kz_ind_type_enum.count && o < size; i++)
+        o += (size_t)snprintf(buf + o, size - o, "%s'%s'", i ? ", " : "", kz_ind_type_enum.values[i]);
+    if (o < size)
+        snprintf(buf + o, size - o, ") AND value >= ?8 AND value < ?9) OR registrable = ?10)");
+    return buf;
+}
+
+static const char *compose(char *buf, size_t size, const char *head, unsigned mask, const char *tail)
+{
+    const char *frags[X_FRAG_BITS];
+    char q[512];
+    memcpy(frags, indicator_frags, sizeof frags);
+    frags[X_Q] = q_fragment(q, sizeof q);
+    return kz__compose(buf, size, head, frags, mask, tail);
+}
+
+/* Bound values of one filter, kept alive until the statement has run. */
+typedef struct ind_binding {
+    char *q_end;     /* q followed by 0xFF: above every UTF-8 string starting with q */
+    char *q_lower;   /* q in ASCII lower case, for the registrable domain */
+} ind_binding;
+
+static unsigned indicator_mask(const kz_indicator_filter *f)
+{
+    return (f->type ? 1u << X_TYPE : 0) | (f->tlp ? 1u << X_TLP : 0) | (f->source ? 1u << X_SOURCE : 0) |
+           (f->incident ? 1u << X_INCIDENT : 0) | (f->q ? 1u << X_Q : 0) |
+           (f->since ? 1u << X_SINCE : 0) | (f->until ? 1u << X_UNTIL : 0) |
+           (f->active_at ? 1u << X_ACTIVE : 0) | (f->detect_only ? 1u << X_DETECT : 0);
+}
+
+static kz_rc indicator_bind(sqlite3_stmt *s, const kz_viewer *v, const kz_indicator_filter *f,
+                            kz_arena *a, kz_err *err)
+{
+    kz__bind_viewer(s, 3, v);
+    kz__bind_text(s, 4, f->type);
+    kz__bind_text(s, 5, f->tlp);
+    kz__bind_text(s, 6, f->source);
+    kz__bind_text(s, 7, f->incident);
+    if (f->q) {
+        size_t n = strlen(f->q);
+        char *end = kz_arena_alloc(a, n + 2), *lower = kz_arena_strdup(a, f->q);
+        if (!end || !lower)
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        memcpy(end, f->q, n);
+        end[n] = (char)0xFF;
+        end[n + 1] = '\0';
+        for (char *p = lower; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p + 32);
+        sqlite3_bind_text(s, 8, f->q, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 9, end, (int)n + 1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 10, lower, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int64(s, 11, f->since);
+    sqlite3_bind_int64(s, 12, f->until);
+    sqlite3_bind_int64(s, 13, f->active_at);
+    return KZ_OK;
+}
+
+static const char indicator_list_key;
+
+static const char *indicator_list_sql(unsigned mask, char *buf, size_t size)
+{
+    return compose(buf, size, "SELECT n, " INDICATOR_COLS ", " INDICATOR_INCIDENTS
+                   " FROM indicators WHERE n > ?1 AND " INDICATOR_VISIBLE, mask, "ORDER BY n LIMIT ?2");
+}
+
+kz_rc kz_store_indicator_list(kz_db *db, const kz_viewer *v, const kz_indicator_filter *f,
+                              const kz_page *pg, kz_arena *a, kz_indicator_page *out, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt_variant(db, &indicator_list_key, indicator_mask(f), indicator_list_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    kz_rc rc = indicator_bind(s, v, f, a, err);
+    if (rc) {
+        kz__done(s);
+        return rc;
+    }
+    void *items = NULL;
+    rc = kz__page_run(db, s, pg, sizeof(kz_indicator), read_indicator, a, &items, &out->n, out->next, err);
+    out->items = items;
+    return rc;
+}
+
+static const char indicator_counts_key;
+
+static const char *indicator_counts_sql(unsigned variant, char *buf, size_t size)
+{
+    char head[256];
+    snprintf(head, sizeof head, "SELECT %s, count(*) FROM indicators WHERE exercise IS NULL AND " INDICATOR_VISIBLE,
+             kz_indicator_dim_names[variant >> X_FRAG_BITS]);
+    return compose(buf, size, head, variant & ((1u << X_FRAG_BITS) - 1), "GROUP BY 1 ORDER BY 2 DESC, 1");
+}
+
+kz_rc kz_store_indicator_counts(kz_db *db, const kz_viewer *v, const kz_indicator_filter *f,
+                                kz_indicator_dim by, kz_arena *a, kz_counts *out, kz_err *err)
+{
+    unsigned variant = indicator_mask(f) | (unsigned)by << X_FRAG_BITS;
+    sqlite3_stmt *s = kz__stmt_variant(db, &indicator_counts_key, variant, indicator_counts_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    kz_rc rc = indicator_bind(s, v, f, a, err);
+    if (rc) {
+        kz__done(s);
+        return rc;
+    }
+    return kz__counts_run(db, s, a, out, err);
+}
+
+static const char indicator_each_key;
+
+static const char *indicator_each_sql(unsigned mask, char *buf, size_t size)
+{
+    return compose(buf, size, "SELECT n, " INDICATOR_COLS ", " INDICATOR_INCIDENTS
+                   " FROM indicators WHERE " INDICATOR_VISIBLE, mask, "ORDER BY n");
+}
+
+kz_rc kz_store_indicator_each(kz_db *db, const kz_viewer *v, const kz_indicator_filter *f,
+                              kz_indicator_fn fn, void *ctx, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt_variant(db, &indicator_each_key, indicator_mask(f), indicator_each_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    kz_arena binds;
+    kz_arena_init(&binds);
+    kz_indicator o;
+    kz__rows it = kz__rows_begin(db, s, err);
+    kz_rc rc = indicator_bind(s, v, f, &binds, err);
+    while (!rc && kz__rows_next(&it, read_indicator, &o))
+        rc = fn(&o, ctx);
+    rc = kz__rows_end(&it, rc);
+    kz_arena_free(&binds);
+    return rc;
+}
