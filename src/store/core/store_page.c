@@ -223,3 +223,31 @@ const char *kz__compose(char *buf, size_t size, const char *head, const char *co
         snprintf(buf + o, size - o, " %s", tail);
     return buf;
 }
+
+kz_rc kz__collect_rows(kz_db *db, sqlite3_stmt *s, size_t item, kz__row_reader read, kz_arena *a,
+                       void **items, size_t *n, kz_err *err)
+{
+    size_t cap = 0;
+    *items = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            void *p = kz_arena_calloc(a, ncap, item);
+            if (!p)
+                break;
+            if (*n)
+                memcpy(p, *items, *n * item);
+            *items = p;
+            cap = ncap;
+        }
+        if (read(s, (char *)*items + *n * item, a))
+            break;
+        (*n)++;
+    }
+    kz__done(s);
+    if (rc == SQLITE_ROW)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+}

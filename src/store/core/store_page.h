@@ -51,6 +51,11 @@ bool kz__rows_next(kz__rows *it, kz__row_reader read, void *item);
  * walk's own (KZ_OK after the last row). */
 kz_rc kz__rows_end(kz__rows *it, kz_rc rc);
 
+/* Steps a bound statement and reads every row with read into one array of item-size
+ * entries that grows in the arena (*items, *n; both in arena memory). Resets s. */
+kz_rc kz__collect_rows(kz_db *db, sqlite3_stmt *s, size_t item, kz__row_reader read, kz_arena *a,
+                       void **items, size_t *n, kz_err *err);
+
 /* Steps a bound statement and collects column 0 of each row as text (arena), at most
  * max rows. Resets s. */
 kz_rc kz__collect_text(kz_db *db, sqlite3_stmt *s, size_t max, kz_arena *a, kz_strlist *out,

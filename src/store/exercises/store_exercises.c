@@ -10,35 +10,6 @@
 #define SCN_COLS "id, created, modified, organization, title, body"
 #define EX_COLS "id, created, modified, scenario, title, organization, status, speed, started_at, finished_at"
 
-/* Collects every row of s with read into an arena array of item-size items. */
-static kz_rc collect(kz_db *db, sqlite3_stmt *s, size_t item, kz__row_reader read, kz_arena *a,
-                     void **items, size_t *n, kz_err *err)
-{
-    size_t cap = 0;
-    *items = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            void *p = kz_arena_calloc(a, ncap, item);
-            if (!p)
-                break;
-            if (*n)
-                memcpy(p, *items, *n * item);
-            *items = p;
-            cap = ncap;
-        }
-        if (read(s, (char *)*items + *n * item, a))
-            break;
-        (*n)++;
-    }
-    kz__done(s);
-    if (rc == SQLITE_ROW)
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
-}
-
 /* Steps s for one integer in column 0 (0 for none or NULL). */
 static kz_rc one_time(kz_db *db, sqlite3_stmt *s, kz_time *at, kz_err *err)
 {
@@ -210,7 +181,7 @@ kz_rc kz_store_exercise_players(kz_db *db, const char *exercise, kz_arena *a, kz
     if (!s)
         return KZ_ESTORE;
     kz__bind_text(s, 1, exercise);
-    return collect(db, s, sizeof **items, read_player, a, (void **)items, n, err);
+    return kz__collect_rows(db, s, sizeof **items, read_player, a, (void **)items, n, err);
 }
 
 kz_rc kz_store_exercises_of_org(kz_db *db, const char *org, kz_arena *a, kz_strlist *out, kz_err *err)
@@ -244,7 +215,7 @@ kz_rc kz_store_exercise_segments(kz_db *db, const char *exercise, kz_arena *a, k
     if (!s)
         return KZ_ESTORE;
     kz__bind_text(s, 1, exercise);
-    return collect(db, s, sizeof **items, read_segment, a, (void **)items, n, err);
+    return kz__collect_rows(db, s, sizeof **items, read_segment, a, (void **)items, n, err);
 }
 
 kz_rc kz_store_exercise_segment_open(kz_db *db, const char *exercise, const kz_exclock_seg *g, kz_err *err)
@@ -310,7 +281,7 @@ kz_rc kz_store_exercise_injects(kz_db *db, const char *exercise, kz_arena *a, kz
     if (!s)
         return KZ_ESTORE;
     kz__bind_text(s, 1, exercise);
-    return collect(db, s, sizeof **items, read_delivery, a, (void **)items, n, err);
+    return kz__collect_rows(db, s, sizeof **items, read_delivery, a, (void **)items, n, err);
 }
 
 static int read_mark(sqlite3_stmt *s, void *item, kz_arena *a)
@@ -349,7 +320,7 @@ kz_rc kz_store_exercise_marks(kz_db *db, const char *exercise, kz_arena *a, kz_e
     if (!s)
         return KZ_ESTORE;
     kz__bind_text(s, 1, exercise);
-    return collect(db, s, sizeof **items, read_mark, a, (void **)items, n, err);
+    return kz__collect_rows(db, s, sizeof **items, read_mark, a, (void **)items, n, err);
 }
 
 static int read_note(sqlite3_stmt *s, void *item, kz_arena *a)
@@ -391,7 +362,7 @@ kz_rc kz_store_exercise_notes(kz_db *db, const char *exercise, kz_arena *a, kz_e
     if (!s)
         return KZ_ESTORE;
     kz__bind_text(s, 1, exercise);
-    return collect(db, s, sizeof **items, read_note, a, (void **)items, n, err);
+    return kz__collect_rows(db, s, sizeof **items, read_note, a, (void **)items, n, err);
 }
 
 /* ---- the exercise mark ---------------------------------------------------------------------- */
@@ -519,5 +490,5 @@ kz_rc kz_store_exercise_actions(kz_db *db, const char *exercise, size_t max, kz_
         return KZ_ESTORE;
     kz__bind_text(s, 1, exercise);
     sqlite3_bind_int64(s, 2, (int64_t)max);
-    return collect(db, s, sizeof **items, read_action, a, (void **)items, n, err);
+    return kz__collect_rows(db, s, sizeof **items, read_action, a, (void **)items, n, err);
 }

@@ -51,40 +51,21 @@ kz_rc kz_store_statement_get(kz_db *db, const char *id, kz_arena *a, kz_statemen
     return kz__get_row(db, s, read_statement, out, a, "statement", id, err);
 }
 
-/* Reads every row of a bound statement into a growing array in a. */
-static kz_rc read_all(kz_db *db, sqlite3_stmt *s, const kz_schema *sc, size_t item_size, kz_arena *a,
-                      void **out, size_t *n, kz_err *err)
+/* The row readers of the other two tables (kz__row_reader), each by its field table. */
+static int read_version(sqlite3_stmt *s, void *item, kz_arena *a)
 {
-    size_t cap = 0;
-    char *items = NULL;
-    int rc;
-    *n = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            char *grown = kz_arena_calloc(a, ncap, item_size);
-            if (!grown)
-                break;
-            if (items)
-                memcpy(grown, items, cap * item_size);
-            items = grown;
-            cap = ncap;
-        }
-        if (kz__read_fields(s, 0, sc, items + *n * item_size, a) < 0)
-            break;
-        (*n)++;
-    }
-    kz__done(s);
-    *out = items;
-    if (rc == SQLITE_ROW)
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+    return kz__read_fields(s, 0, &kz_statement_version_schema, item, a) < 0 ? -1 : 0;
+}
+
+static int read_sig(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    return kz__read_fields(s, 0, &kz_statement_sig_schema, item, a) < 0 ? -1 : 0;
 }
 
 kz_rc kz_store_statement_all(kz_db *db, kz_arena *a, kz_statement **out, size_t *n, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT " ST_COLS " FROM statements ORDER BY n DESC", err);
-    return s ? read_all(db, s, &kz_statement_schema, sizeof **out, a, (void **)out, n, err) : KZ_ESTORE;
+    return s ? kz__collect_rows(db, s, sizeof **out, read_statement, a, (void **)out, n, err) : KZ_ESTORE;
 }
 
 kz_rc kz_store_statements_due(kz_db *db, kz_time now, kz_arena *a, kz_strlist *out, kz_err *err)
@@ -124,7 +105,7 @@ kz_rc kz_store_statement_versions(kz_db *db, const char *id, kz_arena *a, kz_sta
     if (!s)
         return KZ_ESTORE;
     kz__bind_text(s, 1, id);
-    return read_all(db, s, &kz_statement_version_schema, sizeof **out, a, (void **)out, n, err);
+    return kz__collect_rows(db, s, sizeof **out, read_version, a, (void **)out, n, err);
 }
 
 kz_rc kz_store_statement_sig_insert(kz_db *db, const kz_statement_sig *g, kz_err *err)
@@ -141,5 +122,5 @@ kz_rc kz_store_statement_sigs(kz_db *db, const char *id, kz_arena *a, kz_stateme
     if (!s)
         return KZ_ESTORE;
     kz__bind_text(s, 1, id);
-    return read_all(db, s, &kz_statement_sig_schema, sizeof **out, a, (void **)out, n, err);
+    return kz__collect_rows(db, s, sizeof **out, read_sig, a, (void **)out, n, err);
 }
