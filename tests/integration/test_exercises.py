@@ -209,9 +209,17 @@ def test_exercise_objects_never_reach_anyone_outside_the_run(server):
                                                         "tlp": "amber", "exercise": ex,
                                                         "recipients": [outsider.org]}), 400, "recipients")
 
-    # an outsider cannot put material into a run it does not play in
-    assert_error(outsider.post("/indicators", {"type": "domain", "value": "intruder.example", "tlp": "green",
-                                               "exercise": ex}), 400, "exercise")
+    # an outsider cannot put material into a run it does not play in, and learns no more
+    # than about a run that does not exist: the same answer, the id aside
+    real = outsider.post("/indicators", {"type": "domain", "value": "intruder.example", "tlp": "green",
+                                         "exercise": ex})
+    assert_error(real, 400, "exercise")
+    nowhere = "00000000-0000-4000-8000-000000000000"
+    none = outsider.post("/indicators", {"type": "domain", "value": "intruder.example", "tlp": "green",
+                                         "exercise": nowhere})
+    assert none.status_code == real.status_code
+    assert json.dumps(none.json()).replace(nowhere, "ID") == json.dumps(real.json()).replace(ex, "ID")
+    assert "intruder.example" not in {i["value"] for i in outsider.get("/indicators").json()["items"]}
     assert players["victim"].get(f"/incidents/{incident}").status_code == 200
     assert players["victim"].get(f"/indicators/{clear['id']}").status_code == 200
     assert players["victim"].get(f"/requests/{request}").status_code == 200

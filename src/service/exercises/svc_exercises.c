@@ -420,13 +420,13 @@ kz_rc kz_svc_exercise_claim(kz_call *c, kz_exercise_object t, const char *id, ch
     if (!ex)
         return KZ_OK;
     kz_exercise_view v;
-    if (kz__exercise_load(c, ex, &v))
+    /* a run the caller does not play in gets the answer of one that does not exist:
+     * a write reveals no more than a read would */
+    if (kz__exercise_load(c, ex, &v) || !plays(&v, c->who.org))
         return kz_fail(c->err, KZ_EINVAL, "exercise", "no exercise %.40s", ex);
     if (v.x.status != KZ_EX_RUNNING && v.x.status != KZ_EX_PAUSED)
         return kz_fail(c->err, KZ_EINVAL, "exercise", "exercise %.40s is %s: nothing is made in it", ex,
                        kz_enum_name(&kz_exercise_status_enum, v.x.status));
-    if (!plays(&v, c->who.org))
-        return kz_fail(c->err, KZ_EINVAL, "exercise", "your organization takes no part in exercise %.40s", ex);
     for (size_t i = 0; i < n; i++)
         if (orgs[i] && !plays(&v, orgs[i]))
             return kz_fail(c->err, KZ_EINVAL, "recipients", "organization %.40s takes no part in exercise %.40s: "
