@@ -3,6 +3,7 @@
 #include "http/handlers.h"
 
 #include "codec/json/json_fields.h"
+#include "model/federation.h"
 #include "model/notice.h"
 #include "service/directory/checks.h"
 
@@ -27,6 +28,9 @@ static json_t *target_json(const kz_check_target *t)
     kz_json_set_str(o, "via", t->via);
     if (t->answer_url)
         kz_json_set_str(o, "answer_url", t->answer_url);
+    /* a peer's contact: its node mails the invitation and takes the answer */
+    json_object_set_new(o, "node", t->peer ? json_pack("{s:s, s:s?}", "peer", t->peer, "name", t->peer_name)
+                                           : json_null());
     return o;
 }
 
@@ -73,7 +77,7 @@ kz_rc kz_h_check_get(kz_req *r)
 {
     kz_check_view v;
     kz_rc rc = kz_svc_check_get(&r->call, r->params[0], &v);
-    return rc ? rc : kz_reply(r, 200, view_json(&v));
+    return rc ? rc : kz_reply_origin(r, view_json(&v), KZ_FED_CHECK, v.check.id);
 }
 
 kz_rc kz_h_check_list(kz_req *r)

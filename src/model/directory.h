@@ -79,8 +79,9 @@ typedef struct kz_check_target {
     kz_time sent;
     kz_time answered;        /* 0 while unanswered */
     bool late;
-    char *via;               /* "link" or "api" */
+    char *via;               /* "link", "api", or "peer" (answered at the contact's node) */
     char *answer_url;        /* only when the invitation can be shown to the caller */
+    char *peer, *peer_name;  /* the peer that hosts the contact (it mails the invitation), or NULL */
 } kz_check_target;
 
 /* A recurring check run by the server. */

@@ -20,6 +20,7 @@ static const struct {
     [KZ_FED_INDICATOR] = {&kz_indicator_schema, sizeof(kz_indicator)},
     [KZ_FED_SIGHTING] = {&kz_sighting_schema, sizeof(kz_sighting)},
     [KZ_FED_REQUEST] = {NULL, sizeof(kz_fed_request)},
+    [KZ_FED_CHECK] = {NULL, sizeof(kz_fed_check)},
 };
 
 const kz_schema *kz_fed_kind_schema(int kind) { return kind >= 0 && kind < KZ_FED_KINDS ? kinds[kind].schema : NULL; }
@@ -46,9 +47,29 @@ static json_t *request_json(const kz_fed_request *r)
     return o;
 }
 
+/* {"id", "organization", "created", "deadline", "targets": [{"contact", "sent",
+ * "answered"}, ...]}, times in milliseconds, answered 0 while open. */
+static json_t *check_json(const kz_fed_check *k)
+{
+    json_t *targets = json_array();
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:o}", "id", k->id, "organization", k->organization, "created",
+                          (json_int_t)k->created, "deadline", (json_int_t)k->deadline, "targets", targets);
+    for (size_t i = 0; o && i < k->n; i++) {
+        const kz_fed_check_target *t = &k->targets[i];
+        if (json_array_append_new(targets, json_pack("{s:s, s:I, s:I}", "contact", t->contact, "sent",
+                                                     (json_int_t)t->sent, "answered", (json_int_t)t->answered))) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
 static json_t *object_json(int kind, const void *obj)
 {
-    return kind == KZ_FED_REQUEST ? request_json(obj) : kz_json_encode(kinds[kind].schema, obj);
+    return kind == KZ_FED_REQUEST ? request_json(obj)
+           : kind == KZ_FED_CHECK ? check_json(obj)
+                                  : kz_json_encode(kinds[kind].schema, obj);
 }
 
 static json_t *change_json(const kz_fed_change *c)
@@ -168,6 +189,69 @@ static kz_rc decode_request(json_t *v, kz_fed_request *r, kz_arena *a, kz_err *e
     return rc;
 }
 
+/* Every member of o is one of names (NULL-terminated); what names a message says. */
+static kz_rc only_in(json_t *o, const char *const *names, const char *what, kz_err *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v) {
+        size_t i = 0;
+        while (names[i] && strcmp(names[i], key) != 0)
+            i++;
+        if (!names[i])
+            return kz_fail(err, KZ_EINVAL, key, "unknown field '%.64s' in %s", key, what);
+    }
+    return KZ_OK;
+}
+
+/* A time in milliseconds: an integer from 0 up to year 9999. */
+static kz_rc time_of(json_t *o, const char *key, kz_time *out, kz_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 253402300799999LL)
+        return kz_fail(err, KZ_EINVAL, key, "%s must be a time in milliseconds (an integer of at least 0)", key);
+    *out = json_integer_value(v);
+    return KZ_OK;
+}
+
+static kz_rc decode_check_target(json_t *v, size_t i, kz_arena *a, kz_fed_check_target *t, kz_err *err)
+{
+    static const char *const names[] = {"contact", "sent", "answered", NULL};
+    if (!json_is_object(v))
+        return kz_fail(err, KZ_EINVAL, "targets", "target %zu must be an object", i + 1);
+    kz_rc rc = only_in(v, names, "a check's target", err);
+    if (!rc) rc = text_of(v, "contact", 36, false, a, &t->contact, err);
+    if (!rc) rc = time_of(v, "sent", &t->sent, err);
+    if (!rc) rc = time_of(v, "answered", &t->answered, err);
+    if (!rc && t->answered && t->answered < t->sent)
+        rc = kz_fail(err, KZ_EINVAL, "answered", "target %zu is answered before it was sent", i + 1);
+    return rc;
+}
+
+static kz_rc decode_check(json_t *v, kz_fed_check *k, kz_arena *a, kz_err *err)
+{
+    static const char *const names[] = {"id", "organization", "created", "deadline", "targets", NULL};
+    json_t *targets = json_object_get(v, "targets");
+    kz_rc rc = only_in(v, names, "a check", err);
+    if (!rc) rc = text_of(v, "id", 36, false, a, &k->id, err);
+    if (!rc) rc = text_of(v, "organization", 36, false, a, &k->organization, err);
+    if (!rc) rc = time_of(v, "created", &k->created, err);
+    if (!rc) rc = time_of(v, "deadline", &k->deadline, err);
+    if (!rc && k->deadline < k->created)
+        rc = kz_fail(err, KZ_EINVAL, "deadline", "the deadline is before the check was created");
+    if (!rc && (!json_is_array(targets) || json_array_size(targets) == 0 ||
+                json_array_size(targets) > KZ_FED_CHECK_TARGETS_MAX))
+        rc = kz_fail(err, KZ_EINVAL, "targets", "targets must be an array of 1 to %d", KZ_FED_CHECK_TARGETS_MAX);
+    if (rc)
+        return rc;
+    k->n = json_array_size(targets);
+    if (!(k->targets = kz_arena_calloc(a, k->n, sizeof *k->targets)))
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    for (size_t i = 0; !rc && i < k->n; i++)
+        rc = decode_check_target(json_array_get(targets, i), i, a, &k->targets[i], err);
+    return rc;
+}
+
 /* The object of an upsert; a fault only marks the change as refused. */
 static kz_rc decode_object(json_t *v, kz_fed_change *c, kz_arena *a)
 {
@@ -178,6 +262,7 @@ static kz_rc decode_object(json_t *v, kz_fed_change *c, kz_arena *a)
         return KZ_ENOMEM;
     kz_rc rc = !json_is_object(v) ? kz_fail(&e, KZ_EINVAL, "object", "an upsert needs its object")
                : c->kind == KZ_FED_REQUEST ? decode_request(v, c->obj, a, &e)
+               : c->kind == KZ_FED_CHECK ? decode_check(v, c->obj, a, &e)
                : kz_json_decode(v, kinds[c->kind].schema, c->obj, KZ_DECODE_REPLICA, a, NULL, &e);
     const char *id = rc ? NULL : *(char **)c->obj; /* every schema starts with its id */
     if (!rc && (!id || strcmp(id, c->id) != 0))

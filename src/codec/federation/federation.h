@@ -19,6 +19,7 @@ enum {
     KZ_FED_MESSAGE_MAX = 64 * 1024 * 1024,
     KZ_FED_ENTRIES_MAX = 10000,        /* entries of one request's record in a change */
     KZ_FED_ENTRY_MAX = 1024 * 1024,    /* bytes of one entry's canonical text */
+    KZ_FED_CHECK_TARGETS_MAX = 10000,  /* invitations of one check in a change */
 };
 
 /* A request as it travels (kind "request"): the request as the other side may see it
@@ -30,14 +31,32 @@ typedef struct kz_fed_request {
     size_t n_entries;
 } kz_fed_request;
 
+/* One invitation of a check as it travels: the contact (hosted by the node that mails
+ * it), when the check's node invited it, and when it was answered (0: not yet). */
+typedef struct kz_fed_check_target {
+    char *contact;
+    kz_time sent, answered;
+} kz_fed_check_target;
+
+/* A check as it travels (kind "check"): from the check's node, the invitations of the
+ * contacts that the receiving node hosts; from that node back, the same invitations
+ * with their answers. */
+typedef struct kz_fed_check {
+    char *id;                   /* first, as in every kind */
+    char *organization;         /* who started the check (an organization of its node) */
+    kz_time created, deadline;
+    kz_fed_check_target *targets;
+    size_t n;
+} kz_fed_check;
+
 /* One change: an object as it stands now, or its tombstone. */
 typedef struct kz_fed_change {
     int64_t seq;
     int kind;             /* kz_fed_kind */
     bool deleted;
     const char *id;
-    void *obj;            /* a kz_org, kz_contact, kz_incident, kz_indicator, kz_sighting or
-                             kz_fed_request; NULL if deleted */
+    void *obj;            /* a kz_org, kz_contact, kz_incident, kz_indicator, kz_sighting,
+                             kz_fed_request or kz_fed_check; NULL if deleted */
     const char *refused;  /* parse side: why obj could not be decoded, else NULL */
 } kz_fed_change;
 
@@ -56,7 +75,7 @@ kz_rc kz_fed_change_write(const kz_fed_change *c, kz_buf *out, kz_err *err);
  * decode sets c->refused. Everything in a. */
 kz_rc kz_fed_change_parse(const char *text, size_t n, kz_arena *a, kz_fed_change *c, kz_err *err);
 
-/* The field table (NULL for requests, which have their own form) and struct size of
+/* The field table (NULL for requests and checks, which have their own form) and struct size of
  * each kind. */
 const kz_schema *kz_fed_kind_schema(int kind);
 size_t kz_fed_kind_size(int kind);

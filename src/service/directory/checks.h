@@ -47,4 +47,25 @@ kz_rc kz_svc_schedule_delete(kz_call *c, const char *id);
 /* Runs every schedule due at now (a system call context). *ran counts checks started. */
 kz_rc kz_svc_schedule_run_due(kz_call *c, kz_time now, size_t *ran);
 
+/* ---- checks across nodes (svc_check_federation.c) ---- */
+
+struct kz_fed_check;
+struct kz_peer;
+/* What peer gets of check id (a change of kind "check"): this node's check with the
+ * invitations of the contacts that peer hosts, or the peer's check with the answers
+ * this node took; *send false when nothing. Strings in c->arena. */
+kz_rc kz_svc_check_outgoing(kz_call *c, const char *id, const char *peer, struct kz_fed_check *out, bool *send);
+/* Applies a check change from peer p inside the caller's transaction: the invitations
+ * of contacts hosted here (stored and mailed by this node), or the answers to a check
+ * of this node (each for a contact that p hosts). *why says why it is refused, and
+ * then the caller rolls back what was written. */
+kz_rc kz_svc_check_incoming(kz_call *c, const struct kz_peer *p, const struct kz_fed_check *in, const char **why);
+
+/* Between svc_checks.c and svc_check_federation.c. */
+kz_rc kz__check_contact_peer(kz_call *c, const char *contact, char **peer);
+/* After an answer to check: a peer's check gets its answer sent back. */
+kz_rc kz__check_answered(kz_call *c, const char *check);
+kz_rc kz__check_invite(kz_call *c, const kz_check *k, const char *org_name, const char *contact_id);
+void kz__check_token_hash(kz_call *c, const char *check_id, const char *contact_id, char hash[KZ_HASH_HEX]);
+
 #endif

@@ -9,6 +9,7 @@
 #include "service/core/scheduler.h"
 #include "service/core/tlp.h"
 #include "store/directory/directory.h"
+#include "store/federation/federation.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -41,8 +42,16 @@ char *kz_check_answer_link(kz_call *c, const char *check_id, const char *contact
     return link;
 }
 
+void kz__check_token_hash(kz_call *c, const char *check_id, const char *contact_id, char hash[KZ_HASH_HEX])
+{
+    char token[KZ_TOKEN_TEXT];
+    answer_token(c->node, check_id, contact_id, token);
+    kz_hash_hex(token, strlen(token), hash);
+    kz_wipe(token, sizeof token);
+}
+
 /* The invitation mail to one contact; its answer link is added at delivery. */
-static kz_rc invite(kz_call *c, const kz_check *k, const char *org_name, const char *contact_id)
+kz_rc kz__check_invite(kz_call *c, const kz_check *k, const char *org_name, const char *contact_id)
 {
     kz_contact ct;
     kz_rc rc = kz_store_contact_get(c->db, contact_id, c->arena, &ct, c->err);
@@ -75,8 +84,8 @@ static kz_rc load_view(kz_call *c, const char *id, kz_check_view *out)
         rc = kz_store_check_targets(c->db, id, c->arena, &out->targets, &out->n, c->err);
     if (rc || !may_see_links(c, &out->check))
         return rc;
-    for (size_t i = 0; i < out->n; i++)
-        if (!(out->targets[i].answer_url = answer_url(c, id, out->targets[i].contact)))
+    for (size_t i = 0; i < out->n; i++) /* a peer's contact answers at its own node */
+        if (!out->targets[i].peer && !(out->targets[i].answer_url = answer_url(c, id, out->targets[i].contact)))
             return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     return kz_notices_about(c, NULL, id, &out->notices, &out->n_notices);
 }
@@ -113,16 +122,21 @@ static kz_rc start_check(kz_call *c, kz_check *k, const kz_strlist *contacts, in
     kz_err e2;
     const char *org_name = !rc && kz_store_org_get(c->db, k->organization, c->arena, &org, &e2) == KZ_OK
                                ? org.name : k->organization;
+    bool remote = false;
     for (size_t i = 0; !rc && i < contacts->n; i++) {
-        char token[KZ_TOKEN_TEXT], hash[KZ_HASH_HEX];
-        answer_token(c->node, k->id, contacts->v[i], token);
-        kz_hash_hex(token, strlen(token), hash);
+        char hash[KZ_HASH_HEX], *peer = NULL;
+        kz__check_token_hash(c, k->id, contacts->v[i], hash);
         rc = kz_store_check_add_target(c->db, k->id, contacts->v[i], hash, now, c->err);
         if (rc == KZ_ECONFLICT)
             rc = kz_fail(c->err, KZ_EINVAL, "contacts", "contact %s is listed twice", contacts->v[i]);
         if (!rc)
-            rc = invite(c, k, org_name, contacts->v[i]);
+            rc = kz__check_contact_peer(c, contacts->v[i], &peer);
+        if (!rc && !peer)
+            rc = kz__check_invite(c, k, org_name, contacts->v[i]);
+        remote = remote || peer; /* the contact's node mails it (svc_check_federation.c) */
     }
+    if (!rc && remote)
+        rc = kz_store_fed_log_add(c->db, KZ_FED_CHECK, k->id, c->err);
     if (!rc) {
         char detail[32];
         snprintf(detail, sizeof detail, "%zu contacts", contacts->n);
@@ -190,6 +204,8 @@ static kz_rc record_answer(kz_call *c, kz_rc rc, const kz_check_answer *a)
 {
     if (!rc)
         rc = kz_audit(c, "check.answer", "check", a->check, a->late ? "late" : "in time");
+    if (!rc)
+        rc = kz__check_answered(c, a->check);
     return kz_tx_end(c, rc);
 }
 

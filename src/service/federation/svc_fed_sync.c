@@ -12,6 +12,7 @@
 #include "model/enums.h"
 #include "model/sharing.h"
 #include "service/core/tlp.h"
+#include "service/directory/checks.h"
 #include "service/requests/requests.h"
 #include "store/directory/directory.h"
 #include "store/federation/federation.h"
@@ -122,6 +123,21 @@ static kz_rc outgoing_request(kz_call *c, const kz_peer *to, const kz_fed_entry 
     return rc;
 }
 
+/* A check's change: to the node that hosts some of its contacts, or back to its node. */
+static kz_rc outgoing_check(kz_call *c, const kz_peer *to, const kz_fed_entry *e, kz_fed_change *ch, bool *send)
+{
+    kz_fed_check *k = kz_arena_calloc(c->arena, 1, sizeof *k);
+    if (!(ch->obj = k))
+        return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    kz_rc rc = kz_svc_check_outgoing(c, e->id, to->id, k, send);
+    if (rc == KZ_ENOTFOUND) {
+        kz_err_clear(c->err);
+        *send = false;
+        return KZ_OK;
+    }
+    return rc;
+}
+
 /* What the peer gets for one log entry: *send false when nothing. */
 static kz_rc outgoing(kz_call *c, const kz_peer *to, const kz_strlist *hosted, const kz_fed_entry *e,
                       kz_fed_change *ch, bool *send)
@@ -130,6 +146,8 @@ static kz_rc outgoing(kz_call *c, const kz_peer *to, const kz_strlist *hosted, c
     *ch = (kz_fed_change){.seq = e->seq, .kind = e->kind, .id = e->id, .deleted = e->deleted};
     if (e->kind == KZ_FED_REQUEST)
         return outgoing_request(c, to, e, ch, send);
+    if (e->kind == KZ_FED_CHECK)
+        return outgoing_check(c, to, e, ch, send);
     kz_rc rc = kz_store_fed_was_sent(c->db, to->id, e->kind, e->id, &was, c->err);
     if (!rc && !e->deleted) {
         rc = load_object(c, e->kind, e->id, &ch->obj);
@@ -345,6 +363,11 @@ static kz_rc apply_change(kz_call *c, const kz_peer *p, const kz_fed_change *ch,
         if (ch->deleted)
             *why = "a request is never deleted: both sides keep their record";
         return ch->deleted ? KZ_OK : kz_svc_request_incoming(c, p, ch->obj, why);
+    }
+    if (ch->kind == KZ_FED_CHECK) { /* two writers: the check's node, the contacts' node (svc_check_federation.c) */
+        if (ch->deleted)
+            *why = "a check is never deleted: both nodes keep their invitations";
+        return ch->deleted ? KZ_OK : kz_svc_check_incoming(c, p, ch->obj, why);
     }
     kz_rc rc = kz_store_fed_origin(c->db, ch->kind, ch->id, c->arena, &origin, c->err);
     if (!rc) rc = kz_store_fed_exists(c->db, ch->kind, ch->id, &exists, c->err);

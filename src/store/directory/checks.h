@@ -39,7 +39,13 @@ kz_rc kz_store_check_answer_token(kz_db *db, const char *token_hash, kz_time now
 kz_rc kz_store_check_answer_contact(kz_db *db, const char *check_id, const char *contact_id,
                                     kz_time now, kz_arena *a, kz_check_answer *out, kz_err *err);
 
-/* Per-state figures over invitations of checks created at or after since. */
+/* Records the answer of one invitation made through `via` at time now (for "peer", the
+ * time the contact answered at its node); as kz_store_check_answer_contact otherwise. */
+kz_rc kz_store_check_answer_via(kz_db *db, const char *check_id, const char *contact_id, const char *via,
+                                kz_time now, kz_arena *a, kz_check_answer *out, kz_err *err);
+
+/* Per-state figures over invitations of checks created at or after since (this node's
+ * checks: the copies of a peer's checks are counted at their node). */
 kz_rc kz_store_check_stats(kz_db *db, kz_time since, kz_arena *a, kz_check_stat **items,
                            size_t *n, kz_err *err);
 

@@ -71,8 +71,9 @@ kz_rc kz_store_check_targets(kz_db *db, const char *check_id, kz_arena *a,
 {
     sqlite3_stmt *s = kz__stmt(db,
         "SELECT t.contact, c.full_name, t.organization, t.state, t.role, t.sent, t.answered,"
-        " t.late, t.via, (SELECT count(*) FROM check_targets x WHERE x.check_n = t.check_n)"
+        " t.late, t.via, (SELECT count(*) FROM check_targets x WHERE x.check_n = t.check_n), o.peer, p.name"
         " FROM check_targets t LEFT JOIN contacts c ON c.id = t.contact"
+        " LEFT JOIN fed_origin o ON o.kind = 'contact' AND o.object = t.contact LEFT JOIN peers p ON p.id = o.peer"
         " WHERE t.check_n = (SELECT n FROM checks WHERE id = ?1) ORDER BY t.sent, t.contact", err);
     if (!s)
         return KZ_ESTORE;
@@ -97,6 +98,8 @@ kz_rc kz_store_check_targets(kz_db *db, const char *check_id, kz_arena *a,
         t->answered = sqlite3_column_int64(s, 6);
         t->late = sqlite3_column_int(s, 7) != 0;
         t->via = kz__col_text(s, 8, a);
+        t->peer = kz__col_text(s, 10, a);
+        t->peer_name = kz__col_text(s, 11, a);
     }
     kz__done(s);
     if (rc == SQLITE_ROW)
@@ -152,16 +155,26 @@ kz_rc kz_store_check_answer_token(kz_db *db, const char *token_hash, kz_time now
     return answer(db, s, "link", now, a, out, err);
 }
 
-kz_rc kz_store_check_answer_contact(kz_db *db, const char *check_id, const char *contact_id,
-                                    kz_time now, kz_arena *a, kz_check_answer *out, kz_err *err)
+kz_rc kz_store_check_answer_via(kz_db *db, const char *check_id, const char *contact_id, const char *via,
+                                kz_time now, kz_arena *a, kz_check_answer *out, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, ANSWER_SELECT " WHERE k.id = ?1 AND t.contact = ?2", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, check_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, contact_id, -1, SQLITE_TRANSIENT);
-    return answer(db, s, "api", now, a, out, err);
+    return answer(db, s, via, now, a, out, err);
 }
+
+kz_rc kz_store_check_answer_contact(kz_db *db, const char *check_id, const char *contact_id,
+                                    kz_time now, kz_arena *a, kz_check_answer *out, kz_err *err)
+{
+    return kz_store_check_answer_via(db, check_id, contact_id, "api", now, a, out, err);
+}
+
+/* A check that came from a peer (the invitations of this node's contacts to another
+ * node's check) is counted at the check's own node, not here. */
+#define NOT_FEDERATED(k) k ".id NOT IN (SELECT object FROM fed_origin WHERE kind = 'check')"
 
 /* Nearest-rank percentile of n sorted values. */
 static double percentile(const double *v, size_t n, double p)
@@ -184,9 +197,9 @@ kz_rc kz_store_check_stats(kz_db *db, kz_time since, kz_arena *a, kz_check_stat 
 {
     sqlite3_stmt *s = kz__stmt(db,
         "SELECT t.state, (t.answered - t.sent) / 1000.0, t.late,"
-        " (SELECT count(*) FROM check_targets x JOIN checks y ON y.n = x.check_n WHERE y.created >= ?1 AND y.exercise IS NULL),"
-        " (SELECT count(DISTINCT x.state) FROM check_targets x JOIN checks y ON y.n = x.check_n WHERE y.created >= ?1 AND y.exercise IS NULL)"
-        " FROM check_targets t JOIN checks k ON k.n = t.check_n WHERE k.created >= ?1 AND k.exercise IS NULL"
+        " (SELECT count(*) FROM check_targets x JOIN checks y ON y.n = x.check_n WHERE y.created >= ?1 AND y.exercise IS NULL AND " NOT_FEDERATED("y") "),"
+        " (SELECT count(DISTINCT x.state) FROM check_targets x JOIN checks y ON y.n = x.check_n WHERE y.created >= ?1 AND y.exercise IS NULL AND " NOT_FEDERATED("y") ")"
+        " FROM check_targets t JOIN checks k ON k.n = t.check_n WHERE k.created >= ?1 AND k.exercise IS NULL AND " NOT_FEDERATED("k")
         " ORDER BY t.state, t.answered IS NULL, 2", err);
     if (!s)
         return KZ_ESTORE;
