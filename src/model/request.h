@@ -110,6 +110,8 @@ typedef struct kz_request {
  * answered by answer_due. The store's overdue filter says the same in SQL. */
 bool kz_request_is_overdue(const kz_request *r, kz_time now);
 
+enum { KZ_ATTACHMENTS_MAX = 8 };  /* attachments of one message or move */
+
 /* An attachment of a request's message or move, kept with its SHA-256. */
 typedef struct kz_attachment {
     char *id;

@@ -5,6 +5,8 @@ is played through to closure, each node signing its own side's moves; both recor
 exported and verified offline; a move forged by the wrong node is refused; a sighting
 travels back to the indicator's origin, waits as pending where its indicator has not
 arrived yet, and never reaches a node that TLP does not let see it."""
+import base64
+import hashlib
 import json
 import sqlite3
 
@@ -100,10 +102,6 @@ def test_a_request_to_an_organization_of_another_node_played_through_to_closure(
     # each side moves on its own node; every move travels to the other
     assert b.post(f"/requests/{rid}/acknowledge").json()["status"] == "acknowledged"
     assert b.post(f"/requests/{rid}/messages", {"message": "Looking into it."}).status_code in (200, 201)
-    # files do not travel between nodes yet: refused before anything is written
-    r = b.post(f"/requests/{rid}/messages", {"message": "Logs.", "attachments": [{"name": "a.txt",
-                                                                                "content_base64": "aGk="}]})
-    assert r.status_code == 400 and r.json()["error"]["field"] == "attachments", r.text
     states.sync(jp, cz)
     assert a.get(f"/requests/{rid}").json()["status"] == "acknowledged"
     assert a.post(f"/requests/{rid}/messages", {"message": "Thank you."}).status_code in (200, 201)
@@ -264,3 +262,84 @@ def test_a_sighting_travels_to_the_origin_and_waits_where_its_indicator_has_not_
     assert observer.post("/sightings", {"indicator": green["id"], "count": 9, "tlp": "green", **PERIOD}).status_code in (200, 201)
     states.sync(jp, cz)
     assert observers(writer, green["id"]) == [(states.czcert["id"], 9)]
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def test_attachments_travel_with_their_sha256_checked_at_the_receiver(states):
+    """Files go with the moves between nodes: each node's record holds them, with the
+    SHA-256 its signed entry names; a file whose content does not hash to it, or that
+    passes the receiver's size limit, is refused with the reason and nothing of the move
+    is kept."""
+    jp, cz = states.jp, states.cz
+    a, b = jp.client(states.jpcert["id"]), cz.client(states.czcert["id"])
+    body = {"kind": "information", "to_organization": states.czcert["id"], "urgency": "high", "tlp": "amber",
+            "subject": "Logs", "description": "Please look at the logs.", "questions": "Seen these?"}
+    rid = a.post("/requests", body).json()["id"]
+    assert a.post(f"/requests/{rid}/send").status_code == 200
+    states.sync(cz, jp)
+    assert b.post(f"/requests/{rid}/acknowledge").status_code == 200
+    logs = b"2026-12-01 06:00:01 203.0.113.7 -> 10.0.0.5:445\n" * 200
+    r = b.post(f"/requests/{rid}/messages", {"message": "Our logs.", "attachments": [
+        {"name": "サーバ.log", "media_type": "text/plain", "content_base64": b64(logs)},
+        {"name": "empty.txt", "content_base64": ""}]})
+    assert r.status_code == 201, r.text
+    sent = {t["name"]: t for t in r.json()["attachments"]}
+    assert sent["サーバ.log"]["sha256"] == hashlib.sha256(logs).hexdigest()
+    rep = states.sync(jp, cz)  # the acknowledgement and the message, each a change of the request
+    assert rep["applied"] == 2 and rep["refused"] == 0, rep
+    # jp's record holds the files, with the same ids, sizes and SHA-256, and serves them
+    got = a.get(f"/requests/{rid}").json()
+    files = {t["name"]: t for t in got["attachments"]}
+    assert set(files) == {"サーバ.log", "empty.txt"}
+    for name, data in (("サーバ.log", logs), ("empty.txt", b"")):
+        mine, theirs = files[name], sent[name]
+        assert (mine["id"], mine["size"], mine["sha256"]) == (theirs["id"], len(data), hashlib.sha256(data).hexdigest())
+        down = a.get(a.base + mine["url"])
+        assert down.status_code == 200 and down.content == data
+    assert got["thread"][-1]["attachments"][0]["sha256"] == sent["サーバ.log"]["sha256"]
+    # and the other way: jp's answer file reaches cz
+    csv = b"ip,203.0.113.7\n"
+    assert a.post(f"/requests/{rid}/messages", {"message": "Ours.", "attachments": [
+        {"name": "iocs.csv", "media_type": "text/csv", "content_base64": b64(csv)}]}).status_code == 201
+    assert states.sync(cz, jp)["applied"] == 1
+    there = {t["name"]: t for t in b.get(f"/requests/{rid}").json()["attachments"]}
+    assert there["iocs.csv"]["sha256"] == hashlib.sha256(csv).hexdigest()
+    assert b.get(b.base + there["iocs.csv"]["url"]).content == csv
+    assert hashes(a, rid) == hashes(b, rid)
+    # a file changed on the way (here: in cz's database) is refused at jp
+    r = b.post(f"/requests/{rid}/messages", {"message": "More.", "attachments": [
+        {"name": "more.log", "content_base64": b64(b"the real content")}]})
+    assert r.status_code == 201, r.text
+    con = sqlite3.connect(cz.db)
+    with con:
+        con.execute("UPDATE request_attachments SET content = ? WHERE id = ?", (b"the forged content",
+                                                                             r.json()["attachments"][0]["id"]))
+    con.close()
+    before = hashes(a, rid)
+    rep = states.sync(jp, cz)
+    assert rep["refused"] == 1 and rep["applied"] == 0, rep
+    peer = jp.admin.get(f"/peers/{states.peer_ids[(jp.base, cz.base)]}").json()
+    reason = peer["refusals"][0]["reason"]
+    assert "does not hash to the SHA-256 its signed entry names" in reason and rid in reason, reason
+    assert hashes(a, rid) == before
+    assert "more.log" not in {t["name"] for t in a.get(f"/requests/{rid}").json()["attachments"]}
+    # the receiver's size limit holds: sg takes files of at most 100 bytes
+    sg = states.sg
+    assert sg.admin.patch("/settings", {"requests.attachment_max_bytes": 100}).status_code == 200
+    sgcert = states.sgcert
+    c = sg.client(sgcert["id"])
+    body2 = dict(body, to_organization=sgcert["id"])
+    rid2 = a.post("/requests", body2).json()["id"]
+    assert a.post(f"/requests/{rid2}/send").status_code == 200
+    assert a.post(f"/requests/{rid2}/messages", {"message": "Big.", "attachments": [
+        {"name": "big.bin", "content_base64": b64(b"\0" * 1000)}]}).status_code == 201
+    rep = states.sync(sg, jp)  # the create, the send and the message: each change carries the big file
+    assert rep["refused"] == 3 and rep["applied"] == 0, rep
+    reasons = [x["reason"] for x in sg.admin.get(f"/peers/{states.peer_ids[(sg.base, jp.base)]}").json()["refusals"]]
+    assert len(reasons) == 3 and all("1000 bytes; the limit is 100" in x for x in reasons), reasons
+    peer = sg.admin.get(f"/peers/{states.peer_ids[(sg.base, jp.base)]}").json()
+    assert "1000 bytes; the limit is 100" in peer["refusals"][0]["reason"], peer["refusals"]
+    assert c.get(f"/requests/{rid2}").status_code == 404

@@ -3,6 +3,7 @@
 #include "codec/federation/federation.h"
 
 #include "codec/json/json_fields.h"
+#include "crypto/crypto.h"
 #include "util/alloc.h"
 #include "model/directory.h"
 #include "model/enums.h"
@@ -44,6 +45,26 @@ static json_t *request_json(const kz_fed_request *r)
             return NULL;
         }
     }
+    json_t *files = r->n_attachments ? json_array() : NULL;
+    for (size_t i = 0; o && i < r->n_attachments; i++) {
+        const kz_attachment *t = &r->attachments[i];
+        size_t n = kz_b64_encoded_size((size_t)t->size);
+        char *b64 = kz_malloc(n);
+        if (b64)
+            kz_b64_encode(t->data ? t->data : (const unsigned char *)"", (size_t)t->size, b64, n);
+        json_t *f = b64 ? json_pack("{s:s, s:s, s:s}", "id", t->id, "sha256", t->sha256, "content_base64", b64) : NULL;
+        kz_free(b64);
+        if (json_array_append_new(files, f)) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    if (o && files && json_object_set_new(o, "attachments", files)) {
+        json_decref(o);
+        return NULL;
+    }
+    if (!o)
+        json_decref(files);
     return o;
 }
 
@@ -151,44 +172,6 @@ static kz_rc text_of(json_t *o, const char *key, size_t max, bool optional, kz_a
     return *out ? KZ_OK : kz_fail(err, KZ_ENOMEM, NULL, NULL);
 }
 
-static kz_rc decode_entry(json_t *v, int64_t seq, kz_arena *a, kz_request_entry *e, kz_err *err)
-{
-    json_t *jseq = json_object_get(v, "seq"), *at = json_object_get(v, "at");
-    if (!json_is_object(v) || !json_is_integer(jseq) || json_integer_value(jseq) != seq || !json_is_integer(at))
-        return kz_fail(err, KZ_EINVAL, "entries", "entry %lld must be an object with seq %lld and at", (long long)seq,
-                       (long long)seq);
-    e->seq = seq;
-    e->at = json_integer_value(at);
-    kz_rc rc = text_of(v, "organization", 36, true, a, &e->actor_org, err);
-    if (!rc) rc = text_of(v, "action", 40, false, a, &e->action, err);
-    if (!rc) rc = text_of(v, "body", KZ_FED_ENTRY_MAX, false, a, &e->body, err);
-    if (!rc) rc = text_of(v, "hash", 64, false, a, &e->hash, err);
-    if (!rc) rc = text_of(v, "signature", 128, false, a, &e->signature, err);
-    return rc;
-}
-
-static kz_rc decode_request(json_t *v, kz_fed_request *r, kz_arena *a, kz_err *err)
-{
-    json_t *req = json_object_get(v, "request"), *entries = json_object_get(v, "entries");
-    kz_rc rc = text_of(v, "id", 36, false, a, &r->id, err);
-    if (!rc && !json_is_object(req))
-        rc = kz_fail(err, KZ_EINVAL, "request", "a request change needs the request");
-    if (!rc) rc = kz_json_decode(req, &kz_request_schema, &r->req, KZ_DECODE_REPLICA, a, NULL, err);
-    if (!rc && (!r->req.id || strcmp(r->req.id, r->id) != 0))
-        rc = kz_fail(err, KZ_EINVAL, "id", "the request's id is not the change's id");
-    if (!rc && (!json_is_array(entries) || json_array_size(entries) == 0 ||
-                json_array_size(entries) > KZ_FED_ENTRIES_MAX))
-        rc = kz_fail(err, KZ_EINVAL, "entries", "entries must be an array of 1 to %d", KZ_FED_ENTRIES_MAX);
-    if (rc)
-        return rc;
-    r->n_entries = json_array_size(entries);
-    if (!(r->entries = kz_arena_calloc(a, r->n_entries, sizeof *r->entries)))
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    for (size_t i = 0; !rc && i < r->n_entries; i++)
-        rc = decode_entry(json_array_get(entries, i), (int64_t)i + 1, a, &r->entries[i], err);
-    return rc;
-}
-
 /* Every member of o is one of names (NULL-terminated); what names a message says. */
 static kz_rc only_in(json_t *o, const char *const *names, const char *what, kz_err *err)
 {
@@ -212,6 +195,86 @@ static kz_rc time_of(json_t *o, const char *key, kz_time *out, kz_err *err)
         return kz_fail(err, KZ_EINVAL, key, "%s must be a time in milliseconds (an integer of at least 0)", key);
     *out = json_integer_value(v);
     return KZ_OK;
+}
+
+static kz_rc decode_entry(json_t *v, int64_t seq, kz_arena *a, kz_request_entry *e, kz_err *err)
+{
+    json_t *jseq = json_object_get(v, "seq"), *at = json_object_get(v, "at");
+    if (!json_is_object(v) || !json_is_integer(jseq) || json_integer_value(jseq) != seq || !json_is_integer(at))
+        return kz_fail(err, KZ_EINVAL, "entries", "entry %lld must be an object with seq %lld and at", (long long)seq,
+                       (long long)seq);
+    e->seq = seq;
+    e->at = json_integer_value(at);
+    kz_rc rc = text_of(v, "organization", 36, true, a, &e->actor_org, err);
+    if (!rc) rc = text_of(v, "action", 40, false, a, &e->action, err);
+    if (!rc) rc = text_of(v, "body", KZ_FED_ENTRY_MAX, false, a, &e->body, err);
+    if (!rc) rc = text_of(v, "hash", 64, false, a, &e->hash, err);
+    if (!rc) rc = text_of(v, "signature", 128, false, a, &e->signature, err);
+    return rc;
+}
+
+/* {"id", "sha256", "content_base64"}: the content decoded into a, its size counted. */
+static kz_rc decode_file(json_t *v, size_t i, kz_arena *a, kz_attachment *t, kz_err *err)
+{
+    static const char *const names[] = {"id", "sha256", "content_base64", NULL};
+    json_t *b64 = json_object_get(v, "content_base64");
+    if (!json_is_object(v))
+        return kz_fail(err, KZ_EINVAL, "attachments", "attachment %zu must be an object", i + 1);
+    kz_rc rc = only_in(v, names, "an attachment", err);
+    if (!rc) rc = text_of(v, "id", 36, false, a, &t->id, err);
+    if (!rc) rc = text_of(v, "sha256", 64, false, a, &t->sha256, err);
+    if (!rc && (!json_is_string(b64) || json_string_length(b64) > kz_b64_encoded_size(KZ_FED_ATTACHMENT_MAX)))
+        rc = kz_fail(err, KZ_EINVAL, "content_base64", "attachment %zu needs its content in base64, of at most %d "
+                     "bytes", i + 1, KZ_FED_ATTACHMENT_MAX);
+    if (rc)
+        return rc;
+    size_t len = json_string_length(b64), got = 0;
+    unsigned char *data = kz_arena_alloc(a, len ? len : 1);
+    if (!data)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    if (kz_b64_decode(json_string_value(b64), data, len ? len : 1, &got))
+        return kz_fail(err, KZ_EINVAL, "content_base64", "attachment %zu: content_base64 is not base64", i + 1);
+    t->data = data;
+    t->size = (int64_t)got;
+    return KZ_OK;
+}
+
+static kz_rc decode_files(json_t *files, kz_fed_request *r, kz_arena *a, kz_err *err)
+{
+    if (!files)
+        return KZ_OK;
+    if (!json_is_array(files) || json_array_size(files) == 0 || json_array_size(files) > KZ_FED_ATTACHMENTS_MAX)
+        return kz_fail(err, KZ_EINVAL, "attachments", "attachments must be an array of 1 to %d",
+                       KZ_FED_ATTACHMENTS_MAX);
+    r->n_attachments = json_array_size(files);
+    if (!(r->attachments = kz_arena_calloc(a, r->n_attachments, sizeof *r->attachments)))
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < r->n_attachments; i++)
+        rc = decode_file(json_array_get(files, i), i, a, &r->attachments[i], err);
+    return rc;
+}
+
+static kz_rc decode_request(json_t *v, kz_fed_request *r, kz_arena *a, kz_err *err)
+{
+    json_t *req = json_object_get(v, "request"), *entries = json_object_get(v, "entries");
+    kz_rc rc = text_of(v, "id", 36, false, a, &r->id, err);
+    if (!rc && !json_is_object(req))
+        rc = kz_fail(err, KZ_EINVAL, "request", "a request change needs the request");
+    if (!rc) rc = kz_json_decode(req, &kz_request_schema, &r->req, KZ_DECODE_REPLICA, a, NULL, err);
+    if (!rc && (!r->req.id || strcmp(r->req.id, r->id) != 0))
+        rc = kz_fail(err, KZ_EINVAL, "id", "the request's id is not the change's id");
+    if (!rc && (!json_is_array(entries) || json_array_size(entries) == 0 ||
+                json_array_size(entries) > KZ_FED_ENTRIES_MAX))
+        rc = kz_fail(err, KZ_EINVAL, "entries", "entries must be an array of 1 to %d", KZ_FED_ENTRIES_MAX);
+    if (rc)
+        return rc;
+    r->n_entries = json_array_size(entries);
+    if (!(r->entries = kz_arena_calloc(a, r->n_entries, sizeof *r->entries)))
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    for (size_t i = 0; !rc && i < r->n_entries; i++)
+        rc = decode_entry(json_array_get(entries, i), (int64_t)i + 1, a, &r->entries[i], err);
+    return rc ? rc : decode_files(json_object_get(v, "attachments"), r, a, err);
 }
 
 static kz_rc decode_check_target(json_t *v, size_t i, kz_arena *a, kz_fed_check_target *t, kz_err *err)
@@ -423,20 +486,7 @@ kz_rc kz_fed_key_msg_write(const kz_fed_key_msg *m, kz_buf *out, kz_err *err)
     return rc ? kz_fail(err, rc, NULL, NULL) : KZ_OK;
 }
 
-/* Every member of o is one of names (NULL-terminated). */
-static kz_rc only(json_t *o, const char *const *names, kz_err *err)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(o, key, v) {
-        size_t i = 0;
-        while (names[i] && strcmp(names[i], key) != 0)
-            i++;
-        if (!names[i])
-            return kz_fail(err, KZ_EINVAL, key, "unknown field '%.64s' in a key message", key);
-    }
-    return KZ_OK;
-}
+static kz_rc only(json_t *o, const char *const *names, kz_err *err) { return only_in(o, names, "a key message", err); }
 
 static kz_rc parse_rotation(json_t *o, kz_arena *a, kz_fed_key_msg *m, kz_err *err)
 {

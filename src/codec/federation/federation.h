@@ -20,15 +20,21 @@ enum {
     KZ_FED_ENTRIES_MAX = 10000,        /* entries of one request's record in a change */
     KZ_FED_ENTRY_MAX = 1024 * 1024,    /* bytes of one entry's canonical text */
     KZ_FED_CHECK_TARGETS_MAX = 10000,  /* invitations of one check in a change */
+    KZ_FED_ATTACHMENTS_MAX = 1000,     /* files carried by one request's change */
+    KZ_FED_ATTACHMENT_MAX = 8 << 20,   /* bytes of one file: the top of requests.attachment_max_bytes */
 };
 
 /* A request as it travels (kind "request"): the request as the other side may see it
- * and every entry of its record, in order, each with the text its node signed. */
+ * and every entry of its record, in order, each with the text its node signed, and the
+ * content of the files that the sending node's entries name (id, sha256 and data; the
+ * signed entry says the rest). */
 typedef struct kz_fed_request {
     char *id;                   /* first, as in every kind */
     kz_request req;
     kz_request_entry *entries;
     size_t n_entries;
+    kz_attachment *attachments;
+    size_t n_attachments;
 } kz_fed_request;
 
 /* One invitation of a check as it travels: the contact (hosted by the node that mails

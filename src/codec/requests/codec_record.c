@@ -195,6 +195,37 @@ static kz_rc status_of(const json_t *o, const char *key, int *out, kz_err *err)
     return KZ_OK;
 }
 
+/* The attachments an entry names: id, name, media type, size and SHA-256, as written. */
+static kz_rc attachments_of(const json_t *o, kz_arena *a, kz_record_entry_in *out, kz_err *err)
+{
+    const json_t *arr = json_object_get(o, "attachments");
+    if (!arr)
+        return KZ_OK;
+    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > KZ_ATTACHMENTS_MAX)
+        return kz_fail(err, KZ_EINVAL, "attachments", "the entry's attachments must be an array of 1 to %d",
+                       KZ_ATTACHMENTS_MAX);
+    size_t n = json_array_size(arr);
+    kz_attachment *t = kz_arena_calloc(a, n, sizeof *t);
+    if (!t)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const json_t *v = json_array_get(arr, i), *size = json_object_get(v, "size");
+        const char *id = NULL, *name = NULL, *media = NULL, *sha = NULL;
+        rc = json_is_object(v) && json_is_integer(size) && json_integer_value(size) >= 0
+                 ? KZ_OK : kz_fail(err, KZ_EINVAL, "attachments", "attachment %zu needs its size", i + 1);
+        if (!rc) rc = entry_str(v, "id", true, a, &id, err);
+        if (!rc) rc = entry_str(v, "name", true, a, &name, err);
+        if (!rc) rc = entry_str(v, "media_type", true, a, &media, err);
+        if (!rc) rc = entry_str(v, "sha256", true, a, &sha, err);
+        t[i] = (kz_attachment){(char *)id, (char *)name, (char *)media, rc ? 0 : json_integer_value(size),
+                               (char *)sha, out->seq, NULL};
+    }
+    out->attachments = t;
+    out->n_attachments = n;
+    return rc;
+}
+
 kz_rc kz_record_entry_read(const char *text, size_t n, kz_arena *a, kz_record_entry_in *out, kz_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -222,7 +253,7 @@ kz_rc kz_record_entry_read(const char *text, size_t n, kz_arena *a, kz_record_en
     if (!rc) rc = time_of(o, "ack_due", &out->ack_due, err);
     if (!rc) rc = time_of(o, "answer_due", &out->answer_due, err);
     if (!rc) rc = time_of(o, "preserve_until", &out->preserve_until, err);
-    out->n_attachments = json_array_size(json_object_get(o, "attachments"));
+    if (!rc) rc = attachments_of(o, a, out, err);
     json_decref(o);
     return rc;
 }

@@ -55,8 +55,8 @@ typedef struct kz_record_entry_in {
                                    on (docs/FEDERATION.md); NULL otherwise */
 } kz_record_entry_in;
 
-/* Reads back what an entry's canonical text says (content and attachments are not read:
- * content is NULL, n_attachments their count). Strings in a. KZ_EINVAL naming the field
+/* Reads back what an entry's canonical text says (content is not read: it is NULL; the
+ * attachments are, without their data). Strings in a. KZ_EINVAL naming the field
  * when the text is not an entry. */
 kz_rc kz_record_entry_read(const char *text, size_t n, kz_arena *a, kz_record_entry_in *out, kz_err *err);
 

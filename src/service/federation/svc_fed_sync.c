@@ -21,7 +21,11 @@
 
 #include <string.h>
 
-enum { ANSWER_MAX = KZ_FED_MESSAGE_MAX, ERROR_SHOWN = 300 };
+enum {
+    ANSWER_MAX = KZ_FED_MESSAGE_MAX,
+    ERROR_SHOWN = 300,
+    PAGE_FILES_MAX = 16 << 20, /* a page ends early once its requests' files reach this */
+};
 
 /* ---- the sending side ---- */
 
@@ -174,6 +178,16 @@ static kz_rc outgoing(kz_call *c, const kz_peer *to, const kz_strlist *hosted, c
     return rc;
 }
 
+/* The bytes of the files a change carries (requests only). */
+static int64_t files_size(const kz_fed_change *ch)
+{
+    const kz_fed_request *r = ch->kind == KZ_FED_REQUEST && !ch->deleted ? ch->obj : NULL;
+    int64_t n = 0;
+    for (size_t i = 0; r && i < r->n_attachments; i++)
+        n += r->attachments[i].size;
+    return n;
+}
+
 kz_rc kz_svc_fed_changes(kz_call *c, const kz_peer *from, const char *body, size_t len, kz_buf *out)
 {
     int64_t after = 0;
@@ -193,9 +207,14 @@ kz_rc kz_svc_fed_changes(kz_call *c, const kz_peer *from, const char *body, size
                      (long long)b.head);
     if (!rc && !(b.items = kz_arena_calloc(c->arena, n ? n : 1, sizeof *b.items)))
         rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    int64_t files = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         bool send = false;
         rc = outgoing(c, from, &hosted, &entries[i], &b.items[b.n], &send);
+        int64_t more = !rc && send ? files_size(&b.items[b.n]) : 0;
+        if (b.n && files + more > PAGE_FILES_MAX)
+            break; /* the rest in the next page (a request's change has no side effect to undo) */
+        files += more;
         b.n += send;
         b.last = entries[i].seq;
     }

@@ -30,7 +30,7 @@ typedef struct kz_request_post {
     size_t n_attachments;
 } kz_request_post;
 
-enum { KZ_MESSAGE_MAX = 20000, KZ_ATTACHMENTS_MAX = 8 };
+enum { KZ_MESSAGE_MAX = 20000 };
 
 /* Everything the caller may see of one request. */
 typedef struct kz_request_view {

@@ -39,6 +39,10 @@ kz_rc kz__request_remote_peer(kz_call *c, const kz_request *r, char **peer);
  * entry of a request between nodes enters the federation log), advances r's entries, head_hash and modified (the caller writes r
  * back) and appends "request.<action>" to the audit chain. out (may be NULL) receives
  * the entry, in c's arena. */
+/* The rules of a message and its attachments (text, names, media types, this node's
+ * size limit): KZ_EINVAL or KZ_ETOOBIG naming the field. */
+kz_rc kz__request_post_check(kz_call *c, const kz_request_post *post);
+
 kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_request_entry *out);
 
 /* The acknowledgement (answer false) or answer period of r's urgency, in ms (node

@@ -29,6 +29,27 @@ kz_rc kz__request_remote_peer(kz_call *c, const kz_request *r, char **peer)
     return rc;
 }
 
+/* The files of the entries this node signed, with their content (the other node has
+ * its own side's). */
+static kz_rc own_files(kz_call *c, kz_fed_request *out)
+{
+    kz_attachment *list = NULL;
+    size_t n = 0;
+    kz_rc rc = kz_store_attachments(c->db, out->id, c->arena, &list, &n, c->err);
+    if (!rc && !(out->attachments = kz_arena_calloc(c->arena, n ? n : 1, sizeof *out->attachments)))
+        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    for (size_t i = 0; !rc && i < n; i++) {
+        char *theirs = NULL;
+        int64_t seq = list[i].entry;
+        const char *org = seq >= 1 && (size_t)seq <= out->n_entries ? out->entries[seq - 1].actor_org : NULL;
+        rc = org_peer(c, org, &theirs);
+        if (!rc && !theirs)
+            rc = kz_store_attachment_get(c->db, out->id, list[i].id, c->arena, &out->attachments[out->n_attachments++],
+                                         c->err);
+    }
+    return rc;
+}
+
 kz_rc kz_svc_request_outgoing(kz_call *c, const char *id, const char *peer, kz_fed_request *out, bool *send)
 {
     char *remote = NULL;
@@ -53,6 +74,8 @@ kz_rc kz_svc_request_outgoing(kz_call *c, const char *id, const char *peer, kz_f
     out->req.overdue = false;
     out->id = out->req.id;
     rc = kz_store_request_entries(c->db, id, c->arena, &out->entries, &out->n_entries, c->err);
+    if (!rc)
+        rc = own_files(c, out);
     *send = !rc && out->n_entries > 0;
     return rc;
 }
@@ -144,13 +167,48 @@ static const char *side_fault(kz_call *c, const kz_peer *p, const kz_request *r,
         return "only the sender writes a draft";
     if (move == KZ_MV_SEND && !same(e->to_node, own))
         return "the request was not sent to this node's key";
-    return e->n_attachments ? "attachments do not travel between nodes yet" : NULL;
+    return NULL;
+}
+
+/* The file of the change with id, or NULL. */
+static const kz_attachment *file_of(const kz_fed_request *in, const char *id)
+{
+    for (size_t i = 0; i < in->n_attachments; i++)
+        if (same(in->attachments[i].id, id))
+            return &in->attachments[i];
+    return NULL;
+}
+
+/* Whether the files the entry names came whole: each carried, of the size and SHA-256
+ * its signed entry names, and within this node's rules (names, media types, size
+ * limit). Fills the entry's attachments with their content. NULL, or what is wrong. */
+static const char *files_fault(kz_call *c, const kz_fed_request *in, kz_record_entry_in *e)
+{
+    kz_attachment *t = (kz_attachment *)e->attachments;
+    for (size_t i = 0; i < e->n_attachments; i++) {
+        const kz_attachment *f = file_of(in, t[i].id);
+        char hex[KZ_HASH_HEX];
+        if (!f)
+            return kz_arena_printf(c->arena, "attachment %s is named by the signed entry but not carried", t[i].id);
+        kz_sha256_hex(f->data ? (const void *)f->data : "", (size_t)f->size, hex);
+        if (f->size != t[i].size || !same(hex, t[i].sha256) || !same(f->sha256, t[i].sha256))
+            return kz_arena_printf(c->arena, "attachment %s: its content does not hash to the SHA-256 its signed "
+                                   "entry names", t[i].id);
+        t[i].data = f->data;
+    }
+    kz_request_post post = {.attachments = t, .n_attachments = e->n_attachments};
+    kz_rc rc = e->n_attachments ? kz__request_post_check(c, &post) : KZ_OK;
+    if (!rc)
+        return NULL;
+    const char *why = kz_arena_printf(c->arena, "%s (%s)", c->err->msg, c->err->field);
+    kz_err_clear(c->err); /* a refusal, not a failure of this call */
+    return why ? why : "out of memory while checking the attachments";
 }
 
 /* Checks one new entry of the peer against the head of the record here; *why when it
  * is refused. */
-static kz_rc check_entry(kz_call *c, const kz_peer *p, const kz_request *r, const kz_request_entry *ent,
-                         const char *head, kz_record_entry_in *e, const char **why)
+static kz_rc check_entry(kz_call *c, const kz_peer *p, const kz_fed_request *in, const kz_request *r,
+                         const kz_request_entry *ent, const char *head, kz_record_entry_in *e, const char **why)
 {
     kz_err e2;
     char *theirs = NULL, *sender_node = NULL;
@@ -164,6 +222,8 @@ static kz_rc check_entry(kz_call *c, const kz_peer *p, const kz_request *r, cons
     const char *bad = rc ? NULL : chain_fault(p, r, ent, head, e);
     if (!rc && !bad)
         bad = side_fault(c, p, r, e, theirs, sender_node);
+    if (!rc && !bad)
+        bad = files_fault(c, in, e);
     if (bad)
         *why = kz_arena_printf(c->arena, "request %s, entry %lld: %s", r->id, (long long)ent->seq, bad);
     return rc;
@@ -286,6 +346,8 @@ static kz_rc append(kz_call *c, const kz_peer *p, kz_request *r, const kz_fed_re
         row.action = (char *)read[i - from].action;
         replay(r, &read[i - from], ent);
         rc = kz_store_request_entry_append(c->db, r->id, &row, c->err);
+        for (size_t k = 0; !rc && k < read[i - from].n_attachments; k++) /* checked whole in files_fault */
+            rc = kz_store_attachment_insert(c->db, r->id, &read[i - from].attachments[k], c->err);
         if (!rc) rc = notify_local(c, r, &read[i - from]);
         char *action = kz_arena_printf(c->arena, "request.%s", row.action);
         char *detail = kz_arena_printf(c->arena, "entry %lld %s from %s", (long long)ent->seq, ent->hash, p->name);
@@ -323,7 +385,7 @@ kz_rc kz_svc_request_incoming(kz_call *c, const kz_peer *p, kz_fed_request *in, 
         probe.status = KZ_RS_DRAFT;
     const char *head = n ? have[n - 1].hash : KZ_RECORD_GENESIS;
     for (size_t i = n; !rc && !*why && i < in->n_entries; i++) {
-        rc = check_entry(c, p, &probe, &in->entries[i], head, &read[i - n], why);
+        rc = check_entry(c, p, in, &probe, &in->entries[i], head, &read[i - n], why);
         if (!rc && !*why) {
             replay(&probe, &read[i - n], &in->entries[i]);
             head = in->entries[i].hash;

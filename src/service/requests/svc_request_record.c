@@ -28,9 +28,6 @@ kz_rc kz__request_record(kz_call *c, kz_request *r, const kz__entry *e, kz_reque
     char *remote = NULL;
     kz_peer peer;
     kz_rc rc = remote_node(c, r, &peer, &remote);
-    if (!rc && remote && n_atts) /* refused before anything is written: the other node could not follow */
-        rc = kz_fail(c->err, KZ_EINVAL, "attachments", "attachments do not travel to an organization of another "
-                     "node yet; send the files another way and name them in the message");
     for (size_t i = 0; !rc && i < n_atts; i++) {
         kz_attachment *t = &atts[i];
         char hex[KZ_HASH_HEX];

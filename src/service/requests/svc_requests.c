@@ -105,7 +105,7 @@ static bool media_type_ok(const char *s)
     return parts == 1 && run > 0;
 }
 
-static kz_rc check_post(kz_call *c, const kz_request_post *post)
+kz_rc kz__request_post_check(kz_call *c, const kz_request_post *post)
 {
     if (!post)
         return KZ_OK;
@@ -304,7 +304,7 @@ kz_rc kz_svc_request_create(kz_call *c, kz_request *r, const kz_request_post *po
     if (!rc)
         rc = normalize_sources(c, r);
     if (!rc)
-        rc = check_post(c, post);
+        rc = kz__request_post_check(c, post);
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
     kz_time now = kz_now_ms();
@@ -469,7 +469,7 @@ kz_rc kz_svc_request_move(kz_call *c, const char *id, int move, const kz_request
     if (!rc && (move < 0 || move >= KZ_MV_COUNT))
         rc = kz_fail(c->err, KZ_EINVAL, "move", "unknown move");
     if (!rc)
-        rc = check_post(c, post);
+        rc = kz__request_post_check(c, post);
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
     rc = kz__request_load(c, id, out);
@@ -523,7 +523,7 @@ kz_rc kz_svc_request_message(kz_call *c, const char *id, const kz_request_post *
     if (!rc && (!post || (!post->message && !post->n_attachments)))
         rc = kz_fail(c->err, KZ_EINVAL, "message", "a message needs text or an attachment");
     if (!rc)
-        rc = check_post(c, post);
+        rc = kz__request_post_check(c, post);
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
     kz_request r;
