@@ -190,7 +190,7 @@ static kz_rc invitations_from(kz_call *c, const kz_peer *p, bool exists, kz_chec
     if (!rc && added) {
         const char *detail = kz_arena_printf(c->arena, "%zu contacts, for %s", added, p->name);
         rc = detail ? kz_audit(c, "check.invite", "check", k->id, detail) : kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
-        kz_scheduler_wake(); /* the invitations go out at the end of the sync */
+        kz_scheduler_wake(); /* the outbox mails the invitations once the page commits */
     }
     return rc;
 }
