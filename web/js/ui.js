@@ -51,11 +51,11 @@ export function fieldError(error, name) {
 /* A labelled control; `error` (an ApiError naming this field) is shown beside it and
    tied to it with aria-describedby. `value` is the initial value only (default* props):
    drawing the form again, say with an error, keeps what the person typed. */
-export function Field({ name, label, type = "text", error, value, options, required, hint, autocomplete, rows, multiple, disabled }) {
+export function Field({ name, label, type = "text", error, value, options, required, hint, autocomplete, rows, multiple, disabled, onChange }) {
     const id = `f-${name.replace(/[^\w-]/g, "-")}`;
     const err = fieldError(error, name);
     const described = [hint ? `${id}-hint` : "", err ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
-    const common = { id, name, required, disabled, "aria-invalid": err ? "true" : undefined, "aria-describedby": described };
+    const common = { id, name, required, disabled, onChange, "aria-invalid": err ? "true" : undefined, "aria-describedby": described };
     let control;
     if (options) {
         control = html`<select ...${common} multiple=${multiple}>

@@ -6,6 +6,7 @@ import { t, tv, formatTime, formatRelative } from "../i18n.js";
 import { get } from "../api.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Tlp, Loading, errorText } from "../ui.js";
+import { ExerciseMark } from "../exercises.js";
 
 const RECIPIENT_MOVES = ["sent", "acknowledged", "in-progress"];
 
@@ -77,7 +78,7 @@ export class MyWork extends Component {
                     <thead><tr><th scope="col">${t("request.subject")}</th><th scope="col">${t("request.counterpart")}</th>
                         <th scope="col">${t("request.status")}</th><th scope="col">${t("request.time_left")}</th></tr></thead>
                     <tbody>${(list || []).map((r) => html`<tr class=${r.overdue ? "overdue" : ""}>
-                        <td><a href=${`/requests/${r.id}`}>${r.subject}</a></td>
+                        <td><a href=${`/requests/${r.id}`}>${r.subject}</a>${r.exercise ? html`<${ExerciseMark} id=${r.exercise} />` : null}</td>
                         <td>${orgName(orgs, r.status === "answered" ? r.to_organization : r.from_organization)}</td>
                         <td>${tv("status", r.status)}</td>
                         <td>${r.overdue ? html`<strong>${t("request.overdue")}</strong> ` : null}
