@@ -168,8 +168,17 @@ test("a scenario written in the editor runs from the control view; the player se
     await page.getByRole("status").filter({ hasText: msg(lang, "report.action_added") }).waitFor();
     const actions = page.getByRole("table", { name: msg(lang, "report.actions") });
     assert.ok((await actions.textContent()).includes("2027-01-15"));
+    await actions.getByRole("button", { name: `${msg(lang, "report.edit")} Update the port's contact in the directory` }).click();
+    const editing = page.getByRole("form", { name: msg(lang, "report.edit_note") });
+    await editing.getByLabel(msg(lang, "report.owner")).fill("");
+    await editing.getByRole("button", { name: msg(lang, "report.save") }).click();
+    await editing.locator("#f-edit_due-error, #f-edit_owner-error").first().waitFor();  // an action keeps an owner
+    await editing.getByLabel(msg(lang, "report.owner")).fill("Directory team");
+    await editing.getByRole("button", { name: msg(lang, "report.save") }).click();
+    await page.getByRole("status").filter({ hasText: msg(lang, "report.note_saved") }).waitFor();
+    assert.ok((await actions.textContent()).includes("Directory team"));
     const notes = (await server.api("GET", `/exercises/${ex}/report`)).notes;
-    assert.deepEqual(notes.map((n) => [n.kind, n.owner]), [["observation", null], ["action", "Fumi"]]);
+    assert.deepEqual(notes.map((n) => [n.kind, n.owner]), [["observation", null], ["action", "Directory team"]]);
     await clean(page, "the report");
     await page.emulateMedia({ media: "print" });
     assert.equal(await page.getByRole("button", { name: msg(lang, "report.print") }).isVisible(), false);

@@ -5,7 +5,7 @@
 // after-action report with the evaluators' observations and corrective actions.
 import { html, Component, createRef } from "../lib.js";
 import { t, tv, language, formatTime, formatNumber } from "../i18n.js";
-import { get, post } from "../api.js";
+import { get, post, patch } from "../api.js";
 import { navigate, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
 import { exercisesChanged, inLanguage } from "../exercises.js";
@@ -254,11 +254,12 @@ function Expectations({ report, s, control, busy, mark }) {
     return html`<section aria-labelledby="h-expectations"><h2 id="h-expectations">${t("scenario.expectations")}</h2>
         <table><caption class="visually-hidden">${t("scenario.expectations")}</caption>
             <thead><tr><th scope="col">${t("expect.title_field")}</th><th scope="col">${t("expect.role")}</th><th scope="col">${t("expect.result")}</th>
-                <th scope="col">${t("expect.due")}</th><th scope="col">${t("expect.took")}</th><th scope="col">${t("expect.note")}</th></tr></thead>
+                <th scope="col">${t("expect.due")}</th><th scope="col">${t("expect.took")}</th><th scope="col">${t("expect.points")}</th><th scope="col">${t("expect.note")}</th></tr></thead>
             <tbody>${report.expectations.map((x) => html`<tr>
                 <td>${inLanguage(x, "title")}${x.kind === "manual" ? html` <span class="hint">(${tv("expkind", "manual")})</span>` : null}</td>
                 <td>${roleName(s, x.role)}</td><td><span class=${`result result-${x.result}`}>${tv("exresult", x.result)}</span></td>
                 <td>${minutesText(x.due_minutes)}</td><td>${minutesText(x.took_minutes)}</td>
+                <td>${t("expect.points_of", { points: formatNumber(x.points, { maximumFractionDigits: 1 }), weight: x.weight })}</td>
                 <td>${x.note || ""}${control && x.kind === "manual" ? html`<form class="mark" onSubmit=${(e) => mark(e, x)}
                     aria-label=${t("expect.mark_of", { title: inLanguage(x, "title") })}>
                     <${Field} name=${`result-${x.id}`} label=${t("expect.result")} options=${options("exresult", RESULTS)} value=${x.marked ? x.result : "met"} />
@@ -284,7 +285,7 @@ function Timeline({ report, orgs }) {
 export class ExerciseReport extends Component {
     constructor() {
         super();
-        this.state = { report: null, s: null, orgs: null, error: null, noteError: null, done: null, busy: false };
+        this.state = { report: null, s: null, orgs: null, error: null, noteError: null, done: null, busy: false, editing: null };
         this.obs = createRef();
         this.action = createRef();
     }
@@ -326,6 +327,43 @@ export class ExerciseReport extends Component {
         }
     };
 
+    /* Saves the note being edited: PATCH .../notes/{note} with the form's text, owner, due. */
+    save = async (e) => {
+        e.preventDefault();
+        const form = e.target;
+        const v = formValues(form);
+        const body = { text: v.edit_text || "" };
+        if (v.edit_owner) body.owner = v.edit_owner;
+        if (v.edit_due) body.due = v.edit_due;
+        this.setState({ busy: "edit", noteError: null, done: null });
+        try {
+            await patch(`/exercises/${this.state.report.exercise.id}/notes/${this.state.editing}`, body);
+            await this.load();
+            this.setState({ busy: false, editing: null, done: t("report.note_saved") });
+        } catch (noteError) {
+            noteError.kind = "edit";
+            if (noteError.field) noteError.field = `edit_${noteError.field}`;
+            this.setState({ busy: false, noteError });
+            focusError(form, noteError);
+        }
+    };
+
+    /* A note's text, or the form that rewrites it; `edit` offers the form to the facilitator. */
+    noteBody(n, edit) {
+        const { editing, noteError, busy } = this.state;
+        if (editing !== n.id) {
+            return html`${n.text}${edit ? html` <button type="button" class="small noprint" onClick=${() => this.setState({ editing: n.id, noteError: null })}>${t("report.edit")}<span class="visually-hidden"> ${n.text}</span></button>` : null}`;
+        }
+        const err = noteError && noteError.kind === "edit" ? noteError : null;
+        return html`<form onSubmit=${this.save} novalidate aria-label=${t("report.edit_note")}>
+            <${Field} name="edit_text" type="textarea" label=${t(n.kind === "action" ? "report.action" : "report.observation")} value=${n.text} error=${err} rows=${3} />
+            <${Field} name="edit_owner" label=${t("report.owner")} value=${n.owner || ""} error=${err} />
+            <${Field} name="edit_due" type="date" label=${t("report.due")} value=${n.due ? n.due.slice(0, 10) : ""} error=${err} />
+            <${FormError} error=${err} fields=${["edit_text", "edit_owner", "edit_due"]} />
+            <div class="moves"><button type="submit" disabled=${!!busy}>${t("report.save")}</button>
+                <button type="button" onClick=${() => this.setState({ editing: null, noteError: null })}>${t("report.cancel")}</button></div></form>`;
+    }
+
     render({ user }, { report, s, orgs, error, noteError, done, busy }) {
         if (error) return html`<${Heading} text=${t("report.title_plain")} /><p class="error" role="alert">${errorText(error)}</p>`;
         if (!report) return html`<${Loading} />`;
@@ -333,8 +371,8 @@ export class ExerciseReport extends Component {
         const control = facilitates(x, user);
         const obs = report.notes.filter((n) => n.kind === "observation"), actions = report.notes.filter((n) => n.kind === "action");
         const err = (kind) => (noteError && noteError.kind === kind ? noteError : null);
-        const score = (list, caption) => html`<table><caption class="visually-hidden">${caption}</caption>
-            <thead><tr><th scope="col">${t("expect.title_field")}</th><th scope="col">${t("exercise.score")}</th><th scope="col">${tv("exresult", "met")}</th>
+        const score = (list, caption, what) => html`<table><caption class="visually-hidden">${caption}</caption>
+            <thead><tr><th scope="col">${t(what)}</th><th scope="col">${t("exercise.score")}</th><th scope="col">${tv("exresult", "met")}</th>
                 <th scope="col">${tv("exresult", "late")}</th><th scope="col">${tv("exresult", "missed")}</th><th scope="col">${tv("exresult", "pending")}</th></tr></thead>
             <tbody>${list.map((r) => html`<tr><th scope="row">${inLanguage(r, "title")}</th><td>${formatNumber(r.score, { maximumFractionDigits: 1 })}</td>
                 <td>${r.met}</td><td>${r.late}</td><td>${r.missed}</td><td>${r.pending}</td></tr>`)}</tbody></table>`;
@@ -349,12 +387,12 @@ export class ExerciseReport extends Component {
                 <dt>${t("exercise.finished")}</dt><dd>${x.finished_at ? formatTime(x.finished_at) : "—"}</dd>
                 <dt>${t("exercise.score")}</dt><dd class="score">${formatNumber(report.score, { maximumFractionDigits: 1 })}</dd></dl>
             <${Expectations} report=${report} s=${s} control=${false} />
-            <section aria-labelledby="h-roles"><h2 id="h-roles">${t("report.by_role")}</h2>${score(report.roles, t("report.by_role"))}</section>
-            <section aria-labelledby="h-objectives"><h2 id="h-objectives">${t("report.by_objective")}</h2>${score(report.objectives, t("report.by_objective"))}</section>
+            <section aria-labelledby="h-roles"><h2 id="h-roles">${t("report.by_role")}</h2>${score(report.roles, t("report.by_role"), "expect.role")}</section>
+            <section aria-labelledby="h-objectives"><h2 id="h-objectives">${t("report.by_objective")}</h2>${score(report.objectives, t("report.by_objective"), "expect.objective")}</section>
             <${Timeline} report=${report} orgs=${orgs} />
             <p tabindex="-1" role="status">${done || ""}</p>
             <section aria-labelledby="h-observations"><h2 id="h-observations">${t("report.observations")}</h2>
-                ${obs.length ? html`<ul>${obs.map((n) => html`<li class="text">${n.text} <span class="hint">${orgName(orgs, n.author)}, ${formatTime(n.created)}</span></li>`)}</ul>`
+                ${obs.length ? html`<ul>${obs.map((n) => html`<li class="text">${this.noteBody(n, control)} <span class="hint">${orgName(orgs, n.author)}, ${formatTime(n.created)}</span></li>`)}</ul>`
                     : html`<p>${t("report.none")}</p>`}
                 ${control ? html`<form class="noprint" ref=${this.obs} onSubmit=${(e) => this.note(e, "observation")} novalidate aria-label=${t("report.add_observation")}>
                     <${Field} name="obs_text" type="textarea" label=${t("report.observation")} error=${err("observation")} rows=${3} />
@@ -363,7 +401,7 @@ export class ExerciseReport extends Component {
             <section aria-labelledby="h-actions"><h2 id="h-actions">${t("report.actions")}</h2>
                 ${actions.length ? html`<table><caption class="visually-hidden">${t("report.actions")}</caption>
                     <thead><tr><th scope="col">${t("report.action")}</th><th scope="col">${t("report.owner")}</th><th scope="col">${t("report.due")}</th></tr></thead>
-                    <tbody>${actions.map((n) => html`<tr><td class="text">${n.text}</td><td>${n.owner || "—"}</td>
+                    <tbody>${actions.map((n) => html`<tr><td class="text">${this.noteBody(n, control)}</td><td>${n.owner || "—"}</td>
                         <td>${n.due ? html`<time datetime=${n.due}>${new Date(n.due).toISOString().slice(0, 10)}</time>` : "—"}</td></tr>`)}</tbody></table>`
                     : html`<p>${t("report.none")}</p>`}
                 ${control ? html`<form class="noprint" ref=${this.action} onSubmit=${(e) => this.note(e, "action")} novalidate aria-label=${t("report.add_action")}>
