@@ -220,6 +220,10 @@ test("in Japanese: a built-in scenario copied in the editor, run, its Japanese b
     const row = other.getByRole("row").filter({ hasText: builtin.injects[0].title });
     assert.ok((await row.textContent()).includes(builtin.banner_ja));
     await clean(other, "the player's incident list in Japanese");
+    await other.goto("/");
+    const shared = other.getByRole("listitem").filter({ hasText: builtin.injects[0].title });
+    await shared.getByText(builtin.banner_ja).first().waitFor();
+    await clean(other, "the player's home page in Japanese");
 
     await page.goto(`/exercises/${ex}/report`);
     await page.getByRole("heading", { level: 1, name: msg(lang, "report.title", { title: "病院ランサムウェア（当組織版）" }) }).waitFor();

@@ -88,14 +88,14 @@ export class MyWork extends Component {
             <//>
             <${Section} title="home.checks" error=${checkError} items=${checks} empty="home.checks_none">
                 <ul>${(checks || []).map(({ check, invitation }) => html`<li><a href=${`/checks/${check.id}`}>${t("home.check_item",
-                    { name: invitation.full_name, deadline: formatTime(check.deadline), from: orgName(orgs, check.organization) })}</a></li>`)}</ul>
+                    { name: invitation.full_name, deadline: formatTime(check.deadline), from: orgName(orgs, check.organization) })}</a>${check.exercise ? html`<${ExerciseMark} id=${check.exercise} />` : null}</li>`)}</ul>
             <//>
             <${Section} title="home.escalations" error=${reqError} items=${escalated} empty="home.escalations_none">
-                <ul>${(escalated || []).map((r) => html`<li><a href=${`/requests/${r.id}`}>${r.subject}</a>
+                <ul>${(escalated || []).map((r) => html`<li><a href=${`/requests/${r.id}`}>${r.subject}</a>${r.exercise ? html`<${ExerciseMark} id=${r.exercise} />` : null}
                     ${" "}${t("home.escalated", { level: r.escalation_level, role: tv("role", r.escalation_role) })}</li>`)}</ul>
             <//>
             <${Section} title="home.incidents" error=${incError} items=${incidents} empty="home.incidents_none">
-                <ul>${(incidents || []).map((i) => html`<li><a href=${`/incidents/${i.id}`}>${i.title}</a> <${Tlp} tlp=${i.tlp} />
+                <ul>${(incidents || []).map((i) => html`<li><a href=${`/incidents/${i.id}`}>${i.title}</a>${i.exercise ? html`<${ExerciseMark} id=${i.exercise} />` : null} <${Tlp} tlp=${i.tlp} />
                     ${" "}<time datetime=${i.created}>${formatTime(i.created)}</time></li>`)}</ul>
             <//>
             </div>`;

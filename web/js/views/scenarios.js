@@ -170,12 +170,13 @@ function scenarioJson(form) {
 }
 
 /* The form control an API error's field belongs to ("injects[0].request.sector" is the
-   request box of inject 1), or null when the form has none. */
+   request box of inject 1, "objectives[0].norms[2]" its norms), or null when the form
+   has none. */
 function controlOf(form, field) {
     let f = field;
     while (f) {
         if (form.querySelector(`[name="${CSS.escape(f)}"]`)) return f;
-        const cut = f.lastIndexOf(".");
+        const cut = /\[\d+\]$/.test(f) ? f.lastIndexOf("[") : f.lastIndexOf(".");
         f = cut > 0 ? f.slice(0, cut) : "";
     }
     return null;
@@ -258,7 +259,8 @@ export class ScenarioNew extends Component {
                 <${Field} name="banner_ja" label=${t("scenario.banner_ja")} value=${base.banner_ja} error=${error} />
                 <fieldset class="field"><legend>${t("scenario.languages")}</legend>
                     ${["en", "ja"].map((l) => html`<label class="check"><input type="checkbox" name="languages" value=${l}
-                        defaultChecked=${(base.languages || []).includes(l)} /> ${t(`language.${l}`)}</label>`)}</fieldset>
+                        defaultChecked=${(base.languages || []).includes(l)} /> ${t(`language.${l}`)}</label>`)}
+                    ${error && error.field === "languages" ? html`<p class="error">${errorText(error)}</p>` : null}</fieldset>
                 ${section("objectives", "scenario.objective_n", (r, i) => this.objective(r, i, error))}
                 ${section("roles", "scenario.role_n", (r, i) => this.role(r, i, error))}
                 ${section("injects", "scenario.inject_n", (r, i) => this.inject(r, i, error))}
