@@ -106,6 +106,9 @@ test("a scenario written in the editor runs from the control view; the player se
     await fill(page, lang, exp1, "expect.objective", "coordinate");
     await fill(page, lang, exp1, "expect.deadline_minutes", 60);
     await fill(page, lang, exp1, "expect.weight", 2);
+    const choices = (list) => page.locator(`#dl-${list} option`).evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(await choices("roles"), ["victim", "port"], "the role fields offer the roles' ids");
+    assert.deepEqual(await choices("objectives"), ["coordinate"]);
     await clean(page, "the scenario editor");
     await page.getByRole("button", { name: msg(lang, "scenario.create") }).click();
     const offset = page.getByRole("group", { name: inj1, exact: true }).getByLabel(msg(lang, "inject.at_minutes"));

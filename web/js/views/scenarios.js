@@ -183,7 +183,7 @@ function controlOf(form, field) {
 }
 
 let rowKey = 0;
-const row = (init = {}) => ({ key: ++rowKey, init, trigger: init.on_action ? "on_action" : init.after ? "after" : "at",
+const row = (init = {}) => ({ key: ++rowKey, init, id: init.id || "", trigger: init.on_action ? "on_action" : init.after ? "after" : "at",
     channel: init.channel || "news" });
 
 const BLANK = {
@@ -266,22 +266,26 @@ export class ScenarioNew extends Component {
                 ${section("injects", "scenario.inject_n", (r, i) => this.inject(r, i, error))}
                 ${section("expectations", "scenario.expectation_n", (r, i) => this.expectation(r, i, error))}
                 <${FormError} error=${error} fields=${error && error.field ? [error.field] : []} />
+                ${["roles", "objectives"].map((list) => html`<datalist id=${`dl-${list}`}>
+                    ${rows[list].filter((r) => r.id).map((r) => html`<option value=${r.id} />`)}</datalist>`)}
                 <button type="submit" disabled=${busy}>${t("scenario.create")}</button>
             </form>`;
     }
 
-    objective({ init: o }, i, error) {
-        const n = (k) => `objectives[${i}].${k}`;
-        return html`<${Field} name=${n("id")} label=${t("scenario.item_id")} value=${o.id} error=${error} />
+    objective(r, i, error) {
+        const o = r.init, n = (k) => `objectives[${i}].${k}`;
+        return html`<${Field} name=${n("id")} label=${t("scenario.item_id")} value=${o.id} error=${error}
+                onChange=${(e) => this.change("objectives", r.key, "id", e.target.value.trim())} />
             <${Field} name=${n("title")} label=${t("scenario.title_field")} value=${o.title} error=${error} />
             <${Field} name=${n("title_ja")} label=${t("scenario.title_ja")} value=${o.title_ja} error=${error} />
             <${Field} name=${n("norms")} label=${t("statement.norms")} value=${(o.norms || []).join(", ")} error=${error} hint=${t("statement.norms_hint")} />
             <${Field} name=${n("capabilities")} label=${t("scenario.capabilities")} value=${(o.capabilities || []).join(", ")} error=${error} />`;
     }
 
-    role({ init: r }, i, error) {
-        const n = (k) => `roles[${i}].${k}`;
-        return html`<${Field} name=${n("id")} label=${t("scenario.item_id")} value=${r.id} error=${error} />
+    role(row, i, error) {
+        const r = row.init, n = (k) => `roles[${i}].${k}`;
+        return html`<${Field} name=${n("id")} label=${t("scenario.item_id")} value=${r.id} error=${error}
+                onChange=${(e) => this.change("roles", row.key, "id", e.target.value.trim())} />
             <${Field} name=${n("name")} label=${t("xrole.name")} value=${r.name} error=${error} />
             <${Field} name=${n("name_ja")} label=${t("xrole.name_ja")} value=${r.name_ja} error=${error} />
             <${Field} name=${n("org_kind")} label=${t("xrole.org_kind")} value=${r.org_kind} options=${options("okind", ORG_KINDS)} error=${error} />
@@ -292,7 +296,7 @@ export class ScenarioNew extends Component {
 
     inject(r, i, error) {
         const j = r.init, n = (k) => `injects[${i}].${k}`;
-        const roleField = (k, label) => html`<${Field} name=${n(k)} label=${label} value=${j[k]} error=${error} hint=${t("inject.role_hint")} />`;
+        const roleField = (k, label) => html`<${Field} name=${n(k)} label=${label} value=${j[k]} error=${error} hint=${t("inject.role_hint")} list="dl-roles" />`;
         return html`<p>${t("inject.number", { n: i + 1 })}</p>
             <${Field} name=${n("trigger")} label=${t("inject.trigger")} value=${r.trigger} options=${options("trigger", TRIGGERS)}
                 onChange=${(e) => this.change("injects", r.key, "trigger", e.target.value)} />
@@ -320,13 +324,13 @@ export class ScenarioNew extends Component {
             <${Field} name=${n("title")} label=${t("expect.title_en")} value=${e.title} error=${error} />
             <${Field} name=${n("title_ja")} label=${t("expect.title_ja")} value=${e.title_ja} error=${error} />
             <${Field} name=${n("kind")} label=${t("expect.kind")} value=${e.kind} options=${options("expkind", EXPECT_KINDS)} error=${error} />
-            <${Field} name=${n("role")} label=${t("expect.role")} value=${e.role} error=${error} hint=${t("inject.role_hint")} />
-            <${Field} name=${n("objective")} label=${t("expect.objective")} value=${e.objective} error=${error} hint=${t("expect.objective_hint")} />
+            <${Field} name=${n("role")} label=${t("expect.role")} value=${e.role} error=${error} hint=${t("inject.role_hint")} list="dl-roles" />
+            <${Field} name=${n("objective")} label=${t("expect.objective")} value=${e.objective} error=${error} hint=${t("expect.objective_hint")} list="dl-objectives" />
             <${Field} name=${n("inject")} type="number" label=${t("expect.inject")} value=${e.inject} error=${error} />
             <${Field} name=${n("deadline_minutes")} type="number" label=${t("expect.deadline_minutes")} value=${e.deadline_minutes} error=${error} />
             <${Field} name=${n("weight")} type="number" label=${t("expect.weight")} value=${e.weight} error=${error} />
             <${Field} name=${n("request_kind")} label=${t("request.kind")} value=${e.request_kind} options=${options("kind", REQUEST_KINDS, t("list.none"))} error=${error} />
-            <${Field} name=${n("to_role")} label=${t("inject.to_role")} value=${e.to_role} error=${error} />
+            <${Field} name=${n("to_role")} label=${t("inject.to_role")} value=${e.to_role} error=${error} list="dl-roles" />
             <${Field} name=${n("tlp")} label=${t("tlp.label")} value=${e.tlp} options=${options("tlp", TLPS, t("list.none"))} error=${error} />
             <${Field} name=${n("complete")} type="checkbox" label=${t("expect.complete")} value=${e.complete} error=${error} />
             <${Field} name=${n("with_indicators")} type="checkbox" label=${t("expect.with_indicators")} value=${e.with_indicators} error=${error} />`;
