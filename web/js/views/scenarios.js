@@ -184,7 +184,7 @@ function controlOf(form, field) {
 
 let rowKey = 0;
 const row = (init = {}) => ({ key: ++rowKey, init, id: init.id || "", trigger: init.on_action ? "on_action" : init.after ? "after" : "at",
-    channel: init.channel || "news" });
+    channel: init.channel || "news", kind: init.kind || "manual" });
 
 const BLANK = {
     title: "", banner: "", languages: ["en", "ja"],
@@ -244,7 +244,7 @@ export class ScenarioNew extends Component {
             ${rows[list].map((r, i) => html`<fieldset class="field" key=${r.key}>
                 <legend>${t(legend, { n: i + 1 })}</legend>
                 ${draw(r, i)}
-                <button type="button" onClick=${() => this.remove(list, r.key)}>${t("scenario.remove", { what: t(legend, { n: i + 1 }) })}</button>
+                <button type="button" class="remove" onClick=${() => this.remove(list, r.key)}>${t("scenario.remove", { what: t(legend, { n: i + 1 }) })}</button>
             </fieldset>`)}
             <button type="button" onClick=${() => this.add(list)}>${t(`scenario.add_${list}`)}</button></section>`;
         return html`
@@ -297,8 +297,7 @@ export class ScenarioNew extends Component {
     inject(r, i, error) {
         const j = r.init, n = (k) => `injects[${i}].${k}`;
         const roleField = (k, label) => html`<${Field} name=${n(k)} label=${label} value=${j[k]} error=${error} hint=${t("inject.role_hint")} list="dl-roles" />`;
-        return html`<p>${t("inject.number", { n: i + 1 })}</p>
-            <${Field} name=${n("trigger")} label=${t("inject.trigger")} value=${r.trigger} options=${options("trigger", TRIGGERS)}
+        return html`<${Field} name=${n("trigger")} label=${t("inject.trigger")} value=${r.trigger} options=${options("trigger", TRIGGERS)}
                 onChange=${(e) => this.change("injects", r.key, "trigger", e.target.value)} />
             ${r.trigger === "at" ? html`<${Field} name=${n("at_minutes")} type="number" label=${t("inject.at_minutes")} value=${j.at_minutes} error=${error} />` : null}
             ${r.trigger === "after" ? html`<${Field} name=${n("after")} type="number" label=${t("inject.after")} value=${j.after} error=${error} />` : null}
@@ -306,7 +305,7 @@ export class ScenarioNew extends Component {
             ${r.trigger !== "at" ? html`<${Field} name=${n("delay_minutes")} type="number" label=${t("inject.delay_minutes")} value=${j.delay_minutes} error=${error} />` : null}
             <${Field} name=${n("channel")} label=${t("inject.channel")} value=${r.channel} options=${options("channel", CHANNELS)} error=${error}
                 onChange=${(e) => this.change("injects", r.key, "channel", e.target.value)} />
-            ${r.channel === "request" ? html`<${Field} name=${n("request_kind")} label=${t("request.kind")} value=${j.request_kind} options=${options("kind", REQUEST_KINDS)} error=${error} />
+            ${r.channel === "request" ? html`<${Field} name=${n("request_kind")} label=${t("expect.request_kind")} value=${j.request_kind} options=${options("kind", REQUEST_KINDS)} error=${error} />
                 <${Field} name=${n("request")} type="textarea" label=${t("inject.request")} value=${j.request ? JSON.stringify(j.request, null, 1) : ""} error=${error} hint=${t("inject.request_hint")} />` : null}
             ${r.channel === "request" || r.channel === "incident" ? roleField("from_role", t("inject.from_role")) : null}
             ${roleField("to_role", t("inject.to_role"))}
@@ -318,21 +317,25 @@ export class ScenarioNew extends Component {
             ${r.channel === "incident" ? html`<${Field} name=${n("indicators")} type="textarea" label=${t("inject.indicators")} value=${(j.indicators || []).join("\n")} error=${error} hint=${t("inject.indicators_hint")} />` : null}`;
     }
 
-    expectation({ init: e }, i, error) {
-        const n = (k) => `expectations[${i}].${k}`;
+    /* The fields of expectation row r; those of its kind only (request_sent: the request's
+       kind, recipient and content; indicator_shared: the recipient and the TLP). */
+    expectation(r, i, error) {
+        const e = r.init, n = (k) => `expectations[${i}].${k}`;
+        const sent = r.kind === "request_sent", shared = r.kind === "indicator_shared";
         return html`<${Field} name=${n("id")} label=${t("scenario.item_id")} value=${e.id} error=${error} />
             <${Field} name=${n("title")} label=${t("expect.title_en")} value=${e.title} error=${error} />
             <${Field} name=${n("title_ja")} label=${t("expect.title_ja")} value=${e.title_ja} error=${error} />
-            <${Field} name=${n("kind")} label=${t("expect.kind")} value=${e.kind} options=${options("expkind", EXPECT_KINDS)} error=${error} />
+            <${Field} name=${n("kind")} label=${t("expect.kind")} value=${r.kind} options=${options("expkind", EXPECT_KINDS)} error=${error}
+                onChange=${(ev) => this.change("expectations", r.key, "kind", ev.target.value)} />
             <${Field} name=${n("role")} label=${t("expect.role")} value=${e.role} error=${error} hint=${t("inject.role_hint")} list="dl-roles" />
             <${Field} name=${n("objective")} label=${t("expect.objective")} value=${e.objective} error=${error} hint=${t("expect.objective_hint")} list="dl-objectives" />
             <${Field} name=${n("inject")} type="number" label=${t("expect.inject")} value=${e.inject} error=${error} />
             <${Field} name=${n("deadline_minutes")} type="number" label=${t("expect.deadline_minutes")} value=${e.deadline_minutes} error=${error} />
             <${Field} name=${n("weight")} type="number" label=${t("expect.weight")} value=${e.weight} error=${error} />
-            <${Field} name=${n("request_kind")} label=${t("request.kind")} value=${e.request_kind} options=${options("kind", REQUEST_KINDS, t("list.none"))} error=${error} />
-            <${Field} name=${n("to_role")} label=${t("inject.to_role")} value=${e.to_role} error=${error} list="dl-roles" />
-            <${Field} name=${n("tlp")} label=${t("tlp.label")} value=${e.tlp} options=${options("tlp", TLPS, t("list.none"))} error=${error} />
-            <${Field} name=${n("complete")} type="checkbox" label=${t("expect.complete")} value=${e.complete} error=${error} />
-            <${Field} name=${n("with_indicators")} type="checkbox" label=${t("expect.with_indicators")} value=${e.with_indicators} error=${error} />`;
+            ${sent ? html`<${Field} name=${n("request_kind")} label=${t("expect.request_kind")} value=${e.request_kind} options=${options("kind", REQUEST_KINDS)} error=${error} />` : null}
+            ${sent || shared ? html`<${Field} name=${n("to_role")} label=${t("inject.to_role")} value=${e.to_role} error=${error} list="dl-roles" />` : null}
+            ${shared ? html`<${Field} name=${n("tlp")} label=${t("tlp.label")} value=${e.tlp} options=${options("tlp", TLPS, t("list.none"))} error=${error} />` : null}
+            ${sent ? html`<${Field} name=${n("complete")} type="checkbox" label=${t("expect.complete")} value=${e.complete} error=${error} />
+                <${Field} name=${n("with_indicators")} type="checkbox" label=${t("expect.with_indicators")} value=${e.with_indicators} error=${error} />` : null}`;
     }
 }
