@@ -143,6 +143,19 @@ test("a scenario written in the editor runs from the control view; the player se
         { n: 2, title: "News: ships wait outside the port" })).waitFor();
     await clean(page, "the control view");
 
+    await page.getByRole("button", { name: msg(lang, "exmove.pause") }).click();
+    await page.getByRole("status").filter({ hasText: msg(lang, "exercise.moved", { status: msg(lang, "exmove.pause") }) }).waitFor();
+    await page.getByLabel(msg(lang, "exercise.speed")).fill("0");
+    await page.getByRole("button", { name: msg(lang, "exmove.resume") }).click();
+    await page.locator("#f-speed-error").waitFor();
+    assert.equal((await server.api("GET", `/exercises/${ex}`)).status, "paused", "a refused speed resumes nothing");
+    await page.getByLabel(msg(lang, "exercise.speed")).fill("10");
+    await page.getByRole("button", { name: msg(lang, "exmove.resume") }).click();
+    await page.getByRole("status").filter({ hasText: msg(lang, "exercise.moved", { status: msg(lang, "exmove.resume") }) }).waitFor();
+    await page.getByText(msg(lang, "exercise.speed_x", { speed: 10 })).waitFor();
+    const resumed = await server.api("GET", `/exercises/${ex}`);
+    assert.deepEqual([resumed.status, resumed.speed], ["running", 10]);
+
     const other = await signedInPage(browser, server, player, lang);
     await other.goto("/incidents");
     const banner = other.getByRole("note", { name: msg(lang, "exercise.banner_label") });

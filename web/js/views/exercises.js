@@ -90,7 +90,8 @@ export class ExerciseNew extends Component {
             navigate(`/exercises/${run.id}`);
         } catch (error) {
             const m = error.field && /^players\[(\d+)\]/.exec(error.field);
-            if (m) error.field = `players[${this.state.s.roles.findIndex((r) => r.id === players[Number(m[1])].role)}].organization`;
+            const p = m && players[Number(m[1])];
+            if (p) error.field = `players[${this.state.s.roles.findIndex((r) => r.id === p.role)}].organization`;
             this.setState({ busy: false, error });
             focusError(this.form.current, error);
         }
@@ -171,8 +172,10 @@ export class ExerciseControl extends Component {
             this.setState({ busy: false, done });
         } catch (actionError) {
             this.setState({ busy: false, actionError });
-            focusError(this.form.current, actionError);
-            return;
+            if (actionError.field === "speed") {
+                focusError(this.form.current, actionError);
+                return;
+            }
         }
         if (this.status.current) this.status.current.focus();
     };
@@ -210,7 +213,7 @@ export class ExerciseControl extends Component {
             </dl>
             <p class="moves"><a href=${`/exercises/${run.id}/report`}>${t("exercise.report_of", { title: run.title })}</a>
                 <a href=${`/scenarios/${encodeURIComponent(run.scenario)}`}>${t("exercise.scenario_page")}</a></p>
-            <p tabindex="-1" ref=${this.status} role=${actionError ? "alert" : "status"} class=${actionError ? "error" : ""}>${actionError && !actionError.field ? errorText(actionError) : done || ""}</p>
+            <p tabindex="-1" ref=${this.status} role=${actionError ? "alert" : "status"} class=${actionError ? "error" : ""}>${actionError && actionError.field !== "speed" ? errorText(actionError) : done || ""}</p>
             ${control && MOVES[run.status].length ? html`<section aria-labelledby="h-controls"><h2 id="h-controls">${t("exercise.controls")}</h2>
                 <form ref=${this.form} onSubmit=${(e) => e.preventDefault()} novalidate>
                     ${run.status !== "running" ? html`<${Field} name="speed" type="number" label=${t("exercise.speed")} value=${String(run.speed)}
