@@ -154,6 +154,7 @@ const kz_endpoint kz_endpoints[] = {
     {"GET", V1 "/exercises/{id}/report", kz_h_exercise_report, 0, "the after-action report: format=json|html, lang=en|ja"},
     {"POST", V1 "/exercises/{id}/marks", kz_h_exercise_mark, J, "an evaluator marks an expectation: expectation, result, note (facilitator)"},
     {"POST", V1 "/exercises/{id}/notes", kz_h_exercise_note, J, "an observation, or a corrective action with owner and due (facilitator)"},
+    {"PATCH", V1 "/exercises/{id}/notes/{note}", kz_h_exercise_note_update, J, "rewrite an observation or a corrective action: text, owner, due (facilitator)"},
     {"POST", V1 "/exercises/{id}/injects/{n}/trigger", kz_h_exercise_trigger, 0, "deliver inject n now, before its time (facilitator)"},
     {"POST", V1 "/exercises/{id}/{op}", kz_h_exercise_control, J, "start, pause, resume or finish; body {speed} optional (facilitator)"},
 

@@ -223,11 +223,11 @@ kz_rc kz_h_exercise_mark(kz_req *r)
     return rc ? rc : kz_reply(r, 200, json_pack("{s:s, s:s}", "expectation", expectation, "result", result));
 }
 
-kz_rc kz_h_exercise_note(kz_req *r)
+/* A note's body {text, owner, due} into n (its strings point into the request body). */
+static kz_rc note_body(kz_req *r, kz_exercise_note *n)
 {
     json_t *body;
     const char *text = NULL, *owner = NULL, *due = NULL;
-    kz_exercise_note n = {0};
     kz_rc rc = kz_req_body_object(r, &body);
     json_error_t je;
     if (!rc && json_unpack_ex(body, &je, JSON_STRICT, "{s:s, s?s, s?s}", "text", &text, "owner", &owner, "due", &due))
@@ -236,14 +236,32 @@ kz_rc kz_h_exercise_note(kz_req *r)
         rc = kz_fail(&r->err, KZ_EINVAL, "text", "from 1 to 4000 bytes");
     if (!rc && owner && strlen(owner) > 200)
         rc = kz_fail(&r->err, KZ_EINVAL, "owner", "at most 200 bytes");
-    if (!rc && due && kz_time_parse(due, &n.due))
+    if (!rc && due && kz_time_parse(due, &n->due))
         rc = kz_fail(&r->err, KZ_EINVAL, "due", "an RFC 3339 date or date-time");
-    n.text = (char *)text;
-    n.owner = (char *)owner;
+    n->text = (char *)text;
+    n->owner = (char *)owner;
+    return rc;
+}
+
+kz_rc kz_h_exercise_note(kz_req *r)
+{
+    kz_exercise_note n = {0};
+    kz_rc rc = note_body(r, &n);
     if (!rc)
         rc = kz_svc_exercise_note(&r->call, r->params[0], &n);
     json_t *o = rc ? NULL : json_pack("{s:s, s:s}", "id", n.id, "kind", n.kind);
     return rc ? rc : kz_reply(r, 201, o);
+}
+
+/* PATCH /exercises/{id}/notes/{note}: the note rewritten (text, owner, due). */
+kz_rc kz_h_exercise_note_update(kz_req *r)
+{
+    kz_exercise_note n = {.id = (char *)r->params[1]};
+    kz_rc rc = note_body(r, &n);
+    if (!rc)
+        rc = kz_svc_exercise_note_update(&r->call, r->params[0], &n);
+    json_t *o = rc ? NULL : json_pack("{s:s, s:s}", "id", n.id, "kind", n.kind);
+    return rc ? rc : kz_reply(r, 200, o);
 }
 
 /* GET /exercises/{id}/report: JSON, or ?format=html for the printable page (lang=ja). */

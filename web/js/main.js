@@ -19,6 +19,9 @@ import { NormList, NormPage, Library, LibraryCompare, DocumentPage } from "./vie
 import { SurveyList, SurveyPage } from "./views/surveys.js";
 import { AdminUsers, AdminKeys, AdminSettings, AdminAudit } from "./views/admin.js";
 import { AdminPeers } from "./views/peers.js";
+import { ScenarioList, ScenarioPage, ScenarioNew } from "./views/scenarios.js";
+import { ExerciseList, ExerciseNew, ExerciseControl, ExerciseReport } from "./views/exercises.js";
+import { ActiveExercises } from "./exercises.js";
 import { NotFound } from "./views/notfound.js";
 
 const ROUTES = [
@@ -54,6 +57,13 @@ const ROUTES = [
     { path: "/library", view: Library, nav: "library" },
     { path: "/library/compare", view: LibraryCompare, nav: "library" },
     { path: "/library/:id", view: DocumentPage, nav: "library" },
+    { path: "/scenarios", view: ScenarioList, nav: "exercises" },
+    { path: "/scenarios/new", view: ScenarioNew, nav: "exercises" },
+    { path: "/scenarios/:id", view: ScenarioPage, nav: "exercises" },
+    { path: "/exercises", view: ExerciseList, nav: "exercises" },
+    { path: "/exercises/new", view: ExerciseNew, nav: "exercises" },
+    { path: "/exercises/:id", view: ExerciseControl, nav: "exercises" },
+    { path: "/exercises/:id/report", view: ExerciseReport, nav: "exercises" },
     { path: "/surveys", view: SurveyList, nav: "surveys" },
     { path: "/surveys/:id", view: SurveyPage, nav: "surveys" },
     { path: "/admin", view: AdminUsers, nav: "admin" },
@@ -64,7 +74,7 @@ const ROUTES = [
     { path: "/admin/audit", view: AdminAudit, nav: "admin" },
 ];
 const NAV = [["home", "/"], ["requests", "/requests"], ["incidents", "/incidents"], ["indicators", "/indicators"],
-    ["directory", "/directory"], ["checks", "/checks"], ["statements", "/statements"], ["statistics", "/statistics"], ["norms", "/norms"], ["library", "/library"], ["surveys", "/surveys"], ["admin", "/admin/users", "admin"]];
+    ["directory", "/directory"], ["checks", "/checks"], ["statements", "/statements"], ["statistics", "/statistics"], ["norms", "/norms"], ["library", "/library"], ["surveys", "/surveys"], ["exercises", "/exercises"], ["admin", "/admin/users", "admin"]];
 const LANGUAGE_KEY = "kizuna.language";
 
 class App extends Component {
@@ -145,6 +155,7 @@ class App extends Component {
         const key = location.pathname + location.search + language();
         return html`
             <a class="skip" href="#main">${t("nav.skip")}</a>
+            ${user ? html`<${ActiveExercises} user=${user} path=${location.pathname} />` : null}
             <header class="top">
                 <span class="brand">${t("app.name")}</span>
                 ${user ? html`<nav aria-label=${t("nav.main")}>

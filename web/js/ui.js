@@ -51,11 +51,11 @@ export function fieldError(error, name) {
 /* A labelled control; `error` (an ApiError naming this field) is shown beside it and
    tied to it with aria-describedby. `value` is the initial value only (default* props):
    drawing the form again, say with an error, keeps what the person typed. */
-export function Field({ name, label, type = "text", error, value, options, required, hint, autocomplete, rows, multiple, disabled }) {
+export function Field({ name, label, type = "text", error, value, options, required, hint, autocomplete, rows, multiple, disabled, onChange, list }) {
     const id = `f-${name.replace(/[^\w-]/g, "-")}`;
     const err = fieldError(error, name);
     const described = [hint ? `${id}-hint` : "", err ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
-    const common = { id, name, required, disabled, "aria-invalid": err ? "true" : undefined, "aria-describedby": described };
+    const common = { id, name, required, disabled, onChange, "aria-invalid": err ? "true" : undefined, "aria-describedby": described };
     let control;
     if (options) {
         control = html`<select ...${common} multiple=${multiple}>
@@ -66,7 +66,7 @@ export function Field({ name, label, type = "text", error, value, options, requi
     } else if (type === "checkbox") {
         control = html`<input ...${common} type="checkbox" value="true" defaultChecked=${!!value} />`;
     } else {
-        control = html`<input ...${common} type=${type} defaultValue=${value ?? ""} autocomplete=${autocomplete} />`;
+        control = html`<input ...${common} type=${type} defaultValue=${value ?? ""} autocomplete=${autocomplete} list=${list} />`;
     }
     return html`<div class=${`field${type === "checkbox" ? " check" : ""}`}>
         <label for=${id}>${label}</label>

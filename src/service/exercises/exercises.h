@@ -61,6 +61,11 @@ kz_rc kz_svc_exercise_mark(kz_call *c, const char *id, const char *expectation, 
  * the after-action report. The facilitator. */
 kz_rc kz_svc_exercise_note(kz_call *c, const char *id, kz_exercise_note *note);
 
+/* Rewrites note->id of run id (its text, owner and due date; with an owner and a due
+ * date it is a corrective action, without an observation), as the evaluators revise
+ * the report. KZ_ENOTFOUND naming "note" for a note the run lacks. The facilitator. */
+kz_rc kz_svc_exercise_note_update(kz_call *c, const char *id, kz_exercise_note *note);
+
 /* Scheduler duty: delivers every inject whose exercise time has come in every running
  * run, dated at the exercise time it was due (never "too old"). Returns how many, or
  * -1 with c->err. */

@@ -333,6 +333,16 @@ kz_rc kz_svc_exercise_mark(kz_call *c, const char *id, const char *expectation, 
     return kz_tx_end(c, rc);
 }
 
+/* A note's kind from what it holds: an owner and a due date make a corrective action. */
+static kz_rc note_kind(kz_call *c, kz_exercise_note *note)
+{
+    bool action = note->owner || note->due;
+    if (action && (!note->owner || !note->due))
+        return kz_fail(c->err, KZ_EINVAL, note->owner ? "due" : "owner", "a corrective action has an owner and a due date");
+    note->kind = action ? "action" : "observation";
+    return KZ_OK;
+}
+
 kz_rc kz_svc_exercise_note(kz_call *c, const char *id, kz_exercise_note *note)
 {
     kz_exercise_view v;
@@ -342,10 +352,9 @@ kz_rc kz_svc_exercise_note(kz_call *c, const char *id, kz_exercise_note *note)
     rc = kz__exercise_load(c, id, &v);
     if (!rc)
         rc = authz_facilitator(c, &v);
-    bool action = note->owner || note->due;
-    if (!rc && action && (!note->owner || !note->due))
-        rc = kz_fail(c->err, KZ_EINVAL, note->owner ? "due" : "owner", "a corrective action has an owner and a due date");
-    note->kind = action ? "action" : "observation";
+    if (!rc)
+        rc = note_kind(c, note);
+    bool action = !rc && strcmp(note->kind, "action") == 0;
     note->created = kz_now_ms();
     note->author = (char *)c->who.org;
     if (!rc && !(note->id = kz_new_id(c)))
@@ -354,6 +363,24 @@ kz_rc kz_svc_exercise_note(kz_call *c, const char *id, kz_exercise_note *note)
         rc = kz_store_exercise_note_insert(c->db, id, note, c->err);
     if (!rc)
         rc = kz_audit(c, action ? "exercise.action" : "exercise.observation", "exercise", id, NULL);
+    return kz_tx_end(c, rc);
+}
+
+kz_rc kz_svc_exercise_note_update(kz_call *c, const char *id, kz_exercise_note *note)
+{
+    kz_exercise_view v;
+    kz_rc rc = kz_tx_begin(c);
+    if (rc)
+        return rc;
+    rc = kz__exercise_load(c, id, &v);
+    if (!rc)
+        rc = authz_facilitator(c, &v);
+    if (!rc)
+        rc = note_kind(c, note);
+    if (!rc)
+        rc = kz_store_exercise_note_update(c->db, id, note, c->err);
+    if (!rc)
+        rc = kz_audit(c, "exercise.note_edit", "exercise", id, note->id);
     return kz_tx_end(c, rc);
 }
 

@@ -97,6 +97,9 @@ kz_rc kz_store_exercise_marks(kz_db *db, const char *exercise, kz_arena *a, kz_e
                               size_t *n, kz_err *err);
 
 kz_rc kz_store_exercise_note_insert(kz_db *db, const char *exercise, const kz_exercise_note *x, kz_err *err);
+/* Rewrites the kind, text, owner and due date of note x->id of run exercise;
+ * KZ_ENOTFOUND naming "note" when the run has no such note. */
+kz_rc kz_store_exercise_note_update(kz_db *db, const char *exercise, const kz_exercise_note *x, kz_err *err);
 kz_rc kz_store_exercise_notes(kz_db *db, const char *exercise, kz_arena *a, kz_exercise_note **items,
                               size_t *n, kz_err *err);
 

@@ -354,6 +354,25 @@ kz_rc kz_store_exercise_note_insert(kz_db *db, const char *exercise, const kz_ex
     return kz__exec_stmt(db, s, err);
 }
 
+kz_rc kz_store_exercise_note_update(kz_db *db, const char *exercise, const kz_exercise_note *x, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "UPDATE exercise_notes SET kind = ?3, text = ?4, owner = ?5, due = ?6"
+                                   " WHERE id = ?1 AND exercise = ?2", err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_text(s, 1, x->id);
+    kz__bind_text(s, 2, exercise);
+    kz__bind_text(s, 3, x->kind);
+    kz__bind_text(s, 4, x->text);
+    kz__bind_text(s, 5, x->owner);
+    if (x->due)
+        sqlite3_bind_int64(s, 6, x->due);
+    kz_rc rc = kz__exec_stmt(db, s, err);
+    if (!rc && sqlite3_changes(db->h) == 0)
+        rc = kz_fail(err, KZ_ENOTFOUND, "note", "the exercise has no note %.40s", x->id);
+    return rc;
+}
+
 kz_rc kz_store_exercise_notes(kz_db *db, const char *exercise, kz_arena *a, kz_exercise_note **items,
                               size_t *n, kz_err *err)
 {

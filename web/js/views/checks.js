@@ -7,6 +7,7 @@ import { get, post, query } from "../api.js";
 import { navigate } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Pager, Loading, errorText } from "../ui.js";
+import { ExerciseMark } from "../exercises.js";
 import { Bars } from "./chart.js";
 
 const ROLES = ["diplomatic", "technical", "law-enforcement-24x7", "csirt"];
@@ -36,7 +37,7 @@ export class CheckList extends Component {
                 <thead><tr><th scope="col">${t("check.started")}</th><th scope="col">${t("check.by")}</th>
                     <th scope="col">${t("check.scope")}</th><th scope="col">${t("check.deadline")}</th></tr></thead>
                 <tbody>${page.items.map((c) => html`<tr>
-                    <td><a href=${`/checks/${c.id}`}>${formatTime(c.created)}</a></td><td>${orgName(orgs, c.organization)}</td>
+                    <td><a href=${`/checks/${c.id}`}>${formatTime(c.created)}</a>${c.exercise ? html`<${ExerciseMark} id=${c.exercise} />` : null}</td><td>${orgName(orgs, c.organization)}</td>
                     <td>${[c.state, c.role ? tv("role", c.role) : ""].filter(Boolean).join(" · ") || t("check.chosen")}</td>
                     <td><time datetime=${c.deadline}>${formatTime(c.deadline)}</time></td></tr>`)}</tbody>
             </table><${Pager} next=${page.next} />`}`;
@@ -129,6 +130,7 @@ export class CheckPage extends Component {
         const states = perState(c.contacts);
         return html`
             <${Heading} text=${t("check.title_at", { time: formatTime(c.created) })} />
+            ${c.exercise ? html`<${ExerciseMark} id=${c.exercise} block=${true} />` : null}
             <p>${t("check.summary", { answered: c.contacts.filter((x) => x.answered).length, invited: c.contacts.length, deadline: formatTime(c.deadline) })}</p>
             <section aria-labelledby="h-states">
                 <h2 id="h-states">${t("check.per_state")}</h2>

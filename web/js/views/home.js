@@ -6,6 +6,7 @@ import { t, tv, formatTime, formatRelative } from "../i18n.js";
 import { get } from "../api.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Tlp, Loading, errorText } from "../ui.js";
+import { ExerciseMark } from "../exercises.js";
 
 const RECIPIENT_MOVES = ["sent", "acknowledged", "in-progress"];
 
@@ -77,7 +78,7 @@ export class MyWork extends Component {
                     <thead><tr><th scope="col">${t("request.subject")}</th><th scope="col">${t("request.counterpart")}</th>
                         <th scope="col">${t("request.status")}</th><th scope="col">${t("request.time_left")}</th></tr></thead>
                     <tbody>${(list || []).map((r) => html`<tr class=${r.overdue ? "overdue" : ""}>
-                        <td><a href=${`/requests/${r.id}`}>${r.subject}</a></td>
+                        <td><a href=${`/requests/${r.id}`}>${r.subject}</a>${r.exercise ? html`<${ExerciseMark} id=${r.exercise} />` : null}</td>
                         <td>${orgName(orgs, r.status === "answered" ? r.to_organization : r.from_organization)}</td>
                         <td>${tv("status", r.status)}</td>
                         <td>${r.overdue ? html`<strong>${t("request.overdue")}</strong> ` : null}
@@ -87,14 +88,14 @@ export class MyWork extends Component {
             <//>
             <${Section} title="home.checks" error=${checkError} items=${checks} empty="home.checks_none">
                 <ul>${(checks || []).map(({ check, invitation }) => html`<li><a href=${`/checks/${check.id}`}>${t("home.check_item",
-                    { name: invitation.full_name, deadline: formatTime(check.deadline), from: orgName(orgs, check.organization) })}</a></li>`)}</ul>
+                    { name: invitation.full_name, deadline: formatTime(check.deadline), from: orgName(orgs, check.organization) })}</a>${check.exercise ? html`<${ExerciseMark} id=${check.exercise} />` : null}</li>`)}</ul>
             <//>
             <${Section} title="home.escalations" error=${reqError} items=${escalated} empty="home.escalations_none">
-                <ul>${(escalated || []).map((r) => html`<li><a href=${`/requests/${r.id}`}>${r.subject}</a>
+                <ul>${(escalated || []).map((r) => html`<li><a href=${`/requests/${r.id}`}>${r.subject}</a>${r.exercise ? html`<${ExerciseMark} id=${r.exercise} />` : null}
                     ${" "}${t("home.escalated", { level: r.escalation_level, role: tv("role", r.escalation_role) })}</li>`)}</ul>
             <//>
             <${Section} title="home.incidents" error=${incError} items=${incidents} empty="home.incidents_none">
-                <ul>${(incidents || []).map((i) => html`<li><a href=${`/incidents/${i.id}`}>${i.title}</a> <${Tlp} tlp=${i.tlp} />
+                <ul>${(incidents || []).map((i) => html`<li><a href=${`/incidents/${i.id}`}>${i.title}</a>${i.exercise ? html`<${ExerciseMark} id=${i.exercise} />` : null} <${Tlp} tlp=${i.tlp} />
                     ${" "}<time datetime=${i.created}>${formatTime(i.created)}</time></li>`)}</ul>
             <//>
             </div>`;

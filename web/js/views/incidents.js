@@ -6,6 +6,7 @@ import { get, post, patch, query } from "../api.js";
 import { navigate, pick, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Tlp, Pager, Loading, errorText, Origin } from "../ui.js";
+import { ExerciseMark } from "../exercises.js";
 import { TlpPicker, TLPS, Audience } from "./tlp.js";
 import { Downloads } from "./files.js";
 import { norms, NormBoxes, NormLinks } from "./library.js";
@@ -78,7 +79,7 @@ export class IncidentList extends ListPage {
                     <th scope="col">${t("incident.status")}</th><th scope="col">${t("incident.organization")}</th>
                     <th scope="col">${t("tlp.label")}</th><th scope="col">${t("incident.occurred")}</th></tr></thead>
                 <tbody>${page.items.map((i) => html`<tr>
-                    <td><a href=${`/incidents/${i.id}`}>${i.title}</a></td><td>${i.rsit_type}</td>
+                    <td><a href=${`/incidents/${i.id}`}>${i.title}</a>${i.exercise ? html`<${ExerciseMark} id=${i.exercise} />` : null}</td><td>${i.rsit_type}</td>
                     <td>${tv("istatus", i.status)}</td><td>${orgName(orgs, i.organization)}</td>
                     <td><${Tlp} tlp=${i.tlp} /></td><td><time datetime=${i.occurred}>${formatTime(i.occurred)}</time></td>
                 </tr>`)}</tbody></table>`)}`;
@@ -110,6 +111,7 @@ export class IndicatorPage extends Component {
             ["indicator.confidence", String(x.confidence ?? "—")], ["indicator.last_seen", x.last_seen ? formatTime(x.last_seen) : "—"]];
         return html`
             <${Heading} text=${x.value} />
+            ${x.exercise ? html`<${ExerciseMark} id=${x.exercise} block=${true} />` : null}
             <${Origin} origin=${x.origin} />
             <dl class="facts">${facts.map(([k, v]) => html`<dt>${t(k)}</dt><dd>${v}</dd>`)}</dl>
             ${(x.incidents || []).length ? html`<h2>${t("indicator.incidents")}</h2>
@@ -141,7 +143,7 @@ export class IndicatorList extends ListPage {
                     <th scope="col">${t("indicator.source")}</th><th scope="col">${t("tlp.label")}</th>
                     <th scope="col">${t("indicator.confidence")}</th><th scope="col">${t("indicator.last_seen")}</th></tr></thead>
                 <tbody>${page.items.map((i) => html`<tr>
-                    <td><a href=${`/indicators/${i.id}`}><code>${i.value}</code></a></td><td>${tv("itype", i.type)}</td><td>${orgName(orgs, i.source)}</td>
+                    <td><a href=${`/indicators/${i.id}`}><code>${i.value}</code></a>${i.exercise ? html`<${ExerciseMark} id=${i.exercise} />` : null}</td><td>${tv("itype", i.type)}</td><td>${orgName(orgs, i.source)}</td>
                     <td><${Tlp} tlp=${i.tlp} /></td><td>${i.confidence}</td>
                     <td><time datetime=${i.last_seen}>${formatTime(i.last_seen)}</time></td>
                 </tr>`)}</tbody></table>`)}`;
@@ -219,6 +221,7 @@ export class IncidentPage extends Component {
         const items = indicators ? indicators.items || indicators : [];
         return html`
             <${Heading} text=${i.title} />
+            ${i.exercise ? html`<${ExerciseMark} id=${i.exercise} block=${true} />` : null}
             <${Origin} origin=${i.origin} />
             <dl class="facts">${facts.map(([k, v]) => html`<dt>${t(k)}</dt><dd>${v}</dd>`)}</dl>
             ${i.description ? html`<p class="text">${i.description}</p>` : null}

@@ -8,6 +8,7 @@ import { get, post, query } from "../api.js";
 import { navigate, pick, withQuery } from "../router.js";
 import { organizations, orgName } from "../orgs.js";
 import { Heading, Field, FormError, focusError, formValues, options, Tlp, Pager, Loading, errorText } from "../ui.js";
+import { ExerciseMark } from "../exercises.js";
 import { TlpPicker } from "./tlp.js";
 import { verifyRecord } from "../record.js";
 
@@ -66,7 +67,7 @@ export class RequestList extends Component {
                     <th scope="col">${t("request.tlp")}</th><th scope="col">${t("request.deadline")}</th>
                 </tr></thead>
                 <tbody>${page.items.map((r) => html`<tr class=${r.overdue ? "overdue" : ""}>
-                    <td><a href=${`/requests/${r.id}`}>${r.subject}</a></td>
+                    <td><a href=${`/requests/${r.id}`}>${r.subject}</a>${r.exercise ? html`<${ExerciseMark} id=${r.exercise} />` : null}</td>
                     <td>${tv("kind", r.kind)}</td>
                     <td>${orgName(orgs, r.from_organization)} (${r.from_state})</td>
                     <td>${orgName(orgs, r.to_organization)} (${r.to_state})</td>
@@ -101,7 +102,7 @@ const TIMES = new Set(["sent_at", "ack_due", "answer_due", "acknowledged_at", "a
 const COMMON = new Set(["id", "created", "modified", "kind", "from_organization", "from_state", "from_contact", "to_organization", "to_state",
     "to_contact", "urgency", "tlp", "subject", "description", "norm", "incidents", "indicators", "status", "sent_at", "responded_at",
     "acknowledged_at", "answered_at", "closed_at", "ack_due", "answer_due", "preserve_until", "escalation_level", "escalation_role",
-    "entries", "head_hash", "overdue", "from_organization_name", "to_organization_name", "side", "moves", "thread", "attachments", "notices"]);
+    "entries", "head_hash", "overdue", "exercise", "from_organization_name", "to_organization_name", "side", "moves", "thread", "attachments", "notices"]);
 
 function showValue(name, v) {
     if (v === null || v === undefined || v === "") return "—";
@@ -178,6 +179,7 @@ export class RequestPage extends Component {
         const open = !["draft", "closed", "declined", "withdrawn"].includes(r.status);
         return html`
             <${Heading} text=${r.subject} />
+            ${r.exercise ? html`<${ExerciseMark} id=${r.exercise} block=${true} />` : null}
             <p>${t("request.between", { from: r.from_organization_name || r.from_organization, to: r.to_organization_name || r.to_organization })}
                 ${" "}<${Tlp} tlp=${r.tlp} />${r.overdue ? html` <strong>${t("request.overdue")}</strong>` : null}</p>
             <p class="status" role="status" tabindex="-1" ref=${this.status}>${notice || ""}</p>
