@@ -68,7 +68,7 @@ class Node:
 def perf_start(node, name):
     if not PERF:
         return None
-    return subprocess.Popen(["perf", "record", "-g", "-o", f"{tmp}/{name}.perf", "-p", str(node.proc.pid)],
+    return subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384", "-F", "500", "-o", f"{tmp}/{name}.perf", "-p", str(node.proc.pid)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -77,10 +77,11 @@ def perf_report(p, name):
         return
     p.send_signal(2)
     p.wait()
-    out = subprocess.run(["perf", "report", "-i", f"{tmp}/{name}.perf", "--no-children", "--sort", "dso,symbol",
-                          "--stdio", "-g", "none", "--percent-limit", "2"], capture_output=True, text=True).stdout
-    print(f"--- perf, {name} (self time, entries over 2%)")
-    print("\n".join(line for line in out.splitlines() if line.strip() and not line.startswith("#")))
+    out = subprocess.run(["perf", "report", "-i", f"{tmp}/{name}.perf", "--children", "--sort", "dso,symbol",
+                          "--stdio", "-g", "none", "--percent-limit", "4"], capture_output=True, text=True).stdout
+    print(f"--- perf, {name}: on-CPU time including callees, Kizuna's and libraries' functions over 4%")
+    print("\n".join(line for line in out.splitlines() if line.strip() and not line.startswith("#")
+                    and "[unknown]" not in line and "libmicrohttpd" not in line and "libc.so" not in line[:60]))
 
 
 def taxii_pull(base, key, collection):
