@@ -86,16 +86,18 @@ def perf_report(p, name):
 
 def taxii_pull(base, key, collection):
     """Pulls every page of the collection as a straightforward client does; returns
-    (indicator ids, objects, bytes, pages)."""
+    (indicator ids, objects, bytes, pages, seconds of the first and of the last page)."""
     auth = "Basic " + base64.b64encode(f"bench:{key}".encode()).decode()
-    ids, objects, size, pages, nxt = set(), 0, 0, 0, None
+    ids, objects, size, pages, nxt, times = set(), 0, 0, 0, None, []
     while True:
+        t0 = time.monotonic()
         url = f"{base}/taxii2/api/collections/{collection}/objects?limit=1000"
         if nxt:
             url += "&next=" + urllib.parse.quote(nxt)
         req = urllib.request.Request(url, headers={"Accept": TAXII, "Authorization": auth})
         with urllib.request.urlopen(req, timeout=600) as r:
             body = r.read()
+        times.append(time.monotonic() - t0)
         size += len(body)
         pages += 1
         env = json.loads(body)
@@ -104,7 +106,7 @@ def taxii_pull(base, key, collection):
             if o["type"] == "indicator":
                 ids.add(o["id"].split("--", 1)[1])
         if not env.get("more"):
-            return ids, objects, size, pages
+            return ids, objects, size, pages, times[0], times[-1]
         nxt = env["next"]
 
 
@@ -148,7 +150,7 @@ def run(jp, cz):
     perf_report(perfs[0], "jp (sender)")
     perf_report(perfs[1], "cz (receiver)")
     t0 = time.monotonic()
-    t_ids, t_objects, t_bytes, t_pages = taxii_pull(jp.base, viewer, green)
+    t_ids, t_objects, t_bytes, t_pages, t_first, t_last = taxii_pull(jp.base, viewer, green)
     taxii = time.monotonic() - t0
 
     # agreement: CZ holds exactly JP's N indicators, the TAXII client got the same ids
@@ -178,6 +180,7 @@ def run(jp, cz):
           f"{rep['bytes'] / 1e6:7.1f}")
     print(f"{'TAXII 2.1 pull, urllib, limit=1000 + next':44} {taxii:7.2f} {n / taxii:10,.0f} {t_pages:9} "
           f"{t_bytes / 1e6:7.1f}   ({t_objects:,} objects, nothing stored)")
+    print(f"  TAXII first page {t_first * 1000:.0f} ms, last page {t_last * 1000:.0f} ms")
     print(f"ratio federation/TAXII: {(n / fed) / (n / taxii):.2f}x objects/s")
     print(f"nothing new: federation {idle['messages']} message, {idle['bytes']} bytes of answer; "
           f"TAXII re-pull {again[3]} pages, {again[2]:,} bytes in {taxii_again:.2f} s "

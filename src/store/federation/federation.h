@@ -51,6 +51,8 @@ typedef struct kz_fed_entry {
 /* Up to max entries with seq > after, in order, and the newest seq of the log. */
 kz_rc kz_store_fed_log(kz_db *db, int64_t after, size_t max, kz_arena *a, kz_fed_entry **items, size_t *n,
                        int64_t *head, kz_err *err);
+/* The newest seq of the log for (kind, id); 0 when it never entered the log. */
+kz_rc kz_store_fed_log_last(kz_db *db, int kind, const char *id, int64_t *seq, kz_err *err);
 /* How many entries follow after. */
 kz_rc kz_store_fed_log_waiting(kz_db *db, int64_t after, int64_t *n, kz_err *err);
 

@@ -247,6 +247,19 @@ kz_rc kz_store_fed_log(kz_db *db, int64_t after, size_t max, kz_arena *a, kz_fed
     return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
 }
 
+kz_rc kz_store_fed_log_last(kz_db *db, int kind, const char *id, int64_t *seq, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT coalesce(max(seq), 0) FROM fed_log WHERE kind = ?1 AND object = ?2", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, kind_name(kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    *seq = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    kz__done(s);
+    return rc == SQLITE_ROW ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
 kz_rc kz_store_fed_log_waiting(kz_db *db, int64_t after, int64_t *n, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT count(*) FROM fed_log WHERE seq > ?1", err);
