@@ -120,6 +120,22 @@ test("a request to an organization of the Czech node, from the form to a move th
     assert.deepEqual(await axe(a), []);
     await b.reload();
     await there.getByText(msg("ja", "delivery.delivered")).waitFor();
+
+    // each node's page checks the record signed by both nodes, with the peer key under its seal
+    await a.getByRole("button", { name: msg("en", "record.verify") }).click();
+    await a.getByRole("status").filter({ hasText: msg("en", "record.intact", { entries: 3, status: msg("en", "status.acknowledged") }) }).waitFor();
+    await b.getByRole("button", { name: msg("ja", "record.verify") }).click();
+    await b.getByRole("status").filter({ hasText: msg("ja", "record.intact", { entries: 3, status: msg("ja", "status.acknowledged") }) }).waitFor();
+    // and refuses the Czech node's move when the record names no key for it
+    const refused = await a.evaluate(async (rid) => {
+        const { verifyRecord } = await import("/js/record.js");
+        const [doc, node] = await Promise.all([
+            fetch(`/api/v1/requests/${rid}/record?format=json`).then((r) => r.json()),
+            fetch("/api/v1/node").then((r) => r.json())]);
+        doc.node.peers = [];
+        return verifyRecord(doc, node.signing_key.public_key);
+    }, rid);
+    assert.deepEqual(refused, { ok: false, seq: 2, reason: "key" });
     assert.equal(await missingMessages(a), "", "every string from the catalogues");
     assert.equal(await missingMessages(b), "");
     assert.deepEqual(a.problems, []);
