@@ -200,7 +200,7 @@ static json_t *federation_json(const kz_request_view *v)
     const kz_peer *p = v->peer;
     if (!p)
         return json_null();
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "peer", p->id, "node", p->node, "name", p->name,
+    json_t *o = json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s}", "peer", p->id, "node", p->node, "name", p->name,
                           "state", p->state, "side", kz_enum_name(&kz_request_side_enum, v->peer_side),
                           "peer_status", kz_enum_name(&kz_peer_status_enum, p->status),
                           "delivery", kz_enum_name(&kz_fed_delivery_enum, v->delivery));

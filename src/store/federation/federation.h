@@ -96,7 +96,8 @@ typedef struct kz_fed_pending {
 kz_rc kz_store_fed_pending_put(kz_db *db, const kz_fed_pending *p, kz_time now, kz_err *err);
 /* Forgets the pending change of (kind, id), if any. */
 kz_rc kz_store_fed_pending_drop(kz_db *db, int kind, const char *id, kz_err *err);
-/* Up to max pending changes that wait for (wait_kind, wait_id), oldest first; in a. */
+/* Up to max pending changes that wait for (wait_kind, wait_id), oldest first; in a
+ * (*items NULL when there are none). */
 kz_rc kz_store_fed_pending_for(kz_db *db, int wait_kind, const char *wait_id, size_t max, kz_arena *a,
                                kz_fed_pending **items, size_t *n, kz_err *err);
 /* How many changes from peer are waiting. */

@@ -453,9 +453,8 @@ static int read_pending(sqlite3_stmt *s, void *item, kz_arena *a)
     return p->object && p->peer && p->change ? 0 : -1;
 }
 
-/* Asked for every indicator that arrives, nearly always for nothing: allocates only for
- * the rows found (a page of 500 new indicators asked max rows up front each, which a sync
- * of 100,000 turned into gigabytes of zeroed arena). */
+/* Asked for every indicator that arrives, nearly always for nothing: so it allocates
+ * only for the rows found, never max rows up front (bench/federation). */
 kz_rc kz_store_fed_pending_for(kz_db *db, int wait_kind, const char *wait_id, size_t max, kz_arena *a,
                                kz_fed_pending **items, size_t *n, kz_err *err)
 {
