@@ -43,6 +43,8 @@ kz_rc kz_h_org_list(kz_req *r);
 /* Replies 200 with o and its "origin": the peer node it came from, or null for this
  * node's own (http_federation.c). Takes o. */
 kz_rc kz_reply_origin(kz_req *r, json_t *o, int kind, const char *id);
+/* Sets "origin" of o as kz_reply_origin does; o stays the caller's either way. */
+kz_rc kz_set_origin(kz_req *r, json_t *o, int kind, const char *id);
 kz_rc kz_h_peer_add(kz_req *r);
 kz_rc kz_h_peer_list(kz_req *r);
 kz_rc kz_h_peer_get(kz_req *r);

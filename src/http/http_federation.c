@@ -67,20 +67,24 @@ static json_t *peer_json(const kz_peer_view *v)
     return o;
 }
 
-kz_rc kz_reply_origin(kz_req *r, json_t *o, int kind, const char *id)
+kz_rc kz_set_origin(kz_req *r, json_t *o, int kind, const char *id)
 {
     kz_fed_origin org;
     kz_rc rc = kz_svc_fed_origin(&r->call, kind, id, &org);
-    if (rc) {
-        json_decref(o);
+    if (rc)
         return rc;
-    }
     json_t *v = org.federated ? json_pack("{s:s, s:s?, s:s?, s:s?}", "peer", org.peer, "node", org.node, "name", org.name,
                                           "state", org.state)
                               : json_null();
-    if (o && json_object_set_new(o, "origin", v)) {
+    return o && !json_object_set_new(o, "origin", v) ? KZ_OK : kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+}
+
+kz_rc kz_reply_origin(kz_req *r, json_t *o, int kind, const char *id)
+{
+    kz_rc rc = kz_set_origin(r, o, kind, id);
+    if (rc) {
         json_decref(o);
-        return kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+        return rc;
     }
     return kz_reply(r, 200, o);
 }

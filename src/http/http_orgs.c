@@ -28,7 +28,7 @@ KZ_RESOURCE_LIST(list, kz_svc_org_list, kz_org_page)
 
 static const kz_resource orgs = {
     &kz_org_schema, sizeof(kz_org), offsetof(kz_org, id), KZ_FED_ORGANIZATION,
-    create, get, update, kz_svc_org_delete, list, &org_filter,
+    create, get, update, kz_svc_org_delete, list, &org_filter, true,
 };
 
 kz_rc kz_h_org_create(kz_req *r) { return kz_h_resource_create(r, &orgs); }

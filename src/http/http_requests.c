@@ -193,6 +193,22 @@ static json_t *attachment_json(const char *request_id, const kz_attachment *t)
                      (json_int_t)t->entry, "url", url);
 }
 
+/* A request between nodes: which node holds the other side and how this node's moves
+ * reached it; null for a request of this node only. */
+static json_t *federation_json(const kz_request_view *v)
+{
+    const kz_peer *p = v->peer;
+    if (!p)
+        return json_null();
+    json_t *o = json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s}", "peer", p->id, "node", p->node, "name", p->name,
+                          "state", p->state, "side", kz_enum_name(&kz_request_side_enum, v->peer_side),
+                          "peer_status", kz_enum_name(&kz_peer_status_enum, p->status),
+                          "delivery", kz_enum_name(&kz_fed_delivery_enum, v->delivery));
+    if (o)
+        kz_json_set_time(o, "last_exchange", p->last_success);
+    return o;
+}
+
 static json_t *view_json(const kz_request_view *v)
 {
     json_t *o = kz_request_json(&v->req, v->from_org_name, v->to_org_name);
@@ -215,6 +231,7 @@ static json_t *view_json(const kz_request_view *v)
     for (size_t i = 0; notices && i < v->n_notices; i++)
         json_array_append_new(notices, kz_json_encode(&kz_notice_schema, &v->notices[i]));
     json_object_set_new(o, "notices", notices);
+    json_object_set_new(o, "federation", federation_json(v));
     return o;
 }
 

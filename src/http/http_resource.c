@@ -111,6 +111,28 @@ kz_rc kz_h_resource_delete(kz_req *r, const kz_resource *d)
     return rc ? rc : kz_reply(r, 204, json_null());
 }
 
+/* A page whose items each say their origin (a few hundred organizations, not the
+ * thousands of a contact or indicator list, so a jansson tree per item is fine). */
+static kz_rc reply_page_origins(kz_req *r, const kz_resource *d, const kz_page_view *page)
+{
+    json_t *items = json_array();
+    kz_rc rc = items ? KZ_OK : kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+    for (size_t i = 0; !rc && i < page->n; i++) {
+        const void *o = (const char *)page->items + i * page->item_size;
+        json_t *j = kz_json_encode(d->schema, o);
+        rc = kz_set_origin(r, j, d->origin_kind, *(char *const *)((const char *)o + d->id_offset));
+        if (!rc && json_array_append_new(items, j))
+            rc = kz_fail(&r->err, KZ_ENOMEM, NULL, NULL);
+        else if (rc)
+            json_decref(j);
+    }
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    return kz_reply(r, 200, json_pack("{s:o, s:s?}", "items", items, "next", page->next[0] ? page->next : NULL));
+}
+
 kz_rc kz_h_resource_list(kz_req *r, const kz_resource *d)
 {
     static const char *const paging[] = {"limit", "cursor", NULL};
@@ -124,5 +146,7 @@ kz_rc kz_h_resource_list(kz_req *r, const kz_resource *d)
     if (!rc) rc = d->list(&r->call, f, &pg, &page);
     if (rc)
         return rc;
+    if (d->origin_in_list)
+        return reply_page_origins(r, d, &page);
     return kz_reply_page(r, d->schema, page.items, page.n, page.item_size, page.next);
 }

@@ -70,6 +70,7 @@ typedef struct kz_resource {
     kz_rc (*remove)(kz_call *c, const char *id);
     kz_rc (*list)(kz_call *c, const void *filter, const kz_page *pg, kz_page_view *out);
     const kz_filter_desc *filter;
+    bool origin_in_list; /* each item of the list says its "origin" too (organizations) */
 } kz_resource;
 
 /* POST: the body decoded as a new object, created; 201 with it. */

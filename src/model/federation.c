@@ -14,6 +14,9 @@ const kz_enum kz_peer_status_enum = {"peer status", status_values, 2};
 static const char *const kind_values[] = {"organization", "contact", "incident", "indicator", "sighting", "request", "check"};
 const kz_enum kz_fed_kind_enum = {"object kind", kind_values, KZ_FED_KINDS};
 
+static const char *const delivery_values[] = {"draft", "none", "waiting", "delivered"};
+const kz_enum kz_fed_delivery_enum = {"delivery", delivery_values, 4};
+
 static const kz_field peer_fields[] = {
     F(kz_peer, id, KZ_FT_STR, RO, 36, NULL, NULL),
     F(kz_peer, created, KZ_FT_TIME, RO, 0, NULL, NULL),

@@ -54,4 +54,10 @@ typedef enum kz_fed_kind {
 } kz_fed_kind;
 extern const kz_enum kz_fed_kind_enum;
 
+/* How far this node's side of a request between nodes has reached the other node: a
+ * draft stays here; none when this node has made no move of it yet; waiting while the
+ * other node has not acknowledged (by its cursor) the last change of it; delivered. */
+typedef enum kz_fed_delivery { KZ_DELIVERY_DRAFT, KZ_DELIVERY_NONE, KZ_DELIVERY_WAITING, KZ_DELIVERY_DELIVERED } kz_fed_delivery;
+extern const kz_enum kz_fed_delivery_enum;
+
 #endif

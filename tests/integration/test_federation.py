@@ -107,6 +107,10 @@ def test_the_directory_travels_and_federated_objects_are_read_only(federation):
     assert (got["full_name"], got["organization"], got["state"]) == ("Taro Yamada", cert["id"], "JP")
     assert got["origin"]["name"] == "NISC Japan" and got["origin"]["state"] == "JP"
     assert cz.admin.get(f"/organizations/{cert['id']}").json()["origin"]["state"] == "JP"
+    # the list says each organization's origin too (the new-request form names the node)
+    listed = {o["id"]: o["origin"] for o in items(cz.admin, "/organizations")}
+    assert listed[cert["id"]]["name"] == "NISC Japan" and listed[cert["id"]]["node"] == jp.admin.org
+    assert listed[cz.admin.org] is None
     assert jp.admin.get(f"/contacts/{poc['id']}").json()["origin"] is None  # its own
     # read-only at the receiver, with a clear error; nothing changes
     r = cz.admin.patch(f"/contacts/{poc['id']}", {"full_name": "Changed"})

@@ -86,12 +86,28 @@ def test_a_request_to_an_organization_of_another_node_played_through_to_closure(
     r = a.post("/requests", body)
     assert r.status_code == 201, r.text
     rid = r.json()["id"]
-    # a draft never leaves its sender's node
+    # the request says which node holds the other side; a draft stays here
+    fed = r.json()["federation"]
+    assert (fed["name"], fed["state"], fed["side"], fed["delivery"]) == ("NUKIB Czechia", "CZ", "recipient", "draft"), fed
+    assert fed["node"] == cz.admin.org and fed["peer"] == states.peer_ids[(jp.base, cz.base)]
     states.sync(cz, jp)
     assert cz.admin.get(f"/requests/{rid}").status_code == 404
     assert a.post(f"/requests/{rid}/send", {"message": "Please acknowledge."}).status_code == 200
+    assert a.get(f"/requests/{rid}").json()["federation"]["delivery"] == "waiting"
     rep = states.sync(cz, jp)
     assert rep["applied"] == 1 and rep["refused"] == 0, rep
+    # cz applied the page; its next pull acknowledges it by its cursor
+    assert a.get(f"/requests/{rid}").json()["federation"]["delivery"] == "waiting"
+    states.sync(cz, jp)
+    assert a.get(f"/requests/{rid}").json()["federation"]["delivery"] == "delivered"
+    # at cz: the sender's side is on jp, and cz has made no move of it yet
+    there = b.get(f"/requests/{rid}").json()["federation"]
+    assert (there["name"], there["side"], there["delivery"]) == ("NISC Japan", "sender", "none"), there
+    assert there["last_exchange"]
+    # a request between two organizations of one node is not federated
+    other = jp.org("JP ministry", "JP")
+    local = a.post("/requests", {**body, "to_organization": other["id"]})
+    assert local.status_code == 201 and local.json()["federation"] is None, local.text
     got = b.get(f"/requests/{rid}").json()
     assert (got["status"], got["side"], got["moves"]) == ("sent", "recipient", ["acknowledge", "decline"])
     assert got["subject"] == "Campaign against hospitals" and got["from_organization"] == states.jpcert["id"]

@@ -3,6 +3,9 @@
 // the entry before, its ed25519 signature by the node key, the signed seal, that the
 // summary agrees with the signed entries and what they determine, and (version 2) the
 // seal's digests of the summary and node objects. WebCrypto hashes and checks signatures.
+// A request between nodes is signed by both: the sending organization's entries by the
+// key that signed the first entry, the others by the key its send entry names (to_node),
+// which must be this node's or a peer key the record names under this node's seal.
 const GENESIS = "0".repeat(64);
 
 /* One string as jansson writes it (JSON_COMPACT): only ", \ and control characters are
@@ -78,10 +81,13 @@ export async function verifyRecord(doc, trustedKey) {
     if (!crypto.subtle) return fail(0, "unsupported");
     if (!doc || doc.format !== "kizuna-request-record" || ![1, 2].includes(doc.version) || !Array.isArray(doc.entries) || !doc.request)
         return fail(0, "format");
-    if (doc.node?.public_key !== trustedKey) return fail(0, "key");
-    const key = await crypto.subtle.importKey("raw", unhex(trustedKey, 32), { name: "Ed25519" }, false, ["verify"]);
+    if (!unhex(trustedKey, 32) || doc.node?.public_key !== trustedKey) return fail(0, "key");
+    const hexes = [trustedKey, ...(Array.isArray(doc.node.peers) ? doc.node.peers.map((p) => p && p.public_key) : [])]
+        .filter((h) => unhex(h, 32));
+    const keys = await Promise.all(hexes.map((h) => crypto.subtle.importKey("raw", unhex(h, 32), { name: "Ed25519" }, false, ["verify"])));
+    const key = keys[0];
     const enc = new TextEncoder();
-    let head = GENESIS, status = null, content = null;
+    let head = GENESIS, status = null, content = null, sender = -1, recipient = -1;
     for (let i = 0; i < doc.entries.length; i++) {
         const e = doc.entries[i], seq = i + 1;
         const sig = unhex(e.signature, 64);
@@ -89,7 +95,11 @@ export async function verifyRecord(doc, trustedKey) {
         if (e.prev !== head) return fail(seq, "link");
         const text = enc.encode(canonical(without(e, ["hash", "signature"])));
         if (hex(await crypto.subtle.digest("SHA-256", text)) !== e.hash) return fail(seq, "hash");
-        if (!(await crypto.subtle.verify("Ed25519", key, sig, text))) return fail(seq, "signature");
+        for (let k = 0; sender < 0 && k < keys.length; k++) if (await crypto.subtle.verify("Ed25519", keys[k], sig, text)) sender = k;
+        if (sender < 0) return fail(seq, "signature");
+        const want = e.organization === doc.request.from_organization || recipient < 0 ? sender : recipient;
+        if (!(await crypto.subtle.verify("Ed25519", keys[want], sig, text))) return fail(seq, "signature");
+        if (typeof e.to_node === "string" && (recipient = hexes.indexOf(e.to_node)) < 0) return fail(seq, "key");
         if (e.to) status = e.to;
         if (e.content && typeof e.content === "object") content = e.content;
         head = e.hash;

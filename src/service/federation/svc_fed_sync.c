@@ -520,27 +520,43 @@ static void note_failure(kz_call *c, const kz_peer *p)
     c->err = keep;
 }
 
+/* One page: pull, apply, move the cursor; *more while the peer's log goes on. */
+static kz_rc sync_page(kz_call *c, const char *id, kz_sync_report *rep, bool *more)
+{
+    kz_peer p;
+    kz_fed_batch b;
+    *more = false;
+    kz_rc rc = kz_store_peer_get(c->db, id, c->arena, &p, c->err);
+    if (rc)
+        return rc;
+    if (p.status != KZ_PEER_ACTIVE)
+        return kz_fail(c->err, KZ_ECONFLICT, "status", "the peer %s is paused", p.name);
+    if (kz_fed_deliver_key_notices(c, &p)) /* kept on the notice; the pull says what follows */
+        kz_err_clear(c->err);
+    rc = pull(c, &p, &b, rep);
+    if (!rc) rc = apply_batch(c, &p, &b, rep);
+    if (rc)
+        note_failure(c, &p);
+    *more = !rc && b.last < b.head;
+    rep->cursor = rc ? p.cursor_in : b.last;
+    return rc;
+}
+
+/* Each page works in an arena of its own, freed before the next: nothing of a page
+ * outlives it (the report is numbers, the error its own buffer), and a sync of a long
+ * log keeps one page's memory, not all of them. */
 kz_rc kz_svc_peer_sync(kz_call *c, const char *id, kz_sync_report *rep)
 {
     memset(rep, 0, sizeof *rep);
     kz_rc rc = kz_authz_role(c, KZ_ROLE_ADMIN);
-    kz_peer p;
+    kz_arena *keep = c->arena;
     for (bool more = !rc; more && !rc;) {
-        kz_fed_batch b;
-        if ((rc = kz_store_peer_get(c->db, id, c->arena, &p, c->err)))
-            break;
-        if (p.status != KZ_PEER_ACTIVE) {
-            rc = kz_fail(c->err, KZ_ECONFLICT, "status", "the peer %s is paused", p.name);
-            break;
-        }
-        if (kz_fed_deliver_key_notices(c, &p)) /* kept on the notice; the pull says what follows */
-            kz_err_clear(c->err);
-        rc = pull(c, &p, &b, rep);
-        if (!rc) rc = apply_batch(c, &p, &b, rep);
-        if (rc)
-            note_failure(c, &p);
-        more = !rc && b.last < b.head;
-        rep->cursor = rc ? p.cursor_in : b.last;
+        kz_arena page;
+        kz_arena_init(&page);
+        c->arena = &page;
+        rc = sync_page(c, id, rep, &more);
+        c->arena = keep;
+        kz_arena_free(&page);
     }
     return rc;
 }

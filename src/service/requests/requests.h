@@ -44,6 +44,9 @@ typedef struct kz_request_view {
     size_t n_attachments;
     struct kz_notice *notices;   /* the mail notices about it and how their delivery went */
     size_t n_notices;
+    kz_peer *peer;               /* a request between nodes: the peer node of the other side; else NULL */
+    int peer_side;               /* then: the side that node hosts (kz_request_side) */
+    int delivery;                /* and kz_fed_delivery of this node's side to that node */
 } kz_request_view;
 
 /* May v see a request with this label and these sides? The one rule for every read of

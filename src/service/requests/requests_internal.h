@@ -34,6 +34,12 @@ typedef struct kz__entry {
  * are this node's. */
 kz_rc kz__request_remote_peer(kz_call *c, const kz_request *r, char **peer);
 
+/* For a request between nodes: *peer the peer node of the other side (in c's arena;
+ * NULL for a request of this node only, or when that peer was removed), *side the side
+ * it hosts (kz_request_side) and *delivery how far this node's moves reached it
+ * (kz_fed_delivery: acknowledged by its cursor). */
+kz_rc kz__request_delivery(kz_call *c, const kz_request *r, kz_peer **peer, int *side, int *delivery);
+
 /* Inside the caller's write transaction: stores the post's attachments, appends the
  * signed entry (a send to another node's organization names that node's key, and an
  * entry of a request between nodes enters the federation log), advances r's entries, head_hash and modified (the caller writes r

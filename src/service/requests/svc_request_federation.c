@@ -50,6 +50,37 @@ static kz_rc own_files(kz_call *c, kz_fed_request *out)
     return rc;
 }
 
+kz_rc kz__request_delivery(kz_call *c, const kz_request *r, kz_peer **peer, int *side, int *delivery)
+{
+    char *remote = NULL;
+    int64_t last = 0;
+    *peer = NULL;
+    kz_rc rc = org_peer(c, r->to_organization, &remote);
+    *side = KZ_SIDE_RECIPIENT;
+    if (!rc && !remote) {
+        rc = org_peer(c, r->from_organization, &remote);
+        *side = KZ_SIDE_SENDER;
+    }
+    if (rc || !remote)
+        return rc;
+    kz_peer *p = kz_arena_calloc(c->arena, 1, sizeof *p);
+    if (!p)
+        return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    rc = kz_store_peer_get(c->db, remote, c->arena, p, c->err);
+    if (rc == KZ_ENOTFOUND) { /* the peer was removed: the request stays, local now */
+        kz_err_clear(c->err);
+        return KZ_OK;
+    }
+    if (!rc) rc = kz_store_fed_log_last(c->db, KZ_FED_REQUEST, r->id, &last, c->err);
+    if (rc)
+        return rc;
+    *peer = p;
+    *delivery = !r->sent_at ? KZ_DELIVERY_DRAFT
+                : !last ? KZ_DELIVERY_NONE
+                : p->acked_out >= last ? KZ_DELIVERY_DELIVERED : KZ_DELIVERY_WAITING;
+    return KZ_OK;
+}
+
 kz_rc kz_svc_request_outgoing(kz_call *c, const char *id, const char *peer, kz_fed_request *out, bool *send)
 {
     char *remote = NULL;

@@ -383,6 +383,8 @@ kz_rc kz_svc_request_get(kz_call *c, const char *id, kz_request_view *out)
         rc = kz_store_attachments(c->db, id, c->arena, &out->attachments, &out->n_attachments, c->err);
     if (!rc)
         rc = kz_notices_about(c, id, NULL, &out->notices, &out->n_notices);
+    if (!rc)
+        rc = kz__request_delivery(c, &out->req, &out->peer, &out->peer_side, &out->delivery);
     kz_rtx_end(c);
     return rc;
 }

@@ -51,6 +51,8 @@ typedef struct kz_fed_entry {
 /* Up to max entries with seq > after, in order, and the newest seq of the log. */
 kz_rc kz_store_fed_log(kz_db *db, int64_t after, size_t max, kz_arena *a, kz_fed_entry **items, size_t *n,
                        int64_t *head, kz_err *err);
+/* The newest seq of the log for (kind, id); 0 when it never entered the log. */
+kz_rc kz_store_fed_log_last(kz_db *db, int kind, const char *id, int64_t *seq, kz_err *err);
 /* How many entries follow after. */
 kz_rc kz_store_fed_log_waiting(kz_db *db, int64_t after, int64_t *n, kz_err *err);
 
@@ -94,7 +96,8 @@ typedef struct kz_fed_pending {
 kz_rc kz_store_fed_pending_put(kz_db *db, const kz_fed_pending *p, kz_time now, kz_err *err);
 /* Forgets the pending change of (kind, id), if any. */
 kz_rc kz_store_fed_pending_drop(kz_db *db, int kind, const char *id, kz_err *err);
-/* Up to max pending changes that wait for (wait_kind, wait_id), oldest first; in a. */
+/* Up to max pending changes that wait for (wait_kind, wait_id), oldest first; in a
+ * (*items NULL when there are none). */
 kz_rc kz_store_fed_pending_for(kz_db *db, int wait_kind, const char *wait_id, size_t max, kz_arena *a,
                                kz_fed_pending **items, size_t *n, kz_err *err);
 /* How many changes from peer are waiting. */

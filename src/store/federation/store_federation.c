@@ -247,6 +247,19 @@ kz_rc kz_store_fed_log(kz_db *db, int64_t after, size_t max, kz_arena *a, kz_fed
     return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
 }
 
+kz_rc kz_store_fed_log_last(kz_db *db, int kind, const char *id, int64_t *seq, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT coalesce(max(seq), 0) FROM fed_log WHERE kind = ?1 AND object = ?2", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, kind_name(kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    *seq = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    kz__done(s);
+    return rc == SQLITE_ROW ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
 kz_rc kz_store_fed_log_waiting(kz_db *db, int64_t after, int64_t *n, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT count(*) FROM fed_log WHERE seq > ?1", err);
@@ -430,6 +443,19 @@ kz_rc kz_store_fed_pending_drop(kz_db *db, int kind, const char *id, kz_err *err
     return kz__exec_stmt(db, s, err);
 }
 
+/* One row of fed_pending: kind, object, peer, change (what it waits for is the caller's). */
+static int read_pending(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    kz_fed_pending *p = item;
+    p->kind = kz_enum_parse(&kz_fed_kind_enum, (const char *)sqlite3_column_text(s, 0));
+    p->object = kz__col_text(s, 1, a);
+    p->peer = kz__col_text(s, 2, a);
+    p->change = kz__col_text(s, 3, a);
+    return p->object && p->peer && p->change ? 0 : -1;
+}
+
+/* Asked for every indicator that arrives, nearly always for nothing: so it allocates
+ * only for the rows found, never max rows up front (bench/federation). */
 kz_rc kz_store_fed_pending_for(kz_db *db, int wait_kind, const char *wait_id, size_t max, kz_arena *a,
                                kz_fed_pending **items, size_t *n, kz_err *err)
 {
@@ -437,28 +463,17 @@ kz_rc kz_store_fed_pending_for(kz_db *db, int wait_kind, const char *wait_id, si
                                    " WHERE wait_kind = ?1 AND wait_object = ?2 ORDER BY at LIMIT ?3", err);
     if (!s)
         return KZ_ESTORE;
-    *n = 0;
-    if (!(*items = kz_arena_calloc(a, max ? max : 1, sizeof **items)))
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     sqlite3_bind_text(s, 1, kind_name(wait_kind), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, wait_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 3, (int64_t)max);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        kz_fed_pending *p = &(*items)[(*n)++];
-        p->kind = kz_enum_parse(&kz_fed_kind_enum, (const char *)sqlite3_column_text(s, 0));
-        p->object = kz__col_text(s, 1, a);
-        p->peer = kz__col_text(s, 2, a);
-        p->change = kz__col_text(s, 3, a);
-        p->wait_kind = wait_kind;
-        p->wait_object = wait_id;
-        if (!p->object || !p->peer || !p->change) {
-            kz__done(s);
-            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-        }
+    void *rows = NULL;
+    kz_rc rc = kz__collect_rows(db, s, sizeof **items, read_pending, a, &rows, n, err);
+    *items = rows;
+    for (size_t i = 0; !rc && i < *n; i++) {
+        (*items)[i].wait_kind = wait_kind;
+        (*items)[i].wait_object = wait_id;
     }
-    kz__done(s);
-    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+    return rc;
 }
 
 kz_rc kz_store_fed_pending_count(kz_db *db, const char *peer, int64_t *n, kz_err *err)

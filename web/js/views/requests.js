@@ -2,6 +2,9 @@
 // request page (fields, the moves the caller may make as buttons and nothing else, the
 // signed thread with attachments, the record), and a new request built from the form of
 // its kind as GET /request-kinds describes it, so a new kind needs no change here.
+// Organizations of peer nodes are offered beside this node's, named with their node; a
+// request to one shows which node holds its other side, how this node's moves reached
+// it, and which moves of its thread arrived from there.
 import { html, Component, createRef } from "../lib.js";
 import { t, tv, formatTime, formatRelative } from "../i18n.js";
 import { get, post, query } from "../api.js";
@@ -102,7 +105,8 @@ const TIMES = new Set(["sent_at", "ack_due", "answer_due", "acknowledged_at", "a
 const COMMON = new Set(["id", "created", "modified", "kind", "from_organization", "from_state", "from_contact", "to_organization", "to_state",
     "to_contact", "urgency", "tlp", "subject", "description", "norm", "incidents", "indicators", "status", "sent_at", "responded_at",
     "acknowledged_at", "answered_at", "closed_at", "ack_due", "answer_due", "preserve_until", "escalation_level", "escalation_role",
-    "entries", "head_hash", "overdue", "exercise", "from_organization_name", "to_organization_name", "side", "moves", "thread", "attachments", "notices"]);
+    "entries", "head_hash", "overdue", "exercise", "from_organization_name", "to_organization_name", "side", "moves", "thread", "attachments", "notices",
+    "federation"]);
 
 function showValue(name, v) {
     if (v === null || v === undefined || v === "") return "—";
@@ -113,6 +117,31 @@ function showValue(name, v) {
     if (Array.isArray(v)) return v.join(", ");
     if (typeof v === "boolean") return v ? t("common.yes") : t("common.no");
     return String(v);
+}
+
+/* A request between nodes: the node that holds its other side, and how this node's
+   moves reached it (GET /requests/{id} federation). */
+function Federation({ f }) {
+    if (!f) return null;
+    return html`<section aria-labelledby="h-federation">
+        <h2 id="h-federation">${t("request.federation")}</h2>
+        <p>${t("request.federation_text", { side: tv("side", f.side), name: f.name, state: f.state })}</p>
+        ${f.peer_status === "paused" ? html`<p class="error" role="alert">${t("request.fed_paused")}</p>` : null}
+        <dl class="facts">
+            <dt>${t("request.fed_node")}</dt><dd>${f.name} (${f.state})</dd>
+            <dt>${t("request.fed_side")}</dt><dd>${tv("side", f.side)}</dd>
+            <dt>${t("request.fed_delivery")}</dt><dd>${tv("delivery", f.delivery)}</dd>
+            <dt>${t("request.fed_last_exchange")}</dt><dd>${f.last_exchange ? formatTime(f.last_exchange) : t("peers.never")}</dd>
+        </dl>
+    </section>`;
+}
+
+/* Whether a thread entry was made on the other node: by the side it hosts, or by that
+   node itself (its scheduler's escalations). */
+function fromPeer(r, e) {
+    const f = r.federation;
+    if (!f) return false;
+    return e.organization === (f.side === "recipient" ? r.to_organization : r.from_organization) || e.organization === f.node;
 }
 
 export class RequestPage extends Component {
@@ -192,6 +221,7 @@ export class RequestPage extends Component {
                 <h3>${t("request.description")}</h3>
                 <p class="text">${r.description}</p>
             </section>
+            <${Federation} f=${r.federation} />
             <section aria-labelledby="h-act">
                 <h2 id="h-act">${t("request.act")}</h2>
                 <form ref=${this.form} onSubmit=${(e) => e.preventDefault()}>
@@ -211,7 +241,8 @@ export class RequestPage extends Component {
                 <ol class="thread">${r.thread.map((e) => html`<li>
                     <p><strong>${tv("action", e.action)}</strong>${e.to ? ` → ${tv("status", e.to)}` : ""}
                         ${" "}<time datetime=${e.at}>${formatTime(e.at)}</time>
-                        ${" "}${e.organization === r.from_organization ? r.from_organization_name : e.organization === r.to_organization ? r.to_organization_name : ""}</p>
+                        ${" "}${e.organization === r.from_organization ? r.from_organization_name : e.organization === r.to_organization ? r.to_organization_name : ""}
+                        ${fromPeer(r, e) ? html` <em class="arrived">${t("request.arrived_from", { name: r.federation.name })}</em>` : null}</p>
                     ${e.message ? html`<p class="text">${e.message}</p>` : null}
                     ${(e.attachments || []).length ? html`<ul>${e.attachments.map((a) => html`<li>
                         <a href=${`/api/v1/requests/${r.id}/attachments/${a.id}`} download=${a.name}>${a.name}</a> (${t("request.bytes", { n: a.size })})</li>`)}</ul>` : null}
@@ -302,6 +333,8 @@ export class RequestNew extends Component {
         const kind = q.get("kind") || "assistance";
         const spec = kinds.kinds.find((k) => k.kind === kind) || kinds.kinds[0];
         const others = [...orgs.values()].filter((o) => o.id !== user.organization).sort((a, b) => a.name.localeCompare(b.name));
+        const label = (o) => o.origin ? t("request.org_at_node", { name: o.name, state: o.state, node: o.origin.name || o.origin.peer,
+            node_state: o.origin.state || t("origin.removed") }) : `${o.name} (${o.state})`;
         const names = ["to_organization", "urgency", "tlp", "subject", "description", ...spec.fields.map((f) => f.name)];
         return html`
             <${Heading} text=${t("requests.new")} />
@@ -311,7 +344,8 @@ export class RequestNew extends Component {
             <p>${spec.basis}</p>
             <form ref=${this.form} onSubmit=${this.submit} novalidate>
                 <${Field} name="to_organization" label=${t("request.to")} required=${true} error=${error}
-                    options=${[{ value: "", label: t("list.choose") }, ...others.map((o) => ({ value: o.id, label: `${o.name} (${o.state})` }))]} />
+                    hint=${others.some((o) => o.origin) ? t("request.to_hint") : undefined}
+                    options=${[{ value: "", label: t("list.choose") }, ...others.map((o) => ({ value: o.id, label: label(o) }))]} />
                 <${Field} name="urgency" label=${t("request.urgency")} required=${true} error=${error} value="normal" options=${options("urgency", URGENCIES)} />
                 <${TlpPicker} error=${error} value="amber" recipients=${false} />
                 <${Field} name="subject" label=${t("request.subject")} required=${true} error=${error} />
