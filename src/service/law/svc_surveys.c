@@ -138,7 +138,7 @@ static kz_rc as_document(kz_call *c, const kz_survey *s, kz_document *d, kz_buf 
     for (size_t i = 0; i < 4; i++)
         if (i == 1 ? d->norms.n > 0 : part_answers[i] != NULL)
             d->topics.v[d->topics.n++] = (char *)part_topics[i];
-    if (kz_survey_html(s, page) || kz_survey_text(s, text))
+    if (kz_survey_html(s, "en", page) || kz_survey_text(s, text))
         return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     d->text = text->p;
     return KZ_OK;
