@@ -11,7 +11,7 @@
 static const char *const status_values[] = {"active", "paused"};
 const kz_enum kz_peer_status_enum = {"peer status", status_values, 2};
 
-static const char *const kind_values[] = {"organization", "contact", "incident", "indicator", "sighting", "request"};
+static const char *const kind_values[] = {"organization", "contact", "incident", "indicator", "sighting", "request", "statement"};
 const kz_enum kz_fed_kind_enum = {"object kind", kind_values, KZ_FED_KINDS};
 
 static const kz_field peer_fields[] = {

@@ -8,6 +8,7 @@
 
 #include "model/federation.h"
 #include "model/request.h"
+#include "model/statement.h"
 #include "util/arena.h"
 #include "util/buf.h"
 
@@ -19,6 +20,8 @@ enum {
     KZ_FED_MESSAGE_MAX = 64 * 1024 * 1024,
     KZ_FED_ENTRIES_MAX = 10000,        /* entries of one request's record in a change */
     KZ_FED_ENTRY_MAX = 1024 * 1024,    /* bytes of one entry's canonical text */
+    KZ_FED_STATEMENT_VERSIONS_MAX = 1000, /* versions of one statement in a change */
+    KZ_FED_STATEMENT_SIGS_MAX = 10000,    /* approvals of one statement in a change */
 };
 
 /* A request as it travels (kind "request"): the request as the other side may see it
@@ -30,14 +33,27 @@ typedef struct kz_fed_request {
     size_t n_entries;
 } kz_fed_request;
 
+/* A statement as it travels (kind "statement", docs/FEDERATION.md). From its drafter's
+ * node: the statement row (has_statement), every version, and every approval that node
+ * holds. From a co-signer's node: only the approvals of the organizations it hosts. */
+typedef struct kz_fed_statement {
+    char *id;                   /* first, as in every kind */
+    bool has_statement;
+    kz_statement st;
+    kz_statement_version *versions;
+    size_t n_versions;
+    kz_statement_sig *sigs;
+    size_t n_sigs;
+} kz_fed_statement;
+
 /* One change: an object as it stands now, or its tombstone. */
 typedef struct kz_fed_change {
     int64_t seq;
     int kind;             /* kz_fed_kind */
     bool deleted;
     const char *id;
-    void *obj;            /* a kz_org, kz_contact, kz_incident, kz_indicator, kz_sighting or
-                             kz_fed_request; NULL if deleted */
+    void *obj;            /* a kz_org, kz_contact, kz_incident, kz_indicator, kz_sighting,
+                             kz_fed_request or kz_fed_statement; NULL if deleted */
     const char *refused;  /* parse side: why obj could not be decoded, else NULL */
 } kz_fed_change;
 
@@ -56,7 +72,7 @@ kz_rc kz_fed_change_write(const kz_fed_change *c, kz_buf *out, kz_err *err);
  * decode sets c->refused. Everything in a. */
 kz_rc kz_fed_change_parse(const char *text, size_t n, kz_arena *a, kz_fed_change *c, kz_err *err);
 
-/* The field table (NULL for requests, which have their own form) and struct size of
+/* The field table (NULL for requests and statements, which have their own form) and struct size of
  * each kind. */
 const kz_schema *kz_fed_kind_schema(int kind);
 size_t kz_fed_kind_size(int kind);

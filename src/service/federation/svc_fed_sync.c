@@ -13,6 +13,7 @@
 #include "model/sharing.h"
 #include "service/core/tlp.h"
 #include "service/requests/requests.h"
+#include "service/statements/statements.h"
 #include "store/directory/directory.h"
 #include "store/federation/federation.h"
 #include "store/sharing/sharing.h"
@@ -122,6 +123,16 @@ static kz_rc outgoing_request(kz_call *c, const kz_peer *to, const kz_fed_entry 
     return rc;
 }
 
+/* A statement's change: to its co-signers' nodes, or back to its drafter's
+ * (svc_statement_federation.c). */
+static kz_rc outgoing_statement(kz_call *c, const kz_peer *to, const kz_fed_entry *e, kz_fed_change *ch, bool *send)
+{
+    kz_fed_statement *s = kz_arena_calloc(c->arena, 1, sizeof *s);
+    if (!(ch->obj = s))
+        return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    return kz_svc_statement_outgoing(c, e->id, to->id, s, send);
+}
+
 /* What the peer gets for one log entry: *send false when nothing. */
 static kz_rc outgoing(kz_call *c, const kz_peer *to, const kz_strlist *hosted, const kz_fed_entry *e,
                       kz_fed_change *ch, bool *send)
@@ -130,6 +141,8 @@ static kz_rc outgoing(kz_call *c, const kz_peer *to, const kz_strlist *hosted, c
     *ch = (kz_fed_change){.seq = e->seq, .kind = e->kind, .id = e->id, .deleted = e->deleted};
     if (e->kind == KZ_FED_REQUEST)
         return outgoing_request(c, to, e, ch, send);
+    if (e->kind == KZ_FED_STATEMENT)
+        return outgoing_statement(c, to, e, ch, send);
     kz_rc rc = kz_store_fed_was_sent(c->db, to->id, e->kind, e->id, &was, c->err);
     if (!rc && !e->deleted) {
         rc = load_object(c, e->kind, e->id, &ch->obj);
@@ -345,6 +358,11 @@ static kz_rc apply_change(kz_call *c, const kz_peer *p, const kz_fed_change *ch,
         if (ch->deleted)
             *why = "a request is never deleted: both sides keep their record";
         return ch->deleted ? KZ_OK : kz_svc_request_incoming(c, p, ch->obj, why);
+    }
+    if (ch->kind == KZ_FED_STATEMENT) { /* one writer, approvals from each co-signer's node */
+        if (ch->deleted)
+            *why = "a statement is never deleted: it is corrected or withdrawn";
+        return ch->deleted ? KZ_OK : kz_svc_statement_incoming(c, p, ch->obj, why);
     }
     kz_rc rc = kz_store_fed_origin(c->db, ch->kind, ch->id, c->arena, &origin, c->err);
     if (!rc) rc = kz_store_fed_exists(c->db, ch->kind, ch->id, &exists, c->err);

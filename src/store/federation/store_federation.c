@@ -338,7 +338,7 @@ static const char *const purge_sql[KZ_FED_KINDS][6] = {
                           "DELETE FROM indicator_incidents WHERE indicator = ?1",
                           "DELETE FROM indicators WHERE id = ?1"},
     [KZ_FED_SIGHTING] = {"DELETE FROM sightings WHERE id = ?1"},
-    /* requests are never purged: both sides keep their record */
+    /* requests and statements are never purged: both sides keep their record */
 };
 
 kz_rc kz_store_fed_purge(kz_db *db, int kind, const char *id, kz_err *err)
@@ -380,6 +380,7 @@ kz_rc kz_store_fed_exists(kz_db *db, int kind, const char *id, bool *exists, kz_
         [KZ_FED_INDICATOR] = "SELECT 1 FROM indicators WHERE id = ?1",
         [KZ_FED_SIGHTING] = "SELECT 1 FROM sightings WHERE id = ?1",
         [KZ_FED_REQUEST] = "SELECT 1 FROM requests WHERE id = ?1",
+        [KZ_FED_STATEMENT] = "SELECT 1 FROM statements WHERE id = ?1",
     };
     if (kind < 0 || kind >= KZ_FED_KINDS)
         return kz_fail(err, KZ_EINVAL, "kind", "unknown kind");
