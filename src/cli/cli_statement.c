@@ -91,7 +91,8 @@ static const kz_opt export_opts[] = {
 
 static const kz_opt verify_opts[] = {
     {"public-key", "HEX", NULL, "an ed25519 public key you trust (GET /api/v1/node of the signing node); "
-                                "repeat for several; without it the key the file names is used, and said so"},
+                                "repeat for several (one per node that approved, for a statement co-signed across "
+                                "nodes); without it the key the file names is used, and said so"},
     {0},
 };
 
