@@ -1,5 +1,6 @@
 /* Fuzz target: the bodies of node-to-node messages that a peer sends (docs/FEDERATION.md):
- * a batch of changes (every kind, sightings and requests with their record entries
+ * a batch of changes (every kind, sightings, requests with their record entries and
+ * statements with their versions and approvals
  * included), a single change as a pending change is kept, and the canonical text of a
  * request's record entry, which the receiving node reads back before appending it. Any
  * crash or sanitizer report is a bug; so is a change that parses but does not parse

@@ -10,6 +10,8 @@ import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from conftest import assert_error, run_kizuna
 from test_federation import node_key
 from test_federation_requests import public_key, states  # noqa: F401  (states is a fixture)
@@ -78,6 +80,9 @@ def test_a_co_signer_on_a_peer_node_approves_there_and_the_export_of_either_node
     when = (datetime.now(timezone.utc) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert a.post(f"/statements/{sid}/schedule", {"publish_at": when}).json()["status"] == "scheduled"
     f.sync(cz, jp)
+    # a node that hosts none of the co-signers is never sent it
+    f.sync(states.sg, jp)
+    assert_error(states.sg.admin.get(f"/statements/{sid}"), 404, "statement")
     assert b.get(f"/statements/{sid}").json()["status"] == "scheduled"
     third_jp = jp.client(jp.org("JP other CSIRT", "JP")["id"])
     third_cz = cz.client(cz.org("CZ other CSIRT", "CZ")["id"])
@@ -165,6 +170,16 @@ def forge(server, sid, org, version, content_hash, key, disown=None):
     con.close()
 
 
+def heal(f, node):
+    """Undoes forge(): the forged approvals go, CSIRT.CZ is cz's again."""
+    con = sqlite3.connect(node.db)
+    with con:
+        con.execute("DELETE FROM statement_signatures WHERE actor = 'forged'")
+        con.execute("INSERT OR IGNORE INTO fed_origin (peer, kind, object) VALUES (?, 'organization', ?)",
+                    (peer_id(f, node, f.cz), f.czcert["id"]))
+    con.close()
+
+
 def test_an_approval_forged_by_a_node_that_does_not_host_the_co_signer_is_refused(states):
     """sg, which hosts SingCERT, claims an approval of CSIRT.CZ (hosted by cz) signed with
     its own key: jp refuses it with the reason and records nothing."""
@@ -180,20 +195,18 @@ def test_an_approval_forged_by_a_node_that_does_not_host_the_co_signer_is_refuse
     assert "does not host" in reason and sid in reason, reason
     assert sigs(a, sid) == []
     # an approval of the organization sg does host, but not signed by sg's pinned key
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    heal(f, sg)
     forge(sg, sid, f.sgcert["id"], 1, st["content_hash"], Ed25519PrivateKey.generate())
     rep = f.sync(jp, sg)
     assert rep["refused"] == 1, rep
     assert "does not verify with the pinned key" in refusals(f, jp, sg)[0]["reason"]
     assert sigs(a, sid) == []
     # once sg's database is honest again, its own approval of SingCERT is accepted
-    con = sqlite3.connect(sg.db)
-    with con:
-        con.execute("DELETE FROM statement_signatures WHERE actor = 'forged'")
-        con.execute("INSERT INTO fed_origin (peer, kind, object) VALUES (?, 'organization', ?)",
-                    (peer_id(f, sg, states.cz), f.czcert["id"]))
-    con.close()
+    heal(f, sg)
     r = sg.client(f.sgcert["id"]).post(f"/statements/{sid}/approve", {"content_hash": st["content_hash"]})
     assert r.status_code == 200, r.text
     assert f.sync(jp, sg)["refused"] == 0
     assert sigs(a, sid) == [(f.sgcert["id"], 1, True)]
+    # the drafter's node relays it to the other co-signer's node, which checks it with sg's key
+    assert f.sync(states.cz, jp)["refused"] == 0
+    assert sigs(states.cz.client(f.czcert["id"]), sid) == [(f.sgcert["id"], 1, True)]

@@ -534,7 +534,9 @@ static kz_rc supersede(kz_call *c, const kz_statement *st, kz_time now)
     old.superseded_by = st->id;
     old.modified = now;
     rc = kz_store_statement_update(c->db, &old, c->err);
-    return rc ? rc : kz_audit(c, "statement.corrected", "statement", old.id, st->id);
+    if (!rc)
+        rc = kz_audit(c, "statement.corrected", "statement", old.id, st->id);
+    return rc ? rc : kz__statement_logged(c, old.id);
 }
 
 static kz_rc do_publish(kz_call *c, kz_statement *st, const kz_statement_move_in *in, kz_time now,
