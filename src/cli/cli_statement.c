@@ -29,6 +29,8 @@ static void print_check(const kz_statement_check *k)
            k->content_hash ? k->content_hash : "?", kz_time_format(k->signed_at, when, sizeof when),
            k->actor ? k->actor : "?",
            k->valid && !k->current ? " — an earlier version, void for the current one" : "");
+    if (k->key_fingerprint)
+        printf("       with the key of fingerprint %s\n", k->key_fingerprint);
     if (k->problem)
         printf("       %s\n", k->problem);
 }

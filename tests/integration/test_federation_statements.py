@@ -110,6 +110,11 @@ def test_a_co_signer_on_a_peer_node_approves_there_and_the_export_of_either_node
         assert out.returncode == 0, out.stdout + out.stderr
         assert "statement intact" in out.stdout
         assert "JPCERT/CC (JP) signed version 1" in out.stdout and "CSIRT.CZ (CZ) signed version 1" in out.stdout
+        # each approval with the key of its own node
+        lines = out.stdout.splitlines()
+        for org, node in (("JPCERT/CC", jp), ("CSIRT.CZ", cz)):
+            at = next(i for i, l in enumerate(lines) if f"{org} (" in l and "signed version 1" in l)
+            assert lines[at + 1].strip() == f"with the key of fingerprint {f.fingerprint(node)}", lines[at:at + 2]
         sigs_in_file = {g["organization"]: g for g in json.loads(r.text)["signatures"]}
         assert set(sigs_in_file) == {f.jpcert["id"], f.czcert["id"]}
     # CSIRT.CZ's approval is signed with cz's key, not jp's: jp's key alone does not verify it
