@@ -154,6 +154,22 @@ def test_an_edit_after_a_remote_approval_voids_it_at_both_nodes(states):
     assert a.get(f"/statements/{sid}").json()["status"] == "approved"
     f.sync(cz, jp)
     assert b.get(f"/statements/{sid}").json()["status"] == "approved"
+    # CSIRT.CZ taken off the co-signers: cz's copy goes, and no later version reaches cz
+    v4 = a.patch(f"/statements/{sid}", {"cosigners": [], "annex": [{"type": "domain", "value": "later.example",
+                                                                     "tlp": "amber"}]}).json()
+    assert v4["version"] == 4
+    assert f.sync(cz, jp)["refused"] == 0
+    assert_error(b.get(f"/statements/{sid}"), 404, "statement")
+    con = sqlite3.connect(cz.db)
+    try:
+        left = [con.execute(f"SELECT count(*) FROM {t} WHERE {c} = ?", (sid,)).fetchone()[0]
+                for t, c in (("statements", "id"), ("statement_versions", "statement"),
+                             ("statement_signatures", "statement"))]
+    finally:
+        con.close()
+    assert left == [0, 0, 0]
+    assert any(e["action"] == "statement.uninvited" and e["object_id"] == sid
+               for e in cz.admin.get("/audit", params={"limit": 1000}).json()["items"])
 
 
 def sig_text(sid, org, version, content_hash, actor, at):

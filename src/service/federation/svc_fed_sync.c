@@ -130,7 +130,13 @@ static kz_rc outgoing_statement(kz_call *c, const kz_peer *to, const kz_fed_entr
     kz_fed_statement *s = kz_arena_calloc(c->arena, 1, sizeof *s);
     if (!(ch->obj = s))
         return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
-    return kz_svc_statement_outgoing(c, e->id, to->id, s, send);
+    bool gone = false;
+    kz_rc rc = kz_svc_statement_outgoing(c, e->id, to->id, s, send, &gone);
+    if (!rc && gone) {
+        ch->deleted = true;
+        ch->obj = NULL;
+    }
+    return rc;
 }
 
 /* What the peer gets for one log entry: *send false when nothing. */
@@ -359,11 +365,8 @@ static kz_rc apply_change(kz_call *c, const kz_peer *p, const kz_fed_change *ch,
             *why = "a request is never deleted: both sides keep their record";
         return ch->deleted ? KZ_OK : kz_svc_request_incoming(c, p, ch->obj, why);
     }
-    if (ch->kind == KZ_FED_STATEMENT) { /* one writer, approvals from each co-signer's node */
-        if (ch->deleted)
-            *why = "a statement is never deleted: it is corrected or withdrawn";
-        return ch->deleted ? KZ_OK : kz_svc_statement_incoming(c, p, ch->obj, why);
-    }
+    if (ch->kind == KZ_FED_STATEMENT) /* one writer, approvals from each co-signer's node */
+        return ch->deleted ? kz_svc_statement_gone(c, p, ch->id, why) : kz_svc_statement_incoming(c, p, ch->obj, why);
     kz_rc rc = kz_store_fed_origin(c->db, ch->kind, ch->id, c->arena, &origin, c->err);
     if (!rc) rc = kz_store_fed_exists(c->db, ch->kind, ch->id, &exists, c->err);
     if (rc)

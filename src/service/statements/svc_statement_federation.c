@@ -59,11 +59,12 @@ static kz_rc hosts_cosigner(kz_call *c, const kz_statement *st, const char *peer
     return rc;
 }
 
-kz_rc kz_svc_statement_outgoing(kz_call *c, const char *id, const char *peer, kz_fed_statement *out, bool *send)
+kz_rc kz_svc_statement_outgoing(kz_call *c, const char *id, const char *peer, kz_fed_statement *out, bool *send,
+                                bool *gone)
 {
     char *origin = NULL;
     bool hosts = false, was = false;
-    *send = false;
+    *send = *gone = false;
     memset(out, 0, sizeof *out);
     kz_rc rc = kz_store_statement_get(c->db, id, c->arena, &out->st, c->err);
     if (rc == KZ_ENOTFOUND) {
@@ -80,12 +81,17 @@ kz_rc kz_svc_statement_outgoing(kz_call *c, const char *id, const char *peer, kz
         *send = !rc && same(origin, peer) && out->n_sigs > 0;
         return rc;
     }
-    /* this node's own: to the nodes of its co-signers, and to one that had it (a
-     * co-signer taken off the list learns that it no longer issues it) */
+    /* this node's own: to the nodes of its co-signers; a node that had it but hosts none
+     * of them any more gets a tombstone (the content may carry an annex under TLP that only
+     * the issuers may see) */
     rc = hosts_cosigner(c, &out->st, peer, &hosts);
     if (!rc) rc = kz_store_fed_was_sent(c->db, peer, KZ_FED_STATEMENT, id, &was, c->err);
     if (rc || (!hosts && !was))
         return rc;
+    if (!hosts) {
+        *send = *gone = true;
+        return kz_store_fed_mark_sent(c->db, peer, KZ_FED_STATEMENT, id, false, c->err);
+    }
     out->has_statement = true;
     rc = kz_store_statement_versions(c->db, id, c->arena, &out->versions, &out->n_versions, c->err);
     if (!rc) rc = kz_store_fed_mark_sent(c->db, peer, KZ_FED_STATEMENT, id, true, c->err);
@@ -345,6 +351,20 @@ static kz_rc from_cosigner(kz_call *c, const kz_peer *p, kz_fed_statement *in, b
         if (!rc) rc = kz_audit(c, "statement.approved", "statement", st.id, "every issuer approved");
     }
     return rc ? rc : kz__statement_logged(c, st.id);  /* the other co-signers' nodes learn of it */
+}
+
+kz_rc kz_svc_statement_gone(kz_call *c, const kz_peer *p, const char *id, const char **why)
+{
+    char *origin = NULL;
+    kz_rc rc = kz__statement_origin(c, id, &origin);
+    if (rc || !origin)
+        return rc; /* never had it, or one of this node's own: nothing to do */
+    if (!same(origin, p->id)) {
+        *why = "the statement belongs to another node";
+        return KZ_OK;
+    }
+    rc = kz_store_fed_purge(c->db, KZ_FED_STATEMENT, id, c->err);
+    return rc ? rc : kz_audit(c, "statement.uninvited", "statement", id, p->name);
 }
 
 kz_rc kz_svc_statement_incoming(kz_call *c, const kz_peer *p, kz_fed_statement *in, const char **why)

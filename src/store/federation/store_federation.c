@@ -338,7 +338,10 @@ static const char *const purge_sql[KZ_FED_KINDS][6] = {
                           "DELETE FROM indicator_incidents WHERE indicator = ?1",
                           "DELETE FROM indicators WHERE id = ?1"},
     [KZ_FED_SIGHTING] = {"DELETE FROM sightings WHERE id = ?1"},
-    /* requests and statements are never purged: both sides keep their record */
+    [KZ_FED_STATEMENT] = {"DELETE FROM statement_signatures WHERE statement = ?1",
+                          "DELETE FROM statement_versions WHERE statement = ?1",
+                          "DELETE FROM statements WHERE id = ?1"},
+    /* requests are never purged: both sides keep their record */
 };
 
 kz_rc kz_store_fed_purge(kz_db *db, int kind, const char *id, kz_err *err)
