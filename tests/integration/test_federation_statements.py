@@ -2,7 +2,8 @@
 "Statements across nodes"): three `kizuna serve` processes (Japan, the Czech Republic,
 Singapore). JPCERT/CC drafts on jp and invites CSIRT.CZ, hosted on cz: the invitation and
 the exact version travel to cz, CSIRT.CZ approves there with cz's key, the approval
-travels back, an edit voids it at both nodes, the embargo holds at both for an
+travels back, an edit voids it at both nodes, a co-signer taken off the list loses its
+node's copy, the embargo holds at both for an
 organization that does not issue the statement, publication shows it at both at the
 same time, and the export of either node verifies with the two nodes' keys. An approval
 forged by a node that does not host the co-signer is refused."""
