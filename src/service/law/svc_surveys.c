@@ -157,8 +157,10 @@ kz_rc kz_svc_survey_publish(kz_call *c, const char *id, kz_document *doc)
     kz_time before = rc ? 0 : s.modified;
     if (!rc)
         rc = as_document(c, &s, doc, &page, &text);
-    char name[48];
-    snprintf(name, sizeof name, "survey-%s.html", s.period ? s.period : "");
+    /* in the arena: the document answered names its file (a stack buffer would be gone) */
+    char *name = kz_arena_printf(c->arena, "survey-%s.html", !rc && s.period ? s.period : "");
+    if (!rc && !name)
+        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     kz_document_file file = {name, "text/html", (const unsigned char *)page.p, page.len};
     if (!rc)
         rc = kz__document_put(c, doc, &file);
