@@ -29,6 +29,8 @@ static void print_check(const kz_statement_check *k)
            k->content_hash ? k->content_hash : "?", kz_time_format(k->signed_at, when, sizeof when),
            k->actor ? k->actor : "?",
            k->valid && !k->current ? " — an earlier version, void for the current one" : "");
+    if (k->key_fingerprint)
+        printf("       with the key of fingerprint %s\n", k->key_fingerprint);
     if (k->problem)
         printf("       %s\n", k->problem);
 }
@@ -91,7 +93,8 @@ static const kz_opt export_opts[] = {
 
 static const kz_opt verify_opts[] = {
     {"public-key", "HEX", NULL, "an ed25519 public key you trust (GET /api/v1/node of the signing node); "
-                                "repeat for several; without it the key the file names is used, and said so"},
+                                "repeat for several (one per node that approved, for a statement co-signed across "
+                                "nodes); without it the key the file names is used, and said so"},
     {0},
 };
 

@@ -5,6 +5,7 @@
 #include "codec/json/json_fields.h"
 #include "http/http_sharing.h"
 #include "http/resource.h"
+#include "model/law.h"
 #include "model/taxonomy.h"
 #include "model/validate.h"
 #include "service/sharing/incidents.h"
@@ -33,6 +34,7 @@ static const kz_query_filter incident_filters[] = {
     F("q", kz_query_text, q, NULL, NULL),
     F("since", kz_query_time, since, NULL, NULL),
     F("until", kz_query_time, until, NULL, NULL),
+    F("norm", kz_query_text, norm, kz_valid_norm_letter, NULL),
 };
 #undef F
 static const kz_filter_desc incident_filter = {incident_filters, sizeof incident_filters / sizeof *incident_filters,

@@ -6,6 +6,7 @@
 #include "crypto/crypto.h"
 #include "service/law/documents.h"
 #include "service/law/norms.h"
+#include "service/directory/users.h"
 #include "service/law/surveys.h"
 #include "http/http_sharing.h"
 
@@ -415,17 +416,30 @@ kz_rc kz_h_survey_versions(kz_req *r)
     return rc ? rc : kz_reply_page(r, &kz_survey_schema, page.items, page.n, sizeof *page.items, page.next);
 }
 
+/* The printable page's language: ?lang=en|ja, else the signed-in user's, else English. */
+static kz_rc print_lang(kz_req *r, const char **lang)
+{
+    kz_rc rc = kz_req_query_enum(r, "lang", &kz_user_language_enum, lang);
+    if (!rc && !*lang)
+        *lang = r->session ? r->session->user.language : "en";
+    return rc;
+}
+
 kz_rc kz_h_survey_print(kz_req *r)
 {
+    static const char *const allowed[] = {"version", "lang", NULL};
     int64_t version;
+    const char *lang = NULL;
     kz_survey o;
     kz_buf b;
-    kz_rc rc = version_only(r, &version);
+    kz_rc rc = kz_req_query_only(r, allowed);
+    if (!rc) rc = version_param(r, &version);
+    if (!rc) rc = print_lang(r, &lang);
     if (!rc) rc = kz_svc_survey_get(&r->call, r->params[0], version, &o);
     if (rc)
         return rc;
     kz_buf_init(&b, 8u << 20);
-    rc = kz_survey_html(&o, &b);
+    rc = kz_survey_html(&o, lang, &b);
     r->raw = rc ? NULL : kz_arena_memdup(&r->arena, b.p, b.len + 1);
     r->raw_len = b.len;
     kz_buf_free(&b);

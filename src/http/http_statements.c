@@ -123,7 +123,7 @@ kz_rc kz_h_statement_get(kz_req *r)
 {
     kz_statement_view v;
     kz_rc rc = kz_svc_statement_get(&r->call, r->params[0], &v);
-    return rc ? rc : kz_reply(r, 200, view_json(&v));
+    return rc ? rc : kz_reply_origin(r, view_json(&v), KZ_FED_STATEMENT, v.st.id);
 }
 
 kz_rc kz_h_statement_update(kz_req *r)

@@ -11,7 +11,7 @@
 static const char *const status_values[] = {"active", "paused"};
 const kz_enum kz_peer_status_enum = {"peer status", status_values, 2};
 
-static const char *const kind_values[] = {"organization", "contact", "incident", "indicator", "sighting", "request", "check"};
+static const char *const kind_values[] = {"organization", "contact", "incident", "indicator", "sighting", "request", "check", "statement"};
 const kz_enum kz_fed_kind_enum = {"object kind", kind_values, KZ_FED_KINDS};
 
 static const char *const delivery_values[] = {"draft", "none", "waiting", "delivered"};

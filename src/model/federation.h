@@ -50,6 +50,8 @@ typedef enum kz_fed_kind {
     KZ_FED_SIGHTING,   /* an observer's report of an indicator, written by the observer's node */
     KZ_FED_REQUEST,    /* a request between states: both sides' nodes append to its record */
     KZ_FED_CHECK,      /* a communication check: the invitations of a peer's contacts, and their answers */
+    KZ_FED_STATEMENT,  /* a public attribution statement: its drafter's node writes it, each
+                          co-signer's node adds the approvals of the organizations it hosts */
     KZ_FED_KINDS
 } kz_fed_kind;
 extern const kz_enum kz_fed_kind_enum;

@@ -101,6 +101,17 @@ test("the printable page, publication as a TLP:CLEAR library document, and anoth
     assert.match(r.headers()["content-type"], /^text\/html/);
     const printed = await r.text();
     for (const text of [LAW, NORM_H, CBMS, "Part 4. Capacity-building", "(not answered)"]) assert.ok(printed.includes(text), text);
+    // in Japanese, the printable page has the Japanese catalogue's words
+    const ja = await signedInPage(browser, server, world.a.user, "ja");
+    await ja.goto(surveyUrl);
+    const jaPrint = await ja.getByRole("link", { name: msg("ja", "survey.print") }).getAttribute("href");
+    assert.match(jaPrint, /[?&]lang=ja\b/);
+    const jaPage = await (await ja.context().request.get(`${server.base}${jaPrint}`)).text();
+    assert.match(jaPage, /<html lang="ja">/);
+    for (const key of ["survey.part1", "survey.part2", "survey.part3", "survey.part4", "survey.not_answered"])
+        assert.ok(jaPage.includes(msg("ja", key)), key);
+    assert.ok(!jaPage.includes("Part 1. International law"));
+    await ja.context().close();
     // published: the form is saved first, then the latest version goes to the library
     await page.getByRole("textbox", { name: en("survey.part4") }).fill("Training for CSIRTs of the region.");
     await page.getByRole("button", { name: en("survey.publish") }).click();

@@ -95,6 +95,22 @@ test("an incident reported with the TLP picker is seen by its recipient only", a
     for (const p of [page, b, c]) await p.context().close();
 });
 
+test("the incident list filters by a norm of A/70/174", async () => {
+    await server.api("POST", "/incidents", { title: "Attack on an emergency response team", rsit_type: "system-compromise",
+        tlp: "clear", norms: ["k"] }, world.a.key);
+    await server.api("POST", "/incidents", { title: "Defacement of a portal", rsit_type: "system-compromise", tlp: "clear" },
+        world.a.key);
+    const page = await pageOf(world.b.user, "ja");
+    await page.goto("/incidents");
+    await page.getByRole("link", { name: "Defacement of a portal" }).waitFor();
+    await page.getByLabel(msg("ja", "incident.norms")).selectOption("k");
+    await page.getByRole("button", { name: msg("ja", "list.apply") }).click();
+    await page.waitForURL(/[?&]norm=k\b/);
+    await page.getByRole("link", { name: "Attack on an emergency response team" }).waitFor();
+    assert.equal(await page.getByRole("link", { name: "Defacement of a portal" }).count(), 0);
+    await page.context().close();
+});
+
 test("a communication check is started from the UI and answered for one's own contact", async () => {
     const a = await pageOf(world.a.user);
     await a.goto("/checks/new");

@@ -1,6 +1,7 @@
 /* Fuzz target: the bodies of node-to-node messages that a peer sends (docs/FEDERATION.md):
  * a batch of changes (every kind: sightings, requests with their record entries and
- * files, checks with their invitations and answers), a single change as a pending change
+ * files, checks with their invitations and answers, statements with their
+ * versions and approvals), a single change as a pending change
  * is kept, and the canonical text of a request's record entry (its attachments too),
  * which the receiving node reads back before appending it. Any
  * crash or sanitizer report is a bug; so is a change that parses but does not parse

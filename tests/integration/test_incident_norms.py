@@ -111,3 +111,38 @@ def test_red_and_amber_incidents_are_invisible_and_uncounted_for_an_outsider(ser
     assert [i["id"] for i in theirs["incidents"]] == [own["id"]]
     assert theirs["counts"]["incidents"] == [{"state": "FR", "year": int(own["occurred"][:4]),
                                               "reported": 1, "affected": 1}]
+
+
+def test_the_norm_filter_of_the_incident_list_under_tlp(server):
+    jp = server.org("JPCERT/CC", "JP")
+    kr = server.org("KrCERT/CC", "KR")
+    fr = server.org("CERT-FR", "FR")
+    a, partner, outsider = server.client(jp["id"]), server.client(kr["id"]), server.client(fr["id"])
+    clear_f = incident(a, title="Public wiper", norms=["f"])
+    amber_fh = incident(a, title="Amber wiper", tlp="amber", recipients=[kr["id"]], norms=["f", "h"])
+    red_h = incident(a, title="Red wiper", tlp="red", recipients=[kr["id"]], norms=["h"])
+    incident(a, title="No norm")
+
+    def ids(client, **params):
+        r = client.get("/incidents", params=params)
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    assert ids(a, norm="f") == [clear_f["id"], amber_fh["id"]]
+    assert ids(a, norm="h") == [amber_fh["id"], red_h["id"]]
+    assert ids(a, norm="h", tlp="red") == [red_h["id"]]          # combined with another filter
+    assert ids(a, norm="k") == []
+    assert ids(partner, norm="h") == [amber_fh["id"], red_h["id"]]
+    # the outsider finds only what TLP lets it see, even by the norm of a hidden incident
+    assert ids(outsider, norm="f") == [clear_f["id"]]
+    assert ids(outsider, norm="h") == []
+    # the statistics and the export take the same filter
+    st = a.get("/stats/incidents", params={"norm": "h"}).json()
+    assert st["total"] == 2 and st["by"]["status"] == {"open": 2}, st
+    assert outsider.get("/stats/incidents", params={"norm": "h"}).json()["total"] == 0
+    ex = a.get("/incidents/export", params={"format": "json", "norm": "f"})
+    assert ex.status_code == 200, ex.text
+    assert sorted(i["id"] for i in ex.json()["incidents"]) == sorted([clear_f["id"], amber_fh["id"]])
+    # a letter outside (a)-(k), or a norm named otherwise, is refused naming the field
+    for bad in ("z", "l", "H", "ab", "budapest-29", ""):
+        assert_error(a.get("/incidents", params={"norm": bad}), 400, "norm")

@@ -5,13 +5,17 @@ export and import through the CLI, and bad input that writes nothing."""
 import base64
 import csv
 import hashlib
+import html as htmllib
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from conftest import SHARED, assert_error, needs_shared, run_kizuna
+
+ROOT = Path(__file__).resolve().parents[2]
 
 LAW_JA = {"state": "JP", "type": "law", "title": "サイバーセキュリティ基本法（架空の改正案）",
           "title_en": "Basic Act on Cybersecurity (fictitious amendment)", "languages": ["ja"],
@@ -396,6 +400,58 @@ def test_a_public_node_shows_callers_without_a_key_the_clear_library_only(make_s
     assert page["counts"]["documents"] == [{"state": "JP", "documents": 1}]
     assert_error(s.anon.post("/documents", {"state": "JP", "type": "law", "title": "x"}), 401)
     assert s.stop() == 0
+
+
+def catalogue(lang):
+    return json.loads((ROOT / "web" / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def filled(message, **values):
+    for k, v in values.items():
+        message = message.replace("{" + k + "}", str(v))
+    return message
+
+
+def test_the_printable_survey_page_in_english_and_japanese(nodes):
+    """The page's words are the web interface's (web/i18n), in the language asked for with
+    ?lang= or, without it, in the signed-in user's language; English by default."""
+    from test_accounts import Browser, new_user
+    a, server = nodes.a, nodes.server
+    s = a.post("/surveys", {"period": "2026", "cbms": "連絡窓口の一覧を毎年更新しています。"}).json()
+    norms = {n["letter"]: n for n in server.anon.get("/norms").json()["items"]}
+
+    def expect(page, lang):
+        m = catalogue(lang)
+        text = htmllib.unescape(page)
+        assert f'<html lang="{lang}">' in page
+        wanted = [filled(m["survey.title"], state="JP", period="2026"), filled(m["survey.version_line"], version=1),
+                  m["survey.not_answered"], "連絡窓口の一覧を毎年更新しています。"]
+        wanted += [m[f"survey.part{i}"] for i in range(1, 5)] + [m[f"survey.part{i}_hint"] for i in range(1, 5)]
+        wanted += [filled(m["survey.norm_heading"], letter=k, title=n["title_ja" if lang == "ja" else "title"])
+                   for k, n in norms.items()]
+        for w in wanted:
+            assert w in text, (lang, w)
+        return text
+
+    en = expect(a.get(f"/surveys/{s['id']}/print").text, "en")            # a key: English
+    assert expect(a.get(f"/surveys/{s['id']}/print", params={"lang": "en"}).text, "en") == en
+    ja = expect(a.get(f"/surveys/{s['id']}/print", params={"lang": "ja"}).text, "ja")
+    assert "Part 1. International law" not in ja and "第1部 国際法" not in en
+    v = a.get(f"/surveys/{s['id']}/print", params={"lang": "ja", "version": 1})
+    assert v.status_code == 200 and "第1部 国際法" in v.text
+    # a user who reads Japanese gets the Japanese page without asking; ?lang= still wins
+    new_user(server, "aiko@csirt.example", org=nodes.jp["id"], language="ja")
+    b = Browser(server)
+    assert b.sign_in("aiko@csirt.example").status_code == 200
+    assert expect(b.get(f"/surveys/{s['id']}/print").text, "ja") == ja
+    assert expect(b.get(f"/surveys/{s['id']}/print", params={"lang": "en"}).text, "en") == en
+    # any other language is refused, naming the field
+    for bad in ("fr", "JA", "", "ja-JP"):
+        assert_error(a.get(f"/surveys/{s['id']}/print", params={"lang": bad}), 400, "lang")
+    assert_error(a.get(f"/surveys/{s['id']}/print", params={"language": "ja"}), 400, "language")
+    # the library's copy stays the English page
+    d = a.post(f"/surveys/{s['id']}/publish").json()
+    assert "<html lang=\"en\">" in nodes.c.get(f"/documents/{d['id']}/file").text
 
 
 # ---- the national survey of implementation -------------------------------------------------------

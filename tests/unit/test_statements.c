@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "codec/federation/federation.h"
 #include "codec/statements/statement.h"
 #include "helpers.h"
 #include "service/statements/statements.h"
@@ -138,12 +139,72 @@ static void an_export_verifies_and_a_tampered_one_does_not(void **state)
     kz_fixture_free(w.f);
 }
 
+/* A statement change of each form (from the drafter's node, from a co-signer's) is
+ * written and parsed back whole; an approval naming another statement makes the change
+ * refused, with the reason, rather than the batch. */
+static void a_statement_change_round_trips_and_a_stray_approval_is_refused(void **state)
+{
+    (void)state;
+    kz_arena a;
+    kz_arena_init(&a);
+    const char *id = "5e1d2c3b-4a59-4687-9a0b-c1d2e3f40516";
+    char *cosigners[] = {(char *)"9cc22c27-7a05-494d-b3d0-b4eee30535b7"};
+    kz_statement_version v = {1, (char *)"{\"title\":\"t\"}", (char *)"ab12", 1767225600000};
+    kz_statement_sig g = {(char *)id, cosigners[0], 1, (char *)"ab12", 1767225600123, (char *)"user:1",
+                          (char *)"cd34"};
+    kz_fed_statement fs = {.id = (char *)id, .has_statement = true, .versions = &v, .n_versions = 1, .sigs = &g,
+                           .n_sigs = 1};
+    fs.st = (kz_statement){.id = (char *)id, .organization = (char *)"e220cf4d-a361-4616-b303-7daae7994a51",
+                           .status = KZ_ST_CIRCULATING, .version = 1, .content = v.content,
+                           .content_hash = v.content_hash, .title = (char *)"t", .cosigners = {cosigners, 1}};
+    for (int form = 0; form < 2; form++) {
+        fs.has_statement = form == 0;
+        kz_fed_change ch = {.seq = 7, .kind = KZ_FED_STATEMENT, .id = id, .obj = &fs}, back;
+        kz_buf b;
+        kz_err err;
+        kz_buf_init(&b, 1 << 20);
+        assert_int_equal(kz_fed_change_write(&ch, &b, &err), KZ_OK);
+        assert_int_equal(kz_fed_change_parse(b.p, b.len, &a, &back, &err), KZ_OK);
+        kz_buf_free(&b);
+        assert_null(back.refused);
+        const kz_fed_statement *got = back.obj;
+        assert_int_equal(got->has_statement, form == 0);
+        assert_int_equal(got->n_sigs, 1);
+        assert_string_equal(got->sigs[0].organization, cosigners[0]);
+        assert_true(got->sigs[0].signed_at == 1767225600123);
+        assert_string_equal(got->sigs[0].signature, "cd34");
+        if (form == 0) {
+            assert_int_equal(got->n_versions, 1);
+            assert_string_equal(got->versions[0].content, v.content);
+            assert_int_equal(got->st.status, KZ_ST_CIRCULATING);
+            assert_int_equal(got->st.cosigners.n, 1);
+        }
+    }
+    const char *stray = "{\"seq\":1,\"kind\":\"statement\",\"op\":\"upsert\",\"id\":\"s1\",\"object\":{\"id\":\"s1\","
+                        "\"signatures\":[{\"statement\":\"s2\",\"organization\":\"o\",\"version\":1,"
+                        "\"content_hash\":\"h\",\"signature\":\"x\"}]}}";
+    kz_fed_change ch;
+    kz_err err;
+    assert_int_equal(kz_fed_change_parse(stray, strlen(stray), &a, &ch, &err), KZ_OK);
+    assert_non_null(ch.refused);
+    assert_non_null(strstr(ch.refused, "signatures[0]"));
+    const char *gap = "{\"seq\":1,\"kind\":\"statement\",\"op\":\"upsert\",\"id\":\"s1\",\"object\":{\"id\":\"s1\","
+                      "\"signatures\":[],\"statement\":{\"id\":\"s1\",\"organization\":\"o\",\"version\":2,"
+                      "\"content\":\"{}\",\"content_hash\":\"h\"},\"versions\":[{\"version\":2,\"content\":\"{}\","
+                      "\"content_hash\":\"h\"}]}}";
+    assert_int_equal(kz_fed_change_parse(gap, strlen(gap), &a, &ch, &err), KZ_OK);
+    assert_non_null(ch.refused);
+    assert_non_null(strstr(ch.refused, "versions[0]"));
+    kz_arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(content_is_canonical_and_patched_key_by_key),
         cmocka_unit_test(both_issuers_sign_and_an_edit_voids_their_signatures),
         cmocka_unit_test(an_export_verifies_and_a_tampered_one_does_not),
+        cmocka_unit_test(a_statement_change_round_trips_and_a_stray_approval_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@ static const struct {
     [KZ_FED_SIGHTING] = {&kz_sighting_schema, sizeof(kz_sighting)},
     [KZ_FED_REQUEST] = {NULL, sizeof(kz_fed_request)},
     [KZ_FED_CHECK] = {NULL, sizeof(kz_fed_check)},
+    [KZ_FED_STATEMENT] = {NULL, sizeof(kz_fed_statement)},
 };
 
 const kz_schema *kz_fed_kind_schema(int kind) { return kind >= 0 && kind < KZ_FED_KINDS ? kinds[kind].schema : NULL; }
@@ -86,11 +87,40 @@ static json_t *check_json(const kz_fed_check *k)
     return o;
 }
 
+/* An array of n items of size each, by their field table. */
+static json_t *array_of(const kz_schema *sc, const void *items, size_t n, size_t size)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++)
+        if (json_array_append_new(arr, kz_json_encode(sc, (const char *)items + i * size))) {
+            json_decref(arr);
+            return NULL;
+        }
+    return arr;
+}
+
+/* {"id", "statement": {...}, "versions": [...], "signatures": [...]}; the statement and
+ * its versions only from the drafter's node. */
+static json_t *statement_json(const kz_fed_statement *s)
+{
+    json_t *o = json_pack("{s:s, s:o}", "id", s->id, "signatures",
+                          array_of(&kz_statement_sig_schema, s->sigs, s->n_sigs, sizeof *s->sigs));
+    if (o && s->has_statement &&
+        (json_object_set_new(o, "statement", kz_json_encode(&kz_statement_schema, &s->st)) ||
+         json_object_set_new(o, "versions", array_of(&kz_statement_version_schema, s->versions, s->n_versions,
+                                                     sizeof *s->versions)))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static json_t *object_json(int kind, const void *obj)
 {
-    return kind == KZ_FED_REQUEST ? request_json(obj)
-           : kind == KZ_FED_CHECK ? check_json(obj)
-                                  : kz_json_encode(kinds[kind].schema, obj);
+    return kind == KZ_FED_REQUEST     ? request_json(obj)
+           : kind == KZ_FED_CHECK     ? check_json(obj)
+           : kind == KZ_FED_STATEMENT ? statement_json(obj)
+                                      : kz_json_encode(kinds[kind].schema, obj);
 }
 
 static json_t *change_json(const kz_fed_change *c)
@@ -315,6 +345,57 @@ static kz_rc decode_check(json_t *v, kz_fed_check *k, kz_arena *a, kz_err *err)
     return rc;
 }
 
+/* The array member key of at most max items, each decoded by sc into *out (n, size). */
+static kz_rc decode_array(json_t *v, const char *key, size_t max, const kz_schema *sc, size_t size, kz_arena *a,
+                          void **out, size_t *n, kz_err *err)
+{
+    json_t *arr = json_object_get(v, key);
+    if (!json_is_array(arr) || json_array_size(arr) > max)
+        return kz_fail(err, KZ_EINVAL, key, "%s must be an array of at most %zu", key, max);
+    *n = json_array_size(arr);
+    if (!(*out = kz_arena_calloc(a, *n ? *n : 1, size)))
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < *n; i++) {
+        json_t *item = json_array_get(arr, i);
+        rc = json_is_object(item) ? kz_json_decode(item, sc, (char *)*out + i * size, KZ_DECODE_REPLICA, a, NULL, err)
+                                  : kz_fail(err, KZ_EINVAL, key, "%s[%zu] must be an object", key, i);
+    }
+    return rc;
+}
+
+static kz_rc decode_statement(json_t *v, kz_fed_statement *s, kz_arena *a, kz_err *err)
+{
+    json_t *st = json_object_get(v, "statement");
+    kz_rc rc = text_of(v, "id", 36, false, a, &s->id, err);
+    if (!rc) rc = decode_array(v, "signatures", KZ_FED_STATEMENT_SIGS_MAX, &kz_statement_sig_schema, sizeof *s->sigs,
+                               a, (void **)&s->sigs, &s->n_sigs, err);
+    for (size_t i = 0; !rc && i < s->n_sigs; i++)
+        if (!s->sigs[i].statement || strcmp(s->sigs[i].statement, s->id) != 0 || !s->sigs[i].organization ||
+            !s->sigs[i].content_hash || !s->sigs[i].signature)
+            rc = kz_fail(err, KZ_EINVAL, "signatures", "signatures[%zu] must name this statement, an organization, "
+                         "a content hash and a signature", i);
+    if (rc || (!st && !json_object_get(v, "versions")))
+        return rc;  /* a co-signer's node sends approvals only */
+    s->has_statement = true;
+    if (!json_is_object(st))
+        return kz_fail(err, KZ_EINVAL, "statement", "statement must be an object");
+    rc = kz_json_decode(st, &kz_statement_schema, &s->st, KZ_DECODE_REPLICA, a, NULL, err);
+    if (!rc && (!s->st.id || strcmp(s->st.id, s->id) != 0))
+        rc = kz_fail(err, KZ_EINVAL, "id", "the statement's id is not the change's id");
+    if (!rc && (!s->st.organization || !s->st.content || !s->st.content_hash))
+        rc = kz_fail(err, KZ_EINVAL, "statement", "the statement needs its organization, content and content hash");
+    if (!rc) rc = decode_array(v, "versions", KZ_FED_STATEMENT_VERSIONS_MAX, &kz_statement_version_schema,
+                               sizeof *s->versions, a, (void **)&s->versions, &s->n_versions, err);
+    for (size_t i = 0; !rc && i < s->n_versions; i++)
+        if (s->versions[i].version != (int64_t)i + 1 || !s->versions[i].content || !s->versions[i].content_hash)
+            rc = kz_fail(err, KZ_EINVAL, "versions", "versions[%zu] must be version %zu with its content and hash", i,
+                         i + 1);
+    if (!rc && (s->n_versions == 0 || s->versions[s->n_versions - 1].version != s->st.version))
+        rc = kz_fail(err, KZ_EINVAL, "versions", "the versions must end with the statement's version");
+    return rc;
+}
+
 /* The object of an upsert; a fault only marks the change as refused. */
 static kz_rc decode_object(json_t *v, kz_fed_change *c, kz_arena *a)
 {
@@ -326,6 +407,7 @@ static kz_rc decode_object(json_t *v, kz_fed_change *c, kz_arena *a)
     kz_rc rc = !json_is_object(v) ? kz_fail(&e, KZ_EINVAL, "object", "an upsert needs its object")
                : c->kind == KZ_FED_REQUEST ? decode_request(v, c->obj, a, &e)
                : c->kind == KZ_FED_CHECK ? decode_check(v, c->obj, a, &e)
+               : c->kind == KZ_FED_STATEMENT ? decode_statement(v, c->obj, a, &e)
                : kz_json_decode(v, kinds[c->kind].schema, c->obj, KZ_DECODE_REPLICA, a, NULL, &e);
     const char *id = rc ? NULL : *(char **)c->obj; /* every schema starts with its id */
     if (!rc && (!id || strcmp(id, c->id) != 0))

@@ -8,6 +8,7 @@
 
 #include "model/federation.h"
 #include "model/request.h"
+#include "model/statement.h"
 #include "util/arena.h"
 #include "util/buf.h"
 
@@ -22,6 +23,8 @@ enum {
     KZ_FED_CHECK_TARGETS_MAX = 10000,  /* invitations of one check in a change */
     KZ_FED_ATTACHMENTS_MAX = 1000,     /* files carried by one request's change */
     KZ_FED_ATTACHMENT_MAX = 8 << 20,   /* bytes of one file: the top of requests.attachment_max_bytes */
+    KZ_FED_STATEMENT_VERSIONS_MAX = 1000, /* versions of one statement in a change */
+    KZ_FED_STATEMENT_SIGS_MAX = 10000,    /* approvals of one statement in a change */
 };
 
 /* A request as it travels (kind "request"): the request as the other side may see it
@@ -54,6 +57,18 @@ typedef struct kz_fed_check {
     kz_fed_check_target *targets;
     size_t n;
 } kz_fed_check;
+/* A statement as it travels (kind "statement", docs/FEDERATION.md). From its drafter's
+ * node: the statement row (has_statement), every version, and every approval that node
+ * holds. From a co-signer's node: only the approvals of the organizations it hosts. */
+typedef struct kz_fed_statement {
+    char *id;                   /* first, as in every kind */
+    bool has_statement;
+    kz_statement st;
+    kz_statement_version *versions;
+    size_t n_versions;
+    kz_statement_sig *sigs;
+    size_t n_sigs;
+} kz_fed_statement;
 
 /* One change: an object as it stands now, or its tombstone. */
 typedef struct kz_fed_change {
@@ -62,7 +77,7 @@ typedef struct kz_fed_change {
     bool deleted;
     const char *id;
     void *obj;            /* a kz_org, kz_contact, kz_incident, kz_indicator, kz_sighting,
-                             kz_fed_request or kz_fed_check; NULL if deleted */
+                             kz_fed_request, kz_fed_check or kz_fed_statement; NULL if deleted */
     const char *refused;  /* parse side: why obj could not be decoded, else NULL */
 } kz_fed_change;
 
@@ -81,7 +96,7 @@ kz_rc kz_fed_change_write(const kz_fed_change *c, kz_buf *out, kz_err *err);
  * decode sets c->refused. Everything in a. */
 kz_rc kz_fed_change_parse(const char *text, size_t n, kz_arena *a, kz_fed_change *c, kz_err *err);
 
-/* The field table (NULL for requests and checks, which have their own form) and struct size of
+/* The field table (NULL for requests, checks and statements, which have their own form) and struct size of
  * each kind. */
 const kz_schema *kz_fed_kind_schema(int kind);
 size_t kz_fed_kind_size(int kind);

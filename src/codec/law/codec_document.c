@@ -289,15 +289,61 @@ kz_rc kz_document_from_csv(const kz_document_columns *cols, const kz_csv_record 
 
 /* ---- the national survey as a page and as text ----------------------------------------- */
 
+/* The page's words in English and Japanese: the texts of the web interface's catalogues,
+ * placeholders included (web/i18n, key survey.<name in lower case>, the norm's heading
+ * survey.norm_heading). tests/integration/test_library.py compares the printed page with
+ * the catalogues, so a change there must be made here too. */
+enum { SW_TITLE, SW_VERSION, SW_NORM, SW_NOT_ANSWERED, SW_PART1, SW_PART1_HINT, SW_PART2, SW_PART2_HINT,
+       SW_PART3, SW_PART3_HINT, SW_PART4, SW_PART4_HINT, SW_COUNT };
+static const char *const survey_words[SW_COUNT][2] = {
+    [SW_TITLE] = {"National survey of implementation: {state}, {period}", "実施に関する国別調査：{state}（{period}年）"},
+    [SW_VERSION] = {"Version {version}", "版 {version}"},            /* survey.version_line */
+    [SW_NORM] = {"Norm ({letter}): {title}", "規範 ({letter})：{title}"},
+    [SW_NOT_ANSWERED] = {"(not answered)", "（未回答）"},
+    [SW_PART1] = {"Part 1. International law", "第1部 国際法"},
+    [SW_PART1_HINT] = {"How your state considers that international law applies to the use of ICTs.",
+                       "ICTの利用に国際法がどのように適用されると考えるか。"},
+    [SW_PART2] = {"Part 2. The norms of responsible state behaviour", "第2部 責任ある国家の行動規範"},
+    [SW_PART2_HINT] = {"One answer per norm of A/70/174, paragraph 13.", "A/70/174 第13段落の規範ごとに1つの回答。"},
+    [SW_PART3] = {"Part 3. Confidence-building measures", "第3部 信頼醸成措置"},
+    [SW_PART3_HINT] = {"Points of contact, transparency measures and cooperation your state takes part in.",
+                       "参加している連絡窓口、透明性措置、協力。"},
+    [SW_PART4] = {"Part 4. Capacity-building", "第4部 能力構築"},
+    [SW_PART4_HINT] = {"The capacity-building your state offers, receives or needs.",
+                       "提供している、受けている、または必要としている能力構築。"},
+};
+
 /* The parts and their answers in order: a NULL field stands for the eleven norms. */
 static const struct {
-    const char *heading, *field;
+    int heading, hint;
+    const char *field;
 } survey_parts[] = {
-    {"Part 1. International law: how it applies to the use of ICTs", "international_law"},
-    {"Part 2. The norms of responsible state behaviour (A/70/174, para. 13)", NULL},
-    {"Part 3. Confidence-building measures", "cbms"},
-    {"Part 4. Capacity-building", "capacity_building"},
+    {SW_PART1, SW_PART1_HINT, "international_law"},
+    {SW_PART2, SW_PART2_HINT, NULL},
+    {SW_PART3, SW_PART3_HINT, "cbms"},
+    {SW_PART4, SW_PART4_HINT, "capacity_building"},
 };
+
+static int survey_lang(const char *lang) { return lang && strcmp(lang, "ja") == 0; }
+
+/* tmpl with its placeholders ({name}) replaced in order by vals[0], vals[1], ..., into
+ * dst (truncated to size, always terminated): the catalogue's form, without formats. */
+static const char *fill(char *dst, size_t size, const char *tmpl, const char *const *vals)
+{
+    size_t n = 0;
+    for (const char *p = tmpl; *p && n + 1 < size;) {
+        const char *end = *p == '{' ? strchr(p, '}') : NULL;
+        const char *piece = end ? *vals++ : p;
+        size_t len = end ? strlen(piece) : 1;
+        if (len > size - 1 - n)
+            len = size - 1 - n;
+        memcpy(dst + n, piece, len);
+        n += len;
+        p = end ? end + 1 : p + 1;
+    }
+    dst[n] = '\0';
+    return dst;
+}
 
 static const char *survey_field(const kz_survey *s, const char *name)
 {
@@ -305,62 +351,85 @@ static const char *survey_field(const kz_survey *s, const char *name)
     return f < 0 ? NULL : *(char *const *)KZ_FIELD_PTR(s, &kz_survey_schema.fields[f]);
 }
 
-typedef kz_rc (*put_fn)(kz_buf *b, const char *heading, int level, const char *answer);
+/* One heading with its hint (or NULL) and its answer (NULL: none asked, as for part 2's
+ * own heading; "" is never passed, an unanswered question is marked by put). */
+typedef kz_rc (*put_fn)(kz_buf *b, int ja, const char *heading, int level, const char *hint, const char *answer,
+                        int asked);
 
-static kz_rc put_html(kz_buf *b, const char *heading, int level, const char *answer)
+static kz_rc put_html(kz_buf *b, int ja, const char *heading, int level, const char *hint, const char *answer,
+                      int asked)
 {
     kz_rc rc = kz_buf_printf(b, "<h%d>", level);
     if (!rc) rc = kz_buf_html(b, heading);
-    if (!rc) rc = kz_buf_printf(b, "</h%d>\n<p>", level);
-    if (!rc) rc = answer ? kz_buf_html(b, answer) : kz_buf_puts(b, "<em>(not answered)</em>");
+    if (!rc) rc = kz_buf_printf(b, "</h%d>\n", level);
+    if (!rc && hint) rc = kz_buf_puts(b, "<p class=\"hint\">");
+    if (!rc && hint) rc = kz_buf_html(b, hint);
+    if (!rc && hint) rc = kz_buf_puts(b, "</p>\n");
+    if (rc || !asked)
+        return rc;
+    rc = kz_buf_puts(b, "<p>");
+    if (!rc && answer) rc = kz_buf_html(b, answer);
+    if (!rc && !answer) rc = kz_buf_puts(b, "<em>");
+    if (!rc && !answer) rc = kz_buf_html(b, survey_words[SW_NOT_ANSWERED][ja]);
+    if (!rc && !answer) rc = kz_buf_puts(b, "</em>");
     return rc ? rc : kz_buf_puts(b, "</p>\n");
 }
 
-static kz_rc put_text(kz_buf *b, const char *heading, int level, const char *answer)
+static kz_rc put_text(kz_buf *b, int ja, const char *heading, int level, const char *hint, const char *answer,
+                      int asked)
 {
-    (void)level;
+    (void)ja, (void)level, (void)hint, (void)asked;
     kz_rc rc = kz_buf_puts(b, heading);
     if (!rc) rc = kz_buf_puts(b, "\n");
     if (!rc && answer) rc = kz_buf_puts(b, answer);
     return rc ? rc : kz_buf_puts(b, "\n\n");
 }
 
-static kz_rc survey_body(const kz_survey *s, kz_buf *b, put_fn put)
+static kz_rc survey_body(const kz_survey *s, int ja, kz_buf *b, put_fn put)
 {
     kz_rc rc = KZ_OK;
     size_t n;
     const kz_norm *norms = kz_norms(&n);
     for (size_t i = 0; !rc && i < sizeof survey_parts / sizeof *survey_parts; i++) {
+        const char *heading = survey_words[survey_parts[i].heading][ja];
+        const char *hint = survey_words[survey_parts[i].hint][ja];
         if (survey_parts[i].field) {
-            rc = put(b, survey_parts[i].heading, 2, survey_field(s, survey_parts[i].field));
+            rc = put(b, ja, heading, 2, hint, survey_field(s, survey_parts[i].field), 1);
             continue;
         }
-        rc = put == put_html ? kz_buf_printf(b, "<h2>%s</h2>\n", survey_parts[i].heading) : put(b, survey_parts[i].heading, 2, NULL);
+        rc = put(b, ja, heading, 2, hint, NULL, 0);
         for (size_t k = 0; !rc && k < n; k++) {
-            char heading[128];
-            snprintf(heading, sizeof heading, "Norm (%s): %s", norms[k].letter, norms[k].title);
-            rc = put(b, heading, 3, kz_survey_norm(s, norms[k].letter));
+            char line[512];
+            const char *vals[] = {norms[k].letter, ja ? norms[k].title_ja : norms[k].title};
+            fill(line, sizeof line, survey_words[SW_NORM][ja], vals);
+            rc = put(b, ja, line, 3, NULL, kz_survey_norm(s, norms[k].letter), 1);
         }
     }
     return rc;
 }
 
-kz_rc kz_survey_html(const kz_survey *s, kz_buf *out)
+kz_rc kz_survey_html(const kz_survey *s, const char *lang, kz_buf *out)
 {
-    kz_rc rc = kz_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-    char title[96];
-    snprintf(title, sizeof title, "National survey of implementation: %s, %s", s->state ? s->state : "",
-             s->period ? s->period : "");
+    int ja = survey_lang(lang);
+    char title[256], version[64], number[24];
+    const char *tv[] = {s->state ? s->state : "", s->period ? s->period : ""}, *vv[] = {number};
+    snprintf(number, sizeof number, "%lld", (long long)s->version);
+    fill(title, sizeof title, survey_words[SW_TITLE][ja], tv);
+    fill(version, sizeof version, survey_words[SW_VERSION][ja], vv);
+    kz_rc rc = kz_buf_printf(out, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
+                             ja ? "ja" : "en");
     if (!rc) rc = kz_buf_html(out, title);
     if (!rc) rc = kz_buf_puts(out, "</title><style>body{font-family:serif;max-width:42em;margin:2em auto}"
-                                   "p{white-space:pre-wrap}</style></head><body>\n<h1>");
+                                   "p{white-space:pre-wrap}.hint{font-style:italic}</style></head><body>\n<h1>");
     if (!rc) rc = kz_buf_html(out, title);
-    if (!rc) rc = kz_buf_printf(out, "</h1>\n<p>Version %lld.</p>\n", (long long)s->version);
-    if (!rc) rc = survey_body(s, out, put_html);
+    if (!rc) rc = kz_buf_puts(out, "</h1>\n<p>");
+    if (!rc) rc = kz_buf_html(out, version);
+    if (!rc) rc = kz_buf_puts(out, "</p>\n");
+    if (!rc) rc = survey_body(s, ja, out, put_html);
     return rc ? rc : kz_buf_puts(out, "</body></html>\n");
 }
 
 kz_rc kz_survey_text(const kz_survey *s, kz_buf *out)
 {
-    return survey_body(s, out, put_text);
+    return survey_body(s, 0, out, put_text);
 }

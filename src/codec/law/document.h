@@ -48,9 +48,11 @@ kz_rc kz_document_from_csv(const kz_document_columns *cols, const kz_csv_record 
                            kz_document *o, kz_document_blob *file, kz_err *err);
 
 /* A national survey as a printable HTML page (everything escaped, no script, no
- * external resource), and as plain text for the library's search: the four parts in
- * order, each norm under its letter and short title, unanswered questions marked. */
-kz_rc kz_survey_html(const kz_survey *s, kz_buf *out);
+ * external resource) in lang ("ja" for Japanese; anything else, NULL included, English),
+ * and as plain English text for the library's search: the four parts in order, each norm
+ * under its letter and short title, unanswered questions marked on the page. The caller
+ * owns out. */
+kz_rc kz_survey_html(const kz_survey *s, const char *lang, kz_buf *out);
 kz_rc kz_survey_text(const kz_survey *s, kz_buf *out);
 
 #endif

@@ -236,15 +236,21 @@ typedef struct keys {
     size_t n;
 } keys;
 
-static bool verified(const keys *k, const char *text, const char *sig_hex)
+/* The index of the trusted key that verifies sig_hex over text, or -1. */
+static long verified_by(const keys *k, const char *text, const char *sig_hex)
 {
     unsigned char sig[KZ_SIGNATURE_BYTES];
     if (!text || !unhex(sig_hex, sig, sizeof sig))
-        return false;
+        return -1;
     for (size_t i = 0; i < k->n; i++)
         if (kz_sign_verify(k->pk[i], text, strlen(text), sig))
-            return true;
-    return false;
+            return (long)i;
+    return -1;
+}
+
+static bool verified(const keys *k, const char *text, const char *sig_hex)
+{
+    return verified_by(k, text, sig_hex) >= 0;
 }
 
 /* Each version's content against its hash; *latest is the last version's index. */
@@ -306,9 +312,15 @@ static void check_sig(const json_t *g, const json_t *doc, const keys *k, kz_aren
     else if (!v || !str_of(v, "content_hash") || strcmp(str_of(v, "content_hash"), out->content_hash) != 0)
         out->problem = kz_arena_printf(a, "it names version %" PRId64 " with a hash the file does not hold",
                                        out->version);
-    else if (!verified(k, kz_statement_sig_text(&sig, a), str_of(g, "signature")))
+    long by = out->problem ? -1 : verified_by(k, kz_statement_sig_text(&sig, a), str_of(g, "signature"));
+    if (!out->problem && by < 0)
         out->problem = "the signature does not verify with the trusted key: "
                        "the file was changed or signed by another node";
+    char fp[KZ_HASH_HEX];
+    if (by >= 0) { /* which node's key: a statement co-signed across nodes has several */
+        kz_key_fingerprint(k->pk[by], fp);
+        out->key_fingerprint = kz_arena_strdup(a, fp);
+    }
     out->valid = !out->problem;
     json_int_t current = json_integer_value(json_object_get(json_object_get(doc, "statement"), "version"));
     out->current = out->version == current;

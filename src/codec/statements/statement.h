@@ -132,6 +132,7 @@ typedef struct kz_statement_check {
     bool valid;                 /* the signature verifies with a trusted key */
     bool current;               /* it approves the latest version */
     const char *problem;        /* why not valid, or NULL */
+    const char *key_fingerprint; /* of the trusted key that verified it, or NULL */
 } kz_statement_check;
 
 typedef struct kz_statement_report {

@@ -14,6 +14,7 @@
 #include "service/core/tlp.h"
 #include "service/directory/checks.h"
 #include "service/requests/requests.h"
+#include "service/statements/statements.h"
 #include "store/directory/directory.h"
 #include "store/federation/federation.h"
 #include "store/sharing/sharing.h"
@@ -142,6 +143,22 @@ static kz_rc outgoing_check(kz_call *c, const kz_peer *to, const kz_fed_entry *e
     return rc;
 }
 
+/* A statement's change: to its co-signers' nodes, or back to its drafter's
+ * (svc_statement_federation.c). */
+static kz_rc outgoing_statement(kz_call *c, const kz_peer *to, const kz_fed_entry *e, kz_fed_change *ch, bool *send)
+{
+    kz_fed_statement *s = kz_arena_calloc(c->arena, 1, sizeof *s);
+    if (!(ch->obj = s))
+        return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
+    bool gone = false;
+    kz_rc rc = kz_svc_statement_outgoing(c, e->id, to->id, s, send, &gone);
+    if (!rc && gone) {
+        ch->deleted = true;
+        ch->obj = NULL;
+    }
+    return rc;
+}
+
 /* What the peer gets for one log entry: *send false when nothing. */
 static kz_rc outgoing(kz_call *c, const kz_peer *to, const kz_strlist *hosted, const kz_fed_entry *e,
                       kz_fed_change *ch, bool *send)
@@ -152,6 +169,8 @@ static kz_rc outgoing(kz_call *c, const kz_peer *to, const kz_strlist *hosted, c
         return outgoing_request(c, to, e, ch, send);
     if (e->kind == KZ_FED_CHECK)
         return outgoing_check(c, to, e, ch, send);
+    if (e->kind == KZ_FED_STATEMENT)
+        return outgoing_statement(c, to, e, ch, send);
     kz_rc rc = kz_store_fed_was_sent(c->db, to->id, e->kind, e->id, &was, c->err);
     if (!rc && !e->deleted) {
         rc = load_object(c, e->kind, e->id, &ch->obj);
@@ -388,6 +407,8 @@ static kz_rc apply_change(kz_call *c, const kz_peer *p, const kz_fed_change *ch,
             *why = "a check is never deleted: both nodes keep their invitations";
         return ch->deleted ? KZ_OK : kz_svc_check_incoming(c, p, ch->obj, why);
     }
+    if (ch->kind == KZ_FED_STATEMENT) /* one writer, approvals from each co-signer's node */
+        return ch->deleted ? kz_svc_statement_gone(c, p, ch->id, why) : kz_svc_statement_incoming(c, p, ch->obj, why);
     kz_rc rc = kz_store_fed_origin(c->db, ch->kind, ch->id, c->arena, &origin, c->err);
     if (!rc) rc = kz_store_fed_exists(c->db, ch->kind, ch->id, &exists, c->err);
     if (rc)

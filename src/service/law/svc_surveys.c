@@ -138,7 +138,7 @@ static kz_rc as_document(kz_call *c, const kz_survey *s, kz_document *d, kz_buf 
     for (size_t i = 0; i < 4; i++)
         if (i == 1 ? d->norms.n > 0 : part_answers[i] != NULL)
             d->topics.v[d->topics.n++] = (char *)part_topics[i];
-    if (kz_survey_html(s, page) || kz_survey_text(s, text))
+    if (kz_survey_html(s, "en", page) || kz_survey_text(s, text))
         return kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     d->text = text->p;
     return KZ_OK;
@@ -157,8 +157,10 @@ kz_rc kz_svc_survey_publish(kz_call *c, const char *id, kz_document *doc)
     kz_time before = rc ? 0 : s.modified;
     if (!rc)
         rc = as_document(c, &s, doc, &page, &text);
-    char name[48];
-    snprintf(name, sizeof name, "survey-%s.html", s.period ? s.period : "");
+    /* in the arena: the document answered names its file (a stack buffer would be gone) */
+    char *name = kz_arena_printf(c->arena, "survey-%s.html", !rc && s.period ? s.period : "");
+    if (!rc && !name)
+        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     kz_document_file file = {name, "text/html", (const unsigned char *)page.p, page.len};
     if (!rc)
         rc = kz__document_put(c, doc, &file);

@@ -5,6 +5,7 @@
 #ifndef KZ_SERVICE_STATEMENTS_H
 #define KZ_SERVICE_STATEMENTS_H
 
+#include "codec/federation/federation.h"
 #include "codec/statements/statement.h"
 #include "model/page.h"
 #include "service/core/call.h"
@@ -83,5 +84,28 @@ long kz_svc_statement_release_due(kz_call *c);
 
 /* The export file (codec/statements/statement.h) of a statement the caller may see, in c's arena. */
 kz_rc kz_svc_statement_export(kz_call *c, const char *id, char **text);
+
+/* ---- across nodes (svc_statement_federation.c, docs/FEDERATION.md) ---- */
+
+/* What peer gets for a change log entry of statement id: a statement drafted here goes
+ * (row, versions, approvals) to the nodes that host a co-signer, and a tombstone (*gone)
+ * to one that was sent it but hosts none any more; a copy of a peer's statement sends
+ * back only the approvals of the organizations this node hosts, to its drafter's node
+ * only. *send false when nothing goes. In c's arena. */
+kz_rc kz_svc_statement_outgoing(kz_call *c, const char *id, const char *peer, kz_fed_statement *out, bool *send,
+                                bool *gone);
+
+/* Applies a statement change from peer p inside the caller's transaction: from the
+ * drafter's node the copy here becomes what it sent; from a co-signer's node its new
+ * approvals are added (the statement approved when every issuer signed the current
+ * version). Each approval must be of an issuer, of a version held, by the node hosting
+ * its organization (its pinned key verifies it). *why (and nothing written) when the
+ * change is refused. */
+struct kz_peer;
+kz_rc kz_svc_statement_incoming(kz_call *c, const struct kz_peer *p, kz_fed_statement *in, const char **why);
+/* A tombstone from p: the copy of p's statement id is removed with its versions and
+ * approvals (no co-signer of it is hosted here any more). *why when id is another
+ * node's. */
+kz_rc kz_svc_statement_gone(kz_call *c, const struct kz_peer *p, const char *id, const char **why);
 
 #endif

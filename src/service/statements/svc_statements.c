@@ -1,7 +1,7 @@
 /* Public attribution statements: drafts and their versions, the moves of the table in
  * model/statement.c, co-signatures (ed25519 over the content hash, in the node key),
  * corrections that supersede and signed withdrawals. Reads pass kz_statement_visible. */
-#include "service/statements/statements.h"
+#include "service/statements/statements_internal.h"
 
 #include "crypto/crypto.h"
 #include "service/core/tlp.h"
@@ -12,6 +12,7 @@
 #include "store/directory/directory.h"
 #include "store/requests/requests.h"
 #include "store/telemetry/victims.h"
+#include "store/federation/federation.h"
 #include "store/statements/statements.h"
 
 #include <ctype.h>
@@ -38,6 +39,26 @@ static kz_rc load(kz_call *c, const char *id, kz_statement *st)
     if (rc == KZ_ENOTFOUND || (!rc && !kz_statement_visible(&c->who, st, kz_now_ms())))
         return kz_fail(c->err, KZ_ENOTFOUND, "statement", "no statement %.40s", id);
     return rc;
+}
+
+kz_rc kz__statement_logged(kz_call *c, const char *id)
+{
+    return kz_store_fed_log_add(c->db, KZ_FED_STATEMENT, id, c->err);
+}
+
+/* KZ_EFORBIDDEN naming "origin" when the statement is a copy of a peer's: it is changed
+ * at the node that drafted it (a co-signer here only approves). */
+static kz_rc drafted_here(kz_call *c, const kz_statement *st)
+{
+    char *peer = NULL;
+    kz_peer p;
+    kz_rc rc = kz__statement_origin(c, st->id, &peer);
+    if (rc || !peer)
+        return rc;
+    rc = kz_store_peer_get(c->db, peer, c->arena, &p, c->err);
+    return rc ? rc : kz_fail(c->err, KZ_EFORBIDDEN, "origin",
+                             "the statement was drafted at the node of %s (%s): it changes there; "
+                             "this node's co-signers only approve it", p.name, p.url);
 }
 
 /* Keeps what the viewer may see of the content: the annex indicators, each under its
@@ -164,7 +185,7 @@ static kz_rc new_statement(kz_call *c, const kz_statement_content *ct, const cha
         rc = kz_store_statement_update(c->db, st, c->err);
     if (!rc)
         rc = kz_audit(c, "statement.create", "statement", st->id, supersedes ? supersedes : NULL);
-    return rc;
+    return rc ? rc : kz__statement_logged(c, st->id);
 }
 
 static kz_rc may_write(kz_call *c)
@@ -273,6 +294,8 @@ static kz_rc update(kz_call *c, const char *id, const char *patch, size_t len, k
     if (rc)
         return rc;
     int shown = kz_statement_shown(st, now);
+    if ((rc = drafted_here(c, st)))
+        return rc;
     if (!same(c->who.org, st->organization))
         return kz_fail(c->err, KZ_EFORBIDDEN, "statement", "only the drafting organization edits a statement");
     if (shown > KZ_ST_APPROVED)
@@ -292,7 +315,9 @@ static kz_rc update(kz_call *c, const char *id, const char *patch, size_t len, k
         rc = kz_store_statement_update(c->db, st, c->err);
     char detail[48];
     snprintf(detail, sizeof detail, "version %" PRId64, st->version);
-    return rc ? rc : kz_audit(c, "statement.update", "statement", st->id, detail);
+    if (!rc)
+        rc = kz_audit(c, "statement.update", "statement", st->id, detail);
+    return rc ? rc : kz__statement_logged(c, st->id);
 }
 
 kz_rc kz_svc_statement_update(kz_call *c, const char *id, const char *patch, size_t len, kz_statement_view *out)
@@ -413,7 +438,7 @@ kz_rc kz_svc_statement_counts(kz_call *c, const kz_statement_filter *f, int64_t 
 typedef kz_rc (*move_fn)(kz_call *c, kz_statement *st, const kz_statement_move_in *in, kz_time now,
                          kz_statement *made);
 
-static bool all_signed(const kz_statement *st, const kz_statement_sig *sigs, size_t n)
+bool kz__statement_all_signed(const kz_statement *st, const kz_statement_sig *sigs, size_t n)
 {
     for (size_t k = 0; k <= st->cosigners.n; k++) {
         const char *org = k == 0 ? st->organization : st->cosigners.v[k - 1];
@@ -476,9 +501,11 @@ static kz_rc do_approve(kz_call *c, kz_statement *st, const kz_statement_move_in
     if (n)
         memcpy(more, sigs, n * sizeof *sigs);
     more[n] = g;
-    if (all_signed(st, more, n + 1))
+    char *origin = NULL;  /* a copy's status is the drafter's node's to set, once the approval arrives */
+    rc = kz__statement_origin(c, st->id, &origin);
+    if (!rc && !origin && kz__statement_all_signed(st, more, n + 1))
         st->status = KZ_ST_APPROVED;
-    return KZ_OK;
+    return rc;
 }
 
 static kz_rc do_schedule(kz_call *c, kz_statement *st, const kz_statement_move_in *in, kz_time now,
@@ -507,7 +534,9 @@ static kz_rc supersede(kz_call *c, const kz_statement *st, kz_time now)
     old.superseded_by = st->id;
     old.modified = now;
     rc = kz_store_statement_update(c->db, &old, c->err);
-    return rc ? rc : kz_audit(c, "statement.corrected", "statement", old.id, st->id);
+    if (!rc)
+        rc = kz_audit(c, "statement.corrected", "statement", old.id, st->id);
+    return rc ? rc : kz__statement_logged(c, old.id);
 }
 
 static kz_rc do_publish(kz_call *c, kz_statement *st, const kz_statement_move_in *in, kz_time now,
@@ -533,7 +562,9 @@ static kz_rc release(kz_call *c, const char *id, kz_time now)
         rc = supersede(c, &st, now);
     char detail[48];
     snprintf(detail, sizeof detail, "version %" PRId64 " scheduled -> published", st.version);
-    return rc ? rc : kz_audit(c, "statement.released", "statement", st.id, detail);
+    if (!rc)
+        rc = kz_audit(c, "statement.released", "statement", st.id, detail);
+    return rc ? rc : kz__statement_logged(c, st.id);
 }
 
 long kz_svc_statement_release_due(kz_call *c)
@@ -595,6 +626,8 @@ static kz_rc move(kz_call *c, const char *id, kz_statement_move mv, const kz_sta
     if (rc)
         return rc;
     int shown = kz_statement_shown(st, now);
+    if (mv != KZ_SM_APPROVE && (rc = drafted_here(c, st)))
+        return rc;
     if (t->side == KZ_SIDE_DRAFTER && !same(c->who.org, st->organization))
         return kz_fail(c->err, KZ_EFORBIDDEN, "move", "only the drafting organization may %s a statement", verb);
     if (t->side == KZ_SIDE_ISSUER && !kz_statement_issuer(st, c->who.org))
@@ -613,7 +646,9 @@ static kz_rc move(kz_call *c, const char *id, kz_statement_move mv, const kz_sta
     snprintf(action, sizeof action, "statement.%s", verb);
     snprintf(detail, sizeof detail, "version %" PRId64 " %s -> %s", st->version,
              kz_enum_name(&kz_statement_status_enum, before), kz_enum_name(&kz_statement_status_enum, st->status));
-    return rc ? rc : kz_audit(c, action, "statement", st->id, detail);
+    if (!rc)
+        rc = kz_audit(c, action, "statement", st->id, detail);
+    return rc ? rc : kz__statement_logged(c, st->id);
 }
 
 kz_rc kz_svc_statement_move(kz_call *c, const char *id, kz_statement_move mv, const kz_statement_move_in *in,

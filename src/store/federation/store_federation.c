@@ -351,6 +351,9 @@ static const char *const purge_sql[KZ_FED_KINDS][6] = {
                           "DELETE FROM indicator_incidents WHERE indicator = ?1",
                           "DELETE FROM indicators WHERE id = ?1"},
     [KZ_FED_SIGHTING] = {"DELETE FROM sightings WHERE id = ?1"},
+    [KZ_FED_STATEMENT] = {"DELETE FROM statement_signatures WHERE statement = ?1",
+                          "DELETE FROM statement_versions WHERE statement = ?1",
+                          "DELETE FROM statements WHERE id = ?1"},
     /* requests and checks are never purged: both sides keep their record */
 };
 
@@ -394,6 +397,7 @@ kz_rc kz_store_fed_exists(kz_db *db, int kind, const char *id, bool *exists, kz_
         [KZ_FED_SIGHTING] = "SELECT 1 FROM sightings WHERE id = ?1",
         [KZ_FED_REQUEST] = "SELECT 1 FROM requests WHERE id = ?1",
         [KZ_FED_CHECK] = "SELECT 1 FROM checks WHERE id = ?1",
+        [KZ_FED_STATEMENT] = "SELECT 1 FROM statements WHERE id = ?1",
     };
     if (kind < 0 || kind >= KZ_FED_KINDS)
         return kz_fail(err, KZ_EINVAL, "kind", "unknown kind");

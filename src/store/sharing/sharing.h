@@ -38,6 +38,7 @@ typedef struct kz_incident_filter {
     const char *rsit_class, *rsit_type, *sector, *state, *status, *impact, *organization, *tlp;
     const char *q;            /* words searched in title and description (FTS5 prefixes) */
     kz_time since, until;     /* occurred in [since, until) */
+    const char *norm;         /* a norm letter of A/70/174 the incident concerns */
 } kz_incident_filter;
 
 /* Columns incidents can be counted by. */

@@ -54,9 +54,13 @@ class ListPage extends Component {
     }
 }
 
+/* The norm filter's choices: the letters of A/70/174, "(a)" to "(k)". */
+const NORM_OPTIONS = () => [{ value: "", label: t("list.any") },
+    ..."abcdefghijk".split("").map((l) => ({ value: l, label: t("norms.letter", { letter: l }) }))];
+
 export class IncidentList extends ListPage {
     endpoint = "/incidents";
-    filters = ["q", "status", "tlp", "sector", "impact", "state", "cursor"];
+    filters = ["q", "status", "tlp", "sector", "impact", "state", "norm", "cursor"];
 
     render({ query: q }, { page, error, orgs, tax }) {
         const sectors = tax ? tax.nis2.sectors.map((s) => s.value) : [];
@@ -71,6 +75,7 @@ export class IncidentList extends ListPage {
                 <${Field} name="sector" label=${t("incident.sector")} value=${q.get("sector")} options=${options("sector", sectors, t("list.any"))} />
                 <${Field} name="impact" label=${t("incident.impact")} value=${q.get("impact")} options=${options("impact", IMPACTS, t("list.any"))} />
                 <${Field} name="state" label=${t("incident.state")} value=${q.get("state")} hint=${t("form.state_hint")} />
+                <${Field} name="norm" label=${t("incident.norms")} value=${q.get("norm")} options=${NORM_OPTIONS()} />
                 <button type="submit">${t("list.apply")}</button>
             </form>
             ${this.body(page, error, page && html`<table>

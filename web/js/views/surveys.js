@@ -167,7 +167,7 @@ export class SurveyPage extends Component {
         if (!s) return html`<${Loading} />`;
         const readOnly = user.role === "viewer";
         const old = s.version !== latest.version;
-        const print = `/api/v1/surveys/${s.id}/print${old ? `?version=${s.version}` : ""}`;
+        const print = `/api/v1/surveys/${s.id}/print?lang=${language()}${old ? `&version=${s.version}` : ""}`;
         const names = ["state", "period", ...ANSWERS];
         return html`
             <${Heading} text=${surveyTitle(s)} />
