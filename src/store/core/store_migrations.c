@@ -661,6 +661,21 @@ static const migration migrations[] = {
      " LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"
      " LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"
      " WHERE o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL;"},
+    {"federation delivery: retries with backoff, pokes through the peers' outbox, log compaction",
+     /* failures: consecutive failed exchanges with the peer, next_attempt when the next
+      * pull is due (backoff after a failure, the --peer-sync period after a success, now
+      * after a poke); poke_*: the pokes this node owes the peer (its log's head past
+      * poke_seq and past what the peer acknowledged), with their own backoff; poked:
+      * when the peer last poked this node */
+     "ALTER TABLE peers ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE peers ADD COLUMN next_attempt INTEGER;"
+     "ALTER TABLE peers ADD COLUMN poke_seq INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE peers ADD COLUMN poke_failures INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE peers ADD COLUMN poke_next INTEGER;"
+     "ALTER TABLE peers ADD COLUMN poke_error TEXT;"
+     "ALTER TABLE peers ADD COLUMN poked INTEGER;"
+     /* compaction looks for a later entry of the same object */
+     "CREATE INDEX fed_log_object ON fed_log(kind, object, seq);"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };
