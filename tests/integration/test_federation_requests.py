@@ -264,3 +264,46 @@ def test_a_sighting_travels_to_the_origin_and_waits_where_its_indicator_has_not_
     assert observer.post("/sightings", {"indicator": green["id"], "count": 9, "tlp": "green", **PERIOD}).status_code in (200, 201)
     states.sync(jp, cz)
     assert observers(writer, green["id"]) == [(states.czcert["id"], 9)]
+
+
+def test_a_record_signed_before_and_after_a_key_rotation_verifies_with_both_keys(states, tmp_path):
+    """cz's node rotates its key between receiving the request (whose send entry names
+    cz's old key) and acknowledging it (signed by cz's new key): either node's export
+    verifies given both of cz's keys, and not given only one of them."""
+    jp, cz = states.jp, states.cz
+    a = jp.client(states.jpcert["id"])
+    b = cz.client(states.czcert["id"])
+    body = {"kind": "information", "to_organization": states.czcert["id"], "urgency": "normal", "tlp": "green",
+            "subject": "Across a rotation", "description": "Sent before cz rotates.", "questions": "?"}
+    rid = a.post("/requests", body).json()["id"]
+    assert a.post(f"/requests/{rid}/send").status_code == 200
+    states.sync(cz, jp)
+    jp_key, cz_old = public_key(jp), public_key(cz)
+    r = cz.admin.post("/node/rotate-key", {"overlap_seconds": 3600})
+    assert r.status_code == 200, r.text
+    assert r.json()["peers"] and all(p["delivered"] for p in r.json()["peers"]), r.text
+    cz_new = public_key(cz)
+    assert cz_new != cz_old
+    assert b.post(f"/requests/{rid}/acknowledge").json()["status"] == "acknowledged"
+    states.sync(jp, cz)
+    assert a.get(f"/requests/{rid}").json()["status"] == "acknowledged"
+    left, right = hashes(a, rid), hashes(b, rid)
+    assert left == right and [x[1] for x in left] == ["create", "send", "acknowledge"]
+    for server, org, own, other in ((jp, states.jpcert["id"], jp_key, f"{cz_old},{cz_new}"),
+                                    (cz, states.czcert["id"], f"{cz_old},{cz_new}", jp_key)):
+        path = tmp_path / f"rotated-{server.port}.json"
+        doc = export(server, rid, org, path)
+        assert next(e for e in doc["entries"] if e["action"] == "send")["to_node"] == cz_old  # cz's key then
+        ok = run_kizuna("request", "verify", path, "--public-key", own, "--peer-key", other)
+        assert "record intact" in ok.stdout and "3 entries" in ok.stdout, ok.stdout
+        # one key of cz only: the acknowledgement (old key) or the send naming cz's old
+        # key (new key) does not verify
+        for alone in (cz_old, cz_new):
+            keys = ["--public-key", jp_key, "--peer-key", alone] if server is jp else \
+                   ["--public-key", alone, "--peer-key", jp_key]
+            res = run_kizuna("request", "verify", path, *keys, check=False)
+            assert res.returncode == 1 and "TAMPERED" in res.stdout, res.stdout
+    # the option repeated means the same as the comma list
+    path = tmp_path / f"rotated-{cz.port}.json"
+    ok = run_kizuna("request", "verify", path, "--public-key", cz_old, "--public-key", cz_new, "--peer-key", jp_key)
+    assert "record intact" in ok.stdout, ok.stdout
