@@ -372,6 +372,22 @@ static kz_rc remake_tail(kz_call *c, kz_request *r, const kz_request_entry *tail
     return rc;
 }
 
+/* Whether the entries after a fork (tail, n of them) are all this node's own: an entry
+ * of the peer's side there would mean the peer had ours and now tells another story.
+ * *why when not. */
+static kz_rc own_tail(kz_call *c, const char *id, const kz_request_entry *tail, size_t n, size_t fork,
+                      const char **why)
+{
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && !*why && i < n; i++) {
+        char *theirs = NULL;
+        rc = org_peer(c, tail[i].actor_org, &theirs);
+        if (!rc && (theirs || !tail[i].actor_org))
+            *why = kz_arena_printf(c->arena, "request %s: the two records differ at entry %zu", id, fork + 1);
+    }
+    return rc;
+}
+
 /* The first index where the two records differ (n when one extends the other). */
 static size_t first_difference(const kz_request_entry *have, size_t n, const kz_fed_request *in)
 {
@@ -401,7 +417,9 @@ kz_rc kz_svc_request_incoming(kz_call *c, const kz_peer *p, kz_fed_request *in, 
     bool was_sent = exists && mine.status == KZ_RS_SENT;
     if (fork < n && !(rc = org_peer(c, mine.from_organization, &sender_peer)) && !sender_peer)
         return KZ_OK; /* a fork: the sending side's entries stand; the other node makes its own again after them */
-    if (!rc && fork < n) { /* a fork, at the recipient's node: ours move aside, theirs come first */
+    if (!rc && fork < n) /* only entries of this node's own that the peer never had may move aside */
+        rc = own_tail(c, in->id, have + fork, n - fork, fork, why);
+    if (!rc && !*why && fork < n) { /* a fork, at the recipient's node: ours move aside, theirs come first */
         tail = have + fork;
         n_tail = n - fork;
         rc = kz_store_request_supersede_after(c->db, in->id, (int64_t)fork, kz_now_ms(), c->err);
