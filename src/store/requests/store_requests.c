@@ -223,12 +223,12 @@ kz_rc kz_store_request_entry_append(kz_db *db, const char *request_id, const kz_
 kz_rc kz_store_request_supersede_after(kz_db *db, const char *request_id, int64_t keep, kz_time now, kz_err *err)
 {
     static const char *const sql[] = {
-        "INSERT INTO request_rebase (request_n) VALUES (" REQ_N ")",
-        "INSERT INTO request_superseded (request_n, seq, at, actor_org, action, body, hash, signature, superseded)"
-        " SELECT request_n, seq, at, actor_org, action, body, hash, signature, ?3 FROM request_entries"
-        " WHERE request_n = " REQ_N " AND seq > ?2",
-        "DELETE FROM request_entries WHERE request_n = " REQ_N " AND seq > ?2",
-        "DELETE FROM request_rebase WHERE request_n = " REQ_N,
+        ("INSERT INTO request_rebase (request_n) VALUES (" REQ_N ")"),
+        ("INSERT INTO request_superseded (request_n, seq, at, actor_org, action, body, hash, signature, superseded)"
+         " SELECT request_n, seq, at, actor_org, action, body, hash, signature, ?3 FROM request_entries"
+         " WHERE request_n = " REQ_N " AND seq > ?2"),
+        ("DELETE FROM request_entries WHERE request_n = " REQ_N " AND seq > ?2"),
+        ("DELETE FROM request_rebase WHERE request_n = " REQ_N),
     };
     for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
         sqlite3_stmt *s = kz__stmt(db, sql[i], err);
