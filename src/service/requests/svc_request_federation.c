@@ -422,6 +422,7 @@ kz_rc kz_svc_request_incoming(kz_call *c, const kz_peer *p, kz_fed_request *in, 
     if (!rc && !*why && fork < n) { /* a fork, at the recipient's node: ours move aside, theirs come first */
         tail = have + fork;
         n_tail = n - fork;
+        was_sent = false; /* the status is replayed anew: its deadlines are set again below */
         rc = kz_store_request_supersede_after(c->db, in->id, (int64_t)fork, kz_now_ms(), c->err);
         if (!rc) rc = rebuild(c, &mine, have, fork);
         if (!rc) rc = kz_audit(c, "request.fork", "request", in->id,
