@@ -51,7 +51,8 @@ def pair(tmp_path, request):
         nodes.append(Server(d, ["--peer-sync", period], org_name=org, state=state))
     jp, cz = nodes
     cz_at_jp, jp_at_cz = add_peer(jp, cz), add_peer(cz, jp)
-    wait_for("the first exchanges", lambda: peer(jp, cz_at_jp)["last_success"] and peer(cz, jp_at_cz)["last_success"])
+    # each has pulled from the other once: its next pull is set to the period
+    wait_for("the first pulls", lambda: peer(jp, cz_at_jp)["next_attempt"] and peer(cz, jp_at_cz)["next_attempt"])
     yield jp, cz, cz_at_jp, jp_at_cz
     for s in nodes:
         assert s.stop() == 0, "the server must exit 0 on SIGTERM"
