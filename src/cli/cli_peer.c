@@ -46,6 +46,17 @@ static void print_peer(const kz_peer_view *v)
            (long long)v->waiting_out, (long long)v->waiting_in, (long long)p->refused);
     if (p->last_error)
         printf("    last error: %s\n", p->last_error);
+    char next[40] = "when asked";
+    if (p->next_attempt)
+        kz_time_format(p->next_attempt, next, sizeof next);
+    printf("    consecutive failures %lld; next attempt %s\n", (long long)p->failures, next);
+    if (p->poke_failures) {
+        char pn[40] = "when the log grows";
+        if (p->poke_next)
+            kz_time_format(p->poke_next, pn, sizeof pn);
+        printf("    pokes failed %lld times; next try %s: %s\n", (long long)p->poke_failures, pn,
+               p->poke_error ? p->poke_error : "");
+    }
     for (size_t i = 0; i < v->n_refusals; i++)
         printf("    refused (%s): %s\n", v->refusals[i].direction, v->refusals[i].reason);
 }
@@ -159,12 +170,24 @@ static int sync_peer(const kz_args *a, kz_call *c)
     return 0;
 }
 
+static int compact_log(const kz_args *a, kz_call *c)
+{
+    kz_fed_compaction got;
+    if (kz_svc_fed_compact(c, &got))
+        return fail(a, c);
+    printf("Change log: %lld entries before, %lld after (%lld dropped, up to seq %lld of %lld).\n",
+           (long long)got.before, (long long)got.after, (long long)got.dropped, (long long)got.bound,
+           (long long)got.head);
+    return 0;
+}
+
 static int run_add(const kz_args *a) { return with_node(a, add); }
 static int run_list(const kz_args *a) { return with_node(a, list); }
 static int run_pause(const kz_args *a) { return with_node(a, pause_peer); }
 static int run_resume(const kz_args *a) { return with_node(a, resume_peer); }
 static int run_remove(const kz_args *a) { return with_node(a, remove_peer); }
 static int run_sync(const kz_args *a) { return with_node(a, sync_peer); }
+static int run_compact(const kz_args *a) { return with_node(a, compact_log); }
 
 static const kz_opt node_opts[] = {KZ_OPT_DB, KZ_OPT_KEY_FILE, KZ_OPT_LOG, {0}};
 static const kz_opt add_opts[] = {
@@ -248,4 +271,14 @@ const kz_cmd kz_cmd_peer_sync = {
     "and the cursor moved in one transaction, so an interrupted sync resumes where it\n"
     "stopped. `serve` does the same for every active peer on its scheduler.",
     node_opts, run_sync, 1, 1,
+};
+
+const kz_cmd kz_cmd_peer_compact = {
+    "peer compact", "--db FILE", "compact the change log below what every peer acknowledged",
+    "Drops the entries of this node's change log that a later entry of the same object\n"
+    "supersedes, but only at or below the lowest cursor that all peers acknowledged\n"
+    "(paused ones included): nothing a peer has not acknowledged is dropped. A tombstone\n"
+    "that is the last entry of its object is kept. A peer pulling afterwards, even from\n"
+    "the start, ends with the same objects. `serve` does this every hour. Audited.",
+    node_opts, run_compact, 0, 0,
 };

@@ -93,19 +93,13 @@ static int run_verify(const kz_args *a)
     char *text = kz_cli_slurp(path, &len, &err);
     if (!text)
         return kz_cli_error(a, "%s", err.msg);
-    /* --peer-key HEX[,HEX...]: the other nodes' keys (a request between nodes) */
-    const char *peers[KZ_RECORD_KEYS_MAX];
-    char list[KZ_RECORD_KEYS_MAX * 65 + 1] = "";
-    size_t n_peers = 0;
-    snprintf(list, sizeof list, "%s", kz_arg(a, "peer-key") ? kz_arg(a, "peer-key") : "");
-    for (char *p = list; *p && n_peers < KZ_RECORD_KEYS_MAX - 1;) {
-        peers[n_peers++] = p;
-        p += strcspn(p, ",");
-        if (*p)
-            *p++ = '\0';
-    }
+    /* --public-key HEX[,HEX]: the exporting node's keys (old and new across a rotation);
+     * --peer-key HEX[,HEX], once per other node: that node's keys */
+    size_t n_own = 0, n_peers = 0;
+    const char *const *own = kz_arg_all(a, "public-key", &n_own);
+    const char *const *peers = kz_arg_all(a, "peer-key", &n_peers);
     kz_record_report rep;
-    kz_rc rc = kz_record_verify_keys(text, len, kz_arg(a, "public-key"), peers, n_peers, &rep, &err);
+    kz_rc rc = kz_record_verify_sides(text, len, own, n_own, peers, n_peers, &rep, &err);
     kz_free(text);
     if (rc == KZ_OK) {
         unsigned char pk[KZ_SIGN_PK_BYTES];
@@ -154,10 +148,13 @@ static const kz_opt export_opts[] = {
 };
 
 static const kz_opt verify_opts[] = {
-    {"public-key", "HEX", NULL, "the node's ed25519 public key (GET /api/v1/node); without it only the record's "
-                                "internal consistency is checked, against the key the file names"},
-    {"peer-key", "HEX[,HEX]", NULL, "a request between nodes: the other node's public key, whose node signed "
-                                    "the other side's entries"},
+    {"public-key", "HEX[,HEX]", NULL, "the exporting node's ed25519 public key (GET /api/v1/node); after a key "
+                                      "rotation its old and new keys, comma-separated or the option repeated; "
+                                      "without it only the record's internal consistency is checked, against "
+                                      "the key the file names"},
+    {"peer-key", "HEX[,HEX]", NULL, "a request between nodes: the other node's public key (after a rotation its "
+                                    "old and new keys, comma-separated), whose node signed the other side's "
+                                    "entries; repeat it for each other node"},
     {0},
 };
 
@@ -173,7 +170,7 @@ const kz_cmd kz_cmd_request_export = {
 };
 
 const kz_cmd kz_cmd_request_verify = {
-    "request verify", "FILE [--public-key HEX] [--peer-key HEX]", "check a request record offline",
+    "request verify", "FILE [--public-key HEX[,HEX]] [--peer-key HEX[,HEX]]...", "check a request record offline",
     "Checks every entry's hash, its link to the entry before and its signature, the seal\n"
     "(which also covers the request summary and the node's name, so every field the\n"
     "record and its printable page show), and that the summary agrees with the signed\n"
@@ -182,6 +179,8 @@ const kz_cmd kz_cmd_request_verify = {
     "to compare. Exits 0 when intact (or consistent), 1 naming the first tampered entry, 2\n"
     "when FILE is not a record. FILE - reads stdin. A request between two nodes holds\n"
     "entries signed by each node (its side's moves); give the other node's key with\n"
-    "--peer-key, and either node's export verifies.",
+    "--peer-key, and either node's export verifies. A node that rotated its key\n"
+    "(kizuna node rotate-key) signed its entries with the old key before the rotation and\n"
+    "the new one after: give both, --public-key OLD,NEW or --peer-key OLD,NEW.",
     verify_opts, run_verify, 1, 1,
 };

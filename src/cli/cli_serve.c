@@ -205,7 +205,9 @@ static const kz_opt opts[] = {
     {"trusted-proxy", "IP", NULL, "a reverse proxy in front of the node: its X-Forwarded-For names the client (sign-in slow-down per address)"},
     {"public", NULL, NULL, "let callers without a key read TLP:CLEAR incidents and indicators"},
     {"scheduler-interval", "SECONDS", "30", "how often recurring checks and other duties run"},
-    {"peer-sync", "SECONDS", "60", "pull from every active peer this often (0: only when asked, POST /peers/{id}/sync)"},
+    {"peer-sync", "SECONDS", "60", "pull from every active peer this often, retry a failing one with backoff, "
+                                   "poke peers when the change log grows (0: none of it, only when asked, "
+                                   "POST /peers/{id}/sync)"},
     {"grace", "SECONDS", "10", "on SIGINT/SIGTERM, how long to let in-flight requests finish"},
     {"no-response-cache", NULL, NULL, "always run directory queries, never reuse an answer"},
     {"synchronous", "MODE", "full", "full: every acknowledged write is on disk before the answer; normal: faster, "

@@ -52,6 +52,7 @@ kz_rc kz_h_peer_delete(kz_req *r);
 kz_rc kz_h_peer_action(kz_req *r);
 kz_rc kz_h_fed_changes(kz_req *r);
 kz_rc kz_h_fed_keys(kz_req *r);
+kz_rc kz_h_fed_poke(kz_req *r);
 kz_rc kz_h_node_key(kz_req *r);
 kz_rc kz_h_key_create(kz_req *r);
 kz_rc kz_h_key_get(kz_req *r);

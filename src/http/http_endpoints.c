@@ -161,6 +161,7 @@ const kz_endpoint kz_endpoints[] = {
     /* node to node (http_federation.c): the credential is the RFC 9421 signature */
     {"POST", "/federation/v1/changes", kz_h_fed_changes, R | B | NS, "a signed pull of changes after a cursor (peers only)"},
     {"POST", "/federation/v1/keys", kz_h_fed_keys, R | B | NS, "a signed key rotation or revocation notice (peers only)"},
+    {"POST", "/federation/v1/poke", kz_h_fed_poke, R | B | NS, "a signed poke: the sender's log grew, pull from it (peers only)"},
 
     /* TAXII 2.1 (http_taxii.c): one API root, one collection per TLP label */
     {"GET", "/taxii2", kz_h_taxii_discovery, 0, "TAXII 2.1 discovery"},

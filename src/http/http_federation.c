@@ -243,6 +243,23 @@ kz_rc kz_h_node_key(kz_req *r)
     return kz_reply(r, 200, o);
 }
 
+/* The signed {"accepted":true} that answers a notice or a poke, bound to its nonce. */
+static kz_rc reply_accepted(kz_req *r, const char *nonce)
+{
+    static const char ok[] = "{\"accepted\":true}";
+    kz_fed_wire answer = {.status = 200, .body = ok, .len = sizeof ok - 1};
+    kz_rc rc = kz_fed_sign(&r->call, &answer, nonce);
+    if (rc)
+        return rc;
+    r->status = 200;
+    r->content_type = "application/json";
+    r->raw_len = answer.len;
+    r->raw = (char *)ok;
+    kz_reply_header(r, "Content-Digest", answer.content_digest);
+    kz_reply_header(r, "Signature-Input", answer.signature_input);
+    return kz_reply_header(r, "Signature", answer.signature);
+}
+
 /* POST /federation/v1/keys: a peer's key rotation or revocation notice. */
 kz_rc kz_h_fed_keys(kz_req *r)
 {
@@ -258,17 +275,22 @@ kz_rc kz_h_fed_keys(kz_req *r)
     kz_rc rc = kz_fed_verify_request_key(&r->call, &in, &from, &nonce, &by_prev);
     if (!rc)
         rc = kz_svc_fed_key_message(&r->call, &from, by_prev, r->body.p ? r->body.p : "", r->body.len);
-    if (rc)
-        return rc;
-    static const char ok[] = "{\"accepted\":true}";
-    kz_fed_wire answer = {.status = 200, .body = ok, .len = sizeof ok - 1};
-    if ((rc = kz_fed_sign(&r->call, &answer, nonce)))
-        return rc;
-    r->status = 200;
-    r->content_type = "application/json";
-    r->raw_len = answer.len;
-    r->raw = (char *)ok;
-    kz_reply_header(r, "Content-Digest", answer.content_digest);
-    kz_reply_header(r, "Signature-Input", answer.signature_input);
-    return kz_reply_header(r, "Signature", answer.signature);
+    return rc ? rc : reply_accepted(r, nonce);
+}
+
+/* POST /federation/v1/poke: a peer's log grew; pull from it now. */
+kz_rc kz_h_fed_poke(kz_req *r)
+{
+    kz_fed_wire in = {.method = r->method, .target_uri = target_uri(r),
+                      .content_digest = kz_req_header(r, "Content-Digest"),
+                      .signature_input = kz_req_header(r, "Signature-Input"),
+                      .signature = kz_req_header(r, "Signature"), .body = r->body.p, .len = r->body.len};
+    kz_peer from;
+    const char *nonce = NULL;
+    if (!in.target_uri)
+        return kz_fail(&r->err, KZ_EINVAL, "Host", "the request has no Host header");
+    kz_rc rc = kz_fed_verify_request(&r->call, &in, &from, &nonce);
+    if (!rc)
+        rc = kz_svc_fed_poked(&r->call, &from, r->body.p ? r->body.p : "", r->body.len);
+    return rc ? rc : reply_accepted(r, nonce);
 }

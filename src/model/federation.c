@@ -41,5 +41,12 @@ static const kz_field peer_fields[] = {
     F(kz_peer, prev_revoked, KZ_FT_TIME, RO, 0, NULL, NULL),
     F(kz_peer, prev_reason, KZ_FT_TEXT, RO, 500, NULL, NULL),
     F(kz_peer, rotated, KZ_FT_TIME, RO, 0, NULL, NULL),
+    F(kz_peer, failures, KZ_FT_INT, RO, 0, NULL, NULL),
+    F(kz_peer, next_attempt, KZ_FT_TIME, RO, 0, NULL, NULL),
+    F(kz_peer, poke_seq, KZ_FT_INT, RO, 0, NULL, NULL),
+    F(kz_peer, poke_failures, KZ_FT_INT, RO, 0, NULL, NULL),
+    F(kz_peer, poke_next, KZ_FT_TIME, RO, 0, NULL, NULL),
+    F(kz_peer, poke_error, KZ_FT_TEXT, RO, 1000, NULL, NULL),
+    F(kz_peer, poked, KZ_FT_TIME, RO, 0, NULL, NULL),
 };
 const kz_schema kz_peer_schema = {"peer", peer_fields, sizeof peer_fields / sizeof *peer_fields};

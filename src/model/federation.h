@@ -38,6 +38,16 @@ typedef struct kz_peer {
     kz_time prev_revoked;
     char *prev_reason;
     kz_time rotated;
+    /* Delivery (svc_fed_delivery.c): consecutive failed exchanges and when the next pull
+     * is due; the pokes owed to the peer (this node's log head announced up to
+     * poke_seq), their failures, next try and last error; when the peer last poked. */
+    int64_t failures;
+    kz_time next_attempt;
+    int64_t poke_seq;
+    int64_t poke_failures;
+    kz_time poke_next;
+    char *poke_error;
+    kz_time poked;
 } kz_peer;
 extern const kz_schema kz_peer_schema;
 

@@ -3,7 +3,7 @@
  * files, checks with their invitations and answers, statements with their
  * versions and approvals), a single change as a pending change
  * is kept, and the canonical text of a request's record entry (its attachments too),
- * which the receiving node reads back before appending it. Any
+ * which the receiving node reads back before appending it, and a poke. Any
  * crash or sanitizer report is a bug; so is a change that parses but does not parse
  * again, the same, after it is written back. */
 #include "fuzz_target.h"
@@ -45,6 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (kz_fed_change_parse(p, size, &a, &c, &err) == KZ_OK)
         change_round_trips(&c, &a);
     kz_record_entry_read(p, size, &a, &e, &err);
+    const char *node = NULL;
+    int64_t head = 0;
+    if (kz_fed_poke_parse(p, size, &a, &node, &head, &err) == KZ_OK && (!node || head < 0))
+        abort();
     kz_arena_free(&a);
     return 0;
 }

@@ -359,3 +359,102 @@ def test_attachments_travel_with_their_sha256_checked_at_the_receiver(states):
     peer = sg.admin.get(f"/peers/{states.peer_ids[(sg.base, jp.base)]}").json()
     assert "1000 bytes; the limit is 100" in peer["refusals"][0]["reason"], peer["refusals"]
     assert c.get(f"/requests/{rid2}").status_code == 404
+
+
+def test_a_record_signed_before_and_after_a_key_rotation_verifies_with_both_keys(states, tmp_path):
+    """cz's node rotates its key between receiving the request (whose send entry names
+    cz's old key) and acknowledging it (signed by cz's new key): either node's export
+    verifies given both of cz's keys, and not given only one of them."""
+    jp, cz = states.jp, states.cz
+    a = jp.client(states.jpcert["id"])
+    b = cz.client(states.czcert["id"])
+    body = {"kind": "information", "to_organization": states.czcert["id"], "urgency": "normal", "tlp": "green",
+            "subject": "Across a rotation", "description": "Sent before cz rotates.", "questions": "?"}
+    rid = a.post("/requests", body).json()["id"]
+    assert a.post(f"/requests/{rid}/send").status_code == 200
+    states.sync(cz, jp)
+    jp_key, cz_old = public_key(jp), public_key(cz)
+    r = cz.admin.post("/node/rotate-key", {"overlap_seconds": 3600})
+    assert r.status_code == 200, r.text
+    assert r.json()["peers"] and all(p["delivered"] for p in r.json()["peers"]), r.text
+    cz_new = public_key(cz)
+    assert cz_new != cz_old
+    assert b.post(f"/requests/{rid}/acknowledge").json()["status"] == "acknowledged"
+    states.sync(jp, cz)
+    assert a.get(f"/requests/{rid}").json()["status"] == "acknowledged"
+    left, right = hashes(a, rid), hashes(b, rid)
+    assert left == right and [x[1] for x in left] == ["create", "send", "acknowledge"]
+    for server, org, own, other in ((jp, states.jpcert["id"], jp_key, f"{cz_old},{cz_new}"),
+                                    (cz, states.czcert["id"], f"{cz_old},{cz_new}", jp_key)):
+        path = tmp_path / f"rotated-{server.port}.json"
+        doc = export(server, rid, org, path)
+        assert next(e for e in doc["entries"] if e["action"] == "send")["to_node"] == cz_old  # cz's key then
+        ok = run_kizuna("request", "verify", path, "--public-key", own, "--peer-key", other)
+        assert "record intact" in ok.stdout and "3 entries" in ok.stdout, ok.stdout
+        # one key of cz only: the acknowledgement (old key) or the send naming cz's old
+        # key (new key) does not verify
+        for alone in (cz_old, cz_new):
+            keys = ["--public-key", jp_key, "--peer-key", alone] if server is jp else \
+                   ["--public-key", alone, "--peer-key", jp_key]
+            res = run_kizuna("request", "verify", path, *keys, check=False)
+            assert res.returncode == 1 and "TAMPERED" in res.stdout, res.stdout
+    # the option repeated means the same as the comma list
+    path = tmp_path / f"rotated-{cz.port}.json"
+    ok = run_kizuna("request", "verify", path, "--public-key", cz_old, "--public-key", cz_new, "--peer-key", jp_key)
+    assert "record intact" in ok.stdout, ok.stdout
+
+
+def test_moves_made_at_both_nodes_at_once_end_in_the_same_record(states, tmp_path):
+    """Both sides move a request before either node pulls the other's move. The rule
+    (docs/FEDERATION.md): the sending side's entries stand; the recipient's node moves
+    its own aside, appends the sender's, and makes its moves again after them when the
+    state machine still allows them. Both nodes reach the same record on their own."""
+    jp, cz = states.jp, states.cz
+    a = jp.client(states.jpcert["id"])
+    b = cz.client(states.czcert["id"])
+
+    def new_request(subject):
+        body = {"kind": "information", "to_organization": states.czcert["id"], "urgency": "normal",
+                "tlp": "green", "subject": subject, "description": "Both move at once.", "questions": "?"}
+        rid = a.post("/requests", body).json()["id"]
+        assert a.post(f"/requests/{rid}/send").status_code == 200
+        states.sync(cz, jp)
+        return rid
+
+    # the requester withdraws while the recipient acknowledges: the withdrawal stands
+    r1 = new_request("Withdrawn while acknowledged")
+    assert a.post(f"/requests/{r1}/withdraw", {"message": "No longer needed."}).json()["status"] == "withdrawn"
+    assert b.post(f"/requests/{r1}/acknowledge").json()["status"] == "acknowledged"
+    # the requester writes while the recipient answers: both stay, the message first
+    r2 = new_request("Answered while asked again")
+    assert b.post(f"/requests/{r2}/acknowledge").status_code == 200
+    states.sync(jp, cz)
+    assert a.post(f"/requests/{r2}/messages", {"message": "One more question."}).status_code in (200, 201)
+    assert b.post(f"/requests/{r2}/answer", {"message": "The answer."}).json()["status"] == "answered"
+    # each node pulls the other's, in either order, and again
+    for x, y in ((jp, cz), (cz, jp), (jp, cz), (cz, jp)):
+        rep = states.sync(x, y)
+        assert rep["refused"] == 0, rep
+    for rid, status, actions in ((r1, "withdrawn", ["create", "send", "withdraw"]),
+                                 (r2, "answered", ["create", "send", "acknowledge", "message", "answer"])):
+        left, right = hashes(a, rid), hashes(b, rid)
+        assert left == right, (left, right)
+        assert [x[1] for x in left] == actions
+        assert a.get(f"/requests/{rid}").json()["status"] == status == b.get(f"/requests/{rid}").json()["status"]
+    # the acknowledgement that no longer applied is kept aside at cz, and audited there
+    con = sqlite3.connect(cz.db)
+    aside = con.execute("SELECT s.action FROM request_superseded s JOIN requests r ON r.n = s.request_n"
+                        " WHERE r.id = ?", (r1,)).fetchall()
+    audit = {row[0] for row in con.execute("SELECT action FROM audit WHERE object_id = ?", (r1,))}
+    con.close()
+    assert aside == [("acknowledge",)]
+    assert "request.fork" in audit and "request.superseded" in audit
+    # both exports verify with both keys
+    jp_key, cz_key = public_key(jp), public_key(cz)
+    for rid in (r1, r2):
+        for server, org, own, other in ((jp, states.jpcert["id"], jp_key, cz_key),
+                                        (cz, states.czcert["id"], cz_key, jp_key)):
+            path = tmp_path / f"fork-{rid}-{server.port}.json"
+            export(server, rid, org, path)
+            ok = run_kizuna("request", "verify", path, "--public-key", own, "--peer-key", other)
+            assert "record intact" in ok.stdout, ok.stdout

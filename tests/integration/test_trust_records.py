@@ -580,6 +580,10 @@ def make_legacy(db, sign_key=True):
     undo_misp_feeds(con)
     undo_stix_fidelity(con)
     undo_exercises(con)
+    # and the migration of requests forked between nodes (the delivery migration's
+    # columns and index went with the federation tables)
+    for table in ("request_superseded", "request_rebase"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     # and nothing of the later migrations (schema 8: the web interface's user accounts)
     for table in ("user_recovery_codes", "user_links", "user_sessions", "signin_failures", "users"):
         con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -11,13 +11,15 @@
 #include "crypto/crypto.h"
 #include "util/arena.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum { N = 3 };
 
 typedef struct two_nodes {
-    unsigned char pk[2][KZ_SIGN_PK_BYTES], sk[2][KZ_SIGN_SK_BYTES];
-    char hex[2][2 * KZ_SIGN_PK_BYTES + 1];
+    /* keys 0 and 1: the nodes of jp and cz; key 2: cz's node's key after a rotation */
+    unsigned char pk[3][KZ_SIGN_PK_BYTES], sk[3][KZ_SIGN_SK_BYTES];
+    char hex[3][2 * KZ_SIGN_PK_BYTES + 1];
     kz_arena a;
     kz_request r;
     kz_request_entry e[N];
@@ -41,12 +43,13 @@ static void entry(two_nodes *t, size_t i, const char *org, const char *action, i
 }
 
 /* A request from org "jp" (node 0) to org "cz" (node 1), created, sent and acknowledged,
- * exported by node `by` (the acknowledgement signed with node key ack_key). */
-static void record(two_nodes *t, int by, int ack_key, kz_buf *out)
+ * exported by node `by` sealing with key seal_key (the acknowledgement signed with node
+ * key ack_key). */
+static void record_sealed(two_nodes *t, int by, int seal_key, int ack_key, kz_buf *out)
 {
     memset(t, 0, sizeof *t);
     kz_arena_init(&t->a);
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         kz_sign_keypair(t->pk[k], t->sk[k]);
         kz_hex_encode(t->pk[k], KZ_SIGN_PK_BYTES, t->hex[k]);
     }
@@ -62,11 +65,62 @@ static void record(two_nodes *t, int by, int ack_key, kz_buf *out)
     t->r.acknowledged_at = t->r.responded_at = t->e[2].at;
     t->r.entries = N;
     t->r.head_hash = t->hashes[N - 1];
-    kz_record_source src = {.node_org = by ? "cz-node" : "jp-node", .public_key = t->pk[by], .secret_key = t->sk[by],
+    kz_record_source src = {.node_org = by ? "cz-node" : "jp-node", .public_key = t->pk[seal_key],
+                            .secret_key = t->sk[seal_key],
                             .request = &t->r, .entries = t->e, .n_entries = N, .exported_for = by ? "cz" : "jp",
                             .exported_at = 1767225700000, .peer_public_key = t->hex[1 - by]};
     kz_buf_init(out, 1 << 20);
     assert_int_equal(kz_record_export(&src, KZ_RECORD_JSON, out, &(kz_err){0}), KZ_OK);
+}
+
+static void record(two_nodes *t, int by, int ack_key, kz_buf *out) { record_sealed(t, by, by, ack_key, out); }
+
+/* cz's node rotated its key between the send (which names its old key) and the
+ * acknowledgement (signed by its new key): both of its keys verify the record, from
+ * either node's export; its old key alone, or the new alone, do not. */
+static void a_record_across_a_key_rotation_verifies_with_both_keys_of_that_side(void **state)
+{
+    (void)state;
+    for (int by = 0; by < 2; by++) {
+        two_nodes t;
+        kz_buf out;
+        kz_record_report rep;
+        kz_err err;
+        record_sealed(&t, by, by ? 2 : 0, 2, &out);
+        char both[2 * (2 * KZ_SIGN_PK_BYTES + 1)];
+        snprintf(both, sizeof both, "%s,%s", t.hex[1], t.hex[2]);
+        const char *jp = t.hex[0], *cz = both;
+        const char *const *own = by ? &cz : &jp, *const *peer = by ? &jp : &cz;
+        assert_int_equal(kz_record_verify_sides(out.p, out.len, own, 1, peer, 1, &rep, &err), KZ_OK);
+        assert_int_equal(rep.entries, N);
+        assert_string_equal(rep.public_key, by ? t.hex[2] : t.hex[0]);
+        /* the option repeated means the same as the comma list */
+        const char *parts[] = {t.hex[1], t.hex[2]};
+        if (by)
+            assert_int_equal(kz_record_verify_sides(out.p, out.len, parts, 2, &jp, 1, &rep, &err), KZ_OK);
+        /* one of cz's keys only: the acknowledgement (old key given) or the send naming a
+         * key not given (new key given) fails */
+        const char *old = t.hex[1], *new_key = t.hex[2];
+        if (!by) {
+            assert_int_equal(kz_record_verify_sides(out.p, out.len, &jp, 1, &old, 1, &rep, &err), KZ_ECORRUPT);
+            assert_int_equal(rep.first_bad, 3);
+            assert_int_equal(kz_record_verify_sides(out.p, out.len, &jp, 1, &new_key, 1, &rep, &err), KZ_ECORRUPT);
+            assert_int_equal(rep.first_bad, 2);
+        }
+        /* cz's two keys given as two different nodes: the acknowledgement is not the
+         * recipient node's */
+        const char *split[] = {t.hex[1], t.hex[2]};
+        if (!by) {
+            assert_int_equal(kz_record_verify_sides(out.p, out.len, &jp, 1, split, 2, &rep, &err), KZ_ECORRUPT);
+            assert_int_equal(rep.first_bad, 3);
+        }
+        /* a malformed list names the option */
+        const char *bad = "abc,def";
+        assert_int_equal(kz_record_verify_sides(out.p, out.len, &jp, 1, &bad, 1, &rep, &err), KZ_EINVAL);
+        assert_string_equal(err.field, "peer_key");
+        kz_buf_free(&out);
+        kz_arena_free(&t.a);
+    }
 }
 
 static void either_nodes_export_verifies_with_both_keys(void **state)
@@ -142,6 +196,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(either_nodes_export_verifies_with_both_keys),
+        cmocka_unit_test(a_record_across_a_key_rotation_verifies_with_both_keys_of_that_side),
         cmocka_unit_test(a_move_of_one_side_signed_by_the_other_sides_node_is_caught),
         cmocka_unit_test(an_entry_is_read_back_from_its_text),
     };

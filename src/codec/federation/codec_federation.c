@@ -630,3 +630,29 @@ kz_rc kz_fed_rotation_proof_text(const kz_fed_key_msg *m, kz_buf *out)
     return kz_buf_printf(out, "kizuna-key-rotation-1\n%s\n%s\n%s\n%lld", m->node, m->fingerprint,
                          m->new_fingerprint, (long long)m->until);
 }
+
+kz_rc kz_fed_poke_write(const char *node, int64_t head, kz_buf *out)
+{
+    return kz_buf_printf(out, "{\"protocol\":\"kizuna-federation-1\",\"type\":\"poke\",\"node\":\"%s\",\"head\":%lld}",
+                         node, (long long)head);
+}
+
+kz_rc kz_fed_poke_parse(const char *text, size_t n, kz_arena *a, const char **node, int64_t *head, kz_err *err)
+{
+    static const char *const names[] = {"protocol", "type", "node", "head", NULL};
+    json_t *o = load(text, n, "poke", err);
+    if (!o)
+        return err->rc;
+    const char *proto = NULL, *type = NULL;
+    kz_rc rc = only(o, names, err);
+    if (!rc) rc = get_str(o, "protocol", a, &proto, err);
+    if (!rc && strcmp(proto, "kizuna-federation-1") != 0)
+        rc = kz_fail(err, KZ_EINVAL, "protocol", "the protocol must be kizuna-federation-1");
+    if (!rc) rc = get_str(o, "type", a, &type, err);
+    if (!rc && strcmp(type, "poke") != 0)
+        rc = kz_fail(err, KZ_EINVAL, "type", "type must be poke");
+    if (!rc) rc = get_str(o, "node", a, node, err);
+    if (!rc) rc = get_int(o, "head", head, err);
+    json_decref(o);
+    return rc;
+}

@@ -112,6 +112,12 @@ kz_rc kz_fed_batch_parse(const char *text, size_t n, kz_arena *a, kz_fed_batch *
 kz_rc kz_fed_pull_write(int64_t after, int limit, kz_buf *out);
 kz_rc kz_fed_pull_parse(const char *text, size_t n, int64_t *after, int *limit, kz_err *err);
 
+/* A poke (POST /federation/v1/poke): {"protocol", "type": "poke", "node", "head"}, the
+ * sender's node organization and the newest seq of its log. Parsing refuses unknown
+ * fields (KZ_EINVAL naming the field); node in a. */
+kz_rc kz_fed_poke_write(const char *node, int64_t head, kz_buf *out);
+kz_rc kz_fed_poke_parse(const char *text, size_t n, kz_arena *a, const char **node, int64_t *head, kz_err *err);
+
 /* What a node says of itself at /api/v1/node. */
 typedef struct kz_fed_identity {
     const char *node, *name, *state, *public_key, *fingerprint;

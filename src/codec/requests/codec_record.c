@@ -381,11 +381,14 @@ static char *signed_text(const json_t *o, bool has_hash, kz_arena *a)
     return text;
 }
 
-/* The keys an entry may verify with and which side's node each belongs to. */
+/* The keys an entry may verify with and which node each belongs to: a node that rotated
+ * its key has several (node[i] says whose k[i] is), and an entry of its side verifies
+ * with any of them. */
 typedef struct keyset {
     unsigned char k[KZ_RECORD_KEYS_MAX][KZ_SIGN_PK_BYTES];
+    int node[KZ_RECORD_KEYS_MAX];
     size_t n;
-    int sender, recipient;  /* index of the sender's and the recipient's node key, -1 unknown */
+    int sender, recipient;  /* the node of the sender's and of the recipient's side, -1 unknown */
     const char *from_org;
 } keyset;
 
@@ -400,7 +403,16 @@ static int key_index(const keyset *ks, const char *hex)
     return -1;
 }
 
-/* The signature of one entry with the key of its side's node. */
+/* Whether one of node's keys signed text. */
+static bool node_signed(const keyset *ks, int node, const char *text, size_t len, const unsigned char *sig)
+{
+    for (size_t i = 0; i < ks->n; i++)
+        if (ks->node[i] == node && kz_sign_verify(ks->k[i], text, len, sig))
+            return true;
+    return false;
+}
+
+/* The signature of one entry with a key of its side's node. */
 static kz_rc check_signer(const json_t *e, const char *text, const unsigned char *sig, int64_t seq, keyset *ks,
                           kz_record_report *rep, kz_err *err)
 {
@@ -408,21 +420,24 @@ static kz_rc check_signer(const json_t *e, const char *text, const unsigned char
     if (ks->sender < 0) /* the first entry is the sender's node's, whichever key it is */
         for (size_t i = 0; i < ks->n && ks->sender < 0; i++)
             if (kz_sign_verify(ks->k[i], text, len, sig))
-                ks->sender = (int)i;
+                ks->sender = ks->node[i];
     if (ks->sender < 0)
         return tampered(rep, seq, err, "the signature does not verify with the node key");
     const char *org = str_of(e, "organization");
     bool sender_side = org && ks->from_org && strcmp(org, ks->from_org) == 0;
     int want = sender_side || ks->recipient < 0 ? ks->sender : ks->recipient;
-    if (!kz_sign_verify(ks->k[want], text, len, sig))
-        return tampered(rep, seq, err, want == ks->sender ? "the signature does not verify with the key of the "
+    if (!node_signed(ks, want, text, len, sig))
+        return tampered(rep, seq, err, want == ks->sender ? "the signature does not verify with a key of the "
                                                             "sending organization's node"
-                                                          : "the signature does not verify with the key of the "
+                                                          : "the signature does not verify with a key of the "
                                                             "recipient's node, which the send entry names");
     const char *to_node = str_of(e, "to_node");
-    if (to_node && (ks->recipient = key_index(ks, to_node)) < 0)
+    int at = to_node ? key_index(ks, to_node) : -1;
+    if (to_node && at < 0)
         return tampered(rep, seq, err, "the request was sent to the node with key %.64s, which is not among the keys "
                         "given (or named in the record)", to_node);
+    if (to_node)
+        ks->recipient = ks->node[at];
     return KZ_OK;
 }
 
@@ -590,34 +605,58 @@ static kz_rc verify_summary(const json_t *req, const json_t *content, kz_record_
     return KZ_OK;
 }
 
-/* The keys to check with: those given (the file's node key must be one), or without
- * any, the ones the file names. */
-static kz_rc load_keys(const json_t *node, const char *given, const char *const *peers, size_t n_peers, keyset *ks,
-                       kz_record_report *rep, kz_err *err)
+/* Adds the keys of one node, "HEX[,HEX...]" (its current and replaced keys), as node. */
+static kz_rc add_node_keys(keyset *ks, const char *list, int node, const char *field, kz_err *err)
+{
+    for (const char *p = list; p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char hex[2 * KZ_SIGN_PK_BYTES + 1];
+        if (ks->n >= KZ_RECORD_KEYS_MAX)
+            return kz_fail(err, KZ_EINVAL, field, "at most %d keys can be given", KZ_RECORD_KEYS_MAX);
+        if (len != 2 * KZ_SIGN_PK_BYTES)
+            return kz_fail(err, KZ_EINVAL, field, "a key must be 64 hexadecimal digits (several keys of one node "
+                           "separated by commas)");
+        memcpy(hex, p, len);
+        hex[len] = '\0';
+        if (!unhex(hex, ks->k[ks->n], KZ_SIGN_PK_BYTES))
+            return kz_fail(err, KZ_EINVAL, field, "a key must be 64 hexadecimal digits");
+        ks->node[ks->n++] = node;
+        p = comma ? comma + 1 : NULL;
+    }
+    return KZ_OK;
+}
+
+/* The keys to check with: those given (the file's node key must be one of the exporting
+ * node's), or without any, the ones the file names. */
+static kz_rc load_keys(const json_t *node, const char *const *own, size_t n_own, const char *const *peers,
+                       size_t n_peers, keyset *ks, kz_record_report *rep, kz_err *err)
 {
     const char *file_key = str_of(node, "public_key");
     const json_t *named = json_object_get(node, "peers");
-    bool any = given || n_peers;
+    bool any = n_own || n_peers;
+    kz_rc rc = KZ_OK;
     ks->n = 0;
     ks->sender = ks->recipient = -1;
-    if (any) {
-        if (given && !unhex(given, ks->k[ks->n++], KZ_SIGN_PK_BYTES))
-            return kz_fail(err, KZ_EINVAL, "public_key", "the public key must be 64 hexadecimal digits");
-        for (size_t i = 0; i < n_peers && ks->n < KZ_RECORD_KEYS_MAX; i++)
-            if (!unhex(peers[i], ks->k[ks->n++], KZ_SIGN_PK_BYTES))
-                return kz_fail(err, KZ_EINVAL, "peer_key", "a peer key must be 64 hexadecimal digits");
-    } else {
+    for (size_t i = 0; !rc && i < n_own; i++) /* all of them the exporting node's: node 0 */
+        rc = add_node_keys(ks, own[i], 0, "public_key", err);
+    for (size_t i = 0; !rc && i < n_peers; i++)
+        rc = add_node_keys(ks, peers[i], (int)i + 1, "peer_key", err);
+    if (rc)
+        return rc;
+    if (!any) {
+        ks->node[0] = 0;
         if (!unhex(file_key, ks->k[ks->n++], KZ_SIGN_PK_BYTES))
             return kz_fail(err, KZ_EINVAL, "node.public_key", "the record names no valid public key; give one");
         for (size_t i = 0; i < json_array_size(named) && ks->n < KZ_RECORD_KEYS_MAX; i++)
             if (unhex(str_of(json_array_get(named, i), "public_key"), ks->k[ks->n], KZ_SIGN_PK_BYTES))
-                ks->n++;
+                ks->node[ks->n++] = (int)i + 1;
     }
     rep->key_given = any;
-    int exporter = file_key ? key_index(ks, file_key) : (given ? 0 : -1);
-    if (given && file_key && strcmp(file_key, given) != 0) {
-        snprintf(rep->public_key, sizeof rep->public_key, "%s", given);
-        return tampered(rep, 0, err, "the record names key %.64s, not the key given", file_key);
+    int exporter = file_key ? key_index(ks, file_key) : (n_own ? 0 : -1);
+    if (n_own && (exporter < 0 || ks->node[exporter] != 0)) {
+        snprintf(rep->public_key, sizeof rep->public_key, "%.64s", own[0]);
+        return tampered(rep, 0, err, "the record names key %.64s, not a key given", file_key ? file_key : "(none)");
     }
     if (exporter < 0) {
         snprintf(rep->public_key, sizeof rep->public_key, "%s", file_key ? file_key : "");
@@ -628,6 +667,15 @@ static kz_rc load_keys(const json_t *node, const char *given, const char *const 
     return KZ_OK;
 }
 
+/* The first key of node in ks, or -1. */
+static int first_of(const keyset *ks, int node)
+{
+    for (size_t i = 0; i < ks->n; i++)
+        if (ks->node[i] == node)
+            return (int)i;
+    return -1;
+}
+
 kz_rc kz_record_verify(const char *text, size_t n, const char *public_key_hex,
                        kz_record_report *rep, kz_err *err)
 {
@@ -636,6 +684,13 @@ kz_rc kz_record_verify(const char *text, size_t n, const char *public_key_hex,
 
 kz_rc kz_record_verify_keys(const char *text, size_t n, const char *public_key_hex, const char *const *peer_keys_hex,
                             size_t n_peer_keys, kz_record_report *rep, kz_err *err)
+{
+    return kz_record_verify_sides(text, n, public_key_hex ? &public_key_hex : NULL, public_key_hex ? 1 : 0,
+                                  peer_keys_hex, n_peer_keys, rep, err);
+}
+
+kz_rc kz_record_verify_sides(const char *text, size_t n, const char *const *own_keys, size_t n_own,
+                             const char *const *peer_keys, size_t n_peers, kz_record_report *rep, kz_err *err)
 {
     memset(rep, 0, sizeof *rep);
     json_error_t je;
@@ -659,7 +714,7 @@ kz_rc kz_record_verify_keys(const char *text, size_t n, const char *public_key_h
     if (!rc) {
         snprintf(rep->request, sizeof rep->request, "%s", id);
         rep->version = (int)version;
-        rc = load_keys(json_object_get(doc, "node"), public_key_hex, peer_keys_hex, n_peer_keys, ks, rep, err);
+        rc = load_keys(json_object_get(doc, "node"), own_keys, n_own, peer_keys, n_peers, ks, rep, err);
     }
     const json_t *content = NULL;
     char head[KZ_HASH_HEX];
@@ -669,9 +724,9 @@ kz_rc kz_record_verify_keys(const char *text, size_t n, const char *public_key_h
         rc = verify_entries(entries, ks, rep, &content, head, &a, err);
     }
     if (!rc && ks->recipient >= 0 && ks->recipient != ks->sender) { /* the other node's key, for the report */
-        int exporter = key_index(ks, rep->public_key);
-        kz_hex_encode(ks->k[exporter == ks->sender ? ks->recipient : ks->sender], KZ_SIGN_PK_BYTES,
-                      rep->peer_public_key);
+        int exporter = ks->node[key_index(ks, rep->public_key)];
+        int other = first_of(ks, exporter == ks->sender ? ks->recipient : ks->sender);
+        kz_hex_encode(ks->k[other], KZ_SIGN_PK_BYTES, rep->peer_public_key);
     }
     if (!rc)
         kz_hex_decode(rep->public_key, pk, sizeof pk);

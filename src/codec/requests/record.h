@@ -28,7 +28,7 @@
 #include "util/buf.h"
 
 #define KZ_RECORD_FORMAT "kizuna-request-record"
-#define KZ_RECORD_KEYS_MAX 8   /* keys a record is checked against */
+#define KZ_RECORD_KEYS_MAX 16  /* keys a record is checked against */
 #define KZ_RECORD_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
 /* What one entry says. Strings may be NULL when they do not apply. */
@@ -119,5 +119,14 @@ kz_rc kz_record_verify(const char *text, size_t n, const char *public_key_hex,
  * and rep->key_given is false. */
 kz_rc kz_record_verify_keys(const char *text, size_t n, const char *public_key_hex, const char *const *peer_keys_hex,
                             size_t n_peer_keys, kz_record_report *rep, kz_err *err);
+/* The same across key rotations: own_keys are keys of the exporting node, peer_keys[i]
+ * the keys of the i-th other node; each string holds one key or several of the same
+ * node separated by commas ("OLD,NEW"). An entry verifies with any key of its side's
+ * node, so a record whose entries one node signed before and after a rotation verifies
+ * given both of its keys; the seal must verify with one of own_keys (the key the file
+ * names). At most KZ_RECORD_KEYS_MAX keys in all (KZ_EINVAL naming public_key or
+ * peer_key otherwise, or when a key is not 64 hex digits). */
+kz_rc kz_record_verify_sides(const char *text, size_t n, const char *const *own_keys, size_t n_own,
+                             const char *const *peer_keys, size_t n_peers, kz_record_report *rep, kz_err *err);
 
 #endif

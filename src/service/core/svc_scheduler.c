@@ -24,15 +24,13 @@ static long run_check_schedules(kz_call *c)
     return rc ? -1 : (long)ran;
 }
 
-/* Pulls from the peers every --peer-sync seconds (only this thread runs it). */
+/* Pulls from the peers that are due: their --peer-sync period passed, their backoff
+ * ended or they poked this node (only this thread runs it). */
 static long run_peer_sync(kz_call *c)
 {
-    static kz_time last;
-    kz_time now = kz_now_ms();
-    if (!c->node->peer_sync_s || (last && now - last < (kz_time)c->node->peer_sync_s * 1000))
+    if (!c->node->peer_sync_s)
         return 0;
-    last = now;
-    return kz_svc_peers_sync_all(c) ? -1 : 1;
+    return kz_svc_peers_sync_all(c) ? -1 : 0;
 }
 
 static const struct {
@@ -46,6 +44,8 @@ static const struct {
     {"statement_releases", kz_svc_statement_release_due},
     {"exercise_injects", kz_svc_exercise_deliver_due},
     {"peer_sync", run_peer_sync},
+    {"peer_pokes", kz_svc_fed_pokes_deliver},
+    {"fed_compact", kz_svc_fed_compact_due},
     {"mail_outbox", kz_svc_outbox_deliver},  /* last: sends what the duties above wrote */
 };
 

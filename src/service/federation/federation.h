@@ -15,6 +15,9 @@ enum {
     KZ_FED_SKEW_S = 300,      /* a message's created may be this far from our clock */
     KZ_FED_VALID_S = 120,     /* how long a signature we make is valid */
     KZ_FED_PAGE = 500,        /* changes asked for per pull */
+    KZ_FED_RETRY_BASE_S = 10, /* the first retry of a failed exchange or poke, before jitter */
+    KZ_FED_RETRY_MAX_S = 3600, /* the longest wait between two retries */
+    KZ_FED_COMPACT_EVERY_S = 3600, /* the scheduler compacts the change log this often */
 };
 
 /* What a node says of itself (GET /api/v1/node, kizuna node). Strings in c->arena. */
@@ -59,8 +62,35 @@ typedef struct kz_sync_report {
  * refusals recorded and the cursor moved in one transaction, so a crash at any point
  * loses or repeats nothing. */
 kz_rc kz_svc_peer_sync(kz_call *c, const char *id, kz_sync_report *rep);
-/* A scheduler duty: kz_svc_peer_sync for every active peer. */
+/* A scheduler duty, when the node runs with --peer-sync: kz_svc_peer_sync for every
+ * active peer whose next pull is due (its period passed, its backoff after a failure
+ * ended, or it poked this node). */
 kz_rc kz_svc_peers_sync_all(kz_call *c);
+
+/* ---- delivery (svc_fed_delivery.c) ---- */
+
+/* How long to wait after the n-th consecutive failure, in ms: KZ_FED_RETRY_BASE_S
+ * doubled for each failure after the first, capped at KZ_FED_RETRY_MAX_S, of which the
+ * second half is drawn from the node's random generator (jitter). */
+kz_time kz_fed_backoff_ms(int64_t failures);
+/* Posts body to p's url + path, signed with sk (public half pk), and checks that the
+ * answer is 200 and signed by p for this request. A 4xx is listed as refused ("out"). */
+kz_rc kz_fed_post(kz_call *c, const kz_peer *p, const char *path, const char *body, const unsigned char *sk,
+                  const unsigned char *pk);
+/* A scheduler duty: pokes (POST /federation/v1/poke) every active peer that this
+ * node's log grew for since it acknowledged and was last told; a failed poke is tried
+ * again after its backoff. Nothing when the node runs with --peer-sync 0. */
+long kz_svc_fed_pokes_deliver(kz_call *c);
+/* Receives a poke from peer `from`: when it announces entries past the cursor here,
+ * the next pull from it is due now and the scheduler is woken. A malformed poke is
+ * refused (KZ_EINVAL naming the field) and listed on the peer. */
+kz_rc kz_svc_fed_poked(kz_call *c, const kz_peer *from, const char *body, size_t len);
+/* Compacts this node's change log (admin; audited when it dropped entries): see
+ * kz_store_fed_compact. */
+struct kz_fed_compaction;
+kz_rc kz_svc_fed_compact(kz_call *c, struct kz_fed_compaction *out);
+/* A scheduler duty: kz_svc_fed_compact every KZ_FED_COMPACT_EVERY_S. */
+long kz_svc_fed_compact_due(kz_call *c);
 
 /* A node-to-node message as it travels: a request (method and target set) or a
  * response (status set). The three header values are what the signer fills. */

@@ -10,13 +10,12 @@
 #include "codec/federation/federation.h"
 #include "store/federation/fed_keys.h"
 #include "store/federation/federation.h"
-#include "util/fetch.h"
 #include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
 
-enum { NOTICES_PER_SYNC = 10, ANSWER_MAX = 64 * 1024, REASON_MAX = 500 };
+enum { NOTICES_PER_SYNC = 10, REASON_MAX = 500 };
 
 static const char *hex_pk(kz_call *c, const unsigned char pk[KZ_SIGN_PK_BYTES])
 {
@@ -239,46 +238,14 @@ static bool signer_of(kz_call *c, const kz_key_notice *k, const unsigned char **
     return strcmp(fp, k->fingerprint) == 0;
 }
 
-/* Posts one notice, signed, and checks the signed answer. */
+/* Posts one notice, signed by the key it must be, and checks the signed answer. */
 static kz_rc post_notice(kz_call *c, const kz_peer *p, const kz_key_notice *k)
 {
     const unsigned char *sk, *pk;
     if (!signer_of(c, k, &sk, &pk))
         return kz_fail(c->err, KZ_ECONFLICT, "key", "the key this rotation notice must be signed with is no longer "
                        "held (it was revoked or replaced again): %s must pin the new key by hand", p->name);
-    kz_fed_wire m = {.method = "POST", .target_uri = kz_arena_printf(c->arena, "%s/federation/v1/keys", p->url),
-                     .body = k->body, .len = strlen(k->body)};
-    char nonce[KZ_TOKEN_TEXT];
-    kz_token_new(nonce);
-    kz_rc rc = m.target_uri ? kz_fed_sign_with(c, &m, nonce, sk, pk) : kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
-    kz_buf answer;
-    kz_buf_init(&answer, ANSWER_MAX);
-    kz_http_headers *got = kz_arena_calloc(c->arena, 1, sizeof *got);
-    long status = 0;
-    if (!rc && !got)
-        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
-    if (!rc) {
-        const char *h[] = {"Content-Type: application/json",
-                           kz_arena_printf(c->arena, "Content-Digest: %s", m.content_digest),
-                           kz_arena_printf(c->arena, "Signature-Input: %s", m.signature_input),
-                           kz_arena_printf(c->arena, "Signature: %s", m.signature)};
-        rc = kz_http_call("POST", m.target_uri, h, 4, m.body, m.len, &status, &answer, got, c->err);
-    }
-    if (!rc && status != 200) {
-        rc = kz_fail(c->err, KZ_EPEER, "peer", "%s answered HTTP %ld: %.300s", p->name, status,
-                     answer.p ? answer.p : "");
-        if (status >= 400 && status < 500) /* the peer refused our notice: listed here too */
-            kz_store_peer_refuse(c->db, p->id, "out", c->err->msg, NULL, kz_now_ms(), &(kz_err){0});
-    }
-    if (!rc) {
-        kz_fed_wire a = {.status = 200, .content_digest = got->content_digest,
-                         .signature_input = got->signature_input[0] ? got->signature_input : NULL,
-                         .signature = got->signature[0] ? got->signature : NULL,
-                         .body = answer.p ? answer.p : "", .len = answer.len};
-        rc = kz_fed_verify_response(c, p, &a, nonce);
-    }
-    kz_buf_free(&answer);
-    return rc;
+    return kz_fed_post(c, p, "/federation/v1/keys", k->body, sk, pk);
 }
 
 kz_rc kz_fed_deliver_key_notices(kz_call *c, const kz_peer *p)

@@ -470,7 +470,8 @@ static kz_rc apply_batch(kz_call *c, const kz_peer *p, const kz_fed_batch *b, kz
         rep->pending += !rc && waits;
     }
     if (!rc)
-        rc = kz_store_peer_pulled(c->db, p->id, b->last, b->head, kz_now_ms(), c->err);
+        rc = kz_store_peer_pulled(c->db, p->id, b->last, b->head, kz_now_ms(),
+                                  c->node->peer_sync_s ? kz_now_ms() + (kz_time)c->node->peer_sync_s * 1000 : 0, c->err);
     return kz_tx_end(c, rc);
 }
 
@@ -529,7 +530,8 @@ static kz_rc pull(kz_call *c, const kz_peer *p, kz_fed_batch *b, kz_sync_report 
     return rc;
 }
 
-/* Notes a failed exchange on the peer's row (its own transaction). */
+/* Notes a failed exchange on the peer's row (its own transaction), with the next try
+ * after the backoff of one more consecutive failure. */
 static void note_failure(kz_call *c, const kz_peer *p)
 {
     kz_err e;
@@ -537,7 +539,8 @@ static void note_failure(kz_call *c, const kz_peer *p)
     const char *why = kz_arena_strdup(c->arena, keep->msg);
     c->err = &e;
     if (why && !kz_tx_begin(c))
-        kz_tx_end(c, kz_store_peer_failed(c->db, p->id, why, kz_now_ms(), &e));
+        kz_tx_end(c, kz_store_peer_failed(c->db, p->id, why, kz_now_ms(), kz_now_ms() + kz_fed_backoff_ms(p->failures + 1),
+                                          &e));
     c->err = keep;
 }
 
@@ -586,11 +589,12 @@ kz_rc kz_svc_peers_sync_all(kz_call *c)
 {
     kz_peer *peers = NULL;
     size_t n = 0;
-    kz_rc rc = kz_store_peer_list(c->db, c->arena, &peers, &n, c->err);
+    kz_rc rc = c->node->peer_sync_s ? kz_store_peer_list(c->db, c->arena, &peers, &n, c->err) : KZ_OK;
     for (size_t i = 0; !rc && i < n; i++) {
         kz_sync_report rep;
-        if (peers[i].status == KZ_PEER_ACTIVE && kz_svc_peer_sync(c, peers[i].id, &rep))
-            kz_err_clear(c->err); /* noted on the peer's row; the others still sync */
+        bool due = !peers[i].next_attempt || peers[i].next_attempt <= kz_now_ms();
+        if (peers[i].status == KZ_PEER_ACTIVE && due && kz_svc_peer_sync(c, peers[i].id, &rep))
+            kz_err_clear(c->err); /* noted on the peer's row, with its backoff; the others still sync */
     }
     return rc;
 }

@@ -389,6 +389,107 @@ static kz_rc append(kz_call *c, const kz_peer *p, kz_request *r, const kz_fed_re
     return rc;
 }
 
+/* ---- moves made at both nodes at once (docs/FEDERATION.md) ---- */
+
+/* The request's workflow as the entries have[0..n) make it, its content kept: the state
+ * at a fork. */
+static kz_rc rebuild(kz_call *c, kz_request *r, const kz_request_entry *have, size_t n)
+{
+    r->status = KZ_RS_DRAFT;
+    r->sent_at = r->responded_at = r->acknowledged_at = r->answered_at = r->closed_at = 0;
+    r->ack_due = r->answer_due = r->preserve_until = 0;
+    r->escalation_level = 0;
+    r->entries = 0;
+    r->head_hash = NULL;
+    for (size_t i = 0; i < n; i++) {
+        kz_record_entry_in e;
+        if (kz_record_entry_read(have[i].body, strlen(have[i].body), c->arena, &e, c->err))
+            return c->err->rc;
+        replay(r, &e, &have[i]);
+    }
+    return KZ_OK;
+}
+
+/* One of this node's entries that the fork moved aside, made again at the new head,
+ * signed now, when the state machine still allows it after the sending side's entries
+ * (a move of its side from the status reached, to the same status; a message,
+ * escalation or warning while the request is not final). *again false when not. */
+static kz_rc make_again(kz_call *c, kz_request *r, const kz_record_entry_in *e, bool *again)
+{
+    int move = kz_enum_parse(&kz_request_move_enum, e->action);
+    const kz_transition *t = move >= 0 ? kz_transition_find(r->status, move) : NULL;
+    *again = move >= 0 ? t && t->side == side_of(r, e->organization) && t->to == e->to
+                       : e->to < 0 && !kz_request_status_final(r->status);
+    if (!*again)
+        return KZ_OK;
+    kz_request_post post = {.message = e->message};
+    kz__entry ent = {.action = e->action, .from = move >= 0 ? r->status : -1, .to = move >= 0 ? t->to : -1,
+                     .post = e->message ? &post : NULL, .contact = e->contact, .note = e->note, .at = kz_now_ms()};
+    if (e->preserve_until)
+        r->preserve_until = e->preserve_until;
+    kz_viewer keep = c->who;
+    const char *keep_actor = c->actor;
+    c->who.org = e->organization; /* the entry stays its organization's, made by the same actor */
+    c->actor = e->actor;
+    kz_request_entry out;
+    kz_rc rc = kz__request_record(c, r, &ent, &out);
+    c->who = keep;
+    c->actor = keep_actor;
+    kz_record_entry_in made = *e;
+    made.seq = out.seq;
+    made.at = ent.at;
+    made.from = ent.from;
+    if (!rc)
+        replay(r, &made, &out);
+    return rc;
+}
+
+/* After the sending side's entries were appended at a fork: this node's entries that
+ * were moved aside (tail, n of them) are made again or, when they no longer apply,
+ * stay superseded; each outcome audited. */
+static kz_rc remake_tail(kz_call *c, kz_request *r, const kz_request_entry *tail, size_t n)
+{
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        kz_record_entry_in e;
+        bool again = false;
+        if (kz_record_entry_read(tail[i].body, strlen(tail[i].body), c->arena, &e, c->err))
+            return c->err->rc;
+        rc = make_again(c, r, &e, &again);
+        if (!rc && !again)
+            rc = kz_audit(c, "request.superseded", "request", r->id,
+                          kz_arena_printf(c->arena, "entry %lld (%s, %s) no longer applies after the sending side's "
+                                          "moves made at the same time; kept aside", (long long)tail[i].seq,
+                                          e.action, tail[i].hash));
+    }
+    return rc;
+}
+
+/* Whether the entries after a fork (tail, n of them) are all this node's own: an entry
+ * of the peer's side there would mean the peer had ours and now tells another story.
+ * *why when not. */
+static kz_rc own_tail(kz_call *c, const char *id, const kz_request_entry *tail, size_t n, size_t fork,
+                      const char **why)
+{
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && !*why && i < n; i++) {
+        char *theirs = NULL;
+        rc = org_peer(c, tail[i].actor_org, &theirs);
+        if (!rc && (theirs || !tail[i].actor_org))
+            *why = kz_arena_printf(c->arena, "request %s: the two records differ at entry %zu", id, fork + 1);
+    }
+    return rc;
+}
+
+/* The first index where the two records differ (n when one extends the other). */
+static size_t first_difference(const kz_request_entry *have, size_t n, const kz_fed_request *in)
+{
+    for (size_t i = 0; i < n && i < in->n_entries; i++)
+        if (!same(have[i].hash, in->entries[i].hash))
+            return i;
+    return n;
+}
+
 kz_rc kz_svc_request_incoming(kz_call *c, const kz_peer *p, kz_fed_request *in, const char **why)
 {
     kz_request mine;
@@ -402,9 +503,27 @@ kz_rc kz_svc_request_incoming(kz_call *c, const kz_peer *p, kz_fed_request *in, 
     rc = check_sides(c, p, &in->req, exists ? &mine : NULL, why);
     if (!rc && !*why && exists)
         rc = kz_store_request_entries(c->db, in->id, c->arena, &have, &n, c->err);
-    for (size_t i = 0; !rc && !*why && i < n && i < in->n_entries; i++)
-        if (!same(have[i].hash, in->entries[i].hash))
-            *why = kz_arena_printf(c->arena, "request %s: the two records differ at entry %zu", in->id, i + 1);
+    size_t fork = rc || *why ? n : first_difference(have, n, in);
+    char *sender_peer = NULL;
+    const kz_request_entry *tail = NULL;
+    size_t n_tail = 0;
+    bool was_sent = exists && mine.status == KZ_RS_SENT;
+    if (fork < n && !(rc = org_peer(c, mine.from_organization, &sender_peer)) && !sender_peer)
+        return KZ_OK; /* a fork: the sending side's entries stand; the other node makes its own again after them */
+    if (!rc && fork < n) /* only entries of this node's own that the peer never had may move aside */
+        rc = own_tail(c, in->id, have + fork, n - fork, fork, why);
+    if (!rc && !*why && fork < n) { /* a fork, at the recipient's node: ours move aside, theirs come first */
+        tail = have + fork;
+        n_tail = n - fork;
+        was_sent = false; /* the status is replayed anew: its deadlines are set again below */
+        rc = kz_store_request_supersede_after(c->db, in->id, (int64_t)fork, kz_now_ms(), c->err);
+        if (!rc) rc = rebuild(c, &mine, have, fork);
+        if (!rc) rc = kz_audit(c, "request.fork", "request", in->id,
+                               kz_arena_printf(c->arena, "moves made at both nodes after entry %zu: %s's entries "
+                                               "first, %zu of this node's made again after them if they still "
+                                               "apply", fork, p->name, n_tail));
+        n = fork;
+    }
     if (rc || *why || in->n_entries <= n)
         return rc; /* refused, or nothing new: the peer has not seen our latest entries yet */
     kz_request *r = exists ? &mine : &in->req;
@@ -424,10 +543,10 @@ kz_rc kz_svc_request_incoming(kz_call *c, const kz_peer *p, kz_fed_request *in, 
     }
     if (rc || *why)
         return rc;
-    bool was_sent = exists && mine.status == KZ_RS_SENT;
     if (!exists)
         rc = insert_new(c, r);
     if (!rc) rc = append(c, p, r, in, n, read);
+    if (!rc && n_tail) rc = remake_tail(c, r, tail, n_tail);
     if (!rc) rc = kz_store_request_update(c->db, r, c->err);
     /* deadlines and escalation run at the recipient's node, as for a local request */
     if (!rc && r->status == KZ_RS_SENT && !was_sent)

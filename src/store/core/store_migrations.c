@@ -661,6 +661,37 @@ static const migration migrations[] = {
      " LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"
      " LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"
      " WHERE o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL;"},
+    {"federation delivery: retries with backoff, pokes through the peers' outbox, log compaction",
+     /* failures: consecutive failed exchanges with the peer, next_attempt when the next
+      * pull is due (backoff after a failure, the --peer-sync period after a success, now
+      * after a poke); poke_*: the pokes this node owes the peer (its log's head past
+      * poke_seq and past what the peer acknowledged), with their own backoff; poked:
+      * when the peer last poked this node */
+     "ALTER TABLE peers ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE peers ADD COLUMN next_attempt INTEGER;"
+     "ALTER TABLE peers ADD COLUMN poke_seq INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE peers ADD COLUMN poke_failures INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE peers ADD COLUMN poke_next INTEGER;"
+     "ALTER TABLE peers ADD COLUMN poke_error TEXT;"
+     "ALTER TABLE peers ADD COLUMN poked INTEGER;"
+     /* compaction looks for a later entry of the same object */
+     "CREATE INDEX fed_log_object ON fed_log(kind, object, seq);"},
+    {"requests between nodes: moves made at both nodes at once, reconciled",
+     /* When both nodes moved a request before pulling the other's move, the recipient's
+      * node moves its own entries after the fork aside (docs/FEDERATION.md): they stay
+      * here, as they were signed, with what became of them. The record stays
+      * append-only except for such a move, which a row of request_rebase allows inside
+      * the transaction that makes it. */
+     "CREATE TABLE request_superseded ("
+     "  request_n INTEGER NOT NULL REFERENCES requests(n), seq INTEGER NOT NULL, at INTEGER NOT NULL,"
+     "  actor_org TEXT, action TEXT NOT NULL, body TEXT NOT NULL, hash TEXT NOT NULL, signature TEXT NOT NULL,"
+     "  superseded INTEGER NOT NULL, PRIMARY KEY (request_n, hash)) WITHOUT ROWID;"
+     "CREATE TABLE request_rebase (request_n INTEGER PRIMARY KEY);"
+     "DROP TRIGGER request_entries_no_delete;"
+     "CREATE TRIGGER request_entries_no_delete BEFORE DELETE ON request_entries"
+     "  WHEN NOT EXISTS (SELECT 1 FROM request_rebase WHERE request_n = old.request_n) BEGIN"
+     "  SELECT RAISE(ABORT, 'the request record is append-only');"
+     "END;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

@@ -19,11 +19,20 @@ kz_rc kz_store_peer_set_status(kz_db *db, const char *id, int status, kz_time no
 /* Removes the peer, its nonces, refusals, sent marks and key notices; objects it sent
  * stay, read-only. */
 kz_rc kz_store_peer_delete(kz_db *db, const char *id, kz_err *err);
-/* A successful exchange: the cursor of what was applied here and the peer's head. */
-kz_rc kz_store_peer_pulled(kz_db *db, const char *id, int64_t cursor_in, int64_t head, kz_time now, kz_err *err);
+/* A successful exchange: the cursor of what was applied here and the peer's head; the
+ * failures are forgotten and the next pull is due at next (0: only when asked). */
+kz_rc kz_store_peer_pulled(kz_db *db, const char *id, int64_t cursor_in, int64_t head, kz_time now, kz_time next,
+                           kz_err *err);
 /* The peer acknowledged this node's log up to seq (never moves back). */
 kz_rc kz_store_peer_acked(kz_db *db, const char *id, int64_t seq, kz_time now, kz_err *err);
-kz_rc kz_store_peer_failed(kz_db *db, const char *id, const char *why, kz_time now, kz_err *err);
+/* A failed exchange: one more consecutive failure, the next try due at next. */
+kz_rc kz_store_peer_failed(kz_db *db, const char *id, const char *why, kz_time now, kz_time next, kz_err *err);
+/* The result of a poke announcing this node's log up to seq: why NULL when the peer
+ * accepted it (poke_seq moves to seq, its failures are forgotten), else one more
+ * failure with its reason; the next try is due at next (0: when the log grows). */
+kz_rc kz_store_peer_poke_result(kz_db *db, const char *id, int64_t seq, const char *why, kz_time next, kz_err *err);
+/* The peer poked this node: its next pull is due now. */
+kz_rc kz_store_peer_poked(kz_db *db, const char *id, kz_time now, kz_err *err);
 
 /* A refused message: direction "in" (refused here) or "out" (the peer refused ours). */
 typedef struct kz_peer_refusal {
@@ -53,6 +62,19 @@ kz_rc kz_store_fed_log(kz_db *db, int64_t after, size_t max, kz_arena *a, kz_fed
                        int64_t *head, kz_err *err);
 /* The newest seq of the log for (kind, id); 0 when it never entered the log. */
 kz_rc kz_store_fed_log_last(kz_db *db, int kind, const char *id, int64_t *seq, kz_err *err);
+/* The newest seq of the log (0 when empty). */
+kz_rc kz_store_fed_log_head(kz_db *db, int64_t *head, kz_err *err);
+
+/* What a compaction of the log did: entries before and after, those dropped, the
+ * bound (the lowest seq every peer acknowledged) and the head. */
+typedef struct kz_fed_compaction {
+    int64_t before, after, dropped, bound, head;
+} kz_fed_compaction;
+/* Drops every entry at or below the lowest acknowledged cursor of all peers (the head
+ * when there are none) that a later entry of the same object supersedes; tombstones
+ * that are their object's last entry stay. */
+kz_rc kz_store_fed_compact(kz_db *db, kz_fed_compaction *out, kz_err *err);
+
 /* How many entries follow after. */
 kz_rc kz_store_fed_log_waiting(kz_db *db, int64_t after, int64_t *n, kz_err *err);
 

@@ -10,14 +10,25 @@
 #define PEER_COLS                                                                          \
     "id, created, modified, url, fingerprint, public_key, node, name, state, status, "     \
     "cursor_in, acked_out, peer_head, last_success, last_error, last_error_at, refused, "      \
-    "prev_fingerprint, prev_public_key, prev_until, prev_revoked, prev_reason, rotated"
+    "prev_fingerprint, prev_public_key, prev_until, prev_revoked, prev_reason, rotated, "             \
+    "failures, next_attempt, poke_seq, poke_failures, poke_next, poke_error, poked"
+
+/* A time, NULL when 0 (not set). */
+static void bind_time(sqlite3_stmt *s, int i, kz_time t)
+{
+    if (t)
+        sqlite3_bind_int64(s, i, t);
+    else
+        sqlite3_bind_null(s, i);
+}
 
 static const char *kind_name(int kind) { return kz_enum_name(&kz_fed_kind_enum, kind); }
 
 kz_rc kz_store_peer_insert(kz_db *db, const kz_peer *p, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "INSERT INTO peers (" PEER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-                                   " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)", err);
+                                   " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,"
+                                   " ?24, ?25, ?26, ?27, ?28, ?29, ?30)", err);
     if (!s)
         return KZ_ESTORE;
     if (kz__bind_fields(s, 1, &kz_peer_schema, p) < 0)
@@ -117,15 +128,17 @@ kz_rc kz_store_peer_delete(kz_db *db, const char *id, kz_err *err)
     return s ? peer_change(db, s, id, err) : KZ_ESTORE;
 }
 
-kz_rc kz_store_peer_pulled(kz_db *db, const char *id, int64_t cursor_in, int64_t head, kz_time now, kz_err *err)
+kz_rc kz_store_peer_pulled(kz_db *db, const char *id, int64_t cursor_in, int64_t head, kz_time now, kz_time next,
+                           kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "UPDATE peers SET cursor_in = ?2, peer_head = ?3, last_success = ?4,"
-                                   " last_error = NULL WHERE id = ?1", err);
+                                   " last_error = NULL, failures = 0, next_attempt = ?5 WHERE id = ?1", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_int64(s, 2, cursor_in);
     sqlite3_bind_int64(s, 3, head);
     sqlite3_bind_int64(s, 4, now);
+    bind_time(s, 5, next);
     return peer_change(db, s, id, err);
 }
 
@@ -140,13 +153,39 @@ kz_rc kz_store_peer_acked(kz_db *db, const char *id, int64_t seq, kz_time now, k
     return peer_change(db, s, id, err);
 }
 
-kz_rc kz_store_peer_failed(kz_db *db, const char *id, const char *why, kz_time now, kz_err *err)
+kz_rc kz_store_peer_failed(kz_db *db, const char *id, const char *why, kz_time now, kz_time next, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "UPDATE peers SET last_error = ?2, last_error_at = ?3 WHERE id = ?1", err);
+    sqlite3_stmt *s = kz__stmt(db, "UPDATE peers SET last_error = ?2, last_error_at = ?3, failures = failures + 1,"
+                                   " next_attempt = ?4 WHERE id = ?1", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 2, why, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 3, now);
+    bind_time(s, 4, next);
+    return peer_change(db, s, id, err);
+}
+
+kz_rc kz_store_peer_poke_result(kz_db *db, const char *id, int64_t seq, const char *why, kz_time next, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, why ? "UPDATE peers SET poke_failures = poke_failures + 1, poke_error = ?3,"
+                                         " poke_next = ?4 WHERE id = ?1"
+                                       : "UPDATE peers SET poke_seq = max(poke_seq, ?2), poke_failures = 0,"
+                                         " poke_error = NULL, poke_next = ?4 WHERE id = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_int64(s, 2, seq);
+    if (why)
+        sqlite3_bind_text(s, 3, why, -1, SQLITE_TRANSIENT);
+    bind_time(s, 4, next);
+    return peer_change(db, s, id, err);
+}
+
+kz_rc kz_store_peer_poked(kz_db *db, const char *id, kz_time now, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "UPDATE peers SET poked = ?2, next_attempt = ?2 WHERE id = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_int64(s, 2, now);
     return peer_change(db, s, id, err);
 }
 
@@ -490,4 +529,51 @@ kz_rc kz_store_fed_pending_count(kz_db *db, const char *peer, int64_t *n, kz_err
     *n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     kz__done(s);
     return rc == SQLITE_ROW ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
+/* One integer from sql (with ?1 = arg when arg >= 0). */
+static kz_rc one_int(kz_db *db, const char *sql, int64_t arg, int64_t *out, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    if (arg >= 0)
+        sqlite3_bind_int64(s, 1, arg);
+    int rc = sqlite3_step(s);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    kz__done(s);
+    return rc == SQLITE_ROW ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
+kz_rc kz_store_fed_log_head(kz_db *db, int64_t *head, kz_err *err)
+{
+    return one_int(db, "SELECT coalesce(max(seq), 0) FROM fed_log", -1, head, err);
+}
+
+kz_rc kz_store_fed_compact(kz_db *db, kz_fed_compaction *out, kz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    int64_t peers = 0;
+    kz_rc rc = one_int(db, "SELECT count(*) FROM fed_log", -1, &out->before, err);
+    if (!rc) rc = kz_store_fed_log_head(db, &out->head, err);
+    if (!rc) rc = one_int(db, "SELECT count(*) FROM peers", -1, &peers, err);
+    if (!rc && peers) /* never past what every peer acknowledged, paused ones included */
+        rc = one_int(db, "SELECT min(acked_out) FROM peers", -1, &out->bound, err);
+    else if (!rc)
+        out->bound = out->head;
+    if (rc)
+        return rc;
+    /* an entry with a later entry of the same object says nothing that one does not:
+     * every pull sends an object as it stands. A tombstone that is its object's last
+     * entry is never superseded, so it stays. */
+    sqlite3_stmt *s = kz__stmt(db, "DELETE FROM fed_log WHERE seq <= ?1 AND EXISTS (SELECT 1 FROM fed_log l"
+                                   " WHERE l.kind = fed_log.kind AND l.object = fed_log.object AND l.seq > fed_log.seq)",
+                               err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_int64(s, 1, out->bound);
+    if ((rc = kz__exec_stmt(db, s, err)))
+        return rc;
+    out->dropped = sqlite3_changes(db->h);
+    return one_int(db, "SELECT count(*) FROM fed_log", -1, &out->after, err);
 }

@@ -56,6 +56,11 @@ kz_rc kz_store_request_links_set(kz_db *db, const char *request_id, const char *
 kz_rc kz_store_request_entry_append(kz_db *db, const char *request_id, const kz_request_entry *e,
                                     kz_err *err);
 
+/* A fork between two nodes (docs/FEDERATION.md "Moves at both nodes at once"): moves
+ * the request's entries after seq `keep` into request_superseded, as they were, then
+ * out of its record. Only within the caller's transaction. */
+kz_rc kz_store_request_supersede_after(kz_db *db, const char *request_id, int64_t keep, kz_time now, kz_err *err);
+
 /* Every entry of a request's record, in order. */
 kz_rc kz_store_request_entries(kz_db *db, const char *request_id, kz_arena *a,
                                kz_request_entry **items, size_t *n, kz_err *err);

@@ -220,6 +220,30 @@ kz_rc kz_store_request_entry_append(kz_db *db, const char *request_id, const kz_
     return kz__exec_stmt(db, s, err);
 }
 
+kz_rc kz_store_request_supersede_after(kz_db *db, const char *request_id, int64_t keep, kz_time now, kz_err *err)
+{
+    static const char *const sql[] = {
+        ("INSERT INTO request_rebase (request_n) VALUES (" REQ_N ")"),
+        ("INSERT INTO request_superseded (request_n, seq, at, actor_org, action, body, hash, signature, superseded)"
+         " SELECT request_n, seq, at, actor_org, action, body, hash, signature, ?3 FROM request_entries"
+         " WHERE request_n = " REQ_N " AND seq > ?2"),
+        ("DELETE FROM request_entries WHERE request_n = " REQ_N " AND seq > ?2"),
+        ("DELETE FROM request_rebase WHERE request_n = " REQ_N),
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+        sqlite3_stmt *s = kz__stmt(db, sql[i], err);
+        if (!s)
+            return KZ_ESTORE;
+        sqlite3_bind_text(s, 1, request_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 2, keep);
+        sqlite3_bind_int64(s, 3, now);
+        kz_rc rc = kz__exec_stmt(db, s, err);
+        if (rc)
+            return rc;
+    }
+    return KZ_OK;
+}
+
 kz_rc kz_store_request_entries(kz_db *db, const char *request_id, kz_arena *a,
                                kz_request_entry **items, size_t *n, kz_err *err)
 {
