@@ -430,7 +430,9 @@ def test_moves_made_at_both_nodes_at_once_end_in_the_same_record(states, tmp_pat
     assert b.post(f"/requests/{r2}/acknowledge").status_code == 200
     states.sync(jp, cz)
     assert a.post(f"/requests/{r2}/messages", {"message": "One more question."}).status_code in (200, 201)
-    assert b.post(f"/requests/{r2}/answer", {"message": "The answer."}).json()["status"] == "answered"
+    answer_file = b"203.0.113.7 seen at 06:00\n"
+    assert b.post(f"/requests/{r2}/answer", {"message": "The answer.", "attachments": [
+        {"name": "seen.txt", "media_type": "text/plain", "content_base64": b64(answer_file)}]}).json()["status"] == "answered"
     # each node pulls the other's, in either order, and again
     for x, y in ((jp, cz), (cz, jp), (jp, cz), (cz, jp)):
         rep = states.sync(x, y)
@@ -441,6 +443,15 @@ def test_moves_made_at_both_nodes_at_once_end_in_the_same_record(states, tmp_pat
         assert left == right, (left, right)
         assert [x[1] for x in left] == actions
         assert a.get(f"/requests/{rid}").json()["status"] == status == b.get(f"/requests/{rid}").json()["status"]
+    # the answer made again after the message keeps its file: named once by the new
+    # entry at both nodes, served with the same digest, none left over from the entry set aside
+    for c in (a, b):
+        got = c.get(f"/requests/{r2}").json()
+        files = got["attachments"]
+        assert [(t["name"], t["sha256"]) for t in files] == [("seen.txt", hashlib.sha256(answer_file).hexdigest())]
+        assert got["thread"][-1]["attachments"][0]["id"] == files[0]["id"]
+        assert c.get(c.base + files[0]["url"]).content == answer_file
+    assert a.get(f"/requests/{r2}").json()["attachments"][0]["id"] == b.get(f"/requests/{r2}").json()["attachments"][0]["id"]
     # the acknowledgement that no longer applied is kept aside at cz, and audited there
     con = sqlite3.connect(cz.db)
     aside = con.execute("SELECT s.action FROM request_superseded s JOIN requests r ON r.n = s.request_n"

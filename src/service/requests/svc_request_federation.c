@@ -423,8 +423,13 @@ static kz_rc make_again(kz_call *c, kz_request *r, const kz_record_entry_in *e, 
     if (!*again)
         return KZ_OK;
     kz_request_post post = {.message = e->message};
+    kz_rc rc = kz_store_attachments_aside(c->db, r->id, e->seq, c->arena, &post.attachments, &post.n_attachments,
+                                          c->err); /* its files come back with it, under new ids */
+    if (rc)
+        return rc;
     kz__entry ent = {.action = e->action, .from = move >= 0 ? r->status : -1, .to = move >= 0 ? t->to : -1,
-                     .post = e->message ? &post : NULL, .contact = e->contact, .note = e->note, .at = kz_now_ms()};
+                     .post = e->message || post.n_attachments ? &post : NULL, .contact = e->contact, .note = e->note,
+                     .at = kz_now_ms()};
     if (e->preserve_until)
         r->preserve_until = e->preserve_until;
     kz_viewer keep = c->who;
@@ -432,7 +437,8 @@ static kz_rc make_again(kz_call *c, kz_request *r, const kz_record_entry_in *e, 
     c->who.org = e->organization; /* the entry stays its organization's, made by the same actor */
     c->actor = e->actor;
     kz_request_entry out;
-    kz_rc rc = kz__request_record(c, r, &ent, &out);
+    rc = kz__request_record(c, r, &ent, &out);
+    if (!rc) rc = kz_store_attachments_drop_aside(c->db, r->id, e->seq, c->err);
     c->who = keep;
     c->actor = keep_actor;
     kz_record_entry_in made = *e;

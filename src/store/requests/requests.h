@@ -75,6 +75,12 @@ kz_rc kz_store_attachments(kz_db *db, const char *request_id, kz_arena *a, kz_at
 /* One attachment with its content. KZ_ENOTFOUND (field "attachment"). */
 kz_rc kz_store_attachment_get(kz_db *db, const char *request_id, const char *id, kz_arena *a,
                               kz_attachment *out, kz_err *err);
+/* The files of entry seq that a fork set aside (entry_seq -seq), with their content
+ * (arena); they are not listed nor served with the record. */
+kz_rc kz_store_attachments_aside(kz_db *db, const char *request_id, int64_t seq, kz_arena *a,
+                                 kz_attachment **items, size_t *n, kz_err *err);
+/* Forgets the files set aside of entry seq, once it was made again with them. */
+kz_rc kz_store_attachments_drop_aside(kz_db *db, const char *request_id, int64_t seq, kz_err *err);
 
 /* ---- for the scheduler ---------------------------------------------------------------- */
 

@@ -227,6 +227,8 @@ kz_rc kz_store_request_supersede_after(kz_db *db, const char *request_id, int64_
         ("INSERT INTO request_superseded (request_n, seq, at, actor_org, action, body, hash, signature, superseded)"
          " SELECT request_n, seq, at, actor_org, action, body, hash, signature, ?3 FROM request_entries"
          " WHERE request_n = " REQ_N " AND seq > ?2"),
+        /* their files go aside with them: entry_seq -N is the file of superseded entry N */
+        ("UPDATE request_attachments SET entry_seq = -entry_seq WHERE request_n = " REQ_N " AND entry_seq > ?2"),
         ("DELETE FROM request_entries WHERE request_n = " REQ_N " AND seq > ?2"),
         ("DELETE FROM request_rebase WHERE request_n = " REQ_N),
     };
@@ -315,8 +317,8 @@ kz_rc kz_store_attachments(kz_db *db, const char *request_id, kz_arena *a, kz_at
                            size_t *n, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT " ATT_COLS ", (SELECT count(*) FROM request_attachments x"
-                                   " WHERE x.request_n = t.request_n) FROM request_attachments t"
-                                   " WHERE request_n = " REQ_N " ORDER BY n", err);
+                                   " WHERE x.request_n = t.request_n AND x.entry_seq > 0) FROM request_attachments t"
+                                   " WHERE request_n = " REQ_N " AND entry_seq > 0 ORDER BY n", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, request_id, -1, SQLITE_TRANSIENT);
@@ -339,7 +341,7 @@ kz_rc kz_store_attachment_get(kz_db *db, const char *request_id, const char *id,
                               kz_attachment *out, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT " ATT_COLS ", content FROM request_attachments"
-                                   " WHERE request_n = " REQ_N " AND id = ?2", err);
+                                   " WHERE request_n = " REQ_N " AND id = ?2 AND entry_seq > 0", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, request_id, -1, SQLITE_TRANSIENT);
@@ -359,6 +361,41 @@ kz_rc kz_store_attachment_get(kz_db *db, const char *request_id, const char *id,
     }
     kz__done(s);
     return r;
+}
+
+/* A file with its content (column 6), for the files set aside at a fork. */
+static int read_attachment_content(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    kz_attachment *at = item;
+    size_t len = (size_t)sqlite3_column_bytes(s, 6);
+    const void *blob = sqlite3_column_blob(s, 6);
+    if (read_attachment(s, at, a) || !(at->data = kz_arena_memdup(a, blob ? blob : "", len ? len : 1)))
+        return -1;
+    at->size = (int64_t)len;
+    return 0;
+}
+
+kz_rc kz_store_attachments_aside(kz_db *db, const char *request_id, int64_t seq, kz_arena *a,
+                                 kz_attachment **items, size_t *n, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT " ATT_COLS ", content FROM request_attachments"
+                                   " WHERE request_n = " REQ_N " AND entry_seq = -?2 ORDER BY n", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, request_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, seq);
+    return kz__collect_rows(db, s, sizeof **items, read_attachment_content, a, (void **)items, n, err);
+}
+
+kz_rc kz_store_attachments_drop_aside(kz_db *db, const char *request_id, int64_t seq, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "DELETE FROM request_attachments WHERE request_n = " REQ_N
+                                   " AND entry_seq = -?2", err);
+    if (!s)
+        return KZ_ESTORE;
+    sqlite3_bind_text(s, 1, request_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, seq);
+    return kz__exec_stmt(db, s, err);
 }
 
 /* ---- the scheduler's queries ------------------------------------------------------------ */
