@@ -264,7 +264,9 @@ const kz_cmd kz_cmd_match = {
     "through the routing data, AS numbers, and prints one JSON line per match. With --db\n"
     "the indicators are those the caller may see and that have not expired, and the\n"
     "matches are written back as sighting reports per indicator and day, with their victims\n"
-    "as keyed hashes for `kizuna stats victims`. A summary ends on stderr.",
+    "as keyed hashes for `kizuna stats victims`. The compiled set of an --indicators file\n"
+    "is kept beside it as FILE.kzi and mapped by the next run while the file and kizuna\n"
+    "are unchanged (--no-cache: neither read nor written). A summary ends on stderr.",
     match_opts, run_match, 0, -1,
 };
 
