@@ -83,7 +83,8 @@ kz_rc kz_match_load_file_cached(const char *path, const char *cache, FILE *warn,
     size_t n;
     kz_err e;
     if (kz_indset_image(*out, key, &img, &n, &e) == KZ_OK) {
-        (void)kz_write_file_atomic(cache, img, n, &e);  /* best effort: a cache */
+        /* best effort, and not synced: a torn image fails its checksum and is rebuilt */
+        (void)kz_write_file_replace(cache, img, n, false, &e);
         kz_free(img);
     }
     return KZ_OK;
