@@ -46,15 +46,15 @@ void kz_unmap_file(void *ctx, const void *p, size_t n)
 
 kz_rc kz_write_file_atomic(const char *path, const void *p, size_t n, kz_err *err)
 {
-    return kz_write_file_replace(path, p, n, true, err);
+    return kz_write_file_replace(path, p, n, true, 0644, err);
 }
 
-kz_rc kz_write_file_replace(const char *path, const void *p, size_t n, bool durable, kz_err *err)
+kz_rc kz_write_file_replace(const char *path, const void *p, size_t n, bool durable, int mode, kz_err *err)
 {
     char tmp[4096];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= sizeof tmp)
         return kz_fail(err, KZ_EIO, NULL, "%s: path too long", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
     if (fd < 0)
         return kz_fail(err, KZ_EIO, NULL, "%s: %s", tmp, strerror(errno));
     const char *c = p;

@@ -21,8 +21,9 @@ void kz_unmap_file(void *ctx, const void *p, size_t n);
  * disk and renamed over path. KZ_EIO naming the path on failure (path is untouched). */
 kz_rc kz_write_file_atomic(const char *path, const void *p, size_t n, kz_err *err);
 
-/* The same, flushed to disk before the rename only when durable: a cache whose reader
+/* The same, created with permission bits mode (kz_write_file_atomic: 0644; before the
+ * umask), flushed to disk before the rename only when durable: a cache whose reader
  * checks a checksum (a crash may leave it empty or torn, never wrong) skips the wait. */
-kz_rc kz_write_file_replace(const char *path, const void *p, size_t n, bool durable, kz_err *err);
+kz_rc kz_write_file_replace(const char *path, const void *p, size_t n, bool durable, int mode, kz_err *err);
 
 #endif

@@ -322,6 +322,7 @@ def test_the_compiled_set_kept_beside_the_indicators(tmp_path):
 
     first, cached = match()
     assert not cached and kzi.exists()
+    assert kzi.stat().st_mode & 0o777 == 0o600  # it holds the feed's indicators
     assert kizuna_hits(first) == {f: v for f, v in planted.items() if v}
     again, cached = match()
     assert cached and again == first  # the same matches, byte for byte

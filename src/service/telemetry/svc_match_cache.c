@@ -83,8 +83,9 @@ kz_rc kz_match_load_file_cached(const char *path, const char *cache, FILE *warn,
     size_t n;
     kz_err e;
     if (kz_indset_image(*out, key, &img, &n, &e) == KZ_OK) {
-        /* best effort, and not synced: a torn image fails its checksum and is rebuilt */
-        (void)kz_write_file_replace(cache, img, n, false, &e);
+        /* best effort, and not synced: a torn image fails its checksum and is rebuilt;
+         * readable by its owner only, since the feed may be TLP:AMBER or RED */
+        (void)kz_write_file_replace(cache, img, n, false, 0600, &e);
         kz_free(img);
     }
     return KZ_OK;
