@@ -7,6 +7,7 @@
 #include "util/checksum.h"
 #include "util/mapfile.h"
 
+#include <dlfcn.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -30,8 +31,14 @@ static bool cache_key(const char *path, uint64_t key[KZ_INDSET_KEY_WORDS])
     if (!stix)
         kz_hash_wide(p, n, sum);
     kz_unmap_file(NULL, p, n);
+    /* the file holding this code: the name the loader has for it when that is a path
+     * (under valgrind /proc/self/exe names valgrind's own), else /proc/self/exe (the
+     * loader names the main program by argv[0], perhaps a bare command name) */
+    Dl_info self;
     struct stat exe;
-    if (stix || stat("/proc/self/exe", &exe) != 0)
+    bool named = dladdr((void *)(uintptr_t)cache_key, &self) && self.dli_fname &&
+                 strchr(self.dli_fname, '/') && stat(self.dli_fname, &exe) == 0;
+    if (stix || (!named && stat("/proc/self/exe", &exe) != 0))
         return false;
     key[0] = sum[0];
     key[1] = sum[1];
