@@ -43,7 +43,7 @@ static kz_rc print_hit(void *ctx, const kz_match_hit *h)
 }
 
 static void print_summary(const kz_args *a, const kz_match_stats *st, const kz_indset *set,
-                          const kz_match_record_report *rr, bool recorded)
+                          const kz_match_record_report *rr, bool recorded, bool cached)
 {
     size_t n = kz_indset_count(set);
     double per = n ? (double)kz_indset_bytes(set) / (double)n : 0;
@@ -61,6 +61,7 @@ static void print_summary(const kz_args *a, const kz_match_stats *st, const kz_i
                 (unsigned long long)st->too_long, (unsigned long long)st->invalid_utf8,
                 (unsigned long long)st->truncated, st->seconds, st->threads, n,
                 kz_indset_bytes(set), per);
+        fprintf(stderr, ",\"indicators_cached\":%s", cached ? "true" : "false");
         if (recorded)
             fprintf(stderr, ",\"sightings\":%zu,\"victims_added\":%zu", rr->sightings,
                     rr->victims_added);
@@ -73,8 +74,9 @@ static void print_summary(const kz_args *a, const kz_match_stats *st, const kz_i
             kz_fmt_count(st->lines, c1, sizeof c1), kz_fmt_bytes(st->bytes, b, sizeof b), st->seconds,
             kz_fmt_bytes((uint64_t)((double)st->bytes / secs), rate, sizeof rate), st->threads,
             kz_fmt_count(st->matches, c2, sizeof c2), kz_fmt_count(st->matched_lines, c3, sizeof c3));
-    fprintf(stderr, "  %zu indicators in %s (%.1f bytes each)", n,
-            kz_fmt_bytes(kz_indset_bytes(set), b, sizeof b), per);
+    fprintf(stderr, "  %zu indicators in %s (%.1f bytes each%s)", n,
+            kz_fmt_bytes(kz_indset_bytes(set), b, sizeof b), per,
+            cached ? ", the compiled set kept beside the file" : "");
     if (st->malformed || st->too_long || st->invalid_utf8 || st->truncated || st->failed_files)
         fprintf(stderr, "; bad input: %llu malformed, %llu over-long, %llu not UTF-8, %llu truncated"
                         " lines, %llu unreadable or cut-short inputs",
@@ -89,6 +91,33 @@ static void print_summary(const kz_args *a, const kz_match_stats *st, const kz_i
 }
 
 static void loading(void *ctx, uint64_t added) { kz_progress_update(ctx, added); }
+
+/* The indicators of the file, through the compiled set kept beside it (FILE.kzi) unless
+ * --no-cache; *out is the caller's. */
+static kz_rc load_file(const kz_args *a, const char *path, kz_ind_load_report *rep, kz_indset **out,
+                       bool *cached, kz_err *err)
+{
+    char cache[4096];
+    bool use = !kz_arg(a, "no-cache") && (size_t)snprintf(cache, sizeof cache, "%s.kzi", path) < sizeof cache;
+    return kz_match_load_file_cached(path, use ? cache : NULL, stderr, 20, rep, out, cached, err);
+}
+
+/* The indicators the caller may see in the database, and those of the file (NULL: none)
+ * beside them, compiled into *out (the caller's). Errors in err (c->err). */
+static kz_rc load_with_db(kz_call *c, const char *path, kz_ind_load_report *rep, kz_indset **out, kz_err *err)
+{
+    kz_indset_builder *b = kz_indset_builder_new();
+    if (!b)
+        return kz_fail(err, KZ_ENOMEM, NULL, "out of memory");
+    kz_rc rc = path ? kz_match_load_file(b, path, stderr, 20, rep, err) : KZ_OK;
+    if (!rc)
+        rc = kz_match_load_db(c, b, rep);
+    if (rc) {
+        kz_indset_builder_free(b);
+        return rc;
+    }
+    return kz_indset_compile(b, out, err);
+}
 
 static int run_match(const kz_args *a)
 {
@@ -130,6 +159,7 @@ static int run_match(const kz_args *a)
     kz_call c;
     int status = 0;
     kz_indset *set = NULL;
+    bool cached = false;
     kz_geodb *geo = NULL;
     kz_match_recorder *rec = NULL;
     out_ctx oc = {0};
@@ -139,23 +169,12 @@ static int run_match(const kz_args *a)
 
     if (db && (status = kz_cli_call(a, &node, &ar, &err, &c)))
         goto out;
-    kz_indset_builder *b = kz_indset_builder_new();
-    if (!b) {
-        status = kz_cli_error(a, "out of memory");
-        goto out;
-    }
     kz_progress *pg = kz_progress_new(STDERR_FILENO, "loading", "indicators", -1);
     kz_ind_load_report rep = {.progress = loading, .progress_ctx = pg};
-    kz_rc rc = ind_file ? kz_match_load_file(b, ind_file, stderr, 20, &rep, &err) : KZ_OK;
-    if (!rc && db)
-        rc = kz_match_load_db(&c, b, &rep);
+    kz_rc rc = db ? load_with_db(&c, ind_file, &rep, &set, &err)
+                  : load_file(a, ind_file, &rep, &set, &cached, &err);
     kz_progress_done(pg);
     if (rc) {
-        kz_indset_builder_free(b);
-        status = kz_cli_error(a, "%s", err.msg);
-        goto out;
-    }
-    if ((rc = kz_indset_compile(b, &set, &err))) {
         status = kz_cli_error(a, "%s", err.msg);
         goto out;
     }
@@ -196,7 +215,7 @@ static int run_match(const kz_args *a)
         status = kz_cli_error(a, "%s", err.msg[0] ? err.msg : kz_strerror(rc));
         goto out;
     }
-    print_summary(a, &st, set, &rr, record);
+    print_summary(a, &st, set, &rr, record, cached);
     if (geo)
         kz_cli_geo_footer(geo);
     status = st.failed_files ? 1 : 0;
@@ -225,6 +244,7 @@ static const kz_opt match_opts[] = {
     {"ts-field", "NAME", NULL, "the field holding the time (default: detected by name)"},
     {"victim-field", "NAME", NULL, "the field naming the victim (default: a user field, else the source address)"},
     {"output", "FILE", "-", "where the matches go, as JSON lines"},
+    {"no-cache", NULL, NULL, "do not read or write the compiled indicators FILE.kzi kept beside --indicators FILE"},
     {"count", NULL, NULL, "print only the summary, not the matches"},
     {"summary", "FORMAT", "text", "the summary on stderr: text or json"},
     {"dry-run", NULL, NULL, "with --db: record no sightings and no victims"},
@@ -244,7 +264,9 @@ const kz_cmd kz_cmd_match = {
     "through the routing data, AS numbers, and prints one JSON line per match. With --db\n"
     "the indicators are those the caller may see and that have not expired, and the\n"
     "matches are written back as sighting reports per indicator and day, with their victims\n"
-    "as keyed hashes for `kizuna stats victims`. A summary ends on stderr.",
+    "as keyed hashes for `kizuna stats victims`. The compiled set of an --indicators file\n"
+    "is kept beside it as FILE.kzi and mapped by the next run while the file and kizuna\n"
+    "are unchanged (--no-cache: neither read nor written). A summary ends on stderr.",
     match_opts, run_match, 0, -1,
 };
 

@@ -12,40 +12,6 @@
 /* What a hash table key stands for; mixed into the hash so kinds never collide. */
 enum key_kind { K_DOMAIN = 1, K_URL, K_URLHOST, K_EMAIL, K_HASH };
 
-#define HOST_REF 0x80000000u  /* marks a slot that refers to hosts[], not to a record */
-
-typedef struct slot {
-    uint32_t tag;   /* 0: empty; else the upper hash bits, never 0 */
-    uint32_t ref;   /* a record (run head), or for K_URLHOST an index into hosts */
-} slot;
-
-/* The hosts of URL indicators, with the prefix indicators on each. */
-typedef struct url_host {
-    uint32_t off;      /* into pool: the host inside some URL value */
-    uint16_t len;
-    uint32_t first, n; /* into pfx: run heads of prefix URL indicators on this host */
-} url_host;
-
-struct kz_indset {
-    uint32_t n;
-    kz__rec *recs;
-    char *pool;
-    size_t pool_len;
-    size_t per_type[KZ_IND_TYPE_COUNT];
-    slot *slots;
-    uint32_t mask;
-    uint64_t *bloom;        /* a blocked Bloom filter over the table's keys: 512-bit blocks */
-    uint32_t bloom_mask;    /* blocks - 1 */
-    uint8_t dom_min_labels; /* fewest labels of a domain indicator: shorter suffixes are skipped */
-    url_host *hosts;
-    uint32_t n_hosts;
-    uint32_t *pfx;
-    uint32_t n_pfx;
-    kz__prefix_table v4, v6;
-    uint32_t *asn, *asn_rec;  /* AS numbers sorted, with their run heads */
-    uint32_t n_asn;
-};
-
 /* ---- building ------------------------------------------------------------------- */
 
 typedef struct brec {
@@ -184,8 +150,8 @@ static bool eq_ci(const char *a, const char *b, size_t n)
 static const char *key_text(const kz_indset *s, enum key_kind k, uint32_t ref, size_t *len)
 {
     if (k == K_URLHOST) {
-        *len = s->hosts[ref & ~HOST_REF].len;
-        return s->pool + s->hosts[ref & ~HOST_REF].off;
+        *len = s->hosts[ref & ~KZ__HOST_REF].len;
+        return s->pool + s->hosts[ref & ~KZ__HOST_REF].off;
     }
     const kz__rec *r = &s->recs[ref];
     *len = r->value_len;
@@ -194,7 +160,7 @@ static const char *key_text(const kz_indset *s, enum key_kind k, uint32_t ref, s
 
 static enum key_kind kind_of(const kz_indset *s, uint32_t ref)
 {
-    if (ref & HOST_REF)
+    if (ref & KZ__HOST_REF)
         return K_URLHOST;
     switch ((kz_ind_type)s->recs[ref].type) {
     case KZ_IND_DOMAIN:
@@ -252,7 +218,7 @@ static uint32_t probe(const kz_indset *s, enum key_kind k, uint64_t h, const cha
         return KZ__NONE;
     uint32_t tag = (uint32_t)(m >> 32) | 1u;
     for (uint32_t i = (uint32_t)m & s->mask;; i = (i + 1) & s->mask) {
-        const slot *sl = &s->slots[i];
+        const kz__slot *sl = &s->slots[i];
         if (sl->tag == 0)
             return KZ__NONE;
         if (sl->tag != tag)
@@ -262,7 +228,7 @@ static uint32_t probe(const kz_indset *s, enum key_kind k, uint64_t h, const cha
         size_t len;
         const char *key = key_text(s, k, sl->ref, &len);
         if (len == n && (ci ? eq_ci(t, key, n) : memcmp(t, key, n) == 0))
-            return k == K_URLHOST ? sl->ref & ~HOST_REF : sl->ref;
+            return k == K_URLHOST ? sl->ref & ~KZ__HOST_REF : sl->ref;
     }
 }
 
@@ -391,12 +357,12 @@ static void check_set(const kz_indset *s)
     }
     uint32_t used = 0;
     for (uint32_t i = 0; i <= s->mask; i++) {
-        const slot *sl = &s->slots[i];
+        const kz__slot *sl = &s->slots[i];
         if (!sl->tag)
             continue;
         used++;
-        uint32_t ref = sl->ref & ~HOST_REF;
-        kz_invariant(sl->ref & HOST_REF ? ref < s->n_hosts : ref < s->n);
+        uint32_t ref = sl->ref & ~KZ__HOST_REF;
+        kz_invariant(sl->ref & KZ__HOST_REF ? ref < s->n_hosts : ref < s->n);
         enum key_kind k = kind_of(s, sl->ref);
         size_t len;
         const char *key = key_text(s, k, sl->ref, &len);
@@ -404,7 +370,7 @@ static void check_set(const kz_indset *s)
     }
     kz_invariant(used <= s->mask);
     for (uint32_t h = 0; h < s->n_hosts; h++) {
-        const url_host *uh = &s->hosts[h];
+        const kz__url_host *uh = &s->hosts[h];
         kz_invariant((size_t)uh->first + uh->n <= s->n_pfx);
         for (uint32_t j = 0; j < uh->n; j++) {
             uint32_t rec = s->pfx[uh->first + j];
@@ -511,7 +477,7 @@ static bool alloc_indexes(kz_indset *s, const index_sizes *z, kz__pfx **p4, kz__
     s->bloom_mask = (uint32_t)(blocks - 1);
     s->bloom = kz_calloc(blocks * 8, sizeof *s->bloom);
     s->dom_min_labels = 255;
-    s->hosts = kz_malloc((z->keys ? z->keys : 1) * sizeof *s->hosts);
+    s->hosts = kz_calloc(z->keys ? z->keys : 1, sizeof *s->hosts);
     s->pfx = kz_malloc((z->keys ? z->keys : 1) * sizeof *s->pfx);
     *p4 = kz_malloc((z->v4 ? z->v4 : 1) * sizeof **p4);
     *p6 = kz_malloc((z->v6 ? z->v6 : 1) * sizeof **p6);
@@ -558,8 +524,8 @@ static void index_url(kz_indset *s, const brec *r, const kz__rec *o, uint32_t re
     uint32_t hk = probe(s, K_URLHOST, h, v + r->host_off, r->host_len, false);
     if (hk == KZ__NONE) {
         hk = s->n_hosts++;
-        s->hosts[hk] = (url_host){o->value_off + r->host_off, r->host_len, 0, 0};
-        insert(s, K_URLHOST, h, hk | HOST_REF);
+        s->hosts[hk] = (kz__url_host){o->value_off + r->host_off, r->host_len, 0, 0};
+        insert(s, K_URLHOST, h, hk | KZ__HOST_REF);
     }
     if (r->prefix)
         s->hosts[hk].n++;
@@ -607,7 +573,7 @@ static void place_url_prefixes(kz_indset *s, const kz_indset_builder *b)
         const char *v = s->pool + s->recs[i].value_off;
         uint32_t hk = probe(s, K_URLHOST, hash_rev(K_URLHOST, v + r->host_off, r->host_len, false),
                             v + r->host_off, r->host_len, false);
-        url_host *uh = &s->hosts[hk];
+        kz__url_host *uh = &s->hosts[hk];
         s->pfx[uh->first + uh->n++] = (uint32_t)i;
     }
 }
@@ -676,6 +642,12 @@ void kz_indset_free(kz_indset *s)
 {
     if (!s)
         return;
+    if (s->image) {
+        if (s->release)
+            s->release(s->release_ctx, s->image, s->image_len);
+        kz_free(s);
+        return;
+    }
     kz_free(s->recs);
     kz_free(s->pool);
     kz_free(s->slots);
@@ -854,7 +826,7 @@ int kz_indset_url(const kz_indset *s, const char *url, size_t n, size_t host_off
                         false);
     if (hk == KZ__NONE)
         return found;
-    const url_host *uh = &s->hosts[hk];
+    const kz__url_host *uh = &s->hosts[hk];
     for (uint32_t k = 0; k < uh->n; k++) {
         const kz__rec *p = &s->recs[s->pfx[uh->first + k]];
         size_t plen = (size_t)p->value_len - 1;  /* without the '*' */

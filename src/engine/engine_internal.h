@@ -58,4 +58,44 @@ size_t kz__prefix_bytes(const kz__prefix_table *t);
 uint32_t kz__prefix_v4(const kz__prefix_table *t, uint32_t a);
 uint32_t kz__prefix_v6(const kz__prefix_table *t, uint64_t hi, uint64_t lo);
 
+/* The compiled indicator set's layout, shared by engine_indset.c (building, lookups) and
+ * engine_indset_image.c (saving it as one image and reading it in place). */
+#define KZ__HOST_REF 0x80000000u  /* marks a slot that refers to hosts[], not to a record */
+
+typedef struct kz__slot {
+    uint32_t tag;   /* 0: empty; else the upper hash bits, never 0 */
+    uint32_t ref;   /* a record (run head), or for K_URLHOST an index into hosts */
+} kz__slot;
+
+/* The hosts of URL indicators, with the prefix indicators on each. */
+typedef struct kz__url_host {
+    uint32_t off;      /* into pool: the host inside some URL value */
+    uint16_t len;
+    uint32_t first, n; /* into pfx: run heads of prefix URL indicators on this host */
+} kz__url_host;
+
+struct kz_indset {
+    const void *image;      /* the arrays point into this image, or NULL: they are owned */
+    size_t image_len;
+    void (*release)(void *ctx, const void *p, size_t n);
+    void *release_ctx;
+    uint32_t n;
+    kz__rec *recs;
+    char *pool;
+    size_t pool_len;
+    size_t per_type[KZ_IND_TYPE_COUNT];
+    kz__slot *slots;
+    uint32_t mask;
+    uint64_t *bloom;        /* a blocked Bloom filter over the table's keys: 512-bit blocks */
+    uint32_t bloom_mask;    /* blocks - 1 */
+    uint8_t dom_min_labels; /* fewest labels of a domain indicator: shorter suffixes are skipped */
+    kz__url_host *hosts;
+    uint32_t n_hosts;
+    uint32_t *pfx;
+    uint32_t n_pfx;
+    kz__prefix_table v4, v6;
+    uint32_t *asn, *asn_rec;  /* AS numbers sorted, with their run heads */
+    uint32_t n_asn;
+};
+
 #endif

@@ -110,6 +110,32 @@ kz_run kz_indset_hash(const kz_indset *s, const char *hex, size_t n);
  * data and asks here). */
 kz_run kz_indset_asn(const kz_indset *s, uint32_t asn);
 
+/* ---- the compiled set as an image (a file) ----
+ * A compiled set can be saved as one flat image and read back in place, without
+ * loading or compiling anything: the matcher keeps it next to the indicators and maps
+ * it while they are unchanged. key is what the image was made from (the caller's
+ * fingerprint of the indicators and of the program); an image is read only under the
+ * same key. */
+enum { KZ_INDSET_KEY_WORDS = 6 };
+
+/* The image of s into *out (the caller's, kz_free), *n bytes. KZ_ENOMEM. */
+kz_rc kz_indset_image(const kz_indset *s, const uint64_t key[KZ_INDSET_KEY_WORDS], void **out, size_t *n,
+                      kz_err *err);
+
+/* A set read in place from the image p[0..n) (8-byte aligned, as mapped files and kz_malloc
+ * memory are): the set points into p, which must stay unchanged until kz_indset_free,
+ * which then calls release(ctx, p, n) when release is not NULL. KZ_EINVAL (and the caller
+ * keeps p) when p is not an image, is of another key or another build's layout, fails its
+ * checksum, or is inconsistent: every reference in it is checked, so that a damaged file
+ * is refused and never read out of bounds. KZ_ENOMEM. */
+kz_rc kz_indset_from_image(const void *p, size_t n, const uint64_t key[KZ_INDSET_KEY_WORDS],
+                           void (*release)(void *ctx, const void *p, size_t n), void *ctx,
+                           kz_indset **out, kz_err *err);
+
+/* Recomputes the checksum of an image p[0..n) after its bytes were changed (the fuzz
+ * target's way past the checksum, to reach the consistency checks). */
+void kz_indset_image_seal(void *p, size_t n);
+
 /* True when the set has indicators of this type (lets the caller skip whole kinds of
  * work, such as canonicalizing URLs when there is no URL indicator). */
 bool kz_indset_has(const kz_indset *s, kz_ind_type t);

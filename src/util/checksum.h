@@ -1,6 +1,6 @@
 /* Checksums of file images (the geo table's header carries one: zlib's CRC-32, fast,
- * standard and already a dependency of Kizuna) and the hash functions of the in-memory
- * hash tables. */
+ * standard and already a dependency of Kizuna; the compiled indicator set, larger, a
+ * wider and faster fingerprint) and the hash functions of the in-memory hash tables. */
 #ifndef KZ_UTIL_CHECKSUM_H
 #define KZ_UTIL_CHECKSUM_H
 
@@ -9,6 +9,11 @@
 
 /* CRC-32 (the zlib/PNG polynomial) of p[0..n), continuing from crc (start with 0). */
 uint32_t kz_crc32(uint32_t crc, const void *p, size_t n);
+
+/* A 128-bit fingerprint of p[0..n) (xxHash64's round on four lanes, at memory speed):
+ * tells whether a file changed, as the compiled indicator set's cache asks. Not a
+ * cryptographic hash: it guards against accident, not against an adversary. */
+void kz_hash_wide(const void *p, size_t n, uint64_t out[2]);
 
 /* A 64-bit finalizer (MurmurHash3's fmix64): spreads every input bit over the result, so
  * that the low bits index open-addressing tables well. */

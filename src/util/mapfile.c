@@ -46,10 +46,15 @@ void kz_unmap_file(void *ctx, const void *p, size_t n)
 
 kz_rc kz_write_file_atomic(const char *path, const void *p, size_t n, kz_err *err)
 {
+    return kz_write_file_replace(path, p, n, true, 0644, err);
+}
+
+kz_rc kz_write_file_replace(const char *path, const void *p, size_t n, bool durable, int mode, kz_err *err)
+{
     char tmp[4096];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= sizeof tmp)
         return kz_fail(err, KZ_EIO, NULL, "%s: path too long", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
     if (fd < 0)
         return kz_fail(err, KZ_EIO, NULL, "%s: %s", tmp, strerror(errno));
     const char *c = p;
@@ -63,7 +68,7 @@ kz_rc kz_write_file_atomic(const char *path, const void *p, size_t n, kz_err *er
         done += (size_t)w;
     }
     int e = done == n ? 0 : (errno ? errno : EIO);
-    if (!e && fsync(fd) != 0)
+    if (!e && durable && fsync(fd) != 0)
         e = errno;
     if (close(fd) != 0 && !e)
         e = errno;

@@ -6,6 +6,7 @@
 
 #include "util/error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Maps path read-only. *p is page-aligned; release it with kz_unmap_file. KZ_ENOTFOUND
@@ -19,5 +20,10 @@ void kz_unmap_file(void *ctx, const void *p, size_t n);
 /* Writes p[0..n) to path through a temporary file in the same directory, flushed to
  * disk and renamed over path. KZ_EIO naming the path on failure (path is untouched). */
 kz_rc kz_write_file_atomic(const char *path, const void *p, size_t n, kz_err *err);
+
+/* The same, created with permission bits mode (kz_write_file_atomic: 0644; before the
+ * umask), flushed to disk before the rename only when durable: a cache whose reader
+ * checks a checksum (a crash may leave it empty or torn, never wrong) skips the wait. */
+kz_rc kz_write_file_replace(const char *path, const void *p, size_t n, bool durable, int mode, kz_err *err);
 
 #endif

@@ -9,6 +9,7 @@ victim statistics on the CLI and over HTTP; and bad input, which is counted and 
 crashes."""
 import gzip
 import json
+import os
 import random
 import subprocess
 
@@ -297,6 +298,54 @@ def test_stix_bundle_as_indicator_file(tmp_path):
     r = run_kizuna("match", "--indicators", tmp_path / "bad.json", tmp_path / "s.log", check=False)
     assert r.returncode == 1 and "objects[7]" in r.stderr and "1 bad STIX object" in r.stderr
     assert r.stdout == ""
+    assert not (tmp_path / "feed.json.kzi").exists()  # expiring indicators are never kept compiled
+
+
+def test_the_compiled_set_kept_beside_the_indicators(tmp_path):
+    """FILE.kzi is used only while FILE is unchanged; any change, a damaged image or
+    --no-cache loads the file again, and the matches are always the file's own."""
+    rng = random.Random(5)
+    ind = tmp_path / "ind.csv"
+    ind.write_text(INDICATORS)
+    planted = write_logs(tmp_path, rng)
+    kzi = tmp_path / "ind.csv.kzi"
+    files = ["access.log", "events.json.gz", "zeek.log", "syslog.txt"]
+
+    def match(*extra):
+        r = run_kizuna("match", "--indicators", ind, "--summary", "json", *extra, *[tmp_path / f for f in files])
+        summary = json.loads(r.stderr.strip().splitlines()[-1])
+        reference = {f: ref.match_file(tmp_path / f, fmt, ref.load_indicators(ind))
+                     for f, fmt in zip(files, ["squid", "json", "zeek", "text"])}
+        got = kizuna_hits(r.stdout)
+        assert {f: got.get(f, set()) for f in files} == reference
+        return r.stdout, summary["indicators_cached"]
+
+    first, cached = match()
+    assert not cached and kzi.exists()
+    assert kzi.stat().st_mode & 0o777 == 0o600  # it holds the feed's indicators
+    assert kizuna_hits(first) == {f: v for f, v in planted.items() if v}
+    again, cached = match()
+    assert cached and again == first  # the same matches, byte for byte
+    # the same size and the same modification time, one address changed
+    st = ind.stat()
+    ind.write_text(INDICATORS.replace("ipv4,198.51.100.7,i-ip\n", "ipv4,198.51.100.8,i-ip\n"))
+    os.utime(ind, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert ind.stat().st_size == st.st_size
+    changed, cached = match()
+    assert not cached and changed != first
+    assert "198.51.100.7" in first and '"value":"198.51.100.7"' not in changed
+    assert match() == (changed, True)
+    # a damaged image is refused, and written again
+    data = bytearray(kzi.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    kzi.write_bytes(bytes(data))
+    assert match() == (changed, False)
+    assert match() == (changed, True)
+    kzi.write_bytes(bytes(data[:100]))
+    assert match() == (changed, False)
+    kzi.unlink()
+    assert match("--no-cache") == (changed, False)
+    assert not kzi.exists()
 
 
 def test_stdin_and_help():

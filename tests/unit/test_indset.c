@@ -1,7 +1,9 @@
 /* Unit tests of engine/indset: longest-prefix match against a brute-force scan of the
  * same random prefixes (both families, with and without the IPv4 bitmap), domain suffix
  * walks, URL exact and prefix, e-mail and hashes, runs of indicators sharing a value,
- * ids kept as binary UUIDs, and allocation failure while compiling. */
+ * ids kept as binary UUIDs, and allocation failure while compiling. Every lookup test
+ * runs twice: on the compiled set, and on the same set saved as an image and read back
+ * in place; and images of other keys, damaged or inconsistent ones are refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,12 +27,52 @@ static void add(kz_indset_builder *b, kz_ind_type t, const char *v, const char *
     assert_int_equal(kz_indset_add(b, t, &nm, id, &err), KZ_OK);
 }
 
+static bool through_image;  /* compile() hands back the set read from its image */
+static const uint64_t key[KZ_INDSET_KEY_WORDS] = {1, 2, 3, 4, 5, 6};
+
+static void release(void *ctx, const void *p, size_t n)
+{
+    (void)ctx;
+    (void)n;
+    kz_free((void *)p);
+}
+
+/* s saved as an image and read back from it (s is freed). */
+static kz_indset *reimage(kz_indset *s)
+{
+    void *img;
+    size_t n;
+    kz_err err;
+    assert_int_equal(kz_indset_image(s, key, &img, &n, &err), KZ_OK);
+    size_t bytes = kz_indset_bytes(s), count = kz_indset_count(s);
+    kz_indset_free(s);
+    kz_indset *t;
+    assert_int_equal(kz_indset_from_image(img, n, key, release, NULL, &t, &err), KZ_OK);
+    assert_int_equal(kz_indset_bytes(t), bytes);
+    assert_int_equal(kz_indset_count(t), count);
+    return t;
+}
+
 static kz_indset *compile(kz_indset_builder *b)
 {
     kz_indset *s;
     kz_err err;
     assert_int_equal(kz_indset_compile(b, &s, &err), KZ_OK);
-    return s;
+    return through_image ? reimage(s) : s;
+}
+
+static int on_compiled(void **state)
+{
+    (void)state;
+    through_image = false;
+    return 0;
+}
+
+static int on_image(void **state)
+{
+    (void)state;
+    through_image = true;
+    return 0;
 }
 
 static const char *value_of(const kz_indset *s, kz_run r)
@@ -360,16 +402,96 @@ static void empty_set_and_allocation_failure(void **state)
     kz_arena_free(&arena);
 }
 
+/* Whether kz_indset_from_image takes img; a set it takes is looked up in (with answer:
+ * and must find 10.1.2.3, which the image below holds). */
+static kz_rc try_image(void *img, size_t n, const uint64_t *k, bool answer)
+{
+    kz_indset *t;
+    kz_err err;
+    kz_rc rc = kz_indset_from_image(img, n, k, NULL, NULL, &t, &err);
+    if (rc == KZ_OK) {
+        unsigned char a[16] = {10, 1, 2, 3};
+        kz_run r = kz_indset_ipv4(t, a);
+        assert_true(!answer || r.n > 0);
+        (void)kz_indset_ipv6(t, a);
+        hits h = {.s = t};
+        (void)kz_indset_domain(t, "x.a.example", 11, collect, &h, NULL);
+        (void)kz_indset_url_host(t, "a.example", 9);
+        const char *u = "http://a.example/xyz";
+        h.n = 0;
+        (void)kz_indset_url(t, u, strlen(u), 7, 9, collect, &h);
+        (void)kz_indset_hash(t, "d41d8cd98f00b204e9800998ecf8427e", 32);
+        for (uint32_t i = 0; i < kz_indset_count(t); i++) {
+            kz_ind_info info;
+            char idbuf[48];
+            kz_indset_get(t, i, &info, idbuf);
+            assert_int_equal(strlen(info.value), info.value_len);
+        }
+        kz_indset_free(t);  /* release is NULL: img stays ours */
+    }
+    return rc;
+}
+
+static void images_of_other_keys_damaged_or_inconsistent_are_refused(void **state)
+{
+    (void)state;
+    kz_arena_init(&arena);
+    kz_indset_builder *b = kz_indset_builder_new();
+    for (int i = 0; i < 5000; i++) {  /* enough intervals for the IPv4 bitmap and index */
+        char v[32];
+        snprintf(v, sizeof v, "10.%d.%d.0/24", i / 200, i % 200);
+        add(b, KZ_IND_CIDR, v, NULL);
+    }
+    add(b, KZ_IND_DOMAIN, "a.example", "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab");
+    add(b, KZ_IND_URL, "http://a.example/x*", NULL);
+    add(b, KZ_IND_IPV6, "2001:db8::1", "id");
+    add(b, KZ_IND_MD5, "d41d8cd98f00b204e9800998ecf8427e", NULL);
+    kz_indset *s;
+    kz_err err;
+    assert_int_equal(kz_indset_compile(b, &s, &err), KZ_OK);
+    void *orig;
+    size_t n;
+    assert_int_equal(kz_indset_image(s, key, &orig, &n, &err), KZ_OK);
+    kz_indset_free(s);
+    unsigned char *img = kz_malloc(n);
+    assert_non_null(img);
+    memcpy(img, orig, n);
+    assert_int_equal(try_image(img, n, key, true), KZ_OK);
+    uint64_t other[KZ_INDSET_KEY_WORDS] = {1, 2, 3, 4, 5, 7};
+    assert_int_equal(try_image(img, n, other, true), KZ_EINVAL);
+    assert_int_equal(try_image(img, n - 64, key, true), KZ_EINVAL);  /* cut short */
+    assert_int_equal(try_image(img, 16, key, true), KZ_EINVAL);
+    srand(11);
+    int refused_sealed = 0;
+    for (int i = 0; i < 400; i++) {
+        memcpy(img, orig, n);
+        /* half the changes in the header and the first records, where the counts are */
+        size_t at = i % 2 ? (size_t)rand() % 512 : (size_t)rand() % n;
+        img[at] ^= (unsigned char)(1 + rand() % 255);
+        assert_int_equal(try_image(img, n, key, true), KZ_EINVAL);  /* the checksum */
+        kz_indset_image_seal(img, n);  /* past the checksum: refused, or safe to read */
+        refused_sealed += try_image(img, n, key, false) == KZ_EINVAL;
+    }
+    assert_true(refused_sealed > 0);
+    kz_free(img);
+    kz_free(orig);
+    kz_arena_free(&arena);
+}
+
+#define BOTH(t) cmocka_unit_test_setup(t, on_compiled), cmocka_unit_test_setup(t, on_image)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(longest_prefix_wins),
-        cmocka_unit_test(random_prefixes_agree_with_brute_force),
-        cmocka_unit_test(domains_match_every_parent),
-        cmocka_unit_test(urls_exact_and_prefix),
-        cmocka_unit_test(exact_types_and_runs),
-        cmocka_unit_test(runs_report_every_source),
-        cmocka_unit_test(empty_set_and_allocation_failure),
+        BOTH(longest_prefix_wins),
+        BOTH(random_prefixes_agree_with_brute_force),
+        BOTH(domains_match_every_parent),
+        BOTH(urls_exact_and_prefix),
+        BOTH(exact_types_and_runs),
+        BOTH(runs_report_every_source),
+        cmocka_unit_test_setup(empty_set_and_allocation_failure, on_compiled),
+        cmocka_unit_test_setup(empty_set_and_allocation_failure, on_image),
+        cmocka_unit_test(images_of_other_keys_damaged_or_inconsistent_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

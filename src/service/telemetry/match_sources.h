@@ -31,6 +31,16 @@ typedef struct kz_ind_load_report {
 kz_rc kz_match_load_file(kz_indset_builder *b, const char *path, FILE *warn, int max_warnings,
                          kz_ind_load_report *rep, kz_err *err);
 
+/* The indicators of the file at path, compiled into *out (the caller's: kz_indset_free),
+ * through the compiled image kept at cache (NULL: no image): when the image there was
+ * made from the same contents by the same program, it is mapped in place and nothing is
+ * loaded (*cached true, rep->added the count); otherwise the file is loaded as
+ * kz_match_load_file does, compiled, and the image written to cache (atomically, best
+ * effort: an unwritable directory only costs the next run the load). STIX bundles are
+ * never kept compiled, since their indicators expire with time. */
+kz_rc kz_match_load_file_cached(const char *path, const char *cache, FILE *warn, int max_warnings,
+                                kz_ind_load_report *rep, kz_indset **out, bool *cached, kz_err *err);
+
 /* Errors go to c->err. */
 kz_rc kz_match_load_db(kz_call *c, kz_indset_builder *b, kz_ind_load_report *rep);
 
