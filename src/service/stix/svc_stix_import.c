@@ -441,6 +441,7 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
     inc.organization = (char *)source_of(im, obj);
     inc.tlp = tlp_of(im, obj);
     inc.allow_clients = obj->allow_clients || im->o->allow_clients;
+    inc.exercise = (char *)im->o->exercise;
     kz_rc rc = recipients_of(im, obj, &inc.recipients);
     if (rc)
         return rc;
@@ -716,6 +717,7 @@ kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_im
     if (rc)
         return rc;
     im.b.allow_declassify = o->allow_declassify;
+    im.b.exercise = o->exercise;
     im.b.commit_every = o->dry_run ? 0 : o->chunk;
     im.b.audit_chunk = audit_chunk;
     im.b.chunk_ctx = &im;

@@ -73,6 +73,9 @@ kz_rc kz_store_exercise_list(kz_db *db, const kz_page *pg, kz_arena *a, kz_exerc
 /* Ids of the runs that are running (at most max). */
 kz_rc kz_store_exercises_running(kz_db *db, size_t max, kz_arena *a, kz_strlist *out, kz_err *err);
 
+/* Whether the node has any run at all (an importer skips the exercise rules when not). */
+kz_rc kz_store_exercises_exist(kz_db *db, bool *any, kz_err *err);
+
 kz_rc kz_store_exercise_player_add(kz_db *db, const char *exercise, const kz_exercise_player *p, kz_err *err);
 kz_rc kz_store_exercise_players(kz_db *db, const char *exercise, kz_arena *a, kz_exercise_player **items,
                                 size_t *n, kz_err *err);

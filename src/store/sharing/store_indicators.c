@@ -102,7 +102,7 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
     return rc;
 }
 
-/* Only what the write rules need: id, source and the sharing fields. */
+/* Only what the write rules need: id, source, the sharing fields and the exercise. */
 static int read_sharing(sqlite3_stmt *s, void *item, kz_arena *a)
 {
     kz_indicator *o = item;
@@ -111,12 +111,13 @@ static int read_sharing(sqlite3_stmt *s, void *item, kz_arena *a)
     o->source = kz__col_text(s, 1, a);
     o->tlp = kz_enum_parse(&kz_tlp_enum, (const char *)sqlite3_column_text(s, 2));
     o->allow_clients = sqlite3_column_int(s, 4) != 0;
+    o->exercise = kz__col_text(s, 5, a);
     return !o->id || !o->source || kz__col_list(s, 3, &o->recipients, a) ? -1 : 0;
 }
 
 kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_indicator *out, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT id, source, tlp, recipients, allow_clients FROM indicators"
+    sqlite3_stmt *s = kz__stmt(db, "SELECT id, source, tlp, recipients, allow_clients, exercise FROM indicators"
                                    " WHERE type = ?1 AND value = ?2 AND source = ?3", err);
     if (!s)
         return KZ_ESTORE;
