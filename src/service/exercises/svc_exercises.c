@@ -7,6 +7,7 @@
 #include "model/directory.h"
 #include "service/exercises/scenarios.h"
 #include "store/directory/directory.h"
+#include "store/directory/users.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +74,26 @@ static bool plays(const kz_exercise_view *v, const char *org)
     return false;
 }
 
+/* The user a caller is signed in as (sessions: "user:<id>"), NULL for an API key. */
+static const char *caller_user(const kz_call *c)
+{
+    const char *k = c->who.key_id;
+    return k && strncmp(k, "user:", 5) == 0 ? k + 5 : NULL;
+}
+
+/* Whether the caller takes part as a player: its organization plays a role whose player
+ * is not assigned to another user (a player assigned as a user acts only as that user). */
+static bool acts_in(const kz_call *c, const kz_exercise_view *v)
+{
+    const char *user = caller_user(c), *k = c->who.key_id;
+    if (k && strncmp(k, "exercise:", 9) == 0 && same(k + 9, v->x.id))  /* an inject acting as its role */
+        return plays(v, c->who.org);
+    for (size_t i = 0; i < v->n_players; i++)
+        if (same(v->players[i].organization, c->who.org) && (!v->players[i].user || same(v->players[i].user, user)))
+            return true;
+    return false;
+}
+
 /* The facilitating organization and admins control a run. */
 static kz_rc authz_facilitator(kz_call *c, const kz_exercise_view *v)
 {
@@ -121,6 +142,13 @@ static kz_rc check_players(kz_call *c, const kz_scenario *s, const kz_exercise_p
         if (kz_store_org_get(c->db, players[i].organization, c->arena, &o, &e2)) {
             snprintf(field, sizeof field, "players[%zu].organization", i);
             return kz_fail(c->err, KZ_EINVAL, field, "no organization %.40s", players[i].organization);
+        }
+        kz_user u;
+        if (players[i].user && (kz_store_user_get(c->db, players[i].user, c->arena, &u, NULL, &e2) ||
+                                !same(u.organization, players[i].organization))) {
+            snprintf(field, sizeof field, "players[%zu].user", i);
+            return kz_fail(c->err, KZ_EINVAL, field, "no user %.40s in organization %.40s", players[i].user,
+                           players[i].organization);
         }
     }
     return KZ_OK;
@@ -185,7 +213,7 @@ kz_rc kz_svc_exercise_get(kz_call *c, const char *id, kz_exercise_view *out)
     if (rc || (rc = kz_rtx_begin(c)))
         return rc;
     rc = kz__exercise_load(c, id, out);
-    if (!rc && !kz_is_admin(c) && !same(c->who.org, out->x.organization) && !plays(out, c->who.org))
+    if (!rc && !kz_is_admin(c) && !same(c->who.org, out->x.organization) && !acts_in(c, out))
         rc = kz_fail(c->err, KZ_ENOTFOUND, "exercise", "no exercise %.40s", id);
     kz_rtx_end(c);
     return rc;
@@ -384,7 +412,7 @@ void kz_svc_exercise_viewer(kz_call *c)
 {
     kz_strlist list;
     kz_err e2;
-    if (c->who.org && !kz_store_exercises_of_org(c->db, c->who.org, c->arena, &list, &e2)) {
+    if (c->who.org && !kz_store_exercises_of_caller(c->db, c->who.org, caller_user(c), c->arena, &list, &e2)) {
         c->who.exercises = (const char *const *)list.v;
         c->who.n_exercises = list.n;
     }
@@ -422,7 +450,7 @@ kz_rc kz_svc_exercise_claim(kz_call *c, kz_exercise_object t, const char *id, ch
     kz_exercise_view v;
     /* a run the caller does not play in gets the answer of one that does not exist:
      * a write reveals no more than a read would */
-    if (kz__exercise_load(c, ex, &v) || !plays(&v, c->who.org))
+    if (kz__exercise_load(c, ex, &v) || !acts_in(c, &v))
         return kz_fail(c->err, KZ_EINVAL, "exercise", "no exercise %.40s", ex);
     if (v.x.status != KZ_EX_RUNNING && v.x.status != KZ_EX_PAUSED)
         return kz_fail(c->err, KZ_EINVAL, "exercise", "exercise %.40s is %s: nothing is made in it", ex,

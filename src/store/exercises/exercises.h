@@ -81,6 +81,10 @@ kz_rc kz_store_exercise_players(kz_db *db, const char *exercise, kz_arena *a, kz
                                 size_t *n, kz_err *err);
 /* The exercises org plays in or facilitates (for the viewer: kz_viewer.exercises). */
 kz_rc kz_store_exercises_of_org(kz_db *db, const char *org, kz_arena *a, kz_strlist *out, kz_err *err);
+/* The same for a caller of org signed in as user (NULL: an API key): the runs org
+ * facilitates, and those it plays in where its player is not assigned to another user. */
+kz_rc kz_store_exercises_of_caller(kz_db *db, const char *org, const char *user, kz_arena *a, kz_strlist *out,
+                                   kz_err *err);
 
 kz_rc kz_store_exercise_segments(kz_db *db, const char *exercise, kz_arena *a, kz_exclock_seg **items,
                                  size_t *n, kz_err *err);

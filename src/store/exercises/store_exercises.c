@@ -206,6 +206,19 @@ kz_rc kz_store_exercises_of_org(kz_db *db, const char *org, kz_arena *a, kz_strl
     return kz__collect_text(db, s, 64, a, out, err);
 }
 
+kz_rc kz_store_exercises_of_caller(kz_db *db, const char *org, const char *user, kz_arena *a, kz_strlist *out,
+                                   kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT exercise FROM exercise_players WHERE organization = ?1"
+                                   " AND (user IS NULL OR user = ?2)"
+                                   " UNION SELECT id FROM exercises WHERE organization = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_text(s, 1, org);
+    kz__bind_text(s, 2, user);
+    return kz__collect_text(db, s, 64, a, out, err);
+}
+
 /* ---- the clock ----------------------------------------------------------------------------- */
 
 static int read_segment(sqlite3_stmt *s, void *item, kz_arena *a)
