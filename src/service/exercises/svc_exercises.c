@@ -219,6 +219,37 @@ kz_rc kz_svc_exercise_get(kz_call *c, const char *id, kz_exercise_view *out)
     return rc;
 }
 
+/* Whether the caller, facilitator or player, may read delivery d. */
+static bool readable(const kz_call *c, const kz_exercise_view *v, const kz_inject *j, bool news_only)
+{
+    if (j->channel != KZ_INJ_NEWS && (news_only || j->channel != KZ_INJ_MAIL))
+        return false;
+    if (same(c->who.org, v->x.organization) || j->channel == KZ_INJ_NEWS)
+        return true;
+    for (size_t i = 0; i < v->n_players; i++)
+        if (same(v->players[i].role, j->to_role) && same(v->players[i].organization, c->who.org))
+            return true;
+    return false;
+}
+
+kz_rc kz_svc_exercise_messages(kz_call *c, const char *id, bool news_only, kz_exercise_view *out)
+{
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_VIEWER);
+    if (rc || (rc = kz_rtx_begin(c)))
+        return rc;
+    rc = kz__exercise_load(c, id, out);
+    if (!rc && !same(c->who.org, out->x.organization) && !acts_in(c, out))
+        rc = kz_fail(c->err, KZ_ENOTFOUND, "exercise", "no exercise %.40s", id);
+    kz_rtx_end(c);
+    size_t kept = 0;
+    for (size_t i = 0; !rc && i < out->n_delivered; i++)
+        if (readable(c, out, &out->scenario.injects[out->delivered[i].n - 1], news_only))
+            out->delivered[kept++] = out->delivered[i];
+    if (!rc)
+        out->n_delivered = kept;
+    return rc;
+}
+
 static bool listed_for(const kz_call *c, const kz_exercise *x)
 {
     if (kz_is_admin(c) || same(c->who.org, x->organization))
@@ -404,6 +435,14 @@ long kz_svc_exercise_deliver_due(kz_call *c)
         done += n;
     }
     return done;
+}
+
+const char *kz_svc_exercise_banner(kz_call *c, const char *exercise, bool ja)
+{
+    kz_exercise_view v;
+    if (!exercise || kz__exercise_load(c, exercise, &v) || !v.scenario.banner)
+        return ja ? "[演習 EXERCISE]" : "[EXERCISE]";
+    return ja && v.scenario.banner_ja ? v.scenario.banner_ja : v.scenario.banner;
 }
 
 /* ---- the viewer and the exercise mark ---------------------------------------------------------- */
