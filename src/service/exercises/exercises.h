@@ -88,6 +88,11 @@ void kz_svc_exercise_viewer(kz_call *c);
 kz_rc kz_svc_exercise_claim(kz_call *c, kz_exercise_object t, const char *id, char **exercise,
                             const char *const *orgs, size_t n);
 
+/* Whether the directory shows organization org to the caller: an exercise-only
+ * organization only to those taking part in its run (kz_tlp_visible's rule), every
+ * other one to everybody. */
+bool kz_svc_exercise_org_shown(kz_call *c, const char *org);
+
 /* The banner of run `exercise` in the language (ja or English) for a mail, an export or
  * a screen about one of its objects, in c's arena; "[EXERCISE]" when the run cannot be
  * read. No authorization: the caller has decided the object may be shown. */

@@ -5,6 +5,7 @@
 
 #include "codec/exercises/scenario.h"
 #include "model/directory.h"
+#include "service/core/tlp.h"
 #include "service/exercises/scenarios.h"
 #include "store/directory/directory.h"
 #include "store/directory/users.h"
@@ -435,6 +436,15 @@ long kz_svc_exercise_deliver_due(kz_call *c)
         done += n;
     }
     return done;
+}
+
+static const char *made_for(kz_call *c, const char *org);
+
+bool kz_svc_exercise_org_shown(kz_call *c, const char *org)
+{
+    const char *ex = made_for(c, org);
+    kz_tlp_subject s = {.tlp = KZ_TLP_CLEAR, .exercise = ex};
+    return !ex || kz_tlp_visible(&c->who, &s);
 }
 
 const char *kz_svc_exercise_banner(kz_call *c, const char *exercise, bool ja)

@@ -13,12 +13,17 @@ typedef KZ_PAGE_OF(kz_org) kz_org_page;
 typedef KZ_PAGE_OF(kz_contact) kz_contact_page;
 typedef KZ_PAGE_OF(kz_apikey) kz_apikey_page;
 
+/* viewer (may be NULL: everything, for the services' own walks): leaves out the
+ * exercise-only organizations of the table-top runs it takes no part in (and their
+ * contacts), with kz_visible's rule for the run (kz_viewer.exercises). */
 typedef struct kz_org_filter {
     const char *state, *kind, *q;
+    const kz_viewer *viewer;
 } kz_org_filter;
 
 typedef struct kz_contact_filter {
     const char *state, *role, *organization, *q;
+    const kz_viewer *viewer;
 } kz_contact_filter;
 
 kz_rc kz_store_org_insert(kz_db *db, const kz_org *o, kz_err *err);
