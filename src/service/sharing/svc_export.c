@@ -60,7 +60,9 @@ static kz_rc one_indicator(const kz_indicator *ind, void *ctx)
 
 static kz_rc indicators(out *o, const kz_export_opts *opts)
 {
-    return kz_svc_indicator_each(o->c, &opts->indicators, one_indicator, o);
+    kz_indicator_filter f = opts->indicators;
+    f.real_work = true;  /* an export is of real work: nothing a table-top exercise made */
+    return kz_svc_indicator_each(o->c, &f, one_indicator, o);
 }
 
 /* Incidents are few next to indicators: pages of the ordinary list, each in its own
@@ -71,13 +73,15 @@ static kz_rc incidents(out *o, const kz_export_opts *opts)
     char cursor[KZ_CURSOR_TEXT] = "";
     kz_arena *saved = o->c->arena;
     kz_rc rc = KZ_OK;
+    kz_incident_filter f = opts->incidents;
+    f.real_work = true;
     do {
         kz_arena page_arena;
         kz_arena_init(&page_arena);
         o->c->arena = &page_arena;
         kz_incident_page page;
         pg.cursor = cursor[0] ? cursor : NULL;
-        rc = kz_svc_incident_list(o->c, &opts->incidents, &pg, &page);
+        rc = kz_svc_incident_list(o->c, &f, &pg, &page);
         for (size_t i = 0; !rc && i < page.n; i++) {
             o->rep->incidents++;
             rc = item(o, &kz_incident_schema, &page.items[i]);
