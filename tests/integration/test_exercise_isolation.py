@@ -132,13 +132,7 @@ PLAYERS_SEE = {"label filter": ["single-exercise.example"],
                "detail": ["single-exercise.example", "norm-exercise-word", "surgeries"]}
 
 
-# Not done yet (see the issue): for a player, TAXII still serves the run's objects, and a
-# STIX export names the run's exercise-only organizations as identities.
-PLAYER_GAPS = {"TAXII", "HTTP STIX exports", "kizuna export stix"}
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="not done yet"))
-                                  if p in PLAYER_GAPS else p for p in READ_PATHS])
+@pytest.mark.parametrize("path", list(READ_PATHS))
 def test_players_read_their_run_and_real_work_stays_real(world, path):
     server, run, players, outsider, made = world
     read, _ = READ_PATHS[path]

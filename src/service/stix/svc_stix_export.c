@@ -407,6 +407,8 @@ kz_rc kz_stix_export_format(kz_call *c, const kz_export_opts *o, kz_export_repor
         .kept = o->what == KZ_EXPORT_ALL, .indicator_filter = o->indicators, .incident_filter = o->incidents,
         .out = o->out,
     };
+    /* an export is of real work: nothing a table-top exercise made */
+    so.indicator_filter.real_work = so.incident_filter.real_work = true;
     kz_stix_export_report r;
     kz_rc rc = kz_svc_stix_export(c, &so, &r);
     *rep = (kz_export_report){r.indicators, r.incidents, r.bytes};
