@@ -196,7 +196,7 @@ static const struct { const char *format, *media, *ext; } export_media[] = {
     {"stix", "application/stix+json;version=2.1", "json"},
 };
 
-const char *const kz_export_params[] = {"format", NULL};
+const char *const kz_export_params[] = {"format", "exercise", NULL};
 
 kz_rc kz_reply_export(kz_req *r, kz_export_opts *o, const char *what)
 {
@@ -204,6 +204,11 @@ kz_rc kz_reply_export(kz_req *r, kz_export_opts *o, const char *what)
     const kz_export_format *fmt = name ? kz_export_format_find(name) : NULL;
     if (!fmt)
         return kz_fail(&r->err, KZ_EINVAL, "format", "format must be csv, json or stix");
+    /* real work only, or ?exercise=ID: what that table-top run made, under its banner */
+    o->exercise = kz_req_query(r, "exercise");
+    kz_rc vr = o->exercise ? kz_valid_uuid(o->exercise, "exercise", &r->err) : KZ_OK;
+    if (vr)
+        return vr;
     size_t m = 0;
     while (m + 1 < sizeof export_media / sizeof *export_media && strcmp(export_media[m].format, fmt->name) != 0)
         m++;

@@ -284,3 +284,30 @@ def test_a_player_assigned_as_a_user_is_that_user_only(server):
     assert_error(r, 400, "exercise")
     r = a.send("POST", "/indicators", {"type": "domain", "value": "aiko.example", "tlp": "green", "exercise": ex})
     assert r.status_code == 201 and r.json()["exercise"] == ex, r.text
+
+
+def test_a_runs_own_export_carries_its_banner_and_only_its_objects(world):
+    server, run, players, outsider, made = world
+    ex, victim, banner = run["id"], players["victim"], run["banner"]
+    r = victim.get("/indicators/export", params={"format": "csv", "exercise": ex})
+    assert r.status_code == 200, r.text
+    lines = r.text.splitlines()
+    assert lines[0] == f"# {banner}"
+    assert "single-exercise.example" in r.text and REAL not in r.text
+    r = victim.get("/incidents/export", params={"format": "json", "exercise": ex})
+    doc = r.json()
+    assert doc["exercise"] == ex and doc["banner"] == banner
+    assert {i["exercise"] for i in doc["incidents"]} == {ex} and len(doc["incidents"]) >= 2
+    r = victim.get("/indicators/export", params={"format": "stix", "exercise": ex})
+    objs = r.json()["objects"]
+    note = next(o for o in objs if o["type"] == "note")
+    assert note["content"] == banner and note["id"] == f"note--{ex}"
+    assert any(o["type"] == "identity" and o["id"] == note["object_refs"][0] for o in objs)
+    assert "single-exercise.example" in r.text and REAL not in r.text
+    out = run_kizuna("export", "json", "--db", server.db, "--what", "all", "--key", victim.key, "--exercise", ex)
+    assert json.loads(out.stdout)["banner"] == banner
+    rep = server.admin.get(f"/exercises/{ex}/report").json()
+    assert banner in json.dumps(rep), "the after-action report carries the banner too"
+    # someone outside the run gets the answer of a run that does not exist
+    for fmt in ("csv", "json", "stix"):
+        assert_error(outsider.get("/indicators/export", params={"format": fmt, "exercise": ex}), 404, "exercise")

@@ -364,6 +364,12 @@ kz_rc kz_svc_stix_export(kz_call *c, const kz_stix_export_opts *o, kz_stix_expor
     /* ... and only for a caller in no table-top run: those passes would not leave a
      * run's objects out of an export of real work */
     ex.texts_apart = !filtered(&o->indicator_filter) && !c->who.n_exercises;
+    if (!rc && o->banner) {
+        name_org(&ex, o->facilitator);
+        if (!(rc = next(&ex)))
+            rc = kz_stix_write_banner(&ex.b, o->exercise, o->exercise_created, o->facilitator, o->banner);
+        rc = done(&ex, rc);
+    }
     if (!rc && o->indicators)
         rc = kz_svc_indicator_each(c, &o->indicator_filter, put_indicator, &ex);
     if (!rc && o->indicators && ex.texts_apart)
@@ -407,10 +413,18 @@ kz_rc kz_stix_export_format(kz_call *c, const kz_export_opts *o, kz_export_repor
         .kept = o->what == KZ_EXPORT_ALL, .indicator_filter = o->indicators, .incident_filter = o->incidents,
         .out = o->out,
     };
-    /* an export is of real work: nothing a table-top exercise made */
-    so.indicator_filter.real_work = so.incident_filter.real_work = true;
+    /* real work only, or a run's objects under its banner */
+    kz_export_run run;
+    kz_rc rc = kz__export_scope(c, o, &so.indicator_filter, &so.incident_filter, &run);
+    if (rc)
+        return rc;
+    so.exercise = o->exercise;
+    so.kept = so.kept && !o->exercise;  /* kept STIX objects are of no run */
+    so.banner = run.banner;
+    so.facilitator = run.organization;
+    so.exercise_created = run.created;
     kz_stix_export_report r;
-    kz_rc rc = kz_svc_stix_export(c, &so, &r);
+    rc = kz_svc_stix_export(c, &so, &r);
     *rep = (kz_export_report){r.indicators, r.incidents, r.bytes};
     return rc;
 }
