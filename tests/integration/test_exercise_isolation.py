@@ -311,3 +311,33 @@ def test_a_runs_own_export_carries_its_banner_and_only_its_objects(world):
     # someone outside the run gets the answer of a run that does not exist
     for fmt in ("csv", "json", "stix"):
         assert_error(outsider.get("/indicators/export", params={"format": fmt, "exercise": ex}), 404, "exercise")
+
+
+def test_no_peer_receives_what_a_player_imported_or_bulk_created_for_a_run(federation):
+    jp, cz = federation.jp, federation.cz
+    federation.pair(jp, cz)
+    federation.sync(jp, cz)
+    run, players = setup_run(jp)
+    ex, victim = run["id"], players["victim"]
+    assert jp.admin.post(f"/exercises/{ex}/start").status_code == 200
+    r = victim.post("/indicators/bulk", {"items": [
+        {"type": "domain", "value": "bulk-exercise.example", "tlp": "clear", "exercise": ex},
+        {"type": "domain", "value": "bulk-real.example", "tlp": "clear"}]})
+    assert r.status_code in (200, 201), r.text
+    r = victim.post("/indicators/import", data="type,value\ndomain,import-exercise.example\n",
+                    params={"format": "csv", "tlp": "clear", "exercise": ex}, headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    federation.sync(cz, jp)
+    seen = {i["value"] for i in cz.admin.get("/indicators", params={"limit": 500}).json()["items"]}
+    assert "bulk-real.example" in seen, "the control object travels"
+    assert not seen & {"bulk-exercise.example", "import-exercise.example", "198.51.100.23"}
+
+
+def test_a_check_an_exercise_sends_carries_its_banner(mail_server, mailbox):
+    run, players = setup_run(mail_server)
+    ex = run["id"]
+    assert mail_server.admin.post(f"/exercises/{ex}/start").status_code == 200
+    assert mail_server.admin.post(f"/exercises/{ex}/injects/6/trigger").status_code == 200  # the check
+    got = wait_for(lambda: mailbox.to("poc@origin.de.example"), "the check's invitation")
+    assert got[0]["Subject"].startswith(run["banner"]), got[0]["Subject"]
+    assert got[0].get_body(("plain",)).get_content().startswith(run["banner"])

@@ -50,6 +50,9 @@ typedef struct kz_ind_batch {
        1 none: nothing to claim, 2 some), asked once per batch. */
     const char *exercise;
     int runs;
+    char claimed[37];            /* the run the last object without recipients was claimed
+                                    for: the next such object of that run needs no
+                                    lookup (an import of thousands into one run) */
     bool open;                   /* holds its transaction: end ends it only then, so a
                                     begin, step or commit that failed ends nothing twice */
 } kz_ind_batch;
