@@ -180,7 +180,9 @@ def test_an_import_or_bulk_create_claims_for_the_run_and_refuses_what_leaves_it(
          "published": "2026-01-01T00:00:00Z", "object_refs": ["indicator--6a8a3b1e-0f51-4b0c-9a53-1d1b6f0a0003"]},
         {"type": "indicator", "spec_version": "2.1", "id": "indicator--6a8a3b1e-0f51-4b0c-9a53-1d1b6f0a0003",
          "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z", "pattern_type": "stix",
-         "pattern": "[domain-name:value = 'stix-exercise.example']", "valid_from": "2026-01-01T00:00:00Z"}]}
+         "pattern": "[domain-name:value = 'stix-exercise.example']", "valid_from": "2026-01-01T00:00:00Z"},
+        {"type": "attack-pattern", "spec_version": "2.1", "id": "attack-pattern--6a8a3b1e-0f51-4b0c-9a53-1d1b6f0a0004",
+         "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z", "name": "kept-exercise-object"}]}
     path = server.tmp / "exercise-bundle.json"
     path.write_text(json.dumps(bundle))
     run_kizuna("import", "stix", str(path), "--db", server.db, "--key", victim.key, "--exercise", ex)
@@ -191,6 +193,8 @@ def test_an_import_or_bulk_create_claims_for_the_run_and_refuses_what_leaves_it(
                if i["value"] == "stix-exercise.example")
     assert ind["exercise"] == ex
     assert "stix-exercise" not in outsider.get("/incidents").text + outsider.get("/indicators").text
+    # a kept object carries no exercise mark, so an import into a run refuses it
+    assert "kept-exercise-object" not in taxii_all(outsider) + taxii_all(victim)
 
 
 def test_exercise_only_organizations_are_in_the_directory_of_the_run_only(world):

@@ -301,6 +301,12 @@ static kz_rc store_text(import *im, const kz_stix_obj *obj, char kind, const cha
 
 static kz_rc keep_object(import *im, const kz_stix_obj *obj)
 {
+    if (im->o->exercise) {  /* a kept object has no exercise mark: it would be real work */
+        kz_err e;
+        kz_fail(&e, KZ_EINVAL, "exercise", "a %s is kept as it came and cannot be made in a table-top exercise",
+                obj->type);
+        return reject(im, obj, NULL, KZ_EINVAL, &e);
+    }
     bool added;
     kz_rc rc = store_text(im, obj, 0, NULL, &added);
     if (rc)
