@@ -220,7 +220,7 @@ kz_rc kz_svc_exercise_get(kz_call *c, const char *id, kz_exercise_view *out)
     return rc;
 }
 
-/* Whether the caller, facilitator or player, may read delivery d. */
+/* Whether the caller, facilitator or player, may read what inject j delivered. */
 static bool readable(const kz_call *c, const kz_exercise_view *v, const kz_inject *j, bool news_only)
 {
     if (j->channel != KZ_INJ_NEWS && (news_only || j->channel != KZ_INJ_MAIL))
