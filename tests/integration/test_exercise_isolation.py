@@ -214,6 +214,11 @@ def test_exercise_only_organizations_are_in_the_directory_of_the_run_only(world)
     assert r.headers.get("X-Kizuna-Cache") == "hit", "the plain directory stays cached"
     assert outsider.get(f"/organizations/{made_orgs[0]}").status_code == 404
     assert players["victim"].get(f"/organizations/{made_orgs[0]}").status_code == 200
+    # nor does "who will see this" name them to an outsider
+    r = outsider.post("/tlp/audience", {"tlp": "green"})
+    assert r.status_code == 200, r.text
+    assert outsider.org in r.text and not [o for o in made_orgs if o in r.text]
+    assert all(o in players["victim"].post("/tlp/audience", {"tlp": "green"}).text for o in made_orgs)
 
 
 def test_news_are_read_by_the_players_only(world):
