@@ -340,6 +340,13 @@ def test_no_peer_receives_what_a_player_imported_or_bulk_created_for_a_run(feder
     seen = {i["value"] for i in cz.admin.get("/indicators", params={"limit": 500}).json()["items"]}
     assert "bulk-real.example" in seen, "the control object travels"
     assert not seen & {"bulk-exercise.example", "import-exercise.example", "198.51.100.23"}
+    # nor the run's exercise-only organizations and their contacts
+    orgs = cz.admin.get("/organizations", params={"limit": 500}).json()["items"]
+    assert "Victim CSIRT" in {o["name"] for o in orgs}, "the real organizations travel"
+    made = {p["organization"] for p in run["players"] if p["made"]}
+    assert not made & {o["id"] for o in orgs} and not [o for o in orgs if o["name"].startswith("[EXERCISE]")]
+    contacts = cz.admin.get("/contacts", params={"limit": 500}).json()["items"]
+    assert not made & {c["organization"] for c in contacts}
 
 
 def test_a_check_an_exercise_sends_carries_its_banner(mail_server, mailbox):

@@ -73,6 +73,9 @@ kz_rc kz_store_exercise_list(kz_db *db, const kz_page *pg, kz_arena *a, kz_exerc
 /* Ids of the runs that are running (at most max). */
 kz_rc kz_store_exercises_running(kz_db *db, size_t max, kz_arena *a, kz_strlist *out, kz_err *err);
 
+/* Whether org is an exercise-only organization (made by a run for a role). */
+kz_rc kz_store_org_exercise_only(kz_db *db, const char *org, bool *only, kz_err *err);
+
 /* Whether the node has any run at all (an importer skips the exercise rules when not). */
 kz_rc kz_store_exercises_exist(kz_db *db, bool *any, kz_err *err);
 
