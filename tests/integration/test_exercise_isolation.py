@@ -357,3 +357,19 @@ def test_a_check_an_exercise_sends_carries_its_banner(mail_server, mailbox):
     got = wait_for(lambda: mailbox.to("poc@origin.de.example"), "the check's invitation")
     assert got[0]["Subject"].startswith(run["banner"]), got[0]["Subject"]
     assert got[0].get_body(("plain",)).get_content().startswith(run["banner"])
+
+
+def test_a_real_check_of_the_directory_never_invites_a_runs_organizations(world):
+    server, run, players, outsider, made = world
+    scenario = server.admin.get(f"/scenarios/{run['scenario']}").json()
+    made_roles = {p["role"]: p["organization"] for p in run["players"] if p["made"]}
+    role = next(r for r in scenario["roles"] if r["id"] in made_roles)
+    real = server.org("Real CSIRT of the same state", state=role["state"])
+    server.contact(real["id"], "Real duty officer", role=role["contact_role"])
+    r = outsider.post("/checks", {"state": role["state"], "role": role["contact_role"]})
+    assert r.status_code == 201, r.text
+    invited = {c["contact"] for c in r.json()["contacts"]}
+    run_contacts = {c["id"] for c in players["victim"].get(
+        "/contacts", params={"organization": made_roles[role["id"]]}).json()["items"]}
+    assert run_contacts, "the run's organization has its contact"
+    assert invited and not invited & run_contacts

@@ -100,7 +100,9 @@ static const char contact_ids_key;
 
 static const char *contact_ids_sql(unsigned mask, char *buf, size_t size)
 {
-    return kz__compose(buf, size, "SELECT id FROM contacts WHERE 1", id_frags, mask,
+    /* a check of the directory never reaches a table-top run's exercise-only organizations */
+    return kz__compose(buf, size, "SELECT id FROM contacts WHERE organization NOT IN"
+                       " (SELECT organization FROM exercise_players WHERE made = 1)", id_frags, mask,
                        "ORDER BY n LIMIT ?3");
 }
 
