@@ -373,3 +373,19 @@ def test_a_real_check_of_the_directory_never_invites_a_runs_organizations(world)
         "/contacts", params={"organization": made_roles[role["id"]]}).json()["items"]}
     assert run_contacts, "the run's organization has its contact"
     assert invited and not invited & run_contacts
+
+
+def test_kizuna_import_misp_into_a_run_claims_its_events_and_attributes(world):
+    server, run, players, outsider, made = world
+    ex, victim = run["id"], players["victim"]
+    feed = __import__("pathlib").Path(__file__).parent / "data" / "misp"
+    r = run_kizuna("import", "misp", "--db", server.db, "--log-level", "warn", "--key", victim.key,
+                   "--exercise", ex, str(feed), check=False)
+    assert r.returncode == 0, r.stderr
+    mine = victim.get(f"/incidents/{'5f1e2d3c-0a1b-4c2d-8e3f-4a5b6c7d8e01'}")
+    assert mine.status_code == 200 and mine.json()["exercise"] == ex, mine.text
+    linked = victim.get("/incidents/5f1e2d3c-0a1b-4c2d-8e3f-4a5b6c7d8e01/indicators").json()["items"]
+    assert linked and {i["exercise"] for i in linked} == {ex}
+    assert outsider.get("/incidents/5f1e2d3c-0a1b-4c2d-8e3f-4a5b6c7d8e01").status_code == 404
+    assert not {i["value"] for i in linked} & {i["value"] for i in outsider.get(
+        "/indicators", params={"limit": 500}).json()["items"]}
