@@ -69,6 +69,7 @@ static int filters(const kz_args *a, kz_export_opts *o)
     if (!rc) rc = enum_opt(a, "status", &fc->status);
     if (!rc) rc = time_opt(a, "since", &fi->since);
     if (!rc) rc = time_opt(a, "until", &fi->until);
+    if (!rc) rc = checked(a, "exercise", kz_valid_uuid, &o->exercise);
     if (rc)
         return rc;
     fi->tlp = fc->tlp = tlp;
@@ -126,6 +127,7 @@ static const kz_opt opts[] = {
     KZ_OPT_DB,
     KZ_OPT_KEY_FILE,
     {"what", "KIND", "indicators", "indicators, incidents, or all (JSON only)"},
+    {"exercise", "ID", NULL, "what that table-top run made, under its banner (default: real work only)"},
     {"output", "FILE", NULL, "write there instead of standard output (removed again on failure)"},
     {"key", "KEY", NULL, "export what this API key's organization may see (default: what the node's own "
                          "organization may see)"},

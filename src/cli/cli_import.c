@@ -103,6 +103,9 @@ static int options(const kz_args *a, kz_arena *ar, kz_import_csv_opts *o)
         return 2;
     o->chunk = (uint64_t)chunk;
     o->allow_declassify = kz_arg(a, "allow-declassify") != NULL;
+    o->exercise = kz_arg(a, "exercise");
+    if (o->exercise && kz_valid_uuid(o->exercise, "exercise", &e))
+        return kz_cli_usage_error(a, "--exercise must be an exercise id");
     if ((rc = one_char(a, "delimiter", &o->delim)) || (rc = one_char(a, "comment", &o->comment)))
         return rc;
     return 0;
@@ -166,6 +169,7 @@ static const kz_opt opts[] = {
     {"dry-run", NULL, NULL, "check the whole feed, write nothing"},
     KZ_OPT_CHUNK,
     {"allow-declassify", NULL, NULL, "let a merge lower the label or widen the recipients of your own organization's indicators (audited)"},
+    {"exercise", "ID", NULL, "a player's import during a table-top exercise: everything imported is made in that run"},
     {"key", "KEY", NULL, "import as this API key's organization and role (default: the node itself)"},
     KZ_OPT_LOG,
     {0},

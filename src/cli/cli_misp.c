@@ -1,6 +1,7 @@
 /* kizuna import misp DIR|URL: a MISP feed (manifest.json and one <uuid>.json per event)
  * from a directory, or fetched file by file from a URL into temporary files. */
 #include "cli/cli.h"
+#include "model/validate.h"
 
 #include "cli/cli_session.h"
 #include "service/stix/misp.h"
@@ -113,6 +114,10 @@ static int run_import(const kz_args *a)
     status = kz_cli_sharing_args(a, &s, &o.tlp, &o.recipients, &o.source);
     o.dry_run = kz_arg(a, "dry-run") != NULL;
     o.allow_declassify = kz_arg(a, "allow-declassify") != NULL;
+    o.exercise = kz_arg(a, "exercise");
+    kz_err xe;
+    if (!status && o.exercise && kz_valid_uuid(o.exercise, "exercise", &xe))
+        status = kz_cli_usage_error(a, "--exercise must be an exercise id");
     long long chunk = kz_arg_num(a, "chunk", 0, 1LL << 40);
     if (chunk < 0)
         status = 2;
@@ -165,6 +170,7 @@ static const kz_opt import_opts[] = {
     {"dry-run", NULL, NULL, "check and count everything, write nothing"},
     KZ_OPT_CHUNK,
     {"allow-declassify", NULL, NULL, "let a merge lower the label or widen the recipients of your own organization's indicators and incidents (audited)"},
+    {"exercise", "ID", NULL, "a player's import during a table-top exercise: everything imported is made in that run"},
     {"quiet", NULL, NULL, "do not list rejected attributes"},
     KZ_OPT_LOG,
     {0},

@@ -27,6 +27,7 @@ kz_rc kz_h_exercise_list(kz_req *r);
 kz_rc kz_h_exercise_control(kz_req *r);
 kz_rc kz_h_exercise_trigger(kz_req *r);
 kz_rc kz_h_exercise_messages(kz_req *r);
+kz_rc kz_h_exercise_news(kz_req *r);
 kz_rc kz_h_exercise_mark(kz_req *r);
 kz_rc kz_h_exercise_note(kz_req *r);
 kz_rc kz_h_exercise_note_update(kz_req *r);

@@ -183,28 +183,32 @@ kz_rc kz_h_exercise_trigger(kz_req *r)
     return rc ? rc : kz_reply(r, 200, view_json(&v));
 }
 
-/* The mail notices and news items delivered so far, for the players' screens. */
-kz_rc kz_h_exercise_messages(kz_req *r)
+/* The mail notices and news items delivered so far that the caller may read, for the
+ * players' screens (news_only: GET .../news). */
+static kz_rc messages(kz_req *r, bool news_only)
 {
     kz_exercise_view v;
-    kz_rc rc = kz_svc_exercise_get(&r->call, r->params[0], &v);
+    kz_rc rc = kz_svc_exercise_messages(&r->call, r->params[0], news_only, &v);
     if (rc)
         return rc;
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < v.n_delivered; i++) {
         const kz_inject *j = &v.scenario.injects[v.delivered[i].n - 1];
-        if (j->channel != KZ_INJ_MAIL && j->channel != KZ_INJ_NEWS)
-            continue;
         json_t *o = delivery_json(&v.delivered[i], j);
         kz_json_set_str(o, "text", j->text);
         if (j->text_ja)
             kz_json_set_str(o, "text_ja", j->text_ja);
         kz_json_set_str(o, "tlp", kz_enum_name(&kz_tlp_enum, j->tlp));
         kz_json_set_str(o, "banner", v.scenario.banner);
+        if (v.scenario.banner_ja)
+            kz_json_set_str(o, "banner_ja", v.scenario.banner_ja);
         json_array_append_new(arr, o);
     }
     return kz_reply(r, 200, kz_page_json(arr, ""));
 }
+
+kz_rc kz_h_exercise_messages(kz_req *r) { return messages(r, false); }
+kz_rc kz_h_exercise_news(kz_req *r) { return messages(r, true); }
 
 kz_rc kz_h_exercise_mark(kz_req *r)
 {

@@ -44,6 +44,7 @@ typedef struct import_query {
     int tlp;
     kz_strlist recipients;
     bool allow_clients, dry_run;
+    const char *exercise;   /* the run a player imports into, NULL: real work */
     const char *name;   /* the file's name, for messages */
 } import_query;
 
@@ -79,7 +80,7 @@ static kz_rc id_list(kz_req *r, const char *name, kz_strlist *out)
 
 static kz_rc import_query_read(kz_req *r, import_query *q)
 {
-    static const char *const allowed[] = {"format", "tlp", "recipients", "allow_clients", "dry_run", "name", NULL};
+    static const char *const allowed[] = {"format", "tlp", "recipients", "allow_clients", "dry_run", "name", "exercise", NULL};
     const char *tlp;
     kz_rc rc = kz_req_query_only(r, allowed);
     if (!rc) rc = kz_req_query_enum(r, "tlp", &kz_tlp_enum, &tlp);
@@ -89,6 +90,9 @@ static kz_rc import_query_read(kz_req *r, import_query *q)
     q->tlp = tlp ? kz_enum_parse(&kz_tlp_enum, tlp) : -1;
     q->allow_clients = flag(r, "allow_clients");
     q->dry_run = flag(r, "dry_run");
+    q->exercise = kz_req_query(r, "exercise");
+    if (q->exercise && (rc = kz_valid_uuid(q->exercise, "exercise", &r->err)))
+        return rc;
     q->name = kz_req_query(r, "name");
     if (!q->name || !*q->name || strlen(q->name) > 200)
         q->name = "upload";
@@ -98,7 +102,7 @@ static kz_rc import_query_read(kz_req *r, import_query *q)
 /* The CSV importer reads a descriptor: the body goes into an anonymous in-memory file. */
 static kz_rc import_csv(kz_req *r, const import_query *q)
 {
-    kz_import_csv_opts o = {.path = q->name, .progress_fd = -1, .dry_run = q->dry_run,
+    kz_import_csv_opts o = {.path = q->name, .progress_fd = -1, .dry_run = q->dry_run, .exercise = q->exercise,
                             .defaults = {.type = KZ_CSV_TYPE_AUTO, .tlp = q->tlp, .confidence = -1,
                                          .recipients = q->recipients, .recipients_given = q->recipients.n > 0,
                                          .allow_clients = q->allow_clients}};
@@ -142,7 +146,7 @@ static kz_rc import_stix(kz_req *r, const import_query *q)
 {
     json_t *rejected = json_array();
     kz_stix_import_opts o = {.tlp = q->tlp < 0 ? KZ_TLP_AMBER : q->tlp, .min_tlp = -1, .recipients = q->recipients,
-                             .allow_clients = q->allow_clients, .dry_run = q->dry_run,
+                             .allow_clients = q->allow_clients, .dry_run = q->dry_run, .exercise = q->exercise,
                              .on_object = note_rejected, .ctx = rejected};
     kz_stix_import_report rep;
     kz_body_src s;
@@ -192,7 +196,7 @@ static const struct { const char *format, *media, *ext; } export_media[] = {
     {"stix", "application/stix+json;version=2.1", "json"},
 };
 
-const char *const kz_export_params[] = {"format", NULL};
+const char *const kz_export_params[] = {"format", "exercise", NULL};
 
 kz_rc kz_reply_export(kz_req *r, kz_export_opts *o, const char *what)
 {
@@ -200,6 +204,11 @@ kz_rc kz_reply_export(kz_req *r, kz_export_opts *o, const char *what)
     const kz_export_format *fmt = name ? kz_export_format_find(name) : NULL;
     if (!fmt)
         return kz_fail(&r->err, KZ_EINVAL, "format", "format must be csv, json or stix");
+    /* real work only, or ?exercise=ID: what that table-top run made, under its banner */
+    o->exercise = kz_req_query(r, "exercise");
+    kz_rc vr = o->exercise ? kz_valid_uuid(o->exercise, "exercise", &r->err) : KZ_OK;
+    if (vr)
+        return vr;
     size_t m = 0;
     while (m + 1 < sizeof export_media / sizeof *export_media && strcmp(export_media[m].format, fmt->name) != 0)
         m++;

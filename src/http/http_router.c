@@ -184,6 +184,12 @@ static kz_rc cached_handler(kz_req *r, const kz_endpoint *rt)
 {
     kz_cache_key k;
     const char *key = kz_req_cache_key(r, &k);
+    /* the directory leaves out the exercise-only organizations of runs the caller takes
+     * no part in: callers in the same runs share a body, all others the plain one */
+    for (size_t i = 0; key && i < r->call.who.n_exercises; i++) {
+        kz_cache_key_arg(&k, "~exercise", r->call.who.exercises[i]);
+        key = kz_cache_key_text(&k);
+    }
     uint64_t gen = kz_store_generation(r->call.db);
     if (key && (r->cached = kz_cache_get(key, gen))) {
         r->status = 200;

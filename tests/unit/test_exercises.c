@@ -1,7 +1,7 @@
 /* Unit tests of table-top exercises: the exercise clock (segments, pauses, speed), the
  * judging of an expectation (met, late, missed, pending), the scenario decoder's rules
- * and the built-in library, the TLP rule for exercise objects, and a run through the
- * service with a moved clock. */
+ * and the built-in library, the TLP rule for exercise objects, a run through the
+ * service with a moved clock, and a player's bulk create claimed for its run. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,8 @@
 #include "service/exercises/exercise_report.h"
 #include "service/exercises/exercises.h"
 #include "service/requests/requests.h"
+#include "codec/sharing/indicator_norm.h"
+#include "service/sharing/indicators.h"
 
 enum { MIN_MS = 60 * 1000 };
 
@@ -235,6 +237,46 @@ static void a_run_delivers_on_time_and_scores_from_the_record(void **state)
     kz_fixture_free(f);
 }
 
+static kz_indicator domain(const char *value, const char *exercise, char **recipients, size_t n)
+{
+    kz_indicator o = {.type = KZ_IND_DOMAIN, .value = (char *)value, .tlp = KZ_TLP_CLEAR,
+                      .exercise = (char *)exercise, .recipients = {recipients, n}};
+    return o;
+}
+
+static void a_bulk_create_is_claimed_for_the_run_and_never_merges_across_it(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_org *outside = kz_fixture_org(f, "Real partner", "FR");
+    kz_exercise_player me = {.role = (char *)"victim-csirt", .organization = (char *)f->node->org_id};
+    kz_exercise x = {.scenario = (char *)"ransomware-university-hospital", .speed = 1};
+    kz_exercise_view v;
+    assert_int_equal(kz_svc_exercise_create(&f->call, &x, &me, 1, &v), KZ_OK);
+    assert_int_equal(kz_svc_exercise_control(&f->call, x.id, KZ_XOP_START, 0, &v), KZ_OK);
+    kz_svc_exercise_viewer(&f->call);
+    char *out[] = {outside->id};
+    kz_indicator items[] = {domain("bulk-a.example", x.id, NULL, 0), domain("bulk-b.example", x.id, out, 1)};
+    unsigned given[] = {KZ_GIVEN_TLP, KZ_GIVEN_TLP | KZ_GIVEN_RECIPIENTS};
+    kz_bulk_report rep;
+    /* a recipient outside the run: the whole batch is refused, nothing written */
+    assert_int_equal(kz_svc_indicator_bulk(&f->call, items, given, 2, &rep), KZ_EINVAL);
+    assert_string_equal(f->err.field, "items[1].recipients");
+    kz_indicator one[] = {domain("bulk-a.example", x.id, NULL, 0), domain("real.example", NULL, NULL, 0)};
+    assert_int_equal(kz_svc_indicator_bulk(&f->call, one, given, 2, &rep), KZ_OK);
+    kz_indicator got;
+    assert_int_equal(kz_svc_indicator_get(&f->call, rep.ids[0], &got), KZ_OK);
+    assert_string_equal(got.exercise, x.id);
+    assert_int_equal(kz_svc_indicator_get(&f->call, rep.ids[1], &got), KZ_OK);
+    assert_null(got.exercise);
+    /* the same value as real work: no merge across the boundary */
+    kz_indicator cross = domain("real.example", x.id, NULL, 0);
+    kz_upsert result;
+    assert_int_equal(kz_svc_indicator_create(&f->call, &cross, KZ_GIVEN_TLP, &result), KZ_ECONFLICT);
+    assert_string_equal(f->err.field, "exercise");
+    kz_fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +286,7 @@ int main(void)
         cmocka_unit_test(the_library_decodes_in_both_languages),
         cmocka_unit_test(exercise_objects_are_seen_by_players_only),
         cmocka_unit_test(a_run_delivers_on_time_and_scores_from_the_record),
+        cmocka_unit_test(a_bulk_create_is_claimed_for_the_run_and_never_merges_across_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

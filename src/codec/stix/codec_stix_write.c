@@ -103,6 +103,20 @@ kz_rc kz_stix_write_identity(kz_buf *b, const kz_org *o)
     return rc ? rc : kz_buf_puts(b, "}");
 }
 
+kz_rc kz_stix_write_banner(kz_buf *b, const char *exercise, kz_time created, const char *org, const char *banner)
+{
+    kz_rc rc = head(b, "note", exercise, created, created);
+    if (!rc)
+        rc = kz_buf_printf(b, ",\"created_by_ref\":\"identity--%s\"", org);
+    if (!rc)
+        rc = put_str(b, "abstract", banner);
+    if (!rc)
+        rc = put_str(b, "content", banner);
+    if (!rc)
+        rc = kz_buf_printf(b, ",\"object_refs\":[\"identity--%s\"]", org);
+    return rc ? rc : kz_buf_puts(b, "}");
+}
+
 kz_rc kz_stix_write_indicator(kz_buf *b, const kz_indicator *o)
 {
     kz_rc rc = head(b, "indicator", o->id, o->created, o->modified);

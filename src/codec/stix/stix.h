@@ -166,6 +166,9 @@ kz_rc kz_stix_write_indicator(kz_buf *b, const kz_indicator *o);
  * organization's identity. */
 kz_rc kz_stix_write_incident(kz_buf *b, const kz_incident *o, const char *const *indicators, size_t n);
 kz_rc kz_stix_write_sighting(kz_buf *b, const kz_sighting *s);
+/* The banner of a table-top exercise's export: a note (id note--<exercise>) by the
+ * facilitating organization about its identity, abstract and content the banner. */
+kz_rc kz_stix_write_banner(kz_buf *b, const char *exercise, kz_time created, const char *org, const char *banner);
 
 /* A kept STIX object's text (codec_stix_kept.c) with the sharing Kizuna applies to it:
  * object_marking_refs, x_kizuna_recipients (organization ids) and x_kizuna_allow_clients

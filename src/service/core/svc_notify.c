@@ -94,13 +94,21 @@ static const notice_template templates[] = {
      "{tlp}\n\n{from_org}（{from_state}）が{to_org}（{to_state}）に要請したブダペスト条約第29条に基づく保全は、"
      "捜査共助の要請が提出されるか延長されない限り、{preserve_until}に終了します。\n\n件名: {subject}\n\n{link}\n" FOOTER_JA},
 
-    {"check.invitation", "en", "[Kizuna] Communication check from {org}: please confirm",
-     "Dear {contact},\n\nThis is a communication check of the points-of-contact directory, sent by "
+    {"check.invitation", "en", "{banner}[Kizuna] Communication check from {org}: please confirm",
+     "{banner_line}Dear {contact},\n\nThis is a communication check of the points-of-contact directory, sent by "
      "{org}. It tests that this address reaches you. Please confirm by opening the link below and "
      "pressing Confirm, before {deadline}:\n\n{answer_link}\n\nNo other action is needed.\n" FOOTER_EN},
-    {"check.invitation", "ja", "【Kizuna】{org}からの連絡確認（ご返信ください）",
-     "{contact} 様\n\n{org}から連絡窓口ディレクトリの連絡確認をお送りします。このアドレスに連絡が届くことを確認するものです。"
+    {"check.invitation", "ja", "{banner}【Kizuna】{org}からの連絡確認（ご返信ください）",
+     "{banner_line}{contact} 様\n\n{org}から連絡窓口ディレクトリの連絡確認をお送りします。このアドレスに連絡が届くことを確認するものです。"
      "{deadline}までに、下のリンクを開いて「確認」を押してください:\n\n{answer_link}\n\nほかの対応は不要です。\n" FOOTER_JA},
+
+    /* a mail inject of a table-top exercise: the banner opens the subject and the body */
+    {"exercise.mail", "en", "{banner} {title}",
+     "{banner}\n\n{title}\n\n{text}\n\n{tlp}\n\nThis message is part of the table-top exercise \"{exercise_title}\" "
+     "({exercise}). It is not a real notice.\n{banner}\n" FOOTER_EN},
+    {"exercise.mail", "ja", "{banner} {title}",
+     "{banner}\n\n{title}\n\n{text}\n\n{tlp}\n\nこのメッセージは机上演習「{exercise_title}」（{exercise}）の一部です。"
+     "実際のお知らせではありません。\n{banner}\n" FOOTER_JA},
 };
 enum { N_TEMPLATES = sizeof templates / sizeof *templates };
 

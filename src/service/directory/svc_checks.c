@@ -8,6 +8,7 @@
 #include "service/core/notify.h"
 #include "service/core/scheduler.h"
 #include "service/core/tlp.h"
+#include "service/exercises/exercises.h"
 #include "store/directory/directory.h"
 #include "store/federation/federation.h"
 
@@ -58,7 +59,13 @@ kz_rc kz__check_invite(kz_call *c, const kz_check *k, const char *org_name, cons
     if (rc)
         return rc;
     char deadline[64];
+    /* a check a table-top exercise sent carries its banner (service/exercises/) */
+    const char *banner = k->exercise ? kz_svc_exercise_banner(c, k->exercise,
+                                                              strcmp(kz_notify_language("check.invitation", &ct), "ja") == 0)
+                                     : NULL;
     kz_notify_var vars[] = {
+        {"banner", banner ? kz_arena_printf(c->arena, "%s ", banner) : ""},
+        {"banner_line", banner ? kz_arena_printf(c->arena, "%s\n\n", banner) : ""},
         {"org", org_name},
         {"contact", ct.full_name},
         {"deadline", kz_notify_time_for(k->deadline, &ct, deadline, sizeof deadline)},

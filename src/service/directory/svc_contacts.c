@@ -1,6 +1,7 @@
 /* Contacts: readable by every member; an organization's analysts manage its own
  * contacts and the node's admins manage all. */
 #include "service/directory/contacts.h"
+#include "service/exercises/exercises.h"
 #include "service/federation/federation.h"
 
 #include <string.h>
@@ -42,7 +43,11 @@ kz_rc kz_svc_contact_create(kz_call *c, kz_contact *ct)
 kz_rc kz_svc_contact_get(kz_call *c, const char *id, kz_contact *out)
 {
     kz_rc rc = kz_authz_role(c, KZ_ROLE_VIEWER);
-    return rc ? rc : kz_store_contact_get(c->db, id, c->arena, out, c->err);
+    if (!rc)
+        rc = kz_store_contact_get(c->db, id, c->arena, out, c->err);
+    if (!rc && !kz_svc_exercise_org_shown(c, out->organization))
+        rc = kz_fail(c->err, KZ_ENOTFOUND, "contact", "no contact %.40s", id);
+    return rc;
 }
 
 kz_rc kz_svc_contact_update(kz_call *c, const char *id, kz_apply_fn apply, void *ctx, kz_contact *out)
@@ -91,5 +96,7 @@ kz_rc kz_svc_contact_delete(kz_call *c, const char *id)
 kz_rc kz_svc_contact_list(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_contact_page *out)
 {
     kz_rc rc = kz_authz_role(c, KZ_ROLE_VIEWER);
-    return rc ? rc : kz_store_contact_list(c->db, f, pg, c->arena, out, c->err);
+    kz_contact_filter shown = *f;
+    shown.viewer = &c->who;  /* an exercise-only organization's contacts: to those taking part */
+    return rc ? rc : kz_store_contact_list(c->db, &shown, pg, c->arena, out, c->err);
 }

@@ -40,6 +40,12 @@ kz_rc kz_svc_exercise_create(kz_call *c, kz_exercise *x, const kz_exercise_playe
 /* The run with its scenario, players, deliveries and clock. The facilitating
  * organization, the players and admins. */
 kz_rc kz_svc_exercise_get(kz_call *c, const char *id, kz_exercise_view *out);
+/* Run id with out->delivered narrowed to the mail notices and news items (news_only: the
+ * news) the caller may read: the facilitating organization every one, a player the
+ * news of the run and the mail to the roles it plays. Those who take part only: to
+ * anyone else (admins included) KZ_ENOTFOUND naming "exercise", as for a run that does
+ * not exist. */
+kz_rc kz_svc_exercise_messages(kz_call *c, const char *id, bool news_only, kz_exercise_view *out);
 kz_rc kz_svc_exercise_list(kz_call *c, const kz_page *pg, kz_exercise_page *out);
 
 /* start (scheduled), pause (running), resume (paused), finish (running or paused);
@@ -86,5 +92,15 @@ void kz_svc_exercise_viewer(kz_call *c);
  * be written with its exercise field. */
 kz_rc kz_svc_exercise_claim(kz_call *c, kz_exercise_object t, const char *id, char **exercise,
                             const char *const *orgs, size_t n);
+
+/* Whether the directory shows organization org to the caller: an exercise-only
+ * organization only to those taking part in its run (kz_tlp_visible's rule), every
+ * other one to everybody. */
+bool kz_svc_exercise_org_shown(kz_call *c, const char *org);
+
+/* The banner of run `exercise` in the language (ja or English) for a mail, an export or
+ * a screen about one of its objects, in c's arena; "[EXERCISE]" when the run cannot be
+ * read. No authorization: the caller has decided the object may be shown. */
+const char *kz_svc_exercise_banner(kz_call *c, const char *exercise, bool ja);
 
 #endif

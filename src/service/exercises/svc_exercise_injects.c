@@ -4,6 +4,7 @@
  * run), or a mail notice or news item kept with the run for its players. */
 #include "service/exercises/exercises_internal.h"
 
+#include "service/core/notify.h"
 #include "service/directory/checks.h"
 #include "service/requests/requests.h"
 #include "service/sharing/incidents.h"
@@ -108,7 +109,7 @@ static kz_rc start_check(kz_call *as, const kz_exercise_view *v, const kz_inject
         rc = kz_fail(as->err, KZ_ENOMEM, NULL, NULL);
     for (size_t i = 0; !rc && i < found.n; i++)
         ids[i] = found.items[i].id;
-    kz_check k = {.contacts = {ids, found.n}, .deadline_hours = 24};
+    kz_check k = {.contacts = {ids, found.n}, .deadline_hours = 24, .exercise = v->x.id};
     kz_check_view cv;
     if (!rc)
         rc = kz_svc_check_create(as, &k, &cv);
@@ -116,6 +117,54 @@ static kz_rc start_check(kz_call *as, const kz_exercise_view *v, const kz_inject
         rc = kz_store_exercise_claim(as->db, KZ_XO_CHECK, k.id, v->x.id, as->err);
     d->object_type = "check";
     d->object_id = k.id;
+    return rc;
+}
+
+/* The contacts of org in the role's contact role (else all of org's), in found. */
+static kz_rc role_contacts(kz_call *c, const kz_exercise_view *v, const kz_inject *j, const char *org,
+                           kz_contact_page *found)
+{
+    const kz_scn_role *r = kz_scenario_role(&v->scenario, j->to_role);
+    kz_contact_filter f = {.organization = org, .role = kz_enum_name(&kz_contact_role_enum, r->contact_role)};
+    kz_page pg = {.limit = 20};
+    kz_rc rc = kz_store_contact_list(c->db, &f, &pg, c->arena, found, c->err);
+    if (!rc && !found->n) {
+        f.role = NULL;
+        rc = kz_store_contact_list(c->db, &f, &pg, c->arena, found, c->err);
+    }
+    return rc;
+}
+
+/* One mail notice through the outbox to contact (NULL: recorded as skipped, nobody to
+ * tell), in the contact's language, the banner in its subject and body. */
+static kz_rc mail_one(kz_call *c, const kz_exercise_view *v, const kz_inject *j, const kz_contact *ct)
+{
+    bool ja = strcmp(kz_notify_language("exercise.mail", ct), "ja") == 0;
+    const kz_scenario *s = &v->scenario;
+    char tlp[24];
+    snprintf(tlp, sizeof tlp, "TLP:%s", kz_enum_name(&kz_tlp_enum, j->tlp));
+    for (char *p = tlp; *p; p++)
+        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+    kz_notify_var vars[] = {
+        {"banner", ja && s->banner_ja ? s->banner_ja : s->banner},
+        {"title", ja && j->title_ja ? j->title_ja : j->title},
+        {"text", ja && j->text_ja ? j->text_ja : j->text},
+        {"tlp", tlp},
+        {"exercise", v->x.id},
+        {"exercise_title", ja && s->title_ja ? s->title_ja : v->x.title},
+    };
+    return kz_notify(c, "exercise.mail", ct, NULL, NULL, vars, sizeof vars / sizeof *vars);
+}
+
+/* A mail inject goes out through the real outbox to the role's contacts. */
+static kz_rc send_mail(kz_call *c, const kz_exercise_view *v, const kz_inject *j, const char *to)
+{
+    kz_contact_page found = {0};
+    kz_rc rc = role_contacts(c, v, j, to, &found);
+    if (!rc && !found.n)
+        rc = mail_one(c, v, j, NULL);
+    for (size_t i = 0; !rc && i < found.n; i++)
+        rc = mail_one(c, v, j, &found.items[i]);
     return rc;
 }
 
@@ -140,7 +189,8 @@ kz_rc kz__exercise_deliver(kz_call *c, kz_exercise_view *v, const kz_inject *j, 
     case KZ_INJ_REQUEST: rc = send_request(&as, v, j, to, &d); break;
     case KZ_INJ_INCIDENT: rc = share_incident(&as, v, j, to, &d); break;
     case KZ_INJ_CHECK: rc = start_check(&as, v, j, to, &d); break;
-    default: break;  /* mail notices and news are kept with the run (GET .../messages) */
+    case KZ_INJ_MAIL: rc = send_mail(c, v, j, to); break;
+    default: break;  /* news items are read by the players (GET .../news) */
     }
     if (!rc)
         rc = kz_store_exercise_inject_put(c->db, v->x.id, &d, c->err);

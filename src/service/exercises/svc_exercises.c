@@ -5,8 +5,10 @@
 
 #include "codec/exercises/scenario.h"
 #include "model/directory.h"
+#include "service/core/tlp.h"
 #include "service/exercises/scenarios.h"
 #include "store/directory/directory.h"
+#include "store/directory/users.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +75,26 @@ static bool plays(const kz_exercise_view *v, const char *org)
     return false;
 }
 
+/* The user a caller is signed in as (sessions: "user:<id>"), NULL for an API key. */
+static const char *caller_user(const kz_call *c)
+{
+    const char *k = c->who.key_id;
+    return k && strncmp(k, "user:", 5) == 0 ? k + 5 : NULL;
+}
+
+/* Whether the caller takes part as a player: its organization plays a role whose player
+ * is not assigned to another user (a player assigned as a user acts only as that user). */
+static bool acts_in(const kz_call *c, const kz_exercise_view *v)
+{
+    const char *user = caller_user(c), *k = c->who.key_id;
+    if (k && strncmp(k, "exercise:", 9) == 0 && same(k + 9, v->x.id))  /* an inject acting as its role */
+        return plays(v, c->who.org);
+    for (size_t i = 0; i < v->n_players; i++)
+        if (same(v->players[i].organization, c->who.org) && (!v->players[i].user || same(v->players[i].user, user)))
+            return true;
+    return false;
+}
+
 /* The facilitating organization and admins control a run. */
 static kz_rc authz_facilitator(kz_call *c, const kz_exercise_view *v)
 {
@@ -121,6 +143,13 @@ static kz_rc check_players(kz_call *c, const kz_scenario *s, const kz_exercise_p
         if (kz_store_org_get(c->db, players[i].organization, c->arena, &o, &e2)) {
             snprintf(field, sizeof field, "players[%zu].organization", i);
             return kz_fail(c->err, KZ_EINVAL, field, "no organization %.40s", players[i].organization);
+        }
+        kz_user u;
+        if (players[i].user && (kz_store_user_get(c->db, players[i].user, c->arena, &u, NULL, &e2) ||
+                                !same(u.organization, players[i].organization))) {
+            snprintf(field, sizeof field, "players[%zu].user", i);
+            return kz_fail(c->err, KZ_EINVAL, field, "no user %.40s in organization %.40s", players[i].user,
+                           players[i].organization);
         }
     }
     return KZ_OK;
@@ -185,9 +214,40 @@ kz_rc kz_svc_exercise_get(kz_call *c, const char *id, kz_exercise_view *out)
     if (rc || (rc = kz_rtx_begin(c)))
         return rc;
     rc = kz__exercise_load(c, id, out);
-    if (!rc && !kz_is_admin(c) && !same(c->who.org, out->x.organization) && !plays(out, c->who.org))
+    if (!rc && !kz_is_admin(c) && !same(c->who.org, out->x.organization) && !acts_in(c, out))
         rc = kz_fail(c->err, KZ_ENOTFOUND, "exercise", "no exercise %.40s", id);
     kz_rtx_end(c);
+    return rc;
+}
+
+/* Whether the caller, facilitator or player, may read what inject j delivered. */
+static bool readable(const kz_call *c, const kz_exercise_view *v, const kz_inject *j, bool news_only)
+{
+    if (j->channel != KZ_INJ_NEWS && (news_only || j->channel != KZ_INJ_MAIL))
+        return false;
+    if (same(c->who.org, v->x.organization) || j->channel == KZ_INJ_NEWS)
+        return true;
+    for (size_t i = 0; i < v->n_players; i++)
+        if (same(v->players[i].role, j->to_role) && same(v->players[i].organization, c->who.org))
+            return true;
+    return false;
+}
+
+kz_rc kz_svc_exercise_messages(kz_call *c, const char *id, bool news_only, kz_exercise_view *out)
+{
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_VIEWER);
+    if (rc || (rc = kz_rtx_begin(c)))
+        return rc;
+    rc = kz__exercise_load(c, id, out);
+    if (!rc && !same(c->who.org, out->x.organization) && !acts_in(c, out))
+        rc = kz_fail(c->err, KZ_ENOTFOUND, "exercise", "no exercise %.40s", id);
+    kz_rtx_end(c);
+    size_t kept = 0;
+    for (size_t i = 0; !rc && i < out->n_delivered; i++)
+        if (readable(c, out, &out->scenario.injects[out->delivered[i].n - 1], news_only))
+            out->delivered[kept++] = out->delivered[i];
+    if (!rc)
+        out->n_delivered = kept;
     return rc;
 }
 
@@ -405,13 +465,30 @@ long kz_svc_exercise_deliver_due(kz_call *c)
     return done;
 }
 
+static const char *made_for(kz_call *c, const char *org);
+
+bool kz_svc_exercise_org_shown(kz_call *c, const char *org)
+{
+    const char *ex = made_for(c, org);
+    kz_tlp_subject s = {.tlp = KZ_TLP_CLEAR, .exercise = ex};
+    return !ex || kz_tlp_visible(&c->who, &s);
+}
+
+const char *kz_svc_exercise_banner(kz_call *c, const char *exercise, bool ja)
+{
+    kz_exercise_view v;
+    if (!exercise || kz__exercise_load(c, exercise, &v) || !v.scenario.banner)
+        return ja ? "[演習 EXERCISE]" : "[EXERCISE]";
+    return ja && v.scenario.banner_ja ? v.scenario.banner_ja : v.scenario.banner;
+}
+
 /* ---- the viewer and the exercise mark ---------------------------------------------------------- */
 
 void kz_svc_exercise_viewer(kz_call *c)
 {
     kz_strlist list;
     kz_err e2;
-    if (c->who.org && !kz_store_exercises_of_org(c->db, c->who.org, c->arena, &list, &e2)) {
+    if (c->who.org && !kz_store_exercises_of_caller(c->db, c->who.org, caller_user(c), c->arena, &list, &e2)) {
         c->who.exercises = (const char *const *)list.v;
         c->who.n_exercises = list.n;
     }
@@ -449,7 +526,7 @@ kz_rc kz_svc_exercise_claim(kz_call *c, kz_exercise_object t, const char *id, ch
     kz_exercise_view v;
     /* a run the caller does not play in gets the answer of one that does not exist:
      * a write reveals no more than a read would */
-    if (kz__exercise_load(c, ex, &v) || !plays(&v, c->who.org))
+    if (kz__exercise_load(c, ex, &v) || !acts_in(c, &v))
         return kz_fail(c->err, KZ_EINVAL, "exercise", "no exercise %.40s", ex);
     if (v.x.status != KZ_EX_RUNNING && v.x.status != KZ_EX_PAUSED)
         return kz_fail(c->err, KZ_EINVAL, "exercise", "exercise %.40s is %s: nothing is made in it", ex,

@@ -16,6 +16,7 @@
 #include "service/requests/requests.h"
 #include "service/statements/statements.h"
 #include "store/directory/directory.h"
+#include "store/exercises/exercises.h"
 #include "store/federation/federation.h"
 #include "store/sharing/sharing.h"
 #include "util/fetch.h"
@@ -178,6 +179,16 @@ static kz_rc outgoing(kz_call *c, const kz_peer *to, const kz_strlist *hosted, c
             kz_err_clear(c->err);
             *send = false;
             return KZ_OK;
+        }
+    }
+    if (!rc && !e->deleted && (e->kind == KZ_FED_ORGANIZATION || e->kind == KZ_FED_CONTACT)) {
+        /* a table-top run's own organization (and its contact) stays home: no peer plays */
+        bool only = false;
+        const char *org = e->kind == KZ_FED_ORGANIZATION ? e->id : ((kz_contact *)ch->obj)->organization;
+        rc = kz_store_org_exercise_only(c->db, org, &only, c->err);
+        if (!rc && only) {
+            ch->deleted = true;
+            ch->obj = NULL;
         }
     }
     kz_tlp_subject s;

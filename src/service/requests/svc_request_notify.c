@@ -4,6 +4,7 @@
 
 #include "service/core/notify.h"
 #include "service/core/settings.h"
+#include "service/exercises/exercises.h"
 #include "store/federation/federation.h"
 
 #include <stdio.h>
@@ -138,7 +139,7 @@ kz_rc kz__request_notify(kz_call *c, const kz_request *r, const char *kind, cons
     const char *subject = r->exercise ? kz_arena_printf(c->arena, "%s %s", mark, r->subject) : r->subject;
     const char *description = excerpt(c->arena, r->description, 4000);
     if (r->exercise)
-        description = kz_arena_printf(c->arena, "%s %s\n\n%s", mark,
+        description = kz_arena_printf(c->arena, "%s\n%s %s\n\n%s", kz_svc_exercise_banner(c, r->exercise, ja), mark,
                                       ja ? "演習です。実際の事案ではありません。" : "This is an exercise, not a real request.",
                                       description ? description : "");
     kz_notify_var vars[] = {

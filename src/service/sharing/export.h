@@ -23,6 +23,9 @@ typedef struct kz_export_opts {
     kz_indicator_filter indicators;
     kz_incident_filter incidents;
     kz_sink out;
+    const char *exercise;        /* NULL: real work only, nothing a table-top exercise made;
+                                    a run's id: what that run made only, under its banner
+                                    (a CSV comment line, the JSON's "banner", a STIX note) */
 } kz_export_opts;
 
 typedef struct kz_export_report {
@@ -35,6 +38,19 @@ typedef struct kz_export_format {
     const char *summary;         /* one line for --help */
     kz_rc (*run)(kz_call *c, const kz_export_opts *o, kz_export_report *rep);
 } kz_export_format;
+
+/* The table-top run an export is of (all NULL/0 for real work). */
+typedef struct kz_export_run {
+    const char *banner;
+    const char *organization;    /* the facilitator */
+    kz_time created;
+} kz_export_run;
+
+/* For the format runners: the filters of what o exports (real work, or o->exercise's
+ * objects) into fi and fc, and the run (banner NULL for real work). A run the caller
+ * takes no part in is KZ_ENOTFOUND naming "exercise", as one that does not exist. */
+kz_rc kz__export_scope(kz_call *c, const kz_export_opts *o, kz_indicator_filter *fi, kz_incident_filter *fc,
+                       kz_export_run *run);
 
 /* The formats, ending with a zeroed row. */
 extern const kz_export_format kz_export_formats[];

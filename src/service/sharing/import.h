@@ -30,6 +30,9 @@ typedef struct kz_import_csv_opts {
     bool skip_invalid;           /* refuse bad records one by one instead of everything */
     bool dry_run;                /* check everything, write nothing */
     bool allow_declassify;       /* merges may lower/widen the caller's own (sharing.h) */
+    const char *exercise;        /* the table-top exercise everything imported is made in
+                                    (a player's import during a run); NULL: real work,
+                                    unless a recipient is an exercise-only organization */
     uint64_t chunk;              /* commit every this many records; 0: one transaction */
     kz_import_reject_fn on_reject;
     void *ctx;

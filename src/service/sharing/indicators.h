@@ -44,6 +44,15 @@ typedef struct kz_ind_batch {
        NULL: nothing */
     kz_rc (*audit_chunk)(void *ctx, size_t chunk);
     void *chunk_ctx;
+    /* Table-top exercises: the run every object of the batch is made in when the
+       object names none (an import's --exercise; NULL: each object as a single create,
+       kz_svc_exercise_claim), and whether the node has runs at all (0 not asked yet,
+       1 none: nothing to claim, 2 some), asked once per batch. */
+    const char *exercise;
+    int runs;
+    char claimed[37];            /* the run the last object without recipients was claimed
+                                    for: the next such object of that run needs no
+                                    lookup (an import of thousands into one run) */
     bool open;                   /* holds its transaction: end ends it only then, so a
                                     begin, step or commit that failed ends nothing twice */
 } kz_ind_batch;
@@ -54,7 +63,10 @@ kz_rc kz_ind_batch_begin(kz_call *c, kz_ind_batch *b, const char *action);
  * NULL: an importer may pass one that no indicator has yet) and
  * the seen times, and checks the source may be written by the caller, that recipients
  * exist and that linked incidents exist and are visible. On error err names the field
- * of the indicator ("value", "recipients[1]", "incidents[0]"). */
+ * of the indicator ("value", "recipients[1]", "incidents[0]"). An indicator made by a
+ * player during a run is claimed for it as a single create is (kz_svc_exercise_claim:
+ * o->exercise, else b->exercise, else an exercise-only source or recipient), "exercise"
+ * or "recipients" naming what keeps it out. */
 kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_arena *scratch, kz_err *err);
 /* Writes o (checked) as kz_store_indicator_upsert does, and its incident links,
  * following the write rules of sharing.h: an indicator with the same (type, value,

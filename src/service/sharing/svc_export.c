@@ -2,10 +2,12 @@
  * bounded buffer flushed to the sink, from the caller's TLP view only. */
 #include "service/sharing/export.h"
 
+#include "service/exercises/exercises.h"
 #include "service/stix/stix_export.h"
 
 #include "codec/sharing/csv.h"
 #include "codec/json/json_write.h"
+#include "util/json_text.h"
 
 #include <string.h>
 
@@ -21,6 +23,9 @@ typedef struct out {
     kz_export_report *rep;
     bool json;
     bool first;              /* no item written yet in the current JSON array */
+    kz_indicator_filter fi;  /* what is exported (kz__export_scope) */
+    kz_incident_filter fc;
+    kz_export_run run;       /* a table-top run's banner, or none for real work */
 } out;
 
 static kz_rc flush(out *o, bool all)
@@ -60,7 +65,8 @@ static kz_rc one_indicator(const kz_indicator *ind, void *ctx)
 
 static kz_rc indicators(out *o, const kz_export_opts *opts)
 {
-    return kz_svc_indicator_each(o->c, &opts->indicators, one_indicator, o);
+    (void)opts;
+    return kz_svc_indicator_each(o->c, &o->fi, one_indicator, o);
 }
 
 /* Incidents are few next to indicators: pages of the ordinary list, each in its own
@@ -71,13 +77,14 @@ static kz_rc incidents(out *o, const kz_export_opts *opts)
     char cursor[KZ_CURSOR_TEXT] = "";
     kz_arena *saved = o->c->arena;
     kz_rc rc = KZ_OK;
+    (void)opts;
     do {
         kz_arena page_arena;
         kz_arena_init(&page_arena);
         o->c->arena = &page_arena;
         kz_incident_page page;
         pg.cursor = cursor[0] ? cursor : NULL;
-        rc = kz_svc_incident_list(o->c, &opts->incidents, &pg, &page);
+        rc = kz_svc_incident_list(o->c, &o->fc, &pg, &page);
         for (size_t i = 0; !rc && i < page.n; i++) {
             o->rep->incidents++;
             rc = item(o, &kz_incident_schema, &page.items[i]);
@@ -90,6 +97,25 @@ static kz_rc incidents(out *o, const kz_export_opts *opts)
     return rc;
 }
 
+kz_rc kz__export_scope(kz_call *c, const kz_export_opts *o, kz_indicator_filter *fi, kz_incident_filter *fc,
+                       kz_export_run *run)
+{
+    *fi = o->indicators;
+    *fc = o->incidents;
+    *run = (kz_export_run){0};
+    if (!o->exercise) {  /* an export of real work: nothing a table-top exercise made */
+        fi->real_work = fc->real_work = true;
+        return KZ_OK;
+    }
+    kz_exercise_view v;
+    kz_rc rc = kz_svc_exercise_get(c, o->exercise, &v);
+    if (rc)
+        return rc;
+    fi->exercise = fc->exercise = o->exercise;
+    *run = (kz_export_run){v.scenario.banner, v.x.organization, v.x.created};
+    return KZ_OK;
+}
+
 static kz_rc begin(out *o, kz_call *c, const kz_export_opts *opts, kz_export_report *rep, bool json)
 {
     memset(rep, 0, sizeof *rep);
@@ -98,19 +124,44 @@ static kz_rc begin(out *o, kz_call *c, const kz_export_opts *opts, kz_export_rep
     o->sink = &opts->out;
     o->rep = rep;
     o->json = json;
-    kz_buf_init(&o->b, FLUSH_AT + KZ_CSV_MAX_RECORD);
-    return KZ_OK;
+    kz_rc rc = kz__export_scope(c, opts, &o->fi, &o->fc, &o->run);
+    if (!rc)
+        kz_buf_init(&o->b, FLUSH_AT + KZ_CSV_MAX_RECORD);
+    return rc;
+}
+
+/* A run's export says so first: a comment line of CSV ("# banner"), a JSON member. */
+static kz_rc put_banner(out *o, const kz_export_opts *opts)
+{
+    if (!o->run.banner)
+        return KZ_OK;
+    if (!o->json)
+        return kz_buf_printf(&o->b, "# %s\n", o->run.banner);
+    kz_rc rc = kz_buf_puts(&o->b, "\"exercise\":");
+    if (!rc)
+        rc = kz_json_text_str(&o->b, opts->exercise);
+    if (!rc)
+        rc = kz_buf_puts(&o->b, ",\"banner\":");
+    if (!rc)
+        rc = kz_json_text_str(&o->b, o->run.banner);
+    if (!rc)
+        rc = kz_buf_puts(&o->b, ",\n");
+    return rc;
 }
 
 static kz_rc csv_run(kz_call *c, const kz_export_opts *opts, kz_export_report *rep)
 {
     out o;
-    begin(&o, c, opts, rep, false);
     if (opts->what == KZ_EXPORT_ALL)
         return kz_fail(c->err, KZ_EINVAL, "what", "a CSV file holds one kind of object: export indicators "
                                                   "and incidents separately");
+    kz_rc rc = begin(&o, c, opts, rep, false);
+    if (rc)
+        return rc;
     bool ind = opts->what == KZ_EXPORT_INDICATORS;
-    kz_rc rc = kz_csv_header(&o.b, ind ? &kz_indicator_schema : &kz_incident_schema);
+    rc = put_banner(&o, opts);
+    if (!rc)
+        rc = kz_csv_header(&o.b, ind ? &kz_indicator_schema : &kz_incident_schema);
     if (!rc)
         rc = ind ? indicators(&o, opts) : incidents(&o, opts);
     if (!rc)
@@ -123,8 +174,12 @@ static kz_rc csv_run(kz_call *c, const kz_export_opts *opts, kz_export_report *r
 static kz_rc json_run(kz_call *c, const kz_export_opts *opts, kz_export_report *rep)
 {
     out o;
-    begin(&o, c, opts, rep, true);
-    kz_rc rc = kz_buf_append(&o.b, "{", 1);
+    kz_rc rc = begin(&o, c, opts, rep, true);
+    if (rc)
+        return rc;
+    rc = kz_buf_append(&o.b, "{", 1);
+    if (!rc)
+        rc = put_banner(&o, opts);
     if (!rc && opts->what != KZ_EXPORT_INDICATORS) {
         o.first = true;
         rc = kz_buf_puts(&o.b, "\"incidents\":[\n");

@@ -136,6 +136,7 @@ kz_rc kz_svc_import_csv(kz_call *c, const kz_import_csv_opts *o, kz_import_repor
                                           : NULL;
     im.batch.dry_run = o->dry_run;
     im.batch.allow_declassify = o->allow_declassify;
+    im.batch.exercise = o->exercise;
     im.batch.commit_every = o->chunk;
     rc = run(&im, rd, pg);
     rc = kz_ind_batch_end(&im.batch, rc);  /* writes the last chunk too */

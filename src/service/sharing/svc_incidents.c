@@ -190,6 +190,11 @@ kz_rc kz__incident_reimport(kz_call *c, const char *id, kz_incident *inc, bool d
     kz_rc rc = kz__visible_incident(c, id, &stored, c->err);
     if (rc)
         return rc;
+    bool same_run = (!inc->exercise && !stored.exercise) ||
+                    (inc->exercise && stored.exercise && strcmp(inc->exercise, stored.exercise) == 0);
+    if (!same_run)  /* an import inside a run never rewrites real work, nor one outside it a run's */
+        return kz_fail(c->err, KZ_ECONFLICT, "exercise", "incident %.40s is %s: exercise material and real work "
+                       "are kept apart", id, stored.exercise ? "exercise material" : "real work");
     kz_tlp_subject before = kz_incident_subject(&stored), want = kz_incident_subject(inc), after;
     kz__merge_sharing(kz__write_target(c, &before), declassify, &before, &want, &after);
     inc->tlp = after.tlp;

@@ -98,6 +98,33 @@ static kz_rc check_links(kz_ind_batch *b, const kz_indicator *o, kz_err *err)
     return KZ_OK;
 }
 
+/* The run o is made in, as kz_svc_exercise_claim decides for a single create; on a node
+ * without runs nothing to ask. */
+static kz_rc claim(kz_ind_batch *b, kz_indicator *o, kz_err *err)
+{
+    if (!o->exercise)
+        o->exercise = (char *)b->exercise;
+    if (!b->runs) {
+        bool any = false;
+        kz_rc rc = kz_store_exercises_exist(b->c->db, &any, err);
+        if (rc)
+            return rc;
+        b->runs = any ? 2 : 1;
+    }
+    if (b->runs == 1 && !o->exercise)
+        return KZ_OK;
+    if (o->exercise && !o->recipients.n && strcmp(o->exercise, b->claimed) == 0)
+        return KZ_OK;  /* the same run, the same caller, nobody else named: as the last */
+    kz_err *saved = b->c->err;
+    b->c->err = err;
+    kz_rc rc = kz_svc_exercise_claim(b->c, KZ_XO_INDICATOR, NULL, &o->exercise,
+                                     (const char *const *)o->recipients.v, o->recipients.n);
+    b->c->err = saved;
+    if (!rc && o->exercise && !o->recipients.n)
+        snprintf(b->claimed, sizeof b->claimed, "%s", o->exercise);
+    return rc;
+}
+
 kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_arena *scratch, kz_err *err)
 {
     if (o->type < 0 || o->type >= KZ_IND_TYPE_COUNT)
@@ -131,7 +158,7 @@ kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_ar
         o->last_seen = first ? o->first_seen : b->now;
     if (o->first_seen > o->last_seen)
         return kz_fail(err, KZ_EINVAL, "first_seen", "first_seen is later than last_seen");
-    if ((rc = check_source(b, o, err)) || (rc = check_links(b, o, err)))
+    if ((rc = check_source(b, o, err)) || (rc = check_links(b, o, err)) || (rc = claim(b, o, err)))
         return rc;
     if (!o->id) {  /* an importer may keep the id the indicator had elsewhere */
         char *id = kz_arena_alloc(scratch, KZ_UUID_TEXT);
@@ -195,6 +222,11 @@ static kz_tlp_subject wanted(const kz_indicator *o, unsigned given, const kz_ind
     };
 }
 
+static bool same_run(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
 kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_upsert *result,
                        char id_out[37], kz_err *err)
 {
@@ -209,6 +241,9 @@ kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, k
     b->hidden_last = t == KZ_WRITE_HIDDEN;
     if (t == KZ_WRITE_HIDDEN)
         return put_hidden(b, o, &stored, result, id_out, err);
+    if (t != KZ_WRITE_NEW && !same_run(o->exercise, stored.exercise))
+        return kz_fail(err, KZ_ECONFLICT, "exercise", "%s of the same source is %s: exercise material and real "
+                       "work are kept apart", o->value, stored.exercise ? "exercise material" : "real work");
     bool declassified = false;
     if (t != KZ_WRITE_NEW) {
         kz_tlp_subject want = wanted(o, given, &stored);
@@ -392,9 +427,6 @@ kz_rc kz_svc_indicator_create(kz_call *c, kz_indicator *o, unsigned given, kz_up
     if (rc)
         return rc;
     rc = kz_ind_batch_check(&b, o, given, c->arena, c->err);
-    if (!rc)
-        rc = kz_svc_exercise_claim(c, KZ_XO_INDICATOR, NULL, &o->exercise, (const char *const *)o->recipients.v,
-                                   o->recipients.n);
     if (!rc)
         rc = kz_ind_batch_put(&b, o, given, result, id, c->err);
     if (!rc && *result == KZ_UPSERT_MERGED)

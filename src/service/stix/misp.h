@@ -39,6 +39,9 @@ typedef struct kz_misp_import_opts {
     const char *source;          /* acting organization; NULL: the caller's */
     bool dry_run;
     bool allow_declassify;       /* merges may lower/widen the caller's own (sharing.h) */
+    const char *exercise;        /* the table-top exercise everything imported is made in
+                                    (a player's import during a run); NULL: real work,
+                                    unless a recipient is an exercise-only organization */
     uint64_t chunk;              /* commit after the event that reaches this many events and
                                     attributes since the last commit; 0: one transaction */
     /* each rejected attribute or event: the file, the position in it, the error */

@@ -17,6 +17,9 @@ typedef struct kz_stix_export_opts {
     kz_indicator_filter indicator_filter;
     kz_incident_filter incident_filter;
     kz_sink out;
+    /* a table-top run's export: its id and banner (a note first), its facilitator */
+    const char *exercise, *banner, *facilitator;
+    kz_time exercise_created;
 } kz_stix_export_opts;
 
 typedef struct kz_stix_export_report {

@@ -44,6 +44,9 @@ typedef struct kz_stix_import_opts {
     const char *source;          /* acting organization; NULL: the caller's */
     bool dry_run;                /* check and count, write nothing */
     bool allow_declassify;       /* merges may lower/widen the caller's own (sharing.h) */
+    const char *exercise;        /* the table-top exercise everything imported is made in
+                                    (a player's import during a run); NULL: real work,
+                                    unless a recipient is an exercise-only organization */
     uint64_t chunk;              /* commit every this many objects (kizuna import); 0: the
                                     whole bundle in one transaction (TAXII) */
     kz_stix_outcome_fn on_object;

@@ -101,6 +101,7 @@ static kz_rc on_event(void *ctx, const kz_misp_event *ev)
         .rsit_type = (char *)(rsit ? rsit->value : "undetermined"),
         .occurred = ev->date ? ev->date : ev->timestamp,
         .tlp = im->event_tlp, .recipients = im->o->recipients, .organization = (char *)im->acting,
+        .exercise = (char *)im->o->exercise,
     };
     inc.labels = event_labels(&im->event, ev);
     if (!inc.title || !inc.description || (ev->labels.n && !inc.labels.v))
@@ -377,6 +378,7 @@ kz_rc kz_svc_misp_import(kz_call *c, const kz_misp_feed *feed, const kz_misp_imp
     if (rc)
         return rc;
     im.b.allow_declassify = o->allow_declassify;
+    im.b.exercise = o->exercise;
     im.b.commit_every = o->dry_run ? 0 : o->chunk;
     im.b.audit_chunk = audit_chunk;
     im.b.chunk_ctx = &im;

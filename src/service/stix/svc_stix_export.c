@@ -272,7 +272,7 @@ static kz_rc collect_linked(const kz_indicator *o, void *ctx)
 kz_rc kz__stix_write_incident(kz_call *c, kz_buf *b, const kz_incident *o, kz_arena *a)
 {
     linked l = {.a = a};
-    kz_indicator_filter f = {.incident = o->id};
+    kz_indicator_filter f = {.incident = o->id, .real_work = !o->exercise};  /* real work names real work */
     kz_rc rc = kz_store_indicator_each(c->db, &c->who, &f, collect_linked, &l, c->err);
     return rc ? rc : kz_stix_write_incident(b, o, (const char *const *)l.ids, l.n);
 }
@@ -361,13 +361,21 @@ kz_rc kz_svc_stix_export(kz_call *c, const kz_stix_export_opts *o, kz_stix_expor
         rc = kz_stix_write_bundle_head(&ex.b);
     /* unfiltered, the imported texts of indicators and sightings are read in one pass
      * each instead of one lookup per object */
-    ex.texts_apart = !filtered(&o->indicator_filter);
+    /* ... and only for a caller in no table-top run: those passes would not leave a
+     * run's objects out of an export of real work */
+    ex.texts_apart = !filtered(&o->indicator_filter) && !c->who.n_exercises;
+    if (!rc && o->banner) {
+        name_org(&ex, o->facilitator);
+        if (!(rc = next(&ex)))
+            rc = kz_stix_write_banner(&ex.b, o->exercise, o->exercise_created, o->facilitator, o->banner);
+        rc = done(&ex, rc);
+    }
     if (!rc && o->indicators)
         rc = kz_svc_indicator_each(c, &o->indicator_filter, put_indicator, &ex);
     if (!rc && o->indicators && ex.texts_apart)
         rc = kz_store_stix_native_each(c->db, &c->who, 'i', NULL, put_text, &ex, c->err);
     /* sightings of the exported indicators: all of them when nothing narrows the export */
-    if (!rc && o->indicators && !filtered(&o->indicator_filter))
+    if (!rc && o->indicators && ex.texts_apart)
         rc = kz_store_sighting_each(c->db, &c->who, put_sighting, &ex, c->err);
     if (!rc && o->indicators && ex.texts_apart)
         rc = kz_store_stix_native_each(c->db, &c->who, 's', NULL, put_text, &ex, c->err);
@@ -405,8 +413,18 @@ kz_rc kz_stix_export_format(kz_call *c, const kz_export_opts *o, kz_export_repor
         .kept = o->what == KZ_EXPORT_ALL, .indicator_filter = o->indicators, .incident_filter = o->incidents,
         .out = o->out,
     };
+    /* real work only, or a run's objects under its banner */
+    kz_export_run run;
+    kz_rc rc = kz__export_scope(c, o, &so.indicator_filter, &so.incident_filter, &run);
+    if (rc)
+        return rc;
+    so.exercise = o->exercise;
+    so.kept = so.kept && !o->exercise;  /* kept STIX objects are of no run */
+    so.banner = run.banner;
+    so.facilitator = run.organization;
+    so.exercise_created = run.created;
     kz_stix_export_report r;
-    kz_rc rc = kz_svc_stix_export(c, &so, &r);
+    rc = kz_svc_stix_export(c, &so, &r);
     *rep = (kz_export_report){r.indicators, r.incidents, r.bytes};
     return rc;
 }

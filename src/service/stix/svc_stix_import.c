@@ -301,6 +301,12 @@ static kz_rc store_text(import *im, const kz_stix_obj *obj, char kind, const cha
 
 static kz_rc keep_object(import *im, const kz_stix_obj *obj)
 {
+    if (im->o->exercise) {  /* a kept object has no exercise mark: it would be real work */
+        kz_err e;
+        kz_fail(&e, KZ_EINVAL, "exercise", "a %s is kept as it came and cannot be made in a table-top exercise",
+                obj->type);
+        return reject(im, obj, NULL, KZ_EINVAL, &e);
+    }
     bool added;
     kz_rc rc = store_text(im, obj, 0, NULL, &added);
     if (rc)
@@ -441,6 +447,7 @@ static kz_rc put_incident(import *im, const kz_stix_obj *obj)
     inc.organization = (char *)source_of(im, obj);
     inc.tlp = tlp_of(im, obj);
     inc.allow_clients = obj->allow_clients || im->o->allow_clients;
+    inc.exercise = (char *)im->o->exercise;
     kz_rc rc = recipients_of(im, obj, &inc.recipients);
     if (rc)
         return rc;
@@ -716,6 +723,7 @@ kz_rc kz_svc_stix_import(kz_call *c, const kz_byte_source *src, const kz_stix_im
     if (rc)
         return rc;
     im.b.allow_declassify = o->allow_declassify;
+    im.b.exercise = o->exercise;
     im.b.commit_every = o->dry_run ? 0 : o->chunk;
     im.b.audit_chunk = audit_chunk;
     im.b.chunk_ctx = &im;

@@ -13,12 +13,17 @@ typedef KZ_PAGE_OF(kz_org) kz_org_page;
 typedef KZ_PAGE_OF(kz_contact) kz_contact_page;
 typedef KZ_PAGE_OF(kz_apikey) kz_apikey_page;
 
+/* viewer (may be NULL: everything, for the services' own walks): leaves out the
+ * exercise-only organizations of the table-top runs it takes no part in (and their
+ * contacts), with kz_visible's rule for the run (kz_viewer.exercises). */
 typedef struct kz_org_filter {
     const char *state, *kind, *q;
+    const kz_viewer *viewer;
 } kz_org_filter;
 
 typedef struct kz_contact_filter {
     const char *state, *role, *organization, *q;
+    const kz_viewer *viewer;
 } kz_contact_filter;
 
 kz_rc kz_store_org_insert(kz_db *db, const kz_org *o, kz_err *err);
@@ -35,7 +40,8 @@ kz_rc kz_store_contact_get(kz_db *db, const char *id, kz_arena *a, kz_contact *o
 kz_rc kz_store_contact_delete(kz_db *db, const char *id, kz_err *err);
 kz_rc kz_store_contact_list(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
                             kz_arena *a, kz_contact_page *out, kz_err *err);
-/* Ids of every contact matching state and role (either may be NULL), up to max. */
+/* Ids of every contact matching state and role (either may be NULL), up to max, leaving
+ * out the contacts of exercise-only organizations (a check of the directory is real work). */
 kz_rc kz_store_contact_ids(kz_db *db, const char *state, const char *role, size_t max,
                            kz_arena *a, kz_strlist *out, kz_err *err);
 

@@ -54,12 +54,14 @@ kz_rc kz_store_contact_delete(kz_db *db, const char *id, kz_err *err)
     return rc;
 }
 
-enum { C_F_STATE, C_F_ROLE, C_F_ORG, C_F_Q };
+enum { C_F_STATE, C_F_ROLE, C_F_ORG, C_F_Q, C_F_VIEWER };
 static const char *const contact_frags[] = {
     [C_F_STATE] = "state = ?3",
     [C_F_ROLE] = "role = ?4",
     [C_F_ORG] = "organization = ?5",
     [C_F_Q] = "n IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?6)",
+    [C_F_VIEWER] = "NOT EXISTS (SELECT 1 FROM exercise_players p WHERE p.organization = contacts.organization"
+                   " AND p.made = 1 AND NOT kz_visible(?7, 'clear', NULL, NULL, 0, p.exercise))",
 };
 static const char contact_list_key;
 
@@ -74,7 +76,8 @@ kz_rc kz_store_contact_list(kz_db *db, const kz_contact_filter *f, const kz_page
 {
     const char *fts = f->q ? kz__fts_query(f->q, a) : NULL;
     unsigned mask = (f->state ? 1u << C_F_STATE : 0) | (f->role ? 1u << C_F_ROLE : 0) |
-                    (f->organization ? 1u << C_F_ORG : 0) | (fts ? 1u << C_F_Q : 0);
+                    (f->organization ? 1u << C_F_ORG : 0) | (fts ? 1u << C_F_Q : 0) |
+                    (f->viewer ? 1u << C_F_VIEWER : 0);
     sqlite3_stmt *s = kz__stmt_variant(db, &contact_list_key, mask, contact_list_sql, err);
     if (!s)
         return KZ_ESTORE;
@@ -82,6 +85,8 @@ kz_rc kz_store_contact_list(kz_db *db, const kz_contact_filter *f, const kz_page
     kz__bind_text(s, 4, f->role);
     kz__bind_text(s, 5, f->organization);
     kz__bind_text(s, 6, fts);
+    if (f->viewer)
+        kz__bind_viewer(s, 7, f->viewer);
     void *items = NULL;
     kz_rc rc = kz__page_run(db, s, pg, sizeof(kz_contact), read_contact, a, &items, &out->n,
                             out->next, err);
@@ -95,7 +100,9 @@ static const char contact_ids_key;
 
 static const char *contact_ids_sql(unsigned mask, char *buf, size_t size)
 {
-    return kz__compose(buf, size, "SELECT id FROM contacts WHERE 1", id_frags, mask,
+    /* a check of the directory never reaches a table-top run's exercise-only organizations */
+    return kz__compose(buf, size, "SELECT id FROM contacts WHERE organization NOT IN"
+                       " (SELECT organization FROM exercise_players WHERE made = 1)", id_frags, mask,
                        "ORDER BY n LIMIT ?3");
 }
 

@@ -60,11 +60,13 @@ kz_rc kz_store_org_delete(kz_db *db, const char *id, kz_err *err)
     return rc;
 }
 
-enum { ORG_F_STATE, ORG_F_KIND, ORG_F_Q };
+enum { ORG_F_STATE, ORG_F_KIND, ORG_F_Q, ORG_F_VIEWER };
 static const char *const org_frags[] = {
     [ORG_F_STATE] = "state = ?3",
     [ORG_F_KIND] = "kind = ?4",
     [ORG_F_Q] = "instr(lower(name), lower(?5)) > 0",
+    [ORG_F_VIEWER] = "NOT EXISTS (SELECT 1 FROM exercise_players p WHERE p.organization = organizations.id"
+                     " AND p.made = 1 AND NOT kz_visible(?6, 'clear', NULL, NULL, 0, p.exercise))",
 };
 
 static const char org_list_key;
@@ -79,13 +81,15 @@ kz_rc kz_store_org_list(kz_db *db, const kz_org_filter *f, const kz_page *pg, kz
                         kz_org_page *out, kz_err *err)
 {
     unsigned mask = (f->state ? 1u << ORG_F_STATE : 0) | (f->kind ? 1u << ORG_F_KIND : 0) |
-                    (f->q ? 1u << ORG_F_Q : 0);
+                    (f->q ? 1u << ORG_F_Q : 0) | (f->viewer ? 1u << ORG_F_VIEWER : 0);
     sqlite3_stmt *s = kz__stmt_variant(db, &org_list_key, mask, org_list_sql, err);
     if (!s)
         return KZ_ESTORE;
     kz__bind_text(s, 3, f->state);
     kz__bind_text(s, 4, f->kind);
     kz__bind_text(s, 5, f->q);
+    if (f->viewer)
+        kz__bind_viewer(s, 6, f->viewer);
     void *items = NULL;
     kz_rc rc = kz__page_run(db, s, pg, sizeof(kz_org), read_org, a, &items, &out->n, out->next, err);
     out->items = items;

@@ -73,11 +73,21 @@ kz_rc kz_store_exercise_list(kz_db *db, const kz_page *pg, kz_arena *a, kz_exerc
 /* Ids of the runs that are running (at most max). */
 kz_rc kz_store_exercises_running(kz_db *db, size_t max, kz_arena *a, kz_strlist *out, kz_err *err);
 
+/* Whether org is an exercise-only organization (made by a run for a role). */
+kz_rc kz_store_org_exercise_only(kz_db *db, const char *org, bool *only, kz_err *err);
+
+/* Whether the node has any run at all (an importer skips the exercise rules when not). */
+kz_rc kz_store_exercises_exist(kz_db *db, bool *any, kz_err *err);
+
 kz_rc kz_store_exercise_player_add(kz_db *db, const char *exercise, const kz_exercise_player *p, kz_err *err);
 kz_rc kz_store_exercise_players(kz_db *db, const char *exercise, kz_arena *a, kz_exercise_player **items,
                                 size_t *n, kz_err *err);
 /* The exercises org plays in or facilitates (for the viewer: kz_viewer.exercises). */
 kz_rc kz_store_exercises_of_org(kz_db *db, const char *org, kz_arena *a, kz_strlist *out, kz_err *err);
+/* The same for a caller of org signed in as user (NULL: an API key): the runs org
+ * facilitates, and those it plays in where its player is not assigned to another user. */
+kz_rc kz_store_exercises_of_caller(kz_db *db, const char *org, const char *user, kz_arena *a, kz_strlist *out,
+                                   kz_err *err);
 
 kz_rc kz_store_exercise_segments(kz_db *db, const char *exercise, kz_arena *a, kz_exclock_seg **items,
                                  size_t *n, kz_err *err);

@@ -147,6 +147,33 @@ kz_rc kz_store_exercises_running(kz_db *db, size_t max, kz_arena *a, kz_strlist 
     return s ? kz__collect_text(db, s, max, a, out, err) : KZ_ESTORE;
 }
 
+kz_rc kz_store_org_exercise_only(kz_db *db, const char *org, bool *only, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT exercise FROM exercise_players WHERE organization = ?1 AND made = 1"
+                                   " LIMIT 1", err);
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_strlist ids = {0};
+    if (s)
+        kz__bind_text(s, 1, org);
+    kz_rc rc = s ? kz__collect_text(db, s, 1, &a, &ids, err) : KZ_ESTORE;
+    *only = ids.n > 0;
+    kz_arena_free(&a);
+    return rc;
+}
+
+kz_rc kz_store_exercises_exist(kz_db *db, bool *any, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT id FROM exercises LIMIT 1", err);
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_strlist ids = {0};
+    kz_rc rc = s ? kz__collect_text(db, s, 1, &a, &ids, err) : KZ_ESTORE;
+    *any = ids.n > 0;
+    kz_arena_free(&a);
+    return rc;
+}
+
 /* ---- players --------------------------------------------------------------------------- */
 
 static int read_player(sqlite3_stmt *s, void *item, kz_arena *a)
@@ -191,6 +218,19 @@ kz_rc kz_store_exercises_of_org(kz_db *db, const char *org, kz_arena *a, kz_strl
     if (!s)
         return KZ_ESTORE;
     kz__bind_text(s, 1, org);
+    return kz__collect_text(db, s, 64, a, out, err);
+}
+
+kz_rc kz_store_exercises_of_caller(kz_db *db, const char *org, const char *user, kz_arena *a, kz_strlist *out,
+                                   kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "SELECT exercise FROM exercise_players WHERE organization = ?1"
+                                   " AND (user IS NULL OR user = ?2)"
+                                   " UNION SELECT id FROM exercises WHERE organization = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    kz__bind_text(s, 1, org);
+    kz__bind_text(s, 2, user);
     return kz__collect_text(db, s, 64, a, out, err);
 }
 

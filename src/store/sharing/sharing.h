@@ -39,6 +39,8 @@ typedef struct kz_incident_filter {
     const char *q;            /* words searched in title and description (FTS5 prefixes) */
     kz_time since, until;     /* occurred in [since, until) */
     const char *norm;         /* a norm letter of A/70/174 the incident concerns */
+    bool real_work;           /* leave out what table-top exercises made (exports) */
+    const char *exercise;     /* only what this table-top run made (its exports) */
 } kz_incident_filter;
 
 /* Columns incidents can be counted by. */
@@ -85,6 +87,8 @@ typedef struct kz_indicator_filter {
     kz_time since, until;     /* last_seen in [since, until) */
     kz_time active_at;        /* valid at this time (valid_until unset or later); 0 = any */
     bool detect_only;         /* leave out indicators shared as context only (the matcher) */
+    bool real_work;           /* leave out what table-top exercises made (exports) */
+    const char *exercise;     /* only what this table-top run made (its exports) */
 } kz_indicator_filter;
 
 typedef enum kz_indicator_dim { KZ_INDICATOR_BY_TYPE, KZ_INDICATOR_BY_TLP, KZ_INDICATOR_DIMS } kz_indicator_dim;

@@ -83,7 +83,8 @@ kz_rc kz_store_incident_get(kz_db *db, const char *id, kz_arena *a, kz_incident 
 
 /* Filter fragments; the parameter numbers are fixed so one binding serves every
  * combination (?1 after, ?2 limit, ?3 viewer). */
-enum { I_CLASS, I_TYPE, I_SECTOR, I_STATE, I_STATUS, I_ORG, I_TLP, I_Q, I_SINCE, I_UNTIL, I_IMPACT, I_NORM };
+enum { I_CLASS, I_TYPE, I_SECTOR, I_STATE, I_STATUS, I_ORG, I_TLP, I_Q, I_SINCE, I_UNTIL, I_IMPACT, I_NORM, I_REAL,
+       I_EXERCISE };
 static const char *const incident_frags[] = {
     [I_CLASS] = "rsit_class = ?4",
     [I_TYPE] = "rsit_type = ?5",
@@ -97,8 +98,10 @@ static const char *const incident_frags[] = {
     [I_UNTIL] = "occurred < ?13",
     [I_IMPACT] = "impact = ?14",
     [I_NORM] = "id IN (SELECT incident FROM incident_norms WHERE norm = ?15)",
+    [I_REAL] = "exercise IS NULL",
+    [I_EXERCISE] = "exercise = ?16",
 };
-enum { I_FRAG_BITS = 12 };
+enum { I_FRAG_BITS = 14 };
 
 static unsigned incident_mask(const kz_incident_filter *f, const char *fts)
 {
@@ -107,7 +110,8 @@ static unsigned incident_mask(const kz_incident_filter *f, const char *fts)
            (f->status ? 1u << I_STATUS : 0) | (f->organization ? 1u << I_ORG : 0) |
            (f->tlp ? 1u << I_TLP : 0) | (fts ? 1u << I_Q : 0) | (f->since ? 1u << I_SINCE : 0) |
            (f->until ? 1u << I_UNTIL : 0) | (f->impact ? 1u << I_IMPACT : 0) |
-           (f->norm ? 1u << I_NORM : 0);
+           (f->norm ? 1u << I_NORM : 0) | (f->real_work ? 1u << I_REAL : 0) |
+           (f->exercise ? 1u << I_EXERCISE : 0);
 }
 
 static void incident_bind(sqlite3_stmt *s, const kz_viewer *v, const kz_incident_filter *f, const char *fts)
@@ -125,6 +129,7 @@ static void incident_bind(sqlite3_stmt *s, const kz_viewer *v, const kz_incident
     sqlite3_bind_int64(s, 13, f->until);
     kz__bind_text(s, 14, f->impact);
     kz__bind_text(s, 15, f->norm);
+    kz__bind_text(s, 16, f->exercise);
 }
 
 static const char incident_list_key;

@@ -102,7 +102,7 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
     return rc;
 }
 
-/* Only what the write rules need: id, source and the sharing fields. */
+/* Only what the write rules need: id, source, the sharing fields and the exercise. */
 static int read_sharing(sqlite3_stmt *s, void *item, kz_arena *a)
 {
     kz_indicator *o = item;
@@ -111,12 +111,13 @@ static int read_sharing(sqlite3_stmt *s, void *item, kz_arena *a)
     o->source = kz__col_text(s, 1, a);
     o->tlp = kz_enum_parse(&kz_tlp_enum, (const char *)sqlite3_column_text(s, 2));
     o->allow_clients = sqlite3_column_int(s, 4) != 0;
+    o->exercise = kz__col_text(s, 5, a);
     return !o->id || !o->source || kz__col_list(s, 3, &o->recipients, a) ? -1 : 0;
 }
 
 kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_indicator *out, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT id, source, tlp, recipients, allow_clients FROM indicators"
+    sqlite3_stmt *s = kz__stmt(db, "SELECT id, source, tlp, recipients, allow_clients, exercise FROM indicators"
                                    " WHERE type = ?1 AND value = ?2 AND source = ?3", err);
     if (!s)
         return KZ_ESTORE;
@@ -193,7 +194,7 @@ kz_rc kz_store_indicator_get(kz_db *db, const kz_viewer *v, const char *id, kz_a
 /* Filter fragments with fixed parameter numbers (?1 after, ?2 limit, ?3 viewer). A
  * value prefix is searched through the (type, value, source) index, hence the list of
  * every type in front of the range. */
-enum { X_TYPE, X_TLP, X_SOURCE, X_INCIDENT, X_Q, X_SINCE, X_UNTIL, X_ACTIVE, X_DETECT, X_FRAG_BITS };
+enum { X_TYPE, X_TLP, X_SOURCE, X_INCIDENT, X_Q, X_SINCE, X_UNTIL, X_ACTIVE, X_DETECT, X_REAL, X_EXERCISE, X_FRAG_BITS };
 static const char *const indicator_frags[] = {
     [X_TYPE] = "type = ?4",
     [X_TLP] = "tlp = ?5",
@@ -207,6 +208,8 @@ static const char *const indicator_frags[] = {
     [X_UNTIL] = "last_seen < ?12",
     [X_ACTIVE] = "(valid_until IS NULL OR valid_until > ?13)",
     [X_DETECT] = "context_only = 0",
+    [X_REAL] = "exercise IS NULL",
+    [X_EXERCISE] = "exercise = ?14",
 };
 
 /* The q fragment: "((type IN ('ipv4', ...) AND value >= ?8 AND value < ?9) OR
@@ -241,7 +244,8 @@ static unsigned indicator_mask(const kz_indicator_filter *f)
     return (f->type ? 1u << X_TYPE : 0) | (f->tlp ? 1u << X_TLP : 0) | (f->source ? 1u << X_SOURCE : 0) |
            (f->incident ? 1u << X_INCIDENT : 0) | (f->q ? 1u << X_Q : 0) |
            (f->since ? 1u << X_SINCE : 0) | (f->until ? 1u << X_UNTIL : 0) |
-           (f->active_at ? 1u << X_ACTIVE : 0) | (f->detect_only ? 1u << X_DETECT : 0);
+           (f->active_at ? 1u << X_ACTIVE : 0) | (f->detect_only ? 1u << X_DETECT : 0) |
+           (f->real_work ? 1u << X_REAL : 0) | (f->exercise ? 1u << X_EXERCISE : 0);
 }
 
 static kz_rc indicator_bind(sqlite3_stmt *s, const kz_viewer *v, const kz_indicator_filter *f,
@@ -270,6 +274,7 @@ static kz_rc indicator_bind(sqlite3_stmt *s, const kz_viewer *v, const kz_indica
     sqlite3_bind_int64(s, 11, f->since);
     sqlite3_bind_int64(s, 12, f->until);
     sqlite3_bind_int64(s, 13, f->active_at);
+    kz__bind_text(s, 14, f->exercise);
     return KZ_OK;
 }
 

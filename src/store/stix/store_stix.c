@@ -225,15 +225,18 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
     " AND NOT EXISTS (SELECT 1 FROM stix_objects x INDEXED BY stix_objects_listing WHERE x.kz_n = " table ".n" \
     " AND x.kz_kind = '" kind "' AND x.replaces)"
 
+/* TAXII is a feed of real work: what table-top exercises made is never in it, for their
+ * players either (exercise IS NULL beside kz_visible). */
 #define INDICATORS_OF_LABEL                                                                \
-    " FROM indicators WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients, exercise)" \
+    " FROM indicators WHERE tlp = ?1 AND exercise IS NULL AND kz_visible(?2, tlp, source, recipients, allow_clients, exercise)" \
     NOT_REPLACED("i", "indicators")
 #define INCIDENTS_OF_LABEL                                                                 \
-    " FROM incidents WHERE tlp = ?1 AND kz_visible(?2, tlp, organization, recipients, allow_clients, exercise)" \
+    " FROM incidents WHERE tlp = ?1 AND exercise IS NULL AND kz_visible(?2, tlp, organization, recipients, allow_clients, exercise)" \
     NOT_REPLACED("r", "incidents")
 #define SIGHTINGS_OF_LABEL                                                                 \
     " FROM sightings WHERE tlp = ?1 AND kz_visible(?2, tlp, observer, recipients, allow_clients)" \
-    " AND indicator IN (SELECT id FROM indicators WHERE kz_visible(?2, tlp, source, recipients, allow_clients, exercise))" \
+    " AND indicator IN (SELECT id FROM indicators WHERE exercise IS NULL"                  \
+    " AND kz_visible(?2, tlp, source, recipients, allow_clients, exercise))"               \
     NOT_REPLACED("s", "sightings")
 /* stix_shared, read through the listing index (no text, native rows in order); the
  * sharing of a native object's text is the native object's. */
@@ -253,8 +256,9 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
     "  LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"             \
     "  LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"             \
     "  WHERE (o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL) AND (o.kz_kind IS NOT 's'"   \
-    "   OR s.indicator IN (SELECT id FROM indicators WHERE kz_visible(?2, tlp, source, recipients, allow_clients, exercise)))) t" \
-    " WHERE tlp = ?1 AND kz_visible(?2, tlp, source, recipients, allow_clients, exercise)"
+    "   OR s.indicator IN (SELECT id FROM indicators WHERE exercise IS NULL"                \
+    "    AND kz_visible(?2, tlp, source, recipients, allow_clients, exercise)))) t"          \
+    " WHERE tlp = ?1 AND exercise IS NULL AND kz_visible(?2, tlp, source, recipients, allow_clients, exercise)"
 
 /* The date_added of a kept text an object of the collection refers to (kept_refs r1):
  * its own when it was stored with or after the first object that refers to it (its own
