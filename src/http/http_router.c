@@ -13,6 +13,8 @@
 #include "util/alloc.h"
 #include "util/log.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -177,6 +179,20 @@ static kz_rc prepare(kz_node *node, kz_req *r, const kz_endpoint *rt)
     return KZ_OK;
 }
 
+/* Turns the reply's JSON tree into the text the server would send (the same dump
+ * options as http_server.c's send_reply), so that it can be cached; left as it is when
+ * out of memory. */
+static void raw_body(kz_req *r)
+{
+    char *text = json_dumps(r->reply, JSON_COMPACT | JSON_REAL_PRECISION(12)); /* kz_malloc: jansson's allocator */
+    if (!text)
+        return;
+    r->raw_heap = text;
+    r->raw_len = strlen(text);
+    json_decref(r->reply);
+    r->reply = NULL;
+}
+
 /* Serves a cacheable GET from the cache, or runs it and keeps its body. The generation
  * is read before the handler runs, so a write racing with it can only make the entry
  * stale under an old generation that nobody asks for again. */
@@ -196,6 +212,8 @@ static kz_rc cached_handler(kz_req *r, const kz_endpoint *rt)
         return kz_reply_header(r, "X-Kizuna-Cache", "hit");
     }
     kz_rc rc = rt->handler(r);
+    if (!rc && key && r->status == 200 && !r->raw_heap && r->reply)
+        raw_body(r); /* a handler that built a tree: kept as the text it is sent as */
     if (!rc && key && r->status == 200 && r->raw_heap)
         kz_cache_put(key, gen, r->raw_heap, r->raw_len);
     return rc;
