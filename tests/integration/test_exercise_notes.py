@@ -58,11 +58,40 @@ def test_bad_edits_and_other_callers_change_nothing(server):
     assert_error(server.admin.patch(f"/exercises/{ex}/notes/{note}", {"text": ""}), 400, "text")
     assert_error(server.admin.patch(f"/exercises/{ex}/notes/00000000-0000-4000-8000-000000000000", {"text": "x"}), 404, "note")
     r = player.patch(f"/exercises/{ex}/notes/{note}", {"text": "a player rewrites the report"})
-    assert r.status_code in (403, 404), r.text
+    assert_error(r, 403)
     outsider = server.client(server.org("Outside CSIRT", state="KR")["id"])
     r = outsider.patch(f"/exercises/{ex}/notes/{note}", {"text": "an outsider rewrites the report"})
-    assert r.status_code in (403, 404), r.text  # as for every control of the run (POST .../notes too)
+    assert_error(r, 404, "exercise")  # as for every control of the run (below)
 
     other, _ = started_run(server)
     assert_error(server.admin.patch(f"/exercises/{other}/notes/{note}", {"text": "x"}), 404, "note")
     assert notes(server, ex)[note] == before
+
+
+def test_every_control_of_a_run_answers_an_outsider_as_for_a_run_that_does_not_exist(server):
+    """A write never tells what a read would not: an organization that takes no part in
+    a run gets from each control the answer of a made-up run id (404 naming exercise);
+    a player, who may know of the run, is told that only its facilitator controls it."""
+    ex, player = started_run(server)
+    note = server.admin.post(f"/exercises/{ex}/notes", {"text": "kept"}).json()["id"]
+    def state():  # the run without its running clock
+        got = server.admin.get(f"/exercises/{ex}").json()
+        return {k: v for k, v in got.items() if k not in ("minutes", "clock_ms")}
+    before = state()
+    outsider = server.client(server.org("Outside CSIRT", state="KR")["id"])
+    made_up = "00000000-0000-4000-8000-000000000000"
+    controls = [("post", "/exercises/{}/pause", None), ("post", "/exercises/{}/resume", None),
+                ("post", "/exercises/{}/finish", None), ("post", "/exercises/{}/start", None),
+                ("post", "/exercises/{}/injects/1/trigger", None),
+                ("post", "/exercises/{}/notes", {"text": "an outsider's note"}),
+                ("patch", "/exercises/{}/notes/" + note, {"text": "rewritten"})]
+    for method, path, body in controls:
+        def call(who, run):
+            args = (path.format(run),) + ((body,) if body is not None else ())
+            return getattr(who, method)(*args)
+        real, fake = call(outsider, ex), call(outsider, made_up)
+        assert real.status_code == fake.status_code == 404, (path, real.text, fake.text)
+        assert real.json()["error"]["field"] == fake.json()["error"]["field"] == "exercise", (path, real.text)
+        assert_error(call(player, ex), 403)
+    assert state() == before
+    assert [n["text"] for n in notes(server, ex).values()] == ["kept"]

@@ -95,11 +95,20 @@ static bool acts_in(const kz_call *c, const kz_exercise_view *v)
     return false;
 }
 
-/* The facilitating organization and admins control a run. */
+/* Who may know that a run exists: admins, its facilitating organization, its players. */
+static bool knows_of(const kz_call *c, const kz_exercise_view *v)
+{
+    return kz_is_admin(c) || same(c->who.org, v->x.organization) || acts_in(c, v);
+}
+
+/* The facilitating organization and admins control a run; its players are told so,
+ * anyone else gets the answer of a run that does not exist. */
 static kz_rc authz_facilitator(kz_call *c, const kz_exercise_view *v)
 {
     kz_rc rc = kz_authz_role(c, KZ_ROLE_ANALYST);
-    if (!rc && !kz_is_admin(c) && !same(c->who.org, v->x.organization))
+    if (!rc && !knows_of(c, v))
+        rc = kz_fail(c->err, KZ_ENOTFOUND, "exercise", "no exercise %.40s", v->x.id);
+    else if (!rc && !kz_is_admin(c) && !same(c->who.org, v->x.organization))
         rc = kz_fail(c->err, KZ_EFORBIDDEN, NULL, "only the facilitating organization controls the exercise");
     return rc;
 }
@@ -214,7 +223,7 @@ kz_rc kz_svc_exercise_get(kz_call *c, const char *id, kz_exercise_view *out)
     if (rc || (rc = kz_rtx_begin(c)))
         return rc;
     rc = kz__exercise_load(c, id, out);
-    if (!rc && !kz_is_admin(c) && !same(c->who.org, out->x.organization) && !acts_in(c, out))
+    if (!rc && !knows_of(c, out))
         rc = kz_fail(c->err, KZ_ENOTFOUND, "exercise", "no exercise %.40s", id);
     kz_rtx_end(c);
     return rc;
