@@ -15,6 +15,7 @@
 #include "service/requests/requests.h"
 #include "codec/sharing/indicator_norm.h"
 #include "service/sharing/indicators.h"
+#include "store/directory/directory.h"
 
 enum { MIN_MS = 60 * 1000 };
 
@@ -182,6 +183,39 @@ static void exercise_objects_are_seen_by_players_only(void **state)
     assert_true(kz_tlp_visible(&anonymous, &real));
 }
 
+/* The points of contact that real work picks by state and role (escalation, request
+ * notices, routing notices) never include a run's exercise-only organizations; the
+ * run's own work finds them. */
+static void exercise_only_contacts_serve_their_run_only(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_exercise x = {.scenario = (char *)"ransomware-university-hospital", .speed = 1};
+    kz_exercise_view v;
+    assert_int_equal(kz_svc_exercise_create(&f->call, &x, NULL, 0, &v), KZ_OK);
+    kz_org o;
+    assert_int_equal(kz_store_org_get(f->call.db, v.players[0].organization, f->call.arena, &o, &f->err), KZ_OK);
+    kz_contact *items = NULL;
+    size_t n = 0;
+    bool found = false;
+    for (int role = 0; role < kz_contact_role_enum.count && !found; role++) {
+        const char *name = kz_contact_role_enum.values[role];
+        assert_int_equal(kz_store_contacts_by_role(f->call.db, o.state, name, o.id, x.id, 50, f->call.arena,
+                                                   &items, &n, &f->err), KZ_OK);
+        found = n && strcmp(items[0].organization, o.id) == 0; /* the run finds its own, first */
+        assert_int_equal(kz_store_contacts_by_role(f->call.db, o.state, name, o.id, NULL, 50, f->call.arena,
+                                                   &items, &n, &f->err), KZ_OK);
+        for (size_t i = 0; i < n; i++) /* real work, even preferring it, never */
+            assert_string_not_equal(items[i].organization, o.id);
+        assert_int_equal(kz_store_contacts_by_role(f->call.db, o.state, name, o.id, "another-run", 50,
+                                                   f->call.arena, &items, &n, &f->err), KZ_OK);
+        for (size_t i = 0; i < n; i++) /* nor another run's */
+            assert_string_not_equal(items[i].organization, o.id);
+    }
+    assert_true(found);
+    kz_fixture_free(f);
+}
+
 /* The service end to end: a run of the hospital scenario with no players given. */
 static void a_run_delivers_on_time_and_scores_from_the_record(void **state)
 {
@@ -286,6 +320,7 @@ int main(void)
         cmocka_unit_test(the_library_decodes_in_both_languages),
         cmocka_unit_test(exercise_objects_are_seen_by_players_only),
         cmocka_unit_test(a_run_delivers_on_time_and_scores_from_the_record),
+        cmocka_unit_test(exercise_only_contacts_serve_their_run_only),
         cmocka_unit_test(a_bulk_create_is_claimed_for_the_run_and_never_merges_across_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,7 +28,8 @@ static kz_rc next_contact(kz_call *c, const kz_request *r, kz_contact **out, int
         kz_contact *items;
         size_t m;
         kz_rc rc = kz_store_contacts_by_role(c->db, r->to_state, kz_enum_name(&kz_contact_role_enum, roles[i]),
-                                             r->to_organization, CANDIDATES, c->arena, &items, &m, c->err);
+                                             r->to_organization, r->exercise, CANDIDATES, c->arena, &items, &m,
+                                             c->err);
         if (rc)
             return rc;
         for (size_t j = 0; j < m; j++) {

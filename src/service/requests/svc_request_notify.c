@@ -64,7 +64,8 @@ kz_rc kz__request_party_contact(kz_call *c, const kz_request *r, int side, kz_co
     for (size_t k = 0; k < n; k++) {
         kz_contact *items;
         size_t m;
-        kz_rc rc = kz_store_contacts_by_role(c->db, state, kz_enum_name(&kz_contact_role_enum, roles[k]), org, 32,
+        kz_rc rc = kz_store_contacts_by_role(c->db, state, kz_enum_name(&kz_contact_role_enum, roles[k]), org,
+                                             r->exercise, 32,
                                              c->arena, &items, &m, c->err);
         if (rc)
             return rc;

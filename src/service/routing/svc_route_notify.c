@@ -66,7 +66,7 @@ static kz_rc find_contact(kz_call *c, const char *cc, kz_contact **out)
         kz_contact *items = NULL;
         size_t n = 0;
         kz_err e;
-        kz_rc rc = kz_store_contacts_by_role(c->db, cc, roles[i], NULL, 1, c->arena, &items, &n, &e);
+        kz_rc rc = kz_store_contacts_by_role(c->db, cc, roles[i], NULL, NULL, 1, c->arena, &items, &n, &e);
         if (rc)
             return kz_fail(c->err, rc, NULL, "%s", e.msg);
         if (n)

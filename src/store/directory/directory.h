@@ -46,9 +46,11 @@ kz_rc kz_store_contact_ids(kz_db *db, const char *state, const char *role, size_
                            kz_arena *a, kz_strlist *out, kz_err *err);
 
 /* Contacts of state with role, those of organization `prefer` (may be NULL) first, then
- * oldest first; at most max. */
+ * oldest first; at most max. The contacts of a table-top run's exercise-only
+ * organizations only for work of that run (exercise; NULL: real work, never). */
 kz_rc kz_store_contacts_by_role(kz_db *db, const char *state, const char *role, const char *prefer,
-                                size_t max, kz_arena *a, kz_contact **items, size_t *n, kz_err *err);
+                                const char *exercise, size_t max, kz_arena *a, kz_contact **items, size_t *n,
+                                kz_err *err);
 
 /* Stores a key with the hash of its secret (never the secret). */
 kz_rc kz_store_key_insert(kz_db *db, const kz_apikey *k, const char *hash_hex, kz_err *err);

@@ -120,9 +120,13 @@ kz_rc kz_store_contact_ids(kz_db *db, const char *state, const char *role, size_
 }
 
 kz_rc kz_store_contacts_by_role(kz_db *db, const char *state, const char *role, const char *prefer,
-                                size_t max, kz_arena *a, kz_contact **items, size_t *n, kz_err *err)
+                                const char *exercise, size_t max, kz_arena *a, kz_contact **items, size_t *n,
+                                kz_err *err)
 {
+    /* an exercise-only organization's contacts serve only its own run's work */
     sqlite3_stmt *s = kz__stmt(db, "SELECT n, " CONTACT_COLS " FROM contacts WHERE state = ?1 AND role = ?2"
+                                   " AND organization NOT IN (SELECT organization FROM exercise_players"
+                                   " WHERE made = 1 AND exercise IS NOT ?5)"
                                    " ORDER BY organization IS ?3 DESC, n LIMIT ?4", err);
     if (!s)
         return KZ_ESTORE;
@@ -130,6 +134,7 @@ kz_rc kz_store_contacts_by_role(kz_db *db, const char *state, const char *role, 
     kz__bind_text(s, 2, role);
     kz__bind_text(s, 3, prefer);
     sqlite3_bind_int64(s, 4, (sqlite3_int64)max);
+    kz__bind_text(s, 5, exercise);
     *n = 0;
     *items = kz_arena_calloc(a, max ? max : 1, sizeof **items);
     if (!*items) {
