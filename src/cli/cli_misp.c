@@ -113,10 +113,8 @@ static int run_import(const kz_args *a)
     status = kz_cli_sharing_args(a, &s, &o.tlp, &o.recipients, &o.source);
     o.dry_run = kz_arg(a, "dry-run") != NULL;
     o.allow_declassify = kz_arg(a, "allow-declassify") != NULL;
-    long long chunk = kz_arg_num(a, "chunk", 0, 1LL << 40);
-    if (chunk < 0)
+    if (kz_arg_chunk(a, &o.chunk))
         status = 2;
-    o.chunk = chunk < 0 ? 0 : (uint64_t)chunk;
     const char *where = a->rest[0];
     feed fd = {.url = strncmp(where, "http://", 7) == 0 || strncmp(where, "https://", 8) == 0};
     size_t n = strlen(where);

@@ -6,6 +6,7 @@
 #include "codec/json/json_fields.h"
 #include "crypto/crypto.h"
 #include "model/enums.h"
+#include "service/sharing/indicators.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -100,6 +101,18 @@ long long kz_arg_num(const kz_args *a, const char *name, long long min, long lon
         return -1;
     }
     return n;
+}
+
+int kz_arg_chunk(const kz_args *a, uint64_t *out)
+{
+    const char *v = kz_arg(a, "chunk");
+    if (v && !strcmp(v, "auto")) {
+        *out = KZ_IND_CHUNK_AUTO;
+        return 0;
+    }
+    long long n = kz_arg_num(a, "chunk", 0, 1LL << 40);
+    *out = n < 0 ? 0 : (uint64_t)n;
+    return n < 0 ? 2 : 0;
 }
 
 /* The choices of option name (which must have them). */
