@@ -61,6 +61,12 @@ const char *const *kz_arg_all(const kz_args *a, const char *name, size_t *n);
 /* Parses an option as an unsigned number in [min, max]; prints an error and returns -1
  * when it is not one. */
 long long kz_arg_num(const kz_args *a, const char *name, long long min, long long max);
+/* --chunk: a number of records, or "auto" (KZ_IND_CHUNK_AUTO, chunks by time) into *out.
+ * 0, or 2 after the usage error. */
+int kz_arg_chunk(const kz_args *a, uint64_t *out);
+/* --exercise: a table-top run's id into *out (NULL when not given). 0, or 2 after the
+ * usage error. */
+int kz_arg_exercise(const kz_args *a, const char **out);
 
 /* The option's value as an index into its choices (kz_opt.choices); -2 when it has no
  * value; -1 after printing "--NAME must be a, b or c" when it is not one of them. */
@@ -150,7 +156,7 @@ int kz_cli_config_load(const kz_args *a, const kz_cmd *const *all, int nall, con
 #define KZ_OPT_DB {"db", "FILE", NULL, "the Kizuna database file"}
 #define KZ_OPT_KEY_FILE {"key-file", "FILE", NULL, "the node's key file (its secrets, mode 0600); default DB.key beside the database"}
 #define KZ_OPT_TABLE {"table", "FILE", NULL, "geo table (or a MaxMind .mmdb); default data/geo.kzg of the project"}
-#define KZ_OPT_CHUNK {"chunk", "N", "10000", "commit every N records (objects), each chunk its own transaction, so that the server's API writes get through; 0: one transaction, all or nothing"}
+#define KZ_OPT_CHUNK {"chunk", "N", "auto", "commit every N records (objects), each chunk its own transaction, so that the server's API writes get through; auto: every half second; 0: one transaction, all or nothing"}
 #define KZ_OPT_LOG {"log-level", "LEVEL", "info", "debug, info, warn or error (logs are JSON lines on stderr)"}
 
 #endif

@@ -98,14 +98,11 @@ static int options(const kz_args *a, kz_arena *ar, kz_import_csv_opts *o)
     o->no_header = kz_arg(a, "no-header") != NULL;
     o->skip_invalid = kz_arg(a, "skip-invalid") != NULL;
     o->dry_run = kz_arg(a, "dry-run") != NULL;
-    long long chunk = kz_arg_num(a, "chunk", 0, 1LL << 40);
-    if (chunk < 0)
+    if (kz_arg_chunk(a, &o->chunk))
         return 2;
-    o->chunk = (uint64_t)chunk;
     o->allow_declassify = kz_arg(a, "allow-declassify") != NULL;
-    o->exercise = kz_arg(a, "exercise");
-    if (o->exercise && kz_valid_uuid(o->exercise, "exercise", &e))
-        return kz_cli_usage_error(a, "--exercise must be an exercise id");
+    if ((rc = kz_arg_exercise(a, &o->exercise)))
+        return rc;
     if ((rc = one_char(a, "delimiter", &o->delim)) || (rc = one_char(a, "comment", &o->comment)))
         return rc;
     return 0;

@@ -114,14 +114,9 @@ static int run_import(const kz_args *a)
     status = kz_cli_sharing_args(a, &s, &o.tlp, &o.recipients, &o.source);
     o.dry_run = kz_arg(a, "dry-run") != NULL;
     o.allow_declassify = kz_arg(a, "allow-declassify") != NULL;
-    o.exercise = kz_arg(a, "exercise");
-    kz_err xe;
-    if (!status && o.exercise && kz_valid_uuid(o.exercise, "exercise", &xe))
-        status = kz_cli_usage_error(a, "--exercise must be an exercise id");
-    long long chunk = kz_arg_num(a, "chunk", 0, 1LL << 40);
-    if (chunk < 0)
+    if (!status) status = kz_arg_exercise(a, &o.exercise);
+    if (kz_arg_chunk(a, &o.chunk))
         status = 2;
-    o.chunk = chunk < 0 ? 0 : (uint64_t)chunk;
     const char *where = a->rest[0];
     feed fd = {.url = strncmp(where, "http://", 7) == 0 || strncmp(where, "https://", 8) == 0};
     size_t n = strlen(where);

@@ -6,6 +6,8 @@
 #include "codec/json/json_fields.h"
 #include "crypto/crypto.h"
 #include "model/enums.h"
+#include "model/validate.h"
+#include "service/sharing/indicators.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -100,6 +102,25 @@ long long kz_arg_num(const kz_args *a, const char *name, long long min, long lon
         return -1;
     }
     return n;
+}
+
+int kz_arg_chunk(const kz_args *a, uint64_t *out)
+{
+    const char *v = kz_arg(a, "chunk");
+    if (v && !strcmp(v, "auto")) {
+        *out = KZ_IND_CHUNK_AUTO;
+        return 0;
+    }
+    long long n = kz_arg_num(a, "chunk", 0, 1LL << 40);
+    *out = n < 0 ? 0 : (uint64_t)n;
+    return n < 0 ? 2 : 0;
+}
+
+int kz_arg_exercise(const kz_args *a, const char **out)
+{
+    kz_err e;
+    *out = kz_arg(a, "exercise");
+    return *out && kz_valid_uuid(*out, "exercise", &e) ? kz_cli_usage_error(a, "--exercise must be an exercise id") : 0;
 }
 
 /* The choices of option name (which must have them). */

@@ -41,6 +41,27 @@ def test_keys_are_shown_once_and_stored_as_hashes(server):
     assert server.admin.get(f"/keys/{kid}").json()["revoked"]
 
 
+def test_a_key_changed_by_another_process_is_seen_on_the_next_request(server):
+    """The server remembers the last key each thread authenticated while the database is
+    unchanged; a change made by another process (here sqlite3 itself) ends that at once."""
+    import sqlite3
+    from conftest import Client
+    org = server.org()
+    r = server.admin.post("/keys", {"organization": org["id"], "role": "analyst"})
+    viewer, kid = Client(server.base, r.json()["key"]), r.json()["id"]
+    for _ in range(20):  # every thread of the pool has it now
+        assert viewer.get("/contacts").status_code == 200
+    body = {"type": "domain", "value": "memo.example", "tlp": "green"}
+    db = sqlite3.connect(server.db, timeout=30, isolation_level=None)
+    db.execute("UPDATE api_keys SET role = 'viewer' WHERE id = ?", (kid,))
+    for _ in range(8):
+        assert_error(viewer.post("/indicators", body), 403)
+    db.execute("UPDATE api_keys SET revoked = 1 WHERE id = ?", (kid,))
+    db.close()
+    for _ in range(8):
+        assert_error(viewer.get("/contacts"), 401, code="unauthorized")
+
+
 def test_only_the_operator_organization_gets_admin_keys(server):
     org = server.org()
     assert_error(server.admin.post("/keys", {"organization": org["id"], "role": "admin"}), 400, "role")

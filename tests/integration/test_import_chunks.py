@@ -162,3 +162,22 @@ def test_a_misp_feed_commits_after_the_events_that_fill_a_chunk(server, tmp_path
     before = len(server.admin.get("/audit", {"limit": 1000}).json()["items"])
     run_kizuna(*args)  # the same feed again changes (and audits) nothing
     assert len(server.admin.get("/audit", {"limit": 1000}).json()["items"]) == before
+
+
+def test_chunks_by_time_by_default(server, tmp_path):
+    """Without --chunk (or with --chunk auto) a chunk is committed every half second:
+    the chunks, however many the machine's speed makes, are numbered from 1 without a
+    gap and add up to the whole feed."""
+    n = 60_000
+    path = feed(tmp_path / "auto.csv", n)
+    r = run_kizuna("import", "csv", "--db", server.db, "--log-level", "warn", path)
+    assert f"{n} records: {n} created" in r.stdout, r.stdout
+    events = audit(server, "indicator.import")
+    assert sum(c["created"] for c in events) == n, events[:3]
+    numbered = sorted(c["chunk"] for c in events if "chunk" in c)
+    assert numbered == list(range(1, len(numbered) + 1)) and len(numbered) in (0, len(events)), events
+    assert total(server) == n
+    again = run_kizuna("import", "csv", "--db", server.db, "--log-level", "warn", "--chunk", "auto", path)
+    assert f"{n} records: 0 created, 0 merged, {n} unchanged" in again.stdout, again.stdout
+    bad = run_kizuna("import", "csv", "--db", server.db, "--chunk", "soon", path, check=False)
+    assert bad.returncode == 2 and "--chunk must be a number" in bad.stderr

@@ -35,7 +35,9 @@ typedef struct kz_ind_batch {
     size_t queued, queue_cap;
     kz_arena queue_arena;
     /* Chunks (kz_ind_batch_step): 0 keeps the whole batch in one transaction. */
-    uint64_t commit_every;       /* records (objects) per chunk */
+    uint64_t commit_every;       /* records (objects) per chunk; KZ_IND_CHUNK_AUTO: by time */
+    int64_t chunk_began;         /* KZ_IND_CHUNK_AUTO: monotonic ms when the chunk began */
+    uint64_t clock_read_at;      /* KZ_IND_CHUNK_AUTO: steps when the clock was last read */
     uint64_t steps;              /* records stepped in the open chunk */
     uint64_t committed;          /* records of the chunks already committed */
     size_t chunks;               /* chunks committed */
@@ -56,6 +58,13 @@ typedef struct kz_ind_batch {
     bool open;                   /* holds its transaction: end ends it only then, so a
                                     begin, step or commit that failed ends nothing twice */
 } kz_ind_batch;
+
+/* commit_every for chunks by time: a chunk is committed once it has been open
+ * KZ_IND_CHUNK_MS. A writer waiting for the lock waits at most about that long, however
+ * fast or slow the records are, and each commit (a sync of the WAL, a checkpoint) is paid
+ * a few times a second instead of once per few thousand records. */
+#define KZ_IND_CHUNK_AUTO UINT64_MAX
+enum { KZ_IND_CHUNK_MS = 500 };
 
 /* Authorizes (analyst) and opens the write transaction. */
 kz_rc kz_ind_batch_begin(kz_call *c, kz_ind_batch *b, const char *action);

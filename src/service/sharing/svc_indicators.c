@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { DESCRIPTION_MAX = 4000 };  /* as in the field table */
 
@@ -337,15 +338,35 @@ bool kz_ind_batch_chunk_changed(const kz_ind_batch *b)
     return b->created > b->at_chunk[0] || b->merged > b->at_chunk[1];
 }
 
-/* Audits what the open chunk (or the whole batch, without chunks) changed. */
-static kz_rc audit_counts(kz_ind_batch *b)
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether the open chunk is to be committed: commit_every records, or (by time) open
+ * for KZ_IND_CHUNK_MS, the clock read every 256 records. */
+static bool chunk_full(kz_ind_batch *b)
+{
+    if (b->commit_every != KZ_IND_CHUNK_AUTO)
+        return b->steps >= b->commit_every;
+    if (b->steps - b->clock_read_at < 256)
+        return false;
+    b->clock_read_at = b->steps;
+    return mono_ms() - b->chunk_began >= KZ_IND_CHUNK_MS;
+}
+
+/* Audits what the open chunk (or the whole batch, without chunks) changed; full: the
+ * chunk is committed because it is full (so it is a chunk even when the first). */
+static kz_rc audit_counts(kz_ind_batch *b, bool full)
 {
     size_t created = b->created - b->at_chunk[0], merged = b->merged - b->at_chunk[1];
     size_t unchanged = b->unchanged - b->at_chunk[2], links = b->links - b->at_chunk[3];
     if (!kz_ind_batch_chunk_changed(b))
         return KZ_OK;
     char detail[200], chunk[40] = "";
-    if (b->commit_every && (b->chunks || b->steps >= b->commit_every))  /* a chunked import */
+    if (b->commit_every && (b->chunks || full))  /* a chunked import */
         snprintf(chunk, sizeof chunk, ",\"chunk\":%zu", b->chunks + 1);
     snprintf(detail, sizeof detail, "{\"created\":%zu,\"merged\":%zu,\"unchanged\":%zu,\"links\":%zu%s}",
              created, merged, unchanged, links, chunk);
@@ -354,13 +375,15 @@ static kz_rc audit_counts(kz_ind_batch *b)
 
 kz_rc kz_ind_batch_step(kz_ind_batch *b, uint64_t n)
 {
+    if (b->commit_every == KZ_IND_CHUNK_AUTO && !b->steps && !b->clock_read_at)
+        b->chunk_began = mono_ms();
     b->steps += n;
-    if (!b->commit_every || b->dry_run || b->steps < b->commit_every)
+    if (!b->commit_every || b->dry_run || !chunk_full(b))
         return KZ_OK;
     kz_call *c = b->c;
     kz_rc rc = b->queued ? flush_queue(b, c->err) : KZ_OK;
     if (!rc)
-        rc = audit_counts(b);
+        rc = audit_counts(b, true);
     if (!rc && b->audit_chunk)
         rc = b->audit_chunk(b->chunk_ctx, b->chunks + 1);
     b->open = false;
@@ -369,11 +392,13 @@ kz_rc kz_ind_batch_step(kz_ind_batch *b, uint64_t n)
     b->chunks++;
     b->committed += b->steps;
     b->steps = 0;
+    b->clock_read_at = 0;
     size_t now[4] = {b->created, b->merged, b->unchanged, b->links};
     memcpy(b->at_chunk, now, sizeof now);
     kz_store_yield(c->db);  /* the API's writers waiting for the lock go first */
     rc = kz_tx_begin(c);
     b->open = rc == KZ_OK;
+    b->chunk_began = mono_ms();
     return rc;
 }
 
@@ -399,7 +424,7 @@ kz_rc kz_ind_batch_end(kz_ind_batch *b, kz_rc rc)
         return KZ_OK;
     }
     if (!rc)
-        rc = audit_counts(b);
+        rc = audit_counts(b, false);
     rc = kz_tx_end(c, rc);
     if (!rc && b->steps)
         b->committed += b->steps;

@@ -58,6 +58,10 @@ static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 static void lib_setup(void)
 {
     int rc = sqlite3_config(SQLITE_CONFIG_MALLOC, &kz_sqlite_mem);
+    /* No memory statistics (nothing reads them): SQLite then takes no global mutex
+     * around each of its allocations, which every connection's thread would share. */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     if (rc != SQLITE_OK)  /* initialized already: SQLite keeps the C library's malloc */
         kz_log(KZ_LOG_ERROR, "store.config", KZ_I("code", rc), KZ_S("error", sqlite3_errstr(rc)));
 }

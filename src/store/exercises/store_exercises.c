@@ -213,12 +213,25 @@ kz_rc kz_store_exercise_players(kz_db *db, const char *exercise, kz_arena *a, kz
 
 kz_rc kz_store_exercises_of_org(kz_db *db, const char *org, kz_arena *a, kz_strlist *out, kz_err *err)
 {
+    /* UNION ALL and the duplicates dropped here: UNION would build a temporary B-tree,
+     * and this runs on every authenticated request */
     sqlite3_stmt *s = kz__stmt(db, "SELECT exercise FROM exercise_players WHERE organization = ?1"
-                                   " UNION SELECT id FROM exercises WHERE organization = ?1", err);
+                                   " UNION ALL SELECT id FROM exercises WHERE organization = ?1", err);
     if (!s)
         return KZ_ESTORE;
     kz__bind_text(s, 1, org);
-    return kz__collect_text(db, s, 64, a, out, err);
+    kz_rc rc = kz__collect_text(db, s, 64, a, out, err);
+    size_t kept = 0;
+    for (size_t i = 0; !rc && i < out->n; i++) {
+        size_t j = 0;
+        while (j < kept && strcmp(out->v[j], out->v[i]))
+            j++;
+        if (j == kept)
+            out->v[kept++] = out->v[i];
+    }
+    if (!rc)
+        out->n = kept;
+    return rc;
 }
 
 kz_rc kz_store_exercises_of_caller(kz_db *db, const char *org, const char *user, kz_arena *a, kz_strlist *out,
