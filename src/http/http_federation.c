@@ -172,12 +172,28 @@ static const char *target_uri(kz_req *r)
     return host ? kz_arena_printf(&r->arena, "http://%s%s", host, r->path) : NULL;
 }
 
+/* A node-to-node request as its signature covers it. */
+static kz_fed_wire wire_in(kz_req *r)
+{
+    return (kz_fed_wire){.method = r->method, .target_uri = target_uri(r),
+                         .content_digest = kz_req_header(r, "Content-Digest"),
+                         .signature_input = kz_req_header(r, "Signature-Input"),
+                         .signature = kz_req_header(r, "Signature"), .body = r->body.p, .len = r->body.len};
+}
+
+/* The headers of a signed answer (its body set by the caller). */
+static kz_rc reply_signature(kz_req *r, const kz_fed_wire *answer)
+{
+    r->status = 200;
+    r->content_type = "application/json";
+    kz_reply_header(r, "Content-Digest", answer->content_digest);
+    kz_reply_header(r, "Signature-Input", answer->signature_input);
+    return kz_reply_header(r, "Signature", answer->signature);
+}
+
 kz_rc kz_h_fed_changes(kz_req *r)
 {
-    kz_fed_wire in = {.method = r->method, .target_uri = target_uri(r),
-                      .content_digest = kz_req_header(r, "Content-Digest"),
-                      .signature_input = kz_req_header(r, "Signature-Input"),
-                      .signature = kz_req_header(r, "Signature"), .body = r->body.p, .len = r->body.len};
+    kz_fed_wire in = wire_in(r);
     kz_peer from;
     const char *nonce = NULL;
     if (!in.target_uri)
@@ -195,13 +211,9 @@ kz_rc kz_h_fed_changes(kz_req *r)
         kz_buf_free(&out);
         return rc;
     }
-    r->status = 200;
-    r->content_type = "application/json";
     r->raw_len = out.len;
     r->raw_heap = kz_buf_steal(&out);
-    kz_reply_header(r, "Content-Digest", answer.content_digest);
-    kz_reply_header(r, "Signature-Input", answer.signature_input);
-    return kz_reply_header(r, "Signature", answer.signature);
+    return reply_signature(r, &answer);
 }
 
 /* POST /node/rotate-key {"overlap_seconds": N} and /node/revoke-key {"reason": "..."} */
@@ -251,22 +263,15 @@ static kz_rc reply_accepted(kz_req *r, const char *nonce)
     kz_rc rc = kz_fed_sign(&r->call, &answer, nonce);
     if (rc)
         return rc;
-    r->status = 200;
-    r->content_type = "application/json";
     r->raw_len = answer.len;
     r->raw = (char *)ok;
-    kz_reply_header(r, "Content-Digest", answer.content_digest);
-    kz_reply_header(r, "Signature-Input", answer.signature_input);
-    return kz_reply_header(r, "Signature", answer.signature);
+    return reply_signature(r, &answer);
 }
 
 /* POST /federation/v1/keys: a peer's key rotation or revocation notice. */
 kz_rc kz_h_fed_keys(kz_req *r)
 {
-    kz_fed_wire in = {.method = r->method, .target_uri = target_uri(r),
-                      .content_digest = kz_req_header(r, "Content-Digest"),
-                      .signature_input = kz_req_header(r, "Signature-Input"),
-                      .signature = kz_req_header(r, "Signature"), .body = r->body.p, .len = r->body.len};
+    kz_fed_wire in = wire_in(r);
     kz_peer from;
     const char *nonce = NULL;
     bool by_prev = false;
@@ -281,10 +286,7 @@ kz_rc kz_h_fed_keys(kz_req *r)
 /* POST /federation/v1/poke: a peer's log grew; pull from it now. */
 kz_rc kz_h_fed_poke(kz_req *r)
 {
-    kz_fed_wire in = {.method = r->method, .target_uri = target_uri(r),
-                      .content_digest = kz_req_header(r, "Content-Digest"),
-                      .signature_input = kz_req_header(r, "Signature-Input"),
-                      .signature = kz_req_header(r, "Signature"), .body = r->body.p, .len = r->body.len};
+    kz_fed_wire in = wire_in(r);
     kz_peer from;
     const char *nonce = NULL;
     if (!in.target_uri)
