@@ -6,6 +6,7 @@
 #include "model/field.h"
 #include "store/core/store.h"
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/clock.h"
 
 #include <sqlite3.h>
@@ -28,6 +29,8 @@ struct kz_db {
     int64_t data_version; /* last PRAGMA data_version seen on this connection */
     int depth;            /* open transaction levels: 1 = BEGIN, more = savepoints */
     sqlite3_stmt *tx[KZ_TX_STMTS]; /* BEGIN, COMMIT, ROLLBACK...: ending one needs no memory */
+    bool bulk;            /* a bulk indicator write: triggers off (kz_store_indicator_bulk_begin) */
+    kz_buf bulk_rows;     /* meanwhile, the rows its upserts wrote: "n,n,...," in order */
     struct {
         const void *key;
         unsigned variant;
