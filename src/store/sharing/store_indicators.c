@@ -146,7 +146,7 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
 {
     /* When the caller needs the id, RETURNING gives it; otherwise (an import) the
      * cheaper statement without it, read through changes() and the last rowid: only an
-     * insertion moves the rowid, an update keeps it. */
+     * insertion sets the rowid, an update leaves it. */
     sqlite3_stmt *s = kz__stmt(db, id_out ? UPSERT_SQL " RETURNING id" : UPSERT_SQL, err);
     if (!s)
         return KZ_ESTORE;
@@ -161,11 +161,13 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
             rc = bulk_note(db, o, *result, err);
         return !rc && *result == KZ_UPSERT_UNCHANGED ? find_id(db, o, id_out, err) : rc;
     }
-    sqlite3_int64 last = sqlite3_last_insert_rowid(db->h);
+    /* 0 first: the last rowid of another table's insert (the log, the audit) could
+     * otherwise equal the new row's and pass an insertion off as a merge */
+    sqlite3_set_last_insert_rowid(db->h, 0);
     kz_rc rc = kz__exec_stmt(db, s, err);
     if (!rc)
         *result = sqlite3_changes(db->h) == 0 ? KZ_UPSERT_UNCHANGED
-                  : sqlite3_last_insert_rowid(db->h) != last ? KZ_UPSERT_CREATED : KZ_UPSERT_MERGED;
+                  : sqlite3_last_insert_rowid(db->h) != 0 ? KZ_UPSERT_CREATED : KZ_UPSERT_MERGED;
     return rc ? rc : bulk_note(db, o, *result, err);
 }
 
