@@ -14,6 +14,7 @@
 #include "service/sharing/incidents.h"
 #include "service/sharing/indicators.h"
 #include "service/sharing/sightings.h"
+#include "store/core/store_internal.h"
 
 enum { HOUR_MS = 60 * 60 * 1000 };
 
@@ -453,6 +454,65 @@ static void each_walks_visible_active_rows(void **state)
     kz_fixture_free(f);
 }
 
+/* "value:op,..." of the change log's indicator entries, in log order. */
+static void indicator_log(kz_db *db, char *out, size_t max)
+{
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db->h, "SELECT i.value, f.op FROM fed_log f JOIN indicators i ON i.id = f.object"
+                                               " WHERE f.kind = 'indicator' ORDER BY f.seq", -1, &s, NULL), SQLITE_OK);
+    size_t len = 0;
+    out[0] = '\0';
+    while (sqlite3_step(s) == SQLITE_ROW && len < max)
+        len += (size_t)snprintf(out + len, max - len, "%s:%s,", sqlite3_column_text(s, 0), sqlite3_column_text(s, 1));
+    sqlite3_finalize(s);
+}
+
+static void queue(kz_ind_batch *b, kz_fixture *f, const char *value, int tlp)
+{
+    kz_arena scratch;
+    kz_arena_init(&scratch);
+    kz_indicator o = ind(KZ_IND_DOMAIN, value, tlp);
+    assert_int_equal(kz_ind_batch_check(b, &o, KZ_GIVEN_TLP, &scratch, &f->err), KZ_OK);
+    assert_int_equal(kz_ind_batch_queue(b, &o, KZ_GIVEN_TLP, &f->err), KZ_OK);
+    kz_arena_free(&scratch);
+}
+
+/* A queued batch (an import) writes the change log itself, once: one entry per row the
+ * upserts wrote, in the order written (the queue sorted by key), none for a row left
+ * unchanged; afterwards the connection's triggers log single writes again. */
+static void a_queued_batch_logs_what_it_wrote_once_in_order(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_ind_batch b;
+    char log[512];
+    assert_int_equal(kz_ind_batch_begin(&f->call, &b, "indicator.import"), KZ_OK);
+    queue(&b, f, "c.log.example", KZ_TLP_CLEAR);
+    queue(&b, f, "a.log.example", KZ_TLP_CLEAR);
+    queue(&b, f, "b.log.example", KZ_TLP_CLEAR);
+    assert_int_equal(kz_ind_batch_end(&b, KZ_OK), KZ_OK);
+    indicator_log(f->call.db, log, sizeof log);
+    assert_string_equal(log, "a.log.example:upsert,b.log.example:upsert,c.log.example:upsert,");
+    /* again: b merged (stricter), c unchanged, d new, in key order b, c, d */
+    assert_int_equal(kz_ind_batch_begin(&f->call, &b, "indicator.import"), KZ_OK);
+    queue(&b, f, "d.log.example", KZ_TLP_CLEAR);
+    queue(&b, f, "c.log.example", KZ_TLP_CLEAR);
+    queue(&b, f, "b.log.example", KZ_TLP_GREEN);
+    assert_int_equal(kz_ind_batch_end(&b, KZ_OK), KZ_OK);
+    assert_int_equal(b.created, 1);
+    assert_int_equal(b.merged, 1);
+    indicator_log(f->call.db, log, sizeof log);
+    /* the queue's entries (b, d), then the commit's re-dating of b through the update trigger */
+    assert_string_equal(log, "a.log.example:upsert,b.log.example:upsert,c.log.example:upsert,"
+                             "b.log.example:upsert,d.log.example:upsert,b.log.example:upsert,");
+    kz_indicator single = ind(KZ_IND_DOMAIN, "e.log.example", KZ_TLP_CLEAR);
+    kz_upsert res;
+    assert_int_equal(kz_svc_indicator_create(&f->call, &single, KZ_GIVEN_TLP, &res), KZ_OK);
+    indicator_log(f->call.db, log, sizeof log);
+    assert_non_null(strstr(log, ",e.log.example:upsert,"));
+    kz_fixture_free(f);
+}
+
 static kz_rc apply_nothing(void *o, void *ctx, kz_err *err)
 {
     (void)o, (void)ctx, (void)err;
@@ -489,6 +549,7 @@ int main(void)
         cmocka_unit_test(no_policy_installed_means_nothing_visible),
         cmocka_unit_test(sightings_reach_the_source_and_sum_per_observer),
         cmocka_unit_test(each_walks_visible_active_rows),
+        cmocka_unit_test(a_queued_batch_logs_what_it_wrote_once_in_order),
         cmocka_unit_test(updates_of_a_missing_object_read_nothing_of_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

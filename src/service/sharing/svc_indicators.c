@@ -303,11 +303,15 @@ static int by_key(const void *x, const void *y)
 static kz_rc flush_queue(kz_ind_batch *b, kz_err *err)
 {
     qsort(b->queue, b->queued, sizeof *b->queue, by_key);
-    kz_rc rc = KZ_OK;
+    /* the change log written once for the queue, not by a trigger per row */
+    kz_rc rc = kz_store_indicator_bulk_begin(b->c->db, err);
     for (size_t i = 0; !rc && i < b->queued; i++) {
         kz_upsert res;
         rc = kz_ind_batch_put(b, &b->queue[i].o, b->queue[i].given, &res, NULL, err);
     }
+    kz_rc end = kz_store_indicator_bulk_end(b->c->db, !rc, err);
+    if (!rc)
+        rc = end;
     b->queued = 0;
     kz_arena_free(&b->queue_arena);
     kz_arena_init(&b->queue_arena);

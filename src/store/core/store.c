@@ -96,6 +96,7 @@ static void db_free(kz_db *db)
     for (int i = 0; i < KZ_STMT_CACHE; i++)
         sqlite3_finalize(db->cache[i].stmt);
     sqlite3_close_v2(db->h);
+    kz_buf_free(&db->bulk_rows);
     kz_free(db);
 }
 

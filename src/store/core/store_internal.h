@@ -6,6 +6,7 @@
 #include "model/field.h"
 #include "store/core/store.h"
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/clock.h"
 
 #include <sqlite3.h>
@@ -28,6 +29,8 @@ struct kz_db {
     int64_t data_version; /* last PRAGMA data_version seen on this connection */
     int depth;            /* open transaction levels: 1 = BEGIN, more = savepoints */
     sqlite3_stmt *tx[KZ_TX_STMTS]; /* BEGIN, COMMIT, ROLLBACK...: ending one needs no memory */
+    bool bulk;            /* a bulk indicator write: triggers off (kz_store_indicator_bulk_begin) */
+    kz_buf bulk_rows;     /* meanwhile, the rows its upserts wrote: "n,n,...," in order */
     struct {
         const void *key;
         unsigned variant;
@@ -69,6 +72,9 @@ int kz__bind_fields(sqlite3_stmt *s, int first, const kz_schema *sc, const void 
 /* Reads every stored field of obj from columns starting at `first`, in schema order,
  * copying strings into a. Returns the next column index, or -1 on ENOMEM. */
 int kz__read_fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, kz_arena *a);
+/* The same without copying strings: they point into the statement's row, valid until
+ * it steps or resets (lists are still split in a). */
+int kz__view_fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, kz_arena *a);
 
 /* Binds a text parameter; NULL binds SQL NULL. */
 int kz__bind_text(sqlite3_stmt *s, int i, const char *v);

@@ -692,6 +692,9 @@ static const migration migrations[] = {
      "  WHEN NOT EXISTS (SELECT 1 FROM request_rebase WHERE request_n = old.request_n) BEGIN"
      "  SELECT RAISE(ABORT, 'the request record is append-only');"
      "END;"},
+    {"exercises by organization: the runs an organization facilitates",
+     /* read with its player rows on every authenticated request (kz_store_exercises_of_org) */
+     "CREATE INDEX exercises_organization ON exercises(organization);"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

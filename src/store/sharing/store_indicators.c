@@ -7,6 +7,7 @@
 
 #include "model/enums.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,12 +77,76 @@ static kz_rc find_id(kz_db *db, const kz_indicator *o, char id_out[37], kz_err *
     return r;
 }
 
+/* In a bulk write, remembers the row the upsert wrote: an insertion's is the last rowid,
+ * a merge's is looked up by its key. */
+static kz_rc bulk_note(kz_db *db, const kz_indicator *o, kz_upsert result, kz_err *err)
+{
+    if (!db->bulk || result == KZ_UPSERT_UNCHANGED)
+        return KZ_OK;
+    sqlite3_int64 n = sqlite3_last_insert_rowid(db->h);
+    if (result == KZ_UPSERT_MERGED) {
+        sqlite3_stmt *s = kz__stmt(db, "SELECT n FROM indicators WHERE type = ?1 AND value = ?2 AND source = ?3", err);
+        if (!s)
+            return KZ_ESTORE;
+        sqlite3_bind_text(s, 1, kz_enum_name(&kz_ind_type_enum, o->type), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, o->value, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, o->source, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(s);
+        n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        kz__done(s);
+        if (rc != SQLITE_ROW)
+            return rc == SQLITE_DONE ? kz_fail(err, KZ_EINTERNAL, NULL, "indicator vanished during upsert")
+                                     : kz__sqlerr(db, rc, err);
+    }
+    char num[24];
+    int len = snprintf(num, sizeof num, "%lld,", (long long)n);
+    return kz_buf_append(&db->bulk_rows, num, (size_t)len) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
+}
+
+kz_rc kz_store_indicator_bulk_begin(kz_db *db, kz_err *err)
+{
+    kz_buf_init(&db->bulk_rows, SIZE_MAX);
+    if (kz_buf_puts(&db->bulk_rows, "["))
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    if (sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL) != SQLITE_OK)
+        return kz__sqlerr(db, sqlite3_errcode(db->h), err);
+    db->bulk = true;
+    return KZ_OK;
+}
+
+/* The rows of the bulk write (a JSON array of row numbers), in the order written. */
+#define BULK_LOG_SQL                                                                       \
+    "INSERT INTO fed_log (kind, object, op) SELECT 'indicator', i.id, 'upsert'"            \
+    " FROM json_each(?1) j JOIN indicators i ON i.n = j.value"                             \
+    " WHERE NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'indicator' AND object = i.id)" \
+    " ORDER BY j.key"
+
+kz_rc kz_store_indicator_bulk_end(kz_db *db, bool write, kz_err *err)
+{
+    db->bulk = false;
+    kz_rc rc = KZ_OK;
+    if (sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, (int *)NULL) != SQLITE_OK)
+        rc = kz__sqlerr(db, sqlite3_errcode(db->h), err);
+    if (!rc && write && db->bulk_rows.len > 1) {
+        db->bulk_rows.p[db->bulk_rows.len - 1] = ']';  /* "[n,...,n," */
+        sqlite3_stmt *s = kz__stmt(db, BULK_LOG_SQL, err);
+        if (!s)
+            rc = KZ_ESTORE;
+        else {
+            sqlite3_bind_text(s, 1, db->bulk_rows.p, (int)db->bulk_rows.len, SQLITE_STATIC);
+            rc = kz__exec_stmt(db, s, err);
+        }
+    }
+    kz_buf_free(&db->bulk_rows);
+    return rc;
+}
+
 kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given, kz_upsert *result,
                                 char id_out[37], kz_err *err)
 {
     /* When the caller needs the id, RETURNING gives it; otherwise (an import) the
      * cheaper statement without it, read through changes() and the last rowid: only an
-     * insertion moves the rowid, an update keeps it. */
+     * insertion sets the rowid, an update leaves it. */
     sqlite3_stmt *s = kz__stmt(db, id_out ? UPSERT_SQL " RETURNING id" : UPSERT_SQL, err);
     if (!s)
         return KZ_ESTORE;
@@ -92,14 +157,18 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
     sqlite3_bind_int(s, 19, (int)given);
     if (id_out) {
         kz_rc rc = kz__upsert_run(db, s, o->id, result, id_out, err);
+        if (!rc)
+            rc = bulk_note(db, o, *result, err);
         return !rc && *result == KZ_UPSERT_UNCHANGED ? find_id(db, o, id_out, err) : rc;
     }
-    sqlite3_int64 last = sqlite3_last_insert_rowid(db->h);
+    /* 0 first: the last rowid of another table's insert (the log, the audit) could
+     * otherwise equal the new row's and pass an insertion off as a merge */
+    sqlite3_set_last_insert_rowid(db->h, 0);
     kz_rc rc = kz__exec_stmt(db, s, err);
     if (!rc)
         *result = sqlite3_changes(db->h) == 0 ? KZ_UPSERT_UNCHANGED
-                  : sqlite3_last_insert_rowid(db->h) != last ? KZ_UPSERT_CREATED : KZ_UPSERT_MERGED;
-    return rc;
+                  : sqlite3_last_insert_rowid(db->h) != 0 ? KZ_UPSERT_CREATED : KZ_UPSERT_MERGED;
+    return rc ? rc : bulk_note(db, o, *result, err);
 }
 
 /* Only what the write rules need: id, source, the sharing fields and the exercise. */
