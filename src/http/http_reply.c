@@ -96,53 +96,22 @@ json_t *kz_page_json(json_t *items, const char *next)
     return json_pack("{s:o, s:s?}", "items", items, "next", next && next[0] ? next : NULL);
 }
 
-/* Hands b's text to r as a 200 JSON answer (or fails with rc, freeing b). */
-static kz_rc reply_text(kz_req *r, kz_buf *b, kz_rc rc)
-{
-    if (rc) {
-        kz_buf_free(b);
-        return kz_fail(&r->err, rc, NULL, NULL);
-    }
-    r->raw_len = b->len;
-    r->raw_heap = kz_buf_steal(b);
-    json_decref(r->reply);
-    r->reply = NULL;
-    r->status = 200;
-    return KZ_OK;
-}
-
 kz_rc kz_reply_page(kz_req *r, const kz_schema *s, const void *items, size_t n, size_t item_size,
                     const char *next)
 {
     kz_buf b;
     kz_buf_init(&b, (size_t)1 << 30);
-    return reply_text(r, &b, kz_json_write_page(&b, s, items, n, item_size, next));
-}
-
-typedef struct page_writer {
-    kz_buf b;
-    const kz_schema *s;
-    size_t n;
-} page_writer;
-
-static int write_item(void *ctx, const void *item)
-{
-    page_writer *w = ctx;
-    kz_rc rc = w->n++ ? kz_buf_puts(&w->b, ",") : KZ_OK;
-    return rc ? rc : kz_json_write(&w->b, w->s, item);
-}
-
-kz_rc kz_reply_page_each(kz_req *r, const kz_schema *s, kz_page_walk walk, const void *filter, const kz_page *pg)
-{
-    page_writer w = {.s = s};
-    kz_buf_init(&w.b, (size_t)1 << 30);
-    char next[KZ_CURSOR_TEXT];
-    kz_rc rc = kz_buf_puts(&w.b, KZ_JSON_PAGE_START);
-    if (!rc && (rc = walk(&r->call, filter, pg, write_item, &w, next))) {
-        kz_buf_free(&w.b);
-        return rc;  /* the use case's error, as a list answers it */
+    kz_rc rc = kz_json_write_page(&b, s, items, n, item_size, next);
+    if (rc) {
+        kz_buf_free(&b);
+        return kz_fail(&r->err, rc, NULL, NULL);
     }
-    return reply_text(r, &w.b, rc ? rc : kz_json_write_page_end(&w.b, next));
+    r->raw_len = b.len;
+    r->raw_heap = kz_buf_steal(&b);
+    json_decref(r->reply);
+    r->reply = NULL;
+    r->status = 200;
+    return KZ_OK;
 }
 
 /* filename*=UTF-8''... (RFC 6266 / 5987): every byte outside the safe set escaped. */

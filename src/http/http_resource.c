@@ -143,8 +143,6 @@ kz_rc kz_h_resource_list(kz_req *r, const kz_resource *d)
         return r->err.rc;
     kz_rc rc = kz_req_filter(r, d->filter, paging, f);
     if (!rc) rc = kz_req_page(r, &pg);
-    if (!rc && d->each && !d->origin_in_list)
-        return kz_reply_page_each(r, d->schema, d->each, f, &pg);
     if (!rc) rc = d->list(&r->call, f, &pg, &page);
     if (rc)
         return rc;

@@ -75,11 +75,6 @@ kz_rc kz_reply_header(kz_req *r, const char *name, const char *value);  /* value
 /* A page of schema objects as the reply, written directly (see kz_json_write_page). */
 kz_rc kz_reply_page(kz_req *r, const kz_schema *s, const void *items, size_t n, size_t item_size,
                     const char *next);
-/* The same page written as a use case walks it (kz_row_fn): each object's JSON straight
- * from the row it was read from, without a copy into structs first. */
-typedef kz_rc (*kz_page_walk)(kz_call *c, const void *filter, const kz_page *pg, kz_row_fn fn, void *ctx,
-                              char next[KZ_CURSOR_TEXT]);
-kz_rc kz_reply_page_each(kz_req *r, const kz_schema *s, kz_page_walk walk, const void *filter, const kz_page *pg);
 
 /* The body as a JSON object; KZ_EINVAL when missing or not an object. */
 kz_rc kz_req_body_object(kz_req *r, json_t **out);

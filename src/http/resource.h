@@ -71,7 +71,6 @@ typedef struct kz_resource {
     kz_rc (*list)(kz_call *c, const void *filter, const kz_page *pg, kz_page_view *out);
     const kz_filter_desc *filter;
     bool origin_in_list; /* each item of the list says its "origin" too (organizations) */
-    kz_page_walk each;   /* the list walked row by row (written as read), when it can be */
 } kz_resource;
 
 /* POST: the body decoded as a new object, created; 201 with it. */

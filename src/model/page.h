@@ -16,9 +16,4 @@ typedef struct kz_page {
 /* A page of results: items in arena memory; next is "" on the last page. */
 #define KZ_PAGE_OF(type) struct { type *items; size_t n; char next[KZ_CURSOR_TEXT]; }
 
-/* A page walked row by row instead (a list written out as it is read): called with each
- * item, whose strings live only until it returns; a non-zero kz_rc (util/error.h) stops
- * the walk and is returned. */
-typedef int (*kz_row_fn)(void *ctx, const void *item);
-
 #endif

@@ -289,19 +289,15 @@ kz_rc kz_json_write(kz_buf *b, const kz_schema *s, const void *obj)
 kz_rc kz_json_write_page(kz_buf *b, const kz_schema *s, const void *items, size_t n,
                          size_t item_size, const char *next)
 {
-    kz_rc rc = kz_buf_puts(b, KZ_JSON_PAGE_START);
+    kz_rc rc = kz_buf_puts(b, "{\"items\":[");
     for (size_t i = 0; !rc && i < n; i++) {
         if (i)
             rc = kz_buf_puts(b, ",");
         if (!rc)
             rc = kz_json_write(b, s, (const char *)items + i * item_size);
     }
-    return rc ? rc : kz_json_write_page_end(b, next);
-}
-
-kz_rc kz_json_write_page_end(kz_buf *b, const char *next)
-{
-    kz_rc rc = kz_buf_puts(b, "],\"next\":");
+    if (!rc)
+        rc = kz_buf_puts(b, "],\"next\":");
     if (!rc)
         rc = next && next[0] ? kz_json_text_str(b, next) : kz_buf_puts(b, "null");
     return rc ? rc : kz_buf_puts(b, "}");

@@ -15,9 +15,5 @@ kz_rc kz_json_write(kz_buf *b, const kz_schema *s, const void *obj);
 /* {"items": [objects...], "next": cursor or null} written into b. */
 kz_rc kz_json_write_page(kz_buf *b, const kz_schema *s, const void *items, size_t n,
                          size_t item_size, const char *next);
-/* The same page written piece by piece: "{\"items\":[", then each object (kz_json_write,
- * a comma between), then this end. */
-#define KZ_JSON_PAGE_START "{\"items\":["
-kz_rc kz_json_write_page_end(kz_buf *b, const char *next);
 
 #endif

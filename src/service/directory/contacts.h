@@ -12,8 +12,5 @@ kz_rc kz_svc_contact_get(kz_call *c, const char *id, kz_contact *out);
 kz_rc kz_svc_contact_update(kz_call *c, const char *id, kz_apply_fn apply, void *ctx, kz_contact *out);
 kz_rc kz_svc_contact_delete(kz_call *c, const char *id);
 kz_rc kz_svc_contact_list(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_contact_page *out);
-/* The same page, each contact handed to fn as it is read (kz_store_contact_each). */
-kz_rc kz_svc_contact_each(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_row_fn fn, void *ctx,
-                          char next[KZ_CURSOR_TEXT]);
 
 #endif

@@ -93,15 +93,6 @@ kz_rc kz_svc_contact_delete(kz_call *c, const char *id)
     return kz_tx_end(c, rc);
 }
 
-kz_rc kz_svc_contact_each(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_row_fn fn, void *ctx,
-                          char next[KZ_CURSOR_TEXT])
-{
-    kz_rc rc = kz_authz_role(c, KZ_ROLE_VIEWER);
-    kz_contact_filter shown = *f;
-    shown.viewer = &c->who;  /* as kz_svc_contact_list */
-    return rc ? rc : kz_store_contact_each(c->db, &shown, pg, c->arena, fn, ctx, next, c->err);
-}
-
 kz_rc kz_svc_contact_list(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_contact_page *out)
 {
     kz_rc rc = kz_authz_role(c, KZ_ROLE_VIEWER);

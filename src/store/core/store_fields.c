@@ -104,19 +104,7 @@ int kz__col_list(sqlite3_stmt *s, int col, kz_strlist *out, kz_arena *a)
     return read_list(s, col, out, a);
 }
 
-static int fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, kz_arena *a, bool copy);
-
 int kz__read_fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, kz_arena *a)
-{
-    return fields(s, first, sc, obj, a, true);
-}
-
-int kz__view_fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, kz_arena *a)
-{
-    return fields(s, first, sc, obj, a, false);
-}
-
-static int fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, kz_arena *a, bool copy)
 {
     int col = first;
     for (size_t k = 0; k < sc->count; k++) {
@@ -133,7 +121,7 @@ static int fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, kz
         switch (f->type) {
         case KZ_FT_STR:
         case KZ_FT_TEXT:
-            *(char **)p = copy ? kz__col_text(s, col, a) : (char *)sqlite3_column_text(s, col);
+            *(char **)p = kz__col_text(s, col, a);
             if (!null && !*(char **)p)
                 return -1;
             break;

@@ -72,9 +72,6 @@ int kz__bind_fields(sqlite3_stmt *s, int first, const kz_schema *sc, const void 
 /* Reads every stored field of obj from columns starting at `first`, in schema order,
  * copying strings into a. Returns the next column index, or -1 on ENOMEM. */
 int kz__read_fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, kz_arena *a);
-/* The same without copying strings: they point into the statement's row, valid until
- * it steps or resets (lists are still split in a). */
-int kz__view_fields(sqlite3_stmt *s, int first, const kz_schema *sc, void *obj, kz_arena *a);
 
 /* Binds a text parameter; NULL binds SQL NULL. */
 int kz__bind_text(sqlite3_stmt *s, int i, const char *v);

@@ -58,30 +58,6 @@ kz_rc kz__page_run(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_si
     return kz__page_run_if(db, s, pg, item_size, read, NULL, NULL, a, items, n, next, err);
 }
 
-kz_rc kz__page_each(kz_db *db, sqlite3_stmt *s, const kz_page *pg, void *item, kz__row_reader read,
-                    kz_row_fn fn, void *ctx, kz_arena *a, char next[KZ_CURSOR_TEXT], kz_err *err)
-{
-    int64_t after = 0, limit = pg->limit > 0 && pg->limit <= KZ_LIST_MAX ? pg->limit : KZ_LIST_DEFAULT;
-    next[0] = '\0';
-    kz_rc rc = pg->cursor && pg->cursor[0] ? kz__cursor_decode(pg->cursor, &after, err) : KZ_OK;
-    sqlite3_bind_int64(s, 1, after);
-    sqlite3_bind_int64(s, 2, limit + 1);
-    int step = SQLITE_DONE;
-    for (int64_t n = 0, last = 0; !rc && (step = sqlite3_step(s)) == SQLITE_ROW; n++) {
-        if (n == limit) {
-            kz__cursor_encode(last, next);
-            break;
-        }
-        last = sqlite3_column_int64(s, 0);
-        if (read(s, item, a))
-            rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
-        else if ((rc = (kz_rc)fn(ctx, item)))
-            kz_fail(err, rc, NULL, NULL);
-    }
-    kz__done(s);
-    return rc ? rc : step != SQLITE_ROW && step != SQLITE_DONE ? kz__sqlerr(db, step, err) : KZ_OK;
-}
-
 kz__rows kz__rows_begin(kz_db *db, sqlite3_stmt *s, kz_err *err)
 {
     kz__rows it = {db, s, err, {0}, 0, KZ_OK};

@@ -17,11 +17,6 @@ kz_rc kz__page_run(kz_db *db, sqlite3_stmt *s, const kz_page *pg, size_t item_si
                    kz__row_reader read, kz_arena *a, void **items, size_t *n,
                    char next[KZ_CURSOR_TEXT], kz_err *err);
 
-/* Like kz__page_run, but each row is read into item (of the caller, reused) with read
- * and handed to fn at once, before the next step: read may leave strings in the row. */
-kz_rc kz__page_each(kz_db *db, sqlite3_stmt *s, const kz_page *pg, void *item, kz__row_reader read,
-                    kz_row_fn fn, void *ctx, kz_arena *a, char next[KZ_CURSOR_TEXT], kz_err *err);
-
 /* Decides from the raw row (before it is read) whether it belongs on the page. */
 typedef bool (*kz__row_keep)(sqlite3_stmt *s, void *ctx);
 

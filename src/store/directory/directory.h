@@ -40,10 +40,6 @@ kz_rc kz_store_contact_get(kz_db *db, const char *id, kz_arena *a, kz_contact *o
 kz_rc kz_store_contact_delete(kz_db *db, const char *id, kz_err *err);
 kz_rc kz_store_contact_list(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
                             kz_arena *a, kz_contact_page *out, kz_err *err);
-/* The same page handed to fn row by row, each contact's strings in SQLite's row (valid
- * while fn runs): the directory's answer is written as it is read, without a copy. */
-kz_rc kz_store_contact_each(kz_db *db, const kz_contact_filter *f, const kz_page *pg, kz_arena *a,
-                            kz_row_fn fn, void *ctx, char next[KZ_CURSOR_TEXT], kz_err *err);
 /* Ids of every contact matching state and role (either may be NULL), up to max, leaving
  * out the contacts of exercise-only organizations (a check of the directory is real work). */
 kz_rc kz_store_contact_ids(kz_db *db, const char *state, const char *role, size_t max,

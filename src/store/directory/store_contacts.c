@@ -71,8 +71,8 @@ static const char *contact_list_sql(unsigned mask, char *buf, size_t size)
                        contact_frags, mask, "ORDER BY n LIMIT ?2");
 }
 
-/* The list statement with the filter bound (?1 and ?2 are the page's); NULL on error. */
-static sqlite3_stmt *list_stmt(kz_db *db, const kz_contact_filter *f, kz_arena *a, kz_err *err)
+kz_rc kz_store_contact_list(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
+                            kz_arena *a, kz_contact_page *out, kz_err *err)
 {
     const char *fts = f->q ? kz__fts_query(f->q, a) : NULL;
     unsigned mask = (f->state ? 1u << C_F_STATE : 0) | (f->role ? 1u << C_F_ROLE : 0) |
@@ -80,42 +80,18 @@ static sqlite3_stmt *list_stmt(kz_db *db, const kz_contact_filter *f, kz_arena *
                     (f->viewer ? 1u << C_F_VIEWER : 0);
     sqlite3_stmt *s = kz__stmt_variant(db, &contact_list_key, mask, contact_list_sql, err);
     if (!s)
-        return NULL;
+        return KZ_ESTORE;
     kz__bind_text(s, 3, f->state);
     kz__bind_text(s, 4, f->role);
     kz__bind_text(s, 5, f->organization);
     kz__bind_text(s, 6, fts);
     if (f->viewer)
         kz__bind_viewer(s, 7, f->viewer);
-    return s;
-}
-
-kz_rc kz_store_contact_list(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
-                            kz_arena *a, kz_contact_page *out, kz_err *err)
-{
-    sqlite3_stmt *s = list_stmt(db, f, a, err);
-    if (!s)
-        return KZ_ESTORE;
     void *items = NULL;
     kz_rc rc = kz__page_run(db, s, pg, sizeof(kz_contact), read_contact, a, &items, &out->n,
                             out->next, err);
     out->items = items;
     return rc;
-}
-
-static int view_contact(sqlite3_stmt *s, void *item, kz_arena *a)
-{
-    return kz__view_fields(s, 1, &kz_contact_schema, item, a) < 0 ? -1 : 0;
-}
-
-kz_rc kz_store_contact_each(kz_db *db, const kz_contact_filter *f, const kz_page *pg, kz_arena *a,
-                            kz_row_fn fn, void *ctx, char next[KZ_CURSOR_TEXT], kz_err *err)
-{
-    sqlite3_stmt *s = list_stmt(db, f, a, err);
-    if (!s)
-        return KZ_ESTORE;
-    kz_contact row;
-    return kz__page_each(db, s, pg, &row, view_contact, fn, ctx, a, next, err);
 }
 
 enum { ID_F_STATE, ID_F_ROLE };
