@@ -65,8 +65,8 @@ static const char *const org_frags[] = {
     [ORG_F_STATE] = "state = ?3",
     [ORG_F_KIND] = "kind = ?4",
     [ORG_F_Q] = "instr(lower(name), lower(?5)) > 0",
-    [ORG_F_VIEWER] = "NOT EXISTS (SELECT 1 FROM exercise_players p WHERE p.organization = organizations.id"
-                     " AND p.made = 1 AND NOT kz_visible(?6, 'clear', NULL, NULL, 0, p.exercise))",
+    [ORG_F_VIEWER] = ("NOT EXISTS (SELECT 1 FROM exercise_players p WHERE p.organization = organizations.id"
+                      " AND p.made = 1 AND NOT kz_visible(?6, 'clear', NULL, NULL, 0, p.exercise))"),
 };
 
 static const char org_list_key;
