@@ -94,13 +94,18 @@ kz_rc kz_h_peer_add(kz_req *r)
     json_t *body;
     kz_peer_view v;
     kz_rc rc = kz_req_body_object(r, &body);
-    const char *url = NULL, *fp = NULL;
+    const char *url = NULL, *fp = NULL, *ca = NULL;
     const char *key;
     json_t *val;
     json_object_foreach(body, key, val) {
-        const char **slot = strcmp(key, "url") == 0 ? &url : strcmp(key, "fingerprint") == 0 ? &fp : NULL;
+        const char **slot = strcmp(key, "url") == 0           ? &url
+                            : strcmp(key, "fingerprint") == 0 ? &fp
+                            : strcmp(key, "ca") == 0          ? &ca
+                                                              : NULL;
         if (!rc && !slot)
-            rc = kz_fail(&r->err, KZ_EINVAL, key, "unknown field '%.64s' for a peer (url, fingerprint)", key);
+            rc = kz_fail(&r->err, KZ_EINVAL, key, "unknown field '%.64s' for a peer (url, fingerprint, ca)", key);
+        else if (!rc && slot == &ca && json_is_null(val))
+            continue;
         else if (!rc && !json_is_string(val))
             rc = kz_fail(&r->err, KZ_EINVAL, key, "%s must be a string", key);
         else if (!rc)
@@ -109,7 +114,7 @@ kz_rc kz_h_peer_add(kz_req *r)
     if (!rc && !fp)
         rc = kz_fail(&r->err, KZ_EINVAL, "fingerprint", "fingerprint is required: the one `kizuna node` shows on the peer");
     if (!rc)
-        rc = kz_svc_peer_add(&r->call, url, fp, &v);
+        rc = kz_svc_peer_add(&r->call, url, fp, ca, &v);
     return rc ? rc : kz_reply(r, 201, peer_json(&v));
 }
 

@@ -692,6 +692,9 @@ static const migration migrations[] = {
      "  WHEN NOT EXISTS (SELECT 1 FROM request_rebase WHERE request_n = old.request_n) BEGIN"
      "  SELECT RAISE(ABORT, 'the request record is append-only');"
      "END;"},
+    {"federation over TLS: the CA a peer's certificate must chain to",
+     /* PEM text; NULL: the system's CA store (docs/FEDERATION.md "Transport") */
+     "ALTER TABLE peers ADD COLUMN ca TEXT;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };
