@@ -178,6 +178,20 @@ static int set_status(const kz_args *a, kz_call *c, int status)
 static int pause_peer(const kz_args *a, kz_call *c) { return set_status(a, c, KZ_PEER_PAUSED); }
 static int resume_peer(const kz_args *a, kz_call *c) { return set_status(a, c, KZ_PEER_ACTIVE); }
 
+static int set_ca(const kz_args *a, kz_call *c)
+{
+    kz_peer_view v;
+    const char *ca;
+    int status = read_ca(a, c, &ca);
+    if (status)
+        return status;
+    if (kz_svc_peer_set_ca(c, a->rest[0], ca, &v))
+        return fail(a, c);
+    printf("Peer %s (%s): its certificate is now checked against %s.\n", v.peer.name, v.peer.url,
+           ca ? "the CA given" : "the system's CA store");
+    return 0;
+}
+
 static int remove_peer(const kz_args *a, kz_call *c)
 {
     if (kz_svc_peer_remove(c, a->rest[0]))
@@ -213,6 +227,7 @@ static int run_list(const kz_args *a) { return with_node(a, list); }
 static int run_pause(const kz_args *a) { return with_node(a, pause_peer); }
 static int run_resume(const kz_args *a) { return with_node(a, resume_peer); }
 static int run_remove(const kz_args *a) { return with_node(a, remove_peer); }
+static int run_set_ca(const kz_args *a) { return with_node(a, set_ca); }
 static int run_sync(const kz_args *a) { return with_node(a, sync_peer); }
 static int run_compact(const kz_args *a) { return with_node(a, compact_log); }
 
@@ -273,6 +288,22 @@ const kz_cmd kz_cmd_peer_add = {
     "against the certificates of FILE alone (kept in the database, used for every\n"
     "exchange with the peer); one that does not adds nothing. Audited as peer.add.",
     add_opts, run_add, 1, 1,
+};
+
+static const kz_opt ca_opts[] = {
+    KZ_OPT_DB, KZ_OPT_KEY_FILE,
+    {"ca", "FILE", NULL, "PEM certificates the peer's https certificate must chain to (none: the system's CA store)"},
+    KZ_OPT_LOG, {0},
+};
+
+const kz_cmd kz_cmd_peer_ca = {
+    "peer ca", "--db FILE ID [--ca FILE]", "change the CA a peer's certificate is checked against",
+    "When a peer's TLS certificate moved to another CA: reads the peer's identity again,\n"
+    "its certificate checked against the certificates of FILE alone (without --ca: the\n"
+    "system's CA store), and keeps them for every later exchange only when it verifies\n"
+    "and the peer still presents its pinned key; nothing changes otherwise. Its cursors,\n"
+    "keys and what it sent stay as they were. Audited as peer.ca.",
+    ca_opts, run_set_ca, 1, 1,
 };
 
 const kz_cmd kz_cmd_peer_list = {

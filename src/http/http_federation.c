@@ -118,6 +118,29 @@ kz_rc kz_h_peer_add(kz_req *r)
     return rc ? rc : kz_reply(r, 201, peer_json(&v));
 }
 
+/* PATCH /peers/{id}: {"ca": PEM or null}, the only field that changes after peering. */
+kz_rc kz_h_peer_patch(kz_req *r)
+{
+    json_t *body;
+    kz_peer_view v;
+    kz_rc rc = kz_req_body_object(r, &body);
+    const char *key;
+    json_t *val, *ca = NULL;
+    json_object_foreach(body, key, val) {
+        if (!rc && strcmp(key, "ca") != 0)
+            rc = kz_fail(&r->err, KZ_EINVAL, key, "unknown field '%.64s' for a peer change (ca)", key);
+        else if (!rc && !json_is_string(val) && !json_is_null(val))
+            rc = kz_fail(&r->err, KZ_EINVAL, "ca", "ca must be PEM text, or null for the system's CA store");
+        else
+            ca = val;
+    }
+    if (!rc && !ca)
+        rc = kz_fail(&r->err, KZ_EINVAL, "ca", "ca is required: PEM text, or null for the system's CA store");
+    if (!rc)
+        rc = kz_svc_peer_set_ca(&r->call, r->params[0], json_string_value(ca), &v);
+    return rc ? rc : kz_reply(r, 200, peer_json(&v));
+}
+
 kz_rc kz_h_peer_list(kz_req *r)
 {
     kz_peer_view *items;

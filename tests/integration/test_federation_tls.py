@@ -2,13 +2,14 @@
 `kizuna serve` nodes with certificates of a test CA that openssl makes here, each peer's
 certificate checked, chain and host name, against the CA given for it (or the system's
 store) — a certificate of another CA, or for another host name, is refused at `peer add`
-and, when it appears later, makes the sync fail with the reason on the peer."""
+and, when it appears later, makes the sync fail with the reason on the peer until the
+peer's new CA is given (`PATCH /api/v1/peers/{id}`, `kizuna peer ca`)."""
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import Server, run_kizuna
+from conftest import Client, Server, run_kizuna
 
 
 def openssl(*args, cwd):
@@ -146,7 +147,7 @@ def test_a_host_name_mismatch_is_refused(nodes, pki):
     assert jp.admin.get("/peers").json()["items"] == []
 
 
-def test_a_certificate_that_stops_verifying_fails_the_sync_with_the_reason_on_the_peer(nodes, pki):
+def test_a_certificate_that_stops_verifying_fails_the_sync_with_the_reason_until_its_new_ca_is_given(nodes, pki):
     jp = nodes("jp", "NISC Japan", "JP")
     cz = nodes("cz", "NUKIB Czechia", "CZ")
     r = add(jp, cz, (pki / "ca.pem").read_text())
@@ -161,11 +162,30 @@ def test_a_certificate_that_stops_verifying_fails_the_sync_with_the_reason_on_th
     shutil.copy(pki / "foreign.key", cz.tmp / "key.pem")
     cz.verify = str(pki / "other-ca.pem")
     cz.start()
+    # the test's own client, anew: requests keeps a pooled connection's first CA
+    cz.admin = Client(cz.base, cz.admin_key, org=cz.admin.org, role="admin", verify=cz.verify)
     r = jp.admin.post(f"/peers/{pid}/sync")
     assert r.status_code == 502 and "does not verify" in r.json()["error"]["message"], r.text
     peer = jp.admin.get("/peers").json()["items"][0]
     assert "TLS certificate" in peer["last_error"] and "does not verify" in peer["last_error"], peer
     assert peer["failures"] == 1 and peer["next_attempt"] and peer["last_error_at"]
+    # its operator says the CA changed: a CA that does not verify it changes nothing...
+    res = run_kizuna("peer", "ca", "--db", jp.db, pid, "--ca", pki / "ca.pem", check=False)
+    assert res.returncode == 1 and "does not verify" in res.stderr and "(--ca)" in res.stderr, res.stderr
+    r = jp.admin.patch(f"/peers/{pid}", {"ca": None})  # nor does the system's store
+    assert r.status_code == 502 and r.json()["error"]["field"] == "url", r.text
+    assert jp.admin.patch(f"/peers/{pid}", {"ca": "x", "url": "y"}).status_code == 400
+    assert jp.admin.get(f"/peers/{pid}").json()["ca"] == (pki / "ca.pem").read_text()
+    # ...the new CA does, and the peer carries on from its cursor
+    other = (pki / "other-ca.pem").read_text()
+    r = jp.admin.patch(f"/peers/{pid}", {"ca": other})
+    assert r.status_code == 200 and r.json()["ca"] == other, r.text
+    cz.org("CESNET", "CZ")
+    r = jp.admin.post(f"/peers/{pid}/sync")
+    assert r.status_code == 200 and r.json()["applied"] == 1, r.text
+    assert jp.admin.get(f"/peers/{pid}").json()["failures"] == 0
+    audit = jp.admin.get("/audit", params={"limit": 1000}).json()["items"]
+    assert [e["action"] for e in audit].count("peer.ca") == 1
 
 
 def test_a_ca_is_refused_for_plain_http_or_when_it_is_not_pem(nodes, pki, server):

@@ -151,6 +151,25 @@ kz_rc kz_svc_peer_add(kz_call *c, const char *url, const char *fingerprint, cons
     return kz_tx_end(c, rc);
 }
 
+kz_rc kz_svc_peer_set_ca(kz_call *c, const char *id, const char *ca, kz_peer_view *out)
+{
+    kz_peer p;
+    kz_fed_identity ident;
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_ADMIN);
+    if (!rc) rc = kz_store_peer_get(c->db, id, c->arena, &p, c->err);
+    if (!rc) rc = check_ca(c, p.url, ca);
+    if (!rc) rc = fetch_identity(c, p.url, p.fingerprint, ca, &ident);  /* before the write lock */
+    if (!rc && strcmp(ident.node, p.node) != 0)
+        rc = kz_fail(c->err, KZ_EPEER, "url", "the node at %s is no longer %s", p.url, p.name);
+    if (rc || (rc = kz_tx_begin(c)))
+        return rc;
+    rc = kz_store_peer_set_ca(c->db, id, ca, kz_now_ms(), c->err);
+    if (!rc) rc = kz_audit(c, "peer.ca", "peer", id, ca ? "its own CA" : "the system's CA store");
+    if (!rc) rc = kz_store_peer_get(c->db, id, c->arena, &p, c->err);
+    if (!rc) rc = view(c, &p, out);
+    return kz_tx_end(c, rc);
+}
+
 kz_rc kz_svc_peer_get(kz_call *c, const char *id, kz_peer_view *out)
 {
     kz_peer p;

@@ -114,6 +114,19 @@ kz_rc kz_store_peer_set_status(kz_db *db, const char *id, int status, kz_time no
     return peer_change(db, s, id, err);
 }
 
+kz_rc kz_store_peer_set_ca(kz_db *db, const char *id, const char *ca, kz_time now, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "UPDATE peers SET ca = ?2, modified = ?3 WHERE id = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    if (ca)
+        sqlite3_bind_text(s, 2, ca, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, 2);
+    sqlite3_bind_int64(s, 3, now);
+    return peer_change(db, s, id, err);
+}
+
 kz_rc kz_store_peer_delete(kz_db *db, const char *id, kz_err *err)
 {
     static const char *const sql[] = {
