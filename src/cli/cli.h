@@ -120,7 +120,7 @@ int kz_cli_library_load(const kz_args *a, struct kz_call *c, const char *path, i
                         struct kz_library_import_report *rep);
 /* Federation: the node's identity and its peers (cli_peer.c) */
 extern const kz_cmd kz_cmd_node, kz_cmd_node_rotate_key, kz_cmd_node_revoke_key, kz_cmd_peer_add, kz_cmd_peer_list, kz_cmd_peer_pause, kz_cmd_peer_resume,
-    kz_cmd_peer_remove, kz_cmd_peer_sync, kz_cmd_peer_compact;
+    kz_cmd_peer_remove, kz_cmd_peer_sync, kz_cmd_peer_compact, kz_cmd_peer_ca;
 /* Users of the web interface (cli_user.c) */
 extern const kz_cmd kz_cmd_user_add, kz_cmd_user_reset;
 /* Operations (cli_key.c, cli_backup.c) */

@@ -6,6 +6,7 @@
 #include "model/enums.h"
 #include "service/federation/federation.h"
 #include "store/federation/federation.h"
+#include "util/mapfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,10 @@ static int with_node(const kz_args *a, node_action act)
 
 static int fail(const kz_args *a, const kz_call *c)
 {
-    if (c->err->field[0] && strcmp(c->err->field, "fingerprint") == 0)
-        return kz_cli_error(a, "%s (--fingerprint)", c->err->msg);
+    static const char *const flags[] = {"fingerprint", "ca"};  /* fields that are options here */
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+        if (strcmp(c->err->field, flags[i]) == 0)
+            return kz_cli_error(a, "%s (--%s)", c->err->msg, flags[i]);
     return kz_cli_error(a, "%s", c->err->msg);
 }
 
@@ -115,14 +118,38 @@ static int revoke_key(const kz_args *a, kz_call *c)
 static int run_rotate(const kz_args *a) { return with_node(a, rotate_key); }
 static int run_revoke(const kz_args *a) { return with_node(a, revoke_key); }
 
+/* The text of --ca FILE in c->arena (*pem NULL without the option). */
+static int read_ca(const kz_args *a, kz_call *c, const char **pem)
+{
+    const char *path = kz_arg(a, "ca");
+    *pem = NULL;
+    if (!path)
+        return 0;
+    const void *p;
+    size_t n;
+    if (kz_map_file(path, &p, &n, c->err))
+        return kz_cli_error(a, "--ca: %s", c->err->msg);
+    bool text = n <= KZ_PEER_CA_MAX && !memchr(p, '\0', n);
+    *pem = text ? kz_arena_strndup(c->arena, p, n) : NULL;
+    kz_unmap_file(NULL, p, n);
+    if (!text)
+        return kz_cli_error(a, "--ca: %s is not a PEM text file of at most %d bytes", path, KZ_PEER_CA_MAX);
+    return *pem ? 0 : kz_cli_error(a, "--ca: out of memory");
+}
+
 static int add(const kz_args *a, kz_call *c)
 {
     kz_peer_view v;
+    const char *ca;
     if (!kz_arg(a, "fingerprint"))
         return kz_cli_usage_error(a, "give the peer's key fingerprint with --fingerprint FP (from `kizuna node` there)");
-    if (kz_svc_peer_add(c, a->rest[0], kz_arg(a, "fingerprint"), &v))
+    int status = read_ca(a, c, &ca);
+    if (status)
+        return status;
+    if (kz_svc_peer_add(c, a->rest[0], kz_arg(a, "fingerprint"), ca, &v))
         return fail(a, c);
-    printf("Added peer %s: %s (%s) at %s.\n", v.peer.id, v.peer.name, v.peer.state, v.peer.url);
+    printf("Added peer %s: %s (%s) at %s%s.\n", v.peer.id, v.peer.name, v.peer.state, v.peer.url,
+           ca ? ", its certificate checked against the CA given" : "");
     return 0;
 }
 
@@ -150,6 +177,20 @@ static int set_status(const kz_args *a, kz_call *c, int status)
 
 static int pause_peer(const kz_args *a, kz_call *c) { return set_status(a, c, KZ_PEER_PAUSED); }
 static int resume_peer(const kz_args *a, kz_call *c) { return set_status(a, c, KZ_PEER_ACTIVE); }
+
+static int set_ca(const kz_args *a, kz_call *c)
+{
+    kz_peer_view v;
+    const char *ca;
+    int status = read_ca(a, c, &ca);
+    if (status)
+        return status;
+    if (kz_svc_peer_set_ca(c, a->rest[0], ca, &v))
+        return fail(a, c);
+    printf("Peer %s (%s): its certificate is now checked against %s.\n", v.peer.name, v.peer.url,
+           ca ? "the CA given" : "the system's CA store");
+    return 0;
+}
 
 static int remove_peer(const kz_args *a, kz_call *c)
 {
@@ -186,6 +227,7 @@ static int run_list(const kz_args *a) { return with_node(a, list); }
 static int run_pause(const kz_args *a) { return with_node(a, pause_peer); }
 static int run_resume(const kz_args *a) { return with_node(a, resume_peer); }
 static int run_remove(const kz_args *a) { return with_node(a, remove_peer); }
+static int run_set_ca(const kz_args *a) { return with_node(a, set_ca); }
 static int run_sync(const kz_args *a) { return with_node(a, sync_peer); }
 static int run_compact(const kz_args *a) { return with_node(a, compact_log); }
 
@@ -193,6 +235,7 @@ static const kz_opt node_opts[] = {KZ_OPT_DB, KZ_OPT_KEY_FILE, KZ_OPT_LOG, {0}};
 static const kz_opt add_opts[] = {
     KZ_OPT_DB, KZ_OPT_KEY_FILE,
     {"fingerprint", "FP", NULL, "the SHA-256 fingerprint of the peer's key, as `kizuna node` shows it there"},
+    {"ca", "FILE", NULL, "PEM certificates the peer's https certificate must chain to (default: the system's CA store)"},
     KZ_OPT_LOG, {0},
 };
 
@@ -236,12 +279,31 @@ const kz_cmd kz_cmd_node_revoke_key = {
 };
 
 const kz_cmd kz_cmd_peer_add = {
-    "peer add", "--db FILE URL --fingerprint FP", "add a peer node, pinned by the fingerprint of its key",
+    "peer add", "--db FILE URL --fingerprint FP [--ca FILE]", "add a peer node, pinned by the fingerprint of its key",
     "Reads the node at URL (its /api/v1/node) and adds it as a peer only when the key it\n"
     "presents has the fingerprint given, which its operator read out of band from\n"
     "`kizuna node`. No trust on first use: a wrong fingerprint adds nothing. URL is\n"
-    "https:// (or http:// on a closed network). Audited as peer.add.",
+    "https:// (or http:// on a closed network). Over https the peer's certificate must\n"
+    "verify, chain and host name, against the system's CA store or, with --ca FILE,\n"
+    "against the certificates of FILE alone (kept in the database, used for every\n"
+    "exchange with the peer); one that does not adds nothing. Audited as peer.add.",
     add_opts, run_add, 1, 1,
+};
+
+static const kz_opt ca_opts[] = {
+    KZ_OPT_DB, KZ_OPT_KEY_FILE,
+    {"ca", "FILE", NULL, "PEM certificates the peer's https certificate must chain to (none: the system's CA store)"},
+    KZ_OPT_LOG, {0},
+};
+
+const kz_cmd kz_cmd_peer_ca = {
+    "peer ca", "--db FILE ID [--ca FILE]", "change the CA a peer's certificate is checked against",
+    "When a peer's TLS certificate moved to another CA: reads the peer's identity again,\n"
+    "its certificate checked against the certificates of FILE alone (without --ca: the\n"
+    "system's CA store), and keeps them for every later exchange only when it verifies\n"
+    "and the peer still presents its pinned key; nothing changes otherwise. Its cursors,\n"
+    "keys and what it sent stay as they were. Audited as peer.ca.",
+    ca_opts, run_set_ca, 1, 1,
 };
 
 const kz_cmd kz_cmd_peer_list = {

@@ -28,7 +28,7 @@ static const kz_cmd *const commands[] = {
     &kz_cmd_geodata_info, &kz_cmd_route, &kz_cmd_import_csv, &kz_cmd_import_stix, &kz_cmd_import_misp,
     &kz_cmd_export, &kz_cmd_library_export, &kz_cmd_library_import, &kz_cmd_match, &kz_cmd_stats_victims, &kz_cmd_user_add, &kz_cmd_user_reset,
     &kz_cmd_key_create, &kz_cmd_backup, &kz_cmd_restore, &kz_cmd_node, &kz_cmd_node_rotate_key, &kz_cmd_node_revoke_key,
-    &kz_cmd_peer_add, &kz_cmd_peer_list, &kz_cmd_peer_pause, &kz_cmd_peer_resume, &kz_cmd_peer_remove,
+    &kz_cmd_peer_add, &kz_cmd_peer_list, &kz_cmd_peer_pause, &kz_cmd_peer_resume, &kz_cmd_peer_remove, &kz_cmd_peer_ca,
     &kz_cmd_peer_sync, &kz_cmd_peer_compact, &kz_cmd_exercise_run, &kz_cmd_version,
 };
 enum { NCOMMANDS = sizeof commands / sizeof *commands };

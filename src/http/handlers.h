@@ -49,6 +49,7 @@ kz_rc kz_set_origin(kz_req *r, json_t *o, int kind, const char *id);
 kz_rc kz_h_peer_add(kz_req *r);
 kz_rc kz_h_peer_list(kz_req *r);
 kz_rc kz_h_peer_get(kz_req *r);
+kz_rc kz_h_peer_patch(kz_req *r);
 kz_rc kz_h_peer_delete(kz_req *r);
 kz_rc kz_h_peer_action(kz_req *r);
 kz_rc kz_h_fed_changes(kz_req *r);

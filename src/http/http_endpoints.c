@@ -27,6 +27,7 @@ const kz_endpoint kz_endpoints[] = {
     {"POST", V1 "/peers", kz_h_peer_add, J, "add a peer node by its URL and pinned key fingerprint (admin)"},
     {"GET", V1 "/peers", kz_h_peer_list, 0, "the peer nodes: state, last exchange, waiting changes, refusals (admin)"},
     {"GET", V1 "/peers/{id}", kz_h_peer_get, 0, "one peer node (admin)"},
+    {"PATCH", V1 "/peers/{id}", kz_h_peer_patch, J, "the CA a peer's certificate is checked against; null: the system's store (admin)"},
     {"DELETE", V1 "/peers/{id}", kz_h_peer_delete, 0, "remove a peer; what it sent stays, read-only (admin)"},
     {"POST", V1 "/peers/{id}/{action}", kz_h_peer_action, 0, "pause, resume, or sync now: pull what waits at the peer (admin)"},
 

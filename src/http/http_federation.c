@@ -94,13 +94,18 @@ kz_rc kz_h_peer_add(kz_req *r)
     json_t *body;
     kz_peer_view v;
     kz_rc rc = kz_req_body_object(r, &body);
-    const char *url = NULL, *fp = NULL;
+    const char *url = NULL, *fp = NULL, *ca = NULL;
     const char *key;
     json_t *val;
     json_object_foreach(body, key, val) {
-        const char **slot = strcmp(key, "url") == 0 ? &url : strcmp(key, "fingerprint") == 0 ? &fp : NULL;
+        const char **slot = strcmp(key, "url") == 0           ? &url
+                            : strcmp(key, "fingerprint") == 0 ? &fp
+                            : strcmp(key, "ca") == 0          ? &ca
+                                                              : NULL;
         if (!rc && !slot)
-            rc = kz_fail(&r->err, KZ_EINVAL, key, "unknown field '%.64s' for a peer (url, fingerprint)", key);
+            rc = kz_fail(&r->err, KZ_EINVAL, key, "unknown field '%.64s' for a peer (url, fingerprint, ca)", key);
+        else if (!rc && slot == &ca && json_is_null(val))
+            continue;
         else if (!rc && !json_is_string(val))
             rc = kz_fail(&r->err, KZ_EINVAL, key, "%s must be a string", key);
         else if (!rc)
@@ -109,8 +114,31 @@ kz_rc kz_h_peer_add(kz_req *r)
     if (!rc && !fp)
         rc = kz_fail(&r->err, KZ_EINVAL, "fingerprint", "fingerprint is required: the one `kizuna node` shows on the peer");
     if (!rc)
-        rc = kz_svc_peer_add(&r->call, url, fp, &v);
+        rc = kz_svc_peer_add(&r->call, url, fp, ca, &v);
     return rc ? rc : kz_reply(r, 201, peer_json(&v));
+}
+
+/* PATCH /peers/{id}: {"ca": PEM or null}, the only field that changes after peering. */
+kz_rc kz_h_peer_patch(kz_req *r)
+{
+    json_t *body;
+    kz_peer_view v;
+    kz_rc rc = kz_req_body_object(r, &body);
+    const char *key;
+    json_t *val, *ca = NULL;
+    json_object_foreach(body, key, val) {
+        if (!rc && strcmp(key, "ca") != 0)
+            rc = kz_fail(&r->err, KZ_EINVAL, key, "unknown field '%.64s' for a peer change (ca)", key);
+        else if (!rc && !json_is_string(val) && !json_is_null(val))
+            rc = kz_fail(&r->err, KZ_EINVAL, "ca", "ca must be PEM text, or null for the system's CA store");
+        else
+            ca = val;
+    }
+    if (!rc && !ca)
+        rc = kz_fail(&r->err, KZ_EINVAL, "ca", "ca is required: PEM text, or null for the system's CA store");
+    if (!rc)
+        rc = kz_svc_peer_set_ca(&r->call, r->params[0], json_string_value(ca), &v);
+    return rc ? rc : kz_reply(r, 200, peer_json(&v));
 }
 
 kz_rc kz_h_peer_list(kz_req *r)

@@ -48,5 +48,6 @@ static const kz_field peer_fields[] = {
     F(kz_peer, poke_next, KZ_FT_TIME, RO, 0, NULL, NULL),
     F(kz_peer, poke_error, KZ_FT_TEXT, RO, 1000, NULL, NULL),
     F(kz_peer, poked, KZ_FT_TIME, RO, 0, NULL, NULL),
+    F(kz_peer, ca, KZ_FT_TEXT, RO, KZ_PEER_CA_MAX, NULL, NULL),
 };
 const kz_schema kz_peer_schema = {"peer", peer_fields, sizeof peer_fields / sizeof *peer_fields};

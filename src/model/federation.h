@@ -48,8 +48,12 @@ typedef struct kz_peer {
     kz_time poke_next;
     char *poke_error;
     kz_time poked;
+    /* The CA (or self-signed) certificates, PEM, that the peer's https certificate must
+     * chain to instead of the system's store; NULL: the system's store. */
+    char *ca;
 } kz_peer;
 extern const kz_schema kz_peer_schema;
+enum { KZ_PEER_CA_MAX = 64 * 1024 };  /* the longest PEM a peer's ca may be */
 
 /* The kinds of objects in a change log, by wire name. */
 typedef enum kz_fed_kind {

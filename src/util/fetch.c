@@ -250,9 +250,42 @@ static size_t sig_header_cb(char *p, size_t size, size_t n, void *ctx)
     return len;
 }
 
+/* The certificate checks of kz_http_call: both always on (they are libcurl's defaults,
+ * set again so that no build or default can turn them off); a peer's own CA replaces the
+ * system's store, the CA file and the CA directory both. */
+static kz_rc set_tls(CURL *h, const char *ca_pem, kz_err *err)
+{
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!ca_pem)
+        return KZ_OK;
+#if LIBCURL_VERSION_NUM >= 0x074d00
+    struct curl_blob blob = {(void *)ca_pem, strlen(ca_pem), CURL_BLOB_COPY};
+    if (curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK)
+        return kz_fail(err, KZ_EIO, KZ_FETCH_TLS_FIELD, "this libcurl cannot take a CA certificate in memory");
+    curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+    return KZ_OK;
+#else
+    return kz_fail(err, KZ_EIO, KZ_FETCH_TLS_FIELD, "this libcurl (before 7.77) cannot take a CA certificate in memory");
+#endif
+}
+
+/* Why a transfer failed, with the certificate failures told apart. */
+static kz_rc call_failed(CURLcode rc, const char *url, const char *errbuf, bool own_ca, kz_err *err)
+{
+    const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    if (rc == CURLE_PEER_FAILED_VERIFICATION)
+        return kz_fail(err, KZ_EIO, KZ_FETCH_TLS_FIELD, "the TLS certificate of %s does not verify against %s: %s", url,
+                       own_ca ? "the CA given for this peer" : "the system's CA store", why);
+    if (rc == CURLE_SSL_CACERT_BADFILE)
+        return kz_fail(err, KZ_EIO, KZ_FETCH_TLS_FIELD, "the CA given for %s holds no usable PEM certificate: %s", url,
+                       why);
+    return kz_fail(err, KZ_EIO, NULL, "cannot reach %s: %s", url, why);
+}
+
 kz_rc kz_http_call(const char *method, const char *url, const char *const *headers, size_t n_headers,
-                   const void *body, size_t len, long *status, kz_buf *out, kz_http_headers *got,
-                   kz_err *err)
+                   const void *body, size_t len, const char *ca_pem, long *status, kz_buf *out,
+                   kz_http_headers *got, kz_err *err)
 {
     kz_rc krc = curl_ready(err);
     if (krc)
@@ -288,14 +321,17 @@ kz_rc kz_http_call(const char *method, const char *url, const char *const *heade
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 300L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "kizuna");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(h);
     *status = 0;
+    krc = set_tls(h, ca_pem, err);
+    CURLcode rc = krc ? CURLE_OK : curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
     curl_easy_cleanup(h);
     curl_slist_free_all(list);
+    if (krc)
+        return krc;
     if (rc == CURLE_WRITE_ERROR)
         return kz_fail(err, KZ_ETOOBIG, NULL, "%s answered more than %zu bytes", url, out->max);
     if (rc != CURLE_OK)
-        return kz_fail(err, KZ_EIO, NULL, "cannot reach %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        return call_failed(rc, url, errbuf, ca_pem != NULL, err);
     return KZ_OK;
 }

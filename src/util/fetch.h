@@ -57,13 +57,19 @@ typedef struct kz_http_headers {
 
 /* One HTTP request, for node-to-node messages: method, url (http or https; redirects
  * are not followed, as a signature covers the target), extra header lines ("Name:
- * value"), the body (may be empty). The status goes to *status, the response body to
- * out, within its ceiling (KZ_ETOOBIG past it), and the signature fields of the
- * response to got (may be NULL). KZ_EIO when no answer came (err says why). Any status
- * is returned as KZ_OK: the caller decides. Thread-safe. */
+ * value"), the body (may be empty). Over https the server's certificate is always
+ * checked, chain and host name, never skipped: against ca_pem alone when it is set (PEM
+ * text of the CA or self-signed certificates trusted for this peer, NUL-terminated),
+ * else against the system's CA store. The status goes to *status, the response body
+ * to out, within its ceiling (KZ_ETOOBIG past it), and the signature fields of the
+ * response to got (may be NULL). KZ_EIO when no answer came (err says why); a
+ * certificate that does not verify, or a ca_pem that holds no usable certificate, is
+ * KZ_EIO with err's field KZ_FETCH_TLS_FIELD. Any status is returned as KZ_OK: the
+ * caller decides. Thread-safe. */
+#define KZ_FETCH_TLS_FIELD "tls"
 struct kz_buf;
 kz_rc kz_http_call(const char *method, const char *url, const char *const *headers, size_t n_headers,
-                   const void *body, size_t len, long *status, struct kz_buf *out, kz_http_headers *got,
-                   kz_err *err);
+                   const void *body, size_t len, const char *ca_pem, long *status, struct kz_buf *out,
+                   kz_http_headers *got, kz_err *err);
 
 #endif

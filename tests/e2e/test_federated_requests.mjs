@@ -3,7 +3,8 @@
 // of each Czech organization, the request is created and sent as any other, its page
 // says which node holds the other side and how this node's moves reached it; the Czech
 // analyst, on the Czech node and in Japanese, acknowledges it, and the move shows at the
-// Japanese node as arrived from the Czech node.
+// Japanese node as arrived from the Czech node. A communication check that includes a
+// Czech contact names, per invitation, the node that invites the contact and takes the answer.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Server, launch, msg, axe, missingMessages } from "./harness.mjs";
@@ -142,4 +143,30 @@ test("a request to an organization of the Czech node, from the form to a move th
     assert.deepEqual(b.problems, []);
     await a.context().close();
     await b.context().close();
+});
+
+test("a check that includes a contact of the Czech node says that node invites her and takes her answer", async () => {
+    const jana = await cz.api("POST", "/contacts", { organization: world.czcert.id, full_name: "Jana Dvorakova", role: "csirt",
+        email: "jana.d@csirt.cz.example" });
+    await jpPulls(); // jp now holds the Czech contact, from the Czech node
+    const hiro = await jp.api("POST", "/contacts", { organization: world.jpcert.id, full_name: "Hiro Tanaka", role: "csirt",
+        email: "hiro@jpcert.example" });
+    const check = await jp.api("POST", "/checks", { contacts: [jana.id, hiro.id], deadline_hours: 24 }, await jp.key(world.jpcert.id));
+    const byContact = Object.fromEntries(check.contacts.map((x) => [x.contact, x]));
+    assert.equal(byContact[jana.id].node.name, CZ_NODE);
+    assert.equal(byContact[hiro.id].node, null);
+
+    const a = await signedInPage(browser, jp, world.taro, "en");
+    await a.goto(`/checks/${check.id}`);
+    const invitations = a.getByRole("table", { name: msg("en", "check.invitations") });
+    await invitations.waitFor();
+    assert.ok((await invitations.locator("thead").innerText()).includes(msg("en", "check.node")));
+    const row = (name) => invitations.getByRole("row").filter({ has: a.getByRole("link", { name }) });
+    assert.ok((await row("Jana Dvorakova").innerText()).includes(msg("en", "check.node_peer", { name: CZ_NODE })));
+    assert.ok((await row("Hiro Tanaka").innerText()).includes(msg("en", "check.node_here")));
+    assert.equal(await row("Jana Dvorakova").getByRole("button").count(), 0, "answered at her node, not here");
+    assert.deepEqual(await axe(a), []);
+    assert.equal(await missingMessages(a), "", "every string from the catalogues");
+    assert.deepEqual(a.problems, []);
+    await a.context().close();
 });

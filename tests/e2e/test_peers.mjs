@@ -1,6 +1,7 @@
 // Federation in the browser: two real nodes (Japan and the Czech Republic) peered by
 // their fingerprints; the Japanese admin's peers page shows the Czech node's status,
-// lag, keys across a rotation and a refused message with its reason, and pauses,
+// lag, delivery (a failed pull and its retry, pokes, the certificate check), keys
+// across a rotation and a refused message with its reason, and pauses,
 // resumes and syncs it; the objects that came from the Czech node show their origin in
 // every detail view, without editing controls.
 import { test, before, after } from "node:test";
@@ -9,6 +10,12 @@ import { Server, launch, msg, axe } from "./harness.mjs";
 import { makeUser, signedInPage } from "./fixtures.mjs";
 
 let jp, cz, browser, admin, czPeer, world;
+
+/* The delivery facts of a peer's section (its second list of facts), term -> value. */
+async function delivery(section) {
+    return section.locator("dl.facts").nth(1).evaluate((dl) => Object.fromEntries(
+        [...dl.querySelectorAll("dt")].map((dt) => [dt.textContent.trim(), dt.nextElementSibling.textContent.trim()])));
+}
 
 async function peer(a, b) {
     const fingerprint = (await b.api("GET", "/node")).signing_key.fingerprint;
@@ -39,6 +46,10 @@ before(async () => {
     // the Czech node rotates its key: jp is told, and accepts both keys for the overlap
     const rotation = await cz.api("POST", "/node/rotate-key", { overlap_seconds: 86400 });
     assert.equal(rotation.peers[0].delivered, true);
+    // an exchange that fails: cz has paused jp when jp pulls; jp counts the failure and backs off
+    await cz.api("POST", `/peers/${jpPeer.id}/pause`);
+    await assert.rejects(jp.api("POST", `/peers/${czPeer.id}/sync`), /502/);
+    await cz.api("POST", `/peers/${jpPeer.id}/resume`);
     admin = await makeUser(jp, { email: "admin@nisc.example", name: "Node Admin", organization: jp.nodeOrg, role: "admin",
         language: "en", time_zone: "UTC" });
     world = { nic, contact, incident, indicator, rotation };
@@ -69,6 +80,18 @@ test("the peers page shows the Czech node's status, lag, keys and refused messag
     // the refused message, with its reason
     const refusals = section.getByRole("table", { name: msg("en", "peers.refusals_of", { name }) });
     assert.match(await refusals.innerText(), /paused its peering/);
+    // its delivery: the failed pull counted and its retry due, no pokes (--peer-sync 0), plain http
+    const api = await jp.api("GET", `/peers/${czPeer.id}`);
+    assert.equal(api.failures, 1);
+    let d = await delivery(section);
+    assert.equal(d[msg("en", "peers.failures")], "1", JSON.stringify(d));
+    assert.ok(api.next_attempt && d[msg("en", "peers.next_attempt")] !== msg("en", "peers.next_when_asked"), JSON.stringify(d));
+    assert.match(d[msg("en", "peers.next_attempt")], /\d/);
+    assert.equal(d[msg("en", "peers.tls")], msg("en", "peers.tls_plain"));
+    assert.equal(d[msg("en", "peers.poked")], msg("en", "peers.poked_never"));
+    assert.equal(d[msg("en", "peers.poke_seq")], String(api.poke_seq));
+    assert.equal(d[msg("en", "peers.pokes")], msg("en", "peers.pokes_ok"));
+    assert.ok(text.includes(msg("en", "peers.delivery")) && api.last_error && text.includes(api.last_error), text);
     assert.deepEqual(await axe(page), []);
 
     await section.getByRole("button", { name: msg("en", "peers.pause", { name }) }).click();
@@ -81,6 +104,10 @@ test("the peers page shows the Czech node's status, lag, keys and refused messag
     await cz.org("CESNET (test)", "CZ");
     await section.getByRole("button", { name: msg("en", "peers.sync", { name }) }).click();
     await page.getByRole("status").filter({ hasText: msg("en", "peers.synced", { name, applied: 1, refused: 0 }) }).waitFor();
+    // a success ends the backoff: no failures, the next pull only when asked
+    d = await delivery(section);
+    assert.equal(d[msg("en", "peers.failures")], "0", JSON.stringify(d));
+    assert.equal(d[msg("en", "peers.next_attempt")], msg("en", "peers.next_when_asked"));
     assert.deepEqual(await axe(page), []);
     assert.deepEqual(page.problems, []);
     await page.context().close();
@@ -92,6 +119,9 @@ test("the peers page in Japanese", async () => {
     await page.getByRole("heading", { level: 1, name: msg("ja", "peers.title") }).waitFor();
     await page.getByRole("button", { name: msg("ja", "peers.pause", { name: "NUKIB Czechia (test)" }) }).waitFor();
     assert.match(await page.locator("main").innerText(), new RegExp(msg("ja", "rotation.overlap")));
+    const d = await delivery(page.getByRole("region", { name: "NUKIB Czechia (test) (CZ)" }));
+    assert.equal(d[msg("ja", "peers.tls")], msg("ja", "peers.tls_plain"), JSON.stringify(d));
+    assert.equal(d[msg("ja", "peers.pokes")], msg("ja", "peers.pokes_ok"));
     assert.deepEqual(await axe(page), []);
     assert.deepEqual(page.problems, []);
     await page.context().close();

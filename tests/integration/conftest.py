@@ -74,12 +74,13 @@ def stderr_on_a_terminal(args, first, rest, pause=0.5):
     return status, seen
 
 
-def wait_until_serving(base, proc, log_path=None):
-    """Waits (15 s at most) until the kizuna server process proc answers /health at base."""
+def wait_until_serving(base, proc, log_path=None, verify=True):
+    """Waits (15 s at most) until the kizuna server process proc answers /health at base
+    (over https with its certificate checked against verify: True or a CA file)."""
     deadline = time.time() + 15
     while time.time() < deadline:
         try:
-            if requests.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+            if requests.get(f"{base}/api/v1/health", timeout=1, verify=verify).status_code == 200:
                 return
         except requests.ConnectionError:
             pass
@@ -92,12 +93,14 @@ def wait_until_serving(base, proc, log_path=None):
 class Client:
     """An HTTP client for /api/v1 holding one API key (or none)."""
 
-    def __init__(self, base, key=None, org=None, role=None):
+    def __init__(self, base, key=None, org=None, role=None, verify=True):
         self.base = base
         self.key = key
         self.org = org
         self.role = role
         self.s = requests.Session()
+        self.s.verify = verify  # passed with each request too: REQUESTS_CA_BUNDLE beats a session's
+        self.verify = verify
         if key:
             self.s.headers["Authorization"] = f"Bearer {key}"
 
@@ -109,43 +112,46 @@ class Client:
         return f"{self.base}/api/v1{path}"
 
     def get(self, path, params=None, **kw):
-        return self.s.get(self.url(path), params=params, timeout=30, **kw)
+        return self.s.get(self.url(path), params=params, timeout=30, verify=kw.pop("verify", self.verify), **kw)
 
     def post(self, path, body=None, **kw):
         if body is not None:
             kw["json"] = body
-        return self.s.post(self.url(path), timeout=30, **kw)
+        return self.s.post(self.url(path), timeout=30, verify=kw.pop("verify", self.verify), **kw)
 
     def patch(self, path, body, **kw):
-        return self.s.patch(self.url(path), json=body, timeout=30, **kw)
+        return self.s.patch(self.url(path), json=body, timeout=30, verify=kw.pop("verify", self.verify), **kw)
 
     def delete(self, path, **kw):
-        return self.s.delete(self.url(path), timeout=30, **kw)
+        return self.s.delete(self.url(path), timeout=30, verify=kw.pop("verify", self.verify), **kw)
 
 
 class Server:
-    """A kizuna server process with a fresh database under tmp."""
+    """A kizuna server process with a fresh database under tmp. tls=(cert, key, ca):
+    serves HTTPS with the PEM files cert and key, clients checking it against ca."""
 
-    def __init__(self, tmp, extra_args=(), env=None, org_name="Test node operator", state="JP"):
+    def __init__(self, tmp, extra_args=(), env=None, org_name="Test node operator", state="JP", tls=None):
         self.tmp = Path(tmp)
         self.db = self.tmp / "kizuna.db"
         out = run_kizuna("init", "--db", self.db, "--org-name", org_name, "--state", state)
         self.admin_key = out.stdout.strip().splitlines()[-1]
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        self.verify = (str(tls[2]) if tls[2] else False) if tls else True
+        tls_args = ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])] if tls else []
         self.log_path = self.tmp / "server.log"
         self.env = dict(os.environ, **(env or {}))
         self.args = ["serve", "--db", str(self.db), "--listen", f"127.0.0.1:{self.port}",
-                     "--test-clock", "--scheduler-interval", "1", *extra_args]
+                     "--test-clock", "--scheduler-interval", "1", *tls_args, *extra_args]
         self.start()
-        self.admin = Client(self.base, self.admin_key, role="admin")
+        self.admin = Client(self.base, self.admin_key, role="admin", verify=self.verify)
         self.admin.org = self.admin.get("/node").json()["organization"]
-        self.anon = Client(self.base)
+        self.anon = Client(self.base, verify=self.verify)
 
     def start(self):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([KIZUNA, *self.args], stdout=self.log, stderr=self.log, env=self.env)
-        wait_until_serving(self.base, self.proc, self.log_path)
+        wait_until_serving(self.base, self.proc, self.log_path, self.verify)
 
     def stop(self, sig=signal.SIGTERM):
         """Stops the server; returns its exit status."""
@@ -193,7 +199,7 @@ class Server:
         """A new API key of the given organization and role, as a Client."""
         r = self.admin.post("/keys", {"organization": org_id, "role": role})
         assert r.status_code == 201, r.text
-        return Client(self.base, r.json()["key"], org=org_id, role=role)
+        return Client(self.base, r.json()["key"], org=org_id, role=role, verify=self.verify)
 
     def contact(self, org_id, full_name="Test Person", role="csirt", client=None, **kw):
         body = {"organization": org_id, "full_name": full_name, "role": role,

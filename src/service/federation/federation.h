@@ -42,8 +42,17 @@ typedef struct kz_peer_view {
 
 /* Adds a peer (admin): fetches url's /api/v1/node and accepts it only when the key it
  * presents has the given fingerprint (KZ_EFORBIDDEN naming "fingerprint" otherwise).
- * Audited as peer.add. */
-kz_rc kz_svc_peer_add(kz_call *c, const char *url, const char *fingerprint, kz_peer_view *out);
+ * An https url's certificate must verify, chain and host name, against ca (PEM text of
+ * the certificates to trust for this peer, kept on its row and used for every exchange
+ * with it) or, when ca is NULL, against the system's CA store: KZ_EPEER naming "ca" (or
+ * "url" without one) otherwise. A ca for an http url, or one that is not PEM
+ * certificates, is KZ_EINVAL naming "ca". Audited as peer.add. */
+kz_rc kz_svc_peer_add(kz_call *c, const char *url, const char *fingerprint, const char *ca, kz_peer_view *out);
+/* Changes the CA a peer's certificate is checked against (admin; ca NULL: the system's
+ * CA store), when its certificate moved to another CA: the peer's identity is read
+ * again with the new one and must verify and present the pinned key, as at peer_add
+ * (same errors); nothing changes otherwise. Audited as peer.ca. */
+kz_rc kz_svc_peer_set_ca(kz_call *c, const char *id, const char *ca, kz_peer_view *out);
 kz_rc kz_svc_peer_get(kz_call *c, const char *id, kz_peer_view *out);
 kz_rc kz_svc_peer_list(kz_call *c, kz_peer_view **items, size_t *n);
 /* Pause (nothing pulled from it, its messages refused) or resume; audited. */

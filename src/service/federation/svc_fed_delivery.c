@@ -47,7 +47,7 @@ kz_rc kz_fed_post(kz_call *c, const kz_peer *p, const char *path, const char *bo
                            kz_arena_printf(c->arena, "Content-Digest: %s", m.content_digest),
                            kz_arena_printf(c->arena, "Signature-Input: %s", m.signature_input),
                            kz_arena_printf(c->arena, "Signature: %s", m.signature)};
-        rc = kz_http_call("POST", m.target_uri, h, 4, m.body, m.len, &status, &answer, got, c->err);
+        rc = kz_http_call("POST", m.target_uri, h, 4, m.body, m.len, p->ca, &status, &answer, got, c->err);
     }
     if (!rc && status != 200) {
         rc = kz_fail(c->err, KZ_EPEER, "peer", "%s answered HTTP %ld: %.300s", p->name, status,

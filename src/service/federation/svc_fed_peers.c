@@ -72,8 +72,27 @@ static kz_rc check_fingerprint(kz_call *c, const char *fp)
     return KZ_OK;
 }
 
-/* The peer's identity from its /api/v1/node, accepted only with the pinned fingerprint. */
-static kz_rc fetch_identity(kz_call *c, const char *url, const char *fingerprint, kz_fed_identity *id)
+/* A ca for a peer: PEM certificates, only for https, within KZ_PEER_CA_MAX. Whether
+ * libcurl can use them shows when the peer's identity is fetched with it. */
+static kz_rc check_ca(kz_call *c, const char *url, const char *ca)
+{
+    if (!ca)
+        return KZ_OK;
+    if (strncmp(url, "https://", 8) != 0)
+        return kz_fail(c->err, KZ_EINVAL, "ca", "a ca is used only for an https:// peer: %s is plain http", url);
+    if (strlen(ca) > KZ_PEER_CA_MAX)
+        return kz_fail(c->err, KZ_EINVAL, "ca", "ca is longer than %d bytes", KZ_PEER_CA_MAX);
+    if (!strstr(ca, "-----BEGIN CERTIFICATE-----"))
+        return kz_fail(c->err, KZ_EINVAL, "ca",
+                       "ca must be PEM text of certificates (-----BEGIN CERTIFICATE-----), the CA that signed "
+                       "the peer's TLS certificate or that certificate itself");
+    return KZ_OK;
+}
+
+/* The peer's identity from its /api/v1/node, accepted only with the pinned fingerprint;
+ * over https only with a certificate that verifies (against ca when given). */
+static kz_rc fetch_identity(kz_call *c, const char *url, const char *fingerprint, const char *ca,
+                            kz_fed_identity *id)
 {
     kz_buf body;
     kz_buf_init(&body, IDENTITY_MAX);
@@ -81,12 +100,16 @@ static kz_rc fetch_identity(kz_call *c, const char *url, const char *fingerprint
     const char *where = kz_arena_printf(c->arena, "%s/api/v1/node", url);
     kz_err e;
     kz_err_clear(&e);
-    kz_rc rc = where ? kz_http_call("GET", where, NULL, 0, NULL, 0, &status, &body, NULL, &e) : KZ_ENOMEM;
+    kz_rc rc = where ? kz_http_call("GET", where, NULL, 0, NULL, 0, ca, &status, &body, NULL, &e) : KZ_ENOMEM;
+    bool tls = rc && strcmp(e.field, KZ_FETCH_TLS_FIELD) == 0;
     if (!rc && status != 200)
         rc = kz_fail(&e, KZ_EPEER, NULL, "%s answered HTTP %ld", where, status);
     if (!rc)
         rc = kz_fed_identity_parse(body.p ? body.p : "", body.len, c->arena, id, &e);
     kz_buf_free(&body);
+    if (tls)
+        return kz_fail(c->err, KZ_EPEER, ca ? "ca" : "url", "not added: %s%s", e.msg,
+                       ca ? "" : " (give the CA of the peer's certificate with --ca FILE, or \"ca\" in the API)");
     if (rc)
         return kz_fail(c->err, rc == KZ_ENOMEM ? rc : KZ_EPEER, "url", "cannot read the peer's identity: %s", e.msg);
     unsigned char pk[KZ_SIGN_PK_BYTES];
@@ -102,7 +125,7 @@ static kz_rc fetch_identity(kz_call *c, const char *url, const char *fingerprint
     return KZ_OK;
 }
 
-kz_rc kz_svc_peer_add(kz_call *c, const char *url, const char *fingerprint, kz_peer_view *out)
+kz_rc kz_svc_peer_add(kz_call *c, const char *url, const char *fingerprint, const char *ca, kz_peer_view *out)
 {
     char *base = NULL;
     kz_fed_identity id;
@@ -111,17 +134,38 @@ kz_rc kz_svc_peer_add(kz_call *c, const char *url, const char *fingerprint, kz_p
         rc = kz_fail(c->err, KZ_EINVAL, "url", "url is required");
     if (!rc) rc = check_url(c, url, &base);
     if (!rc) rc = check_fingerprint(c, fingerprint);
-    if (!rc) rc = fetch_identity(c, base, fingerprint, &id);  /* before the write lock */
+    if (!rc) rc = check_ca(c, base, ca);
+    if (!rc) rc = fetch_identity(c, base, fingerprint, ca, &id);  /* before the write lock */
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
     kz_peer p = {.url = base, .fingerprint = (char *)fingerprint, .public_key = (char *)id.public_key,
                  .node = (char *)id.node, .name = (char *)id.name, .state = (char *)id.state,
-                 .status = KZ_PEER_ACTIVE};
+                 .status = KZ_PEER_ACTIVE, .ca = (char *)ca};
     p.created = p.modified = kz_now_ms();
     if (!(p.id = kz_new_id(c)))
         rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
     if (!rc) rc = kz_store_peer_insert(c->db, &p, c->err);
-    if (!rc) rc = kz_audit(c, "peer.add", "peer", p.id, kz_arena_printf(c->arena, "%s %s", base, fingerprint));
+    if (!rc) rc = kz_audit(c, "peer.add", "peer", p.id,
+                           kz_arena_printf(c->arena, "%s %s%s", base, fingerprint, ca ? " with its own CA" : ""));
+    if (!rc) rc = view(c, &p, out);
+    return kz_tx_end(c, rc);
+}
+
+kz_rc kz_svc_peer_set_ca(kz_call *c, const char *id, const char *ca, kz_peer_view *out)
+{
+    kz_peer p;
+    kz_fed_identity ident;
+    kz_rc rc = kz_authz_role(c, KZ_ROLE_ADMIN);
+    if (!rc) rc = kz_store_peer_get(c->db, id, c->arena, &p, c->err);
+    if (!rc) rc = check_ca(c, p.url, ca);
+    if (!rc) rc = fetch_identity(c, p.url, p.fingerprint, ca, &ident);  /* before the write lock */
+    if (!rc && strcmp(ident.node, p.node) != 0)
+        rc = kz_fail(c->err, KZ_EPEER, "url", "the node at %s is no longer %s", p.url, p.name);
+    if (rc || (rc = kz_tx_begin(c)))
+        return rc;
+    rc = kz_store_peer_set_ca(c->db, id, ca, kz_now_ms(), c->err);
+    if (!rc) rc = kz_audit(c, "peer.ca", "peer", id, ca ? "its own CA" : "the system's CA store");
+    if (!rc) rc = kz_store_peer_get(c->db, id, c->arena, &p, c->err);
     if (!rc) rc = view(c, &p, out);
     return kz_tx_end(c, rc);
 }

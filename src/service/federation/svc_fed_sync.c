@@ -515,7 +515,7 @@ static kz_rc pull(kz_call *c, const kz_peer *p, kz_fed_batch *b, kz_sync_report 
                            kz_arena_printf(c->arena, "Content-Digest: %s", m.content_digest),
                            kz_arena_printf(c->arena, "Signature-Input: %s", m.signature_input),
                            kz_arena_printf(c->arena, "Signature: %s", m.signature)};
-        rc = kz_http_call("POST", m.target_uri, h, 4, m.body, m.len, &status, &answer, got, c->err);
+        rc = kz_http_call("POST", m.target_uri, h, 4, m.body, m.len, p->ca, &status, &answer, got, c->err);
     }
     if (!rc && status != 200) {
         rc = kz_fail(c->err, KZ_EPEER, "peer", "%s", peer_error(c, status, &answer));

@@ -695,6 +695,9 @@ static const migration migrations[] = {
     {"exercises by organization: the runs an organization facilitates",
      /* read with its player rows on every authenticated request (kz_store_exercises_of_org) */
      "CREATE INDEX exercises_organization ON exercises(organization);"},
+    {"federation over TLS: the CA a peer's certificate must chain to",
+     /* PEM text; NULL: the system's CA store (docs/FEDERATION.md "Transport") */
+     "ALTER TABLE peers ADD COLUMN ca TEXT;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

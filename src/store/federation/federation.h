@@ -16,6 +16,8 @@ kz_rc kz_store_peer_by_fingerprint(kz_db *db, const char *fingerprint, kz_arena 
 /* Every peer, oldest first (a node has few); the array and its strings in a. */
 kz_rc kz_store_peer_list(kz_db *db, kz_arena *a, kz_peer **items, size_t *n, kz_err *err);
 kz_rc kz_store_peer_set_status(kz_db *db, const char *id, int status, kz_time now, kz_err *err);
+/* The PEM the peer's certificate is checked against (NULL: the system's CA store). */
+kz_rc kz_store_peer_set_ca(kz_db *db, const char *id, const char *ca, kz_time now, kz_err *err);
 /* Removes the peer, its nonces, refusals, sent marks and key notices; objects it sent
  * stay, read-only. */
 kz_rc kz_store_peer_delete(kz_db *db, const char *id, kz_err *err);

@@ -11,7 +11,7 @@
     "id, created, modified, url, fingerprint, public_key, node, name, state, status, "     \
     "cursor_in, acked_out, peer_head, last_success, last_error, last_error_at, refused, "      \
     "prev_fingerprint, prev_public_key, prev_until, prev_revoked, prev_reason, rotated, "             \
-    "failures, next_attempt, poke_seq, poke_failures, poke_next, poke_error, poked"
+    "failures, next_attempt, poke_seq, poke_failures, poke_next, poke_error, poked, ca"
 
 /* A time, NULL when 0 (not set). */
 static void bind_time(sqlite3_stmt *s, int i, kz_time t)
@@ -28,7 +28,7 @@ kz_rc kz_store_peer_insert(kz_db *db, const kz_peer *p, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "INSERT INTO peers (" PEER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
                                    " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,"
-                                   " ?24, ?25, ?26, ?27, ?28, ?29, ?30)", err);
+                                   " ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)", err);
     if (!s)
         return KZ_ESTORE;
     if (kz__bind_fields(s, 1, &kz_peer_schema, p) < 0)
@@ -110,6 +110,19 @@ kz_rc kz_store_peer_set_status(kz_db *db, const char *id, int status, kz_time no
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 2, kz_enum_name(&kz_peer_status_enum, status), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now);
+    return peer_change(db, s, id, err);
+}
+
+kz_rc kz_store_peer_set_ca(kz_db *db, const char *id, const char *ca, kz_time now, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(db, "UPDATE peers SET ca = ?2, modified = ?3 WHERE id = ?1", err);
+    if (!s)
+        return KZ_ESTORE;
+    if (ca)
+        sqlite3_bind_text(s, 2, ca, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, 2);
     sqlite3_bind_int64(s, 3, now);
     return peer_change(db, s, id, err);
 }

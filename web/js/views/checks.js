@@ -1,6 +1,8 @@
 // Communication checks: the list, starting one (by state and role, with a deadline),
 // and a check's page where answers arrive — per-state results as a table and a bar
-// chart, each invitation, and answering for a contact of one's own organization.
+// chart, each invitation (with the node that hosts its contact: this one or a peer,
+// which invites and takes the answer there), and answering for a contact of one's own
+// organization.
 import { html, Component, createRef } from "../lib.js";
 import { t, tv, formatTime, formatNumber } from "../i18n.js";
 import { get, post, query } from "../api.js";
@@ -146,9 +148,11 @@ export class CheckPage extends Component {
                 ${actError ? html`<p class="error" role="alert">${errorText(actError)}</p>` : null}
                 <table><caption class="visually-hidden">${t("check.invitations")}</caption>
                     <thead><tr><th scope="col">${t("contact.name")}</th><th scope="col">${t("contact.organization")}</th><th scope="col">${t("contact.state")}</th>
+                        <th scope="col">${t("check.node")}</th>
                         <th scope="col">${t("check.answered")}</th><th scope="col">${t("check.time_to_answer")}</th><th scope="col">${t("check.action")}</th></tr></thead>
                     <tbody>${c.contacts.map((x) => html`<tr>
                         <td><a href=${`/directory/${x.contact}`}>${x.full_name}</a></td><td>${orgName(orgs, x.organization)}</td><td>${x.state}</td>
+                        <td>${x.node ? t("check.node_peer", { name: x.node.name || x.node.peer }) : t("check.node_here")}</td>
                         <td>${x.answered ? formatTime(x.answered_at) : t("common.no")}${x.late ? html` <strong>${t("check.late")}</strong>` : null}</td>
                         <td>${x.seconds_to_answer === null ? "" : t("check.minutes", { n: formatNumber(Math.round(x.seconds_to_answer / 60)) })}</td>
                         <td>${!x.answered && x.organization === user.organization

@@ -1,6 +1,7 @@
 // The peer nodes of this node (admins): each peer's state, last exchange, the changes
-// waiting each way (its lag), its keys and their rotation, its last error and the
-// messages refused with their reasons; pausing, resuming and syncing now.
+// waiting each way (its lag), its delivery (certificate check, failures, next pull,
+// pokes), its keys and their rotation, its last error and the messages refused with
+// their reasons; pausing, resuming and syncing now.
 import { html, Component, createRef } from "../lib.js";
 import { t, tv, formatTime } from "../i18n.js";
 import { get, post } from "../api.js";
@@ -22,6 +23,19 @@ function Refusals({ p }) {
             <td>${tv("refusal", f.direction)}</td><td>${f.reason}${f.object ? html` <code>${f.object}</code>` : null}</td></tr>`)}</tbody></table>`;
 }
 
+/* How this node reaches the peer: its certificate check, the pulls and the pokes. */
+function Delivery({ p }) {
+    const tls = p.ca ? t("peers.tls_own_ca") : p.url.startsWith("https://") ? t("peers.tls_system") : t("peers.tls_plain");
+    const pokes = p.poke_failures
+        ? t("peers.pokes_failing", { n: p.poke_failures, time: p.poke_next ? formatTime(p.poke_next) : "—", error: p.poke_error || "—" })
+        : t("peers.pokes_ok");
+    const facts = [["peers.tls", tls], ["peers.failures", String(p.failures)],
+        ["peers.next_attempt", p.next_attempt ? formatTime(p.next_attempt) : t("peers.next_when_asked")],
+        ["peers.poked", p.poked ? formatTime(p.poked) : t("peers.poked_never")],
+        ["peers.poke_seq", String(p.poke_seq)], ["peers.pokes", pokes]];
+    return html`<dl class="facts">${facts.map(([k, v]) => html`<dt>${t(k)}</dt><dd>${v}</dd>`)}</dl>`;
+}
+
 function Peer({ p, busy, act }) {
     const h = `h-peer-${p.id}`;
     const facts = [["peers.status", tv("pstatus", p.status)], ["peers.url", p.url], ["peers.last_success", p.last_success ? formatTime(p.last_success) : t("peers.never")],
@@ -32,6 +46,7 @@ function Peer({ p, busy, act }) {
     return html`<section class="peer" aria-labelledby=${h}>
         <h2 id=${h}>${p.name} (${p.state})</h2>
         <dl class="facts">${facts.map(([k, v]) => html`<dt>${t(k)}</dt><dd>${v}</dd>`)}</dl>
+        <h3>${t("peers.delivery")}</h3><${Delivery} p=${p} />
         <h3>${t("peers.keys")}</h3><${Keys} p=${p} />
         <p>${p.status === "active"
             ? html`<button type="button" disabled=${busy} onClick=${() => act(p, "pause")}>${t("peers.pause", { name: p.name })}</button>`
