@@ -237,8 +237,8 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
     NOT_REPLACED("r", "incidents")
 #define SIGHTINGS_OF_LABEL                                                                 \
     " tlp = ?1 AND kz_visible(?2, tlp, observer, recipients, allow_clients)"               \
-    " AND indicator IN (SELECT id FROM indicators WHERE exercise IS NULL"                  \
-    " AND kz_visible(?2, tlp, source, recipients, allow_clients, exercise))"               \
+    " AND EXISTS (SELECT 1 FROM indicators vi WHERE vi.id = sightings.indicator AND vi.exercise IS NULL" \
+    " AND kz_visible(?2, vi.tlp, vi.source, vi.recipients, vi.allow_clients, vi.exercise))" \
     NOT_REPLACED("s", "sightings")
 
 /* The first row of table t's epochs dated at or after ?18 (the page's first date): in
@@ -256,7 +256,7 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
  * the rows dated by their epoch (row order) and the rows with a date of their own (its
  * _dated index). arm numbers the order, for the horizon. */
 #define NATIVE_WINDOW(sel, table, t, of_label, arm)                                        \
-    " SELECT * FROM (" sel ", " arm " AS arm FROM " table " WHERE date_added IS NULL"       \
+    " SELECT * FROM (" sel ", " arm " AS arm FROM " table " NOT INDEXED WHERE date_added IS NULL" \
     " AND n >= " FIRST_N_FROM(t) " AND" of_label " ORDER BY n LIMIT ?19)"                  \
     " UNION ALL SELECT * FROM (" sel ", " arm " + 1 FROM " table " INDEXED BY " table "_dated" \
     " WHERE date_added >= ?18 AND" of_label " ORDER BY date_added LIMIT ?19)"
