@@ -263,14 +263,17 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
 
 /* Whether a native row of the label the viewer may see, dated before the page's first
  * date, names the organization org (NULL: any): what it names was then served before
- * this page, dated from it. EXISTS stops at the first such row. */
+ * this page, dated from it. Each EXISTS reads only rows dated before (the epochs' rows
+ * before FIRST_N_FROM, the dated ones through their index) and stops at the first. */
+#define BEFORE_IN(table, t, col, org, of_label)                                            \
+    "EXISTS (SELECT 1 FROM " table " NOT INDEXED WHERE date_added IS NULL AND n < " FIRST_N_FROM(t) \
+    " AND (" org " IS NULL OR " col " = " org ") AND" of_label ")"                          \
+    " OR EXISTS (SELECT 1 FROM " table " INDEXED BY " table "_dated WHERE date_added < ?18" \
+    " AND (" org " IS NULL OR " col " = " org ") AND" of_label ")"
 #define NATIVE_BEFORE(org)                                                                 \
-    "(EXISTS (SELECT 1 FROM indicators WHERE (" org " IS NULL OR source = " org ") AND"    \
-    INDICATORS_OF_LABEL " AND " DATE_ADDED("i", "indicators") " < ?18)"                   \
-    " OR EXISTS (SELECT 1 FROM incidents WHERE (" org " IS NULL OR organization = " org ") AND" \
-    INCIDENTS_OF_LABEL " AND " DATE_ADDED("r", "incidents") " < ?18)"                     \
-    " OR EXISTS (SELECT 1 FROM sightings WHERE (" org " IS NULL OR observer = " org ") AND" \
-    SIGHTINGS_OF_LABEL " AND " DATE_ADDED("s", "sightings") " < ?18))"
+    "(" BEFORE_IN("indicators", "i", "source", org, INDICATORS_OF_LABEL)                   \
+    " OR " BEFORE_IN("incidents", "r", "organization", org, INCIDENTS_OF_LABEL)            \
+    " OR " BEFORE_IN("sightings", "s", "observer", org, SIGHTINGS_OF_LABEL) ")"
 
 /* stix_shared, read through the listing index (no text, native rows in order); the
  * sharing of a native object's text is the native object's. */
