@@ -121,3 +121,24 @@ def test_paging_a_large_collection_serves_each_visible_object_once_in_order(serv
     # a filter that thins the pages out: the one report, found past thousands of indicators
     only = tb.objects(amber, limit=2, **{"match[type]": "report"}).json()
     assert [o["id"] for o in only["objects"]] == [f"report--{incident}"] and only["more"] is False
+
+
+def test_indicator_list_by_type_pages_in_row_order_each_once(server, tmp_path):
+    # the API's list by type reads on from its cursor in row order (store_indicators.c)
+    a = server.org("CSIRT Typed", "FR")
+    b = server.org("CSIRT Reader", "DE")
+    doms = [f"t{i}.example" for i in range(400)]
+    import_amber(server, tmp_path, a["id"], doms, recipients=b["id"])
+    import_amber(server, tmp_path, a["id"], [f"hidden{i}.example" for i in range(200)])
+    kb = server.client(b["id"])
+    assert kb.post("/indicators", {"type": "ipv4", "value": "198.51.100.7", "tlp": "green"}).status_code == 201
+    got, cursor = [], None
+    while True:
+        page = kb.get("/indicators", {"type": "domain", "limit": 33, **({"cursor": cursor} if cursor else {})}).json()
+        assert len(page["items"]) <= 33
+        got += page["items"]
+        cursor = page["next"]
+        if not cursor:
+            break
+    assert sorted(i["value"] for i in got) == sorted(doms) and len({i["id"] for i in got}) == len(got)
+    assert all(i["type"] == "domain" for i in got)
