@@ -202,7 +202,8 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
 /* ?1 label, ?2 viewer, ?3 added after (us), ?4 ids, ?5 types, ?6 spec versions, ?7 limit,
  * ?8 version mode, ?9 versions, ?10-?12 the row to start after, ?13 the label's marking
  * definition id, ?14 its created time, ?15 the TLP marking ids above the label, ?16 and
- * ?17 the label's TLP 1.0 definition and its created time.
+ * ?17 the label's TLP 1.0 definition and its created time, ?18 the first date a row of the
+ * page can have (after both ?3 and the cursor), ?19 the rows of each native window.
  *
  * A native object whose imported STIX text stands in its place (replaces) is served as
  * that text, each of its versions a kept row read through stix_shared, which gives it
