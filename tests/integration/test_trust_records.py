@@ -578,6 +578,9 @@ def make_legacy(db, sign_key=True):
     undo_federation(con)
     undo_statements(con)
     undo_misp_feeds(con)
+    # (the TAXII pages migration's indexes read the columns undo_stix_fidelity drops)
+    for index in ("indicators_dated", "incidents_dated", "sightings_dated", "taxii_epochs_base"):
+        con.execute(f"DROP INDEX IF EXISTS {index}")
     undo_stix_fidelity(con)
     undo_exercises(con)
     # and the migration of requests forked between nodes (the delivery migration's

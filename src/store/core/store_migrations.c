@@ -698,6 +698,16 @@ static const migration migrations[] = {
     {"federation over TLS: the CA a peer's certificate must chain to",
      /* PEM text; NULL: the system's CA store (docs/FEDERATION.md "Transport") */
      "ALTER TABLE peers ADD COLUMN ca TEXT;"},
+    {"TAXII pages read in date_added order from their start: the dated rows by date, the epochs by base",
+     /* A page of a collection reads the native rows from its cursor on, in date_added
+      * order (store_stix.c taxii_sql): the rows dated by their epoch in row order, the
+      * rows with a date of their own (changed since, or from before the epochs) through
+      * these indexes; an epoch is found by its base. New rows carry no date of their
+      * own, so a bulk import writes none of these indexes. */
+     "CREATE INDEX indicators_dated ON indicators(date_added) WHERE date_added IS NOT NULL;"
+     "CREATE INDEX incidents_dated ON incidents(date_added) WHERE date_added IS NOT NULL;"
+     "CREATE INDEX sightings_dated ON sightings(date_added) WHERE date_added IS NOT NULL;"
+     "CREATE INDEX taxii_epochs_base ON taxii_epochs(t, base);"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

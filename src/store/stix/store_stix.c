@@ -7,6 +7,7 @@
 #include "store/core/store_internal.h"
 #include "util/clock.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -201,7 +202,8 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
 /* ?1 label, ?2 viewer, ?3 added after (us), ?4 ids, ?5 types, ?6 spec versions, ?7 limit,
  * ?8 version mode, ?9 versions, ?10-?12 the row to start after, ?13 the label's marking
  * definition id, ?14 its created time, ?15 the TLP marking ids above the label, ?16 and
- * ?17 the label's TLP 1.0 definition and its created time.
+ * ?17 the label's TLP 1.0 definition and its created time, ?18 the first date a row of the
+ * page can have (after both ?3 and the cursor), ?19 the rows of each native window.
  *
  * A native object whose imported STIX text stands in its place (replaces) is served as
  * that text, each of its versions a kept row read through stix_shared, which gives it
@@ -226,18 +228,54 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
     " AND x.kz_kind = '" kind "' AND x.replaces)"
 
 /* TAXII is a feed of real work: what table-top exercises made is never in it, for their
- * players either (exercise IS NULL beside kz_visible). */
+ * players either (exercise IS NULL beside kz_visible). The row filters of the label's
+ * native objects (the table's own name for its sharing columns). */
 #define INDICATORS_OF_LABEL                                                                \
-    " FROM indicators WHERE tlp = ?1 AND exercise IS NULL AND kz_visible(?2, tlp, source, recipients, allow_clients, exercise)" \
+    " tlp = ?1 AND exercise IS NULL AND kz_visible(?2, tlp, source, recipients, allow_clients, exercise)" \
     NOT_REPLACED("i", "indicators")
 #define INCIDENTS_OF_LABEL                                                                 \
-    " FROM incidents WHERE tlp = ?1 AND exercise IS NULL AND kz_visible(?2, tlp, organization, recipients, allow_clients, exercise)" \
+    " tlp = ?1 AND exercise IS NULL AND kz_visible(?2, tlp, organization, recipients, allow_clients, exercise)" \
     NOT_REPLACED("r", "incidents")
 #define SIGHTINGS_OF_LABEL                                                                 \
-    " FROM sightings WHERE tlp = ?1 AND kz_visible(?2, tlp, observer, recipients, allow_clients)" \
-    " AND indicator IN (SELECT id FROM indicators WHERE exercise IS NULL"                  \
-    " AND kz_visible(?2, tlp, source, recipients, allow_clients, exercise))"               \
+    " tlp = ?1 AND kz_visible(?2, tlp, observer, recipients, allow_clients)"               \
+    " AND EXISTS (SELECT 1 FROM indicators vi WHERE vi.id = sightings.indicator AND vi.exercise IS NULL" \
+    " AND kz_visible(?2, vi.tlp, vi.source, vi.recipients, vi.allow_clients, vi.exercise))" \
     NOT_REPLACED("s", "sightings")
+
+/* The first row of table t's epochs dated at or after ?18 (the page's first date): in
+ * the epoch of the latest base at or before it, counted on by 4 us a row, but no later
+ * than the first row of the next epoch. Epoch bases and first rows both only grow, so
+ * every row after it is dated later. */
+#define FIRST_N_FROM(t)                                                                    \
+    "min(coalesce((SELECT e.first_n + max(0, (?18 - e.base + 3) / 4) FROM taxii_epochs e INDEXED BY taxii_epochs_base" \
+    " WHERE e.t = '" t "' AND e.base <= ?18 ORDER BY e.base DESC LIMIT 1), 0),"             \
+    " coalesce((SELECT e.first_n FROM taxii_epochs e INDEXED BY taxii_epochs_base"          \
+    " WHERE e.t = '" t "' AND e.base > ?18 ORDER BY e.base LIMIT 1), 9223372036854775807))"
+
+/* The window of one native table from the page's first date (?18) on, in date_added
+ * order, at most ?19 rows of the label the viewer may see from each of its two orders:
+ * the rows dated by their epoch (row order) and the rows with a date of their own (its
+ * _dated index). arm numbers the order, for the horizon. */
+#define NATIVE_WINDOW(sel, table, t, of_label, arm)                                        \
+    " SELECT * FROM (" sel ", " arm " AS arm FROM " table " NOT INDEXED WHERE date_added IS NULL" \
+    " AND n >= " FIRST_N_FROM(t) " AND" of_label " ORDER BY n LIMIT ?19)"                  \
+    " UNION ALL SELECT * FROM (" sel ", " arm " + 1 FROM " table " INDEXED BY " table "_dated" \
+    " WHERE date_added >= ?18 AND" of_label " ORDER BY date_added LIMIT ?19)"
+
+/* Whether a native row of the label the viewer may see, dated before the page's first
+ * date, names the organization org (NULL: any): what it names was then served before
+ * this page, dated from it. Each EXISTS reads only rows dated before (the epochs' rows
+ * before FIRST_N_FROM, the dated ones through their index) and stops at the first. */
+#define BEFORE_IN(table, t, col, org, of_label)                                            \
+    "EXISTS (SELECT 1 FROM " table " NOT INDEXED WHERE date_added IS NULL AND n < " FIRST_N_FROM(t) \
+    " AND (" org " IS NULL OR " col " = " org ") AND" of_label ")"                          \
+    " OR EXISTS (SELECT 1 FROM " table " INDEXED BY " table "_dated WHERE date_added < ?18" \
+    " AND (" org " IS NULL OR " col " = " org ") AND" of_label ")"
+#define NATIVE_BEFORE(org)                                                                 \
+    "(" BEFORE_IN("indicators", "i", "source", org, INDICATORS_OF_LABEL)                   \
+    " OR " BEFORE_IN("incidents", "r", "organization", org, INCIDENTS_OF_LABEL)            \
+    " OR " BEFORE_IN("sightings", "s", "observer", org, SIGHTINGS_OF_LABEL) ")"
+
 /* stix_shared, read through the listing index (no text, native rows in order); the
  * sharing of a native object's text is the native object's. */
 #define TEXTS_OF_LABEL                                                                     \
@@ -274,21 +312,37 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
     "iif(t.id IN (SELECT id FROM multi), t.modified = (SELECT " agg "(p.modified) FROM stix_shared p"  \
     " WHERE p.id = t.id AND p.tlp = ?1 AND kz_visible(?2, p.tlp, p.source, p.recipients, p.allow_clients, p.exercise)), 1)"
 
-/* Every object of the label the viewer may see, read once: the page and the first
- * object naming each organization both come from it. The texts are joined back for
- * the page's rows only. */
+/* The objects of the label the viewer may see from the page's first date (?18) on, read
+ * once: the page and the first object naming each organization both come from them. A
+ * page costs its own rows: the native objects (the bulk of a collection) are read from
+ * the cursor on through their date order, at most ?19 from each order, and the page is
+ * cut at the horizon up to which those windows hold every row; a short page so cut comes
+ * back as '~' and kz_store_taxii_list reads it again with wider windows. What the
+ * natives before the window name was served with them (NATIVE_BEFORE). The stored texts
+ * (imported STIX) are all read, as their references and versions need. The texts are
+ * joined back for the page's rows only. */
 static const char taxii_sql[] =
     "WITH multi(id) AS MATERIALIZED (SELECT id FROM stix_objects GROUP BY id HAVING count(*) > 1),"
+    " nat AS MATERIALIZED ("
+    NATIVE_WINDOW("SELECT 'i' AS k, n, 'indicator--' || id AS id, id AS kz_id, " DATE_ADDED("i", "indicators") " AS added,"
+                  " modified, NULL AS version, '2.1' AS spec_version, 'indicator' AS type, tlp, recipients,"
+                  " allow_clients, source AS org, NULL AS creator, NULL AS marks, 1 AS latest, 1 AS earliest",
+                  "indicators", "i", INDICATORS_OF_LABEL, "1")
+    " UNION ALL"
+    NATIVE_WINDOW("SELECT 'r', n, 'report--' || id, id, " DATE_ADDED("r", "incidents") ", modified, NULL, '2.1',"
+                  " 'report', tlp, recipients, allow_clients, organization, NULL, NULL, 1, 1",
+                  "incidents", "r", INCIDENTS_OF_LABEL, "3")
+    " UNION ALL"
+    NATIVE_WINDOW("SELECT 's', n, 'sighting--' || id, id, " DATE_ADDED("s", "sightings") ", modified, NULL, '2.1',"
+                  " 'sighting', tlp, recipients, allow_clients, observer, NULL, NULL, 1, 1",
+                  "sightings", "s", SIGHTINGS_OF_LABEL, "5") "),"
+    /* the page is exact up to the horizon: 4 us (what is dated from an object comes at
+     * most that much before it) before the last row of the first window that is full */
+    " horizon(h) AS (SELECT coalesce(min(last) - 4, 9223372036854775807) FROM (SELECT max(added) AS last FROM nat"
+    "  GROUP BY arm HAVING count(*) >= ?19)),"
     " objs AS MATERIALIZED ("
-    " SELECT 'i' AS k, n, 'indicator--' || id AS id, id AS kz_id, " DATE_ADDED("i", "indicators") " AS added,"
-    "  modified, NULL AS version, '2.1' AS spec_version, 'indicator' AS type, tlp, recipients, allow_clients,"
-    "  source AS org, NULL AS creator, NULL AS marks, 1 AS latest, 1 AS earliest" INDICATORS_OF_LABEL
-    " UNION ALL"
-    " SELECT 'r', n, 'report--' || id, id, " DATE_ADDED("r", "incidents") ", modified, NULL, '2.1', 'report',"
-    "  tlp, recipients, allow_clients, organization, NULL, NULL, 1, 1" INCIDENTS_OF_LABEL
-    " UNION ALL"
-    " SELECT 's', n, 'sighting--' || id, id, " DATE_ADDED("s", "sightings") ", modified, NULL, '2.1', 'sighting',"
-    "  tlp, recipients, allow_clients, observer, NULL, NULL, 1, 1" SIGHTINGS_OF_LABEL
+    " SELECT k, n, id, kz_id, added, modified, version, spec_version, type, tlp, recipients, allow_clients, org,"
+    "  creator, marks, latest, earliest FROM nat"
     " UNION ALL"
     " SELECT 'x', n, id, NULL, date_added, modified, version, spec_version, type, tlp, recipients, allow_clients,"
     "  source, iif(created_by LIKE 'identity--%', substr(created_by, 11), NULL), marking_refs,"
@@ -306,7 +360,7 @@ static const char taxii_sql[] =
     "  AND NOT EXISTS (SELECT 1 FROM json_each(j.marking_refs) m WHERE m.value IN (SELECT value FROM json_each(?15)))"
     "  AND r.id NOT IN (SELECT id FROM objs WHERE k = 'x')"
     "  AND r.id NOT IN (SELECT 'identity--' || id FROM organizations) GROUP BY j.id, j.version),"
-    " page AS (SELECT * FROM ("
+    " page AS MATERIALIZED (SELECT * FROM ("
     "  SELECT k, n, id, kz_id, added, modified, version, spec_version, type, tlp, recipients, allow_clients, org"
     "   FROM objs o1 WHERE (?8 >= 2 OR iif(?8 = 1, earliest, latest))"
     "   AND (k != 'x' OR id NOT IN (SELECT id FROM multi) OR n = (SELECT min(d.n) FROM objs d"
@@ -318,16 +372,17 @@ static const char taxii_sql[] =
     "  UNION ALL"
     "  SELECT 'o', g.n, 'identity--' || g.id, g.id, f.added - 2, g.modified, NULL, '2.1', 'identity', NULL, NULL, 0,"
     "   NULL"
-    "   FROM firsts f JOIN organizations g ON g.id = f.org"
+    "   FROM firsts f JOIN organizations g ON g.id = f.org WHERE NOT " NATIVE_BEFORE("f.org")
     "  UNION ALL"
     "  SELECT 'm', 0, ?13, NULL, min(added) - 1, ?14, NULL, '2.1', 'marking-definition', NULL, NULL, 0, NULL"
-    "   FROM objs HAVING count(*) > 0"
+    "   FROM objs HAVING count(*) > 0 AND NOT " NATIVE_BEFORE("NULL")
     "  UNION ALL"  /* the label's TLP 1.0 definition, where a text names it (as it is kept) */
-    "  SELECT 'm', 1, ?16, NULL, iif(first = (SELECT min(added) FROM objs), first - 4, first - 1), ?17, NULL, '2.1',"
+    "  SELECT 'm', 1, ?16, NULL, iif(first = (SELECT min(added) FROM objs)"
+    "   AND NOT " NATIVE_BEFORE("NULL") ", first - 4, first - 1), ?17, NULL, '2.1',"
     "   'marking-definition', NULL, NULL, 0, NULL"
     "   FROM (SELECT min(o.added) AS first FROM objs o, json_each(o.marks) m WHERE o.marks IS NOT NULL"
     "   AND m.value = ?16) WHERE first IS NOT NULL"
-    " ) WHERE added > ?3"
+    " ) WHERE added > ?3 AND added <= (SELECT h FROM horizon)"
     " AND (?4 IS NULL OR id IN (SELECT value FROM json_each(?4)))"
     " AND (?5 IS NULL OR type IN (SELECT value FROM json_each(?5)))"
     " AND (?6 IS NULL OR spec_version IN (SELECT value FROM json_each(?6)))"
@@ -336,18 +391,22 @@ static const char taxii_sql[] =
     " ORDER BY added, k, n LIMIT ?7)"
     "SELECT p.k, p.n, p.id, p.kz_id, p.added, p.modified, p.version, p.spec_version, j.json, p.tlp, p.recipients,"
     " p.allow_clients, p.org FROM page p LEFT JOIN stix_objects j ON p.k IN ('x', 'k') AND j.n = p.n"
-    " ORDER BY p.added, p.k, p.n";
+    /* a short page cut by the horizon: '~', read again with wider windows */
+    " UNION ALL SELECT '~', 0, '', NULL, 9223372036854775807, 0, NULL, '', NULL, NULL, NULL, 0, NULL"
+    " WHERE (SELECT count(*) FROM page) < ?7 AND (SELECT h FROM horizon) < 9223372036854775807"
+    " ORDER BY 5, 1, 2";
 
-kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *f, kz_arena *a,
-                          kz_taxii_row **rows, size_t *n, bool *more, kz_err *err)
+/* Reads one page with windows of cap rows; *cut when the horizon cut it short (the rows
+ * read so far are then to be read again with wider windows). */
+static kz_rc taxii_page(kz_db *db, const kz_viewer *v, const kz_taxii_filter *f, int64_t cap, kz_arena *a,
+                        kz_taxii_row *out, size_t *n, bool *more, bool *cut, kz_err *err)
 {
-    *rows = NULL;
-    *n = 0;
-    *more = false;
     sqlite3_stmt *s = kz__stmt(db, taxii_sql, err);
     if (!s)
         return KZ_ESTORE;
     char k[2] = {f->after.kind, '\0'};
+    /* every row of the page is dated at or after both added_after + 1 and the cursor */
+    int64_t first = f->after.kind && f->after.added > f->added_after ? f->after.added : f->added_after + 1;
     sqlite3_bind_text(s, 1, kz_enum_name(&kz_tlp_enum, f->tlp), -1, SQLITE_STATIC);
     kz__bind_viewer(s, 2, v);
     sqlite3_bind_int64(s, 3, f->added_after);
@@ -365,19 +424,22 @@ kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *
     kz__bind_text(s, 15, f->markings_above);
     kz__bind_text(s, 16, f->marking1_id);
     sqlite3_bind_int64(s, 17, f->marking1_created);
-    kz_taxii_row *out = kz_arena_calloc(a, (size_t)f->limit, sizeof *out);
-    if (!out) {
-        kz__done(s);
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    }
+    sqlite3_bind_int64(s, 18, first);
+    sqlite3_bind_int64(s, 19, cap);
+    *n = 0;
+    *more = *cut = false;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(s, 0);
+        if (kind && kind[0] == '~') {
+            *cut = true;
+            break;
+        }
         if ((int64_t)*n == f->limit) {
             *more = true;
             break;
         }
         kz_taxii_row *r = &out[(*n)++];
-        const char *kind = (const char *)sqlite3_column_text(s, 0);
         r->kind = kind ? kind[0] : '?';
         r->n = sqlite3_column_int64(s, 1);
         r->id = kz__col_text(s, 2, a);
@@ -398,10 +460,32 @@ kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *
         }
     }
     kz__done(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return kz__sqlerr(db, rc, err);
-    *rows = out;
-    return KZ_OK;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+}
+
+kz_rc kz_store_taxii_list(kz_db *db, const kz_viewer *v, const kz_taxii_filter *f, kz_arena *a,
+                          kz_taxii_row **rows, size_t *n, bool *more, kz_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    *more = false;
+    kz_taxii_row *out = kz_arena_calloc(a, (size_t)f->limit, sizeof *out);
+    if (!out)
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    /* windows of the page's size first; a page the match filters (or the versions
+     * served) thin out reads wider ones, up to the whole collection */
+    int64_t cap = f->limit + 2;
+    for (;;) {
+        bool cut;
+        kz_rc rc = taxii_page(db, v, f, cap, a, out, n, more, &cut, err);
+        if (rc)
+            return rc;
+        if (!cut) {
+            *rows = out;
+            return KZ_OK;
+        }
+        cap = cap > INT64_MAX / 8 ? INT64_MAX : cap * 8;
+    }
 }
 
 kz_rc kz_store_taxii_status_put(kz_db *db, const char *id, kz_time created, const char *org, const char *body,
