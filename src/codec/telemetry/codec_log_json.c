@@ -2,8 +2,12 @@
  * tree per line would be an allocation per line). Every string value becomes a field
  * named by its dotted path ("source.ip", arrays keep their parent's name); the
  * timestamp and the victim are found by name. Nesting is limited to 32 levels; a line
- * that is not one well-formed object is rejected. */
+ * that is not one well-formed object is rejected. The line is read through its
+ * structural index (json_index.h): the walk goes from token to token, and only strings
+ * with escapes, and numbers, are read byte by byte. */
+#include "codec/telemetry/json_index.h"
 #include "codec/telemetry/logfmt_internal.h"
+#include "util/alloc.h"
 
 #include <string.h>
 
@@ -18,6 +22,10 @@ typedef struct jp {
     size_t plen;
     int depth, ts_rank, victim_rank;
     size_t nth;  /* values seen in the line so far */
+    /* the index walk: the line's start, its index and the next entries to take */
+    const char *line;
+    const kz__jidx *ix;
+    size_t k, ks;
 } jp;
 
 static void ws(jp *p)
@@ -363,7 +371,9 @@ static bool value(jp *p)
     }
 }
 
-int kz__parse_json(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz_record *rec)
+/* The byte-by-byte walk: the reference the index walk answers like, and the reader when
+ * the index cannot be had (no memory for it). */
+static int parse_bytes(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz_record *rec)
 {
     jp p = {.f = f, .c = c, .rec = rec, .s = s, .end = s + n};
     ws(&p);
@@ -373,4 +383,201 @@ int kz__parse_json(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz
         return -1;
     ws(&p);
     return p.s == p.end ? 1 : -1;
+}
+
+/* ---- the index walk: the same grammar and the same calls as the byte walk above ---- */
+
+static bool iw_value(jp *p);
+
+/* The byte at the next entry, or 0 past the last (0 starts no token the walk accepts
+ * there: a NUL byte is an invalid scalar, refused by iw_value). */
+static inline unsigned char cur(const jp *p)
+{
+    return p->k < p->ix->n ? (unsigned char)p->line[p->ix->pos[p->k]] : 0;
+}
+
+/* At an opening quote: its text. The next entry is its closing quote (nothing inside a
+ * string is an entry); a string with a backslash or a control character inside is read
+ * by the byte walk's string(), which must end at that same quote. */
+static bool iw_string(jp *p, const char **v, size_t *n)
+{
+    const kz__jidx *ix = p->ix;
+    if (p->k + 1 >= ix->n)
+        return false;
+    uint32_t o = ix->pos[p->k], e = ix->pos[p->k + 1];
+    p->k += 2;
+    if (p->ks < ix->ns && ix->special[p->ks] < e) {
+        while (p->ks < ix->ns && ix->special[p->ks] < e)
+            p->ks++;
+        p->s = p->line + o;
+        return string(p, v, n) && p->s == p->line + e + 1;
+    }
+    *v = p->line + o + 1;
+    *n = e - o - 1;
+    return true;
+}
+
+static const unsigned char num_class[256] = {['0' ... '9'] = 3, ['.'] = 1, ['e'] = 1, ['E'] = 1,
+                                             ['+'] = 1, ['-'] = 1};
+
+/* At the start of a run of other bytes: a number (reported as the byte walk does) or
+ * true, false, null; the run must be exactly that. */
+static bool iw_scalar(jp *p)
+{
+    const kz__jidx *ix = p->ix;
+    const char *v = p->line + ix->pos[p->k];
+    const char *e = p->line + (p->k + 1 < ix->n ? ix->pos[p->k + 1] : (size_t)(p->end - p->line));
+    p->k++;
+    while (e > v && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+        e--;
+    size_t n = (size_t)(e - v);
+    switch (*v) {
+    case 't':
+        return n == 4 && memcmp(v, "true", 4) == 0;
+    case 'f':
+        return n == 5 && memcmp(v, "false", 5) == 0;
+    case 'n':
+        return n == 4 && memcmp(v, "null", 4) == 0;
+    default:
+        break;
+    }
+    const char *q = v + (*v == '-');
+    unsigned all = 1, digits = 0;
+    for (; q < e; q++) {
+        unsigned k = num_class[(unsigned char)*q];
+        all &= k != 0;
+        digits |= k;
+    }
+    if (!all || !(digits & 2))
+        return false;
+    scalar(p, v, n, false);
+    return true;
+}
+
+/* At '{' or '[': false when nested too deep; *empty when it closes at once (taken). */
+static bool iw_open(jp *p, unsigned char close, bool *empty)
+{
+    if (++p->depth > MAX_DEPTH)
+        return false;
+    p->k++;
+    *empty = cur(p) == close;
+    if (*empty) {
+        p->k++;
+        p->depth--;
+    }
+    return true;
+}
+
+/* After a member or element: 1 at a comma, 0 at the closing bracket (both taken), -1
+ * for anything else. */
+static int iw_next(jp *p, unsigned char close)
+{
+    unsigned char ch = cur(p);
+    p->k++;
+    if (ch == ',')
+        return 1;
+    if (ch != close)
+        return -1;
+    p->depth--;
+    return 0;
+}
+
+static bool iw_object(jp *p)
+{
+    bool empty;
+    if (!iw_open(p, '}', &empty))
+        return false;
+    int more = !empty;
+    while (more > 0) {
+        const char *k;
+        size_t kn;
+        if (cur(p) != '"' || !iw_string(p, &k, &kn) || cur(p) != ':')
+            return false;
+        p->k++;
+        size_t saved = p->plen;
+        size_t add = (saved ? 1 : 0) + kn;
+        if (saved + add < sizeof p->path) {
+            if (saved)
+                p->path[p->plen++] = '.';
+            memcpy(p->path + p->plen, k, kn);
+            p->plen += kn;
+        }
+        if (!iw_value(p))
+            return false;
+        p->plen = saved;
+        more = iw_next(p, '}');
+    }
+    return more == 0;
+}
+
+static bool iw_array(jp *p)
+{
+    bool empty;
+    if (!iw_open(p, ']', &empty))
+        return false;
+    int more = !empty;
+    while (more > 0) {
+        if (!iw_value(p))
+            return false;
+        more = iw_next(p, ']');
+    }
+    return more == 0;
+}
+
+static bool iw_value(jp *p)
+{
+    if (p->k >= p->ix->n)
+        return false;
+    switch (cur(p)) {
+    case '"': {
+        const char *v;
+        size_t n;
+        if (!iw_string(p, &v, &n))
+            return false;
+        scalar(p, v, n, true);
+        return true;
+    }
+    case '{':
+        return iw_object(p);
+    case '[':
+        return iw_array(p);
+    case '}':
+    case ']':
+    case ':':
+    case ',':
+        return false;
+    default:
+        return iw_scalar(p);
+    }
+}
+
+/* Room in the context for the index of an n-byte line; false when there is none. */
+static bool index_room(kz_logctx *c, size_t n)
+{
+    if (n <= c->jidx_cap)
+        return true;
+    size_t cap = n < 4096 ? 4096 : n + n / 2;
+    if (cap > UINT32_MAX / 2)
+        return false;
+    uint32_t *b = kz_malloc(2 * cap * sizeof *b);
+    if (!b)
+        return false;
+    kz_free(c->jidx);  /* the context owns the index buffer */
+    c->jidx = b;
+    c->jidx_cap = cap;
+    return true;
+}
+
+int kz__parse_json(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz_record *rec)
+{
+    if (f->json_reader == KZ_JSON_BYTES || !index_room(c, n))
+        return parse_bytes(f, c, s, n, rec);
+    kz__jidx ix = {.pos = c->jidx, .special = c->jidx + c->jidx_cap};
+    kz__jidx_build((kz__jidx_impl)(f->json_reader - KZ_JSON_SCALAR), s, n, &ix);
+    if (ix.n == 0)
+        return 0;  /* white space only */
+    jp p = {.f = f, .c = c, .rec = rec, .s = s, .end = s + n, .line = s, .ix = &ix};
+    if (ix.open_string || cur(&p) != '{' || !iw_object(&p))
+        return -1;
+    return p.k == ix.n ? 1 : -1;
 }
