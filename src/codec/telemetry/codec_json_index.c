@@ -12,7 +12,7 @@
 
 /* One block's classes, a bit per byte. */
 typedef struct masks {
-    uint64_t quote, bslash, ws, op, ctl;
+    uint64_t quote, bslash, ws, op, ctl, num;  /* num: digits and . e E + - */
 } masks;
 
 /* What carries from one block to the next. */
@@ -22,13 +22,14 @@ typedef struct carry {
     uint64_t scalar;     /* 1: the block ended inside a scalar run */
 } carry;
 
-enum { C_QUOTE = 1, C_BSLASH = 2, C_WS = 4, C_OP = 8, C_CTL = 16 };
+enum { C_QUOTE = 1, C_BSLASH = 2, C_WS = 4, C_OP = 8, C_CTL = 16, C_NUM = 32 };
 
 static const uint8_t byte_class[256] = {
     [0 ... 8] = C_CTL, ['\t'] = C_CTL | C_WS, ['\n'] = C_CTL | C_WS, [11 ... 12] = C_CTL,
     ['\r'] = C_CTL | C_WS, [14 ... 0x1F] = C_CTL,
     [' '] = C_WS, ['"'] = C_QUOTE, ['\\'] = C_BSLASH, ['{'] = C_OP, ['}'] = C_OP,
-    ['['] = C_OP, [']'] = C_OP, [':'] = C_OP, [','] = C_OP,
+    ['['] = C_OP, [']'] = C_OP, [':'] = C_OP, [','] = C_OP, ['0' ... '9'] = C_NUM, ['.'] = C_NUM,
+    ['e'] = C_NUM, ['E'] = C_NUM, ['+'] = C_NUM, ['-'] = C_NUM,
 };
 
 static masks classify_scalar(const char *b)
@@ -42,6 +43,7 @@ static masks classify_scalar(const char *b)
         m.ws |= k & C_WS ? bit : 0;
         m.op |= k & C_OP ? bit : 0;
         m.ctl |= k & C_CTL ? bit : 0;
+        m.num |= k & C_NUM ? bit : 0;
     }
     return m;
 }
@@ -71,6 +73,13 @@ static inline void classify16(masks *m, __m128i w, int sh)
                               _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8(':')),
                                            _mm_cmpeq_epi8(w, _mm_set1_epi8(','))));
     __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(w, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+    __m128i d = _mm_sub_epi8(w, _mm_set1_epi8('0'));
+    __m128i num = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d),
+                                            _mm_cmpeq_epi8(lo, _mm_set1_epi8('e'))),
+                               _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('.')),
+                                            _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('+')),
+                                                         _mm_cmpeq_epi8(w, _mm_set1_epi8('-')))));
+    m->num |= (uint64_t)(uint16_t)_mm_movemask_epi8(num) << sh;
     m->quote |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(w, _mm_set1_epi8('"'))) << sh;
     m->bslash |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(w, _mm_set1_epi8('\\'))) << sh;
     m->ws |= (uint64_t)(uint16_t)_mm_movemask_epi8(ws) << sh;
@@ -100,6 +109,14 @@ KZ_AVX2 static inline void classify32(masks *m, __m256i w, int sh)
                                  _mm256_or_si256(_mm256_cmpeq_epi8(w, _mm256_set1_epi8(':')),
                                                  _mm256_cmpeq_epi8(w, _mm256_set1_epi8(','))));
     __m256i ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(w, _mm256_set1_epi8(0x1F)), _mm256_set1_epi8(0x1F));
+    __m256i d = _mm256_sub_epi8(w, _mm256_set1_epi8('0'));
+    __m256i num = _mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d),
+                        _mm256_cmpeq_epi8(lo, _mm256_set1_epi8('e'))),
+        _mm256_or_si256(_mm256_cmpeq_epi8(w, _mm256_set1_epi8('.')),
+                        _mm256_or_si256(_mm256_cmpeq_epi8(w, _mm256_set1_epi8('+')),
+                                        _mm256_cmpeq_epi8(w, _mm256_set1_epi8('-')))));
+    m->num |= (uint64_t)(uint32_t)_mm256_movemask_epi8(num) << sh;
     m->quote |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(w, _mm256_set1_epi8('"'))) << sh;
     m->bslash |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(w, _mm256_set1_epi8('\\'))) << sh;
     m->ws |= (uint64_t)(uint32_t)_mm256_movemask_epi8(ws) << sh;
@@ -139,11 +156,20 @@ static inline uint64_t escaped_of(uint64_t bs, carry *cy)
 /* Appends the set bits of b, as positions from base. */
 static inline size_t flatten(uint32_t *out, size_t k, uint64_t b, uint32_t base)
 {
-    while (b) {
-        out[k++] = base + (uint32_t)__builtin_ctzll(b);
+    size_t cnt = (size_t)__builtin_popcountll(b);
+    uint32_t *o = out + k;
+    while (b) {  /* four at a time; the slots past cnt are scratch, overwritten later */
+        o[0] = base + (uint32_t)__builtin_ctzll(b);
         b &= b - 1;
+        o[1] = base + (uint32_t)__builtin_ctzll(b | 1ull << 63);
+        b &= b - 1;
+        o[2] = base + (uint32_t)__builtin_ctzll(b | 1ull << 63);
+        b &= b - 1;
+        o[3] = base + (uint32_t)__builtin_ctzll(b | 1ull << 63);
+        b &= b - 1;
+        o += 4;
     }
-    return k;
+    return k + cnt;
 }
 
 /* Appends one block's entries from its classes, its unescaped quotes and its in-string
@@ -157,7 +183,7 @@ static inline void block(kz__jidx *ix, const masks *m, uint64_t quote, uint64_t 
     uint64_t starts = scalar & ~(scalar << 1 | cy->scalar);
     cy->scalar = scalar >> 63;
     ix->n = flatten(ix->pos, ix->n, op | quote | starts, base);
-    uint64_t sp = (m->bslash | m->ctl) & in & valid;
+    uint64_t sp = ((m->bslash | m->ctl) & in) | (scalar & ~m->num);
     if (sp)
         ix->ns = flatten(ix->special, ix->ns, sp, base);
 }

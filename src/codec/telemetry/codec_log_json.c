@@ -24,8 +24,8 @@ typedef struct jp {
     size_t nth;  /* values seen in the line so far */
     /* the index walk: the line's start, its index and the next entries to take */
     const char *line;
-    const kz__jidx *ix;
-    size_t k, ks;
+    const uint32_t *pos, *special;  /* pos[n]: a sentinel, see cur() */
+    size_t n, ns, k, ks;
 } jp;
 
 static void ws(jp *p)
@@ -389,29 +389,33 @@ static int parse_bytes(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n
 
 static bool iw_value(jp *p);
 
-/* The byte at the next entry, or 0 past the last (0 starts no token the walk accepts
- * there: a NUL byte is an invalid scalar, refused by iw_value). */
+/* The byte at the next entry. Past the last entry is a sentinel, the line's first
+ * entry, its opening '{': iw_value checks for the end, and nowhere else does the walk
+ * take a '{'. */
 static inline unsigned char cur(const jp *p)
 {
-    return p->k < p->ix->n ? (unsigned char)p->line[p->ix->pos[p->k]] : 0;
+    return (unsigned char)p->line[p->pos[p->k]];
+}
+
+/* The string from o to e read by the byte walk's string(), which must end at e. */
+__attribute__((noinline)) static bool iw_string_escaped(jp *p, uint32_t o, uint32_t e, const char **v,
+                                                        size_t *n)
+{
+    while (p->ks < p->ns && p->special[p->ks] < e)
+        p->ks++;
+    p->s = p->line + o;
+    return string(p, v, n) && p->s == p->line + e + 1;
 }
 
 /* At an opening quote: its text. The next entry is its closing quote (nothing inside a
- * string is an entry); a string with a backslash or a control character inside is read
- * by the byte walk's string(), which must end at that same quote. */
-static bool iw_string(jp *p, const char **v, size_t *n)
+ * string is an entry); a string with a backslash or a control character inside (an
+ * entry of special before its end) is read by the byte walk. */
+static inline bool iw_string(jp *p, const char **v, size_t *n)
 {
-    const kz__jidx *ix = p->ix;
-    if (p->k + 1 >= ix->n)
-        return false;
-    uint32_t o = ix->pos[p->k], e = ix->pos[p->k + 1];
+    uint32_t o = p->pos[p->k], e = p->pos[p->k + 1];  /* no open string: always a pair */
     p->k += 2;
-    if (p->ks < ix->ns && ix->special[p->ks] < e) {
-        while (p->ks < ix->ns && ix->special[p->ks] < e)
-            p->ks++;
-        p->s = p->line + o;
-        return string(p, v, n) && p->s == p->line + e + 1;
-    }
+    if (p->ks < p->ns && p->special[p->ks] < e)
+        return iw_string_escaped(p, o, e, v, n);
     *v = p->line + o + 1;
     *n = e - o - 1;
     return true;
@@ -421,16 +425,24 @@ static const unsigned char num_class[256] = {['0' ... '9'] = 3, ['.'] = 1, ['e']
                                              ['+'] = 1, ['-'] = 1};
 
 /* At the start of a run of other bytes: a number (reported as the byte walk does) or
- * true, false, null; the run must be exactly that. */
+ * true, false, null; the run must be exactly that. A run of digits and . e E + - only
+ * (no entry of special inside) that starts with a digit is a number without a look at
+ * its bytes. */
 static bool iw_scalar(jp *p)
 {
-    const kz__jidx *ix = p->ix;
-    const char *v = p->line + ix->pos[p->k];
-    const char *e = p->line + (p->k + 1 < ix->n ? ix->pos[p->k + 1] : (size_t)(p->end - p->line));
+    const char *v = p->line + p->pos[p->k];
+    const char *e = p->k + 1 < p->n ? p->line + p->pos[p->k + 1] : p->end;
     p->k++;
-    while (e > v && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-        e--;
+    while (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n')
+        e--;  /* stops at the run's first byte at the latest */
     size_t n = (size_t)(e - v);
+    bool plain = !(p->ks < p->ns && p->special[p->ks] < (uint32_t)(e - p->line));
+    if (plain && (unsigned char)(*v - '0') < 10) {
+        scalar(p, v, n, false);
+        return true;
+    }
+    while (p->ks < p->ns && p->special[p->ks] < (uint32_t)(e - p->line))
+        p->ks++;
     switch (*v) {
     case 't':
         return n == 4 && memcmp(v, "true", 4) == 0;
@@ -526,7 +538,7 @@ static bool iw_array(jp *p)
 
 static bool iw_value(jp *p)
 {
-    if (p->k >= p->ix->n)
+    if (p->k >= p->n)
         return false;
     switch (cur(p)) {
     case '"': {
@@ -551,12 +563,14 @@ static bool iw_value(jp *p)
     }
 }
 
-/* Room in the context for the index of an n-byte line; false when there is none. */
+/* Room in the context for the index of an n-byte line (n entries, the sentinel, and the
+ * slots kz__jidx_build may write past the last entry);
+ * false when there is none. */
 static bool index_room(kz_logctx *c, size_t n)
 {
-    if (n <= c->jidx_cap)
+    if (n + 4 <= c->jidx_cap)
         return true;
-    size_t cap = n < 4096 ? 4096 : n + n / 2;
+    size_t cap = n < 4096 ? 4096 : n + n / 2 + 8;
     if (cap > UINT32_MAX / 2)
         return false;
     uint32_t *b = kz_malloc(2 * cap * sizeof *b);
@@ -576,8 +590,12 @@ int kz__parse_json(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz
     kz__jidx_build((kz__jidx_impl)(f->json_reader - KZ_JSON_SCALAR), s, n, &ix);
     if (ix.n == 0)
         return 0;  /* white space only */
-    jp p = {.f = f, .c = c, .rec = rec, .s = s, .end = s + n, .line = s, .ix = &ix};
-    if (ix.open_string || cur(&p) != '{' || !iw_object(&p))
+    if (ix.open_string || s[ix.pos[0]] != '{')
+        return -1;
+    ix.pos[ix.n] = ix.pos[0];
+    jp p = {.f = f, .c = c, .rec = rec, .s = s, .end = s + n, .line = s, .pos = ix.pos,
+            .special = ix.special, .n = ix.n, .ns = ix.ns};
+    if (!iw_object(&p))
         return -1;
     return p.k == ix.n ? 1 : -1;
 }

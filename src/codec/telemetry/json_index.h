@@ -18,9 +18,11 @@ typedef enum kz__jidx_impl {
 /* One line's index. pos: in order, every unescaped quote (opening and closing), every
  * { } [ ] : , outside strings, and the first byte of every run of other bytes outside
  * strings (numbers, literals, and whatever does not belong there); n of them.
- * special: every backslash and control character inside a string; ns of them.
+ * special: every backslash and control character inside a string, and every byte of
+ * those runs outside strings that is not a digit or one of . e E + - (so a number's run
+ * has none); ns of them, in order.
  * open_string: the line ends inside a string. Both arrays are the caller's, with room
- * for as many entries as the line has bytes. */
+ * for four entries more than the line has bytes (entries are written four at a time). */
 typedef struct kz__jidx {
     uint32_t *pos, *special;
     size_t n, ns;
