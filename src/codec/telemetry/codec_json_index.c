@@ -97,26 +97,29 @@ static masks classify_sse2(const char *b)
 
 #define KZ_AVX2 __attribute__((target("avx2,pclmul")))
 
+/* AVX2 classifies by table lookups on the nibbles (vpshufb), as simdjson does. The
+ * operator test also takes 0x0C and 0x1A (with bit 0x20 set they are , and :):
+ * harmless, as the walk reads the byte at every entry and takes none of them, and
+ * outside strings such a byte makes the line invalid anyway. */
 KZ_AVX2 static inline void classify32(masks *m, __m256i w, int sh)
 {
-    __m256i lo = _mm256_or_si256(w, _mm256_set1_epi8(0x20));
-    __m256i ws = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(w, _mm256_set1_epi8(' ')),
-                                                 _mm256_cmpeq_epi8(w, _mm256_set1_epi8('\t'))),
-                                 _mm256_or_si256(_mm256_cmpeq_epi8(w, _mm256_set1_epi8('\n')),
-                                                 _mm256_cmpeq_epi8(w, _mm256_set1_epi8('\r'))));
-    __m256i op = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(lo, _mm256_set1_epi8('{')),
-                                                 _mm256_cmpeq_epi8(lo, _mm256_set1_epi8('}'))),
-                                 _mm256_or_si256(_mm256_cmpeq_epi8(w, _mm256_set1_epi8(':')),
-                                                 _mm256_cmpeq_epi8(w, _mm256_set1_epi8(','))));
+    /* white space at its low nibble; elsewhere a byte of another low nibble, never equal */
+    const __m256i ws_tbl = _mm256_setr_epi8(' ', 100, 100, 100, 17, 100, 113, 2, 100, '\t', '\n', 112, 100, '\r', 100, 100,
+                                            ' ', 100, 100, 100, 17, 100, 113, 2, 100, '\t', '\n', 112, 100, '\r', 100, 100);
+    const __m256i op_tbl = _mm256_setr_epi8(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, ':', '{', ',', '}', 0, 0,
+                                            1, 0, 0, 0, 0, 0, 0, 0, 0, 0, ':', '{', ',', '}', 0, 0);
+    /* number characters: bit 1 for 0x2B 0x2D 0x2E, 2 for 0x30-0x39, 4 for 0x45 0x65 */
+    const __m256i num_lo = _mm256_setr_epi8(2, 2, 2, 2, 2, 6, 2, 2, 2, 2, 0, 1, 0, 1, 1, 0,
+                                            2, 2, 2, 2, 2, 6, 2, 2, 2, 2, 0, 1, 0, 1, 1, 0);
+    const __m256i num_hi = _mm256_setr_epi8(0, 0, 1, 2, 4, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                            0, 0, 1, 2, 4, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    __m256i ws = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(ws_tbl, w), w);
+    __m256i op = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(op_tbl, w), _mm256_or_si256(w, _mm256_set1_epi8(0x20)));
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), _mm256_set1_epi8(0x0F));
+    __m256i nn = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(num_lo, w), _mm256_shuffle_epi8(num_hi, hi)),
+                                   _mm256_setzero_si256());
     __m256i ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(w, _mm256_set1_epi8(0x1F)), _mm256_set1_epi8(0x1F));
-    __m256i d = _mm256_sub_epi8(w, _mm256_set1_epi8('0'));
-    __m256i num = _mm256_or_si256(
-        _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d),
-                        _mm256_cmpeq_epi8(lo, _mm256_set1_epi8('e'))),
-        _mm256_or_si256(_mm256_cmpeq_epi8(w, _mm256_set1_epi8('.')),
-                        _mm256_or_si256(_mm256_cmpeq_epi8(w, _mm256_set1_epi8('+')),
-                                        _mm256_cmpeq_epi8(w, _mm256_set1_epi8('-')))));
-    m->num |= (uint64_t)(uint32_t)_mm256_movemask_epi8(num) << sh;
+    m->num |= (uint64_t)(uint32_t)~_mm256_movemask_epi8(nn) << sh;
     m->quote |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(w, _mm256_set1_epi8('"'))) << sh;
     m->bslash |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(w, _mm256_set1_epi8('\\'))) << sh;
     m->ws |= (uint64_t)(uint32_t)_mm256_movemask_epi8(ws) << sh;
