@@ -2,9 +2,10 @@
  * tree per line would be an allocation per line). Every string value becomes a field
  * named by its dotted path ("source.ip", arrays keep their parent's name); the
  * timestamp and the victim are found by name. Nesting is limited to 32 levels; a line
- * that is not one well-formed object is rejected. The line is read through its
- * structural index (json_index.h): the walk goes from token to token, and only strings
- * with escapes, and numbers, are read byte by byte. */
+ * that is not one well-formed object is rejected. Two readers give the same answers:
+ * the byte walk (the default, faster on the lines measured) and the walk of the line's
+ * structural index (json_index.h), from token to token, where only strings with escapes
+ * and runs that are not plain numbers are read byte by byte. */
 #include "codec/telemetry/json_index.h"
 #include "codec/telemetry/logfmt_internal.h"
 #include "util/alloc.h"
@@ -371,8 +372,8 @@ static bool value(jp *p)
     }
 }
 
-/* The byte-by-byte walk: the reference the index walk answers like, and the reader when
- * the index cannot be had (no memory for it). */
+/* The byte-by-byte walk: the default reader, the reference the index walk answers like,
+ * and the reader when the index cannot be had (no memory for it). */
 static int parse_bytes(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz_record *rec)
 {
     jp p = {.f = f, .c = c, .rec = rec, .s = s, .end = s + n};

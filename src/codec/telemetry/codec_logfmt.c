@@ -171,7 +171,7 @@ kz_rc kz_logfmt_new(const kz_logfmt_opts *o, kz_logfmt **out, kz_err *err)
     f->format = o->format;
     f->header = o->header;
     f->max_line = o->max_line ? o->max_line : 1 << 20;
-    kz_logfmt_json_reader(f, KZ_JSON_BEST);
+    f->json_reader = KZ_JSON_BYTES;
     f->sep = o->format == KZ_FMT_TSV ? '\t' : ',';
     kz_rc rc = KZ_OK;
     if (o->fields && *o->fields)
@@ -350,7 +350,7 @@ kz_rc kz_logfmt_scan_block(kz_logfmt *f, uint64_t seq, const char *data, size_t 
 
 bool kz_logfmt_json_reader(kz_logfmt *f, kz_json_reader r)
 {
-    if (r == KZ_JSON_BEST)
+    if (r == KZ_JSON_INDEX)
         r = (kz_json_reader)(KZ_JSON_SCALAR + kz__jidx_best());
     else if (r != KZ_JSON_BYTES && !kz__jidx_available((kz__jidx_impl)(r - KZ_JSON_SCALAR)))
         return false;

@@ -59,7 +59,7 @@ struct kz_logfmt {
     pthread_mutex_t lock;
     kz__zeek_hdr *hdrs, *current;
     kz__zeek_hdr initial;       /* the defaults, before any header */
-    kz_json_reader json_reader; /* never KZ_JSON_BEST: resolved when set */
+    kz_json_reader json_reader; /* never KZ_JSON_INDEX: resolved when set */
 };
 
 /* What the configuration says about one field name: its timestamp and victim ranks
