@@ -37,9 +37,10 @@ static double run(kz_json_reader r, const char *s, size_t n, size_t *lines, unsi
     kz_logfmt_opts o = {.format = KZ_FMT_JSON, .max_line = 1 << 20};
     kz_logfmt *f;
     kz_err err;
-    if (kz_logfmt_new(&o, &f, &err) || !kz_logfmt_json_reader(f, r)) {
-        if (f)
-            kz_logfmt_free(f);
+    if (kz_logfmt_new(&o, &f, &err))
+        return -1;
+    if (!kz_logfmt_json_reader(f, r)) {
+        kz_logfmt_free(f);
         return -1;
     }
     kz_logctx *c = kz_logctx_new(f);
