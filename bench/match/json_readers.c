@@ -44,6 +44,10 @@ static double run(kz_json_reader r, const char *s, size_t n, size_t *lines, unsi
         return -1;
     }
     kz_logctx *c = kz_logctx_new(f);
+    if (!c) {
+        kz_logfmt_free(f);
+        return -1;
+    }
     static kz_record rec;
     *lines = 0;
     *sum = 0;
