@@ -1,12 +1,16 @@
 /* Unit tests of codec/logfmt: each log format parsed into fields (names, kinds, values),
  * timestamps and victims; format detection; a Zeek header changing mid-file across
  * blocks; CSV quoting and column maps; JSON escapes, nesting and arrays; the text
- * extractor; and the rejection of lines that do not parse. */
+ * extractor; and the rejection of lines that do not parse. The structural index of JSON
+ * lines: its entries on a line worked by hand, and every implementation of it giving
+ * what the byte-by-byte walk gives on escapes, backslash runs across 64-byte blocks,
+ * UTF-8, long lines and lines that are not JSON. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "codec/telemetry/json_index.h"
 #include "codec/telemetry/logfmt.h"
 
 #include <stdio.h>
@@ -250,6 +254,136 @@ static void text_extraction(void **state)
     teardown_fmt(&x);
 }
 
+
+/* The entries of the index of line, marked '^' in the same columns, and its specials
+ * (backslashes in strings; the letters of true but not its e, which numbers have). */
+static void index_is(kz__jidx_impl impl, const char *line, const char *marks, const char *specials)
+{
+    size_t n = strlen(line);
+    uint32_t pos[256], sp[256];
+    kz__jidx ix = {.pos = pos, .special = sp};
+    assert_true(n < 256 && strlen(marks) == n && strlen(specials) == n);
+    kz__jidx_build(impl, line, n, &ix);
+    char got[256], gots[256];
+    memset(got, ' ', n);
+    memset(gots, ' ', n);
+    got[n] = gots[n] = '\0';
+    for (size_t i = 0; i < ix.n; i++)
+        got[pos[i]] = '^';
+    for (size_t i = 0; i < ix.ns; i++)
+        gots[sp[i]] = '^';
+    assert_string_equal(got, marks);
+    assert_string_equal(gots, specials);
+    assert_false(ix.open_string);
+}
+
+static void json_index_entries(void **state)
+{
+    (void)state;
+    for (int impl = 0; impl < KZ__JIDX_COUNT; impl++) {
+        if (!kz__jidx_available((kz__jidx_impl)impl))
+            continue;
+        index_is((kz__jidx_impl)impl, "{\"k\\\"q\":[12, true],\"v\":\"a\\\\\"}",
+                 "^^    ^^^^ ^ ^   ^^^ ^^^   ^^", "   ^         ^^^         ^^  ");
+        /* a quote after an even run of backslashes closes; structurals in strings do not count */
+        index_is((kz__jidx_impl)impl, "{\"a\":\"\\\\\\\\\",\"b\":\"{[:,]}\"}",
+                 "^^ ^^^    ^^^ ^^^      ^^", "      ^^^^               ");
+    }
+    uint32_t pos[16], sp[16];
+    kz__jidx ix = {.pos = pos, .special = sp};
+    kz__jidx_build(KZ__JIDX_SCALAR, "{\"a\":\"b", 7, &ix);
+    assert_true(ix.open_string);
+}
+
+/* Parses line with every reader: each must answer as the byte-by-byte walk does, field
+ * by field; returns that answer, with the walk's fields in out. */
+static int every_reader(const char *fields, const char *line, size_t n, char *out, size_t cap)
+{
+    int want = 0;
+    for (kz_json_reader r = KZ_JSON_BYTES; r <= KZ_JSON_AVX2; r++) {
+        kz_logfmt_opts o = {.format = KZ_FMT_JSON, .fields = fields, .max_line = 1 << 20};
+        kz_logfmt *f;
+        kz_err err;
+        assert_int_equal(kz_logfmt_new(&o, &f, &err), KZ_OK);
+        if (!kz_logfmt_json_reader(f, r)) {
+            kz_logfmt_free(f);
+            continue;
+        }
+        kz_logctx *c = kz_logctx_new(f);
+        static kz_record rec;
+        int got = kz_logfmt_parse(f, c, line, n, 0, false, &rec);
+        const char *fs = fields_of(&rec);
+        if (r == KZ_JSON_BYTES) {
+            want = got;
+            snprintf(out, cap, "%s", fs);
+        } else {
+            assert_int_equal(got, want);
+            if (got > 0)
+                assert_string_equal(fs, out);
+        }
+        kz_logctx_free(c);
+        kz_logfmt_free(f);
+    }
+    return want;
+}
+
+static void json_index_readers_agree(void **state)
+{
+    (void)state;
+    char out[2048], line[512];
+    /* runs of 0-9 backslashes ending before a quote at every offset around the first
+     * block boundary: an even run leaves k/2 backslashes in the value, an odd one
+     * escapes the quote and the line no longer parses */
+    for (int end = 56; end <= 72; end++)
+        for (int k = 0; k <= 9; k++) {
+            int pad = end - 6 - k, n = snprintf(line, sizeof line, "{\"a\":\"%.*s%.*s\",\"b\":\"evil.example\"}",
+                                                pad, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                                                k, "\\\\\\\\\\\\\\\\\\");
+            int got = every_reader("a:host,b:host", line, (size_t)n, out, sizeof out);
+            if (k % 2) {
+                assert_int_equal(got, -1);
+                continue;
+            }
+            char want[256];
+            snprintf(want, sizeof want, "a=host:%.*s%.*s|b=host:evil.example", pad,
+                     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", k / 2, "\\\\\\\\\\");
+            assert_int_equal(got, 1);
+            assert_string_equal(out, want);
+        }
+    /* UTF-8 as written and escaped, across a block boundary */
+    const char *u = "{\"pad\":\"0123456789012345678901234567890123456789012345\",\"h\":\"b\xC3\xBC" "cher.example\","
+                    "\"u\":\"http://\\u00e9.example/\"}";
+    assert_int_equal(every_reader(NULL, u, strlen(u), out, sizeof out), 1);
+    assert_string_equal(out, "h=host:b\xC3\xBC" "cher.example|u=url:http://\xC3\xA9.example/");
+    /* lines that are not JSON, and the loose numbers the reader has always taken */
+    static const struct { const char *line; int want; } cases[] = {
+        {"{\"a\":1 2}", -1}, {"{\"a\":tru}", -1}, {"{\"a\":truex}", -1}, {"{\"a\"1}", -1},
+        {"{\"a\":\"b\"x}", -1}, {"{\"a\":-}", -1}, {"{\"a\":1.2.3e}", 1}, {"{\\\"a\":1}", -1},
+        {"{\"a\":\"x", -1}, {"{\"a\":[1,]}", -1}, {"{\"a\":{}}", 1}, {"{}", 1},
+        {" {\"a\":\"b\"} ", 1}, {"{\"a\":\"b\",}", -1}, {"{\"a\" : \"b\" , \"c\" : [ ] }", 1},
+        {"\t\r ", 0}, {"{\"a\":nul}", -1}, {"{\"a\":null,\"b\":false,\"c\":[true]}", 1},
+        {"{\"a\":\"\\x\"}", -1}, {"{\"a\":\"\\u12\"}", -1}, {"{\"a\":\"\t\"}", -1}, {"{\"a\":\x01}", -1},
+        {"{\"a\":1\x01}", -1}, {"{\"a\":\"b\"\x0e}", -1}, {"{\"a\":\"b\",\x0c\"c\":1}", -1},
+        {"{\"a\"\x1a\"b\"}", -1}, {"{\"a\":\"b\"\x0b}", -1}, {"{\"a\":\"b\"\x09}", 1}, {"{\"a\":1}}", -1}, {"{\"a\":[[[]]]}", 1}, {"{\"a\":\"b\"}{}", -1}, {"[{}]", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        if (every_reader(NULL, cases[i].line, strlen(cases[i].line), out, sizeof out) != cases[i].want)
+            fail_msg("%s: not %d", cases[i].line, cases[i].want);
+    /* a line of 300 KB, escapes and a backslash run every few blocks */
+    static char big[300000 + 64];
+    size_t cap = 300000, n = 0;
+    n += (size_t)snprintf(big, cap, "{\"pad\":\"");
+    while (n < cap - 100) {
+        memset(big + n, 'y', 181);
+        n += 181;
+        memcpy(big + n, "\\\\\\\\\\\"\\n", 8);
+        n += 8;
+    }
+    n += (size_t)snprintf(big + n, 64, "\",\"h\":\"evil.example\"}");
+    assert_int_equal(every_reader(NULL, big, n, out, sizeof out), 1);
+    assert_string_equal(out, "h=host:evil.example");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +392,8 @@ int main(void)
         cmocka_unit_test(csv_and_tsv),
         cmocka_unit_test(zeek_logs),
         cmocka_unit_test(text_extraction),
+        cmocka_unit_test(json_index_entries),
+        cmocka_unit_test(json_index_readers_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

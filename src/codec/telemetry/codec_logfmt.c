@@ -1,6 +1,7 @@
 /* Log formats: the configuration shared by the parsers (field lists, timestamp and
  * victim fields, CSV header), format detection from the first line, the per-thread
  * context, and the dispatch to the parser of each format. */
+#include "codec/telemetry/json_index.h"
 #include "codec/telemetry/logfmt_internal.h"
 
 #include "codec/sharing/csv.h"
@@ -170,6 +171,7 @@ kz_rc kz_logfmt_new(const kz_logfmt_opts *o, kz_logfmt **out, kz_err *err)
     f->format = o->format;
     f->header = o->header;
     f->max_line = o->max_line ? o->max_line : 1 << 20;
+    f->json_reader = KZ_JSON_BYTES;
     f->sep = o->format == KZ_FMT_TSV ? '\t' : ',';
     kz_rc rc = KZ_OK;
     if (o->fields && *o->fields)
@@ -346,6 +348,16 @@ kz_rc kz_logfmt_scan_block(kz_logfmt *f, uint64_t seq, const char *data, size_t 
     return kz__zeek_scan(f, seq, data, n);
 }
 
+bool kz_logfmt_json_reader(kz_logfmt *f, kz_json_reader r)
+{
+    if (r == KZ_JSON_INDEX)
+        r = (kz_json_reader)(KZ_JSON_SCALAR + kz__jidx_best());
+    else if (r != KZ_JSON_BYTES && !kz__jidx_available((kz__jidx_impl)(r - KZ_JSON_SCALAR)))
+        return false;
+    f->json_reader = r;
+    return true;
+}
+
 kz_logctx *kz_logctx_new(const kz_logfmt *f)
 {
     kz_logctx *c = kz_calloc(1, sizeof *c);
@@ -367,6 +379,7 @@ void kz_logctx_free(kz_logctx *c)
     if (!c)
         return;
     kz_free(c->scratch);
+    kz_free(c->jidx);
     kz_free(c);
 }
 

@@ -55,6 +55,17 @@ kz_rc kz_logfmt_prepare(kz_logfmt *f, const char *head, size_t n, kz_err *err);
 
 kz_log_format kz_logfmt_format(const kz_logfmt *f);
 
+/* How JSON lines are read: by the byte-by-byte walk (the default: on the lines of
+ * bench/match it measured faster, bench/RESULTS.md), or through the SIMD structural
+ * index, with the fastest implementation this CPU has (KZ_JSON_INDEX) or a given one.
+ * Every reader gives the same answers (tests/fuzz/fuzz_log_json.c compares them). For
+ * tests and benchmarks; set before any parsing. False, changing nothing, when the CPU
+ * lacks the implementation. */
+typedef enum kz_json_reader {
+    KZ_JSON_BYTES, KZ_JSON_INDEX, KZ_JSON_SCALAR, KZ_JSON_SSE2, KZ_JSON_AVX2
+} kz_json_reader;
+bool kz_logfmt_json_reader(kz_logfmt *f, kz_json_reader r);
+
 /* For formats with in-band headers (Zeek): called by the reading thread on every block,
  * in order, before the block goes to a worker. Returns the header state in effect at the
  * block's start (to pass to kz_logctx_block) and takes note of headers inside it.

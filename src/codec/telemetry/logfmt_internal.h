@@ -59,6 +59,7 @@ struct kz_logfmt {
     pthread_mutex_t lock;
     kz__zeek_hdr *hdrs, *current;
     kz__zeek_hdr initial;       /* the defaults, before any header */
+    kz_json_reader json_reader; /* never KZ_JSON_INDEX: resolved when set */
 };
 
 /* What the configuration says about one field name: its timestamp and victim ranks
@@ -80,6 +81,8 @@ struct kz_logctx {
     uint64_t seq;
     const kz__zeek_hdr *zh;
     kz__name_info memo[KZ__MEMO_SLOTS + 1];  /* the last one for names too long to keep */
+    uint32_t *jidx;    /* JSON lines: the structural index, 2 * jidx_cap entries (owned) */
+    size_t jidx_cap;
 };
 
 /* The ranks and kind of a field name, from the context's memo (valid until the next
