@@ -13,11 +13,15 @@ from conftest import assert_error, run_kizuna
 from test_accounts import Browser, new_user
 from test_exercises import delivered, role_org, setup_run, wait_for
 
+RUN_COUNT = "987654321"  # the count of a player's sighting, in the run, of an outsider's real indicator
 # what the run makes: the incident inject's title word and indicators, and what the
 # victim player makes for the run below
 EXERCISE_MARKS = ["surgeries", "198.51.100.23", "update-c2.example", "single-exercise.example",
-                  "bulk-exercise.example", "import-exercise.example", "norm-exercise-word"]
+                  "bulk-exercise.example", "import-exercise.example", "norm-exercise-word",
+                RUN_COUNT]
 REAL = "real-control.example"  # real work by the same player: every path shows it
+# the sightings a run made (made[...]): their ids never reach anyone outside it
+RUN_SIGHTINGS = ("run_sighting", "run_ind_sighting")
 
 
 @pytest.fixture
@@ -47,7 +51,21 @@ def world(server):
     made["incident"] = r.json()["id"]
     r = victim.post("/sightings", {"indicator": made["single"], "count": 3, "tlp": "clear",
                                    "recipients": [partner]})
+    assert r.status_code == 201 and r.json()["exercise"] == ex, "a report of a run's indicator is the run's"
+    made["run_ind_sighting"] = r.json()["id"]
+    # a player's report, in the run, of real work: the run's, never counted as real
+    r = outsider.post("/indicators", {"type": "domain", "value": "outsider-real.example", "tlp": "clear"})
     assert r.status_code == 201, r.text
+    made["outsider_ind"] = r.json()["id"]
+    r = victim.post("/sightings", {"indicator": made["outsider_ind"], "count": int(RUN_COUNT), "tlp": "clear",
+                                   "first_seen": "2026-03-02T00:00:00Z", "last_seen": "2026-03-02T01:00:00Z",
+                                   "exercise": ex})
+    assert r.status_code == 201 and r.json()["exercise"] == ex, r.text
+    made["run_sighting"] = r.json()["id"]
+    r = outsider.post("/sightings", {"indicator": made["outsider_ind"], "count": 2, "tlp": "clear",
+                                   "first_seen": "2026-03-01T00:00:00Z", "last_seen": "2026-03-01T01:00:00Z"})
+    assert r.status_code == 201 and r.json()["exercise"] is None, r.text
+    made["real_sighting"] = r.json()["id"]
     r = victim.post("/indicators", {"type": "domain", "value": REAL, "tlp": "clear"})
     assert r.status_code == 201 and r.json()["exercise"] is None, r.text
     made["real"] = r.json()["id"]
@@ -96,6 +114,8 @@ READ_PATHS = {
                                                                      "/stats/requests", "/stats/checks")]), False),
     "sightings": (lambda s, c, m: texts(c, "/sightings") + c.get(f"/indicators/{m['single']}/sightings").text,
                   False),
+    "sightings of real work": (lambda s, c, m: texts(c, f"/indicators/{m['outsider_ind']}/sightings") +
+                               texts(c, "/sightings", {"observer": c.org}), False),
     "TAXII": (lambda s, c, m: taxii_all(c), True),
     "HTTP exports": (lambda s, c, m: "".join(texts(c, f"/{what}/export", {"format": f})
                                              for what in ("indicators", "incidents") for f in ("csv", "json")),
@@ -117,6 +137,8 @@ def test_no_read_path_shows_a_run_to_anyone_outside_it(world, path):
     for mark in EXERCISE_MARKS:
         assert mark not in got, (path, mark)
     assert run["id"] not in got, path
+    for k in RUN_SIGHTINGS:
+        assert made[k] not in got, (path, k)
     if shows_real:
         assert REAL in got or made["real"] in got or "real control" in got, path
 
@@ -129,7 +151,8 @@ PLAYERS_SEE = {"label filter": ["single-exercise.example"],
                "indicator search": ["single-exercise.example"],
                "incident search": ["norm-exercise-word"],
                "incident links": ["198.51.100.23"],
-               "detail": ["single-exercise.example", "norm-exercise-word", "surgeries"]}
+               "detail": ["single-exercise.example", "norm-exercise-word", "surgeries"],
+               "sightings of real work": [RUN_COUNT]}
 
 
 @pytest.mark.parametrize("path", list(READ_PATHS))
@@ -142,12 +165,43 @@ def test_players_read_their_run_and_real_work_stays_real(world, path):
     if path not in PLAYERS_SEE:
         for mark in EXERCISE_MARKS:
             assert mark not in got, (path, mark)
+        for k in RUN_SIGHTINGS:
+            assert made[k] not in got, (path, k)
+
+
+def test_a_runs_sightings_are_kept_apart_from_real_ones(world):
+    server, run, players, outsider, made = world
+    ex, victim = run["id"], players["victim"]
+    # the source of the indicator reads the real report only
+    total = outsider.get(f"/indicators/{made['outsider_ind']}/sightings").json()["total"]
+    assert (total["count"], total["reports"]) == (2, 1), total
+    # a player reads both; a user of no run reads the real one
+    total = victim.get(f"/indicators/{made['outsider_ind']}/sightings").json()["total"]
+    assert (total["count"], total["reports"]) == (int(RUN_COUNT) + 2, 2), total
+    # TAXII and the STIX export of real work carry the real report, not the run's
+    for got in (taxii_all(outsider), texts(outsider, "/indicators/export", {"format": "stix"}),
+                texts(victim, "/indicators/export", {"format": "stix"})):
+        assert f"sighting--{made['real_sighting']}" in got
+        assert made["run_sighting"] not in got and made["run_ind_sighting"] not in got
+    # the same period reported again as real work does not merge into the run's report
+    r = victim.post("/sightings", {"indicator": made["outsider_ind"], "count": 1, "tlp": "clear",
+                                   "first_seen": "2026-03-02T00:00:00Z", "last_seen": "2026-03-02T01:00:00Z"})
+    assert_error(r, 409, "exercise")
+    # an outsider cannot report into the run: the answer of a run that does not exist
+    r = outsider.post("/sightings", {"indicator": made["outsider_ind"], "count": 1, "tlp": "clear", "exercise": ex})
+    assert_error(r, 400, "exercise")
+    # nor may a player's report of the run name a real partner
+    r = victim.post("/sightings", {"indicator": made["single"], "count": 1, "tlp": "clear",
+                                   "recipients": [outsider.org]})
+    assert_error(r, 400, "recipients")
+    total = victim.get(f"/indicators/{made['outsider_ind']}/sightings").json()["total"]
+    assert total["reports"] == 2, "the refused reports wrote nothing"
 
 
 def test_stats_count_real_work_only(world):
     server, run, players, outsider, made = world
     for who in (outsider, players["victim"], server.admin):
-        assert who.get("/stats/indicators").json()["total"] == 1  # the real control
+        assert who.get("/stats/indicators").json()["total"] == 2  # the real control, the outsider's
         assert who.get("/stats/incidents").json()["total"] == 1
 
 
@@ -313,6 +367,8 @@ def test_a_runs_own_export_carries_its_banner_and_only_its_objects(world):
     assert note["content"] == banner and note["id"] == f"note--{ex}"
     assert any(o["type"] == "identity" and o["id"] == note["object_refs"][0] for o in objs)
     assert "single-exercise.example" in r.text and REAL not in r.text
+    sightings = {o["id"] for o in objs if o["type"] == "sighting"}
+    assert sightings == {f"sighting--{made[k]}" for k in RUN_SIGHTINGS}, "the run's own reports, none of real work"
     out = run_kizuna("export", "json", "--db", server.db, "--what", "all", "--key", victim.key, "--exercise", ex)
     assert json.loads(out.stdout)["banner"] == banner
     rep = server.admin.get(f"/exercises/{ex}/report").json()

@@ -56,7 +56,7 @@ typedef struct kz_exercise_note {
 
 /* Which table an exercise mark goes on. */
 typedef enum kz_exercise_object {
-    KZ_XO_INCIDENT, KZ_XO_INDICATOR, KZ_XO_REQUEST, KZ_XO_CHECK, KZ_XO_COUNT
+    KZ_XO_INCIDENT, KZ_XO_INDICATOR, KZ_XO_REQUEST, KZ_XO_CHECK, KZ_XO_SIGHTING, KZ_XO_COUNT
 } kz_exercise_object;
 
 kz_rc kz_store_scenario_insert(kz_db *db, const kz_scenario_row *s, kz_err *err);

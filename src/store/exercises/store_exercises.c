@@ -444,6 +444,7 @@ static const char *const claim_sql[KZ_XO_COUNT] = {
     [KZ_XO_INDICATOR] = "UPDATE indicators SET exercise = ?2 WHERE id = ?1 AND exercise IS NULL",
     [KZ_XO_REQUEST] = "UPDATE requests SET exercise = ?2 WHERE id = ?1",
     [KZ_XO_CHECK] = "UPDATE checks SET exercise = ?2 WHERE id = ?1",
+    [KZ_XO_SIGHTING] = "UPDATE sightings SET exercise = ?2 WHERE id = ?1 AND exercise IS NULL",
 };
 
 kz_rc kz_store_exercise_claim(kz_db *db, kz_exercise_object t, const char *id, const char *exercise,
