@@ -392,7 +392,14 @@ def test_no_peer_receives_what_a_player_imported_or_bulk_created_for_a_run(feder
     r = victim.post("/indicators/import", data="type,value\ndomain,import-exercise.example\n",
                     params={"format": "csv", "tlp": "clear", "exercise": ex}, headers={"Content-Type": "text/csv"})
     assert r.status_code == 200, r.text
+    real = victim.get("/indicators", params={"q": "bulk-real.example"}).json()["items"][0]["id"]
+    for count, exercise, day in ((7, ex, "02"), (3, None, "01")):  # a report in the run, a real one
+        r = victim.post("/sightings", {"indicator": real, "count": count, "tlp": "clear", "exercise": exercise,
+                                       "first_seen": f"2026-03-{day}T00:00:00Z"})
+        assert r.status_code == 201 and r.json()["exercise"] == exercise, r.text
     federation.sync(cz, jp)
+    total = cz.admin.get(f"/indicators/{real}/sightings").json()["total"]
+    assert (total["count"], total["reports"]) == (3, 1), "the real report travels, the run's stays home"
     seen = {i["value"] for i in cz.admin.get("/indicators", params={"limit": 500}).json()["items"]}
     assert "bulk-real.example" in seen, "the control object travels"
     assert not seen & {"bulk-exercise.example", "import-exercise.example", "198.51.100.23"}
