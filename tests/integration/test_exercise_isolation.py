@@ -88,7 +88,8 @@ TAXII = {"Accept": "application/taxii+json;version=2.1"}
 
 def taxii_all(client):
     cols = client.get("/taxii2/api/collections", headers=TAXII).json()["collections"]
-    return "".join(texts(client, f"/taxii2/api/collections/{c['id']}/objects", headers=TAXII) for c in cols)
+    return "".join(texts(client, f"/taxii2/api/collections/{c['id']}/objects", headers=TAXII)
+                   for c in cols if c["can_read"])  # a run's own collection is write-only
 
 
 def cli_export(server, client, fmt):
@@ -249,6 +250,41 @@ def test_an_import_or_bulk_create_claims_for_the_run_and_refuses_what_leaves_it(
     assert "stix-exercise" not in outsider.get("/incidents").text + outsider.get("/indicators").text
     # a kept object carries no exercise mark, so an import into a run refuses it
     assert "kept-exercise-object" not in taxii_all(outsider) + taxii_all(victim)
+
+
+def test_a_player_adds_to_the_run_through_its_taxii_collection(world):
+    server, run, players, outsider, made = world
+    ex, victim = run["id"], players["victim"]
+    post = {"Accept": TAXII["Accept"], "Content-Type": TAXII["Accept"]}
+    cols = {c["id"]: c for c in victim.get("/taxii2/api/collections", headers=TAXII).json()["collections"]}
+    assert ex in cols and cols[ex]["can_write"] and not cols[ex]["can_read"], cols.get(ex)
+    assert cols[ex]["title"].startswith("EXERCISE") and run["title"] in cols[ex]["title"]
+    assert ex not in outsider.get("/taxii2/api/collections", headers=TAXII).text
+    indicator = {"type": "indicator", "spec_version": "2.1", "id": "indicator--7b1c2d3e-4f50-4a61-8b72-9c83d4e5f601",
+                 "created": "2026-03-01T00:00:00Z", "modified": "2026-03-01T00:00:00Z", "pattern_type": "stix",
+                 "pattern": "[domain-name:value = 'taxii-exercise.example']", "valid_from": "2026-03-01T00:00:00Z"}
+    sighting = {"type": "sighting", "spec_version": "2.1", "id": "sighting--7b1c2d3e-4f50-4a61-8b72-9c83d4e5f602",
+                "created": "2026-03-01T00:00:00Z", "modified": "2026-03-01T00:00:00Z", "count": 4,
+                "sighting_of_ref": indicator["id"]}
+    # someone outside the run gets the answer of a collection that does not exist
+    missing = outsider.post("/taxii2/api/collections/7b1c2d3e-4f50-4a61-8b72-9c83d4e5f6ff/objects",
+                            data=json.dumps({"objects": [indicator]}), headers=post)
+    r = outsider.post(f"/taxii2/api/collections/{ex}/objects", data=json.dumps({"objects": [indicator]}), headers=post)
+    assert r.status_code == missing.status_code == 404, r.text
+    assert r.text.replace(ex, "X") == missing.text.replace("7b1c2d3e-4f50-4a61-8b72-9c83d4e5f6ff", "X")
+    assert victim.get(f"/taxii2/api/collections/{ex}/objects", headers=TAXII).status_code == 403
+    r = victim.post(f"/taxii2/api/collections/{ex}/objects", data=json.dumps({"objects": [indicator, sighting]}),
+                    headers=post)
+    assert r.status_code == 202 and r.json()["success_count"] == 2, r.text
+    got = victim.get("/indicators", params={"q": "taxii-exercise.example"}).json()["items"]
+    assert [(i["exercise"], i["tlp"]) for i in got] == [(ex, "amber")], got
+    total = victim.get(f"/indicators/{got[0]['id']}/sightings").json()["total"]
+    assert total["count"] == 4
+    assert "taxii-exercise.example" not in outsider.get("/indicators", params={"limit": 500}).text
+    assert "taxii-exercise.example" not in taxii_all(victim), "TAXII stays a feed of real work"
+    # once the run is over its collection is gone
+    assert server.admin.post(f"/exercises/{ex}/finish").status_code == 200
+    assert ex not in victim.get("/taxii2/api/collections", headers=TAXII).text
 
 
 def test_exercise_only_organizations_are_in_the_directory_of_the_run_only(world):

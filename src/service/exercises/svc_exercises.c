@@ -503,6 +503,20 @@ void kz_svc_exercise_viewer(kz_call *c)
     }
 }
 
+size_t kz_svc_exercise_writable(kz_call *c, const char **ids, const char **titles, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; n < max && i < c->who.n_exercises; i++) {
+        kz_exercise_view v;
+        if (kz__exercise_load(c, c->who.exercises[i], &v) || !acts_in(c, &v) ||
+            (v.x.status != KZ_EX_RUNNING && v.x.status != KZ_EX_PAUSED))
+            continue;
+        ids[n] = v.x.id;
+        titles[n++] = v.x.title;
+    }
+    return n;
+}
+
 /* The run an exercise-only organization was made for, or NULL. */
 static const char *made_for(kz_call *c, const char *org)
 {
