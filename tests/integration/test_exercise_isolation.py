@@ -488,3 +488,29 @@ def test_kizuna_import_misp_into_a_run_claims_its_events_and_attributes(world):
     assert outsider.get("/incidents/5f1e2d3c-0a1b-4c2d-8e3f-4a5b6c7d8e01").status_code == 404
     assert not {i["value"] for i in linked} & {i["value"] for i in outsider.get(
         "/indicators", params={"limit": 500}).json()["items"]}
+
+
+def test_telemetry_matched_by_a_runs_organization_is_the_runs(server, tmp_path):
+    run, players = setup_run(server)
+    ex = run["id"]
+    assert server.admin.post(f"/exercises/{ex}/start").status_code == 200
+    made = next(p["organization"] for p in run["players"] if p["made"])
+    player = server.client(made)  # a key of the run's own organization: its telemetry is the run's
+    r = server.admin.post("/indicators", {"type": "domain", "value": "real-phish.example", "tlp": "green"})
+    assert r.status_code == 201, r.text
+    real = r.json()["id"]
+    line = "%d.000 1 10.0.0.%d TCP_MISS/200 1 GET http://real-phish.example/ - HIER_DIRECT/192.0.2.1 -"
+    (tmp_path / "proxy.log").write_text("".join(line % (1767225600, n) + "\n" for n in (1, 2)))
+    r = run_kizuna("match", "--db", server.db, "--key", player.key, "--summary", "json", tmp_path / "proxy.log")
+    summary = json.loads(r.stderr.strip().splitlines()[-1])
+    assert summary["sightings"] == 1 and summary["victims_added"] == 2, summary
+    mine = player.get(f"/indicators/{real}/sightings").json()["total"]
+    assert mine["count"] == 2, "the run's organization reads its report"
+    def sightings(params):  # the facilitator's STIX exports: of real work, of the run
+        r = server.admin.get("/indicators/export", params={"format": "stix", **params})
+        assert r.status_code == 200, r.text
+        return [o for o in r.json()["objects"] if o["type"] == "sighting"]
+    assert sightings({}) == [], "the report of a run's telemetry is no real work"
+    assert [o["sighting_of_ref"] for o in sightings({"exercise": ex})] == [f"indicator--{real}"]
+    assert not [x for x in player.get("/stats/victims", params={"period": "month"}).json()["rows"] if x["victims"]], \
+        "victim statistics count real work only"
