@@ -22,6 +22,7 @@ kz_rc kz_h_scenario_list(kz_req *r);
 kz_rc kz_h_scenario_get(kz_req *r);
 kz_rc kz_h_scenario_create(kz_req *r);
 kz_rc kz_h_exercise_create(kz_req *r);
+kz_rc kz_h_exercise_update(kz_req *r);
 kz_rc kz_h_exercise_get(kz_req *r);
 kz_rc kz_h_exercise_list(kz_req *r);
 kz_rc kz_h_exercise_control(kz_req *r);

@@ -151,6 +151,7 @@ const kz_endpoint kz_endpoints[] = {
     {"POST", V1 "/exercises", kz_h_exercise_create, J, "create a run: scenario, speed, players [{role, organization, user}] (analyst, admin)"},
     {"GET", V1 "/exercises", kz_h_exercise_list, 0, "the runs the caller facilitates or plays in (admins: all)"},
     {"GET", V1 "/exercises/{id}", kz_h_exercise_get, 0, "one run: status, exercise clock, players, delivered injects"},
+    {"PATCH", V1 "/exercises/{id}", kz_h_exercise_update, J, "change the players of a run before it starts: players [{role, organization, user}] (facilitator)"},
     {"GET", V1 "/exercises/{id}/messages", kz_h_exercise_messages, 0, "the mail notices and news items the caller may read (facilitator: all; a player: the news and its roles' mail)"},
     {"GET", V1 "/exercises/{id}/news", kz_h_exercise_news, 0, "the news items delivered in the run (its players and facilitator only)"},
     {"GET", V1 "/exercises/{id}/report", kz_h_exercise_report, 0, "the after-action report: format=json|html, lang=en|ja"},

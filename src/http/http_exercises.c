@@ -131,6 +131,29 @@ kz_rc kz_h_exercise_create(kz_req *r)
     return rc ? rc : kz_reply(r, 201, view_json(&v));
 }
 
+/* PATCH /exercises/{id}: {"players": [...]} before the run starts. */
+kz_rc kz_h_exercise_update(kz_req *r)
+{
+    json_t *body;
+    kz_exercise_player *players = NULL;
+    size_t n = 0;
+    kz_exercise_view v;
+    kz_rc rc = kz_req_body_object(r, &body);
+    const char *key;
+    json_t *value;
+    json_object_foreach(rc ? NULL : body, key, value) {
+        if (strcmp(key, "players") != 0)
+            return kz_fail(&r->err, KZ_EINVAL, key, "only the players of a run change (before it starts)");
+    }
+    if (!rc && !json_object_get(body, "players"))
+        rc = kz_fail(&r->err, KZ_EINVAL, "players", "players is required");
+    if (!rc)
+        rc = decode_players(r, json_object_get(body, "players"), &players, &n);
+    if (!rc)
+        rc = kz_svc_exercise_players_set(&r->call, r->params[0], players, n, &v);
+    return rc ? rc : kz_reply(r, 200, view_json(&v));
+}
+
 kz_rc kz_h_exercise_get(kz_req *r)
 {
     kz_exercise_view v;

@@ -172,6 +172,11 @@ static json_t *collection_json(const kz_taxii_collection *c)
         "Shared with the named recipients only",
     };
     bool statements = c->tlp < 0;
+    if (c->exercise)
+        return json_pack("{s:s, s:s, s:s, s:b, s:b, s:[s]}", "id", c->id, "title", c->title ? c->title : c->id,
+                         "description", "EXERCISE: a table-top run. What is added here is made in the run and "
+                         "reaches its players only (objects that name no label: TLP:AMBER)",
+                         "can_read", c->can_read, "can_write", c->can_write, "media_types", STIX_TYPE);
     return json_pack("{s:s, s:s, s:s, s:b, s:b, s:[s]}", "id", c->id, "title",
                      statements ? "Public attribution statements" : titles[c->tlp], "description",
                      statements ? "Published attribution statements: reports, their other languages, the "
@@ -607,7 +612,9 @@ kz_rc kz_h_taxii_add(kz_req *r)
                        "adding objects needs an analyst or admin key");
     kz_time requested = kz_now_ms();
     status st = {json_array(), json_array(), 0, timestamp(r, requested)};
-    kz_stix_import_opts o = {.tlp = col.tlp, .min_tlp = col.tlp, .on_object = record, .ctx = &st};
+    /* a run's collection: objects keep the label they name, made in the run */
+    kz_stix_import_opts o = {.tlp = col.tlp, .min_tlp = col.exercise ? KZ_TLP_CLEAR : col.tlp,
+                             .exercise = col.exercise, .on_object = record, .ctx = &st};
     kz_stix_import_report rep;
     kz_body_src src;
     kz_byte_source bs = kz_body_source(&src, &r->body);

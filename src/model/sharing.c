@@ -94,6 +94,7 @@ static const kz_field sighting_fields[] = {
     F(kz_sighting, first_seen, KZ_FT_TIME, 0, 0, NULL, NULL),
     F(kz_sighting, last_seen, KZ_FT_TIME, 0, 0, NULL, NULL),
     SHARING(kz_sighting, 0),  /* default amber: see kz_svc_sighting_add */
+    F(kz_sighting, exercise, KZ_FT_STR, KZ_FF_IMMUTABLE, 36, NULL, kz_valid_uuid),
 };
 SCHEMA(kz_sighting_schema, "sighting", sighting_fields);
 
@@ -134,5 +135,5 @@ unsigned kz_indicator_given(kz_fieldset fields)
 
 kz_tlp_subject kz_incident_subject(const kz_incident *o) { return SUBJECT(o, o->organization, o->exercise); }
 kz_tlp_subject kz_indicator_subject(const kz_indicator *o) { return SUBJECT(o, o->source, o->exercise); }
-kz_tlp_subject kz_sighting_subject(const kz_sighting *o) { return SUBJECT(o, o->observer, NULL); }
+kz_tlp_subject kz_sighting_subject(const kz_sighting *o) { return SUBJECT(o, o->observer, o->exercise); }
 kz_tlp_subject kz_draft_subject(const kz_sharing_draft *o) { return SUBJECT(o, o->organization, NULL); }

@@ -127,6 +127,7 @@ typedef struct kz_sighting {
     int tlp;
     kz_strlist recipients;
     bool allow_clients;
+    char *exercise;          /* the table-top exercise it was reported in, NULL for real work */
 } kz_sighting;
 extern const kz_schema kz_sighting_schema;
 

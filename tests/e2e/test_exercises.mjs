@@ -49,6 +49,8 @@ async function runFromScenarioPage(page, lang, roleName) {
     await page.getByRole("link", { name: msg(lang, "scenario.run") }).click();
     await page.getByRole("heading", { level: 1, name: msg(lang, "exercises.new") }).waitFor();
     await page.getByLabel(roleName, { exact: true }).selectOption(playerOrg.id);
+    assert.equal(await page.getByLabel(msg(lang, "exercise.player_user", { role: roleName }), { exact: true }).count(), 0,
+        "a facilitator who may not list users names organizations only");
     await clean(page, "the new run");
     await page.getByRole("button", { name: msg(lang, "exercise.create") }).click();
     await page.waitForURL(/\/exercises\/[0-9a-f-]{36}$/);
@@ -259,4 +261,27 @@ test("in Japanese: a built-in scenario copied in the editor, run, its Japanese b
     await page.getByRole("heading", { level: 1, name: msg(lang, "report.title", { title: "病院ランサムウェア（当組織版）" }) }).waitFor();
     await page.getByRole("table", { name: msg(lang, "report.by_role") }).getByText(victim).waitFor();
     await clean(page, "the report in Japanese");
+});
+
+test("an admin names the user who plays a role in a new run", async () => {
+    const lang = "en";
+    const admin = await makeUser(server, { email: "ada@example.org", name: "Ada Admin", organization: server.nodeOrg,
+        role: "admin", language: "en", time_zone: "Asia/Tokyo" });
+    const page = await signedInPage(browser, server, admin, lang);
+    const builtin = await server.api("GET", "/scenarios/ransomware-university-hospital");
+    const victim = builtin.roles.find((r) => r.id === "victim-csirt").name;
+    await page.goto(`/exercises/new?scenario=${builtin.id}`);
+    await page.getByRole("heading", { level: 1, name: msg(lang, "exercises.new") }).waitFor();
+    const who = page.getByLabel(msg(lang, "exercise.player_user", { role: victim }), { exact: true });
+    assert.equal(await who.isDisabled(), true, "no user before an organization is chosen");
+    await page.getByLabel(victim, { exact: true }).selectOption(playerOrg.id);
+    await who.locator("option", { hasText: "Pat Player" }).waitFor({ state: "attached" });
+    assert.equal(await who.locator("option", { hasText: "Oz Outsider" }).count(), 0, "only the organization's users");
+    await who.selectOption(player.id);
+    await clean(page, "the new run with a user per role");
+    await page.getByRole("button", { name: msg(lang, "exercise.create") }).click();
+    await page.waitForURL(/\/exercises\/[0-9a-f-]{36}$/);
+    const run = await server.api("GET", `/exercises/${page.url().split("/").pop()}`);
+    assert.deepEqual(run.players.filter((p) => !p.made).map((p) => [p.role, p.organization, p.user]),
+        [["victim-csirt", playerOrg.id, player.id]]);
 });

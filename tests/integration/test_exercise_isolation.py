@@ -13,11 +13,15 @@ from conftest import assert_error, run_kizuna
 from test_accounts import Browser, new_user
 from test_exercises import delivered, role_org, setup_run, wait_for
 
+RUN_COUNT = "987654321"  # the count of a player's sighting, in the run, of an outsider's real indicator
 # what the run makes: the incident inject's title word and indicators, and what the
 # victim player makes for the run below
 EXERCISE_MARKS = ["surgeries", "198.51.100.23", "update-c2.example", "single-exercise.example",
-                  "bulk-exercise.example", "import-exercise.example", "norm-exercise-word"]
+                  "bulk-exercise.example", "import-exercise.example", "norm-exercise-word",
+                RUN_COUNT]
 REAL = "real-control.example"  # real work by the same player: every path shows it
+# the sightings a run made (made[...]): their ids never reach anyone outside it
+RUN_SIGHTINGS = ("run_sighting", "run_ind_sighting")
 
 
 @pytest.fixture
@@ -47,7 +51,21 @@ def world(server):
     made["incident"] = r.json()["id"]
     r = victim.post("/sightings", {"indicator": made["single"], "count": 3, "tlp": "clear",
                                    "recipients": [partner]})
+    assert r.status_code == 201 and r.json()["exercise"] == ex, "a report of a run's indicator is the run's"
+    made["run_ind_sighting"] = r.json()["id"]
+    # a player's report, in the run, of real work: the run's, never counted as real
+    r = outsider.post("/indicators", {"type": "domain", "value": "outsider-real.example", "tlp": "clear"})
     assert r.status_code == 201, r.text
+    made["outsider_ind"] = r.json()["id"]
+    r = victim.post("/sightings", {"indicator": made["outsider_ind"], "count": int(RUN_COUNT), "tlp": "clear",
+                                   "first_seen": "2026-03-02T00:00:00Z", "last_seen": "2026-03-02T01:00:00Z",
+                                   "exercise": ex})
+    assert r.status_code == 201 and r.json()["exercise"] == ex, r.text
+    made["run_sighting"] = r.json()["id"]
+    r = outsider.post("/sightings", {"indicator": made["outsider_ind"], "count": 2, "tlp": "clear",
+                                   "first_seen": "2026-03-01T00:00:00Z", "last_seen": "2026-03-01T01:00:00Z"})
+    assert r.status_code == 201 and r.json()["exercise"] is None, r.text
+    made["real_sighting"] = r.json()["id"]
     r = victim.post("/indicators", {"type": "domain", "value": REAL, "tlp": "clear"})
     assert r.status_code == 201 and r.json()["exercise"] is None, r.text
     made["real"] = r.json()["id"]
@@ -70,7 +88,8 @@ TAXII = {"Accept": "application/taxii+json;version=2.1"}
 
 def taxii_all(client):
     cols = client.get("/taxii2/api/collections", headers=TAXII).json()["collections"]
-    return "".join(texts(client, f"/taxii2/api/collections/{c['id']}/objects", headers=TAXII) for c in cols)
+    return "".join(texts(client, f"/taxii2/api/collections/{c['id']}/objects", headers=TAXII)
+                   for c in cols if c["can_read"])  # a run's own collection is write-only
 
 
 def cli_export(server, client, fmt):
@@ -96,6 +115,8 @@ READ_PATHS = {
                                                                      "/stats/requests", "/stats/checks")]), False),
     "sightings": (lambda s, c, m: texts(c, "/sightings") + c.get(f"/indicators/{m['single']}/sightings").text,
                   False),
+    "sightings of real work": (lambda s, c, m: texts(c, f"/indicators/{m['outsider_ind']}/sightings") +
+                               texts(c, "/sightings", {"observer": c.org}), False),
     "TAXII": (lambda s, c, m: taxii_all(c), True),
     "HTTP exports": (lambda s, c, m: "".join(texts(c, f"/{what}/export", {"format": f})
                                              for what in ("indicators", "incidents") for f in ("csv", "json")),
@@ -117,6 +138,8 @@ def test_no_read_path_shows_a_run_to_anyone_outside_it(world, path):
     for mark in EXERCISE_MARKS:
         assert mark not in got, (path, mark)
     assert run["id"] not in got, path
+    for k in RUN_SIGHTINGS:
+        assert made[k] not in got, (path, k)
     if shows_real:
         assert REAL in got or made["real"] in got or "real control" in got, path
 
@@ -129,7 +152,8 @@ PLAYERS_SEE = {"label filter": ["single-exercise.example"],
                "indicator search": ["single-exercise.example"],
                "incident search": ["norm-exercise-word"],
                "incident links": ["198.51.100.23"],
-               "detail": ["single-exercise.example", "norm-exercise-word", "surgeries"]}
+               "detail": ["single-exercise.example", "norm-exercise-word", "surgeries"],
+               "sightings of real work": [RUN_COUNT]}
 
 
 @pytest.mark.parametrize("path", list(READ_PATHS))
@@ -142,12 +166,43 @@ def test_players_read_their_run_and_real_work_stays_real(world, path):
     if path not in PLAYERS_SEE:
         for mark in EXERCISE_MARKS:
             assert mark not in got, (path, mark)
+        for k in RUN_SIGHTINGS:
+            assert made[k] not in got, (path, k)
+
+
+def test_a_runs_sightings_are_kept_apart_from_real_ones(world):
+    server, run, players, outsider, made = world
+    ex, victim = run["id"], players["victim"]
+    # the source of the indicator reads the real report only
+    total = outsider.get(f"/indicators/{made['outsider_ind']}/sightings").json()["total"]
+    assert (total["count"], total["reports"]) == (2, 1), total
+    # a player reads both; a user of no run reads the real one
+    total = victim.get(f"/indicators/{made['outsider_ind']}/sightings").json()["total"]
+    assert (total["count"], total["reports"]) == (int(RUN_COUNT) + 2, 2), total
+    # TAXII and the STIX export of real work carry the real report, not the run's
+    for got in (taxii_all(outsider), texts(outsider, "/indicators/export", {"format": "stix"}),
+                texts(victim, "/indicators/export", {"format": "stix"})):
+        assert f"sighting--{made['real_sighting']}" in got
+        assert made["run_sighting"] not in got and made["run_ind_sighting"] not in got
+    # the same period reported again as real work does not merge into the run's report
+    r = victim.post("/sightings", {"indicator": made["outsider_ind"], "count": 1, "tlp": "clear",
+                                   "first_seen": "2026-03-02T00:00:00Z", "last_seen": "2026-03-02T01:00:00Z"})
+    assert_error(r, 409, "exercise")
+    # an outsider cannot report into the run: the answer of a run that does not exist
+    r = outsider.post("/sightings", {"indicator": made["outsider_ind"], "count": 1, "tlp": "clear", "exercise": ex})
+    assert_error(r, 400, "exercise")
+    # nor may a player's report of the run name a real partner
+    r = victim.post("/sightings", {"indicator": made["single"], "count": 1, "tlp": "clear",
+                                   "recipients": [outsider.org]})
+    assert_error(r, 400, "recipients")
+    total = victim.get(f"/indicators/{made['outsider_ind']}/sightings").json()["total"]
+    assert total["reports"] == 2, "the refused reports wrote nothing"
 
 
 def test_stats_count_real_work_only(world):
     server, run, players, outsider, made = world
     for who in (outsider, players["victim"], server.admin):
-        assert who.get("/stats/indicators").json()["total"] == 1  # the real control
+        assert who.get("/stats/indicators").json()["total"] == 2  # the real control, the outsider's
         assert who.get("/stats/incidents").json()["total"] == 1
 
 
@@ -195,6 +250,41 @@ def test_an_import_or_bulk_create_claims_for_the_run_and_refuses_what_leaves_it(
     assert "stix-exercise" not in outsider.get("/incidents").text + outsider.get("/indicators").text
     # a kept object carries no exercise mark, so an import into a run refuses it
     assert "kept-exercise-object" not in taxii_all(outsider) + taxii_all(victim)
+
+
+def test_a_player_adds_to_the_run_through_its_taxii_collection(world):
+    server, run, players, outsider, made = world
+    ex, victim = run["id"], players["victim"]
+    post = {"Accept": TAXII["Accept"], "Content-Type": TAXII["Accept"]}
+    cols = {c["id"]: c for c in victim.get("/taxii2/api/collections", headers=TAXII).json()["collections"]}
+    assert ex in cols and cols[ex]["can_write"] and not cols[ex]["can_read"], cols.get(ex)
+    assert cols[ex]["title"].startswith("EXERCISE") and run["title"] in cols[ex]["title"]
+    assert ex not in outsider.get("/taxii2/api/collections", headers=TAXII).text
+    indicator = {"type": "indicator", "spec_version": "2.1", "id": "indicator--7b1c2d3e-4f50-4a61-8b72-9c83d4e5f601",
+                 "created": "2026-03-01T00:00:00Z", "modified": "2026-03-01T00:00:00Z", "pattern_type": "stix",
+                 "pattern": "[domain-name:value = 'taxii-exercise.example']", "valid_from": "2026-03-01T00:00:00Z"}
+    sighting = {"type": "sighting", "spec_version": "2.1", "id": "sighting--7b1c2d3e-4f50-4a61-8b72-9c83d4e5f602",
+                "created": "2026-03-01T00:00:00Z", "modified": "2026-03-01T00:00:00Z", "count": 4,
+                "sighting_of_ref": indicator["id"]}
+    # someone outside the run gets the answer of a collection that does not exist
+    missing = outsider.post("/taxii2/api/collections/7b1c2d3e-4f50-4a61-8b72-9c83d4e5f6ff/objects",
+                            data=json.dumps({"objects": [indicator]}), headers=post)
+    r = outsider.post(f"/taxii2/api/collections/{ex}/objects", data=json.dumps({"objects": [indicator]}), headers=post)
+    assert r.status_code == missing.status_code == 404, r.text
+    assert r.text.replace(ex, "X") == missing.text.replace("7b1c2d3e-4f50-4a61-8b72-9c83d4e5f6ff", "X")
+    assert victim.get(f"/taxii2/api/collections/{ex}/objects", headers=TAXII).status_code == 403
+    r = victim.post(f"/taxii2/api/collections/{ex}/objects", data=json.dumps({"objects": [indicator, sighting]}),
+                    headers=post)
+    assert r.status_code == 202 and r.json()["success_count"] == 2, r.text
+    got = victim.get("/indicators", params={"q": "taxii-exercise.example"}).json()["items"]
+    assert [(i["exercise"], i["tlp"]) for i in got] == [(ex, "amber")], got
+    total = victim.get(f"/indicators/{got[0]['id']}/sightings").json()["total"]
+    assert total["count"] == 4
+    assert "taxii-exercise.example" not in outsider.get("/indicators", params={"limit": 500}).text
+    assert "taxii-exercise.example" not in taxii_all(victim), "TAXII stays a feed of real work"
+    # once the run is over its collection is gone
+    assert server.admin.post(f"/exercises/{ex}/finish").status_code == 200
+    assert ex not in victim.get("/taxii2/api/collections", headers=TAXII).text
 
 
 def test_exercise_only_organizations_are_in_the_directory_of_the_run_only(world):
@@ -313,6 +403,8 @@ def test_a_runs_own_export_carries_its_banner_and_only_its_objects(world):
     assert note["content"] == banner and note["id"] == f"note--{ex}"
     assert any(o["type"] == "identity" and o["id"] == note["object_refs"][0] for o in objs)
     assert "single-exercise.example" in r.text and REAL not in r.text
+    sightings = {o["id"] for o in objs if o["type"] == "sighting"}
+    assert sightings == {f"sighting--{made[k]}" for k in RUN_SIGHTINGS}, "the run's own reports, none of real work"
     out = run_kizuna("export", "json", "--db", server.db, "--what", "all", "--key", victim.key, "--exercise", ex)
     assert json.loads(out.stdout)["banner"] == banner
     rep = server.admin.get(f"/exercises/{ex}/report").json()
@@ -336,7 +428,14 @@ def test_no_peer_receives_what_a_player_imported_or_bulk_created_for_a_run(feder
     r = victim.post("/indicators/import", data="type,value\ndomain,import-exercise.example\n",
                     params={"format": "csv", "tlp": "clear", "exercise": ex}, headers={"Content-Type": "text/csv"})
     assert r.status_code == 200, r.text
+    real = victim.get("/indicators", params={"q": "bulk-real.example"}).json()["items"][0]["id"]
+    for count, exercise, day in ((7, ex, "02"), (3, None, "01")):  # a report in the run, a real one
+        r = victim.post("/sightings", {"indicator": real, "count": count, "tlp": "clear", "exercise": exercise,
+                                       "first_seen": f"2026-03-{day}T00:00:00Z"})
+        assert r.status_code == 201 and r.json()["exercise"] == exercise, r.text
     federation.sync(cz, jp)
+    total = cz.admin.get(f"/indicators/{real}/sightings").json()["total"]
+    assert (total["count"], total["reports"]) == (3, 1), "the real report travels, the run's stays home"
     seen = {i["value"] for i in cz.admin.get("/indicators", params={"limit": 500}).json()["items"]}
     assert "bulk-real.example" in seen, "the control object travels"
     assert not seen & {"bulk-exercise.example", "import-exercise.example", "198.51.100.23"}
@@ -389,3 +488,29 @@ def test_kizuna_import_misp_into_a_run_claims_its_events_and_attributes(world):
     assert outsider.get("/incidents/5f1e2d3c-0a1b-4c2d-8e3f-4a5b6c7d8e01").status_code == 404
     assert not {i["value"] for i in linked} & {i["value"] for i in outsider.get(
         "/indicators", params={"limit": 500}).json()["items"]}
+
+
+def test_telemetry_matched_by_a_runs_organization_is_the_runs(server, tmp_path):
+    run, players = setup_run(server)
+    ex = run["id"]
+    assert server.admin.post(f"/exercises/{ex}/start").status_code == 200
+    made = next(p["organization"] for p in run["players"] if p["made"])
+    player = server.client(made)  # a key of the run's own organization: its telemetry is the run's
+    r = server.admin.post("/indicators", {"type": "domain", "value": "real-phish.example", "tlp": "green"})
+    assert r.status_code == 201, r.text
+    real = r.json()["id"]
+    line = "%d.000 1 10.0.0.%d TCP_MISS/200 1 GET http://real-phish.example/ - HIER_DIRECT/192.0.2.1 -"
+    (tmp_path / "proxy.log").write_text("".join(line % (1767225600, n) + "\n" for n in (1, 2)))
+    r = run_kizuna("match", "--db", server.db, "--key", player.key, "--summary", "json", tmp_path / "proxy.log")
+    summary = json.loads(r.stderr.strip().splitlines()[-1])
+    assert summary["sightings"] == 1 and summary["victims_added"] == 2, summary
+    mine = player.get(f"/indicators/{real}/sightings").json()["total"]
+    assert mine["count"] == 2, "the run's organization reads its report"
+    def sightings(params):  # the facilitator's STIX exports: of real work, of the run
+        r = server.admin.get("/indicators/export", params={"format": "stix", **params})
+        assert r.status_code == 200, r.text
+        return [o for o in r.json()["objects"] if o["type"] == "sighting"]
+    assert sightings({}) == [], "the report of a run's telemetry is no real work"
+    assert [o["sighting_of_ref"] for o in sightings({"exercise": ex})] == [f"indicator--{real}"]
+    assert not [x for x in player.get("/stats/victims", params={"period": "month"}).json()["rows"] if x["victims"]], \
+        "victim statistics count real work only"

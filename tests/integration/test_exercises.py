@@ -317,3 +317,53 @@ def test_mail_about_an_exercise_request_says_it_is_an_exercise(mail_server, mail
     got = wait_for(lambda: mailbox.to("duty@victim.jp.example"), "the request's notice")
     assert all(m["Subject"] and "[EXERCISE]" in m["Subject"] for m in got), [m["Subject"] for m in got]
     assert "not a real request" in got[0].get_body(("plain",)).get_content()
+
+
+def test_the_players_change_before_the_run_starts_only(server):
+    run, players = setup_run(server)
+    ex = run["id"]
+    made = {p["role"]: p["organization"] for p in run["players"] if p["made"]}
+    assert "partner-csirt" in made and "origin-poc" not in made
+    other = server.org("Other victim CSIRT", state="JP")
+    outsider = server.client(server.org("Outside CSIRT", state="FR")["id"])
+
+    def audit_count():
+        return sum(e["action"] == "exercise.players" and e["object_id"] == ex
+                   for e in server.admin.get("/audit", params={"limit": 1000}).json()["items"])
+
+    # bad input names the field and writes nothing
+    before = server.admin.get(f"/exercises/{ex}").json()
+    for body, field in (({"players": [{"role": "no-such-role", "organization": other["id"]}]}, "players[0].role"),
+                        ({"players": [{"role": "victim-csirt", "organization": "00000000-0000-4000-8000-000000000000"}]},
+                         "players[0].organization"),
+                        ({"players": [{"role": "victim-csirt", "organization": other["id"],
+                                       "user": "00000000-0000-4000-8000-000000000000"}]}, "players[0].user"),
+                        ({"players": [], "speed": 4}, "speed"), ({}, "players")):
+        assert_error(server.admin.patch(f"/exercises/{ex}", body), 400, field)
+    assert server.admin.get(f"/exercises/{ex}").json() == before and audit_count() == 0
+    # someone outside the run: the answer of a run that does not exist; a player: not the facilitator
+    body = {"players": [{"role": "victim-csirt", "organization": other["id"]}]}
+    assert_error(outsider.patch(f"/exercises/{ex}", body), 404, "exercise")
+    assert_error(outsider.patch("/exercises/00000000-0000-4000-8000-000000000000", body), 404, "exercise")
+    assert players["victim"].patch(f"/exercises/{ex}", body).status_code == 403
+    # the facilitator: the victim role to another organization, the partner role to a real one,
+    # the origin role left to an exercise-only organization
+    partner = server.org("Partner CSIRT", state="KR")
+    r = server.admin.patch(f"/exercises/{ex}", {"players": [
+        {"role": "victim-csirt", "organization": other["id"]}, {"role": "partner-csirt", "organization": partner["id"]}]})
+    assert r.status_code == 200, r.text
+    now = {p["role"]: p for p in r.json()["players"]}
+    assert now["victim-csirt"]["organization"] == other["id"] and not now["victim-csirt"]["made"]
+    assert now["partner-csirt"]["organization"] == partner["id"] and not now["partner-csirt"]["made"]
+    assert now["origin-poc"]["made"], "a role nobody plays gets an exercise-only organization"
+    for role, p in made.items():
+        if role != "partner-csirt":
+            assert now[role]["organization"] == p, "the other exercise-only organizations stay"
+    assert server.admin.get(f"/organizations/{made['partner-csirt']}").status_code == 404, \
+        "the exercise-only organization of a role now played leaves the directory"
+    assert players["victim"].get(f"/exercises/{ex}").status_code == 404, "a replaced player no longer plays"
+    assert server.client(other["id"]).get(f"/exercises/{ex}").status_code == 200
+    assert audit_count() == 1
+    # once started, the players stay
+    assert server.admin.post(f"/exercises/{ex}/start").status_code == 200
+    assert_error(server.admin.patch(f"/exercises/{ex}", body), 409, "status")

@@ -553,12 +553,13 @@ def undo_federation(con):
 
 
 def undo_exercises(con):
-    """Takes out the table-top exercises migration: its tables, its indexes, then the
-    exercise columns (after undo_stix_fidelity dropped the view that reads them)."""
+    """Takes out the table-top exercises migrations (and that of the sightings reported in
+    a run): their tables, their indexes, then the exercise columns (after
+    undo_stix_fidelity dropped the view that reads them)."""
     for table in ("exercise_notes", "exercise_marks", "exercise_injects", "exercise_segments",
                   "exercise_players", "exercises", "scenarios"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    for table in ("incidents", "indicators", "requests", "checks"):
+    for table in ("incidents", "indicators", "requests", "checks", "sightings"):
         con.execute(f"DROP INDEX IF EXISTS {table}_exercise")
         con.execute(f"ALTER TABLE {table} DROP COLUMN exercise")
 

@@ -93,6 +93,19 @@ void kz_svc_exercise_viewer(kz_call *c);
 kz_rc kz_svc_exercise_claim(kz_call *c, kz_exercise_object t, const char *id, char **exercise,
                             const char *const *orgs, size_t n);
 
+/* The runs (running or paused) in which the caller acts as a player, so that what it
+ * adds is claimed for them: at most max, in c->who.exercises order, their ids and titles
+ * in c's arena. Returns how many. For TAXII's collection of each run. */
+size_t kz_svc_exercise_writable(kz_call *c, const char **ids, const char **titles, size_t max);
+
+/* Replaces the players of run id before it starts (the facilitator; 409 naming "status"
+ * once started), validated as at creation (400 naming "players[i].role|organization|
+ * user"): each role given is played by its players, every other role by an
+ * exercise-only organization (the one it had, or a new one); an exercise-only
+ * organization whose role is now played leaves the directory. Audited. out: the run. */
+kz_rc kz_svc_exercise_players_set(kz_call *c, const char *id, const kz_exercise_player *players, size_t n,
+                                  kz_exercise_view *out);
+
 /* Whether the directory shows organization org to the caller: an exercise-only
  * organization only to those taking part in its run (kz_tlp_visible's rule), every
  * other one to everybody. */

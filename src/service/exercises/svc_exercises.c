@@ -215,6 +215,56 @@ kz_rc kz_svc_exercise_create(kz_call *c, kz_exercise *x, const kz_exercise_playe
     return kz_tx_end(c, rc);
 }
 
+/* Whether role r keeps an exercise-only organization of v after the change. */
+static bool made_kept(const kz_exercise_view *v, const char *role, const kz_exercise_player *players, size_t n)
+{
+    for (size_t i = 0; i < v->n_players; i++)
+        if (v->players[i].made && same(v->players[i].role, role))
+            return !role_given(role, players, n);
+    return false;
+}
+
+kz_rc kz_svc_exercise_players_set(kz_call *c, const char *id, const kz_exercise_player *players, size_t n,
+                                  kz_exercise_view *out)
+{
+    kz_exercise_view v;
+    kz_rc rc = kz_tx_begin(c);
+    if (rc)
+        return rc;
+    rc = kz__exercise_load(c, id, &v);
+    if (!rc)
+        rc = authz_facilitator(c, &v);
+    if (!rc && v.x.status != KZ_EX_SCHEDULED)
+        rc = kz_fail(c->err, KZ_ECONFLICT, "status", "exercise %.40s is %s: its players change only before it starts",
+                     id, kz_enum_name(&kz_exercise_status_enum, v.x.status));
+    if (!rc)
+        rc = check_players(c, &v.scenario, players, n);
+    /* every real player goes, and the exercise-only organization of a role now played */
+    for (size_t i = 0; !rc && i < v.n_players; i++) {
+        const kz_exercise_player *p = &v.players[i];
+        if (p->made && !role_given(p->role, players, n))
+            continue;
+        rc = kz_store_exercise_player_drop(c->db, id, p, c->err);
+        if (!rc && p->made)
+            rc = kz_audit(c, "organization.delete", "organization", p->organization, "exercise-only");
+    }
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = kz_store_exercise_player_add(c->db, id, &players[i], c->err);
+    for (size_t i = 0; !rc && i < v.scenario.n_roles; i++) {
+        kz_exercise_player p;
+        if (role_given(v.scenario.roles[i].id, players, n) || made_kept(&v, v.scenario.roles[i].id, players, n))
+            continue;
+        rc = make_org(c, &v.x, &v.scenario.roles[i], &p);
+        if (!rc)
+            rc = kz_store_exercise_player_add(c->db, id, &p, c->err);
+    }
+    if (!rc)
+        rc = kz_audit(c, "exercise.players", "exercise", id, NULL);
+    if (!rc)
+        rc = kz__exercise_load(c, id, out);
+    return kz_tx_end(c, rc);
+}
+
 /* ---- reads ---------------------------------------------------------------------------------- */
 
 kz_rc kz_svc_exercise_get(kz_call *c, const char *id, kz_exercise_view *out)
@@ -501,6 +551,20 @@ void kz_svc_exercise_viewer(kz_call *c)
         c->who.exercises = (const char *const *)list.v;
         c->who.n_exercises = list.n;
     }
+}
+
+size_t kz_svc_exercise_writable(kz_call *c, const char **ids, const char **titles, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; n < max && i < c->who.n_exercises; i++) {
+        kz_exercise_view v;
+        if (kz__exercise_load(c, c->who.exercises[i], &v) || !acts_in(c, &v) ||
+            (v.x.status != KZ_EX_RUNNING && v.x.status != KZ_EX_PAUSED))
+            continue;
+        ids[n] = v.x.id;
+        titles[n++] = v.x.title;
+    }
+    return n;
 }
 
 /* The run an exercise-only organization was made for, or NULL. */

@@ -4,12 +4,52 @@
 #include "service/sharing/sharing.h"
 #include "service/sharing/indicators.h"
 #include "service/sharing/sightings.h"
+#include "service/exercises/exercises.h"
+#include "store/exercises/exercises.h"
 
 #include <stdio.h>
 #include <string.h>
 
+/* What a batch of reports learns once: whether the node has runs at all (0 not asked
+ * yet, 1 none, 2 some), and whether a report naming no run and no recipient is real
+ * work (the caller's organization was made for no run: a matcher's thousands). */
+typedef struct claim_cache {
+    int runs;
+    bool plain_is_real;
+} claim_cache;
+
+/* The run a report is made in: its indicator's, when the indicator is a run's; else as
+ * for any other object (kz_svc_exercise_claim: the run the caller names, or the one its
+ * organization or a recipient was made for). */
+static kz_rc claim(kz_call *c, kz_sighting *s, const kz_indicator *ind, claim_cache *cache, kz_err *err)
+{
+    if (ind->exercise) {
+        if (s->exercise && strcmp(s->exercise, ind->exercise) != 0)
+            return kz_fail(err, KZ_EINVAL, "exercise", "indicator %.40s was made in another exercise",
+                           s->indicator);
+        s->exercise = ind->exercise;
+    }
+    if (!cache->runs) {
+        bool any = false;
+        kz_rc rc = kz_store_exercises_exist(c->db, &any, err);
+        if (rc)
+            return rc;
+        cache->runs = any ? 2 : 1;
+    }
+    bool plain = !s->exercise && !s->recipients.n;
+    if ((cache->runs == 1 && !s->exercise) || (plain && cache->plain_is_real))
+        return KZ_OK;
+    kz_err *saved = c->err;
+    c->err = err;
+    kz_rc rc = kz_svc_exercise_claim(c, KZ_XO_SIGHTING, NULL, &s->exercise,
+                                     (const char *const *)s->recipients.v, s->recipients.n);
+    c->err = saved;
+    cache->plain_is_real = cache->plain_is_real || (!rc && plain && !s->exercise);
+    return rc;
+}
+
 /* Checks and completes one report inside the caller's write transaction. */
-static kz_rc prepare(kz_call *c, kz_sighting *s, kz_time now, kz_err *err)
+static kz_rc prepare(kz_call *c, kz_sighting *s, kz_time now, claim_cache *cache, kz_err *err)
 {
     kz_indicator ind;
     kz_rc rc = kz_store_indicator_get(c->db, NULL, s->indicator, c->arena, &ind, err);
@@ -40,8 +80,10 @@ static kz_rc prepare(kz_call *c, kz_sighting *s, kz_time now, kz_err *err)
         s->last_seen = s->first_seen > now ? s->first_seen : now;
     if (s->first_seen > s->last_seen)
         return kz_fail(err, KZ_EINVAL, "first_seen", "first_seen is later than last_seen");
-    if ((rc = kz__check_orgs(c, &s->recipients, "recipients", err)))
+    if ((rc = kz__check_orgs(c, &s->recipients, "recipients", err)) || (rc = claim(c, s, &ind, cache, err)))
         return rc;
+    /* the source of a real indicator may take no part in the run: the run's report
+     * still names it, and its exercise mark keeps it from reading the report */
     /* the source of the indicator always learns that it was seen */
     bool named = strcmp(ind.source, s->observer) == 0;
     for (size_t i = 0; !named && i < s->recipients.n; i++)
@@ -71,7 +113,8 @@ kz_rc kz_svc_sighting_add(kz_call *c, kz_sighting *s, kz_upsert *result)
     if (rc || (rc = kz_tx_begin(c)))
         return rc;
     char id[KZ_UUID_TEXT] = "";
-    rc = prepare(c, s, kz_now_ms(), c->err);
+    claim_cache cache = {0};
+    rc = prepare(c, s, kz_now_ms(), &cache, c->err);
     if (!rc)
         rc = kz_store_sighting_upsert(c->db, s, result, id, c->err);
     if (!rc && *result != KZ_UPSERT_UNCHANGED)
@@ -90,9 +133,10 @@ kz_rc kz_svc_sightings_record(kz_call *c, kz_sighting *items, size_t n, size_t *
         return rc;
     kz_time now = kz_now_ms();
     size_t changed = 0;
+    claim_cache cache = {0};
     for (size_t i = 0; !rc && i < n; i++) {
         kz_upsert res;
-        rc = prepare(c, &items[i], now, c->err);
+        rc = prepare(c, &items[i], now, &cache, c->err);
         if (!rc)
             rc = kz_store_sighting_upsert(c->db, &items[i], &res, NULL, c->err);
         if (rc && failed)

@@ -374,9 +374,11 @@ kz_rc kz_svc_stix_export(kz_call *c, const kz_stix_export_opts *o, kz_stix_expor
         rc = kz_svc_indicator_each(c, &o->indicator_filter, put_indicator, &ex);
     if (!rc && o->indicators && ex.texts_apart)
         rc = kz_store_stix_native_each(c->db, &c->who, 'i', NULL, put_text, &ex, c->err);
-    /* sightings of the exported indicators: all of them when nothing narrows the export */
-    if (!rc && o->indicators && ex.texts_apart)
-        rc = kz_store_sighting_each(c->db, &c->who, put_sighting, &ex, c->err);
+    /* sightings of the exported indicators: all of them when nothing narrows the export
+     * but its scope (real work, or one run's own objects) */
+    if (!rc && o->indicators && !filtered(&o->indicator_filter))
+        rc = kz_store_sighting_each(c->db, &c->who, o->indicator_filter.exercise, o->indicator_filter.real_work,
+                                    put_sighting, &ex, c->err);
     if (!rc && o->indicators && ex.texts_apart)
         rc = kz_store_stix_native_each(c->db, &c->who, 's', NULL, put_text, &ex, c->err);
     if (!rc && o->incidents)

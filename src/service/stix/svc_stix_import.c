@@ -541,6 +541,7 @@ static kz_rc put_sighting(import *im, const kz_stix_obj *obj, const char *indica
         .id = free_id(im, obj->id, "sighting", 's'), .indicator = (char *)indicator, .observer = (char *)(observer ? observer : source_of(im, obj)),
         .count = obj->count < 0 ? 1 : obj->count, .first_seen = obj->first_seen ? obj->first_seen : obj->created,
         .tlp = tlp_of(im, obj), .allow_clients = obj->allow_clients || im->o->allow_clients,
+        .exercise = (char *)im->o->exercise,
     };
     s.last_seen = obj->seen_until ? obj->seen_until : s.first_seen;
     kz_rc rc = recipients_of(im, obj, &s.recipients);

@@ -8,6 +8,7 @@
 #include "service/stix/taxii.h"
 
 #include "service/directory/orgs.h"
+#include "service/exercises/exercises.h"
 #include "service/sharing/sharing.h"
 #include "service/statements/statements.h"
 #include "service/stix/stix_export.h"
@@ -37,6 +38,13 @@ kz_rc kz_svc_taxii_collections(kz_call *c, kz_taxii_collection out[KZ_TAXII_COLL
         out[(*n)++] = (kz_taxii_collection){collection_ids[t], t, true, member && c->who.role >= KZ_ROLE_ANALYST};
     }
     out[(*n)++] = (kz_taxii_collection){statements_id, -1, true, false};
+    if (!member || c->who.role < KZ_ROLE_ANALYST || !c->who.n_exercises)
+        return KZ_OK;
+    const char *ids[KZ_TAXII_RUNS], *titles[KZ_TAXII_RUNS];
+    size_t runs = kz_svc_exercise_writable(c, ids, titles, KZ_TAXII_RUNS);
+    for (size_t i = 0; i < runs; i++)
+        out[(*n)++] = (kz_taxii_collection){ids[i], KZ_TLP_AMBER, false, true, ids[i],
+                                            kz_arena_printf(c->arena, "EXERCISE: %s", titles[i])};
     return KZ_OK;
 }
 

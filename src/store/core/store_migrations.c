@@ -708,6 +708,29 @@ static const migration migrations[] = {
      "CREATE INDEX incidents_dated ON incidents(date_added) WHERE date_added IS NOT NULL;"
      "CREATE INDEX sightings_dated ON sightings(date_added) WHERE date_added IS NOT NULL;"
      "CREATE INDEX taxii_epochs_base ON taxii_epochs(t, base);"},
+    {"table-top exercises: sightings reported in a run",
+     /* a player's sighting during a run is the run's (NULL: real work), as its other
+      * objects are: kept out of sums, victim statistics, TAXII, exports and peers */
+     "ALTER TABLE sightings ADD COLUMN exercise TEXT;"
+     "CREATE INDEX sightings_exercise ON sightings(exercise) WHERE exercise IS NOT NULL;"
+     "DROP VIEW stix_shared;"
+     "CREATE VIEW stix_shared AS SELECT o.n, o.id, o.created, o.modified, o.type, o.version,"
+     "  o.spec_version, o.added, coalesce(o.date_added, (SELECT e.base + 4 * (o.n - e.first_n)"
+     "   FROM taxii_epochs e WHERE e.t = 'x' AND e.first_n <= o.n ORDER BY e.first_n DESC LIMIT 1)) AS date_added,"
+     "  o.json, o.kz_kind, o.kz_id, o.replaces, o.created_by,"
+     "  CASE o.kz_kind WHEN 'i' THEN i.tlp WHEN 'r' THEN r.tlp WHEN 's' THEN s.tlp ELSE o.tlp END AS tlp,"
+     "  CASE o.kz_kind WHEN 'i' THEN i.source WHEN 'r' THEN r.organization WHEN 's' THEN s.observer"
+     "   ELSE o.source END AS source,"
+     "  CASE o.kz_kind WHEN 'i' THEN i.recipients WHEN 'r' THEN r.recipients WHEN 's' THEN s.recipients"
+     "   ELSE o.recipients END AS recipients,"
+     "  CASE o.kz_kind WHEN 'i' THEN i.allow_clients WHEN 'r' THEN r.allow_clients"
+     "   WHEN 's' THEN s.allow_clients ELSE o.allow_clients END AS allow_clients,"
+     "  CASE o.kz_kind WHEN 'i' THEN i.exercise WHEN 'r' THEN r.exercise WHEN 's' THEN s.exercise END AS exercise"
+     " FROM stix_objects o"
+     " LEFT JOIN indicators i ON o.kz_kind = 'i' AND i.n = o.kz_n AND i.id = o.kz_id"
+     " LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"
+     " LEFT JOIN sightings s ON o.kz_kind = 's' AND s.n = o.kz_n AND s.id = o.kz_id"
+     " WHERE o.kz_kind IS NULL OR coalesce(i.n, r.n, s.n) IS NOT NULL;"},
 };
 
 enum { MIGRATIONS = (int)(sizeof migrations / sizeof *migrations) };

@@ -56,7 +56,7 @@ typedef struct kz_exercise_note {
 
 /* Which table an exercise mark goes on. */
 typedef enum kz_exercise_object {
-    KZ_XO_INCIDENT, KZ_XO_INDICATOR, KZ_XO_REQUEST, KZ_XO_CHECK, KZ_XO_COUNT
+    KZ_XO_INCIDENT, KZ_XO_INDICATOR, KZ_XO_REQUEST, KZ_XO_CHECK, KZ_XO_SIGHTING, KZ_XO_COUNT
 } kz_exercise_object;
 
 kz_rc kz_store_scenario_insert(kz_db *db, const kz_scenario_row *s, kz_err *err);
@@ -80,6 +80,9 @@ kz_rc kz_store_org_exercise_only(kz_db *db, const char *org, bool *only, kz_err 
 kz_rc kz_store_exercises_exist(kz_db *db, bool *any, kz_err *err);
 
 kz_rc kz_store_exercise_player_add(kz_db *db, const char *exercise, const kz_exercise_player *p, kz_err *err);
+/* Takes player p out of run exercise; an exercise-only organization (p->made) leaves the
+ * directory with its contacts too (it made nothing: the run has not started). */
+kz_rc kz_store_exercise_player_drop(kz_db *db, const char *exercise, const kz_exercise_player *p, kz_err *err);
 kz_rc kz_store_exercise_players(kz_db *db, const char *exercise, kz_arena *a, kz_exercise_player **items,
                                 size_t *n, kz_err *err);
 /* The exercises org plays in or facilitates (for the viewer: kz_viewer.exercises). */

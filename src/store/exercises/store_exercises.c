@@ -200,6 +200,26 @@ kz_rc kz_store_exercise_player_add(kz_db *db, const char *exercise, const kz_exe
     return kz__exec_stmt(db, s, err);
 }
 
+kz_rc kz_store_exercise_player_drop(kz_db *db, const char *exercise, const kz_exercise_player *p, kz_err *err)
+{
+    static const char *const sql[] = {
+        "DELETE FROM exercise_players WHERE exercise = ?1 AND role = ?2 AND organization = ?3",
+        "DELETE FROM contacts WHERE organization = ?3",
+        "DELETE FROM organizations WHERE id = ?3",
+    };
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < (p->made ? 3u : 1u); i++) {
+        sqlite3_stmt *s = kz__stmt(db, sql[i], err);
+        if (!s)
+            return KZ_ESTORE;
+        kz__bind_text(s, 1, exercise);
+        kz__bind_text(s, 2, p->role);
+        kz__bind_text(s, 3, p->organization);
+        rc = kz__exec_stmt(db, s, err);
+    }
+    return rc;
+}
+
 kz_rc kz_store_exercise_players(kz_db *db, const char *exercise, kz_arena *a, kz_exercise_player **items,
                                 size_t *n, kz_err *err)
 {
@@ -444,6 +464,7 @@ static const char *const claim_sql[KZ_XO_COUNT] = {
     [KZ_XO_INDICATOR] = "UPDATE indicators SET exercise = ?2 WHERE id = ?1 AND exercise IS NULL",
     [KZ_XO_REQUEST] = "UPDATE requests SET exercise = ?2 WHERE id = ?1",
     [KZ_XO_CHECK] = "UPDATE checks SET exercise = ?2 WHERE id = ?1",
+    [KZ_XO_SIGHTING] = "UPDATE sightings SET exercise = ?2 WHERE id = ?1 AND exercise IS NULL",
 };
 
 kz_rc kz_store_exercise_claim(kz_db *db, kz_exercise_object t, const char *id, const char *exercise,

@@ -142,7 +142,9 @@ kz_rc kz_store_indicator_each(kz_db *db, const kz_viewer *v, const kz_indicator_
 /* ---- sightings ------------------------------------------------------------------- */
 
 /* Inserts s (id and times set), or replaces the count and sharing of the report with
- * the same (indicator, observer, first_seen, last_seen). id_out may be NULL. */
+ * the same (indicator, observer, first_seen, last_seen). id_out may be NULL. A report
+ * of that key in another exercise (or in one, s being real work, or the reverse) is left
+ * as it is: KZ_ECONFLICT naming "exercise". */
 kz_rc kz_store_sighting_upsert(kz_db *db, const kz_sighting *s, kz_upsert *result, char id_out[37],
                                kz_err *err);
 kz_rc kz_store_sighting_get(kz_db *db, const char *id, kz_arena *a, kz_sighting *out, kz_err *err);
@@ -161,8 +163,11 @@ kz_rc kz_store_sighting_sums_by_indicator(kz_db *db, const kz_viewer *v, const c
                                           kz_arena *a, kz_sighting_sum_page *out, kz_err *err);
 
 /* Calls fn for every sighting report v may see of an indicator v may see, in creation
- * order, in constant memory (the report lives until fn returns). For exporters. */
+ * order, in constant memory (the report lives until fn returns). For exporters: with
+ * exercise, only the reports of that table-top run; with real_work, only real reports of
+ * real indicators. */
 typedef kz_rc (*kz_sighting_fn)(const kz_sighting *o, void *ctx);
-kz_rc kz_store_sighting_each(kz_db *db, const kz_viewer *v, kz_sighting_fn fn, void *ctx, kz_err *err);
+kz_rc kz_store_sighting_each(kz_db *db, const kz_viewer *v, const char *exercise, bool real_work,
+                             kz_sighting_fn fn, void *ctx, kz_err *err);
 
 #endif

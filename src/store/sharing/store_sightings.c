@@ -8,17 +8,17 @@
 
 #define SIGHTING_COLS                                                                      \
     "id, created, modified, indicator, observer, count, first_seen, last_seen, tlp,"      \
-    " recipients, allow_clients"
+    " recipients, allow_clients, exercise"
 
 kz_rc kz_store_sighting_upsert(kz_db *db, const kz_sighting *o, kz_upsert *result, char id_out[37],
                                kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db,
-        "INSERT INTO sightings (" SIGHTING_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        "INSERT INTO sightings (" SIGHTING_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
         " ON CONFLICT (indicator, observer, first_seen, last_seen) DO UPDATE SET"
         " (modified, count, tlp, recipients, allow_clients) ="
         " (excluded.modified, excluded.count, excluded.tlp, excluded.recipients, excluded.allow_clients)"
-        " WHERE (count, tlp, recipients, allow_clients) IS NOT"
+        " WHERE sightings.exercise IS excluded.exercise AND (count, tlp, recipients, allow_clients) IS NOT"
         " (excluded.count, excluded.tlp, excluded.recipients, excluded.allow_clients)"
         " RETURNING id", err);
     if (!s)
@@ -30,9 +30,9 @@ kz_rc kz_store_sighting_upsert(kz_db *db, const kz_sighting *o, kz_upsert *resul
     kz_rc r = kz__upsert_run(db, s, o->id, result, id_out, err);
     if (r)
         return r;
-    if (*result != KZ_UPSERT_UNCHANGED || !id_out)
+    if (*result != KZ_UPSERT_UNCHANGED)
         return KZ_OK;
-    s = kz__stmt(db, "SELECT id FROM sightings WHERE indicator = ?1 AND observer = ?2"
+    s = kz__stmt(db, "SELECT id, exercise IS ?5 FROM sightings WHERE indicator = ?1 AND observer = ?2"
                      " AND first_seen = ?3 AND last_seen = ?4", err);
     if (!s)
         return KZ_ESTORE;
@@ -40,10 +40,15 @@ kz_rc kz_store_sighting_upsert(kz_db *db, const kz_sighting *o, kz_upsert *resul
     sqlite3_bind_text(s, 2, o->observer, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, o->first_seen);
     sqlite3_bind_int64(s, 4, o->last_seen);
+    kz__bind_text(s, 5, o->exercise);
     int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    bool same_run = rc == SQLITE_ROW && sqlite3_column_int(s, 1);
+    if (rc == SQLITE_ROW && id_out)
         snprintf(id_out, 37, "%s", (const char *)sqlite3_column_text(s, 0));
     kz__done(s);
+    if (rc == SQLITE_ROW && !same_run)  /* a run's report never merges into real work, nor the reverse */
+        return kz_fail(err, KZ_ECONFLICT, "exercise", "a report of this indicator, observer and period exists %s",
+                       o->exercise ? "outside this exercise" : "in a table-top exercise");
     return rc == SQLITE_ROW ? KZ_OK : kz__sqlerr(db, rc, err);
 }
 
@@ -67,7 +72,7 @@ kz_rc kz_store_sighting_get(kz_db *db, const char *id, kz_arena *a, kz_sighting 
     "sum(s.count) AS count, count(*) AS reports, min(s.first_seen) AS first_seen,"        \
     " max(s.last_seen) AS last_seen"
 #define SUM_WHERE                                                                          \
-    " kz_visible(?3, s.tlp, s.observer, s.recipients, s.allow_clients)"                   \
+    " kz_visible(?3, s.tlp, s.observer, s.recipients, s.allow_clients, s.exercise)"       \
     " AND kz_visible(?3, i.tlp, i.source, i.recipients, i.allow_clients, i.exercise)"                 \
     " AND (?4 = 0 OR s.last_seen >= ?4) AND (?5 = 0 OR s.first_seen < ?5)"
 
@@ -162,15 +167,20 @@ kz_rc kz_store_sighting_sums_by_indicator(kz_db *db, const kz_viewer *v, const c
 
 /* ---- the walk of exporters (STIX) ------------------------------------------------- */
 
-kz_rc kz_store_sighting_each(kz_db *db, const kz_viewer *v, kz_sighting_fn fn, void *ctx, kz_err *err)
+kz_rc kz_store_sighting_each(kz_db *db, const kz_viewer *v, const char *exercise, bool real_work,
+                             kz_sighting_fn fn, void *ctx, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(db, "SELECT n, " SIGHTING_COLS " FROM sightings"
-                                   " WHERE kz_visible(?1, tlp, observer, recipients, allow_clients)"
+                                   " WHERE kz_visible(?1, tlp, observer, recipients, allow_clients, exercise)"
+                                   " AND (?2 IS NULL OR exercise = ?2) AND (?3 = 0 OR exercise IS NULL)"
                                    " AND indicator IN (SELECT id FROM indicators"
-                                   "  WHERE kz_visible(?1, tlp, source, recipients, allow_clients, exercise)) ORDER BY n", err);
+                                   "  WHERE kz_visible(?1, tlp, source, recipients, allow_clients, exercise)"
+                                   "  AND (?3 = 0 OR exercise IS NULL)) ORDER BY n", err);
     if (!s)
         return KZ_ESTORE;
     kz__bind_viewer(s, 1, v);
+    kz__bind_text(s, 2, exercise);
+    sqlite3_bind_int(s, 3, real_work);
     kz_sighting o;
     kz__rows it = kz__rows_begin(db, s, err);
     kz_rc rc = KZ_OK;

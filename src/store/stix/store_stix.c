@@ -57,7 +57,8 @@ static kz_rc each_row(kz_db *db, sqlite3_stmt *s, kz_stix_kept_fn fn, void *ctx,
 /* A sighting's text only with its indicator visible to the viewer (?1), as sightings. */
 #define SIGHTED_VISIBLE                                                                    \
     " AND (kz_kind IS NOT 's' OR kz_id IN (SELECT g.id FROM sightings g JOIN indicators vi ON vi.id = g.indicator" \
-    " WHERE kz_visible(?1, vi.tlp, vi.source, vi.recipients, vi.allow_clients, vi.exercise)))"
+    " WHERE kz_visible(?1, vi.tlp, vi.source, vi.recipients, vi.allow_clients, vi.exercise)" \
+    " AND kz_visible(?1, g.tlp, g.observer, g.recipients, g.allow_clients, g.exercise)))"
 
 /* A version stored under several sources (kept, or texts of natives of one kind) is
  * served once: its first text the viewer (?1) may see. */
@@ -237,7 +238,7 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
     " tlp = ?1 AND exercise IS NULL AND kz_visible(?2, tlp, organization, recipients, allow_clients, exercise)" \
     NOT_REPLACED("r", "incidents")
 #define SIGHTINGS_OF_LABEL                                                                 \
-    " tlp = ?1 AND kz_visible(?2, tlp, observer, recipients, allow_clients)"               \
+    " tlp = ?1 AND exercise IS NULL AND kz_visible(?2, tlp, observer, recipients, allow_clients, exercise)" \
     " AND EXISTS (SELECT 1 FROM indicators vi WHERE vi.id = sightings.indicator AND vi.exercise IS NULL" \
     " AND kz_visible(?2, vi.tlp, vi.source, vi.recipients, vi.allow_clients, vi.exercise))" \
     NOT_REPLACED("s", "sightings")
@@ -288,7 +289,8 @@ kz_rc kz_store_stix_ref_get(kz_db *db, const char *stix_id, char *kind, char kz_
     "   ELSE o.recipients END AS recipients,"                                                  \
     "  CASE o.kz_kind WHEN 'i' THEN i.allow_clients WHEN 'r' THEN r.allow_clients"              \
     "   WHEN 's' THEN s.allow_clients ELSE o.allow_clients END AS allow_clients,"               \
-    "  CASE o.kz_kind WHEN 'i' THEN i.exercise WHEN 'r' THEN r.exercise END AS exercise"     \
+    "  CASE o.kz_kind WHEN 'i' THEN i.exercise WHEN 'r' THEN r.exercise"                       \
+    "   WHEN 's' THEN s.exercise END AS exercise"                                              \
     "  FROM stix_objects o INDEXED BY stix_objects_listing"                                    \
     "  LEFT JOIN indicators i ON o.kz_kind = 'i' AND i.n = o.kz_n AND i.id = o.kz_id"            \
     "  LEFT JOIN incidents r ON o.kz_kind = 'r' AND r.n = o.kz_n AND r.id = o.kz_id"             \

@@ -73,6 +73,13 @@ static const struct {
     [KZ_VICTIMS_BY_TYPE] = {"i.type", ""},
 };
 
+/* Victims are real work unless the observer's report of that indicator covering that
+ * day was made in a table-top run (a player's telemetry during an exercise). */
+#define NOT_IN_A_RUN                                                                       \
+    " AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.indicator = v.indicator"           \
+    " AND s.observer = v.observer AND s.exercise IS NOT NULL"                              \
+    " AND s.first_seen < (v.day + 1) * 86400000 AND s.last_seen >= v.day * 86400000)"
+
 static const char *counts_sql(unsigned variant, char *buf, size_t size)
 {
     unsigned p = variant % KZ_PERIOD_COUNT, g = variant / KZ_PERIOD_COUNT;
@@ -81,7 +88,7 @@ static const char *counts_sql(unsigned variant, char *buf, size_t size)
              " FROM match_victims v JOIN indicators i ON i.id = v.indicator%s"
              " WHERE kz_visible(?1, 'red', v.observer, NULL, 0)"
              " AND kz_visible(?1, i.tlp, i.source, i.recipients, i.allow_clients, i.exercise)"
-             " AND i.exercise IS NULL AND v.day >= ?2 AND v.day < ?3"
+             " AND i.exercise IS NULL AND v.day >= ?2 AND v.day < ?3" NOT_IN_A_RUN
              " GROUP BY b, g ORDER BY b, g",
              period_sql[p], group_sql[g].expr, group_sql[g].join);
     return buf;
@@ -133,7 +140,8 @@ kz_rc kz_store_incident_victims(kz_db *db, const kz_viewer *v, const char *incid
                                    " FROM indicator_incidents ii JOIN indicators i ON i.id = ii.indicator"
                                    " JOIN match_victims v ON v.indicator = i.id"
                                    " WHERE ii.incident = ?2 AND kz_visible(?1, 'red', v.observer, NULL, 0)"
-                                   " AND kz_visible(?1, i.tlp, i.source, i.recipients, i.allow_clients, i.exercise)", err);
+                                   " AND kz_visible(?1, i.tlp, i.source, i.recipients, i.allow_clients, i.exercise)"
+                                   NOT_IN_A_RUN, err);
     if (!s)
         return KZ_ESTORE;
     kz__bind_viewer(s, 1, v);

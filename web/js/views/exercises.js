@@ -60,13 +60,26 @@ export class ExerciseList extends Component {
 }
 
 /* A new run: the scenario (from the query string), an organization for each role (none:
-   an exercise-only organization is made for it) and the speed. */
+   an exercise-only organization is made for it), for an admin (who may list users) the
+   user who plays it, and the speed. */
 export class ExerciseNew extends Component {
     constructor() {
         super();
-        this.state = { list: null, s: null, orgs: null, error: null, loadError: null, busy: false };
+        this.state = { list: null, s: null, orgs: null, error: null, loadError: null, busy: false, chosen: {}, users: {} };
         this.form = createRef();
     }
+
+    /* The organization chosen for role i; its users are read once (GET /users is for admins). */
+    choose = async (i, org) => {
+        this.setState({ chosen: { ...this.state.chosen, [i]: org } });
+        if (!org || this.props.user.role !== "admin" || this.state.users[org]) return;
+        try {
+            const page = await get(`/users?organization=${encodeURIComponent(org)}&limit=1000`);
+            this.setState({ users: { ...this.state.users, [org]: page.items } });
+        } catch (error) {
+            this.setState({ error });
+        }
+    };
 
     async componentDidMount() {
         const id = this.props.query.get("scenario");
@@ -81,7 +94,8 @@ export class ExerciseNew extends Component {
     submit = async (e) => {
         e.preventDefault();
         const v = formValues(this.form.current);
-        const players = this.state.s.roles.map((r, i) => ({ role: r.id, organization: v[`players[${i}].organization`] })).filter((p) => p.organization);
+        const players = this.state.s.roles.map((r, i) => ({ role: r.id, organization: v[`players[${i}].organization`], user: v[`players[${i}].user`] || undefined }))
+            .filter((p) => p.organization);
         const body = { scenario: this.state.s.id, players };
         if (v.speed) body.speed = /^\d+$/.test(v.speed) ? Number(v.speed) : v.speed;
         this.setState({ busy: true, error: null });
@@ -89,20 +103,23 @@ export class ExerciseNew extends Component {
             const run = await post("/exercises", body);
             navigate(`/exercises/${run.id}`);
         } catch (error) {
-            const m = error.field && /^players\[(\d+)\]/.exec(error.field);
+            const m = error.field && /^players\[(\d+)\](?:\.(user))?/.exec(error.field);
             const p = m && players[Number(m[1])];
-            if (p) error.field = `players[${this.state.s.roles.findIndex((r) => r.id === p.role)}].organization`;
+            if (p) error.field = `players[${this.state.s.roles.findIndex((r) => r.id === p.role)}].${m[2] || "organization"}`;
             this.setState({ busy: false, error });
             focusError(this.form.current, error);
         }
     };
 
-    render(_, { list, s, orgs, error, loadError, busy }) {
+    render({ user }, { list, s, orgs, error, loadError, busy, chosen, users }) {
         if (loadError) return html`<${Heading} text=${t("exercises.new")} /><p class="error" role="alert">${errorText(loadError)}</p>`;
         if (!list) return html`<${Loading} />`;
         const choices = list.map((x) => ({ value: x.id, label: inLanguage(x, "title") }));
         const orgChoices = [{ value: "", label: t("exercise.made_org") }, ...[...orgs.values()].map((o) => ({ value: o.id, label: `${o.name} (${o.state})` }))];
-        const names = ["speed", ...(s ? s.roles.map((r, i) => `players[${i}].organization`) : [])];
+        const admin = user.role === "admin";
+        const names = ["speed", ...(s ? s.roles.flatMap((r, i) => [`players[${i}].organization`, ...(admin ? [`players[${i}].user`] : [])]) : [])];
+        const userChoices = (org) => [{ value: "", label: t("exercise.any_user") },
+            ...((org && users[org]) || []).map((u) => ({ value: u.id, label: `${u.name} <${u.email}>` }))];
         return html`
             <${Heading} text=${t("exercises.new")} />
             <form class="filters" aria-label=${t("exercise.choose_scenario")} onSubmit=${(e) => {
@@ -117,7 +134,9 @@ export class ExerciseNew extends Component {
                 <fieldset class="field"><legend>${t("exercise.players")}</legend>
                     <p class="hint">${t("exercise.players_hint")}</p>
                     ${s.roles.map((r, i) => html`<${Field} name=${`players[${i}].organization`} label=${inLanguage(r, "name")}
-                        options=${orgChoices} error=${error} />`)}
+                        options=${orgChoices} error=${error} onChange=${(e) => this.choose(i, e.target.value)} />
+                        ${admin ? html`<${Field} name=${`players[${i}].user`} label=${t("exercise.player_user", { role: inLanguage(r, "name") })}
+                            options=${userChoices(chosen[i])} disabled=${!chosen[i]} error=${error} />` : null}`)}
                 </fieldset>
                 <${Field} name="speed" type="number" label=${t("exercise.speed")} value="1" error=${error} hint=${t("exercise.speed_hint")} />
                 <${FormError} error=${error} fields=${names} />
