@@ -87,6 +87,44 @@ static void bad_check_changes_are_refused_with_the_reason(void **state)
     }
 }
 
+/* What a table-top run makes never leaves its node, so a change naming a run (an
+ * indicator, incident or sighting, or a request's inner object) is refused on arrival,
+ * saying so; the same object without it parses. */
+static void a_change_naming_a_run_is_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *kind, *object;
+    } named[] = {
+        {"indicator", "{\"id\":\"" CHECK_ID "\",\"type\":\"domain\",\"value\":\"x.example\",\"exercise\":\"" ORG_ID "\"}"},
+        {"incident", "{\"id\":\"" CHECK_ID "\",\"title\":\"t\",\"exercise\":\"" ORG_ID "\"}"},
+        {"sighting", "{\"id\":\"" CHECK_ID "\",\"exercise\":\"" ORG_ID "\"}"},
+        {"request", "{\"id\":\"" CHECK_ID "\",\"request\":{\"id\":\"" CHECK_ID "\",\"exercise\":\"" ORG_ID "\"},"
+                    "\"entries\":[]}"},
+    };
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+        kz_arena a;
+        kz_arena_init(&a);
+        char json[1024];
+        snprintf(json, sizeof json, "{\"seq\":1,\"kind\":\"%s\",\"op\":\"upsert\",\"id\":\"%s\",\"object\":%s}",
+                 named[i].kind, check_id, named[i].object);
+        kz_fed_change c;
+        assert_int_equal(parse(json, &a, &c), KZ_OK);
+        assert_non_null(c.refused);
+        if (!strstr(c.refused, "names a table-top run"))
+            fail_msg("case %zu: %s", i, c.refused);
+        kz_arena_free(&a);
+    }
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_fed_change c;
+    assert_int_equal(parse("{\"seq\":1,\"kind\":\"sighting\",\"op\":\"upsert\",\"id\":\"" CHECK_ID "\",\"object\":"
+                           "{\"id\":\"" CHECK_ID "\",\"exercise\":null}}", &a, &c), KZ_OK);
+    if (c.refused && strstr(c.refused, "table-top"))
+        fail_msg("a null exercise is no run: %s", c.refused);
+    kz_arena_free(&a);
+}
+
 /* A request's change carries its files in base64; content that is not base64 refuses
  * the change. */
 static void a_request_change_carries_its_files(void **state)
@@ -130,6 +168,7 @@ int main(void)
         cmocka_unit_test(a_check_change_round_trips),
         cmocka_unit_test(bad_check_changes_are_refused_with_the_reason),
         cmocka_unit_test(a_request_change_carries_its_files),
+        cmocka_unit_test(a_change_naming_a_run_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -397,6 +397,16 @@ static kz_rc decode_statement(json_t *v, kz_fed_statement *s, kz_arena *a, kz_er
 }
 
 /* The object of an upsert; a fault only marks the change as refused. */
+/* Whether an object (or a request's inner object) names a table-top run: never on the
+ * wire, as a node sends none of what its runs made and no peer plays in them. */
+static bool has_run(json_t *o)
+{
+    json_t *x = json_object_get(o, "exercise"); /* NULL when o is not an object */
+    return x && !json_is_null(x);
+}
+
+static bool names_a_run(json_t *v) { return has_run(v) || has_run(json_object_get(v, "request")); }
+
 static kz_rc decode_object(json_t *v, kz_fed_change *c, kz_arena *a)
 {
     kz_err e;
@@ -405,6 +415,8 @@ static kz_rc decode_object(json_t *v, kz_fed_change *c, kz_arena *a)
     if (!c->obj)
         return KZ_ENOMEM;
     kz_rc rc = !json_is_object(v) ? kz_fail(&e, KZ_EINVAL, "object", "an upsert needs its object")
+               : names_a_run(v) ? kz_fail(&e, KZ_EINVAL, "exercise", "it names a table-top run (exercise): what a "
+                                                                    "run makes never leaves its node")
                : c->kind == KZ_FED_REQUEST ? decode_request(v, c->obj, a, &e)
                : c->kind == KZ_FED_CHECK ? decode_check(v, c->obj, a, &e)
                : c->kind == KZ_FED_STATEMENT ? decode_statement(v, c->obj, a, &e)

@@ -311,9 +311,6 @@ static kz_rc check_upsert(kz_call *c, const kz_peer *p, const kz_fed_change *ch,
             *why = "the contact's organization is not one of the sending node";
         return rc;
     }
-    case KZ_FED_SIGHTING:
-        ((kz_sighting *)ch->obj)->exercise = NULL;  /* no peer plays in a run of this node */
-        return check_shared(c, p, ch->kind, ch->obj, why);
     default: return check_shared(c, p, ch->kind, ch->obj, why);
     }
 }
