@@ -301,6 +301,20 @@ static int next_or_close(jp *p, char close)
     return -1;
 }
 
+/* Appends key k to the dotted path of the value being read (left as it is when it would
+ * not fit); returns the length to restore once the value is read. */
+static size_t path_push(jp *p, const char *k, size_t kn)
+{
+    size_t saved = p->plen;
+    if (saved + (saved ? 1 : 0) + kn < sizeof p->path) {
+        if (saved)
+            p->path[p->plen++] = '.';
+        memcpy(p->path + p->plen, k, kn);
+        p->plen += kn;
+    }
+    return saved;
+}
+
 static bool object(jp *p)
 {
     int more = open_container(p, '}');
@@ -316,14 +330,7 @@ static bool object(jp *p)
         if (p->s >= p->end || *p->s != ':')
             return false;
         p->s++;
-        size_t saved = p->plen;
-        size_t add = (saved ? 1 : 0) + kn;
-        if (saved + add < sizeof p->path) {
-            if (saved)
-                p->path[p->plen++] = '.';
-            memcpy(p->path + p->plen, k, kn);
-            p->plen += kn;
-        }
+        size_t saved = path_push(p, k, kn);
         if (!value(p))
             return false;
         p->plen = saved;
@@ -507,14 +514,7 @@ static bool iw_object(jp *p)
         if (cur(p) != '"' || !iw_string(p, &k, &kn) || cur(p) != ':')
             return false;
         p->k++;
-        size_t saved = p->plen;
-        size_t add = (saved ? 1 : 0) + kn;
-        if (saved + add < sizeof p->path) {
-            if (saved)
-                p->path[p->plen++] = '.';
-            memcpy(p->path + p->plen, k, kn);
-            p->plen += kn;
-        }
+        size_t saved = path_push(p, k, kn);
         if (!iw_value(p))
             return false;
         p->plen = saved;
