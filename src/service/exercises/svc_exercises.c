@@ -113,6 +113,13 @@ static kz_rc authz_facilitator(kz_call *c, const kz_exercise_view *v)
     return rc;
 }
 
+/* Run id as the caller may control it (inside the caller's transaction). */
+static kz_rc load_controlled(kz_call *c, const char *id, kz_exercise_view *v)
+{
+    kz_rc rc = kz__exercise_load(c, id, v);
+    return rc ? rc : authz_facilitator(c, v);
+}
+
 /* ---- creation ------------------------------------------------------------------------------ */
 
 /* An exercise-only organization for a role nobody plays, with one contact in the
@@ -231,9 +238,7 @@ kz_rc kz_svc_exercise_players_set(kz_call *c, const char *id, const kz_exercise_
     kz_rc rc = kz_tx_begin(c);
     if (rc)
         return rc;
-    rc = kz__exercise_load(c, id, &v);
-    if (!rc)
-        rc = authz_facilitator(c, &v);
+    rc = load_controlled(c, id, &v);
     if (!rc && v.x.status != KZ_EX_SCHEDULED)
         rc = kz_fail(c->err, KZ_ECONFLICT, "status", "exercise %.40s is %s: its players change only before it starts",
                      id, kz_enum_name(&kz_exercise_status_enum, v.x.status));
@@ -386,9 +391,7 @@ kz_rc kz_svc_exercise_control(kz_call *c, const char *id, kz_exercise_op op, int
     kz_rc rc = kz_tx_begin(c);
     if (rc)
         return rc;
-    rc = kz__exercise_load(c, id, out);
-    if (!rc)
-        rc = authz_facilitator(c, out);
+    rc = load_controlled(c, id, out);
     if (!rc)
         rc = apply_op(c, out, op, speed, kz_now_ms());
     if (!rc)
@@ -405,9 +408,7 @@ kz_rc kz_svc_exercise_trigger(kz_call *c, const char *id, int64_t n, kz_exercise
     kz_rc rc = kz_tx_begin(c);
     if (rc)
         return rc;
-    rc = kz__exercise_load(c, id, out);
-    if (!rc)
-        rc = authz_facilitator(c, out);
+    rc = load_controlled(c, id, out);
     if (!rc && out->x.status != KZ_EX_RUNNING && out->x.status != KZ_EX_PAUSED)
         rc = kz_fail(c->err, KZ_ECONFLICT, "status", "injects are triggered in a running or paused exercise");
     if (!rc && (n < 1 || (size_t)n > out->scenario.n_injects))
@@ -435,9 +436,7 @@ kz_rc kz_svc_exercise_mark(kz_call *c, const char *id, const char *expectation, 
     kz_rc rc = kz_tx_begin(c);
     if (rc)
         return rc;
-    rc = kz__exercise_load(c, id, &v);
-    if (!rc)
-        rc = authz_facilitator(c, &v);
+    rc = load_controlled(c, id, &v);
     if (!rc && !find_expectation(&v.scenario, expectation))
         rc = kz_fail(c->err, KZ_EINVAL, "expectation", "the scenario has no expectation %.64s", expectation);
     if (!rc && (result != KZ_RES_MET && result != KZ_RES_LATE && result != KZ_RES_MISSED))
@@ -468,9 +467,7 @@ kz_rc kz_svc_exercise_note(kz_call *c, const char *id, kz_exercise_note *note)
     kz_rc rc = kz_tx_begin(c);
     if (rc)
         return rc;
-    rc = kz__exercise_load(c, id, &v);
-    if (!rc)
-        rc = authz_facilitator(c, &v);
+    rc = load_controlled(c, id, &v);
     if (!rc)
         rc = note_kind(c, note);
     bool action = !rc && strcmp(note->kind, "action") == 0;
@@ -491,9 +488,7 @@ kz_rc kz_svc_exercise_note_update(kz_call *c, const char *id, kz_exercise_note *
     kz_rc rc = kz_tx_begin(c);
     if (rc)
         return rc;
-    rc = kz__exercise_load(c, id, &v);
-    if (!rc)
-        rc = authz_facilitator(c, &v);
+    rc = load_controlled(c, id, &v);
     if (!rc)
         rc = note_kind(c, note);
     if (!rc)
