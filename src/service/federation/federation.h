@@ -82,8 +82,13 @@ kz_rc kz_svc_peers_sync_all(kz_call *c);
  * doubled for each failure after the first, capped at KZ_FED_RETRY_MAX_S, of which the
  * second half is drawn from the node's random generator (jitter). */
 kz_time kz_fed_backoff_ms(int64_t failures);
-/* Posts body to p's url + path, signed with sk (public half pk), and checks that the
- * answer is 200 and signed by p for this request. A 4xx is listed as refused ("out"). */
+/* Posts body (len bytes) to p's url + path, signed with sk (public half pk), and checks
+ * that the answer is 200 and signed by p for this request; the answer's bytes are left
+ * in the caller's *answer (initialized by the caller, whose limit bounds them). A 4xx is
+ * listed on the peer as refused ("out"); every failure is KZ_EPEER or KZ_ENOMEM/KZ_ESTORE. */
+kz_rc kz_fed_exchange(kz_call *c, const kz_peer *p, const char *path, const char *body, size_t len,
+                      const unsigned char *sk, const unsigned char *pk, kz_buf *answer);
+/* kz_fed_exchange of a NUL-terminated body whose answer is not needed. */
 kz_rc kz_fed_post(kz_call *c, const kz_peer *p, const char *path, const char *body, const unsigned char *sk,
                   const unsigned char *pk);
 /* A scheduler duty: pokes (POST /federation/v1/poke) every active peer that this

@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-enum { ANSWER_MAX = 64 * 1024 };
+enum { ANSWER_MAX = 64 * 1024, ERROR_SHOWN = 300 };
 
 kz_time kz_fed_backoff_ms(int64_t failures)
 {
@@ -28,16 +28,14 @@ kz_time kz_fed_backoff_ms(int64_t failures)
     return half + (kz_time)kz_random_below((uint32_t)half + 1);
 }
 
-kz_rc kz_fed_post(kz_call *c, const kz_peer *p, const char *path, const char *body, const unsigned char *sk,
-                  const unsigned char *pk)
+kz_rc kz_fed_exchange(kz_call *c, const kz_peer *p, const char *path, const char *body, size_t len,
+                      const unsigned char *sk, const unsigned char *pk, kz_buf *answer)
 {
     kz_fed_wire m = {.method = "POST", .target_uri = kz_arena_printf(c->arena, "%s%s", p->url, path),
-                     .body = body, .len = strlen(body)};
+                     .body = body, .len = len};
     char nonce[KZ_TOKEN_TEXT];
     kz_token_new(nonce);
     kz_rc rc = m.target_uri ? kz_fed_sign_with(c, &m, nonce, sk, pk) : kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
-    kz_buf answer;
-    kz_buf_init(&answer, ANSWER_MAX);
     kz_http_headers *got = kz_arena_calloc(c->arena, 1, sizeof *got);
     long status = 0;
     if (!rc && !got)
@@ -47,11 +45,11 @@ kz_rc kz_fed_post(kz_call *c, const kz_peer *p, const char *path, const char *bo
                            kz_arena_printf(c->arena, "Content-Digest: %s", m.content_digest),
                            kz_arena_printf(c->arena, "Signature-Input: %s", m.signature_input),
                            kz_arena_printf(c->arena, "Signature: %s", m.signature)};
-        rc = kz_http_call("POST", m.target_uri, h, 4, m.body, m.len, p->ca, &status, &answer, got, c->err);
+        rc = kz_http_call("POST", m.target_uri, h, 4, m.body, m.len, p->ca, &status, answer, got, c->err);
     }
     if (!rc && status != 200) {
-        rc = kz_fail(c->err, KZ_EPEER, "peer", "%s answered HTTP %ld: %.300s", p->name, status,
-                     answer.p ? answer.p : "");
+        rc = kz_fail(c->err, KZ_EPEER, "peer", "%s answered HTTP %ld: %.*s", p->name, status,
+                     (int)(answer->len < ERROR_SHOWN ? answer->len : ERROR_SHOWN), answer->p ? answer->p : "");
         if (status >= 400 && status < 500) /* the peer refused our message: listed here too */
             kz_store_peer_refuse(c->db, p->id, "out", c->err->msg, NULL, kz_now_ms(), &(kz_err){0});
     }
@@ -59,9 +57,18 @@ kz_rc kz_fed_post(kz_call *c, const kz_peer *p, const char *path, const char *bo
         kz_fed_wire a = {.status = 200, .content_digest = got->content_digest,
                          .signature_input = got->signature_input[0] ? got->signature_input : NULL,
                          .signature = got->signature[0] ? got->signature : NULL,
-                         .body = answer.p ? answer.p : "", .len = answer.len};
+                         .body = answer->p ? answer->p : "", .len = answer->len};
         rc = kz_fed_verify_response(c, p, &a, nonce);
     }
+    return rc;
+}
+
+kz_rc kz_fed_post(kz_call *c, const kz_peer *p, const char *path, const char *body, const unsigned char *sk,
+                  const unsigned char *pk)
+{
+    kz_buf answer;
+    kz_buf_init(&answer, ANSWER_MAX);
+    kz_rc rc = kz_fed_exchange(c, p, path, body, strlen(body), sk, pk, &answer);
     kz_buf_free(&answer);
     return rc;
 }

@@ -19,13 +19,11 @@
 #include "store/exercises/exercises.h"
 #include "store/federation/federation.h"
 #include "store/sharing/sharing.h"
-#include "util/fetch.h"
 
 #include <string.h>
 
 enum {
     ANSWER_MAX = KZ_FED_MESSAGE_MAX,
-    ERROR_SHOWN = 300,
     PAGE_FILES_MAX = 16 << 20, /* a page ends early once its requests' files reach this */
 };
 
@@ -487,48 +485,16 @@ static kz_rc apply_batch(kz_call *c, const kz_peer *p, const kz_fed_batch *b, kz
 }
 
 /* A short reason from the peer's JSON error (or its status). */
-static const char *peer_error(kz_call *c, long status, const kz_buf *body)
-{
-    return kz_arena_printf(c->arena, "the peer answered HTTP %ld: %.*s", status,
-                           (int)(body->len < ERROR_SHOWN ? body->len : ERROR_SHOWN), body->p ? body->p : "");
-}
-
 /* One pull: signed request, checked answer, parsed batch. */
 static kz_rc pull(kz_call *c, const kz_peer *p, kz_fed_batch *b, kz_sync_report *rep)
 {
     kz_buf req, answer;
     kz_buf_init(&req, 256);
     kz_buf_init(&answer, ANSWER_MAX);
-    kz_fed_wire m = {.method = "POST", .target_uri = kz_arena_printf(c->arena, "%s/federation/v1/changes", p->url)};
     kz_rc rc = kz_fed_pull_write(p->cursor_in, KZ_FED_PAGE, &req);
-    m.body = req.p;
-    m.len = req.len;
-    char nonce[KZ_TOKEN_TEXT];
-    kz_token_new(nonce);
-    if (!rc) rc = kz_fed_sign(c, &m, nonce);
-    long status = 0;
-    kz_http_headers *got = kz_arena_calloc(c->arena, 1, sizeof *got);
-    if (!got)
-        rc = kz_fail(c->err, KZ_ENOMEM, NULL, NULL);
-    if (!rc) {
-        const char *h[] = {"Content-Type: application/json",
-                           kz_arena_printf(c->arena, "Content-Digest: %s", m.content_digest),
-                           kz_arena_printf(c->arena, "Signature-Input: %s", m.signature_input),
-                           kz_arena_printf(c->arena, "Signature: %s", m.signature)};
-        rc = kz_http_call("POST", m.target_uri, h, 4, m.body, m.len, p->ca, &status, &answer, got, c->err);
-    }
-    if (!rc && status != 200) {
-        rc = kz_fail(c->err, KZ_EPEER, "peer", "%s", peer_error(c, status, &answer));
-        if (status == 401 || status == 403) /* the peer refused our message */
-            kz_store_peer_refuse(c->db, p->id, "out", c->err->msg, NULL, kz_now_ms(), &(kz_err){0});
-    }
-    if (!rc) {
-        kz_fed_wire a = {.status = 200, .content_digest = got->content_digest,
-                         .signature_input = got->signature_input[0] ? got->signature_input : NULL,
-                         .signature = got->signature[0] ? got->signature : NULL,
-                         .body = answer.p ? answer.p : "", .len = answer.len};
-        rc = kz_fed_verify_response(c, p, &a, nonce);
-    }
+    if (!rc)
+        rc = kz_fed_exchange(c, p, "/federation/v1/changes", req.p, req.len, c->node->sign_sk, c->node->sign_pk,
+                             &answer);
     if (!rc) rc = kz_fed_batch_parse(answer.p ? answer.p : "", answer.len, c->arena, b, c->err);
     if (!rc && (strcmp(b->node, p->node) != 0 || b->after != p->cursor_in))
         rc = kz_fail(c->err, KZ_EINVAL, "after", "the answer is not for this node's cursor at %s", p->name);
