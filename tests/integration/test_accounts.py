@@ -383,6 +383,29 @@ def test_idle_sessions_expire(server):
     assert b.get("/contacts").status_code == 401  # anonymous now, not an error
 
 
+def test_a_session_in_use_stays_alive_when_its_touch_meets_another_writer(server):
+    """The touch that moves a session's last use does not wait for a writer, except once
+    half the idle time has gone: then it waits, so that use always keeps the session."""
+    import sqlite3
+    import threading
+    assert server.admin.patch("/settings", {"sessions.idle_minutes": 2}).status_code == 200
+    new_user(server, "aiko@csirt.example")
+    b = Browser(server)
+    b.sign_in("aiko@csirt.example")
+    server.advance(90)  # past half of the two minutes
+    db = sqlite3.connect(server.db, timeout=30, isolation_level=None, check_same_thread=False)
+    db.execute("BEGIN IMMEDIATE")  # another writer holds the lock while the request comes
+    release = threading.Timer(1.0, lambda: db.execute("COMMIT"))
+    release.start()
+    try:
+        assert b.get("/session").status_code == 200
+    finally:
+        release.join()
+        db.close()
+    server.advance(90)  # 180 s after sign-in, 90 s after the touch that waited
+    assert b.get("/session").status_code == 200
+
+
 def test_sessions_end_at_the_absolute_expiry_however_busy(server):
     assert server.admin.patch("/settings", {"sessions.absolute_hours": 1, "sessions.idle_minutes": 50}).status_code == 200
     new_user(server, "aiko@csirt.example")

@@ -324,12 +324,16 @@ kz_rc kz_svc_session_resume(kz_call *c, const char *token, kz_session *out)
     snprintf(out->token, sizeof out->token, "%s", token);
     kz_session_csrf(c->node, token, out->csrf);
     /* Touching is what keeps the session alive; often enough for the shortest idle
-     * setting, rarely enough not to write on every request. */
+     * setting, rarely enough not to write on every request. It does not wait for a
+     * writer, unless half the idle time has gone since the last touch: a session in use
+     * must not end because every touch met another writer. */
     kz_time now = kz_now_ms();
-    int64_t every = out->idle_seconds * 1000 / 10 < 60000 ? out->idle_seconds * 1000 / 10 : 60000;
+    int64_t idle_ms = out->idle_seconds * 1000;
+    int64_t every = idle_ms / 10 < 60000 ? idle_ms / 10 : 60000;
+    bool wait = now - row.last_seen >= idle_ms / 2;
     kz_err e2;
-    if (now - row.last_seen >= every && !kz_store_session_touch(c->db, hash, now, &e2)) {
-        out->idle_expires_at = now + out->idle_seconds * 1000;
+    if (now - row.last_seen >= every && !kz_store_session_touch(c->db, hash, now, wait, &e2)) {
+        out->idle_expires_at = now + idle_ms;
         if (out->idle_expires_at > out->expires_at)
             out->idle_expires_at = out->expires_at;
     }

@@ -331,9 +331,10 @@ kz_rc kz_store_session_get(kz_db *db, const char *hash, kz_arena *a, kz_session_
     return kz__get_row(db, s, read_session, &p, a, "session", "", err);
 }
 
-kz_rc kz_store_session_touch(kz_db *db, const char *hash, kz_time now, kz_err *err)
+kz_rc kz_store_session_touch(kz_db *db, const char *hash, kz_time now, bool wait, kz_err *err)
 {
-    kz__busy_wait(db, false);
+    if (!wait)
+        kz__busy_wait(db, false);
     sqlite3_stmt *s = kz__stmt(db, "UPDATE user_sessions SET last_seen = ?2 WHERE token_hash = ?1", err);
     kz_rc rc = KZ_ESTORE;
     if (s) {
@@ -341,7 +342,8 @@ kz_rc kz_store_session_touch(kz_db *db, const char *hash, kz_time now, kz_err *e
         sqlite3_bind_int64(s, 2, now);
         rc = kz__exec_stmt(db, s, err);
     }
-    kz__busy_wait(db, true);
+    if (!wait)
+        kz__busy_wait(db, true);
     return rc;
 }
 

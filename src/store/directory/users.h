@@ -77,8 +77,10 @@ kz_rc kz_store_session_insert(kz_db *db, const char *hash, const char *user_id, 
                               kz_err *err);
 kz_rc kz_store_session_get(kz_db *db, const char *hash, kz_arena *a, kz_session_row *row, kz_user *user,
                            kz_err *err);
-/* Best effort on the read path: skipped when a writer holds the lock. */
-kz_rc kz_store_session_touch(kz_db *db, const char *hash, kz_time now, kz_err *err);
+/* Moves the session's last use to now. With wait false, best effort on the read path:
+ * KZ_EBUSY at once when a writer holds the lock; with wait true, waits for it as every
+ * writer does. */
+kz_rc kz_store_session_touch(kz_db *db, const char *hash, kz_time now, bool wait, kz_err *err);
 kz_rc kz_store_session_delete(kz_db *db, const char *hash, kz_err *err);
 /* Ends every session of the user but the one of keep_hash (NULL: all). */
 kz_rc kz_store_sessions_end_user(kz_db *db, const char *user_id, const char *keep_hash, kz_err *err);
