@@ -38,6 +38,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for(what, check, timeout=60, every=0.2):
+    """Polls check() until it returns something true and returns that; fails naming what
+    was awaited (the scheduler of a test server runs every second)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def run_kizuna(*args, check=True, env=None, input=None):
     """Runs the kizuna binary; returns the CompletedProcess (text mode)."""
     return subprocess.run([KIZUNA, *map(str, args)], capture_output=True, text=True,

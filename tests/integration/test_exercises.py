@@ -4,22 +4,11 @@ order (one after a player's action), scores read from what the players did throu
 API (met, late, missed, an evaluator's mark), the after-action report, bad input, and
 the run's objects invisible to everyone outside it on every read path."""
 import json
-import time
 
-from conftest import KIZUNA, assert_error, run_kizuna
+from conftest import KIZUNA, assert_error, run_kizuna, wait_for
 
 SCENARIO = "ransomware-university-hospital"
 
-
-def wait_for(fn, what, timeout=20):
-    """Polls fn until it returns something true (the scheduler runs every second)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = fn()
-        if got:
-            return got
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def delivered(server, ex_id, n):
@@ -75,7 +64,7 @@ def test_a_run_is_scored_from_what_the_players_did(server):
     assert {i["value"] for i in linked} == {"198.51.100.23", "update-c2.example"}
 
     server.advance(10 * 60)  # exercise minute 10: the news item (5) and the request (10)
-    wait_for(lambda: delivered(server, ex, 3), "inject 3")
+    wait_for("inject 3", lambda: delivered(server, ex, 3))
     run = server.admin.get(f"/exercises/{ex}").json()
     assert [(d["n"], d["minutes"]) for d in run["delivered"]] == [(1, 0), (2, 5), (3, 10)]
     assert delivered(server, ex, 4) is None, "inject 4 waits for the acknowledgement"
@@ -86,7 +75,7 @@ def test_a_run_is_scored_from_what_the_players_did(server):
     r = players["victim"].post(f"/requests/{request}/acknowledge", {})
     assert r.status_code == 200, r.text
     server.advance(5 * 60)  # the branch: five minutes after the acknowledgement
-    d4 = wait_for(lambda: delivered(server, ex, 4), "inject 4")
+    d4 = wait_for("inject 4", lambda: delivered(server, ex, 4))
     assert 15 <= d4["minutes"] < 16
 
     partner = role_org(run, "partner-csirt")
@@ -96,7 +85,7 @@ def test_a_run_is_scored_from_what_the_players_did(server):
     assert r.json()["exercise"] == ex, "shared with an exercise-only organization: marked"
 
     server.advance(20 * 60)  # minute 35: the check came at 30 (ten minutes after inject 5 at 20)
-    check = wait_for(lambda: delivered(server, ex, 6), "inject 6")
+    check = wait_for("inject 6", lambda: delivered(server, ex, 6))
     assert check["minutes"] == 30
     server.advance(20 * 60)  # minute 55: the answer is late (deadline 15 minutes)
     contacts = server.admin.get("/contacts", params={"organization": role_org(run, "origin-poc")}).json()["items"]
@@ -194,7 +183,7 @@ def test_exercise_objects_never_reach_anyone_outside_the_run(server):
     outsider = server.client(server.org("Real partner CSIRT", state="FR")["id"])
     server.admin.post(f"/exercises/{ex}/start")
     server.advance(10 * 60)
-    wait_for(lambda: delivered(server, ex, 3), "inject 3")
+    wait_for("inject 3", lambda: delivered(server, ex, 3))
     incident = delivered(server, ex, 1)["object_id"]
     request = delivered(server, ex, 3)["object_id"]
     partner = role_org(run, "partner-csirt")
@@ -313,8 +302,8 @@ def test_mail_about_an_exercise_request_says_it_is_an_exercise(mail_server, mail
     ex = run["id"]
     mail_server.admin.post(f"/exercises/{ex}/start")
     mail_server.advance(10 * 60)
-    wait_for(lambda: delivered(mail_server, ex, 3), "inject 3")
-    got = wait_for(lambda: mailbox.to("duty@victim.jp.example"), "the request's notice")
+    wait_for("inject 3", lambda: delivered(mail_server, ex, 3))
+    got = wait_for("the request's notice", lambda: mailbox.to("duty@victim.jp.example"))
     assert all(m["Subject"] and "[EXERCISE]" in m["Subject"] for m in got), [m["Subject"] for m in got]
     assert "not a real request" in got[0].get_body(("plain",)).get_content()
 

@@ -3,22 +3,11 @@ pull at once, retries of a peer that is down with backoff visible on the peer, c
 up exactly once when it is back, and the compaction of the change log below what every
 peer acknowledged."""
 import sqlite3
-import time
 
 import pytest
 
-from conftest import Server, run_kizuna
+from conftest import Server, run_kizuna, wait_for
 
-
-def wait_for(what, check, timeout=60):
-    """Polls check() until it returns something true; fails naming what was awaited."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.1)
-    raise AssertionError(f"never happened: {what}")
 
 
 def fingerprint(s):

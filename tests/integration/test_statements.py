@@ -3,14 +3,13 @@ make them, co-signing by content hash (voided by an edit), the embargo on every 
 path while the clock moves across it, the feeds (JSON Feed, Atom, STIX) and the export
 file verified offline, intact and tampered."""
 import json
-import time
 from datetime import datetime, timedelta, timezone
 import xml.etree.ElementTree as ET
 
 import pytest
 import requests
 
-from conftest import Client, make_server, run_kizuna  # noqa: F401  (make_server is a fixture)
+from conftest import Client, make_server, run_kizuna, wait_for  # noqa: F401  (make_server is a fixture)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -187,17 +186,10 @@ def test_the_embargo_hides_a_scheduled_statement_on_every_read_path_until_its_ti
         assert all(seen.values()), (who.org, seen)
     assert w.outsider.get(f"/statements/{sid}").json()["status"] == "published"
     # and the scheduler records the release in the audit chain
-    assert wait_for(lambda: any(e["action"] == "statement.released" and e["object_id"] == sid
-                                for e in w.server.admin.get("/audit", {"limit": 1000}).json()["items"]))
+    wait_for("the release in the audit",
+             lambda: any(e["action"] == "statement.released" and e["object_id"] == sid
+                         for e in w.server.admin.get("/audit", {"limit": 1000}).json()["items"]))
 
-
-def wait_for(pred, seconds=15):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_a_scheduled_correction_marks_what_it_corrects_once_its_time_comes(server):
@@ -211,7 +203,7 @@ def test_a_scheduled_correction_marks_what_it_corrects_once_its_time_comes(serve
     assert w.outsider.get(f"/statements/{fix['id']}").status_code == 404
     server.advance(2 * 3600)
     assert w.outsider.get(f"/statements/{fix['id']}").json()["status"] == "published"
-    assert wait_for(lambda: w.outsider.get(f"/statements/{first['id']}").json()["status"] == "corrected")
+    wait_for("the correction", lambda: w.outsider.get(f"/statements/{first['id']}").json()["status"] == "corrected")
     assert w.outsider.get(f"/statements/{first['id']}").json()["superseded_by"] == fix["id"]
 
 
