@@ -3,6 +3,7 @@ KIZUNA_CONFIG, keys from the options tables, flag > env > file > default, errors
 FILE:LINE:COLUMN), kizuna backup while the server writes and kizuna restore of it,
 kizuna key create for an operator without admin keys, and audit verify refusing a copy
 made without its -wal file. Real files, real servers."""
+import hashlib
 import os
 import re
 import shutil
@@ -187,9 +188,18 @@ def test_restore_of_a_backup_without_its_key_file(server, tmp_path):
     target.parent.mkdir()
     r = run_kizuna("restore", "--input", out, "--db", target, check=False)
     assert r.returncode == 1 and "--input-key" in r.stderr and not target.exists()
+    import sqlite3
+    db = sqlite3.connect(out)  # in rollback-journal mode, as sqlite3's .backup writes one
+    assert db.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+    db.close()
+    kept = hashlib.sha256(out.read_bytes()).hexdigest()
     r = run_kizuna("restore", "--input", out, "--db", target, "--input-key", server.tmp / "kizuna.db.key",
                    "--log-level", "warn")
     assert "audit chain intact" in r.stdout
+    # the backup is read as it is, never opened for writing nor migrated: byte for byte
+    # what it was (still in rollback-journal mode), nothing written beside it
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == kept
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("db-only")] == ["db-only.db"]
     # the node's own key file still in place beside the new --db: it is used as it is
     (tmp_path / "u").mkdir()
     shutil.copy(server.tmp / "kizuna.db.key", tmp_path / "u" / "k.db.key")

@@ -122,11 +122,10 @@ kz_rc kz_node_restore(const char *from, const char *from_key, const char *db, co
         return kz_fail(err, KZ_ENOTFOUND, "input-key", "no key file for the backup: neither %s nor %s exists "
                        "(give the one kept apart with --input-key FILE)", key, src_key);
     discard(tmp, NULL);
-    if ((rc = kz_store_open(from, 0, &st, err)))
-        return rc;
-    kz_db *h = kz_store_db(st, err);
-    rc = h ? kz_store_backup(h, tmp, err) : KZ_ESTORE;
-    kz_store_close(st);
+    /* the copy is migrated, never the backup: it stays what its kizuna wrote */
+    rc = kz_store_copy_file(from, tmp, err);
+    if (!rc && !(rc = kz_store_open(tmp, 0, &st, err)))
+        kz_store_close(st);
     if (!rc && !have_key)
         rc = copy_key(src_key, tmp_key, err);
     if (!rc)

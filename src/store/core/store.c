@@ -584,9 +584,9 @@ enum { BACKUP_WAIT_MS = 50 };
 /* Copies every page of db into the new file at dest, retrying while a writer holds a
  * lock (up to the busy timeout), and clears the serving mark in the copy (it is
  * complete: no -wal needed). */
-static kz_rc copy_pages(kz_db *db, sqlite3 *to, kz_err *err)
+static kz_rc copy_pages(sqlite3 *from, sqlite3 *to, kz_err *err)
 {
-    sqlite3_backup *b = sqlite3_backup_init(to, "main", db->h, "main");
+    sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
     if (!b) {
         kz_log(KZ_LOG_ERROR, "store.backup", KZ_S("error", sqlite3_errmsg(to)));
         return kz_fail(err, KZ_ESTORE, "output", "cannot start the backup (see the log, store.backup)");
@@ -606,7 +606,9 @@ static kz_rc copy_pages(kz_db *db, sqlite3 *to, kz_err *err)
     return exec(to, "PRAGMA journal_mode = DELETE; DELETE FROM meta WHERE key = 'serving';", err);
 }
 
-kz_rc kz_store_backup(kz_db *db, const char *dest, kz_err *err)
+/* The pages of from (any open connection) into the new file dest, which is removed
+ * again when the copy fails. */
+static kz_rc copy_to(sqlite3 *from, const char *dest, kz_err *err)
 {
     struct stat sb;
     if (stat(dest, &sb) == 0)
@@ -615,10 +617,53 @@ kz_rc kz_store_backup(kz_db *db, const char *dest, kz_err *err)
     int rc = sqlite3_open_v2(dest, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK)
         kz_log(KZ_LOG_ERROR, "store.backup", KZ_S("path", dest), KZ_S("error", sqlite3_errstr(rc)));
-    kz_rc out = rc == SQLITE_OK ? copy_pages(db, to, err) : kz_fail(err, KZ_EIO, "output", "cannot create %s", dest);
+    kz_rc out = rc == SQLITE_OK ? copy_pages(from, to, err) : kz_fail(err, KZ_EIO, "output", "cannot create %s", dest);
     if (sqlite3_close(to) != SQLITE_OK && !out)
         out = kz_fail(err, KZ_EIO, "output", "cannot close %s", dest);
     if (out && rc == SQLITE_OK)
         unlink(dest);
+    return out;
+}
+
+kz_rc kz_store_backup(kz_db *db, const char *dest, kz_err *err) { return copy_to(db->h, dest, err); }
+
+/* "file:" + path percent-encoded + "?immutable=1" into out (size n): SQLite then reads
+ * the file without locks, -shm or -wal, writing nothing beside it. False if too long. */
+static bool immutable_uri(const char *path, char *out, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = (size_t)snprintf(out, n, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < n; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                     strchr("/-._~", *p);
+        if (plain) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    return (size_t)snprintf(out + o, n - o, "?immutable=1") < n - o && strlen(out) > 5;
+}
+
+kz_rc kz_store_copy_file(const char *from, const char *dest, kz_err *err)
+{
+    /* A copy that kizuna backup wrote has no -wal: read it immutable, so that not even
+     * a -shm is left beside it. A -wal beside it holds writes: read it with them. */
+    char uri[3 * 4096 + 32];
+    bool as_is = !kz_store_has_wal(from) && strlen(from) < 4096 && immutable_uri(from, uri, sizeof uri);
+    sqlite3 *src = NULL;
+    int rc = sqlite3_open_v2(as_is ? uri : from, &src, SQLITE_OPEN_READONLY | (as_is ? SQLITE_OPEN_URI : 0), NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(src, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    kz_rc out = KZ_OK;
+    if (rc != SQLITE_OK) {
+        kz_log(KZ_LOG_ERROR, "store.copy", KZ_S("path", from), KZ_I("code", rc), KZ_S("error", sqlite3_errstr(rc)));
+        out = kz_fail(err, KZ_ESTORE, "input", "cannot read %s as a database (the log says why)", from);
+    }
+    if (!out)
+        out = copy_to(src, dest, err);
+    sqlite3_close(src);
     return out;
 }

@@ -108,6 +108,10 @@ void kz_store_set_visibility(kz_store_visible_fn fn);
  * kz_store_integrity runs SQLite's integrity check (KZ_ECORRUPT naming the first
  * problem). kz_store_has_wal: whether a non-empty "<path>-wal" lies beside path. */
 kz_rc kz_store_backup(kz_db *db, const char *dest, kz_err *err);
+/* The same copy of the database file from, opened read-only as it is: never migrated,
+ * never written, so a backup restored by a newer kizuna still opens with the one that
+ * made it, and a backup on read-only media can be restored. */
+kz_rc kz_store_copy_file(const char *from, const char *dest, kz_err *err);
 kz_rc kz_store_integrity(kz_db *db, kz_err *err);
 bool kz_store_has_wal(const char *path);
 
