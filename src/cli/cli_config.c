@@ -11,7 +11,18 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A key as written under a section (NULL: before any), to refuse it written twice
+ * whichever command the file is read for. */
+typedef struct seen_key {
+    const kz_cmd *section;
+    const char *key;
+    unsigned line;
+} seen_key;
+
 typedef struct loading {
+    kz_arena *ar;
+    seen_key *seen;                    /* in ar; grown by doubling */
+    size_t nseen, cap;
     const kz_cmd *cmd;                 /* the command being run */
     const kz_cmd *const *all;
     int nall;
@@ -60,6 +71,26 @@ static kz_rc switch_value(const char *v, const char **out, kz_err *err)
     return kz_fail(err, KZ_EINVAL, "value", "a switch takes true or false");
 }
 
+/* Notes key under the current section; KZ_EINVAL when it was already there. */
+static kz_rc note_key(loading *l, const kz_conf_entry *e, kz_err *err)
+{
+    for (size_t i = 0; i < l->nseen; i++)
+        if (l->seen[i].section == l->section && strcmp(l->seen[i].key, e->key) == 0)
+            return kz_fail(err, KZ_EINVAL, NULL, "%s is given twice (first on line %u)", e->key, l->seen[i].line);
+    if (l->nseen == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 32;
+        seen_key *grown = kz_arena_alloc(l->ar, cap * sizeof *grown);
+        if (!grown)
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        if (l->nseen)
+            memcpy(grown, l->seen, l->nseen * sizeof *grown);
+        l->seen = grown;
+        l->cap = cap;
+    }
+    l->seen[l->nseen++] = (seen_key){l->section, e->key, e->line};
+    return KZ_OK;
+}
+
 static kz_rc on_entry(void *ctx, const kz_conf_entry *e, kz_err *err)
 {
     loading *l = ctx;
@@ -78,11 +109,11 @@ static kz_rc on_entry(void *ctx, const kz_conf_entry *e, kz_err *err)
         return KZ_EINVAL;
     if (o && o->arg && !v[0])
         return kz_fail(err, KZ_EINVAL, "value", "%s needs a value (%s)", e->key, o->arg);
+    if (note_key(l, e, err))
+        return KZ_EINVAL;
     if (l->other || k < 0)
         return KZ_OK;  /* checked, but another command's */
     bool section = l->section != NULL;
-    if (l->line[k] && l->from_section[k] == section)
-        return kz_fail(err, KZ_EINVAL, NULL, "%s is given twice (first on line %u)", e->key, l->line[k]);
     if (l->line[k] && l->from_section[k])
         return KZ_OK;  /* [command] wins over the keys of every command */
     l->values[k] = v;
@@ -114,7 +145,7 @@ int kz_cli_config_load(const kz_args *a, const kz_cmd *const *all, int nall, con
     int status = read_all(a, path, ar, &text, &n);
     if (status)
         return status;
-    loading l = {.cmd = a->cmd, .all = all, .nall = nall, .values = values};
+    loading l = {.ar = ar, .cmd = a->cmd, .all = all, .nall = nall, .values = values};
     unsigned line, col;
     kz_err err;
     if (kz_conf_parse(text, n, on_entry, &l, ar, &line, &col, &err))

@@ -90,6 +90,11 @@ def test_precedence_flag_env_file_default(tmp_path):
     ("  db k.db\n", "1:6", "expected '=' after the key"),
     ("DB = k.db\n", "1:1", "expected a key"),
     ("db = a\ndb = b\n", "2:1", "db is given twice (first on line 1)"),
+    # twice in another command's section, or in a section written twice: refused whatever
+    # command reads the file (here audit verify), not only when that command runs
+    ("[serve]\nlisten = a:1\n[match]\nthreads = 2\n[serve]\nlisten = b:2\n", "6:1",
+     "listen is given twice (first on line 2)"),
+    ("public = true\npublic = false\n", "2:1", "public is given twice (first on line 1)"),
     ("[serve]\nlisten =\n", "2:9", "listen needs a value"),
     ("[serve\n", "1:7", "the section has no closing ']'"),
     ("config = other.conf\n", "1:1", "a configuration file cannot name another one"),
