@@ -246,38 +246,31 @@ kz_rc kz_store_request_supersede_after(kz_db *db, const char *request_id, int64_
     return KZ_OK;
 }
 
+static int read_entry(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    kz_request_entry *e = item;
+    e->seq = sqlite3_column_int64(s, 0);
+    e->at = sqlite3_column_int64(s, 1);
+    e->actor_org = kz__col_text(s, 2, a);
+    e->action = kz__col_text(s, 3, a);
+    e->body = kz__col_text(s, 4, a);
+    e->hash = kz__col_text(s, 5, a);
+    e->signature = kz__col_text(s, 6, a);
+    return e->action && e->body && e->hash && e->signature ? 0 : -1;
+}
+
 kz_rc kz_store_request_entries(kz_db *db, const char *request_id, kz_arena *a,
                                kz_request_entry **items, size_t *n, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT seq, at, actor_org, action, body, hash, signature,"
-                                   " (SELECT count(*) FROM request_entries x WHERE x.request_n = e.request_n)"
-                                   " FROM request_entries e WHERE request_n = " REQ_N " ORDER BY seq", err);
+    sqlite3_stmt *s = kz__stmt(db, "SELECT seq, at, actor_org, action, body, hash, signature"
+                                   " FROM request_entries WHERE request_n = " REQ_N " ORDER BY seq", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, request_id, -1, SQLITE_TRANSIENT);
-    *n = 0;
-    *items = NULL;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (!*items && !(*items = kz_arena_calloc(a, (size_t)sqlite3_column_int64(s, 7), sizeof **items)))
-            break;
-        kz_request_entry *e = &(*items)[(*n)++];
-        e->seq = sqlite3_column_int64(s, 0);
-        e->at = sqlite3_column_int64(s, 1);
-        e->actor_org = kz__col_text(s, 2, a);
-        e->action = kz__col_text(s, 3, a);
-        e->body = kz__col_text(s, 4, a);
-        e->hash = kz__col_text(s, 5, a);
-        e->signature = kz__col_text(s, 6, a);
-        if (!e->action || !e->body || !e->hash || !e->signature)
-            break;
-    }
-    kz__done(s);
-    if (rc == SQLITE_ROW)
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    if (!*items && !(*items = kz_arena_calloc(a, 1, sizeof **items)))
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+    kz_rc rc = kz__collect_rows(db, s, sizeof **items, read_entry, a, (void **)items, n, err);
+    if (!rc && !*items && !(*items = kz_arena_calloc(a, 1, sizeof **items))) /* never NULL, even empty */
+        rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    return rc;
 }
 
 kz_rc kz_store_attachment_insert(kz_db *db, const char *request_id, const kz_attachment *at,
@@ -301,8 +294,9 @@ kz_rc kz_store_attachment_insert(kz_db *db, const char *request_id, const kz_att
 
 #define ATT_COLS "id, entry_seq, name, media_type, size, sha256"
 
-static int read_attachment(sqlite3_stmt *s, kz_attachment *at, kz_arena *a)
+static int read_attachment(sqlite3_stmt *s, void *item, kz_arena *a)
 {
+    kz_attachment *at = item;
     at->id = kz__col_text(s, 0, a);
     at->entry = sqlite3_column_int64(s, 1);
     at->name = kz__col_text(s, 2, a);
@@ -316,25 +310,12 @@ static int read_attachment(sqlite3_stmt *s, kz_attachment *at, kz_arena *a)
 kz_rc kz_store_attachments(kz_db *db, const char *request_id, kz_arena *a, kz_attachment **items,
                            size_t *n, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT " ATT_COLS ", (SELECT count(*) FROM request_attachments x"
-                                   " WHERE x.request_n = t.request_n AND x.entry_seq > 0) FROM request_attachments t"
+    sqlite3_stmt *s = kz__stmt(db, "SELECT " ATT_COLS " FROM request_attachments"
                                    " WHERE request_n = " REQ_N " AND entry_seq > 0 ORDER BY n", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, request_id, -1, SQLITE_TRANSIENT);
-    *n = 0;
-    *items = NULL;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (!*items && !(*items = kz_arena_calloc(a, (size_t)sqlite3_column_int64(s, 6), sizeof **items)))
-            break;
-        if (read_attachment(s, &(*items)[(*n)++], a))
-            break;
-    }
-    kz__done(s);
-    if (rc == SQLITE_ROW)
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    return rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+    return kz__collect_rows(db, s, sizeof **items, read_attachment, a, (void **)items, n, err);
 }
 
 kz_rc kz_store_attachment_get(kz_db *db, const char *request_id, const char *id, kz_arena *a,
