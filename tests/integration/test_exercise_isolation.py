@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from conftest import assert_error, run_kizuna
+from conftest import assert_error, run_kizuna, wait_for
 from test_accounts import Browser, new_user
-from test_exercises import delivered, role_org, setup_run, wait_for
+from test_exercises import delivered, role_org, setup_run
 
 RUN_COUNT = "987654321"  # the count of a player's sighting, in the run, of an outsider's real indicator
 # what the run makes: the incident inject's title word and indicators, and what the
@@ -32,7 +32,7 @@ def world(server):
     outsider = server.client(server.org("Real partner CSIRT", state="FR")["id"])
     assert server.admin.post(f"/exercises/{ex}/start").status_code == 200
     server.advance(10 * 60)
-    wait_for(lambda: delivered(server, ex, 3), "inject 3")
+    wait_for("inject 3", lambda: delivered(server, ex, 3))
     partner = role_org(run, "partner-csirt")
     made = {}
     r = victim.post("/indicators", {"type": "domain", "value": "single-exercise.example", "tlp": "clear",
@@ -337,8 +337,8 @@ def test_a_mail_inject_goes_out_through_the_outbox_in_the_contacts_language(mail
     scenario = mail_server.admin.get(f"/scenarios/{run['scenario']}").json()
     inject = scenario["injects"][3]
     assert inject["channel"] == "mail"
-    got = wait_for(lambda: [m for m in mailbox.to("duty@victim.jp.example")
-                            if scenario["banner_ja"] in m["Subject"]], "the mail inject")
+    got = wait_for("the mail inject", lambda: [m for m in mailbox.to("duty@victim.jp.example")
+                                               if scenario["banner_ja"] in m["Subject"]])
     body = got[0].get_body(("plain",)).get_content()
     assert inject["title_ja"] in got[0]["Subject"]
     assert body.startswith(scenario["banner_ja"]) and inject["text_ja"] in body
@@ -453,7 +453,7 @@ def test_a_check_an_exercise_sends_carries_its_banner(mail_server, mailbox):
     ex = run["id"]
     assert mail_server.admin.post(f"/exercises/{ex}/start").status_code == 200
     assert mail_server.admin.post(f"/exercises/{ex}/injects/6/trigger").status_code == 200  # the check
-    got = wait_for(lambda: mailbox.to("poc@origin.de.example"), "the check's invitation")
+    got = wait_for("the check's invitation", lambda: mailbox.to("poc@origin.de.example"))
     assert got[0]["Subject"].startswith(run["banner"]), got[0]["Subject"]
     assert got[0].get_body(("plain",)).get_content().startswith(run["banner"])
 
