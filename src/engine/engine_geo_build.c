@@ -366,6 +366,65 @@ static bool overlay(kz_geo_builder *b, recset *rs, const pvec *as, const pvec *c
     return true;
 }
 
+/* Renumbers the records (all but record 0, the empty answer) by the IPv4 address space
+ * each answers, largest first, then by the IPv6 space (in /64s), then by the old number.
+ * A few thousand answers cover most of the IPv4 space, so numbered first their records
+ * share a few kilobytes that stay in the first-level cache, and a lookup's last load
+ * (the record) rarely misses. The file format does not change. */
+typedef struct rec_weight {
+    uint64_t w4, w6;
+    uint32_t id;
+} rec_weight;
+
+static int cmp_weight(const void *pa, const void *pb)
+{
+    const rec_weight *a = pa, *b = pb;
+    if (a->w4 != b->w4)
+        return a->w4 < b->w4 ? 1 : -1;
+    if (a->w6 != b->w6)
+        return a->w6 < b->w6 ? 1 : -1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* The addresses a breakpoint's range covers, in units of 2^unit (saturated). */
+static uint64_t span_of(const pvec *bp, size_t i, kz_u128 max, int unit)
+{
+    kz_u128 end = i + 1 < bp->n ? bp->p[i + 1].pos - 1 : max;
+    kz_u128 n = ((end - bp->p[i].pos) >> unit) + 1;
+    return n > UINT64_MAX ? UINT64_MAX : (uint64_t)n;
+}
+
+static bool renumber(recset *rs, pvec ans[2], const kz_u128 max[2])
+{
+    rec_weight *w = kz_calloc(rs->n, sizeof *w);
+    uint32_t *to = kz_calloc(rs->n, sizeof *to);
+    kz__geo_rec *recs = kz_calloc(rs->n, sizeof *recs);
+    bool ok = w && to && recs;
+    for (size_t i = 0; ok && i < rs->n; i++)
+        w[i].id = (uint32_t)i;
+    for (int f = 0; ok && f < 2; f++)
+        for (size_t i = 0; i < ans[f].n; i++) {
+            uint64_t *sum = f ? &w[ans[f].p[i].val].w6 : &w[ans[f].p[i].val].w4;
+            uint64_t add = span_of(&ans[f], i, max[f], f ? 64 : 0);
+            *sum = *sum > UINT64_MAX - add ? UINT64_MAX : *sum + add;
+        }
+    if (ok) {
+        qsort(w + 1, rs->n - 1, sizeof *w, cmp_weight);
+        for (size_t i = 0; i < rs->n; i++) {
+            to[w[i].id] = (uint32_t)i;
+            recs[i] = rs->recs[w[i].id];
+        }
+        for (int f = 0; f < 2; f++)
+            for (size_t i = 0; i < ans[f].n; i++)
+                ans[f].p[i].val = to[ans[f].p[i].val];
+        memcpy(rs->recs, recs, rs->n * sizeof *recs);
+    }
+    kz_free(w);
+    kz_free(to);
+    kz_free(recs);
+    return ok;
+}
+
 /* --- Image layout ------------------------------------------------------------------- */
 
 typedef struct family_out {
@@ -467,9 +526,10 @@ kz_rc kz_geo_builder_finish(kz_geo_builder *b, const char *sources, int64_t buil
         oom = !resolve(&b->ranges[KZ_GEO_LAYER_AS][f], max[f], &layer[0][f]) ||
               !resolve(&b->ranges[KZ_GEO_LAYER_COUNTRY][f], max[f], &layer[1][f]) ||
               !overlay(b, &rs, &layer[0][f], &layer[1][f], &ans[f]);
-        if (!oom)
-            lay_out(&ans[f], f ? 112 : 16, &fo[f], NULL, NULL);
     }
+    oom = oom || !renumber(&rs, ans, max);
+    for (int f = 0; f < 2 && !oom; f++)
+        lay_out(&ans[f], f ? 112 : 16, &fo[f], NULL, NULL);
     if (oom) {
         rc = kz_fail(err, KZ_ENOMEM, NULL, "out of memory while building the geo table");
         goto done;

@@ -4,7 +4,9 @@
  *
  *   header      magic "KZGEO\r\n\032", version, byte-order mark, sizes, CRC-32 of the
  *               whole file (computed with the crc field zero), section offsets
- *   records     kz__geo_rec[nrecords]; record 0 is the empty answer
+ *   records     kz__geo_rec[nrecords]; record 0 is the empty answer. The builder numbers
+ *               the others by the IPv4 space they answer, largest first (for the cache;
+ *               the loader requires no order)
  *   pool        NUL-terminated organization names; offset 0 is ""
  *   v4 index    uint64[65536], one per /16: (count << 32) | value. count 1: value is the
  *               record id of the whole /16; count > 1: value is the offset, in 8-byte

@@ -659,11 +659,122 @@ static void range_lines_parse_and_name_the_field(void **state)
     }
 }
 
+/* The batch search (a fixed number of branch-free steps, then a loop for longer runs) at
+ * every position of runs of every length 1..300 (past 2^8, where the loop takes over),
+ * 1000 and 65536 (one range per address), each run in its own /16, contiguous ranges
+ * and ranges with gaps between them, runs in the first and the last /16 of the space:
+ * each range's first and last address, the address before it, the first and last
+ * address of the /16, every answer known from the construction, through batches of
+ * every size 1..40 (the pipeline's start, middle and end) and the whole probe set. */
+typedef struct run_probe {
+    uint32_t ip, asn;
+} run_probe;
+
+typedef struct run_set {
+    kz_geo_builder *b;
+    run_probe *p;
+    size_t np, cap;
+    uint32_t asn;
+} run_set;
+
+static void probe_at(run_set *s, uint32_t ip, uint32_t asn)
+{
+    if (s->np == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 4096;
+        s->p = realloc(s->p, s->cap * sizeof *s->p);
+        assert_non_null(s->p);
+    }
+    s->p[s->np++] = (run_probe){ip, asn};
+}
+
+/* Fills /16 `bucket` with `len` ranges: contiguous (the last reaching the /16's end), or
+ * each covering the first half of its step, so that the run alternates range and gap. */
+static void add_run(run_set *s, uint32_t bucket, uint32_t len, bool gaps)
+{
+    uint32_t step = 65536 / len, base = bucket << 16;
+    kz_err err;
+    for (uint32_t k = 0; k < len; k++) {
+        uint32_t first = base + k * step;
+        uint32_t last = gaps ? first + (step + 1) / 2 - 1 : k + 1 == len ? base + 0xFFFF : first + step - 1;
+        uint32_t asn = ++s->asn;
+        kz_geo_range g = {.family = 4, .first = first, .last = last, .asn = asn, .org = "o", .org_len = 1};
+        assert_int_equal(kz_geo_builder_add(s->b, KZ_GEO_LAYER_AS, &g, &err), KZ_OK);
+        probe_at(s, first, asn);
+        probe_at(s, last, asn);
+        probe_at(s, first + (last - first) / 2, asn);
+        if (gaps && last + 1 < base + 0x10000 && (k + 1 == len || last + 1 < base + (k + 1) * step))
+            probe_at(s, last + 1, 0);  /* the gap after it */
+    }
+    if (!gaps)
+        probe_at(s, base + 0xFFFF, s->asn);
+}
+
+static void batch_search_finds_every_position_in_runs_of_every_length(void **state)
+{
+    (void)state;
+    run_set s = {kz_geo_builder_new(), NULL, 0, 0, 0};
+    assert_non_null(s.b);
+    uint32_t bucket = 0x0100;
+    for (uint32_t len = 1; len <= 300; len++)
+        add_run(&s, bucket++, len, false);
+    for (uint32_t len = 1; len <= 150; len++)
+        add_run(&s, bucket++, len, true);
+    add_run(&s, bucket++, 1000, false);
+    add_run(&s, bucket++, 65536, false);
+    add_run(&s, 0x0000, 7, true);     /* the first address of the space */
+    add_run(&s, 0xFFFF, 256, false);  /* the last */
+    probe_at(&s, 0x00FFFFFF, 0);      /* unrouted /16s around the runs */
+    probe_at(&s, bucket << 16, 0);
+    void *img;
+    size_t len;
+    kz_err err;
+    assert_int_equal(kz_geo_builder_finish(s.b, NULL, 0, &img, &len, &err), KZ_OK);
+    kz_geo_builder_free(s.b);
+    kz_geo_table *t;
+    assert_int_equal(kz_geo_table_open(img, len, NULL, NULL, &t, &err), KZ_OK);
+
+    uint32_t *ips = calloc(s.np, sizeof *ips), *ids = calloc(s.np, sizeof *ids);
+    kz_geo_answer *ans = calloc(s.np, sizeof *ans);
+    assert_true(ips && ids && ans);
+    for (size_t i = 0; i < s.np; i++)
+        ips[i] = s.p[i].ip;
+    kz_geo_find4_batch(t, ips, ids, s.np);
+    kz_geo_lookup4_batch(t, ips, ans, s.np);
+    for (size_t i = 0; i < s.np; i++) {
+        if (kz_geo_record_asn(t, ids[i]) != s.p[i].asn || ans[i].asn != s.p[i].asn ||
+            kz_geo_record_asn(t, kz_geo_find4(t, ips[i])) != s.p[i].asn)
+            fail_msg("probe %zu, %08x: want AS%u, batch AS%u, answers AS%u", i, ips[i], s.p[i].asn,
+                     kz_geo_record_asn(t, ids[i]), ans[i].asn);
+        assert_string_equal(ans[i].org, s.p[i].asn ? "o" : "");
+    }
+    for (size_t n = 1; n <= 40; n++) {
+        size_t at = (n * 7919) % (s.np - n);
+        memset(ids, 0xff, n * sizeof *ids);
+        memset(ans, 0xff, n * sizeof *ans);
+        kz_geo_find4_batch(t, ips + at, ids, n);
+        kz_geo_lookup4_batch(t, ips + at, ans, n);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(kz_geo_record_asn(t, ids[i]), s.p[at + i].asn);
+            assert_int_equal(ans[i].asn, s.p[at + i].asn);
+        }
+    }
+    kz_geo_info info;
+    kz_geo_table_info(t, &info);
+    assert_true(info.v4_ranges > 45150 + 65536);  /* the runs were built as planned */
+    free(ips);
+    free(ids);
+    free(ans);
+    free(s.p);
+    kz_geo_table_free(t);
+    kz_free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(builder_follows_overlap_rules),
         cmocka_unit_test(random_tables_match_brute_force),
+        cmocka_unit_test(batch_search_finds_every_position_in_runs_of_every_length),
         cmocka_unit_test(lookups_allocate_nothing),
         cmocka_unit_test(corrupt_tables_are_refused_with_a_reason),
         cmocka_unit_test(builder_reports_allocation_failure),
