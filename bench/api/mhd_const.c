@@ -14,8 +14,13 @@ static size_t body_len;
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *data, size_t *size, void **state)
 {
-    (void)cls, (void)url, (void)method, (void)version, (void)data, (void)size, (void)state;
-    struct MHD_Response *r = MHD_create_response_from_buffer(body_len, body, MHD_RESPMEM_PERSISTENT);
+    (void)cls, (void)url, (void)method, (void)version, (void)data, (void)size;
+    static int seen;
+    if (!*state) { /* as kizuna's handler: the first call only says the request is taken */
+        *state = &seen;
+        return MHD_YES;
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(body_len, body, NULL, NULL);
     MHD_add_response_header(r, "Content-Type", "application/json");
     MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
