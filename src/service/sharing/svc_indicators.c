@@ -228,14 +228,14 @@ static bool same_run(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_upsert *result,
-                       char id_out[37], kz_err *err)
+/* put, once o's key has been looked up: found is KZ_OK (stored holds the row) or
+ * KZ_ENOTFOUND. */
+static kz_rc put_found(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_rc found,
+                       const kz_indicator *found_row, kz_upsert *result, char id_out[37], kz_err *err)
 {
-    kz_indicator stored, w = *o;
+    kz_indicator stored = *found_row, w = *o;
     kz_tlp_subject before, after;
-    kz_rc rc = find_stored(b, o, &stored, err);
-    if (rc && rc != KZ_ENOTFOUND)
-        return rc;
+    kz_rc rc = found;
     if (!rc)
         before = kz_indicator_subject(&stored);
     kz_write_target t = kz__write_target(b->c, rc ? NULL : &before);
@@ -281,6 +281,16 @@ kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, k
     return KZ_OK;
 }
 
+kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_upsert *result,
+                       char id_out[37], kz_err *err)
+{
+    kz_indicator stored = {0};
+    kz_rc rc = find_stored(b, o, &stored, err);
+    if (rc && rc != KZ_ENOTFOUND)
+        return rc;
+    return put_found(b, o, given, rc, &stored, result, id_out, err);
+}
+
 struct kz_ind_queued {
     kz_indicator o;
     unsigned given;
@@ -300,15 +310,63 @@ static int by_key(const void *x, const void *y)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* The queue's sort key (type, value): equal ones are adjacent, whatever their sources. */
+static bool same_key(const kz_indicator *a, const kz_indicator *b)
+{
+    return a->type == b->type && strcmp(a->value, b->value) == 0;
+}
+
+/* The new rows waiting to be written by one set insert, in queue order. */
+typedef struct fresh_rows {
+    const kz_indicator *v[KZ_IND_INSERT_BLOCK];
+    size_t n;
+} fresh_rows;
+
+static kz_rc write_fresh(kz_ind_batch *b, fresh_rows *f, kz_err *err)
+{
+    kz_rc rc = f->n ? kz_store_indicator_insert_new(b->c->db, f->v, f->n, err) : KZ_OK;
+    if (!rc) {
+        b->created += f->n;
+        b->hidden_last = false;
+    }
+    f->n = 0;
+    return rc;
+}
+
+/* One queued indicator, in queue order: looked up; a key not stored (so no write rule
+ * but the new object's: KZ_WRITE_NEW) and without incident links waits for the next set
+ * insert; any other goes through put, after the waiting rows (the order of the writes,
+ * so the row numbers and the change log, stays that of writing one by one). A key equal
+ * (type, value) equal to the previous one's (the queue is sorted) writes the waiting rows first, so that
+ * its lookup finds the row just inserted and it merges as it did one by one. */
+static kz_rc flush_one(kz_ind_batch *b, const kz_ind_queued *q, const kz_ind_queued *prev, fresh_rows *f,
+                       kz_err *err)
+{
+    kz_rc rc = f->n && prev && same_key(&prev->o, &q->o) ? write_fresh(b, f, err) : KZ_OK;
+    kz_indicator stored = {0};
+    kz_rc found = rc ? rc : find_stored(b, &q->o, &stored, err);
+    if (found && found != KZ_ENOTFOUND)
+        return found;
+    if (found == KZ_ENOTFOUND && !q->o.incidents.n && kz__write_target(b->c, NULL) == KZ_WRITE_NEW) {
+        f->v[f->n++] = &q->o;
+        return f->n == KZ_IND_INSERT_BLOCK ? write_fresh(b, f, err) : KZ_OK;
+    }
+    if ((rc = write_fresh(b, f, err)))
+        return rc;
+    kz_upsert res;
+    return put_found(b, &q->o, q->given, found, &stored, &res, NULL, err);
+}
+
 static kz_rc flush_queue(kz_ind_batch *b, kz_err *err)
 {
     qsort(b->queue, b->queued, sizeof *b->queue, by_key);
     /* the change log written once for the queue, not by a trigger per row */
     kz_rc rc = kz_store_indicator_bulk_begin(b->c->db, err);
-    for (size_t i = 0; !rc && i < b->queued; i++) {
-        kz_upsert res;
-        rc = kz_ind_batch_put(b, &b->queue[i].o, b->queue[i].given, &res, NULL, err);
-    }
+    fresh_rows f = {.n = 0};
+    for (size_t i = 0; !rc && i < b->queued; i++)
+        rc = flush_one(b, &b->queue[i], i ? &b->queue[i - 1] : NULL, &f, err);
+    if (!rc)
+        rc = write_fresh(b, &f, err);
     kz_rc end = kz_store_indicator_bulk_end(b->c->db, !rc, err);
     if (!rc)
         rc = end;

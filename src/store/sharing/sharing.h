@@ -105,6 +105,15 @@ extern const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS];
 kz_rc kz_store_indicator_bulk_begin(kz_db *db, kz_err *err);
 kz_rc kz_store_indicator_bulk_end(kz_db *db, bool write, kz_err *err);
 
+/* Inserts n new indicators (ids, created and modified set, values normalized), in
+ * the order given, with one statement per block of up to KZ_IND_INSERT_BLOCK rows. No
+ * key of them may be stored yet (the caller looked each up in the same transaction):
+ * one that is fails the write with KZ_ECONFLICT, nothing skipped. In a bulk write their
+ * row numbers are noted for the change log as the upsert's are. The rows' strings must
+ * stay as they are until it returns. */
+enum { KZ_IND_INSERT_BLOCK = 64 };
+kz_rc kz_store_indicator_insert_new(kz_db *db, const kz_indicator *const *rows, size_t n, kz_err *err);
+
 /* Inserts o (whose id, created and modified are set), or merges it into the stored
  * indicator with the same (type, value, source) following `given`. Nothing is written
  * when the merge would change nothing. *result says which; id_out (may be NULL)

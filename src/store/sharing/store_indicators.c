@@ -141,6 +141,64 @@ kz_rc kz_store_indicator_bulk_end(kz_db *db, bool write, kz_err *err)
     return rc;
 }
 
+/* A plain INSERT of `rows` rows (no conflict clause: a key already stored fails the
+ * statement, it is never skipped), composed from static fragments, values bound. */
+static const char insert_new_key;
+
+static const char *insert_new_sql(unsigned rows, char *buf, size_t size)
+{
+    size_t o = (size_t)snprintf(buf, size, "INSERT INTO indicators (" INDICATOR_COLS ") VALUES ");
+    for (unsigned r = 0; r < rows && o < size; r++)
+        o += (size_t)snprintf(buf + o, size - o, "%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", r ? "," : "");
+    return buf; /* truncated (a programming error) fails to prepare, loudly */
+}
+
+/* The statement sizes used: a block, then smaller ones for its remainder. */
+static const unsigned insert_sizes[] = {KZ_IND_INSERT_BLOCK, 8, 1};
+
+static kz_rc insert_rows(kz_db *db, const kz_indicator *const *rows, unsigned n, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt_variant(db, &insert_new_key, n, insert_new_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    int p = 1;
+    for (unsigned r = 0; r < n && p > 0; r++)
+        p = kz__bind_fields(s, p, &kz_indicator_schema, rows[r]);
+    if (p < 0) {
+        kz__done(s);
+        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    }
+    sqlite3_set_last_insert_rowid(db->h, 0);
+    kz_rc rc = kz__exec_stmt(db, s, err);
+    if (rc)
+        return rc;
+    sqlite3_int64 last = sqlite3_last_insert_rowid(db->h);
+    if (sqlite3_changes(db->h) != (int)n || last < (sqlite3_int64)n)
+        return kz_fail(err, KZ_EINTERNAL, NULL, "a set insert wrote %d of %u indicators", sqlite3_changes(db->h), n);
+    /* the rows of one INSERT without given row numbers get max(n) + 1, one after the
+     * other: the last n row numbers, in the order of the VALUES list */
+    for (sqlite3_int64 k = last - n + 1; db->bulk && k <= last; k++) {
+        char num[24];
+        int len = snprintf(num, sizeof num, "%lld,", (long long)k);
+        if (kz_buf_append(&db->bulk_rows, num, (size_t)len))
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    }
+    return KZ_OK;
+}
+
+kz_rc kz_store_indicator_insert_new(kz_db *db, const kz_indicator *const *rows, size_t n, kz_err *err)
+{
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < n;) {
+        unsigned k = 0;
+        while (insert_sizes[k] > n - i)
+            k++;
+        rc = insert_rows(db, rows + i, insert_sizes[k], err);
+        i += insert_sizes[k];
+    }
+    return rc;
+}
+
 kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given, kz_upsert *result,
                                 char id_out[37], kz_err *err)
 {

@@ -1,0 +1,96 @@
+"""The import's queue written by set inserts (issue 17 point 3, perf-import3): within one
+queue, new rows, merged rows, unchanged rows, rows the importer may not see and the same key
+twice must each come out as when written one by one (counts, stored rows, change log, TLP
+answer), and another writer adding the same keys while an import runs neither loses nor
+doubles a row."""
+import sqlite3
+import subprocess
+
+from conftest import KIZUNA, run_kizuna
+from test_tlp_writes import World, world  # noqa: F401 (the fixture)
+
+
+def rows(db, source):
+    con = sqlite3.connect(db, timeout=30)
+    got = {v: (tlp, d) for v, tlp, d in con.execute(
+        "SELECT value, tlp, description FROM indicators WHERE source = ?", (source,))}
+    con.close()
+    return got
+
+
+def test_a_queue_mixing_new_merged_unchanged_hidden_and_repeated_keys(world, tmp_path):  # noqa: F811
+    w: World = world
+    red = w.indicator(w.b, w.fresh("red"), "red", [w.R], description="RED: kept")          # B's, hidden from N
+    same = w.indicator(w.b, w.fresh("same"), "green", description="the owner's words")     # B's, visible
+    grow = w.indicator(w.b, w.fresh("grow"), "green", description="the owner's words")     # B's, visible
+    new = [w.fresh("new") for _ in range(150)]  # more than one block of the set insert
+    twice = w.fresh("twice")
+    # B imports: grow is merged (a narrower TLP), same unchanged, twice created then merged
+    # (narrower again), new created; and every value before or after the others in the queue
+    lines = [f"domain,{v},green,the owner's words" for v in new[:75]]
+    lines += [f"domain,{twice},green,first", f"domain,{same['value']},green,the owner's words",
+              f"domain,{grow['value']},amber,the owner's words", f"domain,{twice},amber,first"]
+    lines += [f"domain,{v},green,the owner's words" for v in new[75:]]
+    f = tmp_path / "mixed.csv"
+    f.write_text("type,value,tlp,description\n" + "\n".join(lines) + "\n")
+    out = run_kizuna("import", "csv", "--db", w.s.db, "--log-level", "warn", "--key", w.b.key, f).stdout
+    assert "154 records: 151 created, 2 merged, 1 unchanged" in out, out
+    got = rows(w.s.db, w.B)
+    assert got[twice] == ("amber", "first") and got[grow["value"]][0] == "amber"
+    assert got[same["value"]] == ("green", "the owner's words") and got[red["value"]] == ("red", "RED: kept")
+    assert all(got[v] == ("green", "the owner's words") for v in new)
+    con = sqlite3.connect(w.s.db)
+    per_value = dict(con.execute("SELECT i.value, count(*) FROM fed_log f JOIN indicators i ON i.id = f.object"
+                                 " WHERE f.kind = 'indicator' GROUP BY i.value"))
+    order = [r[0] for r in con.execute("SELECT i.n FROM fed_log f JOIN indicators i ON i.id = f.object"
+                                       " WHERE f.kind = 'indicator' AND i.value IN (SELECT value FROM json_each(?))"
+                                       " ORDER BY f.seq", (str(new).replace("'", '"'),))]
+    con.close()
+    assert all(per_value[v] == 1 for v in new) and order == sorted(order) and len(order) == 150
+    assert per_value[same["value"]] == 1  # its creation only: unchanged logs nothing
+    # the admin (organization N) imports for B: B's RED is answered as a new one and left
+    # alone, exactly as a value B does not have; the new values are created
+    hidden, fresh = w.fresh("fresh"), [w.fresh("n2") for _ in range(70)]
+    g = tmp_path / "as-admin.csv"
+    g.write_text("type,value\n" + "".join(f"domain,{v}\n" for v in [red["value"], *fresh]))
+    r = run_kizuna("import", "csv", "--db", w.s.db, "--log-level", "warn", "--source", w.B, "--tlp", "green",
+                   g, check=False)
+    h = tmp_path / "as-admin-new.csv"
+    h.write_text("type,value\n" + "".join(f"domain,{v}\n" for v in [hidden, *[w.fresh("n3") for _ in range(70)]]))
+    r2 = run_kizuna("import", "csv", "--db", w.s.db, "--log-level", "warn", "--source", w.B, "--tlp", "green",
+                    h, check=False)
+    strip = lambda s: s.split("(")[0].split(": ", 1)[1]  # noqa: E731 (counts without the file name)
+    assert r.returncode == r2.returncode and strip(r.stdout) == strip(r2.stdout), (r.stdout, r2.stdout)
+    assert rows(w.s.db, w.B)[red["value"]] == ("red", "RED: kept")
+    assert w.t.get(f"/indicators/{red['id']}").status_code == 404
+
+
+def test_another_writer_adding_the_same_keys_during_an_import(server, tmp_path):
+    n = 120_000
+    values = [f"w{i}.race.example" for i in range(n)]
+    f = tmp_path / "race.csv"
+    f.write_text("type,value,tlp\n" + "".join(f"domain,{v},clear\n" for v in values))
+    imp = subprocess.Popen([KIZUNA, "import", "csv", "--db", str(server.db), "--log-level", "warn",
+                            "--chunk", "3000", str(f)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    posted, i = 0, n - 1
+    while imp.poll() is None and i > 0:  # from the end of the feed: keys the import has not reached yet
+        batch = [{"type": "domain", "value": values[k], "tlp": "clear"} for k in range(i, max(i - 200, 0), -1)]
+        r = server.admin.post("/indicators/bulk", {"items": batch})
+        assert r.status_code in (200, 503), r.text
+        if r.status_code == 200:
+            posted += r.json()["created"]
+        i -= 200
+    out, err = imp.communicate()
+    assert imp.returncode == 0, err
+    assert posted > 0, "the API wrote nothing while the import ran"
+    created = int(out.split(" created")[0].rsplit(" ", 1)[1])
+    merged_unchanged = n - created
+    con = sqlite3.connect(server.db)
+    total, distinct = con.execute("SELECT count(*), count(DISTINCT value) FROM indicators"
+                                  " WHERE value LIKE '%.race.example'").fetchone()
+    logged = con.execute("SELECT count(*), count(DISTINCT f.object) FROM fed_log f JOIN indicators i"
+                         " ON i.id = f.object WHERE f.kind = 'indicator' AND i.value LIKE '%.race.example'").fetchone()
+    con.close()
+    assert total == distinct == n  # nothing lost, nothing doubled
+    assert created + posted == n and merged_unchanged == posted, (out, posted)
+    assert logged == (n, n)  # one change-log entry per row, whoever wrote it
