@@ -334,11 +334,8 @@ int kz__parse_zeek(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, si
     size_t host_len = 0, uri_len = 0;
     const char *p = s, *end = s + n;
     int i = 0;
-    kz__sepscan seps;
-    kz__sepscan_init(&seps, s, n, h->sep);
     for (; i < h->ncols && p <= end; i++) {
-        size_t q = kz__sepscan_next(&seps);
-        const char *e = q < n ? s + q : NULL;
+        const char *e = memchr(p, h->sep, (size_t)(end - p));
         size_t len = e ? (size_t)(e - p) : (size_t)(end - p);
         const kz__zeek_col *col = &h->cols[i];
         bool unset = (len == h->unset_len && memcmp(p, h->unset, len) == 0) ||

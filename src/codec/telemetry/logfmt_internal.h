@@ -147,34 +147,6 @@ static inline uint32_t kz__sep_mask16(const char *s, size_t i, size_t n, char se
 #endif
 }
 
-/* The separators of s[0..n) in order, sixteen bytes at a time: the one splitter of the
- * delimited formats (Squid, CSV/TSV, Zeek). */
-typedef struct kz__sepscan {
-    const char *s;
-    size_t n, i;  /* the 16-byte window at s + i, and what is left of its mask */
-    uint32_t z;
-    char sep;
-} kz__sepscan;
-
-static inline void kz__sepscan_init(kz__sepscan *it, const char *s, size_t n, char sep)
-{
-    *it = (kz__sepscan){s, n, 0, n ? kz__sep_mask16(s, 0, n, sep) : 0, sep};
-}
-
-/* The offset of the next separator, or n when there is none left. */
-static inline size_t kz__sepscan_next(kz__sepscan *it)
-{
-    while (!it->z) {
-        if (it->n - it->i <= 16)
-            return it->n;
-        it->i += 16;
-        it->z = kz__sep_mask16(it->s, it->i, it->n, it->sep);
-    }
-    size_t p = it->i + (size_t)__builtin_ctz(it->z);
-    it->z &= it->z - 1;
-    return p;
-}
-
 static inline int kz__split(const char *s, size_t n, char sep, bool collapse, const char **v,
                             size_t *len, int max)
 {
