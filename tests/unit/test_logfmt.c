@@ -155,6 +155,17 @@ static void csv_and_tsv(void **state)
     setup_fmt(&x, KZ_FMT_TSV, NULL, false, "");
     assert_int_equal(parse(&x, "a\t192.0.2.1\twww.evil.example\tfoo", false), 1);
     assert_string_equal(fields_of(&x.rec), "2=ip:192.0.2.1|3=host:www.evil.example");
+    /* lines without a quote take the SIMD splitter: a value across its 16-byte windows, a
+     * trailing \r, empty columns, and the field limit as with quotes */
+    assert_int_equal(parse(&x, "\t\t0123456789abc\t198.51.100.77\tsub.evil.example\t\r", false), 1);
+    assert_string_equal(fields_of(&x.rec), "4=ip:198.51.100.77|5=host:sub.evil.example");
+    char wide[3 * KZ_MAX_FIELDS + 8];
+    size_t w = 0;
+    for (int i = 0; i <= KZ_MAX_FIELDS; i++)
+        w += (size_t)snprintf(wide + w, sizeof wide - w, "%s%d", i ? "\t" : "", i % 10);
+    assert_int_equal(parse(&x, wide, false), -1);  /* KZ_MAX_FIELDS + 1 columns */
+    wide[w - 2] = '\0';
+    assert_int_equal(parse(&x, wide, false), 1);  /* KZ_MAX_FIELDS */
     teardown_fmt(&x);
     setup_fmt(&x, KZ_FMT_CSV, "3:url", false, "");
     assert_int_equal(parse(&x, "x,y,http://evil.example/,z", false), 1);

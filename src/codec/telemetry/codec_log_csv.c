@@ -15,9 +15,19 @@ int kz__parse_csv(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, boo
         return 0;
     kz_csv_field fl[KZ_MAX_FIELDS];
     int k;
-    char *scratch = kz__scratch(c, n);
-    if (!scratch || kz_csv_split(s, n, f->sep, scratch, fl, KZ_MAX_FIELDS, &k, NULL) != KZ_OK)
-        return -1;
+    if (!memchr(s, '"', n)) {  /* no quoted field: the delimited formats' splitter */
+        const char *v[KZ_MAX_FIELDS + 1];
+        size_t len[KZ_MAX_FIELDS + 1];
+        k = kz__split(s, n && s[n - 1] == '\r' ? n - 1 : n, f->sep, false, v, len, KZ_MAX_FIELDS + 1);
+        if (k > KZ_MAX_FIELDS)
+            return -1;  /* as kz_csv_split: more fields than the record holds */
+        for (int i = 0; i < k; i++)
+            fl[i] = (kz_csv_field){v[i], len[i]};
+    } else {
+        char *scratch = kz__scratch(c, n);
+        if (!scratch || kz_csv_split(s, n, f->sep, scratch, fl, KZ_MAX_FIELDS, &k, NULL) != KZ_OK)
+            return -1;
+    }
     for (int i = 0; i < k; i++) {
         int col = i + 1;
         const char *name;

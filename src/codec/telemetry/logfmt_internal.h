@@ -121,6 +121,9 @@ static inline uint32_t kz__sep_mask16(const char *s, size_t i, size_t n, char se
     __m128i w;
     if (n - i >= 16) {
         w = _mm_loadu_si128((const __m128i *)(s + i));
+    } else if (n >= 16) {  /* the last 16 bytes of s, shifted down to start at i */
+        w = _mm_loadu_si128((const __m128i *)(s + n - 16));
+        return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(w, _mm_set1_epi8(sep))) >> (16 - (n - i));
     } else {
         char tmp[16];
         memset(tmp, sep ^ 1, sizeof tmp);
