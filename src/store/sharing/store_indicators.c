@@ -58,9 +58,11 @@ const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS] = {
     "  AND iif(?19 & 128, description IS excluded.description, 1)"                         \
     "  AND iif(?19 & 512, NOT context_only OR excluded.context_only, 1))"
 
-static kz_rc find_id(kz_db *db, const kz_indicator *o, char id_out[37], kz_err *err)
+/* The row number and id of the stored indicator with o's key (id_out may be NULL);
+ * called right after an upsert of o, so a missing row is an internal error. */
+static kz_rc find_key(kz_db *db, const kz_indicator *o, sqlite3_int64 *n, char id_out[37], kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT id FROM indicators WHERE type = ?1 AND value = ?2 AND source = ?3", err);
+    sqlite3_stmt *s = kz__stmt(db, "SELECT n, id FROM indicators WHERE type = ?1 AND value = ?2 AND source = ?3", err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, kz_enum_name(&kz_ind_type_enum, o->type), -1, SQLITE_STATIC);
@@ -68,13 +70,24 @@ static kz_rc find_id(kz_db *db, const kz_indicator *o, char id_out[37], kz_err *
     sqlite3_bind_text(s, 3, o->source, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     kz_rc r = KZ_OK;
-    if (rc == SQLITE_ROW)
-        snprintf(id_out, 37, "%s", (const char *)sqlite3_column_text(s, 0));
-    else
+    if (rc == SQLITE_ROW) {
+        *n = sqlite3_column_int64(s, 0);
+        if (id_out)
+            snprintf(id_out, 37, "%s", (const char *)sqlite3_column_text(s, 1));
+    } else {
         r = rc == SQLITE_DONE ? kz_fail(err, KZ_EINTERNAL, NULL, "indicator vanished during upsert")
                               : kz__sqlerr(db, rc, err);
+    }
     kz__done(s);
     return r;
+}
+
+/* In a bulk write, notes row n for the change log written at the end of the queue. */
+static kz_rc note_row(kz_db *db, sqlite3_int64 n, kz_err *err)
+{
+    char num[24];
+    int len = snprintf(num, sizeof num, "%lld,", (long long)n);
+    return kz_buf_append(&db->bulk_rows, num, (size_t)len) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
 }
 
 /* In a bulk write, remembers the row the upsert wrote: an insertion's is the last rowid,
@@ -84,23 +97,8 @@ static kz_rc bulk_note(kz_db *db, const kz_indicator *o, kz_upsert result, kz_er
     if (!db->bulk || result == KZ_UPSERT_UNCHANGED)
         return KZ_OK;
     sqlite3_int64 n = sqlite3_last_insert_rowid(db->h);
-    if (result == KZ_UPSERT_MERGED) {
-        sqlite3_stmt *s = kz__stmt(db, "SELECT n FROM indicators WHERE type = ?1 AND value = ?2 AND source = ?3", err);
-        if (!s)
-            return KZ_ESTORE;
-        sqlite3_bind_text(s, 1, kz_enum_name(&kz_ind_type_enum, o->type), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, o->value, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, o->source, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(s);
-        n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-        kz__done(s);
-        if (rc != SQLITE_ROW)
-            return rc == SQLITE_DONE ? kz_fail(err, KZ_EINTERNAL, NULL, "indicator vanished during upsert")
-                                     : kz__sqlerr(db, rc, err);
-    }
-    char num[24];
-    int len = snprintf(num, sizeof num, "%lld,", (long long)n);
-    return kz_buf_append(&db->bulk_rows, num, (size_t)len) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
+    kz_rc rc = result == KZ_UPSERT_MERGED ? find_key(db, o, &n, NULL, err) : KZ_OK;
+    return rc ? rc : note_row(db, n, err);
 }
 
 kz_rc kz_store_indicator_bulk_begin(kz_db *db, kz_err *err)
@@ -177,13 +175,9 @@ static kz_rc insert_rows(kz_db *db, const kz_indicator *const *rows, unsigned n,
         return kz_fail(err, KZ_EINTERNAL, NULL, "a set insert wrote %d of %u indicators", sqlite3_changes(db->h), n);
     /* the rows of one INSERT without given row numbers get max(n) + 1, one after the
      * other: the last n row numbers, in the order of the VALUES list */
-    for (sqlite3_int64 k = last - n + 1; db->bulk && k <= last; k++) {
-        char num[24];
-        int len = snprintf(num, sizeof num, "%lld,", (long long)k);
-        if (kz_buf_append(&db->bulk_rows, num, (size_t)len))
-            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-    }
-    return KZ_OK;
+    for (sqlite3_int64 k = last - n + 1; !rc && db->bulk && k <= last; k++)
+        rc = note_row(db, k, err);
+    return rc;
 }
 
 kz_rc kz_store_indicator_insert_new(kz_db *db, const kz_indicator *const *rows, size_t n, kz_err *err)
@@ -217,7 +211,8 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
         kz_rc rc = kz__upsert_run(db, s, o->id, result, id_out, err);
         if (!rc)
             rc = bulk_note(db, o, *result, err);
-        return !rc && *result == KZ_UPSERT_UNCHANGED ? find_id(db, o, id_out, err) : rc;
+        sqlite3_int64 n;
+        return !rc && *result == KZ_UPSERT_UNCHANGED ? find_key(db, o, &n, id_out, err) : rc;
     }
     /* 0 first: the last rowid of another table's insert (the log, the audit) could
      * otherwise equal the new row's and pass an insertion off as a merge */
