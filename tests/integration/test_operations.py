@@ -216,6 +216,14 @@ def test_restore_of_a_backup_without_its_key_file(server, tmp_path):
     t2 = tmp_path / "t2.db"
     r = run_kizuna("restore", "--input", out, "--db", t2, "--input-key", tmp_path / "other.db.key", check=False)
     assert r.returncode == 1 and not t2.exists() and not (tmp_path / "t2.db.key").exists(), r.stderr
+    # a file that is no database is refused as the input, and nothing is left
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database, " * 512)
+    t3 = tmp_path / "t3.db"
+    r = run_kizuna("restore", "--input", junk, "--db", t3, "--input-key", server.tmp / "kizuna.db.key", check=False)
+    assert r.returncode == 1 and "cannot read" in r.stderr and str(junk) in r.stderr, r.stderr
+    assert not t3.exists() and not (tmp_path / "t3.db.key").exists() and not (tmp_path / "t3.db.restoring").exists()
+    assert junk.read_bytes() == b"not a database, " * 512
 
 
 def test_backup_of_a_tampered_database_fails_and_leaves_nothing(tmp_path):
