@@ -95,9 +95,10 @@ static int run_verify(const kz_args *a)
         return status;
     kz_err err;
     kz_node *node = NULL;
-    bool wal = kz_store_has_wal(db);  /* before opening: the open makes one */
-    /* with a key given, the key file is not needed: a copy of the database suffices */
-    if (kz_cli_open_node(a, db, given ? KZ_NODE_PUBLIC_ONLY : 0, &node, &err))
+    bool wal = kz_store_has_wal(db);
+    /* read as it is, never migrated or written (it may be a backup, or on read-only
+     * media); with a key given, the key file is not needed: a copy of the database suffices */
+    if (kz_cli_open_node(a, db, KZ_NODE_READ_ONLY | (given ? KZ_NODE_PUBLIC_ONLY : 0), &node, &err))
         return kz_cli_error(a, "%s%s", err.msg,
                             err.rc == KZ_ENOTFOUND && !given ? " (or check a copy with --public-key HEX)" : "");
     kz_db *h = kz_store_db(node->store, &err);
@@ -157,8 +158,10 @@ const kz_cmd kz_cmd_audit_verify = {
     "against the node's public key: the key file's, or the one given with --public-key\n"
     "(never a key read from the database itself). With --head, the chain must still hold\n"
     "that exported head, so a rewrite or removal of anything up to it is caught even by\n"
-    "someone holding the signing key. Exits 0 when the chain is intact, 1 naming the first\n"
-    "entry that was changed, removed, inserted or re-signed.",
+    "someone holding the signing key. The file is only read (never migrated or switched to\n"
+    "WAL; a backup stays as it is), so it must be of this kizuna's schema. Exits 0 when the\n"
+    "chain is intact, 1 naming the first entry that was changed, removed, inserted or\n"
+    "re-signed.",
     verify_opts, run_verify, 0, 0,
 };
 

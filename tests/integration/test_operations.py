@@ -267,6 +267,38 @@ def test_audit_verify_refuses_a_copy_made_without_its_wal(server, tmp_path):
     server.start()  # the fixture stops it again
 
 
+def test_audit_verify_reads_a_backup_without_changing_it(server, tmp_path):
+    tmp_path = tmp_path / "copies"  # the server's own files lie in the fixture's folder
+    tmp_path.mkdir()
+    out = tmp_path / "b.db"
+    run_kizuna("backup", "--db", server.db, "--output", out, "--log-level", "warn")
+    import sqlite3
+    # the backup stands alone in rollback-journal mode: its own check did not switch it to WAL
+    probe = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
+    assert probe.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    probe.close()
+    kept = hashlib.sha256(out.read_bytes()).hexdigest()
+    for extra in ([], ["--public-key", server.admin.get("/node").json()["signing_key"]["public_key"]]):
+        r = run_kizuna("audit", "verify", "--db", out, *extra, check=False)
+        assert r.returncode == 0 and "audit chain intact" in r.stdout, r.stderr
+        # neither migrated nor switched to WAL: the file is as the backup wrote it, alone
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == kept
+        assert sorted(f.name for f in tmp_path.iterdir()) == ["b.db", "b.db.key"]
+    # a file of an older schema is not brought up to date by a check: it says how instead
+    old = tmp_path / "old.db"
+    shutil.copy(out, old)
+    shutil.copy(tmp_path / "b.db.key", tmp_path / "old.db.key")
+    db = sqlite3.connect(old)
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.execute(f"PRAGMA user_version = {version - 1}")
+    db.close()
+    kept = hashlib.sha256(old.read_bytes()).hexdigest()
+    r = run_kizuna("audit", "verify", "--db", old, check=False)
+    assert r.returncode == 1 and f"schema version {version - 1}, older than this kizuna's {version}" in r.stderr
+    assert "kizuna restore" in r.stderr, r.stderr
+    assert hashlib.sha256(old.read_bytes()).hexdigest() == kept and not (tmp_path / "old.db-wal").exists()
+
+
 # ---- key create ----------------------------------------------------------------------
 
 def key_creations(server):

@@ -609,6 +609,13 @@ def test_an_old_database_has_its_secrets_moved_into_a_key_file(tmp_path):
     s.stop()
     old = make_legacy(s.db)
     secret, sign_key = old["answer-key"], old["sign-key"]
+    # a check only reads: it refuses the old file, unchanged, and says how to upgrade it
+    kept = open(s.db, "rb").read()
+    r = verify(s.db)
+    assert r.returncode == 1 and "schema version 5, older" in r.stderr, r.stderr
+    assert open(s.db, "rb").read() == kept and not os.path.exists(f"{s.db}.key")
+    # the first command that opens it for work (here audit head) upgrades it
+    run_kizuna("audit", "head", "--db", s.db, "--log-level", "warn")
     r = verify(s.db)
     assert r.returncode == 0, r.stderr
     assert "predate signing; the signature of entry" in r.stdout, r.stdout

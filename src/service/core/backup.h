@@ -14,7 +14,8 @@ typedef struct kz_copy_report {
     bool key_copied;             /* a key file was written beside the copy */
 } kz_copy_report;
 
-/* Opens the copy at path with key_file (its node must be the key file's) or, when
+/* Opens the copy at path read-only (KZ_NODE_READ_ONLY: it is never changed, and its
+ * schema must be this binary's) with key_file (its node must be the key file's) or, when
  * key_file is NULL, without keys, checking signatures against pk; then the integrity
  * check and the audit chain. KZ_ECORRUPT (with rep->audit.first_bad) when broken. */
 kz_rc kz_node_verify_copy(const char *path, const char *key_file, const unsigned char *pk, kz_copy_report *rep,

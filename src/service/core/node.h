@@ -54,6 +54,9 @@ enum {
     KZ_NODE_PUBLIC_ONLY = 1 << 0, /* no key file: for checking a copy of the database
                                      against a public key given; nothing can be written */
     KZ_NODE_SYNC_NORMAL = 1 << 1, /* the store's KZ_STORE_SYNC_NORMAL */
+    KZ_NODE_READ_ONLY = 1 << 2,   /* the store's KZ_STORE_READ_ONLY: for checking a file
+                                     (a backup) without changing it; no migration, no key
+                                     move, nothing can be written */
 };
 
 /* Opens the database at path, migrating an older schema, and reads the node's secrets

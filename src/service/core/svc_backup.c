@@ -44,7 +44,8 @@ kz_rc kz_node_verify_copy(const char *path, const char *key_file, const unsigned
 {
     memset(&rep->audit, 0, sizeof rep->audit);
     kz_node *node = NULL;
-    kz_rc rc = kz_node_open_keys(path, key_file, key_file ? 0 : KZ_NODE_PUBLIC_ONLY, &node, err);
+    /* read as it is: checking a backup leaves it in rollback-journal mode, alone */
+    kz_rc rc = kz_node_open_keys(path, key_file, KZ_NODE_READ_ONLY | (key_file ? 0 : KZ_NODE_PUBLIC_ONLY), &node, err);
     if (rc)
         return rc;
     kz_arena ar;

@@ -238,9 +238,15 @@ static kz_rc load(kz_node *node, const char *path, unsigned flags, kz_err *err)
         public_only(db, node);
         return KZ_OK;
     }
-    if ((rc = move_keys_out(db, node, path, err)) || node->has_keys)
+    if (!(flags & KZ_NODE_READ_ONLY) && ((rc = move_keys_out(db, node, path, err)) || node->has_keys))
         return rc; /* an old database whose keys were just moved, or the error */
     return read_keys(db, node, path, err);
+}
+
+static unsigned store_flags(unsigned node_flags)
+{
+    return ((node_flags & KZ_NODE_SYNC_NORMAL) ? KZ_STORE_SYNC_NORMAL : 0) |
+           ((node_flags & KZ_NODE_READ_ONLY) ? KZ_STORE_READ_ONLY : 0);
 }
 
 kz_rc kz_node_open_keys(const char *path, const char *key_file, unsigned flags, kz_node **out, kz_err *err)
@@ -252,7 +258,7 @@ kz_rc kz_node_open_keys(const char *path, const char *key_file, unsigned flags, 
     if (rc || !node)
         return rc ? rc : kz_fail(err, KZ_ENOMEM, NULL, NULL);
     kz_store_set_visibility(kz_tlp_visible);
-    rc = kz_store_open(path, (flags & KZ_NODE_SYNC_NORMAL) ? KZ_STORE_SYNC_NORMAL : 0, &node->store, err);
+    rc = kz_store_open(path, store_flags(flags), &node->store, err);
     if (!rc)
         rc = load(node, kpath, flags, err);
     if (rc) {

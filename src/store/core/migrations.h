@@ -12,4 +12,8 @@ int kz__migration_count(void);
  * whose version is newer than this binary with KZ_EVERSION. */
 kz_rc kz__migrate(kz_db *db, kz_err *err);
 
+/* KZ_OK when the database's schema is this binary's, without changing it; KZ_EVERSION
+ * naming both versions otherwise (for a store opened read-only). */
+kz_rc kz__schema_current(kz_db *db, kz_err *err);
+
 #endif

@@ -24,6 +24,7 @@ struct kz_store {
     kz_db *conns;
     bool memory;
     bool sync_normal;       /* KZ_STORE_SYNC_NORMAL */
+    char *uri;              /* KZ_STORE_READ_ONLY: what connections open (path or immutable URI) */
     const unsigned char *signer; /* see kz_store_set_signer */
     atomic_uint_fast64_t generation;  /* see kz_store_generation */
 };
@@ -160,13 +161,48 @@ void kz_store_yield(kz_db *db)
     sqlite3_sleep(KZ_YIELD_MS);
 }
 
+/* "file:" + path percent-encoded + "?" + query into out (size n). With "immutable=1"
+ * SQLite reads the file without locks, -shm or -wal, writing nothing beside it; with
+ * "mode=ro" it reads it and its -wal as they are. False if too long. */
+static bool file_uri(const char *path, const char *query, char *out, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = (size_t)snprintf(out, n, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < n; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                     strchr("/-._~", *p);
+        if (plain) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    return (size_t)snprintf(out + o, n - o, "?%s", query) < n - o && strlen(out) > 5;
+}
+
+enum { URI_MAX = 3 * 4096 + 32 };
+
+/* The URI a read-only store opens: immutable when no -wal lies beside the file (a copy
+ * kizuna backup made), so nothing is written beside it; read-only with its -wal else. */
+static char *read_only_uri(const char *path)
+{
+    char uri[URI_MAX];
+    bool ok = strlen(path) < 4096 && file_uri(path, kz_store_has_wal(path) ? "mode=ro" : "immutable=1", uri, sizeof uri);
+    return ok ? kz_strdup(uri) : NULL;
+}
+
+static const int read_only_flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+
 static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
 {
     kz_db *db = kz_calloc(1, sizeof *db);
     if (!db)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     db->owner = st;
-    int rc = sqlite3_open_v2(st->path, &db->h, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(st->uri ? st->uri : st->path, &db->h, st->uri ? read_only_flags : oflags | SQLITE_OPEN_NOMUTEX,
+                             NULL);
     if (rc != SQLITE_OK) {
         kz_log(KZ_LOG_ERROR, "store.open", KZ_S("path", st->path), KZ_I("code", rc),
                KZ_S("error", db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc)));
@@ -183,7 +219,7 @@ static kz_rc db_open(kz_store *st, int oflags, kz_db **out, kz_err *err)
                      err);
     if (!krc)
         krc = kz_store_cache_kib(db, KZ_STORE_CACHE_KIB, err);
-    if (!krc && !st->memory)
+    if (!krc && !st->memory && !st->uri)
         krc = exec(db->h, "PRAGMA journal_mode = WAL;", err);
     if (!krc && kz__register_functions(db->h) != SQLITE_OK)
         krc = kz__sqlerr(db, SQLITE_ERROR, err);
@@ -249,6 +285,11 @@ kz_rc kz_store_open(const char *path, unsigned flags, kz_store **out, kz_err *er
     }
     st->memory = strcmp(path, ":memory:") == 0;
     st->sync_normal = (flags & KZ_STORE_SYNC_NORMAL) != 0;
+    if ((flags & KZ_STORE_READ_ONLY) && !st->memory && !(st->uri = read_only_uri(path))) {
+        kz_free(st->path);
+        kz_free(st);
+        return kz_fail(err, KZ_EINVAL, "db", "the path of the database is too long");
+    }
     pthread_mutex_init(&st->lock, NULL);
     pthread_key_create(&st->tls, thread_gone);
     kz_db *db = NULL;
@@ -256,7 +297,7 @@ kz_rc kz_store_open(const char *path, unsigned flags, kz_store **out, kz_err *er
     rc = db_open(st, oflags, &db, err);
     if (!rc) {
         register_conn(st, db);
-        rc = kz__migrate(db, err);
+        rc = st->uri ? kz__schema_current(db, err) : kz__migrate(db, err);
     }
     if (!rc)
         rc = prepare_tx(db, err);
@@ -282,6 +323,7 @@ void kz_store_close(kz_store *st)
     }
     pthread_mutex_destroy(&st->lock);
     kz_free(st->path);
+    kz_free(st->uri);
     kz_free(st);
 }
 
@@ -627,32 +669,12 @@ static kz_rc copy_to(sqlite3 *from, const char *dest, kz_err *err)
 
 kz_rc kz_store_backup(kz_db *db, const char *dest, kz_err *err) { return copy_to(db->h, dest, err); }
 
-/* "file:" + path percent-encoded + "?immutable=1" into out (size n): SQLite then reads
- * the file without locks, -shm or -wal, writing nothing beside it. False if too long. */
-static bool immutable_uri(const char *path, char *out, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = (size_t)snprintf(out, n, "file:");
-    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < n; p++) {
-        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                     strchr("/-._~", *p);
-        if (plain) {
-            out[o++] = (char)*p;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[*p >> 4];
-            out[o++] = hex[*p & 15];
-        }
-    }
-    return (size_t)snprintf(out + o, n - o, "?immutable=1") < n - o && strlen(out) > 5;
-}
-
 kz_rc kz_store_copy_file(const char *from, const char *dest, kz_err *err)
 {
     /* A copy that kizuna backup wrote has no -wal: read it immutable, so that not even
      * a -shm is left beside it. A -wal beside it holds writes: read it with them. */
-    char uri[3 * 4096 + 32];
-    bool as_is = !kz_store_has_wal(from) && strlen(from) < 4096 && immutable_uri(from, uri, sizeof uri);
+    char uri[URI_MAX];
+    bool as_is = !kz_store_has_wal(from) && strlen(from) < 4096 && file_uri(from, "immutable=1", uri, sizeof uri);
     sqlite3 *src = NULL;
     int rc = sqlite3_open_v2(as_is ? uri : from, &src, SQLITE_OPEN_READONLY | (as_is ? SQLITE_OPEN_URI : 0), NULL);
     if (rc == SQLITE_OK)

@@ -18,6 +18,8 @@ enum {
     KZ_STORE_CREATE = 1 << 0,   /* create the file if missing (kizuna init) */
     KZ_STORE_MUST_BE_NEW = 1 << 1,  /* refuse an existing database */
     KZ_STORE_SYNC_NORMAL = 1 << 2,  /* synchronous=NORMAL instead of FULL (see below) */
+    KZ_STORE_READ_ONLY = 1 << 3,    /* read the file as it is: no migration, no WAL switch,
+                                       no write (see kz_store_open) */
 };
 
 /* Durability: every connection runs synchronous=FULL in WAL mode, so a committed write
@@ -28,7 +30,9 @@ enum {
 
 /* Opens (and with KZ_STORE_CREATE creates) the database at path and brings its schema
  * up to date, applying pending migrations in order. A database written by a newer
- * Kizuna is refused with KZ_EVERSION. ":memory:" gives a private in-memory database
+ * Kizuna is refused with KZ_EVERSION. With KZ_STORE_READ_ONLY nothing is written to the
+ * file or beside it (a file without a -wal, such as a backup, is read immutable); its
+ * schema must then be this binary's already, an older one is refused with KZ_EVERSION. ":memory:" gives a private in-memory database
  * (one connection only; for unit tests). Caller closes with kz_store_close. */
 kz_rc kz_store_open(const char *path, unsigned flags, kz_store **out, kz_err *err);
 

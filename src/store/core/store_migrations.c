@@ -777,19 +777,39 @@ static kz_rc apply(kz_db *db, int index, kz_err *err)
     return KZ_OK;
 }
 
-kz_rc kz__migrate(kz_db *db, kz_err *err)
+/* The database's schema version, refused when unreadable or newer than this binary. */
+static kz_rc known_version(kz_db *db, int *have, kz_err *err)
 {
-    int have = user_version(db);
-    if (have < 0)
+    *have = user_version(db);
+    if (*have < 0)
         return kz__sqlerr(db, SQLITE_NOTADB, err);
-    if (have > MIGRATIONS)
+    if (*have > MIGRATIONS)
         return kz_fail(err, KZ_EVERSION, "db",
                        "the database has schema version %d but this kizuna knows only up to %d; "
-                       "use a newer kizuna", have, MIGRATIONS);
-    for (int i = have; i < MIGRATIONS; i++) {
-        kz_rc rc = apply(db, i, err);
-        if (rc)
-            return rc;
-    }
+                       "use a newer kizuna", *have, MIGRATIONS);
     return KZ_OK;
+}
+
+kz_rc kz__schema_current(kz_db *db, kz_err *err)
+{
+    int have;
+    kz_rc rc = known_version(db, &have, err);
+    if (!rc && have < MIGRATIONS)
+        rc = kz_fail(err, KZ_EVERSION, "db",
+                     "the database has schema version %d, older than this kizuna's %d, and is read here "
+                     "without changing it: for a node's own database, start its server once (which brings "
+                     "it up to date); for a backup, restore it to a new file first (kizuna restore), or "
+                     "read it with the kizuna that wrote it", have, MIGRATIONS);
+    return rc;
+}
+
+kz_rc kz__migrate(kz_db *db, kz_err *err)
+{
+    int have;
+    kz_rc rc = known_version(db, &have, err);
+    if (rc)
+        return rc;
+    for (int i = have; i < MIGRATIONS && !rc; i++)
+        rc = apply(db, i, err);
+    return rc;
 }
