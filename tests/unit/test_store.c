@@ -11,6 +11,7 @@
 #include "store/core/store_page.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 static void newer_database_is_refused(void **state)
 {
@@ -28,6 +29,49 @@ static void newer_database_is_refused(void **state)
     assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
     sqlite3_exec(h, "PRAGMA user_version = 1", NULL, NULL, NULL);
     sqlite3_close(h);
+    kz_fixture_free(f);
+}
+
+static bool exists_beside(const char *path, const char *ext)
+{
+    char p[160];
+    snprintf(p, sizeof p, "%s%s", path, ext);
+    return access(p, F_OK) == 0;
+}
+
+/* A read-only store reads a copy as it is (immutable: nothing beside it), refuses to
+ * write it, and refuses an older schema instead of migrating it. */
+static void read_only_store_changes_nothing(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    char copy[128];
+    snprintf(copy, sizeof copy, "%s/copy.db", f->dir);
+    kz_err err;
+    assert_int_equal(kz_store_copy_file(f->path, copy, &err), KZ_OK);
+    kz_store *st = NULL;
+    assert_int_equal(kz_store_open(copy, KZ_STORE_READ_ONLY, &st, &err), KZ_OK);
+    kz_db *db = kz_store_db(st, &err);
+    char org[64];
+    size_t len = 0;
+    assert_int_equal(kz_store_meta_get(db, "node_org", org, sizeof org, &len, &err), KZ_OK);
+    assert_int_not_equal(kz_store_meta_put(db, "x", "y", 1, &err), KZ_OK);
+    kz_store_close(st);
+    assert_false(exists_beside(copy, "-wal") || exists_beside(copy, "-shm"));
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(copy, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    assert_int_equal(kz_store_open(copy, KZ_STORE_READ_ONLY, &st, &err), KZ_EVERSION);
+    assert_non_null(strstr(err.msg, "schema version 2, older"));
+    assert_int_equal(sqlite3_open(copy, &h), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 2);  /* not migrated */
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    unlink(copy);
     kz_fixture_free(f);
 }
 
@@ -247,6 +291,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(newer_database_is_refused),
         cmocka_unit_test(missing_and_foreign_files_are_refused),
+        cmocka_unit_test(read_only_store_changes_nothing),
         cmocka_unit_test(contacts_filter_and_paginate),
         cmocka_unit_test(organization_state_change_moves_its_contacts),
         cmocka_unit_test(cursor_round_trips),
