@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -36,7 +37,8 @@ struct kz_server {
     size_t tls_key_len;
     unsigned port;
     atomic_bool stopping;
-    atomic_int inflight;
+    atomic_int inflight;      /* requests admitted and not finished; GATE_CLOSED added at stop */
+    atomic_int closed_late;   /* requests that came after the gate closed */
     atomic_uint_fast64_t seq;
 };
 
@@ -134,6 +136,21 @@ kz_rc kz_req_query_only(kz_req *r, const char *const *allowed)
 
 /* ---- request lifecycle ----------------------------------------------------------- */
 
+/* kz_server_stop closes the gate when no request is in flight, in the same atomic step
+ * that finds none: a request that comes later on a kept-alive connection is then not
+ * admitted, and its connection is closed unanswered (what the stop would do to it; a
+ * client retries an idempotent request so closed), instead of being cut off half done. */
+enum { GATE_CLOSED = INT_MIN / 2 };
+
+static bool admit(kz_server *s)
+{
+    if (atomic_fetch_add(&s->inflight, 1) >= 0)
+        return true;
+    atomic_fetch_sub(&s->inflight, 1);
+    atomic_fetch_add(&s->closed_late, 1);
+    return false;
+}
+
 static kz_req *req_new(kz_server *s, struct MHD_Connection *conn, const char *url, const char *method)
 {
     kz_req *r = kz_calloc(1, sizeof *r);
@@ -153,12 +170,12 @@ static kz_req *req_new(kz_server *s, struct MHD_Connection *conn, const char *ur
     kz_random_bytes(rnd, sizeof rnd);
     snprintf(r->request_id, sizeof r->request_id, "%02x%02x%02x%02x-%llx", rnd[0], rnd[1], rnd[2],
              rnd[3], (unsigned long long)n);
-    if (!r->path || !r->method) {
+    if (!r->path || !r->method || !admit(s)) {
+        kz_buf_free(&r->body);
         kz_arena_free(&r->arena);
         kz_free(r);
         return NULL;
     }
-    atomic_fetch_add(&s->inflight, 1);
     return r;
 }
 
@@ -595,22 +612,33 @@ kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out
 
 unsigned kz_server_port(const kz_server *s) { return s->port; }
 
+/* Waits until no request is in flight, or until `until`, and closes the gate; the
+ * number of requests still in flight then (those MHD_stop_daemon cuts off). */
+static int close_gate(kz_server *s, kz_time until)
+{
+    for (;;) {
+        int idle = 0;
+        if (atomic_compare_exchange_strong(&s->inflight, &idle, GATE_CLOSED))
+            return 0;
+        if (kz_now_ms() >= until)
+            return atomic_fetch_add(&s->inflight, GATE_CLOSED);
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* Stops without MHD_quiesce_daemon: with a thread pool on epoll it races the workers over
  * the listen socket and aborts the process. New connections are refused by the guard
- * instead, answers tell clients to close, and the daemon is stopped once, here. */
+ * instead, answers tell clients to close, the gate admits no request once none is in
+ * flight, and the daemon is stopped once, here. */
 void kz_server_stop(kz_server *s)
 {
     if (!s)
         return;
+    atomic_store(&s->stopping, true); /* before the guard refuses: a refusal shows it is set */
     kz_guard_refuse_all(s->guard);
-    atomic_store(&s->stopping, true);
-    kz_time until = kz_now_ms() + s->opts.grace_ms;
-    while (atomic_load(&s->inflight) > 0 && kz_now_ms() < until) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    int left = atomic_load(&s->inflight);
+    int left = close_gate(s, kz_now_ms() + s->opts.grace_ms);
     MHD_stop_daemon(s->d); /* closes the listen socket too */
-    kz_log(KZ_LOG_INFO, "http.stopped", KZ_I("unfinished", left));
+    kz_log(KZ_LOG_INFO, "http.stopped", KZ_I("unfinished", left), KZ_I("closed_late", atomic_load(&s->closed_late)));
     server_free(s);
 }
