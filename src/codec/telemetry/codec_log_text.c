@@ -5,6 +5,7 @@
  * shape of an address, a host name, an e-mail address or a hash becomes a candidate.
  * Candidates are only candidates: the matcher decides. */
 #include "codec/telemetry/logfmt_internal.h"
+#include "codec/telemetry/text_masks.h"
 
 #include <string.h>
 #include <strings.h>
@@ -210,7 +211,25 @@ kz_obs_kind kz__shape(const char *v, size_t n)
     return one.n == 1 ? one.f[0].kind : KZ_OBS_NONE;
 }
 
-int kz_text_extract(const char *s, size_t n, const char *name, size_t name_len, kz_record *rec)
+/* One token t[0..len) the byte-by-byte way: its URL, then the pieces before it. */
+static void token_bytes(const char *t, size_t len, const char *name, size_t name_len, kz_record *rec)
+{
+    if (len < 3)
+        return;
+    size_t u = memchr(t, ':', len) ? url_start(t, len) : len;
+    if (u < len) {
+        size_t ul = len - u;
+        while (ul && strchr(".,;:!?)]'", t[u + ul - 1]))
+            ul--;
+        if (ul > 8)
+            kz__add_field(rec, name, name_len, t + u, ul, KZ_OBS_URL);
+        len = u;
+    }
+    if (len)
+        narrow(t, len, name, name_len, rec);
+}
+
+int kz__text_extract_bytes(const char *s, size_t n, const char *name, size_t name_len, kz_record *rec)
 {
     int before = rec->n;
     size_t i = 0;
@@ -220,21 +239,117 @@ int kz_text_extract(const char *s, size_t n, const char *name, size_t name_len, 
         size_t start = i;
         while (i < n && !stop[(unsigned char)s[i]])
             i++;
-        size_t len = i - start;
-        if (len < 3)
-            continue;
-        const char *t = s + start;
-        size_t u = memchr(t, ':', len) ? url_start(t, len) : len;
-        if (u < len) {
-            size_t ul = len - u;
-            while (ul && strchr(".,;:!?)]'", t[u + ul - 1]))
-                ul--;
-            if (ul > 8)
-                kz__add_field(rec, name, name_len, t + u, ul, KZ_OBS_URL);
-            len = u;
-        }
-        if (len)
-            narrow(t, len, name, name_len, rec);
+        token_bytes(s + start, i - start, name, name_len, rec);
     }
     return rec->n - before;
+}
+
+/* ---- the walk over the masks: the same tokens, pieces and answers as above ---- */
+
+static inline uint64_t bits_from(unsigned a) { return a >= 64 ? 0 : ~0ull << a; }
+static inline uint64_t bits_span(unsigned a, unsigned e) { return bits_from(a) & ~bits_from(e); }
+
+/* How many bits x has, counted no further than 9 (enough for every test below). */
+static inline unsigned count9(uint64_t x)
+{
+    unsigned k = 0;
+    for (; x && k < 9; k++)
+        x &= x - 1;
+    return k;
+}
+
+/* shape_fast's answer for the piece p[0..n) (n >= 3) at the bits pm of the window m. */
+static inline int piece_kind(const kz__tmask *m, uint64_t pm, const char *p, size_t n)
+{
+    unsigned char a = (unsigned char)p[0], z = (unsigned char)p[n - 1];
+    if (a == '.' || a == '-' || z == '.' || z == ':' || z == '-')
+        return -1;
+    if (pm & ~(m->dot | m->colon | m->dash | m->letter | m->digit))
+        return -1;
+    uint64_t cm = m->colon & pm, dm = m->dot & pm;
+    bool alpha = (pm & m->letter & ~m->hexl) != 0, dash = (pm & m->dash) != 0;
+    if (cm & (cm - 1)) {  /* two colons or more: perhaps IPv6 */
+        if (alpha || dash)
+            return KZ_OBS_NONE;
+        unsigned colons = count9(cm), dots = count9(dm);
+        bool pair = (cm & (cm >> 1)) != 0;  /* "::" (the piece ends before any colon) */
+        return (colons == 7 && dots == 0) || (colons == 6 && dots == 3) || (colons <= 8 && pair)
+                   ? KZ_OBS_IP : KZ_OBS_NONE;
+    }
+    if (!dm)
+        return !cm && !alpha && !dash && (n == 32 || n == 40 || n == 64) ? KZ_OBS_HASH : KZ_OBS_NONE;
+    if (!(pm & m->letter))
+        return count9(dm) == 3 ? KZ_OBS_IP : KZ_OBS_NONE;
+    return KZ_OBS_HOST;
+}
+
+/* narrow() on the window's bytes [a, e), w the window's first byte. */
+static void narrow_masks(const kz__tmask *m, const char *w, unsigned a, unsigned e, const char *name,
+                         size_t name_len, kz_record *rec)
+{
+    uint64_t in = bits_span(a, e) & ~m->split;
+    while (in) {
+        unsigned ps = (unsigned)__builtin_ctzll(in);
+        uint64_t out = ~in & bits_from(ps);
+        unsigned pe = out ? (unsigned)__builtin_ctzll(out) : 64;
+        in &= bits_from(pe);
+        if (pe - ps < 3)
+            continue;  /* classify_slow keeps nothing under three bytes */
+        int kind = piece_kind(m, bits_span(ps, pe), w + ps, pe - ps);
+        if (kind < 0)
+            classify_slow(w + ps, pe - ps, name, name_len, rec);
+        else if (kind != KZ_OBS_NONE)
+            kz__add_field(rec, name, name_len, w + ps, pe - ps, (kz_obs_kind)kind);
+    }
+}
+
+/* token_bytes() on the window's bytes [a, e). */
+static void token_masks(const kz__tmask *m, const char *w, unsigned a, unsigned e, const char *name,
+                        size_t name_len, kz_record *rec)
+{
+    if (e - a < 3)
+        return;
+    if (bits_span(a, e) & m->colon & (m->slash >> 1) & (m->slash >> 2)) {
+        token_bytes(w + a, e - a, name, name_len, rec);  /* "://": perhaps a URL */
+        return;
+    }
+    narrow_masks(m, w, a, e, name, name_len, rec);
+}
+
+int kz__text_extract_with(kz__tmask_impl impl, const char *s, size_t n, const char *name,
+                          size_t name_len, kz_record *rec)
+{
+    int before = rec->n;
+    size_t i = 0;
+    while (i < n) {
+        kz__tmask m;
+        kz__tmask_window(impl, s, i, n, &m);
+        unsigned a = m.stop == ~0ull ? 64 : (unsigned)__builtin_ctzll(~m.stop);
+        while (a < 64) {  /* a: where the next token starts in the window */
+            uint64_t rest = m.stop & bits_from(a);
+            if (!rest)
+                break;  /* it runs past the window */
+            unsigned e = (unsigned)__builtin_ctzll(rest);
+            token_masks(&m, s + i, a, e, name, name_len, rec);
+            uint64_t next = ~m.stop & bits_from(e);
+            a = next ? (unsigned)__builtin_ctzll(next) : 64;
+        }
+        if (a == 64) {
+            i += 64;
+        } else if (a > 0) {
+            i += a;  /* the next window starts with that token */
+        } else {  /* a token of 64 bytes or more */
+            size_t j = i + 64;
+            while (j < n && !stop[(unsigned char)s[j]])
+                j++;
+            token_bytes(s + i, j - i, name, name_len, rec);
+            i = j;
+        }
+    }
+    return rec->n - before;
+}
+
+int kz_text_extract(const char *s, size_t n, const char *name, size_t name_len, kz_record *rec)
+{
+    return kz__text_extract_with(kz__tmask_best(), s, n, name, name_len, rec);
 }
