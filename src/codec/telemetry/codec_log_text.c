@@ -183,10 +183,22 @@ __attribute__((always_inline)) static inline int shape_fast(const char *v, size_
     return KZ_OBS_HOST;
 }
 
+/* Whether v[0..n) starts with "http://" or "https://" (any case) and has more after it:
+ * then url_start is 0 and the value a URL, without the long way to find that out. */
+static bool http_url(const char *v, size_t n)
+{
+    if (n < 9 || (v[0] | 32) != 'h' || (v[1] | 32) != 't' || (v[2] | 32) != 't' || (v[3] | 32) != 'p')
+        return false;
+    size_t k = v[4] == ':' ? 4 : (v[4] | 32) == 's' && v[5] == ':' ? 5 : 0;
+    return k && v[k + 1] == '/' && v[k + 2] == '/';
+}
+
 kz_obs_kind kz__shape(const char *v, size_t n)
 {
     if (n < 3 || n > 8192)
         return KZ_OBS_NONE;
+    if (http_url(v, n))
+        return KZ_OBS_URL;  /* the answer of the long way below */
     int fast = shape_fast(v, n, true);  /* field values: URLs and paths among them */
     if (fast >= 0)
         return (kz_obs_kind)fast;
