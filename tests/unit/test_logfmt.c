@@ -561,6 +561,31 @@ static void text_walk_edges(void **state)
     }
 }
 
+/* The memo of field names (one per position in the line) tells apart names that differ
+ * in one byte, at every position of names of 1 to 20 bytes. */
+static void json_name_memo(void **state)
+{
+    (void)state;
+    char name[32], other[32], fields[64], line[128];
+    for (int len = 1; len <= 20; len++)
+        for (int pos = 0; pos < len; pos++) {
+            memset(name, 'n', (size_t)len);
+            name[len] = '\0';
+            memcpy(other, name, (size_t)len + 1);
+            other[pos] = 'm';
+            snprintf(fields, sizeof fields, "%s:host", name);
+            fixture x;
+            setup_fmt(&x, KZ_FMT_JSON, fields, false, "");
+            const char *names[] = {name, other, name, other};
+            for (int k = 0; k < 4; k++) {
+                snprintf(line, sizeof line, "{\"%s\":\"evil.example\"}", names[k]);
+                assert_int_equal(parse(&x, line, false), 1);
+                assert_int_equal(x.rec.n, k % 2 ? 0 : 1);
+            }
+            teardown_fmt(&x);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,6 +596,7 @@ int main(void)
         cmocka_unit_test(text_extraction),
         cmocka_unit_test(json_index_entries),
         cmocka_unit_test(json_index_readers_agree),
+        cmocka_unit_test(json_name_memo),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),
     };
