@@ -101,9 +101,12 @@ static inline uint32_t special16(const char *s, const char *end)
 #endif
 }
 
+static bool string_escaped(jp *p, const char *start, const char **v, size_t *n);
+
 /* At the opening quote: the string's text, pointing into the line when it has no
- * escapes, else unescaped into the scratch. */
-static bool string(jp *p, const char **v, size_t *n)
+ * escapes, else unescaped into the scratch (string_escaped). Inline: a line's keys and
+ * values are nearly all short strings without escapes. */
+__attribute__((always_inline)) static inline bool string(jp *p, const char **v, size_t *n)
 {
     const char *start = ++p->s;
     for (;;) {
@@ -124,8 +127,13 @@ static bool string(jp *p, const char **v, size_t *n)
         }
         if (ch != '\\')
             return false;  /* a control character */
-        break;
+        return string_escaped(p, start, v, n);
     }
+}
+
+/* The rest of a string from its first backslash at p->s; start: its first byte. */
+__attribute__((noinline)) static bool string_escaped(jp *p, const char *start, const char **v, size_t *n)
+{
     /* escapes: never longer than the text they come from */
     char *d = kz__scratch(p->c, (size_t)(p->end - start));
     if (!d)
