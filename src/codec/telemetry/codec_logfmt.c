@@ -37,36 +37,8 @@ static int rank_in(const char *const *names, size_t count, const char *name, siz
     return -1;
 }
 
-/* The k bytes (8, 4 or 2: a constant, so no call) at p as a number. */
-__attribute__((always_inline)) static inline uint64_t word(const char *p, size_t k)
+const kz__name_info *kz__name_info_fill(kz_logctx *c, kz__name_info *m, const char *name, size_t len)
 {
-    uint64_t w = 0;
-    memcpy(&w, p, k);
-    return w;
-}
-
-/* memcmp for the few bytes of a field name, inline: words of 8, 4 or 2 bytes, the last
- * one overlapping the one before, so nothing past a + n or b + n is read. */
-static inline bool same(const char *a, const char *b, size_t n)
-{
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8)
-            if (word(a + i, 8) != word(b + i, 8))
-                return false;
-        return word(a + n - 8, 8) == word(b + n - 8, 8);
-    }
-    if (n >= 4)
-        return word(a, 4) == word(b, 4) && word(a + n - 4, 4) == word(b + n - 4, 4);
-    if (n >= 2)
-        return word(a, 2) == word(b, 2) && word(a + n - 2, 2) == word(b + n - 2, 2);
-    return n == 0 || a[0] == b[0];
-}
-
-const kz__name_info *kz__name_info_of(kz_logctx *c, size_t hint, const char *name, size_t len)
-{
-    kz__name_info *m = len <= KZ__MEMO_NAME ? &c->memo[hint % KZ__MEMO_SLOTS] : &c->memo[KZ__MEMO_SLOTS];
-    if (m->used && m->len == len && len <= KZ__MEMO_NAME && same(m->name, name, len))
-        return m;
     m->used = 1;
     m->len = (uint32_t)len;
     if (len <= KZ__MEMO_NAME)
