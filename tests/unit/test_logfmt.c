@@ -586,6 +586,34 @@ static void json_name_memo(void **state)
         }
 }
 
+/* The shape of field values that are not one plain token: paths, MIME types, values
+ * with '@', prefixes before a '/', punctuation at the ends, URLs of any case. */
+static void value_shapes(void **state)
+{
+    (void)state;
+    static const struct { const char *v, *want; } cases[] = {
+        {"text/css", ""}, {"application/javascript", ""}, {"abc/def/ghi", ""}, {"a:b/c", ""},
+        {"x/10.0.0.1", ""}, {"/a.b/c", "v=host:/a.b/c"}, {"a.b/", "v=host:a.b/"},
+        {"evil.example/login", "v=host:evil.example/login"}, {"10.0.0.0/8", "v=ip:10.0.0.0/8"},
+        {"d41d8cd98f00b204e9800998ecf8427e/x", "v=hash:d41d8cd98f00b204e9800998ecf8427e/x"},
+        {"d41d8cd98f00b204e9800998ecf8427/x", ""}, {"2001:db8::1/64", "v=ip:2001:db8::1/64"},
+        {"user@evil.example/x", "v=email:user@evil.example/x"}, {"-a.b/c", "v=host:-a.b/c"},
+        {"HTTPS://Evil.Example/", "v=url:HTTPS://Evil.Example/"}, {"http://x", "v=url:http://x"},
+        {"http://xy", "v=url:http://xy"}, {"https:/x.example", ""},
+        {"httpx://a.example", "v=url:httpx://a.example"}, {"a=b/c.d", ""},
+    };
+    fixture x;
+    setup_fmt(&x, KZ_FMT_JSON, NULL, false, "");
+    char line[128];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(line, sizeof line, "{\"v\":\"%s\"}", cases[i].v);
+        assert_int_equal(parse(&x, line, false), 1);
+        if (strcmp(fields_of(&x.rec), cases[i].want) != 0)
+            fail_msg("%s: \"%s\", not \"%s\"", cases[i].v, fields_of(&x.rec), cases[i].want);
+    }
+    teardown_fmt(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -597,6 +625,7 @@ int main(void)
         cmocka_unit_test(json_index_entries),
         cmocka_unit_test(json_index_readers_agree),
         cmocka_unit_test(json_name_memo),
+        cmocka_unit_test(value_shapes),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),
     };

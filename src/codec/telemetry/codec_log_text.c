@@ -193,6 +193,42 @@ static bool http_url(const char *v, size_t n)
     return k && v[k + 1] == '/' && v[k + 2] == '/';
 }
 
+/* Bytes one_piece_may_hold looks for. */
+enum { V_BREAK = 1, V_AT = 2, V_SLASH = 4, V_DOT = 8, V_COLON = 16 };
+static const unsigned char vcls[256] = {
+    [0 ... 31] = V_BREAK, [' '] = V_BREAK, ['"'] = V_BREAK, ['\''] = V_BREAK, ['<'] = V_BREAK,
+    ['>'] = V_BREAK, ['`'] = V_BREAK, ['{'] = V_BREAK, ['}'] = V_BREAK, ['|'] = V_BREAK,
+    ['\\'] = V_BREAK, ['^'] = V_BREAK, [127] = V_BREAK, ['='] = V_BREAK, [','] = V_BREAK,
+    [';'] = V_BREAK, ['('] = V_BREAK, [')'] = V_BREAK, ['['] = V_BREAK, [']'] = V_BREAK,
+    ['!'] = V_BREAK, ['?'] = V_BREAK, ['&'] = V_BREAK, ['*'] = V_BREAK, ['$'] = V_BREAK,
+    ['#'] = V_BREAK, ['@'] = V_AT, ['/'] = V_SLASH, ['.'] = V_DOT, [':'] = V_COLON,
+};
+
+/* Whether classify_slow may find something in v[0..n) taken as one piece: false when
+ * it holds a stop or split byte (it is not one piece), or when classify_slow would
+ * surely find nothing: no punctuation to trim at either end, no '@', and before the
+ * first '/' no dot, under two colons and not the length of a hash ("text/css"). */
+static bool one_piece_may_hold(const char *v, size_t n)
+{
+    unsigned seen = 0;
+    size_t head = n, dots = 0, colons = 0;  /* head: the bytes before the first '/' */
+    for (size_t i = 0; i < n; i++) {
+        unsigned k = vcls[(unsigned char)v[i]];
+        if (!k)
+            continue;
+        if (k & V_BREAK)
+            return false;
+        if ((k & V_SLASH) && head == n)
+            head = i;
+        seen |= k;
+        dots += head == n && (k & V_DOT);
+        colons += head == n && (k & V_COLON);
+    }
+    unsigned char a = (unsigned char)v[0], z = (unsigned char)v[n - 1];
+    bool trims = a == '.' || a == '-' || a == '/' || z == '.' || z == ':' || z == '-' || z == '/';
+    return trims || (seen & V_AT) || dots || colons >= 2 || head == 32 || head == 40 || head == 64;
+}
+
 kz_obs_kind kz__shape(const char *v, size_t n)
 {
     if (n < 3 || n > 8192)
@@ -210,15 +246,12 @@ kz_obs_kind kz__shape(const char *v, size_t n)
     }
     if (v[0] == '<' && v[n - 1] == '>' && memchr(v, '@', n))
         return KZ_OBS_EMAIL;  /* "<user@example.org>" */
+    /* a value of one piece: what the extractor would make of it, if it is all of it */
+    if (!one_piece_may_hold(v, n))
+        return KZ_OBS_NONE;
     kz_record one;
     one.n = 0;
     one.truncated = 0;
-    /* a value of one piece: what the extractor would make of it, if it is all of it */
-    size_t i = 0;
-    while (i < n && !stop[(unsigned char)v[i]] && !split[(unsigned char)v[i]])
-        i++;
-    if (i != n)
-        return KZ_OBS_NONE;
     classify_slow(v, n, "", 0, &one);
     return one.n == 1 ? one.f[0].kind : KZ_OBS_NONE;
 }
