@@ -341,10 +341,12 @@ static void narrow_masks(const kz__tmask *m, const char *w, unsigned a, unsigned
         if (pe - ps < 3)
             continue;  /* classify_slow keeps nothing under three bytes */
         int kind = piece_kind(m, bits_span(ps, pe), w + ps, pe - ps);
-        if (kind < 0)
-            classify_slow(w + ps, pe - ps, name, name_len, rec);
-        else if (kind != KZ_OBS_NONE)
+        if (kind < 0) {
+            if (one_piece_may_hold(w + ps, pe - ps))  /* "text/css" may not */
+                classify_slow(w + ps, pe - ps, name, name_len, rec);
+        } else if (kind != KZ_OBS_NONE) {
             kz__add_field(rec, name, name_len, w + ps, pe - ps, (kz_obs_kind)kind);
+        }
     }
 }
 
