@@ -193,6 +193,10 @@ static bool http_url(const char *v, size_t n)
     return k && v[k + 1] == '/' && v[k + 2] == '/';
 }
 
+/* Prose's punctuation after a URL, which is not part of it. */
+static const unsigned char url_tail[256] = {['.'] = 1, [','] = 1, [';'] = 1, [':'] = 1, ['!'] = 1,
+                                            ['?'] = 1, [')'] = 1, [']'] = 1, ['\''] = 1};
+
 /* Bytes one_piece_may_hold looks for. */
 enum { V_BREAK = 1, V_AT = 2, V_SLASH = 4, V_DOT = 8, V_COLON = 16 };
 static const unsigned char vcls[256] = {
@@ -261,10 +265,10 @@ static void token_bytes(const char *t, size_t len, const char *name, size_t name
 {
     if (len < 3)
         return;
-    size_t u = memchr(t, ':', len) ? url_start(t, len) : len;
+    size_t u = http_url(t, len) ? 0 : memchr(t, ':', len) ? url_start(t, len) : len;
     if (u < len) {
         size_t ul = len - u;
-        while (ul && strchr(".,;:!?)]'", t[u + ul - 1]))
+        while (ul && url_tail[(unsigned char)t[u + ul - 1]])
             ul--;
         if (ul > 8)
             kz__add_field(rec, name, name_len, t + u, ul, KZ_OBS_URL);
