@@ -35,6 +35,16 @@ static void ws(jp *p)
         p->s++;
 }
 
+/* Past any white space, whether the next byte is c (not white space itself). Lines
+ * written compactly have none: the byte is looked at first and ws() left out. */
+static inline bool at(jp *p, char c)
+{
+    if (p->s < p->end && *p->s == c)
+        return true;
+    ws(p);
+    return p->s < p->end && *p->s == c;
+}
+
 static int hex4(const char *s)
 {
     int v = 0;
@@ -281,8 +291,7 @@ static int open_container(jp *p, char close)
     if (++p->depth > MAX_DEPTH)
         return -1;
     p->s++;
-    ws(p);
-    if (p->s < p->end && *p->s == close) {
+    if (at(p, close)) {
         p->s++;
         p->depth--;
         return 0;
@@ -294,14 +303,11 @@ static int open_container(jp *p, char close)
  * anything else. */
 static int next_or_close(jp *p, char close)
 {
-    ws(p);
-    if (p->s >= p->end)
-        return -1;
-    if (*p->s == ',') {
+    if (at(p, ',')) {
         p->s++;
         return 1;
     }
-    if (*p->s == close) {
+    if (p->s < p->end && *p->s == close) {
         p->s++;
         p->depth--;
         return 0;
@@ -327,15 +333,13 @@ static bool object(jp *p)
 {
     int more = open_container(p, '}');
     while (more > 0) {
-        ws(p);
-        if (p->s >= p->end || *p->s != '"')
+        if (!at(p, '"'))
             return false;
         const char *k;
         size_t kn;
         if (!string(p, &k, &kn))
             return false;
-        ws(p);
-        if (p->s >= p->end || *p->s != ':')
+        if (!at(p, ':'))
             return false;
         p->s++;
         size_t saved = path_push(p, k, kn);
@@ -360,7 +364,8 @@ static bool array(jp *p)
 
 static bool value(jp *p)
 {
-    ws(p);
+    if (p->s >= p->end || (unsigned char)*p->s <= ' ')
+        ws(p);  /* above ' ' is no white space: the usual case */
     if (p->s >= p->end)
         return false;
     switch (*p->s) {
