@@ -360,7 +360,10 @@ static void token_masks(const kz__tmask *m, const char *w, unsigned a, unsigned 
 {
     if (e - a < 3)
         return;
-    if (bits_span(a, e) & m->colon & (m->slash >> 1) & (m->slash >> 2)) {
+    uint64_t tm = bits_span(a, e);
+    if (e - a < 32 && !(tm & ~(m->letter | m->digit | m->dash)))
+        return;  /* "POST", "proxy01", "4621ms": shorter than a hash, no dot, colon or '@' */
+    if (tm & m->colon & (m->slash >> 1) & (m->slash >> 2)) {
         token_bytes(w + a, e - a, name, name_len, rec);  /* "://": perhaps a URL */
         return;
     }
