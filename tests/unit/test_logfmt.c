@@ -412,13 +412,14 @@ static kz__tmask expected_classes(unsigned char c)
     m.hexl = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     m.letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
     m.digit = c >= '0' && c <= '9';
+    m.at = c == '@';
     return m;
 }
 
 static void check_bit(const kz__tmask *got, size_t bit, const kz__tmask *want, unsigned c, const char *what)
 {
     const uint64_t *g = &got->stop, *w = &want->stop;
-    for (size_t k = 0; k < 9; k++)  /* stop .. digit */
+    for (size_t k = 0; k < 10; k++)  /* stop .. at */
         if (((g[k] >> bit) & 1) != w[k])
             fail_msg("%s: byte 0x%02x at bit %zu: class %zu is %d", what, c, bit, k, (int)((g[k] >> bit) & 1));
 }

@@ -332,6 +332,20 @@ static inline int piece_kind(const kz__tmask *m, uint64_t pm, const char *p, siz
     return KZ_OBS_HOST;
 }
 
+/* one_piece_may_hold() for the piece p[0..n) at the bits pm (from bit ps) of the window
+ * m, which holds no stop or split byte. */
+static inline bool piece_may_hold(const kz__tmask *m, uint64_t pm, unsigned ps, const char *p, size_t n)
+{
+    unsigned char a = (unsigned char)p[0], z = (unsigned char)p[n - 1];
+    if (a == '.' || a == '-' || a == '/' || z == '.' || z == ':' || z == '-' || z == '/' || (pm & m->at))
+        return true;
+    uint64_t sl = pm & m->slash;
+    uint64_t head = sl ? pm & ((sl & -sl) - 1) : pm;  /* the bytes before the first '/' */
+    uint64_t hc = head & m->colon;
+    size_t hl = sl ? (size_t)__builtin_ctzll(sl) - ps : n;
+    return (head & m->dot) || (hc & (hc - 1)) || hl == 32 || hl == 40 || hl == 64;
+}
+
 /* narrow() on the window's bytes [a, e), w the window's first byte. */
 static void narrow_masks(const kz__tmask *m, const char *w, unsigned a, unsigned e, const char *name,
                          size_t name_len, kz_record *rec)
@@ -346,7 +360,7 @@ static void narrow_masks(const kz__tmask *m, const char *w, unsigned a, unsigned
             continue;  /* classify_slow keeps nothing under three bytes */
         int kind = piece_kind(m, bits_span(ps, pe), w + ps, pe - ps);
         if (kind < 0) {
-            if (one_piece_may_hold(w + ps, pe - ps))  /* "text/css" may not */
+            if (piece_may_hold(m, bits_span(ps, pe), ps, w + ps, pe - ps))  /* "text/css" may not */
                 classify_slow(w + ps, pe - ps, name, name_len, rec);
         } else if (kind != KZ_OBS_NONE) {
             kz__add_field(rec, name, name_len, w + ps, pe - ps, (kz_obs_kind)kind);

@@ -12,7 +12,7 @@
 
 enum {
     T_STOP = 1, T_SPLIT = 2, T_DOT = 4, T_COLON = 8, T_SLASH = 16, T_DASH = 32, T_LETTER = 64,
-    T_HEXL = 128, T_DIGIT = 256
+    T_HEXL = 128, T_DIGIT = 256, T_AT = 512
 };
 
 static const uint16_t byte_class[256] = {
@@ -24,7 +24,7 @@ static const uint16_t byte_class[256] = {
     ['*'] = T_SPLIT, ['$'] = T_SPLIT, ['#'] = T_SPLIT,
     ['.'] = T_DOT, [':'] = T_COLON, ['/'] = T_SLASH, ['-'] = T_DASH, ['_'] = T_DASH,
     ['0' ... '9'] = T_DIGIT, ['a' ... 'f'] = T_LETTER | T_HEXL, ['A' ... 'F'] = T_LETTER | T_HEXL,
-    ['g' ... 'z'] = T_LETTER, ['G' ... 'Z'] = T_LETTER, [0x80 ... 0xFF] = T_LETTER,
+    ['g' ... 'z'] = T_LETTER, ['G' ... 'Z'] = T_LETTER, [0x80 ... 0xFF] = T_LETTER, ['@'] = T_AT,
 };
 
 static void classify_scalar(const char *b, kz__tmask *m)
@@ -42,6 +42,7 @@ static void classify_scalar(const char *b, kz__tmask *m)
         m->letter |= k & T_LETTER ? bit : 0;
         m->hexl |= k & T_HEXL ? bit : 0;
         m->digit |= k & T_DIGIT ? bit : 0;
+        m->at |= k & T_AT ? bit : 0;
     }
 }
 
@@ -76,6 +77,7 @@ static inline void classify16(kz__tmask *m, __m128i w, int sh)
     m->letter |= (uint64_t)(uint16_t)_mm_movemask_epi8(KZ_OR16(range16(lower, 'a', 25), w)) << sh;
     m->hexl |= (uint64_t)(uint16_t)_mm_movemask_epi8(range16(lower, 'a', 5)) << sh;
     m->digit |= (uint64_t)(uint16_t)_mm_movemask_epi8(range16(w, '0', 9)) << sh;
+    m->at |= (uint64_t)(uint16_t)_mm_movemask_epi8(eq16(w, '@')) << sh;
 }
 
 static void classify_sse2(const char *b, kz__tmask *m)
@@ -94,7 +96,7 @@ static void classify_sse2(const char *b, kz__tmask *m)
 /* Two pairs of nibble tables; a class bit is set where both nibbles' entries have it.
  * Pair one: stop in bits 0-4 (0x00-0x1F; 0x20 and `; " and '; < > \ ^; { | } DEL), split in
  * bits 5-7 (! # $ & ( ) * ,; ; = [ ]; ?). Pair two: digit 0, dot 1, colon 2, slash 3,
- * dash 4 (_ is compared apart), hexl 5, letters 6 (0x41-0x4F, 0x61-0x6F) and 7
+ * dash 4 (_ and @ are compared apart), hexl 5, letters 6 (0x41-0x4F, 0x61-0x6F) and 7
  * (0x50-0x5A, 0x70-0x7A); bytes >= 0x80 are letters by their top bit. */
 KZ_AVX2 static inline void classify32(kz__tmask *m, __m256i w, int sh)
 {
@@ -116,6 +118,7 @@ KZ_AVX2 static inline void classify32(kz__tmask *m, __m256i w, int sh)
     uint32_t split = ~(uint32_t)_mm256_movemask_epi8(
         _mm256_cmpeq_epi8(_mm256_and_si256(c1, _mm256_set1_epi8((char)0xE0)), zero));
     uint32_t under = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(w, _mm256_set1_epi8('_')));
+    uint32_t at = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(w, _mm256_set1_epi8('@')));
     uint32_t letter = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(c2, _mm256_slli_epi16(c2, 1))) |
                       (uint32_t)_mm256_movemask_epi8(w);
     m->stop |= (uint64_t)stop << sh;
@@ -127,6 +130,7 @@ KZ_AVX2 static inline void classify32(kz__tmask *m, __m256i w, int sh)
     m->dash |= (uint64_t)(KZ_BIT32(c2, 4) | under) << sh;
     m->hexl |= (uint64_t)KZ_BIT32(c2, 5) << sh;
     m->letter |= (uint64_t)letter << sh;
+    m->at |= (uint64_t)at << sh;
 }
 
 KZ_AVX2 static void classify_avx2(const char *b, kz__tmask *m)
@@ -188,7 +192,7 @@ void kz__tmask_window(kz__tmask_impl impl, const char *s, size_t i, size_t n, kz
         classify(impl, s + n - 64, m);
         unsigned sh = (unsigned)(64 - avail);
         uint64_t *w[] = {&m->stop, &m->split, &m->dot, &m->colon, &m->slash,
-                         &m->dash, &m->letter, &m->hexl, &m->digit};
+                         &m->dash, &m->letter, &m->hexl, &m->digit, &m->at};
         for (size_t k = 0; k < sizeof w / sizeof *w; k++)
             *w[k] >>= sh;
         m->stop |= ~0ull << avail;

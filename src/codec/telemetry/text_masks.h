@@ -12,9 +12,9 @@
 
 /* A bit per byte, bit i for the window's byte i. stop: ends a token (blanks, controls,
  * quotes, < > ` { } | \ ^ DEL); split: splits a token into pieces (= , ; ( ) [ ] ! ? & *
- * $ #); dash: - or _; letter: A-Z a-z and every byte >= 0x80; hexl: A-F a-f. */
+ * $ #); dash: - or _; letter: A-Z a-z and every byte >= 0x80; hexl: A-F a-f; at: @. */
 typedef struct kz__tmask {
-    uint64_t stop, split, dot, colon, slash, dash, letter, hexl, digit;
+    uint64_t stop, split, dot, colon, slash, dash, letter, hexl, digit, at;
 } kz__tmask;
 
 typedef enum kz__tmask_impl {
