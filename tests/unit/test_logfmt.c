@@ -4,7 +4,9 @@
  * extractor; and the rejection of lines that do not parse. The structural index of JSON
  * lines: its entries on a line worked by hand, and every implementation of it giving
  * what the byte-by-byte walk gives on escapes, backslash runs across 64-byte blocks,
- * UTF-8, long lines and lines that are not JSON. */
+ * UTF-8, long lines and lines that are not JSON. The text extractor's byte-class masks
+ * (every implementation against the classes written out by hand, every byte value at
+ * every position and window end) and its walk over them against the byte walk. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 
 #include "codec/telemetry/json_index.h"
 #include "codec/telemetry/logfmt.h"
+#include "codec/telemetry/text_masks.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -395,6 +398,223 @@ static void json_index_readers_agree(void **state)
     assert_string_equal(out, "h=host:evil.example");
 }
 
+/* The classes of byte c as the text extractor defines them, written out here apart from
+ * the code's tables. */
+static kz__tmask expected_classes(unsigned char c)
+{
+    kz__tmask m = {0};
+    m.stop = c <= 0x20 || c == 0x7F || (c && strchr("\"'<>`{}|\\^", c));
+    m.split = c && strchr("=,;()[]!?&*$#", c);
+    m.dot = c == '.';
+    m.colon = c == ':';
+    m.slash = c == '/';
+    m.dash = c == '-' || c == '_';
+    m.hexl = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    m.letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+    m.digit = c >= '0' && c <= '9';
+    m.at = c == '@';
+    return m;
+}
+
+static void check_bit(const kz__tmask *got, size_t bit, const kz__tmask *want, unsigned c, const char *what)
+{
+    const uint64_t *g = &got->stop, *w = &want->stop;
+    for (size_t k = 0; k < 10; k++)  /* stop .. at */
+        if (((g[k] >> bit) & 1) != w[k])
+            fail_msg("%s: byte 0x%02x at bit %zu: class %zu is %d", what, c, bit, k, (int)((g[k] >> bit) & 1));
+}
+
+static void text_masks_every_byte(void **state)
+{
+    (void)state;
+    static char buf[200];
+    for (int impl = 0; impl < KZ__TMASK_COUNT; impl++) {
+        if (!kz__tmask_available((kz__tmask_impl)impl))
+            continue;
+        /* every byte value at every position of a full window */
+        for (unsigned c = 0; c < 256; c++) {
+            kz__tmask want = expected_classes((unsigned char)c), filler = expected_classes('x');
+            for (size_t at = 0; at < 64; at++) {
+                memset(buf, 'x', sizeof buf);
+                buf[at + 5] = (char)c;
+                kz__tmask m;
+                kz__tmask_window((kz__tmask_impl)impl, buf, 5, sizeof buf, &m);
+                check_bit(&m, at, &want, c, "full window");
+                check_bit(&m, at ? at - 1 : 63, &filler, 'x', "full window, a neighbour");
+            }
+        }
+        /* windows that run past the end, of texts shorter and longer than 64 bytes: the
+         * bytes past the end are stop bytes only, the ones before it are themselves */
+        kz__tmask stop_only = {.stop = 1}, dot = expected_classes('.');
+        for (size_t n = 1; n <= 130; n++)
+            for (size_t i = n > 70 ? n - 70 : 0; i < n; i++) {
+                memset(buf, '.', sizeof buf);
+                kz__tmask m;
+                kz__tmask_window((kz__tmask_impl)impl, buf, i, n, &m);
+                for (size_t bit = 0; bit < 64; bit++)
+                    check_bit(&m, bit, i + bit < n ? &dot : &stop_only, '.', "window at the end");
+            }
+    }
+}
+
+static bool same_records(const kz_record *a, const kz_record *b)
+{
+    if (a->n != b->n || a->truncated != b->truncated)
+        return false;
+    for (int i = 0; i < a->n; i++)
+        if (a->f[i].kind != b->f[i].kind || a->f[i].v != b->f[i].v || a->f[i].len != b->f[i].len ||
+            a->f[i].name != b->f[i].name)
+            return false;
+    return true;
+}
+
+/* The fields of s[0..n) by every mask implementation, which must be the byte walk's;
+ * "kind:value|..." into out. */
+static kz_record ref;  /* every_walk's last record */
+
+static const char *every_walk(const char *s, size_t n)
+{
+    static kz_record got;
+    memset(&ref, 0, sizeof ref);
+    int want = kz__text_extract_bytes(s, n, "t", 1, &ref);
+    for (int impl = 0; impl < KZ__TMASK_COUNT; impl++) {
+        if (!kz__tmask_available((kz__tmask_impl)impl))
+            continue;
+        memset(&got, 0, sizeof got);
+        if (kz__text_extract_with((kz__tmask_impl)impl, s, n, "t", 1, &got) != want || !same_records(&ref, &got))
+            fail_msg("implementation %d reads \"%.*s\" unlike the byte walk", impl, (int)(n < 300 ? n : 300), s);
+    }
+    static char out[4096];
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = 0; i < ref.n && o < sizeof out; i++)
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s%s:%.*s", i ? "|" : "",
+                              kz_enum_name(&kz_obs_kind_enum, (int)ref.f[i].kind), (int)ref.f[i].len, ref.f[i].v);
+    return out;
+}
+
+static const char *walk(const char *s) { return every_walk(s, strlen(s)); }
+
+static void text_walk_edges(void **state)
+{
+    (void)state;
+    static const char hex64[] = "0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789abcdef01";
+    char line[512], want[512];
+    assert_string_equal(walk(""), "");
+    assert_string_equal(walk("   \t\"'<>{}|"), "");
+    assert_string_equal(walk("a"), "");
+    /* a token at every offset and of every length around the 16, 32 and 64 byte
+     * boundaries: a host name of len bytes ("aaaa.example"), then an address */
+    for (int off = 0; off < 70; off++)
+        for (int len = 9; len <= 70; len++) {
+            int n = snprintf(line, sizeof line, "%*s%.*s.example 203.0.113.9", off, "", len - 8,
+                             "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh");
+            snprintf(want, sizeof want, "host:%.*s.example|ip:203.0.113.9", len - 8, line + off);
+            assert_string_equal(every_walk(line, (size_t)n), want);
+        }
+    /* hashes of 32, 40 and 64 hex digits at every offset; 63 and 65 are none */
+    for (int off = 0; off < 70; off++)
+        for (int len = 31; len <= 65; len++) {
+            int n = snprintf(line, sizeof line, "%*s%.*s;x", off, "", len, hex64);
+            if (len == 32 || len == 40 || len == 64)
+                snprintf(want, sizeof want, "hash:%.*s", len, hex64);
+            else
+                want[0] = '\0';
+            assert_string_equal(every_walk(line, (size_t)n), want);
+        }
+    /* a URL whose "://" straddles a boundary, after a prefix that is split off */
+    for (int off = 0; off < 70; off++) {
+        int n = snprintf(line, sizeof line, "%*sref=http://evil.example/a?b=c).", off, "");
+        assert_string_equal(every_walk(line, (size_t)n), "url:http://evil.example/a?b=c");
+    }
+    /* bytes >= 0x80 are letters of a host name; IPv6 with "::" at each side of a boundary */
+    for (int off = 0; off < 70; off++) {
+        int n = snprintf(line, sizeof line, "%*sb\xC3\xBC" "cher.example [2001:db8::1]:443 fe80::1 fe80::1%%eth0", off, "");
+        assert_string_equal(every_walk(line, (size_t)n), "host:b\xC3\xBC" "cher.example|ip:2001:db8::1|ip:fe80::1");
+    }
+    assert_string_equal(walk("12:34:56 1:2:3:4:5:6:7:8 1:2:3:4:5:6:1.2.3.4 a.b.c.d 1.2.3.4:80 -x.example x.example."
+                             " x_y.example a@b.example mailto:m@evil.example text/css 10.0.0.0/8"),
+                        "ip:1:2:3:4:5:6:7:8|ip:1:2:3:4:5:6:1.2.3.4|host:a.b.c.d|ip:1.2.3.4:80|host:x.example|"
+                        "host:x.example|host:x_y.example|email:a@b.example|email:m@evil.example|ip:10.0.0.0");
+    /* a very long token (300 KB), and a long line of short ones */
+    static char big[300000];
+    memset(big, 'a', sizeof big);
+    memcpy(big + sizeof big - 8, ".example", 8);
+    every_walk(big, sizeof big);
+    assert_int_equal(ref.n, 1);
+    assert_int_equal(ref.f[0].kind, KZ_OBS_HOST);
+    assert_ptr_equal(ref.f[0].v, big);
+    assert_int_equal(ref.f[0].len, sizeof big);
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = " 1.2.3.4 x.ex"[i % 13];
+    every_walk(big, sizeof big);  /* the record fills up: truncated alike */
+    assert_int_equal(ref.truncated, 1);
+    /* random lines over the bytes that matter, at every length */
+    static const char alpha[] = "aZf9.:-_/@ =,;[]\"'\t\x80\xff%~x1e:";
+    uint32_t seed = 17;
+    for (int k = 0; k < 20000; k++) {
+        size_t n = (size_t)(k % 200);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            line[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+        }
+        every_walk(line, n);
+    }
+}
+
+/* The memo of field names (one per position in the line) tells apart names that differ
+ * in one byte, at every position of names of 1 to 20 bytes. */
+static void json_name_memo(void **state)
+{
+    (void)state;
+    char name[32], other[32], fields[64], line[128];
+    for (int len = 1; len <= 20; len++)
+        for (int pos = 0; pos < len; pos++) {
+            memset(name, 'n', (size_t)len);
+            name[len] = '\0';
+            memcpy(other, name, (size_t)len + 1);
+            other[pos] = 'm';
+            snprintf(fields, sizeof fields, "%s:host", name);
+            fixture x;
+            setup_fmt(&x, KZ_FMT_JSON, fields, false, "");
+            const char *names[] = {name, other, name, other};
+            for (int k = 0; k < 4; k++) {
+                snprintf(line, sizeof line, "{\"%s\":\"evil.example\"}", names[k]);
+                assert_int_equal(parse(&x, line, false), 1);
+                assert_int_equal(x.rec.n, k % 2 ? 0 : 1);
+            }
+            teardown_fmt(&x);
+        }
+}
+
+/* The shape of field values that are not one plain token: paths, MIME types, values
+ * with '@', prefixes before a '/', punctuation at the ends, URLs of any case. */
+static void value_shapes(void **state)
+{
+    (void)state;
+    static const struct { const char *v, *want; } cases[] = {
+        {"text/css", ""}, {"application/javascript", ""}, {"abc/def/ghi", ""}, {"a:b/c", ""},
+        {"x/10.0.0.1", ""}, {"/a.b/c", "v=host:/a.b/c"}, {"a.b/", "v=host:a.b/"},
+        {"evil.example/login", "v=host:evil.example/login"}, {"10.0.0.0/8", "v=ip:10.0.0.0/8"},
+        {"d41d8cd98f00b204e9800998ecf8427e/x", "v=hash:d41d8cd98f00b204e9800998ecf8427e/x"},
+        {"d41d8cd98f00b204e9800998ecf8427/x", ""}, {"2001:db8::1/64", "v=ip:2001:db8::1/64"},
+        {"user@evil.example/x", "v=email:user@evil.example/x"}, {"-a.b/c", "v=host:-a.b/c"},
+        {"HTTPS://Evil.Example/", "v=url:HTTPS://Evil.Example/"}, {"http://x", "v=url:http://x"},
+        {"http://xy", "v=url:http://xy"}, {"https:/x.example", ""},
+        {"httpx://a.example", "v=url:httpx://a.example"}, {"a=b/c.d", ""},
+    };
+    fixture x;
+    setup_fmt(&x, KZ_FMT_JSON, NULL, false, "");
+    char line[128];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(line, sizeof line, "{\"v\":\"%s\"}", cases[i].v);
+        assert_int_equal(parse(&x, line, false), 1);
+        if (strcmp(fields_of(&x.rec), cases[i].want) != 0)
+            fail_msg("%s: \"%s\", not \"%s\"", cases[i].v, fields_of(&x.rec), cases[i].want);
+    }
+    teardown_fmt(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +625,10 @@ int main(void)
         cmocka_unit_test(text_extraction),
         cmocka_unit_test(json_index_entries),
         cmocka_unit_test(json_index_readers_agree),
+        cmocka_unit_test(json_name_memo),
+        cmocka_unit_test(value_shapes),
+        cmocka_unit_test(text_masks_every_byte),
+        cmocka_unit_test(text_walk_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,6 +35,16 @@ static void ws(jp *p)
         p->s++;
 }
 
+/* Past any white space, whether the next byte is c (not white space itself). Lines
+ * written compactly have none: the byte is looked at first and ws() left out. */
+static inline bool at(jp *p, char c)
+{
+    if (p->s < p->end && *p->s == c)
+        return true;
+    ws(p);
+    return p->s < p->end && *p->s == c;
+}
+
 static int hex4(const char *s)
 {
     int v = 0;
@@ -101,9 +111,12 @@ static inline uint32_t special16(const char *s, const char *end)
 #endif
 }
 
+static bool string_escaped(jp *p, const char *start, const char **v, size_t *n);
+
 /* At the opening quote: the string's text, pointing into the line when it has no
- * escapes, else unescaped into the scratch. */
-static bool string(jp *p, const char **v, size_t *n)
+ * escapes, else unescaped into the scratch (string_escaped). Inline: a line's keys and
+ * values are nearly all short strings without escapes. */
+__attribute__((always_inline)) static inline bool string(jp *p, const char **v, size_t *n)
 {
     const char *start = ++p->s;
     for (;;) {
@@ -124,8 +137,13 @@ static bool string(jp *p, const char **v, size_t *n)
         }
         if (ch != '\\')
             return false;  /* a control character */
-        break;
+        return string_escaped(p, start, v, n);
     }
+}
+
+/* The rest of a string from its first backslash at p->s; start: its first byte. */
+__attribute__((noinline)) static bool string_escaped(jp *p, const char *start, const char **v, size_t *n)
+{
     /* escapes: never longer than the text they come from */
     char *d = kz__scratch(p->c, (size_t)(p->end - start));
     if (!d)
@@ -273,8 +291,7 @@ static int open_container(jp *p, char close)
     if (++p->depth > MAX_DEPTH)
         return -1;
     p->s++;
-    ws(p);
-    if (p->s < p->end && *p->s == close) {
+    if (at(p, close)) {
         p->s++;
         p->depth--;
         return 0;
@@ -286,14 +303,11 @@ static int open_container(jp *p, char close)
  * anything else. */
 static int next_or_close(jp *p, char close)
 {
-    ws(p);
-    if (p->s >= p->end)
-        return -1;
-    if (*p->s == ',') {
+    if (at(p, ',')) {
         p->s++;
         return 1;
     }
-    if (*p->s == close) {
+    if (p->s < p->end && *p->s == close) {
         p->s++;
         p->depth--;
         return 0;
@@ -319,15 +333,13 @@ static bool object(jp *p)
 {
     int more = open_container(p, '}');
     while (more > 0) {
-        ws(p);
-        if (p->s >= p->end || *p->s != '"')
+        if (!at(p, '"'))
             return false;
         const char *k;
         size_t kn;
         if (!string(p, &k, &kn))
             return false;
-        ws(p);
-        if (p->s >= p->end || *p->s != ':')
+        if (!at(p, ':'))
             return false;
         p->s++;
         size_t saved = path_push(p, k, kn);
@@ -352,7 +364,8 @@ static bool array(jp *p)
 
 static bool value(jp *p)
 {
-    ws(p);
+    if (p->s >= p->end || (unsigned char)*p->s <= ' ')
+        ws(p);  /* above ' ' is no white space: the usual case */
     if (p->s >= p->end)
         return false;
     switch (*p->s) {

@@ -5,6 +5,7 @@
  * shape of an address, a host name, an e-mail address or a hash becomes a candidate.
  * Candidates are only candidates: the matcher decides. */
 #include "codec/telemetry/logfmt_internal.h"
+#include "codec/telemetry/text_masks.h"
 
 #include <string.h>
 #include <strings.h>
@@ -182,10 +183,62 @@ __attribute__((always_inline)) static inline int shape_fast(const char *v, size_
     return KZ_OBS_HOST;
 }
 
+/* Whether v[0..n) starts with "http://" or "https://" (any case) and has more after it:
+ * then url_start is 0 and the value a URL, without the long way to find that out. */
+static bool http_url(const char *v, size_t n)
+{
+    if (n < 9 || (v[0] | 32) != 'h' || (v[1] | 32) != 't' || (v[2] | 32) != 't' || (v[3] | 32) != 'p')
+        return false;
+    size_t k = v[4] == ':' ? 4 : (v[4] | 32) == 's' && v[5] == ':' ? 5 : 0;
+    return k && v[k + 1] == '/' && v[k + 2] == '/';
+}
+
+/* Prose's punctuation after a URL, which is not part of it. */
+static const unsigned char url_tail[256] = {['.'] = 1, [','] = 1, [';'] = 1, [':'] = 1, ['!'] = 1,
+                                            ['?'] = 1, [')'] = 1, [']'] = 1, ['\''] = 1};
+
+/* Bytes one_piece_may_hold looks for. */
+enum { V_BREAK = 1, V_AT = 2, V_SLASH = 4, V_DOT = 8, V_COLON = 16 };
+static const unsigned char vcls[256] = {
+    [0 ... 31] = V_BREAK, [' '] = V_BREAK, ['"'] = V_BREAK, ['\''] = V_BREAK, ['<'] = V_BREAK,
+    ['>'] = V_BREAK, ['`'] = V_BREAK, ['{'] = V_BREAK, ['}'] = V_BREAK, ['|'] = V_BREAK,
+    ['\\'] = V_BREAK, ['^'] = V_BREAK, [127] = V_BREAK, ['='] = V_BREAK, [','] = V_BREAK,
+    [';'] = V_BREAK, ['('] = V_BREAK, [')'] = V_BREAK, ['['] = V_BREAK, [']'] = V_BREAK,
+    ['!'] = V_BREAK, ['?'] = V_BREAK, ['&'] = V_BREAK, ['*'] = V_BREAK, ['$'] = V_BREAK,
+    ['#'] = V_BREAK, ['@'] = V_AT, ['/'] = V_SLASH, ['.'] = V_DOT, [':'] = V_COLON,
+};
+
+/* Whether classify_slow may find something in v[0..n) taken as one piece: false when
+ * it holds a stop or split byte (it is not one piece), or when classify_slow would
+ * surely find nothing: no punctuation to trim at either end, no '@', and before the
+ * first '/' no dot, under two colons and not the length of a hash ("text/css"). */
+static bool one_piece_may_hold(const char *v, size_t n)
+{
+    unsigned seen = 0;
+    size_t head = n, dots = 0, colons = 0;  /* head: the bytes before the first '/' */
+    for (size_t i = 0; i < n; i++) {
+        unsigned k = vcls[(unsigned char)v[i]];
+        if (!k)
+            continue;
+        if (k & V_BREAK)
+            return false;
+        if ((k & V_SLASH) && head == n)
+            head = i;
+        seen |= k;
+        dots += head == n && (k & V_DOT);
+        colons += head == n && (k & V_COLON);
+    }
+    unsigned char a = (unsigned char)v[0], z = (unsigned char)v[n - 1];
+    bool trims = a == '.' || a == '-' || a == '/' || z == '.' || z == ':' || z == '-' || z == '/';
+    return trims || (seen & V_AT) || dots || colons >= 2 || head == 32 || head == 40 || head == 64;
+}
+
 kz_obs_kind kz__shape(const char *v, size_t n)
 {
     if (n < 3 || n > 8192)
         return KZ_OBS_NONE;
+    if (http_url(v, n))
+        return KZ_OBS_URL;  /* the answer of the long way below */
     int fast = shape_fast(v, n, true);  /* field values: URLs and paths among them */
     if (fast >= 0)
         return (kz_obs_kind)fast;
@@ -197,20 +250,35 @@ kz_obs_kind kz__shape(const char *v, size_t n)
     }
     if (v[0] == '<' && v[n - 1] == '>' && memchr(v, '@', n))
         return KZ_OBS_EMAIL;  /* "<user@example.org>" */
+    /* a value of one piece: what the extractor would make of it, if it is all of it */
+    if (!one_piece_may_hold(v, n))
+        return KZ_OBS_NONE;
     kz_record one;
     one.n = 0;
     one.truncated = 0;
-    /* a value of one piece: what the extractor would make of it, if it is all of it */
-    size_t i = 0;
-    while (i < n && !stop[(unsigned char)v[i]] && !split[(unsigned char)v[i]])
-        i++;
-    if (i != n)
-        return KZ_OBS_NONE;
     classify_slow(v, n, "", 0, &one);
     return one.n == 1 ? one.f[0].kind : KZ_OBS_NONE;
 }
 
-int kz_text_extract(const char *s, size_t n, const char *name, size_t name_len, kz_record *rec)
+/* One token t[0..len) the byte-by-byte way: its URL, then the pieces before it. */
+static void token_bytes(const char *t, size_t len, const char *name, size_t name_len, kz_record *rec)
+{
+    if (len < 3)
+        return;
+    size_t u = http_url(t, len) ? 0 : memchr(t, ':', len) ? url_start(t, len) : len;
+    if (u < len) {
+        size_t ul = len - u;
+        while (ul && url_tail[(unsigned char)t[u + ul - 1]])
+            ul--;
+        if (ul > 8)
+            kz__add_field(rec, name, name_len, t + u, ul, KZ_OBS_URL);
+        len = u;
+    }
+    if (len)
+        narrow(t, len, name, name_len, rec);
+}
+
+int kz__text_extract_bytes(const char *s, size_t n, const char *name, size_t name_len, kz_record *rec)
 {
     int before = rec->n;
     size_t i = 0;
@@ -220,21 +288,136 @@ int kz_text_extract(const char *s, size_t n, const char *name, size_t name_len, 
         size_t start = i;
         while (i < n && !stop[(unsigned char)s[i]])
             i++;
-        size_t len = i - start;
-        if (len < 3)
-            continue;
-        const char *t = s + start;
-        size_t u = memchr(t, ':', len) ? url_start(t, len) : len;
-        if (u < len) {
-            size_t ul = len - u;
-            while (ul && strchr(".,;:!?)]'", t[u + ul - 1]))
-                ul--;
-            if (ul > 8)
-                kz__add_field(rec, name, name_len, t + u, ul, KZ_OBS_URL);
-            len = u;
-        }
-        if (len)
-            narrow(t, len, name, name_len, rec);
+        token_bytes(s + start, i - start, name, name_len, rec);
     }
     return rec->n - before;
+}
+
+/* ---- the walk over the masks: the same tokens, pieces and answers as above ---- */
+
+static inline uint64_t bits_from(unsigned a) { return a >= 64 ? 0 : ~0ull << a; }
+static inline uint64_t bits_span(unsigned a, unsigned e) { return bits_from(a) & ~bits_from(e); }
+
+/* How many bits x has, counted no further than 9 (enough for every test below). */
+static inline unsigned count9(uint64_t x)
+{
+    unsigned k = 0;
+    for (; x && k < 9; k++)
+        x &= x - 1;
+    return k;
+}
+
+/* shape_fast's answer for the piece p[0..n) (n >= 3) at the bits pm of the window m. */
+static inline int piece_kind(const kz__tmask *m, uint64_t pm, const char *p, size_t n)
+{
+    unsigned char a = (unsigned char)p[0], z = (unsigned char)p[n - 1];
+    if (a == '.' || a == '-' || z == '.' || z == ':' || z == '-')
+        return -1;
+    if (pm & ~(m->dot | m->colon | m->dash | m->letter | m->digit))
+        return -1;
+    uint64_t cm = m->colon & pm, dm = m->dot & pm;
+    bool alpha = (pm & m->letter & ~m->hexl) != 0, dash = (pm & m->dash) != 0;
+    if (cm & (cm - 1)) {  /* two colons or more: perhaps IPv6 */
+        if (alpha || dash)
+            return KZ_OBS_NONE;
+        unsigned colons = count9(cm), dots = count9(dm);
+        bool pair = (cm & (cm >> 1)) != 0;  /* "::" (the piece ends before any colon) */
+        return (colons == 7 && dots == 0) || (colons == 6 && dots == 3) || (colons <= 8 && pair)
+                   ? KZ_OBS_IP : KZ_OBS_NONE;
+    }
+    if (!dm)
+        return !cm && !alpha && !dash && (n == 32 || n == 40 || n == 64) ? KZ_OBS_HASH : KZ_OBS_NONE;
+    if (!(pm & m->letter))
+        return count9(dm) == 3 ? KZ_OBS_IP : KZ_OBS_NONE;
+    return KZ_OBS_HOST;
+}
+
+/* one_piece_may_hold() for the piece p[0..n) at the bits pm (from bit ps) of the window
+ * m, which holds no stop or split byte. */
+static inline bool piece_may_hold(const kz__tmask *m, uint64_t pm, unsigned ps, const char *p, size_t n)
+{
+    unsigned char a = (unsigned char)p[0], z = (unsigned char)p[n - 1];
+    if (a == '.' || a == '-' || a == '/' || z == '.' || z == ':' || z == '-' || z == '/' || (pm & m->at))
+        return true;
+    uint64_t sl = pm & m->slash;
+    uint64_t head = sl ? pm & ((sl & -sl) - 1) : pm;  /* the bytes before the first '/' */
+    uint64_t hc = head & m->colon;
+    size_t hl = sl ? (size_t)__builtin_ctzll(sl) - ps : n;
+    return (head & m->dot) || (hc & (hc - 1)) || hl == 32 || hl == 40 || hl == 64;
+}
+
+/* narrow() on the window's bytes [a, e), w the window's first byte. */
+static void narrow_masks(const kz__tmask *m, const char *w, unsigned a, unsigned e, const char *name,
+                         size_t name_len, kz_record *rec)
+{
+    uint64_t in = bits_span(a, e) & ~m->split;
+    while (in) {
+        unsigned ps = (unsigned)__builtin_ctzll(in);
+        uint64_t out = ~in & bits_from(ps);
+        unsigned pe = out ? (unsigned)__builtin_ctzll(out) : 64;
+        in &= bits_from(pe);
+        if (pe - ps < 3)
+            continue;  /* classify_slow keeps nothing under three bytes */
+        int kind = piece_kind(m, bits_span(ps, pe), w + ps, pe - ps);
+        if (kind < 0) {
+            if (piece_may_hold(m, bits_span(ps, pe), ps, w + ps, pe - ps))  /* "text/css" may not */
+                classify_slow(w + ps, pe - ps, name, name_len, rec);
+        } else if (kind != KZ_OBS_NONE) {
+            kz__add_field(rec, name, name_len, w + ps, pe - ps, (kz_obs_kind)kind);
+        }
+    }
+}
+
+/* token_bytes() on the window's bytes [a, e). */
+static void token_masks(const kz__tmask *m, const char *w, unsigned a, unsigned e, const char *name,
+                        size_t name_len, kz_record *rec)
+{
+    if (e - a < 3)
+        return;
+    uint64_t tm = bits_span(a, e);
+    if (e - a < 32 && !(tm & ~(m->letter | m->digit | m->dash)))
+        return;  /* "POST", "proxy01", "4621ms": shorter than a hash, no dot, colon or '@' */
+    if (tm & m->colon & (m->slash >> 1) & (m->slash >> 2)) {
+        token_bytes(w + a, e - a, name, name_len, rec);  /* "://": perhaps a URL */
+        return;
+    }
+    narrow_masks(m, w, a, e, name, name_len, rec);
+}
+
+int kz__text_extract_with(kz__tmask_impl impl, const char *s, size_t n, const char *name,
+                          size_t name_len, kz_record *rec)
+{
+    int before = rec->n;
+    size_t i = 0;
+    while (i < n) {
+        kz__tmask m;
+        kz__tmask_window(impl, s, i, n, &m);
+        unsigned a = m.stop == ~0ull ? 64 : (unsigned)__builtin_ctzll(~m.stop);
+        while (a < 64) {  /* a: where the next token starts in the window */
+            uint64_t rest = m.stop & bits_from(a);
+            if (!rest)
+                break;  /* it runs past the window */
+            unsigned e = (unsigned)__builtin_ctzll(rest);
+            token_masks(&m, s + i, a, e, name, name_len, rec);
+            uint64_t next = ~m.stop & bits_from(e);
+            a = next ? (unsigned)__builtin_ctzll(next) : 64;
+        }
+        if (a == 64) {
+            i += 64;
+        } else if (a > 0) {
+            i += a;  /* the next window starts with that token */
+        } else {  /* a token of 64 bytes or more */
+            size_t j = i + 64;
+            while (j < n && !stop[(unsigned char)s[j]])
+                j++;
+            token_bytes(s + i, j - i, name, name_len, rec);
+            i = j;
+        }
+    }
+    return rec->n - before;
+}
+
+int kz_text_extract(const char *s, size_t n, const char *name, size_t name_len, kz_record *rec)
+{
+    return kz__text_extract_with(kz__tmask_best(), s, n, name, name_len, rec);
 }

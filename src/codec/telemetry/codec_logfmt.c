@@ -9,6 +9,7 @@
 
 #include "util/alloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,20 +37,8 @@ static int rank_in(const char *const *names, size_t count, const char *name, siz
     return -1;
 }
 
-/* memcmp for the few bytes of a field name, inline. */
-static inline bool same(const char *a, const char *b, size_t n)
+const kz__name_info *kz__name_info_fill(kz_logctx *c, kz__name_info *m, const char *name, size_t len)
 {
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
-}
-
-const kz__name_info *kz__name_info_of(kz_logctx *c, size_t hint, const char *name, size_t len)
-{
-    kz__name_info *m = len <= KZ__MEMO_NAME ? &c->memo[hint % KZ__MEMO_SLOTS] : &c->memo[KZ__MEMO_SLOTS];
-    if (m->used && m->len == len && len <= KZ__MEMO_NAME && same(m->name, name, len))
-        return m;
     m->used = 1;
     m->len = (uint32_t)len;
     if (len <= KZ__MEMO_NAME)

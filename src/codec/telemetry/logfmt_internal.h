@@ -88,7 +88,41 @@ struct kz_logctx {
 /* The ranks and kind of a field name, from the context's memo (valid until the next
  * call). hint: where the name comes in its line (the n-th value), which is where the
  * memo keeps it: lines of one log repeat their names in the same order. */
-const kz__name_info *kz__name_info_of(kz_logctx *c, size_t hint, const char *name, size_t len);
+/* The k bytes (8, 4 or 2: a constant, so no call) at p as a number. */
+__attribute__((always_inline)) static inline uint64_t kz__word(const char *p, size_t k)
+{
+    uint64_t w = 0;
+    memcpy(&w, p, k);
+    return w;
+}
+
+/* memcmp for the few bytes of a field name, inline: words of 8, 4 or 2 bytes, the last
+ * one overlapping the one before, so nothing past a + n or b + n is read. */
+static inline bool kz__same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            if (kz__word(a + i, 8) != kz__word(b + i, 8))
+                return false;
+        return kz__word(a + n - 8, 8) == kz__word(b + n - 8, 8);
+    }
+    if (n >= 4)
+        return kz__word(a, 4) == kz__word(b, 4) && kz__word(a + n - 4, 4) == kz__word(b + n - 4, 4);
+    if (n >= 2)
+        return kz__word(a, 2) == kz__word(b, 2) && kz__word(a + n - 2, 2) == kz__word(b + n - 2, 2);
+    return n == 0 || a[0] == b[0];
+}
+
+/* Fills the memo slot m for name (the memo missed) and returns it. */
+const kz__name_info *kz__name_info_fill(kz_logctx *c, kz__name_info *m, const char *name, size_t len);
+
+static inline const kz__name_info *kz__name_info_of(kz_logctx *c, size_t hint, const char *name, size_t len)
+{
+    kz__name_info *m = len <= KZ__MEMO_NAME ? &c->memo[hint % KZ__MEMO_SLOTS] : &c->memo[KZ__MEMO_SLOTS];
+    if (m->used && m->len == len && len <= KZ__MEMO_NAME && kz__same_bytes(m->name, name, len))
+        return m;
+    return kz__name_info_fill(c, m, name, len);
+}
 
 /* The first c in [p, end), or end: eight bytes at a time, for the short distances
  * between separators where a call to memchr costs more than it saves. */

@@ -31,6 +31,9 @@ typedef struct kz_ind_batch {
                                     see: answered as created, nothing written */
     kz_arena find_arena;         /* the stored indicators put compares with */
     size_t finds;
+    const char *made_id;         /* the id check made for the indicator it checked last
+                                    (NULL: it kept the one given); queue makes a made id
+                                    again when the queue is written, in write order */
     kz_ind_queued *queue;        /* kz_ind_batch_queue: checked, not yet written */
     size_t queued, queue_cap;
     kz_arena queue_arena;

@@ -161,12 +161,14 @@ kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_ar
         return kz_fail(err, KZ_EINVAL, "first_seen", "first_seen is later than last_seen");
     if ((rc = check_source(b, o, err)) || (rc = check_links(b, o, err)) || (rc = claim(b, o, err)))
         return rc;
+    b->made_id = NULL;
     if (!o->id) {  /* an importer may keep the id the indicator had elsewhere */
         char *id = kz_arena_alloc(scratch, KZ_UUID_TEXT);
         if (!id)
             return kz_fail(err, KZ_ENOMEM, NULL, NULL);
         kz_uuid_ordered(id, b->now);  /* time-ordered: bulk inserts append to the id index */
         o->id = id;
+        b->made_id = id;
     }
     o->created = o->modified = b->now;
     return KZ_OK;
@@ -295,6 +297,7 @@ struct kz_ind_queued {
     kz_indicator o;
     unsigned given;
     size_t seq;
+    bool made_id;  /* its id was made by check: made again in write order */
 };
 
 enum { QUEUE_CHUNK = 32768 };
@@ -360,6 +363,12 @@ static kz_rc flush_one(kz_ind_batch *b, const kz_ind_queued *q, const kz_ind_que
 static kz_rc flush_queue(kz_ind_batch *b, kz_err *err)
 {
     qsort(b->queue, b->queued, sizeof *b->queue, by_key);
+    /* ids made in arrival order would reach the id index and the change log's object
+     * index in key order, all over their last pages; made again in write order, they
+     * are appended there (kz_uuid_ordered increases strictly) */
+    for (size_t i = 0; i < b->queued; i++)
+        if (b->queue[i].made_id)
+            kz_uuid_ordered(b->queue[i].o.id, b->now);
     /* the change log written once for the queue, not by a trigger per row */
     kz_rc rc = kz_store_indicator_bulk_begin(b->c->db, err);
     fresh_rows f = {.n = 0};
@@ -390,6 +399,7 @@ kz_rc kz_ind_batch_queue(kz_ind_batch *b, const kz_indicator *o, unsigned given,
     q->o = *o;
     q->given = given;
     q->seq = b->created + b->merged + b->unchanged + b->queued;
+    q->made_id = o->id && o->id == b->made_id;
     if (kz_schema_own(&kz_indicator_schema, &q->o, &b->queue_arena))
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     return ++b->queued == b->queue_cap ? flush_queue(b, err) : KZ_OK;

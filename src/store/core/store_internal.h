@@ -30,7 +30,8 @@ struct kz_db {
     int depth;            /* open transaction levels: 1 = BEGIN, more = savepoints */
     sqlite3_stmt *tx[KZ_TX_STMTS]; /* BEGIN, COMMIT, ROLLBACK...: ending one needs no memory */
     bool bulk;            /* a bulk indicator write: triggers off (kz_store_indicator_bulk_begin) */
-    kz_buf bulk_rows;     /* meanwhile, the rows its upserts wrote: "n,n,...," in order */
+    kz_buf bulk_rows;     /* meanwhile, the rows it wrote, in order, as runs of consecutive
+                           * row numbers: int64_t pairs (first, last) */
     struct {
         const void *key;
         unsigned variant;

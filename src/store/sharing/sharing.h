@@ -96,7 +96,8 @@ extern const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS];
 
 /* A bulk write of indicators (an import's queue): from begin to end the connection
  * runs without triggers and remembers, in order, the rows the upserts write; end (write
- * true) enters them into the federation change log with one statement, in that order
+ * true) enters them into the federation change log, one statement per run of
+ * consecutive row numbers (one for a queue of new rows), in that order
  * and with the trigger's rule (not an object received from a peer), which is what the
  * per-row trigger fed_log_indicators_* would have written, at a fraction of the cost.
  * end(false) after a failure only turns the triggers back on (the caller rolls back).

@@ -82,12 +82,22 @@ static kz_rc find_key(kz_db *db, const kz_indicator *o, sqlite3_int64 *n, char i
     return r;
 }
 
-/* In a bulk write, notes row n for the change log written at the end of the queue. */
+/* In a bulk write, notes row n for the change log written at the end of the queue:
+ * it extends the last run when it follows it, else starts one. */
 static kz_rc note_row(kz_db *db, sqlite3_int64 n, kz_err *err)
 {
-    char num[24];
-    int len = snprintf(num, sizeof num, "%lld,", (long long)n);
-    return kz_buf_append(&db->bulk_rows, num, (size_t)len) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
+    int64_t run[2];
+    kz_buf *b = &db->bulk_rows;
+    if (b->len >= sizeof run) {
+        memcpy(run, b->p + b->len - sizeof run, sizeof run);
+        if (n == run[1] + 1) {
+            run[1] = n;
+            memcpy(b->p + b->len - sizeof run, run, sizeof run);
+            return KZ_OK;
+        }
+    }
+    run[0] = run[1] = n;
+    return kz_buf_append(b, run, sizeof run) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
 }
 
 /* In a bulk write, remembers the row the upsert wrote: an insertion's is the last rowid,
@@ -104,20 +114,35 @@ static kz_rc bulk_note(kz_db *db, const kz_indicator *o, kz_upsert result, kz_er
 kz_rc kz_store_indicator_bulk_begin(kz_db *db, kz_err *err)
 {
     kz_buf_init(&db->bulk_rows, SIZE_MAX);
-    if (kz_buf_puts(&db->bulk_rows, "["))
-        return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     if (sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL) != SQLITE_OK)
         return kz__sqlerr(db, sqlite3_errcode(db->h), err);
     db->bulk = true;
     return KZ_OK;
 }
 
-/* The rows of the bulk write (a JSON array of row numbers), in the order written. */
+/* One run of the bulk write's rows (?1 to ?2), in row order: a range of the table's
+ * rowid, so no list to parse and no sort. */
 #define BULK_LOG_SQL                                                                       \
     "INSERT INTO fed_log (kind, object, op) SELECT 'indicator', i.id, 'upsert'"            \
-    " FROM json_each(?1) j JOIN indicators i ON i.n = j.value"                             \
-    " WHERE NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'indicator' AND object = i.id)" \
-    " ORDER BY j.key"
+    " FROM indicators i WHERE i.n BETWEEN ?1 AND ?2"                                       \
+    " AND NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'indicator' AND object = i.id)" \
+    " ORDER BY i.n"
+
+static kz_rc log_runs(kz_db *db, const kz_buf *runs, kz_err *err)
+{
+    kz_rc rc = KZ_OK;
+    for (size_t o = 0; !rc && o + 2 * sizeof(int64_t) <= runs->len; o += 2 * sizeof(int64_t)) {
+        int64_t run[2];
+        memcpy(run, runs->p + o, sizeof run);
+        sqlite3_stmt *s = kz__stmt(db, BULK_LOG_SQL, err);
+        if (!s)
+            return KZ_ESTORE;
+        sqlite3_bind_int64(s, 1, run[0]);
+        sqlite3_bind_int64(s, 2, run[1]);
+        rc = kz__exec_stmt(db, s, err);
+    }
+    return rc;
+}
 
 kz_rc kz_store_indicator_bulk_end(kz_db *db, bool write, kz_err *err)
 {
@@ -125,16 +150,8 @@ kz_rc kz_store_indicator_bulk_end(kz_db *db, bool write, kz_err *err)
     kz_rc rc = KZ_OK;
     if (sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, (int *)NULL) != SQLITE_OK)
         rc = kz__sqlerr(db, sqlite3_errcode(db->h), err);
-    if (!rc && write && db->bulk_rows.len > 1) {
-        db->bulk_rows.p[db->bulk_rows.len - 1] = ']';  /* "[n,...,n," */
-        sqlite3_stmt *s = kz__stmt(db, BULK_LOG_SQL, err);
-        if (!s)
-            rc = KZ_ESTORE;
-        else {
-            sqlite3_bind_text(s, 1, db->bulk_rows.p, (int)db->bulk_rows.len, SQLITE_STATIC);
-            rc = kz__exec_stmt(db, s, err);
-        }
-    }
+    if (!rc && write)
+        rc = log_runs(db, &db->bulk_rows, err);
     kz_buf_free(&db->bulk_rows);
     return rc;
 }
