@@ -100,6 +100,22 @@ static bool ascii_name(const char *v, size_t n)
     return true;
 }
 
+/* The plan kz_match_prefetch made for name v[0..n), or NULL. Plans are made in the order
+ * the names are then matched; a name skipped (a URL on its line's host) or not planned
+ * is passed over by looking a few plans ahead. */
+static const kz_domain_plan *plan_for(kz_match_scratch *sc, const char *v, size_t n, bool ci)
+{
+    unsigned end = sc->plan_at + 4 < sc->n_plan ? sc->plan_at + 4 : sc->n_plan;
+    for (unsigned k = sc->plan_at; k < end; k++) {
+        const kz_domain_plan *p = &sc->plan[k];
+        if (p->host == v && p->len == n && p->ci == ci) {
+            sc->plan_at = k + 1;
+            return p;
+        }
+    }
+    return NULL;
+}
+
 /* A bare host name or IPv4 address (no port, no path); seen: the byte classes found in
  * it (C_ODD: bytes outside ASCII or a '%', which need canonicalizing; C_UPPER). When url_host is not NULL it tells whether some
  * URL indicator is on this host. */
@@ -118,7 +134,10 @@ static void match_name(mctx *m, kz_match_scratch *sc, const char *v, size_t n, u
     m->obs = v;
     m->obs_len = n;
     if (!(seen & C_ODD)) {
-        if (seen & C_UPPER)
+        const kz_domain_plan *p = plan_for(sc, v, n, (seen & C_UPPER) != 0);
+        if (p)
+            kz_indset_domain_planned(m->s, p, report_cb, m, url_host);
+        else if (seen & C_UPPER)
             kz_indset_domain(m->s, v, n, report_cb, m, url_host);
         else
             kz_indset_domain_lc(m->s, v, n, report_cb, m, url_host);
@@ -144,16 +163,11 @@ static bool url_host_of(const kz_indset *s, const char *v, size_t n, unsigned se
     return n && kz_indset_url_host(s, v, n);
 }
 
-/* A host as logs write it (a port, a path, brackets allowed). */
-static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
+/* The name in a host field v[0..*n) without its port and path: *n becomes its length,
+ * *seen the byte classes in it. False for two colons or more: an IPv6 address. */
+static bool host_scan(const char *v, size_t *np, unsigned *seenp)
 {
-    if (n == 0)
-        return;
-    if (v[0] == '[') {
-        match_ip(m, v, n);
-        return;
-    }
-    size_t colon = n;
+    size_t n = *np, colon = n;
     unsigned seen = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned c = cls[(unsigned char)v[i]];
@@ -164,16 +178,32 @@ static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
             break;
         }
         if (c & C_COLON) {
-            if (colon < n) {
-                match_ip(m, v, n);  /* two colons or more: IPv6 */
-                return;
-            }
+            if (colon < n)
+                return false;
             colon = i;
         }
         seen |= c;
     }
-    if (colon < n)
-        n = colon;
+    *np = colon < n ? colon : n;
+    *seenp = seen;
+    return true;
+}
+
+/* A host as logs write it (a port, a path, brackets allowed). */
+static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
+{
+    if (n == 0)
+        return;
+    if (v[0] == '[') {
+        match_ip(m, v, n);
+        return;
+    }
+    unsigned seen;
+    size_t full = n;
+    if (!host_scan(v, &n, &seen)) {
+        match_ip(m, v, full);  /* two colons or more: IPv6 */
+        return;
+    }
     if (!sc->line) {
         match_name(m, sc, v, n, seen, NULL);
         return;
@@ -189,7 +219,9 @@ static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
     sc->host_line = sc->line;
 }
 
-static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
+/* The host of URL v[0..n): *host, *hn and the byte classes in it. False when v is not
+ * "scheme://..." or its host is empty. */
+static bool url_host_part(const char *v, size_t n, const char **hostp, size_t *hnp, unsigned *seenp)
 {
     const char *sep = NULL;  /* "scheme://": the ':' comes early */
     for (size_t i = 1; i + 2 < n && i < 32; i++)
@@ -199,7 +231,7 @@ static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
             break;
         }
     if (!sep)
-        return;
+        return false;
     /* one pass over the authority: its end, the last '@' and the port's ':' */
     const char *auth = sep + 3, *end = v + n, *host = auth, *colon = NULL, *ae = auth;
     bool bracket = false;
@@ -223,8 +255,18 @@ static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
         seen |= c;
     }
     const char *he = colon ? colon : ae;
-    size_t hn = (size_t)(he - host);
-    if (hn == 0)
+    *hostp = host;
+    *hnp = (size_t)(he - host);
+    *seenp = seen;
+    return *hnp != 0;
+}
+
+static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
+{
+    const char *host;
+    size_t hn;
+    unsigned seen;
+    if (!url_host_part(v, n, &host, &hn, &seen))
         return;
     bool url_host = true;
     if (sc->host_line == sc->line && sc->line && sc->host_len == hn && memcmp(sc->host, host, hn) == 0)
@@ -323,6 +365,48 @@ int kz_match_field(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *
         break;
     }
     return m.hits;
+}
+
+void kz_match_plan_begin(kz_match_scratch *sc) { sc->n_plan = sc->plan_at = 0; }
+
+/* A name as match_name will look it up: an address's first read prefetched, a name
+ * hashed into the next plan. */
+static void prefetch_name(const kz_indset *s, kz_match_scratch *sc, const char *v, size_t n, unsigned seen)
+{
+    unsigned char a[4];
+    if (n && (unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, a)) {
+        kz_indset_prefetch_ipv4(s, a);
+        return;
+    }
+    if ((seen & C_ODD) || sc->n_plan == KZ_MATCH_PLANS)
+        return;
+    kz_indset_domain_plan(s, v, n, (seen & C_UPPER) != 0, &sc->plan[sc->n_plan++]);
+}
+
+void kz_match_prefetch(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *f)
+{
+    const char *v = f->v, *host;
+    size_t n = f->len;
+    unsigned seen;
+    unsigned char a[4];
+    switch (f->kind) {
+    case KZ_OBS_IP: {
+        const char *c = n ? memchr(v, ':', n) : NULL;
+        if (kz_ipv4_parse(v, c ? (size_t)(c - v) : n, a))
+            kz_indset_prefetch_ipv4(s, a);
+        break;
+    }
+    case KZ_OBS_HOST:
+        if (n && v[0] != '[' && host_scan(v, &n, &seen))
+            prefetch_name(s, sc, v, n, seen);
+        break;
+    case KZ_OBS_URL:
+        if (url_host_part(v, n, &host, &n, &seen) && host[0] != '[')
+            prefetch_name(s, sc, host, n, seen);
+        break;
+    default:
+        break;
+    }
 }
 
 /* The kind of field an indicator type is written in. */

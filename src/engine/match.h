@@ -20,6 +20,8 @@
 #include "engine/indset.h"
 #include "model/telemetry.h"
 
+enum { KZ_MATCH_PLANS = 64 };
+
 typedef struct kz_match_scratch {
     char url[KZ_URL_MAX + 16];
     char text[KZ_URL_MAX + 16];
@@ -29,7 +31,19 @@ typedef struct kz_match_scratch {
     const char *host;
     size_t host_len;
     bool host_url, host_url_known;  /* some URL indicator is on that host; known: asked */
+    /* the probes of a block of lines hashed and prefetched ahead (kz_match_prefetch),
+     * found again by the name they were made for, in order */
+    kz_domain_plan plan[KZ_MATCH_PLANS];
+    unsigned n_plan, plan_at;
 } kz_match_scratch;
+
+/* Batching the probes of a block of lines, so that their cache misses overlap: after
+ * kz_match_plan_begin, kz_match_prefetch on every field of the block's lines in order
+ * hashes the names they hold and prefetches what their lookups read; kz_match_field on
+ * the same fields (their values unchanged) then uses those hashes. Optional: the
+ * answers are the same with or without it. At most KZ_MATCH_PLANS names are kept. */
+void kz_match_plan_begin(kz_match_scratch *sc);
+void kz_match_prefetch(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *f);
 
 /* Starts a new line for the fields matched next with sc (zero the scratch before the
  * first line); the values of the line's fields must stay valid until the next call, as

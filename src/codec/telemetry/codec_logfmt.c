@@ -372,6 +372,12 @@ void kz_logctx_free(kz_logctx *c)
     kz_free(c);
 }
 
+kz_logctx_reuse kz_logctx_reused(const kz_logctx *c)
+{
+    return (kz_logctx_reuse){{c->scratch, (const char *)c->memo},
+                             {c->scratch + c->cap, (const char *)(c->memo + KZ__MEMO_SLOTS + 1)}};
+}
+
 void kz_logctx_block(kz_logctx *c, uint64_t seq, const void *state)
 {
     c->seq = seq;
