@@ -57,19 +57,30 @@ static void match_v4(mctx *m, const unsigned char a[4], const char *v, size_t n)
         m->ip_cb(m->ctx, m->f, a, 4, v, n);
 }
 
-static void match_ip(mctx *m, const char *v, size_t n)
+/* The address in an ip field v[0..*n), without brackets and port: *v and *n become it.
+ * False for "[" without "]". */
+static bool ip_text(const char **vp, size_t *np)
 {
+    const char *v = *vp;
+    size_t n = *np;
     if (n && v[0] == '[') {
         const char *close = memchr(v, ']', n);
         if (!close)
-            return;
-        n = (size_t)(close - v - 1);
-        v++;
+            return false;
+        *np = (size_t)(close - v - 1);
+        *vp = v + 1;
     } else {
         const char *c = memchr(v, ':', n);
         if (c && !memchr(c + 1, ':', n - (size_t)(c + 1 - v)))
-            n = (size_t)(c - v);  /* one colon: "192.0.2.1:443" */
+            *np = (size_t)(c - v);  /* one colon: "192.0.2.1:443" */
     }
+    return true;
+}
+
+static void match_ip(mctx *m, const char *v, size_t n)
+{
+    if (!ip_text(&v, &n))
+        return;
     unsigned char a[16];
     if (kz_ipv4_parse(v, n, a)) {
         match_v4(m, a, v, n);
@@ -100,31 +111,18 @@ static bool ascii_name(const char *v, size_t n)
     return true;
 }
 
-/* The plan kz_match_prefetch made for name v[0..n), or NULL. Plans are made in the order
- * the names are then matched; a name skipped (a URL on its line's host) or not planned
- * is passed over by looking a few plans ahead. */
-static const kz_domain_plan *plan_for(kz_match_scratch *sc, const char *v, size_t n, bool ci)
-{
-    unsigned end = sc->plan_at + 4 < sc->n_plan ? sc->plan_at + 4 : sc->n_plan;
-    for (unsigned k = sc->plan_at; k < end; k++) {
-        const kz_domain_plan *p = &sc->plan[k];
-        if (p->host == v && p->len == n && p->ci == ci) {
-            sc->plan_at = k + 1;
-            return p;
-        }
-    }
-    return NULL;
-}
+/* What kz_match_prefetch found in a field (kz_field_plan.state). */
+enum { FP_NONE, FP_SKIP, FP_V4, FP_NAME };
 
 /* A bare host name or IPv4 address (no port, no path); seen: the byte classes found in
  * it (C_ODD: bytes outside ASCII or a '%', which need canonicalizing; C_UPPER). When url_host is not NULL it tells whether some
  * URL indicator is on this host. */
 static void match_name(mctx *m, kz_match_scratch *sc, const char *v, size_t n, unsigned seen,
-                       bool *url_host)
+                       bool *url_host, const kz_field_plan *fp)
 {
     unsigned char a[4];
-    if (n && (unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, a)) {
-        match_v4(m, a, v, n);
+    if (fp ? fp->state == FP_V4 : n && (unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, a)) {
+        match_v4(m, fp ? fp->a : a, v, n);
         if (url_host && m->defer_v4)
             m->v4_deferred = true;
         else if (url_host)
@@ -134,9 +132,8 @@ static void match_name(mctx *m, kz_match_scratch *sc, const char *v, size_t n, u
     m->obs = v;
     m->obs_len = n;
     if (!(seen & C_ODD)) {
-        const kz_domain_plan *p = plan_for(sc, v, n, (seen & C_UPPER) != 0);
-        if (p)
-            kz_indset_domain_planned(m->s, p, report_cb, m, url_host);
+        if (fp && fp->has_dp)
+            kz_indset_domain_planned(m->s, &fp->dp, report_cb, m, url_host);
         else if (seen & C_UPPER)
             kz_indset_domain(m->s, v, n, report_cb, m, url_host);
         else
@@ -190,29 +187,34 @@ static bool host_scan(const char *v, size_t *np, unsigned *seenp)
 }
 
 /* A host as logs write it (a port, a path, brackets allowed). */
-static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
+static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n, const kz_field_plan *fp)
 {
-    if (n == 0)
-        return;
-    if (v[0] == '[') {
-        match_ip(m, v, n);
-        return;
-    }
     unsigned seen;
-    size_t full = n;
-    if (!host_scan(v, &n, &seen)) {
-        match_ip(m, v, full);  /* two colons or more: IPv6 */
-        return;
+    if (fp) {
+        n = fp->n;
+        seen = fp->seen;
+    } else {
+        if (n == 0)
+            return;
+        if (v[0] == '[') {
+            match_ip(m, v, n);
+            return;
+        }
+        size_t full = n;
+        if (!host_scan(v, &n, &seen)) {
+            match_ip(m, v, full);  /* two colons or more: IPv6 */
+            return;
+        }
     }
     if (!sc->line) {
-        match_name(m, sc, v, n, seen, NULL);
+        match_name(m, sc, v, n, seen, NULL, fp);
         return;
     }
     /* remembered for a URL of the line on the same host; whether URL indicators are on
      * it comes with the walk of a name (one probe more), and is left for later for an
      * address (its own hash and probe) */
     m->defer_v4 = true;
-    match_name(m, sc, v, n, seen, &sc->host_url);
+    match_name(m, sc, v, n, seen, &sc->host_url, fp);
     sc->host_url_known = !m->v4_deferred;
     sc->host = v;  /* valid until the next line: see kz_match_line */
     sc->host_len = n;
@@ -261,20 +263,25 @@ static bool url_host_part(const char *v, size_t n, const char **hostp, size_t *h
     return *hnp != 0;
 }
 
-static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
+static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n, const kz_field_plan *fp)
 {
     const char *host;
     size_t hn;
     unsigned seen;
-    if (!url_host_part(v, n, &host, &hn, &seen))
+    if (fp) {
+        host = fp->name;
+        hn = fp->n;
+        seen = fp->seen;
+    } else if (!url_host_part(v, n, &host, &hn, &seen)) {
         return;
+    }
     bool url_host = true;
     if (sc->host_line == sc->line && sc->line && sc->host_len == hn && memcmp(sc->host, host, hn) == 0)
         url_host = sc->host_url_known ? sc->host_url : url_host_of(m->s, host, hn, seen);  /* the host field of the line has its hits */
     else if (host[0] == '[')
         match_ip(m, host, hn);  /* the URL-host table holds the bracketed text: canonicalize */
     else
-        match_name(m, sc, host, hn, seen, &url_host);
+        match_name(m, sc, host, hn, seen, &url_host, fp);
     if (!url_host)
         return;  /* no URL indicator on this host: no need to canonicalize */
     size_t len, hoff, hlen;
@@ -324,7 +331,7 @@ static void match_email(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
             report(m, kz_indset_email(m->s, sc->text, ln + 1 + len));
         }
     }
-    match_host(m, sc, d, dn);
+    match_host(m, sc, d, dn, NULL);
 }
 
 static void match_hash(mctx *m, const char *v, size_t n)
@@ -345,15 +352,26 @@ int kz_match_field(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *
                    kz_match_ip_cb ip_cb, void *ctx)
 {
     mctx m = {.s = s, .f = f, .cb = cb, .ip_cb = ip_cb, .ctx = ctx};
+    const kz_field_plan *fp = NULL;
+    if (sc->plan_at < sc->n_plan && sc->plan[sc->plan_at].v == f->v && sc->plan[sc->plan_at].len == f->len) {
+        fp = &sc->plan[sc->plan_at++];  /* kz_match_prefetch's, in the same order */
+        if (fp->state == FP_SKIP)
+            return 0;
+        if (fp->state == FP_NONE)
+            fp = NULL;
+    }
     switch (f->kind) {
     case KZ_OBS_IP:
-        match_ip(&m, f->v, f->len);
+        if (fp)
+            match_v4(&m, fp->a, fp->name, fp->n);
+        else
+            match_ip(&m, f->v, f->len);
         break;
     case KZ_OBS_HOST:
-        match_host(&m, sc, f->v, f->len);
+        match_host(&m, sc, f->v, f->len, fp);
         break;
     case KZ_OBS_URL:
-        match_url(&m, sc, f->v, f->len);
+        match_url(&m, sc, f->v, f->len, fp);
         break;
     case KZ_OBS_EMAIL:
         match_email(&m, sc, f->v, f->len);
@@ -369,43 +387,84 @@ int kz_match_field(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *
 
 void kz_match_plan_begin(kz_match_scratch *sc) { sc->n_plan = sc->plan_at = 0; }
 
-/* A name as match_name will look it up: an address's first read prefetched, a name
- * hashed into the next plan. */
-static void prefetch_name(const kz_indset *s, kz_match_scratch *sc, const char *v, size_t n, unsigned seen)
+/* The name p->name[0..p->n) as match_name will look it up: an address parsed and its
+ * first read prefetched, else (hash: its domain probes are wanted) hashed into p->dp. */
+static void plan_name(const kz_indset *s, kz_field_plan *p, bool hash)
 {
-    unsigned char a[4];
-    if (n && (unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, a)) {
-        kz_indset_prefetch_ipv4(s, a);
+    const char *v = p->name;
+    size_t n = p->n;
+    if (n && (unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, p->a)) {
+        p->state = FP_V4;
+        kz_indset_prefetch_ipv4(s, p->a);
         return;
     }
-    if ((seen & C_ODD) || sc->n_plan == KZ_MATCH_PLANS)
-        return;
-    kz_indset_domain_plan(s, v, n, (seen & C_UPPER) != 0, &sc->plan[sc->n_plan++]);
+    p->state = FP_NAME;
+    if (hash && !(p->seen & C_ODD)) {
+        kz_indset_domain_plan(s, v, n, (p->seen & C_UPPER) != 0, &p->dp);
+        p->has_dp = true;
+    }
 }
 
-void kz_match_prefetch(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *f)
+static void plan_ip(const kz_indset *s, kz_field_plan *p)
 {
-    const char *v = f->v, *host;
-    size_t n = f->len;
-    unsigned seen;
-    unsigned char a[4];
-    switch (f->kind) {
-    case KZ_OBS_IP: {
-        const char *c = n ? memchr(v, ':', n) : NULL;
-        if (kz_ipv4_parse(v, c ? (size_t)(c - v) : n, a))
-            kz_indset_prefetch_ipv4(s, a);
-        break;
+    const char *v = p->v;
+    size_t n = p->len;
+    if (!ip_text(&v, &n)) {
+        p->state = FP_SKIP;
+    } else if (kz_ipv4_parse(v, n, p->a)) {  /* other addresses are matched from the start */
+        p->state = FP_V4;
+        p->name = v;
+        p->n = n;
+        kz_indset_prefetch_ipv4(s, p->a);
     }
-    case KZ_OBS_HOST:
-        if (n && v[0] != '[' && host_scan(v, &n, &seen))
-            prefetch_name(s, sc, v, n, seen);
-        break;
-    case KZ_OBS_URL:
-        if (url_host_part(v, n, &host, &n, &seen) && host[0] != '[')
-            prefetch_name(s, sc, host, n, seen);
-        break;
-    default:
-        break;
+}
+
+/* lh: the name of the line's last host field, which match_url passes over. */
+static void plan_host(const kz_indset *s, kz_field_plan *p, const char **lh, size_t *lhn)
+{
+    size_t n = p->len;
+    if (n == 0) {
+        p->state = FP_SKIP;
+        return;
+    }
+    if (p->v[0] == '[' || !host_scan(p->v, &n, &p->seen))
+        return;  /* an IPv6 address: matched from the start */
+    p->name = p->v;
+    p->n = n;
+    plan_name(s, p, true);
+    *lh = p->v;
+    *lhn = n;
+}
+
+static void plan_url(const kz_indset *s, kz_field_plan *p, const char *lh, size_t lhn)
+{
+    if (!url_host_part(p->v, p->len, &p->name, &p->n, &p->seen)) {
+        p->state = FP_SKIP;
+        return;
+    }
+    if (p->name[0] == '[')
+        return;
+    plan_name(s, p, !(lh && lhn == p->n && memcmp(lh, p->name, lhn) == 0));
+}
+
+void kz_match_prefetch(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *f, int nf)
+{
+    const char *lh = NULL;
+    size_t lhn = 0;
+    for (int i = 0; i < nf && sc->n_plan < KZ_MATCH_PLANS; i++) {
+        kz_field_plan *p = &sc->plan[sc->n_plan++];
+        p->v = f[i].v;
+        p->len = f[i].len;
+        p->state = FP_NONE;
+        p->has_dp = false;
+        if (f[i].kind == KZ_OBS_IP)
+            plan_ip(s, p);
+        else if (f[i].kind == KZ_OBS_HOST)
+            plan_host(s, p, &lh, &lhn);
+        else if (f[i].kind == KZ_OBS_URL)
+            plan_url(s, p, lh, lhn);
+        else if (f[i].kind == KZ_OBS_EMAIL)
+            lh = NULL;  /* its domain is the line's host for what follows: not followed here */
     }
 }
 

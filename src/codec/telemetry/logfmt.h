@@ -86,6 +86,9 @@ typedef struct kz_logctx_reuse {
 } kz_logctx_reuse;
 kz_logctx_reuse kz_logctx_reused(const kz_logctx *c);
 
+/* False when the record of the last kz_logfmt_parse has no string in that storage. */
+bool kz_logctx_holds(const kz_logctx *c);
+
 /* Starts a block: the header state kz_logfmt_scan_block returned for it. */
 void kz_logctx_block(kz_logctx *c, uint64_t seq, const void *state);
 

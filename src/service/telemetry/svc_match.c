@@ -212,8 +212,7 @@ static void match_group(worker *w, job *j, bool asn)
     const run *r = w->r;
     kz_match_plan_begin(w->ms);
     for (int g = 0; g < w->n_group; g++)
-        for (int i = 0; i < w->recs[g].n; i++)
-            kz_match_prefetch(r->set, w->ms, &w->recs[g].f[i]);
+        kz_match_prefetch(r->set, w->ms, w->recs[g].f, w->recs[g].n);
     for (int g = 0; g < w->n_group; g++) {
         const kz_record *rec = &w->recs[g];
         w->rec = rec;
@@ -261,6 +260,8 @@ static const char *keep_str(worker *w, const kz_logctx_reuse *u, const char *p, 
  * outlives the next parse. False when the keep has no room (nothing changed). */
 static bool keep_record(worker *w, kz_record *rec)
 {
+    if (!kz_logctx_holds(w->lc))
+        return true;
     kz_logctx_reuse u = kz_logctx_reused(w->lc);
     if (reused_bytes(&u, rec) > w->keep_cap - w->keep_len)
         return false;
