@@ -207,15 +207,13 @@ static void bloom_add(kz_indset *s, uint64_t m)
     }
 }
 
-/* The slot hash of a key of kind k whose text hashes to h. */
-static inline uint64_t slot_mix(enum key_kind k, uint64_t h) { return fmix(slot_hash(k, h)); }
-
-/* Finds key (kind k, text s[0..n) with slot hash m) in the table; KZ__NONE when absent. */
-static uint32_t probe_m(const kz_indset *s, enum key_kind k, uint64_t m, const char *t, size_t n,
-                        bool ci)
+/* Finds key (kind k, text s[0..n) with hash h) in the table; KZ__NONE when absent. */
+static uint32_t probe(const kz_indset *s, enum key_kind k, uint64_t h, const char *t, size_t n,
+                      bool ci)
 {
     if (!s->slots)
         return KZ__NONE;
+    uint64_t m = fmix(slot_hash(k, h));
     if (!bloom_maybe(s, m))
         return KZ__NONE;
     uint32_t tag = (uint32_t)(m >> 32) | 1u;
@@ -232,13 +230,6 @@ static uint32_t probe_m(const kz_indset *s, enum key_kind k, uint64_t m, const c
         if (len == n && (ci ? eq_ci(t, key, n) : memcmp(t, key, n) == 0))
             return k == K_URLHOST ? sl->ref & ~KZ__HOST_REF : sl->ref;
     }
-}
-
-/* Finds key (kind k, text s[0..n) with hash h) in the table; KZ__NONE when absent. */
-static uint32_t probe(const kz_indset *s, enum key_kind k, uint64_t h, const char *t, size_t n,
-                      bool ci)
-{
-    return probe_m(s, k, slot_mix(k, h), t, n, ci);
 }
 
 static void insert(kz_indset *s, enum key_kind k, uint64_t h, uint32_t ref)
@@ -798,90 +789,6 @@ static int domain_walk(const kz_indset *s, const char *host, size_t n, kz_run_cb
     if (on_url_host && s->n_hosts && n)
         *on_url_host = probe(s, K_URLHOST, h, host, n, ci) != KZ__NONE;
     return found;
-}
-
-void kz_indset_domain_plan(const kz_indset *s, const char *host, size_t n, bool ci, kz_domain_plan *p)
-{
-    p->host = host;
-    p->len = (uint32_t)n;
-    p->ci = ci;
-    p->n_suf = 0;
-    if (n && host[n - 1] == '.')
-        n--;
-    p->n = (uint32_t)n;
-    if (n > UINT16_MAX) {
-        p->n_suf = KZ_PLAN_SUFFIXES + 1;
-        return;
-    }
-    bool domains = s->per_type[KZ_IND_DOMAIN] != 0;
-    unsigned labels = 1, k = 0;
-    uint64_t h = seed_of(K_DOMAIN);
-    for (size_t i = n; i > 0; i--) {  /* the same suffixes as domain_walk, in its order */
-        unsigned char c = (unsigned char)host[i - 1];
-        if (c == '.' && i < n) {
-            if (domains && labels >= s->dom_min_labels) {
-                if (k == KZ_PLAN_SUFFIXES) {
-                    p->n_suf = KZ_PLAN_SUFFIXES + 1;
-                    return;
-                }
-                p->off[k] = (uint16_t)i;
-                p->m[k++] = slot_mix(K_DOMAIN, h);
-            }
-            labels++;
-        }
-        h = (h ^ (ci ? lower(c) : c)) * FNV_PRIME;
-    }
-    if (domains && n && labels >= s->dom_min_labels) {
-        if (k == KZ_PLAN_SUFFIXES) {
-            p->n_suf = KZ_PLAN_SUFFIXES + 1;
-            return;
-        }
-        p->off[k] = 0;
-        p->m[k++] = slot_mix(K_DOMAIN, h);
-    }
-    p->n_suf = (uint8_t)k;
-    p->m_host = slot_mix(K_URLHOST, h);
-    if (!s->bloom)
-        return;
-    for (unsigned j = 0; j < k; j++)
-        __builtin_prefetch(bloom_block(s, p->m[j]));
-    if (s->n_hosts && n)
-        __builtin_prefetch(bloom_block(s, p->m_host));
-}
-
-int kz_indset_domain_planned(const kz_indset *s, const kz_domain_plan *p, kz_run_cb hit, void *ctx,
-                             bool *on_url_host)
-{
-    if (p->n_suf > KZ_PLAN_SUFFIXES)
-        return domain_walk(s, p->host, p->len, hit, ctx, on_url_host, p->ci);
-    size_t n = p->n;
-    if (on_url_host)
-        *on_url_host = false;
-    if (!s->per_type[KZ_IND_DOMAIN]) {  /* as kz_indset_url_host: compared in any case */
-        if (on_url_host)
-            *on_url_host = s->n_hosts && probe_m(s, K_URLHOST, p->m_host, p->host, n, true) != KZ__NONE;
-        return 0;
-    }
-    int found = 0;
-    for (unsigned j = 0; j < p->n_suf; j++) {
-        uint32_t r = probe_m(s, K_DOMAIN, p->m[j], p->host + p->off[j], n - p->off[j], p->ci);
-        if (r != KZ__NONE) {
-            hit(ctx, run_at(s, r));
-            found++;
-        }
-    }
-    if (on_url_host && s->n_hosts && n)
-        *on_url_host = probe_m(s, K_URLHOST, p->m_host, p->host, n, p->ci) != KZ__NONE;
-    return found;
-}
-
-void kz_indset_prefetch_ipv4(const kz_indset *s, const unsigned char a[4])
-{
-    const kz__prefix_table *t = &s->v4;
-    if (!t->bits)
-        return;
-    uint32_t k = (uint32_t)a[0] << 16 | (uint32_t)a[1] << 8 | a[2];  /* the /24 */
-    __builtin_prefetch(&t->bits[k >> 6]);
 }
 
 int kz_indset_domain(const kz_indset *s, const char *host, size_t n, kz_run_cb hit, void *ctx,

@@ -57,30 +57,19 @@ static void match_v4(mctx *m, const unsigned char a[4], const char *v, size_t n)
         m->ip_cb(m->ctx, m->f, a, 4, v, n);
 }
 
-/* The address in an ip field v[0..*n), without brackets and port: *v and *n become it.
- * False for "[" without "]". */
-static bool ip_text(const char **vp, size_t *np)
+static void match_ip(mctx *m, const char *v, size_t n)
 {
-    const char *v = *vp;
-    size_t n = *np;
     if (n && v[0] == '[') {
         const char *close = memchr(v, ']', n);
         if (!close)
-            return false;
-        *np = (size_t)(close - v - 1);
-        *vp = v + 1;
+            return;
+        n = (size_t)(close - v - 1);
+        v++;
     } else {
         const char *c = memchr(v, ':', n);
         if (c && !memchr(c + 1, ':', n - (size_t)(c + 1 - v)))
-            *np = (size_t)(c - v);  /* one colon: "192.0.2.1:443" */
+            n = (size_t)(c - v);  /* one colon: "192.0.2.1:443" */
     }
-    return true;
-}
-
-static void match_ip(mctx *m, const char *v, size_t n)
-{
-    if (!ip_text(&v, &n))
-        return;
     unsigned char a[16];
     if (kz_ipv4_parse(v, n, a)) {
         match_v4(m, a, v, n);
@@ -111,18 +100,15 @@ static bool ascii_name(const char *v, size_t n)
     return true;
 }
 
-/* What kz_match_prefetch found in a field (kz_field_plan.state). */
-enum { FP_NONE, FP_SKIP, FP_V4, FP_NAME };
-
 /* A bare host name or IPv4 address (no port, no path); seen: the byte classes found in
  * it (C_ODD: bytes outside ASCII or a '%', which need canonicalizing; C_UPPER). When url_host is not NULL it tells whether some
  * URL indicator is on this host. */
 static void match_name(mctx *m, kz_match_scratch *sc, const char *v, size_t n, unsigned seen,
-                       bool *url_host, const kz_field_plan *fp)
+                       bool *url_host)
 {
     unsigned char a[4];
-    if (fp ? fp->state == FP_V4 : n && (unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, a)) {
-        match_v4(m, fp ? fp->a : a, v, n);
+    if (n && (unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, a)) {
+        match_v4(m, a, v, n);
         if (url_host && m->defer_v4)
             m->v4_deferred = true;
         else if (url_host)
@@ -132,9 +118,7 @@ static void match_name(mctx *m, kz_match_scratch *sc, const char *v, size_t n, u
     m->obs = v;
     m->obs_len = n;
     if (!(seen & C_ODD)) {
-        if (fp && fp->has_dp)
-            kz_indset_domain_planned(m->s, &fp->dp, report_cb, m, url_host);
-        else if (seen & C_UPPER)
+        if (seen & C_UPPER)
             kz_indset_domain(m->s, v, n, report_cb, m, url_host);
         else
             kz_indset_domain_lc(m->s, v, n, report_cb, m, url_host);
@@ -160,11 +144,16 @@ static bool url_host_of(const kz_indset *s, const char *v, size_t n, unsigned se
     return n && kz_indset_url_host(s, v, n);
 }
 
-/* The name in a host field v[0..*n) without its port and path: *n becomes its length,
- * *seen the byte classes in it. False for two colons or more: an IPv6 address. */
-static bool host_scan(const char *v, size_t *np, unsigned *seenp)
+/* A host as logs write it (a port, a path, brackets allowed). */
+static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
 {
-    size_t n = *np, colon = n;
+    if (n == 0)
+        return;
+    if (v[0] == '[') {
+        match_ip(m, v, n);
+        return;
+    }
+    size_t colon = n;
     unsigned seen = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned c = cls[(unsigned char)v[i]];
@@ -175,55 +164,32 @@ static bool host_scan(const char *v, size_t *np, unsigned *seenp)
             break;
         }
         if (c & C_COLON) {
-            if (colon < n)
-                return false;
+            if (colon < n) {
+                match_ip(m, v, n);  /* two colons or more: IPv6 */
+                return;
+            }
             colon = i;
         }
         seen |= c;
     }
-    *np = colon < n ? colon : n;
-    *seenp = seen;
-    return true;
-}
-
-/* A host as logs write it (a port, a path, brackets allowed). */
-static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n, const kz_field_plan *fp)
-{
-    unsigned seen;
-    if (fp) {
-        n = fp->n;
-        seen = fp->seen;
-    } else {
-        if (n == 0)
-            return;
-        if (v[0] == '[') {
-            match_ip(m, v, n);
-            return;
-        }
-        size_t full = n;
-        if (!host_scan(v, &n, &seen)) {
-            match_ip(m, v, full);  /* two colons or more: IPv6 */
-            return;
-        }
-    }
+    if (colon < n)
+        n = colon;
     if (!sc->line) {
-        match_name(m, sc, v, n, seen, NULL, fp);
+        match_name(m, sc, v, n, seen, NULL);
         return;
     }
     /* remembered for a URL of the line on the same host; whether URL indicators are on
      * it comes with the walk of a name (one probe more), and is left for later for an
      * address (its own hash and probe) */
     m->defer_v4 = true;
-    match_name(m, sc, v, n, seen, &sc->host_url, fp);
+    match_name(m, sc, v, n, seen, &sc->host_url);
     sc->host_url_known = !m->v4_deferred;
     sc->host = v;  /* valid until the next line: see kz_match_line */
     sc->host_len = n;
     sc->host_line = sc->line;
 }
 
-/* The host of URL v[0..n): *host, *hn and the byte classes in it. False when v is not
- * "scheme://..." or its host is empty. */
-static bool url_host_part(const char *v, size_t n, const char **hostp, size_t *hnp, unsigned *seenp)
+static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
 {
     const char *sep = NULL;  /* "scheme://": the ':' comes early */
     for (size_t i = 1; i + 2 < n && i < 32; i++)
@@ -233,7 +199,7 @@ static bool url_host_part(const char *v, size_t n, const char **hostp, size_t *h
             break;
         }
     if (!sep)
-        return false;
+        return;
     /* one pass over the authority: its end, the last '@' and the port's ':' */
     const char *auth = sep + 3, *end = v + n, *host = auth, *colon = NULL, *ae = auth;
     bool bracket = false;
@@ -257,31 +223,16 @@ static bool url_host_part(const char *v, size_t n, const char **hostp, size_t *h
         seen |= c;
     }
     const char *he = colon ? colon : ae;
-    *hostp = host;
-    *hnp = (size_t)(he - host);
-    *seenp = seen;
-    return *hnp != 0;
-}
-
-static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n, const kz_field_plan *fp)
-{
-    const char *host;
-    size_t hn;
-    unsigned seen;
-    if (fp) {
-        host = fp->name;
-        hn = fp->n;
-        seen = fp->seen;
-    } else if (!url_host_part(v, n, &host, &hn, &seen)) {
+    size_t hn = (size_t)(he - host);
+    if (hn == 0)
         return;
-    }
     bool url_host = true;
     if (sc->host_line == sc->line && sc->line && sc->host_len == hn && memcmp(sc->host, host, hn) == 0)
         url_host = sc->host_url_known ? sc->host_url : url_host_of(m->s, host, hn, seen);  /* the host field of the line has its hits */
     else if (host[0] == '[')
         match_ip(m, host, hn);  /* the URL-host table holds the bracketed text: canonicalize */
     else
-        match_name(m, sc, host, hn, seen, &url_host, fp);
+        match_name(m, sc, host, hn, seen, &url_host);
     if (!url_host)
         return;  /* no URL indicator on this host: no need to canonicalize */
     size_t len, hoff, hlen;
@@ -331,7 +282,7 @@ static void match_email(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
             report(m, kz_indset_email(m->s, sc->text, ln + 1 + len));
         }
     }
-    match_host(m, sc, d, dn, NULL);
+    match_host(m, sc, d, dn);
 }
 
 static void match_hash(mctx *m, const char *v, size_t n)
@@ -352,26 +303,15 @@ int kz_match_field(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *
                    kz_match_ip_cb ip_cb, void *ctx)
 {
     mctx m = {.s = s, .f = f, .cb = cb, .ip_cb = ip_cb, .ctx = ctx};
-    const kz_field_plan *fp = NULL;
-    if (sc->plan_at < sc->n_plan && sc->plan[sc->plan_at].v == f->v && sc->plan[sc->plan_at].len == f->len) {
-        fp = &sc->plan[sc->plan_at++];  /* kz_match_prefetch's, in the same order */
-        if (fp->state == FP_SKIP)
-            return 0;
-        if (fp->state == FP_NONE)
-            fp = NULL;
-    }
     switch (f->kind) {
     case KZ_OBS_IP:
-        if (fp)
-            match_v4(&m, fp->a, fp->name, fp->n);
-        else
-            match_ip(&m, f->v, f->len);
+        match_ip(&m, f->v, f->len);
         break;
     case KZ_OBS_HOST:
-        match_host(&m, sc, f->v, f->len, fp);
+        match_host(&m, sc, f->v, f->len);
         break;
     case KZ_OBS_URL:
-        match_url(&m, sc, f->v, f->len, fp);
+        match_url(&m, sc, f->v, f->len);
         break;
     case KZ_OBS_EMAIL:
         match_email(&m, sc, f->v, f->len);
@@ -383,89 +323,6 @@ int kz_match_field(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *
         break;
     }
     return m.hits;
-}
-
-void kz_match_plan_begin(kz_match_scratch *sc) { sc->n_plan = sc->plan_at = 0; }
-
-/* The name p->name[0..p->n) as match_name will look it up: an address parsed and its
- * first read prefetched, else (hash: its domain probes are wanted) hashed into p->dp. */
-static void plan_name(const kz_indset *s, kz_field_plan *p, bool hash)
-{
-    const char *v = p->name;
-    size_t n = p->n;
-    if (n && (unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, p->a)) {
-        p->state = FP_V4;
-        kz_indset_prefetch_ipv4(s, p->a);
-        return;
-    }
-    p->state = FP_NAME;
-    if (hash && !(p->seen & C_ODD)) {
-        kz_indset_domain_plan(s, v, n, (p->seen & C_UPPER) != 0, &p->dp);
-        p->has_dp = true;
-    }
-}
-
-static void plan_ip(const kz_indset *s, kz_field_plan *p)
-{
-    const char *v = p->v;
-    size_t n = p->len;
-    if (!ip_text(&v, &n)) {
-        p->state = FP_SKIP;
-    } else if (kz_ipv4_parse(v, n, p->a)) {  /* other addresses are matched from the start */
-        p->state = FP_V4;
-        p->name = v;
-        p->n = n;
-        kz_indset_prefetch_ipv4(s, p->a);
-    }
-}
-
-/* lh: the name of the line's last host field, which match_url passes over. */
-static void plan_host(const kz_indset *s, kz_field_plan *p, const char **lh, size_t *lhn)
-{
-    size_t n = p->len;
-    if (n == 0) {
-        p->state = FP_SKIP;
-        return;
-    }
-    if (p->v[0] == '[' || !host_scan(p->v, &n, &p->seen))
-        return;  /* an IPv6 address: matched from the start */
-    p->name = p->v;
-    p->n = n;
-    plan_name(s, p, true);
-    *lh = p->v;
-    *lhn = n;
-}
-
-static void plan_url(const kz_indset *s, kz_field_plan *p, const char *lh, size_t lhn)
-{
-    if (!url_host_part(p->v, p->len, &p->name, &p->n, &p->seen)) {
-        p->state = FP_SKIP;
-        return;
-    }
-    if (p->name[0] == '[')
-        return;
-    plan_name(s, p, !(lh && lhn == p->n && memcmp(lh, p->name, lhn) == 0));
-}
-
-void kz_match_prefetch(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *f, int nf)
-{
-    const char *lh = NULL;
-    size_t lhn = 0;
-    for (int i = 0; i < nf && sc->n_plan < KZ_MATCH_PLANS; i++) {
-        kz_field_plan *p = &sc->plan[sc->n_plan++];
-        p->v = f[i].v;
-        p->len = f[i].len;
-        p->state = FP_NONE;
-        p->has_dp = false;
-        if (f[i].kind == KZ_OBS_IP)
-            plan_ip(s, p);
-        else if (f[i].kind == KZ_OBS_HOST)
-            plan_host(s, p, &lh, &lhn);
-        else if (f[i].kind == KZ_OBS_URL)
-            plan_url(s, p, lh, lhn);
-        else if (f[i].kind == KZ_OBS_EMAIL)
-            lh = NULL;  /* its domain is the line's host for what follows: not followed here */
-    }
 }
 
 /* The kind of field an indicator type is written in. */

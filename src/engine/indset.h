@@ -92,34 +92,6 @@ int kz_indset_domain(const kz_indset *s, const char *host, size_t n, kz_run_cb h
 int kz_indset_domain_lc(const kz_indset *s, const char *host, size_t n, kz_run_cb hit, void *ctx,
                         bool *on_url_host);
 
-/* The batched form of kz_indset_domain: a name hashed once, every probe it will make
- * (each suffix, and the URL-host one) with its filter block prefetched, so that the cache
- * misses of the names of a block of lines overlap; then answered by
- * kz_indset_domain_planned exactly as kz_indset_domain (ci) or kz_indset_domain_lc would
- * answer for the same name. A plan points into host, which must stay valid while it is
- * used; it holds no memory of its own. */
-enum { KZ_PLAN_SUFFIXES = 8 };
-typedef struct kz_domain_plan {
-    const char *host;     /* the name as given (the key the caller finds its plan by) */
-    uint32_t len;         /* its length as given */
-    uint8_t n_suf;        /* suffixes to probe, shortest first; KZ_PLAN_SUFFIXES + 1: too many, walk */
-    bool ci;
-    uint16_t off[KZ_PLAN_SUFFIXES];  /* where each suffix starts in host */
-    uint64_t m[KZ_PLAN_SUFFIXES];    /* its slot hash */
-    uint64_t m_host;      /* the URL-host probe's slot hash of the whole name */
-    uint32_t n;           /* the name's length without a trailing dot */
-} kz_domain_plan;
-
-/* Fills p for host[0..n) (ci: the name may have capitals) and prefetches its probes. */
-void kz_indset_domain_plan(const kz_indset *s, const char *host, size_t n, bool ci, kz_domain_plan *p);
-
-/* What kz_indset_domain (p->ci) or kz_indset_domain_lc would report for p's name. */
-int kz_indset_domain_planned(const kz_indset *s, const kz_domain_plan *p, kz_run_cb hit, void *ctx,
-                             bool *on_url_host);
-
-/* Prefetches what kz_indset_ipv4 will read for address a (network byte order). */
-void kz_indset_prefetch_ipv4(const kz_indset *s, const unsigned char a[4]);
-
 /* True when some URL indicator has this host (canonical, lowercase): the cheap test
  * done before a URL is canonicalized. */
 bool kz_indset_url_host(const kz_indset *s, const char *host, size_t n);

@@ -20,21 +20,6 @@
 #include "engine/indset.h"
 #include "model/telemetry.h"
 
-enum { KZ_MATCH_PLANS = 64 };
-
-/* What kz_match_prefetch found in one field, for kz_match_field to go on from. */
-typedef struct kz_field_plan {
-    const char *v;        /* the field's value it was made for */
-    size_t len;
-    const char *name;     /* the address or host name its lookups take */
-    size_t n;
-    unsigned seen;        /* byte classes found in the name (engine_match.c) */
-    uint8_t state;        /* what was found (engine_match.c) */
-    bool has_dp;          /* dp holds the name's domain probes */
-    unsigned char a[4];   /* the IPv4 address, when the name is one */
-    kz_domain_plan dp;
-} kz_field_plan;
-
 typedef struct kz_match_scratch {
     char url[KZ_URL_MAX + 16];
     char text[KZ_URL_MAX + 16];
@@ -44,21 +29,7 @@ typedef struct kz_match_scratch {
     const char *host;
     size_t host_len;
     bool host_url, host_url_known;  /* some URL indicator is on that host; known: asked */
-    /* the probes of a block of lines hashed and prefetched ahead (kz_match_prefetch),
-     * found again by the name they were made for, in order */
-    kz_field_plan plan[KZ_MATCH_PLANS];
-    unsigned n_plan, plan_at;
 } kz_match_scratch;
-
-/* Batching the probes of a block of lines, so that their cache misses overlap: after
- * kz_match_plan_begin, kz_match_prefetch on the fields of each of the block's lines in
- * order parses the addresses and host names they hold, hashes the names and prefetches
- * what their lookups will read; kz_match_field on the same fields, in the same order and
- * with their values unchanged, then goes on from there. Optional: the answers are the
- * same with or without it. At most KZ_MATCH_PLANS fields are planned; the others are
- * matched from the start. */
-void kz_match_plan_begin(kz_match_scratch *sc);
-void kz_match_prefetch(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *f, int n);
 
 /* Starts a new line for the fields matched next with sc (zero the scratch before the
  * first line); the values of the line's fields must stay valid until the next call, as

@@ -478,105 +478,6 @@ static void images_of_other_keys_damaged_or_inconsistent_are_refused(void **stat
     kz_arena_free(&arena);
 }
 
-/* Every run a lookup reports, in order, and how many. */
-typedef struct runs {
-    kz_run r[64];
-    int n;
-} runs;
-
-static void note_run(void *ctx, kz_run r)
-{
-    runs *x = ctx;
-    if (x->n < 64)
-        x->r[x->n] = r;
-    x->n++;
-}
-
-/* A name of random labels from a small alphabet, so that names share suffixes and
- * indicators, and table slots collide; some in capitals, some with a trailing dot. */
-static size_t random_name(char *out, size_t cap, unsigned labels, bool upper)
-{
-    static const char *const lab[] = {"a", "b", "ab", "ba", "x", "evil", "ex", "co"};
-    size_t n = 0;
-    for (unsigned k = 0; k < labels && n + 8 < cap; k++) {
-        if (k)
-            out[n++] = '.';
-        const char *l = lab[rand() % 8];
-        for (size_t i = 0; l[i]; i++)
-            out[n++] = upper && rand() % 2 ? (char)(l[i] - 32) : l[i];
-    }
-    if (n && rand() % 8 == 0)
-        out[n++] = '.';
-    out[n] = '\0';
-    return n;
-}
-
-/* A set of random domains (none in some rounds: only URLs, or nothing at all) and URL
- * indicators on random hosts; a batch of names planned first, then answered: each as
- * kz_indset_domain (or _lc, for names without capitals) answers it alone. */
-static void batched_domain_probes_answer_as_one_by_one(void **state)
-{
-    (void)state;
-    srand(17);
-    enum { BATCH = 48 };
-    for (int round = 0; round < 60; round++) {
-        kz_arena_init(&arena);
-        kz_indset_builder *b = kz_indset_builder_new();
-        int nd = round % 5 == 0 ? 0 : rand() % (round < 30 ? 8 : 200);
-        int nu = round % 7 == 0 ? 0 : rand() % 20;
-        char v[160];
-        for (int i = 0; i < nd; i++) {
-            if (random_name(v, 100, 1 + (unsigned)(rand() % 4), false) && v[strlen(v) - 1] != '.')
-                add(b, KZ_IND_DOMAIN, v, NULL);
-        }
-        for (int i = 0; i < nu; i++) {
-            char h[100];
-            size_t hn = random_name(h, sizeof h, 1 + (unsigned)(rand() % 3), false);
-            if (hn && h[hn - 1] != '.') {
-                snprintf(v, sizeof v, "http://%s/p%d%s", h, i, rand() % 3 ? "" : "*");
-                add(b, KZ_IND_URL, v, NULL);
-            }
-        }
-        kz_indset *s = compile(b);
-        char names[BATCH][128];
-        size_t len[BATCH];
-        bool ci[BATCH];
-        kz_domain_plan plan[BATCH];
-        for (int i = 0; i < BATCH; i++) {
-            ci[i] = rand() % 3 == 0;
-            unsigned labels = i == 0 ? 0 : i == 1 ? 12 : (unsigned)(rand() % 6);  /* empty; past KZ_PLAN_SUFFIXES */
-            len[i] = i == 2 ? 1 : random_name(names[i], sizeof names[i], labels, ci[i]);
-            if (i == 2)
-                memcpy(names[i], ".", 2);
-            if (i == 5) {  /* the same name twice in a batch */
-                memcpy(names[5], names[4], sizeof names[5]);
-                len[5] = len[4];
-                ci[5] = ci[4];
-            }
-        }
-        for (int i = 0; i < BATCH; i++)
-            kz_indset_domain_plan(s, names[i], len[i], ci[i], &plan[i]);
-        for (int i = 0; i < BATCH; i++) {
-            runs one = {0}, batched = {0};
-            bool u1 = true, u2 = false;
-            int n1 = ci[i] ? kz_indset_domain(s, names[i], len[i], note_run, &one, &u1)
-                           : kz_indset_domain_lc(s, names[i], len[i], note_run, &one, &u1);
-            int n2 = kz_indset_domain_planned(s, &plan[i], note_run, &batched, &u2);
-            assert_int_equal(n1, n2);
-            assert_int_equal(one.n, batched.n);
-            assert_true(u1 == u2);
-            for (int k = 0; k < one.n && k < 64; k++) {
-                assert_int_equal(one.r[k].first, batched.r[k].first);
-                assert_int_equal(one.r[k].n, batched.r[k].n);
-            }
-            runs again = {0};  /* and without asking for the URL hosts */
-            assert_int_equal(kz_indset_domain_planned(s, &plan[i], note_run, &again, NULL), n1);
-        }
-        kz_indset_free(s);
-        kz_arena_free(&arena);
-    }
-}
-
 #define BOTH(t) cmocka_unit_test_setup(t, on_compiled), cmocka_unit_test_setup(t, on_image)
 
 int main(void)
@@ -588,7 +489,6 @@ int main(void)
         BOTH(urls_exact_and_prefix),
         BOTH(exact_types_and_runs),
         BOTH(runs_report_every_source),
-        BOTH(batched_domain_probes_answer_as_one_by_one),
         cmocka_unit_test_setup(empty_set_and_allocation_failure, on_compiled),
         cmocka_unit_test_setup(empty_set_and_allocation_failure, on_image),
         cmocka_unit_test(images_of_other_keys_damaged_or_inconsistent_are_refused),

@@ -89,72 +89,6 @@ static const char *match(kz_obs_kind kind, const char *v)
     return out;
 }
 
-/* Matches lines[0..n) of fields, one line after another; planned: the probes of all of
- * them prefetched first (kz_match_prefetch). Every hit as "line:field:indicator<-obs". */
-static void match_lines(const kz_logfield (*lines)[6], int n, bool planned, char *out, size_t cap)
-{
-    static kz_match_scratch sc;
-    memset(&sc, 0, sizeof sc);
-    if (planned) {
-        kz_match_plan_begin(&sc);
-        for (int l = 0; l < n; l++)
-            kz_match_prefetch(set, &sc, lines[l], 6);
-    }
-    size_t o = 0;
-    out[0] = '\0';
-    for (int l = 0; l < n; l++) {
-        kz_match_line(&sc);
-        for (int i = 0; i < 6; i++) {
-            got g = {.n = 0};
-            kz_match_field(set, &sc, &lines[l][i], collect, NULL, &g);
-            for (int k = 0; k < g.n; k++)
-                o += (size_t)snprintf(out + o, cap - o, "%d:%d:%s;", l, i, g.v[k]);
-        }
-    }
-}
-
-/* Lines of random fields (addresses with ports and brackets, IPv6, names in any case,
- * URLs on the line's host and on others, empty and broken values): matched with their
- * probes batched, they give what they give one by one. */
-static void batched_probes_match_as_one_by_one(void **state)
-{
-    (void)state;
-    static const struct {
-        kz_obs_kind kind;
-        const char *v;
-    } pool[] = {
-        {KZ_OBS_IP, "203.0.113.9"}, {KZ_OBS_IP, "203.0.113.9:443"}, {KZ_OBS_IP, "198.51.100.250"},
-        {KZ_OBS_IP, "[2001:db8::bad]:8443"}, {KZ_OBS_IP, "[2001:db8::bad"}, {KZ_OBS_IP, "::ffff:203.0.113.9"},
-        {KZ_OBS_IP, "1.2.3.4:5:6"}, {KZ_OBS_IP, ""}, {KZ_OBS_IP, "192.0.2.1"},
-        {KZ_OBS_HOST, "a.b.EVIL.example."}, {KZ_OBS_HOST, "evil.example:443"}, {KZ_OBS_HOST, "www.BÜCHER.example"},
-        {KZ_OBS_HOST, "203.0.113.9"}, {KZ_OBS_HOST, "[2001:db8::bad]:443"}, {KZ_OBS_HOST, "2001:db8::bad"},
-        {KZ_OBS_HOST, ""}, {KZ_OBS_HOST, "phish.example"}, {KZ_OBS_HOST, "kit.example/path"},
-        {KZ_OBS_HOST, "a.b.c.d.e.f.g.h.i.j.evil.example"},
-        {KZ_OBS_URL, "http://www.evil.example/x"}, {KZ_OBS_URL, "HTTP://PHISH.example:80/./login.php?u=1"},
-        {KZ_OBS_URL, "http://phish.example/login"}, {KZ_OBS_URL, "https://kit.example/a/b.php?x=1"},
-        {KZ_OBS_URL, "http://203.0.113.9/x"}, {KZ_OBS_URL, "http://[2001:db8::bad]/"}, {KZ_OBS_URL, "evil.example/x"},
-        {KZ_OBS_URL, "http:///x"}, {KZ_OBS_URL, "http://u:p@evil.example:8080/"},
-        {KZ_OBS_EMAIL, "Boss@EVIL.example"}, {KZ_OBS_EMAIL, "<x@kit.example>"},
-        {KZ_OBS_HASH, "d41d8cd98f00b204e9800998ecf8427e"}, {KZ_OBS_TEXT, "evil.example"},
-    };
-    enum { NPOOL = sizeof pool / sizeof *pool, LINES = 16 };
-    static kz_logfield lines[LINES][6];
-    static char one[1 << 16], batched[1 << 16];
-    srand(23);
-    for (int round = 0; round < 300; round++) {
-        int n = 1 + rand() % LINES;
-        for (int l = 0; l < n; l++)
-            for (int i = 0; i < 6; i++) {
-                int k = rand() % NPOOL;
-                lines[l][i] = (kz_logfield){.name = "f", .name_len = 1, .v = pool[k].v, .len = strlen(pool[k].v),
-                                            .kind = pool[k].kind};
-            }
-        match_lines(lines, n, false, one, sizeof one);
-        match_lines(lines, n, true, batched, sizeof batched);
-        assert_string_equal(one, batched);
-    }
-}
-
 static void values_as_logs_write_them(void **state)
 {
     (void)state;
@@ -624,7 +558,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(values_as_logs_write_them),
-        cmocka_unit_test(batched_probes_match_as_one_by_one),
         cmocka_unit_test(pipeline_keeps_order_and_lines),
         cmocka_unit_test(bad_input_is_counted),
         cmocka_unit_test(stdin_and_time_parsing),

@@ -219,11 +219,7 @@ static const char *path_copy(jp *p)
  * slot), else a copy in the scratch. */
 static const char *name_of(jp *p, const kz__name_info *ni, size_t nth)
 {
-    if (nth < KZ__MEMO_SLOTS && p->plen <= KZ__MEMO_NAME) {
-        p->c->memo_named = true;
-        return ni->name;
-    }
-    return path_copy(p);
+    return nth < KZ__MEMO_SLOTS && p->plen <= KZ__MEMO_NAME ? ni->name : path_copy(p);
 }
 
 static void scalar(jp *p, const char *v, size_t n, bool str)

@@ -372,14 +372,6 @@ void kz_logctx_free(kz_logctx *c)
     kz_free(c);
 }
 
-kz_logctx_reuse kz_logctx_reused(const kz_logctx *c)
-{
-    return (kz_logctx_reuse){{c->scratch, (const char *)c->memo},
-                             {c->scratch + c->cap, (const char *)(c->memo + KZ__MEMO_SLOTS + 1)}};
-}
-
-bool kz_logctx_holds(const kz_logctx *c) { return c->used || c->memo_named; }
-
 void kz_logctx_block(kz_logctx *c, uint64_t seq, const void *state)
 {
     c->seq = seq;
@@ -394,7 +386,6 @@ int kz_logfmt_parse(const kz_logfmt *f, kz_logctx *c, const char *line, size_t n
     rec->ts_len = rec->victim_len = rec->victim_field_len = 0;
     rec->truncated = 0;
     c->used = 0;
-    c->memo_named = false;
     if (n == 0)
         return 0;
     switch (f->format) {

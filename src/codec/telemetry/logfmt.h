@@ -77,18 +77,6 @@ kz_rc kz_logfmt_scan_block(kz_logfmt *f, uint64_t seq, const char *data, size_t 
 kz_logctx *kz_logctx_new(const kz_logfmt *f);
 void kz_logctx_free(kz_logctx *c);
 
-/* The storage of c that each kz_logfmt_parse reuses (its scratch, its memo of field
- * names): a record's strings inside [lo[i], hi[i]) stay valid only until the next line
- * is parsed, the others while the block's data and the format do. Fixed for the life of
- * c. */
-typedef struct kz_logctx_reuse {
-    const char *lo[2], *hi[2];
-} kz_logctx_reuse;
-kz_logctx_reuse kz_logctx_reused(const kz_logctx *c);
-
-/* False when the record of the last kz_logfmt_parse has no string in that storage. */
-bool kz_logctx_holds(const kz_logctx *c);
-
 /* Starts a block: the header state kz_logfmt_scan_block returned for it. */
 void kz_logctx_block(kz_logctx *c, uint64_t seq, const void *state);
 

@@ -78,7 +78,6 @@ struct kz_logctx {
     const kz_logfmt *f;
     char *scratch;
     size_t cap, used;
-    bool memo_named;   /* a field of the last line is named by the memo's copy of its name */
     uint64_t seq;
     const kz__zeek_hdr *zh;
     kz__name_info memo[KZ__MEMO_SLOTS + 1];  /* the last one for names too long to keep */

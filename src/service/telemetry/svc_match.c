@@ -50,21 +50,12 @@ typedef struct job {
 
 typedef struct run run;
 
-/* Lines parsed before any is matched, so that the probes of the group's values are
- * hashed and prefetched together and their cache misses overlap (kz_match_prefetch). */
-enum { GROUP = 8 };
-
 typedef struct worker {
     run *r;
     pthread_t tid;
     kz_logctx *lc;
     kz_match_scratch *ms;
-    kz_record *recs;        /* GROUP records: the group's parsed lines (owned) */
-    uint32_t group_line[GROUP];
-    int n_group;
-    char *keep;             /* the group's strings that the parser's scratch held (owned) */
-    size_t keep_len, keep_cap;
-    const kz_record *rec;   /* the line being matched */
+    kz_record rec;
     kz_geo_reader geo;
     job *cur;
     uint32_t line_idx;
@@ -125,7 +116,7 @@ static void on_hit(void *ctx, const kz_logfield *f, kz_run hits, const char *obs
 {
     worker *w = ctx;
     job *j = w->cur;
-    const kz_record *rec = w->rec;
+    const kz_record *rec = &w->rec;
     for (uint32_t k = 0; k < hits.n; k++) {
         uint32_t ind = hits.first + k;
         /* one match per (line, indicator): kz_match_prefer picks the field it names */
@@ -205,114 +196,6 @@ static void note(job *j, uint32_t line, char what, uint64_t len)
         j->warn[j->n_warn++] = (warning){line, what, len};
 }
 
-/* Matches the lines of the group, in order: every value's probes hashed and prefetched
- * first, then each line's fields matched as they would be one line at a time. */
-static void match_group(worker *w, job *j, bool asn)
-{
-    const run *r = w->r;
-    kz_match_plan_begin(w->ms);
-    for (int g = 0; g < w->n_group; g++)
-        kz_match_prefetch(r->set, w->ms, w->recs[g].f, w->recs[g].n);
-    for (int g = 0; g < w->n_group; g++) {
-        const kz_record *rec = &w->recs[g];
-        w->rec = rec;
-        w->line_idx = w->group_line[g];
-        j->truncated += rec->truncated != 0;
-        w->line_first_match = j->nm;
-        kz_match_line(w->ms);
-        for (int i = 0; i < rec->n; i++)
-            kz_match_field(r->set, w->ms, &rec->f[i], on_hit, asn ? on_ip : NULL, w);
-        j->matched_lines += j->nm > w->line_first_match;
-    }
-    w->n_group = 0;
-    w->keep_len = 0;
-}
-
-static bool reused(const kz_logctx_reuse *u, const char *p)
-{
-    return p && ((p >= u->lo[0] && p < u->hi[0]) || (p >= u->lo[1] && p < u->hi[1]));
-}
-
-/* The bytes of rec's strings that the next parse would overwrite. */
-static size_t reused_bytes(const kz_logctx_reuse *u, const kz_record *rec)
-{
-    size_t need = 0;
-    for (int i = 0; i < rec->n; i++)
-        need += (reused(u, rec->f[i].name) ? rec->f[i].name_len : 0) + (reused(u, rec->f[i].v) ? rec->f[i].len : 0);
-    need += reused(u, rec->ts) ? rec->ts_len : 0;
-    need += reused(u, rec->victim) ? rec->victim_len : 0;
-    return need + (reused(u, rec->victim_field) ? rec->victim_field_len : 0);
-}
-
-static const char *keep_str(worker *w, const kz_logctx_reuse *u, const char *p, size_t n)
-{
-    if (!reused(u, p))
-        return p;
-    if (n == 0)
-        return "";  /* set, and empty: as the parser left it */
-    char *d = w->keep + w->keep_len;
-    memcpy(d, p, n);
-    w->keep_len += n;
-    return d;
-}
-
-/* Copies what the parser's scratch holds of rec into the group's keep, so that rec
- * outlives the next parse. False when the keep has no room (nothing changed). */
-static bool keep_record(worker *w, kz_record *rec)
-{
-    if (!kz_logctx_holds(w->lc))
-        return true;
-    kz_logctx_reuse u = kz_logctx_reused(w->lc);
-    if (reused_bytes(&u, rec) > w->keep_cap - w->keep_len)
-        return false;
-    for (int i = 0; i < rec->n; i++) {
-        kz_logfield *f = &rec->f[i];
-        f->name = keep_str(w, &u, f->name, f->name_len);
-        f->v = keep_str(w, &u, f->v, f->len);
-    }
-    rec->ts = keep_str(w, &u, rec->ts, rec->ts_len);
-    rec->victim = keep_str(w, &u, rec->victim, rec->victim_len);
-    rec->victim_field = keep_str(w, &u, rec->victim_field, rec->victim_field_len);
-    return true;
-}
-
-/* Adds the record just parsed into recs[n_group] to the group, matching the group first
- * when the keep is full. False when out of memory. */
-static bool group_add(worker *w, job *j, bool asn, uint32_t line)
-{
-    kz_record *rec = &w->recs[w->n_group];
-    if (!keep_record(w, rec)) {
-        if (w->n_group) {
-            match_group(w, j, asn);
-            kz_record *dst = &w->recs[0];
-            dst->n = rec->n;
-            memcpy(dst->f, rec->f, (size_t)rec->n * sizeof *rec->f);
-            dst->ts = rec->ts, dst->ts_len = rec->ts_len;
-            dst->victim = rec->victim, dst->victim_len = rec->victim_len;
-            dst->victim_field = rec->victim_field, dst->victim_field_len = rec->victim_field_len;
-            dst->truncated = rec->truncated;
-            rec = dst;
-        }
-        kz_logctx_reuse u = kz_logctx_reused(w->lc);
-        size_t need = reused_bytes(&u, rec);
-        if (need > w->keep_cap) {  /* the keep is empty: growing it moves nothing in use */
-            size_t cap = w->keep_cap ? w->keep_cap : 65536;
-            while (cap < need)
-                cap *= 2;
-            char *k = kz_realloc(w->keep, cap);
-            if (!k)
-                return false;
-            w->keep = k;
-            w->keep_cap = cap;
-        }
-        keep_record(w, rec);
-    }
-    w->group_line[w->n_group++] = line;
-    if (w->n_group == GROUP)
-        match_group(w, j, asn);
-    return true;
-}
-
 static void match_block(worker *w, job *j)
 {
     const run *r = w->r;
@@ -322,8 +205,6 @@ static void match_block(worker *w, job *j)
     j->n_warn = 0;
     j->nomem = false;
     w->cur = j;
-    w->n_group = 0;
-    w->keep_len = 0;
     kz_logctx_block(w->lc, j->blk.seq, j->fmt_state);
     bool asn = r->o->geodb && kz_indset_has(r->set, KZ_IND_ASN);
     if (asn)
@@ -332,6 +213,7 @@ static void match_block(worker *w, job *j)
     kz_line ln;
     uint32_t idx = 0;
     while (kz_lines_next(&j->blk, &pos, &ln)) {
+        w->line_idx = idx;
         if (ln.too_long) {
             j->too_long++;
             note(j, idx, 'L', ln.len);
@@ -339,18 +221,22 @@ static void match_block(worker *w, job *j)
             if (!utf8_ok(ln.p, ln.len))
                 j->invalid_utf8++;
             int got = kz_logfmt_parse(r->fmt, w->lc, ln.p, ln.len, start,
-                                      j->blk.offset + start == 0, &w->recs[w->n_group]);
+                                      j->blk.offset + start == 0, &w->rec);
             if (got < 0) {
                 j->malformed++;
                 note(j, idx, 'M', ln.len);
-            } else if (got > 0 && !group_add(w, j, asn, idx)) {
-                j->nomem = true;
+            } else if (got > 0) {
+                j->truncated += w->rec.truncated != 0;
+                w->line_first_match = j->nm;
+                kz_match_line(w->ms);
+                for (int i = 0; i < w->rec.n; i++)
+                    kz_match_field(r->set, w->ms, &w->rec.f[i], on_hit, asn ? on_ip : NULL, w);
+                j->matched_lines += j->nm > w->line_first_match;
             }
         }
         idx++;
         start = pos;
     }
-    match_group(w, j, asn);
     if (asn)
         kz_geodb_end(&w->geo);
     j->lines = idx;
@@ -637,8 +523,7 @@ kz_rc kz_match_run(const kz_indset *set, const kz_match_opts *o, kz_match_sink s
         goto out;
     }
     for (int i = 0; rc == KZ_OK && i < r.nthreads; i++)
-        if (!(r.w[i].ms = kz_calloc(1, sizeof *r.w[i].ms)) ||
-            !(r.w[i].recs = kz_calloc(GROUP, sizeof *r.w[i].recs)))
+        if (!(r.w[i].ms = kz_calloc(1, sizeof *r.w[i].ms)))
             rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
     for (int i = 0; rc == KZ_OK && i < o->n_inputs; i++)
         rc = scan_file(&r, jobs, o->inputs[i], sink, ctx, st, err);
@@ -647,8 +532,6 @@ out:
         for (int i = 0; i < r.nthreads; i++) {
             kz_logctx_free(r.w[i].lc);
             kz_free(r.w[i].ms);
-            kz_free(r.w[i].recs);
-            kz_free(r.w[i].keep);
         }
     if (jobs)
         for (size_t i = 0; i < r.pool; i++) {
