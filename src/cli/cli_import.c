@@ -125,9 +125,9 @@ static int run(const kz_args *a)
         return status;
     }
     kz_import_report rep;
-    kz_time t0 = kz_now_ms();
+    double t0 = kz_mono_s();
     kz_rc rc = status ? KZ_EINVAL : kz_svc_import_csv(&c, &o, &rep);
-    double secs = (double)(kz_now_ms() - t0) / 1000.0;
+    double secs = kz_mono_s() - t0;
     if (!status && rc)
         status = kz_cli_import_failed(a, err.msg, "records", rep.records, rep.committed);
     if (!status) {

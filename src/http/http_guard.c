@@ -6,6 +6,7 @@
 #include "http/guard.h"
 
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #include <arpa/inet.h>
@@ -59,13 +60,6 @@ struct kz_guard {
     kz_guard_conn *head;            /* open connections */
     unsigned long bitten[LIMIT_N];  /* refusals and closings since the last log line */
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static unsigned limit_value(const kz_guard_limits *l, limit_kind k)
 {
@@ -199,7 +193,7 @@ static void *sweeper(void *arg)
         ts.tv_sec += ts.tv_nsec / 1000000000L;
         ts.tv_nsec %= 1000000000L;
         pthread_cond_timedwait(&g->wake, &g->mu, &ts);
-        sweep(g, mono_ms());
+        sweep(g, kz_mono_ms());
         unsigned long n[LIMIT_N];
         memcpy(n, g->bitten, sizeof n);
         memset(g->bitten, 0, sizeof g->bitten);
@@ -310,7 +304,7 @@ kz_guard_conn *kz_guard_open(kz_guard *g, const struct sockaddr *sa, int fd)
     } else {
         c->key = k;
         c->fd = fd;
-        c->deadline = mono_ms() + (int64_t)g->limits.request_timeout_s * 1000;
+        c->deadline = kz_mono_ms() + (int64_t)g->limits.request_timeout_s * 1000;
         c->next = g->head;
         if (g->head)
             g->head->prev = c;
@@ -331,7 +325,7 @@ static void set_deadline(kz_guard *g, kz_guard_conn *c, int64_t deadline)
 
 void kz_guard_ready(kz_guard *g, kz_guard_conn *c)
 {
-    set_deadline(g, c, mono_ms() + (int64_t)g->limits.request_timeout_s * 1000);
+    set_deadline(g, c, kz_mono_ms() + (int64_t)g->limits.request_timeout_s * 1000);
 }
 
 void kz_guard_received(kz_guard *g, kz_guard_conn *c) { set_deadline(g, c, 0); }

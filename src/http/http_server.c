@@ -12,6 +12,7 @@
 #include "http/router.h"
 #include "http/static.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/mapfile.h"
 
@@ -158,7 +159,7 @@ static kz_req *req_new(kz_server *s, struct MHD_Connection *conn, const char *ur
         return NULL;
     r->srv = s;
     r->conn = conn;
-    r->started = kz_now_ms();
+    r->started = kz_mono_ms();
     kz_arena_init(&r->arena);
     kz_buf_init(&r->body, kz_router_body_max(method, url, s->opts.max_body, s->opts.max_bulk_body));
     r->path = kz_arena_strdup(&r->arena, url);
@@ -238,7 +239,7 @@ static void access_log(kz_req *r)
 {
     kz_log(KZ_LOG_INFO, "http.request", KZ_S("request_id", r->request_id), KZ_S("method", r->method),
            KZ_S("endpoint", r->endpoint ? r->endpoint : "-"), KZ_I("status", r->status),
-           KZ_I("ms", kz_now_ms() - r->started), KZ_S("key", r->call.who.key_id));
+           KZ_I("ms", kz_mono_ms() - r->started), KZ_S("key", r->call.who.key_id));
 }
 
 /* Every answer forbids framing, sniffing and referrers. The UI and JSON get the strict
@@ -614,13 +615,13 @@ unsigned kz_server_port(const kz_server *s) { return s->port; }
 
 /* Waits until no request is in flight, or until `until`, and closes the gate; the
  * number of requests still in flight then (those MHD_stop_daemon cuts off). */
-static int close_gate(kz_server *s, kz_time until)
+static int close_gate(kz_server *s, int64_t until)
 {
     for (;;) {
         int idle = 0;
         if (atomic_compare_exchange_strong(&s->inflight, &idle, GATE_CLOSED))
             return 0;
-        if (kz_now_ms() >= until)
+        if (kz_mono_ms() >= until)
             return atomic_fetch_add(&s->inflight, GATE_CLOSED);
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -637,7 +638,7 @@ void kz_server_stop(kz_server *s)
         return;
     atomic_store(&s->stopping, true); /* before the guard refuses: a refusal shows it is set */
     kz_guard_refuse_all(s->guard);
-    int left = close_gate(s, kz_now_ms() + s->opts.grace_ms);
+    int left = close_gate(s, kz_mono_ms() + s->opts.grace_ms); /* a test clock moves not it */
     MHD_stop_daemon(s->d); /* closes the listen socket too */
     kz_log(KZ_LOG_INFO, "http.stopped", KZ_I("unfinished", left), KZ_I("closed_late", atomic_load(&s->closed_late)));
     server_free(s);

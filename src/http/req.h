@@ -26,7 +26,7 @@ typedef struct kz_req {
     const char *path;
     const char *endpoint;                /* the matched pattern, for logs */
     char request_id[24];
-    kz_time started;
+    int64_t started; /* kz_mono_ms when it began */
 
     kz_arena arena;                      /* freed when the request completes */
     kz_buf body;

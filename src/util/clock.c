@@ -1,4 +1,4 @@
-/* Wall clock with a test offset, and RFC 3339 formatting and parsing. */
+/* Wall clock with a test offset, the monotonic clock, and RFC 3339 formatting and parsing. */
 #include "util/clock.h"
 
 #include <ctype.h>
@@ -14,6 +14,20 @@ kz_time kz_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (kz_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + atomic_load(&offset_ms);
+}
+
+int64_t kz_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double kz_mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int64_t kz_clock_advance(int64_t ms) { return atomic_fetch_add(&offset_ms, ms) + ms; }

@@ -14,6 +14,11 @@ typedef int64_t kz_time;  /* ms since 1970-01-01T00:00:00Z */
 /* Wall-clock time plus the test offset. Thread-safe. */
 kz_time kz_now_ms(void);
 
+/* The monotonic clock (never moved by tests or by the system's time): for measuring
+ * waits and durations. In milliseconds and in seconds, from an arbitrary origin. */
+int64_t kz_mono_ms(void);
+double kz_mono_s(void);
+
 /* Moves the clock by ms (may be negative). Returns the new offset. Thread-safe. */
 int64_t kz_clock_advance(int64_t ms);
 

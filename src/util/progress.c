@@ -3,6 +3,7 @@
 #include "util/progress.h"
 
 #include "util/alloc.h"
+#include "util/clock.h"
 
 #include <stdbool.h>
 
@@ -21,13 +22,6 @@ struct kz_progress {
 };
 
 enum { REDRAW_MS = 100 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 char *kz_fmt_bytes(uint64_t n, char *out, size_t cap)
 {
@@ -128,7 +122,7 @@ kz_progress *kz_progress_new(int fd, const char *label, const char *noun, int64_
     if (noun)
         snprintf(p->noun, sizeof p->noun, "%s", noun);
     p->total = total;
-    p->start = p->last_draw = now_s();
+    p->start = p->last_draw = kz_mono_s();
     return p;
 }
 
@@ -150,7 +144,7 @@ void kz_progress_update(kz_progress *p, uint64_t done)
     if (!p)
         return;
     p->done = done;
-    double now = now_s();
+    double now = kz_mono_s();
     if ((now - p->last_draw) * 1000 >= REDRAW_MS)
         draw(p, now);
 }

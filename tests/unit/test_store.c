@@ -11,6 +11,7 @@
 #include "store/core/store_page.h"
 
 #include <sqlite3.h>
+#include <time.h>
 #include <unistd.h>
 
 static void newer_database_is_refused(void **state)
@@ -72,6 +73,42 @@ static void read_only_store_changes_nothing(void **state)
     sqlite3_finalize(s);
     sqlite3_close(h);
     unlink(copy);
+    kz_fixture_free(f);
+}
+
+/* A slow machine: every sleep Kizuna asks SQLite for takes sleep_factor times as long
+ * (this definition comes before the library's for the calls Kizuna makes). */
+static int sleep_factor = 1;
+
+int sqlite3_sleep(int ms)
+{
+    long long ns = (long long)ms * sleep_factor * 1000000LL;
+    struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
+    nanosleep(&ts, NULL);
+    return ms;
+}
+
+static void a_busy_lock_is_waited_for_by_time_not_by_polls(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    sqlite3 *other;
+    assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    kz_err err;
+    kz_db *db = kz_store_db(f->node->store, &err);
+    assert_non_null(db);
+    sleep_factor = 5; /* counting 2 ms polls would wait 50 s */
+    int64_t t0 = kz_mono_ms();
+    kz_rc rc = kz_store_meta_put(db, "busy-test", "1", 1, &err);
+    int64_t waited = kz_mono_ms() - t0;
+    sleep_factor = 1;
+    assert_int_equal(rc, KZ_EBUSY);
+    assert_true(waited >= KZ_BUSY_TIMEOUT_MS);
+    assert_true(waited < 3 * KZ_BUSY_TIMEOUT_MS);
+    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    assert_int_equal(kz_store_meta_put(db, "busy-test", "1", 1, &err), KZ_OK); /* and once it is gone */
     kz_fixture_free(f);
 }
 
@@ -292,6 +329,7 @@ int main(void)
         cmocka_unit_test(newer_database_is_refused),
         cmocka_unit_test(missing_and_foreign_files_are_refused),
         cmocka_unit_test(read_only_store_changes_nothing),
+        cmocka_unit_test(a_busy_lock_is_waited_for_by_time_not_by_polls),
         cmocka_unit_test(contacts_filter_and_paginate),
         cmocka_unit_test(organization_state_change_moves_its_contacts),
         cmocka_unit_test(cursor_round_trips),

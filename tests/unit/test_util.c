@@ -182,6 +182,18 @@ static void clock_moves_for_tests(void **state)
     assert_true(kz_now_ms() < before + 3600 * 1000);
 }
 
+static void the_monotonic_clock_is_not_moved_by_tests(void **state)
+{
+    (void)state;
+    int64_t ms = kz_mono_ms();
+    double s = kz_mono_s();
+    kz_clock_advance(3600 * 1000);
+    int64_t after = kz_mono_ms();
+    kz_clock_advance(-3600 * 1000);
+    assert_true(after >= ms && after - ms < 60 * 1000);
+    assert_true(s * 1000 >= (double)ms - 1 && s * 1000 - (double)ms < 60 * 1000);
+}
+
 static void utf8_rules(void **state)
 {
     (void)state;
@@ -360,6 +372,7 @@ int main(void)
         cmocka_unit_test(broken_invariants_abort_in_debug_builds),
         cmocka_unit_test(time_round_trips_rfc3339),
         cmocka_unit_test(clock_moves_for_tests),
+        cmocka_unit_test(the_monotonic_clock_is_not_moved_by_tests),
         cmocka_unit_test(utf8_rules),
         cmocka_unit_test(utf8_bidirectional_controls),
         cmocka_unit_test(time_zones_agree_with_the_c_library),

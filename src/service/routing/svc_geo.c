@@ -6,6 +6,7 @@
 #include "engine/geo_format.h"
 #include "codec/routing/geo_mmdb.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/mapfile.h"
 
 #include <errno.h>
@@ -257,19 +258,12 @@ static kz_rc read_file(kz_geo_builder *b, const char *path, bool skip_bad, uint6
     return rc;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 kz_rc kz_geodata_build(const char *const *paths, size_t n, const char *attribution,
                        const char *out_path, bool skip_bad, kz_geodata_progress *progress,
                        void *ctx, kz_geodata_report *rep, kz_err *err)
 {
     memset(rep, 0, sizeof *rep);
-    double t0 = now_s();
+    double t0 = kz_mono_s();
     if (n == 0)
         return kz_fail(err, KZ_EINVAL, "sources", "no range files given");
     uint64_t total = 0;
@@ -322,7 +316,7 @@ kz_rc kz_geodata_build(const char *const *paths, size_t n, const char *attributi
         rc = kz_write_file_atomic(out_path, img, len, err);
     }
     kz_free(img);
-    rep->seconds = now_s() - t0;
+    rep->seconds = kz_mono_s() - t0;
     if (progress && !rc)
         progress(ctx, total, total);
     return rc;

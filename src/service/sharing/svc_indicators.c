@@ -9,6 +9,7 @@
 
 #include "codec/sharing/indicator_norm.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/utf8.h"
 
 #include <stdio.h>
@@ -410,13 +411,6 @@ bool kz_ind_batch_chunk_changed(const kz_ind_batch *b)
     return b->created > b->at_chunk[0] || b->merged > b->at_chunk[1];
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Whether the open chunk is to be committed: commit_every records, or (by time) open
  * for KZ_IND_CHUNK_MS, the clock read every 256 records. */
 static bool chunk_full(kz_ind_batch *b)
@@ -426,7 +420,7 @@ static bool chunk_full(kz_ind_batch *b)
     if (b->steps - b->clock_read_at < 256)
         return false;
     b->clock_read_at = b->steps;
-    return mono_ms() - b->chunk_began >= KZ_IND_CHUNK_MS;
+    return kz_mono_ms() - b->chunk_began >= KZ_IND_CHUNK_MS;
 }
 
 /* Audits what the open chunk (or the whole batch, without chunks) changed; full: the
@@ -448,7 +442,7 @@ static kz_rc audit_counts(kz_ind_batch *b, bool full)
 kz_rc kz_ind_batch_step(kz_ind_batch *b, uint64_t n)
 {
     if (b->commit_every == KZ_IND_CHUNK_AUTO && !b->steps && !b->clock_read_at)
-        b->chunk_began = mono_ms();
+        b->chunk_began = kz_mono_ms();
     b->steps += n;
     if (!b->commit_every || b->dry_run || !chunk_full(b))
         return KZ_OK;
@@ -470,7 +464,7 @@ kz_rc kz_ind_batch_step(kz_ind_batch *b, uint64_t n)
     kz_store_yield(c->db);  /* the API's writers waiting for the lock go first */
     rc = kz_tx_begin(c);
     b->open = rc == KZ_OK;
-    b->chunk_began = mono_ms();
+    b->chunk_began = kz_mono_ms();
     return rc;
 }
 

@@ -5,6 +5,7 @@
 #include "engine/match.h"
 #include "service/routing/geo.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/json_text.h"
 #include "util/progress.h"
 #include "util/reader.h"
@@ -355,13 +356,6 @@ static kz_rc hand_over(run *r, const char *file, job *j, uint64_t *base, kz_matc
     return rc;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void stop_workers(run *r, int started)
 {
     pthread_mutex_lock(&r->lock);
@@ -501,7 +495,7 @@ kz_rc kz_match_run(const kz_indset *set, const kz_match_opts *o, kz_match_sink s
     memset(st, 0, sizeof *st);
     if (kz_indset_has(set, KZ_IND_ASN) && !o->geodb)
         return kz_fail(err, KZ_EINVAL, "table", "AS indicators need the routing data (a geo table)");
-    double t0 = now_s();
+    double t0 = kz_mono_s();
     run r = {.set = set, .o = o};
     r.nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (r.nthreads < 1)
@@ -546,7 +540,7 @@ out:
     pthread_mutex_destroy(&r.lock);
     pthread_cond_destroy(&r.work_ready);
     pthread_cond_destroy(&r.work_done);
-    st->seconds = now_s() - t0;
+    st->seconds = kz_mono_s() - t0;
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include "store/core/migrations.h"
 #include "store/core/store_internal.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #include <pthread.h>
@@ -143,17 +144,23 @@ kz_rc kz_store_cache_kib(kz_db *db, int kib, kz_err *err)
     return exec(db->h, sql, err);
 }
 
-/* sqlite3 busy handler: the n-th retry of a lock; 0 gives up (SQLITE_BUSY). */
-static int poll_lock(void *unused, int n)
+/* sqlite3 busy handler: the n-th retry of a lock; 0 gives up (SQLITE_BUSY). The limit
+ * is time on the monotonic clock, not a count of polls: on a loaded machine a 2 ms sleep
+ * takes longer, and counting them let a write wait several times KZ_BUSY_TIMEOUT_MS, past
+ * the patience of the client that waits for its answer. */
+static int poll_lock(void *cls, int n)
 {
-    (void)unused;
-    if ((long long)n * KZ_BUSY_POLL_MS >= KZ_BUSY_TIMEOUT_MS)
+    kz_db *db = cls;
+    int64_t now = kz_mono_ms();
+    if (n == 0)
+        db->busy_since = now;
+    if (now - db->busy_since >= KZ_BUSY_TIMEOUT_MS)
         return 0;
     sqlite3_sleep(KZ_BUSY_POLL_MS);
     return 1;
 }
 
-void kz__busy_wait(kz_db *db, bool wait) { sqlite3_busy_handler(db->h, wait ? poll_lock : NULL, NULL); }
+void kz__busy_wait(kz_db *db, bool wait) { sqlite3_busy_handler(db->h, wait ? poll_lock : NULL, db); }
 
 void kz_store_yield(kz_db *db)
 {

@@ -29,6 +29,7 @@ struct kz_db {
     int64_t data_version; /* last PRAGMA data_version seen on this connection */
     int depth;            /* open transaction levels: 1 = BEGIN, more = savepoints */
     sqlite3_stmt *tx[KZ_TX_STMTS]; /* BEGIN, COMMIT, ROLLBACK...: ending one needs no memory */
+    int64_t busy_since;   /* kz_mono_ms when the current wait for a busy lock began */
     bool bulk;            /* a bulk indicator write: triggers off (kz_store_indicator_bulk_begin) */
     kz_buf bulk_rows;     /* meanwhile, the rows it wrote, in order, as runs of consecutive
                            * row numbers: int64_t pairs (first, last) */
