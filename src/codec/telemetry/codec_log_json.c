@@ -20,6 +20,9 @@ typedef struct jp {
     kz_record *rec;
     const char *s, *end;
     char path[PATH_MAX_LEN];
+    /* the current dotted path, plen bytes: path, or at depth one the key itself (in the
+     * line or the scratch, both outliving the walk), so that a flat line copies no name */
+    const char *name;
     size_t plen;
     int depth, ts_rank, victim_rank;
     size_t nth;  /* values seen in the line so far */
@@ -205,9 +208,11 @@ __attribute__((noinline)) static bool string_escaped(jp *p, const char *start, c
     return false;
 }
 
-/* A copy of the current path, for names that must outlive the walk. */
+/* The current path where it outlives the walk: the key itself, or a copy of path. */
 static const char *path_copy(jp *p)
 {
+    if (p->name != p->path)
+        return p->name;
     char *d = kz__scratch(p->c, p->plen ? p->plen : 1);
     if (d)
         memcpy(d, p->path, p->plen);
@@ -225,7 +230,7 @@ static const char *name_of(jp *p, const kz__name_info *ni, size_t nth)
 static void scalar(jp *p, const char *v, size_t n, bool str)
 {
     size_t nth = p->nth++;
-    const kz__name_info *ni = kz__name_info_of(p->c, nth, p->path, p->plen);
+    const kz__name_info *ni = kz__name_info_of(p->c, nth, p->name, p->plen);
     int r = ni->ts;
     if (r >= 0 && (!p->rec->ts || r < p->ts_rank)) {
         p->rec->ts = v;
@@ -316,13 +321,24 @@ static int next_or_close(jp *p, char close)
 }
 
 /* Appends key k to the dotted path of the value being read (left as it is when it would
- * not fit); returns the length to restore once the value is read. */
+ * not fit); returns the length to restore once the value is read. At depth one the path
+ * is k itself, not copied; the path buffer takes it when a key is appended to it. */
 static size_t path_push(jp *p, const char *k, size_t kn)
 {
     size_t saved = p->plen;
-    if (saved + (saved ? 1 : 0) + kn < sizeof p->path) {
-        if (saved)
-            p->path[p->plen++] = '.';
+    if (!saved) {
+        if (kn < sizeof p->path) {
+            p->name = k;
+            p->plen = kn;
+        }
+        return saved;
+    }
+    if (saved + 1 + kn < sizeof p->path) {
+        if (p->name != p->path) {
+            memmove(p->path, p->name, saved);
+            p->name = p->path;
+        }
+        p->path[p->plen++] = '.';
         memcpy(p->path + p->plen, k, kn);
         p->plen += kn;
     }
@@ -397,6 +413,7 @@ static bool value(jp *p)
 static int parse_bytes(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz_record *rec)
 {
     jp p = {.f = f, .c = c, .rec = rec, .s = s, .end = s + n};
+    p.name = p.path;
     ws(&p);
     if (p.s >= p.end)
         return 0;
@@ -609,6 +626,7 @@ int kz__parse_json(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz
     ix.pos[ix.n] = ix.pos[0];
     jp p = {.f = f, .c = c, .rec = rec, .s = s, .end = s + n, .line = s, .pos = ix.pos,
             .special = ix.special, .n = ix.n, .ns = ix.ns};
+    p.name = p.path;
     if (!iw_object(&p))
         return -1;
     return p.k == ix.n ? 1 : -1;
