@@ -408,12 +408,31 @@ static bool value(jp *p)
     }
 }
 
+/* The walk's state at a line's start, field by field: the path buffer (512 bytes) is
+ * left as it is, as nothing reads it before writing it (a designated initializer would
+ * zero it for every line). */
+static inline void walk_init(jp *p, const kz_logfmt *f, kz_logctx *c, kz_record *rec, const char *s,
+                             size_t n)
+{
+    p->f = f;
+    p->c = c;
+    p->rec = rec;
+    p->s = p->line = s;
+    p->end = s + n;
+    p->name = p->path;
+    p->plen = 0;
+    p->depth = p->ts_rank = p->victim_rank = 0;
+    p->nth = 0;
+    p->pos = p->special = NULL;
+    p->n = p->ns = p->k = p->ks = 0;
+}
+
 /* The byte-by-byte walk: the default reader, the reference the index walk answers like,
  * and the reader when the index cannot be had (no memory for it). */
 static int parse_bytes(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz_record *rec)
 {
-    jp p = {.f = f, .c = c, .rec = rec, .s = s, .end = s + n};
-    p.name = p.path;
+    jp p;
+    walk_init(&p, f, c, rec, s, n);
     ws(&p);
     if (p.s >= p.end)
         return 0;
@@ -624,9 +643,12 @@ int kz__parse_json(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz
     if (ix.open_string || s[ix.pos[0]] != '{')
         return -1;
     ix.pos[ix.n] = ix.pos[0];
-    jp p = {.f = f, .c = c, .rec = rec, .s = s, .end = s + n, .line = s, .pos = ix.pos,
-            .special = ix.special, .n = ix.n, .ns = ix.ns};
-    p.name = p.path;
+    jp p;
+    walk_init(&p, f, c, rec, s, n);
+    p.pos = ix.pos;
+    p.special = ix.special;
+    p.n = ix.n;
+    p.ns = ix.ns;
     if (!iw_object(&p))
         return -1;
     return p.k == ix.n ? 1 : -1;
