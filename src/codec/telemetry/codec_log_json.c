@@ -320,27 +320,32 @@ static int next_or_close(jp *p, char close)
     return -1;
 }
 
+/* Appends key k to the path of a nested value: the path buffer takes the path first if
+ * it is still a key at depth one. Left as it is when it would not fit. */
+__attribute__((noinline)) static void path_append(jp *p, const char *k, size_t kn)
+{
+    if (p->plen + 1 + kn >= sizeof p->path)
+        return;
+    if (p->name != p->path) {
+        memmove(p->path, p->name, p->plen);
+        p->name = p->path;
+    }
+    p->path[p->plen++] = '.';
+    memcpy(p->path + p->plen, k, kn);
+    p->plen += kn;
+}
+
 /* Appends key k to the dotted path of the value being read (left as it is when it would
  * not fit); returns the length to restore once the value is read. At depth one the path
- * is k itself, not copied; the path buffer takes it when a key is appended to it. */
-static size_t path_push(jp *p, const char *k, size_t kn)
+ * is k itself, not copied (inline: nearly every key of a flat line is one). */
+static inline size_t path_push(jp *p, const char *k, size_t kn)
 {
     size_t saved = p->plen;
-    if (!saved) {
-        if (kn < sizeof p->path) {
-            p->name = k;
-            p->plen = kn;
-        }
-        return saved;
-    }
-    if (saved + 1 + kn < sizeof p->path) {
-        if (p->name != p->path) {
-            memmove(p->path, p->name, saved);
-            p->name = p->path;
-        }
-        p->path[p->plen++] = '.';
-        memcpy(p->path + p->plen, k, kn);
-        p->plen += kn;
+    if (saved)
+        path_append(p, k, kn);
+    else if (kn < sizeof p->path) {
+        p->name = k;
+        p->plen = kn;
     }
     return saved;
 }
