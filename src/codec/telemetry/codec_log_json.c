@@ -272,18 +272,54 @@ static bool literal(jp *p, const char *lit, size_t n)
     return true;
 }
 
+#ifdef __SSE2__
+/* Of the 16 bytes at s (all readable): a bit for each digit or . e E + - (the bytes a
+ * number's run is made of), and in *digit a bit for each digit. */
+static inline uint32_t num16(const char *s, uint32_t *digit)
+{
+    __m128i w = _mm_loadu_si128((const __m128i *)s);
+    __m128i d = _mm_sub_epi8(w, _mm_set1_epi8('0'));
+    __m128i dig = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+    __m128i other = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(w, _mm_set1_epi8(0x20)), _mm_set1_epi8('e')),
+                                              _mm_cmpeq_epi8(w, _mm_set1_epi8('.'))),
+                                 _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('+')), _mm_cmpeq_epi8(w, _mm_set1_epi8('-'))));
+    *digit = (uint32_t)_mm_movemask_epi8(dig);
+    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(dig, other));
+}
+#endif
+
+/* An optional '-', then a run of digits and . e E + - with a digit in it: the loose
+ * number the reader has always taken (its end is checked by what must follow). The run
+ * is found 16 bytes at a time where 16 bytes are left, byte by byte near the line's end. */
 static bool number(jp *p)
 {
+    static const unsigned char num[256] = {['0' ... '9'] = 3, ['.'] = 1, ['e'] = 1, ['E'] = 1,
+                                           ['+'] = 1, ['-'] = 1};
     const char *start = p->s;
     if (p->s < p->end && *p->s == '-')
         p->s++;
-    static const unsigned char num[256] = {['0' ... '9'] = 3, ['.'] = 1, ['e'] = 1, ['E'] = 1,
-                                           ['+'] = 1, ['-'] = 1};
     unsigned digits = 0;
+#ifdef __SSE2__
+    while (p->end - p->s >= 16) {
+        uint32_t dig, run = num16(p->s, &dig);
+        uint32_t stop = ~run & 0xFFFF;
+        if (stop) {
+            unsigned k = (unsigned)__builtin_ctz(stop);
+            digits |= dig & ((1u << k) - 1) ? 2 : 0;
+            p->s += k;
+            goto done;
+        }
+        digits |= dig ? 2 : 0;
+        p->s += 16;
+    }
+#endif
     while (p->s < p->end && num[(unsigned char)*p->s]) {
         digits |= num[(unsigned char)*p->s];
         p->s++;
     }
+#ifdef __SSE2__
+done:
+#endif
     if (!(digits & 2))
         return false;
     scalar(p, start, (size_t)(p->s - start), false);
