@@ -227,7 +227,7 @@ static const char *name_of(jp *p, const kz__name_info *ni, size_t nth)
     return nth < KZ__MEMO_SLOTS && p->plen <= KZ__MEMO_NAME ? ni->name : path_copy(p);
 }
 
-static void scalar(jp *p, const char *v, size_t n, bool str)
+__attribute__((always_inline)) static inline void scalar(jp *p, const char *v, size_t n, bool str)
 {
     size_t nth = p->nth++;
     const kz__name_info *ni = kz__name_info_of(p->c, nth, p->name, p->plen);
