@@ -116,7 +116,7 @@ static inline bool kz__same_bytes(const char *a, const char *b, size_t n)
 /* Fills the memo slot m for name (the memo missed) and returns it. */
 const kz__name_info *kz__name_info_fill(kz_logctx *c, kz__name_info *m, const char *name, size_t len);
 
-static inline const kz__name_info *kz__name_info_of(kz_logctx *c, size_t hint, const char *name, size_t len)
+__attribute__((always_inline)) static inline const kz__name_info *kz__name_info_of(kz_logctx *c, size_t hint, const char *name, size_t len)
 {
     kz__name_info *m = len <= KZ__MEMO_NAME ? &c->memo[hint % KZ__MEMO_SLOTS] : &c->memo[KZ__MEMO_SLOTS];
     if (m->used && m->len == len && len <= KZ__MEMO_NAME && kz__same_bytes(m->name, name, len))
