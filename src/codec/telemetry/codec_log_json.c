@@ -258,8 +258,8 @@ __attribute__((always_inline)) static inline void scalar(jp *p, const char *v, s
         return;
     if (kind == KZ_OBS_TEXT)
         kz_text_extract(v, n, name, p->plen, p->rec);
-    else
-        kz__add_field(p->rec, name, p->plen, v, n, (kz_obs_kind)kind);
+    else if (kind != KZ_OBS_AUTO || (kind = kz__shape(v, n)) != KZ_OBS_NONE)
+        kz__append_field(p->rec, name, p->plen, v, n, (kz_obs_kind)kind);  /* kz__add_field inline */
 }
 
 static bool value(jp *p);
