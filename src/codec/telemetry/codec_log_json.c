@@ -208,6 +208,24 @@ __attribute__((noinline)) static bool string_escaped(jp *p, const char *start, c
     return false;
 }
 
+/* The shape of an auto field's value (kz__shape), answered from the context's memo of
+ * values without one when it holds v, and kept there when v has none. */
+static inline kz_obs_kind shape_of(kz_logctx *c, const char *v, size_t n)
+{
+    if (n < 3 || n > KZ__NONE_LEN)
+        return kz__shape(v, n);
+    unsigned h = (unsigned)n * 37u + (unsigned char)v[0] * 5u + (unsigned char)v[1] + (unsigned char)v[n - 1] * 11u;
+    kz__none_memo *m = &c->none[h % KZ__NONE_SLOTS];
+    if (m->len == n && kz__same_bytes(m->v, v, n))
+        return KZ_OBS_NONE;
+    kz_obs_kind k = kz__shape(v, n);
+    if (k == KZ_OBS_NONE) {
+        m->len = (uint8_t)n;
+        memcpy(m->v, v, n);
+    }
+    return k;
+}
+
 /* The current path where it outlives the walk: the key itself, or a copy of path. */
 static const char *path_copy(jp *p)
 {
@@ -258,7 +276,7 @@ __attribute__((always_inline)) static inline void scalar(jp *p, const char *v, s
         return;
     if (kind == KZ_OBS_TEXT)
         kz_text_extract(v, n, name, p->plen, p->rec);
-    else if (kind != KZ_OBS_AUTO || (kind = kz__shape(v, n)) != KZ_OBS_NONE)
+    else if (kind != KZ_OBS_AUTO || (kind = shape_of(p->c, v, n)) != KZ_OBS_NONE)
         kz__append_field(p->rec, name, p->plen, v, n, (kz_obs_kind)kind);  /* kz__add_field inline */
 }
 

@@ -74,6 +74,16 @@ typedef struct kz__name_info {
     char name[KZ__MEMO_NAME];
 } kz__name_info;
 
+/* JSON lines: values lately found to have no shape ("GET", "text/css": the same few
+ * come back on every line), so that kz__shape is not asked about them again; a slot per
+ * hash of the length and end bytes, len 0 when empty. kz__shape depends on the bytes
+ * alone, so a value equal to a kept one has no shape either. */
+enum { KZ__NONE_SLOTS = 64, KZ__NONE_LEN = 24 };
+typedef struct kz__none_memo {
+    uint8_t len;
+    char v[KZ__NONE_LEN];
+} kz__none_memo;
+
 struct kz_logctx {
     const kz_logfmt *f;
     char *scratch;
@@ -81,6 +91,7 @@ struct kz_logctx {
     uint64_t seq;
     const kz__zeek_hdr *zh;
     kz__name_info memo[KZ__MEMO_SLOTS + 1];  /* the last one for names too long to keep */
+    kz__none_memo none[KZ__NONE_SLOTS];
     uint32_t *jidx;    /* JSON lines: the structural index, 2 * jidx_cap entries (owned) */
     size_t jidx_cap;
 };
