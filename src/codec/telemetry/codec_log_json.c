@@ -210,7 +210,7 @@ __attribute__((noinline)) static bool string_escaped(jp *p, const char *start, c
 
 /* The shape of an auto field's value (kz__shape), answered from the context's memo of
  * values without one when it holds v, and kept there when v has none. */
-static inline kz_obs_kind shape_of(kz_logctx *c, const char *v, size_t n)
+__attribute__((always_inline)) static inline kz_obs_kind shape_of(kz_logctx *c, const char *v, size_t n)
 {
     if (n < 3 || n > KZ__NONE_LEN)
         return kz__shape(v, n);
