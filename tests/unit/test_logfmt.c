@@ -754,6 +754,69 @@ static void json_shape_memo(void **state)
     teardown_fmt(&x);
 }
 
+/* Keys told by the memo of names without being read: after lines that fill the memo,
+ * keys equal to a kept name, longer or shorter by a byte, escaped, with a quote or a
+ * backslash in them, at other positions, before an object, and cut off at the line's end
+ * give the fields, answers and victims a new context gives. */
+static void json_key_prediction(void **state)
+{
+    (void)state;
+    static const char *lines[] = {
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\",\"q\\\"k\":\"10.0.0.2\",\"a\\\\\":\"10.0.0.3\"}",
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\",\"q\\\"k\":\"10.0.0.2\",\"a\\\\\":\"10.0.0.3\"}",
+        "{\"srcx\":\"10.0.0.1\",\"hos\":\"evil.example\",\"q\\\"k\":\"10.0.0.4\",\"a\\\\\":\"10.0.0.5\"}",
+        "{\"sr\":\"10.0.0.1\",\"hostt\":\"evil.example\",\"q\":\"10.0.0.4\",\"a\":\"10.0.0.5\"}",
+        "{\"\\u0073rc\":\"10.0.0.1\",\"h\\u006fst\":\"evil.example\"}",
+        "{\"host\":\"evil.example\",\"src\":\"10.0.0.1\"}",
+        "{\"src\":{\"src\":\"10.0.0.9\",\"ip\":\"10.0.0.8\"},\"host\":[\"evil.example\",{\"host\":\"a.example\"}]}",
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\"}",
+        "{\"src\":1,\"host\":2,\"ts\":\"2026-11-25T10:00:00Z\"}",
+        "{\"src\":\"10.0.0.1\",\"host\"", "{\"src\":\"10.0.0.1\",\"host", "{\"src\":\"10.0.0.1\",\"host\":",
+        "{\"src\" :\"10.0.0.1\", \"host\" : \"evil.example\"}", "{\"src\":\"10.0.0.1\",\"src\":\"10.0.0.2\"}",
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\"}", "{\"user\":{\"name\":\"bob\"},\"src\":\"10.0.0.1\"}",
+        "{\"src\":\"10.0.0.7\",\"user\":{\"name\":\"eve\"}}",
+        /* the raw bytes of a name with a quote or a backslash, kept by the line before,
+         * are no such key */
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\",\"q\\\"k\":\"10.0.0.2\",\"a\\\\\":\"10.0.0.3\"}",
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\",\"q\"k\":\"10.0.0.2\"}",
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\",\"q\\\"k\":\"10.0.0.2\",\"a\\\\\":\"10.0.0.3\"}",
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\",\"x\":\"1\",\"a\\\":\"10.0.0.3\"}",
+    };
+    fixture x;
+    setup_fmt(&x, KZ_FMT_JSON, NULL, false, "");
+    char want[2048];
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+            fixture fresh;
+            setup_fmt(&fresh, KZ_FMT_JSON, NULL, false, "");
+            int w = parse(&fresh, lines[i], false);
+            snprintf(want, sizeof want, "%s ts=%.*s victim=%.*s@%.*s", fields_of(&fresh.rec),
+                     (int)fresh.rec.ts_len, fresh.rec.ts ? fresh.rec.ts : "", (int)fresh.rec.victim_len,
+                     fresh.rec.victim ? fresh.rec.victim : "", (int)fresh.rec.victim_field_len,
+                     fresh.rec.victim_field ? fresh.rec.victim_field : "");
+            teardown_fmt(&fresh);
+            int got = parse(&x, lines[i], false);
+            if (got != w)
+                fail_msg("%s: %d, not %d", lines[i], got, w);
+            if (got <= 0)
+                continue;
+            char have[2048];
+            snprintf(have, sizeof have, "%s ts=%.*s victim=%.*s@%.*s", fields_of(&x.rec), (int)x.rec.ts_len,
+                     x.rec.ts ? x.rec.ts : "", (int)x.rec.victim_len, x.rec.victim ? x.rec.victim : "",
+                     (int)x.rec.victim_field_len, x.rec.victim_field ? x.rec.victim_field : "");
+            if (strcmp(have, want) != 0)
+                fail_msg("%s: \"%s\", not \"%s\"", lines[i], have, want);
+        }
+    /* the answers themselves, for two of them */
+    assert_int_equal(parse(&x, lines[6], false), 1);
+    assert_string_equal(fields_of(&x.rec), "src.src=ip:10.0.0.9|src.ip=ip:10.0.0.8|host=host:evil.example|"
+                                           "host.host=host:a.example");
+    assert_int_equal(parse(&x, lines[2], false), 1);
+    assert_string_equal(fields_of(&x.rec), "srcx=ip:10.0.0.1|hos=host:evil.example|q\"k=ip:10.0.0.4|"
+                                           "a\\=ip:10.0.0.5");
+    teardown_fmt(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -768,6 +831,7 @@ int main(void)
         cmocka_unit_test(json_numbers),
         cmocka_unit_test(json_paths),
         cmocka_unit_test(json_shape_memo),
+        cmocka_unit_test(json_key_prediction),
         cmocka_unit_test(value_shapes),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),

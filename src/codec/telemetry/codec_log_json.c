@@ -245,10 +245,14 @@ static const char *name_of(jp *p, const kz__name_info *ni, size_t nth)
     return nth < KZ__MEMO_SLOTS && p->plen <= KZ__MEMO_NAME ? ni->name : path_copy(p);
 }
 
-__attribute__((always_inline)) static inline void scalar(jp *p, const char *v, size_t n, bool str)
+/* A string (str) or number value v[0..n) of the current path. known: the memo's entry
+ * for that path at this position when the key was matched against it (predicted_key),
+ * else NULL. */
+__attribute__((always_inline)) static inline void scalar_of(jp *p, const char *v, size_t n, bool str,
+                                                            const kz__name_info *known)
 {
     size_t nth = p->nth++;
-    const kz__name_info *ni = kz__name_info_of(p->c, nth, p->name, p->plen);
+    const kz__name_info *ni = known ? known : kz__name_info_of(p->c, nth, p->name, p->plen);
     int r = ni->ts;
     if (r >= 0 && (!p->rec->ts || r < p->ts_rank)) {
         p->rec->ts = v;
@@ -280,6 +284,11 @@ __attribute__((always_inline)) static inline void scalar(jp *p, const char *v, s
         kz__append_field(p->rec, name, p->plen, v, n, (kz_obs_kind)kind);  /* kz__add_field inline */
 }
 
+__attribute__((always_inline)) static inline void scalar(jp *p, const char *v, size_t n, bool str)
+{
+    scalar_of(p, v, n, str, NULL);
+}
+
 static bool value(jp *p);
 
 static bool literal(jp *p, const char *lit, size_t n)
@@ -309,7 +318,7 @@ static inline uint32_t num16(const char *s, uint32_t *digit)
 /* An optional '-', then a run of digits and . e E + - with a digit in it: the loose
  * number the reader has always taken (its end is checked by what must follow). The run
  * is found 16 bytes at a time where 16 bytes are left, byte by byte near the line's end. */
-__attribute__((always_inline)) static inline bool number(jp *p)
+__attribute__((always_inline)) static inline bool number_of(jp *p, const kz__name_info *known)
 {
     static const unsigned char num[256] = {['0' ... '9'] = 3, ['.'] = 1, ['e'] = 1, ['E'] = 1,
                                            ['+'] = 1, ['-'] = 1};
@@ -340,8 +349,13 @@ done:
 #endif
     if (!(digits & 2))
         return false;
-    scalar(p, start, (size_t)(p->s - start), false);
+    scalar_of(p, start, (size_t)(p->s - start), false, known);
     return true;
+}
+
+static inline bool number(jp *p)
+{
+    return number_of(p, NULL);
 }
 
 /* At '{' or '[': -1 when nested too deep, 0 for an empty container (consumed), else 1. */
@@ -405,8 +419,9 @@ static inline size_t path_push(jp *p, const char *k, size_t kn)
 }
 
 /* A member's value: a string or a number (the values of a flat line) read here, without
- * a call; anything else by value(). White space before it is left to value(). */
-__attribute__((always_inline)) static inline bool member_value(jp *p)
+ * a call; anything else by value(). White space before it is left to value(). known: as
+ * for scalar_of, given to a string or number only (a container's values are others). */
+__attribute__((always_inline)) static inline bool member_value(jp *p, const kz__name_info *known)
 {
     if (p->s < p->end) {
         if (*p->s == '"') {
@@ -414,13 +429,28 @@ __attribute__((always_inline)) static inline bool member_value(jp *p)
             size_t n;
             if (!string(p, &v, &n))
                 return false;
-            scalar(p, v, n, true);
+            scalar_of(p, v, n, true, known);
             return true;
         }
         if ((unsigned char)(*p->s - '0') < 10)
-            return number(p);
+            return number_of(p, known);
     }
     return value(p);
+}
+
+/* At a key's opening quote at depth one: the memo's entry for the line's next value when
+ * the key is the name it holds, written without escapes (a plain name has no quote,
+ * backslash or control character, so the bytes after the quote are the key exactly when
+ * they are the name followed by a quote); else NULL. Lines of one log repeat their keys
+ * in the same order, so the key is told by one comparison, not read. */
+static inline const kz__name_info *predicted_key(const jp *p)
+{
+    const kz__name_info *m = &p->c->memo[p->nth % KZ__MEMO_SLOTS];
+    size_t len = m->len;
+    if (!m->plain || (size_t)(p->end - p->s) < len + 2 || p->s[len + 1] != '"' ||
+        !kz__same_bytes(m->name, p->s + 1, len))
+        return NULL;
+    return m;
 }
 
 static bool object(jp *p)
@@ -431,13 +461,19 @@ static bool object(jp *p)
             return false;
         const char *k;
         size_t kn;
-        if (!string(p, &k, &kn))
+        const kz__name_info *known = p->plen ? NULL : predicted_key(p);
+        if (known) {
+            k = p->s + 1;
+            kn = known->len;
+            p->s += kn + 2;
+        } else if (!string(p, &k, &kn)) {
             return false;
+        }
         if (!at(p, ':'))
             return false;
         p->s++;
         size_t saved = path_push(p, k, kn);
-        if (!member_value(p))
+        if (!member_value(p, known))
             return false;
         p->plen = saved;
         more = next_or_close(p, '}');

@@ -41,8 +41,11 @@ const kz__name_info *kz__name_info_fill(kz_logctx *c, kz__name_info *m, const ch
 {
     m->used = 1;
     m->len = (uint32_t)len;
+    m->plain = len <= KZ__MEMO_NAME;
     if (len <= KZ__MEMO_NAME)
         memcpy(m->name, name, len);
+    for (size_t i = 0; i < len && m->plain; i++)
+        m->plain = name[i] != '"' && name[i] != '\\' && (unsigned char)name[i] >= 0x20;
     m->ts = (int8_t)kz__ts_rank(c->f, name, len);
     m->victim = (int8_t)kz__victim_rank(c->f, name, len);
     int kind = kz__select(c->f, name, len, 0);

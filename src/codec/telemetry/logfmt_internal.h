@@ -70,6 +70,7 @@ enum { KZ__MEMO_SLOTS = 64, KZ__MEMO_NAME = 52 };
 typedef struct kz__name_info {
     int8_t ts, victim, kind;
     uint8_t used;
+    uint8_t plain;  /* kept (len <= KZ__MEMO_NAME) and no quote, backslash or control byte */
     uint32_t len;
     char name[KZ__MEMO_NAME];
 } kz__name_info;
