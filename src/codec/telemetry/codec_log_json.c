@@ -439,15 +439,16 @@ __attribute__((always_inline)) static inline bool member_value(jp *p, const kz__
 }
 
 /* At a key's opening quote at depth one: the memo's entry for the line's next value when
- * the key is the name it holds, written without escapes (a plain name has no quote,
- * backslash or control character, so the bytes after the quote are the key exactly when
- * they are the name followed by a quote); else NULL. Lines of one log repeat their keys
- * in the same order, so the key is told by one comparison, not read. */
+ * the key is the name it holds, written without escapes and followed at once by the
+ * colon (a plain name has no quote, backslash or control character, so the bytes after
+ * the quote are the key exactly when they are the name followed by a quote); else NULL.
+ * Lines of one log repeat their keys in the same order, so the key is told by one
+ * comparison, not read. */
 static inline const kz__name_info *predicted_key(const jp *p)
 {
     const kz__name_info *m = &p->c->memo[p->nth % KZ__MEMO_SLOTS];
     size_t len = m->len;
-    if (!m->plain || (size_t)(p->end - p->s) < len + 2 || p->s[len + 1] != '"' ||
+    if (!m->plain || (size_t)(p->end - p->s) < len + 3 || p->s[len + 1] != '"' || p->s[len + 2] != ':' ||
         !kz__same_bytes(m->name, p->s + 1, len))
         return NULL;
     return m;
@@ -465,13 +466,12 @@ static bool object(jp *p)
         if (known) {
             k = p->s + 1;
             kn = known->len;
-            p->s += kn + 2;
-        } else if (!string(p, &k, &kn)) {
-            return false;
+            p->s += kn + 3;  /* past the colon */
+        } else {
+            if (!string(p, &k, &kn) || !at(p, ':'))
+                return false;
+            p->s++;
         }
-        if (!at(p, ':'))
-            return false;
-        p->s++;
         size_t saved = path_push(p, k, kn);
         if (!member_value(p, known))
             return false;
