@@ -121,25 +121,25 @@ static bool string_escaped(jp *p, const char *start, const char **v, size_t *n);
  * values are nearly all short strings without escapes. */
 __attribute__((always_inline)) static inline bool string(jp *p, const char **v, size_t *n)
 {
-    const char *start = ++p->s;
+    const char *start = p->s + 1, *q = start, *end = p->end;  /* in registers: p->s is stored once */
     for (;;) {
-        if (p->s >= p->end)
+        if (q >= end)
             return false;
-        uint32_t m = special16(p->s, p->end);
+        uint32_t m = special16(q, end);
         if (!m) {
-            p->s += 16;
+            q += 16;
             continue;
         }
-        p->s += __builtin_ctz(m);
-        unsigned char ch = (unsigned char)*p->s;
-        if (ch == '"') {
+        q += __builtin_ctz(m);
+        if (*q == '"') {
             *v = start;
-            *n = (size_t)(p->s - start);
-            p->s++;
+            *n = (size_t)(q - start);
+            p->s = q + 1;
             return true;
         }
-        if (ch != '\\')
+        if (*q != '\\')
             return false;  /* a control character */
+        p->s = q;
         return string_escaped(p, start, v, n);
     }
 }
