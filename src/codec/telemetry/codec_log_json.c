@@ -448,8 +448,7 @@ static inline const kz__name_info *predicted_key(const jp *p)
 {
     const kz__name_info *m = &p->c->memo[p->nth % KZ__MEMO_SLOTS];
     size_t len = m->len;
-    if (!m->plain || (size_t)(p->end - p->s) < len + 3 || p->s[len + 1] != '"' || p->s[len + 2] != ':' ||
-        !kz__same_bytes(m->name, p->s + 1, len))
+    if (!m->plain || (size_t)(p->end - p->s) < len + 3 || !kz__same_bytes(m->name, p->s + 1, len + 2))
         return NULL;
     return m;
 }

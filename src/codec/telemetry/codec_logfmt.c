@@ -46,6 +46,10 @@ const kz__name_info *kz__name_info_fill(kz_logctx *c, kz__name_info *m, const ch
         memcpy(m->name, name, len);
     for (size_t i = 0; i < len && m->plain; i++)
         m->plain = name[i] != '"' && name[i] != '\\' && (unsigned char)name[i] >= 0x20;
+    if (m->plain) {  /* a JSON key's closing quote and colon, compared with it */
+        m->name[len] = '"';
+        m->name[len + 1] = ':';
+    }
     m->ts = (int8_t)kz__ts_rank(c->f, name, len);
     m->victim = (int8_t)kz__victim_rank(c->f, name, len);
     int kind = kz__select(c->f, name, len, 0);

@@ -72,7 +72,7 @@ typedef struct kz__name_info {
     uint8_t used;
     uint8_t plain;  /* kept (len <= KZ__MEMO_NAME) and no quote, backslash or control byte */
     uint32_t len;
-    char name[KZ__MEMO_NAME];
+    char name[KZ__MEMO_NAME + 2];  /* a plain name is followed by '"' and ':' */
 } kz__name_info;
 
 /* JSON lines: values lately found to have no shape ("GET", "text/css": the same few
