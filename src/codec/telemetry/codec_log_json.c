@@ -5,7 +5,9 @@
  * that is not one well-formed object is rejected. Two readers give the same answers:
  * the byte walk (the default, faster on the lines measured) and the walk of the line's
  * structural index (json_index.h), from token to token, where only strings with escapes
- * and runs that are not plain numbers are read byte by byte. */
+ * and runs that are not plain numbers are read byte by byte. What one line teaches the
+ * next is kept in the context: the names at each position (a key at depth one equal to
+ * the kept name is compared, not read) and values found to have no shape. */
 #include "codec/telemetry/json_index.h"
 #include "codec/telemetry/logfmt_internal.h"
 #include "util/alloc.h"
