@@ -214,8 +214,8 @@ __attribute__((noinline)) static bool string_escaped(jp *p, const char *start, c
  * values without one when it holds v, and kept there when v has none. */
 __attribute__((always_inline)) static inline kz_obs_kind shape_of(kz_logctx *c, const char *v, size_t n)
 {
-    if (n < 3 || n > KZ__NONE_LEN)
-        return kz__shape(v, n);
+    if (n < 3 || n > KZ__NONE_LEN || (unsigned char)(v[0] - '0') < 10)
+        return kz__shape(v, n);  /* a value starting with a digit is mostly an address: not kept */
     unsigned h = (unsigned)n * 37u + (unsigned char)v[0] * 5u + (unsigned char)v[1] + (unsigned char)v[n - 1] * 11u;
     kz__none_memo *m = &c->none[h % KZ__NONE_SLOTS];
     if (m->len == n && kz__same_bytes(m->v, v, n))
