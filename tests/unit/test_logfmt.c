@@ -817,6 +817,39 @@ static void json_key_prediction(void **state)
     teardown_fmt(&x);
 }
 
+/* A string ending in a line's last 16 bytes, the line shorter or longer than 16 bytes:
+ * an escaped quote, a backslash pair, a control byte or UTF-8 at every position of it,
+ * read by the byte walk as by every index reader, and as written out here. */
+static void json_string_tails(void **state)
+{
+    (void)state;
+    static const struct { const char *raw, *text; int ok; } inserts[] = {
+        {"", "", 1}, {"\\\"", "\"", 1}, {"\\\\", "\\", 1}, {"\x01", "", 0}, {"\xC3\xA9", "\xC3\xA9", 1},
+        {"\\u0041", "A", 1}, {"\\", "", 0},
+    };
+    char line[128], out[1024], want[256];
+    const char *xs = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    for (size_t i = 0; i < sizeof inserts / sizeof *inserts; i++)
+        for (int len = 0; len <= 30; len++)
+            for (int at = 0; at <= len; at++) {
+                for (int tail = 0; tail < 3; tail++) {
+                    const char *end = tail == 0 ? "}" : tail == 1 ? " }" : ",\"b\":1}";
+                    int n = snprintf(line, sizeof line, "{\"a\":\"%.*s%s%.*s\"%s", at, xs, inserts[i].raw,
+                                     len - at, xs, end);
+                    int got = every_reader("a:host", line, (size_t)n, out, sizeof out);
+                    if (got != (inserts[i].ok ? 1 : -1))
+                        fail_msg("%s: %d", line, got);
+                    if (!inserts[i].ok)
+                        continue;
+                    snprintf(want, sizeof want, "a=host:%.*s%s%.*s", at, xs, inserts[i].text, len - at, xs);
+                    if (len == 0 && !*inserts[i].text)
+                        want[0] = '\0';  /* an empty value is no field */
+                    if (strcmp(out, want) != 0)
+                        fail_msg("%s: \"%s\", not \"%s\"", line, out, want);
+                }
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -832,6 +865,7 @@ int main(void)
         cmocka_unit_test(json_paths),
         cmocka_unit_test(json_shape_memo),
         cmocka_unit_test(json_key_prediction),
+        cmocka_unit_test(json_string_tails),
         cmocka_unit_test(value_shapes),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),

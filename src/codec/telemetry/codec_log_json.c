@@ -91,22 +91,28 @@ static size_t put_utf8(char *d, unsigned cp)
 
 /* A bit per byte of s[0..16) that ends a run of plain string text: a quote, a
  * backslash or a control character (bytes past end never do). */
-static inline uint32_t special16(const char *s, const char *end)
-{
 #ifdef __SSE2__
-    __m128i w;
-    if (end - s >= 16) {
-        w = _mm_loadu_si128((const __m128i *)s);
-    } else {
-        char tmp[16];
-        memset(tmp, 'a', sizeof tmp);
-        memcpy(tmp, s, (size_t)(end - s));
-        w = _mm_loadu_si128((const __m128i *)tmp);
-    }
+static inline uint32_t special_mask(__m128i w)
+{
     __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(w, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
     __m128i q = _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('"')), _mm_cmpeq_epi8(w, _mm_set1_epi8('\\')));
     return (uint32_t)_mm_movemask_epi8(_mm_or_si128(ctl, q));
+}
+#endif
+
+static inline uint32_t special16(const char *s, const char *end, const char *line)
+{
+#ifdef __SSE2__
+    if (end - s >= 16)
+        return special_mask(_mm_loadu_si128((const __m128i *)s));
+    if (end - line >= 16)  /* the line's last 16 bytes, shifted down to start at s */
+        return special_mask(_mm_loadu_si128((const __m128i *)(end - 16))) >> (16 - (end - s));
+    char tmp[16];
+    memset(tmp, 'a', sizeof tmp);
+    memcpy(tmp, s, (size_t)(end - s));
+    return special_mask(_mm_loadu_si128((const __m128i *)tmp));
 #else
+    (void)line;
     uint32_t m = 0;
     for (int i = 0; i < 16 && s + i < end; i++) {
         unsigned char ch = (unsigned char)s[i];
@@ -127,7 +133,7 @@ __attribute__((always_inline)) static inline bool string(jp *p, const char **v, 
     for (;;) {
         if (q >= end)
             return false;
-        uint32_t m = special16(q, end);
+        uint32_t m = special16(q, end, p->line);
         if (!m) {
             q += 16;
             continue;
