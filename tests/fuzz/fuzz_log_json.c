@@ -1,7 +1,8 @@
 /* Fuzz target: the json log format (see fuzz_log.h), and its readers against each
  * other: every line is also read by the byte-by-byte walk and by every implementation
- * of the structural index this CPU runs (scalar, SSE2, AVX2), which must give the same
- * answer and the same record, field by field. A difference aborts. */
+ * of the structural index this CPU runs (scalar, SSE2, AVX2), and by the byte walk in a
+ * new context (the memos of names and of values without a shape empty), which must all
+ * give the same answer and the same record, field by field. A difference aborts. */
 #include "fuzz_target.h"
 #include "fuzz_log.h"
 
@@ -60,6 +61,21 @@ static void compare_readers(const char *fields, const uint8_t *data, size_t size
         }
         kz_logctx_free(c);
         kz_logfmt_free(f);
+    }
+    /* the memos carried from line to line answer as a new context does */
+    for (size_t pos = 0; pos < size;) {
+        const char *s = (const char *)data;
+        const char *nl = memchr(s + pos, '\n', size - pos);
+        size_t len = nl ? (size_t)(nl - (s + pos)) : size - pos;
+        kz_logctx *fresh = kz_logctx_new(fb);
+        int a = kz_logfmt_parse(fb, cb, s + pos, len, pos, pos == 0, &ref);
+        int b = kz_logfmt_parse(fb, fresh, s + pos, len, pos, pos == 0, &got);
+        if (a != b)
+            abort();
+        if (a > 0)
+            same_record(&ref, &got);
+        kz_logctx_free(fresh);
+        pos += len + 1;
     }
     kz_logctx_free(cb);
     kz_logfmt_free(fb);

@@ -615,6 +615,241 @@ static void value_shapes(void **state)
     teardown_fmt(&x);
 }
 
+/* Whether the reader takes text as a number: an optional '-', then a run of digits and
+ * . e E + - with at least one digit, written out here apart from the reader. */
+static bool loose_number(const char *t)
+{
+    const char *q = t + (*t == '-');
+    bool digit = false;
+    if (!*q)
+        return false;
+    for (; *q; q++) {
+        if (!strchr("0123456789.eE+-", *q))
+            return false;
+        digit |= *q >= '0' && *q <= '9';
+    }
+    return digit;
+}
+
+/* Numbers of every shape, their runs starting at every offset of a 16-byte block and
+ * ending before, at and after the line's last 16 bytes: taken or refused as the loose
+ * rule says, and a timestamp that is a number is exactly its text. */
+static void json_numbers(void **state)
+{
+    (void)state;
+    static const char *shapes[] = {
+        "0", "-0", "7", "-1", "1.5", "1e5", "1E+2", "1e-2", "-1.25e10", "01", "1.2.3e", "-", "1.", ".5",
+        "+1", "e1", "-.", "1ee", "12345678901234567890123", "1700000000.004", "-123456789012345.678e+12",
+        "1234567890123456789012345678901234567890", "0x10", "1_0", "NaN", "-e", "9-", "--1", "1+",
+        "123456789012345", "1234567890123456", "12345678901234567",
+    };
+    fixture x;
+    setup_fmt(&x, KZ_FMT_JSON, "h:host", false, "");
+    char line[256];
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        bool ok = loose_number(shapes[i]);
+        for (int pad = 0; pad < 40; pad++) {
+            const char *pd = "pppppppppppppppppppppppppppppppppppppppppppp", *v = shapes[i];
+            for (size_t l = 0; l < 4; l++) {
+                if (l == 0)
+                    snprintf(line, sizeof line, "{\"p\":\"%.*s\",\"ts\":%s,\"h\":\"evil.example\"}", pad, pd, v);
+                else if (l == 1)
+                    snprintf(line, sizeof line, "{\"h\":\"evil.example\",\"p\":\"%.*s\",\"ts\":%s}", pad, pd, v);
+                else if (l == 2)
+                    snprintf(line, sizeof line, "{\"p\":\"%.*s\",\"ts\":%s }", pad, pd, v);
+                else
+                    snprintf(line, sizeof line, "{\"p\":\"%.*s\",\"a\":[%s,%s]}", pad, pd, v, v);
+                int got = parse(&x, line, false);
+                if (got != (ok ? 1 : -1))
+                    fail_msg("%s: %d", line, got);
+                if (ok && l < 3) {
+                    assert_int_equal(x.rec.ts_len, strlen(shapes[i]));
+                    assert_memory_equal(x.rec.ts, shapes[i], x.rec.ts_len);
+                }
+                if (ok && l < 2)
+                    assert_string_equal(fields_of(&x.rec), "h=host:evil.example");
+            }
+        }
+    }
+    /* a number that is the whole rest of a line shorter than 16 bytes, and one cut short */
+    assert_int_equal(parse(&x, "{\"ts\":12}", false), 1);
+    assert_memory_equal(x.rec.ts, "12", 2);
+    assert_int_equal(parse(&x, "{\"ts\":12", false), -1);
+    assert_int_equal(parse(&x, "{\"ts\":-", false), -1);
+    teardown_fmt(&x);
+}
+
+/* Field names: a key at depth one is its own name (escaped or not), a nested one its
+ * dotted path, the same after a long run of values, names too long for the path left
+ * out as before, and the victim's field named by either. */
+static void json_paths(void **state)
+{
+    (void)state;
+    fixture x;
+    setup_fmt(&x, KZ_FMT_JSON, NULL, false, "");
+    assert_int_equal(parse(&x, "{\"h\\u006fst\":\"evil.example\",\"a\":{\"b\":\"10.0.0.1\",\"c\":{\"d\":"
+                               "\"10.0.0.2\"},\"e\":[\"10.0.0.3\",{\"f\":\"10.0.0.4\"}]},\"g\":\"10.0.0.5\","
+                               "\"a.b\":\"10.0.0.6\",\"\":\"10.0.0.7\",\"q\\\"k\":\"10.0.0.8\"}", false), 1);
+    assert_string_equal(fields_of(&x.rec), "host=host:evil.example|a.b=ip:10.0.0.1|a.c.d=ip:10.0.0.2|"
+                                           "a.e=ip:10.0.0.3|a.e.f=ip:10.0.0.4|g=ip:10.0.0.5|a.b=ip:10.0.0.6|"
+                                           "=ip:10.0.0.7|q\"k=ip:10.0.0.8");
+    /* the same names at other positions of the line, and past the memo's 64 positions */
+    char line[8192];
+    size_t n = (size_t)snprintf(line, sizeof line, "{");
+    for (int i = 0; i < 70; i++)
+        n += (size_t)snprintf(line + n, sizeof line - n, "%s\"f%d\":\"10.1.%d.%d\"", i ? "," : "", i, i / 10, i % 10);
+    n += (size_t)snprintf(line + n, sizeof line - n, ",\"o\":{\"src\":\"10.9.9.9\"},\"src\":\"10.8.8.8\"}");
+    assert_int_equal(parse(&x, line, false), 1);
+    assert_int_equal(x.rec.n, 72);
+    assert_memory_equal(x.rec.f[69].name, "f69", 3);
+    assert_int_equal(x.rec.f[69].name_len, 3);
+    assert_memory_equal(x.rec.f[70].name, "o.src", 5);
+    assert_memory_equal(x.rec.f[71].name, "src", 3);
+    assert_int_equal(x.rec.f[71].name_len, 3);
+    assert_memory_equal(x.rec.victim, "10.8.8.8", x.rec.victim_len);
+    assert_memory_equal(x.rec.victim_field, "src", x.rec.victim_field_len);
+    /* a key of 600 bytes: the path is left as it was (empty at depth one, the parent's
+     * below), as the reader has always done */
+    char key[601];
+    memset(key, 'k', 600);
+    key[600] = '\0';
+    snprintf(line, sizeof line, "{\"%s\":\"10.0.0.1\",\"o\":{\"%s\":\"10.0.0.2\",\"p\":\"10.0.0.3\"},\"z\":\"10.0.0.4\"}", key, key);
+    assert_int_equal(parse(&x, line, false), 1);
+    assert_string_equal(fields_of(&x.rec), "=ip:10.0.0.1|o=ip:10.0.0.2|o.p=ip:10.0.0.3|z=ip:10.0.0.4");
+    teardown_fmt(&x);
+}
+
+/* The memo of values without a shape: values that come back, values of the same length
+ * and end bytes that differ inside (the same slot), lengths around the memo's limit;
+ * each line's fields are those a new context (an empty memo) finds. */
+static void json_shape_memo(void **state)
+{
+    (void)state;
+    static const char *values[] = {
+        "GET", "text/css", "tex1.css", "text/css", "tex1.css", "POST", "P0ST", "abc", "a.c", "abc",
+        "application/javascript", "applicationxjava.script", "application/javascript",
+        "aaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaa.aaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaaa",
+        "aaaaaaaaaaaa.aaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaa.aaaaaaaaaaaa",
+        "10.0.0.1", "10.0.0.1", "hello world", "hello.world", "text/html", "te.t/html", "GET",
+    };
+    fixture x;
+    setup_fmt(&x, KZ_FMT_JSON, NULL, false, "");
+    char line[256], want[2048];
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+            snprintf(line, sizeof line, "{\"m\":\"%s\",\"n\":\"%s\"}", values[i],
+                     values[(i + 3) % (sizeof values / sizeof *values)]);
+            fixture fresh;
+            setup_fmt(&fresh, KZ_FMT_JSON, NULL, false, "");
+            assert_int_equal(parse(&fresh, line, false), 1);
+            snprintf(want, sizeof want, "%s", fields_of(&fresh.rec));
+            teardown_fmt(&fresh);
+            assert_int_equal(parse(&x, line, false), 1);
+            if (strcmp(fields_of(&x.rec), want) != 0)
+                fail_msg("%s: \"%s\", not \"%s\"", line, fields_of(&x.rec), want);
+        }
+    /* what the memo answers is what kz__shape answers: these have no shape, the others do */
+    assert_int_equal(parse(&x, "{\"m\":\"text/css\",\"n\":\"tex1.css\",\"o\":\"GET\"}", false), 1);
+    assert_string_equal(fields_of(&x.rec), "n=host:tex1.css");
+    teardown_fmt(&x);
+}
+
+/* Keys told by the memo of names without being read: after lines that fill the memo,
+ * keys equal to a kept name, longer or shorter by a byte, escaped, with a quote or a
+ * backslash in them, at other positions, before an object, and cut off at the line's end
+ * give the fields, answers and victims a new context gives. */
+static void json_key_prediction(void **state)
+{
+    (void)state;
+    static const char *lines[] = {
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\",\"q\\\"k\":\"10.0.0.2\",\"a\\\\\":\"10.0.0.3\"}",
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\",\"q\\\"k\":\"10.0.0.2\",\"a\\\\\":\"10.0.0.3\"}",
+        "{\"srcx\":\"10.0.0.1\",\"hos\":\"evil.example\",\"q\\\"k\":\"10.0.0.4\",\"a\\\\\":\"10.0.0.5\"}",
+        "{\"sr\":\"10.0.0.1\",\"hostt\":\"evil.example\",\"q\":\"10.0.0.4\",\"a\":\"10.0.0.5\"}",
+        "{\"\\u0073rc\":\"10.0.0.1\",\"h\\u006fst\":\"evil.example\"}",
+        "{\"host\":\"evil.example\",\"src\":\"10.0.0.1\"}",
+        "{\"src\":{\"src\":\"10.0.0.9\",\"ip\":\"10.0.0.8\"},\"host\":[\"evil.example\",{\"host\":\"a.example\"}]}",
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\"}",
+        "{\"src\":1,\"host\":2,\"ts\":\"2026-11-25T10:00:00Z\"}",
+        "{\"src\":\"10.0.0.1\",\"host\"", "{\"src\":\"10.0.0.1\",\"host", "{\"src\":\"10.0.0.1\",\"host\":",
+        "{\"src\" :\"10.0.0.1\", \"host\" : \"evil.example\"}", "{\"src\":\"10.0.0.1\",\"src\":\"10.0.0.2\"}",
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\"}", "{\"user\":{\"name\":\"bob\"},\"src\":\"10.0.0.1\"}",
+        "{\"src\":\"10.0.0.7\",\"user\":{\"name\":\"eve\"}}",
+        /* the raw bytes of a name with a quote or a backslash, kept by the line before,
+         * are no such key */
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\",\"q\\\"k\":\"10.0.0.2\",\"a\\\\\":\"10.0.0.3\"}",
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\",\"q\"k\":\"10.0.0.2\"}",
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\",\"q\\\"k\":\"10.0.0.2\",\"a\\\\\":\"10.0.0.3\"}",
+        "{\"src\":\"10.0.0.1\",\"host\":\"evil.example\",\"x\":\"1\",\"a\\\":\"10.0.0.3\"}",
+    };
+    fixture x;
+    setup_fmt(&x, KZ_FMT_JSON, NULL, false, "");
+    char want[2048];
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+            fixture fresh;
+            setup_fmt(&fresh, KZ_FMT_JSON, NULL, false, "");
+            int w = parse(&fresh, lines[i], false);
+            snprintf(want, sizeof want, "%s ts=%.*s victim=%.*s@%.*s", fields_of(&fresh.rec),
+                     (int)fresh.rec.ts_len, fresh.rec.ts ? fresh.rec.ts : "", (int)fresh.rec.victim_len,
+                     fresh.rec.victim ? fresh.rec.victim : "", (int)fresh.rec.victim_field_len,
+                     fresh.rec.victim_field ? fresh.rec.victim_field : "");
+            teardown_fmt(&fresh);
+            int got = parse(&x, lines[i], false);
+            if (got != w)
+                fail_msg("%s: %d, not %d", lines[i], got, w);
+            if (got <= 0)
+                continue;
+            char have[2048];
+            snprintf(have, sizeof have, "%s ts=%.*s victim=%.*s@%.*s", fields_of(&x.rec), (int)x.rec.ts_len,
+                     x.rec.ts ? x.rec.ts : "", (int)x.rec.victim_len, x.rec.victim ? x.rec.victim : "",
+                     (int)x.rec.victim_field_len, x.rec.victim_field ? x.rec.victim_field : "");
+            if (strcmp(have, want) != 0)
+                fail_msg("%s: \"%s\", not \"%s\"", lines[i], have, want);
+        }
+    /* the answers themselves, for two of them */
+    assert_int_equal(parse(&x, lines[6], false), 1);
+    assert_string_equal(fields_of(&x.rec), "src.src=ip:10.0.0.9|src.ip=ip:10.0.0.8|host=host:evil.example|"
+                                           "host.host=host:a.example");
+    assert_int_equal(parse(&x, lines[2], false), 1);
+    assert_string_equal(fields_of(&x.rec), "srcx=ip:10.0.0.1|hos=host:evil.example|q\"k=ip:10.0.0.4|"
+                                           "a\\=ip:10.0.0.5");
+    teardown_fmt(&x);
+}
+
+/* A string ending in a line's last 16 bytes, the line shorter or longer than 16 bytes:
+ * an escaped quote, a backslash pair, a control byte or UTF-8 at every position of it,
+ * read by the byte walk as by every index reader, and as written out here. */
+static void json_string_tails(void **state)
+{
+    (void)state;
+    static const struct { const char *raw, *text; int ok; } inserts[] = {
+        {"", "", 1}, {"\\\"", "\"", 1}, {"\\\\", "\\", 1}, {"\x01", "", 0}, {"\xC3\xA9", "\xC3\xA9", 1},
+        {"\\u0041", "A", 1}, {"\\", "", 0},
+    };
+    char line[128], out[1024], want[256];
+    const char *xs = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    for (size_t i = 0; i < sizeof inserts / sizeof *inserts; i++)
+        for (int len = 0; len <= 30; len++)
+            for (int at = 0; at <= len; at++) {
+                for (int tail = 0; tail < 3; tail++) {
+                    const char *end = tail == 0 ? "}" : tail == 1 ? " }" : ",\"b\":1}";
+                    int n = snprintf(line, sizeof line, "{\"a\":\"%.*s%s%.*s\"%s", at, xs, inserts[i].raw,
+                                     len - at, xs, end);
+                    int got = every_reader("a:host", line, (size_t)n, out, sizeof out);
+                    if (got != (inserts[i].ok ? 1 : -1))
+                        fail_msg("%s: %d", line, got);
+                    if (!inserts[i].ok)
+                        continue;
+                    snprintf(want, sizeof want, "a=host:%.*s%s%.*s", at, xs, inserts[i].text, len - at, xs);
+                    if (len == 0 && !*inserts[i].text)
+                        want[0] = '\0';  /* an empty value is no field */
+                    if (strcmp(out, want) != 0)
+                        fail_msg("%s: \"%s\", not \"%s\"", line, out, want);
+                }
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -626,6 +861,11 @@ int main(void)
         cmocka_unit_test(json_index_entries),
         cmocka_unit_test(json_index_readers_agree),
         cmocka_unit_test(json_name_memo),
+        cmocka_unit_test(json_numbers),
+        cmocka_unit_test(json_paths),
+        cmocka_unit_test(json_shape_memo),
+        cmocka_unit_test(json_key_prediction),
+        cmocka_unit_test(json_string_tails),
         cmocka_unit_test(value_shapes),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),

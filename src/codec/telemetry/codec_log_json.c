@@ -5,7 +5,9 @@
  * that is not one well-formed object is rejected. Two readers give the same answers:
  * the byte walk (the default, faster on the lines measured) and the walk of the line's
  * structural index (json_index.h), from token to token, where only strings with escapes
- * and runs that are not plain numbers are read byte by byte. */
+ * and runs that are not plain numbers are read byte by byte. What one line teaches the
+ * next is kept in the context: the names at each position (a key at depth one equal to
+ * the kept name is compared, not read) and values found to have no shape. */
 #include "codec/telemetry/json_index.h"
 #include "codec/telemetry/logfmt_internal.h"
 #include "util/alloc.h"
@@ -20,6 +22,9 @@ typedef struct jp {
     kz_record *rec;
     const char *s, *end;
     char path[PATH_MAX_LEN];
+    /* the current dotted path, plen bytes: path, or at depth one the key itself (in the
+     * line or the scratch, both outliving the walk), so that a flat line copies no name */
+    const char *name;
     size_t plen;
     int depth, ts_rank, victim_rank;
     size_t nth;  /* values seen in the line so far */
@@ -86,22 +91,28 @@ static size_t put_utf8(char *d, unsigned cp)
 
 /* A bit per byte of s[0..16) that ends a run of plain string text: a quote, a
  * backslash or a control character (bytes past end never do). */
-static inline uint32_t special16(const char *s, const char *end)
-{
 #ifdef __SSE2__
-    __m128i w;
-    if (end - s >= 16) {
-        w = _mm_loadu_si128((const __m128i *)s);
-    } else {
-        char tmp[16];
-        memset(tmp, 'a', sizeof tmp);
-        memcpy(tmp, s, (size_t)(end - s));
-        w = _mm_loadu_si128((const __m128i *)tmp);
-    }
+static inline uint32_t special_mask(__m128i w)
+{
     __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(w, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
     __m128i q = _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('"')), _mm_cmpeq_epi8(w, _mm_set1_epi8('\\')));
     return (uint32_t)_mm_movemask_epi8(_mm_or_si128(ctl, q));
+}
+#endif
+
+static inline uint32_t special16(const char *s, const char *end, const char *line)
+{
+#ifdef __SSE2__
+    if (end - s >= 16)
+        return special_mask(_mm_loadu_si128((const __m128i *)s));
+    if (end - line >= 16)  /* the line's last 16 bytes, shifted down to start at s */
+        return special_mask(_mm_loadu_si128((const __m128i *)(end - 16))) >> (16 - (end - s));
+    char tmp[16];
+    memset(tmp, 'a', sizeof tmp);
+    memcpy(tmp, s, (size_t)(end - s));
+    return special_mask(_mm_loadu_si128((const __m128i *)tmp));
 #else
+    (void)line;
     uint32_t m = 0;
     for (int i = 0; i < 16 && s + i < end; i++) {
         unsigned char ch = (unsigned char)s[i];
@@ -118,25 +129,25 @@ static bool string_escaped(jp *p, const char *start, const char **v, size_t *n);
  * values are nearly all short strings without escapes. */
 __attribute__((always_inline)) static inline bool string(jp *p, const char **v, size_t *n)
 {
-    const char *start = ++p->s;
+    const char *start = p->s + 1, *q = start, *end = p->end;  /* in registers: p->s is stored once */
     for (;;) {
-        if (p->s >= p->end)
+        if (q >= end)
             return false;
-        uint32_t m = special16(p->s, p->end);
+        uint32_t m = special16(q, end, p->line);
         if (!m) {
-            p->s += 16;
+            q += 16;
             continue;
         }
-        p->s += __builtin_ctz(m);
-        unsigned char ch = (unsigned char)*p->s;
-        if (ch == '"') {
+        q += __builtin_ctz(m);
+        if (*q == '"') {
             *v = start;
-            *n = (size_t)(p->s - start);
-            p->s++;
+            *n = (size_t)(q - start);
+            p->s = q + 1;
             return true;
         }
-        if (ch != '\\')
+        if (*q != '\\')
             return false;  /* a control character */
+        p->s = q;
         return string_escaped(p, start, v, n);
     }
 }
@@ -205,9 +216,29 @@ __attribute__((noinline)) static bool string_escaped(jp *p, const char *start, c
     return false;
 }
 
-/* A copy of the current path, for names that must outlive the walk. */
+/* The shape of an auto field's value (kz__shape), answered from the context's memo of
+ * values without one when it holds v, and kept there when v has none. */
+__attribute__((always_inline)) static inline kz_obs_kind shape_of(kz_logctx *c, const char *v, size_t n)
+{
+    if (n < 3 || n > KZ__NONE_LEN || (unsigned char)(v[0] - '0') < 10)
+        return kz__shape(v, n);  /* a value starting with a digit is mostly an address: not kept */
+    unsigned h = (unsigned)n * 37u + (unsigned char)v[0] * 5u + (unsigned char)v[1] + (unsigned char)v[n - 1] * 11u;
+    kz__none_memo *m = &c->none[h % KZ__NONE_SLOTS];
+    if (m->len == n && kz__same_bytes(m->v, v, n))
+        return KZ_OBS_NONE;
+    kz_obs_kind k = kz__shape(v, n);
+    if (k == KZ_OBS_NONE) {
+        m->len = (uint8_t)n;
+        memcpy(m->v, v, n);
+    }
+    return k;
+}
+
+/* The current path where it outlives the walk: the key itself, or a copy of path. */
 static const char *path_copy(jp *p)
 {
+    if (p->name != p->path)
+        return p->name;
     char *d = kz__scratch(p->c, p->plen ? p->plen : 1);
     if (d)
         memcpy(d, p->path, p->plen);
@@ -222,10 +253,14 @@ static const char *name_of(jp *p, const kz__name_info *ni, size_t nth)
     return nth < KZ__MEMO_SLOTS && p->plen <= KZ__MEMO_NAME ? ni->name : path_copy(p);
 }
 
-static void scalar(jp *p, const char *v, size_t n, bool str)
+/* A string (str) or number value v[0..n) of the current path. known: the memo's entry
+ * for that path at this position when the key was matched against it (predicted_key),
+ * else NULL. */
+__attribute__((always_inline)) static inline void scalar_of(jp *p, const char *v, size_t n, bool str,
+                                                            const kz__name_info *known)
 {
     size_t nth = p->nth++;
-    const kz__name_info *ni = kz__name_info_of(p->c, nth, p->path, p->plen);
+    const kz__name_info *ni = known ? known : kz__name_info_of(p->c, nth, p->name, p->plen);
     int r = ni->ts;
     if (r >= 0 && (!p->rec->ts || r < p->ts_rank)) {
         p->rec->ts = v;
@@ -253,8 +288,13 @@ static void scalar(jp *p, const char *v, size_t n, bool str)
         return;
     if (kind == KZ_OBS_TEXT)
         kz_text_extract(v, n, name, p->plen, p->rec);
-    else
-        kz__add_field(p->rec, name, p->plen, v, n, (kz_obs_kind)kind);
+    else if (kind != KZ_OBS_AUTO || (kind = shape_of(p->c, v, n)) != KZ_OBS_NONE)
+        kz__append_field(p->rec, name, p->plen, v, n, (kz_obs_kind)kind);  /* kz__add_field inline */
+}
+
+__attribute__((always_inline)) static inline void scalar(jp *p, const char *v, size_t n, bool str)
+{
+    scalar_of(p, v, n, str, NULL);
 }
 
 static bool value(jp *p);
@@ -267,22 +307,63 @@ static bool literal(jp *p, const char *lit, size_t n)
     return true;
 }
 
-static bool number(jp *p)
+#ifdef __SSE2__
+/* Of the 16 bytes at s (all readable): a bit for each digit or . e E + - (the bytes a
+ * number's run is made of), and in *digit a bit for each digit. */
+static inline uint32_t num16(const char *s, uint32_t *digit)
 {
+    __m128i w = _mm_loadu_si128((const __m128i *)s);
+    __m128i d = _mm_sub_epi8(w, _mm_set1_epi8('0'));
+    __m128i dig = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+    __m128i other = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(w, _mm_set1_epi8(0x20)), _mm_set1_epi8('e')),
+                                              _mm_cmpeq_epi8(w, _mm_set1_epi8('.'))),
+                                 _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('+')), _mm_cmpeq_epi8(w, _mm_set1_epi8('-'))));
+    *digit = (uint32_t)_mm_movemask_epi8(dig);
+    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(dig, other));
+}
+#endif
+
+/* An optional '-', then a run of digits and . e E + - with a digit in it: the loose
+ * number the reader has always taken (its end is checked by what must follow). The run
+ * is found 16 bytes at a time where 16 bytes are left, byte by byte near the line's end. */
+__attribute__((always_inline)) static inline bool number_of(jp *p, const kz__name_info *known)
+{
+    static const unsigned char num[256] = {['0' ... '9'] = 3, ['.'] = 1, ['e'] = 1, ['E'] = 1,
+                                           ['+'] = 1, ['-'] = 1};
     const char *start = p->s;
     if (p->s < p->end && *p->s == '-')
         p->s++;
-    static const unsigned char num[256] = {['0' ... '9'] = 3, ['.'] = 1, ['e'] = 1, ['E'] = 1,
-                                           ['+'] = 1, ['-'] = 1};
     unsigned digits = 0;
+#ifdef __SSE2__
+    while (p->end - p->s >= 16) {
+        uint32_t dig, run = num16(p->s, &dig);
+        uint32_t stop = ~run & 0xFFFF;
+        if (stop) {
+            unsigned k = (unsigned)__builtin_ctz(stop);
+            digits |= dig & ((1u << k) - 1) ? 2 : 0;
+            p->s += k;
+            goto done;
+        }
+        digits |= dig ? 2 : 0;
+        p->s += 16;
+    }
+#endif
     while (p->s < p->end && num[(unsigned char)*p->s]) {
         digits |= num[(unsigned char)*p->s];
         p->s++;
     }
+#ifdef __SSE2__
+done:
+#endif
     if (!(digits & 2))
         return false;
-    scalar(p, start, (size_t)(p->s - start), false);
+    scalar_of(p, start, (size_t)(p->s - start), false, known);
     return true;
+}
+
+static inline bool number(jp *p)
+{
+    return number_of(p, NULL);
 }
 
 /* At '{' or '[': -1 when nested too deep, 0 for an empty container (consumed), else 1. */
@@ -315,38 +396,106 @@ static int next_or_close(jp *p, char close)
     return -1;
 }
 
+/* Appends key k to the path of a nested value: the path buffer takes the path first if
+ * it is still a key at depth one. Left as it is when it would not fit. */
+__attribute__((noinline)) static void path_append(jp *p, const char *k, size_t kn)
+{
+    if (p->plen + 1 + kn >= sizeof p->path)
+        return;
+    if (p->name != p->path) {
+        memmove(p->path, p->name, p->plen);
+        p->name = p->path;
+    }
+    p->path[p->plen++] = '.';
+    memcpy(p->path + p->plen, k, kn);
+    p->plen += kn;
+}
+
 /* Appends key k to the dotted path of the value being read (left as it is when it would
- * not fit); returns the length to restore once the value is read. */
-static size_t path_push(jp *p, const char *k, size_t kn)
+ * not fit); returns the length to restore once the value is read. At depth one the path
+ * is k itself, not copied (inline: nearly every key of a flat line is one). */
+static inline size_t path_push(jp *p, const char *k, size_t kn)
 {
     size_t saved = p->plen;
-    if (saved + (saved ? 1 : 0) + kn < sizeof p->path) {
-        if (saved)
-            p->path[p->plen++] = '.';
-        memcpy(p->path + p->plen, k, kn);
-        p->plen += kn;
+    if (saved)
+        path_append(p, k, kn);
+    else if (kn < sizeof p->path) {
+        p->name = k;
+        p->plen = kn;
     }
     return saved;
+}
+
+/* A member's value: a string or a number (the values of a flat line) read here, without
+ * a call; anything else by value(). White space before it is left to value(). known: as
+ * for scalar_of, given to a string or number only (a container's values are others). */
+__attribute__((always_inline)) static inline bool member_value(jp *p, const kz__name_info *known)
+{
+    if (p->s < p->end) {
+        if (*p->s == '"') {
+            const char *v;
+            size_t n;
+            if (!string(p, &v, &n))
+                return false;
+            scalar_of(p, v, n, true, known);
+            return true;
+        }
+        if ((unsigned char)(*p->s - '0') < 10)
+            return number_of(p, known);
+    }
+    return value(p);
+}
+
+/* At a key's opening quote at depth one: the memo's entry for the line's next value when
+ * the key is the name it holds, written without escapes and followed at once by the
+ * colon (a plain name has no quote, backslash or control character, so the bytes after
+ * the quote are the key exactly when they are the name followed by a quote); else NULL.
+ * Lines of one log repeat their keys in the same order, so the key is told by one
+ * comparison, not read. */
+static inline const kz__name_info *predicted_key(const jp *p)
+{
+    const kz__name_info *m = &p->c->memo[p->nth % KZ__MEMO_SLOTS];
+    size_t len = m->len;
+    if (!m->plain || (size_t)(p->end - p->s) < len + 3 || !kz__same_bytes(m->name, p->s + 1, len + 2))
+        return NULL;
+    return m;
+}
+
+/* After a member: 1 at the next key's opening quote (the comma taken), 0 at the closing
+ * brace (taken), -1 for anything else. A compact line's ,\" is one two-byte compare. */
+static inline int next_key(jp *p)
+{
+    if (p->end - p->s >= 2 && kz__word(p->s, 2) == (uint64_t)(',' | '"' << 8)) {
+        p->s++;
+        return 1;
+    }
+    int more = next_or_close(p, '}');
+    return more > 0 && !at(p, '"') ? -1 : more;
 }
 
 static bool object(jp *p)
 {
     int more = open_container(p, '}');
+    if (more > 0 && !at(p, '"'))
+        return false;
     while (more > 0) {
-        if (!at(p, '"'))
-            return false;
         const char *k;
         size_t kn;
-        if (!string(p, &k, &kn))
-            return false;
-        if (!at(p, ':'))
-            return false;
-        p->s++;
+        const kz__name_info *known = p->plen ? NULL : predicted_key(p);
+        if (known) {
+            k = p->s + 1;
+            kn = known->len;
+            p->s += kn + 3;  /* past the colon */
+        } else {
+            if (!string(p, &k, &kn) || !at(p, ':'))
+                return false;
+            p->s++;
+        }
         size_t saved = path_push(p, k, kn);
-        if (!value(p))
+        if (!member_value(p, known))
             return false;
         p->plen = saved;
-        more = next_or_close(p, '}');
+        more = next_key(p);
     }
     return more == 0;
 }
@@ -392,11 +541,31 @@ static bool value(jp *p)
     }
 }
 
+/* The walk's state at a line's start, field by field: the path buffer (512 bytes) is
+ * left as it is, as nothing reads it before writing it (a designated initializer would
+ * zero it for every line). */
+static inline void walk_init(jp *p, const kz_logfmt *f, kz_logctx *c, kz_record *rec, const char *s,
+                             size_t n)
+{
+    p->f = f;
+    p->c = c;
+    p->rec = rec;
+    p->s = p->line = s;
+    p->end = s + n;
+    p->name = p->path;
+    p->plen = 0;
+    p->depth = p->ts_rank = p->victim_rank = 0;
+    p->nth = 0;
+    p->pos = p->special = NULL;
+    p->n = p->ns = p->k = p->ks = 0;
+}
+
 /* The byte-by-byte walk: the default reader, the reference the index walk answers like,
  * and the reader when the index cannot be had (no memory for it). */
 static int parse_bytes(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz_record *rec)
 {
-    jp p = {.f = f, .c = c, .rec = rec, .s = s, .end = s + n};
+    jp p;
+    walk_init(&p, f, c, rec, s, n);
     ws(&p);
     if (p.s >= p.end)
         return 0;
@@ -607,8 +776,12 @@ int kz__parse_json(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, kz
     if (ix.open_string || s[ix.pos[0]] != '{')
         return -1;
     ix.pos[ix.n] = ix.pos[0];
-    jp p = {.f = f, .c = c, .rec = rec, .s = s, .end = s + n, .line = s, .pos = ix.pos,
-            .special = ix.special, .n = ix.n, .ns = ix.ns};
+    jp p;
+    walk_init(&p, f, c, rec, s, n);
+    p.pos = ix.pos;
+    p.special = ix.special;
+    p.n = ix.n;
+    p.ns = ix.ns;
     if (!iw_object(&p))
         return -1;
     return p.k == ix.n ? 1 : -1;

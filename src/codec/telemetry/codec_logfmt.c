@@ -41,8 +41,15 @@ const kz__name_info *kz__name_info_fill(kz_logctx *c, kz__name_info *m, const ch
 {
     m->used = 1;
     m->len = (uint32_t)len;
+    m->plain = len <= KZ__MEMO_NAME;
     if (len <= KZ__MEMO_NAME)
         memcpy(m->name, name, len);
+    for (size_t i = 0; i < len && m->plain; i++)
+        m->plain = name[i] != '"' && name[i] != '\\' && (unsigned char)name[i] >= 0x20;
+    if (m->plain) {  /* a JSON key's closing quote and colon, compared with it */
+        m->name[len] = '"';
+        m->name[len + 1] = ':';
+    }
     m->ts = (int8_t)kz__ts_rank(c->f, name, len);
     m->victim = (int8_t)kz__victim_rank(c->f, name, len);
     int kind = kz__select(c->f, name, len, 0);
@@ -81,16 +88,7 @@ void kz__add_field(kz_record *rec, const char *name, size_t name_len, const char
 {
     if (kind == KZ_OBS_AUTO && (kind = kz__shape(v, len)) == KZ_OBS_NONE)
         return;
-    if (rec->n >= KZ_MAX_FIELDS) {
-        rec->truncated = 1;
-        return;
-    }
-    kz_logfield *fl = &rec->f[rec->n++];
-    fl->name = name;
-    fl->name_len = name_len;
-    fl->v = v;
-    fl->len = len;
-    fl->kind = kind;
+    kz__append_field(rec, name, name_len, v, len, kind);
 }
 
 char *kz__scratch(kz_logctx *c, size_t n)
