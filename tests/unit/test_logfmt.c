@@ -14,6 +14,7 @@
 
 #include "codec/telemetry/json_index.h"
 #include "codec/telemetry/logfmt.h"
+#include "codec/telemetry/logfmt_internal.h"
 #include "codec/telemetry/text_masks.h"
 
 #include <stdio.h>
@@ -615,6 +616,52 @@ static void value_shapes(void **state)
     teardown_fmt(&x);
 }
 
+/* The shape of a value as kz__shape_numeric answers it (when it answers) and as
+ * kz__shape does: every string of up to six bytes over digits, dots and a few other
+ * bytes, and digit runs of every length to 70 (the hash lengths among them), with dots
+ * put in. */
+static void numeric_shapes_agree(void **state)
+{
+    (void)state;
+    static const char alpha[] = "09.a:/-";
+    enum { NA = sizeof alpha - 1 };
+    char v[80];
+    size_t answered = 0;
+    for (size_t n = 1; n <= 6; n++) {
+        size_t total = 1;
+        for (size_t i = 0; i < n; i++)
+            total *= NA;
+        for (size_t code = 0; code < total; code++) {
+            size_t c = code;
+            for (size_t i = 0; i < n; i++, c /= NA)
+                v[i] = alpha[c % NA];
+            int got = kz__shape_numeric(v, n);
+            if (got >= 0) {
+                answered++;
+                if (got != (int)kz__shape(v, n))
+                    fail_msg("\"%.*s\": %d, kz__shape %d", (int)n, v, got, (int)kz__shape(v, n));
+            }
+        }
+    }
+    for (size_t n = 1; n <= 70; n++)
+        for (size_t dots = 0; dots <= 4; dots++) {
+            for (size_t i = 0; i < n; i++)
+                v[i] = (char)('0' + i % 10);
+            for (size_t d = 0; d < dots && n > 2; d++)
+                v[1 + (d * 7) % (n - 2)] = '.';
+            int got = kz__shape_numeric(v, n);
+            assert_true(got >= 0);  /* digits and inner dots: always answered */
+            answered++;
+            if (got != (int)kz__shape(v, n))
+                fail_msg("\"%.*s\": %d, kz__shape %d", (int)n, v, got, (int)kz__shape(v, n));
+        }
+    assert_true(answered > 500);
+    assert_int_equal(kz__shape_numeric("192.0.2.1", 9), KZ_OBS_IP);
+    assert_int_equal(kz__shape_numeric("1700000000.004", 14), KZ_OBS_NONE);
+    assert_int_equal(kz__shape_numeric(".1.2.3", 6), -1);
+    assert_int_equal(kz__shape_numeric("a1.2", 4), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -627,6 +674,7 @@ int main(void)
         cmocka_unit_test(json_index_readers_agree),
         cmocka_unit_test(json_name_memo),
         cmocka_unit_test(value_shapes),
+        cmocka_unit_test(numeric_shapes_agree),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),
     };

@@ -190,6 +190,7 @@ void kz_logfmt_free(kz_logfmt *f)
         kz_free(f->colnames[i]);
     kz_free(f->colnames);
     kz_free(f->colname_len);
+    kz_free(f->colkind);
     kz__zeek_free(f);
     pthread_mutex_destroy(&f->lock);
     kz_free(f);
@@ -296,6 +297,15 @@ kz_rc kz_logfmt_prepare(kz_logfmt *f, const char *head, size_t n, kz_err *err)
                 return kz_fail(err, KZ_EINVAL, "fields",
                                "no column \"%s\"%s", s->name,
                                f->ncols ? " in the header" : " (without --header, name columns by number)");
+        }
+        /* what each named column is matched as: the same answer on every line */
+        kz_free(f->colkind);
+        f->colkind = kz_calloc((size_t)f->ncols + 1, sizeof *f->colkind);
+        if (!f->colkind)
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        for (int k = 0; k < f->ncols; k++) {
+            int kind = kz__select(f, f->colnames[k], f->colname_len[k], k + 1);
+            f->colkind[k] = (int8_t)(kind < 0 ? -1 : kind);
         }
         f->ts_col = f->victim_col = 0;
         for (int k = 0; k < f->ncols; k++) {
