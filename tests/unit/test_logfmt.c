@@ -635,7 +635,7 @@ static void numeric_shapes_agree(void **state)
             size_t c = code;
             for (size_t i = 0; i < n; i++, c /= NA)
                 v[i] = alpha[c % NA];
-            int got = kz__shape_numeric(v, n);
+            int got = kz__shape_numeric(v, n, 0, n);
             if (got >= 0) {
                 answered++;
                 if (got != (int)kz__shape(v, n))
@@ -649,17 +649,37 @@ static void numeric_shapes_agree(void **state)
                 v[i] = (char)('0' + i % 10);
             for (size_t d = 0; d < dots && n > 2; d++)
                 v[1 + (d * 7) % (n - 2)] = '.';
-            int got = kz__shape_numeric(v, n);
+            int got = kz__shape_numeric(v, n, 0, n);
             assert_true(got >= 0);  /* digits and inner dots: always answered */
             answered++;
             if (got != (int)kz__shape(v, n))
                 fail_msg("\"%.*s\": %d, kz__shape %d", (int)n, v, got, (int)kz__shape(v, n));
         }
     assert_true(answered > 500);
-    assert_int_equal(kz__shape_numeric("192.0.2.1", 9), KZ_OBS_IP);
-    assert_int_equal(kz__shape_numeric("1700000000.004", 14), KZ_OBS_NONE);
-    assert_int_equal(kz__shape_numeric(".1.2.3", 6), -1);
-    assert_int_equal(kz__shape_numeric("a1.2", 4), -1);
+    /* a value at every offset of lines of 16 to 48 bytes: the SSE2 window is the value's
+     * own 16 bytes, or the line's last 16 shifted, and the bytes around the value (a
+     * digit, a dot, a comma) never count */
+    static const char *const vals[] = {"192.0.2.1", "1700000000.004", "12", "1.2.3.4.5", "123a",
+                                       "1234567890123456", "1.2", "255.255.255.255", "9.", "0"};
+    static const char around[] = "7.,";
+    char line[64];
+    for (size_t L = 16; L <= 48; L++)
+        for (size_t a = 0; a < 3; a++)
+            for (size_t k = 0; k < sizeof vals / sizeof *vals; k++) {
+                size_t n = strlen(vals[k]);
+                for (size_t o = 0; o + n <= L; o++) {
+                    memset(line, around[a], L);
+                    memcpy(line + o, vals[k], n);
+                    int got = kz__shape_numeric(line, L, o, n);
+                    int want = (int)kz__shape(line + o, n);
+                    if (got >= 0 ? got != want : kz__shape_numeric(vals[k], n, 0, n) >= 0)
+                        fail_msg("\"%s\" at %zu of %zu: %d, kz__shape %d", vals[k], o, L, got, want);
+                }
+            }
+    assert_int_equal(kz__shape_numeric("192.0.2.1", 9, 0, 9), KZ_OBS_IP);
+    assert_int_equal(kz__shape_numeric("1700000000.004", 14, 0, 14), KZ_OBS_NONE);
+    assert_int_equal(kz__shape_numeric(".1.2.3", 6, 0, 6), -1);
+    assert_int_equal(kz__shape_numeric("a1.2", 4, 0, 4), -1);
 }
 
 int main(void)

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The timestamp, the victim and the matched value of column col (1-based), named name. */
+/* The timestamp, the victim and the matched value line[o..o+n) of column col (1-based),
+ * named name; the line is readable to line[len). */
 static void csv_field(const kz_logfmt *f, int col, const char *name, size_t name_len, int kind,
-                      const char *v, size_t n, kz_record *rec)
+                      const char *line, size_t len, size_t o, size_t n, kz_record *rec)
 {
+    const char *v = line + o;
     if (col == f->ts_col) {
         rec->ts = v;
         rec->ts_len = n;
@@ -25,7 +27,7 @@ static void csv_field(const kz_logfmt *f, int col, const char *name, size_t name
     if (kind < 0 || n == 0)
         return;
     if (kind == KZ_OBS_AUTO) {
-        int numeric = kz__shape_numeric(v, n);  /* times, counts and addresses: most columns */
+        int numeric = kz__shape_numeric(line, len, o, n);  /* times, counts and addresses: most columns */
         if (numeric == KZ_OBS_NONE)
             return;
         if (numeric > 0)
@@ -45,7 +47,8 @@ int kz__parse_csv(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, boo
     const char *v[KZ_MAX_FIELDS + 1];
     size_t len[KZ_MAX_FIELDS + 1];
     int k;
-    if (!memchr(s, '"', n)) {  /* no quoted field: the delimited formats' splitter */
+    bool plain = !memchr(s, '"', n);  /* then the values point into s */
+    if (plain) {  /* no quoted field: the delimited formats' splitter */
         k = kz__split(s, n && s[n - 1] == '\r' ? n - 1 : n, f->sep, false, v, len, KZ_MAX_FIELDS + 1);
         if (k > KZ_MAX_FIELDS)
             return -1;  /* as kz_csv_split: more fields than the record holds */
@@ -61,13 +64,15 @@ int kz__parse_csv(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, boo
     }
     int named = k < f->ncols ? k : f->ncols;
     for (int i = 0; i < named; i++)  /* the header's columns, their kinds decided once */
-        csv_field(f, i + 1, f->colnames[i], f->colname_len[i], f->colkind[i], v[i], len[i], rec);
+        csv_field(f, i + 1, f->colnames[i], f->colname_len[i], f->colkind[i],
+                  plain ? s : v[i], plain ? n : len[i], plain ? (size_t)(v[i] - s) : 0, len[i], rec);
     for (int i = named; i < k; i++) {  /* columns past the header: named by their number */
         char *d = kz__scratch(c, 12);
         if (!d)
             break;
         size_t name_len = (size_t)snprintf(d, 12, "%d", i + 1);
-        csv_field(f, i + 1, d, name_len, kz__select(f, d, name_len, i + 1), v[i], len[i], rec);
+        csv_field(f, i + 1, d, name_len, kz__select(f, d, name_len, i + 1),
+                  plain ? s : v[i], plain ? n : len[i], plain ? (size_t)(v[i] - s) : 0, len[i], rec);
     }
     return 1;
 }

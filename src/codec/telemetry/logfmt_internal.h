@@ -216,22 +216,41 @@ char *kz__scratch(kz_logctx *c, size_t n);
  * address, a hash), or KZ_OBS_NONE. */
 kz_obs_kind kz__shape(const char *v, size_t n);
 
-/* kz__shape's answer for a value v[0..n) of digits and dots only that neither starts nor
- * ends with a dot (a time, a count, an IPv4 address), found without kz__shape's byte
- * class counts; -1 for every other value, whose answer only kz__shape gives. (A byte
- * loop: it leaves at the first letter of a name or URL, where eight bytes at a time
- * measured more instructions.) */
-static inline int kz__shape_numeric(const char *v, size_t n)
+/* kz__shape's answer for the value s[o..o+n) of a line s[0..len) when it is digits and
+ * dots only and neither starts nor ends with a dot (a time, a count, an IPv4 address),
+ * found without kz__shape's byte class counts; -1 for every other value, whose answer
+ * only kz__shape gives. Reads nothing outside s[0..len): a value of up to 16 bytes is
+ * tested in one SSE2 window (the last 16 bytes of the line, shifted, near its end). */
+static inline int kz__shape_numeric(const char *s, size_t len, size_t o, size_t n)
 {
-    if (n == 0 || v[0] == '.' || v[n - 1] == '.')
-        return -1;
+    const char *v = s + o;
+    if (n == 0 || (unsigned)((unsigned char)v[0] - '0') > 9 || v[n - 1] == '.')
+        return -1;  /* the first byte alone sends names and URLs on */
     size_t dots = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char b = (unsigned char)v[i];
-        if ((unsigned)(b - '0') > 9) {
-            if (b != '.')
-                return -1;
-            dots++;
+#ifdef __SSE2__
+    if (n <= 16 && len >= 16) {
+        size_t at = len - o >= 16 ? o : len - 16;  /* the window's start; v is at o - at */
+        __m128i w = _mm_loadu_si128((const __m128i *)(s + at));
+        __m128i digit = _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(w, _mm_set1_epi8('0')), w),
+                                      _mm_cmpeq_epi8(_mm_min_epu8(w, _mm_set1_epi8('9')), w));
+        __m128i dot = _mm_cmpeq_epi8(w, _mm_set1_epi8('.'));
+        unsigned want = (1u << n) - 1, shift = (unsigned)(o - at);
+        unsigned ok = ((unsigned)_mm_movemask_epi8(_mm_or_si128(digit, dot)) >> shift) & want;
+        if (ok != want)
+            return -1;
+        unsigned d = ((unsigned)_mm_movemask_epi8(dot) >> shift) & want;
+        for (; d && dots < 4; dots++)  /* only none, three or other counts matter */
+            d &= d - 1;
+    } else
+#endif
+    {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char b = (unsigned char)v[i];
+            if ((unsigned)(b - '0') > 9) {
+                if (b != '.')
+                    return -1;
+                dots++;
+            }
         }
     }
     if (n < 3 || n > 8192)
