@@ -10,7 +10,7 @@
 
 /* The timestamp, the victim and the matched value line[o..o+n) of column col (1-based),
  * named name; the line is readable to line[len). */
-static void csv_field(const kz_logfmt *f, int col, const char *name, size_t name_len, int kind,
+__attribute__((always_inline)) static inline void csv_field(const kz_logfmt *f, int col, const char *name, size_t name_len, int kind,
                       const char *line, size_t len, size_t o, size_t n, kz_record *rec)
 {
     const char *v = line + o;
@@ -30,13 +30,16 @@ static void csv_field(const kz_logfmt *f, int col, const char *name, size_t name
         int numeric = kz__shape_numeric(line, len, o, n);  /* times, counts and addresses: most columns */
         if (numeric == KZ_OBS_NONE)
             return;
-        if (numeric > 0)
-            kind = numeric;
+        if (numeric < 0) {
+            kz__add_field(rec, name, name_len, v, n, KZ_OBS_AUTO);
+            return;
+        }
+        kind = numeric;
     }
     if (kind == KZ_OBS_TEXT)
         kz_text_extract(v, n, name, name_len, rec);
     else
-        kz__add_field(rec, name, name_len, v, n, (kz_obs_kind)kind);
+        kz__add_known(rec, name, name_len, v, n, (kz_obs_kind)kind);
 }
 
 int kz__parse_csv(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, bool first,

@@ -296,7 +296,10 @@ static void add_value(const kz__zeek_hdr *h, const kz__zeek_col *col, const char
                       kz_record *rec)
 {
     if (!col->list) {
-        kz__add_field(rec, col->name, col->len, v, len, col->kind);
+        if (col->kind == KZ_OBS_AUTO)
+            kz__add_field(rec, col->name, col->len, v, len, col->kind);
+        else
+            kz__add_known(rec, col->name, col->len, v, len, col->kind);
         return;
     }
     const char *p = v, *end = v + len;
@@ -370,14 +373,14 @@ int kz__parse_zeek(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, si
     if (uri) {
         /* http.log: the request line's target, made absolute with the Host header */
         if (uri_len > 7 && has_scheme_sep(uri, uri_len < 16 ? uri_len : 16)) {
-            kz__add_field(rec, "uri", 3, uri, uri_len, KZ_OBS_URL);
+            kz__add_known(rec, "uri", 3, uri, uri_len, KZ_OBS_URL);
         } else if (host && uri[0] == '/') {
             char *u = kz__scratch(c, 7 + host_len + uri_len);
             if (u) {
                 memcpy(u, "http://", 7);
                 memcpy(u + 7, host, host_len);
                 memcpy(u + 7 + host_len, uri, uri_len);
-                kz__add_field(rec, "host+uri", 8, u, 7 + host_len + uri_len, KZ_OBS_URL);
+                kz__add_known(rec, "host+uri", 8, u, 7 + host_len + uri_len, KZ_OBS_URL);
             }
         }
     }

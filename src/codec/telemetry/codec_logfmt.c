@@ -81,16 +81,7 @@ void kz__add_field(kz_record *rec, const char *name, size_t name_len, const char
 {
     if (kind == KZ_OBS_AUTO && (kind = kz__shape(v, len)) == KZ_OBS_NONE)
         return;
-    if (rec->n >= KZ_MAX_FIELDS) {
-        rec->truncated = 1;
-        return;
-    }
-    kz_logfield *fl = &rec->f[rec->n++];
-    fl->name = name;
-    fl->name_len = name_len;
-    fl->v = v;
-    fl->len = len;
-    fl->kind = kind;
+    kz__add_known(rec, name, name_len, v, len, kind);
 }
 
 char *kz__scratch(kz_logctx *c, size_t n)

@@ -260,6 +260,23 @@ static inline int kz__shape_numeric(const char *s, size_t len, size_t o, size_t 
     return dots == 3 ? KZ_OBS_IP : KZ_OBS_NONE;
 }
 
+/* Adds a field of a known kind (not KZ_OBS_AUTO) to rec, or sets rec->truncated when
+ * it is full: kz__add_field without the call, for the columns whose kind is known. */
+static inline void kz__add_known(kz_record *rec, const char *name, size_t name_len, const char *v,
+                                 size_t len, kz_obs_kind kind)
+{
+    if (rec->n >= KZ_MAX_FIELDS) {
+        rec->truncated = 1;
+        return;
+    }
+    kz_logfield *fl = &rec->f[rec->n++];
+    fl->name = name;
+    fl->name_len = name_len;
+    fl->v = v;
+    fl->len = len;
+    fl->kind = kind;
+}
+
 /* Adds a field to rec (sets rec->truncated when full); a KZ_OBS_AUTO field gets the
  * kind of its shape, or is left out when it has none. */
 void kz__add_field(kz_record *rec, const char *name, size_t name_len, const char *v, size_t len,
