@@ -682,6 +682,78 @@ static void numeric_shapes_agree(void **state)
     assert_int_equal(kz__shape_numeric("a1.2", 4, 0, 4), -1);
 }
 
+/* The fields of s[0..n) at sep, byte by byte: what kz__split and kz__split_with give. */
+static int split_bytes(const char *s, size_t n, char sep, bool collapse, const char **v,
+                       size_t *len, int max)
+{
+    int k = 0;
+    size_t fs = 0;
+    for (size_t i = 0; i <= n && k < max; i++) {
+        if (i < n && s[i] != sep)
+            continue;
+        if (i > fs || !collapse || (i == n && i > fs)) {
+            v[k] = s + fs;
+            len[k++] = i - fs;
+        }
+        fs = i + 1;
+    }
+    return k;
+}
+
+/* One line through kz__split_with (each implementation this CPU runs) and the byte walk:
+ * the same fields, or -1 for both when quote is in the line. */
+static void split_agrees(const char *s, size_t n, char sep, bool collapse, char quote, int max)
+{
+    const char *wv[400], *gv[400];
+    size_t wl[400], gl[400];
+    int want = quote && memchr(s, quote, n) ? -1 : split_bytes(s, n, sep, collapse, wv, wl, max);
+    for (int avx2 = 0; avx2 <= (int)kz__split_avx2_available(); avx2++) {
+        int got = kz__split_with(avx2, s, n, sep, collapse, quote, gv, gl, max);
+        if (got != want)
+            fail_msg("avx2 %d, %zu bytes, max %d: %d fields, not %d", avx2, n, max, got, want);
+        for (int i = 0; i < got; i++)
+            if (gv[i] != wv[i] || gl[i] != wl[i])
+                fail_msg("avx2 %d, %zu bytes, field %d: at %td+%zu, not %td+%zu", avx2, n, i,
+                         gv[i] - s, gl[i], wv[i] - s, wl[i]);
+    }
+}
+
+/* The separator mask against the byte walk: one separator (or quote) at every position of
+ * lines of 0 to 200 bytes (so at and around every 16-, 32- and 64-byte edge, and in the
+ * shifted last window), separators every step bytes (empty fields with step 1, runs that
+ * Squid's collapse drops), separators at both ends, and every field limit that cuts a
+ * line short. */
+static void split_every_position(void **state)
+{
+    (void)state;
+    static const int maxes[] = {1, 2, 3, 9, 129, 400};
+    static const size_t steps[] = {1, 2, 3, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65};
+    char line[256];
+    for (size_t n = 0; n <= 200; n++) {
+        for (size_t p = 0; p < n; p++) {
+            memset(line, 'a', n);
+            line[p] = ',';
+            split_agrees(line, n, ',', false, '"', 129);
+            line[p] = ' ';
+            split_agrees(line, n, ' ', true, '\0', 9);
+            line[p] = '"';
+            split_agrees(line, n, ',', false, '"', 129);
+        }
+        for (size_t si = 0; si < sizeof steps / sizeof *steps; si++)
+            for (size_t r = 0; r < 3 && r < steps[si]; r++) {
+                for (size_t i = 0; i < n; i++)
+                    line[i] = i % steps[si] == r ? ',' : (char)('b' + i % 7);
+                for (size_t mi = 0; mi < sizeof maxes / sizeof *maxes; mi++) {
+                    split_agrees(line, n, ',', false, '"', maxes[mi]);
+                    split_agrees(line, n, ',', true, '\0', maxes[mi]);
+                }
+            }
+        memset(line, ',', n);  /* nothing but separators */
+        split_agrees(line, n, ',', false, '\0', 400);
+        split_agrees(line, n, ',', true, '\0', 400);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -695,6 +767,7 @@ int main(void)
         cmocka_unit_test(json_name_memo),
         cmocka_unit_test(value_shapes),
         cmocka_unit_test(numeric_shapes_agree),
+        cmocka_unit_test(split_every_position),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),
     };

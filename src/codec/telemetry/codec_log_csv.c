@@ -50,12 +50,13 @@ int kz__parse_csv(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, boo
     const char *v[KZ_MAX_FIELDS + 1];
     size_t len[KZ_MAX_FIELDS + 1];
     int k;
-    bool plain = !memchr(s, '"', n);  /* then the values point into s */
-    if (plain) {  /* no quoted field: the delimited formats' splitter */
-        k = kz__split(s, n && s[n - 1] == '\r' ? n - 1 : n, f->sep, false, v, len, KZ_MAX_FIELDS + 1);
-        if (k > KZ_MAX_FIELDS)
-            return -1;  /* as kz_csv_split: more fields than the record holds */
-    } else {
+    /* no quoted field: the delimited formats' splitter, and the values point into s */
+    k = kz__split_with(f->split_avx2, s, n && s[n - 1] == '\r' ? n - 1 : n, f->sep, false, '"', v,
+                       len, KZ_MAX_FIELDS + 1);
+    bool plain = k >= 0;
+    if (k > KZ_MAX_FIELDS)
+        return -1;  /* as kz_csv_split: more fields than the record holds */
+    if (!plain) {
         kz_csv_field fl[KZ_MAX_FIELDS];
         char *scratch = kz__scratch(c, n);
         if (!scratch || kz_csv_split(s, n, f->sep, scratch, fl, KZ_MAX_FIELDS, &k, NULL) != KZ_OK)

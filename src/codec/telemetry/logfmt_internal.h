@@ -61,6 +61,7 @@ struct kz_logfmt {
     kz__zeek_hdr *hdrs, *current;
     kz__zeek_hdr initial;       /* the defaults, before any header */
     kz_json_reader json_reader; /* never KZ_JSON_INDEX: resolved when set */
+    bool split_avx2;            /* kz__split_with's 64-byte windows run on this CPU */
 };
 
 /* What the configuration says about one field name: its timestamp and victim ranks
@@ -208,6 +209,16 @@ static inline int kz__split(const char *s, size_t n, char sep, bool collapse, co
     }
     return k;
 }
+
+/* kz__split over 64-byte windows (two AVX2 compares, one tzcnt per separator) when avx2
+ * is set and the line has 64 bytes or more, else kz__split itself; the same fields. With
+ * quote (not '\0'): -1 when s[0..n) holds that byte (CSV's quoted fields), checked in the
+ * same windows. */
+int kz__split_with(bool avx2, const char *s, size_t n, char sep, bool collapse, char quote,
+                   const char **v, size_t *len, int max);
+
+/* Whether this CPU runs kz__split_with's AVX2 windows (AVX2, POPCNT and BMI1). */
+bool kz__split_avx2_available(void);
 
 /* Room for n bytes in the context's scratch (reset per line), or NULL when full. */
 char *kz__scratch(kz_logctx *c, size_t n);
