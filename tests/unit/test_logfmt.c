@@ -682,6 +682,55 @@ static void numeric_shapes_agree(void **state)
     assert_int_equal(kz__shape_numeric("a1.2", 4, 0, 4), -1);
 }
 
+/* A Zeek log of ncols columns (ts, id.orig_h, then c<i>_h address columns) and one data
+ * line with an address in every c<i>_h column, some unset or empty, more than 64 bytes so
+ * the separator windows are used. Returns the fields parsed (or "-1"). */
+static const char *zeek_wide(int ncols, bool short_line)
+{
+    static char head[8192], line[8192];
+    size_t h = (size_t)snprintf(head, sizeof head, "#fields\tts\tid.orig_h");
+    size_t l = (size_t)snprintf(line, sizeof line, "1700000000.5\t10.0.0.1");
+    for (int i = 2; i < ncols; i++) {
+        h += (size_t)snprintf(head + h, sizeof head - h, "\tc%d_h", i);
+        l += (size_t)snprintf(line + l, sizeof line - l, i % 5 == 0 ? "\t-" : i % 7 == 0 ? "\t(empty)" : i % 11 == 0 ? "\t" : "\t192.0.2.%d", i % 250);
+    }
+    if (short_line)
+        line[l - 2] = '\0', line[strrchr(line, '\t') - line] = '\0';
+    snprintf(head + h, sizeof head - h, "\n");
+    fixture x;
+    setup_fmt(&x, KZ_FMT_AUTO, NULL, false, head);
+    const void *st;
+    assert_int_equal(kz_logfmt_scan_block(x.f, 0, head, strlen(head), &st), KZ_OK);
+    kz_logctx_block(x.c, 1, NULL);
+    static char out[4096];
+    int rc = parse(&x, line, false);
+    snprintf(out, sizeof out, "%s", rc < 0 ? "-1" : fields_of(&x.rec));
+    teardown_fmt(&x);
+    return out;
+}
+
+/* Zeek lines split by the separator windows (up to 128 columns) and by the memchr walk
+ * (more): the same fields for the same columns, and a line short of its header's columns
+ * refused by both. */
+static void zeek_wide_and_narrow(void **state)
+{
+    (void)state;
+    char narrow[4096];
+    snprintf(narrow, sizeof narrow, "%s", zeek_wide(40, false));
+    assert_non_null(strstr(narrow, "c39_h=ip:192.0.2.39"));
+    assert_null(strstr(narrow, "c5_h="));  /* unset */
+    assert_null(strstr(narrow, "c7_h="));  /* empty */
+    assert_null(strstr(narrow, "c11_h="));
+    const char *wide = zeek_wide(140, false);
+    assert_true(strncmp(wide, narrow, strlen(narrow)) == 0);  /* the first 40 alike */
+    assert_non_null(strstr(wide, "c139_h=ip:192.0.2.139"));
+    assert_string_equal(zeek_wide(40, true), "-1");
+    assert_string_equal(zeek_wide(140, true), "-1");
+    assert_string_equal(zeek_wide(128, true), "-1");
+    assert_non_null(strstr(zeek_wide(128, false), "c127_h=ip:192.0.2.127"));
+    assert_non_null(strstr(zeek_wide(129, false), "c128_h=ip:192.0.2.128"));
+}
+
 /* The fields of s[0..n) at sep, byte by byte: what kz__split and kz__split_with give. */
 static int split_bytes(const char *s, size_t n, char sep, bool collapse, const char **v,
                        size_t *len, int max)
@@ -768,6 +817,7 @@ int main(void)
         cmocka_unit_test(value_shapes),
         cmocka_unit_test(numeric_shapes_agree),
         cmocka_unit_test(split_every_position),
+        cmocka_unit_test(zeek_wide_and_narrow),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),
     };
