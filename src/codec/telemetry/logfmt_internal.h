@@ -232,7 +232,7 @@ kz_obs_kind kz__shape(const char *v, size_t n);
  * found without kz__shape's byte class counts; -1 for every other value, whose answer
  * only kz__shape gives. Reads nothing outside s[0..len): a value of up to 16 bytes is
  * tested in one SSE2 window (the last 16 bytes of the line, shifted, near its end). */
-static inline int kz__shape_numeric(const char *s, size_t len, size_t o, size_t n)
+__attribute__((always_inline)) static inline int kz__shape_numeric(const char *s, size_t len, size_t o, size_t n)
 {
     const char *v = s + o;
     if (n == 0 || (unsigned)((unsigned char)v[0] - '0') > 9 || v[n - 1] == '.')
