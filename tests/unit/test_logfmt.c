@@ -682,6 +682,42 @@ static void numeric_shapes_agree(void **state)
     assert_int_equal(kz__shape_numeric("a1.2", 4, 0, 4), -1);
 }
 
+/* CSV columns whose values repeat (answered from the per-column memo of shapes) or do not
+ * (the memo turned off): each line's fields are those kz__shape gives its values. */
+static void csv_repeated_shapes(void **state)
+{
+    (void)state;
+    static const char *const vals[] = {
+        "GET", "text/css", "evil.example", "http://evil.example/login", "d41d8cd98f00b204e9800998ecf8427e",
+        "2001:db8::1", "a@evil.example", "x/10.0.0.1", "application/javascript", "/a.b/c",
+        "a-very-long-host-name-of-more-than-32.bytes.example", "[2001:db8::1]:443", "POST"};
+    enum { NV = sizeof vals / sizeof *vals };
+    fixture x;
+    setup_fmt(&x, KZ_FMT_CSV, NULL, true, "rep,few,all\n");
+    char line[256], want[512];
+    for (int i = 0; i < 400; i++) {
+        /* rep: one of three; few: one of five, cycled; all: a new value most lines */
+        const char *a = vals[i % 3], *b = vals[3 + (i / 2) % 5], *c = vals[(i * 7) % NV];
+        char fresh[64];
+        snprintf(fresh, sizeof fresh, "h%d.evil.example", i);
+        const char *cc = i % 4 ? fresh : c;
+        snprintf(line, sizeof line, "%s,%s,%s", a, b, cc);
+        assert_int_equal(parse(&x, line, false), 1);
+        size_t o = 0;
+        want[0] = '\0';
+        const char *names[] = {"rep", "few", "all"}, *v[] = {a, b, cc};
+        for (int k = 0; k < 3; k++) {
+            kz_obs_kind kind = kz__shape(v[k], strlen(v[k]));
+            if (kind != KZ_OBS_NONE)
+                o += (size_t)snprintf(want + o, sizeof want - o, "%s%s=%s:%s", o ? "|" : "", names[k],
+                                      kz_enum_name(&kz_obs_kind_enum, (int)kind), v[k]);
+        }
+        if (strcmp(fields_of(&x.rec), want) != 0)
+            fail_msg("line %d \"%s\": \"%s\", not \"%s\"", i, line, fields_of(&x.rec), want);
+    }
+    teardown_fmt(&x);
+}
+
 /* A Zeek log of ncols columns (ts, id.orig_h, then c<i>_h address columns) and one data
  * line with an address in every c<i>_h column, some unset or empty, more than 64 bytes so
  * the separator windows are used. Returns the fields parsed (or "-1"). */
@@ -818,6 +854,7 @@ int main(void)
         cmocka_unit_test(numeric_shapes_agree),
         cmocka_unit_test(split_every_position),
         cmocka_unit_test(zeek_wide_and_narrow),
+        cmocka_unit_test(csv_repeated_shapes),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),
     };

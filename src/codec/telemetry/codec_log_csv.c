@@ -10,8 +10,30 @@
 
 /* The timestamp, the victim and the matched value line[o..o+n) of column col (1-based),
  * named name; the line is readable to line[len). */
-__attribute__((always_inline)) static inline void csv_field(const kz_logfmt *f, int col, const char *name, size_t name_len, int kind,
-                      const char *line, size_t len, size_t o, size_t n, kz_record *rec)
+/* kz__shape(v, n), from the column's memo when the value is one of its last four; a
+ * column that misses 64 times before it hits 16 times is asked no more. */
+static int shape_of(kz__shape_memo *m, const char *v, size_t n)
+{
+    if (n > KZ__SHAPE_VALUE || m->off)
+        return (int)kz__shape(v, n);
+    for (int w = 0; w < KZ__SHAPE_WAYS; w++)
+        if (m->len[w] == n && kz__same_bytes(m->v[w], v, n)) {
+            m->hits++;
+            return m->kind[w];
+        }
+    if (++m->tries == 64)
+        m->off = m->hits < 16;
+    int w = m->next;
+    m->next = (uint8_t)((w + 1) % KZ__SHAPE_WAYS);
+    m->len[w] = (uint8_t)n;
+    memcpy(m->v[w], v, n);
+    m->kind[w] = (int8_t)kz__shape(v, n);
+    return m->kind[w];
+}
+
+__attribute__((always_inline)) static inline void
+csv_field(const kz_logfmt *f, kz_logctx *c, int col, const char *name, size_t name_len, int kind,
+          const char *line, size_t len, size_t o, size_t n, kz_record *rec)
 {
     const char *v = line + o;
     if (col == f->ts_col) {
@@ -30,11 +52,12 @@ __attribute__((always_inline)) static inline void csv_field(const kz_logfmt *f, 
         int numeric = kz__shape_numeric(line, len, o, n);  /* times, counts and addresses: most columns */
         if (numeric == KZ_OBS_NONE)
             return;
-        if (numeric < 0) {
-            kz__add_field(rec, name, name_len, v, n, KZ_OBS_AUTO);
+        if (numeric >= 0)
+            kind = numeric;
+        else
+            kind = col <= KZ__SHAPE_COLS ? shape_of(&c->shapes[col - 1], v, n) : (int)kz__shape(v, n);
+        if (kind == KZ_OBS_NONE)
             return;
-        }
-        kind = numeric;
     }
     if (kind == KZ_OBS_TEXT)
         kz_text_extract(v, n, name, name_len, rec);
@@ -68,14 +91,14 @@ int kz__parse_csv(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, boo
     }
     int named = k < f->ncols ? k : f->ncols;
     for (int i = 0; i < named; i++)  /* the header's columns, their kinds decided once */
-        csv_field(f, i + 1, f->colnames[i], f->colname_len[i], f->colkind[i],
+        csv_field(f, c, i + 1, f->colnames[i], f->colname_len[i], f->colkind[i],
                   plain ? s : v[i], plain ? n : len[i], plain ? (size_t)(v[i] - s) : 0, len[i], rec);
     for (int i = named; i < k; i++) {  /* columns past the header: named by their number */
         char *d = kz__scratch(c, 12);
         if (!d)
             break;
         size_t name_len = (size_t)snprintf(d, 12, "%d", i + 1);
-        csv_field(f, i + 1, d, name_len, kz__select(f, d, name_len, i + 1),
+        csv_field(f, c, i + 1, d, name_len, kz__select(f, d, name_len, i + 1),
                   plain ? s : v[i], plain ? n : len[i], plain ? (size_t)(v[i] - s) : 0, len[i], rec);
     }
     return 1;

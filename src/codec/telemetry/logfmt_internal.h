@@ -76,6 +76,19 @@ typedef struct kz__name_info {
     char name[KZ__MEMO_NAME];
 } kz__name_info;
 
+/* The shapes of the last short values of a CSV column: log columns such as a method or
+ * a content type repeat a few values, and kz__shape's answer depends on the bytes alone.
+ * A column whose values do not repeat (host names) stops being remembered. */
+enum { KZ__SHAPE_COLS = 32, KZ__SHAPE_WAYS = 4, KZ__SHAPE_VALUE = 32 };
+typedef struct kz__shape_memo {
+    uint8_t len[KZ__SHAPE_WAYS];   /* 0: empty */
+    int8_t kind[KZ__SHAPE_WAYS];
+    uint8_t next;                  /* the way replaced next */
+    uint8_t off;                   /* the column's values did not repeat: not remembered */
+    uint16_t tries, hits;
+    char v[KZ__SHAPE_WAYS][KZ__SHAPE_VALUE];
+} kz__shape_memo;
+
 struct kz_logctx {
     const kz_logfmt *f;
     char *scratch;
@@ -83,6 +96,7 @@ struct kz_logctx {
     uint64_t seq;
     const kz__zeek_hdr *zh;
     kz__name_info memo[KZ__MEMO_SLOTS + 1];  /* the last one for names too long to keep */
+    kz__shape_memo shapes[KZ__SHAPE_COLS];  /* CSV: per column, the first ones */
     uint32_t *jidx;    /* JSON lines: the structural index, 2 * jidx_cap entries (owned) */
     size_t jidx_cap;
 };
