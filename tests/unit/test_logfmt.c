@@ -832,6 +832,13 @@ static void split_every_position(void **state)
                     split_agrees(line, n, ',', false, '"', maxes[mi]);
                     split_agrees(line, n, ',', true, '\0', maxes[mi]);
                 }
+                if (n) {  /* a quote past the field limit still answers -1 */
+                    char last = line[n - 1];
+                    line[n - 1] = '"';
+                    for (size_t mi = 0; mi < sizeof maxes / sizeof *maxes; mi++)
+                        split_agrees(line, n, ',', false, '"', maxes[mi]);
+                    line[n - 1] = last;
+                }
             }
         memset(line, ',', n);  /* nothing but separators */
         split_agrees(line, n, ',', false, '\0', 400);

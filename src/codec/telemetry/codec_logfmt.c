@@ -130,8 +130,8 @@ split_avx2(const char *s, size_t n, char sep, bool collapse, char quote, const c
             if (p > fs || !collapse) {
                 v[k] = s + fs;
                 len[k] = p - fs;
-                if (++k == max)
-                    return k;
+                if (++k == max)  /* a quote further on still makes the answer -1 */
+                    return quote && memchr(s + i, quote, n - i) ? -1 : k;
             }
             fs = p + 1;
         }
