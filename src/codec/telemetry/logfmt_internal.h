@@ -54,7 +54,6 @@ struct kz_logfmt {
     char sep;                   /* csv ',' or tsv '\t' */
     char **colnames;            /* csv/tsv header names, ncols of them */
     size_t *colname_len;
-    int8_t *colkind;            /* csv/tsv: kz__select of each named column, -1 not selected */
     int ncols;
     /* zeek: every header state made so far (newest first), and the current one */
     pthread_mutex_t lock;
@@ -62,6 +61,7 @@ struct kz_logfmt {
     kz__zeek_hdr initial;       /* the defaults, before any header */
     kz_json_reader json_reader; /* never KZ_JSON_INDEX: resolved when set */
     bool split_avx2;            /* kz__split_with's 64-byte windows run on this CPU */
+    int8_t *colkind;            /* csv/tsv: kz__select of each named column, -1 not selected */
 };
 
 /* What the configuration says about one field name: its timestamp and victim ranks
@@ -96,9 +96,9 @@ struct kz_logctx {
     uint64_t seq;
     const kz__zeek_hdr *zh;
     kz__name_info memo[KZ__MEMO_SLOTS + 1];  /* the last one for names too long to keep */
-    kz__shape_memo shapes[KZ__SHAPE_COLS];  /* CSV: per column, the first ones */
     uint32_t *jidx;    /* JSON lines: the structural index, 2 * jidx_cap entries (owned) */
     size_t jidx_cap;
+    kz__shape_memo shapes[KZ__SHAPE_COLS];  /* CSV: per column, the first ones */
 };
 
 /* The ranks and kind of a field name, from the context's memo (valid until the next
