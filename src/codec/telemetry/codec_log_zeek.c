@@ -400,6 +400,8 @@ int kz__parse_zeek(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, si
             return -1;  /* fewer columns than the header names */
         for (int i = 0; i < got; i++) {
             const kz__zeek_col *col = &h->cols[i];
+            if (col->kind == KZ_OBS_NONE && col->role == Z_PLAIN)
+                continue;  /* a port, a count: nothing to take from it */
             if (column(h, col, v[i], len[i], rec)) {
                 if (col->role == Z_HOST)
                     host = v[i], host_len = len[i];
