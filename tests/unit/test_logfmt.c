@@ -14,6 +14,7 @@
 
 #include "codec/telemetry/json_index.h"
 #include "codec/telemetry/logfmt.h"
+#include "codec/telemetry/logfmt_internal.h"
 #include "codec/telemetry/text_masks.h"
 
 #include <stdio.h>
@@ -850,6 +851,236 @@ static void json_string_tails(void **state)
             }
 }
 
+/* The shape of a value as kz__shape_numeric answers it (when it answers) and as
+ * kz__shape does: every string of up to six bytes over digits, dots and a few other
+ * bytes, and digit runs of every length to 70 (the hash lengths among them), with dots
+ * put in. */
+static void numeric_shapes_agree(void **state)
+{
+    (void)state;
+    static const char alpha[] = "09.a:/-";
+    enum { NA = sizeof alpha - 1 };
+    char v[80];
+    size_t answered = 0;
+    for (size_t n = 1; n <= 6; n++) {
+        size_t total = 1;
+        for (size_t i = 0; i < n; i++)
+            total *= NA;
+        for (size_t code = 0; code < total; code++) {
+            size_t c = code;
+            for (size_t i = 0; i < n; i++, c /= NA)
+                v[i] = alpha[c % NA];
+            int got = kz__shape_numeric(v, n, 0, n);
+            if (got >= 0) {
+                answered++;
+                if (got != (int)kz__shape(v, n))
+                    fail_msg("\"%.*s\": %d, kz__shape %d", (int)n, v, got, (int)kz__shape(v, n));
+            }
+        }
+    }
+    for (size_t n = 1; n <= 70; n++)
+        for (size_t dots = 0; dots <= 4; dots++) {
+            for (size_t i = 0; i < n; i++)
+                v[i] = (char)('0' + i % 10);
+            for (size_t d = 0; d < dots && n > 2; d++)
+                v[1 + (d * 7) % (n - 2)] = '.';
+            int got = kz__shape_numeric(v, n, 0, n);
+            assert_true(got >= 0);  /* digits and inner dots: always answered */
+            answered++;
+            if (got != (int)kz__shape(v, n))
+                fail_msg("\"%.*s\": %d, kz__shape %d", (int)n, v, got, (int)kz__shape(v, n));
+        }
+    assert_true(answered > 500);
+    /* a value at every offset of lines of 16 to 48 bytes: the SSE2 window is the value's
+     * own 16 bytes, or the line's last 16 shifted, and the bytes around the value (a
+     * digit, a dot, a comma) never count */
+    static const char *const vals[] = {"192.0.2.1", "1700000000.004", "12", "1.2.3.4.5", "123a",
+                                       "1234567890123456", "1.2", "255.255.255.255", "9.", "0"};
+    static const char around[] = "7.,";
+    char line[64];
+    for (size_t L = 16; L <= 48; L++)
+        for (size_t a = 0; a < 3; a++)
+            for (size_t k = 0; k < sizeof vals / sizeof *vals; k++) {
+                size_t n = strlen(vals[k]);
+                for (size_t o = 0; o + n <= L; o++) {
+                    memset(line, around[a], L);
+                    memcpy(line + o, vals[k], n);
+                    int got = kz__shape_numeric(line, L, o, n);
+                    int want = (int)kz__shape(line + o, n);
+                    if (got >= 0 ? got != want : kz__shape_numeric(vals[k], n, 0, n) >= 0)
+                        fail_msg("\"%s\" at %zu of %zu: %d, kz__shape %d", vals[k], o, L, got, want);
+                }
+            }
+    assert_int_equal(kz__shape_numeric("192.0.2.1", 9, 0, 9), KZ_OBS_IP);
+    assert_int_equal(kz__shape_numeric("1700000000.004", 14, 0, 14), KZ_OBS_NONE);
+    assert_int_equal(kz__shape_numeric(".1.2.3", 6, 0, 6), -1);
+    assert_int_equal(kz__shape_numeric("a1.2", 4, 0, 4), -1);
+}
+
+/* CSV columns whose values repeat (answered from the per-column memo of shapes) or do not
+ * (the memo turned off): each line's fields are those kz__shape gives its values. */
+static void csv_repeated_shapes(void **state)
+{
+    (void)state;
+    static const char *const vals[] = {
+        "GET", "text/css", "evil.example", "http://evil.example/login", "d41d8cd98f00b204e9800998ecf8427e",
+        "2001:db8::1", "a@evil.example", "x/10.0.0.1", "application/javascript", "/a.b/c",
+        "a-very-long-host-name-of-more-than-32.bytes.example", "[2001:db8::1]:443", "POST"};
+    enum { NV = sizeof vals / sizeof *vals };
+    fixture x;
+    setup_fmt(&x, KZ_FMT_CSV, NULL, true, "rep,few,all\n");
+    char line[256], want[512];
+    for (int i = 0; i < 400; i++) {
+        /* rep: one of three; few: one of five, cycled; all: a new value most lines */
+        const char *a = vals[i % 3], *b = vals[3 + (i / 2) % 5], *c = vals[(i * 7) % NV];
+        char fresh[64];
+        snprintf(fresh, sizeof fresh, "h%d.evil.example", i);
+        const char *cc = i % 4 ? fresh : c;
+        snprintf(line, sizeof line, "%s,%s,%s", a, b, cc);
+        assert_int_equal(parse(&x, line, false), 1);
+        size_t o = 0;
+        want[0] = '\0';
+        const char *names[] = {"rep", "few", "all"}, *v[] = {a, b, cc};
+        for (int k = 0; k < 3; k++) {
+            kz_obs_kind kind = kz__shape(v[k], strlen(v[k]));
+            if (kind != KZ_OBS_NONE)
+                o += (size_t)snprintf(want + o, sizeof want - o, "%s%s=%s:%s", o ? "|" : "", names[k],
+                                      kz_enum_name(&kz_obs_kind_enum, (int)kind), v[k]);
+        }
+        if (strcmp(fields_of(&x.rec), want) != 0)
+            fail_msg("line %d \"%s\": \"%s\", not \"%s\"", i, line, fields_of(&x.rec), want);
+    }
+    teardown_fmt(&x);
+}
+
+/* A Zeek log of ncols columns (ts, id.orig_h, then c<i>_h address columns) and one data
+ * line with an address in every c<i>_h column, some unset or empty, more than 64 bytes so
+ * the separator windows are used. Returns the fields parsed (or "-1"). */
+static const char *zeek_wide(int ncols, bool short_line)
+{
+    static char head[8192], line[8192];
+    size_t h = (size_t)snprintf(head, sizeof head, "#fields\tts\tid.orig_h");
+    size_t l = (size_t)snprintf(line, sizeof line, "1700000000.5\t10.0.0.1");
+    for (int i = 2; i < ncols; i++) {
+        h += (size_t)snprintf(head + h, sizeof head - h, "\tc%d_h", i);
+        l += (size_t)snprintf(line + l, sizeof line - l, i % 5 == 0 ? "\t-" : i % 7 == 0 ? "\t(empty)" : i % 11 == 0 ? "\t" : "\t192.0.2.%d", i % 250);
+    }
+    if (short_line)
+        line[l - 2] = '\0', line[strrchr(line, '\t') - line] = '\0';
+    snprintf(head + h, sizeof head - h, "\n");
+    fixture x;
+    setup_fmt(&x, KZ_FMT_AUTO, NULL, false, head);
+    const void *st;
+    assert_int_equal(kz_logfmt_scan_block(x.f, 0, head, strlen(head), &st), KZ_OK);
+    kz_logctx_block(x.c, 1, NULL);
+    static char out[4096];
+    int rc = parse(&x, line, false);
+    snprintf(out, sizeof out, "%s", rc < 0 ? "-1" : fields_of(&x.rec));
+    teardown_fmt(&x);
+    return out;
+}
+
+/* Zeek lines split by the separator windows (up to 128 columns) and by the memchr walk
+ * (more): the same fields for the same columns, and a line short of its header's columns
+ * refused by both. */
+static void zeek_wide_and_narrow(void **state)
+{
+    (void)state;
+    char narrow[4096];
+    snprintf(narrow, sizeof narrow, "%s", zeek_wide(40, false));
+    assert_non_null(strstr(narrow, "c39_h=ip:192.0.2.39"));
+    assert_null(strstr(narrow, "c5_h="));  /* unset */
+    assert_null(strstr(narrow, "c7_h="));  /* empty */
+    assert_null(strstr(narrow, "c11_h="));
+    const char *wide = zeek_wide(140, false);
+    assert_true(strncmp(wide, narrow, strlen(narrow)) == 0);  /* the first 40 alike */
+    assert_non_null(strstr(wide, "c139_h=ip:192.0.2.139"));
+    assert_string_equal(zeek_wide(40, true), "-1");
+    assert_string_equal(zeek_wide(140, true), "-1");
+    assert_string_equal(zeek_wide(128, true), "-1");
+    assert_non_null(strstr(zeek_wide(128, false), "c127_h=ip:192.0.2.127"));
+    assert_non_null(strstr(zeek_wide(129, false), "c128_h=ip:192.0.2.128"));
+}
+
+/* The fields of s[0..n) at sep, byte by byte: what kz__split and kz__split_with give. */
+static int split_bytes(const char *s, size_t n, char sep, bool collapse, const char **v,
+                       size_t *len, int max)
+{
+    int k = 0;
+    size_t fs = 0;
+    for (size_t i = 0; i <= n && k < max; i++) {
+        if (i < n && s[i] != sep)
+            continue;
+        if (i > fs || !collapse || (i == n && i > fs)) {
+            v[k] = s + fs;
+            len[k++] = i - fs;
+        }
+        fs = i + 1;
+    }
+    return k;
+}
+
+/* One line through kz__split_with (each implementation this CPU runs) and the byte walk:
+ * the same fields, or -1 for both when quote is in the line. */
+static void split_agrees(const char *s, size_t n, char sep, bool collapse, char quote, int max)
+{
+    const char *wv[400], *gv[400];
+    size_t wl[400], gl[400];
+    int want = quote && memchr(s, quote, n) ? -1 : split_bytes(s, n, sep, collapse, wv, wl, max);
+    for (int avx2 = 0; avx2 <= (int)kz__split_avx2_available(); avx2++) {
+        int got = kz__split_with(avx2, s, n, sep, collapse, quote, gv, gl, max);
+        if (got != want)
+            fail_msg("avx2 %d, %zu bytes, max %d: %d fields, not %d", avx2, n, max, got, want);
+        for (int i = 0; i < got; i++)
+            if (gv[i] != wv[i] || gl[i] != wl[i])
+                fail_msg("avx2 %d, %zu bytes, field %d: at %td+%zu, not %td+%zu", avx2, n, i,
+                         gv[i] - s, gl[i], wv[i] - s, wl[i]);
+    }
+}
+
+/* The separator mask against the byte walk: one separator (or quote) at every position of
+ * lines of 0 to 200 bytes (so at and around every 16-, 32- and 64-byte edge, and in the
+ * shifted last window), separators every step bytes (empty fields with step 1, runs that
+ * Squid's collapse drops), separators at both ends, and every field limit that cuts a
+ * line short. */
+static void split_every_position(void **state)
+{
+    (void)state;
+    static const int maxes[] = {1, 2, 3, 9, 129, 400};
+    static const size_t steps[] = {1, 2, 3, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65};
+    char line[256];
+    for (size_t n = 0; n <= 200; n++) {
+        for (size_t p = 0; p < n; p++) {
+            memset(line, 'a', n);
+            line[p] = ',';
+            split_agrees(line, n, ',', false, '"', 129);
+            line[p] = ' ';
+            split_agrees(line, n, ' ', true, '\0', 9);
+            line[p] = '"';
+            split_agrees(line, n, ',', false, '"', 129);
+        }
+        for (size_t si = 0; si < sizeof steps / sizeof *steps; si++)
+            for (size_t r = 0; r < 3 && r < steps[si]; r++) {
+                for (size_t i = 0; i < n; i++)
+                    line[i] = i % steps[si] == r ? ',' : (char)('b' + i % 7);
+                for (size_t mi = 0; mi < sizeof maxes / sizeof *maxes; mi++) {
+                    split_agrees(line, n, ',', false, '"', maxes[mi]);
+                    split_agrees(line, n, ',', true, '\0', maxes[mi]);
+                }
+                if (n) {  /* a quote past the field limit still answers -1 */
+                    char last = line[n - 1];
+                    line[n - 1] = '"';
+                    for (size_t mi = 0; mi < sizeof maxes / sizeof *maxes; mi++)
+                        split_agrees(line, n, ',', false, '"', maxes[mi]);
+                    line[n - 1] = last;
+                }
+            }
+        memset(line, ',', n);  /* nothing but separators */
+        split_agrees(line, n, ',', false, '\0', 400);
+        split_agrees(line, n, ',', true, '\0', 400);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -867,6 +1098,10 @@ int main(void)
         cmocka_unit_test(json_key_prediction),
         cmocka_unit_test(json_string_tails),
         cmocka_unit_test(value_shapes),
+        cmocka_unit_test(numeric_shapes_agree),
+        cmocka_unit_test(split_every_position),
+        cmocka_unit_test(zeek_wide_and_narrow),
+        cmocka_unit_test(csv_repeated_shapes),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),
     };

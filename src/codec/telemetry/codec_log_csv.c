@@ -8,57 +8,98 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The timestamp, the victim and the matched value line[o..o+n) of column col (1-based),
+ * named name; the line is readable to line[len). */
+/* kz__shape(v, n), from the column's memo when the value is one of its last four; a
+ * column that misses 64 times before it hits 16 times is asked no more. */
+static int shape_of(kz__shape_memo *m, const char *v, size_t n)
+{
+    if (n > KZ__SHAPE_VALUE || m->off)
+        return (int)kz__shape(v, n);
+    for (int w = 0; w < KZ__SHAPE_WAYS; w++)
+        if (m->len[w] == n && kz__same_bytes(m->v[w], v, n)) {
+            m->hits++;
+            return m->kind[w];
+        }
+    if (++m->tries == 64)
+        m->off = m->hits < 16;
+    int w = m->next;
+    m->next = (uint8_t)((w + 1) % KZ__SHAPE_WAYS);
+    m->len[w] = (uint8_t)n;
+    memcpy(m->v[w], v, n);
+    m->kind[w] = (int8_t)kz__shape(v, n);
+    return m->kind[w];
+}
+
+__attribute__((always_inline)) static inline void
+csv_field(const kz_logfmt *f, kz_logctx *c, int col, const char *name, size_t name_len, int kind,
+          const char *line, size_t len, size_t o, size_t n, kz_record *rec)
+{
+    const char *v = line + o;
+    if (col == f->ts_col) {
+        rec->ts = v;
+        rec->ts_len = n;
+    }
+    if (col == f->victim_col) {
+        rec->victim = v;
+        rec->victim_len = n;
+        rec->victim_field = name;
+        rec->victim_field_len = name_len;
+    }
+    if (kind < 0 || n == 0)
+        return;
+    if (kind == KZ_OBS_AUTO) {
+        int numeric = kz__shape_numeric(line, len, o, n);  /* times, counts and addresses: most columns */
+        if (numeric == KZ_OBS_NONE)
+            return;
+        if (numeric >= 0)
+            kind = numeric;
+        else
+            kind = col <= KZ__SHAPE_COLS ? shape_of(&c->shapes[col - 1], v, n) : (int)kz__shape(v, n);
+        if (kind == KZ_OBS_NONE)
+            return;
+    }
+    if (kind == KZ_OBS_TEXT)
+        kz_text_extract(v, n, name, name_len, rec);
+    else
+        kz__add_known(rec, name, name_len, v, n, (kz_obs_kind)kind);
+}
+
 int kz__parse_csv(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, bool first,
                   kz_record *rec)
 {
     if (first && f->header)
         return 0;
-    kz_csv_field fl[KZ_MAX_FIELDS];
+    const char *v[KZ_MAX_FIELDS + 1];
+    size_t len[KZ_MAX_FIELDS + 1];
     int k;
-    if (!memchr(s, '"', n)) {  /* no quoted field: the delimited formats' splitter */
-        const char *v[KZ_MAX_FIELDS + 1];
-        size_t len[KZ_MAX_FIELDS + 1];
-        k = kz__split(s, n && s[n - 1] == '\r' ? n - 1 : n, f->sep, false, v, len, KZ_MAX_FIELDS + 1);
-        if (k > KZ_MAX_FIELDS)
-            return -1;  /* as kz_csv_split: more fields than the record holds */
-        for (int i = 0; i < k; i++)
-            fl[i] = (kz_csv_field){v[i], len[i]};
-    } else {
+    /* no quoted field: the delimited formats' splitter, and the values point into s */
+    k = kz__split_with(f->split_avx2, s, n && s[n - 1] == '\r' ? n - 1 : n, f->sep, false, '"', v,
+                       len, KZ_MAX_FIELDS + 1);
+    bool plain = k >= 0;
+    if (k > KZ_MAX_FIELDS)
+        return -1;  /* as kz_csv_split: more fields than the record holds */
+    if (!plain) {
+        kz_csv_field fl[KZ_MAX_FIELDS];
         char *scratch = kz__scratch(c, n);
         if (!scratch || kz_csv_split(s, n, f->sep, scratch, fl, KZ_MAX_FIELDS, &k, NULL) != KZ_OK)
             return -1;
+        for (int i = 0; i < k; i++) {
+            v[i] = fl[i].p;
+            len[i] = fl[i].n;
+        }
     }
-    for (int i = 0; i < k; i++) {
-        int col = i + 1;
-        const char *name;
-        size_t name_len;
-        if (i < f->ncols) {
-            name = f->colnames[i];
-            name_len = f->colname_len[i];
-        } else {
-            char *d = kz__scratch(c, 12);
-            if (!d)
-                break;
-            name_len = (size_t)snprintf(d, 12, "%d", col);
-            name = d;
-        }
-        if (col == f->ts_col) {
-            rec->ts = fl[i].p;
-            rec->ts_len = fl[i].n;
-        }
-        if (col == f->victim_col) {
-            rec->victim = fl[i].p;
-            rec->victim_len = fl[i].n;
-            rec->victim_field = name;
-            rec->victim_field_len = name_len;
-        }
-        int kind = kz__select(f, name, name_len, col);
-        if (kind < 0 || fl[i].n == 0)
-            continue;
-        if (kind == KZ_OBS_TEXT)
-            kz_text_extract(fl[i].p, fl[i].n, name, name_len, rec);
-        else
-            kz__add_field(rec, name, name_len, fl[i].p, fl[i].n, (kz_obs_kind)kind);
+    int named = k < f->ncols ? k : f->ncols;
+    for (int i = 0; i < named; i++)  /* the header's columns, their kinds decided once */
+        csv_field(f, c, i + 1, f->colnames[i], f->colname_len[i], f->colkind[i],
+                  plain ? s : v[i], plain ? n : len[i], plain ? (size_t)(v[i] - s) : 0, len[i], rec);
+    for (int i = named; i < k; i++) {  /* columns past the header: named by their number */
+        char *d = kz__scratch(c, 12);
+        if (!d)
+            break;
+        size_t name_len = (size_t)snprintf(d, 12, "%d", i + 1);
+        csv_field(f, c, i + 1, d, name_len, kz__select(f, d, name_len, i + 1),
+                  plain ? s : v[i], plain ? n : len[i], plain ? (size_t)(v[i] - s) : 0, len[i], rec);
     }
     return 1;
 }

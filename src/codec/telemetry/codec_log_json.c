@@ -289,7 +289,7 @@ __attribute__((always_inline)) static inline void scalar_of(jp *p, const char *v
     if (kind == KZ_OBS_TEXT)
         kz_text_extract(v, n, name, p->plen, p->rec);
     else if (kind != KZ_OBS_AUTO || (kind = shape_of(p->c, v, n)) != KZ_OBS_NONE)
-        kz__append_field(p->rec, name, p->plen, v, n, (kz_obs_kind)kind);  /* kz__add_field inline */
+        kz__add_known(p->rec, name, p->plen, v, n, (kz_obs_kind)kind);  /* kz__add_field inline */
 }
 
 __attribute__((always_inline)) static inline void scalar(jp *p, const char *v, size_t n, bool str)

@@ -296,7 +296,10 @@ static void add_value(const kz__zeek_hdr *h, const kz__zeek_col *col, const char
                       kz_record *rec)
 {
     if (!col->list) {
-        kz__add_field(rec, col->name, col->len, v, len, col->kind);
+        if (col->kind == KZ_OBS_AUTO)
+            kz__add_field(rec, col->name, col->len, v, len, col->kind);
+        else
+            kz__add_known(rec, col->name, col->len, v, len, col->kind);
         return;
     }
     const char *p = v, *end = v + len;
@@ -318,6 +321,58 @@ static bool has_scheme_sep(const char *s, size_t n)
     return false;
 }
 
+/* Columns split at once by the separator mask; a header naming more goes by memchr. */
+enum { Z_SPLIT_MAX = 128 };
+
+/* One column's value p[0..len): the timestamp, the victim, its field. Returns whether it
+ * is set (not empty, not the unset or empty marker). */
+__attribute__((always_inline)) static inline bool column(const kz__zeek_hdr *h, const kz__zeek_col *col,
+                                                         const char *p, size_t len, kz_record *rec)
+{
+    if (len == 0 || (len == h->unset_len && memcmp(p, h->unset, len) == 0) ||
+        (len == h->empty_len && memcmp(p, h->empty, len) == 0))
+        return false;
+    if (col->role == Z_TS) {
+        rec->ts = p;
+        rec->ts_len = len;
+    } else if (col->role == Z_VICTIM) {
+        rec->victim = p;
+        rec->victim_len = len;
+        rec->victim_field = col->name;
+        rec->victim_field_len = col->len;
+    }
+    if (col->kind != KZ_OBS_NONE)
+        add_value(h, col, p, len, rec);
+    return true;
+}
+
+/* The columns of a line whose header names more than Z_SPLIT_MAX, one memchr each, and
+ * the host and URI columns found. Returns -1 when the line has fewer columns than the
+ * header names. */
+static int columns_wide(const kz__zeek_hdr *h, const char *s, size_t n, kz_record *rec,
+                        const char **host, size_t *host_len, const char **uri, size_t *uri_len)
+{
+    const char *p = s, *end = s + n;
+    int i = 0;
+    for (; i < h->ncols && p <= end; i++) {
+        const char *e = memchr(p, h->sep, (size_t)(end - p));
+        size_t len = e ? (size_t)(e - p) : (size_t)(end - p);
+        const kz__zeek_col *col = &h->cols[i];
+        if (column(h, col, p, len, rec)) {
+            if (col->role == Z_HOST)
+                *host = p, *host_len = len;
+            else if (col->role == Z_URI)
+                *uri = p, *uri_len = len;
+        }
+        if (!e) {
+            i++;
+            break;
+        }
+        p = e + 1;
+    }
+    return i < h->ncols ? -1 : 1;
+}
+
 int kz__parse_zeek(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, size_t off,
                    kz_record *rec)
 {
@@ -332,52 +387,40 @@ int kz__parse_zeek(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, si
         return -1;  /* data before any #fields line */
     const char *host = NULL, *uri = NULL;
     size_t host_len = 0, uri_len = 0;
-    const char *p = s, *end = s + n;
-    int i = 0;
-    for (; i < h->ncols && p <= end; i++) {
-        const char *e = memchr(p, h->sep, (size_t)(end - p));
-        size_t len = e ? (size_t)(e - p) : (size_t)(end - p);
-        const kz__zeek_col *col = &h->cols[i];
-        bool unset = (len == h->unset_len && memcmp(p, h->unset, len) == 0) ||
-                     (len == h->empty_len && memcmp(p, h->empty, len) == 0) || len == 0;
-        if (!unset) {
-            if (col->role == Z_TS) {
-                rec->ts = p;
-                rec->ts_len = len;
-            } else if (col->role == Z_VICTIM) {
-                rec->victim = p;
-                rec->victim_len = len;
-                rec->victim_field = col->name;
-                rec->victim_field_len = col->len;
-            } else if (col->role == Z_HOST) {
-                host = p;
-                host_len = len;
-            } else if (col->role == Z_URI) {
-                uri = p;
-                uri_len = len;
+    if (h->ncols > Z_SPLIT_MAX) {
+        if (columns_wide(h, s, n, rec, &host, &host_len, &uri, &uri_len) < 0)
+            return -1;
+    } else {
+        /* the columns at once by the separator mask; what follows the last named column
+         * is left, as the walk of columns_wide leaves it */
+        const char *v[Z_SPLIT_MAX];
+        size_t len[Z_SPLIT_MAX];
+        int got = kz__split_with(f->split_avx2, s, n, h->sep, false, '\0', v, len, h->ncols);
+        if (got < h->ncols)
+            return -1;  /* fewer columns than the header names */
+        for (int i = 0; i < got; i++) {
+            const kz__zeek_col *col = &h->cols[i];
+            if (col->kind == KZ_OBS_NONE && col->role == Z_PLAIN)
+                continue;  /* a port, a count: nothing to take from it */
+            if (column(h, col, v[i], len[i], rec)) {
+                if (col->role == Z_HOST)
+                    host = v[i], host_len = len[i];
+                else if (col->role == Z_URI)
+                    uri = v[i], uri_len = len[i];
             }
-            if (col->kind != KZ_OBS_NONE)
-                add_value(h, col, p, len, rec);
         }
-        if (!e) {
-            i++;
-            break;
-        }
-        p = e + 1;
     }
-    if (i < h->ncols)
-        return -1;  /* fewer columns than the header names */
     if (uri) {
         /* http.log: the request line's target, made absolute with the Host header */
         if (uri_len > 7 && has_scheme_sep(uri, uri_len < 16 ? uri_len : 16)) {
-            kz__add_field(rec, "uri", 3, uri, uri_len, KZ_OBS_URL);
+            kz__add_known(rec, "uri", 3, uri, uri_len, KZ_OBS_URL);
         } else if (host && uri[0] == '/') {
             char *u = kz__scratch(c, 7 + host_len + uri_len);
             if (u) {
                 memcpy(u, "http://", 7);
                 memcpy(u + 7, host, host_len);
                 memcpy(u + 7 + host_len, uri, uri_len);
-                kz__add_field(rec, "host+uri", 8, u, 7 + host_len + uri_len, KZ_OBS_URL);
+                kz__add_known(rec, "host+uri", 8, u, 7 + host_len + uri_len, KZ_OBS_URL);
             }
         }
     }

@@ -14,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define KZ_SPLIT_AVX2 __attribute__((target("avx2,popcnt,bmi")))
+#endif
 
 static const char *const format_values[] = {"auto", "json", "csv", "tsv", "zeek", "squid", "text"};
 _Static_assert(sizeof format_values / sizeof *format_values == KZ_FMT_COUNT,
@@ -88,7 +92,103 @@ void kz__add_field(kz_record *rec, const char *name, size_t name_len, const char
 {
     if (kind == KZ_OBS_AUTO && (kind = kz__shape(v, len)) == KZ_OBS_NONE)
         return;
-    kz__append_field(rec, name, name_len, v, len, kind);
+    kz__add_known(rec, name, name_len, v, len, kind);
+}
+
+#ifdef KZ_SPLIT_AVX2
+/* A bit per byte of s[at..at+64) that equals c. */
+KZ_SPLIT_AVX2 static inline uint64_t eq64(__m256i a, __m256i b, __m256i c)
+{
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, c)) |
+           (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, c)) << 32;
+}
+
+/* kz__split_with for n >= 64: the window at i is s[i..i+64), or the last 64 bytes of s
+ * shifted down to start at i. A window whose separators all fit in v is walked without
+ * a check per field. */
+KZ_SPLIT_AVX2 __attribute__((always_inline)) static inline int
+split_avx2(const char *s, size_t n, char sep, bool collapse, char quote, const char **v,
+           size_t *len, int max)
+{
+    const __m256i vs = _mm256_set1_epi8(sep), vq = _mm256_set1_epi8(quote);
+    int k = 0;
+    size_t fs = 0;  /* where the current field starts */
+    for (size_t i = 0; i < n; i += 64) {
+        size_t at = n - i >= 64 ? i : n - 64;
+        __m256i a = _mm256_loadu_si256((const __m256i *)(s + at));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(s + at + 32));
+        if (quote && eq64(a, b, vq) >> (i - at))
+            return -1;
+        uint64_t z = eq64(a, b, vs) >> (i - at);
+        if (k + __builtin_popcountll(z) < max) {
+            while (z) {
+                size_t p = i + (size_t)__builtin_ctzll(z);
+                z &= z - 1;
+                v[k] = s + fs;
+                len[k] = p - fs;
+                k += p > fs || !collapse;
+                fs = p + 1;
+            }
+            continue;
+        }
+        while (z) {
+            size_t p = i + (size_t)__builtin_ctzll(z);
+            z &= z - 1;
+            if (p > fs || !collapse) {
+                v[k] = s + fs;
+                len[k] = p - fs;
+                if (++k == max)  /* a quote further on still makes the answer -1 */
+                    return quote && memchr(s + i, quote, n - i) ? -1 : k;
+            }
+            fs = p + 1;
+        }
+    }
+    if (n > fs || (!collapse && fs <= n)) {
+        v[k] = s + fs;
+        len[k] = n - fs;
+        k++;
+    }
+    return k;
+}
+
+/* split_avx2 made twice, collapse a constant in each: the walk of a window has no test of it. */
+KZ_SPLIT_AVX2 static int split_avx2_keep(const char *s, size_t n, char sep, char quote,
+                                         const char **v, size_t *len, int max)
+{
+    return split_avx2(s, n, sep, false, quote, v, len, max);
+}
+
+KZ_SPLIT_AVX2 static int split_avx2_collapse(const char *s, size_t n, char sep, char quote,
+                                             const char **v, size_t *len, int max)
+{
+    return split_avx2(s, n, sep, true, quote, v, len, max);
+}
+#endif
+
+bool kz__split_avx2_available(void)
+{
+#ifdef KZ_SPLIT_AVX2
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
+           __builtin_cpu_supports("bmi");
+#else
+    return false;
+#endif
+}
+
+int kz__split_with(bool avx2, const char *s, size_t n, char sep, bool collapse, char quote,
+                   const char **v, size_t *len, int max)
+{
+#ifdef KZ_SPLIT_AVX2
+    if (avx2 && n >= 64)
+        return collapse ? split_avx2_collapse(s, n, sep, quote, v, len, max)
+                        : split_avx2_keep(s, n, sep, quote, v, len, max);
+#else
+    (void)avx2;
+#endif
+    if (quote && memchr(s, quote, n))
+        return -1;
+    return kz__split(s, n, sep, collapse, v, len, max);
 }
 
 char *kz__scratch(kz_logctx *c, size_t n)
@@ -159,6 +259,7 @@ kz_rc kz_logfmt_new(const kz_logfmt_opts *o, kz_logfmt **out, kz_err *err)
     f->header = o->header;
     f->max_line = o->max_line ? o->max_line : 1 << 20;
     f->json_reader = KZ_JSON_BYTES;
+    f->split_avx2 = kz__split_avx2_available();
     f->sep = o->format == KZ_FMT_TSV ? '\t' : ',';
     kz_rc rc = KZ_OK;
     if (o->fields && *o->fields)
@@ -188,6 +289,7 @@ void kz_logfmt_free(kz_logfmt *f)
         kz_free(f->colnames[i]);
     kz_free(f->colnames);
     kz_free(f->colname_len);
+    kz_free(f->colkind);
     kz__zeek_free(f);
     pthread_mutex_destroy(&f->lock);
     kz_free(f);
@@ -294,6 +396,15 @@ kz_rc kz_logfmt_prepare(kz_logfmt *f, const char *head, size_t n, kz_err *err)
                 return kz_fail(err, KZ_EINVAL, "fields",
                                "no column \"%s\"%s", s->name,
                                f->ncols ? " in the header" : " (without --header, name columns by number)");
+        }
+        /* what each named column is matched as: the same answer on every line */
+        kz_free(f->colkind);
+        f->colkind = kz_calloc((size_t)f->ncols + 1, sizeof *f->colkind);
+        if (!f->colkind)
+            return kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        for (int k = 0; k < f->ncols; k++) {
+            int kind = kz__select(f, f->colnames[k], f->colname_len[k], k + 1);
+            f->colkind[k] = (int8_t)(kind < 0 ? -1 : kind);
         }
         f->ts_col = f->victim_col = 0;
         for (int k = 0; k < f->ncols; k++) {

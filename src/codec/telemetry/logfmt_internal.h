@@ -60,6 +60,8 @@ struct kz_logfmt {
     kz__zeek_hdr *hdrs, *current;
     kz__zeek_hdr initial;       /* the defaults, before any header */
     kz_json_reader json_reader; /* never KZ_JSON_INDEX: resolved when set */
+    bool split_avx2;            /* kz__split_with's 64-byte windows run on this CPU */
+    int8_t *colkind;            /* csv/tsv: kz__select of each named column, -1 not selected */
 };
 
 /* What the configuration says about one field name: its timestamp and victim ranks
@@ -84,6 +86,18 @@ typedef struct kz__none_memo {
     uint8_t len;
     char v[KZ__NONE_LEN];
 } kz__none_memo;
+/* The shapes of the last short values of a CSV column: log columns such as a method or
+ * a content type repeat a few values, and kz__shape's answer depends on the bytes alone.
+ * A column whose values do not repeat (host names) stops being remembered. */
+enum { KZ__SHAPE_COLS = 32, KZ__SHAPE_WAYS = 4, KZ__SHAPE_VALUE = 32 };
+typedef struct kz__shape_memo {
+    uint8_t len[KZ__SHAPE_WAYS];   /* 0: empty */
+    int8_t kind[KZ__SHAPE_WAYS];
+    uint8_t next;                  /* the way replaced next */
+    uint8_t off;                   /* the column's values did not repeat: not remembered */
+    uint16_t tries, hits;
+    char v[KZ__SHAPE_WAYS][KZ__SHAPE_VALUE];
+} kz__shape_memo;
 
 struct kz_logctx {
     const kz_logfmt *f;
@@ -95,6 +109,7 @@ struct kz_logctx {
     kz__none_memo none[KZ__NONE_SLOTS];
     uint32_t *jidx;    /* JSON lines: the structural index, 2 * jidx_cap entries (owned) */
     size_t jidx_cap;
+    kz__shape_memo shapes[KZ__SHAPE_COLS];  /* CSV: per column, the first ones */
 };
 
 /* The ranks and kind of a field name, from the context's memo (valid until the next
@@ -220,6 +235,16 @@ static inline int kz__split(const char *s, size_t n, char sep, bool collapse, co
     return k;
 }
 
+/* kz__split over 64-byte windows (two AVX2 compares, one tzcnt per separator) when avx2
+ * is set and the line has 64 bytes or more, else kz__split itself; the same fields. With
+ * quote (not '\0'): -1 when s[0..n) holds that byte (CSV's quoted fields), checked in the
+ * same windows. */
+int kz__split_with(bool avx2, const char *s, size_t n, char sep, bool collapse, char quote,
+                   const char **v, size_t *len, int max);
+
+/* Whether this CPU runs kz__split_with's AVX2 windows (AVX2, POPCNT and BMI1). */
+bool kz__split_avx2_available(void);
+
 /* Room for n bytes in the context's scratch (reset per line), or NULL when full. */
 char *kz__scratch(kz_logctx *c, size_t n);
 
@@ -227,10 +252,54 @@ char *kz__scratch(kz_logctx *c, size_t n);
  * address, a hash), or KZ_OBS_NONE. */
 kz_obs_kind kz__shape(const char *v, size_t n);
 
-/* Adds a field of a known kind (not KZ_OBS_AUTO) to rec, inline: kz__add_field's last
- * step, for the JSON reader's two million fields a 200,000-line run. */
-static inline void kz__append_field(kz_record *rec, const char *name, size_t name_len, const char *v,
-                                    size_t len, kz_obs_kind kind)
+/* kz__shape's answer for the value s[o..o+n) of a line s[0..len) when it is digits and
+ * dots only and neither starts nor ends with a dot (a time, a count, an IPv4 address),
+ * found without kz__shape's byte class counts; -1 for every other value, whose answer
+ * only kz__shape gives. Reads nothing outside s[0..len): a value of up to 16 bytes is
+ * tested in one SSE2 window (the last 16 bytes of the line, shifted, near its end). */
+__attribute__((always_inline)) static inline int kz__shape_numeric(const char *s, size_t len, size_t o, size_t n)
+{
+    const char *v = s + o;
+    if (n == 0 || (unsigned)((unsigned char)v[0] - '0') > 9 || v[n - 1] == '.')
+        return -1;  /* the first byte alone sends names and URLs on */
+    size_t dots = 0;
+#ifdef __SSE2__
+    if (n <= 16 && len >= 16) {
+        size_t at = len - o >= 16 ? o : len - 16;  /* the window's start; v is at o - at */
+        __m128i w = _mm_loadu_si128((const __m128i *)(s + at));
+        __m128i digit = _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(w, _mm_set1_epi8('0')), w),
+                                      _mm_cmpeq_epi8(_mm_min_epu8(w, _mm_set1_epi8('9')), w));
+        __m128i dot = _mm_cmpeq_epi8(w, _mm_set1_epi8('.'));
+        unsigned want = (1u << n) - 1, shift = (unsigned)(o - at);
+        unsigned ok = ((unsigned)_mm_movemask_epi8(_mm_or_si128(digit, dot)) >> shift) & want;
+        if (ok != want)
+            return -1;
+        unsigned d = ((unsigned)_mm_movemask_epi8(dot) >> shift) & want;
+        for (; d && dots < 4; dots++)  /* only none, three or other counts matter */
+            d &= d - 1;
+    } else
+#endif
+    {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char b = (unsigned char)v[i];
+            if ((unsigned)(b - '0') > 9) {
+                if (b != '.')
+                    return -1;
+                dots++;
+            }
+        }
+    }
+    if (n < 3 || n > 8192)
+        return KZ_OBS_NONE;
+    if (dots == 0)
+        return n == 32 || n == 40 || n == 64 ? KZ_OBS_HASH : KZ_OBS_NONE;
+    return dots == 3 ? KZ_OBS_IP : KZ_OBS_NONE;
+}
+
+/* Adds a field of a known kind (not KZ_OBS_AUTO) to rec, or sets rec->truncated when
+ * it is full: kz__add_field without the call, for the columns whose kind is known. */
+static inline void kz__add_known(kz_record *rec, const char *name, size_t name_len, const char *v,
+                                 size_t len, kz_obs_kind kind)
 {
     if (rec->n >= KZ_MAX_FIELDS) {
         rec->truncated = 1;
