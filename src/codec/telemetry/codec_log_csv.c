@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The timestamp, the victim and the matched value line[o..o+n) of column col (1-based),
- * named name; the line is readable to line[len). */
 /* kz__shape(v, n), from the column's memo when the value is one of its last four; a
  * column that misses 64 times before it hits 16 times is asked no more. */
 static int shape_of(kz__shape_memo *m, const char *v, size_t n)
@@ -31,6 +29,8 @@ static int shape_of(kz__shape_memo *m, const char *v, size_t n)
     return m->kind[w];
 }
 
+/* The timestamp, the victim and the matched value line[o..o+n) of column col (1-based),
+ * named name; the line is readable to line[len). */
 __attribute__((always_inline)) static inline void
 csv_field(const kz_logfmt *f, kz_logctx *c, int col, const char *name, size_t name_len, int kind,
           const char *line, size_t len, size_t o, size_t n, kz_record *rec)
