@@ -9,6 +9,7 @@
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/cpu.h"
 #include "util/conf.h"
 #include "util/json_text.h"
 #include "util/tz.h"
@@ -194,6 +195,54 @@ static void the_monotonic_clock_is_not_moved_by_tests(void **state)
     assert_true(s * 1000 >= (double)ms - 1 && s * 1000 - (double)ms < 60 * 1000);
 }
 
+/* /proc/cpuinfo's flags, read by the kernel from CPUID: an answer independent of ours. */
+static bool cpuinfo_has(const char *flag)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return false;
+    char line[8192];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "flags", 5) != 0)
+            continue;
+        for (char *t = strtok(strchr(line, ':') + 1, " \n"); t && !found; t = strtok(NULL, " \n"))
+            found = strcmp(t, flag) == 0;
+        break;
+    }
+    fclose(f);
+    return found;
+}
+
+static void the_cpu_features_are_those_the_kernel_reports(void **state)
+{
+    (void)state;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        skip();
+    fclose(f);
+    static const struct {
+        unsigned bit;
+        const char *flag;
+    } features[] = {
+        {KZ_CPU_AVX2, "avx2"}, {KZ_CPU_PCLMUL, "pclmulqdq"}, {KZ_CPU_POPCNT, "popcnt"}, {KZ_CPU_BMI1, "bmi1"},
+    };
+    unsigned all = 0;
+    bool every = true;
+    for (size_t i = 0; i < sizeof features / sizeof *features; i++) {
+        bool has = cpuinfo_has(features[i].flag);
+#if defined(__x86_64__)
+        assert_int_equal(kz_cpu_has(features[i].bit), has);
+#else
+        assert_false(kz_cpu_has(features[i].bit));
+#endif
+        all |= features[i].bit;
+        every = every && kz_cpu_has(features[i].bit);
+    }
+    assert_int_equal(kz_cpu_has(all), every); /* a mask asks for all of its features */
+    assert_false(kz_cpu_has(0));
+}
+
 static void utf8_rules(void **state)
 {
     (void)state;
@@ -373,6 +422,7 @@ int main(void)
         cmocka_unit_test(time_round_trips_rfc3339),
         cmocka_unit_test(clock_moves_for_tests),
         cmocka_unit_test(the_monotonic_clock_is_not_moved_by_tests),
+        cmocka_unit_test(the_cpu_features_are_those_the_kernel_reports),
         cmocka_unit_test(utf8_rules),
         cmocka_unit_test(utf8_bidirectional_controls),
         cmocka_unit_test(time_zones_agree_with_the_c_library),

@@ -3,6 +3,8 @@
  * decided with word-wide bit arithmetic, as in simdjson's stage 1. */
 #include "codec/telemetry/json_index.h"
 
+#include "util/cpu.h"
+
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__SSE2__)
@@ -231,8 +233,7 @@ bool kz__jidx_available(kz__jidx_impl impl)
     case KZ__JIDX_SSE2:
         return true;
     case KZ__JIDX_AVX2:
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
+        return kz_cpu_has(KZ_CPU_AVX2 | KZ_CPU_PCLMUL);
 #endif
     default:
         return false;

@@ -8,6 +8,7 @@
 #include "codec/routing/events.h"
 
 #include "util/alloc.h"
+#include "util/cpu.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -168,9 +169,7 @@ KZ_SPLIT_AVX2 static int split_avx2_collapse(const char *s, size_t n, char sep, 
 bool kz__split_avx2_available(void)
 {
 #ifdef KZ_SPLIT_AVX2
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
-           __builtin_cpu_supports("bmi");
+    return kz_cpu_has(KZ_CPU_AVX2 | KZ_CPU_POPCNT | KZ_CPU_BMI1);
 #else
     return false;
 #endif

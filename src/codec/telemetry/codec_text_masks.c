@@ -3,6 +3,9 @@
  * pairs of nibble lookups by vpshufb, as simdjson classifies JSON. */
 #include "codec/telemetry/text_masks.h"
 
+#include "util/cpu.h"
+
+#include <stdatomic.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__SSE2__)
@@ -150,18 +153,25 @@ bool kz__tmask_available(kz__tmask_impl impl)
     case KZ__TMASK_SSE2:
         return true;
     case KZ__TMASK_AVX2:
-        return __builtin_cpu_supports("avx2");
+        return kz_cpu_has(KZ_CPU_AVX2);
 #endif
     default:
         return false;
     }
 }
 
+/* Asked for every line of text (kz_text_extract): the answer is kept, 0 until known. */
 kz__tmask_impl kz__tmask_best(void)
 {
-    return kz__tmask_available(KZ__TMASK_AVX2)   ? KZ__TMASK_AVX2
-           : kz__tmask_available(KZ__TMASK_SSE2) ? KZ__TMASK_SSE2
-                                                 : KZ__TMASK_SCALAR;
+    static atomic_int best_plus_one;
+    int b = atomic_load_explicit(&best_plus_one, memory_order_relaxed);
+    if (b == 0) {
+        b = 1 + (kz__tmask_available(KZ__TMASK_AVX2)   ? KZ__TMASK_AVX2
+                 : kz__tmask_available(KZ__TMASK_SSE2) ? KZ__TMASK_SSE2
+                                                       : KZ__TMASK_SCALAR);
+        atomic_store_explicit(&best_plus_one, b, memory_order_relaxed);
+    }
+    return (kz__tmask_impl)(b - 1);
 }
 
 static void classify(kz__tmask_impl impl, const char *b, kz__tmask *m)
