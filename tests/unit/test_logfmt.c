@@ -953,15 +953,22 @@ static void csv_repeated_shapes(void **state)
     teardown_fmt(&x);
 }
 
-/* A Zeek log of ncols columns (ts, id.orig_h, then c<i>_h address columns) and one data
- * line with an address in every c<i>_h column, some unset or empty, more than 64 bytes so
- * the separator windows are used. Returns the fields parsed (or "-1"). */
-static const char *zeek_wide(int ncols, bool short_line)
+/* A Zeek log of ncols columns (ts, id.orig_h, then c<i>_h address columns; with http,
+ * the last two are host and uri) and one data line with an address in every c<i>_h
+ * column, some unset or empty, more than 64 bytes so the separator windows are used.
+ * Returns the fields parsed (or "-1"). */
+static const char *zeek_columns(int ncols, bool short_line, bool http)
 {
     static char head[8192], line[8192];
     size_t h = (size_t)snprintf(head, sizeof head, "#fields\tts\tid.orig_h");
     size_t l = (size_t)snprintf(line, sizeof line, "1700000000.5\t10.0.0.1");
     for (int i = 2; i < ncols; i++) {
+        if (http && i >= ncols - 2) {
+            bool host = i == ncols - 2;
+            h += (size_t)snprintf(head + h, sizeof head - h, host ? "\thost" : "\turi");
+            l += (size_t)snprintf(line + l, sizeof line - l, host ? "\tcert.example.jp" : "\t/alerts/%d", ncols);
+            continue;
+        }
         h += (size_t)snprintf(head + h, sizeof head - h, "\tc%d_h", i);
         l += (size_t)snprintf(line + l, sizeof line - l, i % 5 == 0 ? "\t-" : i % 7 == 0 ? "\t(empty)" : i % 11 == 0 ? "\t" : "\t192.0.2.%d", i % 250);
     }
@@ -979,6 +986,8 @@ static const char *zeek_wide(int ncols, bool short_line)
     teardown_fmt(&x);
     return out;
 }
+
+static const char *zeek_wide(int ncols, bool short_line) { return zeek_columns(ncols, short_line, false); }
 
 /* Zeek lines split by the separator windows (up to 128 columns) and by the memchr walk
  * (more): the same fields for the same columns, and a line short of its header's columns
@@ -1000,6 +1009,15 @@ static void zeek_wide_and_narrow(void **state)
     assert_string_equal(zeek_wide(128, true), "-1");
     assert_non_null(strstr(zeek_wide(128, false), "c127_h=ip:192.0.2.127"));
     assert_non_null(strstr(zeek_wide(129, false), "c128_h=ip:192.0.2.128"));
+    /* the host and uri columns make the absolute URL on either path */
+    static const int widths[] = {40, 128, 129, 140};
+    for (size_t i = 0; i < sizeof widths / sizeof *widths; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "host+uri=url:http://cert.example.jp/alerts/%d", widths[i]);
+        const char *got = zeek_columns(widths[i], false, true);
+        if (!strstr(got, want) || !strstr(got, "host=host:cert.example.jp"))
+            fail_msg("%d columns: \"%s\" lacks \"%s\"", widths[i], got, want);
+    }
 }
 
 /* The fields of s[0..n) at sep, byte by byte: what kz__split and kz__split_with give. */

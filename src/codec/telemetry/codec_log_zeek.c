@@ -321,18 +321,47 @@ static bool has_scheme_sep(const char *s, size_t n)
     return false;
 }
 
+/* The host and URI columns of a line, kept to make the request's absolute URL. */
+typedef struct target {
+    const char *host, *uri;
+    size_t host_len, uri_len;
+} target;
+
+/* http.log: the request line's target, made absolute with the Host header. */
+static void absolute_target(kz_logctx *c, const target *t, kz_record *rec)
+{
+    if (t->uri_len > 7 && has_scheme_sep(t->uri, t->uri_len < 16 ? t->uri_len : 16)) {
+        kz__add_known(rec, "uri", 3, t->uri, t->uri_len, KZ_OBS_URL);
+    } else if (t->host && t->uri[0] == '/') {
+        char *u = kz__scratch(c, 7 + t->host_len + t->uri_len);
+        if (u) {
+            memcpy(u, "http://", 7);
+            memcpy(u + 7, t->host, t->host_len);
+            memcpy(u + 7 + t->host_len, t->uri, t->uri_len);
+            kz__add_known(rec, "host+uri", 8, u, 7 + t->host_len + t->uri_len, KZ_OBS_URL);
+        }
+    }
+}
+
 /* Columns split at once by the separator mask; a header naming more goes by memchr. */
 enum { Z_SPLIT_MAX = 128 };
 
-/* One column's value p[0..len): the timestamp, the victim, its field. Returns whether it
- * is set (not empty, not the unset or empty marker). */
-__attribute__((always_inline)) static inline bool column(const kz__zeek_hdr *h, const kz__zeek_col *col,
-                                                         const char *p, size_t len, kz_record *rec)
+/* One column's value p[0..len): the timestamp, the victim, its field, the host or URI
+ * kept in t. Nothing when it is not set (empty, the unset or the empty marker). */
+__attribute__((always_inline)) static inline void column(const kz__zeek_hdr *h, const kz__zeek_col *col,
+                                                         const char *p, size_t len, kz_record *rec,
+                                                         target *t)
 {
     if (len == 0 || (len == h->unset_len && memcmp(p, h->unset, len) == 0) ||
         (len == h->empty_len && memcmp(p, h->empty, len) == 0))
-        return false;
-    if (col->role == Z_TS) {
+        return;
+    if (col->role == Z_HOST) {
+        t->host = p;
+        t->host_len = len;
+    } else if (col->role == Z_URI) {
+        t->uri = p;
+        t->uri_len = len;
+    } else if (col->role == Z_TS) {
         rec->ts = p;
         rec->ts_len = len;
     } else if (col->role == Z_VICTIM) {
@@ -343,27 +372,18 @@ __attribute__((always_inline)) static inline bool column(const kz__zeek_hdr *h, 
     }
     if (col->kind != KZ_OBS_NONE)
         add_value(h, col, p, len, rec);
-    return true;
 }
 
-/* The columns of a line whose header names more than Z_SPLIT_MAX, one memchr each, and
- * the host and URI columns found. Returns -1 when the line has fewer columns than the
- * header names. */
-static int columns_wide(const kz__zeek_hdr *h, const char *s, size_t n, kz_record *rec,
-                        const char **host, size_t *host_len, const char **uri, size_t *uri_len)
+/* The columns of a line whose header names more than Z_SPLIT_MAX, one memchr each.
+ * Returns -1 when the line has fewer columns than the header names. */
+static int columns_wide(const kz__zeek_hdr *h, const char *s, size_t n, kz_record *rec, target *t)
 {
     const char *p = s, *end = s + n;
     int i = 0;
     for (; i < h->ncols && p <= end; i++) {
         const char *e = memchr(p, h->sep, (size_t)(end - p));
         size_t len = e ? (size_t)(e - p) : (size_t)(end - p);
-        const kz__zeek_col *col = &h->cols[i];
-        if (column(h, col, p, len, rec)) {
-            if (col->role == Z_HOST)
-                *host = p, *host_len = len;
-            else if (col->role == Z_URI)
-                *uri = p, *uri_len = len;
-        }
+        column(h, &h->cols[i], p, len, rec, t);
         if (!e) {
             i++;
             break;
@@ -385,10 +405,9 @@ int kz__parse_zeek(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, si
     const kz__zeek_hdr *h = c->zh;
     if (!h || h->ncols == 0)
         return -1;  /* data before any #fields line */
-    const char *host = NULL, *uri = NULL;
-    size_t host_len = 0, uri_len = 0;
+    target t = {0};
     if (h->ncols > Z_SPLIT_MAX) {
-        if (columns_wide(h, s, n, rec, &host, &host_len, &uri, &uri_len) < 0)
+        if (columns_wide(h, s, n, rec, &t) < 0)
             return -1;
     } else {
         /* the columns at once by the separator mask; what follows the last named column
@@ -402,27 +421,10 @@ int kz__parse_zeek(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, si
             const kz__zeek_col *col = &h->cols[i];
             if (col->kind == KZ_OBS_NONE && col->role == Z_PLAIN)
                 continue;  /* a port, a count: nothing to take from it */
-            if (column(h, col, v[i], len[i], rec)) {
-                if (col->role == Z_HOST)
-                    host = v[i], host_len = len[i];
-                else if (col->role == Z_URI)
-                    uri = v[i], uri_len = len[i];
-            }
+            column(h, col, v[i], len[i], rec, &t);
         }
     }
-    if (uri) {
-        /* http.log: the request line's target, made absolute with the Host header */
-        if (uri_len > 7 && has_scheme_sep(uri, uri_len < 16 ? uri_len : 16)) {
-            kz__add_known(rec, "uri", 3, uri, uri_len, KZ_OBS_URL);
-        } else if (host && uri[0] == '/') {
-            char *u = kz__scratch(c, 7 + host_len + uri_len);
-            if (u) {
-                memcpy(u, "http://", 7);
-                memcpy(u + 7, host, host_len);
-                memcpy(u + 7 + host_len, uri, uri_len);
-                kz__add_known(rec, "host+uri", 8, u, 7 + host_len + uri_len, KZ_OBS_URL);
-            }
-        }
-    }
+    if (t.uri)
+        absolute_target(c, &t, rec);
     return 1;
 }
