@@ -59,6 +59,11 @@ static void match_v4(mctx *m, const unsigned char a[4], const char *v, size_t n)
 
 static void match_ip(mctx *m, const char *v, size_t n)
 {
+    unsigned char a[16];
+    if (kz_ipv4_parse(v, n, a)) {  /* the common case, before looking for a port or brackets */
+        match_v4(m, a, v, n);
+        return;
+    }
     if (n && v[0] == '[') {
         const char *close = memchr(v, ']', n);
         if (!close)
@@ -70,7 +75,6 @@ static void match_ip(mctx *m, const char *v, size_t n)
         if (c && !memchr(c + 1, ':', n - (size_t)(c + 1 - v)))
             n = (size_t)(c - v);  /* one colon: "192.0.2.1:443" */
     }
-    unsigned char a[16];
     if (kz_ipv4_parse(v, n, a)) {
         match_v4(m, a, v, n);
         return;
