@@ -5,6 +5,9 @@
 
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 typedef struct mctx {
     const kz_indset *s;
@@ -48,6 +51,46 @@ static const unsigned char cls[256] = {
 #undef ODD8
 };
 
+#ifdef __SSE2__
+/* Bits of the 16 bytes at p that may have a class above: '/', '?', '#', ':', '%', the
+ * range '@'..']' (capitals and brackets, and '\\', whose class is 0) and bytes >= 0x80. */
+static inline unsigned special16(const char *p)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i r = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('/')), _mm_cmpeq_epi8(x, _mm_set1_epi8(':')));
+    r = _mm_or_si128(r, _mm_cmpeq_epi8(x, _mm_set1_epi8('?')));
+    r = _mm_or_si128(r, _mm_cmpeq_epi8(x, _mm_set1_epi8('#')));
+    r = _mm_or_si128(r, _mm_cmpeq_epi8(x, _mm_set1_epi8('%')));
+    __m128i y = _mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - '@')));  /* '@'..']' to -128..-99 */
+    r = _mm_or_si128(r, _mm_cmplt_epi8(y, _mm_set1_epi8((char)(-128 + (']' - '@') + 1))));
+    return (unsigned)(_mm_movemask_epi8(r) | _mm_movemask_epi8(x));
+}
+#endif
+
+/* The bytes of v[i..n) that the scans below must look at, up to 16 of them: bit j for
+ * v[i + j] whenever cls[v[i + j]] is not 0 (other bits may be set: their class is 0);
+ * *step says how many bytes the bits cover. Reads nothing outside v[0..n). */
+static inline unsigned special_at(const char *v, size_t i, size_t n, size_t *step)
+{
+    size_t left = n - i;
+#ifdef __SSE2__
+    if (left >= 16) {
+        *step = 16;
+        return special16(v + i);
+    }
+    if (n >= 16) {  /* the value's last 16 bytes, shifted down to v[i] */
+        *step = left;
+        return special16(v + n - 16) >> (16 - left);
+    }
+#endif
+    size_t k = left < 16 ? left : 16;
+    unsigned bits = 0;
+    for (size_t j = 0; j < k; j++)
+        bits |= (unsigned)(cls[(unsigned char)v[i + j]] != 0) << j;
+    *step = k;
+    return bits;
+}
+
 static void match_v4(mctx *m, const unsigned char a[4], const char *v, size_t n)
 {
     m->obs = v;
@@ -59,6 +102,11 @@ static void match_v4(mctx *m, const unsigned char a[4], const char *v, size_t n)
 
 static void match_ip(mctx *m, const char *v, size_t n)
 {
+    unsigned char a[16];
+    if (kz_ipv4_parse(v, n, a)) {  /* the common case, before looking for a port or brackets */
+        match_v4(m, a, v, n);
+        return;
+    }
     if (n && v[0] == '[') {
         const char *close = memchr(v, ']', n);
         if (!close)
@@ -70,7 +118,6 @@ static void match_ip(mctx *m, const char *v, size_t n)
         if (c && !memchr(c + 1, ':', n - (size_t)(c + 1 - v)))
             n = (size_t)(c - v);  /* one colon: "192.0.2.1:443" */
     }
-    unsigned char a[16];
     if (kz_ipv4_parse(v, n, a)) {
         match_v4(m, a, v, n);
         return;
@@ -155,23 +202,27 @@ static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
     }
     size_t colon = n;
     unsigned seen = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = cls[(unsigned char)v[i]];
-        if (!c)
-            continue;
-        if (c & C_END) {
-            n = i;  /* "host/path" */
-            break;
-        }
-        if (c & C_COLON) {
-            if (colon < n) {
-                match_ip(m, v, n);  /* two colons or more: IPv6 */
-                return;
+    for (size_t at = 0, step; at < n; at += step) {
+        for (unsigned bits = special_at(v, at, n, &step); bits; bits &= bits - 1) {
+            size_t i = at + (size_t)__builtin_ctz(bits);
+            unsigned c = cls[(unsigned char)v[i]];
+            if (!c)
+                continue;
+            if (c & C_END) {
+                n = i;  /* "host/path" */
+                goto scanned;
             }
-            colon = i;
+            if (c & C_COLON) {
+                if (colon < n) {
+                    match_ip(m, v, n);  /* two colons or more: IPv6 */
+                    return;
+                }
+                colon = i;
+            }
+            seen |= c;
         }
-        seen |= c;
     }
+scanned:
     if (colon < n)
         n = colon;
     if (!sc->line) {
@@ -204,24 +255,32 @@ static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
     const char *auth = sep + 3, *end = v + n, *host = auth, *colon = NULL, *ae = auth;
     bool bracket = false;
     unsigned seen = 0;
-    for (; ae < end; ae++) {
-        unsigned c = cls[(unsigned char)*ae];
-        if (!c)
-            continue;
-        if (c & C_END)
-            break;
-        if (c & C_AT) {
-            host = ae + 1;
-            colon = NULL;
-            bracket = false;
-            seen = 0;
-        } else if (c & C_BRACKET) {
-            bracket = *ae == '[' && ae == host;
-        } else if ((c & C_COLON) && !bracket) {
-            colon = ae;
+    size_t an = (size_t)(end - auth);
+    ae = end;
+    for (size_t at = 0, step; at < an; at += step) {
+        for (unsigned bits = special_at(auth, at, an, &step); bits; bits &= bits - 1) {
+            const char *p = auth + at + __builtin_ctz(bits);
+            unsigned c = cls[(unsigned char)*p];
+            if (!c)
+                continue;
+            if (c & C_END) {
+                ae = p;
+                goto scanned;
+            }
+            if (c & C_AT) {
+                host = p + 1;
+                colon = NULL;
+                bracket = false;
+                seen = 0;
+            } else if (c & C_BRACKET) {
+                bracket = *p == '[' && p == host;
+            } else if ((c & C_COLON) && !bracket) {
+                colon = p;
+            }
+            seen |= c;
         }
-        seen |= c;
     }
+scanned:
     const char *he = colon ? colon : ae;
     size_t hn = (size_t)(he - host);
     if (hn == 0)

@@ -325,6 +325,78 @@ static void url_ceiling_is_enforced(void **state)
     kz_arena_free(&a);
 }
 
+/* kz_ipv4_parse (the matcher's, with its fixed-size loads) against the rule written out
+ * the plain way: four runs of one to three digits separated by dots, each at most 255,
+ * none of two or more digits starting with 0, nothing else. Octet texts of every kind
+ * combined with every separator, then random strings over digits, dots and other bytes,
+ * every one at the start and the end of a buffer (a read past n shows under ASan). */
+static bool ipv4_rule(const char *s, size_t n, unsigned char out[4])
+{
+    size_t i = 0;
+    for (int k = 0; k < 4; k++) {
+        if (k && (i >= n || s[i++] != '.'))
+            return false;
+        size_t st = i;
+        unsigned v = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && i - st < 4)
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        if (i == st || i - st > 3 || v > 255 || (i - st > 1 && s[st] == '0'))
+            return false;
+        out[k] = (unsigned char)v;
+    }
+    return i == n;
+}
+
+static void ipv4_check(const char *s, size_t n)
+{
+    char *head = kz_malloc(n ? n : 1), *tail = kz_malloc(32);
+    assert_non_null(head);
+    assert_non_null(tail);
+    memcpy(head, s, n);
+    memcpy(tail + 32 - n, s, n);
+    unsigned char want[4], got[4], got2[4];
+    bool ok = ipv4_rule(s, n, want);
+    assert_int_equal(kz_ipv4_parse(head, n, got), ok);
+    assert_int_equal(kz_ipv4_parse(tail + 32 - n, n, got2), ok);
+    if (ok) {
+        assert_memory_equal(got, want, 4);
+        assert_memory_equal(got2, want, 4);
+    }
+    kz_free(head);
+    kz_free(tail);
+}
+
+static void ipv4_parse_agrees(void **state)
+{
+    (void)state;
+    static const char *const oct[] = {"0", "1", "9", "00", "01", "10", "99", "100", "109", "199",
+                                      "200", "249", "250", "255", "256", "259", "260", "299",
+                                      "300", "999", "0000", "1234", "", "a", "1a", "a1", "-1"};
+    static const char *const sep[] = {".", "..", ":", ""};
+    size_t no = sizeof oct / sizeof *oct, ns = sizeof sep / sizeof *sep;
+    char buf[64];
+    for (size_t a = 0; a < no; a++)
+        for (size_t b = 0; b < no; b++)
+            for (size_t c = 0; c < no; c++)
+                for (size_t d = 0; d < no; d++) {
+                    const char *sp = sep[(a + b * 3 + c * 7 + d * 11) % ns];
+                    int k = snprintf(buf, sizeof buf, "%s.%s%s%s.%s", oct[a], oct[b], sp, oct[c], oct[d]);
+                    if (k >= 0 && (size_t)k < 32)
+                        ipv4_check(buf, (size_t)k);
+                }
+    static const char alpha[] = "0123456789...:x\0";
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int t = 0; t < 200000; t++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        size_t n = (size_t)(x >> 59) % 18;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            buf[i] = alpha[(x >> 40) % (sizeof alpha - 1)];
+        }
+        ipv4_check(buf, n);
+    }
+}
+
 static void helpers_for_the_matcher(void **state)
 {
     (void)state;
@@ -442,6 +514,7 @@ int main(void)
         cmocka_unit_test(details_of_the_result),
         cmocka_unit_test(url_ceiling_is_enforced),
         cmocka_unit_test(helpers_for_the_matcher),
+        cmocka_unit_test(ipv4_parse_agrees),
         cmocka_unit_test(normalized_for_the_matcher),
         cmocka_unit_test(type_names_round_trip),
         cmocka_unit_test(out_of_memory_is_reported),

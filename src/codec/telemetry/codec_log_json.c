@@ -217,11 +217,23 @@ __attribute__((noinline)) static bool string_escaped(jp *p, const char *start, c
 }
 
 /* The shape of an auto field's value (kz__shape), answered from the context's memo of
- * values without one when it holds v, and kept there when v has none. */
-__attribute__((always_inline)) static inline kz_obs_kind shape_of(kz_logctx *c, const char *v, size_t n)
+ * values without one when it holds v, and kept there when v has none; a value starting
+ * with a digit (mostly an address: not kept) by kz__shape_numeric's window when it lies
+ * in the line p->line[0..p->end) (not unescaped into the scratch). */
+__attribute__((always_inline)) static inline kz_obs_kind shape_of(const jp *p, const char *v, size_t n)
 {
-    if (n < 3 || n > KZ__NONE_LEN || (unsigned char)(v[0] - '0') < 10)
-        return kz__shape(v, n);  /* a value starting with a digit is mostly an address: not kept */
+    kz_logctx *c = p->c;
+    if ((unsigned char)(v[0] - '0') < 10) {
+        uintptr_t a = (uintptr_t)v, l = (uintptr_t)p->line, e = (uintptr_t)p->end;
+        if (a >= l && a + n <= e) {
+            int k = kz__shape_numeric(p->line, (size_t)(e - l), (size_t)(a - l), n);
+            if (k >= 0)
+                return (kz_obs_kind)k;
+        }
+        return kz__shape(v, n);
+    }
+    if (n < 3 || n > KZ__NONE_LEN)
+        return kz__shape(v, n);
     unsigned h = (unsigned)n * 37u + (unsigned char)v[0] * 5u + (unsigned char)v[1] + (unsigned char)v[n - 1] * 11u;
     kz__none_memo *m = &c->none[h % KZ__NONE_SLOTS];
     if (m->len == n && kz__same_bytes(m->v, v, n))
@@ -288,7 +300,7 @@ __attribute__((always_inline)) static inline void scalar_of(jp *p, const char *v
         return;
     if (kind == KZ_OBS_TEXT)
         kz_text_extract(v, n, name, p->plen, p->rec);
-    else if (kind != KZ_OBS_AUTO || (kind = shape_of(p->c, v, n)) != KZ_OBS_NONE)
+    else if (kind != KZ_OBS_AUTO || (kind = shape_of(p, v, n)) != KZ_OBS_NONE)
         kz__add_known(p->rec, name, p->plen, v, n, (kz_obs_kind)kind);  /* kz__add_field inline */
 }
 
