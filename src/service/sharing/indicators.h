@@ -35,6 +35,8 @@ typedef struct kz_ind_batch {
                                     (NULL: it kept the one given); queue makes a made id
                                     again when the queue is written, in write order */
     kz_ind_queued *queue;        /* kz_ind_batch_queue: checked, not yet written */
+    bool look_first;             /* the queue's last set insert met mostly stored keys:
+                                    look the next ones up before they wait for one */
     size_t queued, queue_cap;
     kz_arena queue_arena;
     /* Chunks (kz_ind_batch_step): 0 keeps the whole batch in one transaction. */

@@ -320,39 +320,86 @@ static bool same_key(const kz_indicator *a, const kz_indicator *b)
     return a->type == b->type && strcmp(a->value, b->value) == 0;
 }
 
-/* The new rows waiting to be written by one set insert, in queue order. */
+/* The rows waiting to be written by one set insert, in queue order. */
 typedef struct fresh_rows {
-    const kz_indicator *v[KZ_IND_INSERT_BLOCK];
+    const kz_ind_queued *v[KZ_IND_INSERT_BLOCK];
     size_t n;
 } fresh_rows;
 
+/* After a set insert that skipped stored keys: each of its rows, in queue order, is
+ * looked up. One the insert wrote (the stored id is the one it was given) is noted for
+ * the change log with the next of the inserted rows' numbers; one it skipped goes through
+ * put as it would have one by one, decided by the write rules on what is stored (merged,
+ * unchanged, or hidden from the caller: answered as created, left as it was). A skipped
+ * row takes no row number, so the inserted ones have those they would have had. */
+static kz_rc settle(kz_ind_batch *b, const fresh_rows *f, int64_t next, kz_err *err)
+{
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < f->n; i++) {
+        const kz_ind_queued *q = f->v[i];
+        kz_indicator stored = {0};
+        rc = find_stored(b, &q->o, &stored, err);
+        if (rc == KZ_ENOTFOUND)
+            return kz_fail(err, KZ_EINTERNAL, NULL, "%s vanished during a set insert", q->o.value);
+        if (!rc && strcmp(stored.id, q->o.id) == 0) {
+            rc = kz_store_indicator_note(b->c->db, next++, err);
+            b->created++;
+        } else if (!rc) {
+            kz_upsert res;
+            rc = put_found(b, &q->o, q->given, KZ_OK, &stored, &res, NULL, err);
+        }
+    }
+    return rc;
+}
+
+/* Writes the waiting rows by set inserts that skip stored keys. A block that met mostly
+ * stored keys (a feed imported again) makes the next rows be looked up before they
+ * wait, until a full block of keys found new is met. */
 static kz_rc write_fresh(kz_ind_batch *b, fresh_rows *f, kz_err *err)
 {
-    kz_rc rc = f->n ? kz_store_indicator_insert_new(b->c->db, f->v, f->n, err) : KZ_OK;
-    if (!rc) {
+    const kz_indicator *rows[KZ_IND_INSERT_BLOCK];
+    for (size_t i = 0; i < f->n; i++)
+        rows[i] = &f->v[i]->o;
+    size_t created = 0;
+    int64_t first = 0;
+    kz_rc rc = f->n ? kz_store_indicator_insert_new(b->c->db, rows, f->n, &created, &first, err) : KZ_OK;
+    if (!rc && created == f->n) {
         b->created += f->n;
         b->hidden_last = false;
+    } else if (!rc) {
+        rc = settle(b, f, first, err);
     }
+    if (created * 2 < f->n)
+        b->look_first = true;
+    else if (created == KZ_IND_INSERT_BLOCK)
+        b->look_first = false;
     f->n = 0;
     return rc;
 }
 
-/* One queued indicator, in queue order: looked up; a key not stored (so no write rule
- * but the new object's: KZ_WRITE_NEW) and without incident links waits for the next set
- * insert; any other goes through put, after the waiting rows (the order of the writes,
- * so the row numbers and the change log, stays that of writing one by one). A key equal
- * (type, value) equal to the previous one's (the queue is sorted) writes the waiting rows first, so that
- * its lookup finds the row just inserted and it merges as it did one by one. */
+/* One queued indicator, in queue order. One whose id was made by check, without incident
+ * links, waits for the next set insert (the write rule for a key not stored is the new
+ * object's, KZ_WRITE_NEW, and a stored key is skipped by the insert and put then, by the
+ * rules for what is stored): without a lookup, unless the last block met mostly stored
+ * keys; then only when its lookup found nothing. Any other goes through put, after the
+ * waiting rows (the order of the writes, so the row numbers and the change log, stays
+ * that of writing one by one). A key (type, value) equal to the previous one's (the
+ * queue is sorted) writes the waiting rows first, so that its lookup finds the row just
+ * inserted and it merges as it did one by one. */
 static kz_rc flush_one(kz_ind_batch *b, const kz_ind_queued *q, const kz_ind_queued *prev, fresh_rows *f,
                        kz_err *err)
 {
-    kz_rc rc = f->n && prev && same_key(&prev->o, &q->o) ? write_fresh(b, f, err) : KZ_OK;
+    bool again = prev && same_key(&prev->o, &q->o);
+    kz_rc rc = f->n && again ? write_fresh(b, f, err) : KZ_OK;
+    if (rc)
+        return rc;
+    bool plain = q->made_id && !q->o.incidents.n && kz__write_target(b->c, NULL) == KZ_WRITE_NEW;
     kz_indicator stored = {0};
-    kz_rc found = rc ? rc : find_stored(b, &q->o, &stored, err);
+    kz_rc found = plain && !again && !b->look_first ? KZ_ENOTFOUND : find_stored(b, &q->o, &stored, err);
     if (found && found != KZ_ENOTFOUND)
         return found;
-    if (found == KZ_ENOTFOUND && !q->o.incidents.n && kz__write_target(b->c, NULL) == KZ_WRITE_NEW) {
-        f->v[f->n++] = &q->o;
+    if (found == KZ_ENOTFOUND && plain) {
+        f->v[f->n++] = q;
         return f->n == KZ_IND_INSERT_BLOCK ? write_fresh(b, f, err) : KZ_OK;
     }
     if ((rc = write_fresh(b, f, err)))

@@ -106,14 +106,21 @@ extern const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS];
 kz_rc kz_store_indicator_bulk_begin(kz_db *db, kz_err *err);
 kz_rc kz_store_indicator_bulk_end(kz_db *db, bool write, kz_err *err);
 
-/* Inserts n new indicators (ids, created and modified set, values normalized), in
- * the order given, with one statement per block of up to KZ_IND_INSERT_BLOCK rows. No
- * key of them may be stored yet (the caller looked each up in the same transaction):
- * one that is fails the write with KZ_ECONFLICT, nothing skipped. In a bulk write their
- * row numbers are noted for the change log as the upsert's are. The rows' strings must
- * stay as they are until it returns. */
+/* Inserts n indicators (ids, created and modified set, values normalized), in the
+ * order given, with one statement per block of up to KZ_IND_INSERT_BLOCK rows, each
+ * skipped when its key (type, value, source) is stored already, or was inserted by an
+ * earlier row of the call: nothing of it is written, never an update (any other
+ * constraint, an id already stored, fails the write). *created says how many were
+ * inserted: they have the row numbers *first, *first + 1, ... in the order given. In a
+ * bulk write, when none was skipped, their row numbers are noted for the change log as
+ * the upsert's are; when some were, none is, and the caller notes each inserted one
+ * (kz_store_indicator_note) in its place among the others. The rows' strings must stay
+ * as they are until it returns. */
 enum { KZ_IND_INSERT_BLOCK = 64 };
-kz_rc kz_store_indicator_insert_new(kz_db *db, const kz_indicator *const *rows, size_t n, kz_err *err);
+kz_rc kz_store_indicator_insert_new(kz_db *db, const kz_indicator *const *rows, size_t n, size_t *created,
+                                    int64_t *first, kz_err *err);
+/* In a bulk write, notes row n for the change log (nothing outside one). */
+kz_rc kz_store_indicator_note(kz_db *db, int64_t n, kz_err *err);
 
 /* Inserts o (whose id, created and modified are set), or merges it into the stored
  * indicator with the same (type, value, source) following `given`. Nothing is written

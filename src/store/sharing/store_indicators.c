@@ -156,8 +156,9 @@ kz_rc kz_store_indicator_bulk_end(kz_db *db, bool write, kz_err *err)
     return rc;
 }
 
-/* A plain INSERT of `rows` rows (no conflict clause: a key already stored fails the
- * statement, it is never skipped), composed from static fragments, values bound. */
+/* An INSERT of `rows` rows that skips a row whose key (type, value, source) is stored
+ * (DO NOTHING: never an update; any other constraint, an id already stored, still fails
+ * it), composed from static fragments, values bound. */
 static const char insert_new_key;
 
 static const char *insert_new_sql(unsigned rows, char *buf, size_t size)
@@ -165,13 +166,18 @@ static const char *insert_new_sql(unsigned rows, char *buf, size_t size)
     size_t o = (size_t)snprintf(buf, size, "INSERT INTO indicators (" INDICATOR_COLS ") VALUES ");
     for (unsigned r = 0; r < rows && o < size; r++)
         o += (size_t)snprintf(buf + o, size - o, "%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", r ? "," : "");
+    if (o < size)
+        snprintf(buf + o, size - o, " ON CONFLICT (type, value, source) DO NOTHING");
     return buf; /* truncated (a programming error) fails to prepare, loudly */
 }
 
 /* The statement sizes used: a block, then smaller ones for its remainder. */
 static const unsigned insert_sizes[] = {KZ_IND_INSERT_BLOCK, 8, 1};
 
-static kz_rc insert_rows(kz_db *db, const kz_indicator *const *rows, unsigned n, kz_err *err)
+/* Runs one statement of n rows; *created and *last (the last inserted row number, when
+ * any was) accumulate over the statements of one kz_store_indicator_insert_new. */
+static kz_rc insert_rows(kz_db *db, const kz_indicator *const *rows, unsigned n, size_t *created,
+                         sqlite3_int64 *last, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt_variant(db, &insert_new_key, n, insert_new_sql, err);
     if (!s)
@@ -187,27 +193,43 @@ static kz_rc insert_rows(kz_db *db, const kz_indicator *const *rows, unsigned n,
     kz_rc rc = kz__exec_stmt(db, s, err);
     if (rc)
         return rc;
-    sqlite3_int64 last = sqlite3_last_insert_rowid(db->h);
-    if (sqlite3_changes(db->h) != (int)n || last < (sqlite3_int64)n)
-        return kz_fail(err, KZ_EINTERNAL, NULL, "a set insert wrote %d of %u indicators", sqlite3_changes(db->h), n);
-    /* the rows of one INSERT without given row numbers get max(n) + 1, one after the
-     * other: the last n row numbers, in the order of the VALUES list */
-    for (sqlite3_int64 k = last - n + 1; !rc && db->bulk && k <= last; k++)
-        rc = note_row(db, k, err);
-    return rc;
+    int k = sqlite3_changes(db->h);
+    if (!k)
+        return KZ_OK;
+    /* the rows one INSERT writes without given row numbers get max(n) + 1, one after
+     * the other (a skipped row takes none), and nothing else inserts in between: the
+     * inserted rows of the statements of one call are end - k + 1 .. end in order */
+    sqlite3_int64 end = sqlite3_last_insert_rowid(db->h);
+    if (k > (int)n || end < k || (*created && end - k != *last))
+        return kz_fail(err, KZ_EINTERNAL, NULL, "a set insert wrote %d of %u indicators at row %lld", k, n,
+                       (long long)end);
+    *created += (size_t)k;
+    *last = end;
+    return KZ_OK;
 }
 
-kz_rc kz_store_indicator_insert_new(kz_db *db, const kz_indicator *const *rows, size_t n, kz_err *err)
+kz_rc kz_store_indicator_insert_new(kz_db *db, const kz_indicator *const *rows, size_t n, size_t *created,
+                                    int64_t *first, kz_err *err)
 {
     kz_rc rc = KZ_OK;
+    sqlite3_int64 last = 0;
+    *created = 0;
     for (size_t i = 0; !rc && i < n;) {
         unsigned k = 0;
         while (insert_sizes[k] > n - i)
             k++;
-        rc = insert_rows(db, rows + i, insert_sizes[k], err);
+        rc = insert_rows(db, rows + i, insert_sizes[k], created, &last, err);
         i += insert_sizes[k];
     }
+    *first = last - (sqlite3_int64)*created + 1;
+    for (sqlite3_int64 r = *first; !rc && db->bulk && *created == n && r <= last; r++)
+        rc = note_row(db, r, err);
     return rc;
+}
+
+kz_rc kz_store_indicator_note(kz_db *db, int64_t n, kz_err *err)
+{
+    return db->bulk ? note_row(db, n, err) : KZ_OK;
 }
 
 kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given, kz_upsert *result,
