@@ -72,6 +72,24 @@ static size_t raw_page(sqlite3_stmt *s, const kz_viewer *v, const char *state, b
     return bytes;
 }
 
+/* kz_svc_contact_list_json into b (depth 7: a fresh row cache, every row a miss). */
+static kz_rc json_into(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_buf *b, int depth)
+{
+    if (depth == 7)
+        kz_svc_contact_cache_configure(64 * 1024);
+    return kz_svc_contact_list_json(c, f, pg, b);
+}
+
+static size_t json_page(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_arena *a, int depth)
+{
+    kz_buf b;
+    kz_buf_init(&b, (size_t)1 << 30);
+    size_t n = json_into(c, f, pg, &b, depth) ? 0 : b.len;
+    kz_buf_free(&b);
+    kz_arena_free(a);
+    return n;
+}
+
 /* kz_svc_contact_list (or the store's list alone) for one page, the JSON written
  * when json. Returns the JSON's length (or the items' count). */
 static size_t svc_page(kz_call *c, const char *state, int depth)
@@ -82,6 +100,8 @@ static size_t svc_page(kz_call *c, const char *state, int depth)
     kz_contact_filter f = {.state = state, .viewer = &c->who};
     kz_page pg = {NULL, 50};
     kz_contact_page out;
+    if (depth >= 5) /* the JSON from the service, with the row cache as configured */
+        return json_page(c, &f, &pg, &a, depth);
     kz_rc rc = depth == 2 ? kz_store_contact_list(c->db, &f, &pg, &a, &out, c->err)
                           : kz_svc_contact_list(c, &f, &pg, &out);
     size_t n = rc ? 0 : out.n;
@@ -102,7 +122,33 @@ static const char *const depth_name[] = {
     "kz_store_contact_list (copied into the arena)",
     "kz_svc_contact_list (authorization + store)",
     "kz_svc_contact_list + kz_json_write_page",
+    "kz_svc_contact_list_json, no row cache",
+    "kz_svc_contact_list_json, row cache warm",
+    "kz_svc_contact_list_json, every row a miss",
 };
+
+/* The service's JSON with and without the row cache, cold and warm, byte for byte. */
+static bool json_agrees(kz_call *c, const char *state)
+{
+    kz_arena a;
+    kz_arena_init(&a);
+    c->arena = &a;
+    kz_contact_filter f = {.state = state, .viewer = &c->who};
+    kz_page pg = {NULL, 50};
+    kz_buf b[3];
+    bool same = true;
+    for (int k = 0; k < 3; k++) {
+        kz_buf_init(&b[k], (size_t)1 << 30);
+        kz_svc_contact_cache_configure(k == 0 ? 0 : 1 << 20);
+        if (k == 2)
+            kz_svc_contact_list_json(c, &f, &pg, &b[k]), kz_buf_reset(&b[k]); /* warm it */
+        same = !json_into(c, &f, &pg, &b[k], 6) && same && b[k].len == b[0].len && !memcmp(b[k].p, b[0].p, b[0].len);
+    }
+    for (int k = 0; k < 3; k++)
+        kz_buf_free(&b[k]);
+    kz_arena_free(&a);
+    return same;
+}
 
 int main(int argc, char **argv)
 {
@@ -143,14 +189,20 @@ int main(int argc, char **argv)
         sqlite3_finalize(cs);
     }
     printf("list_query: %s, state=%s, limit 50, %ld queries per line, one thread\n", argv[1], state, n);
-    for (int depth = 0; depth < 5; depth++) {
+    if (!json_agrees(&c, state)) {
+        fprintf(stderr, "list_query: the cached JSON differs from the uncached one\n");
+        return 1;
+    }
+    for (int depth = 0; depth < 8; depth++) {
         size_t check = 0;
+        kz_svc_contact_cache_configure(depth == 6 ? 32u << 20 : 0);
         double t0 = cpu_seconds();
         for (long i = 0; i < n; i++)
             check += depth < 2 ? raw_page(s, &c.who, state, depth == 1) : svc_page(&c, state, depth);
         double us = (cpu_seconds() - t0) * 1e6 / (double)n;
         printf("  %-48s %7.2f us/query  (check %zu)\n", depth_name[depth], us, check / (size_t)n);
     }
+    kz_svc_contact_cache_configure(0);
     kz_node_close(node);
     kz_arena_free(&a0);
     return 0;

@@ -8,6 +8,7 @@
 #include "model/validate.h"
 #include "service/core/backup.h"
 #include "service/core/scheduler.h"
+#include "service/directory/contacts.h"
 #include "util/log.h"
 
 #include <pthread.h>
@@ -137,8 +138,11 @@ static int run(const kz_args *a)
     long long sched = kz_arg_num(a, "scheduler-interval", 1, 86400);
     long long grace = kz_arg_num(a, "grace", 0, 600);
     long long peer_sync = kz_arg_num(a, "peer-sync", 0, 86400);
-    if (threads < 0 || max_body < 0 || max_bulk < 0 || sched < 0 || grace < 0 || peer_sync < 0)
+    long long row_cache = kz_arg_num(a, "row-cache-kb", 0, 1LL << 24);
+    if (threads < 0 || max_body < 0 || max_bulk < 0 || sched < 0 || grace < 0 || peer_sync < 0 || row_cache < 0)
         return 2;
+    if (kz_svc_contact_cache_configure((size_t)row_cache * 1024))
+        return kz_cli_error(a, "out of memory for --row-cache-kb %lld", row_cache);
     /* Block the stop signals before any thread starts, so that only sigwait sees them;
      * ignore SIGPIPE from clients that hang up. */
     sigset_t set;
@@ -180,6 +184,7 @@ static int run(const kz_args *a)
     so.trusted_proxy = kz_arg(a, "trusted-proxy");
     int rc = serve(a, node, &so, (unsigned)sched * 1000);
     kz_node_close(node);
+    kz_svc_contact_cache_configure(0);
     return rc;
 }
 
@@ -210,6 +215,8 @@ static const kz_opt opts[] = {
                                    "POST /peers/{id}/sync)"},
     {"grace", "SECONDS", "10", "on SIGINT/SIGTERM, how long to let in-flight requests finish"},
     {"no-response-cache", NULL, NULL, "always run directory queries, never reuse an answer"},
+    {"row-cache-kb", "KIB", "32768", "memory for the contact list's cache of each contact's JSON, valid until "
+                                     "the next write (0: read every contact of a list from the database)"},
     {"synchronous", "MODE", "full", "full: every acknowledged write is on disk before the answer; normal: faster, "
                                     "but the last writes may be lost on power loss (benchmarks, throwaway nodes)"},
     {"test-clock", NULL, NULL, "let admins move the clock (POST /api/v1/test/clock); tests only"},

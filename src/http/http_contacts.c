@@ -21,10 +21,14 @@ static kz_rc create(kz_call *c, void *o) { return kz_svc_contact_create(c, o); }
 static kz_rc get(kz_call *c, const char *id, void *o) { return kz_svc_contact_get(c, id, o); }
 static kz_rc update(kz_call *c, const char *id, kz_apply_fn f, void *x, void *o) { return kz_svc_contact_update(c, id, f, x, o); }
 KZ_RESOURCE_LIST(list, kz_svc_contact_list, kz_contact_page)
+static kz_rc list_json(kz_call *c, const void *f, const kz_page *pg, kz_buf *out)
+{
+    return kz_svc_contact_list_json(c, f, pg, out);
+}
 
 static const kz_resource contacts = {
     &kz_contact_schema, sizeof(kz_contact), offsetof(kz_contact, id), KZ_FED_CONTACT,
-    create, get, update, kz_svc_contact_delete, list, &contact_filter,
+    create, get, update, kz_svc_contact_delete, list, &contact_filter, false, list_json,
 };
 
 kz_rc kz_h_contact_create(kz_req *r) { return kz_h_resource_create(r, &contacts); }

@@ -96,6 +96,15 @@ json_t *kz_page_json(json_t *items, const char *next)
     return json_pack("{s:o, s:s?}", "items", items, "next", next && next[0] ? next : NULL);
 }
 
+void kz_reply_text(kz_req *r, int status, kz_buf *b)
+{
+    r->raw_len = b->len;
+    r->raw_heap = kz_buf_steal(b);
+    json_decref(r->reply);
+    r->reply = NULL;
+    r->status = status;
+}
+
 kz_rc kz_reply_page(kz_req *r, const kz_schema *s, const void *items, size_t n, size_t item_size,
                     const char *next)
 {
@@ -106,11 +115,7 @@ kz_rc kz_reply_page(kz_req *r, const kz_schema *s, const void *items, size_t n, 
         kz_buf_free(&b);
         return kz_fail(&r->err, rc, NULL, NULL);
     }
-    r->raw_len = b.len;
-    r->raw_heap = kz_buf_steal(&b);
-    json_decref(r->reply);
-    r->reply = NULL;
-    r->status = 200;
+    kz_reply_text(r, 200, &b);
     return KZ_OK;
 }
 

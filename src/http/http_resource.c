@@ -133,6 +133,17 @@ static kz_rc reply_page_origins(kz_req *r, const kz_resource *d, const kz_page_v
     return kz_reply(r, 200, json_pack("{s:o, s:s?}", "items", items, "next", page->next[0] ? page->next : NULL));
 }
 
+static kz_rc reply_list_json(kz_req *r, const kz_resource *d, const void *f, const kz_page *pg)
+{
+    kz_buf b;
+    kz_buf_init(&b, (size_t)1 << 30);
+    kz_rc rc = d->list_json(&r->call, f, pg, &b);
+    if (!rc)
+        kz_reply_text(r, 200, &b);
+    kz_buf_free(&b);
+    return rc;
+}
+
 kz_rc kz_h_resource_list(kz_req *r, const kz_resource *d)
 {
     static const char *const paging[] = {"limit", "cursor", NULL};
@@ -143,6 +154,8 @@ kz_rc kz_h_resource_list(kz_req *r, const kz_resource *d)
         return r->err.rc;
     kz_rc rc = kz_req_filter(r, d->filter, paging, f);
     if (!rc) rc = kz_req_page(r, &pg);
+    if (!rc && d->list_json)
+        return reply_list_json(r, d, f, &pg);
     if (!rc) rc = d->list(&r->call, f, &pg, &page);
     if (rc)
         return rc;

@@ -73,6 +73,8 @@ kz_rc kz_reply(kz_req *r, int status, json_t *body);
 kz_rc kz_reply_header(kz_req *r, const char *name, const char *value);  /* value in arena */
 
 /* A page of schema objects as the reply, written directly (see kz_json_write_page). */
+/* JSON text already written (b's bytes taken over, b left empty) as the body. */
+void kz_reply_text(kz_req *r, int status, kz_buf *b);
 kz_rc kz_reply_page(kz_req *r, const kz_schema *s, const void *items, size_t n, size_t item_size,
                     const char *next);
 

@@ -71,6 +71,8 @@ typedef struct kz_resource {
     kz_rc (*list)(kz_call *c, const void *filter, const kz_page *pg, kz_page_view *out);
     const kz_filter_desc *filter;
     bool origin_in_list; /* each item of the list says its "origin" too (organizations) */
+    /* the list written as JSON text by the service itself (NULL: list + kz_reply_page) */
+    kz_rc (*list_json)(kz_call *c, const void *filter, const kz_page *pg, kz_buf *out);
 } kz_resource;
 
 /* POST: the body decoded as a new object, created; 201 with it. */

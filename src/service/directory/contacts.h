@@ -5,6 +5,8 @@
 
 #include "service/core/call.h"
 #include "store/directory/directory.h"
+#include "util/buf.h"
+#include "util/rowcache.h"
 
 /* Contacts: anyone with a key reads; analysts write their own organization's, admins all. */
 kz_rc kz_svc_contact_create(kz_call *c, kz_contact *ct);
@@ -12,5 +14,16 @@ kz_rc kz_svc_contact_get(kz_call *c, const char *id, kz_contact *out);
 kz_rc kz_svc_contact_update(kz_call *c, const char *id, kz_apply_fn apply, void *ctx, kz_contact *out);
 kz_rc kz_svc_contact_delete(kz_call *c, const char *id);
 kz_rc kz_svc_contact_list(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_contact_page *out);
+
+/* The same list as {"items": [...], "next": ...} JSON text appended to out (empty on
+ * entry), byte for byte what kz_json_write_page writes of kz_svc_contact_list's page.
+ * Each contact's rendering is kept in a process-wide cache (svc_contact_json.c) for as
+ * long as the store's generation does not move (any commit, here or by another process). */
+kz_rc kz_svc_contact_list_json(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_buf *out);
+
+/* Sets the bound of that cache (0: none, every list reads its rows), before serving;
+ * KZ_ENOMEM. kz_svc_contact_cache_bytes: what it holds now. Not thread-safe. */
+kz_rc kz_svc_contact_cache_configure(size_t max_bytes);
+size_t kz_svc_contact_cache_bytes(void);
 
 #endif

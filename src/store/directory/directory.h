@@ -12,6 +12,12 @@
 typedef KZ_PAGE_OF(kz_org) kz_org_page;
 typedef KZ_PAGE_OF(kz_contact) kz_contact_page;
 typedef KZ_PAGE_OF(kz_apikey) kz_apikey_page;
+typedef KZ_PAGE_OF(int64_t) kz_row_page; /* row numbers (rowid) */
+typedef struct kz_numbered_contact {
+    int64_t row; /* contacts.n (within one store generation, one contact) */
+    kz_contact c;
+} kz_numbered_contact;
+typedef KZ_PAGE_OF(kz_numbered_contact) kz_numbered_contact_page;
 
 /* viewer (may be NULL: everything, for the services' own walks): leaves out the
  * exercise-only organizations of the table-top runs it takes no part in (and their
@@ -40,6 +46,12 @@ kz_rc kz_store_contact_get(kz_db *db, const char *id, kz_arena *a, kz_contact *o
 kz_rc kz_store_contact_delete(kz_db *db, const char *id, kz_err *err);
 kz_rc kz_store_contact_list(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
                             kz_arena *a, kz_contact_page *out, kz_err *err);
+/* The same page with each contact's row number; and the row numbers alone (same
+ * filters, viewer clause, order and cursor: the rows kz_store_contact_list reads). */
+kz_rc kz_store_contact_list_numbered(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
+                                     kz_arena *a, kz_numbered_contact_page *out, kz_err *err);
+kz_rc kz_store_contact_rows(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
+                            kz_arena *a, kz_row_page *out, kz_err *err);
 /* Ids of every contact matching state and role (either may be NULL), up to max, leaving
  * out the contacts of exercise-only organizations (a check of the directory is real work). */
 kz_rc kz_store_contact_ids(kz_db *db, const char *state, const char *role, size_t max,

@@ -74,24 +74,86 @@ static const char *contact_list_sql(unsigned mask, char *buf, size_t size)
                        contact_frags, mask, "ORDER BY n LIMIT ?2");
 }
 
-kz_rc kz_store_contact_list(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
-                            kz_arena *a, kz_contact_page *out, kz_err *err)
+/* The filters' mask, and their values bound to s (fts: f->q as a full-text query). */
+static unsigned list_mask(const kz_contact_filter *f, const char *fts)
 {
-    const char *fts = f->q ? kz__fts_query(f->q, a) : NULL;
-    unsigned mask = (f->state ? 1u << C_F_STATE : 0) | (f->role ? 1u << C_F_ROLE : 0) |
-                    (f->organization ? 1u << C_F_ORG : 0) | (fts ? 1u << C_F_Q : 0) |
-                    (f->viewer ? 1u << C_F_VIEWER : 0);
-    sqlite3_stmt *s = kz__stmt_variant(db, &contact_list_key, mask, contact_list_sql, err);
-    if (!s)
-        return KZ_ESTORE;
+    return (f->state ? 1u << C_F_STATE : 0) | (f->role ? 1u << C_F_ROLE : 0) |
+           (f->organization ? 1u << C_F_ORG : 0) | (fts ? 1u << C_F_Q : 0) |
+           (f->viewer ? 1u << C_F_VIEWER : 0);
+}
+
+static void list_bind(sqlite3_stmt *s, const kz_contact_filter *f, const char *fts)
+{
     kz__bind_text(s, 3, f->state);
     kz__bind_text(s, 4, f->role);
     kz__bind_text(s, 5, f->organization);
     kz__bind_text(s, 6, fts);
     if (f->viewer)
         kz__bind_viewer(s, 7, f->viewer);
+}
+
+static kz_rc list_run(kz_db *db, const kz_contact_filter *f, const kz_page *pg, kz_arena *a, size_t item_size,
+                      kz__row_reader read, void **items, size_t *n, char next[KZ_CURSOR_TEXT], kz_err *err)
+{
+    const char *fts = f->q ? kz__fts_query(f->q, a) : NULL;
+    sqlite3_stmt *s = kz__stmt_variant(db, &contact_list_key, list_mask(f, fts), contact_list_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    list_bind(s, f, fts);
+    return kz__page_run(db, s, pg, item_size, read, a, items, n, next, err);
+}
+
+kz_rc kz_store_contact_list(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
+                            kz_arena *a, kz_contact_page *out, kz_err *err)
+{
     void *items = NULL;
-    kz_rc rc = kz__page_run(db, s, pg, sizeof(kz_contact), read_contact, a, &items, &out->n,
+    kz_rc rc = list_run(db, f, pg, a, sizeof(kz_contact), read_contact, &items, &out->n, out->next, err);
+    out->items = items;
+    return rc;
+}
+
+static int read_numbered(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    kz_numbered_contact *nc = item;
+    nc->row = sqlite3_column_int64(s, 0);
+    return read_contact(s, &nc->c, a);
+}
+
+kz_rc kz_store_contact_list_numbered(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
+                                     kz_arena *a, kz_numbered_contact_page *out, kz_err *err)
+{
+    void *items = NULL;
+    kz_rc rc = list_run(db, f, pg, a, sizeof(kz_numbered_contact), read_numbered, &items, &out->n, out->next, err);
+    out->items = items;
+    return rc;
+}
+
+/* The same rows as contact_list_sql, only their numbers. */
+static const char contact_rows_key;
+
+static const char *contact_rows_sql(unsigned mask, char *buf, size_t size)
+{
+    return kz__compose(buf, size, "SELECT n FROM contacts WHERE n > ?1", contact_frags, mask,
+                       "ORDER BY n LIMIT ?2");
+}
+
+static int read_row_number(sqlite3_stmt *s, void *item, kz_arena *a)
+{
+    (void)a;
+    *(int64_t *)item = sqlite3_column_int64(s, 0);
+    return 0;
+}
+
+kz_rc kz_store_contact_rows(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
+                            kz_arena *a, kz_row_page *out, kz_err *err)
+{
+    const char *fts = f->q ? kz__fts_query(f->q, a) : NULL;
+    sqlite3_stmt *s = kz__stmt_variant(db, &contact_rows_key, list_mask(f, fts), contact_rows_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    list_bind(s, f, fts);
+    void *items = NULL;
+    kz_rc rc = kz__page_run(db, s, pg, sizeof(int64_t), read_row_number, a, &items, &out->n,
                             out->next, err);
     out->items = items;
     return rc;
