@@ -280,7 +280,7 @@ static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
             seen |= c;
         }
     }
-scanned:
+scanned:;  /* a label before a declaration: C11 wants a statement */
     const char *he = colon ? colon : ae;
     size_t hn = (size_t)(he - host);
     if (hn == 0)

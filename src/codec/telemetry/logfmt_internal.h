@@ -252,6 +252,10 @@ char *kz__scratch(kz_logctx *c, size_t n);
  * address, a hash), or KZ_OBS_NONE. */
 kz_obs_kind kz__shape(const char *v, size_t n);
 
+/* kz__shape with every byte class counted one byte at a time (no SSE2 masks): the
+ * reference the tests and the fuzz target hold kz__shape to. */
+kz_obs_kind kz__shape_bytes(const char *v, size_t n);
+
 /* kz__shape's answer for the value s[o..o+n) of a line s[0..len) when it is digits and
  * dots only and neither starts nor ends with a dot (a time, a count, an IPv4 address),
  * found without kz__shape's byte class counts; -1 for every other value, whose answer
