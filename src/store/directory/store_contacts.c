@@ -92,11 +92,18 @@ static void list_bind(sqlite3_stmt *s, const kz_contact_filter *f, const char *f
         kz__bind_viewer(s, 7, f->viewer);
 }
 
-static kz_rc list_run(kz_db *db, const kz_contact_filter *f, const kz_page *pg, kz_arena *a, size_t item_size,
-                      kz__row_reader read, void **items, size_t *n, char next[KZ_CURSOR_TEXT], kz_err *err)
+/* What a page of the list reads: every column (contact_list_sql) or the row numbers. */
+typedef struct list_query {
+    const void *key;
+    kz__sql_builder sql;
+} list_query;
+
+static kz_rc list_run(kz_db *db, list_query q, const kz_contact_filter *f, const kz_page *pg, kz_arena *a,
+                      size_t item_size, kz__row_reader read, void **items, size_t *n, char next[KZ_CURSOR_TEXT],
+                      kz_err *err)
 {
     const char *fts = f->q ? kz__fts_query(f->q, a) : NULL;
-    sqlite3_stmt *s = kz__stmt_variant(db, &contact_list_key, list_mask(f, fts), contact_list_sql, err);
+    sqlite3_stmt *s = kz__stmt_variant(db, q.key, list_mask(f, fts), q.sql, err);
     if (!s)
         return KZ_ESTORE;
     list_bind(s, f, fts);
@@ -107,7 +114,8 @@ kz_rc kz_store_contact_list(kz_db *db, const kz_contact_filter *f, const kz_page
                             kz_arena *a, kz_contact_page *out, kz_err *err)
 {
     void *items = NULL;
-    kz_rc rc = list_run(db, f, pg, a, sizeof(kz_contact), read_contact, &items, &out->n, out->next, err);
+    kz_rc rc = list_run(db, (list_query){&contact_list_key, contact_list_sql}, f, pg, a, sizeof(kz_contact),
+                        read_contact, &items, &out->n, out->next, err);
     out->items = items;
     return rc;
 }
@@ -123,7 +131,8 @@ kz_rc kz_store_contact_list_numbered(kz_db *db, const kz_contact_filter *f, cons
                                      kz_arena *a, kz_numbered_contact_page *out, kz_err *err)
 {
     void *items = NULL;
-    kz_rc rc = list_run(db, f, pg, a, sizeof(kz_numbered_contact), read_numbered, &items, &out->n, out->next, err);
+    kz_rc rc = list_run(db, (list_query){&contact_list_key, contact_list_sql}, f, pg, a,
+                        sizeof(kz_numbered_contact), read_numbered, &items, &out->n, out->next, err);
     out->items = items;
     return rc;
 }
@@ -147,14 +156,9 @@ static int read_row_number(sqlite3_stmt *s, void *item, kz_arena *a)
 kz_rc kz_store_contact_rows(kz_db *db, const kz_contact_filter *f, const kz_page *pg,
                             kz_arena *a, kz_row_page *out, kz_err *err)
 {
-    const char *fts = f->q ? kz__fts_query(f->q, a) : NULL;
-    sqlite3_stmt *s = kz__stmt_variant(db, &contact_rows_key, list_mask(f, fts), contact_rows_sql, err);
-    if (!s)
-        return KZ_ESTORE;
-    list_bind(s, f, fts);
     void *items = NULL;
-    kz_rc rc = kz__page_run(db, s, pg, sizeof(int64_t), read_row_number, a, &items, &out->n,
-                            out->next, err);
+    kz_rc rc = list_run(db, (list_query){&contact_rows_key, contact_rows_sql}, f, pg, a, sizeof(int64_t),
+                        read_row_number, &items, &out->n, out->next, err);
     out->items = items;
     return rc;
 }
