@@ -110,4 +110,3 @@ void kz_rowcache_put(kz_rowcache *c, int64_t row, uint64_t generation, const cha
 }
 
 size_t kz_rowcache_bytes(const kz_rowcache *c) { return atomic_load(&c->bytes); }
-size_t kz_rowcache_limit(const kz_rowcache *c) { return c->limit; }

@@ -29,8 +29,7 @@ bool kz_rowcache_append(kz_rowcache *c, int64_t row, uint64_t generation, kz_buf
  * take the cache past its bound, is larger than KZ_ROWCACHE_MAX_ENTRY, or memory is short. */
 void kz_rowcache_put(kz_rowcache *c, int64_t row, uint64_t generation, const char *p, size_t len);
 
-/* Bytes held now (slot table included) and the bound. */
+/* Bytes held now (slot table included). */
 size_t kz_rowcache_bytes(const kz_rowcache *c);
-size_t kz_rowcache_limit(const kz_rowcache *c);
 
 #endif

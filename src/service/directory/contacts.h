@@ -22,8 +22,7 @@ kz_rc kz_svc_contact_list(kz_call *c, const kz_contact_filter *f, const kz_page 
 kz_rc kz_svc_contact_list_json(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_buf *out);
 
 /* Sets the bound of that cache (0: none, every list reads its rows), before serving;
- * KZ_ENOMEM. kz_svc_contact_cache_bytes: what it holds now. Not thread-safe. */
+ * KZ_ENOMEM. Not thread-safe. */
 kz_rc kz_svc_contact_cache_configure(size_t max_bytes);
-size_t kz_svc_contact_cache_bytes(void);
 
 #endif

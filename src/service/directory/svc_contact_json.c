@@ -16,8 +16,6 @@ kz_rc kz_svc_contact_cache_configure(size_t max_bytes)
     return KZ_OK;
 }
 
-size_t kz_svc_contact_cache_bytes(void) { return rendered ? kz_rowcache_bytes(rendered) : 0; }
-
 /* {"items":[ and ],"next":...} around the items, as kz_json_write_page writes them. */
 static kz_rc page_head(kz_buf *out) { return kz_buf_puts(out, "{\"items\":["); }
 
