@@ -143,3 +143,14 @@ def test_a_cache_smaller_than_a_page_still_answers_the_same(make_server):
             assert raw(server.admin, **q) == want == raw(server.admin, **q), q
     finally:
         stop(proc)
+
+
+def test_a_bad_row_cache_size_is_refused_naming_the_option(tmp_path):
+    """A size that is not a number of KiB in range stops serve before it opens anything."""
+    db = tmp_path / "k.db"
+    for bad in ("-5", "abc", "16777217"):
+        r = subprocess.run([KIZUNA, "serve", "--db", str(db), "--listen", f"127.0.0.1:{free_port()}",
+                            "--row-cache-kb", bad], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2, (bad, r.stderr)
+        assert "--row-cache-kb must be a number from 0 to 16777216" in r.stderr, (bad, r.stderr)
+        assert not db.exists(), bad  # nothing created
