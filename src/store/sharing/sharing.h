@@ -106,7 +106,8 @@ extern const char *const kz_indicator_dim_names[KZ_INDICATOR_DIMS];
 kz_rc kz_store_indicator_bulk_begin(kz_db *db, kz_err *err);
 kz_rc kz_store_indicator_bulk_end(kz_db *db, bool write, kz_err *err);
 
-/* Inserts n indicators (ids, created and modified set, values normalized), in the
+/* Inserts n indicators (ids new to the node, made by the caller, so that none is an
+ * object received from a peer; created and modified set, values normalized), in the
  * order given, with one statement per block of up to KZ_IND_INSERT_BLOCK rows, each
  * skipped when its key (type, value, source) is stored already, or was inserted by an
  * earlier row of the call: nothing of it is written, never an update (any other
@@ -119,7 +120,8 @@ kz_rc kz_store_indicator_bulk_end(kz_db *db, bool write, kz_err *err);
 enum { KZ_IND_INSERT_BLOCK = 64 };
 kz_rc kz_store_indicator_insert_new(kz_db *db, const kz_indicator *const *rows, size_t n, size_t *created,
                                     int64_t *first, kz_err *err);
-/* In a bulk write, notes row n for the change log (nothing outside one). */
+/* In a bulk write, notes row n, one kz_store_indicator_insert_new inserted, for the change
+ * log (nothing outside one). */
 kz_rc kz_store_indicator_note(kz_db *db, int64_t n, kz_err *err);
 
 /* Inserts o (whose id, created and modified are set), or merges it into the stored

@@ -82,22 +82,29 @@ static kz_rc find_key(kz_db *db, const kz_indicator *o, sqlite3_int64 *n, char i
     return r;
 }
 
+/* A run of consecutive rows for the change log; fresh: all inserted by
+ * kz_store_indicator_insert_new with ids new to the node, so none can be an object
+ * received from a peer (fed_origin) and the log needs no check of it. */
+typedef struct log_run {
+    int64_t first, last, fresh;
+} log_run;
+
 /* In a bulk write, notes row n for the change log written at the end of the queue:
- * it extends the last run when it follows it, else starts one. */
-static kz_rc note_row(kz_db *db, sqlite3_int64 n, kz_err *err)
+ * it extends the last run when it follows it and is as fresh, else starts one. */
+static kz_rc note_row(kz_db *db, sqlite3_int64 n, bool fresh, kz_err *err)
 {
-    int64_t run[2];
+    log_run run;
     kz_buf *b = &db->bulk_rows;
     if (b->len >= sizeof run) {
-        memcpy(run, b->p + b->len - sizeof run, sizeof run);
-        if (n == run[1] + 1) {
-            run[1] = n;
-            memcpy(b->p + b->len - sizeof run, run, sizeof run);
+        memcpy(&run, b->p + b->len - sizeof run, sizeof run);
+        if (n == run.last + 1 && run.fresh == fresh) {
+            run.last = n;
+            memcpy(b->p + b->len - sizeof run, &run, sizeof run);
             return KZ_OK;
         }
     }
-    run[0] = run[1] = n;
-    return kz_buf_append(b, run, sizeof run) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
+    run = (log_run){n, n, fresh};
+    return kz_buf_append(b, &run, sizeof run) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK;
 }
 
 /* In a bulk write, remembers the row the upsert wrote: an insertion's is the last rowid,
@@ -108,7 +115,7 @@ static kz_rc bulk_note(kz_db *db, const kz_indicator *o, kz_upsert result, kz_er
         return KZ_OK;
     sqlite3_int64 n = sqlite3_last_insert_rowid(db->h);
     kz_rc rc = result == KZ_UPSERT_MERGED ? find_key(db, o, &n, NULL, err) : KZ_OK;
-    return rc ? rc : note_row(db, n, err);
+    return rc ? rc : note_row(db, n, false, err);
 }
 
 kz_rc kz_store_indicator_bulk_begin(kz_db *db, kz_err *err)
@@ -121,24 +128,27 @@ kz_rc kz_store_indicator_bulk_begin(kz_db *db, kz_err *err)
 }
 
 /* One run of the bulk write's rows (?1 to ?2), in row order: a range of the table's
- * rowid, so no list to parse and no sort. */
-#define BULK_LOG_SQL                                                                       \
+ * rowid, so no list to parse and no sort. A row received from a peer is not logged (the
+ * triggers' rule); a fresh run's rows cannot be one, so their run skips the check. */
+#define BULK_LOG_HEAD                                                                      \
     "INSERT INTO fed_log (kind, object, op) SELECT 'indicator', i.id, 'upsert'"            \
-    " FROM indicators i WHERE i.n BETWEEN ?1 AND ?2"                                       \
-    " AND NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'indicator' AND object = i.id)" \
+    " FROM indicators i WHERE i.n BETWEEN ?1 AND ?2"
+#define BULK_LOG_SQL                                                                       \
+    BULK_LOG_HEAD " AND NOT EXISTS (SELECT 1 FROM fed_origin WHERE kind = 'indicator' AND object = i.id)" \
     " ORDER BY i.n"
+#define BULK_LOG_FRESH_SQL BULK_LOG_HEAD " ORDER BY i.n"
 
 static kz_rc log_runs(kz_db *db, const kz_buf *runs, kz_err *err)
 {
     kz_rc rc = KZ_OK;
-    for (size_t o = 0; !rc && o + 2 * sizeof(int64_t) <= runs->len; o += 2 * sizeof(int64_t)) {
-        int64_t run[2];
-        memcpy(run, runs->p + o, sizeof run);
-        sqlite3_stmt *s = kz__stmt(db, BULK_LOG_SQL, err);
+    for (size_t o = 0; !rc && o + sizeof(log_run) <= runs->len; o += sizeof(log_run)) {
+        log_run run;
+        memcpy(&run, runs->p + o, sizeof run);
+        sqlite3_stmt *s = kz__stmt(db, run.fresh ? BULK_LOG_FRESH_SQL : BULK_LOG_SQL, err);
         if (!s)
             return KZ_ESTORE;
-        sqlite3_bind_int64(s, 1, run[0]);
-        sqlite3_bind_int64(s, 2, run[1]);
+        sqlite3_bind_int64(s, 1, run.first);
+        sqlite3_bind_int64(s, 2, run.last);
         rc = kz__exec_stmt(db, s, err);
     }
     return rc;
@@ -223,13 +233,13 @@ kz_rc kz_store_indicator_insert_new(kz_db *db, const kz_indicator *const *rows, 
     }
     *first = last - (sqlite3_int64)*created + 1;
     for (sqlite3_int64 r = *first; !rc && db->bulk && *created == n && r <= last; r++)
-        rc = note_row(db, r, err);
+        rc = note_row(db, r, true, err);
     return rc;
 }
 
 kz_rc kz_store_indicator_note(kz_db *db, int64_t n, kz_err *err)
 {
-    return db->bulk ? note_row(db, n, err) : KZ_OK;
+    return db->bulk ? note_row(db, n, true, err) : KZ_OK;
 }
 
 kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given, kz_upsert *result,
