@@ -111,3 +111,31 @@ def test_an_import_killed_in_the_middle_leaves_rows_and_log_alike(federation, tm
     con.close()
     assert got == (n, n)
     assert federation.sync(cz, jp)["applied"] == 0
+
+
+def test_an_import_logs_no_row_received_from_a_peer_and_every_row_it_creates(federation, tmp_path):
+    """The import's change log skips the received-from-a-peer check (fed_origin) only for
+    the rows it inserted with ids it made; a merge into a row marked as a peer's must
+    still log nothing, in a queue that also creates rows (perf-import6)."""
+    jp = federation.jp
+    values = [f"h{i}.origin.example" for i in range(200)]
+    run_kizuna("import", "csv", "--db", str(jp.db), "--log-level", "warn", str(feed(tmp_path / "a.csv", values)))
+    # a third of them stand for objects received from a peer (what a sync writes)
+    con = sqlite3.connect(jp.db, timeout=30)
+    marked = {r[0] for r in con.execute("SELECT id FROM indicators WHERE value IN (SELECT value FROM json_each(?))",
+                                        (str(values[::3]).replace("'", '"'),))}
+    con.executemany("INSERT INTO fed_origin (kind, object, peer) VALUES ('indicator', ?, 'peer-x')",
+                    [(i,) for i in marked])
+    con.commit()
+    con.close()
+    before = logged(jp.db)[1]
+    # every stored value merged (a new TLP), new values between and after them in the queue
+    news = [f"n{i}.origin.example" for i in range(150)]
+    out = run_kizuna("import", "csv", "--db", str(jp.db), "--log-level", "warn",
+                     str(feed(tmp_path / "b.csv", values + news, tlp="green"))).stdout
+    assert "150 created, 200 merged" in out, out
+    rows, after = logged(jp.db)
+    grew = {k for k in after if after[k] > before.get(k, 0)}
+    assert len(marked) == 67 and not (grew & marked)
+    assert grew == rows - marked and len(grew) == 350 - 67
+    assert all(after[k] == 1 for k in rows - set(before))  # each new row once
