@@ -34,6 +34,9 @@ typedef struct kz_ind_batch {
     const char *made_id;         /* the id check made for the indicator it checked last
                                     (NULL: it kept the one given); queue makes a made id
                                     again when the queue is written, in write order */
+    bool ids_at_write;           /* every checked indicator is queued (an importer's
+                                    batch): check leaves a made id's text to the
+                                    queue's write, which makes it in write order */
     kz_ind_queued *queue;        /* kz_ind_batch_queue: checked, not yet written */
     bool look_first;             /* the queue's last set insert met mostly stored keys:
                                     look the next ones up before they wait for one */

@@ -134,6 +134,7 @@ kz_rc kz_svc_import_csv(kz_call *c, const kz_import_csv_opts *o, kz_import_repor
     kz_arena_init(&im.scratch);
     kz_progress *pg = o->progress_fd >= 0 ? kz_progress_new(o->progress_fd, "importing", NULL, kz_reader_size(rd))
                                           : NULL;
+    im.batch.ids_at_write = true;  /* every record checked is queued (record) */
     im.batch.dry_run = o->dry_run;
     im.batch.allow_declassify = o->allow_declassify;
     im.batch.exercise = o->exercise;

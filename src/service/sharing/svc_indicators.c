@@ -167,7 +167,10 @@ kz_rc kz_ind_batch_check(kz_ind_batch *b, kz_indicator *o, unsigned given, kz_ar
         char *id = kz_arena_alloc(scratch, KZ_UUID_TEXT);
         if (!id)
             return kz_fail(err, KZ_ENOMEM, NULL, NULL);
-        kz_uuid_ordered(id, b->now);  /* time-ordered: bulk inserts append to the id index */
+        if (b->ids_at_write)  /* its text is made when the queue is written */
+            memcpy(id, "00000000-0000-4000-8000-000000000000", KZ_UUID_TEXT);
+        else
+            kz_uuid_ordered(id, b->now);  /* time-ordered: bulk inserts append to the id index */
         o->id = id;
         b->made_id = id;
     }
