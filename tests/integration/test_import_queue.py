@@ -94,3 +94,29 @@ def test_another_writer_adding_the_same_keys_during_an_import(server, tmp_path):
     assert total == distinct == n  # nothing lost, nothing doubled
     assert created + posted == n and merged_unchanged == posted, (out, posted)
     assert logged == (n, n)  # one change-log entry per row, whoever wrote it
+
+
+def test_set_inserts_store_each_rows_own_optional_fields(tmp_path):
+    """The set insert binds only the fields a row has (its statement's parameters are NULL
+    when it is handed out, perf-import6): over several blocks of one statement, a row
+    without a description, a valid_until or a registrable domain must store NULL there,
+    never the previous block's value."""
+    db = tmp_path / "k.db"
+    run_kizuna("init", "--db", str(db), "--log-level", "warn")
+    lines, want = [], {}
+    for i in range(300):  # more than four blocks of 64: each statement reused with other rows
+        ip = i % 3 == 0
+        value = f"10.{i // 256}.{i % 256}.7" if ip else f"h{i}.fields.example"
+        desc = f"d{i}" if i % 5 in (1, 2) else ""
+        until = "2031-02-03T04:05:06Z" if i % 7 in (0, 4) else ""
+        lines.append(f"{'ipv4' if ip else 'domain'},{value},green,{desc},{until}")
+        want[value] = (desc or None, until != "", None if ip else "fields.example")
+    f = tmp_path / "fields.csv"
+    f.write_text("type,value,tlp,description,valid_until\n" + "\n".join(lines) + "\n")
+    out = run_kizuna("import", "csv", "--db", str(db), "--log-level", "warn", f).stdout
+    assert "300 created" in out, out
+    con = sqlite3.connect(db)
+    got = {v: (d, u is not None, r) for v, d, u, r in con.execute(
+        "SELECT value, description, valid_until, registrable FROM indicators")}
+    con.close()
+    assert got == want

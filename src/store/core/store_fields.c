@@ -43,7 +43,19 @@ static int bind_list(sqlite3_stmt *s, int i, const kz_strlist *l)
     return sqlite3_bind_text(s, i, joined, (int)(len - 1), sqlite3_free);
 }
 
-int kz__bind_fields(sqlite3_stmt *s, int first, const kz_schema *sc, const void *obj)
+/* A field that binds NULL; `cleared` skips binding it (the parameter is NULL already). */
+static bool is_null(const kz_field *f, const void *p)
+{
+    switch (f->type) {
+    case KZ_FT_STR:
+    case KZ_FT_TEXT: return *(char *const *)p == NULL;
+    case KZ_FT_TIME: return *(const kz_time *)p == 0;
+    case KZ_FT_STRLIST: return ((const kz_strlist *)p)->n == 0;
+    default: return false;
+    }
+}
+
+static int bind_all(sqlite3_stmt *s, int first, const kz_schema *sc, const void *obj, bool cleared)
 {
     int i = first;
     for (size_t k = 0; k < sc->count; k++) {
@@ -51,6 +63,10 @@ int kz__bind_fields(sqlite3_stmt *s, int first, const kz_schema *sc, const void 
         if (f->flags & KZ_FF_NOSTORE)
             continue;
         const void *p = KZ_FIELD_PTR(obj, f);
+        if (cleared && is_null(f, p)) {
+            i++;
+            continue;
+        }
         int rc;
         switch (f->type) {
         case KZ_FT_STR:
@@ -75,6 +91,16 @@ int kz__bind_fields(sqlite3_stmt *s, int first, const kz_schema *sc, const void 
         i++;
     }
     return i;
+}
+
+int kz__bind_fields(sqlite3_stmt *s, int first, const kz_schema *sc, const void *obj)
+{
+    return bind_all(s, first, sc, obj, false);
+}
+
+int kz__bind_fields_cleared(sqlite3_stmt *s, int first, const kz_schema *sc, const void *obj)
+{
+    return bind_all(s, first, sc, obj, true);
 }
 
 static int read_list(sqlite3_stmt *s, int col, kz_strlist *l, kz_arena *a)

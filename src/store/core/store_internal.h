@@ -70,6 +70,10 @@ kz_rc kz__sqlerr(kz_db *db, int rc, kz_err *err);
  * strings must stay as they are until the statement has run (every caller binds and
  * steps in one go), which spares a malloc and a copy per string on bulk writes. */
 int kz__bind_fields(sqlite3_stmt *s, int first, const kz_schema *sc, const void *obj);
+/* The same on a statement whose parameters are all NULL (as kz__stmt and
+ * kz__stmt_variant hand it out: cleared), so that NULL fields need no call: a set
+ * insert of 64 rows has hundreds of them. */
+int kz__bind_fields_cleared(sqlite3_stmt *s, int first, const kz_schema *sc, const void *obj);
 
 /* Reads every stored field of obj from columns starting at `first`, in schema order,
  * copying strings into a. Returns the next column index, or -1 on ENOMEM. */

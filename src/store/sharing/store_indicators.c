@@ -194,7 +194,7 @@ static kz_rc insert_rows(kz_db *db, const kz_indicator *const *rows, unsigned n,
         return KZ_ESTORE;
     int p = 1;
     for (unsigned r = 0; r < n && p > 0; r++)
-        p = kz__bind_fields(s, p, &kz_indicator_schema, rows[r]);
+        p = kz__bind_fields_cleared(s, p, &kz_indicator_schema, rows[r]);  /* fresh from the cache */
     if (p < 0) {
         kz__done(s);
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
