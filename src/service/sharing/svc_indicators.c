@@ -235,9 +235,13 @@ static bool same_run(const char *a, const char *b)
 }
 
 /* put, once o's key has been looked up: found is KZ_OK (stored holds the row) or
- * KZ_ENOTFOUND. */
+ * KZ_ENOTFOUND. own_id: o's id was made by check, so no other row has it (the upsert can
+ * fail on nothing else). A row that is stored, that the put would not change (the
+ * upsert's own rule, kz_store_indicator_unchanged) and that needs no id or link back is
+ * answered unchanged without the upsert: a feed imported again writes nothing. */
 static kz_rc put_found(kz_ind_batch *b, const kz_indicator *o, unsigned given, kz_rc found,
-                       const kz_indicator *found_row, kz_upsert *result, char id_out[37], kz_err *err)
+                       const kz_indicator *found_row, bool own_id, kz_upsert *result, char id_out[37],
+                       kz_err *err)
 {
     kz_indicator stored = *found_row, w = *o;
     kz_tlp_subject before, after;
@@ -263,6 +267,11 @@ static kz_rc put_found(kz_ind_batch *b, const kz_indicator *o, unsigned given, k
     }
     char id[KZ_UUID_TEXT];
     bool need_id = id_out || o->incidents.n || declassified;
+    if (t != KZ_WRITE_NEW && own_id && !need_id && kz_store_indicator_unchanged(&stored, &w, given & KZ_GIVEN_ALL)) {
+        *result = KZ_UPSERT_UNCHANGED;
+        count(b, *result);
+        return KZ_OK;
+    }
     rc = kz_store_indicator_upsert(b->c->db, &w, given & KZ_GIVEN_ALL, result, need_id ? id : NULL, err);
     for (size_t i = 0; !rc && i < o->incidents.n; i++) {
         bool added = false;
@@ -294,7 +303,7 @@ kz_rc kz_ind_batch_put(kz_ind_batch *b, const kz_indicator *o, unsigned given, k
     kz_rc rc = find_stored(b, o, &stored, err);
     if (rc && rc != KZ_ENOTFOUND)
         return rc;
-    return put_found(b, o, given, rc, &stored, result, id_out, err);
+    return put_found(b, o, given, rc, &stored, o->id && o->id == b->made_id, result, id_out, err);
 }
 
 struct kz_ind_queued {
@@ -349,7 +358,7 @@ static kz_rc settle(kz_ind_batch *b, const fresh_rows *f, int64_t next, kz_err *
             b->created++;
         } else if (!rc) {
             kz_upsert res;
-            rc = put_found(b, &q->o, q->given, KZ_OK, &stored, &res, NULL, err);
+            rc = put_found(b, &q->o, q->given, KZ_OK, &stored, q->made_id, &res, NULL, err);
         }
     }
     return rc;
@@ -408,7 +417,7 @@ static kz_rc flush_one(kz_ind_batch *b, const kz_ind_queued *q, const kz_ind_que
     if ((rc = write_fresh(b, f, err)))
         return rc;
     kz_upsert res;
-    return put_found(b, &q->o, q->given, found, &stored, &res, NULL, err);
+    return put_found(b, &q->o, q->given, found, &stored, q->made_id, &res, NULL, err);
 }
 
 static kz_rc flush_queue(kz_ind_batch *b, kz_err *err)

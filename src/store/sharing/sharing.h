@@ -131,9 +131,15 @@ kz_rc kz_store_indicator_note(kz_db *db, int64_t n, kz_err *err);
 kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given, kz_upsert *result,
                                 char id_out[37], kz_err *err);
 /* Of the stored indicator with o's (type, value, source): its id, source, tlp,
- * recipients and allow_clients (the other fields zero); KZ_ENOTFOUND when there is
- * none. o's value must be normalized. For the write rules of the sharing service. */
+ * recipients, allow_clients and exercise (for the write rules of the sharing service),
+ * confidence, first and last seen, valid_until, description and context_only (for
+ * kz_store_indicator_unchanged); the other fields zero. KZ_ENOTFOUND when there is none,
+ * err left as it was (an expected answer). o's value must be normalized. */
 kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_indicator *out, kz_err *err);
+/* Whether kz_store_indicator_upsert of o with `given` would write nothing over `stored`
+ * (as kz_store_indicator_find read it): its WHERE clause in C, so that a caller sure of
+ * an unchanged row (an import of a feed stored already) needs no statement. */
+bool kz_store_indicator_unchanged(const kz_indicator *stored, const kz_indicator *o, unsigned given);
 /* Rewrites every stored field of o (found by id). */
 kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err);
 /* Links an indicator to an incident; *added is false when the link existed. */

@@ -273,8 +273,13 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
     return rc ? rc : bulk_note(db, o, *result, err);
 }
 
-/* Only what the write rules need: id, source, the sharing fields and the exercise. */
-static int read_sharing(sqlite3_stmt *s, void *item, kz_arena *a)
+/* What the write rules need (id, source, the sharing fields, the exercise) and what the
+ * upsert's WHERE clause compares (kz_store_indicator_unchanged). */
+#define FIND_COLS                                                                          \
+    "id, source, tlp, recipients, allow_clients, exercise, confidence, first_seen, last_seen," \
+    " valid_until, description, context_only"
+
+static int read_found(sqlite3_stmt *s, void *item, kz_arena *a)
 {
     kz_indicator *o = item;
     memset(o, 0, sizeof *o);
@@ -283,19 +288,62 @@ static int read_sharing(sqlite3_stmt *s, void *item, kz_arena *a)
     o->tlp = kz_enum_parse(&kz_tlp_enum, (const char *)sqlite3_column_text(s, 2));
     o->allow_clients = sqlite3_column_int(s, 4) != 0;
     o->exercise = kz__col_text(s, 5, a);
-    return !o->id || !o->source || kz__col_list(s, 3, &o->recipients, a) ? -1 : 0;
+    o->confidence = sqlite3_column_int64(s, 6);
+    o->first_seen = sqlite3_column_int64(s, 7);
+    o->last_seen = sqlite3_column_int64(s, 8);
+    o->valid_until = sqlite3_column_int64(s, 9);
+    o->description = kz__col_text(s, 10, a);
+    o->context_only = sqlite3_column_int(s, 11) != 0;
+    bool lost = sqlite3_column_type(s, 10) != SQLITE_NULL && !o->description;
+    return !o->id || !o->source || lost || kz__col_list(s, 3, &o->recipients, a) ? -1 : 0;
 }
 
 kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_indicator *out, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT id, source, tlp, recipients, allow_clients, exercise FROM indicators"
-                                   " WHERE type = ?1 AND value = ?2 AND source = ?3", err);
+    sqlite3_stmt *s = kz__stmt(db, "SELECT " FIND_COLS " FROM indicators WHERE type = ?1 AND value = ?2 AND source = ?3",
+                               err);
     if (!s)
         return KZ_ESTORE;
     sqlite3_bind_text(s, 1, kz_enum_name(&kz_ind_type_enum, o->type), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, o->value, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, o->source, -1, SQLITE_STATIC);
-    return kz__get_row(db, s, read_sharing, out, a, "indicator", o->value, err);
+    int rc = sqlite3_step(s);
+    kz_rc r = rc == SQLITE_ROW ? (read_found(s, out, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK)
+              : rc == SQLITE_DONE ? KZ_ENOTFOUND  /* an expected answer: no message made */
+                                  : kz__sqlerr(db, rc, err);
+    kz__done(s);
+    return r;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_list(const kz_strlist *a, const kz_strlist *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->v[i], b->v[i]) != 0)
+            return false;
+    return true;
+}
+
+/* UPSERT_SQL's WHERE clause, clause by clause, in C (keep the two in step; test_sharing
+ * compares them on random rows): each given field equal to the stored one, the seen
+ * times inside the stored ones, context_only not to be cleared. */
+bool kz_store_indicator_unchanged(const kz_indicator *stored, const kz_indicator *o, unsigned given)
+{
+    return (!(given & KZ_GIVEN_TLP) || o->tlp == stored->tlp) &&
+           (!(given & KZ_GIVEN_RECIPIENTS) || same_list(&o->recipients, &stored->recipients)) &&
+           (!(given & KZ_GIVEN_ALLOW_CLIENTS) || o->allow_clients == stored->allow_clients) &&
+           (!(given & KZ_GIVEN_CONFIDENCE) || o->confidence == stored->confidence) &&
+           (!(given & KZ_GIVEN_FIRST_SEEN) || (o->first_seen && stored->first_seen <= o->first_seen)) &&
+           (!(given & KZ_GIVEN_LAST_SEEN) || (o->last_seen && stored->last_seen >= o->last_seen)) &&
+           (!(given & KZ_GIVEN_VALID_UNTIL) || o->valid_until == stored->valid_until) &&
+           (!(given & KZ_GIVEN_DESCRIPTION) || same_text(o->description, stored->description)) &&
+           (!(given & KZ_GIVEN_CONTEXT_ONLY) || !stored->context_only || o->context_only);
 }
 
 kz_rc kz_store_indicator_update(kz_db *db, const kz_indicator *o, kz_err *err)
