@@ -513,6 +513,56 @@ static void a_queued_batch_logs_what_it_wrote_once_in_order(void **state)
     kz_fixture_free(f);
 }
 
+/* kz_store_indicator_unchanged is the upsert's WHERE clause in C (an import answers a row
+ * it says is unchanged without the upsert): on random stored rows and random reports of
+ * the same key with random given fields, it must say "unchanged" exactly when the upsert
+ * writes nothing. */
+static void unchanged_in_c_agrees_with_the_upserts_rule(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_db *db = f->call.db;
+    char *a = "0190a000-0000-4000-8000-00000000000a", *b2 = "0190a000-0000-4000-8000-00000000000b";
+    char *both[] = {a, b2}, *ba[] = {b2, a};
+    const kz_strlist lists[] = {{NULL, 0}, {both, 1}, {both, 2}, {ba, 2}, {ba, 1}};
+    const char *texts[] = {NULL, "one", "two"};
+    const kz_time times[] = {1000, 2000, 3000}, untils[] = {0, 5000, 6000};
+    unsigned seed = 20261203, same = 0, differ = 0;
+    char id[KZ_UUID_TEXT];
+    for (int i = 0; i < 4000; i++) {
+        kz_indicator o = ind(KZ_IND_DOMAIN, i % 2 ? "x.cross.example" : "y.cross.example",
+                             (int)(rand_r(&seed) % 4));
+        kz_uuid_ordered(id, 1700000000000);
+        o.id = id;
+        o.source = (char *)f->call.who.org;
+        o.created = o.modified = 1;
+        o.recipients = lists[rand_r(&seed) % 5];
+        o.allow_clients = rand_r(&seed) % 2;
+        o.confidence = (int64_t)(rand_r(&seed) % 3) * 40;
+        o.first_seen = times[rand_r(&seed) % 3];
+        o.last_seen = times[rand_r(&seed) % 3];
+        o.valid_until = untils[rand_r(&seed) % 3];
+        o.description = (char *)texts[rand_r(&seed) % 3];
+        o.context_only = rand_r(&seed) % 2;
+        unsigned given = (unsigned)rand_r(&seed) & KZ_GIVEN_ALL;
+        kz_indicator stored;
+        kz_rc found = kz_store_indicator_find(db, &o, &f->arena, &stored, &f->err);
+        kz_upsert res;
+        assert_int_equal(kz_store_indicator_upsert(db, &o, given, &res, NULL, &f->err), KZ_OK);
+        if (found == KZ_ENOTFOUND) {
+            assert_int_equal(res, KZ_UPSERT_CREATED);
+            continue;
+        }
+        assert_int_equal(found, KZ_OK);
+        bool unchanged = kz_store_indicator_unchanged(&stored, &o, given);
+        assert_int_equal(unchanged, res == KZ_UPSERT_UNCHANGED);
+        same += unchanged;
+        differ += !unchanged;
+    }
+    assert_true(same > 200 && differ > 200);  /* both answers were put to the test */
+    kz_fixture_free(f);
+}
+
 static kz_rc apply_nothing(void *o, void *ctx, kz_err *err)
 {
     (void)o, (void)ctx, (void)err;
@@ -551,6 +601,7 @@ int main(void)
         cmocka_unit_test(each_walks_visible_active_rows),
         cmocka_unit_test(a_queued_batch_logs_what_it_wrote_once_in_order),
         cmocka_unit_test(updates_of_a_missing_object_read_nothing_of_out),
+        cmocka_unit_test(unchanged_in_c_agrees_with_the_upserts_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
