@@ -120,3 +120,42 @@ def test_set_inserts_store_each_rows_own_optional_fields(tmp_path):
         "SELECT value, description, valid_until, registrable FROM indicators")}
     con.close()
     assert got == want
+
+
+def test_a_feed_imported_again_is_looked_up_in_sets_with_the_same_answers(world, tmp_path):  # noqa: F811
+    """Once a queue's block met mostly stored keys, the next rows are looked up by one set
+    statement per window (perf-import6): unchanged rows write nothing, a repeated key is
+    looked up after its first row's write (created, then merged), merges, new keys and a
+    row hidden from the importer come out as when looked up one by one."""
+    w: World = world
+    stored = [f"a{i:03d}.again.example" for i in range(150)]  # sort before the cases below
+    f = tmp_path / "first.csv"
+    f.write_text("type,value,tlp\n" + "".join(f"domain,{v},green\n" for v in stored))
+    out = run_kizuna("import", "csv", "--db", w.s.db, "--log-level", "warn", "--key", w.b.key, f).stdout
+    assert "150 created" in out, out
+    red = w.indicator(w.b, "b-red.again.example", "red", [w.R], description="RED: kept")
+    con = sqlite3.connect(w.s.db)
+    seq0 = con.execute("SELECT max(seq) FROM fed_log").fetchone()[0]
+    con.close()
+    # as the admin (N) for B: every stored row again, stored[140] raised to amber, a new key
+    # twice (created, then merged to red), B's RED (hidden from N: answered as created, left
+    # alone) and new keys after it; 150 stored rows first, so the queue looks rows up first
+    lines = [f"domain,{v},{'amber' if k == 140 else 'green'}" for k, v in enumerate(stored)]
+    lines += ["domain,b-twice.again.example,green", f"domain,{red['value']},green",
+              "domain,b-twice.again.example,red"] + [f"domain,c{i}.again.example,green" for i in range(70)]
+    g = tmp_path / "again.csv"
+    g.write_text("type,value,tlp\n" + "\n".join(lines) + "\n")
+    out = run_kizuna("import", "csv", "--db", w.s.db, "--log-level", "warn", "--source", w.B, g).stdout
+    assert "223 records: 72 created, 2 merged, 149 unchanged" in out, out
+    got = rows(w.s.db, w.B)
+    assert got[red["value"]] == ("red", "RED: kept") and got["b-twice.again.example"][0] == "red"
+    assert got[stored[140]][0] == "amber" and all(got[v][0] == "green" for k, v in enumerate(stored) if k != 140)
+    assert all(got[f"c{i}.again.example"][0] == "green" for i in range(70))
+    con = sqlite3.connect(w.s.db)
+    logged = [v for (v,) in con.execute("SELECT i.value FROM fed_log f JOIN indicators i ON i.id = f.object"
+                                        " WHERE f.seq > ? AND f.kind = 'indicator' ORDER BY f.seq", (seq0,))]
+    con.close()
+    # the queue's entries in write order (the merged rows, the new ones), then the commit's
+    # re-dating of the merged rows; nothing for the unchanged ones or the hidden one
+    assert red["value"] not in logged and stored[0] not in logged
+    assert set(logged) == {stored[140], "b-twice.again.example", *[f"c{i}.again.example" for i in range(70)]}

@@ -389,25 +389,61 @@ static kz_rc write_fresh(kz_ind_batch *b, fresh_rows *f, kz_err *err)
     return rc;
 }
 
-/* One queued indicator, in queue order. One whose id was made by check, without incident
- * links, waits for the next set insert (the write rule for a key not stored is the new
- * object's, KZ_WRITE_NEW, and a stored key is skipped by the insert and put then, by the
- * rules for what is stored): without a lookup, unless the last block met mostly stored
- * keys; then only when its lookup found nothing. Any other goes through put, after the
- * waiting rows (the order of the writes, so the row numbers and the change log, stays
- * that of writing one by one). A key (type, value) equal to the previous one's (the
- * queue is sorted) writes the waiting rows first, so that its lookup finds the row just
- * inserted and it merges as it did one by one. */
-static kz_rc flush_one(kz_ind_batch *b, const kz_ind_queued *q, const kz_ind_queued *prev, fresh_rows *f,
-                       kz_err *err)
+/* The lookups of a window of the queue, made by one set statement while the batch looks
+ * rows up first (a feed imported again). The window ends before a key (type, value) equal
+ * to the one before it, whose answer depends on that row's write; the others' rows are
+ * written by nobody else meanwhile (the write lock is held), so each answer is the one a
+ * lookup in its turn would give. */
+typedef struct found_window {
+    size_t from, n;
+    kz_rc rc[KZ_IND_INSERT_BLOCK];
+    kz_indicator row[KZ_IND_INSERT_BLOCK];
+    kz_arena arena;  /* the rows' strings, until the next window */
+} found_window;
+
+static kz_rc look_up(kz_ind_batch *b, size_t i, found_window *w, kz_indicator *stored, kz_err *err)
 {
-    bool again = prev && same_key(&prev->o, &q->o);
+    if (!b->look_first)
+        return find_stored(b, &b->queue[i].o, stored, err);
+    if (i < w->from || i >= w->from + w->n) {
+        const kz_indicator *keys[KZ_IND_INSERT_BLOCK];
+        size_t n = 0;
+        while (n < KZ_IND_INSERT_BLOCK && i + n < b->queued &&
+               (n == 0 || !same_key(&b->queue[i + n - 1].o, &b->queue[i + n].o)))
+            keys[n] = &b->queue[i + n].o, n++;
+        kz_arena_free(&w->arena);
+        kz_arena_init(&w->arena);
+        w->from = i;
+        w->n = 0;
+        kz_err e;
+        kz_rc rc = kz_store_indicator_find_many(b->c->db, keys, n, &w->arena, w->row, w->rc, &e);
+        if (rc)
+            return kz_fail(err, rc, NULL, "%s", e.msg);
+        w->n = n;
+    }
+    *stored = w->row[i - w->from];
+    return w->rc[i - w->from];
+}
+
+/* One queued indicator (the queue's i-th), in queue order. One whose id was made by
+ * check, without incident links, waits for the next set insert (the write rule for a key
+ * not stored is the new object's, KZ_WRITE_NEW, and a stored key is skipped by the insert
+ * and put then, by the rules for what is stored): without a lookup, unless the last block
+ * met mostly stored keys; then only when its lookup found nothing. Any other goes through
+ * put, after the waiting rows (the order of the writes, so the row numbers and the change
+ * log, stays that of writing one by one). A key (type, value) equal to the previous one's
+ * (the queue is sorted) writes the waiting rows first, so that its lookup finds the row
+ * just inserted and it merges as it did one by one. */
+static kz_rc flush_one(kz_ind_batch *b, size_t i, fresh_rows *f, found_window *w, kz_err *err)
+{
+    const kz_ind_queued *q = &b->queue[i];
+    bool again = i && same_key(&b->queue[i - 1].o, &q->o);
     kz_rc rc = f->n && again ? write_fresh(b, f, err) : KZ_OK;
     if (rc)
         return rc;
     bool plain = q->made_id && !q->o.incidents.n && kz__write_target(b->c, NULL) == KZ_WRITE_NEW;
     kz_indicator stored = {0};
-    kz_rc found = plain && !again && !b->look_first ? KZ_ENOTFOUND : find_stored(b, &q->o, &stored, err);
+    kz_rc found = plain && !again && !b->look_first ? KZ_ENOTFOUND : look_up(b, i, w, &stored, err);
     if (found && found != KZ_ENOTFOUND)
         return found;
     if (found == KZ_ENOTFOUND && plain) {
@@ -432,10 +468,19 @@ static kz_rc flush_queue(kz_ind_batch *b, kz_err *err)
     /* the change log written once for the queue, not by a trigger per row */
     kz_rc rc = kz_store_indicator_bulk_begin(b->c->db, err);
     fresh_rows f = {.n = 0};
+    found_window *w = kz_calloc(1, sizeof *w);
+    if (!w && !rc)
+        rc = kz_fail(err, KZ_ENOMEM, NULL, NULL);
+    if (w)
+        kz_arena_init(&w->arena);
     for (size_t i = 0; !rc && i < b->queued; i++)
-        rc = flush_one(b, &b->queue[i], i ? &b->queue[i - 1] : NULL, &f, err);
+        rc = flush_one(b, i, &f, w, err);
     if (!rc)
         rc = write_fresh(b, &f, err);
+    if (w) {
+        kz_arena_free(&w->arena);
+        kz_free(w);
+    }
     kz_rc end = kz_store_indicator_bulk_end(b->c->db, !rc, err);
     if (!rc)
         rc = end;

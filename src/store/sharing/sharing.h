@@ -136,6 +136,10 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
  * kz_store_indicator_unchanged); the other fields zero. KZ_ENOTFOUND when there is none,
  * err left as it was (an expected answer). o's value must be normalized. */
 kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_indicator *out, kz_err *err);
+/* kz_store_indicator_find of n keys at once (one statement per block of up to
+ * KZ_IND_INSERT_BLOCK): found[i] is KZ_OK with out[i] the stored row, or KZ_ENOTFOUND. */
+kz_rc kz_store_indicator_find_many(kz_db *db, const kz_indicator *const *keys, size_t n, kz_arena *a,
+                                   kz_indicator *out, kz_rc *found, kz_err *err);
 /* Whether kz_store_indicator_upsert of o with `given` would write nothing over `stored`
  * (as kz_store_indicator_find read it): its WHERE clause in C, so that a caller sure of
  * an unchanged row (an import of a feed stored already) needs no statement. */

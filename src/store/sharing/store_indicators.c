@@ -275,44 +275,103 @@ kz_rc kz_store_indicator_upsert(kz_db *db, const kz_indicator *o, unsigned given
 
 /* What the write rules need (id, source, the sharing fields, the exercise) and what the
  * upsert's WHERE clause compares (kz_store_indicator_unchanged). */
-#define FIND_COLS                                                                          \
-    "id, source, tlp, recipients, allow_clients, exercise, confidence, first_seen, last_seen," \
-    " valid_until, description, context_only"
+#define FIND_COLS(t)                                                                       \
+    t "id, " t "source, " t "tlp, " t "recipients, " t "allow_clients, " t "exercise, " t "confidence, " \
+    t "first_seen, " t "last_seen, " t "valid_until, " t "description, " t "context_only"
 
-static int read_found(sqlite3_stmt *s, void *item, kz_arena *a)
+/* FIND_COLS from column c on. */
+static int read_found(sqlite3_stmt *s, int c, kz_indicator *o, kz_arena *a)
 {
-    kz_indicator *o = item;
     memset(o, 0, sizeof *o);
-    o->id = kz__col_text(s, 0, a);
-    o->source = kz__col_text(s, 1, a);
-    o->tlp = kz_enum_parse(&kz_tlp_enum, (const char *)sqlite3_column_text(s, 2));
-    o->allow_clients = sqlite3_column_int(s, 4) != 0;
-    o->exercise = kz__col_text(s, 5, a);
-    o->confidence = sqlite3_column_int64(s, 6);
-    o->first_seen = sqlite3_column_int64(s, 7);
-    o->last_seen = sqlite3_column_int64(s, 8);
-    o->valid_until = sqlite3_column_int64(s, 9);
-    o->description = kz__col_text(s, 10, a);
-    o->context_only = sqlite3_column_int(s, 11) != 0;
-    bool lost = sqlite3_column_type(s, 10) != SQLITE_NULL && !o->description;
-    return !o->id || !o->source || lost || kz__col_list(s, 3, &o->recipients, a) ? -1 : 0;
+    o->id = kz__col_text(s, c, a);
+    o->source = kz__col_text(s, c + 1, a);
+    o->tlp = kz_enum_parse(&kz_tlp_enum, (const char *)sqlite3_column_text(s, c + 2));
+    o->allow_clients = sqlite3_column_int(s, c + 4) != 0;
+    o->exercise = kz__col_text(s, c + 5, a);
+    o->confidence = sqlite3_column_int64(s, c + 6);
+    o->first_seen = sqlite3_column_int64(s, c + 7);
+    o->last_seen = sqlite3_column_int64(s, c + 8);
+    o->valid_until = sqlite3_column_int64(s, c + 9);
+    o->description = kz__col_text(s, c + 10, a);
+    o->context_only = sqlite3_column_int(s, c + 11) != 0;
+    bool lost = sqlite3_column_type(s, c + 10) != SQLITE_NULL && !o->description;
+    return !o->id || !o->source || lost || kz__col_list(s, c + 3, &o->recipients, a) ? -1 : 0;
+}
+
+static void bind_key(sqlite3_stmt *s, int p, const kz_indicator *o)
+{
+    sqlite3_bind_text(s, p, kz_enum_name(&kz_ind_type_enum, o->type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, p + 1, o->value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, p + 2, o->source, -1, SQLITE_STATIC);
 }
 
 kz_rc kz_store_indicator_find(kz_db *db, const kz_indicator *o, kz_arena *a, kz_indicator *out, kz_err *err)
 {
-    sqlite3_stmt *s = kz__stmt(db, "SELECT " FIND_COLS " FROM indicators WHERE type = ?1 AND value = ?2 AND source = ?3",
-                               err);
+    sqlite3_stmt *s = kz__stmt(db, "SELECT " FIND_COLS("") " FROM indicators WHERE type = ?1 AND value = ?2"
+                                   " AND source = ?3", err);
     if (!s)
         return KZ_ESTORE;
-    sqlite3_bind_text(s, 1, kz_enum_name(&kz_ind_type_enum, o->type), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, o->value, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, o->source, -1, SQLITE_STATIC);
+    bind_key(s, 1, o);
     int rc = sqlite3_step(s);
-    kz_rc r = rc == SQLITE_ROW ? (read_found(s, out, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK)
+    kz_rc r = rc == SQLITE_ROW ? (read_found(s, 0, out, a) ? kz_fail(err, KZ_ENOMEM, NULL, NULL) : KZ_OK)
               : rc == SQLITE_DONE ? KZ_ENOTFOUND  /* an expected answer: no message made */
                                   : kz__sqlerr(db, rc, err);
     kz__done(s);
     return r;
+}
+
+/* The lookup of `rows` keys in one statement: the keys as a VALUES list numbered from 0
+ * (static text and numbers; the keys bound), each joined to the unique index. */
+static const char find_many_key;
+
+static const char *find_many_sql(unsigned rows, char *buf, size_t size)
+{
+    size_t o = (size_t)snprintf(buf, size, "SELECT v.column1, " FIND_COLS("i.") " FROM (VALUES ");
+    for (unsigned r = 0; r < rows && o < size; r++)
+        o += (size_t)snprintf(buf + o, size - o, "%s(%u,?,?,?)", r ? "," : "", r);
+    if (o < size)
+        snprintf(buf + o, size - o, ") AS v CROSS JOIN indicators AS i"
+                 " ON i.type = v.column2 AND i.value = v.column3 AND i.source = v.column4");
+    return buf; /* truncated (a programming error) fails to prepare, loudly */
+}
+
+static kz_rc find_rows(kz_db *db, const kz_indicator *const *keys, unsigned n, kz_arena *a, kz_indicator *out,
+                       kz_rc *found, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt_variant(db, &find_many_key, n, find_many_sql, err);
+    if (!s)
+        return KZ_ESTORE;
+    for (unsigned r = 0; r < n; r++)
+        bind_key(s, 3 * (int)r + 1, keys[r]);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        sqlite3_int64 r = sqlite3_column_int64(s, 0);
+        if (r < 0 || r >= n || read_found(s, 1, &out[r], a)) {
+            kz__done(s);
+            return r < 0 || r >= n ? kz_fail(err, KZ_EINTERNAL, NULL, "a lookup answered row %lld", (long long)r)
+                                   : kz_fail(err, KZ_ENOMEM, NULL, NULL);
+        }
+        found[r] = KZ_OK;
+    }
+    kz_rc r = rc == SQLITE_DONE ? KZ_OK : kz__sqlerr(db, rc, err);
+    kz__done(s);
+    return r;
+}
+
+kz_rc kz_store_indicator_find_many(kz_db *db, const kz_indicator *const *keys, size_t n, kz_arena *a,
+                                   kz_indicator *out, kz_rc *found, kz_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        found[i] = KZ_ENOTFOUND;
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; !rc && i < n;) {
+        unsigned k = 0;
+        while (insert_sizes[k] > n - i)
+            k++;
+        rc = find_rows(db, keys + i, insert_sizes[k], a, out + i, found + i, err);
+        i += insert_sizes[k];
+    }
+    return rc;
 }
 
 static bool same_text(const char *a, const char *b)
