@@ -222,8 +222,7 @@ static void match_block(worker *w, job *j)
                 j->truncated += w->rec.truncated != 0;
                 w->line_first_match = j->nm;
                 kz_match_line(w->ms);
-                for (int i = 0; i < w->rec.n; i++)
-                    kz_match_field(r->set, w->ms, &w->rec.f[i], on_hit, asn ? on_ip : NULL, w);
+                kz_match_fields(r->set, w->ms, w->rec.f, w->rec.n, on_hit, asn ? on_ip : NULL, w);
                 j->matched_lines += j->nm > w->line_first_match;
             }
         }
