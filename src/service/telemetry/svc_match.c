@@ -205,7 +205,7 @@ static void match_block(worker *w, job *j)
     kz_line ln;
     uint32_t idx = 0;
     bool ascii = kz_ascii(j->blk.data, j->blk.len);  /* then every line is valid UTF-8 */
-    while (kz_lines_next(&j->blk, &pos, &ln)) {
+    while (kz_lines_next_inline(&j->blk, &pos, &ln)) {
         w->line_idx = idx;
         if (ln.too_long) {
             j->too_long++;
