@@ -1,7 +1,6 @@
-/* kz_ipv4_parse, the strict dotted-decimal parse on the matcher's hot path (two a line in
- * every log format): an SSSE3 version (the dots found by one compare, the digits of the
- * four octets gathered by one shuffle and weighed by two multiply-adds) chosen at run
- * time, and the scalar one it is held to by the unit tests and the fuzz target. */
+/* kz_ipv4_parse, the strict dotted-decimal parse of the matcher's hot path: an SSSE3
+ * version (dots by one compare, digits gathered by one shuffle) chosen at run time, and
+ * the scalar one it is held to by the unit tests and the fuzz target. */
 #include "codec/sharing/indicator_norm.h"
 
 #include "util/cpu.h"
