@@ -53,6 +53,10 @@ typedef void (*kz_match_ip_cb)(void *ctx, const kz_logfield *f, const unsigned c
 int kz_match_field(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *f, kz_match_cb cb,
                    kz_match_ip_cb ip_cb, void *ctx);
 
+/* kz_match_field on f[0..n) in order, in one call (a line's fields); the runs reported. */
+int kz_match_fields(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *f, int n,
+                    kz_match_cb cb, kz_match_ip_cb ip_cb, void *ctx);
+
 /* The rule for an indicator found in several fields of one line (every format): one
  * match per (line, indicator), and the field it names is the first whose kind is the
  * indicator's own (a domain by the host field rather than by the URL it is in), else the

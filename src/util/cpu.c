@@ -18,7 +18,8 @@ static unsigned read_features(void)
     f |= (__builtin_cpu_supports("avx2") ? KZ_CPU_AVX2 : 0u) |
          (__builtin_cpu_supports("pclmul") ? KZ_CPU_PCLMUL : 0u) |
          (__builtin_cpu_supports("popcnt") ? KZ_CPU_POPCNT : 0u) |
-         (__builtin_cpu_supports("bmi") ? KZ_CPU_BMI1 : 0u);
+         (__builtin_cpu_supports("bmi") ? KZ_CPU_BMI1 : 0u) |
+         (__builtin_cpu_supports("ssse3") ? KZ_CPU_SSSE3 : 0u);
 #endif
     atomic_store_explicit(&features_read, f, memory_order_relaxed);
     return f;

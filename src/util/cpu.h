@@ -10,6 +10,7 @@ typedef enum kz_cpu_feature {
     KZ_CPU_PCLMUL = 1u << 1,  /* carry-less multiply */
     KZ_CPU_POPCNT = 1u << 2,
     KZ_CPU_BMI1   = 1u << 3,  /* tzcnt, blsr */
+    KZ_CPU_SSSE3  = 1u << 4,  /* pshufb, pmaddubsw */
 } kz_cpu_feature;
 
 /* True when the CPU has every feature of the mask (KZ_CPU_AVX2 | KZ_CPU_BMI1, ...).

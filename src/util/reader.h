@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum {
     KZ_READER_BLOCK = 4 << 20,    /* default block size */
@@ -84,6 +85,26 @@ int kz_reader_block(kz_reader *r, kz_block *b, kz_err *err);
 /* Walks the lines of a block: set *pos to 0 first; each call gives the next line and
  * returns true, or returns false after the last one. Thread-safe on distinct blocks. */
 bool kz_lines_next(const kz_block *b, size_t *pos, kz_line *line);
+
+/* kz_lines_next inline, for the matcher's workers (a call a line less). */
+static inline bool kz_lines_next_inline(const kz_block *b, size_t *pos, kz_line *line)
+{
+    size_t at = *pos;
+    if (b->skipped || at >= b->len)
+        return kz_lines_next(b, pos, line);
+    const char *s = b->data + at;
+    const char *nl = memchr(s, '\n', b->len - at);
+    size_t len = nl ? (size_t)(nl - s) : b->len - at;
+    *pos = at + len + (nl ? 1 : 0);
+    /* The ceiling counts the line as stored, '\r' included, as the skipping reader does. */
+    bool too_long = len > b->max_line;
+    if (!too_long && len && s[len - 1] == '\r')
+        len--;
+    line->too_long = too_long;
+    line->p = too_long ? NULL : s;
+    line->len = len;
+    return true;
+}
 
 /* Bytes taken from the file so far (compressed, for progress) and bytes of text
  * delivered after decompression. */

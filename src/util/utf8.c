@@ -3,7 +3,11 @@
 
 #include "util/arena.h"
 
+#include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 size_t kz_utf8_seq_len(const unsigned char *s, size_t n)
 {
@@ -34,6 +38,32 @@ size_t kz_utf8_seq_len(const unsigned char *s, size_t n)
     if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
     return len;
+}
+
+bool kz_ascii(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    __m128i acc = _mm_setzero_si128();
+    for (; i + 64 <= n; i += 64) {
+        const __m128i *p = (const __m128i *)(const void *)(s + i);
+        acc = _mm_or_si128(acc, _mm_or_si128(_mm_or_si128(_mm_loadu_si128(p), _mm_loadu_si128(p + 1)),
+                                             _mm_or_si128(_mm_loadu_si128(p + 2), _mm_loadu_si128(p + 3))));
+    }
+    for (; i + 16 <= n; i += 16)
+        acc = _mm_or_si128(acc, _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+    if (_mm_movemask_epi8(acc))
+        return false;
+#endif
+    uint64_t w = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        w |= v;
+    }
+    for (; i < n; i++)
+        w |= (unsigned char)s[i];
+    return !(w & 0x8080808080808080ull);
 }
 
 size_t kz_utf8_count(const char *s, size_t n)

@@ -9,6 +9,10 @@
  * overlong, a surrogate, above U+10FFFF or cut off by n. */
 size_t kz_utf8_seq_len(const unsigned char *s, size_t n);
 
+/* True when every byte of s is below 0x80 (so s is valid UTF-8): 64 bytes a step where
+ * SSE2 is there, a byte at a time otherwise. */
+bool kz_ascii(const char *s, size_t n);
+
 /* Number of code points in s if s is valid UTF-8, else (size_t)-1. */
 size_t kz_utf8_count(const char *s, size_t n);
 

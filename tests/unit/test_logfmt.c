@@ -1048,6 +1048,45 @@ static void zeek_wide_and_narrow(void **state)
     }
 }
 
+/* http.log's uri taken as an absolute URL when "://" starts in its first 16 bytes (and
+ * it has more than 7), else made absolute with the host when it starts with '/': ':',
+ * "//", "://", ":/" and "/:" at every position of targets of 1 to 40 bytes, against that
+ * rule written out byte by byte. */
+static void zeek_absolute_targets(void **state)
+{
+    (void)state;
+    const char *http = "#fields\tts\tid.orig_h\thost\turi\n#types\ttime\taddr\tstring\tstring\n";
+    fixture x;
+    setup_fmt(&x, KZ_FMT_ZEEK, NULL, false, http);
+    const void *st;
+    assert_int_equal(kz_logfmt_scan_block(x.f, 0, http, strlen(http), &st), KZ_OK);
+    kz_logctx_block(x.c, 1, NULL);
+    static const char *const marks[] = {":", "//", "://", ":/", "/:"};
+    static const char fill[] = "/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+    for (size_t mk = 0; mk < sizeof marks / sizeof *marks; mk++)
+        for (size_t n = 1; n <= 40; n++)
+            for (size_t at = 0; at + strlen(marks[mk]) <= n; at++) {
+                char uri[64], line[160], want[160];
+                memcpy(uri, fill, n);
+                memcpy(uri + at, marks[mk], strlen(marks[mk]));
+                uri[n] = '\0';
+                bool abs = false;
+                for (size_t i = 0; n > 7 && i + 3 <= (n < 16 ? n : 16); i++)
+                    abs = abs || (uri[i] == ':' && uri[i + 1] == '/' && uri[i + 2] == '/');
+                snprintf(line, sizeof line, "1.0\t10.0.0.4\tevil.example\t%s", uri);
+                assert_int_equal(parse(&x, line, false), 1);
+                const char *got = fields_of(&x.rec);
+                if (abs)
+                    snprintf(want, sizeof want, "|uri=url:%s", uri);
+                else
+                    snprintf(want, sizeof want, "|host+uri=url:http://evil.example%s", uri);
+                if ((abs || uri[0] == '/') != (strstr(got, want) != NULL) ||
+                    (!abs && strstr(got, "|uri=url:")) || (abs && strstr(got, "host+uri")))
+                    fail_msg("uri \"%s\" (absolute %d): \"%s\"", uri, abs, got);
+            }
+    teardown_fmt(&x);
+}
+
 /* The fields of s[0..n) at sep, byte by byte: what kz__split and kz__split_with give. */
 static int split_bytes(const char *s, size_t n, char sep, bool collapse, const char **v,
                        size_t *len, int max)
@@ -1148,6 +1187,7 @@ int main(void)
         cmocka_unit_test(wide_shapes_agree),
         cmocka_unit_test(split_every_position),
         cmocka_unit_test(zeek_wide_and_narrow),
+        cmocka_unit_test(zeek_absolute_targets),
         cmocka_unit_test(csv_repeated_shapes),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),

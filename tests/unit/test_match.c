@@ -447,11 +447,27 @@ static void count_ip(void *ctx, const kz_logfield *f, const unsigned char *a, in
     assert_true(family == 4 ? a[0] != 0 || a[3] != 0 : family == 6);
 }
 
+/* The hits of a line in order, folded into one number: field, run and observed text. */
+typedef struct trail {
+    const kz_logfield *base;
+    uint64_t h;
+} trail;
+
+static void trail_hit(void *ctx, const kz_logfield *f, kz_run r, const char *obs, size_t obs_len)
+{
+    trail *t = ctx;
+    t->h = (t->h ^ (uint64_t)(f - t->base)) * 0x100000001B3ull;
+    t->h = (t->h ^ r.first ^ (uint64_t)r.n << 32) * 0x100000001B3ull;
+    for (size_t i = 0; i < obs_len; i++)
+        t->h = (t->h ^ (unsigned char)obs[i]) * 0x100000001B3ull;
+}
+
 /* One block of lines, as a worker of service/match sees it: scanned, then each line
- * parsed and each field matched. Returns the hits. */
+ * parsed and each field matched. Returns the hits. Each line is also matched by
+ * kz_match_fields (the workers' call), which must report the same hits in the same order. */
 static int match_block(kz_logfmt *fmt, kz_logctx *ctx, const char *block, uint64_t seq)
 {
-    static kz_match_scratch sc;
+    static kz_match_scratch sc, sc1, sc2;
     static kz_record rec;
     const void *state;
     assert_int_equal(kz_logfmt_scan_block(fmt, seq, block, strlen(block), &state), KZ_OK);
@@ -460,9 +476,17 @@ static int match_block(kz_logfmt *fmt, kz_logctx *ctx, const char *block, uint64
     for (const char *p = block; *p;) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        if (kz_logfmt_parse(fmt, ctx, p, n, (size_t)(p - block), seq == 0 && p == block, &rec) == 1)
-            for (int i = 0; i < rec.n; i++)
+        if (kz_logfmt_parse(fmt, ctx, p, n, (size_t)(p - block), seq == 0 && p == block, &rec) == 1) {
+            trail one = {rec.f, 0}, all = {rec.f, 0};
+            int before = found, runs = 0;
+            for (int i = 0; i < rec.n; i++) {
                 kz_match_field(set, &sc, &rec.f[i], count_hit, count_ip, &found);
+                runs += kz_match_field(set, &sc1, &rec.f[i], trail_hit, NULL, &one);
+            }
+            assert_int_equal(runs, found - before);
+            assert_int_equal(kz_match_fields(set, &sc2, rec.f, rec.n, trail_hit, NULL, &all), runs);
+            assert_true(one.h == all.h);
+        }
         p += n + (nl != NULL);
     }
     return found;

@@ -374,9 +374,43 @@ static void open_errors_name_the_file(void **state)
     assert_non_null(strstr(err.msg, "directory"));
 }
 
+/* kz_lines_next_inline (the workers' walk) against kz_lines_next: random blocks of
+ * newlines, carriage returns and letters (empty lines, "\r\n", a last line without its
+ * newline, lines over the ceiling), and a block standing for a skipped line. */
+static void inline_walk_agrees(void **state)
+{
+    (void)state;
+    static char data[400];
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    for (int t = 0; t < 20000; t++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        size_t len = (size_t)(x >> 33) % sizeof data;
+        for (size_t i = 0; i < len; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned r = (unsigned)(x >> 58);
+            data[i] = r < 6 ? '\n' : r < 9 ? '\r' : 'a';
+        }
+        kz_block b = {.data = data, .len = len, .cap = sizeof data,
+                      .max_line = (size_t)(x >> 20) % 40, .skipped = t % 500 == 0 ? 77 : 0};
+        size_t p1 = 0, p2 = 0;
+        kz_line a, c;
+        for (;;) {
+            bool more = kz_lines_next(&b, &p1, &a);
+            assert_int_equal(kz_lines_next_inline(&b, &p2, &c), more);
+            if (!more)
+                break;
+            assert_int_equal(p1, p2);
+            assert_ptr_equal(a.p, c.p);
+            assert_int_equal(a.len, c.len);
+            assert_int_equal(a.too_long, c.too_long);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(inline_walk_agrees),
         cmocka_unit_test(small_cases),
         cmocka_unit_test(random_texts_match_a_plain_split),
         cmocka_unit_test(huge_line_is_skipped_in_bounded_memory),

@@ -226,6 +226,7 @@ static void the_cpu_features_are_those_the_kernel_reports(void **state)
         const char *flag;
     } features[] = {
         {KZ_CPU_AVX2, "avx2"}, {KZ_CPU_PCLMUL, "pclmulqdq"}, {KZ_CPU_POPCNT, "popcnt"}, {KZ_CPU_BMI1, "bmi1"},
+        {KZ_CPU_SSSE3, "ssse3"},
     };
     unsigned all = 0;
     bool every = true;
@@ -241,6 +242,31 @@ static void the_cpu_features_are_those_the_kernel_reports(void **state)
     }
     assert_int_equal(kz_cpu_has(all), every); /* a mask asks for all of its features */
     assert_false(kz_cpu_has(0));
+}
+
+/* kz_ascii (64 and 16 bytes a step, then 8, then 1): one byte of 0x80 or more at
+ * every position of every length to 300, at every start offset of a buffer, the rest
+ * ASCII (0x7F and NUL included); and every length with none. */
+static void ascii_test_agrees(void **state)
+{
+    (void)state;
+    char *buf = kz_malloc(320);
+    assert_non_null(buf);
+    for (size_t off = 0; off < 16; off++)
+        for (size_t n = 0; n <= 300; n++) {
+            char *s = buf + off;
+            for (size_t i = 0; i < n; i++)
+                s[i] = (char)((i * 37 + n) % 128);
+            assert_true(kz_ascii(s, n));
+            for (size_t at = 0; at < n; at++) {
+                unsigned char high = (unsigned char)(0x80 + (at * 13 + n) % 128);
+                char keep = s[at];
+                s[at] = (char)high;
+                assert_false(kz_ascii(s, n));
+                s[at] = keep;
+            }
+        }
+    kz_free(buf);
 }
 
 static void utf8_rules(void **state)
@@ -423,6 +449,7 @@ int main(void)
         cmocka_unit_test(clock_moves_for_tests),
         cmocka_unit_test(the_monotonic_clock_is_not_moved_by_tests),
         cmocka_unit_test(the_cpu_features_are_those_the_kernel_reports),
+        cmocka_unit_test(ascii_test_agrees),
         cmocka_unit_test(utf8_rules),
         cmocka_unit_test(utf8_bidirectional_controls),
         cmocka_unit_test(time_zones_agree_with_the_c_library),

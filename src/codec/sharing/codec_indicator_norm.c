@@ -102,56 +102,6 @@ static bool ipv4_parse(const char *s, size_t n, unsigned char out[4], char *why,
     return true;
 }
 
-bool kz_ipv4_parse(const char *s, size_t n, unsigned char out[4])
-{
-    /* The matcher's hot path: every line has addresses (two a line in every format).
-     * The text is copied with fixed-size loads into a buffer with NUL bytes after it,
-     * so that each octet reads its three bytes without a bound test: a NUL is not a
-     * digit and not a dot. No message. */
-    if (n < 7 || n > 15)
-        return false;
-    unsigned char b[24];
-    uint64_t w0, w1, zero = 0;
-    if (n >= 8) {
-        memcpy(&w0, s, 8);
-        memcpy(&w1, s + n - 8, 8);
-        memcpy(b, &w0, 8);
-        memcpy(b + n - 8, &w1, 8);
-    } else {  /* n == 7: two overlapping halves */
-        uint32_t h0, h1;
-        memcpy(&h0, s, 4);
-        memcpy(&h1, s + 3, 4);
-        memcpy(b, &h0, 4);
-        memcpy(b + 3, &h1, 4);
-    }
-    memcpy(b + n, &zero, 8);
-    const unsigned char *p = b;
-    for (int k = 0; k < 4; k++) {
-        unsigned d0 = (unsigned)p[0] - '0', d1 = (unsigned)p[1] - '0', d2 = (unsigned)p[2] - '0';
-        unsigned v;
-        if (d0 > 9)
-            return false;
-        if (d1 > 9) {
-            v = d0;
-            p += 1;
-        } else if (d0 == 0) {
-            return false;  /* a leading zero */
-        } else if (d2 > 9) {
-            v = d0 * 10 + d1;
-            p += 2;
-        } else {
-            v = d0 * 100 + d1 * 10 + d2;
-            if (v > 255)
-                return false;
-            p += 3;
-        }
-        out[k] = (unsigned char)v;
-        if (k < 3 && *p++ != '.')
-            return false;
-    }
-    return p == b + n;
-}
-
 bool kz_ipv6_parse(const char *s, size_t n, unsigned char out[16])
 {
     char tmp[48];  /* the longest IPv6 text is 45 characters */

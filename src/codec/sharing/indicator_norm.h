@@ -72,6 +72,13 @@ enum { KZ_URL_MAX = 8192, KZ_DOMAIN_MAX = 253 };
 /* Strict dotted-decimal IPv4 into out[4]; false when s[0..n) is not exactly one. */
 bool kz_ipv4_parse(const char *s, size_t n, unsigned char out[4]);
 
+/* The two implementations kz_ipv4_parse chooses from, for the tests and the fuzz target:
+ * the scalar one (the reference) and the SSSE3 one (the scalar one again where the CPU
+ * or the compiler has none; kz__ipv4_simd_available says which). */
+bool kz__ipv4_parse_scalar(const char *s, size_t n, unsigned char out[4]);
+bool kz__ipv4_parse_simd(const char *s, size_t n, unsigned char out[4]);
+bool kz__ipv4_simd_available(void);
+
 /* IPv6 text (RFC 4291 section 2.2, without zone) into out[16]; false otherwise. */
 bool kz_ipv6_parse(const char *s, size_t n, unsigned char out[16]);
 

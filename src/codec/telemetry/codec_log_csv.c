@@ -90,9 +90,16 @@ int kz__parse_csv(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, boo
         }
     }
     int named = k < f->ncols ? k : f->ncols;
-    for (int i = 0; i < named; i++)  /* the header's columns, their kinds decided once */
-        csv_field(f, c, i + 1, f->colnames[i], f->colname_len[i], f->colkind[i],
-                  plain ? s : v[i], plain ? n : len[i], plain ? (size_t)(v[i] - s) : 0, len[i], rec);
+    /* the header's columns, their kinds decided once; a loop for each case of plain, so
+     * that the common one reads its values in s with no test per column */
+    if (plain)
+        for (int i = 0; i < named; i++)
+            csv_field(f, c, i + 1, f->colnames[i], f->colname_len[i], f->colkind[i], s, n,
+                      (size_t)(v[i] - s), len[i], rec);
+    else
+        for (int i = 0; i < named; i++)
+            csv_field(f, c, i + 1, f->colnames[i], f->colname_len[i], f->colkind[i], v[i], len[i],
+                      0, len[i], rec);
     for (int i = named; i < k; i++) {  /* columns past the header: named by their number */
         char *d = kz__scratch(c, 12);
         if (!d)

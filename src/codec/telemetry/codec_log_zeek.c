@@ -312,9 +312,18 @@ static void add_value(const kz__zeek_hdr *h, const kz__zeek_col *col, const char
     }
 }
 
-/* "://" within s[0..n): an absolute target (libc's memmem costs more than the scan). */
+/* "://" within s[0..n): an absolute target (libc's memmem costs more than the scan). The
+ * common case, n == 16, by one SSE2 window: a colon with a slash one and two bytes on. */
 static bool has_scheme_sep(const char *s, size_t n)
 {
+#ifdef __SSE2__
+    if (n == 16) {
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)s);
+        unsigned colon = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(w, _mm_set1_epi8(':')));
+        unsigned slash = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(w, _mm_set1_epi8('/')));
+        return (colon & slash >> 1 & slash >> 2) != 0;  /* a colon at 14 or 15 has no two after it */
+    }
+#endif
     for (size_t i = 0; i + 3 <= n; i++)
         if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
             return true;

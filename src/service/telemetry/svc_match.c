@@ -176,19 +176,10 @@ static void on_ip(void *ctx, const kz_logfield *f, const unsigned char *a, int f
         on_hit(w, f, kz_indset_asn(w->r->set, g.asn), obs, obs_len);
 }
 
-/* ASCII is checked eight bytes at a time; only lines with other bytes are decoded. */
+/* Only lines with bytes past ASCII are decoded. */
 static bool utf8_ok(const char *s, size_t n)
 {
-    uint64_t acc = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t v;
-        memcpy(&v, s + i, 8);
-        acc |= v;
-    }
-    for (; i < n; i++)
-        acc |= (unsigned char)s[i];
-    return !(acc & 0x8080808080808080ull) || kz_utf8_count(s, n) != (size_t)-1;
+    return kz_ascii(s, n) || kz_utf8_count(s, n) != (size_t)-1;
 }
 
 static void note(job *j, uint32_t line, char what, uint64_t len)
@@ -213,13 +204,14 @@ static void match_block(worker *w, job *j)
     size_t pos = 0, start = 0;
     kz_line ln;
     uint32_t idx = 0;
-    while (kz_lines_next(&j->blk, &pos, &ln)) {
+    bool ascii = kz_ascii(j->blk.data, j->blk.len);  /* then every line is valid UTF-8 */
+    while (kz_lines_next_inline(&j->blk, &pos, &ln)) {
         w->line_idx = idx;
         if (ln.too_long) {
             j->too_long++;
             note(j, idx, 'L', ln.len);
         } else {
-            if (!utf8_ok(ln.p, ln.len))
+            if (!ascii && !utf8_ok(ln.p, ln.len))
                 j->invalid_utf8++;
             int got = kz_logfmt_parse(r->fmt, w->lc, ln.p, ln.len, start,
                                       j->blk.offset + start == 0, &w->rec);
@@ -230,8 +222,7 @@ static void match_block(worker *w, job *j)
                 j->truncated += w->rec.truncated != 0;
                 w->line_first_match = j->nm;
                 kz_match_line(w->ms);
-                for (int i = 0; i < w->rec.n; i++)
-                    kz_match_field(r->set, w->ms, &w->rec.f[i], on_hit, asn ? on_ip : NULL, w);
+                kz_match_fields(r->set, w->ms, w->rec.f, w->rec.n, on_hit, asn ? on_ip : NULL, w);
                 j->matched_lines += j->nm > w->line_first_match;
             }
         }
