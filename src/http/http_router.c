@@ -206,7 +206,7 @@ static kz_rc cached_handler(kz_req *r, const kz_endpoint *rt)
         kz_cache_key_arg(&k, "~exercise", r->call.who.exercises[i]);
         key = kz_cache_key_text(&k);
     }
-    uint64_t gen = kz_store_generation(r->call.db);
+    uint64_t gen = kz_call_generation(&r->call);
     if (key && (r->cached = kz_cache_get(key, gen))) {
         r->status = 200;
         return kz_reply_header(r, "X-Kizuna-Cache", "hit");

@@ -308,6 +308,22 @@ static bool announced_too_big(struct MHD_Connection *conn, size_t max)
     return errno || *end || n > max;
 }
 
+static enum MHD_Result add_header_bytes(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+    (void)kind;
+    size_t *n = cls;
+    *n += strlen(k) + (v ? strlen(v) : 0) + 4; /* "k: v\r\n", or "k=v&" of the query */
+    return MHD_YES;
+}
+
+/* The request line and headers as sent, about (the query string decoded). */
+static size_t header_bytes(struct MHD_Connection *conn, const char *url, const char *method)
+{
+    size_t n = strlen(method) + strlen(url) + sizeof " HTTP/1.1\r\n" + 2;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, add_header_bytes, &n);
+    return n;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -320,6 +336,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r)
             return MHD_NO;
         *con_cls = r;
+        if (header_bytes(conn, url, method) > KZ_HTTP_MAX_HEADER_BYTES) {
+            kz_guard_received(s->guard, guard_conn(conn));
+            kz_router_fail(r, kz_fail(&r->err, KZ_EHEADERS, "headers",
+                                      "the request line and headers are larger than %d bytes",
+                                      KZ_HTTP_MAX_HEADER_BYTES));
+            return send_reply(conn, r);
+        }
         if (announced_too_big(conn, r->body.max)) {
             kz_guard_received(s->guard, guard_conn(conn));
             kz_router_fail(r, kz_fail(&r->err, KZ_ETOOBIG, "", "the request body is larger than %zu bytes",
@@ -600,7 +623,7 @@ kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                             MHD_OPTION_CONNECTION_LIMIT, backstop,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)KZ_HTTP_CONNECTION_MEMORY,
                             MHD_OPTION_ARRAY, s->tls_cert ? tls : tls + 2,
                             MHD_OPTION_END);
     if (!s->d) { /* libmicrohttpd has closed fd */

@@ -108,6 +108,7 @@ void kz_taxii_fail(kz_req *r, kz_rc rc)
         [KZ_EFORBIDDEN] = "Forbidden", [KZ_ECONFLICT] = "Conflict", [KZ_ETOOBIG] = "Request too large",
         [KZ_EMETHOD] = "Method not allowed", [KZ_EMEDIA] = "Unsupported media type",
         [KZ_ENOTACCEPT] = "Not acceptable", [KZ_EBUSY] = "Service unavailable",
+        [KZ_EHEADERS] = "Request headers too large",
     };
     char status[8];
     snprintf(status, sizeof status, "%d", r->status);

@@ -12,6 +12,15 @@
 
 typedef struct kz_server kz_server;
 
+/* libmicrohttpd's memory per connection: it holds a request's line and headers and the
+ * answer's headers, and the library clears it before every request, so its size is paid
+ * on each one. A request whose line and headers (counted as sent, with the query string)
+ * exceed KZ_HTTP_MAX_HEADER_BYTES is answered 431 by the server, with room left for the
+ * answer's headers; one that does not fit the memory at all, 431 (or 414: the line) by
+ * the library. The largest request a peer node sends is about 650 bytes (a signed POST
+ * /federation/v1/changes), a browser's 1-2 KB (docs/API.md, "Limits"). */
+enum { KZ_HTTP_CONNECTION_MEMORY = 16 * 1024, KZ_HTTP_MAX_HEADER_BYTES = 8 * 1024 };
+
 typedef struct kz_server_opts {
     const char *listen;        /* "127.0.0.1:8470", "[::1]:8470", "0.0.0.0:0" */
     unsigned threads;          /* worker threads (0 = two per core, at least 4) */

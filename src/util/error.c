@@ -30,6 +30,7 @@ static const struct {
     [KZ_ETOOMANY] = {"too many attempts", "too_many_requests", 429},
     [KZ_EBUSY] = {"the database is busy, try again shortly", "busy", 503},
     [KZ_EPEER] = {"the peer node failed", "peer_failed", 502},
+    [KZ_EHEADERS] = {"request headers too large", "headers_too_large", 431},
 };
 
 kz_rc kz_err_recode(kz_err *err, kz_rc rc)

@@ -26,6 +26,7 @@ typedef enum kz_rc {
     KZ_ETOOMANY,     /* too many attempts: wait (sign-in slow-down) */
     KZ_EBUSY,        /* the database is locked by a long writer (an import): retry soon */
     KZ_EPEER,        /* a peer node could not be reached or refused, or its answer failed its checks */
+    KZ_EHEADERS,     /* a request's line and headers over the server's ceiling */
     KZ_RC_COUNT
 } kz_rc;
 

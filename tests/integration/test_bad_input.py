@@ -1,5 +1,6 @@
 """Bad input: a 4xx naming the field, nothing written, the server stays up."""
 import json
+import socket
 
 import pytest
 import requests
@@ -127,3 +128,37 @@ def test_smaller_body_limit_is_configurable(make_server):
     org = s.org()
     assert_error(s.admin.post("/contacts", {"organization": org["id"], **GOOD, "position": "p" * 180,
                                             "public_key": "x" * 3000}), 413)
+
+
+def raw_get(server, path, headers):
+    """One GET with exactly these header lines; the status line and body of the answer."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", *headers, "", ""]
+        sock.sendall("\r\n".join(lines).encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head.split(b"\r\n")[0].decode(), body, len("\r\n".join(lines))
+
+
+# The request line and headers are bounded (KZ_HTTP_MAX_HEADER_BYTES, 8 KiB): just under
+# it a request is served, over it answered 431 naming "headers", changing nothing; a
+# padded signed federation push and a long cursor stay far below (about 650 bytes).
+def test_request_headers_at_the_limit(server):
+    auth = f"Authorization: Bearer {server.admin_key}"
+    pad = 8 * 1024 - 300
+    status, body, sent = raw_get(server, "/api/v1/contacts?limit=1", [auth, "X-Pad: " + "a" * pad])
+    assert status == "HTTP/1.1 200 OK" and sent < 8 * 1024, (status, sent)
+    assert "items" in json.loads(body)
+    status, body, sent = raw_get(server, "/api/v1/contacts?limit=1", [auth, "X-Pad: " + "a" * (pad + 400)])
+    assert status == "HTTP/1.1 431 Request Header Fields Too Large", (status, sent)
+    err = json.loads(body)["error"]
+    assert err["field"] == "headers" and err["code"] == "headers_too_large" and "8192" in err["message"], err
+    # the query string counts too
+    status, body, _ = raw_get(server, "/api/v1/contacts?limit=1&q=" + "b" * (pad + 400), [auth])
+    assert status.startswith("HTTP/1.1 431"), status
+    # far past what the library's memory holds: its own 431, not a dropped connection
+    status, _, _ = raw_get(server, "/api/v1/health", ["X-Pad: " + "c" * 40000])
+    assert status == "HTTP/1.1 431 Request Header Fields Too Large", status
+    assert server.anon.get("/health").status_code == 200

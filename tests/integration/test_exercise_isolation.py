@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import assert_error, run_kizuna, wait_for
+from conftest import Server, assert_error, run_kizuna, wait_for
 from test_accounts import Browser, new_user
 from test_exercises import delivered, role_org, setup_run
 
@@ -22,6 +22,17 @@ EXERCISE_MARKS = ["surgeries", "198.51.100.23", "update-c2.example", "single-exe
 REAL = "real-control.example"  # real work by the same player: every path shows it
 # the sightings a run made (made[...]): their ids never reach anyone outside it
 RUN_SIGHTINGS = ("run_sighting", "run_ind_sighting")
+
+
+# Every isolation check also against a server without the response cache, whose
+# directory answers come from the row cache of each contact's JSON (and the viewer's
+# SQL clause): the run's organizations must stay out of it there as well.
+@pytest.fixture(params=[(), ("--no-response-cache",)], ids=["cached", "no-response-cache"])
+def server(request, tmp_path):
+    s = Server(tmp_path, request.param)
+    yield s
+    assert s.stop() == 0, "the server must exit 0 on SIGTERM"
+    assert s.sanitizer_reports() == []
 
 
 @pytest.fixture
@@ -300,8 +311,13 @@ def test_exercise_only_organizations_are_in_the_directory_of_the_run_only(world)
             assert set(made_orgs) <= {o["id"] for o in r.json()["items"]}
         contacts = outsider.get("/contacts", params={"limit": 500}).json()["items"]
         assert not {c["organization"] for c in contacts} & set(made_orgs)
+        # a player's list has them (rendered for it, or pasted from the row cache): the
+        # same rows must never reach the outsider's list above, the first time or after
+        theirs = players["victim"].get("/contacts", params={"limit": 500}).json()["items"]
+        assert {c["organization"] for c in theirs} & set(made_orgs), "the run's contacts, to a player"
         r = outsider.get("/organizations", params={"limit": 500})
-    assert r.headers.get("X-Kizuna-Cache") == "hit", "the plain directory stays cached"
+    if "--no-response-cache" not in server.args:
+        assert r.headers.get("X-Kizuna-Cache") == "hit", "the plain directory stays cached"
     assert outsider.get(f"/organizations/{made_orgs[0]}").status_code == 404
     assert players["victim"].get(f"/organizations/{made_orgs[0]}").status_code == 200
     # nor does "who will see this" name them to an outsider

@@ -74,11 +74,45 @@ static void a_cached_reply_allocates_nothing(void **state)
     kz_fixture_free(f);
 }
 
+/* The generation seen after a statement (kz_store_generation_seen, no transaction of
+ * its own) is that of the statement's snapshot: a commit by another process (here a
+ * second store on the file, whose writes this store's counter does not see) moves it
+ * as soon as a statement of this connection has read past the commit, never before. */
+static void the_generation_seen_after_a_statement_is_its_snapshots(void **state)
+{
+    (void)state;
+    kz_fixture *f = kz_fixture_new();
+    kz_db *db = f->call.db;
+    kz_store *other = NULL;
+    kz_err err;
+    assert_int_equal(kz_store_open(f->path, 0, &other, &err), KZ_OK);
+    kz_db *db2 = kz_store_db(other, &err);
+    assert_non_null(db2);
+    char buf[16];
+    size_t len = 0;
+
+    uint64_t gen = kz_store_generation(db);
+    assert_true(kz_store_generation_seen(db) == gen);
+    kz_store_meta_get(db, "seen.test", buf, sizeof buf, &len, &err); /* unchanged data */
+    assert_true(kz_store_generation_seen(db) == gen);
+
+    assert_int_equal(kz_store_meta_put(db2, "seen.test", "1", 1, &err), KZ_OK);
+    assert_true(kz_store_generation_seen(db) == gen); /* no statement of db read it yet */
+    kz_store_meta_get(db, "seen.test", buf, sizeof buf, &len, &err);
+    uint64_t after = kz_store_generation_seen(db);
+    assert_true(after != gen);
+    assert_true(kz_store_generation_seen(db) == after);
+    assert_true(kz_store_generation(db) >= after); /* a fresh read agrees it moved */
+    kz_store_close(other);
+    kz_fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keys_are_unambiguous_and_bounded),
         cmocka_unit_test(a_cached_reply_allocates_nothing),
+        cmocka_unit_test(the_generation_seen_after_a_statement_is_its_snapshots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,13 @@ typedef struct kz_call {
     const char *request_id;
     kz_arena *arena;          /* everything returned to the caller lives here */
     kz_err *err;
+    uint64_t generation;      /* kz_call_generation's reading; 0: not read yet */
 } kz_call;
+
+/* The store's generation (kz_store_generation) read once for the call, the first time
+ * it is asked for (authentication asks first): an entry of a cache computed by the call
+ * is kept under it, and an entry under it is as new as the data the call began with. */
+uint64_t kz_call_generation(kz_call *c);
 
 /* Fills c for the calling thread: db from node's store. KZ_ESTORE when no connection. */
 kz_rc kz_call_init(kz_call *c, kz_node *node, kz_arena *a, kz_err *err);

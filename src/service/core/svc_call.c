@@ -28,6 +28,13 @@ kz_rc kz_call_init_system(kz_call *c, kz_node *node, const char *actor, kz_arena
     return rc;
 }
 
+uint64_t kz_call_generation(kz_call *c)
+{
+    if (!c->generation)
+        c->generation = kz_store_generation(c->db);
+    return c->generation;
+}
+
 kz_rc kz_tx_begin(kz_call *c) { return kz_db_begin(c->db, true, c->err); }
 
 kz_rc kz_tx_end(kz_call *c, kz_rc rc)

@@ -51,7 +51,7 @@ static kz_rc render_page(kz_call *c, const kz_contact_filter *f, const kz_page *
         w = page_tail(out, p.next);
     if (w)
         return kz_fail(c->err, w, NULL, NULL);
-    if (rendered && kz_store_generation(c->db) == gen)
+    if (rendered && kz_store_generation_seen(c->db) == gen) /* the page is of gen's snapshot */
         for (size_t i = 0; i < p.n; i++)
             kz_rowcache_put(rendered, p.items[i].row, gen, out->p + at[i], at[i + 1] - 1 - at[i]);
     return KZ_OK;
@@ -78,7 +78,7 @@ static kz_rc page_from_cache(kz_call *c, const kz_contact_filter *f, const kz_pa
         w = page_tail(out, rows.next);
     if (w)
         return kz_fail(c->err, w, NULL, NULL);
-    *done = all && kz_store_generation(c->db) == gen;
+    *done = all && kz_store_generation_seen(c->db) == gen; /* the rows' snapshot is gen's */
     return KZ_OK;
 }
 
@@ -87,7 +87,7 @@ kz_rc kz_svc_contact_list_json(kz_call *c, const kz_contact_filter *f, const kz_
     kz_rc rc = kz_authz_role(c, KZ_ROLE_VIEWER);
     kz_contact_filter shown = *f;
     shown.viewer = &c->who; /* an exercise-only organization's contacts: to those taking part */
-    uint64_t gen = rendered ? kz_store_generation(c->db) : 0;
+    uint64_t gen = rendered ? kz_call_generation(c) : 0;
     bool done = false;
     if (!rc && rendered)
         rc = page_from_cache(c, &shown, pg, gen, out, &done);

@@ -143,7 +143,7 @@ kz_rc kz_svc_authenticate(kz_call *c, const char *secret)
     if (n < 10 || n > KZ_KEY_TEXT)
         return kz_fail(c->err, KZ_EUNAUTH, NULL, "unknown or revoked API key");
     kz_hash_hex(secret, n, hash);
-    uint64_t gen = kz_store_generation(c->db);
+    uint64_t gen = kz_call_generation(c);
     kz_time now = kz_now_ms();
     if (memo_use(c, hash, gen, now))
         return KZ_OK;

@@ -406,6 +406,14 @@ kz_rc kz__sqlerr(kz_db *db, int rc, kz_err *err)
     return kz_fail(err, KZ_ESTORE, NULL, "database error (code %d; the log says more)", rc);
 }
 
+/* The pager's change count: moves whenever a transaction of this connection found the
+ * database changed since its previous one (what PRAGMA data_version is made of), read
+ * without a transaction; false when SQLite cannot tell. */
+static bool pager_version(kz_db *db, unsigned *v)
+{
+    return sqlite3_file_control(db->h, "main", SQLITE_FCNTL_DATA_VERSION, v) == SQLITE_OK;
+}
+
 uint64_t kz_store_generation(kz_db *db)
 {
     sqlite3_stmt *s = kz__stmt(db, "PRAGMA data_version", NULL);
@@ -414,6 +422,19 @@ uint64_t kz_store_generation(kz_db *db)
     if (v < 0 || v != db->data_version) {
         db->data_version = v;
         bump(db); /* another connection committed (or we cannot tell): assume a change */
+    }
+    /* what the pager saw up to this read is accounted for by the data_version above */
+    if (!pager_version(db, &db->pager_version))
+        bump(db);
+    return atomic_load(&db->owner->generation);
+}
+
+uint64_t kz_store_generation_seen(kz_db *db)
+{
+    unsigned v = 0;
+    if (!pager_version(db, &v) || v != db->pager_version) {
+        db->pager_version = v;
+        bump(db); /* a transaction since the last read found a commit of another connection */
     }
     return atomic_load(&db->owner->generation);
 }

@@ -70,6 +70,13 @@ void kz_store_yield(kz_db *db);
  * from the database can be reused while it stays the same. */
 uint64_t kz_store_generation(kz_db *db);
 
+/* The generation as of the last transaction of this connection (a statement in
+ * autocommit is one), without starting one: read right after a statement, it is the
+ * generation of the snapshot that statement read (a commit by another process that the
+ * statement saw moves it; so does any write through this process). Cheap (no SQLite
+ * lock); use kz_store_generation where the data must be checked for changes now. */
+uint64_t kz_store_generation_seen(kz_db *db);
+
 /* Sets this connection's page cache to kib KiB: bulk writers (kizuna import) raise it for
  * their transaction, so that the indexes they grow stay in memory, and set it back. */
 kz_rc kz_store_cache_kib(kz_db *db, int kib, kz_err *err);

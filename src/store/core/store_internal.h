@@ -27,6 +27,7 @@ struct kz_db {
     kz_store *owner;
     struct kz_db *next;  /* in the store's list of open connections */
     int64_t data_version; /* last PRAGMA data_version seen on this connection */
+    unsigned pager_version; /* last SQLITE_FCNTL_DATA_VERSION (kz_store_generation_seen) */
     int depth;            /* open transaction levels: 1 = BEGIN, more = savepoints */
     sqlite3_stmt *tx[KZ_TX_STMTS]; /* BEGIN, COMMIT, ROLLBACK...: ending one needs no memory */
     int64_t busy_since;   /* kz_mono_ms when the current wait for a busy lock began */
