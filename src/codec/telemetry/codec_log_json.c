@@ -485,15 +485,38 @@ static inline int next_key(jp *p)
     return more > 0 && !at(p, '"') ? -1 : more;
 }
 
+/* After a member at depth one, at p->s: the memo's entry for the line's next value when
+ * the next bytes are ,"name": with its plain name (sep), the comma then taken, so that
+ * p->s is at the key's quote as for predicted_key; else NULL, nothing taken. One 16-byte
+ * compare for the comma, the key and the colon, where 16 bytes are left in the line. */
+static inline const kz__name_info *predicted_next(jp *p)
+{
+#ifdef __SSE2__
+    const kz__name_info *m = &p->c->memo[p->nth % KZ__MEMO_SLOTS];
+    if (p->end - p->s < 16)
+        return NULL;
+    __m128i eq = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p->s), _mm_loadu_si128((const __m128i *)m->sep));
+    uint32_t want = m->sep_want;
+    if (((uint32_t)_mm_movemask_epi8(eq) & want) != want)
+        return NULL;
+    p->s++;
+    return m;
+#else
+    (void)p;
+    return NULL;
+#endif
+}
+
 static bool object(jp *p)
 {
     int more = open_container(p, '}');
     if (more > 0 && !at(p, '"'))
         return false;
+    bool top = p->plen == 0;  /* a key here is the value's path: the memo predicts it */
+    const kz__name_info *known = more > 0 && top ? predicted_key(p) : NULL;
     while (more > 0) {
         const char *k;
         size_t kn;
-        const kz__name_info *known = p->plen ? NULL : predicted_key(p);
         if (known) {
             k = p->s + 1;
             kn = known->len;
@@ -507,7 +530,10 @@ static bool object(jp *p)
         if (!member_value(p, known))
             return false;
         p->plen = saved;
+        if (top && (known = predicted_next(p)) != NULL)
+            continue;
         more = next_key(p);
+        known = more > 0 && top ? predicted_key(p) : NULL;
     }
     return more == 0;
 }

@@ -75,7 +75,13 @@ typedef struct kz__name_info {
     uint8_t plain;  /* kept (len <= KZ__MEMO_NAME) and no quote, backslash or control byte */
     uint32_t len;
     char name[KZ__MEMO_NAME + 2];  /* a plain name is followed by '"' and ':' */
+    /* JSON lines: a plain name of up to 12 bytes as the bytes between a member and this
+     * key's value, ,"name": (sep_want: a bit per byte of it); KZ__SEP_NONE (a bit no
+     * 16-byte compare sets) when there is none, also in a new context's slots */
+    uint32_t sep_want;
+    char sep[16];
 } kz__name_info;
+#define KZ__SEP_NONE (1u << 16)
 
 /* JSON lines: values lately found to have no shape ("GET", "text/css": the same few
  * come back on every line), so that kz__shape is not asked about them again; a slot per
