@@ -855,43 +855,49 @@ static void json_member_prediction(void **state)
     for (int o = 0; o < ORDERS; o++)
         for (int m = 0; m < MEMBERS; m++)
             order[o][m] = rnd(sizeof keys / sizeof *keys);
-    fixture x;
-    setup_fmt(&x, KZ_FMT_JSON, NULL, false, "");
-    char line[1024], want[2048], have[2048];
-    for (int i = 0; i < 20000; i++) {
-        const unsigned *ord = order[rnd(ORDERS)];
-        int members = 1 + (int)rnd(MEMBERS), n = 0;
-        line[n++] = '{';
-        for (int m = 0; m < members; m++) {
-            unsigned k = rnd(10) ? ord[m] : rnd(sizeof keys / sizeof *keys);
-            const char *sep = rnd(12) ? "" : rnd(2) ? " " : "\t";
-            n += snprintf(line + n, sizeof line - (size_t)n, "%s%s\"%s\"%s:%s%s", m ? "," : "", m ? sep : "",
-                          keys[k], rnd(12) ? "" : " ", rnd(12) ? "" : " ", values[rnd(sizeof values / sizeof *values)]);
+    /* every name of the auto kind (ranks decide), then a few named with their kinds and
+     * the others not selected */
+    static const char *fields[] = {NULL, "src:ip,url:text,abc:host,ts:host"};
+    for (size_t fi = 0; fi < sizeof fields / sizeof *fields; fi++) {
+        fixture x;
+        setup_fmt(&x, KZ_FMT_JSON, fields[fi], false, "");
+        char line[1024], want[2048], have[2048];
+        for (int i = 0; i < 20000; i++) {
+            const unsigned *ord = order[rnd(ORDERS)];
+            int members = 1 + (int)rnd(MEMBERS), n = 0;
+            line[n++] = '{';
+            for (int m = 0; m < members; m++) {
+                unsigned k = rnd(10) ? ord[m] : rnd(sizeof keys / sizeof *keys);
+                const char *sep = rnd(12) ? "" : rnd(2) ? " " : "\t";
+                const char *v = values[rnd(sizeof values / sizeof *values)];
+                n += snprintf(line + n, sizeof line - (size_t)n, "%s%s\"%s\"%s:%s%s", m ? "," : "",
+                              m ? sep : "", keys[k], rnd(12) ? "" : " ", rnd(12) ? "" : " ", v);
+            }
+            line[n++] = '}';
+            if (!rnd(8))
+                n = (int)rnd((unsigned)n + 1);  /* cut */
+            /* the line at the end of its own allocation: nothing past it may be read */
+            char *at = kz_malloc((size_t)n + 1);
+            assert_non_null(at);
+            memcpy(at, line, (size_t)n);
+            at[n] = '\0';
+            fixture fresh;
+            setup_fmt(&fresh, KZ_FMT_JSON, fields[fi], false, "");
+            int w = kz_logfmt_parse(fresh.f, fresh.c, at, (size_t)n, 0, false, &fresh.rec);
+            summary(&fresh.rec, want, sizeof want);
+            teardown_fmt(&fresh);
+            int got = kz_logfmt_parse(x.f, x.c, at, (size_t)n, 0, false, &x.rec);
+            if (got != w)
+                fail_msg("%s: %d, not %d", at, got, w);
+            if (got > 0) {
+                summary(&x.rec, have, sizeof have);
+                if (strcmp(have, want) != 0)
+                    fail_msg("%s: \"%s\", not \"%s\"", at, have, want);
+            }
+            kz_free(at);
         }
-        line[n++] = '}';
-        if (!rnd(8))
-            n = (int)rnd((unsigned)n + 1);  /* cut */
-        /* the line at the end of its own allocation: nothing past it may be read */
-        char *at = kz_malloc((size_t)n + 1);
-        assert_non_null(at);
-        memcpy(at, line, (size_t)n);
-        at[n] = '\0';
-        fixture fresh;
-        setup_fmt(&fresh, KZ_FMT_JSON, NULL, false, "");
-        int w = kz_logfmt_parse(fresh.f, fresh.c, at, (size_t)n, 0, false, &fresh.rec);
-        summary(&fresh.rec, want, sizeof want);
-        teardown_fmt(&fresh);
-        int got = kz_logfmt_parse(x.f, x.c, at, (size_t)n, 0, false, &x.rec);
-        if (got != w)
-            fail_msg("%s: %d, not %d", at, got, w);
-        if (got > 0) {
-            summary(&x.rec, have, sizeof have);
-            if (strcmp(have, want) != 0)
-                fail_msg("%s: \"%s\", not \"%s\"", at, have, want);
-        }
-        kz_free(at);
+        teardown_fmt(&x);
     }
-    teardown_fmt(&x);
 }
 
 /* A string ending in a line's last 16 bytes, the line shorter or longer than 16 bytes:

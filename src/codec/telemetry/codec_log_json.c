@@ -272,6 +272,14 @@ __attribute__((always_inline)) static inline void scalar_of(jp *p, const char *v
                                                             const kz__name_info *known)
 {
     size_t nth = p->nth++;
+    if (known && known->plain_auto && nth < KZ__MEMO_SLOTS) {
+        /* the usual member: no rank to weigh, the memo's name kept (plen is its length),
+         * the value only shaped: what the general path below does for it */
+        kz_obs_kind kind;
+        if (str && n && (kind = shape_of(p, v, n)) != KZ_OBS_NONE)
+            kz__add_known(p->rec, known->name, p->plen, v, n, kind);
+        return;
+    }
     const kz__name_info *ni = known ? known : kz__name_info_of(p->c, nth, p->name, p->plen);
     int r = ni->ts;
     if (r >= 0 && (!p->rec->ts || r < p->ts_rank)) {

@@ -67,6 +67,7 @@ const kz__name_info *kz__name_info_fill(kz_logctx *c, kz__name_info *m, const ch
     m->victim = (int8_t)kz__victim_rank(c->f, name, len);
     int kind = kz__select(c->f, name, len, 0);
     m->kind = (int8_t)(kind < 0 ? -1 : kind);
+    m->plain_auto = m->plain && m->ts < 0 && m->victim < 0 && m->kind == KZ_OBS_AUTO;
     return m;
 }
 

@@ -73,6 +73,7 @@ typedef struct kz__name_info {
     int8_t ts, victim, kind;
     uint8_t used;
     uint8_t plain;  /* kept (len <= KZ__MEMO_NAME) and no quote, backslash or control byte */
+    uint8_t plain_auto;  /* plain, no timestamp, no victim, its kind KZ_OBS_AUTO: only shaped */
     uint32_t len;
     char name[KZ__MEMO_NAME + 2];  /* a plain name is followed by '"' and ':' */
     /* JSON lines: a plain name of up to 12 bytes as the bytes between a member and this
