@@ -900,6 +900,48 @@ static void json_member_prediction(void **state)
     }
 }
 
+/* The kind the JSON reader gives a value (its memos, its inline http:// test, its
+ * numeric window) against kz__shape's answer for the same bytes: prefixes near a URL's,
+ * lengths about the memo's 24 bytes and kz__shape's 8,192, each value read twice. */
+static void json_shapes_agree(void **state)
+{
+    (void)state;
+    static const char *heads[] = {"http://", "https://", "HTTP://", "Https://", "http:/", "http//", "htt://",
+                                  "https:", "https:/", "ftp://", "", "10.0.0.1", "evil.example", "hxxp://"};
+    static const char fill[] = "abcz.:/-09";
+    enum { BIG = 8200 };
+    kz_logfmt_opts o = {.format = KZ_FMT_JSON, .max_line = 1 << 16};
+    kz_logfmt *f;
+    kz_err err;
+    assert_int_equal(kz_logfmt_new(&o, &f, &err), KZ_OK);
+    kz_logctx *c = kz_logctx_new(f);
+    assert_non_null(c);
+    char *v = kz_malloc(BIG + 1), *line = kz_malloc(BIG + 16);
+    assert_non_null(v);
+    assert_non_null(line);
+    kz_record rec;
+    for (int i = 0; i < 20000; i++) {
+        const char *h = heads[rnd(sizeof heads / sizeof *heads)];
+        size_t hn = strlen(h), n;
+        memcpy(v, h, hn);
+        n = i % 50 == 0 ? 8185 + rnd(12) : hn + rnd(32);
+        for (size_t k = hn; k < n; k++)
+            v[k] = i % 50 == 0 ? 'a' : fill[rnd(sizeof fill - 1)];
+        int len = snprintf(line, BIG + 16, "{\"a\":\"%.*s\"}", (int)n, v);
+        kz_obs_kind want = kz__shape(v, n);
+        for (int round = 0; round < 2; round++) {
+            assert_int_equal(kz_logfmt_parse(f, c, line, (size_t)len, 0, false, &rec), 1);
+            kz_obs_kind got = rec.n ? rec.f[0].kind : KZ_OBS_NONE;
+            if (got != want || rec.n > 1)
+                fail_msg("%.*s (%zu bytes): %d, not %d", (int)(n < 80 ? n : 80), v, n, (int)got, (int)want);
+        }
+    }
+    kz_free(v);
+    kz_free(line);
+    kz_logctx_free(c);
+    kz_logfmt_free(f);
+}
+
 /* A string ending in a line's last 16 bytes, the line shorter or longer than 16 bytes:
  * an escaped quote, a backslash pair, a control byte or UTF-8 at every position of it,
  * read by the byte walk as by every index reader, and as written out here. */
@@ -1263,6 +1305,7 @@ int main(void)
         cmocka_unit_test(json_shape_memo),
         cmocka_unit_test(json_key_prediction),
         cmocka_unit_test(json_member_prediction),
+        cmocka_unit_test(json_shapes_agree),
         cmocka_unit_test(json_string_tails),
         cmocka_unit_test(value_shapes),
         cmocka_unit_test(numeric_shapes_agree),

@@ -217,7 +217,8 @@ __attribute__((noinline)) static bool string_escaped(jp *p, const char *start, c
 }
 
 /* The shape of an auto field's value (kz__shape), answered from the context's memo of
- * values without one when it holds v, and kept there when v has none; a value starting
+ * values without one when it holds v, and kept there when v has none; a long value
+ * starting with http:// or https:// by kz__shape's own first test, inline; a value starting
  * with a digit (mostly an address: not kept) by kz__shape_numeric's window when it lies
  * in the line p->line[0..p->end) (not unescaped into the scratch). */
 __attribute__((always_inline)) static inline kz_obs_kind shape_of(const jp *p, const char *v, size_t n)
@@ -233,7 +234,7 @@ __attribute__((always_inline)) static inline kz_obs_kind shape_of(const jp *p, c
         return kz__shape(v, n);
     }
     if (n < 3 || n > KZ__NONE_LEN)
-        return kz__shape(v, n);
+        return n <= 8192 && kz__http_url(v, n) ? KZ_OBS_URL : kz__shape(v, n);  /* kz__shape's first test */
     unsigned h = (unsigned)n * 37u + (unsigned char)v[0] * 5u + (unsigned char)v[1] + (unsigned char)v[n - 1] * 11u;
     kz__none_memo *m = &c->none[h % KZ__NONE_SLOTS];
     if (m->len == n && kz__same_bytes(m->v, v, n))

@@ -158,6 +158,17 @@ __attribute__((always_inline)) static inline const kz__name_info *kz__name_info_
     return kz__name_info_fill(c, m, name, len);
 }
 
+/* Whether v[0..n) starts with "http://" or "https://" (any case) and has more after it:
+ * then the value is a URL (kz__shape's answer for it, when n <= 8192), without the long
+ * way to find that out. Inline: the JSON reader asks it before calling kz__shape. */
+static inline bool kz__http_url(const char *v, size_t n)
+{
+    if (n < 9 || (v[0] | 32) != 'h' || (v[1] | 32) != 't' || (v[2] | 32) != 't' || (v[3] | 32) != 'p')
+        return false;
+    size_t k = v[4] == ':' ? 4 : (v[4] | 32) == 's' && v[5] == ':' ? 5 : 0;
+    return k && v[k + 1] == '/' && v[k + 2] == '/';
+}
+
 /* The first c in [p, end), or end: eight bytes at a time, for the short distances
  * between separators where a call to memchr costs more than it saves. */
 static inline const char *kz__find(const char *p, const char *end, char c)
