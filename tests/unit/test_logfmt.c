@@ -839,13 +839,18 @@ static unsigned rnd(unsigned n)
 /* Lines drawn from a few member orders, one key changed or spaced now and then, cut at
  * random: one context read them all, its memo predicting each next member (",\"key\":"
  * in one 16-byte compare, keys of 0-16 bytes around its 12-byte limit, the compare's
- * window near the line's end), against a new context's answers for each line alone. */
+ * window near the line's end; keys about the memo's 96-byte limit), against a new
+ * context's answers for each line alone. */
 static void json_member_prediction(void **state)
 {
     (void)state;
     static const char *keys[] = {"ts", "src", "host", "url", "elapsed", "a", "", "abcdefghijk", "abcdefghijkl",
                                  "abcdefghijklm", "abcdefghijklmnop", "q\\\"k", "h\\u006fst", "k\\\\", "src\"",
-                                 "user", "@timestamp", "dst", "ab", "abc"};
+                                 "user", "@timestamp", "dst", "ab", "abc",
+                                 /* about the memo's longest kept name (96 bytes) */
+                                 "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+                                 "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+                                 "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"};
     static const char *values[] = {"\"10.0.0.1\"", "\"evil.example\"", "\"GET\"", "1700000000.004", "200", "-1",
                                    "\"ev\\u0069l.example\"", "{\"src\":\"10.0.0.9\",\"ip\":\"10.0.0.8\"}",
                                    "[\"evil.example\",{\"host\":\"a.example\"}]", "true", "null", "\"\"",
@@ -861,7 +866,7 @@ static void json_member_prediction(void **state)
     for (size_t fi = 0; fi < sizeof fields / sizeof *fields; fi++) {
         fixture x;
         setup_fmt(&x, KZ_FMT_JSON, fields[fi], false, "");
-        char line[1024], want[2048], have[2048];
+        char line[2048], want[4096], have[4096];
         for (int i = 0; i < 20000; i++) {
             const unsigned *ord = order[rnd(ORDERS)];
             int members = 1 + (int)rnd(MEMBERS), n = 0;

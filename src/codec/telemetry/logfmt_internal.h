@@ -68,20 +68,22 @@ struct kz_logfmt {
  * (-1: not one) and its kind by kz__select (-1: not matched). JSON lines repeat the same
  * few names on every line; a per-thread memo answers them without walking the name
  * lists again. */
-enum { KZ__MEMO_SLOTS = 64, KZ__MEMO_NAME = 52 };
+enum { KZ__MEMO_SLOTS = 64, KZ__MEMO_NAME = 96 };
 typedef struct kz__name_info {
+    /* JSON lines: a plain name of up to 12 bytes as the bytes between a member and this
+     * key's value, ,"name": (sep_want: a bit per byte of it); KZ__SEP_NONE (a bit no
+     * 16-byte compare sets) when there is none, also in a new context's slots */
+    char sep[16];
+    uint32_t sep_want;
+    uint32_t len;
     int8_t ts, victim, kind;
     uint8_t used;
     uint8_t plain;  /* kept (len <= KZ__MEMO_NAME) and no quote, backslash or control byte */
     uint8_t plain_auto;  /* plain, no timestamp, no victim, its kind KZ_OBS_AUTO: only shaped */
-    uint32_t len;
     char name[KZ__MEMO_NAME + 2];  /* a plain name is followed by '"' and ':' */
-    /* JSON lines: a plain name of up to 12 bytes as the bytes between a member and this
-     * key's value, ,"name": (sep_want: a bit per byte of it); KZ__SEP_NONE (a bit no
-     * 16-byte compare sets) when there is none, also in a new context's slots */
-    uint32_t sep_want;
-    char sep[16];
 } kz__name_info;
+/* 128 bytes: a slot's address is its number shifted, not multiplied */
+_Static_assert(sizeof(kz__name_info) == 128, "kz__name_info is 128 bytes");
 #define KZ__SEP_NONE (1u << 16)
 
 /* JSON lines: values lately found to have no shape ("GET", "text/css": the same few
