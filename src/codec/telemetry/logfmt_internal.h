@@ -299,8 +299,10 @@ __attribute__((always_inline)) static inline int kz__shape_numeric(const char *s
         if (ok != want)
             return -1;
         unsigned d = ((unsigned)_mm_movemask_epi8(dot) >> shift) & want;
-        for (; d && dots < 4; dots++)  /* only none, three or other counts matter */
-            d &= d - 1;
+        /* only none, three or another count matters: three bits set when clearing the
+         * lowest bit twice leaves one and a third time none (no loop to mispredict) */
+        unsigned d1 = d & (d - 1), d2 = d1 & (d1 - 1), d3 = d2 & (d2 - 1);
+        dots = !d ? 0 : d2 && !d3 ? 3 : 4;
     } else
 #endif
     {
