@@ -524,18 +524,20 @@ static bool object(jp *p)
     bool top = p->plen == 0;  /* a key here is the value's path: the memo predicts it */
     const kz__name_info *known = more > 0 && top ? predicted_key(p) : NULL;
     while (more > 0) {
-        const char *k;
-        size_t kn;
-        if (known) {
-            k = p->s + 1;
-            kn = known->len;
-            p->s += kn + 3;  /* past the colon */
+        size_t saved;
+        if (known) {  /* at depth one (plen 0): the path is the key, of at most 96 bytes */
+            p->name = p->s + 1;
+            p->plen = known->len;
+            p->s += known->len + 3;  /* past the colon */
+            saved = 0;
         } else {
+            const char *k;
+            size_t kn;
             if (!string(p, &k, &kn) || !at(p, ':'))
                 return false;
             p->s++;
+            saved = path_push(p, k, kn);
         }
-        size_t saved = path_push(p, k, kn);
         if (!member_value(p, known))
             return false;
         p->plen = saved;
