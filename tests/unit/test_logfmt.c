@@ -819,6 +819,134 @@ static void json_key_prediction(void **state)
     teardown_fmt(&x);
 }
 
+/* The line's summary for comparing two contexts: its fields, timestamp and victim. */
+static void summary(const kz_record *r, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s ts=%.*s victim=%.*s@%.*s", fields_of(r), (int)r->ts_len, r->ts ? r->ts : "",
+             (int)r->victim_len, r->victim ? r->victim : "", (int)r->victim_field_len,
+             r->victim_field ? r->victim_field : "");
+}
+
+static uint64_t rnd_state = 0x9E3779B97F4A7C15ull;
+static unsigned rnd(unsigned n)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (unsigned)(rnd_state % n);
+}
+
+/* Lines drawn from a few member orders, one key changed or spaced now and then, cut at
+ * random: one context read them all, its memo predicting each next member (",\"key\":"
+ * in one 16-byte compare, keys of 0-16 bytes around its 12-byte limit, the compare's
+ * window near the line's end; keys about the memo's 96-byte limit), against a new
+ * context's answers for each line alone. */
+static void json_member_prediction(void **state)
+{
+    (void)state;
+    static const char *keys[] = {"ts", "src", "host", "url", "elapsed", "a", "", "abcdefghijk", "abcdefghijkl",
+                                 "abcdefghijklm", "abcdefghijklmnop", "q\\\"k", "h\\u006fst", "k\\\\", "src\"",
+                                 "user", "@timestamp", "dst", "ab", "abc",
+                                 /* about the memo's longest kept name (96 bytes) */
+                                 "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+                                 "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+                                 "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"};
+    static const char *values[] = {"\"10.0.0.1\"", "\"evil.example\"", "\"GET\"", "1700000000.004", "200", "-1",
+                                   "\"ev\\u0069l.example\"", "{\"src\":\"10.0.0.9\",\"ip\":\"10.0.0.8\"}",
+                                   "[\"evil.example\",{\"host\":\"a.example\"}]", "true", "null", "\"\"",
+                                   "\"2026-11-25T10:00:00Z\"", "{}", "\"http://evil.example/x\""};
+    enum { ORDERS = 4, MEMBERS = 8 };
+    unsigned order[ORDERS][MEMBERS];
+    for (int o = 0; o < ORDERS; o++)
+        for (int m = 0; m < MEMBERS; m++)
+            order[o][m] = rnd(sizeof keys / sizeof *keys);
+    /* every name of the auto kind (ranks decide), then a few named with their kinds and
+     * the others not selected */
+    static const char *fields[] = {NULL, "src:ip,url:text,abc:host,ts:host"};
+    for (size_t fi = 0; fi < sizeof fields / sizeof *fields; fi++) {
+        fixture x;
+        setup_fmt(&x, KZ_FMT_JSON, fields[fi], false, "");
+        char line[2048], want[4096], have[4096];
+        for (int i = 0; i < 20000; i++) {
+            const unsigned *ord = order[rnd(ORDERS)];
+            int members = 1 + (int)rnd(MEMBERS), n = 0;
+            line[n++] = '{';
+            for (int m = 0; m < members; m++) {
+                unsigned k = rnd(10) ? ord[m] : rnd(sizeof keys / sizeof *keys);
+                const char *sep = rnd(12) ? "" : rnd(2) ? " " : "\t";
+                const char *v = values[rnd(sizeof values / sizeof *values)];
+                n += snprintf(line + n, sizeof line - (size_t)n, "%s%s\"%s\"%s:%s%s", m ? "," : "",
+                              m ? sep : "", keys[k], rnd(12) ? "" : " ", rnd(12) ? "" : " ", v);
+            }
+            line[n++] = '}';
+            if (!rnd(8))
+                n = (int)rnd((unsigned)n + 1);  /* cut */
+            /* the line at the end of its own allocation: nothing past it may be read */
+            char *at = kz_malloc((size_t)n + 1);
+            assert_non_null(at);
+            memcpy(at, line, (size_t)n);
+            at[n] = '\0';
+            fixture fresh;
+            setup_fmt(&fresh, KZ_FMT_JSON, fields[fi], false, "");
+            int w = kz_logfmt_parse(fresh.f, fresh.c, at, (size_t)n, 0, false, &fresh.rec);
+            summary(&fresh.rec, want, sizeof want);
+            teardown_fmt(&fresh);
+            int got = kz_logfmt_parse(x.f, x.c, at, (size_t)n, 0, false, &x.rec);
+            if (got != w)
+                fail_msg("%s: %d, not %d", at, got, w);
+            if (got > 0) {
+                summary(&x.rec, have, sizeof have);
+                if (strcmp(have, want) != 0)
+                    fail_msg("%s: \"%s\", not \"%s\"", at, have, want);
+            }
+            kz_free(at);
+        }
+        teardown_fmt(&x);
+    }
+}
+
+/* The kind the JSON reader gives a value (its memos, its inline http:// test, its
+ * numeric window) against kz__shape's answer for the same bytes: prefixes near a URL's,
+ * lengths about the memo's 24 bytes and kz__shape's 8,192, each value read twice. */
+static void json_shapes_agree(void **state)
+{
+    (void)state;
+    static const char *heads[] = {"http://", "https://", "HTTP://", "Https://", "http:/", "http//", "htt://",
+                                  "https:", "https:/", "ftp://", "", "10.0.0.1", "evil.example", "hxxp://"};
+    static const char fill[] = "abcz.:/-09";
+    enum { BIG = 8200 };
+    kz_logfmt_opts o = {.format = KZ_FMT_JSON, .max_line = 1 << 16};
+    kz_logfmt *f;
+    kz_err err;
+    assert_int_equal(kz_logfmt_new(&o, &f, &err), KZ_OK);
+    kz_logctx *c = kz_logctx_new(f);
+    assert_non_null(c);
+    char *v = kz_malloc(BIG + 1), *line = kz_malloc(BIG + 16);
+    assert_non_null(v);
+    assert_non_null(line);
+    kz_record rec;
+    for (int i = 0; i < 20000; i++) {
+        const char *h = heads[rnd(sizeof heads / sizeof *heads)];
+        size_t hn = strlen(h), n;
+        memcpy(v, h, hn);
+        n = i % 50 == 0 ? 8185 + rnd(12) : hn + rnd(32);
+        for (size_t k = hn; k < n; k++)
+            v[k] = i % 50 == 0 ? 'a' : fill[rnd(sizeof fill - 1)];
+        int len = snprintf(line, BIG + 16, "{\"a\":\"%.*s\"}", (int)n, v);
+        kz_obs_kind want = kz__shape(v, n);
+        for (int round = 0; round < 2; round++) {
+            assert_int_equal(kz_logfmt_parse(f, c, line, (size_t)len, 0, false, &rec), 1);
+            kz_obs_kind got = rec.n ? rec.f[0].kind : KZ_OBS_NONE;
+            if (got != want || rec.n > 1)
+                fail_msg("%.*s (%zu bytes): %d, not %d", (int)(n < 80 ? n : 80), v, n, (int)got, (int)want);
+        }
+    }
+    kz_free(v);
+    kz_free(line);
+    kz_logctx_free(c);
+    kz_logfmt_free(f);
+}
+
 /* A string ending in a line's last 16 bytes, the line shorter or longer than 16 bytes:
  * an escaped quote, a backslash pair, a control byte or UTF-8 at every position of it,
  * read by the byte walk as by every index reader, and as written out here. */
@@ -1181,6 +1309,8 @@ int main(void)
         cmocka_unit_test(json_paths),
         cmocka_unit_test(json_shape_memo),
         cmocka_unit_test(json_key_prediction),
+        cmocka_unit_test(json_member_prediction),
+        cmocka_unit_test(json_shapes_agree),
         cmocka_unit_test(json_string_tails),
         cmocka_unit_test(value_shapes),
         cmocka_unit_test(numeric_shapes_agree),

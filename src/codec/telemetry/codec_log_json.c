@@ -217,7 +217,8 @@ __attribute__((noinline)) static bool string_escaped(jp *p, const char *start, c
 }
 
 /* The shape of an auto field's value (kz__shape), answered from the context's memo of
- * values without one when it holds v, and kept there when v has none; a value starting
+ * values without one when it holds v, and kept there when v has none; a long value
+ * starting with http:// or https:// by kz__shape's own first test, inline; a value starting
  * with a digit (mostly an address: not kept) by kz__shape_numeric's window when it lies
  * in the line p->line[0..p->end) (not unescaped into the scratch). */
 __attribute__((always_inline)) static inline kz_obs_kind shape_of(const jp *p, const char *v, size_t n)
@@ -233,7 +234,7 @@ __attribute__((always_inline)) static inline kz_obs_kind shape_of(const jp *p, c
         return kz__shape(v, n);
     }
     if (n < 3 || n > KZ__NONE_LEN)
-        return kz__shape(v, n);
+        return n <= 8192 && kz__http_url(v, n) ? KZ_OBS_URL : kz__shape(v, n);  /* kz__shape's first test */
     unsigned h = (unsigned)n * 37u + (unsigned char)v[0] * 5u + (unsigned char)v[1] + (unsigned char)v[n - 1] * 11u;
     kz__none_memo *m = &c->none[h % KZ__NONE_SLOTS];
     if (m->len == n && kz__same_bytes(m->v, v, n))
@@ -272,6 +273,14 @@ __attribute__((always_inline)) static inline void scalar_of(jp *p, const char *v
                                                             const kz__name_info *known)
 {
     size_t nth = p->nth++;
+    if (known && known->plain_auto && nth < KZ__MEMO_SLOTS) {
+        /* the usual member: no rank to weigh, the memo's name kept (plen is its length),
+         * the value only shaped: what the general path below does for it */
+        kz_obs_kind kind;
+        if (str && n && (kind = shape_of(p, v, n)) != KZ_OBS_NONE)
+            kz__add_known(p->rec, known->name, p->plen, v, n, kind);
+        return;
+    }
     const kz__name_info *ni = known ? known : kz__name_info_of(p->c, nth, p->name, p->plen);
     int r = ni->ts;
     if (r >= 0 && (!p->rec->ts || r < p->ts_rank)) {
@@ -485,29 +494,57 @@ static inline int next_key(jp *p)
     return more > 0 && !at(p, '"') ? -1 : more;
 }
 
+/* After a member at depth one, at p->s: the memo's entry for the line's next value when
+ * the next bytes are ,"name": with its plain name (sep), the comma then taken, so that
+ * p->s is at the key's quote as for predicted_key; else NULL, nothing taken. One 16-byte
+ * compare for the comma, the key and the colon, where 16 bytes are left in the line. */
+static inline const kz__name_info *predicted_next(jp *p)
+{
+#ifdef __SSE2__
+    const kz__name_info *m = &p->c->memo[p->nth % KZ__MEMO_SLOTS];
+    if (p->end - p->s < 16)
+        return NULL;
+    __m128i eq = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p->s), _mm_loadu_si128((const __m128i *)m->sep));
+    uint32_t want = m->sep_want;
+    if (((uint32_t)_mm_movemask_epi8(eq) & want) != want)
+        return NULL;
+    p->s++;
+    return m;
+#else
+    (void)p;
+    return NULL;
+#endif
+}
+
 static bool object(jp *p)
 {
     int more = open_container(p, '}');
     if (more > 0 && !at(p, '"'))
         return false;
+    bool top = p->plen == 0;  /* a key here is the value's path: the memo predicts it */
+    const kz__name_info *known = more > 0 && top ? predicted_key(p) : NULL;
     while (more > 0) {
-        const char *k;
-        size_t kn;
-        const kz__name_info *known = p->plen ? NULL : predicted_key(p);
-        if (known) {
-            k = p->s + 1;
-            kn = known->len;
-            p->s += kn + 3;  /* past the colon */
+        size_t saved;
+        if (known) {  /* at depth one (plen 0): the path is the key, of at most 96 bytes */
+            p->name = p->s + 1;
+            p->plen = known->len;
+            p->s += known->len + 3;  /* past the colon */
+            saved = 0;
         } else {
+            const char *k;
+            size_t kn;
             if (!string(p, &k, &kn) || !at(p, ':'))
                 return false;
             p->s++;
+            saved = path_push(p, k, kn);
         }
-        size_t saved = path_push(p, k, kn);
         if (!member_value(p, known))
             return false;
         p->plen = saved;
+        if (top && (known = predicted_next(p)) != NULL)
+            continue;
         more = next_key(p);
+        known = more > 0 && top ? predicted_key(p) : NULL;
     }
     return more == 0;
 }

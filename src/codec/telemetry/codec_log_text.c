@@ -221,16 +221,6 @@ static int shape_wide(const char *v, size_t n)
 }
 #endif
 
-/* Whether v[0..n) starts with "http://" or "https://" (any case) and has more after it:
- * then url_start is 0 and the value a URL, without the long way to find that out. */
-static bool http_url(const char *v, size_t n)
-{
-    if (n < 9 || (v[0] | 32) != 'h' || (v[1] | 32) != 't' || (v[2] | 32) != 't' || (v[3] | 32) != 'p')
-        return false;
-    size_t k = v[4] == ':' ? 4 : (v[4] | 32) == 's' && v[5] == ':' ? 5 : 0;
-    return k && v[k + 1] == '/' && v[k + 2] == '/';
-}
-
 /* Prose's punctuation after a URL, which is not part of it. */
 static const unsigned char url_tail[256] = {['.'] = 1, [','] = 1, [';'] = 1, [':'] = 1, ['!'] = 1,
                                             ['?'] = 1, [')'] = 1, [']'] = 1, ['\''] = 1};
@@ -277,7 +267,7 @@ __attribute__((always_inline)) static inline kz_obs_kind shape_with(const char *
 {
     if (n < 3 || n > 8192)
         return KZ_OBS_NONE;
-    if (http_url(v, n))
+    if (kz__http_url(v, n))
         return KZ_OBS_URL;  /* the answer of the long way below */
     int fast;
 #ifdef __SSE2__
@@ -314,7 +304,7 @@ static void token_bytes(const char *t, size_t len, const char *name, size_t name
 {
     if (len < 3)
         return;
-    size_t u = http_url(t, len) ? 0 : memchr(t, ':', len) ? url_start(t, len) : len;
+    size_t u = kz__http_url(t, len) ? 0 : memchr(t, ':', len) ? url_start(t, len) : len;
     if (u < len) {
         size_t ul = len - u;
         while (ul && url_tail[(unsigned char)t[u + ul - 1]])

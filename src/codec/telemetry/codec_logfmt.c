@@ -55,10 +55,19 @@ const kz__name_info *kz__name_info_fill(kz_logctx *c, kz__name_info *m, const ch
         m->name[len] = '"';
         m->name[len + 1] = ':';
     }
+    memset(m->sep, 0, sizeof m->sep);
+    m->sep_want = KZ__SEP_NONE;
+    if (m->plain && len + 4 <= sizeof m->sep) {  /* ,"name": between a member and its value */
+        m->sep[0] = ',';
+        m->sep[1] = '"';
+        memcpy(m->sep + 2, m->name, len + 2);
+        m->sep_want = (1u << (len + 4)) - 1;
+    }
     m->ts = (int8_t)kz__ts_rank(c->f, name, len);
     m->victim = (int8_t)kz__victim_rank(c->f, name, len);
     int kind = kz__select(c->f, name, len, 0);
     m->kind = (int8_t)(kind < 0 ? -1 : kind);
+    m->plain_auto = m->plain && m->ts < 0 && m->victim < 0 && m->kind == KZ_OBS_AUTO;
     return m;
 }
 
@@ -468,6 +477,8 @@ kz_logctx *kz_logctx_new(const kz_logfmt *f)
         return NULL;
     }
     c->zh = f->current;
+    for (size_t i = 0; i < sizeof c->memo / sizeof *c->memo; i++)
+        c->memo[i].sep_want = KZ__SEP_NONE;  /* no name: a mask no compare matches */
     return c;
 }
 

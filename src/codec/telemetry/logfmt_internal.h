@@ -68,14 +68,23 @@ struct kz_logfmt {
  * (-1: not one) and its kind by kz__select (-1: not matched). JSON lines repeat the same
  * few names on every line; a per-thread memo answers them without walking the name
  * lists again. */
-enum { KZ__MEMO_SLOTS = 64, KZ__MEMO_NAME = 52 };
+enum { KZ__MEMO_SLOTS = 64, KZ__MEMO_NAME = 96 };
 typedef struct kz__name_info {
+    /* JSON lines: a plain name of up to 12 bytes as the bytes between a member and this
+     * key's value, ,"name": (sep_want: a bit per byte of it); KZ__SEP_NONE (a bit no
+     * 16-byte compare sets) when there is none, also in a new context's slots */
+    char sep[16];
+    uint32_t sep_want;
+    uint32_t len;
     int8_t ts, victim, kind;
     uint8_t used;
     uint8_t plain;  /* kept (len <= KZ__MEMO_NAME) and no quote, backslash or control byte */
-    uint32_t len;
+    uint8_t plain_auto;  /* plain, no timestamp, no victim, its kind KZ_OBS_AUTO: only shaped */
     char name[KZ__MEMO_NAME + 2];  /* a plain name is followed by '"' and ':' */
 } kz__name_info;
+/* 128 bytes: a slot's address is its number shifted, not multiplied */
+_Static_assert(sizeof(kz__name_info) == 128, "kz__name_info is 128 bytes");
+#define KZ__SEP_NONE (1u << 16)
 
 /* JSON lines: values lately found to have no shape ("GET", "text/css": the same few
  * come back on every line), so that kz__shape is not asked about them again; a slot per
@@ -149,6 +158,17 @@ __attribute__((always_inline)) static inline const kz__name_info *kz__name_info_
     if (m->used && m->len == len && len <= KZ__MEMO_NAME && kz__same_bytes(m->name, name, len))
         return m;
     return kz__name_info_fill(c, m, name, len);
+}
+
+/* Whether v[0..n) starts with "http://" or "https://" (any case) and has more after it:
+ * then the value is a URL (kz__shape's answer for it, when n <= 8192), without the long
+ * way to find that out. Inline: the JSON reader asks it before calling kz__shape. */
+static inline bool kz__http_url(const char *v, size_t n)
+{
+    if (n < 9 || (v[0] | 32) != 'h' || (v[1] | 32) != 't' || (v[2] | 32) != 't' || (v[3] | 32) != 'p')
+        return false;
+    size_t k = v[4] == ':' ? 4 : (v[4] | 32) == 's' && v[5] == ':' ? 5 : 0;
+    return k && v[k + 1] == '/' && v[k + 2] == '/';
 }
 
 /* The first c in [p, end), or end: eight bytes at a time, for the short distances
@@ -279,8 +299,10 @@ __attribute__((always_inline)) static inline int kz__shape_numeric(const char *s
         if (ok != want)
             return -1;
         unsigned d = ((unsigned)_mm_movemask_epi8(dot) >> shift) & want;
-        for (; d && dots < 4; dots++)  /* only none, three or other counts matter */
-            d &= d - 1;
+        /* only none, three or another count matters: three bits set when clearing the
+         * lowest bit twice leaves one and a third time none (no loop to mispredict) */
+        unsigned d1 = d & (d - 1), d2 = d1 & (d1 - 1), d3 = d2 & (d2 - 1);
+        dots = !d ? 0 : d2 && !d3 ? 3 : 4;
     } else
 #endif
     {
