@@ -111,9 +111,9 @@ static inline unsigned char lower(unsigned char c) { return (unsigned char)(c + 
 
 #define FNV_PRIME 0x100000001b3ull
 
-/* The text hash is the same for every kind (so that the walk over a host name's suffixes
- * also gives the hash of the whole name for the URL-host table); the kind is mixed in
- * when the hash picks a slot. */
+/* The seed is the same for every kind (so that the walk over a host name's suffixes also
+ * gives the hash of the whole name for the URL-host table); the kind is mixed in when the
+ * hash picks a slot. */
 static uint64_t seed_of(enum key_kind k)
 {
     (void)k;
@@ -122,7 +122,8 @@ static uint64_t seed_of(enum key_kind k)
 
 static uint64_t slot_hash(enum key_kind k, uint64_t h) { return h + (uint64_t)k * 0x9E3779B97F4A7C15ull; }
 
-/* Hashes right to left (so that domain suffixes share the work), lowercasing when ci. */
+/* FNV-1a right to left, lowercasing when ci: the hash of URLs, e-mail addresses and file
+ * hashes (host names have name_hash). */
 static uint64_t hash_rev(enum key_kind k, const char *s, size_t n, bool ci)
 {
     uint64_t h = seed_of(k);
@@ -131,14 +132,80 @@ static uint64_t hash_rev(enum key_kind k, const char *s, size_t n, bool ci)
     return h;
 }
 
-static uint64_t fmix(uint64_t h)
+/* ASCII capitals of the bytes of w lowered, eight at a time (as lower() on each byte). */
+static inline uint64_t lower_word(uint64_t w)
 {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t seven = w & ~high;
+    uint64_t upper = (seven + (0x80 - 'A') * ones) ^ (seven + (0x7F - 'Z') * ones);
+    return w | ((upper & ~w & high) >> 2);
+}
+
+static inline uint64_t load64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static inline uint64_t load32(const char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+/* One label p[0..n) of a host name folded into h: its length, then its bytes a word at a
+ * time (words that overlap when n is not a multiple of 8; for n < 4 the first, middle and
+ * last byte), lowercased when ci. Reads only p[0..n). */
+static inline uint64_t label_step(uint64_t h, const char *p, size_t n, bool ci)
+{
+    uint64_t w;
+    h = (h ^ n) * FNV_PRIME;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            w = load64(p + i);
+            h = (h ^ (ci ? lower_word(w) : w)) * FNV_PRIME;
+        }
+        w = load64(p + n - 8);
+    } else if (n >= 4) {
+        w = load32(p) | load32(p + n - 4) << 32;
+    } else if (n) {
+        w = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n >> 1] << 8 |
+            (uint64_t)(unsigned char)p[n - 1] << 16;
+    } else {
+        return h;
+    }
+    return (h ^ (ci ? lower_word(w) : w)) * FNV_PRIME;
+}
+
+/* The hash of a host name (domains and URL hosts): its labels split at every '.', folded
+ * right to left, so that the walk over a name's suffixes has each suffix's hash on the
+ * way. name_hash(s) of "b.c" is the state of the walk of "a.b.c" after its dot. */
+static uint64_t name_hash(enum key_kind k, const char *s, size_t n, bool ci)
+{
+    uint64_t h = seed_of(k);
+    size_t pos = n;
+    for (size_t i = n; i > 0; i--)
+        if (s[i - 1] == '.') {
+            h = label_step(h, s + i, pos - i, ci);
+            pos = i - 1;
+        }
+    return label_step(h, s, pos, ci);
+}
+
+/* The hash a key of kind k is stored under. */
+static uint64_t key_hash(enum key_kind k, const char *s, size_t n, bool ci)
+{
+    return k == K_DOMAIN || k == K_URLHOST ? name_hash(k, s, n, ci) : hash_rev(k, s, n, ci);
+}
+
+/* The slot hash's final mix: one 64 x 64 -> 128-bit multiply, its halves folded (each
+ * bit of h reaches the high half), in place of murmur's two multiplies and three shifts. */
+static inline uint64_t fmix(uint64_t h)
+{
+    unsigned __int128 p = (unsigned __int128)(h ^ 0x2d358dccaa6c78a5ull) * 0x8bb84b93962eacc9ull;
+    return (uint64_t)p ^ (uint64_t)(p >> 64);
 }
 
 static bool eq_ci(const char *a, const char *b, size_t n)
@@ -377,7 +444,7 @@ static void check_set(const kz_indset *s)
         enum key_kind k = kind_of(s, sl->ref);
         size_t len;
         const char *key = key_text(s, k, sl->ref, &len);
-        kz_invariant(probe(s, k, hash_rev(k, key, len, false), key, len, false) == ref);
+        kz_invariant(probe(s, k, key_hash(k, key, len, false), key, len, false) == ref);
     }
     kz_invariant(used <= s->mask);
     for (uint32_t h = 0; h < s->n_hosts; h++) {
@@ -516,7 +583,7 @@ static void address_prefix(const brec *r, uint32_t rec, kz__pfx *p)
 /* A domain's run head in the hash table; the fewest labels seen so far kept. */
 static void index_domain(kz_indset *s, const char *v, size_t n, uint32_t rec)
 {
-    insert(s, K_DOMAIN, hash_rev(K_DOMAIN, v, n, false), rec);
+    insert(s, K_DOMAIN, name_hash(K_DOMAIN, v, n, false), rec);
     unsigned labels = 1;
     for (size_t k = 0; k < n; k++)
         labels += v[k] == '.';
@@ -531,7 +598,7 @@ static void index_url(kz_indset *s, const brec *r, const kz__rec *o, uint32_t re
     const char *v = s->pool + o->value_off;
     if (!r->prefix)
         insert(s, K_URL, hash_rev(K_URL, v, r->value_len, false), rec);
-    uint64_t h = hash_rev(K_URLHOST, v + r->host_off, r->host_len, false);
+    uint64_t h = name_hash(K_URLHOST, v + r->host_off, r->host_len, false);
     uint32_t hk = probe(s, K_URLHOST, h, v + r->host_off, r->host_len, false);
     if (hk == KZ__NONE) {
         hk = s->n_hosts++;
@@ -582,7 +649,7 @@ static void place_url_prefixes(kz_indset *s, const kz_indset_builder *b)
         if (r->type != KZ_IND_URL || !r->prefix || !is_head(b, i))
             continue;
         const char *v = s->pool + s->recs[i].value_off;
-        uint32_t hk = probe(s, K_URLHOST, hash_rev(K_URLHOST, v + r->host_off, r->host_len, false),
+        uint32_t hk = probe(s, K_URLHOST, name_hash(K_URLHOST, v + r->host_off, r->host_len, false),
                             v + r->host_off, r->host_len, false);
         kz__url_host *uh = &s->hosts[hk];
         s->pfx[uh->first + uh->n++] = (uint32_t)i;
@@ -776,9 +843,13 @@ static int domain_walk(const kz_indset *s, const char *host, size_t n, kz_run_cb
     int found = 0;
     unsigned labels = 1;  /* of the suffix after host[i - 1] */
     uint64_t h = seed_of(K_DOMAIN);
+    size_t pos = n;  /* h covers the labels of host[pos..n) */
     for (size_t i = n; i > 0; i--) {
-        unsigned char c = (unsigned char)host[i - 1];
-        if (c == '.' && i < n) {
+        if (host[i - 1] != '.')
+            continue;
+        h = label_step(h, host + i, pos - i, ci);
+        pos = i - 1;
+        if (i < n) {
             if (labels >= s->dom_min_labels) {
                 uint32_t r = probe(s, K_DOMAIN, h, host + i, n - i, ci);
                 if (r != KZ__NONE) {
@@ -788,8 +859,8 @@ static int domain_walk(const kz_indset *s, const char *host, size_t n, kz_run_cb
             }
             labels++;
         }
-        h = (h ^ (ci ? lower(c) : c)) * FNV_PRIME;
     }
+    h = label_step(h, host, pos, ci);
     if (n && labels >= s->dom_min_labels) {
         uint32_t r = probe(s, K_DOMAIN, h, host, n, ci);
         if (r != KZ__NONE) {
@@ -824,20 +895,6 @@ static inline uint64_t dot_mask(const char *host, size_t n)
     return m;
 }
 
-/* FNV-1a over p[a..b), right to left, on from h (the bytes as they are). */
-static inline uint64_t hash_span(uint64_t h, const char *p, size_t a, size_t b)
-{
-    for (; b >= a + 4; b -= 4) {
-        h = (h ^ (unsigned char)p[b - 1]) * FNV_PRIME;
-        h = (h ^ (unsigned char)p[b - 2]) * FNV_PRIME;
-        h = (h ^ (unsigned char)p[b - 3]) * FNV_PRIME;
-        h = (h ^ (unsigned char)p[b - 4]) * FNV_PRIME;
-    }
-    for (; b > a; b--)
-        h = (h ^ (unsigned char)p[b - 1]) * FNV_PRIME;
-    return h;
-}
-
 /* domain_walk for a lowercase name of at most 64 bytes: its dots found first, so that
  * the hash runs over each label's bytes without a test per byte; the same probes, hits
  * and answer as domain_walk's. */
@@ -850,7 +907,7 @@ static int domain_walk_short(const kz_indset *s, const char *host, size_t n, kz_
     size_t pos = n;  /* h covers host[pos..n) */
     for (uint64_t dots = dot_mask(host, n); dots; dots &= ~(1ull << (63 - __builtin_clzll(dots)))) {
         size_t d = (size_t)(63 - __builtin_clzll(dots));
-        h = hash_span(h, host, d + 1, pos);
+        h = label_step(h, host + d + 1, pos - d - 1, false);
         if (d + 1 < n) {
             if (labels >= s->dom_min_labels) {
                 uint32_t r = probe(s, K_DOMAIN, h, host + d + 1, n - d - 1, false);
@@ -861,10 +918,9 @@ static int domain_walk_short(const kz_indset *s, const char *host, size_t n, kz_
             }
             labels++;
         }
-        h = (h ^ '.') * FNV_PRIME;
         pos = d;
     }
-    h = hash_span(h, host, 0, pos);
+    h = label_step(h, host, pos, false);
     if (n && labels >= s->dom_min_labels) {
         uint32_t r = probe(s, K_DOMAIN, h, host, n, false);
         if (r != KZ__NONE) {
@@ -899,7 +955,7 @@ bool kz_indset_url_host(const kz_indset *s, const char *host, size_t n)
 {
     if (!s->n_hosts)
         return false;
-    return probe(s, K_URLHOST, hash_rev(K_URLHOST, host, n, true), host, n, true) != KZ__NONE;
+    return probe(s, K_URLHOST, name_hash(K_URLHOST, host, n, true), host, n, true) != KZ__NONE;
 }
 
 int kz_indset_url(const kz_indset *s, const char *url, size_t n, size_t host_off, size_t host_len,
@@ -914,7 +970,7 @@ int kz_indset_url(const kz_indset *s, const char *url, size_t n, size_t host_off
         found++;
     }
     const char *host = url + host_off;
-    uint32_t hk = probe(s, K_URLHOST, hash_rev(K_URLHOST, host, host_len, false), host, host_len,
+    uint32_t hk = probe(s, K_URLHOST, name_hash(K_URLHOST, host, host_len, false), host, host_len,
                         false);
     if (hk == KZ__NONE)
         return found;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define MAGIC "KZINDSET"
-enum { VERSION = 1, ENDIAN = 0x01020304, ALIGN = 64 };
+enum { VERSION = 2, ENDIAN = 0x01020304, ALIGN = 64 };  /* 2: host names hashed by label, a 128-bit fold as the slot mix */
 
 /* The arrays of a set, in the order they are laid out. */
 enum {

@@ -271,20 +271,24 @@ static void domains_match_every_parent(void **state)
  * kz_indset_domain (the byte walk) on lowercase names of 0 to 80 bytes built from the
  * indicators' labels, random labels, empty labels and trailing dots, each at the end
  * of its own allocation (a read past it shows under ASan): the same hits in the same
- * order, the same count, the same answer about URL hosts. */
+ * order, the same count, the same answer about URL hosts; and the same again from
+ * kz_indset_domain on the name with random capitals (labels of 0-20 bytes: every case of
+ * the word-at-a-time label hash, lowered eight bytes at a time). */
 static void lowercase_walk_agrees(void **state)
 {
     (void)state;
     kz_arena_init(&arena);
     kz_indset_builder *b = kz_indset_builder_new();
-    static const char *const doms[] = {"ab.cd", "x.ab.cd", "b.c", "cd", "aaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbb.ccccccccccc.dd"};
+    static const char *const doms[] = {"ab.cd", "x.ab.cd", "b.c", "cd", "aaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbb.ccccccccccc.dd",
+                                       "hello.zz9", "abcdefgh.cd", "abcdefghi.abcdefg", "p0123456789abcdef.ab.cd"};
     for (size_t i = 0; i < sizeof doms / sizeof *doms; i++)
         add(b, KZ_IND_DOMAIN, doms[i], NULL);
     add(b, KZ_IND_URL, "http://y.ab.cd/p", NULL);
     add(b, KZ_IND_URL, "http://b.c/q*", NULL);
     kz_indset *s = compile(b);
     static const char *const parts[] = {"ab", "cd", "x", "y", "b", "c", "aaaaaaaaaaaaaaaaaaaa",
-                                        "bbbbbbbbbbbbbbbbbbbb", "ccccccccccc", "dd", "", "q", "zz9-"};
+                                        "bbbbbbbbbbbbbbbbbbbb", "ccccccccccc", "dd", "", "q", "zz9-",
+                                        "hello", "zz9", "abcdefgh", "abcdefghi", "abcdefg", "p0123456789abcdef"};
     uint64_t x = 42;
     char name[128];
     for (int t = 0; t < 50000; t++) {
@@ -317,6 +321,16 @@ static void lowercase_walk_agrees(void **state)
         for (int k = 0; k < want.n; k++)
             assert_string_equal(got.values[k], want.values[k]);
         assert_int_equal(ug, uw);
+        for (size_t k = 0; k < n; k++)  /* random capitals: the case-folding walk agrees */
+            if (v[k] >= 'a' && v[k] <= 'z' && (x >> (k % 64) & 1))
+                v[k] = (char)(v[k] - 32);
+        hits caps = {.s = s};
+        bool uc = !uw;
+        assert_int_equal(kz_indset_domain(s, v, n, collect, &caps, &uc), nw);
+        assert_int_equal(caps.n, want.n);
+        for (int k = 0; k < want.n; k++)
+            assert_string_equal(caps.values[k], want.values[k]);
+        assert_int_equal(uc, uw);
         kz_free(v);
     }
     kz_indset_free(s);
@@ -517,6 +531,15 @@ static void images_of_other_keys_damaged_or_inconsistent_are_refused(void **stat
     assert_int_equal(try_image(img, n, other, true), KZ_EINVAL);
     assert_int_equal(try_image(img, n - 64, key, true), KZ_EINVAL);  /* cut short */
     assert_int_equal(try_image(img, 16, key, true), KZ_EINVAL);
+    uint32_t version;  /* after the magic and the checksum; an image of format 1 (FNV-1a host
+                          names) must be rebuilt, never read with this build's hash */
+    memcpy(&version, img + 24, 4);
+    assert_int_equal(version, 2);
+    version = 1;
+    memcpy(img + 24, &version, 4);
+    kz_indset_image_seal(img, n);
+    assert_int_equal(try_image(img, n, key, true), KZ_EINVAL);
+    memcpy(img, orig, n);
     srand(11);
     int refused_sealed = 0;
     for (int i = 0; i < 400; i++) {
