@@ -14,6 +14,10 @@ kz_rc kz_svc_contact_get(kz_call *c, const char *id, kz_contact *out);
 kz_rc kz_svc_contact_update(kz_call *c, const char *id, kz_apply_fn apply, void *ctx, kz_contact *out);
 kz_rc kz_svc_contact_delete(kz_call *c, const char *id);
 kz_rc kz_svc_contact_list(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_contact_page *out);
+/* Who may list which contacts, for both lists: the caller must be a viewer; *shown is f
+ * with the caller as its viewer, so that an exercise-only organization's contacts are
+ * listed only to those taking part. */
+kz_rc kz_svc_contact_shown(kz_call *c, const kz_contact_filter *f, kz_contact_filter *shown);
 
 /* The same list as {"items": [...], "next": ...} JSON text appended to out (empty on
  * entry), byte for byte what kz_json_write_page writes of kz_svc_contact_list's page.

@@ -84,9 +84,8 @@ static kz_rc page_from_cache(kz_call *c, const kz_contact_filter *f, const kz_pa
 
 kz_rc kz_svc_contact_list_json(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_buf *out)
 {
-    kz_rc rc = kz_authz_role(c, KZ_ROLE_VIEWER);
-    kz_contact_filter shown = *f;
-    shown.viewer = &c->who; /* an exercise-only organization's contacts: to those taking part */
+    kz_contact_filter shown;
+    kz_rc rc = kz_svc_contact_shown(c, f, &shown);
     uint64_t gen = rendered ? kz_call_generation(c) : 0;
     bool done = false;
     if (!rc && rendered)

@@ -93,10 +93,16 @@ kz_rc kz_svc_contact_delete(kz_call *c, const char *id)
     return kz_tx_end(c, rc);
 }
 
+kz_rc kz_svc_contact_shown(kz_call *c, const kz_contact_filter *f, kz_contact_filter *shown)
+{
+    *shown = *f;
+    shown->viewer = &c->who;
+    return kz_authz_role(c, KZ_ROLE_VIEWER);
+}
+
 kz_rc kz_svc_contact_list(kz_call *c, const kz_contact_filter *f, const kz_page *pg, kz_contact_page *out)
 {
-    kz_rc rc = kz_authz_role(c, KZ_ROLE_VIEWER);
-    kz_contact_filter shown = *f;
-    shown.viewer = &c->who;  /* an exercise-only organization's contacts: to those taking part */
+    kz_contact_filter shown;
+    kz_rc rc = kz_svc_contact_shown(c, f, &shown);
     return rc ? rc : kz_store_contact_list(c->db, &shown, pg, c->arena, out, c->err);
 }
