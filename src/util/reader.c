@@ -411,19 +411,7 @@ bool kz_lines_next(const kz_block *b, size_t *pos, kz_line *line)
         line->too_long = true;
         return true;
     }
-    if (*pos >= b->len)
-        return false;
-    const char *s = b->data + *pos;
-    const char *nl = memchr(s, '\n', b->len - *pos);
-    size_t len = nl ? (size_t)(nl - s) : b->len - *pos;
-    *pos += len + (nl ? 1 : 0);
-    /* The ceiling counts the line as stored, '\r' included, as the skipping reader does. */
-    line->too_long = len > b->max_line;
-    if (!line->too_long && len && s[len - 1] == '\r')
-        len--;
-    line->p = line->too_long ? NULL : s;
-    line->len = len;
-    return true;
+    return *pos < b->len && kz__lines_cut(b, pos, line);
 }
 
 int kz_reader_next(kz_reader *r, kz_line *line, kz_err *err)

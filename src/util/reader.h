@@ -86,16 +86,14 @@ int kz_reader_block(kz_reader *r, kz_block *b, kz_err *err);
  * returns true, or returns false after the last one. Thread-safe on distinct blocks. */
 bool kz_lines_next(const kz_block *b, size_t *pos, kz_line *line);
 
-/* kz_lines_next inline, for the matcher's workers (a call a line less). */
-static inline bool kz_lines_next_inline(const kz_block *b, size_t *pos, kz_line *line)
+/* The line of a block that is not a skipped line, from *pos < b->len: kz_lines_next's
+ * common case, here so that kz_lines_next_inline shares it. */
+static inline bool kz__lines_cut(const kz_block *b, size_t *pos, kz_line *line)
 {
-    size_t at = *pos;
-    if (b->skipped || at >= b->len)
-        return kz_lines_next(b, pos, line);
-    const char *s = b->data + at;
-    const char *nl = memchr(s, '\n', b->len - at);
-    size_t len = nl ? (size_t)(nl - s) : b->len - at;
-    *pos = at + len + (nl ? 1 : 0);
+    const char *s = b->data + *pos;
+    const char *nl = memchr(s, '\n', b->len - *pos);
+    size_t len = nl ? (size_t)(nl - s) : b->len - *pos;
+    *pos += len + (nl ? 1 : 0);
     /* The ceiling counts the line as stored, '\r' included, as the skipping reader does. */
     bool too_long = len > b->max_line;
     if (!too_long && len && s[len - 1] == '\r')
@@ -104,6 +102,14 @@ static inline bool kz_lines_next_inline(const kz_block *b, size_t *pos, kz_line 
     line->p = too_long ? NULL : s;
     line->len = len;
     return true;
+}
+
+/* kz_lines_next inline, for the matcher's workers (a call a line less). */
+static inline bool kz_lines_next_inline(const kz_block *b, size_t *pos, kz_line *line)
+{
+    if (b->skipped || *pos >= b->len)
+        return kz_lines_next(b, pos, line);
+    return kz__lines_cut(b, pos, line);
 }
 
 /* Bytes taken from the file so far (compressed, for progress) and bytes of text
