@@ -130,11 +130,12 @@ def test_smaller_body_limit_is_configurable(make_server):
                                             "public_key": "x" * 3000}), 413)
 
 
-def raw_get(server, path, headers):
-    """One GET with exactly these header lines; the status line and body of the answer."""
+def raw_get(server, path, headers, method="GET", body=b""):
+    """One request with exactly these header lines; the status line and body of the answer."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
-        lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", *headers, "", ""]
-        sock.sendall("\r\n".join(lines).encode())
+        length = [f"Content-Length: {len(body)}"] if body else []
+        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", *headers, *length, "", ""]
+        sock.sendall("\r\n".join(lines).encode() + body)
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -162,3 +163,12 @@ def test_request_headers_at_the_limit(server):
     status, _, _ = raw_get(server, "/api/v1/health", ["X-Pad: " + "c" * 40000])
     assert status == "HTTP/1.1 431 Request Header Fields Too Large", status
     assert server.anon.get("/health").status_code == 200
+    # a write whose headers are over the bound is refused before its body: nothing stored
+    org = server.org()
+    before = server.admin.get("/contacts", {"limit": 1000}).json()["items"]
+    payload = json.dumps({"organization": org["id"], **GOOD}).encode()
+    status, body, _ = raw_get(server, "/api/v1/contacts", [auth, "Content-Type: application/json",
+                                                           "X-Pad: " + "d" * (pad + 400)], "POST", payload)
+    assert status == "HTTP/1.1 431 Request Header Fields Too Large", status
+    assert json.loads(body)["error"]["field"] == "headers"
+    assert server.admin.get("/contacts", {"limit": 1000}).json()["items"] == before
