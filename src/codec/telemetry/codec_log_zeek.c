@@ -14,6 +14,10 @@
 
 #include <string.h>
 
+/* Columns split at once by the separator mask; a header naming more goes by memchr. */
+enum { Z_SPLIT_MAX = 128 };
+_Static_assert(Z_SPLIT_MAX <= sizeof ((kz__zeek_hdr *)0)->want, "want holds every column index");
+
 void kz__zeek_init(kz_logfmt *f)
 {
     kz__zeek_hdr *h = &f->initial;
@@ -240,11 +244,14 @@ static kz__zeek_hdr *apply(const kz__zeek_hdr *base, const char *s, size_t n, bo
         break;
     }
     h->host_col = h->uri_col = -1;
+    h->nwant = 0;
     for (int i = 0; i < h->ncols; i++) {
         if (h->cols[i].role == Z_HOST)
             h->host_col = i;
         if (h->cols[i].role == Z_URI)
             h->uri_col = i;
+        if (h->ncols <= Z_SPLIT_MAX && (h->cols[i].kind != KZ_OBS_NONE || h->cols[i].role != Z_PLAIN))
+            h->want[h->nwant++] = (uint8_t)i;
     }
     *changed = true;
     return h;
@@ -352,9 +359,6 @@ static void absolute_target(kz_logctx *c, const target *t, kz_record *rec)
     }
 }
 
-/* Columns split at once by the separator mask; a header naming more goes by memchr. */
-enum { Z_SPLIT_MAX = 128 };
-
 /* One column's value p[0..len): the timestamp, the victim, its field, the host or URI
  * kept in t. Nothing when it is not set (empty, the unset or the empty marker). */
 __attribute__((always_inline)) static inline void column(const kz__zeek_hdr *h, const kz__zeek_col *col,
@@ -379,7 +383,11 @@ __attribute__((always_inline)) static inline void column(const kz__zeek_hdr *h, 
         rec->victim_field = col->name;
         rec->victim_field_len = col->len;
     }
-    if (col->kind != KZ_OBS_NONE)
+    if (col->kind == KZ_OBS_NONE)
+        return;
+    if (!col->list && col->kind != KZ_OBS_AUTO)
+        kz__add_known(rec, col->name, col->len, p, len, col->kind);  /* add_value's common case */
+    else
         add_value(h, col, p, len, rec);
 }
 
@@ -426,11 +434,9 @@ int kz__parse_zeek(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, si
         int got = kz__split_with(f->split_avx2, s, n, h->sep, false, '\0', v, len, h->ncols);
         if (got < h->ncols)
             return -1;  /* fewer columns than the header names */
-        for (int i = 0; i < got; i++) {
-            const kz__zeek_col *col = &h->cols[i];
-            if (col->kind == KZ_OBS_NONE && col->role == Z_PLAIN)
-                continue;  /* a port, a count: nothing to take from it */
-            column(h, col, v[i], len[i], rec, &t);
+        for (int k = 0; k < h->nwant; k++) {  /* not a port, a count: nothing to take there */
+            int i = h->want[k];
+            column(h, &h->cols[i], v[i], len[i], rec, &t);
         }
     }
     if (t.uri)

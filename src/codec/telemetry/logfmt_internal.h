@@ -37,6 +37,10 @@ typedef struct kz__zeek_hdr {
     kz__zeek_col *cols;
     int ncols;
     int host_col, uri_col;  /* http.log: combined into a URL; -1 when absent */
+    /* the columns a data line is read for (matched, or time, victim, host, URI), in
+     * column order; nwant is 0 for a header of over 128 columns (walked whole) */
+    uint8_t want[128];
+    int nwant;
     /* where the header line that made this state is: block seq and offset in it */
     uint64_t seq;
     size_t offset;
