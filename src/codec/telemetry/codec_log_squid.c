@@ -15,8 +15,7 @@ int kz__parse_squid(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, k
     (void)c;
     const char *v[SQ_FIELDS];
     size_t len[SQ_FIELDS];
-    (void)f;
-    int k = kz__split(s, n, ' ', true, v, len, SQ_FIELDS);
+    int k = kz__split_with(f->split_avx2, s, n, ' ', true, '\0', v, len, SQ_FIELDS);
     if (k < SQ_USER)
         return -1;
     if ((unsigned)(unsigned char)v[SQ_TIME][0] - '0' > 9 || !memchr(v[SQ_TIME], '.', len[SQ_TIME]))
