@@ -200,6 +200,20 @@ static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
         match_ip(m, v, n);
         return;
     }
+    unsigned char a[4];
+    if ((unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, a)) {
+        /* a bare address (Squid's peer): digits and dots only, so the scan below would
+         * find nothing and match_name would take the same path, its URL-host answer
+         * left for later */
+        match_v4(m, a, v, n);
+        if (sc->line) {
+            sc->host_url_known = false;
+            sc->host = v;
+            sc->host_len = n;
+            sc->host_line = sc->line;
+        }
+        return;
+    }
     size_t colon = n;
     unsigned seen = 0;
     for (size_t at = 0, step; at < n; at += step) {
