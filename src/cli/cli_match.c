@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+enum { MATCH_BLOCK = 2 << 20 };  /* the reading thread's block, see run_match */
+
 /* ---- kizuna match ----------------------------------------------------------------- */
 
 typedef struct out_ctx {
@@ -146,7 +148,10 @@ static int run_match(const kz_args *a)
     o.fmt.header = kz_arg(a, "header") != NULL;
     o.threads = (int)threads;
     o.max_line = (size_t)max_line;
-    o.block_size = (size_t)max_line * 2 > KZ_READER_BLOCK ? (size_t)max_line * 2 : KZ_READER_BLOCK;
+    /* blocks of 2 MiB, not the reader's 4: the reading thread's copy and its scan for
+     * Zeek headers stay in cache, and the workers take them sooner (bench/RESULTS.md,
+     * issue 17 point 1, perf-zeek); never under two of the longest lines */
+    o.block_size = (size_t)max_line * 2 > MATCH_BLOCK ? (size_t)max_line * 2 : MATCH_BLOCK;
     o.progress = true;
     o.warn = stderr;
     o.max_warnings = 10;
