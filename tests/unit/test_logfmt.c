@@ -1176,6 +1176,82 @@ static void zeek_wide_and_narrow(void **state)
     }
 }
 
+/* One line of a random Zeek header, read with the header as it is (the separator
+ * windows and the list of wanted columns) and with pad columns added past 128 (the memchr
+ * walk of every column): "fields / victim / time", or "-1". */
+static const char *zeek_read(const char *names, const char *types, const char *line, int pad)
+{
+    static char head[8192], data[8192], out[4096];
+    size_t h = (size_t)snprintf(head, sizeof head, "#fields\t%s", names);
+    for (int i = 0; i < pad; i++)
+        h += (size_t)snprintf(head + h, sizeof head - h, "\tpad%d", i);
+    if (types) {
+        h += (size_t)snprintf(head + h, sizeof head - h, "\n#types\t%s", types);
+        for (int i = 0; i < pad; i++)
+            h += (size_t)snprintf(head + h, sizeof head - h, "\tcount");
+    }
+    snprintf(head + h, sizeof head - h, "\n");
+    size_t l = (size_t)snprintf(data, sizeof data, "%s", line);
+    for (int i = 0; i < pad; i++)
+        l += (size_t)snprintf(data + l, sizeof data - l, "\t%d", i);
+    fixture x;
+    setup_fmt(&x, KZ_FMT_ZEEK, NULL, false, head);
+    const void *st;
+    assert_int_equal(kz_logfmt_scan_block(x.f, 0, head, strlen(head), &st), KZ_OK);
+    kz_logctx_block(x.c, 1, NULL);
+    int rc = parse(&x, data, false);
+    if (rc < 0)
+        snprintf(out, sizeof out, "-1");
+    else
+        snprintf(out, sizeof out, "%s / %.*s / %.*s", fields_of(&x.rec), (int)x.rec.victim_len,
+                 x.rec.victim ? x.rec.victim : "", (int)x.rec.ts_len, x.rec.ts ? x.rec.ts : "");
+    teardown_fmt(&x);
+    return out;
+}
+
+/* The columns a Zeek data line is read for (kz__zeek_hdr.want, made from #fields and
+ * #types): 3,000 random headers of 1-40 columns named from Zeek's roles and kinds and
+ * plain names, with and without #types, and a data line of values, unset and empty
+ * markers and sets; the fields, victim and time must be those of the walk of every
+ * column (the same header padded past 128 columns). */
+static void zeek_wanted_columns(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "host",
+                                        "uri", "query", "answers", "md5", "referrer", "mailfrom",
+                                        "c_h", "x_addr", "plain", "status_code", "server_name"};
+    static const char *const types[] = {"addr", "string", "count", "set[addr]", "set[string]",
+                                        "time", "port", "vector[addr]"};
+    static const char *const values[] = {"-", "(empty)", "", "192.0.2.7", "evil.example", "/p/x.php",
+                                         "http://h.example/a", "a,b", "10.0.0.1,evil.example",
+                                         "1700000000.5", "d41d8cd98f00b204e9800998ecf8427e",
+                                         "x@evil.example"};
+    unsigned seed = 17;
+    for (int round = 0; round < 3000; round++) {
+        char nm[2048], ty[2048], ln[2048];
+        size_t a = 0, b = 0, c = 0;
+        seed = seed * 1103515245u + 12345u;
+        int ncols = 1 + (int)(seed >> 16) % 40;
+        bool typed = (seed >> 8) & 1;
+        for (int i = 0; i < ncols; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *sep = i ? "\t" : "";
+            a += (size_t)snprintf(nm + a, sizeof nm - a, "%s%s", sep,
+                                  names[(seed >> 16) % (sizeof names / sizeof *names)]);
+            b += (size_t)snprintf(ty + b, sizeof ty - b, "%s%s", sep,
+                                  types[(seed >> 8) % (sizeof types / sizeof *types)]);
+            c += (size_t)snprintf(ln + c, sizeof ln - c, "%s%s", sep,
+                                  values[(seed >> 20) % (sizeof values / sizeof *values)]);
+        }
+        char narrow[4096];
+        snprintf(narrow, sizeof narrow, "%s", zeek_read(nm, typed ? ty : NULL, ln, 0));
+        const char *wide = zeek_read(nm, typed ? ty : NULL, ln, 130 - ncols);
+        if (strcmp(narrow, wide) != 0)
+            fail_msg("round %d, header \"%s\"%s, line \"%s\":\n  wanted columns \"%s\"\n  every column  \"%s\"",
+                     round, nm, typed ? " (typed)" : "", ln, narrow, wide);
+    }
+}
+
 /* http.log's uri taken as an absolute URL when "://" starts in its first 16 bytes (and
  * it has more than 7), else made absolute with the host when it starts with '/': ':',
  * "//", "://", ":/" and "/:" at every position of targets of 1 to 40 bytes, against that
@@ -1317,6 +1393,7 @@ int main(void)
         cmocka_unit_test(wide_shapes_agree),
         cmocka_unit_test(split_every_position),
         cmocka_unit_test(zeek_wide_and_narrow),
+        cmocka_unit_test(zeek_wanted_columns),
         cmocka_unit_test(zeek_absolute_targets),
         cmocka_unit_test(csv_repeated_shapes),
         cmocka_unit_test(text_masks_every_byte),

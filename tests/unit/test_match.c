@@ -578,6 +578,70 @@ static void url_after_host_in_a_line(void **state)
     kz_free(sc);
 }
 
+/* A host field that is a bare IPv4 address (Squid's peer) goes straight to the address
+ * lookup: it still finds the address and its prefix, leaves the look-alikes to the long
+ * way, and a URL of the same line on that address still finds its URL indicator (the
+ * host's answer about URL indicators is left to the URL, not taken as "none"). */
+static void host_fields_that_are_addresses(void **state)
+{
+    (void)state;
+    static const char *const inds[][2] = {
+        {"ipv4", "203.0.113.9"}, {"cidr", "198.51.100.0/24"}, {"url", "http://203.0.113.9/gate.php"},
+        {"domain", "evil.example"}};
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_indset_builder *b = kz_indset_builder_new();
+    for (size_t i = 0; i < sizeof inds / sizeof *inds; i++) {
+        kz_norm nm;
+        kz_err err;
+        kz_ind_type t = (kz_ind_type)kz_enum_parse(&kz_ind_type_enum, inds[i][0]);
+        assert_int_equal(kz_indicator_normalize(t, inds[i][1], strlen(inds[i][1]), &a, "v", &nm, &err), KZ_OK);
+        assert_int_equal(kz_indset_add(b, t, &nm, NULL, &err), KZ_OK);
+    }
+    kz_indset *own;
+    kz_err err;
+    assert_int_equal(kz_indset_compile(b, &own, &err), KZ_OK);
+    kz_arena_free(&a);
+    kz_indset *keep = set;
+    set = own;  /* collect() names the hits from `set` */
+    kz_match_scratch *sc = kz_calloc(1, sizeof *sc);
+    assert_non_null(sc);
+    static const struct {
+        bool new_line;
+        kz_obs_kind kind;
+        const char *v, *expect;
+    } steps[] = {
+        {true, KZ_OBS_HOST, "203.0.113.9", "203.0.113.9<-203.0.113.9"},
+        {false, KZ_OBS_URL, "http://203.0.113.9/gate.php", "http://203.0.113.9/gate.php<-http://203.0.113.9/gate.php"},
+        {true, KZ_OBS_HOST, "198.51.100.7", "198.51.100.0/24<-198.51.100.7"},
+        {false, KZ_OBS_URL, "http://198.51.100.7/gate.php", ""},
+        {true, KZ_OBS_HOST, "203.0.113.9:8080", "203.0.113.9<-203.0.113.9"},
+        {true, KZ_OBS_HOST, "203.0.113.09", ""},
+        {true, KZ_OBS_HOST, "203.0.113.9.", ""},
+        {true, KZ_OBS_HOST, "1.evil.example", "evil.example<-1.evil.example"},
+        {true, KZ_OBS_HOST, "9", ""},
+        {true, KZ_OBS_URL, "http://203.0.113.9/gate.php",
+         "203.0.113.9<-203.0.113.9;http://203.0.113.9/gate.php<-http://203.0.113.9/gate.php"},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        if (steps[i].new_line)
+            kz_match_line(sc);
+        got g = {.n = 0};
+        kz_logfield f = {.name = "f", .name_len = 1, .v = steps[i].v, .len = strlen(steps[i].v),
+                         .kind = steps[i].kind};
+        kz_match_field(set, sc, &f, collect, NULL, &g);
+        char out[512] = "";
+        size_t o = 0;
+        for (int k = 0; k < g.n; k++)
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%s", k ? ";" : "", g.v[k]);
+        if (strcmp(out, steps[i].expect) != 0)
+            fail_msg("step %zu (%s): \"%s\", not \"%s\"", i, steps[i].v, out, steps[i].expect);
+    }
+    kz_free(sc);
+    set = keep;
+    kz_indset_free(own);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +653,7 @@ int main(void)
         cmocka_unit_test(one_match_per_line_and_indicator),
         cmocka_unit_test(a_block_of_lines_allocates_nothing),
         cmocka_unit_test(url_after_host_in_a_line),
+        cmocka_unit_test(host_fields_that_are_addresses),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
