@@ -201,7 +201,7 @@ static void match_host(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
         return;
     }
     unsigned char a[4];
-    if ((unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, a)) {
+    if (n < 16 && (unsigned)(unsigned char)v[n - 1] - '0' <= 9 && kz_ipv4_parse(v, n, a)) {
         /* a bare address (Squid's peer): digits and dots only, so the scan below would
          * find nothing and match_name would take the same path, its URL-host answer
          * left for later */
