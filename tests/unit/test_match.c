@@ -28,23 +28,34 @@ static const char *const indicators[][2] = {
     {"sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
 };
 
-static int setup(void **state)
+/* A compiled set of the n (type, value) pairs in *out (the caller frees it with
+ * kz_indset_free); KZ_OK or the first error. */
+static kz_rc build_set(const char *const (*inds)[2], size_t n, kz_indset **out)
 {
-    (void)state;
     kz_arena a;
     kz_arena_init(&a);
     kz_indset_builder *b = kz_indset_builder_new();
-    for (size_t i = 0; i < sizeof indicators / sizeof *indicators; i++) {
-        kz_norm nm;
-        kz_err err;
-        kz_ind_type t = (kz_ind_type)kz_enum_parse(&kz_ind_type_enum, indicators[i][0]);
-        if (kz_indicator_normalize(t, indicators[i][1], strlen(indicators[i][1]), &a, "v", &nm, &err) ||
-            kz_indset_add(b, t, &nm, NULL, &err))
-            return -1;
-    }
     kz_err err;
-    kz_rc rc = kz_indset_compile(b, &set, &err);
+    kz_rc rc = KZ_OK;
+    for (size_t i = 0; i < n && rc == KZ_OK; i++) {
+        kz_norm nm;
+        kz_ind_type t = (kz_ind_type)kz_enum_parse(&kz_ind_type_enum, inds[i][0]);
+        rc = kz_indicator_normalize(t, inds[i][1], strlen(inds[i][1]), &a, "v", &nm, &err);
+        if (rc == KZ_OK)
+            rc = kz_indset_add(b, t, &nm, NULL, &err);
+    }
+    if (rc == KZ_OK)
+        rc = kz_indset_compile(b, out, &err);
+    else
+        kz_indset_builder_free(b);
     kz_arena_free(&a);
+    return rc;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    kz_rc rc = build_set(indicators, sizeof indicators / sizeof *indicators, &set);
     snprintf(dir, sizeof dir, "/tmp/kz-match-XXXXXX");
     return rc || !mkdtemp(dir) ? -1 : 0;
 }
@@ -541,89 +552,17 @@ static void a_block_of_lines_allocates_nothing(void **state)
     }
 }
 
-/* A URL on the host a host field of the same line named skips its host walk (the host
- * field names those hits anyway); a URL on another host, or in the next line, does not. */
-static void url_after_host_in_a_line(void **state)
-{
-    (void)state;
-    kz_match_scratch *sc = kz_calloc(1, sizeof *sc);
-    assert_non_null(sc);
-    static const struct {
-        bool new_line;
-        kz_obs_kind kind;
-        const char *v, *expect;
-    } steps[] = {
-        {true, KZ_OBS_HOST, "www.evil.example", "evil.example<-www.evil.example"},
-        {false, KZ_OBS_URL, "http://www.evil.example/x", ""},  /* the host field has it */
-        {false, KZ_OBS_URL, "http://a.evil.example/x", "evil.example<-a.evil.example"},
-        {true, KZ_OBS_URL, "http://www.evil.example/x", "evil.example<-www.evil.example"},
-        {true, KZ_OBS_HOST, "phish.example", ""},
-        {false, KZ_OBS_URL, "http://phish.example/login.php", "http://phish.example/login*<-http://phish.example/login.php"},
-        {true, KZ_OBS_HOST, "other.example", ""},
-        {false, KZ_OBS_URL, "http://phish.example/login/a", "http://phish.example/login*<-http://phish.example/login/a"},
-    };
-    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
-        if (steps[i].new_line)
-            kz_match_line(sc);
-        got g = {.n = 0};
-        kz_logfield f = {.name = "f", .name_len = 1, .v = steps[i].v, .len = strlen(steps[i].v),
-                         .kind = steps[i].kind};
-        kz_match_field(set, sc, &f, collect, NULL, &g);
-        char out[512] = "";
-        size_t o = 0;
-        for (int k = 0; k < g.n; k++)
-            o += (size_t)snprintf(out + o, sizeof out - o, "%s%s", k ? ";" : "", g.v[k]);
-        assert_string_equal(out, steps[i].expect);
-    }
-    kz_free(sc);
-}
+/* One field a step, matched against `set` in the scratch `sc` (a step may start a new
+ * line first); each step's hits, joined by ';', must be its `expect`. */
+typedef struct field_step {
+    bool new_line;
+    kz_obs_kind kind;
+    const char *v, *expect;
+} field_step;
 
-/* A host field that is a bare IPv4 address (Squid's peer) goes straight to the address
- * lookup: it still finds the address and its prefix, leaves the look-alikes to the long
- * way, and a URL of the same line on that address still finds its URL indicator (the
- * host's answer about URL indicators is left to the URL, not taken as "none"). */
-static void host_fields_that_are_addresses(void **state)
+static void run_field_steps(kz_match_scratch *sc, const field_step *steps, size_t n)
 {
-    (void)state;
-    static const char *const inds[][2] = {
-        {"ipv4", "203.0.113.9"}, {"cidr", "198.51.100.0/24"}, {"url", "http://203.0.113.9/gate.php"},
-        {"domain", "evil.example"}};
-    kz_arena a;
-    kz_arena_init(&a);
-    kz_indset_builder *b = kz_indset_builder_new();
-    for (size_t i = 0; i < sizeof inds / sizeof *inds; i++) {
-        kz_norm nm;
-        kz_err err;
-        kz_ind_type t = (kz_ind_type)kz_enum_parse(&kz_ind_type_enum, inds[i][0]);
-        assert_int_equal(kz_indicator_normalize(t, inds[i][1], strlen(inds[i][1]), &a, "v", &nm, &err), KZ_OK);
-        assert_int_equal(kz_indset_add(b, t, &nm, NULL, &err), KZ_OK);
-    }
-    kz_indset *own;
-    kz_err err;
-    assert_int_equal(kz_indset_compile(b, &own, &err), KZ_OK);
-    kz_arena_free(&a);
-    kz_indset *keep = set;
-    set = own;  /* collect() names the hits from `set` */
-    kz_match_scratch *sc = kz_calloc(1, sizeof *sc);
-    assert_non_null(sc);
-    static const struct {
-        bool new_line;
-        kz_obs_kind kind;
-        const char *v, *expect;
-    } steps[] = {
-        {true, KZ_OBS_HOST, "203.0.113.9", "203.0.113.9<-203.0.113.9"},
-        {false, KZ_OBS_URL, "http://203.0.113.9/gate.php", "http://203.0.113.9/gate.php<-http://203.0.113.9/gate.php"},
-        {true, KZ_OBS_HOST, "198.51.100.7", "198.51.100.0/24<-198.51.100.7"},
-        {false, KZ_OBS_URL, "http://198.51.100.7/gate.php", ""},
-        {true, KZ_OBS_HOST, "203.0.113.9:8080", "203.0.113.9<-203.0.113.9"},
-        {true, KZ_OBS_HOST, "203.0.113.09", ""},
-        {true, KZ_OBS_HOST, "203.0.113.9.", ""},
-        {true, KZ_OBS_HOST, "1.evil.example", "evil.example<-1.evil.example"},
-        {true, KZ_OBS_HOST, "9", ""},
-        {true, KZ_OBS_URL, "http://203.0.113.9/gate.php",
-         "203.0.113.9<-203.0.113.9;http://203.0.113.9/gate.php<-http://203.0.113.9/gate.php"},
-    };
-    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (steps[i].new_line)
             kz_match_line(sc);
         got g = {.n = 0};
@@ -637,6 +576,59 @@ static void host_fields_that_are_addresses(void **state)
         if (strcmp(out, steps[i].expect) != 0)
             fail_msg("step %zu (%s): \"%s\", not \"%s\"", i, steps[i].v, out, steps[i].expect);
     }
+}
+
+/* A URL on the host a host field of the same line named skips its host walk (the host
+ * field names those hits anyway); a URL on another host, or in the next line, does not. */
+static void url_after_host_in_a_line(void **state)
+{
+    (void)state;
+    kz_match_scratch *sc = kz_calloc(1, sizeof *sc);
+    assert_non_null(sc);
+    static const field_step steps[] = {
+        {true, KZ_OBS_HOST, "www.evil.example", "evil.example<-www.evil.example"},
+        {false, KZ_OBS_URL, "http://www.evil.example/x", ""},  /* the host field has it */
+        {false, KZ_OBS_URL, "http://a.evil.example/x", "evil.example<-a.evil.example"},
+        {true, KZ_OBS_URL, "http://www.evil.example/x", "evil.example<-www.evil.example"},
+        {true, KZ_OBS_HOST, "phish.example", ""},
+        {false, KZ_OBS_URL, "http://phish.example/login.php", "http://phish.example/login*<-http://phish.example/login.php"},
+        {true, KZ_OBS_HOST, "other.example", ""},
+        {false, KZ_OBS_URL, "http://phish.example/login/a", "http://phish.example/login*<-http://phish.example/login/a"},
+    };
+    run_field_steps(sc, steps, sizeof steps / sizeof *steps);
+    kz_free(sc);
+}
+
+/* A host field that is a bare IPv4 address (Squid's peer) goes straight to the address
+ * lookup: it still finds the address and its prefix, leaves the look-alikes to the long
+ * way, and a URL of the same line on that address still finds its URL indicator (the
+ * host's answer about URL indicators is left to the URL, not taken as "none"). */
+static void host_fields_that_are_addresses(void **state)
+{
+    (void)state;
+    static const char *const inds[][2] = {
+        {"ipv4", "203.0.113.9"}, {"cidr", "198.51.100.0/24"}, {"url", "http://203.0.113.9/gate.php"},
+        {"domain", "evil.example"}};
+    kz_indset *own;
+    assert_int_equal(build_set(inds, sizeof inds / sizeof *inds, &own), KZ_OK);
+    kz_indset *keep = set;
+    set = own;  /* collect() names the hits from `set` */
+    kz_match_scratch *sc = kz_calloc(1, sizeof *sc);
+    assert_non_null(sc);
+    static const field_step steps[] = {
+        {true, KZ_OBS_HOST, "203.0.113.9", "203.0.113.9<-203.0.113.9"},
+        {false, KZ_OBS_URL, "http://203.0.113.9/gate.php", "http://203.0.113.9/gate.php<-http://203.0.113.9/gate.php"},
+        {true, KZ_OBS_HOST, "198.51.100.7", "198.51.100.0/24<-198.51.100.7"},
+        {false, KZ_OBS_URL, "http://198.51.100.7/gate.php", ""},
+        {true, KZ_OBS_HOST, "203.0.113.9:8080", "203.0.113.9<-203.0.113.9"},
+        {true, KZ_OBS_HOST, "203.0.113.09", ""},
+        {true, KZ_OBS_HOST, "203.0.113.9.", ""},
+        {true, KZ_OBS_HOST, "1.evil.example", "evil.example<-1.evil.example"},
+        {true, KZ_OBS_HOST, "9", ""},
+        {true, KZ_OBS_URL, "http://203.0.113.9/gate.php",
+         "203.0.113.9<-203.0.113.9;http://203.0.113.9/gate.php<-http://203.0.113.9/gate.php"},
+    };
+    run_field_steps(sc, steps, sizeof steps / sizeof *steps);
     kz_free(sc);
     set = keep;
     kz_indset_free(own);
