@@ -154,7 +154,7 @@ static int run_match(const kz_args *a)
     o.block_size = (size_t)max_line * 2 > MATCH_BLOCK ? (size_t)max_line * 2 : MATCH_BLOCK;
     o.progress = true;
     o.warn = stderr;
-    o.max_warnings = 10;
+    o.max_warnings = KZ_MATCH_WARNINGS;
 
     kz_err err;
     kz_err_clear(&err);

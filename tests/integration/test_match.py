@@ -244,6 +244,26 @@ def test_bad_input_is_counted_never_a_crash(tmp_path):
     assert 0 < len(cut) < 4000  # the whole lines before the cut
 
 
+def test_the_bad_lines_shown_are_the_first_ones(tmp_path):
+    """The ten bad lines reported are the input's first ten, in order, however the input
+    falls into blocks (here more than two of them, six bad lines in the first) and however
+    many threads match it; the rest are counted."""
+    (tmp_path / "ind.csv").write_text(INDICATORS)
+    bad = {2, 3, 5, 7, 11, 13, 20000, 20001, 30000, 30001, 30002, 34000}
+    good = '{"ts":"2026-01-01T00:00:00Z","src":"10.0.0.1","host":"benign.example","url":"http://benign.example/%s"}'
+    with open(tmp_path / "events.jsonl", "w") as f:
+        for n in range(1, 36001):
+            f.write("{not json\n" if n in bad else good % ("p" * 120 + str(n)) + "\n")
+    assert (tmp_path / "events.jsonl").stat().st_size > 5 * 1024 * 1024
+    for threads in ("1", "2"):
+        r = run_kizuna("match", "--indicators", tmp_path / "ind.csv", "--threads", threads, "--summary", "json",
+                       tmp_path / "events.jsonl")
+        shown = [int(line.split(":")[1]) for line in r.stderr.splitlines() if line.endswith("not a json line: skipped")]
+        assert shown == sorted(bad)[:10], (threads, shown)
+        assert "events.jsonl: more bad lines not shown (see the summary)" in r.stderr
+        assert json.loads(r.stderr.strip().splitlines()[-1])["malformed"] == len(bad)
+
+
 def test_cli_errors(tmp_path):
     (tmp_path / "ind.csv").write_text("type,value\nipv4,198.51.100.7\ndomain,exa mple.com\nmutex,x\nipv4\n")
     (tmp_path / "a.log").write_text("x\n")

@@ -45,8 +45,12 @@ typedef struct kz_match_opts {
     struct kz_geodb *geodb;       /* routing data for AS indicators; NULL: they are not
                                      matched (kz_match_run refuses a set that has some) */
     FILE *warn;                   /* where bad lines are reported (NULL: not reported) */
-    int max_warnings;             /* per input, then a count */
+    int max_warnings;             /* per input, then a count; at most KZ_MATCH_WARNINGS */
 } kz_match_opts;
+
+/* The most bad lines reported an input. Each block keeps this many, so the lines shown are
+ * the input's first bad lines in order, whatever the block size and the number of threads. */
+enum { KZ_MATCH_WARNINGS = 10 };
 
 typedef struct kz_match_stats {
     uint64_t files, lines, bytes, bytes_in, matches, matched_lines;

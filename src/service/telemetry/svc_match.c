@@ -17,8 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { WARN_PER_BLOCK = 4 };
-
 /* A match kept with its block until the block is handed over: strings are copied into
  * the job's text, since the parser's scratch is reused by the next line. */
 typedef struct mrec {
@@ -44,7 +42,7 @@ typedef struct job {
     size_t nm, cap_m;
     char *text;
     size_t text_len, text_cap;
-    warning warn[WARN_PER_BLOCK];
+    warning warn[KZ_MATCH_WARNINGS];
     int n_warn;
     bool nomem;
 } job;
@@ -184,7 +182,7 @@ static bool utf8_ok(const char *s, size_t n)
 
 static void note(job *j, uint32_t line, char what, uint64_t len)
 {
-    if (j->n_warn < WARN_PER_BLOCK)
+    if (j->n_warn < KZ_MATCH_WARNINGS)
         j->warn[j->n_warn++] = (warning){line, what, len};
 }
 
