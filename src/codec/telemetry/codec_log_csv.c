@@ -29,13 +29,10 @@ static int shape_of(kz__shape_memo *m, const char *v, size_t n)
     return m->kind[w];
 }
 
-/* The timestamp, the victim and the matched value line[o..o+n) of column col (1-based),
- * named name; the line is readable to line[len). */
-__attribute__((always_inline)) static inline void
-csv_field(const kz_logfmt *f, kz_logctx *c, int col, const char *name, size_t name_len, int kind,
-          const char *line, size_t len, size_t o, size_t n, kz_record *rec)
+/* The timestamp and the victim when column col (1-based), named name, is theirs. */
+static inline void csv_roles(const kz_logfmt *f, int col, const char *name, size_t name_len,
+                             const char *v, size_t n, kz_record *rec)
 {
-    const char *v = line + o;
     if (col == f->ts_col) {
         rec->ts = v;
         rec->ts_len = n;
@@ -46,6 +43,16 @@ csv_field(const kz_logfmt *f, kz_logctx *c, int col, const char *name, size_t na
         rec->victim_field = name;
         rec->victim_field_len = name_len;
     }
+}
+
+/* The matched value line[o..o+n) of column col (1-based), named name; the line is
+ * readable to line[len). */
+__attribute__((always_inline)) static inline void
+csv_field(const kz_logfmt *f, kz_logctx *c, int col, const char *name, size_t name_len, int kind,
+          const char *line, size_t len, size_t o, size_t n, kz_record *rec)
+{
+    (void)f;
+    const char *v = line + o;
     if (kind < 0 || n == 0)
         return;
     if (kind == KZ_OBS_AUTO) {
@@ -92,6 +99,14 @@ int kz__parse_csv(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, boo
         }
     }
     int named = k < f->ncols ? k : f->ncols;
+    /* the timestamp and victim columns of the header: once a line, not a test per column */
+    if (f->ts_col >= 1 && f->ts_col <= named) {
+        rec->ts = v[f->ts_col - 1];
+        rec->ts_len = len[f->ts_col - 1];
+    }
+    if (f->victim_col >= 1 && f->victim_col <= named)
+        csv_roles(f, f->victim_col, f->colnames[f->victim_col - 1], f->colname_len[f->victim_col - 1],
+                  v[f->victim_col - 1], len[f->victim_col - 1], rec);
     /* the header's columns, their kinds decided once; a loop for each case of plain, so
      * that the common one reads its values in s with no test per column */
     if (plain)
@@ -107,6 +122,7 @@ int kz__parse_csv(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, boo
         if (!d)
             break;
         size_t name_len = (size_t)snprintf(d, 12, "%d", i + 1);
+        csv_roles(f, i + 1, d, name_len, v[i], len[i], rec);
         csv_field(f, c, i + 1, d, name_len, kz__select(f, d, name_len, i + 1),
                   plain ? s : v[i], plain ? n : len[i], plain ? (size_t)(v[i] - s) : 0, len[i], rec);
     }
