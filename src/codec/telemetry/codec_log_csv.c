@@ -10,7 +10,7 @@
 
 /* kz__shape(v, n), from the column's memo when the value is one of its last eight; a
  * column that misses 64 times before it hits 16 times is asked no more. */
-static int shape_of(kz__shape_memo *m, const char *v, size_t n)
+__attribute__((always_inline)) static inline int shape_of(kz__shape_memo *m, const char *v, size_t n)
 {
     if (n > KZ__SHAPE_VALUE || m->off)
         return (int)kz__shape(v, n);
