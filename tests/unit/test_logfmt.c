@@ -1087,8 +1087,10 @@ static void csv_repeated_shapes(void **state)
     setup_fmt(&x, KZ_FMT_CSV, NULL, true, "rep,few,all\n");
     char line[256], want[512];
     for (int i = 0; i < 400; i++) {
-        /* rep: one of three; few: one of five, cycled; all: a new value most lines */
-        const char *a = vals[i % 3], *b = vals[3 + (i / 2) % 5], *c = vals[(i * 7) % NV];
+        /* rep: one of three; few: a few, cycled; all: a new value most lines */
+        /* few cycles through 5 values, then 8 (the memo's ways), then 9 (one more) */
+        int few = i < 150 ? 5 : i < 300 ? 8 : 9;
+        const char *a = vals[i % 3], *b = vals[3 + (i / 2) % few], *c = vals[(i * 7) % NV];
         char fresh[64];
         snprintf(fresh, sizeof fresh, "h%d.evil.example", i);
         const char *cc = i % 4 ? fresh : c;
@@ -1107,6 +1109,59 @@ static void csv_repeated_shapes(void **state)
             fail_msg("line %d \"%s\": \"%s\", not \"%s\"", i, line, fields_of(&x.rec), want);
     }
     teardown_fmt(&x);
+}
+
+/* The timestamp and victim of a CSV line: columns of the header (taken once a line, not
+ * tested in every column), columns past it named by number, quoted lines, and lines too
+ * short to hold them, each as the column's value or nothing. */
+static void csv_time_and_victim_columns(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ts_field, *victim_field, *line;
+        const char *ts, *victim, *victim_field_name;  /* NULL: not set */
+    } cases[] = {
+        {NULL, NULL, "1700000000.5,bob,10.0.0.1,evil.example", "1700000000.5", "bob", "user"},
+        {NULL, NULL, "1700000000.5,\"b,o\"\"b\",10.0.0.1,evil.example", "1700000000.5", "b,o\"b", "user"},
+        {NULL, NULL, "1700000000.5", "1700000000.5", NULL, NULL},
+        {NULL, NULL, ",,10.0.0.1", "", "", "user"},
+        {NULL, NULL, "t,u,10.0.0.1,evil.example,more,extra", "t", "u", "user"},
+        {"src", "host", "t,u,10.0.0.1,evil.example", "10.0.0.1", "evil.example", "host"},
+        {"5", "6", "t,u,10.0.0.1,evil.example,1700000001,alice", "1700000001", "alice", "6"},
+        {"5", "6", "t,u,10.0.0.1,evil.example,\"1700000001\",\"al,ice\"", "1700000001", "al,ice", "6"},
+        {"5", "6", "t,u,10.0.0.1,evil.example,1700000001", "1700000001", NULL, NULL},
+        {"5", "6", "t,u,10.0.0.1", NULL, NULL, NULL},
+    };
+    const char *head = "ts,user,src,host\n";
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        kz_logfmt_opts o = {.format = KZ_FMT_CSV, .header = true, .max_line = 4096,
+                            .ts_field = cases[i].ts_field, .victim_field = cases[i].victim_field};
+        fixture x;
+        kz_err err;
+        assert_int_equal(kz_logfmt_new(&o, &x.f, &err), KZ_OK);
+        if (kz_logfmt_prepare(x.f, head, strlen(head), &err) != KZ_OK)
+            fail_msg("prepare: %s", err.msg);
+        x.c = kz_logctx_new(x.f);
+        assert_non_null(x.c);
+        /* the line at the end of its own allocation, and long enough for the windows */
+        char line[200];
+        snprintf(line, sizeof line, "%s", cases[i].line);
+        assert_int_equal(parse(&x, line, false), 1);
+        const char *got[3] = {x.rec.ts, x.rec.victim, x.rec.victim_field};
+        size_t got_len[3] = {x.rec.ts_len, x.rec.victim_len, x.rec.victim_field_len};
+        const char *want[3] = {cases[i].ts, cases[i].victim, cases[i].victim_field_name};
+        for (int k = 0; k < 3; k++) {
+            if (!want[k]) {
+                if (got[k])
+                    fail_msg("case %zu: %d set to \"%.*s\"", i, k, (int)got_len[k], got[k]);
+                continue;
+            }
+            if (!got[k] || got_len[k] != strlen(want[k]) || memcmp(got[k], want[k], got_len[k]) != 0)
+                fail_msg("case %zu: %d is \"%.*s\", not \"%s\"", i, k, got[k] ? (int)got_len[k] : 0,
+                         got[k] ? got[k] : "", want[k]);
+        }
+        teardown_fmt(&x);
+    }
 }
 
 /* A Zeek log of ncols columns (ts, id.orig_h, then c<i>_h address columns; with http,
@@ -1319,6 +1374,7 @@ int main(void)
         cmocka_unit_test(zeek_wide_and_narrow),
         cmocka_unit_test(zeek_absolute_targets),
         cmocka_unit_test(csv_repeated_shapes),
+        cmocka_unit_test(csv_time_and_victim_columns),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),
     };
