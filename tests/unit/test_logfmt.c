@@ -1164,6 +1164,74 @@ static void csv_time_and_victim_columns(void **state)
     }
 }
 
+/* The CSV lines of 64 bytes or more that are matched as their separators are found
+ * (csv_windows) give the fields, timestamp and victim the general way gives (the same
+ * header with the windows turned off): quotes at every place, fewer and more columns than
+ * the header, \r\n, empty columns, numeric, host, URL and memo columns, lines around 64
+ * and 128 bytes; each line at the end of its own allocation. */
+static void csv_windows_agree(void **state)
+{
+    (void)state;
+    if (!kz__split_avx2_available())
+        skip();
+    static const char *const vals[] = {"GET", "text/css", "1700000000.004", "4621", "10.253.126.156",
+                                       "192.0.2.99", "evil.example", "cdn4789.hbctohsn.test",
+                                       "http://evil.example/a.html", "", "x", "1.2.3.4.5", "a b",
+                                       "d41d8cd98f00b204e9800998ecf8427e", "2001:db8::1", "12."};
+    enum { NV = sizeof vals / sizeof *vals };
+    const char *head = "ts,elapsed,src,dst,method,host,url,user\n";
+    fixture a, b;
+    setup_fmt(&a, KZ_FMT_CSV, NULL, true, head);
+    setup_fmt(&b, KZ_FMT_CSV, NULL, true, head);
+    b.f->split_avx2 = false;  /* the general way */
+    unsigned seed = 17;
+    char line[512];
+    int windows = 0;
+    for (int i = 0; i < 30000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        int cols = 1 + (int)(seed >> 16) % 11;  /* up to 11: past the header's 8 */
+        size_t o = 0;
+        for (int k = 0; k < cols && o < 400; k++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 8;
+            const char *v = vals[r % NV];
+            if (r % 7 == 0) {  /* padding, to move the separators over the windows */
+                int pad = (int)(r >> 8) % 70;
+                o += (size_t)snprintf(line + o, sizeof line - o, "%s%.*s", k ? "," : "", pad,
+                                      "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp");
+            } else {
+                o += (size_t)snprintf(line + o, sizeof line - o, "%s%s%s%s", k ? "," : "",
+                                      r % 53 == 1 ? "\"" : "", v, r % 61 == 2 ? "\"" : "");
+            }
+        }
+        if ((seed >> 20) % 5 == 0 && o < sizeof line - 1)
+            line[o++] = '\r';
+        line[o] = '\0';
+        char *own = kz_malloc(o + 1);
+        assert_non_null(own);
+        memcpy(own, line, o + 1);
+        windows += o >= 64 && !strchr(own, '"');
+        int ra = kz_logfmt_parse(a.f, a.c, own, o, 0, false, &a.rec);
+        char got[2048];
+        snprintf(got, sizeof got, "%s", fields_of(&a.rec));
+        int rb = kz_logfmt_parse(b.f, b.c, own, o, 0, false, &b.rec);
+        if (ra != rb || strcmp(got, fields_of(&b.rec)) != 0)
+            fail_msg("line \"%s\": %d \"%s\", not %d \"%s\"", own, ra, got, rb, fields_of(&b.rec));
+        if (ra > 0) {
+            assert_int_equal(a.rec.ts_len, b.rec.ts_len);
+            assert_true(a.rec.ts == b.rec.ts || memcmp(a.rec.ts, b.rec.ts, a.rec.ts_len) == 0);
+            assert_int_equal(a.rec.victim_len, b.rec.victim_len);
+            assert_true(a.rec.victim == b.rec.victim || memcmp(a.rec.victim, b.rec.victim, a.rec.victim_len) == 0);
+            assert_int_equal(a.rec.victim_field_len, b.rec.victim_field_len);
+            assert_int_equal(a.rec.truncated, b.rec.truncated);
+        }
+        kz_free(own);
+    }
+    assert_true(windows > 5000);  /* the windows were taken */
+    teardown_fmt(&a);
+    teardown_fmt(&b);
+}
+
 /* A Zeek log of ncols columns (ts, id.orig_h, then c<i>_h address columns; with http,
  * the last two are host and uri) and one data line with an address in every c<i>_h
  * column, some unset or empty, more than 64 bytes so the separator windows are used.
@@ -1375,6 +1443,7 @@ int main(void)
         cmocka_unit_test(zeek_absolute_targets),
         cmocka_unit_test(csv_repeated_shapes),
         cmocka_unit_test(csv_time_and_victim_columns),
+        cmocka_unit_test(csv_windows_agree),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),
     };

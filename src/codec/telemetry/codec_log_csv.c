@@ -7,6 +7,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CSV_AVX2 __attribute__((target("avx2,bmi")))
+#endif
 
 /* kz__shape(v, n), from the column's memo when the value is one of its last eight; a
  * column that misses 64 times before it hits 16 times is asked no more. */
@@ -74,11 +78,73 @@ csv_field(const kz_logfmt *f, kz_logctx *c, int col, const char *name, size_t na
         kz__add_known(rec, name, name_len, v, n, (kz_obs_kind)kind);
 }
 
+#ifdef CSV_AVX2
+/* The common line: no quote, no more columns than the header, n >= 64 (n without the
+ * line's \r; the line is readable to s[len)). Each column is matched as its separator is
+ * found in the 64-byte windows (two AVX2 compares, a tzcnt each), with no array of fields
+ * walked a second time. Returns 1, or 0 when the line is not such a line: then rec holds
+ * what was added so far and the caller starts it again the general way. */
+CSV_AVX2 static int csv_windows(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, size_t len,
+                                kz_record *rec)
+{
+    const __m256i vs = _mm256_set1_epi8(f->sep), vq = _mm256_set1_epi8('"');
+    const int ncols = f->ncols;
+    size_t at_col[KZ_MAX_FIELDS], len_col[KZ_MAX_FIELDS];
+    int col = 0;
+    size_t fs = 0;  /* where the current field starts */
+    for (size_t i = 0; i < n; i += 64) {
+        size_t at = n - i >= 64 ? i : n - 64;  /* the last window: the line's last 64 bytes */
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(s + at));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(s + at + 32));
+        uint64_t q = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, vq)) |
+                     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, vq)) << 32;
+        if (q >> (i - at))
+            return 0;  /* a quote: kz_csv_split's fields */
+        uint64_t z = ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, vs)) |
+                      (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, vs)) << 32) >>
+                     (i - at);
+        for (; z; z &= z - 1) {
+            size_t p = i + (size_t)__builtin_ctzll(z);
+            if (col + 1 >= ncols)
+                return 0;  /* a column past the header follows: named by number, the general way */
+            at_col[col] = fs;
+            len_col[col] = p - fs;
+            csv_field(f, c, col + 1, f->colnames[col], f->colname_len[col], f->colkind[col], s, len,
+                      fs, p - fs, rec);
+            col++;
+            fs = p + 1;
+        }
+    }
+    at_col[col] = fs;
+    len_col[col] = n - fs;
+    csv_field(f, c, col + 1, f->colnames[col], f->colname_len[col], f->colkind[col], s, len, fs,
+              n - fs, rec);
+    col++;
+    if (f->ts_col >= 1 && f->ts_col <= col) {
+        rec->ts = s + at_col[f->ts_col - 1];
+        rec->ts_len = len_col[f->ts_col - 1];
+    }
+    if (f->victim_col >= 1 && f->victim_col <= col)
+        csv_roles(f, f->victim_col, f->colnames[f->victim_col - 1], f->colname_len[f->victim_col - 1],
+                  s + at_col[f->victim_col - 1], len_col[f->victim_col - 1], rec);
+    return 1;
+}
+#endif
+
 int kz__parse_csv(const kz_logfmt *f, kz_logctx *c, const char *s, size_t n, bool first,
                   kz_record *rec)
 {
     if (first && f->header)
         return 0;
+#ifdef CSV_AVX2
+    size_t body = n && s[n - 1] == '\r' ? n - 1 : n;
+    if (f->split_avx2 && body >= 64 && f->ncols > 0) {
+        if (csv_windows(f, c, s, body, n, rec))
+            return 1;
+        rec->n = 0;  /* as kz_logfmt_parse left it: the line again, the general way */
+        rec->truncated = 0;
+    }
+#endif
     const char *v[KZ_MAX_FIELDS + 1];
     size_t len[KZ_MAX_FIELDS + 1];
     int k;
