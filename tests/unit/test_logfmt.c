@@ -1232,6 +1232,55 @@ static void csv_windows_agree(void **state)
     teardown_fmt(&b);
 }
 
+/* A CSV column of host-like values, its memo turned off by values that do not repeat, so
+ * that csv_host answers for it: each value's field as kz__shape_bytes says (strings of the
+ * bytes of host names and a few others, 1 to 40 bytes, around csv_host's 16 and 32), in
+ * lines short and long (the windows), the value first, inside and last. */
+static void csv_host_names_agree(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "abcxyz0189.-.-Z_:/@";
+    fixture x;
+    setup_fmt(&x, KZ_FMT_CSV, NULL, true, "a,h,b\n");
+    unsigned seed = 5;
+    for (int i = 0; i < 60000; i++) {
+        char v[48], line[160];
+        seed = seed * 1103515245u + 12345u;
+        size_t n = 1 + (seed >> 16) % 40;
+        bool no_letters = (seed >> 4) % 4 == 0;  /* digits, dots and dashes: not a host name */
+        for (size_t k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % 100;
+            /* mostly host bytes, so that whole names come up */
+            v[k] = r < 80 ? alphabet[no_letters ? 6 + r % 4 : r % 10] : r < 92 ? alphabet[10 + r % 2]
+                                                                              : alphabet[12 + r % 7];
+        }
+        v[n] = '\0';
+        int where = (int)(seed >> 8) % 3;
+        const char *pad = (seed >> 12) & 1 ? "padpadpadpadpadpadpadpadpadpadpadpadpadpadpadpadpadpadpadpadpad" : "";
+        if (where == 0)
+            snprintf(line, sizeof line, "%s,,%s", v, pad);
+        else if (where == 1)
+            snprintf(line, sizeof line, "%s,%s,", pad, v);
+        else
+            snprintf(line, sizeof line, "q,%s", v);
+        size_t len = strlen(line);
+        char *own = kz_malloc(len + 1);  /* the line at the end of its own allocation */
+        assert_non_null(own);
+        memcpy(own, line, len + 1);
+        assert_int_equal(kz_logfmt_parse(x.f, x.c, own, len, 0, false, &x.rec), 1);
+        kz_obs_kind kind = kz__shape_bytes(v, n);
+        const char *name = where == 0 ? "a" : "h";
+        char want[160] = "";
+        if (kind != KZ_OBS_NONE)
+            snprintf(want, sizeof want, "%s=%s:%s", name, kz_enum_name(&kz_obs_kind_enum, (int)kind), v);
+        if (strcmp(fields_of(&x.rec), want) != 0)
+            fail_msg("line \"%s\": \"%s\", not \"%s\"", own, fields_of(&x.rec), want);
+        kz_free(own);
+    }
+    teardown_fmt(&x);
+}
+
 /* A Zeek log of ncols columns (ts, id.orig_h, then c<i>_h address columns; with http,
  * the last two are host and uri) and one data line with an address in every c<i>_h
  * column, some unset or empty, more than 64 bytes so the separator windows are used.
@@ -1444,6 +1493,7 @@ int main(void)
         cmocka_unit_test(csv_repeated_shapes),
         cmocka_unit_test(csv_time_and_victim_columns),
         cmocka_unit_test(csv_windows_agree),
+        cmocka_unit_test(csv_host_names_agree),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),
     };
