@@ -1087,8 +1087,10 @@ static void csv_repeated_shapes(void **state)
     setup_fmt(&x, KZ_FMT_CSV, NULL, true, "rep,few,all\n");
     char line[256], want[512];
     for (int i = 0; i < 400; i++) {
-        /* rep: one of three; few: one of five, cycled; all: a new value most lines */
-        const char *a = vals[i % 3], *b = vals[3 + (i / 2) % 5], *c = vals[(i * 7) % NV];
+        /* rep: one of three; few: a few, cycled; all: a new value most lines */
+        /* few cycles through 5 values, then 8 (the memo's ways), then 9 (one more) */
+        int few = i < 150 ? 5 : i < 300 ? 8 : 9;
+        const char *a = vals[i % 3], *b = vals[3 + (i / 2) % few], *c = vals[(i * 7) % NV];
         char fresh[64];
         snprintf(fresh, sizeof fresh, "h%d.evil.example", i);
         const char *cc = i % 4 ? fresh : c;
@@ -1105,6 +1107,176 @@ static void csv_repeated_shapes(void **state)
         }
         if (strcmp(fields_of(&x.rec), want) != 0)
             fail_msg("line %d \"%s\": \"%s\", not \"%s\"", i, line, fields_of(&x.rec), want);
+    }
+    teardown_fmt(&x);
+}
+
+/* The timestamp and victim of a CSV line: columns of the header (taken once a line, not
+ * tested in every column), columns past it named by number, quoted lines, and lines too
+ * short to hold them, each as the column's value or nothing. */
+static void csv_time_and_victim_columns(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ts_field, *victim_field, *line;
+        const char *ts, *victim, *victim_field_name;  /* NULL: not set */
+    } cases[] = {
+        {NULL, NULL, "1700000000.5,bob,10.0.0.1,evil.example", "1700000000.5", "bob", "user"},
+        {NULL, NULL, "1700000000.5,\"b,o\"\"b\",10.0.0.1,evil.example", "1700000000.5", "b,o\"b", "user"},
+        {NULL, NULL, "1700000000.5", "1700000000.5", NULL, NULL},
+        {NULL, NULL, ",,10.0.0.1", "", "", "user"},
+        {NULL, NULL, "t,u,10.0.0.1,evil.example,more,extra", "t", "u", "user"},
+        {"src", "host", "t,u,10.0.0.1,evil.example", "10.0.0.1", "evil.example", "host"},
+        {"5", "6", "t,u,10.0.0.1,evil.example,1700000001,alice", "1700000001", "alice", "6"},
+        {"5", "6", "t,u,10.0.0.1,evil.example,\"1700000001\",\"al,ice\"", "1700000001", "al,ice", "6"},
+        {"5", "6", "t,u,10.0.0.1,evil.example,1700000001", "1700000001", NULL, NULL},
+        {"5", "6", "t,u,10.0.0.1", NULL, NULL, NULL},
+    };
+    const char *head = "ts,user,src,host\n";
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        kz_logfmt_opts o = {.format = KZ_FMT_CSV, .header = true, .max_line = 4096,
+                            .ts_field = cases[i].ts_field, .victim_field = cases[i].victim_field};
+        fixture x;
+        kz_err err;
+        assert_int_equal(kz_logfmt_new(&o, &x.f, &err), KZ_OK);
+        if (kz_logfmt_prepare(x.f, head, strlen(head), &err) != KZ_OK)
+            fail_msg("prepare: %s", err.msg);
+        x.c = kz_logctx_new(x.f);
+        assert_non_null(x.c);
+        /* the line at the end of its own allocation, and long enough for the windows */
+        char line[200];
+        snprintf(line, sizeof line, "%s", cases[i].line);
+        assert_int_equal(parse(&x, line, false), 1);
+        const char *got[3] = {x.rec.ts, x.rec.victim, x.rec.victim_field};
+        size_t got_len[3] = {x.rec.ts_len, x.rec.victim_len, x.rec.victim_field_len};
+        const char *want[3] = {cases[i].ts, cases[i].victim, cases[i].victim_field_name};
+        for (int k = 0; k < 3; k++) {
+            if (!want[k]) {
+                if (got[k])
+                    fail_msg("case %zu: %d set to \"%.*s\"", i, k, (int)got_len[k], got[k]);
+                continue;
+            }
+            if (!got[k] || got_len[k] != strlen(want[k]) || memcmp(got[k], want[k], got_len[k]) != 0)
+                fail_msg("case %zu: %d is \"%.*s\", not \"%s\"", i, k, got[k] ? (int)got_len[k] : 0,
+                         got[k] ? got[k] : "", want[k]);
+        }
+        teardown_fmt(&x);
+    }
+}
+
+/* The CSV lines of 64 bytes or more that are matched as their separators are found
+ * (csv_windows) give the fields, timestamp and victim the general way gives (the same
+ * header with the windows turned off): quotes at every place, fewer and more columns than
+ * the header, \r\n, empty columns, numeric, host, URL and memo columns, lines around 64
+ * and 128 bytes; each line at the end of its own allocation. */
+static void csv_windows_agree(void **state)
+{
+    (void)state;
+    if (!kz__split_avx2_available())
+        skip();
+    static const char *const vals[] = {"GET", "text/css", "1700000000.004", "4621", "10.253.126.156",
+                                       "192.0.2.99", "evil.example", "cdn4789.hbctohsn.test",
+                                       "http://evil.example/a.html", "", "x", "1.2.3.4.5", "a b",
+                                       "d41d8cd98f00b204e9800998ecf8427e", "2001:db8::1", "12."};
+    enum { NV = sizeof vals / sizeof *vals };
+    const char *head = "ts,elapsed,src,dst,method,host,url,user\n";
+    fixture a, b;
+    setup_fmt(&a, KZ_FMT_CSV, NULL, true, head);
+    setup_fmt(&b, KZ_FMT_CSV, NULL, true, head);
+    b.f->split_avx2 = false;  /* the general way */
+    unsigned seed = 17;
+    char line[512];
+    int windows = 0;
+    for (int i = 0; i < 30000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        int cols = 1 + (int)(seed >> 16) % 11;  /* up to 11: past the header's 8 */
+        size_t o = 0;
+        for (int k = 0; k < cols && o < 400; k++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 8;
+            const char *v = vals[r % NV];
+            if (r % 7 == 0) {  /* padding, to move the separators over the windows */
+                int pad = (int)(r >> 8) % 70;
+                o += (size_t)snprintf(line + o, sizeof line - o, "%s%.*s", k ? "," : "", pad,
+                                      "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp");
+            } else {
+                o += (size_t)snprintf(line + o, sizeof line - o, "%s%s%s%s", k ? "," : "",
+                                      r % 53 == 1 ? "\"" : "", v, r % 61 == 2 ? "\"" : "");
+            }
+        }
+        if ((seed >> 20) % 5 == 0 && o < sizeof line - 1)
+            line[o++] = '\r';
+        line[o] = '\0';
+        char *own = kz_malloc(o + 1);
+        assert_non_null(own);
+        memcpy(own, line, o + 1);
+        windows += o >= 64 && !strchr(own, '"');
+        int ra = kz_logfmt_parse(a.f, a.c, own, o, 0, false, &a.rec);
+        char got[2048];
+        snprintf(got, sizeof got, "%s", fields_of(&a.rec));
+        int rb = kz_logfmt_parse(b.f, b.c, own, o, 0, false, &b.rec);
+        if (ra != rb || strcmp(got, fields_of(&b.rec)) != 0)
+            fail_msg("line \"%s\": %d \"%s\", not %d \"%s\"", own, ra, got, rb, fields_of(&b.rec));
+        if (ra > 0) {
+            assert_int_equal(a.rec.ts_len, b.rec.ts_len);
+            assert_true(a.rec.ts == b.rec.ts || memcmp(a.rec.ts, b.rec.ts, a.rec.ts_len) == 0);
+            assert_int_equal(a.rec.victim_len, b.rec.victim_len);
+            assert_true(a.rec.victim == b.rec.victim || memcmp(a.rec.victim, b.rec.victim, a.rec.victim_len) == 0);
+            assert_int_equal(a.rec.victim_field_len, b.rec.victim_field_len);
+            assert_int_equal(a.rec.truncated, b.rec.truncated);
+        }
+        kz_free(own);
+    }
+    assert_true(windows > 5000);  /* the windows were taken */
+    teardown_fmt(&a);
+    teardown_fmt(&b);
+}
+
+/* A CSV column of host-like values, its memo turned off by values that do not repeat, so
+ * that csv_host answers for it: each value's field as kz__shape_bytes says (strings of the
+ * bytes of host names and a few others, 1 to 40 bytes, around csv_host's 16 and 32), in
+ * lines short and long (the windows), the value first, inside and last. */
+static void csv_host_names_agree(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "abcxyz0189.-.-Z_:/@";
+    fixture x;
+    setup_fmt(&x, KZ_FMT_CSV, NULL, true, "a,h,b\n");
+    unsigned seed = 5;
+    for (int i = 0; i < 60000; i++) {
+        char v[48], line[160];
+        seed = seed * 1103515245u + 12345u;
+        size_t n = 1 + (seed >> 16) % 40;
+        bool no_letters = (seed >> 4) % 4 == 0;  /* digits, dots and dashes: not a host name */
+        for (size_t k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % 100;
+            /* mostly host bytes, so that whole names come up */
+            v[k] = r < 80 ? alphabet[no_letters ? 6 + r % 4 : r % 10] : r < 92 ? alphabet[10 + r % 2]
+                                                                              : alphabet[12 + r % 7];
+        }
+        v[n] = '\0';
+        int where = (int)(seed >> 8) % 3;
+        const char *pad = (seed >> 12) & 1 ? "padpadpadpadpadpadpadpadpadpadpadpadpadpadpadpadpadpadpadpadpad" : "";
+        if (where == 0)
+            snprintf(line, sizeof line, "%s,,%s", v, pad);
+        else if (where == 1)
+            snprintf(line, sizeof line, "%s,%s,", pad, v);
+        else
+            snprintf(line, sizeof line, "q,%s", v);
+        size_t len = strlen(line);
+        char *own = kz_malloc(len + 1);  /* the line at the end of its own allocation */
+        assert_non_null(own);
+        memcpy(own, line, len + 1);
+        assert_int_equal(kz_logfmt_parse(x.f, x.c, own, len, 0, false, &x.rec), 1);
+        kz_obs_kind kind = kz__shape_bytes(v, n);
+        const char *name = where == 0 ? "a" : "h";
+        char want[160] = "";
+        if (kind != KZ_OBS_NONE)
+            snprintf(want, sizeof want, "%s=%s:%s", name, kz_enum_name(&kz_obs_kind_enum, (int)kind), v);
+        if (strcmp(fields_of(&x.rec), want) != 0)
+            fail_msg("line \"%s\": \"%s\", not \"%s\"", own, fields_of(&x.rec), want);
+        kz_free(own);
     }
     teardown_fmt(&x);
 }
@@ -1396,6 +1568,9 @@ int main(void)
         cmocka_unit_test(zeek_wanted_columns),
         cmocka_unit_test(zeek_absolute_targets),
         cmocka_unit_test(csv_repeated_shapes),
+        cmocka_unit_test(csv_time_and_victim_columns),
+        cmocka_unit_test(csv_windows_agree),
+        cmocka_unit_test(csv_host_names_agree),
         cmocka_unit_test(text_masks_every_byte),
         cmocka_unit_test(text_walk_edges),
     };

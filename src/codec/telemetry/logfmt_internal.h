@@ -102,7 +102,7 @@ typedef struct kz__none_memo {
 /* The shapes of the last short values of a CSV column: log columns such as a method or
  * a content type repeat a few values, and kz__shape's answer depends on the bytes alone.
  * A column whose values do not repeat (host names) stops being remembered. */
-enum { KZ__SHAPE_COLS = 32, KZ__SHAPE_WAYS = 4, KZ__SHAPE_VALUE = 32 };
+enum { KZ__SHAPE_COLS = 32, KZ__SHAPE_WAYS = 8, KZ__SHAPE_VALUE = 32 };
 typedef struct kz__shape_memo {
     uint8_t len[KZ__SHAPE_WAYS];   /* 0: empty */
     int8_t kind[KZ__SHAPE_WAYS];
