@@ -459,6 +459,37 @@ static void text_masks_every_byte(void **state)
     }
 }
 
+/* The window function each implementation hands out (the one the extractor fetches once
+ * a line) gives, at every start of random texts of 1-200 bytes, each byte's own classes
+ * and stop bytes only past the end. */
+static void text_window_of_each_impl(void **state)
+{
+    (void)state;
+    static char text[200];
+    uint32_t seed = 29;
+    for (int impl = 0; impl < KZ__TMASK_COUNT; impl++) {
+        if (!kz__tmask_available((kz__tmask_impl)impl))
+            continue;
+        kz__tmask_window_fn *window = kz__tmask_window_of((kz__tmask_impl)impl);
+        assert_non_null(window);
+        for (size_t n = 1; n <= sizeof text; n += 7) {
+            for (size_t k = 0; k < n; k++) {
+                seed = seed * 1103515245u + 12345u;
+                text[k] = (char)(seed >> 16);
+            }
+            for (size_t i = 0; i < n; i++) {
+                kz__tmask m;
+                window(text, i, n, &m);
+                kz__tmask past = {.stop = 1};
+                for (size_t bit = 0; bit < 64; bit++) {
+                    kz__tmask want = i + bit < n ? expected_classes((unsigned char)text[i + bit]) : past;
+                    check_bit(&m, bit, &want, i + bit < n ? (unsigned char)text[i + bit] : 0, "window_of");
+                }
+            }
+        }
+    }
+}
+
 static bool same_records(const kz_record *a, const kz_record *b)
 {
     if (a->n != b->n || a->truncated != b->truncated)
@@ -1572,6 +1603,7 @@ int main(void)
         cmocka_unit_test(csv_windows_agree),
         cmocka_unit_test(csv_host_names_agree),
         cmocka_unit_test(text_masks_every_byte),
+        cmocka_unit_test(text_window_of_each_impl),
         cmocka_unit_test(text_walk_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -427,10 +427,11 @@ int kz__text_extract_with(kz__tmask_impl impl, const char *s, size_t n, const ch
                           size_t name_len, kz_record *rec)
 {
     int before = rec->n;
+    kz__tmask_window_fn *window = kz__tmask_window_of(impl);
     size_t i = 0;
     while (i < n) {
         kz__tmask m;
-        kz__tmask_window(impl, s, i, n, &m);
+        window(s, i, n, &m);
         unsigned a = m.stop == ~0ull ? 64 : (unsigned)__builtin_ctzll(~m.stop);
         while (a < 64) {  /* a: where the next token starts in the window */
             uint64_t rest = m.stop & bits_from(a);

@@ -101,7 +101,7 @@ static void classify_sse2(const char *b, kz__tmask *m)
  * bits 5-7 (! # $ & ( ) * ,; ; = [ ]; ?). Pair two: digit 0, dot 1, colon 2, slash 3,
  * dash 4 (_ and @ are compared apart), hexl 5, letters 6 (0x41-0x4F, 0x61-0x6F) and 7
  * (0x50-0x5A, 0x70-0x7A); bytes >= 0x80 are letters by their top bit. */
-KZ_AVX2 static inline void classify32(kz__tmask *m, __m256i w, int sh)
+KZ_AVX2 static inline __attribute__((always_inline)) void classify32(kz__tmask *m, __m256i w, int sh)
 {
     const __m256i lo1 = KZ_NIBBLES(0x03, 0x21, 0x05, 0x21, 0x21, 0x01, 0x21, 0x05,
                                    0x21, 0x21, 0x21, 0x51, 0x39, 0x51, 0x09, 0x91);
@@ -136,7 +136,8 @@ KZ_AVX2 static inline void classify32(kz__tmask *m, __m256i w, int sh)
     m->at |= (uint64_t)at << sh;
 }
 
-KZ_AVX2 static void classify_avx2(const char *b, kz__tmask *m)
+/* classify() under AVX2; inline so that the AVX2 window below holds it. */
+KZ_AVX2 static inline __attribute__((always_inline)) void classify_avx2(const char *b, kz__tmask *m)
 {
     memset(m, 0, sizeof *m);
     classify32(m, _mm256_loadu_si256((const __m256i *)b), 0);
@@ -174,42 +175,72 @@ kz__tmask_impl kz__tmask_best(void)
     return (kz__tmask_impl)(b - 1);
 }
 
-static void classify(kz__tmask_impl impl, const char *b, kz__tmask *m)
+/* m's classes shifted down by sh bytes, the sh bytes past the text's end stop bytes. */
+static inline void shift_down(kz__tmask *m, unsigned sh)
 {
-    switch (impl) {
-#ifdef KZ_TMASK_X86
-    case KZ__TMASK_AVX2:
-        classify_avx2(b, m);
-        return;
-    case KZ__TMASK_SSE2:
-        classify_sse2(b, m);
-        return;
-#endif
-    default:
-        classify_scalar(b, m);
-        return;
-    }
+    m->stop = m->stop >> sh | ~0ull << (64 - sh);
+    m->split >>= sh;
+    m->dot >>= sh;
+    m->colon >>= sh;
+    m->slash >>= sh;
+    m->dash >>= sh;
+    m->letter >>= sh;
+    m->hexl >>= sh;
+    m->digit >>= sh;
+    m->at >>= sh;
 }
 
-void kz__tmask_window(kz__tmask_impl impl, const char *s, size_t i, size_t n, kz__tmask *m)
+typedef void classify_fn(const char *b, kz__tmask *m);
+
+/* kz__tmask_window through cls; always inline, so that each caller below holds its own cls. */
+static inline __attribute__((always_inline)) void window_with(classify_fn *cls, const char *s, size_t i,
+                                                              size_t n, kz__tmask *m)
 {
     size_t avail = n - i;
     if (avail >= 64) {
-        classify(impl, s + i, m);
+        cls(s + i, m);
         return;
     }
     if (n >= 64) {  /* the last 64 bytes of s, shifted down to start at i */
-        classify(impl, s + n - 64, m);
-        unsigned sh = (unsigned)(64 - avail);
-        uint64_t *w[] = {&m->stop, &m->split, &m->dot, &m->colon, &m->slash,
-                         &m->dash, &m->letter, &m->hexl, &m->digit, &m->at};
-        for (size_t k = 0; k < sizeof w / sizeof *w; k++)
-            *w[k] >>= sh;
-        m->stop |= ~0ull << avail;
+        cls(s + n - 64, m);
+        shift_down(m, (unsigned)(64 - avail));
         return;
     }
     char buf[64];
     memset(buf, ' ', sizeof buf);  /* a stop byte and nothing else */
     memcpy(buf, s + i, avail);
-    classify(impl, buf, m);
+    cls(buf, m);
+}
+
+#ifdef KZ_TMASK_X86
+KZ_AVX2 static void window_avx2(const char *s, size_t i, size_t n, kz__tmask *m)
+{
+    window_with(classify_avx2, s, i, n, m);
+}
+
+static void window_sse2(const char *s, size_t i, size_t n, kz__tmask *m) { window_with(classify_sse2, s, i, n, m); }
+#endif
+
+static void window_scalar(const char *s, size_t i, size_t n, kz__tmask *m)
+{
+    window_with(classify_scalar, s, i, n, m);
+}
+
+kz__tmask_window_fn *kz__tmask_window_of(kz__tmask_impl impl)
+{
+    switch (impl) {
+#ifdef KZ_TMASK_X86
+    case KZ__TMASK_AVX2:
+        return window_avx2;
+    case KZ__TMASK_SSE2:
+        return window_sse2;
+#endif
+    default:
+        return window_scalar;
+    }
+}
+
+void kz__tmask_window(kz__tmask_impl impl, const char *s, size_t i, size_t n, kz__tmask *m)
+{
+    kz__tmask_window_of(impl)(s, i, n, m);
 }

@@ -34,6 +34,10 @@ kz__tmask_impl kz__tmask_best(void);
  * n count as stop bytes and nothing else. Reads nothing outside s[0..n). */
 void kz__tmask_window(kz__tmask_impl impl, const char *s, size_t i, size_t n, kz__tmask *m);
 
+/* kz__tmask_window's function for impl, to be fetched once for a text's many windows. */
+typedef void kz__tmask_window_fn(const char *s, size_t i, size_t n, kz__tmask *m);
+kz__tmask_window_fn *kz__tmask_window_of(kz__tmask_impl impl);
+
 /* kz_text_extract through the masks of impl, and byte by byte (the reference, and the
  * walk of tokens of 64 bytes or more). Same arguments, same answers. */
 int kz__text_extract_with(kz__tmask_impl impl, const char *s, size_t n, const char *name,
