@@ -11,7 +11,9 @@
 #include "model/enums.h"
 #include "util/alloc.h"
 
+#include <libpsl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct ncase {
@@ -513,6 +515,85 @@ static void out_of_memory_is_reported(void **state)
     kz_arena_free(&a);
 }
 
+/* libpsl's own answer, as kz_registrable_domain asks it (the same list: the newest of the
+ * built-in one and Debian's file), with its exclusions of addresses. */
+static const char *libpsl_answer(const psl_ctx_t *psl, const char *host)
+{
+    unsigned char ip[4];
+    if (!*host || host[0] == '[' || kz_ipv4_parse(host, strlen(host), ip))
+        return NULL;
+    return psl_registrable_domain(psl, host);
+}
+
+static void registrable_is_libpsls(const psl_ctx_t *psl, const char *host)
+{
+    const char *want = libpsl_answer(psl, host);
+    const char *got = kz_registrable_domain(host);
+    if (got != want) {
+        fprintf(stderr, "registrable of \"%s\": \"%s\", libpsl \"%s\"\n", host, got ? got : "(none)",
+                want ? want : "(none)");
+        fail();
+    }
+}
+
+/* kz_registrable_domain answers from a cache of hosts and their parents: its answers must
+ * be libpsl's, pointer for pointer, on every kind of host, asked first and asked again,
+ * with parents asked before and after their children. */
+static void registrable_agrees_with_libpsl(void **state)
+{
+    (void)state;
+    const psl_ctx_t *psl = psl_latest(NULL);
+    if (!psl)
+        psl = psl_builtin();
+    assert_non_null(psl);
+    static const char *const fixed[] = {
+        "example.com", "www.example.com", "a.b.c.example.com", "com", "co.uk", "example.co.uk",
+        "www.example.co.uk", "co.jp", "example.co.jp", "a.example.co.jp", "kawasaki.jp",
+        "foo.kawasaki.jp", "city.kawasaki.jp", "www.city.kawasaki.jp", "a.b.kawasaki.jp",
+        "ck", "foo.ck", "www.ck", "a.www.ck", "s3.amazonaws.com", "bucket.s3.amazonaws.com",
+        "a.bucket.s3.amazonaws.com", "amazonaws.com", "blogspot.com", "x.blogspot.com",
+        "github.io", "user.github.io", "a.user.github.io", "appspot.com", "c.appspot.com",
+        "xn--85x722f.xn--55qx5d.cn", "www.xn--85x722f.xn--55qx5d.cn", "xn--55qx5d.cn",
+        "xn--p1ai", "xn--d1acufc.xn--p1ai", "www.xn--d1acufc.xn--p1ai", "食狮.公司.cn",
+        "www.食狮.公司.cn", "пример.рф", "192.0.2.1", "10.0.0.256", "1.2.3", "[2001:db8::1]",
+        "2001:db8::1", "example.com.", "www.example.com.", "com.", ".", "..", ".example.com",
+        "a..example.com", "example..com", "a.", "example", "local", "a.b.c.d.e.f.g.h.i.j.com",
+        "a.b.c.d.e.f.g.example.co.uk", "a.b.c.d.e.f.g.h.example.co.uk", "a.b.c.d.e.f.g.h.i.co.uk",
+        "a.b.c.d.e.f.g.h.city.kawasaki.jp",
+        "a-very-long-label-to-pass-the-cache-limit-of-sixty-one-bytes.example.com",
+        "b.a-very-long-label-to-pass-the-cache-limit-of-sixty-one-bytes.example.co.uk",
+        "x.a-very-long-label-to-pass-the-cache-limit-of-sixty-one-bytes.s3.amazonaws.com",
+    };
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+            registrable_is_libpsls(psl, fixed[i]);
+    for (size_t i = sizeof fixed / sizeof *fixed; i-- > 0;)
+        registrable_is_libpsls(psl, fixed[i]);
+
+    /* Random names over labels and suffixes of every kind of rule: 8,000 questions over
+     * some thousands of names, so that slots of the cache are taken over, and repeats. */
+    static const char *const labels[] = {"www", "a", "login", "city", "www2", "s3", "bucket",
+                                         "xn--d1acufc", "ck", "jp", "co", "uk", "foo", "_dmarc",
+                                         "1", "0x1", "kawasaki", "amazonaws", "com", "github"};
+    static const char *const tails[] = {"com", "co.uk", "co.jp", "kawasaki.jp", "city.kawasaki.jp",
+                                        "ck", "www.ck", "s3.amazonaws.com", "github.io", "example",
+                                        "xn--p1ai", "blogspot.com", "uk", "jp", "com.", "1.2.3.4",
+                                        "appspot.com", "nom.br", "bd", "er"};
+    srand(17);
+    char host[512];
+    for (int k = 0; k < 4000; k++) {
+        size_t len = 0;
+        int nl = rand() % 12;
+        for (int i = 0; i < nl; i++)
+            len += (size_t)snprintf(host + len, sizeof host - len, "%s.",
+                                    labels[rand() % (int)(sizeof labels / sizeof *labels)]);
+        snprintf(host + len, sizeof host - len, "%s", tails[rand() % (int)(sizeof tails / sizeof *tails)]);
+        registrable_is_libpsls(psl, host);
+        registrable_is_libpsls(psl, host + (rand() % (len + 1)));  /* a random tail of it */
+    }
+    psl_free((psl_ctx_t *)psl);  /* the test's own copy of the list; the built-in one stays */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +605,7 @@ int main(void)
         cmocka_unit_test(normalized_for_the_matcher),
         cmocka_unit_test(type_names_round_trip),
         cmocka_unit_test(out_of_memory_is_reported),
+        cmocka_unit_test(registrable_agrees_with_libpsl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

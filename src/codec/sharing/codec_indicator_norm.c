@@ -6,6 +6,8 @@
 #include "codec/sharing/indicator_norm.h"
 
 #include "model/enums.h"
+#include "util/alloc.h"
+#include "util/checksum.h"
 #include "util/utf8.h"
 
 #include <arpa/inet.h>
@@ -156,6 +158,23 @@ size_t kz_ipv6_format(const unsigned char a[16], char *out)
 
 /* ---- host names ------------------------------------------------------------------ */
 
+/* The registrable domains of the hosts last asked, per thread: an answer depends on the
+ * host alone (the list is loaded once per process), and a feed names the same host, and
+ * the same parent ("co.uk", "example.com"), again and again; a new host costs libpsl two
+ * walks of its automaton, about 4,500 instructions. Direct-mapped, REG_SLOTS slots (768
+ * KiB) made on a thread's first question and freed when the thread ends; a slot holds a
+ * host of up to REG_HOST_MAX bytes and where its answer starts (-1: none). Without the
+ * memory the answers come from libpsl each time. */
+enum { REG_SLOTS = 16384, REG_HOST_MAX = 46 };
+typedef struct {
+    unsigned char len;  /* 0: empty */
+    signed char off;
+    char host[REG_HOST_MAX];
+} reg_slot;
+static pthread_key_t reg_key;
+static bool reg_key_made;
+static _Thread_local reg_slot *reg_cache;  /* owned by the thread, freed by reg_key */
+
 static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
 static const psl_ctx_t *psl;
 
@@ -165,17 +184,69 @@ static void psl_load(void)
     psl = psl_latest(NULL);
     if (!psl)
         psl = psl_builtin();
+    reg_key_made = pthread_key_create(&reg_key, kz_free) == 0;
+}
+
+
+static const char *registrable_cached(const char *host, size_t n);
+
+/* libpsl's answer for host[0..n) (NUL-terminated at n), built from its parent's: its loop
+ * asks whether host is a public suffix, and if not, goes on with the parent exactly as a
+ * call for the parent would (when the parent is a name: not empty, no leading dot, and no
+ * more than libpsl's 8 dots in host, past which it looks at the last labels only). So the
+ * answer is none when host is public, else the parent's answer, or host when the parent
+ * has none. tests/unit/test_indicators.c compares it with libpsl's own on varied hosts. */
+static const char *registrable_search(const char *host, size_t n)
+{
+    const char *dot = memchr(host, '.', n);
+    size_t dots = 0;
+    for (const char *q = dot; q; q = memchr(q + 1, '.', n - (size_t)(q + 1 - host)))
+        dots++;
+    if (!dot || dot[1] == '.' || dot[1] == '\0' || dots > 8)
+        return psl_registrable_domain(psl, host);
+    if (psl_is_public_suffix(psl, host))
+        return NULL;
+    const char *r = registrable_cached(dot + 1, n - (size_t)(dot + 1 - host));
+    return r ? r : host;
+}
+
+/* The calling thread's cache, made now; false without memory (then there is none). */
+static bool reg_cache_make(void)
+{
+    if (!reg_key_made)
+        return false;
+    reg_cache = kz_calloc(REG_SLOTS, sizeof *reg_cache);
+    if (reg_cache && pthread_setspecific(reg_key, reg_cache) != 0) {
+        kz_free(reg_cache);
+        reg_cache = NULL;
+    }
+    return reg_cache != NULL;
+}
+
+static const char *registrable_cached(const char *host, size_t n)
+{
+    if (n > REG_HOST_MAX || (!reg_cache && !reg_cache_make()))
+        return registrable_search(host, n);
+    reg_slot *s = &reg_cache[kz_hash_bytes(host, n) & (REG_SLOTS - 1)];
+    if (s->len == n && memcmp(s->host, host, n) == 0)
+        return s->off < 0 ? NULL : host + s->off;
+    const char *r = registrable_search(host, n);
+    s->len = (unsigned char)n;
+    s->off = (signed char)(r ? r - host : -1);
+    memcpy(s->host, host, n);
+    return r;
 }
 
 const char *kz_registrable_domain(const char *host)
 {
     pthread_once(&psl_once, psl_load);
-    if (!psl || !host || !*host || host[0] == '[')
+    if (!psl || !host || !*host || host[0] == '[' || host[0] == '.')
         return NULL;
+    size_t n = strlen(host);
     unsigned char ip[4];
-    if (kz_ipv4_parse(host, strlen(host), ip))
+    if (kz_ipv4_parse(host, n, ip))
         return NULL;
-    return psl_registrable_domain(psl, host);
+    return registrable_cached(host, n);
 }
 
 /* Checks the label rules on a lowercase ASCII name. */
