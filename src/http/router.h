@@ -14,6 +14,8 @@ enum {
     KZ_ENDPOINT_BULK_BODY = 1 << 3,  /* bulk uploads: the body may grow to the bulk ceiling */
     KZ_ENDPOINT_NO_SESSION = 1 << 4, /* the session cookie is not looked at (sign-in, links
                                      and forms whose token is the credential) */
+    KZ_ENDPOINT_WRITES = 1 << 5,     /* a GET whose handler may write: run without the read
+                                     snapshot the other GETs run in (kz_db_snapshot_begin) */
 };
 
 typedef struct kz_endpoint {

@@ -1,5 +1,7 @@
 /* The row cache: a direct-mapped table of slots (a row number hashes to one slot), each
- * holding one rendering; locks striped over the slots; a byte count bounds the whole. */
+ * holding one rendering; one reader-writer lock over the table (a page's lookups and
+ * copies under one read lock; a put swaps its slot under the write lock, writers first so
+ * that readers never starve it); a byte count bounds the whole. */
 #include "util/rowcache.h"
 
 #include "util/alloc.h"
@@ -8,7 +10,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-enum { STRIPES = 64, BYTES_PER_SLOT = 512, MIN_SLOTS = 128, MAX_SLOTS = 1 << 22 };
+enum { BYTES_PER_SLOT = 512, MIN_SLOTS = 128, MAX_SLOTS = 1 << 22 };
 
 typedef struct slot {
     int64_t row;
@@ -20,7 +22,7 @@ typedef struct slot {
 struct kz_rowcache {
     size_t limit, mask;
     atomic_size_t bytes;
-    pthread_mutex_t lock[STRIPES];
+    pthread_rwlock_t lock;
     slot *slots;
 };
 
@@ -39,8 +41,11 @@ kz_rowcache *kz_rowcache_new(size_t max_bytes)
     c->mask = n - 1;
     c->limit = max_bytes;
     atomic_init(&c->bytes, sizeof *c + n * sizeof *s);
-    for (int i = 0; i < STRIPES; i++)
-        pthread_mutex_init(&c->lock[i], NULL);
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&c->lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
     return c;
 }
 
@@ -50,8 +55,7 @@ void kz_rowcache_free(kz_rowcache *c)
         return;
     for (size_t i = 0; i <= c->mask; i++)
         kz_free(c->slots[i].p);
-    for (int i = 0; i < STRIPES; i++)
-        pthread_mutex_destroy(&c->lock[i]);
+    pthread_rwlock_destroy(&c->lock);
     kz_free(c->slots);
     kz_free(c);
 }
@@ -62,17 +66,39 @@ static size_t slot_of(const kz_rowcache *c, int64_t row)
     return (size_t)(h >> 32) & c->mask;
 }
 
+/* The slot holding row's bytes under generation, or NULL; under the lock. */
+static const slot *find(const kz_rowcache *c, int64_t row, uint64_t generation)
+{
+    const slot *s = &c->slots[slot_of(c, row)];
+    return s->p && s->row == row && s->generation == generation ? s : NULL;
+}
+
+bool kz_rowcache_append_rows(kz_rowcache *c, const int64_t *rows, size_t n, uint64_t generation, char sep,
+                             kz_buf *out, kz_rc *rc)
+{
+    pthread_rwlock_rdlock(&c->lock);
+    size_t total = n ? n - 1 : 0; /* the separators */
+    bool hit = true;
+    for (size_t i = 0; hit && i < n; i++) {
+        const slot *s = find(c, rows[i], generation);
+        hit = s != NULL;
+        total += hit ? s->len : 0;
+    }
+    if (hit && (*rc = kz_buf_reserve(out, total)))
+        hit = false;
+    for (size_t i = 0; hit && i < n; i++) { /* room reserved: these appends cannot fail */
+        const slot *s = find(c, rows[i], generation);
+        if (i)
+            kz_buf_append(out, &sep, 1);
+        kz_buf_append(out, s->p, s->len);
+    }
+    pthread_rwlock_unlock(&c->lock);
+    return hit;
+}
+
 bool kz_rowcache_append(kz_rowcache *c, int64_t row, uint64_t generation, kz_buf *out, kz_rc *rc)
 {
-    size_t i = slot_of(c, row);
-    pthread_mutex_t *m = &c->lock[i % STRIPES];
-    pthread_mutex_lock(m);
-    const slot *s = &c->slots[i];
-    bool hit = s->p && s->row == row && s->generation == generation;
-    if (hit && (*rc = kz_buf_append(out, s->p, s->len)))
-        hit = false;
-    pthread_mutex_unlock(m);
-    return hit;
+    return kz_rowcache_append_rows(c, &row, 1, generation, 0, out, rc);
 }
 
 void kz_rowcache_put(kz_rowcache *c, int64_t row, uint64_t generation, const char *p, size_t len)
@@ -83,10 +109,8 @@ void kz_rowcache_put(kz_rowcache *c, int64_t row, uint64_t generation, const cha
     if (!copy)
         return;
     memcpy(copy, p, len);
-    size_t i = slot_of(c, row);
-    pthread_mutex_t *m = &c->lock[i % STRIPES];
-    pthread_mutex_lock(m);
-    slot *s = &c->slots[i];
+    pthread_rwlock_wrlock(&c->lock);
+    slot *s = &c->slots[slot_of(c, row)];
     char *drop = copy;
     if (!s->p || s->generation <= generation) {
         size_t old = s->p ? s->len : 0;
@@ -105,7 +129,7 @@ void kz_rowcache_put(kz_rowcache *c, int64_t row, uint64_t generation, const cha
             }
         }
     }
-    pthread_mutex_unlock(m);
+    pthread_rwlock_unlock(&c->lock);
     kz_free(drop);
 }
 

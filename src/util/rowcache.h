@@ -24,6 +24,12 @@ void kz_rowcache_free(kz_rowcache *c);
  * unchanged) when there are none, they are of another generation, or out is full (*rc). */
 bool kz_rowcache_append(kz_rowcache *c, int64_t row, uint64_t generation, kz_buf *out, kz_rc *rc);
 
+/* The same for a page of rows: the bytes of rows[0..n), sep between two, appended to out
+ * when every one of them is there under generation (true), all read under one lock, so
+ * they are of one moment; false with out unchanged otherwise (or *rc when out is full). */
+bool kz_rowcache_append_rows(kz_rowcache *c, const int64_t *rows, size_t n, uint64_t generation, char sep,
+                             kz_buf *out, kz_rc *rc);
+
 /* Keeps a copy of p[0..len) for row under generation, replacing what the row's slot
  * held unless that is of a newer generation. Best effort: skipped when the copy would
  * take the cache past its bound, is larger than KZ_ROWCACHE_MAX_ENTRY, or memory is short. */

@@ -68,12 +68,7 @@ static kz_rc page_from_cache(kz_call *c, const kz_contact_filter *f, const kz_pa
     if (rc)
         return rc;
     kz_rc w = page_head(out);
-    bool all = true;
-    for (size_t i = 0; !w && all && i < rows.n; i++) {
-        if (i)
-            w = kz_buf_puts(out, ",");
-        all = !w && kz_rowcache_append(rendered, rows.items[i], gen, out, &w);
-    }
+    bool all = !w && kz_rowcache_append_rows(rendered, rows.items, rows.n, gen, ',', out, &w);
     if (!w && all)
         w = page_tail(out, rows.next);
     if (w)

@@ -338,6 +338,14 @@ static void bump(kz_db *db) { atomic_fetch_add(&db->owner->generation, 1); }
 
 /* ---- statement cache ---------------------------------------------------------- */
 
+/* A statement that may write is never stepped inside a read snapshot (store.h). */
+static sqlite3_stmt *snapshot_gives_way(kz_db *db, sqlite3_stmt *s)
+{
+    if (db->snapshot && !sqlite3_stmt_readonly(s))
+        kz_db_snapshot_end(db);
+    return s;
+}
+
 static sqlite3_stmt *cached(kz_db *db, const void *key, unsigned variant, const char *sql,
                             kz__sql_builder build, kz_err *err)
 {
@@ -348,7 +356,7 @@ static sqlite3_stmt *cached(kz_db *db, const void *key, unsigned variant, const 
             sqlite3_stmt *s = db->cache[i].stmt;
             sqlite3_reset(s);
             sqlite3_clear_bindings(s);
-            return s;
+            return snapshot_gives_way(db, s);
         }
         if (db->cache[i].key)
             continue;
@@ -365,7 +373,7 @@ static sqlite3_stmt *cached(kz_db *db, const void *key, unsigned variant, const 
         db->cache[i].key = key;
         db->cache[i].variant = variant;
         db->cache[i].stmt = s;
-        return s;
+        return snapshot_gives_way(db, s);
     }
     kz_fail(err, KZ_EINTERNAL, NULL, "statement cache full");
     return NULL;
@@ -471,6 +479,7 @@ static int tx_step(kz_db *db, int which)
  * continued by a savepoint that would write outside it. */
 kz_rc kz_db_begin(kz_db *db, bool write, kz_err *err)
 {
+    kz_db_snapshot_end(db);
     if (db->depth == 0 && !sqlite3_get_autocommit(db->h))
         kz_db_rollback(db);
     if (db->depth == 0 && !sqlite3_get_autocommit(db->h))
@@ -504,11 +513,36 @@ kz_rc kz_db_commit(kz_db *db, kz_err *err)
     return rc;
 }
 
-bool kz_db_in_transaction(const kz_db *db) { return db->depth > 0 || !sqlite3_get_autocommit(db->h); }
+bool kz_db_in_transaction(const kz_db *db)
+{
+    return db->depth > 0 || db->snapshot || !sqlite3_get_autocommit(db->h);
+}
+
+kz_rc kz_db_snapshot_begin(kz_db *db, kz_err *err)
+{
+    if (db->depth > 0 || db->snapshot || !sqlite3_get_autocommit(db->h))
+        return kz_fail(err, KZ_ESTORE, NULL, "a read snapshot begun inside a transaction");
+    int rc = tx_step(db, TX_BEGIN);
+    if (rc != SQLITE_DONE)
+        return kz__sqlerr(db, rc, err);
+    db->snapshot = true;
+    return KZ_OK;
+}
+
+void kz_db_snapshot_end(kz_db *db)
+{
+    if (!db->snapshot)
+        return;
+    db->snapshot = false;
+    /* nothing was written in it (snapshot_gives_way), so ending it releases the lock only */
+    if (!sqlite3_get_autocommit(db->h) && tx_step(db, TX_COMMIT) != SQLITE_DONE)
+        kz_db_rollback(db);
+}
 
 void kz_db_rollback_all(kz_db *db)
 {
     db->depth = 0;
+    db->snapshot = false;
     kz_db_rollback(db);
 }
 
@@ -530,6 +564,7 @@ void kz_db_rollback(kz_db *db)
                                      : sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK
                                          ? SQLITE_DONE : SQLITE_ERROR;
         db->depth = 0;
+        db->snapshot = false;
     }
     if (rc != SQLITE_DONE)
         kz_log(KZ_LOG_ERROR, "store.rollback", KZ_I("code", rc), KZ_S("error", sqlite3_errmsg(db->h)));

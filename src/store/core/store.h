@@ -60,6 +60,20 @@ bool kz_db_in_transaction(const kz_db *db);
  * a call that left one open; like kz_db_rollback, it needs no memory. */
 void kz_db_rollback_all(kz_db *db);
 
+/* A read snapshot around a request that only reads: one SQLite read transaction (one
+ * WAL read lock taken and released) for all its statements, which would otherwise each
+ * be a transaction of their own, and every one of them reads the same state. Opening it
+ * takes no lock yet (BEGIN DEFERRED: the first statement does). It gives way to anything
+ * else: kz_db_begin, and any statement that may write (kz__stmt hands one out only after
+ * ending the snapshot), end it first, so that a write is never made inside it (in WAL
+ * mode a read transaction that turns into a write fails when another connection has
+ * committed since it began) and what follows runs as without it. kz_db_snapshot_end
+ * ends it (nothing when none is open); kz_db_in_transaction counts it, so a boundary that
+ * finds it open undoes it as any transaction left open. Begin only between calls
+ * (no transaction open: KZ_ESTORE otherwise). */
+kz_rc kz_db_snapshot_begin(kz_db *db, kz_err *err);
+void kz_db_snapshot_end(kz_db *db);
+
 /* Between two transactions of a long writer (an import's chunks): pauses long enough
  * for the connections waiting for the write lock to take it (store_internal.h). */
 void kz_store_yield(kz_db *db);

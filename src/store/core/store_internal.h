@@ -29,6 +29,7 @@ struct kz_db {
     int64_t data_version; /* last PRAGMA data_version seen on this connection */
     unsigned pager_version; /* last SQLITE_FCNTL_DATA_VERSION (kz_store_generation_seen) */
     int depth;            /* open transaction levels: 1 = BEGIN, more = savepoints */
+    bool snapshot;        /* a read snapshot is open (kz_db_snapshot_begin); depth stays 0 */
     sqlite3_stmt *tx[KZ_TX_STMTS]; /* BEGIN, COMMIT, ROLLBACK...: ending one needs no memory */
     int64_t busy_since;   /* kz_mono_ms when the current wait for a busy lock began */
     bool bulk;            /* a bulk indicator write: triggers off (kz_store_indicator_bulk_begin) */
