@@ -520,7 +520,7 @@ bool kz_db_in_transaction(const kz_db *db)
 
 kz_rc kz_db_snapshot_begin(kz_db *db, kz_err *err)
 {
-    if (db->depth > 0 || db->snapshot || !sqlite3_get_autocommit(db->h))
+    if (kz_db_in_transaction(db))
         return kz_fail(err, KZ_ESTORE, NULL, "a read snapshot begun inside a transaction");
     int rc = tx_step(db, TX_BEGIN);
     if (rc != SQLITE_DONE)
