@@ -1,26 +1,86 @@
-/* kz_fetch and kz_fetch_smtp on libcurl's easy interface: the one file including curl.h. */
+/* kz_fetch and kz_fetch_smtp on libcurl's easy interface: the one file including curl.h.
+ * libcurl is opened (dlopen) at the first transfer, not linked: a process that never
+ * fetches — `kizuna match`, most commands — does not map it and its two dozen libraries. */
 #include "util/fetch.h"
 
 #include "util/buf.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
+/* The libcurl functions this file calls, resolved from the library at the first transfer.
+ * Named as libcurl names them, without the curl_ prefix. */
+static struct {
+    CURLcode (*global_init)(long flags);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *h, CURLoption option, ...);
+    CURLcode (*easy_perform)(CURL *h);
+    CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+    void (*easy_cleanup)(CURL *h);
+    const char *(*easy_strerror)(CURLcode rc);
+    struct curl_slist *(*slist_append)(struct curl_slist *list, const char *line);
+    void (*slist_free_all)(struct curl_slist *list);
+} curl;
+
+#define CURL_SYMBOL(f) {"curl_" #f, offsetof(__typeof__(curl), f)}
+static const struct {
+    const char *name;
+    size_t offset;
+} curl_symbols[] = {
+    CURL_SYMBOL(global_init),  CURL_SYMBOL(easy_init),     CURL_SYMBOL(easy_setopt),
+    CURL_SYMBOL(easy_perform), CURL_SYMBOL(easy_getinfo),  CURL_SYMBOL(easy_cleanup),
+    CURL_SYMBOL(easy_strerror), CURL_SYMBOL(slist_append), CURL_SYMBOL(slist_free_all),
+};
+#undef CURL_SYMBOL
+
+/* libcurl's soname, the same since 2006 (7.16), whatever its version number says. */
+#define CURL_LIBRARY "libcurl.so.4"
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static CURLcode global_rc = CURLE_FAILED_INIT;
+static char load_error[256];  /* why libcurl could not be opened or initialized; empty when it was */
 
-static void global_init(void) { global_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
+/* Opens libcurl and resolves curl_symbols into curl; the handle is kept for the process. */
+static bool curl_open(void)
+{
+    void *lib = dlopen(CURL_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        snprintf(load_error, sizeof load_error, "cannot load %s (Debian's libcurl4): %s", CURL_LIBRARY, dlerror());
+        return false;
+    }
+    for (size_t i = 0; i < sizeof curl_symbols / sizeof *curl_symbols; i++) {
+        void *f = dlsym(lib, curl_symbols[i].name);
+        if (!f) {
+            snprintf(load_error, sizeof load_error, "%s has no %s", CURL_LIBRARY, curl_symbols[i].name);
+            dlclose(lib);
+            return false;
+        }
+        /* POSIX: a dlsym result converts to the function pointer type it names. */
+        _Static_assert(sizeof f == sizeof curl.easy_init, "function and object pointers differ in size");
+        memcpy((char *)&curl + curl_symbols[i].offset, &f, sizeof f);
+    }
+    return true;
+}
 
-/* libcurl initialized once per process, whichever transfer comes first. */
+static void global_init(void)
+{
+    if (!curl_open())
+        return;
+    CURLcode rc = curl.global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK)
+        snprintf(load_error, sizeof load_error, "libcurl did not initialize: %s", curl.easy_strerror(rc));
+}
+
+/* libcurl opened and initialized once per process, whichever transfer comes first. */
 static kz_rc curl_ready(kz_err *err)
 {
     pthread_once(&once, global_init);
-    if (global_rc != CURLE_OK)
-        return kz_fail(err, KZ_EINTERNAL, NULL, "libcurl did not initialize: %s", curl_easy_strerror(global_rc));
+    if (load_error[0])
+        return kz_fail(err, KZ_EINTERNAL, NULL, "%s", load_error);
     return KZ_OK;
 }
 
@@ -98,50 +158,50 @@ kz_rc kz_fetch_if(const char *url, FILE *out, uint64_t max, kz_fetch_validators 
     kz_rc krc = curl_ready(err);
     if (krc)
         return krc;
-    CURL *h = curl_easy_init();
+    CURL *h = curl.easy_init();
     if (!h)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     struct curl_slist *ask = NULL;
     char line[KZ_FETCH_VALIDATOR_MAX + 32];
     if (v && v->etag[0]) {
         snprintf(line, sizeof line, "If-None-Match: %s", v->etag);
-        ask = curl_slist_append(ask, line);
+        ask = curl.slist_append(ask, line);
     }
     if (v && v->last_modified[0]) {
         snprintf(line, sizeof line, "If-Modified-Since: %s", v->last_modified);
-        ask = curl_slist_append(ask, line);
+        ask = curl.slist_append(ask, line);
     }
     kz_fetch_validators got = {.etag = "", .last_modified = "", .not_modified = false};
     sink s = {out, 0, max, false};
     char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+    curl.easy_setopt(h, CURLOPT_URL, url);
+    curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+    curl.easy_setopt(h, CURLOPT_WRITEDATA, &s);
+    curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl.easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 #else
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl.easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);   /* give up on a stalled transfer */
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");   /* gzip and deflate when offered */
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "kizuna");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+    curl.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);   /* give up on a stalled transfer */
+    curl.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
+    curl.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");   /* gzip and deflate when offered */
+    curl.easy_setopt(h, CURLOPT_USERAGENT, "kizuna");
+    curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     if (ask)
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, ask);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &got);
-    CURLcode rc = curl_easy_perform(h);
+        curl.easy_setopt(h, CURLOPT_HTTPHEADER, ask);
+    curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+    curl.easy_setopt(h, CURLOPT_HEADERDATA, &got);
+    CURLcode rc = curl.easy_perform(h);
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
-    curl_slist_free_all(ask);
+    curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl.easy_cleanup(h);
+    curl.slist_free_all(ask);
     if (v && rc == CURLE_OK && status == 304) {
         v->not_modified = true;
         return KZ_OK;
@@ -149,7 +209,7 @@ kz_rc kz_fetch_if(const char *url, FILE *out, uint64_t max, kz_fetch_validators 
     if (s.too_big)
         return kz_fail(err, KZ_ETOOBIG, NULL, "%s is larger than %llu bytes", url, (unsigned long long)max);
     if (rc != CURLE_OK)
-        return kz_fail(err, KZ_EIO, NULL, "cannot fetch %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        return kz_fail(err, KZ_EIO, NULL, "cannot fetch %s: %s", url, errbuf[0] ? errbuf : curl.easy_strerror(rc));
     if (status == 404)
         return kz_fail(err, KZ_ENOTFOUND, NULL, "%s: not found (404)", url);
     if (status != 200)
@@ -184,38 +244,38 @@ kz_rc kz_fetch_smtp(const kz_smtp_submission *s, long *reply, kz_err *err)
     kz_rc krc = curl_ready(err);
     if (krc)
         return krc;
-    CURL *h = curl_easy_init();
+    CURL *h = curl.easy_init();
     if (!h)
         return kz_fail(err, KZ_ENOMEM, NULL, "cannot start an SMTP session");
     char errbuf[CURL_ERROR_SIZE] = "", sender[300], rcpt_addr[300];
     snprintf(sender, sizeof sender, "<%s>", s->from);
     snprintf(rcpt_addr, sizeof rcpt_addr, "<%s>", s->to);
-    struct curl_slist *rcpt = curl_slist_append(NULL, rcpt_addr);
+    struct curl_slist *rcpt = curl.slist_append(NULL, rcpt_addr);
     upload u = {s->message, s->len};
     static const curl_usessl tls[] = {CURLUSESSL_NONE, CURLUSESSL_TRY, CURLUSESSL_ALL};
-    curl_easy_setopt(h, CURLOPT_URL, s->url);
-    curl_easy_setopt(h, CURLOPT_MAIL_FROM, sender);
-    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
-    curl_easy_setopt(h, CURLOPT_READDATA, &u);
-    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->len);
-    curl_easy_setopt(h, CURLOPT_USE_SSL, (long)tls[s->tls >= 0 && s->tls <= 2 ? s->tls : 0]);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, s->timeout_s > 0 ? s->timeout_s : 60L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl.easy_setopt(h, CURLOPT_URL, s->url);
+    curl.easy_setopt(h, CURLOPT_MAIL_FROM, sender);
+    curl.easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+    curl.easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
+    curl.easy_setopt(h, CURLOPT_READDATA, &u);
+    curl.easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl.easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->len);
+    curl.easy_setopt(h, CURLOPT_USE_SSL, (long)tls[s->tls >= 0 && s->tls <= 2 ? s->tls : 0]);
+    curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl.easy_setopt(h, CURLOPT_TIMEOUT, s->timeout_s > 0 ? s->timeout_s : 60L);
+    curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     if (s->user[0]) {
-        curl_easy_setopt(h, CURLOPT_USERNAME, s->user);
-        curl_easy_setopt(h, CURLOPT_PASSWORD, s->password);
+        curl.easy_setopt(h, CURLOPT_USERNAME, s->user);
+        curl.easy_setopt(h, CURLOPT_PASSWORD, s->password);
     }
-    CURLcode rc = rcpt ? curl_easy_perform(h) : CURLE_OUT_OF_MEMORY;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, reply);
+    CURLcode rc = rcpt ? curl.easy_perform(h) : CURLE_OUT_OF_MEMORY;
+    curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, reply);
     if (rc != CURLE_OK)
-        kz_fail(err, KZ_EIO, NULL, "SMTP %ld: %s", *reply, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-    curl_slist_free_all(rcpt);
-    curl_easy_cleanup(h);
+        kz_fail(err, KZ_EIO, NULL, "SMTP %ld: %s", *reply, errbuf[0] ? errbuf : curl.easy_strerror(rc));
+    curl.slist_free_all(rcpt);
+    curl.easy_cleanup(h);
     return rc == CURLE_OK ? KZ_OK : KZ_EIO;
 }
 
@@ -255,15 +315,15 @@ static size_t sig_header_cb(char *p, size_t size, size_t n, void *ctx)
  * system's store, the CA file and the CA directory both. */
 static kz_rc set_tls(CURL *h, const char *ca_pem, kz_err *err)
 {
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!ca_pem)
         return KZ_OK;
 #if LIBCURL_VERSION_NUM >= 0x074d00
     struct curl_blob blob = {(void *)ca_pem, strlen(ca_pem), CURL_BLOB_COPY};
-    if (curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK)
+    if (curl.easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK)
         return kz_fail(err, KZ_EIO, KZ_FETCH_TLS_FIELD, "this libcurl cannot take a CA certificate in memory");
-    curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+    curl.easy_setopt(h, CURLOPT_CAPATH, NULL);
     return KZ_OK;
 #else
     return kz_fail(err, KZ_EIO, KZ_FETCH_TLS_FIELD, "this libcurl (before 7.77) cannot take a CA certificate in memory");
@@ -273,7 +333,7 @@ static kz_rc set_tls(CURL *h, const char *ca_pem, kz_err *err)
 /* Why a transfer failed, with the certificate failures told apart. */
 static kz_rc call_failed(CURLcode rc, const char *url, const char *errbuf, bool own_ca, kz_err *err)
 {
-    const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    const char *why = errbuf[0] ? errbuf : curl.easy_strerror(rc);
     if (rc == CURLE_PEER_FAILED_VERIFICATION)
         return kz_fail(err, KZ_EIO, KZ_FETCH_TLS_FIELD, "the TLS certificate of %s does not verify against %s: %s", url,
                        own_ca ? "the CA given for this peer" : "the system's CA store", why);
@@ -290,43 +350,43 @@ kz_rc kz_http_call(const char *method, const char *url, const char *const *heade
     kz_rc krc = curl_ready(err);
     if (krc)
         return krc;
-    CURL *h = curl_easy_init();
+    CURL *h = curl.easy_init();
     if (!h)
         return kz_fail(err, KZ_ENOMEM, NULL, NULL);
     struct curl_slist *list = NULL;
     for (size_t i = 0; i < n_headers; i++)
-        list = curl_slist_append(list, headers[i]);
+        list = curl.slist_append(list, headers[i]);
     char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl.easy_setopt(h, CURLOPT_URL, url);
+    curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     if (strcmp(method, "GET") != 0) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? (const char *)body : "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        curl.easy_setopt(h, CURLOPT_POSTFIELDS, body ? (const char *)body : "");
+        curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, buf_cb);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl.easy_setopt(h, CURLOPT_HTTPHEADER, list);
+    curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, buf_cb);
+    curl.easy_setopt(h, CURLOPT_WRITEDATA, out);
+    curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     if (got) {
         memset(got, 0, sizeof *got);
-        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, sig_header_cb);
-        curl_easy_setopt(h, CURLOPT_HEADERDATA, got);
+        curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, sig_header_cb);
+        curl.easy_setopt(h, CURLOPT_HEADERDATA, got);
     }
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl.easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 300L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "kizuna");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+    curl.easy_setopt(h, CURLOPT_TIMEOUT, 300L);
+    curl.easy_setopt(h, CURLOPT_USERAGENT, "kizuna");
+    curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     *status = 0;
     krc = set_tls(h, ca_pem, err);
-    CURLcode rc = krc ? CURLE_OK : curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-    curl_easy_cleanup(h);
-    curl_slist_free_all(list);
+    CURLcode rc = krc ? CURLE_OK : curl.easy_perform(h);
+    curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    curl.easy_cleanup(h);
+    curl.slist_free_all(list);
     if (krc)
         return krc;
     if (rc == CURLE_WRITE_ERROR)

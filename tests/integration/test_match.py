@@ -12,6 +12,7 @@ import json
 import os
 import random
 import subprocess
+import time
 
 import pytest
 
@@ -373,6 +374,34 @@ def test_stdin_and_help():
     assert "--indicators FILE" in r.stdout and "KIZUNA_FORMAT" in r.stdout
     r = subprocess.run([KIZUNA, "stats", "victims", "--help"], capture_output=True, text=True, check=True)
     assert "--period PERIOD" in r.stdout
+
+
+def test_match_does_not_load_the_network_library(tmp_path):
+    """libcurl is opened at the first transfer (util/fetch.c), not linked: `kizuna match`
+    never fetches, so neither libcurl nor the libraries it brings (OpenSSL, Kerberos,
+    LDAP, ...) are mapped into it — they cost about 5 ms at every start. Seen in the
+    process's own map while it waits on its standard input; a build that links libcurl
+    again fails here. (The transfers themselves are tested by the MISP feed, mail and
+    federation tests, which go through the same loader.)"""
+    ind = tmp_path / "ind.csv"
+    ind.write_text(INDICATORS)
+    p = subprocess.Popen([KIZUNA, "match", "--count", "--summary", "json", "--indicators", ind],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        kzi = tmp_path / "ind.csv.kzi"
+        for _ in range(1000):  # main() runs once the compiled set is written beside the file
+            if kzi.exists():
+                break
+            time.sleep(0.01)
+        maps = open("/proc/%d/maps" % p.pid).read()
+        assert "libsqlite3" in maps
+        assert "libcurl" not in maps and "libssl" not in maps and "libkrb5" not in maps
+        out, err = p.communicate(b"198.51.100.7 evil.example\n", timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err
+    assert json.loads(err.decode().strip().splitlines()[-1])["matches"] == 2
 
 
 # ---- the database path -----------------------------------------------------------------
