@@ -4,71 +4,45 @@
 #include "util/fetch.h"
 
 #include "util/buf.h"
+#include "util/dynlib.h"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
-/* The libcurl functions this file calls, resolved from the library at the first transfer.
- * Named as libcurl names them, without the curl_ prefix. */
-static struct {
-    CURLcode (*global_init)(long flags);
-    CURL *(*easy_init)(void);
-    CURLcode (*easy_setopt)(CURL *h, CURLoption option, ...);
-    CURLcode (*easy_perform)(CURL *h);
-    CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
-    void (*easy_cleanup)(CURL *h);
-    const char *(*easy_strerror)(CURLcode rc);
-    struct curl_slist *(*slist_append)(struct curl_slist *list, const char *line);
-    void (*slist_free_all)(struct curl_slist *list);
-} curl;
+/* The libcurl functions this file calls, resolved from the library at the first transfer
+ * with the types curl.h gives them. Named as libcurl names them, without the curl_ prefix. */
+typedef struct curl_api {
+    __typeof__(curl_global_init) *global_init;
+    __typeof__(curl_easy_init) *easy_init;
+    __typeof__(curl_easy_setopt) *easy_setopt;
+    __typeof__(curl_easy_perform) *easy_perform;
+    __typeof__(curl_easy_getinfo) *easy_getinfo;
+    __typeof__(curl_easy_cleanup) *easy_cleanup;
+    __typeof__(curl_easy_strerror) *easy_strerror;
+    __typeof__(curl_slist_append) *slist_append;
+    __typeof__(curl_slist_free_all) *slist_free_all;
+} curl_api;
+static curl_api curl;
 
-#define CURL_SYMBOL(f) {"curl_" #f, offsetof(__typeof__(curl), f)}
-static const struct {
-    const char *name;
-    size_t offset;
-} curl_symbols[] = {
-    CURL_SYMBOL(global_init),  CURL_SYMBOL(easy_init),     CURL_SYMBOL(easy_setopt),
-    CURL_SYMBOL(easy_perform), CURL_SYMBOL(easy_getinfo),  CURL_SYMBOL(easy_cleanup),
-    CURL_SYMBOL(easy_strerror), CURL_SYMBOL(slist_append), CURL_SYMBOL(slist_free_all),
+#define SYM(f) KZ_DYNSYM(curl_api, "curl_", f)
+static const kz_dynsym curl_symbols[] = {
+    SYM(global_init),  SYM(easy_init),     SYM(easy_setopt),  SYM(easy_perform),   SYM(easy_getinfo),
+    SYM(easy_cleanup), SYM(easy_strerror), SYM(slist_append), SYM(slist_free_all),
 };
-#undef CURL_SYMBOL
-
-/* libcurl's soname, the same since 2006 (7.16), whatever its version number says. */
-#define CURL_LIBRARY "libcurl.so.4"
+#undef SYM
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static char load_error[256];  /* why libcurl could not be opened or initialized; empty when it was */
 
-/* Opens libcurl and resolves curl_symbols into curl; the handle is kept for the process. */
-static bool curl_open(void)
-{
-    void *lib = dlopen(CURL_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        snprintf(load_error, sizeof load_error, "cannot load %s (Debian's libcurl4): %s", CURL_LIBRARY, dlerror());
-        return false;
-    }
-    for (size_t i = 0; i < sizeof curl_symbols / sizeof *curl_symbols; i++) {
-        void *f = dlsym(lib, curl_symbols[i].name);
-        if (!f) {
-            snprintf(load_error, sizeof load_error, "%s has no %s", CURL_LIBRARY, curl_symbols[i].name);
-            dlclose(lib);
-            return false;
-        }
-        /* POSIX: a dlsym result converts to the function pointer type it names. */
-        _Static_assert(sizeof f == sizeof curl.easy_init, "function and object pointers differ in size");
-        memcpy((char *)&curl + curl_symbols[i].offset, &f, sizeof f);
-    }
-    return true;
-}
-
 static void global_init(void)
 {
-    if (!curl_open())
+    /* libcurl's soname, the same since 2006 (7.16) whatever its version number says. */
+    if (!kz_dynlib_open("libcurl.so.4", curl_symbols, sizeof curl_symbols / sizeof *curl_symbols, &curl, load_error,
+                        sizeof load_error))
         return;
     CURLcode rc = curl.global_init(CURL_GLOBAL_DEFAULT);
     if (rc != CURLE_OK)
