@@ -13,6 +13,7 @@
 #include "http/static.h"
 #include "util/alloc.h"
 #include "util/clock.h"
+#include "util/dynlib.h"
 #include "util/log.h"
 #include "util/mapfile.h"
 
@@ -21,6 +22,7 @@
 #include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,60 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The libmicrohttpd functions this file calls, opened at the first server (util/dynlib)
+ * rather than linked: the commands that never serve do not load it, GnuTLS and the
+ * libraries GnuTLS brings (about 3 ms at every start). Types from microhttpd.h. */
+typedef struct mhd_api {
+    __typeof__(MHD_get_version) *get_version;
+    __typeof__(MHD_lookup_connection_value) *lookup_connection_value;
+    __typeof__(MHD_get_connection_info) *get_connection_info;
+    __typeof__(MHD_get_connection_values) *get_connection_values;
+    __typeof__(MHD_add_response_header) *add_response_header;
+    __typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+    __typeof__(MHD_create_response_from_buffer_with_free_callback) *create_response_from_buffer_with_free_callback;
+    __typeof__(MHD_create_response_from_buffer_with_free_callback_cls) *create_response_from_buffer_with_free_callback_cls;
+    __typeof__(MHD_destroy_response) *destroy_response;
+    __typeof__(MHD_queue_response) *queue_response;
+    __typeof__(MHD_is_feature_supported) *is_feature_supported;
+    __typeof__(MHD_start_daemon) *start_daemon;
+    __typeof__(MHD_stop_daemon) *stop_daemon;
+} mhd_api;
+static mhd_api mhd;
+
+#define SYM(f) KZ_DYNSYM(mhd_api, "MHD_", f)
+static const kz_dynsym mhd_symbols[] = {
+    SYM(get_version),
+    SYM(lookup_connection_value),
+    SYM(get_connection_info),
+    SYM(get_connection_values),
+    SYM(add_response_header),
+    SYM(create_response_from_buffer),
+    SYM(create_response_from_buffer_with_free_callback),
+    SYM(create_response_from_buffer_with_free_callback_cls),
+    SYM(destroy_response),
+    SYM(queue_response),
+    SYM(is_feature_supported),
+    SYM(start_daemon),
+    SYM(stop_daemon),
+};
+#undef SYM
+
+static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
+static char mhd_error[256]; /* why libmicrohttpd could not be opened; empty once it was */
+
+static void mhd_open(void)
+{
+    kz_dynlib_open("libmicrohttpd.so.12", mhd_symbols, sizeof mhd_symbols / sizeof *mhd_symbols, &mhd, mhd_error,
+                   sizeof mhd_error);
+}
+
+/* libmicrohttpd opened, once per process; every path to a daemon starts here. */
+static kz_rc mhd_ready(kz_err *err)
+{
+    pthread_once(&mhd_once, mhd_open);
+    return mhd_error[0] ? kz_fail(err, KZ_EINTERNAL, NULL, "%s", mhd_error) : KZ_OK;
+}
 
 struct kz_server {
     struct MHD_Daemon *d;
@@ -47,28 +103,31 @@ kz_node *kz_server_node(kz_server *s) { return s->node; }
 
 const kz_server_opts *kz_server_options(const kz_server *s) { return &s->opts; }
 
-const char *kz_server_lib_version(void) { return MHD_get_version(); }
+const char *kz_server_lib_version(void)
+{
+    return mhd_ready(&(kz_err){0}) ? "not loaded" : mhd.get_version();
+}
 
 /* ---- accessors for handlers ---------------------------------------------------- */
 
 const char *kz_req_header(kz_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+    return mhd.lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 const char *kz_req_query(kz_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    return mhd.lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *kz_req_cookie(kz_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+    return mhd.lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
 const char *kz_req_client_address(kz_req *r)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci = mhd.get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char text[INET6_ADDRSTRLEN] = "";
     if (!ci || !ci->client_addr)
         return NULL;
@@ -122,14 +181,14 @@ static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k
 const char *kz_req_cache_key(kz_req *r, kz_cache_key *k)
 {
     kz_cache_key_init(k, r->path);
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, k);
+    mhd.get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, k);
     return kz_cache_key_text(k);
 }
 
 kz_rc kz_req_query_only(kz_req *r, const char *const *allowed)
 {
     query_scan q = {allowed, NULL};
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_arg, &q);
+    mhd.get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_arg, &q);
     if (q.bad)
         return kz_fail(&r->err, KZ_EINVAL, q.bad, "unknown query parameter '%.64s'", q.bad);
     return KZ_OK;
@@ -194,7 +253,7 @@ static void req_free(kz_req *r)
 /* The guard's record of the connection (set when it started). */
 static kz_guard_conn *guard_conn(struct MHD_Connection *conn)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const union MHD_ConnectionInfo *ci = mhd.get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? ci->socket_context : NULL;
 }
 
@@ -230,8 +289,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         *socket_context = NULL;
         return;
     }
-    const union MHD_ConnectionInfo *a = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *a = mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *fd = mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     *socket_context = a && fd ? kz_guard_open(s->guard, a->client_addr, fd->connect_fd) : NULL;
 }
 
@@ -252,14 +311,14 @@ static const char csp_api_page[] = "default-src 'none'; style-src 'unsafe-inline
 static void add_security_headers(struct MHD_Response *resp, const kz_req *r)
 {
     bool api_page = strncmp(r->content_type, "text/html", 9) == 0 && !(r->endpoint && strcmp(r->endpoint, "static") == 0);
-    MHD_add_response_header(resp, "Content-Security-Policy", api_page ? csp_api_page : csp_strict);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    mhd.add_response_header(resp, "Content-Security-Policy", api_page ? csp_api_page : csp_strict);
+    mhd.add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    mhd.add_response_header(resp, "Referrer-Policy", "no-referrer");
+    mhd.add_response_header(resp, "X-Frame-Options", "DENY");
     if (r->srv->tls_cert)
-        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+        mhd.add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     if (atomic_load(&r->srv->stopping)) /* the client reconnects to the next server */
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+        mhd.add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, kz_req *r)
@@ -270,28 +329,28 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, kz_req *r)
         if (!text)
             return MHD_NO;
         size_t len = strlen(text);
-        resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
+        resp = mhd.create_response_from_buffer_with_free_callback(len, text, free);
     } else if (r->cached) {
-        resp = MHD_create_response_from_buffer_with_free_callback_cls(r->cached->len, r->cached->data,
+        resp = mhd.create_response_from_buffer_with_free_callback_cls(r->cached->len, r->cached->data,
                                                                        kz_cache_release, r->cached);
         r->cached = NULL; /* the response holds the reference now */
     } else if (r->raw_heap) {
-        resp = MHD_create_response_from_buffer_with_free_callback(r->raw_len, r->raw_heap, kz_free);
+        resp = mhd.create_response_from_buffer_with_free_callback(r->raw_len, r->raw_heap, kz_free);
         r->raw_heap = NULL; /* the response owns it now */
     } else {
-        resp = MHD_create_response_from_buffer(r->raw_len, r->raw ? r->raw : (char *)"",
+        resp = mhd.create_response_from_buffer(r->raw_len, r->raw ? r->raw : (char *)"",
                                                MHD_RESPMEM_MUST_COPY);
     }
     if (!resp)
         return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type", r->content_type);
-    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-    MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-store");
+    mhd.add_response_header(resp, "Content-Type", r->content_type);
+    mhd.add_response_header(resp, "X-Request-Id", r->request_id);
+    mhd.add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-store");
     add_security_headers(resp, r);
     for (int i = 0; i < r->n_headers; i++)
-        MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]);
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
-    MHD_destroy_response(resp);
+        mhd.add_response_header(resp, r->headers[i][0], r->headers[i][1]);
+    enum MHD_Result ret = mhd.queue_response(conn, (unsigned)r->status, resp);
+    mhd.destroy_response(resp);
     access_log(r);
     return ret;
 }
@@ -299,7 +358,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, kz_req *r)
 /* A request announcing a body over the ceiling is refused before it is read. */
 static bool announced_too_big(struct MHD_Connection *conn, size_t max)
 {
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl = mhd.lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (!cl)
         return false;
     errno = 0;
@@ -320,7 +379,7 @@ static enum MHD_Result add_header_bytes(void *cls, enum MHD_ValueKind kind, cons
 static size_t header_bytes(struct MHD_Connection *conn, const char *url, const char *method)
 {
     size_t n = strlen(method) + strlen(url) + sizeof " HTTP/1.1\r\n" + 2;
-    MHD_get_connection_values(conn, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, add_header_bytes, &n);
+    mhd.get_connection_values(conn, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, add_header_bytes, &n);
     return n;
 }
 
@@ -432,12 +491,14 @@ static unsigned port_of(const struct sockaddr_storage *ss)
  * said that a TLS proxy in front ends TLS. */
 static kz_rc check_transport(const kz_server_opts *o, const struct sockaddr_storage *ss, kz_err *err)
 {
+    if (mhd_ready(err))  /* the first use of libmicrohttpd on both ways to a daemon */
+        return KZ_EINTERNAL;
     if (!o->tls_cert != !o->tls_key)
         return kz_fail(err, KZ_EINVAL, o->tls_cert ? "tls-key" : "tls-cert",
                        "TLS needs both --tls-cert FILE and --tls-key FILE");
-    if (o->tls_cert && !MHD_is_feature_supported(MHD_FEATURE_TLS))
+    if (o->tls_cert && !mhd.is_feature_supported(MHD_FEATURE_TLS))
         return kz_fail(err, KZ_EINVAL, "tls-cert", "this libmicrohttpd (%s) was built without TLS",
-                       MHD_get_version());
+                       mhd.get_version());
     if (!o->tls_cert && !o->insecure_http && !is_loopback(ss))
         return kz_fail(err, KZ_EINVAL, "listen",
                        "refusing plain HTTP on %s, which is not a loopback address: give --tls-cert FILE "
@@ -513,11 +574,11 @@ static const char tls_pair_error[] = "cannot serve TLS on %s: is --tls-key the k
  * no thread is started with them and stopped again. */
 static bool tls_pair_works(const char *cert, const char *key)
 {
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS, 0, NULL, NULL, on_request, NULL,
+    struct MHD_Daemon *d = mhd.start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS, 0, NULL, NULL, on_request, NULL,
                                             MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
                                             MHD_OPTION_END);
     if (d)
-        MHD_stop_daemon(d);
+        mhd.stop_daemon(d);
     return d != NULL;
 }
 
@@ -615,7 +676,7 @@ kz_rc kz_server_start(kz_node *node, const kz_server_opts *opts, kz_server **out
         {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key},
         {MHD_OPTION_END, 0, NULL},
     };
-    s->d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
+    s->d = mhd.start_daemon(flags, 0, on_accept, s, on_request, s,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
                             MHD_OPTION_THREAD_POOL_SIZE, s->opts.threads,
@@ -662,7 +723,7 @@ void kz_server_stop(kz_server *s)
     atomic_store(&s->stopping, true); /* before the guard refuses: a refusal shows it is set */
     kz_guard_refuse_all(s->guard);
     int left = close_gate(s, kz_mono_ms() + s->opts.grace_ms); /* a test clock moves not it */
-    MHD_stop_daemon(s->d); /* closes the listen socket too */
+    mhd.stop_daemon(s->d); /* closes the listen socket too */
     kz_log(KZ_LOG_INFO, "http.stopped", KZ_I("unfinished", left), KZ_I("closed_late", atomic_load(&s->closed_late)));
     server_free(s);
 }
