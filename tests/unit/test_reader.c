@@ -127,24 +127,32 @@ static void small_cases(void **state)
     }
 }
 
+/* n random bytes (malloc'd): mostly short lines, CRs and binary bytes, and about one
+ * byte in long_one_in starting a run of long_len 'L's. */
+static char *random_text(size_t n, int long_one_in, size_t long_len)
+{
+    char *text = malloc(n + 1);
+    assert_non_null(text);
+    for (size_t i = 0; i < n; i++) {
+        int k = rand() % 100;
+        text[i] = k < 4   ? '\n'
+                  : k < 5 ? '\r'
+                  : k < 6 ? (char)(rand() % 256)
+                          : (char)('a' + k % 26);
+        if (rand() % long_one_in == 0)
+            for (size_t j = 0; j < long_len && i + 1 < n; j++)
+                text[++i] = 'L';
+    }
+    return text;
+}
+
 static void random_texts_match_a_plain_split(void **state)
 {
     (void)state;
     srand(42);
     for (int round = 0; round < 60; round++) {
         size_t n = (size_t)(rand() % 20000);
-        char *text = malloc(n + 1);
-        for (size_t i = 0; i < n; i++) {
-            int k = rand() % 100;
-            /* mostly short lines, sometimes very long ones, CRs and binary bytes */
-            text[i] = k < 4   ? '\n'
-                      : k < 5 ? '\r'
-                      : k < 6 ? (char)(rand() % 256)
-                              : (char)('a' + k % 26);
-            if (rand() % 3000 == 0)
-                for (size_t j = 0; j < 900 && i + 1 < n; j++)
-                    text[++i] = 'L';
-        }
+        char *text = random_text(n, 3000, 900);
         const char *path = write_file("random", text, n);
         size_t block = (size_t)(64 + rand() % 1024), max_line = 1 + (size_t)rand() % (block / 2);
         expect_lines(path, text, n, block, max_line);
@@ -494,14 +502,7 @@ static void mapped_blocks_are_the_read_blocks(void **state)
     srand(7);
     for (int round = 0; round < 200; round++) {
         size_t n = (size_t)(rand() % 30000);
-        char *text = malloc(n + 1);
-        for (size_t i = 0; i < n; i++) {
-            int k = rand() % 100;
-            text[i] = k < 4 ? '\n' : k < 5 ? '\r' : k < 6 ? (char)(rand() % 256) : (char)('a' + k % 26);
-            if (rand() % 2000 == 0)  /* lines over the ceiling and over the block */
-                for (size_t j = (size_t)(rand() % 3000); j && i + 1 < n; j--)
-                    text[++i] = 'L';
-        }
+        char *text = random_text(n, 2000, 2500);  /* long lines over the ceiling and the block */
         const char *path = write_file("map-random", text, n);
         size_t block = (size_t)(64 + rand() % 1024), max_line = 1 + (size_t)rand() % (block / 2);
         expect_same_blocks(path, block, max_line);
