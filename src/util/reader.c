@@ -1,6 +1,31 @@
 /* Streaming line input (see reader.h): large reads into caller blocks cut at the last
  * newline, the partial line carried to the next block, gzip inflated on the fly
- * (zlib), over-long lines skipped in bounded memory. */
+ * (zlib), over-long lines skipped in bounded memory.
+ *
+ * A mapped file (kz_reader_map) gives views of one read-only mapping of the whole file,
+ * cut where the reads would have cut them (a window of block_size bytes from the end
+ * of the last block, cut at its last newline; the same rules for over-long lines and
+ * for the end), so nothing downstream can tell the two apart -- except that the
+ * reading thread no longer copies each byte out of the page cache.
+ *
+ * The price of a mapping is SIGBUS: a page of the mapping that lies wholly past the
+ * file's end (a log truncated under the reader, logrotate's copytruncate) or that the
+ * kernel cannot read (an I/O error) faults on access, in whichever thread touches it
+ * -- the reading thread or a worker deep inside a parser. Unwinding such a thread
+ * (siglongjmp) would abandon whatever it held: a mutex, an allocation half made, a
+ * parser's state. Instead the fault is repaired where it happens: one process-wide
+ * SIGBUS handler (installed at each mapping unless it is in place) looks the address up in a small
+ * table of the live mappings (lock-free: atomics only, as a handler must), maps
+ * anonymous zero pages over the faulting page and everything after it in that mapping
+ * (MAP_FIXED: one mmap(2), a system call with no library state, so safe in a handler),
+ * notes the lowest such offset, and returns; the access is retried and reads zeros.
+ * Every thread carries on with its block and finishes normally. kz_reader_done then
+ * judges each block in order: if a fault was noted below its end, or the file is now
+ * shorter than its end (the tail of the last page past a new end reads as zeros
+ * without any fault), its lines were not the file's -- KZ_EIO with the byte offset,
+ * and that block and all later ones are dropped by the caller. A SIGBUS at an address
+ * outside every registered mapping is not ours: the previous disposition is put back
+ * and the access retried, so it kills the process as it would have. */
 #include "util/reader.h"
 
 #include "util/alloc.h"
@@ -8,14 +33,104 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
-enum { ZIN_SIZE = 256 << 10, SKIP_CHUNK = 64 << 10, MIN_BLOCK = 64 };
+enum { ZIN_SIZE = 256 << 10, SKIP_CHUNK = 64 << 10, MIN_BLOCK = 64, MAP_SLOTS = 32 };
+
+/* ---- the live mappings, for the SIGBUS handler ---------------------------------- */
+
+typedef struct map_slot {
+    atomic_bool busy;           /* claimed by a reader */
+    atomic_uintptr_t base;      /* 0 while not published */
+    atomic_size_t span;         /* bytes mapped, whole pages */
+    atomic_uint_least64_t bad;  /* lowest offset zero-filled by the handler; UINT64_MAX: none */
+} map_slot;
+
+static map_slot slots[MAP_SLOTS];
+static struct sigaction old_bus;
+static size_t page_size;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    int saved = errno;
+    uintptr_t a = (uintptr_t)si->si_addr;
+    for (int i = 0; i < MAP_SLOTS; i++) {
+        uintptr_t base = atomic_load(&slots[i].base);
+        size_t span = atomic_load(&slots[i].span);
+        if (!base || a < base || a - base >= span)
+            continue;
+        uintptr_t page = a & ~(uintptr_t)(page_size - 1);
+        if (mmap((void *)page, base + span - page, PROT_READ,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+            break;
+        uint_least64_t off = page - base, cur = atomic_load(&slots[i].bad);
+        while (off < cur && !atomic_compare_exchange_weak(&slots[i].bad, &cur, off))
+            ;
+        errno = saved;
+        return;
+    }
+    /* not a mapped file's fault (or it cannot be repaired): as if we had no handler */
+    sigaction(sig, &old_bus, NULL);
+    errno = saved;
+}
+
+static pthread_mutex_t bus_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The handler in place for SIGBUS: installed at the first mapping, and again at a later
+ * one if something replaced it since (a test harness does), the replacement then being
+ * the disposition that faults not ours go back to. */
+static bool install_bus(void)
+{
+    pthread_mutex_lock(&bus_lock);
+    if (!page_size) {
+        long ps = sysconf(_SC_PAGESIZE);
+        page_size = ps > 0 ? (size_t)ps : 4096;
+    }
+    struct sigaction cur;
+    bool ok = sigaction(SIGBUS, NULL, &cur) == 0;
+    if (ok && !((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_sigbus)) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_sigbus;
+        sa.sa_flags = SA_SIGINFO;
+        sigemptyset(&sa.sa_mask);
+        old_bus = cur;
+        ok = sigaction(SIGBUS, &sa, NULL) == 0;
+    }
+    pthread_mutex_unlock(&bus_lock);
+    return ok;
+}
+
+/* A free slot for [base, base + span), published; NULL when the table is full. */
+static map_slot *slot_add(const void *base, size_t span)
+{
+    for (int i = 0; i < MAP_SLOTS; i++) {
+        bool no = false;
+        if (!atomic_compare_exchange_strong(&slots[i].busy, &no, true))
+            continue;
+        atomic_store(&slots[i].bad, UINT64_MAX);
+        atomic_store(&slots[i].span, span);
+        atomic_store(&slots[i].base, (uintptr_t)base);
+        return &slots[i];
+    }
+    return NULL;
+}
+
+static void slot_remove(map_slot *m)
+{
+    atomic_store(&m->base, 0);
+    atomic_store(&m->busy, false);
+}
 
 struct kz_reader {
     int fd;
@@ -37,6 +152,14 @@ struct kz_reader {
     uint64_t skip_bytes, skip_offset;
     uint64_t next_offset;  /* offset of carry[0] in the text */
     uint64_t seq;
+
+    /* a mapped file (kz_reader_map); reading goes on by read(2) from map_len once the
+       file is found to have grown past it (map_read) */
+    const char *map;
+    size_t map_len, map_span;
+    map_slot *slot;
+    bool map_read;
+    uint64_t released;     /* pages before this offset were let go (kz_reader_done) */
 
     kz_block blk;          /* kz_reader_next's own block */
     bool blk_live;
@@ -126,6 +249,10 @@ void kz_reader_close(kz_reader *r)
         return;
     if (r->z_ready)
         inflateEnd(&r->z);
+    if (r->map) {
+        slot_remove(r->slot);
+        munmap((void *)r->map, r->map_span);
+    }
     if (r->own_fd)
         close(r->fd);
     kz_block_free(&r->blk);
@@ -263,9 +390,10 @@ static bool more_ready(kz_reader *r)
 kz_rc kz_block_init(kz_block *b, const kz_reader *r)
 {
     memset(b, 0, sizeof *b);
-    b->data = kz_malloc(r->block_size);
-    if (!b->data)
+    b->buf = kz_malloc(r->block_size);
+    if (!b->buf)
         return KZ_ENOMEM;
+    b->data = b->buf;
     b->cap = r->block_size;
     b->max_line = r->max_line;
     return KZ_OK;
@@ -273,8 +401,25 @@ kz_rc kz_block_init(kz_block *b, const kz_reader *r)
 
 void kz_block_free(kz_block *b)
 {
-    kz_free(b->data);
+    kz_free(b->buf);
     memset(b, 0, sizeof *b);
+}
+
+/* b's own buffer, of the block size. */
+static int block_buf(kz_reader *r, kz_block *b, kz_err *err)
+{
+    if (b->cap != r->block_size || !b->buf) {
+        char *d = kz_realloc(b->buf, r->block_size);
+        if (!d) {
+            kz_fail(err, KZ_ENOMEM, "input", NULL);
+            return -1;
+        }
+        b->buf = d;
+        b->cap = r->block_size;
+    }
+    b->data = b->buf;
+    b->view = false;
+    return 0;
 }
 
 /* Continues dropping an over-long line; fills b as its stand-in once its newline (or
@@ -311,39 +456,13 @@ static int skip_line(kz_reader *r, kz_block *b, kz_err *err)
     }
 }
 
-int kz_reader_block(kz_reader *r, kz_block *b, kz_err *err)
+/* The rest of a block by read(2), after its first len bytes (already in b->buf), cut at
+ * its last newline. */
+static int read_block(kz_reader *r, kz_block *b, size_t len, kz_err *err)
 {
-    if (r->failed) {
-        if (err)
-            *err = r->error;
-        return -1;
-    }
-    if (b->cap != r->block_size) {
-        char *d = kz_realloc(b->data, r->block_size);
-        if (!d) {
-            kz_fail(err, KZ_ENOMEM, "input", NULL);
-            return -1;
-        }
-        b->data = d;
-        b->cap = r->block_size;
-    }
-    b->seq = r->seq++;
-    b->skipped = 0;
-    b->len = 0;
-    b->max_line = r->max_line;
-    if (r->skipping)
-        return skip_line(r, b, err);
-    if (r->done) {
-        r->seq--;
-        return 0;
-    }
-    b->offset = r->next_offset;
-    memcpy(b->data, r->carry, r->carry_len);
-    size_t len = r->carry_len;
-    r->carry_len = 0;
     bool eof = false, error = false, have_nl = false;
     while (len < b->cap) {
-        ssize_t got = src_read(r, b->data + len, b->cap - len);
+        ssize_t got = src_read(r, b->buf + len, b->cap - len);
         if (got < 0) {
             error = true;
             break;
@@ -354,20 +473,20 @@ int kz_reader_block(kz_reader *r, kz_block *b, kz_err *err)
         }
         len += (size_t)got;
         if (!r->regular) {
-            have_nl = have_nl || memchr(b->data + len - (size_t)got, '\n', (size_t)got);
+            have_nl = have_nl || memchr(b->buf + len - (size_t)got, '\n', (size_t)got);
             if (have_nl && !more_ready(r))
                 break;
         }
     }
-    char *nl = len ? memrchr(b->data, '\n', len) : NULL;
+    char *nl = len ? memrchr(b->buf, '\n', len) : NULL;
     if (error) {
         /* Deliver the whole lines read before the error; the error comes next call. */
-        len = nl ? (size_t)(nl - b->data) + 1 : 0;
+        len = nl ? (size_t)(nl - b->buf) + 1 : 0;
         r->done = true;
     } else if (eof) {
         r->done = true;  /* the last line may lack its newline: it is a line all the same */
     } else if (nl) {
-        size_t keep = (size_t)(nl - b->data) + 1, rest = len - keep;
+        size_t keep = (size_t)(nl - b->buf) + 1, rest = len - keep;
         if (rest > r->max_line) {
             r->skipping = true;
             r->skip_bytes = rest;
@@ -398,6 +517,222 @@ int kz_reader_block(kz_reader *r, kz_block *b, kz_err *err)
     if (error || r->failed)
         r->done = true;
     return 1;
+}
+
+/* ---- a mapped file ------------------------------------------------------------ */
+
+static int map_gone(kz_reader *r, uint64_t from, kz_err *err)
+{
+    if (!r->failed)
+        fail_io(r, KZ_EIO, "the file shrank or could not be read while it was being read: its "
+                "bytes from %llu on are gone (truncated under the reader?)",
+                (unsigned long long)from);
+    if (err)
+        *err = r->error;
+    return -1;
+}
+
+/* A block cut from the mapping: whether a fault was already noted below its end (the
+ * reading thread's own accesses), so that the caller learns it at once. */
+static int map_checked(kz_reader *r, kz_err *err)
+{
+    uint64_t bad = atomic_load(&r->slot->bad);
+    return bad < r->next_offset ? map_gone(r, bad, err) : 1;
+}
+
+/* Whether the file is longer than the mapping now: it grew while it was read. */
+static bool map_grew(const kz_reader *r)
+{
+    struct stat st;
+    return fstat(r->fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size > r->map_len;
+}
+
+static void map_seen(kz_reader *r, uint64_t end)
+{
+    if (end > r->in)
+        r->in = r->out = end;
+}
+
+/* The file grew past the mapping: reading goes on by read(2) from the mapped end, as
+ * without the mapping, the mapped bytes from `from` on starting b (or, while skipping an
+ * over-long line, counted in it already). */
+static int map_to_read(kz_reader *r, kz_block *b, uint64_t from, kz_err *err)
+{
+    r->map_read = true;
+    if (block_buf(r, b, err) < 0)
+        return -1;
+    if (lseek(r->fd, (off_t)r->map_len, SEEK_SET) < 0) {
+        fail_io(r, KZ_EIO, "cannot seek to byte %zu: %s", r->map_len, strerror(errno));
+        if (err)
+            *err = r->error;
+        return -1;
+    }
+    map_seen(r, r->map_len);
+    if (r->skipping)
+        return skip_line(r, b, err);
+    size_t len = r->map_len - (size_t)from;
+    memcpy(b->buf, r->map + from, len);
+    b->offset = from;
+    return read_block(r, b, len, err);
+}
+
+/* Continues an over-long line in the mapping; b becomes its stand-in. */
+static int map_skip(kz_reader *r, kz_block *b, kz_err *err)
+{
+    size_t from = (size_t)(r->skip_offset + r->skip_bytes);
+    const char *nl = memchr(r->map + from, '\n', r->map_len - from);
+    if (!nl) {
+        r->skip_bytes += r->map_len - from;
+        if (map_grew(r))
+            return map_to_read(r, b, r->map_len, err);
+        r->done = true;
+    } else {
+        r->skip_bytes += (uint64_t)(nl - (r->map + from));
+    }
+    r->skipping = false;
+    b->data = r->map + r->skip_offset;
+    b->offset = r->skip_offset;
+    b->skipped = r->skip_bytes;
+    r->next_offset = r->skip_offset + r->skip_bytes + (nl ? 1 : 0);
+    map_seen(r, r->next_offset);
+    return map_checked(r, err);
+}
+
+/* The next window of block_size bytes of the mapping, cut as read_block cuts. */
+static int map_block(kz_reader *r, kz_block *b, kz_err *err)
+{
+    b->view = true;
+    if (r->skipping)
+        return map_skip(r, b, err);
+    if (r->done) {
+        r->seq--;
+        return 0;
+    }
+    uint64_t off = r->next_offset;
+    size_t avail = r->map_len - (size_t)off;
+    const char *s = r->map + off;
+    b->data = s;
+    b->offset = off;
+    if (avail < r->block_size) {
+        /* the reads would meet the end here, or read on if the file has grown */
+        if (map_grew(r))
+            return map_to_read(r, b, off, err);
+        r->done = true;
+        map_seen(r, r->map_len);
+        if (!avail) {
+            r->seq--;
+            return 0;
+        }
+        b->len = avail;
+    } else {
+        map_seen(r, off + r->block_size);
+        const char *nl = memrchr(s, '\n', r->block_size);
+        if (!nl) {
+            /* a window without a newline: one line longer than the block */
+            r->skipping = true;
+            r->skip_bytes = r->block_size;
+            r->skip_offset = off;
+            return map_skip(r, b, err);
+        }
+        size_t keep = (size_t)(nl - s) + 1, rest = r->block_size - keep;
+        if (rest > r->max_line) {
+            r->skipping = true;
+            r->skip_bytes = rest;
+            r->skip_offset = off + keep;
+        }
+        b->len = keep;
+    }
+    r->next_offset = off + b->len;
+    return map_checked(r, err);
+}
+
+bool kz_reader_map(kz_reader *r)
+{
+    struct stat st;
+    if (!r->regular || r->started || r->map || fstat(r->fd, &st) != 0 || st.st_size <= 0 ||
+        (uint64_t)st.st_size > SIZE_MAX / 2 || lseek(r->fd, 0, SEEK_CUR) != 0)
+        return false;
+    if (!install_bus())
+        return false;
+    size_t len = (size_t)st.st_size, span = (len + page_size - 1) & ~(page_size - 1);
+    void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, r->fd, 0);
+    if (p == MAP_FAILED)
+        return false;
+    map_slot *m = slot_add(p, span);
+    if (!m) {
+        munmap(p, len);
+        return false;
+    }
+    /* read ahead from the page cache or the disk (bench/RESULTS.md, perf-read: beside
+       SEQUENTIAL alone, or each block populated by the reading thread, within the noise
+       and never worse) */
+    madvise(p, len, MADV_SEQUENTIAL);
+    madvise(p, len, MADV_WILLNEED);
+    const unsigned char *u = p;
+    if (len >= 2 && u[0] == 0x1F && u[1] == 0x8B) {
+        slot_remove(m);
+        munmap(p, len);
+        return false;  /* gzip: inflated from read(2) */
+    }
+    r->map = p;
+    r->map_len = len;
+    r->map_span = span;
+    r->slot = m;
+    r->size = st.st_size;
+    r->started = true;
+    return true;
+}
+
+kz_rc kz_reader_done(kz_reader *r, const kz_block *b, kz_err *err)
+{
+    if (!b->view || !r->map)
+        return KZ_OK;
+    uint64_t end = b->offset + (b->skipped ? b->skipped : b->len);
+    uint64_t bad = atomic_load(&r->slot->bad);
+    struct stat st;
+    /* past a new end inside its last page the bytes read as zeros, without a fault */
+    if (bad >= end && fstat(r->fd, &st) == 0 && (uint64_t)st.st_size < end)
+        bad = (uint64_t)st.st_size;
+    if (bad < end) {
+        map_gone(r, bad, err);
+        return KZ_EIO;
+    }
+    uint64_t upto = end / page_size * page_size;  /* the page of `end` is the next block's too */
+    if (upto > r->released) {
+        madvise((void *)(r->map + r->released), (size_t)(upto - r->released), MADV_DONTNEED);
+        r->released = upto;
+    }
+    return KZ_OK;
+}
+
+int kz_reader_block(kz_reader *r, kz_block *b, kz_err *err)
+{
+    if (r->failed) {
+        if (err)
+            *err = r->error;
+        return -1;
+    }
+    b->skipped = 0;
+    b->len = 0;
+    b->max_line = r->max_line;
+    if (r->map && !r->map_read) {
+        b->seq = r->seq++;
+        return map_block(r, b, err);
+    }
+    if (block_buf(r, b, err) < 0)
+        return -1;
+    b->seq = r->seq++;
+    if (r->skipping)
+        return skip_line(r, b, err);
+    if (r->done) {
+        r->seq--;
+        return 0;
+    }
+    b->offset = r->next_offset;
+    memcpy(b->buf, r->carry, r->carry_len);
+    size_t len = r->carry_len;
+    r->carry_len = 0;
+    return read_block(r, b, len, err);
 }
 
 bool kz_lines_next(const kz_block *b, size_t *pos, kz_line *line)

@@ -11,6 +11,13 @@
  *     numbers are then the sum of the line counts of the blocks before (the workers
  *     count them, so the reading thread never scans for newlines a second time).
  *
+ * A regular file may instead be mapped (kz_reader_map): its blocks are then views of
+ * the mapping, cut exactly where reading would have cut them, and the reading thread
+ * copies nothing. A mapped file that shrinks under the reader cannot crash the process:
+ * the pages past its new end read as zeros, and kz_reader_done, called for every block
+ * in order once its lines are used, says that block's lines were not the file's (see
+ * reader.c for how).
+ *
  * A reader belongs to one thread; blocks are plain memory that may move between
  * threads. zlib lives behind this module only. */
 #ifndef KZ_UTIL_READER_H
@@ -34,8 +41,11 @@ typedef struct kz_reader kz_reader;
  * skipped > 0, the stand-in for one over-long line of `skipped` bytes that was dropped
  * while reading (data is then empty). */
 typedef struct kz_block {
-    char *data;       /* owned by the block (kz_block_init / kz_block_free) */
-    size_t len, cap;
+    const char *data; /* the lines: buf, or a view of the reader's mapping */
+    size_t len;
+    char *buf;        /* owned by the block (kz_block_init / kz_block_free) */
+    size_t cap;       /* of buf */
+    bool view;        /* data points into the mapping, valid until kz_reader_close */
     uint64_t offset;  /* byte offset of data[0] (or of the skipped line) in the input,
                          after decompression */
     uint64_t seq;     /* 0, 1, 2, ... in reading order */
@@ -64,6 +74,23 @@ kz_rc kz_reader_open(const char *path, size_t block_size, size_t max_line, kz_re
 /* Same, on an already open descriptor (not closed by the reader); name is for messages. */
 kz_rc kz_reader_open_fd(int fd, const char *name, size_t block_size, size_t max_line,
                         kz_reader **out, kz_err *err);
+
+/* Reads the file of a reader that has handed out nothing yet through a read-only
+ * mapping instead of read(2), when it is a regular, non-empty file that is not gzip
+ * (anything else keeps reading, and so does a file that cannot be mapped): returns
+ * whether it is mapped. The blocks are the same, byte for byte and cut for cut; a file
+ * that grows while it is read is read on past the mapped end with read(2), as without
+ * the mapping. The caller must then call kz_reader_done for every block, in order, and
+ * use no block after kz_reader_close. */
+bool kz_reader_map(kz_reader *r);
+
+/* Tells the reader that the lines of b, its next block in reading order, are used (no
+ * thread touches them any more). For a block of a mapped file: KZ_OK when they were the
+ * file's, or KZ_EIO when the file shrank (or its pages could not be read) under them
+ * -- err says from which byte; the lines of b and of every later block are then not
+ * the file's, and the reader fails from here on. The block's pages are let go either
+ * way (so a mapped file is not all resident at the end). KZ_OK for other blocks. */
+kz_rc kz_reader_done(kz_reader *r, const kz_block *b, kz_err *err);
 
 /* Closes the file (unless it came from kz_reader_open_fd) and frees the reader. */
 void kz_reader_close(kz_reader *r);

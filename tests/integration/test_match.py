@@ -7,11 +7,14 @@ planted matches and the same as an independent implementation (match_reference.p
 Then the database path: indicators under TLP, sightings and victims written back, the
 victim statistics on the CLI and over HTTP; and bad input, which is counted and never
 crashes."""
+import fcntl
 import gzip
 import json
 import os
 import random
+import struct
 import subprocess
+import termios
 import time
 
 import pytest
@@ -243,6 +246,71 @@ def test_bad_input_is_counted_never_a_crash(tmp_path):
     assert lines_bad == [1, 4, 5, 6, 7]  # line 4 is not UTF-8 but still matched through its peer
     cut = [h for h in hits if h["file"].endswith("cut.log.gz")]
     assert 0 < len(cut) < 4000  # the whole lines before the cut
+
+
+def _match_held_by_its_output(tmp_path, lines):
+    """`kizuna match` on a log of `lines` Squid lines that all match, its matches going
+    into a pipe nobody reads yet: once the pipe is full the process waits in the middle of
+    handing out its first block (the file is mapped, a few blocks are cut), so that the
+    caller can change the file under it. Returns the process, the read end, the log."""
+    (tmp_path / "ind.csv").write_text("type,value,id\nipv4,198.51.100.7,i-ip\n")
+    log = tmp_path / "held.log"
+    line = "1767225600.000 1 10.0.0.1 TCP_MISS/200 1 GET http://files.example/%07d - HIER_DIRECT/198.51.100.7 -\n"
+    with open(log, "w") as f:
+        f.write("".join(line % i for i in range(lines)))
+    rfd, wfd = os.pipe()
+    p = subprocess.Popen([KIZUNA, "match", "--threads", "2", "--no-cache", "--summary", "json", "--indicators",
+                          str(tmp_path / "ind.csv"), str(log)], stdout=wfd, stderr=subprocess.PIPE, text=True)
+    os.close(wfd)
+    full = fcntl.fcntl(rfd, 1032)  # F_GETPIPE_SZ
+    deadline = time.monotonic() + 60
+    while struct.unpack("i", fcntl.ioctl(rfd, termios.FIONREAD, b"\0" * 4))[0] < full:
+        assert p.poll() is None and time.monotonic() < deadline, "kizuna did not fill its output"
+        time.sleep(0.01)
+    return p, rfd, log, len(line % 0)
+
+
+def _finish(p, rfd):
+    with os.fdopen(rfd, "r") as f:
+        out = f.read()
+    p.wait(timeout=120)
+    return out, p.stderr.read()
+
+
+@pytest.mark.parametrize("keep", ["a third", "nothing"])
+def test_a_log_truncated_while_it_is_matched_is_an_error_not_a_crash(tmp_path, keep):
+    """The file is read through a mapping, whose pages past a new end fault (SIGBUS) in
+    whichever thread touches them: cut to a third (logrotate's copytruncate: to nothing)
+    while the process is matching it, the file is reported as cut short, the matches
+    handed out are those of lines that were there, and the process exits as it does on a
+    truncated gzip input: status 1, not killed by a signal."""
+    n = 400000  # 40 MB: more blocks than the pipeline holds at once
+    p, rfd, log, width = _match_held_by_its_output(tmp_path, n)
+    to = n * width // 3 + 17 if keep == "a third" else 0
+    os.truncate(log, to)
+    out, err = _finish(p, rfd)
+    assert p.returncode == 1, (p.returncode, err)
+    assert f"{log}: the file shrank or could not be read while it was being read" in err, err
+    summary = json.loads(err.strip().splitlines()[-1])
+    assert summary["failed_files"] == 1
+    hits = [json.loads(x) for x in out.splitlines()]
+    first_block = (2 << 20) // width  # the block being handed out when the file was cut
+    assert hits and max(h["line"] for h in hits) <= max(to // width, first_block)
+    assert [h["line"] for h in hits] == list(range(1, len(hits) + 1))  # every line before, in order
+
+
+def test_a_log_written_to_while_it_is_matched_is_read_to_its_new_end(tmp_path):
+    """Lines appended while the mapped file is matched are matched too, as reading it
+    alone would have: the mapping ends where the file ended, reading goes on from there."""
+    n = 200000  # 20 MB: the end is not reached before the lines are added
+    p, rfd, log, width = _match_held_by_its_output(tmp_path, n)
+    with open(log, "a") as f:
+        f.write("1767225600.000 1 10.0.0.1 TCP_MISS/200 1 GET http://more.example/ - HIER_DIRECT/198.51.100.7 -\n"
+                * 1000)
+    out, err = _finish(p, rfd)
+    assert p.returncode == 0, err
+    assert len(out.splitlines()) == n + 1000
+    assert json.loads(err.strip().splitlines()[-1])["lines"] == n + 1000
 
 
 def test_the_bad_lines_shown_are_the_first_ones(tmp_path):

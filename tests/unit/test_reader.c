@@ -1,7 +1,9 @@
 /* Unit tests of util/reader: lines, numbers and offsets against a straightforward
  * split of the same bytes (random texts, tiny blocks so every boundary case happens),
  * over-long lines skipped in bounded memory, gzip (single and multi-member, truncated,
- * corrupt, trailing garbage), pipes, and the block interface used by worker threads. */
+ * corrupt, trailing garbage), pipes, and the block interface used by worker threads;
+ * a mapped file gives the same blocks as reading it, reads on when the file grows, and
+ * a file truncated under the mapping is an error from kz_reader_done, never a crash. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -124,24 +127,32 @@ static void small_cases(void **state)
     }
 }
 
+/* n random bytes (malloc'd): mostly short lines, CRs and binary bytes, and about one
+ * byte in long_one_in starting a run of long_len 'L's. */
+static char *random_text(size_t n, int long_one_in, size_t long_len)
+{
+    char *text = malloc(n + 1);
+    assert_non_null(text);
+    for (size_t i = 0; i < n; i++) {
+        int k = rand() % 100;
+        text[i] = k < 4   ? '\n'
+                  : k < 5 ? '\r'
+                  : k < 6 ? (char)(rand() % 256)
+                          : (char)('a' + k % 26);
+        if (rand() % long_one_in == 0)
+            for (size_t j = 0; j < long_len && i + 1 < n; j++)
+                text[++i] = 'L';
+    }
+    return text;
+}
+
 static void random_texts_match_a_plain_split(void **state)
 {
     (void)state;
     srand(42);
     for (int round = 0; round < 60; round++) {
         size_t n = (size_t)(rand() % 20000);
-        char *text = malloc(n + 1);
-        for (size_t i = 0; i < n; i++) {
-            int k = rand() % 100;
-            /* mostly short lines, sometimes very long ones, CRs and binary bytes */
-            text[i] = k < 4   ? '\n'
-                      : k < 5 ? '\r'
-                      : k < 6 ? (char)(rand() % 256)
-                              : (char)('a' + k % 26);
-            if (rand() % 3000 == 0)
-                for (size_t j = 0; j < 900 && i + 1 < n; j++)
-                    text[++i] = 'L';
-        }
+        char *text = random_text(n, 3000, 900);
         const char *path = write_file("random", text, n);
         size_t block = (size_t)(64 + rand() % 1024), max_line = 1 + (size_t)rand() % (block / 2);
         expect_lines(path, text, n, block, max_line);
@@ -407,10 +418,240 @@ static void inline_walk_agrees(void **state)
     }
 }
 
+/* One block as the block interface hands it out, its text copied. */
+typedef struct seen_block {
+    uint64_t seq, offset, skipped;
+    size_t len;
+    char *text;
+} seen_block;
+
+/* Every block of path, read or mapped; *n gets their number, the result is malloc'd. */
+static seen_block *blocks_of(const char *path, size_t block, size_t max_line, bool map,
+                             size_t *n)
+{
+    kz_reader *r;
+    kz_err err;
+    assert_int_equal(kz_reader_open(path, block, max_line, &r, &err), KZ_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    if (map) {
+        bool gz = false;
+        FILE *f = fopen(path, "rb");
+        int c0 = fgetc(f), c1 = fgetc(f);
+        fclose(f);
+        gz = c0 == 0x1F && c1 == 0x8B;
+        assert_int_equal(kz_reader_map(r), st.st_size > 0 && !gz);
+    }
+    kz_block b;
+    memset(&b, 0, sizeof b);
+    size_t cap = 16, k = 0;
+    seen_block *out = malloc(cap * sizeof *out);
+    int got;
+    while ((got = kz_reader_block(r, &b, &err)) == 1) {
+        if (k == cap)
+            out = realloc(out, (cap *= 2) * sizeof *out);
+        out[k] = (seen_block){b.seq, b.offset, b.skipped, b.len, malloc(b.len + 1)};
+        memcpy(out[k].text, b.data, b.len);
+        k++;
+        assert_int_equal(kz_reader_done(r, &b, &err), KZ_OK);
+    }
+    assert_int_equal(got, 0);
+    assert_int_equal(kz_reader_bytes_in(r), (uint64_t)st.st_size);
+    kz_block_free(&b);
+    kz_reader_close(r);
+    *n = k;
+    return out;
+}
+
+static void free_blocks(seen_block *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(b[i].text);
+    free(b);
+}
+
+static void expect_same_blocks(const char *path, size_t block, size_t max_line)
+{
+    size_t n_read, n_map;
+    seen_block *a = blocks_of(path, block, max_line, false, &n_read);
+    seen_block *m = blocks_of(path, block, max_line, true, &n_map);
+    assert_int_equal(n_map, n_read);
+    for (size_t i = 0; i < n_read; i++) {
+        assert_int_equal(m[i].seq, a[i].seq);
+        assert_int_equal(m[i].offset, a[i].offset);
+        assert_int_equal(m[i].skipped, a[i].skipped);
+        assert_int_equal(m[i].len, a[i].len);
+        assert_memory_equal(m[i].text, a[i].text, a[i].len);
+    }
+    free_blocks(a, n_read);
+    free_blocks(m, n_map);
+}
+
+static void mapped_blocks_are_the_read_blocks(void **state)
+{
+    (void)state;
+    static const char *texts[] = {
+        "", "\n", "a", "a\nb", "a\r\nb\r\n", "with\0nul\n", "exactly-16-bytes\nx\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        size_t n = i == 5 ? 9 : strlen(texts[i]);
+        const char *path = write_file("map-small", texts[i], n);
+        for (size_t block = 64; block <= 4096; block *= 4)
+            expect_same_blocks(path, block, 16);
+    }
+    srand(7);
+    for (int round = 0; round < 200; round++) {
+        size_t n = (size_t)(rand() % 30000);
+        char *text = random_text(n, 2000, 2500);  /* long lines over the ceiling and the block */
+        const char *path = write_file("map-random", text, n);
+        size_t block = (size_t)(64 + rand() % 1024), max_line = 1 + (size_t)rand() % (block / 2);
+        expect_same_blocks(path, block, max_line);
+        if (round % 10 == 0) {  /* gzip is never mapped, and reads as before */
+            size_t gz_len;
+            unsigned char *gz = gzip_of(text, n, 1, &gz_len);
+            expect_same_blocks(write_file("map-random.gz", gz, gz_len), block, max_line);
+            free(gz);
+        }
+        free(text);
+    }
+}
+
+/* A log written to while it is read: what was appended past the mapped end is read too,
+ * as reading alone would have read it, the line cut at the mapped end included. */
+static void mapped_file_that_grows_is_read_on(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 3; k++) {
+        /* k = 0: a short last window; 1: a window ending exactly at the mapped end;
+           2: an over-long line running past the mapped end */
+        char text[8192];
+        size_t n = 0;
+        if (k == 2) {
+            n = (size_t)snprintf(text, sizeof text, "first\n");
+            memset(text + n, 'L', 1000);
+            n += 1000;
+        } else {
+            for (int i = 0; n < (k ? 1024u : 1000u); i++)
+                n += (size_t)snprintf(text + n, sizeof text - n, "line %d\n", i);
+            n = k ? 1024 : n - 3;  /* the first part ends inside a line */
+        }
+        const char *path = write_file("grow", text, n);
+        kz_reader *r;
+        kz_err err;
+        assert_int_equal(kz_reader_open(path, 512, 100, &r, &err), KZ_OK);
+        assert_true(kz_reader_map(r));
+        FILE *f = fopen(path, "ab");
+        const char *more = "tail 1\ntail 2\nend";
+        fputs(more, f);
+        fclose(f);
+        kz_block b;
+        memset(&b, 0, sizeof b);
+        size_t lines = 0, bytes = 0, too_long = 0;
+        int got;
+        while ((got = kz_reader_block(r, &b, &err)) == 1) {
+            size_t pos = 0;
+            kz_line ln;
+            while (kz_lines_next(&b, &pos, &ln)) {
+                lines++;
+                too_long += ln.too_long;
+            }
+            bytes = (size_t)b.offset + (b.skipped ? b.skipped : b.len);
+            assert_int_equal(kz_reader_done(r, &b, &err), KZ_OK);
+        }
+        assert_int_equal(got, 0);
+        assert_int_equal(bytes, n + strlen(more));
+        assert_int_equal(kz_reader_bytes_out(r), n + strlen(more));
+        size_t expect = 0;
+        for (size_t i = 0; i < n; i++)
+            expect += text[i] == '\n';
+        assert_int_equal(lines, expect + 3);  /* the cut line joined with "tail 1" */
+        assert_int_equal(too_long, k == 2 ? 1 : 0);
+        kz_block_free(&b);
+        kz_reader_close(r);
+    }
+}
+
+struct toucher {
+    const kz_block *b;
+    unsigned long sum;
+};
+
+/* A worker's part: every byte of the block read. */
+static void *touch(void *arg)
+{
+    struct toucher *t = arg;
+    for (size_t i = 0; i < t->b->len; i++)
+        t->sum += (unsigned char)t->b->data[i];
+    return NULL;
+}
+
+/* The file shrinks while its blocks are out: the pages past the new end fault in the
+ * thread that reads them, which carries on (reading zeros), and kz_reader_done says
+ * which blocks were not the file's. A real SIGBUS at the page past the end, and the
+ * tail of the last page (zeros without a fault), both. */
+static void mapped_file_truncated_under_the_reader(void **state)
+{
+    (void)state;
+    long page = sysconf(_SC_PAGESIZE);
+    size_t block = 4 * (size_t)page, n = 64 * (size_t)page;
+    char *text = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        text[i] = i % 50 == 49 ? '\n' : (char)('a' + i % 26);
+    for (int k = 0; k < 2; k++) {
+        const char *path = write_file("shrink", text, n);
+        kz_reader *r;
+        kz_err err;
+        assert_int_equal(kz_reader_open(path, block, 1000, &r, &err), KZ_OK);
+        assert_true(kz_reader_map(r));
+        kz_block b[4];
+        memset(b, 0, sizeof b);
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(kz_reader_block(r, &b[i], &err), 1);
+        /* k = 0: cut at a page boundary inside b[2]; 1: inside a page of b[2] */
+        off_t to = (off_t)(b[2].offset + (k ? 100 : (uint64_t)page * 2 - b[2].offset % (uint64_t)page));
+        assert_true((uint64_t)to < b[2].offset + b[2].len);
+        assert_int_equal(truncate(path, to), 0);
+        for (int i = 0; i < 4; i++) {
+            struct toucher t = {&b[i], 0};
+            pthread_t tid;
+            assert_int_equal(pthread_create(&tid, NULL, touch, &t), 0);
+            assert_int_equal(pthread_join(tid, NULL), 0);
+        }
+        assert_int_equal(kz_reader_done(r, &b[0], &err), KZ_OK);
+        assert_int_equal(kz_reader_done(r, &b[1], &err), KZ_OK);
+        assert_int_equal(kz_reader_done(r, &b[2], &err), KZ_EIO);
+        assert_non_null(strstr(err.msg, "shrank"));
+        assert_non_null(strstr(err.msg, path));
+        assert_int_equal(kz_reader_block(r, &b[0], &err), -1);  /* failed from here on */
+        for (int i = 0; i < 4; i++)
+            kz_block_free(&b[i]);
+        kz_reader_close(r);
+    }
+    /* the reading thread's own window past the new end: an error from kz_reader_block */
+    const char *path = write_file("shrink", text, n);
+    kz_reader *r;
+    kz_err err;
+    assert_int_equal(kz_reader_open(path, block, 1000, &r, &err), KZ_OK);
+    assert_true(kz_reader_map(r));
+    kz_block b;
+    memset(&b, 0, sizeof b);
+    assert_int_equal(kz_reader_block(r, &b, &err), 1);
+    assert_int_equal(kz_reader_done(r, &b, &err), KZ_OK);
+    assert_int_equal(truncate(path, (off_t)b.len), 0);
+    assert_int_equal(kz_reader_block(r, &b, &err), -1);
+    assert_non_null(strstr(err.msg, "shrank"));
+    kz_block_free(&b);
+    kz_reader_close(r);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(inline_walk_agrees),
+        cmocka_unit_test(mapped_blocks_are_the_read_blocks),
+        cmocka_unit_test(mapped_file_that_grows_is_read_on),
+        cmocka_unit_test(mapped_file_truncated_under_the_reader),
         cmocka_unit_test(small_cases),
         cmocka_unit_test(random_texts_match_a_plain_split),
         cmocka_unit_test(huge_line_is_skipped_in_bounded_memory),

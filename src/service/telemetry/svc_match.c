@@ -305,10 +305,17 @@ static void put_warnings(run *r, const char *file, job *j, uint64_t base, int *s
     }
 }
 
-/* Hands a finished block's matches to the sink and adds its counts. */
-static kz_rc hand_over(run *r, const char *file, job *j, uint64_t *base, kz_match_sink sink, void *ctx,
-                       kz_match_stats *st, int *shown, kz_err *err)
+/* Hands a finished block's matches to the sink and adds its counts, once the reader has
+ * found its lines to be the file's (kz_reader_done: a mapped file may have shrunk under
+ * the workers); else *gone, the reader's error in *e, and this block and every later
+ * one of the file are dropped. */
+static kz_rc hand_over(run *r, kz_reader *rd, bool *gone, kz_err *e, const char *file, job *j, uint64_t *base,
+                       kz_match_sink sink, void *ctx, kz_match_stats *st, int *shown, kz_err *err)
 {
+    if (*gone || kz_reader_done(rd, &j->blk, e) != KZ_OK) {
+        *gone = true;
+        return KZ_OK;
+    }
     if (j->nomem)
         return kz_fail(err, KZ_ENOMEM, NULL, "out of memory while matching");
     put_warnings(r, file, j, *base, shown);
@@ -370,11 +377,17 @@ static kz_rc scan_file(run *r, job *jobs, const char *path, kz_match_sink sink, 
         st->failed_files++;
         return KZ_OK;
     }
+    /* a named regular file is mapped: the reading thread then copies nothing (stdin,
+       pipes and gzip are read); hand_over has each block judged before its matches go
+       out, so that a file truncated under the workers is an error, not a crash */
+    if (strcmp(path, "-") != 0)
+        kz_reader_map(rd);
     kz_rc rc = KZ_OK;
     kz_logfmt *fmt = NULL;
     kz_logfmt_opts fo = o->fmt;
     fo.max_line = o->max_line ? o->max_line : KZ_READER_MAX_LINE;
     int started = 0, shown = 0;
+    bool gone = false;  /* a block's lines were not the file's (hand_over) */
     uint64_t base = 0, next_seq = 0, out_seq = 0;
     size_t free_n = 0;
     job **free_jobs = kz_calloc(r->pool, sizeof *free_jobs);
@@ -434,11 +447,11 @@ static kz_rc scan_file(run *r, job *jobs, const char *path, kz_match_sink sink, 
             if (!d)
                 break;
             out_seq++;
-            if ((rc = hand_over(r, name, d, &base, sink, ctx, st, &shown, err)))
+            if ((rc = hand_over(r, rd, &gone, &e, name, d, &base, sink, ctx, st, &shown, err)))
                 goto out;
             free_jobs[free_n++] = d;
         }
-        got = kz_reader_block(rd, &free_jobs[free_n - 1]->blk, &e);
+        got = gone ? -1 : kz_reader_block(rd, &free_jobs[free_n - 1]->blk, &e);
     }
     while (out_seq < next_seq) {
         pthread_mutex_lock(&r->lock);
@@ -448,7 +461,7 @@ static kz_rc scan_file(run *r, job *jobs, const char *path, kz_match_sink sink, 
         r->done[out_seq % r->pool] = NULL;
         pthread_mutex_unlock(&r->lock);
         out_seq++;
-        if ((rc = hand_over(r, name, d, &base, sink, ctx, st, &shown, err)))
+        if ((rc = hand_over(r, rd, &gone, &e, name, d, &base, sink, ctx, st, &shown, err)))
             goto out;
         free_jobs[free_n++] = d;
     }
