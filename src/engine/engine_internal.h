@@ -89,6 +89,8 @@ struct kz_indset {
     uint64_t *bloom;        /* a blocked Bloom filter over the table's keys: 512-bit blocks */
     uint32_t bloom_mask;    /* blocks - 1 */
     uint8_t dom_min_labels; /* fewest labels of a domain indicator: shorter suffixes are skipped */
+    uint64_t *parents;      /* a bit per hash of a proper suffix of a domain or URL-host name */
+    uint32_t parents_shift; /* 64 - log2(the bits of parents) */
     kz__url_host *hosts;
     uint32_t n_hosts;
     uint32_t *pfx;
