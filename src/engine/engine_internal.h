@@ -100,4 +100,14 @@ struct kz_indset {
     uint32_t n_asn;
 };
 
+/* False when no IPv4 indicator or CIDR holds a: the /24 bitmap read inline, so that the
+ * matcher's many misses cost no call (kz_indset_ipv4 answers the rest). */
+static inline bool kz__indset_ipv4_maybe(const kz_indset *s, const unsigned char a[4])
+{
+    if (!s->v4.bits)
+        return s->v4.n != 0;
+    uint32_t k = (uint32_t)a[0] << 16 | (uint32_t)a[1] << 8 | a[2];
+    return s->v4.bits[k >> 6] >> (k & 63) & 1;
+}
+
 #endif
