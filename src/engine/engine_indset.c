@@ -200,6 +200,18 @@ static uint64_t key_hash(enum key_kind k, const char *s, size_t n, bool ci)
     return k == K_DOMAIN || k == K_URLHOST ? name_hash(k, s, n, ci) : hash_rev(k, s, n, ci);
 }
 
+/* The parent filter in front of a name's suffix walk. A walk goes right to left a label
+ * at a time; once a suffix is not a proper suffix of any domain indicator or URL host (a
+ * parent), no longer suffix, the whole name included, can be either, and the walk stops.
+ * One bit a hash (about 32 bits a distinct parent: the TLDs and the parents of deeper
+ * names, a few thousand in real sets, so the filter stays in L1 or L2); a false "maybe"
+ * only lets the walk go on. h is the walk's state after the suffix's labels. */
+static inline bool parent_maybe(const kz_indset *s, uint64_t h)
+{
+    uint64_t bit = (h * 0x9E3779B97F4A7C15ull) >> s->parents_shift;
+    return s->parents[bit >> 6] >> (bit & 63) & 1;
+}
+
 /* The slot hash's final mix: one 64 x 64 -> 128-bit multiply, its halves folded (each
  * bit of h reaches the high half), in place of murmur's two multiplies and three shifts. */
 static inline uint64_t fmix(uint64_t h)
@@ -685,6 +697,79 @@ static bool index_asns(kz_indset *s, const kz_indset_builder *b)
     return true;
 }
 
+/* The walk's states after each proper suffix of the name v[0..n) (as domain_walk
+ * computes them) into out, which has room for one per dot of v; returns how many. */
+static size_t parent_hashes(const char *v, size_t n, uint64_t *out)
+{
+    size_t k = 0, pos = n;
+    uint64_t h = seed_of(K_DOMAIN);
+    for (size_t i = n; i > 0; i--) {
+        if (v[i - 1] != '.')
+            continue;
+        h = label_step(h, v + i, pos - i, false);
+        pos = i - 1;
+        if (i < n)
+            out[k++] = h;
+    }
+    return k;
+}
+
+/* The name of run head i that the walk looks for (a domain, or a URL's host), or NULL. */
+static const char *walked_name(const kz_indset *s, const kz_indset_builder *b, size_t i, size_t *n)
+{
+    const brec *r = &b->recs[i];
+    if (r->family || !is_head(b, i))
+        return NULL;
+    const char *v = s->pool + s->recs[i].value_off;
+    if (r->type == KZ_IND_DOMAIN) {
+        *n = r->value_len;
+        return v;
+    }
+    if (r->type != KZ_IND_URL)
+        return NULL;
+    *n = r->host_len;
+    return v + r->host_off;
+}
+
+/* Phase 7: the parent filter, sized by the distinct parents (their hashes sorted). false
+ * when out of memory. */
+static bool index_parents(kz_indset *s, const kz_indset_builder *b)
+{
+    size_t dots = 0, n;
+    for (size_t i = 0; i < b->n; i++) {
+        const char *v = walked_name(s, b, i, &n);
+        for (size_t k = 0; v && k < n; k++)
+            dots += v[k] == '.';
+    }
+    kz__sortkey *h = kz_malloc(2 * (dots ? dots : 1) * sizeof *h);
+    if (!h)
+        return false;
+    uint64_t *one = kz_malloc((dots ? dots : 1) * sizeof *one);
+    size_t m = 0;
+    for (size_t i = 0; one && i < b->n; i++) {
+        const char *v = walked_name(s, b, i, &n);
+        for (size_t k = v ? parent_hashes(v, n, one) : 0; k > 0; k--)
+            h[m++] = (kz__sortkey){one[k - 1], 0};
+    }
+    kz_free(one);
+    if (m > 1)
+        kz__radix_sort(h, h + m, m);
+    size_t distinct = 0;
+    for (size_t i = 0; i < m; i++)
+        distinct += i == 0 || h[i].key != h[i - 1].key;
+    unsigned log2 = 9;  /* 512 bits at least */
+    while (log2 < 32 && ((size_t)1 << log2) < distinct * 32)
+        log2++;
+    s->parents_shift = 64 - log2;
+    s->parents = kz_calloc(((size_t)1 << log2) / 64, sizeof *s->parents);
+    for (size_t i = 0; s->parents && i < m; i++) {
+        uint64_t bit = (h[i].key * 0x9E3779B97F4A7C15ull) >> s->parents_shift;
+        s->parents[bit >> 6] |= 1ull << (bit & 63);
+    }
+    kz_free(h);
+    return s->parents != NULL;
+}
+
 kz_rc kz_indset_compile(kz_indset_builder *b, kz_indset **out, kz_err *err)
 {
     kz_indset *s = kz_calloc(1, sizeof *s);
@@ -699,7 +784,7 @@ kz_rc kz_indset_compile(kz_indset_builder *b, kz_indset **out, kz_err *err)
     if (ok) {
         index_records(s, b, p4, p6, &n4, &n6);
         place_url_prefixes(s, b);
-        ok = index_asns(s, b) && kz__prefix_build(&s->v4, p4, n4, false) == KZ_OK &&
+        ok = index_asns(s, b) && index_parents(s, b) && kz__prefix_build(&s->v4, p4, n4, false) == KZ_OK &&
              kz__prefix_build(&s->v6, p6, n6, true) == KZ_OK;
     }
     kz_free(p4);
@@ -730,6 +815,7 @@ void kz_indset_free(kz_indset *s)
     kz_free(s->pool);
     kz_free(s->slots);
     kz_free(s->bloom);
+    kz_free(s->parents);
     kz_free(s->hosts);
     kz_free(s->pfx);
     kz__prefix_free(&s->v4);
@@ -753,6 +839,7 @@ size_t kz_indset_bytes(const kz_indset *s)
     return sizeof *s + (size_t)s->n * sizeof *s->recs + s->pool_len +
            (s->slots ? ((size_t)s->mask + 1) * sizeof *s->slots : 0) +
            (s->bloom ? ((size_t)s->bloom_mask + 1) * 64 : 0) +
+           (s->parents ? ((size_t)1 << (64 - s->parents_shift)) / 8 : 0) +
            (size_t)s->n_hosts * sizeof *s->hosts + (size_t)s->n_pfx * sizeof *s->pfx +
            kz__prefix_bytes(&s->v4) + kz__prefix_bytes(&s->v6) +
            (size_t)s->n_asn * (sizeof *s->asn + sizeof *s->asn_rec);
@@ -857,6 +944,8 @@ static int domain_walk(const kz_indset *s, const char *host, size_t n, kz_run_cb
                     found++;
                 }
             }
+            if (!parent_maybe(s, h))
+                return found;  /* nothing longer is a domain or a URL host */
             labels++;
         }
     }
@@ -916,6 +1005,8 @@ static int domain_walk_short(const kz_indset *s, const char *host, size_t n, kz_
                     found++;
                 }
             }
+            if (!parent_maybe(s, h))
+                return found;
             labels++;
         }
         pos = d;
@@ -955,7 +1046,18 @@ bool kz_indset_url_host(const kz_indset *s, const char *host, size_t n)
 {
     if (!s->n_hosts)
         return false;
-    return probe(s, K_URLHOST, name_hash(K_URLHOST, host, n, true), host, n, true) != KZ__NONE;
+    uint64_t h = seed_of(K_URLHOST);  /* name_hash, stopped by the parent filter */
+    size_t pos = n;
+    for (size_t i = n; i > 0; i--) {
+        if (host[i - 1] != '.')
+            continue;
+        h = label_step(h, host + i, pos - i, true);
+        pos = i - 1;
+        if (i < n && !parent_maybe(s, h))
+            return false;
+    }
+    h = label_step(h, host, pos, true);
+    return probe(s, K_URLHOST, h, host, n, true) != KZ__NONE;
 }
 
 int kz_indset_url(const kz_indset *s, const char *url, size_t n, size_t host_off, size_t host_len,

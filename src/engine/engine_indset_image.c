@@ -10,13 +10,14 @@
 #include <string.h>
 
 #define MAGIC "KZINDSET"
-enum { VERSION = 2, ENDIAN = 0x01020304, ALIGN = 64 };  /* 2: host names hashed by label, a 128-bit fold as the slot mix */
+/* 2: host names hashed by label, a 128-bit fold as the slot mix; 3: the parent filter */
+enum { VERSION = 3, ENDIAN = 0x01020304, ALIGN = 64 };
 
 /* The arrays of a set, in the order they are laid out. */
 enum {
     SEC_RECS, SEC_POOL, SEC_SLOTS, SEC_BLOOM, SEC_HOSTS, SEC_PFX,
     SEC_V4_REC, SEC_V4_START, SEC_V4_BITS, SEC_V4_INDEX,
-    SEC_V6_REC, SEC_V6_HI, SEC_V6_LO, SEC_ASN, SEC_ASN_REC, SEC_COUNT
+    SEC_V6_REC, SEC_V6_HI, SEC_V6_LO, SEC_ASN, SEC_ASN_REC, SEC_PARENTS, SEC_COUNT
 };
 
 typedef struct image_head {
@@ -27,7 +28,7 @@ typedef struct image_head {
     uint64_t key[KZ_INDSET_KEY_WORDS];
     uint64_t total, pool_len;
     uint64_t per_type[KZ_IND_TYPE_COUNT];
-    uint32_t n, mask, bloom_mask, n_hosts, n_pfx, n_asn, v4_n, v6_n, dom_min_labels, pad;
+    uint32_t n, mask, bloom_mask, n_hosts, n_pfx, n_asn, v4_n, v6_n, dom_min_labels, parents_shift;
     uint64_t off[SEC_COUNT], len[SEC_COUNT];
 } image_head;
 
@@ -52,7 +53,8 @@ static const void *sec_get(const kz_indset *s, int i)
     case SEC_V6_HI: return s->v6.hi;
     case SEC_V6_LO: return s->v6.lo;
     case SEC_ASN: return s->asn;
-    default: return s->asn_rec;
+    case SEC_ASN_REC: return s->asn_rec;
+    default: return s->parents;
     }
 }
 
@@ -76,7 +78,8 @@ static void sec_set(kz_indset *s, int i, const void *p)
     case SEC_V6_HI: s->v6.hi = q; break;
     case SEC_V6_LO: s->v6.lo = q; break;
     case SEC_ASN: s->asn = q; break;
-    default: s->asn_rec = q; break;
+    case SEC_ASN_REC: s->asn_rec = q; break;
+    default: s->parents = q; break;
     }
 }
 
@@ -88,6 +91,7 @@ static size_t sec_len(const kz_indset *s, int i)
         (size_t)s->n_pfx * sizeof *s->pfx, (size_t)s->v4.n * 4, (size_t)s->v4.n * 4,
         ((size_t)1 << 24) / 8, 65537 * 4, (size_t)s->v6.n * 4, (size_t)s->v6.n * 8,
         (size_t)s->v6.n * 8, (size_t)s->n_asn * 4, (size_t)s->n_asn * 4,
+        ((size_t)1 << (64 - s->parents_shift)) / 8,  /* shift checked in 32..55 before */
     };
     return len[i];
 }
@@ -112,7 +116,7 @@ kz_rc kz_indset_image(const kz_indset *set, const uint64_t key[KZ_INDSET_KEY_WOR
                     .pool_len = set->pool_len, .n = set->n, .mask = set->mask,
                     .bloom_mask = set->bloom_mask, .n_hosts = set->n_hosts, .n_pfx = set->n_pfx,
                     .n_asn = set->n_asn, .v4_n = set->v4.n, .v6_n = set->v6.n,
-                    .dom_min_labels = set->dom_min_labels};
+                    .dom_min_labels = set->dom_min_labels, .parents_shift = set->parents_shift};
     memcpy(h.magic, MAGIC, 8);
     memcpy(h.key, key, sizeof h.key);
     for (int t = 0; t < KZ_IND_TYPE_COUNT; t++)
@@ -193,7 +197,7 @@ static bool recs_ok(const kz_indset *s)
 
 static bool table_ok(const kz_indset *s)
 {
-    if (!s->slots || !s->bloom || (s->mask & (s->mask + 1)) || (s->bloom_mask & (s->bloom_mask + 1)))
+    if (!s->slots || !s->bloom || !s->parents || (s->mask & (s->mask + 1)) || (s->bloom_mask & (s->bloom_mask + 1)))
         return false;
     uint32_t used = 0;
     for (uint32_t i = 0; i <= s->mask; i++) {
@@ -256,12 +260,14 @@ kz_rc kz_indset_from_image(const void *p, size_t n, const uint64_t key[KZ_INDSET
     s->mask = h->mask;
     s->bloom_mask = h->bloom_mask;
     s->dom_min_labels = (uint8_t)h->dom_min_labels;
+    s->parents_shift = h->parents_shift;
     s->n_hosts = h->n_hosts;
     s->n_pfx = h->n_pfx;
     s->n_asn = h->n_asn;
     s->v4.n = h->v4_n;
     s->v6.n = h->v6_n;
-    if (h->n > INT32_MAX || h->pool_len > UINT32_MAX || !place(s, h, p, n) || !recs_ok(s) ||
+    if (h->n > INT32_MAX || h->pool_len > UINT32_MAX || h->parents_shift < 32 || h->parents_shift > 55 ||
+        !place(s, h, p, n) || !recs_ok(s) ||
         !table_ok(s) || !prefix_ok(&s->v4, false, s->n) || !prefix_ok(&s->v6, true, s->n)) {
         kz_free(s);
         return kz_fail(err, KZ_EINVAL, NULL, "the indicator image is inconsistent");

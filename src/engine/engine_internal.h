@@ -89,6 +89,8 @@ struct kz_indset {
     uint64_t *bloom;        /* a blocked Bloom filter over the table's keys: 512-bit blocks */
     uint32_t bloom_mask;    /* blocks - 1 */
     uint8_t dom_min_labels; /* fewest labels of a domain indicator: shorter suffixes are skipped */
+    uint64_t *parents;      /* a bit per hash of a proper suffix of a domain or URL-host name */
+    uint32_t parents_shift; /* 64 - log2(the bits of parents) */
     kz__url_host *hosts;
     uint32_t n_hosts;
     uint32_t *pfx;
@@ -97,5 +99,15 @@ struct kz_indset {
     uint32_t *asn, *asn_rec;  /* AS numbers sorted, with their run heads */
     uint32_t n_asn;
 };
+
+/* False when no IPv4 indicator or CIDR holds a: the /24 bitmap read inline, so that the
+ * matcher's many misses cost no call (kz_indset_ipv4 answers the rest). */
+static inline bool kz__indset_ipv4_maybe(const kz_indset *s, const unsigned char a[4])
+{
+    if (!s->v4.bits)
+        return s->v4.n != 0;
+    uint32_t k = (uint32_t)a[0] << 16 | (uint32_t)a[1] << 8 | a[2];
+    return s->v4.bits[k >> 6] >> (k & 63) & 1;
+}
 
 #endif

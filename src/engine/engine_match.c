@@ -3,6 +3,8 @@
  * step, canonicalizing a URL, runs only when a URL indicator has the URL's host. */
 #include "engine/match.h"
 
+#include "engine/engine_internal.h"
+
 #include <string.h>
 #include <strings.h>
 #ifdef __SSE2__
@@ -91,22 +93,20 @@ static inline unsigned special_at(const char *v, size_t i, size_t n, size_t *ste
     return bits;
 }
 
-static void match_v4(mctx *m, const unsigned char a[4], const char *v, size_t n)
+static inline void match_v4(mctx *m, const unsigned char a[4], const char *v, size_t n)
 {
     m->obs = v;
     m->obs_len = n;
-    report(m, kz_indset_ipv4(m->s, a));
+    if (kz__indset_ipv4_maybe(m->s, a))
+        report(m, kz_indset_ipv4(m->s, a));
     if (m->ip_cb)
         m->ip_cb(m->ctx, m->f, a, 4, v, n);
 }
 
-static void match_ip(mctx *m, const char *v, size_t n)
+/* An address that is not a bare IPv4 one: brackets, a port, IPv6, a zone. */
+static __attribute__((noinline)) void match_ip_other(mctx *m, const char *v, size_t n)
 {
     unsigned char a[16];
-    if (kz_ipv4_parse(v, n, a)) {  /* the common case, before looking for a port or brackets */
-        match_v4(m, a, v, n);
-        return;
-    }
     if (n && v[0] == '[') {
         const char *close = memchr(v, ']', n);
         if (!close)
@@ -137,6 +137,15 @@ static void match_ip(mctx *m, const char *v, size_t n)
         if (m->ip_cb)
             m->ip_cb(m->ctx, m->f, is_mapped ? a + 12 : a, is_mapped ? 4 : 6, v, n);
     }
+}
+
+static inline void match_ip(mctx *m, const char *v, size_t n)
+{
+    unsigned char a[4];
+    if (kz_ipv4_parse(v, n, a))  /* the common case, before looking for a port or brackets */
+        match_v4(m, a, v, n);
+    else
+        match_ip_other(m, v, n);
 }
 
 static bool ascii_name(const char *v, size_t n)
@@ -254,10 +263,24 @@ scanned:
     sc->host_line = sc->line;
 }
 
+static inline uint32_t load32(const char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+#define HTTP ((uint32_t)'h' | (uint32_t)'t' << 8 | (uint32_t)'t' << 16 | (uint32_t)'p' << 24)
+
 static void match_url(mctx *m, kz_match_scratch *sc, const char *v, size_t n)
 {
     const char *sep = NULL;  /* "scheme://": the ':' comes early */
-    for (size_t i = 1; i + 2 < n && i < 32; i++)
+    if (n >= 8 && (load32(v) | 0x20202020u) == HTTP) {  /* http: or https:, in any case */
+        size_t i = (v[4] | 32) == 's' ? 5 : 4;
+        if (v[i] == ':' && v[i + 1] == '/' && v[i + 2] == '/')
+            sep = v + i;
+    }
+    for (size_t i = 1; !sep && i + 2 < n && i < 32; i++)
         if (v[i] == ':') {
             if (v[i + 1] == '/' && v[i + 2] == '/')
                 sep = v + i;
@@ -372,47 +395,49 @@ static void match_hash(mctx *m, const char *v, size_t n)
     report(m, kz_indset_hash(m->s, v, n));
 }
 
-/* One field, for kz_match_field and, inlined in its loop, kz_match_fields. */
-__attribute__((always_inline)) static inline int match_one(const kz_indset *s, kz_match_scratch *sc,
-                                                           const kz_logfield *f, kz_match_cb cb,
-                                                           kz_match_ip_cb ip_cb, void *ctx)
+/* One field, for kz_match_field and, inlined in its loop, kz_match_fields; m holds the
+ * line's lookups and the count of runs reported. */
+__attribute__((always_inline)) static inline void match_one(mctx *m, kz_match_scratch *sc,
+                                                            const kz_logfield *f)
 {
-    mctx m = {.s = s, .f = f, .cb = cb, .ip_cb = ip_cb, .ctx = ctx};
+    m->f = f;
+    m->defer_v4 = m->v4_deferred = false;
     switch (f->kind) {
     case KZ_OBS_IP:
-        match_ip(&m, f->v, f->len);
+        match_ip(m, f->v, f->len);
         break;
     case KZ_OBS_HOST:
-        match_host(&m, sc, f->v, f->len);
+        match_host(m, sc, f->v, f->len);
         break;
     case KZ_OBS_URL:
-        match_url(&m, sc, f->v, f->len);
+        match_url(m, sc, f->v, f->len);
         break;
     case KZ_OBS_EMAIL:
-        match_email(&m, sc, f->v, f->len);
+        match_email(m, sc, f->v, f->len);
         break;
     case KZ_OBS_HASH:
-        match_hash(&m, f->v, f->len);
+        match_hash(m, f->v, f->len);
         break;
     default:
         break;
     }
-    return m.hits;
 }
 
 int kz_match_field(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *f, kz_match_cb cb,
                    kz_match_ip_cb ip_cb, void *ctx)
 {
-    return match_one(s, sc, f, cb, ip_cb, ctx);
+    mctx m = {.s = s, .cb = cb, .ip_cb = ip_cb, .ctx = ctx};
+    match_one(&m, sc, f);
+    return m.hits;
 }
 
 int kz_match_fields(const kz_indset *s, kz_match_scratch *sc, const kz_logfield *f, int n,
                     kz_match_cb cb, kz_match_ip_cb ip_cb, void *ctx)
 {
-    int hits = 0;
+    mctx m = {.s = s, .cb = cb, .ip_cb = ip_cb, .ctx = ctx};
     for (int i = 0; i < n; i++)
-        hits += match_one(s, sc, &f[i], cb, ip_cb, ctx);
-    return hits;
+        match_one(&m, sc, &f[i]);
+    return m.hits;
 }
 
 /* The kind of field an indicator type is written in. */

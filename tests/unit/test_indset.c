@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static kz_arena arena;
 
@@ -337,6 +338,108 @@ static void lowercase_walk_agrees(void **state)
     kz_arena_free(&arena);
 }
 
+/* The suffix walks (kz_indset_domain, kz_indset_domain_lc) and kz_indset_url_host, which
+ * stop at the first suffix that is no parent of an indicator's name, against every suffix
+ * compared with every indicator written out plainly: random sets of domains and URL hosts
+ * of 1-5 labels from a few parts (so that parents are shared and many suffixes are none),
+ * names of 0-7 labels from the same parts and others, with capitals and trailing dots. */
+static bool in_list(char (*list)[64], int n, const char *v, size_t len)
+{
+    for (int i = 0; i < n; i++)
+        if (strlen(list[i]) == len && strncasecmp(list[i], v, len) == 0)
+            return true;
+    return false;
+}
+
+static void random_label(uint64_t *x, char *out, size_t *n, const char *const *parts, size_t np)
+{
+    *x = *x * 6364136223846793005ull + 1442695040888963407ull;
+    const char *pt = parts[(*x >> 33) % np];
+    size_t pl = strlen(pt);
+    memcpy(out + *n, pt, pl);
+    *n += pl;
+}
+
+static void walks_stop_only_where_nothing_longer_matches(void **state)
+{
+    (void)state;
+    static const char *const parts[] = {"com", "net", "ex", "evil", "a", "b", "www", "cdn",
+                                        "long-label-of-many-bytes", "zz", "q1", "mail"};
+    static const char *const other[] = {"test", "x", "example", "c0", "www", "a"};
+    enum { P = sizeof parts / sizeof *parts, O = sizeof other / sizeof *other };
+    uint64_t x = 7;
+    for (int round = 0; round < 20; round++) {
+        kz_arena_init(&arena);
+        kz_indset_builder *b = kz_indset_builder_new();
+        static char doms[200][64], hosts[100][64];
+        int nd = 0, nh = 0;
+        int want_d = 1 + round * 9, want_h = round * 5;
+        for (int k = 0; k < want_d + want_h; k++) {
+            char v[64];
+            size_t n = 0;
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            for (int l = 0, labels = 1 + (int)(x >> 61) % 5; l < labels; l++) {
+                if (l)
+                    v[n++] = '.';
+                random_label(&x, v, &n, parts, P);
+            }
+            v[n] = '\0';
+            bool host = k >= want_d;
+            if (in_list(host ? hosts : doms, host ? nh : nd, v, n))
+                continue;
+            snprintf(host ? hosts[nh++] : doms[nd++], 64, "%s", v);
+            char url[96];
+            snprintf(url, sizeof url, "http://%s/p%d%s", v, k, k % 2 ? "*" : "");
+            add(b, host ? KZ_IND_URL : KZ_IND_DOMAIN, host ? url : v, NULL);
+        }
+        kz_indset *s = compile(b);
+        for (int t = 0; t < 3000; t++) {
+            char name[128];
+            size_t n = 0;
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            int labels = (int)(x >> 61);
+            for (int l = 0; l < labels; l++) {
+                if (l)
+                    name[n++] = '.';
+                x = x * 6364136223846793005ull + 1442695040888963407ull;
+                if (x >> 62 == 0)
+                    random_label(&x, name, &n, other, O);
+                else
+                    random_label(&x, name, &n, parts, P);
+            }
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            if (x >> 63)
+                name[n++] = '.';
+            size_t k = n && name[n - 1] == '.' ? n - 1 : n;  /* the walk drops one trailing dot */
+            hits want = {.s = s};
+            for (size_t i = k + 1; i-- > 0;)  /* suffixes right to left, the whole name last */
+                if ((i == 0 || name[i - 1] == '.') && i < k && in_list(doms, nd, name + i, k - i))
+                    snprintf(want.values[want.n++], sizeof want.values[0], "%.*s", (int)(k - i), name + i);
+            bool uw = k && in_list(hosts, nh, name, k);
+            hits got = {.s = s};
+            bool ug = !uw;
+            assert_int_equal(kz_indset_domain_lc(s, name, n, collect, &got, &ug), want.n);
+            assert_int_equal(got.n, want.n);
+            for (int j = 0; j < want.n; j++)
+                assert_string_equal(got.values[j], want.values[j]);
+            assert_int_equal(ug, uw);
+            assert_int_equal(kz_indset_url_host(s, name, k), uw);
+            for (size_t j = 0; j < n; j++)
+                if (name[j] >= 'a' && name[j] <= 'z' && (x >> (j % 64) & 1))
+                    name[j] = (char)(name[j] - 32);
+            got.n = 0;
+            ug = !uw;
+            assert_int_equal(kz_indset_domain(s, name, n, collect, &got, &ug), want.n);
+            for (int j = 0; j < want.n; j++)
+                assert_string_equal(got.values[j], want.values[j]);
+            assert_int_equal(ug, uw);
+            assert_int_equal(kz_indset_url_host(s, name, k), uw);
+        }
+        kz_indset_free(s);
+        kz_arena_free(&arena);
+    }
+}
+
 static void urls_exact_and_prefix(void **state)
 {
     (void)state;
@@ -532,13 +635,15 @@ static void images_of_other_keys_damaged_or_inconsistent_are_refused(void **stat
     assert_int_equal(try_image(img, n - 64, key, true), KZ_EINVAL);  /* cut short */
     assert_int_equal(try_image(img, 16, key, true), KZ_EINVAL);
     uint32_t version;  /* after the magic and the checksum; an image of format 1 (FNV-1a host
-                          names) must be rebuilt, never read with this build's hash */
+                          names) or 2 (no parent filter) must be rebuilt, never read by this build */
     memcpy(&version, img + 24, 4);
-    assert_int_equal(version, 2);
-    version = 1;
-    memcpy(img + 24, &version, 4);
-    kz_indset_image_seal(img, n);
-    assert_int_equal(try_image(img, n, key, true), KZ_EINVAL);
+    assert_int_equal(version, 3);
+    for (version = 1; version < 3; version++) {
+        memcpy(img, orig, n);
+        memcpy(img + 24, &version, 4);
+        kz_indset_image_seal(img, n);
+        assert_int_equal(try_image(img, n, key, true), KZ_EINVAL);
+    }
     memcpy(img, orig, n);
     srand(11);
     int refused_sealed = 0;
@@ -566,6 +671,7 @@ int main(void)
         BOTH(random_prefixes_agree_with_brute_force),
         BOTH(domains_match_every_parent),
         BOTH(lowercase_walk_agrees),
+        BOTH(walks_stop_only_where_nothing_longer_matches),
         BOTH(urls_exact_and_prefix),
         BOTH(exact_types_and_runs),
         BOTH(runs_report_every_source),
