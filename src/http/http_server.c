@@ -161,7 +161,8 @@ static kz_req *req_new(kz_server *s, struct MHD_Connection *conn, const char *ur
     r->conn = conn;
     r->started = kz_mono_ms();
     kz_arena_init(&r->arena);
-    kz_buf_init(&r->body, kz_router_body_max(method, url, s->opts.max_body, s->opts.max_bulk_body));
+    r->route = kz_router_find(method, url);
+    kz_buf_init(&r->body, kz_router_body_max_of(r->route, s->opts.max_body, s->opts.max_bulk_body));
     r->path = kz_arena_strdup(&r->arena, url);
     r->method = kz_arena_strdup(&r->arena, method);
     r->status = 500;
