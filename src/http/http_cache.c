@@ -5,8 +5,6 @@
 #include "util/alloc.h"
 
 #include <pthread.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 enum { SLOTS = 256, MAX_BODY = 1 << 20, MAX_KEY = 512 };
@@ -23,34 +21,46 @@ static struct {
 
 void kz_cache_enable(bool on) { cache.disabled = !on; }
 
-/* Appends what snprintf would print for fmt; a key that does not fit turns bad. */
-static void key_printf(kz_cache_key *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void key_printf(kz_cache_key *k, const char *fmt, ...)
+/* Appends n bytes, and keeps the text terminated; a key that does not fit turns bad.
+ * (By hand rather than by vsnprintf: the key is made on every directory GET.) */
+static void key_append(kz_cache_key *k, const char *s, size_t n)
 {
-    if (k->bad)
-        return;
-    size_t room = sizeof k->text - k->len;
-    va_list ap;
-    va_start(ap, fmt);
-    int w = vsnprintf(k->text + k->len, room, fmt, ap);
-    va_end(ap);
-    if (w < 0 || (size_t)w >= room)
+    if (k->bad || n >= sizeof k->text - k->len) {
         k->bad = true;
-    else
-        k->len += (size_t)w;
+        return;
+    }
+    memcpy(k->text + k->len, s, n);
+    k->len += n;
+    k->text[k->len] = '\0';
+}
+
+/* Appends "N:s", N the length of s in decimal. */
+static void key_counted(kz_cache_key *k, const char *s)
+{
+    size_t n = strlen(s);
+    char digits[24];
+    char *d = digits + sizeof digits;
+    for (size_t v = n; d == digits + sizeof digits || v; v /= 10)
+        *--d = (char)('0' + v % 10);
+    key_append(k, d, (size_t)(digits + sizeof digits - d));
+    key_append(k, ":", 1);
+    key_append(k, s, n);
 }
 
 void kz_cache_key_init(kz_cache_key *k, const char *path)
 {
     k->len = 0;
     k->bad = false;
-    key_printf(k, "%s", path);
+    k->text[0] = '\0';
+    key_append(k, path, strlen(path));
 }
 
 void kz_cache_key_arg(kz_cache_key *k, const char *name, const char *value)
 {
-    value = value ? value : "";
-    key_printf(k, "&%zu:%s=%zu:%s", strlen(name), name, strlen(value), value);
+    key_append(k, "&", 1);
+    key_counted(k, name);
+    key_append(k, "=", 1);
+    key_counted(k, value ? value : "");
 }
 
 const char *kz_cache_key_text(const kz_cache_key *k) { return k->bad ? NULL : k->text; }

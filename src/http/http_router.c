@@ -230,19 +230,29 @@ static kz_rc cached_handler(kz_req *r, const kz_endpoint *rt)
     return rc;
 }
 
-size_t kz_router_body_max(const char *method, const char *path, size_t normal, size_t bulk)
+const kz_endpoint *kz_router_find(const char *method, const char *path)
 {
     for (const kz_endpoint *rt = kz_endpoints; rt->method; rt++)
         if (strcmp(rt->method, method) == 0 && match(rt->pattern, path, NULL, NULL))
-            return (rt->flags & KZ_ENDPOINT_BULK_BODY) && bulk > normal ? bulk : normal;
-    return normal;
+            return rt;
+    return NULL;
+}
+
+size_t kz_router_body_max_of(const kz_endpoint *rt, size_t normal, size_t bulk)
+{
+    return rt && (rt->flags & KZ_ENDPOINT_BULK_BODY) && bulk > normal ? bulk : normal;
+}
+
+size_t kz_router_body_max(const char *method, const char *path, size_t normal, size_t bulk)
+{
+    return kz_router_body_max_of(kz_router_find(method, path), normal, bulk);
 }
 
 void kz_router_dispatch(kz_node *node, kz_req *r)
 {
-    const kz_endpoint *found = NULL;
+    const kz_endpoint *found = r->route;
     char allow[128] = "";
-    for (const kz_endpoint *rt = kz_endpoints; rt->method; rt++) {
+    for (const kz_endpoint *rt = kz_endpoints; !found && rt->method; rt++) {
         if (!match(rt->pattern, r->path, NULL, NULL))
             continue;
         if (strcmp(rt->method, r->method) == 0) {

@@ -25,6 +25,7 @@ typedef struct kz_req {
     const char *method;
     const char *path;
     const char *endpoint;                /* the matched pattern, for logs */
+    const struct kz_endpoint *route;     /* kz_router_find's, when the request began */
     char request_id[24];
     int64_t started; /* kz_mono_ms when it began */
 

@@ -29,10 +29,17 @@ typedef struct kz_endpoint {
 /* The endpoint table, ending with a zeroed entry. */
 extern const kz_endpoint kz_endpoints[];
 
-/* The body ceiling of a request: bulk when its endpoint is KZ_ENDPOINT_BULK_BODY, else normal. */
+/* The endpoint of method and path (the table's first that matches both), or NULL. */
+const kz_endpoint *kz_router_find(const char *method, const char *path);
+
+/* The body ceiling of a request to rt (NULL: none): bulk when rt is KZ_ENDPOINT_BULK_BODY,
+ * else normal. kz_router_body_max finds rt by method and path first. */
+size_t kz_router_body_max_of(const kz_endpoint *rt, size_t normal, size_t bulk);
 size_t kz_router_body_max(const char *method, const char *path, size_t normal, size_t bulk);
 
-/* Handles r completely: on return r->status and r->reply are set. */
+/* Handles r completely: on return r->status and r->reply are set. r->route, when set,
+ * is kz_router_find's endpoint of r->method and r->path (the table is then not scanned
+ * again); when NULL the table is scanned for the path's other methods (405) or none (404). */
 void kz_router_dispatch(kz_node *node, kz_req *r);
 
 /* Sets r's reply to the JSON error for rc and r->err. */

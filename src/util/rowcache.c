@@ -86,11 +86,17 @@ bool kz_rowcache_append_rows(kz_rowcache *c, const int64_t *rows, size_t n, uint
     }
     if (hit && (*rc = kz_buf_reserve(out, total)))
         hit = false;
-    for (size_t i = 0; hit && i < n; i++) { /* room reserved: these appends cannot fail */
-        const slot *s = find(c, rows[i], generation);
-        if (i)
-            kz_buf_append(out, &sep, 1);
-        kz_buf_append(out, s->p, s->len);
+    if (hit) { /* room reserved (kz_buf_reserve): the bytes are written in place */
+        char *w = out->p + out->len;
+        for (size_t i = 0; i < n; i++) {
+            const slot *s = find(c, rows[i], generation);
+            if (i)
+                *w++ = sep;
+            memcpy(w, s->p, s->len);
+            w += s->len;
+        }
+        *w = '\0';
+        out->len = (size_t)(w - out->p);
     }
     pthread_rwlock_unlock(&c->lock);
     return hit;

@@ -44,6 +44,18 @@ static void keys_are_unambiguous_and_bounded(void **state)
     assert_null(kz_cache_key_text(&a));
     kz_cache_key_arg(&a, "r", "s");  /* stays too long */
     assert_null(kz_cache_key_text(&a));
+    /* "/p&1:q=" and "NNN:" are 11 bytes: a value of 469 fills the key to the byte, 470 does not fit */
+    big[469] = '\0';
+    kz_cache_key_init(&a, "/p");
+    kz_cache_key_arg(&a, "q", big);
+    assert_non_null(kz_cache_key_text(&a));
+    assert_int_equal(strlen(kz_cache_key_text(&a)), KZ_CACHE_KEY_MAX);
+    assert_memory_equal(kz_cache_key_text(&a), "/p&1:q=469:xx", 13);
+    big[469] = 'x';
+    big[470] = '\0';
+    kz_cache_key_init(&a, "/p");
+    kz_cache_key_arg(&a, "q", big);
+    assert_null(kz_cache_key_text(&a));
 }
 
 static void a_cached_reply_allocates_nothing(void **state)
