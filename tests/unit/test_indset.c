@@ -343,7 +343,7 @@ static void lowercase_walk_agrees(void **state)
  * compared with every indicator written out plainly: random sets of domains and URL hosts
  * of 1-5 labels from a few parts (so that parents are shared and many suffixes are none),
  * names of 0-7 labels from the same parts and others, with capitals and trailing dots. */
-static bool in_list(char (*list)[64], int n, const char *v, size_t len)
+static bool in_list(char (*list)[128], int n, const char *v, size_t len)
 {
     for (int i = 0; i < n; i++)
         if (strlen(list[i]) == len && strncasecmp(list[i], v, len) == 0)
@@ -371,11 +371,11 @@ static void walks_stop_only_where_nothing_longer_matches(void **state)
     for (int round = 0; round < 20; round++) {
         kz_arena_init(&arena);
         kz_indset_builder *b = kz_indset_builder_new();
-        static char doms[200][64], hosts[100][64];
+        static char doms[200][128], hosts[100][128]; /* up to 5 labels of 24 bytes */
         int nd = 0, nh = 0;
         int want_d = 1 + round * 9, want_h = round * 5;
         for (int k = 0; k < want_d + want_h; k++) {
-            char v[64];
+            char v[128];
             size_t n = 0;
             x = x * 6364136223846793005ull + 1442695040888963407ull;
             for (int l = 0, labels = 1 + (int)(x >> 61) % 5; l < labels; l++) {
@@ -387,14 +387,14 @@ static void walks_stop_only_where_nothing_longer_matches(void **state)
             bool host = k >= want_d;
             if (in_list(host ? hosts : doms, host ? nh : nd, v, n))
                 continue;
-            snprintf(host ? hosts[nh++] : doms[nd++], 64, "%s", v);
-            char url[96];
+            snprintf(host ? hosts[nh++] : doms[nd++], 128, "%s", v);
+            char url[160];
             snprintf(url, sizeof url, "http://%s/p%d%s", v, k, k % 2 ? "*" : "");
             add(b, host ? KZ_IND_URL : KZ_IND_DOMAIN, host ? url : v, NULL);
         }
         kz_indset *s = compile(b);
         for (int t = 0; t < 3000; t++) {
-            char name[128];
+            char name[256]; /* up to 7 labels of 24 bytes */
             size_t n = 0;
             x = x * 6364136223846793005ull + 1442695040888963407ull;
             int labels = (int)(x >> 61);
