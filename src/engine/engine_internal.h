@@ -56,6 +56,17 @@ kz_rc kz__prefix_build(kz__prefix_table *t, kz__pfx *p, size_t n, bool v6);
 void kz__prefix_free(kz__prefix_table *t);
 size_t kz__prefix_bytes(const kz__prefix_table *t);
 uint32_t kz__prefix_v4(const kz__prefix_table *t, uint32_t a);
+
+/* False when no prefix of t holds a: its /24 bitmap, when it has one, read inline (the
+ * first step of kz__prefix_v4, and the matcher's test before the call). */
+static inline bool kz__prefix_v4_maybe(const kz__prefix_table *t, uint32_t a)
+{
+    if (!t->bits)
+        return t->n != 0;
+    uint32_t k = a >> 8;
+    return t->bits[k >> 6] >> (k & 63) & 1;
+}
+
 uint32_t kz__prefix_v6(const kz__prefix_table *t, uint64_t hi, uint64_t lo);
 
 /* The compiled indicator set's layout, shared by engine_indset.c (building, lookups) and
@@ -104,10 +115,7 @@ struct kz_indset {
  * matcher's many misses cost no call (kz_indset_ipv4 answers the rest). */
 static inline bool kz__indset_ipv4_maybe(const kz_indset *s, const unsigned char a[4])
 {
-    if (!s->v4.bits)
-        return s->v4.n != 0;
-    uint32_t k = (uint32_t)a[0] << 16 | (uint32_t)a[1] << 8 | a[2];
-    return s->v4.bits[k >> 6] >> (k & 63) & 1;
+    return kz__prefix_v4_maybe(&s->v4, (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
 }
 
 #endif

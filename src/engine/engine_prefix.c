@@ -208,13 +208,10 @@ size_t kz__prefix_bytes(const kz__prefix_table *t)
 
 uint32_t kz__prefix_v4(const kz__prefix_table *t, uint32_t a)
 {
-    if (t->n == 0)
+    if (t->n == 0 || !kz__prefix_v4_maybe(t, a))
         return KZ__NONE;
     size_t lo = 0, hi = t->n;  /* the answer is the last start <= a, in [lo - 1, hi - 1] */
     if (t->bits) {
-        uint32_t k = a >> 8;
-        if (!(t->bits[k >> 6] >> (k & 63) & 1))
-            return KZ__NONE;
         lo = t->index[a >> 16];
         hi = t->index[(a >> 16) + 1];
     }
